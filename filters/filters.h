@@ -1,0 +1,155 @@
+/*
+ * filters.h - detectors (find personal identifiers in text), their
+ * normalisers (make equal identifiers equal before hashing, DESIGN §6),
+ * validators, and the pure value transforms (mask, generalise).
+ *
+ * A detector is a static const cv_detector_type in its own file, listed once
+ * in filters/registry.c. The detection engine (detect.c) compiles every
+ * enabled detector's PCRE2 pattern once (JIT), and runs them over a text
+ * value with per-thread match data, only where a cheap prefilter says they
+ * can match, then validates candidates and resolves overlaps.
+ * Nothing here knows about policies, keys or records.
+ */
+#ifndef CV_FILTERS_H
+#define CV_FILTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../pipeline/base.h"
+
+/* Entity types. The name (cv_entity_name) is also the token domain. */
+typedef enum cv_entity {
+    CV_ENT_PHONE = 0,
+    CV_ENT_EMAIL,
+    CV_ENT_CARD,
+    CV_ENT_IBAN,
+    CV_ENT_IP,
+    CV_ENT_NINO,
+    CV_ENT_SSN,
+    CV_ENT_DOB,
+    CV_ENT_PERSON,      /* no free-text detector: names come from structured fields */
+    CV_ENT__COUNT
+} cv_entity;
+
+const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
+int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
+
+/* Options shared by detectors and normalisers. */
+typedef struct cv_detect_opts {
+    char region[3];      /* ISO 3166 alpha-2 default country for national numbers, e.g. "GB" */
+} cv_detect_opts;
+
+/* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),
+ * an IBAN (<= 34), ... CV_NORM_MAX bounds them all (longer inputs fail). */
+#define CV_NORM_MAX 320
+
+/* One detected identifier in a text value: bytes [start, end) of the text,
+ * and its normalised form (NUL-terminated) used for the token. */
+typedef struct cv_span {
+    uint32_t start, end;
+    uint16_t entity;                 /* cv_entity */
+    uint16_t norm_len;
+    char norm[CV_NORM_MAX + 1];
+} cv_span;
+
+typedef struct cv_span_list {
+    cv_span *v;
+    size_t n, cap;
+} cv_span_list;
+
+void cv_span_list_free(cv_span_list *l);
+
+/* Prefilter facts computed once per text value; detectors declare which they need. */
+typedef struct cv_text_facts {
+    uint32_t digits;         /* number of ASCII digits */
+    uint32_t first_digit;    /* offset of the first digit (len if none) */
+    uint8_t has_at;          /* '@' present */
+    uint8_t has_colon;       /* ':' present (IPv6) */
+    uint8_t has_spoken_at;   /* " at " present, case-insensitive (spoken e-mail) */
+} cv_text_facts;
+
+/*
+ * A detector. `pattern` is a PCRE2 (UTF mode) pattern whose whole match is
+ * the candidate. `validate` (may be NULL) judges a candidate in its context:
+ * it receives the full text and the match [*start, *end), may narrow the
+ * span, and writes the normalised value into norm (cap CV_NORM_MAX + 1,
+ * NUL-terminated, length to *norm_len). Returns 1 accept, 0 reject.
+ * `wanted` returns nonzero if the prefilter facts allow a match at all.
+ * `search_from` (may be NULL) returns the offset from which matching may
+ * start (e.g. a few bytes before the first digit).
+ */
+typedef struct cv_detector_type {
+    const char *name;
+    int entity;
+    int priority;                      /* higher wins an overlap of equal length */
+    const char *pattern;
+    uint32_t compile_flags;            /* extra PCRE2 compile flags (UTF|UCP always set) */
+    int (*wanted)(const cv_text_facts *f);
+    size_t (*search_from)(const cv_text_facts *f);
+    int (*validate)(const cv_detect_opts *o, const char *text, size_t len,
+                    size_t *start, size_t *end, char *norm, size_t *norm_len);
+} cv_detector_type;
+
+/* The registry: a NULL-terminated const list (filters/registry.c). */
+extern const cv_detector_type *const cvi_detectors[];
+
+/* Compiled detector set: immutable after creation, shared by all threads. */
+typedef struct cv_detector_set cv_detector_set;
+/* Per-thread scratch (PCRE2 match data). */
+typedef struct cv_detect_ws cv_detect_ws;
+
+/* enabled[entity] != 0 selects detectors. Returns 0 or CV_E*; on failure
+ * *err (if non-NULL) points at a static reason. */
+int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+                           cv_detector_set **out, const char **err);
+void cv_detector_set_free(cv_detector_set *s);                 /* NULL ok */
+cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s);   /* NULL on ENOMEM */
+void cv_detect_ws_free(cv_detect_ws *ws);                      /* NULL ok */
+
+/* Find identifiers in text[0..len) (valid UTF-8). Clears `out`, then fills it
+ * with non-overlapping spans sorted by start. Overlaps resolve to the longer
+ * span, then the higher priority. Returns 0 or CV_ENOMEM. */
+int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
+              cv_span_list *out);
+
+/* Normalise a value given as a structured field (not found by a detector):
+ * applies the entity's normalisation (phone → E.164 using o->region, e-mail
+ * lower-case, IBAN upper-case without spaces, card digits only, IP canonical,
+ * person: case-folded, whitespace collapsed). Returns 1 if the value is a
+ * well-formed identifier of that type, 0 if not (then `norm` holds a generic
+ * normalisation: trimmed, whitespace collapsed, ASCII lower-cased), -1 if
+ * the value is too long for CV_NORM_MAX. */
+int cv_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
+                 char norm[CV_NORM_MAX + 1], size_t *norm_len);
+/* The generic normalisation alone (for custom token domains). */
+int cv_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len);
+
+/* Phone helpers: E.164 from any written form (returns 1 ok, 0 not a phone),
+ * and the calling-code length of an E.164 string ("+44..." → 2). */
+int cv_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out, size_t cap, size_t *out_len);
+int cv_phone_cc_len(const char *e164, size_t len);
+
+/* Validators. */
+int cv_luhn_valid(const char *digits, size_t n);        /* digits only */
+int cv_iban_valid(const char *iban, size_t n);          /* upper-case, no spaces */
+
+/* Transforms (pure). Output is appended to out. */
+/* mask: keep the format, replace every letter/digit except the last `keep`
+ * digits with '*' (cards: keep = 4 → "**** **** **** 4242"). */
+int cv_mask(const char *in, size_t len, unsigned keep, cv_buf *out);
+
+typedef enum cv_gen_unit {
+    CV_GEN_HOUR = 1, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS
+} cv_gen_unit;
+/* generalise a timestamp, keeping its written style: "2024-03-05T14:23:11.5+01:00"
+ * → hour "2024-03-05T14:00:00+01:00", day "2024-03-05T00:00:00+01:00"; a bare
+ * date stays a date. Accepts ISO 8601 / RFC 3339 and "YYYY-MM-DD HH:MM:SS".
+ * Returns 0, or CV_EINPUT if the value is not a timestamp (out unchanged). */
+int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out);
+/* generalise a duration (seconds, decimal seconds, or [H:]MM:SS) into bands:
+ * bounds ascending, e.g. {30,60,120} → "0-29", "30-59", "60-119", "120+".
+ * Returns 0 or CV_EINPUT. */
+int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out);
+
+#endif

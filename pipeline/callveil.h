@@ -1,0 +1,142 @@
+/*
+ * callveil.h - public API of libcallveil: pseudonymise and anonymise
+ * contact-centre data (chats, SMS, CDRs) under a policy and a key.
+ *
+ * Conventions: functions return 0 on success or a negative CV_E* code;
+ * cv_ctx_error() then holds a message naming file, line, byte offset and
+ * reason (never record content). Objects come in _create/_load and _free
+ * pairs; every _free accepts NULL. The library never prints or exits: log
+ * lines go through the callback set with cv_ctx_set_log().
+ */
+#ifndef CALLVEIL_H
+#define CALLVEIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(CV_BUILDING_LIBRARY) && defined(__GNUC__)
+#define CV_API __attribute__((visibility("default")))
+#else
+#define CV_API
+#endif
+
+#define CV_VERSION "0.1.0"
+
+/* Error codes (negative). */
+enum {
+    CV_OK = 0,
+    CV_EUSAGE = -1,     /* bad argument */
+    CV_ENOMEM = -2,
+    CV_EIO = -3,        /* read/write/open failed */
+    CV_EPOLICY = -4,    /* policy invalid */
+    CV_EKEY = -5,       /* key missing, malformed, or unsafe permissions */
+    CV_EINPUT = -6,     /* input record or file malformed */
+    CV_EFORMAT = -7,    /* unknown or unsupported format */
+    CV_ECRYPTO = -8,    /* libsodium failure */
+    CV_EINTERNAL = -9,
+    CV_EEMPTY = -10     /* a blank line: not a record (internal to readers) */
+};
+CV_API const char *cv_strerror(int code);
+
+typedef struct cv_ctx cv_ctx;
+typedef struct cv_policy cv_policy;
+typedef struct cv_key cv_key;
+
+enum { CV_LOG_ERROR = 0, CV_LOG_WARN = 1, CV_LOG_INFO = 2, CV_LOG_PROGRESS = 3 };
+typedef void (*cv_log_fn)(void *ud, int level, const char *msg);
+
+/* Create a context. Returns NULL on ENOMEM or if libsodium cannot start. */
+CV_API cv_ctx *cv_ctx_create(void);
+CV_API void cv_ctx_free(cv_ctx *ctx);
+CV_API void cv_ctx_set_log(cv_ctx *ctx, cv_log_fn fn, void *ud);
+/* The detailed message of the last failure ("" if none). Borrowed. */
+CV_API const char *cv_ctx_error(const cv_ctx *ctx);
+
+/* ---- Policy ------------------------------------------------------------ */
+
+/* Load a YAML policy from a file, or the embedded default when path is NULL.
+ * On CV_EPOLICY the first problem is in cv_ctx_error(). */
+CV_API int cv_policy_load(cv_ctx *ctx, const char *path, cv_policy **out);
+/* Load from memory; name is used in messages and the manifest. */
+CV_API int cv_policy_load_mem(cv_ctx *ctx, const char *name, const char *text, size_t len, cv_policy **out);
+CV_API void cv_policy_free(cv_policy *p);
+/* The embedded default policy's YAML text (static). */
+CV_API const char *cv_policy_default_text(void);
+/* Validate a policy file and report every problem: fn is called once per
+ * problem with its line (1-based, 0 if unknown) and message. Returns the
+ * number of problems (0 = valid), or a negative CV_E* if the file cannot be read. */
+typedef void (*cv_diag_fn)(void *ud, int line, const char *msg);
+CV_API int cv_policy_check(cv_ctx *ctx, const char *path, cv_diag_fn fn, void *ud);
+/* Accessors used by the CLI. */
+CV_API const char *cv_policy_key_path(const cv_policy *p);    /* NULL if none */
+CV_API const char *cv_policy_tenant(const cv_policy *p);
+
+/* ---- Keys -------------------------------------------------------------- */
+
+/* Write a new random 32-byte master key as 64 hex characters + newline, mode
+ * 0600, refusing to overwrite an existing file. */
+CV_API int cv_key_generate_file(cv_ctx *ctx, const char *path);
+/* Load a master key. Refuses (CV_EKEY) a file readable or writable by group
+ * or others, or not exactly 64 hex characters (+ optional newline). Key bytes
+ * live in sodium_malloc'ed memory, wiped by cv_key_free. */
+CV_API int cv_key_load_file(cv_ctx *ctx, const char *path, cv_key **out);
+/* A random key that lives only in this process (tokens join within one run). */
+CV_API int cv_key_ephemeral(cv_ctx *ctx, cv_key **out);
+CV_API void cv_key_free(cv_key *k);
+CV_API int cv_key_is_ephemeral(const cv_key *k);
+
+/* The token a value of the given type gets under key + policy (tenant, epoch,
+ * region, rendering options), rendered as in a field ("phone:k3m9x2p7q1w8e5r4").
+ * out must hold at least 128 bytes + the e-mail domain when kept. */
+CV_API int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
+                    const char *value, size_t len, char *out, size_t cap);
+
+/* ---- Processing -------------------------------------------------------- */
+
+typedef struct cv_run_opts {
+    int threads;            /* worker threads; <= 0: all cores */
+    int zstd_level;         /* text outputs: 1..19; filter: 0 = plain */
+    size_t max_record;      /* bytes; 0: default 16 MiB */
+    size_t batch_bytes;     /* 0: default */
+    int resume;             /* run: skip inputs already completed in OUT */
+    int progress;           /* report progress through the log callback */
+    const char *as_of;      /* YYYY-MM-DD; NULL: today (UTC) */
+} cv_run_opts;
+
+CV_API void cv_run_opts_init(cv_run_opts *o);
+
+/* Totals of one run / filter / scan. */
+typedef struct cv_totals {
+    uint64_t files, files_skipped;
+    uint64_t records_in, written, dropped, rejected;
+    uint64_t detections;
+    uint64_t bytes_in, bytes_out;
+} cv_totals;
+
+/* Batch: process files and directories into outdir (mirrored tree, atomic
+ * outputs, manifest.json). Returns 0, or a negative CV_E* for a failure that
+ * stopped the run; rejected records are reported in totals (exit 3 in the CLI). */
+CV_API int cv_run(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *const *inputs,
+                  size_t ninputs, const char *outdir, const cv_run_opts *o, cv_totals *t);
+
+/* Filter: one stream in, one out. format names the format ("jsonl", "csv",
+ * "asterisk-cdr"); match_path (may be NULL) picks the policy input rule as if
+ * the stream were that file. Input zstd is detected by its magic number.
+ * Rejected records are reported through the log callback (location and
+ * reason only) and counted in t. */
+CV_API int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *format,
+                     const char *match_path, int in_fd, int out_fd, const cv_run_opts *o, cv_totals *t);
+
+/* Scan: count what would be found per file and entity type; writes nothing
+ * but the report (JSON) to out_fd. */
+CV_API int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t ninputs,
+                   int out_fd, const cv_run_opts *o, cv_totals *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

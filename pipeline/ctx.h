@@ -1,0 +1,13 @@
+/* ctx.h - the inside of cv_ctx (internal). */
+#ifndef CV_CTX_H
+#define CV_CTX_H
+
+#include "base.h"
+
+struct cv_ctx {
+    cv_log_fn log;
+    void *log_ud;
+    char err[1024];
+};
+
+#endif
