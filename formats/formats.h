@@ -89,6 +89,9 @@ int cv_source_open_fd(int fd, int zstd, cv_source **out);
 /* Read up to cap bytes; returns bytes read, 0 at end, or a negative CV_E*. */
 long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason);
 uint64_t cv_source_raw_bytes(const cv_source *s);     /* compressed bytes consumed so far */
+/* A hash callback that sees every raw byte read from the fd (before any
+ * decompression), for the manifest's input digests. */
+void cv_source_set_hash(cv_source *s, void (*fn)(void *ud, const void *p, size_t n), void *ud);
 void cv_source_free(cv_source *s);                    /* NULL ok */
 
 /* A sink over a file descriptor (borrowed). zstd_level 0 writes plain

@@ -1,0 +1,473 @@
+/*
+ * main.c - the callveil command line: a thin layer over the public API
+ * (callveil.h). Parses options, loads policy and key, runs a command, maps
+ * results to exit codes: 0 ok, 1 usage, 2 bad input / policy / key / I/O,
+ * 3 finished but some records were rejected.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "callveil.h"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_BAD = 2, EXIT_REJECTED = 3 };
+
+static int quiet;
+
+static void log_cb(void *ud, int level, const char *msg)
+{
+    (void)ud;
+    static int progress_shown;
+    if (level == CV_LOG_PROGRESS) {
+        if (quiet || !isatty(STDERR_FILENO)) return;
+        fprintf(stderr, "\r\033[Kcallveil: %s", msg);
+        progress_shown = 1;
+        return;
+    }
+    if (progress_shown) {
+        fputs("\r\033[K", stderr);
+        progress_shown = 0;
+    }
+    if (level == CV_LOG_INFO && quiet) return;
+    const char *tag = level == CV_LOG_ERROR ? "error: " : level == CV_LOG_WARN ? "warning: " : "";
+    fprintf(stderr, "callveil: %s%s\n", tag, msg);
+}
+
+static void end_progress(void)
+{
+    if (!quiet && isatty(STDERR_FILENO)) fputs("\r\033[K", stderr);
+}
+
+static int fail(cv_ctx *ctx, int rc)
+{
+    end_progress();
+    fprintf(stderr, "callveil: error: %s\n", *cv_ctx_error(ctx) ? cv_ctx_error(ctx) : cv_strerror(rc));
+    return rc == CV_EUSAGE ? EXIT_USAGE : EXIT_BAD;
+}
+
+static const char usage_main[] =
+    "usage: callveil COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "Pseudonymise and anonymise contact-centre data (chats, SMS, CDRs) under a\n"
+    "policy and a key. Commands:\n"
+    "  run           process files and directories into an anonymised dataset\n"
+    "  filter        process one stream, stdin to stdout (for ETL chains)\n"
+    "  scan          count the identifiers that would be found; write nothing\n"
+    "  keygen        make a new 32-byte master key file (mode 0600)\n"
+    "  token         print the token a subject's identifier gets\n"
+    "  check-policy  validate a policy file and list every problem\n"
+    "  help COMMAND  show a command's options\n"
+    "  version       print the version\n"
+    "\n"
+    "Exit status: 0 ok, 1 usage error, 2 bad input, policy, key or I/O error,\n"
+    "3 finished but some records were rejected (see manifest.json / stderr).\n"
+    "See callveil(1).\n";
+
+static const char usage_run[] =
+    "usage: callveil run [OPTIONS] INPUT... -o OUTDIR\n"
+    "\n"
+    "Process files and directories (recursively, in sorted order, dot files\n"
+    "skipped) into OUTDIR, mirroring the input tree. Text outputs are zstd\n"
+    "compressed (NAME.zst), each written to a temporary name and renamed when\n"
+    "complete; OUTDIR/manifest.json records what was done.\n"
+    "\n"
+    "  -o, --output DIR        output directory (required)\n"
+    "  -p, --policy FILE       YAML policy (default: the embedded default policy)\n"
+    "  -k, --key FILE          master key file (overrides the policy's key)\n"
+    "  -j, --jobs N            worker threads (default: all cores)\n"
+    "      --zstd-level N      zstd level 1..19 (default 3)\n"
+    "      --max-record-size S largest record accepted, e.g. 16M (default 16M)\n"
+    "      --as-of DATE        reference date YYYY-MM-DD (default: today, UTC)\n"
+    "      --resume            skip inputs an interrupted run already finished\n"
+    "  -q, --quiet             no summary, no progress\n"
+    "  -h, --help\n";
+
+static const char usage_filter[] =
+    "usage: callveil filter --format FORMAT [OPTIONS] < INPUT > OUTPUT\n"
+    "\n"
+    "Process one stream from stdin to stdout. zstd input is detected. Rejected\n"
+    "records are reported on stderr (line, byte offset, reason; never content).\n"
+    "The output depends only on key, policy and input: shards processed apart\n"
+    "and concatenated equal one process's output.\n"
+    "\n"
+    "  -f, --format FORMAT     jsonl, csv or asterisk-cdr\n"
+    "      --as PATH           pick the policy input as if the stream were PATH\n"
+    "  -p, --policy FILE       YAML policy (default: the embedded default policy)\n"
+    "  -k, --key FILE          master key file (overrides the policy's key)\n"
+    "  -z, --zstd              compress the output with zstd\n"
+    "      --zstd-level N      zstd level 1..19 (default 3; implies --zstd)\n"
+    "  -j, --jobs N            worker threads (default: all cores)\n"
+    "      --max-record-size S largest record accepted (default 16M)\n"
+    "  -h, --help\n";
+
+static const char usage_scan[] =
+    "usage: callveil scan [OPTIONS] INPUT...\n"
+    "\n"
+    "Count, per file and entity type, what the policy would find; print a JSON\n"
+    "report on stdout; write nothing else.\n"
+    "\n"
+    "  -p, --policy FILE       YAML policy (default: the embedded default policy)\n"
+    "  -j, --jobs N            worker threads (default: all cores)\n"
+    "      --max-record-size S largest record accepted (default 16M)\n"
+    "  -h, --help\n";
+
+static const char usage_keygen[] =
+    "usage: callveil keygen -o FILE\n"
+    "\n"
+    "Write a new random 32-byte master key as 64 hex characters, mode 0600.\n"
+    "Never overwrites an existing file. Keep it apart from the data.\n";
+
+static const char usage_token[] =
+    "usage: callveil token --type TYPE [--policy FILE] [--key FILE] VALUE\n"
+    "\n"
+    "Print the token VALUE gets under the key and policy (tenant, epoch,\n"
+    "region), exactly as the pipeline writes it in a field. TYPE: phone, email,\n"
+    "card, iban, ip, nino, ssn, dob, person, clid or a custom type of the policy.\n"
+    "For subject-access requests: search the dataset for the printed token.\n";
+
+static const char usage_check[] =
+    "usage: callveil check-policy FILE\n"
+    "\n"
+    "Validate a policy and print every problem as FILE:LINE: message.\n"
+    "Exit 0 if valid, 2 if not.\n";
+
+static int parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    unsigned long long mul = 1;
+    if (*end == 'K' || *end == 'k') mul = 1ull << 10;
+    else if (*end == 'M' || *end == 'm') mul = 1ull << 20;
+    else if (*end == 'G' || *end == 'g') mul = 1ull << 30;
+    else if (*end) return -1;
+    if (mul > 1 && end[1]) return -1;
+    if (v == 0 || v > (1ull << 40) / mul) return -1;
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
+
+typedef struct opts {
+    const char *policy, *key, *out, *format, *as, *as_of;
+    int zstd, help;
+    cv_run_opts run;
+} opts;
+
+enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE };
+
+static int parse_opts(int argc, char **argv, const char *usage, opts *o)
+{
+    static const struct option lo[] = {
+        { "output", required_argument, 0, 'o' },   { "policy", required_argument, 0, 'p' },
+        { "key", required_argument, 0, 'k' },      { "jobs", required_argument, 0, 'j' },
+        { "format", required_argument, 0, 'f' },   { "zstd", no_argument, 0, 'z' },
+        { "zstd-level", required_argument, 0, O_ZLEVEL }, { "max-record-size", required_argument, 0, O_MAXREC },
+        { "as-of", required_argument, 0, O_ASOF }, { "resume", no_argument, 0, O_RESUME },
+        { "as", required_argument, 0, O_AS },      { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
+    };
+    memset(o, 0, sizeof *o);
+    cv_run_opts_init(&o->run);
+    o->run.progress = 1;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:p:k:j:f:zqh", lo, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 'p': o->policy = optarg; break;
+        case 'k': o->key = optarg; break;
+        case 'f': o->format = optarg; break;
+        case 'z': o->zstd = 1; break;
+        case 'q': quiet = 1; o->run.progress = 0; break;
+        case 'h': o->help = 1; break;
+        case 'j':
+            if (parse_int(optarg, 1, 256, &o->run.threads)) {
+                fprintf(stderr, "callveil: error: -j: expected a number of threads from 1 to 256\n");
+                return -1;
+            }
+            break;
+        case O_ZLEVEL:
+            if (parse_int(optarg, 1, 19, &o->run.zstd_level)) {
+                fprintf(stderr, "callveil: error: --zstd-level: expected 1..19\n");
+                return -1;
+            }
+            o->zstd = 1;
+            break;
+        case O_MAXREC:
+            if (parse_size(optarg, &o->run.max_record)) {
+                fprintf(stderr, "callveil: error: --max-record-size: expected a size like 16M\n");
+                return -1;
+            }
+            break;
+        case O_ASOF: o->run.as_of = optarg; break;
+        case O_RESUME: o->run.resume = 1; break;
+        case O_AS: o->as = optarg; break;
+        default:
+            fputs(usage, stderr);
+            return -1;
+        }
+    }
+    if (o->help) {
+        fputs(usage, stdout);
+        return 1;
+    }
+    return 0;
+}
+
+static int load_policy(cv_ctx *ctx, const char *path, cv_policy **p)
+{
+    int rc = cv_policy_load(ctx, path, p);
+    return rc ? fail(ctx, rc) : 0;
+}
+
+/* --key, else the policy's key, else (allow_ephemeral) a one-off key. */
+static int load_key(cv_ctx *ctx, const opts *o, const cv_policy *p, int allow_ephemeral, cv_key **k)
+{
+    const char *path = o->key ? o->key : cv_policy_key_path(p);
+    int rc;
+    if (path) {
+        rc = cv_key_load_file(ctx, path, k);
+        return rc ? fail(ctx, rc) : 0;
+    }
+    if (!allow_ephemeral) {
+        fprintf(stderr, "callveil: error: no key: give --key FILE or set `key:` in the policy\n");
+        return EXIT_BAD;
+    }
+    fprintf(stderr, "callveil: warning: no key configured: using a random one-off key; tokens will not match "
+                    "any other run's (anonymisation, not pseudonymisation). Make one with `callveil keygen`.\n");
+    rc = cv_key_ephemeral(ctx, k);
+    return rc ? fail(ctx, rc) : 0;
+}
+
+static int cmd_run(cv_ctx *ctx, int argc, char **argv)
+{
+    opts o;
+    int r = parse_opts(argc, argv, usage_run, &o);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (!o.out || optind >= argc) {
+        fputs(usage_run, stderr);
+        return EXIT_USAGE;
+    }
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &o, p, 1, &k))) goto out;
+    cv_totals t;
+    int rc = cv_run(ctx, p, k, (const char *const *)argv + optind, (size_t)(argc - optind), o.out, &o.run, &t);
+    end_progress();
+    if (rc) {
+        ex = fail(ctx, rc);
+        goto out;
+    }
+    if (!quiet)
+        printf("callveil: %llu file(s) (%llu skipped): %llu records in, %llu written, %llu dropped, %llu rejected; "
+               "%llu identifiers found in free text; output in %s (manifest.json)\n",
+               (unsigned long long)t.files, (unsigned long long)t.files_skipped, (unsigned long long)t.records_in,
+               (unsigned long long)t.written, (unsigned long long)t.dropped, (unsigned long long)t.rejected,
+               (unsigned long long)t.detections, o.out);
+    ex = t.rejected ? EXIT_REJECTED : EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
+}
+
+static int cmd_filter(cv_ctx *ctx, int argc, char **argv)
+{
+    opts o;
+    int r = parse_opts(argc, argv, usage_filter, &o);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if ((!o.format && !o.as) || optind != argc) {
+        fputs(usage_filter, stderr);
+        return EXIT_USAGE;
+    }
+    if (!o.zstd) o.run.zstd_level = 0;
+    o.run.progress = 0;
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &o, p, 1, &k))) goto out;
+    cv_totals t;
+    int rc = cv_filter(ctx, p, k, o.format, o.as, STDIN_FILENO, STDOUT_FILENO, &o.run, &t);
+    if (rc) {
+        ex = fail(ctx, rc);
+        goto out;
+    }
+    if (t.rejected)
+        fprintf(stderr, "callveil: %llu of %llu records rejected\n", (unsigned long long)t.rejected,
+                (unsigned long long)t.records_in);
+    ex = t.rejected ? EXIT_REJECTED : EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
+}
+
+static int cmd_scan(cv_ctx *ctx, int argc, char **argv)
+{
+    opts o;
+    int r = parse_opts(argc, argv, usage_scan, &o);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (optind >= argc) {
+        fputs(usage_scan, stderr);
+        return EXIT_USAGE;
+    }
+    cv_policy *p = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    cv_totals t;
+    int rc = cv_scan(ctx, p, (const char *const *)argv + optind, (size_t)(argc - optind), STDOUT_FILENO, &o.run, &t);
+    end_progress();
+    ex = rc ? fail(ctx, rc) : t.rejected ? EXIT_REJECTED : EXIT_OK;
+    cv_policy_free(p);
+    return ex;
+}
+
+static int cmd_keygen(cv_ctx *ctx, int argc, char **argv)
+{
+    opts o;
+    int r = parse_opts(argc, argv, usage_keygen, &o);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (!o.out || optind != argc) {
+        fputs(usage_keygen, stderr);
+        return EXIT_USAGE;
+    }
+    int rc = cv_key_generate_file(ctx, o.out);
+    if (rc) return fail(ctx, rc);
+    if (!quiet) fprintf(stderr, "callveil: wrote a new key to %s (mode 0600)\n", o.out);
+    return EXIT_OK;
+}
+
+static int cmd_token(cv_ctx *ctx, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "type", required_argument, 0, 't' }, { "policy", required_argument, 0, 'p' },
+        { "key", required_argument, 0, 'k' },  { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    opts o;
+    memset(&o, 0, sizeof o);
+    const char *type = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:p:k:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 't': type = optarg; break;
+        case 'p': o.policy = optarg; break;
+        case 'k': o.key = optarg; break;
+        case 'h': fputs(usage_token, stdout); return EXIT_OK;
+        default: fputs(usage_token, stderr); return EXIT_USAGE;
+        }
+    }
+    if (!type || optind != argc - 1) {
+        fputs(usage_token, stderr);
+        return EXIT_USAGE;
+    }
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &o, p, 0, &k))) goto out;
+    char out[1024];
+    const char *v = argv[optind];
+    int rc = cv_token(ctx, p, k, type, v, strlen(v), out, sizeof out);
+    if (rc) {
+        ex = fail(ctx, rc);
+        goto out;
+    }
+    printf("%s\n", out);
+    ex = EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
+}
+
+static void diag_cb(void *ud, int line, const char *msg)
+{
+    const char *file = ud;
+    if (line > 0) fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+    else fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+static int cmd_check(cv_ctx *ctx, int argc, char **argv)
+{
+    if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+        fputs(usage_check, stdout);
+        return EXIT_OK;
+    }
+    if (argc != 2) {
+        fputs(usage_check, stderr);
+        return EXIT_USAGE;
+    }
+    int n = cv_policy_check(ctx, argv[1], diag_cb, argv[1]);
+    if (n < 0) return fail(ctx, n);
+    if (n == 0) {
+        printf("%s: ok\n", argv[1]);
+        return EXIT_OK;
+    }
+    fprintf(stderr, "%s: %d problem(s)\n", argv[1], n);
+    return EXIT_BAD;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage_main, stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help")) {
+        fputs(usage_main, stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("callveil %s\n", CV_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "help")) {
+        if (argc < 3) { fputs(usage_main, stdout); return EXIT_OK; }
+        const char *h = !strcmp(argv[2], "run") ? usage_run : !strcmp(argv[2], "filter") ? usage_filter
+                      : !strcmp(argv[2], "scan") ? usage_scan : !strcmp(argv[2], "keygen") ? usage_keygen
+                      : !strcmp(argv[2], "token") ? usage_token : !strcmp(argv[2], "check-policy") ? usage_check
+                      : usage_main;
+        fputs(h, stdout);
+        return EXIT_OK;
+    }
+    cv_ctx *ctx = cv_ctx_create();
+    if (!ctx) {
+        fprintf(stderr, "callveil: error: cannot initialise (libsodium)\n");
+        return EXIT_BAD;
+    }
+    cv_ctx_set_log(ctx, log_cb, NULL);
+    int ex;
+    argc--;
+    argv++;
+    if (!strcmp(cmd, "run")) ex = cmd_run(ctx, argc, argv);
+    else if (!strcmp(cmd, "filter")) ex = cmd_filter(ctx, argc, argv);
+    else if (!strcmp(cmd, "scan")) ex = cmd_scan(ctx, argc, argv);
+    else if (!strcmp(cmd, "keygen")) ex = cmd_keygen(ctx, argc, argv);
+    else if (!strcmp(cmd, "token")) ex = cmd_token(ctx, argc, argv);
+    else if (!strcmp(cmd, "check-policy")) ex = cmd_check(ctx, argc, argv);
+    else {
+        fprintf(stderr, "callveil: error: unknown command '%s'\n%s", cmd, usage_main);
+        ex = EXIT_USAGE;
+    }
+    cv_ctx_free(ctx);
+    return ex;
+}

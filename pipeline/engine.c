@@ -1,0 +1,661 @@
+/*
+ * engine.c - applies a policy to one record at a time (DESIGN §2, §5).
+ *
+ * Pass 1 walks the nodes in order, resolves each node's action (exact path
+ * rule, else the nearest ancestor's rule, else the input's "*" rule) and
+ * applies every action except `scan`: tokens, masks, generalisation, drops.
+ * Names tokenised from structured fields (agent.name, the CDR clid name) are
+ * remembered. Pass 2 runs the detectors over the `scan` values and also
+ * replaces the remembered names wherever they appear in that record's free
+ * text, with the same token. Containers whose children were all dropped are
+ * dropped too, unless the policy names them.
+ */
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "ctx.h"
+#include "engine.h"
+
+/* One input rule's exact-path lookup table (open addressing, power of two). */
+typedef struct ruletab {
+    uint32_t mask;
+    int32_t *slot;          /* field index + 1; 0 = empty */
+} ruletab;
+
+struct cvi_engine {
+    const cv_policy *pol;
+    cvi_tenant_key kt;
+    cv_detector_set *det;
+    ruletab *tabs;          /* one per policy input */
+};
+
+typedef struct name_ent {
+    cv_str orig;            /* the name as written in its field */
+    char tok[CV_TOKEN_CHARS + 1];
+    char norm[CV_NORM_MAX + 1];
+    size_t norm_len;
+} name_ent;
+
+typedef struct frame {
+    int32_t begin;
+    const cv_action *inh;   /* action inherited by descendants, or NULL */
+    uint8_t live;           /* a descendant survives */
+    uint8_t named;          /* the policy names this container (keep it even if empty) */
+} frame;
+
+#define MAX_DEPTH 300
+
+struct cvi_worker {
+    const cvi_engine *e;
+    cv_detect_ws *ws;
+    cv_span_list spans;
+    cv_span_list names_found;
+    cv_buf tmp;
+    name_ent *names;
+    size_t nnames, capnames;
+    int32_t *scan;          /* node indexes to scan in pass 2 */
+    size_t nscan, capscan;
+    frame stack[MAX_DEPTH];
+};
+
+void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
+{
+    for (int i = 0; i < CV_ENT__COUNT; i++) into->detections[i] += c->detections[i];
+    into->tokenised += c->tokenised;
+    into->fields_dropped += c->fields_dropped;
+    into->unparseable += c->unparseable;
+}
+
+static uint32_t hash_path(const char *p, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+    return h;
+}
+
+static const cv_field_rule *lookup(const cv_input_rule *rule, const ruletab *t, cv_str path)
+{
+    if (!t->slot) return NULL;
+    uint32_t i = hash_path(path.p, path.n) & t->mask;
+    for (;;) {
+        int32_t s = t->slot[i];
+        if (!s) return NULL;
+        const cv_field_rule *fr = &rule->fields[s - 1];
+        if (fr->path_len == path.n && memcmp(fr->path, path.p, path.n) == 0) return fr;
+        i = (i + 1) & t->mask;
+    }
+}
+
+static int build_tab(const cv_input_rule *rule, ruletab *t)
+{
+    if (rule->nfields == 0) return 0;
+    uint32_t size = 8;
+    while (size < 2 * rule->nfields) size *= 2;
+    t->slot = calloc(size, sizeof *t->slot);
+    if (!t->slot) return CV_ENOMEM;
+    t->mask = size - 1;
+    for (size_t f = 0; f < rule->nfields; f++) {
+        uint32_t i = hash_path(rule->fields[f].path, rule->fields[f].path_len) & t->mask;
+        while (t->slot[i]) i = (i + 1) & t->mask;
+        t->slot[i] = (int32_t)f + 1;
+    }
+    return 0;
+}
+
+void cvi_engine_free(cvi_engine *e)
+{
+    if (!e) return;
+    if (e->tabs)
+        for (size_t i = 0; i < e->pol->ninputs; i++) free(e->tabs[i].slot);
+    free(e->tabs);
+    cv_detector_set_free(e->det);
+    cvi_tenant_key_free(&e->kt);
+    free(e);
+}
+
+int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engine **out)
+{
+    int rc;
+    const char *why = NULL;
+    cvi_engine *e = calloc(1, sizeof *e);
+    if (!e) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    e->pol = p;
+    rc = cvi_tenant_key_derive(k, p->tenant, p->epoch, &e->kt);
+    if (rc) {
+        cvi_error(ctx, rc, "cannot derive the tenant key: %s", cv_strerror(rc));
+        goto fail;
+    }
+    uint8_t enabled[CV_ENT__COUNT];
+    for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
+    rc = cv_detector_set_create(&p->dopts, enabled, &e->det, &why);
+    if (rc) {
+        cvi_error(ctx, rc, "cannot compile the detectors: %s", why ? why : cv_strerror(rc));
+        goto fail;
+    }
+    e->tabs = calloc(p->ninputs ? p->ninputs : 1, sizeof *e->tabs);
+    if (!e->tabs) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < p->ninputs; i++)
+        if ((rc = build_tab(&p->inputs[i], &e->tabs[i]))) {
+            cvi_error(ctx, rc, "out of memory");
+            goto fail;
+        }
+    *out = e;
+    return 0;
+fail:
+    cvi_engine_free(e);
+    return rc;
+}
+
+const cv_policy *cvi_engine_policy(const cvi_engine *e) { return e->pol; }
+
+cvi_worker *cvi_worker_create(const cvi_engine *e)
+{
+    cvi_worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->e = e;
+    w->ws = cv_detect_ws_create(e->det);
+    if (!w->ws) {
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void cvi_worker_free(cvi_worker *w)
+{
+    if (!w) return;
+    cv_detect_ws_free(w->ws);
+    cv_span_list_free(&w->spans);
+    cv_span_list_free(&w->names_found);
+    cv_buf_free(&w->tmp);
+    free(w->names);
+    free(w->scan);
+    free(w);
+}
+
+/* ---- value transforms --------------------------------------------------- */
+
+static int set_value(cv_record *r, cv_node *nd, const char *p, size_t n)
+{
+    cv_str s = cv_record_strdup(r, p, n);
+    if (n && !s.p) return CV_ENOMEM;
+    nd->value = s;
+    nd->kind = CV_NODE_STRING;
+    nd->flags |= CV_NF_CHANGED;
+    return 0;
+}
+
+static const char *action_domain(const cv_action *a)
+{
+    if (a->domain) return a->domain;
+    const char *n = cv_entity_name(a->entity);
+    return n ? n : "value";
+}
+
+static unsigned render_flags(const cv_action *a)
+{
+    unsigned f = 0;
+    if (a->opts & CV_AOPT_KEEP_CC) f |= CVI_R_KEEP_CC;
+    if (a->opts & CV_AOPT_KEEP_DOMAIN) f |= CVI_R_KEEP_DOMAIN;
+    return f;
+}
+
+/* Normalise value as `entity` (or generically) and append its rendered token. */
+static int token_into(cvi_worker *w, int entity, const char *domain, const char *v, size_t n, unsigned flags,
+                      cv_buf *out, name_ent *keep)
+{
+    char norm[CV_NORM_MAX + 1];
+    size_t nl = 0;
+    int ok = entity >= 0 ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
+                         : cv_normalise_generic(v, n, norm, &nl);
+    if (ok < 0) {
+        /* Too long to be an identifier of this type: hash it whole (unkeyed:
+         * the keyed token below is what hides it). */
+        unsigned char h[32];
+        crypto_generichash(h, sizeof h, (const unsigned char *)v, n, NULL, 0);
+        sodium_bin2hex(norm, sizeof norm, h, sizeof h);
+        nl = 64;
+    }
+    if (ok == 0 && entity >= 0) flags &= ~(unsigned)(CVI_R_KEEP_CC | CVI_R_KEEP_DOMAIN);
+    char tok[CV_TOKEN_CHARS + 1];
+    cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+    if (keep) {
+        memcpy(keep->tok, tok, sizeof tok);
+        memcpy(keep->norm, norm, nl + 1);
+        keep->norm_len = nl;
+    }
+    return cvi_render_token(out, domain, tok, norm, nl, flags);
+}
+
+static int remember_name(cvi_worker *w, const char *v, size_t n, name_ent **out)
+{
+    *out = NULL;
+    /* trim and skip names that are empty or too short to match safely */
+    while (n && (v[0] == ' ' || v[0] == '\t' || v[0] == '"')) { v++; n--; }
+    while (n && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '"')) n--;
+    if (n < 2) return 0;
+    if (w->nnames == w->capnames) {
+        size_t cap = w->capnames ? 2 * w->capnames : 4;
+        name_ent *nv = realloc(w->names, cap * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        w->names = nv;
+        w->capnames = cap;
+    }
+    name_ent *ne = &w->names[w->nnames++];
+    ne->orig = cv_str_make(v, n);
+    *out = ne;
+    return 0;
+}
+
+/* A person's name from a structured field: tokenise and remember it. */
+static int token_person(cvi_worker *w, const cv_action *a, const char *v, size_t n, cv_buf *out)
+{
+    name_ent *ne;
+    if (remember_name(w, v, n, &ne)) return CV_ENOMEM;
+    return token_into(w, CV_ENT_PERSON, "person", v, n, render_flags(a), out, ne);
+}
+
+/*
+ * Asterisk caller id: `"Jane Doe" <+441632960123>`, `Jane Doe <07700900123>`,
+ * a bare number or a bare name. The name becomes a person token (and is
+ * remembered for free text), the number a phone token; the shape is kept.
+ */
+static int token_clid(cvi_worker *w, const cv_action *a, const char *v, size_t n, cv_buf *out)
+{
+    const char *lt = memchr(v, '<', n);
+    size_t end = n;
+    while (end && v[end - 1] == ' ') end--;
+    int rc = 0;
+    unsigned pf = a->opts & CV_AOPT_KEEP_CC ? CVI_R_KEEP_CC : 0;
+    if (lt && end && v[end - 1] == '>') {
+        const char *name = v;
+        size_t nn = (size_t)(lt - v);
+        while (nn && name[nn - 1] == ' ') nn--;
+        int quoted = nn >= 2 && name[0] == '"' && name[nn - 1] == '"';
+        if (quoted) { name++; nn -= 2; }
+        const char *num = lt + 1;
+        size_t numn = (size_t)(v + end - 1 - num);
+        if (nn) {
+            if (quoted) rc |= cv_buf_putc(out, '"');
+            rc |= token_person(w, a, name, nn, out);
+            if (quoted) rc |= cv_buf_putc(out, '"');
+            rc |= cv_buf_putc(out, ' ');
+        } else if (quoted) {
+            rc |= cv_buf_puts(out, "\"\" ");
+        }
+        rc |= cv_buf_putc(out, '<');
+        if (numn) rc |= token_into(w, CV_ENT_PHONE, "phone", num, numn, pf, out, NULL);
+        rc |= cv_buf_putc(out, '>');
+        return rc ? CV_ENOMEM : 0;
+    }
+    /* No angle brackets: a number if it has digits and no letters, else a name. */
+    int digits = 0, letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c >= '0' && c <= '9') digits++;
+        else if ((c | 32) >= 'a' && (c | 32) <= 'z') letters++;
+        else if (c >= 0x80) letters++;
+    }
+    if (digits && !letters) return token_into(w, CV_ENT_PHONE, "phone", v, n, pf, out, NULL);
+    return token_person(w, a, v, n, out);
+}
+
+/* Apply a non-scan action to a scalar node. */
+static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t idx, cvi_counts *c)
+{
+    cv_node *nd = &r->nodes[idx];
+    if (a->kind == CV_ACT_DROP) {
+        nd->flags |= CV_NF_DROP;
+        c->fields_dropped++;
+        return 0;
+    }
+    if (a->kind == CV_ACT_KEEP) return 0;
+    if (nd->kind == CV_NODE_NULL || nd->kind == CV_NODE_BOOL || nd->value.n == 0) {
+        /* nothing personal in null, true/false or an empty value: keep the shape */
+        return 0;
+    }
+    if (a->kind == CV_ACT_SCAN) {
+        if (w->nscan == w->capscan) {
+            size_t cap = w->capscan ? 2 * w->capscan : 32;
+            int32_t *nv = realloc(w->scan, cap * sizeof *nv);
+            if (!nv) return CV_ENOMEM;
+            w->scan = nv;
+            w->capscan = cap;
+        }
+        w->scan[w->nscan++] = idx;
+        return 0;
+    }
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    int rc = 0;
+    const char *v = nd->value.p;
+    size_t n = nd->value.n;
+    switch (a->kind) {
+    case CV_ACT_TOKEN:
+        if (a->opts & CV_AOPT_CLID) rc = token_clid(w, a, v, n, t);
+        else if (a->entity == CV_ENT_PERSON) rc = token_person(w, a, v, n, t);
+        else rc = token_into(w, a->entity, action_domain(a), v, n, render_flags(a), t, NULL);
+        c->tokenised++;
+        break;
+    case CV_ACT_REDACT:
+        rc = a->domain || a->entity >= 0 ? cv_buf_printf(t, "[%s]", action_domain(a)) : cv_buf_puts(t, "[redacted]");
+        break;
+    case CV_ACT_MASK:
+        rc = cv_mask(v, n, 4, t);
+        break;
+    case CV_ACT_GENERALISE:
+        rc = a->gen == CV_GEN_BANDS ? cv_generalise_duration(v, n, a->bands, a->nbands, t)
+                                    : cv_generalise_time(v, n, (cv_gen_unit)a->gen, t);
+        if (rc == CV_EINPUT) {
+            /* Not a time or duration we can read: fail closed, keep nothing. */
+            cv_buf_clear(t);
+            c->unparseable++;
+            rc = 0;
+        }
+        break;
+    default:
+        return CV_EINTERNAL;
+    }
+    if (rc) return rc;
+    return set_value(r, nd, t->p, t->n);
+}
+
+/* ---- free text ---------------------------------------------------------- */
+
+static int is_word_byte(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80 || c == '_';
+}
+
+static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
+
+/* Occurrences of needle in text as whole words. mode 0: ASCII case-insensitive;
+ * mode 1: first letter upper-case or as in needle, the rest case-insensitive. */
+static int find_word(const char *text, size_t n, const char *needle, size_t m, int mode, int entity_idx,
+                     cv_span_list *out)
+{
+    if (m == 0 || m > n) return 0;
+    int f0 = lower((unsigned char)needle[0]);
+    for (size_t i = 0; i + m <= n; i++) {
+        if (lower((unsigned char)text[i]) != f0) continue;
+        if (mode == 1 && text[i] != needle[0] && !(text[i] >= 'A' && text[i] <= 'Z')) continue;
+        if (i > 0 && is_word_byte((unsigned char)text[i - 1])) continue;
+        if (i + m < n && is_word_byte((unsigned char)text[i + m])) continue;
+        size_t k = 1;
+        while (k < m && lower((unsigned char)text[i + k]) == lower((unsigned char)needle[k])) k++;
+        if (k < m) continue;
+        if (out->n == out->cap) {
+            size_t cap = out->cap ? 2 * out->cap : 8;
+            cv_span *nv = realloc(out->v, cap * sizeof *nv);
+            if (!nv) return CV_ENOMEM;
+            out->v = nv;
+            out->cap = cap;
+        }
+        cv_span *s = &out->v[out->n++];
+        s->start = (uint32_t)i;
+        s->end = (uint32_t)(i + m);
+        s->entity = CV_ENT_PERSON;
+        s->norm_len = (uint16_t)entity_idx;    /* index into w->names */
+        s->norm[0] = '\0';
+        i += m - 1;
+    }
+    return 0;
+}
+
+static int overlaps(const cv_span_list *l, uint32_t s, uint32_t e)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].start < e && s < l->v[i].end) return 1;
+    return 0;
+}
+
+static int cmp_span(const void *a, const void *b)
+{
+    const cv_span *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* Names from this record's structured fields, found in text[0..n): full
+ * names first, then their parts; never over an identifier a detector found. */
+static int find_names(cvi_worker *w, const char *text, size_t n)
+{
+    cv_span_list *nf = &w->names_found;
+    nf->n = 0;
+    for (size_t k = 0; k < w->nnames; k++) {
+        size_t before = nf->n;
+        if (find_word(text, n, w->names[k].orig.p, w->names[k].orig.n, 0, (int)k, nf)) return CV_ENOMEM;
+        (void)before;
+    }
+    for (size_t k = 0; k < w->nnames; k++) {
+        const char *p = w->names[k].orig.p;
+        size_t len = w->names[k].orig.n, i = 0;
+        while (i < len) {
+            while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == ',' || p[i] == '.')) i++;
+            size_t j = i;
+            while (j < len && !(p[j] == ' ' || p[j] == '\t' || p[j] == ',' || p[j] == '.')) j++;
+            if (j - i >= 2 && j - i < len) {
+                size_t mark = nf->n;
+                if (find_word(text, n, p + i, j - i, 1, (int)k, nf)) return CV_ENOMEM;
+                /* drop part matches inside full-name matches already found */
+                size_t o = mark;
+                for (size_t q = mark; q < nf->n; q++) {
+                    cv_span s = nf->v[q];
+                    nf->n = mark;      /* test against earlier spans only */
+                    int dup = overlaps(nf, s.start, s.end);
+                    nf->n = q + 1;
+                    if (!dup) nf->v[o++] = s;
+                }
+                nf->n = o;
+            }
+            i = j;
+        }
+    }
+    return 0;
+}
+
+static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+{
+    cv_node *nd = &r->nodes[idx];
+    const char *text = nd->value.p;
+    size_t n = nd->value.n;
+    int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
+    if (rc) return rc;
+    if (w->nnames) {
+        if ((rc = find_names(w, text, n))) return rc;
+        for (size_t i = 0; i < w->names_found.n; i++) {
+            cv_span s = w->names_found.v[i];
+            if (overlaps(&w->spans, s.start, s.end)) continue;
+            if (w->spans.n == w->spans.cap) {
+                size_t cap = w->spans.cap ? 2 * w->spans.cap : 8;
+                cv_span *nv = realloc(w->spans.v, cap * sizeof *nv);
+                if (!nv) return CV_ENOMEM;
+                w->spans.v = nv;
+                w->spans.cap = cap;
+            }
+            w->spans.v[w->spans.n++] = s;
+        }
+        if (w->names_found.n) qsort(w->spans.v, w->spans.n, sizeof *w->spans.v, cmp_span);
+    }
+    if (w->spans.n == 0) return 0;
+
+    const cv_policy *p = w->e->pol;
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    size_t at = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *s = &w->spans.v[i];
+        const cv_action *a = &p->entities[s->entity];
+        rc |= cv_buf_append(t, text + at, s->start - at);
+        const char *name = cv_entity_name(s->entity);
+        c->detections[s->entity]++;
+        switch (a->kind) {
+        case CV_ACT_TOKEN:
+            if (s->entity == CV_ENT_PERSON) {
+                const name_ent *ne = &w->names[s->norm_len];
+                rc |= cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
+            } else {
+                char tok[CV_TOKEN_CHARS + 1];
+                cvi_token(&w->e->kt, name, strlen(name), s->norm, s->norm_len, tok);
+                rc |= cvi_render_token(t, name, tok, s->norm, s->norm_len, CVI_R_TEXT | render_flags(a));
+            }
+            break;
+        case CV_ACT_MASK:
+            rc |= cv_mask(text + s->start, s->end - s->start, 4, t);
+            break;
+        case CV_ACT_KEEP:
+            rc |= cv_buf_append(t, text + s->start, s->end - s->start);
+            break;
+        default: /* redact, and anything unexpected: fail closed */
+            rc |= cv_buf_printf(t, "[%s]", name);
+            break;
+        }
+        at = s->end;
+    }
+    rc |= cv_buf_append(t, text + at, n - at);
+    if (rc) return CV_ENOMEM;
+    return set_value(r, nd, t->p, t->n);
+}
+
+/* ---- the record --------------------------------------------------------- */
+
+int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c)
+{
+    const cvi_engine *e = w->e;
+    const ruletab *tab = &e->tabs[rule - e->pol->inputs];
+    int sp = 0, rc;
+    w->nnames = 0;
+    w->nscan = 0;
+    for (int32_t i = 0; i < (int32_t)r->n; i++) {
+        cv_node *nd = &r->nodes[i];
+        switch (nd->kind) {
+        case CV_NODE_OBJ_BEGIN:
+        case CV_NODE_ARR_BEGIN: {
+            const cv_field_rule *fr = lookup(rule, tab, nd->path);
+            const cv_action *a = fr ? &fr->act : (sp ? w->stack[sp - 1].inh : NULL);
+            if (a && a->kind == CV_ACT_DROP) {
+                nd->flags |= CV_NF_DROP;
+                c->fields_dropped++;
+                if (nd->end > i) i = nd->end;
+                break;
+            }
+            if (sp == MAX_DEPTH) return CV_EINPUT;
+            frame *f = &w->stack[sp++];
+            f->begin = i;
+            f->inh = a;
+            f->live = 0;
+            f->named = fr != NULL;
+            break;
+        }
+        case CV_NODE_OBJ_END:
+        case CV_NODE_ARR_END: {
+            if (sp == 0) return CV_EINTERNAL;
+            frame *f = &w->stack[--sp];
+            if (!f->live && !f->named) {
+                r->nodes[f->begin].flags |= CV_NF_DROP;
+                nd->flags |= CV_NF_DROP;
+            } else if (sp) {
+                w->stack[sp - 1].live = 1;
+            }
+            break;
+        }
+        default: {
+            const cv_field_rule *fr = lookup(rule, tab, nd->path);
+            const cv_action *a = fr ? &fr->act : (sp && w->stack[sp - 1].inh ? w->stack[sp - 1].inh : &rule->def);
+            if ((rc = apply_scalar(w, a, r, i, c))) return rc;
+            if (!(nd->flags & CV_NF_DROP) && sp) w->stack[sp - 1].live = 1;
+        }
+        }
+    }
+    for (size_t k = 0; k < w->nscan; k++)
+        if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
+    return 0;
+}
+
+int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name)
+{
+    const cv_field_rule *fr = lookup(rule, &e->tabs[rule - e->pol->inputs], name);
+    const cv_action *a = fr ? &fr->act : &rule->def;
+    return a->kind != CV_ACT_DROP;
+}
+
+int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf *out)
+{
+    if (cv_utf8_valid_prefix(name, len) != len) {
+        /* not text: keep nothing of it but a hash-free marker */
+        return cv_buf_puts(out, "invalid-name");
+    }
+    int rc = cv_detect(w->e->det, w->ws, name, len, &w->spans);
+    if (rc) return rc;
+    size_t at = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *s = &w->spans.v[i];
+        const char *en = cv_entity_name(s->entity);
+        rc |= cv_buf_append(out, name + at, s->start - at);
+        if (w->e->pol->entities[s->entity].kind == CV_ACT_KEEP) {
+            rc |= cv_buf_append(out, name + s->start, s->end - s->start);
+        } else {
+            char tok[CV_TOKEN_CHARS + 1];
+            cvi_token(&w->e->kt, en, strlen(en), s->norm, s->norm_len, tok);
+            rc |= cv_buf_printf(out, "%s-%s", en, tok);
+        }
+        at = s->end;
+    }
+    rc |= cv_buf_append(out, name + at, len - at);
+    return rc ? CV_ENOMEM : 0;
+}
+
+int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
+{
+    int entity = cv_entity_from_name(type, strlen(type));
+    const cv_policy *p = w->e->pol;
+    if (strcmp(type, "clid") == 0) {
+        cv_action a = { .kind = CV_ACT_TOKEN, .opts = CV_AOPT_CLID, .entity = CV_ENT_PHONE };
+        return token_clid(w, &a, value, len, out);
+    }
+    unsigned flags = entity >= 0 ? render_flags(&p->entities[entity]) : 0;
+    return token_into(w, entity, type, value, len, flags, out, NULL);
+}
+
+int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value, size_t len,
+             char *out, size_t cap)
+{
+    if (!p || !k || !type || !value || !out) return cvi_error(ctx, CV_EUSAGE, "cv_token: missing argument");
+    if (cv_entity_from_name(type, strlen(type)) < 0 && strcmp(type, "clid") != 0) {
+        /* custom domains: same rule as the policy's {token: TYPE} */
+        size_t n = strlen(type);
+        int ok = n >= 1 && n <= 32 && type[0] >= 'a' && type[0] <= 'z';
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (type[i] >= 'a' && type[i] <= 'z') || (type[i] >= '0' && type[i] <= '9') || type[i] == '_';
+        if (!ok) return cvi_error(ctx, CV_EUSAGE, "unknown token type '%.32s'", type);
+    }
+    if (cv_utf8_valid_prefix(value, len) != len) return cvi_error(ctx, CV_EINPUT, "the value is not valid UTF-8");
+    cvi_engine *e = NULL;
+    cvi_worker *w = NULL;
+    cv_buf b = { 0 };
+    int rc = cvi_engine_create(ctx, p, k, &e);
+    if (rc) return rc;
+    if (!(w = cvi_worker_create(e))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = cvi_engine_token(w, type, value, len, &b))) {
+        cvi_error(ctx, rc, "%s", cv_strerror(rc));
+        goto out;
+    }
+    if (b.n + 1 > cap) {
+        rc = cvi_error(ctx, CV_EUSAGE, "output buffer too small");
+        goto out;
+    }
+    memcpy(out, b.p, b.n);
+    out[b.n] = '\0';
+out:
+    sodium_memzero(b.p, b.cap);
+    cv_buf_free(&b);
+    cvi_worker_free(w);
+    cvi_engine_free(e);
+    return rc;
+}

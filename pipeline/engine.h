@@ -1,0 +1,51 @@
+/*
+ * engine.h - applies a policy to records (internal).
+ *
+ * cvi_engine is immutable once created and shared by all worker threads:
+ * the policy, the tenant subkey, the compiled detectors and per-input-rule
+ * path tables. cvi_worker is one thread's scratch (PCRE2 match data,
+ * buffers) and its counters.
+ */
+#ifndef CV_ENGINE_H
+#define CV_ENGINE_H
+
+#include "policy.h"
+#include "pseudonym.h"
+#include "record.h"
+
+typedef struct cvi_counts {
+    uint64_t detections[CV_ENT__COUNT];   /* identifiers found in free text, per entity */
+    uint64_t tokenised;                    /* field values replaced by tokens */
+    uint64_t fields_dropped;
+    uint64_t unparseable;                  /* values a generalise action could not read (emptied) */
+} cvi_counts;
+
+void cvi_counts_add(cvi_counts *into, const cvi_counts *c);
+
+typedef struct cvi_engine cvi_engine;
+typedef struct cvi_worker cvi_worker;
+
+/* Borrowed: p and k must outlive the engine. */
+int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engine **out);
+void cvi_engine_free(cvi_engine *e);
+const cv_policy *cvi_engine_policy(const cvi_engine *e);
+
+cvi_worker *cvi_worker_create(const cvi_engine *e);     /* NULL on ENOMEM */
+void cvi_worker_free(cvi_worker *w);
+
+/* Apply input rule `rule` (one of the policy's inputs) to r in place.
+ * Adds to c. Returns 0 or CV_ENOMEM. */
+int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c);
+
+/* Is a flat column (CSV) written at all under rule? */
+int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name);
+
+/* Replace identifiers in a file-name component with filesystem-safe token
+ * renderings ("call_+447700900123.wav" → "call_phone-k3m9x2p7q1w8e5r4.wav").
+ * Appends to out. */
+int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf *out);
+
+/* The token of a value of a named type, rendered as in a field. */
+int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out);
+
+#endif

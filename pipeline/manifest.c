@@ -1,0 +1,251 @@
+/*
+ * manifest.c - renders manifest.json and the resume journal. The manifest is
+ * the proof of what was done: policy digest, key id (a keyed hash, never
+ * the key), tenant, epoch, per-file digests and counts, and every rejected
+ * record's location and reason. records_in = written + dropped + rejected.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "manifest.h"
+
+int cvi_json_string(cv_buf *out, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    int rc = cv_buf_reserve(out, n + 2);
+    rc |= cv_buf_putc(out, '"');
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        rc |= cv_buf_append(out, s + run, i - run);
+        run = i + 1;
+        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+        if (c == '"' || c == '\\') {
+            char two[2] = { '\\', (char)c };
+            rc |= cv_buf_append(out, two, 2);
+        } else if (c == '\n') {
+            rc |= cv_buf_puts(out, "\\n");
+        } else if (c == '\t') {
+            rc |= cv_buf_puts(out, "\\t");
+        } else {
+            rc |= cv_buf_append(out, esc, 6);
+        }
+    }
+    rc |= cv_buf_append(out, s + run, n - run);
+    rc |= cv_buf_putc(out, '"');
+    return rc ? CV_ENOMEM : 0;
+}
+
+static int jstr(cv_buf *out, const char *z) { return cvi_json_string(out, z, strlen(z)); }
+
+static int hex32(cv_buf *out, const unsigned char h[32])
+{
+    char x[65];
+    sodium_bin2hex(x, sizeof x, h, 32);
+    return cv_buf_printf(out, "\"%s\"", x);
+}
+
+static int counts_json(cv_buf *o, const cvi_file_stats *fs)
+{
+    int rc = cv_buf_printf(o,
+                           "\"records_in\": %" PRIu64 ", \"written\": %" PRIu64 ", \"dropped\": %" PRIu64
+                           ", \"rejected\": %" PRIu64 ", \"detections\": {",
+                           fs->records_in, fs->written, fs->dropped, fs->rejected);
+    for (int i = 0; i < CV_ENT__COUNT; i++)
+        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cv_entity_name(i), fs->counts.detections[i]);
+    rc |= cv_buf_printf(o,
+                        "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
+                        ", \"values_unparseable\": %" PRIu64,
+                        fs->counts.tokenised, fs->counts.fields_dropped, fs->counts.unparseable);
+    return rc;
+}
+
+static const char *status_name(cvi_file_status s)
+{
+    switch (s) {
+    case CVI_DONE: return "done";
+    case CVI_RESUMED: return "done (resumed)";
+    case CVI_SKIPPED: return "skipped";
+    default: return "failed";
+    }
+}
+
+static int entry_json(cv_buf *o, const cvi_entry *e)
+{
+    const cvi_file_stats *fs = &e->fs;
+    if (e->json) return cv_buf_printf(o, "    %s", e->json + 4);
+    int rc = cv_buf_puts(o, "    {\"input\": ");
+    rc |= jstr(o, e->input);
+    rc |= cv_buf_printf(o, ", \"status\": \"%s\"", status_name(e->status));
+    if (e->reason) {
+        rc |= cv_buf_puts(o, ", \"reason\": ");
+        rc |= jstr(o, e->reason);
+    }
+    if (e->status == CVI_SKIPPED) return rc | cv_buf_puts(o, "}");
+    rc |= cv_buf_printf(o, ", \"format\": \"%s\", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ",
+                        e->format ? e->format : "", fs->bytes_in);
+    rc |= hex32(o, fs->in_hash);
+    if (e->output) {
+        rc |= cv_buf_puts(o, ", \"output\": ");
+        rc |= jstr(o, e->output);
+        rc |= cv_buf_printf(o, ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": ", fs->bytes_out);
+        rc |= hex32(o, fs->out_hash);
+    }
+    rc |= cv_buf_puts(o, ",\n     ");
+    rc |= counts_json(o, fs);
+    rc |= cv_buf_puts(o, ",\n     \"rejects\": [");
+    for (size_t i = 0; i < fs->nrej; i++) {
+        rc |= cv_buf_printf(o, "%s{\"line\": %" PRIu64 ", \"offset\": %" PRIu64 ", \"reason\": ", i ? ", " : "",
+                            fs->rej[i].line, fs->rej[i].offset);
+        rc |= jstr(o, fs->rej[i].reason);
+        rc |= cv_buf_putc(o, '}');
+    }
+    rc |= cv_buf_printf(o, "], \"rejects_listed\": %zu}", fs->nrej);
+    return rc;
+}
+
+int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t n, cv_buf *o)
+{
+    cvi_file_stats tot = { 0 };
+    uint64_t files = 0, skipped = 0, failed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].status == CVI_SKIPPED) { skipped++; continue; }
+        if (e[i].status == CVI_FAILED) failed++;
+        files++;
+        tot.records_in += e[i].fs.records_in;
+        tot.written += e[i].fs.written;
+        tot.dropped += e[i].fs.dropped;
+        tot.rejected += e[i].fs.rejected;
+        tot.bytes_in += e[i].fs.bytes_in;
+        tot.bytes_out += e[i].fs.bytes_out;
+        cvi_counts_add(&tot.counts, &e[i].fs.counts);
+    }
+    char created[32], kid[17], ph[65];
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+    cvi_key_id(mi->key, kid);
+    sodium_bin2hex(ph, sizeof ph, mi->policy->hash, 32);
+    const char *pname = strrchr(mi->policy->name, '/');
+    pname = pname ? pname + 1 : mi->policy->name;
+    int rc = cv_buf_printf(o, "{\n  \"tool\": \"callveil\", \"version\": \"%s\", \"manifest_version\": 1,\n"
+                              "  \"created\": \"%s\", \"as_of\": ", CV_VERSION, created);
+    rc |= jstr(o, mi->as_of);
+    rc |= cv_buf_puts(o, ",\n  \"policy\": {\"name\": ");
+    rc |= jstr(o, pname);
+    rc |= cv_buf_printf(o, ", \"blake2b\": \"%s\"},\n  \"tenant\": ", ph);
+    rc |= jstr(o, mi->policy->tenant);
+    rc |= cv_buf_printf(o, ", \"epoch\": %" PRIu64 ", \"region\": \"%s\",\n  \"key_id\": \"%s\", \"key_ephemeral\": %s,\n"
+                           "  \"token\": \"BLAKE2b-256 keyed, 80 bits, Crockford base32 (callveil/v1)\",\n"
+                           "  \"options\": {\"zstd_level\": %d, \"max_record\": %zu},\n  \"totals\": {\"files\": %" PRIu64
+                           ", \"files_skipped\": %" PRIu64 ", \"files_failed\": %" PRIu64 ", \"bytes_in\": %" PRIu64
+                           ", \"bytes_out\": %" PRIu64 ",\n    ",
+                        mi->policy->epoch, mi->policy->dopts.region, kid, cv_key_is_ephemeral(mi->key) ? "true" : "false",
+                        mi->zstd_level, mi->max_record, files, skipped, failed, tot.bytes_in, tot.bytes_out);
+    rc |= counts_json(o, &tot);
+    rc |= cv_buf_puts(o, "},\n  \"files\": [\n");
+    for (size_t i = 0; i < n; i++) {
+        rc |= entry_json(o, &e[i]);
+        rc |= cv_buf_puts(o, i + 1 < n ? ",\n" : "\n");
+    }
+    rc |= cv_buf_puts(o, "  ]\n}\n");
+    return rc ? CV_ENOMEM : 0;
+}
+
+/* Journal line, one per finished file, tab-separated:
+ *   cvj1 ID SIZE MTIME_NS <9 counts> <detections per entity> ENTRY_JSON
+ * The counts let a resumed run total what earlier runs did; the entry's
+ * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
+ * into the manifest as it was. */
+#define JCOUNTS (9 + CV_ENT__COUNT)
+
+static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
+{
+    uint64_t *f[] = { (uint64_t *)&fs->records_in, (uint64_t *)&fs->written, (uint64_t *)&fs->dropped,
+                      (uint64_t *)&fs->rejected, (uint64_t *)&fs->counts.tokenised,
+                      (uint64_t *)&fs->counts.fields_dropped, (uint64_t *)&fs->counts.unparseable,
+                      (uint64_t *)&fs->bytes_in, (uint64_t *)&fs->bytes_out };
+    for (int i = 0; i < 9; i++) {
+        if (load) *f[i] = v[i];
+        else v[i] = *f[i];
+    }
+    for (int i = 0; i < CV_ENT__COUNT; i++) {
+        uint64_t *d = (uint64_t *)&fs->counts.detections[i];
+        if (load) *d = v[9 + i];
+        else v[9 + i] = *d;
+    }
+}
+
+int cvi_journal_line(const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e, cv_buf *o)
+{
+    uint64_t v[JCOUNTS];
+    stats_vec(&e->fs, v, 0);
+    int rc = cv_buf_printf(o, "cvj1\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
+    for (int i = 0; i < JCOUNTS; i++) rc |= cv_buf_printf(o, "\t%" PRIu64, v[i]);
+    rc |= cv_buf_putc(o, '\t');
+    size_t at = o->n;
+    cvi_entry r = *e;
+    r.status = CVI_RESUMED;
+    rc |= entry_json(o, &r);
+    for (size_t i = at; i < o->n; i++)
+        if (o->p[i] == '\n') o->p[i] = ' ';
+    rc |= cv_buf_putc(o, '\n');
+    return rc ? CV_ENOMEM : 0;
+}
+
+int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, int64_t *mtime_ns, char **json,
+                      cvi_file_stats *fs)
+{
+    const char *p = line, *end = line + n;
+    const char *f[4 + JCOUNTS];
+    size_t fl[4 + JCOUNTS];
+    for (int i = 0; i < 4 + JCOUNTS; i++) {
+        const char *t = memchr(p, '\t', (size_t)(end - p));
+        if (!t) return CV_EINPUT;
+        f[i] = p;
+        fl[i] = (size_t)(t - p);
+        p = t + 1;
+    }
+    if (fl[0] != 4 || memcmp(f[0], "cvj1", 4) != 0 || fl[1] == 0 || fl[1] >= 64) return CV_EINPUT;
+    memcpy(id, f[1], fl[1]);
+    id[fl[1]] = '\0';
+    uint64_t v[2 + JCOUNTS];
+    for (int i = 0; i < 2 + JCOUNTS; i++) {
+        const char *q = f[2 + i];
+        size_t k = 0, m = fl[2 + i];
+        int neg = m && q[0] == '-';
+        uint64_t x = 0;
+        for (k = neg; k < m; k++) {
+            if (q[k] < '0' || q[k] > '9' || x > UINT64_MAX / 10) return CV_EINPUT;
+            x = x * 10 + (uint64_t)(q[k] - '0');
+        }
+        if (m == (size_t)neg) return CV_EINPUT;
+        v[i] = neg ? (uint64_t)(-(int64_t)x) : x;
+    }
+    *size = v[0];
+    *mtime_ns = (int64_t)v[1];
+    memset(fs, 0, sizeof *fs);
+    stats_vec(fs, v + 2, 1);
+    size_t jl = (size_t)(end - p);
+    if (jl < 2 || *p != ' ') return CV_EINPUT;
+    *json = malloc(jl + 1);
+    if (!*json) return CV_ENOMEM;
+    memcpy(*json, p, jl);
+    (*json)[jl] = '\0';
+    return 0;
+}
+
+void cvi_entry_free(cvi_entry *e)
+{
+    if (!e) return;
+    free(e->input);
+    free(e->output);
+    free(e->json);
+    cvi_file_stats_free(&e->fs);
+}

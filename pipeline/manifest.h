@@ -1,0 +1,46 @@
+/*
+ * manifest.h - the run's manifest.json (DESIGN §8) and the resume journal,
+ * internal. Entries carry sanitised names, sizes, digests and counts: never
+ * record content, never the key.
+ */
+#ifndef CV_MANIFEST_H
+#define CV_MANIFEST_H
+
+#include "runner.h"
+
+typedef enum { CVI_DONE = 0, CVI_RESUMED, CVI_SKIPPED, CVI_FAILED } cvi_file_status;
+
+typedef struct cvi_entry {
+    char *input;                /* sanitised relative path */
+    char *output;               /* sanitised relative output path, or NULL */
+    const char *format;         /* static */
+    cvi_file_status status;
+    const char *reason;         /* static, for skipped / failed */
+    cvi_file_stats fs;
+    char *json;                 /* resumed: the entry as an earlier run rendered it */
+} cvi_entry;
+
+typedef struct cvi_manifest_info {
+    const cv_policy *policy;
+    const cv_key *key;
+    const char *as_of;
+    int zstd_level;
+    size_t max_record;
+} cvi_manifest_info;
+
+/* JSON string literal (quotes included) with RFC 8259 escaping. */
+int cvi_json_string(cv_buf *out, const char *s, size_t n);
+
+/* The whole manifest document. */
+int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t n, cv_buf *out);
+
+/* One journal line for a finished file, and parsing one back. */
+int cvi_journal_line(const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e, cv_buf *out);
+/* Parses a line (without its '\n'): id, size, mtime, the counts into fs and
+ * the entry's JSON (malloc'ed into *json). 0, CV_EINPUT or CV_ENOMEM. */
+int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, int64_t *mtime_ns, char **json,
+                      cvi_file_stats *fs);
+
+void cvi_entry_free(cvi_entry *e);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * pseudonym.h - keys and the token contract (DESIGN §6), internal.
+ *
+ *   K_t   = BLAKE2b-256(key = K,   msg = "callveil/v1/tenant/" || tenant || "/" || epoch)
+ *   token = BLAKE2b-256(key = K_t, msg = domain || 0x00 || normalised value)[0..10)
+ *           rendered as 16 lower-case Crockford base32 characters, MSB first.
+ */
+#ifndef CV_PSEUDONYM_H
+#define CV_PSEUDONYM_H
+
+#include "base.h"
+
+#define CV_KEY_BYTES 32
+#define CV_TOKEN_CHARS 16
+
+struct cv_key {
+    unsigned char *k;     /* CV_KEY_BYTES in sodium_malloc'ed memory */
+    int ephemeral;
+};
+
+/* A tenant subkey in sodium_malloc'ed memory (read-only after creation). */
+typedef struct cvi_tenant_key {
+    unsigned char *k;
+} cvi_tenant_key;
+
+int cvi_tenant_key_derive(const cv_key *master, const char *tenant, uint64_t epoch, cvi_tenant_key *out);
+void cvi_tenant_key_free(cvi_tenant_key *t);     /* wipes; NULL/empty ok */
+
+/* The 16-character token (NUL-terminated in out[17]) of a normalised value. */
+void cvi_token(const cvi_tenant_key *t, const char *domain, size_t domain_len,
+               const char *norm, size_t norm_len, char out[CV_TOKEN_CHARS + 1]);
+
+/* Crockford base32 (lower-case, no padding) of the first 10 bytes of in. */
+void cvi_base32_80(const unsigned char in[10], char out[CV_TOKEN_CHARS + 1]);
+
+/* Rendering options */
+enum {
+    CVI_R_TEXT = 1u << 0,        /* inside free text: "[phone:...]" */
+    CVI_R_KEEP_CC = 1u << 1,     /* "phone:+44:..." (norm must be E.164) */
+    CVI_R_KEEP_DOMAIN = 1u << 2  /* "email:...@example.com" (norm must be an e-mail) */
+};
+/* Append the rendering of a token to out. */
+int cvi_render_token(cv_buf *out, const char *domain, const char tok[CV_TOKEN_CHARS + 1],
+                     const char *norm, size_t norm_len, unsigned flags);
+
+/* A public identifier of the master key for the manifest: hex of the first
+ * 8 bytes of BLAKE2b(key = K, msg = "callveil/v1/key-id"); reveals nothing. */
+void cvi_key_id(const cv_key *k, char out[17]);
+
+#endif

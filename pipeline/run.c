@@ -1,0 +1,610 @@
+/*
+ * run.c - the three drivers of the public API: cv_run (batch over files and
+ * directories into a mirrored output tree with atomic outputs, a resume
+ * journal and manifest.json), cv_filter (one stream, stdin → stdout) and
+ * cv_scan (count what would be found, write nothing).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctx.h"
+#include "manifest.h"
+
+#define JOURNAL ".callveil-journal"
+
+void cv_run_opts_init(cv_run_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->zstd_level = 3;
+}
+
+typedef struct item {
+    char *path;     /* to open */
+    char *rel;      /* relative to its input argument */
+} item;
+
+typedef struct items {
+    item *v;
+    size_t n, cap;
+} items;
+
+static void items_free(items *it)
+{
+    for (size_t i = 0; i < it->n; i++) {
+        free(it->v[i].path);
+        free(it->v[i].rel);
+    }
+    free(it->v);
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    int slash = na && a[na - 1] != '/';
+    char *s = malloc(na + nb + 2);
+    if (!s) return NULL;
+    memcpy(s, a, na);
+    if (slash) s[na++] = '/';
+    memcpy(s + na, b, nb + 1);
+    return s;
+}
+
+static int items_add(items *it, const char *path, const char *rel)
+{
+    if (it->n == it->cap) {
+        size_t cap = it->cap ? 2 * it->cap : 64;
+        item *nv = realloc(it->v, cap * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        it->v = nv;
+        it->cap = cap;
+    }
+    it->v[it->n].path = strdup(path);
+    it->v[it->n].rel = strdup(rel);
+    if (!it->v[it->n].path || !it->v[it->n].rel) return CV_ENOMEM;
+    it->n++;
+    return 0;
+}
+
+/* Walk a directory in sorted order (so runs are reproducible); skips dot
+ * files, symlinked directories and the output directory itself. */
+static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_real, items *it, int depth)
+{
+    if (depth > 64) return cvi_error(ctx, CV_EINPUT, "%s: directories nested too deeply", dir);
+    if (skip_real) {
+        char real[PATH_MAX];
+        if (realpath(dir, real) && strcmp(real, skip_real) == 0) return 0;
+    }
+    struct dirent **ents = NULL;
+    int n = scandir(dir, &ents, NULL, alphasort);
+    if (n < 0) return cvi_error(ctx, CV_EIO, "%s: %s", dir, strerror(errno));
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        const char *name = ents[i]->d_name;
+        if (rc || name[0] == '.') continue;
+        char *path = join(dir, name);
+        char *r = rel[0] ? join(rel, name) : strdup(name);
+        struct stat st;
+        if (!path || !r) rc = CV_ENOMEM;
+        else if (lstat(path, &st) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+        else if (S_ISDIR(st.st_mode)) rc = walk(ctx, path, r, skip_real, it, depth + 1);
+        else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)))
+            rc = items_add(it, path, r);
+        free(path);
+        free(r);
+    }
+    for (int i = 0; i < n; i++) free(ents[i]);
+    free(ents);
+    return rc;
+}
+
+static int collect(cv_ctx *ctx, const char *const *inputs, size_t n, const char *skip_real, items *it)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (stat(inputs[i], &st) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", inputs[i], strerror(errno));
+        int rc;
+        if (S_ISDIR(st.st_mode)) {
+            rc = walk(ctx, inputs[i], "", skip_real, it, 0);
+        } else {
+            const char *base = strrchr(inputs[i], '/');
+            rc = items_add(it, inputs[i], base ? base + 1 : inputs[i]);
+        }
+        if (rc) return rc == CV_ENOMEM ? cvi_error(ctx, rc, "out of memory") : rc;
+    }
+    return 0;
+}
+
+static int mkdirs(const char *path, size_t upto)
+{
+    char tmp[PATH_MAX];
+    if (upto >= sizeof tmp) return CV_EIO;
+    memcpy(tmp, path, upto);
+    tmp[upto] = '\0';
+    for (size_t i = 1; i <= upto; i++) {
+        if (tmp[i] == '/' || tmp[i] == '\0') {
+            char c = tmp[i];
+            tmp[i] = '\0';
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) return CV_EIO;
+            tmp[i] = c;
+        }
+    }
+    return 0;
+}
+
+/* Sanitised relative path: every component through the detectors. */
+static int sanitise_rel(cvi_worker *w, const char *rel, cv_buf *out)
+{
+    const char *p = rel;
+    int rc = 0;
+    while (*p && !rc) {
+        const char *slash = strchr(p, '/');
+        size_t n = slash ? (size_t)(slash - p) : strlen(p);
+        rc = cvi_engine_sanitise_name(w, p, n, out);
+        if (slash) rc |= cv_buf_putc(out, '/');
+        p += n + (slash != NULL);
+    }
+    return rc || !cv_buf_cstr(out) ? CV_ENOMEM : 0;
+}
+
+static const cv_format_type *format_for(const cv_input_rule *r, const char *rel)
+{
+    if (strcmp(r->format, "auto") == 0) return cv_format_for_path(rel);
+    return cv_format_find(r->format);
+}
+
+static int today(char out[11])
+{
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    return strftime(out, 11, "%Y-%m-%d", &tmv) == 10 ? 0 : CV_EINTERNAL;
+}
+
+static int valid_date(const char *s)
+{
+    int y, m, d;
+    char tail;
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3) return 0;
+    static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
+    if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 0;
+    return s[4] == '-' && s[7] == '-';
+}
+
+static int write_file_atomic(cv_ctx *ctx, const char *path, const char *p, size_t n)
+{
+    char tmp[PATH_MAX + 32];
+    if (snprintf(tmp, sizeof tmp, "%s.cvtmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return cvi_error(ctx, CV_EIO, "%s: path too long", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
+    size_t off = 0;
+    while (off < n) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) break;
+        off += (size_t)w;
+    }
+    int ok = off == n && fsync(fd) == 0;
+    ok &= close(fd) == 0;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(e));
+    }
+    return 0;
+}
+
+/* ---- resume journal ----------------------------------------------------- */
+
+typedef struct jent {
+    char id[64];
+    uint64_t size;
+    int64_t mtime;
+    char *json;
+    cvi_file_stats fs;
+} jent;
+
+static void journal_load(const char *path, jent **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    char *line = NULL;
+    size_t cap = 0, n = 0, capv = 0;
+    ssize_t len;
+    jent *v = NULL;
+    while ((len = getline(&line, &cap, f)) > 0) {
+        if (line[len - 1] != '\n') break;    /* a torn last line: the file was not finished */
+        if (n == capv) {
+            capv = capv ? 2 * capv : 16;
+            jent *nv = realloc(v, capv * sizeof *nv);
+            if (!nv) break;
+            v = nv;
+        }
+        jent *j = &v[n];
+        if (cvi_journal_parse(line, (size_t)len - 1, j->id, &j->size, &j->mtime, &j->json, &j->fs) == 0) n++;
+    }
+    free(line);
+    fclose(f);
+    *out = v;
+    *nout = n;
+}
+
+static const jent *journal_find(const jent *v, size_t n, const char *id)
+{
+    for (size_t i = n; i-- > 0;)
+        if (strcmp(v[i].id, id) == 0) return &v[i];
+    return NULL;
+}
+
+/* ---- the batch driver ---------------------------------------------------- */
+
+typedef struct runner {
+    cv_ctx *ctx;
+    const cv_policy *pol;
+    const cv_key *key;
+    const cv_run_opts *o;
+    cvi_engine *e;
+    cvi_pool *pool;
+    cvi_entry *ent;
+    size_t nent, capent;
+    char as_of[11];
+} runner;
+
+static cvi_entry *new_entry(runner *r)
+{
+    if (r->nent == r->capent) {
+        size_t cap = r->capent ? 2 * r->capent : 32;
+        cvi_entry *nv = realloc(r->ent, cap * sizeof *nv);
+        if (!nv) return NULL;
+        r->ent = nv;
+        r->capent = cap;
+    }
+    cvi_entry *e = &r->ent[r->nent++];
+    memset(e, 0, sizeof *e);
+    return e;
+}
+
+static int setup(runner *r, cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_run_opts *o)
+{
+    memset(r, 0, sizeof *r);
+    r->ctx = ctx;
+    r->pol = p;
+    r->key = k;
+    r->o = o;
+    if (o->as_of) {
+        if (!valid_date(o->as_of)) return cvi_error(ctx, CV_EUSAGE, "--as-of: expected a date YYYY-MM-DD");
+        memcpy(r->as_of, o->as_of, 11);
+    } else if (today(r->as_of)) {
+        return cvi_error(ctx, CV_EINTERNAL, "cannot read the clock");
+    }
+    if (o->zstd_level < 0 || o->zstd_level > 19)
+        return cvi_error(ctx, CV_EUSAGE, "zstd level must be between 1 and 19");
+    int rc = cvi_engine_create(ctx, p, k, &r->e);
+    if (rc) return rc;
+    return cvi_pool_create(ctx, r->e, o, &r->pool);
+}
+
+static void teardown(runner *r)
+{
+    for (size_t i = 0; i < r->nent; i++) cvi_entry_free(&r->ent[i]);
+    free(r->ent);
+    cvi_pool_free(r->pool);
+    cvi_engine_free(r->e);
+}
+
+static void add_totals(cv_totals *t, const cvi_entry *e)
+{
+    if (e->status == CVI_SKIPPED) {
+        t->files_skipped++;
+        return;
+    }
+    t->files++;
+    t->records_in += e->fs.records_in;
+    t->written += e->fs.written;
+    t->dropped += e->fs.dropped;
+    t->rejected += e->fs.rejected;
+    t->bytes_in += e->fs.bytes_in;
+    t->bytes_out += e->fs.bytes_out;
+    for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += e->fs.counts.detections[i];
+}
+
+/* A file that could not be processed: nothing of it is written, every
+ * record seen is counted as rejected so the totals still add up. */
+static void mark_failed(cvi_entry *en, const char *reason)
+{
+    en->status = CVI_FAILED;
+    en->reason = reason;
+    en->fs.rejected = en->fs.records_in - en->fs.dropped;
+    en->fs.written = 0;
+    free(en->output);
+    en->output = NULL;
+}
+
+static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv, size_t jn,
+                        char **outs, size_t nouts)
+{
+    cv_ctx *ctx = r->ctx;
+    cvi_worker *w = cvi_pool_main_worker(r->pool);
+    cv_buf name = { 0 }, line = { 0 };
+    char tmp[PATH_MAX + 64] = "", dst[PATH_MAX] = "";
+    int fd = -1, ofd = -1, rc = 0;
+    cvi_entry *en = new_entry(r);
+    if (!en) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if ((rc = sanitise_rel(w, it->rel, &name))) goto out;
+    en->input = strdup(name.p);
+    if (!en->input) { rc = CV_ENOMEM; goto out; }
+
+    const cv_input_rule *rule = cvi_policy_input_for(r->pol, it->rel, NULL);
+    const cv_format_type *fmt = rule ? format_for(rule, it->rel) : NULL;
+    if (!rule || !fmt) {
+        en->status = CVI_SKIPPED;
+        en->reason = !rule ? "no policy input matches this file" : "unknown format (name it in the policy)";
+        cvi_log(ctx, CV_LOG_WARN, "skipping %s: %s", en->input, en->reason);
+        goto out;
+    }
+    en->format = fmt->name;
+
+    fd = open(it->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+        goto out;
+    }
+
+    cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
+                     .scan_only = scan, .display = en->input, .log_rejects = 0 };
+    if (scan) {
+        rc = cvi_pool_stream(r->pool, &s, &en->fs);
+        if (rc == CV_EINPUT) {
+            mark_failed(en, en->fs.fail_reason);
+            cvi_log(ctx, CV_LOG_ERROR, "%s", cv_ctx_error(ctx));
+            rc = 0;
+        }
+        goto out;
+    }
+
+    /* output name: sanitised path, ".zst" exactly once */
+    size_t nl = name.n;
+    if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
+    cv_buf_puts(&name, ".zst");
+    if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
+    en->output = strdup(name.p);
+    if (!en->output) { rc = CV_ENOMEM; goto out; }
+    for (size_t i = 0; i < nouts; i++)
+        if (strcmp(outs[i], en->output) == 0) {
+            mark_failed(en, "output name collides with another input's");
+            cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+            goto out;
+        }
+    outs[nouts] = en->output;
+    if (snprintf(dst, sizeof dst, "%s/%s", outdir, en->output) >= (int)sizeof dst) {
+        rc = cvi_error(ctx, CV_EIO, "%s: output path too long", en->input);
+        goto out;
+    }
+
+    /* the journal id: a keyed token of the relative path (the journal sits in OUT) */
+    cv_buf id = { 0 };
+    if ((rc = cvi_engine_token(w, "file", it->rel, strlen(it->rel), &id)) || !cv_buf_cstr(&id)) {
+        cv_buf_free(&id);
+        rc = CV_ENOMEM;
+        goto out;
+    }
+    char idz[64];
+    snprintf(idz, sizeof idz, "%s", id.p + 5);
+    cv_buf_free(&id);
+    int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    const jent *j = jv ? journal_find(jv, jn, idz) : NULL;
+    struct stat ost;
+    if (j && j->size == (uint64_t)st.st_size && j->mtime == mt && stat(dst, &ost) == 0 &&
+        (uint64_t)ost.st_size == j->fs.bytes_out) {
+        en->status = CVI_RESUMED;
+        en->fs = j->fs;
+        en->json = strdup(j->json);
+        cvi_log(ctx, CV_LOG_INFO, "%s: already done (resumed)", en->input);
+        goto out;
+    }
+
+    const char *slash = strrchr(dst, '/');
+    if (mkdirs(dst, (size_t)(slash - dst)) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "cannot create the output directory for %s: %s", en->output, strerror(errno));
+        goto out;
+    }
+    snprintf(tmp, sizeof tmp, "%.*s/.%s.cvtmp.%ld", (int)(slash - dst), dst, slash + 1, (long)getpid());
+    ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (ofd < 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
+        goto out;
+    }
+    s.out_fd = ofd;
+    rc = cvi_pool_stream(r->pool, &s, &en->fs);
+    if (rc == CV_EINPUT) {
+        mark_failed(en, en->fs.fail_reason);
+        cvi_log(ctx, CV_LOG_ERROR, "%s", cv_ctx_error(ctx));
+        rc = 0;
+        goto out;
+    }
+    if (rc) goto out;
+    if (fsync(ofd) != 0 || close(ofd) != 0) {
+        ofd = -1;
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        goto out;
+    }
+    ofd = -1;
+    if (rename(tmp, dst) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        goto out;
+    }
+    tmp[0] = '\0';
+    en->status = CVI_DONE;
+    if (jfd >= 0) {
+        if ((rc = cvi_journal_line(idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
+        if (write(jfd, line.p, line.n) != (ssize_t)line.n || fdatasync(jfd) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "cannot write the resume journal: %s", strerror(errno));
+            goto out;
+        }
+    }
+    if (en->fs.rejected)
+        cvi_log(ctx, CV_LOG_WARN, "%s: %" PRIu64 " record(s) rejected (see manifest.json)", en->input, en->fs.rejected);
+out:
+    if (ofd >= 0) close(ofd);
+    if (tmp[0]) unlink(tmp);
+    if (fd >= 0) close(fd);
+    cv_buf_free(&name);
+    cv_buf_free(&line);
+    if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
+    return rc;
+}
+
+static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *const *inputs, size_t ninputs,
+                 const char *outdir, const cv_run_opts *o, cv_totals *t, int scan_fd)
+{
+    runner r;
+    items it = { 0 };
+    jent *jv = NULL;
+    size_t jn = 0;
+    char **outs = NULL;
+    int jfd = -1, scan = scan_fd >= 0;
+    char real_out[PATH_MAX], jpath[PATH_MAX];
+    cv_buf doc = { 0 };
+    memset(t, 0, sizeof *t);
+    if (!ninputs) return cvi_error(ctx, CV_EUSAGE, "no inputs");
+    int rc = setup(&r, ctx, p, k, o);
+    if (rc) goto out;
+    if (!scan) {
+        if (mkdirs(outdir, strlen(outdir)) != 0 || !realpath(outdir, real_out)) {
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", outdir, strerror(errno));
+            goto out;
+        }
+        snprintf(jpath, sizeof jpath, "%s/" JOURNAL, outdir);
+        if (o->resume) journal_load(jpath, &jv, &jn);
+        jfd = open(jpath, O_RDWR | O_CREAT | O_CLOEXEC | (o->resume ? O_APPEND : O_TRUNC), 0666);
+        if (jfd < 0) {
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
+            goto out;
+        }
+        if (o->resume) {
+            /* after a torn last line, start appended lines on a line of their own */
+            char last = '\n';
+            off_t end = lseek(jfd, 0, SEEK_END);
+            if (end > 0 && pread(jfd, &last, 1, end - 1) == 1 && last != '\n' && write(jfd, "\n", 1) != 1) {
+                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
+                goto out;
+            }
+        }
+    }
+    if ((rc = collect(ctx, inputs, ninputs, scan ? NULL : real_out, &it))) goto out;
+    outs = calloc(it.n + 1, sizeof *outs);
+    if (!outs) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    size_t nouts = 0;
+    for (size_t i = 0; i < it.n; i++) {
+        if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, jn, outs, nouts))) goto out;
+        /* new_entry may have moved the array: re-point the output names */
+        nouts = 0;
+        for (size_t e = 0; e < r.nent; e++)
+            if (r.ent[e].output) outs[nouts++] = r.ent[e].output;
+        if (o->progress)
+            cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files", i + 1, it.n);
+    }
+    for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
+    cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20) };
+    if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
+    if (scan) {
+        size_t off = 0;
+        while (off < doc.n) {
+            ssize_t wn = write(scan_fd, doc.p + off, doc.n - off);
+            if (wn < 0 && errno == EINTR) continue;
+            if (wn < 0) { rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno)); goto out; }
+            off += (size_t)wn;
+        }
+    } else {
+        char mpath[PATH_MAX];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
+        if ((rc = write_file_atomic(ctx, mpath, doc.p, doc.n))) goto out;
+    }
+out:
+    if (jfd >= 0) close(jfd);
+    for (size_t i = 0; i < jn; i++) free(jv[i].json);
+    free(jv);
+    free(outs);
+    items_free(&it);
+    cv_buf_free(&doc);
+    teardown(&r);
+    return rc;
+}
+
+int cv_run(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *const *inputs, size_t ninputs,
+           const char *outdir, const cv_run_opts *o, cv_totals *t)
+{
+    if (!outdir) return cvi_error(ctx, CV_EUSAGE, "no output directory");
+    cv_run_opts def;
+    if (!o) { cv_run_opts_init(&def); o = &def; }
+    if (o->zstd_level < 1) return cvi_error(ctx, CV_EUSAGE, "zstd level must be between 1 and 19");
+    return drive(ctx, p, k, inputs, ninputs, outdir, o, t, -1);
+}
+
+int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t ninputs, int out_fd,
+            const cv_run_opts *o, cv_totals *t)
+{
+    cv_key *k = NULL;
+    cv_run_opts def;
+    if (!o) { cv_run_opts_init(&def); o = &def; }
+    int rc = cv_key_ephemeral(ctx, &k);
+    if (rc) return rc;
+    rc = drive(ctx, p, k, inputs, ninputs, NULL, o, t, out_fd);
+    cv_key_free(k);
+    return rc;
+}
+
+int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *format, const char *match_path,
+              int in_fd, int out_fd, const cv_run_opts *o, cv_totals *t)
+{
+    cv_run_opts def;
+    if (!o) { cv_run_opts_init(&def); o = &def; }
+    memset(t, 0, sizeof *t);
+    const cv_format_type *fmt = format ? cv_format_find(format) : NULL;
+    if (format && !fmt) return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
+    const cv_input_rule *rule = NULL;
+    if (match_path) {
+        rule = cvi_policy_input_for(p, match_path, NULL);
+        if (rule && !fmt) fmt = format_for(rule, match_path);
+    } else if (fmt) {
+        for (size_t i = 0; i < p->ninputs && !rule; i++)
+            if (strcmp(p->inputs[i].format, fmt->name) == 0) rule = &p->inputs[i];
+        for (size_t i = 0; i < p->ninputs && !rule; i++)
+            if (strcmp(p->inputs[i].format, "auto") == 0) rule = &p->inputs[i];
+    }
+    if (!fmt) return cvi_error(ctx, CV_EUSAGE, "say which format the stream is in (--format)");
+    if (!rule) return cvi_error(ctx, CV_EPOLICY, "the policy has no input for format %s", fmt->name);
+    if (strcmp(rule->format, "auto") != 0 && strcmp(rule->format, fmt->name) != 0)
+        return cvi_error(ctx, CV_EPOLICY, "the policy input for this stream is format %s, not %s", rule->format,
+                         fmt->name);
+    runner r;
+    int rc = setup(&r, ctx, p, k, o);
+    if (rc) { teardown(&r); return rc; }
+    cvi_file_stats fs = { 0 };
+    cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = in_fd, .out_fd = out_fd, .zstd_level = o->zstd_level,
+                     .scan_only = 0, .display = "stdin", .log_rejects = 1 };
+    rc = cvi_pool_stream(r.pool, &s, &fs);
+    t->files = 1;
+    t->records_in = fs.records_in;
+    t->written = fs.written;
+    t->dropped = fs.dropped;
+    t->rejected = fs.rejected;
+    t->bytes_in = fs.bytes_in;
+    t->bytes_out = fs.bytes_out;
+    for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += fs.counts.detections[i];
+    cvi_file_stats_free(&fs);
+    teardown(&r);
+    return rc;
+}

@@ -1,0 +1,595 @@
+/*
+ * runner.c - the streaming engine: read, split into batches, process on a
+ * worker pool, compress each batch as one zstd frame, write in input order.
+ * See runner.h for the invariants (ordering, determinism, bounded memory).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "ctx.h"
+#include "runner.h"
+
+#define DEFAULT_BATCH (1u << 20)
+#define DEFAULT_MAX_RECORD (16u << 20)
+#define READ_CHUNK (1u << 20)
+
+typedef struct rec_meta {
+    size_t off, len;        /* within batch->in */
+    uint64_t line, abs;     /* location in the input */
+} rec_meta;
+
+typedef struct batch {
+    const cvi_stream *st;
+    const void *fstate;
+    char *in;
+    size_t in_len, in_cap;
+    rec_meta *recs;
+    size_t nrec, caprec;
+    cv_buf prefix;          /* written before the records (CSV header) */
+    cv_buf out;             /* serialised records */
+    cv_buf zout;            /* the batch's zstd frame */
+    cvi_reject *rej;
+    size_t nrej, caprej;
+    cvi_counts counts;
+    uint64_t records, written;
+    int rc;
+    int done;
+} batch;
+
+typedef struct wctx {
+    cvi_pool *pool;
+    cvi_worker *w;
+    ZSTD_CCtx *z;
+    cv_record rec;
+    pthread_t th;
+} wctx;
+
+struct cvi_pool {
+    cv_ctx *ctx;
+    const cvi_engine *e;
+    size_t batch_bytes, max_record;
+    int progress;
+    int nthreads, started;
+    wctx *wc;
+    cvi_worker *main_w;
+    batch *b;
+    size_t nb;
+    /* the work queue: indexes into b, in submission order */
+    size_t *q;
+    size_t qhead, qlen;
+    int stop;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+};
+
+void cvi_file_stats_free(cvi_file_stats *fs)
+{
+    if (!fs) return;
+    free(fs->rej);
+    fs->rej = NULL;
+    fs->nrej = fs->caprej = 0;
+}
+
+static int push_reject(cvi_reject **v, size_t *n, size_t *cap, uint64_t line, uint64_t off, const char *reason)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? 2 * *cap : 16;
+        cvi_reject *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = (cvi_reject){ line, off, reason };
+    return 0;
+}
+
+/* ---- workers ------------------------------------------------------------ */
+
+static void process_batch(wctx *wc, batch *b)
+{
+    const cvi_stream *st = b->st;
+    const cv_format_type *fmt = st->fmt;
+    cv_record *r = &wc->rec;
+    int rc = 0;
+    cv_buf_clear(&b->out);
+    cv_buf_clear(&b->zout);
+    memset(&b->counts, 0, sizeof b->counts);
+    b->written = 0;
+    if (b->prefix.n && !st->scan_only) rc = cv_buf_append(&b->out, b->prefix.p, b->prefix.n);
+    for (size_t i = 0; i < b->nrec && !rc; i++) {
+        const rec_meta *m = &b->recs[i];
+        cv_diag d = { NULL, 0 };
+        cv_record_reset(r);
+        r->line = m->line;
+        r->offset = m->abs;
+        int prc = fmt->parse(b->fstate, b->in + m->off, m->len, r, &d);
+        if (prc == CV_EEMPTY) continue;
+        b->records++;
+        if (prc == CV_EINPUT) {
+            rc = push_reject(&b->rej, &b->nrej, &b->caprej, m->line, m->abs + d.offset,
+                             d.reason ? d.reason : "malformed record");
+            continue;
+        }
+        if (prc) { rc = prc; break; }
+        prc = cvi_engine_apply(wc->w, st->rule, r, &b->counts);
+        if (prc == CV_EINPUT) {
+            rc = push_reject(&b->rej, &b->nrej, &b->caprej, m->line, m->abs, "record nested too deeply");
+            continue;
+        }
+        if (prc) { rc = prc; break; }
+        if (!st->scan_only && (rc = fmt->write(b->fstate, r, &b->out))) break;
+        b->written++;
+    }
+    if (!rc && st->zstd_level > 0 && b->out.n > 0) {
+        size_t bound = ZSTD_compressBound(b->out.n);
+        if ((rc = cv_buf_reserve(&b->zout, bound)) == 0) {
+            ZSTD_CCtx_setParameter(wc->z, ZSTD_c_compressionLevel, st->zstd_level);
+            ZSTD_CCtx_setParameter(wc->z, ZSTD_c_checksumFlag, 1);
+            size_t zn = ZSTD_compress2(wc->z, b->zout.p, bound, b->out.p, b->out.n);
+            if (ZSTD_isError(zn)) rc = CV_EINTERNAL;
+            else b->zout.n = zn;
+        }
+    }
+    b->rc = rc;
+}
+
+static void *worker_main(void *arg)
+{
+    wctx *wc = arg;
+    cvi_pool *p = wc->pool;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (!p->stop && p->qlen == 0) pthread_cond_wait(&p->work, &p->mu);
+        if (p->qlen == 0 && p->stop) break;
+        batch *b = &p->b[p->q[p->qhead]];
+        p->qhead = (p->qhead + 1) % p->nb;
+        p->qlen--;
+        pthread_mutex_unlock(&p->mu);
+        process_batch(wc, b);
+        pthread_mutex_lock(&p->mu);
+        b->done = 1;
+        pthread_cond_broadcast(&p->done);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+void cvi_pool_free(cvi_pool *p)
+{
+    if (!p) return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_broadcast(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->started; i++) pthread_join(p->wc[i].th, NULL);
+    for (int i = 0; i < p->nthreads; i++) {
+        cvi_worker_free(p->wc[i].w);
+        ZSTD_freeCCtx(p->wc[i].z);
+        cv_record_free(&p->wc[i].rec);
+    }
+    for (size_t i = 0; i < p->nb; i++) {
+        batch *b = &p->b[i];
+        free(b->in);
+        free(b->recs);
+        free(b->rej);
+        cv_buf_free(&b->prefix);
+        cv_buf_free(&b->out);
+        cv_buf_free(&b->zout);
+    }
+    cvi_worker_free(p->main_w);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->work);
+    pthread_cond_destroy(&p->done);
+    free(p->b);
+    free(p->q);
+    free(p->wc);
+    free(p);
+}
+
+int cvi_pool_create(cv_ctx *ctx, const cvi_engine *e, const cv_run_opts *o, cvi_pool **out)
+{
+    cvi_pool *p = calloc(1, sizeof *p);
+    if (!p) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    p->ctx = ctx;
+    p->e = e;
+    p->nthreads = o->threads;
+    if (p->nthreads <= 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        p->nthreads = nc > 0 ? (int)nc : 1;
+    }
+    if (p->nthreads > 256) p->nthreads = 256;
+    p->batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH;
+    p->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
+    p->progress = o->progress;
+    p->nb = 2 * (size_t)p->nthreads + 2;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->work, NULL);
+    pthread_cond_init(&p->done, NULL);
+    p->b = calloc(p->nb, sizeof *p->b);
+    p->q = calloc(p->nb, sizeof *p->q);
+    p->wc = calloc((size_t)p->nthreads, sizeof *p->wc);
+    p->main_w = cvi_worker_create(e);
+    if (!p->b || !p->q || !p->wc || !p->main_w) goto nomem;
+    for (int i = 0; i < p->nthreads; i++) {
+        wctx *wc = &p->wc[i];
+        wc->pool = p;
+        cv_record_init(&wc->rec);
+        wc->w = cvi_worker_create(e);
+        wc->z = ZSTD_createCCtx();
+        if (!wc->w || !wc->z) goto nomem;
+    }
+    for (int i = 0; i < p->nthreads; i++) {
+        if (pthread_create(&p->wc[i].th, NULL, worker_main, &p->wc[i]) != 0) {
+            cvi_pool_free(p);
+            return cvi_error(ctx, CV_EINTERNAL, "cannot start worker threads");
+        }
+        p->started++;
+    }
+    *out = p;
+    return 0;
+nomem:
+    cvi_pool_free(p);
+    return cvi_error(ctx, CV_ENOMEM, "out of memory");
+}
+
+cvi_worker *cvi_pool_main_worker(cvi_pool *p) { return p->main_w; }
+
+/* ---- the producer ------------------------------------------------------- */
+
+typedef struct hash_sink {
+    crypto_generichash_state st;
+    uint64_t n;
+} hash_sink;
+
+static void hash_update(void *ud, const void *p, size_t n)
+{
+    hash_sink *h = ud;
+    crypto_generichash_update(&h->st, p, n);
+    h->n += n;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR) continue;
+            return CV_EIO;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+typedef struct prod {
+    cvi_pool *p;
+    const cvi_stream *st;
+    cvi_file_stats *fs;
+    hash_sink out_hash;
+    size_t fill, flush;     /* sequence numbers: next batch to fill / to write */
+    batch *cur;
+    uint64_t out_bytes;
+    int io_err;
+    time_t last_progress;
+    uint64_t in_bytes;      /* decoded bytes consumed, for progress */
+} prod;
+
+static int cmp_reject(const void *a, const void *b)
+{
+    const cvi_reject *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Write batch seq (finished) and merge its results. Called without the lock. */
+static int flush_batch(prod *pr, batch *b)
+{
+    const cvi_stream *st = pr->st;
+    cvi_file_stats *fs = pr->fs;
+    if (b->rc) return b->rc;
+    if (!st->scan_only) {
+        const cv_buf *o = st->zstd_level > 0 ? &b->zout : &b->out;
+        if (o->n) {
+            hash_update(&pr->out_hash, o->p, o->n);
+            if (write_all(st->out_fd, o->p, o->n)) return CV_EIO;
+            pr->out_bytes += o->n;
+        }
+    }
+    fs->records_in += b->records;
+    fs->written += b->written;
+    fs->rejected += b->nrej;
+    cvi_counts_add(&fs->counts, &b->counts);
+    if (b->nrej > 1) qsort(b->rej, b->nrej, sizeof *b->rej, cmp_reject);
+    for (size_t i = 0; i < b->nrej; i++) {
+        const cvi_reject *rj = &b->rej[i];
+        if (st->log_rejects && fs->rejected - b->nrej + i < 100)
+            cvi_log(pr->p->ctx, CV_LOG_WARN, "%s: line %llu, byte %llu: record rejected: %s", st->display,
+                    (unsigned long long)rj->line, (unsigned long long)rj->offset, rj->reason);
+        if (fs->nrej < CVI_MAX_REJECTS &&
+            push_reject(&fs->rej, &fs->nrej, &fs->caprej, rj->line, rj->offset, rj->reason))
+            return CV_ENOMEM;
+    }
+    return 0;
+}
+
+/* Wait for the oldest batch in flight, write it. */
+static int flush_one(prod *pr)
+{
+    cvi_pool *p = pr->p;
+    batch *b = &p->b[pr->flush % p->nb];
+    pthread_mutex_lock(&p->mu);
+    while (!b->done) pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+    int rc = flush_batch(pr, b);
+    pr->flush++;
+    return rc;
+}
+
+static int flush_ready(prod *pr)
+{
+    cvi_pool *p = pr->p;
+    while (pr->flush < pr->fill) {
+        batch *b = &p->b[pr->flush % p->nb];
+        pthread_mutex_lock(&p->mu);
+        int d = b->done;
+        pthread_mutex_unlock(&p->mu);
+        if (!d) break;
+        int rc = flush_batch(pr, b);
+        pr->flush++;
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+/* The batch being filled, waiting for a free slot if all are in flight. */
+static int current(prod *pr, const void *fstate, batch **out)
+{
+    cvi_pool *p = pr->p;
+    if (!pr->cur) {
+        int rc;
+        if (pr->fill - pr->flush == p->nb && (rc = flush_one(pr))) return rc;
+        batch *b = &p->b[pr->fill % p->nb];
+        b->st = pr->st;
+        b->fstate = fstate;
+        b->in_len = b->nrec = b->nrej = 0;
+        b->records = b->written = 0;
+        b->rc = 0;
+        b->done = 0;
+        cv_buf_clear(&b->prefix);
+        pr->cur = b;
+    }
+    *out = pr->cur;
+    return 0;
+}
+
+static int submit(prod *pr)
+{
+    cvi_pool *p = pr->p;
+    batch *b = pr->cur;
+    if (!b) return 0;
+    pr->cur = NULL;
+    pthread_mutex_lock(&p->mu);
+    p->q[(p->qhead + p->qlen) % p->nb] = (size_t)(b - p->b);
+    p->qlen++;
+    pthread_cond_signal(&p->work);
+    pthread_mutex_unlock(&p->mu);
+    pr->fill++;
+    if (pr->p->progress) {
+        time_t now = time(NULL);
+        if (now != pr->last_progress) {
+            pr->last_progress = now;
+            cvi_log(p->ctx, CV_LOG_PROGRESS, "%s: %.1f MB read, %llu records", pr->st->display,
+                    (double)pr->in_bytes / 1e6, (unsigned long long)pr->fs->records_in);
+        }
+    }
+    return flush_ready(pr);
+}
+
+static int add_record(prod *pr, const void *fstate, const char *p, size_t n, uint64_t line, uint64_t abs)
+{
+    batch *b;
+    int rc = current(pr, fstate, &b);
+    if (rc) return rc;
+    if (b->in_len + n > b->in_cap) {
+        size_t cap = b->in_cap ? b->in_cap : pr->p->batch_bytes + 4096;
+        while (cap < b->in_len + n) cap *= 2;
+        char *nb = realloc(b->in, cap);
+        if (!nb) return CV_ENOMEM;
+        b->in = nb;
+        b->in_cap = cap;
+    }
+    if (b->nrec == b->caprec) {
+        size_t cap = b->caprec ? 2 * b->caprec : 1024;
+        rec_meta *nv = realloc(b->recs, cap * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        b->recs = nv;
+        b->caprec = cap;
+    }
+    memcpy(b->in + b->in_len, p, n);
+    b->recs[b->nrec++] = (rec_meta){ b->in_len, n, line, abs };
+    b->in_len += n;
+    if (b->in_len >= pr->p->batch_bytes) return submit(pr);
+    return 0;
+}
+
+/* A record the splitter could not delimit: counted and located in the batch
+ * being filled, so that rejects stay in input order. */
+static int add_split_reject(prod *pr, const void *fstate, uint64_t line, uint64_t abs, const char *reason)
+{
+    batch *b;
+    int rc = current(pr, fstate, &b);
+    if (rc) return rc;
+    b->records++;
+    return push_reject(&b->rej, &b->nrej, &b->caprej, line, abs, reason);
+}
+
+int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
+{
+    const cv_format_type *fmt = st->fmt;
+    cv_source *src = NULL;
+    char *buf = NULL;
+    uint8_t *kept = NULL;
+    hash_sink in_hash;
+    void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
+    prod pr = { .p = p, .st = st, .fs = fs };
+    int rc = 0;
+    crypto_generichash_init(&in_hash.st, NULL, 0, 32);
+    in_hash.n = 0;
+    crypto_generichash_init(&pr.out_hash.st, NULL, 0, 32);
+    pr.out_hash.n = 0;
+    if (!fstate) return cvi_error(p->ctx, CV_ENOMEM, "out of memory");
+    if ((rc = cv_source_open_fd(st->in_fd, -1, &src))) {
+        cvi_error(p->ctx, rc, "%s: cannot read: %s", st->display, cv_strerror(rc));
+        goto out;
+    }
+    cv_source_set_hash(src, hash_update, &in_hash);
+
+    size_t cap = READ_CHUNK * 4, len = 0, pos = 0;
+    buf = malloc(cap);
+    if (!buf) { rc = CV_ENOMEM; goto out; }
+    int eof = 0, header_done = !fmt->has_header, skipping = 0;
+    uint64_t line = 1, abs = 0;
+    for (;;) {
+        if (skipping) {
+            /* discarding the rest of an over-long line */
+            const char *nl = memchr(buf + pos, '\n', len - pos);
+            if (nl) {
+                size_t k = (size_t)(nl - (buf + pos)) + 1;
+                pos += k;
+                abs += k;
+                line++;
+                skipping = 0;
+                continue;
+            }
+            abs += len - pos;
+            pos = len;
+        }
+        if (!skipping && pos < len) {
+            size_t rl = 0, nls = 0;
+            const char *reason = NULL;
+            int sr = fmt->split(fstate, buf + pos, len - pos, eof, p->max_record, &rl, &nls, &reason);
+            if (sr == CV_SPLIT_RECORD) {
+                if (!header_done) {
+                    cv_diag d = { NULL, 0 };
+                    int hr = fmt->parse_header(fstate, buf + pos, rl, &d);
+                    if (hr == CV_EEMPTY) {
+                        /* blank lines before the header */
+                    } else if (hr) {
+                        fs->fail_reason = d.reason ? d.reason : "malformed header";
+                        rc = cvi_error(p->ctx, CV_EINPUT, "%s: line %llu, byte %llu: %s", st->display,
+                                       (unsigned long long)line, (unsigned long long)(abs + d.offset),
+                                       fs->fail_reason);
+                        goto out;
+                    } else {
+                        header_done = 1;
+                        if (!st->scan_only && fmt->write_header) {
+                            const cv_str *names = NULL;
+                            size_t nc = fmt->columns ? fmt->columns(fstate, &names) : 0;
+                            kept = calloc(nc ? nc : 1, 1);
+                            if (!kept) { rc = CV_ENOMEM; goto out; }
+                            for (size_t c = 0; c < nc; c++)
+                                kept[c] = (uint8_t)cvi_engine_column_kept(p->e, st->rule, names[c]);
+                            batch *b;
+                            if ((rc = current(&pr, fstate, &b))) goto out;
+                            if ((rc = fmt->write_header(fstate, kept, &b->prefix))) goto out;
+                        }
+                    }
+                } else if ((rc = add_record(&pr, fstate, buf + pos, rl, line, abs))) {
+                    goto out;
+                }
+                pos += rl;
+                abs += rl;
+                line += nls;
+                continue;
+            }
+            if (sr == CV_SPLIT_BAD) {
+                if (rl == 0) rl = 1;
+                if (rl > len - pos) rl = len - pos;
+                if ((rc = add_split_reject(&pr, fstate, line, abs, reason ? reason : "malformed record"))) goto out;
+                int ends_line = buf[pos + rl - 1] == '\n';
+                pos += rl;
+                abs += rl;
+                line += nls;
+                if (!ends_line && !(eof && pos == len)) skipping = 1;
+                continue;
+            }
+            /* CV_SPLIT_MORE */
+            if (eof) {
+                /* a format must return its last partial record at eof; be safe */
+                if ((rc = add_split_reject(&pr, fstate, line, abs, "truncated record"))) goto out;
+                pos = len;
+                continue;
+            }
+        }
+        if (eof && pos >= len) break;
+        /* read more */
+        if (pos > 0) {
+            memmove(buf, buf + pos, len - pos);
+            len -= pos;
+            pos = 0;
+        }
+        if (cap - len < READ_CHUNK) {
+            size_t ncap = cap * 2;
+            if (ncap > p->max_record + 8 * (size_t)READ_CHUNK && cap - len > 0) ncap = cap;
+            if (ncap != cap) {
+                char *nb = realloc(buf, ncap);
+                if (!nb) { rc = CV_ENOMEM; goto out; }
+                buf = nb;
+                cap = ncap;
+            }
+        }
+        const char *why = NULL;
+        long r = cv_source_read(src, buf + len, cap - len, &why);
+        if (r < 0) {
+            fs->fail_reason = why ? why : "read error";
+            rc = cvi_error(p->ctx, (int)r, "%s: byte %llu: %s", st->display,
+                           (unsigned long long)(abs + (len - pos)), fs->fail_reason);
+            goto out;
+        }
+        if (r == 0) eof = 1;
+        len += (size_t)r;
+        pr.in_bytes += (size_t)r;
+    }
+    if ((rc = submit(&pr))) goto out;
+    while (pr.flush < pr.fill)
+        if ((rc = flush_one(&pr))) goto out;
+    if (!st->scan_only && st->zstd_level > 0 && pr.out_bytes == 0) {
+        /* no output at all: still a valid (empty) zstd frame */
+        char z[64];
+        size_t zn = ZSTD_compress(z, sizeof z, "", 0, st->zstd_level);
+        if (ZSTD_isError(zn)) { rc = CV_EINTERNAL; goto out; }
+        hash_update(&pr.out_hash, z, zn);
+        if (write_all(st->out_fd, z, zn)) { rc = CV_EIO; goto out; }
+        pr.out_bytes += zn;
+    }
+out:
+    if (rc == CV_EIO && !fs->fail_reason) cvi_error(p->ctx, rc, "%s: write failed: %s", st->display, strerror(errno));
+    if (rc == CV_ENOMEM) cvi_error(p->ctx, rc, "out of memory");
+    if (rc == CV_EINTERNAL) cvi_error(p->ctx, rc, "%s: internal error while processing", st->display);
+    /* drain whatever is still in flight before the batches are reused */
+    while (pr.cur && !rc) { if (submit(&pr)) break; }
+    if (pr.cur) pr.cur = NULL;
+    while (pr.flush < pr.fill) {
+        batch *b = &p->b[pr.flush % p->nb];
+        pthread_mutex_lock(&p->mu);
+        while (!b->done) pthread_cond_wait(&p->done, &p->mu);
+        pthread_mutex_unlock(&p->mu);
+        pr.flush++;
+    }
+    fs->bytes_in = in_hash.n;
+    fs->bytes_out = pr.out_bytes;
+    crypto_generichash_final(&in_hash.st, fs->in_hash, 32);
+    crypto_generichash_final(&pr.out_hash.st, fs->out_hash, 32);
+    if (fmt->state_free) fmt->state_free(fstate);
+    free(fstate);
+    free(kept);
+    free(buf);
+    cv_source_free(src);
+    return rc;
+}
