@@ -1,0 +1,402 @@
+/*
+ * check_cli.c - end-to-end: the callveil binary on samples/ against golden
+ * outputs (byte for byte after decompression), and every bad-input path
+ * with its exit code, asserting that no record content reaches stderr.
+ * Env: CV_BIN (the binary), CV_SRC (the source tree).
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+static const char *bin, *src;
+static char tmp[64];
+static char keyfile[128];
+
+/* Test key: bytes 0..31 (the unit tests' known answers use it too). */
+static const char KEYHEX[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
+
+/* "a/b", kept until teardown */
+static char *paths[256];
+static int npaths;
+static char *path2(const char *a, const char *b);
+
+static char *readfile(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    size_t got = fread(p, 1, (size_t)len, f);
+    fclose(f);
+    p[got] = '\0';
+    if (n) *n = got;
+    return p;
+}
+
+static void writefile(const char *path, const void *p, size_t n, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+    close(fd);
+    chmod(path, mode);
+}
+
+/* Run callveil with argv (NULL-terminated, without argv[0]); stdin from
+ * in_path (or /dev/null); stdout and stderr captured. Returns the exit code. */
+static int run(const char *in_path, char **out, char **err, const char *const *args)
+{
+    char opath[128], epath[128];
+    snprintf(opath, sizeof opath, "%s/stdout", tmp);
+    snprintf(epath, sizeof epath, "%s/stderr", tmp);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int i = open(in_path ? in_path : "/dev/null", O_RDONLY);
+        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(i, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        const char *argv[64] = { bin };
+        for (int k = 0; args[k] && k < 62; k++) argv[k + 1] = args[k];
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_msg(WIFEXITED(st), "callveil did not exit normally (signal %d)", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    if (out) *out = readfile(opath, NULL);
+    if (err) *err = readfile(epath, NULL);
+    return WEXITSTATUS(st);
+}
+
+#define RUN(in, out, err, ...) run((in), (out), (err), (const char *const[]){ __VA_ARGS__, NULL })
+
+static char *zstd_file(const char *path, size_t *n)
+{
+    size_t zn;
+    char *z = readfile(path, &zn);
+    ck_assert_msg(z != NULL, "missing %s", path);
+    size_t cap = 1 << 20, len = 0;
+    char *o = malloc(cap);
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    ZSTD_inBuffer ib = { z, zn, 0 };
+    while (ib.pos < ib.size) {
+        if (cap - len < 65536) o = realloc(o, cap *= 2);
+        ZSTD_outBuffer ob = { o + len, cap - len - 1, 0 };
+        size_t r = ZSTD_decompressStream(d, &ob, &ib);
+        ck_assert_msg(!ZSTD_isError(r), "%s: %s", path, ZSTD_getErrorName(r));
+        len += ob.pos;
+    }
+    ZSTD_freeDCtx(d);
+    free(z);
+    o[len] = '\0';
+    *n = len;
+    return o;
+}
+
+static void setup(void)
+{
+    bin = getenv("CV_BIN");
+    src = getenv("CV_SRC");
+    ck_assert_msg(bin && src, "CV_BIN and CV_SRC must be set (ctest does)");
+    strcpy(tmp, "/tmp/cvcliXXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(keyfile, sizeof keyfile, "%s/test.key", tmp);
+    writefile(keyfile, KEYHEX, strlen(KEYHEX), 0600);
+}
+
+static void teardown(void)
+{
+    while (npaths) free(paths[--npaths]);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+
+static char *path2(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    ck_assert_int_lt(npaths, 256);
+    paths[npaths++] = p;
+    return p;
+}
+
+START_TEST(test_usage_and_help)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "--help"), 0);
+    ck_assert_ptr_nonnull(strstr(out, "filter"));
+    free(out), free(err);
+    const char *cmds[] = { "run", "filter", "scan", "keygen", "token", "check-policy" };
+    for (size_t i = 0; i < 6; i++) {
+        ck_assert_int_eq(RUN(NULL, &out, &err, cmds[i], "--help"), 0);
+        ck_assert_ptr_nonnull(strstr(out, "usage: callveil"));
+        free(out), free(err);
+    }
+    ck_assert_int_eq(RUN(NULL, &out, &err, "frobnicate"), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", src), 1);   /* no -o */
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "jsonl", "-j", "0"), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "xml"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "unknown format"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_keygen_and_key_permissions)
+{
+    char *out, *err;
+    const char *k = path2(tmp, "new.key");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", k), 0);
+    free(out), free(err);
+    struct stat st;
+    ck_assert_int_eq(stat(k, &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", k), 2);
+    free(out), free(err);
+    chmod(k, 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "phone", "--key", k, "07700 900123"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "accessible by group or others"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_token_command)
+{
+    char *pol = path2(tmp, "acme.yaml");
+    const char *y = "version: 1\ntenant: acme\nregion: GB\ninputs:\n  - match: \"**\"\n    fields: {\"*\": scan}\n";
+    writefile(pol, y, strlen(y), 0644);
+    const char *forms[] = { "+44 7700 900123", "07700 900123", "(07700) 900-123", "+44 (0)7700 900123" };
+    for (size_t i = 0; i < 4; i++) {
+        char *out, *err;
+        ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "phone", "--key", keyfile, "--policy", pol, forms[i]), 0);
+        ck_assert_str_eq(out, "phone:899v1wcpp79y1wf2\n");
+        free(out), free(err);
+    }
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "phone", "07700 900123"), 2);   /* no key */
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "Bad Type!", "--key", keyfile, "x"), 1);
+    free(out), free(err);
+}
+END_TEST
+
+static void compare_golden(const char *outdir, const char *rel, const char *golden)
+{
+    size_t n, gn;
+    char *got = zstd_file(path2(outdir, rel), &n);
+    char *want = readfile(path2(path2(src, "tests/e2e/golden"), golden), &gn);
+    ck_assert_msg(want != NULL, "missing golden file %s", golden);
+    ck_assert_msg(n == gn && memcmp(got, want, n) == 0, "%s differs from golden %s", rel, golden);
+    free(got);
+    free(want);
+}
+
+START_TEST(test_samples_golden)
+{
+    char *out, *err;
+    char *o = path2(tmp, "out");
+    char *sd = path2(src, "samples");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-j", "2", "--key", keyfile, "--policy",
+                         path2(sd, "policy.yaml"), sd, "-o", o), 0);
+    free(out), free(err);
+    compare_golden(o, "chats.jsonl.zst", "chats.jsonl");
+    compare_golden(o, "sms.csv.zst", "sms.csv");
+    compare_golden(o, "cdr/Master.csv.zst", "Master.csv");
+    /* the embedded default policy gives its own golden outputs */
+    char *o2 = path2(tmp, "out-default");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-j", "1", "--key", keyfile, sd, "-o", o2), 0);
+    free(out), free(err);
+    compare_golden(o2, "chats.jsonl.zst", "default-chats.jsonl");
+    compare_golden(o2, "sms.csv.zst", "default-sms.csv");
+    compare_golden(o2, "cdr/Master.csv.zst", "default-Master.csv");
+
+    /* manifest: counts add up, names the key by id only, no temp files left */
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"key_id\": \"751d3d7c9848a856\""));
+    ck_assert_ptr_null(strstr(m, "000102030405"));
+    ck_assert_ptr_nonnull(strstr(m, "\"rejected\": 0"));
+    free(m);
+    ck_assert_int_ne(system("find /tmp/cvcli* -name '*.cvtmp*' | grep -q ."), 0);
+}
+END_TEST
+
+START_TEST(test_no_raw_identifiers_in_outputs)
+{
+    char *out, *err;
+    char *o = path2(tmp, "out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, path2(src, "samples"), "-o", o), 0);
+    free(out), free(err);
+    size_t n;
+    char *chats = zstd_file(path2(o, "chats.jsonl.zst"), &n);
+    const char *never[] = { "4111 1111 1111 1111", "07700 900", "GB82", "DE89370400440532013000", "078-05-1120",
+                            "@example.co.uk", "john dot smith" };
+    for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+        ck_assert_msg(strstr(chats, never[i]) == NULL, "raw identifier '%s' in output", never[i]);
+    ck_assert_ptr_nonnull(strstr(chats, "[phone:"));
+    free(chats);
+}
+END_TEST
+
+START_TEST(test_bad_input_exit_3_no_content)
+{
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    const char *j = "{\"text\":\"ok 07700 900123\"}\n"
+                    "{\"text\":\"SECRETVALUE-1 07700 900124\" broken\n"
+                    "{\"text\":\"SECRETVALUE-2 \xff\"}\n"
+                    "{\"text\":\"ok again\"}\n";
+    writefile(path2(in, "chats.jsonl"), j, strlen(j), 0644);
+    const char *c = "id,body\n1,fine\n2,\"SECRETVALUE-3\n";
+    writefile(path2(in, "sms.csv"), c, strlen(c), 0644);
+    char big[4000];
+    memset(big, 'S', sizeof big);
+    memcpy(big, "{\"t\":\"", 6);
+    memcpy(big + sizeof big - 3, "\"}\n", 3);
+    writefile(path2(in, "big.jsonl"), big, sizeof big, 0644);
+    writefile(path2(in, "empty.jsonl"), "", 0, 0644);
+
+    char *out, *err;
+    char *o = path2(tmp, "out");
+    int rc = RUN(NULL, &out, &err, "run", "--key", keyfile, "--max-record-size", "1K", in, "-o", o);
+    ck_assert_int_eq(rc, 3);
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    ck_assert_ptr_null(strstr(err, "900124"));
+    ck_assert_ptr_null(strstr(out, "SECRETVALUE"));
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(m, "SECRETVALUE"));
+    ck_assert_ptr_nonnull(strstr(m, "\"line\": 2, \"offset\": "));
+    ck_assert_ptr_nonnull(strstr(m, "\"reason\": \"invalid UTF-8\""));
+    ck_assert_ptr_nonnull(strstr(m, "\"reason\": \"record exceeds the maximum record size\""));
+    ck_assert_ptr_nonnull(strstr(m, "\"records_in\": 8, \"written\": 4, \"dropped\": 0, \"rejected\": 4"));
+    free(m);
+    size_t n;
+    char *ch = zstd_file(path2(o, "chats.jsonl.zst"), &n);
+    ck_assert_ptr_nonnull(strstr(ch, "ok again"));
+    ck_assert_ptr_null(strstr(ch, "SECRETVALUE"));
+    free(ch);
+    char *em = zstd_file(path2(o, "empty.jsonl.zst"), &n);
+    ck_assert_uint_eq(n, 0);
+    free(em);
+    free(out), free(err);
+
+    /* the same through filter: exit 3, locations on stderr, no content */
+    rc = RUN(path2(in, "chats.jsonl"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile);
+    ck_assert_int_eq(rc, 3);
+    ck_assert_ptr_nonnull(strstr(err, "line 3, byte "));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    ck_assert_ptr_nonnull(strstr(out, "ok again"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_bad_policy_and_check_policy)
+{
+    char *pol = path2(tmp, "bad.yaml");
+    const char *y = "version: 1\ntenant: acme\ninputs:\n  - match: \"*.jsonl\"\n    fields:\n      id: tokenise\n"
+                    "      name: {token: phone, keep_domain: true}\n";
+    writefile(pol, y, strlen(y), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "check-policy", pol), 2);
+    ck_assert_ptr_nonnull(strstr(err, "bad.yaml:6:"));
+    ck_assert_ptr_nonnull(strstr(err, "bad.yaml:7:"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--policy", pol, "--key", keyfile, path2(src, "samples"), "-o",
+                         path2(tmp, "o")),
+                     2);
+    ck_assert_ptr_nonnull(strstr(err, ":6:"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "check-policy", path2(path2(src, "samples"), "policy.yaml")), 0);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_filter_zstd_and_ephemeral_warning)
+{
+    char *out, *err;
+    const char *in = path2(path2(src, "samples"), "chats.jsonl");
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--zstd"), 0);
+    ck_assert_ptr_nonnull(strstr(err, "one-off key"));
+    ck_assert_uint_eq((unsigned char)out[0], 0x28);   /* zstd magic */
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_scan_writes_nothing)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", path2(src, "samples")), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"detections\": {\"phone\": "));
+    ck_assert_ptr_null(strstr(out, "07700"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_resume)
+{
+    char *out, *err;
+    char *o = path2(tmp, "out");
+    char *sd = path2(src, "samples");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, sd, "-o", o), 0);
+    free(out), free(err);
+    size_t n1, n2;
+    char *before = zstd_file(path2(o, "chats.jsonl.zst"), &n1);
+    /* as if interrupted before sms.csv finished: its output is gone */
+    unlink(path2(o, "sms.csv.zst"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, sd, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "chats.jsonl: already done (resumed)"));
+    ck_assert_ptr_null(strstr(err, "sms.csv: already done"));
+    free(out), free(err);
+    char *after = zstd_file(path2(o, "chats.jsonl.zst"), &n2);
+    ck_assert_uint_eq(n1, n2);
+    ck_assert(memcmp(before, after, n1) == 0);
+    struct stat st;
+    ck_assert_int_eq(stat(path2(o, "sms.csv.zst"), &st), 0);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "done (resumed)"));
+    free(m);
+    free(before);
+    free(after);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("e2e");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_usage_and_help);
+    tcase_add_test(tc, test_keygen_and_key_permissions);
+    tcase_add_test(tc, test_token_command);
+    tcase_add_test(tc, test_samples_golden);
+    tcase_add_test(tc, test_no_raw_identifiers_in_outputs);
+    tcase_add_test(tc, test_bad_input_exit_3_no_content);
+    tcase_add_test(tc, test_bad_policy_and_check_policy);
+    tcase_add_test(tc, test_filter_zstd_and_ephemeral_warning);
+    tcase_add_test(tc, test_scan_writes_nothing);
+    tcase_add_test(tc, test_resume);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
