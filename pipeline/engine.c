@@ -27,7 +27,8 @@ struct cvi_engine {
     const cv_policy *pol;
     cvi_tenant_key kt;
     cv_detector_set *det;
-    ruletab *tabs;          /* one per policy input */
+    ruletab *tabs;          /* exact paths, one per policy input */
+    ruletab *leaf;          /* "**.KEY" rules by KEY, one per policy input */
 };
 
 typedef struct name_ent {
@@ -74,29 +75,54 @@ static uint32_t hash_path(const char *p, size_t n)
     return h;
 }
 
-static const cv_field_rule *lookup(const cv_input_rule *rule, const ruletab *t, cv_str path)
+/* Rules whose path is "**.KEY" apply to a member named KEY at any depth. */
+#define LEAF_PREFIX "**."
+
+static const cv_field_rule *lookup_in(const cv_input_rule *rule, const ruletab *t, cv_str key, size_t skip)
 {
     if (!t->slot) return NULL;
-    uint32_t i = hash_path(path.p, path.n) & t->mask;
+    uint32_t i = hash_path(key.p, key.n) & t->mask;
     for (;;) {
         int32_t s = t->slot[i];
         if (!s) return NULL;
         const cv_field_rule *fr = &rule->fields[s - 1];
-        if (fr->path_len == path.n && memcmp(fr->path, path.p, path.n) == 0) return fr;
+        if (fr->path_len - skip == key.n && memcmp(fr->path + skip, key.p, key.n) == 0) return fr;
         i = (i + 1) & t->mask;
     }
 }
 
-static int build_tab(const cv_input_rule *rule, ruletab *t)
+/* The node's own rule: its exact path, else a "**.KEY" rule for its last key. */
+static const cv_field_rule *lookup(const cvi_engine *e, const cv_input_rule *rule, cv_str path)
 {
-    if (rule->nfields == 0) return 0;
+    size_t ri = (size_t)(rule - e->pol->inputs);
+    const cv_field_rule *fr = lookup_in(rule, &e->tabs[ri], path, 0);
+    if (fr || !e->leaf[ri].slot) return fr;
+    size_t end = path.n;
+    while (end >= 2 && path.p[end - 2] == '[' && path.p[end - 1] == ']') end -= 2;
+    size_t start = end;
+    while (start > 0 && path.p[start - 1] != '.') start--;
+    return lookup_in(rule, &e->leaf[ri], cv_str_make(path.p + start, end - start), sizeof LEAF_PREFIX - 1);
+}
+
+static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
+{
+    const size_t skip = leaf ? sizeof LEAF_PREFIX - 1 : 0;
+    size_t count = 0;
+    for (size_t f = 0; f < rule->nfields; f++) {
+        const cv_field_rule *fr = &rule->fields[f];
+        int is_leaf = fr->path_len > skip && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
+        count += leaf ? is_leaf : 1;
+    }
+    if (count == 0) return 0;
     uint32_t size = 8;
-    while (size < 2 * rule->nfields) size *= 2;
+    while (size < 2 * count) size *= 2;
     t->slot = calloc(size, sizeof *t->slot);
     if (!t->slot) return CV_ENOMEM;
     t->mask = size - 1;
     for (size_t f = 0; f < rule->nfields; f++) {
-        uint32_t i = hash_path(rule->fields[f].path, rule->fields[f].path_len) & t->mask;
+        const cv_field_rule *fr = &rule->fields[f];
+        if (leaf && !(fr->path_len > skip && strncmp(fr->path, LEAF_PREFIX, skip) == 0)) continue;
+        uint32_t i = hash_path(fr->path + skip, fr->path_len - skip) & t->mask;
         while (t->slot[i]) i = (i + 1) & t->mask;
         t->slot[i] = (int32_t)f + 1;
     }
@@ -106,9 +132,12 @@ static int build_tab(const cv_input_rule *rule, ruletab *t)
 void cvi_engine_free(cvi_engine *e)
 {
     if (!e) return;
-    if (e->tabs)
-        for (size_t i = 0; i < e->pol->ninputs; i++) free(e->tabs[i].slot);
+    for (size_t i = 0; i < e->pol->ninputs; i++) {
+        if (e->tabs) free(e->tabs[i].slot);
+        if (e->leaf) free(e->leaf[i].slot);
+    }
     free(e->tabs);
+    free(e->leaf);
     cv_detector_set_free(e->det);
     cvi_tenant_key_free(&e->kt);
     free(e);
@@ -134,12 +163,13 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
         goto fail;
     }
     e->tabs = calloc(p->ninputs ? p->ninputs : 1, sizeof *e->tabs);
-    if (!e->tabs) {
+    e->leaf = calloc(p->ninputs ? p->ninputs : 1, sizeof *e->leaf);
+    if (!e->tabs || !e->leaf) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto fail;
     }
     for (size_t i = 0; i < p->ninputs; i++)
-        if ((rc = build_tab(&p->inputs[i], &e->tabs[i]))) {
+        if ((rc = build_tab(&p->inputs[i], &e->tabs[i], 0)) || (rc = build_tab(&p->inputs[i], &e->leaf[i], 1))) {
             cvi_error(ctx, rc, "out of memory");
             goto fail;
         }
@@ -373,21 +403,40 @@ static int is_word_byte(unsigned char c)
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
+static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+/* Does needle match text at i? ASCII case-insensitive; a whitespace run in the
+ * needle matches any whitespace run in the text. Returns the match length or 0. */
+static size_t match_at(const char *text, size_t n, size_t i, const char *needle, size_t m)
+{
+    size_t a = i, b = 0;
+    while (b < m) {
+        if (is_space((unsigned char)needle[b])) {
+            if (a >= n || !is_space((unsigned char)text[a])) return 0;
+            while (b < m && is_space((unsigned char)needle[b])) b++;
+            while (a < n && is_space((unsigned char)text[a])) a++;
+            continue;
+        }
+        if (a >= n || lower((unsigned char)text[a]) != lower((unsigned char)needle[b])) return 0;
+        a++;
+        b++;
+    }
+    return a - i;
+}
+
 /* Occurrences of needle in text as whole words. mode 0: ASCII case-insensitive;
- * mode 1: first letter upper-case or as in needle, the rest case-insensitive. */
+ * mode 1: the first letter as in the needle or upper-case, the rest case-insensitive. */
 static int find_word(const char *text, size_t n, const char *needle, size_t m, int mode, int entity_idx,
                      cv_span_list *out)
 {
     if (m == 0 || m > n) return 0;
     int f0 = lower((unsigned char)needle[0]);
-    for (size_t i = 0; i + m <= n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (lower((unsigned char)text[i]) != f0) continue;
         if (mode == 1 && text[i] != needle[0] && !(text[i] >= 'A' && text[i] <= 'Z')) continue;
         if (i > 0 && is_word_byte((unsigned char)text[i - 1])) continue;
-        if (i + m < n && is_word_byte((unsigned char)text[i + m])) continue;
-        size_t k = 1;
-        while (k < m && lower((unsigned char)text[i + k]) == lower((unsigned char)needle[k])) k++;
-        if (k < m) continue;
+        size_t len = match_at(text, n, i, needle, m);
+        if (!len || (i + len < n && is_word_byte((unsigned char)text[i + len]))) continue;
         if (out->n == out->cap) {
             size_t cap = out->cap ? 2 * out->cap : 8;
             cv_span *nv = realloc(out->v, cap * sizeof *nv);
@@ -397,11 +446,11 @@ static int find_word(const char *text, size_t n, const char *needle, size_t m, i
         }
         cv_span *s = &out->v[out->n++];
         s->start = (uint32_t)i;
-        s->end = (uint32_t)(i + m);
+        s->end = (uint32_t)(i + len);
         s->entity = CV_ENT_PERSON;
         s->norm_len = (uint16_t)entity_idx;    /* index into w->names */
         s->norm[0] = '\0';
-        i += m - 1;
+        i += len - 1;
     }
     return 0;
 }
@@ -425,11 +474,8 @@ static int find_names(cvi_worker *w, const char *text, size_t n)
 {
     cv_span_list *nf = &w->names_found;
     nf->n = 0;
-    for (size_t k = 0; k < w->nnames; k++) {
-        size_t before = nf->n;
+    for (size_t k = 0; k < w->nnames; k++)
         if (find_word(text, n, w->names[k].orig.p, w->names[k].orig.n, 0, (int)k, nf)) return CV_ENOMEM;
-        (void)before;
-    }
     for (size_t k = 0; k < w->nnames; k++) {
         const char *p = w->names[k].orig.p;
         size_t len = w->names[k].orig.n, i = 0;
@@ -525,7 +571,6 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c)
 {
     const cvi_engine *e = w->e;
-    const ruletab *tab = &e->tabs[rule - e->pol->inputs];
     int sp = 0, rc;
     w->nnames = 0;
     w->nscan = 0;
@@ -534,7 +579,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
         switch (nd->kind) {
         case CV_NODE_OBJ_BEGIN:
         case CV_NODE_ARR_BEGIN: {
-            const cv_field_rule *fr = lookup(rule, tab, nd->path);
+            const cv_field_rule *fr = lookup(e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp ? w->stack[sp - 1].inh : NULL);
             if (a && a->kind == CV_ACT_DROP) {
                 nd->flags |= CV_NF_DROP;
@@ -563,7 +608,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
             break;
         }
         default: {
-            const cv_field_rule *fr = lookup(rule, tab, nd->path);
+            const cv_field_rule *fr = lookup(e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp && w->stack[sp - 1].inh ? w->stack[sp - 1].inh : &rule->def);
             if ((rc = apply_scalar(w, a, r, i, c))) return rc;
             if (!(nd->flags & CV_NF_DROP) && sp) w->stack[sp - 1].live = 1;
@@ -577,7 +622,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
 
 int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name)
 {
-    const cv_field_rule *fr = lookup(rule, &e->tabs[rule - e->pol->inputs], name);
+    const cv_field_rule *fr = lookup(e, rule, name);
     const cv_action *a = fr ? &fr->act : &rule->def;
     return a->kind != CV_ACT_DROP;
 }

@@ -230,6 +230,21 @@ START_TEST(test_csv_header_and_columns)
 }
 END_TEST
 
+START_TEST(test_leaf_rules)
+{
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {\"**.name\": {token: person}, agent.id: keep, \"*\": scan}\n";
+    char *out = apply(pol, "jsonl",
+                      "{\"agent\":{\"id\":\"A-1\",\"name\":\"Priya Shah\"},\"name\":\"Jane Doe\","
+                      "\"msgs\":[{\"text\":\"Jane, Priya speaking\"}],\"names\":\"not a name rule\"}\n",
+                      NULL);
+    ck_assert_str_eq(out, "{\"agent\":{\"id\":\"A-1\",\"name\":\"person:" T_PERSON_PRIYA "\"},\"name\":\"person:"
+                          T_PERSON_JANE "\",\"msgs\":[{\"text\":\"[person:" T_PERSON_JANE "], [person:" T_PERSON_PRIYA
+                          "] speaking\"}],\"names\":\"not a name rule\"}\n");
+    free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine");
@@ -243,6 +258,7 @@ int main(void)
     tcase_add_test(tc, test_containers);
     tcase_add_test(tc, test_cdr_clid);
     tcase_add_test(tc, test_csv_header_and_columns);
+    tcase_add_test(tc, test_leaf_rules);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
