@@ -29,6 +29,7 @@ struct cvi_engine {
     cv_detector_set *det;
     ruletab *tabs;          /* exact paths, one per policy input */
     ruletab *leaf;          /* "**.KEY" rules by KEY, one per policy input */
+    crypto_generichash_state *dom;   /* per entity: key + domain absorbed (sodium_malloc, read-only) */
 };
 
 typedef struct name_ent {
@@ -47,6 +48,27 @@ typedef struct frame {
 
 #define MAX_DEPTH 300
 
+/* A small direct-mapped cache of recent tokens per worker: agent names,
+ * queue numbers and repeat callers recur across records, and a lookup is
+ * far cheaper than a BLAKE2b. Keyed by entity and normalised value. */
+#define TCACHE_SLOTS 512
+#define TCACHE_NORM 48
+typedef struct tcache_ent {
+    int16_t entity;          /* -1: empty */
+    uint8_t len;
+    char norm[TCACHE_NORM];
+    char tok[CV_TOKEN_CHARS + 1];
+} tcache_ent;
+
+/* A word of a remembered name, for the one-pass search in free text. */
+typedef struct name_word {
+    const char *p;
+    size_t n;
+    int name;                /* index into names */
+    int full;                /* the whole name (may contain spaces) */
+    int first;               /* lower-cased first byte */
+} name_word;
+
 struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
@@ -57,6 +79,9 @@ struct cvi_worker {
     size_t nnames, capnames;
     int32_t *scan;          /* node indexes to scan in pass 2 */
     size_t nscan, capscan;
+    name_word *words;
+    size_t nwords, capwords;
+    tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
 };
 
@@ -140,6 +165,7 @@ void cvi_engine_free(cvi_engine *e)
     free(e->leaf);
     cv_detector_set_free(e->det);
     cvi_tenant_key_free(&e->kt);
+    if (e->dom) sodium_free(e->dom);
     free(e);
 }
 
@@ -155,6 +181,16 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
         cvi_error(ctx, rc, "cannot derive the tenant key: %s", cv_strerror(rc));
         goto fail;
     }
+    e->dom = sodium_malloc(CV_ENT__COUNT * sizeof *e->dom);
+    if (!e->dom) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (int i = 0; i < CV_ENT__COUNT; i++) {
+        const char *dn = cv_entity_name(i);
+        cvi_token_domain_init(&e->kt, dn, strlen(dn), &e->dom[i]);
+    }
+    sodium_mprotect_readonly(e->dom);
     uint8_t enabled[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
     rc = cv_detector_set_create(&p->dopts, enabled, &e->det, &why);
@@ -188,10 +224,12 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
     if (!w) return NULL;
     w->e = e;
     w->ws = cv_detect_ws_create(e->det);
-    if (!w->ws) {
-        free(w);
+    w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
+    if (!w->ws || !w->tcache) {
+        cvi_worker_free(w);
         return NULL;
     }
+    for (size_t i = 0; i < TCACHE_SLOTS; i++) w->tcache[i].entity = -1;
     return w;
 }
 
@@ -204,6 +242,9 @@ void cvi_worker_free(cvi_worker *w)
     cv_buf_free(&w->tmp);
     free(w->names);
     free(w->scan);
+    free(w->words);
+    if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
+    free(w->tcache);
     free(w);
 }
 
@@ -234,6 +275,34 @@ static unsigned render_flags(const cv_action *a)
     return f;
 }
 
+/* The token of a normalised value in `domain` (the entity's own name: the
+ * precomputed state; any other domain: the full computation). */
+static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl, char tok[CV_TOKEN_CHARS + 1])
+{
+    if (nl > TCACHE_NORM) {
+        cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+        return;
+    }
+    uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
+    tcache_ent *c = &w->tcache[(h ^ (h >> 15)) & (TCACHE_SLOTS - 1)];
+    if (c->entity == entity && c->len == nl && memcmp(c->norm, norm, nl) == 0) {
+        memcpy(tok, c->tok, CV_TOKEN_CHARS + 1);
+        return;
+    }
+    cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+    c->entity = (int16_t)entity;
+    c->len = (uint8_t)nl;
+    memcpy(c->norm, norm, nl);
+    memcpy(c->tok, tok, CV_TOKEN_CHARS + 1);
+}
+
+static void make_token(cvi_worker *w, int entity, const char *domain, const char *norm, size_t nl,
+                       char tok[CV_TOKEN_CHARS + 1])
+{
+    if (entity >= 0 && strcmp(domain, cv_entity_name(entity)) == 0) entity_token(w, entity, norm, nl, tok);
+    else cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+}
+
 /* Normalise value as `entity` (or generically) and append its rendered token. */
 static int token_into(cvi_worker *w, int entity, const char *domain, const char *v, size_t n, unsigned flags,
                       cv_buf *out, name_ent *keep)
@@ -252,7 +321,7 @@ static int token_into(cvi_worker *w, int entity, const char *domain, const char 
     }
     if (ok == 0 && entity >= 0) flags &= ~(unsigned)(CVI_R_KEEP_CC | CVI_R_KEEP_DOMAIN);
     char tok[CV_TOKEN_CHARS + 1];
-    cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+    make_token(w, entity, domain, norm, nl, tok);
     if (keep) {
         memcpy(keep->tok, tok, sizeof tok);
         memcpy(keep->norm, norm, nl + 1);
@@ -424,34 +493,21 @@ static size_t match_at(const char *text, size_t n, size_t i, const char *needle,
     return a - i;
 }
 
-/* Occurrences of needle in text as whole words. mode 0: ASCII case-insensitive;
- * mode 1: the first letter as in the needle or upper-case, the rest case-insensitive. */
-static int find_word(const char *text, size_t n, const char *needle, size_t m, int mode, int entity_idx,
-                     cv_span_list *out)
+static int push_name_span(cv_span_list *out, size_t start, size_t end, int idx)
 {
-    if (m == 0 || m > n) return 0;
-    int f0 = lower((unsigned char)needle[0]);
-    for (size_t i = 0; i < n; i++) {
-        if (lower((unsigned char)text[i]) != f0) continue;
-        if (mode == 1 && text[i] != needle[0] && !(text[i] >= 'A' && text[i] <= 'Z')) continue;
-        if (i > 0 && is_word_byte((unsigned char)text[i - 1])) continue;
-        size_t len = match_at(text, n, i, needle, m);
-        if (!len || (i + len < n && is_word_byte((unsigned char)text[i + len]))) continue;
-        if (out->n == out->cap) {
-            size_t cap = out->cap ? 2 * out->cap : 8;
-            cv_span *nv = realloc(out->v, cap * sizeof *nv);
-            if (!nv) return CV_ENOMEM;
-            out->v = nv;
-            out->cap = cap;
-        }
-        cv_span *s = &out->v[out->n++];
-        s->start = (uint32_t)i;
-        s->end = (uint32_t)(i + len);
-        s->entity = CV_ENT_PERSON;
-        s->norm_len = (uint16_t)entity_idx;    /* index into w->names */
-        s->norm[0] = '\0';
-        i += len - 1;
+    if (out->n == out->cap) {
+        size_t cap = out->cap ? 2 * out->cap : 8;
+        cv_span *nv = realloc(out->v, cap * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        out->v = nv;
+        out->cap = cap;
     }
+    cv_span *s = &out->v[out->n++];
+    s->start = (uint32_t)start;
+    s->end = (uint32_t)end;
+    s->entity = CV_ENT_PERSON;
+    s->norm_len = (uint16_t)idx;    /* index into w->names */
+    s->norm[0] = '\0';
     return 0;
 }
 
@@ -468,37 +524,78 @@ static int cmp_span(const void *a, const void *b)
     return x->start < y->start ? -1 : x->start > y->start;
 }
 
-/* Names from this record's structured fields, found in text[0..n): full
- * names first, then their parts; never over an identifier a detector found. */
+static int is_sep(char c) { return c == ' ' || c == '\t' || c == ',' || c == '.'; }
+
+static int add_word(cvi_worker *w, const char *p, size_t n, int name, int full)
+{
+    if (w->nwords == w->capwords) {
+        size_t cap = w->capwords ? 2 * w->capwords : 16;
+        name_word *nv = realloc(w->words, cap * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        w->words = nv;
+        w->capwords = cap;
+    }
+    w->words[w->nwords++] = (name_word){ p, n, name, full, lower((unsigned char)p[0]) };
+    return 0;
+}
+
+/* The words to look for: each full name, then its parts of two or more
+ * bytes, except lower-case particles ("de", "van", "von"). */
+static int build_name_words(cvi_worker *w)
+{
+    w->nwords = 0;
+    for (size_t k = 0; k < w->nnames; k++)
+        if (add_word(w, w->names[k].orig.p, w->names[k].orig.n, (int)k, 1)) return CV_ENOMEM;
+    for (size_t k = 0; k < w->nnames; k++) {
+        const char *p = w->names[k].orig.p;
+        size_t len = w->names[k].orig.n, a = 0;
+        while (a < len) {
+            while (a < len && is_sep(p[a])) a++;
+            size_t b = a;
+            while (b < len && !is_sep(p[b])) b++;
+            int particle = p[a] >= 'a' && p[a] <= 'z' && b - a < 4;
+            if (b - a >= 2 && b - a < len && !particle && add_word(w, p + a, b - a, (int)k, 0)) return CV_ENOMEM;
+            a = b;
+        }
+    }
+    return 0;
+}
+
+/* Names from this record's structured fields, found in text[0..n) as whole
+ * words: a full name (ASCII case-insensitive, any whitespace between its
+ * words), else one of its parts when capitalised or written as in the field
+ * ("Jane", "JANE"; not "jane": short names like "Will" or "May" are too often
+ * plain words). One pass over the words of the text. */
 static int find_names(cvi_worker *w, const char *text, size_t n)
 {
     cv_span_list *nf = &w->names_found;
     nf->n = 0;
-    for (size_t k = 0; k < w->nnames; k++)
-        if (find_word(text, n, w->names[k].orig.p, w->names[k].orig.n, 0, (int)k, nf)) return CV_ENOMEM;
-    for (size_t k = 0; k < w->nnames; k++) {
-        const char *p = w->names[k].orig.p;
-        size_t len = w->names[k].orig.n, i = 0;
-        while (i < len) {
-            while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == ',' || p[i] == '.')) i++;
-            size_t j = i;
-            while (j < len && !(p[j] == ' ' || p[j] == '\t' || p[j] == ',' || p[j] == '.')) j++;
-            if (j - i >= 2 && j - i < len) {
-                size_t mark = nf->n;
-                if (find_word(text, n, p + i, j - i, 1, (int)k, nf)) return CV_ENOMEM;
-                /* drop part matches inside full-name matches already found */
-                size_t o = mark;
-                for (size_t q = mark; q < nf->n; q++) {
-                    cv_span s = nf->v[q];
-                    nf->n = mark;      /* test against earlier spans only */
-                    int dup = overlaps(nf, s.start, s.end);
-                    nf->n = q + 1;
-                    if (!dup) nf->v[o++] = s;
-                }
-                nf->n = o;
+    size_t i = 0;
+    while (i < n) {
+        while (i < n && !is_word_byte((unsigned char)text[i])) i++;
+        if (i >= n) break;
+        size_t we = i;
+        while (we < n && is_word_byte((unsigned char)text[we])) we++;
+        int f = lower((unsigned char)text[i]);
+        int cap_ok = text[i] >= 'A' && text[i] <= 'Z';
+        for (size_t k = 0; k < w->nwords; k++) {
+            const name_word *nw = &w->words[k];
+            if (nw->first != f) continue;
+            size_t end;
+            if (nw->full) {
+                size_t len = match_at(text, n, i, nw->p, nw->n);
+                if (!len || (i + len < n && is_word_byte((unsigned char)text[i + len]))) continue;
+                end = i + len;
+            } else {
+                if (nw->n != we - i || !(cap_ok || text[i] == nw->p[0]) || match_at(text, n, i, nw->p, nw->n) != nw->n)
+                    continue;
+                end = we;
             }
-            i = j;
+            if (push_name_span(nf, i, end, nw->name)) return CV_ENOMEM;
+            we = end;
+            break;
         }
+        i = we;
     }
     return 0;
 }
@@ -510,7 +607,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     size_t n = nd->value.n;
     int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
     if (rc) return rc;
-    if (w->nnames) {
+    if (w->nwords) {
         if ((rc = find_names(w, text, n))) return rc;
         for (size_t i = 0; i < w->names_found.n; i++) {
             cv_span s = w->names_found.v[i];
@@ -545,7 +642,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
                 rc |= cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
             } else {
                 char tok[CV_TOKEN_CHARS + 1];
-                cvi_token(&w->e->kt, name, strlen(name), s->norm, s->norm_len, tok);
+                entity_token(w, s->entity, s->norm, s->norm_len, tok);
                 rc |= cvi_render_token(t, name, tok, s->norm, s->norm_len, CVI_R_TEXT | render_flags(a));
             }
             break;
@@ -615,6 +712,8 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
         }
         }
     }
+    w->nwords = 0;
+    if (w->nnames && (rc = build_name_words(w))) return rc;
     for (size_t k = 0; k < w->nscan; k++)
         if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
     return 0;
@@ -644,7 +743,7 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
             rc |= cv_buf_append(out, name + s->start, s->end - s->start);
         } else {
             char tok[CV_TOKEN_CHARS + 1];
-            cvi_token(&w->e->kt, en, strlen(en), s->norm, s->norm_len, tok);
+            entity_token(w, s->entity, s->norm, s->norm_len, tok);
             rc |= cv_buf_printf(out, "%s-%s", en, tok);
         }
         at = s->end;

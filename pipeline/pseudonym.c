@@ -5,8 +5,6 @@
  */
 #include <stdio.h>
 
-#include <sodium.h>
-
 #include "pseudonym.h"
 #include "../filters/filters.h"
 
@@ -57,6 +55,26 @@ void cvi_token(const cvi_tenant_key *t, const char *domain, size_t domain_len,
     crypto_generichash_init(&st, t->k, CV_KEY_BYTES, sizeof h);
     crypto_generichash_update(&st, (const unsigned char *)domain, domain_len);
     crypto_generichash_update(&st, (const unsigned char *)"", 1);
+    crypto_generichash_update(&st, (const unsigned char *)norm, norm_len);
+    crypto_generichash_final(&st, h, sizeof h);
+    cvi_base32_80(h, out);
+    sodium_memzero(&st, sizeof st);
+}
+
+void cvi_token_domain_init(const cvi_tenant_key *t, const char *domain, size_t domain_len,
+                           crypto_generichash_state *pre)
+{
+    crypto_generichash_init(pre, t->k, CV_KEY_BYTES, 32);
+    crypto_generichash_update(pre, (const unsigned char *)domain, domain_len);
+    crypto_generichash_update(pre, (const unsigned char *)"", 1);
+}
+
+void cvi_token_from(const crypto_generichash_state *pre, const char *norm, size_t norm_len,
+                    char out[CV_TOKEN_CHARS + 1])
+{
+    crypto_generichash_state st;
+    unsigned char h[32];
+    memcpy(&st, pre, sizeof st);
     crypto_generichash_update(&st, (const unsigned char *)norm, norm_len);
     crypto_generichash_final(&st, h, sizeof h);
     cvi_base32_80(h, out);

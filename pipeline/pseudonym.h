@@ -8,6 +8,8 @@
 #ifndef CV_PSEUDONYM_H
 #define CV_PSEUDONYM_H
 
+#include <sodium.h>
+
 #include "base.h"
 
 #define CV_KEY_BYTES 32
@@ -29,6 +31,15 @@ void cvi_tenant_key_free(cvi_tenant_key *t);     /* wipes; NULL/empty ok */
 /* The 16-character token (NUL-terminated in out[17]) of a normalised value. */
 void cvi_token(const cvi_tenant_key *t, const char *domain, size_t domain_len,
                const char *norm, size_t norm_len, char out[CV_TOKEN_CHARS + 1]);
+
+/* The same token, faster: `pre` holds the hash state after the key and
+ * "domain || 0x00" were absorbed (cvi_token_domain_init), so each token costs
+ * one BLAKE2b compression for a short value. `pre` is key material: keep it
+ * in sodium_malloc'ed memory. */
+void cvi_token_domain_init(const cvi_tenant_key *t, const char *domain, size_t domain_len,
+                           crypto_generichash_state *pre);
+void cvi_token_from(const crypto_generichash_state *pre, const char *norm, size_t norm_len,
+                    char out[CV_TOKEN_CHARS + 1]);
 
 /* Crockford base32 (lower-case, no padding) of the first 10 bytes of in. */
 void cvi_base32_80(const unsigned char in[10], char out[CV_TOKEN_CHARS + 1]);

@@ -1,0 +1,1120 @@
+/*
+ * policy.c - load and validate the YAML policy (DESIGN §5) into the
+ * immutable cv_policy of policy.h. libyaml's document API keeps every
+ * node's line; validation reports every problem with its line and keeps
+ * going, so `check-policy` can list them all. Unknown keys, and keys of
+ * features not built yet, are refused: a policy fails closed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <yaml.h>
+
+#include "policy.h"
+#include "../formats/formats.h"
+
+/* pipeline/default_policy.yaml, compiled in by cmake/embed.cmake. */
+extern const char cvi_default_policy[];
+extern const size_t cvi_default_policy_len;
+
+#define POLICY_MAX ((size_t)1 << 20)
+#define MATCH_MAX 1024      /* cvi_glob_match never matches longer patterns */
+#define BANDS_MAX 32
+#define MSG_MAX 512
+
+static const uint32_t default_bands[] = { 30, 60, 120, 300, 600, 1800 };
+
+static const char *const regions[] = { "GB", "IE", "US", "IT", "DE", "FR", "ES", "NL" };
+
+/* Keys of features that are not built yet: a policy relying on one of them
+ * must not run as if it did not. */
+static const char *const unsupported_keys[] = { "retention", "vault", "audio", "transcript", "as_of" };
+
+typedef struct loader {
+    cv_diag_fn fn;
+    void *ud;
+    int problems;
+    int first_line;
+    char first[MSG_MAX];
+    int oom;
+    yaml_document_t *doc;
+    cv_policy *p;
+    const char *dir;        /* directory of the policy file for relative key paths; NULL: keep */
+    size_t dirlen;
+} loader;
+
+static void problem(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void problem(loader *L, int line, const char *fmt, ...)
+{
+    char msg[MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (L->problems == 0) {
+        memcpy(L->first, msg, sizeof msg);
+        L->first_line = line;
+    }
+    L->problems++;
+    if (L->fn) L->fn(L->ud, line, msg);
+}
+
+static char *dup_n(loader *L, const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d) {
+        L->oom = 1;
+        return NULL;
+    }
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static int line_of(const yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
+
+static yaml_node_t *node_at(loader *L, int idx) { return yaml_document_get_node(L->doc, idx); }
+
+static int is_scalar(const yaml_node_t *n) { return n && n->type == YAML_SCALAR_NODE; }
+
+static const char *sval(const yaml_node_t *n) { return (const char *)n->data.scalar.value; }
+static size_t slen(const yaml_node_t *n) { return n->data.scalar.length; }
+
+static int scalar_is(const yaml_node_t *n, const char *z)
+{
+    size_t k = strlen(z);
+    return is_scalar(n) && slen(n) == k && memcmp(sval(n), z, k) == 0;
+}
+
+/* A printable, bounded rendering of a policy scalar for messages: keys and
+ * short values only, never more than 40 bytes, non-ASCII shown as '?'. */
+typedef struct shown {
+    char s[48];
+} shown;
+
+static shown show(const yaml_node_t *n)
+{
+    shown o;
+    size_t k = 0, len = is_scalar(n) ? slen(n) : 0;
+    const unsigned char *v = is_scalar(n) ? (const unsigned char *)sval(n) : NULL;
+    for (size_t i = 0; i < len && k < 40; i++)
+        o.s[k++] = (v[i] >= 0x20 && v[i] < 0x7f) ? (char)v[i] : '?';
+    if (len > 40) {
+        memcpy(o.s + k, "...", 3);
+        k += 3;
+    }
+    o.s[k] = '\0';
+    return o;
+}
+
+/* Non-empty, no NUL or other control characters. */
+static int clean_text(const yaml_node_t *n)
+{
+    if (!is_scalar(n) || slen(n) == 0) return 0;
+    const unsigned char *v = (const unsigned char *)sval(n);
+    for (size_t i = 0; i < slen(n); i++)
+        if (v[i] < 0x20 || v[i] == 0x7f) return 0;
+    return 1;
+}
+
+/* YAML 1.1 semantics: a quoted "1" is a string, so integers must be plain. */
+static int parse_uint(const yaml_node_t *n, uint64_t max, uint64_t *out)
+{
+    if (!is_scalar(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return -1;
+    size_t len = slen(n);
+    const char *v = sval(n);
+    if (len == 0 || len > 20) return -1;
+    uint64_t x = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9') return -1;
+        uint64_t d = (uint64_t)(v[i] - '0');
+        if (x > (max - d) / 10) return -1;
+        x = x * 10 + d;
+    }
+    *out = x;
+    return 0;
+}
+
+/* 1 true, 0 false, -1 not a boolean. */
+static int parse_bool(const yaml_node_t *n)
+{
+    if (!is_scalar(n) || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return -1;
+    if (scalar_is(n, "true") || scalar_is(n, "True") || scalar_is(n, "TRUE")) return 1;
+    if (scalar_is(n, "false") || scalar_is(n, "False") || scalar_is(n, "FALSE")) return 0;
+    return -1;
+}
+
+/* Mapping keys must be scalars; report and skip otherwise. */
+static int key_ok(loader *L, const yaml_node_t *k)
+{
+    if (is_scalar(k)) return 1;
+    problem(L, line_of(k), "mapping keys must be plain strings");
+    return 0;
+}
+
+static int index_of(const yaml_node_t *k, const char *const *names, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (scalar_is(k, names[i])) return (int)i;
+    return -1;
+}
+
+/* An unknown key: unsupported feature, or plain unknown. */
+static void bad_key(loader *L, const yaml_node_t *k)
+{
+    shown s = show(k);
+    if (index_of(k, unsupported_keys, sizeof unsupported_keys / sizeof *unsupported_keys) >= 0)
+        problem(L, line_of(k), "'%s' is not supported by this version of callveil", s.s);
+    else
+        problem(L, line_of(k), "unknown key '%s'", s.s);
+}
+
+/* Returns 1 if this key was seen before in its mapping (and reports it). */
+static int seen_before(loader *L, const yaml_node_t *k, uint32_t *seen, int id)
+{
+    if (*seen & (1u << id)) {
+        shown s = show(k);
+        problem(L, line_of(k), "duplicate key '%s'", s.s);
+        return 1;
+    }
+    *seen |= 1u << id;
+    return 0;
+}
+
+static void entity_list(char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (int e = 0; e < CV_ENT__COUNT; e++) {
+        const char *nm = cv_entity_name(e);
+        if (!nm) continue;
+        int w = snprintf(buf + k, cap - k, "%s%s", k ? ", " : "", nm);
+        if (w < 0 || (size_t)w >= cap - k) break;
+        k += (size_t)w;
+    }
+}
+
+static void action_free(cv_action *a)
+{
+    free(a->domain);
+    free(a->bands);
+    a->domain = NULL;
+    a->bands = NULL;
+    a->nbands = 0;
+}
+
+/* ---- types: entity names, clid, custom domains ------------------------- */
+
+static int custom_type_ok(const char *v, size_t n)
+{
+    if (n < 1 || n > 32 || v[0] < 'a' || v[0] > 'z') return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = v[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return 0;
+    }
+    return 1;
+}
+
+/* Fill a->entity / a->domain / CV_AOPT_CLID from a TYPE scalar. 0 or -1 (reported). */
+static int parse_type(loader *L, const yaml_node_t *v, const char *action, int allow_clid, cv_action *a)
+{
+    if (!is_scalar(v) || slen(v) == 0) {
+        problem(L, line_of(v), "'%s' needs a type, e.g. {%s: phone}", action, action);
+        return -1;
+    }
+    int e = cv_entity_from_name(sval(v), slen(v));
+    if (e >= 0) {
+        a->entity = e;
+    } else if (allow_clid && scalar_is(v, "clid")) {
+        a->entity = CV_ENT_PHONE;
+        a->opts |= CV_AOPT_CLID;
+    } else if (custom_type_ok(sval(v), slen(v))) {
+        a->entity = -1;
+    } else {
+        shown s = show(v);
+        problem(L, line_of(v), "invalid type '%s' for %s (expected an entity name or a custom type "
+                "matching [a-z][a-z0-9_]{0,31})", s.s, action);
+        return -1;
+    }
+    a->domain = dup_n(L, sval(v), slen(v));
+    return a->domain ? 0 : -1;
+}
+
+/* ---- entities ---------------------------------------------------------- */
+
+static void default_entity(loader *L, int e, cv_action *a)
+{
+    static const uint8_t kinds[CV_ENT__COUNT] = {
+        [CV_ENT_PHONE] = CV_ACT_TOKEN, [CV_ENT_EMAIL] = CV_ACT_TOKEN, [CV_ENT_IP] = CV_ACT_TOKEN,
+        [CV_ENT_PERSON] = CV_ACT_TOKEN, [CV_ENT_CARD] = CV_ACT_MASK,   [CV_ENT_IBAN] = CV_ACT_REDACT,
+        [CV_ENT_NINO] = CV_ACT_REDACT,  [CV_ENT_SSN] = CV_ACT_REDACT,  [CV_ENT_DOB] = CV_ACT_REDACT,
+    };
+    memset(a, 0, sizeof *a);
+    /* An entity the table does not know yet is redacted: never kept unless said. */
+    a->kind = kinds[e] ? kinds[e] : CV_ACT_REDACT;
+    a->entity = e;
+    const char *nm = cv_entity_name(e);
+    if (nm) a->domain = dup_n(L, nm, strlen(nm));
+}
+
+static int entity_action_kind(loader *L, const yaml_node_t *v, uint8_t *kind)
+{
+    static const char *const names[] = { "token", "redact", "mask", "keep" };
+    static const uint8_t kinds[] = { CV_ACT_TOKEN, CV_ACT_REDACT, CV_ACT_MASK, CV_ACT_KEEP };
+    int i = is_scalar(v) ? index_of(v, names, 4) : -1;
+    if (i >= 0) {
+        *kind = kinds[i];
+        return 0;
+    }
+    shown s = show(v);
+    if (scalar_is(v, "drop") || scalar_is(v, "scan") || scalar_is(v, "generalise"))
+        problem(L, line_of(v), "'%s' is not valid for an entity (expected token, redact, mask or keep)", s.s);
+    else
+        problem(L, line_of(v), "unknown entity action '%s' (expected token, redact, mask or keep)", s.s);
+    return -1;
+}
+
+static int parse_entity_action(loader *L, int e, const yaml_node_t *v, cv_action *a)
+{
+    static const char *const keys[] = { "action", "keep_country_code", "keep_domain" };
+    memset(a, 0, sizeof *a);
+    a->entity = e;
+    if (is_scalar(v)) {
+        if (entity_action_kind(L, v, &a->kind) < 0) return -1;
+    } else if (v && v->type == YAML_MAPPING_NODE) {
+        const yaml_node_t *nodes[3] = { NULL, NULL, NULL };
+        uint32_t seen = 0;
+        int bad = 0;
+        for (yaml_node_pair_t *pr = v->data.mapping.pairs.start; pr < v->data.mapping.pairs.top; pr++) {
+            yaml_node_t *k = node_at(L, pr->key);
+            if (!key_ok(L, k)) { bad = 1; continue; }
+            int id = index_of(k, keys, 3);
+            if (id < 0) { bad_key(L, k); bad = 1; continue; }
+            if (seen_before(L, k, &seen, id)) { bad = 1; continue; }
+            nodes[id] = node_at(L, pr->value);
+        }
+        if (!nodes[0]) {
+            problem(L, line_of(v), "missing 'action'");
+            return -1;
+        }
+        if (entity_action_kind(L, nodes[0], &a->kind) < 0) bad = 1;
+        for (int i = 1; i < 3; i++) {
+            if (!nodes[i]) continue;
+            int b = parse_bool(nodes[i]);
+            if (b < 0) {
+                problem(L, line_of(nodes[i]), "'%s' must be true or false", keys[i]);
+                bad = 1;
+                continue;
+            }
+            int want = i == 1 ? CV_ENT_PHONE : CV_ENT_EMAIL;
+            if (e != want) {
+                problem(L, line_of(nodes[i]), "'%s' applies only to %s", keys[i], cv_entity_name(want));
+                bad = 1;
+            } else if (b && !bad && a->kind != CV_ACT_TOKEN) {
+                problem(L, line_of(nodes[i]), "'%s' needs action token", keys[i]);
+                bad = 1;
+            } else if (b) {
+                a->opts |= i == 1 ? CV_AOPT_KEEP_CC : CV_AOPT_KEEP_DOMAIN;
+            }
+        }
+        if (bad) return -1;
+    } else {
+        problem(L, line_of(v), "an entity action must be a name or a mapping");
+        return -1;
+    }
+    if (a->kind != CV_ACT_KEEP) {
+        const char *nm = cv_entity_name(e);
+        if (nm && !(a->domain = dup_n(L, nm, strlen(nm)))) return -1;
+    }
+    return 0;
+}
+
+static void load_entities(loader *L, const yaml_node_t *m)
+{
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "'entities' must be a mapping");
+        return;
+    }
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node_at(L, pr->key);
+        if (!key_ok(L, k)) continue;
+        int e = cv_entity_from_name(sval(k), slen(k));
+        if (e < 0 || e >= CV_ENT__COUNT) {
+            char list[256];
+            shown s = show(k);
+            entity_list(list, sizeof list);
+            problem(L, line_of(k), "unknown entity '%s' (expected %s)", s.s, list);
+            continue;
+        }
+        if (seen_before(L, k, &seen, e)) continue;
+        cv_action a;
+        if (parse_entity_action(L, e, node_at(L, pr->value), &a) == 0) {
+            action_free(&L->p->entities[e]);
+            L->p->entities[e] = a;
+        } else {
+            action_free(&a);
+        }
+    }
+}
+
+/* ---- field actions ----------------------------------------------------- */
+
+static int parse_bands(loader *L, const yaml_node_t *v, cv_action *a)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) {
+        problem(L, line_of(v), "'bands' must be a list of positive integers");
+        return -1;
+    }
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    if (n == 0) {
+        problem(L, line_of(v), "'bands' must not be empty");
+        return -1;
+    }
+    if (n > BANDS_MAX) {
+        problem(L, line_of(v), "'bands' holds at most %d values", BANDS_MAX);
+        return -1;
+    }
+    uint32_t *b = malloc(n * sizeof *b);
+    if (!b) {
+        L->oom = 1;
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *it = node_at(L, v->data.sequence.items.start[i]);
+        uint64_t x;
+        if (parse_uint(it, UINT32_MAX, &x) < 0 || x == 0) {
+            problem(L, line_of(it), "'bands' must be a list of positive integers");
+            free(b);
+            return -1;
+        }
+        if (i > 0 && x <= b[i - 1]) {
+            problem(L, line_of(it), "'bands' must be strictly ascending");
+            free(b);
+            return -1;
+        }
+        b[i] = (uint32_t)x;
+    }
+    a->bands = b;
+    a->nbands = n;
+    return 0;
+}
+
+static int parse_generalise(loader *L, const yaml_node_t *v, cv_action *a)
+{
+    static const char *const units[] = { "hour", "day", "week", "weekday_hour", "duration" };
+    static const uint8_t gens[] = { CV_GEN_HOUR, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS };
+    int i = is_scalar(v) ? index_of(v, units, 5) : -1;
+    if (i < 0) {
+        shown s = show(v);
+        problem(L, line_of(v), "unknown generalise unit '%s' (expected hour, day, week, weekday_hour, duration)", s.s);
+        return -1;
+    }
+    a->kind = CV_ACT_GENERALISE;
+    a->gen = gens[i];
+    return 0;
+}
+
+enum { FK_TOKEN, FK_GENERALISE, FK_MASK, FK_REDACT, FK_KEEP_CC, FK_KEEP_DOMAIN, FK_BANDS, FK__COUNT };
+
+static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
+{
+    static const char *const keys[FK__COUNT] = { "token", "generalise", "mask", "redact",
+                                                 "keep_country_code", "keep_domain", "bands" };
+    const yaml_node_t *val[FK__COUNT] = { NULL };
+    int act = -1, bad = 0;
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = node_at(L, pr->key);
+        if (!key_ok(L, k)) { bad = 1; continue; }
+        int id = index_of(k, keys, FK__COUNT);
+        if (id < 0) {
+            shown s = show(k);
+            if (index_of(k, unsupported_keys, sizeof unsupported_keys / sizeof *unsupported_keys) >= 0)
+                bad_key(L, k);
+            else
+                problem(L, line_of(k), "unknown key '%s' (expected token, generalise, mask, redact, "
+                        "keep_country_code, keep_domain or bands)", s.s);
+            bad = 1;
+            continue;
+        }
+        if (seen_before(L, k, &seen, id)) { bad = 1; continue; }
+        if (id <= FK_REDACT) {
+            if (act >= 0) {
+                problem(L, line_of(k), "a field takes one action ('%s' and '%s')", keys[act], keys[id]);
+                bad = 1;
+                continue;
+            }
+            act = id;
+        }
+        val[id] = node_at(L, pr->value);
+    }
+    if (act < 0) {
+        if (!bad) problem(L, line_of(m), "missing action (expected token, generalise, mask or redact)");
+        return -1;
+    }
+    switch (act) {
+    case FK_TOKEN:
+        a->kind = CV_ACT_TOKEN;
+        if (parse_type(L, val[act], "token", 1, a) < 0) bad = 1;
+        break;
+    case FK_MASK:
+        a->kind = CV_ACT_MASK;
+        if (parse_type(L, val[act], "mask", 0, a) < 0) bad = 1;
+        break;
+    case FK_REDACT:
+        a->kind = CV_ACT_REDACT;
+        if (parse_type(L, val[act], "redact", 0, a) < 0) bad = 1;
+        break;
+    default:
+        if (parse_generalise(L, val[act], a) < 0) bad = 1;
+        break;
+    }
+    if (val[FK_KEEP_CC]) {
+        int b = parse_bool(val[FK_KEEP_CC]);
+        if (b < 0) {
+            problem(L, line_of(val[FK_KEEP_CC]), "'keep_country_code' must be true or false");
+            bad = 1;
+        } else if (act != FK_TOKEN || (!bad && a->entity != CV_ENT_PHONE)) {
+            problem(L, line_of(val[FK_KEEP_CC]), "'keep_country_code' applies only to {token: phone} or {token: clid}");
+            bad = 1;
+        } else if (b) {
+            a->opts |= CV_AOPT_KEEP_CC;
+        }
+    }
+    if (val[FK_KEEP_DOMAIN]) {
+        int b = parse_bool(val[FK_KEEP_DOMAIN]);
+        if (b < 0) {
+            problem(L, line_of(val[FK_KEEP_DOMAIN]), "'keep_domain' must be true or false");
+            bad = 1;
+        } else if (act != FK_TOKEN || (!bad && a->entity != CV_ENT_EMAIL)) {
+            problem(L, line_of(val[FK_KEEP_DOMAIN]), "'keep_domain' applies only to {token: email}");
+            bad = 1;
+        } else if (b) {
+            a->opts |= CV_AOPT_KEEP_DOMAIN;
+        }
+    }
+    if (val[FK_BANDS]) {
+        if (act != FK_GENERALISE || (!bad && a->gen != CV_GEN_BANDS)) {
+            problem(L, line_of(val[FK_BANDS]), "'bands' applies only to {generalise: duration}");
+            bad = 1;
+        } else if (!bad && parse_bands(L, val[FK_BANDS], a) < 0) {
+            bad = 1;
+        }
+    }
+    if (!bad && a->kind == CV_ACT_GENERALISE && a->gen == CV_GEN_BANDS && !a->bands) {
+        size_t n = sizeof default_bands / sizeof *default_bands;
+        a->bands = malloc(sizeof default_bands);
+        if (!a->bands) {
+            L->oom = 1;
+            return -1;
+        }
+        memcpy(a->bands, default_bands, sizeof default_bands);
+        a->nbands = n;
+    }
+    return bad ? -1 : 0;
+}
+
+/* A field's action into a (zeroed here). 0, or -1 after reporting. */
+static int parse_field_action(loader *L, const yaml_node_t *v, cv_action *a)
+{
+    static const char *const names[] = { "keep", "drop", "scan", "redact", "mask" };
+    static const uint8_t kinds[] = { CV_ACT_KEEP, CV_ACT_DROP, CV_ACT_SCAN, CV_ACT_REDACT, CV_ACT_MASK };
+    memset(a, 0, sizeof *a);
+    a->entity = -1;
+    if (is_scalar(v)) {
+        int i = index_of(v, names, 5);
+        if (i >= 0) {
+            a->kind = kinds[i];
+            return 0;
+        }
+        if (scalar_is(v, "token")) {
+            problem(L, line_of(v), "token needs a type, e.g. {token: phone}");
+        } else if (scalar_is(v, "generalise")) {
+            problem(L, line_of(v), "generalise needs a unit, e.g. {generalise: hour}");
+        } else {
+            shown s = show(v);
+            problem(L, line_of(v), "unknown action '%s' (expected keep, drop, scan, token, redact, mask, generalise)", s.s);
+        }
+        return -1;
+    }
+    if (v && v->type == YAML_MAPPING_NODE) return parse_field_map(L, v, a);
+    problem(L, line_of(v), "a field action must be a name or a mapping");
+    return -1;
+}
+
+/* ---- inputs ------------------------------------------------------------ */
+
+static int path_cmp(const void *x, const void *y)
+{
+    const cv_field_rule *a = x, *b = y;
+    size_t n = a->path_len < b->path_len ? a->path_len : b->path_len;
+    int c = memcmp(a->path, b->path, n);
+    if (c) return c;
+    if (a->path_len != b->path_len) return a->path_len < b->path_len ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+/* Duplicate paths, each reported at its later line. Works on a sorted copy:
+ * the rules keep the order they were written in. */
+static void check_dup_fields(loader *L, const cv_input_rule *in)
+{
+    if (in->nfields < 2) return;
+    cv_field_rule *s = malloc(in->nfields * sizeof *s);
+    if (!s) {
+        L->oom = 1;
+        return;
+    }
+    memcpy(s, in->fields, in->nfields * sizeof *s);
+    qsort(s, in->nfields, sizeof *s, path_cmp);
+    for (size_t i = 1; i < in->nfields; i++) {
+        size_t j = i - 1;
+        if (s[i].path_len == s[j].path_len && memcmp(s[i].path, s[j].path, s[i].path_len) == 0) {
+            char shownpath[48];
+            size_t k = 0;
+            for (size_t b = 0; b < s[i].path_len && k < 40; b++) {
+                unsigned char c = (unsigned char)s[i].path[b];
+                shownpath[k++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+            }
+            shownpath[k] = '\0';
+            problem(L, s[i].line, "duplicate field '%s%s'", shownpath, s[i].path_len > 40 ? "..." : "");
+        }
+    }
+    free(s);
+}
+
+static void load_fields(loader *L, const yaml_node_t *m, cv_input_rule *in)
+{
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "'fields' must be a mapping");
+        return;
+    }
+    size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    if (n == 0) return;
+    in->fields = calloc(n, sizeof *in->fields);
+    if (!in->fields) {
+        L->oom = 1;
+        return;
+    }
+    int def_line = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key);
+        if (!key_ok(L, k)) continue;
+        if (!clean_text(k) || cv_utf8_valid_prefix(sval(k), slen(k)) != slen(k)) {
+            problem(L, line_of(k), "invalid field path (empty, or with control characters)");
+            continue;
+        }
+        cv_action a;
+        int rc = parse_field_action(L, node_at(L, pr->value), &a);
+        if (scalar_is(k, "*")) {
+            if (def_line) {
+                problem(L, line_of(k), "duplicate field '*' (first at line %d)", def_line);
+                rc = -1;
+            }
+            def_line = line_of(k);
+            if (rc == 0) {
+                action_free(&in->def);
+                in->def = a;
+                continue;
+            }
+        } else if (rc == 0) {
+            cv_field_rule *r = &in->fields[in->nfields];
+            r->path = dup_n(L, sval(k), slen(k));
+            if (r->path) {
+                r->path_len = slen(k);
+                r->act = a;
+                r->line = line_of(k);
+                in->nfields++;
+                continue;
+            }
+        }
+        action_free(&a);
+    }
+    check_dup_fields(L, in);
+}
+
+static void format_list(char *buf, size_t cap)
+{
+    size_t k = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; cvi_formats[i]; i++) {
+        int w = snprintf(buf + k, cap - k, "%s, ", cvi_formats[i]->name);
+        if (w < 0 || (size_t)w >= cap - k) return;
+        k += (size_t)w;
+    }
+    snprintf(buf + k, cap - k, "auto");
+}
+
+enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK__COUNT };
+
+static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
+{
+    static const char *const keys[IK__COUNT] = { "match", "format", "fields" };
+    in->line = line_of(m);
+    in->def.kind = CV_ACT_DROP;
+    in->def.entity = -1;
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "each entry of 'inputs' must be a mapping");
+        return;
+    }
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key);
+        yaml_node_t *v = node_at(L, pr->value);
+        if (!key_ok(L, k)) continue;
+        int id = index_of(k, keys, IK__COUNT);
+        if (id < 0) {
+            bad_key(L, k);
+            continue;
+        }
+        if (seen_before(L, k, &seen, id)) continue;
+        switch (id) {
+        case IK_MATCH:
+            if (!clean_text(v)) {
+                problem(L, line_of(v), "'match' must be a non-empty glob without control characters");
+            } else if (slen(v) > MATCH_MAX) {
+                problem(L, line_of(v), "'match' is longer than %d bytes", MATCH_MAX);
+            } else {
+                in->match = dup_n(L, sval(v), slen(v));
+            }
+            break;
+        case IK_FORMAT:
+            if (scalar_is(v, "auto") ||
+                (clean_text(v) && strlen(sval(v)) == slen(v) && cv_format_find(sval(v)))) {
+                in->format = dup_n(L, sval(v), slen(v));
+            } else {
+                char list[256];
+                shown s = show(v);
+                format_list(list, sizeof list);
+                problem(L, line_of(v), "unknown format '%s' (expected %s)", s.s, list);
+            }
+            break;
+        case IK_FIELDS:
+            load_fields(L, v, in);
+            break;
+        }
+    }
+    if (!(seen & (1u << IK_MATCH))) problem(L, in->line, "missing 'match'");
+    if (!(seen & (1u << IK_FIELDS))) problem(L, in->line, "missing 'fields'");
+    if (!in->format && !(seen & (1u << IK_FORMAT))) in->format = dup_n(L, "auto", 4);
+}
+
+static void load_inputs(loader *L, const yaml_node_t *s)
+{
+    if (!s || s->type != YAML_SEQUENCE_NODE) {
+        problem(L, line_of(s), "'inputs' must be a list");
+        return;
+    }
+    size_t n = (size_t)(s->data.sequence.items.top - s->data.sequence.items.start);
+    if (n == 0) {
+        problem(L, line_of(s), "'inputs' must not be empty");
+        return;
+    }
+    cv_policy *p = L->p;
+    p->inputs = calloc(n, sizeof *p->inputs);
+    if (!p->inputs) {
+        L->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < n && !L->oom; i++) {
+        load_input(L, node_at(L, s->data.sequence.items.start[i]), &p->inputs[i]);
+        p->ninputs = i + 1;
+    }
+}
+
+/* ---- top level --------------------------------------------------------- */
+
+enum { TK_VERSION, TK_TENANT, TK_KEY, TK_REGION, TK_EPOCH, TK_ENTITIES, TK_INPUTS, TK__COUNT };
+
+static int tenant_ok(const yaml_node_t *v)
+{
+    if (!is_scalar(v) || slen(v) < 1 || slen(v) > 64) return 0;
+    for (size_t i = 0; i < slen(v); i++) {
+        char c = sval(v)[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static void load_key(loader *L, const yaml_node_t *v)
+{
+    cv_policy *p = L->p;
+    if (!is_scalar(v) || slen(v) == 0 || memchr(sval(v), '\0', slen(v))) {
+        problem(L, line_of(v), "'key' must be a non-empty path");
+        return;
+    }
+    free(p->key_path);
+    p->key_path = NULL;
+    if (sval(v)[0] == '/' || !L->dir) {
+        p->key_path = dup_n(L, sval(v), slen(v));
+        return;
+    }
+    size_t n = L->dirlen + 1 + slen(v);
+    p->key_path = malloc(n + 1);
+    if (!p->key_path) {
+        L->oom = 1;
+        return;
+    }
+    memcpy(p->key_path, L->dir, L->dirlen);
+    p->key_path[L->dirlen] = '/';
+    memcpy(p->key_path + L->dirlen + 1, sval(v), slen(v));
+    p->key_path[n] = '\0';
+}
+
+static void load_root(loader *L, const yaml_node_t *root)
+{
+    static const char *const keys[TK__COUNT] = { "version", "tenant", "key", "region",
+                                                 "epoch", "entities", "inputs" };
+    cv_policy *p = L->p;
+    if (!root || (root->type == YAML_SCALAR_NODE && slen(root) == 0)) {
+        problem(L, root ? line_of(root) : 1, "the policy is empty");
+        return;
+    }
+    if (root->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(root), "the policy must be a mapping");
+        return;
+    }
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key);
+        yaml_node_t *v = node_at(L, pr->value);
+        if (!key_ok(L, k)) continue;
+        int id = index_of(k, keys, TK__COUNT);
+        if (id < 0) {
+            bad_key(L, k);
+            continue;
+        }
+        if (seen_before(L, k, &seen, id)) continue;
+        uint64_t x;
+        switch (id) {
+        case TK_VERSION:
+            if (parse_uint(v, 1000, &x) < 0 || x != 1)
+                problem(L, line_of(v), "'version' must be 1");
+            else
+                p->version = 1;
+            break;
+        case TK_TENANT:
+            if (!tenant_ok(v)) {
+                problem(L, line_of(v), "'tenant' must be 1-64 characters of A-Z a-z 0-9 . _ -");
+            } else {
+                free(p->tenant);
+                p->tenant = dup_n(L, sval(v), slen(v));
+            }
+            break;
+        case TK_KEY:
+            load_key(L, v);
+            break;
+        case TK_REGION: {
+            int ok = 0;
+            if (is_scalar(v) && slen(v) == 2) {
+                char r[3] = { sval(v)[0], sval(v)[1], 0 };
+                if (r[0] >= 'a' && r[0] <= 'z') r[0] = (char)(r[0] - 'a' + 'A');
+                if (r[1] >= 'a' && r[1] <= 'z') r[1] = (char)(r[1] - 'a' + 'A');
+                for (size_t i = 0; i < sizeof regions / sizeof *regions; i++)
+                    if (memcmp(r, regions[i], 3) == 0) ok = 1;
+                if (ok) memcpy(p->dopts.region, r, 3);
+            }
+            if (!ok) problem(L, line_of(v), "'region' must be one of GB, IE, US, IT, DE, FR, ES, NL");
+            break;
+        }
+        case TK_EPOCH:
+            if (parse_uint(v, UINT64_MAX, &x) < 0)
+                problem(L, line_of(v), "'epoch' must be a non-negative integer");
+            else
+                p->epoch = x;
+            break;
+        case TK_ENTITIES:
+            load_entities(L, v);
+            break;
+        case TK_INPUTS:
+            load_inputs(L, v);
+            break;
+        }
+    }
+    if (!(seen & (1u << TK_VERSION))) problem(L, line_of(root), "missing 'version'");
+    if (!(seen & (1u << TK_INPUTS))) problem(L, line_of(root), "missing 'inputs'");
+}
+
+/* Event pass before loading: reports syntax errors, and refuses anchors and
+ * aliases (a policy never needs them, and libyaml's anchor lookup is linear,
+ * so thousands of them would make loading quadratic; aliases would let a
+ * small file expand into a huge policy). Returns 0 if the text may be loaded. */
+static int prescan(loader *L, const char *text, size_t len)
+{
+    yaml_parser_t ps;
+    yaml_event_t ev;
+    int rc = 0, docs = 0;
+    if (!yaml_parser_initialize(&ps)) {
+        L->oom = 1;
+        return -1;
+    }
+    yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+    for (;;) {
+        if (!yaml_parser_parse(&ps, &ev)) {
+            if (ps.error == YAML_MEMORY_ERROR) L->oom = 1;
+            else problem(L, (int)ps.problem_mark.line + 1, "YAML syntax error: %s",
+                         ps.problem ? ps.problem : "unknown problem");
+            rc = -1;
+            break;
+        }
+        const yaml_char_t *anchor = NULL;
+        int is_alias = 0;
+        switch (ev.type) {
+        case YAML_ALIAS_EVENT: is_alias = 1; break;
+        case YAML_SCALAR_EVENT: anchor = ev.data.scalar.anchor; break;
+        case YAML_SEQUENCE_START_EVENT: anchor = ev.data.sequence_start.anchor; break;
+        case YAML_MAPPING_START_EVENT: anchor = ev.data.mapping_start.anchor; break;
+        case YAML_DOCUMENT_START_EVENT:
+            if (++docs == 2) problem(L, (int)ev.start_mark.line + 1, "a policy is a single YAML document");
+            break;
+        default: break;
+        }
+        int line = (int)ev.start_mark.line + 1;
+        yaml_event_type_t type = ev.type;
+        yaml_event_delete(&ev);
+        if (is_alias || anchor) {
+            problem(L, line, "anchors and aliases are not supported");
+            rc = -1;
+            break;
+        }
+        if (type == YAML_STREAM_END_EVENT) break;
+    }
+    yaml_parser_delete(&ps);
+    return rc;
+}
+
+/* The common path of load and check. On return *out holds the policy when
+ * there was no problem (and out is non-NULL). Returns 0, CV_ENOMEM, or
+ * CV_EPOLICY with the first problem in L->first. */
+static int parse_policy(loader *L, const char *name, const char *text, size_t len, cv_policy **out)
+{
+    int rc = 0;
+    int have_doc = 0;
+    yaml_parser_t ps;
+    yaml_document_t doc;
+    cv_policy *p = NULL;
+
+    if (len > POLICY_MAX) {
+        problem(L, 0, "the policy is larger than 1 MiB");
+        rc = CV_EPOLICY;
+        goto out;
+    }
+    if (prescan(L, text, len) < 0) {
+        rc = L->oom ? CV_ENOMEM : CV_EPOLICY;
+        goto out;
+    }
+    if (!yaml_parser_initialize(&ps)) {
+        rc = CV_ENOMEM;
+        goto out;
+    }
+    yaml_parser_set_input_string(&ps, (const unsigned char *)text, len);
+    have_doc = yaml_parser_load(&ps, &doc);
+    if (!have_doc) {
+        if (ps.error == YAML_MEMORY_ERROR) L->oom = 1;
+        else problem(L, (int)ps.problem_mark.line + 1, "YAML syntax error: %s",
+                     ps.problem ? ps.problem : "unknown problem");
+    }
+    yaml_parser_delete(&ps);
+    if (!have_doc) {
+        rc = L->oom ? CV_ENOMEM : CV_EPOLICY;
+        goto out;
+    }
+    L->doc = &doc;
+
+    p = calloc(1, sizeof *p);
+    if (!p) {
+        L->oom = 1;
+        goto done;
+    }
+    L->p = p;
+    p->name = dup_n(L, name, strlen(name));
+    p->tenant = dup_n(L, "default", 7);
+    memcpy(p->dopts.region, "GB", 3);
+    for (int e = 0; e < CV_ENT__COUNT; e++) default_entity(L, e, &p->entities[e]);
+    crypto_generichash(p->hash, sizeof p->hash, (const unsigned char *)text, len, NULL, 0);
+    if (!L->oom) load_root(L, yaml_document_get_root_node(&doc));
+
+done:
+    yaml_document_delete(&doc);
+    L->doc = NULL;
+    if (L->oom) rc = CV_ENOMEM;
+    else if (L->problems) rc = CV_EPOLICY;
+out:
+    if (rc == 0 && L->problems) rc = CV_EPOLICY;
+    if (rc == 0 && out) *out = p;
+    else cv_policy_free(p);
+    L->p = NULL;
+    return rc;
+}
+
+static int report(cv_ctx *ctx, const char *name, const loader *L, int rc)
+{
+    if (rc == CV_ENOMEM) return cvi_error(ctx, rc, "%s: out of memory while loading the policy", name);
+    if (L->first_line > 0) return cvi_error(ctx, rc, "%s:%d: %s", name, L->first_line, L->first);
+    return cvi_error(ctx, rc, "%s: %s", name, L->first);
+}
+
+/* Read a policy file whole, at most POLICY_MAX + 1 bytes (enough to refuse it). */
+static int read_file(cv_ctx *ctx, const char *path, char **text, size_t *len)
+{
+    int rc = 0;
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        char e[128];
+        if (strerror_r(errno, e, sizeof e) != 0) snprintf(e, sizeof e, "error %d", errno);
+        return cvi_error(ctx, CV_EIO, "%s: cannot open the policy: %s", path, e);
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 && (uint64_t)st.st_size <= POLICY_MAX)
+        cap = (size_t)st.st_size + 1;
+    else
+        cap = 64 * 1024;
+    for (;;) {
+        if (n == cap) {
+            if (cap > POLICY_MAX) break;     /* holds POLICY_MAX + 1 bytes: too large */
+            size_t nc = cap * 2 > POLICY_MAX + 1 ? POLICY_MAX + 1 : cap * 2;
+            char *nb = realloc(buf, nc);
+            if (!nb) {
+                rc = cvi_error(ctx, CV_ENOMEM, "%s: out of memory while reading the policy", path);
+                goto out;
+            }
+            buf = nb;
+            cap = nc;
+        } else if (!buf) {
+            buf = malloc(cap);
+            if (!buf) {
+                rc = cvi_error(ctx, CV_ENOMEM, "%s: out of memory while reading the policy", path);
+                goto out;
+            }
+        }
+        ssize_t r = read(fd, buf + n, cap - n);
+        if (r < 0) {
+            if (errno == EINTR) continue;
+            char e[128];
+            if (strerror_r(errno, e, sizeof e) != 0) snprintf(e, sizeof e, "error %d", errno);
+            rc = cvi_error(ctx, CV_EIO, "%s: cannot read the policy: %s", path, e);
+            goto out;
+        }
+        if (r == 0) break;
+        n += (size_t)r;
+    }
+out:
+    close(fd);
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *text = buf;
+    *len = n;
+    return 0;
+}
+
+static void set_dir(loader *L, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+        L->dir = path;
+        L->dirlen = (size_t)(slash - path);
+    }
+}
+
+int cv_policy_load_mem(cv_ctx *ctx, const char *name, const char *text, size_t len, cv_policy **out)
+{
+    if (!out || (!text && len)) return cvi_error(ctx, CV_EUSAGE, "cv_policy_load_mem: invalid argument");
+    *out = NULL;
+    if (!name) name = "<memory>";
+    loader L;
+    memset(&L, 0, sizeof L);
+    int rc = parse_policy(&L, name, text ? text : "", len, out);
+    return rc < 0 ? report(ctx, name, &L, rc) : 0;
+}
+
+int cv_policy_load(cv_ctx *ctx, const char *path, cv_policy **out)
+{
+    if (!out) return cvi_error(ctx, CV_EUSAGE, "cv_policy_load: invalid argument");
+    *out = NULL;
+    if (!path) return cv_policy_load_mem(ctx, "<default>", cvi_default_policy, cvi_default_policy_len, out);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = read_file(ctx, path, &text, &len);
+    if (rc < 0) return rc;
+    loader L;
+    memset(&L, 0, sizeof L);
+    set_dir(&L, path);
+    rc = parse_policy(&L, path, text, len, out);
+    free(text);
+    return rc < 0 ? report(ctx, path, &L, rc) : 0;
+}
+
+int cv_policy_check(cv_ctx *ctx, const char *path, cv_diag_fn fn, void *ud)
+{
+    char *text = NULL;
+    size_t len = 0;
+    const char *name = path ? path : "<default>";
+    loader L;
+    memset(&L, 0, sizeof L);
+    L.fn = fn;
+    L.ud = ud;
+    if (path) {
+        int rc = read_file(ctx, path, &text, &len);
+        if (rc < 0) return rc;
+        set_dir(&L, path);
+    }
+    int rc = parse_policy(&L, name, text ? text : cvi_default_policy, text ? len : cvi_default_policy_len, NULL);
+    free(text);
+    if (rc == CV_ENOMEM) return report(ctx, name, &L, rc);
+    if (L.problems) report(ctx, name, &L, CV_EPOLICY);
+    return L.problems;
+}
+
+const char *cv_policy_default_text(void) { return cvi_default_policy; }
+
+const char *cv_policy_key_path(const cv_policy *p) { return p ? p->key_path : NULL; }
+
+const char *cv_policy_tenant(const cv_policy *p) { return p ? p->tenant : NULL; }
+
+void cv_policy_free(cv_policy *p)
+{
+    if (!p) return;
+    for (size_t i = 0; i < p->ninputs; i++) {
+        cv_input_rule *in = &p->inputs[i];
+        for (size_t j = 0; j < in->nfields; j++) {
+            free(in->fields[j].path);
+            action_free(&in->fields[j].act);
+        }
+        free(in->fields);
+        action_free(&in->def);
+        free(in->match);
+        free(in->format);
+    }
+    free(p->inputs);
+    for (int e = 0; e < CV_ENT__COUNT; e++) action_free(&p->entities[e]);
+    free(p->name);
+    free(p->tenant);
+    free(p->key_path);
+    free(p);
+}
+
+const cv_input_rule *cvi_policy_input_for(const cv_policy *p, const char *relpath, const char *fmt)
+{
+    if (!p || !relpath) return NULL;
+    for (size_t i = 0; i < p->ninputs; i++) {
+        const cv_input_rule *in = &p->inputs[i];
+        if (!in->match || !cvi_glob_match(in->match, relpath)) continue;
+        if (fmt && in->format && strcmp(in->format, fmt) != 0 && strcmp(in->format, "auto") != 0) continue;
+        return in;
+    }
+    return NULL;
+}
