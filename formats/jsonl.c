@@ -1,0 +1,386 @@
+/*
+ * jsonl.c - JSON Lines (format "jsonl"): one JSON object per line. Parsed
+ * with yajl's callback API (no tree) into the cv_record event sequence with
+ * dotted policy paths, and written back compactly in the same shape and
+ * member order, numbers exactly as they were written.
+ */
+#include <yajl/yajl_parse.h>
+
+#include "formats.h"
+
+/* Open containers, the top-level object included. */
+#define JSON_MAX_DEPTH 256
+
+typedef struct jframe {
+    int32_t begin;         /* node index of the BEGIN node; -1 for the top level */
+    uint8_t is_arr;
+    cv_str path;           /* the container's own path ("" at the top level) */
+    cv_str elem_path;      /* arrays: path + "[]", shared by every element */
+} jframe;
+
+typedef struct jctx {
+    cv_record *r;
+    yajl_handle h;
+    size_t first;          /* offset of the first non-blank byte */
+    const char *reason;    /* set when a callback cancels the parse */
+    size_t offset;
+    int nomem;
+    int depth;             /* open containers */
+    cv_str key;            /* the member name the next value belongs to */
+    jframe st[JSON_MAX_DEPTH];
+} jctx;
+
+static int cancel(jctx *c, const char *reason, size_t offset)
+{
+    c->reason = reason;
+    c->offset = offset;
+    return 0;
+}
+
+/* Key and path of the value about to be pushed; 0 on ENOMEM. */
+static int member_names(jctx *c, cv_str *key, cv_str *path)
+{
+    const jframe *f = &c->st[c->depth - 1];
+    if (f->is_arr) {
+        *key = cv_str_make("", 0);
+        *path = f->elem_path;
+        return 1;
+    }
+    *key = c->key;
+    if (c->depth == 1) {
+        *path = c->key;    /* a top-level member's path is its name: share the bytes */
+        return 1;
+    }
+    size_t n = f->path.n + 1 + c->key.n;
+    char *p = cv_record_alloc(c->r, n);
+    if (!p) return 0;
+    memcpy(p, f->path.p, f->path.n);
+    p[f->path.n] = '.';
+    if (c->key.n) memcpy(p + f->path.n + 1, c->key.p, c->key.n);
+    *path = cv_str_make(p, n);
+    return 1;
+}
+
+static int push_scalar(jctx *c, cv_node_kind kind, cv_str value)
+{
+    if (c->depth == 0) return cancel(c, "record is not a JSON object", c->first);
+    cv_str key, path;
+    if (!member_names(c, &key, &path)) goto nomem;
+    if (cv_record_push(c->r, kind, (uint16_t)(c->depth - 1), key, path, value) < 0) goto nomem;
+    return 1;
+nomem:
+    c->nomem = 1;
+    return 0;
+}
+
+static int on_null(void *ud) { return push_scalar(ud, CV_NODE_NULL, CV_STR_LIT("null")); }
+
+static int on_bool(void *ud, int b)
+{
+    return push_scalar(ud, CV_NODE_BOOL, b ? CV_STR_LIT("true") : CV_STR_LIT("false"));
+}
+
+static int on_number(void *ud, const char *s, size_t n)
+{
+    jctx *c = ud;
+    cv_str v = cv_record_strdup(c->r, s, n);
+    if (!v.p) {
+        c->nomem = 1;
+        return 0;
+    }
+    return push_scalar(c, CV_NODE_NUMBER, v);
+}
+
+static int on_string(void *ud, const unsigned char *s, size_t n)
+{
+    jctx *c = ud;
+    cv_str v = cv_record_strdup(c->r, (const char *)s, n);
+    if (!v.p) {
+        c->nomem = 1;
+        return 0;
+    }
+    return push_scalar(c, CV_NODE_STRING, v);
+}
+
+static int on_key(void *ud, const unsigned char *s, size_t n)
+{
+    jctx *c = ud;
+    c->key = cv_record_strdup(c->r, (const char *)s, n);
+    if (!c->key.p) {
+        c->nomem = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int open_container(jctx *c, int is_arr)
+{
+    if (c->depth == 0) {
+        if (is_arr) return cancel(c, "record is not a JSON object", c->first);
+        jframe *f = &c->st[0];
+        f->begin = -1;
+        f->is_arr = 0;
+        f->path = f->elem_path = cv_str_make("", 0);
+        c->depth = 1;
+        return 1;
+    }
+    if (c->depth >= JSON_MAX_DEPTH) {
+        size_t at = yajl_get_bytes_consumed(c->h);
+        return cancel(c, "nesting too deep", at ? at - 1 : 0);
+    }
+    cv_str key, path;
+    if (!member_names(c, &key, &path)) goto nomem;
+    int idx = cv_record_push(c->r, is_arr ? CV_NODE_ARR_BEGIN : CV_NODE_OBJ_BEGIN,
+                             (uint16_t)(c->depth - 1), key, path, cv_str_make("", 0));
+    if (idx < 0) goto nomem;
+    jframe *f = &c->st[c->depth++];
+    f->begin = idx;
+    f->is_arr = (uint8_t)is_arr;
+    f->path = path;
+    f->elem_path = cv_str_make("", 0);
+    if (is_arr) {
+        char *p = cv_record_alloc(c->r, path.n + 2);
+        if (!p) goto nomem;
+        if (path.n) memcpy(p, path.p, path.n);
+        p[path.n] = '[';
+        p[path.n + 1] = ']';
+        f->elem_path = cv_str_make(p, path.n + 2);
+    }
+    return 1;
+nomem:
+    c->nomem = 1;
+    return 0;
+}
+
+static int close_container(jctx *c, int is_arr)
+{
+    c->depth--;
+    if (c->depth == 0) return 1;    /* the top-level object's braces are not nodes */
+    int32_t b = c->st[c->depth].begin;
+    cv_node bn = c->r->nodes[b];
+    int idx = cv_record_push(c->r, is_arr ? CV_NODE_ARR_END : CV_NODE_OBJ_END, bn.depth, bn.key, bn.path,
+                             cv_str_make("", 0));
+    if (idx < 0) {
+        c->nomem = 1;
+        return 0;
+    }
+    c->r->nodes[b].end = idx;
+    return 1;
+}
+
+static int on_start_map(void *ud) { return open_container(ud, 0); }
+static int on_end_map(void *ud) { return close_container(ud, 0); }
+static int on_start_array(void *ud) { return open_container(ud, 1); }
+static int on_end_array(void *ud) { return close_container(ud, 1); }
+
+static const yajl_callbacks jsonl_callbacks = {
+    .yajl_null = on_null,
+    .yajl_boolean = on_bool,
+    .yajl_integer = NULL,
+    .yajl_double = NULL,
+    .yajl_number = on_number,
+    .yajl_string = on_string,
+    .yajl_start_map = on_start_map,
+    .yajl_map_key = on_key,
+    .yajl_end_map = on_end_map,
+    .yajl_start_array = on_start_array,
+    .yajl_end_array = on_end_array,
+};
+
+static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record *r, cv_diag *diag)
+{
+    (void)state;
+    size_t clen = len;
+    if (clen > 0 && rec[clen - 1] == '\n') clen--;
+    if (clen > 0 && rec[clen - 1] == '\r') clen--;
+
+    size_t first = 0;
+    while (first < clen && (rec[first] == ' ' || rec[first] == '\t' || rec[first] == '\r' || rec[first] == '\n'))
+        first++;
+    if (first == clen) return CV_EEMPTY;
+
+    size_t ok = cv_utf8_valid_prefix(rec, clen);
+    if (ok < clen) {
+        diag->reason = "invalid UTF-8";
+        diag->offset = ok;
+        return CV_EINPUT;
+    }
+
+    /* A handle per record: yajl 2 cannot be reset, and a const state must
+     * not carry one between threads. The allocations are a handful of small
+     * blocks, negligible next to the parse itself. */
+    jctx c;
+    c.r = r;
+    c.first = first;
+    c.reason = NULL;
+    c.offset = 0;
+    c.nomem = 0;
+    c.depth = 0;
+    c.key = cv_str_make("", 0);
+    c.h = yajl_alloc(&jsonl_callbacks, NULL, &c);
+    if (!c.h) return CV_ENOMEM;
+
+    int rc = 0;
+    yajl_status s = yajl_parse(c.h, (const unsigned char *)rec, clen);
+    size_t at = yajl_get_bytes_consumed(c.h);
+    if (s == yajl_status_ok) {
+        s = yajl_complete_parse(c.h);
+        at = clen;
+    }
+    if (s == yajl_status_ok) goto out;
+    if (c.nomem) {
+        rc = CV_ENOMEM;
+    } else if (c.reason) {
+        diag->reason = c.reason;
+        diag->offset = c.offset;
+        rc = CV_EINPUT;
+    } else {
+        diag->reason = "invalid JSON";
+        diag->offset = at < clen ? at : clen;
+        rc = CV_EINPUT;
+    }
+out:
+    yajl_free(c.h);
+    return rc;
+}
+
+/* ---- writing ------------------------------------------------------------- */
+
+/* 0: byte goes out raw; else the character after the backslash ('u' for \u00XX). */
+static const char json_esc[256] = {
+    ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\f'] = 'f', ['\r'] = 'r',
+    [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u',
+    [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u',
+    [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u', [0x16] = 'u',
+    [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u', [0x1c] = 'u',
+    [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u',
+    ['"'] = '"', ['\\'] = '\\',
+};
+
+/* Writes "s" escaped at d, which has room for 6 * n + 2 bytes; returns the end. */
+static char *put_jstr(char *d, cv_str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s.p;
+    size_t run = 0;
+    *d++ = '"';
+    for (size_t i = 0; i < s.n; i++) {
+        char e = json_esc[p[i]];
+        if (!e) continue;
+        memcpy(d, p + run, i - run);
+        d += i - run;
+        *d++ = '\\';
+        *d++ = e;
+        if (e == 'u') {
+            *d++ = '0';
+            *d++ = '0';
+            *d++ = hex[p[i] >> 4];
+            *d++ = hex[p[i] & 15];
+        }
+        run = i + 1;
+    }
+    if (s.n > run) memcpy(d, p + run, s.n - run);
+    d += s.n - run;
+    *d++ = '"';
+    return d;
+}
+
+static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
+{
+    (void)state;
+    /* in_arr[d]: the container holding depth-d nodes is an array (no keys). */
+    uint8_t in_arr[JSON_MAX_DEPTH + 1];
+    int need_comma = 0;
+    in_arr[0] = 0;
+    if (cv_buf_putc(out, '{')) return CV_ENOMEM;
+    for (size_t i = 0; i < r->n; i++) {
+        const cv_node *nd = &r->nodes[i];
+        int kind = nd->kind;
+        if (nd->depth >= JSON_MAX_DEPTH) return CV_EINTERNAL;
+        if (kind == CV_NODE_OBJ_END || kind == CV_NODE_ARR_END) {
+            if (cv_buf_putc(out, kind == CV_NODE_OBJ_END ? '}' : ']')) return CV_ENOMEM;
+            need_comma = 1;
+            continue;
+        }
+        int is_begin = kind == CV_NODE_OBJ_BEGIN || kind == CV_NODE_ARR_BEGIN;
+        if (nd->flags & CV_NF_DROP) {
+            if (is_begin) {
+                if (nd->end <= (int32_t)i || (size_t)nd->end >= r->n) return CV_EINTERNAL;
+                i = (size_t)nd->end;
+            }
+            continue;
+        }
+        int with_key = !in_arr[nd->depth];
+        size_t vn = is_begin ? 0 : nd->value.n;
+        if (nd->key.n > SIZE_MAX / 16 || vn > SIZE_MAX / 16) return CV_ENOMEM;
+        if (cv_buf_reserve(out, 6 * (nd->key.n + vn) + 8)) return CV_ENOMEM;
+        char *d = out->p + out->n;
+        if (need_comma) *d++ = ',';
+        if (with_key) {
+            d = put_jstr(d, nd->key);
+            *d++ = ':';
+        }
+        if (is_begin) {
+            *d++ = kind == CV_NODE_OBJ_BEGIN ? '{' : '[';
+            in_arr[nd->depth + 1] = kind == CV_NODE_ARR_BEGIN;
+            need_comma = 0;
+        } else {
+            if (kind == CV_NODE_STRING) {
+                d = put_jstr(d, nd->value);
+            } else {
+                memcpy(d, nd->value.p, vn);
+                d += vn;
+            }
+            need_comma = 1;
+        }
+        out->n = (size_t)(d - out->p);
+    }
+    if (cv_buf_reserve(out, 2)) return CV_ENOMEM;
+    out->p[out->n++] = '}';
+    out->p[out->n++] = '\n';
+    return 0;
+}
+
+/* ---- splitting ----------------------------------------------------------- */
+
+static int jsonl_split(void *state, const char *buf, size_t len, int eof, size_t max_len,
+                       size_t *rec_len, size_t *nlines, const char **reason)
+{
+    (void)state;
+    if (max_len == 0) max_len = SIZE_MAX;
+    size_t lim = len < max_len ? len : max_len;
+    const char *e = memchr(buf, '\n', lim);
+    if (e) {
+        *rec_len = (size_t)(e - buf) + 1;
+        *nlines = 1;
+        return CV_SPLIT_RECORD;
+    }
+    *nlines = 0;
+    if (len >= max_len) {
+        *rec_len = max_len;
+        *reason = "record exceeds the maximum record size";
+        return CV_SPLIT_BAD;
+    }
+    if (!eof || len == 0) {
+        *rec_len = 0;
+        return CV_SPLIT_MORE;
+    }
+    *rec_len = len;
+    return CV_SPLIT_RECORD;
+}
+
+static const char *const jsonl_exts[] = { ".jsonl", ".ndjson", ".json", NULL };
+
+const cv_format_type cvi_format_jsonl = {
+    .name = "jsonl",
+    .extensions = jsonl_exts,
+    .has_header = 0,
+    .state_size = 1,          /* stateless; non-zero so callers can allocate uniformly */
+    .split = jsonl_split,
+    .parse_header = NULL,
+    .columns = NULL,
+    .parse = jsonl_parse,
+    .write_header = NULL,
+    .write = jsonl_write,
+    .state_free = NULL,
+};

@@ -1,0 +1,418 @@
+/*
+ * check_jsonl.c - the JSON Lines format: splitting, the node sequence and
+ * paths the parser produces, every reject reason with its offset, compact
+ * writing with dropped nodes, and round trips that keep shape and order.
+ */
+#include <check.h>
+#include <stdlib.h>
+
+#include "formats/formats.h"
+
+static const cv_format_type *F;
+static cv_record R;
+static cv_buf OUT;
+static char ST[16];   /* jsonl keeps no state; parse still gets a pointer */
+
+static void setup(void)
+{
+    F = cv_format_find("jsonl");
+    ck_assert_ptr_nonnull(F);
+    cv_record_init(&R);
+    cv_buf_init(&OUT);
+}
+
+static void teardown(void)
+{
+    cv_record_free(&R);
+    cv_buf_free(&OUT);
+}
+
+static int parse_n(const char *s, size_t n, cv_diag *d)
+{
+    cv_record_reset(&R);
+    d->reason = NULL;
+    d->offset = (size_t)-1;
+    return F->parse(ST, s, n, &R, d);
+}
+
+static int parse(const char *s, cv_diag *d) { return parse_n(s, strlen(s), d); }
+
+static const char *write_rec(void)
+{
+    cv_buf_clear(&OUT);
+    ck_assert_int_eq(F->write(ST, &R, &OUT), 0);
+    return cv_buf_cstr(&OUT);
+}
+
+/* Parse line (no newline) and expect it back byte for byte, plus '\n'. */
+static void roundtrip(const char *line)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse(line, &d), 0);
+    const char *w = write_rec();
+    ck_assert_uint_eq(OUT.n, strlen(line) + 1);
+    ck_assert_mem_eq(w, line, strlen(line));
+    ck_assert_int_eq(w[OUT.n - 1], '\n');
+}
+
+static void expect_reject(const char *s, size_t n, const char *reason, size_t offset)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse_n(s, n, &d), CV_EINPUT);
+    ck_assert_str_eq(d.reason, reason);
+    ck_assert_uint_eq(d.offset, offset);
+}
+
+static void expect_node(size_t i, int kind, unsigned depth, const char *key, const char *path, const char *value)
+{
+    ck_assert_uint_lt(i, R.n);
+    const cv_node *nd = &R.nodes[i];
+    ck_assert_int_eq(nd->kind, kind);
+    ck_assert_uint_eq(nd->depth, depth);
+    ck_assert_int_eq(nd->col, -1);
+    ck_assert_msg(cv_str_eqz(nd->key, key), "node %zu key", i);
+    ck_assert_msg(cv_str_eqz(nd->path, path), "node %zu path", i);
+    ck_assert_msg(cv_str_eqz(nd->value, value), "node %zu value", i);
+}
+
+START_TEST(test_split)
+{
+    const char *reason = NULL;
+    size_t rl, nl;
+    const char *buf = "{\"a\":1}\r\n{\"b\":2}\n{\"c\"";
+    size_t len = strlen(buf);
+    ck_assert_int_eq(F->split(ST, buf, len, 0, 1024, &rl, &nl, &reason), CV_SPLIT_RECORD);
+    ck_assert_uint_eq(rl, 9);     /* CRLF belongs to the record */
+    ck_assert_uint_eq(nl, 1);
+    ck_assert_int_eq(F->split(ST, buf + 9, len - 9, 0, 1024, &rl, &nl, &reason), CV_SPLIT_RECORD);
+    ck_assert_uint_eq(rl, 8);
+    /* the unterminated last line: more, or a record at eof */
+    ck_assert_int_eq(F->split(ST, buf + 17, len - 17, 0, 1024, &rl, &nl, &reason), CV_SPLIT_MORE);
+    ck_assert_int_eq(F->split(ST, buf + 17, len - 17, 1, 1024, &rl, &nl, &reason), CV_SPLIT_RECORD);
+    ck_assert_uint_eq(rl, 4);
+    ck_assert_uint_eq(nl, 0);
+    /* nothing at all at eof */
+    ck_assert_int_eq(F->split(ST, buf, 0, 1, 1024, &rl, &nl, &reason), CV_SPLIT_MORE);
+    /* blank lines are records too (parse says CV_EEMPTY) */
+    ck_assert_int_eq(F->split(ST, "\n\n", 2, 0, 1024, &rl, &nl, &reason), CV_SPLIT_RECORD);
+    ck_assert_uint_eq(rl, 1);
+}
+END_TEST
+
+START_TEST(test_split_overlong)
+{
+    const char *reason = NULL;
+    size_t rl = 0, nl = 7;
+    char buf[64];
+    memset(buf, 'x', sizeof buf);
+    buf[40] = '\n';
+    /* 16 bytes buffered, no line end within them */
+    ck_assert_int_eq(F->split(ST, buf, sizeof buf, 0, 16, &rl, &nl, &reason), CV_SPLIT_BAD);
+    ck_assert_uint_eq(rl, 16);
+    ck_assert_uint_eq(nl, 0);
+    ck_assert_str_eq(reason, "record exceeds the maximum record size");
+    /* fewer than max_len bytes and no eof: wait */
+    ck_assert_int_eq(F->split(ST, buf, 15, 0, 16, &rl, &nl, &reason), CV_SPLIT_MORE);
+    /* a line of exactly max_len bytes, terminator included, fits */
+    ck_assert_int_eq(F->split(ST, buf + 25, sizeof buf - 25, 0, 16, &rl, &nl, &reason), CV_SPLIT_RECORD);
+    ck_assert_uint_eq(rl, 16);
+    /* at eof, too long still means too long */
+    ck_assert_int_eq(F->split(ST, buf + 41, sizeof buf - 41, 1, 16, &rl, &nl, &reason), CV_SPLIT_BAD);
+    ck_assert_uint_eq(rl, 16);
+}
+END_TEST
+
+START_TEST(test_roundtrips)
+{
+    roundtrip("{\"a\":1,\"b\":\"x\"}");
+    roundtrip("{}");
+    roundtrip("{\"\":1}");
+    roundtrip("{\"id\":7,\"customer\":{\"name\":\"Jane Doe\",\"phone\":\"+441632960123\"},\"z\":0}");
+    roundtrip("{\"messages\":[{\"from\":\"agent\",\"text\":\"hello\"},{\"from\":\"cust\",\"text\":\"hi\","
+              "\"attachments\":[{\"name\":\"a.png\",\"size\":10}]}],\"n\":2}");
+    roundtrip("{\"a\":[[1,2],[],[[3]],[{}]],\"o\":{},\"e\":[]}");
+    roundtrip("{\"t\":\"caf\xc3\xa9 \xe2\x98\x95 \xf0\x9f\x98\x80\"}");
+    roundtrip("{\"t\":\"q\\\"b\\\\n\\nt\\tc\\r\\b\\f\\u0001\\u001f\\u0000x\"}");
+    roundtrip("{\"big\":12345678901234567890,\"tiny\":1e-7,\"neg\":-0.50,\"exp\":6.02E+23,\"zero\":0}");
+    roundtrip("{\"b\":true,\"c\":false,\"d\":null,\"arr\":[true,null,\"s\",1.5]}");
+    roundtrip("{\"k\\\"ey\":\"v\",\"\xc3\xa9\":{\"x\\ny\":[1]}}");
+    roundtrip("{\"dup\":1,\"dup\":2}");
+}
+END_TEST
+
+START_TEST(test_normalising_write)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("  { \"a\" : [ 1 , 2 ] ,\t\"b\" : { } }  \r\n", &d), 0);
+    ck_assert_str_eq(write_rec(), "{\"a\":[1,2],\"b\":{}}\n");
+    /* escapes are decoded on input and written minimally */
+    ck_assert_int_eq(parse("{\"t\":\"\\u00e9\\/\\ud83d\\ude00\\u007f\"}", &d), 0);
+    ck_assert_uint_eq(R.n, 1);
+    ck_assert(cv_str_eqz(R.nodes[0].value, "\xc3\xa9/\xf0\x9f\x98\x80\x7f"));
+    ck_assert_str_eq(write_rec(), "{\"t\":\"\xc3\xa9/\xf0\x9f\x98\x80\x7f\"}\n");
+}
+END_TEST
+
+START_TEST(test_nodes_and_paths)
+{
+    cv_diag d;
+    const char *s = "{\"id\":1,\"customer\":{\"phone\":\"x\",\"tags\":[\"a\",\"b\"]},"
+                    "\"messages\":[{\"text\":\"hi\",\"attachments\":[{\"name\":\"n\"}]}],"
+                    "\"a\":[[2]],\"ok\":true,\"nil\":null}\n";
+    ck_assert_int_eq(parse(s, &d), 0);
+    size_t i = 0;
+    expect_node(i++, CV_NODE_NUMBER, 0, "id", "id", "1");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 0, "customer", "customer", "");
+    expect_node(i++, CV_NODE_STRING, 1, "phone", "customer.phone", "x");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 1, "tags", "customer.tags", "");
+    expect_node(i++, CV_NODE_STRING, 2, "", "customer.tags[]", "a");
+    expect_node(i++, CV_NODE_STRING, 2, "", "customer.tags[]", "b");
+    expect_node(i++, CV_NODE_ARR_END, 1, "tags", "customer.tags", "");
+    expect_node(i++, CV_NODE_OBJ_END, 0, "customer", "customer", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 0, "messages", "messages", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 1, "", "messages[]", "");
+    expect_node(i++, CV_NODE_STRING, 2, "text", "messages[].text", "hi");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 2, "attachments", "messages[].attachments", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 3, "", "messages[].attachments[]", "");
+    expect_node(i++, CV_NODE_STRING, 4, "name", "messages[].attachments[].name", "n");
+    expect_node(i++, CV_NODE_OBJ_END, 3, "", "messages[].attachments[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 2, "attachments", "messages[].attachments", "");
+    expect_node(i++, CV_NODE_OBJ_END, 1, "", "messages[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 0, "messages", "messages", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 0, "a", "a", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 1, "", "a[]", "");
+    expect_node(i++, CV_NODE_NUMBER, 2, "", "a[][]", "2");
+    expect_node(i++, CV_NODE_ARR_END, 1, "", "a[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 0, "a", "a", "");
+    expect_node(i++, CV_NODE_BOOL, 0, "ok", "ok", "true");
+    expect_node(i++, CV_NODE_NULL, 0, "nil", "nil", "null");
+    ck_assert_uint_eq(R.n, i);
+    /* BEGIN nodes point at their END; everything else has end = -1 */
+    ck_assert_int_eq(R.nodes[1].end, 7);
+    ck_assert_int_eq(R.nodes[3].end, 6);
+    ck_assert_int_eq(R.nodes[8].end, 17);
+    ck_assert_int_eq(R.nodes[9].end, 16);
+    ck_assert_int_eq(R.nodes[11].end, 15);
+    ck_assert_int_eq(R.nodes[12].end, 14);
+    ck_assert_int_eq(R.nodes[18].end, 22);
+    ck_assert_int_eq(R.nodes[19].end, 21);
+    ck_assert_int_eq(R.nodes[0].end, -1);
+    ck_assert_int_eq(R.nodes[7].end, -1);
+    ck_assert_int_eq(R.nodes[0].flags, 0);
+}
+END_TEST
+
+START_TEST(test_values_outlive_input)
+{
+    /* keys, values and paths live in the record, not in the input line */
+    cv_diag d;
+    char *s = strdup("{\"k\":{\"in\":\"v\\n\",\"n\":3}}");
+    ck_assert_int_eq(parse(s, &d), 0);
+    memset(s, '#', strlen(s));
+    free(s);
+    ck_assert_uint_eq(R.n, 4);
+    ck_assert(cv_str_eqz(R.nodes[1].path, "k.in"));
+    ck_assert(cv_str_eqz(R.nodes[1].value, "v\n"));
+    ck_assert(cv_str_eqz(R.nodes[2].value, "3"));
+    ck_assert_str_eq(write_rec(), "{\"k\":{\"in\":\"v\\n\",\"n\":3}}\n");
+}
+END_TEST
+
+START_TEST(test_dropped)
+{
+    cv_diag d;
+    const char *s = "{\"a\":1,\"b\":{\"x\":[1,2],\"y\":\"s\"},\"c\":[{\"t\":\"u\"},{\"t\":\"v\"}],\"d\":null}";
+    /* node indexes: 0 a, 1 b{, 2 x[, 3 1, 4 2, 5 ], 6 y, 7 }, 8 c[, 9 {, 10 t, 11 }, 12 {, 13 t, 14 }, 15 ], 16 d */
+    ck_assert_int_eq(parse(s, &d), 0);
+    ck_assert_uint_eq(R.n, 17);
+    R.nodes[0].flags |= CV_NF_DROP;                       /* first member */
+    ck_assert_str_eq(write_rec(), "{\"b\":{\"x\":[1,2],\"y\":\"s\"},\"c\":[{\"t\":\"u\"},{\"t\":\"v\"}],\"d\":null}\n");
+    R.nodes[0].flags = 0;
+    R.nodes[16].flags |= CV_NF_DROP;                      /* last member */
+    ck_assert_str_eq(write_rec(), "{\"a\":1,\"b\":{\"x\":[1,2],\"y\":\"s\"},\"c\":[{\"t\":\"u\"},{\"t\":\"v\"}]}\n");
+    R.nodes[16].flags = 0;
+    R.nodes[1].flags |= CV_NF_DROP;                       /* a middle subtree */
+    ck_assert_str_eq(write_rec(), "{\"a\":1,\"c\":[{\"t\":\"u\"},{\"t\":\"v\"}],\"d\":null}\n");
+    R.nodes[1].flags = 0;
+    R.nodes[2].flags |= CV_NF_DROP;                       /* first member of a nested object */
+    R.nodes[12].flags |= CV_NF_DROP;                      /* the last array element */
+    ck_assert_str_eq(write_rec(), "{\"a\":1,\"b\":{\"y\":\"s\"},\"c\":[{\"t\":\"u\"}],\"d\":null}\n");
+    R.nodes[2].flags = R.nodes[12].flags = 0;
+    R.nodes[3].flags |= CV_NF_DROP;                       /* every child: containers stay */
+    R.nodes[4].flags |= CV_NF_DROP;
+    R.nodes[10].flags |= CV_NF_DROP;
+    ck_assert_str_eq(write_rec(), "{\"a\":1,\"b\":{\"x\":[],\"y\":\"s\"},\"c\":[{},{\"t\":\"v\"}],\"d\":null}\n");
+    for (size_t i = 0; i < R.n; i++) R.nodes[i].flags = 0;
+    R.nodes[0].flags = R.nodes[1].flags = R.nodes[8].flags = R.nodes[16].flags = CV_NF_DROP;
+    ck_assert_str_eq(write_rec(), "{}\n");
+    /* a replaced value is written escaped */
+    for (size_t i = 0; i < R.n; i++) R.nodes[i].flags = 0;
+    R.nodes[6].value = CV_STR_LIT("[phone:\"k3\"]\n");
+    R.nodes[6].flags = CV_NF_CHANGED;
+    ck_assert_str_eq(write_rec(),
+                     "{\"a\":1,\"b\":{\"x\":[1,2],\"y\":\"[phone:\\\"k3\\\"]\\n\"},\"c\":[{\"t\":\"u\"},{\"t\":\"v\"}],\"d\":null}\n");
+}
+END_TEST
+
+START_TEST(test_write_rejects_bad_end)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"b\":{\"x\":1}}", &d), 0);
+    R.nodes[0].flags = CV_NF_DROP;
+    R.nodes[0].end = 0;   /* corrupted by a caller: must not loop or overrun */
+    cv_buf_clear(&OUT);
+    ck_assert_int_eq(F->write(ST, &R, &OUT), CV_EINTERNAL);
+    R.nodes[0].end = 99;
+    ck_assert_int_eq(F->write(ST, &R, &OUT), CV_EINTERNAL);
+}
+END_TEST
+
+START_TEST(test_rejects)
+{
+    expect_reject("{\"a\":\"\xff\"}", 10, "invalid UTF-8", 6);
+    expect_reject("{\"a\":\"\xc3\xa9\xed\xa0\x80\"}", 13, "invalid UTF-8", 8);   /* a surrogate */
+    /* yajl reports syntax errors just past the offending token */
+    expect_reject("{\"a\":1,}", 8, "invalid JSON", 8);
+    expect_reject("{\"a\" 1}", 7, "invalid JSON", 6);
+    expect_reject("{\"a\":1", 6, "invalid JSON", 6);                 /* premature end */
+    expect_reject("{\"a\":1} x", 9, "invalid JSON", 9);              /* trailing garbage */
+    expect_reject("{\"a\":1}{\"b\":2}", 14, "invalid JSON", 8);      /* two values */
+    expect_reject("{\"a\":1 /* c */}", 15, "invalid JSON", 7);       /* no comments */
+    expect_reject("{\"a\":\"x\ty\"}", 11, "invalid JSON", 7);        /* raw control character */
+    expect_reject("{'a':1}", 7, "invalid JSON", 2);
+    expect_reject("{\"a\":tru}", 9, "invalid JSON", 8);
+    expect_reject("{\"a\":01}", 8, "invalid JSON", 6);
+    expect_reject("[1,2]", 5, "record is not a JSON object", 0);
+    expect_reject("  \"str\"\n", 8, "record is not a JSON object", 2);
+    expect_reject("42", 2, "record is not a JSON object", 0);
+    expect_reject("\ttrue", 5, "record is not a JSON object", 1);
+    expect_reject("null\r\n", 6, "record is not a JSON object", 0);
+}
+END_TEST
+
+static char *nested(int k)
+{
+    char *s = malloc((size_t)(2 * k + 8));
+    size_t n = 0;
+    memcpy(s, "{\"a\":", 5);
+    n = 5;
+    for (int i = 0; i < k; i++) s[n++] = '[';
+    for (int i = 0; i < k; i++) s[n++] = ']';
+    s[n++] = '}';
+    s[n] = '\0';
+    return s;
+}
+
+START_TEST(test_depth_limit)
+{
+    cv_diag d;
+    char *ok = nested(255);      /* 256 open containers with the top-level object */
+    ck_assert_int_eq(parse(ok, &d), 0);
+    ck_assert_uint_eq(R.n, 510);
+    ck_assert_uint_eq(R.nodes[254].depth, 254);
+    write_rec();
+    ck_assert_uint_eq(OUT.n, strlen(ok) + 1);
+    ck_assert_mem_eq(OUT.p, ok, strlen(ok));
+    free(ok);
+    char *bad = nested(256);
+    expect_reject(bad, strlen(bad), "nesting too deep", 5 + 255);
+    free(bad);
+    char *worse = nested(100000);
+    expect_reject(worse, strlen(worse), "nesting too deep", 5 + 255);
+    free(worse);
+}
+END_TEST
+
+START_TEST(test_blank_and_crlf)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse_n("", 0, &d), CV_EEMPTY);
+    ck_assert_int_eq(parse("\n", &d), CV_EEMPTY);
+    ck_assert_int_eq(parse("\r\n", &d), CV_EEMPTY);
+    ck_assert_int_eq(parse("  \t \r\n", &d), CV_EEMPTY);
+    ck_assert_int_eq(parse("{\"a\":\"b\"}\r\n", &d), 0);
+    ck_assert_uint_eq(R.n, 1);
+    ck_assert_str_eq(write_rec(), "{\"a\":\"b\"}\n");
+}
+END_TEST
+
+START_TEST(test_reparse_invariant)
+{
+    /* what write produces parses back to the same nodes */
+    cv_diag d;
+    const char *s = "{\"m\":[{\"t\":\"a\\u0000\\\"\",\"n\":[1e5,[],{}]}],\"x\":{\"y\":{\"z\":false}}}";
+    ck_assert_int_eq(parse(s, &d), 0);
+    cv_record first;
+    cv_record_init(&first);
+    size_t n = R.n;
+    cv_node *copy = malloc(n * sizeof *copy);
+    memcpy(copy, R.nodes, n * sizeof *copy);
+    cv_buf w;
+    cv_buf_init(&w);
+    ck_assert_int_eq(F->write(ST, &R, &w), 0);
+    cv_record again;
+    cv_record_init(&again);
+    ck_assert_int_eq(F->parse(ST, w.p, w.n, &again, &d), 0);
+    ck_assert_uint_eq(again.n, n);
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(again.nodes[i].kind, copy[i].kind);
+        ck_assert_int_eq(again.nodes[i].depth, copy[i].depth);
+        ck_assert_int_eq(again.nodes[i].end, copy[i].end);
+        ck_assert(cv_str_eq(again.nodes[i].key, copy[i].key));
+        ck_assert(cv_str_eq(again.nodes[i].path, copy[i].path));
+        ck_assert(cv_str_eq(again.nodes[i].value, copy[i].value));
+    }
+    free(copy);
+    cv_buf_free(&w);
+    cv_record_free(&again);
+    cv_record_free(&first);
+}
+END_TEST
+
+START_TEST(test_registry)
+{
+    ck_assert_ptr_eq(cv_format_find("jsonl"), F);
+    ck_assert_ptr_null(cv_format_find("yaml"));
+    ck_assert_ptr_null(cv_format_find(NULL));
+    ck_assert_ptr_eq(cv_format_for_path("chats/2024-01.jsonl"), F);
+    ck_assert_ptr_eq(cv_format_for_path("a.ndjson.zst"), F);
+    ck_assert_ptr_eq(cv_format_for_path("/x/y.JSON"), F);
+    ck_assert_ptr_null(cv_format_for_path("notes.txt"));
+    ck_assert_ptr_null(cv_format_for_path("x.zst"));
+    ck_assert_ptr_null(cv_format_for_path(".jsonl.zst"));
+    int found = 0;
+    for (size_t i = 0; cvi_formats[i]; i++) found += cvi_formats[i] == F;
+    ck_assert_int_eq(found, 1);
+}
+END_TEST
+
+static Suite *jsonl_suite(void)
+{
+    Suite *s = suite_create("jsonl");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_split);
+    tcase_add_test(tc, test_split_overlong);
+    tcase_add_test(tc, test_roundtrips);
+    tcase_add_test(tc, test_normalising_write);
+    tcase_add_test(tc, test_nodes_and_paths);
+    tcase_add_test(tc, test_values_outlive_input);
+    tcase_add_test(tc, test_dropped);
+    tcase_add_test(tc, test_write_rejects_bad_end);
+    tcase_add_test(tc, test_rejects);
+    tcase_add_test(tc, test_depth_limit);
+    tcase_add_test(tc, test_blank_and_crlf);
+    tcase_add_test(tc, test_reparse_invariant);
+    tcase_add_test(tc, test_registry);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(jsonl_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
