@@ -363,7 +363,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     }
 
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
-                     .scan_only = scan, .display = en->input, .log_rejects = 0 };
+                     .scan_only = scan, .display = en->input, .log_rejects = 0, .digests = 1 };
     if (scan) {
         rc = cvi_pool_stream(r->pool, &s, &en->fs);
         if (rc == CV_EINPUT) {

@@ -245,12 +245,13 @@ cvi_worker *cvi_pool_main_worker(cvi_pool *p) { return p->main_w; }
 typedef struct hash_sink {
     crypto_generichash_state st;
     uint64_t n;
+    int on;                 /* digest wanted, else only count */
 } hash_sink;
 
 static void hash_update(void *ud, const void *p, size_t n)
 {
     hash_sink *h = ud;
-    crypto_generichash_update(&h->st, p, n);
+    if (h->on) crypto_generichash_update(&h->st, p, n);
     h->n += n;
 }
 
@@ -441,8 +442,10 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     int rc = 0;
     crypto_generichash_init(&in_hash.st, NULL, 0, 32);
     in_hash.n = 0;
+    in_hash.on = st->digests;
     crypto_generichash_init(&pr.out_hash.st, NULL, 0, 32);
     pr.out_hash.n = 0;
+    pr.out_hash.on = st->digests;
     if (!fstate) return cvi_error(p->ctx, CV_ENOMEM, "out of memory");
     if ((rc = cv_source_open_fd(st->in_fd, -1, &src))) {
         cvi_error(p->ctx, rc, "%s: cannot read: %s", st->display, cv_strerror(rc));

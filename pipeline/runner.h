@@ -51,6 +51,7 @@ typedef struct cvi_stream {
     int scan_only;             /* count, write nothing */
     const char *display;       /* name for messages (sanitised, never content) */
     int log_rejects;           /* report each rejected record through the log */
+    int digests;               /* BLAKE2b of the input and output bytes (for the manifest) */
 } cvi_stream;
 
 /* Process one stream. Returns 0 when the stream was read to its end (rejected
