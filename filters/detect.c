@@ -1,0 +1,337 @@
+/*
+ * detect.c - the detection engine: compiles the enabled detectors' PCRE2
+ * patterns once (JIT), computes prefilter facts in one pass over a text
+ * value, runs only the detectors those facts allow, validates candidates
+ * and resolves overlaps into a sorted, non-overlapping span list.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters.h"
+
+typedef struct compiled {
+    const cv_detector_type *t;
+    pcre2_code *code;
+    int jit;
+} compiled;
+
+struct cv_detector_set {
+    cv_detect_opts opts;
+    size_t n;
+    compiled *d;
+};
+
+/* A candidate's sort key; the span itself stays in ws->cand. */
+typedef struct pick {
+    uint32_t start, end;
+    int prio;
+    uint32_t idx;
+} pick;
+
+struct cv_detect_ws {
+    const cv_detector_set *set;
+    pcre2_match_data **md;
+    pcre2_match_context *mctx;
+    pcre2_jit_stack *jstack;
+    cv_span *cand;
+    size_t ncand, capcand;
+    pick *picks, *chosen;
+    size_t cappick;
+};
+
+void cv_span_list_free(cv_span_list *l)
+{
+    if (!l) return;
+    free(l->v);
+    l->v = NULL;
+    l->n = l->cap = 0;
+}
+
+int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+                           cv_detector_set **out, const char **err)
+{
+    static const char *const e_nomem = "out of memory";
+    static const char *const e_pattern = "detector pattern does not compile";
+    const char *why = NULL;
+    int rc = 0;
+    size_t total = 0;
+    *out = NULL;
+    while (cvi_detectors[total]) total++;
+    cv_detector_set *s = calloc(1, sizeof *s);
+    if (!s) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    if (o) s->opts = *o;
+    s->d = calloc(total ? total : 1, sizeof *s->d);
+    if (!s->d) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    for (size_t i = 0; i < total; i++) {
+        const cv_detector_type *t = cvi_detectors[i];
+        if (t->entity < 0 || t->entity >= CV_ENT__COUNT || (enabled && !enabled[t->entity])) continue;
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR)t->pattern, PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF | t->compile_flags, &ec, &eo, NULL);
+        if (!c) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
+        s->d[s->n].t = t;
+        s->d[s->n].code = c;
+        /* Without JIT (unsupported CPU, or SELinux denying exec memory) the
+         * interpreter gives the same results, only slower. */
+        s->d[s->n].jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+        s->n++;
+    }
+    *out = s;
+    s = NULL;
+out:
+    cv_detector_set_free(s);
+    if (err) *err = why;
+    return rc;
+}
+
+void cv_detector_set_free(cv_detector_set *s)
+{
+    if (!s) return;
+    for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);
+    free(s->d);
+    free(s);
+}
+
+cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
+{
+    cv_detect_ws *ws = calloc(1, sizeof *ws);
+    if (!ws) return NULL;
+    ws->set = s;
+    ws->md = calloc(s->n ? s->n : 1, sizeof *ws->md);
+    ws->mctx = pcre2_match_context_create(NULL);
+    ws->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+    if (!ws->md || !ws->mctx || !ws->jstack) goto fail;
+    pcre2_jit_stack_assign(ws->mctx, NULL, ws->jstack);
+    for (size_t i = 0; i < s->n; i++) {
+        ws->md[i] = pcre2_match_data_create_from_pattern(s->d[i].code, NULL);
+        if (!ws->md[i]) goto fail;
+    }
+    return ws;
+fail:
+    cv_detect_ws_free(ws);
+    return NULL;
+}
+
+void cv_detect_ws_free(cv_detect_ws *ws)
+{
+    if (!ws) return;
+    if (ws->md && ws->set)
+        for (size_t i = 0; i < ws->set->n; i++) pcre2_match_data_free(ws->md[i]);
+    free(ws->md);
+    pcre2_match_context_free(ws->mctx);
+    pcre2_jit_stack_free(ws->jstack);
+    free(ws->cand);
+    free(ws->picks);
+    free(ws->chosen);
+    free(ws);
+}
+
+/* Byte classes for the prefilter pass. */
+enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8 };
+static const uint8_t fact_class[256] = {
+    ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT, ['4'] = K_DIGIT,
+    ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT, ['8'] = K_DIGIT, ['9'] = K_DIGIT,
+    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A,
+};
+
+static int spoken_open(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '[' || c == '(' || c == '{'; }
+static int spoken_close(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == ']' || c == ')' || c == '}'; }
+
+static void text_facts(const char *text, size_t len, cv_text_facts *f)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    uint32_t digits = 0;
+    size_t first = len;
+    unsigned any = 0;
+    f->has_at = f->has_colon = f->has_spoken_at = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned k = fact_class[p[i]];
+        if (!k) continue;
+        any |= k;
+        if (k == K_DIGIT) {
+            if (!digits) first = i;
+            digits++;
+        } else if (k == K_A && !f->has_spoken_at && i > 0 && i + 2 < len && (p[i + 1] | 0x20) == 't' &&
+                   spoken_open(p[i - 1]) && spoken_close(p[i + 2])) {
+            f->has_spoken_at = 1;
+        }
+    }
+    f->digits = digits;
+    f->first_digit = (uint32_t)first;
+    f->has_at = (any & K_AT) != 0;
+    f->has_colon = (any & K_COLON) != 0;
+}
+
+static size_t utf8_next(const char *text, size_t len, size_t i)
+{
+    i++;
+    while (i < len && ((unsigned char)text[i] & 0xC0) == 0x80) i++;
+    return i;
+}
+
+static int grow_cand(cv_detect_ws *ws)
+{
+    if (ws->ncand < ws->capcand) return 0;
+    size_t cap = ws->capcand ? ws->capcand * 2 : 16;
+    cv_span *v = realloc(ws->cand, cap * sizeof *v);
+    if (!v) return CV_ENOMEM;
+    ws->cand = v;
+    ws->capcand = cap;
+    return 0;
+}
+
+static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const cv_text_facts *f,
+                        const char *text, size_t len)
+{
+    const compiled *c = &s->d[di];
+    const cv_detector_type *t = c->t;
+    pcre2_match_data *md = ws->md[di];
+    size_t off = t->search_from ? t->search_from(f) : 0;
+    if (off > len) return 0;
+    while (off > 0 && ((unsigned char)text[off] & 0xC0) == 0x80) off--;
+    while (off <= len) {
+        int rc = c->jit ? pcre2_jit_match(c->code, (PCRE2_SPTR)text, len, off, 0, md, ws->mctx)
+                        : pcre2_match(c->code, (PCRE2_SPTR)text, len, off, PCRE2_NO_UTF_CHECK, md, ws->mctx);
+        if (rc == PCRE2_ERROR_NOMATCH) return 0;
+        /* Any other failure (match or stack limit) would silently leave
+         * identifiers in place: fail closed and let the caller reject. */
+        if (rc < 0) return CV_EINTERNAL;
+        PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+        size_t ms = ov[0], me = ov[1];
+        if (me <= ms) {
+            if (ms >= len) return 0;
+            off = utf8_next(text, len, ms);
+            continue;
+        }
+        if (grow_cand(ws)) return CV_ENOMEM;
+        cv_span *sp = &ws->cand[ws->ncand];
+        /* validate may narrow the span, and may also move its start back:
+         * detectors anchored on '@', a spoken "at" or check digits take in
+         * what precedes the anchor there, which keeps their scans cheap. */
+        size_t st = ms, en = me, nl = 0;
+        int ok;
+        if (t->validate) {
+            ok = t->validate(&s->opts, text, len, &st, &en, sp->norm, &nl);
+        } else {
+            nl = me - ms > CV_NORM_MAX ? CV_NORM_MAX : me - ms;
+            memcpy(sp->norm, text + ms, nl);
+            sp->norm[nl] = '\0';
+            ok = 1;
+        }
+        if (ok && en > st && en <= len && nl <= CV_NORM_MAX) {
+            sp->start = (uint32_t)st;
+            sp->end = (uint32_t)en;
+            sp->entity = (uint16_t)t->entity;
+            sp->norm_len = (uint16_t)nl;
+            ws->ncand++;
+            off = en > ms ? en : utf8_next(text, len, ms);
+        } else {
+            /* A valid identifier may start inside a rejected candidate. */
+            off = utf8_next(text, len, ms);
+        }
+    }
+    return 0;
+}
+
+static int cmp_pick(const void *a, const void *b)
+{
+    const pick *x = a, *y = b;
+    uint32_t lx = x->end - x->start, ly = y->end - y->start;
+    if (lx != ly) return lx > ly ? -1 : 1;
+    if (x->prio != y->prio) return x->prio > y->prio ? -1 : 1;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    return x->idx < y->idx ? -1 : (x->idx > y->idx);
+}
+
+static int priority_of(const cv_detector_set *s, int entity)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->d[i].t->entity == entity) return s->d[i].t->priority;
+    return 0;
+}
+
+static int out_reserve(cv_span_list *out, size_t n)
+{
+    if (n <= out->cap) return 0;
+    size_t cap = out->cap ? out->cap : 8;
+    while (cap < n) cap *= 2;
+    cv_span *v = realloc(out->v, cap * sizeof *v);
+    if (!v) return CV_ENOMEM;
+    out->v = v;
+    out->cap = cap;
+    return 0;
+}
+
+static size_t span_len(const cv_span *sp) { return offsetof(cv_span, norm) + sp->norm_len + 1; }
+
+static int resolve(const cv_detector_set *s, cv_detect_ws *ws, cv_span_list *out)
+{
+    size_t n = ws->ncand;
+    if (n == 1) {
+        if (out_reserve(out, 1)) return CV_ENOMEM;
+        memcpy(&out->v[0], &ws->cand[0], span_len(&ws->cand[0]));
+        out->n = 1;
+        return 0;
+    }
+    if (n > ws->cappick) {
+        pick *a = realloc(ws->picks, n * sizeof *a);
+        if (!a) return CV_ENOMEM;
+        ws->picks = a;
+        pick *b = realloc(ws->chosen, n * sizeof *b);
+        if (!b) return CV_ENOMEM;
+        ws->chosen = b;
+        ws->cappick = n;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ws->picks[i].start = ws->cand[i].start;
+        ws->picks[i].end = ws->cand[i].end;
+        ws->picks[i].prio = priority_of(s, ws->cand[i].entity);
+        ws->picks[i].idx = (uint32_t)i;
+    }
+    qsort(ws->picks, n, sizeof *ws->picks, cmp_pick);
+    /* Greedy: best first; chosen[] stays sorted by start, so one binary
+     * search finds the only two neighbours that could overlap. */
+    size_t nc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const pick *p = &ws->picks[i];
+        size_t lo = 0, hi = nc;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (ws->chosen[mid].start < p->start) lo = mid + 1; else hi = mid;
+        }
+        if (lo < nc && ws->chosen[lo].start < p->end) continue;
+        if (lo > 0 && ws->chosen[lo - 1].end > p->start) continue;
+        memmove(&ws->chosen[lo + 1], &ws->chosen[lo], (nc - lo) * sizeof *ws->chosen);
+        ws->chosen[lo] = *p;
+        nc++;
+    }
+    if (out_reserve(out, nc)) return CV_ENOMEM;
+    for (size_t i = 0; i < nc; i++) {
+        const cv_span *sp = &ws->cand[ws->chosen[i].idx];
+        memcpy(&out->v[i], sp, span_len(sp));
+    }
+    out->n = nc;
+    return 0;
+}
+
+int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
+              cv_span_list *out)
+{
+    out->n = 0;
+    if (len >= UINT32_MAX) return CV_EUSAGE;   /* spans hold 32-bit offsets */
+    if (len == 0 || s->n == 0) return 0;
+    cv_text_facts f;
+    text_facts(text, len, &f);
+    ws->ncand = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const cv_detector_type *t = s->d[i].t;
+        if (t->wanted && !t->wanted(&f)) continue;
+        int rc = run_detector(s, ws, i, &f, text, len);
+        if (rc) return rc;
+    }
+    if (ws->ncand == 0) return 0;
+    return resolve(s, ws, out);
+}

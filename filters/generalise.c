@@ -1,0 +1,180 @@
+/*
+ * generalise.c - coarsen timestamps (hour, day, ISO week, weekday + hour)
+ * keeping the input's written style and UTC offset, and durations into
+ * bands. Pure functions: output is appended to a cv_buf only on success.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "filters.h"
+
+typedef struct ts {
+    int y, m, d, hh, mi, ss;
+    int has_time, has_sec;
+    char sep;                 /* 'T', 't' or ' ' */
+    const char *zone;         /* as written: "Z", "+01:00", ... */
+    size_t zone_len;
+} ts;
+
+static int dig2(const char *s, int *v)
+{
+    if ((unsigned)(s[0] - '0') > 9u || (unsigned)(s[1] - '0') > 9u) return 0;
+    *v = (s[0] - '0') * 10 + (s[1] - '0');
+    return 1;
+}
+
+static int days_in(int y, int m)
+{
+    static const unsigned char dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 29;
+    return dm[m - 1];
+}
+
+static int parse_ts(const char *s, size_t n, ts *t)
+{
+    memset(t, 0, sizeof *t);
+    int a, b;
+    if (n < 10 || !dig2(s, &a) || !dig2(s + 2, &b) || s[4] != '-' || !dig2(s + 5, &t->m) || s[7] != '-' ||
+        !dig2(s + 8, &t->d))
+        return 0;
+    t->y = a * 100 + b;
+    if (t->m < 1 || t->m > 12 || t->d < 1 || t->d > days_in(t->y, t->m)) return 0;
+    if (n == 10) return 1;
+    size_t i = 10;
+    if (s[i] != 'T' && s[i] != 't' && s[i] != ' ') return 0;
+    t->sep = s[i++];
+    if (i + 5 > n || !dig2(s + i, &t->hh) || s[i + 2] != ':' || !dig2(s + i + 3, &t->mi)) return 0;
+    i += 5;
+    t->has_time = 1;
+    if (i < n && s[i] == ':') {
+        if (i + 3 > n || !dig2(s + i + 1, &t->ss)) return 0;
+        t->has_sec = 1;
+        i += 3;
+        if (i < n && (s[i] == '.' || s[i] == ',')) {
+            i++;
+            size_t f = i;
+            while (i < n && (unsigned)(s[i] - '0') <= 9u) i++;
+            if (i == f) return 0;
+        }
+    }
+    if (t->hh > 23 || t->mi > 59 || t->ss > 60) return 0;
+    if (i < n) {
+        t->zone = s + i;
+        t->zone_len = n - i;
+        if (s[i] == 'Z' || s[i] == 'z') {
+            if (n - i != 1) return 0;
+        } else if (s[i] == '+' || s[i] == '-') {
+            int zh, zm;
+            size_t zl = n - i;
+            if (!(zl == 3 || zl == 5 || zl == 6) || !dig2(s + i + 1, &zh) || zh > 23) return 0;
+            if (zl == 5 && !dig2(s + i + 3, &zm)) return 0;
+            if (zl == 6 && (s[i + 3] != ':' || !dig2(s + i + 4, &zm))) return 0;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Days since 1970-01-01 (proleptic Gregorian), and back. */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out)
+{
+    static const char *const wd[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+    ts t;
+    char buf[96];
+    int k;
+    if (len > 64 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    long days = days_from_civil(t.y, t.m, t.d);
+    int iso_dow = (int)(((days % 7) + 7 + 3) % 7);   /* 1970-01-01 was a Thursday; 0 = Monday */
+    int y = t.y, m = t.m, d = t.d, hh = t.hh;
+    switch (unit) {
+    case CV_GEN_HOUR: break;
+    case CV_GEN_DAY: hh = 0; break;
+    case CV_GEN_WEEK: hh = 0; civil_from_days(days - iso_dow, &y, &m, &d); break;
+    case CV_GEN_WEEKDAY_HOUR:
+        k = t.has_time ? snprintf(buf, sizeof buf, "%s %02d:00", wd[iso_dow], t.hh) : snprintf(buf, sizeof buf, "%s", wd[iso_dow]);
+        return cv_buf_append(out, buf, (size_t)k);
+    default: return CV_EUSAGE;
+    }
+    k = snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    if (t.has_time)
+        k += snprintf(buf + k, sizeof buf - (size_t)k, "%c%02d:00%s", t.sep, hh, t.has_sec ? ":00" : "");
+    if (cv_buf_append(out, buf, (size_t)k)) return CV_ENOMEM;
+    return cv_buf_append(out, t.zone, t.zone_len);
+}
+
+/* Whole seconds from "75", "75.5", "1:15", "3:02:00". */
+static int parse_duration(const char *s, size_t n, uint64_t *secs)
+{
+    while (n > 0 && (s[0] == ' ' || s[0] == '\t')) { s++; n--; }
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r' || s[n - 1] == '\n')) n--;
+    uint64_t part[3] = { 0, 0, 0 };
+    int np = 0;
+    size_t i = 0;
+    for (;;) {
+        size_t b = i;
+        uint64_t v = 0;
+        while (i < n && (unsigned)(s[i] - '0') <= 9u) {
+            if (v > 100000000000000ull) return 0;
+            v = v * 10 + (uint64_t)(s[i] - '0');
+            i++;
+        }
+        if (i == b || np == 3) return 0;
+        if (np > 0 && i - b != 2) return 0;     /* MM and SS after a colon are two digits */
+        part[np++] = v;
+        if (i < n && s[i] == ':') { i++; continue; }
+        break;
+    }
+    if (i < n && s[i] == '.') {
+        size_t f = ++i;
+        while (i < n && (unsigned)(s[i] - '0') <= 9u) i++;
+        if (i == f) return 0;
+    }
+    if (i != n) return 0;
+    if (np == 1) { *secs = part[0]; return 1; }
+    if (part[np - 1] > 59) return 0;
+    if (np == 2) { *secs = part[0] * 60 + part[1]; return 1; }
+    if (part[1] > 59) return 0;
+    *secs = part[0] * 3600 + part[1] * 60 + part[2];
+    return 1;
+}
+
+int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out)
+{
+    uint64_t v;
+    char buf[48];
+    int k;
+    for (size_t i = 1; i < nbounds; i++)
+        if (bounds[i] <= bounds[i - 1]) return CV_EUSAGE;
+    if (len > 64 || !parse_duration(in, len, &v)) return CV_EINPUT;
+    size_t i = 0;
+    while (i < nbounds && v >= bounds[i]) i++;
+    if (nbounds == 0) k = snprintf(buf, sizeof buf, "0+");
+    else if (i == nbounds) k = snprintf(buf, sizeof buf, "%u+", (unsigned)bounds[nbounds - 1]);
+    else if (i == 0) k = snprintf(buf, sizeof buf, "0-%u", (unsigned)bounds[0] - 1);
+    else k = snprintf(buf, sizeof buf, "%u-%u", (unsigned)bounds[i - 1], (unsigned)bounds[i] - 1);
+    return cv_buf_append(out, buf, (size_t)k);
+}

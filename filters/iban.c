@@ -1,0 +1,79 @@
+/*
+ * iban.c - IBAN detector: country code, check digits and BBAN, plain or in
+ * groups of four, any case; the country's registered length and mod-97
+ * decide. A longer run is cut at the country's length when that ends on a
+ * group boundary. Normalised upper-case without spaces.
+ */
+#include <string.h>
+
+#include "filters.h"
+
+int cvi_iban_length(const char *cc);
+int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len);
+
+static int is_alnum(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+static char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c; }
+
+static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
+                    char *norm, size_t *norm_len)
+{
+    (void)o;
+    (void)len;
+    /* the match starts at the check digits; the country code is behind it */
+    if (*start < 2) return 0;
+    *start -= 2;
+    const char *s = text + *start;
+    size_t n = *end - *start, k = 0, i = 0;
+    char cc[2] = { upper(s[0]), upper(s[1]) };
+    size_t want = (size_t)cvi_iban_length(cc);
+    if (!want) return 0;
+    for (; i < n && k < want; i++) {
+        if (s[i] == ' ') {
+            if (i + 1 < n && s[i + 1] == ' ') return 0;
+            continue;
+        }
+        norm[k++] = upper(s[i]);
+    }
+    if (k != want) return 0;
+    /* must end on a boundary, not inside a group of the following text */
+    if (i < n && s[i] != ' ') return 0;
+    norm[k] = '\0';
+    if (!cv_iban_valid(norm, k)) return 0;
+    *norm_len = k;
+    *end = *start + i;
+    return 1;
+}
+
+int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (c == ' ' || c == '\t' || c == '-') continue;
+        if (!is_alnum(c) || k == 34) return 0;
+        norm[k++] = upper((char)c);
+    }
+    norm[k] = '\0';
+    *norm_len = k;
+    return cv_iban_valid(norm, k);
+}
+
+/* every registered IBAN format carries at least 10 digits */
+static int wanted(const cv_text_facts *f) { return f->digits >= 10; }
+static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+const cv_detector_type cvi_detector_iban = {
+    .name = "iban",
+    .entity = CV_ENT_IBAN,
+    .priority = 8,
+    /* Starts at the check digits (the scan then stops at digits only); the
+     * lookbehind requires the country letters, validate takes them in. */
+    .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-Z]{2})[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
+    .compile_flags = 0,
+    .wanted = wanted,
+    .search_from = search_from,
+    .validate = validate,
+};

@@ -1,0 +1,67 @@
+/*
+ * normalise.c - normalisation of values given as structured fields, so that
+ * equal identifiers get equal tokens (DESIGN §6): dispatches to each entity's
+ * normaliser, and falls back to the generic form (trimmed, whitespace runs
+ * collapsed, ASCII lower-cased) for values that are not well formed.
+ */
+#include <string.h>
+
+#include "filters.h"
+
+int cvi_norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_email(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_card(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_ip(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_nino(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
+
+static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+/* Returns 0, or -1 if the result would exceed CV_NORM_MAX (norm is then ""). */
+int cv_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len)
+{
+    size_t k = 0, i = 0;
+    int pending = 0;
+    while (i < len && is_space((unsigned char)in[i])) i++;
+    for (; i < len; i++) {
+        unsigned char c = (unsigned char)in[i];
+        if (is_space(c)) { pending = 1; continue; }
+        if (k + pending + 1 > CV_NORM_MAX) {
+            norm[0] = '\0';
+            *norm_len = 0;
+            return -1;
+        }
+        if (pending) { norm[k++] = ' '; pending = 0; }
+        norm[k++] = (char)((c >= 'A' && c <= 'Z') ? c | 0x20 : c);
+    }
+    norm[k] = '\0';
+    *norm_len = k;
+    return 0;
+}
+
+int cv_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
+                 char norm[CV_NORM_MAX + 1], size_t *norm_len)
+{
+    int ok = 0;
+    /* Each typed normaliser bounds its own output well below CV_NORM_MAX
+     * and refuses long inputs; none writes past norm[CV_NORM_MAX]. */
+    switch (entity) {
+    case CV_ENT_PHONE: ok = cvi_norm_phone(o, in, len, norm, norm_len); break;
+    case CV_ENT_EMAIL: ok = len <= 4 * CV_NORM_MAX && cvi_norm_email(in, len, norm, norm_len); break;
+    case CV_ENT_CARD: ok = len <= 64 && cvi_norm_card(in, len, norm, norm_len); break;
+    case CV_ENT_IBAN: ok = len <= 64 && cvi_norm_iban(in, len, norm, norm_len); break;
+    case CV_ENT_IP: ok = cvi_norm_ip(in, len, norm, norm_len); break;
+    case CV_ENT_NINO: ok = cvi_norm_nino(in, len, norm, norm_len); break;
+    case CV_ENT_SSN: ok = len <= 32 && cvi_norm_ssn(in, len, norm, norm_len); break;
+    case CV_ENT_DOB: ok = cvi_norm_dob(o, in, len, norm, norm_len); break;
+    case CV_ENT_PERSON:
+        if (cv_normalise_generic(in, len, norm, norm_len)) return -1;
+        return *norm_len > 0;
+    default: break;
+    }
+    if (ok) return 1;
+    if (cv_normalise_generic(in, len, norm, norm_len)) return -1;
+    return 0;
+}

@@ -1,0 +1,252 @@
+/*
+ * check_detect.c - the detection engine with the whole detector set: mixed
+ * texts that must survive, overlaps, restarts after rejected candidates,
+ * the registry and entity names, and generic/person normalisation.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/filters.h"
+
+/* Shared test helpers: run a detector set over a string and check spans. */
+static cv_detector_set *mkset(const char *region, int entity)
+{
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, region, 2);
+    uint8_t en[CV_ENT__COUNT];
+    for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = entity < 0 || i == entity;
+    cv_detector_set *s = NULL;
+    const char *err = NULL;
+    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+static cv_span_list run(const char *region, int entity, const char *text)
+{
+    cv_detector_set *s = mkset(region, entity);
+    cv_detect_ws *ws = cv_detect_ws_create(s);
+    ck_assert_ptr_nonnull(ws);
+    cv_span_list l = { 0 };
+    ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
+    cv_detect_ws_free(ws);
+    cv_detector_set_free(s);
+    return l;
+}
+
+/* Exactly one span: entity, the covered text and the norm. */
+static void one(const char *region, int entity, const char *text, const char *covered, const char *norm)
+{
+    cv_span_list l = run(region, entity, text);
+    ck_assert_msg(l.n == 1, "%zu spans in case starting %.12s", l.n, text);
+    const char *at = strstr(text, covered);
+    ck_assert_ptr_nonnull(at);
+    ck_assert_uint_eq(l.v[0].start, (size_t)(at - text));
+    ck_assert_uint_eq(l.v[0].end, (size_t)(at - text) + strlen(covered));
+    if (entity >= 0) ck_assert_int_eq(l.v[0].entity, entity);
+    ck_assert_str_eq(l.v[0].norm, norm);
+    ck_assert_uint_eq(l.v[0].norm_len, strlen(norm));
+    cv_span_list_free(&l);
+}
+
+static void none(const char *region, int entity, const char *text)
+{
+    cv_span_list l = run(region, entity, text);
+    ck_assert_msg(l.n == 0, "unexpected span [%u,%u)", l.n ? l.v[0].start : 0, l.n ? l.v[0].end : 0);
+    cv_span_list_free(&l);
+}
+
+static int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
+
+/* Spans of a whole-set run, rendered "entity:norm" in order, for compact checks. */
+static void expect_all(const char *region, const char *text, const char *want)
+{
+    cv_span_list l = run(region, -1, text);
+    char got[1024] = "";
+    uint32_t prev_end = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        ck_assert_uint_ge(l.v[i].start, prev_end);              /* sorted, non-overlapping */
+        ck_assert_uint_lt(l.v[i].start, l.v[i].end);
+        prev_end = l.v[i].end;
+        if (i) strcat(got, " ");
+        strcat(got, cv_entity_name(l.v[i].entity));
+        strcat(got, ":");
+        strcat(got, l.v[i].norm);
+    }
+    ck_assert_str_eq(got, want);
+    cv_span_list_free(&l);
+}
+
+START_TEST(test_registry_and_names)
+{
+    size_t n = 0;
+    while (cvi_detectors[n]) {
+        ck_assert_ptr_nonnull(cvi_detectors[n]->pattern);
+        ck_assert_int_ge(cvi_detectors[n]->entity, 0);
+        ck_assert_int_lt(cvi_detectors[n]->entity, CV_ENT_PERSON);
+        n++;
+    }
+    ck_assert_uint_ge(n, 8);
+    static const char *names[] = { "phone", "email", "card", "iban", "ip", "nino", "ssn", "dob", "person" };
+    for (int i = 0; i < CV_ENT__COUNT; i++) {
+        ck_assert_str_eq(cv_entity_name(i), names[i]);
+        ck_assert_int_eq(cv_entity_from_name(names[i], strlen(names[i])), i);
+    }
+    ck_assert_ptr_null(cv_entity_name(-1));
+    ck_assert_ptr_null(cv_entity_name(CV_ENT__COUNT));
+    ck_assert_int_eq(cv_entity_from_name("phones", 6), -1);
+    ck_assert_int_eq(cv_entity_from_name("phone", 4), -1);
+    ck_assert_int_eq(cv_entity_from_name("emailx", 5), CV_ENT_EMAIL);
+}
+END_TEST
+
+START_TEST(test_must_survive)
+{
+    expect_all("GB",
+               "Hi, I'm Jane. Call me on +44 (0)20 7946 0958 or 07700 900123, email jane.doe@example.co.uk "
+               "or jane dot doe at gmail dot com. Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
+               "NI number AB 12 34 56 C, born 12/03/1980, from 192.168.1.20.",
+               "phone:+442079460958 phone:+447700900123 email:jane.doe@example.co.uk email:jane.doe@gmail.com "
+               "card:4111111111111111 iban:GB82WEST12345698765432 nino:AB123456C dob:1980-03-12 ip:192.168.1.20");
+    expect_all("GB",
+               "Order ORD-2024-118734 (ref 020 7946 0958) total \xc2\xa3" "1,234.56 paid 12/03/2024 at 14:30, "
+               "ticket INC0012345, SKU-4411-220, order no. 07700 900123, invoice 4111 1111 1111 1112, v1.2.3.4",
+               "");
+    expect_all("US", "SSN 123-45-6789, call (212) 555-0142 or 212.555.0142; DOB 03/12/1980",
+               "ssn:123456789 phone:+12125550142 phone:+12125550142 dob:1980-03-12");
+    expect_all("DE", "Tel. 030 12345678, geboren am 01.02.1980, IBAN DE89 3704 0044 0532 0130 00",
+               "phone:+493012345678 dob:1980-02-01 iban:DE89370400440532013000");
+}
+END_TEST
+
+START_TEST(test_no_digits_no_at)
+{
+    const char *text = "Thanks for waiting, I'll check that for you at once and come back with an answer.";
+    expect_all("GB", text, "");
+    expect_all("GB", "", "");
+    /* non-ASCII text around an identifier keeps byte offsets exact */
+    cv_span_list l = run("GB", -1, "\xc3\xa9t\xc3\xa9 07700 900123 \xe2\x82\xac");
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_uint_eq(l.v[0].start, 6);
+    ck_assert_uint_eq(l.v[0].end, 18);
+    cv_span_list_free(&l);
+}
+END_TEST
+
+START_TEST(test_rejected_candidate_restart)
+{
+    /* the date is a rejected phone candidate that runs into the real number */
+    expect_all("GB", "12/03/2024 020 7946 0958", "phone:+442079460958");
+    /* a rejected, unbalanced bracket run still yields the number inside */
+    expect_all("GB", "(020 7946 0958", "phone:+442079460958");
+    /* a Luhn-invalid run of groups followed by a real card */
+    expect_all("GB", "1234 5678 9012 3456 4111 1111 1111 1111", "card:4111111111111111");
+}
+END_TEST
+
+START_TEST(test_overlaps)
+{
+    /* equal spans: ssn (priority) beats phone */
+    expect_all("ES", "SSN 612345678", "ssn:612345678");
+    one("ES", CV_ENT_SSN, "SSN 612345678", "612345678", "612345678");
+    none("ES", CV_ENT_SSN, "movil 612345678");
+    /* without the SSN context the same digits are a Spanish mobile */
+    expect_all("ES", "movil 612345678", "phone:+34612345678");
+    /* longer wins: "+378..." is a phone longer than the card inside it */
+    cv_span_list l = run("GB", -1, "+378282246310005");
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_int_eq(l.v[0].entity, CV_ENT_PHONE);
+    ck_assert_uint_eq(l.v[0].start, 0);
+    ck_assert_uint_eq(l.v[0].end, 16);
+    cv_span_list_free(&l);
+    /* the card alone is a card */
+    expect_all("GB", "378282246310005", "card:378282246310005");
+}
+END_TEST
+
+START_TEST(test_enabled_subset_and_reuse)
+{
+    cv_detector_set *s = mkset("GB", CV_ENT_EMAIL);
+    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_span_list l = { 0 };
+    const char *t1 = "07700 900123 a@b.com";
+    ck_assert_int_eq(cv_detect(s, ws, t1, strlen(t1), &l), 0);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_int_eq(l.v[0].entity, CV_ENT_EMAIL);
+    /* out is cleared, not appended to */
+    const char *t2 = "nothing here";
+    ck_assert_int_eq(cv_detect(s, ws, t2, strlen(t2), &l), 0);
+    ck_assert_uint_eq(l.n, 0);
+    ck_assert_int_eq(cv_detect(s, ws, t1, strlen(t1), &l), 0);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_str_eq(l.v[0].norm, "a@b.com");
+    cv_span_list_free(&l);
+    ck_assert_ptr_null(l.v);
+    cv_detect_ws_free(ws);
+    cv_detector_set_free(s);
+    cv_detect_ws_free(NULL);
+    cv_detector_set_free(NULL);
+    cv_span_list_free(NULL);
+}
+END_TEST
+
+START_TEST(test_many_spans)
+{
+    /* many identifiers in one value: all found, in order */
+    char text[8192] = "";
+    for (int i = 0; i < 200; i++) strcat(text, "x 07700 900123, a@b.io; ");
+    cv_span_list l = run("GB", -1, text);
+    ck_assert_uint_eq(l.n, 400);
+    for (size_t i = 0; i < l.n; i++) {
+        ck_assert_int_eq(l.v[i].entity, i % 2 ? CV_ENT_EMAIL : CV_ENT_PHONE);
+        ck_assert_uint_eq(l.v[i].start, (i / 2) * 24 + (i % 2 ? 16 : 2));
+    }
+    cv_span_list_free(&l);
+}
+END_TEST
+
+START_TEST(test_normalise_generic_person)
+{
+    char norm[CV_NORM_MAX + 1];
+    size_t n;
+    ck_assert_int_eq(cv_normalise(CV_ENT_PERSON, NULL, "  Jos\xc3\xa9   DE la\tCruz ", 21, norm, &n), 1);
+    ck_assert_str_eq(norm, "jos\xc3\xa9 de la cruz");
+    ck_assert_uint_eq(n, 16);
+    ck_assert_int_eq(cv_normalise(CV_ENT_PERSON, NULL, "   ", 3, norm, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_int_eq(cv_normalise_generic(" A\n\nB ", 6, norm, &n), 0);
+    ck_assert_str_eq(norm, "a b");
+    char big[CV_NORM_MAX + 1];
+    memset(big, 'x', sizeof big);
+    ck_assert_int_eq(cv_normalise_generic(big, CV_NORM_MAX, norm, &n), 0);
+    ck_assert_uint_eq(n, CV_NORM_MAX);
+    ck_assert_int_eq(cv_normalise_generic(big, CV_NORM_MAX + 1, norm, &n), -1);
+    ck_assert_int_eq(cv_normalise(CV_ENT_PERSON, NULL, big, CV_NORM_MAX + 1, norm, &n), -1);
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, NULL, big, CV_NORM_MAX + 1, norm, &n), -1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("detect");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_registry_and_names);
+    tcase_add_test(tc, test_must_survive);
+    tcase_add_test(tc, test_no_digits_no_at);
+    tcase_add_test(tc, test_rejected_candidate_restart);
+    tcase_add_test(tc, test_overlaps);
+    tcase_add_test(tc, test_enabled_subset_and_reuse);
+    tcase_add_test(tc, test_many_spans);
+    tcase_add_test(tc, test_normalise_generic_person);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}

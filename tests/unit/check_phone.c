@@ -1,0 +1,228 @@
+/*
+ * check_phone.c - phone detector and E.164 normaliser: international and
+ * national forms for GB IE IT DE FR ES NL US, equivalent spellings, and the
+ * numbers that must not be read as phones (orders, amounts, dates, ids).
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "filters/filters.h"
+
+/* Shared test helpers: run a detector set over a string and check spans. */
+static cv_detector_set *mkset(const char *region, int entity)
+{
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, region, 2);
+    uint8_t en[CV_ENT__COUNT];
+    for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = entity < 0 || i == entity;
+    cv_detector_set *s = NULL;
+    const char *err = NULL;
+    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
+static cv_span_list run(const char *region, int entity, const char *text)
+{
+    cv_detector_set *s = mkset(region, entity);
+    cv_detect_ws *ws = cv_detect_ws_create(s);
+    ck_assert_ptr_nonnull(ws);
+    cv_span_list l = { 0 };
+    ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
+    cv_detect_ws_free(ws);
+    cv_detector_set_free(s);
+    return l;
+}
+
+/* Exactly one span: entity, the covered text and the norm. */
+static void one(const char *region, int entity, const char *text, const char *covered, const char *norm)
+{
+    cv_span_list l = run(region, entity, text);
+    ck_assert_msg(l.n == 1, "%zu spans in case starting %.12s", l.n, text);
+    const char *at = strstr(text, covered);
+    ck_assert_ptr_nonnull(at);
+    ck_assert_uint_eq(l.v[0].start, (size_t)(at - text));
+    ck_assert_uint_eq(l.v[0].end, (size_t)(at - text) + strlen(covered));
+    if (entity >= 0) ck_assert_int_eq(l.v[0].entity, entity);
+    ck_assert_str_eq(l.v[0].norm, norm);
+    ck_assert_uint_eq(l.v[0].norm_len, strlen(norm));
+    cv_span_list_free(&l);
+}
+
+static void none(const char *region, int entity, const char *text)
+{
+    cv_span_list l = run(region, entity, text);
+    ck_assert_msg(l.n == 0, "unexpected span [%u,%u)", l.n ? l.v[0].start : 0, l.n ? l.v[0].end : 0);
+    cv_span_list_free(&l);
+}
+
+static int run_suite(Suite *s)
+{
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? 0 : 1;
+}
+
+static void e164(const char *region, const char *in, const char *want)
+{
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, region, 2);
+    char out[64];
+    size_t n = 0;
+    ck_assert_int_eq(cv_phone_e164(&o, in, strlen(in), out, sizeof out, &n), 1);
+    ck_assert_str_eq(out, want);
+    ck_assert_uint_eq(n, strlen(want));
+}
+
+START_TEST(test_international)
+{
+    one("GB", CV_ENT_PHONE, "Call +44 20 7946 0958 now", "+44 20 7946 0958", "+442079460958");
+    one("GB", CV_ENT_PHONE, "tel +44 (0)20 7946 0958.", "+44 (0)20 7946 0958", "+442079460958");
+    one("DE", CV_ENT_PHONE, "ruf 0049 30 12345678 an", "0049 30 12345678", "+493012345678");
+    one("US", CV_ENT_PHONE, "dial 011 44 20 7946 0958", "011 44 20 7946 0958", "+442079460958");
+    one("GB", CV_ENT_PHONE, "+33 6.12.34.56.78", "+33 6.12.34.56.78", "+33612345678");
+    one("GB", CV_ENT_PHONE, "+39 06 1234 5678", "+39 06 1234 5678", "+390612345678");
+    one("GB", CV_ENT_PHONE, "+1 212-555-0142", "+1 212-555-0142", "+12125550142");
+    /* unknown calling code, too short, too long */
+    none("GB", CV_ENT_PHONE, "+999 1234 5678");
+    none("GB", CV_ENT_PHONE, "+44 1234");
+    none("GB", CV_ENT_PHONE, "+44 7700 9001234567");
+    one("GB", CV_ENT_PHONE, "+44 7700 900123 456789", "+44 7700 900123", "+447700900123");
+}
+END_TEST
+
+START_TEST(test_gb_equivalences)
+{
+    static const char *forms[] = { "+44 7700 900123", "07700 900123", "(07700) 900-123",
+                                   "+44 (0)7700 900123", "0044 7700 900123", "+447700900123" };
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        char text[80];
+        strcpy(text, "call me on ");
+        strcat(text, forms[i]);
+        strcat(text, " today");
+        one("GB", CV_ENT_PHONE, text, forms[i], "+447700900123");
+        e164("GB", forms[i], "+447700900123");
+    }
+    one("GB", CV_ENT_PHONE, "office 020 7946 0958", "020 7946 0958", "+442079460958");
+    one("GB", CV_ENT_PHONE, "01632 960123", "01632 960123", "+441632960123");
+}
+END_TEST
+
+START_TEST(test_national_regions)
+{
+    one("IE", CV_ENT_PHONE, "mobile 087 123 4567", "087 123 4567", "+353871234567");
+    one("IE", CV_ENT_PHONE, "Dublin 01 234 5678", "01 234 5678", "+35312345678");
+    one("IT", CV_ENT_PHONE, "Roma 06 1234 5678", "06 1234 5678", "+390612345678");
+    one("IT", CV_ENT_PHONE, "cell 333 123 4567", "333 123 4567", "+393331234567");
+    one("DE", CV_ENT_PHONE, "Berlin 030 12345678", "030 12345678", "+493012345678");
+    one("DE", CV_ENT_PHONE, "Handy 0151 23456789", "0151 23456789", "+4915123456789");
+    one("FR", CV_ENT_PHONE, "portable 06 12 34 56 78", "06 12 34 56 78", "+33612345678");
+    one("FR", CV_ENT_PHONE, "fixe 01.23.45.67.89", "01.23.45.67.89", "+33123456789");
+    one("ES", CV_ENT_PHONE, "movil 612 345 678", "612 345 678", "+34612345678");
+    one("NL", CV_ENT_PHONE, "mobiel 06-12345678", "06-12345678", "+31612345678");
+    one("NL", CV_ENT_PHONE, "kantoor 020 123 4567", "020 123 4567", "+31201234567");
+    one("US", CV_ENT_PHONE, "(212) 555-0142", "(212) 555-0142", "+12125550142");
+    one("US", CV_ENT_PHONE, "212.555.0142", "212.555.0142", "+12125550142");
+    one("US", CV_ENT_PHONE, "1-212-555-0142", "1-212-555-0142", "+12125550142");
+    /* distinctive NANP shapes are US in any region */
+    one("GB", CV_ENT_PHONE, "NY office (212) 555-0142", "(212) 555-0142", "+12125550142");
+    one("DE", CV_ENT_PHONE, "212-555-0142", "212-555-0142", "+12125550142");
+    /* NANP: area code and exchange start 2-9 */
+    none("US", CV_ENT_PHONE, "(112) 555-0142");
+    none("US", CV_ENT_PHONE, "212-155-0142");
+    /* national length rules */
+    none("FR", CV_ENT_PHONE, "06 12 34 56 7");
+    none("ES", CV_ENT_PHONE, "512 345 678");
+}
+END_TEST
+
+START_TEST(test_not_phones)
+{
+    none("GB", CV_ENT_PHONE, "order 07700 900123");
+    none("GB", CV_ENT_PHONE, "Order no. 07700 900123 shipped");
+    none("GB", CV_ENT_PHONE, "ref: 020 7946 0958");
+    none("GB", CV_ENT_PHONE, "ticket #07700900123");
+    none("GB", CV_ENT_PHONE, "invoice 02079460958");
+    none("GB", CV_ENT_PHONE, "tracking number 07700 900123");
+    none("GB", CV_ENT_PHONE, "booking 01632 960123");
+    none("GB", CV_ENT_PHONE, "total \xc2\xa3" "1,234.56 or \xe2\x82\xac 49.99");
+    none("GB", CV_ENT_PHONE, "at 14:30 or 09:15:00");
+    none("GB", CV_ENT_PHONE, "on 12/03/2024 or 2024-03-12");
+    none("DE", CV_ENT_PHONE, "am 01.02.2024");
+    none("GB", CV_ENT_PHONE, "INC0012345 ORD-2024-118734 SKU-4411-220");
+    none("GB", CV_ENT_PHONE, "ORD-020-7946-0958");
+    none("GB", CV_ENT_PHONE, "card 4111 1111 1111 1111");
+    none("GB", CV_ENT_PHONE, "host 192.168.100.200");
+    none("DE", CV_ENT_PHONE, "host 010.123.045.067");
+    none("GB", CV_ENT_PHONE, "123456789");
+    none("GB", CV_ENT_PHONE, "x07700900123");
+    none("GB", CV_ENT_PHONE, "07700900123x");
+    none("GB", CV_ENT_PHONE, "3.07700900123");
+    none("GB", CV_ENT_PHONE, "\xe2\x82\xac" "07700900123");
+    none("GB", CV_ENT_PHONE, "");
+}
+END_TEST
+
+START_TEST(test_runs_and_lists)
+{
+    cv_span_list l = run("GB", CV_ENT_PHONE, "020 7946 0958 07700 900123");
+    ck_assert_uint_eq(l.n, 2);
+    ck_assert_uint_eq(l.v[0].start, 0);
+    ck_assert_uint_eq(l.v[0].end, 13);
+    ck_assert_str_eq(l.v[0].norm, "+442079460958");
+    ck_assert_uint_eq(l.v[1].start, 14);
+    ck_assert_uint_eq(l.v[1].end, 26);
+    ck_assert_str_eq(l.v[1].norm, "+447700900123");
+    cv_span_list_free(&l);
+    one("GB", CV_ENT_PHONE, "Call 07700 900123 4 times", "07700 900123", "+447700900123");
+    one("GB", CV_ENT_PHONE, "(020 7946 0958)", "020 7946 0958", "+442079460958");
+}
+END_TEST
+
+START_TEST(test_e164_helpers)
+{
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, "GB", 2);
+    char out[32];
+    size_t n = 99;
+    e164("GB", "  tel:+44 20 7946 0958 ", "+442079460958");
+    e164("US", "(212) 555-0142", "+12125550142");
+    e164("IT", "06 1234 5678", "+390612345678");
+    e164("GB", "+44 07700 900123", "+447700900123");
+    ck_assert_int_eq(cv_phone_e164(&o, "hello", 5, out, sizeof out, &n), 0);
+    ck_assert_int_eq(cv_phone_e164(&o, "12345", 5, out, sizeof out, &n), 0);
+    ck_assert_int_eq(cv_phone_e164(&o, "+44 20 7946 0958", 16, out, 5, &n), 0);   /* no room */
+    ck_assert_int_eq(cv_phone_cc_len("+442079460958", 13), 2);
+    ck_assert_int_eq(cv_phone_cc_len("+12125550142", 12), 1);
+    ck_assert_int_eq(cv_phone_cc_len("+353871234567", 13), 3);
+    ck_assert_int_eq(cv_phone_cc_len("+999123", 7), 0);
+    ck_assert_int_eq(cv_phone_cc_len("442079460958", 12), 0);
+
+    char norm[CV_NORM_MAX + 1];
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "(07700) 900-123", 15, norm, &n), 1);
+    ck_assert_str_eq(norm, "+447700900123");
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, " Not A  Phone ", 14, norm, &n), 0);
+    ck_assert_str_eq(norm, "not a phone");
+    ck_assert_uint_eq(n, 11);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("phone");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_international);
+    tcase_add_test(tc, test_gb_equivalences);
+    tcase_add_test(tc, test_national_regions);
+    tcase_add_test(tc, test_not_phones);
+    tcase_add_test(tc, test_runs_and_lists);
+    tcase_add_test(tc, test_e164_helpers);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
