@@ -270,9 +270,24 @@ int cv_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out
     return to_e164(o, &pp, 0, out, cap, out_len, &form);
 }
 
+/* Telephony systems (SMS gateways, Asterisk, carriers' CDRs) write
+ * international numbers as bare digits, calling code first: "447700900123".
+ * Read that only where a number is expected: a phone field, or a value that
+ * is nothing but the number. */
+static int bare_intl(const char *in, size_t len, size_t lo, size_t hi, char *out, size_t cap, size_t *out_len)
+{
+    while (len > 0 && (in[0] == ' ' || in[0] == '\t')) { in++; len--; }
+    while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' || in[len - 1] == '\r' || in[len - 1] == '\n')) len--;
+    if (len < lo || len > hi || in[0] == '0') return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit((unsigned char)in[i])) return 0;
+    return intl(in, len, 0, out, cap, out_len);
+}
+
 int cvi_norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
-    return cv_phone_e164(o, in, len, norm, CV_NORM_MAX + 1, norm_len);
+    if (cv_phone_e164(o, in, len, norm, CV_NORM_MAX + 1, norm_len)) return 1;
+    return bare_intl(in, len, 10, 15, norm, CV_NORM_MAX + 1, norm_len);
 }
 
 static const char *const not_phone_words[] = {
@@ -318,7 +333,10 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
     if (pp->nd > 15 || date_or_ip_shape(pp)) return 0;
     if (b >= 2) {
         unsigned char c = p[b - 1];
-        if ((c == '-' || c == '_' || c == '/') && is_alnum(p[b - 2])) return 0;
+        /* "SKU-4411-220", "a/b/0123" are ids; but a dial string carries a number
+         * after its technology or trunk: "PJSIP/07700900610@trunk", "SIP/trunk/+4420...". */
+        int dial = c == '/' && (e == len || p[e] == '@' || p[e] == ',' || p[e] == '&');
+        if ((c == '-' || c == '_' || c == '/') && is_alnum(p[b - 2]) && !dial) return 0;
         if ((c == '.' || c == ',' || c == ':') && is_digit(p[b - 2])) return 0;
     }
     if (e + 1 < len) {
@@ -328,7 +346,10 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
     }
     if (e < len && p[e] == '%') return 0;
     if (currency_before(p, b)) return 0;
-    if (!to_e164(o, pp, 1, norm, CV_NORM_MAX + 1, norm_len, &form)) return 0;
+    if (!to_e164(o, pp, 1, norm, CV_NORM_MAX + 1, norm_len, &form)) {
+        /* a value that is only an international number written without "+" */
+        return b == 0 && e == len && !pp->plus && bare_intl(text, len, 11, 13, norm, CV_NORM_MAX + 1, norm_len);
+    }
     if (form == F_NATIONAL) {
         if (b > 0 && p[b - 1] == '#') return 0;
         if (cvi_word_before(text, b, not_phone_words)) return 0;

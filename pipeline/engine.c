@@ -260,6 +260,15 @@ static int set_value(cv_record *r, cv_node *nd, const char *p, size_t n)
     return 0;
 }
 
+/* Masks keep the last 4 digits only of values long enough that 4 digits do
+ * not identify them (cards, phone numbers); shorter values are starred whole. */
+static int mask_value(const char *v, size_t n, cv_buf *out)
+{
+    size_t digits = 0;
+    for (size_t i = 0; i < n; i++) digits += v[i] >= '0' && v[i] <= '9';
+    return cv_mask(v, n, digits >= 8 ? 4 : 0, out);
+}
+
 static const char *action_domain(const cv_action *a)
 {
     if (a->domain) return a->domain;
@@ -444,7 +453,7 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         rc = a->domain || a->entity >= 0 ? cv_buf_printf(t, "[%s]", action_domain(a)) : cv_buf_puts(t, "[redacted]");
         break;
     case CV_ACT_MASK:
-        rc = cv_mask(v, n, 4, t);
+        rc = mask_value(v, n, t);
         break;
     case CV_ACT_GENERALISE:
         rc = a->gen == CV_GEN_BANDS ? cv_generalise_duration(v, n, a->bands, a->nbands, t)
@@ -647,7 +656,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
             }
             break;
         case CV_ACT_MASK:
-            rc |= cv_mask(text + s->start, s->end - s->start, 4, t);
+            rc |= mask_value(text + s->start, s->end - s->start, t);
             break;
         case CV_ACT_KEEP:
             rc |= cv_buf_append(t, text + s->start, s->end - s->start);

@@ -175,11 +175,11 @@ START_TEST(test_generalise_redact_mask)
     char *out = apply(POLICY, "jsonl",
                       "{\"started_at\":\"2024-03-05T14:23:11Z\",\"duration\":75,\"notes\":\"anything\","
                       "\"card\":\"5555-5555-5555-4444\"}\n"
-                      "{\"started_at\":\"yesterday\",\"duration\":\"\",\"notes\":null}\n",
+                      "{\"started_at\":\"yesterday\",\"duration\":\"\",\"notes\":null,\"card\":\"PIN 12-34\"}\n",
                       &c);
     ck_assert_str_eq(out, "{\"started_at\":\"2024-03-05T14:00:00Z\",\"duration\":\"60-119\",\"notes\":\"[redacted]\","
                           "\"card\":\"****-****-****-4444\"}\n"
-                          "{\"started_at\":\"\",\"duration\":\"\",\"notes\":null}\n");
+                          "{\"started_at\":\"\",\"duration\":\"\",\"notes\":null,\"card\":\"*** **-**\"}\n");
     ck_assert_uint_eq(c.unparseable, 1);
     free(out);
 }

@@ -58,6 +58,30 @@ static void none(const char *region, int entity, const char *text)
     cv_span_list_free(&l);
 }
 
+START_TEST(test_bare_international_and_dial_strings)
+{
+    /* a field that holds a number: calling code first, no "+" (SMS gateways, CDRs) */
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, "GB", 2);
+    char norm[CV_NORM_MAX + 1];
+    size_t n = 0;
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "447700900123", 12, norm, &n), 1);
+    ck_assert_str_eq(norm, "+447700900123");
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, " 12025550143 ", 13, norm, &n), 1);
+    ck_assert_str_eq(norm, "+12025550143");
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "100", 3, norm, &n), 0);   /* an extension */
+    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "999999999999", 12, norm, &n), 0);  /* no such code */
+    /* a value that is only such a number is a phone; inside text it is not */
+    one("GB", CV_ENT_PHONE, "447700900781", "447700900781", "+447700900781");
+    none("GB", CV_ENT_PHONE, "ref 447700900781 ok");
+    /* Asterisk dial strings carry numbers after a '/' */
+    one("GB", CV_ENT_PHONE, "PJSIP/07700900610@trunk,60", "07700900610", "+447700900610");
+    one("GB", CV_ENT_PHONE, "SIP/trunk/+12025550143", "+12025550143", "+12025550143");
+    none("GB", CV_ENT_PHONE, "see ABC/02079460958/x");
+}
+END_TEST
+
 static int run_suite(Suite *s)
 {
     SRunner *sr = srunner_create(s);
@@ -223,6 +247,7 @@ int main(void)
     tcase_add_test(tc, test_not_phones);
     tcase_add_test(tc, test_runs_and_lists);
     tcase_add_test(tc, test_e164_helpers);
+    tcase_add_test(tc, test_bare_international_and_dial_strings);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
