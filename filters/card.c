@@ -83,4 +83,6 @@ const cv_detector_type cvi_detector_card = {
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
+    .win_before = 1,
+    .win_after = 1,
 };

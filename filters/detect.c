@@ -146,6 +146,8 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
     uint32_t digits = 0;
     size_t first = len;
     unsigned any = 0;
+    uint32_t nc = 0, colons = 0;
+    int dcolon = 0;
     f->has_at = f->has_colon = f->has_spoken_at = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned k = fact_class[p[i]];
@@ -154,6 +156,18 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
         if (k == K_DIGIT) {
             if (!digits) first = i;
             digits++;
+            if (nc && nc <= CV_MAX_CLUSTERS && i - f->cl_end[nc - 1] <= CV_CLUSTER_GAP) {
+                f->cl_end[nc - 1] = (uint32_t)i + 1;
+            } else if (nc < CV_MAX_CLUSTERS) {
+                f->cl_start[nc] = (uint32_t)i;
+                f->cl_end[nc] = (uint32_t)i + 1;
+                nc++;
+            } else {
+                nc = CV_MAX_CLUSTERS + 1;
+            }
+        } else if (k == K_COLON) {
+            colons++;
+            dcolon |= i + 1 < len && p[i + 1] == ':';
         } else if (k == K_A && !f->has_spoken_at && i > 0 && i + 2 < len && (p[i + 1] | 0x20) == 't' &&
                    spoken_open(p[i - 1]) && spoken_close(p[i + 2])) {
             f->has_spoken_at = 1;
@@ -161,8 +175,10 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
     }
     f->digits = digits;
     f->first_digit = (uint32_t)first;
+    f->nclusters = nc;
     f->has_at = (any & K_AT) != 0;
     f->has_colon = (any & K_COLON) != 0;
+    f->ipv6_shape = dcolon || colons >= 3;
 }
 
 static size_t utf8_next(const char *text, size_t len, size_t i)
@@ -183,18 +199,20 @@ static int grow_cand(cv_detect_ws *ws)
     return 0;
 }
 
-static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const cv_text_facts *f,
-                        const char *text, size_t len)
+/* Match detector di over text[off..wend) (the subject ends at wend: windows
+ * end on a byte that cannot continue a match, so end-of-subject assertions
+ * there judge as the real text would; lookbehinds see the text before off). */
+static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const char *text, size_t len,
+                      size_t off, size_t wend)
 {
     const compiled *c = &s->d[di];
     const cv_detector_type *t = c->t;
     pcre2_match_data *md = ws->md[di];
-    size_t off = t->search_from ? t->search_from(f) : 0;
-    if (off > len) return 0;
     while (off > 0 && ((unsigned char)text[off] & 0xC0) == 0x80) off--;
-    while (off <= len) {
-        int rc = c->jit ? pcre2_jit_match(c->code, (PCRE2_SPTR)text, len, off, 0, md, ws->mctx)
-                        : pcre2_match(c->code, (PCRE2_SPTR)text, len, off, PCRE2_NO_UTF_CHECK, md, ws->mctx);
+    while (wend < len && ((unsigned char)text[wend] & 0xC0) == 0x80) wend++;
+    while (off <= wend) {
+        int rc = c->jit ? pcre2_jit_match(c->code, (PCRE2_SPTR)text, wend, off, 0, md, ws->mctx)
+                        : pcre2_match(c->code, (PCRE2_SPTR)text, wend, off, PCRE2_NO_UTF_CHECK, md, ws->mctx);
         if (rc == PCRE2_ERROR_NOMATCH) return 0;
         /* Any other failure (match or stack limit) would silently leave
          * identifiers in place: fail closed and let the caller reject. */
@@ -202,8 +220,8 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
         PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
         size_t ms = ov[0], me = ov[1];
         if (me <= ms) {
-            if (ms >= len) return 0;
-            off = utf8_next(text, len, ms);
+            if (ms >= wend) return 0;
+            off = utf8_next(text, wend, ms);
             continue;
         }
         if (grow_cand(ws)) return CV_ENOMEM;
@@ -227,11 +245,38 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
             sp->entity = (uint16_t)t->entity;
             sp->norm_len = (uint16_t)nl;
             ws->ncand++;
-            off = en > ms ? en : utf8_next(text, len, ms);
+            off = en > ms ? en : utf8_next(text, wend, ms);
         } else {
             /* A valid identifier may start inside a rejected candidate. */
-            off = utf8_next(text, len, ms);
+            off = utf8_next(text, wend, ms);
         }
+    }
+    return 0;
+}
+
+static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const cv_text_facts *f,
+                        const char *text, size_t len)
+{
+    const cv_detector_type *t = s->d[di].t;
+    if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {
+        size_t off = t->search_from ? t->search_from(f) : 0;
+        return off > len ? 0 : run_window(s, ws, di, text, len, off, len);
+    }
+    /* windows around digit clusters, merged where they overlap */
+    size_t i = 0;
+    while (i < f->nclusters) {
+        size_t ws0 = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
+        size_t we0 = f->cl_end[i] + t->win_after;
+        i++;
+        while (i < f->nclusters) {
+            size_t nb = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
+            if (nb > we0) break;
+            we0 = f->cl_end[i] + t->win_after;
+            i++;
+        }
+        if (we0 > len) we0 = len;
+        int rc = run_window(s, ws, di, text, len, ws0, we0);
+        if (rc) return rc;
     }
     return 0;
 }

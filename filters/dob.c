@@ -169,4 +169,6 @@ const cv_detector_type cvi_detector_dob = {
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
+    .win_before = 80,
+    .win_after = 16,
 };

@@ -60,13 +60,21 @@ typedef struct cv_span_list {
 
 void cv_span_list_free(cv_span_list *l);
 
+/* Digit clusters: runs of digits joined across gaps of up to CV_CLUSTER_GAP
+ * other bytes. Digit-anchored detectors search only near them. */
+#define CV_MAX_CLUSTERS 32
+#define CV_CLUSTER_GAP 6
+
 /* Prefilter facts computed once per text value; detectors declare which they need. */
 typedef struct cv_text_facts {
     uint32_t digits;         /* number of ASCII digits */
     uint32_t first_digit;    /* offset of the first digit (len if none) */
     uint8_t has_at;          /* '@' present */
-    uint8_t has_colon;       /* ':' present (IPv6) */
+    uint8_t has_colon;       /* ':' present */
+    uint8_t ipv6_shape;      /* "::" or three or more ':' (an IPv6 address needs one or the other) */
     uint8_t has_spoken_at;   /* " at " present, case-insensitive (spoken e-mail) */
+    uint32_t nclusters;      /* > CV_MAX_CLUSTERS: too many, search the whole text */
+    uint32_t cl_start[CV_MAX_CLUSTERS], cl_end[CV_MAX_CLUSTERS];   /* [start, end) of each cluster */
 } cv_text_facts;
 
 /*
@@ -89,6 +97,11 @@ typedef struct cv_detector_type {
     size_t (*search_from)(const cv_text_facts *f);
     int (*validate)(const cv_detect_opts *o, const char *text, size_t len,
                     size_t *start, size_t *end, char *norm, size_t *norm_len);
+    /* Digit-anchored detectors (every match holds a digit, starts at most
+     * win_before bytes before a digit cluster and ends at most win_after
+     * bytes after one) set win_after > 0: they are matched only in those
+     * windows, not over the whole text. validate still sees the whole text. */
+    uint16_t win_before, win_after;
 } cv_detector_type;
 
 /* The registry: a NULL-terminated const list (filters/registry.c). */

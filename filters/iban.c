@@ -76,4 +76,6 @@ const cv_detector_type cvi_detector_iban = {
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
+    .win_before = 4,
+    .win_after = 40,
 };

@@ -68,7 +68,7 @@ static int validate6(const cv_detect_opts *o, const char *text, size_t len, size
 
 static int wanted4(const cv_text_facts *f) { return f->digits >= 4; }
 static size_t search_from4(const cv_text_facts *f) { return f->first_digit; }
-static int wanted6(const cv_text_facts *f) { return f->has_colon; }
+static int wanted6(const cv_text_facts *f) { return f->ipv6_shape; }
 
 #define OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 const cv_detector_type cvi_detector_ipv4 = {
@@ -80,6 +80,8 @@ const cv_detector_type cvi_detector_ipv4 = {
     .wanted = wanted4,
     .search_from = search_from4,
     .validate = validate4,
+    .win_before = 1,
+    .win_after = 1,
 };
 
 const cv_detector_type cvi_detector_ipv6 = {

@@ -79,4 +79,6 @@ const cv_detector_type cvi_detector_nino = {
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
+    .win_before = 4,
+    .win_after = 4,
 };

@@ -390,4 +390,6 @@ const cv_detector_type cvi_detector_phone = {
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
+    .win_before = 3,
+    .win_after = 1,
 };

@@ -219,6 +219,9 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
     c.key = cv_str_make("", 0);
     c.h = yajl_alloc(&jsonl_callbacks, NULL, &c);
     if (!c.h) return CV_ENOMEM;
+    /* The whole record was validated as UTF-8 above (with exact offsets);
+     * yajl need not check every string again. */
+    yajl_config(c.h, yajl_dont_validate_strings, 1);
 
     int rc = 0;
     yajl_status s = yajl_parse(c.h, (const unsigned char *)rec, clen);
@@ -262,11 +265,25 @@ static char *put_jstr(char *d, cv_str s)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s.p;
-    size_t run = 0;
+    size_t run = 0, i = 0;
     *d++ = '"';
-    for (size_t i = 0; i < s.n; i++) {
+    for (;;) {
+        /* skip 8 bytes at a time while none is < 0x20, '"' or '\\' */
+        while (i + 8 <= s.n) {
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+            uint64_t hit = ((x - ones * 0x20) | (q - ones) | (b - ones)) & ~x & highs;
+            if (hit) break;
+            i += 8;
+        }
+        if (i >= s.n) break;
         char e = json_esc[p[i]];
-        if (!e) continue;
+        if (!e) {
+            i++;
+            continue;
+        }
         memcpy(d, p + run, i - run);
         d += i - run;
         *d++ = '\\';
@@ -277,7 +294,7 @@ static char *put_jstr(char *d, cv_str s)
             *d++ = hex[p[i] >> 4];
             *d++ = hex[p[i] & 15];
         }
-        run = i + 1;
+        run = ++i;
     }
     if (s.n > run) memcpy(d, p + run, s.n - run);
     d += s.n - run;

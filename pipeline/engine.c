@@ -93,11 +93,25 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->unparseable += c->unparseable;
 }
 
+/* Paths are short; hash 8 bytes a step (multiply-xorshift), not byte by byte. */
 static uint32_t hash_path(const char *p, size_t n)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
-    return h;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+    while (n >= 8) {
+        uint64_t x;
+        memcpy(&x, p, 8);
+        h = (h ^ x) * 0xff51afd7ed558ccdull;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    if (n) {
+        uint64_t x = 0;
+        memcpy(&x, p, n);
+        h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
+        h ^= h >> 29;
+    }
+    return (uint32_t)h;
 }
 
 /* Rules whose path is "**.KEY" apply to a member named KEY at any depth. */
@@ -474,10 +488,22 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
 
 /* ---- free text ---------------------------------------------------------- */
 
-static int is_word_byte(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0x80 || c == '_';
-}
+/* Letters, digits, '_' and every byte of a multi-byte UTF-8 character. */
+static const uint8_t word_byte[256] = {
+#define R10(x) x, x, x, x, x, x, x, x, x, x
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    [0x80] = R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1),
+    1, 1, 1, 1, 1, 1, 1, 1,
+#undef R10
+};
+
+static int is_word_byte(unsigned char c) { return word_byte[c]; }
 
 static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
 
@@ -609,11 +635,54 @@ static int find_names(cvi_worker *w, const char *text, size_t n)
     return 0;
 }
 
+static int digits_at(const char *p, size_t n, size_t at, size_t k)
+{
+    if (at + k > n) return 0;
+    for (size_t i = at; i < at + k; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return 1;
+}
+
+/* A value that is nothing but an ISO 8601 date or date-time
+ * ("2024-03-04", "2024-03-04T09:14:16.5Z", "2024-03-04 09:14:16+01:00"):
+ * no detector can find anything in it (a date of birth needs words around
+ * it), so scanning it is skipped. Timestamps are a large share of values. */
+static int iso_timestamp(const char *p, size_t n)
+{
+    if (!digits_at(p, n, 0, 4) || n < 10 || p[4] != '-' || !digits_at(p, n, 5, 2) || p[7] != '-' ||
+        !digits_at(p, n, 8, 2))
+        return 0;
+    size_t i = 10;
+    if (i == n) return 1;
+    if ((p[i] != 'T' && p[i] != ' ') || !digits_at(p, n, i + 1, 2) || i + 3 >= n || p[i + 3] != ':' ||
+        !digits_at(p, n, i + 4, 2))
+        return 0;
+    i += 6;
+    if (i < n && p[i] == ':') {
+        if (!digits_at(p, n, i + 1, 2)) return 0;
+        i += 3;
+        if (i < n && (p[i] == '.' || p[i] == ',')) {
+            i++;
+            size_t k = i;
+            while (i < n && p[i] >= '0' && p[i] <= '9') i++;
+            if (i == k) return 0;
+        }
+    }
+    if (i == n) return 1;
+    if (p[i] == 'Z') return i + 1 == n;
+    if (p[i] != '+' && p[i] != '-') return 0;
+    size_t rest = n - i - 1;
+    if (rest == 2) return digits_at(p, n, i + 1, 2);
+    if (rest == 4) return digits_at(p, n, i + 1, 4);
+    return rest == 5 && digits_at(p, n, i + 1, 2) && p[i + 3] == ':' && digits_at(p, n, i + 4, 2);
+}
+
 static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 {
     cv_node *nd = &r->nodes[idx];
     const char *text = nd->value.p;
     size_t n = nd->value.n;
+    if (iso_timestamp(text, n)) return 0;
     int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
     if (rc) return rc;
     if (w->nwords) {
