@@ -56,8 +56,9 @@ typedef struct cv_format_type {
     /* Column names, for formats with columns (NULL for JSON). */
     size_t (*columns)(const void *state, const cv_str **names);
 
-    /* Parse one record into r (already reset). Must be thread-safe with a
-     * const state. Returns 0, CV_EEMPTY for a blank line (not a record), or
+    /* Parse one record into r (already reset). Nodes may borrow bytes of
+     * rec (zero-copy), so rec must stay valid while r is in use. Must be
+     * thread-safe with a const state. Returns 0, CV_EEMPTY for a blank line (not a record), or
      * CV_EINPUT with *diag (invalid syntax, invalid UTF-8, wrong field count). */
     int (*parse)(const void *state, const char *rec, size_t len, cv_record *r, cv_diag *diag);
 

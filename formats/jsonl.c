@@ -21,6 +21,7 @@ typedef struct jframe {
 typedef struct jctx {
     cv_record *r;
     yajl_handle h;
+    const char *rec, *rec_end;   /* the record's bytes: strings without escapes are borrowed from them */
     size_t first;          /* offset of the first non-blank byte */
     const char *reason;    /* set when a callback cancels the parse */
     size_t offset;
@@ -29,6 +30,14 @@ typedef struct jctx {
     cv_str key;            /* the member name the next value belongs to */
     jframe st[JSON_MAX_DEPTH];
 } jctx;
+
+/* yajl hands over strings without escapes as pointers into the input: borrow
+ * those (zero-copy), copy decoded ones into the record's arena. */
+static cv_str hold(jctx *c, const char *s, size_t n)
+{
+    if (s >= c->rec && s + n <= c->rec_end) return cv_str_make(s, n);
+    return cv_record_strdup(c->r, s, n);
+}
 
 static int cancel(jctx *c, const char *reason, size_t offset)
 {
@@ -83,7 +92,7 @@ static int on_bool(void *ud, int b)
 static int on_number(void *ud, const char *s, size_t n)
 {
     jctx *c = ud;
-    cv_str v = cv_record_strdup(c->r, s, n);
+    cv_str v = hold(c, s, n);
     if (!v.p) {
         c->nomem = 1;
         return 0;
@@ -94,7 +103,7 @@ static int on_number(void *ud, const char *s, size_t n)
 static int on_string(void *ud, const unsigned char *s, size_t n)
 {
     jctx *c = ud;
-    cv_str v = cv_record_strdup(c->r, (const char *)s, n);
+    cv_str v = hold(c, (const char *)s, n);
     if (!v.p) {
         c->nomem = 1;
         return 0;
@@ -105,7 +114,7 @@ static int on_string(void *ud, const unsigned char *s, size_t n)
 static int on_key(void *ud, const unsigned char *s, size_t n)
 {
     jctx *c = ud;
-    c->key = cv_record_strdup(c->r, (const char *)s, n);
+    c->key = hold(c, (const char *)s, n);
     if (!c->key.p) {
         c->nomem = 1;
         return 0;
@@ -211,6 +220,8 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
      * blocks, negligible next to the parse itself. */
     jctx c;
     c.r = r;
+    c.rec = rec;
+    c.rec_end = rec + clen;
     c.first = first;
     c.reason = NULL;
     c.offset = 0;

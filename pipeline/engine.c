@@ -21,7 +21,10 @@
 typedef struct ruletab {
     uint32_t mask;
     int32_t *slot;          /* field index + 1; 0 = empty */
+    uint64_t sig[4];        /* leaf tables: set of (length, first byte) of the keys, to skip most misses */
 } ruletab;
+
+static unsigned key_sig(const char *p, size_t n) { return (unsigned)(n * 31 + (unsigned char)p[0]) & 255; }
 
 struct cvi_engine {
     const cv_policy *pol;
@@ -140,6 +143,9 @@ static const cv_field_rule *lookup(const cvi_engine *e, const cv_input_rule *rul
     while (end >= 2 && path.p[end - 2] == '[' && path.p[end - 1] == ']') end -= 2;
     size_t start = end;
     while (start > 0 && path.p[start - 1] != '.') start--;
+    if (end == start) return NULL;
+    unsigned sg = key_sig(path.p + start, end - start);
+    if (!(e->leaf[ri].sig[sg >> 6] >> (sg & 63) & 1)) return NULL;
     return lookup_in(rule, &e->leaf[ri], cv_str_make(path.p + start, end - start), sizeof LEAF_PREFIX - 1);
 }
 
@@ -149,8 +155,8 @@ static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
     size_t count = 0;
     for (size_t f = 0; f < rule->nfields; f++) {
         const cv_field_rule *fr = &rule->fields[f];
-        int is_leaf = fr->path_len > skip && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
-        count += leaf ? is_leaf : 1;
+        int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
+        count += leaf ? is_leaf : !is_leaf;
     }
     if (count == 0) return 0;
     uint32_t size = 8;
@@ -160,7 +166,12 @@ static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
     t->mask = size - 1;
     for (size_t f = 0; f < rule->nfields; f++) {
         const cv_field_rule *fr = &rule->fields[f];
-        if (leaf && !(fr->path_len > skip && strncmp(fr->path, LEAF_PREFIX, skip) == 0)) continue;
+        int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
+        if (leaf != is_leaf) continue;
+        if (leaf) {
+            unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
+            t->sig[sg >> 6] |= 1ull << (sg & 63);
+        }
         uint32_t i = hash_path(fr->path + skip, fr->path_len - skip) & t->mask;
         while (t->slot[i]) i = (i + 1) & t->mask;
         t->slot[i] = (int32_t)f + 1;
