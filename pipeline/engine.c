@@ -818,10 +818,17 @@ int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_st
 int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf *out)
 {
     if (cv_utf8_valid_prefix(name, len) != len) {
-        /* not text: keep nothing of it but a hash-free marker */
+        /* not text: keep nothing of it */
         return cv_buf_puts(out, "invalid-name");
     }
-    int rc = cv_detect(w->e->det, w->ws, name, len, &w->spans);
+    /* Detect on a copy where '_' reads as a space: in file names it separates
+     * words ("call_+447700900123"); offsets stay the same. */
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    if (cv_buf_append(t, name, len)) return CV_ENOMEM;
+    for (size_t i = 0; i < len; i++)
+        if (t->p[i] == '_') t->p[i] = ' ';
+    int rc = cv_detect(w->e->det, w->ws, t->p, len, &w->spans);
     if (rc) return rc;
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +140,25 @@ static int mkdirs(const char *path, size_t upto)
     return 0;
 }
 
+/* Length of the known extensions at the end of a file name (".csv.zst",
+ * ".jsonl"), which are not part of what the detectors should read: an
+ * e-mail address must not swallow ".csv" as its top-level domain. */
+static size_t ext_len(const char *p, size_t n)
+{
+    static const char *const exts[] = { ".zst", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
+    size_t total = 0;
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; exts[i]; i++) {
+            size_t k = strlen(exts[i]);
+            if (n - total > k && strncasecmp(p + n - total - k, exts[i], k) == 0) {
+                total += k;
+                break;
+            }
+        }
+    }
+    return total;
+}
+
 /* Sanitised relative path: every component through the detectors. */
 static int sanitise_rel(cvi_worker *w, const char *rel, cv_buf *out)
 {
@@ -147,7 +167,9 @@ static int sanitise_rel(cvi_worker *w, const char *rel, cv_buf *out)
     while (*p && !rc) {
         const char *slash = strchr(p, '/');
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
-        rc = cvi_engine_sanitise_name(w, p, n, out);
+        size_t x = slash ? 0 : ext_len(p, n);
+        rc = cvi_engine_sanitise_name(w, p, n - x, out);
+        rc |= cv_buf_append(out, p + n - x, x);
         if (slash) rc |= cv_buf_putc(out, '/');
         p += n + (slash != NULL);
     }

@@ -377,6 +377,29 @@ START_TEST(test_resume)
 }
 END_TEST
 
+START_TEST(test_file_names_sanitised)
+{
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    const char *c = "id,body\n1,hello\n";
+    writefile(path2(in, "sms_+447700900123.csv"), c, strlen(c), 0644);
+    writefile(path2(in, "jane.doe@example.com.csv"), c, strlen(c), 0644);
+    char *out, *err;
+    char *o = path2(tmp, "out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    /* tokens of the test key (default tenant), extensions kept */
+    struct stat st;
+    ck_assert_int_eq(stat(path2(o, "sms_phone-dy5f1p34khbqe2kv.csv.zst"), &st), 0);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(m, "447700900123"));
+    ck_assert_ptr_null(strstr(m, "jane.doe"));
+    ck_assert_ptr_nonnull(strstr(m, "\"output\": \"email-"));
+    ck_assert_ptr_nonnull(strstr(m, ".csv.zst\""));
+    free(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -393,6 +416,7 @@ int main(void)
     tcase_add_test(tc, test_filter_zstd_and_ephemeral_warning);
     tcase_add_test(tc, test_scan_writes_nothing);
     tcase_add_test(tc, test_resume);
+    tcase_add_test(tc, test_file_names_sanitised);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
