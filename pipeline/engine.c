@@ -84,6 +84,7 @@ struct cvi_worker {
     size_t nscan, capscan;
     name_word *words;
     size_t nwords, capwords;
+    uint8_t first_ok[256];   /* bytes a name word can start with (both cases) */
     tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
 };
@@ -582,6 +583,10 @@ static int add_word(cvi_worker *w, const char *p, size_t n, int name, int full)
         w->capwords = cap;
     }
     w->words[w->nwords++] = (name_word){ p, n, name, full, lower((unsigned char)p[0]) };
+    unsigned char c = (unsigned char)p[0];
+    w->first_ok[c] = 1;
+    w->first_ok[(unsigned char)lower(c)] = 1;
+    if (c >= 'a' && c <= 'z') w->first_ok[c - 32] = 1;
     return 0;
 }
 
@@ -590,6 +595,7 @@ static int add_word(cvi_worker *w, const char *p, size_t n, int name, int full)
 static int build_name_words(cvi_worker *w)
 {
     w->nwords = 0;
+    memset(w->first_ok, 0, sizeof w->first_ok);
     for (size_t k = 0; k < w->nnames; k++)
         if (add_word(w, w->names[k].orig.p, w->names[k].orig.n, (int)k, 1)) return CV_ENOMEM;
     for (size_t k = 0; k < w->nnames; k++) {
@@ -620,8 +626,12 @@ static int find_names(cvi_worker *w, const char *text, size_t n)
     while (i < n) {
         while (i < n && !is_word_byte((unsigned char)text[i])) i++;
         if (i >= n) break;
-        size_t we = i;
+        size_t we = i + 1;
         while (we < n && is_word_byte((unsigned char)text[we])) we++;
+        if (!w->first_ok[(unsigned char)text[i]]) {
+            i = we;
+            continue;
+        }
         int f = lower((unsigned char)text[i]);
         int cap_ok = text[i] >= 'A' && text[i] <= 'Z';
         for (size_t k = 0; k < w->nwords; k++) {

@@ -575,9 +575,9 @@ out:
     if (rc == CV_EIO && !fs->fail_reason) cvi_error(p->ctx, rc, "%s: write failed: %s", st->display, strerror(errno));
     if (rc == CV_ENOMEM) cvi_error(p->ctx, rc, "out of memory");
     if (rc == CV_EINTERNAL) cvi_error(p->ctx, rc, "%s: internal error while processing", st->display);
-    /* drain whatever is still in flight before the batches are reused */
-    while (pr.cur && !rc) { if (submit(&pr)) break; }
-    if (pr.cur) pr.cur = NULL;
+    /* A batch being filled when an error struck was never queued: drop it.
+     * Wait for the ones in flight before the batches are reused. */
+    pr.cur = NULL;
     while (pr.flush < pr.fill) {
         batch *b = &p->b[pr.flush % p->nb];
         pthread_mutex_lock(&p->mu);
