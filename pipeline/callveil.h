@@ -111,7 +111,7 @@ CV_API void cv_run_opts_init(cv_run_opts *o);
 
 /* Totals of one run / filter / scan. */
 typedef struct cv_totals {
-    uint64_t files, files_skipped;
+    uint64_t files, files_skipped, files_failed;   /* failed: could not be read to its end; nothing written */
     uint64_t records_in, written, dropped, rejected;
     uint64_t detections;
     uint64_t bytes_in, bytes_out;

@@ -332,6 +332,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
         return;
     }
     t->files++;
+    if (e->status == CVI_FAILED) t->files_failed++;
     t->records_in += e->fs.records_in;
     t->written += e->fs.written;
     t->dropped += e->fs.dropped;

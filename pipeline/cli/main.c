@@ -63,7 +63,8 @@ static const char usage_main[] =
     "  version       print the version\n"
     "\n"
     "Exit status: 0 ok, 1 usage error, 2 bad input, policy, key or I/O error,\n"
-    "3 finished but some records were rejected (see manifest.json / stderr).\n"
+    "3 finished, but some records were rejected or some files could not be read\n"
+    "to their end (each counted and located in manifest.json / on stderr).\n"
     "See callveil(1).\n";
 
 static const char usage_run[] =
@@ -275,12 +276,13 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
         goto out;
     }
     if (!quiet)
-        printf("callveil: %llu file(s) (%llu skipped): %llu records in, %llu written, %llu dropped, %llu rejected; "
-               "%llu identifiers found in free text; output in %s (manifest.json)\n",
-               (unsigned long long)t.files, (unsigned long long)t.files_skipped, (unsigned long long)t.records_in,
+        printf("callveil: %llu file(s) (%llu skipped, %llu failed): %llu records in, %llu written, %llu dropped, "
+               "%llu rejected; %llu identifiers found in free text; output in %s (manifest.json)\n",
+               (unsigned long long)t.files, (unsigned long long)t.files_skipped, (unsigned long long)t.files_failed,
+               (unsigned long long)t.records_in,
                (unsigned long long)t.written, (unsigned long long)t.dropped, (unsigned long long)t.rejected,
                (unsigned long long)t.detections, o.out);
-    ex = t.rejected ? EXIT_REJECTED : EXIT_OK;
+    ex = t.rejected || t.files_failed ? EXIT_REJECTED : EXIT_OK;
 out:
     cv_key_free(k);
     cv_policy_free(p);
@@ -334,7 +336,7 @@ static int cmd_scan(cv_ctx *ctx, int argc, char **argv)
     cv_totals t;
     int rc = cv_scan(ctx, p, (const char *const *)argv + optind, (size_t)(argc - optind), STDOUT_FILENO, &o.run, &t);
     end_progress();
-    ex = rc ? fail(ctx, rc) : t.rejected ? EXIT_REJECTED : EXIT_OK;
+    ex = rc ? fail(ctx, rc) : t.rejected || t.files_failed ? EXIT_REJECTED : EXIT_OK;
     cv_policy_free(p);
     return ex;
 }

@@ -377,6 +377,30 @@ START_TEST(test_resume)
 }
 END_TEST
 
+START_TEST(test_corrupt_file_fails_alone)
+{
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    const char *j = "{\"a\":\"ok\"}\n";
+    writefile(path2(in, "good.jsonl"), j, strlen(j), 0644);
+    /* a zstd frame header followed by garbage */
+    const unsigned char z[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x10, 0x99, 0x00, 0x01, 0x02, 0x03 };
+    writefile(path2(in, "bad.jsonl.zst"), z, sizeof z, 0644);
+    char *out, *err;
+    char *o = path2(tmp, "out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, in, "-o", o), 3);
+    ck_assert_ptr_nonnull(strstr(out, "1 failed"));
+    free(out), free(err);
+    struct stat st;
+    ck_assert_int_ne(stat(path2(o, "bad.jsonl.zst"), &st), 0);      /* nothing of it written */
+    ck_assert_int_eq(stat(path2(o, "good.jsonl.zst"), &st), 0);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"status\": \"failed\", \"reason\": \"corrupt zstd stream\""));
+    ck_assert_ptr_nonnull(strstr(m, "\"files_failed\": 1"));
+    free(m);
+}
+END_TEST
+
 START_TEST(test_file_names_sanitised)
 {
     char *in = path2(tmp, "in");
@@ -417,6 +441,7 @@ int main(void)
     tcase_add_test(tc, test_scan_writes_nothing);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
+    tcase_add_test(tc, test_corrupt_file_fails_alone);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
