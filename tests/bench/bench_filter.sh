@@ -88,6 +88,8 @@ if [ $baseline -eq 1 ]; then
 fi
 measure callveil-j1 "$in" "'$CV_BIN' filter --format jsonl --zstd --key '$key' -j 1 >/dev/null" >>"$results"
 measure callveil-j2 "$in" "'$CV_BIN' filter --format jsonl --zstd --key '$key' -j 2 >/dev/null" >>"$results"
+# the same with an explicit policy (only message texts scanned), as a deployment would run it
+measure callveil-j1-policy "$in" "'$CV_BIN' filter --format jsonl --zstd --key '$key' --policy '$here/policy-chats.yaml' -j 1 >/dev/null" >>"$results"
 
 bigmb=0
 if [ $rss1g -eq 1 ]; then
