@@ -39,7 +39,8 @@ typedef struct batch {
     cvi_counts counts;
     uint64_t records, written;
     int rc;
-    int done;
+    int done;               /* processed, and compressed if the output is zstd */
+    int zpending;           /* processed, compression left to the writing thread */
 } batch;
 
 typedef struct wctx {
@@ -64,6 +65,8 @@ struct cvi_pool {
     size_t *q;
     size_t qhead, qlen;
     int stop;
+    int zhandoff;           /* batches left for the writing thread to compress (0 or 1) */
+    ZSTD_CCtx *zw;          /* the writing thread's compression context */
     pthread_mutex_t mu;
     pthread_cond_t work, done;
 };
@@ -90,6 +93,21 @@ static int push_reject(cvi_reject **v, size_t *n, size_t *cap, uint64_t line, ui
 }
 
 /* ---- workers ------------------------------------------------------------ */
+
+/* The batch's output as one zstd frame. */
+static int compress_batch(ZSTD_CCtx *z, batch *b)
+{
+    size_t bound = ZSTD_compressBound(b->out.n);
+    if (cv_buf_reserve(&b->zout, bound)) return CV_ENOMEM;
+    ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, b->st->zstd_level);
+    ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
+    size_t zn = ZSTD_compress2(z, b->zout.p, bound, b->out.p, b->out.n);
+    if (ZSTD_isError(zn)) return CV_EINTERNAL;
+    b->zout.n = zn;
+    return 0;
+}
+
+static int needs_zstd(const batch *b) { return b->rc == 0 && b->st->zstd_level > 0 && !b->st->scan_only && b->out.n > 0; }
 
 static void process_batch(wctx *wc, batch *b)
 {
@@ -126,16 +144,6 @@ static void process_batch(wctx *wc, batch *b)
         if (!st->scan_only && (rc = fmt->write(b->fstate, r, &b->out))) break;
         b->written++;
     }
-    if (!rc && st->zstd_level > 0 && b->out.n > 0) {
-        size_t bound = ZSTD_compressBound(b->out.n);
-        if ((rc = cv_buf_reserve(&b->zout, bound)) == 0) {
-            ZSTD_CCtx_setParameter(wc->z, ZSTD_c_compressionLevel, st->zstd_level);
-            ZSTD_CCtx_setParameter(wc->z, ZSTD_c_checksumFlag, 1);
-            size_t zn = ZSTD_compress2(wc->z, b->zout.p, bound, b->out.p, b->out.n);
-            if (ZSTD_isError(zn)) rc = CV_EINTERNAL;
-            else b->zout.n = zn;
-        }
-    }
     b->rc = rc;
 }
 
@@ -153,7 +161,20 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&p->mu);
         process_batch(wc, b);
         pthread_mutex_lock(&p->mu);
-        b->done = 1;
+        if (needs_zstd(b) && p->qlen > 0 && p->zhandoff == 0) {
+            /* More records wait: leave this frame to the writing thread (one at
+             * a time, so it never becomes the bottleneck) and parse on. */
+            b->zpending = 1;
+            p->zhandoff++;
+        } else {
+            if (needs_zstd(b)) {
+                pthread_mutex_unlock(&p->mu);
+                int zr = compress_batch(wc->z, b);
+                pthread_mutex_lock(&p->mu);
+                if (zr) b->rc = zr;
+            }
+            b->done = 1;
+        }
         pthread_cond_broadcast(&p->done);
     }
     pthread_mutex_unlock(&p->mu);
@@ -183,6 +204,7 @@ void cvi_pool_free(cvi_pool *p)
         cv_buf_free(&b->zout);
     }
     cvi_worker_free(p->main_w);
+    ZSTD_freeCCtx(p->zw);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->work);
     pthread_cond_destroy(&p->done);
@@ -215,7 +237,8 @@ int cvi_pool_create(cv_ctx *ctx, const cvi_engine *e, const cv_run_opts *o, cvi_
     p->q = calloc(p->nb, sizeof *p->q);
     p->wc = calloc((size_t)p->nthreads, sizeof *p->wc);
     p->main_w = cvi_worker_create(e);
-    if (!p->b || !p->q || !p->wc || !p->main_w) goto nomem;
+    p->zw = ZSTD_createCCtx();
+    if (!p->b || !p->q || !p->wc || !p->main_w || !p->zw) goto nomem;
     for (int i = 0; i < p->nthreads; i++) {
         wctx *wc = &p->wc[i];
         wc->pool = p;
@@ -319,14 +342,37 @@ static int flush_batch(prod *pr, batch *b)
     return 0;
 }
 
+/* Make batch b ready to write: wait for it (if block) and, if a worker left
+ * its compression to this thread, compress it here. Returns 1 when ready,
+ * 0 when not ready and !block. */
+static int take(cvi_pool *p, batch *b, int block)
+{
+    pthread_mutex_lock(&p->mu);
+    while (!b->done && !b->zpending) {
+        if (!block) {
+            pthread_mutex_unlock(&p->mu);
+            return 0;
+        }
+        pthread_cond_wait(&p->done, &p->mu);
+    }
+    if (b->zpending) {
+        b->zpending = 0;
+        p->zhandoff--;
+        pthread_mutex_unlock(&p->mu);
+        int rc = compress_batch(p->zw, b);
+        pthread_mutex_lock(&p->mu);
+        if (rc) b->rc = rc;
+        b->done = 1;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return 1;
+}
+
 /* Wait for the oldest batch in flight, write it. */
 static int flush_one(prod *pr)
 {
-    cvi_pool *p = pr->p;
-    batch *b = &p->b[pr->flush % p->nb];
-    pthread_mutex_lock(&p->mu);
-    while (!b->done) pthread_cond_wait(&p->done, &p->mu);
-    pthread_mutex_unlock(&p->mu);
+    batch *b = &pr->p->b[pr->flush % pr->p->nb];
+    take(pr->p, b, 1);
     int rc = flush_batch(pr, b);
     pr->flush++;
     return rc;
@@ -337,10 +383,7 @@ static int flush_ready(prod *pr)
     cvi_pool *p = pr->p;
     while (pr->flush < pr->fill) {
         batch *b = &p->b[pr->flush % p->nb];
-        pthread_mutex_lock(&p->mu);
-        int d = b->done;
-        pthread_mutex_unlock(&p->mu);
-        if (!d) break;
+        if (!take(p, b, 0)) break;
         int rc = flush_batch(pr, b);
         pr->flush++;
         if (rc) return rc;
@@ -362,6 +405,7 @@ static int current(prod *pr, const void *fstate, batch **out)
         b->records = b->written = 0;
         b->rc = 0;
         b->done = 0;
+        b->zpending = 0;
         cv_buf_clear(&b->prefix);
         pr->cur = b;
     }
@@ -578,13 +622,7 @@ out:
     /* A batch being filled when an error struck was never queued: drop it.
      * Wait for the ones in flight before the batches are reused. */
     pr.cur = NULL;
-    while (pr.flush < pr.fill) {
-        batch *b = &p->b[pr.flush % p->nb];
-        pthread_mutex_lock(&p->mu);
-        while (!b->done) pthread_cond_wait(&p->done, &p->mu);
-        pthread_mutex_unlock(&p->mu);
-        pr.flush++;
-    }
+    while (pr.flush < pr.fill) take(p, &p->b[pr.flush++ % p->nb], 1);
     fs->bytes_in = in_hash.n;
     fs->bytes_out = pr.out_bytes;
     crypto_generichash_final(&in_hash.st, fs->in_hash, 32);

@@ -5,7 +5,10 @@
  * The calling thread reads and splits an input into batches of whole
  * records; N workers parse, apply the policy, serialise and (for zstd
  * outputs) compress each batch into its own zstd frame; the calling thread
- * writes finished batches strictly in input order. Batch boundaries depend
+ * writes finished batches strictly in input order. zstd is a large share of
+ * the work, so a worker with more records waiting hands one frame at a time
+ * to the calling thread to compress (DESIGN §9: zstd on its own thread);
+ * bounded to one, so that thread never becomes the bottleneck at high -j. Batch boundaries depend
  * only on the input bytes and the batch size, never on -j or on read sizes,
  * so the output is byte-identical at any -j. Memory is bounded by the
  * number of batches in flight (2N + 2) times the batch size, plus one
