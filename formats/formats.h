@@ -77,6 +77,10 @@ const cv_format_type *cv_format_find(const char *name);            /* by name, N
  * name "Master.csv" selects asterisk-cdr. NULL if unknown. */
 const cv_format_type *cv_format_for_path(const char *path);
 
+/* Append s[0..n) (UTF-8) as a JSON string literal, quotes included, escaped
+ * as the JSON Lines writer escapes (formats/jsonl.c). 0 or CV_ENOMEM. */
+int cvi_json_string(cv_buf *out, const char *s, size_t n);
+
 /* ---- Byte sources and sinks (formats/zstd_io.c) ------------------------ */
 
 typedef struct cv_source cv_source;

@@ -313,6 +313,13 @@ static char *put_jstr(char *d, cv_str s)
     return d;
 }
 
+int cvi_json_string(cv_buf *out, const char *s, size_t n)
+{
+    if (n > (SIZE_MAX - 2) / 6 || cv_buf_reserve(out, 6 * n + 2)) return CV_ENOMEM;
+    out->n = (size_t)(put_jstr(out->p + out->n, cv_str_make(s, n)) - out->p);
+    return 0;
+}
+
 static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
 {
     (void)state;

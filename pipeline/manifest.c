@@ -13,34 +13,7 @@
 
 #include "manifest.h"
 
-int cvi_json_string(cv_buf *out, const char *s, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    int rc = cv_buf_reserve(out, n + 2);
-    rc |= cv_buf_putc(out, '"');
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        rc |= cv_buf_append(out, s + run, i - run);
-        run = i + 1;
-        char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-        if (c == '"' || c == '\\') {
-            char two[2] = { '\\', (char)c };
-            rc |= cv_buf_append(out, two, 2);
-        } else if (c == '\n') {
-            rc |= cv_buf_puts(out, "\\n");
-        } else if (c == '\t') {
-            rc |= cv_buf_puts(out, "\\t");
-        } else {
-            rc |= cv_buf_append(out, esc, 6);
-        }
-    }
-    rc |= cv_buf_append(out, s + run, n - run);
-    rc |= cv_buf_putc(out, '"');
-    return rc ? CV_ENOMEM : 0;
-}
-
+/* JSON string literals: the same escaping as the JSON Lines writer. */
 static int jstr(cv_buf *out, const char *z) { return cvi_json_string(out, z, strlen(z)); }
 
 static int hex32(cv_buf *out, const unsigned char h[32])

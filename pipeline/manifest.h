@@ -28,9 +28,6 @@ typedef struct cvi_manifest_info {
     size_t max_record;
 } cvi_manifest_info;
 
-/* JSON string literal (quotes included) with RFC 8259 escaping. */
-int cvi_json_string(cv_buf *out, const char *s, size_t n);
-
 /* The whole manifest document. */
 int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t n, cv_buf *out);
 
