@@ -698,63 +698,86 @@ static int iso_timestamp(const char *p, size_t n)
     return rest == 5 && digits_at(p, n, i + 1, 2) && p[i + 3] == ':' && digits_at(p, n, i + 4, 2);
 }
 
+/* Detectors plus the record's names over text: fills w->spans. */
+static int find_spans(cvi_worker *w, const char *text, size_t n)
+{
+    int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
+    if (rc || !w->nwords) return rc;
+    if ((rc = find_names(w, text, n))) return rc;
+    for (size_t i = 0; i < w->names_found.n; i++) {
+        cv_span s = w->names_found.v[i];
+        if (overlaps(&w->spans, s.start, s.end)) continue;
+        if (w->spans.n == w->spans.cap) {
+            size_t cap = w->spans.cap ? 2 * w->spans.cap : 8;
+            cv_span *nv = realloc(w->spans.v, cap * sizeof *nv);
+            if (!nv) return CV_ENOMEM;
+            w->spans.v = nv;
+            w->spans.cap = cap;
+        }
+        w->spans.v[w->spans.n++] = s;
+    }
+    if (w->names_found.n) qsort(w->spans.v, w->spans.n, sizeof *w->spans.v, cmp_span);
+    return 0;
+}
+
+/* Append the policy's rendering of one found identifier (text + s). */
+static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf *t)
+{
+    const cv_action *a = &w->e->pol->entities[s->entity];
+    const char *name = cv_entity_name(s->entity);
+    switch (a->kind) {
+    case CV_ACT_TOKEN:
+        if (s->entity == CV_ENT_PERSON) {
+            const name_ent *ne = &w->names[s->norm_len];
+            return cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
+        } else {
+            char tok[CV_TOKEN_CHARS + 1];
+            entity_token(w, s->entity, s->norm, s->norm_len, tok);
+            return cvi_render_token(t, name, tok, s->norm, s->norm_len, CVI_R_TEXT | render_flags(a));
+        }
+    case CV_ACT_MASK:
+        return mask_value(text + s->start, s->end - s->start, t);
+    case CV_ACT_KEEP:
+        return cv_buf_append(t, text + s->start, s->end - s->start);
+    default: /* redact, and anything unexpected: fail closed */
+        return cv_buf_printf(t, "[%s]", name);
+    }
+}
+
+int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
+                    cvi_counts *c)
+{
+    int rc = find_spans(w, text, n);
+    if (rc) return rc;
+    for (size_t i = 0; c && i < w->spans.n; i++) c->detections[w->spans.v[i].entity]++;
+    *spans = w->spans.v;
+    *nspans = w->spans.n;
+    return 0;
+}
+
+int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf *out)
+{
+    return render_span(w, text, s, out) ? CV_ENOMEM : 0;
+}
+
 static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 {
     cv_node *nd = &r->nodes[idx];
     const char *text = nd->value.p;
     size_t n = nd->value.n;
     if (iso_timestamp(text, n)) return 0;
-    int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
+    int rc = find_spans(w, text, n);
     if (rc) return rc;
-    if (w->nwords) {
-        if ((rc = find_names(w, text, n))) return rc;
-        for (size_t i = 0; i < w->names_found.n; i++) {
-            cv_span s = w->names_found.v[i];
-            if (overlaps(&w->spans, s.start, s.end)) continue;
-            if (w->spans.n == w->spans.cap) {
-                size_t cap = w->spans.cap ? 2 * w->spans.cap : 8;
-                cv_span *nv = realloc(w->spans.v, cap * sizeof *nv);
-                if (!nv) return CV_ENOMEM;
-                w->spans.v = nv;
-                w->spans.cap = cap;
-            }
-            w->spans.v[w->spans.n++] = s;
-        }
-        if (w->names_found.n) qsort(w->spans.v, w->spans.n, sizeof *w->spans.v, cmp_span);
-    }
     if (w->spans.n == 0) return 0;
 
-    const cv_policy *p = w->e->pol;
     cv_buf *t = &w->tmp;
     cv_buf_clear(t);
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
-        const cv_action *a = &p->entities[s->entity];
         rc |= cv_buf_append(t, text + at, s->start - at);
-        const char *name = cv_entity_name(s->entity);
         c->detections[s->entity]++;
-        switch (a->kind) {
-        case CV_ACT_TOKEN:
-            if (s->entity == CV_ENT_PERSON) {
-                const name_ent *ne = &w->names[s->norm_len];
-                rc |= cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
-            } else {
-                char tok[CV_TOKEN_CHARS + 1];
-                entity_token(w, s->entity, s->norm, s->norm_len, tok);
-                rc |= cvi_render_token(t, name, tok, s->norm, s->norm_len, CVI_R_TEXT | render_flags(a));
-            }
-            break;
-        case CV_ACT_MASK:
-            rc |= mask_value(text + s->start, s->end - s->start, t);
-            break;
-        case CV_ACT_KEEP:
-            rc |= cv_buf_append(t, text + s->start, s->end - s->start);
-            break;
-        default: /* redact, and anything unexpected: fail closed */
-            rc |= cv_buf_printf(t, "[%s]", name);
-            break;
-        }
+        rc |= render_span(w, text, s, t);
         at = s->end;
     }
     rc |= cv_buf_append(t, text + at, n - at);

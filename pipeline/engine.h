@@ -45,6 +45,17 @@ int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_st
  * Appends to out. */
 int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf *out);
 
+/* Free text outside records (transcripts): run the detectors as the `scan`
+ * action does. *spans (valid until the next call on w) are the identifiers
+ * found, byte offsets into text, sorted and non-overlapping; detections are
+ * added to c (may be NULL). Returns 0 or CV_ENOMEM. */
+int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
+                    cvi_counts *c);
+/* Append the policy's rendering of span s of text (token "[phone:…]", mask,
+ * "[card]", or the text itself under `keep`) to out: exactly what the `scan`
+ * action writes in its place. */
+int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf *out);
+
 /* The token of a value of a named type, rendered as in a field. */
 int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out);
 
