@@ -165,4 +165,18 @@ int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out
  * Returns 0 or CV_EINPUT. */
 int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out);
 
+/* A timestamp (the forms cv_generalise_time reads) as seconds since the
+ * epoch, UTC: a written offset is applied, a time without one is UTC.
+ * 0 or CV_EINPUT. */
+int cv_time_parse(const char *in, size_t len, int64_t *utc);
+/* Move a timestamp's date by `days`, keeping its time, fraction and offset
+ * as written. 0, CV_EINPUT or CV_ENOMEM. */
+int cv_shift_time(const char *in, size_t len, int days, cv_buf *out);
+/* "YYYY-MM-DD" → y, m, d. 0 or CV_EINPUT. */
+int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d);
+/* 00:00 UTC of the date `n` units before y-m-d (unit 'd', 'w', 'm', 'y'),
+ * in seconds since the epoch. Months and years are calendar ones, clamped
+ * to the month's last day. */
+int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit);
+
 #endif

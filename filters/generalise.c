@@ -178,3 +178,61 @@ int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, s
     else k = snprintf(buf, sizeof buf, "%u-%u", (unsigned)bounds[i - 1], (unsigned)bounds[i] - 1);
     return cv_buf_append(out, buf, (size_t)k);
 }
+
+/* ---- absolute times (retention) and date shifting ------------------------ */
+
+int cv_time_parse(const char *in, size_t len, int64_t *utc)
+{
+    ts t;
+    if (len > 64 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    int64_t s = (int64_t)days_from_civil(t.y, t.m, t.d) * 86400 + t.hh * 3600 + t.mi * 60 + (t.ss > 59 ? 59 : t.ss);
+    if (t.zone_len > 1) {
+        /* "+01:00" is one hour ahead of UTC: subtract it */
+        int zh = (t.zone[1] - '0') * 10 + (t.zone[2] - '0'), zm = 0;
+        if (t.zone_len == 5) zm = (t.zone[3] - '0') * 10 + (t.zone[4] - '0');
+        if (t.zone_len == 6) zm = (t.zone[4] - '0') * 10 + (t.zone[5] - '0');
+        int64_t off = zh * 3600 + zm * 60;
+        s += t.zone[0] == '+' ? -off : off;
+    }
+    *utc = s;
+    return 0;
+}
+
+int cv_shift_time(const char *in, size_t len, int days, cv_buf *out)
+{
+    ts t;
+    char buf[16];
+    if (len > 64 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    int y, m, d;
+    civil_from_days(days_from_civil(t.y, t.m, t.d) + days, &y, &m, &d);
+    if (y < 0 || y > 9999) return CV_EINPUT;
+    int k = snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+    if (cv_buf_append(out, buf, (size_t)k)) return CV_ENOMEM;
+    return cv_buf_append(out, in + 10, len - 10);
+}
+
+int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d)
+{
+    ts t;
+    if (len != 10 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    *y = t.y;
+    *m = t.m;
+    *d = t.d;
+    return 0;
+}
+
+int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit)
+{
+    long days;
+    if (unit == 'd' || unit == 'w') {
+        days = days_from_civil(y, m, d) - (long)n * (unit == 'w' ? 7 : 1);
+    } else {
+        /* calendar months: the same day of the month, or the month's last day
+         * when it has fewer (2024-02-29 minus 1 year is 2023-02-28) */
+        long months = (long)y * 12 + (m - 1) - (long)n * (unit == 'y' ? 12 : 1);
+        int cy = (int)(months / 12), cm = (int)(months % 12) + 1;
+        int dim = days_in(cy, cm);
+        days = days_from_civil(cy, cm, d > dim ? dim : d);
+    }
+    return (int64_t)days * 86400;
+}

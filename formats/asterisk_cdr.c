@@ -83,12 +83,17 @@ static int ast_parse(const void *state, const char *rec, size_t len, cv_record *
 static int ast_write(const void *state, const cv_record *r, cv_buf *out)
 {
     (void)state;
+    /* cdr_csv columns are positional: columns the engine adds (country
+     * codes, col INT32_MAX) go after all of them, in their order */
+    size_t k = 0;
+    for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < r->n; i++) {
         const cv_node *nd = &r->nodes[i];
+        if ((nd->col == INT32_MAX) != pass) continue;
         int32_t col = nd->col >= 0 ? nd->col : (int32_t)i;
         int kind = ast_kind(col);
         int rc;
-        if (i > 0 && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (k++ > 0 && cv_buf_putc(out, ',')) return CV_ENOMEM;
         if (nd->flags & CV_NF_DROP) {
             if (kind == AST_INT || kind == AST_DATE) continue;
             rc = cv_buf_append(out, "\"\"", 2);

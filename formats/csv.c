@@ -354,7 +354,7 @@ static int end_row(cv_buf *out, size_t nwritten, size_t row_start)
     return cv_buf_putc(out, '\n');
 }
 
-static int gcsv_write_header(const void *state, const uint8_t *kept, cv_buf *out)
+static int gcsv_write_header(const void *state, const uint8_t *kept, const cv_str *added, cv_buf *out)
 {
     const csv_state *st = state;
     size_t k = 0, start = out->n;
@@ -362,6 +362,11 @@ static int gcsv_write_header(const void *state, const uint8_t *kept, cv_buf *out
         if (kept && !kept[i]) continue;
         if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
         if (cvi_csv_put_field(out, st->names[i], cvi_csv_needs_quotes(st->names[i]))) return CV_ENOMEM;
+        if (added && added[i].n) {
+            k++;
+            if (cv_buf_putc(out, ',') || cvi_csv_put_field(out, added[i], cvi_csv_needs_quotes(added[i])))
+                return CV_ENOMEM;
+        }
     }
     return end_row(out, k, start);
 }

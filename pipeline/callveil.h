@@ -89,6 +89,16 @@ CV_API int cv_key_ephemeral(cv_ctx *ctx, cv_key **out);
 CV_API void cv_key_free(cv_key *k);
 CV_API int cv_key_is_ephemeral(const cv_key *k);
 
+/* The controller's box key pair for the sealed vault (DESIGN §6): writes
+ * PREFIX.pub (mode 0644) and PREFIX.sec (mode 0600), never overwriting. */
+CV_API int cv_controller_keygen(cv_ctx *ctx, const char *prefix);
+/* Print "TOKEN<TAB>VALUE" lines for the given tokens ("phone:k3m9…", also
+ * "[phone:+44:k3m9…]") from a vault, opened with the controller's secret
+ * key. All or nothing: a token not in the vault, a wrong key or a tampered
+ * entry is an error and nothing is written. */
+CV_API int cv_reveal(cv_ctx *ctx, const char *vault_path, const char *secret_key_path,
+                     const char *const *tokens, size_t n, int out_fd);
+
 /* The token a value of the given type gets under key + policy (tenant, epoch,
  * region, rendering options), rendered as in a field ("phone:k3m9x2p7q1w8e5r4").
  * out must hold at least 128 bytes + the e-mail domain when kept. */

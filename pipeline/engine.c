@@ -16,6 +16,7 @@
 
 #include "ctx.h"
 #include "engine.h"
+#include "vault.h"
 
 /* One input rule's exact-path lookup table (open addressing, power of two). */
 typedef struct ruletab {
@@ -33,6 +34,8 @@ struct cvi_engine {
     ruletab *tabs;          /* exact paths, one per policy input */
     ruletab *leaf;          /* "**.KEY" rules by KEY, one per policy input */
     crypto_generichash_state *dom;   /* per entity: key + domain absorbed (sodium_malloc, read-only) */
+    int vault;              /* workers collect (token, value) pairs for the vault */
+    int as_of_y, as_of_m, as_of_d;   /* retention reference date; y == 0: none */
 };
 
 typedef struct name_ent {
@@ -87,6 +90,15 @@ struct cvi_worker {
     uint8_t first_ok[256];   /* bytes a name word can start with (both cases) */
     tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
+    cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */
+    cv_buf tmp2;
+    const cv_input_rule *rule;   /* the record's rule, while applying */
+    struct { int32_t node; uint32_t span; int days; } shift[8];   /* date offsets met in this record */
+    size_t nshift;
+    struct { int32_t node; const cv_action *a; cv_str orig; } add[16];   /* country-code columns to add */
+    size_t nadd;
+    int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
+    int vault_rc;            /* CV_ENOMEM seen while collecting */
 };
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
@@ -95,6 +107,9 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->tokenised += c->tokenised;
     into->fields_dropped += c->fields_dropped;
     into->unparseable += c->unparseable;
+    into->expired += c->expired;
+    into->fields_expired += c->fields_expired;
+    into->dates_shifted += c->dates_shifted;
 }
 
 /* Paths are short; hash 8 bytes a step (multiply-xorshift), not byte by byte. */
@@ -244,6 +259,27 @@ fail:
 
 const cv_policy *cvi_engine_policy(const cvi_engine *e) { return e->pol; }
 
+void cvi_engine_collect_vault(cvi_engine *e, int on) { e->vault = on; }
+
+int cvi_engine_set_as_of(cvi_engine *e, const char *date)
+{
+    return cv_date_parse(date, strlen(date), &e->as_of_y, &e->as_of_m, &e->as_of_d) ? CV_EUSAGE : 0;
+}
+
+cvi_vault_set *cvi_worker_vault(cvi_worker *w, int *rc)
+{
+    *rc = w->vault_rc;
+    w->vault_rc = 0;
+    return &w->vs;
+}
+
+/* A token was made for a value of the data: remember it for the vault. */
+static void vault_note(cvi_worker *w, const char *domain, const char *tok, const char *norm, size_t nl)
+{
+    if (!w->e->vault || w->no_vault) return;
+    if (cvi_vset_add(&w->vs, domain, tok, norm, nl) == CV_ENOMEM) w->vault_rc = CV_ENOMEM;
+}
+
 cvi_worker *cvi_worker_create(const cvi_engine *e)
 {
     cvi_worker *w = calloc(1, sizeof *w);
@@ -269,6 +305,8 @@ void cvi_worker_free(cvi_worker *w)
     free(w->names);
     free(w->scan);
     free(w->words);
+    cvi_vset_free(&w->vs);
+    cv_buf_free(&w->tmp2);
     if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
     free(w->tcache);
     free(w);
@@ -316,6 +354,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
 {
     if (nl > TCACHE_NORM) {
         cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+        vault_note(w, cv_entity_name(entity), tok, norm, nl);
         return;
     }
     uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
@@ -325,6 +364,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
         return;
     }
     cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+    vault_note(w, cv_entity_name(entity), tok, norm, nl);
     c->entity = (int16_t)entity;
     c->len = (uint8_t)nl;
     memcpy(c->norm, norm, nl);
@@ -335,7 +375,10 @@ static void make_token(cvi_worker *w, int entity, const char *domain, const char
                        char tok[CV_TOKEN_CHARS + 1])
 {
     if (entity >= 0 && strcmp(domain, cv_entity_name(entity)) == 0) entity_token(w, entity, norm, nl, tok);
-    else cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+    else {
+        cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+        vault_note(w, domain, tok, norm, nl);
+    }
 }
 
 /* Normalise value as `entity` (or generically) and append its rendered token. */
@@ -438,6 +481,9 @@ static int token_clid(cvi_worker *w, const cv_action *a, const char *v, size_t n
     return token_person(w, a, v, n, out);
 }
 
+static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a,
+                         int *days);
+
 /* Apply a non-scan action to a scalar node. */
 static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t idx, cvi_counts *c)
 {
@@ -470,6 +516,11 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
     size_t n = nd->value.n;
     switch (a->kind) {
     case CV_ACT_TOKEN:
+        if (a->cc_column && w->nadd < sizeof w->add / sizeof *w->add) {
+            w->add[w->nadd].node = idx;
+            w->add[w->nadd].a = a;
+            w->add[w->nadd++].orig = nd->value;     /* record-owned bytes: stable until reset */
+        }
         if (a->opts & CV_AOPT_CLID) rc = token_clid(w, a, v, n, t);
         else if (a->entity == CV_ENT_PERSON) rc = token_person(w, a, v, n, t);
         else rc = token_into(w, a->entity, action_domain(a), v, n, render_flags(a), t, NULL);
@@ -482,8 +533,20 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         rc = mask_value(v, n, t);
         break;
     case CV_ACT_GENERALISE:
-        rc = a->gen == CV_GEN_BANDS ? cv_generalise_duration(v, n, a->bands, a->nbands, t)
-                                    : cv_generalise_time(v, n, (cv_gen_unit)a->gen, t);
+        if (a->shift_days) {
+            int days = 0;
+            cv_buf *t2 = &w->tmp2;
+            cv_buf_clear(t2);
+            if (subject_shift(w, w->rule, r, a, &days) != 0) {
+                rc = CV_EINPUT;     /* no subject: the time cannot be shifted, keep nothing */
+            } else if ((rc = cv_shift_time(v, n, days, a->gen ? t2 : t)) == 0) {
+                c->dates_shifted++;
+                if (a->gen) rc = cv_generalise_time(t2->p, t2->n, (cv_gen_unit)a->gen, t);
+            }
+        } else {
+            rc = a->gen == CV_GEN_BANDS ? cv_generalise_duration(v, n, a->bands, a->nbands, t)
+                                        : cv_generalise_time(v, n, (cv_gen_unit)a->gen, t);
+        }
         if (rc == CV_EINPUT) {
             /* Not a time or duration we can read: fail closed, keep nothing. */
             cv_buf_clear(t);
@@ -787,12 +850,176 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 
 /* ---- the record --------------------------------------------------------- */
 
-int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c)
+/* ---- retention, date shifting, country-code columns --------------------- */
+
+static int32_t find_scalar(const cv_record *r, const char *path)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < r->n; i++) {
+        const cv_node *nd = &r->nodes[i];
+        if (nd->kind >= CV_NODE_STRING && nd->path.n == n && memcmp(nd->path.p, path, n) == 0) return (int32_t)i;
+    }
+    return -1;
+}
+
+/* Remove a field's value: JSON members go, CSV columns stay (empty) so the
+ * row keeps its shape. */
+static void expire_node(cv_record *r, cv_node *nd)
+{
+    nd->value.n = 0;
+    nd->kind = CV_NODE_STRING;
+    nd->flags |= CV_NF_CHANGED;
+    if (nd->col < 0) nd->flags |= CV_NF_DROP;
+    (void)r;
+}
+
+static int retention(cvi_worker *w, const cv_retention *ret, cv_record *r, cvi_counts *c, const char **reason)
+{
+    const cvi_engine *e = w->e;
+    if (!e->as_of_y) return 0;
+    int32_t i = find_scalar(r, ret->field);
+    int64_t t;
+    if (i < 0 || r->nodes[i].value.n == 0) {
+        *reason = "retention: the record has no timestamp";
+        return CV_EINPUT;
+    }
+    if (cv_time_parse(r->nodes[i].value.p, r->nodes[i].value.n, &t) != 0) {
+        *reason = "retention: the record's timestamp cannot be read";
+        return CV_EINPUT;
+    }
+    if (ret->max_age.n &&
+        t < cv_age_cutoff(e->as_of_y, e->as_of_m, e->as_of_d, ret->max_age.n, (char)ret->max_age.unit)) {
+        c->expired++;
+        return CVI_APPLY_DROPPED;
+    }
+    for (size_t k = 0; k < ret->nclasses; k++) {
+        const cv_field_class *fc = &ret->classes[k];
+        if (t >= cv_age_cutoff(e->as_of_y, e->as_of_m, e->as_of_d, fc->max_age.n, (char)fc->max_age.unit)) continue;
+        for (size_t p = 0; p < fc->npaths; p++) {
+            size_t pn = strlen(fc->paths[p]);
+            for (size_t j = 0; j < r->n; j++) {
+                cv_node *nd = &r->nodes[j];
+                if (nd->kind < CV_NODE_STRING || nd->path.n != pn || memcmp(nd->path.p, fc->paths[p], pn) != 0 ||
+                    (nd->flags & CV_NF_DROP))
+                    continue;
+                if (nd->value.n) c->fields_expired++;
+                expire_node(r, nd);
+            }
+        }
+    }
+    return 0;
+}
+
+/* The subject's date offset: a keyed function of the subject's token,
+ * uniform over [-N, -1] ∪ [1, N] days (never 0). 0 ok, -1 no subject. */
+static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a, int *days)
+{
+    int32_t i = find_scalar(r, a->subject);
+    if (i < 0 || r->nodes[i].value.n == 0) return -1;
+    const cv_node *nd = &r->nodes[i];
+    for (size_t k = 0; k < w->nshift; k++)
+        if (w->shift[k].node == i && w->shift[k].span == a->shift_days) {
+            *days = w->shift[k].days;
+            return 0;
+        }
+    /* the subject's token as the policy writes it (its field's token type, or generic) */
+    const cv_field_rule *fr = lookup(w->e, rule, nd->path);
+    const cv_action *sa = fr ? &fr->act : &rule->def;
+    int entity = sa->kind == CV_ACT_TOKEN && !(sa->opts & CV_AOPT_CLID) ? sa->entity : -1;
+    const char *domain = sa->kind == CV_ACT_TOKEN && !(sa->opts & CV_AOPT_CLID) ? action_domain(sa) : "subject";
+    char norm[CV_NORM_MAX + 1], tok[CV_TOKEN_CHARS + 1];
+    size_t nl = 0;
+    int ok = entity >= 0 ? cv_normalise(entity, &w->e->pol->dopts, nd->value.p, nd->value.n, norm, &nl)
+                         : cv_normalise_generic(nd->value.p, nd->value.n, norm, &nl);
+    if (ok < 0) return -1;
+    w->no_vault++;
+    make_token(w, entity, domain, norm, nl, tok);
+    w->no_vault--;
+    unsigned char h[8];
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, w->e->kt.k, 32, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)"callveil/v1/shift", 18);
+    crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain) + 1);
+    crypto_generichash_update(&st, (const unsigned char *)tok, CV_TOKEN_CHARS);
+    crypto_generichash_final(&st, h, sizeof h);
+    uint64_t x = 0;
+    for (int b = 0; b < 8; b++) x = x << 8 | h[b];
+    uint64_t span = 2ull * a->shift_days;
+    int64_t off = (int64_t)(x % span);           /* bias < 2^-50: negligible */
+    *days = off < (int64_t)a->shift_days ? (int)(off - (int64_t)a->shift_days) : (int)(off - a->shift_days + 1);
+    if (w->nshift < sizeof w->shift / sizeof *w->shift) {
+        w->shift[w->nshift].node = i;
+        w->shift[w->nshift].span = a->shift_days;
+        w->shift[w->nshift++].days = *days;
+    }
+    return 0;
+}
+
+/* "+44" or, with area_code, "+44 20" / "+1 212": from a phone value. */
+static int country_code(const cvi_worker *w, const cv_action *a, const char *v, size_t n, cv_buf *out)
+{
+    char e164[32];
+    size_t el = 0;
+    if (cv_phone_e164(&w->e->pol->dopts, v, n, e164, sizeof e164, &el) != 1) return 0;
+    int cc = cv_phone_cc_len(e164, el);
+    if (cc <= 0) return 0;
+    int rc = cv_buf_append(out, e164, (size_t)cc + 1);
+    if (!(a->opts & CV_AOPT_AREA_CODE)) return rc;
+    const char *nat = e164 + 1 + cc;
+    size_t nn = el - 1 - (size_t)cc, ac = 0;
+    if (cc == 1 && e164[1] == '1' && nn == 10) {
+        ac = 3;                                   /* NANP: NPA */
+    } else if (cc == 2 && memcmp(e164 + 1, "44", 2) == 0 && nn >= 9) {
+        if (nat[0] == '2') ac = 2;                /* 20 London, 23 Southampton, 29 Cardiff ... */
+        else if (nat[0] == '7' || nat[0] == '3' || nat[0] == '8') ac = 1;   /* mobile / non-geographic: the range only */
+        else if (nat[0] == '1' && (nat[1] == '1' || nat[2] == '1')) ac = 3;  /* 11x, 1x1 */
+        else if (nat[0] == '1') ac = 4;
+    }
+    if (ac) rc |= cv_buf_putc(out, ' ') | cv_buf_append(out, nat, ac);
+    return rc;
+}
+
+/* Insert a string member/column after node `after` (a scalar). JSON: a
+ * sibling member; CSV: the value after that column (header: see runner). */
+static int insert_after(cv_record *r, int32_t after, const char *key, const char *val, size_t vn)
+{
+    cv_node src = r->nodes[after];
+    cv_str k = cv_record_strdup(r, key, strlen(key)), v = cv_record_strdup(r, val, vn);
+    if (!k.p || (vn && !v.p)) return CV_ENOMEM;
+    /* path: the sibling's path with its last component replaced */
+    size_t pl = src.path.n, kl = src.key.n;
+    cv_str path = k;
+    if (src.col < 0 && pl >= kl && kl) {
+        char *pp = cv_record_alloc(r, pl - kl + k.n);
+        if (!pp) return CV_ENOMEM;
+        memcpy(pp, src.path.p, pl - kl);
+        memcpy(pp + pl - kl, k.p, k.n);
+        path.p = pp;
+        path.n = pl - kl + k.n;
+    }
+    if (cv_record_push(r, CV_NODE_STRING, src.depth, k, path, v) < 0) return CV_ENOMEM;
+    cv_node added = r->nodes[r->n - 1];
+    added.col = src.col < 0 ? -1 : INT32_MAX;    /* CSV: an added column */
+    added.end = -1;
+    added.flags = CV_NF_CHANGED;
+    memmove(&r->nodes[after + 2], &r->nodes[after + 1], (r->n - 1 - (size_t)after - 1) * sizeof *r->nodes);
+    r->nodes[after + 1] = added;
+    for (size_t i = 0; i < r->n; i++)
+        if (r->nodes[i].end > after) r->nodes[i].end++;
+    return 0;
+}
+
+int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
 {
     const cvi_engine *e = w->e;
     int sp = 0, rc;
     w->nnames = 0;
     w->nscan = 0;
+    w->nshift = 0;
+    w->nadd = 0;
+    w->rule = rule;
+    const cv_retention *ret = rule->ret.field ? &rule->ret : e->pol->ret.field ? &e->pol->ret : NULL;
+    if (ret && (rc = retention(w, ret, r, c, reason))) return rc;
     for (int32_t i = 0; i < (int32_t)r->n; i++) {
         cv_node *nd = &r->nodes[i];
         switch (nd->kind) {
@@ -827,6 +1054,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
             break;
         }
         default: {
+            if (nd->flags & CV_NF_DROP) break;     /* expired by retention */
             const cv_field_rule *fr = lookup(e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp && w->stack[sp - 1].inh ? w->stack[sp - 1].inh : &rule->def);
             if ((rc = apply_scalar(w, a, r, i, c))) return rc;
@@ -838,13 +1066,23 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     if (w->nnames && (rc = build_name_words(w))) return rc;
     for (size_t k = 0; k < w->nscan; k++)
         if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
+    /* added columns last (indexes shift): in reverse order of their anchors */
+    for (size_t k = w->nadd; k-- > 0;) {
+        cv_buf *t = &w->tmp;
+        cv_buf_clear(t);
+        const cv_action *a = w->add[k].a;
+        /* the anchor's value was replaced by its token: the code comes from the original, kept aside */
+        if (country_code(w, a, w->add[k].orig.p, w->add[k].orig.n, t)) return CV_ENOMEM;
+        if ((rc = insert_after(r, w->add[k].node, a->cc_column, t->p, t->n))) return rc;
+    }
     return 0;
 }
 
-int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name)
+int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name, const char **added)
 {
     const cv_field_rule *fr = lookup(e, rule, name);
     const cv_action *a = fr ? &fr->act : &rule->def;
+    if (added) *added = a->kind == CV_ACT_TOKEN ? a->cc_column : NULL;
     return a->kind != CV_ACT_DROP;
 }
 
@@ -881,7 +1119,17 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
     return rc ? CV_ENOMEM : 0;
 }
 
+static int engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out);
+
 int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
+{
+    w->no_vault = 1;
+    int rc = engine_token(w, type, value, len, out);
+    w->no_vault = 0;
+    return rc;
+}
+
+static int engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
     int entity = cv_entity_from_name(type, strlen(type));
     const cv_policy *p = w->e->pol;

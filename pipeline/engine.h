@@ -18,6 +18,9 @@ typedef struct cvi_counts {
     uint64_t tokenised;                    /* field values replaced by tokens */
     uint64_t fields_dropped;
     uint64_t unparseable;                  /* values a generalise action could not read (emptied) */
+    uint64_t expired;                      /* records dropped by retention (also in `dropped`) */
+    uint64_t fields_expired;               /* fields removed by a retention class */
+    uint64_t dates_shifted;                /* timestamps moved by a per-subject offset */
 } cvi_counts;
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c);
@@ -30,15 +33,31 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
 void cvi_engine_free(cvi_engine *e);
 const cv_policy *cvi_engine_policy(const cvi_engine *e);
 
+/* Workers collect every (token, normalised value) they make for the vault
+ * (set before workers run). */
+void cvi_engine_collect_vault(cvi_engine *e, int on);
+struct cvi_vault_set;
+/* The worker's collected pairs since the last drain (the caller empties the
+ * set); *rc gets CV_ENOMEM if some could not be kept (then fail the run). */
+struct cvi_vault_set *cvi_worker_vault(cvi_worker *w, int *rc);
+
 cvi_worker *cvi_worker_create(const cvi_engine *e);     /* NULL on ENOMEM */
 void cvi_worker_free(cvi_worker *w);
 
 /* Apply input rule `rule` (one of the policy's inputs) to r in place.
- * Adds to c. Returns 0 or CV_ENOMEM. */
-int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c);
+ * Adds to c. Returns 0 (write r), CVI_APPLY_DROPPED (retention: counted in
+ * c->expired, not written), CV_EINPUT (reject the record: *reason, static)
+ * or CV_ENOMEM. */
+#define CVI_APPLY_DROPPED 1
+int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason);
 
-/* Is a flat column (CSV) written at all under rule? */
-int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name);
+/* The date retention is judged against ("YYYY-MM-DD"); set before workers
+ * run. Without it, retention rules never expire anything. 0 or CV_EUSAGE. */
+int cvi_engine_set_as_of(cvi_engine *e, const char *date);
+
+/* Is a flat column (CSV) written at all under rule? *added (may be NULL)
+ * gets the name of a column the engine adds after it, or NULL. */
+int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name, const char **added);
 
 /* Replace identifiers in a file-name component with filesystem-safe token
  * renderings ("call_+447700900123.wav" → "call_phone-k3m9x2p7q1w8e5r4.wav").

@@ -62,26 +62,24 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-int cv_key_generate_file(cv_ctx *ctx, const char *path)
+/* Write 32 bytes as 64 hex characters and a newline to a new file of the
+ * given mode (never overwriting). `what` names the file in errors. */
+int cvi_hexkey_write(cv_ctx *ctx, const char *path, const unsigned char raw[32], unsigned mode, const char *what)
 {
     int rc = 0;
-    unsigned char *raw = sodium_malloc(CV_KEY_BYTES);
-    char *hex = sodium_malloc(2 * CV_KEY_BYTES + 2);
-    if (!raw || !hex) {
-        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
-        goto out;
-    }
-    randombytes_buf(raw, CV_KEY_BYTES);
-    sodium_bin2hex(hex, 2 * CV_KEY_BYTES + 1, raw, CV_KEY_BYTES);
-    hex[2 * CV_KEY_BYTES] = '\n';
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    char *hex = sodium_malloc(2 * 32 + 2);
+    if (!hex) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    sodium_bin2hex(hex, 2 * 32 + 1, raw, 32);
+    hex[2 * 32] = '\n';
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     if (fd < 0) {
         rc = cvi_error(ctx, errno == EEXIST ? CV_EKEY : CV_EIO, "%s: %s%s", path, strerror(errno),
                        errno == EEXIST ? " (refusing to overwrite a key)" : "");
         goto out;
     }
+    (void)what;
     /* umask may have narrowed the mode, never widened it; make it exact */
-    if (fchmod(fd, 0600) != 0 || write_all(fd, hex, 2 * CV_KEY_BYTES + 1) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, hex, 2 * 32 + 1) != 0 || fsync(fd) != 0) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
         close(fd);
         unlink(path);
@@ -92,36 +90,49 @@ int cv_key_generate_file(cv_ctx *ctx, const char *path)
         unlink(path);
     }
 out:
-    sodium_free(raw);
     sodium_free(hex);
     return rc;
 }
 
-int cv_key_load_file(cv_ctx *ctx, const char *path, cv_key **out)
+int cv_key_generate_file(cv_ctx *ctx, const char *path)
+{
+    unsigned char *raw = sodium_malloc(CV_KEY_BYTES);
+    if (!raw) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    randombytes_buf(raw, CV_KEY_BYTES);
+    int rc = cvi_hexkey_write(ctx, path, raw, 0600, "key");
+    sodium_free(raw);
+    return rc;
+}
+
+/* Read a file of 64 hex characters (and an optional newline) into dst[32].
+ * secret: refuse a file group or others can access. `what` names the kind
+ * of file ("key", "controller secret key", ...) in errors; hint says how
+ * such a file is made. */
+int cvi_hexkey_read(cv_ctx *ctx, const char *path, unsigned char dst[32], int secret, const char *what,
+                    const char *hint)
 {
     int rc = 0;
-    cv_key *k = NULL;
     char *text = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cvi_error(ctx, CV_EKEY, "key file %s: %s", path, strerror(errno));
+    if (fd < 0) return cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        rc = cvi_error(ctx, CV_EKEY, "key file %s: %s", path, strerror(errno));
+        rc = cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
-        rc = cvi_error(ctx, CV_EKEY, "key file %s: not a regular file", path);
+        rc = cvi_error(ctx, CV_EKEY, "%s file %s: not a regular file", what, path);
         goto out;
     }
-    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    if (secret && (st.st_mode & (S_IRWXG | S_IRWXO))) {
         rc = cvi_error(ctx, CV_EKEY,
-                       "key file %s is accessible by group or others (mode %04o); refusing to use it: run chmod 600 %s",
-                       path, (unsigned)(st.st_mode & 07777), path);
+                       "%s file %s is accessible by group or others (mode %04o); refusing to use it: run chmod 600 %s",
+                       what, path, (unsigned)(st.st_mode & 07777), path);
         goto out;
     }
-    enum { CAP = 2 * CV_KEY_BYTES + 4 };
+    enum { CAP = 2 * 32 + 4 };
     text = sodium_malloc(CAP);
-    if (!text || key_alloc(&k)) {
+    if (!text) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
     }
@@ -130,7 +141,7 @@ int cv_key_load_file(cv_ctx *ctx, const char *path, cv_key **out)
         ssize_t r = read(fd, text + n, CAP - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            rc = cvi_error(ctx, CV_EKEY, "key file %s: %s", path, strerror(errno));
+            rc = cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, strerror(errno));
             goto out;
         }
         if (r == 0) break;
@@ -141,16 +152,25 @@ int cv_key_load_file(cv_ctx *ctx, const char *path, cv_key **out)
     if (len && text[len - 1] == '\n') len--;
     if (len && text[len - 1] == '\r') len--;
     size_t bin_len = 0;
-    if (len != 2 * CV_KEY_BYTES ||
-        sodium_hex2bin(k->k, CV_KEY_BYTES, text, len, NULL, &bin_len, NULL) != 0 || bin_len != CV_KEY_BYTES) {
-        rc = cvi_error(ctx, CV_EKEY, "key file %s: expected 64 hexadecimal characters (a key made by `callveil keygen`)", path);
+    if (len != 2 * 32 || sodium_hex2bin(dst, 32, text, len, NULL, &bin_len, NULL) != 0 || bin_len != 32) {
+        rc = cvi_error(ctx, CV_EKEY, "%s file %s: expected 64 hexadecimal characters (%s)", what, path, hint);
         goto out;
     }
-    *out = k;
-    k = NULL;
 out:
     if (fd >= 0) close(fd);
     sodium_free(text);
-    cv_key_free(k);
     return rc;
+}
+
+int cv_key_load_file(cv_ctx *ctx, const char *path, cv_key **out)
+{
+    cv_key *k = NULL;
+    if (key_alloc(&k)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_hexkey_read(ctx, path, k->k, 1, "key", "a key made by `callveil keygen`");
+    if (rc) {
+        cv_key_free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
 }

@@ -33,8 +33,10 @@ static int counts_json(cv_buf *o, const cvi_file_stats *fs)
         rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cv_entity_name(i), fs->counts.detections[i]);
     rc |= cv_buf_printf(o,
                         "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
-                        ", \"values_unparseable\": %" PRIu64,
-                        fs->counts.tokenised, fs->counts.fields_dropped, fs->counts.unparseable);
+                        ", \"values_unparseable\": %" PRIu64 ", \"dropped_by_retention\": %" PRIu64
+                        ", \"fields_expired\": %" PRIu64 ", \"dates_shifted\": %" PRIu64,
+                        fs->counts.tokenised, fs->counts.fields_dropped, fs->counts.unparseable,
+                        fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted);
     return rc;
 }
 
@@ -122,7 +124,20 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
                         mi->policy->epoch, mi->policy->dopts.region, kid, cv_key_is_ephemeral(mi->key) ? "true" : "false",
                         mi->zstd_level, mi->max_record, files, skipped, failed, tot.bytes_in, tot.bytes_out);
     rc |= counts_json(o, &tot);
-    rc |= cv_buf_puts(o, "},\n  \"files\": [\n");
+    rc |= cv_buf_puts(o, "},\n  \"vault\": ");
+    if (mi->vault) {
+        /* which controller key: a hash of the public key, never the key itself */
+        unsigned char h[8];
+        char hx[17];
+        crypto_generichash(h, sizeof h, mi->vault_pk, 32, NULL, 0);
+        sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+        rc |= cv_buf_printf(o, "{\"file\": \"vault.zst\", \"entries\": %" PRIu64
+                               ", \"sealing\": \"crypto_box_seal\", \"controller_key_id\": \"%s\"}",
+                            mi->vault_entries, hx);
+    } else {
+        rc |= cv_buf_puts(o, "null");
+    }
+    rc |= cv_buf_puts(o, ",\n  \"files\": [\n");
     for (size_t i = 0; i < n; i++) {
         rc |= entry_json(o, &e[i]);
         rc |= cv_buf_puts(o, i + 1 < n ? ",\n" : "\n");
@@ -132,26 +147,29 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
 }
 
 /* Journal line, one per finished file, tab-separated:
- *   cvj1 ID SIZE MTIME_NS <9 counts> <detections per entity> ENTRY_JSON
+ *   cvj2 ID SIZE MTIME_NS <13 counts> <detections per entity> ENTRY_JSON
  * The counts let a resumed run total what earlier runs did; the entry's
  * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
  * into the manifest as it was. */
-#define JCOUNTS (9 + CV_ENT__COUNT)
+#define JFIXED 13
+#define JCOUNTS (JFIXED + CV_ENT__COUNT)
 
 static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
 {
-    uint64_t *f[] = { (uint64_t *)&fs->records_in, (uint64_t *)&fs->written, (uint64_t *)&fs->dropped,
-                      (uint64_t *)&fs->rejected, (uint64_t *)&fs->counts.tokenised,
-                      (uint64_t *)&fs->counts.fields_dropped, (uint64_t *)&fs->counts.unparseable,
-                      (uint64_t *)&fs->bytes_in, (uint64_t *)&fs->bytes_out };
-    for (int i = 0; i < 9; i++) {
+    uint64_t *f[JFIXED] = { (uint64_t *)&fs->records_in, (uint64_t *)&fs->written, (uint64_t *)&fs->dropped,
+                            (uint64_t *)&fs->rejected, (uint64_t *)&fs->counts.tokenised,
+                            (uint64_t *)&fs->counts.fields_dropped, (uint64_t *)&fs->counts.unparseable,
+                            (uint64_t *)&fs->bytes_in, (uint64_t *)&fs->bytes_out,
+                            (uint64_t *)&fs->counts.expired, (uint64_t *)&fs->counts.fields_expired,
+                            (uint64_t *)&fs->counts.dates_shifted, (uint64_t *)&fs->vault_size };
+    for (int i = 0; i < JFIXED; i++) {
         if (load) *f[i] = v[i];
         else v[i] = *f[i];
     }
     for (int i = 0; i < CV_ENT__COUNT; i++) {
         uint64_t *d = (uint64_t *)&fs->counts.detections[i];
-        if (load) *d = v[9 + i];
-        else v[9 + i] = *d;
+        if (load) *d = v[JFIXED + i];
+        else v[JFIXED + i] = *d;
     }
 }
 
@@ -159,7 +177,7 @@ int cvi_journal_line(const char *id, uint64_t size, int64_t mtime_ns, const cvi_
 {
     uint64_t v[JCOUNTS];
     stats_vec(&e->fs, v, 0);
-    int rc = cv_buf_printf(o, "cvj1\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
+    int rc = cv_buf_printf(o, "cvj2\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
     for (int i = 0; i < JCOUNTS; i++) rc |= cv_buf_printf(o, "\t%" PRIu64, v[i]);
     rc |= cv_buf_putc(o, '\t');
     size_t at = o->n;
@@ -185,7 +203,7 @@ int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, i
         fl[i] = (size_t)(t - p);
         p = t + 1;
     }
-    if (fl[0] != 4 || memcmp(f[0], "cvj1", 4) != 0 || fl[1] == 0 || fl[1] >= 64) return CV_EINPUT;
+    if (fl[0] != 4 || memcmp(f[0], "cvj2", 4) != 0 || fl[1] == 0 || fl[1] >= 64) return CV_EINPUT;
     memcpy(id, f[1], fl[1]);
     id[fl[1]] = '\0';
     uint64_t v[2 + JCOUNTS];

@@ -26,6 +26,9 @@ typedef struct cvi_manifest_info {
     const char *as_of;
     int zstd_level;
     size_t max_record;
+    int vault;                  /* a vault was written */
+    uint64_t vault_entries;
+    const unsigned char *vault_pk;   /* the controller public key it is sealed to */
 } cvi_manifest_info;
 
 /* The whole manifest document. */

@@ -35,7 +35,7 @@ static const char *const regions[] = { "GB", "IE", "US", "IT", "DE", "FR", "ES",
 
 /* Keys of features that are not built yet: a policy relying on one of them
  * must not run as if it did not. */
-static const char *const unsupported_keys[] = { "retention", "vault", "audio", "transcript", "as_of" };
+static const char *const unsupported_keys[] = { "audio", "transcript", "as_of" };
 
 typedef struct loader {
     cv_diag_fn fn;
@@ -206,9 +206,137 @@ static void action_free(cv_action *a)
 {
     free(a->domain);
     free(a->bands);
+    free(a->cc_column);
+    free(a->subject);
     a->domain = NULL;
     a->bands = NULL;
+    a->cc_column = NULL;
+    a->subject = NULL;
     a->nbands = 0;
+}
+
+static void retention_free(cv_retention *r)
+{
+    free(r->field);
+    for (size_t i = 0; i < r->nclasses; i++) {
+        free(r->classes[i].name);
+        for (size_t j = 0; j < r->classes[i].npaths; j++) free(r->classes[i].paths[j]);
+        free(r->classes[i].paths);
+    }
+    free(r->classes);
+    memset(r, 0, sizeof *r);
+}
+
+/* "84 months", "1 month", "1 year", "30 days", "2 weeks". 0 or -1 (reported). */
+static int parse_age(loader *L, const yaml_node_t *v, cv_age *a)
+{
+    static const char *const units[] = { "day", "days", "week", "weeks", "month", "months", "year", "years" };
+    static const char codes[] = "ddwwmmyy";
+    if (is_scalar(v)) {
+        const char *t = sval(v);
+        size_t n = slen(v), i = 0;
+        uint64_t x = 0;
+        while (i < n && t[i] >= '0' && t[i] <= '9' && x <= 100000) x = x * 10 + (uint64_t)(t[i++] - '0');
+        size_t digits = i;
+        while (i < n && t[i] == ' ') i++;
+        for (size_t u = 0; digits && x >= 1 && x <= 100000 && u < 8; u++)
+            if (n - i == strlen(units[u]) && memcmp(t + i, units[u], n - i) == 0) {
+                a->n = (uint32_t)x;
+                a->unit = (uint8_t)codes[u];
+                return 0;
+            }
+    }
+    shown s = show(v);
+    problem(L, line_of(v), "'%s' is not an age (expected e.g. 84 months, 1 month, 1 year, 30 days, 2 weeks)", s.s);
+    return -1;
+}
+
+static int path_text_ok(const yaml_node_t *v)
+{
+    return clean_text(v) && cv_utf8_valid_prefix(sval(v), slen(v)) == slen(v) && strlen(sval(v)) == slen(v);
+}
+
+static void load_classes(loader *L, const yaml_node_t *m, cv_retention *r)
+{
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "'classes' must be a mapping of class name to {max_age, fields}");
+        return;
+    }
+    size_t n = (size_t)(m->data.mapping.pairs.top - m->data.mapping.pairs.start);
+    if (!n) return;
+    if (!(r->classes = calloc(n, sizeof *r->classes))) { L->oom = 1; return; }
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
+        if (!key_ok(L, k)) continue;
+        cv_field_class *c = &r->classes[r->nclasses++];
+        c->name = dup_n(L, sval(k), slen(k));
+        if (!v || v->type != YAML_MAPPING_NODE) {
+            problem(L, line_of(v), "a retention class must be a mapping {max_age, fields}");
+            continue;
+        }
+        int have_age = 0, have_fields = 0;
+        for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top && !L->oom; q++) {
+            yaml_node_t *ck = node_at(L, q->key), *cv = node_at(L, q->value);
+            if (scalar_is(ck, "max_age")) {
+                have_age = 1;
+                parse_age(L, cv, &c->max_age);
+            } else if (scalar_is(ck, "fields")) {
+                have_fields = 1;
+                if (!cv || cv->type != YAML_SEQUENCE_NODE) {
+                    problem(L, line_of(cv), "'fields' of a retention class must be a list of field paths");
+                    continue;
+                }
+                size_t nf = (size_t)(cv->data.sequence.items.top - cv->data.sequence.items.start);
+                if (!(c->paths = calloc(nf ? nf : 1, sizeof *c->paths))) { L->oom = 1; return; }
+                for (size_t i = 0; i < nf; i++) {
+                    yaml_node_t *it = node_at(L, cv->data.sequence.items.start[i]);
+                    if (!path_text_ok(it)) {
+                        problem(L, line_of(it), "invalid field path in a retention class");
+                        continue;
+                    }
+                    c->paths[c->npaths++] = dup_n(L, sval(it), slen(it));
+                }
+            } else {
+                shown s = show(ck);
+                problem(L, line_of(ck), "unknown key '%s' in a retention class (expected max_age, fields)", s.s);
+            }
+        }
+        if (!have_age) problem(L, line_of(v), "retention class without 'max_age'");
+        if (!have_fields) problem(L, line_of(v), "retention class without 'fields'");
+    }
+}
+
+/* retention: {field: PATH, max_age: AGE, classes: {NAME: {max_age, fields: [...]}}} */
+static void load_retention(loader *L, const yaml_node_t *m, cv_retention *r)
+{
+    r->line = line_of(m);
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "'retention' must be a mapping {field, max_age, classes}");
+        return;
+    }
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
+        static const char *const keys[] = { "field", "max_age", "classes" };
+        if (!key_ok(L, k)) continue;
+        int id = index_of(k, keys, 3);
+        if (id < 0) {
+            shown s = show(k);
+            problem(L, line_of(k), "unknown key '%s' in retention (expected field, max_age, classes)", s.s);
+            continue;
+        }
+        if (seen_before(L, k, &seen, id)) continue;
+        if (id == 0) {
+            if (!path_text_ok(v)) problem(L, line_of(v), "'field' must name the record's timestamp field");
+            else r->field = dup_n(L, sval(v), slen(v));
+        } else if (id == 1) {
+            parse_age(L, v, &r->max_age);
+        } else {
+            load_classes(L, v, r);
+        }
+    }
+    if (!(seen & 1u)) problem(L, r->line, "retention needs 'field': the record's timestamp field");
+    if (!(seen & 6u)) problem(L, r->line, "retention needs 'max_age' or 'classes'");
 }
 
 /* ---- types: entity names, clid, custom domains ------------------------- */
@@ -423,12 +551,14 @@ static int parse_generalise(loader *L, const yaml_node_t *v, cv_action *a)
     return 0;
 }
 
-enum { FK_TOKEN, FK_GENERALISE, FK_MASK, FK_REDACT, FK_KEEP_CC, FK_KEEP_DOMAIN, FK_BANDS, FK__COUNT };
+enum { FK_TOKEN, FK_GENERALISE, FK_MASK, FK_REDACT, FK_KEEP_CC, FK_KEEP_DOMAIN, FK_BANDS, FK_CC_COLUMN,
+       FK_AREA_CODE, FK_SHIFT_DAYS, FK_SUBJECT, FK__COUNT };
 
 static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
 {
     static const char *const keys[FK__COUNT] = { "token", "generalise", "mask", "redact",
-                                                 "keep_country_code", "keep_domain", "bands" };
+                                                 "keep_country_code", "keep_domain", "bands", "country_column",
+                                                 "area_code", "shift_days", "subject" };
     const yaml_node_t *val[FK__COUNT] = { NULL };
     int act = -1, bad = 0;
     uint32_t seen = 0;
@@ -442,7 +572,7 @@ static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
                 bad_key(L, k);
             else
                 problem(L, line_of(k), "unknown key '%s' (expected token, generalise, mask, redact, "
-                        "keep_country_code, keep_domain or bands)", s.s);
+                        "keep_country_code, keep_domain, bands, country_column, area_code, shift_days or subject)", s.s);
             bad = 1;
             continue;
         }
@@ -457,11 +587,17 @@ static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
         }
         val[id] = node_at(L, pr->value);
     }
-    if (act < 0) {
+    if (act < 0 && val[FK_SHIFT_DAYS] && !bad) {
+        /* {shift_days: N, subject: PATH} alone: shift, keep the precision */
+        a->kind = CV_ACT_GENERALISE;
+        a->gen = 0;
+    } else if (act < 0) {
         if (!bad) problem(L, line_of(m), "missing action (expected token, generalise, mask or redact)");
         return -1;
     }
     switch (act) {
+    case -1:
+        break;
     case FK_TOKEN:
         a->kind = CV_ACT_TOKEN;
         if (parse_type(L, val[act], "token", 1, a) < 0) bad = 1;
@@ -508,6 +644,48 @@ static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
             bad = 1;
         } else if (!bad && parse_bands(L, val[FK_BANDS], a) < 0) {
             bad = 1;
+        }
+    }
+    if (val[FK_CC_COLUMN]) {
+        if (act != FK_TOKEN || (!bad && (a->entity != CV_ENT_PHONE || (a->opts & CV_AOPT_CLID)))) {
+            problem(L, line_of(val[FK_CC_COLUMN]), "'country_column' applies only to {token: phone}");
+            bad = 1;
+        } else if (!path_text_ok(val[FK_CC_COLUMN]) || memchr(sval(val[FK_CC_COLUMN]), '.', slen(val[FK_CC_COLUMN]))) {
+            problem(L, line_of(val[FK_CC_COLUMN]), "'country_column' must be a plain column name");
+            bad = 1;
+        } else if (!bad) {
+            a->cc_column = dup_n(L, sval(val[FK_CC_COLUMN]), slen(val[FK_CC_COLUMN]));
+        }
+    }
+    if (val[FK_AREA_CODE]) {
+        int b = parse_bool(val[FK_AREA_CODE]);
+        if (b < 0 || !val[FK_CC_COLUMN]) {
+            problem(L, line_of(val[FK_AREA_CODE]), "'area_code' (true or false) goes with 'country_column'");
+            bad = 1;
+        } else if (b) {
+            a->opts |= CV_AOPT_AREA_CODE;
+        }
+    }
+    if (val[FK_SHIFT_DAYS] || val[FK_SUBJECT]) {
+        uint64_t x = 0;
+        if (!val[FK_SHIFT_DAYS] || !val[FK_SUBJECT]) {
+            problem(L, line_of(m), "'shift_days' and 'subject' go together");
+            bad = 1;
+        } else if (parse_uint(val[FK_SHIFT_DAYS], 3650, &x) < 0 || x == 0) {
+            problem(L, line_of(val[FK_SHIFT_DAYS]), "'shift_days' must be a whole number of days from 1 to 3650");
+            bad = 1;
+        } else if (act >= 0 && act != FK_GENERALISE) {
+            problem(L, line_of(val[FK_SHIFT_DAYS]), "'shift_days' applies to timestamps: alone or with 'generalise'");
+            bad = 1;
+        } else if (!bad && a->gen == CV_GEN_BANDS) {
+            problem(L, line_of(val[FK_SHIFT_DAYS]), "'shift_days' applies to timestamps, not durations");
+            bad = 1;
+        } else if (!path_text_ok(val[FK_SUBJECT])) {
+            problem(L, line_of(val[FK_SUBJECT]), "'subject' must name the field that identifies the subject");
+            bad = 1;
+        } else if (!bad) {
+            a->shift_days = (uint32_t)x;
+            a->subject = dup_n(L, sval(val[FK_SUBJECT]), slen(val[FK_SUBJECT]));
         }
     }
     if (!bad && a->kind == CV_ACT_GENERALISE && a->gen == CV_GEN_BANDS && !a->bands) {
@@ -653,11 +831,11 @@ static void format_list(char *buf, size_t cap)
     snprintf(buf + k, cap - k, "auto");
 }
 
-enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK__COUNT };
+enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK__COUNT };
 
 static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
 {
-    static const char *const keys[IK__COUNT] = { "match", "format", "fields" };
+    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention" };
     in->line = line_of(m);
     in->def.kind = CV_ACT_DROP;
     in->def.entity = -1;
@@ -700,6 +878,9 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
         case IK_FIELDS:
             load_fields(L, v, in);
             break;
+        case IK_RETENTION:
+            load_retention(L, v, &in->ret);
+            break;
         }
     }
     if (!(seen & (1u << IK_MATCH))) problem(L, in->line, "missing 'match'");
@@ -732,7 +913,8 @@ static void load_inputs(loader *L, const yaml_node_t *s)
 
 /* ---- top level --------------------------------------------------------- */
 
-enum { TK_VERSION, TK_TENANT, TK_KEY, TK_REGION, TK_EPOCH, TK_ENTITIES, TK_INPUTS, TK__COUNT };
+enum { TK_VERSION, TK_TENANT, TK_KEY, TK_REGION, TK_EPOCH, TK_ENTITIES, TK_INPUTS, TK_VAULT, TK_ERASURE,
+       TK_RETENTION, TK__COUNT };
 
 static int tenant_ok(const yaml_node_t *v)
 {
@@ -746,6 +928,23 @@ static int tenant_ok(const yaml_node_t *v)
     return 1;
 }
 
+/* A file path from the policy: relative paths are relative to the policy's directory. */
+static char *rel_path(loader *L, const char *v, size_t vn)
+{
+    if (v[0] == '/' || !L->dir) return dup_n(L, v, vn);
+    size_t n = L->dirlen + 1 + vn;
+    char *out = malloc(n + 1);
+    if (!out) {
+        L->oom = 1;
+        return NULL;
+    }
+    memcpy(out, L->dir, L->dirlen);
+    out[L->dirlen] = '/';
+    memcpy(out + L->dirlen + 1, v, vn);
+    out[n] = '\0';
+    return out;
+}
+
 static void load_key(loader *L, const yaml_node_t *v)
 {
     cv_policy *p = L->p;
@@ -754,27 +953,13 @@ static void load_key(loader *L, const yaml_node_t *v)
         return;
     }
     free(p->key_path);
-    p->key_path = NULL;
-    if (sval(v)[0] == '/' || !L->dir) {
-        p->key_path = dup_n(L, sval(v), slen(v));
-        return;
-    }
-    size_t n = L->dirlen + 1 + slen(v);
-    p->key_path = malloc(n + 1);
-    if (!p->key_path) {
-        L->oom = 1;
-        return;
-    }
-    memcpy(p->key_path, L->dir, L->dirlen);
-    p->key_path[L->dirlen] = '/';
-    memcpy(p->key_path + L->dirlen + 1, sval(v), slen(v));
-    p->key_path[n] = '\0';
+    p->key_path = rel_path(L, sval(v), slen(v));
 }
 
 static void load_root(loader *L, const yaml_node_t *root)
 {
     static const char *const keys[TK__COUNT] = { "version", "tenant", "key", "region",
-                                                 "epoch", "entities", "inputs" };
+                                                 "epoch", "entities", "inputs", "vault", "erasure", "retention" };
     cv_policy *p = L->p;
     if (!root || (root->type == YAML_SCALAR_NODE && slen(root) == 0)) {
         problem(L, root ? line_of(root) : 1, "the policy is empty");
@@ -838,6 +1023,31 @@ static void load_root(loader *L, const yaml_node_t *root)
             break;
         case TK_INPUTS:
             load_inputs(L, v);
+            break;
+        case TK_VAULT: {
+            const yaml_node_t *pk = NULL;
+            if (v && v->type == YAML_MAPPING_NODE)
+                for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
+                    yaml_node_t *vk = node_at(L, q->key);
+                    if (scalar_is(vk, "public_key")) pk = node_at(L, q->value);
+                    else {
+                        shown sk = show(vk);
+                        problem(L, line_of(vk), "unknown key '%s' in vault (expected public_key)", sk.s);
+                    }
+                }
+            if (!pk) problem(L, line_of(v), "'vault' needs {public_key: FILE} (made by `callveil keygen --controller`)");
+            else if (!path_text_ok(pk)) problem(L, line_of(pk), "'public_key' must be a file path");
+            else p->vault_pub = rel_path(L, sval(pk), slen(pk));
+            break;
+        }
+        case TK_ERASURE:
+            if (scalar_is(v, "drop")) p->erasure_replace = 0;
+            else if (scalar_is(v, "replace")) p->erasure_replace = 1;
+            else problem(L, line_of(v), "'erasure' must be drop (remove the subject's records) or replace "
+                                        "(their tokens become [erased])");
+            break;
+        case TK_RETENTION:
+            load_retention(L, v, &p->ret);
             break;
         }
     }
@@ -1098,7 +1308,10 @@ void cv_policy_free(cv_policy *p)
         action_free(&in->def);
         free(in->match);
         free(in->format);
+        retention_free(&in->ret);
     }
+    retention_free(&p->ret);
+    free(p->vault_pub);
     free(p->inputs);
     for (int e = 0; e < CV_ENT__COUNT; e++) action_free(&p->entities[e]);
     free(p->name);

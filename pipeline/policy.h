@@ -24,17 +24,43 @@ typedef enum cv_action_kind {
 enum {
     CV_AOPT_KEEP_CC = 1u << 0,       /* token: "phone:+44:…" */
     CV_AOPT_KEEP_DOMAIN = 1u << 1,   /* token: "email:…@example.com" */
-    CV_AOPT_CLID = 1u << 2           /* token: value is a caller id `"Name" <number>` */
+    CV_AOPT_CLID = 1u << 2,          /* token: value is a caller id `"Name" <number>` */
+    CV_AOPT_AREA_CODE = 1u << 3      /* cc_column: "+1 212" (NANP, GB) rather than "+1" */
 };
+
+/* Retention (DESIGN §5): records older than max_age (relative to --as-of)
+ * are dropped; a field class older than its own max_age loses those fields. */
+typedef struct cv_age {
+    uint32_t n;            /* 0: no limit */
+    uint8_t unit;          /* 'd' days, 'w' weeks, 'm' months, 'y' years */
+} cv_age;
+
+typedef struct cv_field_class {
+    char *name;
+    cv_age max_age;
+    char **paths;
+    size_t npaths;
+} cv_field_class;
+
+typedef struct cv_retention {
+    char *field;           /* path of the record's timestamp; NULL: no retention */
+    cv_age max_age;        /* the whole record */
+    cv_field_class *classes;
+    size_t nclasses;
+    int line;
+} cv_retention;
 
 typedef struct cv_action {
     uint8_t kind;          /* cv_action_kind */
-    uint8_t gen;           /* cv_gen_unit, for CV_ACT_GENERALISE */
+    uint8_t gen;           /* cv_gen_unit, for CV_ACT_GENERALISE; 0 with shift_days: shift only */
     uint16_t opts;         /* CV_AOPT_* */
     int entity;            /* token/mask/redact: entity id, or -1 for a custom domain */
     char *domain;          /* token: domain string ("phone", "person", "account", ...) */
     uint32_t *bands;       /* generalise duration: ascending bounds (seconds) */
     size_t nbands;
+    char *cc_column;       /* token phone: also write the country calling code in this new column */
+    uint32_t shift_days;   /* timestamps: shift by a keyed per-subject offset within ±N days (0: none) */
+    char *subject;         /* ... the subject: path of the field whose value identifies them */
 } cv_action;
 
 typedef struct cv_field_rule {
@@ -50,6 +76,7 @@ typedef struct cv_input_rule {
     cv_field_rule *fields;
     size_t nfields;
     cv_action def;         /* the "*" rule; drop when absent (fail closed) */
+    cv_retention ret;      /* this input's retention (the policy's when not given) */
     int line;
 } cv_input_rule;
 
@@ -63,6 +90,9 @@ struct cv_policy {
     cv_action entities[CV_ENT__COUNT];   /* action for identifiers in free text */
     cv_input_rule *inputs;
     size_t ninputs;
+    cv_retention ret;                /* default retention of inputs without their own */
+    char *vault_pub;                 /* controller public key file; NULL: no vault */
+    int erasure_replace;             /* forget: replace the subject's tokens by [erased] (default: drop records) */
     uint8_t hash[32];                /* BLAKE2b-256 of the policy text */
 };
 

@@ -58,4 +58,11 @@ int cvi_render_token(cv_buf *out, const char *domain, const char tok[CV_TOKEN_CH
  * 8 bytes of BLAKE2b(key = K, msg = "callveil/v1/key-id"); reveals nothing. */
 void cvi_key_id(const cv_key *k, char out[17]);
 
+/* 32-byte key files as 64 hex characters and a newline (keys.c): write to a
+ * new file of `mode` (never overwriting); read, refusing group/other access
+ * when `secret`. `what`/`hint` name the file kind in errors. */
+int cvi_hexkey_write(cv_ctx *ctx, const char *path, const unsigned char raw[32], unsigned mode, const char *what);
+int cvi_hexkey_read(cv_ctx *ctx, const char *path, unsigned char dst[32], int secret, const char *what,
+                    const char *hint);
+
 #endif

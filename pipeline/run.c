@@ -18,6 +18,7 @@
 
 #include "ctx.h"
 #include "manifest.h"
+#include "vault.h"
 
 #define JOURNAL ".callveil-journal"
 
@@ -281,6 +282,8 @@ typedef struct runner {
     cvi_entry *ent;
     size_t nent, capent;
     char as_of[11];
+    cvi_vault *vault;           /* NULL without `vault:` in the policy */
+    unsigned char vault_pk[32];
 } runner;
 
 static cvi_entry *new_entry(runner *r)
@@ -297,7 +300,7 @@ static cvi_entry *new_entry(runner *r)
     return e;
 }
 
-static int setup(runner *r, cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_run_opts *o)
+static int setup(runner *r, cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_run_opts *o, int vault)
 {
     memset(r, 0, sizeof *r);
     r->ctx = ctx;
@@ -314,6 +317,11 @@ static int setup(runner *r, cv_ctx *ctx, const cv_policy *p, const cv_key *k, co
         return cvi_error(ctx, CV_EUSAGE, "zstd level must be between 1 and 19");
     int rc = cvi_engine_create(ctx, p, k, &r->e);
     if (rc) return rc;
+    if (cvi_engine_set_as_of(r->e, r->as_of)) return cvi_error(ctx, CV_EUSAGE, "--as-of: expected a date YYYY-MM-DD");
+    if (vault) {
+        if ((rc = cvi_controller_load(ctx, p->vault_pub, NULL, r->vault_pk, NULL))) return rc;
+        cvi_engine_collect_vault(r->e, 1);
+    }
     return cvi_pool_create(ctx, r->e, o, &r->pool);
 }
 
@@ -323,6 +331,7 @@ static void teardown(runner *r)
     free(r->ent);
     cvi_pool_free(r->pool);
     cvi_engine_free(r->e);
+    cvi_vault_close(r->vault);
 }
 
 static void add_totals(cv_totals *t, const cvi_entry *e)
@@ -470,6 +479,9 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     }
     tmp[0] = '\0';
     en->status = CVI_DONE;
+    if (r->vault && ((rc = cvi_pool_take_vault(r->pool, r->vault)) ||
+                     (rc = cvi_vault_flush(r->vault, &en->fs.vault_size))))
+        goto out;
     if (jfd >= 0) {
         if ((rc = cvi_journal_line(idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
         if (write(jfd, line.p, line.n) != (ssize_t)line.n || fdatasync(jfd) != 0) {
@@ -502,7 +514,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     cv_buf doc = { 0 };
     memset(t, 0, sizeof *t);
     if (!ninputs) return cvi_error(ctx, CV_EUSAGE, "no inputs");
-    int rc = setup(&r, ctx, p, k, o);
+    int rc = setup(&r, ctx, p, k, o, !scan && p->vault_pub);
     if (rc) goto out;
     if (!scan) {
         if (mkdirs(outdir, strlen(outdir)) != 0 || !realpath(outdir, real_out)) {
@@ -525,6 +537,15 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
                 goto out;
             }
         }
+        if (p->vault_pub) {
+            /* a resumed run keeps the vault as it was after the last journalled file */
+            uint64_t keep = 0;
+            for (size_t i = 0; i < jn; i++)
+                if (jv[i].fs.vault_size > keep) keep = jv[i].fs.vault_size;
+            char vpath[PATH_MAX];
+            snprintf(vpath, sizeof vpath, "%s/" CVI_VAULT_FILE, outdir);
+            if ((rc = cvi_vault_open(ctx, vpath, r.vault_pk, keep, &r.vault))) goto out;
+        }
     }
     if ((rc = collect(ctx, inputs, ninputs, scan ? NULL : real_out, &it))) goto out;
     outs = calloc(it.n + 1, sizeof *outs);
@@ -540,7 +561,8 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files", i + 1, it.n);
     }
     for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
-    cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20) };
+    cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20),
+                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk };
     if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
     if (scan) {
         size_t off = 0;
@@ -612,8 +634,10 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     if (strcmp(rule->format, "auto") != 0 && strcmp(rule->format, fmt->name) != 0)
         return cvi_error(ctx, CV_EPOLICY, "the policy input for this stream is format %s, not %s", rule->format,
                          fmt->name);
+    if (p->vault_pub)
+        return cvi_error(ctx, CV_EPOLICY, "the policy has a vault: use `callveil run`, which writes OUT/vault.zst");
     runner r;
-    int rc = setup(&r, ctx, p, k, o);
+    int rc = setup(&r, ctx, p, k, o, 0);
     if (rc) { teardown(&r); return rc; }
     cvi_file_stats fs = { 0 };
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = in_fd, .out_fd = out_fd, .zstd_level = o->zstd_level,

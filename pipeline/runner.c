@@ -14,6 +14,7 @@
 
 #include "ctx.h"
 #include "runner.h"
+#include "vault.h"
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
@@ -135,11 +136,13 @@ static void process_batch(wctx *wc, batch *b)
             continue;
         }
         if (prc) { rc = prc; break; }
-        prc = cvi_engine_apply(wc->w, st->rule, r, &b->counts);
+        const char *why = NULL;
+        prc = cvi_engine_apply(wc->w, st->rule, r, &b->counts, &why);
         if (prc == CV_EINPUT) {
-            rc = push_reject(&b->rej, &b->nrej, &b->caprej, m->line, m->abs, "record nested too deeply");
+            rc = push_reject(&b->rej, &b->nrej, &b->caprej, m->line, m->abs, why ? why : "record nested too deeply");
             continue;
         }
+        if (prc == CVI_APPLY_DROPPED) continue;
         if (prc) { rc = prc; break; }
         if (!st->scan_only && (rc = fmt->write(b->fstate, r, &b->out))) break;
         b->written++;
@@ -263,6 +266,18 @@ nomem:
 
 cvi_worker *cvi_pool_main_worker(cvi_pool *p) { return p->main_w; }
 
+int cvi_pool_take_vault(cvi_pool *p, cvi_vault *v)
+{
+    int rc = 0, wrc = 0;
+    for (int i = -1; i < p->nthreads && !rc; i++) {
+        cvi_worker *w = i < 0 ? p->main_w : p->wc[i].w;
+        cvi_vault_set *s = cvi_worker_vault(w, &wrc);
+        if (wrc) rc = cvi_error(p->ctx, wrc, "out of memory");
+        else rc = cvi_vault_take(v, s);
+    }
+    return rc;
+}
+
 /* ---- the producer ------------------------------------------------------- */
 
 typedef struct hash_sink {
@@ -327,6 +342,7 @@ static int flush_batch(prod *pr, batch *b)
     }
     fs->records_in += b->records;
     fs->written += b->written;
+    fs->dropped += b->counts.expired;
     fs->rejected += b->nrej;
     cvi_counts_add(&fs->counts, &b->counts);
     if (b->nrej > 1) qsort(b->rej, b->nrej, sizeof *b->rej, cmp_reject);
@@ -480,6 +496,7 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     cv_source *src = NULL;
     char *buf = NULL;
     uint8_t *kept = NULL;
+    cv_str *added = NULL;
     hash_sink in_hash;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
     prod pr = { .p = p, .st = st, .fs = fs };
@@ -539,12 +556,16 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
                             const cv_str *names = NULL;
                             size_t nc = fmt->columns ? fmt->columns(fstate, &names) : 0;
                             kept = calloc(nc ? nc : 1, 1);
-                            if (!kept) { rc = CV_ENOMEM; goto out; }
-                            for (size_t c = 0; c < nc; c++)
-                                kept[c] = (uint8_t)cvi_engine_column_kept(p->e, st->rule, names[c]);
+                            added = calloc(nc ? nc : 1, sizeof *added);
+                            if (!kept || !added) { rc = CV_ENOMEM; goto out; }
+                            for (size_t c = 0; c < nc; c++) {
+                                const char *cc = NULL;
+                                kept[c] = (uint8_t)cvi_engine_column_kept(p->e, st->rule, names[c], &cc);
+                                if (cc) added[c] = (cv_str){ cc, strlen(cc) };
+                            }
                             batch *b;
                             if ((rc = current(&pr, fstate, &b))) goto out;
-                            if ((rc = fmt->write_header(fstate, kept, &b->prefix))) goto out;
+                            if ((rc = fmt->write_header(fstate, kept, added, &b->prefix))) goto out;
                         }
                     }
                 } else if ((rc = add_record(&pr, fstate, buf + pos, rl, line, abs))) {
@@ -630,6 +651,7 @@ out:
     if (fmt->state_free) fmt->state_free(fstate);
     free(fstate);
     free(kept);
+    free(added);
     free(buf);
     cv_source_free(src);
     return rc;

@@ -34,6 +34,7 @@ typedef struct cvi_file_stats {
     size_t nrej, caprej;
     uint64_t bytes_in, bytes_out;
     unsigned char in_hash[32], out_hash[32];
+    uint64_t vault_size;       /* the vault's size once this file's entries were appended (resume) */
     const char *fail_reason;   /* set when the stream could not be processed at all */
 } cvi_file_stats;
 
@@ -44,6 +45,9 @@ typedef struct cvi_pool cvi_pool;
 int cvi_pool_create(cv_ctx *ctx, const cvi_engine *e, const cv_run_opts *o, cvi_pool **out);
 void cvi_pool_free(cvi_pool *p);
 cvi_worker *cvi_pool_main_worker(cvi_pool *p);    /* a worker for the calling thread */
+/* Between streams: move what every worker collected for the vault into v. */
+struct cvi_vault;
+int cvi_pool_take_vault(cvi_pool *p, struct cvi_vault *v);
 
 typedef struct cvi_stream {
     const cv_format_type *fmt;

@@ -69,12 +69,12 @@ static char *apply(const char *policy, const char *fmtname, const char *in, cvi_
             const cv_str *names;
             size_t nc = f->columns(st, &names);
             uint8_t kept[64];
-            for (size_t i = 0; i < nc; i++) kept[i] = (uint8_t)cvi_engine_column_kept(e, &p->inputs[0], names[i]);
-            ck_assert_int_eq(f->write_header(st, kept, &out), 0);
+            for (size_t i = 0; i < nc; i++) kept[i] = (uint8_t)cvi_engine_column_kept(e, &p->inputs[0], names[i], NULL);
+            ck_assert_int_eq(f->write_header(st, kept, NULL, &out), 0);
         } else {
             cv_record_reset(&r);
             ck_assert_int_eq(f->parse(st, s, n, &r, &d), 0);
-            ck_assert_int_eq(cvi_engine_apply(w, &p->inputs[0], &r, c), 0);
+            ck_assert_int_eq(cvi_engine_apply(w, &p->inputs[0], &r, c, NULL), 0);
             ck_assert_int_eq(f->write(st, &r, &out), 0);
         }
         first = 0;

@@ -245,8 +245,23 @@ static const struct bad_case {
     { HEAD "epoch: 18446744073709551616\n" IN1 "      a: keep\n", 2, "'epoch' must be a non-negative integer" },
     { HEAD "key: \"\"\n" IN1 "      a: keep\n", 2, "'key' must be a non-empty path" },
     { HEAD IN1 "      a: keep\nretention: {max_age: 84 months}\n", 6,
-      "'retention' is not supported by this version of callveil" },
-    { HEAD "vault: {public_key: x}\n" IN1 "      a: keep\n", 2, "'vault' is not supported" },
+      "retention needs 'field': the record's timestamp field" },
+    { HEAD IN1 "      a: keep\nretention: {field: a, max_age: 84 moons}\n", 6, "'84 moons' is not an age" },
+    { HEAD IN1 "      a: keep\nretention: {field: a, max_age: 0 days}\n", 6, "'0 days' is not an age" },
+    { HEAD IN1 "      a: keep\nretention: {field: a}\n", 6, "retention needs 'max_age' or 'classes'" },
+    { HEAD IN1 "      a: keep\nretention: {field: a, classes: {contact: {fields: [b]}}}\n", 6,
+      "retention class without 'max_age'" },
+    { HEAD IN1 "      a: keep\nretention: {field: a, keep: 1}\n", 6, "unknown key 'keep' in retention" },
+    { HEAD "vault: {public_key: x, secret_key: y}\n" IN1 "      a: keep\n", 2, "unknown key 'secret_key' in vault" },
+    { HEAD "vault: x\n" IN1 "      a: keep\n", 2, "'vault' needs {public_key: FILE}" },
+    { HEAD "erasure: delete\n" IN1 "      a: keep\n", 2, "'erasure' must be drop" },
+    { HEAD IN1 "      a: {token: email, country_column: cc}\n", 5, "'country_column' applies only to {token: phone}" },
+    { HEAD IN1 "      a: {token: phone, country_column: a.b}\n", 5, "'country_column' must be a plain column name" },
+    { HEAD IN1 "      a: {token: phone, area_code: true}\n", 5, "'area_code' (true or false) goes with 'country_column'" },
+    { HEAD IN1 "      a: {shift_days: 30}\n", 5, "'shift_days' and 'subject' go together" },
+    { HEAD IN1 "      a: {shift_days: 0, subject: b}\n", 5, "'shift_days' must be a whole number of days" },
+    { HEAD IN1 "      a: {token: phone, shift_days: 3, subject: b}\n", 5, "'shift_days' applies to timestamps" },
+    { HEAD IN1 "      a: {generalise: duration, shift_days: 3, subject: b}\n", 5, "not durations" },
     { HEAD "as_of: 2024-01-01\n" IN1 "      a: keep\n", 2, "'as_of' is not supported" },
     { HEAD "foo: 1\n" IN1 "      a: keep\n", 2, "unknown key 'foo'" },
     { HEAD "tenant: a\ntenant: b\n" IN1 "      a: keep\n", 3, "duplicate key 'tenant'" },
@@ -421,7 +436,7 @@ START_TEST(test_check_many)
     static const int lines[] = { 2, 3, 5, 10, 12, 13 };
     static const char *const msgs[] = { "'tenant' must be", "'region' must be", "'scan' is not valid",
                                         "token needs a type", "unknown generalise unit 'fortnight'",
-                                        "'retention' is not supported" };
+                                        "retention needs 'field'" };
     for (int i = 0; i < 6; i++) {
         ck_assert_int_eq(d.lines[i], lines[i]);
         ck_assert_msg(strstr(d.msgs[i], msgs[i]) != NULL, "problem %d: \"%s\"", i, d.msgs[i]);
@@ -536,6 +551,55 @@ START_TEST(test_values)
     ck_assert_int_eq(in->def.entity, CV_ENT_PERSON);
     ck_assert_ptr_eq(cvi_policy_input_for(p, "a/b/c.csv", "csv"), in);
     ck_assert_ptr_null(cvi_policy_input_for(p, "b/c.csv", NULL));
+    cv_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_privacy_values)
+{
+    cv_policy *p = load_text(
+        "version: 1\n"
+        "vault: {public_key: /keys/ctrl.pub}\n"
+        "erasure: replace\n"
+        "retention: {field: start, max_age: 84 months}\n"
+        "inputs:\n"
+        "  - match: \"cdr/*.csv\"\n"
+        "    retention:\n"
+        "      field: calldate\n"
+        "      max_age: 7 years\n"
+        "      classes:\n"
+        "        contact: {max_age: 1 month, fields: [src, dst]}\n"
+        "        usage: {max_age: 52 weeks, fields: [billsec]}\n"
+        "    fields:\n"
+        "      src: {token: phone, country_column: src_cc, area_code: true}\n"
+        "      start: {generalise: day, shift_days: 30, subject: src}\n"
+        "      end: {shift_days: 1, subject: src}\n"
+        "  - match: \"*.jsonl\"\n"
+        "    fields: {a: keep}\n");
+    ck_assert_str_eq(p->vault_pub, "/keys/ctrl.pub");
+    ck_assert_int_eq(p->erasure_replace, 1);
+    ck_assert_str_eq(p->ret.field, "start");
+    ck_assert_uint_eq(p->ret.max_age.n, 84);
+    ck_assert_int_eq(p->ret.max_age.unit, 'm');
+    const cv_input_rule *in = &p->inputs[0];
+    ck_assert_str_eq(in->ret.field, "calldate");
+    ck_assert_uint_eq(in->ret.max_age.n, 7);
+    ck_assert_int_eq(in->ret.max_age.unit, 'y');
+    ck_assert_uint_eq(in->ret.nclasses, 2);
+    ck_assert_str_eq(in->ret.classes[0].name, "contact");
+    ck_assert_uint_eq(in->ret.classes[0].max_age.n, 1);
+    ck_assert_int_eq(in->ret.classes[0].max_age.unit, 'm');
+    ck_assert_uint_eq(in->ret.classes[0].npaths, 2);
+    ck_assert_str_eq(in->ret.classes[0].paths[1], "dst");
+    ck_assert_int_eq(in->ret.classes[1].max_age.unit, 'w');
+    ck_assert_str_eq(field(in, "src")->act.cc_column, "src_cc");
+    ck_assert_uint_eq(field(in, "src")->act.opts, CV_AOPT_AREA_CODE);
+    ck_assert_uint_eq(field(in, "start")->act.shift_days, 30);
+    ck_assert_str_eq(field(in, "start")->act.subject, "src");
+    ck_assert_int_eq(field(in, "start")->act.gen, CV_GEN_DAY);
+    ck_assert_int_eq(field(in, "end")->act.kind, CV_ACT_GENERALISE);
+    ck_assert_int_eq(field(in, "end")->act.gen, 0);
+    ck_assert_ptr_null(p->inputs[1].ret.field);   /* inherits the policy's at run time */
     cv_policy_free(p);
 }
 END_TEST
@@ -703,6 +767,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_default_check_clean);
     tcase_add_test(tc, test_sample_policy);
     tcase_add_test(tc, test_values);
+    tcase_add_test(tc, test_privacy_values);
     tcase_add_test(tc, test_key_path_resolution);
     tcase_add_test(tc, test_hash);
     tcase_add_test(tc, test_bad_args);

@@ -1,0 +1,550 @@
+/*
+ * vault.c - sealed vault entries, the vault file, controller keys.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "ctx.h"
+#include "pseudonym.h"
+#include "vault.h"
+#include "../formats/formats.h"
+
+/* ---- the per-worker set -------------------------------------------------- */
+
+static uint32_t tok_hash(const char *t, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
+    return h;
+}
+
+static int vset_grow(cvi_vault_set *s)
+{
+    size_t ns = s->nslot ? 2 * s->nslot : 256;
+    uint32_t *sl = calloc(ns, sizeof *sl);
+    if (!sl) return CV_ENOMEM;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t j = tok_hash(s->v[i].token, strlen(s->v[i].token)) & (ns - 1);
+        while (sl[j]) j = (j + 1) & (ns - 1);
+        sl[j] = (uint32_t)(i + 1);
+    }
+    free(s->slot);
+    s->slot = sl;
+    s->nslot = ns;
+    return 0;
+}
+
+/* The slot of token t: its entry (slot value != 0) or where it goes. */
+static size_t vset_find(const cvi_vault_set *s, const char *t, size_t tn)
+{
+    size_t j = tok_hash(t, tn) & (s->nslot - 1);
+    while (s->slot[j]) {
+        const cvi_vent *e = &s->v[s->slot[j] - 1];
+        if (strncmp(e->token, t, tn) == 0 && e->token[tn] == '\0') break;
+        j = (j + 1) & (s->nslot - 1);
+    }
+    return j;
+}
+
+static int vset_put(cvi_vault_set *s, const char *t, size_t tn, const char *value, size_t n)
+{
+    if (tn >= CVI_TOKEN_TEXT_MAX) return CV_EINPUT;
+    if ((s->n + 1) * 2 > s->nslot && vset_grow(s)) return CV_ENOMEM;
+    size_t j = vset_find(s, t, tn);
+    if (s->slot[j]) return 0;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        cvi_vent *nv = realloc(s->v, cap * sizeof *nv);
+        if (!nv) return CV_ENOMEM;
+        s->v = nv;
+        s->cap = cap;
+    }
+    cvi_vent *e = &s->v[s->n];
+    memcpy(e->token, t, tn);
+    e->token[tn] = '\0';
+    e->value = NULL;
+    e->value_len = n;
+    if (value) {
+        if (!(e->value = malloc(n + 1))) return CV_ENOMEM;
+        memcpy(e->value, value, n);
+        e->value[n] = '\0';
+    }
+    s->slot[j] = (uint32_t)(++s->n);
+    return 0;
+}
+
+int cvi_vset_add(cvi_vault_set *s, const char *domain, const char tok[17], const char *value, size_t n)
+{
+    char t[CVI_TOKEN_TEXT_MAX];
+    int w = snprintf(t, sizeof t, "%s:%s", domain, tok);
+    if (w < 0 || (size_t)w >= sizeof t) return CV_EINPUT;
+    return vset_put(s, t, (size_t)w, value, n);
+}
+
+void cvi_vset_clear(cvi_vault_set *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->v[i].value) sodium_memzero(s->v[i].value, s->v[i].value_len);
+        free(s->v[i].value);
+    }
+    s->n = 0;
+    if (s->slot) memset(s->slot, 0, s->nslot * sizeof *s->slot);
+}
+
+void cvi_vset_free(cvi_vault_set *s)
+{
+    if (!s) return;
+    cvi_vset_clear(s);
+    free(s->v);
+    free(s->slot);
+    memset(s, 0, sizeof *s);
+}
+
+/* ---- entries --------------------------------------------------------------- */
+
+int cvi_vault_seal_line(const unsigned char pk[32], const char *token, size_t tn, const char *value, size_t vn,
+                        cv_buf *out)
+{
+    size_t pn = tn + 1 + vn, sn = pn + crypto_box_SEALBYTES;
+    unsigned char *plain = sodium_malloc(pn ? pn : 1), *sealed = malloc(sn);
+    char *b64 = malloc(sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL));
+    int rc = 0;
+    if (!plain || !sealed || !b64) {
+        rc = CV_ENOMEM;
+        goto out;
+    }
+    memcpy(plain, token, tn);
+    plain[tn] = 0;
+    memcpy(plain + tn + 1, value, vn);
+    if (crypto_box_seal(sealed, plain, pn, pk) != 0) {
+        rc = CV_ECRYPTO;
+        goto out;
+    }
+    sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL), sealed, sn,
+                      sodium_base64_VARIANT_ORIGINAL);
+    rc = cv_buf_puts(out, "{\"token\":") | cvi_json_string(out, token, tn) | cv_buf_puts(out, ",\"sealed\":\"") |
+         cv_buf_puts(out, b64) | cv_buf_puts(out, "\"}\n");
+    if (rc) rc = CV_ENOMEM;
+out:
+    sodium_free(plain);
+    free(sealed);
+    free(b64);
+    return rc;
+}
+
+int cvi_vault_open_entry(const unsigned char pk[32], const unsigned char *sk, const char *token, size_t tn,
+                         const unsigned char *sealed, size_t sn, cv_buf *out)
+{
+    if (sn < crypto_box_SEALBYTES + tn + 1) return CV_ECRYPTO;
+    size_t pn = sn - crypto_box_SEALBYTES;
+    unsigned char *plain = sodium_malloc(pn);
+    if (!plain) return CV_ENOMEM;
+    int rc = 0;
+    if (crypto_box_seal_open(plain, sealed, sn, pk, sk) != 0 || memcmp(plain, token, tn) != 0 || plain[tn] != 0)
+        rc = CV_ECRYPTO;
+    else if (cv_buf_append(out, plain + tn + 1, pn - tn - 1) || !cv_buf_cstr(out))
+        rc = CV_ENOMEM;
+    sodium_free(plain);
+    return rc;
+}
+
+/* ---- reading ---------------------------------------------------------------- */
+
+/* Parse one vault line: {"token":"…","sealed":"…"} exactly as written. */
+static int parse_line(const char *l, size_t n, const char **tok, size_t *tn, const char **b64, size_t *bn)
+{
+    static const char a[] = "{\"token\":\"", b[] = "\",\"sealed\":\"", c[] = "\"}";
+    if (n < sizeof a - 1 + sizeof b - 1 + sizeof c - 1 || memcmp(l, a, sizeof a - 1) != 0 ||
+        memcmp(l + n - 2, c, 2) != 0)
+        return -1;
+    const char *t = l + sizeof a - 1, *end = l + n - 2;
+    const char *q = memchr(t, '"', (size_t)(end - t));
+    if (!q || (size_t)(end - q) < sizeof b - 1 || memcmp(q, b, sizeof b - 1) != 0) return -1;
+    *tok = t;
+    *tn = (size_t)(q - t);
+    *b64 = q + sizeof b - 1;
+    *bn = (size_t)(end - *b64);
+    if (*tn == 0 || *tn >= CVI_TOKEN_TEXT_MAX || memchr(*tok, '\\', *tn) || *bn == 0) return -1;
+    return 0;
+}
+
+int cvi_vault_read(cv_ctx *ctx, const char *path, cvi_vault_fn fn, void *ud)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cvi_error(ctx, errno == ENOENT ? CV_EINPUT : CV_EIO, "vault %s: %s", path, strerror(errno));
+    cv_source *src = NULL;
+    cv_buf line = { 0 };
+    unsigned char *bin = NULL;
+    size_t bincap = 0;
+    char buf[1 << 16];
+    uint64_t lineno = 0;
+    int rc = cv_source_open_fd(fd, 1, &src);
+    if (rc) goto out;
+    for (int done = 0; !done && !rc;) {
+        const char *reason = NULL;
+        long got = cv_source_read(src, buf, sizeof buf, &reason);
+        if (got < 0) {
+            rc = cvi_error(ctx, (int)got, "vault %s: %s", path, reason ? reason : "read error");
+            break;
+        }
+        if (got == 0) {
+            if (line.n) rc = cvi_error(ctx, CV_EINPUT, "vault %s: line %llu is cut short", path,
+                                       (unsigned long long)lineno + 1);
+            break;
+        }
+        const char *p = buf, *end = buf + got;
+        while (p < end && !rc) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (cv_buf_append(&line, p, nl ? (size_t)(nl - p) : (size_t)(end - p))) { rc = CV_ENOMEM; break; }
+            if (line.n > 4096) {
+                rc = cvi_error(ctx, CV_EINPUT, "vault %s: line %llu is not a vault entry", path,
+                               (unsigned long long)lineno + 1);
+                break;
+            }
+            if (!nl) break;
+            p = nl + 1;
+            lineno++;
+            const char *t, *b;
+            size_t tn, bn, sn = 0;
+            if (parse_line(line.p, line.n, &t, &tn, &b, &bn) != 0) {
+                rc = cvi_error(ctx, CV_EINPUT, "vault %s: line %llu is not a vault entry", path,
+                               (unsigned long long)lineno);
+                break;
+            }
+            if (bn > bincap) {
+                unsigned char *nb = realloc(bin, bn);
+                if (!nb) { rc = CV_ENOMEM; break; }
+                bin = nb;
+                bincap = bn;
+            }
+            if (sodium_base642bin(bin, bincap, b, bn, NULL, &sn, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+                rc = cvi_error(ctx, CV_EINPUT, "vault %s: line %llu is not a vault entry", path,
+                               (unsigned long long)lineno);
+                break;
+            }
+            int frc = fn(ud, t, tn, bin, sn);
+            line.n = 0;
+            if (frc) { rc = frc; done = 1; }
+        }
+    }
+out:
+    if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
+    cv_source_free(src);
+    close(fd);
+    cv_buf_free(&line);
+    free(bin);
+    return rc;
+}
+
+/* ---- the run's vault file ------------------------------------------------------ */
+
+struct cvi_vault {
+    cv_ctx *ctx;
+    char *path;
+    int fd;
+    unsigned char pk[32];
+    cvi_vault_set known;      /* tokens in the file (values not kept) */
+    cvi_vault_set pending;    /* taken since the last flush, with values */
+    uint64_t size;
+};
+
+static int load_known(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
+{
+    (void)s;
+    (void)sn;
+    return vset_put(ud, t, tn, NULL, 0);
+}
+
+int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], uint64_t keep, cvi_vault **out)
+{
+    cvi_vault *v = calloc(1, sizeof *v);
+    if (!v || !(v->path = strdup(path))) {
+        free(v);
+        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    }
+    v->ctx = ctx;
+    memcpy(v->pk, pk, 32);
+    v->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int rc = 0;
+    if (v->fd < 0) {
+        rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    if (ftruncate(v->fd, (off_t)keep) != 0 || lseek(v->fd, 0, SEEK_END) < 0) {
+        rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, strerror(errno));
+        goto fail;
+    }
+    v->size = keep;
+    if (keep && (rc = cvi_vault_read(ctx, path, load_known, &v->known))) goto fail;
+    *out = v;
+    return 0;
+fail:
+    cvi_vault_close(v);
+    return rc;
+}
+
+int cvi_vault_take(cvi_vault *v, cvi_vault_set *s)
+{
+    int rc = 0;
+    for (size_t i = 0; i < s->n && !rc; i++) {
+        const cvi_vent *e = &s->v[i];
+        size_t tn = strlen(e->token);
+        if (v->known.nslot && v->known.slot[vset_find(&v->known, e->token, tn)]) continue;
+        if (v->pending.nslot && v->pending.slot[vset_find(&v->pending, e->token, tn)]) continue;
+        rc = vset_put(&v->pending, e->token, tn, e->value ? e->value : "", e->value_len);
+    }
+    cvi_vset_clear(s);
+    return rc ? cvi_error(v->ctx, CV_ENOMEM, "out of memory") : 0;
+}
+
+static int cmp_vent(const void *a, const void *b)
+{
+    return strcmp(((const cvi_vent *)a)->token, ((const cvi_vent *)b)->token);
+}
+
+int cvi_vault_flush(cvi_vault *v, uint64_t *size)
+{
+    cvi_vault_set *p = &v->pending;
+    int rc = 0;
+    cv_buf lines = { 0 };
+    void *z = NULL;
+    if (p->n == 0) goto done;
+    qsort(p->v, p->n, sizeof *p->v, cmp_vent);
+    for (size_t i = 0; i < p->n && !rc; i++)
+        rc = cvi_vault_seal_line(v->pk, p->v[i].token, strlen(p->v[i].token), p->v[i].value, p->v[i].value_len,
+                                 &lines);
+    if (rc) {
+        rc = cvi_error(v->ctx, rc, "vault: cannot seal an entry (%s)", cv_strerror(rc));
+        goto out;
+    }
+    size_t cap = ZSTD_compressBound(lines.n);
+    if (!(z = malloc(cap))) { rc = cvi_error(v->ctx, CV_ENOMEM, "out of memory"); goto out; }
+    size_t zn = ZSTD_compress(z, cap, lines.p, lines.n, 3);
+    if (ZSTD_isError(zn)) { rc = cvi_error(v->ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn)); goto out; }
+    for (size_t off = 0; off < zn;) {
+        ssize_t w = pwrite(v->fd, (char *)z + off, zn - off, (off_t)(v->size + off));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, strerror(errno)); goto out; }
+        off += (size_t)w;
+    }
+    if (fdatasync(v->fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, strerror(errno)); goto out; }
+    v->size += zn;
+    for (size_t i = 0; i < p->n && !rc; i++)
+        if (vset_put(&v->known, p->v[i].token, strlen(p->v[i].token), NULL, 0))
+            rc = cvi_error(v->ctx, CV_ENOMEM, "out of memory");
+    cvi_vset_clear(p);
+done:
+    if (size) *size = v->size;
+out:
+    if (lines.p) sodium_memzero(lines.p, lines.n);
+    cv_buf_free(&lines);
+    free(z);
+    return rc;
+}
+
+uint64_t cvi_vault_count(const cvi_vault *v) { return v ? v->known.n : 0; }
+
+void cvi_vault_close(cvi_vault *v)
+{
+    if (!v) return;
+    if (v->fd >= 0) close(v->fd);
+    cvi_vset_free(&v->known);
+    cvi_vset_free(&v->pending);
+    free(v->path);
+    free(v);
+}
+
+int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, size_t n)
+{
+    char tmp[PATH_MAX];
+    if (snprintf(tmp, sizeof tmp, "%s.cvtmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return cvi_error(ctx, CV_EIO, "vault path too long");
+    size_t cap = ZSTD_compressBound(n);
+    void *z = malloc(cap ? cap : 1);
+    if (!z) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    size_t zn = ZSTD_compress(z, cap, lines, n, 3);
+    int rc = 0;
+    if (ZSTD_isError(zn)) {
+        free(z);
+        return cvi_error(ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn));
+    }
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        free(z);
+        return cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
+    }
+    for (size_t off = 0; off < zn && !rc;) {
+        ssize_t w = write(fd, (char *)z + off, zn - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) rc = CV_EIO;
+        else off += (size_t)w;
+    }
+    if (!rc && fsync(fd) != 0) rc = CV_EIO;
+    if (close(fd) != 0) rc = CV_EIO;
+    if (!rc && rename(tmp, path) != 0) rc = CV_EIO;
+    free(z);
+    if (rc) {
+        unlink(tmp);
+        return cvi_error(ctx, rc, "vault %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+/* ---- controller keys --------------------------------------------------------- */
+
+int cv_controller_keygen(cv_ctx *ctx, const char *prefix)
+{
+    char pub[PATH_MAX], sec[PATH_MAX];
+    if (!prefix || snprintf(pub, sizeof pub, "%s.pub", prefix) >= (int)sizeof pub ||
+        snprintf(sec, sizeof sec, "%s.sec", prefix) >= (int)sizeof sec)
+        return cvi_error(ctx, CV_EUSAGE, "controller key path too long");
+    if (access(pub, F_OK) == 0) return cvi_error(ctx, CV_EKEY, "%s: File exists (refusing to overwrite a key)", pub);
+    unsigned char pk[32], *sk = sodium_malloc(32);
+    if (!sk) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    crypto_box_keypair(pk, sk);
+    int rc = cvi_hexkey_write(ctx, sec, sk, 0600, "controller secret key");
+    if (!rc && (rc = cvi_hexkey_write(ctx, pub, pk, 0644, "controller public key"))) unlink(sec);
+    sodium_free(sk);
+    return rc;
+}
+
+int cvi_controller_load(cv_ctx *ctx, const char *pub_path, const char *sec_path, unsigned char pk[32],
+                        unsigned char **sk)
+{
+    if (sk) *sk = NULL;
+    if (sec_path) {
+        unsigned char *s = sodium_malloc(32);
+        if (!s) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+        int rc = cvi_hexkey_read(ctx, sec_path, s, 1, "controller secret key",
+                                 "a .sec file made by `callveil keygen --controller`");
+        if (rc) {
+            sodium_free(s);
+            return rc;
+        }
+        crypto_scalarmult_base(pk, s);
+        *sk = s;
+        return 0;
+    }
+    return cvi_hexkey_read(ctx, pub_path, pk, 0, "controller public key",
+                           "a .pub file made by `callveil keygen --controller`");
+}
+
+/* ---- reveal ---------------------------------------------------------------------- */
+
+typedef struct want {
+    const char *tok;        /* as asked, normalised: "phone:…" */
+    size_t tn;
+    int found, opened;
+    cv_buf value;
+} want;
+
+typedef struct reveal_ctx {
+    want *w;
+    size_t n;
+    const unsigned char *pk, *sk;
+    int bad;                /* an entry of a wanted token did not open */
+} reveal_ctx;
+
+static int reveal_one(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
+{
+    reveal_ctx *r = ud;
+    for (size_t i = 0; i < r->n; i++) {
+        want *w = &r->w[i];
+        if (w->opened || w->tn != tn || memcmp(w->tok, t, tn) != 0) continue;
+        w->found = 1;
+        cv_buf_clear(&w->value);
+        int rc = cvi_vault_open_entry(r->pk, r->sk, t, tn, s, sn, &w->value);
+        if (rc == CV_ENOMEM) return rc;
+        if (rc == 0) w->opened = 1;
+    }
+    return 0;
+}
+
+/* "[phone:+44:k3m9…]" / "phone:k3m9…" → "phone:k3m9…" (in place: a view). */
+static int token_text(const char *in, const char **out, size_t *n, char *buf, size_t cap)
+{
+    size_t len = strlen(in);
+    if (len >= 2 && in[0] == '[' && in[len - 1] == ']') {
+        in++;
+        len -= 2;
+    }
+    const char *colon = memchr(in, ':', len);
+    if (!colon || len < CV_TOKEN_CHARS + 2) return -1;
+    size_t dn = (size_t)(colon - in);
+    const char *tok = in + len - CV_TOKEN_CHARS;
+    if (tok[-1] != ':' || dn == 0) return -1;
+    for (size_t i = 0; i < CV_TOKEN_CHARS; i++)
+        if (!strchr("0123456789abcdefghjkmnpqrstvwxyz", tok[i]) || !tok[i]) return -1;
+    if (dn + 1 + CV_TOKEN_CHARS >= cap) return -1;
+    memcpy(buf, in, dn + 1);
+    memcpy(buf + dn + 1, tok, CV_TOKEN_CHARS);
+    buf[dn + 1 + CV_TOKEN_CHARS] = '\0';
+    *out = buf;
+    *n = dn + 1 + CV_TOKEN_CHARS;
+    return 0;
+}
+
+int cv_reveal(cv_ctx *ctx, const char *vault_path, const char *secret_key_path, const char *const *tokens, size_t n,
+              int out_fd)
+{
+    if (!vault_path || !secret_key_path || !n) return cvi_error(ctx, CV_EUSAGE, "reveal: missing argument");
+    unsigned char pk[32], *sk = NULL;
+    int rc = 0;
+    want *w = calloc(n, sizeof *w);
+    char (*bufs)[CVI_TOKEN_TEXT_MAX] = calloc(n, sizeof *bufs);
+    cv_buf out = { 0 };
+    if (!w || !bufs) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < n; i++)
+        if (token_text(tokens[i], &w[i].tok, &w[i].tn, bufs[i], sizeof bufs[i]) != 0) {
+            rc = cvi_error(ctx, CV_EUSAGE, "'%.80s' is not a token (expected TYPE:16 characters, e.g. phone:k3m9x2p7q1w8e5r4)",
+                           tokens[i]);
+            goto out;
+        }
+    if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
+    reveal_ctx r = { w, n, pk, sk, 0 };
+    if ((rc = cvi_vault_read(ctx, vault_path, reveal_one, &r))) goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (!w[i].found) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: not in the vault", w[i].tok);
+            goto out;
+        }
+        if (!w[i].opened) {
+            rc = cvi_error(ctx, CV_ECRYPTO, "%s: the vault entry does not open with this secret key "
+                                            "(wrong controller key, or the entry was tampered with)", w[i].tok);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cv_buf_append(&out, w[i].tok, w[i].tn) || cv_buf_putc(&out, '\t') ||
+            cv_buf_append(&out, w[i].value.p, w[i].value.n) || cv_buf_putc(&out, '\n')) {
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    for (size_t off = 0; off < out.n;) {
+        ssize_t wr = write(out_fd, out.p + off, out.n - off);
+        if (wr < 0 && errno == EINTR) continue;
+        if (wr < 0) { rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno)); goto out; }
+        off += (size_t)wr;
+    }
+out:
+    for (size_t i = 0; w && i < n; i++) {
+        if (w[i].value.p) sodium_memzero(w[i].value.p, w[i].value.cap);
+        cv_buf_free(&w[i].value);
+    }
+    if (out.p) sodium_memzero(out.p, out.cap);
+    cv_buf_free(&out);
+    free(w);
+    free(bufs);
+    sodium_free(sk);
+    return rc;
+}
