@@ -146,6 +146,38 @@ CV_API int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cha
 CV_API int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t ninputs,
                    int out_fd, const cv_run_opts *o, cv_totals *t);
 
+/* ---- Subject access, erasure, key rotation (on a dataset OUT/) ---------- */
+
+/* Print "FILE<TAB>LINE" for every record of the dataset holding the token
+ * of (type, value) under key and policy; *hits gets their number. */
+CV_API int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+                   const char *outdir, int out_fd, uint64_t *hits);
+
+typedef struct cv_forget_result {
+    uint64_t files, files_changed;
+    uint64_t records_removed;          /* policy `erasure: drop` (default) */
+    uint64_t tokens_replaced;          /* policy `erasure: replace`: token → "[erased]" */
+    uint64_t vault_entries_removed;
+} cv_forget_result;
+
+/* Erase a subject: rewrite every dataset file holding their token without
+ * their records (or with the token replaced), delete their vault entries,
+ * append an entry (token, time, counts; never the value) to the manifest's
+ * "history". All files are written before any replaces the old one; a
+ * second run finds nothing and changes nothing. */
+CV_API int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+                     const char *outdir, cv_forget_result *res);
+
+typedef struct cv_rekey_result {
+    uint64_t vault_entries, tokens_replaced, files_changed;
+} cv_rekey_result;
+
+/* Rotate a dataset's tokens from one epoch to another: needs the vault and
+ * the controller's secret key (values never leave memory) and the master
+ * key. Fails, changing nothing, if any token in the data is not in the vault. */
+CV_API int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secret_key_path,
+                    uint64_t from_epoch, uint64_t to_epoch, const char *outdir, cv_rekey_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@
 #include "ctx.h"
 #include "manifest.h"
 #include "vault.h"
+#include "dataset.h"
 
 #define JOURNAL ".callveil-journal"
 
@@ -654,4 +655,29 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     cvi_file_stats_free(&fs);
     teardown(&r);
     return rc;
+}
+
+int cvi_list_files(cv_ctx *ctx, const char *dir, char ***rels, size_t *n)
+{
+    items it = { 0 };
+    *rels = NULL;
+    *n = 0;
+    int rc = walk(ctx, dir, "", NULL, &it, 0);
+    if (rc) {
+        items_free(&it);
+        return rc == CV_ENOMEM ? cvi_error(ctx, rc, "out of memory") : rc;
+    }
+    char **v = calloc(it.n + 1, sizeof *v);
+    if (!v) {
+        items_free(&it);
+        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < it.n; i++) {
+        v[i] = it.v[i].rel;
+        it.v[i].rel = NULL;
+    }
+    *rels = v;
+    *n = it.n;
+    items_free(&it);
+    return 0;
 }

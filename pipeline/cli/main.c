@@ -56,8 +56,13 @@ static const char usage_main[] =
     "  run           process files and directories into an anonymised dataset\n"
     "  filter        process one stream, stdin to stdout (for ETL chains)\n"
     "  scan          count the identifiers that would be found; write nothing\n"
-    "  keygen        make a new 32-byte master key file (mode 0600)\n"
+    "  keygen        make a new 32-byte master key file (mode 0600), or with\n"
+    "                --controller the controller's vault key pair\n"
     "  token         print the token a subject's identifier gets\n"
+    "  find          list the dataset records holding a subject's token\n"
+    "  forget        erase a subject from a dataset (and its vault)\n"
+    "  reveal        print the values behind tokens (controller: vault + secret key)\n"
+    "  rekey         rotate a dataset's tokens to a new epoch (needs the vault)\n"
     "  check-policy  validate a policy file and list every problem\n"
     "  help COMMAND  show a command's options\n"
     "  version       print the version\n"
@@ -117,9 +122,46 @@ static const char usage_scan[] =
 
 static const char usage_keygen[] =
     "usage: callveil keygen -o FILE\n"
+    "       callveil keygen --controller -o PREFIX\n"
     "\n"
     "Write a new random 32-byte master key as 64 hex characters, mode 0600.\n"
-    "Never overwrites an existing file. Keep it apart from the data.\n";
+    "Never overwrites an existing file. Keep it apart from the data.\n"
+    "With --controller: write the data controller's box key pair for the sealed\n"
+    "vault, PREFIX.pub (give it to the operator: `vault: {public_key: ...}`) and\n"
+    "PREFIX.sec (mode 0600; only the controller keeps it: `callveil reveal`).\n";
+
+static const char usage_reveal[] =
+    "usage: callveil reveal --vault OUT/vault.zst --secret-key PREFIX.sec TOKEN...\n"
+    "\n"
+    "Print TOKEN<TAB>VALUE for each token (as written in the data: phone:k3m9...,\n"
+    "[phone:+44:k3m9...]), the normalised value sealed in the vault. All or\n"
+    "nothing: a token not in the vault, a wrong key or a tampered entry is an\n"
+    "error and nothing is printed.\n";
+
+static const char usage_find[] =
+    "usage: callveil find --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
+    "\n"
+    "Subject access: print FILE<TAB>LINE for every record of the dataset OUTDIR\n"
+    "that holds the token of VALUE (same key and policy as the run).\n";
+
+static const char usage_forget[] =
+    "usage: callveil forget --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
+    "\n"
+    "Erasure: rewrite the dataset OUTDIR without the subject's records (policy\n"
+    "`erasure: replace`: with their token replaced by [erased]), delete their\n"
+    "vault entries, and add an entry (token, time, counts; never the value) to\n"
+    "manifest.json's history. Every changed file is written before any replaces\n"
+    "the old one. Running it again changes nothing.\n";
+
+static const char usage_rekey[] =
+    "usage: callveil rekey --from-epoch N --to-epoch M --secret-key PREFIX.sec\n"
+    "                      [--policy FILE] [--key FILE] OUTDIR\n"
+    "\n"
+    "Rotate every token of the dataset OUTDIR from epoch N to epoch M (set\n"
+    "`epoch: M` in the policy afterwards). Needs the vault, the controller's\n"
+    "secret key and the master key; values are only held in memory. Fails and\n"
+    "changes nothing if a token in the data is not in the vault. Date shifts\n"
+    "derived from tokens are not recomputed: re-run from source for those.\n";
 
 static const char usage_token[] =
     "usage: callveil token --type TYPE [--policy FILE] [--key FILE] VALUE\n"
@@ -164,11 +206,11 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 typedef struct opts {
     const char *policy, *key, *out, *format, *as, *as_of;
-    int zstd, help;
+    int zstd, help, controller;
     cv_run_opts run;
 } opts;
 
-enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE };
+enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER };
 
 static int parse_opts(int argc, char **argv, const char *usage, opts *o)
 {
@@ -179,6 +221,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "zstd-level", required_argument, 0, O_ZLEVEL }, { "max-record-size", required_argument, 0, O_MAXREC },
         { "as-of", required_argument, 0, O_ASOF }, { "resume", no_argument, 0, O_RESUME },
         { "as", required_argument, 0, O_AS },      { "quiet", no_argument, 0, 'q' },
+        { "controller", no_argument, 0, O_CONTROLLER },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -217,6 +260,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         case O_ASOF: o->run.as_of = optarg; break;
         case O_RESUME: o->run.resume = 1; break;
         case O_AS: o->as = optarg; break;
+        case O_CONTROLLER: o->controller = 1; break;
         default:
             fputs(usage, stderr);
             return -1;
@@ -350,9 +394,13 @@ static int cmd_keygen(cv_ctx *ctx, int argc, char **argv)
         fputs(usage_keygen, stderr);
         return EXIT_USAGE;
     }
-    int rc = cv_key_generate_file(ctx, o.out);
+    int rc = o.controller ? cv_controller_keygen(ctx, o.out) : cv_key_generate_file(ctx, o.out);
     if (rc) return fail(ctx, rc);
-    if (!quiet) fprintf(stderr, "callveil: wrote a new key to %s (mode 0600)\n", o.out);
+    if (!quiet && o.controller)
+        fprintf(stderr, "callveil: wrote %s.pub (give to the operator) and %s.sec (mode 0600, keep apart)\n", o.out,
+                o.out);
+    else if (!quiet)
+        fprintf(stderr, "callveil: wrote a new key to %s (mode 0600)\n", o.out);
     return EXIT_OK;
 }
 
@@ -393,6 +441,150 @@ static int cmd_token(cv_ctx *ctx, int argc, char **argv)
         goto out;
     }
     printf("%s\n", out);
+    ex = EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
+}
+
+/* find / forget / rekey: --type, --policy, --key, --secret-key, --from-epoch, --to-epoch */
+typedef struct subj_opts {
+    opts o;
+    const char *type, *secret;
+    unsigned long long from, to;
+    int have_from, have_to;
+} subj_opts;
+
+static int parse_subj(int argc, char **argv, const char *usage, subj_opts *so)
+{
+    static const struct option lo[] = {
+        { "type", required_argument, 0, 't' },       { "policy", required_argument, 0, 'p' },
+        { "key", required_argument, 0, 'k' },        { "secret-key", required_argument, 0, 's' },
+        { "from-epoch", required_argument, 0, 'F' }, { "to-epoch", required_argument, 0, 'T' },
+        { "quiet", no_argument, 0, 'q' },            { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
+    };
+    memset(so, 0, sizeof *so);
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "t:p:k:s:qh", lo, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 't': so->type = optarg; break;
+        case 'p': so->o.policy = optarg; break;
+        case 'k': so->o.key = optarg; break;
+        case 's': so->secret = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'F':
+        case 'T':
+            errno = 0;
+            *(c == 'F' ? &so->from : &so->to) = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || optarg[0] == '-') {
+                fprintf(stderr, "callveil: error: --%s: expected a non-negative integer\n",
+                        c == 'F' ? "from-epoch" : "to-epoch");
+                return -1;
+            }
+            *(c == 'F' ? &so->have_from : &so->have_to) = 1;
+            break;
+        case 'h': fputs(usage, stdout); return 1;
+        default: fputs(usage, stderr); return -1;
+        }
+    }
+    return 0;
+}
+
+static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
+{
+    const char *usage = forget ? usage_forget : usage_find;
+    subj_opts so;
+    int r = parse_subj(argc, argv, usage, &so);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (!so.type || optind != argc - 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    const char *value = argv[optind], *dir = argv[optind + 1];
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, so.o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &so.o, p, 0, &k))) goto out;
+    int rc;
+    if (forget) {
+        cv_forget_result res;
+        rc = cv_forget(ctx, p, k, so.type, value, dir, &res);
+        if (rc) { ex = fail(ctx, rc); goto out; }
+        if (!quiet) {
+            if (!res.files_changed && !res.vault_entries_removed)
+                fprintf(stderr, "callveil: nothing of this subject in %s (%llu data file(s) searched)\n", dir,
+                        (unsigned long long)res.files);
+            else
+                fprintf(stderr, "callveil: forgot the subject in %s: %llu record(s) removed, %llu token(s) "
+                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten\n", dir,
+                        (unsigned long long)res.records_removed, (unsigned long long)res.tokens_replaced,
+                        (unsigned long long)res.vault_entries_removed, res.vault_entries_removed == 1 ? "y" : "ies",
+                        (unsigned long long)res.files_changed);
+        }
+    } else {
+        uint64_t hits = 0;
+        rc = cv_find(ctx, p, k, so.type, value, dir, STDOUT_FILENO, &hits);
+        if (rc) { ex = fail(ctx, rc); goto out; }
+        if (!quiet) fprintf(stderr, "callveil: %llu record(s)\n", (unsigned long long)hits);
+    }
+    ex = EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
+}
+
+static int cmd_reveal(cv_ctx *ctx, int argc, char **argv)
+{
+    static const struct option lo[] = {
+        { "vault", required_argument, 0, 'v' }, { "secret-key", required_argument, 0, 's' },
+        { "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
+    };
+    const char *vault = NULL, *secret = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "v:s:h", lo, NULL)) != -1) {
+        switch (c) {
+        case 'v': vault = optarg; break;
+        case 's': secret = optarg; break;
+        case 'h': fputs(usage_reveal, stdout); return EXIT_OK;
+        default: fputs(usage_reveal, stderr); return EXIT_USAGE;
+        }
+    }
+    if (!vault || !secret || optind >= argc) {
+        fputs(usage_reveal, stderr);
+        return EXIT_USAGE;
+    }
+    int rc = cv_reveal(ctx, vault, secret, (const char *const *)argv + optind, (size_t)(argc - optind), STDOUT_FILENO);
+    return rc ? fail(ctx, rc) : EXIT_OK;
+}
+
+static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)
+{
+    subj_opts so;
+    int r = parse_subj(argc, argv, usage_rekey, &so);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (!so.have_from || !so.have_to || !so.secret || optind != argc - 1) {
+        fputs(usage_rekey, stderr);
+        return EXIT_USAGE;
+    }
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, so.o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &so.o, p, 0, &k))) goto out;
+    cv_rekey_result res;
+    int rc = cv_rekey(ctx, p, k, so.secret, so.from, so.to, argv[optind], &res);
+    if (rc) { ex = fail(ctx, rc); goto out; }
+    if (!quiet)
+        fprintf(stderr, "callveil: rekeyed %s from epoch %llu to %llu: %llu token(s) in %llu file(s), %llu vault "
+                        "entries; set `epoch: %llu` in the policy\n", argv[optind], so.from, so.to,
+                (unsigned long long)res.tokens_replaced, (unsigned long long)res.files_changed,
+                (unsigned long long)res.vault_entries, so.to);
     ex = EXIT_OK;
 out:
     cv_key_free(k);
@@ -447,6 +639,8 @@ int main(int argc, char **argv)
         const char *h = !strcmp(argv[2], "run") ? usage_run : !strcmp(argv[2], "filter") ? usage_filter
                       : !strcmp(argv[2], "scan") ? usage_scan : !strcmp(argv[2], "keygen") ? usage_keygen
                       : !strcmp(argv[2], "token") ? usage_token : !strcmp(argv[2], "check-policy") ? usage_check
+                      : !strcmp(argv[2], "find") ? usage_find : !strcmp(argv[2], "forget") ? usage_forget
+                      : !strcmp(argv[2], "reveal") ? usage_reveal : !strcmp(argv[2], "rekey") ? usage_rekey
                       : usage_main;
         fputs(h, stdout);
         return EXIT_OK;
@@ -466,6 +660,10 @@ int main(int argc, char **argv)
     else if (!strcmp(cmd, "keygen")) ex = cmd_keygen(ctx, argc, argv);
     else if (!strcmp(cmd, "token")) ex = cmd_token(ctx, argc, argv);
     else if (!strcmp(cmd, "check-policy")) ex = cmd_check(ctx, argc, argv);
+    else if (!strcmp(cmd, "find")) ex = cmd_subject(ctx, argc, argv, 0);
+    else if (!strcmp(cmd, "forget")) ex = cmd_subject(ctx, argc, argv, 1);
+    else if (!strcmp(cmd, "reveal")) ex = cmd_reveal(ctx, argc, argv);
+    else if (!strcmp(cmd, "rekey")) ex = cmd_rekey(ctx, argc, argv);
     else {
         fprintf(stderr, "callveil: error: unknown command '%s'\n%s", cmd, usage_main);
         ex = EXIT_USAGE;

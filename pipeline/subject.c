@@ -1,0 +1,821 @@
+/*
+ * subject.c - operations on a finished dataset: subject access (find),
+ * erasure (forget) and key rotation (rekey).
+ *
+ * A dataset is what `callveil run` wrote: the .zst data files under OUT (JSON
+ * Lines, CSV, Asterisk CDR; zstd), OUT/vault.zst and OUT/manifest.json.
+ * A subject is found by their token: the 16 base32 characters are 80 bits
+ * of a keyed hash, so matching those bytes in a record finds exactly that
+ * subject's records (a chance match is ~2^-80 per position).
+ *
+ * Rewrites are all-or-nothing across the dataset: every changed file is
+ * first written in full to a temporary name; only when all succeeded are
+ * they renamed over the old ones, then the vault, then the manifest. An
+ * interruption before the renames leaves the old dataset as it was;
+ * re-running completes the job (a second run finds nothing: a no-op).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ctx.h"
+#include "dataset.h"
+#include "engine.h"
+#include "pseudonym.h"
+#include "vault.h"
+#include "../formats/formats.h"
+
+static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
+
+static int is_b32(char c) { return c && strchr(b32, c) != NULL; }
+
+/* ---- reading a dataset file record by record ------------------------------ */
+
+typedef int (*rec_fn)(void *ud, const char *rec, size_t n, uint64_t line, int header);
+
+static int is_data_file(const char *rel)
+{
+    size_t n = strlen(rel);
+    const char *base = strrchr(rel, '/');
+    base = base ? base + 1 : rel;
+    return n > 4 && memcmp(rel + n - 4, ".zst", 4) == 0 && strcmp(base, CVI_VAULT_FILE) != 0 &&
+           cv_format_for_path(rel) != NULL;
+}
+
+static int each_record(cv_ctx *ctx, const char *path, const char *rel, rec_fn fn, void *ud)
+{
+    const cv_format_type *fmt = cv_format_for_path(rel);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", rel, strerror(errno));
+    cv_source *src = NULL;
+    void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
+    cv_buf buf = { 0 };
+    int rc = fstate ? cv_source_open_fd(fd, -1, &src) : CV_ENOMEM;
+    uint64_t line = 1;
+    int header = fmt->has_header, eof = 0;
+    size_t pos = 0;
+    while (!rc) {
+        if (!eof) {
+            if (cv_buf_reserve(&buf, 1 << 16)) { rc = CV_ENOMEM; break; }
+            const char *reason = NULL;
+            long got = cv_source_read(src, buf.p + buf.n, 1 << 16, &reason);
+            if (got < 0) {
+                rc = cvi_error(ctx, (int)got, "%s: %s", rel, reason ? reason : "read error");
+                break;
+            }
+            if (got == 0) eof = 1;
+            buf.n += (size_t)got;
+        }
+        for (;;) {
+            size_t rl = 0, nls = 0;
+            const char *reason = NULL;
+            if (pos == buf.n) break;
+            int sr = fmt->split(fstate, buf.p + pos, buf.n - pos, eof, (size_t)1 << 30, &rl, &nls, &reason);
+            if (sr == CV_SPLIT_MORE) break;
+            if (sr == CV_SPLIT_BAD) {
+                rc = cvi_error(ctx, CV_EINPUT, "%s: line %" PRIu64 ": %s", rel, line, reason ? reason : "malformed");
+                break;
+            }
+            if ((rc = fn(ud, buf.p + pos, rl, line, header))) break;
+            header = 0;
+            pos += rl;
+            line += nls;
+        }
+        if (rc || (eof && pos == buf.n)) break;
+        if (eof) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: line %" PRIu64 ": the last record is cut short", rel, line);
+            break;
+        }
+        memmove(buf.p, buf.p + pos, buf.n - pos);
+        buf.n -= pos;
+        pos = 0;
+    }
+    if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
+    cv_source_free(src);
+    close(fd);
+    free(fstate);
+    cv_buf_free(&buf);
+    return rc;
+}
+
+/* ---- writing a replacement file --------------------------------------------- */
+
+typedef struct newfile {
+    char *rel, *path, *tmp;
+    uint64_t removed, replaced, bytes;
+    unsigned char hash[32];
+} newfile;
+
+typedef struct rewriter {
+    cv_ctx *ctx;
+    int fd;
+    cv_sink *sink;
+    crypto_generichash_state h;
+    cv_buf out;
+} rewriter;
+
+static void rw_hash(void *ud, const void *p, size_t n)
+{
+    crypto_generichash_update(ud, p, n);
+}
+
+static int rw_open(rewriter *w, cv_ctx *ctx, newfile *nf, int level)
+{
+    memset(w, 0, sizeof *w);
+    w->ctx = ctx;
+    w->fd = open(nf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (w->fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", nf->tmp, strerror(errno));
+    crypto_generichash_init(&w->h, NULL, 0, 32);
+    if (cv_sink_open_fd(w->fd, level, &w->sink)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    cv_sink_set_hash(w->sink, rw_hash, &w->h);
+    return 0;
+}
+
+static int rw_flush(rewriter *w, int force)
+{
+    if (w->out.n < (1u << 20) && !force) return 0;
+    int rc = cv_sink_write(w->sink, w->out.p, w->out.n);
+    w->out.n = 0;
+    return rc ? cvi_error(w->ctx, CV_EIO, "write: %s", strerror(errno)) : 0;
+}
+
+static int rw_close(rewriter *w, newfile *nf, int ok)
+{
+    int rc = 0;
+    if (ok) {
+        if ((rc = rw_flush(w, 1)) == 0 && cv_sink_finish(w->sink) != 0) rc = cvi_error(w->ctx, CV_EIO, "write failed");
+        if (!rc) {
+            nf->bytes = cv_sink_bytes_out(w->sink);
+            crypto_generichash_final(&w->h, nf->hash, 32);
+        }
+    }
+    cv_sink_free(w->sink);
+    if (w->fd >= 0) {
+        if (ok && !rc && fsync(w->fd) != 0) rc = cvi_error(w->ctx, CV_EIO, "%s: %s", nf->tmp, strerror(errno));
+        close(w->fd);
+    }
+    cv_buf_free(&w->out);
+    return rc;
+}
+
+static void newfiles_free(newfile *v, size_t n, int unlink_tmp)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (unlink_tmp && v[i].tmp) unlink(v[i].tmp);
+        free(v[i].rel);
+        free(v[i].path);
+        free(v[i].tmp);
+    }
+    free(v);
+}
+
+static char *path_join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 2);
+    if (!s) return NULL;
+    memcpy(s, a, na);
+    s[na] = '/';
+    memcpy(s + na + 1, b, nb + 1);
+    return s;
+}
+
+static char *tmp_for(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t n = strlen(path) + 32;
+    char *t = malloc(n);
+    if (t) snprintf(t, n, "%.*s.%s.cvtmp.%ld", (int)dl, path, path + dl, (long)getpid());
+    return t;
+}
+
+/* ---- the manifest ---------------------------------------------------------------- */
+
+static int read_file(const char *path, cv_buf *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return CV_EIO;
+    char tmp[65536];
+    ssize_t got;
+    int rc = 0;
+    while ((got = read(fd, tmp, sizeof tmp)) != 0) {
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0 || cv_buf_append(b, tmp, (size_t)got)) { rc = CV_EIO; break; }
+    }
+    close(fd);
+    return rc;
+}
+
+static int write_atomic(cv_ctx *ctx, const char *path, const char *p, size_t n)
+{
+    char *tmp = tmp_for(path);
+    if (!tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), rc = 0;
+    if (fd < 0) rc = CV_EIO;
+    for (size_t off = 0; !rc && off < n;) {
+        ssize_t w = write(fd, p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) rc = CV_EIO;
+        else off += (size_t)w;
+    }
+    if (fd >= 0 && !rc && fsync(fd) != 0) rc = CV_EIO;
+    if (fd >= 0 && close(fd) != 0) rc = CV_EIO;
+    if (!rc && rename(tmp, path) != 0) rc = CV_EIO;
+    if (rc) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+/* Append one entry to the manifest's "history" list (erasures, rekeys),
+ * its last member once present. The manifest is our own rendering. */
+static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, const char *entry)
+{
+    char *mpath = path_join(outdir, "manifest.json");
+    cv_buf m = { 0 }, o = { 0 };
+    int rc = 0;
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if (read_file(mpath, &m) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", mpath, strerror(errno));
+        goto out;
+    }
+    char key[64];
+    snprintf(key, sizeof key, "\n  \"%s\": [\n", list);
+    /* the document ends "\n}\n"; an existing list ends "\n  ]\n}\n" */
+    if (m.n < 4 || memcmp(m.p + m.n - 3, "\n}\n", 3) != 0) {
+        rc = cvi_error(ctx, CV_EINPUT, "%s: not a callveil manifest", mpath);
+        goto out;
+    }
+    cv_buf_cstr(&m);
+    char *at = strstr(m.p, key);
+    if (at && m.n >= 7 && memcmp(m.p + m.n - 7, "\n  ]\n}\n", 7) == 0) {
+        rc = cv_buf_append(&o, m.p, m.n - 7) | cv_buf_puts(&o, ",\n    ") | cv_buf_puts(&o, entry) |
+             cv_buf_puts(&o, "\n  ]\n}\n");
+    } else {
+        rc = cv_buf_append(&o, m.p, m.n - 3) | cv_buf_printf(&o, ",%s    ", key) | cv_buf_puts(&o, entry) |
+             cv_buf_puts(&o, "\n  ]\n}\n");
+    }
+    if (rc) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    rc = write_atomic(ctx, mpath, o.p, o.n);
+out:
+    free(mpath);
+    cv_buf_free(&m);
+    cv_buf_free(&o);
+    return rc;
+}
+
+static int manifest_zstd_level(const char *outdir)
+{
+    char *mpath = path_join(outdir, "manifest.json");
+    cv_buf m = { 0 };
+    int level = 3;
+    if (mpath && read_file(mpath, &m) == 0 && cv_buf_cstr(&m)) {
+        const char *z = strstr(m.p, "\"zstd_level\": ");
+        if (z) {
+            int v = atoi(z + 14);
+            if (v >= 1 && v <= 19) level = v;
+        }
+    }
+    free(mpath);
+    cv_buf_free(&m);
+    return level;
+}
+
+static void now_utc(char out[32])
+{
+    time_t t = time(NULL);
+    struct tm tmv;
+    gmtime_r(&t, &tmv);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tmv);
+}
+
+/* ---- the subject's token ---------------------------------------------------------- */
+
+/* The rendered token of (type, value) and its 16 characters. */
+static int subject_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+                         char rendered[CVI_TOKEN_TEXT_MAX + 32], char tok[CV_TOKEN_CHARS + 1])
+{
+    int rc = cv_token(ctx, p, k, type, value, strlen(value), rendered, CVI_TOKEN_TEXT_MAX + 32);
+    if (rc) return rc;
+    size_t n = strlen(rendered);
+    if (strcmp(type, "clid") == 0) {
+        /* a caller id renders "person:… <phone:…>": the subject is the number */
+        const char *ph = strstr(rendered, "phone:");
+        if (!ph) return cvi_error(ctx, CV_EUSAGE, "the caller id has no number; use --type person or phone");
+        n = (size_t)(strchr(ph, '>') ? strchr(ph, '>') - rendered : (ptrdiff_t)n);
+    }
+    if (n < CV_TOKEN_CHARS) return cvi_error(ctx, CV_EINTERNAL, "unexpected token rendering");
+    memcpy(tok, rendered + n - CV_TOKEN_CHARS, CV_TOKEN_CHARS);
+    tok[CV_TOKEN_CHARS] = '\0';
+    return 0;
+}
+
+/* The first whole occurrence of tok in p[0..n): after a ':' and not
+ * followed by another base32 character. */
+static const char *find_tok(const char *p, size_t n, const char *tok)
+{
+    const char *start = p, *end = p + n;
+    while ((size_t)(end - p) >= CV_TOKEN_CHARS) {
+        const char *hit = memchr(p, tok[0], (size_t)(end - p) - (CV_TOKEN_CHARS - 1));
+        if (!hit) return NULL;
+        if (memcmp(hit, tok, CV_TOKEN_CHARS) != 0) {
+            p = hit + 1;
+            continue;
+        }
+        int left = hit > start && hit[-1] == ':';
+        int right = hit + CV_TOKEN_CHARS == end || !is_b32(hit[CV_TOKEN_CHARS]);
+        if (left && right) return hit;
+        p = hit + 1;
+    }
+    return NULL;
+}
+
+/* ---- find ------------------------------------------------------------------------ */
+
+typedef struct find_ctx {
+    const char *tok, *rel;
+    cv_buf *out;
+    uint64_t hits;
+} find_ctx;
+
+static int find_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
+{
+    find_ctx *f = ud;
+    if (header || !find_tok(rec, n, f->tok)) return 0;
+    f->hits++;
+    return cv_buf_printf(f->out, "%s\t%" PRIu64 "\n", f->rel, line) ? CV_ENOMEM : 0;
+}
+
+int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+            const char *outdir, int out_fd, uint64_t *hits)
+{
+    char rendered[CVI_TOKEN_TEXT_MAX + 32], tok[CV_TOKEN_CHARS + 1];
+    int rc = subject_token(ctx, p, k, type, value, rendered, tok);
+    if (rc) return rc;
+    char **rels = NULL;
+    size_t nrel = 0;
+    cv_buf out = { 0 };
+    *hits = 0;
+    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) return rc;
+    for (size_t i = 0; i < nrel && !rc; i++) {
+        if (!is_data_file(rels[i])) continue;
+        char *path = path_join(outdir, rels[i]);
+        find_ctx f = { tok, rels[i], &out, 0 };
+        rc = path ? each_record(ctx, path, rels[i], find_rec, &f) : cvi_error(ctx, CV_ENOMEM, "out of memory");
+        *hits += f.hits;
+        free(path);
+    }
+    for (size_t off = 0; !rc && off < out.n;) {
+        ssize_t w = write(out_fd, out.p + off, out.n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno));
+        else off += (size_t)w;
+    }
+    for (size_t i = 0; i < nrel; i++) free(rels[i]);
+    free(rels);
+    cv_buf_free(&out);
+    return rc;
+}
+
+/* ---- forget ----------------------------------------------------------------------- */
+
+typedef struct forget_ctx {
+    const char *tok;
+    int replace;
+    rewriter *w;          /* NULL: counting pass */
+    uint64_t removed, replaced;
+} forget_ctx;
+
+/* Replace each whole rendering of the token ("phone:…", "phone:+44:…",
+ * "[phone:…]") by "[erased]". */
+static int erase_in(const char *rec, size_t n, const char *tok, cv_buf *out, uint64_t *count)
+{
+    const char *p = rec, *end = rec + n;
+    const char *hit;
+    while ((hit = find_tok(p, (size_t)(end - p), tok))) {
+        const char *l = hit - 1;                        /* the ':' */
+        const char *q = l;
+        /* optional "+CC:" */
+        const char *c = q - 1;
+        while (c > p && c[0] >= '0' && c[0] <= '9') c--;
+        if (c >= p && *c == '+' && c < q - 1 && c > p && c[-1] == ':') q = c - 1;
+        const char *d = q;
+        while (d > p && ((d[-1] >= 'a' && d[-1] <= 'z') || (d[-1] >= '0' && d[-1] <= '9') || d[-1] == '_')) d--;
+        const char *r = hit + CV_TOKEN_CHARS;
+        if (d > p && d[-1] == '[' && r < end && *r == ']') {
+            d--;
+            r++;
+        }
+        if (cv_buf_append(out, p, (size_t)(d - p)) || cv_buf_puts(out, "[erased]")) return CV_ENOMEM;
+        (*count)++;
+        p = r;
+    }
+    return cv_buf_append(out, p, (size_t)(end - p)) ? CV_ENOMEM : 0;
+}
+
+static int forget_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
+{
+    (void)line;
+    forget_ctx *f = ud;
+    int has = !header && find_tok(rec, n, f->tok) != NULL;
+    if (!f->w) {
+        f->removed += has && !f->replace;
+        f->replaced += has && f->replace;
+        return 0;
+    }
+    cv_buf *o = &f->w->out;
+    int rc;
+    if (!has) rc = cv_buf_append(o, rec, n) ? CV_ENOMEM : 0;
+    else if (!f->replace) { f->removed++; rc = 0; }
+    else rc = erase_in(rec, n, f->tok, o, &f->replaced);
+    return rc ? rc : rw_flush(f->w, 0);
+}
+
+typedef struct vfilter {
+    const char *tok;
+    cv_buf *keep;
+    uint64_t removed;
+} vfilter;
+
+static int vault_filter(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
+{
+    vfilter *v = ud;
+    if (tn > CV_TOKEN_CHARS && memcmp(t + tn - CV_TOKEN_CHARS, v->tok, CV_TOKEN_CHARS) == 0 &&
+        t[tn - CV_TOKEN_CHARS - 1] == ':') {
+        v->removed++;
+        return 0;
+    }
+    size_t bl = sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL);
+    char *b = malloc(bl);
+    if (!b) return CV_ENOMEM;
+    sodium_bin2base64(b, bl, s, sn, sodium_base64_VARIANT_ORIGINAL);
+    int rc = cv_buf_puts(v->keep, "{\"token\":") | cvi_json_string(v->keep, t, tn) |
+             cv_buf_puts(v->keep, ",\"sealed\":\"") | cv_buf_puts(v->keep, b) | cv_buf_puts(v->keep, "\"}\n");
+    free(b);
+    return rc ? CV_ENOMEM : 0;
+}
+
+int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+              const char *outdir, cv_forget_result *res)
+{
+    char rendered[CVI_TOKEN_TEXT_MAX + 32], tok[CV_TOKEN_CHARS + 1];
+    memset(res, 0, sizeof *res);
+    int rc = subject_token(ctx, p, k, type, value, rendered, tok);
+    if (rc) return rc;
+    char **rels = NULL;
+    size_t nrel = 0, nnew = 0;
+    newfile *nf = NULL;
+    cv_buf vkeep = { 0 }, entry = { 0 };
+    char *vpath = path_join(outdir, CVI_VAULT_FILE);
+    int level = manifest_zstd_level(outdir), renamed = 0;
+    if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
+    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+
+    /* 1. every data file holding the subject, rewritten to a temporary name */
+    for (size_t i = 0; i < nrel && !rc; i++) {
+        if (!is_data_file(rels[i])) continue;
+        res->files++;
+        char *path = path_join(outdir, rels[i]);
+        if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
+        forget_ctx f = { tok, p->erasure_replace, NULL, 0, 0 };
+        if ((rc = each_record(ctx, path, rels[i], forget_rec, &f)) || (!f.removed && !f.replaced)) {
+            free(path);
+            continue;
+        }
+        newfile *n = &nf[nnew++];
+        n->path = path;
+        n->rel = strdup(rels[i]);
+        n->tmp = tmp_for(path);
+        if (!n->rel || !n->tmp) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
+        rewriter w;
+        f.w = &w;
+        f.removed = f.replaced = 0;
+        if ((rc = rw_open(&w, ctx, n, level)) == 0) rc = each_record(ctx, path, rels[i], forget_rec, &f);
+        int crc = rw_close(&w, n, rc == 0);
+        if (!rc) rc = crc;
+        n->removed = f.removed;
+        n->replaced = f.replaced;
+        res->records_removed += f.removed;
+        res->tokens_replaced += f.replaced;
+    }
+    if (rc) goto out;
+
+    /* 2. the vault without the subject's entries */
+    struct stat st;
+    int have_vault = stat(vpath, &st) == 0;
+    vfilter vf = { tok, &vkeep, 0 };
+    if (have_vault && (rc = cvi_vault_read(ctx, vpath, vault_filter, &vf))) goto out;
+    res->vault_entries_removed = vf.removed;
+    if (nnew == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
+
+    /* 3. commit: data files, vault, manifest */
+    for (size_t i = 0; i < nnew; i++) {
+        if (rename(nf[i].tmp, nf[i].path) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
+            goto out;
+        }
+        free(nf[i].tmp);
+        nf[i].tmp = NULL;
+        renamed++;
+        res->files_changed++;
+    }
+    if (vf.removed && (rc = cvi_vault_write_atomic(ctx, vpath, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
+    char when[32];
+    now_utc(when);
+    rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") | cvi_json_string(&entry, rendered, strlen(rendered));
+    rc |= cv_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
+                                ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries_removed\": %" PRIu64
+                                ", \"files\": [",
+                        when, p->erasure_replace ? "replace" : "drop", res->records_removed, res->tokens_replaced,
+                        res->vault_entries_removed);
+    for (size_t i = 0; i < nnew; i++) {
+        char hx[65];
+        sodium_bin2hex(hx, sizeof hx, nf[i].hash, 32);
+        rc |= cv_buf_printf(&entry, "%s{\"output\": ", i ? ", " : "");
+        rc |= cvi_json_string(&entry, nf[i].rel, strlen(nf[i].rel));
+        rc |= cv_buf_printf(&entry, ", \"records_removed\": %" PRIu64 ", \"tokens_replaced\": %" PRIu64
+                                    ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": \"%s\"}",
+                            nf[i].removed, nf[i].replaced, nf[i].bytes, hx);
+    }
+    rc |= cv_buf_puts(&entry, "]}");
+    if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    rc = manifest_append(ctx, outdir, "history", entry.p);
+out:
+    (void)renamed;
+    newfiles_free(nf, nnew, 1);
+    for (size_t i = 0; i < nrel; i++) free(rels[i]);
+    free(rels);
+    free(vpath);
+    cv_buf_free(&vkeep);
+    cv_buf_free(&entry);
+    return rc;
+}
+
+/* ---- rekey ------------------------------------------------------------------------ */
+
+typedef struct tokmap {
+    char (*old)[CV_TOKEN_CHARS + 1];
+    char (*neu)[CV_TOKEN_CHARS + 1];
+    size_t n, cap;
+    uint32_t *slot;
+    size_t nslot;
+    char domains[32][33];     /* the token domains met in the vault */
+    size_t ndomains;
+} tokmap;
+
+static uint32_t th(const char *t)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < CV_TOKEN_CHARS; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
+    return h;
+}
+
+static int map_find(const tokmap *m, const char *t)
+{
+    if (!m->nslot) return -1;
+    for (size_t j = th(t) & (m->nslot - 1); m->slot[j]; j = (j + 1) & (m->nslot - 1))
+        if (memcmp(m->old[m->slot[j] - 1], t, CV_TOKEN_CHARS) == 0) return (int)(m->slot[j] - 1);
+    return -1;
+}
+
+static int map_add(tokmap *m, const char *old, const char *neu)
+{
+    if ((m->n + 1) * 2 > m->nslot) {
+        size_t ns = m->nslot ? 2 * m->nslot : 1024;
+        uint32_t *sl = calloc(ns, sizeof *sl);
+        if (!sl) return CV_ENOMEM;
+        for (size_t i = 0; i < m->n; i++) {
+            size_t j = th(m->old[i]) & (ns - 1);
+            while (sl[j]) j = (j + 1) & (ns - 1);
+            sl[j] = (uint32_t)(i + 1);
+        }
+        free(m->slot);
+        m->slot = sl;
+        m->nslot = ns;
+    }
+    if (map_find(m, old) >= 0) return 0;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 1024;
+        void *a = realloc(m->old, cap * sizeof *m->old), *b = a ? realloc(m->neu, cap * sizeof *m->neu) : NULL;
+        if (a) m->old = a;
+        if (!b) return CV_ENOMEM;
+        m->neu = b;
+        m->cap = cap;
+    }
+    memcpy(m->old[m->n], old, CV_TOKEN_CHARS + 1);
+    memcpy(m->neu[m->n], neu, CV_TOKEN_CHARS + 1);
+    size_t j = th(old) & (m->nslot - 1);
+    while (m->slot[j]) j = (j + 1) & (m->nslot - 1);
+    m->slot[j] = (uint32_t)(++m->n);
+    return 0;
+}
+
+typedef struct rekey_ctx {
+    cv_ctx *ctx;
+    const unsigned char *pk, *sk;
+    cvi_tenant_key from, to;
+    tokmap map;
+    cv_buf vault;             /* the new vault's lines */
+    cv_buf val;
+    int bad;                  /* entries that do not belong to the old key/epoch */
+} rekey_ctx;
+
+static int rekey_entry(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
+{
+    rekey_ctx *r = ud;
+    cv_buf_clear(&r->val);
+    int rc = cvi_vault_open_entry(r->pk, r->sk, t, tn, s, sn, &r->val);
+    if (rc == CV_ENOMEM) return rc;
+    if (rc) return cvi_error(r->ctx, CV_ECRYPTO, "a vault entry does not open with this secret key "
+                                                 "(wrong controller key, or a tampered entry)");
+    const char *colon = memchr(t, ':', tn);
+    size_t dn = colon ? (size_t)(colon - t) : 0;
+    if (!colon || tn != dn + 1 + CV_TOKEN_CHARS || dn > 32) return cvi_error(r->ctx, CV_EINPUT, "malformed vault token");
+    char old[CV_TOKEN_CHARS + 1], check[CV_TOKEN_CHARS + 1], neu[CV_TOKEN_CHARS + 1];
+    memcpy(old, t + dn + 1, CV_TOKEN_CHARS);
+    old[CV_TOKEN_CHARS] = '\0';
+    cvi_token(&r->from, t, dn, r->val.p, r->val.n, check);
+    if (memcmp(check, old, CV_TOKEN_CHARS) != 0) {
+        r->bad++;
+        return 0;
+    }
+    cvi_token(&r->to, t, dn, r->val.p, r->val.n, neu);
+    int known = 0;
+    for (size_t i = 0; i < r->map.ndomains; i++)
+        if (strlen(r->map.domains[i]) == dn && memcmp(r->map.domains[i], t, dn) == 0) known = 1;
+    if (!known && r->map.ndomains < 32) {
+        memcpy(r->map.domains[r->map.ndomains], t, dn);
+        r->map.domains[r->map.ndomains++][dn] = '\0';
+    }
+    char nt[CVI_TOKEN_TEXT_MAX];
+    snprintf(nt, sizeof nt, "%.*s:%s", (int)dn, t, neu);
+    if (map_add(&r->map, old, neu)) return CV_ENOMEM;
+    return cvi_vault_seal_line(r->pk, nt, strlen(nt), r->val.p, r->val.n, &r->vault);
+}
+
+typedef struct rekey_file {
+    rekey_ctx *r;
+    rewriter *w;              /* NULL: checking pass */
+    uint64_t replaced, unmapped;
+} rekey_file;
+
+/* Is p[i..i+16) a token rendering's 16 characters: after "DOMAIN:" or
+ * "DOMAIN:+CC:" of a domain the vault holds, and not inside a longer run? */
+static int token_at(const tokmap *m, const char *p, size_t n, size_t i)
+{
+    if (i == 0 || p[i - 1] != ':' || i + CV_TOKEN_CHARS > n) return 0;
+    for (size_t k = 0; k < CV_TOKEN_CHARS; k++)
+        if (!is_b32(p[i + k])) return 0;
+    if (i + CV_TOKEN_CHARS < n && is_b32(p[i + CV_TOKEN_CHARS])) return 0;
+    size_t e = i - 1;                     /* the ':' */
+    size_t c = e;
+    while (c > 0 && p[c - 1] >= '0' && p[c - 1] <= '9') c--;
+    if (c > 1 && c < e && p[c - 1] == '+' && p[c - 2] == ':') e = c - 2;
+    size_t d = e;
+    while (d > 0 && ((p[d - 1] >= 'a' && p[d - 1] <= 'z') || (p[d - 1] >= '0' && p[d - 1] <= '9') || p[d - 1] == '_'))
+        d--;
+    for (size_t k = 0; k < m->ndomains; k++)
+        if (strlen(m->domains[k]) == e - d && memcmp(m->domains[k], p + d, e - d) == 0) return 1;
+    return 0;
+}
+
+static int rekey_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
+{
+    (void)line;
+    rekey_file *f = ud;
+    const tokmap *m = &f->r->map;
+    size_t at = f->w ? f->w->out.n : 0;
+    if (f->w && cv_buf_append(&f->w->out, rec, n)) return CV_ENOMEM;
+    if (header) return 0;
+    const char *p = rec;
+    for (const char *c = memchr(p, ':', n); c; c = memchr(c + 1, ':', n - (size_t)(c + 1 - rec))) {
+        size_t i = (size_t)(c - rec) + 1;
+        if (!token_at(m, rec, n, i)) continue;
+        int idx = map_find(m, rec + i);
+        if (idx < 0) {
+            f->unmapped++;
+            continue;
+        }
+        f->replaced++;
+        if (f->w) memcpy(f->w->out.p + at + i, m->neu[idx], CV_TOKEN_CHARS);
+    }
+    return f->w ? rw_flush(f->w, 0) : 0;
+}
+
+int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secret_key_path, uint64_t from_epoch,
+             uint64_t to_epoch, const char *outdir, cv_rekey_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (from_epoch == to_epoch) return cvi_error(ctx, CV_EUSAGE, "rekey: the epochs are the same");
+    unsigned char pk[32], *sk = NULL;
+    rekey_ctx r;
+    memset(&r, 0, sizeof r);
+    r.ctx = ctx;
+    char **rels = NULL;
+    size_t nrel = 0, nnew = 0;
+    newfile *nf = NULL;
+    char *vpath = path_join(outdir, CVI_VAULT_FILE), *jpath = path_join(outdir, ".callveil-journal");
+    int level = manifest_zstd_level(outdir);
+    int rc = 0;
+    if (!vpath || !jpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
+    r.pk = pk;
+    r.sk = sk;
+    if (cvi_tenant_key_derive(k, p->tenant, from_epoch, &r.from) ||
+        cvi_tenant_key_derive(k, p->tenant, to_epoch, &r.to)) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct stat st;
+    if (stat(vpath, &st) != 0) {
+        rc = cvi_error(ctx, CV_EINPUT, "%s: no vault: rekeying needs one (`vault:` in the policy); "
+                                       "without it, re-run the pipeline from the source data with the new epoch", vpath);
+        goto out;
+    }
+    if ((rc = cvi_vault_read(ctx, vpath, rekey_entry, &r))) goto out;
+    if (r.bad) {
+        rc = cvi_error(ctx, CV_EKEY, "%d vault entr%s do not belong to this key, tenant and epoch %" PRIu64
+                                     "; nothing was changed", r.bad, r.bad == 1 ? "y does" : "ies do", from_epoch);
+        goto out;
+    }
+    res->vault_entries = r.map.n;
+    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
+    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < nrel && !rc; i++) {
+        if (!is_data_file(rels[i])) continue;
+        char *path = path_join(outdir, rels[i]);
+        if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
+        rekey_file f = { &r, NULL, 0, 0 };
+        if ((rc = each_record(ctx, path, rels[i], rekey_rec, &f))) { free(path); break; }
+        if (f.unmapped) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: %" PRIu64 " token(s) not in the vault; nothing was changed "
+                                           "(re-run from the source data instead)", rels[i], f.unmapped);
+            free(path);
+            break;
+        }
+        if (!f.replaced) { free(path); continue; }
+        newfile *n = &nf[nnew++];
+        n->path = path;
+        n->rel = strdup(rels[i]);
+        n->tmp = tmp_for(path);
+        if (!n->rel || !n->tmp) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
+        rewriter w;
+        f.w = &w;
+        f.replaced = 0;
+        if ((rc = rw_open(&w, ctx, n, level)) == 0) rc = each_record(ctx, path, rels[i], rekey_rec, &f);
+        int crc = rw_close(&w, n, rc == 0);
+        if (!rc) rc = crc;
+        res->tokens_replaced += f.replaced;
+    }
+    if (rc) goto out;
+    for (size_t i = 0; i < nnew; i++) {
+        if (rename(nf[i].tmp, nf[i].path) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
+            goto out;
+        }
+        free(nf[i].tmp);
+        nf[i].tmp = NULL;
+        res->files_changed++;
+    }
+    if ((rc = cvi_vault_write_atomic(ctx, vpath, r.vault.p ? r.vault.p : "", r.vault.n))) goto out;
+    unlink(jpath);     /* the resume journal's ids belong to the old epoch */
+    char when[32], e[256];
+    now_utc(when);
+    snprintf(e, sizeof e, "{\"op\": \"rekey\", \"at\": \"%s\", \"from_epoch\": %" PRIu64 ", \"to_epoch\": %" PRIu64
+                          ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries\": %" PRIu64 ", \"files_changed\": %" PRIu64 "}",
+             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, res->files_changed);
+    rc = manifest_append(ctx, outdir, "history", e);
+out:
+    newfiles_free(nf, nnew, 1);
+    for (size_t i = 0; i < nrel; i++) free(rels[i]);
+    free(rels);
+    free(vpath);
+    free(jpath);
+    cvi_tenant_key_free(&r.from);
+    cvi_tenant_key_free(&r.to);
+    free(r.map.old);
+    free(r.map.neu);
+    free(r.map.slot);
+    if (r.vault.p) sodium_memzero(r.vault.p, r.vault.cap);
+    if (r.val.p) sodium_memzero(r.val.p, r.val.cap);
+    cv_buf_free(&r.vault);
+    cv_buf_free(&r.val);
+    sodium_free(sk);
+    return rc;
+}
