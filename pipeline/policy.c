@@ -35,7 +35,7 @@ static const char *const regions[] = { "GB", "IE", "US", "IT", "DE", "FR", "ES",
 
 /* Keys of features that are not built yet: a policy relying on one of them
  * must not run as if it did not. */
-static const char *const unsupported_keys[] = { "audio", "transcript", "as_of" };
+static const char *const unsupported_keys[] = { "as_of" };
 
 typedef struct loader {
     cv_diag_fn fn;
@@ -828,15 +828,61 @@ static void format_list(char *buf, size_t cap)
         if (w < 0 || (size_t)w >= cap - k) return;
         k += (size_t)w;
     }
-    snprintf(buf + k, cap - k, "auto");
+    snprintf(buf + k, cap - k, "audio, auto");
 }
 
-enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK__COUNT };
+enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK__COUNT };
+
+/* audio: {spoken: silence|beep, pad_ms: N, dtmf: mute|off, metadata: strip, digit_run: N,
+ *         codec: NAME, transcript: optional|required} */
+static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
+{
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "'audio' must be a mapping {spoken, pad_ms, dtmf, metadata, digit_run, codec, transcript}");
+        return;
+    }
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
+        uint64_t x;
+        if (!key_ok(L, k)) continue;
+        if (scalar_is(k, "spoken")) {
+            if (scalar_is(v, "silence")) a->beep = 0;
+            else if (scalar_is(v, "beep")) a->beep = 1;
+            else problem(L, line_of(v), "'spoken' must be silence or beep");
+        } else if (scalar_is(k, "pad_ms")) {
+            if (parse_uint(v, 5000, &x) < 0) problem(L, line_of(v), "'pad_ms' must be 0 to 5000");
+            else a->pad_ms = (uint16_t)x;
+        } else if (scalar_is(k, "dtmf")) {
+            if (scalar_is(v, "mute")) a->dtmf = 1;
+            else if (scalar_is(v, "off")) a->dtmf = 0;
+            else problem(L, line_of(v), "'dtmf' must be mute or off");
+        } else if (scalar_is(k, "metadata")) {
+            if (!scalar_is(v, "strip"))
+                problem(L, line_of(v), "'metadata' must be strip (container and stream metadata are always removed)");
+        } else if (scalar_is(k, "digit_run")) {
+            if (parse_uint(v, 64, &x) < 0 || x == 1) problem(L, line_of(v), "'digit_run' must be 0 (off) or 2 to 64");
+            else a->digit_run = (uint32_t)x;
+        } else if (scalar_is(k, "codec")) {
+            if (!clean_text(v) || slen(v) > 32) problem(L, line_of(v), "'codec' must name an ffmpeg encoder");
+            else { free(a->codec); a->codec = dup_n(L, sval(v), slen(v)); }
+        } else if (scalar_is(k, "transcript")) {
+            if (scalar_is(v, "optional")) a->transcript_required = 0;
+            else if (scalar_is(v, "required")) a->transcript_required = 1;
+            else problem(L, line_of(v), "'transcript' (in audio) must be optional or required");
+        } else {
+            shown s = show(k);
+            problem(L, line_of(k), "unknown key '%s' in audio (expected spoken, pad_ms, dtmf, metadata, digit_run, "
+                                   "codec, transcript)", s.s);
+        }
+    }
+}
 
 static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
 {
-    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention" };
+    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention", "transcript", "audio" };
     in->line = line_of(m);
+    in->audio.dtmf = 1;
+    in->audio.pad_ms = 200;
     in->def.kind = CV_ACT_DROP;
     in->def.entity = -1;
     if (!m || m->type != YAML_MAPPING_NODE) {
@@ -865,7 +911,7 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
             }
             break;
         case IK_FORMAT:
-            if (scalar_is(v, "auto") ||
+            if (scalar_is(v, "auto") || scalar_is(v, "audio") ||
                 (clean_text(v) && strlen(sval(v)) == slen(v) && cv_format_find(sval(v)))) {
                 in->format = dup_n(L, sval(v), slen(v));
             } else {
@@ -881,10 +927,22 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
         case IK_RETENTION:
             load_retention(L, v, &in->ret);
             break;
+        case IK_TRANSCRIPT:
+            if (!path_text_ok(v) || slen(v) > MATCH_MAX)
+                problem(L, line_of(v), "'transcript' must be a path pattern like \"{dir}/{stem}.json\"");
+            else
+                in->transcript = dup_n(L, sval(v), slen(v));
+            break;
+        case IK_AUDIO:
+            load_audio(L, v, &in->audio);
+            break;
         }
     }
     if (!(seen & (1u << IK_MATCH))) problem(L, in->line, "missing 'match'");
-    if (!(seen & (1u << IK_FIELDS))) problem(L, in->line, "missing 'fields'");
+    int audio = in->format && strcmp(in->format, "audio") == 0;
+    if (!(seen & (1u << IK_FIELDS)) && !audio) problem(L, in->line, "missing 'fields'");
+    if (!audio && (seen & (1u << IK_TRANSCRIPT | 1u << IK_AUDIO)))
+        problem(L, in->line, "'transcript' and 'audio' apply only to inputs with format: audio");
     if (!in->format && !(seen & (1u << IK_FORMAT))) in->format = dup_n(L, "auto", 4);
 }
 
@@ -1309,6 +1367,8 @@ void cv_policy_free(cv_policy *p)
         free(in->match);
         free(in->format);
         retention_free(&in->ret);
+        free(in->transcript);
+        free(in->audio.codec);
     }
     retention_free(&p->ret);
     free(p->vault_pub);

@@ -70,9 +70,21 @@ typedef struct cv_field_rule {
     int line;
 } cv_field_rule;
 
+/* Call recordings (DESIGN §7): `format: audio` inputs. */
+typedef struct cv_audio_policy {
+    uint8_t beep;          /* spoken identifiers: 0 silence (default), 1 a 1 kHz beep */
+    uint8_t dtmf;          /* 1 (default): find keypad tones in the audio and mute them */
+    uint16_t pad_ms;       /* padding before and after each spoken identifier (default 200) */
+    uint32_t digit_run;    /* fail-safe: redact every spoken run of >= N digits (0: off) */
+    char *codec;           /* output encoder; NULL: the input's */
+    int transcript_required;   /* 1: a recording without its transcript is rejected (default 0: DTMF only) */
+} cv_audio_policy;
+
 typedef struct cv_input_rule {
     char *match;           /* glob; see cvi_glob_match */
-    char *format;          /* format name, or "auto" */
+    char *format;          /* format name, "audio", or "auto" */
+    char *transcript;      /* audio: transcript path pattern ("{dir}/{stem}.json"); NULL: none */
+    cv_audio_policy audio;
     cv_field_rule *fields;
     size_t nfields;
     cv_action def;         /* the "*" rule; drop when absent (fail closed) */
