@@ -810,6 +810,10 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
 int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
                     cvi_counts *c)
 {
+    /* free text outside a record: the last record's names (borrowed from
+     * its memory) do not apply */
+    w->nnames = 0;
+    w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
     for (size_t i = 0; c && i < w->spans.n; i++) c->detections[w->spans.v[i].entity]++;
