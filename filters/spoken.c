@@ -1,0 +1,533 @@
+/*
+ * spoken.c - joins ASR word items into detector-friendly text with a byte →
+ * word map (see spoken.h for what is understood). Three passes over the
+ * words: classify every word (split at inner hyphens when all parts are
+ * numbers), mark spoken e-mail addresses, then emit text: digit runs without
+ * spaces, e-mails without spaces, other words as written.
+ */
+#include <stdlib.h>
+
+#include "spoken.h"
+
+enum {
+    K_WORD = 0, K_PUNCT, K_NUM, K_ZERO, K_OH, K_DIGIT, K_TEEN, K_TENS, K_HUNDRED, K_THOUSAND,
+    K_MULT, K_PLUS, K_AND, K_ORD, K_AT, K_DOT, K_SEP
+};
+
+typedef struct stok {
+    int32_t word;          /* index into the caller's words */
+    const char *w;         /* the trimmed word (or part) as written */
+    size_t wn;
+    const char *core;      /* without leading/trailing punctuation */
+    size_t cn;
+    const char *tail;      /* trailing punctuation */
+    size_t tn;
+    uint8_t kind;
+    uint8_t val;           /* digit, teen/ordinal value, tens digit, multiplier, separator char */
+    uint8_t soft;          /* tail is only ',' / '-': a run goes on */
+    uint8_t brk;           /* tail holds other punctuation: a run ends here */
+    uint8_t alnum;         /* core is ASCII letters/digits only */
+    uint8_t email;         /* 1 first token of a spoken e-mail, 2 inside, 3 last */
+} stok;
+
+static const struct { const char *w; uint8_t kind, val; } lexicon[] = {
+    {"zero", K_ZERO, 0}, {"nought", K_ZERO, 0}, {"oh", K_OH, 0}, {"o", K_OH, 0},
+    {"one", K_DIGIT, 1}, {"two", K_DIGIT, 2}, {"three", K_DIGIT, 3}, {"four", K_DIGIT, 4},
+    {"five", K_DIGIT, 5}, {"six", K_DIGIT, 6}, {"seven", K_DIGIT, 7}, {"eight", K_DIGIT, 8},
+    {"nine", K_DIGIT, 9},
+    {"ten", K_TEEN, 10}, {"eleven", K_TEEN, 11}, {"twelve", K_TEEN, 12}, {"thirteen", K_TEEN, 13},
+    {"fourteen", K_TEEN, 14}, {"fifteen", K_TEEN, 15}, {"sixteen", K_TEEN, 16}, {"seventeen", K_TEEN, 17},
+    {"eighteen", K_TEEN, 18}, {"nineteen", K_TEEN, 19},
+    {"twenty", K_TENS, 2}, {"thirty", K_TENS, 3}, {"forty", K_TENS, 4}, {"fourty", K_TENS, 4},
+    {"fifty", K_TENS, 5}, {"sixty", K_TENS, 6}, {"seventy", K_TENS, 7}, {"eighty", K_TENS, 8},
+    {"ninety", K_TENS, 9},
+    {"first", K_ORD, 1}, {"second", K_ORD, 2}, {"third", K_ORD, 3}, {"fourth", K_ORD, 4}, {"fifth", K_ORD, 5},
+    {"sixth", K_ORD, 6}, {"seventh", K_ORD, 7}, {"eighth", K_ORD, 8}, {"ninth", K_ORD, 9},
+    {"tenth", K_ORD, 10}, {"eleventh", K_ORD, 11}, {"twelfth", K_ORD, 12}, {"thirteenth", K_ORD, 13},
+    {"fourteenth", K_ORD, 14}, {"fifteenth", K_ORD, 15}, {"sixteenth", K_ORD, 16},
+    {"seventeenth", K_ORD, 17}, {"eighteenth", K_ORD, 18}, {"nineteenth", K_ORD, 19},
+    {"twentieth", K_ORD, 20}, {"thirtieth", K_ORD, 30},
+    {"hundred", K_HUNDRED, 0}, {"thousand", K_THOUSAND, 0}, {"double", K_MULT, 2}, {"triple", K_MULT, 3},
+    {"plus", K_PLUS, 0}, {"and", K_AND, 0}, {"at", K_AT, 0}, {"dot", K_DOT, '.'},
+    {"underscore", K_SEP, '_'}, {"dash", K_SEP, '-'}, {"hyphen", K_SEP, '-'},
+};
+
+static int is_ws(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_alnum(unsigned char c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+static int lead_punct(unsigned char c) { return c == '"' || c == '\'' || c == '(' || c == '[' || c == '{'; }
+static int tail_punct(unsigned char c)
+{
+    return c == ',' || c == '.' || c == ';' || c == ':' || c == '!' || c == '?' || c == '"' || c == '\'' ||
+           c == ')' || c == ']' || c == '}' || c == '-';
+}
+
+/* Classify core[0..n): kind and value. */
+static void classify(stok *t)
+{
+    const char *p = t->core;
+    size_t n = t->cn;
+    t->kind = K_WORD;
+    t->val = 0;
+    t->alnum = n > 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_alnum((unsigned char)p[i])) t->alnum = 0;
+    if (n == 0) return;
+    size_t d = p[0] == '+' ? 1 : 0, i = d;
+    while (i < n && is_digit((unsigned char)p[i])) i++;
+    if (i == n && i > d) {
+        t->kind = K_NUM;
+        t->val = (uint8_t)d;     /* 1: written with a leading '+' */
+        return;
+    }
+    if (n > 11) return;
+    char low[12];
+    for (i = 0; i < n; i++) low[i] = (char)((p[i] >= 'A' && p[i] <= 'Z') ? p[i] | 0x20 : p[i]);
+    for (size_t k = 0; k < sizeof lexicon / sizeof lexicon[0]; k++)
+        if (strlen(lexicon[k].w) == n && memcmp(lexicon[k].w, low, n) == 0) {
+            t->kind = lexicon[k].kind;
+            t->val = lexicon[k].val;
+            return;
+        }
+}
+
+static int numeric_kind(int k)
+{
+    return k == K_NUM || k == K_ZERO || k == K_OH || k == K_DIGIT || k == K_TEEN || k == K_TENS || k == K_ORD;
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size) return CV_ENOMEM;
+        c *= 2;
+    }
+    void *np = realloc(*p, c * size);
+    if (!np) return CV_ENOMEM;
+    *p = np;
+    *cap = c;
+    return 0;
+}
+
+static int push_tok(cv_spoken *s, size_t *nt, const stok *t)
+{
+    if (grow(&s->scratch, &s->scratch_cap, *nt + 1, sizeof(stok))) return CV_ENOMEM;
+    ((stok *)s->scratch)[(*nt)++] = *t;
+    return 0;
+}
+
+static void set_tail(stok *t)
+{
+    size_t a = 0, b = t->cn;
+    while (a < b && lead_punct((unsigned char)t->core[a])) a++;
+    while (b > a && tail_punct((unsigned char)t->core[b - 1])) b--;
+    t->tail = t->core + b;
+    t->tn = t->cn - b;
+    t->core += a;
+    t->cn = b - a;
+    int soft = t->tn > 0, brk = 0;
+    for (size_t i = 0; i < t->tn; i++)
+        if (t->tail[i] != ',' && t->tail[i] != '-') soft = 0, brk = 1;
+    t->soft = (uint8_t)soft;
+    t->brk = (uint8_t)brk;
+}
+
+/* Pass 1: one token per word, or one per part of a hyphenated number. */
+static int tokenise(cv_spoken *s, const cv_spoken_word *words, size_t n, size_t *ntok)
+{
+    size_t nt = 0;
+    for (size_t wi = 0; wi < n; wi++) {
+        const char *p = words[wi].p;
+        size_t len = words[wi].n;
+        while (len && is_ws((unsigned char)p[0])) p++, len--;
+        while (len && is_ws((unsigned char)p[len - 1])) len--;
+        if (!len) continue;
+        stok t;
+        memset(&t, 0, sizeof t);
+        t.word = (int32_t)wi;
+        t.w = t.core = p;
+        t.wn = t.cn = len;
+        if (words[wi].punct) {
+            t.kind = K_PUNCT;
+            t.tail = p;
+            t.tn = len;
+            int soft = 1;
+            for (size_t i = 0; i < len; i++)
+                if (p[i] != ',' && p[i] != '-') soft = 0;
+            t.soft = (uint8_t)soft;
+            t.brk = (uint8_t)!soft;
+            if (push_tok(s, &nt, &t)) return CV_ENOMEM;
+            continue;
+        }
+        set_tail(&t);
+        classify(&t);
+        /* "twenty-one", "four-one-one-one", "07700-900123": split when every part is a number */
+        const char *h = t.cn ? memchr(t.core, '-', t.cn) : NULL;
+        if (t.kind == K_WORD && h) {
+            stok parts[16];
+            size_t np = 0, a = 0;
+            int ok = 1;
+            while (ok && a <= t.cn) {
+                const char *e = memchr(t.core + a, '-', t.cn - a);
+                size_t b = e ? (size_t)(e - t.core) : t.cn;
+                if (np == 16 || b == a) {
+                    ok = 0;
+                    break;
+                }
+                stok *q = &parts[np++];
+                *q = t;
+                q->core = q->w = t.core + a;
+                q->cn = q->wn = b - a;
+                q->tail = t.core + b;
+                q->tn = e ? 1 : 0;
+                q->soft = (uint8_t)(e != NULL);
+                q->brk = 0;
+                classify(q);
+                if (!numeric_kind(q->kind) || (q->kind == K_NUM && q->val)) ok = 0;
+                a = b + 1;
+            }
+            if (ok && np > 1) {
+                parts[np - 1].tail = t.tail;
+                parts[np - 1].tn = t.tn;
+                parts[np - 1].soft = t.soft;
+                parts[np - 1].brk = t.brk;
+                parts[np - 1].wn = (size_t)(t.w + t.wn - parts[np - 1].w);
+                parts[0].w = t.w;
+                parts[0].wn = (size_t)(parts[0].core + parts[0].cn - t.w);
+                for (size_t k = 0; k < np; k++)
+                    if (push_tok(s, &nt, &parts[k])) return CV_ENOMEM;
+                continue;
+            }
+        }
+        if (push_tok(s, &nt, &t)) return CV_ENOMEM;
+    }
+    *ntok = nt;
+    return 0;
+}
+
+static int email_part(const stok *t) { return (t->kind == K_WORD || t->kind == K_NUM) && t->alnum && !t->soft; }
+
+/* Pass 2: mark LOCAL (SEP LOCAL)* at DOMAIN (dot|dash DOMAIN)+ with one dot at least. */
+static void mark_emails(stok *t, size_t nt)
+{
+    for (size_t a = 1; a + 3 < nt; a++) {
+        if (t[a].kind != K_AT || t[a].tn || t[a - 1].tn || t[a].email) continue;
+        if (!email_part(&t[a - 1]) || t[a - 1].email) continue;
+        size_t k = a - 1;
+        while (k >= 2 && (t[k - 1].kind == K_DOT || t[k - 1].kind == K_SEP) && !t[k - 1].tn &&
+               email_part(&t[k - 2]) && !t[k - 2].tn && !t[k - 2].email)
+            k -= 2;
+        size_t m = a + 1;
+        if (!email_part(&t[m])) continue;
+        int dots = 0;
+        while (m + 2 < nt && !t[m].tn && (t[m + 1].kind == K_DOT || (t[m + 1].kind == K_SEP && t[m + 1].val == '-')) &&
+               !t[m + 1].tn && email_part(&t[m + 2]) && (t[m + 2].kind == K_WORD || t[m + 2].kind == K_NUM)) {
+            dots += t[m + 1].kind == K_DOT;
+            m += 2;
+        }
+        /* the address must end on a dotted label (the TLD): back off a trailing "dash X" */
+        while (m > a + 1 && t[m - 1].kind != K_DOT) m -= 2;
+        if (!dots || m <= a + 1) continue;
+        t[k].email = 1;
+        for (size_t i = k + 1; i < m; i++) t[i].email = 2;
+        t[m].email = 3;
+        a = m;
+    }
+}
+
+/* ---- pass 3: emit --------------------------------------------------------- */
+
+typedef struct emitter {
+    cv_spoken *s;
+    int nomem;
+} emitter;
+
+static void put(emitter *e, char c, int32_t word)
+{
+    cv_spoken *s = e->s;
+    if (e->nomem) return;
+    if (grow((void **)&s->map, &s->map_cap, s->text.n + 1, sizeof(int32_t)) || cv_buf_putc(&s->text, c)) {
+        e->nomem = 1;
+        return;
+    }
+    s->map[s->text.n - 1] = word;
+}
+
+static void put_bytes(emitter *e, const char *p, size_t n, int32_t word)
+{
+    for (size_t i = 0; i < n; i++) put(e, p[i], word);
+}
+
+static void space(emitter *e)
+{
+    if (e->s->text.n && e->s->text.p[e->s->text.n - 1] != ' ') put(e, ' ', -1);
+}
+
+static int single_digit(const stok *t)
+{
+    return t->kind == K_ZERO || t->kind == K_OH || t->kind == K_DIGIT || (t->kind == K_NUM && !t->val && t->cn == 1);
+}
+
+static int digit_value(const stok *t) { return t->kind == K_DIGIT ? t->val : t->kind == K_NUM ? t->core[0] - '0' : 0; }
+
+/* May token i start a digit run? */
+static int starts_run(const stok *t, size_t nt, size_t i)
+{
+    int next = i + 1 < nt && !t[i].brk && !t[i].soft;
+    switch (t[i].kind) {
+    case K_NUM:
+    case K_ZERO:
+    case K_DIGIT:
+    case K_TEEN:
+    case K_TENS:
+        return 1;
+    case K_OH:
+        return next && (t[i + 1].kind == K_NUM || t[i + 1].kind == K_ZERO || t[i + 1].kind == K_OH ||
+                        t[i + 1].kind == K_DIGIT || t[i + 1].kind == K_TEEN || t[i + 1].kind == K_TENS ||
+                        t[i + 1].kind == K_MULT);
+    case K_MULT:
+        return next && single_digit(&t[i + 1]);
+    case K_PLUS:
+        return next && ((t[i + 1].kind == K_NUM && !t[i + 1].val) || t[i + 1].kind == K_ZERO ||
+                        t[i + 1].kind == K_DIGIT || t[i + 1].kind == K_MULT);
+    default:
+        return 0;
+    }
+}
+
+/* Two digits for the group at t[i] (TEEN, TENS [DIGIT], DIGIT → "0d"); returns tokens used, 0 if none. */
+static size_t two_digits(emitter *e, const stok *t, size_t nt, size_t i, int *nd)
+{
+    if (i >= nt) return 0;
+    if (t[i].kind == K_TEEN) {
+        put(e, (char)('0' + t[i].val / 10), t[i].word);
+        put(e, (char)('0' + t[i].val % 10), t[i].word);
+        *nd += 2;
+        return 1;
+    }
+    if (t[i].kind == K_TENS) {
+        put(e, (char)('0' + t[i].val), t[i].word);
+        *nd += 2;
+        if (i + 1 < nt && !t[i].brk && t[i + 1].kind == K_DIGIT) {
+            put(e, (char)('0' + t[i + 1].val), t[i + 1].word);
+            return 2;
+        }
+        put(e, '0', t[i].word);
+        return 1;
+    }
+    if (t[i].kind == K_DIGIT) {
+        put(e, '0', t[i].word);
+        put(e, (char)('0' + t[i].val), t[i].word);
+        *nd += 2;
+        return 1;
+    }
+    return 0;
+}
+
+static int group_start(const stok *t) { return t->kind == K_TEEN || t->kind == K_TENS || t->kind == K_DIGIT; }
+
+static void ordinal(emitter *e, int value, int32_t word)
+{
+    char b[8];
+    int n = 0;
+    if (value >= 10) b[n++] = (char)('0' + value / 10);
+    b[n++] = (char)('0' + value % 10);
+    int u = value % 10, teen = value % 100 >= 11 && value % 100 <= 13;
+    const char *suf = teen ? "th" : u == 1 ? "st" : u == 2 ? "nd" : u == 3 ? "rd" : "th";
+    b[n++] = suf[0];
+    b[n++] = suf[1];
+    put_bytes(e, b, (size_t)n, word);
+}
+
+/* Emit the digit run starting at token i; returns the index after it. */
+static size_t emit_run(emitter *e, stok *t, size_t nt, size_t i)
+{
+    cv_spoken *s = e->s;
+    space(e);
+    size_t start = s->text.n;
+    int nd = 0, emitted = 0, ordinal_end = 0;
+    size_t j = i;
+    if (t[j].kind == K_PLUS) {
+        put(e, '+', t[j].word);
+        j++;
+    }
+    while (j < nt && !ordinal_end) {
+        if (j > i && t[j - 1].brk) break;
+        const stok *c = &t[j];
+        size_t used = 1;
+        switch (c->kind) {
+        case K_PUNCT:
+            if (emitted && c->soft && j + 1 < nt && starts_run(t, nt, j + 1) && t[j + 1].kind != K_PLUS) {
+                j++;
+                continue;
+            }
+            goto done;
+        case K_NUM:
+            if (c->val && j > i) goto done;
+            put_bytes(e, c->core, c->cn, c->word);
+            nd += (int)(c->cn - c->val);
+            break;
+        case K_ZERO:
+        case K_OH:
+            put(e, '0', c->word);
+            nd++;
+            break;
+        case K_DIGIT:
+            put(e, (char)('0' + c->val), c->word);
+            nd++;
+            break;
+        case K_TEEN:
+            used = two_digits(e, t, nt, j, &nd);
+            break;
+        case K_TENS:
+            if (j + 1 < nt && !c->brk && t[j + 1].kind == K_ORD && t[j + 1].val < 10) {
+                ordinal(e, c->val * 10 + t[j + 1].val, c->word);
+                if (!e->nomem) s->map[s->text.n - 1] = s->map[s->text.n - 2] = s->map[s->text.n - 3] = t[j + 1].word;
+                used = 2;
+                nd += 2;
+                ordinal_end = 1;
+                break;
+            }
+            used = two_digits(e, t, nt, j, &nd);
+            break;
+        case K_MULT:
+            if (j + 1 >= nt || c->brk || !single_digit(&t[j + 1])) goto done;
+            put(e, (char)('0' + digit_value(&t[j + 1])), c->word);
+            for (int k = 1; k < c->val; k++) put(e, (char)('0' + digit_value(&t[j + 1])), t[j + 1].word);
+            nd += c->val;
+            used = 2;
+            break;
+        case K_HUNDRED:
+            if (!emitted) goto done;
+            if (j + 2 < nt && !c->brk && t[j + 1].kind == K_AND && !t[j + 1].brk && group_start(&t[j + 2])) {
+                used = 2 + two_digits(e, t, nt, j + 2, &nd);
+            } else if (j + 1 < nt && !c->brk && (t[j + 1].kind == K_TEEN || t[j + 1].kind == K_TENS)) {
+                used = 1 + two_digits(e, t, nt, j + 1, &nd);
+            } else {
+                put(e, '0', c->word);
+                put(e, '0', c->word);
+                nd += 2;
+            }
+            break;
+        case K_THOUSAND:
+            if (!emitted) goto done;
+            if (j + 2 < nt && !c->brk && t[j + 1].kind == K_AND && !t[j + 1].brk && group_start(&t[j + 2])) {
+                put(e, '0', c->word);
+                nd++;
+                used = 2 + two_digits(e, t, nt, j + 2, &nd);
+            } else if (j + 2 < nt && !c->brk && t[j + 1].kind == K_DIGIT && !t[j + 1].brk &&
+                       t[j + 2].kind == K_HUNDRED) {
+                used = 1;    /* the hundreds group that follows writes the three digits */
+            } else if (j + 1 < nt && !c->brk && (t[j + 1].kind == K_TEEN || t[j + 1].kind == K_TENS)) {
+                put(e, '0', c->word);
+                nd++;
+            } else if (j + 1 < nt && !c->brk && t[j + 1].kind == K_DIGIT) {
+                put(e, '0', c->word);
+                put(e, '0', c->word);
+                nd += 2;
+            } else {
+                put_bytes(e, "000", 3, c->word);
+                nd += 3;
+            }
+            break;
+        default:
+            goto done;
+        }
+        emitted = 1;
+        j += used;
+    }
+done:
+    if (s->text.n > start && !e->nomem) {
+        if (grow((void **)&s->runs, &s->runs_cap, s->nruns + 1, sizeof *s->runs)) {
+            e->nomem = 1;
+        } else {
+            s->runs[s->nruns++] = (cv_spoken_run){ (uint32_t)start, (uint32_t)s->text.n, (uint32_t)nd };
+        }
+    }
+    /* a run that ends on punctuation: write it after the digits */
+    if (j > i && t[j - 1].tn && t[j - 1].kind != K_PUNCT) put_bytes(e, t[j - 1].tail, t[j - 1].tn, t[j - 1].word);
+    if (j == i) {   /* cannot happen (starts_run said yes); guard against a loop */
+        put_bytes(e, t[i].w, t[i].wn, t[i].word);
+        j = i + 1;
+    }
+    return j;
+}
+
+int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
+{
+    cv_buf_clear(&s->text);
+    s->nruns = 0;
+    size_t nt = 0;
+    int rc = tokenise(s, words, n, &nt);
+    if (rc) return rc;
+    stok *t = s->scratch;
+    mark_emails(t, nt);
+    emitter e = { s, 0 };
+    size_t i = 0;
+    while (i < nt && !e.nomem) {
+        if (s->text.n > UINT32_MAX - 4096) return CV_EINPUT;
+        stok *c = &t[i];
+        if (c->kind == K_PUNCT) {
+            put_bytes(&e, c->w, c->wn, c->word);
+            i++;
+        } else if (c->email == 1) {
+            space(&e);
+            for (;;) {
+                c = &t[i];
+                if (c->kind == K_AT)
+                    put(&e, '@', c->word);
+                else if (c->kind == K_DOT || c->kind == K_SEP)
+                    put(&e, (char)c->val, c->word);
+                else
+                    put_bytes(&e, c->core, c->cn, c->word);
+                i++;
+                if (c->email == 3) break;
+            }
+            put_bytes(&e, c->tail, c->tn, c->word);
+        } else if (starts_run(t, nt, i)) {
+            i = emit_run(&e, t, nt, i);
+        } else if (c->kind == K_ORD) {
+            space(&e);
+            ordinal(&e, c->val, c->word);
+            put_bytes(&e, c->tail, c->tn, c->word);
+            i++;
+        } else {
+            space(&e);
+            put_bytes(&e, c->w, c->wn, c->word);
+            i++;
+        }
+    }
+    return e.nomem ? CV_ENOMEM : 0;
+}
+
+int cv_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *first, size_t *last)
+{
+    if (end > s->text.n) end = s->text.n;
+    size_t a = start, b = end;
+    while (a < b && s->map[a] < 0) a++;
+    while (b > a && s->map[b - 1] < 0) b--;
+    if (a >= b) return 0;
+    size_t lo = (size_t)s->map[a], hi = lo;
+    for (size_t i = a; i < b; i++) {
+        if (s->map[i] < 0) continue;
+        if ((size_t)s->map[i] < lo) lo = (size_t)s->map[i];
+        if ((size_t)s->map[i] > hi) hi = (size_t)s->map[i];
+    }
+    *first = lo;
+    *last = hi;
+    return 1;
+}
+
+void cv_spoken_init(cv_spoken *s) { memset(s, 0, sizeof *s); }
+
+void cv_spoken_free(cv_spoken *s)
+{
+    if (!s) return;
+    cv_buf_free(&s->text);
+    free(s->map);
+    free(s->runs);
+    free(s->scratch);
+    memset(s, 0, sizeof *s);
+}

@@ -1,0 +1,85 @@
+/*
+ * spoken.h - ASR word sequences → detector-friendly text (DESIGN §7).
+ *
+ * Speech recognisers write identifiers as many word items ("oh seven seven
+ * double oh nine hundred one two three", "4 1 1 1", "john dot smith at
+ * example dot com"). cv_spoken_build joins a word sequence into one text in
+ * which such runs are written as the detectors expect ("07700900123",
+ * "4111", "john.smith@example.com"), with a map from every byte of that text
+ * back to the word item it came from, so a detector match maps to the words
+ * (and so to the time span) that were spoken.
+ *
+ * Supported in a digit run (English, ASCII case-insensitive):
+ *  - digits as words: "zero", "nought", "one".."nine"; "oh"/"o" for 0 when a
+ *    digit word is next to it (an "Oh," that opens a sentence stays a word);
+ *  - digit items as the recogniser wrote them ("4", "4111", "07700"), a
+ *    leading "+" kept ("+44");
+ *  - "double X" / "triple X" (X a digit word or single digit);
+ *  - teens "ten".."nineteen" and tens "twenty".."ninety", "twenty one" → 21,
+ *    also hyphenated ("twenty-one", "four-one-one-one");
+ *  - "X hundred" → X00; "X hundred and Y" / "X hundred twenty three" → one
+ *    three-digit group (X, then Y as two digits); a bare digit after
+ *    "hundred" starts new digits, as phone numbers are spoken
+ *    ("nine hundred one two three" → "900123");
+ *  - "X thousand" → X000, "X thousand and five" → X005, "X thousand five
+ *    hundred" → X500, "two thousand twenty" → 2020;
+ *  - "plus" directly before a digit → "+";
+ *  - a comma or hyphen between items (AWS punctuation items, or attached to
+ *    a word) does not end a run; any other punctuation does.
+ * Ordinals ("fifth", "twenty first") become "5th", "21st" (for dates).
+ * E-mail: LOCAL (SEP LOCAL)* "at" DOMAIN ("dot" DOMAIN)+ where SEP is "dot",
+ * "underscore", "dash"/"hyphen" and LOCAL/DOMAIN are single alphanumeric
+ * words → "local.part@domain.tld"; the detectors judge the result.
+ * Not supported: spelled letters ("j o h n"), letters inside digit runs
+ * (NINO/IBAN/postcodes spoken letter by letter), other languages.
+ * Words are separated by one space (mapped to no word); punctuation items
+ * attach to the previous word without a space.
+ */
+#ifndef CV_SPOKEN_H
+#define CV_SPOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../pipeline/base.h"
+
+/* One ASR word item (borrowed). punct: a punctuation item (AWS type
+ * "punctuation"), attached to the previous word. */
+typedef struct cv_spoken_word {
+    const char *p;
+    size_t n;
+    uint8_t punct;
+} cv_spoken_word;
+
+/* A run of spoken digits in the built text: bytes [start, end), with ndigits
+ * decimal digits (a "+" not counted). */
+typedef struct cv_spoken_run {
+    uint32_t start, end;
+    uint32_t ndigits;
+} cv_spoken_run;
+
+/* The built text and its maps. Zero-initialise or cv_spoken_init; reusable. */
+typedef struct cv_spoken {
+    cv_buf text;             /* the joined text (not NUL-terminated) */
+    int32_t *map;            /* map[i]: index of the word byte i of text came from, -1 for a separator */
+    size_t map_cap;
+    cv_spoken_run *runs;     /* digit runs, in text order */
+    size_t nruns, runs_cap;
+    void *scratch;           /* internal token list */
+    size_t scratch_cap;
+} cv_spoken;
+
+void cv_spoken_init(cv_spoken *s);
+void cv_spoken_free(cv_spoken *s);           /* NULL ok; leaves s empty */
+
+/* Build s from words[0..n) (replacing any previous contents). Word bytes are
+ * UTF-8; words of only whitespace are skipped. Returns 0, CV_ENOMEM, or
+ * CV_EINPUT if the text would exceed UINT32_MAX bytes. */
+int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n);
+
+/* The words behind text bytes [start, end): *first and *last (inclusive) word
+ * indices of the mapped bytes in that range. Returns 0 if no byte of the
+ * range maps to a word. */
+int cv_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *first, size_t *last);
+
+#endif

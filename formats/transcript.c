@@ -1,0 +1,798 @@
+/*
+ * transcript.c - word-timed transcripts (see transcript.h): the JSON
+ * document is read with the JSON Lines parser into one cv_record, its word
+ * items are located by path, spoken identifiers are found on the joined
+ * words (filters/spoken.c + the engine's detectors), and the redaction is
+ * written back into the record's nodes, which the JSON writer serialises in
+ * the same shape. Workload: one call at a time, up to tens of MB of JSON.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "transcript.h"
+#include "../filters/spoken.h"
+
+/* Node roles (cv_transcript.role). */
+enum { R_SCAN = 0, R_KEEP, R_WORD, R_FULL };
+
+/* Times beyond this (about 115 days) are not a call. */
+#define MAX_SECONDS 1e7
+
+void cv_transcript_init(cv_transcript *t)
+{
+    memset(t, 0, sizeof *t);
+    cv_record_init(&t->rec);
+}
+
+void cv_transcript_free(cv_transcript *t)
+{
+    if (!t) return;
+    cv_record_free(&t->rec);
+    free(t->words);
+    free(t->full);
+    free(t->role);
+    memset(t, 0, sizeof *t);
+}
+
+void cv_transcript_result_free(cv_transcript_result *r)
+{
+    if (!r) return;
+    free(r->spans);
+    memset(r, 0, sizeof *r);
+}
+
+static int grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 32;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size) return CV_ENOMEM;
+        c *= 2;
+    }
+    void *np = realloc(*p, c * size);
+    if (!np) return CV_ENOMEM;
+    *p = np;
+    *cap = c;
+    return 0;
+}
+
+/* ---- parsing -------------------------------------------------------------- */
+
+/* Direct member `key` of the object whose BEGIN node is obj, or -1. */
+static int32_t member(const cv_record *r, int32_t obj, const char *key)
+{
+    if (obj < 0 || r->nodes[obj].kind != CV_NODE_OBJ_BEGIN) return -1;
+    int32_t end = r->nodes[obj].end;
+    for (int32_t i = obj + 1; i < end;) {
+        const cv_node *nd = &r->nodes[i];
+        if (cv_str_eqz(nd->key, key)) return i;
+        if ((nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN) && nd->end > i)
+            i = nd->end + 1;
+        else
+            i++;
+    }
+    return -1;
+}
+
+static int is_kind(const cv_record *r, int32_t i, int kind) { return i >= 0 && r->nodes[i].kind == kind; }
+
+/* A time: a JSON number or a string of a non-negative decimal number
+ * ("12.345", "1e2"). Returns 0, or CV_EINPUT with *why. */
+static int parse_time(const cv_record *r, int32_t i, double *out, const char **why)
+{
+    if (i < 0) {
+        *why = "word item without a start or end time";
+        return CV_EINPUT;
+    }
+    const cv_node *nd = &r->nodes[i];
+    if (nd->kind != CV_NODE_NUMBER && nd->kind != CV_NODE_STRING) {
+        *why = "time is not a number";
+        return CV_EINPUT;
+    }
+    const char *p = nd->value.p;
+    size_t n = nd->value.n, k = 0, d = 0;
+    char buf[40];
+    if (n == 0 || n >= sizeof buf) goto bad;
+    if (p[0] == '-') {
+        *why = "negative time";
+        return CV_EINPUT;
+    }
+    while (k < n && p[k] >= '0' && p[k] <= '9') k++, d++;
+    if (k < n && p[k] == '.') {
+        k++;
+        while (k < n && p[k] >= '0' && p[k] <= '9') k++, d++;
+    }
+    if (!d) goto bad;
+    if (k < n && (p[k] == 'e' || p[k] == 'E')) {
+        k++;
+        if (k < n && (p[k] == '+' || p[k] == '-')) k++;
+        size_t e = k;
+        while (k < n && p[k] >= '0' && p[k] <= '9') k++;
+        if (k == e) goto bad;
+    }
+    if (k != n) goto bad;
+    memcpy(buf, p, n);
+    buf[n] = '\0';
+    double v = strtod(buf, NULL);
+    if (!isfinite(v) || v > MAX_SECONDS) {
+        *why = "time out of range";
+        return CV_EINPUT;
+    }
+    *out = v;
+    return 0;
+bad:
+    *why = "time is not a number";
+    return CV_EINPUT;
+}
+
+typedef struct pstate {
+    cv_transcript *t;
+    const char *why;
+} pstate;
+
+static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t start_node, int32_t end_node, int punct,
+                    int channel, int primary, int32_t group, int32_t list)
+{
+    cv_transcript *t = ps->t;
+    cv_record *r = &t->rec;
+    if (!is_kind(r, text_node, CV_NODE_STRING)) {
+        ps->why = "word item without text";
+        return CV_EINPUT;
+    }
+    if (alt_node >= 0 && !is_kind(r, alt_node, CV_NODE_STRING)) {
+        ps->why = "word item without text";
+        return CV_EINPUT;
+    }
+    if (grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
+    cv_tword *w = &t->words[t->nwords];
+    memset(w, 0, sizeof *w);
+    w->text = r->nodes[text_node].value;
+    w->start = w->end = -1;
+    w->channel = channel;
+    w->punct = (uint8_t)punct;
+    w->primary = (uint8_t)primary;
+    w->node[0] = text_node;
+    w->node[1] = alt_node;
+    w->group = group;
+    w->list = list;
+    if (!punct || start_node >= 0 || end_node >= 0) {
+        int rc = parse_time(r, start_node, &w->start, &ps->why);
+        if (!rc) rc = parse_time(r, end_node, &w->end, &ps->why);
+        if (rc) return rc;
+        if (w->end < w->start) {
+            ps->why = "word ends before it starts";
+            return CV_EINPUT;
+        }
+        t->role[start_node] = t->role[end_node] = R_KEEP;
+    }
+    t->role[text_node] = R_WORD;
+    if (alt_node >= 0) t->role[alt_node] = R_WORD;
+    t->nwords++;
+    return 0;
+}
+
+/* "ch_3" → 3; -1 if not of that form. */
+static int channel_of(const cv_record *r, int32_t i)
+{
+    if (!is_kind(r, i, CV_NODE_STRING)) return -1;
+    cv_str v = r->nodes[i].value;
+    if (v.n < 4 || v.n > 9 || memcmp(v.p, "ch_", 3) != 0) return -1;
+    int c = 0;
+    for (size_t k = 3; k < v.n; k++) {
+        if (v.p[k] < '0' || v.p[k] > '9') return -1;
+        c = c * 10 + (v.p[k] - '0');
+    }
+    return c;
+}
+
+static int int_of(const cv_record *r, int32_t i)
+{
+    if (!is_kind(r, i, CV_NODE_NUMBER)) return -1;
+    cv_str v = r->nodes[i].value;
+    if (v.n == 0 || v.n > 6) return -1;
+    int c = 0;
+    for (size_t k = 0; k < v.n; k++) {
+        if (v.p[k] < '0' || v.p[k] > '9') return -1;
+        c = c * 10 + (v.p[k] - '0');
+    }
+    return c;
+}
+
+/* An AWS item (results.items[] or a channel's items[]). */
+static int aws_item(pstate *ps, int32_t obj, int channel, int32_t list)
+{
+    cv_record *r = &ps->t->rec;
+    int32_t type = member(r, obj, "type");
+    int punct = is_kind(r, type, CV_NODE_STRING) && cv_str_eqz(r->nodes[type].value, "punctuation");
+    if (type >= 0) ps->t->role[type] = R_KEEP;
+    int32_t cl = member(r, obj, "channel_label");
+    if (cl >= 0) {
+        int c = channel_of(r, cl);
+        if (c >= 0) channel = c;
+    }
+    int32_t st = member(r, obj, "start_time"), et = member(r, obj, "end_time");
+    int32_t alts = member(r, obj, "alternatives");
+    if (!is_kind(r, alts, CV_NODE_ARR_BEGIN) || !is_kind(r, alts + 1, CV_NODE_OBJ_BEGIN)) {
+        ps->why = "transcript item without alternatives[0].content";
+        return CV_EINPUT;
+    }
+    int first = 1;
+    for (int32_t a = alts + 1; a < r->nodes[alts].end; a = r->nodes[a].end + 1) {
+        if (!is_kind(r, a, CV_NODE_OBJ_BEGIN)) {
+            ps->why = "transcript item without alternatives[0].content";
+            return CV_EINPUT;
+        }
+        int rc = add_word(ps, member(r, a, "content"), -1, st, et, punct, channel, first, -1, list);
+        if (rc) return rc;
+        if (!first) {   /* further hypotheses: copies, in no full text */
+            ps->t->words[ps->t->nwords - 1].primary = 0;
+            ps->t->words[ps->t->nwords - 1].list = -1;
+        }
+        first = 0;
+    }
+    return 0;
+}
+
+/* A generic / Whisper / Deepgram word object. */
+static int word_obj(pstate *ps, int32_t obj, int channel, int primary, int32_t group, int32_t list)
+{
+    cv_record *r = &ps->t->rec;
+    int32_t wd = member(r, obj, "word"), pw = member(r, obj, "punctuated_word");
+    int32_t text = pw >= 0 ? pw : wd, alt = pw >= 0 ? wd : -1;
+    return add_word(ps, text, alt, member(r, obj, "start"), member(r, obj, "end"), 0, channel, primary, group, list);
+}
+
+static int add_full(cv_transcript *t, int32_t node, int32_t group, int32_t list)
+{
+    if (!is_kind(&t->rec, node, CV_NODE_STRING)) return 0;
+    if (grow((void **)&t->full, &t->fullcap, t->nfull + 1, sizeof *t->full)) return CV_ENOMEM;
+    t->full[t->nfull++] = (struct cv_tfull){ node, group, list };
+    t->role[node] = R_FULL;
+    return 0;
+}
+
+static int path_is(const cv_node *nd, const char *p) { return cv_str_eqz(nd->path, p); }
+
+/* Which flavour: by the paths present. */
+static int flavour_of(const cv_record *r, int *whisper_top_words)
+{
+    int aws = 0, dg = 0, words = 0, seg_words = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const cv_node *nd = &r->nodes[i];
+        if (nd->kind != CV_NODE_ARR_BEGIN) continue;
+        if (path_is(nd, "results.items") || path_is(nd, "results.channel_labels.channels")) aws = 1;
+        else if (path_is(nd, "results.channels")) dg = 1;
+        else if (path_is(nd, "words")) words = 1;
+        else if (path_is(nd, "segments[].words")) seg_words = 1;
+    }
+    *whisper_top_words = words;
+    if (aws) return CV_TRANSCRIPT_AWS;
+    if (dg) return CV_TRANSCRIPT_DEEPGRAM;
+    if (words || seg_words) return CV_TRANSCRIPT_WORDS;
+    return 0;
+}
+
+static const char *const keep_keys[] = { "type", "start_time", "end_time", "channel_label", "speaker_label",
+                                         "language", "status", NULL };
+
+int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag)
+{
+    cv_record *r = &t->rec;
+    cv_record_reset(r);
+    t->nwords = t->nfull = 0;
+    t->flavour = 0;
+    size_t skip = 0;
+    if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) skip = 3;
+    const cv_format_type *jf = cv_format_find("jsonl");
+    if (!jf) return CV_EINTERNAL;
+    char st[8] = { 0 };
+    cv_diag d = { 0 };
+    int rc = jf->parse(st, json + skip, len - skip, r, &d);
+    if (rc == CV_EEMPTY) {
+        diag->reason = "empty transcript";
+        diag->offset = 0;
+        return CV_EINPUT;
+    }
+    if (rc) {
+        diag->reason = d.reason;
+        diag->offset = d.offset + skip;
+        return rc;
+    }
+    if (grow((void **)&t->role, &t->rolecap, r->n ? r->n : 1, 1)) return CV_ENOMEM;
+    memset(t->role, R_SCAN, r->n);
+    for (size_t i = 0; i < r->n; i++)
+        for (size_t k = 0; keep_keys[k]; k++)
+            if (r->nodes[i].kind == CV_NODE_STRING && cv_str_eqz(r->nodes[i].key, keep_keys[k])) t->role[i] = R_KEEP;
+
+    int top_words = 0;
+    t->flavour = flavour_of(r, &top_words);
+    diag->offset = 0;
+    if (!t->flavour) {
+        diag->reason = "unrecognised transcript shape";
+        return CV_EINPUT;
+    }
+
+    pstate ps = { t, NULL };
+    size_t nrecognised = 0;
+    int channel = -1, dg_channel = -1, dg_alt = -1, aws_channel_items = 0;
+    int32_t ngroups = 0, dg_group = -1, utt_group = -1, utt_channel = -1, seg_group = -1;
+    rc = 0;
+    for (int32_t i = 0; i < (int32_t)r->n && !rc; i++) {
+        const cv_node *nd = &r->nodes[i];
+        if (nd->kind != CV_NODE_OBJ_BEGIN) continue;
+        switch (t->flavour) {
+        case CV_TRANSCRIPT_AWS:
+            if (path_is(nd, "results.items[]")) {
+                rc = aws_item(&ps, i, -1, 0);
+            } else if (path_is(nd, "results.channel_labels.channels[]")) {
+                int c = channel_of(r, member(r, i, "channel_label"));
+                channel = c >= 0 ? c : channel + 1;
+            } else if (path_is(nd, "results.channel_labels.channels[].items[]")) {
+                rc = aws_item(&ps, i, channel, 1);
+                aws_channel_items = 1;
+            }
+            break;
+        case CV_TRANSCRIPT_DEEPGRAM:
+            if (path_is(nd, "results.channels[]")) {
+                dg_channel++;
+                dg_alt = -1;
+            } else if (path_is(nd, "results.channels[].alternatives[]")) {
+                dg_alt++;
+                dg_group = ngroups++;
+                rc = add_full(t, member(r, i, "transcript"), dg_group, -1);
+            } else if (path_is(nd, "results.channels[].alternatives[].words[]")) {
+                rc = word_obj(&ps, i, dg_channel, dg_alt == 0, dg_group, 0);
+            } else if (path_is(nd, "results.utterances[]")) {
+                utt_group = ngroups++;
+                utt_channel = int_of(r, member(r, i, "channel"));
+                rc = add_full(t, member(r, i, "transcript"), utt_group, -1);
+            } else if (path_is(nd, "results.utterances[].words[]")) {
+                rc = word_obj(&ps, i, utt_channel, 0, utt_group, 1);
+            }
+            break;
+        default:
+            if (path_is(nd, "words[]")) {
+                rc = word_obj(&ps, i, -1, 1, -1, 0);
+            } else if (path_is(nd, "segments[]")) {
+                seg_group = ngroups++;
+                rc = add_full(t, member(r, i, "text"), seg_group, -1);
+            } else if (path_is(nd, "segments[].words[]")) {
+                rc = word_obj(&ps, i, -1, !top_words, seg_group, 1);
+            }
+            break;
+        }
+        if (rc || t->nwords > nrecognised) {
+            nrecognised = t->nwords;
+            continue;
+        }
+        /* a word object anywhere else (an unknown list of words): a copy,
+         * redacted by time overlap, so no spoken digit survives one by one */
+        int32_t wd = member(r, i, "word"), ws = member(r, i, "start");
+        if (is_kind(r, wd, CV_NODE_STRING) && ws >= 0 && member(r, i, "end") >= 0) {
+            rc = word_obj(&ps, i, int_of(r, member(r, i, "channel")), 0, -1, -1);
+            nrecognised = t->nwords;
+        }
+    }
+    /* Whisper's token ids encode the text: they cannot be redacted, so they go */
+    for (size_t i = 0; i < r->n && !rc; i++)
+        if (r->nodes[i].kind == CV_NODE_ARR_BEGIN && path_is(&r->nodes[i], "segments[].tokens"))
+            r->nodes[i].flags |= CV_NF_DROP;
+    if (!rc && t->flavour == CV_TRANSCRIPT_AWS) {
+        /* channel-identified jobs: the per-channel lists are the ones to read;
+         * results.items then takes their redaction by time */
+        int32_t full_list = 0, have0 = 0;
+        for (size_t k = 0; k < t->nwords; k++) have0 |= t->words[k].list == 0;
+        if (aws_channel_items)
+            for (size_t k = 0; k < t->nwords; k++)
+                t->words[k].primary = t->words[k].list == 1 && t->words[k].primary;
+        if (!have0) full_list = 1;
+        for (size_t i = 0; i < r->n && !rc; i++)
+            if (r->nodes[i].kind == CV_NODE_STRING && path_is(&r->nodes[i], "results.transcripts[].transcript"))
+                rc = add_full(t, (int32_t)i, -1, full_list);
+    }
+    if (!rc && t->flavour == CV_TRANSCRIPT_WORDS) {
+        /* Whisper's top-level text: all the words */
+        for (size_t i = 0; i < r->n && !rc; i++)
+            if (r->nodes[i].kind == CV_NODE_STRING && r->nodes[i].depth == 0 && cv_str_eqz(r->nodes[i].key, "text"))
+                rc = add_full(t, (int32_t)i, -1, top_words ? 0 : 1);
+        if (!rc && t->nwords == 0) {
+            diag->reason = "transcript has no word timings";
+            return CV_EINPUT;
+        }
+    }
+    if (rc == CV_EINPUT) diag->reason = ps.why;
+    return rc;
+}
+
+/* ---- spans ---------------------------------------------------------------- */
+
+static int cmp_tspan(const void *a, const void *b)
+{
+    const cv_tspan *x = a, *y = b;
+    if (x->channel != y->channel) return x->channel < y->channel ? -1 : 1;
+    if (x->start != y->start) return x->start < y->start ? -1 : 1;
+    return (x->end > y->end) - (x->end < y->end);
+}
+
+size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad)
+{
+    if (n == 0) return 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i].start -= pad;
+        if (v[i].start < 0) v[i].start = 0;
+        v[i].end += pad;
+    }
+    qsort(v, n, sizeof *v, cmp_tspan);
+    size_t o = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (v[i].channel == v[o].channel && v[i].start <= v[o].end) {
+            if (v[i].end > v[o].end) v[o].end = v[i].end;
+        } else {
+            v[++o] = v[i];
+        }
+    }
+    return o + 1;
+}
+
+/* ---- redaction ------------------------------------------------------------ */
+
+/* Per word: its replacement in rbuf (state 0 untouched, 1 emptied, 2 replaced). */
+typedef struct wrepl {
+    uint8_t state;
+    size_t off, len;
+} wrepl;
+
+typedef struct rctx {
+    cvi_worker *w;
+    cv_transcript *t;
+    const cv_transcript_opts *o;
+    cv_transcript_result *res;
+    cvi_counts *counts;
+    wrepl *rp;
+    cv_buf rbuf;
+    cv_buf tmp;
+    cv_spoken sp;
+    cv_spoken_word *sw;
+    size_t swcap;
+    size_t *idx;           /* sequence: local → global word index */
+    size_t idxcap;
+    size_t nspans, spancap;
+} rctx;
+
+static int push_span(rctx *c, double s, double e, int ch)
+{
+    if (grow((void **)&c->res->spans, &c->spancap, c->nspans + 1, sizeof(cv_tspan))) return CV_ENOMEM;
+    c->res->spans[c->nspans++] = (cv_tspan){ s, e, ch };
+    return 0;
+}
+
+/* Words first..last (global) of a match: the first gets bytes r[0..n), the
+ * others are emptied. A word already given a replacement by an earlier match
+ * keeps it (and the new rendering is appended to the first word). */
+static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, int ch)
+{
+    cv_transcript *t = c->t;
+    double s = -1, e = -1;
+    for (size_t k = first; k <= last; k++) {
+        const cv_tword *w = &t->words[k];
+        if (w->start >= 0 && (s < 0 || w->start < s)) s = w->start;
+        if (w->end >= 0 && w->end > e) e = w->end;
+    }
+    wrepl *f = &c->rp[first];
+    if (f->state == 2) {
+        /* append: copy the old bytes and the new rendering to the end of rbuf */
+        size_t off = c->rbuf.n;
+        if (cv_buf_reserve(&c->rbuf, f->len + 1 + n)) return CV_ENOMEM;
+        memmove(c->rbuf.p + off, c->rbuf.p + f->off, f->len);
+        c->rbuf.n += f->len;
+        if (cv_buf_putc(&c->rbuf, ' ') || cv_buf_append(&c->rbuf, r, n)) return CV_ENOMEM;
+        f->off = off;
+        f->len = c->rbuf.n - off;
+    } else {
+        f->off = c->rbuf.n;
+        f->len = n;
+        f->state = 2;
+        if (cv_buf_append(&c->rbuf, r, n)) return CV_ENOMEM;
+    }
+    for (size_t k = first + 1; k <= last; k++)
+        if (c->rp[k].state == 0) c->rp[k].state = 1;
+    return s >= 0 ? push_span(c, s, e, ch) : 0;
+}
+
+/* Find and claim the identifiers of one sequence of primary words. */
+static int redact_sequence(rctx *c, const size_t *seq, size_t n)
+{
+    cv_transcript *t = c->t;
+    if (grow((void **)&c->sw, &c->swcap, n ? n : 1, sizeof *c->sw)) return CV_ENOMEM;
+    for (size_t k = 0; k < n; k++) {
+        const cv_tword *w = &t->words[seq[k]];
+        c->sw[k] = (cv_spoken_word){ w->text.p, w->text.n, w->punct };
+    }
+    int rc = cv_spoken_build(&c->sp, c->sw, n);
+    if (rc) return rc;
+    const cv_span *spans;
+    size_t ns;
+    if ((rc = cvi_engine_find(c->w, c->sp.text.p ? c->sp.text.p : "", c->sp.text.n, &spans, &ns, c->counts)))
+        return rc;
+    int ch = n ? t->words[seq[0]].channel : -1;
+    for (size_t i = 0; i < ns; i++) {
+        size_t a, b;
+        if (!cv_spoken_words_of(&c->sp, spans[i].start, spans[i].end, &a, &b)) continue;
+        cv_buf_clear(&c->tmp);
+        if ((rc = cvi_engine_render(c->w, c->sp.text.p, &spans[i], &c->tmp))) return rc;
+        if ((rc = claim(c, seq[a], seq[b], c->tmp.p, c->tmp.n, ch))) return rc;
+        c->res->identifiers++;
+    }
+    if (c->o && c->o->digit_run_min) {
+        for (size_t i = 0; i < c->sp.nruns; i++) {
+            const cv_spoken_run *run = &c->sp.runs[i];
+            size_t a, b;
+            if (run->ndigits < c->o->digit_run_min || !cv_spoken_words_of(&c->sp, run->start, run->end, &a, &b))
+                continue;
+            size_t fa = SIZE_MAX;
+            for (size_t k = a; k <= b && fa == SIZE_MAX; k++)
+                if (c->rp[seq[k]].state == 0) fa = k;
+            if (fa == SIZE_MAX) continue;    /* a detector took all of it */
+            /* the words no detector took: the first unclaimed one says "[digits]" */
+            if ((rc = claim(c, seq[fa], seq[fa], "[digits]", 8, ch))) return rc;
+            for (size_t k = fa + 1; k <= b; k++)
+                if (c->rp[seq[k]].state == 0) c->rp[seq[k]].state = 1;
+            double s = -1, e = -1;
+            for (size_t k = a; k <= b; k++) {
+                const cv_tword *w = &t->words[seq[k]];
+                if (w->start >= 0 && (s < 0 || w->start < s)) s = w->start;
+                if (w->end > e) e = w->end;
+            }
+            if (s >= 0 && (rc = push_span(c, s, e, ch))) return rc;
+            c->res->digit_runs++;
+        }
+    }
+    return 0;
+}
+
+/* Sequence order: channel, then document order. */
+typedef struct seqent {
+    int channel;
+    size_t k;
+} seqent;
+
+static int cmp_seq(const void *a, const void *b)
+{
+    const seqent *x = a, *y = b;
+    if (x->channel != y->channel) return x->channel < y->channel ? -1 : 1;
+    return (x->k > y->k) - (x->k < y->k);
+}
+
+/* A word's final text. */
+static cv_str final_text(const rctx *c, size_t k)
+{
+    const wrepl *p = &c->rp[k];
+    if (p->state == 1) return cv_str_make("", 0);
+    if (p->state == 2) return cv_str_make(c->rbuf.p + p->off, p->len);
+    return c->t->words[k].text;
+}
+
+static int set_node(cv_record *r, int32_t i, const char *p, size_t n)
+{
+    cv_str v = n ? cv_record_strdup(r, p, n) : cv_str_make("", 0);
+    if (n && !v.p) return CV_ENOMEM;
+    r->nodes[i].value = v;
+    r->nodes[i].flags |= CV_NF_CHANGED;
+    return 0;
+}
+
+static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
+/* Free text outside the word list: words split at whitespace, spoken forms
+ * understood, identifiers replaced in place. Not counted. */
+static int scan_string(rctx *c, int32_t i)
+{
+    cv_record *r = &c->t->rec;
+    cv_str v = r->nodes[i].value;
+    size_t n = 0;
+    for (size_t k = 0; k < v.n;) {
+        while (k < v.n && is_space(v.p[k])) k++;
+        if (k >= v.n) break;
+        size_t e = k;
+        while (e < v.n && !is_space(v.p[e])) e++;
+        if (grow((void **)&c->sw, &c->swcap, n + 1, sizeof *c->sw)) return CV_ENOMEM;
+        c->sw[n++] = (cv_spoken_word){ v.p + k, e - k, 0 };
+        k = e;
+    }
+    if (n == 0) return 0;
+    int rc = cv_spoken_build(&c->sp, c->sw, n);
+    if (rc) return rc;
+    const cv_span *spans;
+    size_t ns;
+    if ((rc = cvi_engine_find(c->w, c->sp.text.p, c->sp.text.n, &spans, &ns, NULL))) return rc;
+    unsigned min = c->o ? c->o->digit_run_min : 0;
+    size_t nruns = 0;
+    for (size_t k = 0; min && k < c->sp.nruns; k++) nruns += c->sp.runs[k].ndigits >= min;
+    if (ns == 0 && nruns == 0) return 0;
+
+    /* replacements in word order: byte ranges of v and their text (in tmp) */
+    cv_buf *out = &c->tmp;
+    cv_buf_clear(out);
+    size_t at = 0, si = 0, ri = 0;
+    while (si < ns || ri < c->sp.nruns) {
+        size_t a, b, bs, be;
+        int is_run = si >= ns || (ri < c->sp.nruns && c->sp.runs[ri].start < spans[si].start);
+        if (is_run) {
+            const cv_spoken_run *run = &c->sp.runs[ri++];
+            int covered = 0;
+            for (size_t k = 0; k < ns; k++)
+                if (spans[k].start < run->end && run->start < spans[k].end) covered = 1;
+            if (!min || run->ndigits < min || covered) continue;
+            if (!cv_spoken_words_of(&c->sp, run->start, run->end, &a, &b)) continue;
+        } else {
+            if (!cv_spoken_words_of(&c->sp, spans[si].start, spans[si].end, &a, &b)) {
+                si++;
+                continue;
+            }
+        }
+        bs = (size_t)(c->sw[a].p - v.p);
+        be = (size_t)(c->sw[b].p + c->sw[b].n - v.p);
+        if (bs < at) {
+            bs = at;    /* shares a word with the previous replacement: write after it */
+            if (cv_buf_putc(out, ' ')) return CV_ENOMEM;
+        } else if (cv_buf_append(out, v.p + at, bs - at)) {
+            return CV_ENOMEM;
+        }
+        if (is_run) {
+            if (cv_buf_puts(out, "[digits]")) return CV_ENOMEM;
+        } else {
+            if ((rc = cvi_engine_render(c->w, c->sp.text.p, &spans[si], out))) return rc;
+            si++;
+        }
+        if (be > at) at = be;
+    }
+    if (cv_buf_append(out, v.p + at, v.n - at)) return CV_ENOMEM;
+    return set_node(r, i, out->p, out->n);
+}
+
+/* Copies of words take the redaction of the primary words they overlap. */
+static int redact_copies(rctx *c)
+{
+    cv_transcript *t = c->t;
+    size_t *claimed = NULL, nc = 0, cap = 0;
+    int rc = 0;
+    for (size_t k = 0; k < t->nwords; k++)
+        if (t->words[k].primary && c->rp[k].state && t->words[k].start >= 0) {
+            if (grow((void **)&claimed, &cap, nc + 1, sizeof *claimed)) {
+                free(claimed);
+                return CV_ENOMEM;
+            }
+            claimed[nc++] = k;
+        }
+    for (size_t k = 0; k < t->nwords && nc; k++) {
+        const cv_tword *s = &t->words[k];
+        if (s->primary || s->start < 0) continue;
+        for (size_t j = 0; j < nc; j++) {
+            const cv_tword *p = &t->words[claimed[j]];
+            if (p->channel != s->channel && p->channel >= 0 && s->channel >= 0) continue;
+            int over = (p->start < s->end && s->start < p->end) || (p->start == s->start && p->end == s->end);
+            if (!over) continue;
+            const wrepl *pr = &c->rp[claimed[j]];
+            if (pr->state == 2 && c->rp[k].state != 2) {
+                c->rp[k] = *pr;
+                break;
+            }
+            if (c->rp[k].state == 0) c->rp[k].state = 1;
+        }
+    }
+    free(claimed);
+    return rc;
+}
+
+/* Rebuild a full-text field from its words' final text. */
+static int rebuild_full(rctx *c, const struct cv_tfull *f)
+{
+    cv_transcript *t = c->t;
+    cv_buf *out = &c->tmp;
+    cv_buf_clear(out);
+    for (size_t k = 0; k < t->nwords; k++) {
+        const cv_tword *w = &t->words[k];
+        if (f->group >= 0 ? w->group != f->group : f->list >= 0 ? w->list != f->list : !w->primary) continue;
+        cv_str s = final_text(c, k);
+        if (s.n == 0) continue;
+        if (!w->punct && !is_space(s.p[0]) && out->n && cv_buf_putc(out, ' ')) return CV_ENOMEM;
+        if (cv_buf_append(out, s.p, s.n)) return CV_ENOMEM;
+    }
+    return set_node(&t->rec, f->node, out->p, out->n);
+}
+
+int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
+                         cv_transcript_result *res, cvi_counts *counts, cv_diag *diag)
+{
+    cv_transcript t;
+    cv_transcript_init(&t);
+    rctx c;
+    memset(&c, 0, sizeof c);
+    memset(res, 0, sizeof *res);
+    cvi_counts local;
+    memset(&local, 0, sizeof local);
+    size_t out0 = out->n;
+    int rc = cv_transcript_parse(&t, json, len, diag);
+    if (rc) goto out;
+    c.w = w;
+    c.t = &t;
+    c.o = o;
+    c.res = res;
+    c.counts = &local;
+    cv_spoken_init(&c.sp);
+    res->flavour = t.flavour;
+    c.rp = calloc(t.nwords ? t.nwords : 1, sizeof *c.rp);
+    if (!c.rp) goto nomem;
+
+    /* primary words, one sequence per channel, in document order */
+    size_t np = 0;
+    seqent *se = malloc((t.nwords ? t.nwords : 1) * sizeof *se);
+    if (!se) goto nomem;
+    for (size_t k = 0; k < t.nwords; k++)
+        if (t.words[k].primary) {
+            se[np++] = (seqent){ t.words[k].channel, k };
+            res->words += !t.words[k].punct;
+        }
+    qsort(se, np, sizeof *se, cmp_seq);
+    if (grow((void **)&c.idx, &c.idxcap, np ? np : 1, sizeof *c.idx)) {
+        free(se);
+        goto nomem;
+    }
+    for (size_t k = 0; k < np; k++) c.idx[k] = se[k].k;
+    free(se);
+    for (size_t a = 0; a < np;) {
+        size_t b = a + 1;
+        while (b < np && t.words[c.idx[b]].channel == t.words[c.idx[a]].channel) b++;
+        if ((rc = redact_sequence(&c, c.idx + a, b - a))) goto out;
+        a = b;
+    }
+    if ((rc = redact_copies(&c))) goto out;
+
+    /* write the words back */
+    for (size_t k = 0; k < t.nwords; k++) {
+        if (c.rp[k].state == 0) continue;
+        const cv_tword *wd = &t.words[k];
+        cv_str s = final_text(&c, k);
+        for (int j = 0; j < 2; j++) {
+            int32_t nd = wd->node[j];
+            if (nd < 0) continue;
+            /* keep a leading space (Whisper writes " word") */
+            cv_str orig = t.rec.nodes[nd].value;
+            size_t lead = 0;
+            while (s.n && lead < orig.n && is_space(orig.p[lead])) lead++;
+            cv_buf_clear(&c.tmp);
+            if (cv_buf_append(&c.tmp, orig.p, lead) || cv_buf_append(&c.tmp, s.p, s.n)) goto nomem;
+            if ((rc = set_node(&t.rec, nd, c.tmp.p, c.tmp.n))) goto out;
+        }
+    }
+    for (size_t k = 0; k < t.nfull; k++)
+        if ((rc = rebuild_full(&c, &t.full[k]))) goto out;
+    /* every other string: scanned as free text */
+    for (size_t i = 0; i < t.rec.n; i++)
+        if (t.rec.nodes[i].kind == CV_NODE_STRING && t.role[i] == R_SCAN && (rc = scan_string(&c, (int32_t)i)))
+            goto out;
+
+    res->nspans = cv_tspans_merge(res->spans, c.nspans, o ? o->pad_ms / 1000.0 : 0);
+    {
+        const cv_format_type *jf = cv_format_find("jsonl");
+        char st[8] = { 0 };
+        if ((rc = jf->write(st, &t.rec, out))) goto out;
+    }
+    if (counts) cvi_counts_add(counts, &local);
+    goto out;
+nomem:
+    rc = CV_ENOMEM;
+out:
+    if (rc) {
+        out->n = out0;
+        cv_transcript_result_free(res);
+    }
+    cv_spoken_free(&c.sp);
+    cv_buf_free(&c.rbuf);
+    cv_buf_free(&c.tmp);
+    free(c.sw);
+    free(c.idx);
+    free(c.rp);
+    cv_transcript_free(&t);
+    return rc;
+}

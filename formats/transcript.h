@@ -1,0 +1,120 @@
+/*
+ * transcript.h - word-timed call transcripts (DESIGN §7): parse the three
+ * flavours recognisers write, find spoken identifiers with the same engine
+ * as the chat pipeline, and write the redacted transcript back in the same
+ * JSON shape, plus the time spans (per channel) the audio filters silence.
+ *
+ * Flavours (one JSON document, any whitespace; a UTF-8 BOM is skipped):
+ *  - AWS Transcribe batch: results.items[] (type pronunciation/punctuation,
+ *    start_time/end_time strings of seconds, alternatives[0].content,
+ *    optional channel_label "ch_N"), results.channel_labels.channels[].items[]
+ *    (channel-identified jobs), results.transcripts[].transcript (full text),
+ *    results.speaker_labels (times and labels only);
+ *  - generic / Whisper: {"words":[{"word","start","end"}]} and
+ *    segments[].words[] (numbers), segments[].text and top-level text;
+ *  - Deepgram: results.channels[c].alternatives[].words[] (word,
+ *    punctuated_word, start, end; channel = c), alternatives[].transcript,
+ *    results.utterances[] (transcript, channel, words[]).
+ * Anything else is CV_EINPUT ("unrecognised transcript shape"): an unknown
+ * transcript is never passed through.
+ *
+ * Layering note: this file is the glue between a format (the JSON reader in
+ * jsonl.c) and the detection engine (pipeline/engine.h), like engine.c is
+ * for records; the parser half includes no filter.
+ */
+#ifndef CV_TRANSCRIPT_H
+#define CV_TRANSCRIPT_H
+
+#include "formats.h"
+#include "../pipeline/engine.h"
+
+/* A time span to redact, seconds; channel -1 = all channels (unknown). */
+typedef struct cv_tspan {
+    double start, end;
+    int channel;
+} cv_tspan;
+
+#define CV_TRANSCRIPT_PAD_MS 200
+
+typedef struct cv_transcript_opts {
+    unsigned pad_ms;          /* padding before and after each span (CV_TRANSCRIPT_PAD_MS is the usual value) */
+    unsigned digit_run_min;   /* fail-safe: every spoken run of >= this many digits is a span; 0 = off */
+} cv_transcript_opts;
+
+typedef enum cv_transcript_flavour {
+    CV_TRANSCRIPT_AWS = 1,
+    CV_TRANSCRIPT_WORDS,      /* generic {"words":[...]} / Whisper segments[].words[] */
+    CV_TRANSCRIPT_DEEPGRAM
+} cv_transcript_flavour;
+
+typedef struct cv_transcript_result {
+    cv_tspan *spans;          /* merged, sorted by channel then start; owned, cv_transcript_result_free */
+    size_t nspans;
+    uint64_t words;           /* spoken words (not punctuation) of the primary word list */
+    uint64_t identifiers;     /* detector matches in the word list */
+    uint64_t digit_runs;      /* fail-safe digit runs redacted (no detector matched them) */
+    int flavour;              /* cv_transcript_flavour */
+} cv_transcript_result;
+
+void cv_transcript_result_free(cv_transcript_result *r);   /* NULL ok; leaves r empty */
+
+/* One word item of a parsed transcript. */
+typedef struct cv_tword {
+    cv_str text;              /* as written (borrowed from the input); punctuated_word if present */
+    double start, end;        /* seconds; both -1 for punctuation items without times */
+    int channel;              /* -1 unknown */
+    uint8_t punct;            /* AWS punctuation item */
+    uint8_t primary;          /* 1: the word list detection runs on; 0: a copy redacted by time overlap */
+    int32_t node[2];          /* record nodes holding the text (second: Deepgram "word" beside "punctuated_word"), -1 none */
+    int32_t group;            /* full-text group (segment, alternative, utterance), -1 none */
+    int32_t list;             /* AWS: 0 results.items, 1 channel_labels items; else 0 */
+} cv_tword;
+
+/* A parsed transcript: the record (nodes borrow json's bytes: keep it alive)
+ * and its word items in document order. */
+typedef struct cv_transcript {
+    cv_record rec;
+    int flavour;
+    cv_tword *words;
+    size_t nwords, cap;
+    struct cv_tfull { int32_t node, group, list; } *full;   /* full-text fields and where they come from */
+    size_t nfull, fullcap;
+    uint8_t *role;            /* per node: internal classification */
+    size_t rolecap;
+} cv_transcript;
+
+void cv_transcript_init(cv_transcript *t);
+void cv_transcript_free(cv_transcript *t);    /* NULL ok */
+
+/* Parse json[0..len) (borrowed; must outlive t's use). Returns 0, CV_ENOMEM,
+ * or CV_EINPUT with diag (static reason; offset = byte offset for syntax
+ * errors, 0 when the problem is in the structure). */
+int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag);
+
+/* Merge spans: pad each by pad seconds (start clamped at 0), sort by channel
+ * then start, merge overlapping or touching spans of the same channel.
+ * In place; returns the new count. */
+size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad);
+
+/*
+ * Parse json[0..len), find spoken identifiers with worker w (an engine of
+ * the run's policy and key, so tokens equal the chat pipeline's), append the
+ * redacted transcript (same JSON shape and member order, compact, one line)
+ * to out, and fill res (spans per channel, counts; caller frees with
+ * cv_transcript_result_free). Detections of the word list are added to
+ * counts (may be NULL).
+ *
+ * In the word list, the first word item of a match gets the rendering
+ * ("[phone:…]", a mask, "[card]") as its text, the other items of the match
+ * (punctuation included) get "" and keep their times. Full-text fields are
+ * rebuilt from the redacted words. Copies of words (AWS channel items,
+ * Deepgram utterances and further alternatives) take the redaction of the
+ * primary words they overlap in time. Every other string value (job names,
+ * paragraphs, unknown members) is scanned as free text (spoken forms
+ * understood) and its identifiers replaced in place; these are not counted.
+ * Returns 0, CV_ENOMEM, or CV_EINPUT with diag (nothing appended to out).
+ */
+int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
+                         cv_transcript_result *res, cvi_counts *counts, cv_diag *diag);
+
+#endif

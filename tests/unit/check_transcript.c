@@ -1,0 +1,575 @@
+/*
+ * check_transcript.c - word-timed transcripts: the three flavours parse to
+ * the right words, times and channels; spoken identifiers get the same
+ * tokens as the chat pipeline gives the written values; time spans are the
+ * words' times plus padding, clamped and merged per channel; the fail-safe
+ * digit runs; the redacted transcript re-parses and holds no identifier (word
+ * items and full-text fields); bad input is CV_EINPUT with no output.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "formats/transcript.h"
+
+static cv_ctx *ctx;
+static cv_key *key;
+static cv_policy *pol;
+static cvi_engine *eng;
+static cvi_worker *wk;
+
+static const char *POLICY =
+    "version: 1\n"
+    "tenant: acme\n"
+    "region: GB\n"
+    "entities:\n"
+    "  phone: token\n"
+    "  email: token\n"
+    "  card: redact\n"
+    "  dob: redact\n"
+    "inputs:\n"
+    "  - match: \"*.jsonl\"\n"
+    "    format: jsonl\n"
+    "    fields:\n"
+    "      text: scan\n"
+    "      \"*\": drop\n";
+
+static void setup(void)
+{
+    ctx = cv_ctx_create();
+    ck_assert_ptr_nonnull(ctx);
+    key = calloc(1, sizeof *key);
+    key->k = sodium_malloc(CV_KEY_BYTES);
+    for (int i = 0; i < CV_KEY_BYTES; i++) key->k[i] = (unsigned char)i;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "t.yaml", POLICY, strlen(POLICY), &pol), 0);
+    ck_assert_int_eq(cvi_engine_create(ctx, pol, key, &eng), 0);
+    wk = cvi_worker_create(eng);
+    ck_assert_ptr_nonnull(wk);
+}
+
+static void teardown(void)
+{
+    cvi_worker_free(wk);
+    cvi_engine_free(eng);
+    cv_policy_free(pol);
+    cv_key_free(key);
+    cv_ctx_free(ctx);
+}
+
+/* What the chat pipeline writes for the single identifier in `text`. */
+static char *chat_render(const char *text)
+{
+    const cv_span *s;
+    size_t n;
+    ck_assert_int_eq(cvi_engine_find(wk, text, strlen(text), &s, &n, NULL), 0);
+    ck_assert_uint_eq(n, 1);
+    cv_buf b = { 0 };
+    ck_assert_int_eq(cvi_engine_render(wk, text, &s[0], &b), 0);
+    char *r = strdup(cv_buf_cstr(&b));
+    cv_buf_free(&b);
+    return r;
+}
+
+static char *slurp(const char *rel, size_t *len)
+{
+    const char *src = getenv("CV_SRC");
+    ck_assert_ptr_nonnull(src);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", src, rel);
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    char *buf = malloc(1 << 20);
+    *len = fread(buf, 1, 1 << 20, f);
+    fclose(f);
+    buf[*len] = '\0';
+    return buf;
+}
+
+/* Redact; returns rc, output NUL-terminated in *out (malloc'ed, "" on error). */
+static int redact(const char *json, size_t len, unsigned pad, unsigned runs, char **out, cv_transcript_result *res,
+                  cvi_counts *c)
+{
+    cv_transcript_opts o = { pad, runs };
+    cv_buf b = { 0 };
+    cv_diag d = { 0 };
+    memset(c, 0, sizeof *c);
+    int rc = cv_transcript_redact(wk, json, len, &o, &b, res, c, &d);
+    if (rc) {
+        ck_assert_uint_eq(b.n, 0);
+        ck_assert_ptr_nonnull(d.reason);
+        ck_assert_ptr_null(res->spans);
+    }
+    *out = strdup(b.n ? cv_buf_cstr(&b) : "");
+    cv_buf_free(&b);
+    return rc;
+}
+
+static int near(double a, double b) { return a - b < 1e-9 && b - a < 1e-9; }
+
+static const char *AWS_SMALL =
+    "{\"jobName\":\"j\",\"results\":{\"transcripts\":[{\"transcript\":\"Hi, call me.\"}],\"items\":["
+    "{\"type\":\"pronunciation\",\"alternatives\":[{\"confidence\":\"0.9\",\"content\":\"Hi\"}],"
+    "\"start_time\":\"0.10\",\"end_time\":\"0.35\",\"channel_label\":\"ch_1\"},"
+    "{\"type\":\"punctuation\",\"alternatives\":[{\"confidence\":\"0.0\",\"content\":\",\"}]},"
+    "{\"type\":\"pronunciation\",\"alternatives\":[{\"confidence\":\"0.9\",\"content\":\"call\"}],"
+    "\"start_time\":\"0.5\",\"end_time\":\"0.75\",\"speaker_label\":\"spk_0\"},"
+    "{\"type\":\"pronunciation\",\"alternatives\":[{\"confidence\":\"0.9\",\"content\":\"me\"}],"
+    "\"start_time\":\"1\",\"end_time\":\"1.25\"},"
+    "{\"type\":\"punctuation\",\"alternatives\":[{\"confidence\":\"0.0\",\"content\":\".\"}]}]},"
+    "\"status\":\"COMPLETED\"}";
+
+START_TEST(test_aws_parse)
+{
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    /* pretty-printed over lines, with a BOM */
+    const char *pretty = "\xEF\xBB\xBF{\n  \"results\": {\n    \"items\": [\n      {\"type\": \"pronunciation\",\n"
+                         "       \"alternatives\": [{\"content\": \"yes\"}],\n       \"start_time\": \"2.5\",\n"
+                         "       \"end_time\": \"2.75\"}\n    ]\n  }\n}\n\n";
+    ck_assert_int_eq(cv_transcript_parse(&t, pretty, strlen(pretty), &d), 0);
+    ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_AWS);
+    ck_assert_uint_eq(t.nwords, 1);
+    ck_assert(cv_str_eqz(t.words[0].text, "yes"));
+    ck_assert(near(t.words[0].start, 2.5) && near(t.words[0].end, 2.75));
+
+    ck_assert_int_eq(cv_transcript_parse(&t, AWS_SMALL, strlen(AWS_SMALL), &d), 0);
+    ck_assert_uint_eq(t.nwords, 5);
+    ck_assert(cv_str_eqz(t.words[0].text, "Hi"));
+    ck_assert(near(t.words[0].start, 0.10) && near(t.words[0].end, 0.35));
+    ck_assert_int_eq(t.words[0].channel, 1);
+    ck_assert_int_eq(t.words[0].punct, 0);
+    ck_assert(cv_str_eqz(t.words[1].text, ","));
+    ck_assert_int_eq(t.words[1].punct, 1);
+    ck_assert(t.words[1].start < 0);
+    ck_assert(near(t.words[3].start, 1.0) && near(t.words[3].end, 1.25));
+    ck_assert_int_eq(t.words[3].channel, -1);
+    ck_assert_uint_eq(t.nfull, 1);
+    cv_transcript_free(&t);
+}
+END_TEST
+
+/* The sample call: spoken phone, card and e-mail; tokens equal the chat pipeline's. */
+START_TEST(test_sample_call_aws)
+{
+    size_t len;
+    char *json = slurp("samples/calls/customer_call.json", &len);
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(json, len, 200, 0, &out, &res, &c), 0);
+    ck_assert_int_eq(res.flavour, CV_TRANSCRIPT_AWS);
+
+    char *phone = chat_render("call me on 07700 900123 please");
+    char *email = chat_render("write to John.Smith@example.com today");
+    /* known answer (check_engine.c): phone +447700900123, key 0..31, tenant acme */
+    ck_assert_str_eq(phone, "[phone:899v1wcpp79y1wf2]");
+    ck_assert_ptr_nonnull(strstr(email, "[email:"));
+
+    /* word item: the first word of each match holds the rendering */
+    char item[200];
+    snprintf(item, sizeof item, "\"content\":\"%s\"", phone);
+    ck_assert_ptr_nonnull(strstr(out, item));
+    snprintf(item, sizeof item, "\"content\":\"%s\"", email);
+    ck_assert_ptr_nonnull(strstr(out, item));
+    ck_assert_ptr_nonnull(strstr(out, "\"content\":\"[card]\""));
+    /* the full text is rebuilt from the redacted words */
+    char full[600];
+    snprintf(full, sizeof full, "\"transcript\":\"Hi, my number is %s. My card is [card]. Email %s.\"", phone, email);
+    ck_assert_msg(strstr(out, full) != NULL, "full text not rebuilt");
+    /* nothing of the identifiers is left */
+    ck_assert_ptr_null(strstr(out, "seven"));
+    ck_assert_ptr_null(strstr(out, "\"one\""));
+    ck_assert_ptr_null(strstr(out, "four"));
+    ck_assert_ptr_null(strstr(out, "john"));
+    ck_assert_ptr_null(strstr(out, "example"));
+    ck_assert_ptr_null(strstr(out, "hundred"));
+    /* counts */
+    ck_assert_uint_eq(res.identifiers, 3);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    ck_assert_uint_eq(c.detections[CV_ENT_CARD], 1);
+    ck_assert_uint_eq(c.detections[CV_ENT_EMAIL], 1);
+    ck_assert_uint_eq(res.words, 41);   /* 48 items, 7 of them punctuation */
+
+    /* spans: first word start - 0.2 .. last word end + 0.2 (times from the input) */
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(cv_transcript_parse(&t, json, len, &d), 0);
+    /* words: 0 Hi 1 , 2 my 3 number 4 is 5 oh ... 14 three 15 . 16 My 17 card 18 is 19 four ... */
+    ck_assert(cv_str_eqz(t.words[5].text, "oh") && cv_str_eqz(t.words[14].text, "three"));
+    ck_assert(cv_str_eqz(t.words[19].text, "four") && cv_str_eqz(t.words[37].text, "one"));
+    ck_assert(cv_str_eqz(t.words[40].text, "john") && cv_str_eqz(t.words[46].text, "com"));
+    ck_assert_uint_eq(res.nspans, 3);
+    ck_assert(near(res.spans[0].start, t.words[5].start - 0.2) && near(res.spans[0].end, t.words[14].end + 0.2));
+    ck_assert(near(res.spans[1].start, t.words[19].start - 0.2) && near(res.spans[1].end, t.words[37].end + 0.2));
+    ck_assert(near(res.spans[2].start, t.words[40].start - 0.2) && near(res.spans[2].end, t.words[46].end + 0.2));
+    ck_assert_int_eq(res.spans[0].channel, -1);
+
+    /* the output re-parses; the matched words' other items are empty, times kept */
+    ck_assert_int_eq(cv_transcript_parse(&t, out, strlen(out), &d), 0);
+    ck_assert_uint_eq(t.nwords, 48);
+    ck_assert_uint_eq(t.words[5].text.n, strlen(phone));
+    ck_assert(memcmp(t.words[5].text.p, phone, strlen(phone)) == 0);
+    ck_assert_uint_eq(t.words[6].text.n, 0);
+    ck_assert(t.words[6].start > t.words[5].start && t.words[6].end > t.words[6].start);
+    ck_assert(cv_str_eqz(t.words[15].text, "."));   /* the full stop after the number stays */
+    ck_assert(cv_str_eqz(t.words[19].text, "[card]"));
+    ck_assert_uint_eq(t.words[22].text.n, 0);       /* the comma between the card's groups */
+    cv_transcript_free(&t);
+    cv_transcript_result_free(&res);
+    free(out);
+    free(phone);
+    free(email);
+    free(json);
+}
+END_TEST
+
+START_TEST(test_whisper_fixture)
+{
+    size_t len;
+    char *json = slurp("tests/fixtures/customer_call.whisper.json", &len);
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(cv_transcript_parse(&t, json, len, &d), 0);
+    ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_WORDS);
+    ck_assert_uint_eq(t.nwords, 15);
+    ck_assert(cv_str_eqz(t.words[4].text, " 07700"));
+    ck_assert(near(t.words[4].start, 1.302));
+    ck_assert_int_eq(t.words[4].channel, -1);
+    ck_assert_uint_eq(t.nfull, 4);     /* top-level text + 3 segments */
+
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(json, len, 100, 0, &out, &res, &c), 0);
+    char *phone = chat_render("call me on 07700 900123 please");
+    char *email = chat_render("write to john.smith@example.com today");
+    char exp[300];
+    snprintf(exp, sizeof exp, "\"word\":\" %s\"", phone);      /* leading space kept */
+    ck_assert_ptr_nonnull(strstr(out, exp));
+    snprintf(exp, sizeof exp, "\"text\":\" Hi, my number is %s My card is [card] Email %s\"", phone, email);
+    ck_assert_msg(strstr(out, exp) != NULL, "top-level text");
+    ck_assert_ptr_null(strstr(out, "0770"));
+    ck_assert_ptr_null(strstr(out, "900123"));
+    ck_assert_ptr_null(strstr(out, "1111"));
+    ck_assert_ptr_null(strstr(out, "john"));
+    ck_assert_ptr_null(strstr(out, "\"tokens\""));     /* token ids encode the text: dropped */
+    ck_assert_ptr_nonnull(strstr(out, "\"language\":\"en\""));
+    ck_assert_uint_eq(res.identifiers, 3);
+    ck_assert_uint_eq(res.nspans, 3);
+    ck_assert(near(res.spans[0].start, 1.302 - 0.1));
+    ck_assert(near(res.spans[0].end, t.words[5].end + 0.1));
+    cv_transcript_free(&t);
+    cv_transcript_result_free(&res);
+    free(out);
+    free(phone);
+    free(email);
+    free(json);
+}
+END_TEST
+
+START_TEST(test_deepgram_fixture)
+{
+    size_t len;
+    char *json = slurp("tests/fixtures/customer_call.deepgram.json", &len);
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(cv_transcript_parse(&t, json, len, &d), 0);
+    ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_DEEPGRAM);
+    ck_assert_uint_eq(t.nwords, 82);             /* 41 words + their copies under utterances */
+    ck_assert(cv_str_eqz(t.words[0].text, "Hi,"));   /* punctuated_word */
+    ck_assert_int_eq(t.words[0].channel, 0);
+    ck_assert_int_eq(t.words[0].primary, 1);
+    ck_assert_int_eq(t.words[41].primary, 0);
+
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(json, len, 200, 0, &out, &res, &c), 0);
+    char *phone = chat_render("call me on 07700 900123 please");
+    char exp[300];
+    snprintf(exp, sizeof exp, "\"word\":\"%s\"", phone);
+    ck_assert_ptr_nonnull(strstr(out, exp));
+    snprintf(exp, sizeof exp, "\"punctuated_word\":\"%s\"", phone);
+    ck_assert_ptr_nonnull(strstr(out, exp));
+    /* both transcripts (alternative and utterance) rebuilt */
+    snprintf(exp, sizeof exp, "\"transcript\":\"Hi, my number is %s My card is [card]", phone);
+    const char *first = strstr(out, exp);
+    ck_assert_ptr_nonnull(first);
+    ck_assert_ptr_nonnull(strstr(first + 1, exp));
+    ck_assert_ptr_null(strstr(out, "seven"));
+    ck_assert_ptr_null(strstr(out, "four"));
+    ck_assert_ptr_null(strstr(out, "\"one"));
+    ck_assert_ptr_null(strstr(out, "smith"));
+    ck_assert_uint_eq(res.identifiers, 3);       /* copies are not counted again */
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    ck_assert_uint_eq(res.nspans, 3);
+    ck_assert_int_eq(res.spans[0].channel, 0);
+    cv_transcript_free(&t);
+    cv_transcript_result_free(&res);
+    free(out);
+    free(phone);
+    free(json);
+}
+END_TEST
+
+START_TEST(test_spans_merge)
+{
+    cv_tspan v[] = {
+        { 0.1, 0.5, -1 },  /* start - pad < 0: clamped */
+        { 5.0, 6.0, 0 },
+        { 6.3, 7.0, 0 },   /* within 2 × pad of the previous: merged */
+        { 6.3, 7.0, 1 },   /* same times, other channel: separate */
+        { 9.0, 9.5, 0 },
+    };
+    size_t n = cv_tspans_merge(v, 5, 0.2);
+    ck_assert_uint_eq(n, 4);
+    ck_assert_int_eq(v[0].channel, -1);
+    ck_assert(near(v[0].start, 0.0) && near(v[0].end, 0.7));
+    ck_assert_int_eq(v[1].channel, 0);
+    ck_assert(near(v[1].start, 4.8) && near(v[1].end, 7.2));
+    ck_assert(near(v[2].start, 8.8) && near(v[2].end, 9.7));
+    ck_assert_int_eq(v[3].channel, 1);
+    ck_assert(near(v[3].start, 6.1) && near(v[3].end, 7.2));
+    ck_assert_uint_eq(cv_tspans_merge(v, 0, 0.2), 0);
+}
+END_TEST
+
+/* Word objects of a generic list: "w" → {"word":"w","start":s,"end":s+0.25}, 0.5 s apart. */
+static char *words_json(const char *prefix, const char *text, const char *suffix, double t0)
+{
+    cv_buf b = { 0 };
+    cv_buf_puts(&b, prefix);
+    double t = t0;
+    int first = 1;
+    char tmp[256];
+    const char *p = text;
+    while (*p) {
+        const char *e = strchr(p, ' ');
+        int n = e ? (int)(e - p) : (int)strlen(p);
+        snprintf(tmp, sizeof tmp, "%s{\"word\":\"%.*s\",\"start\":%.2f,\"end\":%.2f}", first ? "" : ",", n, p, t,
+                 t + 0.25);
+        cv_buf_puts(&b, tmp);
+        first = 0;
+        t += 0.5;
+        p += n;
+        if (*p) p++;
+    }
+    cv_buf_puts(&b, suffix);
+    char *r = strdup(cv_buf_cstr(&b));
+    cv_buf_free(&b);
+    return r;
+}
+
+START_TEST(test_channels)
+{
+    /* Deepgram, two channels: the agent repeats the number on channel 1 */
+    char *ch0 = words_json("{\"results\":{\"channels\":[{\"alternatives\":[{\"transcript\":\"x\",\"words\":[",
+                           "my number is oh seven seven double oh nine hundred one two three", "]}]},", 1.0);
+    char *doc = words_json(ch0, "thanks", "]}]}]}}", 20.0);
+    /* rewrite the second channel's prefix: built above as a fresh "channels" entry */
+    char *p = strstr(doc, "]}]},{\"word\"");
+    ck_assert_ptr_nonnull(p);
+    char *fixed = malloc(strlen(doc) + 64);
+    memcpy(fixed, doc, (size_t)(p - doc));
+    sprintf(fixed + (p - doc), "]}]},{\"alternatives\":[{\"words\":[%s", p + 5);
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(fixed, strlen(fixed), 200, 0, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, 0);
+    ck_assert(near(res.spans[0].start, 2.5 - 0.2) && near(res.spans[0].end, 7.25 + 0.2));
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"thanks\""));
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* AWS channel identification: the digits on ch_1, interleaved with ch_0 words */
+    const char *aws =
+        "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],"
+        "\"channel_labels\":{\"channels\":[{\"channel_label\":\"ch_0\",\"items\":["
+        "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"ok\"}],\"start_time\":\"1.0\",\"end_time\":\"1.2\"}]},"
+        "{\"channel_label\":\"ch_1\",\"items\":["
+        "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"07700\"}],\"start_time\":\"0.5\",\"end_time\":\"0.9\"},"
+        "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"900123\"}],\"start_time\":\"1.3\",\"end_time\":\"1.9\"}"
+        "]}],\"number_of_channels\":2},"
+        "\"items\":["
+        "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"07700\"}],\"start_time\":\"0.5\",\"end_time\":\"0.9\",\"channel_label\":\"ch_1\"},"
+        "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"ok\"}],\"start_time\":\"1.0\",\"end_time\":\"1.2\",\"channel_label\":\"ch_0\"},"
+        "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"900123\"}],\"start_time\":\"1.3\",\"end_time\":\"1.9\",\"channel_label\":\"ch_1\"}"
+        "]}}";
+    ck_assert_int_eq(redact(aws, strlen(aws), 200, 0, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, 1);
+    ck_assert(near(res.spans[0].start, 0.3) && near(res.spans[0].end, 2.1));
+    ck_assert_uint_eq(res.identifiers, 1);
+    ck_assert_ptr_null(strstr(out, "0770"));
+    ck_assert_ptr_null(strstr(out, "900123"));
+    char *phone = chat_render("call me on 07700 900123 please");
+    char exp[200];
+    snprintf(exp, sizeof exp, "\"transcript\":\"%s ok\"", phone);
+    ck_assert_msg(strstr(out, exp) != NULL, "AWS full text from results.items");
+    free(phone);
+    cv_transcript_result_free(&res);
+    free(out);
+    free(fixed);
+    free(doc);
+    free(ch0);
+}
+END_TEST
+
+START_TEST(test_card_luhn_and_failsafe)
+{
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    char *doc = words_json("{\"words\":[",
+                           "card four one one one one one one one one one one one one one one one done", "]}", 0.0);
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"[card]\""));
+    ck_assert_uint_eq(c.detections[CV_ENT_CARD], 1);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert(near(res.spans[0].start, 0.5) && near(res.spans[0].end, 8.25));
+    cv_transcript_result_free(&res);
+    free(out);
+    free(doc);
+
+    /* Luhn fails: no card; the fail-safe takes the run only when asked to */
+    doc = words_json("{\"words\":[",
+                     "card four one one one one one one one one one one one one one one two done", "]}", 0.0);
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+    ck_assert_ptr_null(strstr(out, "[card]"));
+    ck_assert_uint_eq(res.nspans, 0);
+    ck_assert_uint_eq(res.identifiers, 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"two\""));
+    free(out);
+    cv_transcript_result_free(&res);
+    ck_assert_int_eq(redact(doc, strlen(doc), 200, 17, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 0);      /* 16 digits < 17 */
+    free(out);
+    cv_transcript_result_free(&res);
+    ck_assert_int_eq(redact(doc, strlen(doc), 200, 6, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_uint_eq(res.digit_runs, 1);
+    ck_assert(near(res.spans[0].start, 0.3) && near(res.spans[0].end, 8.45));
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"[digits]\""));
+    ck_assert_ptr_null(strstr(out, "\"word\":\"two\""));
+    ck_assert_ptr_null(strstr(out, "\"word\":\"one\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"done\""));
+    free(out);
+    cv_transcript_result_free(&res);
+    free(doc);
+
+    /* a date of birth spoken with an ordinal, beside its keyword */
+    doc = words_json("{\"words\":[", "I was born on the fifth of May nineteen eighty five. Thanks", "]}", 0.0);
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+    ck_assert_ptr_nonnull(strstr(out, "{\"word\":\"[dob]\",\"start\":2.50,"));
+    ck_assert_ptr_null(strstr(out, "fifth"));
+    ck_assert_ptr_null(strstr(out, "eighty"));
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"Thanks\""));
+    ck_assert_uint_eq(c.detections[CV_ENT_DOB], 1);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert(near(res.spans[0].start, 2.5) && near(res.spans[0].end, 5.25));
+    free(out);
+    cv_transcript_result_free(&res);
+    free(doc);
+
+    /* spoken e-mail in a plain word list */
+    doc = words_json("{\"words\":[", "mail jane underscore doe at mail dot co dot uk", "]}", 0.0);
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+    char *email = chat_render("mail jane_doe@mail.co.uk now");
+    char exp[200];
+    snprintf(exp, sizeof exp, "\"word\":\"%s\"", email);
+    ck_assert_ptr_nonnull(strstr(out, exp));
+    ck_assert_ptr_null(strstr(out, "jane"));
+    ck_assert_uint_eq(c.detections[CV_ENT_EMAIL], 1);
+    free(email);
+    free(out);
+    cv_transcript_result_free(&res);
+    free(doc);
+}
+END_TEST
+
+START_TEST(test_other_strings_scanned)
+{
+    /* a job name and an unknown member holding a number: scanned as free text */
+    const char *aws = "{\"jobName\":\"call from 07700 900123\",\"note\":\"ring oh seven seven double oh nine hundred "
+                      "one two three ok\",\"results\":{\"items\":[]}}";
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(aws, strlen(aws), 200, 0, &out, &res, &c), 0);
+    char *phone = chat_render("call me on 07700 900123 please");
+    char exp[200];
+    snprintf(exp, sizeof exp, "{\"jobName\":\"call from %s\",\"note\":\"ring %s ok\"", phone, phone);
+    ck_assert_msg(strncmp(out, exp, strlen(exp)) == 0, "got %s", out);
+    ck_assert_uint_eq(res.nspans, 0);
+    ck_assert_uint_eq(res.words, 0);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);    /* outside the word list: not counted */
+    free(phone);
+    free(out);
+    cv_transcript_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_bad_input)
+{
+    static const char *const bad[] = {
+        "{\"results\":{\"items\":[",                                          /* malformed */
+        "{\"hello\":\"world\"}",                                              /* unknown shape */
+        "[1,2]",                                                              /* not an object */
+        "",                                                                   /* empty */
+        "{\"segments\":[{\"text\":\"07700 900123\",\"start\":0,\"end\":2}]}", /* no word timings */
+        "{\"words\":[{\"word\":\"a\",\"start\":2,\"end\":1}]}",               /* end < start */
+        "{\"words\":[{\"word\":\"a\",\"start\":-1,\"end\":1}]}",              /* negative */
+        "{\"words\":[{\"word\":\"a\",\"start\":\"soon\",\"end\":1}]}",        /* non-numeric */
+        "{\"words\":[{\"word\":\"a\",\"start\":true,\"end\":1}]}",
+        "{\"words\":[{\"word\":\"a\",\"end\":1}]}",                           /* missing */
+        "{\"words\":[{\"start\":0,\"end\":1}]}",                              /* no text */
+        "{\"words\":[{\"word\":\"a\",\"start\":1e300,\"end\":1e301}]}",       /* out of range */
+        "{\"results\":{\"items\":[{\"type\":\"pronunciation\",\"start_time\":\"1\",\"end_time\":\"2\"}]}}",
+        "{\"results\":{\"items\":[{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"x\"}],"
+        "\"start_time\":\"0x10\",\"end_time\":\"20\"}]}}",
+        "{\"results\":{\"items\":[{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"x\"}],"
+        "\"start_time\":\"1.5\",\"end_time\":\"1.25\"}]}}",
+        "{\"words\":[{\"word\":\"\xff\",\"start\":0,\"end\":1}]}",            /* invalid UTF-8 */
+        NULL
+    };
+    for (int i = 0; bad[i]; i++) {
+        char *out;
+        cv_transcript_result res;
+        cvi_counts c;
+        ck_assert_msg(redact(bad[i], strlen(bad[i]), 200, 0, &out, &res, &c) == CV_EINPUT, "case %d", i);
+        ck_assert_str_eq(out, "");
+        ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);
+        free(out);
+    }
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("transcript");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_aws_parse);
+    tcase_add_test(tc, test_sample_call_aws);
+    tcase_add_test(tc, test_whisper_fixture);
+    tcase_add_test(tc, test_deepgram_fixture);
+    tcase_add_test(tc, test_spans_merge);
+    tcase_add_test(tc, test_channels);
+    tcase_add_test(tc, test_card_luhn_and_failsafe);
+    tcase_add_test(tc, test_other_strings_scanned);
+    tcase_add_test(tc, test_bad_input);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
