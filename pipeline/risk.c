@@ -256,6 +256,16 @@ static int pair_grow(pair_tab *t)
     return 0;
 }
 
+static uint16_t *pair_find(const pair_tab *t, uint64_t key)
+{
+    if (!t->cap) return NULL;
+    size_t m = t->cap - 1;
+    for (size_t i = (size_t)mix64(key) & m;; i = (i + 1) & m) {
+        if (t->key[i] == UINT64_MAX) return NULL;
+        if (t->key[i] == key) return &t->mask[i];
+    }
+}
+
 static int pair_get(pair_tab *t, uint64_t key, uint16_t **mask)
 {
     if ((t->n + 1) * 2 > t->cap && pair_grow(t)) return CV_ENOMEM;
@@ -339,7 +349,7 @@ typedef struct risk {
     size_t nsmp, smp_cap;             /* grown up to N as subjects arrive */
 
     /* one unicity chunk */
-    size_t c_lo, c_hi, c_left;
+    size_t c_lo, c_hi, c_left;        /* sample slots [c_lo, c_hi); not yet done */
     pmap_ent *pm;
     size_t pm_cap;
     plink *links;
@@ -582,9 +592,14 @@ static int on_pairs(risk *R, const uint8_t cls[16], const uint8_t subj[16], int 
     for (;;) {
         sample *s = &R->smp[l->slot];
         if (!s->done && s->id != e->id) {
-            if (R->pairs.n >= R->max_pairs) return STOP_EARLY;
-            uint16_t *mask;
-            if (pair_get(&R->pairs, ((uint64_t)l->slot << 32) | e->id, &mask)) return CV_ENOMEM;
+            uint64_t key = ((uint64_t)l->slot << 32) | e->id;
+            uint16_t *mask = pair_find(&R->pairs, key);
+            if (!mask) {
+                /* Full: split the chunk. One sampled subject pairs with at
+                 * most every other subject, so a chunk of one is never cut. */
+                if (R->pairs.n >= R->max_pairs && R->c_hi - R->c_lo > 1) return STOP_EARLY;
+                if (pair_get(&R->pairs, key, &mask)) return CV_ENOMEM;
+            }
             *mask |= (uint16_t)(1u << l->bit);
             uint8_t t = 0;
             while (t < s->npts && (*mask >> t & 1u)) t++;
@@ -835,6 +850,8 @@ static int chunk_setup(risk *R, size_t lo, size_t hi)
     R->pm = calloc(cap, sizeof *R->pm);
     if (!R->pm) return CV_ENOMEM;
     R->pm_cap = cap;
+    R->c_lo = lo;
+    R->c_hi = hi;
     R->nlinks = 0;
     R->c_left = 0;
     for (size_t s = lo; s < hi; s++) {
@@ -869,7 +886,6 @@ static int unicity(risk *R)
         if (rc < 0) return rc;
         if (rc == STOP_EARLY && R->c_left > 0) {
             /* the pair table is full: halve the chunk and read again */
-            if (hi - lo == 1) return cvi_error(R->ctx, CV_EINTERNAL, "%s: unicity working set overflow", R->path);
             len = (hi - lo + 1) / 2;
             continue;
         }
@@ -1233,9 +1249,7 @@ int cv_risk(cv_ctx *ctx, const char *path, const cv_risk_opts *o, int out_fd, cv
         res->unicity_computed = 1;
         res->subjects = R.subjects.n;
         res->sampled = R.nsmp;
-        size_t want = o->max_pairs ? o->max_pairs : DEFAULT_MAX_PAIRS;
-        /* one sampled subject pairs with at most every other subject */
-        R.max_pairs = want > R.subjects.n ? want : R.subjects.n;
+        R.max_pairs = o->max_pairs ? o->max_pairs : DEFAULT_MAX_PAIRS;
         if ((rc = unicity(&R))) goto out;
     }
 
