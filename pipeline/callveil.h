@@ -167,7 +167,7 @@ typedef struct cv_risk_opts {
     const char *enforce_out;    /* same format as the input, zstd when the input was; temp + rename */
     int zstd_level;             /* enforce_out level when zstd; 0: 3 */
     size_t max_record;          /* bytes; 0: 16 MiB */
-    size_t max_pairs;           /* unicity working set (subject pairs); 0: default. Smaller = more passes */
+    size_t max_pairs;           /* unicity working set, (point, subject) incidences; 0: 2 Mi. Smaller = more passes */
 } cv_risk_opts;
 
 CV_API void cv_risk_opts_init(cv_risk_opts *o);

@@ -13,17 +13,18 @@
  *     points with the smallest PRF(seed, subject, point) are kept: their
  *     first p are a uniform random p-subset of the subject's distinct points,
  *     and the draw depends on neither record order nor sharding.
- *  2. pairs (only with a subject): for every other subject u holding one of
- *     a sampled subject s's drawn points, a bitmask of which of them u holds.
- *     s is unique at p when no u holds all of its first p points. The pair
- *     table is bounded (max_pairs); when it would overflow, the sampled
- *     subjects are split into halves, each taking its own pass.
+ *  2. incidences (only with a subject): for every drawn point of the
+ *     sample, the subjects that hold it. s is unique at p when no other
+ *     subject holds all of its first p points; such a subject must hold the
+ *     first, so only that point's holders are checked. The incidence set is
+ *     bounded (max_pairs); when it would overflow, the sampled subjects are
+ *     split into halves, each taking its own pass.
  *  3. write (only with enforce_k): the raw bytes of every record whose class
  *     has at least K records, header included, into a temporary file renamed
  *     over the output when complete.
- * Memory grows with classes + subjects (+ samples x points), not with the
- * file. No value is kept in memory beyond the record being read, and none is
- * ever reported: only counts and column names.
+ * Memory grows with classes + subjects (+ samples x points, + the bounded
+ * incidence set), not with the file. No value is kept in memory beyond the
+ * record being read, and none is ever reported: only counts and column names.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -207,8 +208,7 @@ static int subj_get(subj_tab *t, const uint8_t h[16], subj_ent **out, int *isnew
     return 0;
 }
 
-/* Pair table: (sample slot, subject id) -> mask of the slot's drawn points
- * the subject holds. */
+/* A set of 64-bit keys (point index, subject id), with a small value. */
 typedef struct pair_tab {
     uint64_t *key;         /* UINT64_MAX = empty */
     uint16_t *mask;
@@ -294,19 +294,12 @@ typedef struct sample {
     uint32_t id;           /* the subject's id */
     uint8_t npts;          /* distinct points drawn so far, <= P */
     uint8_t best;          /* largest p such that another subject holds the first p points */
-    uint8_t done;          /* best == npts: nothing more to learn */
 } sample;
 
-/* Point map of one unicity chunk: class -> list of (slot, bit). */
-typedef struct plink {
-    uint32_t slot;
-    uint8_t bit;
-    uint32_t next;         /* index + 1; 0 ends the list */
-} plink;
-
+/* Point map of one unicity chunk: class -> index of the drawn point. */
 typedef struct pmap_ent {
     uint8_t h[16];
-    uint32_t head;         /* index + 1; 0 = empty slot */
+    uint32_t idx;          /* point index + 1; 0 = empty slot */
 } pmap_ent;
 
 enum { MODE_COUNT, MODE_PAIRS, MODE_WRITE };
@@ -348,13 +341,17 @@ typedef struct risk {
     uint32_t *heap;                   /* max-heap of slot indices by (rank, subj) */
     size_t nsmp, smp_cap;             /* grown up to N as subjects arrive */
 
-    /* one unicity chunk */
-    size_t c_lo, c_hi, c_left;        /* sample slots [c_lo, c_hi); not yet done */
+    /* one unicity chunk: the drawn points of sample slots [c_lo, c_hi), and
+     * the incidences (point, subject holding it) as a set and, per point, a
+     * list of subjects */
+    size_t c_lo, c_hi;
     pmap_ent *pm;
-    size_t pm_cap;
-    plink *links;
-    size_t nlinks;
-    pair_tab pairs;
+    size_t pm_cap, npt;
+    uint32_t *spt;                    /* N * P: point index of each slot's drawn point */
+    uint32_t *head;                   /* per point: first incidence + 1 */
+    uint32_t *inc_u, *inc_next;       /* incidences: subject id, next + 1 */
+    size_t ninc, inc_cap;
+    pair_tab pairs;                   /* (point, subject) set */
     size_t max_pairs;
 
     cv_sink *sink;
@@ -558,12 +555,12 @@ static void sample_point(risk *R, sample *sm, point *pts, const uint8_t cls[16])
     sm->npts = (uint8_t)(keep + 1);
 }
 
-static const plink *pmap_find(const risk *R, const uint8_t h[16])
+static uint32_t pmap_find(const risk *R, const uint8_t h[16])
 {
     size_t m = R->pm_cap - 1;
     for (size_t i = slot_of(h, m);; i = (i + 1) & m) {
-        if (R->pm[i].head == 0) return NULL;
-        if (!memcmp(R->pm[i].h, h, 16)) return &R->links[R->pm[i].head - 1];
+        if (R->pm[i].idx == 0) return 0;
+        if (!memcmp(R->pm[i].h, h, 16)) return R->pm[i].idx;
     }
 }
 
@@ -582,38 +579,35 @@ static int on_count(risk *R, const uint8_t cls[16], const uint8_t subj[16], int 
     return 0;
 }
 
+/* Record that subject holds drawn point of the chunk. */
 static int on_pairs(risk *R, const uint8_t cls[16], const uint8_t subj[16], int has_subj)
 {
     if (!has_subj) return 0;
-    const plink *l = pmap_find(R, cls);
-    if (!l) return 0;
+    uint32_t pi = pmap_find(R, cls);
+    if (!pi) return 0;
     const subj_ent *e = subj_find(&R->subjects, subj);
     if (!e) return cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read", R->path);
-    for (;;) {
-        sample *s = &R->smp[l->slot];
-        if (!s->done && s->id != e->id) {
-            uint64_t key = ((uint64_t)l->slot << 32) | e->id;
-            uint16_t *mask = pair_find(&R->pairs, key);
-            if (!mask) {
-                /* Full: split the chunk. One sampled subject pairs with at
-                 * most every other subject, so a chunk of one is never cut. */
-                if (R->pairs.n >= R->max_pairs && R->c_hi - R->c_lo > 1) return STOP_EARLY;
-                if (pair_get(&R->pairs, key, &mask)) return CV_ENOMEM;
-            }
-            *mask |= (uint16_t)(1u << l->bit);
-            uint8_t t = 0;
-            while (t < s->npts && (*mask >> t & 1u)) t++;
-            if (t > s->best) {
-                s->best = t;
-                if (t == s->npts) {
-                    s->done = 1;
-                    if (--R->c_left == 0) return STOP_EARLY;
-                }
-            }
-        }
-        if (!l->next) break;
-        l = &R->links[l->next - 1];
+    uint64_t key = ((uint64_t)(pi - 1) << 32) | e->id;
+    if (pair_find(&R->pairs, key)) return 0;
+    /* Full: split the chunk. The points of one sampled subject are held by
+     * at most P x subjects, so a chunk of one is never cut. */
+    if (R->pairs.n >= R->max_pairs && R->c_hi - R->c_lo > 1) return STOP_EARLY;
+    uint16_t *unused;
+    if (pair_get(&R->pairs, key, &unused)) return CV_ENOMEM;
+    if (R->ninc == R->inc_cap) {
+        size_t cap = R->inc_cap ? 2 * R->inc_cap : 4096;
+        if (cap > UINT32_MAX - 1) return CV_ENOMEM;
+        uint32_t *u = realloc(R->inc_u, cap * sizeof *u);
+        if (!u) return CV_ENOMEM;
+        R->inc_u = u;
+        uint32_t *nx = realloc(R->inc_next, cap * sizeof *nx);
+        if (!nx) return CV_ENOMEM;
+        R->inc_next = nx;
+        R->inc_cap = cap;
     }
+    R->inc_u[R->ninc] = e->id;
+    R->inc_next[R->ninc] = R->head[pi - 1];
+    R->head[pi - 1] = (uint32_t)++R->ninc;
     return 0;
 }
 
@@ -839,7 +833,7 @@ out:
 /* ---- unicity ---------------------------------------------------------------- */
 
 /* Prepare the pass for sample slots [lo, hi): their drawn points in the
- * point map, their results reset, an empty pair table. */
+ * point map, no incidences yet. */
 static int chunk_setup(risk *R, size_t lo, size_t hi)
 {
     size_t npts = 0;
@@ -847,48 +841,68 @@ static int chunk_setup(risk *R, size_t lo, size_t hi)
     size_t cap = 16;
     while (cap < 2 * npts) cap *= 2;
     free(R->pm);
+    free(R->head);
     R->pm = calloc(cap, sizeof *R->pm);
-    if (!R->pm) return CV_ENOMEM;
+    R->head = calloc(npts ? npts : 1, sizeof *R->head);
+    if (!R->pm || !R->head) return CV_ENOMEM;
     R->pm_cap = cap;
     R->c_lo = lo;
     R->c_hi = hi;
-    R->nlinks = 0;
-    R->c_left = 0;
+    R->npt = 0;
     for (size_t s = lo; s < hi; s++) {
         sample *sm = &R->smp[s];
         sm->best = 0;
-        sm->done = sm->npts == 0;
-        if (!sm->done) R->c_left++;
         for (uint8_t b = 0; b < sm->npts; b++) {
             const uint8_t *h = R->pts[s * (size_t)R->P + b].h;
             size_t i = slot_of(h, cap - 1);
-            while (R->pm[i].head && memcmp(R->pm[i].h, h, 16)) i = (i + 1) & (cap - 1);
-            memcpy(R->pm[i].h, h, 16);
-            R->links[R->nlinks] = (plink){ (uint32_t)s, b, R->pm[i].head };
-            R->pm[i].head = (uint32_t)++R->nlinks;
+            while (R->pm[i].idx && memcmp(R->pm[i].h, h, 16)) i = (i + 1) & (cap - 1);
+            if (!R->pm[i].idx) {
+                memcpy(R->pm[i].h, h, 16);
+                R->pm[i].idx = (uint32_t)++R->npt;
+            }
+            R->spt[s * (size_t)R->P + b] = R->pm[i].idx - 1;
         }
     }
+    R->ninc = 0;
     pair_clear(&R->pairs);
     return 0;
 }
 
+/* After a chunk's pass: a sampled subject s is not unique at p when another
+ * subject holds its first p drawn points. Every such subject holds the
+ * first, so only the holders of the first point need checking. */
+static void chunk_judge(risk *R)
+{
+    for (size_t s = R->c_lo; s < R->c_hi; s++) {
+        sample *sm = &R->smp[s];
+        if (sm->npts == 0) continue;
+        const uint32_t *sp = &R->spt[s * (size_t)R->P];
+        for (uint32_t l = R->head[sp[0]]; l && sm->best < sm->npts; l = R->inc_next[l - 1]) {
+            uint32_t u = R->inc_u[l - 1];
+            if (u == sm->id) continue;
+            uint8_t t = 1;
+            while (t < sm->npts && pair_find(&R->pairs, ((uint64_t)sp[t] << 32) | u)) t++;
+            if (t > sm->best) sm->best = t;
+        }
+    }
+}
+
 static int unicity(risk *R)
 {
-    size_t total = 0;
-    for (size_t s = 0; s < R->nsmp; s++) total += R->smp[s].npts;
-    R->links = malloc((total ? total : 1) * sizeof *R->links);
-    if (!R->links) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
+    R->spt = malloc((R->nsmp ? R->nsmp : 1) * (size_t)R->P * sizeof *R->spt);
+    if (!R->spt) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
     size_t lo = 0, len = R->nsmp;
     while (lo < R->nsmp) {
         size_t hi = lo + len < R->nsmp ? lo + len : R->nsmp;
         if (chunk_setup(R, lo, hi)) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
-        int rc = R->c_left ? stream_pass(R, MODE_PAIRS) : 0;
+        int rc = stream_pass(R, MODE_PAIRS);
         if (rc < 0) return rc;
-        if (rc == STOP_EARLY && R->c_left > 0) {
-            /* the pair table is full: halve the chunk and read again */
+        if (rc == STOP_EARLY) {
+            /* the incidence set is full: halve the chunk and read again */
             len = (hi - lo + 1) / 2;
             continue;
         }
+        chunk_judge(R);
         lo = hi;
     }
     cv_risk_result *res = R->res;
@@ -1175,7 +1189,10 @@ static void teardown(risk *R)
     free(R->pts);
     free(R->heap);
     free(R->pm);
-    free(R->links);
+    free(R->spt);
+    free(R->head);
+    free(R->inc_u);
+    free(R->inc_next);
     free(R->pairs.key);
     free(R->pairs.mask);
     cv_buf_free(&R->val);
