@@ -208,10 +208,9 @@ static int subj_get(subj_tab *t, const uint8_t h[16], subj_ent **out, int *isnew
     return 0;
 }
 
-/* A set of 64-bit keys (point index, subject id), with a small value. */
+/* A set of 64-bit keys: (point index, subject id) incidences. */
 typedef struct pair_tab {
     uint64_t *key;         /* UINT64_MAX = empty */
-    uint16_t *mask;
     size_t cap, n;
 } pair_tab;
 
@@ -234,50 +233,39 @@ static int pair_grow(pair_tab *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 4096;
     uint64_t *k = malloc(cap * sizeof *k);
-    uint16_t *v = malloc(cap * sizeof *v);
-    if (!k || !v) {
-        free(k);
-        free(v);
-        return CV_ENOMEM;
-    }
+    if (!k) return CV_ENOMEM;
     memset(k, 0xff, cap * sizeof *k);
     for (size_t j = 0; j < t->cap; j++) {
         if (t->key[j] == UINT64_MAX) continue;
         size_t i = (size_t)mix64(t->key[j]) & (cap - 1);
         while (k[i] != UINT64_MAX) i = (i + 1) & (cap - 1);
         k[i] = t->key[j];
-        v[i] = t->mask[j];
     }
     free(t->key);
-    free(t->mask);
     t->key = k;
-    t->mask = v;
     t->cap = cap;
     return 0;
 }
 
-static uint16_t *pair_find(const pair_tab *t, uint64_t key)
+static int pair_has(const pair_tab *t, uint64_t key)
 {
-    if (!t->cap) return NULL;
+    if (!t->cap) return 0;
     size_t m = t->cap - 1;
     for (size_t i = (size_t)mix64(key) & m;; i = (i + 1) & m) {
-        if (t->key[i] == UINT64_MAX) return NULL;
-        if (t->key[i] == key) return &t->mask[i];
+        if (t->key[i] == UINT64_MAX) return 0;
+        if (t->key[i] == key) return 1;
     }
 }
 
-static int pair_get(pair_tab *t, uint64_t key, uint16_t **mask)
+/* Insert a key known to be absent. */
+static int pair_add(pair_tab *t, uint64_t key)
 {
     if ((t->n + 1) * 2 > t->cap && pair_grow(t)) return CV_ENOMEM;
     size_t m = t->cap - 1;
     size_t i = (size_t)mix64(key) & m;
-    while (t->key[i] != UINT64_MAX && t->key[i] != key) i = (i + 1) & m;
-    if (t->key[i] == UINT64_MAX) {
-        t->key[i] = key;
-        t->mask[i] = 0;
-        t->n++;
-    }
-    *mask = &t->mask[i];
+    while (t->key[i] != UINT64_MAX) i = (i + 1) & m;
+    t->key[i] = key;
+    t->n++;
     return 0;
 }
 
@@ -588,12 +576,11 @@ static int on_pairs(risk *R, const uint8_t cls[16], const uint8_t subj[16], int 
     const subj_ent *e = subj_find(&R->subjects, subj);
     if (!e) return cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read", R->path);
     uint64_t key = ((uint64_t)(pi - 1) << 32) | e->id;
-    if (pair_find(&R->pairs, key)) return 0;
+    if (pair_has(&R->pairs, key)) return 0;
     /* Full: split the chunk. The points of one sampled subject are held by
      * at most P x subjects, so a chunk of one is never cut. */
     if (R->pairs.n >= R->max_pairs && R->c_hi - R->c_lo > 1) return STOP_EARLY;
-    uint16_t *unused;
-    if (pair_get(&R->pairs, key, &unused)) return CV_ENOMEM;
+    if (pair_add(&R->pairs, key)) return CV_ENOMEM;
     if (R->ninc == R->inc_cap) {
         size_t cap = R->inc_cap ? 2 * R->inc_cap : 4096;
         if (cap > UINT32_MAX - 1) return CV_ENOMEM;
@@ -881,7 +868,7 @@ static void chunk_judge(risk *R)
             uint32_t u = R->inc_u[l - 1];
             if (u == sm->id) continue;
             uint8_t t = 1;
-            while (t < sm->npts && pair_find(&R->pairs, ((uint64_t)sp[t] << 32) | u)) t++;
+            while (t < sm->npts && pair_has(&R->pairs, ((uint64_t)sp[t] << 32) | u)) t++;
             if (t > sm->best) sm->best = t;
         }
     }
@@ -1194,7 +1181,6 @@ static void teardown(risk *R)
     free(R->inc_u);
     free(R->inc_next);
     free(R->pairs.key);
-    free(R->pairs.mask);
     cv_buf_free(&R->val);
 }
 
