@@ -146,6 +146,68 @@ CV_API int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cha
 CV_API int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t ninputs,
                    int out_fd, const cv_run_opts *o, cv_totals *t);
 
+/* ---- Re-identification risk (pipeline/risk.c) ---------------------------
+ * k-anonymity and unicity of an anonymised dataset file (CSV with header,
+ * Asterisk Master.csv, JSON Lines; plain or zstd) over chosen
+ * quasi-identifiers: equivalence classes, minimum k, k histogram, and the
+ * share of subjects identified uniquely by p random points (de Montjoye et
+ * al. 2013, "Unique in the Crowd"). Streams the file (several passes); memory
+ * grows with the number of classes and subjects, not with the file. Values
+ * are kept only as BLAKE2b hashes; the report holds counts and column names,
+ * never a value. */
+#define CV_RISK_MAX_QUASI 32
+#define CV_RISK_MAX_POINTS 16
+
+typedef struct cv_risk_gen {
+    const char *column;         /* a quasi-identifier */
+    const char *spec;           /* hour | day | week | weekday_hour | bands[:30,60,...] */
+} cv_risk_gen;
+
+typedef struct cv_risk_opts {
+    const char *const *quasi;   /* column names (CSV, Master.csv) or dotted paths of scalars (JSON) */
+    size_t nquasi;              /* 1..CV_RISK_MAX_QUASI */
+    const char *subject;        /* column / path of the subject (e.g. the token column src); NULL: no unicity */
+    const char *format;         /* "csv", "asterisk-cdr", "jsonl"; NULL: from the file name */
+    int points;                 /* unicity for p = 1..points (1..CV_RISK_MAX_POINTS); 0: 4 */
+    uint64_t samples;           /* subjects sampled for unicity; 0: 10000 */
+    uint64_t seed;              /* seed of the sampling (keyed SipHash-2-4 as PRF) */
+    const cv_risk_gen *gen;     /* generalisations applied before counting */
+    size_t ngen;
+    uint64_t enforce_k;         /* > 0: write enforce_out without the records of classes with k < enforce_k */
+    const char *enforce_out;    /* same format as the input, zstd when the input was; temp + rename */
+    int zstd_level;             /* enforce_out level when zstd; 0: 3 */
+    size_t max_record;          /* bytes; 0: 16 MiB */
+    size_t max_pairs;           /* unicity working set, (point, subject) incidences; 0: 2 Mi. Smaller = more passes */
+} cv_risk_opts;
+
+CV_API void cv_risk_opts_init(cv_risk_opts *o);
+
+typedef struct cv_risk_result {
+    uint64_t records;           /* records counted (rejected ones excluded) */
+    uint64_t rejected;          /* unreadable records; located in log lines, suppressed from enforce_out */
+    uint64_t classes, min_k;    /* equivalence classes; smallest class size (0 if no record) */
+    uint64_t classes_k1, classes_k_lt5, classes_k_lt10;
+    uint64_t records_k_lt5, records_k_lt10;   /* records in classes with k < 5 / < 10 */
+    int unicity_computed;       /* 0 without a subject */
+    uint64_t subjects;          /* distinct subjects */
+    uint64_t records_no_subject;/* records whose subject is empty, null or missing (not in unicity) */
+    uint64_t sampled;           /* subjects sampled */
+    uint64_t passes;            /* passes over the file */
+    int points;
+    uint64_t eligible[CV_RISK_MAX_POINTS];   /* [p-1]: sampled subjects with at least p distinct points */
+    uint64_t unique[CV_RISK_MAX_POINTS];     /* [p-1]: of those, identified uniquely by p random points */
+    uint64_t written, suppressed;            /* enforce_k: records kept / suppressed (k < K) */
+    uint64_t suppressed_classes;
+} cv_risk_result;
+
+/* Compute the report for the dataset file at path and write it as JSON to
+ * out_fd (< 0: none). The file is read more than once, so it must be a
+ * regular file. Returns 0 (rejected records, if any, are counted in res and
+ * logged with line, byte offset and reason), CV_EUSAGE (bad options),
+ * CV_EINPUT (unknown column, unreadable header or zstd stream, file changed
+ * between passes), CV_EIO, CV_EFORMAT (format unknown) or CV_ENOMEM. */
+CV_API int cv_risk(cv_ctx *ctx, const char *path, const cv_risk_opts *o, int out_fd, cv_risk_result *res);
+
 /* ---- Subject access, erasure, key rotation (on a dataset OUT/) ---------- */
 
 /* Print "FILE<TAB>LINE" for every record of the dataset holding the token

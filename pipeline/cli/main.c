@@ -5,6 +5,7 @@
  * 3 finished but some records were rejected.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,7 @@ static const char usage_main[] =
     "  run           process files and directories into an anonymised dataset\n"
     "  filter        process one stream, stdin to stdout (for ETL chains)\n"
     "  scan          count the identifiers that would be found; write nothing\n"
+    "  risk          re-identification risk of a dataset file (k-anonymity, unicity)\n"
     "  keygen        make a new 32-byte master key file (mode 0600), or with\n"
     "                --controller the controller's vault key pair\n"
     "  token         print the token a subject's identifier gets\n"
@@ -118,6 +120,33 @@ static const char usage_scan[] =
     "  -p, --policy FILE       YAML policy (default: the embedded default policy)\n"
     "  -j, --jobs N            worker threads (default: all cores)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
+    "  -h, --help\n";
+
+static const char usage_risk[] =
+    "usage: callveil risk --quasi COL,COL,... [OPTIONS] FILE\n"
+    "\n"
+    "Report the re-identification risk of an anonymised dataset file (CSV with a\n"
+    "header, Asterisk Master.csv, JSON Lines; plain or zstd) over the given\n"
+    "quasi-identifiers: equivalence classes, minimum k, k histogram, share of\n"
+    "records in classes with k < 5, and unicity (share of subjects singled out\n"
+    "by p random points of their own records, p = 1..P). JSON on stdout, a short\n"
+    "summary on stderr. The report holds counts and column names, never a value.\n"
+    "\n"
+    "  --quasi COLS            quasi-identifiers: column names or dotted JSON paths\n"
+    "  --subject COL           the subject's column (e.g. the token column src);\n"
+    "                          without it unicity is not computed\n"
+    "  --points P              unicity for p = 1..P (1..16, default 4)\n"
+    "  --samples N             subjects sampled for unicity (default 10000)\n"
+    "  --seed N                seed of the random draws (default 1)\n"
+    "  --generalise COL=SPEC   coarsen COL first: hour, day, week, weekday_hour,\n"
+    "                          bands or bands:30,60,... (repeatable)\n"
+    "  --enforce-k K -o OUT    also write OUT: the file without the records of\n"
+    "                          classes with k < K (same format; zstd if the input is)\n"
+    "  -f, --format FORMAT     jsonl, csv or asterisk-cdr (default: from the name)\n"
+    "      --json FILE         write the JSON report to FILE instead of stdout\n"
+    "      --zstd-level N      zstd level of OUT (default 3)\n"
+    "      --max-record-size S largest record accepted (default 16M)\n"
+    "  -q, --quiet             no summary\n"
     "  -h, --help\n";
 
 static const char usage_keygen[] =
@@ -385,6 +414,182 @@ static int cmd_scan(cv_ctx *ctx, int argc, char **argv)
     return ex;
 }
 
+/* Split a comma-separated list in place into at most max items. */
+static size_t split_list(char *s, char **items, size_t max)
+{
+    size_t n = 0;
+    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+        if (n == max) return max + 1;
+        items[n++] = tok;
+    }
+    return n;
+}
+
+static double pct(uint64_t num, uint64_t den) { return den ? 100.0 * (double)num / (double)den : 0.0; }
+
+static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
+{
+    enum { R_QUASI = 300, R_SUBJECT, R_POINTS, R_SAMPLES, R_SEED, R_GEN, R_ENFORCE, R_JSON, R_ZLEVEL, R_MAXREC };
+    static const struct option lo[] = {
+        { "quasi", required_argument, 0, R_QUASI },     { "subject", required_argument, 0, R_SUBJECT },
+        { "points", required_argument, 0, R_POINTS },   { "samples", required_argument, 0, R_SAMPLES },
+        { "seed", required_argument, 0, R_SEED },       { "generalise", required_argument, 0, R_GEN },
+        { "generalize", required_argument, 0, R_GEN },  { "enforce-k", required_argument, 0, R_ENFORCE },
+        { "output", required_argument, 0, 'o' },        { "format", required_argument, 0, 'f' },
+        { "json", required_argument, 0, R_JSON },       { "zstd-level", required_argument, 0, R_ZLEVEL },
+        { "max-record-size", required_argument, 0, R_MAXREC }, { "quiet", no_argument, 0, 'q' },
+        { "help", no_argument, 0, 'h' },                { 0, 0, 0, 0 },
+    };
+    cv_risk_opts ro;
+    cv_risk_opts_init(&ro);
+    char *quasi[CV_RISK_MAX_QUASI + 1];
+    cv_risk_gen gen[CV_RISK_MAX_QUASI];
+    char *qarg = NULL;
+    const char *json = NULL;
+    size_t ngen = 0;
+    int c, ex = EXIT_USAGE;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:f:qh", lo, NULL)) != -1) {
+        switch (c) {
+        case R_QUASI:
+            free(qarg);
+            qarg = strdup(optarg);
+            if (!qarg) {
+                fprintf(stderr, "callveil: error: out of memory\n");
+                return EXIT_BAD;
+            }
+            ro.nquasi = split_list(qarg, quasi, CV_RISK_MAX_QUASI);
+            if (ro.nquasi == 0 || ro.nquasi > CV_RISK_MAX_QUASI) {
+                fprintf(stderr, "callveil: error: --quasi: expected 1 to %d comma-separated columns\n",
+                        CV_RISK_MAX_QUASI);
+                goto out;
+            }
+            break;
+        case R_SUBJECT: ro.subject = optarg; break;
+        case R_POINTS:
+            if (parse_int(optarg, 1, CV_RISK_MAX_POINTS, &ro.points)) {
+                fprintf(stderr, "callveil: error: --points: expected 1..%d\n", CV_RISK_MAX_POINTS);
+                goto out;
+            }
+            break;
+        case R_SAMPLES: {
+            int v;
+            if (parse_int(optarg, 1, 1000000, &v)) {
+                fprintf(stderr, "callveil: error: --samples: expected 1..1000000\n");
+                goto out;
+            }
+            ro.samples = (uint64_t)v;
+            break;
+        }
+        case R_SEED:
+            errno = 0;
+            ro.seed = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || *optarg == '-') {
+                fprintf(stderr, "callveil: error: --seed: expected a non-negative integer\n");
+                goto out;
+            }
+            break;
+        case R_GEN: {
+            char *eq = strchr(optarg, '=');
+            if (!eq || eq == optarg || ngen == CV_RISK_MAX_QUASI) {
+                fprintf(stderr, "callveil: error: --generalise: expected COLUMN=SPEC\n");
+                goto out;
+            }
+            *eq = '\0';
+            gen[ngen].column = optarg;
+            gen[ngen++].spec = eq + 1;
+            break;
+        }
+        case R_ENFORCE:
+            errno = 0;
+            ro.enforce_k = strtoull(optarg, &end, 10);
+            if (errno || end == optarg || *end || *optarg == '-' || ro.enforce_k == 0) {
+                fprintf(stderr, "callveil: error: --enforce-k: expected a positive integer\n");
+                goto out;
+            }
+            break;
+        case 'o': ro.enforce_out = optarg; break;
+        case 'f': ro.format = optarg; break;
+        case R_JSON: json = optarg; break;
+        case R_ZLEVEL:
+            if (parse_int(optarg, 1, 19, &ro.zstd_level)) {
+                fprintf(stderr, "callveil: error: --zstd-level: expected 1..19\n");
+                goto out;
+            }
+            break;
+        case R_MAXREC:
+            if (parse_size(optarg, &ro.max_record)) {
+                fprintf(stderr, "callveil: error: --max-record-size: expected a size like 16M\n");
+                goto out;
+            }
+            break;
+        case 'q': quiet = 1; break;
+        case 'h':
+            fputs(usage_risk, stdout);
+            ex = EXIT_OK;
+            goto out;
+        default: fputs(usage_risk, stderr); goto out;
+        }
+    }
+    if (!ro.nquasi || optind != argc - 1 || (ro.enforce_k > 0) != (ro.enforce_out != NULL)) {
+        fputs(usage_risk, stderr);
+        goto out;
+    }
+    ro.quasi = (const char *const *)quasi;
+    ro.gen = gen;
+    ro.ngen = ngen;
+    const char *path = argv[optind];
+    int fd = STDOUT_FILENO;
+    if (json) {
+        fd = open(json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            fprintf(stderr, "callveil: error: %s: %s\n", json, strerror(errno));
+            ex = EXIT_BAD;
+            goto out;
+        }
+    }
+    cv_risk_result res;
+    int rc = cv_risk(ctx, path, &ro, fd, &res);
+    if (json && close(fd) != 0 && !rc) {
+        fprintf(stderr, "callveil: error: %s: %s\n", json, strerror(errno));
+        ex = EXIT_BAD;
+        goto out;
+    }
+    if (rc) {
+        ex = fail(ctx, rc);
+        goto out;
+    }
+    if (!quiet) {
+        fprintf(stderr, "callveil: risk: %llu records (%llu rejected), %llu equivalence classes over",
+                (unsigned long long)res.records, (unsigned long long)res.rejected, (unsigned long long)res.classes);
+        for (size_t i = 0; i < ro.nquasi; i++) fprintf(stderr, "%s%s", i ? "," : " ", quasi[i]);
+        fprintf(stderr, "; min k %llu; k=1: %llu classes; k<5: %llu classes holding %llu records (%.1f%%)\n",
+                (unsigned long long)res.min_k,
+                (unsigned long long)res.classes_k1, (unsigned long long)res.classes_k_lt5,
+                (unsigned long long)res.records_k_lt5, pct(res.records_k_lt5, res.records));
+        if (!res.unicity_computed) {
+            fprintf(stderr, "callveil: risk: unicity not computed (no --subject column)\n");
+        } else {
+            fprintf(stderr, "callveil: risk: unicity over %llu of %llu subjects:", (unsigned long long)res.sampled,
+                    (unsigned long long)res.subjects);
+            for (int p = 1; p <= res.points; p++)
+                fprintf(stderr, " p=%d %.1f%% (%llu/%llu)", p, pct(res.unique[p - 1], res.eligible[p - 1]),
+                        (unsigned long long)res.unique[p - 1], (unsigned long long)res.eligible[p - 1]);
+            fputc('\n', stderr);
+        }
+        if (ro.enforce_k > 0)
+            fprintf(stderr, "callveil: risk: k >= %llu enforced: %llu records written to %s, %llu suppressed "
+                            "(%llu classes)\n",
+                    (unsigned long long)ro.enforce_k, (unsigned long long)res.written, ro.enforce_out,
+                    (unsigned long long)res.suppressed, (unsigned long long)res.suppressed_classes);
+    }
+    ex = res.rejected ? EXIT_REJECTED : EXIT_OK;
+out:
+    free(qarg);
+    return ex;
+}
+
 static int cmd_keygen(cv_ctx *ctx, int argc, char **argv)
 {
     opts o;
@@ -638,6 +843,7 @@ int main(int argc, char **argv)
         if (argc < 3) { fputs(usage_main, stdout); return EXIT_OK; }
         const char *h = !strcmp(argv[2], "run") ? usage_run : !strcmp(argv[2], "filter") ? usage_filter
                       : !strcmp(argv[2], "scan") ? usage_scan : !strcmp(argv[2], "keygen") ? usage_keygen
+                      : !strcmp(argv[2], "risk") ? usage_risk
                       : !strcmp(argv[2], "token") ? usage_token : !strcmp(argv[2], "check-policy") ? usage_check
                       : !strcmp(argv[2], "find") ? usage_find : !strcmp(argv[2], "forget") ? usage_forget
                       : !strcmp(argv[2], "reveal") ? usage_reveal : !strcmp(argv[2], "rekey") ? usage_rekey
@@ -657,6 +863,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) ex = cmd_run(ctx, argc, argv);
     else if (!strcmp(cmd, "filter")) ex = cmd_filter(ctx, argc, argv);
     else if (!strcmp(cmd, "scan")) ex = cmd_scan(ctx, argc, argv);
+    else if (!strcmp(cmd, "risk")) ex = cmd_risk(ctx, argc, argv);
     else if (!strcmp(cmd, "keygen")) ex = cmd_keygen(ctx, argc, argv);
     else if (!strcmp(cmd, "token")) ex = cmd_token(ctx, argc, argv);
     else if (!strcmp(cmd, "check-policy")) ex = cmd_check(ctx, argc, argv);

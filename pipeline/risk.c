@@ -1,0 +1,1273 @@
+/*
+ * risk.c - re-identification risk of an anonymised dataset file (cv_risk):
+ * k-anonymity over chosen quasi-identifiers and unicity, the share of
+ * subjects that p random points of their own records single out (de
+ * Montjoye et al. 2013, "Unique in the Crowd").
+ *
+ * The file is streamed with the format readers, several times:
+ *  1. count: every record's quasi-identifier tuple (its "point", after the
+ *     optional generalisation) is hashed (BLAKE2b-128) into a class table of
+ *     counts; subjects are hashed into a subject table. The sampled subjects
+ *     are the N with the smallest keyed rank PRF(seed, subject), kept in a
+ *     bounded max-heap while streaming; for each of them the P distinct
+ *     points with the smallest PRF(seed, subject, point) are kept: their
+ *     first p are a uniform random p-subset of the subject's distinct points,
+ *     and the draw depends on neither record order nor sharding.
+ *  2. incidences (only with a subject): for every drawn point of the
+ *     sample, the subjects that hold it. s is unique at p when no other
+ *     subject holds all of its first p points; such a subject must hold the
+ *     first, so only that point's holders are checked. The incidence set is
+ *     bounded (max_pairs); when it would overflow, the sampled subjects are
+ *     split into halves, each taking its own pass.
+ *  3. write (only with enforce_k): the raw bytes of every record whose class
+ *     has at least K records, header included, into a temporary file renamed
+ *     over the output when complete.
+ * Memory grows with classes + subjects (+ samples x points, + the bounded
+ * incidence set), not with the file. No value is kept in memory beyond the
+ * record being read, and none is ever reported: only counts and column names.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "../formats/formats.h"
+#include "risk.h"
+
+#define DEFAULT_SAMPLES 10000
+#define DEFAULT_POINTS 4
+#define DEFAULT_MAX_RECORD (16u << 20)
+#define DEFAULT_MAX_PAIRS (1u << 21)
+#define READ_CHUNK (256u << 10)
+#define MAX_LOGGED_REJECTS 100
+
+/* ---- generalisation specs ------------------------------------------------ */
+
+static const uint32_t default_bands[] = { 30, 60, 120, 300, 600, 1800 };
+
+int cvi_risk_gen_parse(const char *spec, cvi_risk_gen *g)
+{
+    memset(g, 0, sizeof *g);
+    if (!spec) return CV_EUSAGE;
+    if (!strcmp(spec, "hour")) g->unit = CV_GEN_HOUR;
+    else if (!strcmp(spec, "day")) g->unit = CV_GEN_DAY;
+    else if (!strcmp(spec, "week")) g->unit = CV_GEN_WEEK;
+    else if (!strcmp(spec, "weekday_hour")) g->unit = CV_GEN_WEEKDAY_HOUR;
+    else if (!strcmp(spec, "bands")) {
+        g->unit = CV_GEN_BANDS;
+        g->nbounds = sizeof default_bands / sizeof default_bands[0];
+        memcpy(g->bounds, default_bands, sizeof default_bands);
+    } else if (!strncmp(spec, "bands:", 6)) {
+        g->unit = CV_GEN_BANDS;
+        const char *s = spec + 6;
+        for (;;) {
+            if (*s < '0' || *s > '9') return CV_EUSAGE;
+            uint64_t v = 0;
+            while (*s >= '0' && *s <= '9') {
+                v = v * 10 + (uint64_t)(*s++ - '0');
+                if (v > UINT32_MAX) return CV_EUSAGE;
+            }
+            if (g->nbounds == CVI_RISK_MAX_BANDS) return CV_EUSAGE;
+            if (g->nbounds > 0 && v <= g->bounds[g->nbounds - 1]) return CV_EUSAGE;
+            g->bounds[g->nbounds++] = (uint32_t)v;
+            if (*s == '\0') break;
+            if (*s++ != ',') return CV_EUSAGE;
+        }
+    } else {
+        return CV_EUSAGE;
+    }
+    return 0;
+}
+
+int cvi_risk_gen_apply(const cvi_risk_gen *g, const char *in, size_t len, cv_buf *out)
+{
+    if (g->unit == CV_GEN_BANDS) return cv_generalise_duration(in, len, g->bounds, g->nbounds, out);
+    return cv_generalise_time(in, len, g->unit, out);
+}
+
+/* ---- hash tables ---------------------------------------------------------- */
+
+/* Keys are BLAKE2b outputs, so their first 8 bytes index the table directly. */
+static size_t slot_of(const uint8_t h[16], size_t mask)
+{
+    uint64_t v;
+    memcpy(&v, h, 8);
+    return (size_t)v & mask;
+}
+
+typedef struct cls_ent {
+    uint8_t h[16];
+    uint64_t n;            /* records; 0 = empty slot */
+} cls_ent;
+
+typedef struct subj_ent {
+    uint8_t h[16];
+    uint32_t id;           /* 1-based, stable across rehashing; 0 = empty slot */
+    int32_t slot;          /* sample slot, -1 if not sampled */
+} subj_ent;
+
+typedef struct cls_tab {
+    cls_ent *v;
+    size_t cap, n;
+} cls_tab;
+
+typedef struct subj_tab {
+    subj_ent *v;
+    size_t cap, n;
+} subj_tab;
+
+static cls_ent *cls_find(const cls_tab *t, const uint8_t h[16])
+{
+    if (!t->cap) return NULL;
+    size_t m = t->cap - 1;
+    for (size_t i = slot_of(h, m);; i = (i + 1) & m) {
+        if (t->v[i].n == 0) return NULL;
+        if (!memcmp(t->v[i].h, h, 16)) return &t->v[i];
+    }
+}
+
+static int cls_grow(cls_tab *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    cls_ent *v = calloc(cap, sizeof *v);
+    if (!v) return CV_ENOMEM;
+    for (size_t j = 0; j < t->cap; j++) {
+        if (!t->v[j].n) continue;
+        size_t i = slot_of(t->v[j].h, cap - 1);
+        while (v[i].n) i = (i + 1) & (cap - 1);
+        v[i] = t->v[j];
+    }
+    free(t->v);
+    t->v = v;
+    t->cap = cap;
+    return 0;
+}
+
+/* Count one more record of class h. */
+static int cls_add(cls_tab *t, const uint8_t h[16])
+{
+    if ((t->n + 1) * 2 > t->cap && cls_grow(t)) return CV_ENOMEM;
+    size_t m = t->cap - 1;
+    size_t i = slot_of(h, m);
+    while (t->v[i].n && memcmp(t->v[i].h, h, 16)) i = (i + 1) & m;
+    if (!t->v[i].n) {
+        memcpy(t->v[i].h, h, 16);
+        t->n++;
+    }
+    t->v[i].n++;
+    return 0;
+}
+
+static subj_ent *subj_find(const subj_tab *t, const uint8_t h[16])
+{
+    if (!t->cap) return NULL;
+    size_t m = t->cap - 1;
+    for (size_t i = slot_of(h, m);; i = (i + 1) & m) {
+        if (t->v[i].id == 0) return NULL;
+        if (!memcmp(t->v[i].h, h, 16)) return &t->v[i];
+    }
+}
+
+static int subj_grow(subj_tab *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 1024;
+    subj_ent *v = calloc(cap, sizeof *v);
+    if (!v) return CV_ENOMEM;
+    for (size_t j = 0; j < t->cap; j++) {
+        if (!t->v[j].id) continue;
+        size_t i = slot_of(t->v[j].h, cap - 1);
+        while (v[i].id) i = (i + 1) & (cap - 1);
+        v[i] = t->v[j];
+    }
+    free(t->v);
+    t->v = v;
+    t->cap = cap;
+    return 0;
+}
+
+/* The entry of subject h, inserted (slot -1) if new; *isnew says which. */
+static int subj_get(subj_tab *t, const uint8_t h[16], subj_ent **out, int *isnew)
+{
+    if (t->n >= UINT32_MAX - 1) return CV_ENOMEM;
+    if ((t->n + 1) * 2 > t->cap && subj_grow(t)) return CV_ENOMEM;
+    size_t m = t->cap - 1;
+    size_t i = slot_of(h, m);
+    while (t->v[i].id && memcmp(t->v[i].h, h, 16)) i = (i + 1) & m;
+    *isnew = t->v[i].id == 0;
+    if (*isnew) {
+        memcpy(t->v[i].h, h, 16);
+        t->v[i].id = (uint32_t)++t->n;
+        t->v[i].slot = -1;
+    }
+    *out = &t->v[i];
+    return 0;
+}
+
+/* A set of 64-bit keys: (point index, subject id) incidences. */
+typedef struct pair_tab {
+    uint64_t *key;         /* UINT64_MAX = empty */
+    size_t cap, n;
+} pair_tab;
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static void pair_clear(pair_tab *t)
+{
+    if (t->key) memset(t->key, 0xff, t->cap * sizeof *t->key);
+    t->n = 0;
+}
+
+static int pair_grow(pair_tab *t)
+{
+    size_t cap = t->cap ? t->cap * 2 : 4096;
+    uint64_t *k = malloc(cap * sizeof *k);
+    if (!k) return CV_ENOMEM;
+    memset(k, 0xff, cap * sizeof *k);
+    for (size_t j = 0; j < t->cap; j++) {
+        if (t->key[j] == UINT64_MAX) continue;
+        size_t i = (size_t)mix64(t->key[j]) & (cap - 1);
+        while (k[i] != UINT64_MAX) i = (i + 1) & (cap - 1);
+        k[i] = t->key[j];
+    }
+    free(t->key);
+    t->key = k;
+    t->cap = cap;
+    return 0;
+}
+
+static int pair_has(const pair_tab *t, uint64_t key)
+{
+    if (!t->cap) return 0;
+    size_t m = t->cap - 1;
+    for (size_t i = (size_t)mix64(key) & m;; i = (i + 1) & m) {
+        if (t->key[i] == UINT64_MAX) return 0;
+        if (t->key[i] == key) return 1;
+    }
+}
+
+/* Insert a key known to be absent. */
+static int pair_add(pair_tab *t, uint64_t key)
+{
+    if ((t->n + 1) * 2 > t->cap && pair_grow(t)) return CV_ENOMEM;
+    size_t m = t->cap - 1;
+    size_t i = (size_t)mix64(key) & m;
+    while (t->key[i] != UINT64_MAX) i = (i + 1) & m;
+    t->key[i] = key;
+    t->n++;
+    return 0;
+}
+
+/* ---- the state of one report ---------------------------------------------- */
+
+typedef struct point {
+    uint64_t rank;         /* PRF(seed, subject, point) */
+    uint8_t h[16];         /* the class */
+} point;
+
+typedef struct sample {
+    uint64_t rank;         /* PRF(seed, subject) */
+    uint8_t subj[16];
+    uint32_t id;           /* the subject's id */
+    uint8_t npts;          /* distinct points drawn so far, <= P */
+    uint8_t best;          /* largest p such that another subject holds the first p points */
+} sample;
+
+/* Point map of one unicity chunk: class -> index of the drawn point. */
+typedef struct pmap_ent {
+    uint8_t h[16];
+    uint32_t idx;          /* point index + 1; 0 = empty slot */
+} pmap_ent;
+
+enum { MODE_COUNT, MODE_PAIRS, MODE_WRITE };
+enum { STOP_EARLY = 1 };   /* a pass ended before the end of the file, on purpose */
+
+typedef struct field_ref {
+    const char *name;
+    size_t len;
+    int32_t hint;          /* node index where it was last found */
+    uint8_t seen;          /* found in at least one record */
+    const cvi_risk_gen *gen;
+} field_ref;
+
+typedef struct risk {
+    cv_ctx *ctx;
+    const char *path;
+    const cv_format_type *fmt;
+    const cv_risk_opts *o;
+    cv_risk_result *res;
+    int zstd_in;
+    size_t max_record;
+    field_ref q[CV_RISK_MAX_QUASI];
+    size_t nq;
+    field_ref subj;
+    int has_subj;
+    cvi_risk_gen gens[CV_RISK_MAX_QUASI];
+    unsigned char prf_key[crypto_shorthash_siphash24_KEYBYTES];
+    int P;
+    size_t N;
+
+    cls_tab cls;
+    subj_tab subjects;
+    uint64_t records, rejected;       /* pass 1 */
+    uint64_t p_records, p_rejected;   /* this pass */
+    uint64_t logged;
+
+    sample *smp;                      /* N slots */
+    point *pts;                       /* N * P points, sorted by (rank, h) */
+    uint32_t *heap;                   /* max-heap of slot indices by (rank, subj) */
+    size_t nsmp, smp_cap;             /* grown up to N as subjects arrive */
+
+    /* one unicity chunk: the drawn points of sample slots [c_lo, c_hi), and
+     * the incidences (point, subject holding it) as a set and, per point, a
+     * list of subjects */
+    size_t c_lo, c_hi;
+    pmap_ent *pm;
+    size_t pm_cap, npt;
+    uint32_t *spt;                    /* N * P: point index of each slot's drawn point */
+    uint32_t *head;                   /* per point: first incidence + 1 */
+    uint32_t *inc_u, *inc_next;       /* incidences: subject id, next + 1 */
+    size_t ninc, inc_cap;
+    pair_tab pairs;                   /* (point, subject) set */
+    size_t max_pairs;
+
+    cv_sink *sink;
+    cv_buf val;                       /* scratch: generalised value */
+} risk;
+
+/* ---- per record --------------------------------------------------------- */
+
+static int is_scalar(const cv_node *nd)
+{
+    return nd->kind == CV_NODE_STRING || nd->kind == CV_NODE_NUMBER || nd->kind == CV_NODE_BOOL ||
+           nd->kind == CV_NODE_NULL;
+}
+
+static const cv_node *find_field(const cv_record *r, field_ref *f)
+{
+    cv_str name = cv_str_make(f->name, f->len);
+    if (f->hint >= 0 && (size_t)f->hint < r->n && cv_str_eq(r->nodes[f->hint].path, name))
+        return &r->nodes[f->hint];
+    for (size_t i = 0; i < r->n; i++) {
+        if (cv_str_eq(r->nodes[i].path, name)) {
+            f->hint = (int32_t)i;
+            return &r->nodes[i];
+        }
+    }
+    return NULL;
+}
+
+/* A field enters the hash as kind, length, bytes: no two tuples collide by
+ * concatenation, and a missing member differs from an empty string. */
+static void hash_field(crypto_generichash_state *st, uint8_t kind, const char *p, size_t n)
+{
+    uint8_t hdr[9];
+    uint64_t len = n;
+    hdr[0] = kind;
+    for (int i = 0; i < 8; i++) hdr[1 + i] = (uint8_t)(len >> (8 * i));
+    crypto_generichash_update(st, hdr, sizeof hdr);
+    if (n) crypto_generichash_update(st, (const unsigned char *)p, n);
+}
+
+/* The class (point) of a record and its subject. Returns 0, 1 when the
+ * record is to be rejected (*reason set), or CV_ENOMEM. */
+static int record_keys(risk *R, const cv_record *r, uint8_t cls[16], uint8_t subj[16], int *has_subj,
+                       const char **reason)
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 16);
+    for (size_t i = 0; i < R->nq; i++) {
+        field_ref *f = &R->q[i];
+        const cv_node *nd = find_field(r, f);
+        if (!nd) {
+            hash_field(&st, 0, NULL, 0);
+            continue;
+        }
+        if (!is_scalar(nd)) {
+            *reason = "a quasi-identifier is not a scalar value";
+            return 1;
+        }
+        f->seen = 1;
+        const char *p = nd->value.p;
+        size_t n = nd->value.n;
+        if (f->gen && n > 0 && (nd->kind == CV_NODE_STRING || nd->kind == CV_NODE_NUMBER)) {
+            cv_buf_clear(&R->val);
+            int rc = cvi_risk_gen_apply(f->gen, p, n, &R->val);
+            if (rc == CV_ENOMEM) return rc;
+            if (rc) {
+                *reason = "a quasi-identifier cannot be generalised";
+                return 1;
+            }
+            p = R->val.p;
+            n = R->val.n;
+        }
+        hash_field(&st, nd->kind, p, n);
+    }
+    crypto_generichash_final(&st, cls, 16);
+
+    *has_subj = 0;
+    if (R->has_subj) {
+        const cv_node *nd = find_field(r, &R->subj);
+        if (nd && !is_scalar(nd)) {
+            *reason = "the subject is not a scalar value";
+            return 1;
+        }
+        if (nd) R->subj.seen = 1;
+        if (nd && nd->kind != CV_NODE_NULL && nd->value.n > 0) {
+            crypto_generichash_init(&st, NULL, 0, 16);
+            hash_field(&st, nd->kind, nd->value.p, nd->value.n);
+            crypto_generichash_final(&st, subj, 16);
+            *has_subj = 1;
+        }
+    }
+    return 0;
+}
+
+static uint64_t prf(const risk *R, const uint8_t *msg, size_t n)
+{
+    unsigned char out[crypto_shorthash_siphash24_BYTES];
+    crypto_shorthash_siphash24(out, msg, n, R->prf_key);
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++) v |= (uint64_t)out[i] << (8 * i);
+    return v;
+}
+
+/* Total order of samples: rank, then subject hash. */
+static int smp_less(const sample *a, const sample *b)
+{
+    if (a->rank != b->rank) return a->rank < b->rank;
+    return memcmp(a->subj, b->subj, 16) < 0;
+}
+
+static void heap_down(risk *R, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < R->nsmp && smp_less(&R->smp[R->heap[m]], &R->smp[R->heap[l]])) m = l;
+        if (r < R->nsmp && smp_less(&R->smp[R->heap[m]], &R->smp[R->heap[r]])) m = r;
+        if (m == i) return;
+        uint32_t t = R->heap[i];
+        R->heap[i] = R->heap[m];
+        R->heap[m] = t;
+        i = m;
+    }
+}
+
+static void heap_up(risk *R, size_t i)
+{
+    while (i > 0) {
+        size_t pa = (i - 1) / 2;
+        if (!smp_less(&R->smp[R->heap[pa]], &R->smp[R->heap[i]])) return;
+        uint32_t t = R->heap[i];
+        R->heap[i] = R->heap[pa];
+        R->heap[pa] = t;
+        i = pa;
+    }
+}
+
+/* Admit a new subject to the sample if it ranks among the N smallest so far.
+ * A subject outside the sample now can never enter it later (the threshold
+ * only falls), and one inside stays while it belongs to the final N. */
+static int sample_grow(risk *R)
+{
+    size_t cap = R->smp_cap * 2 < R->N ? R->smp_cap * 2 : R->N;
+    sample *sm = realloc(R->smp, cap * sizeof *sm);
+    if (!sm) return CV_ENOMEM;
+    R->smp = sm;
+    uint32_t *hp = realloc(R->heap, cap * sizeof *hp);
+    if (!hp) return CV_ENOMEM;
+    R->heap = hp;
+    point *pt = realloc(R->pts, cap * (size_t)R->P * sizeof *pt);
+    if (!pt) return CV_ENOMEM;
+    R->pts = pt;
+    R->smp_cap = cap;
+    return 0;
+}
+
+static int sample_admit(risk *R, subj_ent *e)
+{
+    uint8_t msg[17];
+    msg[0] = 'S';
+    memcpy(msg + 1, e->h, 16);
+    sample cand = { .rank = prf(R, msg, sizeof msg), .id = e->id };
+    memcpy(cand.subj, e->h, 16);
+    uint32_t s;
+    if (R->nsmp < R->N) {
+        if (R->nsmp == R->smp_cap && sample_grow(R)) return CV_ENOMEM;
+        s = (uint32_t)R->nsmp;
+        R->smp[s] = cand;
+        R->heap[R->nsmp++] = s;
+        heap_up(R, R->nsmp - 1);
+    } else {
+        s = R->heap[0];
+        if (!smp_less(&cand, &R->smp[s])) return 0;
+        subj_ent *old = subj_find(&R->subjects, R->smp[s].subj);
+        if (old) old->slot = -1;
+        R->smp[s] = cand;
+        heap_down(R, 0);
+    }
+    e->slot = (int32_t)s;
+    return 0;
+}
+
+/* Keep the P distinct points of a sampled subject with the smallest ranks. */
+static void sample_point(risk *R, sample *sm, point *pts, const uint8_t cls[16])
+{
+    uint8_t msg[33];
+    msg[0] = 'P';
+    memcpy(msg + 1, sm->subj, 16);
+    memcpy(msg + 17, cls, 16);
+    point np = { .rank = prf(R, msg, sizeof msg) };
+    memcpy(np.h, cls, 16);
+    size_t n = sm->npts, i = n;
+    for (size_t j = 0; j < n; j++) {
+        if (pts[j].rank == np.rank && !memcmp(pts[j].h, np.h, 16)) return;   /* already drawn */
+        if (i == n && (np.rank < pts[j].rank || (np.rank == pts[j].rank && memcmp(np.h, pts[j].h, 16) < 0)))
+            i = j;
+    }
+    if (i >= (size_t)R->P) return;
+    size_t keep = n < (size_t)R->P ? n : (size_t)R->P - 1;
+    memmove(&pts[i + 1], &pts[i], (keep - i) * sizeof *pts);
+    pts[i] = np;
+    sm->npts = (uint8_t)(keep + 1);
+}
+
+static uint32_t pmap_find(const risk *R, const uint8_t h[16])
+{
+    size_t m = R->pm_cap - 1;
+    for (size_t i = slot_of(h, m);; i = (i + 1) & m) {
+        if (R->pm[i].idx == 0) return 0;
+        if (!memcmp(R->pm[i].h, h, 16)) return R->pm[i].idx;
+    }
+}
+
+static int on_count(risk *R, const uint8_t cls[16], const uint8_t subj[16], int has_subj)
+{
+    if (cls_add(&R->cls, cls)) return CV_ENOMEM;
+    if (!has_subj) {
+        if (R->has_subj) R->res->records_no_subject++;
+        return 0;
+    }
+    subj_ent *e;
+    int isnew;
+    if (subj_get(&R->subjects, subj, &e, &isnew)) return CV_ENOMEM;
+    if (isnew && sample_admit(R, e)) return CV_ENOMEM;
+    if (e->slot >= 0) sample_point(R, &R->smp[e->slot], &R->pts[(size_t)e->slot * (size_t)R->P], cls);
+    return 0;
+}
+
+/* Record that subject holds drawn point of the chunk. */
+static int on_pairs(risk *R, const uint8_t cls[16], const uint8_t subj[16], int has_subj)
+{
+    if (!has_subj) return 0;
+    uint32_t pi = pmap_find(R, cls);
+    if (!pi) return 0;
+    const subj_ent *e = subj_find(&R->subjects, subj);
+    if (!e) return cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read", R->path);
+    uint64_t key = ((uint64_t)(pi - 1) << 32) | e->id;
+    if (pair_has(&R->pairs, key)) return 0;
+    /* Full: split the chunk. The points of one sampled subject are held by
+     * at most P x subjects, so a chunk of one is never cut. */
+    if (R->pairs.n >= R->max_pairs && R->c_hi - R->c_lo > 1) return STOP_EARLY;
+    if (pair_add(&R->pairs, key)) return CV_ENOMEM;
+    if (R->ninc == R->inc_cap) {
+        size_t cap = R->inc_cap ? 2 * R->inc_cap : 4096;
+        if (cap > UINT32_MAX - 1) return CV_ENOMEM;
+        uint32_t *u = realloc(R->inc_u, cap * sizeof *u);
+        if (!u) return CV_ENOMEM;
+        R->inc_u = u;
+        uint32_t *nx = realloc(R->inc_next, cap * sizeof *nx);
+        if (!nx) return CV_ENOMEM;
+        R->inc_next = nx;
+        R->inc_cap = cap;
+    }
+    R->inc_u[R->ninc] = e->id;
+    R->inc_next[R->ninc] = R->head[pi - 1];
+    R->head[pi - 1] = (uint32_t)++R->ninc;
+    return 0;
+}
+
+/* ---- streaming one pass ----------------------------------------------------- */
+
+static int is_extra_ast_column(const char *name)
+{
+    return !strcmp(name, "peeraccount") || !strcmp(name, "linkedid") || !strcmp(name, "sequence");
+}
+
+/* Formats with columns: every named field must be a column. */
+static int check_columns(risk *R, const void *fstate)
+{
+    const cv_str *names = NULL;
+    size_t nc = R->fmt->columns(fstate, &names);
+    int ast = !strcmp(R->fmt->name, "asterisk-cdr");
+    for (size_t i = 0; i <= R->nq; i++) {
+        const field_ref *f = i < R->nq ? &R->q[i] : &R->subj;
+        if (i == R->nq && !R->has_subj) break;
+        int found = ast && is_extra_ast_column(f->name);
+        for (size_t c = 0; c < nc && !found; c++) found = cv_str_eqz(names[c], f->name);
+        if (!found)
+            return cvi_error(R->ctx, CV_EINPUT, "%s: unknown column '%.64s' (not in the %s)", R->path, f->name,
+                             R->fmt->has_header ? "header" : "Asterisk cdr_csv columns");
+    }
+    return 0;
+}
+
+static int sink_put(risk *R, const char *p, size_t n)
+{
+    int rc = cv_sink_write(R->sink, p, n);
+    if (rc) return cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", R->o->enforce_out, strerror(errno));
+    return 0;
+}
+
+static int reject(risk *R, int mode, uint64_t line, uint64_t abs, const char *reason)
+{
+    R->p_rejected++;
+    if (mode == MODE_COUNT && R->logged++ < MAX_LOGGED_REJECTS)
+        cvi_log(R->ctx, CV_LOG_WARN, "%s: line %llu, byte %llu: record rejected: %s", R->path,
+                (unsigned long long)line, (unsigned long long)abs, reason);
+    return 0;
+}
+
+static int stream_pass(risk *R, int mode)
+{
+    const cv_format_type *fmt = R->fmt;
+    cv_source *src = NULL;
+    char *buf = NULL;
+    cv_record r;
+    cv_record_init(&r);
+    void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
+    int rc = 0, fd = -1;
+    if (!fstate) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
+    R->p_records = R->p_rejected = 0;
+    R->res->passes++;
+    fd = open(R->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", R->path, strerror(errno));
+        goto out;
+    }
+    if ((rc = cv_source_open_fd(fd, R->zstd_in, &src))) goto out;
+    if (mode == MODE_COUNT && !fmt->has_header && fmt->columns && (rc = check_columns(R, fstate))) goto out;
+
+    size_t cap = READ_CHUNK * 4, len = 0, pos = 0;
+    buf = malloc(cap);
+    if (!buf) {
+        rc = CV_ENOMEM;
+        goto out;
+    }
+    int eof = 0, header_done = !fmt->has_header, skipping = 0;
+    uint64_t line = 1, abs = 0;
+    for (;;) {
+        if (skipping) {
+            /* discarding the rest of an over-long line */
+            const char *nl = memchr(buf + pos, '\n', len - pos);
+            if (nl) {
+                size_t k = (size_t)(nl - (buf + pos)) + 1;
+                pos += k;
+                abs += k;
+                line++;
+                skipping = 0;
+                continue;
+            }
+            abs += len - pos;
+            pos = len;
+        }
+        if (!skipping && pos < len) {
+            size_t rl = 0, nls = 0;
+            const char *reason = NULL;
+            int sr = fmt->split(fstate, buf + pos, len - pos, eof, R->max_record, &rl, &nls, &reason);
+            if (sr == CV_SPLIT_RECORD) {
+                const char *rec = buf + pos;
+                if (!header_done) {
+                    cv_diag d = { NULL, 0 };
+                    int hr = fmt->parse_header(fstate, rec, rl, &d);
+                    if (hr == CV_EEMPTY) {
+                        /* blank lines before the header */
+                    } else if (hr) {
+                        rc = cvi_error(R->ctx, CV_EINPUT, "%s: line %llu, byte %llu: %s", R->path,
+                                       (unsigned long long)line, (unsigned long long)(abs + d.offset),
+                                       d.reason ? d.reason : "malformed header");
+                        goto out;
+                    } else {
+                        header_done = 1;
+                        if (mode == MODE_COUNT && (rc = check_columns(R, fstate))) goto out;
+                        if (mode == MODE_WRITE && (rc = sink_put(R, rec, rl))) goto out;
+                    }
+                } else {
+                    cv_diag d = { NULL, 0 };
+                    cv_record_reset(&r);
+                    r.line = line;
+                    r.offset = abs;
+                    int pr = fmt->parse(fstate, rec, rl, &r, &d);
+                    if (pr == CV_ENOMEM) {
+                        rc = pr;
+                        goto out;
+                    }
+                    if (pr == CV_EEMPTY) {
+                        /* a blank line: not a record */
+                    } else if (pr) {
+                        reject(R, mode, line, abs + d.offset, d.reason ? d.reason : "malformed record");
+                    } else {
+                        uint8_t cls[16], subj[16];
+                        int hs = 0;
+                        const char *why = NULL;
+                        int kr = record_keys(R, &r, cls, subj, &hs, &why);
+                        if (kr < 0) {
+                            rc = kr;
+                            goto out;
+                        }
+                        if (kr) {
+                            reject(R, mode, line, abs, why);
+                        } else {
+                            R->p_records++;
+                            if (mode == MODE_COUNT) rc = on_count(R, cls, subj, hs);
+                            else if (mode == MODE_PAIRS) rc = on_pairs(R, cls, subj, hs);
+                            else {
+                                const cls_ent *c = cls_find(&R->cls, cls);
+                                if (!c) {
+                                    rc = cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read",
+                                                   R->path);
+                                } else if (c->n >= R->o->enforce_k) {
+                                    R->res->written++;
+                                    rc = sink_put(R, rec, rl);
+                                } else {
+                                    R->res->suppressed++;
+                                }
+                            }
+                            if (rc) goto out;
+                        }
+                    }
+                }
+                pos += rl;
+                abs += rl;
+                line += nls;
+                continue;
+            }
+            if (sr == CV_SPLIT_BAD) {
+                if (rl == 0) rl = 1;
+                if (rl > len - pos) rl = len - pos;
+                reject(R, mode, line, abs, reason ? reason : "malformed record");
+                int ends_line = buf[pos + rl - 1] == '\n';
+                pos += rl;
+                abs += rl;
+                line += nls;
+                if (!ends_line && !(eof && pos == len)) skipping = 1;
+                continue;
+            }
+            /* CV_SPLIT_MORE */
+            if (eof) {
+                reject(R, mode, line, abs, "truncated record");
+                pos = len;
+                continue;
+            }
+        }
+        if (eof && pos >= len) break;
+        if (pos > 0) {
+            memmove(buf, buf + pos, len - pos);
+            len -= pos;
+            pos = 0;
+        }
+        if (cap - len < READ_CHUNK) {
+            size_t ncap = cap * 2;
+            if (ncap > R->max_record + 8 * (size_t)READ_CHUNK && cap - len > 0) ncap = cap;
+            if (ncap != cap) {
+                char *nb = realloc(buf, ncap);
+                if (!nb) {
+                    rc = CV_ENOMEM;
+                    goto out;
+                }
+                buf = nb;
+                cap = ncap;
+            }
+        }
+        const char *why = NULL;
+        long got = cv_source_read(src, buf + len, cap - len, &why);
+        if (got < 0) {
+            rc = cvi_error(R->ctx, (int)got, "%s: byte %llu: %s", R->path, (unsigned long long)(abs + (len - pos)),
+                           why ? why : "read error");
+            goto out;
+        }
+        if (got == 0) eof = 1;
+        len += (size_t)got;
+    }
+    if (!header_done) {
+        rc = cvi_error(R->ctx, CV_EINPUT, "%s: no header row", R->path);
+        goto out;
+    }
+    if (mode != MODE_COUNT && (R->p_records != R->records || R->p_rejected != R->rejected))
+        rc = cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read", R->path);
+out:
+    if (rc == CV_ENOMEM) cvi_error(R->ctx, rc, "out of memory");
+    if (fmt->state_free) fmt->state_free(fstate);
+    free(fstate);
+    free(buf);
+    cv_record_free(&r);
+    cv_source_free(src);
+    if (fd >= 0) close(fd);
+    return rc;
+}
+
+/* ---- unicity ---------------------------------------------------------------- */
+
+/* Prepare the pass for sample slots [lo, hi): their drawn points in the
+ * point map, no incidences yet. */
+static int chunk_setup(risk *R, size_t lo, size_t hi)
+{
+    size_t npts = 0;
+    for (size_t s = lo; s < hi; s++) npts += R->smp[s].npts;
+    size_t cap = 16;
+    while (cap < 2 * npts) cap *= 2;
+    free(R->pm);
+    free(R->head);
+    R->pm = calloc(cap, sizeof *R->pm);
+    R->head = calloc(npts ? npts : 1, sizeof *R->head);
+    if (!R->pm || !R->head) return CV_ENOMEM;
+    R->pm_cap = cap;
+    R->c_lo = lo;
+    R->c_hi = hi;
+    R->npt = 0;
+    for (size_t s = lo; s < hi; s++) {
+        sample *sm = &R->smp[s];
+        sm->best = 0;
+        for (uint8_t b = 0; b < sm->npts; b++) {
+            const uint8_t *h = R->pts[s * (size_t)R->P + b].h;
+            size_t i = slot_of(h, cap - 1);
+            while (R->pm[i].idx && memcmp(R->pm[i].h, h, 16)) i = (i + 1) & (cap - 1);
+            if (!R->pm[i].idx) {
+                memcpy(R->pm[i].h, h, 16);
+                R->pm[i].idx = (uint32_t)++R->npt;
+            }
+            R->spt[s * (size_t)R->P + b] = R->pm[i].idx - 1;
+        }
+    }
+    R->ninc = 0;
+    pair_clear(&R->pairs);
+    return 0;
+}
+
+/* After a chunk's pass: a sampled subject s is not unique at p when another
+ * subject holds its first p drawn points. Every such subject holds the
+ * first, so only the holders of the first point need checking. */
+static void chunk_judge(risk *R)
+{
+    for (size_t s = R->c_lo; s < R->c_hi; s++) {
+        sample *sm = &R->smp[s];
+        if (sm->npts == 0) continue;
+        const uint32_t *sp = &R->spt[s * (size_t)R->P];
+        for (uint32_t l = R->head[sp[0]]; l && sm->best < sm->npts; l = R->inc_next[l - 1]) {
+            uint32_t u = R->inc_u[l - 1];
+            if (u == sm->id) continue;
+            uint8_t t = 1;
+            while (t < sm->npts && pair_has(&R->pairs, ((uint64_t)sp[t] << 32) | u)) t++;
+            if (t > sm->best) sm->best = t;
+        }
+    }
+}
+
+static int unicity(risk *R)
+{
+    R->spt = malloc((R->nsmp ? R->nsmp : 1) * (size_t)R->P * sizeof *R->spt);
+    if (!R->spt) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
+    size_t lo = 0, len = R->nsmp;
+    while (lo < R->nsmp) {
+        size_t hi = lo + len < R->nsmp ? lo + len : R->nsmp;
+        if (chunk_setup(R, lo, hi)) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
+        int rc = stream_pass(R, MODE_PAIRS);
+        if (rc < 0) return rc;
+        if (rc == STOP_EARLY) {
+            /* the incidence set is full: halve the chunk and read again */
+            len = (hi - lo + 1) / 2;
+            continue;
+        }
+        chunk_judge(R);
+        lo = hi;
+    }
+    cv_risk_result *res = R->res;
+    for (int p = 1; p <= R->P; p++) {
+        for (size_t s = 0; s < R->nsmp; s++) {
+            const sample *sm = &R->smp[s];
+            if (sm->npts < p) continue;
+            res->eligible[p - 1]++;
+            if (sm->best < p) res->unique[p - 1]++;
+        }
+    }
+    return 0;
+}
+
+/* ---- suppression (enforce_k) -------------------------------------------------- */
+
+static int enforce(risk *R)
+{
+    const char *out = R->o->enforce_out;
+    size_t n = strlen(out) + 40;
+    char *tmp = malloc(n);
+    if (!tmp) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
+    snprintf(tmp, n, "%s.cvtmp.%ld", out, (long)getpid());
+    int rc = 0;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
+        free(tmp);
+        return rc;
+    }
+    int level = R->zstd_in ? (R->o->zstd_level > 0 ? R->o->zstd_level : 3) : 0;
+    if ((rc = cv_sink_open_fd(fd, level, &R->sink))) {
+        cvi_error(R->ctx, rc, "%s: cannot write: %s", out, cv_strerror(rc));
+        goto out;
+    }
+    if ((rc = stream_pass(R, MODE_WRITE))) goto out;
+    if (cv_sink_finish(R->sink)) {
+        rc = cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", out, strerror(errno));
+        goto out;
+    }
+    if (level > 0 && cv_sink_bytes_out(R->sink) == 0) {
+        /* nothing kept: still a valid (empty) zstd frame */
+        char z[64];
+        size_t zn = ZSTD_compress(z, sizeof z, "", 0, level);
+        if (ZSTD_isError(zn) || write(fd, z, zn) != (ssize_t)zn) {
+            rc = cvi_error(R->ctx, CV_EIO, "%s: write failed", out);
+            goto out;
+        }
+    }
+    if (fsync(fd) != 0) {
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, strerror(errno));
+        goto out;
+    }
+    int cr = close(fd);
+    fd = -1;
+    if (cr != 0 || rename(tmp, out) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, strerror(errno));
+out:
+    cv_sink_free(R->sink);
+    R->sink = NULL;
+    if (fd >= 0) close(fd);
+    if (rc) unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+/* ---- the report ---------------------------------------------------------------- */
+
+static int json_name(cv_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (cv_utf8_valid_prefix(s, n) != n) return cv_buf_puts(b, "null");
+    return cvi_json_string(b, s, n);
+}
+
+static int json_share(cv_buf *b, uint64_t num, uint64_t den)
+{
+    if (den == 0) return cv_buf_puts(b, "null");
+    return cv_buf_printf(b, "%.6f", (double)num / (double)den);
+}
+
+typedef struct kbucket {
+    uint64_t lo, hi;       /* hi 0: no upper bound */
+    uint64_t classes, records;
+} kbucket;
+
+static int render(const risk *R, const kbucket *kb, size_t nkb, cv_buf *b)
+{
+    const cv_risk_result *res = R->res;
+    const cv_risk_opts *o = R->o;
+    int e = 0;
+    e |= cv_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"file\":");
+    e |= json_name(b, R->path);
+    e |= cv_buf_printf(b, ",\"format\":\"%s\",\"quasi_identifiers\":[", R->fmt->name);
+    for (size_t i = 0; i < R->nq; i++) {
+        if (i) e |= cv_buf_putc(b, ',');
+        e |= json_name(b, R->q[i].name);
+    }
+    e |= cv_buf_puts(b, "],\"generalised\":{");
+    for (size_t i = 0; i < o->ngen; i++) {
+        if (i) e |= cv_buf_putc(b, ',');
+        e |= json_name(b, o->gen[i].column);
+        e |= cv_buf_putc(b, ':');
+        e |= json_name(b, o->gen[i].spec);
+    }
+    e |= cv_buf_printf(b, "},\"records\":%llu,\"rejected\":%llu,\"equivalence_classes\":%llu,\"min_k\":%llu,"
+                          "\"classes_k1\":%llu,\"classes_k_lt_5\":%llu,\"classes_k_lt_10\":%llu,"
+                          "\"records_k_lt_5\":%llu,\"share_records_k_lt_5\":",
+                       (unsigned long long)res->records, (unsigned long long)res->rejected,
+                       (unsigned long long)res->classes, (unsigned long long)res->min_k,
+                       (unsigned long long)res->classes_k1, (unsigned long long)res->classes_k_lt5,
+                       (unsigned long long)res->classes_k_lt10, (unsigned long long)res->records_k_lt5);
+    e |= json_share(b, res->records_k_lt5, res->records);
+    e |= cv_buf_printf(b, ",\"records_k_lt_10\":%llu,\"share_records_k_lt_10\":",
+                       (unsigned long long)res->records_k_lt10);
+    e |= json_share(b, res->records_k_lt10, res->records);
+    e |= cv_buf_puts(b, ",\"k_histogram\":[");
+    for (size_t i = 0; i < nkb; i++) {
+        if (i) e |= cv_buf_putc(b, ',');
+        if (kb[i].hi) e |= cv_buf_printf(b, "{\"k_min\":%llu,\"k_max\":%llu,", (unsigned long long)kb[i].lo,
+                                         (unsigned long long)kb[i].hi);
+        else e |= cv_buf_printf(b, "{\"k_min\":%llu,\"k_max\":null,", (unsigned long long)kb[i].lo);
+        e |= cv_buf_printf(b, "\"classes\":%llu,\"records\":%llu}", (unsigned long long)kb[i].classes,
+                           (unsigned long long)kb[i].records);
+    }
+    e |= cv_buf_puts(b, "],\"unicity\":");
+    if (!res->unicity_computed) {
+        e |= cv_buf_puts(b, "{\"computed\":false,\"reason\":\"no subject column given (--subject)\"}");
+    } else {
+        e |= cv_buf_puts(b, "{\"computed\":true,\"subject\":");
+        e |= json_name(b, R->subj.name);
+        e |= cv_buf_printf(b, ",\"subjects\":%llu,\"records_without_subject\":%llu,\"sampled\":%llu,"
+                              "\"seed\":%llu,\"method\":\"p distinct points drawn at random from the subject's "
+                              "records; unique if no other subject has all p; subjects with fewer than p "
+                              "distinct points are excluded for that p\",\"by_points\":[",
+                           (unsigned long long)res->subjects, (unsigned long long)res->records_no_subject,
+                           (unsigned long long)res->sampled, (unsigned long long)o->seed);
+        for (int p = 1; p <= res->points; p++) {
+            if (p > 1) e |= cv_buf_putc(b, ',');
+            e |= cv_buf_printf(b, "{\"p\":%d,\"subjects\":%llu,\"unique\":%llu,\"share\":", p,
+                               (unsigned long long)res->eligible[p - 1], (unsigned long long)res->unique[p - 1]);
+            e |= json_share(b, res->unique[p - 1], res->eligible[p - 1]);
+            e |= cv_buf_putc(b, '}');
+        }
+        e |= cv_buf_puts(b, "]}");
+    }
+    if (o->enforce_k > 0) {
+        e |= cv_buf_printf(b, ",\"enforce_k\":{\"k\":%llu,\"output\":", (unsigned long long)o->enforce_k);
+        e |= json_name(b, o->enforce_out);
+        e |= cv_buf_printf(b, ",\"written\":%llu,\"suppressed\":%llu,\"suppressed_classes\":%llu,"
+                              "\"rejected_not_written\":%llu}",
+                           (unsigned long long)res->written, (unsigned long long)res->suppressed,
+                           (unsigned long long)res->suppressed_classes, (unsigned long long)res->rejected);
+    }
+    e |= cv_buf_printf(b, ",\"passes\":%llu}\n", (unsigned long long)res->passes);
+    return e ? CV_ENOMEM : 0;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* ---- entry point ---------------------------------------------------------------- */
+
+void cv_risk_opts_init(cv_risk_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->points = DEFAULT_POINTS;
+    o->samples = DEFAULT_SAMPLES;
+    o->seed = 1;
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n > 0 && n < 1024 && cv_utf8_valid_prefix(s, n) == n && !strstr(s, "[]");
+}
+
+static int setup(risk *R, const char *path, const cv_risk_opts *o)
+{
+    cv_ctx *ctx = R->ctx;
+    if (o->nquasi < 1 || o->nquasi > CV_RISK_MAX_QUASI || !o->quasi)
+        return cvi_error(ctx, CV_EUSAGE, "give 1 to %d quasi-identifiers", CV_RISK_MAX_QUASI);
+    for (size_t i = 0; i < o->nquasi; i++) {
+        if (!valid_name(o->quasi[i]))
+            return cvi_error(ctx, CV_EUSAGE, "quasi-identifier %zu: expected a column name or dotted path "
+                                             "(UTF-8, no array elements)", i + 1);
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(o->quasi[i], o->quasi[j]))
+                return cvi_error(ctx, CV_EUSAGE, "quasi-identifier '%.64s' named twice", o->quasi[i]);
+        R->q[i] = (field_ref){ o->quasi[i], strlen(o->quasi[i]), -1, 0, NULL };
+    }
+    R->nq = o->nquasi;
+    if (o->subject) {
+        if (!valid_name(o->subject))
+            return cvi_error(ctx, CV_EUSAGE, "subject: expected a column name or dotted path (UTF-8, no array elements)");
+        R->subj = (field_ref){ o->subject, strlen(o->subject), -1, 0, NULL };
+        R->has_subj = 1;
+    }
+    if (o->ngen > CV_RISK_MAX_QUASI || (o->ngen && !o->gen))
+        return cvi_error(ctx, CV_EUSAGE, "too many generalisations");
+    for (size_t g = 0; g < o->ngen; g++) {
+        const char *col = o->gen[g].column;
+        size_t i = 0;
+        while (col && i < R->nq && strcmp(R->q[i].name, col)) i++;
+        if (!col || i == R->nq)
+            return cvi_error(ctx, CV_EUSAGE, "generalisation %zu: '%.64s' is not a quasi-identifier", g + 1,
+                             col ? col : "");
+        if (R->q[i].gen) return cvi_error(ctx, CV_EUSAGE, "'%.64s' generalised twice", col);
+        if (cvi_risk_gen_parse(o->gen[g].spec, &R->gens[i]))
+            return cvi_error(ctx, CV_EUSAGE, "generalisation of '%.64s': expected hour, day, week, weekday_hour, "
+                                             "bands or bands:B1,B2,... (ascending seconds)", col);
+        R->q[i].gen = &R->gens[i];
+    }
+    int points = o->points ? o->points : DEFAULT_POINTS;
+    if (points < 1 || points > CV_RISK_MAX_POINTS)
+        return cvi_error(ctx, CV_EUSAGE, "points: expected 1 to %d", CV_RISK_MAX_POINTS);
+    R->P = points;
+    uint64_t samples = o->samples ? o->samples : DEFAULT_SAMPLES;
+    if (samples > 1000000) return cvi_error(ctx, CV_EUSAGE, "samples: at most 1000000 subjects");
+    R->N = (size_t)samples;
+    if ((o->enforce_k > 0) != (o->enforce_out != NULL))
+        return cvi_error(ctx, CV_EUSAGE, "enforce k needs both k > 0 and an output file");
+    if (o->zstd_level < 0 || o->zstd_level > 19) return cvi_error(ctx, CV_EUSAGE, "zstd level must be 1..19");
+    R->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
+
+    if (o->format) {
+        R->fmt = cv_format_find(o->format);
+        if (!R->fmt)
+            return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", o->format);
+    } else {
+        R->fmt = cv_format_for_path(path);
+        if (!R->fmt) return cvi_error(ctx, CV_EFORMAT, "%s: unknown format (give --format)", path);
+    }
+
+    /* The report reads the file more than once: it must be a regular file.
+     * Sniff zstd here so the suppressed copy is written the same way. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    struct stat sb;
+    unsigned char magic[4];
+    ssize_t got = 0;
+    int rc = 0;
+    if (fstat(fd, &sb) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        rc = cvi_error(ctx, CV_EINPUT, "%s: not a regular file (the report reads it more than once)", path);
+    else {
+        do got = pread(fd, magic, sizeof magic, 0);
+        while (got < 0 && errno == EINTR);
+        if (got < 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    }
+    close(fd);
+    if (rc) return rc;
+    uint32_t m = (uint32_t)magic[0] | (uint32_t)magic[1] << 8 | (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24;
+    R->zstd_in = got == 4 && (m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
+
+    unsigned char seed[8];
+    for (int i = 0; i < 8; i++) seed[i] = (unsigned char)(o->seed >> (8 * i));
+    memcpy(R->prf_key, seed, 8);
+    memcpy(R->prf_key + 8, "cvrisk/1", 8);
+    if (R->has_subj) {
+        size_t cap = R->N < 1024 ? R->N : 1024;
+        R->smp = malloc(cap * sizeof *R->smp);
+        R->heap = malloc(cap * sizeof *R->heap);
+        R->pts = malloc(cap * (size_t)R->P * sizeof *R->pts);
+        if (!R->smp || !R->heap || !R->pts) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+        R->smp_cap = cap;
+    }
+    return 0;
+}
+
+static void teardown(risk *R)
+{
+    free(R->cls.v);
+    free(R->subjects.v);
+    free(R->smp);
+    free(R->pts);
+    free(R->heap);
+    free(R->pm);
+    free(R->spt);
+    free(R->head);
+    free(R->inc_u);
+    free(R->inc_next);
+    free(R->pairs.key);
+    cv_buf_free(&R->val);
+}
+
+int cv_risk(cv_ctx *ctx, const char *path, const cv_risk_opts *o, int out_fd, cv_risk_result *res)
+{
+    if (!res) return cvi_error(ctx, CV_EUSAGE, "no result");
+    memset(res, 0, sizeof *res);
+    if (!path || !o) return cvi_error(ctx, CV_EUSAGE, "no input file or options");
+    risk R;
+    memset(&R, 0, sizeof R);
+    R.ctx = ctx;
+    R.path = path;
+    R.o = o;
+    R.res = res;
+    cv_buf_init(&R.val);
+    cv_buf doc;
+    cv_buf_init(&doc);
+    int rc = setup(&R, path, o);
+    if (rc) goto out;
+    res->points = R.P;
+
+    /* 1. classes, subjects, the sample and its drawn points */
+    if ((rc = stream_pass(&R, MODE_COUNT))) goto out;
+    R.records = res->records = R.p_records;
+    R.rejected = res->rejected = R.p_rejected;
+    if (R.logged > MAX_LOGGED_REJECTS)
+        cvi_log(ctx, CV_LOG_WARN, "%s: %llu more rejected records not listed", path,
+                (unsigned long long)(R.logged - MAX_LOGGED_REJECTS));
+    if (!R.fmt->columns && R.records > 0) {
+        for (size_t i = 0; i <= R.nq; i++) {
+            const field_ref *f = i < R.nq ? &R.q[i] : &R.subj;
+            if (i == R.nq && !R.has_subj) break;
+            if (!f->seen) {
+                rc = cvi_error(ctx, CV_EINPUT, "%s: unknown field '%.64s' (no record has it)", path, f->name);
+                goto out;
+            }
+        }
+    }
+
+    kbucket kb[] = { { 1, 1, 0, 0 },   { 2, 4, 0, 0 },   { 5, 9, 0, 0 }, { 10, 19, 0, 0 },
+                     { 20, 49, 0, 0 }, { 50, 99, 0, 0 }, { 100, 0, 0, 0 } };
+    size_t nkb = sizeof kb / sizeof kb[0];
+    res->classes = R.cls.n;
+    for (size_t i = 0; i < R.cls.cap; i++) {
+        uint64_t k = R.cls.v[i].n;
+        if (!k) continue;
+        if (res->min_k == 0 || k < res->min_k) res->min_k = k;
+        if (k == 1) res->classes_k1++;
+        if (k < 5) {
+            res->classes_k_lt5++;
+            res->records_k_lt5 += k;
+        }
+        if (k < 10) {
+            res->classes_k_lt10++;
+            res->records_k_lt10 += k;
+        }
+        if (o->enforce_k > 0 && k < o->enforce_k) res->suppressed_classes++;
+        for (size_t b = 0; b < nkb; b++) {
+            if (k >= kb[b].lo && (kb[b].hi == 0 || k <= kb[b].hi)) {
+                kb[b].classes++;
+                kb[b].records += k;
+                break;
+            }
+        }
+    }
+
+    /* 2. unicity */
+    if (R.has_subj) {
+        res->unicity_computed = 1;
+        res->subjects = R.subjects.n;
+        res->sampled = R.nsmp;
+        R.max_pairs = o->max_pairs ? o->max_pairs : DEFAULT_MAX_PAIRS;
+        if ((rc = unicity(&R))) goto out;
+    }
+
+    /* 3. the suppressed copy */
+    if (o->enforce_k > 0 && (rc = enforce(&R))) goto out;
+
+    if (out_fd >= 0) {
+        if ((rc = render(&R, kb, nkb, &doc))) {
+            cvi_error(ctx, rc, "out of memory");
+            goto out;
+        }
+        if (write_all(out_fd, doc.p, doc.n)) rc = cvi_error(ctx, CV_EIO, "report: write failed: %s", strerror(errno));
+    }
+out:
+    cv_buf_free(&doc);
+    teardown(&R);
+    return rc;
+}
