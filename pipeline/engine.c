@@ -110,6 +110,7 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->expired += c->expired;
     into->fields_expired += c->fields_expired;
     into->dates_shifted += c->dates_shifted;
+    into->k_suppressed += c->k_suppressed;
 }
 
 /* Paths are short; hash 8 bytes a step (multiply-xorshift), not byte by byte. */

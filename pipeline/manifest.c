@@ -34,9 +34,10 @@ static int counts_json(cv_buf *o, const cvi_file_stats *fs)
     rc |= cv_buf_printf(o,
                         "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
                         ", \"values_unparseable\": %" PRIu64 ", \"dropped_by_retention\": %" PRIu64
-                        ", \"fields_expired\": %" PRIu64 ", \"dates_shifted\": %" PRIu64,
+                        ", \"fields_expired\": %" PRIu64 ", \"dates_shifted\": %" PRIu64
+                        ", \"suppressed_by_k\": %" PRIu64,
                         fs->counts.tokenised, fs->counts.fields_dropped, fs->counts.unparseable,
-                        fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted);
+                        fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted, fs->counts.k_suppressed);
     return rc;
 }
 
@@ -80,7 +81,25 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         rc |= jstr(o, fs->rej[i].reason);
         rc |= cv_buf_putc(o, '}');
     }
-    rc |= cv_buf_printf(o, "], \"rejects_listed\": %zu}", fs->nrej);
+    rc |= cv_buf_printf(o, "], \"rejects_listed\": %zu", fs->nrej);
+    if (e->risk) {
+        const cv_risk_result *r = e->risk;
+        rc |= cv_buf_printf(o, ",\n     \"risk\": {\"records\": %" PRIu64 ", \"classes\": %" PRIu64 ", \"min_k\": %" PRIu64
+                               ", \"classes_k1\": %" PRIu64 ", \"records_k_lt5\": %" PRIu64,
+                            r->records, r->classes, r->min_k, r->classes_k1, r->records_k_lt5);
+        if (r->unicity_computed) {
+            rc |= cv_buf_printf(o, ", \"subjects\": %" PRIu64 ", \"unicity\": [", r->subjects);
+            for (int p = 0; p < r->points; p++)
+                rc |= cv_buf_printf(o, "%s{\"p\": %d, \"subjects\": %" PRIu64 ", \"unique\": %" PRIu64 "}", p ? ", " : "",
+                                    p + 1, r->eligible[p], r->unique[p]);
+            rc |= cv_buf_putc(o, ']');
+        }
+        if (e->risk_k)
+            rc |= cv_buf_printf(o, ", \"enforce_k\": %u, \"suppressed\": %" PRIu64 ", \"suppressed_classes\": %" PRIu64,
+                                e->risk_k, r->suppressed, r->suppressed_classes);
+        rc |= cv_buf_putc(o, '}');
+    }
+    rc |= cv_buf_putc(o, '}');
     return rc;
 }
 
@@ -151,7 +170,7 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
  * The counts let a resumed run total what earlier runs did; the entry's
  * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
  * into the manifest as it was. */
-#define JFIXED 13
+#define JFIXED 14
 #define JCOUNTS (JFIXED + CV_ENT__COUNT)
 
 static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
@@ -161,7 +180,8 @@ static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
                             (uint64_t *)&fs->counts.fields_dropped, (uint64_t *)&fs->counts.unparseable,
                             (uint64_t *)&fs->bytes_in, (uint64_t *)&fs->bytes_out,
                             (uint64_t *)&fs->counts.expired, (uint64_t *)&fs->counts.fields_expired,
-                            (uint64_t *)&fs->counts.dates_shifted, (uint64_t *)&fs->vault_size };
+                            (uint64_t *)&fs->counts.dates_shifted, (uint64_t *)&fs->vault_size,
+                            (uint64_t *)&fs->counts.k_suppressed };
     for (int i = 0; i < JFIXED; i++) {
         if (load) *f[i] = v[i];
         else v[i] = *f[i];
@@ -238,5 +258,6 @@ void cvi_entry_free(cvi_entry *e)
     free(e->input);
     free(e->output);
     free(e->json);
+    free(e->risk);
     cvi_file_stats_free(&e->fs);
 }

@@ -18,6 +18,8 @@ typedef struct cvi_entry {
     const char *reason;         /* static, for skipped / failed */
     cvi_file_stats fs;
     char *json;                 /* resumed: the entry as an earlier run rendered it */
+    struct cv_risk_result *risk;   /* the input's `risk:` report, or NULL */
+    uint32_t risk_k;            /* its enforce_k (0: report only) */
 } cvi_entry;
 
 typedef struct cvi_manifest_info {

@@ -831,7 +831,51 @@ static void format_list(char *buf, size_t cap)
     snprintf(buf + k, cap - k, "audio, auto");
 }
 
-enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK__COUNT };
+enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK_RISK, IK__COUNT };
+
+/* risk: {quasi: [COL...], subject: COL, points: N, enforce_k: K} */
+static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
+{
+    r->line = line_of(m);
+    r->points = 4;
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "'risk' must be a mapping {quasi, subject, points, enforce_k}");
+        return;
+    }
+    int have_quasi = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
+        uint64_t x;
+        if (!key_ok(L, k)) continue;
+        if (scalar_is(k, "quasi")) {
+            have_quasi = 1;
+            size_t n = v && v->type == YAML_SEQUENCE_NODE ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
+            if (n == 0 || n > 32) {
+                problem(L, line_of(v), "'quasi' must be a list of 1 to 32 column names");
+                continue;
+            }
+            if (!(r->quasi = calloc(n, sizeof *r->quasi))) { L->oom = 1; return; }
+            for (size_t i = 0; i < n; i++) {
+                yaml_node_t *it = node_at(L, v->data.sequence.items.start[i]);
+                if (!path_text_ok(it)) problem(L, line_of(it), "invalid quasi-identifier name");
+                else r->quasi[r->nquasi++] = dup_n(L, sval(it), slen(it));
+            }
+        } else if (scalar_is(k, "subject")) {
+            if (!path_text_ok(v)) problem(L, line_of(v), "'subject' must name the subject's column");
+            else { free(r->subject); r->subject = dup_n(L, sval(v), slen(v)); }
+        } else if (scalar_is(k, "points")) {
+            if (parse_uint(v, 16, &x) < 0 || x == 0) problem(L, line_of(v), "'points' must be 1 to 16");
+            else r->points = (uint32_t)x;
+        } else if (scalar_is(k, "enforce_k")) {
+            if (parse_uint(v, 1000000, &x) < 0 || x < 2) problem(L, line_of(v), "'enforce_k' must be 2 or more");
+            else r->enforce_k = (uint32_t)x;
+        } else {
+            shown s = show(k);
+            problem(L, line_of(k), "unknown key '%s' in risk (expected quasi, subject, points, enforce_k)", s.s);
+        }
+    }
+    if (!have_quasi) problem(L, r->line, "'risk' needs 'quasi': the quasi-identifier columns");
+}
 
 /* audio: {spoken: silence|beep, pad_ms: N, dtmf: mute|off, metadata: strip, digit_run: N,
  *         codec: NAME, transcript: optional|required} */
@@ -879,7 +923,7 @@ static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
 
 static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
 {
-    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention", "transcript", "audio" };
+    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention", "transcript", "audio", "risk" };
     in->line = line_of(m);
     in->audio.dtmf = 1;
     in->audio.pad_ms = 200;
@@ -936,11 +980,15 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
         case IK_AUDIO:
             load_audio(L, v, &in->audio);
             break;
+        case IK_RISK:
+            load_risk(L, v, &in->risk);
+            break;
         }
     }
     if (!(seen & (1u << IK_MATCH))) problem(L, in->line, "missing 'match'");
     int audio = in->format && strcmp(in->format, "audio") == 0;
     if (!(seen & (1u << IK_FIELDS)) && !audio) problem(L, in->line, "missing 'fields'");
+    if (audio && (seen & (1u << IK_RISK))) problem(L, in->line, "'risk' applies to record inputs, not audio");
     if (!audio && (seen & (1u << IK_TRANSCRIPT | 1u << IK_AUDIO)))
         problem(L, in->line, "'transcript' and 'audio' apply only to inputs with format: audio");
     if (!in->format && !(seen & (1u << IK_FORMAT))) in->format = dup_n(L, "auto", 4);
@@ -1369,6 +1417,9 @@ void cv_policy_free(cv_policy *p)
         retention_free(&in->ret);
         free(in->transcript);
         free(in->audio.codec);
+        for (size_t j = 0; j < in->risk.nquasi; j++) free(in->risk.quasi[j]);
+        free(in->risk.quasi);
+        free(in->risk.subject);
     }
     retention_free(&p->ret);
     free(p->vault_pub);

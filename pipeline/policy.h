@@ -80,11 +80,23 @@ typedef struct cv_audio_policy {
     int transcript_required;   /* 1: a recording without its transcript is rejected (default 0: DTMF only) */
 } cv_audio_policy;
 
+/* A re-identification risk report on this input's output (callveil risk,
+ * run as part of `run`); enforce_k > 0 also suppresses classes below k. */
+typedef struct cv_risk_policy {
+    char **quasi;
+    size_t nquasi;
+    char *subject;         /* NULL: no unicity */
+    uint32_t points;       /* unicity p = 1..points (default 4) */
+    uint32_t enforce_k;    /* 0: report only */
+    int line;
+} cv_risk_policy;
+
 typedef struct cv_input_rule {
     char *match;           /* glob; see cvi_glob_match */
     char *format;          /* format name, "audio", or "auto" */
     char *transcript;      /* audio: transcript path pattern ("{dir}/{stem}.json"); NULL: none */
     cv_audio_policy audio;
+    cv_risk_policy risk;   /* nquasi == 0: none */
     cv_field_rule *fields;
     size_t nfields;
     cv_action def;         /* the "*" rule; drop when absent (fail closed) */

@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "ctx.h"
 #include "manifest.h"
 #include "vault.h"
@@ -364,6 +366,66 @@ static void mark_failed(cvi_entry *en, const char *reason)
     en->output = NULL;
 }
 
+/* BLAKE2b-256 and size of a file (after a rewrite). */
+static int hash_file(const char *path, unsigned char h[32], uint64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return CV_EIO;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    char buf[65536];
+    ssize_t got;
+    *size = 0;
+    while ((got = read(fd, buf, sizeof buf)) != 0) {
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { close(fd); return CV_EIO; }
+        crypto_generichash_update(&st, (const unsigned char *)buf, (size_t)got);
+        *size += (uint64_t)got;
+    }
+    close(fd);
+    crypto_generichash_final(&st, h, 32);
+    return 0;
+}
+
+/* The input's `risk:` report on its finished (not yet renamed) output; with
+ * enforce_k, the output is replaced by a copy without the records of
+ * classes smaller than k (counted as dropped). */
+static int risk_step(runner *r, const cv_input_rule *rule, const cv_format_type *fmt, const char *tmp, cvi_entry *en)
+{
+    cv_ctx *ctx = r->ctx;
+    const cv_risk_policy *rp = &rule->risk;
+    cv_risk_opts o;
+    cv_risk_opts_init(&o);
+    o.quasi = (const char *const *)rp->quasi;
+    o.nquasi = rp->nquasi;
+    o.subject = rp->subject;
+    o.points = (int)rp->points;
+    o.format = fmt->name;
+    o.zstd_level = r->o->zstd_level;
+    o.max_record = r->o->max_record;
+    char kpath[PATH_MAX + 80];
+    if (rp->enforce_k) {
+        snprintf(kpath, sizeof kpath, "%s.k", tmp);
+        o.enforce_k = rp->enforce_k;
+        o.enforce_out = kpath;
+    }
+    if (!(en->risk = calloc(1, sizeof *en->risk))) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cv_risk(ctx, tmp, &o, -1, en->risk);
+    if (rc) return cvi_error(ctx, rc, "%s: risk report: %s", en->input, cv_ctx_error(ctx));
+    en->risk_k = rp->enforce_k;
+    if (!rp->enforce_k) return 0;
+    if (rename(kpath, tmp) != 0) {
+        unlink(kpath);
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+    }
+    if (hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out))
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+    en->fs.written -= en->risk->suppressed;
+    en->fs.dropped += en->risk->suppressed;
+    en->fs.counts.k_suppressed += en->risk->suppressed;
+    return 0;
+}
+
 static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv, size_t jn,
                         char **outs, size_t nouts)
 {
@@ -474,6 +536,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         goto out;
     }
     ofd = -1;
+    if (rule->risk.nquasi && (rc = risk_step(r, rule, fmt, tmp, en))) goto out;
     if (rename(tmp, dst) != 0) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
         goto out;
