@@ -11,6 +11,10 @@
  * is bounded by a few frames whatever the duration. Samples are counted from
  * the first decoded sample (span times are relative to it; timestamp gaps
  * in the input are not reproduced).
+ * FFmpeg's own diagnostics go through av_log, a process-wide setting this
+ * library leaves alone: the application should call
+ * av_log_set_level(AV_LOG_QUIET) (or install a callback), since FFmpeg
+ * messages may quote container fields.
  */
 #ifndef CV_AUDIO_H
 #define CV_AUDIO_H
