@@ -1,0 +1,850 @@
+/*
+ * audio.c - decode / mask / encode call recordings with libavformat,
+ * libavcodec and libswresample (contract in audio.h). AVERROR codes are
+ * translated to CV_E* here and nowhere else; reasons are static strings.
+ * Files are opened through FFmpeg's "file:" protocol with a protocol
+ * whitelist of "file", so a path can never be taken for a URL.
+ */
+#include "audio.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/audio_fifo.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libavutil/samplefmt.h>
+#include <libswresample/swresample.h>
+
+#include "callveil.h"
+#include "../filters/dtmf.h"
+
+#define SET_REASON(r, s) do { if (r) *(r) = (s); } while (0)
+
+/* ---- input ------------------------------------------------------------ */
+
+typedef struct input {
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame;
+    int stream;
+    int demux_eof;
+    int cvfmt, planar;      /* CV_SAMPLE_* of the decoded samples */
+    int rate, channels;
+    int64_t decoded;        /* samples decoded so far */
+} input;
+
+static void input_close(input *in)
+{
+    avcodec_free_context(&in->dec);
+    avformat_close_input(&in->fmt);
+    av_packet_free(&in->pkt);
+    av_frame_free(&in->frame);
+}
+
+static int cv_sample_of(enum AVSampleFormat f)
+{
+    switch (av_get_packed_sample_fmt(f)) {
+    case AV_SAMPLE_FMT_U8: return CV_SAMPLE_U8;
+    case AV_SAMPLE_FMT_S16: return CV_SAMPLE_S16;
+    case AV_SAMPLE_FMT_S32: return CV_SAMPLE_S32;
+    case AV_SAMPLE_FMT_FLT: return CV_SAMPLE_FLT;
+    case AV_SAMPLE_FMT_DBL: return CV_SAMPLE_DBL;
+    default: return -1;
+    }
+}
+
+/* "file:" + path, so FFmpeg never parses a protocol out of the name. */
+static char *file_url(const char *path)
+{
+    size_t n = strlen(path);
+    char *u = malloc(n + 6);
+    if (u) {
+        memcpy(u, "file:", 5);
+        memcpy(u + 5, path, n + 1);
+    }
+    return u;
+}
+
+static int open_error(int err, const char **reason)
+{
+    if (err == AVERROR(ENOMEM)) {
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    if (err == AVERROR(ENOENT) || err == AVERROR(EACCES) || err == AVERROR(EISDIR) || err == AVERROR(EPERM)) {
+        SET_REASON(reason, "cannot open the file");
+        return CV_EIO;
+    }
+    SET_REASON(reason, "not a readable media file");
+    return CV_EINPUT;
+}
+
+/* Open the container and the first audio stream's decoder. With decode == 0
+ * only the container is opened (for probing). */
+static int input_open(input *in, const char *path, int decode, const char **reason)
+{
+    memset(in, 0, sizeof *in);
+    in->stream = -1;
+    char *url = file_url(path);
+    if (!url) {
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    int err = avformat_open_input(&in->fmt, url, NULL, &opts);
+    av_dict_free(&opts);
+    free(url);
+    if (err < 0) return open_error(err, reason);
+    err = avformat_find_stream_info(in->fmt, NULL);
+    if (err < 0) {
+        input_close(in);
+        return open_error(err == AVERROR(ENOMEM) ? err : AVERROR_INVALIDDATA, reason);
+    }
+    for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
+        AVStream *s = in->fmt->streams[i];
+        if (in->stream < 0 && s->codecpar->codec_type == AVMEDIA_TYPE_AUDIO &&
+            !(s->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            in->stream = (int)i;
+        else
+            s->discard = AVDISCARD_ALL;
+    }
+    if (in->stream < 0) {
+        input_close(in);
+        SET_REASON(reason, "no audio stream");
+        return CV_EINPUT;
+    }
+    AVCodecParameters *par = in->fmt->streams[in->stream]->codecpar;
+    in->rate = par->sample_rate;
+    in->channels = par->ch_layout.nb_channels;
+    if (!decode) return 0;
+
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec) {
+        input_close(in);
+        SET_REASON(reason, "no decoder for the audio codec");
+        return CV_EINPUT;
+    }
+    in->dec = avcodec_alloc_context3(codec);
+    in->pkt = av_packet_alloc();
+    in->frame = av_frame_alloc();
+    if (!in->dec || !in->pkt || !in->frame) {
+        input_close(in);
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    if (avcodec_parameters_to_context(in->dec, par) < 0) {
+        input_close(in);
+        SET_REASON(reason, "bad audio stream parameters");
+        return CV_EINPUT;
+    }
+    in->dec->pkt_timebase = in->fmt->streams[in->stream]->time_base;
+    /* Fail on damaged data instead of concealing it. */
+    in->dec->err_recognition |= AV_EF_CRCCHECK | AV_EF_EXPLODE;
+    err = avcodec_open2(in->dec, codec, NULL);
+    if (err < 0) {
+        input_close(in);
+        return open_error(err == AVERROR(ENOMEM) ? err : AVERROR_INVALIDDATA, reason);
+    }
+    in->rate = in->dec->sample_rate;
+    in->channels = in->dec->ch_layout.nb_channels;
+    in->cvfmt = cv_sample_of(in->dec->sample_fmt);
+    in->planar = av_sample_fmt_is_planar(in->dec->sample_fmt);
+    if (in->rate <= 0 || in->rate > 768000 || in->channels < 1 || in->channels > 64) {
+        input_close(in);
+        SET_REASON(reason, "bad audio stream parameters");
+        return CV_EINPUT;
+    }
+    if (in->cvfmt < 0) {
+        input_close(in);
+        SET_REASON(reason, "unsupported sample format");
+        return CV_EINPUT;
+    }
+    return 0;
+}
+
+/* Next decoded frame in in->frame: 1, 0 at the end, or a CV_E* code. */
+static int input_next(input *in, const char **reason)
+{
+    for (;;) {
+        int err = avcodec_receive_frame(in->dec, in->frame);
+        if (err == 0) {
+            AVFrame *f = in->frame;
+            if (f->format != in->dec->sample_fmt || f->sample_rate != in->rate ||
+                f->ch_layout.nb_channels != in->channels) {
+                SET_REASON(reason, "audio parameters change mid-stream");
+                return CV_EINPUT;
+            }
+            in->decoded += f->nb_samples;
+            return 1;
+        }
+        if (err == AVERROR_EOF) return 0;
+        if (err != AVERROR(EAGAIN)) {
+            SET_REASON(reason, err == AVERROR(ENOMEM) ? "out of memory" : "corrupt audio data");
+            return err == AVERROR(ENOMEM) ? CV_ENOMEM : CV_EINPUT;
+        }
+        if (in->demux_eof) return 0;
+        err = av_read_frame(in->fmt, in->pkt);
+        if (err == AVERROR_EOF) {
+            in->demux_eof = 1;
+            err = avcodec_send_packet(in->dec, NULL);
+        } else if (err < 0) {
+            if (err == AVERROR(ENOMEM)) {
+                SET_REASON(reason, "out of memory");
+                return CV_ENOMEM;
+            }
+            if (err == AVERROR(EIO)) {
+                SET_REASON(reason, "read error");
+                return CV_EIO;
+            }
+            SET_REASON(reason, "corrupt container");
+            return CV_EINPUT;
+        } else if (in->pkt->stream_index != in->stream) {
+            av_packet_unref(in->pkt);
+            continue;
+        } else {
+            if (in->pkt->flags & AV_PKT_FLAG_CORRUPT) {
+                av_packet_unref(in->pkt);
+                SET_REASON(reason, "corrupt audio data");
+                return CV_EINPUT;
+            }
+            err = avcodec_send_packet(in->dec, in->pkt);
+            av_packet_unref(in->pkt);
+        }
+        if (err < 0 && err != AVERROR(EAGAIN) && err != AVERROR_EOF) {
+            SET_REASON(reason, err == AVERROR(ENOMEM) ? "out of memory" : "corrupt audio data");
+            return err == AVERROR(ENOMEM) ? CV_ENOMEM : CV_EINPUT;
+        }
+    }
+}
+
+/* After the last frame: a container that declares more audio than could be
+ * decoded is truncated. Bit-rate estimates are not declarations. */
+static int input_check_complete(const input *in, const char **reason)
+{
+    const AVStream *s = in->fmt->streams[in->stream];
+    if (in->decoded == 0) {
+        SET_REASON(reason, "no audio samples");
+        return CV_EINPUT;
+    }
+    if (s->duration == AV_NOPTS_VALUE || s->duration <= 0 ||
+        in->fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
+        return 0;
+    int64_t declared = av_rescale_q(s->duration, s->time_base, (AVRational){ 1, in->rate });
+    int64_t slack = in->rate / 20 + 2 * (in->dec->frame_size > 0 ? in->dec->frame_size : 4096);
+    if (declared - in->decoded > slack) {
+        SET_REASON(reason, "truncated audio");
+        return CV_EINPUT;
+    }
+    return 0;
+}
+
+/* ---- pass 1: DTMF ----------------------------------------------------- */
+
+typedef struct dtmf_sink {
+    cv_audio_span *spans;
+    size_t n, cap;
+    int nomem;
+} dtmf_sink;
+
+/* Tones arrive in time order per channel, channels interleaved per frame:
+ * keep the list sorted by merging into the tail when they overlap. */
+static int dtmf_found(void *opaque, uint64_t start, uint64_t end)
+{
+    dtmf_sink *k = opaque;
+    double a = ((double)start - CV_DTMF_BLOCK) / CV_DTMF_RATE, b = ((double)end + CV_DTMF_BLOCK) / CV_DTMF_RATE;
+    if (a < 0) a = 0;
+    for (size_t i = k->n; i-- > 0 && i + 4 >= k->n;) {
+        cv_audio_span *s = &k->spans[i];
+        if (a <= s->end && b >= s->start) {
+            if (a < s->start) s->start = a;
+            if (b > s->end) s->end = b;
+            return 0;
+        }
+    }
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? 2 * k->cap : 16;
+        cv_audio_span *p = realloc(k->spans, cap * sizeof *p);
+        if (!p) {
+            k->nomem = 1;
+            return 1;
+        }
+        k->spans = p;
+        k->cap = cap;
+    }
+    k->spans[k->n++] = (cv_audio_span){ a, b, -1 };
+    return 0;
+}
+
+static int cmp_span(const void *x, const void *y)
+{
+    const cv_audio_span *a = x, *b = y;
+    return a->start < b->start ? -1 : a->start > b->start;
+}
+
+static size_t merge_spans(cv_audio_span *s, size_t n)
+{
+    if (n == 0) return 0;
+    qsort(s, n, sizeof *s, cmp_span);
+    size_t w = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (s[i].start <= s[w].end) {
+            if (s[i].end > s[w].end) s[w].end = s[i].end;
+        } else {
+            s[++w] = s[i];
+        }
+    }
+    return w + 1;
+}
+
+int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
+                       const char **reason)
+{
+    *spans = NULL;
+    *nspans = 0;
+    if (tones) *tones = 0;
+    input in;
+    int rc = input_open(&in, in_path, 1, reason);
+    if (rc) return rc;
+    dtmf_sink sink = { 0 };
+    SwrContext *swr = NULL;
+    float **planes = NULL;
+    int cap = 0;
+    cv_dtmf *det = calloc((size_t)in.channels, sizeof *det);
+    planes = calloc((size_t)in.channels, sizeof *planes);
+    if (!det || !planes) goto nomem;
+    for (int c = 0; c < in.channels; c++) cv_dtmf_init(&det[c]);
+    if (swr_alloc_set_opts2(&swr, &in.dec->ch_layout, AV_SAMPLE_FMT_FLTP, CV_DTMF_RATE, &in.dec->ch_layout,
+                            in.dec->sample_fmt, in.rate, 0, NULL) < 0 || swr_init(swr) < 0) {
+        SET_REASON(reason, "cannot set up the resampler");
+        rc = CV_EINPUT;
+        goto out;
+    }
+    for (;;) {
+        int more = input_next(&in, reason);
+        if (more < 0) {
+            rc = more;
+            goto out;
+        }
+        int nin = more ? in.frame->nb_samples : 0;
+        int need = swr_get_out_samples(swr, nin);
+        if (need > cap) {
+            for (int c = 0; c < in.channels; c++) {
+                float *p = realloc(planes[c], (size_t)need * sizeof(float));
+                if (!p) goto nomem;
+                planes[c] = p;
+            }
+            cap = need;
+        }
+        int got = swr_convert(swr, (uint8_t **)planes, cap, more ? (const uint8_t **)in.frame->extended_data : NULL,
+                              nin);
+        if (more) av_frame_unref(in.frame);
+        if (got < 0) {
+            SET_REASON(reason, "resampling failed");
+            rc = CV_EINPUT;
+            goto out;
+        }
+        for (int c = 0; c < in.channels; c++)
+            if (cv_dtmf_feed_float(&det[c], planes[c], (size_t)got, dtmf_found, &sink)) goto nomem;
+        if (!more && got == 0) break;
+    }
+    rc = input_check_complete(&in, reason);
+    if (rc) goto out;
+    uint64_t total = 0;
+    for (int c = 0; c < in.channels; c++) {
+        if (cv_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
+        total += cv_dtmf_tones(&det[c]);
+    }
+    *nspans = merge_spans(sink.spans, sink.n);
+    *spans = sink.spans;
+    sink.spans = NULL;
+    if (tones) *tones = total;
+    rc = 0;
+    goto out;
+nomem:
+    SET_REASON(reason, "out of memory");
+    rc = CV_ENOMEM;
+out:
+    if (planes)
+        for (int c = 0; c < in.channels; c++) free(planes[c]);
+    free(planes);
+    free(det);
+    free(sink.spans);
+    swr_free(&swr);
+    input_close(&in);
+    return rc;
+}
+
+/* ---- output ----------------------------------------------------------- */
+
+typedef struct output {
+    AVFormatContext *fmt;
+    AVCodecContext *enc;
+    AVStream *st;
+    SwrContext *swr;
+    AVAudioFifo *fifo;
+    AVFrame *frame;
+    AVPacket *pkt;
+    uint8_t **conv;          /* swr output buffer */
+    int conv_cap;
+    int frame_size;          /* samples per encoder frame */
+    int fixed_frame;         /* encoder needs exactly frame_size (but the last) */
+    int64_t next_pts;
+    int opened;              /* out_path created */
+} output;
+
+/* The muxer matching the input's demuxer (same container). */
+static const AVOutputFormat *same_container(const AVFormatContext *ic)
+{
+    const char *name = ic->iformat->name;
+    if (strstr(name, "mp4") || strstr(name, "mov")) {
+        const AVDictionaryEntry *b = av_dict_get(ic->metadata, "major_brand", NULL, 0);
+        return av_guess_format(b && strncmp(b->value, "M4A", 3) == 0 ? "ipod" : "mp4", NULL, NULL);
+    }
+    char first[32];
+    size_t n = strcspn(name, ",");
+    if (n >= sizeof first) return NULL;
+    memcpy(first, name, n);
+    first[n] = 0;
+    return av_guess_format(first, NULL, NULL);
+}
+
+static int pick_rate(const AVCodec *c, int want)
+{
+    if (!c->supported_samplerates) return want;
+    int best_above = 0, best = 0;
+    for (const int *r = c->supported_samplerates; *r; r++) {
+        if (*r == want) return want;
+        if (*r > want && (!best_above || *r < best_above)) best_above = *r;
+        if (*r > best) best = *r;
+    }
+    return best_above ? best_above : best;
+}
+
+static enum AVSampleFormat pick_format(const AVCodec *c, enum AVSampleFormat want)
+{
+    if (!c->sample_fmts) return want;
+    for (const enum AVSampleFormat *f = c->sample_fmts; *f != AV_SAMPLE_FMT_NONE; f++)
+        if (*f == want) return want;
+    /* Prefer the same depth class: float for float input, else the first. */
+    return c->sample_fmts[0];
+}
+
+static int pick_layout(const AVCodec *c, const AVChannelLayout *want, AVChannelLayout *out)
+{
+    if (c->ch_layouts) {
+        const AVChannelLayout *same_count = NULL;
+        for (const AVChannelLayout *l = c->ch_layouts; l->nb_channels; l++) {
+            if (!av_channel_layout_compare(l, want)) return av_channel_layout_copy(out, l);
+            if (!same_count && l->nb_channels == want->nb_channels) same_count = l;
+        }
+        if (same_count) return av_channel_layout_copy(out, same_count);
+        return AVERROR(EINVAL);
+    }
+    if (want->order == AV_CHANNEL_ORDER_UNSPEC) {
+        av_channel_layout_default(out, want->nb_channels);
+        return 0;
+    }
+    return av_channel_layout_copy(out, want);
+}
+
+static void output_close(output *o, const char *path, int failed)
+{
+    if (o->fmt && o->fmt->pb) avio_closep(&o->fmt->pb);
+    avformat_free_context(o->fmt);
+    o->fmt = NULL;
+    avcodec_free_context(&o->enc);
+    swr_free(&o->swr);
+    if (o->fifo) av_audio_fifo_free(o->fifo);
+    o->fifo = NULL;
+    av_frame_free(&o->frame);
+    av_packet_free(&o->pkt);
+    if (o->conv) av_freep(&o->conv[0]);
+    av_freep(&o->conv);
+    if (failed && o->opened) unlink(path);
+    o->opened = 0;
+}
+
+static int output_open(output *o, const input *in, const char *path, const char *codec_name,
+                       const char **reason)
+{
+    memset(o, 0, sizeof *o);
+    const AVStream *ist = in->fmt->streams[in->stream];
+    const AVOutputFormat *ofmt = same_container(in->fmt);
+    if (!ofmt) {
+        SET_REASON(reason, "no muxer for the input's container");
+        return CV_EFORMAT;
+    }
+    const AVCodec *codec = codec_name ? avcodec_find_encoder_by_name(codec_name)
+                                      : avcodec_find_encoder(ist->codecpar->codec_id);
+    if (!codec || codec->type != AVMEDIA_TYPE_AUDIO) {
+        SET_REASON(reason, "no encoder for the output codec");
+        return CV_EFORMAT;
+    }
+    if (avformat_query_codec(ofmt, codec->id, FF_COMPLIANCE_NORMAL) == 0) {   /* < 0: unknown, try */
+        SET_REASON(reason, "the container cannot hold the output codec");
+        return CV_EFORMAT;
+    }
+    if (avformat_alloc_output_context2(&o->fmt, ofmt, NULL, NULL) < 0) goto nomem;
+    o->fmt->flags |= AVFMT_FLAG_BITEXACT;
+    o->enc = avcodec_alloc_context3(codec);
+    o->frame = av_frame_alloc();
+    o->pkt = av_packet_alloc();
+    if (!o->enc || !o->frame || !o->pkt) goto nomem;
+
+    AVCodecContext *e = o->enc;
+    if (pick_layout(codec, &in->dec->ch_layout, &e->ch_layout) < 0) {
+        SET_REASON(reason, "the encoder cannot write this channel layout");
+        return CV_EFORMAT;
+    }
+    e->sample_rate = pick_rate(codec, in->rate);
+    e->sample_fmt = pick_format(codec, in->dec->sample_fmt);
+    e->time_base = (AVRational){ 1, e->sample_rate };
+    e->flags |= AV_CODEC_FLAG_BITEXACT;
+    if (ofmt->flags & AVFMT_GLOBALHEADER) e->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    const AVCodecDescriptor *d_in = avcodec_descriptor_get(ist->codecpar->codec_id);
+    const AVCodecDescriptor *d_out = avcodec_descriptor_get(codec->id);
+    int lossy_out = d_out && (d_out->props & AV_CODEC_PROP_LOSSY);
+    int lossy_in = d_in && (d_in->props & AV_CODEC_PROP_LOSSY);
+    if (lossy_out && lossy_in) {
+        e->bit_rate = ist->codecpar->bit_rate > 0 ? ist->codecpar->bit_rate : in->fmt->bit_rate;
+        if (e->bit_rate < 0) e->bit_rate = 0;
+    }
+    if (!lossy_out) {
+        int bits = in->dec->bits_per_raw_sample;
+        if (bits <= 0) bits = ist->codecpar->bits_per_raw_sample;
+        if (bits > 0 && bits <= av_get_bytes_per_sample(e->sample_fmt) * 8) e->bits_per_raw_sample = bits;
+    }
+    int err = avcodec_open2(e, codec, NULL);
+    if (err < 0) {
+        if (err == AVERROR(ENOMEM)) goto nomem;
+        SET_REASON(reason, "the encoder rejected the audio parameters");
+        return CV_EFORMAT;
+    }
+    o->fixed_frame = e->frame_size > 0 && !(codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE);
+    o->frame_size = o->fixed_frame ? e->frame_size : 4096;
+
+    o->st = avformat_new_stream(o->fmt, NULL);
+    if (!o->st) goto nomem;
+    if (avcodec_parameters_from_context(o->st->codecpar, e) < 0) goto nomem;
+    o->st->time_base = e->time_base;
+
+    if (e->sample_fmt != in->dec->sample_fmt || e->sample_rate != in->rate) {
+        /* Same layout on both sides: relabel, never remix. */
+        if (swr_alloc_set_opts2(&o->swr, &e->ch_layout, e->sample_fmt, e->sample_rate, &e->ch_layout,
+                                in->dec->sample_fmt, in->rate, 0, NULL) < 0 ||
+            swr_init(o->swr) < 0) {
+            SET_REASON(reason, "cannot set up the resampler");
+            return CV_EFORMAT;
+        }
+    }
+    o->fifo = av_audio_fifo_alloc(e->sample_fmt, e->ch_layout.nb_channels, o->frame_size * 2);
+    if (!o->fifo) goto nomem;
+
+    char *url = file_url(path);
+    if (!url) goto nomem;
+    AVDictionary *opts = NULL;
+    av_dict_set(&opts, "protocol_whitelist", "file", 0);
+    err = avio_open2(&o->fmt->pb, url, AVIO_FLAG_WRITE, NULL, &opts);
+    av_dict_free(&opts);
+    free(url);
+    if (err < 0) {
+        SET_REASON(reason, "cannot create the output file");
+        return err == AVERROR(ENOMEM) ? CV_ENOMEM : CV_EIO;
+    }
+    o->opened = 1;
+    AVDictionary *mux = NULL;
+    if (!strcmp(ofmt->name, "mp3")) {
+        av_dict_set(&mux, "id3v2_version", "0", 0);   /* no ID3v2 tag at all */
+        av_dict_set(&mux, "write_id3v1", "0", 0);
+    }
+    err = avformat_write_header(o->fmt, &mux);
+    av_dict_free(&mux);
+    if (err < 0) {
+        if (err == AVERROR(ENOMEM)) {
+            SET_REASON(reason, "out of memory");
+            return CV_ENOMEM;
+        }
+        if (err == AVERROR(EIO) || err == AVERROR(ENOSPC) || err == AVERROR(EDQUOT) || err == AVERROR(EFBIG)) {
+            SET_REASON(reason, "cannot write the output header");
+            return CV_EIO;
+        }
+        SET_REASON(reason, "the container cannot hold the output codec");
+        return CV_EFORMAT;
+    }
+    return 0;
+nomem:
+    SET_REASON(reason, "out of memory");
+    return CV_ENOMEM;
+}
+
+static int mux_error(int err, const char **reason)
+{
+    if (err == AVERROR(ENOMEM)) {
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    SET_REASON(reason, "cannot encode or write the output");
+    return CV_EIO;
+}
+
+/* Send one frame (NULL: flush) and write every packet it produces. */
+static int encode(output *o, AVFrame *f, const char **reason)
+{
+    int err = avcodec_send_frame(o->enc, f);
+    if (err < 0) return mux_error(err, reason);
+    for (;;) {
+        err = avcodec_receive_packet(o->enc, o->pkt);
+        if (err == AVERROR(EAGAIN) || err == AVERROR_EOF) return 0;
+        if (err < 0) return mux_error(err, reason);
+        av_packet_rescale_ts(o->pkt, o->enc->time_base, o->st->time_base);
+        o->pkt->stream_index = 0;
+        err = av_write_frame(o->fmt, o->pkt);
+        av_packet_unref(o->pkt);
+        if (err < 0) return mux_error(err, reason);
+    }
+}
+
+/* Encode n samples from the fifo as one frame (padded with silence to the
+ * encoder's frame size if it cannot take a short one). */
+static int encode_from_fifo(output *o, int n, const char **reason)
+{
+    AVFrame *f = o->frame;
+    int size = n;
+    if (o->fixed_frame && n < o->frame_size && !(o->enc->codec->capabilities & AV_CODEC_CAP_SMALL_LAST_FRAME))
+        size = o->frame_size;
+    f->nb_samples = size;
+    f->format = o->enc->sample_fmt;
+    f->sample_rate = o->enc->sample_rate;
+    if (av_channel_layout_copy(&f->ch_layout, &o->enc->ch_layout) < 0 || av_frame_get_buffer(f, 0) < 0) {
+        av_frame_unref(f);
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    if (size > n)
+        av_samples_set_silence(f->extended_data, 0, size, o->enc->ch_layout.nb_channels, o->enc->sample_fmt);
+    if (av_audio_fifo_read(o->fifo, (void **)f->extended_data, n) != n) {
+        av_frame_unref(f);
+        SET_REASON(reason, "internal audio buffer error");
+        return CV_EINTERNAL;
+    }
+    f->pts = o->next_pts;
+    o->next_pts += size;
+    int rc = encode(o, f, reason);
+    av_frame_unref(f);
+    return rc;
+}
+
+/* Queue samples (the decoded frame's, or NULL to flush the resampler) and
+ * encode every full frame. */
+static int output_push(output *o, const AVFrame *in, const char **reason)
+{
+    if (o->swr) {
+        int nin = in ? in->nb_samples : 0;
+        int need = swr_get_out_samples(o->swr, nin);
+        if (need > o->conv_cap) {
+            if (o->conv) av_freep(&o->conv[0]);
+            av_freep(&o->conv);
+            o->conv_cap = 0;
+            if (av_samples_alloc_array_and_samples(&o->conv, NULL, o->enc->ch_layout.nb_channels, need,
+                                                   o->enc->sample_fmt, 0) < 0) {
+                SET_REASON(reason, "out of memory");
+                return CV_ENOMEM;
+            }
+            o->conv_cap = need;
+        }
+        int got = swr_convert(o->swr, o->conv, o->conv_cap, in ? (const uint8_t **)in->extended_data : NULL, nin);
+        if (got < 0) {
+            SET_REASON(reason, "resampling failed");
+            return CV_EINTERNAL;
+        }
+        if (got > 0 && av_audio_fifo_write(o->fifo, (void **)o->conv, got) != got) {
+            SET_REASON(reason, "out of memory");
+            return CV_ENOMEM;
+        }
+    } else if (in && av_audio_fifo_write(o->fifo, (void **)in->extended_data, in->nb_samples) != in->nb_samples) {
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    while (av_audio_fifo_size(o->fifo) >= o->frame_size) {
+        int rc = encode_from_fifo(o, o->frame_size, reason);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+static int output_finish(output *o, const char **reason)
+{
+    int rc = o->swr ? output_push(o, NULL, reason) : 0;
+    while (!rc && av_audio_fifo_size(o->fifo) > 0) {
+        int n = av_audio_fifo_size(o->fifo);
+        rc = encode_from_fifo(o, n < o->frame_size ? n : o->frame_size, reason);
+    }
+    if (!rc) rc = encode(o, NULL, reason);
+    if (!rc) {
+        int err = av_write_trailer(o->fmt);
+        if (err < 0) rc = mux_error(err, reason);
+    }
+    if (!rc && o->fmt->pb) {
+        avio_flush(o->fmt->pb);
+        if (o->fmt->pb->error < 0) rc = mux_error(o->fmt->pb->error, reason);
+    }
+    return rc;
+}
+
+/* ---- redact ----------------------------------------------------------- */
+
+static void edit_frame(const cv_audio_editor *ed, const input *in, AVFrame *f, int64_t pos)
+{
+    int bps = av_get_bytes_per_sample(in->dec->sample_fmt);
+    for (int c = 0; c < in->channels; c++) {
+        if (!cv_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) continue;
+        if (in->planar)
+            cv_audio_editor_apply(ed, c, pos, f->extended_data[c], in->cvfmt, 1, (size_t)f->nb_samples);
+        else
+            cv_audio_editor_apply(ed, c, pos, f->data[0] + (size_t)c * (size_t)bps, in->cvfmt,
+                                  (size_t)in->channels, (size_t)f->nb_samples);
+    }
+}
+
+static int frame_touched(const cv_audio_editor *ed, const input *in, const AVFrame *f, int64_t pos)
+{
+    for (int c = 0; c < in->channels; c++)
+        if (cv_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) return 1;
+    return 0;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+}
+
+int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
+                    const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason)
+{
+    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL };
+    if (!o) o = &defaults;
+    if (st) memset(st, 0, sizeof *st);
+    SET_REASON(reason, "");
+    if (!in_path || !out_path || (nspans && !spans) || (o->mode != CV_AUDIO_SILENCE && o->mode != CV_AUDIO_BEEP)) {
+        SET_REASON(reason, "bad arguments");
+        return CV_EUSAGE;
+    }
+    if (same_file(in_path, out_path)) {
+        SET_REASON(reason, "output is the input");
+        return CV_EUSAGE;
+    }
+    cv_audio_span *all = NULL, *tones = NULL;
+    size_t ntones = 0;
+    uint64_t ntone_count = 0;
+    cv_audio_editor *ed = NULL;
+    input in;
+    output out;
+    memset(&in, 0, sizeof in);
+    memset(&out, 0, sizeof out);
+    int rc = 0;
+    if (o->dtmf) {
+        rc = cv_audio_find_dtmf(in_path, &tones, &ntones, &ntone_count, reason);
+        if (rc) return rc;
+    }
+    all = malloc((nspans + ntones + 1) * sizeof *all);
+    if (!all) {
+        free(tones);
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    if (nspans) memcpy(all, spans, nspans * sizeof *all);
+    if (ntones) memcpy(all + nspans, tones, ntones * sizeof *all);
+    free(tones);
+
+    rc = input_open(&in, in_path, 1, reason);
+    if (rc) goto out;
+    rc = cv_audio_editor_create(&ed, all, nspans + ntones, in.channels, in.rate, o->mode);
+    if (rc) {
+        SET_REASON(reason, rc == CV_ENOMEM ? "out of memory" : "bad audio stream parameters");
+        goto out;
+    }
+    rc = output_open(&out, &in, out_path, o->codec, reason);
+    if (rc) goto out;
+    for (;;) {
+        int more = input_next(&in, reason);
+        if (more < 0) {
+            rc = more;
+            goto out;
+        }
+        if (!more) break;
+        AVFrame *f = in.frame;
+        int64_t pos = in.decoded - f->nb_samples;
+        if (frame_touched(ed, &in, f, pos)) {
+            if (av_frame_make_writable(f) < 0) {
+                SET_REASON(reason, "out of memory");
+                rc = CV_ENOMEM;
+                goto out;
+            }
+            edit_frame(ed, &in, f, pos);
+        }
+        rc = output_push(&out, f, reason);
+        av_frame_unref(f);
+        if (rc) goto out;
+    }
+    rc = input_check_complete(&in, reason);
+    if (rc) goto out;
+    rc = output_finish(&out, reason);
+    if (rc) goto out;
+    if (st) {
+        int64_t masked = 0;
+        uint64_t n = 0;
+        rc = cv_audio_editor_masked(ed, in.decoded, &masked, &n);
+        if (rc) {
+            SET_REASON(reason, "out of memory");
+            goto out;
+        }
+        st->seconds_in = (double)in.decoded / in.rate;
+        st->seconds_redacted = (double)masked / in.rate;
+        st->spans_redacted = n;
+        st->dtmf_tones = ntone_count;
+        for (size_t i = 0; i < ntones; i++)
+            if (all[nspans + i].start * in.rate < (double)in.decoded) st->dtmf_spans++;
+        st->sample_rate = out.enc->sample_rate;
+        st->channels = out.enc->ch_layout.nb_channels;
+        snprintf(st->codec, sizeof st->codec, "%s", avcodec_get_name(out.enc->codec_id));
+    }
+out:
+    output_close(&out, out_path, rc != 0);
+    input_close(&in);
+    cv_audio_editor_free(ed);
+    free(all);
+    return rc;
+}
+
+int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason)
+{
+    SET_REASON(reason, "");
+    if (!path) {
+        SET_REASON(reason, "bad arguments");
+        return CV_EUSAGE;
+    }
+    input in;
+    int rc = input_open(&in, path, 0, reason);
+    if (rc) return rc;
+    const AVStream *s = in.fmt->streams[in.stream];
+    double secs = -1;
+    if (s->duration != AV_NOPTS_VALUE && s->duration > 0)
+        secs = (double)s->duration * av_q2d(s->time_base);
+    else if (in.fmt->duration != AV_NOPTS_VALUE && in.fmt->duration > 0)
+        secs = (double)in.fmt->duration / AV_TIME_BASE;
+    if (seconds) *seconds = secs;
+    if (sample_rate) *sample_rate = in.rate;
+    if (channels) *channels = in.channels;
+    input_close(&in);
+    return 0;
+}
