@@ -365,6 +365,9 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
         return;
     }
     cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+    /* a token made while not collecting (a date-shift subject) is not
+     * cached: a later hit would skip the vault for a value of the data */
+    if (w->no_vault) return;
     vault_note(w, cv_entity_name(entity), tok, norm, nl);
     c->entity = (int16_t)entity;
     c->len = (uint8_t)nl;
@@ -495,6 +498,12 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         return 0;
     }
     if (a->kind == CV_ACT_KEEP) return 0;
+    if (a->kind == CV_ACT_TOKEN && a->cc_column && w->nadd < sizeof w->add / sizeof *w->add) {
+        /* added even for an empty value: a CSV row must keep the header's columns */
+        w->add[w->nadd].node = idx;
+        w->add[w->nadd].a = a;
+        w->add[w->nadd++].orig = nd->kind == CV_NODE_STRING || nd->kind == CV_NODE_NUMBER ? nd->value : CV_STR_LIT("");
+    }
     if (nd->kind == CV_NODE_NULL || nd->kind == CV_NODE_BOOL || nd->value.n == 0) {
         /* nothing personal in null, true/false or an empty value: keep the shape */
         return 0;
@@ -517,11 +526,6 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
     size_t n = nd->value.n;
     switch (a->kind) {
     case CV_ACT_TOKEN:
-        if (a->cc_column && w->nadd < sizeof w->add / sizeof *w->add) {
-            w->add[w->nadd].node = idx;
-            w->add[w->nadd].a = a;
-            w->add[w->nadd++].orig = nd->value;     /* record-owned bytes: stable until reset */
-        }
         if (a->opts & CV_AOPT_CLID) rc = token_clid(w, a, v, n, t);
         else if (a->entity == CV_ENT_PERSON) rc = token_person(w, a, v, n, t);
         else rc = token_into(w, a->entity, action_domain(a), v, n, render_flags(a), t, NULL);
@@ -927,6 +931,7 @@ static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_reco
             *days = w->shift[k].days;
             return 0;
         }
+    if (nd->flags & CV_NF_CHANGED) return -1;     /* no longer the value as written: fail closed */
     /* the subject's token as the policy writes it (its field's token type, or generic) */
     const cv_field_rule *fr = lookup(w->e, rule, nd->path);
     const cv_action *sa = fr ? &fr->act : &rule->def;
@@ -1025,6 +1030,13 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     w->rule = rule;
     const cv_retention *ret = rule->ret.field ? &rule->ret : e->pol->ret.field ? &e->pol->ret : NULL;
     if (ret && (rc = retention(w, ret, r, c, reason))) return rc;
+    /* date offsets first, from the subjects' values as written: pass 1 may
+     * replace a subject (by its token) before a timestamp that needs it */
+    for (size_t k = 0; k <= rule->nfields; k++) {
+        const cv_action *a = k < rule->nfields ? &rule->fields[k].act : &rule->def;
+        int days;
+        if (a->shift_days && a->subject) (void)subject_shift(w, rule, r, a, &days);
+    }
     for (int32_t i = 0; i < (int32_t)r->n; i++) {
         cv_node *nd = &r->nodes[i];
         switch (nd->kind) {

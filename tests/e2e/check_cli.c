@@ -424,6 +424,138 @@ START_TEST(test_file_names_sanitised)
 }
 END_TEST
 
+/* keygen --controller, reveal, find, forget, rekey through the binary. */
+START_TEST(test_privacy_commands)
+{
+    char *out, *err;
+    char *ctrl = path2(tmp, "ctrl"), *other = path2(tmp, "other");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "--controller", "-o", ctrl), 0);
+    ck_assert_ptr_nonnull(strstr(err, "ctrl.pub"));
+    free(out), free(err);
+    struct stat st;
+    ck_assert_int_eq(stat(path2(tmp, "ctrl.pub"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    ck_assert_int_eq(stat(path2(tmp, "ctrl.sec"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    char *sec0 = readfile(path2(tmp, "ctrl.sec"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "--controller", "-o", ctrl), 2);   /* never overwrites */
+    free(out), free(err);
+    char *sec1 = readfile(path2(tmp, "ctrl.sec"), NULL);
+    ck_assert_str_eq(sec0, sec1);
+    free(sec0), free(sec1);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "--controller", "-o", other), 0);
+    free(out), free(err);
+
+    char *pol = path2(tmp, "pol.yaml"), *in = path2(tmp, "in"), *o = path2(tmp, "out");
+    char y[512];
+    snprintf(y, sizeof y, "version: 1\nregion: GB\nvault: {public_key: %s/ctrl.pub}\ninputs:\n"
+                          "  - match: \"*.csv\"\n    format: csv\n"
+                          "    fields: {id: keep, caller: {token: phone}, note: scan, \"*\": drop}\n", tmp);
+    writefile(pol, y, strlen(y), 0644);
+    mkdir(in, 0755);
+    const char *c = "id,caller,note\n1,07700 900123,hi\n2,+1 212 555 0100,call 07700 900123\n3,+1 212 555 0100,x\n";
+    writefile(path2(in, "calls.csv"), c, strlen(c), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    free(out), free(err);
+    char *ta, *tb;
+    ck_assert_int_eq(RUN(NULL, &ta, &err, "token", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123"), 0);
+    free(err);
+    ck_assert_int_eq(RUN(NULL, &tb, &err, "token", "--type", "phone", "--key", keyfile, "-p", pol, "+12125550100"), 0);
+    free(err);
+    ta[strcspn(ta, "\n")] = '\0';
+    tb[strcspn(tb, "\n")] = '\0';
+    ck_assert_str_eq(ta, "phone:dy5f1p34khbqe2kv");
+
+    /* reveal: exit 0 and the values; the wrong key: exit 2, nothing on stdout */
+    char *vault = path2(o, "vault.zst"), want[256];
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), tb, ta), 0);
+    snprintf(want, sizeof want, "%s\t+12125550100\n%s\t+447700900123\n", tb, ta);
+    ck_assert_str_eq(out, want);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "other.sec"), ta), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "does not open with this secret key"));
+    ck_assert_ptr_null(strstr(err, "447700900123"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, ta), 1);   /* no --secret-key */
+    ck_assert_str_eq(out, "");
+    free(out), free(err);
+
+    /* find */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "-p", pol, "+44 7700 900123", o), 0);
+    ck_assert_str_eq(out, "calls.csv.zst\t2\ncalls.csv.zst\t3\n");
+    ck_assert_ptr_nonnull(strstr(err, "2 record(s)"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--key", keyfile, "-p", pol, "07700 900123", o), 1);   /* no --type */
+    free(out), free(err);
+
+    /* forget, twice */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed, 1 file(s) rewritten"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    size_t n;
+    char *data = zstd_file(path2(o, "calls.csv.zst"), &n);
+    snprintf(want, sizeof want, "id,caller,note\n3,%s,x\n", tb);
+    ck_assert_str_eq(data, want);
+    free(data);
+    char *m1 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "nothing of this subject"));
+    free(out), free(err);
+    char *m2 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_str_eq(m1, m2);
+    free(m1), free(m2);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), ta), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "not in the vault"));
+    free(out), free(err);
+
+    /* rekey: usage errors exit 1; then it works */
+    const char *sk = path2(tmp, "ctrl.sec");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--to-epoch", "1", "--key", keyfile, o), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--secret-key", sk, "--key", keyfile, o), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "-1", "--to-epoch", "1", "--secret-key", sk, o), 1);
+    ck_assert_ptr_nonnull(strstr(err, "non-negative integer"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--to-epoch", "x", "--secret-key", sk, o), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--to-epoch", "1", "--secret-key", sk), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--to-epoch", "1", "--secret-key", sk,
+                         "--key", keyfile, "-p", pol, o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "set `epoch: 1`"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, tb), 2);   /* old token */
+    free(out), free(err);
+    data = zstd_file(path2(o, "calls.csv.zst"), &n);
+    ck_assert_ptr_null(strstr(data, tb));
+    char *tok1 = strstr(data, "phone:");
+    ck_assert_ptr_nonnull(tok1);
+    tok1[22] = '\0';
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, tok1), 0);
+    snprintf(want, sizeof want, "%s\t+12125550100\n", tok1);
+    ck_assert_str_eq(out, want);
+    free(out), free(err);
+    free(data), free(ta), free(tb);
+
+    /* help for each command */
+    const char *cmds[] = { "find", "forget", "reveal", "rekey", "keygen" };
+    for (size_t i = 0; i < 5; i++) {
+        ck_assert_int_eq(RUN(NULL, &out, &err, "help", cmds[i]), 0);
+        char u[64];
+        snprintf(u, sizeof u, "usage: callveil %s", cmds[i]);
+        ck_assert_ptr_nonnull(strstr(out, u));
+        free(out), free(err);
+        ck_assert_int_eq(RUN(NULL, &out, &err, cmds[i], "--help"), 0);
+        ck_assert_ptr_nonnull(strstr(out, u));
+        free(out), free(err);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -442,6 +574,7 @@ int main(void)
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
+    tcase_add_test(tc, test_privacy_commands);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,1344 @@
+/*
+ * check_privacy.c - the privacy controls on real datasets written by cv_run:
+ * the sealed vault (seal → reveal, no plaintext, one entry per token, all or
+ * nothing on a wrong key / tampered or moved entry / unknown token, resume),
+ * subject access (cv_find) and erasure (cv_forget: drop and replace modes,
+ * other records byte-identical, manifest history, second run a no-op,
+ * all-or-nothing on a failure mid-way), retention (boundaries, leap days,
+ * offsets, counts, rejects, field classes), keyed per-subject date shifting,
+ * country-code columns, and key rotation (cv_rekey).
+ * Every test works in its own directory under /tmp, removed at teardown.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "pipeline/pseudonym.h"
+#include "pipeline/policy.h"
+
+static cv_ctx *ctx;
+static cv_key *key;
+static char dir[64];
+static char *paths[256];
+static int npaths;
+
+/* Subjects of the fixtures, as written and normalised. */
+#define A_WRITTEN "07700 900123"
+#define A_E164 "+447700900123"
+#define B_E164 "+12125550100"
+#define C_E164 "+447700900456"
+#define D_E164 "+33612345678"
+
+static cv_key *make_key(unsigned char mul)
+{
+    cv_key *k = calloc(1, sizeof *k);
+    k->k = sodium_malloc(CV_KEY_BYTES);
+    for (int i = 0; i < CV_KEY_BYTES; i++) k->k[i] = (unsigned char)(i * mul);
+    return k;
+}
+
+static void setup(void)
+{
+    ctx = cv_ctx_create();
+    ck_assert_ptr_nonnull(ctx);
+    key = make_key(1);
+    strcpy(dir, "/tmp/cvprivXXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    while (npaths) free(paths[--npaths]);
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "chmod -R u+rwx %s; rm -rf %s", dir, dir);
+    ck_assert_int_eq(system(cmd), 0);
+    cv_key_free(key);
+    cv_ctx_free(ctx);
+}
+
+/* dir/rel, kept until teardown */
+static char *P(const char *rel)
+{
+    size_t n = strlen(dir) + strlen(rel) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, rel);
+    ck_assert_int_lt(npaths, 256);
+    paths[npaths++] = p;
+    return p;
+}
+
+static void writefile(const char *path, const void *p, size_t n, mode_t mode)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+    close(fd);
+    ck_assert_int_eq(chmod(path, mode), 0);
+}
+
+static void writez(const char *path, const char *s) { writefile(path, s, strlen(s), 0644); }
+
+static char *readall(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    size_t got = fread(p, 1, (size_t)len, f);
+    fclose(f);
+    p[got] = '\0';
+    if (n) *n = got;
+    return p;
+}
+
+/* The whole (multi-frame) zstd file, decompressed, NUL-terminated. */
+static char *unz(const char *path, size_t *n)
+{
+    size_t zn, cap = 1 << 16, len = 0;
+    char *z = readall(path, &zn), *o = malloc(cap);
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    ZSTD_inBuffer ib = { z, zn, 0 };
+    while (ib.pos < ib.size) {
+        if (cap - len < 4096) o = realloc(o, cap *= 2);
+        ZSTD_outBuffer ob = { o + len, cap - len - 1, 0 };
+        size_t r = ZSTD_decompressStream(d, &ob, &ib);
+        ck_assert_msg(!ZSTD_isError(r), "%s: %s", path, ZSTD_getErrorName(r));
+        len += ob.pos;
+    }
+    ZSTD_freeDCtx(d);
+    free(z);
+    o[len] = '\0';
+    if (n) *n = len;
+    return o;
+}
+
+static void writezst(const char *path, const char *text)
+{
+    size_t n = strlen(text), cap = ZSTD_compressBound(n);
+    void *z = malloc(cap);
+    size_t zn = ZSTD_compress(z, cap, text, n, 3);
+    ck_assert(!ZSTD_isError(zn));
+    writefile(path, z, zn, 0644);
+    free(z);
+}
+
+static int has_bytes(const char *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(hay + i, needle, m) == 0) return 1;
+    return 0;
+}
+
+static int count_sub(const char *hay, const char *needle)
+{
+    int c = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle)) c++;
+    return c;
+}
+
+static int count_lines(const char *s)
+{
+    int c = 0;
+    for (; *s; s++) c += *s == '\n';
+    return c;
+}
+
+static cv_policy *pol_load(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static cv_policy *pol_load(const char *fmt, ...)
+{
+    char text[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    ck_assert_int_lt(n, (int)sizeof text);
+    cv_policy *p = NULL;
+    int rc = cv_policy_load_mem(ctx, "test.yaml", text, (size_t)n, &p);
+    ck_assert_msg(rc == 0, "policy: %s", cv_ctx_error(ctx));
+    return p;
+}
+
+static int do_run(const cv_policy *p, const cv_key *k, const char *in, const char *out, const char *as_of,
+                  int resume, cv_totals *t)
+{
+    cv_run_opts o;
+    cv_run_opts_init(&o);
+    o.threads = 2;
+    o.as_of = as_of;
+    o.resume = resume;
+    const char *inputs[] = { in };
+    cv_totals local;
+    return cv_run(ctx, p, k, inputs, 1, out, &o, t ? t : &local);
+}
+
+static void run_ok(const cv_policy *p, const cv_key *k, const char *in, const char *out, const char *as_of,
+                   cv_totals *t)
+{
+    int rc = do_run(p, k, in, out, as_of, 0, t);
+    ck_assert_msg(rc == 0, "run: %s", cv_ctx_error(ctx));
+}
+
+/* The token text ("phone:…", the 16 characters after the last ':'). */
+static void tok(const cv_policy *p, const cv_key *k, const char *type, const char *value, char out[128])
+{
+    ck_assert_int_eq(cv_token(ctx, p, k, type, value, strlen(value), out, 128), 0);
+}
+
+/* An unlinked temp file as an output fd. */
+static int memfd(void)
+{
+    char path[] = "/tmp/cvprivoutXXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    return fd;
+}
+
+static char *fd_text(int fd, size_t *n)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    char *p = malloc((size_t)end + 1);
+    ck_assert_int_eq(pread(fd, p, (size_t)end, 0), end);
+    p[end] = '\0';
+    if (n) *n = (size_t)end;
+    return p;
+}
+
+/* cv_reveal into a buffer; *rc gets its result. */
+static char *reveal(const char *vault, const char *sec, const char *const *toks, size_t n, int *rc, size_t *outn)
+{
+    int fd = memfd();
+    *rc = cv_reveal(ctx, vault, sec, toks, n, fd);
+    char *o = fd_text(fd, outn);
+    close(fd);
+    return o;
+}
+
+/* ---- the vault ----------------------------------------------------------- */
+
+static const char VAULT_POLICY[] =
+    "version: 1\nregion: GB\nvault: {public_key: %s}\n%s"
+    "inputs:\n"
+    "  - match: \"*.csv\"\n    format: csv\n"
+    "    fields: {id: keep, caller: {token: phone}, email: {token: email}, note: scan, \"*\": drop}\n"
+    "  - match: \"*.jsonl\"\n    format: jsonl\n"
+    "    fields: {id: keep, who: {token: phone}, text: scan, \"*\": drop}\n";
+
+static const char CALLS_CSV[] =
+    "id,caller,email,note\n"
+    "1,07700 900123,Jane.Doe@Example.COM,call me back\n"
+    "2,+1 (212) 555-0100,bob@example.org,my other number is 07700 900456\n"
+    "3,+44 7700 900123,jane.doe@example.com,again\n"
+    "4,+1 212 555 0100,BOB@example.org,ok\n";
+
+START_TEST(test_vault_round_trip)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(VAULT_POLICY, P("ctrl.pub"), "");
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), CALLS_CSV);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128], tc[128], tj[128], tbob[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", C_E164, tc);
+    tok(p, key, "email", "jane.doe@example.com", tj);
+    tok(p, key, "email", "bob@example.org", tbob);
+
+    /* one entry per distinct token, each exactly once; no plaintext */
+    size_t vn;
+    char *v = unz(P("out/vault.zst"), &vn);
+    ck_assert_int_eq(count_lines(v), 5);
+    const char *all[] = { ta, tb, tc, tj, tbob };
+    for (int i = 0; i < 5; i++) {
+        char needle[160];
+        snprintf(needle, sizeof needle, "{\"token\":\"%s\",\"sealed\":\"", all[i]);
+        ck_assert_int_eq(count_sub(v, needle), 1);
+    }
+    const char *plain[] = { "447700900123", "7700 900123", "2125550100", "555", "447700900456", "jane", "Jane",
+                            "bob", "BOB", "example" };
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        ck_assert_msg(!has_bytes(v, vn, plain[i]), "plaintext in the vault");
+    size_t rn;
+    char *raw = readall(P("out/vault.zst"), &rn);
+    for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
+        ck_assert(!has_bytes(raw, rn, plain[i]));
+    free(raw);
+
+    /* reveal: the normalised values, in the order asked, bracketed form too */
+    char bracket[140];
+    snprintf(bracket, sizeof bracket, "[%s]", tc);
+    const char *ask[] = { tj, ta, bracket, tb, tbob };
+    int rc;
+    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 5, &rc, NULL);
+    ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
+    char want[2048];
+    snprintf(want, sizeof want, "%s\tjane.doe@example.com\n%s\t" A_E164 "\n%s\t" C_E164 "\n%s\t" B_E164
+                                "\n%s\tbob@example.org\n", tj, ta, tc, tb, tbob);
+    ck_assert_str_eq(o, want);
+    free(o);
+    free(v);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* Rewrite the vault's lines through fn, recompressed. */
+static void edit_vault(const char *path, void (*fn)(char **lines, int n))
+{
+    char *v = unz(path, NULL);
+    char *lines[64];
+    int n = 0;
+    for (char *s = v, *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+        *nl = '\0';
+        ck_assert_int_lt(n, 64);
+        lines[n++] = strdup(s);
+    }
+    fn(lines, n);
+    cv_buf b = { 0 };
+    for (int i = 0; i < n; i++) {
+        cv_buf_puts(&b, lines[i]);
+        cv_buf_putc(&b, '\n');
+        free(lines[i]);
+    }
+    writezst(path, cv_buf_cstr(&b));
+    cv_buf_free(&b);
+    free(v);
+}
+
+static char *sealed_of(char *line) { return strstr(line, "\"sealed\":\"") + 10; }
+
+static void flip_first(char **lines, int n)
+{
+    ck_assert_int_ge(n, 1);
+    char *s = sealed_of(lines[0]);
+    s[20] = s[20] == 'A' ? 'B' : 'A';
+}
+
+static void swap_first_two(char **lines, int n)
+{
+    ck_assert_int_ge(n, 2);
+    char *a = sealed_of(lines[0]), *b = sealed_of(lines[1]);
+    char *ta = strndup(lines[0], (size_t)(a - lines[0])), *tb = strndup(lines[1], (size_t)(b - lines[1]));
+    char *na = malloc(strlen(ta) + strlen(b) + 1), *nb = malloc(strlen(tb) + strlen(a) + 1);
+    sprintf(na, "%s%s", ta, b);
+    sprintf(nb, "%s%s", tb, a);
+    free(lines[0]);
+    free(lines[1]);
+    lines[0] = na;
+    lines[1] = nb;
+    free(ta);
+    free(tb);
+}
+
+/* The token of the vault's line i. */
+static void vault_token(const char *path, int i, char out[128])
+{
+    char *v = unz(path, NULL), *s = v;
+    for (int k = 0; k < i; k++) s = strchr(s, '\n') + 1;
+    s += strlen("{\"token\":\"");
+    size_t n = strcspn(s, "\"");
+    memcpy(out, s, n);
+    out[n] = '\0';
+    free(v);
+}
+
+START_TEST(test_reveal_fails_closed)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("other")), 0);
+    cv_policy *p = pol_load(VAULT_POLICY, P("ctrl.pub"), "");
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), CALLS_CSV);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128], unknown[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", "+447700900999", unknown);
+    const char *vault = P("out/vault.zst");
+    const char *both[] = { ta, tb };
+    int rc;
+    size_t n;
+    char *o;
+
+    /* the operator's (or anyone else's) key: nothing */
+    o = reveal(vault, P("other.sec"), both, 2, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    free(o);
+    /* a token not in the vault, with good ones: nothing */
+    const char *mixed[] = { ta, unknown, tb };
+    o = reveal(vault, P("ctrl.sec"), mixed, 3, &rc, &n);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not in the vault"));
+    free(o);
+    /* not a token at all */
+    const char *junk[] = { "phone:123" };
+    o = reveal(vault, P("ctrl.sec"), junk, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_EUSAGE);
+    ck_assert_uint_eq(n, 0);
+    free(o);
+    /* a secret key others can read is refused */
+    ck_assert_int_eq(chmod(P("ctrl.sec"), 0644), 0);
+    o = reveal(vault, P("ctrl.sec"), both, 2, &rc, &n);
+    ck_assert_int_eq(rc, CV_EKEY);
+    ck_assert_uint_eq(n, 0);
+    free(o);
+    ck_assert_int_eq(chmod(P("ctrl.sec"), 0600), 0);
+
+    /* entries moved to another token: neither opens */
+    char t0[128], t1[128], t2[128];
+    vault_token(vault, 0, t0);
+    vault_token(vault, 1, t1);
+    vault_token(vault, 2, t2);
+    const char *two[] = { t0 }, *three[] = { t2 };
+    o = reveal(vault, P("ctrl.sec"), two, 1, &rc, &n);   /* still fine before */
+    ck_assert_int_eq(rc, 0);
+    free(o);
+    edit_vault(vault, swap_first_two);
+    o = reveal(vault, P("ctrl.sec"), two, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    free(o);
+    const char *second[] = { t1 };
+    o = reveal(vault, P("ctrl.sec"), second, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    free(o);
+    edit_vault(vault, swap_first_two);   /* back */
+    o = reveal(vault, P("ctrl.sec"), second, 1, &rc, &n);
+    ck_assert_int_eq(rc, 0);
+    free(o);
+
+    /* one base64 character of a sealed blob flipped: that entry fails, with
+     * an untouched one asked alongside nothing is written */
+    edit_vault(vault, flip_first);
+    const char *t0t2[] = { t2, t0 };
+    o = reveal(vault, P("ctrl.sec"), t0t2, 2, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    free(o);
+    o = reveal(vault, P("ctrl.sec"), three, 1, &rc, &n);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_gt(n, 0);
+    free(o);
+
+    /* a vault that is not a vault */
+    writezst(vault, "{\"token\":\"phone:x\"}\n");
+    o = reveal(vault, P("ctrl.sec"), three, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    ck_assert_uint_eq(n, 0);
+    free(o);
+    cv_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_controller_keygen)
+{
+    struct stat st;
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    ck_assert_int_eq(stat(P("ctrl.pub"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0644);
+    ck_assert_int_eq(stat(P("ctrl.sec"), &st), 0);
+    ck_assert_int_eq(st.st_mode & 0777, 0600);
+    size_t pn, sn;
+    char *pub = readall(P("ctrl.pub"), &pn), *sec = readall(P("ctrl.sec"), &sn);
+    ck_assert_uint_eq(pn, 65);
+    ck_assert_uint_eq(sn, 65);
+    ck_assert_int_eq(pub[64], '\n');
+    ck_assert_str_ne(pub, sec);
+    /* never overwrites: neither with both present, nor with only the secret */
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), CV_EKEY);
+    char *pub2 = readall(P("ctrl.pub"), NULL), *sec2 = readall(P("ctrl.sec"), NULL);
+    ck_assert_str_eq(pub, pub2);
+    ck_assert_str_eq(sec, sec2);
+    free(pub2);
+    free(sec2);
+    unlink(P("ctrl.pub"));
+    ck_assert_int_lt(cv_controller_keygen(ctx, P("ctrl")), 0);
+    sec2 = readall(P("ctrl.sec"), NULL);
+    ck_assert_str_eq(sec, sec2);
+    ck_assert_int_ne(stat(P("ctrl.pub"), &st), 0);
+    free(sec2);
+    free(pub);
+    free(sec);
+}
+END_TEST
+
+/* The tokens of the vault's lines, sorted, joined by '\n'. */
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static char *vault_tokens(const char *path, int *n)
+{
+    char *v = unz(path, NULL);
+    char *t[256];
+    *n = 0;
+    for (char *s = v; *s; s = strchr(s, '\n') + 1) {
+        ck_assert(strncmp(s, "{\"token\":\"", 10) == 0);
+        ck_assert_int_lt(*n, 256);
+        t[(*n)++] = strndup(s + 10, strcspn(s + 10, "\""));
+    }
+    qsort(t, (size_t)*n, sizeof *t, cmp_str);
+    cv_buf b = { 0 };
+    for (int i = 0; i < *n; i++) {
+        cv_buf_puts(&b, t[i]);
+        cv_buf_putc(&b, '\n');
+        free(t[i]);
+    }
+    free(v);
+    return (char *)cv_buf_cstr(&b);
+}
+
+START_TEST(test_vault_resume)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(VAULT_POLICY, P("ctrl.pub"), "");
+    mkdir(P("in"), 0755);
+    writez(P("in/a.csv"), CALLS_CSV);
+    writez(P("in/b.jsonl"), "{\"id\":1,\"who\":\"07700 900123\",\"text\":\"or +33 6 12 34 56 78\"}\n"
+                            "{\"id\":2,\"who\":\"+1 212 555 0100\",\"text\":\"hi\"}\n");
+    run_ok(p, key, P("in"), P("full"), NULL, NULL);
+    int nfull;
+    char *want = vault_tokens(P("full/vault.zst"), &nfull);
+    ck_assert_int_eq(nfull, 6);    /* A, B, C, D, two e-mails */
+
+    /* (1) the journal lists a.csv only: b.jsonl is new */
+    rename(P("in/b.jsonl"), P("b.jsonl"));
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    rename(P("b.jsonl"), P("in/b.jsonl"));
+    ck_assert_int_eq(do_run(p, key, P("in"), P("out"), NULL, 1, NULL), 0);
+    int n;
+    char *got = vault_tokens(P("out/vault.zst"), &n);
+    ck_assert_str_eq(got, want);
+    free(got);
+
+    /* (2) interrupted in b.jsonl after its vault frame: its output and
+     * journal line gone, its frame (and more) in the vault */
+    size_t jn, vn;
+    char *j = readall(P("full/.callveil-journal"), &jn);
+    ck_assert_int_eq(count_lines(j), 2);
+    char *second = strchr(j, '\n') + 1;
+    writefile(P("full/.callveil-journal"), j, (size_t)(second - j), 0644);
+    unlink(P("full/b.jsonl.zst"));
+    char *v = readall(P("full/vault.zst"), &vn);
+    int fd = open(P("full/vault.zst"), O_WRONLY | O_APPEND);
+    ck_assert_int_eq(write(fd, v, vn), (ssize_t)vn);     /* a duplicated frame */
+    ck_assert_int_eq(write(fd, "\x28\xb5\x2f", 3), 3);   /* and a torn one */
+    close(fd);
+    ck_assert_int_eq(do_run(p, key, P("in"), P("full"), NULL, 1, NULL), 0);
+    got = vault_tokens(P("full/vault.zst"), &n);
+    ck_assert_str_eq(got, want);
+    struct stat st;
+    ck_assert_int_eq(stat(P("full/b.jsonl.zst"), &st), 0);
+    free(got);
+    free(j);
+    free(v);
+    free(want);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* A subject whose token is first made for a date offset (the timestamp comes
+ * before it in the record) still gets its vault entry. */
+START_TEST(test_vault_shift_subject)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load("version: 1\nregion: GB\nvault: {public_key: %s}\n"
+                            "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                            "    fields: {t: {shift_days: 10, subject: who}, who: {token: phone}, \"*\": drop}\n",
+                            P("ctrl.pub"));
+    mkdir(P("in"), 0755);
+    writez(P("in/a.jsonl"), "{\"t\":\"2024-03-01T10:00:00Z\",\"who\":\"+1 212 555 0100\"}\n"
+                            "{\"t\":\"2024-03-02T10:00:00Z\",\"who\":\"+1 212 555 0100\"}\n"
+                            "{\"who\":\"07700 900123\",\"t\":\"2024-03-02T10:00:00Z\"}\n");
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    int n;
+    char *got = vault_tokens(P("out/vault.zst"), &n);
+    char want[300];
+    snprintf(want, sizeof want, "%s\n%s\n", strcmp(ta, tb) < 0 ? ta : tb, strcmp(ta, tb) < 0 ? tb : ta);
+    ck_assert_str_eq(got, want);
+    const char *ask[] = { tb };
+    int rc;
+    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 1, &rc, NULL);
+    ck_assert_int_eq(rc, 0);
+    snprintf(want, sizeof want, "%s\t" B_E164 "\n", tb);
+    ck_assert_str_eq(o, want);
+    free(o);
+    free(got);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* ---- find and forget ------------------------------------------------------- */
+
+static const char FORGET_CSV[] =
+    "id,caller,note\n"
+    "1,07700 900123,first call\n"
+    "2,+1 212 555 0100,\"multi\nline, about 07700 900456\"\n"
+    "3,+44 7700 900123,second call\n"
+    "4,07700 900456,no mention\n";
+static const char FORGET_JSONL[] =
+    "{\"id\":10,\"who\":\"+33 6 12 34 56 78\",\"text\":\"nothing\"}\n"
+    "{\"id\":11,\"who\":\"+1 212 555 0100\",\"text\":\"friend of 07700900123\"}\n"
+    "{\"id\":12,\"who\":\"+1 212 555 0100\",\"text\":\"alone\"}\n";
+
+static const char FORGET_POLICY[] =
+    "version: 1\nregion: GB\nvault: {public_key: %s}\n%s"
+    "inputs:\n"
+    "  - match: \"*.csv\"\n    format: csv\n"
+    "    fields: {id: keep, caller: {token: phone}, note: scan, \"*\": drop}\n"
+    "  - match: \"*.jsonl\"\n    format: jsonl\n"
+    "    fields: {id: keep, who: {token: phone, keep_country_code: true}, text: scan, \"*\": drop}\n";
+
+static cv_policy *forget_fixture(const char *extra)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(FORGET_POLICY, P("ctrl.pub"), extra);
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), FORGET_CSV);
+    writez(P("in/chats.jsonl"), FORGET_JSONL);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    return p;
+}
+
+/* Lines of text not containing needle, in order. */
+static char *lines_without(const char *text, const char *needle)
+{
+    cv_buf b = { 0 };
+    cv_buf_puts(&b, "");
+    for (const char *s = text, *nl; (nl = strchr(s, '\n')); s = nl + 1) {
+        char *line = strndup(s, (size_t)(nl - s + 1));
+        if (!strstr(line, needle)) cv_buf_puts(&b, line);
+        free(line);
+    }
+    return (char *)cv_buf_cstr(&b);
+}
+
+START_TEST(test_find)
+{
+    cv_policy *p = forget_fixture("");
+    int fd = memfd();
+    uint64_t hits = 0;
+    ck_assert_int_eq(cv_find(ctx, p, key, "phone", A_WRITTEN, P("out"), fd, &hits), 0);
+    char *o = fd_text(fd, NULL);
+    /* CSV lines count the header and the quoted newline of record 2 */
+    ck_assert_str_eq(o, "calls.csv.zst\t2\ncalls.csv.zst\t5\nchats.jsonl.zst\t2\n");
+    ck_assert_uint_eq(hits, 3);
+    free(o);
+    close(fd);
+    fd = memfd();
+    ck_assert_int_eq(cv_find(ctx, p, key, "phone", "+12125550100", P("out"), fd, &hits), 0);
+    o = fd_text(fd, NULL);
+    ck_assert_str_eq(o, "calls.csv.zst\t3\nchats.jsonl.zst\t2\nchats.jsonl.zst\t3\n");
+    ck_assert_uint_eq(hits, 3);
+    free(o);
+    close(fd);
+    fd = memfd();
+    ck_assert_int_eq(cv_find(ctx, p, key, "phone", "+447700900999", P("out"), fd, &hits), 0);
+    o = fd_text(fd, NULL);
+    ck_assert_str_eq(o, "");
+    ck_assert_uint_eq(hits, 0);
+    free(o);
+    close(fd);
+    cv_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_forget_drop)
+{
+    cv_policy *p = forget_fixture("");
+    char ta[128], tb[128], tc[128], td[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", C_E164, tc);
+    tok(p, key, "phone", D_E164, td);
+    const char *bare = ta + strlen("phone:");
+    char *csv0 = unz(P("out/calls.csv.zst"), NULL), *js0 = unz(P("out/chats.jsonl.zst"), NULL);
+    ck_assert_int_eq(count_sub(csv0, bare), 2);
+    ck_assert_int_eq(count_sub(js0, bare), 1);
+    char *csv_want = lines_without(csv0, bare), *js_want = lines_without(js0, bare);
+    char *m0 = readall(P("out/manifest.json"), NULL);
+
+    cv_forget_result r;
+    int rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r);
+    ck_assert_msg(rc == 0, "forget: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.files, 2);
+    ck_assert_uint_eq(r.files_changed, 2);
+    ck_assert_uint_eq(r.records_removed, 3);
+    ck_assert_uint_eq(r.tokens_replaced, 0);
+    ck_assert_uint_eq(r.vault_entries_removed, 1);
+    char *csv1 = unz(P("out/calls.csv.zst"), NULL), *js1 = unz(P("out/chats.jsonl.zst"), NULL);
+    ck_assert_str_eq(csv1, csv_want);      /* header and every other record byte-identical */
+    ck_assert_str_eq(js1, js_want);
+    ck_assert_int_eq(count_lines(csv1), 4);   /* header, record 2 (two lines), record 4 */
+    ck_assert_int_eq(count_lines(js1), 2);
+
+    /* the vault: A gone, the others still open */
+    char *v = unz(P("out/vault.zst"), NULL);
+    ck_assert_ptr_null(strstr(v, bare));
+    ck_assert_int_eq(count_lines(v), 3);
+    const char *ask[] = { tb, tc, td }, *gone[] = { ta };
+    size_t n;
+    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 3, &rc, &n);
+    ck_assert_int_eq(rc, 0);
+    char want[2048];
+    snprintf(want, sizeof want, "%s\t" B_E164 "\n%s\t" C_E164 "\n%s\t" D_E164 "\n", tb, tc, td);
+    ck_assert_str_eq(o, want);
+    free(o);
+    o = reveal(P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    free(o);
+
+    /* the manifest: what it was, plus one history entry without the value */
+    char *m1 = readall(P("out/manifest.json"), NULL);
+    ck_assert(strncmp(m0, m1, strlen(m0) - 3) == 0);
+    char entry[256];
+    snprintf(entry, sizeof entry, "\"history\": [\n    {\"op\": \"forget\", \"token\": \"%s\", \"at\": \"", ta);
+    ck_assert_ptr_nonnull(strstr(m1, entry));
+    ck_assert_ptr_nonnull(strstr(m1, "\"mode\": \"drop\", \"records_removed\": 3, \"tokens_replaced\": 0, "
+                                     "\"vault_entries_removed\": 1, \"files\": [{\"output\": \"calls.csv.zst\", "
+                                     "\"records_removed\": 2, "));
+    ck_assert_ptr_nonnull(strstr(m1, "{\"output\": \"chats.jsonl.zst\", \"records_removed\": 1, "));
+    ck_assert_ptr_null(strstr(m1, "447700900123"));
+    ck_assert_ptr_null(strstr(m1, "7700 900123"));
+    ck_assert_int_eq(count_sub(m1, "\"op\": \"forget\""), 1);
+
+    /* a second run: a no-op, byte for byte */
+    size_t a1, b1, v1, mm1;
+    char *za = readall(P("out/calls.csv.zst"), &a1), *zb = readall(P("out/chats.jsonl.zst"), &b1);
+    char *zv = readall(P("out/vault.zst"), &v1);
+    free(m1);
+    m1 = readall(P("out/manifest.json"), &mm1);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_E164, P("out"), &r), 0);
+    ck_assert_uint_eq(r.files, 2);
+    ck_assert_uint_eq(r.files_changed, 0);
+    ck_assert_uint_eq(r.records_removed, 0);
+    ck_assert_uint_eq(r.vault_entries_removed, 0);
+    size_t a2, b2, v2, mm2;
+    char *za2 = readall(P("out/calls.csv.zst"), &a2), *zb2 = readall(P("out/chats.jsonl.zst"), &b2);
+    char *zv2 = readall(P("out/vault.zst"), &v2), *m2 = readall(P("out/manifest.json"), &mm2);
+    ck_assert(a1 == a2 && memcmp(za, za2, a1) == 0);
+    ck_assert(b1 == b2 && memcmp(zb, zb2, b1) == 0);
+    ck_assert(v1 == v2 && memcmp(zv, zv2, v1) == 0);
+    ck_assert(mm1 == mm2 && memcmp(m1, m2, mm1) == 0);
+    /* the others' records are all still there */
+    int fd = memfd();
+    uint64_t hits;
+    ck_assert_int_eq(cv_find(ctx, p, key, "phone", B_E164, P("out"), fd, &hits), 0);
+    ck_assert_uint_eq(hits, 2);     /* record 11 mentioned A: gone with A */
+    close(fd);
+    free(za), free(zb), free(zv), free(za2), free(zb2), free(zv2), free(m2);
+    free(csv0), free(js0), free(csv1), free(js1), free(csv_want), free(js_want), free(m0), free(m1), free(v);
+    cv_policy_free(p);
+}
+END_TEST
+
+START_TEST(test_forget_replace)
+{
+    cv_policy *p = forget_fixture("erasure: replace\n");
+    char ta[128], tb[128], tc[128], td[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", C_E164, tc);
+    tok(p, key, "phone", D_E164, td);
+    const char *bare_b = tb + 6, *bare_c = tc + 6, *bare_d = td + 6;
+    cv_forget_result r;
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), 0);
+    ck_assert_uint_eq(r.records_removed, 0);
+    ck_assert_uint_eq(r.tokens_replaced, 3);
+    ck_assert_uint_eq(r.files_changed, 2);
+    ck_assert_uint_eq(r.vault_entries_removed, 1);
+    char *csv = unz(P("out/calls.csv.zst"), NULL), *js = unz(P("out/chats.jsonl.zst"), NULL);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "id,caller,note\n"
+             "1,[erased],first call\n"
+             "2,phone:%s,\"multi\nline, about [phone:%s]\"\n"
+             "3,[erased],second call\n"
+             "4,phone:%s,no mention\n", bare_b, bare_c, bare_c);
+    ck_assert_str_eq(csv, want);
+    snprintf(want, sizeof want,
+             "{\"id\":10,\"who\":\"phone:+33:%s\",\"text\":\"nothing\"}\n"
+             "{\"id\":11,\"who\":\"phone:+1:%s\",\"text\":\"friend of [erased]\"}\n"
+             "{\"id\":12,\"who\":\"phone:+1:%s\",\"text\":\"alone\"}\n", bare_d, bare_b, bare_b);
+    ck_assert_str_eq(js, want);
+    char *m = readall(P("out/manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"mode\": \"replace\", \"records_removed\": 0, \"tokens_replaced\": 3"));
+    free(m);
+    /* nothing left to replace */
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), 0);
+    ck_assert_uint_eq(r.tokens_replaced, 0);
+    ck_assert_uint_eq(r.files_changed, 0);
+    free(csv);
+    free(js);
+    cv_policy_free(p);
+}
+END_TEST
+
+static int has_tmp_files(const char *d)
+{
+    DIR *dh = opendir(d);
+    ck_assert_ptr_nonnull(dh);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dh)))
+        if (strstr(e->d_name, "cvtmp")) n++;
+    closedir(dh);
+    return n;
+}
+
+START_TEST(test_forget_interrupted)
+{
+    cv_policy *p = forget_fixture("");
+    /* a third data file, after the two good ones, that cannot be read */
+    const unsigned char z[] = { 0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x10, 0x99, 0x00, 0x01, 0x02, 0x03 };
+    writefile(P("out/zz.jsonl.zst"), z, sizeof z, 0644);
+    const char *files[] = { "out/calls.csv.zst", "out/chats.jsonl.zst", "out/zz.jsonl.zst", "out/vault.zst",
+                            "out/manifest.json" };
+    char *before[5];
+    size_t bn[5];
+    for (int i = 0; i < 5; i++) before[i] = readall(P(files[i]), &bn[i]);
+    cv_forget_result r;
+    int rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "zz.jsonl.zst"));
+    for (int i = 0; i < 5; i++) {
+        size_t n;
+        char *after = readall(P(files[i]), &n);
+        ck_assert_msg(n == bn[i] && memcmp(before[i], after, n) == 0, "%s changed", files[i]);
+        free(after);
+        free(before[i]);
+    }
+    ck_assert_int_eq(has_tmp_files(P("out")), 0);
+    /* an unwritable directory: the temp files cannot be made, nothing changes */
+    unlink(P("out/zz.jsonl.zst"));
+    for (int i = 0; i < 2; i++) before[i] = readall(P(files[i]), &bn[i]);
+    if (geteuid() != 0) {
+        ck_assert_int_eq(chmod(P("out"), 0555), 0);
+        ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), CV_EIO);
+        ck_assert_int_eq(chmod(P("out"), 0755), 0);
+    }
+    /* and then it completes */
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), 0);
+    ck_assert_uint_eq(r.records_removed, 3);
+    ck_assert_int_eq(has_tmp_files(P("out")), 0);
+    for (int i = 0; i < 2; i++) free(before[i]);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* ---- retention --------------------------------------------------------------- */
+
+static int64_t utc(int y, int m, int d, int hh, int mi, int ss)
+{
+    struct tm t = { .tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = hh, .tm_min = mi, .tm_sec = ss };
+    return (int64_t)timegm(&t);
+}
+
+static int64_t parse(const char *s)
+{
+    int64_t t = 0;
+    ck_assert_msg(cv_time_parse(s, strlen(s), &t) == 0, "cannot parse %s", s);
+    return t;
+}
+
+START_TEST(test_age_cutoff)
+{
+    int y, m, d;
+    ck_assert_int_eq(cv_date_parse("2031-03-01", 10, &y, &m, &d), 0);
+    ck_assert(y == 2031 && m == 3 && d == 1);
+    ck_assert_int_eq(cv_date_parse("2031-02-30", 10, &y, &m, &d), CV_EINPUT);
+    ck_assert_int_eq(cv_date_parse("2031-3-1", 8, &y, &m, &d), CV_EINPUT);
+    /* exactly 84 months */
+    int64_t c = cv_age_cutoff(2031, 3, 1, 84, 'm');
+    ck_assert_int_eq(c, utc(2024, 3, 1, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2031, 3, 1, 7, 'y'), c);
+    ck_assert(parse("2024-03-01 00:00:00") >= c);            /* kept */
+    ck_assert(parse("2024-02-29 23:59:59") < c);             /* dropped */
+    ck_assert(parse("2024-03-01T00:30:00+01:00") < c);       /* 2024-02-29T23:30Z */
+    ck_assert_int_eq(parse("2024-03-01T00:30:00+01:00"), utc(2024, 2, 29, 23, 30, 0));
+    ck_assert_int_eq(parse("2024-02-29T23:30:00-01:00"), utc(2024, 3, 1, 0, 30, 0));
+    ck_assert_int_eq(parse("2024-03-01T05:30:00+0530"), utc(2024, 3, 1, 0, 0, 0));
+    ck_assert_int_eq(parse("2024-03-01T00:00:00.999Z"), utc(2024, 3, 1, 0, 0, 0));
+    ck_assert_int_eq(parse("2024-03-01"), c);
+    int64_t t;
+    ck_assert_int_eq(cv_time_parse("yesterday", 9, &t), CV_EINPUT);
+    ck_assert_int_eq(cv_time_parse("2024-13-01", 10, &t), CV_EINPUT);
+    /* leap days: calendar months and years clamp to the month's end */
+    ck_assert_int_eq(cv_age_cutoff(2024, 2, 29, 1, 'y'), utc(2023, 2, 28, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 2, 29, 12, 'm'), utc(2023, 2, 28, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 2, 29, 4, 'y'), utc(2020, 2, 29, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 3, 31, 1, 'm'), utc(2024, 2, 29, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2023, 3, 31, 1, 'm'), utc(2023, 2, 28, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 1, 15, 1, 'm'), utc(2023, 12, 15, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 3, 1, 1, 'd'), utc(2024, 2, 29, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 3, 1, 1, 'w'), utc(2024, 2, 23, 0, 0, 0));
+    ck_assert_int_eq(cv_age_cutoff(2024, 3, 1, 366, 'd'), utc(2023, 3, 1, 0, 0, 0));
+}
+END_TEST
+
+START_TEST(test_retention_run)
+{
+    cv_policy *p = pol_load(
+        "version: 1\nregion: GB\n"
+        "retention: {field: at, max_age: 84 months}\n"
+        "inputs:\n"
+        "  - match: \"*.csv\"\n    format: csv\n    fields: {id: keep, at: keep, email: {token: email}, \"*\": drop}\n"
+        "    retention:\n      field: at\n      max_age: 84 months\n"
+        "      classes: {contact: {max_age: 1 month, fields: [email]}}\n"
+        "  - match: \"*.jsonl\"\n    format: jsonl\n"
+        "    fields: {id: keep, at: keep, contact.email: {token: email}, \"*\": drop}\n"
+        "    retention:\n      field: at\n      classes: {contact: {max_age: 1 month, fields: [contact.email]}}\n");
+    mkdir(P("in"), 0755);
+    writez(P("in/r.csv"), "id,at,email\n"
+                          "1,2024-03-01 00:00:00,a@example.com\n"          /* kept, e-mail expired */
+                          "2,2024-02-29 23:59:59,b@example.com\n"          /* dropped */
+                          "3,2024-03-01T00:30:00+01:00,c@example.com\n"    /* dropped: 02-29 23:30Z */
+                          "4,2031-02-15T10:00:00Z,d@example.com\n"         /* kept whole */
+                          "5,,e@example.com\n"                             /* rejected */
+                          "6,last tuesday,f@example.com\n"                 /* rejected */
+                          "7,2031-01-31T23:59:59Z,g@example.com\n"         /* kept, e-mail expired */
+                          "8,2031-02-01,h@example.com\n");                 /* kept whole */
+    writez(P("in/r.jsonl"), "{\"id\":1,\"at\":\"2031-01-31T23:59:59Z\",\"contact\":{\"email\":\"x@example.com\"}}\n"
+                            "{\"id\":2,\"at\":\"2031-02-01T00:00:00Z\",\"contact\":{\"email\":\"y@example.com\"}}\n"
+                            "{\"id\":3,\"contact\":{\"email\":\"z@example.com\"}}\n"
+                            "{\"id\":4,\"at\":\"2001-01-01T00:00:00Z\"}\n");
+    cv_totals t;
+    run_ok(p, key, P("in"), P("out"), "2031-03-01", &t);
+    ck_assert_uint_eq(t.records_in, 12);
+    ck_assert_uint_eq(t.written, 7);
+    ck_assert_uint_eq(t.dropped, 2);
+    ck_assert_uint_eq(t.rejected, 3);
+    ck_assert_uint_eq(t.records_in, t.written + t.dropped + t.rejected);
+    char td[128], th[128], ty[128];
+    tok(p, key, "email", "d@example.com", td);
+    tok(p, key, "email", "h@example.com", th);
+    tok(p, key, "email", "y@example.com", ty);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "id,at,email\n"
+             "1,2024-03-01 00:00:00,\n"
+             "4,2031-02-15T10:00:00Z,%s\n"
+             "7,2031-01-31T23:59:59Z,\n"
+             "8,2031-02-01,%s\n", td, th);
+    char *csv = unz(P("out/r.csv.zst"), NULL);
+    ck_assert_str_eq(csv, want);
+    snprintf(want, sizeof want,
+             "{\"id\":1,\"at\":\"2031-01-31T23:59:59Z\"}\n"     /* its only member gone, so is contact */
+             "{\"id\":2,\"at\":\"2031-02-01T00:00:00Z\",\"contact\":{\"email\":\"%s\"}}\n"
+             "{\"id\":4,\"at\":\"2001-01-01T00:00:00Z\"}\n", ty);
+    char *js = unz(P("out/r.jsonl.zst"), NULL);
+    ck_assert_str_eq(js, want);
+    char *m = readall(P("out/manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"as_of\": \"2031-03-01\""));
+    ck_assert_ptr_nonnull(strstr(m, "\"records_in\": 12, \"written\": 7, \"dropped\": 2, \"rejected\": 3"));
+    ck_assert_ptr_nonnull(strstr(m, "\"dropped_by_retention\": 2, \"fields_expired\": 3"));
+    ck_assert_ptr_nonnull(strstr(m, "{\"line\": 6, \"offset\": 163, \"reason\": \"retention: the record has no timestamp\"}"));
+    ck_assert_int_eq(count_sub(m, "\"reason\": \"retention: the record's timestamp cannot be read\""), 1);
+    ck_assert_int_eq(count_sub(m, "\"reason\": \"retention: the record has no timestamp\""), 2);
+    ck_assert_ptr_null(strstr(m, "last tuesday"));
+    free(m);
+    free(csv);
+    free(js);
+
+    /* without --as-of: judged against today, so 84 months back from now */
+    run_ok(p, key, P("in"), P("out2"), NULL, &t);
+    ck_assert_uint_eq(t.rejected, 3);
+    ck_assert_int_eq(do_run(p, key, P("in"), P("out3"), "2031-02-30", 0, &t), CV_EUSAGE);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* ---- date shifting ---------------------------------------------------------------- */
+
+#define NSUBJ 50
+
+static const char SHIFT_POLICY[] =
+    "version: 1\nregion: GB\nepoch: %d\n"
+    "inputs:\n"
+    "  - match: \"*.jsonl\"\n    format: jsonl\n"
+    "    fields: {id: keep, t: {shift_days: 30, subject: who}, day: {generalise: day, shift_days: 30, subject: who},"
+    " who: {token: phone}, \"*\": drop}\n"
+    "  - match: \"*.csv\"\n    format: csv\n"
+    "    fields: {id: keep, who: {token: phone}, t: {shift_days: 30, subject: who}, \"*\": drop}\n";
+
+/* Subject i's records: in a.jsonl the timestamp comes before the subject,
+ * in b.csv after it. */
+static void shift_inputs(void)
+{
+    mkdir(P("in"), 0755);
+    cv_buf a = { 0 }, b = { 0 };
+    cv_buf_puts(&b, "id,who,t\n");
+    for (int i = 0; i < NSUBJ; i++) {
+        cv_buf_printf(&a, "{\"id\":\"%d-1\",\"t\":\"2024-03-%02dT10:15:00+01:00\",\"day\":\"2024-03-%02dT23:30:00Z\","
+                          "\"who\":\"07700 900%03d\"}\n", i, 1 + i % 28, 1 + i % 28, i);
+        cv_buf_printf(&a, "{\"id\":\"%d-2\",\"t\":\"2024-05-%02dT08:00:05.25Z\",\"who\":\"+44 7700 900%03d\"}\n", i,
+                      1 + i % 31, i);
+        cv_buf_printf(&b, "%d-3,+447700900%03d,2023-12-31 23:59:59\n", i, i);
+    }
+    cv_buf_printf(&a, "{\"id\":\"nobody\",\"t\":\"2024-03-01T10:00:00Z\"}\n");
+    writez(P("in/a.jsonl"), cv_buf_cstr(&a));
+    writez(P("in/b.csv"), cv_buf_cstr(&b));
+    cv_buf_free(&a);
+    cv_buf_free(&b);
+}
+
+/* The value of "KEY":"…" in a JSON line (no escapes in these fixtures). */
+static void jget(const char *line, const char *k, char out[64])
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, "\"%s\":\"", k);
+    const char *s = strstr(line, pat);
+    ck_assert_msg(s != NULL, "no %s", k);
+    s += strlen(pat);
+    size_t n = strcspn(s, "\"");
+    ck_assert_uint_lt(n, 64);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+/* Run and return each subject's offset in days (checking it is the same for
+ * all three of their records, and that times and offsets stay as written). */
+static void shift_offsets(const cv_key *k, int epoch, const char *out, int off[NSUBJ], cv_totals *t)
+{
+    cv_policy *p = pol_load(SHIFT_POLICY, epoch);
+    run_ok(p, k, P("in"), P(out), NULL, t);
+    char rel[128];
+    snprintf(rel, sizeof rel, "%s/a.jsonl.zst", out);
+    char *a = unz(P(rel), NULL);
+    snprintf(rel, sizeof rel, "%s/b.csv.zst", out);
+    char *b = unz(P(rel), NULL);
+    for (int i = 0; i < NSUBJ; i++) off[i] = 0;
+    char *line = a;
+    for (int i = 0; i < NSUBJ; i++) {
+        char v[64], orig[64];
+        /* record 1: time of day and offset kept, date moved */
+        char *nl = strchr(line, '\n');
+        *nl = '\0';
+        jget(line, "t", v);
+        ck_assert_str_eq(v + 10, "T10:15:00+01:00");
+        snprintf(orig, sizeof orig, "2024-03-%02dT10:15:00+01:00", 1 + i % 28);
+        int64_t d1 = parse(v) - parse(orig);
+        ck_assert_int_eq(d1 % 86400, 0);
+        off[i] = (int)(d1 / 86400);
+        ck_assert(off[i] != 0 && off[i] >= -30 && off[i] <= 30);
+        /* shifted, then generalised to the day */
+        jget(line, "day", v);
+        snprintf(orig, sizeof orig, "2024-03-%02dT23:30:00Z", 1 + i % 28);
+        int64_t want = parse(orig) + (int64_t)off[i] * 86400;
+        ck_assert_int_eq(parse(v), want - want % 86400);
+        ck_assert_str_eq(v + 10, "T00:00:00Z");
+        /* record 2: the same subject written differently, the same offset */
+        line = nl + 1;
+        nl = strchr(line, '\n');
+        *nl = '\0';
+        jget(line, "t", v);
+        ck_assert_str_eq(v + 10, "T08:00:05.25Z");
+        snprintf(orig, sizeof orig, "2024-05-%02dT08:00:05.25Z", 1 + i % 31);
+        ck_assert_int_eq(parse(v) - parse(orig), (int64_t)off[i] * 86400);
+        line = nl + 1;
+    }
+    /* no subject: the timestamp is emptied, counted */
+    ck_assert_str_eq(line, "{\"id\":\"nobody\",\"t\":\"\"}\n");
+    ck_assert_uint_eq(t->written, 3 * NSUBJ + 1);
+    /* b.csv: the subject before the timestamp, the same offsets */
+    line = strchr(b, '\n') + 1;
+    for (int i = 0; i < NSUBJ; i++) {
+        char *nl = strchr(line, '\n');
+        *nl = '\0';
+        char id[16];
+        snprintf(id, sizeof id, "%d-3,", i);
+        ck_assert(strncmp(line, id, strlen(id)) == 0);
+        const char *v = strrchr(line, ',') + 1;
+        ck_assert_msg(parse(v) - parse("2023-12-31 23:59:59") == (int64_t)off[i] * 86400,
+                      "subject %d: csv offset %lld days, jsonl %d", i,
+                      (long long)((parse(v) - parse("2023-12-31 23:59:59")) / 86400), off[i]);
+        ck_assert_str_eq(v + 10, " 23:59:59");
+        line = nl + 1;
+    }
+    char mpath[128];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", out);
+    char *m = readall(P(mpath), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"values_unparseable\": 1,"));
+    char ds[64];
+    snprintf(ds, sizeof ds, "\"dates_shifted\": %d}", 4 * NSUBJ);
+    ck_assert_ptr_nonnull(strstr(m, ds));
+    free(m);
+    free(a);
+    free(b);
+    cv_policy_free(p);
+}
+
+START_TEST(test_date_shift)
+{
+    shift_inputs();
+    int o1[NSUBJ], o2[NSUBJ], o3[NSUBJ], o4[NSUBJ];
+    cv_totals t;
+    shift_offsets(key, 0, "o1", o1, &t);
+    /* deterministic */
+    shift_offsets(key, 0, "o2", o2, &t);
+    ck_assert(memcmp(o1, o2, sizeof o1) == 0);
+    /* subjects differ: not one offset for all (50 subjects, 60 values) */
+    int distinct = 0;
+    for (int i = 0; i < NSUBJ; i++) {
+        int seen = 0;
+        for (int j = 0; j < i; j++) seen |= o1[j] == o1[i];
+        distinct += !seen;
+    }
+    ck_assert_int_ge(distinct, 20);
+    /* another key, another epoch: other offsets */
+    cv_key *k2 = make_key(3);
+    shift_offsets(k2, 0, "o3", o3, &t);
+    shift_offsets(key, 1, "o4", o4, &t);
+    int diff3 = 0, diff4 = 0;
+    for (int i = 0; i < NSUBJ; i++) {
+        diff3 += o3[i] != o1[i];
+        diff4 += o4[i] != o1[i];
+    }
+    ck_assert_int_ge(diff3, NSUBJ / 2);
+    ck_assert_int_ge(diff4, NSUBJ / 2);
+    cv_key_free(k2);
+}
+END_TEST
+
+START_TEST(test_shift_time)
+{
+    cv_buf b = { 0 };
+    ck_assert_int_eq(cv_shift_time("2024-02-28T23:00:00+05:30", 25, 1, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), "2024-02-29T23:00:00+05:30");
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cv_shift_time("2024-03-01 10:00:00", 19, -366, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), "2023-03-01 10:00:00");
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cv_shift_time("2023-12-31", 10, 1, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), "2024-01-01");
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cv_shift_time("not a time", 10, 1, &b), CV_EINPUT);
+    ck_assert_uint_eq(b.n, 0);
+    cv_buf_free(&b);
+}
+END_TEST
+
+/* ---- country-code columns ------------------------------------------------------------ */
+
+START_TEST(test_country_column)
+{
+    cv_policy *p = pol_load(
+        "version: 1\nregion: GB\n"
+        "inputs:\n"
+        "  - match: \"Master.csv\"\n    format: asterisk-cdr\n"
+        "    fields: {src: {token: phone, country_column: src_cc}, dst: {token: phone}, duration: keep, \"*\": drop}\n"
+        "  - match: \"*.csv\"\n    format: csv\n"
+        "    fields: {id: keep, caller: {token: phone, country_column: caller_cc}, agent: {token: phone, "
+        "country_column: agent_area, area_code: true}, \"*\": drop}\n"
+        "  - match: \"*.jsonl\"\n    format: jsonl\n"
+        "    fields: {id: keep, customer.phone: {token: phone, country_column: cc}, \"*\": drop}\n");
+    mkdir(P("in"), 0755);
+    writez(P("in/c.csv"), "id,caller,agent,secret\n"
+                          "1,07700 900123,020 7946 0018,x\n"
+                          "2,+1 212 555 0100,+1 (212) 555-0199,y\n"
+                          "3,not a number,,z\n");
+    writez(P("in/Master.csv"),
+           "\"\",\"07700900123\",\"+12125550100\",\"default\",\"\",\"SIP/a\",\"SIP/b\",\"Dial\",\"\","
+           "\"2024-03-01 10:00:00\",\"2024-03-01 10:00:05\",\"2024-03-01 10:01:00\",60,55,\"ANSWERED\","
+           "\"DOCUMENTATION\",\"1.1\",\"\"\n");
+    writez(P("in/j.jsonl"), "{\"id\":1,\"customer\":{\"phone\":\"+33 6 12 34 56 78\",\"name\":\"x\"},\"z\":1}\n");
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128], tl[128], tb2[128], tx[128], td[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", "+442079460018", tl);
+    tok(p, key, "phone", "+12125550199", tb2);
+    tok(p, key, "phone", "not a number", tx);
+    tok(p, key, "phone", D_E164, td);
+    char want[2048];
+    snprintf(want, sizeof want,
+             "id,caller,caller_cc,agent,agent_area\n"
+             "1,%s,+44,%s,+44 20\n"
+             "2,%s,+1,%s,+1 212\n"
+             "3,%s,,,\n", ta, tl, tb, tb2, tx);
+    char *csv = unz(P("out/c.csv.zst"), NULL);
+    ck_assert_str_eq(csv, want);
+    snprintf(want, sizeof want,
+             /* dropped columns stay, empty (dates unquoted); the code goes after the last one */
+             "\"\",\"%s\",\"%s\",\"\",\"\",\"\",\"\",\"\",\"\",,,,60,,\"\",\"\",\"\",\"\",\"+44\"\n", ta, tb);
+    char *cdr = unz(P("out/Master.csv.zst"), NULL);
+    ck_assert_str_eq(cdr, want);
+    snprintf(want, sizeof want, "{\"id\":1,\"customer\":{\"phone\":\"%s\",\"cc\":\"+33\"}}\n", td);
+    char *js = unz(P("out/j.jsonl.zst"), NULL);
+    ck_assert_str_eq(js, want);
+    free(csv);
+    free(cdr);
+    free(js);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* ---- rekey ----------------------------------------------------------------------------- */
+
+static char drop_needle[32];
+
+static void drop_line_of(char **lines, int n)
+{
+    /* empty the line of the vault entry holding drop_needle */
+    for (int i = 0; i < n; i++)
+        if (strstr(lines[i], drop_needle)) {
+            lines[i][0] = '\0';
+            return;
+        }
+    ck_abort_msg("entry not found");
+}
+
+static void drop_empty(const char *path)
+{
+    /* edit_vault writes "\n" for an emptied line: rewrite without it */
+    char *v = unz(path, NULL);
+    cv_buf b = { 0 };
+    for (char *s = v, *nl; (nl = strchr(s, '\n')); s = nl + 1)
+        if (nl > s) cv_buf_append(&b, s, (size_t)(nl - s + 1));
+    writezst(path, cv_buf_cstr(&b));
+    cv_buf_free(&b);
+    free(v);
+}
+
+START_TEST(test_rekey)
+{
+    cv_policy *p = forget_fixture("");
+    cv_policy *p1 = pol_load(FORGET_POLICY, P("ctrl.pub"), "epoch: 1\n");
+    const char *vals[] = { A_E164, B_E164, C_E164, D_E164 };
+    char old[4][128], neu[4][128];
+    for (int i = 0; i < 4; i++) {
+        tok(p, key, "phone", vals[i], old[i]);
+        tok(p1, key, "phone", vals[i], neu[i]);
+    }
+    char *csv0 = unz(P("out/calls.csv.zst"), NULL), *js0 = unz(P("out/chats.jsonl.zst"), NULL);
+
+    /* the wrong master key: the entries do not belong; nothing changes */
+    const char *files[] = { "out/calls.csv.zst", "out/chats.jsonl.zst", "out/vault.zst", "out/manifest.json" };
+    char *before[4];
+    size_t bn[4];
+    for (int i = 0; i < 4; i++) before[i] = readall(P(files[i]), &bn[i]);
+    cv_key *k2 = make_key(3);
+    cv_rekey_result r;
+    ck_assert_int_eq(cv_rekey(ctx, p, k2, P("ctrl.sec"), 0, 1, P("out"), &r), CV_EKEY);
+    cv_key_free(k2);
+    ck_assert_int_eq(cv_rekey(ctx, p, key, P("ctrl.sec"), 1, 1, P("out"), &r), CV_EUSAGE);
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("other")), 0);
+    ck_assert_int_eq(cv_rekey(ctx, p, key, P("other.sec"), 0, 1, P("out"), &r), CV_ECRYPTO);
+    for (int i = 0; i < 4; i++) {
+        size_t n;
+        char *after = readall(P(files[i]), &n);
+        ck_assert_msg(n == bn[i] && memcmp(before[i], after, n) == 0, "%s changed", files[i]);
+        free(after);
+    }
+
+    /* rotate */
+    int rc = cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, P("out"), &r);
+    ck_assert_msg(rc == 0, "rekey: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.vault_entries, 4);
+    ck_assert_uint_eq(r.files_changed, 2);
+    ck_assert_uint_eq(r.tokens_replaced, 9);
+    /* the data is what epoch 1 gives: the old text with each token swapped */
+    char *csv1 = unz(P("out/calls.csv.zst"), NULL), *js1 = unz(P("out/chats.jsonl.zst"), NULL);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_ptr_null(strstr(csv1, old[i] + 6));
+        ck_assert_ptr_null(strstr(js1, old[i] + 6));
+        for (char *s; (s = strstr(csv0, old[i] + 6));) memcpy(s, neu[i] + 6, 16);
+        for (char *s; (s = strstr(js0, old[i] + 6));) memcpy(s, neu[i] + 6, 16);
+    }
+    ck_assert_str_eq(csv1, csv0);
+    ck_assert_str_eq(js1, js0);
+    /* a fresh run under epoch 1 writes the same data */
+    run_ok(p1, key, P("in"), P("fresh"), NULL, NULL);
+    char *csvf = unz(P("fresh/calls.csv.zst"), NULL), *jsf = unz(P("fresh/chats.jsonl.zst"), NULL);
+    ck_assert_str_eq(csv1, csvf);
+    ck_assert_str_eq(js1, jsf);
+    /* the vault reveals under the new tokens only */
+    const char *ask[] = { neu[0], neu[1], neu[2], neu[3] }, *gone[] = { old[0] };
+    size_t n;
+    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 4, &rc, &n);
+    ck_assert_int_eq(rc, 0);
+    char want[2048];
+    snprintf(want, sizeof want, "%s\t%s\n%s\t%s\n%s\t%s\n%s\t%s\n", neu[0], vals[0], neu[1], vals[1], neu[2],
+             vals[2], neu[3], vals[3]);
+    ck_assert_str_eq(o, want);
+    free(o);
+    o = reveal(P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    free(o);
+    char *m = readall(P("out/manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"op\": \"rekey\""));
+    ck_assert_ptr_nonnull(strstr(m, "\"from_epoch\": 0, \"to_epoch\": 1, \"tokens_replaced\": 9, "
+                                    "\"vault_entries\": 4, \"files_changed\": 2}"));
+    free(m);
+    /* forget under the new epoch finds the subject */
+    cv_forget_result fr;
+    ck_assert_int_eq(cv_forget(ctx, p1, key, "phone", A_WRITTEN, P("out"), &fr), 0);
+    ck_assert_uint_eq(fr.records_removed, 3);
+
+    /* a data token that is not in the vault: fails, changes nothing */
+    memcpy(drop_needle, neu[1] + 6, 16);
+    edit_vault(P("out/vault.zst"), drop_line_of);
+    drop_empty(P("out/vault.zst"));
+    for (int i = 0; i < 4; i++) {
+        free(before[i]);
+        before[i] = readall(P(files[i]), &bn[i]);
+    }
+    ck_assert_int_eq(cv_rekey(ctx, p1, key, P("ctrl.sec"), 1, 2, P("out"), &r), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not in the vault"));
+    for (int i = 0; i < 4; i++) {
+        size_t an;
+        char *after = readall(P(files[i]), &an);
+        ck_assert_msg(an == bn[i] && memcmp(before[i], after, an) == 0, "%s changed", files[i]);
+        free(after);
+        free(before[i]);
+    }
+    ck_assert_int_eq(has_tmp_files(P("out")), 0);
+    free(csv0), free(js0), free(csv1), free(js1), free(csvf), free(jsf);
+    cv_policy_free(p);
+    cv_policy_free(p1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("privacy");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_vault_round_trip);
+    tcase_add_test(tc, test_reveal_fails_closed);
+    tcase_add_test(tc, test_controller_keygen);
+    tcase_add_test(tc, test_vault_resume);
+    tcase_add_test(tc, test_vault_shift_subject);
+    tcase_add_test(tc, test_find);
+    tcase_add_test(tc, test_forget_drop);
+    tcase_add_test(tc, test_forget_replace);
+    tcase_add_test(tc, test_forget_interrupted);
+    tcase_add_test(tc, test_age_cutoff);
+    tcase_add_test(tc, test_retention_run);
+    tcase_add_test(tc, test_date_shift);
+    tcase_add_test(tc, test_shift_time);
+    tcase_add_test(tc, test_country_column);
+    tcase_add_test(tc, test_rekey);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
