@@ -97,6 +97,7 @@ struct cvi_worker {
     size_t nshift;
     struct { int32_t node; const cv_action *a; cv_str orig; } add[16];   /* country-code columns to add */
     size_t nadd;
+    const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
     int vault_rc;            /* CV_ENOMEM seen while collecting */
 };
@@ -498,7 +499,11 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         return 0;
     }
     if (a->kind == CV_ACT_KEEP) return 0;
-    if (a->kind == CV_ACT_TOKEN && a->cc_column && w->nadd < sizeof w->add / sizeof *w->add) {
+    if (a->kind == CV_ACT_TOKEN && a->cc_column) {
+        if (w->nadd == sizeof w->add / sizeof *w->add) {
+            w->why = "more country-code columns in one record than callveil supports (16)";
+            return CV_EINPUT;
+        }
         /* added even for an empty value: a CSV row must keep the header's columns */
         w->add[w->nadd].node = idx;
         w->add[w->nadd].a = a;
@@ -1027,6 +1032,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     w->nscan = 0;
     w->nshift = 0;
     w->nadd = 0;
+    w->why = NULL;
     w->rule = rule;
     const cv_retention *ret = rule->ret.field ? &rule->ret : e->pol->ret.field ? &e->pol->ret : NULL;
     if (ret && (rc = retention(w, ret, r, c, reason))) return rc;
@@ -1074,7 +1080,10 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
             if (nd->flags & CV_NF_DROP) break;     /* expired by retention */
             const cv_field_rule *fr = lookup(e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp && w->stack[sp - 1].inh ? w->stack[sp - 1].inh : &rule->def);
-            if ((rc = apply_scalar(w, a, r, i, c))) return rc;
+            if ((rc = apply_scalar(w, a, r, i, c))) {
+                if (rc == CV_EINPUT && w->why && reason) *reason = w->why;
+                return rc;
+            }
             if (!(nd->flags & CV_NF_DROP) && sp) w->stack[sp - 1].live = 1;
         }
         }

@@ -1075,7 +1075,7 @@ static void shift_offsets(const cv_key *k, int epoch, const char *out, int off[N
     char *m = readall(P(mpath), NULL);
     ck_assert_ptr_nonnull(strstr(m, "\"values_unparseable\": 1,"));
     char ds[64];
-    snprintf(ds, sizeof ds, "\"dates_shifted\": %d}", 4 * NSUBJ);
+    snprintf(ds, sizeof ds, "\"dates_shifted\": %d,", 4 * NSUBJ);
     ck_assert_ptr_nonnull(strstr(m, ds));
     free(m);
     free(a);
