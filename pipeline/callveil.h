@@ -52,6 +52,9 @@ typedef void (*cv_log_fn)(void *ud, int level, const char *msg);
 /* Create a context. Returns NULL on ENOMEM or if libsodium cannot start. */
 CV_API cv_ctx *cv_ctx_create(void);
 CV_API void cv_ctx_free(cv_ctx *ctx);
+/* Silence FFmpeg's own log output (process-wide): its messages can quote
+ * container fields, i.e. metadata that may be personal. The CLI calls it. */
+CV_API void cv_codec_logs_off(void);
 CV_API void cv_ctx_set_log(cv_ctx *ctx, cv_log_fn fn, void *ud);
 /* The detailed message of the last failure ("" if none). Borrowed. */
 CV_API const char *cv_ctx_error(const cv_ctx *ctx);
@@ -125,6 +128,8 @@ typedef struct cv_totals {
     uint64_t records_in, written, dropped, rejected;
     uint64_t detections;
     uint64_t bytes_in, bytes_out;
+    double audio_seconds_in, audio_seconds_redacted;   /* call recordings */
+    uint64_t audio_spans, dtmf_spans;
 } cv_totals;
 
 /* Batch: process files and directories into outdir (mirrored tree, atomic

@@ -112,6 +112,11 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->fields_expired += c->fields_expired;
     into->dates_shifted += c->dates_shifted;
     into->k_suppressed += c->k_suppressed;
+    into->audio_ms_in += c->audio_ms_in;
+    into->audio_ms_redacted += c->audio_ms_redacted;
+    into->audio_spans += c->audio_spans;
+    into->dtmf_tones += c->dtmf_tones;
+    into->dtmf_spans += c->dtmf_spans;
 }
 
 /* Paths are short; hash 8 bytes a step (multiply-xorshift), not byte by byte. */

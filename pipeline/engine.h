@@ -22,6 +22,8 @@ typedef struct cvi_counts {
     uint64_t fields_expired;               /* fields removed by a retention class */
     uint64_t dates_shifted;                /* timestamps moved by a per-subject offset */
     uint64_t k_suppressed;                 /* records suppressed by risk enforce_k (also in `dropped`) */
+    uint64_t audio_ms_in, audio_ms_redacted;   /* recordings: milliseconds decoded / masked */
+    uint64_t audio_spans, dtmf_tones, dtmf_spans;
 } cvi_counts;
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c);

@@ -38,6 +38,11 @@ static int counts_json(cv_buf *o, const cvi_file_stats *fs)
                         ", \"suppressed_by_k\": %" PRIu64,
                         fs->counts.tokenised, fs->counts.fields_dropped, fs->counts.unparseable,
                         fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted, fs->counts.k_suppressed);
+    if (fs->counts.audio_ms_in)
+        rc |= cv_buf_printf(o, ", \"audio_seconds_in\": %.3f, \"audio_seconds_redacted\": %.3f, \"audio_spans_redacted\": %" PRIu64
+                               ", \"dtmf_tones\": %" PRIu64 ", \"dtmf_spans_masked\": %" PRIu64,
+                            fs->counts.audio_ms_in / 1000.0, fs->counts.audio_ms_redacted / 1000.0, fs->counts.audio_spans,
+                            fs->counts.dtmf_tones, fs->counts.dtmf_spans);
     return rc;
 }
 
@@ -71,6 +76,20 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         rc |= jstr(o, e->output);
         rc |= cv_buf_printf(o, ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": ", fs->bytes_out);
         rc |= hex32(o, fs->out_hash);
+    }
+    if (e->audio_codec[0]) {
+        rc |= cv_buf_printf(o, ", \"audio\": {\"codec\": ");
+        rc |= jstr(o, e->audio_codec);
+        rc |= cv_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\"", e->audio_rate,
+                            e->audio_channels);
+        if (e->transcript) {
+            rc |= cv_buf_puts(o, ", \"transcript\": ");
+            rc |= jstr(o, e->transcript);
+            rc |= cv_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64, e->words, e->spoken_ids);
+        } else {
+            rc |= cv_buf_puts(o, ", \"transcript\": null");
+        }
+        rc |= cv_buf_putc(o, '}');
     }
     rc |= cv_buf_puts(o, ",\n     ");
     rc |= counts_json(o, fs);
@@ -170,7 +189,7 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
  * The counts let a resumed run total what earlier runs did; the entry's
  * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
  * into the manifest as it was. */
-#define JFIXED 14
+#define JFIXED 19
 #define JCOUNTS (JFIXED + CV_ENT__COUNT)
 
 static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
@@ -181,7 +200,9 @@ static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
                             (uint64_t *)&fs->bytes_in, (uint64_t *)&fs->bytes_out,
                             (uint64_t *)&fs->counts.expired, (uint64_t *)&fs->counts.fields_expired,
                             (uint64_t *)&fs->counts.dates_shifted, (uint64_t *)&fs->vault_size,
-                            (uint64_t *)&fs->counts.k_suppressed };
+                            (uint64_t *)&fs->counts.k_suppressed, (uint64_t *)&fs->counts.audio_ms_in,
+                            (uint64_t *)&fs->counts.audio_ms_redacted, (uint64_t *)&fs->counts.audio_spans,
+                            (uint64_t *)&fs->counts.dtmf_tones, (uint64_t *)&fs->counts.dtmf_spans };
     for (int i = 0; i < JFIXED; i++) {
         if (load) *f[i] = v[i];
         else v[i] = *f[i];
@@ -259,5 +280,6 @@ void cvi_entry_free(cvi_entry *e)
     free(e->output);
     free(e->json);
     free(e->risk);
+    free(e->transcript);
     cvi_file_stats_free(&e->fs);
 }

@@ -20,6 +20,10 @@ typedef struct cvi_entry {
     char *json;                 /* resumed: the entry as an earlier run rendered it */
     struct cv_risk_result *risk;   /* the input's `risk:` report, or NULL */
     uint32_t risk_k;            /* its enforce_k (0: report only) */
+    char *transcript;           /* recordings: sanitised output name of the redacted transcript */
+    uint64_t words, spoken_ids; /* ... its words and spoken identifiers */
+    int audio_rate, audio_channels;
+    char audio_codec[32];
 } cvi_entry;
 
 typedef struct cvi_manifest_info {

@@ -21,6 +21,7 @@
 #include "ctx.h"
 #include "manifest.h"
 #include "vault.h"
+#include "recording.h"
 #include "dataset.h"
 
 #define JOURNAL ".callveil-journal"
@@ -286,6 +287,7 @@ typedef struct runner {
     size_t nent, capent;
     char as_of[11];
     cvi_vault *vault;           /* NULL without `vault:` in the policy */
+    double audio_s;             /* seconds of audio done (progress) */
     unsigned char vault_pk[32];
 } runner;
 
@@ -352,6 +354,10 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
     t->bytes_in += e->fs.bytes_in;
     t->bytes_out += e->fs.bytes_out;
     for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += e->fs.counts.detections[i];
+    t->audio_seconds_in += e->fs.counts.audio_ms_in / 1000.0;
+    t->audio_seconds_redacted += e->fs.counts.audio_ms_redacted / 1000.0;
+    t->audio_spans += e->fs.counts.audio_spans;
+    t->dtmf_spans += e->fs.counts.dtmf_spans;
 }
 
 /* A file that could not be processed: nothing of it is written, every
@@ -426,6 +432,118 @@ static int risk_step(runner *r, const cv_input_rule *rule, const cv_format_type 
     return 0;
 }
 
+/* The transcript path of a recording: rule->transcript with {dir} (the
+ * recording's directory), {stem} (its name without the last extension)
+ * and {name} replaced. NULL if the rule has none or on ENOMEM. */
+static char *expand_transcript(const char *pattern, const char *path)
+{
+    if (!pattern) return NULL;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t dl = slash ? (size_t)(slash - path) : 1, bl = strlen(base), sl = dot && dot > base ? (size_t)(dot - base) : bl;
+    cv_buf b = { 0 };
+    int rc = 0;
+    for (const char *p = pattern; *p && !rc;) {
+        if (!strncmp(p, "{dir}", 5)) { rc = cv_buf_append(&b, slash ? path : ".", dl); p += 5; }
+        else if (!strncmp(p, "{stem}", 6)) { rc = cv_buf_append(&b, base, sl); p += 6; }
+        else if (!strncmp(p, "{name}", 6)) { rc = cv_buf_append(&b, base, bl); p += 6; }
+        else rc = cv_buf_putc(&b, *p++);
+    }
+    if (rc || !cv_buf_cstr(&b)) {
+        cv_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+static int is_audio_rule(const cv_input_rule *rule) { return rule && strcmp(rule->format, "audio") == 0; }
+
+/* The recording's transcript, if its rule names one and it exists. */
+static char *transcript_of(const cv_input_rule *rule, const char *path)
+{
+    char *t = is_audio_rule(rule) ? expand_transcript(rule->transcript, path) : NULL;
+    struct stat st;
+    if (t && (stat(t, &st) != 0 || !S_ISREG(st.st_mode))) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+/* A recording (audio rule): transcript and audio written under temporary
+ * names, then both renamed. A recording that cannot be decoded, or whose
+ * transcript cannot be read, fails: nothing of it is written. */
+static int recording_step(runner *r, const item *it, const cv_input_rule *rule, const char *tpath, const char *outdir,
+                          char *tmp, cvi_entry *en)
+{
+    cv_ctx *ctx = r->ctx;
+    cvi_worker *w = cvi_pool_main_worker(r->pool);
+    cv_buf tname = { 0 };
+    char ttmp[PATH_MAX + 64] = "", tdst[PATH_MAX] = "";
+    int rc = 0;
+    en->fs.records_in = 1;
+    if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in))
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+    if (tpath) {
+        /* the transcript's output: beside the recording's, under its own (sanitised) name */
+        const char *base = strrchr(tpath, '/');
+        base = base ? base + 1 : tpath;
+        const char *rs = strrchr(it->rel, '/');
+        cv_buf rel = { 0 };
+        rc = cv_buf_append(&rel, it->rel, rs ? (size_t)(rs - it->rel) + 1 : 0) | cv_buf_puts(&rel, base);
+        if (rc || !cv_buf_cstr(&rel) || sanitise_rel(w, rel.p, &tname) || cv_buf_puts(&tname, ".zst") ||
+            !cv_buf_cstr(&tname)) {
+            cv_buf_free(&rel);
+            cv_buf_free(&tname);
+            return cvi_error(ctx, CV_ENOMEM, "out of memory");
+        }
+        cv_buf_free(&rel);
+        snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
+        const char *sl = strrchr(tdst, '/');
+        snprintf(ttmp, sizeof ttmp, "%.*s/.%s.cvtmp.%ld", (int)(sl - tdst), tdst, sl + 1, (long)getpid());
+    }
+    cvi_recording_stats rs;
+    const char *why = NULL;
+    rc = cvi_recording_process(w, rule, it->path, tpath, tmp, tpath ? ttmp : NULL, r->o->zstd_level, &en->fs.counts,
+                               &rs, &why);
+    if (rc == CV_ENOMEM) {
+        rc = cvi_error(ctx, rc, "out of memory");
+        goto out;
+    }
+    if (rc) {
+        mark_failed(en, why);
+        cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s", en->input, why);
+        unlink(tmp);
+        rc = 0;
+        goto out;
+    }
+    en->fs.written = 1;
+    en->words = rs.words;
+    en->spoken_ids = rs.spoken_identifiers;
+    en->audio_rate = rs.sample_rate;
+    en->audio_channels = rs.channels;
+    memcpy(en->audio_codec, rs.codec, sizeof en->audio_codec);
+    if (hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out)) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        goto out;
+    }
+    char dst[PATH_MAX];
+    snprintf(dst, sizeof dst, "%s/%s", outdir, en->output);
+    if (rename(tmp, dst) != 0 || (tpath && rename(ttmp, tdst) != 0)) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        goto out;
+    }
+    tmp[0] = '\0';
+    ttmp[0] = '\0';
+    if (tpath && !(en->transcript = strdup(tname.p))) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+    r->audio_s += rs.seconds_in;
+out:
+    if (ttmp[0]) unlink(ttmp);
+    cv_buf_free(&tname);
+    return rc;
+}
+
 static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv, size_t jn,
                         char **outs, size_t nouts)
 {
@@ -434,6 +552,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     cv_buf name = { 0 }, line = { 0 };
     char tmp[PATH_MAX + 64] = "", dst[PATH_MAX] = "";
     int fd = -1, ofd = -1, rc = 0;
+    char *tpath = NULL;
     cvi_entry *en = new_entry(r);
     if (!en) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = sanitise_rel(w, it->rel, &name))) goto out;
@@ -441,14 +560,27 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     if (!en->input) { rc = CV_ENOMEM; goto out; }
 
     const cv_input_rule *rule = cvi_policy_input_for(r->pol, it->rel, NULL);
-    const cv_format_type *fmt = rule ? format_for(rule, it->rel) : NULL;
-    if (!rule || !fmt) {
+    int audio = is_audio_rule(rule);
+    const cv_format_type *fmt = rule && !audio ? format_for(rule, it->rel) : NULL;
+    if (!rule || (!fmt && !audio)) {
         en->status = CVI_SKIPPED;
         en->reason = !rule ? "no policy input matches this file" : "unknown format (name it in the policy)";
         cvi_log(ctx, CV_LOG_WARN, "skipping %s: %s", en->input, en->reason);
         goto out;
     }
-    en->format = fmt->name;
+    en->format = audio ? "audio" : fmt->name;
+    if (audio) {
+        tpath = transcript_of(rule, it->path);
+        if (!tpath && rule->audio.transcript_required) {
+            en->fs.records_in = 1;
+            mark_failed(en, "the recording has no transcript (the policy requires one)");
+            cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+            goto out;
+        }
+        if (!tpath && !scan)
+            cvi_log(ctx, CV_LOG_WARN, "%s: no transcript: only DTMF tones are masked, spoken identifiers are not",
+                    en->input);
+    }
 
     fd = open(it->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -459,6 +591,17 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
 
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
                      .scan_only = scan, .display = en->input, .log_rejects = 0, .digests = 1 };
+    if (scan && audio) {
+        cvi_recording_stats rs;
+        const char *why = NULL;
+        en->fs.records_in = 1;
+        rc = cvi_recording_process(w, rule, it->path, tpath, NULL, NULL, 0, &en->fs.counts, &rs, &why);
+        if (rc == CV_ENOMEM) goto out;
+        if (rc) mark_failed(en, why);
+        else en->fs.written = 1;
+        rc = 0;
+        goto out;
+    }
     if (scan) {
         rc = cvi_pool_stream(r->pool, &s, &en->fs);
         if (rc == CV_EINPUT) {
@@ -471,8 +614,10 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
 
     /* output name: sanitised path, ".zst" exactly once */
     size_t nl = name.n;
-    if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
-    cv_buf_puts(&name, ".zst");
+    if (!audio) {
+        if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
+        cv_buf_puts(&name, ".zst");
+    }
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
     en->output = strdup(name.p);
     if (!en->output) { rc = CV_ENOMEM; goto out; }
@@ -521,6 +666,13 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         rc = cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
         goto out;
     }
+    if (audio) {
+        close(ofd);
+        ofd = -1;
+        rc = recording_step(r, it, rule, tpath, outdir, tmp, en);
+        if (rc || en->status == CVI_FAILED) goto out;
+        goto renamed;
+    }
     s.out_fd = ofd;
     rc = cvi_pool_stream(r->pool, &s, &en->fs);
     if (rc == CV_EINPUT) {
@@ -542,6 +694,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         goto out;
     }
     tmp[0] = '\0';
+renamed:
     en->status = CVI_DONE;
     if (r->vault && ((rc = cvi_pool_take_vault(r->pool, r->vault)) ||
                      (rc = cvi_vault_flush(r->vault, &en->fs.vault_size))))
@@ -559,6 +712,7 @@ out:
     if (ofd >= 0) close(ofd);
     if (tmp[0]) unlink(tmp);
     if (fd >= 0) close(fd);
+    free(tpath);
     cv_buf_free(&name);
     cv_buf_free(&line);
     if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
@@ -572,7 +726,8 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     items it = { 0 };
     jent *jv = NULL;
     size_t jn = 0;
-    char **outs = NULL;
+    char **outs = NULL, **paired = NULL;
+    size_t npaired = 0;
     int jfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
     cv_buf doc = { 0 };
@@ -613,15 +768,34 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     }
     if ((rc = collect(ctx, inputs, ninputs, scan ? NULL : real_out, &it))) goto out;
     outs = calloc(it.n + 1, sizeof *outs);
-    if (!outs) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    paired = calloc(it.n + 1, sizeof *paired);
+    if (!outs || !paired) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    /* transcripts paired with a recording are processed with it, not on their own */
+    for (size_t i = 0; i < it.n; i++) {
+        char *tp = transcript_of(cvi_policy_input_for(p, it.v[i].rel, NULL), it.v[i].path);
+        char real[PATH_MAX];
+        if (tp && realpath(tp, real) && !(paired[npaired++] = strdup(real))) {
+            free(tp);
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            goto out;
+        }
+        free(tp);
+    }
     size_t nouts = 0;
     for (size_t i = 0; i < it.n; i++) {
+        char real[PATH_MAX];
+        int is_paired = 0;
+        if (npaired && realpath(it.v[i].path, real))
+            for (size_t q = 0; q < npaired && !is_paired; q++) is_paired = paired[q] && strcmp(paired[q], real) == 0;
+        if (is_paired) continue;
         if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, jn, outs, nouts))) goto out;
         /* new_entry may have moved the array: re-point the output names */
         nouts = 0;
         for (size_t e = 0; e < r.nent; e++)
             if (r.ent[e].output) outs[nouts++] = r.ent[e].output;
-        if (o->progress)
+        if (o->progress && r.audio_s > 0)
+            cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
+        else if (o->progress)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files", i + 1, it.n);
     }
     for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
@@ -646,6 +820,8 @@ out:
     for (size_t i = 0; i < jn; i++) free(jv[i].json);
     free(jv);
     free(outs);
+    for (size_t i = 0; i < npaired; i++) free(paired[i]);
+    free(paired);
     items_free(&it);
     cv_buf_free(&doc);
     teardown(&r);

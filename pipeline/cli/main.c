@@ -355,6 +355,10 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
                (unsigned long long)t.records_in,
                (unsigned long long)t.written, (unsigned long long)t.dropped, (unsigned long long)t.rejected,
                (unsigned long long)t.detections, o.out);
+    if (!quiet && t.audio_seconds_in > 0)
+        printf("callveil: audio: %.1f s in, %.1f s redacted in %llu span(s), %llu DTMF span(s) masked\n",
+               t.audio_seconds_in, t.audio_seconds_redacted, (unsigned long long)t.audio_spans,
+               (unsigned long long)t.dtmf_spans);
     ex = t.rejected || t.files_failed ? EXIT_REJECTED : EXIT_OK;
 out:
     cv_key_free(k);
@@ -857,6 +861,7 @@ int main(int argc, char **argv)
         return EXIT_BAD;
     }
     cv_ctx_set_log(ctx, log_cb, NULL);
+    cv_codec_logs_off();
     int ex;
     argc--;
     argv++;

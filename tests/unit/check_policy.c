@@ -84,8 +84,19 @@ START_TEST(test_default_policy)
         ck_assert_uint_eq(a->opts, 0);
     }
 
-    ck_assert_uint_eq(p->ninputs, 2);
-    const cv_input_rule *cdr = &p->inputs[0];
+    ck_assert_uint_eq(p->ninputs, 8);
+    static const char *const exts[] = { "wav", "flac", "mp3", "ogg", "opus", "m4a" };
+    for (int i = 0; i < 6; i++) {
+        char m[16];
+        snprintf(m, sizeof m, "*.%s", exts[i]);
+        ck_assert_str_eq(p->inputs[i].match, m);
+        ck_assert_str_eq(p->inputs[i].format, "audio");
+        ck_assert_str_eq(p->inputs[i].transcript, "{dir}/{stem}.json");
+        ck_assert_uint_eq(p->inputs[i].audio.pad_ms, 200);
+        ck_assert_uint_eq(p->inputs[i].audio.dtmf, 1);
+        ck_assert_uint_eq(p->inputs[i].audio.beep, 0);
+    }
+    const cv_input_rule *cdr = &p->inputs[6];
     ck_assert_str_eq(cdr->match, "Master.csv");
     ck_assert_str_eq(cdr->format, "asterisk-cdr");
     ck_assert_uint_eq(cdr->nfields, 18);
@@ -110,9 +121,9 @@ START_TEST(test_default_policy)
     ck_assert_int_eq(r->act.gen, CV_GEN_HOUR);
     ck_assert_int_eq(field(cdr, "duration")->act.kind, CV_ACT_KEEP);
     ck_assert_int_eq(field(cdr, "lastdata")->act.kind, CV_ACT_SCAN);
-    ck_assert_int_eq(field(cdr, "src")->line, 24);
+    ck_assert_int_eq(field(cdr, "src")->line, 44);
 
-    const cv_input_rule *any = &p->inputs[1];
+    const cv_input_rule *any = &p->inputs[7];
     ck_assert_str_eq(any->match, "**");
     ck_assert_str_eq(any->format, "auto");
     ck_assert_int_eq(any->def.kind, CV_ACT_SCAN);
