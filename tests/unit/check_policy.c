@@ -174,10 +174,19 @@ START_TEST(test_sample_policy)
     ck_assert_uint_eq(p->entities[CV_ENT_EMAIL].opts, CV_AOPT_KEEP_DOMAIN);
     ck_assert_int_eq(p->entities[CV_ENT_IP].kind, CV_ACT_KEEP);
     ck_assert_int_eq(p->entities[CV_ENT_CARD].kind, CV_ACT_MASK);
-    ck_assert_uint_eq(p->ninputs, 4);
+    ck_assert_uint_eq(p->ninputs, 5);
+
+    const cv_input_rule *call = cvi_policy_input_for(p, "calls/customer_call.wav", NULL);
+    ck_assert_ptr_eq(call, &p->inputs[0]);
+    ck_assert_str_eq(call->format, "audio");
+    ck_assert_str_eq(call->transcript, "{dir}/{stem}.json");
+    ck_assert_uint_eq(call->audio.beep, 1);
+    ck_assert_uint_eq(call->audio.pad_ms, 200);
+    ck_assert_uint_eq(call->audio.dtmf, 1);
+    ck_assert_int_eq(call->audio.transcript_required, 1);
 
     const cv_input_rule *chat = cvi_policy_input_for(p, "chats.jsonl", "jsonl");
-    ck_assert_ptr_eq(chat, &p->inputs[0]);
+    ck_assert_ptr_eq(chat, &p->inputs[1]);
     const cv_field_rule *r = field(chat, "customer.phone");
     ck_assert_int_eq(r->act.kind, CV_ACT_TOKEN);
     ck_assert_int_eq(r->act.entity, CV_ENT_PHONE);
@@ -204,7 +213,7 @@ START_TEST(test_sample_policy)
     ck_assert_int_eq(chat->def.kind, CV_ACT_DROP);
 
     const cv_input_rule *sms = cvi_policy_input_for(p, "sms.csv", NULL);
-    ck_assert_ptr_eq(sms, &p->inputs[1]);
+    ck_assert_ptr_eq(sms, &p->inputs[2]);
     ck_assert_str_eq(sms->format, "csv");
     r = field(sms, "id");
     ck_assert_int_eq(r->act.kind, CV_ACT_REDACT);
@@ -215,7 +224,7 @@ START_TEST(test_sample_policy)
     ck_assert_int_eq(field(sms, "body")->act.kind, CV_ACT_SCAN);
 
     const cv_input_rule *cdr = cvi_policy_input_for(p, "cdr/Master.csv", "asterisk-cdr");
-    ck_assert_ptr_eq(cdr, &p->inputs[2]);
+    ck_assert_ptr_eq(cdr, &p->inputs[3]);
     r = field(cdr, "duration");
     ck_assert_int_eq(r->act.gen, CV_GEN_BANDS);
     ck_assert_uint_eq(r->act.nbands, 6);
@@ -227,8 +236,8 @@ START_TEST(test_sample_policy)
     ck_assert_str_eq(r->act.domain, "account");
     ck_assert_int_eq(field(cdr, "lastdata")->act.kind, CV_ACT_REDACT);
     /* the rule is for cdr/Master.csv only, not any Master.csv */
-    ck_assert_ptr_eq(cvi_policy_input_for(p, "other/Master.csv", NULL), &p->inputs[3]);
-    ck_assert_ptr_eq(cvi_policy_input_for(p, "notes.txt", NULL), &p->inputs[3]);
+    ck_assert_ptr_eq(cvi_policy_input_for(p, "other/Master.csv", NULL), &p->inputs[4]);
+    ck_assert_ptr_eq(cvi_policy_input_for(p, "notes.txt", NULL), &p->inputs[4]);
     cv_policy_free(p);
 }
 END_TEST
