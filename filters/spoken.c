@@ -96,24 +96,9 @@ static int numeric_kind(int k)
     return k == K_NUM || k == K_ZERO || k == K_OH || k == K_DIGIT || k == K_TEEN || k == K_TENS || k == K_ORD;
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 64;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / size) return CV_ENOMEM;
-        c *= 2;
-    }
-    void *np = realloc(*p, c * size);
-    if (!np) return CV_ENOMEM;
-    *p = np;
-    *cap = c;
-    return 0;
-}
-
 static int push_tok(cv_spoken *s, size_t *nt, const stok *t)
 {
-    if (grow(&s->scratch, &s->scratch_cap, *nt + 1, sizeof(stok))) return CV_ENOMEM;
+    if (cv_grow(&s->scratch, &s->scratch_cap, *nt + 1, sizeof(stok))) return CV_ENOMEM;
     ((stok *)s->scratch)[(*nt)++] = *t;
     return 0;
 }
@@ -248,7 +233,7 @@ static void put(emitter *e, char c, int32_t word)
 {
     cv_spoken *s = e->s;
     if (e->nomem) return;
-    if (grow((void **)&s->map, &s->map_cap, s->text.n + 1, sizeof(int32_t)) || cv_buf_putc(&s->text, c)) {
+    if (cv_grow((void **)&s->map, &s->map_cap, s->text.n + 1, sizeof(int32_t)) || cv_buf_putc(&s->text, c)) {
         e->nomem = 1;
         return;
     }
@@ -440,7 +425,7 @@ static size_t emit_run(emitter *e, stok *t, size_t nt, size_t i)
     }
 done:
     if (s->text.n > start && !e->nomem) {
-        if (grow((void **)&s->runs, &s->runs_cap, s->nruns + 1, sizeof *s->runs)) {
+        if (cv_grow((void **)&s->runs, &s->runs_cap, s->nruns + 1, sizeof *s->runs)) {
             e->nomem = 1;
         } else {
             s->runs[s->nruns++] = (cv_spoken_run){ (uint32_t)start, (uint32_t)s->text.n, (uint32_t)nd };

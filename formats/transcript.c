@@ -41,21 +41,6 @@ void cv_transcript_result_free(cv_transcript_result *r)
     memset(r, 0, sizeof *r);
 }
 
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 32;
-    while (c < need) {
-        if (c > SIZE_MAX / 2 / size) return CV_ENOMEM;
-        c *= 2;
-    }
-    void *np = realloc(*p, c * size);
-    if (!np) return CV_ENOMEM;
-    *p = np;
-    *cap = c;
-    return 0;
-}
-
 /* ---- parsing -------------------------------------------------------------- */
 
 /* Direct member `key` of the object whose BEGIN node is obj, or -1. */
@@ -143,7 +128,7 @@ static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t sta
         ps->why = "word item without text";
         return CV_EINPUT;
     }
-    if (grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
+    if (cv_grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
     cv_tword *w = &t->words[t->nwords];
     memset(w, 0, sizeof *w);
     w->text = r->nodes[text_node].value;
@@ -245,7 +230,7 @@ static int word_obj(pstate *ps, int32_t obj, int channel, int primary, int32_t g
 static int add_full(cv_transcript *t, int32_t node, int32_t group, int32_t list)
 {
     if (!is_kind(&t->rec, node, CV_NODE_STRING)) return 0;
-    if (grow((void **)&t->full, &t->fullcap, t->nfull + 1, sizeof *t->full)) return CV_ENOMEM;
+    if (cv_grow((void **)&t->full, &t->fullcap, t->nfull + 1, sizeof *t->full)) return CV_ENOMEM;
     t->full[t->nfull++] = (struct cv_tfull){ node, group, list };
     t->role[node] = R_FULL;
     return 0;
@@ -298,7 +283,7 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
         diag->offset = d.offset + skip;
         return rc;
     }
-    if (grow((void **)&t->role, &t->rolecap, r->n ? r->n : 1, 1)) return CV_ENOMEM;
+    if (cv_grow((void **)&t->role, &t->rolecap, r->n ? r->n : 1, 1)) return CV_ENOMEM;
     memset(t->role, R_SCAN, r->n);
     for (size_t i = 0; i < r->n; i++)
         for (size_t k = 0; keep_keys[k]; k++)
@@ -461,7 +446,7 @@ typedef struct rctx {
 
 static int push_span(rctx *c, double s, double e, int ch)
 {
-    if (grow((void **)&c->res->spans, &c->spancap, c->nspans + 1, sizeof(cv_tspan))) return CV_ENOMEM;
+    if (cv_grow((void **)&c->res->spans, &c->spancap, c->nspans + 1, sizeof(cv_tspan))) return CV_ENOMEM;
     c->res->spans[c->nspans++] = (cv_tspan){ s, e, ch };
     return 0;
 }
@@ -503,7 +488,7 @@ static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, in
 static int redact_sequence(rctx *c, const size_t *seq, size_t n)
 {
     cv_transcript *t = c->t;
-    if (grow((void **)&c->sw, &c->swcap, n ? n : 1, sizeof *c->sw)) return CV_ENOMEM;
+    if (cv_grow((void **)&c->sw, &c->swcap, n ? n : 1, sizeof *c->sw)) return CV_ENOMEM;
     for (size_t k = 0; k < n; k++) {
         const cv_tword *w = &t->words[seq[k]];
         c->sw[k] = (cv_spoken_word){ w->text.p, w->text.n, w->punct };
@@ -595,7 +580,7 @@ static int scan_string(rctx *c, int32_t i)
         if (k >= v.n) break;
         size_t e = k;
         while (e < v.n && !is_space(v.p[e])) e++;
-        if (grow((void **)&c->sw, &c->swcap, n + 1, sizeof *c->sw)) return CV_ENOMEM;
+        if (cv_grow((void **)&c->sw, &c->swcap, n + 1, sizeof *c->sw)) return CV_ENOMEM;
         c->sw[n++] = (cv_spoken_word){ v.p + k, e - k, 0 };
         k = e;
     }
@@ -658,7 +643,7 @@ static int redact_copies(rctx *c)
     int rc = 0;
     for (size_t k = 0; k < t->nwords; k++)
         if (t->words[k].primary && c->rp[k].state && t->words[k].start >= 0) {
-            if (grow((void **)&claimed, &cap, nc + 1, sizeof *claimed)) {
+            if (cv_grow((void **)&claimed, &cap, nc + 1, sizeof *claimed)) {
                 free(claimed);
                 return CV_ENOMEM;
             }
@@ -734,7 +719,7 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
             res->words += !t.words[k].punct;
         }
     qsort(se, np, sizeof *se, cmp_seq);
-    if (grow((void **)&c.idx, &c.idxcap, np ? np : 1, sizeof *c.idx)) {
+    if (cv_grow((void **)&c.idx, &c.idxcap, np ? np : 1, sizeof *c.idx)) {
         free(se);
         goto nomem;
     }

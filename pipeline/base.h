@@ -39,7 +39,10 @@ int cv_buf_append(cv_buf *b, const void *p, size_t n);
 int cv_buf_putc(cv_buf *b, char c);
 int cv_buf_puts(cv_buf *b, const char *z);
 int cv_buf_printf(cv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *cv_buf_cstr(cv_buf *b);                /* NUL-terminates (not counted in n); NULL on ENOMEM */
+const char *cv_buf_cstr(cv_buf *b);
+/* Grow the array *p (of *cap elements of `size` bytes) to hold at least
+ * `need`, doubling (from 32). 0, or CV_ENOMEM leaving *p as it was. */
+int cv_grow(void **p, size_t *cap, size_t need, size_t size);                /* NUL-terminates (not counted in n); NULL on ENOMEM */
 static inline void cv_buf_clear(cv_buf *b) { b->n = 0; }
 
 /* UTF-8: returns the length of the valid prefix of p[0..n) (== n when all valid).

@@ -199,6 +199,24 @@ static char *tmp_for(const char *path)
     return t;
 }
 
+/* Second pass over a data file that needs changing: fn (whose context holds
+ * the rewriter at *wp) writes the new records to a temporary file beside it.
+ * n takes ownership of path. */
+static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn, void *ud, rewriter **wp, newfile *n)
+{
+    n->path = path;
+    n->rel = strdup(rel);
+    n->tmp = tmp_for(path);
+    if (!n->rel || !n->tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    rewriter w;
+    *wp = &w;
+    int rc = rw_open(&w, ctx, n, level);
+    if (rc == 0) rc = each_record(ctx, path, rel, fn, ud);
+    int crc = rw_close(&w, n, rc == 0);
+    *wp = NULL;
+    return rc ? rc : crc;
+}
+
 /* ---- the manifest ---------------------------------------------------------------- */
 
 static int read_file(const char *path, cv_buf *b)
@@ -499,16 +517,8 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
             continue;
         }
         newfile *n = &nf[nnew++];
-        n->path = path;
-        n->rel = strdup(rels[i]);
-        n->tmp = tmp_for(path);
-        if (!n->rel || !n->tmp) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
-        rewriter w;
-        f.w = &w;
         f.removed = f.replaced = 0;
-        if ((rc = rw_open(&w, ctx, n, level)) == 0) rc = each_record(ctx, path, rels[i], forget_rec, &f);
-        int crc = rw_close(&w, n, rc == 0);
-        if (!rc) rc = crc;
+        rc = stage(ctx, rels[i], path, level, forget_rec, &f, &f.w, n);
         n->removed = f.removed;
         n->replaced = f.replaced;
         res->records_removed += f.removed;
@@ -771,16 +781,8 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         }
         if (!f.replaced) { free(path); continue; }
         newfile *n = &nf[nnew++];
-        n->path = path;
-        n->rel = strdup(rels[i]);
-        n->tmp = tmp_for(path);
-        if (!n->rel || !n->tmp) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
-        rewriter w;
-        f.w = &w;
         f.replaced = 0;
-        if ((rc = rw_open(&w, ctx, n, level)) == 0) rc = each_record(ctx, path, rels[i], rekey_rec, &f);
-        int crc = rw_close(&w, n, rc == 0);
-        if (!rc) rc = crc;
+        rc = stage(ctx, rels[i], path, level, rekey_rec, &f, &f.w, n);
         res->tokens_replaced += f.replaced;
     }
     if (rc) goto out;

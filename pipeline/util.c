@@ -107,3 +107,18 @@ size_t cv_utf8_valid_prefix(const char *s, size_t n)
     }
     return n;
 }
+
+int cv_grow(void **p, size_t *cap, size_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 32;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / size) return CV_ENOMEM;
+        c *= 2;
+    }
+    void *np = realloc(*p, c * size);
+    if (!np) return CV_ENOMEM;
+    *p = np;
+    *cap = c;
+    return 0;
+}
