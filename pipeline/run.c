@@ -471,6 +471,25 @@ static char *transcript_of(const cv_input_rule *rule, const char *path)
     return t;
 }
 
+/* The output name of a recording's transcript (relative to OUT): beside the
+ * recording's, under its own sanitised name, ".zst" added. 0 or CV_ENOMEM. */
+static int transcript_out_name(cvi_worker *w, const item *it, const char *tpath, cv_buf *tname)
+{
+    const char *base = strrchr(tpath, '/');
+    base = base ? base + 1 : tpath;
+    const char *rs = strrchr(it->rel, '/');
+    cv_buf rel = { 0 };
+    int rc = cv_buf_append(&rel, it->rel, rs ? (size_t)(rs - it->rel) + 1 : 0) | cv_buf_puts(&rel, base);
+    if (rc || !cv_buf_cstr(&rel) || sanitise_rel(w, rel.p, tname) || cv_buf_puts(tname, ".zst") ||
+        !cv_buf_cstr(tname)) {
+        cv_buf_free(&rel);
+        cv_buf_free(tname);
+        return CV_ENOMEM;
+    }
+    cv_buf_free(&rel);
+    return 0;
+}
+
 /* A recording (audio rule): transcript and audio written under temporary
  * names, then both renamed. A recording that cannot be decoded, or whose
  * transcript cannot be read, fails: nothing of it is written. */
@@ -486,19 +505,7 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in))
         return cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
     if (tpath) {
-        /* the transcript's output: beside the recording's, under its own (sanitised) name */
-        const char *base = strrchr(tpath, '/');
-        base = base ? base + 1 : tpath;
-        const char *rs = strrchr(it->rel, '/');
-        cv_buf rel = { 0 };
-        rc = cv_buf_append(&rel, it->rel, rs ? (size_t)(rs - it->rel) + 1 : 0) | cv_buf_puts(&rel, base);
-        if (rc || !cv_buf_cstr(&rel) || sanitise_rel(w, rel.p, &tname) || cv_buf_puts(&tname, ".zst") ||
-            !cv_buf_cstr(&tname)) {
-            cv_buf_free(&rel);
-            cv_buf_free(&tname);
-            return cvi_error(ctx, CV_ENOMEM, "out of memory");
-        }
-        cv_buf_free(&rel);
+        if (transcript_out_name(w, it, tpath, &tname)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
         const char *sl = strrchr(tdst, '/');
         snprintf(ttmp, sizeof ttmp, "%.*s/.%s.cvtmp.%ld", (int)(sl - tdst), tdst, sl + 1, (long)getpid());
@@ -573,6 +580,10 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         tpath = transcript_of(rule, it->path);
         if (!tpath && rule->audio.transcript_required) {
             en->fs.records_in = 1;
+            if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in)) {
+                rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+                goto out;
+            }
             mark_failed(en, "the recording has no transcript (the policy requires one)");
             cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
             goto out;
@@ -595,6 +606,10 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         cvi_recording_stats rs;
         const char *why = NULL;
         en->fs.records_in = 1;
+        if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in)) {
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+            goto out;
+        }
         rc = cvi_recording_process(w, rule, it->path, tpath, NULL, NULL, 0, &en->fs.counts, &rs, &why);
         if (rc == CV_ENOMEM) goto out;
         if (rc) mark_failed(en, why);
@@ -646,8 +661,18 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     const jent *j = jv ? journal_find(jv, jn, idz) : NULL;
     struct stat ost;
-    if (j && j->size == (uint64_t)st.st_size && j->mtime == mt && stat(dst, &ost) == 0 &&
-        (uint64_t)ost.st_size == j->fs.bytes_out) {
+    int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out;
+    if (outputs_there && audio && tpath) {
+        /* a recording is done only if its transcript's output is there too */
+        cv_buf tn = { 0 };
+        char tdst[PATH_MAX];
+        if (transcript_out_name(w, it, tpath, &tn)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        snprintf(tdst, sizeof tdst, "%s/%s", outdir, tn.p);
+        cv_buf_free(&tn);
+        struct stat tst;
+        outputs_there = stat(tdst, &tst) == 0 && S_ISREG(tst.st_mode);
+    }
+    if (j && j->size == (uint64_t)st.st_size && j->mtime == mt && outputs_there) {
         en->status = CVI_RESUMED;
         en->fs = j->fs;
         en->json = strdup(j->json);

@@ -252,6 +252,16 @@ START_TEST(test_no_raw_identifiers_in_outputs)
         ck_assert_msg(strstr(chats, never[i]) == NULL, "raw identifier '%s' in output", never[i]);
     ck_assert_ptr_nonnull(strstr(chats, "[phone:"));
     free(chats);
+    /* the sample call: recording and its redacted transcript, no separate JSON output */
+    struct stat st;
+    ck_assert_int_eq(stat(path2(o, "calls/customer_call.wav"), &st), 0);
+    ck_assert_int_ne(stat(path2(o, "calls/customer_call.json"), &st), 0);
+    char *tr = zstd_file(path2(o, "calls/customer_call.json.zst"), &n);
+    const char *spoken[] = { "seven seven double", "john", "smith", "example" };
+    for (size_t i = 0; i < sizeof spoken / sizeof *spoken; i++)
+        ck_assert_msg(strstr(tr, spoken[i]) == NULL, "spoken identifier '%s' in the transcript", spoken[i]);
+    ck_assert_ptr_nonnull(strstr(tr, "[phone:"));
+    free(tr);
 }
 END_TEST
 

@@ -1,0 +1,1015 @@
+/*
+ * check_audio_run.c - end-to-end: call recordings through the callveil
+ * binary (`run`, `scan`, `token`, `filter`). The sample call and inputs made
+ * here are run with explicit policies and a key from `callveil keygen`; the
+ * outputs are read back sample by sample (WAV parsed here), the redacted
+ * transcript and the manifest parsed with yajl, tags read with libavformat.
+ * The spans to expect are derived here from the transcript's word times,
+ * independently of the library's span code.
+ * Env: CV_BIN (the binary), CV_SRC (the source tree).
+ */
+#define _GNU_SOURCE      /* memmem, strcasestr */
+#include <check.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+#include <libavutil/dict.h>
+#include <libavutil/log.h>
+#include <yajl/yajl_tree.h>
+#include <zstd.h>
+
+static const char *bin, *src;
+static char tmp[64];
+static char keyfile[128];
+
+#define RATE 8000
+#define RAMP (RATE * 5 / 1000)      /* the 5 ms ramps, in samples */
+
+/* ---- files, processes ----------------------------------------------------- */
+
+static char *paths[256];
+static int npaths;
+
+/* "a/b", kept until teardown */
+static char *path2(const char *a, const char *b)
+{
+    size_t n = strlen(a) + strlen(b) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", a, b);
+    ck_assert_int_lt(npaths, 256);
+    paths[npaths++] = p;
+    return p;
+}
+
+static char *readfile(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *p = malloc((size_t)len + 1);
+    size_t got = fread(p, 1, (size_t)len, f);
+    fclose(f);
+    p[got] = '\0';
+    if (n) *n = got;
+    return p;
+}
+
+static void writefile(const char *path, const void *p, size_t n)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+    close(fd);
+}
+
+static void copyfile(const char *from, const char *to, size_t limit)
+{
+    size_t n;
+    char *p = readfile(from, &n);
+    ck_assert_msg(p != NULL, "missing %s", from);
+    writefile(to, p, n < limit ? n : limit);
+    free(p);
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Run callveil with args (NULL-terminated, without argv[0]); stdin from
+ * in_path (or /dev/null); stdout and stderr captured. Returns the exit code. */
+static int run(const char *in_path, char **out, char **err, const char *const *args)
+{
+    char opath[128], epath[128];
+    snprintf(opath, sizeof opath, "%s/stdout", tmp);
+    snprintf(epath, sizeof epath, "%s/stderr", tmp);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int i = open(in_path ? in_path : "/dev/null", O_RDONLY);
+        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(i, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        const char *argv[64] = { bin };
+        for (int k = 0; args[k] && k < 62; k++) argv[k + 1] = args[k];
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    ck_assert_msg(WIFEXITED(st), "callveil did not exit normally (signal %d)", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    char *o = readfile(opath, NULL), *e = readfile(epath, NULL);
+    if (out) *out = o;
+    else free(o);
+    if (err) *err = e;
+    else free(e);
+    return WEXITSTATUS(st);
+}
+
+#define RUN(in, out, err, ...) run((in), (out), (err), (const char *const[]){ __VA_ARGS__, NULL })
+
+static char *zstd_file(const char *path, size_t *n)
+{
+    size_t zn;
+    char *z = readfile(path, &zn);
+    ck_assert_msg(z != NULL, "missing %s", path);
+    size_t cap = 1 << 20, len = 0;
+    char *o = malloc(cap);
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    ZSTD_inBuffer ib = { z, zn, 0 };
+    while (ib.pos < ib.size) {
+        if (cap - len < 65536) o = realloc(o, cap *= 2);
+        ZSTD_outBuffer ob = { o + len, cap - len - 1, 0 };
+        size_t r = ZSTD_decompressStream(d, &ob, &ib);
+        ck_assert_msg(!ZSTD_isError(r), "%s: %s", path, ZSTD_getErrorName(r));
+        len += ob.pos;
+    }
+    ZSTD_freeDCtx(d);
+    free(z);
+    o[len] = '\0';
+    *n = len;
+    return o;
+}
+
+/* The names in dir (dot files too), sorted, each followed by '\n'. */
+static char *list_dir(const char *dir)
+{
+    struct dirent **v;
+    int n = scandir(dir, &v, NULL, alphasort);
+    ck_assert_int_ge(n, 0);
+    size_t cap = 1, len = 0;
+    for (int i = 0; i < n; i++) cap += strlen(v[i]->d_name) + 1;
+    char *s = malloc(cap);
+    s[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        if (strcmp(v[i]->d_name, ".") && strcmp(v[i]->d_name, ".."))
+            len += (size_t)sprintf(s + len, "%s\n", v[i]->d_name);
+        free(v[i]);
+    }
+    free(v);
+    return s;
+}
+
+/* A policy: recordings (*.wav, transcript "{dir}/{stem}.json") with the given
+ * audio: mapping body, chats (*.jsonl) scanned; tenant acme, region GB. */
+static char *policy(const char *name, const char *audio)
+{
+    char y[1024];
+    snprintf(y, sizeof y,
+             "version: 1\ntenant: acme\nregion: GB\n"
+             "entities:\n  phone: token\n  email: token\n  card: redact\n"
+             "inputs:\n"
+             "  - match: \"*.wav\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n    audio: {%s}\n"
+             "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": scan}\n",
+             audio);
+    char *p = path2(tmp, name);
+    writefile(p, y, strlen(y));
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "check-policy", p), 0);
+    free(out), free(err);
+    return p;
+}
+
+/* The token `callveil token` gives VALUE (without the trailing newline). */
+static char *token_of(const char *type, const char *pol, const char *value)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", type, "--key", keyfile, "--policy", pol, value), 0);
+    free(err);
+    size_t n = strlen(out);
+    ck_assert_uint_gt(n, 1);
+    ck_assert_int_eq(out[n - 1], '\n');
+    out[n - 1] = '\0';
+    ck_assert_ptr_nonnull(strchr(out, ':'));
+    return out;
+}
+
+static void setup(void)
+{
+    bin = getenv("CV_BIN");
+    src = getenv("CV_SRC");
+    ck_assert_msg(bin && src, "CV_BIN and CV_SRC must be set (ctest does)");
+    strcpy(tmp, "/tmp/cvaudXXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmp));
+    snprintf(keyfile, sizeof keyfile, "%s/test.key", tmp);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", keyfile), 0);
+    free(out), free(err);
+    av_log_set_level(AV_LOG_QUIET);
+}
+
+static void teardown(void)
+{
+    while (npaths) free(paths[--npaths]);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", tmp);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* in/ with copies of samples/calls/customer_call.{wav,json} named STEM.* */
+static char *sample_input(const char *dir, const char *stem)
+{
+    char *in = path2(tmp, dir);
+    mkdir(in, 0755);
+    char *calls = path2(path2(src, "samples"), "calls");
+    char name[128];
+    snprintf(name, sizeof name, "%s.wav", stem);
+    copyfile(path2(calls, "customer_call.wav"), path2(in, name), SIZE_MAX);
+    snprintf(name, sizeof name, "%s.json", stem);
+    copyfile(path2(calls, "customer_call.json"), path2(in, name), SIZE_MAX);
+    return in;
+}
+
+/* ---- WAV, read and written here ------------------------------------------- */
+
+typedef struct wav {
+    int format, channels, rate, bits;
+    int16_t *s;          /* interleaved */
+    size_t frames;
+    int has_list;        /* a LIST chunk is present */
+} wav;
+
+static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+static uint16_t le16(const unsigned char *p) { return (uint16_t)(p[0] | p[1] << 8); }
+
+static void wav_read(const char *path, wav *w)
+{
+    size_t n;
+    unsigned char *p = (unsigned char *)readfile(path, &n);
+    ck_assert_msg(p != NULL, "missing %s", path);
+    memset(w, 0, sizeof *w);
+    ck_assert_uint_ge(n, 12);
+    ck_assert(memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WAVE", 4) == 0);
+    int have_data = 0;
+    for (size_t off = 12; off + 8 <= n;) {
+        uint32_t len = le32(p + off + 4);
+        ck_assert_uint_le(off + 8 + len, n);
+        const unsigned char *c = p + off + 8;
+        if (!memcmp(p + off, "fmt ", 4)) {
+            ck_assert_uint_ge(len, 16);
+            w->format = le16(c);
+            w->channels = le16(c + 2);
+            w->rate = (int)le32(c + 4);
+            w->bits = le16(c + 14);
+        } else if (!memcmp(p + off, "data", 4)) {
+            ck_assert_int_eq(w->bits, 16);
+            ck_assert_int_gt(w->channels, 0);
+            w->frames = len / 2 / (size_t)w->channels;
+            w->s = malloc(len + 2);
+            for (size_t i = 0; i < len / 2; i++) w->s[i] = (int16_t)le16(c + 2 * i);
+            have_data = 1;
+        } else if (!memcmp(p + off, "LIST", 4)) {
+            w->has_list = 1;
+        }
+        off += 8 + len + (len & 1);
+    }
+    ck_assert_msg(have_data, "%s: no data chunk", path);
+    free(p);
+}
+
+static void put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24); }
+static void put16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8); }
+
+/* A mono s16 WAV; with tag, a LIST/INFO chunk holding it as INAM and ICMT. */
+static void wav_write(const char *path, int rate, const int16_t *s, size_t frames, const char *tag)
+{
+    size_t tl = tag ? strlen(tag) + 1 : 0, tp = tl + (tl & 1);
+    size_t list = tag ? 4 + 2 * (8 + tp) : 0;
+    size_t n = 12 + 24 + (tag ? 8 + list : 0) + 8 + 2 * frames;
+    unsigned char *p = calloc(1, n), *q = p;
+    memcpy(q, "RIFF", 4), put32(q + 4, (uint32_t)(n - 8)), memcpy(q + 8, "WAVE", 4), q += 12;
+    memcpy(q, "fmt ", 4), put32(q + 4, 16), put16(q + 8, 1), put16(q + 10, 1), put32(q + 12, (uint32_t)rate);
+    put32(q + 16, (uint32_t)rate * 2), put16(q + 20, 2), put16(q + 22, 16), q += 24;
+    if (tag) {
+        memcpy(q, "LIST", 4), put32(q + 4, (uint32_t)list), memcpy(q + 8, "INFO", 4), q += 12;
+        const char *ids[2] = { "INAM", "ICMT" };
+        for (int i = 0; i < 2; i++) {
+            memcpy(q, ids[i], 4), put32(q + 4, (uint32_t)tl), memcpy(q + 8, tag, tl - 1), q += 8 + tp;
+        }
+    }
+    memcpy(q, "data", 4), put32(q + 4, (uint32_t)(2 * frames)), q += 8;
+    for (size_t i = 0; i < frames; i++) put16(q + 2 * i, (uint16_t)s[i]);
+    writefile(path, p, n);
+    free(p);
+}
+
+/* Tags libavformat sees: container and all streams. */
+static int av_tags(const char *path)
+{
+    AVFormatContext *fc = NULL;
+    ck_assert_int_eq(avformat_open_input(&fc, path, NULL, NULL), 0);
+    ck_assert_int_ge(avformat_find_stream_info(fc, NULL), 0);
+    int n = av_dict_count(fc->metadata);
+    for (unsigned i = 0; i < fc->nb_streams; i++) n += av_dict_count(fc->streams[i]->metadata);
+    avformat_close_input(&fc);
+    return n;
+}
+
+static double rms(const int16_t *s, size_t a, size_t b)
+{
+    double e = 0;
+    for (size_t k = a; k < b; k++) e += (double)s[k] * s[k];
+    return b > a ? sqrt(e / (double)(b - a)) / 32768.0 : 0.0;
+}
+
+static double dbfs(double r) { return r > 0 ? 20.0 * log10(r) : -200.0; }
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+static yajl_val parse_json(const char *text)
+{
+    char eb[256];
+    yajl_val v = yajl_tree_parse(text, eb, sizeof eb);
+    ck_assert_msg(v != NULL, "invalid JSON: %s", eb);
+    return v;
+}
+
+static yajl_val jg(yajl_val v, const char *key)
+{
+    ck_assert_msg(YAJL_IS_OBJECT(v), "not an object looking up '%s'", key);
+    for (size_t i = 0; i < v->u.object.len; i++)
+        if (!strcmp(v->u.object.keys[i], key)) return v->u.object.values[i];
+    return NULL;
+}
+
+static double jnum(yajl_val v, const char *key)
+{
+    yajl_val x = jg(v, key);
+    ck_assert_msg(YAJL_IS_NUMBER(x), "'%s' is not a number", key);
+    return YAJL_IS_INTEGER(x) ? (double)YAJL_GET_INTEGER(x) : YAJL_GET_DOUBLE(x);
+}
+
+static const char *jstr(yajl_val v, const char *key)
+{
+    const char *s = YAJL_GET_STRING(jg(v, key));
+    ck_assert_msg(s != NULL, "'%s' is not a string", key);
+    return s;
+}
+
+static yajl_val jarr(yajl_val v, const char *key, size_t *n)
+{
+    yajl_val a = jg(v, key);
+    ck_assert_msg(YAJL_IS_ARRAY(a), "'%s' is not an array", key);
+    *n = a->u.array.len;
+    return a;
+}
+
+/* The manifest's entry for input NAME, or NULL. */
+static yajl_val file_entry(yajl_val m, const char *name)
+{
+    size_t n;
+    yajl_val fs = jarr(m, "files", &n);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(jstr(fs->u.array.values[i], "input"), name)) return fs->u.array.values[i];
+    return NULL;
+}
+
+static void assert_counts_add_up(yajl_val e)
+{
+    ck_assert_double_eq(jnum(e, "records_in"), jnum(e, "written") + jnum(e, "dropped") + jnum(e, "rejected"));
+}
+
+/* ---- spans from the transcript, derived here ------------------------------ */
+
+/* Words of the sample call that are parts of its identifiers: spoken digits
+ * of the phone and card numbers, the words of the spoken e-mail address. */
+static int identifier_word(const char *w)
+{
+    static const char *const v[] = { "oh", "zero", "one", "two", "three", "four", "five", "six", "seven", "eight",
+                                     "nine", "double", "triple", "hundred", "john", "dot", "smith", "at",
+                                     "example", "com" };
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++)
+        if (!strcasecmp(w, v[i])) return 1;
+    return 0;
+}
+
+typedef struct tspan {
+    double a, b;
+} tspan;
+
+static double time_of(yajl_val item, const char *key) { return strtod(jstr(item, key), NULL); }
+
+/* Runs of identifier words (punctuation between them does not break a run),
+ * each widened by pad seconds, clamped at 0, overlapping ones merged.
+ * Returns the number of spans; *words = pronunciation items. */
+static size_t derive_spans(yajl_val doc, double pad, tspan *sp, size_t max, size_t *words)
+{
+    size_t n;
+    yajl_val items = jarr(jg(doc, "results"), "items", &n);
+    size_t ns = 0;
+    int in_run = 0;
+    *words = 0;
+    for (size_t i = 0; i < n; i++) {
+        yajl_val it = items->u.array.values[i];
+        if (!strcmp(jstr(it, "type"), "punctuation")) continue;
+        (*words)++;
+        yajl_val alt = jg(it, "alternatives")->u.array.values[0];
+        if (!identifier_word(jstr(alt, "content"))) {
+            in_run = 0;
+            continue;
+        }
+        double s = time_of(it, "start_time"), e = time_of(it, "end_time");
+        if (in_run) {
+            sp[ns - 1].b = e;
+        } else {
+            ck_assert_uint_lt(ns, max);
+            sp[ns++] = (tspan){ s, e };
+            in_run = 1;
+        }
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < ns; i++) {
+        tspan t = { sp[i].a - pad < 0 ? 0 : sp[i].a - pad, sp[i].b + pad };
+        if (m && t.a <= sp[m - 1].b) sp[m - 1].b = t.b > sp[m - 1].b ? t.b : sp[m - 1].b;
+        else sp[m++] = t;
+    }
+    return m;
+}
+
+/* Output against input: same format, every sample outside the spans (one
+ * sample of rounding allowed at each edge) identical; inside each span, away
+ * from the ramps, silence (< -60 dBFS) or a 1 kHz tone at -20 dBFS peak.
+ * Returns the samples masked (span lengths summed). */
+static double check_masked(const wav *in, const wav *out, const tspan *sp, size_t n, int beep)
+{
+    ck_assert_int_eq(out->format, in->format);
+    ck_assert_int_eq(out->rate, in->rate);
+    ck_assert_int_eq(out->channels, in->channels);
+    ck_assert_int_eq(out->bits, in->bits);
+    ck_assert_uint_eq(out->frames, in->frames);
+    ck_assert_int_eq(in->channels, 1);
+    size_t changed = 0, k = 0;
+    double seconds = 0;
+    for (size_t i = 0; i <= n; i++) {
+        /* the stretch before span i (or after the last) is untouched */
+        size_t lo = i < n ? (size_t)floor(sp[i].a * in->rate) : in->frames;
+        size_t until = i == n ? in->frames : lo > 0 ? lo - 1 : 0;
+        for (; k < until && k < in->frames; k++)
+            ck_assert_msg(out->s[k] == in->s[k], "sample %zu (%.4f s) outside every span changed", k,
+                          (double)k / in->rate);
+        if (i == n) break;
+        size_t hi = (size_t)ceil(sp[i].b * in->rate);
+        if (hi > in->frames) hi = in->frames;
+        seconds += (double)(hi - lo) / in->rate;
+        for (size_t j = lo; j < hi; j++) changed += out->s[j] != in->s[j];
+        size_t a = lo + RAMP + 1, b = hi - RAMP - 1;
+        ck_assert_uint_gt(b, a + 100);
+        /* the speech there was loud enough for the check to mean something */
+        ck_assert_msg(dbfs(rms(in->s, a, b)) > -45.0, "span %zu holds no speech in the input", i);
+        if (!beep) {
+            ck_assert_msg(dbfs(rms(out->s, a, b)) < -60.0, "span %zu not silent: %.1f dBFS", i,
+                          dbfs(rms(out->s, a, b)));
+        } else {
+            double S = 0, C = 0, E = 0;
+            for (size_t j = a; j < b; j++) {
+                double ph = 2.0 * M_PI * 1000.0 * (double)j / in->rate;
+                S += out->s[j] * sin(ph);
+                C += out->s[j] * cos(ph);
+                E += (double)out->s[j] * out->s[j];
+            }
+            double N = (double)(b - a), amp = 2.0 * sqrt(S * S + C * C) / N / 32768.0;
+            double resid = 0;
+            for (size_t j = a; j < b; j++) {
+                double ph = 2.0 * M_PI * 1000.0 * (double)j / in->rate;
+                double d = out->s[j] - (2.0 * S / N * sin(ph) + 2.0 * C / N * cos(ph));
+                resid += d * d;
+            }
+            ck_assert_msg(amp > 0.095 && amp < 0.105, "span %zu: 1 kHz amplitude %.4f, not 0.1 (-20 dBFS)", i, amp);
+            ck_assert_msg(resid < 0.001 * E, "span %zu holds more than a 1 kHz tone", i);
+        }
+        k = hi + 1;
+    }
+    ck_assert_uint_gt(changed, 0);
+    return seconds;
+}
+
+/* ---- 1-3: the sample call with its AWS transcript ------------------------ */
+
+/* Run the sample call under an audio policy; check samples, transcript and
+ * manifest. Returns nothing; asserts. */
+static void sample_call(const char *audio, int beep, double pad)
+{
+    char *in = sample_input("in", "customer_call");
+    char *pol = policy("p.yaml", audio);
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_null(strstr(err, "07700"));
+    ck_assert_ptr_null(strstr(err, "smith"));
+    free(out), free(err);
+
+    /* 3: the transcript is processed with its recording only */
+    char *ls = list_dir(o);
+    ck_assert_str_eq(ls, ".callveil-journal\ncustomer_call.json.zst\ncustomer_call.wav\nmanifest.json\n");
+    free(ls);
+
+    /* 1: samples */
+    char *tin = readfile(path2(in, "customer_call.json"), NULL);
+    yajl_val tdoc = parse_json(tin);
+    tspan sp[16];
+    size_t words, n = derive_spans(tdoc, pad, sp, 16, &words);
+    ck_assert_uint_eq(words, 41);
+    wav wi, wo;
+    wav_read(path2(in, "customer_call.wav"), &wi);
+    wav_read(path2(o, "customer_call.wav"), &wo);
+    ck_assert_int_eq(wi.rate, RATE);
+    double masked = check_masked(&wi, &wo, sp, n, beep);
+
+    /* 2: the redacted transcript: same shape, no identifier words, tokens as for chats */
+    size_t tn;
+    char *tout = zstd_file(path2(o, "customer_call.json.zst"), &tn);
+    yajl_val rdoc = parse_json(tout);
+    ck_assert_str_eq(jstr(rdoc, "jobName"), jstr(tdoc, "jobName"));
+    ck_assert_str_eq(jstr(rdoc, "status"), "COMPLETED");
+    size_t ni, no;
+    yajl_val ii = jarr(jg(tdoc, "results"), "items", &ni), oi = jarr(jg(rdoc, "results"), "items", &no);
+    ck_assert_uint_eq(no, ni);
+    for (size_t i = 0; i < ni; i++) {
+        yajl_val a = ii->u.array.values[i], b = oi->u.array.values[i];
+        ck_assert_double_eq(jnum(b, "id"), jnum(a, "id"));
+        ck_assert_str_eq(jstr(b, "type"), jstr(a, "type"));
+        const char *ca = jstr(jg(a, "alternatives")->u.array.values[0], "content");
+        const char *cb = jstr(jg(b, "alternatives")->u.array.values[0], "content");
+        if (strcmp(jstr(a, "type"), "pronunciation") == 0) {
+            ck_assert_str_eq(jstr(b, "start_time"), jstr(a, "start_time"));
+            ck_assert_str_eq(jstr(b, "end_time"), jstr(a, "end_time"));
+            if (identifier_word(ca)) ck_assert_msg(cb[0] == '\0' || cb[0] == '[', "item %zu keeps '%s'", i, cb);
+            else ck_assert_str_eq(cb, ca);
+        }
+    }
+    size_t nt;
+    yajl_val tr = jarr(jg(rdoc, "results"), "transcripts", &nt);
+    ck_assert_uint_eq(nt, 1);
+    const char *text = jstr(tr->u.array.values[0], "transcript");
+    char *phone = token_of("phone", pol, "07700900123"), *email = token_of("email", pol, "john.smith@example.com");
+    char want[128];
+    snprintf(want, sizeof want, "my number is [%s]. My card is [card]. Email [%s].", phone, email);
+    ck_assert_ptr_nonnull(strstr(text, want));
+    /* outside the tokens, none of the identifiers' spoken words */
+    char *plain = strdup(tout);
+    for (char *p = plain; (p = strchr(p, '['));) {
+        char *q = strchr(p, ']');
+        ck_assert_ptr_nonnull(q);
+        memset(p, ' ', (size_t)(q - p + 1));
+    }
+    const char *never[] = { "seven", "double", "hundred", "three", "four", "john", "smith", "example", "\"one\"",
+                            "\"oh\"", " dot ", "07700", "@" };
+    for (size_t i = 0; i < sizeof never / sizeof *never; i++)
+        ck_assert_msg(strcasestr(plain, never[i]) == NULL, "the redacted transcript keeps '%s'", never[i]);
+    free(plain);
+
+    /* the same tokens as a chat gets */
+    const char *chat = "{\"text\":\"ring me on 07700 900123 or mail john.smith@example.com\"}\n";
+    char *cf = path2(tmp, "chat.jsonl");
+    writefile(cf, chat, strlen(chat));
+    ck_assert_int_eq(RUN(cf, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "--policy", pol), 0);
+    snprintf(want, sizeof want, "[%s]", phone);
+    ck_assert_ptr_nonnull(strstr(out, want));
+    snprintf(want, sizeof want, "[%s]", email);
+    ck_assert_ptr_nonnull(strstr(out, want));
+    free(out), free(err);
+
+    /* 3: the manifest */
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    yajl_val m = parse_json(mt);
+    size_t nf;
+    jarr(m, "files", &nf);
+    ck_assert_uint_eq(nf, 1);
+    yajl_val e = file_entry(m, "customer_call.wav");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(jstr(e, "status"), "done");
+    ck_assert_str_eq(jstr(e, "format"), "audio");
+    ck_assert_str_eq(jstr(e, "output"), "customer_call.wav");
+    yajl_val au = jg(e, "audio");
+    ck_assert_str_eq(jstr(au, "codec"), "pcm_s16le");
+    ck_assert_double_eq(jnum(au, "sample_rate"), RATE);
+    ck_assert_double_eq(jnum(au, "channels"), 1);
+    ck_assert_str_eq(jstr(au, "metadata"), "stripped");
+    ck_assert_str_eq(jstr(au, "transcript"), "customer_call.json.zst");
+    ck_assert_double_eq(jnum(au, "words"), (double)words);
+    ck_assert_double_eq(jnum(au, "spoken_identifiers"), 3);
+    yajl_val d = jg(e, "detections");
+    ck_assert_double_eq(jnum(d, "phone"), 1);
+    ck_assert_double_eq(jnum(d, "email"), 1);
+    ck_assert_double_eq(jnum(d, "card"), 1);
+    ck_assert_double_eq(jnum(e, "records_in"), 1);
+    ck_assert_double_eq(jnum(e, "written"), 1);
+    assert_counts_add_up(e);
+    yajl_val t = jg(m, "totals");
+    assert_counts_add_up(t);
+    yajl_val scopes[2] = { e, t };
+    for (int s = 0; s < 2; s++) {
+        yajl_val x = scopes[s];
+        ck_assert_double_eq_tol(jnum(x, "audio_seconds_in"), (double)wi.frames / RATE, 0.002);
+        ck_assert_double_eq_tol(jnum(x, "audio_seconds_redacted"), masked, 0.002);
+        ck_assert_double_eq(jnum(x, "audio_spans_redacted"), (double)n);
+        ck_assert_double_eq(jnum(x, "dtmf_tones"), 0);
+        ck_assert_double_eq(jnum(x, "dtmf_spans_masked"), 0);
+    }
+    ck_assert_double_eq(jnum(t, "files"), 1);
+    ck_assert_double_eq(jnum(t, "files_failed"), 0);
+    ck_assert_ptr_null(strstr(mt, "07700"));
+    ck_assert_ptr_null(strstr(mt, "smith"));
+
+    yajl_tree_free(m);
+    free(mt);
+    free(phone);
+    free(email);
+    yajl_tree_free(rdoc);
+    free(tout);
+    yajl_tree_free(tdoc);
+    free(tin);
+    free(wi.s);
+    free(wo.s);
+}
+
+START_TEST(test_sample_call_silence)
+{
+    sample_call("spoken: silence, pad_ms: 200, dtmf: mute", 0, 0.2);
+}
+END_TEST
+
+START_TEST(test_sample_call_beep)
+{
+    /* 300 ms of padding joins the card's span and the e-mail's */
+    tspan sp[16];
+    size_t words;
+    char *t = readfile(path2(path2(path2(src, "samples"), "calls"), "customer_call.json"), NULL);
+    yajl_val doc = parse_json(t);
+    ck_assert_uint_eq(derive_spans(doc, 0.2, sp, 16, &words), 3);
+    ck_assert_uint_eq(derive_spans(doc, 0.3, sp, 16, &words), 2);
+    yajl_tree_free(doc);
+    free(t);
+    sample_call("spoken: beep, pad_ms: 300, dtmf: mute", 1, 0.3);
+}
+END_TEST
+
+/* ---- 4: DTMF without a transcript ---------------------------------------- */
+
+START_TEST(test_dtmf_without_transcript)
+{
+    /* 3 s at 8 kHz: noise at -40 dBFS, a voice-like 180 Hz harmonic series
+     * with a syllable-rate envelope, and two keys ('*', '#': 941 Hz with
+     * 1209 / 1477 Hz) of 100 ms each, off the 102-sample block grid */
+    const size_t frames = 3 * RATE, tone = RATE / 10;
+    const size_t at[2] = { 7 * RATE / 10 + 13, 19 * RATE / 10 + 57 };
+    const double col[2] = { 1209.0, 1477.0 };
+    int16_t *s = malloc(frames * sizeof *s);
+    uint32_t lcg = 12345;
+    for (size_t k = 0; k < frames; k++) {
+        double t = (double)k / RATE;
+        lcg = lcg * 1664525u + 1013904223u;
+        double x = 0.01 * ((double)(lcg >> 8) / 8388608.0 - 1.0);
+        x += 0.12 * (0.5 + 0.5 * sin(2 * M_PI * 3.0 * t)) *
+             (0.6 * sin(2 * M_PI * 180 * t) + 0.3 * sin(2 * M_PI * 360 * t) + 0.1 * sin(2 * M_PI * 540 * t));
+        for (int d = 0; d < 2; d++)
+            if (k >= at[d] && k < at[d] + tone)
+                x += 0.25 * sin(2 * M_PI * 941.0 * t) + 0.25 * sin(2 * M_PI * col[d] * t);
+        s[k] = (int16_t)lrint(x * 32767.0);
+    }
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    wav_write(path2(in, "keys.wav"), RATE, s, frames, NULL);
+    free(s);
+    char *pol = policy("p.yaml", "spoken: silence, dtmf: mute");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "keys.wav: no transcript"));
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    /* never the keys pressed */
+    const char *texts[3] = { out, err, mt };
+    for (int i = 0; i < 3; i++) {
+        ck_assert_ptr_null(strchr(texts[i], '*'));
+        ck_assert_ptr_null(strchr(texts[i], '#'));
+        ck_assert_ptr_null(strstr(texts[i], "digits"));
+    }
+    free(out), free(err);
+    yajl_val m = parse_json(mt);
+    yajl_val e = file_entry(m, "keys.wav");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(jstr(e, "status"), "done");
+    ck_assert(YAJL_IS_NULL(jg(jg(e, "audio"), "transcript")));
+    ck_assert_double_eq(jnum(e, "dtmf_tones"), 2);
+    ck_assert_double_eq(jnum(e, "dtmf_spans_masked"), 2);
+    ck_assert_double_eq(jnum(e, "audio_spans_redacted"), 2);
+    ck_assert_double_eq_tol(jnum(e, "audio_seconds_in"), 3.0, 0.001);
+    /* each tone plus at most two 102-sample blocks either side */
+    double red = jnum(e, "audio_seconds_redacted");
+    ck_assert_msg(red >= 0.2 && red <= 0.2 + 8 * 0.01275 + 0.001, "%.3f s redacted", red);
+    assert_counts_add_up(e);
+    ck_assert_double_eq(jnum(jg(m, "totals"), "dtmf_tones"), 2);
+    ck_assert_double_eq(jnum(jg(m, "totals"), "dtmf_spans_masked"), 2);
+    yajl_tree_free(m);
+    free(mt);
+
+    wav wi, wo;
+    wav_read(path2(in, "keys.wav"), &wi);
+    wav_read(path2(o, "keys.wav"), &wo);
+    ck_assert_uint_eq(wo.frames, wi.frames);
+    ck_assert_int_eq(wo.rate, RATE);
+    size_t changed = 0;
+    for (size_t k = 0; k < frames; k++) {
+        int near = 0;
+        for (int d = 0; d < 2; d++) near |= k + 2 * 102 >= at[d] && k < at[d] + tone + 2 * 102;
+        if (!near) ck_assert_msg(wo.s[k] == wi.s[k], "sample %zu away from the tones changed", k);
+        changed += wo.s[k] != wi.s[k];
+    }
+    ck_assert_uint_ge(changed, 2 * tone * 95 / 100);
+    for (int d = 0; d < 2; d++) {
+        ck_assert(dbfs(rms(wi.s, at[d], at[d] + tone)) > -20.0);
+        ck_assert_msg(dbfs(rms(wo.s, at[d], at[d] + tone)) < -60.0, "tone %d audible: %.1f dBFS", d,
+                      dbfs(rms(wo.s, at[d], at[d] + tone)));
+    }
+    free(wi.s);
+    free(wo.s);
+}
+END_TEST
+
+/* ---- 5: bad inputs --------------------------------------------------------- */
+
+START_TEST(test_bad_recordings_fail_alone)
+{
+    char *in = sample_input("in", "customer_call");
+    const char *text = "this is not audio: SECRETVALUE 07700 900124\n";
+    writefile(path2(in, "text.wav"), text, strlen(text));
+    copyfile(path2(in, "customer_call.wav"), path2(in, "trunc.wav"), 3000);
+    copyfile(path2(in, "customer_call.json"), path2(in, "trunc.json"), SIZE_MAX);
+    copyfile(path2(in, "customer_call.wav"), path2(in, "badjson.wav"), SIZE_MAX);
+    const char *bad = "{\"results\":{\"items\":[{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"SECRETWORD";
+    writefile(path2(in, "badjson.json"), bad, strlen(bad));
+    char *pol = policy("p.yaml", "spoken: silence");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 3);
+    ck_assert_ptr_nonnull(strstr(out, "3 failed"));
+    ck_assert_ptr_null(strstr(err, "SECRET"));
+    ck_assert_ptr_null(strstr(err, "900124"));
+    free(out), free(err);
+    /* nothing of a failed recording, nor its transcript; the good one done */
+    char *ls = list_dir(o);
+    ck_assert_str_eq(ls, ".callveil-journal\ncustomer_call.json.zst\ncustomer_call.wav\nmanifest.json\n");
+    free(ls);
+    ck_assert(!exists(path2(o, "trunc.json.zst")) && !exists(path2(o, "badjson.wav")));
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(mt, "SECRET"));
+    yajl_val m = parse_json(mt);
+    size_t nf;
+    jarr(m, "files", &nf);
+    ck_assert_uint_eq(nf, 4);
+    const char *failed[3] = { "text.wav", "trunc.wav", "badjson.wav" };
+    for (int i = 0; i < 3; i++) {
+        yajl_val e = file_entry(m, failed[i]);
+        ck_assert_msg(e != NULL, "no manifest entry for %s", failed[i]);
+        ck_assert_str_eq(jstr(e, "status"), "failed");
+        ck_assert_uint_gt(strlen(jstr(e, "reason")), 5);
+        ck_assert_ptr_null(jg(e, "output"));
+        ck_assert_double_eq(jnum(e, "rejected"), 1);
+        ck_assert_double_eq(jnum(e, "written"), 0);
+        assert_counts_add_up(e);
+    }
+    ck_assert_str_eq(jstr(file_entry(m, "badjson.wav"), "reason"), "invalid JSON");
+    ck_assert_str_eq(jstr(file_entry(m, "customer_call.wav"), "status"), "done");
+    yajl_val t = jg(m, "totals");
+    ck_assert_double_eq(jnum(t, "files_failed"), 3);
+    ck_assert_double_eq(jnum(t, "records_in"), 4);
+    ck_assert_double_eq(jnum(t, "written"), 1);
+    ck_assert_double_eq(jnum(t, "rejected"), 3);
+    assert_counts_add_up(t);
+    yajl_tree_free(m);
+    free(mt);
+
+    /* transcript: required, and a recording without one */
+    char *in2 = path2(tmp, "in2");
+    mkdir(in2, 0755);
+    copyfile(path2(in, "customer_call.wav"), path2(in2, "alone.wav"), SIZE_MAX);
+    char *pol2 = policy("p2.yaml", "transcript: required");
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol2, in2, "-o", o2), 3);
+    ck_assert_ptr_nonnull(strstr(err, "alone.wav"));
+    free(out), free(err);
+    ls = list_dir(o2);
+    ck_assert_str_eq(ls, ".callveil-journal\nmanifest.json\n");
+    free(ls);
+    mt = readfile(path2(o2, "manifest.json"), NULL);
+    m = parse_json(mt);
+    yajl_val e = file_entry(m, "alone.wav");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(jstr(e, "status"), "failed");
+    ck_assert_ptr_nonnull(strstr(jstr(e, "reason"), "transcript"));
+    ck_assert_double_eq(jnum(e, "input_bytes"), 194536);
+    ck_assert_double_eq(jnum(e, "rejected"), 1);
+    assert_counts_add_up(e);
+    yajl_tree_free(m);
+    free(mt);
+}
+END_TEST
+
+/* ---- 6: metadata ------------------------------------------------------------ */
+
+START_TEST(test_metadata_stripped)
+{
+    const size_t frames = RATE / 2;
+    int16_t *s = malloc(frames * sizeof *s);
+    for (size_t k = 0; k < frames; k++) s[k] = (int16_t)lrint(8000.0 * sin(2 * M_PI * 300.0 * (double)k / RATE));
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    char *wp = path2(in, "tagged.wav");
+    wav_write(wp, RATE, s, frames, "SECRETTAG Jane Doe 07700900123");
+    free(s);
+    ck_assert_int_ge(av_tags(wp), 2);       /* libavformat sees the tags in the input */
+    wav wi;
+    wav_read(wp, &wi);
+    ck_assert(wi.has_list);
+    char *pol = policy("p.yaml", "spoken: silence, dtmf: mute, metadata: strip");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    char *op = path2(o, "tagged.wav");
+    size_t n;
+    char *bytes = readfile(op, &n);
+    ck_assert_ptr_nonnull(bytes);
+    ck_assert_ptr_null(memmem(bytes, n, "SECRETTAG", 9));
+    ck_assert_ptr_null(memmem(bytes, n, "Jane Doe", 8));
+    ck_assert_ptr_null(memmem(bytes, n, "INFO", 4));
+    free(bytes);
+    ck_assert_int_eq(av_tags(op), 0);
+    wav wo;
+    wav_read(op, &wo);
+    ck_assert(!wo.has_list);
+    /* nothing to mask: every sample as it was */
+    ck_assert_uint_eq(wo.frames, wi.frames);
+    ck_assert(memcmp(wo.s, wi.s, frames * sizeof *wi.s) == 0);
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(mt, "\"metadata\": \"stripped\""));
+    ck_assert_ptr_null(strstr(mt, "SECRETTAG"));
+    free(mt);
+    free(wi.s);
+    free(wo.s);
+}
+END_TEST
+
+/* ---- 7: identifiers in file names -------------------------------------------- */
+
+START_TEST(test_file_name_tokenised)
+{
+    char *in = sample_input("in", "call_+447700900123");
+    char *pol = policy("p.yaml", "spoken: silence");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_null(strstr(err, "7700900123"));
+    ck_assert_ptr_null(strstr(out, "7700900123"));
+    free(out), free(err);
+    char *tok = token_of("phone", pol, "+447700900123");
+    char *colon = strchr(tok, ':');
+    *colon = '-';
+    char want[256];
+    snprintf(want, sizeof want, ".callveil-journal\ncall_%s.json.zst\ncall_%s.wav\nmanifest.json\n", tok, tok);
+    char *ls = list_dir(o);
+    ck_assert_str_eq(ls, want);
+    ck_assert_ptr_null(strstr(ls, "7700900123"));
+    free(ls);
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(mt, "7700900123"));
+    yajl_val m = parse_json(mt);
+    size_t nf;
+    jarr(m, "files", &nf);
+    ck_assert_uint_eq(nf, 1);
+    snprintf(want, sizeof want, "call_%s.wav", tok);
+    yajl_val e = file_entry(m, want);
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(jstr(e, "output"), want);
+    snprintf(want, sizeof want, "call_%s.json.zst", tok);
+    ck_assert_str_eq(jstr(jg(e, "audio"), "transcript"), want);
+    yajl_tree_free(m);
+    free(mt);
+    free(tok);
+}
+END_TEST
+
+/* ---- 8: --resume -------------------------------------------------------------- */
+
+START_TEST(test_resume_recording)
+{
+    char *in = sample_input("in", "customer_call");
+    char *pol = policy("p.yaml", "spoken: silence");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    size_t na, nt, na2, nt2;
+    char *a = readfile(path2(o, "customer_call.wav"), &na), *t = readfile(path2(o, "customer_call.json.zst"), &nt);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "customer_call.wav: already done (resumed)"));
+    free(out), free(err);
+    char *a2 = readfile(path2(o, "customer_call.wav"), &na2), *t2 = readfile(path2(o, "customer_call.json.zst"), &nt2);
+    ck_assert(na2 == na && memcmp(a, a2, na) == 0);
+    ck_assert(nt2 == nt && memcmp(t, t2, nt) == 0);
+    free(a2), free(t2);
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    yajl_val m = parse_json(mt);
+    yajl_val e = file_entry(m, "customer_call.wav");
+    ck_assert_str_eq(jstr(e, "status"), "done (resumed)");
+    ck_assert_str_eq(jstr(jg(e, "audio"), "transcript"), "customer_call.json.zst");
+    ck_assert_double_eq(jnum(e, "audio_spans_redacted"), 3);
+    yajl_tree_free(m);
+    free(mt);
+
+    /* the transcript's output lost: the recording is not done, it is redone */
+    unlink(path2(o, "customer_call.json.zst"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_null(strstr(err, "already done"));
+    free(out), free(err);
+    a2 = readfile(path2(o, "customer_call.wav"), &na2);
+    t2 = readfile(path2(o, "customer_call.json.zst"), &nt2);
+    ck_assert_ptr_nonnull(t2);
+    ck_assert(na2 == na && memcmp(a, a2, na) == 0);
+    ck_assert(nt2 == nt && memcmp(t, t2, nt) == 0);
+    free(a2), free(t2);
+    free(a), free(t);
+}
+END_TEST
+
+/* ---- 9: scan ------------------------------------------------------------------ */
+
+START_TEST(test_scan_recording)
+{
+    char *in = path2(tmp, "in");
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "cp -r %s/samples/calls %s", src, in);
+    ck_assert_int_eq(system(cmd), 0);
+    char *pol = policy("p.yaml", "spoken: silence");
+    char *before = list_dir(in), *top = list_dir(tmp);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", "--policy", pol, in), 0);
+    ck_assert_ptr_null(strstr(out, "07700"));
+    ck_assert_ptr_null(strstr(out, "smith"));
+    ck_assert_ptr_null(strstr(err, "07700"));
+    yajl_val m = parse_json(out);
+    ck_assert_ptr_null(file_entry(m, "customer_call.json"));
+    yajl_val e = file_entry(m, "customer_call.wav");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(jstr(e, "format"), "audio");
+    ck_assert_double_eq(jnum(e, "input_bytes"), 194536);
+    yajl_val d = jg(e, "detections");
+    ck_assert_double_eq(jnum(d, "phone"), 1);
+    ck_assert_double_eq(jnum(d, "email"), 1);
+    ck_assert_double_eq(jnum(d, "card"), 1);
+    ck_assert_double_eq(jnum(jg(jg(m, "totals"), "detections"), "phone"), 1);
+    yajl_tree_free(m);
+    free(out), free(err);
+    /* nothing written: the input tree and the work dir as they were */
+    char *after = list_dir(in);
+    ck_assert_str_eq(after, before);
+    free(after);
+    after = list_dir(tmp);
+    ck_assert_str_eq(after, top);
+    free(after);
+    free(before);
+    free(top);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("audio_run");
+    TCase *tc = tcase_create("e2e");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_sample_call_silence);
+    tcase_add_test(tc, test_sample_call_beep);
+    tcase_add_test(tc, test_dtmf_without_transcript);
+    tcase_add_test(tc, test_bad_recordings_fail_alone);
+    tcase_add_test(tc, test_metadata_stripped);
+    tcase_add_test(tc, test_file_name_tokenised);
+    tcase_add_test(tc, test_resume_recording);
+    tcase_add_test(tc, test_scan_recording);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
