@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cvi_counts c = { 0 };
     if (f->parse(NULL, text, size, &r, &d) == 0) {
         const cv_input_rule *rule = cvi_policy_input_for(pol, "x.jsonl", NULL);
-        if (cvi_engine_apply(wk, rule, &r, &c) == 0 && f->write(NULL, &r, &out) == 0) {
+        if (cvi_engine_apply(wk, rule, &r, &c, NULL) == 0 && f->write(NULL, &r, &out) == 0) {
             if (f->parse(NULL, out.p, out.n, &back, &d) != 0) abort();   /* what we write, we read */
         }
     }
