@@ -382,11 +382,13 @@ START_TEST(test_callback_stops)
     ck_assert_ptr_null(fail.reason);
     ck_assert_uint_eq(L.n, 2);
     /* a bad span's callback stops it too */
+    free(L.ev);
     L = (evlog){ .stop_at = 2, .stop_rc = CV_EINPUT };
     ck_assert_int_eq(read_lines("head\n?\nrow\n", 1 << 20, &with_header, &L, &fail), CV_EINPUT);
     ck_assert_uint_eq(L.n, 2);
     ck_assert_int_eq(L.ev[1].kind, EV_BAD);
     /* and the header's */
+    free(L.ev);
     L = (evlog){ .stop_at = 1, .stop_rc = -42 };
     ck_assert_int_eq(read_lines("head\nrow\n", 1 << 20, &with_header, &L, &fail), -42);
     ck_assert_uint_eq(L.n, 1);
