@@ -516,8 +516,6 @@ static int on_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_
     if (st->scan_only || !fmt->write_header) return 0;
     const cv_str *names = NULL;
     size_t nc = fmt->columns ? fmt->columns(pr->fstate, &names) : 0;
-    free(pr->kept);
-    free(pr->added);
     pr->kept = calloc(nc ? nc : 1, 1);
     pr->added = calloc(nc ? nc : 1, sizeof *pr->added);
     if (!pr->kept || !pr->added) return CV_ENOMEM;
