@@ -135,26 +135,14 @@ static void expect(const evlog *L, size_t i, int kind, uint64_t line, uint64_t o
 static int lines_split(void *state, const char *buf, size_t len, int eof, size_t max_len, size_t *rec_len,
                        size_t *nlines, const char **reason)
 {
-    (void)state;
     (void)eof;
-    *nlines = 0;
     if (buf[0] == '?') {
         *rec_len = 0;
+        *nlines = 0;
         return CV_SPLIT_BAD;
     }
-    size_t lim = len < max_len ? len : max_len;
-    const char *e = memchr(buf, '\n', lim);
-    if (e) {
-        *rec_len = (size_t)(e - buf) + 1;
-        *nlines = 1;
-        return CV_SPLIT_RECORD;
-    }
-    if (len >= max_len) {
-        *rec_len = max_len;
-        *reason = "record exceeds the maximum record size";
-        return CV_SPLIT_BAD;
-    }
-    return CV_SPLIT_MORE;
+    /* JSON Lines' splitter, told there is always more to come */
+    return cv_format_find("jsonl")->split(state, buf, len, 0, max_len, rec_len, nlines, reason);
 }
 
 static int lines_header(void *state, const char *rec, size_t len, cv_diag *diag)
