@@ -37,13 +37,13 @@
 #include <zstd.h>
 
 #include "../formats/formats.h"
+#include "../formats/record_reader.h"
 #include "risk.h"
 
 #define DEFAULT_SAMPLES 10000
 #define DEFAULT_POINTS 4
 #define DEFAULT_MAX_RECORD (16u << 20)
 #define DEFAULT_MAX_PAIRS (1u << 21)
-#define READ_CHUNK (256u << 10)
 #define MAX_LOGGED_REJECTS 100
 
 /* ---- generalisation specs ------------------------------------------------ */
@@ -639,14 +639,73 @@ static int reject(risk *R, int mode, uint64_t line, uint64_t abs, const char *re
     return 0;
 }
 
+/* One pass: what the reader's callbacks need. */
+typedef struct pass {
+    risk *R;
+    int mode;
+    const void *fstate;
+    cv_record r;
+    int header_done;
+} pass;
+
+static int pass_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_t abs)
+{
+    (void)line;
+    (void)abs;
+    pass *ps = ud;
+    ps->header_done = 1;
+    if (ps->mode == MODE_COUNT) return check_columns(ps->R, ps->fstate);
+    if (ps->mode == MODE_WRITE) return sink_put(ps->R, rec, n);
+    return 0;
+}
+
+static int pass_bad(void *ud, uint64_t line, uint64_t abs, const char *reason)
+{
+    pass *ps = ud;
+    return reject(ps->R, ps->mode, line, abs, reason);
+}
+
+static int pass_record(void *ud, const char *rec, size_t n, uint64_t line, uint64_t abs, size_t nlines)
+{
+    (void)nlines;
+    pass *ps = ud;
+    risk *R = ps->R;
+    cv_diag d = { NULL, 0 };
+    cv_record_reset(&ps->r);
+    ps->r.line = line;
+    ps->r.offset = abs;
+    int pr = R->fmt->parse(ps->fstate, rec, n, &ps->r, &d);
+    if (pr == CV_ENOMEM) return pr;
+    if (pr == CV_EEMPTY) return 0;    /* a blank line: not a record */
+    if (pr) return reject(R, ps->mode, line, abs + d.offset, d.reason ? d.reason : "malformed record");
+    uint8_t cls[16], subj[16];
+    int hs = 0;
+    const char *why = NULL;
+    int kr = record_keys(R, &ps->r, cls, subj, &hs, &why);
+    if (kr < 0) return kr;
+    if (kr) return reject(R, ps->mode, line, abs, why);
+    R->p_records++;
+    if (ps->mode == MODE_COUNT) return on_count(R, cls, subj, hs);
+    if (ps->mode == MODE_PAIRS) return on_pairs(R, cls, subj, hs);
+    const cls_ent *c = cls_find(&R->cls, cls);
+    if (!c) return cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read", R->path);
+    if (c->n < R->o->enforce_k) {
+        R->res->suppressed++;
+        return 0;
+    }
+    R->res->written++;
+    return sink_put(R, rec, n);
+}
+
+static const cvi_reader_cb pass_cb = { pass_header, pass_record, pass_bad };
+
 static int stream_pass(risk *R, int mode)
 {
     const cv_format_type *fmt = R->fmt;
     cv_source *src = NULL;
-    char *buf = NULL;
-    cv_record r;
-    cv_record_init(&r);
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
+    pass ps = { .R = R, .mode = mode, .fstate = fstate, .header_done = !fmt->has_header };
+    cv_record_init(&ps.r);
     int rc = 0, fd = -1;
     if (!fstate) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
     R->p_records = R->p_rejected = 0;
@@ -659,148 +718,16 @@ static int stream_pass(risk *R, int mode)
     if ((rc = cv_source_open_fd(fd, R->zstd_in, &src))) goto out;
     if (mode == MODE_COUNT && !fmt->has_header && fmt->columns && (rc = check_columns(R, fstate))) goto out;
 
-    size_t cap = READ_CHUNK * 4, len = 0, pos = 0;
-    buf = malloc(cap);
-    if (!buf) {
-        rc = CV_ENOMEM;
+    cvi_read_fail fail;
+    if ((rc = cvi_read_records(src, fmt, fstate, R->max_record, &pass_cb, &ps, &fail))) {
+        if (fail.reason && fail.line)
+            cvi_error(R->ctx, rc, "%s: line %llu, byte %llu: %s", R->path, (unsigned long long)fail.line,
+                      (unsigned long long)fail.offset, fail.reason);
+        else if (fail.reason)
+            cvi_error(R->ctx, rc, "%s: byte %llu: %s", R->path, (unsigned long long)fail.offset, fail.reason);
         goto out;
     }
-    int eof = 0, header_done = !fmt->has_header, skipping = 0;
-    uint64_t line = 1, abs = 0;
-    for (;;) {
-        if (skipping) {
-            /* discarding the rest of an over-long line */
-            const char *nl = memchr(buf + pos, '\n', len - pos);
-            if (nl) {
-                size_t k = (size_t)(nl - (buf + pos)) + 1;
-                pos += k;
-                abs += k;
-                line++;
-                skipping = 0;
-                continue;
-            }
-            abs += len - pos;
-            pos = len;
-        }
-        if (!skipping && pos < len) {
-            size_t rl = 0, nls = 0;
-            const char *reason = NULL;
-            int sr = fmt->split(fstate, buf + pos, len - pos, eof, R->max_record, &rl, &nls, &reason);
-            if (sr == CV_SPLIT_RECORD) {
-                const char *rec = buf + pos;
-                if (!header_done) {
-                    cv_diag d = { NULL, 0 };
-                    int hr = fmt->parse_header(fstate, rec, rl, &d);
-                    if (hr == CV_EEMPTY) {
-                        /* blank lines before the header */
-                    } else if (hr) {
-                        rc = cvi_error(R->ctx, CV_EINPUT, "%s: line %llu, byte %llu: %s", R->path,
-                                       (unsigned long long)line, (unsigned long long)(abs + d.offset),
-                                       d.reason ? d.reason : "malformed header");
-                        goto out;
-                    } else {
-                        header_done = 1;
-                        if (mode == MODE_COUNT && (rc = check_columns(R, fstate))) goto out;
-                        if (mode == MODE_WRITE && (rc = sink_put(R, rec, rl))) goto out;
-                    }
-                } else {
-                    cv_diag d = { NULL, 0 };
-                    cv_record_reset(&r);
-                    r.line = line;
-                    r.offset = abs;
-                    int pr = fmt->parse(fstate, rec, rl, &r, &d);
-                    if (pr == CV_ENOMEM) {
-                        rc = pr;
-                        goto out;
-                    }
-                    if (pr == CV_EEMPTY) {
-                        /* a blank line: not a record */
-                    } else if (pr) {
-                        reject(R, mode, line, abs + d.offset, d.reason ? d.reason : "malformed record");
-                    } else {
-                        uint8_t cls[16], subj[16];
-                        int hs = 0;
-                        const char *why = NULL;
-                        int kr = record_keys(R, &r, cls, subj, &hs, &why);
-                        if (kr < 0) {
-                            rc = kr;
-                            goto out;
-                        }
-                        if (kr) {
-                            reject(R, mode, line, abs, why);
-                        } else {
-                            R->p_records++;
-                            if (mode == MODE_COUNT) rc = on_count(R, cls, subj, hs);
-                            else if (mode == MODE_PAIRS) rc = on_pairs(R, cls, subj, hs);
-                            else {
-                                const cls_ent *c = cls_find(&R->cls, cls);
-                                if (!c) {
-                                    rc = cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read",
-                                                   R->path);
-                                } else if (c->n >= R->o->enforce_k) {
-                                    R->res->written++;
-                                    rc = sink_put(R, rec, rl);
-                                } else {
-                                    R->res->suppressed++;
-                                }
-                            }
-                            if (rc) goto out;
-                        }
-                    }
-                }
-                pos += rl;
-                abs += rl;
-                line += nls;
-                continue;
-            }
-            if (sr == CV_SPLIT_BAD) {
-                if (rl == 0) rl = 1;
-                if (rl > len - pos) rl = len - pos;
-                reject(R, mode, line, abs, reason ? reason : "malformed record");
-                int ends_line = buf[pos + rl - 1] == '\n';
-                pos += rl;
-                abs += rl;
-                line += nls;
-                if (!ends_line && !(eof && pos == len)) skipping = 1;
-                continue;
-            }
-            /* CV_SPLIT_MORE */
-            if (eof) {
-                reject(R, mode, line, abs, "truncated record");
-                pos = len;
-                continue;
-            }
-        }
-        if (eof && pos >= len) break;
-        if (pos > 0) {
-            memmove(buf, buf + pos, len - pos);
-            len -= pos;
-            pos = 0;
-        }
-        if (cap - len < READ_CHUNK) {
-            size_t ncap = cap * 2;
-            if (ncap > R->max_record + 8 * (size_t)READ_CHUNK && cap - len > 0) ncap = cap;
-            if (ncap != cap) {
-                char *nb = realloc(buf, ncap);
-                if (!nb) {
-                    rc = CV_ENOMEM;
-                    goto out;
-                }
-                buf = nb;
-                cap = ncap;
-            }
-        }
-        const char *why = NULL;
-        long got = cv_source_read(src, buf + len, cap - len, &why);
-        if (got < 0) {
-            rc = cvi_error(R->ctx, (int)got, "%s: byte %llu: %s", R->path, (unsigned long long)(abs + (len - pos)),
-                           why ? why : "read error");
-            goto out;
-        }
-        if (got == 0) eof = 1;
-        len += (size_t)got;
-    }
-    if (!header_done) {
+    if (!ps.header_done) {
         rc = cvi_error(R->ctx, CV_EINPUT, "%s: no header row", R->path);
         goto out;
     }
@@ -810,8 +737,7 @@ out:
     if (rc == CV_ENOMEM) cvi_error(R->ctx, rc, "out of memory");
     if (fmt->state_free) fmt->state_free(fstate);
     free(fstate);
-    free(buf);
-    cv_record_free(&r);
+    cv_record_free(&ps.r);
     cv_source_free(src);
     if (fd >= 0) close(fd);
     return rc;

@@ -15,10 +15,10 @@
 #include "ctx.h"
 #include "runner.h"
 #include "vault.h"
+#include "../formats/record_reader.h"
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
-#define READ_CHUNK (1u << 20)
 
 typedef struct rec_meta {
     size_t off, len;        /* within batch->in */
@@ -311,6 +311,9 @@ typedef struct prod {
     cvi_pool *p;
     const cvi_stream *st;
     cvi_file_stats *fs;
+    void *fstate;           /* the format's per-stream state */
+    uint8_t *kept;          /* per column: kept in the output (header formats) */
+    cv_str *added;          /* per column: the country-code column added after it */
     hash_sink out_hash;
     size_t fill, flush;     /* sequence numbers: next batch to fill / to write */
     batch *cur;
@@ -408,7 +411,7 @@ static int flush_ready(prod *pr)
 }
 
 /* The batch being filled, waiting for a free slot if all are in flight. */
-static int current(prod *pr, const void *fstate, batch **out)
+static int current(prod *pr, batch **out)
 {
     cvi_pool *p = pr->p;
     if (!pr->cur) {
@@ -416,7 +419,7 @@ static int current(prod *pr, const void *fstate, batch **out)
         if (pr->fill - pr->flush == p->nb && (rc = flush_one(pr))) return rc;
         batch *b = &p->b[pr->fill % p->nb];
         b->st = pr->st;
-        b->fstate = fstate;
+        b->fstate = pr->fstate;
         b->in_len = b->nrec = b->nrej = 0;
         b->records = b->written = 0;
         b->rc = 0;
@@ -452,10 +455,10 @@ static int submit(prod *pr)
     return flush_ready(pr);
 }
 
-static int add_record(prod *pr, const void *fstate, const char *p, size_t n, uint64_t line, uint64_t abs)
+static int add_record(prod *pr, const char *p, size_t n, uint64_t line, uint64_t abs)
 {
     batch *b;
-    int rc = current(pr, fstate, &b);
+    int rc = current(pr, &b);
     if (rc) return rc;
     if (b->in_len + n > b->in_cap) {
         size_t cap = b->in_cap ? b->in_cap : pr->p->batch_bytes + 4096;
@@ -475,31 +478,66 @@ static int add_record(prod *pr, const void *fstate, const char *p, size_t n, uin
     memcpy(b->in + b->in_len, p, n);
     b->recs[b->nrec++] = (rec_meta){ b->in_len, n, line, abs };
     b->in_len += n;
+    pr->in_bytes = abs + n;
     if (b->in_len >= pr->p->batch_bytes) return submit(pr);
     return 0;
 }
 
+/* ---- the reader's callbacks (formats/record_reader.h) ----------------------- */
+
+static int on_record(void *ud, const char *rec, size_t n, uint64_t line, uint64_t abs, size_t nlines)
+{
+    (void)nlines;
+    return add_record(ud, rec, n, line, abs);
+}
+
 /* A record the splitter could not delimit: counted and located in the batch
  * being filled, so that rejects stay in input order. */
-static int add_split_reject(prod *pr, const void *fstate, uint64_t line, uint64_t abs, const char *reason)
+static int on_bad(void *ud, uint64_t line, uint64_t abs, const char *reason)
 {
+    prod *pr = ud;
     batch *b;
-    int rc = current(pr, fstate, &b);
+    int rc = current(pr, &b);
     if (rc) return rc;
     b->records++;
     return push_reject(&b->rej, &b->nrej, &b->caprej, line, abs, reason);
 }
 
+/* The header row: which columns are kept, and the output's header. */
+static int on_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_t abs)
+{
+    (void)rec;
+    (void)n;
+    (void)line;
+    (void)abs;
+    prod *pr = ud;
+    const cvi_stream *st = pr->st;
+    const cv_format_type *fmt = st->fmt;
+    if (st->scan_only || !fmt->write_header) return 0;
+    const cv_str *names = NULL;
+    size_t nc = fmt->columns ? fmt->columns(pr->fstate, &names) : 0;
+    pr->kept = calloc(nc ? nc : 1, 1);
+    pr->added = calloc(nc ? nc : 1, sizeof *pr->added);
+    if (!pr->kept || !pr->added) return CV_ENOMEM;
+    for (size_t c = 0; c < nc; c++) {
+        const char *cc = NULL;
+        pr->kept[c] = (uint8_t)cvi_engine_column_kept(pr->p->e, st->rule, names[c], &cc);
+        if (cc) pr->added[c] = (cv_str){ cc, strlen(cc) };
+    }
+    batch *b;
+    int rc = current(pr, &b);
+    return rc ? rc : fmt->write_header(pr->fstate, pr->kept, pr->added, &b->prefix);
+}
+
+static const cvi_reader_cb reader_cb = { on_header, on_record, on_bad };
+
 int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
 {
     const cv_format_type *fmt = st->fmt;
     cv_source *src = NULL;
-    char *buf = NULL;
-    uint8_t *kept = NULL;
-    cv_str *added = NULL;
     hash_sink in_hash;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
-    prod pr = { .p = p, .st = st, .fs = fs };
+    prod pr = { .p = p, .st = st, .fs = fs, .fstate = fstate };
     int rc = 0;
     crypto_generichash_init(&in_hash.st, NULL, 0, 32);
     in_hash.n = 0;
@@ -514,115 +552,18 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     }
     cv_source_set_hash(src, hash_update, &in_hash);
 
-    size_t cap = READ_CHUNK * 4, len = 0, pos = 0;
-    buf = malloc(cap);
-    if (!buf) { rc = CV_ENOMEM; goto out; }
-    int eof = 0, header_done = !fmt->has_header, skipping = 0;
-    uint64_t line = 1, abs = 0;
-    for (;;) {
-        if (skipping) {
-            /* discarding the rest of an over-long line */
-            const char *nl = memchr(buf + pos, '\n', len - pos);
-            if (nl) {
-                size_t k = (size_t)(nl - (buf + pos)) + 1;
-                pos += k;
-                abs += k;
-                line++;
-                skipping = 0;
-                continue;
-            }
-            abs += len - pos;
-            pos = len;
+    cvi_read_fail fail;
+    if ((rc = cvi_read_records(src, fmt, fstate, p->max_record, &reader_cb, &pr, &fail))) {
+        if (fail.reason) {
+            fs->fail_reason = fail.reason;
+            if (fail.line)
+                cvi_error(p->ctx, rc, "%s: line %llu, byte %llu: %s", st->display, (unsigned long long)fail.line,
+                          (unsigned long long)fail.offset, fail.reason);
+            else
+                cvi_error(p->ctx, rc, "%s: byte %llu: %s", st->display, (unsigned long long)fail.offset,
+                          fail.reason);
         }
-        if (!skipping && pos < len) {
-            size_t rl = 0, nls = 0;
-            const char *reason = NULL;
-            int sr = fmt->split(fstate, buf + pos, len - pos, eof, p->max_record, &rl, &nls, &reason);
-            if (sr == CV_SPLIT_RECORD) {
-                if (!header_done) {
-                    cv_diag d = { NULL, 0 };
-                    int hr = fmt->parse_header(fstate, buf + pos, rl, &d);
-                    if (hr == CV_EEMPTY) {
-                        /* blank lines before the header */
-                    } else if (hr) {
-                        fs->fail_reason = d.reason ? d.reason : "malformed header";
-                        rc = cvi_error(p->ctx, CV_EINPUT, "%s: line %llu, byte %llu: %s", st->display,
-                                       (unsigned long long)line, (unsigned long long)(abs + d.offset),
-                                       fs->fail_reason);
-                        goto out;
-                    } else {
-                        header_done = 1;
-                        if (!st->scan_only && fmt->write_header) {
-                            const cv_str *names = NULL;
-                            size_t nc = fmt->columns ? fmt->columns(fstate, &names) : 0;
-                            kept = calloc(nc ? nc : 1, 1);
-                            added = calloc(nc ? nc : 1, sizeof *added);
-                            if (!kept || !added) { rc = CV_ENOMEM; goto out; }
-                            for (size_t c = 0; c < nc; c++) {
-                                const char *cc = NULL;
-                                kept[c] = (uint8_t)cvi_engine_column_kept(p->e, st->rule, names[c], &cc);
-                                if (cc) added[c] = (cv_str){ cc, strlen(cc) };
-                            }
-                            batch *b;
-                            if ((rc = current(&pr, fstate, &b))) goto out;
-                            if ((rc = fmt->write_header(fstate, kept, added, &b->prefix))) goto out;
-                        }
-                    }
-                } else if ((rc = add_record(&pr, fstate, buf + pos, rl, line, abs))) {
-                    goto out;
-                }
-                pos += rl;
-                abs += rl;
-                line += nls;
-                continue;
-            }
-            if (sr == CV_SPLIT_BAD) {
-                if (rl == 0) rl = 1;
-                if (rl > len - pos) rl = len - pos;
-                if ((rc = add_split_reject(&pr, fstate, line, abs, reason ? reason : "malformed record"))) goto out;
-                int ends_line = buf[pos + rl - 1] == '\n';
-                pos += rl;
-                abs += rl;
-                line += nls;
-                if (!ends_line && !(eof && pos == len)) skipping = 1;
-                continue;
-            }
-            /* CV_SPLIT_MORE */
-            if (eof) {
-                /* a format must return its last partial record at eof; be safe */
-                if ((rc = add_split_reject(&pr, fstate, line, abs, "truncated record"))) goto out;
-                pos = len;
-                continue;
-            }
-        }
-        if (eof && pos >= len) break;
-        /* read more */
-        if (pos > 0) {
-            memmove(buf, buf + pos, len - pos);
-            len -= pos;
-            pos = 0;
-        }
-        if (cap - len < READ_CHUNK) {
-            size_t ncap = cap * 2;
-            if (ncap > p->max_record + 8 * (size_t)READ_CHUNK && cap - len > 0) ncap = cap;
-            if (ncap != cap) {
-                char *nb = realloc(buf, ncap);
-                if (!nb) { rc = CV_ENOMEM; goto out; }
-                buf = nb;
-                cap = ncap;
-            }
-        }
-        const char *why = NULL;
-        long r = cv_source_read(src, buf + len, cap - len, &why);
-        if (r < 0) {
-            fs->fail_reason = why ? why : "read error";
-            rc = cvi_error(p->ctx, (int)r, "%s: byte %llu: %s", st->display,
-                           (unsigned long long)(abs + (len - pos)), fs->fail_reason);
-            goto out;
-        }
-        if (r == 0) eof = 1;
-        len += (size_t)r;
-        pr.in_bytes += (size_t)r;
+        goto out;
     }
     if ((rc = submit(&pr))) goto out;
     while (pr.flush < pr.fill)
@@ -650,9 +591,8 @@ out:
     crypto_generichash_final(&pr.out_hash.st, fs->out_hash, 32);
     if (fmt->state_free) fmt->state_free(fstate);
     free(fstate);
-    free(kept);
-    free(added);
-    free(buf);
+    free(pr.kept);
+    free(pr.added);
     cv_source_free(src);
     return rc;
 }

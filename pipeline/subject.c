@@ -33,6 +33,7 @@
 #include "pseudonym.h"
 #include "vault.h"
 #include "../formats/formats.h"
+#include "../formats/record_reader.h"
 
 static const char b32[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -51,6 +52,37 @@ static int is_data_file(const char *rel)
            cv_format_for_path(rel) != NULL;
 }
 
+/* each_record's pass over one file: the first record of a header format is
+ * the header (handed to fn as such, not parsed); a span that is no record
+ * stops the pass (a dataset file is written by callveil: it has none). */
+typedef struct each_ctx {
+    cv_ctx *ctx;
+    const char *rel;
+    rec_fn fn;
+    void *ud;
+    int header;
+} each_ctx;
+
+static int each_rec(void *ud, const char *rec, size_t n, uint64_t line, uint64_t abs, size_t nlines)
+{
+    (void)abs;
+    (void)nlines;
+    each_ctx *e = ud;
+    int header = e->header;
+    e->header = 0;
+    return e->fn(e->ud, rec, n, line, header);
+}
+
+static int each_bad(void *ud, uint64_t line, uint64_t abs, const char *reason)
+{
+    (void)abs;
+    each_ctx *e = ud;
+    if (reason == cvi_reader_truncated) reason = "the last record is cut short";
+    return cvi_error(e->ctx, CV_EINPUT, "%s: line %" PRIu64 ": %s", e->rel, line, reason);
+}
+
+static const cvi_reader_cb each_cb = { NULL, each_rec, each_bad };
+
 static int each_record(cv_ctx *ctx, const char *path, const char *rel, rec_fn fn, void *ud)
 {
     const cv_format_type *fmt = cv_format_for_path(rel);
@@ -58,52 +90,17 @@ static int each_record(cv_ctx *ctx, const char *path, const char *rel, rec_fn fn
     if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", rel, strerror(errno));
     cv_source *src = NULL;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
-    cv_buf buf = { 0 };
     int rc = fstate ? cv_source_open_fd(fd, -1, &src) : CV_ENOMEM;
-    uint64_t line = 1;
-    int header = fmt->has_header, eof = 0;
-    size_t pos = 0;
-    while (!rc) {
-        if (!eof) {
-            if (cv_buf_reserve(&buf, 1 << 16)) { rc = CV_ENOMEM; break; }
-            const char *reason = NULL;
-            long got = cv_source_read(src, buf.p + buf.n, 1 << 16, &reason);
-            if (got < 0) {
-                rc = cvi_error(ctx, (int)got, "%s: %s", rel, reason ? reason : "read error");
-                break;
-            }
-            if (got == 0) eof = 1;
-            buf.n += (size_t)got;
-        }
-        for (;;) {
-            size_t rl = 0, nls = 0;
-            const char *reason = NULL;
-            if (pos == buf.n) break;
-            int sr = fmt->split(fstate, buf.p + pos, buf.n - pos, eof, (size_t)1 << 30, &rl, &nls, &reason);
-            if (sr == CV_SPLIT_MORE) break;
-            if (sr == CV_SPLIT_BAD) {
-                rc = cvi_error(ctx, CV_EINPUT, "%s: line %" PRIu64 ": %s", rel, line, reason ? reason : "malformed");
-                break;
-            }
-            if ((rc = fn(ud, buf.p + pos, rl, line, header))) break;
-            header = 0;
-            pos += rl;
-            line += nls;
-        }
-        if (rc || (eof && pos == buf.n)) break;
-        if (eof) {
-            rc = cvi_error(ctx, CV_EINPUT, "%s: line %" PRIu64 ": the last record is cut short", rel, line);
-            break;
-        }
-        memmove(buf.p, buf.p + pos, buf.n - pos);
-        buf.n -= pos;
-        pos = 0;
+    if (!rc) {
+        each_ctx e = { ctx, rel, fn, ud, fmt->has_header };
+        cvi_read_fail fail;
+        rc = cvi_read_records(src, fmt, fstate, (size_t)1 << 30, &each_cb, &e, &fail);
+        if (rc && fail.reason) cvi_error(ctx, rc, "%s: %s", rel, fail.reason);
     }
     if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
     cv_source_free(src);
     close(fd);
     free(fstate);
-    cv_buf_free(&buf);
     return rc;
 }
 
