@@ -214,6 +214,19 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
     return rc ? rc : crc;
 }
 
+/* Replace the old files by the staged ones; *done counts them. */
+static int commit(cv_ctx *ctx, newfile *nf, size_t n, uint64_t *done)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (rename(nf[i].tmp, nf[i].path) != 0)
+            return cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
+        free(nf[i].tmp);
+        nf[i].tmp = NULL;
+        (*done)++;
+    }
+    return 0;
+}
+
 /* ---- the manifest ---------------------------------------------------------------- */
 
 static int read_file(const char *path, cv_buf *b)
@@ -497,7 +510,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     newfile *nf = NULL;
     cv_buf vkeep = { 0 }, entry = { 0 };
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
-    int level = manifest_zstd_level(outdir), renamed = 0;
+    int level = manifest_zstd_level(outdir);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
@@ -532,16 +545,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     if (nnew == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
 
     /* 3. commit: data files, vault, manifest */
-    for (size_t i = 0; i < nnew; i++) {
-        if (rename(nf[i].tmp, nf[i].path) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
-            goto out;
-        }
-        free(nf[i].tmp);
-        nf[i].tmp = NULL;
-        renamed++;
-        res->files_changed++;
-    }
+    if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
     if (vf.removed && (rc = cvi_vault_write_atomic(ctx, vpath, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
     char when[32];
     now_utc(when);
@@ -564,7 +568,6 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     rc = manifest_append(ctx, outdir, "history", entry.p);
 out:
-    (void)renamed;
     newfiles_free(nf, nnew, 1);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
@@ -783,15 +786,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         res->tokens_replaced += f.replaced;
     }
     if (rc) goto out;
-    for (size_t i = 0; i < nnew; i++) {
-        if (rename(nf[i].tmp, nf[i].path) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
-            goto out;
-        }
-        free(nf[i].tmp);
-        nf[i].tmp = NULL;
-        res->files_changed++;
-    }
+    if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
     if ((rc = cvi_vault_write_atomic(ctx, vpath, r.vault.p ? r.vault.p : "", r.vault.n))) goto out;
     unlink(jpath);     /* the resume journal's ids belong to the old epoch */
     char when[32], e[256];
