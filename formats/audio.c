@@ -848,5 +848,3 @@ int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *cha
     input_close(&in);
     return 0;
 }
-
-void cv_codec_logs_off(void) { av_log_set_level(AV_LOG_QUIET); }

@@ -14,7 +14,7 @@
 
 #include "ctx.h"
 #include "recording.h"
-#include "../formats/audio.h"
+#include "../formats/audio_module.h"
 #include "../formats/transcript.h"
 
 #define TRANSCRIPT_MAX ((size_t)256 << 20)
@@ -101,10 +101,16 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
     }
     if (!audio_out) goto out;      /* scan: the transcript's counts only */
     if (transcript_out && (rc = write_zst(transcript_out, red.p ? red.p : "", red.n, zstd_level, reason))) goto out;
+    const cvi_audio_api *api = cvi_audio_api_get(reason);
+    if (!api) {
+        rc = CV_EFORMAT;
+        if (transcript_out) unlink(transcript_out);
+        goto out;
+    }
     cv_audio_opts ao = { rule->audio.beep ? CV_AUDIO_BEEP : CV_AUDIO_SILENCE, rule->audio.dtmf, rule->audio.codec };
     cv_audio_stats as;
     memset(&as, 0, sizeof as);
-    rc = cv_audio_redact(audio_path, audio_out, &ao, spans, nspans, &as, reason);
+    rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &as, reason);
     if (rc) {
         if (transcript_out) unlink(transcript_out);
         goto out;
