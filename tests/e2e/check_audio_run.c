@@ -28,8 +28,9 @@
 #include <yajl/yajl_tree.h>
 #include <zstd.h>
 
-static const char *bin, *src;
-static char tmp[64];
+#include "cli_run.h"
+
+static const char *src;
 static char keyfile[128];
 
 #define RATE 8000
@@ -37,49 +38,12 @@ static char keyfile[128];
 
 /* ---- files, processes ----------------------------------------------------- */
 
-static char *paths[256];
-static int npaths;
-
-/* "a/b", kept until teardown */
-static char *path2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    ck_assert_int_lt(npaths, 256);
-    paths[npaths++] = p;
-    return p;
-}
-
-static char *readfile(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    size_t got = fread(p, 1, (size_t)len, f);
-    fclose(f);
-    p[got] = '\0';
-    if (n) *n = got;
-    return p;
-}
-
-static void writefile(const char *path, const void *p, size_t n)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
-    close(fd);
-}
-
 static void copyfile(const char *from, const char *to, size_t limit)
 {
     size_t n;
     char *p = readfile(from, &n);
     ck_assert_msg(p != NULL, "missing %s", from);
-    writefile(to, p, n < limit ? n : limit);
+    writefile(to, p, n < limit ? n : limit, 0644);
     free(p);
 }
 
@@ -87,63 +51,6 @@ static int exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
-}
-
-/* Run callveil with args (NULL-terminated, without argv[0]); stdin from
- * in_path (or /dev/null); stdout and stderr captured. Returns the exit code. */
-static int run(const char *in_path, char **out, char **err, const char *const *args)
-{
-    char opath[128], epath[128];
-    snprintf(opath, sizeof opath, "%s/stdout", tmp);
-    snprintf(epath, sizeof epath, "%s/stderr", tmp);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int i = open(in_path ? in_path : "/dev/null", O_RDONLY);
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(i, 0);
-        dup2(o, 1);
-        dup2(e, 2);
-        const char *argv[64] = { bin };
-        for (int k = 0; args[k] && k < 62; k++) argv[k + 1] = args[k];
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert_msg(WIFEXITED(st), "callveil did not exit normally (signal %d)", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    char *o = readfile(opath, NULL), *e = readfile(epath, NULL);
-    if (out) *out = o;
-    else free(o);
-    if (err) *err = e;
-    else free(e);
-    return WEXITSTATUS(st);
-}
-
-#define RUN(in, out, err, ...) run((in), (out), (err), (const char *const[]){ __VA_ARGS__, NULL })
-
-static char *zstd_file(const char *path, size_t *n)
-{
-    size_t zn;
-    char *z = readfile(path, &zn);
-    ck_assert_msg(z != NULL, "missing %s", path);
-    size_t cap = 1 << 20, len = 0;
-    char *o = malloc(cap);
-    ZSTD_DCtx *d = ZSTD_createDCtx();
-    ZSTD_inBuffer ib = { z, zn, 0 };
-    while (ib.pos < ib.size) {
-        if (cap - len < 65536) o = realloc(o, cap *= 2);
-        ZSTD_outBuffer ob = { o + len, cap - len - 1, 0 };
-        size_t r = ZSTD_decompressStream(d, &ob, &ib);
-        ck_assert_msg(!ZSTD_isError(r), "%s: %s", path, ZSTD_getErrorName(r));
-        len += ob.pos;
-    }
-    ZSTD_freeDCtx(d);
-    free(z);
-    o[len] = '\0';
-    *n = len;
-    return o;
 }
 
 /* The names in dir (dot files too), sorted, each followed by '\n'. */
@@ -178,7 +85,7 @@ static char *policy(const char *name, const char *audio)
              "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": scan}\n",
              audio);
     char *p = path2(tmp, name);
-    writefile(p, y, strlen(y));
+    writefile(p, y, strlen(y), 0644);
     char *out, *err;
     ck_assert_int_eq(RUN(NULL, &out, &err, "check-policy", p), 0);
     free(out), free(err);
@@ -304,7 +211,7 @@ static void wav_write(const char *path, int rate, const int16_t *s, size_t frame
     }
     memcpy(q, "data", 4), put32(q + 4, (uint32_t)(2 * frames)), q += 8;
     for (size_t i = 0; i < frames; i++) put16(q + 2 * i, (uint16_t)s[i]);
-    writefile(path, p, n);
+    writefile(path, p, n, 0644);
     free(p);
 }
 
@@ -576,7 +483,7 @@ static void sample_call(const char *audio, int beep, double pad)
     /* the same tokens as a chat gets */
     const char *chat = "{\"text\":\"ring me on 07700 900123 or mail john.smith@example.com\"}\n";
     char *cf = path2(tmp, "chat.jsonl");
-    writefile(cf, chat, strlen(chat));
+    writefile(cf, chat, strlen(chat), 0644);
     ck_assert_int_eq(RUN(cf, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "--policy", pol), 0);
     snprintf(want, sizeof want, "[%s]", phone);
     ck_assert_ptr_nonnull(strstr(out, want));
@@ -747,12 +654,12 @@ START_TEST(test_bad_recordings_fail_alone)
 {
     char *in = sample_input("in", "customer_call");
     const char *text = "this is not audio: SECRETVALUE 07700 900124\n";
-    writefile(path2(in, "text.wav"), text, strlen(text));
+    writefile(path2(in, "text.wav"), text, strlen(text), 0644);
     copyfile(path2(in, "customer_call.wav"), path2(in, "trunc.wav"), 3000);
     copyfile(path2(in, "customer_call.json"), path2(in, "trunc.json"), SIZE_MAX);
     copyfile(path2(in, "customer_call.wav"), path2(in, "badjson.wav"), SIZE_MAX);
     const char *bad = "{\"results\":{\"items\":[{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"SECRETWORD";
-    writefile(path2(in, "badjson.json"), bad, strlen(bad));
+    writefile(path2(in, "badjson.json"), bad, strlen(bad), 0644);
     char *pol = policy("p.yaml", "spoken: silence");
     char *o = path2(tmp, "out");
     char *out, *err;
@@ -914,8 +821,9 @@ START_TEST(test_resume_recording)
     char *out, *err;
     ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
     free(out), free(err);
-    size_t na, nt, na2, nt2;
+    size_t na = 0, nt = 0, na2 = 0, nt2 = 0;
     char *a = readfile(path2(o, "customer_call.wav"), &na), *t = readfile(path2(o, "customer_call.json.zst"), &nt);
+    ck_assert(a != NULL && t != NULL);
     ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
     ck_assert_ptr_nonnull(strstr(err, "customer_call.wav: already done (resumed)"));
     free(out), free(err);

@@ -16,95 +16,13 @@
 
 #include <zstd.h>
 
-static const char *bin, *src;
-static char tmp[64];
+#include "cli_run.h"
+
+static const char *src;
 static char keyfile[128];
 
 /* Test key: bytes 0..31 (the unit tests' known answers use it too). */
 static const char KEYHEX[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
-
-/* "a/b", kept until teardown */
-static char *paths[256];
-static int npaths;
-static char *path2(const char *a, const char *b);
-
-static char *readfile(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    size_t got = fread(p, 1, (size_t)len, f);
-    fclose(f);
-    p[got] = '\0';
-    if (n) *n = got;
-    return p;
-}
-
-static void writefile(const char *path, const void *p, size_t n, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
-    close(fd);
-    chmod(path, mode);
-}
-
-/* Run callveil with argv (NULL-terminated, without argv[0]); stdin from
- * in_path (or /dev/null); stdout and stderr captured. Returns the exit code. */
-static int run(const char *in_path, char **out, char **err, const char *const *args)
-{
-    char opath[128], epath[128];
-    snprintf(opath, sizeof opath, "%s/stdout", tmp);
-    snprintf(epath, sizeof epath, "%s/stderr", tmp);
-    pid_t pid = fork();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        int i = open(in_path ? in_path : "/dev/null", O_RDONLY);
-        int o = open(opath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        int e = open(epath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        dup2(i, 0);
-        dup2(o, 1);
-        dup2(e, 2);
-        const char *argv[64] = { bin };
-        for (int k = 0; args[k] && k < 62; k++) argv[k + 1] = args[k];
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    int st;
-    waitpid(pid, &st, 0);
-    ck_assert_msg(WIFEXITED(st), "callveil did not exit normally (signal %d)", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-    if (out) *out = readfile(opath, NULL);
-    if (err) *err = readfile(epath, NULL);
-    return WEXITSTATUS(st);
-}
-
-#define RUN(in, out, err, ...) run((in), (out), (err), (const char *const[]){ __VA_ARGS__, NULL })
-
-static char *zstd_file(const char *path, size_t *n)
-{
-    size_t zn;
-    char *z = readfile(path, &zn);
-    ck_assert_msg(z != NULL, "missing %s", path);
-    size_t cap = 1 << 20, len = 0;
-    char *o = malloc(cap);
-    ZSTD_DCtx *d = ZSTD_createDCtx();
-    ZSTD_inBuffer ib = { z, zn, 0 };
-    while (ib.pos < ib.size) {
-        if (cap - len < 65536) o = realloc(o, cap *= 2);
-        ZSTD_outBuffer ob = { o + len, cap - len - 1, 0 };
-        size_t r = ZSTD_decompressStream(d, &ob, &ib);
-        ck_assert_msg(!ZSTD_isError(r), "%s: %s", path, ZSTD_getErrorName(r));
-        len += ob.pos;
-    }
-    ZSTD_freeDCtx(d);
-    free(z);
-    o[len] = '\0';
-    *n = len;
-    return o;
-}
 
 static void setup(void)
 {
@@ -125,16 +43,6 @@ static void teardown(void)
     ck_assert_int_eq(system(cmd), 0);
 }
 
-
-static char *path2(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", a, b);
-    ck_assert_int_lt(npaths, 256);
-    paths[npaths++] = p;
-    return p;
-}
 
 START_TEST(test_usage_and_help)
 {

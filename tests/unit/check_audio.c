@@ -22,6 +22,7 @@
 #include "callveil.h"
 #include "filters/dtmf.h"
 #include "formats/audio.h"
+#include "tests/test_files.h"
 #include "tests/unit/audio_helpers.h"
 
 static char DIR_[64];
@@ -677,14 +678,8 @@ static void write_bytes(const char *path, const void *p, size_t n)
 
 static char *read_bytes(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 0, SEEK_END);
-    *n = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc(*n);
-    ck_assert_uint_eq(fread(p, 1, *n, f), *n);
-    fclose(f);
+    char *p = readfile(path, n);
+    ck_assert_ptr_nonnull(p);
     return p;
 }
 

@@ -25,6 +25,7 @@
 
 #include "pipeline/pseudonym.h"
 #include "pipeline/policy.h"
+#include "tests/test_files.h"
 
 static cv_ctx *ctx;
 static cv_key *key;
@@ -77,51 +78,14 @@ static char *P(const char *rel)
     return p;
 }
 
-static void writefile(const char *path, const void *p, size_t n, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
-    close(fd);
-    ck_assert_int_eq(chmod(path, mode), 0);
-}
-
 static void writez(const char *path, const char *s) { writefile(path, s, strlen(s), 0644); }
 
+/* The whole file; it must exist. */
 static char *readall(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *p = malloc((size_t)len + 1);
-    size_t got = fread(p, 1, (size_t)len, f);
-    fclose(f);
-    p[got] = '\0';
-    if (n) *n = got;
+    char *p = readfile(path, n);
+    ck_assert_msg(p != NULL, "cannot open %s", path);
     return p;
-}
-
-/* The whole (multi-frame) zstd file, decompressed, NUL-terminated. */
-static char *unz(const char *path, size_t *n)
-{
-    size_t zn, cap = 1 << 16, len = 0;
-    char *z = readall(path, &zn), *o = malloc(cap);
-    ZSTD_DCtx *d = ZSTD_createDCtx();
-    ZSTD_inBuffer ib = { z, zn, 0 };
-    while (ib.pos < ib.size) {
-        if (cap - len < 4096) o = realloc(o, cap *= 2);
-        ZSTD_outBuffer ob = { o + len, cap - len - 1, 0 };
-        size_t r = ZSTD_decompressStream(d, &ob, &ib);
-        ck_assert_msg(!ZSTD_isError(r), "%s: %s", path, ZSTD_getErrorName(r));
-        len += ob.pos;
-    }
-    ZSTD_freeDCtx(d);
-    free(z);
-    o[len] = '\0';
-    if (n) *n = len;
-    return o;
 }
 
 static void writezst(const char *path, const char *text)
@@ -260,7 +224,7 @@ START_TEST(test_vault_round_trip)
 
     /* one entry per distinct token, each exactly once; no plaintext */
     size_t vn;
-    char *v = unz(P("out/vault.zst"), &vn);
+    char *v = zstd_file(P("out/vault.zst"), &vn);
     ck_assert_int_eq(count_lines(v), 5);
     const char *all[] = { ta, tb, tc, tj, tbob };
     for (int i = 0; i < 5; i++) {
@@ -298,7 +262,7 @@ END_TEST
 /* Rewrite the vault's lines through fn, recompressed. */
 static void edit_vault(const char *path, void (*fn)(char **lines, int n))
 {
-    char *v = unz(path, NULL);
+    char *v = zstd_file(path, NULL);
     char *lines[64];
     int n = 0;
     for (char *s = v, *nl; (nl = strchr(s, '\n')); s = nl + 1) {
@@ -346,7 +310,7 @@ static void swap_first_two(char **lines, int n)
 /* The token of the vault's line i. */
 static void vault_token(const char *path, int i, char out[128])
 {
-    char *v = unz(path, NULL), *s = v;
+    char *v = zstd_file(path, NULL), *s = v;
     for (int k = 0; k < i; k++) s = strchr(s, '\n') + 1;
     s += strlen("{\"token\":\"");
     size_t n = strcspn(s, "\"");
@@ -481,7 +445,7 @@ END_TEST
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 static char *vault_tokens(const char *path, int *n)
 {
-    char *v = unz(path, NULL);
+    char *v = zstd_file(path, NULL);
     char *t[256];
     *n = 0;
     for (char *s = v; *s; s = strchr(s, '\n') + 1) {
@@ -667,7 +631,7 @@ START_TEST(test_forget_drop)
     tok(p, key, "phone", C_E164, tc);
     tok(p, key, "phone", D_E164, td);
     const char *bare = ta + strlen("phone:");
-    char *csv0 = unz(P("out/calls.csv.zst"), NULL), *js0 = unz(P("out/chats.jsonl.zst"), NULL);
+    char *csv0 = zstd_file(P("out/calls.csv.zst"), NULL), *js0 = zstd_file(P("out/chats.jsonl.zst"), NULL);
     ck_assert_int_eq(count_sub(csv0, bare), 2);
     ck_assert_int_eq(count_sub(js0, bare), 1);
     char *csv_want = lines_without(csv0, bare), *js_want = lines_without(js0, bare);
@@ -681,14 +645,14 @@ START_TEST(test_forget_drop)
     ck_assert_uint_eq(r.records_removed, 3);
     ck_assert_uint_eq(r.tokens_replaced, 0);
     ck_assert_uint_eq(r.vault_entries_removed, 1);
-    char *csv1 = unz(P("out/calls.csv.zst"), NULL), *js1 = unz(P("out/chats.jsonl.zst"), NULL);
+    char *csv1 = zstd_file(P("out/calls.csv.zst"), NULL), *js1 = zstd_file(P("out/chats.jsonl.zst"), NULL);
     ck_assert_str_eq(csv1, csv_want);      /* header and every other record byte-identical */
     ck_assert_str_eq(js1, js_want);
     ck_assert_int_eq(count_lines(csv1), 4);   /* header, record 2 (two lines), record 4 */
     ck_assert_int_eq(count_lines(js1), 2);
 
     /* the vault: A gone, the others still open */
-    char *v = unz(P("out/vault.zst"), NULL);
+    char *v = zstd_file(P("out/vault.zst"), NULL);
     ck_assert_ptr_null(strstr(v, bare));
     ck_assert_int_eq(count_lines(v), 3);
     const char *ask[] = { tb, tc, td }, *gone[] = { ta };
@@ -762,7 +726,7 @@ START_TEST(test_forget_replace)
     ck_assert_uint_eq(r.tokens_replaced, 3);
     ck_assert_uint_eq(r.files_changed, 2);
     ck_assert_uint_eq(r.vault_entries_removed, 1);
-    char *csv = unz(P("out/calls.csv.zst"), NULL), *js = unz(P("out/chats.jsonl.zst"), NULL);
+    char *csv = zstd_file(P("out/calls.csv.zst"), NULL), *js = zstd_file(P("out/chats.jsonl.zst"), NULL);
     char want[2048];
     snprintf(want, sizeof want,
              "id,caller,note\n"
@@ -935,13 +899,13 @@ START_TEST(test_retention_run)
              "4,2031-02-15T10:00:00Z,%s\n"
              "7,2031-01-31T23:59:59Z,\n"
              "8,2031-02-01,%s\n", td, th);
-    char *csv = unz(P("out/r.csv.zst"), NULL);
+    char *csv = zstd_file(P("out/r.csv.zst"), NULL);
     ck_assert_str_eq(csv, want);
     snprintf(want, sizeof want,
              "{\"id\":1,\"at\":\"2031-01-31T23:59:59Z\"}\n"     /* its only member gone, so is contact */
              "{\"id\":2,\"at\":\"2031-02-01T00:00:00Z\",\"contact\":{\"email\":\"%s\"}}\n"
              "{\"id\":4,\"at\":\"2001-01-01T00:00:00Z\"}\n", ty);
-    char *js = unz(P("out/r.jsonl.zst"), NULL);
+    char *js = zstd_file(P("out/r.jsonl.zst"), NULL);
     ck_assert_str_eq(js, want);
     char *m = readall(P("out/manifest.json"), NULL);
     ck_assert_ptr_nonnull(strstr(m, "\"as_of\": \"2031-03-01\""));
@@ -1019,9 +983,9 @@ static void shift_offsets(const cv_key *k, int epoch, const char *out, int off[N
     run_ok(p, k, P("in"), P(out), NULL, t);
     char rel[128];
     snprintf(rel, sizeof rel, "%s/a.jsonl.zst", out);
-    char *a = unz(P(rel), NULL);
+    char *a = zstd_file(P(rel), NULL);
     snprintf(rel, sizeof rel, "%s/b.csv.zst", out);
-    char *b = unz(P(rel), NULL);
+    char *b = zstd_file(P(rel), NULL);
     for (int i = 0; i < NSUBJ; i++) off[i] = 0;
     char *line = a;
     for (int i = 0; i < NSUBJ; i++) {
@@ -1171,15 +1135,15 @@ START_TEST(test_country_column)
              "1,%s,+44,%s,+44 20\n"
              "2,%s,+1,%s,+1 212\n"
              "3,%s,,,\n", ta, tl, tb, tb2, tx);
-    char *csv = unz(P("out/c.csv.zst"), NULL);
+    char *csv = zstd_file(P("out/c.csv.zst"), NULL);
     ck_assert_str_eq(csv, want);
     snprintf(want, sizeof want,
              /* dropped columns stay, empty (dates unquoted); the code goes after the last one */
              "\"\",\"%s\",\"%s\",\"\",\"\",\"\",\"\",\"\",\"\",,,,60,,\"\",\"\",\"\",\"\",\"+44\"\n", ta, tb);
-    char *cdr = unz(P("out/Master.csv.zst"), NULL);
+    char *cdr = zstd_file(P("out/Master.csv.zst"), NULL);
     ck_assert_str_eq(cdr, want);
     snprintf(want, sizeof want, "{\"id\":1,\"customer\":{\"phone\":\"%s\",\"cc\":\"+33\"}}\n", td);
-    char *js = unz(P("out/j.jsonl.zst"), NULL);
+    char *js = zstd_file(P("out/j.jsonl.zst"), NULL);
     ck_assert_str_eq(js, want);
     free(csv);
     free(cdr);
@@ -1206,7 +1170,7 @@ static void drop_line_of(char **lines, int n)
 static void drop_empty(const char *path)
 {
     /* edit_vault writes "\n" for an emptied line: rewrite without it */
-    char *v = unz(path, NULL);
+    char *v = zstd_file(path, NULL);
     cv_buf b = { 0 };
     for (char *s = v, *nl; (nl = strchr(s, '\n')); s = nl + 1)
         if (nl > s) cv_buf_append(&b, s, (size_t)(nl - s + 1));
@@ -1225,7 +1189,7 @@ START_TEST(test_rekey)
         tok(p, key, "phone", vals[i], old[i]);
         tok(p1, key, "phone", vals[i], neu[i]);
     }
-    char *csv0 = unz(P("out/calls.csv.zst"), NULL), *js0 = unz(P("out/chats.jsonl.zst"), NULL);
+    char *csv0 = zstd_file(P("out/calls.csv.zst"), NULL), *js0 = zstd_file(P("out/chats.jsonl.zst"), NULL);
 
     /* the wrong master key: the entries do not belong; nothing changes */
     const char *files[] = { "out/calls.csv.zst", "out/chats.jsonl.zst", "out/vault.zst", "out/manifest.json" };
@@ -1253,7 +1217,7 @@ START_TEST(test_rekey)
     ck_assert_uint_eq(r.files_changed, 2);
     ck_assert_uint_eq(r.tokens_replaced, 9);
     /* the data is what epoch 1 gives: the old text with each token swapped */
-    char *csv1 = unz(P("out/calls.csv.zst"), NULL), *js1 = unz(P("out/chats.jsonl.zst"), NULL);
+    char *csv1 = zstd_file(P("out/calls.csv.zst"), NULL), *js1 = zstd_file(P("out/chats.jsonl.zst"), NULL);
     for (int i = 0; i < 4; i++) {
         ck_assert_ptr_null(strstr(csv1, old[i] + 6));
         ck_assert_ptr_null(strstr(js1, old[i] + 6));
@@ -1264,7 +1228,7 @@ START_TEST(test_rekey)
     ck_assert_str_eq(js1, js0);
     /* a fresh run under epoch 1 writes the same data */
     run_ok(p1, key, P("in"), P("fresh"), NULL, NULL);
-    char *csvf = unz(P("fresh/calls.csv.zst"), NULL), *jsf = unz(P("fresh/chats.jsonl.zst"), NULL);
+    char *csvf = zstd_file(P("fresh/calls.csv.zst"), NULL), *jsf = zstd_file(P("fresh/chats.jsonl.zst"), NULL);
     ck_assert_str_eq(csv1, csvf);
     ck_assert_str_eq(js1, jsf);
     /* the vault reveals under the new tokens only */
