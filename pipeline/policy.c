@@ -256,6 +256,51 @@ static int path_text_ok(const yaml_node_t *v)
     return clean_text(v) && cv_utf8_valid_prefix(sval(v), slen(v)) == slen(v) && strlen(sval(v)) == slen(v);
 }
 
+/* A key of a nested mapping (`where`): its index in names, or -1 after
+ * reporting it (not a plain string, unknown with the expected names, or a
+ * duplicate). */
+static int sub_key(loader *L, const yaml_node_t *k, const char *const *names, size_t n, uint32_t *seen,
+                   const char *where)
+{
+    if (!key_ok(L, k)) return -1;
+    int id = index_of(k, names, n);
+    if (id < 0) {
+        char list[200];
+        size_t at = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < n && at < sizeof list; i++) {
+            int w = snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "", names[i]);
+            if (w < 0) break;
+            at += (size_t)w;
+        }
+        shown s = show(k);
+        problem(L, line_of(k), "unknown key '%s' in %s (expected %s)", s.s, where, list);
+        return -1;
+    }
+    return seen_before(L, k, seen, id) ? -1 : id;
+}
+
+/* A list of 1..max field paths into *out (malloc'ed); problems reported with
+ * `what` ("'fields' of a retention class", "'quasi'") and `item`. */
+static void load_paths(loader *L, const yaml_node_t *v, size_t max, const char *what, const char *item, char ***out,
+                       size_t *n)
+{
+    size_t k = v && v->type == YAML_SEQUENCE_NODE ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
+    if (k == 0 || k > max) {
+        problem(L, line_of(v), "%s must be a list of 1 to %zu field paths", what, max);
+        return;
+    }
+    if (!(*out = calloc(k, sizeof **out))) {
+        L->oom = 1;
+        return;
+    }
+    for (size_t i = 0; i < k; i++) {
+        yaml_node_t *it = node_at(L, v->data.sequence.items.start[i]);
+        if (!path_text_ok(it)) problem(L, line_of(it), "invalid %s", item);
+        else (*out)[(*n)++] = dup_n(L, sval(it), slen(it));
+    }
+}
+
 static void load_classes(loader *L, const yaml_node_t *m, cv_retention *r)
 {
     if (!m || m->type != YAML_MAPPING_NODE) {
@@ -274,33 +319,17 @@ static void load_classes(loader *L, const yaml_node_t *m, cv_retention *r)
             problem(L, line_of(v), "a retention class must be a mapping {max_age, fields}");
             continue;
         }
-        int have_age = 0, have_fields = 0;
+        static const char *const ckeys[] = { "max_age", "fields" };
+        uint32_t cseen = 0;
         for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top && !L->oom; q++) {
-            yaml_node_t *ck = node_at(L, q->key), *cv = node_at(L, q->value);
-            if (scalar_is(ck, "max_age")) {
-                have_age = 1;
-                parse_age(L, cv, &c->max_age);
-            } else if (scalar_is(ck, "fields")) {
-                have_fields = 1;
-                if (!cv || cv->type != YAML_SEQUENCE_NODE) {
-                    problem(L, line_of(cv), "'fields' of a retention class must be a list of field paths");
-                    continue;
-                }
-                size_t nf = (size_t)(cv->data.sequence.items.top - cv->data.sequence.items.start);
-                if (!(c->paths = calloc(nf ? nf : 1, sizeof *c->paths))) { L->oom = 1; return; }
-                for (size_t i = 0; i < nf; i++) {
-                    yaml_node_t *it = node_at(L, cv->data.sequence.items.start[i]);
-                    if (!path_text_ok(it)) {
-                        problem(L, line_of(it), "invalid field path in a retention class");
-                        continue;
-                    }
-                    c->paths[c->npaths++] = dup_n(L, sval(it), slen(it));
-                }
-            } else {
-                shown s = show(ck);
-                problem(L, line_of(ck), "unknown key '%s' in a retention class (expected max_age, fields)", s.s);
-            }
+            yaml_node_t *cv = node_at(L, q->value);
+            int id = sub_key(L, node_at(L, q->key), ckeys, 2, &cseen, "a retention class");
+            if (id == 0) parse_age(L, cv, &c->max_age);
+            else if (id == 1)
+                load_paths(L, cv, 1024, "'fields' of a retention class", "field path in a retention class", &c->paths,
+                           &c->npaths);
         }
+        int have_age = cseen & 1u, have_fields = cseen & 2u;
         if (!have_age) problem(L, line_of(v), "retention class without 'max_age'");
         if (!have_fields) problem(L, line_of(v), "retention class without 'fields'");
     }
@@ -318,14 +347,8 @@ static void load_retention(loader *L, const yaml_node_t *m, cv_retention *r)
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
         yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
         static const char *const keys[] = { "field", "max_age", "classes" };
-        if (!key_ok(L, k)) continue;
-        int id = index_of(k, keys, 3);
-        if (id < 0) {
-            shown s = show(k);
-            problem(L, line_of(k), "unknown key '%s' in retention (expected field, max_age, classes)", s.s);
-            continue;
-        }
-        if (seen_before(L, k, &seen, id)) continue;
+        int id = sub_key(L, k, keys, 3, &seen, "retention");
+        if (id < 0) continue;
         if (id == 0) {
             if (!path_text_ok(v)) problem(L, line_of(v), "'field' must name the record's timestamp field");
             else r->field = dup_n(L, sval(v), slen(v));
@@ -836,87 +859,87 @@ enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK
 /* risk: {quasi: [COL...], subject: COL, points: N, enforce_k: K} */
 static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
 {
+    static const char *const keys[] = { "quasi", "subject", "points", "enforce_k" };
     r->line = line_of(m);
     r->points = 4;
     if (!m || m->type != YAML_MAPPING_NODE) {
         problem(L, line_of(m), "'risk' must be a mapping {quasi, subject, points, enforce_k}");
         return;
     }
-    int have_quasi = 0;
+    uint32_t seen = 0;
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
-        yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
+        yaml_node_t *v = node_at(L, pr->value);
         uint64_t x;
-        if (!key_ok(L, k)) continue;
-        if (scalar_is(k, "quasi")) {
-            have_quasi = 1;
-            size_t n = v && v->type == YAML_SEQUENCE_NODE ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
-            if (n == 0 || n > 32) {
-                problem(L, line_of(v), "'quasi' must be a list of 1 to 32 column names");
-                continue;
-            }
-            if (!(r->quasi = calloc(n, sizeof *r->quasi))) { L->oom = 1; return; }
-            for (size_t i = 0; i < n; i++) {
-                yaml_node_t *it = node_at(L, v->data.sequence.items.start[i]);
-                if (!path_text_ok(it)) problem(L, line_of(it), "invalid quasi-identifier name");
-                else r->quasi[r->nquasi++] = dup_n(L, sval(it), slen(it));
-            }
-        } else if (scalar_is(k, "subject")) {
+        switch (sub_key(L, node_at(L, pr->key), keys, 4, &seen, "risk")) {
+        case 0:
+            load_paths(L, v, 32, "'quasi'", "quasi-identifier name", &r->quasi, &r->nquasi);
+            break;
+        case 1:
             if (!path_text_ok(v)) problem(L, line_of(v), "'subject' must name the subject's column");
-            else { free(r->subject); r->subject = dup_n(L, sval(v), slen(v)); }
-        } else if (scalar_is(k, "points")) {
+            else r->subject = dup_n(L, sval(v), slen(v));
+            break;
+        case 2:
             if (parse_uint(v, 16, &x) < 0 || x == 0) problem(L, line_of(v), "'points' must be 1 to 16");
             else r->points = (uint32_t)x;
-        } else if (scalar_is(k, "enforce_k")) {
+            break;
+        case 3:
             if (parse_uint(v, 1000000, &x) < 0 || x < 2) problem(L, line_of(v), "'enforce_k' must be 2 or more");
             else r->enforce_k = (uint32_t)x;
-        } else {
-            shown s = show(k);
-            problem(L, line_of(k), "unknown key '%s' in risk (expected quasi, subject, points, enforce_k)", s.s);
+            break;
+        default:
+            break;
         }
     }
-    if (!have_quasi) problem(L, r->line, "'risk' needs 'quasi': the quasi-identifier columns");
+    if (!(seen & 1u)) problem(L, r->line, "'risk' needs 'quasi': the quasi-identifier columns");
 }
 
 /* audio: {spoken: silence|beep, pad_ms: N, dtmf: mute|off, metadata: strip, digit_run: N,
  *         codec: NAME, transcript: optional|required} */
 static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
 {
+    static const char *const keys[] = { "spoken", "pad_ms", "dtmf", "metadata", "digit_run", "codec", "transcript" };
     if (!m || m->type != YAML_MAPPING_NODE) {
         problem(L, line_of(m), "'audio' must be a mapping {spoken, pad_ms, dtmf, metadata, digit_run, codec, transcript}");
         return;
     }
+    uint32_t seen = 0;
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
-        yaml_node_t *k = node_at(L, pr->key), *v = node_at(L, pr->value);
+        yaml_node_t *v = node_at(L, pr->value);
         uint64_t x;
-        if (!key_ok(L, k)) continue;
-        if (scalar_is(k, "spoken")) {
+        switch (sub_key(L, node_at(L, pr->key), keys, 7, &seen, "audio")) {
+        case 0:
             if (scalar_is(v, "silence")) a->beep = 0;
             else if (scalar_is(v, "beep")) a->beep = 1;
             else problem(L, line_of(v), "'spoken' must be silence or beep");
-        } else if (scalar_is(k, "pad_ms")) {
+            break;
+        case 1:
             if (parse_uint(v, 5000, &x) < 0) problem(L, line_of(v), "'pad_ms' must be 0 to 5000");
             else a->pad_ms = (uint16_t)x;
-        } else if (scalar_is(k, "dtmf")) {
+            break;
+        case 2:
             if (scalar_is(v, "mute")) a->dtmf = 1;
             else if (scalar_is(v, "off")) a->dtmf = 0;
             else problem(L, line_of(v), "'dtmf' must be mute or off");
-        } else if (scalar_is(k, "metadata")) {
+            break;
+        case 3:
             if (!scalar_is(v, "strip"))
                 problem(L, line_of(v), "'metadata' must be strip (container and stream metadata are always removed)");
-        } else if (scalar_is(k, "digit_run")) {
+            break;
+        case 4:
             if (parse_uint(v, 64, &x) < 0 || x == 1) problem(L, line_of(v), "'digit_run' must be 0 (off) or 2 to 64");
             else a->digit_run = (uint32_t)x;
-        } else if (scalar_is(k, "codec")) {
+            break;
+        case 5:
             if (!clean_text(v) || slen(v) > 32) problem(L, line_of(v), "'codec' must name an ffmpeg encoder");
-            else { free(a->codec); a->codec = dup_n(L, sval(v), slen(v)); }
-        } else if (scalar_is(k, "transcript")) {
+            else a->codec = dup_n(L, sval(v), slen(v));
+            break;
+        case 6:
             if (scalar_is(v, "optional")) a->transcript_required = 0;
             else if (scalar_is(v, "required")) a->transcript_required = 1;
             else problem(L, line_of(v), "'transcript' (in audio) must be optional or required");
-        } else {
-            shown s = show(k);
-            problem(L, line_of(k), "unknown key '%s' in audio (expected spoken, pad_ms, dtmf, metadata, digit_run, "
-                                   "codec, transcript)", s.s);
+            break;
+        default:
+            break;
         }
     }
 }
@@ -1131,16 +1154,12 @@ static void load_root(loader *L, const yaml_node_t *root)
             load_inputs(L, v);
             break;
         case TK_VAULT: {
+            static const char *const vkeys[] = { "public_key" };
             const yaml_node_t *pk = NULL;
+            uint32_t vseen = 0;
             if (v && v->type == YAML_MAPPING_NODE)
-                for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++) {
-                    yaml_node_t *vk = node_at(L, q->key);
-                    if (scalar_is(vk, "public_key")) pk = node_at(L, q->value);
-                    else {
-                        shown sk = show(vk);
-                        problem(L, line_of(vk), "unknown key '%s' in vault (expected public_key)", sk.s);
-                    }
-                }
+                for (yaml_node_pair_t *q = v->data.mapping.pairs.start; q < v->data.mapping.pairs.top; q++)
+                    if (sub_key(L, node_at(L, q->key), vkeys, 1, &vseen, "vault") == 0) pk = node_at(L, q->value);
             if (!pk) problem(L, line_of(v), "'vault' needs {public_key: FILE} (made by `callveil keygen --controller`)");
             else if (!path_text_ok(pk)) problem(L, line_of(pk), "'public_key' must be a file path");
             else p->vault_pub = rel_path(L, sval(pk), slen(pk));
