@@ -35,6 +35,9 @@ void cv_run_opts_init(cv_run_opts *o)
 typedef struct item {
     char *path;     /* to open */
     char *rel;      /* relative to its input argument */
+    const cv_input_rule *rule;   /* the policy input it matches (NULL: none) */
+    char *transcript;            /* a recording's transcript, if it has one */
+    int paired;                  /* a transcript processed with its recording */
 } item;
 
 typedef struct items {
@@ -47,6 +50,7 @@ static void items_free(items *it)
     for (size_t i = 0; i < it->n; i++) {
         free(it->v[i].path);
         free(it->v[i].rel);
+        free(it->v[i].transcript);
     }
     free(it->v);
 }
@@ -72,6 +76,7 @@ static int items_add(items *it, const char *path, const char *rel)
         it->v = nv;
         it->cap = cap;
     }
+    memset(&it->v[it->n], 0, sizeof it->v[it->n]);
     it->v[it->n].path = strdup(path);
     it->v[it->n].rel = strdup(rel);
     if (!it->v[it->n].path || !it->v[it->n].rel) return CV_ENOMEM;
@@ -559,14 +564,14 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     cv_buf name = { 0 }, line = { 0 };
     char tmp[PATH_MAX + 64] = "", dst[PATH_MAX] = "";
     int fd = -1, ofd = -1, rc = 0;
-    char *tpath = NULL;
+    const char *tpath = it->transcript;
     cvi_entry *en = new_entry(r);
     if (!en) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = sanitise_rel(w, it->rel, &name))) goto out;
     en->input = strdup(name.p);
     if (!en->input) { rc = CV_ENOMEM; goto out; }
 
-    const cv_input_rule *rule = cvi_policy_input_for(r->pol, it->rel, NULL);
+    const cv_input_rule *rule = it->rule;
     int audio = is_audio_rule(rule);
     const cv_format_type *fmt = rule && !audio ? format_for(rule, it->rel) : NULL;
     if (!rule || (!fmt && !audio)) {
@@ -577,7 +582,6 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     }
     en->format = audio ? "audio" : fmt->name;
     if (audio) {
-        tpath = transcript_of(rule, it->path);
         if (!tpath && rule->audio.transcript_required) {
             en->fs.records_in = 1;
             if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in)) {
@@ -737,7 +741,6 @@ out:
     if (ofd >= 0) close(ofd);
     if (tmp[0]) unlink(tmp);
     if (fd >= 0) close(fd);
-    free(tpath);
     cv_buf_free(&name);
     cv_buf_free(&line);
     if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
@@ -795,24 +798,26 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     outs = calloc(it.n + 1, sizeof *outs);
     paired = calloc(it.n + 1, sizeof *paired);
     if (!outs || !paired) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    /* transcripts paired with a recording are processed with it, not on their own */
+    /* each input's rule and, for recordings, transcript: found once. A
+     * transcript paired with a recording is processed with it, not on its own. */
     for (size_t i = 0; i < it.n; i++) {
-        char *tp = transcript_of(cvi_policy_input_for(p, it.v[i].rel, NULL), it.v[i].path);
+        item *x = &it.v[i];
+        x->rule = cvi_policy_input_for(p, x->rel, NULL);
+        x->transcript = transcript_of(x->rule, x->path);
         char real[PATH_MAX];
-        if (tp && realpath(tp, real) && !(paired[npaired++] = strdup(real))) {
-            free(tp);
+        if (x->transcript && realpath(x->transcript, real) && !(paired[npaired++] = strdup(real))) {
             rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
             goto out;
         }
-        free(tp);
+    }
+    for (size_t i = 0; npaired && i < it.n; i++) {
+        char real[PATH_MAX];
+        if (realpath(it.v[i].path, real))
+            for (size_t q = 0; q < npaired && !it.v[i].paired; q++) it.v[i].paired = strcmp(paired[q], real) == 0;
     }
     size_t nouts = 0;
     for (size_t i = 0; i < it.n; i++) {
-        char real[PATH_MAX];
-        int is_paired = 0;
-        if (npaired && realpath(it.v[i].path, real))
-            for (size_t q = 0; q < npaired && !is_paired; q++) is_paired = paired[q] && strcmp(paired[q], real) == 0;
-        if (is_paired) continue;
+        if (it.v[i].paired) continue;
         if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, jn, outs, nouts))) goto out;
         /* new_entry may have moved the array: re-point the output names */
         nouts = 0;
