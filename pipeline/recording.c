@@ -13,32 +13,12 @@
 #include <unistd.h>
 
 #include "ctx.h"
+#include "files.h"
 #include "recording.h"
 #include "../formats/audio_module.h"
 #include "../formats/transcript.h"
 
 #define TRANSCRIPT_MAX ((size_t)256 << 20)
-
-static int read_all(const char *path, cv_buf *b, const char **reason)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        *reason = "the transcript cannot be opened";
-        return CV_EIO;
-    }
-    char tmp[65536];
-    int rc = 0;
-    for (;;) {
-        ssize_t got = read(fd, tmp, sizeof tmp);
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0) { *reason = "the transcript cannot be read"; rc = CV_EIO; break; }
-        if (got == 0) break;
-        if (b->n + (size_t)got > TRANSCRIPT_MAX) { *reason = "the transcript is larger than 256 MiB"; rc = CV_EINPUT; break; }
-        if (cv_buf_append(b, tmp, (size_t)got)) { rc = CV_ENOMEM; break; }
-    }
-    close(fd);
-    return rc;
-}
 
 static int write_zst(const char *path, const char *p, size_t n, int level, const char **reason)
 {
@@ -74,7 +54,11 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
     *reason = NULL;
 
     if (transcript_path) {
-        if ((rc = read_all(transcript_path, &json, reason))) goto out;
+        if ((rc = cvi_read_file(transcript_path, &json, TRANSCRIPT_MAX))) {
+            *reason = rc == CV_EINPUT ? "the transcript is larger than 256 MiB" : rc == CV_EIO ? "the transcript cannot be read"
+                                                                                              : NULL;
+            goto out;
+        }
         cv_transcript_opts to = { rule->audio.pad_ms, rule->audio.digit_run };
         cv_diag d = { NULL, 0 };
         cvi_counts tc;

@@ -23,6 +23,7 @@
 #include "vault.h"
 #include "recording.h"
 #include "dataset.h"
+#include "files.h"
 
 #define JOURNAL ".callveil-journal"
 
@@ -209,30 +210,6 @@ static int valid_date(const char *s)
     if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return 0;
     if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0)) return 0;
     return s[4] == '-' && s[7] == '-';
-}
-
-static int write_file_atomic(cv_ctx *ctx, const char *path, const char *p, size_t n)
-{
-    char tmp[PATH_MAX + 32];
-    if (snprintf(tmp, sizeof tmp, "%s.cvtmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return cvi_error(ctx, CV_EIO, "%s: path too long", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < n) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) break;
-        off += (size_t)w;
-    }
-    int ok = off == n && fsync(fd) == 0;
-    ok &= close(fd) == 0;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(e));
-    }
-    return 0;
 }
 
 /* ---- resume journal ----------------------------------------------------- */
@@ -843,7 +820,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     } else {
         char mpath[PATH_MAX];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
-        if ((rc = write_file_atomic(ctx, mpath, doc.p, doc.n))) goto out;
+        if ((rc = cvi_write_atomic(ctx, mpath, doc.p, doc.n, 0666))) goto out;
     }
 out:
     if (jfd >= 0) close(jfd);

@@ -30,6 +30,7 @@
 #include "ctx.h"
 #include "dataset.h"
 #include "engine.h"
+#include "files.h"
 #include "pseudonym.h"
 #include "vault.h"
 #include "../formats/formats.h"
@@ -186,16 +187,6 @@ static char *path_join(const char *a, const char *b)
     return s;
 }
 
-static char *tmp_for(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t n = strlen(path) + 32;
-    char *t = malloc(n);
-    if (t) snprintf(t, n, "%.*s.%s.cvtmp.%ld", (int)dl, path, path + dl, (long)getpid());
-    return t;
-}
-
 /* Second pass over a data file that needs changing: fn (whose context holds
  * the rewriter at *wp) writes the new records to a temporary file beside it.
  * n takes ownership of path. */
@@ -203,7 +194,7 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
 {
     n->path = path;
     n->rel = strdup(rel);
-    n->tmp = tmp_for(path);
+    n->tmp = cvi_tmp_name(path);
     if (!n->rel || !n->tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     rewriter w;
     *wp = &w;
@@ -229,44 +220,6 @@ static int commit(cv_ctx *ctx, newfile *nf, size_t n, uint64_t *done)
 
 /* ---- the manifest ---------------------------------------------------------------- */
 
-static int read_file(const char *path, cv_buf *b)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return CV_EIO;
-    char tmp[65536];
-    ssize_t got;
-    int rc = 0;
-    while ((got = read(fd, tmp, sizeof tmp)) != 0) {
-        if (got < 0 && errno == EINTR) continue;
-        if (got < 0 || cv_buf_append(b, tmp, (size_t)got)) { rc = CV_EIO; break; }
-    }
-    close(fd);
-    return rc;
-}
-
-static int write_atomic(cv_ctx *ctx, const char *path, const char *p, size_t n)
-{
-    char *tmp = tmp_for(path);
-    if (!tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666), rc = 0;
-    if (fd < 0) rc = CV_EIO;
-    for (size_t off = 0; !rc && off < n;) {
-        ssize_t w = write(fd, p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) rc = CV_EIO;
-        else off += (size_t)w;
-    }
-    if (fd >= 0 && !rc && fsync(fd) != 0) rc = CV_EIO;
-    if (fd >= 0 && close(fd) != 0) rc = CV_EIO;
-    if (!rc && rename(tmp, path) != 0) rc = CV_EIO;
-    if (rc) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc;
-}
-
 /* Append one entry to the manifest's "history" list (erasures, rekeys),
  * its last member once present. The manifest is our own rendering. */
 static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, const char *entry)
@@ -275,7 +228,7 @@ static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, co
     cv_buf m = { 0 }, o = { 0 };
     int rc = 0;
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    if (read_file(mpath, &m) != 0) {
+    if (cvi_read_file(mpath, &m, (size_t)1 << 30) != 0) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", mpath, strerror(errno));
         goto out;
     }
@@ -299,7 +252,7 @@ static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, co
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
     }
-    rc = write_atomic(ctx, mpath, o.p, o.n);
+    rc = cvi_write_atomic(ctx, mpath, o.p, o.n, 0666);
 out:
     free(mpath);
     cv_buf_free(&m);
@@ -312,7 +265,7 @@ static int manifest_zstd_level(const char *outdir)
     char *mpath = path_join(outdir, "manifest.json");
     cv_buf m = { 0 };
     int level = 3;
-    if (mpath && read_file(mpath, &m) == 0 && cv_buf_cstr(&m)) {
+    if (mpath && cvi_read_file(mpath, &m, (size_t)1 << 30) == 0 && cv_buf_cstr(&m)) {
         const char *z = strstr(m.p, "\"zstd_level\": ");
         if (z) {
             int v = atoi(z + 14);

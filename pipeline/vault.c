@@ -16,6 +16,7 @@
 #include "ctx.h"
 #include "pseudonym.h"
 #include "vault.h"
+#include "files.h"
 #include "../formats/formats.h"
 
 /* ---- the per-worker set -------------------------------------------------- */
@@ -365,38 +366,14 @@ void cvi_vault_close(cvi_vault *v)
 
 int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, size_t n)
 {
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s.cvtmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return cvi_error(ctx, CV_EIO, "vault path too long");
     size_t cap = ZSTD_compressBound(n);
     void *z = malloc(cap ? cap : 1);
     if (!z) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     size_t zn = ZSTD_compress(z, cap, lines, n, 3);
-    int rc = 0;
-    if (ZSTD_isError(zn)) {
-        free(z);
-        return cvi_error(ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn));
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        free(z);
-        return cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
-    }
-    for (size_t off = 0; off < zn && !rc;) {
-        ssize_t w = write(fd, (char *)z + off, zn - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) rc = CV_EIO;
-        else off += (size_t)w;
-    }
-    if (!rc && fsync(fd) != 0) rc = CV_EIO;
-    if (close(fd) != 0) rc = CV_EIO;
-    if (!rc && rename(tmp, path) != 0) rc = CV_EIO;
+    int rc = ZSTD_isError(zn) ? cvi_error(ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn))
+                              : cvi_write_atomic(ctx, path, z, zn, 0644);
     free(z);
-    if (rc) {
-        unlink(tmp);
-        return cvi_error(ctx, rc, "vault %s: %s", path, strerror(errno));
-    }
-    return 0;
+    return rc;
 }
 
 /* ---- controller keys --------------------------------------------------------- */

@@ -1,0 +1,21 @@
+/*
+ * files.h - whole-file reads and atomic whole-file writes (internal).
+ */
+#ifndef CV_FILES_H
+#define CV_FILES_H
+
+#include "base.h"
+
+/* Append the file at path to b. 0, CV_EIO (cannot open or read: errno
+ * set), CV_EINPUT (longer than max bytes) or CV_ENOMEM. */
+int cvi_read_file(const char *path, cv_buf *b, size_t max);
+
+/* The name a file is written under before it replaces path: a dot file
+ * beside it (".NAME.cvtmp.PID"), so directory walks skip it. malloc'ed. */
+char *cvi_tmp_name(const char *path);
+
+/* Write p[0..n) to path atomically: a temporary name beside it (mode, less
+ * the umask), fsync, rename. Reports CV_EIO/CV_ENOMEM through ctx. */
+int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode);
+
+#endif
