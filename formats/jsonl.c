@@ -196,6 +196,52 @@ static const yajl_callbacks jsonl_callbacks = {
     .yajl_end_array = on_end_array,
 };
 
+static int hex4(const char *p, unsigned *v)
+{
+    unsigned x = 0;
+    for (int i = 0; i < 4; i++) {
+        char ch = p[i];
+        unsigned d;
+        if (ch >= '0' && ch <= '9') d = (unsigned)(ch - '0');
+        else if (ch >= 'a' && ch <= 'f') d = (unsigned)(ch - 'a' + 10);
+        else if (ch >= 'A' && ch <= 'F') d = (unsigned)(ch - 'A' + 10);
+        else return 0;
+        x = x << 4 | d;
+    }
+    *v = x;
+    return 1;
+}
+
+/* yajl decodes a \u escape of a lone UTF-16 surrogate into bytes that are
+ * not UTF-8 (and pairs a high surrogate with any following \u escape), so a
+ * record that passed the UTF-8 check could still yield values no JSON
+ * reader accepts. Returns the offset of the first \u escape of a surrogate
+ * that is not half of a high-low pair, or n when there is none. Escapes outside
+ * strings are invalid JSON anyway, so the scan need not track strings. */
+static size_t bad_unicode_escape(const char *s, size_t n)
+{
+    const char *p = s, *end = s + n;
+    while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL) {
+        if (end - p < 2) return n;        /* yajl reports the truncated escape */
+        if (p[1] != 'u') {
+            p += 2;                       /* \\, \" and the like: skip the pair */
+            continue;
+        }
+        unsigned hi, lo;
+        if (end - p < 6 || !hex4(p + 2, &hi)) return n;   /* yajl reports a malformed escape */
+        if (hi >= 0xDC00 && hi <= 0xDFFF) return (size_t)(p - s);
+        if (hi >= 0xD800 && hi <= 0xDBFF) {
+            if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || !hex4(p + 8, &lo) || lo < 0xDC00 ||
+                lo > 0xDFFF)
+                return (size_t)(p - s);
+            p += 12;
+        } else {
+            p += 6;
+        }
+    }
+    return n;
+}
+
 static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record *r, cv_diag *diag)
 {
     (void)state;
@@ -211,6 +257,11 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
     size_t ok = cv_utf8_valid_prefix(rec, clen);
     if (ok < clen) {
         diag->reason = "invalid UTF-8";
+        diag->offset = ok;
+        return CV_EINPUT;
+    }
+    if (memchr(rec, '\\', clen) && (ok = bad_unicode_escape(rec, clen)) < clen) {
+        diag->reason = "invalid \\u escape (unpaired UTF-16 surrogate)";
         diag->offset = ok;
         return CV_EINPUT;
     }

@@ -150,6 +150,9 @@ START_TEST(test_normalising_write)
     ck_assert_uint_eq(R.n, 1);
     ck_assert(cv_str_eqz(R.nodes[0].value, "\xc3\xa9/\xf0\x9f\x98\x80\x7f"));
     ck_assert_str_eq(write_rec(), "{\"t\":\"\xc3\xa9/\xf0\x9f\x98\x80\x7f\"}\n");
+    /* an escaped backslash before "udc00" is not an escape */
+    ck_assert_int_eq(parse("{\"t\":\"\\\\udc00\\uDBFF\\uDFFF\"}", &d), 0);
+    ck_assert(cv_str_eqz(R.nodes[0].value, "\\udc00\xf4\x8f\xbf\xbf"));
 }
 END_TEST
 
@@ -275,6 +278,16 @@ START_TEST(test_rejects)
 {
     expect_reject("{\"a\":\"\xff\"}", 10, "invalid UTF-8", 6);
     expect_reject("{\"a\":\"\xc3\xa9\xed\xa0\x80\"}", 13, "invalid UTF-8", 8);   /* a surrogate */
+    /* \u escapes of surrogates must pair high-low, else the decoded value is
+     * not UTF-8 (found by fuzz_jsonl): the offset is the escape's backslash */
+    static const char lone[] = "invalid \\u escape (unpaired UTF-16 surrogate)";
+    expect_reject("{\"a\":\"\\udc00\"}", 14, lone, 6);                      /* low alone */
+    expect_reject("{\"a\":\"x\\ud800\"}", 15, lone, 7);                     /* high alone */
+    expect_reject("{\"a\":\"\\ud800x\"}", 15, lone, 6);                     /* high, then a char */
+    expect_reject("{\"a\":\"\\ud800\\u0041\"}", 20, lone, 6);              /* high, then no low */
+    expect_reject("{\"a\":\"\\ud83d\\ude00\\ude00\"}", 26, lone, 18);     /* pair, then low */
+    expect_reject("{\"\\udfff\":1}", 12, lone, 2);                            /* in a key */
+    expect_reject("{\"a\":\"\\\\\\udc00\"}", 16, lone, 8);                /* after an escaped \ */
     /* yajl reports syntax errors just past the offending token */
     expect_reject("{\"a\":1,}", 8, "invalid JSON", 8);
     expect_reject("{\"a\" 1}", 7, "invalid JSON", 6);
