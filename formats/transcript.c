@@ -134,6 +134,7 @@ static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t sta
     w->text = r->nodes[text_node].value;
     w->start = w->end = -1;
     w->channel = channel;
+    w->speaker = cv_str_make("", 0);
     w->punct = (uint8_t)punct;
     w->primary = (uint8_t)primary;
     w->node[0] = text_node;
@@ -183,6 +184,14 @@ static int int_of(const cv_record *r, int32_t i)
     return c;
 }
 
+/* A speaker label: a string ("spk_0", "agent") or a number (Deepgram's
+ * diarised speaker 0, 1, ...) as written; empty if none. */
+static cv_str label_of(const cv_record *r, int32_t i)
+{
+    if (is_kind(r, i, CV_NODE_STRING) || is_kind(r, i, CV_NODE_NUMBER)) return r->nodes[i].value;
+    return cv_str_make("", 0);
+}
+
 /* An AWS item (results.items[] or a channel's items[]). */
 static int aws_item(pstate *ps, int32_t obj, int channel, int32_t list)
 {
@@ -197,6 +206,7 @@ static int aws_item(pstate *ps, int32_t obj, int channel, int32_t list)
     }
     int32_t st = member(r, obj, "start_time"), et = member(r, obj, "end_time");
     int32_t alts = member(r, obj, "alternatives");
+    cv_str speaker = label_of(r, member(r, obj, "speaker_label"));
     if (!is_kind(r, alts, CV_NODE_ARR_BEGIN) || !is_kind(r, alts + 1, CV_NODE_OBJ_BEGIN)) {
         ps->why = "transcript item without alternatives[0].content";
         return CV_EINPUT;
@@ -209,6 +219,7 @@ static int aws_item(pstate *ps, int32_t obj, int channel, int32_t list)
         }
         int rc = add_word(ps, member(r, a, "content"), -1, st, et, punct, channel, first, -1, list);
         if (rc) return rc;
+        ps->t->words[ps->t->nwords - 1].speaker = speaker;
         if (!first) {   /* further hypotheses: copies, in no full text */
             ps->t->words[ps->t->nwords - 1].primary = 0;
             ps->t->words[ps->t->nwords - 1].list = -1;
@@ -218,13 +229,19 @@ static int aws_item(pstate *ps, int32_t obj, int channel, int32_t list)
     return 0;
 }
 
-/* A generic / Whisper / Deepgram word object. */
-static int word_obj(pstate *ps, int32_t obj, int channel, int primary, int32_t group, int32_t list)
+/* A generic / Whisper / Deepgram word object; its speaker is its own
+ * "speaker" or else the enclosing segment's or utterance's (spk, -1 none). */
+static int word_obj(pstate *ps, int32_t obj, int channel, int primary, int32_t group, int32_t list, int32_t spk)
 {
     cv_record *r = &ps->t->rec;
     int32_t wd = member(r, obj, "word"), pw = member(r, obj, "punctuated_word");
     int32_t text = pw >= 0 ? pw : wd, alt = pw >= 0 ? wd : -1;
-    return add_word(ps, text, alt, member(r, obj, "start"), member(r, obj, "end"), 0, channel, primary, group, list);
+    if (channel < 0) channel = int_of(r, member(r, obj, "channel"));    /* a generic word's own channel */
+    int rc = add_word(ps, text, alt, member(r, obj, "start"), member(r, obj, "end"), 0, channel, primary, group, list);
+    if (rc) return rc;
+    cv_str own = label_of(r, member(r, obj, "speaker"));
+    ps->t->words[ps->t->nwords - 1].speaker = own.n ? own : label_of(r, spk);
+    return 0;
 }
 
 static int add_full(cv_transcript *t, int32_t node, int32_t group, int32_t list)
@@ -254,6 +271,58 @@ static int flavour_of(const cv_record *r, int *whisper_top_words)
     if (aws) return CV_TRANSCRIPT_AWS;
     if (dg) return CV_TRANSCRIPT_DEEPGRAM;
     if (words || seg_words) return CV_TRANSCRIPT_WORDS;
+    return 0;
+}
+
+/* AWS diarisation written apart from the items (results.speaker_labels.
+ * segments[]: start_time, end_time, speaker_label): a word without its own
+ * label takes the one of the last segment starting at or before it, if the
+ * word starts within it. Unreadable segments are ignored: they only make
+ * redaction less channel-specific. */
+typedef struct sseg {
+    double start, end;
+    cv_str speaker;
+} sseg;
+
+static int cmp_sseg(const void *a, const void *b)
+{
+    const sseg *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+static int aws_segment_speakers(cv_transcript *t)
+{
+    cv_record *r = &t->rec;
+    sseg *v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->nodes[i].kind != CV_NODE_OBJ_BEGIN || !path_is(&r->nodes[i], "results.speaker_labels.segments[]"))
+            continue;
+        sseg g;
+        const char *why;
+        g.speaker = label_of(r, member(r, (int32_t)i, "speaker_label"));
+        if (!g.speaker.n || parse_time(r, member(r, (int32_t)i, "start_time"), &g.start, &why) ||
+            parse_time(r, member(r, (int32_t)i, "end_time"), &g.end, &why) || g.end < g.start)
+            continue;
+        if (cv_grow((void **)&v, &cap, n + 1, sizeof *v)) {
+            free(v);
+            return CV_ENOMEM;
+        }
+        v[n++] = g;
+    }
+    if (n) qsort(v, n, sizeof *v, cmp_sseg);
+    for (size_t k = 0; k < t->nwords && n; k++) {
+        cv_tword *w = &t->words[k];
+        if (w->speaker.n || w->start < 0) continue;
+        size_t lo = 0, hi = n;     /* first segment starting after the word */
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (v[mid].start <= w->start) lo = mid + 1;
+            else hi = mid;
+        }
+        if (lo && w->start <= v[lo - 1].end) w->speaker = v[lo - 1].speaker;
+    }
+    free(v);
     return 0;
 }
 
@@ -301,6 +370,7 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
     size_t nrecognised = 0;
     int channel = -1, dg_channel = -1, dg_alt = -1, aws_channel_items = 0;
     int32_t ngroups = 0, dg_group = -1, utt_group = -1, utt_channel = -1, seg_group = -1;
+    int32_t utt_speaker = -1, seg_speaker = -1;
     rc = 0;
     for (int32_t i = 0; i < (int32_t)r->n && !rc; i++) {
         const cv_node *nd = &r->nodes[i];
@@ -326,23 +396,25 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
                 dg_group = ngroups++;
                 rc = add_full(t, member(r, i, "transcript"), dg_group, -1);
             } else if (path_is(nd, "results.channels[].alternatives[].words[]")) {
-                rc = word_obj(&ps, i, dg_channel, dg_alt == 0, dg_group, 0);
+                rc = word_obj(&ps, i, dg_channel, dg_alt == 0, dg_group, 0, -1);
             } else if (path_is(nd, "results.utterances[]")) {
                 utt_group = ngroups++;
                 utt_channel = int_of(r, member(r, i, "channel"));
+                utt_speaker = member(r, i, "speaker");
                 rc = add_full(t, member(r, i, "transcript"), utt_group, -1);
             } else if (path_is(nd, "results.utterances[].words[]")) {
-                rc = word_obj(&ps, i, utt_channel, 0, utt_group, 1);
+                rc = word_obj(&ps, i, utt_channel, 0, utt_group, 1, utt_speaker);
             }
             break;
         default:
             if (path_is(nd, "words[]")) {
-                rc = word_obj(&ps, i, -1, 1, -1, 0);
+                rc = word_obj(&ps, i, -1, 1, -1, 0, -1);
             } else if (path_is(nd, "segments[]")) {
                 seg_group = ngroups++;
+                seg_speaker = member(r, i, "speaker");
                 rc = add_full(t, member(r, i, "text"), seg_group, -1);
             } else if (path_is(nd, "segments[].words[]")) {
-                rc = word_obj(&ps, i, -1, !top_words, seg_group, 1);
+                rc = word_obj(&ps, i, -1, !top_words, seg_group, 1, seg_speaker);
             }
             break;
         }
@@ -354,10 +426,15 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
          * redacted by time overlap, so no spoken digit survives one by one */
         int32_t wd = member(r, i, "word"), ws = member(r, i, "start");
         if (is_kind(r, wd, CV_NODE_STRING) && ws >= 0 && member(r, i, "end") >= 0) {
-            rc = word_obj(&ps, i, int_of(r, member(r, i, "channel")), 0, -1, -1);
+            rc = word_obj(&ps, i, -1, 0, -1, -1, -1);
             nrecognised = t->nwords;
         }
     }
+    /* A single Deepgram channel is the mix (or a mono file): its words are on
+     * no particular channel of the recording. */
+    if (!rc && t->flavour == CV_TRANSCRIPT_DEEPGRAM && dg_channel <= 0)
+        for (size_t k = 0; k < t->nwords; k++)
+            if (t->words[k].channel == 0) t->words[k].channel = -1;
     /* Whisper's token ids encode the text: they cannot be redacted, so they go */
     for (size_t i = 0; i < r->n && !rc; i++)
         if (r->nodes[i].kind == CV_NODE_ARR_BEGIN && path_is(&r->nodes[i], "segments[].tokens"))
@@ -374,6 +451,7 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
         for (size_t i = 0; i < r->n && !rc; i++)
             if (r->nodes[i].kind == CV_NODE_STRING && path_is(&r->nodes[i], "results.transcripts[].transcript"))
                 rc = add_full(t, (int32_t)i, -1, full_list);
+        if (!rc) rc = aws_segment_speakers(t);
     }
     if (!rc && t->flavour == CV_TRANSCRIPT_WORDS) {
         /* Whisper's top-level text: all the words */
@@ -708,6 +786,13 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
     res->flavour = t.flavour;
     c.rp = calloc(t.nwords ? t.nwords : 1, sizeof *c.rp);
     if (!c.rp) goto nomem;
+
+    /* a word on no channel but with a speaker the policy puts on one */
+    for (size_t k = 0; o && o->nspeakers && k < t.nwords; k++) {
+        cv_tword *wd = &t.words[k];
+        for (size_t j = 0; wd->channel < 0 && wd->speaker.n && j < o->nspeakers && j < 64; j++)
+            if (cv_str_eqz(wd->speaker, o->speakers[j])) wd->channel = (int)j;
+    }
 
     /* primary words, one sequence per channel, in document order */
     size_t np = 0;

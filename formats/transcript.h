@@ -7,14 +7,17 @@
  * Flavours (one JSON document, any whitespace; a UTF-8 BOM is skipped):
  *  - AWS Transcribe batch: results.items[] (type pronunciation/punctuation,
  *    start_time/end_time strings of seconds, alternatives[0].content,
- *    optional channel_label "ch_N"), results.channel_labels.channels[].items[]
- *    (channel-identified jobs), results.transcripts[].transcript (full text),
- *    results.speaker_labels (times and labels only);
- *  - generic / Whisper: {"words":[{"word","start","end"}]} and
- *    segments[].words[] (numbers), segments[].text and top-level text;
+ *    optional channel_label "ch_N" and speaker_label),
+ *    results.channel_labels.channels[].items[] (channel-identified jobs),
+ *    results.transcripts[].transcript (full text), results.speaker_labels.
+ *    segments[] (speaker of the words by time; times and labels kept);
+ *  - generic / Whisper: {"words":[{"word","start","end"[,"channel"][,"speaker"]}]}
+ *    and segments[].words[] (numbers), segments[].text, segments[].speaker
+ *    and top-level text;
  *  - Deepgram: results.channels[c].alternatives[].words[] (word,
- *    punctuated_word, start, end; channel = c), alternatives[].transcript,
- *    results.utterances[] (transcript, channel, words[]).
+ *    punctuated_word, start, end, speaker; channel = c when there are two or
+ *    more channels, else none: the mix), alternatives[].transcript,
+ *    results.utterances[] (transcript, channel, speaker, words[]).
  * Anything else is CV_EINPUT ("unrecognised transcript shape"): an unknown
  * transcript is never passed through.
  *
@@ -39,6 +42,12 @@ typedef struct cv_tspan {
 typedef struct cv_transcript_opts {
     unsigned pad_ms;          /* padding before and after each span (CV_TRANSCRIPT_PAD_MS is the usual value) */
     unsigned digit_run_min;   /* fail-safe: every spoken run of >= this many digits is a span; 0 = off */
+    /* The speaker on each audio channel (policy `channels:`), or none. A word
+     * the transcript does not put on a channel (ch_N, a Deepgram channel)
+     * but labels with a speaker named here is on that speaker's channel;
+     * otherwise it stays on -1 (all channels). */
+    const char *const *speakers;
+    size_t nspeakers;
 } cv_transcript_opts;
 
 typedef enum cv_transcript_flavour {
@@ -63,6 +72,7 @@ typedef struct cv_tword {
     cv_str text;              /* as written (borrowed from the input); punctuated_word if present */
     double start, end;        /* seconds; both -1 for punctuation items without times */
     int channel;              /* -1 unknown */
+    cv_str speaker;           /* speaker label (AWS speaker_label, "speaker"), borrowed; empty if none */
     uint8_t punct;            /* AWS punctuation item */
     uint8_t primary;          /* 1: the word list detection runs on; 0: a copy redacted by time overlap */
     int32_t node[2];          /* record nodes holding the text (second: Deepgram "word" beside "punctuated_word"), -1 none */

@@ -280,14 +280,15 @@ static int sub_key(loader *L, const yaml_node_t *k, const char *const *names, si
     return seen_before(L, k, seen, id) ? -1 : id;
 }
 
-/* A list of 1..max field paths into *out (malloc'ed); problems reported with
- * `what` ("'fields' of a retention class", "'quasi'") and `item`. */
-static void load_paths(loader *L, const yaml_node_t *v, size_t max, const char *what, const char *item, char ***out,
-                       size_t *n)
+/* A list of 1..max field paths (or names) into *out (malloc'ed); problems
+ * reported with `what` ("'fields' of a retention class", "'quasi'"), `items`
+ * ("field paths") and `item`. */
+static void load_paths(loader *L, const yaml_node_t *v, size_t max, const char *what, const char *items,
+                       const char *item, char ***out, size_t *n)
 {
     size_t k = v && v->type == YAML_SEQUENCE_NODE ? (size_t)(v->data.sequence.items.top - v->data.sequence.items.start) : 0;
     if (k == 0 || k > max) {
-        problem(L, line_of(v), "%s must be a list of 1 to %zu field paths", what, max);
+        problem(L, line_of(v), "%s must be a list of 1 to %zu %s", what, max, items);
         return;
     }
     if (!(*out = calloc(k, sizeof **out))) {
@@ -326,7 +327,7 @@ static void load_classes(loader *L, const yaml_node_t *m, cv_retention *r)
             int id = sub_key(L, node_at(L, q->key), ckeys, 2, &cseen, "a retention class");
             if (id == 0) parse_age(L, cv, &c->max_age);
             else if (id == 1)
-                load_paths(L, cv, 1024, "'fields' of a retention class", "field path in a retention class", &c->paths,
+                load_paths(L, cv, 1024, "'fields' of a retention class", "field paths", "field path in a retention class", &c->paths,
                            &c->npaths);
         }
         int have_age = cseen & 1u, have_fields = cseen & 2u;
@@ -872,7 +873,7 @@ static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
         uint64_t x;
         switch (sub_key(L, node_at(L, pr->key), keys, 4, &seen, "risk")) {
         case 0:
-            load_paths(L, v, 32, "'quasi'", "quasi-identifier name", &r->quasi, &r->nquasi);
+            load_paths(L, v, 32, "'quasi'", "field paths", "quasi-identifier name", &r->quasi, &r->nquasi);
             break;
         case 1:
             if (!path_text_ok(v)) problem(L, line_of(v), "'subject' must name the subject's column");
@@ -894,19 +895,21 @@ static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
 }
 
 /* audio: {spoken: silence|beep, pad_ms: N, dtmf: mute|off, metadata: strip, digit_run: N,
- *         codec: NAME, transcript: optional|required} */
+ *         codec: NAME, transcript: optional|required, channels: [SPEAKER, ...]} */
 static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
 {
-    static const char *const keys[] = { "spoken", "pad_ms", "dtmf", "metadata", "digit_run", "codec", "transcript" };
+    static const char *const keys[] = { "spoken", "pad_ms", "dtmf", "metadata", "digit_run", "codec", "transcript",
+                                        "channels" };
     if (!m || m->type != YAML_MAPPING_NODE) {
-        problem(L, line_of(m), "'audio' must be a mapping {spoken, pad_ms, dtmf, metadata, digit_run, codec, transcript}");
+        problem(L, line_of(m),
+                "'audio' must be a mapping {spoken, pad_ms, dtmf, metadata, digit_run, codec, transcript, channels}");
         return;
     }
     uint32_t seen = 0;
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
         yaml_node_t *v = node_at(L, pr->value);
         uint64_t x;
-        switch (sub_key(L, node_at(L, pr->key), keys, 7, &seen, "audio")) {
+        switch (sub_key(L, node_at(L, pr->key), keys, 8, &seen, "audio")) {
         case 0:
             if (scalar_is(v, "silence")) a->beep = 0;
             else if (scalar_is(v, "beep")) a->beep = 1;
@@ -937,6 +940,15 @@ static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
             if (scalar_is(v, "optional")) a->transcript_required = 0;
             else if (scalar_is(v, "required")) a->transcript_required = 1;
             else problem(L, line_of(v), "'transcript' (in audio) must be optional or required");
+            break;
+        case 7:
+            load_paths(L, v, 64, "'channels'", "speaker names (one per channel, in channel order)", "speaker name",
+                       &a->channels, &a->nchannels);
+            for (size_t i = 0; i < a->nchannels; i++)
+                for (size_t j = 0; j < i; j++)
+                    if (strcmp(a->channels[i], a->channels[j]) == 0)
+                        problem(L, line_of(v), "'channels' names one speaker twice (entries %zu and %zu)", j + 1,
+                                i + 1);
             break;
         default:
             break;
@@ -1436,6 +1448,8 @@ void cv_policy_free(cv_policy *p)
         retention_free(&in->ret);
         free(in->transcript);
         free(in->audio.codec);
+        for (size_t j = 0; j < in->audio.nchannels; j++) free(in->audio.channels[j]);
+        free(in->audio.channels);
         for (size_t j = 0; j < in->risk.nquasi; j++) free(in->risk.quasi[j]);
         free(in->risk.quasi);
         free(in->risk.subject);

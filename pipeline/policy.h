@@ -78,6 +78,12 @@ typedef struct cv_audio_policy {
     uint32_t digit_run;    /* fail-safe: redact every spoken run of >= N digits (0: off) */
     char *codec;           /* output encoder; NULL: the input's */
     int transcript_required;   /* 1: a recording without its transcript is rejected (default 0: DTMF only) */
+    /* channels: the speaker on each channel ("agent", "customer"). With it, a
+     * spoken identifier is redacted on the channel of the speaker who said it
+     * (the transcript's channel, or its speaker label matched to these names);
+     * without it, on every channel (fail closed: voices leak across channels). */
+    char **channels;
+    size_t nchannels;
 } cv_audio_policy;
 
 /* A re-identification risk report on this input's output (callveil risk,

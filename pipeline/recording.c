@@ -59,7 +59,8 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
                                                                                               : NULL;
             goto out;
         }
-        cv_transcript_opts to = { rule->audio.pad_ms, rule->audio.digit_run };
+        cv_transcript_opts to = { rule->audio.pad_ms, rule->audio.digit_run, (const char *const *)rule->audio.channels,
+                                  rule->audio.nchannels };
         cv_diag d = { NULL, 0 };
         cvi_counts tc;
         memset(&tc, 0, sizeof tc);
@@ -78,7 +79,8 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
             for (size_t i = 0; i < res.nspans; i++) {
                 spans[i].start = res.spans[i].start;
                 spans[i].end = res.spans[i].end;
-                spans[i].channel = res.spans[i].channel;
+                /* per channel only when the policy says who is on which */
+                spans[i].channel = rule->audio.nchannels ? res.spans[i].channel : -1;
             }
             nspans = res.nspans;
         }

@@ -192,16 +192,18 @@ static void wav_read(const char *path, wav *w)
 static void put32(unsigned char *p, uint32_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8), p[2] = (unsigned char)(v >> 16), p[3] = (unsigned char)(v >> 24); }
 static void put16(unsigned char *p, uint16_t v) { p[0] = (unsigned char)v, p[1] = (unsigned char)(v >> 8); }
 
-/* A mono s16 WAV; with tag, a LIST/INFO chunk holding it as INAM and ICMT. */
-static void wav_write(const char *path, int rate, const int16_t *s, size_t frames, const char *tag)
+/* An s16 WAV of ch interleaved channels; with tag, a LIST/INFO chunk holding
+ * it as INAM and ICMT. */
+static void wav_write(const char *path, int rate, int ch, const int16_t *s, size_t frames, const char *tag)
 {
     size_t tl = tag ? strlen(tag) + 1 : 0, tp = tl + (tl & 1);
     size_t list = tag ? 4 + 2 * (8 + tp) : 0;
-    size_t n = 12 + 24 + (tag ? 8 + list : 0) + 8 + 2 * frames;
+    size_t ns = (size_t)ch * frames;
+    size_t n = 12 + 24 + (tag ? 8 + list : 0) + 8 + 2 * ns;
     unsigned char *p = calloc(1, n), *q = p;
     memcpy(q, "RIFF", 4), put32(q + 4, (uint32_t)(n - 8)), memcpy(q + 8, "WAVE", 4), q += 12;
-    memcpy(q, "fmt ", 4), put32(q + 4, 16), put16(q + 8, 1), put16(q + 10, 1), put32(q + 12, (uint32_t)rate);
-    put32(q + 16, (uint32_t)rate * 2), put16(q + 20, 2), put16(q + 22, 16), q += 24;
+    memcpy(q, "fmt ", 4), put32(q + 4, 16), put16(q + 8, 1), put16(q + 10, (uint16_t)ch), put32(q + 12, (uint32_t)rate);
+    put32(q + 16, (uint32_t)(rate * 2 * ch)), put16(q + 20, (uint16_t)(2 * ch)), put16(q + 22, 16), q += 24;
     if (tag) {
         memcpy(q, "LIST", 4), put32(q + 4, (uint32_t)list), memcpy(q + 8, "INFO", 4), q += 12;
         const char *ids[2] = { "INAM", "ICMT" };
@@ -209,8 +211,8 @@ static void wav_write(const char *path, int rate, const int16_t *s, size_t frame
             memcpy(q, ids[i], 4), put32(q + 4, (uint32_t)tl), memcpy(q + 8, tag, tl - 1), q += 8 + tp;
         }
     }
-    memcpy(q, "data", 4), put32(q + 4, (uint32_t)(2 * frames)), q += 8;
-    for (size_t i = 0; i < frames; i++) put16(q + 2 * i, (uint16_t)s[i]);
+    memcpy(q, "data", 4), put32(q + 4, (uint32_t)(2 * ns)), q += 8;
+    for (size_t i = 0; i < ns; i++) put16(q + 2 * i, (uint16_t)s[i]);
     writefile(path, p, n, 0644);
     free(p);
 }
@@ -591,7 +593,7 @@ START_TEST(test_dtmf_without_transcript)
     }
     char *in = path2(tmp, "in");
     mkdir(in, 0755);
-    wav_write(path2(in, "keys.wav"), RATE, s, frames, NULL);
+    wav_write(path2(in, "keys.wav"), RATE, 1, s, frames, NULL);
     free(s);
     char *pol = policy("p.yaml", "spoken: silence, dtmf: mute");
     char *o = path2(tmp, "out");
@@ -648,7 +650,115 @@ START_TEST(test_dtmf_without_transcript)
 }
 END_TEST
 
-/* ---- 5: bad inputs --------------------------------------------------------- */
+/* ---- 5: stereo, channels mapped to speakers -------------------------------- */
+
+/* Frames [a, b) of channel c all equal to the input's? */
+static int channel_same(const wav *x, const wav *y, int c, size_t a, size_t b)
+{
+    for (size_t k = a; k < b; k++)
+        if (x->s[2 * k + (size_t)c] != y->s[2 * k + (size_t)c]) return 0;
+    return 1;
+}
+
+/* RMS of channel c over frames [a, b), dBFS. */
+static double channel_dbfs(const wav *w, int c, size_t a, size_t b)
+{
+    double e = 0;
+    for (size_t k = a; k < b; k++) e += (double)w->s[2 * k + (size_t)c] * w->s[2 * k + (size_t)c];
+    return dbfs(b > a ? sqrt(e / (double)(b - a)) / 32768.0 : 0.0);
+}
+
+START_TEST(test_stereo_channels)
+{
+    /* 4 s stereo: a 300 Hz "agent" on the left, a 500 Hz "customer" on the
+     * right, both at -15 dBFS RMS throughout; the customer says a number at
+     * 1.0-2.0 s. Transcripts: AWS channel identification (ch_1) and AWS
+     * diarisation (speaker_label spk_1 on the items). */
+    const size_t frames = 4 * RATE;
+    int16_t *s = malloc(2 * frames * sizeof *s);
+    for (size_t k = 0; k < frames; k++) {
+        double t = (double)k / RATE;
+        s[2 * k] = (int16_t)lrint(0.25 * 32767.0 * sin(2 * M_PI * 300.0 * t));
+        s[2 * k + 1] = (int16_t)lrint(0.25 * 32767.0 * sin(2 * M_PI * 500.0 * t));
+    }
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    wav_write(path2(in, "chan.wav"), RATE, 2, s, frames, NULL);
+    wav_write(path2(in, "diar.wav"), RATE, 2, s, frames, NULL);
+    free(s);
+#define ITEM                                                                                                    \
+    "{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"%s\"}],\"start_time\":\"%s\",\"end_time\":\"%s\","  \
+    "\"%s\":\"%s\"}"
+    char a[4][300], doc[2048];
+    const char *label[2] = { "channel_label", "speaker_label" };
+    const char *who[2][2] = { { "ch_0", "ch_1" }, { "spk_0", "spk_1" } };
+    const char *name[2] = { "chan.json", "diar.json" };
+    for (int f = 0; f < 2; f++) {
+        snprintf(a[0], sizeof a[0], ITEM, "hello", "0.20", "0.60", label[f], who[f][0]);
+        snprintf(a[1], sizeof a[1], ITEM, "07700", "1.00", "1.40", label[f], who[f][1]);
+        snprintf(a[2], sizeof a[2], ITEM, "900123", "1.50", "2.00", label[f], who[f][1]);
+        snprintf(a[3], sizeof a[3], ITEM, "thanks", "3.00", "3.40", label[f], who[f][0]);
+        snprintf(doc, sizeof doc, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"items\":[%s,%s,%s,%s]}}",
+                 a[0], a[1], a[2], a[3]);
+        writefile(path2(in, name[f]), doc, strlen(doc), 0644);
+    }
+#undef ITEM
+    /* the span, with pad_ms 0, and the 5 ms ramps inside it */
+    const size_t s0 = RATE, s1 = 2 * RATE;
+
+    /* no mapping: every channel (fail closed) */
+    char *pol = policy("all.yaml", "spoken: silence, pad_ms: 0, dtmf: off");
+    char *o = path2(tmp, "out_all");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    wav wi, wo;
+    wav_read(path2(in, "chan.wav"), &wi);
+    ck_assert_int_eq(wi.channels, 2);
+    const char *wavs[2] = { "chan.wav", "diar.wav" };
+    for (int f = 0; f < 2; f++) {
+        wav_read(path2(o, wavs[f]), &wo);
+        ck_assert_int_eq(wo.channels, 2);
+        ck_assert_uint_eq(wo.frames, frames);
+        for (int c = 0; c < 2; c++) {
+            ck_assert_msg(channel_dbfs(&wo, c, s0 + RAMP, s1 - RAMP) < -60.0, "%s ch %d audible", wavs[f], c);
+            ck_assert(channel_same(&wi, &wo, c, 0, s0));
+            ck_assert(channel_same(&wi, &wo, c, s1, frames));
+        }
+        free(wo.s);
+    }
+
+    /* agent left, customer right: only the customer's channel */
+    pol = policy("map.yaml", "spoken: silence, pad_ms: 0, dtmf: off, channels: [agent, customer]");
+    o = path2(tmp, "out_map");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    wav_read(path2(o, "chan.wav"), &wo);
+    ck_assert(channel_same(&wi, &wo, 0, 0, frames));          /* the agent untouched */
+    ck_assert(channel_dbfs(&wo, 1, s0 + RAMP, s1 - RAMP) < -60.0);
+    ck_assert(channel_same(&wi, &wo, 1, 0, s0));
+    ck_assert(channel_same(&wi, &wo, 1, s1, frames));
+    free(wo.s);
+    /* diarised: spk_1 is no name of the policy's, so every channel */
+    wav_read(path2(o, "diar.wav"), &wo);
+    for (int c = 0; c < 2; c++) ck_assert(channel_dbfs(&wo, c, s0 + RAMP, s1 - RAMP) < -60.0);
+    free(wo.s);
+
+    /* diarisation labels named in the policy: the speaker's channel */
+    pol = policy("spk.yaml", "spoken: silence, pad_ms: 0, dtmf: off, channels: [spk_0, spk_1]");
+    o = path2(tmp, "out_spk");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    wav_read(path2(o, "diar.wav"), &wo);
+    ck_assert(channel_same(&wi, &wo, 0, 0, frames));
+    ck_assert(channel_dbfs(&wo, 1, s0 + RAMP, s1 - RAMP) < -60.0);
+    ck_assert(channel_same(&wi, &wo, 1, s1, frames));         /* the customer untouched after it */
+    free(wo.s);
+    free(wi.s);
+}
+END_TEST
+
+/* ---- 6: bad inputs --------------------------------------------------------- */
 
 START_TEST(test_bad_recordings_fail_alone)
 {
@@ -727,7 +837,7 @@ START_TEST(test_bad_recordings_fail_alone)
 }
 END_TEST
 
-/* ---- 6: metadata ------------------------------------------------------------ */
+/* ---- 7: metadata ------------------------------------------------------------ */
 
 START_TEST(test_metadata_stripped)
 {
@@ -737,7 +847,7 @@ START_TEST(test_metadata_stripped)
     char *in = path2(tmp, "in");
     mkdir(in, 0755);
     char *wp = path2(in, "tagged.wav");
-    wav_write(wp, RATE, s, frames, "SECRETTAG Jane Doe 07700900123");
+    wav_write(wp, RATE, 1, s, frames, "SECRETTAG Jane Doe 07700900123");
     free(s);
     ck_assert_int_ge(av_tags(wp), 2);       /* libavformat sees the tags in the input */
     wav wi;
@@ -772,7 +882,7 @@ START_TEST(test_metadata_stripped)
 }
 END_TEST
 
-/* ---- 7: identifiers in file names -------------------------------------------- */
+/* ---- 8: identifiers in file names -------------------------------------------- */
 
 START_TEST(test_file_name_tokenised)
 {
@@ -811,7 +921,7 @@ START_TEST(test_file_name_tokenised)
 }
 END_TEST
 
-/* ---- 8: --resume -------------------------------------------------------------- */
+/* ---- 9: --resume -------------------------------------------------------------- */
 
 START_TEST(test_resume_recording)
 {
@@ -855,7 +965,7 @@ START_TEST(test_resume_recording)
 }
 END_TEST
 
-/* ---- 9: scan ------------------------------------------------------------------ */
+/* ---- 10: scan ------------------------------------------------------------------ */
 
 START_TEST(test_scan_recording)
 {
@@ -904,6 +1014,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sample_call_silence);
     tcase_add_test(tc, test_sample_call_beep);
     tcase_add_test(tc, test_dtmf_without_transcript);
+    tcase_add_test(tc, test_stereo_channels);
     tcase_add_test(tc, test_bad_recordings_fail_alone);
     tcase_add_test(tc, test_metadata_stripped);
     tcase_add_test(tc, test_file_name_tokenised);

@@ -32,7 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ctx) init();
     if (size < 1) return 0;
-    cv_transcript_opts o = { 200, data[0] & 15u };
+    static const char *const speakers[] = { "spk_0", "spk_1", "1" };
+    cv_transcript_opts o = { .pad_ms = 200, .digit_run_min = data[0] & 15u, .speakers = speakers,
+                             .nspeakers = data[0] & 16u ? 3 : 0 };
     const char *json = (const char *)data + 1;
     size_t len = size - 1;
     cv_buf out = { 0 };

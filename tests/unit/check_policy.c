@@ -95,6 +95,7 @@ START_TEST(test_default_policy)
         ck_assert_uint_eq(p->inputs[i].audio.pad_ms, 200);
         ck_assert_uint_eq(p->inputs[i].audio.dtmf, 1);
         ck_assert_uint_eq(p->inputs[i].audio.beep, 0);
+        ck_assert_uint_eq(p->inputs[i].audio.nchannels, 0);    /* every channel */
     }
     const cv_input_rule *cdr = &p->inputs[6];
     ck_assert_str_eq(cdr->match, "Master.csv");
@@ -184,6 +185,9 @@ START_TEST(test_sample_policy)
     ck_assert_uint_eq(call->audio.pad_ms, 200);
     ck_assert_uint_eq(call->audio.dtmf, 1);
     ck_assert_int_eq(call->audio.transcript_required, 1);
+    ck_assert_uint_eq(call->audio.nchannels, 2);
+    ck_assert_str_eq(call->audio.channels[0], "agent");
+    ck_assert_str_eq(call->audio.channels[1], "customer");
 
     const cv_input_rule *chat = cvi_policy_input_for(p, "chats.jsonl", "jsonl");
     ck_assert_ptr_eq(chat, &p->inputs[1]);
@@ -317,6 +321,13 @@ static const struct bad_case {
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {digit_run: 1}\n", 5, "'digit_run' must be 0 (off) or 2 to 64" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {volume: 3}\n", 5, "unknown key 'volume' in audio" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {pad_ms: 1, pad_ms: 2}\n", 5, "duplicate key 'pad_ms'" },
+    { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {channels: []}\n", 5,
+      "'channels' must be a list of 1 to 64 speaker names" },
+    { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {channels: agent}\n", 5,
+      "'channels' must be a list of 1 to 64 speaker names" },
+    { HEAD "inputs:\n  - match: x\n    format: audio\n    audio:\n      channels: [agent, customer, agent]\n", 6,
+      "'channels' names one speaker twice (entries 1 and 3)" },
+    { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {channels: [agent, [x]]}\n", 5, "invalid speaker name" },
     { HEAD "inputs:\n  - match: x\n    risk: {quasi: [a], quasi: [b]}\n    fields: {a: keep}\n", 4, "duplicate key 'quasi'" },
     { HEAD "inputs:\n  - match: x\n    risk: {quasi: []}\n    fields: {a: keep}\n", 4, "'quasi' must be a list of 1 to 32" },
     { HEAD IN1 "      a: keep\nretention: {field: a, classes: {c: {max_age: 1 day, max_age: 2 days, fields: [a]}}}\n", 6,

@@ -87,15 +87,15 @@ static char *slurp(const char *rel, size_t *len)
     return buf;
 }
 
-/* Redact; returns rc, output NUL-terminated in *out (malloc'ed, "" on error). */
-static int redact(const char *json, size_t len, unsigned pad, unsigned runs, char **out, cv_transcript_result *res,
-                  cvi_counts *c)
+/* Redact with options o; returns rc, output NUL-terminated in *out
+ * (malloc'ed, "" on error). */
+static int redact_o(const char *json, size_t len, const cv_transcript_opts *o, char **out, cv_transcript_result *res,
+                    cvi_counts *c)
 {
-    cv_transcript_opts o = { pad, runs };
     cv_buf b = { 0 };
     cv_diag d = { 0 };
     memset(c, 0, sizeof *c);
-    int rc = cv_transcript_redact(wk, json, len, &o, &b, res, c, &d);
+    int rc = cv_transcript_redact(wk, json, len, o, &b, res, c, &d);
     if (rc) {
         ck_assert_uint_eq(b.n, 0);
         ck_assert_ptr_nonnull(d.reason);
@@ -104,6 +104,13 @@ static int redact(const char *json, size_t len, unsigned pad, unsigned runs, cha
     *out = strdup(b.n ? cv_buf_cstr(&b) : "");
     cv_buf_free(&b);
     return rc;
+}
+
+static int redact(const char *json, size_t len, unsigned pad, unsigned runs, char **out, cv_transcript_result *res,
+                  cvi_counts *c)
+{
+    cv_transcript_opts o = { .pad_ms = pad, .digit_run_min = runs };
+    return redact_o(json, len, &o, out, res, c);
 }
 
 static int near(double a, double b) { return a - b < 1e-9 && b - a < 1e-9; }
@@ -283,7 +290,7 @@ START_TEST(test_deepgram_fixture)
     ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_DEEPGRAM);
     ck_assert_uint_eq(t.nwords, 82);             /* 41 words + their copies under utterances */
     ck_assert(cv_str_eqz(t.words[0].text, "Hi,"));   /* punctuated_word */
-    ck_assert_int_eq(t.words[0].channel, 0);
+    ck_assert_int_eq(t.words[0].channel, -1);     /* one Deepgram channel: the mix, no channel of the audio */
     ck_assert_int_eq(t.words[0].primary, 1);
     ck_assert_int_eq(t.words[41].primary, 0);
 
@@ -309,7 +316,7 @@ START_TEST(test_deepgram_fixture)
     ck_assert_uint_eq(res.identifiers, 3);       /* copies are not counted again */
     ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
     ck_assert_uint_eq(res.nspans, 3);
-    ck_assert_int_eq(res.spans[0].channel, 0);
+    ck_assert_int_eq(res.spans[0].channel, -1);
     cv_transcript_free(&t);
     cv_transcript_result_free(&res);
     free(out);
@@ -420,6 +427,124 @@ START_TEST(test_channels)
     free(fixed);
     free(doc);
     free(ch0);
+}
+END_TEST
+
+/* A diarised AWS item: content, times and an optional speaker label. */
+static void aws_word(cv_buf *b, const char *w, double t, const char *spk)
+{
+    char tmp[300];
+    snprintf(tmp, sizeof tmp,
+             "%s{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"%s\"}],\"start_time\":\"%.2f\","
+             "\"end_time\":\"%.2f\"%s%s%s}",
+             b->n && b->p[b->n - 1] != '[' ? "," : "", w, t, t + 0.4, spk ? ",\"speaker_label\":\"" : "",
+             spk ? spk : "", spk ? "\"" : "");
+    cv_buf_puts(b, tmp);
+}
+
+START_TEST(test_speakers)
+{
+    static const char *const names[] = { "spk_0", "spk_1" };
+    cv_transcript_opts mapped = { .pad_ms = 100, .speakers = names, .nspeakers = 2 };
+    cv_transcript_opts unmapped = { .pad_ms = 100 };
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+
+    /* AWS diarisation on the items: the customer (spk_1) says the number */
+    cv_buf b = { 0 };
+    cv_buf_puts(&b, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"items\":[");
+    aws_word(&b, "number", 0.5, "spk_0");
+    aws_word(&b, "please", 1.0, "spk_0");
+    aws_word(&b, "07700", 2.0, "spk_1");
+    aws_word(&b, "900123", 2.5, "spk_1");
+    aws_word(&b, "thanks", 4.0, "spk_0");
+    cv_buf_puts(&b, "]}}");
+    ck_assert_int_eq(redact_o(b.p, b.n, &mapped, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, 1);
+    ck_assert(near(res.spans[0].start, 1.9) && near(res.spans[0].end, 3.0));
+    ck_assert_ptr_null(strstr(out, "900123"));
+    cv_transcript_result_free(&res);
+    free(out);
+    /* without names, a speaker label says nothing about channels */
+    ck_assert_int_eq(redact_o(b.p, b.n, &unmapped, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, -1);
+    cv_transcript_result_free(&res);
+    free(out);
+    /* a label the policy does not name: every channel */
+    static const char *const other[] = { "agent", "customer" };
+    cv_transcript_opts named = { .pad_ms = 100, .speakers = other, .nspeakers = 2 };
+    ck_assert_int_eq(redact_o(b.p, b.n, &named, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, -1);
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* AWS diarisation in results.speaker_labels.segments: the items carry no
+     * label; a word takes the segment it starts in, one in no segment none */
+    cv_buf_clear(&b);
+    cv_buf_puts(&b, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"speaker_labels\":{\"speakers\":2,"
+                    "\"segments\":[{\"start_time\":\"1.9\",\"end_time\":\"3.0\",\"speaker_label\":\"spk_1\",\"items\":[]},"
+                    "{\"start_time\":\"0.4\",\"end_time\":\"1.5\",\"speaker_label\":\"spk_0\",\"items\":[]}]},"
+                    "\"items\":[");
+    aws_word(&b, "my", 0.5, NULL);
+    aws_word(&b, "07700", 2.0, NULL);
+    aws_word(&b, "900123", 2.5, NULL);
+    aws_word(&b, "and", 5.0, NULL);
+    aws_word(&b, "07700", 6.0, NULL);
+    aws_word(&b, "900456", 6.5, NULL);
+    cv_buf_puts(&b, "]}}");
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(cv_transcript_parse(&t, b.p, b.n, &d), 0);
+    ck_assert_uint_eq(t.nwords, 6);
+    ck_assert(cv_str_eqz(t.words[0].speaker, "spk_0"));
+    ck_assert(cv_str_eqz(t.words[1].speaker, "spk_1"));
+    ck_assert(cv_str_eqz(t.words[2].speaker, "spk_1"));
+    ck_assert_uint_eq(t.words[3].speaker.n, 0);
+    cv_transcript_free(&t);
+    ck_assert_int_eq(redact_o(b.p, b.n, &mapped, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 2);       /* sorted by channel: the unlabelled number first */
+    ck_assert_int_eq(res.spans[0].channel, -1);
+    ck_assert(near(res.spans[0].start, 5.9) && near(res.spans[0].end, 7.0));
+    ck_assert_int_eq(res.spans[1].channel, 1);
+    ck_assert(near(res.spans[1].start, 1.9) && near(res.spans[1].end, 3.0));
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* generic words with "speaker", and Whisper segments with a segment speaker */
+    static const char *const roles[] = { "agent", "customer" };
+    cv_transcript_opts by_role = { .pad_ms = 0, .speakers = roles, .nspeakers = 2 };
+    const char *gen = "{\"words\":[{\"word\":\"call\",\"start\":0.1,\"end\":0.4,\"speaker\":\"agent\"},"
+                      "{\"word\":\"07700\",\"start\":1,\"end\":1.4,\"speaker\":\"customer\"},"
+                      "{\"word\":\"900123\",\"start\":1.5,\"end\":2,\"speaker\":\"customer\"}]}";
+    ck_assert_int_eq(redact_o(gen, strlen(gen), &by_role, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, 1);
+    ck_assert(near(res.spans[0].start, 1.0) && near(res.spans[0].end, 2.0));
+    cv_transcript_result_free(&res);
+    free(out);
+    const char *whisper = "{\"text\":\"x\",\"segments\":[{\"text\":\"x\",\"speaker\":\"agent\",\"words\":["
+                          "{\"word\":\" 07700\",\"start\":1,\"end\":1.4},{\"word\":\" 900123\",\"start\":1.5,\"end\":2,"
+                          "\"speaker\":\"agent\"}]}]}";
+    ck_assert_int_eq(redact_o(whisper, strlen(whisper), &by_role, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, 0);
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* a transcript channel wins over a speaker label */
+    const char *both = "{\"words\":[{\"word\":\"07700\",\"start\":1,\"end\":1.4,\"speaker\":\"agent\",\"channel\":1},"
+                       "{\"word\":\"900123\",\"start\":1.5,\"end\":2,\"speaker\":\"agent\",\"channel\":1}]}";
+    ck_assert_int_eq(redact_o(both, strlen(both), &by_role, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, 1);
+    cv_transcript_result_free(&res);
+    free(out);
+    cv_buf_free(&b);
 }
 END_TEST
 
@@ -563,6 +688,7 @@ int main(void)
     tcase_add_test(tc, test_deepgram_fixture);
     tcase_add_test(tc, test_spans_merge);
     tcase_add_test(tc, test_channels);
+    tcase_add_test(tc, test_speakers);
     tcase_add_test(tc, test_card_luhn_and_failsafe);
     tcase_add_test(tc, test_other_strings_scanned);
     tcase_add_test(tc, test_bad_input);
