@@ -85,6 +85,12 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         if (e->transcript) {
             rc |= cv_buf_puts(o, ", \"transcript\": ");
             rc |= jstr(o, e->transcript);
+            rc |= cv_buf_printf(o, ", \"transcript_input_bytes\": %" PRIu64 ", \"transcript_input_blake2b\": ",
+                                e->transcript_bytes_in);
+            rc |= hex32(o, e->transcript_in_hash);
+            rc |= cv_buf_printf(o, ", \"transcript_bytes\": %" PRIu64 ", \"transcript_blake2b\": ",
+                                e->transcript_bytes_out);
+            rc |= hex32(o, e->transcript_out_hash);
             rc |= cv_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64, e->words, e->spoken_ids);
         } else {
             rc |= cv_buf_puts(o, ", \"transcript\": null");

@@ -517,6 +517,11 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
         rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
         goto out;
     }
+    if (tpath && (hash_file(tpath, en->transcript_in_hash, &en->transcript_bytes_in) ||
+                  hash_file(ttmp, en->transcript_out_hash, &en->transcript_bytes_out))) {
+        rc = cvi_error(ctx, CV_EIO, "%s: transcript: %s", en->output, strerror(errno));
+        goto out;
+    }
     char dst[PATH_MAX];
     snprintf(dst, sizeof dst, "%s/%s", outdir, en->output);
     if (rename(tmp, dst) != 0 || (tpath && rename(ttmp, tdst) != 0)) {
@@ -629,13 +634,26 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         goto out;
     }
 
-    /* the journal id: a keyed token of the relative path (the journal sits in OUT) */
-    cv_buf id = { 0 };
-    if ((rc = cvi_engine_token(w, "file", it->rel, strlen(it->rel), &id)) || !cv_buf_cstr(&id)) {
+    /* the journal id: a keyed token of the relative path (the journal sits
+     * in OUT); a recording's also covers its transcript's size and mtime, so
+     * an edited (or newly added) transcript is processed again */
+    cv_buf id = { 0 }, idsrc = { 0 };
+    rc = cv_buf_puts(&idsrc, it->rel);
+    if (audio) {
+        struct stat ts;
+        if (tpath && stat(tpath, &ts) == 0)
+            rc |= cv_buf_printf(&idsrc, "\n%llu\n%lld.%09ld", (unsigned long long)ts.st_size, (long long)ts.st_mtim.tv_sec,
+                                (long)ts.st_mtim.tv_nsec);
+        else
+            rc |= cv_buf_puts(&idsrc, "\n-");
+    }
+    if (rc || (rc = cvi_engine_token(w, "file", idsrc.p, idsrc.n, &id)) || !cv_buf_cstr(&id)) {
         cv_buf_free(&id);
+        cv_buf_free(&idsrc);
         rc = CV_ENOMEM;
         goto out;
     }
+    cv_buf_free(&idsrc);
     char idz[64];
     snprintf(idz, sizeof idz, "%s", id.p + 5);
     cv_buf_free(&id);

@@ -510,6 +510,16 @@ static void sample_call(const char *audio, int beep, double pad)
     ck_assert_double_eq(jnum(au, "channels"), 1);
     ck_assert_str_eq(jstr(au, "metadata"), "stripped");
     ck_assert_str_eq(jstr(au, "transcript"), "customer_call.json.zst");
+    {
+        size_t tsz_in = 0, tsz_out = 0;
+        free(readfile(path2(path2(src, "samples"), "calls/customer_call.json"), &tsz_in));
+        free(readfile(path2(o, "customer_call.json.zst"), &tsz_out));
+        ck_assert_double_eq(jnum(au, "transcript_input_bytes"), (double)tsz_in);
+        ck_assert_double_eq(jnum(au, "transcript_bytes"), (double)tsz_out);
+        ck_assert_uint_eq(strlen(jstr(au, "transcript_input_blake2b")), 64);
+        ck_assert_uint_eq(strlen(jstr(au, "transcript_blake2b")), 64);
+        ck_assert_str_ne(jstr(au, "transcript_blake2b"), jstr(au, "transcript_input_blake2b"));
+    }
     ck_assert_double_eq(jnum(au, "words"), (double)words);
     ck_assert_double_eq(jnum(au, "spoken_identifiers"), 3);
     yajl_val d = jg(e, "detections");
@@ -961,6 +971,35 @@ START_TEST(test_resume_recording)
     ck_assert(na2 == na && memcmp(a, a2, na) == 0);
     ck_assert(nt2 == nt && memcmp(t, t2, nt) == 0);
     free(a2), free(t2);
+
+    /* the transcript edited (the number corrected): the recording is redone
+     * with it, and the manifest's transcript hash follows */
+    mt = readfile(path2(o, "manifest.json"), NULL);
+    m = parse_json(mt);
+    char *hash0 = strdup(jstr(jg(file_entry(m, "customer_call.wav"), "audio"), "transcript_blake2b"));
+    yajl_tree_free(m);
+    free(mt);
+    size_t nj = 0;
+    char *j = readfile(path2(in, "customer_call.json"), &nj);
+    char *hit = strstr(j, "\"content\":\"nine\"");
+    ck_assert_ptr_nonnull(hit);
+    memcpy(hit + 11, "five", 4);
+    writefile(path2(in, "customer_call.json"), j, nj, 0644);
+    free(j);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_null(strstr(err, "already done"));
+    free(out), free(err);
+    t2 = readfile(path2(o, "customer_call.json.zst"), &nt2);
+    ck_assert(nt2 != nt || memcmp(t, t2, nt) != 0);
+    free(t2);
+    mt = readfile(path2(o, "manifest.json"), NULL);
+    m = parse_json(mt);
+    e = file_entry(m, "customer_call.wav");
+    ck_assert_str_eq(jstr(e, "status"), "done");
+    ck_assert_str_ne(jstr(jg(e, "audio"), "transcript_blake2b"), hash0);
+    yajl_tree_free(m);
+    free(mt);
+    free(hash0);
     free(a), free(t);
 }
 END_TEST
