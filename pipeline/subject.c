@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <yajl/yajl_tree.h>
 
 #include "ctx.h"
 #include "dataset.h"
@@ -285,6 +286,86 @@ static void now_utc(char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tmv);
 }
 
+/* The dataset's call recordings, from its manifest: each redacted
+ * transcript's output name and the recording's. None without a manifest. */
+typedef struct recpair {
+    char *transcript, *audio;
+} recpair;
+
+static void recpairs_free(recpair *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].transcript);
+        free(v[i].audio);
+    }
+    free(v);
+}
+
+static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    char *mpath = path_join(outdir, "manifest.json");
+    cv_buf m = { 0 };
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    free(mpath);
+    if (rc == CV_EIO && errno == ENOENT) return 0;
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
+                      *output_at[] = { "output", NULL };
+    yajl_val files = doc ? yajl_tree_get(doc, files_at, yajl_t_array) : NULL;
+    if (!files) {
+        yajl_tree_free(doc);
+        return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    }
+    recpair *v = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < files->u.array.len && !rc; i++) {
+        yajl_val t = yajl_tree_get(files->u.array.values[i], audio_at, yajl_t_string);
+        yajl_val a = yajl_tree_get(files->u.array.values[i], output_at, yajl_t_string);
+        if (!t || !a) continue;
+        if (cv_grow((void **)&v, &cap, n + 1, sizeof *v)) {
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            break;
+        }
+        v[n].transcript = strdup(t->u.string);     /* yajl_tree_get checked the type */
+        v[n].audio = strdup(a->u.string);
+        n++;
+        if (!v[n - 1].transcript || !v[n - 1].audio) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+    }
+    yajl_tree_free(doc);
+    if (rc) {
+        recpairs_free(v, n);
+        return rc;
+    }
+    *out = v;
+    *nout = n;
+    return 0;
+}
+
+static const recpair *recording_of(const recpair *v, size_t n, const char *transcript_rel)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].transcript, transcript_rel) == 0) return &v[i];
+    return NULL;
+}
+
+/* Delete an output; one already gone is fine (an interrupted forget). */
+static int remove_output(cv_ctx *ctx, const char *outdir, const char *rel)
+{
+    char *path = path_join(outdir, rel);
+    if (!path) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = unlink(path) != 0 && errno != ENOENT ? cvi_error(ctx, CV_EIO, "%s: %s", rel, strerror(errno)) : 0;
+    free(path);
+    return rc;
+}
+
 /* ---- the subject's token ---------------------------------------------------------- */
 
 /* The rendered token of (type, value) and its 16 characters. */
@@ -459,14 +540,20 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     int rc = subject_token(ctx, p, k, type, value, rendered, tok);
     if (rc) return rc;
     char **rels = NULL;
-    size_t nrel = 0, nnew = 0;
+    size_t nrel = 0, nnew = 0, npairs = 0, ngone = 0;
     newfile *nf = NULL;
+    recpair *pairs = NULL;
+    const recpair **gone = NULL;     /* recordings to delete, with their transcripts */
     cv_buf vkeep = { 0 }, entry = { 0 };
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
     int level = manifest_zstd_level(outdir);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
-    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if (!p->erasure_replace && (rc = load_recordings(ctx, outdir, &pairs, &npairs))) goto out;
+    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(gone = calloc(nrel ? nrel : 1, sizeof *gone))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
 
     /* 1. every data file holding the subject, rewritten to a temporary name */
     for (size_t i = 0; i < nrel && !rc; i++) {
@@ -476,6 +563,14 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
         if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
         forget_ctx f = { tok, p->erasure_replace, NULL, 0, 0 };
         if ((rc = each_record(ctx, path, rels[i], forget_rec, &f)) || (!f.removed && !f.replaced)) {
+            free(path);
+            continue;
+        }
+        const recpair *rp = f.removed ? recording_of(pairs, npairs, rels[i]) : NULL;
+        if (rp) {    /* a call's transcript: the call goes with it */
+            gone[ngone++] = rp;
+            res->records_removed += f.removed;
+            res->recordings_removed++;
             free(path);
             continue;
         }
@@ -495,19 +590,23 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     vfilter vf = { tok, &vkeep, 0 };
     if (have_vault && (rc = cvi_vault_read(ctx, vpath, vault_filter, &vf))) goto out;
     res->vault_entries_removed = vf.removed;
-    if (nnew == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
+    if (nnew == 0 && ngone == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
 
-    /* 3. commit: data files, vault, manifest */
+    /* 3. commit: data files, recordings (the audio before its transcript, so
+     * an interrupted forget still finds the call), vault, manifest */
     if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
+    for (size_t i = 0; i < ngone && !rc; i++)
+        if (!(rc = remove_output(ctx, outdir, gone[i]->audio))) rc = remove_output(ctx, outdir, gone[i]->transcript);
+    if (rc) goto out;
     if (vf.removed && (rc = cvi_vault_write_atomic(ctx, vpath, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
     char when[32];
     now_utc(when);
     rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") | cvi_json_string(&entry, rendered, strlen(rendered));
     rc |= cv_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
                                 ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries_removed\": %" PRIu64
-                                ", \"files\": [",
+                                ", \"recordings_removed\": %" PRIu64 ", \"files\": [",
                         when, p->erasure_replace ? "replace" : "drop", res->records_removed, res->tokens_replaced,
-                        res->vault_entries_removed);
+                        res->vault_entries_removed, res->recordings_removed);
     for (size_t i = 0; i < nnew; i++) {
         char hx[65];
         sodium_bin2hex(hx, sizeof hx, nf[i].hash, 32);
@@ -517,11 +616,21 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
                                     ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": \"%s\"}",
                             nf[i].removed, nf[i].replaced, nf[i].bytes, hx);
     }
+    for (size_t i = 0; i < ngone; i++) {
+        const char *two[2] = { gone[i]->audio, gone[i]->transcript };
+        for (int j = 0; j < 2; j++) {
+            rc |= cv_buf_puts(&entry, nnew || i || j ? ", {\"output\": " : "{\"output\": ");
+            rc |= cvi_json_string(&entry, two[j], strlen(two[j]));
+            rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
+        }
+    }
     rc |= cv_buf_puts(&entry, "]}");
     if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     rc = manifest_append(ctx, outdir, "history", entry.p);
 out:
     newfiles_free(nf, nnew, 1);
+    recpairs_free(pairs, npairs);
+    free(gone);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
     free(vpath);

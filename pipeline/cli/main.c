@@ -729,10 +729,11 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
                         (unsigned long long)res.files);
             else
                 fprintf(stderr, "callveil: forgot the subject in %s: %llu record(s) removed, %llu token(s) "
-                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten\n", dir,
+                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten, %llu recording(s) "
+                                "deleted\n", dir,
                         (unsigned long long)res.records_removed, (unsigned long long)res.tokens_replaced,
                         (unsigned long long)res.vault_entries_removed, res.vault_entries_removed == 1 ? "y" : "ies",
-                        (unsigned long long)res.files_changed);
+                        (unsigned long long)res.files_changed, (unsigned long long)res.recordings_removed);
         }
     } else {
         uint64_t hits = 0;

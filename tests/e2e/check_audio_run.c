@@ -1004,7 +1004,101 @@ START_TEST(test_resume_recording)
 }
 END_TEST
 
-/* ---- 10: scan ------------------------------------------------------------------ */
+/* ---- 10: forget ----------------------------------------------------------------- */
+
+START_TEST(test_forget_recording)
+{
+    char *in = sample_input("in", "customer_call");
+    const char *chats = "{\"text\":\"call me on 07700 900123\"}\n{\"text\":\"mine is 07700 900456\"}\n";
+    writefile(path2(in, "chats.jsonl"), chats, strlen(chats), 0644);
+    char *pol = policy("p.yaml", "spoken: silence");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    char *before = list_dir(o);
+    ck_assert_ptr_nonnull(strstr(before, "customer_call.wav\n"));
+    ck_assert_ptr_nonnull(strstr(before, "customer_call.json.zst\n"));
+
+    /* the caller's number: their chat record, and their call (audio and
+     * transcript) go; the other chat stays */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol,
+                         "07700900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed"));
+    ck_assert_ptr_nonnull(strstr(err, "1 recording(s) deleted"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    ck_assert(!exists(path2(o, "customer_call.wav")));
+    ck_assert(!exists(path2(o, "customer_call.json.zst")));
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(mt, "900123"));
+    yajl_val m = parse_json(mt);
+    size_t nh;
+    yajl_val h = jarr(m, "history", &nh)->u.array.values[0];
+    ck_assert_uint_eq(nh, 1);
+    ck_assert_str_eq(jstr(h, "op"), "forget");
+    ck_assert_double_eq(jnum(h, "records_removed"), 2);
+    ck_assert_double_eq(jnum(h, "recordings_removed"), 1);
+    size_t nfl;
+    yajl_val *fl = jarr(h, "files", &nfl)->u.array.values;
+    ck_assert_uint_eq(nfl, 3);      /* the chats rewritten, the audio and transcript deleted */
+    int deleted = 0;
+    for (size_t i = 0; i < nfl; i++)
+        if (YAJL_IS_TRUE(jg(fl[i], "deleted"))) {
+            deleted++;
+            const char *name = jstr(fl[i], "output");
+            ck_assert(!strcmp(name, "customer_call.wav") || !strcmp(name, "customer_call.json.zst"));
+        }
+    ck_assert_int_eq(deleted, 2);
+    yajl_tree_free(m);
+    free(mt);
+    size_t nc;
+    char *plain = zstd_file(path2(o, "chats.jsonl.zst"), &nc);
+    ck_assert_ptr_nonnull(strstr(plain, "mine is"));
+    ck_assert_ptr_null(strstr(plain, "call me"));
+    free(plain);
+
+    /* a second forget: nothing left of the subject, nothing changes */
+    char *after = list_dir(o);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol,
+                         "07700900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "nothing of this subject"));
+    free(out), free(err);
+    char *again = list_dir(o);
+    ck_assert_str_eq(again, after);
+    free(before), free(after), free(again);
+
+    /* erasure: replace keeps the call: the transcript's token becomes
+     * [erased], the (already redacted) audio is untouched */
+    size_t np = 0;
+    char *ptext = readfile(pol, &np);
+    char *pol2 = path2(tmp, "replace.yaml");
+    char *p2 = malloc(np + 32);
+    memcpy(p2, ptext, np);
+    memcpy(p2 + np, "erasure: replace\n", 18);
+    writefile(pol2, p2, np + 17, 0644);
+    free(ptext), free(p2);
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "--policy", pol2, in, "-o", o2), 0);
+    free(out), free(err);
+    size_t na = 0, na2 = 0;
+    char *a = readfile(path2(o2, "customer_call.wav"), &na);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol2,
+                         "07700900123", o2), 0);
+    ck_assert_ptr_nonnull(strstr(err, "0 recording(s) deleted"));
+    free(out), free(err);
+    char *a2 = readfile(path2(o2, "customer_call.wav"), &na2);
+    ck_assert(a && a2 && na == na2 && memcmp(a, a2, na) == 0);
+    free(a), free(a2);
+    size_t nt;
+    char *t = zstd_file(path2(o2, "customer_call.json.zst"), &nt);
+    ck_assert_ptr_nonnull(strstr(t, "[erased]"));
+    ck_assert_ptr_null(strstr(t, "phone:"));
+    free(t);
+}
+END_TEST
+
+/* ---- 11: scan ------------------------------------------------------------------ */
 
 START_TEST(test_scan_recording)
 {
@@ -1059,6 +1153,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_file_name_tokenised);
     tcase_add_test(tc, test_resume_recording);
     tcase_add_test(tc, test_scan_recording);
+    tcase_add_test(tc, test_forget_recording);
     suite_add_tcase(s, tc);
     return s;
 }
