@@ -227,6 +227,7 @@ static void mark_emails(stok *t, size_t nt)
 typedef struct emitter {
     cv_spoken *s;
     int nomem;
+    int glue;              /* the next digit run joins the text before it (no space) */
 } emitter;
 
 static void put(emitter *e, char c, int32_t word)
@@ -330,7 +331,8 @@ static void ordinal(emitter *e, int value, int32_t word)
 static size_t emit_run(emitter *e, stok *t, size_t nt, size_t i)
 {
     cv_spoken *s = e->s;
-    space(e);
+    if (!e->glue) space(e);
+    e->glue = 0;
     size_t start = s->text.n;
     int nd = 0, emitted = 0, ordinal_end = 0;
     size_t j = i;
@@ -440,6 +442,87 @@ done:
     return j;
 }
 
+/* ---- letters spelled out among digits -------------------------------------- */
+
+static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* One spelled letter: a single ASCII letter, bare or with a '.' ("Q."). */
+static int letter_tok(const stok *t)
+{
+    return (t->kind == K_WORD || t->kind == K_OH) && t->cn == 1 && is_alpha((unsigned char)t->core[0]) &&
+           (t->tn == 0 || (t->tn == 1 && (t->tail[0] == '.' || t->tail[0] == ',' || t->tail[0] == '-')));
+}
+
+/* The joined letters and digits p[0..n) have the shape of an identifier the
+ * detectors know that begins with letters: a NINO (two letters, six digits,
+ * an optional A-D) or an IBAN (two letters, two digits, 11-30 letters or
+ * digits). The detectors judge the rest (prefixes, the IBAN checksum). */
+static int spelled_shape(const char *p, size_t n)
+{
+    if (n < 8 || !is_alpha((unsigned char)p[0]) || !is_alpha((unsigned char)p[1])) return 0;
+    int nino = n <= 9;
+    for (size_t i = 2; i < 8 && nino; i++) nino = is_digit((unsigned char)p[i]);
+    if (nino && n == 9) nino = p[8] >= 'A' && p[8] <= 'D';
+    if (nino) return 1;
+    if (n < 15 || n > 34 || !is_digit((unsigned char)p[2]) || !is_digit((unsigned char)p[3])) return 0;
+    for (size_t i = 4; i < n; i++)
+        if (!is_alnum((unsigned char)p[i])) return 0;
+    return 1;
+}
+
+/*
+ * From the spelled letter at t[i]: letters and digit runs joined without
+ * spaces ("A B one two three four five six C" → "AB123456C") as long as the
+ * joined text keeps the shape of a NINO or IBAN at some point; cut after the
+ * last point where it has. Returns the index after the tokens used, or i
+ * with nothing emitted (the words are then emitted as usual): a letter
+ * before a phone number ("plan B oh seven seven ...") is never glued to it.
+ */
+static size_t emit_spelled(emitter *e, stok *t, size_t nt, size_t i)
+{
+    cv_spoken *s = e->s;
+    size_t n0 = s->text.n, r0 = s->nruns;
+    space(e);
+    size_t start = s->text.n, j = i;
+    size_t best_j = i, best_n = 0, best_r = 0;
+    while (j < nt && !e->nomem && s->text.n - start <= 34) {
+        if (j > i && t[j - 1].brk && !letter_tok(&t[j - 1])) break;
+        if (j > i && t[j].kind == K_PUNCT && t[j].soft && j + 1 < nt &&
+            (letter_tok(&t[j + 1]) || (starts_run(t, nt, j + 1) && t[j + 1].kind != K_PLUS))) {
+            j++;    /* "C, E, 12, 34": commas between the parts */
+            continue;
+        }
+        if (letter_tok(&t[j])) {
+            put(e, (char)(t[j].core[0] & ~0x20), t[j].word);
+            j++;
+        } else if (j > i && starts_run(t, nt, j) && t[j].kind != K_PLUS) {
+            size_t at = s->text.n;
+            e->glue = 1;
+            j = emit_run(e, t, nt, j);
+            /* a run's own punctuation ends the identifier (it was written after the digits) */
+            while (s->text.n > at && !is_alnum((unsigned char)s->text.p[s->text.n - 1])) s->text.n--;
+        } else {
+            break;
+        }
+        if (!e->nomem && spelled_shape(s->text.p + start, s->text.n - start)) {
+            best_j = j;
+            best_n = s->text.n;
+            best_r = s->nruns;
+        }
+    }
+    if (best_j == i || e->nomem) {
+        s->text.n = n0;
+        s->nruns = r0;
+        return i;
+    }
+    s->text.n = best_n;
+    s->nruns = best_r;
+    for (size_t k = 0; k < s->nruns; k++)      /* a run cut short by the rollback */
+        if (s->runs[k].end > best_n) s->runs[k].end = (uint32_t)best_n;
+    if (t[best_j - 1].tn) put_bytes(e, t[best_j - 1].tail, t[best_j - 1].tn, t[best_j - 1].word);
+    return best_j;
+}
+
 int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
 {
     cv_buf_clear(&s->text);
@@ -449,8 +532,8 @@ int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
     if (rc) return rc;
     stok *t = s->scratch;
     mark_emails(t, nt);
-    emitter e = { s, 0 };
-    size_t i = 0;
+    emitter e = { s, 0, 0 };
+    size_t i = 0, j;
     while (i < nt && !e.nomem) {
         if (s->text.n > UINT32_MAX - 4096) return CV_EINPUT;
         stok *c = &t[i];
@@ -471,6 +554,8 @@ int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
                 if (c->email == 3) break;
             }
             put_bytes(&e, c->tail, c->tn, c->word);
+        } else if (letter_tok(c) && (j = emit_spelled(&e, t, nt, i)) > i) {
+            i = j;
         } else if (starts_run(t, nt, i)) {
             i = emit_run(&e, t, nt, i);
         } else if (c->kind == K_ORD) {

@@ -30,8 +30,12 @@
  * E-mail: LOCAL (SEP LOCAL)* "at" DOMAIN ("dot" DOMAIN)+ where SEP is "dot",
  * "underscore", "dash"/"hyphen" and LOCAL/DOMAIN are single alphanumeric
  * words → "local.part@domain.tld"; the detectors judge the result.
- * Not supported: spelled letters ("j o h n"), letters inside digit runs
- * (NINO/IBAN/postcodes spoken letter by letter), other languages.
+ * Letters spelled among digits ("C E one two three four five six A",
+ * "G B eight two W E S T ..."; single letters, "C." too, commas between) are
+ * joined with them when the result has the shape of a NINO or an IBAN
+ * ("CE123456A"), cut where that shape last held; otherwise the letters stay
+ * words (so a letter before a phone number is never glued to it).
+ * Not supported: spelled words ("j o h n"), postcodes, other languages.
  * Words are separated by one space (mapped to no word); punctuation items
  * attach to the previous word without a space.
  */

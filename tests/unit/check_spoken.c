@@ -168,6 +168,40 @@ START_TEST(test_punctuation_attached_and_whitespace)
 }
 END_TEST
 
+START_TEST(test_spelled_letters)
+{
+    /* a NINO read out letter by letter: it0 is1 C2 E3 one4 .. six9 A10 thanks11 */
+    ck_assert_str_eq(build("it is C E one two three four five six A thanks"), "it is CE123456A thanks");
+    ck_assert_int_eq(word_at("CE1", 0), 2);
+    ck_assert_int_eq(word_at("CE1", 1), 3);
+    ck_assert_int_eq(word_at("CE1", 2), 4);
+    ck_assert_int_eq(word_at("456A", 3), 10);
+    ck_assert_int_eq(word_at(" thanks", 0), -1);
+    ck_assert_uint_eq(sp.nruns, 1);
+    ck_assert_uint_eq(sp.runs[0].ndigits, 6);
+    ck_assert_uint_eq(sp.runs[0].start, 8);
+    ck_assert_uint_eq(sp.runs[0].end, 14);
+    /* lower case, letters with dots, digits in pairs */
+    ck_assert_str_eq(build("c. e. 12 34 56 a."), "CE123456A.");
+    ck_assert_str_eq(build("C E 12 ~, 34 ~, 56 ~, A ~."), "CE123456A.");
+    /* an IBAN */
+    ck_assert_str_eq(build("G B eight two W E S T one two three four five six nine eight seven six five four three two"),
+                     "GB82WEST12345698765432");
+    ck_assert_uint_eq(sp.nruns, 2);
+    /* letters after the identifier stay apart: cut where the shape ends */
+    ck_assert_str_eq(build("C E 1 2 3 4 5 6 A B"), "CE123456A B");
+    /* a letter before a phone number is never glued to it */
+    ck_assert_str_eq(build("plan B oh seven seven double oh nine hundred one two three"), "plan B 07700900123");
+    ck_assert_str_eq(build("A B oh seven seven double oh nine hundred one two three"), "A B 07700900123");
+    ck_assert_uint_eq(sp.nruns, 1);
+    ck_assert_uint_eq(sp.runs[0].ndigits, 11);
+    /* letters that are words stay words */
+    ck_assert_str_eq(build("I have a 2 year old"), "I have a 2 year old");
+    ck_assert_str_eq(build("Oh, I see"), "Oh, I see");
+    ck_assert_str_eq(build("B"), "B");
+}
+END_TEST
+
 static Suite *spoken_suite(void)
 {
     Suite *s = suite_create("spoken");
@@ -180,6 +214,7 @@ static Suite *spoken_suite(void)
     tcase_add_test(tc, test_plus_and_ordinals);
     tcase_add_test(tc, test_email);
     tcase_add_test(tc, test_punctuation_attached_and_whitespace);
+    tcase_add_test(tc, test_spelled_letters);
     suite_add_tcase(s, tc);
     return s;
 }

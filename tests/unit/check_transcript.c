@@ -548,6 +548,34 @@ START_TEST(test_speakers)
 }
 END_TEST
 
+START_TEST(test_spelled_nino)
+{
+    /* a NINO spelled out over word items: found, its words redacted as the
+     * chat pipeline renders it, one span from "C" to "A" */
+    char *doc = words_json("{\"words\":[", "my national insurance number is C E one two three four five six A thanks",
+                           "]}", 0.0);
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.identifiers, 1);
+    ck_assert_uint_eq(c.detections[CV_ENT_NINO], 1);
+    ck_assert_uint_eq(res.nspans, 1);
+    /* words 5 ("C", at 2.5 s) to 13 ("A", ending at 6.5 + 0.25 s) */
+    ck_assert(near(res.spans[0].start, 2.5) && near(res.spans[0].end, 6.75));
+    char *nino = chat_render("national insurance CE123456A");
+    char exp[200];
+    snprintf(exp, sizeof exp, "{\"word\":\"%s\"", nino);
+    ck_assert_msg(strstr(out, exp) != NULL, "%s in %s", exp, out);
+    ck_assert_ptr_null(strstr(out, "\"word\":\"six\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\"thanks\""));
+    free(nino);
+    cv_transcript_result_free(&res);
+    free(out);
+    free(doc);
+}
+END_TEST
+
 START_TEST(test_card_luhn_and_failsafe)
 {
     char *out;
@@ -689,6 +717,7 @@ int main(void)
     tcase_add_test(tc, test_spans_merge);
     tcase_add_test(tc, test_channels);
     tcase_add_test(tc, test_speakers);
+    tcase_add_test(tc, test_spelled_nino);
     tcase_add_test(tc, test_card_luhn_and_failsafe);
     tcase_add_test(tc, test_other_strings_scanned);
     tcase_add_test(tc, test_bad_input);
