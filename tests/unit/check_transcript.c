@@ -442,6 +442,22 @@ static void aws_word(cv_buf *b, const char *w, double t, const char *spk)
     cv_buf_puts(b, tmp);
 }
 
+/* Redact json (length n) with o: one span, on channel ch; from start to end
+ * unless start < 0. */
+static void one_span(const char *json, size_t n, const cv_transcript_opts *o, int ch, double start, double end)
+{
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact_o(json, n, o, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert_int_eq(res.spans[0].channel, ch);
+    if (start >= 0) ck_assert(near(res.spans[0].start, start) && near(res.spans[0].end, end));
+    ck_assert_ptr_null(strstr(out, "900123"));
+    cv_transcript_result_free(&res);
+    free(out);
+}
+
 START_TEST(test_speakers)
 {
     static const char *const names[] = { "spk_0", "spk_1" };
@@ -460,27 +476,13 @@ START_TEST(test_speakers)
     aws_word(&b, "900123", 2.5, "spk_1");
     aws_word(&b, "thanks", 4.0, "spk_0");
     cv_buf_puts(&b, "]}}");
-    ck_assert_int_eq(redact_o(b.p, b.n, &mapped, &out, &res, &c), 0);
-    ck_assert_uint_eq(res.nspans, 1);
-    ck_assert_int_eq(res.spans[0].channel, 1);
-    ck_assert(near(res.spans[0].start, 1.9) && near(res.spans[0].end, 3.0));
-    ck_assert_ptr_null(strstr(out, "900123"));
-    cv_transcript_result_free(&res);
-    free(out);
+    one_span(b.p, b.n, &mapped, 1, 1.9, 3.0);
     /* without names, a speaker label says nothing about channels */
-    ck_assert_int_eq(redact_o(b.p, b.n, &unmapped, &out, &res, &c), 0);
-    ck_assert_uint_eq(res.nspans, 1);
-    ck_assert_int_eq(res.spans[0].channel, -1);
-    cv_transcript_result_free(&res);
-    free(out);
+    one_span(b.p, b.n, &unmapped, -1, 1.9, 3.0);
     /* a label the policy does not name: every channel */
     static const char *const other[] = { "agent", "customer" };
     cv_transcript_opts named = { .pad_ms = 100, .speakers = other, .nspeakers = 2 };
-    ck_assert_int_eq(redact_o(b.p, b.n, &named, &out, &res, &c), 0);
-    ck_assert_uint_eq(res.nspans, 1);
-    ck_assert_int_eq(res.spans[0].channel, -1);
-    cv_transcript_result_free(&res);
-    free(out);
+    one_span(b.p, b.n, &named, -1, 1.9, 3.0);
 
     /* AWS diarisation in results.speaker_labels.segments: the items carry no
      * label; a word takes the segment it starts in, one in no segment none */
@@ -521,29 +523,16 @@ START_TEST(test_speakers)
     const char *gen = "{\"words\":[{\"word\":\"call\",\"start\":0.1,\"end\":0.4,\"speaker\":\"agent\"},"
                       "{\"word\":\"07700\",\"start\":1,\"end\":1.4,\"speaker\":\"customer\"},"
                       "{\"word\":\"900123\",\"start\":1.5,\"end\":2,\"speaker\":\"customer\"}]}";
-    ck_assert_int_eq(redact_o(gen, strlen(gen), &by_role, &out, &res, &c), 0);
-    ck_assert_uint_eq(res.nspans, 1);
-    ck_assert_int_eq(res.spans[0].channel, 1);
-    ck_assert(near(res.spans[0].start, 1.0) && near(res.spans[0].end, 2.0));
-    cv_transcript_result_free(&res);
-    free(out);
+    one_span(gen, strlen(gen), &by_role, 1, 1.0, 2.0);
     const char *whisper = "{\"text\":\"x\",\"segments\":[{\"text\":\"x\",\"speaker\":\"agent\",\"words\":["
                           "{\"word\":\" 07700\",\"start\":1,\"end\":1.4},{\"word\":\" 900123\",\"start\":1.5,\"end\":2,"
                           "\"speaker\":\"agent\"}]}]}";
-    ck_assert_int_eq(redact_o(whisper, strlen(whisper), &by_role, &out, &res, &c), 0);
-    ck_assert_uint_eq(res.nspans, 1);
-    ck_assert_int_eq(res.spans[0].channel, 0);
-    cv_transcript_result_free(&res);
-    free(out);
+    one_span(whisper, strlen(whisper), &by_role, 0, -1, -1);
 
     /* a transcript channel wins over a speaker label */
     const char *both = "{\"words\":[{\"word\":\"07700\",\"start\":1,\"end\":1.4,\"speaker\":\"agent\",\"channel\":1},"
                        "{\"word\":\"900123\",\"start\":1.5,\"end\":2,\"speaker\":\"agent\",\"channel\":1}]}";
-    ck_assert_int_eq(redact_o(both, strlen(both), &by_role, &out, &res, &c), 0);
-    ck_assert_uint_eq(res.nspans, 1);
-    ck_assert_int_eq(res.spans[0].channel, 1);
-    cv_transcript_result_free(&res);
-    free(out);
+    one_span(both, strlen(both), &by_role, 1, 1.0, 2.0);
     cv_buf_free(&b);
 }
 END_TEST
