@@ -492,7 +492,9 @@ static size_t emit_spelled(emitter *e, stok *t, size_t nt, size_t i)
             j++;    /* "C, E, 12, 34": commas between the parts */
             continue;
         }
-        if (letter_tok(&t[j])) {
+        /* "o" among digits is a zero; first or before a letter, the letter */
+        int oh_digit = t[j].kind == K_OH && j > i && starts_run(t, nt, j);
+        if (letter_tok(&t[j]) && !oh_digit) {
             put(e, (char)(t[j].core[0] & ~0x20), t[j].word);
             j++;
         } else if (j > i && starts_run(t, nt, j) && t[j].kind != K_PLUS) {

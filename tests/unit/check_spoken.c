@@ -184,6 +184,7 @@ START_TEST(test_spelled_letters)
     /* lower case, letters with dots, digits in pairs */
     ck_assert_str_eq(build("c. e. 12 34 56 a."), "CE123456A.");
     ck_assert_str_eq(build("C E 12 ~, 34 ~, 56 ~, A ~."), "CE123456A.");
+    ck_assert_str_eq(build("C E one two o four five six A"), "CE120456A");
     /* an IBAN */
     ck_assert_str_eq(build("G B eight two W E S T one two three four five six nine eight seven six five four three two"),
                      "GB82WEST12345698765432");
