@@ -240,6 +240,10 @@ CV_API int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cha
 
 typedef struct cv_rekey_result {
     uint64_t vault_entries, tokens_replaced, files_changed;
+    /* dates the run shifted per subject (policy shift_days): they keep the
+     * offsets derived from the old tokens (the original dates are not in the
+     * vault); a run at the new epoch shifts the same subject differently */
+    uint64_t dates_shifted_kept;
 } cv_rekey_result;
 
 /* Rotate a dataset's tokens from one epoch to another: needs the vault and

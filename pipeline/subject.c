@@ -301,10 +301,11 @@ static void recpairs_free(recpair *v, size_t n)
     free(v);
 }
 
-static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_t *nout)
+/* The dataset's manifest as a tree (*doc NULL when there is none), with
+ * its "files" list checked. */
+static int manifest_tree(cv_ctx *ctx, const char *outdir, yajl_val *doc)
 {
-    *out = NULL;
-    *nout = 0;
+    *doc = NULL;
     char *mpath = path_join(outdir, "manifest.json");
     cv_buf m = { 0 };
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -315,15 +316,27 @@ static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_
         cv_buf_free(&m);
         return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
     }
-    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    *doc = yajl_tree_parse(m.p, NULL, 0);
     cv_buf_free(&m);
-    static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
-                      *output_at[] = { "output", NULL };
-    yajl_val files = doc ? yajl_tree_get(doc, files_at, yajl_t_array) : NULL;
-    if (!files) {
-        yajl_tree_free(doc);
+    static const char *files_at[] = { "files", NULL };
+    if (!*doc || !yajl_tree_get(*doc, files_at, yajl_t_array)) {
+        yajl_tree_free(*doc);
+        *doc = NULL;
         return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
     }
+    return 0;
+}
+
+static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_t *nout)
+{
+    *out = NULL;
+    *nout = 0;
+    yajl_val doc;
+    int rc = manifest_tree(ctx, outdir, &doc);
+    if (rc || !doc) return rc;
+    static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
+                      *output_at[] = { "output", NULL };
+    yajl_val files = yajl_tree_get(doc, files_at, yajl_t_array);
     recpair *v = NULL;
     size_t n = 0, cap = 0;
     for (size_t i = 0; i < files->u.array.len && !rc; i++) {
@@ -827,6 +840,15 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         goto out;
     }
     res->vault_entries = r.map.n;
+    {
+        /* dates shifted per subject keep the offsets of the old tokens */
+        yajl_val doc;
+        static const char *shifted_at[] = { "totals", "dates_shifted", NULL };
+        if ((rc = manifest_tree(ctx, outdir, &doc))) goto out;
+        yajl_val ds = doc ? yajl_tree_get(doc, shifted_at, yajl_t_number) : NULL;
+        res->dates_shifted_kept = ds && YAJL_IS_INTEGER(ds) && YAJL_GET_INTEGER(ds) > 0 ? (uint64_t)YAJL_GET_INTEGER(ds) : 0;
+        yajl_tree_free(doc);
+    }
     if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < nrel && !rc; i++) {
@@ -851,11 +873,13 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
     if ((rc = cvi_vault_write_atomic(ctx, vpath, r.vault.p ? r.vault.p : "", r.vault.n))) goto out;
     unlink(jpath);     /* the resume journal's ids belong to the old epoch */
-    char when[32], e[256];
+    char when[32], e[512];
     now_utc(when);
     snprintf(e, sizeof e, "{\"op\": \"rekey\", \"at\": \"%s\", \"from_epoch\": %" PRIu64 ", \"to_epoch\": %" PRIu64
-                          ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries\": %" PRIu64 ", \"files_changed\": %" PRIu64 "}",
-             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, res->files_changed);
+                          ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries\": %" PRIu64 ", \"files_changed\": %" PRIu64
+                          ", \"dates_shifted_kept\": %" PRIu64 "}",
+             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, res->files_changed,
+             res->dates_shifted_kept);
     rc = manifest_append(ctx, outdir, "history", e);
 out:
     newfiles_free(nf, nnew, 1);

@@ -795,6 +795,11 @@ static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)
                         "entries; set `epoch: %llu` in the policy\n", argv[optind], so.from, so.to,
                 (unsigned long long)res.tokens_replaced, (unsigned long long)res.files_changed,
                 (unsigned long long)res.vault_entries, so.to);
+    if (res.dates_shifted_kept)
+        fprintf(stderr, "callveil: warning: %llu date(s) shifted per subject keep their epoch %llu offsets; runs at "
+                        "epoch %llu shift the same subjects by other offsets (re-run from the source data where "
+                        "intervals across epochs matter)\n",
+                (unsigned long long)res.dates_shifted_kept, so.from, so.to);
     ex = EXIT_OK;
 out:
     cv_key_free(k);

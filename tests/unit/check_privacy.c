@@ -543,6 +543,25 @@ START_TEST(test_vault_shift_subject)
     ck_assert_str_eq(o, want);
     free(o);
     free(got);
+    /* rekeyed, the shifted dates keep their offsets: the data says so */
+    char *d0 = zstd_file(P("out/a.jsonl.zst"), NULL);
+    cv_rekey_result r;
+    rc = cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, P("out"), &r);
+    ck_assert_msg(rc == 0, "rekey: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.tokens_replaced, 3);
+    ck_assert_uint_eq(r.dates_shifted_kept, 3);
+    char *d1 = zstd_file(P("out/a.jsonl.zst"), NULL);
+    /* the tokens changed, the (shifted) dates are as they were */
+    ck_assert_uint_eq(strlen(d0), strlen(d1));
+    ck_assert_str_ne(d0, d1);
+    int dates = 0;
+    for (const char *a = d0, *b = d1; (a = strstr(a, "\"t\":\"")) && (b = strstr(b, "\"t\":\"")); a++, b++, dates++)
+        ck_assert_int_eq(memcmp(a, b, 25), 0);
+    ck_assert_int_eq(dates, 3);
+    char *m = readall(P("out/manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"files_changed\": 1, \"dates_shifted_kept\": 3}"));
+    free(m);
+    free(d0), free(d1);
     cv_policy_free(p);
 }
 END_TEST
@@ -1247,7 +1266,8 @@ START_TEST(test_rekey)
     char *m = readall(P("out/manifest.json"), NULL);
     ck_assert_ptr_nonnull(strstr(m, "\"op\": \"rekey\""));
     ck_assert_ptr_nonnull(strstr(m, "\"from_epoch\": 0, \"to_epoch\": 1, \"tokens_replaced\": 9, "
-                                    "\"vault_entries\": 4, \"files_changed\": 2}"));
+                                    "\"vault_entries\": 4, \"files_changed\": 2, \"dates_shifted_kept\": 0}"));
+    ck_assert_uint_eq(r.dates_shifted_kept, 0);
     free(m);
     /* forget under the new epoch finds the subject */
     cv_forget_result fr;
