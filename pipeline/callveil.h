@@ -213,6 +213,12 @@ typedef struct cv_risk_result {
  * between passes), CV_EIO, CV_EFORMAT (format unknown) or CV_ENOMEM. */
 CV_API int cv_risk(cv_ctx *ctx, const char *path, const cv_risk_opts *o, int out_fd, cv_risk_result *res);
 
+/* The same over a dataset in several files of one format (shards, months):
+ * their records counted together as one dataset, subjects across files.
+ * enforce_k needs exactly one file. */
+CV_API int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv_risk_opts *o, int out_fd,
+                         cv_risk_result *res);
+
 /* ---- Subject access, erasure, key rotation (on a dataset OUT/) ---------- */
 
 /* Print "FILE<TAB>LINE" for every record of the dataset holding the token

@@ -303,7 +303,10 @@ typedef struct field_ref {
 
 typedef struct risk {
     cv_ctx *ctx;
-    const char *path;
+    const char *path;                 /* the file being read (messages) */
+    const char *const *paths;         /* every file: one dataset, read as one */
+    size_t npaths;
+    uint8_t *zin;                     /* per file: zstd */
     const cv_format_type *fmt;
     const cv_risk_opts *o;
     cv_risk_result *res;
@@ -699,7 +702,8 @@ static int pass_record(void *ud, const char *rec, size_t n, uint64_t line, uint6
 
 static const cvi_reader_cb pass_cb = { pass_header, pass_record, pass_bad };
 
-static int stream_pass(risk *R, int mode)
+/* One file of a pass (R->path, R->zstd_in). */
+static int stream_file(risk *R, int mode)
 {
     const cv_format_type *fmt = R->fmt;
     cv_source *src = NULL;
@@ -708,8 +712,6 @@ static int stream_pass(risk *R, int mode)
     cv_record_init(&ps.r);
     int rc = 0, fd = -1;
     if (!fstate) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
-    R->p_records = R->p_rejected = 0;
-    R->res->passes++;
     fd = open(R->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         rc = cvi_error(R->ctx, CV_EIO, "%s: %s", R->path, strerror(errno));
@@ -727,12 +729,7 @@ static int stream_pass(risk *R, int mode)
             cvi_error(R->ctx, rc, "%s: byte %llu: %s", R->path, (unsigned long long)fail.offset, fail.reason);
         goto out;
     }
-    if (!ps.header_done) {
-        rc = cvi_error(R->ctx, CV_EINPUT, "%s: no header row", R->path);
-        goto out;
-    }
-    if (mode != MODE_COUNT && (R->p_records != R->records || R->p_rejected != R->rejected))
-        rc = cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read", R->path);
+    if (!ps.header_done) rc = cvi_error(R->ctx, CV_EINPUT, "%s: no header row", R->path);
 out:
     if (rc == CV_ENOMEM) cvi_error(R->ctx, rc, "out of memory");
     if (fmt->state_free) fmt->state_free(fstate);
@@ -740,6 +737,23 @@ out:
     cv_record_free(&ps.r);
     cv_source_free(src);
     if (fd >= 0) close(fd);
+    return rc;
+}
+
+/* One pass over every file, in order. */
+static int stream_pass(risk *R, int mode)
+{
+    R->p_records = R->p_rejected = 0;
+    R->res->passes++;
+    int rc = 0;
+    for (size_t i = 0; i < R->npaths && !rc; i++) {
+        R->path = R->paths[i];
+        R->zstd_in = R->zin[i];
+        rc = stream_file(R, mode);
+    }
+    if (!rc && mode != MODE_COUNT && (R->p_records != R->records || R->p_rejected != R->rejected))
+        rc = cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read",
+                       R->npaths == 1 ? R->paths[0] : "the dataset");
     return rc;
 }
 
@@ -906,8 +920,17 @@ static int render(const risk *R, const kbucket *kb, size_t nkb, cv_buf *b)
     const cv_risk_result *res = R->res;
     const cv_risk_opts *o = R->o;
     int e = 0;
-    e |= cv_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"file\":");
-    e |= json_name(b, R->path);
+    if (R->npaths == 1) {
+        e |= cv_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"file\":");
+        e |= json_name(b, R->paths[0]);
+    } else {
+        e |= cv_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"files\":[");
+        for (size_t i = 0; i < R->npaths; i++) {
+            if (i) e |= cv_buf_putc(b, ',');
+            e |= json_name(b, R->paths[i]);
+        }
+        e |= cv_buf_putc(b, ']');
+    }
     e |= cv_buf_printf(b, ",\"format\":\"%s\",\"quasi_identifiers\":[", R->fmt->name);
     for (size_t i = 0; i < R->nq; i++) {
         if (i) e |= cv_buf_putc(b, ',');
@@ -1001,7 +1024,32 @@ static int valid_name(const char *s)
     return n > 0 && n < 1024 && cv_utf8_valid_prefix(s, n) == n && !strstr(s, "[]");
 }
 
-static int setup(risk *R, const char *path, const cv_risk_opts *o)
+/* A dataset file: a regular file (read more than once); zstd sniffed so the
+ * suppressed copy is written the same way. */
+static int check_file(cv_ctx *ctx, const char *path, uint8_t *zstd_in)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    struct stat sb;
+    unsigned char magic[4];
+    ssize_t got = 0;
+    int rc = 0;
+    if (fstat(fd, &sb) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    else if (!S_ISREG(sb.st_mode))
+        rc = cvi_error(ctx, CV_EINPUT, "%s: not a regular file (the report reads it more than once)", path);
+    else {
+        do got = pread(fd, magic, sizeof magic, 0);
+        while (got < 0 && errno == EINTR);
+        if (got < 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    }
+    close(fd);
+    if (rc) return rc;
+    uint32_t m = (uint32_t)magic[0] | (uint32_t)magic[1] << 8 | (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24;
+    *zstd_in = got == 4 && (m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
+    return 0;
+}
+
+static int setup(risk *R, const cv_risk_opts *o)
 {
     cv_ctx *ctx = R->ctx;
     if (o->nquasi < 1 || o->nquasi > CV_RISK_MAX_QUASI || !o->quasi)
@@ -1046,6 +1094,8 @@ static int setup(risk *R, const char *path, const cv_risk_opts *o)
     R->N = (size_t)samples;
     if ((o->enforce_k > 0) != (o->enforce_out != NULL))
         return cvi_error(ctx, CV_EUSAGE, "enforce k needs both k > 0 and an output file");
+    if (o->enforce_k > 0 && R->npaths != 1)
+        return cvi_error(ctx, CV_EUSAGE, "enforce k rewrites one file: give one input file");
     if (o->zstd_level < 0 || o->zstd_level > 19) return cvi_error(ctx, CV_EUSAGE, "zstd level must be 1..19");
     R->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
 
@@ -1054,30 +1104,23 @@ static int setup(risk *R, const char *path, const cv_risk_opts *o)
         if (!R->fmt)
             return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", o->format);
     } else {
-        R->fmt = cv_format_for_path(path);
-        if (!R->fmt) return cvi_error(ctx, CV_EFORMAT, "%s: unknown format (give --format)", path);
+        for (size_t i = 0; i < R->npaths; i++) {
+            const cv_format_type *f = cv_format_for_path(R->paths[i]);
+            if (!f) return cvi_error(ctx, CV_EFORMAT, "%s: unknown format (give --format)", R->paths[i]);
+            if (i && f != R->fmt)
+                return cvi_error(ctx, CV_EFORMAT, "%s: not in the format of %s (%s); one dataset is one format",
+                                 R->paths[i], R->paths[0], R->fmt->name);
+            R->fmt = f;
+        }
     }
+    if (!(R->zin = calloc(R->npaths, 1))) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    for (size_t i = 0; i < R->npaths; i++) {
+        int rc = check_file(ctx, R->paths[i], &R->zin[i]);
+        if (rc) return rc;
+    }
+    R->path = R->paths[0];
+    R->zstd_in = R->zin[0];
 
-    /* The report reads the file more than once: it must be a regular file.
-     * Sniff zstd here so the suppressed copy is written the same way. */
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
-    struct stat sb;
-    unsigned char magic[4];
-    ssize_t got = 0;
-    int rc = 0;
-    if (fstat(fd, &sb) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
-    else if (!S_ISREG(sb.st_mode))
-        rc = cvi_error(ctx, CV_EINPUT, "%s: not a regular file (the report reads it more than once)", path);
-    else {
-        do got = pread(fd, magic, sizeof magic, 0);
-        while (got < 0 && errno == EINTR);
-        if (got < 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
-    }
-    close(fd);
-    if (rc) return rc;
-    uint32_t m = (uint32_t)magic[0] | (uint32_t)magic[1] << 8 | (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24;
-    R->zstd_in = got == 4 && (m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
 
     unsigned char seed[8];
     for (int i = 0; i < 8; i++) seed[i] = (unsigned char)(o->seed >> (8 * i));
@@ -1096,6 +1139,7 @@ static int setup(risk *R, const char *path, const cv_risk_opts *o)
 
 static void teardown(risk *R)
 {
+    free(R->zin);
     free(R->cls.v);
     free(R->subjects.v);
     free(R->smp);
@@ -1112,24 +1156,35 @@ static void teardown(risk *R)
 
 int cv_risk(cv_ctx *ctx, const char *path, const cv_risk_opts *o, int out_fd, cv_risk_result *res)
 {
+    return cv_risk_files(ctx, &path, 1, o, out_fd, res);
+}
+
+int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv_risk_opts *o, int out_fd,
+                  cv_risk_result *res)
+{
     if (!res) return cvi_error(ctx, CV_EUSAGE, "no result");
     memset(res, 0, sizeof *res);
-    if (!path || !o) return cvi_error(ctx, CV_EUSAGE, "no input file or options");
+    if (!paths || !npaths || !o) return cvi_error(ctx, CV_EUSAGE, "no input file or options");
+    for (size_t i = 0; i < npaths; i++)
+        if (!paths[i]) return cvi_error(ctx, CV_EUSAGE, "no input file or options");
     risk R;
     memset(&R, 0, sizeof R);
     R.ctx = ctx;
-    R.path = path;
+    R.paths = paths;
+    R.npaths = npaths;
+    R.path = paths[0];
     R.o = o;
     R.res = res;
     cv_buf_init(&R.val);
     cv_buf doc;
     cv_buf_init(&doc);
-    int rc = setup(&R, path, o);
+    int rc = setup(&R, o);
     if (rc) goto out;
     res->points = R.P;
 
     /* 1. classes, subjects, the sample and its drawn points */
     if ((rc = stream_pass(&R, MODE_COUNT))) goto out;
+    const char *path = npaths == 1 ? paths[0] : "the dataset";
     R.records = res->records = R.p_records;
     R.rejected = res->rejected = R.p_rejected;
     if (R.logged > MAX_LOGGED_REJECTS)

@@ -123,10 +123,11 @@ static const char usage_scan[] =
     "  -h, --help\n";
 
 static const char usage_risk[] =
-    "usage: callveil risk --quasi COL,COL,... [OPTIONS] FILE\n"
+    "usage: callveil risk --quasi COL,COL,... [OPTIONS] FILE...\n"
     "\n"
-    "Report the re-identification risk of an anonymised dataset file (CSV with a\n"
-    "header, Asterisk Master.csv, JSON Lines; plain or zstd) over the given\n"
+    "Report the re-identification risk of an anonymised dataset (CSV with a\n"
+    "header, Asterisk Master.csv, JSON Lines; plain or zstd; several files of one\n"
+    "format, e.g. shards or months, are counted as one dataset) over the given\n"
     "quasi-identifiers: equivalence classes, minimum k, k histogram, share of\n"
     "records in classes with k < 5, and unicity (share of subjects singled out\n"
     "by p random points of their own records, p = 1..P). JSON on stdout, a short\n"
@@ -140,7 +141,7 @@ static const char usage_risk[] =
     "  --seed N                seed of the random draws (default 1)\n"
     "  --generalise COL=SPEC   coarsen COL first: hour, day, week, weekday_hour,\n"
     "                          bands or bands:30,60,... (repeatable)\n"
-    "  --enforce-k K -o OUT    also write OUT: the file without the records of\n"
+    "  --enforce-k K -o OUT    also write OUT (one FILE only): it without the records of\n"
     "                          classes with k < K (same format; zstd if the input is)\n"
     "  -f, --format FORMAT     jsonl, csv or asterisk-cdr (default: from the name)\n"
     "      --json FILE         write the JSON report to FILE instead of stdout\n"
@@ -536,14 +537,13 @@ static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
         default: fputs(usage_risk, stderr); goto out;
         }
     }
-    if (!ro.nquasi || optind != argc - 1 || (ro.enforce_k > 0) != (ro.enforce_out != NULL)) {
+    if (!ro.nquasi || optind >= argc || (ro.enforce_k > 0) != (ro.enforce_out != NULL)) {
         fputs(usage_risk, stderr);
         goto out;
     }
     ro.quasi = (const char *const *)quasi;
     ro.gen = gen;
     ro.ngen = ngen;
-    const char *path = argv[optind];
     int fd = STDOUT_FILENO;
     if (json) {
         fd = open(json, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
@@ -554,7 +554,7 @@ static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
         }
     }
     cv_risk_result res;
-    int rc = cv_risk(ctx, path, &ro, fd, &res);
+    int rc = cv_risk_files(ctx, (const char *const *)argv + optind, (size_t)(argc - optind), &ro, fd, &res);
     if (json && close(fd) != 0 && !rc) {
         fprintf(stderr, "callveil: error: %s: %s\n", json, strerror(errno));
         ex = EXIT_BAD;

@@ -123,6 +123,29 @@ print(f"test_risk: {len(rows)} records, {len(cls)} classes, min k {j['min_k']}, 
       f"unicity p=1..4 {[b['unique'] for b in u['by_points']]} of {[b['subjects'] for b in u['by_points']]}")
 EOF
 
+# The same rows split over two shards (one zstd): one dataset, the same report.
+mkdir "$tmp/s1" "$tmp/s2" || fail "mkdir"
+half=$(($(wc -l <"$tmp/master.csv") / 2))
+head -n "$half" "$tmp/master.csv" >"$tmp/s1/Master.csv" && tail -n +"$((half + 1))" "$tmp/master.csv" | zstd -q -o "$tmp/s2/Master.csv.zst" \
+    || fail "cannot split the CDRs"
+"$CV_BIN" risk -q --quasi start,duration,dcontext --subject src "$tmp/s1/Master.csv" "$tmp/s2/Master.csv.zst" \
+    >"$tmp/split.json" || fail "callveil risk over two files failed"
+python3 - "$tmp" <<'EOF' || fail "the report over two shards differs"
+import json, sys
+tmp = sys.argv[1]
+whole, split = json.load(open(f"{tmp}/r.json")), json.load(open(f"{tmp}/split.json"))
+files = split.pop("files")
+whole.pop("file")
+if files != [f"{tmp}/s1/Master.csv", f"{tmp}/s2/Master.csv.zst"]:
+    sys.exit(f"files: {files}")
+if split != whole:
+    sys.exit(f"{split} != {whole}")
+EOF
+"$CV_BIN" risk -q --quasi start --enforce-k 2 -o "$tmp/s.csv" "$tmp/s1/Master.csv" "$tmp/s2/Master.csv.zst" \
+    >/dev/null 2>&1
+rc=$?
+[ $rc -eq 1 ] || fail "--enforce-k over two files: exit $rc, expected 1"
+
 # Exit codes: 2 unknown column or missing file, 1 usage, 3 rejected rows.
 "$CV_BIN" risk --quasi start,src_country "$cdr" >/dev/null 2>"$tmp/e.err"
 rc=$?

@@ -301,6 +301,65 @@ START_TEST(test_csv_fixture)
 }
 END_TEST
 
+/* The fixture split over two files (shards of one dataset): the second
+ * zstd, with its columns in another order; counted as one dataset. */
+START_TEST(test_split_files)
+{
+    cv_buf a = { 0 }, b = { 0 };
+    cv_buf_puts(&a, "src,dst,start,duration,country\n");
+    cv_buf_puts(&b, "country,duration,src,start,dst\n");
+    for (int i = 0; i < 12; i++) {
+        if (i < 7)
+            cv_buf_printf(&a, "%s,phone:9z9z9z9z9z9z9z9z,%s,%s,%s\n", rows[i].src, rows[i].start, rows[i].dur,
+                          rows[i].country);
+        else
+            cv_buf_printf(&b, "%s,%s,%s,%s,phone:9z9z9z9z9z9z9z9z\n", rows[i].country, rows[i].dur, rows[i].src,
+                          rows[i].start);
+    }
+    const char *files[2] = { path_in("jan.csv"), path_in("feb.csv.zst") };
+    write_file(files[0], a.p, a.n);
+    write_zst(files[1], &b);
+    cv_risk_opts o;
+    cv_risk_gen gen[2];
+    opts_for(&o, q_csv, "src", gen);
+    cv_risk_result r;
+    char rp[300];
+    snprintf(rp, sizeof rp, "%s/report.json", dir);
+    int fd = open(rp, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_msg(cv_risk_files(ctx, files, 2, &o, fd, &r) == 0, "%s", cv_ctx_error(ctx));
+    close(fd);
+    size_t n;
+    char *json = read_file(rp, &n);
+    assert_fixture(&r, json);
+    char want[700];
+    snprintf(want, sizeof want, "\"files\":[\"%s\",\"%s\"],\"format\":\"csv\"", files[0], files[1]);
+    assert_has(json, want);
+    free(json);
+    /* one file alone is not the dataset */
+    ck_assert_int_eq(cv_risk_files(ctx, files, 1, &o, -1, &r), 0);
+    ck_assert_uint_eq(r.records, 7);
+    /* one dataset is one format; enforce rewrites one file */
+    const char *mixed[2] = { files[0], path_in("x.jsonl") };
+    write_file(mixed[1], "{}\n", 3);
+    ck_assert_int_eq(cv_risk_files(ctx, mixed, 2, &o, -1, &r), CV_EFORMAT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "one dataset is one format"));
+    o.enforce_k = 3;
+    o.enforce_out = path_in("kept.csv");
+    ck_assert_int_eq(cv_risk_files(ctx, files, 2, &o, -1, &r), CV_EUSAGE);
+    ck_assert_int_eq(access(o.enforce_out, F_OK), -1);
+    /* a column missing from one file names that file */
+    opts_for(&o, q_csv, "src", gen);
+    cv_buf_clear(&b);
+    cv_buf_puts(&b, "country,duration,src,dst\n");
+    write_zst(files[1], &b);
+    ck_assert_int_eq(cv_risk_files(ctx, files, 2, &o, -1, &r), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "feb.csv.zst: unknown column 'start'"));
+    cv_buf_free(&a);
+    cv_buf_free(&b);
+}
+END_TEST
+
 /* The draw does not matter on this fixture: every seed, and a pair budget
  * that forces one pass per sampled subject, give the same figures. */
 START_TEST(test_seeds_and_chunks)
@@ -685,6 +744,7 @@ static Suite *risk_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_csv_fixture);
+    tcase_add_test(tc, test_split_files);
     tcase_add_test(tc, test_seeds_and_chunks);
     tcase_add_test(tc, test_sampling);
     tcase_add_test(tc, test_random_points);
