@@ -231,7 +231,8 @@ typedef struct cv_forget_result {
     uint64_t records_removed;          /* policy `erasure: drop` (default) */
     uint64_t tokens_replaced;          /* policy `erasure: replace`: token → "[erased]" */
     uint64_t vault_entries_removed;
-    uint64_t recordings_removed;       /* `erasure: drop`: calls whose transcript held the subject (audio and transcript deleted) */
+    uint64_t recordings_removed;       /* `erasure: drop`: calls whose transcript or name held the subject (audio and transcript deleted) */
+    uint64_t files_deleted;            /* `erasure: drop`: outputs deleted whole (those, and files named after the subject) */
 } cv_forget_result;
 
 /* Erase a subject: rewrite every dataset file holding their token without
@@ -239,7 +240,9 @@ typedef struct cv_forget_result {
  * append an entry (token, time, counts; never the value) to the manifest's
  * "history". With `erasure: drop`, a call recording whose transcript holds
  * the token is deleted with its transcript (the voice is the subject's
- * data too; the manifest pairs them). All files are written before any
+ * data too; the manifest pairs them), and so is every output whose name
+ * holds the token (an input named by the subject's phone number). All files
+ * are written before any
  * replaces the old one; a second run finds nothing and changes nothing. */
 CV_API int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
                      const char *outdir, cv_forget_result *res);

@@ -362,11 +362,39 @@ static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_
     return 0;
 }
 
-static const recpair *recording_of(const recpair *v, size_t n, const char *transcript_rel)
+/* The recording whose transcript (or, with audio_too, whose audio) is rel. */
+static const recpair *recording_of(const recpair *v, size_t n, const char *rel, int audio_too)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(v[i].transcript, transcript_rel) == 0) return &v[i];
+        if (strcmp(v[i].transcript, rel) == 0 || (audio_too && strcmp(v[i].audio, rel) == 0)) return &v[i];
     return NULL;
+}
+
+/* Outputs forget deletes, in order (a recording's audio before its
+ * transcript), each once. */
+typedef struct delset {
+    const char **v;
+    size_t n;
+} delset;
+
+static int del_has(const delset *d, const char *rel)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (strcmp(d->v[i], rel) == 0) return 1;
+    return 0;
+}
+
+static void del_add(delset *d, const char *rel)
+{
+    if (!del_has(d, rel)) d->v[d->n++] = rel;
+}
+
+/* A call goes whole: its audio, then its transcript. Counted once. */
+static void del_recording(delset *d, const recpair *rp, cv_forget_result *res)
+{
+    if (!del_has(d, rp->audio)) res->recordings_removed++;
+    del_add(d, rp->audio);
+    del_add(d, rp->transcript);
 }
 
 /* Delete an output; one already gone is fine (an interrupted forget). */
@@ -418,6 +446,22 @@ static const char *find_tok(const char *p, size_t n, const char *tok)
         p = hit + 1;
     }
     return NULL;
+}
+
+/* Does the output name rel hold the token? Identifiers in input names are
+ * tokenised with '-' for the ':' ("call_phone-<token>.wav"). */
+static int name_has_tok(const char *rel, const char *tok)
+{
+    for (const char *h = rel; (h = strstr(h, tok)) != NULL; h++)
+        if (h > rel && (h[-1] == '-' || h[-1] == ':') && !is_b32(h[CV_TOKEN_CHARS])) return 1;
+    return 0;
+}
+
+static int count_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
+{
+    (void)rec, (void)n, (void)line;
+    *(uint64_t *)ud += !header;
+    return 0;
 }
 
 /* ---- find ------------------------------------------------------------------------ */
@@ -553,25 +597,37 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     int rc = subject_token(ctx, p, k, type, value, rendered, tok);
     if (rc) return rc;
     char **rels = NULL;
-    size_t nrel = 0, nnew = 0, npairs = 0, ngone = 0;
+    size_t nrel = 0, nnew = 0, npairs = 0;
     newfile *nf = NULL;
     recpair *pairs = NULL;
-    const recpair **gone = NULL;     /* recordings to delete, with their transcripts */
+    delset del = { NULL, 0 };        /* outputs deleted whole (erasure: drop) */
+    int drop = !p->erasure_replace;
     cv_buf vkeep = { 0 }, entry = { 0 };
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
     int level = manifest_zstd_level(outdir);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
-    if (!p->erasure_replace && (rc = load_recordings(ctx, outdir, &pairs, &npairs))) goto out;
-    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(gone = calloc(nrel ? nrel : 1, sizeof *gone))) {
+    if (drop && (rc = load_recordings(ctx, outdir, &pairs, &npairs))) goto out;
+    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
     }
 
-    /* 1. every data file holding the subject, rewritten to a temporary name */
+    /* 1. outputs named after the subject (an input named by a phone number):
+     * theirs whole; a recording's audio and transcript together */
+    for (size_t i = 0; i < nrel && drop; i++) {
+        if (!name_has_tok(rels[i], tok)) continue;
+        const recpair *rp = recording_of(pairs, npairs, rels[i], 1);
+        if (rp) del_recording(&del, rp, res);
+        else del_add(&del, rels[i]);
+    }
+
+    /* 2. every other data file holding the subject, rewritten to a temporary
+     * name; a call's transcript: the call goes with it */
     for (size_t i = 0; i < nrel && !rc; i++) {
         if (!is_data_file(rels[i])) continue;
         res->files++;
+        if (del_has(&del, rels[i])) continue;
         char *path = path_join(outdir, rels[i]);
         if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
         forget_ctx f = { tok, p->erasure_replace, NULL, 0, 0 };
@@ -579,11 +635,9 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
             free(path);
             continue;
         }
-        const recpair *rp = f.removed ? recording_of(pairs, npairs, rels[i]) : NULL;
-        if (rp) {    /* a call's transcript: the call goes with it */
-            gone[ngone++] = rp;
-            res->records_removed += f.removed;
-            res->recordings_removed++;
+        const recpair *rp = f.removed ? recording_of(pairs, npairs, rels[i], 0) : NULL;
+        if (rp) {
+            del_recording(&del, rp, res);
             free(path);
             continue;
         }
@@ -595,21 +649,29 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
         res->records_removed += f.removed;
         res->tokens_replaced += f.replaced;
     }
+    /* the records of the data files deleted whole */
+    for (size_t i = 0; i < del.n && !rc; i++) {
+        char *path = is_data_file(del.v[i]) ? path_join(outdir, del.v[i]) : NULL;
+        struct stat ds;
+        if (path && stat(path, &ds) == 0) rc = each_record(ctx, path, del.v[i], count_rec, &res->records_removed);
+        free(path);
+    }
+    res->files_deleted = del.n;
     if (rc) goto out;
 
-    /* 2. the vault without the subject's entries */
+    /* 3. the vault without the subject's entries */
     struct stat st;
     int have_vault = stat(vpath, &st) == 0;
     vfilter vf = { tok, &vkeep, 0 };
     if (have_vault && (rc = cvi_vault_read(ctx, vpath, vault_filter, &vf))) goto out;
     res->vault_entries_removed = vf.removed;
-    if (nnew == 0 && ngone == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
+    if (nnew == 0 && del.n == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
 
-    /* 3. commit: data files, recordings (the audio before its transcript, so
-     * an interrupted forget still finds the call), vault, manifest */
+    /* 4. commit: data files, deletions (a recording's audio before its
+     * transcript, so an interrupted forget still finds the call), vault,
+     * manifest */
     if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
-    for (size_t i = 0; i < ngone && !rc; i++)
-        if (!(rc = remove_output(ctx, outdir, gone[i]->audio))) rc = remove_output(ctx, outdir, gone[i]->transcript);
+    for (size_t i = 0; i < del.n && !rc; i++) rc = remove_output(ctx, outdir, del.v[i]);
     if (rc) goto out;
     if (vf.removed && (rc = cvi_vault_write_atomic(ctx, vpath, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
     char when[32];
@@ -617,9 +679,9 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") | cvi_json_string(&entry, rendered, strlen(rendered));
     rc |= cv_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
                                 ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries_removed\": %" PRIu64
-                                ", \"recordings_removed\": %" PRIu64 ", \"files\": [",
+                                ", \"recordings_removed\": %" PRIu64 ", \"files_deleted\": %" PRIu64 ", \"files\": [",
                         when, p->erasure_replace ? "replace" : "drop", res->records_removed, res->tokens_replaced,
-                        res->vault_entries_removed, res->recordings_removed);
+                        res->vault_entries_removed, res->recordings_removed, res->files_deleted);
     for (size_t i = 0; i < nnew; i++) {
         char hx[65];
         sodium_bin2hex(hx, sizeof hx, nf[i].hash, 32);
@@ -629,13 +691,10 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
                                     ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": \"%s\"}",
                             nf[i].removed, nf[i].replaced, nf[i].bytes, hx);
     }
-    for (size_t i = 0; i < ngone; i++) {
-        const char *two[2] = { gone[i]->audio, gone[i]->transcript };
-        for (int j = 0; j < 2; j++) {
-            rc |= cv_buf_puts(&entry, nnew || i || j ? ", {\"output\": " : "{\"output\": ");
-            rc |= cvi_json_string(&entry, two[j], strlen(two[j]));
-            rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
-        }
+    for (size_t i = 0; i < del.n; i++) {
+        rc |= cv_buf_puts(&entry, nnew || i ? ", {\"output\": " : "{\"output\": ");
+        rc |= cvi_json_string(&entry, del.v[i], strlen(del.v[i]));
+        rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
     }
     rc |= cv_buf_puts(&entry, "]}");
     if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
@@ -643,7 +702,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
 out:
     newfiles_free(nf, nnew, 1);
     recpairs_free(pairs, npairs);
-    free(gone);
+    free(del.v);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
     free(vpath);

@@ -724,16 +724,17 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
         rc = cv_forget(ctx, p, k, so.type, value, dir, &res);
         if (rc) { ex = fail(ctx, rc); goto out; }
         if (!quiet) {
-            if (!res.files_changed && !res.vault_entries_removed)
+            if (!res.files_changed && !res.files_deleted && !res.vault_entries_removed)
                 fprintf(stderr, "callveil: nothing of this subject in %s (%llu data file(s) searched)\n", dir,
                         (unsigned long long)res.files);
             else
                 fprintf(stderr, "callveil: forgot the subject in %s: %llu record(s) removed, %llu token(s) "
-                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten, %llu recording(s) "
-                                "deleted\n", dir,
+                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten, %llu file(s) deleted "
+                                "(%llu recording(s) with their transcripts)\n", dir,
                         (unsigned long long)res.records_removed, (unsigned long long)res.tokens_replaced,
                         (unsigned long long)res.vault_entries_removed, res.vault_entries_removed == 1 ? "y" : "ies",
-                        (unsigned long long)res.files_changed, (unsigned long long)res.recordings_removed);
+                        (unsigned long long)res.files_changed, (unsigned long long)res.files_deleted,
+                        (unsigned long long)res.recordings_removed);
         }
     } else {
         uint64_t hits = 0;

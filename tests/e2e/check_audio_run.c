@@ -1011,6 +1011,9 @@ START_TEST(test_forget_recording)
     char *in = sample_input("in", "customer_call");
     const char *chats = "{\"text\":\"call me on 07700 900123\"}\n{\"text\":\"mine is 07700 900456\"}\n";
     writefile(path2(in, "chats.jsonl"), chats, strlen(chats), 0644);
+    /* an export named after another customer's number, which its records do not hold */
+    const char *export = "{\"text\":\"hello\"}\n{\"text\":\"bye\"}\n";
+    writefile(path2(in, "export_+447700900999.jsonl"), export, strlen(export), 0644);
     char *pol = policy("p.yaml", "spoken: silence");
     char *o = path2(tmp, "out");
     char *out, *err;
@@ -1025,7 +1028,7 @@ START_TEST(test_forget_recording)
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol,
                          "07700900123", o), 0);
     ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed"));
-    ck_assert_ptr_nonnull(strstr(err, "1 recording(s) deleted"));
+    ck_assert_ptr_nonnull(strstr(err, "2 file(s) deleted (1 recording(s) with their transcripts)"));
     ck_assert_ptr_null(strstr(err, "900123"));
     free(out), free(err);
     ck_assert(!exists(path2(o, "customer_call.wav")));
@@ -1058,6 +1061,21 @@ START_TEST(test_forget_recording)
     ck_assert_ptr_null(strstr(plain, "call me"));
     free(plain);
 
+    /* the customer the export is named after: the file goes whole */
+    char *named = token_of("phone", pol, "+447700900999");
+    *strchr(named, ':') = '-';
+    char ename[128];
+    snprintf(ename, sizeof ename, "export_%s.jsonl.zst", named);
+    ck_assert(exists(path2(o, ename)));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol,
+                         "07700 900999", o), 0);
+    ck_assert_msg(strstr(err, "2 record(s) removed") != NULL, "%s", err);
+    ck_assert_ptr_nonnull(strstr(err, "0 file(s) rewritten, 1 file(s) deleted (0 recording(s)"));
+    free(out), free(err);
+    ck_assert(!exists(path2(o, ename)));
+    ck_assert(exists(path2(o, "chats.jsonl.zst")));
+    free(named);
+
     /* a second forget: nothing left of the subject, nothing changes */
     char *after = list_dir(o);
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol,
@@ -1085,7 +1103,7 @@ START_TEST(test_forget_recording)
     char *a = readfile(path2(o2, "customer_call.wav"), &na);
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol2,
                          "07700900123", o2), 0);
-    ck_assert_ptr_nonnull(strstr(err, "0 recording(s) deleted"));
+    ck_assert_ptr_nonnull(strstr(err, "0 file(s) deleted (0 recording(s)"));
     free(out), free(err);
     char *a2 = readfile(path2(o2, "customer_call.wav"), &na2);
     ck_assert(a && a2 && na == na2 && memcmp(a, a2, na) == 0);

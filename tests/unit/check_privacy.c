@@ -693,7 +693,8 @@ START_TEST(test_forget_drop)
     snprintf(entry, sizeof entry, "\"history\": [\n    {\"op\": \"forget\", \"token\": \"%s\", \"at\": \"", ta);
     ck_assert_ptr_nonnull(strstr(m1, entry));
     ck_assert_ptr_nonnull(strstr(m1, "\"mode\": \"drop\", \"records_removed\": 3, \"tokens_replaced\": 0, "
-                                     "\"vault_entries_removed\": 1, \"recordings_removed\": 0, \"files\": [{\"output\": \"calls.csv.zst\", "
+                                     "\"vault_entries_removed\": 1, \"recordings_removed\": 0, \"files_deleted\": 0, "
+                                     "\"files\": [{\"output\": \"calls.csv.zst\", "
                                      "\"records_removed\": 2, "));
     ck_assert_ptr_nonnull(strstr(m1, "{\"output\": \"chats.jsonl.zst\", \"records_removed\": 1, "));
     ck_assert_ptr_null(strstr(m1, "447700900123"));
