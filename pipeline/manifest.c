@@ -80,8 +80,9 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
     if (e->audio_codec[0]) {
         rc |= cv_buf_printf(o, ", \"audio\": {\"codec\": ");
         rc |= jstr(o, e->audio_codec);
-        rc |= cv_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\"", e->audio_rate,
-                            e->audio_channels);
+        rc |= cv_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\", "
+                               "\"spans_on\": \"%s\"", e->audio_rate, e->audio_channels,
+                            e->per_speaker ? "speaker_channel" : "all_channels");
         if (e->transcript) {
             rc |= cv_buf_puts(o, ", \"transcript\": ");
             rc |= jstr(o, e->transcript);

@@ -25,6 +25,7 @@ typedef struct cvi_entry {
     uint64_t transcript_bytes_in, transcript_bytes_out;
     unsigned char transcript_in_hash[32], transcript_out_hash[32];   /* BLAKE2b-256 of the transcript read and written */
     int audio_rate, audio_channels;
+    int per_speaker;            /* spans redacted on the speaker's channel (policy audio.channels), else on all */
     char audio_codec[32];
 } cvi_entry;
 

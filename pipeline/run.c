@@ -512,6 +512,7 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     en->spoken_ids = rs.spoken_identifiers;
     en->audio_rate = rs.sample_rate;
     en->audio_channels = rs.channels;
+    en->per_speaker = rule->audio.nchannels > 0;
     memcpy(en->audio_codec, rs.codec, sizeof en->audio_codec);
     if (hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out)) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));

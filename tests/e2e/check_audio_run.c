@@ -509,6 +509,7 @@ static void sample_call(const char *audio, int beep, double pad)
     ck_assert_double_eq(jnum(au, "sample_rate"), RATE);
     ck_assert_double_eq(jnum(au, "channels"), 1);
     ck_assert_str_eq(jstr(au, "metadata"), "stripped");
+    ck_assert_str_eq(jstr(au, "spans_on"), "all_channels");
     ck_assert_str_eq(jstr(au, "transcript"), "customer_call.json.zst");
     {
         size_t tsz_in = 0, tsz_out = 0;
@@ -753,6 +754,12 @@ START_TEST(test_stereo_channels)
     wav_read(path2(o, "diar.wav"), &wo);
     for (int c = 0; c < 2; c++) ck_assert(channel_dbfs(&wo, c, s0 + RAMP, s1 - RAMP) < -60.0);
     free(wo.s);
+
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    yajl_val m = parse_json(mt);
+    ck_assert_str_eq(jstr(jg(file_entry(m, "chan.wav"), "audio"), "spans_on"), "speaker_channel");
+    yajl_tree_free(m);
+    free(mt);
 
     /* diarisation labels named in the policy: the speaker's channel */
     pol = policy("spk.yaml", "spoken: silence, pad_ms: 0, dtmf: off, channels: [spk_0, spk_1]");
