@@ -327,6 +327,17 @@ static int manifest_tree(cv_ctx *ctx, const char *outdir, yajl_val *doc)
     return 0;
 }
 
+/* forget and rekey change a dataset and record it in its manifest: without
+ * one (not a callveil output, or a partial copy) they change nothing. */
+static int require_manifest(cv_ctx *ctx, const char *outdir)
+{
+    yajl_val doc;
+    int rc = manifest_tree(ctx, outdir, &doc);
+    if (!rc && !doc) rc = cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir);
+    yajl_tree_free(doc);
+    return rc;
+}
+
 static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_t *nout)
 {
     *out = NULL;
@@ -606,7 +617,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
     int level = manifest_zstd_level(outdir);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
+    if ((rc = require_manifest(ctx, outdir)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
     if (drop && (rc = load_recordings(ctx, outdir, &pairs, &npairs))) goto out;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -878,6 +889,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     int level = manifest_zstd_level(outdir);
     int rc = 0;
     if (!vpath || !jpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if ((rc = require_manifest(ctx, outdir))) goto out;
     if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
     r.pk = pk;
     r.sk = sk;

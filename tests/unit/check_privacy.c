@@ -816,6 +816,19 @@ START_TEST(test_forget_interrupted)
         ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), CV_EIO);
         ck_assert_int_eq(chmod(P("out"), 0755), 0);
     }
+    /* no manifest (not a callveil dataset, or a partial copy): nothing changes */
+    ck_assert_int_eq(rename(P("out/manifest.json"), P("manifest.away")), 0);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "no manifest.json"));
+    cv_rekey_result kr;
+    ck_assert_int_eq(cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, P("out"), &kr), CV_EINPUT);
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        char *after = readall(P(files[i]), &n);
+        ck_assert_msg(n == bn[i] && memcmp(before[i], after, n) == 0, "%s changed", files[i]);
+        free(after);
+    }
+    ck_assert_int_eq(rename(P("manifest.away"), P("out/manifest.json")), 0);
     /* and then it completes */
     ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), 0);
     ck_assert_uint_eq(r.records_removed, 3);
