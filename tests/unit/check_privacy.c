@@ -232,8 +232,23 @@ START_TEST(test_vault_round_trip)
         snprintf(needle, sizeof needle, "{\"token\":\"%s\",\"sealed\":\"", all[i]);
         ck_assert_int_eq(count_sub(v, needle), 1);
     }
-    const char *plain[] = { "447700900123", "7700 900123", "2125550100", "555", "447700900456", "jane", "Jane",
-                            "bob", "BOB", "example" };
+    /* every line is exactly {"token":"<a token above>","sealed":"<base64>"}:
+     * nothing but the token and the ciphertext (whose random base64 may
+     * spell "bob" or "555" by chance, so it is not searched for words) */
+    for (const char *line = v, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+        const char *sealed = strstr(line, "\",\"sealed\":\"");
+        ck_assert_msg(sealed && sealed < nl && !strncmp(line, "{\"token\":\"", 10), "vault line shape");
+        int known = 0;
+        for (int i = 0; i < 5; i++)
+            known |= (size_t)(sealed - line - 10) == strlen(all[i]) && !memcmp(line + 10, all[i], strlen(all[i]));
+        ck_assert_msg(known, "vault line with another token");
+        const char *b = sealed + 12, *e = nl - 2;
+        ck_assert(e > b && !strncmp(e, "\"}", 2));
+        ck_assert_uint_eq(strspn(b, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="),
+                          (size_t)(e - b));
+    }
+    const char *plain[] = { "447700900123", "7700 900123", "2125550100", "447700900456", "jane.doe", "Jane.Doe",
+                            "bob@", "BOB@", "example" };
     for (size_t i = 0; i < sizeof plain / sizeof *plain; i++)
         ck_assert_msg(!has_bytes(v, vn, plain[i]), "plaintext in the vault");
     size_t rn;
