@@ -17,6 +17,7 @@ extern const cv_detector_type cvi_detector_ipv4;
 extern const cv_detector_type cvi_detector_ipv6;
 extern const cv_detector_type cvi_detector_dob;
 extern const cv_detector_type cvi_detector_phone;
+extern const cv_detector_type cvi_detector_postcode;
 
 const cv_detector_type *const cvi_detectors[] = {
     &cvi_detector_email,
@@ -29,6 +30,7 @@ const cv_detector_type *const cvi_detectors[] = {
     &cvi_detector_ipv6,
     &cvi_detector_dob,
     &cvi_detector_phone,
+    &cvi_detector_postcode,
     NULL
 };
 
@@ -41,6 +43,7 @@ static const char *const entity_names[CV_ENT__COUNT] = {
     [CV_ENT_NINO] = "nino",
     [CV_ENT_SSN] = "ssn",
     [CV_ENT_DOB] = "dob",
+    [CV_ENT_POSTCODE] = "postcode",
     [CV_ENT_PERSON] = "person",
 };
 

@@ -28,11 +28,18 @@ typedef enum cv_entity {
     CV_ENT_NINO,
     CV_ENT_SSN,
     CV_ENT_DOB,
+    CV_ENT_POSTCODE,    /* UK postcodes */
     CV_ENT_PERSON,      /* no free-text detector: names come from structured fields */
     CV_ENT__COUNT
 } cv_entity;
 
 const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
+
+/* UK postcodes (postcode.c): the shape of a compact upper-case postcode
+ * ("SW1A1AA"), and the masked rendering that keeps the outward code
+ * ("SW1A ***"; "[postcode]" if v is no postcode). */
+int cvi_postcode_shape(const char *p, size_t n);
+int cvi_postcode_mask(const char *v, size_t n, cv_buf *out);
 int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 
 /* Options shared by detectors and normalisers. */

@@ -15,6 +15,7 @@ int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len);
 int cvi_norm_ip(const char *in, size_t len, char *norm, size_t *norm_len);
 int cvi_norm_nino(const char *in, size_t len, char *norm, size_t *norm_len);
 int cvi_norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len);
+int cvi_norm_postcode(const char *in, size_t len, char *norm, size_t *norm_len);
 int cvi_norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
 
 static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
@@ -55,6 +56,7 @@ int cv_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len
     case CV_ENT_IP: ok = cvi_norm_ip(in, len, norm, norm_len); break;
     case CV_ENT_NINO: ok = cvi_norm_nino(in, len, norm, norm_len); break;
     case CV_ENT_SSN: ok = len <= 32 && cvi_norm_ssn(in, len, norm, norm_len); break;
+    case CV_ENT_POSTCODE: ok = cvi_norm_postcode(in, len, norm, norm_len); break;
     case CV_ENT_DOB: ok = cvi_norm_dob(o, in, len, norm, norm_len); break;
     case CV_ENT_PERSON:
         if (cv_normalise_generic(in, len, norm, norm_len)) return -1;

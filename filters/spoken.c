@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 
+#include "filters.h"
 #include "spoken.h"
 
 enum {
@@ -454,11 +455,13 @@ static int letter_tok(const stok *t)
 }
 
 /* The joined letters and digits p[0..n) have the shape of an identifier the
- * detectors know that begins with letters: a NINO (two letters, six digits,
- * an optional A-D) or an IBAN (two letters, two digits, 11-30 letters or
- * digits). The detectors judge the rest (prefixes, the IBAN checksum). */
+ * detectors know that begins with a letter: a UK postcode, a NINO (two
+ * letters, six digits, an optional A-D) or an IBAN (two letters, two
+ * digits, 11-30 letters or digits). The detectors judge the rest (NINO
+ * prefixes, the IBAN checksum). */
 static int spelled_shape(const char *p, size_t n)
 {
+    if (cvi_postcode_shape(p, n)) return 1;
     if (n < 8 || !is_alpha((unsigned char)p[0]) || !is_alpha((unsigned char)p[1])) return 0;
     int nino = n <= 9;
     for (size_t i = 2; i < 8 && nino; i++) nino = is_digit((unsigned char)p[i]);

@@ -31,11 +31,12 @@
  * "underscore", "dash"/"hyphen" and LOCAL/DOMAIN are single alphanumeric
  * words → "local.part@domain.tld"; the detectors judge the result.
  * Letters spelled among digits ("C E one two three four five six A",
- * "G B eight two W E S T ..."; single letters, "C." too, commas between) are
- * joined with them when the result has the shape of a NINO or an IBAN
- * ("CE123456A"), cut where that shape last held; otherwise the letters stay
- * words (so a letter before a phone number is never glued to it).
- * Not supported: spelled words ("j o h n"), postcodes, other languages.
+ * "G B eight two W E S T ...", "S W one A one A A"; single letters, "C."
+ * too, commas between) are joined with them when the result has the shape
+ * of a NINO, an IBAN or a UK postcode ("CE123456A", "SW1A1AA"), cut where
+ * that shape last held; otherwise the letters stay words (so a letter before
+ * a phone number is never glued to it).
+ * Not supported: spelled words ("j o h n"), other languages.
  * Words are separated by one space (mapped to no word); punctuation items
  * attach to the previous word without a space.
  */

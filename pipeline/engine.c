@@ -332,9 +332,11 @@ static int set_value(cv_record *r, cv_node *nd, const char *p, size_t n)
 }
 
 /* Masks keep the last 4 digits only of values long enough that 4 digits do
- * not identify them (cards, phone numbers); shorter values are starred whole. */
-static int mask_value(const char *v, size_t n, cv_buf *out)
+ * not identify them (cards, phone numbers); shorter values are starred
+ * whole. A postcode keeps its outward code (the district). */
+static int mask_value(int entity, const char *v, size_t n, cv_buf *out)
 {
+    if (entity == CV_ENT_POSTCODE) return cvi_postcode_mask(v, n, out);
     size_t digits = 0;
     for (size_t i = 0; i < n; i++) digits += v[i] >= '0' && v[i] <= '9';
     return cv_mask(v, n, digits >= 8 ? 4 : 0, out);
@@ -545,7 +547,7 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         rc = a->domain || a->entity >= 0 ? cv_buf_printf(t, "[%s]", action_domain(a)) : cv_buf_puts(t, "[redacted]");
         break;
     case CV_ACT_MASK:
-        rc = mask_value(v, n, t);
+        rc = mask_value(a->entity, v, n, t);
         break;
     case CV_ACT_GENERALISE:
         if (a->shift_days) {
@@ -814,7 +816,7 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
             return cvi_render_token(t, name, tok, s->norm, s->norm_len, CVI_R_TEXT | render_flags(a));
         }
     case CV_ACT_MASK:
-        return mask_value(text + s->start, s->end - s->start, t);
+        return mask_value(s->entity, text + s->start, s->end - s->start, t);
     case CV_ACT_KEEP:
         return cv_buf_append(t, text + s->start, s->end - s->start);
     default: /* redact, and anything unexpected: fail closed */

@@ -408,6 +408,7 @@ static void default_entity(loader *L, int e, cv_action *a)
         [CV_ENT_PHONE] = CV_ACT_TOKEN, [CV_ENT_EMAIL] = CV_ACT_TOKEN, [CV_ENT_IP] = CV_ACT_TOKEN,
         [CV_ENT_PERSON] = CV_ACT_TOKEN, [CV_ENT_CARD] = CV_ACT_MASK,   [CV_ENT_IBAN] = CV_ACT_REDACT,
         [CV_ENT_NINO] = CV_ACT_REDACT,  [CV_ENT_SSN] = CV_ACT_REDACT,  [CV_ENT_DOB] = CV_ACT_REDACT,
+        [CV_ENT_POSTCODE] = CV_ACT_MASK,   /* the district (outward code) stays */
     };
     memset(a, 0, sizeof *a);
     /* An entity the table does not know yet is redacted: never kept unless said. */

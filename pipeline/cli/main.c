@@ -198,7 +198,8 @@ static const char usage_token[] =
     "\n"
     "Print the token VALUE gets under the key and policy (tenant, epoch,\n"
     "region), exactly as the pipeline writes it in a field. TYPE: phone, email,\n"
-    "card, iban, ip, nino, ssn, dob, person, clid or a custom type of the policy.\n"
+    "card, iban, ip, nino, ssn, dob, postcode, person, clid or a custom type of\n"
+    "the policy.\n"
     "For subject-access requests: search the dataset for the printed token.\n";
 
 static const char usage_check[] =

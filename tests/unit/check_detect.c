@@ -39,7 +39,7 @@ START_TEST(test_registry_and_names)
         n++;
     }
     ck_assert_uint_ge(n, 8);
-    static const char *names[] = { "phone", "email", "card", "iban", "ip", "nino", "ssn", "dob", "person" };
+    static const char *names[] = { "phone", "email", "card", "iban", "ip", "nino", "ssn", "dob", "postcode", "person" };
     for (int i = 0; i < CV_ENT__COUNT; i++) {
         ck_assert_str_eq(cv_entity_name(i), names[i]);
         ck_assert_int_eq(cv_entity_from_name(names[i], strlen(names[i])), i);

@@ -189,6 +189,9 @@ START_TEST(test_spelled_letters)
     ck_assert_str_eq(build("G B eight two W E S T one two three four five six nine eight seven six five four three two"),
                      "GB82WEST12345698765432");
     ck_assert_uint_eq(sp.nruns, 2);
+    /* a postcode */
+    ck_assert_str_eq(build("it is S W one A one A A thanks"), "it is SW1A1AA thanks");
+    ck_assert_str_eq(build("M one one A E"), "M11AE");
     /* letters after the identifier stay apart: cut where the shape ends */
     ck_assert_str_eq(build("C E 1 2 3 4 5 6 A B"), "CE123456A B");
     /* a letter before a phone number is never glued to it */
