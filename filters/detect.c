@@ -143,7 +143,7 @@ static int spoken_close(unsigned char c) { return c == ' ' || c == '\t' || c == 
 static void text_facts(const char *text, size_t len, cv_text_facts *f)
 {
     const unsigned char *p = (const unsigned char *)text;
-    uint32_t digits = 0;
+    uint32_t digits = 0, letter_digit = 0;
     size_t first = len;
     unsigned any = 0;
     uint32_t nc = 0, colons = 0;
@@ -156,6 +156,7 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
         if (k == K_DIGIT) {
             if (!digits) first = i;
             digits++;
+            letter_digit += i > 0 && (unsigned)((p[i - 1] | 0x20) - 'a') < 26u;
             if (nc && nc <= CV_MAX_CLUSTERS && i - f->cl_end[nc - 1] <= CV_CLUSTER_GAP) {
                 f->cl_end[nc - 1] = (uint32_t)i + 1;
             } else if (nc < CV_MAX_CLUSTERS) {
@@ -174,6 +175,7 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
         }
     }
     f->digits = digits;
+    f->letter_digit = letter_digit;
     f->first_digit = (uint32_t)first;
     f->nclusters = nc;
     f->has_at = (any & K_AT) != 0;

@@ -80,6 +80,7 @@ typedef struct cv_text_facts {
     uint8_t has_colon;       /* ':' present */
     uint8_t ipv6_shape;      /* "::" or three or more ':' (an IPv6 address needs one or the other) */
     uint8_t has_spoken_at;   /* " at " present, case-insensitive (spoken e-mail) */
+    uint32_t letter_digit;   /* digits right after an ASCII letter ("SW1", "A9") */
     uint32_t nclusters;      /* > CV_MAX_CLUSTERS: too many, search the whole text */
     uint32_t cl_start[CV_MAX_CLUSTERS], cl_end[CV_MAX_CLUSTERS];   /* [start, end) of each cluster */
 } cv_text_facts;

@@ -97,7 +97,8 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return postcode_compact(text + *start, *end - *start, norm, norm_len);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 2; }
+/* every postcode has a letter right before its first digit */
+static int wanted(const cv_text_facts *f) { return f->digits >= 2 && f->letter_digit > 0; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit > 2 ? f->first_digit - 2 : 0; }
 
 const cv_detector_type cvi_detector_postcode = {
