@@ -381,8 +381,9 @@ static const recpair *recording_of(const recpair *v, size_t n, const char *rel, 
     return NULL;
 }
 
-/* Outputs forget deletes, in order (a recording's audio before its
- * transcript), each once. */
+/* Output names, each once, in order: for forget those it deletes whole (a
+ * recording's audio before its transcript), for find those that are the
+ * subject's whole. */
 typedef struct delset {
     const char **v;
     size_t n;
@@ -498,17 +499,41 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     int rc = subject_token(ctx, p, k, type, value, rendered, tok);
     if (rc) return rc;
     char **rels = NULL;
-    size_t nrel = 0;
+    size_t nrel = 0, npairs = 0;
+    recpair *pairs = NULL;
+    delset whole = { NULL, 0 };      /* files that are the subject's whole, each listed once */
     cv_buf out = { 0 };
     *hits = 0;
-    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) return rc;
+    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = load_recordings(ctx, outdir, &pairs, &npairs)))
+        goto out;
+    if (!(whole.v = calloc(2 * nrel + 1, sizeof *whole.v))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
     for (size_t i = 0; i < nrel && !rc; i++) {
-        if (!is_data_file(rels[i])) continue;
+        const recpair *rp = recording_of(pairs, npairs, rels[i], 1);
+        if (name_has_tok(rels[i], tok)) {
+            /* named after the subject: the whole file, a recording with its transcript */
+            if (rp) {
+                del_add(&whole, rp->audio);
+                del_add(&whole, rp->transcript);
+            } else {
+                del_add(&whole, rels[i]);
+            }
+            continue;
+        }
+        if (!is_data_file(rels[i]) || del_has(&whole, rels[i])) continue;
         char *path = path_join(outdir, rels[i]);
         find_ctx f = { tok, rels[i], &out, 0 };
         rc = path ? each_record(ctx, path, rels[i], find_rec, &f) : cvi_error(ctx, CV_ENOMEM, "out of memory");
         *hits += f.hits;
         free(path);
+        /* a call whose transcript holds the subject: its audio too */
+        if (!rc && f.hits && rp && !strcmp(rp->transcript, rels[i])) del_add(&whole, rp->audio);
+    }
+    for (size_t i = 0; i < whole.n && !rc; i++) {
+        if (cv_buf_printf(&out, "%s\t-\n", whole.v[i])) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        (*hits)++;
     }
     for (size_t off = 0; !rc && off < out.n;) {
         ssize_t w = write(out_fd, out.p + off, out.n - off);
@@ -516,6 +541,9 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
         if (w < 0) rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno));
         else off += (size_t)w;
     }
+out:
+    recpairs_free(pairs, npairs);
+    free(whole.v);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
     cv_buf_free(&out);

@@ -172,7 +172,9 @@ static const char usage_find[] =
     "usage: callveil find --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
     "\n"
     "Subject access: print FILE<TAB>LINE for every record of the dataset OUTDIR\n"
-    "that holds the token of VALUE (same key and policy as the run).\n";
+    "that holds the token of VALUE (same key and policy as the run), then\n"
+    "FILE<TAB>- for every file that is the subject's whole: the recording of a\n"
+    "call whose transcript holds the token, an output named after the subject.\n";
 
 static const char usage_forget[] =
     "usage: callveil forget --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"

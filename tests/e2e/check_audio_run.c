@@ -1030,6 +1030,23 @@ START_TEST(test_forget_recording)
     ck_assert_ptr_nonnull(strstr(before, "customer_call.wav\n"));
     ck_assert_ptr_nonnull(strstr(before, "customer_call.json.zst\n"));
 
+    /* subject access first: the chat's line, the transcript's, and the
+     * call's audio as a whole file; the export named after the other
+     * customer as a whole file */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "--policy", pol,
+                         "07700900123", o), 0);
+    ck_assert_str_eq(out, "chats.jsonl.zst\t1\ncustomer_call.json.zst\t1\ncustomer_call.wav\t-\n");
+    free(out), free(err);
+    {
+        char *other = token_of("phone", pol, "+447700900999"), want[200];
+        *strchr(other, ':') = '-';
+        ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "--policy", pol,
+                             "+447700900999", o), 0);
+        snprintf(want, sizeof want, "export_%s.jsonl.zst\t-\n", other);
+        ck_assert_str_eq(out, want);
+        free(out), free(err), free(other);
+    }
+
     /* the caller's number: their chat record, and their call (audio and
      * transcript) go; the other chat stays */
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol,
