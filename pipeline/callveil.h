@@ -225,7 +225,7 @@ CV_API int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, c
  * of (type, value) under key and policy, then "FILE<TAB>-" for every file
  * that is the subject's whole: a call recording whose transcript holds the
  * token (paired through the manifest), and an output named after the
- * subject (with its recording or transcript). *hits gets the lines printed. */
+ * subject (with its recording or transcript). *hits gets the records. */
 CV_API int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
                    const char *outdir, int out_fd, uint64_t *hits);
 

@@ -533,7 +533,6 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     }
     for (size_t i = 0; i < whole.n && !rc; i++) {
         if (cv_buf_printf(&out, "%s\t-\n", whole.v[i])) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
-        (*hits)++;
     }
     for (size_t off = 0; !rc && off < out.n;) {
         ssize_t w = write(out_fd, out.p + off, out.n - off);
