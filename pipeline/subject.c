@@ -261,23 +261,6 @@ out:
     return rc;
 }
 
-static int manifest_zstd_level(const char *outdir)
-{
-    char *mpath = path_join(outdir, "manifest.json");
-    cv_buf m = { 0 };
-    int level = 3;
-    if (mpath && cvi_read_file(mpath, &m, (size_t)1 << 30) == 0 && cv_buf_cstr(&m)) {
-        const char *z = strstr(m.p, "\"zstd_level\": ");
-        if (z) {
-            int v = atoi(z + 14);
-            if (v >= 1 && v <= 19) level = v;
-        }
-    }
-    free(mpath);
-    cv_buf_free(&m);
-    return level;
-}
-
 static void now_utc(char out[32])
 {
     time_t t = time(NULL);
@@ -301,76 +284,71 @@ static void recpairs_free(recpair *v, size_t n)
     free(v);
 }
 
-/* The dataset's manifest as a tree (*doc NULL when there is none), with
- * its "files" list checked. */
-static int manifest_tree(cv_ctx *ctx, const char *outdir, yajl_val *doc)
+/* What forget, rekey and find take from a dataset's manifest, read once. */
+typedef struct dataset {
+    int zstd_level;           /* options.zstd_level (1..19), else 3 */
+    uint64_t dates_shifted;   /* totals.dates_shifted */
+    recpair *rec;             /* the call recordings */
+    size_t nrec;
+} dataset;
+
+static void dataset_free(dataset *d)
 {
-    *doc = NULL;
+    recpairs_free(d->rec, d->nrec);
+    memset(d, 0, sizeof *d);
+}
+
+/* Read OUT/manifest.json. Without one, required (forget and rekey: they
+ * change a dataset and record it there) is an error; otherwise (find) the
+ * dataset has no recordings. An unreadable manifest is always an error. */
+static int dataset_load(cv_ctx *ctx, const char *outdir, int required, dataset *d)
+{
+    memset(d, 0, sizeof *d);
+    d->zstd_level = 3;
     char *mpath = path_join(outdir, "manifest.json");
     cv_buf m = { 0 };
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
     free(mpath);
-    if (rc == CV_EIO && errno == ENOENT) return 0;
+    if (rc == CV_EIO && errno == ENOENT) {
+        return required ? cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir) : 0;
+    }
     if (rc || !cv_buf_cstr(&m)) {
         cv_buf_free(&m);
         return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
     }
-    *doc = yajl_tree_parse(m.p, NULL, 0);
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
     cv_buf_free(&m);
-    static const char *files_at[] = { "files", NULL };
-    if (!*doc || !yajl_tree_get(*doc, files_at, yajl_t_array)) {
-        yajl_tree_free(*doc);
-        *doc = NULL;
+    static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
+                      *output_at[] = { "output", NULL }, *level_at[] = { "options", "zstd_level", NULL },
+                      *shifted_at[] = { "totals", "dates_shifted", NULL };
+    yajl_val files = doc ? yajl_tree_get(doc, files_at, yajl_t_array) : NULL;
+    if (!files) {
+        yajl_tree_free(doc);
         return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
     }
-    return 0;
-}
-
-/* forget and rekey change a dataset and record it in its manifest: without
- * one (not a callveil output, or a partial copy) they change nothing. */
-static int require_manifest(cv_ctx *ctx, const char *outdir)
-{
-    yajl_val doc;
-    int rc = manifest_tree(ctx, outdir, &doc);
-    if (!rc && !doc) rc = cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir);
-    yajl_tree_free(doc);
-    return rc;
-}
-
-static int load_recordings(cv_ctx *ctx, const char *outdir, recpair **out, size_t *nout)
-{
-    *out = NULL;
-    *nout = 0;
-    yajl_val doc;
-    int rc = manifest_tree(ctx, outdir, &doc);
-    if (rc || !doc) return rc;
-    static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
-                      *output_at[] = { "output", NULL };
-    yajl_val files = yajl_tree_get(doc, files_at, yajl_t_array);
-    recpair *v = NULL;
-    size_t n = 0, cap = 0;
+    yajl_val v = yajl_tree_get(doc, level_at, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 1 && YAJL_GET_INTEGER(v) <= 19)
+        d->zstd_level = (int)YAJL_GET_INTEGER(v);
+    v = yajl_tree_get(doc, shifted_at, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0) d->dates_shifted = (uint64_t)YAJL_GET_INTEGER(v);
+    size_t cap = 0;
     for (size_t i = 0; i < files->u.array.len && !rc; i++) {
         yajl_val t = yajl_tree_get(files->u.array.values[i], audio_at, yajl_t_string);
         yajl_val a = yajl_tree_get(files->u.array.values[i], output_at, yajl_t_string);
         if (!t || !a) continue;
-        if (cv_grow((void **)&v, &cap, n + 1, sizeof *v)) {
+        if (cv_grow((void **)&d->rec, &cap, d->nrec + 1, sizeof *d->rec)) {
             rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
             break;
         }
-        v[n].transcript = strdup(t->u.string);     /* yajl_tree_get checked the type */
-        v[n].audio = strdup(a->u.string);
-        n++;
-        if (!v[n - 1].transcript || !v[n - 1].audio) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        recpair *r = &d->rec[d->nrec++];
+        r->transcript = strdup(t->u.string);     /* yajl_tree_get checked the type */
+        r->audio = strdup(a->u.string);
+        if (!r->transcript || !r->audio) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
     }
     yajl_tree_free(doc);
-    if (rc) {
-        recpairs_free(v, n);
-        return rc;
-    }
-    *out = v;
-    *nout = n;
-    return 0;
+    if (rc) dataset_free(d);
+    return rc;
 }
 
 /* The recording whose transcript (or, with audio_too, whose audio) is rel. */
@@ -499,19 +477,18 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     int rc = subject_token(ctx, p, k, type, value, rendered, tok);
     if (rc) return rc;
     char **rels = NULL;
-    size_t nrel = 0, npairs = 0;
-    recpair *pairs = NULL;
+    size_t nrel = 0;
+    dataset ds = { 0 };
     delset whole = { NULL, 0 };      /* files that are the subject's whole, each listed once */
     cv_buf out = { 0 };
     *hits = 0;
-    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = load_recordings(ctx, outdir, &pairs, &npairs)))
-        goto out;
+    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = dataset_load(ctx, outdir, 0, &ds))) goto out;
     if (!(whole.v = calloc(2 * nrel + 1, sizeof *whole.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
     }
     for (size_t i = 0; i < nrel && !rc; i++) {
-        const recpair *rp = recording_of(pairs, npairs, rels[i], 1);
+        const recpair *rp = recording_of(ds.rec, ds.nrec, rels[i], 1);
         if (name_has_tok(rels[i], tok)) {
             /* named after the subject: the whole file, a recording with its transcript */
             if (rp) {
@@ -541,7 +518,7 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
         else off += (size_t)w;
     }
 out:
-    recpairs_free(pairs, npairs);
+    dataset_free(&ds);
     free(whole.v);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
@@ -635,17 +612,15 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     int rc = subject_token(ctx, p, k, type, value, rendered, tok);
     if (rc) return rc;
     char **rels = NULL;
-    size_t nrel = 0, nnew = 0, npairs = 0;
+    size_t nrel = 0, nnew = 0;
     newfile *nf = NULL;
-    recpair *pairs = NULL;
+    dataset ds = { 0 };
     delset del = { NULL, 0 };        /* outputs deleted whole (erasure: drop) */
     int drop = !p->erasure_replace;
     cv_buf vkeep = { 0 }, entry = { 0 };
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
-    int level = manifest_zstd_level(outdir);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    if ((rc = require_manifest(ctx, outdir)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
-    if (drop && (rc = load_recordings(ctx, outdir, &pairs, &npairs))) goto out;
+    if ((rc = dataset_load(ctx, outdir, 1, &ds)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
@@ -655,7 +630,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
      * theirs whole; a recording's audio and transcript together */
     for (size_t i = 0; i < nrel && drop; i++) {
         if (!name_has_tok(rels[i], tok)) continue;
-        const recpair *rp = recording_of(pairs, npairs, rels[i], 1);
+        const recpair *rp = recording_of(ds.rec, ds.nrec, rels[i], 1);
         if (rp) del_recording(&del, rp, res);
         else del_add(&del, rels[i]);
     }
@@ -673,7 +648,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
             free(path);
             continue;
         }
-        const recpair *rp = f.removed ? recording_of(pairs, npairs, rels[i], 0) : NULL;
+        const recpair *rp = f.removed ? recording_of(ds.rec, ds.nrec, rels[i], 0) : NULL;
         if (rp) {
             del_recording(&del, rp, res);
             free(path);
@@ -681,7 +656,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
         }
         newfile *n = &nf[nnew++];
         f.removed = f.replaced = 0;
-        rc = stage(ctx, rels[i], path, level, forget_rec, &f, &f.w, n);
+        rc = stage(ctx, rels[i], path, ds.zstd_level, forget_rec, &f, &f.w, n);
         n->removed = f.removed;
         n->replaced = f.replaced;
         res->records_removed += f.removed;
@@ -690,8 +665,8 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     /* the records of the data files deleted whole */
     for (size_t i = 0; i < del.n && !rc; i++) {
         char *path = is_data_file(del.v[i]) ? path_join(outdir, del.v[i]) : NULL;
-        struct stat ds;
-        if (path && stat(path, &ds) == 0) rc = each_record(ctx, path, del.v[i], count_rec, &res->records_removed);
+        struct stat sb;
+        if (path && stat(path, &sb) == 0) rc = each_record(ctx, path, del.v[i], count_rec, &res->records_removed);
         free(path);
     }
     res->files_deleted = del.n;
@@ -739,7 +714,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     rc = manifest_append(ctx, outdir, "history", entry.p);
 out:
     newfiles_free(nf, nnew, 1);
-    recpairs_free(pairs, npairs);
+    dataset_free(&ds);
     free(del.v);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
@@ -913,10 +888,10 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     size_t nrel = 0, nnew = 0;
     newfile *nf = NULL;
     char *vpath = path_join(outdir, CVI_VAULT_FILE), *jpath = path_join(outdir, ".callveil-journal");
-    int level = manifest_zstd_level(outdir);
+    dataset ds = { 0 };
     int rc = 0;
     if (!vpath || !jpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    if ((rc = require_manifest(ctx, outdir))) goto out;
+    if ((rc = dataset_load(ctx, outdir, 1, &ds))) goto out;
     if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
     r.pk = pk;
     r.sk = sk;
@@ -938,15 +913,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         goto out;
     }
     res->vault_entries = r.map.n;
-    {
-        /* dates shifted per subject keep the offsets of the old tokens */
-        yajl_val doc;
-        static const char *shifted_at[] = { "totals", "dates_shifted", NULL };
-        if ((rc = manifest_tree(ctx, outdir, &doc))) goto out;
-        yajl_val ds = doc ? yajl_tree_get(doc, shifted_at, yajl_t_number) : NULL;
-        res->dates_shifted_kept = ds && YAJL_IS_INTEGER(ds) && YAJL_GET_INTEGER(ds) > 0 ? (uint64_t)YAJL_GET_INTEGER(ds) : 0;
-        yajl_tree_free(doc);
-    }
+    res->dates_shifted_kept = ds.dates_shifted;     /* they keep the offsets of the old tokens */
     if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < nrel && !rc; i++) {
@@ -964,7 +931,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         if (!f.replaced) { free(path); continue; }
         newfile *n = &nf[nnew++];
         f.replaced = 0;
-        rc = stage(ctx, rels[i], path, level, rekey_rec, &f, &f.w, n);
+        rc = stage(ctx, rels[i], path, ds.zstd_level, rekey_rec, &f, &f.w, n);
         res->tokens_replaced += f.replaced;
     }
     if (rc) goto out;
@@ -985,6 +952,7 @@ out:
     free(rels);
     free(vpath);
     free(jpath);
+    dataset_free(&ds);
     cvi_tenant_key_free(&r.from);
     cvi_tenant_key_free(&r.to);
     free(r.map.old);
