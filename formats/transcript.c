@@ -157,31 +157,31 @@ static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t sta
     return 0;
 }
 
+/* 1 to 6 decimal digits → their value; -1 otherwise. */
+static int small_uint(const char *p, size_t n)
+{
+    if (n == 0 || n > 6) return -1;
+    int c = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (p[k] < '0' || p[k] > '9') return -1;
+        c = c * 10 + (p[k] - '0');
+    }
+    return c;
+}
+
 /* "ch_3" → 3; -1 if not of that form. */
 static int channel_of(const cv_record *r, int32_t i)
 {
     if (!is_kind(r, i, CV_NODE_STRING)) return -1;
     cv_str v = r->nodes[i].value;
-    if (v.n < 4 || v.n > 9 || memcmp(v.p, "ch_", 3) != 0) return -1;
-    int c = 0;
-    for (size_t k = 3; k < v.n; k++) {
-        if (v.p[k] < '0' || v.p[k] > '9') return -1;
-        c = c * 10 + (v.p[k] - '0');
-    }
-    return c;
+    if (v.n < 4 || memcmp(v.p, "ch_", 3) != 0) return -1;
+    return small_uint(v.p + 3, v.n - 3);
 }
 
 static int int_of(const cv_record *r, int32_t i)
 {
     if (!is_kind(r, i, CV_NODE_NUMBER)) return -1;
-    cv_str v = r->nodes[i].value;
-    if (v.n == 0 || v.n > 6) return -1;
-    int c = 0;
-    for (size_t k = 0; k < v.n; k++) {
-        if (v.p[k] < '0' || v.p[k] > '9') return -1;
-        c = c * 10 + (v.p[k] - '0');
-    }
-    return c;
+    return small_uint(r->nodes[i].value.p, r->nodes[i].value.n);
 }
 
 /* A speaker label: a string ("spk_0", "agent") or a number (Deepgram's
