@@ -418,9 +418,9 @@ static int subject_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const
     return 0;
 }
 
-/* The first whole occurrence of tok in p[0..n): after a ':' and not
- * followed by another base32 character. */
-static const char *find_tok(const char *p, size_t n, const char *tok)
+/* The first whole occurrence of tok in p[0..n): right after one of the
+ * characters seps and not followed by another base32 character. */
+static const char *find_tok_after(const char *p, size_t n, const char *tok, const char *seps)
 {
     const char *start = p, *end = p + n;
     while ((size_t)(end - p) >= CV_TOKEN_CHARS) {
@@ -430,7 +430,7 @@ static const char *find_tok(const char *p, size_t n, const char *tok)
             p = hit + 1;
             continue;
         }
-        int left = hit > start && hit[-1] == ':';
+        int left = hit > start && hit[-1] && strchr(seps, hit[-1]) != NULL;
         int right = hit + CV_TOKEN_CHARS == end || !is_b32(hit[CV_TOKEN_CHARS]);
         if (left && right) return hit;
         p = hit + 1;
@@ -438,14 +438,12 @@ static const char *find_tok(const char *p, size_t n, const char *tok)
     return NULL;
 }
 
+/* In a record, a rendering: "phone:<token>" */
+static const char *find_tok(const char *p, size_t n, const char *tok) { return find_tok_after(p, n, tok, ":"); }
+
 /* Does the output name rel hold the token? Identifiers in input names are
  * tokenised with '-' for the ':' ("call_phone-<token>.wav"). */
-static int name_has_tok(const char *rel, const char *tok)
-{
-    for (const char *h = rel; (h = strstr(h, tok)) != NULL; h++)
-        if (h > rel && (h[-1] == '-' || h[-1] == ':') && !is_b32(h[CV_TOKEN_CHARS])) return 1;
-    return 0;
-}
+static int name_has_tok(const char *rel, const char *tok) { return find_tok_after(rel, strlen(rel), tok, ":-") != NULL; }
 
 static int count_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
 {
