@@ -197,20 +197,25 @@ static void opts_for(cv_risk_opts *o, const char *const *q, const char *subject,
     o->ngen = 2;
 }
 
-/* Run cv_risk; returns rc, fills res and (if json) the report text. */
-static int run(const char *path, const cv_risk_opts *o, cv_risk_result *res, char **json)
+/* Run cv_risk_files over n files; returns rc, fills res and (if json) the report text. */
+static int run_files(const char *const *paths, size_t n, const cv_risk_opts *o, cv_risk_result *res, char **json)
 {
     char rp[300];
     snprintf(rp, sizeof rp, "%s/report.json", dir);
     int fd = open(rp, O_RDWR | O_CREAT | O_TRUNC, 0644);
     ck_assert_int_ge(fd, 0);
-    int rc = cv_risk(ctx, path, o, fd, res);
+    int rc = n == 1 ? cv_risk(ctx, paths[0], o, fd, res) : cv_risk_files(ctx, paths, n, o, fd, res);
     close(fd);
     if (json) {
-        size_t n;
-        *json = read_file(rp, &n);
+        size_t len;
+        *json = read_file(rp, &len);
     }
     return rc;
+}
+
+static int run(const char *path, const cv_risk_opts *o, cv_risk_result *res, char **json)
+{
+    return run_files(&path, 1, o, res, json);
 }
 
 static void assert_has(const char *json, const char *frag)
@@ -323,14 +328,8 @@ START_TEST(test_split_files)
     cv_risk_gen gen[2];
     opts_for(&o, q_csv, "src", gen);
     cv_risk_result r;
-    char rp[300];
-    snprintf(rp, sizeof rp, "%s/report.json", dir);
-    int fd = open(rp, O_RDWR | O_CREAT | O_TRUNC, 0644);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_msg(cv_risk_files(ctx, files, 2, &o, fd, &r) == 0, "%s", cv_ctx_error(ctx));
-    close(fd);
-    size_t n;
-    char *json = read_file(rp, &n);
+    char *json;
+    ck_assert_msg(run_files(files, 2, &o, &r, &json) == 0, "%s", cv_ctx_error(ctx));
     assert_fixture(&r, json);
     char want[700];
     snprintf(want, sizeof want, "\"files\":[\"%s\",\"%s\"],\"format\":\"csv\"", files[0], files[1]);
