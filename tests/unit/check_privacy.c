@@ -843,6 +843,23 @@ START_TEST(test_forget_interrupted)
         ck_assert_msg(n == bn[i] && memcmp(before[i], after, n) == 0, "%s changed", files[i]);
         free(after);
     }
+    /* a manifest that is not one: find, forget and rekey all refuse, nothing changes */
+    writefile(P("out/manifest.json"), "{\"files\": 3}", 12, 0644);
+    int devnull = open("/dev/null", O_WRONLY);
+    ck_assert_int_ge(devnull, 0);
+    uint64_t hits = 0;
+    ck_assert_int_eq(cv_find(ctx, p, key, "phone", A_WRITTEN, P("out"), devnull, &hits), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not a callveil manifest"));
+    close(devnull);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not a callveil manifest"));
+    ck_assert_int_eq(cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, P("out"), &kr), CV_EINPUT);
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        char *after = readall(P(files[i]), &n);
+        ck_assert_msg(n == bn[i] && memcmp(before[i], after, n) == 0, "%s changed", files[i]);
+        free(after);
+    }
     ck_assert_int_eq(rename(P("manifest.away"), P("out/manifest.json")), 0);
     /* and then it completes */
     ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, P("out"), &r), 0);
