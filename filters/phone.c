@@ -324,6 +324,13 @@ static int date_or_ip_shape(const pparse *pp)
     return 0;
 }
 
+/* A digit group this long beside ',' or ':' and a digit is not part of an
+ * amount ("1,234"), a ratio or a time ("12:30"): those have groups of at most
+ * three or four digits. It is a number in a list or a dial string
+ * ("07700900123,07700900124", "Dial(PJSIP/+447700900123,30)"). Beside '.' and
+ * a digit it is still a decimal ("3.07700900123"). */
+#define AMOUNT_GROUP 6
+
 /* Judge text[b, e) as a phone number in its context. */
 static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b, size_t e, const pparse *pp,
                  char *norm, size_t *norm_len)
@@ -337,12 +344,14 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
          * after its technology or trunk: "PJSIP/07700900610@trunk", "SIP/trunk/+4420...". */
         int dial = c == '/' && (e == len || p[e] == '@' || p[e] == ',' || p[e] == '&');
         if ((c == '-' || c == '_' || c == '/') && is_alnum(p[b - 2]) && !dial) return 0;
-        if ((c == '.' || c == ',' || c == ':') && is_digit(p[b - 2])) return 0;
+        if (c == '.' && is_digit(p[b - 2])) return 0;
+        if ((c == ',' || c == ':') && is_digit(p[b - 2]) && pp->glen[0] < AMOUNT_GROUP) return 0;
     }
     if (e + 1 < len) {
         unsigned char c = p[e];
         if ((c == '-' || c == '_' || c == '/') && is_alnum(p[e + 1])) return 0;
-        if ((c == '.' || c == ',' || c == ':') && is_digit(p[e + 1])) return 0;
+        if (c == '.' && is_digit(p[e + 1])) return 0;
+        if ((c == ',' || c == ':') && is_digit(p[e + 1]) && pp->glen[pp->ng - 1] < AMOUNT_GROUP) return 0;
     }
     if (e < len && p[e] == '%') return 0;
     if (currency_before(p, b)) return 0;
@@ -357,13 +366,38 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
     return 1;
 }
 
+/* A list of numbers can make one candidate longer than parse() takes
+ * ("07700900123 07700900124 07700900125 07700900126" is 44 digits): cut it
+ * after the last whole digit group within MAXD digits and MAXG groups, so the
+ * numbers at its start are judged and the scan goes on after them. */
+static size_t fit_limits(const char *s, size_t n)
+{
+    size_t cut = n, last_end = 0;
+    int nd = 0, ng = 0, prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        int d = is_digit((unsigned char)s[i]);
+        if (d) {
+            if (!prev && ++ng > MAXG) { cut = last_end; break; }
+            if (++nd > MAXD) { cut = last_end; break; }
+        } else if (prev) {
+            last_end = i;
+        }
+        prev = d;
+    }
+    return cut;
+}
+
 static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                     char *norm, size_t *norm_len)
 {
     size_t b = *start, e = *end;
     pparse pp, sub;
+    e = b + fit_limits(text + b, e - b);
     if (!parse(text + b, e - b, &pp)) return 0;
-    if (judge(o, text, len, b, e, &pp, norm, norm_len)) return 1;
+    if (judge(o, text, len, b, e, &pp, norm, norm_len)) {
+        *end = e;
+        return 1;
+    }
     /* "020 7946 0958 07700 900123": a list of numbers read as one run; try
      * shorter runs ending at a space between groups. */
     for (int g = pp.ng - 1; g >= 1; g--) {

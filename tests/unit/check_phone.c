@@ -137,6 +137,33 @@ END_TEST
 
 START_TEST(test_runs_and_lists)
 {
+    /* dial strings and comma lists: the number beside ",digit" is no amount */
+    one("GB", CV_ENT_PHONE, "Dial(PJSIP/trunk/+447700900123,30,tT)", "+447700900123", "+447700900123");
+    one("GB", CV_ENT_PHONE, "Dial(SIP/07700900123@trunk,30)", "07700900123", "+447700900123");
+    cv_span_list c = run("GB", CV_ENT_PHONE, "call 07700900123,07700900124");
+    ck_assert_uint_eq(c.n, 2);
+    ck_assert_uint_eq(c.v[0].start, 5);
+    ck_assert_uint_eq(c.v[0].end, 16);
+    ck_assert_uint_eq(c.v[1].start, 17);
+    ck_assert_uint_eq(c.v[1].end, 28);
+    ck_assert_str_eq(c.v[1].norm, "+447700900124");
+    cv_span_list_free(&c);
+    none("GB", CV_ENT_PHONE, "paid 1,234,567 at 12:30:45");
+    /* a list longer than one candidate can hold (44 digits): every number */
+    const char *four = "numbers 07700900123 07700900124 07700900125 07700900126";
+    cv_span_list f = run("GB", CV_ENT_PHONE, four);
+    ck_assert_uint_eq(f.n, 4);
+    for (unsigned i = 0; i < 4; i++) {
+        ck_assert_uint_eq(f.v[i].start, 8 + 12 * i);
+        ck_assert_uint_eq(f.v[i].end, 19 + 12 * i);
+    }
+    ck_assert_str_eq(f.v[0].norm, "+447700900123");
+    cv_span_list_free(&f);
+    /* ten groups and more: 5 numbers of three groups each */
+    cv_span_list g = run("GB", CV_ENT_PHONE, "020 7946 0958 020 7946 0959 020 7946 0960 020 7946 0961 020 7946 0962");
+    ck_assert_uint_eq(g.n, 5);
+    ck_assert_str_eq(g.v[4].norm, "+442079460962");
+    cv_span_list_free(&g);
     cv_span_list l = run("GB", CV_ENT_PHONE, "020 7946 0958 07700 900123");
     ck_assert_uint_eq(l.n, 2);
     ck_assert_uint_eq(l.v[0].start, 0);
