@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +41,22 @@ char *cvi_tmp_name(const char *path)
     return t;
 }
 
+int cvi_fsync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX];
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else if (snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path) >= (int)sizeof dir)
+        return errno = ENAMETOOLONG, -1;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
+}
+
 int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode)
 {
     char *tmp = cvi_tmp_name(path);
@@ -54,7 +71,7 @@ int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, uns
     }
     if (fd >= 0 && !rc && fsync(fd) != 0) rc = CV_EIO;
     if (fd >= 0 && close(fd) != 0) rc = CV_EIO;
-    if (!rc && rename(tmp, path) != 0) rc = CV_EIO;
+    if (!rc && (rename(tmp, path) != 0 || cvi_fsync_parent(path) != 0)) rc = CV_EIO;
     if (rc) {
         int e = errno;
         unlink(tmp);

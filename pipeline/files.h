@@ -15,7 +15,11 @@ int cvi_read_file(const char *path, cv_buf *b, size_t max);
 char *cvi_tmp_name(const char *path);
 
 /* Write p[0..n) to path atomically: a temporary name beside it (mode, less
- * the umask), fsync, rename. Reports CV_EIO/CV_ENOMEM through ctx. */
+ * the umask), fsync, rename, fsync of the directory. Reports CV_EIO/CV_ENOMEM through ctx. */
+/* fsync the directory that holds path, so that a rename into it lasts.
+ * 0, or -1 with errno set. */
+int cvi_fsync_parent(const char *path);
+
 int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode);
 
 #endif

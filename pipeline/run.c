@@ -21,8 +21,8 @@
 #include "ctx.h"
 #include "manifest.h"
 #include "vault.h"
-#include "recording.h"
 #include "dataset.h"
+#include "recording.h"
 #include "files.h"
 
 #define JOURNAL ".callveil-journal"
@@ -222,15 +222,33 @@ typedef struct jent {
     cvi_file_stats fs;
 } jent;
 
-static void journal_load(const char *path, jent **out, size_t *nout)
+/* The journal's first line: what the run's outputs depend on besides the
+ * inputs. A resume whose fingerprint differs redoes everything. */
+#define JHEAD "cvjh1"
+
+/* Load the journal's entries. 1 (nothing loaded) if its fingerprint is not
+ * fp, else 0 (a missing or empty journal loads nothing). */
+static int journal_load(const char *path, const char *fp, jent **out, size_t *nout)
 {
     *out = NULL;
     *nout = 0;
     FILE *f = fopen(path, "r");
-    if (!f) return;
+    if (!f) return 0;
     char *line = NULL;
     size_t cap = 0, n = 0, capv = 0;
-    ssize_t len;
+    ssize_t len = getline(&line, &cap, f);
+    size_t hl = strlen(JHEAD), fl = strlen(fp);
+    if (len <= 0) {
+        free(line);
+        fclose(f);
+        return 0;
+    }
+    if ((size_t)len != hl + fl + 2 || memcmp(line, JHEAD, hl) != 0 || line[hl] != '\t' ||
+        memcmp(line + hl + 1, fp, fl) != 0) {
+        free(line);
+        fclose(f);
+        return 1;
+    }
     jent *v = NULL;
     while ((len = getline(&line, &cap, f)) > 0) {
         if (line[len - 1] != '\n') break;    /* a torn last line: the file was not finished */
@@ -247,6 +265,7 @@ static void journal_load(const char *path, jent **out, size_t *nout)
     fclose(f);
     *out = v;
     *nout = n;
+    return 0;
 }
 
 static const jent *journal_find(const jent *v, size_t n, const char *id)
@@ -285,6 +304,27 @@ static cvi_entry *new_entry(runner *r)
     cvi_entry *e = &r->ent[r->nent++];
     memset(e, 0, sizeof *e);
     return e;
+}
+
+/* Hex BLAKE2b of what outputs depend on besides the inputs. */
+static int run_fingerprint(const runner *r, char out[65])
+{
+    char kid[17];
+    cvi_key_id(r->key, kid);
+    cv_buf b = { 0 };
+    int rc = cv_buf_printf(&b, "%s\n%s\n%s\n%" PRIu64 "\n%s\n%zu\n%d\n", CV_VERSION, kid, r->pol->tenant,
+                           r->pol->epoch, r->as_of, r->o->max_record ? r->o->max_record : (size_t)16 << 20,
+                           r->o->zstd_level);
+    rc |= cv_buf_append(&b, r->pol->hash, sizeof r->pol->hash);
+    if (rc) {
+        cv_buf_free(&b);
+        return cvi_error(r->ctx, CV_ENOMEM, "out of memory");
+    }
+    unsigned char h[32];
+    crypto_generichash(h, sizeof h, (const unsigned char *)b.p, b.n, NULL, 0);
+    cv_buf_free(&b);
+    sodium_bin2hex(out, 65, h, sizeof h);
+    return 0;
 }
 
 static int setup(runner *r, cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_run_opts *o, int vault)
@@ -373,6 +413,17 @@ static int hash_file(const char *path, unsigned char h[32], uint64_t *size)
     close(fd);
     crypto_generichash_final(&st, h, 32);
     return 0;
+}
+
+/* 1 if the file at path has the BLAKE2b that the journalled entry json
+ * records after key: an output edited or replaced since is done again. */
+static int same_hash(const char *path, const char *json, const char *key)
+{
+    const char *at = strstr(json, key);
+    unsigned char want[32], got[32];
+    uint64_t n;
+    if (!at || sodium_hex2bin(want, sizeof want, at + strlen(key), 64, NULL, NULL, NULL) != 0) return 0;
+    return hash_file(path, got, &n) == 0 && sodium_memcmp(want, got, sizeof got) == 0;
 }
 
 /* The input's `risk:` report on its finished (not yet renamed) output; with
@@ -661,7 +712,8 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     const jent *j = jv ? journal_find(jv, jn, idz) : NULL;
     struct stat ost;
-    int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out;
+    int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out &&
+                        same_hash(dst, j->json, "\"output_blake2b\": \"");
     if (outputs_there && audio && tpath) {
         /* a recording is done only if its transcript's output is there too */
         cv_buf tn = { 0 };
@@ -670,7 +722,8 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tn.p);
         cv_buf_free(&tn);
         struct stat tst;
-        outputs_there = stat(tdst, &tst) == 0 && S_ISREG(tst.st_mode);
+        outputs_there = stat(tdst, &tst) == 0 && S_ISREG(tst.st_mode) &&
+                        same_hash(tdst, j->json, "\"transcript_blake2b\": \"");
     }
     if (j && j->size == (uint64_t)st.st_size && j->mtime == mt && outputs_there) {
         en->status = CVI_RESUMED;
@@ -752,26 +805,51 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     size_t jn = 0;
     char **outs = NULL, **paired = NULL;
     size_t npaired = 0;
-    int jfd = -1, scan = scan_fd >= 0;
+    int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
     cv_buf doc = { 0 };
     memset(t, 0, sizeof *t);
     if (!ninputs) return cvi_error(ctx, CV_EUSAGE, "no inputs");
     int rc = setup(&r, ctx, p, k, o, !scan && p->vault_pub);
     if (rc) goto out;
+    if (scan && (rc = collect(ctx, inputs, ninputs, NULL, &it))) goto out;
     if (!scan) {
         if (mkdirs(outdir, strlen(outdir)) != 0 || !realpath(outdir, real_out)) {
             rc = cvi_error(ctx, CV_EIO, "%s: %s", outdir, strerror(errno));
             goto out;
         }
+        if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd))) goto out;
+        /* under the lock, any temporary in OUT is a killed command's */
+        uint64_t stale = 0;
+        if ((rc = cvi_dataset_clean(ctx, outdir, o->resume, &stale))) goto out;
+        if (stale)
+            cvi_log(ctx, CV_LOG_INFO, "removed %" PRIu64 " unfinished file(s) of an interrupted command", stale);
+        /* the inputs are listed before the journal or the vault is touched:
+         * a mistyped input changes nothing in OUT */
+        if ((rc = collect(ctx, inputs, ninputs, real_out, &it))) goto out;
+        char fp[2 * 32 + 1];
+        if ((rc = run_fingerprint(&r, fp))) goto out;
         snprintf(jpath, sizeof jpath, "%s/" JOURNAL, outdir);
-        if (o->resume) journal_load(jpath, &jv, &jn);
-        jfd = open(jpath, O_RDWR | O_CREAT | O_CLOEXEC | (o->resume ? O_APPEND : O_TRUNC), 0666);
+        int resume = o->resume;
+        if (resume && journal_load(jpath, fp, &jv, &jn) == 1) {
+            cvi_log(ctx, CV_LOG_WARN, "--resume: the policy, key, tenant, epoch, --as-of, record limit, zstd level or "
+                                      "tool version changed since the interrupted run: every file is done again");
+            resume = 0;
+        }
+        jfd = open(jpath, O_RDWR | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC), 0666);
         if (jfd < 0) {
             rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
             goto out;
         }
-        if (o->resume) {
+        if (!resume || lseek(jfd, 0, SEEK_END) == 0) {
+            char head[sizeof JHEAD + sizeof fp + 2];
+            int hn = snprintf(head, sizeof head, "%s\t%s\n", JHEAD, fp);
+            if (write(jfd, head, (size_t)hn) != hn || fdatasync(jfd) != 0) {
+                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
+                goto out;
+            }
+        }
+        if (resume) {
             /* after a torn last line, start appended lines on a line of their own */
             char last = '\n';
             off_t end = lseek(jfd, 0, SEEK_END);
@@ -781,16 +859,16 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             }
         }
         if (p->vault_pub) {
-            /* a resumed run keeps the vault as it was after the last journalled file */
+            /* a resumed run carries on with the interrupted run's stage, as
+             * it was after the last journalled file */
             uint64_t keep = 0;
             for (size_t i = 0; i < jn; i++)
                 if (jv[i].fs.vault_size > keep) keep = jv[i].fs.vault_size;
             char vpath[PATH_MAX];
             snprintf(vpath, sizeof vpath, "%s/" CVI_VAULT_FILE, outdir);
-            if ((rc = cvi_vault_open(ctx, vpath, r.vault_pk, keep, &r.vault))) goto out;
+            if ((rc = cvi_vault_open(ctx, vpath, r.vault_pk, resume, keep, &r.vault))) goto out;
         }
     }
-    if ((rc = collect(ctx, inputs, ninputs, scan ? NULL : real_out, &it))) goto out;
     outs = calloc(it.n + 1, sizeof *outs);
     paired = calloc(it.n + 1, sizeof *paired);
     if (!outs || !paired) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
@@ -839,10 +917,21 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     } else {
         char mpath[PATH_MAX];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
+        /* the vault first: a manifest never counts entries the vault lacks */
+        if (r.vault && (rc = cvi_vault_commit(r.vault))) goto out;
         if ((rc = cvi_write_atomic(ctx, mpath, doc.p, doc.n, 0666))) goto out;
     }
 out:
     if (jfd >= 0) close(jfd);
+    if (rc && r.vault) {
+        /* the stage stays for `run --resume` only if outputs rely on it */
+        int committed = 0;
+        for (size_t i = 0; i < r.nent && !committed; i++) committed = r.ent[i].status == CVI_DONE;
+        if (!committed) cvi_vault_discard(r.vault);
+    }
+    teardown(&r);
+    cvi_dataset_unlock(lockfd);
+    lockfd = -1;
     for (size_t i = 0; i < jn; i++) free(jv[i].json);
     free(jv);
     free(outs);
@@ -850,7 +939,6 @@ out:
     free(paired);
     items_free(&it);
     cv_buf_free(&doc);
-    teardown(&r);
     return rc;
 }
 

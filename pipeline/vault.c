@@ -17,6 +17,7 @@
 #include "pseudonym.h"
 #include "vault.h"
 #include "files.h"
+#include "dataset.h"
 #include "../formats/formats.h"
 
 /* ---- the per-worker set -------------------------------------------------- */
@@ -250,13 +251,24 @@ out:
 
 struct cvi_vault {
     cv_ctx *ctx;
-    char *path;
-    int fd;
+    char *path;               /* vault.zst */
+    char *stage;              /* what the run appends to until it commits */
+    int fd;                   /* the stage */
     unsigned char pk[32];
     cvi_vault_set known;      /* tokens in the file (values not kept) */
     cvi_vault_set pending;    /* taken since the last flush, with values */
     uint64_t size;
 };
+
+static char *stage_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    size_t n = dl + sizeof CVI_VAULT_STAGE;
+    char *s = malloc(n);
+    if (s) snprintf(s, n, "%.*s%s", (int)dl, path, CVI_VAULT_STAGE);
+    return s;
+}
 
 static int load_known(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
 {
@@ -265,32 +277,104 @@ static int load_known(void *ud, const char *t, size_t tn, const unsigned char *s
     return vset_put(ud, t, tn, NULL, 0);
 }
 
-int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], uint64_t keep, cvi_vault **out)
+/* The length of the longest prefix of buf made of whole zstd frames. */
+static size_t whole_frames(const unsigned char *buf, size_t n)
+{
+    size_t off = 0;
+    while (off < n) {
+        size_t fl = ZSTD_findFrameCompressedSize(buf + off, n - off);
+        if (ZSTD_isError(fl) || fl == 0) break;
+        off += fl;
+    }
+    return off;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, (const char *)p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        off += (size_t)w;
+    }
+    return 0;
+}
+
+int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], int resume, uint64_t keep,
+                   cvi_vault **out)
 {
     cvi_vault *v = calloc(1, sizeof *v);
-    if (!v || !(v->path = strdup(path))) {
+    cv_buf old = { 0 };
+    struct stat st;
+    int rc = 0;
+    *out = NULL;
+    if (!v || !(v->path = strdup(path)) || !(v->stage = stage_name(path))) {
+        if (v) free(v->path);
         free(v);
         return cvi_error(ctx, CV_ENOMEM, "out of memory");
     }
     v->ctx = ctx;
+    v->fd = -1;
     memcpy(v->pk, pk, 32);
-    v->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    int rc = 0;
-    if (v->fd < 0) {
-        rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, strerror(errno));
-        goto fail;
+    if (resume && stat(v->stage, &st) == 0) {
+        /* an interrupted run's stage: the frames of the files it journalled */
+        if ((rc = cvi_read_file(v->stage, &old, SIZE_MAX))) {
+            rc = cvi_error(ctx, rc, "vault %s: %s", v->stage, rc == CV_EIO ? strerror(errno) : cv_strerror(rc));
+            goto fail;
+        }
+        if (whole_frames((const unsigned char *)old.p, old.n) < keep) {
+            rc = cvi_error(ctx, CV_EINPUT, "vault %s: the interrupted run's vault holds less than its journal says; "
+                                           "nothing was changed: run again without --resume", v->stage);
+            goto fail;
+        }
+        v->fd = open(v->stage, O_RDWR | O_CLOEXEC);
+        if (v->fd < 0 || (keep < old.n && ftruncate(v->fd, (off_t)keep) != 0)) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, strerror(errno));
+            goto fail;
+        }
+        v->size = keep;
+        if (keep && (rc = cvi_vault_read(ctx, v->stage, load_known, &v->known))) goto fail;
+    } else {
+        if (stat(path, &st) == 0) {
+            /* every entry must read before the vault is carried on */
+            if ((rc = cvi_vault_read(ctx, path, load_known, &v->known))) {
+                cvi_error(ctx, rc, "%s; nothing was changed (the vault is kept as it is)", cv_ctx_error(ctx));
+                goto fail;
+            }
+            if ((rc = cvi_read_file(path, &old, SIZE_MAX))) {
+                rc = cvi_error(ctx, rc, "vault %s: %s", path, rc == CV_EIO ? strerror(errno) : cv_strerror(rc));
+                goto fail;
+            }
+        } else if (errno != ENOENT) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, strerror(errno));
+            goto fail;
+        }
+        v->fd = open(v->stage, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (v->fd < 0 || write_all(v->fd, old.p, old.n) != 0 || fdatasync(v->fd) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, strerror(errno));
+            goto fail;
+        }
+        v->size = old.n;
     }
-    if (ftruncate(v->fd, (off_t)keep) != 0 || lseek(v->fd, 0, SEEK_END) < 0) {
-        rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, strerror(errno));
-        goto fail;
-    }
-    v->size = keep;
-    if (keep && (rc = cvi_vault_read(ctx, path, load_known, &v->known))) goto fail;
+    cv_buf_free(&old);
     *out = v;
     return 0;
 fail:
+    cv_buf_free(&old);
     cvi_vault_close(v);
     return rc;
+}
+
+void cvi_vault_discard(cvi_vault *v)
+{
+    if (v && v->fd >= 0) unlink(v->stage);
+}
+
+int cvi_vault_commit(cvi_vault *v)
+{
+    if (fsync(v->fd) != 0 || rename(v->stage, v->path) != 0 || cvi_fsync_parent(v->path) != 0)
+        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, strerror(errno));
+    return 0;
 }
 
 int cvi_vault_take(cvi_vault *v, cvi_vault_set *s)
@@ -361,6 +445,7 @@ void cvi_vault_close(cvi_vault *v)
     cvi_vset_free(&v->known);
     cvi_vset_free(&v->pending);
     free(v->path);
+    free(v->stage);
     free(v);
 }
 

@@ -45,15 +45,27 @@ void cvi_vset_free(cvi_vault_set *s);
 /* The run's vault file. */
 typedef struct cvi_vault cvi_vault;
 
-/* Open path for appending entries sealed to pk. keep: bytes of an existing
- * vault to keep (a resumed run: the size after the last journalled file),
- * 0 starts a new vault. The tokens already kept are loaded so that they are
- * not sealed again. */
-int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], uint64_t keep, cvi_vault **out);
+/* Open the vault at path (OUT/vault.zst) for a run that adds entries sealed
+ * to pk. vault.zst itself is never written in place: its entries are read
+ * (a vault that does not read is refused, CV_EINPUT, nothing changed) and
+ * copied to the stage beside it (CVI_VAULT_STAGE), and entries are appended
+ * there; cvi_vault_commit renames the stage over vault.zst. resume: an
+ * interrupted run's stage, if there is one, is taken up instead, cut to
+ * keep bytes (its size after the last journalled file: frames of a file
+ * that was not finished go, as that file is done again); a stage shorter
+ * than keep is refused (CV_EINPUT).
+ * The tokens already kept are loaded so that they are not sealed again. */
+int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], int resume, uint64_t keep,
+                   cvi_vault **out);
+/* fsync the stage and rename it over vault.zst (then the directory). */
+int cvi_vault_commit(cvi_vault *v);
+/* Remove the stage: for a run that failed before any output was committed
+ * (nothing written depends on its entries). */
+void cvi_vault_discard(cvi_vault *v);
 /* Take the entries of s not yet in the vault (s is cleared). */
 int cvi_vault_take(cvi_vault *v, cvi_vault_set *s);
-/* Seal and append the entries taken since the last flush as one zstd frame,
- * fsync; *size gets the vault's size after it. */
+/* Seal and append the entries taken since the last flush to the stage as
+ * one zstd frame, fsync; *size gets the stage's size after it. */
 int cvi_vault_flush(cvi_vault *v, uint64_t *size);
 uint64_t cvi_vault_count(const cvi_vault *v);    /* distinct tokens in the vault */
 void cvi_vault_close(cvi_vault *v);

@@ -424,7 +424,7 @@ static void sample_call(const char *audio, int beep, double pad)
 
     /* 3: the transcript is processed with its recording only */
     char *ls = list_dir(o);
-    ck_assert_str_eq(ls, ".callveil-journal\ncustomer_call.json.zst\ncustomer_call.wav\nmanifest.json\n");
+    ck_assert_str_eq(ls, ".callveil-journal\n.callveil-lock\ncustomer_call.json.zst\ncustomer_call.wav\nmanifest.json\n");
     free(ls);
 
     /* 1: samples */
@@ -797,7 +797,7 @@ START_TEST(test_bad_recordings_fail_alone)
     free(out), free(err);
     /* nothing of a failed recording, nor its transcript; the good one done */
     char *ls = list_dir(o);
-    ck_assert_str_eq(ls, ".callveil-journal\ncustomer_call.json.zst\ncustomer_call.wav\nmanifest.json\n");
+    ck_assert_str_eq(ls, ".callveil-journal\n.callveil-lock\ncustomer_call.json.zst\ncustomer_call.wav\nmanifest.json\n");
     free(ls);
     ck_assert(!exists(path2(o, "trunc.json.zst")) && !exists(path2(o, "badjson.wav")));
     char *mt = readfile(path2(o, "manifest.json"), NULL);
@@ -838,7 +838,7 @@ START_TEST(test_bad_recordings_fail_alone)
     ck_assert_ptr_nonnull(strstr(err, "alone.wav"));
     free(out), free(err);
     ls = list_dir(o2);
-    ck_assert_str_eq(ls, ".callveil-journal\nmanifest.json\n");
+    ck_assert_str_eq(ls, ".callveil-journal\n.callveil-lock\nmanifest.json\n");
     free(ls);
     mt = readfile(path2(o2, "manifest.json"), NULL);
     m = parse_json(mt);
@@ -915,7 +915,7 @@ START_TEST(test_file_name_tokenised)
     char *colon = strchr(tok, ':');
     *colon = '-';
     char want[256];
-    snprintf(want, sizeof want, ".callveil-journal\ncall_%s.json.zst\ncall_%s.wav\nmanifest.json\n", tok, tok);
+    snprintf(want, sizeof want, ".callveil-journal\n.callveil-lock\ncall_%s.json.zst\ncall_%s.wav\nmanifest.json\n", tok, tok);
     char *ls = list_dir(o);
     ck_assert_str_eq(ls, want);
     ck_assert_ptr_null(strstr(ls, "7700900123"));

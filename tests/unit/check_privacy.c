@@ -503,15 +503,17 @@ START_TEST(test_vault_resume)
     free(got);
 
     /* (2) interrupted in b.jsonl after its vault frame: its output and
-     * journal line gone, its frame (and more) in the vault */
+     * journal line gone, its frame (and more) in the run's vault stage;
+     * vault.zst as the last committed run left it */
     size_t jn, vn;
     char *j = readall(P("full/.callveil-journal"), &jn);
-    ck_assert_int_eq(count_lines(j), 2);
-    char *second = strchr(j, '\n') + 1;
-    writefile(P("full/.callveil-journal"), j, (size_t)(second - j), 0644);
+    ck_assert_int_eq(count_lines(j), 3);    /* the fingerprint, a.csv, b.jsonl */
+    char *third = strchr(strchr(j, '\n') + 1, '\n') + 1;
+    writefile(P("full/.callveil-journal"), j, (size_t)(third - j), 0644);
     unlink(P("full/b.jsonl.zst"));
     char *v = readall(P("full/vault.zst"), &vn);
-    int fd = open(P("full/vault.zst"), O_WRONLY | O_APPEND);
+    writefile(P("full/.vault.zst.staged"), v, vn, 0644);
+    int fd = open(P("full/.vault.zst.staged"), O_WRONLY | O_APPEND);
     ck_assert_int_eq(write(fd, v, vn), (ssize_t)vn);     /* a duplicated frame */
     ck_assert_int_eq(write(fd, "\x28\xb5\x2f", 3), 3);   /* and a torn one */
     close(fd);
@@ -520,6 +522,7 @@ START_TEST(test_vault_resume)
     ck_assert_str_eq(got, want);
     struct stat st;
     ck_assert_int_eq(stat(P("full/b.jsonl.zst"), &st), 0);
+    ck_assert_int_ne(stat(P("full/.vault.zst.staged"), &st), 0);    /* committed */
     free(got);
     free(j);
     free(v);
