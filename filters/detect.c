@@ -39,6 +39,9 @@ struct cv_detect_ws {
     size_t ncand, capcand;
     pick *picks, *chosen;
     size_t cappick;
+    char *fold;              /* a text with look-alikes folded (fold.c) */
+    uint32_t *map;           /* fold[j] came from text[map[j]] */
+    size_t capfold;
 };
 
 void cv_span_list_free(cv_span_list *l)
@@ -126,21 +129,26 @@ void cv_detect_ws_free(cv_detect_ws *ws)
     free(ws->cand);
     free(ws->picks);
     free(ws->chosen);
+    free(ws->fold);
+    free(ws->map);
     free(ws);
 }
 
-/* Byte classes for the prefilter pass. */
-enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8 };
+/* Byte classes for the prefilter pass; K_LEAD marks the lead bytes of the
+ * look-alikes fold.c folds. */
+enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16 };
 static const uint8_t fact_class[256] = {
     ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT, ['4'] = K_DIGIT,
     ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT, ['8'] = K_DIGIT, ['9'] = K_DIGIT,
     ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A,
+    [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
 };
 
 static int spoken_open(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '[' || c == '(' || c == '{'; }
 static int spoken_close(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == ']' || c == ')' || c == '}'; }
 
-static void text_facts(const char *text, size_t len, cv_text_facts *f)
+/* Returns 1, with f unset, if the text holds a look-alike to fold first. */
+static int text_facts(const char *text, size_t len, cv_text_facts *f)
 {
     const unsigned char *p = (const unsigned char *)text;
     uint32_t digits = 0, letter_digit = 0;
@@ -172,6 +180,9 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
         } else if (k == K_A && !f->has_spoken_at && i > 0 && i + 2 < len && (p[i + 1] | 0x20) == 't' &&
                    spoken_open(p[i - 1]) && spoken_close(p[i + 2])) {
             f->has_spoken_at = 1;
+        } else if (k == K_LEAD) {
+            char a;
+            if (cvi_fold_at(p + i, len - i, &a)) return 1;
         }
     }
     f->digits = digits;
@@ -181,6 +192,7 @@ static void text_facts(const char *text, size_t len, cv_text_facts *f)
     f->has_at = (any & K_AT) != 0;
     f->has_colon = (any & K_COLON) != 0;
     f->ipv6_shape = dcolon || colons >= 3;
+    return 0;
 }
 
 static size_t utf8_next(const char *text, size_t len, size_t i)
@@ -364,6 +376,54 @@ static int resolve(const cv_detector_set *s, cv_detect_ws *ws, cv_span_list *out
     return 0;
 }
 
+static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_text_facts *f, const char *text,
+                        size_t len, cv_span_list *out)
+{
+    ws->ncand = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        const cv_detector_type *t = s->d[i].t;
+        if (t->wanted && !t->wanted(f)) continue;
+        int rc = run_detector(s, ws, i, f, text, len);
+        if (rc) return rc;
+    }
+    if (ws->ncand == 0) return 0;
+    return resolve(s, ws, out);
+}
+
+/* Detect over the folded text, then move spans back onto the original
+ * bytes: a span covers every original character its folded bytes came from,
+ * and the zero-width ones dropped between them. */
+static int detect_folded(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
+                         cv_span_list *out)
+{
+    if (len + 1 > ws->capfold) {
+        char *b = realloc(ws->fold, len + 1);
+        if (!b) return CV_ENOMEM;
+        ws->fold = b;
+        uint32_t *m = realloc(ws->map, (len + 1) * sizeof *m);
+        if (!m) return CV_ENOMEM;
+        ws->map = m;
+        ws->capfold = len + 1;
+    }
+    size_t k = cvi_fold_text(text, len, ws->fold, ws->map);
+    ws->fold[k] = '\0';
+    if (k == 0) return 0;
+    cv_text_facts f;
+    text_facts(ws->fold, k, &f);   /* folded text holds no look-alike */
+    int rc = detect_facts(s, ws, &f, ws->fold, k, out);
+    if (rc) return rc;
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t i = 0; i < out->n; i++) {
+        cv_span *sp = &out->v[i];
+        uint32_t last = ws->map[sp->end - 1];
+        char a;
+        size_t l = cvi_fold_at(p + last, len - last, &a);
+        sp->start = ws->map[sp->start];
+        sp->end = last + (uint32_t)(l ? l : 1);
+    }
+    return 0;
+}
+
 int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out)
 {
@@ -371,14 +431,6 @@ int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size
     if (len >= UINT32_MAX) return CV_EUSAGE;   /* spans hold 32-bit offsets */
     if (len == 0 || s->n == 0) return 0;
     cv_text_facts f;
-    text_facts(text, len, &f);
-    ws->ncand = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const cv_detector_type *t = s->d[i].t;
-        if (t->wanted && !t->wanted(&f)) continue;
-        int rc = run_detector(s, ws, i, &f, text, len);
-        if (rc) return rc;
-    }
-    if (ws->ncand == 0) return 0;
-    return resolve(s, ws, out);
+    if (text_facts(text, len, &f)) return detect_folded(s, ws, text, len, out);
+    return detect_facts(s, ws, &f, text, len, out);
 }

@@ -128,6 +128,15 @@ void cv_detector_set_free(cv_detector_set *s);                 /* NULL ok */
 cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s);   /* NULL on ENOMEM */
 void cv_detect_ws_free(cv_detect_ws *ws);                      /* NULL ok */
 
+/* Unicode look-alikes (fold.c). cvi_fold_at: if p[0..n) starts a character
+ * that folds (full-width ASCII, a Unicode space or dash, a zero-width
+ * character), its length in bytes, with its ASCII form in *ascii (0: drop
+ * it); else 0. cvi_fold_text: folds text[0..len) into out (cap len) and
+ * returns the folded length k; map[j] (cap len + 1) is the offset in text of
+ * the character out[j] came from, map[k] = len. */
+size_t cvi_fold_at(const unsigned char *p, size_t n, char *ascii);
+size_t cvi_fold_text(const char *text, size_t len, char *out, uint32_t *map);
+
 /* Find identifiers in text[0..len) (valid UTF-8). Clears `out`, then fills it
  * with non-overlapping spans sorted by start. Overlaps resolve to the longer
  * span, then the higher priority. Returns 0 or CV_ENOMEM. */

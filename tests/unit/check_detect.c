@@ -178,6 +178,68 @@ START_TEST(test_normalise_generic_person)
 }
 END_TEST
 
+/* One span of a whole-set run: [start, end) in the original bytes, entity, norm. */
+static void span_at(const char *text, uint32_t start, uint32_t end, int entity, const char *norm)
+{
+    cv_span_list l = run("GB", -1, text);
+    ck_assert_msg(l.n == 1, "%zu spans in case starting %.12s", l.n, text);
+    ck_assert_uint_eq(l.v[0].start, start);
+    ck_assert_uint_eq(l.v[0].end, end);
+    ck_assert_int_eq(l.v[0].entity, entity);
+    ck_assert_str_eq(l.v[0].norm, norm);
+    cv_span_list_free(&l);
+}
+
+START_TEST(test_lookalikes)
+{
+    /* full-width digits: 12 chars of 3 bytes, one ASCII space, after "tel " */
+    span_at("tel \xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90\xef\xbc\x90 "
+            "\xef\xbc\x99\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93 ok",
+            4, 4 + 11 * 3 + 1, CV_ENT_PHONE, "+447700900123");
+    /* the same number with a no-break space, a narrow one, a figure space */
+    span_at("07700\xc2\xa0" "900123", 0, 13, CV_ENT_PHONE, "+447700900123");
+    span_at("07700\xe2\x80\xaf" "900123", 0, 14, CV_ENT_PHONE, "+447700900123");
+    span_at("07700\xe2\x80\x87" "900123", 0, 14, CV_ENT_PHONE, "+447700900123");
+    /* dashes: non-breaking hyphen, figure dash, en, em dash, minus */
+    span_at("x 020\xe2\x80\x91" "7946\xe2\x80\x91" "0958", 2, 19, CV_ENT_PHONE, "+442079460958");
+    span_at("5555\xe2\x80\x92" "5555\xe2\x80\x92" "5555\xe2\x80\x92" "4444", 0, 25, CV_ENT_CARD, "5555555555554444");
+    span_at("5555\xe2\x80\x93" "5555\xe2\x80\x93" "5555\xe2\x80\x93" "4444", 0, 25, CV_ENT_CARD, "5555555555554444");
+    span_at("5555\xe2\x80\x94" "5555\xe2\x80\x94" "5555\xe2\x80\x94" "4444", 0, 25, CV_ENT_CARD, "5555555555554444");
+    span_at("5555\xe2\x88\x92" "5555\xe2\x88\x92" "5555\xe2\x88\x92" "4444", 0, 25, CV_ENT_CARD, "5555555555554444");
+    /* zero-width characters inside a number are covered by its span */
+    span_at("4111\xe2\x80\x8b" "1111\xe2\x80\x8c" "1111\xe2\x80\x8d" "11\xe2\x81\xa0" "11\xef\xbb\xbf" "!",
+            0, 28, CV_ENT_CARD, "4111111111111111");
+    /* ... also when the last digit is followed by one, which stays outside */
+    span_at("4111111111111111\xe2\x80\x8b.", 0, 16, CV_ENT_CARD, "4111111111111111");
+    /* full-width '@' and a full-width address */
+    span_at("mail jane\xef\xbc\xa0" "example.com", 5, 23, CV_ENT_EMAIL, "jane@example.com");
+    span_at("\xef\xbd\x8a\xef\xbd\x8f\xef\xbc\xa0\xef\xbd\x98\xef\xbc\x8e\xef\xbd\x89\xef\xbd\x8f", 0, 21,
+            CV_ENT_EMAIL, "jo@x.io");
+    /* other non-ASCII text around a folded one keeps offsets exact */
+    span_at("\xc3\xa9t\xc3\xa9 07700\xc2\xa0" "900123 \xe2\x82\xac", 6, 19, CV_ENT_PHONE, "+447700900123");
+    /* the folded and the ASCII form give the same norm (so the same token) */
+    expect_all("GB", "\xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90\xef\xbc\x90 "
+                     "\xef\xbc\x99\xef\xbc\x90\xef\xbc\x90\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93 or 07700 900123",
+               "phone:+447700900123 phone:+447700900123");
+}
+END_TEST
+
+START_TEST(test_lookalikes_not_identifiers)
+{
+    /* full-width text with no identifiers */
+    expect_all("GB", "\xef\xbc\xa8\xef\xbd\x85\xef\xbd\x8c\xef\xbd\x8c\xef\xbd\x8f\xe3\x80\x80\xef\xbd\x97\xef\xbd\x8f"
+                     "\xef\xbd\x92\xef\xbd\x8c\xef\xbd\x84\xef\xbc\x81", "");
+    /* a full-width dotted version, an amount with a no-break space, a time */
+    expect_all("GB", "v\xef\xbc\x91\xef\xbc\x8e\xef\xbc\x92\xef\xbc\x8e\xef\xbc\x93\xef\xbc\x8e\xef\xbc\x94", "");
+    expect_all("GB", "total \xc2\xa3\xc2\xa0" "1\xc2\xa0" "234.56 at 14:30\xe2\x80\x93" "15:00", "");
+    /* an invalid card stays invalid when written with look-alikes */
+    expect_all("GB", "4111\xe2\x80\x93" "1111\xe2\x80\x93" "1111\xe2\x80\x93" "1112", "");
+    /* a zero-width joiner alone, soft hyphens in a word */
+    expect_all("GB", "\xe2\x80\x8d", "");
+    expect_all("GB", "co\xc2\xad" "op\xc2\xad" "er\xc2\xad" "ate", "");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("detect");
@@ -190,6 +252,8 @@ int main(void)
     tcase_add_test(tc, test_enabled_subset_and_reuse);
     tcase_add_test(tc, test_many_spans);
     tcase_add_test(tc, test_normalise_generic_person);
+    tcase_add_test(tc, test_lookalikes);
+    tcase_add_test(tc, test_lookalikes_not_identifiers);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
