@@ -19,6 +19,7 @@
 
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
+#define MAX_BATCH_RECORDS 16384
 
 typedef struct rec_meta {
     size_t off, len;        /* within batch->in */
@@ -321,6 +322,7 @@ typedef struct prod {
     int io_err;
     time_t last_progress;
     uint64_t in_bytes;      /* decoded bytes consumed, for progress */
+    size_t inflight;        /* input bytes of the batches submitted, not yet written */
 } prod;
 
 static int cmp_reject(const void *a, const void *b)
@@ -393,9 +395,13 @@ static int flush_one(prod *pr)
     batch *b = &pr->p->b[pr->flush % pr->p->nb];
     take(pr->p, b, 1);
     int rc = flush_batch(pr, b);
+    pr->inflight -= b->in_len;
     pr->flush++;
     return rc;
 }
+
+/* Input bytes that may be in flight at once: two batches a worker. */
+static size_t inflight_budget(const cvi_pool *p) { return 2 * (size_t)p->nthreads * p->batch_bytes; }
 
 static int flush_ready(prod *pr)
 {
@@ -404,6 +410,7 @@ static int flush_ready(prod *pr)
         batch *b = &p->b[pr->flush % p->nb];
         if (!take(p, b, 0)) break;
         int rc = flush_batch(pr, b);
+        pr->inflight -= b->in_len;
         pr->flush++;
         if (rc) return rc;
     }
@@ -417,7 +424,19 @@ static int current(prod *pr, batch **out)
     if (!pr->cur) {
         int rc;
         if (pr->fill - pr->flush == p->nb && (rc = flush_one(pr))) return rc;
+        /* bytes in flight are bounded too, not only batches: records of
+         * many MB each would otherwise fill every slot */
+        while (pr->fill > pr->flush && pr->inflight > inflight_budget(p))
+            if ((rc = flush_one(pr))) return rc;
         batch *b = &p->b[pr->fill % p->nb];
+        if (b->in_cap > 4 * p->batch_bytes) {
+            /* a slot that held a huge record gives the memory back */
+            free(b->in);
+            b->in = NULL;
+            b->in_cap = 0;
+            cv_buf_free(&b->out);
+            cv_buf_free(&b->zout);
+        }
         b->st = pr->st;
         b->fstate = pr->fstate;
         b->in_len = b->nrec = b->nrej = 0;
@@ -443,6 +462,7 @@ static int submit(prod *pr)
     p->qlen++;
     pthread_cond_signal(&p->work);
     pthread_mutex_unlock(&p->mu);
+    pr->inflight += b->in_len;
     pr->fill++;
     if (pr->p->progress) {
         time_t now = time(NULL);
@@ -479,7 +499,10 @@ static int add_record(prod *pr, const char *p, size_t n, uint64_t line, uint64_t
     b->recs[b->nrec++] = (rec_meta){ b->in_len, n, line, abs };
     b->in_len += n;
     pr->in_bytes = abs + n;
-    if (b->in_len >= pr->p->batch_bytes) return submit(pr);
+    /* A batch is bounded by what it holds, its records' bookkeeping
+     * included: a stream of blank lines is many records of no bytes. */
+    if (b->in_len + b->nrec * sizeof *b->recs >= pr->p->batch_bytes || b->nrec >= MAX_BATCH_RECORDS)
+        return submit(pr);
     return 0;
 }
 
