@@ -290,6 +290,11 @@ static int gcsv_parse_header(void *state, const char *rec, size_t len, cv_diag *
     gcsv_state_free(st);
     cv_record r;
     cv_record_init(&r);
+    /* A leading UTF-8 BOM is not part of the first column's name (issue 8, item 15). */
+    if (len >= 3 && memcmp(rec, "\xef\xbb\xbf", 3) == 0) {
+        rec += 3;
+        len -= 3;
+    }
     int rc = cvi_csv_parse_row(rec, len, NULL, SIZE_MAX, "too many fields", &r, diag, NULL);
     if (rc == CV_EEMPTY) {
         diag->reason = "empty header";

@@ -245,6 +245,12 @@ static size_t bad_unicode_escape(const char *s, size_t n)
 static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record *r, cv_diag *diag)
 {
     (void)state;
+    /* A UTF-8 BOM can only open the input, so only the first record meets
+     * one; strip it rather than reject the record (issue 8, item 15). */
+    if (len >= 3 && memcmp(rec, "\xef\xbb\xbf", 3) == 0) {
+        rec += 3;
+        len -= 3;
+    }
     size_t clen = len;
     if (clen > 0 && rec[clen - 1] == '\n') clen--;
     if (clen > 0 && rec[clen - 1] == '\r') clen--;

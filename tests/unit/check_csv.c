@@ -160,6 +160,19 @@ START_TEST(test_header)
 }
 END_TEST
 
+/* issue 8 item 15: a leading UTF-8 BOM must not rename the first column */
+START_TEST(test_header_bom)
+{
+    header("\xef\xbb\xbfid,phone\n");
+    const cv_str *names;
+    ck_assert_uint_eq(F->columns(ST, &names), 2);
+    ck_assert(cv_str_eqz(names[0], "id"));
+    uint8_t kept[2] = { 1, 1 };
+    ck_assert_int_eq(F->write_header(ST, kept, NULL, &OUT), 0);
+    ck_assert_str_eq(cv_buf_cstr(&OUT), "id,phone\n");
+}
+END_TEST
+
 START_TEST(test_header_rejects)
 {
     cv_diag d = { 0 };
@@ -293,6 +306,7 @@ static Suite *csv_suite(void)
     tcase_add_test(tc, test_split_unterminated);
     tcase_add_test(tc, test_split_overlong);
     tcase_add_test(tc, test_header);
+    tcase_add_test(tc, test_header_bom);
     tcase_add_test(tc, test_header_rejects);
     tcase_add_test(tc, test_fields);
     tcase_add_test(tc, test_roundtrip_and_drop);

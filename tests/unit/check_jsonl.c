@@ -156,6 +156,16 @@ START_TEST(test_normalising_write)
 }
 END_TEST
 
+/* issue 8 item 15: a leading UTF-8 BOM must not lose the first record */
+START_TEST(test_leading_bom)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("\xef\xbb\xbf{\"a\":\"x\"}\n", &d), 0);
+    ck_assert_uint_eq(R.n, 1);
+    ck_assert_str_eq(write_rec(), "{\"a\":\"x\"}\n");
+}
+END_TEST
+
 START_TEST(test_nodes_and_paths)
 {
     cv_diag d;
@@ -411,6 +421,7 @@ static Suite *jsonl_suite(void)
     tcase_add_test(tc, test_split);
     tcase_add_test(tc, test_split_overlong);
     tcase_add_test(tc, test_roundtrips);
+    tcase_add_test(tc, test_leading_bom);
     tcase_add_test(tc, test_normalising_write);
     tcase_add_test(tc, test_nodes_and_paths);
     tcase_add_test(tc, test_values_outlive_input);
