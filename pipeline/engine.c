@@ -1063,6 +1063,10 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
                 if (nd->end > i) i = nd->end;
                 break;
             }
+            /* keep is a promise about one scalar; an object or array placed
+             * at a kept path is not vetted, so its members get the default
+             * rule (scanned, or dropped) instead (issue 8, item 15) */
+            if (a && a->kind == CV_ACT_KEEP) a = NULL;
             if (sp == MAX_DEPTH) return CV_EINPUT;
             frame *f = &w->stack[sp++];
             f->begin = i;

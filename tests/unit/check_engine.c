@@ -245,6 +245,23 @@ START_TEST(test_leaf_rules)
 }
 END_TEST
 
+/* issue 8 item 15: a keep rule written for a scalar must not keep a subtree
+ * placed at that path; the subtree gets the default ("*") rule instead */
+START_TEST(test_keep_not_inherited)
+{
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {id: keep, \"*\": scan}\n";
+    char *out = apply(pol, "jsonl", "{\"id\":{\"phone\":\"+447700900123\"}}\n", NULL);
+    ck_assert_str_eq(out, "{\"id\":{\"phone\":\"[phone:899v1wcpp79y1wf2]\"}}\n");
+    free(out);
+    pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+          "    fields: {id: keep, n: keep, \"*\": drop}\n";
+    out = apply(pol, "jsonl", "{\"id\":{\"phone\":\"+447700900123\"},\"n\":1}\n", NULL);
+    ck_assert_str_eq(out, "{\"id\":{},\"n\":1}\n");
+    free(out);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine");
@@ -259,6 +276,7 @@ int main(void)
     tcase_add_test(tc, test_cdr_clid);
     tcase_add_test(tc, test_csv_header_and_columns);
     tcase_add_test(tc, test_leaf_rules);
+    tcase_add_test(tc, test_keep_not_inherited);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
