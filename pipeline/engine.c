@@ -1129,13 +1129,18 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
         /* not text: keep nothing of it */
         return cv_buf_puts(out, "invalid-name");
     }
-    /* Detect on a copy where '_' reads as a space: in file names it separates
-     * words ("call_+447700900123"); offsets stay the same. */
+    /* Detect on a copy where '_', and '-' between a letter and a number,
+     * read as a space: in file names they separate words
+     * ("call_+447700900123", "call-07700900123"); offsets stay the same. */
     cv_buf *t = &w->tmp;
     cv_buf_clear(t);
     if (cv_buf_append(t, name, len)) return CV_ENOMEM;
-    for (size_t i = 0; i < len; i++)
-        if (t->p[i] == '_') t->p[i] = ' ';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)t->p[i];
+        int letter_before = i > 0 && (((unsigned char)name[i - 1] | 0x20) >= 'a' && ((unsigned char)name[i - 1] | 0x20) <= 'z');
+        int number_after = i + 1 < len && ((name[i + 1] >= '0' && name[i + 1] <= '9') || name[i + 1] == '+');
+        if (c == '_' || (c == '-' && letter_before && number_after)) t->p[i] = ' ';
+    }
     int rc = cv_detect(w->e->det, w->ws, t->p, len, &w->spans);
     if (rc) return rc;
     size_t at = 0;

@@ -326,6 +326,9 @@ START_TEST(test_file_names_sanitised)
     const char *c = "id,body\n1,hello\n";
     writefile(path2(in, "sms_+447700900123.csv"), c, strlen(c), 0644);
     writefile(path2(in, "jane.doe@example.com.csv"), c, strlen(c), 0644);
+    writefile(path2(in, "call-07700900123.csv"), c, strlen(c), 0644);     /* a hyphen before the number */
+    writefile(path2(in, "rec_07700900123,30.csv"), c, strlen(c), 0644);   /* a dial-string tail */
+    writefile(path2(in, "INC-2024-0042.csv"), c, strlen(c), 0644);        /* no number: kept */
     char *out, *err;
     char *o = path2(tmp, "out");
     ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, in, "-o", o), 0);
@@ -333,8 +336,12 @@ START_TEST(test_file_names_sanitised)
     /* tokens of the test key (default tenant), extensions kept */
     struct stat st;
     ck_assert_int_eq(stat(path2(o, "sms_phone-dy5f1p34khbqe2kv.csv.zst"), &st), 0);
+    ck_assert_int_eq(stat(path2(o, "call-phone-dy5f1p34khbqe2kv.csv.zst"), &st), 0);
+    ck_assert_int_eq(stat(path2(o, "rec_phone-dy5f1p34khbqe2kv,30.csv.zst"), &st), 0);
+    ck_assert_int_eq(stat(path2(o, "INC-2024-0042.csv.zst"), &st), 0);
     char *m = readfile(path2(o, "manifest.json"), NULL);
     ck_assert_ptr_null(strstr(m, "447700900123"));
+    ck_assert_ptr_null(strstr(m, "7700900123"));
     ck_assert_ptr_null(strstr(m, "jane.doe"));
     ck_assert_ptr_nonnull(strstr(m, "\"output\": \"email-"));
     ck_assert_ptr_nonnull(strstr(m, ".csv.zst\""));
