@@ -301,8 +301,49 @@ static void dataset_free(dataset *d)
 /* Read OUT/manifest.json. Without one, required (forget and rekey: they
  * change a dataset and record it there) is an error; otherwise (find) the
  * dataset has no recordings. An unreadable manifest is always an error. */
-static int dataset_load(cv_ctx *ctx, const char *outdir, int required, dataset *d)
+/* The dataset's tokens must be those this key, tenant and epoch make:
+ * otherwise find finds nothing and forget erases nothing, and both would
+ * say "nothing of this subject" about a subject who is there. */
+static int same_keys(cv_ctx *ctx, const char *outdir, yajl_val doc, const cv_policy *p, const cv_key *k,
+                     uint64_t epoch)
 {
+    static const char *kid_at[] = { "key_id", NULL }, *eph_at[] = { "key_ephemeral", NULL },
+                      *ten_at[] = { "tenant", NULL }, *ep_at[] = { "epoch", NULL }, *hist_at[] = { "history", NULL },
+                      *op_at[] = { "op", NULL }, *to_at[] = { "to_epoch", NULL };
+    yajl_val eph = yajl_tree_get(doc, eph_at, yajl_t_true);
+    if (eph)
+        return cvi_error(ctx, CV_EKEY, "%s was made with a one-off random key (no --key): its tokens cannot be "
+                                       "recomputed; nothing was changed", outdir);
+    yajl_val kid = yajl_tree_get(doc, kid_at, yajl_t_string), ten = yajl_tree_get(doc, ten_at, yajl_t_string);
+    yajl_val ep = yajl_tree_get(doc, ep_at, yajl_t_number);
+    if (!kid || !ten || !ep || !YAJL_IS_INTEGER(ep))
+        return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: no key id, tenant or epoch", outdir);
+    uint64_t have = (uint64_t)YAJL_GET_INTEGER(ep);
+    yajl_val hist = yajl_tree_get(doc, hist_at, yajl_t_array);
+    for (size_t i = 0; hist && i < hist->u.array.len; i++) {
+        yajl_val op = yajl_tree_get(hist->u.array.values[i], op_at, yajl_t_string);
+        yajl_val to = yajl_tree_get(hist->u.array.values[i], to_at, yajl_t_number);
+        if (op && strcmp(op->u.string, "rekey") == 0 && to && YAJL_IS_INTEGER(to)) have = (uint64_t)YAJL_GET_INTEGER(to);
+    }
+    char mine[17];
+    cvi_key_id(k, mine);
+    if (strcmp(kid->u.string, mine) != 0)
+        return cvi_error(ctx, CV_EKEY, "%s was made with another key (key id in manifest.json differs): its tokens "
+                                       "are not this key's; nothing was changed", outdir);
+    if (strcmp(ten->u.string, p->tenant) != 0)
+        return cvi_error(ctx, CV_EKEY, "%s belongs to another tenant than the policy's: nothing was changed", outdir);
+    if (have != epoch)
+        return cvi_error(ctx, CV_EKEY, "%s is at epoch %" PRIu64 ", not %" PRIu64 ": nothing was changed", outdir,
+                         have, epoch);
+    return 0;
+}
+
+static int dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_policy *p, const cv_key *k,
+                        uint64_t epoch, dataset *d)
+{
+    if (cvi_dataset_interrupted(outdir))
+        return cvi_error(ctx, CV_EINPUT, "%s holds an interrupted run: finish it with `callveil run --resume` "
+                                         "first; nothing was changed", outdir);
     memset(d, 0, sizeof *d);
     d->zstd_level = 3;
     char *mpath = path_join(outdir, "manifest.json");
@@ -326,6 +367,10 @@ static int dataset_load(cv_ctx *ctx, const char *outdir, int required, dataset *
     if (!files) {
         yajl_tree_free(doc);
         return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    }
+    if ((rc = same_keys(ctx, outdir, doc, p, k, epoch))) {
+        yajl_tree_free(doc);
+        return rc;
     }
     yajl_val v = yajl_tree_get(doc, level_at, yajl_t_number);
     if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 1 && YAJL_GET_INTEGER(v) <= 19)
@@ -480,7 +525,7 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     delset whole = { NULL, 0 };      /* files that are the subject's whole, each listed once */
     cv_buf out = { 0 };
     *hits = 0;
-    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = dataset_load(ctx, outdir, 0, &ds))) goto out;
+    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = dataset_load(ctx, outdir, 0, p, k, p->epoch, &ds))) goto out;
     if (!(whole.v = calloc(2 * nrel + 1, sizeof *whole.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
@@ -614,11 +659,13 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     newfile *nf = NULL;
     dataset ds = { 0 };
     delset del = { NULL, 0 };        /* outputs deleted whole (erasure: drop) */
-    int drop = !p->erasure_replace;
+    int drop = !p->erasure_replace, lockfd = -1;
     cv_buf vkeep = { 0 }, entry = { 0 };
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    if ((rc = dataset_load(ctx, outdir, 1, &ds)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel))) goto out;
+    if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, p->epoch, &ds)) ||
+        (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)))
+        goto out;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
@@ -712,6 +759,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     rc = manifest_append(ctx, outdir, "history", entry.p);
 out:
     newfiles_free(nf, nnew, 1);
+    cvi_dataset_unlock(lockfd);
     dataset_free(&ds);
     free(del.v);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
@@ -887,9 +935,11 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     newfile *nf = NULL;
     char *vpath = path_join(outdir, CVI_VAULT_FILE), *jpath = path_join(outdir, ".callveil-journal");
     dataset ds = { 0 };
-    int rc = 0;
+    int rc = 0, lockfd = -1;
     if (!vpath || !jpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    if ((rc = dataset_load(ctx, outdir, 1, &ds))) goto out;
+    if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, from_epoch, &ds)) ||
+        (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)))
+        goto out;
     if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
     r.pk = pk;
     r.sk = sk;
@@ -946,6 +996,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     rc = manifest_append(ctx, outdir, "history", e);
 out:
     newfiles_free(nf, nnew, 1);
+    cvi_dataset_unlock(lockfd);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
     free(vpath);

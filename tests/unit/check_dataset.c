@@ -244,6 +244,64 @@ START_TEST(test_resume_checks_outputs)
 }
 END_TEST
 
+/* find and forget with another key, tenant or epoch than the dataset's
+ * refuse (they would report "nothing of this subject" and erase nothing);
+ * forget refuses a dataset an interrupted run left; nothing changes. */
+START_TEST(test_forget_wrong_keys)
+{
+    cv_policy *p = policy("{token: phone}", 0);
+    make_input();
+    ck_assert_int_eq(run(p, P("in"), P("out"), 0), 0);
+    size_t an, mn;
+    char *a = readfile(P("out/a.jsonl.zst"), &an);
+    char *m = readfile(P("out/manifest.json"), &mn);
+    cv_forget_result res;
+    uint64_t hits = 0;
+
+    cv_key *other = calloc(1, sizeof *other);
+    other->k = sodium_malloc(CV_KEY_BYTES);
+    memset(other->k, 7, CV_KEY_BYTES);
+    ck_assert_int_eq(cv_forget(ctx, p, other, "phone", "07700 900123", P("out"), &res), CV_EKEY);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "another key"));
+    ck_assert_int_eq(cv_find(ctx, p, other, "phone", "07700 900123", P("out"), -1, &hits), CV_EKEY);
+    cv_key_free(other);
+
+    char text[512];
+    int n = snprintf(text, sizeof text, "version: 1\nregion: GB\ntenant: %s\nepoch: %d\ninputs:\n"
+                     "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": drop}\n", "acme", 0);
+    cv_policy *tp = NULL;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "t.yaml", text, (size_t)n, &tp), 0);
+    ck_assert_int_eq(cv_forget(ctx, tp, key, "phone", "07700 900123", P("out"), &res), CV_EKEY);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "tenant"));
+    cv_policy_free(tp);
+    n = snprintf(text, sizeof text, "version: 1\nregion: GB\nepoch: 5\ninputs:\n"
+                 "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": drop}\n");
+    cv_policy *ep = NULL;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "t.yaml", text, (size_t)n, &ep), 0);
+    ck_assert_int_eq(cv_forget(ctx, ep, key, "phone", "07700 900123", P("out"), &res), CV_EKEY);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "epoch 0, not 5"));
+    cv_policy_free(ep);
+
+    writez(P("out/" CVI_VAULT_STAGE), "");
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", "07700 900123", P("out"), &res), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "interrupted run"));
+    unlink(P("out/" CVI_VAULT_STAGE));
+
+    size_t an2, mn2;
+    char *a2 = readfile(P("out/a.jsonl.zst"), &an2);
+    char *m2 = readfile(P("out/manifest.json"), &mn2);
+    ck_assert_uint_eq(an2, an);
+    ck_assert_mem_eq(a2, a, an);
+    ck_assert_uint_eq(mn2, mn);
+    ck_assert_mem_eq(m2, m, mn);
+    /* the right key still erases */
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", "07700 900123", P("out"), &res), 0);
+    ck_assert_uint_eq(res.records_removed, 1);
+    free(a), free(m), free(a2), free(m2);
+    cv_policy_free(p);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dataset");
@@ -254,6 +312,7 @@ int main(void)
     tcase_add_test(tc, test_one_writer);
     tcase_add_test(tc, test_resume_policy_change);
     tcase_add_test(tc, test_resume_checks_outputs);
+    tcase_add_test(tc, test_forget_wrong_keys);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
