@@ -7,7 +7,6 @@
 
 #include "filters.h"
 
-int cvi_norm_card(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
@@ -54,7 +53,7 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return 0;
 }
 
-int cvi_norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
@@ -85,4 +84,16 @@ const cv_detector_type cvi_detector_card = {
     .validate = validate,
     .win_before = 1,
     .win_after = 1,
+};
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return len <= 64 && norm_card(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_card = {
+    .name = "card",
+    .default_action = CV_DEFAULT_MASK,
+    .normalise = normalise,
 };

@@ -8,7 +8,6 @@
 
 #include "filters.h"
 
-int cvi_norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
 
 static const struct { const char *name; uint8_t m; } months[] = {
     {"january", 1}, {"jan", 1}, {"januar", 1}, {"janvier", 1}, {"gennaio", 1}, {"enero", 1}, {"januari", 1},
@@ -132,7 +131,7 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return write_iso(y, m, d, norm, norm_len);
 }
 
-int cvi_norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     int y, m, d;
     while (len > 0 && (in[0] == ' ' || in[0] == '\t')) { in++; len--; }
@@ -171,4 +170,10 @@ const cv_detector_type cvi_detector_dob = {
     .validate = validate,
     .win_before = 80,
     .win_after = 16,
+};
+
+const cv_entity_type cvi_entity_dob = {
+    .name = "dob",
+    .default_action = CV_DEFAULT_REDACT,
+    .normalise = norm_dob,
 };

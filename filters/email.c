@@ -8,7 +8,6 @@
 
 #include "filters.h"
 
-int cvi_norm_email(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
@@ -272,7 +271,7 @@ static int validate_spoken(const cv_detect_opts *o, const char *text, size_t len
     return 1;
 }
 
-int cvi_norm_email(const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_email(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     while (len > 0 && is_space((unsigned char)in[0])) { in++; len--; }
     while (len > 0 && is_space((unsigned char)in[len - 1])) len--;
@@ -317,4 +316,16 @@ const cv_detector_type cvi_detector_email_spoken = {
     .wanted = wanted_spoken,
     .search_from = NULL,
     .validate = validate_spoken,
+};
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return len <= 4 * CV_NORM_MAX && norm_email(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_email = {
+    .name = "email",
+    .default_action = CV_DEFAULT_TOKEN,
+    .normalise = normalise,
 };

@@ -3,8 +3,8 @@
  * normalisers (make equal identifiers equal before hashing, DESIGN §6),
  * validators, and the pure value transforms (mask, generalise).
  *
- * A detector is a static const cv_detector_type in its own file, listed once
- * in filters/registry.c. The detection engine (detect.c) compiles every
+ * An entity (cv_entity_type) and its detectors (cv_detector_type) are static
+ * const descriptors in their own file, listed once in filters/registry.def. The detection engine (detect.c) compiles every
  * enabled detector's PCRE2 pattern once (JIT), and runs them over a text
  * value with per-thread match data, only where a cheap prefilter says they
  * can match, then validates candidates and resolves overlaps.
@@ -18,28 +18,18 @@
 
 #include "../pipeline/base.h"
 
-/* Entity types. The name (cv_entity_name) is also the token domain. */
+/* Entity ids, in registry.def's order. An entity's name (cv_entity_name)
+ * is also its token domain. */
 typedef enum cv_entity {
-    CV_ENT_PHONE = 0,
-    CV_ENT_EMAIL,
-    CV_ENT_CARD,
-    CV_ENT_IBAN,
-    CV_ENT_IP,
-    CV_ENT_NINO,
-    CV_ENT_SSN,
-    CV_ENT_DOB,
-    CV_ENT_POSTCODE,    /* UK postcodes */
-    CV_ENT_PERSON,      /* no free-text detector: names come from structured fields */
+#define CV_ENTITY(ID, name) CV_ENT_##ID,
+#define CV_DETECTOR(name)
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
     CV_ENT__COUNT
 } cv_entity;
 
 const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
-
-/* UK postcodes (postcode.c): the shape of a compact upper-case postcode
- * ("SW1A1AA"), and the masked rendering that keeps the outward code
- * ("SW1A ***"; "[postcode]" if v is no postcode). */
-int cvi_postcode_shape(const char *p, size_t n);
-int cvi_postcode_mask(const char *v, size_t n, cv_buf *out);
 int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 
 /* Options shared by detectors and normalisers. */
@@ -50,6 +40,44 @@ typedef struct cv_detect_opts {
 /* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),
  * an IBAN (<= 34), ... CV_NORM_MAX bounds them all (longer inputs fail). */
 #define CV_NORM_MAX 320
+
+/* What happens to an entity's identifiers when the policy does not say. */
+typedef enum cv_default_action {
+    CV_DEFAULT_REDACT = 0,   /* the fail-closed default: "[entity]" */
+    CV_DEFAULT_TOKEN,        /* keyed-hash pseudonym */
+    CV_DEFAULT_MASK          /* the entity's mask (or the generic one) */
+} cv_default_action;
+
+/*
+ * An entity: everything about one kind of identifier that does not depend on
+ * where it was found. One static const descriptor per entity, in the file of
+ * its detector(s), listed once in registry.def.
+ *
+ * normalise: the form tokens are made of, from a value given as a field or
+ *   found in text: writes norm (cap CV_NORM_MAX + 1, NUL-terminated) and
+ *   *norm_len; returns 1 if the value is a well-formed identifier of this
+ *   entity, 0 if not (refusing inputs too long for its form). NULL: the
+ *   generic normalisation (cv_normalise_generic), any non-empty value.
+ * mask: the masked rendering, appended to out (0 or CV_ENOMEM); NULL:
+ *   cvi_mask_default.
+ * spelled: nonzero if the letters and digits p[0..n), joined from a spoken
+ *   transcript ("S W one A one A A"), have this entity's shape; the
+ *   detectors judge the rest. NULL: never spelled letter by letter.
+ */
+typedef struct cv_entity_type {
+    const char *name;
+    cv_default_action default_action;
+    int (*normalise)(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
+    int (*mask)(const char *v, size_t n, cv_buf *out);
+    int (*spelled)(const char *p, size_t n);
+} cv_entity_type;
+
+/* The entities, indexed by id (filter_registry.c). cvi_entity: NULL out of
+ * range. cvi_mask_default: every letter and digit starred except the last 4
+ * digits of values of 8 or more digits (4 digits do not identify those). */
+extern const cv_entity_type *const cvi_entities[CV_ENT__COUNT];
+const cv_entity_type *cvi_entity(int entity);
+int cvi_mask_default(const char *v, size_t n, cv_buf *out);
 
 /* One detected identifier in a text value: bytes [start, end) of the text,
  * and its normalised form (NUL-terminated) used for the token. */
@@ -112,8 +140,17 @@ typedef struct cv_detector_type {
     uint16_t win_before, win_after;
 } cv_detector_type;
 
-/* The registry: a NULL-terminated const list (filters/registry.c). */
+/* The detectors: a NULL-terminated const list (registry.def). */
 extern const cv_detector_type *const cvi_detectors[];
+
+/* Helpers shared by detectors (validators.c). cvi_keyword_before: one of
+ * the lower-case keywords kw (NULL-terminated) ends within `window` bytes
+ * before text[start], case-insensitively. cvi_word_before: the word right
+ * before text[start] is one of kw. cvi_iban_length: the registered IBAN
+ * length of a two-letter country code, 0 if none. */
+int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
+int cvi_word_before(const char *text, size_t start, const char *const *kw);
+int cvi_iban_length(const char *cc);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;

@@ -8,8 +8,6 @@
 
 #include "filters.h"
 
-int cvi_iban_length(const char *cc);
-int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static int is_alnum(unsigned char c)
 {
@@ -47,7 +45,7 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return 1;
 }
 
-int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
@@ -78,4 +76,28 @@ const cv_detector_type cvi_detector_iban = {
     .validate = validate,
     .win_before = 4,
     .win_after = 40,
+};
+
+/* Spelled out: two letters, two digits, 11-30 letters or digits; the
+ * checksum is the detector's. */
+static int spelled(const char *p, size_t n)
+{
+    if (n < 15 || n > 34 || !is_alnum((unsigned char)p[0]) || !is_alnum((unsigned char)p[1])) return 0;
+    if (p[0] <= '9' || p[1] <= '9' || p[2] < '0' || p[2] > '9' || p[3] < '0' || p[3] > '9') return 0;
+    for (size_t i = 4; i < n; i++)
+        if (!is_alnum((unsigned char)p[i])) return 0;
+    return 1;
+}
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return len <= 64 && norm_iban(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_iban = {
+    .name = "iban",
+    .default_action = CV_DEFAULT_REDACT,
+    .normalise = normalise,
+    .spelled = spelled,
 };

@@ -7,8 +7,6 @@
 
 #include "filters.h"
 
-int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
-int cvi_norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static const char *const ssn_context[] = { "ssn", "social security", "soc sec", "s.s.n", NULL };
 
@@ -47,7 +45,7 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return 1;
 }
 
-int cvi_norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     int sep;
     while (len > 0 && in[0] == ' ') { in++; len--; }
@@ -69,4 +67,16 @@ const cv_detector_type cvi_detector_ssn = {
     .validate = validate,
     .win_before = 1,
     .win_after = 1,
+};
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return len <= 32 && norm_ssn(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_ssn = {
+    .name = "ssn",
+    .default_action = CV_DEFAULT_REDACT,
+    .normalise = normalise,
 };

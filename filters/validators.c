@@ -7,9 +7,6 @@
 
 #include "filters.h"
 
-int cvi_iban_length(const char *cc);
-int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
-int cvi_word_before(const char *text, size_t start, const char *const *kw);
 
 int cv_luhn_valid(const char *digits, size_t n)
 {

@@ -69,6 +69,8 @@ CV_API int cv_policy_load_mem(cv_ctx *ctx, const char *name, const char *text, s
 CV_API void cv_policy_free(cv_policy *p);
 /* The embedded default policy's YAML text (static). */
 CV_API const char *cv_policy_default_text(void);
+/* The built-in entity types, comma-separated ("phone, email, ..."). */
+CV_API const char *cv_entity_names(void);
 /* Validate a policy file and report every problem: fn is called once per
  * problem with its line (1-based, 0 if unknown) and message. Returns the
  * number of problems (0 = valid), or a negative CV_E* if the file cannot be read. */

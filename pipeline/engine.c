@@ -331,15 +331,11 @@ static int set_value(cv_record *r, cv_node *nd, const char *p, size_t n)
     return 0;
 }
 
-/* Masks keep the last 4 digits only of values long enough that 4 digits do
- * not identify them (cards, phone numbers); shorter values are starred
- * whole. A postcode keeps its outward code (the district). */
+/* An entity's own mask (a postcode keeps its district), else the default. */
 static int mask_value(int entity, const char *v, size_t n, cv_buf *out)
 {
-    if (entity == CV_ENT_POSTCODE) return cvi_postcode_mask(v, n, out);
-    size_t digits = 0;
-    for (size_t i = 0; i < n; i++) digits += v[i] >= '0' && v[i] <= '9';
-    return cv_mask(v, n, digits >= 8 ? 4 : 0, out);
+    const cv_entity_type *t = cvi_entity(entity);
+    return t && t->mask ? t->mask(v, n, out) : cvi_mask_default(v, n, out);
 }
 
 static const char *action_domain(const cv_action *a)

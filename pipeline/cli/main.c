@@ -199,10 +199,16 @@ static const char usage_token[] =
     "usage: callveil token --type TYPE [--policy FILE] [--key FILE] VALUE\n"
     "\n"
     "Print the token VALUE gets under the key and policy (tenant, epoch,\n"
-    "region), exactly as the pipeline writes it in a field. TYPE: phone, email,\n"
-    "card, iban, ip, nino, ssn, dob, postcode, person, clid or a custom type of\n"
-    "the policy.\n"
+    "region), exactly as the pipeline writes it in a field. TYPE: an entity\n"
+    "(listed below), clid or a custom type of the policy.\n"
     "For subject-access requests: search the dataset for the printed token.\n";
+
+/* usage_token names the entities of the registry. */
+static void print_usage(FILE *f, const char *u)
+{
+    fputs(u, f);
+    if (u == usage_token) fprintf(f, "Entities: %s.\n", cv_entity_names());
+}
 
 static const char usage_check[] =
     "usage: callveil check-policy FILE\n"
@@ -632,12 +638,12 @@ static int cmd_token(cv_ctx *ctx, int argc, char **argv)
         case 't': type = optarg; break;
         case 'p': o.policy = optarg; break;
         case 'k': o.key = optarg; break;
-        case 'h': fputs(usage_token, stdout); return EXIT_OK;
-        default: fputs(usage_token, stderr); return EXIT_USAGE;
+        case 'h': print_usage(stdout, usage_token); return EXIT_OK;
+        default: print_usage(stderr, usage_token); return EXIT_USAGE;
         }
     }
     if (!type || optind != argc - 1) {
-        fputs(usage_token, stderr);
+        print_usage(stderr, usage_token);
         return EXIT_USAGE;
     }
     cv_policy *p = NULL;
@@ -862,7 +868,7 @@ int main(int argc, char **argv)
                       : !strcmp(argv[2], "find") ? usage_find : !strcmp(argv[2], "forget") ? usage_forget
                       : !strcmp(argv[2], "reveal") ? usage_reveal : !strcmp(argv[2], "rekey") ? usage_rekey
                       : usage_main;
-        fputs(h, stdout);
+        print_usage(stdout, h);
         return EXIT_OK;
     }
     cv_ctx *ctx = cv_ctx_create();
