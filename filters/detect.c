@@ -70,6 +70,11 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
     for (size_t i = 0; i < total; i++) {
         const cv_detector_type *t = cvi_detectors[i];
         if (t->entity < 0 || t->entity >= CV_ENT__COUNT || (enabled && !enabled[t->entity])) continue;
+        if (!t->pattern) {
+            if (!t->scan) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
+            s->d[s->n++].t = t;
+            continue;
+        }
         int ec;
         PCRE2_SIZE eo;
         pcre2_code *c = pcre2_compile((PCRE2_SPTR)t->pattern, PCRE2_ZERO_TERMINATED,
@@ -93,7 +98,7 @@ out:
 void cv_detector_set_free(cv_detector_set *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);
+    for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
     free(s->d);
     free(s);
 }
@@ -109,6 +114,7 @@ cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
     if (!ws->md || !ws->mctx || !ws->jstack) goto fail;
     pcre2_jit_stack_assign(ws->mctx, NULL, ws->jstack);
     for (size_t i = 0; i < s->n; i++) {
+        if (!s->d[i].code) continue;   /* a scanner */
         ws->md[i] = pcre2_match_data_create_from_pattern(s->d[i].code, NULL);
         if (!ws->md[i]) goto fail;
     }
@@ -268,10 +274,35 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
     return 0;
 }
 
+struct cv_emit {
+    cv_detect_ws *ws;
+    int entity;
+    size_t len;
+};
+
+int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t norm_len)
+{
+    if (end <= start || end > em->len || norm_len > CV_NORM_MAX) return 0;   /* not a span: ignored */
+    cv_detect_ws *ws = em->ws;
+    if (grow_cand(ws)) return CV_ENOMEM;
+    cv_span *sp = &ws->cand[ws->ncand++];
+    sp->start = (uint32_t)start;
+    sp->end = (uint32_t)end;
+    sp->entity = (uint16_t)em->entity;
+    sp->norm_len = (uint16_t)norm_len;
+    memcpy(sp->norm, norm, norm_len);
+    sp->norm[norm_len] = '\0';
+    return 0;
+}
+
 static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const cv_text_facts *f,
                         const char *text, size_t len)
 {
     const cv_detector_type *t = s->d[di].t;
+    if (!t->pattern) {
+        cv_emit em = { ws, t->entity, len };
+        return t->scan(&s->opts, text, len, f, &em);
+    }
     if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {
         size_t off = t->search_from ? t->search_from(f) : 0;
         return off > len ? 0 : run_window(s, ws, di, text, len, off, len);

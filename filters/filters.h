@@ -115,7 +115,7 @@ typedef struct cv_text_facts {
 
 /*
  * A detector. `pattern` is a PCRE2 (UTF mode) pattern whose whole match is
- * the candidate. `validate` (may be NULL) judges a candidate in its context:
+ * the candidate (or `scan`, below, finds candidates itself). `validate` (may be NULL) judges a candidate in its context:
  * it receives the full text and the match [*start, *end), may narrow the
  * span, and writes the normalised value into norm (cap CV_NORM_MAX + 1,
  * NUL-terminated, length to *norm_len). Returns 1 accept, 0 reject.
@@ -123,11 +123,17 @@ typedef struct cv_text_facts {
  * `search_from` (may be NULL) returns the offset from which matching may
  * start (e.g. a few bytes before the first digit).
  */
+/* A scanner's candidate sink (detect.c). cvi_emit records the candidate
+ * [start, end) with its normal form (norm_len <= CV_NORM_MAX); 0 or
+ * CV_ENOMEM. The candidates of all detectors then resolve as usual. */
+typedef struct cv_emit cv_emit;
+int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t norm_len);
+
 typedef struct cv_detector_type {
     const char *name;
     int entity;
     int priority;                      /* higher wins an overlap of equal length */
-    const char *pattern;
+    const char *pattern;               /* NULL for a scanner */
     uint32_t compile_flags;            /* extra PCRE2 compile flags (PCRE2_UTF always set; no UCP: ASCII classes are faster) */
     int (*wanted)(const cv_text_facts *f);
     size_t (*search_from)(const cv_text_facts *f);
@@ -138,6 +144,11 @@ typedef struct cv_detector_type {
      * bytes after one) set win_after > 0: they are matched only in those
      * windows, not over the whole text. validate still sees the whole text. */
     uint16_t win_before, win_after;
+    /* A scanner instead of a pattern (word lists, gazetteers, grammars a
+     * regex states badly): finds its own candidates in text[0..len) and
+     * emits them; nonzero (CV_E*) fails the text closed. Must be
+     * thread-safe (no state but its const data). wanted still applies. */
+    int (*scan)(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em);
 } cv_detector_type;
 
 /* The detectors: a NULL-terminated const list (registry.def). */
