@@ -142,11 +142,11 @@ void cv_detect_ws_free(cv_detect_ws *ws)
 
 /* Byte classes for the prefilter pass; K_LEAD marks the lead bytes of the
  * look-alikes fold.c folds. */
-enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16 };
+enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16, K_SLASH = 32 };
 static const uint8_t fact_class[256] = {
     ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT, ['4'] = K_DIGIT,
     ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT, ['8'] = K_DIGIT, ['9'] = K_DIGIT,
-    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A,
+    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A, ['/'] = K_SLASH,
     [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
 };
 
@@ -196,6 +196,7 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
     f->first_digit = (uint32_t)first;
     f->nclusters = nc;
     f->has_at = (any & K_AT) != 0;
+    f->has_slash = (any & K_SLASH) != 0;
     f->has_colon = (any & K_COLON) != 0;
     f->ipv6_shape = dcolon || colons >= 3;
     return 0;

@@ -106,6 +106,7 @@ typedef struct cv_text_facts {
     uint32_t first_digit;    /* offset of the first digit (len if none) */
     uint8_t has_at;          /* '@' present */
     uint8_t has_colon;       /* ':' present */
+    uint8_t has_slash;       /* '/' present */
     uint8_t ipv6_shape;      /* "::" or three or more ':' (an IPv6 address needs one or the other) */
     uint8_t has_spoken_at;   /* " at " present, case-insensitive (spoken e-mail) */
     uint32_t letter_digit;   /* digits right after an ASCII letter ("SW1", "A9") */

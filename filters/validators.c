@@ -108,11 +108,12 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw)
                          p[i - 1] == '-' || p[i - 1] == '\t'))
             i--;
         size_t e = i;
-        while (i > 0 && is_alpha(p[i - 1])) i--;
+        /* UTF-8 letters belong to the word ("opérateur", "número") */
+        while (i > 0 && (is_alpha(p[i - 1]) || p[i - 1] >= 0x80)) i--;
         size_t n = e - i;
         if (n == 0 || n > 16) return 0;
         char w[17];
-        for (size_t k = 0; k < n; k++) w[k] = (char)(p[i + k] | 0x20);
+        for (size_t k = 0; k < n; k++) w[k] = (char)(is_alpha(p[i + k]) ? p[i + k] | 0x20 : p[i + k]);
         w[n] = '\0';
         for (size_t k = 0; kw[k]; k++)
             if (kw[k][0] == w[0] && strcmp(w, kw[k]) == 0) return 1;

@@ -349,6 +349,49 @@ START_TEST(test_file_names_sanitised)
 }
 END_TEST
 
+/* Agents under the default policy: the peer of a CDR channel, a dial
+ * string's endpoint, a chat's agent_id and "ext. N" in a message get one
+ * token; trunks stay; no extension is left in clear. */
+START_TEST(test_agents_join_across_cdr_and_chat)
+{
+    char *in = path2(tmp, "agents");
+    mkdir(in, 0755);
+    const char *cdr =
+        "\"\",\"07700900123\",\"2177\",\"from-pstn\",\"\",\"PJSIP/trunk-0000001a\",\"PJSIP/2177-0000001b\","
+        "\"Dial\",\"PJSIP/2177,30,tT\",\"2024-03-05 14:23:11\",\"2024-03-05 14:23:15\",\"2024-03-05 14:25:00\","
+        "109,105,\"ANSWERED\",\"DOCUMENTATION\",\"1709648591.42\",\"\"\n";
+    writefile(path2(in, "Master.csv"), cdr, strlen(cdr), 0644);
+    const char *chat = "{\"agent_id\":\"2177\",\"messages\":[{\"text\":\"you can reach me on ext. 2177\"}]}\n";
+    writefile(path2(in, "chats.jsonl"), chat, strlen(chat), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "agent", "--key", keyfile, "2177"), 0);
+    char tok[64];
+    ck_assert_uint_eq(strlen(out), strlen("agent:") + 16 + 1);
+    memcpy(tok, out + 6, 16);
+    tok[16] = '\0';
+    free(out), free(err);
+    char *o = path2(tmp, "agents-out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    size_t n;
+    char *c = zstd_file(path2(o, "Master.csv.zst"), &n);
+    char *j = zstd_file(path2(o, "chats.jsonl.zst"), &n);
+    ck_assert_ptr_null(strstr(c, "2177"));
+    ck_assert_ptr_null(strstr(j, "2177"));
+    ck_assert_ptr_nonnull(strstr(c, "PJSIP/trunk-0000001a"));   /* a trunk is not a person */
+    char want[96];
+    snprintf(want, sizeof want, "\"PJSIP/[agent:%s]-0000001b\"", tok);
+    ck_assert_ptr_nonnull(strstr(c, want));
+    snprintf(want, sizeof want, "\"PJSIP/[agent:%s],30,tT\"", tok);
+    ck_assert_ptr_nonnull(strstr(c, want));
+    snprintf(want, sizeof want, "\"agent_id\":\"agent:%s\"", tok);
+    ck_assert_ptr_nonnull(strstr(j, want));
+    snprintf(want, sizeof want, "ext. [agent:%s]", tok);
+    ck_assert_ptr_nonnull(strstr(j, want));
+    free(c), free(j);
+}
+END_TEST
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -498,6 +541,7 @@ int main(void)
     tcase_add_test(tc, test_scan_writes_nothing);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
+    tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
     suite_add_tcase(s, tc);

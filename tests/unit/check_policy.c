@@ -122,7 +122,7 @@ START_TEST(test_default_policy)
     ck_assert_int_eq(r->act.gen, CV_GEN_HOUR);
     ck_assert_int_eq(field(cdr, "duration")->act.kind, CV_ACT_KEEP);
     ck_assert_int_eq(field(cdr, "lastdata")->act.kind, CV_ACT_SCAN);
-    ck_assert_int_eq(field(cdr, "src")->line, 45);
+    ck_assert_int_eq(field(cdr, "src")->line, 46);
 
     const cv_input_rule *any = &p->inputs[7];
     ck_assert_str_eq(any->match, "**");
