@@ -174,25 +174,12 @@ static int try_id(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
     return cvi_emit(em, st, en, norm, nl);
 }
 
-/* Every digit run of the text, found through the digit clusters of the
- * prefilter facts (or the whole text if there are too many): no regex, as
- * most numbers in a text are not agents' and the word before decides. */
+/* Every digit run: no regex, as most numbers in a text are not agents'
+ * and the word before decides. */
 static int scan_ext(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
-    int whole = f->nclusters > CV_MAX_CLUSTERS;
-    size_t nwin = whole ? 1 : f->nclusters;
-    for (size_t w = 0; w < nwin; w++) {
-        size_t i = whole ? 0 : f->cl_start[w], stop = whole ? len : f->cl_end[w];
-        while (i < stop) {
-            if (!is_digit((unsigned char)text[i])) { i++; continue; }
-            size_t d = i;
-            while (i < len && is_digit((unsigned char)text[i])) i++;
-            int rc = try_id(text, len, d, i, em);
-            if (rc) return rc;
-        }
-    }
-    return 0;
+    return cvi_each_digit_run(text, len, f, try_id, em);
 }
 
 static int wanted(const cv_text_facts *f) { return f->digits >= 3; }

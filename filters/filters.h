@@ -163,6 +163,11 @@ extern const cv_detector_type *const cvi_detectors[];
 int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
 int cvi_word_before(const char *text, size_t start, const char *const *kw);
 int cvi_iban_length(const char *cc);
+/* For scanners: calls fn for each maximal run of ASCII digits text[d..e),
+ * found through the prefilter's digit clusters (the whole text when there
+ * are too many); stops at and returns fn's first nonzero result. */
+typedef int (*cvi_digit_run_fn)(const char *text, size_t len, size_t d, size_t e, cv_emit *em);
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;

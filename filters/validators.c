@@ -124,3 +124,22 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw)
     }
     return 0;
 }
+
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em)
+{
+    int whole = f->nclusters > CV_MAX_CLUSTERS;
+    size_t nwin = whole ? 1 : f->nclusters, last = 0;
+    for (size_t w = 0; w < nwin; w++) {
+        size_t i = whole ? 0 : f->cl_start[w], stop = whole ? len : f->cl_end[w];
+        if (i < last) i = last;   /* a run may cross into the next window */
+        while (i < stop) {
+            if (text[i] < '0' || text[i] > '9') { i++; continue; }
+            size_t d = i;
+            while (i < len && text[i] >= '0' && text[i] <= '9') i++;
+            int rc = fn(text, len, d, i, em);
+            if (rc) return rc;
+        }
+        last = i;
+    }
+    return 0;
+}
