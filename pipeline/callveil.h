@@ -97,10 +97,17 @@ CV_API int cv_key_is_ephemeral(const cv_key *k);
 CV_API int cv_controller_keygen(cv_ctx *ctx, const char *prefix);
 /* Print "TOKEN<TAB>VALUE" lines for the given tokens ("phone:k3m9…", also
  * "[phone:+44:k3m9…]") from a vault, opened with the controller's secret
- * key. All or nothing: a token not in the vault, a wrong key or a tampered
- * entry is an error and nothing is written. */
-CV_API int cv_reveal(cv_ctx *ctx, const char *vault_path, const char *secret_key_path,
-                     const char *const *tokens, size_t n, int out_fd);
+ * key. The public key seals, so an entry is believed only if its value
+ * gives back its token under the master key k, the policy's tenant and
+ * epoch (epoch < 0: the policy's; a rekeyed dataset: the epoch it was
+ * rekeyed to): otherwise it is a forged or invalid entry (CV_ECRYPTO, the
+ * token named, never the value). Entries of one token with different
+ * values are an error (CV_EINPUT); identical ones are one. A vault beside
+ * a manifest.json must belong to that key, tenant and epoch (CV_EKEY).
+ * All or nothing: a token not in the vault, a wrong key or a tampered,
+ * forged or conflicting entry is an error and nothing is written. */
+CV_API int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, const char *vault_path,
+                     const char *secret_key_path, const char *const *tokens, size_t n, int out_fd);
 
 /* The token a value of the given type gets under key + policy (tenant, epoch,
  * region, rendering options), rendered as in a field ("phone:k3m9x2p7q1w8e5r4").

@@ -32,6 +32,11 @@ int cvi_is_tmp_name(const char *name);
  * *removed: how many. */
 int cvi_dataset_clean(cv_ctx *ctx, const char *outdir, int keep_stage, uint64_t *removed);
 
+/* If OUT holds a manifest.json, it must name this key, tenant and epoch
+ * (the last rekey's epoch counts): CV_EKEY (or CV_EINPUT, a manifest that
+ * is not one) otherwise. 0 without a manifest. */
+int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch);
+
 /* 1 if an interrupted run left its vault stage in OUT. */
 int cvi_dataset_interrupted(const char *outdir);
 

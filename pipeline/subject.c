@@ -338,6 +338,27 @@ static int same_keys(cv_ctx *ctx, const char *outdir, yajl_val doc, const cv_pol
     return 0;
 }
 
+int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch)
+{
+    char *mpath = path_join(outdir, "manifest.json");
+    cv_buf m = { 0 };
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    int absent = rc == CV_EIO && errno == ENOENT;
+    free(mpath);
+    if (absent) return 0;
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    if (!doc) return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    rc = same_keys(ctx, outdir, doc, p, k, epoch);
+    yajl_tree_free(doc);
+    return rc;
+}
+
 static int dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_policy *p, const cv_key *k,
                         uint64_t epoch, dataset *d)
 {

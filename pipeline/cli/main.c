@@ -63,7 +63,8 @@ static const char usage_main[] =
     "  token         print the token a subject's identifier gets\n"
     "  find          list the dataset records holding a subject's token\n"
     "  forget        erase a subject from a dataset (and its vault)\n"
-    "  reveal        print the values behind tokens (controller: vault + secret key)\n"
+    "  reveal        print the values behind tokens (controller: vault + secret key,\n"
+    "                checked against the master key)\n"
     "  rekey         rotate a dataset's tokens to a new epoch (needs the vault)\n"
     "  check-policy  validate a policy file and list every problem\n"
     "  help COMMAND  show a command's options\n"
@@ -161,12 +162,24 @@ static const char usage_keygen[] =
     "PREFIX.sec (mode 0600; only the controller keeps it: `callveil reveal`).\n";
 
 static const char usage_reveal[] =
-    "usage: callveil reveal --vault OUT/vault.zst --secret-key PREFIX.sec TOKEN...\n"
+    "usage: callveil reveal --vault OUT/vault.zst --secret-key PREFIX.sec\n"
+    "                       [--key FILE] [--policy FILE] [--epoch N] TOKEN...\n"
     "\n"
     "Print TOKEN<TAB>VALUE for each token (as written in the data: phone:k3m9...,\n"
-    "[phone:+44:k3m9...]), the normalised value sealed in the vault. All or\n"
-    "nothing: a token not in the vault, a wrong key or a tampered entry is an\n"
-    "error and nothing is printed.\n";
+    "[phone:+44:k3m9...]), the normalised value sealed in the vault. Anyone with\n"
+    "the public key can seal an entry, so each value is checked: it must give\n"
+    "back its token under the master key (--key, or the policy's key), the\n"
+    "policy's tenant and epoch (--epoch N overrides it: a rekeyed dataset is at\n"
+    "the epoch it was rekeyed to). All or nothing: a token not in the vault, a\n"
+    "wrong key, a tampered or forged entry, or entries of one token with\n"
+    "different values are an error (the token is named, never a value) and\n"
+    "nothing is printed.\n"
+    "\n"
+    "  -v, --vault FILE        the dataset's vault.zst\n"
+    "  -s, --secret-key FILE   the controller's PREFIX.sec\n"
+    "  -k, --key FILE          the master key the dataset was made with\n"
+    "  -p, --policy FILE       the policy (tenant, epoch, key) it was made with\n"
+    "      --epoch N           the dataset's epoch, if not the policy's\n";
 
 static const char usage_find[] =
     "usage: callveil find --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
@@ -756,15 +769,30 @@ static int cmd_reveal(cv_ctx *ctx, int argc, char **argv)
 {
     static const struct option lo[] = {
         { "vault", required_argument, 0, 'v' }, { "secret-key", required_argument, 0, 's' },
-        { "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
+        { "key", required_argument, 0, 'k' },   { "policy", required_argument, 0, 'p' },
+        { "epoch", required_argument, 0, 'E' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *vault = NULL, *secret = NULL;
+    opts o;
+    memset(&o, 0, sizeof o);
+    long long epoch = -1;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "v:s:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "v:s:k:p:h", lo, NULL)) != -1) {
+        char *end;
         switch (c) {
         case 'v': vault = optarg; break;
         case 's': secret = optarg; break;
+        case 'k': o.key = optarg; break;
+        case 'p': o.policy = optarg; break;
+        case 'E':
+            errno = 0;
+            epoch = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || epoch < 0) {
+                fprintf(stderr, "callveil: error: --epoch: expected a non-negative integer\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': fputs(usage_reveal, stdout); return EXIT_OK;
         default: fputs(usage_reveal, stderr); return EXIT_USAGE;
         }
@@ -773,8 +801,18 @@ static int cmd_reveal(cv_ctx *ctx, int argc, char **argv)
         fputs(usage_reveal, stderr);
         return EXIT_USAGE;
     }
-    int rc = cv_reveal(ctx, vault, secret, (const char *const *)argv + optind, (size_t)(argc - optind), STDOUT_FILENO);
-    return rc ? fail(ctx, rc) : EXIT_OK;
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &o, p, 0, &k))) goto out;
+    int rc = cv_reveal(ctx, p, k, (int64_t)epoch, vault, secret, (const char *const *)argv + optind,
+                       (size_t)(argc - optind), STDOUT_FILENO);
+    ex = rc ? fail(ctx, rc) : EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
 }
 
 static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)

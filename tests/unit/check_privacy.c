@@ -25,6 +25,7 @@
 
 #include "pipeline/pseudonym.h"
 #include "pipeline/policy.h"
+#include "pipeline/vault.h"
 #include "tests/test_files.h"
 
 static cv_ctx *ctx;
@@ -182,10 +183,11 @@ static char *fd_text(int fd, size_t *n)
 }
 
 /* cv_reveal into a buffer; *rc gets its result. */
-static char *reveal(const char *vault, const char *sec, const char *const *toks, size_t n, int *rc, size_t *outn)
+static char *reveal(const cv_policy *p, const char *vault, const char *sec, const char *const *toks, size_t n,
+                    int *rc, size_t *outn)
 {
     int fd = memfd();
-    *rc = cv_reveal(ctx, vault, sec, toks, n, fd);
+    *rc = cv_reveal(ctx, p, key, -1, vault, sec, toks, n, fd);
     char *o = fd_text(fd, outn);
     close(fd);
     return o;
@@ -262,7 +264,7 @@ START_TEST(test_vault_round_trip)
     snprintf(bracket, sizeof bracket, "[%s]", tc);
     const char *ask[] = { tj, ta, bracket, tb, tbob };
     int rc;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 5, &rc, NULL);
+    char *o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), ask, 5, &rc, NULL);
     ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
     char want[2048];
     snprintf(want, sizeof want, "%s\tjane.doe@example.com\n%s\t" A_E164 "\n%s\t" C_E164 "\n%s\t" B_E164
@@ -353,26 +355,26 @@ START_TEST(test_reveal_fails_closed)
     char *o;
 
     /* the operator's (or anyone else's) key: nothing */
-    o = reveal(vault, P("other.sec"), both, 2, &rc, &n);
+    o = reveal(p, vault, P("other.sec"), both, 2, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     ck_assert_uint_eq(n, 0);
     free(o);
     /* a token not in the vault, with good ones: nothing */
     const char *mixed[] = { ta, unknown, tb };
-    o = reveal(vault, P("ctrl.sec"), mixed, 3, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), mixed, 3, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not in the vault"));
     free(o);
     /* not a token at all */
     const char *junk[] = { "phone:123" };
-    o = reveal(vault, P("ctrl.sec"), junk, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), junk, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EUSAGE);
     ck_assert_uint_eq(n, 0);
     free(o);
     /* a secret key others can read is refused */
     ck_assert_int_eq(chmod(P("ctrl.sec"), 0644), 0);
-    o = reveal(vault, P("ctrl.sec"), both, 2, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), both, 2, &rc, &n);
     ck_assert_int_eq(rc, CV_EKEY);
     ck_assert_uint_eq(n, 0);
     free(o);
@@ -384,20 +386,20 @@ START_TEST(test_reveal_fails_closed)
     vault_token(vault, 1, t1);
     vault_token(vault, 2, t2);
     const char *two[] = { t0 }, *three[] = { t2 };
-    o = reveal(vault, P("ctrl.sec"), two, 1, &rc, &n);   /* still fine before */
+    o = reveal(p, vault, P("ctrl.sec"), two, 1, &rc, &n);   /* still fine before */
     ck_assert_int_eq(rc, 0);
     free(o);
     edit_vault(vault, swap_first_two);
-    o = reveal(vault, P("ctrl.sec"), two, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), two, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     ck_assert_uint_eq(n, 0);
     free(o);
     const char *second[] = { t1 };
-    o = reveal(vault, P("ctrl.sec"), second, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), second, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     free(o);
     edit_vault(vault, swap_first_two);   /* back */
-    o = reveal(vault, P("ctrl.sec"), second, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), second, 1, &rc, &n);
     ck_assert_int_eq(rc, 0);
     free(o);
 
@@ -405,21 +407,136 @@ START_TEST(test_reveal_fails_closed)
      * an untouched one asked alongside nothing is written */
     edit_vault(vault, flip_first);
     const char *t0t2[] = { t2, t0 };
-    o = reveal(vault, P("ctrl.sec"), t0t2, 2, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), t0t2, 2, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     ck_assert_uint_eq(n, 0);
     free(o);
-    o = reveal(vault, P("ctrl.sec"), three, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), three, 1, &rc, &n);
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_gt(n, 0);
     free(o);
 
     /* a vault that is not a vault */
     writezst(vault, "{\"token\":\"phone:x\"}\n");
-    o = reveal(vault, P("ctrl.sec"), three, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), three, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     ck_assert_uint_eq(n, 0);
     free(o);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* Append one vault line, sealed with the controller's public key (what
+ * anyone holding it can do), as a new zstd frame. */
+static void append_sealed(const char *vault, const char *pub, const char *token, const char *value)
+{
+    unsigned char pk[32];
+    ck_assert_int_eq(cvi_controller_load(ctx, pub, NULL, pk, NULL), 0);
+    cv_buf line = { 0 };
+    ck_assert_int_eq(cvi_vault_seal_line(pk, token, strlen(token), value, strlen(value), &line), 0);
+    size_t cap = ZSTD_compressBound(line.n), on = 0;
+    char *z = malloc(cap), *old = readall(vault, &on);
+    size_t zn = ZSTD_compress(z, cap, line.p, line.n, 3);
+    ck_assert(!ZSTD_isError(zn));
+    char *all = malloc(on + zn);
+    memcpy(all, old, on);
+    memcpy(all + on, z, zn);
+    writefile(vault, all, on + zn, 0644);
+    free(all), free(old), free(z);
+    cv_buf_free(&line);
+}
+
+/* Entries sealed with the public key: reveal recomputes each token from its
+ * value with the master key, so a forged one fails (non-zero, the token
+ * named, never the value), whether it is alone, beside the true entry or
+ * for a token no run made; identical duplicates are one; another master
+ * key (the vault away from its manifest) reads every entry as forged. */
+START_TEST(test_reveal_forged)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(VAULT_POLICY, P("ctrl.pub"), "");
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), CALLS_CSV);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    const char *vault = P("out/vault.zst");
+    size_t v0n;
+    char *v0 = readall(vault, &v0n);
+    const char *asks_a[] = { ta }, *asks_b[] = { tb };
+    int rc;
+    size_t n;
+    char *o;
+
+    /* a made-up token with a value of the forger's choosing */
+    const char *fake = "phone:0123456789abcdef";
+    append_sealed(vault, P("ctrl.pub"), fake, "+447700900999");
+    const char *asks_fake[] = { fake };
+    o = reveal(p, vault, P("ctrl.sec"), asks_fake, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "forged"));
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), fake));
+    ck_assert_ptr_null(strstr(cv_ctx_error(ctx), "900999"));
+    free(o);
+    /* the true entries still reveal */
+    o = reveal(p, vault, P("ctrl.sec"), asks_b, 1, &rc, &n);
+    ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
+    free(o);
+
+    /* a second entry for a real token, with another value: an error, nothing printed */
+    append_sealed(vault, P("ctrl.pub"), ta, "+447700900999");
+    const char *ab[] = { tb, ta };
+    o = reveal(p, vault, P("ctrl.sec"), ab, 2, &rc, &n);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), ta));
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "different values"));
+    ck_assert_ptr_null(strstr(cv_ctx_error(ctx), "900999"));
+    free(o);
+
+    /* the forged entry alone (the true one gone): forged */
+    writezst(vault, "");
+    append_sealed(vault, P("ctrl.pub"), ta, "+447700900999");
+    o = reveal(p, vault, P("ctrl.sec"), asks_a, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "forged"));
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), ta));
+    ck_assert_ptr_null(strstr(cv_ctx_error(ctx), "900999"));
+    free(o);
+
+    /* identical duplicates (a vault appended to itself, as shards are): one line each */
+    writefile(vault, v0, v0n, 0644);
+    char *twice = malloc(2 * v0n);
+    memcpy(twice, v0, v0n);
+    memcpy(twice + v0n, v0, v0n);
+    writefile(vault, twice, 2 * v0n, 0644);
+    free(twice);
+    const char *aa[] = { ta, tb };
+    o = reveal(p, vault, P("ctrl.sec"), aa, 2, &rc, &n);
+    ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
+    char want[512];
+    snprintf(want, sizeof want, "%s\t" A_E164 "\n%s\t" B_E164 "\n", ta, tb);
+    ck_assert_str_eq(o, want);
+    free(o);
+
+    /* another master key: beside the manifest, refused as another dataset's;
+     * copied away from it, every entry reads as forged */
+    cv_key *other = make_key(3);
+    int fd = memfd();
+    ck_assert_int_eq(cv_reveal(ctx, p, other, -1, vault, P("ctrl.sec"), asks_a, 1, fd), CV_EKEY);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
+    writefile(P("vault-copy.zst"), v0, v0n, 0644);
+    ck_assert_int_eq(cv_reveal(ctx, p, other, -1, P("vault-copy.zst"), P("ctrl.sec"), asks_a, 1, fd), CV_ECRYPTO);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "forged"));
+    /* ... and so does another epoch than the tokens' */
+    ck_assert_int_eq(cv_reveal(ctx, p, key, 5, P("vault-copy.zst"), P("ctrl.sec"), asks_a, 1, fd), CV_ECRYPTO);
+    ck_assert_int_eq(cv_reveal(ctx, p, key, 0, P("vault-copy.zst"), P("ctrl.sec"), asks_a, 1, fd), 0);
+    close(fd);
+    cv_key_free(other);
+    free(v0);
     cv_policy_free(p);
 }
 END_TEST
@@ -555,7 +672,7 @@ START_TEST(test_vault_shift_subject)
     ck_assert_str_eq(got, want);
     const char *ask[] = { tb };
     int rc;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 1, &rc, NULL);
+    char *o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), ask, 1, &rc, NULL);
     ck_assert_int_eq(rc, 0);
     snprintf(want, sizeof want, "%s\t" B_E164 "\n", tb);
     ck_assert_str_eq(o, want);
@@ -694,13 +811,13 @@ START_TEST(test_forget_drop)
     ck_assert_int_eq(count_lines(v), 3);
     const char *ask[] = { tb, tc, td }, *gone[] = { ta };
     size_t n;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 3, &rc, &n);
+    char *o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), ask, 3, &rc, &n);
     ck_assert_int_eq(rc, 0);
     char want[2048];
     snprintf(want, sizeof want, "%s\t" B_E164 "\n%s\t" C_E164 "\n%s\t" D_E164 "\n", tb, tc, td);
     ck_assert_str_eq(o, want);
     free(o);
-    o = reveal(P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
+    o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     free(o);
 
@@ -1302,14 +1419,14 @@ START_TEST(test_rekey)
     /* the vault reveals under the new tokens only */
     const char *ask[] = { neu[0], neu[1], neu[2], neu[3] }, *gone[] = { old[0] };
     size_t n;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 4, &rc, &n);
+    char *o = reveal(p1, P("out/vault.zst"), P("ctrl.sec"), ask, 4, &rc, &n);
     ck_assert_int_eq(rc, 0);
     char want[2048];
     snprintf(want, sizeof want, "%s\t%s\n%s\t%s\n%s\t%s\n%s\t%s\n", neu[0], vals[0], neu[1], vals[1], neu[2],
              vals[2], neu[3], vals[3]);
     ck_assert_str_eq(o, want);
     free(o);
-    o = reveal(P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
+    o = reveal(p1, P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     free(o);
     char *m = readall(P("out/manifest.json"), NULL);
@@ -1355,6 +1472,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_vault_round_trip);
     tcase_add_test(tc, test_reveal_fails_closed);
+    tcase_add_test(tc, test_reveal_forged);
     tcase_add_test(tc, test_controller_keygen);
     tcase_add_test(tc, test_vault_resume);
     tcase_add_test(tc, test_vault_shift_subject);
