@@ -8,11 +8,12 @@
  * of a keyed hash, so matching those bytes in a record finds exactly that
  * subject's records (a chance match is ~2^-80 per position).
  *
- * Rewrites are all-or-nothing across the dataset: every changed file is
- * first written in full to a temporary name; only when all succeeded are
- * they renamed over the old ones, then the vault, then the manifest. An
- * interruption before the renames leaves the old dataset as it was;
- * re-running completes the job (a second run finds nothing: a no-op).
+ * Rewrites are all-or-nothing across the dataset: every changed file, the
+ * vault and the manifest (with its history entry) are first written in full
+ * to temporary names, then committed as one journaled change (dataset.h):
+ * a command killed before its intent is durable changed nothing, one killed
+ * after is finished by the next command on the dataset. A second forget of
+ * the same subject finds nothing: a no-op.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -206,25 +207,15 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
     return rc ? rc : crc;
 }
 
-/* Replace the old files by the staged ones; *done counts them. */
-static int commit(cv_ctx *ctx, newfile *nf, size_t n, uint64_t *done)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (rename(nf[i].tmp, nf[i].path) != 0)
-            return cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
-        free(nf[i].tmp);
-        nf[i].tmp = NULL;
-        (*done)++;
-    }
-    return 0;
-}
-
 /* ---- the manifest ---------------------------------------------------------------- */
 
-/* Append one entry to the manifest's "history" list (erasures, rekeys),
- * its last member once present. The manifest is our own rendering. */
-static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, const char *entry)
+/* Stage the manifest with one entry appended to its "history" list
+ * (erasures, rekeys), its last member once present, as the commit's last
+ * step; the entry goes into the intent too. The manifest is our own
+ * rendering. */
+static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry)
 {
+    static const char list[] = "history";
     char *mpath = path_join(outdir, "manifest.json");
     cv_buf m = { 0 }, o = { 0 };
     int rc = 0;
@@ -253,12 +244,25 @@ static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, co
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
     }
-    rc = cvi_write_atomic(ctx, mpath, o.p, o.n, 0666);
+    if (!(rc = cvi_commit_history(cm, entry))) rc = cvi_commit_stage(cm, "manifest.json", o.p, o.n, 0666);
 out:
     free(mpath);
     cv_buf_free(&m);
     cv_buf_free(&o);
     return rc;
+}
+
+/* Hand the staged data files to the commit (it removes them if it never
+ * runs). */
+static int commit_files(cvi_commit *cm, newfile *nf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = cvi_commit_replace(cm, nf[i].rel, nf[i].tmp);
+        if (rc) return rc;
+        free(nf[i].tmp);
+        nf[i].tmp = NULL;
+    }
+    return 0;
 }
 
 static void now_utc(char out[32])
@@ -453,16 +457,6 @@ static void del_recording(delset *d, const recpair *rp, cv_forget_result *res)
     del_add(d, rp->transcript);
 }
 
-/* Delete an output; one already gone is fine (an interrupted forget). */
-static int remove_output(cv_ctx *ctx, const char *outdir, const char *rel)
-{
-    char *path = path_join(outdir, rel);
-    if (!path) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int rc = unlink(path) != 0 && errno != ENOENT ? cvi_error(ctx, CV_EIO, "%s: %s", rel, strerror(errno)) : 0;
-    free(path);
-    return rc;
-}
-
 /* ---- the subject's token ---------------------------------------------------------- */
 
 /* The rendered token of (type, value) and its 16 characters. */
@@ -546,7 +540,9 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     delset whole = { NULL, 0 };      /* files that are the subject's whole, each listed once */
     cv_buf out = { 0 };
     *hits = 0;
-    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = dataset_load(ctx, outdir, 0, p, k, p->epoch, &ds))) goto out;
+    if ((rc = cvi_dataset_settle(ctx, outdir)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)) ||
+        (rc = dataset_load(ctx, outdir, 0, p, k, p->epoch, &ds)))
+        goto out;
     if (!(whole.v = calloc(2 * nrel + 1, sizeof *whole.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
@@ -682,6 +678,7 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     delset del = { NULL, 0 };        /* outputs deleted whole (erasure: drop) */
     int drop = !p->erasure_replace, lockfd = -1;
     cv_buf vkeep = { 0 }, entry = { 0 };
+    cvi_commit *cm = NULL;
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
     if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, p->epoch, &ds)) ||
@@ -746,13 +743,12 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     res->vault_entries_removed = vf.removed;
     if (nnew == 0 && del.n == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
 
-    /* 4. commit: data files, deletions (a recording's audio before its
-     * transcript, so an interrupted forget still finds the call), vault,
-     * manifest */
-    if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
-    for (size_t i = 0; i < del.n && !rc; i++) rc = remove_output(ctx, outdir, del.v[i]);
+    /* 4. commit, journaled: data files, deletions (a recording's audio
+     * before its transcript), vault, manifest with the history entry */
+    if ((rc = cvi_commit_create(ctx, outdir, "forget", &cm)) || (rc = commit_files(cm, nf, nnew))) goto out;
+    for (size_t i = 0; i < del.n && !rc; i++) rc = cvi_commit_delete(cm, del.v[i]);
     if (rc) goto out;
-    if (vf.removed && (rc = cvi_vault_write_atomic(ctx, vpath, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
+    if (vf.removed && (rc = cvi_vault_stage(ctx, cm, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
     char when[32];
     now_utc(when);
     rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") | cvi_json_string(&entry, rendered, strlen(rendered));
@@ -777,8 +773,10 @@ int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type
     }
     rc |= cv_buf_puts(&entry, "]}");
     if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    rc = manifest_append(ctx, outdir, "history", entry.p);
+    if ((rc = manifest_stage(ctx, cm, outdir, entry.p)) || (rc = cvi_commit_run(cm))) goto out;
+    res->files_changed = nnew;
 out:
+    cvi_commit_free(cm);
     newfiles_free(nf, nnew, 1);
     cvi_dataset_unlock(lockfd);
     dataset_free(&ds);
@@ -956,6 +954,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     newfile *nf = NULL;
     char *vpath = path_join(outdir, CVI_VAULT_FILE), *jpath = path_join(outdir, ".callveil-journal");
     dataset ds = { 0 };
+    cvi_commit *cm = NULL;
     int rc = 0, lockfd = -1;
     if (!vpath || !jpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, from_epoch, &ds)) ||
@@ -1004,18 +1003,23 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         res->tokens_replaced += f.replaced;
     }
     if (rc) goto out;
-    if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
-    if ((rc = cvi_vault_write_atomic(ctx, vpath, r.vault.p ? r.vault.p : "", r.vault.n))) goto out;
-    unlink(jpath);     /* the resume journal's ids belong to the old epoch */
+    /* commit, journaled: data files, vault, the resume journal (its ids
+     * belong to the old epoch), manifest with the history entry */
+    if ((rc = cvi_commit_create(ctx, outdir, "rekey", &cm)) || (rc = commit_files(cm, nf, nnew)) ||
+        (rc = cvi_vault_stage(ctx, cm, r.vault.p ? r.vault.p : "", r.vault.n)))
+        goto out;
+    if (stat(jpath, &st) == 0 && (rc = cvi_commit_delete(cm, ".callveil-journal"))) goto out;
     char when[32], e[512];
     now_utc(when);
     snprintf(e, sizeof e, "{\"op\": \"rekey\", \"at\": \"%s\", \"from_epoch\": %" PRIu64 ", \"to_epoch\": %" PRIu64
                           ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries\": %" PRIu64 ", \"files_changed\": %" PRIu64
                           ", \"dates_shifted_kept\": %" PRIu64 "}",
-             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, res->files_changed,
+             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, (uint64_t)nnew,
              res->dates_shifted_kept);
-    rc = manifest_append(ctx, outdir, "history", e);
+    if ((rc = manifest_stage(ctx, cm, outdir, e)) || (rc = cvi_commit_run(cm))) goto out;
+    res->files_changed = nnew;
 out:
+    cvi_commit_free(cm);
     newfiles_free(nf, nnew, 1);
     cvi_dataset_unlock(lockfd);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);

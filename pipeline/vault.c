@@ -462,6 +462,18 @@ int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, siz
     return rc;
 }
 
+int cvi_vault_stage(cv_ctx *ctx, cvi_commit *c, const char *lines, size_t n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    void *z = malloc(cap ? cap : 1);
+    if (!z) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    size_t zn = ZSTD_compress(z, cap, lines, n, 3);
+    int rc = ZSTD_isError(zn) ? cvi_error(ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn))
+                              : cvi_commit_stage(c, CVI_VAULT_FILE, z, zn, 0644);
+    free(z);
+    return rc;
+}
+
 /* ---- controller keys --------------------------------------------------------- */
 
 int cv_controller_keygen(cv_ctx *ctx, const char *prefix)
@@ -630,9 +642,11 @@ int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, c
                            tokens[i]);
             goto out;
         }
-    /* a vault in its dataset: the dataset's key, tenant and epoch must be
-     * these (else every entry would read as forged) */
-    if ((rc = cvi_dataset_check_keys(ctx, dir, p, k, ep))) goto out;
+    /* a vault in its dataset: an interrupted forget or rekey is finished
+     * first (a half-erased subject is not revealed from the old vault), and
+     * the dataset's key, tenant and epoch must be these (else every entry
+     * would read as forged) */
+    if ((rc = cvi_dataset_settle(ctx, dir)) || (rc = cvi_dataset_check_keys(ctx, dir, p, k, ep))) goto out;
     if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
     if (cvi_tenant_key_derive(k, p->tenant, ep, &r.kt)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     r.w = w;

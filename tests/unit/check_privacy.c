@@ -25,6 +25,7 @@
 
 #include "pipeline/pseudonym.h"
 #include "pipeline/policy.h"
+#include "pipeline/dataset.h"
 #include "pipeline/vault.h"
 #include "tests/test_files.h"
 
@@ -990,6 +991,191 @@ START_TEST(test_forget_interrupted)
 }
 END_TEST
 
+/* ---- a forget or rekey killed while it commits ------------------------------ */
+
+/* A fresh copy of directory a at b. */
+static void copy_dir(const char *a, const char *b)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && cp -a %s %s", b, a, b);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static int exists(const char *d, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", d, name);
+    return access(path, F_OK) == 0;
+}
+
+static char *zstd_in(const char *d, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", d, name);
+    return zstd_file(path, NULL);
+}
+
+/* The forget fixture's dataset d with respect to subject A: 0 as the run
+ * left it, 1 erased (the data as a forget writes it, A's vault entry gone,
+ * one forget in the history with its true count), -1 anything between. */
+static int forget_state(const char *d, const char *bare, const char *csv_erased, const char *js_erased)
+{
+    char *csv = zstd_in(d, "calls.csv.zst"), *js = zstd_in(d, "chats.jsonl.zst"), *v = zstd_in(d, "vault.zst");
+    char mpath[256];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", d);
+    char *m = readall(mpath, NULL);
+    int in_data = count_sub(csv, bare) + count_sub(js, bare), in_vault = count_sub(v, bare);
+    int forgets = count_sub(m, "\"op\": \"forget\"");
+    int st = -1;
+    if (in_data == 3 && in_vault == 1 && forgets == 0 && count_lines(v) == 4) st = 0;
+    if (in_data == 0 && in_vault == 0 && forgets == 1 && count_lines(v) == 3 && !strcmp(csv, csv_erased) &&
+        !strcmp(js, js_erased) && strstr(m, "\"mode\": \"drop\", \"records_removed\": 3, "))
+        st = 1;
+    free(csv), free(js), free(v), free(m);
+    return st;
+}
+
+/* A forget stopped at every step of its commit (the test crash point: as if
+ * killed there, nothing undone), then the next command on the dataset
+ * (find, reveal or forget itself): the outputs, the vault and the history
+ * are all as before (killed before the intent was durable) or all erased
+ * (after), never half; once the forget is run again the history holds one
+ * forget with the true count, and no temporary or intent is left. */
+START_TEST(test_forget_crash_recovery)
+{
+    cv_policy *p = forget_fixture("");
+    char ta[128];
+    tok(p, key, "phone", A_E164, ta);
+    const char *bare = ta + strlen("phone:");
+    const char *out = P("out"), *ref = P("ref"), *work = P("work");
+    copy_dir(out, ref);
+    cv_forget_result r;
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, ref, &r), 0);
+    char *csv_erased = zstd_in(ref, "calls.csv.zst"), *js_erased = zstd_in(ref, "chats.jsonl.zst");
+    ck_assert_int_eq(forget_state(ref, bare, csv_erased, js_erased), 1);
+    ck_assert_int_eq(forget_state(out, bare, csv_erased, js_erased), 0);
+    char vault[256];
+    snprintf(vault, sizeof vault, "%s/vault.zst", work);
+    int k;
+    for (k = 1;; k++) {
+        copy_dir(out, work);
+        cvi_dataset_crash_point(ctx, k);
+        int rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r);
+        cvi_dataset_crash_point(ctx, 0);
+        if (rc == 0) break;                                    /* past the last step */
+        ck_assert_msg(rc == CV_EINTERNAL && strstr(cv_ctx_error(ctx), "crash point"), "step %d: %s", k,
+                      cv_ctx_error(ctx));
+        int durable = k >= 3;
+        ck_assert_int_eq(exists(work, CVI_INTENT_FILE), k >= 2);
+        /* the next command finishes (or undoes) it */
+        int fd = memfd();
+        const char *ask[] = { ta };
+        if (k % 3 == 1) {
+            uint64_t hits = 99;
+            ck_assert_int_eq(cv_find(ctx, p, key, "phone", A_WRITTEN, work, fd, &hits), 0);
+            ck_assert_uint_eq(hits, durable ? 0 : 3);
+        } else if (k % 3 == 0) {
+            rc = cv_reveal(ctx, p, key, -1, vault, P("ctrl.sec"), ask, 1, fd);
+            ck_assert_int_eq(rc, durable ? CV_EINPUT : 0);
+        }
+        close(fd);
+        if (k % 3 != 2) {
+            ck_assert_msg(forget_state(work, bare, csv_erased, js_erased) == durable, "step %d: half a forget", k);
+            ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+        }
+        /* run again: what is left to do is done, and said truthfully */
+        rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r);
+        ck_assert_msg(rc == 0, "step %d: forget again: %s", k, cv_ctx_error(ctx));
+        ck_assert_uint_eq(r.records_removed, durable ? 0 : 3);
+        ck_assert_msg(forget_state(work, bare, csv_erased, js_erased) == 1, "step %d: not erased", k);
+        ck_assert_int_eq(has_tmp_files(work), 0);
+        ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+    }
+    /* staged, intent torn, intent durable, 4 steps (2 data files, vault,
+     * manifest), directories synced: 8 crash points */
+    ck_assert_int_eq(k, 9);
+    ck_assert_int_eq(forget_state(work, bare, csv_erased, js_erased), 1);
+    ck_assert_int_eq(has_tmp_files(work), 0);
+
+    /* an intent that is complete but not ours (a name outside OUT): refused, nothing touched */
+    copy_dir(out, work);
+    char ipath[256];
+    snprintf(ipath, sizeof ipath, "%s/" CVI_INTENT_FILE, work);
+    const char body[] = "callveil-intent 1\nop forget\ndelete ../x\n";
+    unsigned char h[32];
+    char hx[65], text[512];
+    crypto_generichash(h, sizeof h, (const unsigned char *)body, sizeof body - 1, NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    int tn = snprintf(text, sizeof text, "%send %s\n", body, hx);
+    writefile(ipath, text, (size_t)tn, 0644);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not a callveil intent"));
+    ck_assert_int_eq(forget_state(work, bare, csv_erased, js_erased), 0);
+    free(csv_erased), free(js_erased);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* A rekey stopped at every step: after the next command the dataset is
+ * wholly at the old epoch or wholly at the new one (data, vault, manifest
+ * agree: find under that epoch finds the subject's three records, reveal
+ * opens their token), and rekeying again completes it. */
+START_TEST(test_rekey_crash_recovery)
+{
+    cv_policy *p = forget_fixture("");
+    cv_policy *p1 = pol_load(FORGET_POLICY, P("ctrl.pub"), "epoch: 1\n");
+    char t0[128], t1[128];
+    tok(p, key, "phone", A_E164, t0);
+    tok(p1, key, "phone", A_E164, t1);
+    const char *out = P("out"), *work = P("work");
+    char vault[256];
+    snprintf(vault, sizeof vault, "%s/vault.zst", work);
+    cv_rekey_result r;
+    int k;
+    for (k = 1;; k++) {
+        copy_dir(out, work);
+        cvi_dataset_crash_point(ctx, k);
+        int rc = cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, work, &r);
+        cvi_dataset_crash_point(ctx, 0);
+        if (rc == 0) break;
+        ck_assert_msg(rc == CV_EINTERNAL, "step %d: %s", k, cv_ctx_error(ctx));
+        int durable = k >= 3;
+        const cv_policy *now = durable ? p1 : p, *other = durable ? p : p1;
+        const char *tk = durable ? t1 : t0, *gone = durable ? t0 : t1;
+        int fd = memfd();
+        uint64_t hits = 0;
+        ck_assert_int_eq(cv_find(ctx, other, key, "phone", A_E164, work, fd, &hits), CV_EKEY);
+        ck_assert_int_eq(cv_find(ctx, now, key, "phone", A_E164, work, fd, &hits), 0);
+        ck_assert_uint_eq(hits, 3);
+        const char *ask[] = { tk };
+        ck_assert_int_eq(cv_reveal(ctx, now, key, -1, vault, P("ctrl.sec"), ask, 1, fd), 0);
+        close(fd);
+        char *csv = zstd_in(work, "calls.csv.zst"), *js = zstd_in(work, "chats.jsonl.zst");
+        ck_assert_ptr_null(strstr(csv, gone + 6));
+        ck_assert_ptr_null(strstr(js, gone + 6));
+        free(csv), free(js);
+        if (!durable) {
+            ck_assert_int_eq(cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, work, &r), 0);
+            ck_assert_uint_eq(r.tokens_replaced, 9);
+        }
+        char mpath[256];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", work);
+        char *m = readall(mpath, NULL);
+        ck_assert_int_eq(count_sub(m, "\"op\": \"rekey\""), 1);
+        ck_assert_ptr_nonnull(strstr(m, "\"tokens_replaced\": 9, \"vault_entries\": 4, \"files_changed\": 2"));
+        free(m);
+        ck_assert_int_eq(has_tmp_files(work), 0);
+        ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+    }
+    /* staged, torn, durable, 5 steps (2 data files, vault, the resume
+     * journal deleted, manifest), directories synced */
+    ck_assert_int_eq(k, 10);
+    ck_assert_int_eq(exists(work, ".callveil-journal"), 0);
+    cv_policy_free(p1);
+    cv_policy_free(p);
+}
+END_TEST
+
 /* ---- retention --------------------------------------------------------------- */
 
 static int64_t utc(int y, int m, int d, int hh, int mi, int ss)
@@ -1480,6 +1666,8 @@ int main(void)
     tcase_add_test(tc, test_forget_drop);
     tcase_add_test(tc, test_forget_replace);
     tcase_add_test(tc, test_forget_interrupted);
+    tcase_add_test(tc, test_forget_crash_recovery);
+    tcase_add_test(tc, test_rekey_crash_recovery);
     tcase_add_test(tc, test_age_cutoff);
     tcase_add_test(tc, test_retention_run);
     tcase_add_test(tc, test_date_shift);
