@@ -243,6 +243,7 @@ typedef struct cv_forget_result {
     uint64_t vault_entries_removed;
     uint64_t recordings_removed;       /* `erasure: drop`: calls whose transcript or name held the subject (audio and transcript deleted) */
     uint64_t files_deleted;            /* `erasure: drop`: outputs deleted whole (those, and files named after the subject) */
+    uint64_t linked_entries_removed;   /* of vault_entries_removed: other tokens' entries (below) */
 } cv_forget_result;
 
 /* Erase a subject: rewrite every dataset file holding their token without
@@ -256,6 +257,23 @@ typedef struct cv_forget_result {
  * replaces the old one; a second run finds nothing and changes nothing. */
 CV_API int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
                      const char *outdir, cv_forget_result *res);
+
+/* One identifier of a subject: its type (as cv_token takes it) and value. */
+typedef struct cv_subject_id {
+    const char *type, *value;
+} cv_subject_id;
+
+/* cv_forget for a subject known by several identifiers (a phone number and
+ * an e-mail address): the records holding any of their tokens go (or have
+ * them replaced), in one commit with one history entry ("tokens": every
+ * token). Besides the subject's own vault entries, those of every other
+ * token that only the deleted records (and deleted files) held go too —
+ * the subject's name or e-mail token beside the number asked for, which
+ * would otherwise stay revealable; a token that a kept record or a kept
+ * file's name still holds keeps its entries (linked_entries_removed counts
+ * those that went). cv_forget is this with one identifier. */
+CV_API int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_subject_id *ids, size_t n,
+                         const char *outdir, cv_forget_result *res);
 
 typedef struct cv_rekey_result {
     uint64_t vault_entries, tokens_replaced, files_changed;

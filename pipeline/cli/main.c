@@ -190,13 +190,21 @@ static const char usage_find[] =
     "call whose transcript holds the token, an output named after the subject.\n";
 
 static const char usage_forget[] =
-    "usage: callveil forget --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
+    "usage: callveil forget --type TYPE [--type TYPE ...] [--policy FILE] [--key FILE]\n"
+    "                       VALUE [VALUE ...] OUTDIR\n"
     "\n"
     "Erasure: rewrite the dataset OUTDIR without the subject's records (policy\n"
     "`erasure: replace`: with their token replaced by [erased]), delete their\n"
     "vault entries, and add an entry (token, time, counts; never the value) to\n"
-    "manifest.json's history. Every changed file is written before any replaces\n"
-    "the old one. Running it again changes nothing.\n";
+    "manifest.json's history. Several identifiers of one subject may be given\n"
+    "(--type phone V --type email W: the VALUEs pair with the --type options in\n"
+    "order): the records holding any of them go, in one change with one history\n"
+    "entry. The vault entries of the subject's other tokens (a name, an e-mail\n"
+    "beside the number) go too when only deleted records held them; a token a\n"
+    "kept record still holds keeps its entries. Every changed file is written\n"
+    "before any replaces the old one, and the change is journaled: a forget that\n"
+    "is killed is finished or undone whole by the next command on OUTDIR.\n"
+    "Running it again changes nothing.\n";
 
 static const char usage_rekey[] =
     "usage: callveil rekey --from-epoch N --to-epoch M --secret-key PREFIX.sec\n"
@@ -674,9 +682,12 @@ out:
 }
 
 /* find / forget / rekey: --type, --policy, --key, --secret-key, --from-epoch, --to-epoch */
+#define MAX_IDS 64
+
 typedef struct subj_opts {
     opts o;
-    const char *type, *secret;
+    const char *types[MAX_IDS], *secret;
+    int ntypes;
     unsigned long long from, to;
     int have_from, have_to;
 } subj_opts;
@@ -695,7 +706,13 @@ static int parse_subj(int argc, char **argv, const char *usage, subj_opts *so)
     while ((c = getopt_long(argc, argv, "t:p:k:s:qh", lo, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 't': so->type = optarg; break;
+        case 't':
+            if (so->ntypes == MAX_IDS) {
+                fprintf(stderr, "callveil: error: --type: at most %d identifiers at once\n", MAX_IDS);
+                return -1;
+            }
+            so->types[so->ntypes++] = optarg;
+            break;
         case 'p': so->o.policy = optarg; break;
         case 'k': so->o.key = optarg; break;
         case 's': so->secret = optarg; break;
@@ -724,11 +741,12 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
     subj_opts so;
     int r = parse_subj(argc, argv, usage, &so);
     if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
-    if (!so.type || optind != argc - 2) {
+    /* find: one identifier; forget: one VALUE per --type, then OUTDIR */
+    if (!so.ntypes || (!forget && so.ntypes != 1) || optind != argc - so.ntypes - 1) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    const char *value = argv[optind], *dir = argv[optind + 1];
+    const char *value = argv[optind], *dir = argv[argc - 1];
     cv_policy *p = NULL;
     cv_key *k = NULL;
     int ex;
@@ -737,7 +755,12 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
     int rc;
     if (forget) {
         cv_forget_result res;
-        rc = cv_forget(ctx, p, k, so.type, value, dir, &res);
+        cv_subject_id ids[MAX_IDS];
+        for (int i = 0; i < so.ntypes; i++) {
+            ids[i].type = so.types[i];
+            ids[i].value = argv[optind + i];
+        }
+        rc = cv_forget_ids(ctx, p, k, ids, (size_t)so.ntypes, dir, &res);
         if (rc) { ex = fail(ctx, rc); goto out; }
         if (!quiet) {
             if (!res.files_changed && !res.files_deleted && !res.vault_entries_removed)
@@ -745,16 +768,18 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
                         (unsigned long long)res.files);
             else
                 fprintf(stderr, "callveil: forgot the subject in %s: %llu record(s) removed, %llu token(s) "
-                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten, %llu file(s) deleted "
+                                "replaced, %llu vault entr%s removed (%llu of other tokens only their records "
+                                "held), %llu file(s) rewritten, %llu file(s) deleted "
                                 "(%llu recording(s) with their transcripts)\n", dir,
                         (unsigned long long)res.records_removed, (unsigned long long)res.tokens_replaced,
                         (unsigned long long)res.vault_entries_removed, res.vault_entries_removed == 1 ? "y" : "ies",
+                        (unsigned long long)res.linked_entries_removed,
                         (unsigned long long)res.files_changed, (unsigned long long)res.files_deleted,
                         (unsigned long long)res.recordings_removed);
         }
     } else {
         uint64_t hits = 0;
-        rc = cv_find(ctx, p, k, so.type, value, dir, STDOUT_FILENO, &hits);
+        rc = cv_find(ctx, p, k, so.types[0], value, dir, STDOUT_FILENO, &hits);
         if (rc) { ex = fail(ctx, rc); goto out; }
         if (!quiet) fprintf(stderr, "callveil: %llu record(s)\n", (unsigned long long)hits);
     }

@@ -476,7 +476,8 @@ START_TEST(test_privacy_commands)
 
     /* forget, twice */
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
-    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed, 1 file(s) rewritten"));
+    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed (0 of other "
+                                      "tokens only their records held), 1 file(s) rewritten"));
     ck_assert_ptr_null(strstr(err, "900123"));
     free(out), free(err);
     size_t n;
@@ -496,6 +497,29 @@ START_TEST(test_privacy_commands)
     ck_assert_str_eq(out, "");
     ck_assert_ptr_nonnull(strstr(err, "not in the vault"));
     free(out), free(err);
+
+    /* forget by two identifiers at once, into a second copy of the dataset:
+     * every record of either goes, one history entry; a --type without its
+     * VALUE is a usage error */
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pol, in, "-o", o2), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--type", "phone", "--key", keyfile, "-p", pol,
+                         "07700 900123", o2), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "07700 900123", "--type", "phone",
+                         "+1 212 555 0100", "--key", keyfile, "-p", pol, o2), 0);
+    ck_assert_ptr_nonnull(strstr(err, "3 record(s) removed, 0 token(s) replaced, 2 vault entries removed"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    ck_assert_ptr_null(strstr(err, "555"));
+    free(out), free(err);
+    data = zstd_file(path2(o2, "calls.csv.zst"), &n);
+    ck_assert_str_eq(data, "id,caller,note\n");
+    free(data);
+    m1 = readfile(path2(o2, "manifest.json"), NULL);
+    snprintf(want, sizeof want, "{\"op\": \"forget\", \"tokens\": [\"%s\", \"%s\"], ", ta, tb);
+    ck_assert_ptr_nonnull(strstr(m1, want));
+    free(m1);
 
     /* rekey: usage errors exit 1; then it works */
     const char *sk = path2(tmp, "ctrl.sec");

@@ -1176,6 +1176,115 @@ START_TEST(test_rekey_crash_recovery)
 }
 END_TEST
 
+/* ---- the subject's other identifiers ------------------------------------------ */
+
+static const char LINKED_POLICY[] =
+    "version: 1\nregion: GB\nvault: {public_key: %s}\n"
+    "inputs:\n"
+    "  - match: \"*.csv\"\n    format: csv\n"
+    "    fields: {id: keep, caller: {token: phone}, email: {token: email}, name: {token: person}, note: scan,"
+    " \"*\": drop}\n";
+
+static const char LINKED_CSV[] =
+    "id,caller,email,name,note\n"
+    "1,07700 900123,jane@example.com,Jane Doe,copy to shared@example.com\n"
+    "2,+44 7700 900123,jane@example.com,Jane Doe,again\n"
+    "3,+1 212 555 0100,bob@example.org,Bob Roe,hello\n"
+    "4,07700 900456,shared@example.com,Carol Poe,the shared box\n";
+
+/* reveal of one token: its result */
+static int reveal_rc(const cv_policy *p, const char *d, const char *t)
+{
+    char vault[256];
+    snprintf(vault, sizeof vault, "%s/vault.zst", d);
+    const char *ask[] = { t };
+    int rc;
+    free(reveal(p, vault, P("ctrl.sec"), ask, 1, &rc, NULL));
+    return rc;
+}
+
+/* forget by one identifier takes the vault entries of the subject's other
+ * tokens that only their deleted records held (e-mail, name), keeps those
+ * that a kept record still holds (a shared mailbox); forget by several
+ * identifiers at once erases the union in one commit and one history
+ * entry. */
+START_TEST(test_forget_linked_tokens)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(LINKED_POLICY, P("ctrl.pub"));
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), LINKED_CSV);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128], tc[128], tja[128], tbob[128], tsh[128], pj[128], pb[128], pc[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", C_E164, tc);
+    tok(p, key, "email", "jane@example.com", tja);
+    tok(p, key, "email", "bob@example.org", tbob);
+    tok(p, key, "email", "shared@example.com", tsh);
+    tok(p, key, "person", "Jane Doe", pj);
+    tok(p, key, "person", "Bob Roe", pb);
+    tok(p, key, "person", "Carol Poe", pc);
+    char *v = zstd_file(P("out/vault.zst"), NULL);
+    ck_assert_int_eq(count_lines(v), 9);
+    free(v);
+    const char *one = P("one"), *multi = P("multi");
+    copy_dir(P("out"), one);
+    copy_dir(P("out"), multi);
+
+    /* by the phone number alone */
+    cv_forget_result r;
+    int rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, one, &r);
+    ck_assert_msg(rc == 0, "forget: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.records_removed, 2);
+    ck_assert_uint_eq(r.vault_entries_removed, 3);     /* the number, and Jane's e-mail and name */
+    ck_assert_uint_eq(r.linked_entries_removed, 2);
+    ck_assert_int_eq(reveal_rc(p, one, ta), CV_EINPUT);
+    ck_assert_int_eq(reveal_rc(p, one, tja), CV_EINPUT);
+    ck_assert_int_eq(reveal_rc(p, one, pj), CV_EINPUT);
+    const char *kept1[] = { tb, tc, tbob, tsh, pb, pc };
+    for (int i = 0; i < 6; i++) ck_assert_msg(reveal_rc(p, one, kept1[i]) == 0, "%s: %s", kept1[i], cv_ctx_error(ctx));
+    char mp[256];
+    snprintf(mp, sizeof mp, "%s/manifest.json", one);
+    char *m = readall(mp, NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"linked_vault_entries_removed\": 2}"));
+    free(m);
+
+    /* by Jane's number and Bob's e-mail at once */
+    cv_subject_id ids[] = { { "phone", A_WRITTEN }, { "email", "Bob@Example.org" } };
+    rc = cv_forget_ids(ctx, p, key, ids, 2, multi, &r);
+    ck_assert_msg(rc == 0, "forget: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.records_removed, 3);
+    ck_assert_uint_eq(r.files_changed, 1);
+    ck_assert_uint_eq(r.vault_entries_removed, 6);
+    ck_assert_uint_eq(r.linked_entries_removed, 4);    /* Jane's e-mail and name, Bob's number and name */
+    char csv[256];
+    snprintf(csv, sizeof csv, "%s/calls.csv.zst", multi);
+    char *data = zstd_file(csv, NULL), want[512];
+    snprintf(want, sizeof want, "id,caller,email,name,note\n4,%s,%s,%s,the shared box\n", tc, tsh, pc);
+    ck_assert_str_eq(data, want);
+    free(data);
+    const char *gone[] = { ta, tb, tja, tbob, pj, pb }, *kept[] = { tc, tsh, pc };
+    for (int i = 0; i < 6; i++) ck_assert_int_eq(reveal_rc(p, multi, gone[i]), CV_EINPUT);
+    for (int i = 0; i < 3; i++) ck_assert_msg(reveal_rc(p, multi, kept[i]) == 0, "%s: %s", kept[i], cv_ctx_error(ctx));
+    snprintf(mp, sizeof mp, "%s/manifest.json", multi);
+    m = readall(mp, NULL);
+    ck_assert_int_eq(count_sub(m, "\"op\": \"forget\""), 1);
+    char entry[512];
+    snprintf(entry, sizeof entry, "{\"op\": \"forget\", \"tokens\": [\"%s\", \"%s\"], \"at\": \"", ta, tbob);
+    ck_assert_ptr_nonnull(strstr(m, entry));
+    ck_assert_ptr_nonnull(strstr(m, "\"records_removed\": 3, \"tokens_replaced\": 0, \"vault_entries_removed\": 6"));
+    ck_assert_ptr_null(strstr(m, "example.org"));
+    ck_assert_ptr_null(strstr(m, "900123"));
+    free(m);
+    /* again: nothing left of either */
+    ck_assert_int_eq(cv_forget_ids(ctx, p, key, ids, 2, multi, &r), 0);
+    ck_assert_uint_eq(r.records_removed, 0);
+    ck_assert_uint_eq(r.vault_entries_removed, 0);
+    cv_policy_free(p);
+}
+END_TEST
+
 /* ---- retention --------------------------------------------------------------- */
 
 static int64_t utc(int y, int m, int d, int hh, int mi, int ss)
@@ -1667,6 +1776,7 @@ int main(void)
     tcase_add_test(tc, test_forget_replace);
     tcase_add_test(tc, test_forget_interrupted);
     tcase_add_test(tc, test_forget_crash_recovery);
+    tcase_add_test(tc, test_forget_linked_tokens);
     tcase_add_test(tc, test_rekey_crash_recovery);
     tcase_add_test(tc, test_age_cutoff);
     tcase_add_test(tc, test_retention_run);
