@@ -7,21 +7,21 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
-#include <string.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "ctx.h"
 #include "dataset.h"
 #include "files.h"
-
-#include <sodium.h>
 
 int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
 {

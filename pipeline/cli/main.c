@@ -768,8 +768,8 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
                         (unsigned long long)res.files);
             else
                 fprintf(stderr, "callveil: forgot the subject in %s: %llu record(s) removed, %llu token(s) "
-                                "replaced, %llu vault entr%s removed (%llu of other tokens only their records "
-                                "held), %llu file(s) rewritten, %llu file(s) deleted "
+                                "replaced, %llu vault entr%s removed (%llu of them other tokens that only the "
+                                "deleted records held), %llu file(s) rewritten, %llu file(s) deleted "
                                 "(%llu recording(s) with their transcripts)\n", dir,
                         (unsigned long long)res.records_removed, (unsigned long long)res.tokens_replaced,
                         (unsigned long long)res.vault_entries_removed, res.vault_entries_removed == 1 ? "y" : "ies",

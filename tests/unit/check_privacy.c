@@ -1082,6 +1082,8 @@ START_TEST(test_forget_crash_recovery)
         if (k % 3 != 2) {
             ck_assert_msg(forget_state(work, bare, csv_erased, js_erased) == durable, "step %d: half a forget", k);
             ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+            /* an intent was there: the reader took the lock, finished and cleaned */
+            if (k >= 2) ck_assert_int_eq(has_tmp_files(work), 0);
         }
         /* run again: what is left to do is done, and said truthfully */
         rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r);
