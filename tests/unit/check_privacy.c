@@ -1015,6 +1015,15 @@ static char *zstd_in(const char *d, const char *name)
     return zstd_file(path, NULL);
 }
 
+/* A log callback keeping the warnings, joined. */
+static void keep_log(void *ud, int level, const char *msg)
+{
+    if (level != CV_LOG_WARN) return;
+    char *b = ud;
+    size_t n = strlen(b);
+    snprintf(b + n, 1024 - n, "%s\n", msg);
+}
+
 /* The forget fixture's dataset d with respect to subject A: 0 as the run
  * left it, 1 erased (the data as a forget writes it, A's vault entry gone,
  * one forget in the history with its true count), -1 anything between. */
@@ -1097,6 +1106,21 @@ START_TEST(test_forget_crash_recovery)
      * manifest), directories synced: 8 crash points */
     ck_assert_int_eq(k, 9);
     ck_assert_int_eq(forget_state(work, bare, csv_erased, js_erased), 1);
+    ck_assert_int_eq(has_tmp_files(work), 0);
+
+    /* run (and run --resume) finish an interrupted forget too, before they
+     * write: said in a warning */
+    copy_dir(out, work);
+    cvi_dataset_crash_point(ctx, 5);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r), CV_EINTERNAL);
+    cvi_dataset_crash_point(ctx, 0);
+    char logged[1024] = "";
+    cv_ctx_set_log(ctx, keep_log, logged);
+    cv_totals t;
+    ck_assert_int_eq(do_run(p, key, P("in"), work, NULL, 1, &t), 0);
+    cv_ctx_set_log(ctx, NULL, NULL);
+    ck_assert_ptr_nonnull(strstr(logged, "finished an interrupted forget"));
+    ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
     ck_assert_int_eq(has_tmp_files(work), 0);
 
     /* an intent that is complete but not ours (a name outside OUT): refused, nothing touched */
