@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <zstd.h>
 
 #include "cli_run.h"
@@ -392,6 +393,38 @@ START_TEST(test_agents_join_across_cdr_and_chat)
 }
 END_TEST
 
+/* Append to a vault an entry sealed with the controller's public key file
+ * (64 hex characters), as a new zstd frame: a forgery anyone holding the
+ * public key can make. */
+static void forge_entry(const char *vault, const char *pubfile, const char *token, const char *value)
+{
+    ck_assert_int_ge(sodium_init(), 0);
+    char *hex = readfile(pubfile, NULL);
+    unsigned char pk[32];
+    ck_assert_int_eq(sodium_hex2bin(pk, sizeof pk, hex, 64, NULL, NULL, NULL), 0);
+    free(hex);
+    size_t tn = strlen(token), vn = strlen(value), pn = tn + 1 + vn, sn = pn + crypto_box_SEALBYTES;
+    unsigned char *plain = malloc(pn), *sealed = malloc(sn);
+    memcpy(plain, token, tn);
+    plain[tn] = 0;
+    memcpy(plain + tn + 1, value, vn);
+    ck_assert_int_eq(crypto_box_seal(sealed, plain, pn, pk), 0);
+    size_t bl = sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(bl), line[1024];
+    sodium_bin2base64(b64, bl, sealed, sn, sodium_base64_VARIANT_ORIGINAL);
+    int ln = snprintf(line, sizeof line, "{\"token\":\"%s\",\"sealed\":\"%s\"}\n", token, b64);
+    ck_assert_int_lt(ln, (int)sizeof line);
+    size_t cap = ZSTD_compressBound((size_t)ln), on = 0;
+    char *z = malloc(cap), *old = readfile(vault, &on);
+    size_t zn = ZSTD_compress(z, cap, line, (size_t)ln, 3);
+    ck_assert(!ZSTD_isError(zn));
+    char *all = malloc(on + zn);
+    memcpy(all, old, on);
+    memcpy(all + on, z, zn);
+    writefile(vault, all, on + zn, 0644);
+    free(all), free(old), free(z), free(b64), free(plain), free(sealed);
+}
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -436,18 +469,45 @@ START_TEST(test_privacy_commands)
 
     /* reveal: exit 0 and the values; the wrong key: exit 2, nothing on stdout */
     char *vault = path2(o, "vault.zst"), want[256];
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), tb, ta), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, tb, ta), 0);
     snprintf(want, sizeof want, "%s\t+12125550100\n%s\t+447700900123\n", tb, ta);
     ck_assert_str_eq(out, want);
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "other.sec"), ta), 2);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "other.sec"), "--key",
+                         keyfile, "-p", pol, ta), 2);
     ck_assert_str_eq(out, "");
     ck_assert_ptr_nonnull(strstr(err, "does not open with this secret key"));
     ck_assert_ptr_null(strstr(err, "447700900123"));
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, ta), 1);   /* no --secret-key */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--key", keyfile, "-p", pol, ta), 1);   /* no --secret-key */
     ck_assert_str_eq(out, "");
     free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "-p",
+                         pol, ta), 2);   /* no master key: nothing to check the values against */
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "no key"));
+    free(out), free(err);
+
+    /* an entry sealed with the public key (anyone who has it can): exit 2,
+     * the token named, nothing printed; the vault restored, all is well */
+    size_t vn0 = 0;
+    char *v0 = readfile(vault, &vn0);
+    forge_entry(vault, path2(tmp, "ctrl.pub"), ta, "+447700900999");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, ta), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, ta));
+    ck_assert_ptr_null(strstr(err, "900999"));
+    free(out), free(err);
+    forge_entry(vault, path2(tmp, "ctrl.pub"), "phone:0123456789abcdef", "+447700900999");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, "phone:0123456789abcdef"), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "phone:0123456789abcdef: forged or invalid vault entry"));
+    free(out), free(err);
+    writefile(vault, v0, vn0, 0644);
+    free(v0);
 
     /* find */
     ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "-p", pol, "+44 7700 900123", o), 0);
@@ -459,7 +519,8 @@ START_TEST(test_privacy_commands)
 
     /* forget, twice */
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
-    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed, 1 file(s) rewritten"));
+    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed (0 of them "
+                                      "other tokens that only the deleted records held), 1 file(s) rewritten"));
     ck_assert_ptr_null(strstr(err, "900123"));
     free(out), free(err);
     size_t n;
@@ -474,10 +535,34 @@ START_TEST(test_privacy_commands)
     char *m2 = readfile(path2(o, "manifest.json"), NULL);
     ck_assert_str_eq(m1, m2);
     free(m1), free(m2);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), ta), 2);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, ta), 2);
     ck_assert_str_eq(out, "");
     ck_assert_ptr_nonnull(strstr(err, "not in the vault"));
     free(out), free(err);
+
+    /* forget by two identifiers at once, into a second copy of the dataset:
+     * every record of either goes, one history entry; a --type without its
+     * VALUE is a usage error */
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pol, in, "-o", o2), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--type", "phone", "--key", keyfile, "-p", pol,
+                         "07700 900123", o2), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "07700 900123", "--type", "phone",
+                         "+1 212 555 0100", "--key", keyfile, "-p", pol, o2), 0);
+    ck_assert_ptr_nonnull(strstr(err, "3 record(s) removed, 0 token(s) replaced, 2 vault entries removed"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    ck_assert_ptr_null(strstr(err, "555"));
+    free(out), free(err);
+    data = zstd_file(path2(o2, "calls.csv.zst"), &n);
+    ck_assert_str_eq(data, "id,caller,note\n");
+    free(data);
+    m1 = readfile(path2(o2, "manifest.json"), NULL);
+    snprintf(want, sizeof want, "{\"op\": \"forget\", \"tokens\": [\"%s\", \"%s\"], ", ta, tb);
+    ck_assert_ptr_nonnull(strstr(m1, want));
+    free(m1);
 
     /* rekey: usage errors exit 1; then it works */
     const char *sk = path2(tmp, "ctrl.sec");
@@ -496,14 +581,21 @@ START_TEST(test_privacy_commands)
                          "--key", keyfile, "-p", pol, o), 0);
     ck_assert_ptr_nonnull(strstr(err, "set `epoch: 1`"));
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, tb), 2);   /* old token */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
+                         tb), 2);   /* the policy's epoch 0: the dataset is at 1 */
+    ck_assert_ptr_nonnull(strstr(err, "is at epoch 1, not 0"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
+                         "--epoch", "1", tb), 2);   /* old token */
+    ck_assert_ptr_nonnull(strstr(err, "not in the vault"));
     free(out), free(err);
     data = zstd_file(path2(o, "calls.csv.zst"), &n);
     ck_assert_ptr_null(strstr(data, tb));
     char *tok1 = strstr(data, "phone:");
     ck_assert_ptr_nonnull(tok1);
     tok1[22] = '\0';
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, tok1), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
+                         "--epoch", "1", tok1), 0);
     snprintf(want, sizeof want, "%s\t+12125550100\n", tok1);
     ck_assert_str_eq(out, want);
     free(out), free(err);
