@@ -30,7 +30,7 @@
 #define MARK 0xFFu          /* word boundary */
 #define INVALID_BYTE 0xFEu  /* a byte that is not valid UTF-8 */
 #define CP_INVALID 0x110000u
-#define DENSE_MIN 32        /* sets with fewer states use no dense tables */
+#define DENSE_MIN 64        /* sets with fewer states (a record's few names) use no dense tables */
 
 enum { C_OTHER = 0, C_WORD = 1, C_SPACE = 2 };
 
@@ -50,6 +50,8 @@ struct cv_wordset {
     uint32_t *term;         /* per state: index into ents, or NONE */
     ws_ent *ents;           /* sorted by key, then id */
     uint32_t mark_state;    /* the root's child by MARK, or NONE */
+    uint8_t first_word[32]; /* bit set: bytes after MARK at the root (a word start that can match) */
+    uint8_t first_other[32];   /* bit set: bytes at the root */
     uint32_t *dense;        /* NULL, or 2 x 256: children of the root, then of mark_state */
 };
 
@@ -74,14 +76,17 @@ struct cv_wordset_builder {
     size_t capkeys;
     uint32_t *first_child, *next_sib, *term;
     uint8_t *byte;
-    size_t capnodes;
+    size_t capnodes, capaux;    /* of first_child; of next_sib, term, byte */
     uint32_t *path;
     size_t cappath;
 };
 
 /* ---- characters ---------------------------------------------------------- */
 
-static const uint8_t ascii_class[128] = {
+/* Class of an ASCII byte; C_HIGH for the bytes of non-ASCII characters. */
+enum { C_HIGH = 3 };
+static const uint8_t ascii_class[256] = {
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
     ['\t'] = C_SPACE, ['\n'] = C_SPACE, ['\v'] = C_SPACE, ['\f'] = C_SPACE, ['\r'] = C_SPACE, [' '] = C_SPACE,
     ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
     ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
@@ -90,7 +95,11 @@ static const uint8_t ascii_class[128] = {
     ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
     ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
     ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    [0x80] = R16(C_HIGH), R16(C_HIGH), R16(C_HIGH), R16(C_HIGH), R16(C_HIGH), R16(C_HIGH), R16(C_HIGH), R16(C_HIGH),
+#undef R16
 };
+
+static inline unsigned ascii_lower(unsigned a) { return a + ((a - 'A' < 26u) << 5); }
 
 /* Decode one character of p[0..n) (n >= 1): its length, the code point in
  * *cp (CP_INVALID for a byte that does not start a valid sequence: length 1). */
@@ -315,11 +324,21 @@ int cv_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, 
     uint32_t c;
     /* trim whitespace at both ends */
     while (i < end) {
+        if (p[i] < 0x80) {
+            if (ascii_class[p[i]] != C_SPACE) break;
+            i++;
+            continue;
+        }
         size_t l = decode(p + i, end - i, &c);
         if (cp_class(c) != C_SPACE) break;
         i += l;
     }
     while (end > i) {
+        if (p[end - 1] < 0x80) {
+            if (ascii_class[p[end - 1]] != C_SPACE) break;
+            end--;
+            continue;
+        }
         size_t s = end - 1;
         while (s > i && (p[s] & 0xC0) == 0x80 && end - s < 4) s--;
         size_t l = decode(p + s, end - s, &c);
@@ -338,7 +357,24 @@ int cv_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, 
     unsigned char *o = b->arena + b->narena;
     size_t k = 0, close;
     int prev = C_OTHER;
+    e->first_cp = p[i];
     for (size_t q = i; q < end;) {
+        unsigned a = p[q];
+        if (a < 0x80) {
+            /* ASCII: as fold_char does it */
+            int cls = ascii_class[a];
+            if (cls == C_WORD) {
+                if (prev != C_WORD) o[k++] = MARK;
+                o[k++] = (unsigned char)ascii_lower(a);
+            } else {
+                if (prev == C_WORD) o[k++] = MARK;
+                if (cls == C_OTHER) o[k++] = (unsigned char)a;
+                else if (prev != C_SPACE) o[k++] = ' ';
+            }
+            prev = cls;
+            q++;
+            continue;
+        }
         size_t l = decode(p + q, end - q, &c);
         if (q == i) e->first_cp = c;
         int cls = cp_class(c);
@@ -405,6 +441,25 @@ static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn)
     return 0;
 }
 
+/* Give back what the build reserved (one state per key byte) beyond what
+ * prefix sharing used; small sets (a record's names) keep theirs for the
+ * next rebuild. A failed shrink keeps the larger block. */
+static void set_shrink(cv_wordset *s)
+{
+    if (s->cap_states < 4096 || s->cap_states / 4 * 3 < s->nstates) return;
+    uint32_t ns = s->nstates, ne = s->nedges ? s->nedges : 1;
+    void *q;
+    /* a capacity is the smaller of its arrays' sizes: set it as soon as one shrinks */
+    if (!(q = realloc(s->edge_first, ((size_t)ns + 1) * sizeof *s->edge_first))) return;
+    s->edge_first = q;
+    s->cap_states = ns;
+    if ((q = realloc(s->term, (size_t)ns * sizeof *s->term))) s->term = q;
+    if (!(q = realloc(s->edge_byte, ne))) return;
+    s->edge_byte = q;
+    s->cap_edges = ne;
+    if ((q = realloc(s->edge_to, (size_t)ne * sizeof *s->edge_to))) s->edge_to = q;
+}
+
 /* After a failed rebuild: no entries (cv_wordset_scan finds nothing). */
 static void set_empty(cv_wordset *s)
 {
@@ -413,7 +468,7 @@ static void set_empty(cv_wordset *s)
     s->dense = NULL;
 }
 
-static uint32_t child(const cv_wordset *s, uint32_t st, unsigned b);
+static inline uint32_t child(const cv_wordset *s, uint32_t st, unsigned b);
 
 int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
 {
@@ -437,15 +492,18 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
         if (b->e[i].len > maxlen) maxlen = b->e[i].len;
     if (maxnodes >= NONE) goto out;
     if (cv_grow((void **)&b->first_child, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
-    size_t capn = b->capnodes;
-    uint32_t *nfc;
-    if (!(nfc = realloc(b->next_sib, capn * sizeof *nfc))) goto out;
-    b->next_sib = nfc;
-    if (!(nfc = realloc(b->term, capn * sizeof *nfc))) goto out;
-    b->term = nfc;
-    uint8_t *nb = realloc(b->byte, capn);
-    if (!nb) goto out;
-    b->byte = nb;
+    if (b->capaux < b->capnodes) {
+        size_t capn = b->capnodes;
+        uint32_t *nfc;
+        if (!(nfc = realloc(b->next_sib, capn * sizeof *nfc))) goto out;
+        b->next_sib = nfc;
+        if (!(nfc = realloc(b->term, capn * sizeof *nfc))) goto out;
+        b->term = nfc;
+        uint8_t *nb = realloc(b->byte, capn);
+        if (!nb) goto out;
+        b->byte = nb;
+        b->capaux = capn;
+    }
     if (cv_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
     if (set_reserve(s, maxnodes, maxnodes, n ? n : 1)) goto out;
 
@@ -493,13 +551,22 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     s->dense = NULL;
     s->mark_state = NONE;
     s->mark_state = child(s, 0, MARK);
+    memset(s->first_word, 0, sizeof s->first_word);
+    memset(s->first_other, 0, sizeof s->first_other);
+    for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++)
+        s->first_other[s->edge_byte[a] >> 3] |= (uint8_t)(1u << (s->edge_byte[a] & 7));
+    if (s->mark_state != NONE)
+        for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++)
+            s->first_word[s->edge_byte[a] >> 3] |= (uint8_t)(1u << (s->edge_byte[a] & 7));
     if (nn >= DENSE_MIN) {
         if (!(s->dense = malloc(2 * 256 * sizeof *s->dense))) goto out;
-        for (unsigned c = 0; c < 256; c++) {
-            s->dense[c] = child(s, 0, c);
-            s->dense[256 + c] = s->mark_state == NONE ? NONE : child(s, s->mark_state, c);
-        }
+        memset(s->dense, 0xFF, 2 * 256 * sizeof *s->dense);     /* NONE */
+        for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++) s->dense[s->edge_byte[a]] = s->edge_to[a];
+        if (s->mark_state != NONE)
+            for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++)
+                s->dense[256 + s->edge_byte[a]] = s->edge_to[a];
     }
+    set_shrink(s);
     rc = 0;
 out:
     if (rc) {
@@ -536,7 +603,7 @@ size_t cv_wordset_bytes(const cv_wordset *s)
 
 /* ---- matching ------------------------------------------------------------ */
 
-static uint32_t child(const cv_wordset *s, uint32_t st, unsigned b)
+static inline uint32_t child(const cv_wordset *s, uint32_t st, unsigned b)
 {
     uint32_t a = s->edge_first[st], e = s->edge_first[st + 1];
     if (e - a <= 8) {
@@ -570,14 +637,15 @@ typedef struct best {
     int last;               /* class of the match's last character */
 } best;
 
-/* The first entry of terminal state st that the text satisfies. */
-static void accept(const cv_wordset *s, uint32_t st, uint32_t t0, int t0_upper, uint32_t end, int last, best *bm)
+/* The first entry of terminal state st that the text satisfies (t0: the
+ * text's first character). */
+static void accept(const cv_wordset *s, uint32_t st, uint32_t t0, uint32_t end, int last, best *bm)
 {
     uint32_t x = s->term[st];
     if (x == NONE) return;
     for (;; x++) {
         const ws_ent *e = &s->ents[x];
-        if (!(e->flags & CV_WS_CAPITALISED) || t0_upper || t0 == e->first_cp) {
+        if (!(e->flags & CV_WS_CAPITALISED) || t0 == e->first_cp || is_upper(t0)) {
             bm->end = end;
             bm->id = e->id;
             bm->last = last;
@@ -587,39 +655,55 @@ static void accept(const cv_wordset *s, uint32_t st, uint32_t t0, int t0_upper, 
     }
 }
 
-/* Walk the trie from text[i] (the first character of a word, or a
- * punctuation character); the longest accepted match, if any, in *bm. */
-static int walk(const cv_wordset *s, const unsigned char *p, size_t n, size_t i, uint32_t t0, best *bm)
+/* Continue the walk begun at a match's first character t0: the trie is at
+ * state st after the characters before q, the last of class prev. The
+ * longest accepted match, if any, goes to *bm. */
+static int walk(const cv_wordset *s, const unsigned char *p, size_t n, size_t q, uint32_t st, int prev, uint32_t t0,
+                best *bm)
 {
-    uint32_t st = 0;
-    int prev = C_OTHER, t0_upper = is_upper(t0);
-    bm->end = NONE;
     unsigned char o[8];
-    for (size_t q = i;;) {
+    for (;;) {
         if (q == n) {
-            if (prev == C_WORD && (st = step(s, st, MARK)) != NONE) accept(s, st, t0, t0_upper, (uint32_t)q, prev, bm);
+            if (prev == C_WORD && (st = step(s, st, MARK)) != NONE) accept(s, st, t0, (uint32_t)q, prev, bm);
             break;
         }
-        uint32_t c;
-        size_t l;
-        if (p[q] < 0x80) {
-            c = p[q];
-            l = 1;
-        } else {
-            l = decode(p + q, n - q, &c);
+        unsigned a = p[q];
+        if (a < 0x80) {
+            /* ASCII: one folded byte, and a marker at a word's edge */
+            int cls = ascii_class[a];
+            if (cls == C_WORD) {
+                if (prev != C_WORD && (st = step(s, st, MARK)) == NONE) break;
+                if ((st = step(s, st, ascii_lower(a))) == NONE) break;
+            } else {
+                if (prev == C_WORD) {
+                    if ((st = step(s, st, MARK)) == NONE) break;
+                    if (s->term[st] != NONE) accept(s, st, t0, (uint32_t)q, C_WORD, bm);
+                }
+                if (cls == C_OTHER || prev != C_SPACE) {
+                    if ((st = step(s, st, cls == C_SPACE ? ' ' : a)) == NONE) break;
+                    if (s->term[st] != NONE) accept(s, st, t0, (uint32_t)q + 1, cls, bm);
+                }
+            }
+            prev = cls;
+            q++;
+            continue;
         }
+        uint32_t c;
+        size_t l = decode(p + q, n - q, &c);
         int cls = cp_class(c);
         size_t close, k = fold_char(prev, cls, c, o, &close);
         for (size_t j = 0; j < k; j++) {
             if ((st = step(s, st, o[j])) == NONE) return bm->end != NONE;
-            if (j + 1 == close) accept(s, st, t0, t0_upper, (uint32_t)q, prev, bm);
+            if (j + 1 == close && s->term[st] != NONE) accept(s, st, t0, (uint32_t)q, prev, bm);
         }
-        if (k > close) accept(s, st, t0, t0_upper, (uint32_t)(q + l), cls, bm);
+        if (k > close && s->term[st] != NONE) accept(s, st, t0, (uint32_t)(q + l), cls, bm);
         prev = cls;
         q += l;
     }
     return bm->end != NONE;
 }
+
+static inline int has_bit(const uint8_t *set, unsigned b) { return set[b >> 3] >> (b & 7) & 1; }
 
 int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg)
 {
@@ -629,26 +713,42 @@ int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_c
     int prev = C_OTHER;
     size_t i = 0;
     while (i < len) {
-        uint32_t c;
-        size_t l;
-        int cls;
-        if (p[i] < 0x80) {
-            c = p[i];
-            l = 1;
-            cls = ascii_class[c];
+        unsigned a = p[i];
+        uint32_t c = a, st = NONE;
+        size_t l = 1;
+        int cls = ascii_class[a];
+        if (cls == C_WORD) {
+            if (prev == C_WORD || !has_bit(s->first_word, ascii_lower(a))) {
+                /* no match starts inside a word: skip its ASCII run */
+                i++;
+                while (i < len && ascii_class[p[i]] == C_WORD) i++;
+                prev = C_WORD;
+                continue;
+            }
+            st = step(s, s->mark_state, ascii_lower(a));
+        } else if (cls != C_HIGH) {
+            if (cls == C_SPACE || !has_bit(s->first_other, a)) {
+                prev = cls;
+                i++;
+                continue;
+            }
+            st = step(s, 0, a);
         } else {
             l = decode(p + i, len - i, &c);
             cls = cp_class(c);
+            if (cls == C_OTHER || (cls == C_WORD && prev != C_WORD)) {
+                unsigned char o[8];
+                size_t close, k = fold_char(C_OTHER, cls, c, o, &close);
+                st = 0;
+                for (size_t j = 0; j < k && st != NONE; j++) st = step(s, st, o[j]);
+            }
         }
-        if (cls == C_OTHER || (cls == C_WORD && prev != C_WORD)) {
-            /* cheap test on the first folded byte before walking */
-            unsigned char o[8];
-            size_t close;
-            size_t k = fold_char(C_OTHER, cls, c, o, &close);
-            uint32_t st = step(s, 0, o[0]);
-            if (st != NONE && k > 1) st = step(s, st, o[1]);
+        if (st != NONE) {
+            /* the first character is in the trie: walk on from the next */
             best bm;
-            if (st != NONE && walk(s, p, len, i, c, &bm)) {
+            bm.end = NONE;
+            if (cls != C_WORD && s->term[st] != NONE) accept(s, st, c, (uint32_t)(i + l), cls, &bm);
+            if (walk(s, p, len, i + l, st, cls, c, &bm)) {
                 cv_word_match m = { (uint32_t)i, bm.end, bm.id };
                 int r = cb(arg, &m);
                 if (r) return r;
