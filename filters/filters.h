@@ -250,4 +250,7 @@ int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d);
  * to the month's last day. */
 int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit);
 
+/* Multi-pattern word and phrase matcher (wordset.c). */
+#include "wordset.h"
+
 #endif
