@@ -268,11 +268,84 @@ static int journal_load(const char *path, const char *fp, jent **out, size_t *no
     return 0;
 }
 
-static const jent *journal_find(const jent *v, size_t n, const char *id)
+/* ---- a set of strings ---------------------------------------------------- */
+
+/* Borrowed strings, each with a value, by open addressing: the journal's ids,
+ * the output names taken and the transcripts paired with recordings were
+ * linear scans per file (a resume of 40,000 files spent 12 s in strcmp). */
+typedef struct strset {
+    const char **key;       /* NULL: empty slot */
+    size_t *val;
+    size_t nslot, n;        /* nslot: 0 or a power of two */
+} strset;
+
+static uint64_t str_hash(const char *z)
 {
-    for (size_t i = n; i-- > 0;)
-        if (strcmp(v[i].id, id) == 0) return &v[i];
-    return NULL;
+    uint64_t h = 1469598103934665603u;      /* FNV-1a */
+    for (; *z; z++) h = (h ^ (unsigned char)*z) * 1099511628211u;
+    return h;
+}
+
+static size_t strset_slot(const strset *s, const char *k)
+{
+    size_t i = (size_t)str_hash(k) & (s->nslot - 1);
+    while (s->key[i] && strcmp(s->key[i], k) != 0) i = (i + 1) & (s->nslot - 1);
+    return i;
+}
+
+/* The value stored for k, or NULL. */
+static const size_t *strset_get(const strset *s, const char *k)
+{
+    if (!s->n) return NULL;
+    size_t i = strset_slot(s, k);
+    return s->key[i] ? &s->val[i] : NULL;
+}
+
+/* Add k (borrowed: it must outlive the set) with value v, or give a key
+ * already there value v. 0 or CV_ENOMEM. */
+static int strset_put(strset *s, const char *k, size_t v)
+{
+    if (2 * (s->n + 1) > s->nslot) {
+        strset g = { NULL, NULL, s->nslot ? 2 * s->nslot : 64, 0 };
+        g.key = calloc(g.nslot, sizeof *g.key);
+        g.val = calloc(g.nslot, sizeof *g.val);
+        if (!g.key || !g.val) {
+            free(g.key);
+            free(g.val);
+            return CV_ENOMEM;
+        }
+        for (size_t i = 0; i < s->nslot; i++)
+            if (s->key[i]) {
+                size_t j = strset_slot(&g, s->key[i]);
+                g.key[j] = s->key[i];
+                g.val[j] = s->val[i];
+                g.n++;
+            }
+        free(s->key);
+        free(s->val);
+        *s = g;
+    }
+    size_t i = strset_slot(s, k);
+    if (!s->key[i]) s->n++;
+    s->key[i] = k;
+    s->val[i] = v;
+    return 0;
+}
+
+static void strset_free(strset *s)
+{
+    free(s->key);
+    free(s->val);
+    memset(s, 0, sizeof *s);
+}
+
+/* The journal's entries by id, the last line of an id winning (a file done
+ * again after an edit is journalled again). 0 or CV_ENOMEM. */
+static int journal_index(const jent *v, size_t n, strset *idx)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strset_put(idx, v[i].id, i)) return CV_ENOMEM;
+    return 0;
 }
 
 /* ---- the batch driver ---------------------------------------------------- */
@@ -590,8 +663,10 @@ out:
     return rc;
 }
 
-static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv, size_t jn,
-                        char **outs, size_t nouts)
+/* outs: the output names taken by earlier inputs (looked up only; the
+ * caller adds this one's once it is final). */
+static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv,
+                        const strset *jidx, const strset *outs)
 {
     cv_ctx *ctx = r->ctx;
     cvi_worker *w = cvi_pool_main_worker(r->pool);
@@ -674,13 +749,11 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
     en->output = strdup(name.p);
     if (!en->output) { rc = CV_ENOMEM; goto out; }
-    for (size_t i = 0; i < nouts; i++)
-        if (strcmp(outs[i], en->output) == 0) {
-            mark_failed(en, "output name collides with another input's");
-            cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
-            goto out;
-        }
-    outs[nouts] = en->output;
+    if (strset_get(outs, en->output)) {
+        mark_failed(en, "output name collides with another input's");
+        cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+        goto out;
+    }
     if (snprintf(dst, sizeof dst, "%s/%s", outdir, en->output) >= (int)sizeof dst) {
         rc = cvi_error(ctx, CV_EIO, "%s: output path too long", en->input);
         goto out;
@@ -710,7 +783,8 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     snprintf(idz, sizeof idz, "%s", id.p + 5);
     cv_buf_free(&id);
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    const jent *j = jv ? journal_find(jv, jn, idz) : NULL;
+    const size_t *ji = strset_get(jidx, idz);
+    const jent *j = ji ? &jv[*ji] : NULL;
     struct stat ost;
     int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out &&
                         same_hash(dst, j->json, "\"output_blake2b\": \"");
@@ -803,8 +877,9 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     items it = { 0 };
     jent *jv = NULL;
     size_t jn = 0;
-    char **outs = NULL, **paired = NULL;
+    char **paired = NULL;
     size_t npaired = 0;
+    strset jidx = { 0 }, outs = { 0 }, pairs = { 0 };
     int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
     cv_buf doc = { 0 };
@@ -869,9 +944,8 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             if ((rc = cvi_vault_open(ctx, vpath, r.vault_pk, resume, keep, &r.vault))) goto out;
         }
     }
-    outs = calloc(it.n + 1, sizeof *outs);
     paired = calloc(it.n + 1, sizeof *paired);
-    if (!outs || !paired) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if (!paired || journal_index(jv, jn, &jidx)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     /* each input's rule and, for recordings, transcript: found once. A
      * transcript paired with a recording is processed with it, not on its own. */
     for (size_t i = 0; i < it.n; i++) {
@@ -884,19 +958,19 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             goto out;
         }
     }
+    for (size_t q = 0; q < npaired; q++)
+        if (strset_put(&pairs, paired[q], q)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; npaired && i < it.n; i++) {
         char real[PATH_MAX];
-        if (realpath(it.v[i].path, real))
-            for (size_t q = 0; q < npaired && !it.v[i].paired; q++) it.v[i].paired = strcmp(paired[q], real) == 0;
+        if (realpath(it.v[i].path, real)) it.v[i].paired = strset_get(&pairs, real) != NULL;
     }
-    size_t nouts = 0;
     for (size_t i = 0; i < it.n; i++) {
         if (it.v[i].paired) continue;
-        if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, jn, outs, nouts))) goto out;
-        /* new_entry may have moved the array: re-point the output names */
-        nouts = 0;
-        for (size_t e = 0; e < r.nent; e++)
-            if (r.ent[e].output) outs[nouts++] = r.ent[e].output;
+        if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, &jidx, &outs))) goto out;
+        /* the name is taken once the entry is final: a failed file's
+         * output (freed, NULL) takes none */
+        const char *on = r.ent[r.nent - 1].output;
+        if (on && strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
         if (o->progress && r.audio_s > 0)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
         else if (o->progress)
@@ -934,7 +1008,9 @@ out:
     lockfd = -1;
     for (size_t i = 0; i < jn; i++) free(jv[i].json);
     free(jv);
-    free(outs);
+    strset_free(&jidx);
+    strset_free(&outs);
+    strset_free(&pairs);
     for (size_t i = 0; i < npaired; i++) free(paired[i]);
     free(paired);
     items_free(&it);
