@@ -39,6 +39,8 @@ typedef struct item {
     const cv_input_rule *rule;   /* the policy input it matches (NULL: none) */
     char *transcript;            /* a recording's transcript, if it has one */
     int paired;                  /* a transcript processed with its recording */
+    int walked;                  /* found in a directory, not named on the command line */
+    const char *skip;            /* not a regular file: why it is skipped (static), else NULL */
 } item;
 
 typedef struct items {
@@ -68,7 +70,7 @@ static char *join(const char *a, const char *b)
     return s;
 }
 
-static int items_add(items *it, const char *path, const char *rel)
+static int items_add(items *it, const char *path, const char *rel, int walked, const char *skip)
 {
     if (it->n == it->cap) {
         size_t cap = it->cap ? 2 * it->cap : 64;
@@ -81,12 +83,35 @@ static int items_add(items *it, const char *path, const char *rel)
     it->v[it->n].path = strdup(path);
     it->v[it->n].rel = strdup(rel);
     if (!it->v[it->n].path || !it->v[it->n].rel) return CV_ENOMEM;
+    it->v[it->n].walked = walked;
+    it->v[it->n].skip = skip;
     it->n++;
     return 0;
 }
 
+/* Why a directory entry that is not a regular file is skipped. */
+static const char *not_regular(mode_t m)
+{
+    if (S_ISFIFO(m)) return "a FIFO (named pipe), not a regular file";
+    if (S_ISSOCK(m)) return "a socket, not a regular file";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device, not a regular file";
+    if (S_ISDIR(m)) return "a symbolic link to a directory (not followed)";
+    return "not a regular file";
+}
+
+/* The same for a symbolic link whose stat() failed with e. */
+static const char *bad_link(int e)
+{
+    if (e == ELOOP) return "a symbolic link loop";
+    if (e == ENOENT || e == ENOTDIR) return "a dangling symbolic link (its target does not exist)";
+    return "a symbolic link whose target cannot be read";
+}
+
 /* Walk a directory in sorted order (so runs are reproducible); skips dot
- * files, symlinked directories and the output directory itself. */
+ * files and the output directory itself. Regular files and symbolic links
+ * to them are listed; anything else (symlinked directories, dangling links,
+ * link loops, FIFOs, sockets, devices) is listed with the reason it is
+ * skipped, so the run warns and the manifest says so. */
 static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_real, items *it, int depth)
 {
     if (depth > 64) return cvi_error(ctx, CV_EINPUT, "%s: directories nested too deeply", dir);
@@ -105,10 +130,20 @@ static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_
         char *r = rel[0] ? join(rel, name) : strdup(name);
         struct stat st;
         if (!path || !r) rc = CV_ENOMEM;
-        else if (lstat(path, &st) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
-        else if (S_ISDIR(st.st_mode)) rc = walk(ctx, path, r, skip_real, it, depth + 1);
-        else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)))
-            rc = items_add(it, path, r);
+        else if (lstat(path, &st) != 0) {
+            if (errno != ENOENT) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+            /* else removed since the directory was read: not there to list */
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk(ctx, path, r, skip_real, it, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = items_add(it, path, r, 1, NULL);
+        } else if (S_ISLNK(st.st_mode)) {
+            struct stat t;
+            if (stat(path, &t) != 0) rc = items_add(it, path, r, 1, bad_link(errno));
+            else rc = items_add(it, path, r, 1, S_ISREG(t.st_mode) ? NULL : not_regular(t.st_mode));
+        } else {
+            rc = items_add(it, path, r, 1, not_regular(st.st_mode));
+        }
         free(path);
         free(r);
     }
@@ -127,7 +162,7 @@ static int collect(cv_ctx *ctx, const char *const *inputs, size_t n, const char 
             rc = walk(ctx, inputs[i], "", skip_real, it, 0);
         } else {
             const char *base = strrchr(inputs[i], '/');
-            rc = items_add(it, inputs[i], base ? base + 1 : inputs[i]);
+            rc = items_add(it, inputs[i], base ? base + 1 : inputs[i], 0, NULL);
         }
         if (rc) return rc == CV_ENOMEM ? cvi_error(ctx, rc, "out of memory") : rc;
     }
@@ -680,6 +715,12 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     en->input = strdup(name.p);
     if (!en->input) { rc = CV_ENOMEM; goto out; }
 
+    if (it->skip) {
+        en->status = CVI_SKIPPED;
+        en->reason = it->skip;
+        cvi_log(ctx, CV_LOG_WARN, "skipping %s: %s", en->input, en->reason);
+        goto out;
+    }
     const cv_input_rule *rule = it->rule;
     int audio = is_audio_rule(rule);
     const cv_format_type *fmt = rule && !audio ? format_for(rule, it->rel) : NULL;
@@ -690,6 +731,31 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         goto out;
     }
     en->format = audio ? "audio" : fmt->name;
+
+    /* Opened before anything else is done for it. A file that vanished
+     * since the listing (or cannot be opened) fails alone: nothing of it is
+     * written, the run goes on and exits 3. O_NONBLOCK for a file found in
+     * a directory: one that became a FIFO must not hang the run. A FIFO
+     * named on the command line (`<(zcat ...)`) is opened as before,
+     * waiting for its writer (without it, read() would see no writer yet
+     * and an empty input). */
+    fd = open(it->path, O_RDONLY | O_CLOEXEC | (it->walked ? O_NONBLOCK : 0));
+    struct stat st;
+    const char *oerr = NULL;
+    if (fd < 0)
+        oerr = errno == ENOENT || errno == ENOTDIR ? "the file vanished after it was listed"
+              : errno == EACCES || errno == EPERM ? "the file cannot be opened: permission denied"
+              : "the file cannot be opened";
+    else if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        oerr = "the file cannot be read";
+    else if (it->walked && !S_ISREG(st.st_mode))
+        oerr = "no longer a regular file";
+    if (oerr) {
+        en->unread = 1;
+        mark_failed(en, oerr);
+        cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+        goto out;
+    }
     if (audio) {
         if (!tpath && rule->audio.transcript_required) {
             en->fs.records_in = 1;
@@ -704,13 +770,6 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         if (!tpath && !scan)
             cvi_log(ctx, CV_LOG_WARN, "%s: no transcript: only DTMF tones are masked, spoken identifiers are not",
                     en->input);
-    }
-
-    fd = open(it->path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
-        goto out;
     }
 
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
@@ -950,6 +1009,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
      * transcript paired with a recording is processed with it, not on its own. */
     for (size_t i = 0; i < it.n; i++) {
         item *x = &it.v[i];
+        if (x->skip) continue;
         x->rule = cvi_policy_input_for(p, x->rel, NULL);
         x->transcript = transcript_of(x->rule, x->path);
         char real[PATH_MAX];
@@ -1073,6 +1133,17 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = in_fd, .out_fd = out_fd, .zstd_level = o->zstd_level,
                      .scan_only = 0, .display = "stdin", .log_rejects = 1 };
     rc = cvi_pool_stream(r.pool, &s, &fs);
+    if (rc == CV_EINPUT) {
+        /* The stream could not be read to its end (a truncated or corrupt
+         * .zst, a malformed header): exit 3 as under `run`, not 2. The
+         * records read before are written; the unreadable rest counts as
+         * one rejected record, so records_in = written + dropped + rejected. */
+        cvi_log(ctx, CV_LOG_ERROR, "%s (the output holds the records before it)", cv_ctx_error(ctx));
+        t->files_failed = 1;
+        fs.records_in++;
+        fs.rejected++;
+        rc = 0;
+    }
     t->files = 1;
     t->records_in = fs.records_in;
     t->written = fs.written;
@@ -1101,12 +1172,14 @@ int cvi_list_files(cv_ctx *ctx, const char *dir, char ***rels, size_t *n)
         items_free(&it);
         return cvi_error(ctx, CV_ENOMEM, "out of memory");
     }
+    size_t k = 0;
     for (size_t i = 0; i < it.n; i++) {
-        v[i] = it.v[i].rel;
+        if (it.v[i].skip) continue;
+        v[k++] = it.v[i].rel;
         it.v[i].rel = NULL;
     }
     *rels = v;
-    *n = it.n;
+    *n = k;
     items_free(&it);
     return 0;
 }

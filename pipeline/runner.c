@@ -645,6 +645,13 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
                 cvi_error(p->ctx, rc, "%s: byte %llu: %s", st->display, (unsigned long long)fail.offset,
                           fail.reason);
         }
+        if (rc != CV_EINPUT) goto out;
+        /* The input cannot be read to its end (truncated, corrupt): the
+         * whole records before that point are still processed and counted,
+         * so that the counts are true and `filter` writes them all. */
+        int frc = submit(&pr);
+        while (!frc && pr.flush < pr.fill) frc = flush_one(&pr);
+        if (frc) rc = frc;
         goto out;
     }
     if ((rc = submit(&pr))) goto out;
