@@ -68,9 +68,9 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         rc |= jstr(o, e->reason);
     }
     if (e->status == CVI_SKIPPED) return rc | cv_buf_puts(o, "}");
-    rc |= cv_buf_printf(o, ", \"format\": \"%s\", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ",
-                        e->format ? e->format : "", fs->bytes_in);
-    rc |= hex32(o, fs->in_hash);
+    rc |= cv_buf_printf(o, ", \"format\": \"%s\"", e->format ? e->format : "");
+    if (e->unread) rc |= cv_buf_puts(o, ", \"input_bytes\": null, \"input_blake2b\": null");
+    else rc |= cv_buf_printf(o, ", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ", fs->bytes_in) | hex32(o, fs->in_hash);
     if (e->output) {
         rc |= cv_buf_puts(o, ", \"output\": ");
         rc |= jstr(o, e->output);
