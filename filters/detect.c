@@ -13,6 +13,7 @@
 
 typedef struct compiled {
     const cv_detector_type *t;
+    uint16_t id;             /* cv_detector_id */
     pcre2_code *code;
     int jit;
 } compiled;
@@ -72,6 +73,7 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
         if (t->entity < 0 || t->entity >= CV_ENT__COUNT || (enabled && !enabled[t->entity])) continue;
         if (!t->pattern) {
             if (!t->scan) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
+            s->d[s->n].id = (uint16_t)i;
             s->d[s->n++].t = t;
             continue;
         }
@@ -81,6 +83,7 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
                                       PCRE2_UTF | t->compile_flags, &ec, &eo, NULL);
         if (!c) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
         s->d[s->n].t = t;
+        s->d[s->n].id = (uint16_t)i;
         s->d[s->n].code = c;
         /* Without JIT (unsupported CPU, or SELinux denying exec memory) the
          * interpreter gives the same results, only slower. */
@@ -264,6 +267,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
             sp->start = (uint32_t)st;
             sp->end = (uint32_t)en;
             sp->entity = (uint16_t)t->entity;
+            sp->detector = c->id;
             sp->norm_len = (uint16_t)nl;
             ws->ncand++;
             off = en > ms ? en : utf8_next(text, wend, ms);
@@ -278,6 +282,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
 struct cv_emit {
     cv_detect_ws *ws;
     int entity;
+    uint16_t detector;
     size_t len;
 };
 
@@ -290,6 +295,7 @@ int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t nor
     sp->start = (uint32_t)start;
     sp->end = (uint32_t)end;
     sp->entity = (uint16_t)em->entity;
+    sp->detector = em->detector;
     sp->norm_len = (uint16_t)norm_len;
     memcpy(sp->norm, norm, norm_len);
     sp->norm[norm_len] = '\0';
@@ -301,7 +307,7 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
 {
     const cv_detector_type *t = s->d[di].t;
     if (!t->pattern) {
-        cv_emit em = { ws, t->entity, len };
+        cv_emit em = { ws, t->entity, s->d[di].id, len };
         return t->scan(&s->opts, text, len, f, &em);
     }
     if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {

@@ -29,6 +29,18 @@ typedef enum cv_entity {
     CV_ENT__COUNT
 } cv_entity;
 
+/* Detector ids, in registry.def's order: index into cvi_detectors[], and
+ * the order of the manifest's per-detector counts. */
+typedef enum cv_detector_id {
+#define CV_ENTITY(ID, name)
+#define CV_DETECTOR(name) CV_DET_##name,
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
+    CV_DET__COUNT
+} cv_detector_id;
+#define CV_DET_NONE 0xFFFF   /* a span no detector made (names from fields) */
+
 const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
 int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 
@@ -85,6 +97,7 @@ typedef struct cv_span {
     uint32_t start, end;
     uint16_t entity;                 /* cv_entity */
     uint16_t norm_len;
+    uint16_t detector;               /* cv_detector_id that found it, or CV_DET_NONE */
     char norm[CV_NORM_MAX + 1];
 } cv_span;
 

@@ -99,6 +99,7 @@ struct cvi_worker {
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
 {
     for (int i = 0; i < CV_ENT__COUNT; i++) into->detections[i] += c->detections[i];
+    for (int i = 0; i < CV_DET__COUNT; i++) into->by_detector[i] += c->by_detector[i];
     into->tokenised += c->tokenised;
     into->fields_dropped += c->fields_dropped;
     into->unparseable += c->unparseable;
@@ -588,6 +589,7 @@ static int push_name_span(cv_span_list *out, size_t start, size_t end, uint32_t 
     s->start = (uint32_t)start;
     s->end = (uint32_t)end;
     s->entity = CV_ENT_PERSON;
+    s->detector = CV_DET_NONE;
     s->norm_len = 0;
     memcpy(s->norm, &idx, sizeof idx);
     return 0;
@@ -751,6 +753,12 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
     }
 }
 
+static void count_span(cvi_counts *c, const cv_span *s)
+{
+    c->detections[s->entity]++;
+    if (s->detector < CV_DET__COUNT) c->by_detector[s->detector]++;
+}
+
 int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
                     cvi_counts *c)
 {
@@ -760,7 +768,7 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
-    for (size_t i = 0; c && i < w->spans.n; i++) c->detections[w->spans.v[i].entity]++;
+    for (size_t i = 0; c && i < w->spans.n; i++) count_span(c, &w->spans.v[i]);
     *spans = w->spans.v;
     *nspans = w->spans.n;
     return 0;
@@ -787,7 +795,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
-        c->detections[s->entity]++;
+        count_span(c, s);
         rc |= render_span(w, text, s, t);
         at = s->end;
     }

@@ -115,7 +115,7 @@ START_TEST(test_default_policy)
     ck_assert_str_eq(r->act.domain, "clid");
     r = field(cdr, "accountcode");
     ck_assert_int_eq(r->act.kind, CV_ACT_TOKEN);
-    ck_assert_int_eq(r->act.entity, -1);
+    ck_assert_int_eq(r->act.entity, CV_ENT_ACCOUNT);   /* the entity now, same token domain */
     ck_assert_str_eq(r->act.domain, "account");
     r = field(cdr, "start");
     ck_assert_int_eq(r->act.kind, CV_ACT_GENERALISE);
