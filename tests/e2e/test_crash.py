@@ -160,7 +160,8 @@ class Reference:
 
 
 def reveal(s, out, tokens):
-    p = cv("reveal", "--vault", os.path.join(out, "vault.zst"), "--secret-key", s.ctrl + ".sec", *tokens)
+    p = cv("reveal", "--vault", os.path.join(out, "vault.zst"), "--secret-key", s.ctrl + ".sec",
+           "--key", s.key, "-p", s.policy, *tokens)
     if p.returncode != 0:
         fail("%s: reveal failed (exit %d): %s" % (out, p.returncode, p.stderr.decode(errors="replace")))
     return sorted(p.stdout.decode().splitlines())
