@@ -31,7 +31,7 @@
 #define MARK 0xFFu          /* word boundary */
 #define INVALID_BYTE 0xFEu  /* a byte that is not valid UTF-8 */
 #define CP_INVALID 0x110000u
-#define DENSE_MIN 64        /* sets with fewer states (a record's few names) use no dense tables */
+#define DENSE_MIN 1024      /* sets with fewer states (a record's names) use no dense tables */
 
 enum { C_OTHER = 0, C_WORD = 1, C_SPACE = 2 };
 
