@@ -334,6 +334,29 @@ START_TEST(test_names_wordset)
 }
 END_TEST
 
+/* A record with more than 65,536 names: the last one found in text gets
+ * its own token (the name's index once wrapped at 16 bits). */
+START_TEST(test_names_past_16_bits)
+{
+    enum { N = 65537 + 3 };
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {\"**.name\": {token: person}, \"*\": scan}\n";
+    cv_buf in = { 0 };
+    ck_assert_int_eq(cv_buf_puts(&in, "{\"p\":["), 0);
+    for (int i = 0; i < N; i++) ck_assert_int_eq(cv_buf_printf(&in, "%s{\"name\":\"N%06d\"}", i ? "," : "", i), 0);
+    ck_assert_int_eq(cv_buf_printf(&in, "],\"t\":\"n%06d and N%06d\"}\n", N - 1, 1), 0);
+    char *out = apply(pol, "jsonl", cv_buf_cstr(&in), NULL);
+    char (*t)[17] = malloc((N + 2) * sizeof *t);
+    ck_assert_int_eq(person_toks(out, t, N + 2), N + 2);
+    ck_assert_str_eq(t[N], t[N - 1]);
+    ck_assert_str_eq(t[N + 1], t[1]);
+    ck_assert_str_ne(t[N - 1], t[N - 1 - 65536]);
+    free(t);
+    free(out);
+    cv_buf_free(&in);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine");
@@ -351,6 +374,11 @@ int main(void)
     tcase_add_test(tc, test_keep_not_inherited);
     tcase_add_test(tc, test_names_wordset);
     suite_add_tcase(s, tc);
+    TCase *big = tcase_create("big");
+    tcase_add_checked_fixture(big, setup, teardown);
+    tcase_set_timeout(big, 60);
+    tcase_add_test(big, test_names_past_16_bits);
+    suite_add_tcase(s, big);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
