@@ -14,71 +14,89 @@
 #include "filters.h"
 
 
-/* The word that owns the number (lower-case; Latin-1 letters as UTF-8).
- * `after` non-NULL: only right after that word ("numéro de police": the
- * French "police" is an insurance policy only there). */
-static const struct { const char *w, *after; } owners[] = {
-    /* en */
-    {"account", NULL}, {"acct", NULL}, {"acc", NULL}, {"customer", NULL}, {"client", NULL}, {"contract", NULL},
-    {"policy", NULL}, {"membership", NULL}, {"member", NULL}, {"subscriber", NULL},
-    /* de */
-    {"konto", NULL}, {"kontonummer", NULL}, {"kontonr", NULL}, {"kunde", NULL}, {"kunden", NULL},
-    {"kundennummer", NULL}, {"kundennr", NULL}, {"kundenid", NULL}, {"kundenreferenz", NULL}, {"kd", NULL},
-    {"kdnr", NULL}, {"vertrag", NULL}, {"vertrags", NULL}, {"vertragsnummer", NULL}, {"vertragsnr", NULL},
-    {"vertragskonto", NULL}, {"policennummer", NULL}, {"versicherungsnummer", NULL},
-    {"versicherungsscheinnummer", NULL}, {"mitglied", NULL}, {"mitglieds", NULL}, {"mitgliedsnummer", NULL},
-    /* fr */
-    {"compte", NULL}, {"contrat", NULL}, {"adh\xc3\xa9rent", NULL}, {"adherent", NULL}, {"abonn\xc3\xa9", NULL},
-    {"abonne", NULL}, {"soci\xc3\xa9taire", NULL}, {"societaire", NULL}, {"police", "de"},
-    /* it */
-    {"cliente", NULL}, {"conto", NULL}, {"contratto", NULL}, {"polizza", NULL}, {"tessera", NULL}, {"socio", NULL},
-    {"utenza", NULL}, {"utente", NULL}, {"abbonato", NULL},
-    /* es */
-    {"cuenta", NULL}, {"contrato", NULL}, {"p\xc3\xb3liza", NULL}, {"poliza", NULL}, {"abonado", NULL},
-    {"afiliado", NULL},
-    /* nl */
-    {"klant", NULL}, {"klantnummer", NULL}, {"klantnr", NULL}, {"klantcode", NULL}, {"klantreferentie", NULL},
-    {"rekening", NULL}, {"rekeningnummer", NULL}, {"contractnummer", NULL}, {"polis", NULL}, {"polisnummer", NULL},
-    {"lidnummer", NULL}, {"lidmaatschap", NULL}, {"lidmaatschapsnummer", NULL}, {"abonnementsnummer", NULL},
-    /* pt */
-    {"conta", NULL}, {"ap\xc3\xb3lice", NULL}, {"apolice", NULL}, {"s\xc3\xb3" "cio", NULL}, {"assinante", NULL},
-};
-
-/* Words that may stand between the owner and the number. */
-static const char *const fillers[] = {
-    "no", "n", "nr", "nro", "num", "number", "numero", "n\xc3\xbamero", "num\xc3\xa9ro", "nummer", "id", "ref",
-    "reference", "r\xc3\xa9" "f\xc3\xa9rence", "referencia", "refer\xc3\xaancia", "riferimento", "referentie",
-    "code", "codice", "c\xc3\xb3" "digo", "codigo", "cod", "is", "ist", "lautet", "est", "\xc3\xa8", "es",
-    "\xc3\xa9", "was", NULL
+/* The words that own a number (account, customer, contract, policy and
+ * membership words of en, de, fr, it, es, nl, pt) and the fillers that may
+ * stand between them and it ("no", "nr", "number", "ref", "is", ...),
+ * lower-case, Latin-1 letters as UTF-8. `after` non-NULL: an owner only
+ * right after that word ("numéro de police": the French "police" is an
+ * insurance policy only there). Kept in strcmp order: looked up by binary
+ * search. */
+enum { W_OWNER = 1, W_FILLER = 2 };
+static const struct { const char *w; uint8_t kind; const char *after; } words[] = {
+    { "abbonato", W_OWNER, NULL }, { "abonado", W_OWNER, NULL }, { "abonne", W_OWNER, NULL }, { "abonnementsnummer", W_OWNER, NULL },
+    { "abonn\xc3\xa9", W_OWNER, NULL }, { "acc", W_OWNER, NULL }, { "account", W_OWNER, NULL }, { "acct", W_OWNER, NULL },
+    { "adherent", W_OWNER, NULL }, { "adh\xc3\xa9rent", W_OWNER, NULL }, { "afiliado", W_OWNER, NULL }, { "apolice", W_OWNER, NULL },
+    { "ap\xc3\xb3lice", W_OWNER, NULL }, { "assinante", W_OWNER, NULL }, { "client", W_OWNER, NULL }, { "cliente", W_OWNER, NULL },
+    { "cod", W_FILLER, NULL }, { "code", W_FILLER, NULL }, { "codice", W_FILLER, NULL }, { "codigo", W_FILLER, NULL },
+    { "compte", W_OWNER, NULL }, { "conta", W_OWNER, NULL }, { "conto", W_OWNER, NULL }, { "contract", W_OWNER, NULL },
+    { "contractnummer", W_OWNER, NULL }, { "contrat", W_OWNER, NULL }, { "contrato", W_OWNER, NULL }, { "contratto", W_OWNER, NULL },
+    { "cuenta", W_OWNER, NULL }, { "customer", W_OWNER, NULL }, { "c\xc3\xb3" "digo", W_FILLER, NULL }, { "es", W_FILLER, NULL },
+    { "est", W_FILLER, NULL }, { "id", W_FILLER, NULL }, { "is", W_FILLER, NULL }, { "ist", W_FILLER, NULL }, { "kd", W_OWNER, NULL },
+    { "kdnr", W_OWNER, NULL }, { "klant", W_OWNER, NULL }, { "klantcode", W_OWNER, NULL }, { "klantnr", W_OWNER, NULL },
+    { "klantnummer", W_OWNER, NULL }, { "klantreferentie", W_OWNER, NULL }, { "konto", W_OWNER, NULL }, { "kontonr", W_OWNER, NULL },
+    { "kontonummer", W_OWNER, NULL }, { "kunde", W_OWNER, NULL }, { "kunden", W_OWNER, NULL }, { "kundenid", W_OWNER, NULL },
+    { "kundennr", W_OWNER, NULL }, { "kundennummer", W_OWNER, NULL }, { "kundenreferenz", W_OWNER, NULL },
+    { "lautet", W_FILLER, NULL }, { "lidmaatschap", W_OWNER, NULL }, { "lidmaatschapsnummer", W_OWNER, NULL },
+    { "lidnummer", W_OWNER, NULL }, { "member", W_OWNER, NULL }, { "membership", W_OWNER, NULL }, { "mitglied", W_OWNER, NULL },
+    { "mitglieds", W_OWNER, NULL }, { "mitgliedsnummer", W_OWNER, NULL }, { "n", W_FILLER, NULL }, { "no", W_FILLER, NULL },
+    { "nr", W_FILLER, NULL }, { "nro", W_FILLER, NULL }, { "num", W_FILLER, NULL }, { "number", W_FILLER, NULL },
+    { "numero", W_FILLER, NULL }, { "nummer", W_FILLER, NULL }, { "num\xc3\xa9ro", W_FILLER, NULL },
+    { "n\xc3\xbamero", W_FILLER, NULL }, { "police", W_OWNER, "de" }, { "policennummer", W_OWNER, NULL },
+    { "policy", W_OWNER, NULL }, { "polis", W_OWNER, NULL }, { "polisnummer", W_OWNER, NULL }, { "poliza", W_OWNER, NULL },
+    { "polizza", W_OWNER, NULL }, { "p\xc3\xb3liza", W_OWNER, NULL }, { "ref", W_FILLER, NULL }, { "reference", W_FILLER, NULL },
+    { "referencia", W_FILLER, NULL }, { "referentie", W_FILLER, NULL }, { "refer\xc3\xaancia", W_FILLER, NULL },
+    { "rekening", W_OWNER, NULL }, { "rekeningnummer", W_OWNER, NULL }, { "riferimento", W_FILLER, NULL },
+    { "r\xc3\xa9" "f\xc3\xa9rence", W_FILLER, NULL }, { "societaire", W_OWNER, NULL }, { "socio", W_OWNER, NULL },
+    { "soci\xc3\xa9taire", W_OWNER, NULL }, { "subscriber", W_OWNER, NULL }, { "s\xc3\xb3" "cio", W_OWNER, NULL },
+    { "tessera", W_OWNER, NULL }, { "utente", W_OWNER, NULL }, { "utenza", W_OWNER, NULL }, { "versicherungsnummer", W_OWNER, NULL },
+    { "versicherungsscheinnummer", W_OWNER, NULL }, { "vertrag", W_OWNER, NULL }, { "vertrags", W_OWNER, NULL },
+    { "vertragskonto", W_OWNER, NULL }, { "vertragsnr", W_OWNER, NULL }, { "vertragsnummer", W_OWNER, NULL },
+    { "was", W_FILLER, NULL }, { "\xc3\xa8", W_FILLER, NULL }, { "\xc3\xa9", W_FILLER, NULL },
 };
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 
-/* Bytes between words: ASCII punctuation and the UTF-8 "°", "º", NBSP, "’". */
-static size_t sep_len_back(const unsigned char *p, size_t i)
+/* Bytes between words: ASCII space and punctuation (one 64-bit mask: all
+ * below '@'), and the UTF-8 "°", "º", NBSP, "’" (their length back from i). */
+#define SEP_MASK ((1ull << ' ') | (1ull << '\t') | (1ull << ':') | (1ull << '#') | (1ull << '.') | (1ull << '=') | \
+                  (1ull << '-') | (1ull << '(') | (1ull << ',') | (1ull << '/') | (1ull << '\'') | (1ull << '"'))
+static int ascii_sep(unsigned char c) { return c < 64 && (SEP_MASK >> c & 1); }
+
+static size_t high_sep_back(const unsigned char *p, size_t i, size_t floor)
 {
     unsigned char c = p[i - 1];
-    if (c == ' ' || c == '\t' || c == ':' || c == '#' || c == '.' || c == '=' || c == '-' || c == '(' ||
-        c == ',' || c == '/' || c == '\'' || c == '"')
-        return 1;
-    if (i >= 2 && p[i - 2] == 0xC2 && (c == 0xB0 || c == 0xBA || c == 0xA0)) return 2;
-    if (i >= 3 && p[i - 3] == 0xE2 && p[i - 2] == 0x80 && c == 0x99) return 3;
+    if (i - floor >= 2 && p[i - 2] == 0xC2 && (c == 0xB0 || c == 0xBA || c == 0xA0)) return 2;
+    if (i - floor >= 3 && p[i - 3] == 0xE2 && p[i - 2] == 0x80 && c == 0x99) return 3;
     return 0;
 }
 
-/* The word ending at i (after separators): its start in *b, lower-cased
- * into w (cap 32). 0 if there is none or it is longer. */
+/* The word ending at *i (after separators): moves *i to its start and
+ * writes it lower-cased into w (cap 32). 0 if there is none (a digit, other
+ * punctuation) or it is longer. */
 static int word_back(const unsigned char *p, size_t *i, size_t floor, char w[32], size_t *wn)
 {
-    size_t e = *i, s;
-    while (e > floor) {
-        size_t k = sep_len_back(p, e);
+    size_t e = *i;
+    for (;;) {
+        if (e <= floor) return 0;
+        unsigned char c = p[e - 1];
+        if (is_alpha(c)) break;
+        if (c < 0x80) {
+            if (!ascii_sep(c)) return 0;
+            e--;
+            continue;
+        }
+        size_t k = high_sep_back(p, e, floor);
         if (!k) break;
         e -= k;
     }
-    s = e;
-    while (s > floor && !sep_len_back(p, s) && (is_alpha(p[s - 1]) || p[s - 1] >= 0x80)) s--;
+    size_t s = e;
+    while (s > floor) {
+        unsigned char c = p[s - 1];
+        if (is_alpha(c)) { s--; continue; }
+        if (c < 0x80 || high_sep_back(p, s, floor)) break;
+        s--;
+    }
     if (s == e || e - s >= 32) return 0;
     if (s > floor && is_digit(p[s - 1])) return 0;   /* glued to a number: not a word */
     for (size_t k = 0; k < e - s; k++) {
@@ -94,6 +112,22 @@ static int word_back(const unsigned char *p, size_t *i, size_t floor, char w[32]
     return 1;
 }
 
+static int word_kind(const char *w, const char **after)
+{
+    size_t lo = 0, hi = sizeof words / sizeof words[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int c = (unsigned char)words[mid].w[0] - (unsigned char)w[0];
+        if (c == 0) c = strcmp(words[mid].w + 1, w + 1);
+        if (c == 0) {
+            *after = words[mid].after;
+            return words[mid].kind;
+        }
+        if (c < 0) lo = mid + 1; else hi = mid;
+    }
+    return 0;
+}
+
 /* Does an owner word stand before start, past at most three fillers? */
 static int owner_before(const char *text, size_t start)
 {
@@ -104,17 +138,15 @@ static int owner_before(const char *text, size_t start)
     size_t wn;
     for (int round = 0; round < 4; round++) {
         if (!word_back(p, &i, floor, w, &wn)) return 0;
-        for (size_t k = 0; k < sizeof owners / sizeof owners[0]; k++) {
-            if (owners[k].w[0] != w[0] || strcmp(owners[k].w, w) != 0) continue;
-            if (!owners[k].after) return 1;
-            size_t j = i;
+        const char *after = NULL;
+        int k = word_kind(w, &after);
+        if (k == W_OWNER) {
+            if (!after) return 1;
             char v[32];
             size_t vn;
-            return word_back(p, &j, floor, v, &vn) && strcmp(v, owners[k].after) == 0;
+            return word_back(p, &i, floor, v, &vn) && strcmp(v, after) == 0;
         }
-        int filler = 0;
-        for (size_t k = 0; fillers[k] && !filler; k++) filler = strcmp(fillers[k], w) == 0;
-        if (!filler) return 0;
+        if (k != W_FILLER) return 0;
     }
     return 0;
 }
@@ -158,44 +190,102 @@ static int account_compact(const char *s, size_t n, char *norm, size_t *norm_len
     return k >= 5 && digits >= 4;
 }
 
-static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
-                    char *norm, size_t *norm_len)
+static int is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
+
+/* The end of the code that starts at s: groups of letters and digits
+ * joined by single dashes, dots or slashes, or by a space before a group
+ * with a digit in its first four characters (so "12345678 please" ends at
+ * the number); a joined group without digits is at most four capitals
+ * ("123456-AB"). */
+static size_t code_end(const unsigned char *p, size_t len, size_t s)
 {
-    (void)o;
-    (void)len;
-    const char *s = text + *start;
-    size_t n = *end - *start;
-    if (!account_compact(s, n, norm, norm_len) || amount_or_date(s, n)) return 0;
-    if (owner_before(text, *start)) return 1;
-    /* "customer ref BW 8982281": a short capital prefix is the code's */
-    size_t b = *start;
-    if (b < 2 || text[b - 1] != ' ') return 0;
-    b--;
-    while (b > 0 && text[b - 1] >= 'A' && text[b - 1] <= 'Z' && *start - b <= 5) b--;
-    if (*start - b < 2 || *start - b > 5 || (b > 0 && (is_alpha((unsigned char)text[b - 1]) ||
-                                                      is_digit((unsigned char)text[b - 1]))))
-        return 0;
-    if (!owner_before(text, b) || !account_compact(text + b, *end - b, norm, norm_len)) return 0;
-    *start = b;
+    size_t e = s;
+    while (e < len && is_alnum(p[e])) e++;
+    for (;;) {
+        if (e + 1 >= len || !is_alnum(p[e + 1])) return e;
+        unsigned char sep = p[e];
+        size_t g = e + 1, ge = g, first_digit = (size_t)-1;
+        int caps = 1;
+        while (ge < len && is_alnum(p[ge])) {
+            if (is_digit(p[ge]) && first_digit == (size_t)-1) first_digit = ge - g;
+            caps &= p[ge] >= 'A' && p[ge] <= 'Z';
+            ge++;
+        }
+        if (sep == ' ') {
+            if (first_digit > 3) return e;
+        } else if (sep == '-' || sep == '.' || sep == '/') {
+            if (first_digit == (size_t)-1 && !(caps && ge - g <= 4)) return e;
+        } else {
+            return e;
+        }
+        e = ge;
+    }
+}
+
+/* The code's start, if it begins with the digit run at d: up to six
+ * letters glued before it ("BW8982281"), on a word boundary. */
+static int code_start(const unsigned char *p, size_t d, size_t *s)
+{
+    size_t b = d;
+    while (b > 0 && is_alpha(p[b - 1]) && d - b < 7) b--;
+    if (b > 0 && is_alnum(p[b - 1])) return 0;
+    *s = b;
     return 1;
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 4; }
+/* "customer ref BW 8982281", "CUST-123456": a short capital prefix
+ * before the digits belongs to the code; its start, or 0. */
+static int capital_prefix(const char *text, size_t s, size_t *ps)
+{
+    size_t b = s;
+    if (b < 3 || (text[b - 1] != ' ' && text[b - 1] != '-' && text[b - 1] != '/')) return 0;
+    b--;
+    while (b > 0 && text[b - 1] >= 'A' && text[b - 1] <= 'Z' && s - b <= 5) b--;
+    if (s - b < 3 || s - b > 6 || (b > 0 && is_alnum((unsigned char)text[b - 1]))) return 0;
+    *ps = b;
+    return 1;
+}
+
+/* Try a code at every digit run that starts a word, cluster by cluster:
+ * the owner word before it is looked for first (most numbers have none),
+ * only then is the code read forward and judged. */
+static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
+{
+    (void)o;
+    const unsigned char *p = (const unsigned char *)text;
+    int whole = f->nclusters > CV_MAX_CLUSTERS;
+    uint32_t nc = whole ? 1 : f->nclusters;
+    size_t done = 0;
+    for (uint32_t c = 0; c < nc; c++) {
+        size_t i = whole ? f->first_digit : f->cl_start[c], ce = whole ? len : f->cl_end[c];
+        if (i < done) i = done;
+        for (; i < ce; i++) {
+            if (!is_digit(p[i]) || (i > 0 && is_digit(p[i - 1]))) continue;
+            size_t s, ps;
+            if (!code_start(p, i, &s)) continue;
+            if (!owner_before(text, s)) {
+                if (!capital_prefix(text, s, &ps) || !owner_before(text, ps)) continue;
+                s = ps;
+            }
+            size_t e = code_end(p, len, s);
+            char norm[48];
+            size_t nl;
+            if (!account_compact(text + s, e - s, norm, &nl) || amount_or_date(text + s, e - s)) continue;
+            int rc = cvi_emit(em, s, e, norm, nl);
+            if (rc) return rc;
+            done = e;
+            i = e;
+        }
+    }
+    return 0;
+}
 
 const cv_detector_type cvi_detector_account = {
     .name = "account",
     .entity = CV_ENT_ACCOUNT,
     .priority = 2,   /* a card, IBAN or national id in the same place is that */
-    /* A code: groups of letters and digits joined by single dashes, dots or
-     * slashes, or by spaces before a group with a digit in its first four
-     * characters (so "12345678 please" ends at the number). */
-    .pattern = "(?<![A-Za-z0-9])(?:[A-Za-z]{0,6}[0-9][A-Za-z0-9]*|[A-Z]{1,6}(?=[\\-./][A-Za-z0-9]*[0-9]))"
-               "(?:[\\-./](?:[A-Za-z]{0,6}[0-9][A-Za-z0-9]*|[A-Z]{1,4}(?![A-Za-z0-9]))|"
-               " [A-Za-z]{0,3}[0-9][A-Za-z0-9]*)*",
-    .wanted = wanted,
-    .validate = validate,
-    .win_before = 8,
-    .win_after = 6,
+    .min_digits = 4,
+    .scan = scan,
 };
 
 /* A value given as a field: a code of 5-40 letters and digits, 4 or more
