@@ -48,10 +48,10 @@ static size_t search_from(const cv_text_facts *f) { return f->first_digit > 18 ?
 /* fourteen in a row, or the written form's slash and dash */
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
-    (void)text;
     (void)len;
     uint32_t g = f->cl_gaps[i];
-    return (f->cl_runs[i] & CV_RUN(14)) || ((g & CV_GAP_SLASH) && (g & CV_GAP_DASH));
+    return (f->cl_runs[i] & CV_RUN(14)) ||
+           ((g & CV_GAP_DASH) && ((g & CV_GAP_SLASH) || (f->cl_start[i] > 0 && text[f->cl_start[i] - 1] == '/')));
 }
 
 const cv_detector_type cvi_detector_br_cnpj = {
