@@ -19,40 +19,86 @@
  * stand between them and it ("no", "nr", "number", "ref", "is", ...),
  * lower-case, Latin-1 letters as UTF-8. `after` non-NULL: an owner only
  * right after that word ("numéro de police": the French "police" is an
- * insurance policy only there). Kept in strcmp order: looked up by binary
- * search. */
+ * insurance policy only there). Grouped by first byte: a lookup compares
+ * a few words of the right length. */
 enum { W_OWNER = 1, W_FILLER = 2 };
-static const struct { const char *w; uint8_t kind; const char *after; } words[] = {
-    { "abbonato", W_OWNER, NULL }, { "abonado", W_OWNER, NULL }, { "abonne", W_OWNER, NULL }, { "abonnementsnummer", W_OWNER, NULL },
-    { "abonn\xc3\xa9", W_OWNER, NULL }, { "acc", W_OWNER, NULL }, { "account", W_OWNER, NULL }, { "acct", W_OWNER, NULL },
-    { "adherent", W_OWNER, NULL }, { "adh\xc3\xa9rent", W_OWNER, NULL }, { "afiliado", W_OWNER, NULL }, { "apolice", W_OWNER, NULL },
-    { "ap\xc3\xb3lice", W_OWNER, NULL }, { "assinante", W_OWNER, NULL }, { "client", W_OWNER, NULL }, { "cliente", W_OWNER, NULL },
-    { "cod", W_FILLER, NULL }, { "code", W_FILLER, NULL }, { "codice", W_FILLER, NULL }, { "codigo", W_FILLER, NULL },
-    { "compte", W_OWNER, NULL }, { "conta", W_OWNER, NULL }, { "conto", W_OWNER, NULL }, { "contract", W_OWNER, NULL },
-    { "contractnummer", W_OWNER, NULL }, { "contrat", W_OWNER, NULL }, { "contrato", W_OWNER, NULL }, { "contratto", W_OWNER, NULL },
-    { "cuenta", W_OWNER, NULL }, { "customer", W_OWNER, NULL }, { "c\xc3\xb3" "digo", W_FILLER, NULL }, { "es", W_FILLER, NULL },
-    { "est", W_FILLER, NULL }, { "id", W_FILLER, NULL }, { "is", W_FILLER, NULL }, { "ist", W_FILLER, NULL }, { "kd", W_OWNER, NULL },
-    { "kdnr", W_OWNER, NULL }, { "klant", W_OWNER, NULL }, { "klantcode", W_OWNER, NULL }, { "klantnr", W_OWNER, NULL },
-    { "klantnummer", W_OWNER, NULL }, { "klantreferentie", W_OWNER, NULL }, { "konto", W_OWNER, NULL }, { "kontonr", W_OWNER, NULL },
-    { "kontonummer", W_OWNER, NULL }, { "kunde", W_OWNER, NULL }, { "kunden", W_OWNER, NULL }, { "kundenid", W_OWNER, NULL },
-    { "kundennr", W_OWNER, NULL }, { "kundennummer", W_OWNER, NULL }, { "kundenreferenz", W_OWNER, NULL },
-    { "lautet", W_FILLER, NULL }, { "lidmaatschap", W_OWNER, NULL }, { "lidmaatschapsnummer", W_OWNER, NULL },
-    { "lidnummer", W_OWNER, NULL }, { "member", W_OWNER, NULL }, { "membership", W_OWNER, NULL }, { "mitglied", W_OWNER, NULL },
-    { "mitglieds", W_OWNER, NULL }, { "mitgliedsnummer", W_OWNER, NULL }, { "n", W_FILLER, NULL }, { "no", W_FILLER, NULL },
-    { "nr", W_FILLER, NULL }, { "nro", W_FILLER, NULL }, { "num", W_FILLER, NULL }, { "number", W_FILLER, NULL },
-    { "numero", W_FILLER, NULL }, { "nummer", W_FILLER, NULL }, { "num\xc3\xa9ro", W_FILLER, NULL },
-    { "n\xc3\xbamero", W_FILLER, NULL }, { "police", W_OWNER, "de" }, { "policennummer", W_OWNER, NULL },
-    { "policy", W_OWNER, NULL }, { "polis", W_OWNER, NULL }, { "polisnummer", W_OWNER, NULL }, { "poliza", W_OWNER, NULL },
-    { "polizza", W_OWNER, NULL }, { "p\xc3\xb3liza", W_OWNER, NULL }, { "ref", W_FILLER, NULL }, { "reference", W_FILLER, NULL },
-    { "referencia", W_FILLER, NULL }, { "referentie", W_FILLER, NULL }, { "refer\xc3\xaancia", W_FILLER, NULL },
-    { "rekening", W_OWNER, NULL }, { "rekeningnummer", W_OWNER, NULL }, { "riferimento", W_FILLER, NULL },
-    { "r\xc3\xa9" "f\xc3\xa9rence", W_FILLER, NULL }, { "societaire", W_OWNER, NULL }, { "socio", W_OWNER, NULL },
-    { "soci\xc3\xa9taire", W_OWNER, NULL }, { "subscriber", W_OWNER, NULL }, { "s\xc3\xb3" "cio", W_OWNER, NULL },
-    { "tessera", W_OWNER, NULL }, { "utente", W_OWNER, NULL }, { "utenza", W_OWNER, NULL }, { "versicherungsnummer", W_OWNER, NULL },
-    { "versicherungsscheinnummer", W_OWNER, NULL }, { "vertrag", W_OWNER, NULL }, { "vertrags", W_OWNER, NULL },
-    { "vertragskonto", W_OWNER, NULL }, { "vertragsnr", W_OWNER, NULL }, { "vertragsnummer", W_OWNER, NULL },
-    { "was", W_FILLER, NULL }, { "\xc3\xa8", W_FILLER, NULL }, { "\xc3\xa9", W_FILLER, NULL },
-};
+typedef struct word { const char *w; uint8_t n, kind; const char *after; } word;
+#define W(s, kind, after) { s, sizeof s - 1, kind, after }
+static const word w_a[] = { W("abbonato", W_OWNER, NULL), W("abonado", W_OWNER, NULL),
+    W("abonne", W_OWNER, NULL), W("abonnementsnummer", W_OWNER, NULL), W("abonn\xc3\xa9", W_OWNER, NULL),
+    W("acc", W_OWNER, NULL), W("account", W_OWNER, NULL), W("acct", W_OWNER, NULL),
+    W("adherent", W_OWNER, NULL), W("adh\xc3\xa9rent", W_OWNER, NULL), W("afiliado", W_OWNER, NULL),
+    W("apolice", W_OWNER, NULL), W("ap\xc3\xb3lice", W_OWNER, NULL), W("assinante", W_OWNER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_c[] = { W("client", W_OWNER, NULL), W("cliente", W_OWNER, NULL), W("cod", W_FILLER, NULL),
+    W("code", W_FILLER, NULL), W("codice", W_FILLER, NULL), W("codigo", W_FILLER, NULL),
+    W("compte", W_OWNER, NULL), W("conta", W_OWNER, NULL), W("conto", W_OWNER, NULL),
+    W("contract", W_OWNER, NULL), W("contractnummer", W_OWNER, NULL), W("contrat", W_OWNER, NULL),
+    W("contrato", W_OWNER, NULL), W("contratto", W_OWNER, NULL), W("cuenta", W_OWNER, NULL),
+    W("customer", W_OWNER, NULL), W("c\xc3\xb3" "digo", W_FILLER, NULL), { NULL, 0, 0, NULL } };
+static const word w_e[] = { W("es", W_FILLER, NULL), W("est", W_FILLER, NULL), { NULL, 0, 0, NULL } };
+static const word w_high[] = { W("\xc3\xa8", W_FILLER, NULL), W("\xc3\xa9", W_FILLER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_i[] = { W("id", W_FILLER, NULL), W("is", W_FILLER, NULL), W("ist", W_FILLER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_k[] = { W("kd", W_OWNER, NULL), W("kdnr", W_OWNER, NULL), W("klant", W_OWNER, NULL),
+    W("klantcode", W_OWNER, NULL), W("klantnr", W_OWNER, NULL), W("klantnummer", W_OWNER, NULL),
+    W("klantreferentie", W_OWNER, NULL), W("konto", W_OWNER, NULL), W("kontonr", W_OWNER, NULL),
+    W("kontonummer", W_OWNER, NULL), W("kunde", W_OWNER, NULL), W("kunden", W_OWNER, NULL),
+    W("kundenid", W_OWNER, NULL), W("kundennr", W_OWNER, NULL), W("kundennummer", W_OWNER, NULL),
+    W("kundenreferenz", W_OWNER, NULL), { NULL, 0, 0, NULL } };
+static const word w_l[] = { W("lautet", W_FILLER, NULL), W("lidmaatschap", W_OWNER, NULL),
+    W("lidmaatschapsnummer", W_OWNER, NULL), W("lidnummer", W_OWNER, NULL), { NULL, 0, 0, NULL } };
+static const word w_m[] = { W("member", W_OWNER, NULL), W("membership", W_OWNER, NULL),
+    W("mitglied", W_OWNER, NULL), W("mitglieds", W_OWNER, NULL), W("mitgliedsnummer", W_OWNER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_n[] = { W("n", W_FILLER, NULL), W("no", W_FILLER, NULL), W("nr", W_FILLER, NULL),
+    W("nro", W_FILLER, NULL), W("num", W_FILLER, NULL), W("number", W_FILLER, NULL),
+    W("numero", W_FILLER, NULL), W("nummer", W_FILLER, NULL), W("num\xc3\xa9ro", W_FILLER, NULL),
+    W("n\xc3\xbamero", W_FILLER, NULL), { NULL, 0, 0, NULL } };
+static const word w_p[] = { W("police", W_OWNER, "de"), W("policennummer", W_OWNER, NULL),
+    W("policy", W_OWNER, NULL), W("polis", W_OWNER, NULL), W("polisnummer", W_OWNER, NULL),
+    W("poliza", W_OWNER, NULL), W("polizza", W_OWNER, NULL), W("p\xc3\xb3liza", W_OWNER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_r[] = { W("ref", W_FILLER, NULL), W("reference", W_FILLER, NULL),
+    W("referencia", W_FILLER, NULL), W("referentie", W_FILLER, NULL), W("refer\xc3\xaancia", W_FILLER, NULL),
+    W("rekening", W_OWNER, NULL), W("rekeningnummer", W_OWNER, NULL), W("riferimento", W_FILLER, NULL),
+    W("r\xc3\xa9" "f\xc3\xa9rence", W_FILLER, NULL), { NULL, 0, 0, NULL } };
+static const word w_s[] = { W("societaire", W_OWNER, NULL), W("socio", W_OWNER, NULL),
+    W("soci\xc3\xa9taire", W_OWNER, NULL), W("subscriber", W_OWNER, NULL), W("s\xc3\xb3" "cio", W_OWNER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_t[] = { W("tessera", W_OWNER, NULL), { NULL, 0, 0, NULL } };
+static const word w_u[] = { W("utente", W_OWNER, NULL), W("utenza", W_OWNER, NULL), { NULL, 0, 0, NULL } };
+static const word w_v[] = { W("versicherungsnummer", W_OWNER, NULL),
+    W("versicherungsscheinnummer", W_OWNER, NULL), W("vertrag", W_OWNER, NULL), W("vertrags", W_OWNER, NULL),
+    W("vertragskonto", W_OWNER, NULL), W("vertragsnr", W_OWNER, NULL), W("vertragsnummer", W_OWNER, NULL),
+    { NULL, 0, 0, NULL } };
+static const word w_w[] = { W("was", W_FILLER, NULL), { NULL, 0, 0, NULL } };
+
+/* The words beginning with byte c: ASCII letters, and C3 (accented ones). */
+static const word *bucket(unsigned char c)
+{
+    switch (c) {
+    case 'a': return w_a;
+    case 'c': return w_c;
+    case 'e': return w_e;
+    case 0xC3: return w_high;
+    case 'i': return w_i;
+    case 'k': return w_k;
+    case 'l': return w_l;
+    case 'm': return w_m;
+    case 'n': return w_n;
+    case 'p': return w_p;
+    case 'r': return w_r;
+    case 's': return w_s;
+    case 't': return w_t;
+    case 'u': return w_u;
+    case 'v': return w_v;
+    case 'w': return w_w;
+    default: return NULL;
+    }
+}
+
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
@@ -112,19 +158,14 @@ static int word_back(const unsigned char *p, size_t *i, size_t floor, char w[32]
     return 1;
 }
 
-static int word_kind(const char *w, const char **after)
+static int word_kind(const char *w, size_t n, const char **after)
 {
-    size_t lo = 0, hi = sizeof words / sizeof words[0];
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = (unsigned char)words[mid].w[0] - (unsigned char)w[0];
-        if (c == 0) c = strcmp(words[mid].w + 1, w + 1);
-        if (c == 0) {
-            *after = words[mid].after;
-            return words[mid].kind;
+    const word *b = bucket((unsigned char)w[0]);
+    for (; b && b->w; b++)
+        if (b->n == n && memcmp(b->w, w, n) == 0) {
+            *after = b->after;
+            return b->kind;
         }
-        if (c < 0) lo = mid + 1; else hi = mid;
-    }
     return 0;
 }
 
@@ -139,7 +180,7 @@ static int owner_before(const char *text, size_t start)
     for (int round = 0; round < 4; round++) {
         if (!word_back(p, &i, floor, w, &wn)) return 0;
         const char *after = NULL;
-        int k = word_kind(w, &after);
+        int k = word_kind(w, wn, &after);
         if (k == W_OWNER) {
             if (!after) return 1;
             char v[32];
@@ -257,12 +298,15 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
     uint32_t nc = whole ? 1 : f->nclusters;
     size_t done = 0;
     for (uint32_t c = 0; c < nc; c++) {
+        if (!whole && f->cl_digits[c] < 4) continue;   /* a code's digits are in one cluster */
         size_t i = whole ? f->first_digit : f->cl_start[c], ce = whole ? len : f->cl_end[c];
         if (i < done) i = done;
         for (; i < ce; i++) {
             if (!is_digit(p[i]) || (i > 0 && is_digit(p[i - 1]))) continue;
             size_t s, ps;
             if (!code_start(p, i, &s)) continue;
+            /* the next group of a number ("6" in "+33 6 39"): no word before it */
+            if (s >= 2 && is_digit(p[s - 2]) && !is_alnum(p[s - 1])) continue;
             if (!owner_before(text, s)) {
                 if (!capital_prefix(text, s, &ps) || !owner_before(text, ps)) continue;
                 s = ps;

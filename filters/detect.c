@@ -14,6 +14,8 @@
 typedef struct compiled {
     const cv_detector_type *t;
     uint16_t id;             /* cv_detector_id */
+    uint16_t min_digits;     /* t's gates, kept beside it for the per-text loop */
+    uint32_t runs_any;
     pcre2_code *code;
     int jit;
 } compiled;
@@ -93,7 +95,11 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
         s->d[s->n].jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
         s->n++;
     }
-    for (size_t i = s->n; i-- > 0;) s->prio[s->d[i].t->entity] = s->d[i].t->priority;
+    for (size_t i = s->n; i-- > 0;) {
+        s->prio[s->d[i].t->entity] = s->d[i].t->priority;
+        s->d[i].min_digits = s->d[i].t->min_digits;
+        s->d[i].runs_any = s->d[i].t->runs_any;
+    }
     s->plain = calloc(s->n ? s->n : 1, sizeof *s->plain);
     if (!s->plain) { why = e_nomem; rc = CV_ENOMEM; goto out; }
     for (size_t i = 0; i < s->n; i++)
@@ -469,9 +475,10 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     size_t n = f->digits ? s->n : s->nplain;
     for (size_t k = 0; k < n; k++) {
         size_t i = f->digits ? k : s->plain[k];
-        const cv_detector_type *t = s->d[i].t;
-        if (f->digits < t->min_digits || (t->runs_any && !(f->runs & t->runs_any)) || (t->wanted && !t->wanted(f)))
-            continue;
+        const compiled *c = &s->d[i];
+        if (f->digits < c->min_digits || (c->runs_any && !(f->runs & c->runs_any))) continue;
+        const cv_detector_type *t = c->t;
+        if (t->wanted && !t->wanted(f)) continue;
         int rc = run_detector(s, ws, i, f, text, len);
         if (rc) return rc;
     }

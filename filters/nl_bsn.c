@@ -47,9 +47,12 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
     uint32_t r = f->cl_runs[i];
     if (f->cl_digits[i] < 9) return 0;
     if ((f->cl_gaps[i] & CV_GAP_DOT) && (r & CV_RUN(4)) && (r & CV_RUN(2)) && (r & CV_RUN(3))) return 1;
-    /* the other forms need the keyword: look for it once per cluster */
-    return ((r & CV_RUN(9)) || r == CV_RUN(3)) &&
-           cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], bsn_context);
+    /* the other forms need the keyword: once per cluster, after the
+     * checksum when the cluster is the number alone */
+    if (!(r & CV_RUN(9)) && r != CV_RUN(3)) return 0;
+    char d[9];
+    if (cvi_natid_cluster_is(text, f, i, 9, d) && !cvi_natid_nl_bsn_valid(d, 9)) return 0;
+    return cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], bsn_context);
 }
 
 const cv_detector_type cvi_detector_nl_bsn = {

@@ -40,8 +40,10 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
 {
     (void)len;
     uint32_t r = f->cl_runs[i];
-    return f->cl_digits[i] >= 9 && ((r & CV_RUN(9)) || r == CV_RUN(3)) &&
-           cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], nif_context);
+    if (f->cl_digits[i] < 9 || (!(r & CV_RUN(9)) && r != CV_RUN(3))) return 0;
+    char d[9];
+    if (cvi_natid_cluster_is(text, f, i, 9, d) && !cvi_natid_pt_nif_valid(d, 9)) return 0;
+    return cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], nif_context);
 }
 
 const cv_detector_type cvi_detector_pt_nif = {
