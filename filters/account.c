@@ -301,10 +301,12 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
         if (!whole && f->cl_digits[c] < 4) continue;   /* a code's digits are in one cluster */
         size_t i = whole ? f->first_digit : f->cl_start[c], ce = whole ? len : f->cl_end[c];
         if (i < done) i = done;
-        for (; i < ce; i++) {
-            if (!is_digit(p[i]) || (i > 0 && is_digit(p[i - 1]))) continue;
+        while (i < ce) {
+            if (!is_digit(p[i])) { i++; continue; }
+            size_t run = i;   /* a run starts here; the next try is after it */
+            while (i < ce && is_digit(p[i])) i++;
             size_t s, ps;
-            if (!code_start(p, i, &s)) continue;
+            if (!code_start(p, run, &s)) continue;
             /* the next group of a number ("6" in "+33 6 39"): no word before it */
             if (s >= 2 && is_digit(p[s - 2]) && !is_alnum(p[s - 1])) continue;
             if (!owner_before(text, s)) {
@@ -318,7 +320,7 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
             int rc = cvi_emit(em, s, e, norm, nl);
             if (rc) return rc;
             done = e;
-            i = e;
+            i = e;   /* a code ends on a byte that is no digit */
         }
     }
     return 0;

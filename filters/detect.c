@@ -27,6 +27,7 @@ struct cv_detector_set {
     int prio[CV_ENT__COUNT];   /* an entity's priority: its first enabled detector's */
     size_t nplain;
     uint16_t *plain;           /* the detectors a text without digits can match, in order */
+    uint16_t *all;             /* every detector, in order */
 };
 
 /* A candidate's sort key; the span itself stays in ws->cand. */
@@ -101,7 +102,9 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
         s->d[i].runs_any = s->d[i].t->runs_any;
     }
     s->plain = calloc(s->n ? s->n : 1, sizeof *s->plain);
-    if (!s->plain) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    s->all = calloc(s->n ? s->n : 1, sizeof *s->all);
+    if (!s->plain || !s->all) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    for (size_t i = 0; i < s->n; i++) s->all[i] = (uint16_t)i;
     for (size_t i = 0; i < s->n; i++)
         if (!s->d[i].t->min_digits && !s->d[i].t->runs_any && !s->d[i].t->win_after) s->plain[s->nplain++] = (uint16_t)i;
     *out = s;
@@ -118,6 +121,7 @@ void cv_detector_set_free(cv_detector_set *s)
     for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
     free(s->d);
     free(s->plain);
+    free(s->all);
     free(s);
 }
 
@@ -473,8 +477,9 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     /* A text without digits: only the detectors that need none (digit-
      * anchored ones, win_after, and those declaring digits never match). */
     size_t n = f->digits ? s->n : s->nplain;
+    const uint16_t *idx = f->digits ? s->all : s->plain;
     for (size_t k = 0; k < n; k++) {
-        size_t i = f->digits ? k : s->plain[k];
+        size_t i = idx[k];
         const compiled *c = &s->d[i];
         if (f->digits < c->min_digits || (c->runs_any && !(f->runs & c->runs_any))) continue;
         const cv_detector_type *t = c->t;
