@@ -15,7 +15,7 @@ typedef struct compiled {
     const cv_detector_type *t;
     uint16_t id;             /* cv_detector_id */
     uint16_t min_digits;     /* t's gates, kept beside it for the per-text loop */
-    uint32_t runs_any;
+    uint32_t runs_mask;      /* t->runs_any, or every bit (cv_text_facts.runs always has bit 0) */
     pcre2_code *code;
     int jit;
 } compiled;
@@ -99,7 +99,7 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
     for (size_t i = s->n; i-- > 0;) {
         s->prio[s->d[i].t->entity] = s->d[i].t->priority;
         s->d[i].min_digits = s->d[i].t->min_digits;
-        s->d[i].runs_any = s->d[i].t->runs_any;
+        s->d[i].runs_mask = s->d[i].t->runs_any ? s->d[i].t->runs_any : ~0u;
     }
     s->plain = calloc(s->n ? s->n : 1, sizeof *s->plain);
     s->all = calloc(s->n ? s->n : 1, sizeof *s->all);
@@ -240,7 +240,7 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
             if (cvi_fold_at(p + i, len - i, &a)) return 1;
         }
     }
-    f->runs = nc > CV_MAX_CLUSTERS ? ~0u : 0;
+    f->runs = nc > CV_MAX_CLUSTERS ? ~0u : 1u;   /* bit 0: any text (no run length is 0) */
     if (nc && nc <= CV_MAX_CLUSTERS) {
         f->cl_runs[nc - 1] |= CV_RUN(run);
         for (uint32_t c = 0; c < nc; c++) f->runs |= f->cl_runs[c];
@@ -481,7 +481,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     for (size_t k = 0; k < n; k++) {
         size_t i = idx[k];
         const compiled *c = &s->d[i];
-        if (f->digits < c->min_digits || (c->runs_any && !(f->runs & c->runs_any))) continue;
+        if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
         const cv_detector_type *t = c->t;
         if (t->wanted && !t->wanted(f)) continue;
         int rc = run_detector(s, ws, i, f, text, len);

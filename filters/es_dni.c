@@ -65,7 +65,7 @@ const cv_detector_type cvi_detector_es_dni = {
     .pattern = "(?<![A-Za-z0-9])(?:[0-9]{8}|[0-9]{2}\\.[0-9]{3}\\.[0-9]{3}|[XYZxyz][ \\-]?[0-9]{7})"
                "[ \\-]?[A-HJ-NP-TV-Za-hj-np-tv-z](?![A-Za-z0-9])",
     .min_digits = 7,
-    .runs_any = CV_RUN(7) | CV_RUN(8) | CV_RUN(2),
+    .runs_any = CV_RUN(7) | CV_RUN(8) | CV_RUN(3),
     .search_from = search_from,
     .validate = validate,
     .cluster_wanted = cluster_wanted,

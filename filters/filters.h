@@ -127,7 +127,7 @@ typedef struct cv_text_facts {
     /* Per cluster: its digits (255 = 255 or more), the lengths of its runs of
      * consecutive digits (bit k: a run of k, bit 31: 31 or more) and which
      * bytes stand between them (CV_GAP_*). */
-    uint32_t runs;           /* the clusters' cl_runs together (all bits: too many clusters) */
+    uint32_t runs;           /* the clusters' cl_runs together, and bit 0 (all bits: too many clusters) */
     uint8_t cl_digits[CV_MAX_CLUSTERS];
     uint8_t cl_gaps[CV_MAX_CLUSTERS];
     uint32_t cl_runs[CV_MAX_CLUSTERS];
