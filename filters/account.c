@@ -117,10 +117,10 @@ static size_t high_sep_back(const unsigned char *p, size_t i, size_t floor)
     return 0;
 }
 
-/* The word ending at *i (after separators): moves *i to its start and
- * writes it lower-cased into w (cap 32). 0 if there is none (a digit, other
- * punctuation) or it is longer. */
-static int word_back(const unsigned char *p, size_t *i, size_t floor, char w[32], size_t *wn)
+/* The word ending at *i (after separators): moves *i to its start, its
+ * length to *wn. 0 if there is none (a digit, other punctuation) or it is
+ * 32 bytes or longer. */
+static int word_back(const unsigned char *p, size_t *i, size_t floor, size_t *wn)
 {
     size_t e = *i;
     for (;;) {
@@ -145,24 +145,30 @@ static int word_back(const unsigned char *p, size_t *i, size_t floor, char w[32]
     }
     if (s == e || e - s >= 32) return 0;
     if (s > floor && is_digit(p[s - 1])) return 0;   /* glued to a number: not a word */
-    for (size_t k = 0; k < e - s; k++) {
-        unsigned char c = p[s + k];
-        if (c >= 'A' && c <= 'Z') c |= 0x20;
-        /* Latin-1 capitals (À-Þ, not ×) as UTF-8: C3 80-9E → C3 A0-BE */
-        else if (k > 0 && p[s + k - 1] == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97) c += 0x20;
-        w[k] = (char)c;
-    }
-    w[e - s] = '\0';
     *wn = e - s;
     *i = s;
     return 1;
 }
 
-static int word_kind(const char *w, size_t n, const char **after)
+/* p[0..n) equals the lower-case w, ASCII letters and Latin-1 capitals
+ * (À-Þ but ×, as UTF-8 C3 80-9E) folded. */
+static int same_folded(const unsigned char *p, const char *w, size_t n)
 {
-    const word *b = bucket((unsigned char)w[0]);
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = p[k];
+        if (c >= 'A' && c <= 'Z') c |= 0x20;
+        else if (k > 0 && p[k - 1] == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97) c += 0x20;
+        if (c != (unsigned char)w[k]) return 0;
+    }
+    return 1;
+}
+
+/* The kind of the word p[0..n) (W_OWNER, W_FILLER, 0), compared in place. */
+static int word_kind(const unsigned char *p, size_t n, const char **after)
+{
+    const word *b = bucket(p[0] >= 'A' && p[0] <= 'Z' ? p[0] | 0x20 : p[0]);
     for (; b && b->w; b++)
-        if (b->n == n && memcmp(b->w, w, n) == 0) {
+        if (b->n == n && same_folded(p, b->w, n)) {
             *after = b->after;
             return b->kind;
         }
@@ -174,18 +180,15 @@ static int owner_before(const char *text, size_t start)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t floor = start > 96 ? start - 96 : 0;
-    size_t i = start;
-    char w[32];
-    size_t wn;
+    size_t i = start, wn;
     for (int round = 0; round < 4; round++) {
-        if (!word_back(p, &i, floor, w, &wn)) return 0;
+        if (!word_back(p, &i, floor, &wn)) return 0;
         const char *after = NULL;
-        int k = word_kind(w, wn, &after);
+        int k = word_kind(p + i, wn, &after);
         if (k == W_OWNER) {
             if (!after) return 1;
-            char v[32];
-            size_t vn;
-            return word_back(p, &i, floor, v, &vn) && strcmp(v, after) == 0;
+            size_t an = strlen(after);
+            return word_back(p, &i, floor, &wn) && wn == an && same_folded(p + i, after, an);
         }
         if (k != W_FILLER) return 0;
     }
