@@ -110,6 +110,9 @@ static const char usage_filter[] =
     "      --zstd-level N      zstd level 1..19 (default 3; implies --zstd)\n"
     "  -j, --jobs N            worker threads (default: all cores)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
+    "      --header FILE       csv: the header row is FILE's first line; the stream\n"
+    "                          holds records only (a shard after the first)\n"
+    "      --no-header         csv: write no header row (shards after the first)\n"
     "  -h, --help\n";
 
 static const char usage_scan[] =
@@ -269,12 +272,12 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 }
 
 typedef struct opts {
-    const char *policy, *key, *out, *format, *as, *as_of;
+    const char *policy, *key, *out, *format, *as, *as_of, *header;
     int zstd, help, controller;
     cv_run_opts run;
 } opts;
 
-enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EXPLAIN };
+enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EXPLAIN, O_HEADER, O_NOHEADER };
 
 static int parse_opts(int argc, char **argv, const char *usage, opts *o)
 {
@@ -286,6 +289,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "as-of", required_argument, 0, O_ASOF }, { "resume", no_argument, 0, O_RESUME },
         { "as", required_argument, 0, O_AS },      { "quiet", no_argument, 0, 'q' },
         { "controller", no_argument, 0, O_CONTROLLER }, { "explain", no_argument, 0, O_EXPLAIN },
+        { "header", required_argument, 0, O_HEADER }, { "no-header", no_argument, 0, O_NOHEADER },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -322,6 +326,15 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
             }
             break;
         case O_ASOF: o->run.as_of = optarg; break;
+        case O_HEADER:
+        case O_NOHEADER:
+            if (usage != usage_filter) {
+                fprintf(stderr, "callveil: --header and --no-header are options of filter\n");
+                return -1;
+            }
+            if (c == O_HEADER) o->header = optarg;
+            else o->run.omit_header = 1;
+            break;
         case O_EXPLAIN:
             if (usage != usage_scan) {
                 fprintf(stderr, "callveil: --explain is an option of scan\n");
@@ -422,6 +435,23 @@ static int cmd_filter(cv_ctx *ctx, int argc, char **argv)
     cv_policy *p = NULL;
     cv_key *k = NULL;
     int ex;
+    char hdr[65536];
+    if (o.header) {
+        /* the header row: the file's first line (a CSV header holds no newline) */
+        FILE *hf = fopen(o.header, "r");
+        if (!hf) {
+            fprintf(stderr, "callveil: --header %s: %s\n", o.header, strerror(errno));
+            return EXIT_BAD;
+        }
+        if (!fgets(hdr, sizeof hdr, hf)) hdr[0] = '\0';
+        fclose(hf);
+        if (!hdr[0] || (strlen(hdr) == sizeof hdr - 1 && hdr[sizeof hdr - 2] != '\n')) {
+            fprintf(stderr, "callveil: --header %s: no header line (or one over 64 KiB)\n", o.header);
+            return EXIT_BAD;
+        }
+        o.run.header = hdr;
+        o.run.header_len = strlen(hdr);
+    }
     if ((ex = load_policy(ctx, o.policy, &p))) return ex;
     if ((ex = load_key(ctx, &o, p, 1, &k))) goto out;
     cv_totals t;
