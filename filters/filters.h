@@ -162,6 +162,9 @@ extern const cv_detector_type *const cvi_detectors[];
 int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
 int cvi_word_before(const char *text, size_t start, const char *const *kw);
 int cvi_iban_length(const char *cc);
+/* address.c: a street-type word ("Road", "rue", "Hauptstraße", ...) in the
+ * `window` bytes before text[start], on the same line (postcode context). */
+int cvi_street_before(const char *text, size_t start, size_t window);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;
