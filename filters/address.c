@@ -20,18 +20,23 @@ static int is_space(unsigned char c) { return c == ' ' || c == '\t'; }
 /* A letter byte: ASCII letters and the bytes of UTF-8 letters (lead bytes
  * C3..DF, E1..EF and continuations); C2 (º ª ° NBSP £) and E2 (dashes,
  * quotes, €) sequences are symbols. */
-static int letter_at(const char *t, size_t len, size_t i)
+static int letter_slow(const unsigned char *p, size_t i)
 {
-    const unsigned char *p = (const unsigned char *)t;
     unsigned char c = p[i];
-    if (c < 0x80) return is_ascii_letter(c);
     if (c >= 0xC3 && c != 0xE2) return 1;
     if (c >= 0xC0) return 0;
     /* a continuation byte: find its lead */
     size_t j = i;
     while (j > 0 && (p[j] & 0xC0) == 0x80) j--;
-    (void)len;
     return p[j] >= 0xC3 && p[j] != 0xE2;
+}
+
+static inline int letter_at(const char *t, size_t len, size_t i)
+{
+    unsigned char c = (unsigned char)t[i];
+    (void)len;
+    if (c < 0x80) return is_ascii_letter(c);
+    return letter_slow((const unsigned char *)t, i);
 }
 
 static int is_upper_at(const char *t, size_t len, size_t i)
@@ -45,12 +50,13 @@ typedef struct word {
     size_t s, e;     /* the word's bytes (letters, inner - ' ’) */
     int cap;         /* starts upper case */
     char lc[24];     /* lower case (ASCII and Latin-1 UTF-8), "" if too long */
+    size_t n;        /* strlen(lc) */
 } word;
 
 static void word_lower(const char *t, word *w)
 {
     size_t n = w->e - w->s, k = 0;
-    if (n >= sizeof w->lc) { w->lc[0] = '\0'; return; }
+    if (n >= sizeof w->lc) { w->lc[0] = '\0'; w->n = 0; return; }
     for (size_t i = w->s; i < w->e; i++) {
         unsigned char c = (unsigned char)t[i];
         if (c >= 'A' && c <= 'Z') c += 32;
@@ -58,6 +64,7 @@ static void word_lower(const char *t, word *w)
         w->lc[k++] = (char)c;
     }
     w->lc[k] = '\0';
+    w->n = k;
 }
 
 /* "d'Orsay", "dell'Orso", "l’Opéra": an elided article before a capital
@@ -130,10 +137,18 @@ static int word_ending(const char *t, size_t len, size_t e, word *w)
     return 1;
 }
 
-static int in_list(const char *w, const char *const *list)
+/* A word list entry with its length (lists are short and searched by
+ * length and first byte before any memcmp: this runs on every number). */
+typedef struct lexw {
+    const char *w;
+    unsigned char n;
+} lexw;
+#define W(s) { s, sizeof s - 1 }
+
+static int in_lex(const char *w, size_t n, const lexw *list)
 {
-    for (size_t k = 0; list[k]; k++)
-        if (list[k][0] == w[0] && strcmp(list[k], w) == 0) return 1;
+    for (size_t k = 0; list[k].w; k++)
+        if (list[k].n == n && list[k].w[0] == w[0] && memcmp(list[k].w, w, n) == 0) return 1;
     return 0;
 }
 
@@ -147,95 +162,119 @@ static int in_list(const char *w, const char *const *list)
 enum { PRE = 1, POST = 2, WEAK = 4, DOT = 8 };
 typedef struct street_type {
     const char *w;
+    unsigned char n;
     int f;
 } street_type;
+#define T(s, f) { s, sizeof s - 1, f }
 
-static const street_type types[] = {
-    /* en */
-    { "street", POST }, { "st", POST | WEAK | DOT }, { "road", POST }, { "rd", POST | DOT }, { "avenue", POST | PRE },
-    { "ave", POST | DOT }, { "lane", POST }, { "ln", POST | DOT }, { "close", POST | WEAK }, { "drive", POST | WEAK },
-    { "dr", POST | WEAK | DOT }, { "court", POST | WEAK }, { "ct", POST | WEAK | DOT }, { "crescent", POST },
-    { "cres", POST | DOT }, { "place", POST | PRE | WEAK }, { "pl", POST | WEAK | DOT }, { "terrace", POST },
-    { "tce", POST | DOT }, { "way", POST | WEAK }, { "boulevard", POST | PRE }, { "blvd", POST | DOT },
-    { "square", POST | PRE | WEAK }, { "sq", POST | WEAK | DOT }, { "gardens", POST | WEAK }, { "grove", POST | WEAK },
-    { "mews", POST }, { "row", POST | WEAK }, { "parade", POST | WEAK }, { "highway", POST | WEAK },
-    { "hwy", POST | DOT }, { "parkway", POST }, { "pkwy", POST | DOT }, { "circle", POST | WEAK }, { "alley", POST | WEAK },
-    /* de */
-    { "straße", POST }, { "strasse", POST }, { "str", POST | DOT }, { "weg", POST | WEAK }, { "platz", POST | PRE | WEAK },
-    { "allee", POST | PRE }, { "gasse", POST }, { "ring", POST | WEAK }, { "damm", POST | WEAK }, { "chaussee", POST },
-    { "ufer", POST | WEAK },
-    /* fr */
-    { "rue", PRE }, { "av", PRE | WEAK | DOT }, { "bd", PRE | DOT }, { "bld", PRE | DOT }, { "chemin", PRE },
-    { "impasse", PRE }, { "allée", PRE }, { "quai", PRE }, { "cours", PRE | WEAK }, { "route", PRE | WEAK },
-    { "faubourg", PRE }, { "passage", PRE | WEAK }, { "rte", PRE | DOT },
-    /* it */
-    { "via", PRE | WEAK }, { "viale", PRE }, { "piazza", PRE }, { "piazzale", PRE }, { "corso", PRE | WEAK },
-    { "largo", PRE | WEAK }, { "vicolo", PRE }, { "lungomare", PRE }, { "strada", PRE | WEAK }, { "contrada", PRE | WEAK },
-    /* es */
-    { "calle", PRE }, { "avenida", PRE }, { "avda", PRE | DOT }, { "plaza", PRE | POST }, { "paseo", PRE },
-    { "carretera", PRE }, { "ctra", PRE | DOT }, { "camino", PRE | WEAK }, { "ronda", PRE | WEAK }, { "rambla", PRE },
-    { "travesía", PRE }, { "glorieta", PRE }, { "callejón", PRE }, { "pasaje", PRE | WEAK },
-    /* pt */
-    { "rua", PRE }, { "travessa", PRE }, { "praça", PRE }, { "praca", PRE }, { "estrada", PRE | WEAK },
-    { "alameda", PRE }, { "calçada", PRE }, { "beco", PRE }, { "tv", PRE | DOT | WEAK },
-    /* nl */
-    { "straat", POST }, { "laan", PRE | POST | WEAK }, { "plein", POST | WEAK }, { "gracht", POST }, { "kade", POST | WEAK },
-    { "singel", POST | WEAK }, { "dijk", POST | WEAK },
-    { NULL, 0 },
+/* The street types, one array per length in bytes (type_of looks only at
+ * the words of a word's length; a word in the wrong array is never found,
+ * and check_address would say so). */
+static const street_type types2[] = {
+    T("st", POST | WEAK | DOT), T("rd", POST | DOT), T("ln", POST | DOT), T("dr", POST | WEAK | DOT),
+    T("ct", POST | WEAK | DOT), T("pl", POST | WEAK | DOT), T("sq", POST | WEAK | DOT), T("av", PRE | WEAK | DOT),
+    T("bd", PRE | DOT), T("tv", PRE | DOT | WEAK),
+    { NULL, 0, 0 },
 };
+static const street_type types3[] = {
+    T("ave", POST | DOT), T("tce", POST | DOT), T("way", POST | WEAK), T("row", POST | WEAK), T("hwy", POST | DOT),
+    T("str", POST | DOT), T("weg", POST | WEAK), T("rue", PRE), T("bld", PRE | DOT), T("rte", PRE | DOT),
+    T("via", PRE | WEAK), T("rua", PRE),
+    { NULL, 0, 0 },
+};
+static const street_type types4[] = {
+    T("road", POST), T("lane", POST), T("cres", POST | DOT), T("blvd", POST | DOT), T("mews", POST),
+    T("pkwy", POST | DOT), T("ring", POST | WEAK), T("damm", POST | WEAK), T("ufer", POST | WEAK), T("quai", PRE),
+    T("avda", PRE | DOT), T("ctra", PRE | DOT), T("beco", PRE), T("laan", PRE | POST | WEAK),
+    T("kade", POST | WEAK), T("dijk", POST | WEAK),
+    { NULL, 0, 0 },
+};
+static const street_type types5[] = {
+    T("close", POST | WEAK), T("drive", POST | WEAK), T("court", POST | WEAK), T("place", POST | PRE | WEAK),
+    T("grove", POST | WEAK), T("alley", POST | WEAK), T("platz", POST | PRE | WEAK), T("allee", POST | PRE),
+    T("gasse", POST), T("cours", PRE | WEAK), T("route", PRE | WEAK), T("viale", PRE), T("corso", PRE | WEAK),
+    T("largo", PRE | WEAK), T("calle", PRE), T("plaza", PRE | POST), T("paseo", PRE), T("ronda", PRE | WEAK),
+    T("praca", PRE), T("plein", POST | WEAK),
+    { NULL, 0, 0 },
+};
+static const street_type types6[] = {
+    T("street", POST), T("avenue", POST | PRE), T("square", POST | PRE | WEAK), T("parade", POST | WEAK),
+    T("circle", POST | WEAK), T("chemin", PRE), T("allée", PRE), T("piazza", PRE), T("vicolo", PRE),
+    T("strada", PRE | WEAK), T("camino", PRE | WEAK), T("rambla", PRE), T("pasaje", PRE | WEAK), T("praça", PRE),
+    T("straat", POST), T("gracht", POST), T("singel", POST | WEAK),
+    { NULL, 0, 0 },
+};
+static const street_type types7[] = {
+    T("terrace", POST), T("gardens", POST | WEAK), T("highway", POST | WEAK), T("parkway", POST), T("straße", POST),
+    T("strasse", POST), T("impasse", PRE), T("passage", PRE | WEAK), T("avenida", PRE), T("estrada", PRE | WEAK),
+    T("alameda", PRE),
+    { NULL, 0, 0 },
+};
+static const street_type types8[] = {
+    T("crescent", POST), T("chaussee", POST), T("faubourg", PRE), T("piazzale", PRE), T("contrada", PRE | WEAK),
+    T("glorieta", PRE), T("travessa", PRE), T("calçada", PRE),
+    { NULL, 0, 0 },
+};
+static const street_type types9[] = {
+    T("boulevard", POST | PRE), T("lungomare", PRE), T("carretera", PRE), T("travesía", PRE), T("callejón", PRE),
+    { NULL, 0, 0 },
+};
+#define TYPE_MAX 9
+static const street_type *const types_by_len[TYPE_MAX + 1] = { NULL, NULL, types2, types3, types4, types5, types6, types7, types8, types9 };
+
 
 /* Suffixes of compound street names ("Hauptstraße", "Bahnhofstr.",
  * "Kerkstraat", "Theodor-Heuss-Ring"): capitalised words only. */
-static const char *const suffixes[] = { "straße", "strasse", "str", "weg", "platz", "allee", "gasse", "ring", "damm",
-                                        "ufer", "straat", "laan", "plein", "gracht", "kade", "singel", "dijk",
-                                        "steeg", "markt", NULL };
+static const lexw suffixes[] = { W("straße"), W("strasse"), W("str"), W("weg"), W("platz"), W("allee"), W("gasse"), W("ring"), W("damm"),
+                                        W("ufer"), W("straat"), W("laan"), W("plein"), W("gracht"), W("kade"), W("singel"), W("dijk"),
+                                        W("steeg"), W("markt"), { NULL, 0 } };
 /* Capitalised words with such a suffix that are no street. */
-static const char *const not_compound[] = {
-    "during", "bring", "spring", "string", "offering", "hearing", "wiring", "herring", "boring", "sharing", "caring",
-    "earring", "keyring", "recurring", "referring", "monitoring", "ordering", "entering", "delivering", "covering",
-    "registering", "gathering", "answering", "considering", "offspring", "catering", "engineering", "scoring",
-    "touring", "tiring", "daring", "staring", "storing", "restoring", "featuring", "ensuring", "measuring",
-    "arbeitsplatz", "parkplatz", "stellplatz", "sitzplatz", "spielplatz", "tabellenplatz", "studienplatz",
-    "ausbildungsplatz", "kitaplatz", "campingplatz", "rückweg", "heimweg", "umweg", "ausweg", "fußweg", "fussweg",
-    "hinweg", "rechtsweg", "lösungsweg", "zahlungsweg", "versandweg", "postweg", "dienstweg", "lieferweg",
-    "supermarkt", "arbeitsmarkt", "markt", "flohmarkt", "weihnachtsmarkt", "onlinemarkt", "aktienmarkt",
-    "boekenmarkt", NULL,
+static const lexw not_compound[] = {
+    W("during"), W("bring"), W("spring"), W("string"), W("offering"), W("hearing"), W("wiring"), W("herring"), W("boring"), W("sharing"), W("caring"),
+    W("earring"), W("keyring"), W("recurring"), W("referring"), W("monitoring"), W("ordering"), W("entering"), W("delivering"), W("covering"),
+    W("registering"), W("gathering"), W("answering"), W("considering"), W("offspring"), W("catering"), W("engineering"), W("scoring"),
+    W("touring"), W("tiring"), W("daring"), W("staring"), W("storing"), W("restoring"), W("featuring"), W("ensuring"), W("measuring"),
+    W("arbeitsplatz"), W("parkplatz"), W("stellplatz"), W("sitzplatz"), W("spielplatz"), W("tabellenplatz"), W("studienplatz"),
+    W("ausbildungsplatz"), W("kitaplatz"), W("campingplatz"), W("rückweg"), W("heimweg"), W("umweg"), W("ausweg"), W("fußweg"), W("fussweg"),
+    W("hinweg"), W("rechtsweg"), W("lösungsweg"), W("zahlungsweg"), W("versandweg"), W("postweg"), W("dienstweg"), W("lieferweg"),
+    W("supermarkt"), W("arbeitsmarkt"), W("markt"), W("flohmarkt"), W("weihnachtsmarkt"), W("onlinemarkt"), W("aktienmarkt"),
+    W("boekenmarkt"), { NULL, 0 },
 };
 
 /* Lower-case words that never stand in a street's name ("5 minutes down
  * the road", "12 items on the way", "via email 3 times"). */
-static const char *const not_name[] = {
-    "the", "a", "an", "on", "in", "at", "to", "down", "up", "off", "from", "by", "for", "with", "along", "across",
-    "into", "onto", "over", "under", "this", "that", "my", "your", "our", "their", "his", "her", "its", "and", "or",
-    "is", "are", "was", "were", "be", "been", "it", "i", "we", "you", "they", "he", "she", "me", "us", "them",
-    "minutes", "mins", "min", "hours", "days", "weeks", "months", "years", "miles", "times", "people", "items",
-    "orders", "cars", "more", "other", "new", "same", "next", "last", "first", "own", "long", "one", "two",
-    "email", "e-mail", "mail", "sms", "phone", "telephone", "telefono", "teléfono", "telefone", "chat", "whatsapp",
-    "internet", "web", "app", "post", "posta", "correo", "courrier", "fax", "skype", "teams", "zoom", "online",
-    "di", "del", "della", "de", "da", "do", "des", "du", "la", "le", "les", "el", "los", "las", "of", "van",
-    "email.", "formazione", "aggiornamento", "inglese", "lingua", "laurea", "studi", "ore", "giorni", "minuti",
-    "euro", "eur", "km", "kg", "m", "metri", "metros", "mètres", "meter", "meters", "uhr", "tage", "jahre",
-    "minuten", "stunden", "mal", "minutos", "horas", "dias", "días", "semanas", "jours", "heures", "semaines",
-    "order", "orders", "ticket", "tickets", "code", "number", "numero", "número", "nummer", "numéro",
-    "not", "no", "also", "just", "only", "still", "again", "then", "there", "here", "now", "today", "tomorrow",
-    "yesterday", "please", "thanks", "ok", "all", "any", "some", "each", "every", "per", "than", "as", "if", "so",
-    NULL,
+static const lexw not_name[] = {
+    W("the"), W("a"), W("an"), W("on"), W("in"), W("at"), W("to"), W("down"), W("up"), W("off"), W("from"), W("by"), W("for"), W("with"), W("along"), W("across"),
+    W("into"), W("onto"), W("over"), W("under"), W("this"), W("that"), W("my"), W("your"), W("our"), W("their"), W("his"), W("her"), W("its"), W("and"), W("or"),
+    W("is"), W("are"), W("was"), W("were"), W("be"), W("been"), W("it"), W("i"), W("we"), W("you"), W("they"), W("he"), W("she"), W("me"), W("us"), W("them"),
+    W("minutes"), W("mins"), W("min"), W("hours"), W("days"), W("weeks"), W("months"), W("years"), W("miles"), W("times"), W("people"), W("items"),
+    W("orders"), W("cars"), W("more"), W("other"), W("new"), W("same"), W("next"), W("last"), W("first"), W("own"), W("long"), W("one"), W("two"),
+    W("email"), W("e-mail"), W("mail"), W("sms"), W("phone"), W("telephone"), W("telefono"), W("teléfono"), W("telefone"), W("chat"), W("whatsapp"),
+    W("internet"), W("web"), W("app"), W("post"), W("posta"), W("correo"), W("courrier"), W("fax"), W("skype"), W("teams"), W("zoom"), W("online"),
+    W("di"), W("del"), W("della"), W("de"), W("da"), W("do"), W("des"), W("du"), W("la"), W("le"), W("les"), W("el"), W("los"), W("las"), W("of"), W("van"),
+    W("email."), W("formazione"), W("aggiornamento"), W("inglese"), W("lingua"), W("laurea"), W("studi"), W("ore"), W("giorni"), W("minuti"),
+    W("euro"), W("eur"), W("km"), W("kg"), W("m"), W("metri"), W("metros"), W("mètres"), W("meter"), W("meters"), W("uhr"), W("tage"), W("jahre"),
+    W("minuten"), W("stunden"), W("mal"), W("minutos"), W("horas"), W("dias"), W("días"), W("semanas"), W("jours"), W("heures"), W("semaines"),
+    W("order"), W("orders"), W("ticket"), W("tickets"), W("code"), W("number"), W("numero"), W("número"), W("nummer"), W("numéro"),
+    W("not"), W("no"), W("also"), W("just"), W("only"), W("still"), W("again"), W("then"), W("there"), W("here"), W("now"), W("today"), W("tomorrow"),
+    W("yesterday"), W("please"), W("thanks"), W("ok"), W("all"), W("any"), W("some"), W("each"), W("every"), W("per"), W("than"), W("as"), W("if"), W("so"),
+    { NULL, 0 },
 };
 
 /* Connectors inside a street's name ("rue de la Paix", "Laan van
  * Meerdervoort", "Avenida da Liberdade"): lower case, never alone. */
-static const char *const connectors[] = {
-    "de", "del", "della", "delle", "dei", "degli", "dello", "di", "da", "do", "dos", "das", "du", "des", "la", "le",
-    "les", "l", "d", "el", "los", "las", "van", "der", "den", "het", "von", "vom", "zum", "zur", "am", "an", "im",
-    "auf", "of", "the", "y", "e", "et", "und", "sur", "sous", "en", "al", "alla", "alle", "sul", "san", "santa",
-    "santo", "são", "sant", "st", "saint", "sainte", "ste", "s", "ter", "te", "op", "aan", "in", NULL,
+static const lexw connectors[] = {
+    W("de"), W("del"), W("della"), W("delle"), W("dei"), W("degli"), W("dello"), W("di"), W("da"), W("do"), W("dos"), W("das"), W("du"), W("des"), W("la"), W("le"),
+    W("les"), W("l"), W("d"), W("el"), W("los"), W("las"), W("van"), W("der"), W("den"), W("het"), W("von"), W("vom"), W("zum"), W("zur"), W("am"), W("an"), W("im"),
+    W("auf"), W("of"), W("the"), W("y"), W("e"), W("et"), W("und"), W("sur"), W("sous"), W("en"), W("al"), W("alla"), W("alle"), W("sul"), W("san"), W("santa"),
+    W("santo"), W("são"), W("sant"), W("st"), W("saint"), W("sainte"), W("ste"), W("s"), W("ter"), W("te"), W("op"), W("aan"), W("in"), { NULL, 0 },
 };
 
 static const street_type *type_of(const word *w)
 {
-    if (!w->lc[0]) return NULL;
-    for (size_t k = 0; types[k].w; k++)
-        if (types[k].w[0] == w->lc[0] && strcmp(types[k].w, w->lc) == 0) return &types[k];
+    if (!w->n || w->n > TYPE_MAX || !types_by_len[w->n]) return NULL;
+    for (const street_type *ty = types_by_len[w->n]; ty->w; ty++)
+        if (ty->w[0] == w->lc[0] && memcmp(ty->w, w->lc, w->n) == 0) return ty;
     return NULL;
 }
 
@@ -248,21 +287,23 @@ static int ends_with(const char *s, size_t n, const char *suf)
 /* A compound street name: capitalised, at least three letters before the suffix. */
 static int is_compound(const word *w)
 {
-    if (!w->cap || !w->lc[0]) return 0;
-    size_t n = strlen(w->lc);
-    for (size_t k = 0; suffixes[k]; k++) {
-        size_t m = strlen(suffixes[k]);
-        if (n >= m + 3 && ends_with(w->lc, n, suffixes[k])) {
-            if (in_list(w->lc, not_compound)) return 0;
+    if (!w->cap || w->n < 6) return 0;
+    size_t n = w->n;
+    /* every suffix ends in one of these */
+    if (!strchr("egrzmtnlk", w->lc[n - 1])) return 0;
+    for (size_t k = 0; suffixes[k].w; k++) {
+        size_t m = suffixes[k].n;
+        if (n >= m + 3 && memcmp(w->lc + n - m, suffixes[k].w, m) == 0) {
+            if (in_lex(w->lc, n, not_compound)) return 0;
             /* "-ring" after a vowel is an English gerund ("offering", "during") */
-            if (strcmp(suffixes[k], "ring") == 0 && strchr("aeiouy", w->lc[n - 5]) && w->lc[n - 5] != 'r') return 0;
+            if (m == 4 && !memcmp(suffixes[k].w, "ring", 4) && strchr("aeiouy", w->lc[n - 5])) return 0;
             return 1;
         }
     }
     return 0;
 }
 
-static int is_connector(const word *w) { return !w->cap && w->lc[0] && in_list(w->lc, connectors); }
+static int is_connector(const word *w) { return !w->cap && w->lc[0] && in_lex(w->lc, w->n, connectors); }
 
 /* Can w stand in a street name next to a type of flags f? Capitalised
  * words always (but not a type's everyday objects, "Via Email"); lower-case
@@ -270,8 +311,8 @@ static int is_connector(const word *w) { return !w->cap && w->lc[0] && in_list(w
 static int name_word_ok(const word *w, int f)
 {
     if (!w->lc[0]) return 0;
-    if (in_list(w->lc, not_name) && !is_connector(w)) return 0;
-    if (w->cap) return !(f & WEAK) || !in_list(w->lc, not_name);
+    if (in_lex(w->lc, w->n, not_name) && !is_connector(w)) return 0;
+    if (w->cap) return !(f & WEAK) || !in_lex(w->lc, w->n, not_name);
     return !(f & WEAK);
 }
 
@@ -317,12 +358,12 @@ static size_t house_number(const char *t, size_t len, size_t a, size_t b)
 }
 
 /* Words that, after a number, make it a quantity, not a house number. */
-static const char *const units[] = {
-    "minutes", "mins", "min", "minute", "hours", "hour", "hrs", "days", "day", "weeks", "months", "years", "times",
-    "km", "kg", "m", "mi", "miles", "euro", "euros", "eur", "usd", "gbp", "pounds", "dollars", "percent", "pm", "am",
-    "uhr", "minuten", "stunden", "tage", "jahre", "mal", "stück", "minuti", "ore", "giorni", "anni", "volte",
-    "minutos", "horas", "días", "dias", "años", "anos", "veces", "vezes", "jours", "heures", "ans", "fois",
-    "minuten", "uur", "dagen", "jaar", "keer", "items", "orders", "gb", "mb", "mbps", "sms", "x", NULL,
+static const lexw units[] = {
+    W("minutes"), W("mins"), W("min"), W("minute"), W("hours"), W("hour"), W("hrs"), W("days"), W("day"), W("weeks"), W("months"), W("years"), W("times"),
+    W("km"), W("kg"), W("m"), W("mi"), W("miles"), W("euro"), W("euros"), W("eur"), W("usd"), W("gbp"), W("pounds"), W("dollars"), W("percent"), W("pm"), W("am"),
+    W("uhr"), W("minuten"), W("stunden"), W("tage"), W("jahre"), W("mal"), W("stück"), W("minuti"), W("ore"), W("giorni"), W("anni"), W("volte"),
+    W("minutos"), W("horas"), W("días"), W("dias"), W("años"), W("anos"), W("veces"), W("vezes"), W("jours"), W("heures"), W("ans"), W("fois"),
+    W("minuten"), W("uur"), W("dagen"), W("jaar"), W("keer"), W("items"), W("orders"), W("gb"), W("mb"), W("mbps"), W("sms"), W("x"), { NULL, 0 },
 };
 
 static size_t skip_spaces(const char *t, size_t len, size_t i)
@@ -342,7 +383,7 @@ static int unit_after(const char *t, size_t len, size_t e)
     word w;
     size_t i = skip_spaces(t, len, e);
     if (i == e && i < len && !is_ascii_letter((unsigned char)t[i])) return 0;
-    return word_at(t, len, i, &w) && in_list(w.lc, units);
+    return word_at(t, len, i, &w) && in_lex(w.lc, w.n, units);
 }
 
 /* ---- street lines ------------------------------------------------------- */
@@ -350,8 +391,8 @@ static int unit_after(const char *t, size_t len, size_t e)
 /* Number first: "12 rue de la Paix", "12 Acacia Avenue", "221B Baker
  * Street". ne: the number's end. Returns the street's end, or 0. */
 /* Words before a house number that announce an address ("I live at 12 orchard close"). */
-static const char *const cues[] = { "at", "to", "address", "is", "it's", "live", "moved", "deliver", "send", "ship",
-                                    "from", "into", "adres", "address:", NULL };
+static const lexw cues[] = { W("at"), W("to"), W("address"), W("is"), W("it's"), W("live"), W("moved"), W("deliver"), W("send"), W("ship"),
+                                    W("from"), W("into"), W("adres"), W("address:"), { NULL, 0 } };
 
 /* A weak type in lower case ends the street when an address was announced
  * or nothing but punctuation follows it. */
@@ -361,7 +402,7 @@ static int weak_lower_ok(const char *t, size_t len, size_t a, size_t e)
     size_t i = skip_spaces_back(t, a);
     if (i > 0 && t[i - 1] == ':') return 1;
     word w;
-    return word_ending(t, len, i, &w) && in_list(w.lc, cues);
+    return word_ending(t, len, i, &w) && in_lex(w.lc, w.n, cues);
 }
 
 static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
@@ -396,7 +437,21 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
         if (words && (caps || !(ty->f & WEAK))) return end;
         if (!(ty->f & POST)) return 0;
     }
-    /* name then type: 1-4 name words, then a POST type */
+    /* name then type: 1-4 name words, then a POST type. First look for the
+     * type alone (cheap), then judge the name. */
+    {
+        size_t q = w.e;
+        int found = 0;
+        for (int k = 1; k < 5 && !found; k++) {
+            size_t p = skip_spaces(t, len, q);
+            word x;
+            if (p == q || !word_at(t, len, p, &x)) break;
+            const street_type *xt = type_of(&x);
+            found = xt && (xt->f & POST);
+            q = x.e + (x.e < len && t[x.e] == '.');
+        }
+        if (!found) return 0;
+    }
     int caps = 0;
     size_t j = w.s;
     word n = w;
@@ -437,10 +492,9 @@ static size_t number_marker_back(const char *t, size_t len, size_t i)
     if (j > 0 && t[j - 1] == '.') j--;
     word w;
     if (!word_ending(t, len, j, &w)) return i;
-    if (!strcmp(w.lc, "n") || !strcmp(w.lc, "no") || !strcmp(w.lc, "nr") || !strcmp(w.lc, "num") ||
-        !strcmp(w.lc, "número") || !strcmp(w.lc, "numero") || !strcmp(w.lc, "nummer") || !strcmp(w.lc, "huisnummer"))
-        return w.s;
-    return i;
+    static const lexw markers[] = { W("n"), W("no"), W("nr"), W("num"), W("número"), W("numero"), W("nummer"),
+                                    W("huisnummer"), { NULL, 0 } };
+    return in_lex(w.lc, w.n, markers) ? w.s : i;
 }
 
 /* "C/" (calle) ends at p: returns its start, or (size_t)-1. */
@@ -482,7 +536,25 @@ static size_t street_before(const char *t, size_t len, size_t a)
         if (st != (size_t)-1) return st;
         if (!(ty->f & PRE)) return (size_t)-1;
     }
-    /* "Via Roma 12": walk back over the name to a PRE type */
+    /* "Via Roma 12": walk back over the name to a PRE type; first look for
+     * the type alone (cheap), then judge the name. */
+    {
+        size_t q = w.s;
+        int found = 0;
+        for (int k = 1; k < 7 && !found; k++) {
+            if (calle_slash(t, len, q) != (size_t)-1) { found = 1; break; }
+            size_t p = skip_spaces_back(t, q);
+            if (p == q) break;
+            if (calle_slash(t, len, p) != (size_t)-1) { found = 1; break; }
+            int d = p > 0 && t[p - 1] == '.';
+            word x;
+            if (!word_ending(t, len, p - d, &x)) break;
+            const street_type *xt = type_of(&x);
+            found = xt && (xt->f & PRE);
+            q = x.s;
+        }
+        if (!found) return (size_t)-1;
+    }
     size_t j = w.e + dot;
     int caps = 0, words = 0;
     word n = w;
@@ -513,13 +585,13 @@ static size_t street_before(const char *t, size_t len, size_t a)
 
 /* ---- the parts around a street line ------------------------------------ */
 
-static const char *const unit_words[] = {
-    "flat", "apt", "apartment", "unit", "suite", "ste", "floor", "fl", "piso", "planta", "puerta", "pta", "esc",
-    "escalera", "étage", "etage", "appartement", "appt", "bât", "bâtiment", "bat", "interno", "int", "scala", "piano",
-    "bus", "bte", "boîte", "wohnung", "whg", "stiege", "top", "stock", "og", "andar", "apto", "apartamento", "bloco",
-    "lote", "sala", "dto", "dta", "esq", "dcha", "dcho", "izq", "izda", "izqda", "hs", "huis", "portal", "bajo",
-    "ático", "atico", "room", "rm", "block", "blk", "building", "bldg", "casa", "edificio", "edifício", "pal",
-    "palazzina", "lotto", "app", "tor", "bloque", NULL,
+static const lexw unit_words[] = {
+    W("flat"), W("apt"), W("apartment"), W("unit"), W("suite"), W("ste"), W("floor"), W("fl"), W("piso"), W("planta"), W("puerta"), W("pta"), W("esc"),
+    W("escalera"), W("étage"), W("etage"), W("appartement"), W("appt"), W("bât"), W("bâtiment"), W("bat"), W("interno"), W("int"), W("scala"), W("piano"),
+    W("bus"), W("bte"), W("boîte"), W("wohnung"), W("whg"), W("stiege"), W("top"), W("stock"), W("og"), W("andar"), W("apto"), W("apartamento"), W("bloco"),
+    W("lote"), W("sala"), W("dto"), W("dta"), W("esq"), W("dcha"), W("dcho"), W("izq"), W("izda"), W("izqda"), W("hs"), W("huis"), W("portal"), W("bajo"),
+    W("ático"), W("atico"), W("room"), W("rm"), W("block"), W("blk"), W("building"), W("bldg"), W("casa"), W("edificio"), W("edifício"), W("pal"),
+    W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), { NULL, 0 },
 };
 
 /* An ordinal floor or door: "2º", "2ª", "3°", "3e", "3ème", "1er", "1st". */
@@ -568,13 +640,13 @@ static size_t unit_part(const char *t, size_t len, size_t i)
     if (o) {
         /* "2º B", "2º Dcha", "3e étage", "2ª planta", "1º Esq." */
         size_t p = skip_spaces(t, len, o);
-        if (p > o && word_at(t, len, p, &w) && (in_list(w.lc, unit_words) || (w.e - w.s == 1 && w.cap)))
+        if (p > o && word_at(t, len, p, &w) && (in_lex(w.lc, w.n, unit_words) || (w.e - w.s == 1 && w.cap)))
             return w.e + (w.e < len && t[w.e] == '.');
         if (p > o && p < len && is_ascii_letter((unsigned char)t[p]) && !(p + 1 < len && letter_at(t, len, p + 1)))
             return p + 1;
         return o;
     }
-    if (!word_at(t, len, i, &w) || !in_list(w.lc, unit_words)) return 0;
+    if (!word_at(t, len, i, &w) || !in_lex(w.lc, w.n, unit_words)) return 0;
     size_t v = unit_value(t, len, w.e);
     return v;
 }
@@ -620,7 +692,7 @@ static size_t tail_code(const char *t, size_t len, size_t i)
 static size_t city_at(const char *t, size_t len, size_t i)
 {
     word w;
-    if (!word_at(t, len, i, &w) || !w.cap || in_list(w.lc, not_name) || in_list(w.lc, units)) return 0;
+    if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, not_name) || in_lex(w.lc, w.n, units)) return 0;
     size_t e = w.e;
     for (int k = 0; k < 3; k++) {
         size_t p = skip_spaces(t, len, e);
@@ -628,7 +700,7 @@ static size_t city_at(const char *t, size_t len, size_t i)
         /* "London SW1A 1AA", "Roma RM": a code or a province, not the city */
         if (w.e < len && is_digit((unsigned char)t[w.e])) break;
         if (w.e - w.s <= 3 && is_upper_at(t, len, w.s + 1)) break;
-        if (w.cap && !in_list(w.lc, not_name)) { e = w.e; continue; }
+        if (w.cap && !in_lex(w.lc, w.n, not_name)) { e = w.e; continue; }
         if (is_connector(&w)) {
             size_t q = skip_spaces(t, len, w.e);
             word x;
@@ -696,7 +768,7 @@ static size_t head(const char *t, size_t len, size_t s)
     if (k > 0 && t[k - 1] == '.') k--;
     word w;
     if (k == j && !(j < i && !is_digit((unsigned char)t[j]))) return s;
-    if (!word_ending(t, len, k, &w) || !in_list(w.lc, unit_words)) {
+    if (!word_ending(t, len, k, &w) || !in_lex(w.lc, w.n, unit_words)) {
         /* the number may be glued to its word: "Flat3" is rare; give up */
         return s;
     }
@@ -706,10 +778,13 @@ static size_t head(const char *t, size_t len, size_t s)
 
 /* ---- PO boxes ----------------------------------------------------------- */
 
-static const char *const po_boxes[] = { "po box", "p.o. box", "p. o. box", "p.o.box", "p o box", "pobox", "box",
+static const char *const po_boxes[] = { "po box", "p.o. box", "p. o. box", "p.o.box", "p o box", "pobox",
                                         "postfach", "bp", "b.p.", "b.p", "apartado de correos", "apartado", "apdo.",
                                         "apdo", "caixa postal", "cx. postal", "cx postal", "casella postale",
-                                        "postbus", "postbox", "post office box", "boîte postale", "c.p.", NULL };
+                                        "postbus", "postbox", "post office box", "boîte postale", NULL };
+/* their last words: a cheap test before the phrases */
+static const lexw po_last[] = { W("box"), W("pobox"), W("postfach"), W("bp"), W("p"), W("correos"), W("apartado"),
+                                W("apdo"), W("postal"), W("postale"), W("postbus"), W("postbox"), { NULL, 0 } };
 
 static int lc_at(const char *t, size_t i) { unsigned char c = (unsigned char)t[i]; return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
 
@@ -717,9 +792,13 @@ static int lc_at(const char *t, size_t i) { unsigned char c = (unsigned char)t[i
  * alone and "c.p." only with "po"/"casella" forms above them. */
 static size_t po_keyword(const char *t, size_t e)
 {
+    size_t d = e > 0 && t[e - 1] == '.';
+    /* the last letters of po_last, a cheap test first */
+    if (e < d + 1 || !strchr("xhpsole", t[e - d - 1] | 0x20)) return (size_t)-1;
+    word lw;
+    if (!word_ending(t, e - d, e - d, &lw) || !in_lex(lw.lc, lw.n, po_last)) return (size_t)-1;
     for (size_t k = 0; po_boxes[k]; k++) {
         const char *w = po_boxes[k];
-        if (!strcmp(w, "box") || !strcmp(w, "c.p.")) continue;
         size_t n = strlen(w);
         if (e < n) continue;
         size_t s = e - n, m = 0;
@@ -776,7 +855,9 @@ static int emit_address(cv_emit *em, const char *t, size_t s, size_t e)
 static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, size_t *done)
 {
     size_t s, e;
-    if ((e = po_box(t, len, a, &s)) > 0) {
+    size_t pb = skip_spaces_back(t, a);
+    int word_before = pb > 0 && (letter_at(t, len, pb - 1) || t[pb - 1] == '.' || t[pb - 1] == ':' || t[pb - 1] == '#');
+    if (word_before && (e = po_box(t, len, a, &s)) > 0) {
         e = tail(t, len, e);
         *done = e;
         return emit_address(em, t, s, e);
@@ -786,7 +867,7 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
     if ((e = street_after(t, len, a, ne)) > 0) {
         s = head(t, len, a);
         e = tail(t, len, e);
-    } else if (!unit_after(t, len, ne) && (s = street_before(t, len, a)) != (size_t)-1) {
+    } else if ((s = street_before(t, len, a)) != (size_t)-1 && !unit_after(t, len, ne)) {
         s = head(t, len, s);
         e = tail(t, len, ne);
     } else {
@@ -810,13 +891,34 @@ static int scan_region(const char *t, size_t len, size_t from, size_t to, cv_emi
     return 0;
 }
 
+/* Two letter bytes in a row in t[from..to): a word. Every street line has
+ * one within a few bytes of its digit cluster; timestamps, phone numbers,
+ * amounts and ids mostly do not, and are skipped by this cheap test. */
+static int letter_pair(const char *t, size_t from, size_t to)
+{
+    const unsigned char *p = (const unsigned char *)t;
+    int prev = 0;
+    for (size_t i = from; i < to; i++) {
+        int l = (unsigned)((p[i] | 0x20) - 'a') < 26u || p[i] >= 0x80;
+        if (l && prev) return 1;
+        prev = l;
+    }
+    return 0;
+}
+
+#define NEAR 8   /* bytes around a digit cluster where the street's words must start */
+
 static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
     size_t done = 0;
     if (f->nclusters > CV_MAX_CLUSTERS) return scan_region(text, len, 0, len, em, &done);
     for (uint32_t c = 0; c < f->nclusters; c++) {
-        int rc = scan_region(text, len, f->cl_start[c], f->cl_end[c], em, &done);
+        size_t cs = f->cl_start[c], ce = f->cl_end[c];
+        /* the margins only: words inside a cluster are at most CV_CLUSTER_GAP long */
+        if (!letter_pair(text, cs > NEAR ? cs - NEAR : 0, cs) && !letter_pair(text, ce, ce + NEAR < len ? ce + NEAR : len))
+            continue;
+        int rc = scan_region(text, len, cs, ce, em, &done);
         if (rc) return rc;
     }
     return 0;

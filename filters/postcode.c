@@ -287,6 +287,8 @@ static size_t skip_back_sep(const char *t, size_t i)
 static int keyword_cc(const char *t, size_t start)
 {
     size_t e = skip_back_sep(t, start);
+    /* every keyword and filler ends in one of these letters (or a '.', '=', 'è', 'é') */
+    if (e == 0 || !strchr("zpletsa4.=\xa8\xa9", t[e - 1] | ((t[e - 1] >= 'A' && t[e - 1] <= 'Z') ? 0x20 : 0))) return -1;
     for (int round = 0; round < 2; round++) {
         for (size_t k = 0; k < sizeof pc_keywords / sizeof pc_keywords[0]; k++)
             if (word_is(t, e, pc_keywords[k].kw)) return pc_keywords[k].cc;
@@ -384,12 +386,10 @@ static int pc_context(const char *t, size_t len, size_t start, size_t end)
     int cc = keyword_cc(t, start);
     if (cc >= 0) return cc;
     if (us_state_before(t, start)) return CC_US;
-    if (cvi_street_before(t, start, 96)) return CC_ANY;
     size_t i = end;
     if (i < len && t[i] == ',') i++;
-    if (i < len && t[i] == ' ') i++;
-    else return -1;
-    if (place_start(t, start) && city_word_at(t, len, i)) return CC_ANY;
+    if (i < len && t[i] == ' ' && place_start(t, start) && city_word_at(t, len, i + 1)) return CC_ANY;
+    if (cvi_street_before(t, start, 80)) return CC_ANY;
     return -1;
 }
 
@@ -475,15 +475,43 @@ static int try_digits(const char *t, size_t len, size_t a, size_t b, cv_emit *em
     return emit_code(em, t, a, e);
 }
 
+/* Two letter bytes in a row in t[from..to): a word. */
+static int letter_pair(const char *t, size_t from, size_t to)
+{
+    const unsigned char *p = (const unsigned char *)t;
+    int prev = 0;
+    for (size_t i = from; i < to; i++) {
+        int l = (unsigned)((p[i] | 0x20) - 'a') < 26u || p[i] >= 0x80;
+        if (l && prev) return 1;
+        prev = l;
+    }
+    return 0;
+}
+
+/* Context words start at most this far before a cluster, and a city right after it. */
+#define CTX_BEFORE 28
+#define CTX_AFTER 4
+
+/* The digit runs of cluster t[from..to). Numeric codes (4 or 5 digits)
+ * need a word near for context, looked for once per cluster and only when
+ * such a run shows up; an Eircode carries its own letters. */
 static int scan_region(const char *t, size_t len, size_t from, size_t to, cv_emit *em)
 {
     size_t i = from;
+    int words = -1;
     while (i < to) {
         if (!is_digit(t[i])) { i++; continue; }
         size_t a = i;
         while (i < len && is_digit(t[i])) i++;
-        int rc = try_digits(t, len, a, i, em);
-        if (!rc) rc = try_eircode(t, len, a, i, em);
+        int rc = 0;
+        if (i - a == 4 || i - a == 5) {
+            if (words < 0)
+                words = letter_pair(t, from > CTX_BEFORE ? from - CTX_BEFORE : 0, from) ||
+                        letter_pair(t, to, to + CTX_AFTER < len ? to + CTX_AFTER : len) || letter_pair(t, from, to);
+            if (words) rc = try_digits(t, len, a, i, em);
+        } else if (i - a <= 2 && a > 0 && is_letter(upper(t[a - 1]))) {
+            rc = try_eircode(t, len, a, i, em);
+        }
         if (rc) return rc;
     }
     return 0;
@@ -500,8 +528,8 @@ static int scan_intl(const cv_detect_opts *o, const char *text, size_t len, cons
     return 0;
 }
 
-/* every form holds at least two digits (Eircode) and most four or more */
-static int wanted_intl(const cv_text_facts *f) { return f->digits >= 2; }
+/* Eircodes have a letter right before a digit; the other forms four digits or more */
+static int wanted_intl(const cv_text_facts *f) { return f->digits >= 4 || (f->digits >= 2 && f->letter_digit > 0); }
 
 const cv_detector_type cvi_detector_postcode_intl = {
     .name = "postcode_intl",
