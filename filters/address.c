@@ -324,11 +324,22 @@ static int name_word_ok(const word *w, int f)
 static size_t house_number(const char *t, size_t len, size_t a, size_t b)
 {
     size_t n = b - a;
-    if (n > 5 || (n == 5 && t[a] == '0') || (n == 1 && t[a] == '0')) return 0;
+    if (n > 5 || t[a] == '0') return 0;
     if (a > 0) {
         unsigned char c = (unsigned char)t[a - 1];
-        if (is_ascii_letter(c) || c >= 0x80 || c == '#' || c == '$' || c == '+' || c == '_') return 0;
-        if ((c == '.' || c == ',' || c == '/' || c == ':' || c == '-') && a >= 2 && is_digit((unsigned char)t[a - 2])) return 0;
+        /* glued to a word or an id ("SKU-4411", "A-031", "#12", "+44") */
+        if (is_ascii_letter(c) || c >= 0x80 || c == '#' || c == '$' || c == '+' || c == '_' || c == '-' || c == '/')
+            return 0;
+        if ((c == '.' || c == ',' || c == ':') && a >= 2 && is_digit((unsigned char)t[a - 2])) return 0;
+        /* a later group of a grouped number ("5123 4567", "CE 12 34 56 A") */
+        if (c == ' ' && a >= 2 && is_digit((unsigned char)t[a - 2])) return 0;
+    }
+    /* the first group of three or more ("4111 1111 1111 1111"); "Via Roma
+     * 12 34100 Trieste" and "Kerkstraat 12 1017 GC" have two */
+    if (b + 1 < len && t[b] == ' ' && is_digit((unsigned char)t[b + 1])) {
+        size_t j = b + 1;
+        while (j < len && is_digit((unsigned char)t[j])) j++;
+        if (j + 1 < len && t[j] == ' ' && is_digit((unsigned char)t[j + 1])) return 0;
     }
     size_t e = b;
     if (e < len && is_ascii_letter((unsigned char)t[e]) && !(e + 1 < len && letter_at(t, len, e + 1))) e++;
@@ -347,6 +358,7 @@ static size_t house_number(const char *t, size_t len, size_t a, size_t b)
         if (is_digit(c) || letter_at(t, len, e)) return 0;
         if ((c == '.' || c == ',' || c == ':' || c == '/' || c == '-') && e + 1 < len && is_digit((unsigned char)t[e + 1]))
             return 0;
+        if (c == ':' && e + 1 < len && !is_space((unsigned char)t[e + 1])) return 0;   /* "2001:db8::1" */
         if (c == '%' || c == 0xE2 || c == 0xC2) {
             /* "12%", "12€", "12£"; "2º" is handled by the floor parts */
             if (!(c == 0xC2 && e + 1 < len && ((unsigned char)t[e + 1] == 0xBA || (unsigned char)t[e + 1] == 0xAA ||
@@ -430,6 +442,7 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
             if (!word_at(t, len, p, &n)) break;
             if (is_connector(&n)) { j = n.e; continue; }
             if (!name_word_ok(&n, ty->f)) break;
+            if (caps && !n.cap) break;   /* "rue de la Paix merci": a capitalised name ends at lower case */
             caps += n.cap;
             words++;
             end = j = n.e;
@@ -692,7 +705,8 @@ static size_t tail_code(const char *t, size_t len, size_t i)
 static size_t city_at(const char *t, size_t len, size_t i)
 {
     word w;
-    if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, not_name) || in_lex(w.lc, w.n, units)) return 0;
+    if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, units)) return 0;
+    if (in_lex(w.lc, w.n, not_name) && !in_lex(w.lc, w.n, connectors)) return 0;   /* "Los Angeles", "Den Haag" */
     size_t e = w.e;
     for (int k = 0; k < 3; k++) {
         size_t p = skip_spaces(t, len, e);
@@ -716,7 +730,7 @@ static size_t city_at(const char *t, size_t len, size_t i)
  * "São Paulo - SP", "Dublin 2"). Returns the new end. */
 static size_t tail(const char *t, size_t len, size_t e)
 {
-    int had_code = 0, had_city = 0;
+    int had_code = 0, had_city = 0, district = 0;
     for (int round = 0; round < 8; round++) {
         size_t i = e;
         int comma = 0;
@@ -729,10 +743,10 @@ static size_t tail(const char *t, size_t len, size_t e)
         if ((n = unit_part(t, len, p)) > p) { e = n; continue; }
         if (!had_code && (n = tail_code(t, len, p)) > p) { e = n; had_code = 1; continue; }
         /* "Dublin 2", "Dublin 24": a district after the city */
-        if (had_city && !had_code && is_digit((unsigned char)t[p])) {
+        if (had_city && !had_code && !district && is_digit((unsigned char)t[p])) {
             size_t k = p;
             while (k < len && is_digit((unsigned char)t[k]) && k - p < 2) k++;
-            if (!(k < len && (is_digit((unsigned char)t[k]) || letter_at(t, len, k)))) { e = k; had_code = 1; continue; }
+            if (!(k < len && (is_digit((unsigned char)t[k]) || letter_at(t, len, k)))) { e = k; district = 1; continue; }
         }
         /* a state or province: two capitals ("IL", "RM", "SP") */
         if ((had_city || had_code) && p + 2 <= len && t[p] >= 'A' && t[p] <= 'Z' && t[p + 1] >= 'A' && t[p + 1] <= 'Z' &&
@@ -745,7 +759,8 @@ static size_t tail(const char *t, size_t len, size_t e)
             e = p + 4;
             continue;
         }
-        if (!had_city && (comma || had_code) && (n = city_at(t, len, p)) > p) { e = n; had_city = 1; continue; }
+        /* a city, or a district then its city ("Bela Vista, São Paulo") */
+        if (had_city < 2 && (comma || had_code) && (n = city_at(t, len, p)) > p) { e = n; had_city++; continue; }
         break;
     }
     return e;

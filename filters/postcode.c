@@ -255,9 +255,10 @@ static int lower_at(const char *t, size_t i) { unsigned char c = (unsigned char)
 static const struct { const char *kw; int cc; } pc_keywords[] = {
     { "plz", CC_DE }, { "postleitzahl", CC_DE },
     { "cap", CC_IT }, { "c.a.p.", CC_IT }, { "c.a.p", CC_IT }, { "codice postale", CC_IT }, { "codice avviamento postale", CC_IT },
-    { "code postal", CC_FR }, { "cp", CC_ANY }, { "c.p.", CC_ANY }, { "c.p", CC_ANY },
-    { "código postal", CC_ANY }, { "codigo postal", CC_ANY }, { "cód. postal", CC_ANY }, { "cod. postal", CC_ANY },
-    { "cód postal", CC_ANY }, { "cod postal", CC_ANY },
+    { "code postal", CC_FR }, { "cp", CC_ANY }, { "c.p.", CC_ANY }, { "c.p", CC_ANY },   /* ES and FR */
+    /* five digits after "código postal" are Spanish (PT and BR codes have a hyphen) */
+    { "código postal", CC_ES }, { "codigo postal", CC_ES }, { "cód. postal", CC_ES }, { "cod. postal", CC_ES },
+    { "cód postal", CC_ES }, { "cod postal", CC_ES },
     { "zip", CC_US }, { "zip code", CC_US }, { "zipcode", CC_US }, { "zip+4", CC_US },
     { "postcode", CC_ANY }, { "post code", CC_ANY }, { "postal code", CC_ANY }, { "postalcode", CC_ANY },
     { "cep", CC_ANY }, { "eircode", CC_ANY },

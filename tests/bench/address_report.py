@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Per-locale recall and false-positive rates of the address and postcode
 detectors, through the CLI with the default policy (address redacted,
-postcode masked), on tests/fixtures/address/{recall,fp}.tsv.
+postcode masked), on tests/fixtures/address/{recall,fp}{,_hand}.tsv.
 
 A recall line counts as replaced when none of its listed parts (house
 number with the street's name, box number, postcode, flat number) survives
@@ -31,7 +31,7 @@ def read(name):
         return [l.rstrip("\n").split("\t") for l in f if l.strip()]
 
 
-rec = read("recall.tsv")
+rec = read("recall.tsv") + read("recall_hand.tsv")
 out = run([r[1] for r in rec])
 hit, tot, misses = collections.Counter(), collections.Counter(), []
 for (loc, line, parts), o in zip(rec, out):
@@ -41,7 +41,7 @@ for (loc, line, parts), o in zip(rec, out):
         misses.append((loc, o))
     else:
         hit[loc] += 1
-fp = read("fp.tsv")
+fp = read("fp.tsv") + read("fp_hand.tsv")
 fout = run([r[1] for r in fp])
 ch, ftot, fps = collections.Counter(), collections.Counter(), []
 for (loc, line), o in zip(fp, fout):
