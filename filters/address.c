@@ -808,8 +808,15 @@ static int lc_at(const char *t, size_t i) { unsigned char c = (unsigned char)t[i
 static size_t po_keyword(const char *t, size_t e)
 {
     size_t d = e > 0 && t[e - 1] == '.';
-    /* the last letters of po_last, a cheap test first */
-    if (e < d + 1 || !strchr("xhpsole", t[e - d - 1] | 0x20)) return (size_t)-1;
+    /* the last two letters of po_last (or "b.p."), a cheap test first */
+    if (e < d + 2) return (size_t)-1;
+    {
+        char x = (char)(t[e - d - 2] | 0x20), y = (char)(t[e - d - 1] | 0x20);
+        static const char ends[] = "oxchbposdoalleus";
+        int hit = y == 'p' && (x == '.' || x == ' ');
+        for (size_t k = 0; !hit && k + 2 <= sizeof ends - 1; k += 2) hit = ends[k] == x && ends[k + 1] == y;
+        if (!hit) return (size_t)-1;
+    }
     word lw;
     if (!word_ending(t, e - d, e - d, &lw) || !in_lex(lw.lc, lw.n, po_last)) return (size_t)-1;
     for (size_t k = 0; po_boxes[k]; k++) {
@@ -870,6 +877,9 @@ static int emit_address(cv_emit *em, const char *t, size_t s, size_t e)
 static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, size_t *done)
 {
     size_t s, e;
+    /* a later group of a longer number ("4111 1111", "12.345", "12/03"): nothing starts here */
+    if (a >= 2 && is_digit((unsigned char)t[a - 2]) && strchr(" .,-/:", t[a - 1])) return 0;
+    if (b - a > 6) return 0;
     size_t pb = skip_spaces_back(t, a);
     int word_before = pb > 0 && (letter_at(t, len, pb - 1) || t[pb - 1] == '.' || t[pb - 1] == ':' || t[pb - 1] == '#');
     if (word_before && (e = po_box(t, len, a, &s)) > 0) {
@@ -914,7 +924,7 @@ static int letter_pair(const char *t, size_t from, size_t to)
     const unsigned char *p = (const unsigned char *)t;
     int prev = 0;
     for (size_t i = from; i < to; i++) {
-        int l = (unsigned)((p[i] | 0x20) - 'a') < 26u || p[i] >= 0x80;
+        int l = (unsigned)((p[i] | 0x20) - 'a') < 26u || p[i] >= 0x80 || p[i] == '.';   /* "C.P.", "B.P." */
         if (l && prev) return 1;
         prev = l;
     }
@@ -928,6 +938,8 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
     (void)o;
     size_t done = 0;
     if (f->nclusters > CV_MAX_CLUSTERS) return scan_region(text, len, 0, len, em, &done);
+    /* one digit cluster from end to end: a timestamp, a phone number, an amount */
+    if (f->nclusters == 1 && f->cl_start[0] <= 1 && !letter_at(text, len, 0) && f->cl_end[0] + 1 >= len) return 0;
     for (uint32_t c = 0; c < f->nclusters; c++) {
         size_t cs = f->cl_start[c], ce = f->cl_end[c];
         /* the margins only: words inside a cluster are at most CV_CLUSTER_GAP long */

@@ -390,7 +390,10 @@ static int pc_context(const char *t, size_t len, size_t start, size_t end)
     size_t i = end;
     if (i < len && t[i] == ',') i++;
     if (i < len && t[i] == ' ' && place_start(t, start) && city_word_at(t, len, i + 1)) return CC_ANY;
-    if (cvi_street_before(t, start, 80)) return CC_ANY;
+    /* a street line ends in a comma or a dash before its code ("Kerkstraat 12, 1017 GC") */
+    size_t k = start;
+    while (k > 0 && t[k - 1] == ' ') k--;
+    if (k > 0 && (t[k - 1] == ',' || t[k - 1] == '-') && cvi_street_before(t, k - 1, 80)) return CC_ANY;
     return -1;
 }
 
@@ -442,26 +445,27 @@ static int try_eircode(const char *t, size_t len, size_t a, size_t b, cv_emit *e
     else if (b - a == 1 && t[a] == '6' && a >= 1 && upper(t[a - 1]) == 'D' && b < len && upper(t[b]) == 'W') s = a - 1;   /* D6W */
     else return 0;
     if (s > 0 && is_alnum_byte((unsigned char)t[s - 1])) return 0;
-    if (s + 3 > len || !eir_key(t + s)) return 0;
+    if (s + 3 > len) return 0;
     size_t u = s + 3;
     if (u < len && t[u] == ' ') u++;
-    if (u + 4 > len || !eir_uid(t + u) || !pc_right_ok(t, len, u + 4)) return 0;
+    /* the identifier first: it rejects timestamps ("T22:01") before the key list is searched */
+    if (u + 4 > len || !eir_uid(t + u) || !pc_right_ok(t, len, u + 4) || !eir_key(t + s)) return 0;
     int letter = 0;
     for (size_t i = u; i < u + 4; i++) letter |= is_letter(upper(t[i]));
     if (!letter && pc_context(t, len, s, u + 4) < 0) return 0;
     return emit_code(em, t, s, u + 4);
 }
 
-/* One run of digits t[a..b): the forms that start with it. */
-static int try_digits(const char *t, size_t len, size_t a, size_t b, cv_emit *em)
+/* The end of the numeric code starting with digit run t[a..b), 0 if none;
+ * *five: a bare five-digit code (its country's ranges apply). */
+static size_t code_end(const char *t, size_t len, size_t a, size_t b, int *five)
 {
     size_t n = b - a, e = 0;
-    int five = 0;
-    if (!pc_left_ok(t, a)) return 0;
+    *five = 0;
     if (n == 5) {
         if (b + 5 <= len && t[b] == '-' && all_digits(t + b + 1, 4) && pc_right_ok(t, len, b + 5)) e = b + 5;        /* ZIP+4 */
         else if (b + 4 <= len && t[b] == '-' && all_digits(t + b + 1, 3) && pc_right_ok(t, len, b + 4)) e = b + 4;   /* CEP */
-        else if (pc_right_ok(t, len, b)) { e = b; five = 1; }
+        else if (pc_right_ok(t, len, b) && five_valid(t + a, CC_ANY)) { e = b; *five = 1; }
     } else if (n == 4 && t[a] != '0') {
         if (b + 4 <= len && t[b] == '-' && all_digits(t + b + 1, 3) && pc_right_ok(t, len, b + 4)) e = b + 4;         /* PT */
         else if (b + 3 <= len && t[b] == ' ' && nl_letters(t[b + 1], t[b + 2]) && pc_right_ok(t, len, b + 3)) e = b + 3;   /* NL */
@@ -469,7 +473,12 @@ static int try_digits(const char *t, size_t len, size_t a, size_t b, cv_emit *em
         /* mixed case ("1234 Ab") is a word, not NL letters */
         if (e && t[b] != '-' && (t[e - 1] >= 'a') != (t[e - 2] >= 'a')) e = 0;
     }
-    if (!e) return 0;
+    return e && pc_left_ok(t, a) ? e : 0;
+}
+
+/* A numeric code t[a..e) in its context. */
+static int try_digits(const char *t, size_t len, size_t a, size_t e, int five, cv_emit *em)
+{
     int cc = pc_context(t, len, a, e);
     if (cc < 0) return 0;
     if (five && !five_valid(t + a, cc)) return 0;
@@ -482,7 +491,7 @@ static int letter_pair(const char *t, size_t from, size_t to)
     const unsigned char *p = (const unsigned char *)t;
     int prev = 0;
     for (size_t i = from; i < to; i++) {
-        int l = (unsigned)((p[i] | 0x20) - 'a') < 26u || p[i] >= 0x80;
+        int l = (unsigned)((p[i] | 0x20) - 'a') < 26u || p[i] >= 0x80 || p[i] == '.';   /* "C.P.", "B.P." */
         if (l && prev) return 1;
         prev = l;
     }
@@ -504,12 +513,13 @@ static int scan_region(const char *t, size_t len, size_t from, size_t to, cv_emi
         if (!is_digit(t[i])) { i++; continue; }
         size_t a = i;
         while (i < len && is_digit(t[i])) i++;
-        int rc = 0;
-        if (i - a == 4 || i - a == 5) {
+        int rc = 0, five;
+        size_t e;
+        if ((i - a == 4 || i - a == 5) && (e = code_end(t, len, a, i, &five)) > 0) {
             if (words < 0)
                 words = letter_pair(t, from > CTX_BEFORE ? from - CTX_BEFORE : 0, from) ||
                         letter_pair(t, to, to + CTX_AFTER < len ? to + CTX_AFTER : len) || letter_pair(t, from, to);
-            if (words) rc = try_digits(t, len, a, i, em);
+            if (words) rc = try_digits(t, len, a, e, five, em);
         } else if (i - a <= 2 && a > 0 && is_letter(upper(t[a - 1]))) {
             rc = try_eircode(t, len, a, i, em);
         }
@@ -522,6 +532,10 @@ static int scan_intl(const cv_detect_opts *o, const char *text, size_t len, cons
 {
     (void)o;
     if (f->nclusters > CV_MAX_CLUSTERS) return scan_region(text, len, 0, len, em);
+    /* a value that is one digit cluster from end to end (a timestamp, a
+     * phone number, an amount) has no word for a code's context, and no
+     * letter before an Eircode's digits */
+    if (f->nclusters == 1 && f->cl_start[0] <= 1 && !is_letter(upper(text[0])) && f->cl_end[0] + 1 >= len) return 0;
     for (uint32_t c = 0; c < f->nclusters; c++) {
         int rc = scan_region(text, len, f->cl_start[c], f->cl_end[c], em);
         if (rc) return rc;
