@@ -537,7 +537,11 @@ static int scan_intl(const cv_detect_opts *o, const char *text, size_t len, cons
      * letter before an Eircode's digits */
     if (f->nclusters == 1 && f->cl_start[0] <= 1 && !is_letter(upper(text[0])) && f->cl_end[0] + 1 >= len) return 0;
     for (uint32_t c = 0; c < f->nclusters; c++) {
-        int rc = scan_region(text, len, f->cl_start[c], f->cl_end[c], em);
+        /* a numeric code spans four bytes or more of its cluster ("3-5", "12" hold
+         * none); an Eircode's routing key has its letter right before ("D02 XKPW") */
+        size_t cs = f->cl_start[c];
+        if (f->cl_end[c] - cs < 4 && !(cs > 0 && is_letter(upper(text[cs - 1])))) continue;
+        int rc = scan_region(text, len, cs, f->cl_end[c], em);
         if (rc) return rc;
     }
     return 0;

@@ -85,6 +85,7 @@ START_TEST(test_intl_forms)
     one("GB", CV_ENT_POSTCODE, "Eircode is D02 X285", "D02 X285", "D02X285");
     one("GB", CV_ENT_POSTCODE, "eircode a94f4e2 thanks", "a94f4e2", "A94F4E2");
     one("GB", CV_ENT_POSTCODE, "Dublin 6W, D6W Y2K0", "D6W Y2K0", "D6WY2K0");
+    one("GB", CV_ENT_POSTCODE, "it's D02 XKPW", "D02 XKPW", "D02XKPW");   /* letters only after the key */
     one("GB", CV_ENT_POSTCODE, "PLZ 10115", "10115", "10115");
     one("GB", CV_ENT_POSTCODE, "meine Postleitzahl lautet 22767", "22767", "22767");
     one("GB", CV_ENT_POSTCODE, "wohne in 10115 Berlin", "10115", "10115");
