@@ -158,8 +158,8 @@ static int in_lex(const char *w, size_t n, const lexw *list)
  * Paix", "Via Roma"); POST: after it ("Acacia Avenue", "Berliner Straße").
  * WEAK: also an everyday word ("via email", "way to go", "place an order",
  * "corso di formazione"): its name needs a capitalised word. DOT: an
- * abbreviation that may take a dot. */
-enum { PRE = 1, POST = 2, WEAK = 4, DOT = 8 };
+ * abbreviation that may take a dot; NEEDDOT: only with its dot ("R."). */
+enum { PRE = 1, POST = 2, WEAK = 4, DOT = 8, NEEDDOT = 16 };
 typedef struct street_type {
     const char *w;
     unsigned char n;
@@ -170,6 +170,10 @@ typedef struct street_type {
 /* The street types, one array per length in bytes (type_of looks only at
  * the words of a word's length; a word in the wrong array is never found,
  * and check_address would say so). */
+static const street_type types1[] = {
+    T("r", PRE | WEAK | DOT | NEEDDOT),   /* pt "R. do Ouro" */
+    { NULL, 0, 0 },
+};
 static const street_type types2[] = {
     T("st", POST | WEAK | DOT), T("rd", POST | DOT), T("ln", POST | DOT), T("dr", POST | WEAK | DOT),
     T("ct", POST | WEAK | DOT), T("pl", POST | WEAK | DOT), T("sq", POST | WEAK | DOT), T("av", PRE | WEAK | DOT),
@@ -201,18 +205,18 @@ static const street_type types6[] = {
     T("street", POST), T("avenue", POST | PRE), T("square", POST | PRE | WEAK), T("parade", POST | WEAK),
     T("circle", POST | WEAK), T("chemin", PRE), T("allée", PRE), T("piazza", PRE), T("vicolo", PRE),
     T("strada", PRE | WEAK), T("camino", PRE | WEAK), T("rambla", PRE), T("pasaje", PRE | WEAK), T("praça", PRE),
-    T("straat", POST), T("gracht", POST), T("singel", POST | WEAK),
+    T("straat", POST), T("gracht", POST), T("singel", POST | WEAK), T("carrer", PRE), T("plaça", PRE),
     { NULL, 0, 0 },
 };
 static const street_type types7[] = {
     T("terrace", POST), T("gardens", POST | WEAK), T("highway", POST | WEAK), T("parkway", POST), T("straße", POST),
     T("strasse", POST), T("impasse", PRE), T("passage", PRE | WEAK), T("avenida", PRE), T("estrada", PRE | WEAK),
-    T("alameda", PRE),
+    T("alameda", PRE), T("passeig", PRE),
     { NULL, 0, 0 },
 };
 static const street_type types8[] = {
     T("crescent", POST), T("chaussee", POST), T("faubourg", PRE), T("piazzale", PRE), T("contrada", PRE | WEAK),
-    T("glorieta", PRE), T("travessa", PRE), T("calçada", PRE),
+    T("glorieta", PRE), T("travessa", PRE), T("calçada", PRE), T("avinguda", PRE),
     { NULL, 0, 0 },
 };
 static const street_type types9[] = {
@@ -220,7 +224,7 @@ static const street_type types9[] = {
     { NULL, 0, 0 },
 };
 #define TYPE_MAX 9
-static const street_type *const types_by_len[TYPE_MAX + 1] = { NULL, NULL, types2, types3, types4, types5, types6, types7, types8, types9 };
+static const street_type *const types_by_len[TYPE_MAX + 1] = { NULL, types1, types2, types3, types4, types5, types6, types7, types8, types9 };
 
 
 /* Suffixes of compound street names ("Hauptstraße", "Bahnhofstr.",
@@ -276,6 +280,14 @@ static const street_type *type_of(const word *w)
     for (const street_type *ty = types_by_len[w->n]; ty->w; ty++)
         if (ty->w[0] == w->lc[0] && memcmp(ty->w, w->lc, w->n) == 0) return ty;
     return NULL;
+}
+
+/* type_of for the word w of text t: "R" is a type only as "R." */
+static const street_type *type_at(const char *t, size_t len, const word *w)
+{
+    const street_type *ty = type_of(w);
+    if (ty && (ty->f & NEEDDOT) && !(w->e < len && t[w->e] == '.')) return NULL;
+    return ty;
 }
 
 static int ends_with(const char *s, size_t n, const char *suf)
@@ -417,6 +429,17 @@ static int weak_lower_ok(const char *t, size_t len, size_t a, size_t e)
     return word_ending(t, len, i, &w) && in_lex(w.lc, w.n, cues);
 }
 
+/* An English ordinal in a street's name ("West 57th Street"): its end or 0. */
+static size_t ordinal_name(const char *t, size_t len, size_t p)
+{
+    size_t j = p;
+    while (j < len && is_digit((unsigned char)t[j]) && j - p < 3) j++;
+    if (j == p || j + 2 > len) return 0;
+    char a = (char)(t[j] | 0x20), b = (char)(t[j + 1] | 0x20);
+    if (!((a == 's' && b == 't') || (a == 'n' && b == 'd') || (a == 'r' && b == 'd') || (a == 't' && b == 'h'))) return 0;
+    return j + 2 < len && letter_at(t, len, j + 2) ? 0 : j + 2;
+}
+
 static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
 {
     size_t i = ne;
@@ -430,7 +453,7 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
         if (!word_at(t, len, i, &w)) return 0;
     }
     if (is_compound(&w)) return w.e + (w.e < len && t[w.e] == '.' && ends_with(w.lc, strlen(w.lc), "str"));
-    const street_type *ty = type_of(&w);
+    const street_type *ty = type_at(t, len, &w);
     if (ty && (ty->f & PRE)) {
         /* type then name: the name runs while its words may stand in one */
         size_t end = 0, j = w.e + ((ty->f & DOT) && w.e < len && t[w.e] == '.');
@@ -456,10 +479,11 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
         size_t q = w.e;
         int found = 0;
         for (int k = 1; k < 5 && !found; k++) {
-            size_t p = skip_spaces(t, len, q);
+            size_t p = skip_spaces(t, len, q), o;
             word x;
+            if (p > q && (o = ordinal_name(t, len, p)) > 0) { q = o; continue; }
             if (p == q || !word_at(t, len, p, &x)) break;
-            const street_type *xt = type_of(&x);
+            const street_type *xt = type_at(t, len, &x);
             found = xt && (xt->f & POST);
             q = x.e + (x.e < len && t[x.e] == '.');
         }
@@ -470,10 +494,11 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
     word n = w;
     for (int k = 0; k < 5; k++) {
         if (k > 0) {
-            size_t p = skip_spaces(t, len, j);
+            size_t p = skip_spaces(t, len, j), o;
+            if (p > j && (o = ordinal_name(t, len, p)) > 0) { caps++; j = o; continue; }
             if (p == j || !word_at(t, len, p, &n)) return 0;
         }
-        const street_type *nt = type_of(&n);
+        const street_type *nt = type_at(t, len, &n);
         if (k > 0 && nt && (nt->f & POST) &&
             (caps == k || !(nt->f & WEAK) || (caps == 0 && weak_lower_ok(t, len, a, n.e)))) {
             size_t e = n.e + ((nt->f & DOT) && n.e < len && t[n.e] == '.');
@@ -535,7 +560,7 @@ static size_t street_before(const char *t, size_t len, size_t a)
     }
     /* the word right before the number is never a connector ("piazza pulita di 12") */
     if (is_connector(&w)) return (size_t)-1;
-    const street_type *ty = type_of(&w);
+    const street_type *ty = type_at(t, len, &w);
     if (dot && !(ty && (ty->f & DOT))) ty = NULL;
     /* "Berliner Straße 12", "Hamburger Allee 5": a POST type right before the number */
     if (ty && (ty->f & POST)) {
@@ -543,7 +568,7 @@ static size_t street_before(const char *t, size_t len, size_t a)
         for (int k = 0; k < 3; k++) {
             word n;
             size_t p = skip_spaces_back(t, j);
-            if (p == j || !word_ending(t, len, p, &n) || !n.cap || !name_word_ok(&n, ty->f) || type_of(&n)) break;
+            if (p == j || !word_ending(t, len, p, &n) || !n.cap || !name_word_ok(&n, ty->f) || type_at(t, len, &n)) break;
             st = j = n.s;
         }
         if (st != (size_t)-1) return st;
@@ -562,7 +587,7 @@ static size_t street_before(const char *t, size_t len, size_t a)
             int d = p > 0 && t[p - 1] == '.';
             word x;
             if (!word_ending(t, len, p - d, &x)) break;
-            const street_type *xt = type_of(&x);
+            const street_type *xt = type_at(t, len, &x);
             found = xt && (xt->f & PRE);
             q = x.s;
         }
@@ -582,10 +607,10 @@ static size_t street_before(const char *t, size_t len, size_t a)
                 c = calle_slash(t, len, p);   /* "C/ Mayor 3" */
                 return c != (size_t)-1 && words ? c : (size_t)-1;
             }
-            const street_type *nt = type_of(&n);
+            const street_type *nt = type_at(t, len, &n);
             if (d && !(nt && (nt->f & DOT))) nt = NULL;
             if (nt && (nt->f & PRE) && words && (caps || !(nt->f & WEAK))) return n.s;
-            if (d) return (size_t)-1;
+            if (d && !(n.e - n.s == 1 && n.cap)) return (size_t)-1;   /* an initial: "Via G. Verdi 3" */
         }
         if (is_connector(&n)) { j = n.s; continue; }
         if (!name_word_ok(&n, 0)) return (size_t)-1;
@@ -659,9 +684,12 @@ static size_t unit_part(const char *t, size_t len, size_t i)
             return p + 1;
         return o;
     }
-    if (!word_at(t, len, i, &w) || !in_lex(w.lc, w.n, unit_words)) return 0;
-    size_t v = unit_value(t, len, w.e);
-    return v;
+    if (!word_at(t, len, i, &w)) return 0;
+    /* suffixes that stand alone: NL "hs" (ground floor), "bg", "huis"; FR "bis", "ter" */
+    static const lexw bare[] = { W("hs"), W("huis"), W("bg"), W("bis"), W("ter"), W("boven"), { NULL, 0 } };
+    if (in_lex(w.lc, w.n, bare)) return w.e;
+    if (!in_lex(w.lc, w.n, unit_words)) return 0;
+    return unit_value(t, len, w.e);
 }
 
 /* A loose postcode shape for the line's tail (postcode.c validates codes
@@ -705,16 +733,27 @@ static size_t tail_code(const char *t, size_t len, size_t i)
 static size_t city_at(const char *t, size_t len, size_t i)
 {
     word w;
-    if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, units)) return 0;
-    if (in_lex(w.lc, w.n, not_name) && !in_lex(w.lc, w.n, connectors)) return 0;   /* "Los Angeles", "Den Haag" */
+    /* words that start a sentence, not a place ("New York", "Los Angeles" are places) */
+    static const lexw not_city[] = { W("the"), W("and"), W("or"), W("but"), W("thanks"), W("thank"), W("please"),
+                                     W("i"), W("we"), W("you"), W("it"), W("is"), W("my"), W("our"), W("your"),
+                                     W("ok"), W("also"), W("then"), W("danke"), W("bitte"), W("merci"), W("grazie"),
+                                     W("gracias"), W("obrigado"), W("obrigada"), W("bedankt"), W("ich"), W("je"),
+                                     W("io"), W("yo"), W("eu"), W("ik"), W("can"), W("could"), W("call"), { NULL, 0 } };
+    if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, units) || in_lex(w.lc, w.n, not_city)) return 0;
     size_t e = w.e;
     for (int k = 0; k < 3; k++) {
         size_t p = skip_spaces(t, len, e);
+        /* "Co. Dublin", "St. Albans": a short capitalised abbreviation and its place */
+        if (p == e && e + 2 < len && t[e] == '.' && t[e + 1] == ' ' && e - w.s <= 3 && w.cap && is_upper_at(t, len, e + 2) &&
+            word_at(t, len, e + 2, &w)) {
+            e = w.e;
+            continue;
+        }
         if (p == e || !word_at(t, len, p, &w)) break;
         /* "London SW1A 1AA", "Roma RM": a code or a province, not the city */
         if (w.e < len && is_digit((unsigned char)t[w.e])) break;
         if (w.e - w.s <= 3 && is_upper_at(t, len, w.s + 1)) break;
-        if (w.cap && !in_lex(w.lc, w.n, not_name)) { e = w.e; continue; }
+        if (w.cap && !in_lex(w.lc, w.n, not_city)) { e = w.e; continue; }
         if (is_connector(&w)) {
             size_t q = skip_spaces(t, len, w.e);
             word x;
@@ -780,15 +819,12 @@ static size_t head(const char *t, size_t len, size_t s)
         j--;
     if (j == i) return s;
     size_t k = skip_spaces_back(t, j);
+    if (k == j) return s;   /* "Flat3" glued: rare, left to the street alone */
     if (k > 0 && t[k - 1] == '.') k--;
     word w;
-    if (k == j && !(j < i && !is_digit((unsigned char)t[j]))) return s;
-    if (!word_ending(t, len, k, &w) || !in_lex(w.lc, w.n, unit_words)) {
-        /* the number may be glued to its word: "Flat3" is rare; give up */
-        return s;
-    }
-    if (unit_part(t, len, w.s) < i) return s;
-    return w.s;
+    if (!word_ending(t, len, k, &w) || !in_lex(w.lc, w.n, unit_words)) return s;
+    /* the unit word and its value must read as one part up to the comma */
+    return unit_part(t, len, w.s) < i ? s : w.s;
 }
 
 /* ---- PO boxes ----------------------------------------------------------- */
@@ -856,6 +892,9 @@ static size_t po_box(const char *t, size_t len, size_t a, size_t *s)
         break;
     }
     if (j < len && (letter_at(t, len, j) || is_digit((unsigned char)t[j]))) return 0;
+    /* a box number is followed by its town or the end, not by a sentence
+     * ("Apartado 4 del contrato", "BP 2 sur le schéma") */
+    if (j + 1 < len && t[j] == ' ' && (unsigned)(t[j + 1] - 'a') < 26u) return 0;
     *s = ks;
     return j;
 }
@@ -866,10 +905,27 @@ static int emit_address(cv_emit *em, const char *t, size_t s, size_t e)
 {
     char norm[CV_NORM_MAX + 1];
     size_t nl;
-    if (e - s > CV_NORM_MAX) e = s + CV_NORM_MAX;
     while (e > s && (t[e - 1] == ' ' || t[e - 1] == ',')) e--;
-    if (cv_normalise_generic(t + s, e - s, norm, &nl) || nl == 0) return 0;
+    /* the whole span is replaced; only its normal form (the token's input)
+     * is cut to what a norm holds */
+    size_t n = e - s > CV_NORM_MAX / 2 ? CV_NORM_MAX / 2 : e - s;
+    if (cv_normalise_generic(t + s, n, norm, &nl) || nl == 0) return 0;
     return cvi_emit(em, s, e, norm, nl);
+}
+
+/* "Park Lane 2024 collection": a year after a name that ends in its type
+ * (English order, where the number comes first), then a sentence goes on.
+ * "Av. Atlântica 1926 por favor" keeps its number: there it comes last. */
+static int year_then_words(const char *t, size_t len, size_t a, size_t ne)
+{
+    if (ne - a != 4 || !((t[a] == '1' && t[a + 1] == '9') || (t[a] == '2' && t[a + 1] == '0'))) return 0;
+    size_t p = skip_spaces(t, len, ne);
+    if (!(p > ne && p < len && (unsigned)(t[p] - 'a') < 26u)) return 0;
+    word w;
+    size_t q = skip_spaces_back(t, a);
+    if (!word_ending(t, len, q, &w)) return 0;
+    const street_type *ty = type_at(t, len, &w);
+    return ty && (ty->f & POST) && !(ty->f & PRE) && !is_compound(&w);
 }
 
 /* One digit run t[a..b): a house number in a street line, or a PO box. *done
@@ -892,7 +948,7 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
     if ((e = street_after(t, len, a, ne)) > 0) {
         s = head(t, len, a);
         e = tail(t, len, e);
-    } else if ((s = street_before(t, len, a)) != (size_t)-1 && !unit_after(t, len, ne)) {
+    } else if ((s = street_before(t, len, a)) != (size_t)-1 && !unit_after(t, len, ne) && !year_then_words(t, len, a, ne)) {
         s = head(t, len, s);
         e = tail(t, len, ne);
     } else {
@@ -963,7 +1019,7 @@ int cvi_street_before(const char *text, size_t start, size_t window)
         if (c == '\n' || c == '\r' || c == '!' || c == '?') return 0;
         word w;
         if (letter_at(text, len, i - 1) && word_ending(text, len, i, &w)) {
-            const street_type *ty = type_of(&w);
+            const street_type *ty = type_at(text, len, &w);
             if (is_compound(&w) || (ty && (!(ty->f & WEAK) || w.cap))) return 1;
             if (po_keyword(text, w.e) != (size_t)-1) return 1;
             i = w.s;
