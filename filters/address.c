@@ -224,54 +224,66 @@ static const street_type types9[] = {
     { NULL, 0, 0 },
 };
 #define TYPE_MAX 9
-static const street_type *const types_by_len[TYPE_MAX + 1] = { NULL, types1, types2, types3, types4, types5, types6, types7, types8, types9 };
+static const street_type *const types_by_len[TYPE_MAX + 1] = {
+    NULL, types1, types2, types3, types4, types5, types6, types7, types8, types9,
+};
 
 
 /* Suffixes of compound street names ("Hauptstraße", "Bahnhofstr.",
  * "Kerkstraat", "Theodor-Heuss-Ring"): capitalised words only. */
-static const lexw suffixes[] = { W("straße"), W("strasse"), W("str"), W("weg"), W("platz"), W("allee"), W("gasse"), W("ring"), W("damm"),
-                                        W("ufer"), W("straat"), W("laan"), W("plein"), W("gracht"), W("kade"), W("singel"), W("dijk"),
-                                        W("steeg"), W("markt"), { NULL, 0 } };
+static const lexw suffixes[] = {
+    W("straße"), W("strasse"), W("str"), W("weg"), W("platz"), W("allee"), W("gasse"), W("ring"), W("damm"),
+    W("ufer"), W("straat"), W("laan"), W("plein"), W("gracht"), W("kade"), W("singel"), W("dijk"), W("steeg"),
+    W("markt"), { NULL, 0 },
+};
 /* Capitalised words with such a suffix that are no street. */
 static const lexw not_compound[] = {
-    W("during"), W("bring"), W("spring"), W("string"), W("offering"), W("hearing"), W("wiring"), W("herring"), W("boring"), W("sharing"), W("caring"),
-    W("earring"), W("keyring"), W("recurring"), W("referring"), W("monitoring"), W("ordering"), W("entering"), W("delivering"), W("covering"),
-    W("registering"), W("gathering"), W("answering"), W("considering"), W("offspring"), W("catering"), W("engineering"), W("scoring"),
-    W("touring"), W("tiring"), W("daring"), W("staring"), W("storing"), W("restoring"), W("featuring"), W("ensuring"), W("measuring"),
-    W("arbeitsplatz"), W("parkplatz"), W("stellplatz"), W("sitzplatz"), W("spielplatz"), W("tabellenplatz"), W("studienplatz"),
-    W("ausbildungsplatz"), W("kitaplatz"), W("campingplatz"), W("rückweg"), W("heimweg"), W("umweg"), W("ausweg"), W("fußweg"), W("fussweg"),
-    W("hinweg"), W("rechtsweg"), W("lösungsweg"), W("zahlungsweg"), W("versandweg"), W("postweg"), W("dienstweg"), W("lieferweg"),
-    W("supermarkt"), W("arbeitsmarkt"), W("markt"), W("flohmarkt"), W("weihnachtsmarkt"), W("onlinemarkt"), W("aktienmarkt"),
+    W("during"), W("bring"), W("spring"), W("string"), W("offering"), W("hearing"), W("wiring"), W("herring"),
+    W("boring"), W("sharing"), W("caring"), W("earring"), W("keyring"), W("recurring"), W("referring"),
+    W("monitoring"), W("ordering"), W("entering"), W("delivering"), W("covering"), W("registering"), W("gathering"),
+    W("answering"), W("considering"), W("offspring"), W("catering"), W("engineering"), W("scoring"), W("touring"),
+    W("tiring"), W("daring"), W("staring"), W("storing"), W("restoring"), W("featuring"), W("ensuring"),
+    W("measuring"), W("arbeitsplatz"), W("parkplatz"), W("stellplatz"), W("sitzplatz"), W("spielplatz"),
+    W("tabellenplatz"), W("studienplatz"), W("ausbildungsplatz"), W("kitaplatz"), W("campingplatz"), W("rückweg"),
+    W("heimweg"), W("umweg"), W("ausweg"), W("fußweg"), W("fussweg"), W("hinweg"), W("rechtsweg"), W("lösungsweg"),
+    W("zahlungsweg"), W("versandweg"), W("postweg"), W("dienstweg"), W("lieferweg"), W("supermarkt"),
+    W("arbeitsmarkt"), W("markt"), W("flohmarkt"), W("weihnachtsmarkt"), W("onlinemarkt"), W("aktienmarkt"),
     W("boekenmarkt"), { NULL, 0 },
 };
 
 /* Lower-case words that never stand in a street's name ("5 minutes down
  * the road", "12 items on the way", "via email 3 times"). */
 static const lexw not_name[] = {
-    W("the"), W("a"), W("an"), W("on"), W("in"), W("at"), W("to"), W("down"), W("up"), W("off"), W("from"), W("by"), W("for"), W("with"), W("along"), W("across"),
-    W("into"), W("onto"), W("over"), W("under"), W("this"), W("that"), W("my"), W("your"), W("our"), W("their"), W("his"), W("her"), W("its"), W("and"), W("or"),
-    W("is"), W("are"), W("was"), W("were"), W("be"), W("been"), W("it"), W("i"), W("we"), W("you"), W("they"), W("he"), W("she"), W("me"), W("us"), W("them"),
-    W("minutes"), W("mins"), W("min"), W("hours"), W("days"), W("weeks"), W("months"), W("years"), W("miles"), W("times"), W("people"), W("items"),
-    W("orders"), W("cars"), W("more"), W("other"), W("new"), W("same"), W("next"), W("last"), W("first"), W("own"), W("long"), W("one"), W("two"),
-    W("email"), W("e-mail"), W("mail"), W("sms"), W("phone"), W("telephone"), W("telefono"), W("teléfono"), W("telefone"), W("chat"), W("whatsapp"),
-    W("internet"), W("web"), W("app"), W("post"), W("posta"), W("correo"), W("courrier"), W("fax"), W("skype"), W("teams"), W("zoom"), W("online"),
-    W("di"), W("del"), W("della"), W("de"), W("da"), W("do"), W("des"), W("du"), W("la"), W("le"), W("les"), W("el"), W("los"), W("las"), W("of"), W("van"),
-    W("email."), W("formazione"), W("aggiornamento"), W("inglese"), W("lingua"), W("laurea"), W("studi"), W("ore"), W("giorni"), W("minuti"),
-    W("euro"), W("eur"), W("km"), W("kg"), W("m"), W("metri"), W("metros"), W("mètres"), W("meter"), W("meters"), W("uhr"), W("tage"), W("jahre"),
-    W("minuten"), W("stunden"), W("mal"), W("minutos"), W("horas"), W("dias"), W("días"), W("semanas"), W("jours"), W("heures"), W("semaines"),
-    W("order"), W("orders"), W("ticket"), W("tickets"), W("code"), W("number"), W("numero"), W("número"), W("nummer"), W("numéro"),
-    W("not"), W("no"), W("also"), W("just"), W("only"), W("still"), W("again"), W("then"), W("there"), W("here"), W("now"), W("today"), W("tomorrow"),
-    W("yesterday"), W("please"), W("thanks"), W("ok"), W("all"), W("any"), W("some"), W("each"), W("every"), W("per"), W("than"), W("as"), W("if"), W("so"),
-    { NULL, 0 },
+    W("the"), W("a"), W("an"), W("on"), W("in"), W("at"), W("to"), W("down"), W("up"), W("off"), W("from"), W("by"),
+    W("for"), W("with"), W("along"), W("across"), W("into"), W("onto"), W("over"), W("under"), W("this"), W("that"),
+    W("my"), W("your"), W("our"), W("their"), W("his"), W("her"), W("its"), W("and"), W("or"), W("is"), W("are"),
+    W("was"), W("were"), W("be"), W("been"), W("it"), W("i"), W("we"), W("you"), W("they"), W("he"), W("she"),
+    W("me"), W("us"), W("them"), W("minutes"), W("mins"), W("min"), W("hours"), W("days"), W("weeks"), W("months"),
+    W("years"), W("miles"), W("times"), W("people"), W("items"), W("orders"), W("cars"), W("more"), W("other"),
+    W("new"), W("same"), W("next"), W("last"), W("first"), W("own"), W("long"), W("one"), W("two"), W("email"),
+    W("e-mail"), W("mail"), W("sms"), W("phone"), W("telephone"), W("telefono"), W("teléfono"), W("telefone"),
+    W("chat"), W("whatsapp"), W("internet"), W("web"), W("app"), W("post"), W("posta"), W("correo"), W("courrier"),
+    W("fax"), W("skype"), W("teams"), W("zoom"), W("online"), W("di"), W("del"), W("della"), W("de"), W("da"),
+    W("do"), W("des"), W("du"), W("la"), W("le"), W("les"), W("el"), W("los"), W("las"), W("of"), W("van"),
+    W("formazione"), W("aggiornamento"), W("inglese"), W("lingua"), W("laurea"), W("studi"), W("ore"), W("giorni"),
+    W("minuti"), W("euro"), W("eur"), W("km"), W("kg"), W("m"), W("metri"), W("metros"), W("mètres"), W("meter"),
+    W("meters"), W("uhr"), W("tage"), W("jahre"), W("minuten"), W("stunden"), W("mal"), W("minutos"), W("horas"),
+    W("dias"), W("días"), W("semanas"), W("jours"), W("heures"), W("semaines"), W("order"), W("orders"),
+    W("ticket"), W("tickets"), W("code"), W("number"), W("numero"), W("número"), W("nummer"), W("numéro"), W("not"),
+    W("no"), W("also"), W("just"), W("only"), W("still"), W("again"), W("then"), W("there"), W("here"), W("now"),
+    W("today"), W("tomorrow"), W("yesterday"), W("please"), W("thanks"), W("ok"), W("all"), W("any"), W("some"),
+    W("each"), W("every"), W("per"), W("than"), W("as"), W("if"), W("so"), { NULL, 0 },
 };
 
 /* Connectors inside a street's name ("rue de la Paix", "Laan van
  * Meerdervoort", "Avenida da Liberdade"): lower case, never alone. */
 static const lexw connectors[] = {
-    W("de"), W("del"), W("della"), W("delle"), W("dei"), W("degli"), W("dello"), W("di"), W("da"), W("do"), W("dos"), W("das"), W("du"), W("des"), W("la"), W("le"),
-    W("les"), W("l"), W("d"), W("el"), W("los"), W("las"), W("van"), W("der"), W("den"), W("het"), W("von"), W("vom"), W("zum"), W("zur"), W("am"), W("an"), W("im"),
-    W("auf"), W("of"), W("the"), W("y"), W("e"), W("et"), W("und"), W("sur"), W("sous"), W("en"), W("al"), W("alla"), W("alle"), W("sul"), W("san"), W("santa"),
-    W("santo"), W("são"), W("sant"), W("st"), W("saint"), W("sainte"), W("ste"), W("s"), W("ter"), W("te"), W("op"), W("aan"), W("in"), { NULL, 0 },
+    W("de"), W("del"), W("della"), W("delle"), W("dei"), W("degli"), W("dello"), W("di"), W("da"), W("do"),
+    W("dos"), W("das"), W("du"), W("des"), W("la"), W("le"), W("les"), W("l"), W("d"), W("el"), W("los"), W("las"),
+    W("van"), W("der"), W("den"), W("het"), W("von"), W("vom"), W("zum"), W("zur"), W("am"), W("an"), W("im"),
+    W("auf"), W("of"), W("the"), W("y"), W("e"), W("et"), W("und"), W("sur"), W("sous"), W("en"), W("al"),
+    W("alla"), W("alle"), W("sul"), W("san"), W("santa"), W("santo"), W("são"), W("sant"), W("st"), W("saint"),
+    W("sainte"), W("ste"), W("s"), W("ter"), W("te"), W("op"), W("aan"), W("in"), { NULL, 0 },
 };
 
 static const street_type *type_of(const word *w)
@@ -323,9 +335,8 @@ static int is_connector(const word *w) { return !w->cap && w->lc[0] && in_lex(w-
 static int name_word_ok(const word *w, int f)
 {
     if (!w->lc[0]) return 0;
-    if (in_lex(w->lc, w->n, not_name) && !is_connector(w)) return 0;
-    if (w->cap) return !(f & WEAK) || !in_lex(w->lc, w->n, not_name);
-    return !(f & WEAK);
+    if (!is_connector(w) && in_lex(w->lc, w->n, not_name)) return 0;   /* "Via Email", "down the road" */
+    return w->cap || !(f & WEAK);
 }
 
 /* ---- house numbers ------------------------------------------------------ */
@@ -383,11 +394,13 @@ static size_t house_number(const char *t, size_t len, size_t a, size_t b)
 
 /* Words that, after a number, make it a quantity, not a house number. */
 static const lexw units[] = {
-    W("minutes"), W("mins"), W("min"), W("minute"), W("hours"), W("hour"), W("hrs"), W("days"), W("day"), W("weeks"), W("months"), W("years"), W("times"),
-    W("km"), W("kg"), W("m"), W("mi"), W("miles"), W("euro"), W("euros"), W("eur"), W("usd"), W("gbp"), W("pounds"), W("dollars"), W("percent"), W("pm"), W("am"),
-    W("uhr"), W("minuten"), W("stunden"), W("tage"), W("jahre"), W("mal"), W("stück"), W("minuti"), W("ore"), W("giorni"), W("anni"), W("volte"),
-    W("minutos"), W("horas"), W("días"), W("dias"), W("años"), W("anos"), W("veces"), W("vezes"), W("jours"), W("heures"), W("ans"), W("fois"),
-    W("minuten"), W("uur"), W("dagen"), W("jaar"), W("keer"), W("items"), W("orders"), W("gb"), W("mb"), W("mbps"), W("sms"), W("x"), { NULL, 0 },
+    W("minutes"), W("mins"), W("min"), W("minute"), W("hours"), W("hour"), W("hrs"), W("days"), W("day"),
+    W("weeks"), W("months"), W("years"), W("times"), W("km"), W("kg"), W("m"), W("mi"), W("miles"), W("euro"),
+    W("euros"), W("eur"), W("usd"), W("gbp"), W("pounds"), W("dollars"), W("percent"), W("pm"), W("am"), W("uhr"),
+    W("minuten"), W("stunden"), W("tage"), W("jahre"), W("mal"), W("stück"), W("minuti"), W("ore"), W("giorni"),
+    W("anni"), W("volte"), W("minutos"), W("horas"), W("días"), W("dias"), W("años"), W("anos"), W("veces"),
+    W("vezes"), W("jours"), W("heures"), W("ans"), W("fois"), W("minuten"), W("uur"), W("dagen"), W("jaar"),
+    W("keer"), W("items"), W("orders"), W("gb"), W("mb"), W("mbps"), W("sms"), W("x"), { NULL, 0 },
 };
 
 static size_t skip_spaces(const char *t, size_t len, size_t i)
@@ -415,8 +428,10 @@ static int unit_after(const char *t, size_t len, size_t e)
 /* Number first: "12 rue de la Paix", "12 Acacia Avenue", "221B Baker
  * Street". ne: the number's end. Returns the street's end, or 0. */
 /* Words before a house number that announce an address ("I live at 12 orchard close"). */
-static const lexw cues[] = { W("at"), W("to"), W("address"), W("is"), W("it's"), W("live"), W("moved"), W("deliver"), W("send"), W("ship"),
-                                    W("from"), W("into"), W("adres"), W("address:"), { NULL, 0 } };
+static const lexw cues[] = {
+    W("at"), W("to"), W("address"), W("is"), W("it's"), W("live"), W("moved"), W("deliver"), W("send"), W("ship"),
+    W("from"), W("into"), W("adres"), W("address:"), { NULL, 0 },
+};
 
 /* A weak type in lower case ends the street when an address was announced
  * or nothing but punctuation follows it. */
@@ -624,11 +639,13 @@ static size_t street_before(const char *t, size_t len, size_t a)
 /* ---- the parts around a street line ------------------------------------ */
 
 static const lexw unit_words[] = {
-    W("flat"), W("apt"), W("apartment"), W("unit"), W("suite"), W("ste"), W("floor"), W("fl"), W("piso"), W("planta"), W("puerta"), W("pta"), W("esc"),
-    W("escalera"), W("étage"), W("etage"), W("appartement"), W("appt"), W("bât"), W("bâtiment"), W("bat"), W("interno"), W("int"), W("scala"), W("piano"),
-    W("bus"), W("bte"), W("boîte"), W("wohnung"), W("whg"), W("stiege"), W("top"), W("stock"), W("og"), W("andar"), W("apto"), W("apartamento"), W("bloco"),
-    W("lote"), W("sala"), W("dto"), W("dta"), W("esq"), W("dcha"), W("dcho"), W("izq"), W("izda"), W("izqda"), W("hs"), W("huis"), W("portal"), W("bajo"),
-    W("ático"), W("atico"), W("room"), W("rm"), W("block"), W("blk"), W("building"), W("bldg"), W("casa"), W("edificio"), W("edifício"), W("pal"),
+    W("flat"), W("apt"), W("apartment"), W("unit"), W("suite"), W("ste"), W("floor"), W("fl"), W("piso"),
+    W("planta"), W("puerta"), W("pta"), W("esc"), W("escalera"), W("étage"), W("etage"), W("appartement"),
+    W("appt"), W("bât"), W("bâtiment"), W("bat"), W("interno"), W("int"), W("scala"), W("piano"), W("bus"),
+    W("bte"), W("boîte"), W("wohnung"), W("whg"), W("stiege"), W("top"), W("stock"), W("og"), W("andar"), W("apto"),
+    W("apartamento"), W("bloco"), W("lote"), W("sala"), W("dto"), W("dta"), W("esq"), W("dcha"), W("dcho"),
+    W("izq"), W("izda"), W("izqda"), W("hs"), W("huis"), W("portal"), W("bajo"), W("ático"), W("atico"), W("room"),
+    W("rm"), W("block"), W("blk"), W("building"), W("bldg"), W("casa"), W("edificio"), W("edifício"), W("pal"),
     W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), { NULL, 0 },
 };
 
@@ -734,18 +751,19 @@ static size_t city_at(const char *t, size_t len, size_t i)
 {
     word w;
     /* words that start a sentence, not a place ("New York", "Los Angeles" are places) */
-    static const lexw not_city[] = { W("the"), W("and"), W("or"), W("but"), W("thanks"), W("thank"), W("please"),
-                                     W("i"), W("we"), W("you"), W("it"), W("is"), W("my"), W("our"), W("your"),
-                                     W("ok"), W("also"), W("then"), W("danke"), W("bitte"), W("merci"), W("grazie"),
-                                     W("gracias"), W("obrigado"), W("obrigada"), W("bedankt"), W("ich"), W("je"),
-                                     W("io"), W("yo"), W("eu"), W("ik"), W("can"), W("could"), W("call"), { NULL, 0 } };
+    static const lexw not_city[] = {
+    W("the"), W("and"), W("or"), W("but"), W("thanks"), W("thank"), W("please"), W("i"), W("we"), W("you"), W("it"),
+    W("is"), W("my"), W("our"), W("your"), W("ok"), W("also"), W("then"), W("danke"), W("bitte"), W("merci"),
+    W("grazie"), W("gracias"), W("obrigado"), W("obrigada"), W("bedankt"), W("ich"), W("je"), W("io"), W("yo"),
+    W("eu"), W("ik"), W("can"), W("could"), W("call"), { NULL, 0 },
+};
     if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, units) || in_lex(w.lc, w.n, not_city)) return 0;
     size_t e = w.e;
     for (int k = 0; k < 3; k++) {
         size_t p = skip_spaces(t, len, e);
         /* "Co. Dublin", "St. Albans": a short capitalised abbreviation and its place */
-        if (p == e && e + 2 < len && t[e] == '.' && t[e + 1] == ' ' && e - w.s <= 3 && w.cap && is_upper_at(t, len, e + 2) &&
-            word_at(t, len, e + 2, &w)) {
+        if (p == e && e + 2 < len && t[e] == '.' && t[e + 1] == ' ' && e - w.s <= 3 && w.cap &&
+            is_upper_at(t, len, e + 2) && word_at(t, len, e + 2, &w)) {
             e = w.e;
             continue;
         }
@@ -834,10 +852,16 @@ static const char *const po_boxes[] = { "po box", "p.o. box", "p. o. box", "p.o.
                                         "apdo", "caixa postal", "cx. postal", "cx postal", "casella postale",
                                         "postbus", "postbox", "post office box", "boîte postale", NULL };
 /* their last words: a cheap test before the phrases */
-static const lexw po_last[] = { W("box"), W("pobox"), W("postfach"), W("bp"), W("p"), W("correos"), W("apartado"),
-                                W("apdo"), W("postal"), W("postale"), W("postbus"), W("postbox"), { NULL, 0 } };
+static const lexw po_last[] = {
+    W("box"), W("pobox"), W("postfach"), W("bp"), W("p"), W("correos"), W("apartado"), W("apdo"), W("postal"),
+    W("postale"), W("postbus"), W("postbox"), { NULL, 0 },
+};
 
-static int lc_at(const char *t, size_t i) { unsigned char c = (unsigned char)t[i]; return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+static int lc_at(const char *t, size_t i)
+{
+    unsigned char c = (unsigned char)t[i];
+    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 /* A PO box keyword ends at e: returns its start, or (size_t)-1. "box"
  * alone and "c.p." only with "po"/"casella" forms above them. */
