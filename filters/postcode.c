@@ -378,6 +378,17 @@ static int place_start(const char *t, size_t start)
     return 0;
 }
 
+/* A house or box number ends within a few bytes before e ("12", "5a",
+ * "12 bus 3", "3, 2º B"): the street line the code follows. */
+static int number_before(const char *t, size_t e)
+{
+    for (size_t i = e, n = 0; i > 0 && n < 12; i--, n++) {
+        if (is_digit(t[i - 1])) return 1;
+        if (t[i - 1] == '\n') return 0;
+    }
+    return 0;
+}
+
 /* Context that makes a four- or five-digit code a postcode: a keyword or
  * a US state before it, a street line before it on the same line, or a
  * city name after it where a place may start. Returns the country implied
@@ -393,7 +404,8 @@ static int pc_context(const char *t, size_t len, size_t start, size_t end)
     /* a street line ends in a comma or a dash before its code ("Kerkstraat 12, 1017 GC") */
     size_t k = start;
     while (k > 0 && t[k - 1] == ' ') k--;
-    if (k > 0 && (t[k - 1] == ',' || t[k - 1] == '-') && cvi_street_before(t, k - 1, 80)) return CC_ANY;
+    if (k > 0 && (t[k - 1] == ',' || t[k - 1] == '-') && number_before(t, k - 1) && cvi_street_before(t, k - 1, 80))
+        return CC_ANY;
     return -1;
 }
 
