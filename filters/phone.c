@@ -1,17 +1,23 @@
 /*
- * phone.c - phone number detector and E.164 normaliser. Candidates are
- * runs of digit groups with the usual separators; validation reads them as
- * international (+CC, 00CC, 011 in US) or national numbers of opts->region
- * (GB IE IT DE FR ES NL US), and rejects dates, amounts, IPs, glued ids and
- * numbers that follow words like "order" or "ticket".
+ * phone.c - phone number detector and E.164 normaliser. The PCRE2 pass
+ * finds cheap candidates (digit groups with the usual separators, an
+ * optional extension); this file reads their shape and rejects dates,
+ * amounts, times, IPs, glued ids and numbers after words like "order" or
+ * "ticket"; only what survives goes to libphonenumber (phonenumber.cc), which
+ * reads it as an international number or as a national number of the
+ * policy's regions, for every ITU region. A per-thread memo keeps its
+ * recent verdicts: numbers recur (a customer's field and their messages,
+ * a company's own lines) and a verdict costs microseconds.
  */
 #include <string.h>
 
 #include "filters.h"
-
+#include "phonenumber.h"
 
 #define MAXG 10
 #define MAXD 40
+/* Digits of a number as written: E.164 allows 15, plus "00" or a trunk prefix. */
+#define MAX_NUMBER_DIGITS 17
 
 typedef struct pparse {
     char d[MAXD + 1];
@@ -26,40 +32,10 @@ typedef struct pparse {
 } pparse;
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static int is_alnum(unsigned char c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'); }
+static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static int is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
 
-/* ITU-T E.164 assigned country calling codes (prefix-free). */
-static const uint8_t cc2[] = { 20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49,
-                               51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84,
-                               86, 90, 91, 92, 93, 94, 95, 98 };
-static const uint16_t cc3[][2] = {
-    {211, 213}, {216, 216}, {218, 218}, {220, 258}, {260, 269}, {290, 291}, {297, 299}, {350, 359},
-    {370, 383}, {385, 387}, {389, 389}, {420, 421}, {423, 423}, {500, 509}, {590, 599}, {670, 670},
-    {672, 683}, {685, 692}, {800, 800}, {808, 808}, {850, 850}, {852, 853}, {855, 856}, {870, 870},
-    {878, 878}, {880, 883}, {886, 886}, {888, 888}, {960, 968}, {970, 977}, {979, 979}, {992, 996},
-    {998, 998},
-};
-
-static int cc_lookup(const char *d, size_t n)
-{
-    if (n < 1 || !is_digit((unsigned char)d[0])) return 0;
-    if (d[0] == '1' || d[0] == '7') return 1;
-    if (n < 2 || !is_digit((unsigned char)d[1])) return 0;
-    unsigned two = (unsigned)(d[0] - '0') * 10 + (unsigned)(d[1] - '0');
-    for (size_t i = 0; i < sizeof cc2; i++)
-        if (cc2[i] == two) return 2;
-    if (n < 3 || !is_digit((unsigned char)d[2])) return 0;
-    unsigned three = two * 10 + (unsigned)(d[2] - '0');
-    for (size_t i = 0; i < sizeof cc3 / sizeof cc3[0]; i++)
-        if (three >= cc3[i][0] && three <= cc3[i][1]) return 3;
-    return 0;
-}
-
-int cv_phone_cc_len(const char *e164, size_t len)
-{
-    if (len < 2 || e164[0] != '+') return 0;
-    return cc_lookup(e164 + 1, len - 1);
-}
+int cv_phone_cc_len(const char *e164, size_t len) { return cvi_pn_cc_len(e164, len); }
 
 /* Structure of a written number; 0 if it is not shaped like one. */
 static int parse(const char *s, size_t n, pparse *pp)
@@ -118,108 +94,183 @@ static int parse(const char *s, size_t n, pparse *pp)
     return 1;
 }
 
-static int nanp_ok(const char *d) { return d[0] >= '2' && d[3] >= '2'; }
-
 /* "(NXX) NXX-XXXX", "NXX-NXX-XXXX", optionally after "1-" / "1 ": a shape
- * no other supported country writes. */
-static int nanp_distinctive(const pparse *pp, const char **digits)
+ * no other supported country writes, read as NANP in any region. */
+static int nanp_distinctive(const pparse *pp)
 {
     int g = 0;
     if (pp->plus) return 0;
     if (pp->ng == 4 && pp->glen[0] == 1 && pp->d[0] == '1') g = 1;
     if (pp->ng - g != 3 || pp->glen[g] != 3 || pp->glen[g + 1] != 3 || pp->glen[g + 2] != 4) return 0;
     const char *d = pp->d + g;
-    if (!nanp_ok(d)) return 0;
-    int ok = 0;
+    if (d[0] < '2' || d[3] < '2') return 0;
     if (pp->gparen[g] && !pp->gparen[g + 1] && !pp->gparen[g + 2] &&
         (pp->sep[g + 2] == '-' || pp->sep[g + 2] == '.' || pp->sep[g + 2] == ' '))
-        ok = 1;
-    if (!pp->gparen[g] && pp->sep[g + 1] == '-' && pp->sep[g + 2] == '-') ok = 1;
-    if (ok) *digits = d;
-    return ok;
+        return 1;
+    return !pp->gparen[g] && pp->sep[g + 1] == '-' && pp->sep[g + 2] == '-';
 }
 
-static int put(char *out, size_t cap, size_t *out_len, const char *cc, const char *nat, size_t nn)
+/* ---- the memo ----------------------------------------------------------- */
+
+/* Direct-mapped, per thread (the detector's scratch): key = the digits
+ * read, how they are read (international, national, national in the NANP
+ * shape), and for national numbers their grouping and the region list;
+ * value = accepted or not, and the E.164 form.
+ * Digit strings are stored as numbers with their length (leading zeros). */
+#define MEMO_SLOTS 16384
+typedef struct memo_ent {
+    uint64_t key, val;
+    uint32_t sig;             /* 0: empty */
+    uint8_t klen, vlen;
+    uint8_t ok;
+} memo_ent;
+
+enum { READ_INTL = 1, READ_NATIONAL = 2, READ_NATIONAL_NANP = 3 };
+
+static uint32_t region_sig(const cv_detect_opts *o, int how, const uint8_t *glen, int ng)
 {
-    size_t lc = strlen(cc);
-    if (1 + lc + nn + 1 > cap) return 0;
-    out[0] = '+';
-    memcpy(out + 1, cc, lc);
-    memcpy(out + 1 + lc, nat, nn);
-    out[1 + lc + nn] = '\0';
-    *out_len = 1 + lc + nn;
+    uint32_t h = 2166136261u;
+    if (how != READ_INTL && o) {
+        for (int g = 0; g < ng; g++) h = (h ^ glen[g]) * 16777619u;
+        h = (h ^ (uint8_t)o->region[0]) * 16777619u;
+        h = (h ^ (uint8_t)o->region[1]) * 16777619u;
+        for (unsigned i = 0; i < o->nmore && i < CV_REGIONS_MAX - 1; i++) {
+            h = (h ^ (uint8_t)o->more[i][0]) * 16777619u;
+            h = (h ^ (uint8_t)o->more[i][1]) * 16777619u;
+        }
+    }
+    h = (h ^ (uint32_t)how) * 16777619u;
+    return h ? h : 1;
+}
+
+static uint64_t digits_value(const char *d, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) v = v * 10 + (uint64_t)(d[i] - '0');
+    return v;
+}
+
+static memo_ent *memo_slot(const cv_detect_opts *o, uint32_t sig, uint64_t key, size_t klen)
+{
+    memo_ent *m = o ? o->scratch : NULL;
+    if (!m || klen > 19) return NULL;
+    uint64_t h = (key ^ ((uint64_t)sig << 32 | klen)) * 0x9e3779b97f4a7c15ull;
+    return &m[(h >> 40) & (MEMO_SLOTS - 1)];
+}
+
+/* ---- reading a number --------------------------------------------------- */
+
+static int put_digits(const char *d, size_t n, int plus, char *out, size_t cap, size_t *out_len)
+{
+    if ((size_t)plus + n + 1 > cap) return 0;
+    if (plus) out[0] = '+';
+    memcpy(out + plus, d, n);
+    out[plus + n] = '\0';
+    *out_len = (size_t)plus + n;
     return 1;
 }
 
-#define RG(a, b) ((a) << 8 | (b))
-
-/* International digits (calling code first) → E.164. */
-static int intl(const char *d, size_t n, int zero_dropped, char *out, size_t cap, size_t *out_len)
+/* National digits d[0..n) written in groups glen[0..ng): the first listed
+ * region where the number is valid, and among those the first whose own
+ * national format groups the digits as written ("06 12 34 56 78" is French,
+ * "06 1234 5678" Italian, "06-12345678" Dutch); written in the NANP shape
+ * ("(415) 770-8275"), the listed NANP regions first. Else the first region
+ * where it is possible with its trunk prefix written ("07700 900123",
+ * Ofcom's drama range: invalid, but surely a phone), or, in a NANP region,
+ * possible and written in the NANP shape ("202-555-0142"). */
+static int read_national(const cv_detect_opts *o, const char *d, size_t n, const uint8_t *glen, int ng,
+                         int nanp_shape, char *e164, size_t *len)
 {
-    int cl = cc_lookup(d, n);
-    if (cl < 1 || cl > 3) return 0;
-    char cc[4];
-    int ccv = 0;
-    for (int i = 0; i < cl; i++) {
-        cc[i] = d[i];
-        ccv = ccv * 10 + (d[i] - '0');
+    char valid[CVI_PN_E164_MAX], fallback[CVI_PN_E164_MAX];
+    size_t vlen = 0, flen = 0;
+    int nr = o && o->region[0] ? 1 + (o->nmore < CV_REGIONS_MAX - 1 ? o->nmore : CV_REGIONS_MAX - 1) : 0;
+    for (int pass = nanp_shape ? 0 : 1; pass < 2; pass++) {
+        for (int i = 0; i < nr; i++) {
+            const char *r = i == 0 ? o->region : o->more[i - 1];
+            int nanp = nanp_shape ? cvi_pn_nanp(r) : 0;
+            if (nanp_shape && nanp != (pass == 0)) continue;
+            char e[CVI_PN_E164_MAX];
+            size_t el = 0;
+            int trunk = 0;
+            int v = cvi_pn_national(r, d, n, &trunk, e, &el);
+            if (v == CVI_PN_ERROR) return CVI_PN_ERROR;
+            if (v == CVI_PN_VALID) {
+                if (!vlen) {
+                    memcpy(valid, e, el + 1);
+                    vlen = el;
+                }
+                uint8_t fg[MAXG];
+                int k = ng >= 2 ? cvi_pn_groups(r, e, el, fg, MAXG) : 0;
+                if (ng < 2 || (k == ng && memcmp(fg, glen, (size_t)ng) == 0)) {
+                    memcpy(e164, e, el + 1);
+                    *len = el;
+                    return 1;
+                }
+            } else if (v == CVI_PN_POSSIBLE && !flen && (nanp_shape ? nanp : trunk && !cvi_pn_nanp(r))) {
+                memcpy(fallback, e, el + 1);
+                flen = el;
+            }
+        }
     }
-    cc[cl] = '\0';
-    const char *nat = d + cl;
-    size_t nn = n - (size_t)cl;
-    /* A written national trunk 0 after the code ("+44 07700 ..."), except where
-     * the 0 belongs to the number (Italy, Ivory Coast, Congo, San Marino, Vatican). */
-    int keep0 = ccv == 39 || ccv == 225 || ccv == 242 || ccv == 378 || ccv == 379;
-    if (!zero_dropped && !keep0 && nn > 0 && nat[0] == '0') { nat++; nn--; }
-    size_t lo = 4, hi = 14;
-    switch (ccv) {
-    case 44: lo = 9; hi = 10; break;
-    case 353: lo = 7; hi = 9; break;
-    case 39: lo = 6; hi = 11; break;
-    case 49: lo = 6; hi = 13; break;
-    case 33: case 34: case 31: lo = 9; hi = 9; break;
-    case 1: lo = 10; hi = 10; break;
-    default: break;
+    if (!vlen && !flen && nanp_shape) {
+        int trunk;
+        if (cvi_pn_national("US", d, n, &trunk, fallback, &flen) == CVI_PN_NO) flen = 0;
     }
-    if (nn < lo || nn > hi || (size_t)cl + nn < 8 || (size_t)cl + nn > 15) return 0;
-    if (ccv == 1 && !nanp_ok(nat)) return 0;
-    return put(out, cap, out_len, cc, nat, nn);
+    if (vlen) {
+        memcpy(e164, valid, vlen + 1);
+        *len = vlen;
+        return 1;
+    }
+    if (!flen) return 0;
+    memcpy(e164, fallback, flen + 1);
+    *len = flen;
+    return 1;
 }
 
-static int nd_ok(char c) { return c >= '1' && c <= '9'; }
-
-/* National number of region `rg` (RG code) → E.164. */
-static int national(int rg, const char *d, size_t n, char *out, size_t cap, size_t *out_len)
+/* d[0..n) read `how`: 1 with the E.164 form in out, or 0; the memo first. */
+static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n, const uint8_t *glen, int ng,
+                       char *out, size_t cap, size_t *out_len)
 {
-    switch (rg) {
-    case RG('G', 'B'):
-        if (d[0] == '0' && nd_ok(d[1]) && n >= 10 && n <= 11) return put(out, cap, out_len, "44", d + 1, n - 1);
-        break;
-    case RG('I', 'E'):
-        if (d[0] == '0' && nd_ok(d[1]) && n >= 8 && n <= 10) return put(out, cap, out_len, "353", d + 1, n - 1);
-        break;
-    case RG('I', 'T'):
-        if ((d[0] == '0' && n >= 6 && n <= 11) || (d[0] == '3' && n >= 9 && n <= 10))
-            return put(out, cap, out_len, "39", d, n);
-        break;
-    case RG('D', 'E'):
-        if (d[0] == '0' && nd_ok(d[1]) && n >= 7 && n <= 12) return put(out, cap, out_len, "49", d + 1, n - 1);
-        break;
-    case RG('F', 'R'):
-        if (d[0] == '0' && nd_ok(d[1]) && n == 10) return put(out, cap, out_len, "33", d + 1, n - 1);
-        break;
-    case RG('E', 'S'):
-        if (n == 9 && d[0] >= '6' && d[0] <= '9') return put(out, cap, out_len, "34", d, n);
-        break;
-    case RG('N', 'L'):
-        if (d[0] == '0' && nd_ok(d[1]) && n == 10) return put(out, cap, out_len, "31", d + 1, n - 1);
-        break;
-    case RG('U', 'S'):
-        if (n == 10 && nanp_ok(d)) return put(out, cap, out_len, "1", d, n);
-        if (n == 11 && d[0] == '1' && nanp_ok(d + 1)) return put(out, cap, out_len, "1", d + 1, 10);
-        break;
-    default: break;
+    char e164[CVI_PN_E164_MAX];
+    size_t el = 0;
+    uint32_t sig = region_sig(o, how, glen, ng);
+    uint64_t key = digits_value(d, n);
+    memo_ent *m = memo_slot(o, sig, key, n);
+    if (m && m->sig == sig && m->key == key && m->klen == n) {
+        if (!m->ok) return 0;
+        e164[0] = '+';
+        uint64_t v = m->val;
+        for (size_t i = m->vlen; i > 0; i--) {
+            e164[i] = (char)('0' + v % 10);
+            v /= 10;
+        }
+        return put_digits(e164 + 1, m->vlen, 1, out, cap, out_len);
     }
+    int r = how == READ_INTL ? cvi_pn_intl(d, n, e164, &el)
+                             : read_national(o, d, n, glen, ng, how == READ_NATIONAL_NANP, e164, &el);
+    if (r == CVI_PN_ERROR) {
+        /* libphonenumber could not answer (out of memory): a phone all the
+         * same, named by its digits as written (fail closed) */
+        return put_digits(d, n, how == READ_INTL, out, cap, out_len);
+    }
+    if (m) {
+        m->sig = sig;
+        m->key = key;
+        m->klen = (uint8_t)n;
+        m->ok = r > 0;
+        m->vlen = r > 0 ? (uint8_t)(el - 1) : 0;
+        m->val = r > 0 ? digits_value(e164 + 1, el - 1) : 0;
+    }
+    if (r <= 0) return 0;
+    return put_digits(e164 + 1, el - 1, 1, out, cap, out_len);
+}
+
+static int nanp_listed(const cv_detect_opts *o)
+{
+    if (!o || !o->region[0]) return 0;
+    if (cvi_pn_nanp(o->region)) return 1;
+    for (unsigned i = 0; i < o->nmore && i < CV_REGIONS_MAX - 1; i++)
+        if (cvi_pn_nanp(o->more[i])) return 1;
     return 0;
 }
 
@@ -229,27 +280,26 @@ enum { F_INTL = 1, F_NATIONAL = 2 };
 static int to_e164(const cv_detect_opts *o, const pparse *pp, int strict, char *out, size_t cap,
                    size_t *out_len, int *form)
 {
-    char d[MAXD + 1];
-    size_t n = 0;
-    for (int i = 0; i < pp->nd; i++)
-        if (i != pp->zero_paren) d[n++] = pp->d[i];
-    d[n] = '\0';
-    int rg = o ? RG((unsigned char)o->region[0] & ~0x20, (unsigned char)o->region[1] & ~0x20) : 0;
-    if (n < 6) return 0;
+    const char *d = pp->d;
+    size_t n = (size_t)pp->nd;
+    if (n < 6 || n > MAX_NUMBER_DIGITS) return 0;
     *form = F_INTL;
-    if (pp->plus) return intl(d, n, pp->zero_paren >= 0, out, cap, out_len);
-    if (d[0] == '0' && d[1] == '0' && !pp->gparen[0]) return intl(d + 2, n - 2, pp->zero_paren >= 0, out, cap, out_len);
-    if (rg == RG('U', 'S') && d[0] == '0' && d[1] == '1' && d[2] == '1') return intl(d + 3, n - 3, pp->zero_paren >= 0, out, cap, out_len);
+    /* "+44 (0)20 ...": the digits go as written; libphonenumber knows
+     * whether that 0 is a trunk prefix (UK) or part of the number (Italy) */
+    if (pp->plus) return read_number(o, READ_INTL, d, n, NULL, 0, out, cap, out_len);
+    if (d[0] == '0' && d[1] == '0' && !pp->gparen[0])
+        return read_number(o, READ_INTL, d + 2, n - 2, NULL, 0, out, cap, out_len);
+    if (d[0] == '0' && d[1] == '1' && d[2] == '1' && nanp_listed(o))
+        return read_number(o, READ_INTL, d + 3, n - 3, NULL, 0, out, cap, out_len);
     *form = F_NATIONAL;
-    if (pp->zero_paren >= 0) return 0;
+    if (pp->zero_paren >= 0 || n < 7) return 0;
     if (strict) {
         /* "0 7 7 0 0 ..." is not how anyone writes a national number */
         for (int g = 1; g < pp->ng; g++)
             if (pp->glen[g] == 1) return 0;
     }
-    const char *nd;
-    if (nanp_distinctive(pp, &nd)) return put(out, cap, out_len, "1", nd, 10);
-    return national(rg, d, n, out, cap, out_len);
+    return read_number(o, nanp_distinctive(pp) ? READ_NATIONAL_NANP : READ_NATIONAL, d, n, pp->glen, pp->ng, out,
+                       cap, out_len);
 }
 
 int cv_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out, size_t cap, size_t *out_len)
@@ -272,21 +322,24 @@ int cv_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out
  * international numbers as bare digits, calling code first: "447700900123".
  * Read that only where a number is expected: a phone field, or a value that
  * is nothing but the number. */
-static int bare_intl(const char *in, size_t len, size_t lo, size_t hi, char *out, size_t cap, size_t *out_len)
+static int bare_intl(const cv_detect_opts *o, const char *in, size_t len, size_t lo, size_t hi, char *out,
+                     size_t cap, size_t *out_len)
 {
     while (len > 0 && (in[0] == ' ' || in[0] == '\t')) { in++; len--; }
     while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' || in[len - 1] == '\r' || in[len - 1] == '\n')) len--;
     if (len < lo || len > hi || in[0] == '0') return 0;
     for (size_t i = 0; i < len; i++)
         if (!is_digit((unsigned char)in[i])) return 0;
-    return intl(in, len, 0, out, cap, out_len);
+    return read_number(o, READ_INTL, in, len, NULL, 0, out, cap, out_len);
 }
 
 static int norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     if (cv_phone_e164(o, in, len, norm, CV_NORM_MAX + 1, norm_len)) return 1;
-    return bare_intl(in, len, 10, 15, norm, CV_NORM_MAX + 1, norm_len);
+    return bare_intl(o, in, len, 10, 15, norm, CV_NORM_MAX + 1, norm_len);
 }
+
+/* ---- context ------------------------------------------------------------ */
 
 static const char *const not_phone_words[] = {
     "order", "orders", "ref", "reference", "ticket", "invoice", "case", "tracking", "booking",
@@ -294,6 +347,29 @@ static const char *const not_phone_words[] = {
     "reservation", "member", "membership", "customer", "serial", "receipt", "incident", "po",
     "sku", "item", "eur", "gbp", "usd", "chf", NULL
 };
+
+/* Words a number may be glued to ("call07400 123456", "tel+44..."); any
+ * other letters glued before digits make an id ("INC0012345", "x0770..."). */
+static const char *const glue_words[] = {
+    "call", "tel", "tele", "telephone", "phone", "ph", "mob", "mobile", "cell", "ring", "text", "sms",
+    "fax", "whatsapp", "number", "no", "nr", "num", "on", "at", "or", "me", "tlf", "telefon", "telefono",
+    "telefone", "telemovel", "handy", "movil", "cellulare", "portable", "mobiel", NULL
+};
+
+static int glued_word_ok(const unsigned char *p, size_t b)
+{
+    size_t i = b;
+    while (i > 0 && is_alpha(p[i - 1]) && b - i <= 16) i--;
+    if (i > 0 && (is_alnum(p[i - 1]) || p[i - 1] >= 0x80)) return 0;
+    size_t n = b - i;
+    if (n == 0 || n > 16) return 0;
+    char w[17];
+    for (size_t k = 0; k < n; k++) w[k] = (char)(p[i + k] | 0x20);
+    w[n] = '\0';
+    for (size_t k = 0; glue_words[k]; k++)
+        if (strcmp(w, glue_words[k]) == 0) return 1;
+    return 0;
+}
 
 static int currency_before(const unsigned char *p, size_t b)
 {
@@ -329,38 +405,43 @@ static int date_or_ip_shape(const pparse *pp)
  * a digit it is still a decimal ("3.07700900123"). */
 #define AMOUNT_GROUP 6
 
-/* Judge text[b, e) as a phone number in its context. */
-static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b, size_t e, const pparse *pp,
-                 char *norm, size_t *norm_len)
+/* Judge text[b, e) as a phone number in its context; the number may carry
+ * an extension up to xe (e <= xe), which the context after it is read from. */
+static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b, size_t e, size_t xe,
+                 const pparse *pp, char *norm, size_t *norm_len)
 {
     const unsigned char *p = (const unsigned char *)text;
     int form;
-    if (pp->nd > 15 || date_or_ip_shape(pp)) return 0;
+    if (pp->nd > MAX_NUMBER_DIGITS || date_or_ip_shape(pp)) return 0;
+    if (b > 0 && is_alpha(p[b - 1]) && !glued_word_ok(p, b)) return 0;
     if (b >= 2) {
         unsigned char c = p[b - 1];
         /* "SKU-4411-220", "a/b/0123" are ids; but a dial string carries a number
          * after its technology or trunk: "PJSIP/07700900610@trunk", "SIP/trunk/+4420...". */
-        int dial = c == '/' && (e == len || p[e] == '@' || p[e] == ',' || p[e] == '&');
+        int dial = c == '/' && (xe == len || p[xe] == '@' || p[xe] == ',' || p[xe] == '&');
         if ((c == '-' || c == '_' || c == '/') && is_alnum(p[b - 2]) && !dial) return 0;
         if (c == '.' && is_digit(p[b - 2])) return 0;
         if ((c == ',' || c == ':') && is_digit(p[b - 2]) && pp->glen[0] < AMOUNT_GROUP) return 0;
     }
-    if (e + 1 < len) {
-        unsigned char c = p[e];
-        if ((c == '-' || c == '_' || c == '/') && is_alnum(p[e + 1])) return 0;
-        if (c == '.' && is_digit(p[e + 1])) return 0;
-        if ((c == ',' || c == ':') && is_digit(p[e + 1]) && pp->glen[pp->ng - 1] < AMOUNT_GROUP) return 0;
+    if (xe + 1 < len) {
+        unsigned char c = p[xe];
+        if ((c == '-' || c == '_' || c == '/') && is_alnum(p[xe + 1])) return 0;
+        if (c == '.' && is_digit(p[xe + 1])) return 0;
+        if ((c == ',' || c == ':') && is_digit(p[xe + 1]) && pp->glen[pp->ng - 1] < AMOUNT_GROUP) return 0;
     }
-    if (e < len && p[e] == '%') return 0;
+    if (xe < len && p[xe] == '%') return 0;
     if (currency_before(p, b)) return 0;
+    /* the words that make a national number an order or ticket number are
+     * read before libphonenumber is asked anything */
+    int national = !pp->plus && !(pp->d[0] == '0' && pp->d[1] == '0' && !pp->gparen[0]) &&
+                   !(pp->d[0] == '0' && pp->d[1] == '1' && pp->d[2] == '1');
+    if (national && ((b > 0 && p[b - 1] == '#') || cvi_word_before(text, b, not_phone_words))) return 0;
     if (!to_e164(o, pp, 1, norm, CV_NORM_MAX + 1, norm_len, &form)) {
         /* a value that is only an international number written without "+" */
-        return b == 0 && e == len && !pp->plus && bare_intl(text, len, 11, 13, norm, CV_NORM_MAX + 1, norm_len);
+        return b == 0 && e == len && !pp->plus && bare_intl(o, text, len, 11, 13, norm, CV_NORM_MAX + 1, norm_len);
     }
-    if (form == F_NATIONAL) {
-        if (b > 0 && p[b - 1] == '#') return 0;
-        if (cvi_word_before(text, b, not_phone_words)) return 0;
-    }
+    if (form == F_NATIONAL && !national && ((b > 0 && p[b - 1] == '#') || cvi_word_before(text, b, not_phone_words)))
+        return 0;   /* "011 ..." read nationally (no NANP region listed) */
     return 1;
 }
 
@@ -385,45 +466,112 @@ static size_t fit_limits(const char *s, size_t n)
     return cut;
 }
 
-static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
-                    char *norm, size_t *norm_len)
+/* The extension the pattern allows after a number ("x456", "ext. 456",
+ * "#456"): where the number itself ends in text[b, e). The extension is
+ * covered by the span but is not part of the normal form: a token names the
+ * line, however its extensions are written (RFC 3966 would write
+ * ";ext=456"; fields and CDRs rarely carry one). */
+static size_t number_end(const char *text, size_t b, size_t e)
 {
-    size_t b = *start, e = *end;
-    pparse pp, sub;
-    e = b + fit_limits(text + b, e - b);
-    if (!parse(text + b, e - b, &pp)) return 0;
-    if (judge(o, text, len, b, e, &pp, norm, norm_len)) {
-        *end = e;
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (is_alpha(c) || c == '#') {
+            while (i > b && (text[i - 1] == ' ' || text[i - 1] == '\t')) i--;
+            return i;
+        }
+    }
+    return e;
+}
+
+/* The longest phone number starting at b within the digits of [b, e) (and
+ * its extension up to xe): the whole run, else the longest run of its first
+ * groups ending at a space ("020 7946 0958 07700 900123" is two numbers).
+ * Returns 1 with its end in *acc and the groups in *pp. */
+static int accept_run(const cv_detect_opts *o, const char *text, size_t len, size_t b, size_t e, size_t xe,
+                      pparse *pp, size_t *acc, char *norm, size_t *norm_len)
+{
+    pparse sub;
+    if (!parse(text + b, e - b, pp)) return 0;
+    if (judge(o, text, len, b, e, xe, pp, norm, norm_len)) {
+        *acc = xe;
         return 1;
     }
-    /* "020 7946 0958 07700 900123": a list of numbers read as one run; try
-     * shorter runs ending at a space between groups. */
-    for (int g = pp.ng - 1; g >= 1; g--) {
-        if (pp.sep[g] != ' ') continue;
-        size_t ne = b + pp.gend[g - 1];
-        if (parse(text + b, ne - b, &sub) && judge(o, text, len, b, ne, &sub, norm, norm_len)) {
-            *end = ne;
+    for (int g = pp->ng - 1; g >= 1; g--) {
+        if (pp->sep[g] != ' ') continue;
+        size_t ne = b + pp->gend[g - 1];
+        if (parse(text + b, ne - b, &sub) && judge(o, text, len, b, ne, ne, &sub, norm, norm_len)) {
+            *acc = ne;
             return 1;
         }
     }
     return 0;
 }
 
+/* After a number found at the start of a longer run ("+44 7700 900123
+ * 456789"): the groups after it, up to one where another number starts,
+ * are covered too when they hold 3 digits or more, as a part of the number
+ * the plan did not expect (a mistyped or unknown length, a spoken-out
+ * extension) would otherwise stay in clear. Dates and bracketed or slashed
+ * groups are left to their own judges. */
+static size_t cover_tail(const cv_detect_opts *o, const char *text, size_t len, size_t b, size_t e, size_t xe,
+                         const pparse *pp, size_t acc)
+{
+    size_t end = acc;
+    int extra = 0;
+    for (int g = 0; g < pp->ng; g++) {
+        size_t gs = b + pp->gend[g] - pp->glen[g];
+        if (gs < acc) continue;
+        if (pp->sep[g] == '/' || pp->sep[g] == 'p' || pp->gparen[g]) break;
+        pparse rest;
+        size_t racc;
+        char rn[CV_NORM_MAX + 1];
+        size_t rl;
+        if (accept_run(o, text, len, gs, e, xe, &rest, &racc, rn, &rl)) break;
+        if (parse(text + gs, e - gs, &rest) && date_or_ip_shape(&rest)) break;
+        extra += pp->glen[g];
+        end = g == pp->ng - 1 ? xe : b + pp->gend[g];
+    }
+    return extra >= 3 ? end : acc;
+}
+
+static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
+                    char *norm, size_t *norm_len)
+{
+    size_t b = *start, xe = *end;
+    size_t e = number_end(text, b, xe);
+    size_t fit = b + fit_limits(text + b, e - b);
+    if (fit < e) e = xe = fit;   /* a long list: the extension, if any, goes with its own number */
+    pparse pp;
+    size_t acc;
+    if (!accept_run(o, text, len, b, e, xe, &pp, &acc, norm, norm_len)) return 0;
+    if (acc < xe) acc = cover_tail(o, text, len, b, e, xe, &pp, acc);
+    *end = acc;
+    return 1;
+}
+
 static int wanted(const cv_text_facts *f) { return f->digits >= 6; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit >= 2 ? f->first_digit - 2 : 0; }
 
+/* Candidates: an optional "+" or bracket, up to ten digit groups joined by
+ * the usual separators, an optional extension. Letters may come right
+ * before (judge() allows only words like "call" or "tel" there), not after. */
 const cv_detector_type cvi_detector_phone = {
     .name = "phone",
     .entity = CV_ENT_PHONE,
     .priority = 1,
-    .pattern = "(?<![A-Za-z0-9+])(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}"
-               "(?:(?: ?[-./] ?| {1,2}| ?\\) ?[-./]? ?| ?\\( ?)[0-9]{1,15}){0,9}(?![A-Za-z0-9])",
+    .pattern = "(?<![0-9+])(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}"
+               "(?:(?: ?[-./] ?| {1,2}| ?\\) ?[-./]? ?| ?\\( ?)[0-9]{1,15}){0,9}"
+               "(?:[ \\t]{0,2}(?:[xX#]|[eE][xX][tT](?:[nN]|ension)?\\.?)[ \\t]{0,2}[0-9]{1,6})?"
+               "(?![A-Za-z0-9])",
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
     .win_before = 3,
-    .win_after = 1,
+    /* an extension's digits are a cluster of their own: windows this wide
+     * join them to the number's across " extension " */
+    .win_after = 8,
+    .scratch_size = MEMO_SLOTS * sizeof(memo_ent),
 };
 
 const cv_entity_type cvi_entity_phone = {
