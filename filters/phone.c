@@ -112,35 +112,34 @@ static int nanp_distinctive(const pparse *pp)
 
 /* ---- the memo ----------------------------------------------------------- */
 
-/* Direct-mapped, per thread (the detector's scratch): key = the digits
+/* Per thread (the detector's scratch), two-way: key = the digits
  * read, how they are read (international, national, national in the NANP
  * shape), and for national numbers their grouping and the region list;
  * value = accepted or not, and the E.164 form.
  * Digit strings are stored as numbers with their length (leading zeros). */
 #define MEMO_SLOTS 16384
 typedef struct memo_ent {
-    uint64_t key, val;
+    uint64_t key;
     uint32_t sig;             /* 0: empty */
-    uint8_t klen, vlen;
-    uint8_t ok;
-} memo_ent;
+    uint16_t cc;              /* the E.164 form is "+", cc, then the digits read from d[off] on */
+    uint8_t klen;
+    uint8_t off;              /* bit 7: accepted */
+} memo_ent;                   /* 16 bytes: a set of two is half a cache line */
 
 enum { READ_INTL = 1, READ_NATIONAL = 2, READ_NATIONAL_NANP = 3 };
 
 static uint32_t region_sig(const cv_detect_opts *o, int how, const uint8_t *glen, int ng)
 {
-    uint32_t h = 2166136261u;
+    uint64_t h = (uint64_t)how;
     if (how != READ_INTL && o) {
-        for (int g = 0; g < ng; g++) h = (h ^ glen[g]) * 16777619u;
-        h = (h ^ (uint8_t)o->region[0]) * 16777619u;
-        h = (h ^ (uint8_t)o->region[1]) * 16777619u;
-        for (unsigned i = 0; i < o->nmore && i < CV_REGIONS_MAX - 1; i++) {
-            h = (h ^ (uint8_t)o->more[i][0]) * 16777619u;
-            h = (h ^ (uint8_t)o->more[i][1]) * 16777619u;
-        }
+        for (int g = 0; g < ng; g++) h = h * 31 + glen[g];
+        h = h * 0x10001 + (uint64_t)((uint8_t)o->region[0] << 8 | (uint8_t)o->region[1]);
+        for (unsigned i = 0; i < o->nmore && i < CV_REGIONS_MAX - 1; i++)
+            h = h * 0x10001 + (uint64_t)((uint8_t)o->more[i][0] << 8 | (uint8_t)o->more[i][1]);
     }
-    h = (h ^ (uint32_t)how) * 16777619u;
-    return h ? h : 1;
+    h *= 0x9e3779b97f4a7c15ull;
+    uint32_t x = (uint32_t)(h >> 32);
+    return x ? x : 1;
 }
 
 static uint64_t digits_value(const char *d, size_t n)
@@ -150,15 +149,53 @@ static uint64_t digits_value(const char *d, size_t n)
     return v;
 }
 
-static memo_ent *memo_slot(const cv_detect_opts *o, uint32_t sig, uint64_t key, size_t klen)
+/* Two-way sets: the entry holding the key, else the one to replace (the
+ * second way moves to the first on a miss: least recently filled goes). */
+static memo_ent *memo_slot(const cv_detect_opts *o, uint32_t sig, uint64_t key, size_t klen, int *hit)
 {
     memo_ent *m = o ? o->scratch : NULL;
+    *hit = 0;
     if (!m || klen > 19) return NULL;
     uint64_t h = (key ^ ((uint64_t)sig << 32 | klen)) * 0x9e3779b97f4a7c15ull;
-    return &m[(h >> 40) & (MEMO_SLOTS - 1)];
+    memo_ent *set = &m[((h >> 40) & (MEMO_SLOTS / 2 - 1)) * 2];
+    for (int w = 0; w < 2; w++)
+        if (set[w].sig == sig && set[w].key == key && set[w].klen == klen) {
+            *hit = 1;
+            return &set[w];
+        }
+    set[1] = set[0];
+    return &set[0];
 }
 
 /* ---- reading a number --------------------------------------------------- */
+
+/* Ranges the regulators keep for drama and examples, never assigned
+ * (Ofcom's "TV and radio drama" numbers; NANP 555-0100 to 555-0199):
+ * libphonenumber calls most of them invalid, yet they are phones of their
+ * own country, and they are what test data, samples and training material
+ * are written with. E.164 prefix, total length. */
+static const struct { const char *prefix; uint8_t len; } fiction[] = {
+    { "+447700900", 13 },                      /* 07700 900000-900999 mobile */
+    { "+441632960", 13 },                      /* 01632 960xxx, no area */
+    { "+442079460", 13 },                      /* 020 7946 0xxx London */
+    { "+441134960", 13 }, { "+441144960", 13 }, { "+441154960", 13 }, { "+441164960", 13 },
+    { "+441174960", 13 }, { "+441184960", 13 }, { "+441214960", 13 }, { "+441314960", 13 },
+    { "+441414960", 13 }, { "+441514960", 13 }, { "+441614960", 13 },   /* 01xx 496 0xxx cities */
+    { "+441914980", 13 },                      /* 0191 498 0xxx Tyneside */
+    { "+442890180", 13 },                      /* 028 9018 0xxx Belfast */
+    { "+442920180", 13 },                      /* 029 2018 0xxx Cardiff */
+    { "+448081570", 13 },                      /* 0808 157 0xxx freephone */
+    { "+449098790", 13 },                      /* 0909 879 0xxx premium */
+    { "+443069990", 13 },                      /* 03069 990xxx UK-wide */
+};
+
+static int fictional(const char *e164, size_t n)
+{
+    if (n == 12 && e164[1] == '1' && memcmp(e164 + 5, "55501", 5) == 0) return 1;   /* +1 NPA 555-01xx */
+    for (size_t i = 0; i < sizeof fiction / sizeof *fiction; i++)
+        if (n == fiction[i].len && memcmp(e164, fiction[i].prefix, strlen(fiction[i].prefix)) == 0) return 1;
+    return 0;
+}
 
 static int put_digits(const char *d, size_t n, int plus, char *out, size_t cap, size_t *out_len)
 {
@@ -192,7 +229,17 @@ static int read_national(const cv_detect_opts *o, const char *d, size_t n, const
             char e[CVI_PN_E164_MAX];
             size_t el = 0;
             int trunk = 0;
-            int v = cvi_pn_national(r, d, n, &trunk, e, &el);
+            int v = cvi_pn_national(r, d, n, 0, &trunk, e, &el);
+            if (v == CVI_PN_ERROR) return CVI_PN_ERROR;
+            if (v == CVI_PN_NO) continue;
+            /* a drama number of this country is this country's; else ask
+             * validity, the costly question, only of the possible readings */
+            if (fictional(e, el)) {
+                memcpy(e164, e, el + 1);
+                *len = el;
+                return 1;
+            }
+            v = cvi_pn_national(r, d, n, 1, &trunk, e, &el);
             if (v == CVI_PN_ERROR) return CVI_PN_ERROR;
             if (v == CVI_PN_VALID) {
                 if (!vlen) {
@@ -214,7 +261,7 @@ static int read_national(const cv_detect_opts *o, const char *d, size_t n, const
     }
     if (!vlen && !flen && nanp_shape) {
         int trunk;
-        if (cvi_pn_national("US", d, n, &trunk, fallback, &flen) == CVI_PN_NO) flen = 0;
+        if (cvi_pn_national("US", d, n, 0, &trunk, fallback, &flen) == CVI_PN_NO) flen = 0;
     }
     if (vlen) {
         memcpy(e164, valid, vlen + 1);
@@ -235,16 +282,21 @@ static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n
     size_t el = 0;
     uint32_t sig = region_sig(o, how, glen, ng);
     uint64_t key = digits_value(d, n);
-    memo_ent *m = memo_slot(o, sig, key, n);
-    if (m && m->sig == sig && m->key == key && m->klen == n) {
-        if (!m->ok) return 0;
-        e164[0] = '+';
-        uint64_t v = m->val;
-        for (size_t i = m->vlen; i > 0; i--) {
-            e164[i] = (char)('0' + v % 10);
-            v /= 10;
-        }
-        return put_digits(e164 + 1, m->vlen, 1, out, cap, out_len);
+    int hit;
+    memo_ent *m = memo_slot(o, sig, key, n, &hit);
+    if (hit) {
+        if (!(m->off & 0x80)) return 0;
+        size_t off = m->off & 0x7f;
+        char c[4];
+        size_t cl = 0;
+        for (unsigned v = m->cc; v; v /= 10) c[cl++] = (char)('0' + v % 10);
+        if (1 + cl + (n - off) + 1 > cap) return 0;
+        out[0] = '+';
+        for (size_t i = 0; i < cl; i++) out[1 + i] = c[cl - 1 - i];
+        memcpy(out + 1 + cl, d + off, n - off);
+        *out_len = 1 + cl + n - off;
+        out[*out_len] = '\0';
+        return 1;
     }
     int r = how == READ_INTL ? cvi_pn_intl(d, n, e164, &el)
                              : read_national(o, d, n, glen, ng, how == READ_NATIONAL_NANP, e164, &el);
@@ -254,12 +306,16 @@ static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n
         return put_digits(d, n, how == READ_INTL, out, cap, out_len);
     }
     if (m) {
-        m->sig = sig;
-        m->key = key;
-        m->klen = (uint8_t)n;
-        m->ok = r > 0;
-        m->vlen = r > 0 ? (uint8_t)(el - 1) : 0;
-        m->val = r > 0 ? digits_value(e164 + 1, el - 1) : 0;
+        /* the national significant digits are the tail of those read */
+        int cl = r > 0 ? cvi_pn_cc_len(e164, el) : 0;
+        size_t nsn = r > 0 && cl > 0 ? el - 1 - (size_t)cl : 0;
+        if (r <= 0 || (cl > 0 && nsn <= n && memcmp(d + n - nsn, e164 + 1 + cl, nsn) == 0)) {
+            m->sig = sig;
+            m->key = key;
+            m->klen = (uint8_t)n;
+            m->cc = r > 0 ? (uint16_t)digits_value(e164 + 1, (size_t)cl) : 0;
+            m->off = (uint8_t)((n - nsn) | (r > 0 ? 0x80 : 0));
+        }
     }
     if (r <= 0) return 0;
     return put_digits(e164 + 1, el - 1, 1, out, cap, out_len);
@@ -292,7 +348,9 @@ static int to_e164(const cv_detect_opts *o, const pparse *pp, int strict, char *
     if (d[0] == '0' && d[1] == '1' && d[2] == '1' && nanp_listed(o))
         return read_number(o, READ_INTL, d + 3, n - 3, NULL, 0, out, cap, out_len);
     *form = F_NATIONAL;
-    if (pp->zero_paren >= 0 || n < 7) return 0;
+    /* a national significant number has at most 13 digits, and a trunk
+     * prefix one (cards and long ids stop here, cheaply) */
+    if (pp->zero_paren >= 0 || n < 7 || n > 14) return 0;
     if (strict) {
         /* "0 7 7 0 0 ..." is not how anyone writes a national number */
         for (int g = 1; g < pp->ng; g++)
@@ -367,7 +425,7 @@ static int glued_word_ok(const unsigned char *p, size_t b)
     for (size_t k = 0; k < n; k++) w[k] = (char)(p[i + k] | 0x20);
     w[n] = '\0';
     for (size_t k = 0; glue_words[k]; k++)
-        if (strcmp(w, glue_words[k]) == 0) return 1;
+        if (glue_words[k][0] == w[0] && strcmp(w, glue_words[k]) == 0) return 1;
     return 0;
 }
 

@@ -110,7 +110,7 @@ bool trunk_required(const PhoneNumber &pn, const std::string &ndd, const char *n
            digits.compare(digits.size() - nn, nn, nsn, nn) == 0;
 }
 
-int national(const char *region, const char *d, size_t n, int *trunk, char *e164, size_t *len)
+int national(const char *region, const char *d, size_t n, int validity, int *trunk, char *e164, size_t *len)
 {
     const PhoneNumberUtil *u = util();
     int cc = region_cc(region);
@@ -130,7 +130,7 @@ int national(const char *region, const char *d, size_t n, int *trunk, char *e164
     if (!*trunk && !ndd.empty() && !u->IsNANPACountry(r) && trunk_required(pn, ndd, nsn, nn)) return CVI_PN_NO;
     *len = put_e164(cc, nsn, nn, e164);
     if (!*len) return CVI_PN_NO;
-    return u->IsValidNumberForRegion(pn, r) ? CVI_PN_VALID : CVI_PN_POSSIBLE;
+    return validity && u->IsValidNumberForRegion(pn, r) ? CVI_PN_VALID : CVI_PN_POSSIBLE;
 }
 
 int groups(const char *region, const char *e164, size_t n, unsigned char *g, int cap)
@@ -166,11 +166,11 @@ extern "C" int cvi_pn_intl(const char *d, size_t n, char e164[CVI_PN_E164_MAX], 
     }
 }
 
-extern "C" int cvi_pn_national(const char *region, const char *d, size_t n, int *trunk,
+extern "C" int cvi_pn_national(const char *region, const char *d, size_t n, int validity, int *trunk,
                                char e164[CVI_PN_E164_MAX], size_t *len)
 {
     try {
-        return national(region, d, n, trunk, e164, len);
+        return national(region, d, n, validity, trunk, e164, len);
     } catch (...) {
         return CVI_PN_ERROR;
     }

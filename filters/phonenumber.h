@@ -35,9 +35,10 @@ int cvi_pn_intl(const char *d, size_t n, char e164[CVI_PN_E164_MAX], size_t *len
  * read as a number of `region` (ISO 3166 alpha-2). *trunk is set to 1 if
  * the region's trunk prefix was written. A number the country writes with
  * its trunk prefix ("07700 900123") is CVI_PN_NO without it. Returns a
- * verdict, with the E.164 form in e164 unless CVI_PN_NO. */
-int cvi_pn_national(const char *region, const char *d, size_t n, int *trunk, char e164[CVI_PN_E164_MAX],
-                    size_t *len);
+ * verdict, with the E.164 form in e164 unless CVI_PN_NO; validity is asked
+ * only if `validity` (it is the costly part: CVI_PN_POSSIBLE otherwise). */
+int cvi_pn_national(const char *region, const char *d, size_t n, int validity, int *trunk,
+                    char e164[CVI_PN_E164_MAX], size_t *len);
 
 /* The digit group lengths of a number's national format in `region`
  * ("06 12 34 56 78" → 2 2 2 2 2), from its E.164 form: into g (cap
