@@ -403,7 +403,8 @@ static const char *const not_phone_words[] = {
     "order", "orders", "ref", "reference", "ticket", "invoice", "case", "tracking", "booking",
     "account", "acct", "policy", "confirmation", "transaction", "parcel", "shipment", "claim",
     "reservation", "member", "membership", "customer", "serial", "receipt", "incident", "po",
-    "sku", "item", "eur", "gbp", "usd", "chf", NULL
+    "sku", "item", "eur", "gbp", "usd", "chf", "part", "model", "ean", "isbn", "voucher", "pin", "room",
+    "meter", "iban", "bic", "swift", "imei", "iccid", "sn", NULL
 };
 
 /* Words a number may be glued to ("call07400 123456", "tel+44..."); any
@@ -443,6 +444,15 @@ static int currency_before(const unsigned char *p, size_t b)
 static int date_or_ip_shape(const pparse *pp)
 {
     if (pp->plus) return 0;
+    /* two kinds of separator among '-', '.', '/' ("05.42-13.42", a time
+     * range): no numbering plan writes a number so */
+    char kind = 0;
+    for (int g = 1; g < pp->ng; g++) {
+        char c = pp->sep[g];
+        if (c != '-' && c != '.' && c != '/') continue;
+        if (kind && c != kind) return 1;
+        kind = c;
+    }
     if (pp->ng == 3 && pp->sep[1] == pp->sep[2] && (pp->sep[1] == '/' || pp->sep[1] == '.' || pp->sep[1] == '-')) {
         int a = pp->glen[0], b = pp->glen[1], c = pp->glen[2];
         if (a <= 2 && b <= 2 && (c == 2 || c == 4)) return 1;
@@ -452,6 +462,26 @@ static int date_or_ip_shape(const pparse *pp)
         int ok = 1;
         for (int g = 0; g < 4; g++) ok &= pp->glen[g] <= 3;
         if (ok) return 1;
+    }
+    return 0;
+}
+
+/* The text before b ends an IBAN's head: "GB82 WEST " or "IE29 AIBK 9311 "
+ * (country, check digits, then groups of four); or "S/N ". */
+static int iban_or_serial_before(const unsigned char *p, size_t b)
+{
+    size_t i = b;
+    for (int groups = 0; groups < 8; groups++) {
+        if (i < 2 || p[i - 1] != ' ') return 0;
+        i--;
+        size_t e = i;
+        while (i > 0 && (is_digit(p[i - 1]) || (p[i - 1] >= 'A' && p[i - 1] <= 'Z'))) i--;
+        if (i > 0 && is_alnum(p[i - 1])) return 0;
+        if (e - i == 4 && p[i] >= 'A' && p[i] <= 'Z' && p[i + 1] >= 'A' && p[i + 1] <= 'Z' && is_digit(p[i + 2]) &&
+            is_digit(p[i + 3]))
+            return 1;   /* "GB82" */
+        if (e - i == 1 && p[i] == 'N' && i >= 2 && p[i - 1] == '/' && (p[i - 2] | 0x20) == 's') return 1;   /* "S/N" */
+        if (e - i != 4) return 0;
     }
     return 0;
 }
@@ -488,7 +518,7 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
         if ((c == ',' || c == ':') && is_digit(p[xe + 1]) && pp->glen[pp->ng - 1] < AMOUNT_GROUP) return 0;
     }
     if (xe < len && p[xe] == '%') return 0;
-    if (currency_before(p, b)) return 0;
+    if (currency_before(p, b) || iban_or_serial_before(p, b)) return 0;
     /* the words that make a national number an order or ticket number are
      * read before libphonenumber is asked anything */
     int national = !pp->plus && !(pp->d[0] == '0' && pp->d[1] == '0' && !pp->gparen[0]) &&
