@@ -117,7 +117,7 @@ static int nanp_distinctive(const pparse *pp)
  * shape), and for national numbers their grouping and the region list;
  * value = accepted or not, and the E.164 form.
  * Digit strings are stored as numbers with their length (leading zeros). */
-#define MEMO_SLOTS 16384
+#define MEMO_SLOTS 4096
 typedef struct memo_ent {
     uint64_t key;
     uint32_t sig;             /* 0: empty */
@@ -151,9 +151,24 @@ static uint64_t digits_value(const char *d, size_t n)
 
 /* Two-way sets: the entry holding the key, else the one to replace (the
  * second way moves to the first on a miss: least recently filled goes). */
+/* The detector's scratch: the facts of the calling codes met so far (an
+ * international number is read from these alone, without a call), and the
+ * memo of national readings. */
+typedef struct cc_ent {
+    uint8_t state;            /* 0 not asked yet, 1 assigned, 2 not */
+    uint8_t trunk0;
+    uint32_t lengths;
+} cc_ent;
+
+typedef struct phone_scratch {
+    cc_ent cc[1000];
+    memo_ent memo[MEMO_SLOTS];
+} phone_scratch;
+
 static memo_ent *memo_slot(const cv_detect_opts *o, uint32_t sig, uint64_t key, size_t klen, int *hit)
 {
-    memo_ent *m = o ? o->scratch : NULL;
+    phone_scratch *ps = o ? o->scratch : NULL;
+    memo_ent *m = ps ? ps->memo : NULL;
     *hit = 0;
     if (!m || klen > 19) return NULL;
     uint64_t h = (key ^ ((uint64_t)sig << 32 | klen)) * 0x9e3779b97f4a7c15ull;
@@ -274,12 +289,85 @@ static int read_national(const cv_detect_opts *o, const char *d, size_t n, const
     return 1;
 }
 
+/* The calling code's facts, asked of libphonenumber once per code and
+ * thread: 1 assigned, 0 not, CVI_PN_ERROR. */
+static int cc_known(phone_scratch *ps, int cc)
+{
+    cc_ent *c = &ps->cc[cc];
+    if (c->state == 0) {
+        int t0 = 0;
+        unsigned lengths = 0;
+        int r = cvi_pn_cc_facts(cc, &t0, &lengths);
+        if (r < 0) return CVI_PN_ERROR;
+        c->trunk0 = (uint8_t)t0;
+        c->lengths = lengths;
+        c->state = r ? 1 : 2;
+    }
+    return c->state == 1;
+}
+
+/* Length of the calling code of an E.164 string. */
+static int cc_len_of(phone_scratch *ps, const char *e164, size_t n)
+{
+    int cc = 0;
+    for (size_t cl = 1; cl <= 3 && cl < n; cl++) {
+        cc = cc * 10 + (e164[cl] - '0');
+        if (cc_known(ps, cc) == 1) return (int)cl;
+    }
+    return 0;
+}
+
+/* International digits d[0..n) from the calling codes' facts (cvi_pn_intl
+ * without a call once a code is known): 1 with the E.164 form, 0 not a
+ * phone, CVI_PN_ERROR. */
+static int read_intl(const cv_detect_opts *o, const char *d, size_t n, char *out, size_t cap, size_t *out_len)
+{
+    phone_scratch *ps = o ? o->scratch : NULL;
+    if (!ps) {
+        char e164[CVI_PN_E164_MAX];
+        size_t el = 0;
+        int r = cvi_pn_intl(d, n, e164, &el);
+        if (r <= 0) return r;
+        return put_digits(e164 + 1, el - 1, 1, out, cap, out_len);
+    }
+    if (n == 0 || d[0] == '0') return 0;
+    int cc = 0;
+    for (size_t cl = 1; cl <= 3 && cl < n; cl++) {
+        cc = cc * 10 + (d[cl - 1] - '0');
+        int k = cc_known(ps, cc);
+        if (k < 0) return CVI_PN_ERROR;
+        if (!k) continue;   /* calling codes are prefix-free: try a longer one */
+        const cc_ent *c = &ps->cc[cc];
+        const char *nsn = d + cl;
+        size_t nn = n - cl;
+        if (c->trunk0 && nn > 1 && nsn[0] == '0') {
+            nsn++;
+            nn--;
+        }
+        if (nn > 17 || !(c->lengths >> nn & 1)) return 0;
+        if (1 + cl + nn + 1 > cap) return 0;
+        out[0] = '+';
+        memcpy(out + 1, d, cl);
+        memcpy(out + 1 + cl, nsn, nn);
+        out[1 + cl + nn] = '\0';
+        *out_len = 1 + cl + nn;
+        return 1;
+    }
+    return 0;
+}
+
 /* d[0..n) read `how`: 1 with the E.164 form in out, or 0; the memo first. */
 static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n, const uint8_t *glen, int ng,
                        char *out, size_t cap, size_t *out_len)
 {
     char e164[CVI_PN_E164_MAX];
     size_t el = 0;
+    if (how == READ_INTL) {
+        int r = read_intl(o, d, n, out, cap, out_len);
+        /* libphonenumber could not answer (out of memory): a phone all the
+         * same, named by its digits as written (fail closed) */
+        return r == CVI_PN_ERROR ? put_digits(d, n, 1, out, cap, out_len) : r;
+    }
     uint32_t sig = region_sig(o, how, glen, ng);
     uint64_t key = digits_value(d, n);
     int hit;
@@ -298,16 +386,15 @@ static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n
         out[*out_len] = '\0';
         return 1;
     }
-    int r = how == READ_INTL ? cvi_pn_intl(d, n, e164, &el)
-                             : read_national(o, d, n, glen, ng, how == READ_NATIONAL_NANP, e164, &el);
+    int r = read_national(o, d, n, glen, ng, how == READ_NATIONAL_NANP, e164, &el);
     if (r == CVI_PN_ERROR) {
         /* libphonenumber could not answer (out of memory): a phone all the
          * same, named by its digits as written (fail closed) */
-        return put_digits(d, n, how == READ_INTL, out, cap, out_len);
+        return put_digits(d, n, 0, out, cap, out_len);
     }
     if (m) {
         /* the national significant digits are the tail of those read */
-        int cl = r > 0 ? cvi_pn_cc_len(e164, el) : 0;
+        int cl = r > 0 ? cc_len_of(m == NULL ? NULL : o->scratch, e164, el) : 0;
         size_t nsn = r > 0 && cl > 0 ? el - 1 - (size_t)cl : 0;
         if (r <= 0 || (cl > 0 && nsn <= n && memcmp(d + n - nsn, e164 + 1 + cl, nsn) == 0)) {
             m->sig = sig;
@@ -501,7 +588,6 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
     const unsigned char *p = (const unsigned char *)text;
     int form;
     if (pp->nd > MAX_NUMBER_DIGITS || date_or_ip_shape(pp)) return 0;
-    if (b > 0 && is_alpha(p[b - 1]) && !glued_word_ok(p, b)) return 0;
     if (b >= 2) {
         unsigned char c = p[b - 1];
         /* "SKU-4411-220", "a/b/0123" are ids; but a dial string carries a number
@@ -519,17 +605,14 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
     }
     if (xe < len && p[xe] == '%') return 0;
     if (currency_before(p, b) || iban_or_serial_before(p, b)) return 0;
-    /* the words that make a national number an order or ticket number are
-     * read before libphonenumber is asked anything */
-    int national = !pp->plus && !(pp->d[0] == '0' && pp->d[1] == '0' && !pp->gparen[0]) &&
-                   !(pp->d[0] == '0' && pp->d[1] == '1' && pp->d[2] == '1');
-    if (national && ((b > 0 && p[b - 1] == '#') || cvi_word_before(text, b, not_phone_words))) return 0;
     if (!to_e164(o, pp, 1, norm, CV_NORM_MAX + 1, norm_len, &form)) {
         /* a value that is only an international number written without "+" */
         return b == 0 && e == len && !pp->plus && bare_intl(o, text, len, 11, 13, norm, CV_NORM_MAX + 1, norm_len);
     }
-    if (form == F_NATIONAL && !national && ((b > 0 && p[b - 1] == '#') || cvi_word_before(text, b, not_phone_words)))
-        return 0;   /* "011 ..." read nationally (no NANP region listed) */
+    if (form == F_NATIONAL) {
+        if (b > 0 && p[b - 1] == '#') return 0;
+        if (cvi_word_before(text, b, not_phone_words)) return 0;
+    }
     return 1;
 }
 
@@ -626,6 +709,8 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
                     char *norm, size_t *norm_len)
 {
     size_t b = *start, xe = *end;
+    /* letters right before: only a word for a phone ("call07400 123456") */
+    if (b > 0 && is_alpha((unsigned char)text[b - 1]) && !glued_word_ok((const unsigned char *)text, b)) return 0;
     size_t e = number_end(text, b, xe);
     size_t fit = b + fit_limits(text + b, e - b);
     if (fit < e) e = xe = fit;   /* a long list: the extension, if any, goes with its own number */
@@ -647,7 +732,8 @@ const cv_detector_type cvi_detector_phone = {
     .name = "phone",
     .entity = CV_ENT_PHONE,
     .priority = 1,
-    .pattern = "(?<![0-9+])(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}"
+    .pattern = "(?<![0-9+])"
+               "(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}"
                "(?:(?: ?[-./] ?| {1,2}| ?\\) ?[-./]? ?| ?\\( ?)[0-9]{1,15}){0,9}"
                "(?:[ \\t]{0,2}(?:[xX#]|[eE][xX][tT](?:[nN]|ension)?\\.?)[ \\t]{0,2}[0-9]{1,6})?"
                "(?![A-Za-z0-9])",
@@ -659,7 +745,7 @@ const cv_detector_type cvi_detector_phone = {
     /* an extension's digits are a cluster of their own: windows this wide
      * join them to the number's across " extension " */
     .win_after = 8,
-    .scratch_size = MEMO_SLOTS * sizeof(memo_ent),
+    .scratch_size = sizeof(phone_scratch),
 };
 
 const cv_entity_type cvi_entity_phone = {

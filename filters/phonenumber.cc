@@ -65,6 +65,25 @@ int region_cc(const char *region)
     return util()->GetCountryCodeForRegion(std::string(region, 2));
 }
 
+int cc_facts(int cc, int *trunk0, unsigned *lengths)
+{
+    const PhoneNumberUtil *u = util();
+    std::string main;
+    u->GetRegionCodeForCountryCode(cc, &main);
+    if (main == "ZZ") return 0;
+    std::string ndd;
+    if (main != "001") u->GetNddPrefixForRegion(main, true, &ndd);
+    *trunk0 = ndd == "0";
+    *lengths = 0;
+    /* possible lengths depend on the length alone: any digits will do */
+    static const char ones[] = "11111111111111111";
+    for (size_t l = 1; l <= 17; l++) {
+        PhoneNumber pn;
+        if (make_number(cc, ones, l, &pn) && possible(pn)) *lengths |= 1u << l;
+    }
+    return 1;
+}
+
 int intl(const char *d, size_t n, char *e164, size_t *len)
 {
     const PhoneNumberUtil *u = util();
@@ -163,6 +182,15 @@ extern "C" int cvi_pn_intl(const char *d, size_t n, char e164[CVI_PN_E164_MAX], 
         return intl(d, n, e164, len);
     } catch (...) {
         return CVI_PN_ERROR;
+    }
+}
+
+extern "C" int cvi_pn_cc_facts(int cc, int *trunk0, unsigned *lengths)
+{
+    try {
+        return cc_facts(cc, trunk0, lengths);
+    } catch (...) {
+        return -1;
     }
 }
 

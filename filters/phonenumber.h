@@ -31,6 +31,13 @@ enum { CVI_PN_ERROR = -1, CVI_PN_NO = 0, CVI_PN_POSSIBLE = 1, CVI_PN_VALID = 2 }
  * CVI_PN_NO (validity is not asked: it chooses nothing here). */
 int cvi_pn_intl(const char *d, size_t n, char e164[CVI_PN_E164_MAX], size_t *len);
 
+/* What an international number's reading needs of calling code cc
+ * (1-999): 1 if it is assigned, with *trunk0 = 1 if its country's trunk
+ * prefix is "0" (dropped when written after the code) and bit L of *lengths
+ * set if a national significant number of L digits is possible (1-17);
+ * else 0. cvi_pn_intl is these three facts applied. */
+int cvi_pn_cc_facts(int cc, int *trunk0, unsigned *lengths);
+
 /* National: d[0..n) (ASCII digits, the trunk prefix included if written)
  * read as a number of `region` (ISO 3166 alpha-2). *trunk is set to 1 if
  * the region's trunk prefix was written. A number the country writes with
