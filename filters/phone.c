@@ -604,7 +604,7 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
         if ((c == ',' || c == ':') && is_digit(p[xe + 1]) && pp->glen[pp->ng - 1] < AMOUNT_GROUP) return 0;
     }
     if (xe < len && p[xe] == '%') return 0;
-    if (currency_before(p, b) || iban_or_serial_before(p, b)) return 0;
+    if (currency_before(p, b)) return 0;
     if (!to_e164(o, pp, 1, norm, CV_NORM_MAX + 1, norm_len, &form)) {
         /* a value that is only an international number written without "+" */
         return b == 0 && e == len && !pp->plus && bare_intl(o, text, len, 11, 13, norm, CV_NORM_MAX + 1, norm_len);
@@ -613,7 +613,7 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
         if (b > 0 && p[b - 1] == '#') return 0;
         if (cvi_word_before(text, b, not_phone_words)) return 0;
     }
-    return 1;
+    return !iban_or_serial_before(p, b);
 }
 
 /* A list of numbers can make one candidate longer than parse() takes
@@ -644,14 +644,15 @@ static size_t fit_limits(const char *s, size_t n)
  * ";ext=456"; fields and CDRs rarely carry one). */
 static size_t number_end(const char *text, size_t b, size_t e)
 {
-    for (size_t i = b; i < e; i++) {
-        unsigned char c = (unsigned char)text[i];
-        if (is_alpha(c) || c == '#') {
-            while (i > b && (text[i - 1] == ' ' || text[i - 1] == '\t')) i--;
-            return i;
-        }
-    }
-    return e;
+    /* read from the end: the extension's digits, spaces, then its marker */
+    size_t i = e;
+    while (i > b && is_digit((unsigned char)text[i - 1])) i--;
+    while (i > b && (text[i - 1] == ' ' || text[i - 1] == '\t')) i--;
+    if (i > b && text[i - 1] == '.') i--;   /* "ext." */
+    if (i == b || !(is_alpha((unsigned char)text[i - 1]) || text[i - 1] == '#')) return e;
+    while (i > b && (is_alpha((unsigned char)text[i - 1]) || text[i - 1] == '#' || text[i - 1] == '.')) i--;
+    while (i > b && (text[i - 1] == ' ' || text[i - 1] == '\t')) i--;
+    return i;
 }
 
 /* The longest phone number starting at b within the digits of [b, e) (and

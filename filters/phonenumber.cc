@@ -41,9 +41,22 @@ bool make_number(int cc, const char *nsn, size_t n, PhoneNumber *out)
     return true;
 }
 
+/* The calling code in decimal (not std::to_string: its digit table would
+ * be a GNU unique symbol, exported whatever the visibility). */
+std::string decimal(int cc)
+{
+    char b[12];
+    size_t k = sizeof b;
+    do {
+        b[--k] = static_cast<char>('0' + cc % 10);
+        cc /= 10;
+    } while (cc > 0 && k > 0);
+    return std::string(b + k, sizeof b - k);
+}
+
 size_t put_e164(int cc, const char *nsn, size_t n, char *e164)
 {
-    std::string c = std::to_string(cc);
+    std::string c = decimal(cc);
     if (1 + c.size() + n + 1 > CVI_PN_E164_MAX) return 0;
     e164[0] = '+';
     std::memcpy(e164 + 1, c.data(), c.size());
@@ -155,7 +168,7 @@ int national(const char *region, const char *d, size_t n, int validity, int *tru
 int groups(const char *region, const char *e164, size_t n, unsigned char *g, int cap)
 {
     int cc = region_cc(region);
-    std::string c = std::to_string(cc);
+    std::string c = decimal(cc);
     if (cc == 0 || n < 2 + c.size() || e164[0] != '+' || std::strncmp(e164 + 1, c.data(), c.size()) != 0) return 0;
     PhoneNumber pn;
     if (!make_number(cc, e164 + 1 + c.size(), n - 1 - c.size(), &pn)) return 0;
