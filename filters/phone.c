@@ -160,8 +160,18 @@ typedef struct cc_ent {
     uint32_t lengths;
 } cc_ent;
 
+/* A region's facts, by its two letters. */
+typedef struct region_ent {
+    uint8_t state;            /* 0 not asked yet, 1 known, 2 not */
+    uint8_t nanp;
+    uint8_t nddlen;
+    char ndd[3];              /* trunk prefix digits */
+    uint16_t cc;
+} region_ent;
+
 typedef struct phone_scratch {
     cc_ent cc[1000];
+    region_ent region[26 * 26];
     memo_ent memo[MEMO_SLOTS];
 } phone_scratch;
 
@@ -222,6 +232,70 @@ static int put_digits(const char *d, size_t n, int plus, char *out, size_t cap, 
     return 1;
 }
 
+static int cc_known(phone_scratch *ps, int cc);
+
+/* The region's facts, asked of libphonenumber once per region and thread. */
+static const region_ent *region_known(phone_scratch *ps, const char *r)
+{
+    unsigned a = (unsigned)(r[0] - 'A'), b = (unsigned)(r[1] - 'A');
+    if (a >= 26 || b >= 26) return NULL;
+    region_ent *e = &ps->region[a * 26 + b];
+    if (e->state == 0) {
+        int cc = 0, nanp = 0;
+        char ndd[4] = { 0 };
+        int k = cvi_pn_region_facts(r, &cc, ndd, &nanp);
+        if (k < 0) return NULL;
+        e->state = k ? 1 : 2;
+        e->cc = (uint16_t)cc;
+        e->nanp = (uint8_t)nanp;
+        e->nddlen = (uint8_t)strlen(ndd);
+        memcpy(e->ndd, ndd, e->nddlen);
+    }
+    return e->state == 1 ? e : NULL;
+}
+
+/* d[0..n) read as a national number of r, possible length only (no
+ * validity): cvi_pn_national(..., 0, ...) from the per-thread facts, with
+ * libphonenumber asked only whether an absent trunk prefix is needed. */
+static int possible_reading(const cv_detect_opts *o, const char *r, const char *d, size_t n, int *trunk,
+                            char *e164, size_t *el, int *nanp)
+{
+    phone_scratch *ps = o->scratch;
+    if (!ps) {
+        *nanp = cvi_pn_nanp(r);
+        return cvi_pn_national(r, d, n, 0, trunk, e164, el);
+    }
+    const region_ent *re = region_known(ps, r);
+    if (!re) return CVI_PN_NO;
+    *nanp = re->nanp;
+    const char *nsn = d;
+    size_t nn = n;
+    *trunk = 0;
+    if (re->nddlen && n > re->nddlen && memcmp(d, re->ndd, re->nddlen) == 0) {
+        nsn += re->nddlen;
+        nn -= re->nddlen;
+        *trunk = 1;
+    }
+    int k = cc_known(ps, re->cc);
+    if (k < 0) return CVI_PN_ERROR;
+    if (!k || nn > 17 || !(ps->cc[re->cc].lengths >> nn & 1)) return CVI_PN_NO;
+    if (!*trunk && re->nddlen && !re->nanp) {
+        int t = cvi_pn_trunk_required(r, nsn, nn);
+        if (t < 0) return CVI_PN_ERROR;
+        if (t) return CVI_PN_NO;
+    }
+    char c[6];
+    int cl = 0;
+    for (unsigned v = re->cc; v; v /= 10) c[cl++] = (char)('0' + v % 10);
+    if ((size_t)(1 + cl) + nn + 1 > CVI_PN_E164_MAX) return CVI_PN_NO;
+    e164[0] = '+';
+    for (int i = 0; i < cl; i++) e164[1 + i] = c[cl - 1 - i];
+    memcpy(e164 + 1 + cl, nsn, nn);
+    e164[1 + cl + nn] = '\0';
+    *el = (size_t)(1 + cl) + nn;
+    return CVI_PN_POSSIBLE;
+}
+
 /* National digits d[0..n) written in groups glen[0..ng): the first listed
  * region where the number is valid, and among those the first whose own
  * national format groups the digits as written ("06 12 34 56 78" is French,
@@ -239,13 +313,12 @@ static int read_national(const cv_detect_opts *o, const char *d, size_t n, const
     for (int pass = nanp_shape ? 0 : 1; pass < 2; pass++) {
         for (int i = 0; i < nr; i++) {
             const char *r = i == 0 ? o->region : o->more[i - 1];
-            int nanp = nanp_shape ? cvi_pn_nanp(r) : 0;
-            if (nanp_shape && nanp != (pass == 0)) continue;
             char e[CVI_PN_E164_MAX];
             size_t el = 0;
-            int trunk = 0;
-            int v = cvi_pn_national(r, d, n, 0, &trunk, e, &el);
+            int trunk = 0, nanp = 0;
+            int v = possible_reading(o, r, d, n, &trunk, e, &el, &nanp);
             if (v == CVI_PN_ERROR) return CVI_PN_ERROR;
+            if (nanp_shape && nanp != (pass == 0)) continue;
             if (v == CVI_PN_NO) continue;
             /* a drama number of this country is this country's; else ask
              * validity, the costly question, only of the possible readings */
@@ -268,7 +341,7 @@ static int read_national(const cv_detect_opts *o, const char *d, size_t n, const
                     *len = el;
                     return 1;
                 }
-            } else if (v == CVI_PN_POSSIBLE && !flen && (nanp_shape ? nanp : trunk && !cvi_pn_nanp(r))) {
+            } else if (v == CVI_PN_POSSIBLE && !flen && (nanp_shape ? nanp : trunk && !nanp)) {
                 memcpy(fallback, e, el + 1);
                 flen = el;
             }

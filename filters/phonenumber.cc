@@ -187,6 +187,28 @@ int groups(const char *region, const char *e164, size_t n, unsigned char *g, int
     return k;
 }
 
+int region_facts(const char *region, int *cc, char ndd[4], int *nanp)
+{
+    *cc = region_cc(region);
+    if (*cc == 0) return 0;
+    std::string r(region, 2), p;
+    util()->GetNddPrefixForRegion(r, true, &p);
+    if (p.size() > 3) return 0;
+    std::memcpy(ndd, p.c_str(), p.size() + 1);
+    *nanp = util()->IsNANPACountry(r);
+    return 1;
+}
+
+int trunk_needed(const char *region, const char *nsn, size_t n)
+{
+    int cc = region_cc(region);
+    PhoneNumber pn;
+    if (cc == 0 || !make_number(cc, nsn, n, &pn)) return 1;
+    std::string ndd;
+    util()->GetNddPrefixForRegion(std::string(region, 2), true, &ndd);
+    return !ndd.empty() && trunk_required(pn, ndd, nsn, n);
+}
+
 } // namespace
 
 extern "C" int cvi_pn_intl(const char *d, size_t n, char e164[CVI_PN_E164_MAX], size_t *len)
@@ -204,6 +226,24 @@ extern "C" int cvi_pn_cc_facts(int cc, int *trunk0, unsigned *lengths)
         return cc_facts(cc, trunk0, lengths);
     } catch (...) {
         return -1;
+    }
+}
+
+extern "C" int cvi_pn_region_facts(const char *region, int *cc, char ndd[4], int *nanp)
+{
+    try {
+        return region_facts(region, cc, ndd, nanp);
+    } catch (...) {
+        return CVI_PN_ERROR;
+    }
+}
+
+extern "C" int cvi_pn_trunk_required(const char *region, const char *nsn, size_t n)
+{
+    try {
+        return trunk_needed(region, nsn, n);
+    } catch (...) {
+        return CVI_PN_ERROR;
     }
 }
 

@@ -38,6 +38,16 @@ int cvi_pn_intl(const char *d, size_t n, char e164[CVI_PN_E164_MAX], size_t *len
  * else 0. cvi_pn_intl is these three facts applied. */
 int cvi_pn_cc_facts(int cc, int *trunk0, unsigned *lengths);
 
+/* What a national reading in `region` needs: 1 if libphonenumber knows the
+ * region, with its calling code, its trunk prefix (digits, NUL-terminated,
+ * "" if none) and whether it is a NANP member; else 0. */
+int cvi_pn_region_facts(const char *region, int *cc, char ndd[4], int *nanp);
+
+/* 1 if `region` writes the national significant number nsn[0..n) with its
+ * trunk prefix in national format (so without it the digits are no number
+ * of that region), 0 if not; CVI_PN_ERROR. */
+int cvi_pn_trunk_required(const char *region, const char *nsn, size_t n);
+
 /* National: d[0..n) (ASCII digits, the trunk prefix included if written)
  * read as a number of `region` (ISO 3166 alpha-2). *trunk is set to 1 if
  * the region's trunk prefix was written. A number the country writes with
