@@ -112,11 +112,12 @@ static int nanp_distinctive(const pparse *pp)
 
 /* ---- the memo ----------------------------------------------------------- */
 
-/* Per thread (the detector's scratch), two-way: key = the digits
- * read, how they are read (international, national, national in the NANP
- * shape), and for national numbers their grouping and the region list;
- * value = accepted or not, and the E.164 form.
- * Digit strings are stored as numbers with their length (leading zeros). */
+/* National readings, per thread (the detector's scratch), two-way. The key
+ * is exact: the digits (as a number, with their length for leading zeros)
+ * and a signature of how they were read: NANP shape or not (1 bit), where
+ * the groups begin (a bit per digit position: at most 14 digits), and the
+ * region list (its index among the lists this thread met, 5 bits). The
+ * value: accepted or not, and the E.164 form. */
 #define MEMO_SLOTS 4096
 typedef struct memo_ent {
     uint64_t key;
@@ -127,20 +128,6 @@ typedef struct memo_ent {
 } memo_ent;                   /* 16 bytes: a set of two is half a cache line */
 
 enum { READ_INTL = 1, READ_NATIONAL = 2, READ_NATIONAL_NANP = 3 };
-
-static uint32_t region_sig(const cv_detect_opts *o, int how, const uint8_t *glen, int ng)
-{
-    uint64_t h = (uint64_t)how;
-    if (how != READ_INTL && o) {
-        for (int g = 0; g < ng; g++) h = h * 31 + glen[g];
-        h = h * 0x10001 + (uint64_t)((uint8_t)o->region[0] << 8 | (uint8_t)o->region[1]);
-        for (unsigned i = 0; i < o->nmore && i < CV_REGIONS_MAX - 1; i++)
-            h = h * 0x10001 + (uint64_t)((uint8_t)o->more[i][0] << 8 | (uint8_t)o->more[i][1]);
-    }
-    h *= 0x9e3779b97f4a7c15ull;
-    uint32_t x = (uint32_t)(h >> 32);
-    return x ? x : 1;
-}
 
 static uint64_t digits_value(const char *d, size_t n)
 {
@@ -169,18 +156,64 @@ typedef struct region_ent {
     uint16_t cc;
 } region_ent;
 
+/* The region lists met (region_field makes one per record country). */
+#define MEMO_LISTS 32
+typedef struct region_list {
+    char region[3];
+    uint8_t nmore;
+    char more[CV_REGIONS_MAX - 1][3];
+} region_list;
+
 typedef struct phone_scratch {
     cc_ent cc[1000];
     region_ent region[26 * 26];
+    region_list lists[MEMO_LISTS];
+    unsigned nlists, last;
     memo_ent memo[MEMO_SLOTS];
 } phone_scratch;
 
-static memo_ent *memo_slot(const cv_detect_opts *o, uint32_t sig, uint64_t key, size_t klen, int *hit)
+static int same_list(const region_list *l, const cv_detect_opts *o)
 {
-    phone_scratch *ps = o ? o->scratch : NULL;
+    return memcmp(l->region, o->region, 3) == 0 && l->nmore == o->nmore &&
+           memcmp(l->more, o->more, (size_t)o->nmore * 3) == 0;
+}
+
+/* The index of o's region list among those met; a 33rd list starts the
+ * memo afresh (its signatures would be ambiguous). */
+static unsigned list_index(phone_scratch *ps, const cv_detect_opts *o)
+{
+    if (ps->nlists && same_list(&ps->lists[ps->last], o)) return ps->last;
+    for (unsigned i = 0; i < ps->nlists; i++)
+        if (same_list(&ps->lists[i], o)) return ps->last = i;
+    if (ps->nlists == MEMO_LISTS) {
+        memset(ps->memo, 0, sizeof ps->memo);
+        ps->nlists = 0;
+    }
+    region_list *l = &ps->lists[ps->nlists];
+    memset(l, 0, sizeof *l);
+    memcpy(l->region, o->region, 3);
+    l->nmore = o->nmore < CV_REGIONS_MAX - 1 ? o->nmore : CV_REGIONS_MAX - 1;
+    memcpy(l->more, o->more, (size_t)l->nmore * 3);
+    return ps->last = ps->nlists++;
+}
+
+/* The exact signature of a national reading (never 0). */
+static uint32_t read_sig(phone_scratch *ps, const cv_detect_opts *o, int nanp_shape, const uint8_t *glen, int ng)
+{
+    uint32_t starts = 0;
+    unsigned at = 0;
+    for (int g = 0; g + 1 < ng && at < 14; g++) {
+        at += glen[g];
+        starts |= 1u << (at + 1);   /* bits 2-15: a group begins after `at` digits (1-14) */
+    }
+    return 1u | (uint32_t)(nanp_shape != 0) << 1 | (starts & 0xfffcu) | (uint32_t)list_index(ps, o) << 16;
+}
+
+static memo_ent *memo_slot(phone_scratch *ps, uint32_t sig, uint64_t key, size_t klen, int *hit)
+{
     memo_ent *m = ps ? ps->memo : NULL;
     *hit = 0;
-    if (!m || klen > 19) return NULL;
+    if (!m || klen > 14) return NULL;
     uint64_t h = (key ^ ((uint64_t)sig << 32 | klen)) * 0x9e3779b97f4a7c15ull;
     memo_ent *set = &m[((h >> 40) & (MEMO_SLOTS / 2 - 1)) * 2];
     for (int w = 0; w < 2; w++)
@@ -441,10 +474,11 @@ static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n
          * same, named by its digits as written (fail closed) */
         return r == CVI_PN_ERROR ? put_digits(d, n, 1, out, cap, out_len) : r;
     }
-    uint32_t sig = region_sig(o, how, glen, ng);
+    phone_scratch *ps = o ? o->scratch : NULL;
+    uint32_t sig = ps ? read_sig(ps, o, how == READ_NATIONAL_NANP, glen, ng) : 0;
     uint64_t key = digits_value(d, n);
     int hit;
-    memo_ent *m = memo_slot(o, sig, key, n, &hit);
+    memo_ent *m = memo_slot(ps, sig, key, n, &hit);
     if (hit) {
         if (!(m->off & 0x80)) return 0;
         size_t off = m->off & 0x7f;
@@ -467,7 +501,7 @@ static int read_number(const cv_detect_opts *o, int how, const char *d, size_t n
     }
     if (m) {
         /* the national significant digits are the tail of those read */
-        int cl = r > 0 ? cc_len_of(m == NULL ? NULL : o->scratch, e164, el) : 0;
+        int cl = r > 0 ? cc_len_of(ps, e164, el) : 0;
         size_t nsn = r > 0 && cl > 0 ? el - 1 - (size_t)cl : 0;
         if (r <= 0 || (cl > 0 && nsn <= n && memcmp(d + n - nsn, e164 + 1 + cl, nsn) == 0)) {
             m->sig = sig;

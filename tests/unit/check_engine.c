@@ -160,6 +160,13 @@ START_TEST(test_region_field)
         ck_assert_ptr_nonnull(strstr(out, "movil 694 214 225"));
         free(out);
     }
+    /* records of one worker switching countries: each read with its own */
+    out = apply(REGION_POLICY, "jsonl",
+                "{\"customer\":{\"country\":\"ES\"},\"text\":\"movil 694 214 225\"}\n"
+                "{\"customer\":{\"country\":\"GB\"},\"text\":\"movil 694 214 225\"}\n"
+                "{\"customer\":{\"country\":\"ES\"},\"text\":\"movil 694 214 225\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 2);
+    free(out);
     /* the policy's countries still apply after the record's */
     out = apply(REGION_POLICY, "jsonl", "{\"customer\":{\"country\":\"ES\"},\"text\":\"tel 020 7946 0958\"}\n", &c);
     ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);

@@ -384,6 +384,14 @@ START_TEST(test_region_order)
     found("PT ES", "912 34 56 78", "912 34 56 78", "+34912345678");
     found("FR NL", "06-12345678", "06-12345678", "+31612345678");
     found("NL FR", "06 12 34 56 78", "06 12 34 56 78", "+33612345678");
+    /* one detector workspace, the same digits grouped two ways: two readings
+     * (the per-thread memo keys on the grouping) */
+    cv_span_list two = run_list(DEFAULT_REGIONS, "FR 06 12 34 56 78, IT 06 1234 5678, FR 06 12 34 56 78");
+    ck_assert_uint_eq(two.n, 3);
+    ck_assert_str_eq(two.v[0].norm, "+33612345678");
+    ck_assert_str_eq(two.v[1].norm, "+390612345678");
+    ck_assert_str_eq(two.v[2].norm, "+33612345678");
+    cv_span_list_free(&two);
     /* the NANP shape reads NANP first whatever the order */
     found("IT US", "(339) 645-0651", "(339) 645-0651", "+13396450651");
     /* valid nowhere but possible with the trunk prefix: the first such */
