@@ -546,9 +546,11 @@ static int to_e164(const cv_detect_opts *o, const pparse *pp, int strict, char *
      * prefix one (cards and long ids stop here, cheaply) */
     if (pp->zero_paren >= 0 || n < 7 || n > 14) return 0;
     if (strict) {
-        /* "0 7 7 0 0 ..." is not how anyone writes a national number */
-        for (int g = 1; g < pp->ng; g++)
-            if (pp->glen[g] == 1) return 0;
+        /* "0 7 7 0 0 ..." is not how anyone writes a national number; one
+         * lone digit is ("0180 5 123456", "0900 1 234567" in Germany) */
+        int lone = 0;
+        for (int g = 1; g < pp->ng; g++) lone += pp->glen[g] == 1;
+        if (lone > 1) return 0;
     }
     return read_number(o, nanp_distinctive(pp) ? READ_NATIONAL_NANP : READ_NATIONAL, d, n, pp->glen, pp->ng, out,
                        cap, out_len);

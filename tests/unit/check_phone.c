@@ -347,6 +347,7 @@ START_TEST(test_country_negatives)
     /* too short or too long for the plan, unassigned without a trunk
      * prefix, or a national number outside the listed countries */
     not_found("GB", "07700 9001");                  /* 9 digits: no GB number is that short */
+    not_found("GB", "0 7 7 0 0 9 0 0 1 2 3");       /* digits spelled out one by one */
     not_found("GB", "020 7946 09581");              /* 12 digits */
     not_found("GB", "7700 900123");                 /* GB writes its trunk 0 */
     not_found("IE", "08712345678901");              /* 13 national digits: IE has at most 10 */
@@ -473,6 +474,7 @@ START_TEST(test_non_geographic)
         { "FR", "0 800 12 34 56", "+33800123456" }, { "FR", "0 892 12 34 56", "+33892123456" },
         { "NL", "0800 1234", "+318001234" },        { "NL", "0900 1234", "+319001234" },
         { "DE", "0800 1234567", "+498001234567" },  { "DE", "0180 6123456", "+491806123456" },
+        { "DE", "0900 1 234567", "+499001234567" }, /* one lone digit, as BNetzA's ranges are written */
         { "BR", "0800 123 4567", "+558001234567" },
     };
     for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
