@@ -37,7 +37,8 @@ int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
  * the one for everything that reads a single country (the day/month order
  * of dates); more[0..nmore): the other listed countries, in order. A
  * national phone number is read with the first of region, more[0], ... in
- * which it is valid (else the first in which it is possible). */
+ * which it is valid (else the first in which it is possible with its trunk
+ * prefix written, or in the NANP shape: phone.c). */
 #define CV_REGIONS_MAX 16
 typedef struct cv_detect_opts {
     char region[3];
@@ -212,7 +213,7 @@ int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_o
                    size_t len, cv_span_list *out);
 
 /* Normalise a value given as a structured field (not found by a detector):
- * applies the entity's normalisation (phone → E.164 using o->region, e-mail
+ * applies the entity's normalisation (phone → E.164 using o's regions, e-mail
  * lower-case, IBAN upper-case without spaces, card digits only, IP canonical,
  * person: case-folded, whitespace collapsed). Returns 1 if the value is a
  * well-formed identifier of that type, 0 if not (then `norm` holds a generic
