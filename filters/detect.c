@@ -52,6 +52,8 @@ struct cv_detect_ws {
     char *fold;              /* a text with look-alikes folded (fold.c) */
     uint32_t *map;           /* fold[j] came from text[map[j]] */
     size_t capfold;
+    void **scratch;          /* per detector: its scratch_size bytes, or NULL */
+    cv_detect_opts opts;     /* the options of the running call, with that detector's scratch */
 };
 
 void cv_span_list_free(cv_span_list *l)
@@ -213,6 +215,10 @@ cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
     if (!ws) return NULL;
     ws->set = s;
     ws->md = calloc(s->n ? s->n : 1, sizeof *ws->md);
+    ws->scratch = calloc(s->n ? s->n : 1, sizeof *ws->scratch);
+    if (!ws->scratch) goto fail;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->d[i].t->scratch_size && !(ws->scratch[i] = calloc(1, s->d[i].t->scratch_size))) goto fail;
     ws->mctx = pcre2_match_context_create(NULL);
     ws->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (!ws->md || !ws->mctx || !ws->jstack) goto fail;
@@ -233,6 +239,13 @@ void cv_detect_ws_free(cv_detect_ws *ws)
     if (!ws) return;
     if (ws->md && ws->set)
         for (size_t i = 0; i < ws->set->n; i++) pcre2_match_data_free(ws->md[i]);
+    if (ws->scratch && ws->set)
+        for (size_t i = 0; i < ws->set->n; i++)
+            if (ws->scratch[i]) {
+                explicit_bzero(ws->scratch[i], ws->set->d[i].t->scratch_size);
+                free(ws->scratch[i]);
+            }
+    free(ws->scratch);
     free(ws->md);
     pcre2_match_context_free(ws->mctx);
     pcre2_jit_stack_free(ws->jstack);
@@ -391,7 +404,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
         if (c->cust) {
             ok = cvi_custom_accept(c->cust, text, len, st, en, sp->norm, &nl);
         } else if (t->validate) {
-            ok = t->validate(&s->opts, text, len, &st, &en, sp->norm, &nl);
+            ok = t->validate(&ws->opts, text, len, &st, &en, sp->norm, &nl);
         } else {
             nl = me - ms > CV_NORM_MAX ? CV_NORM_MAX : me - ms;
             memcpy(sp->norm, text + ms, nl);
@@ -441,10 +454,11 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
                         const char *text, size_t len)
 {
     const cv_detector_type *t = s->d[di].t;
+    ws->opts.scratch = ws->scratch[di];
     if (!t->pattern) {
         cv_emit em = { ws, t->entity, s->d[di].id, len };
         if (s->d[di].cust) return cvi_custom_scan_words(s->d[di].cust, text, len, &em);
-        return t->scan(&s->opts, text, len, f, &em);
+        return t->scan(&ws->opts, text, len, f, &em);
     }
     if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {
         size_t off = t->search_from ? t->search_from(f) : 0;
@@ -616,7 +630,14 @@ static int detect_folded(const cv_detector_set *s, cv_detect_ws *ws, const char 
 int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out)
 {
+    return cv_detect_with(s, ws, NULL, text, len, out);
+}
+
+int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
+                   size_t len, cv_span_list *out)
+{
     out->n = 0;
+    ws->opts = o ? *o : s->opts;
     if (len >= UINT32_MAX) return CV_EUSAGE;   /* spans hold 32-bit offsets */
     if (len == 0 || s->n == 0) return 0;
     cv_text_facts f;

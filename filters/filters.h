@@ -50,9 +50,22 @@ int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 #define CV_ENT_MAX (CV_ENT__COUNT + CV_CUSTOM_MAX)
 #define CV_DET_MAX (CV_DET__COUNT + CV_CUSTOM_MAX)
 
-/* Options shared by detectors and normalisers. */
+/* Options shared by detectors and normalisers.
+ * region: the first listed country (ISO 3166 alpha-2, e.g. "GB"; "" none),
+ * the one for everything that reads a single country (the day/month order
+ * of dates); more[0..nmore): the other listed countries, in order. A
+ * national phone number is read with the first of region, more[0], ... in
+ * which it is valid (else the first in which it is possible with its trunk
+ * prefix written, or in the NANP shape: phone.c). */
+#define CV_REGIONS_MAX 16
 typedef struct cv_detect_opts {
-    char region[3];      /* ISO 3166 alpha-2 default country for national numbers, e.g. "GB" */
+    char region[3];
+    uint8_t nmore;
+    char more[CV_REGIONS_MAX - 1][3];
+    /* Set by detect.c while a detector runs (callers leave it NULL): that
+     * detector's per-thread scratch (cv_detector_type.scratch_size bytes,
+     * zeroed when its cv_detect_ws is made, wiped when it is freed). */
+    void *scratch;
 } cv_detect_opts;
 
 /* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),
@@ -192,6 +205,10 @@ typedef struct cv_detector_type {
      * emits them; nonzero (CV_E*) fails the text closed. Must be
      * thread-safe (no state but its const data). wanted still applies. */
     int (*scan)(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em);
+    /* Bytes of per-thread scratch (o->scratch in validate and scan), e.g. a
+     * memo of recent verdicts that cost a library call; 0: none. A memo of
+     * identifiers is personal data: it is wiped with its cv_detect_ws. */
+    size_t scratch_size;
 } cv_detector_type;
 
 /* The detectors: a NULL-terminated const list (registry.def). */
@@ -291,9 +308,13 @@ size_t cvi_fold_text(const char *text, size_t len, char *out, uint32_t *map);
  * span, then the higher priority. Returns 0 or CV_ENOMEM. */
 int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out);
+/* cv_detect with the options o (its regions; NULL: the set's) instead of
+ * the set's: an input rule or a record with its own country. */
+int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
+                   size_t len, cv_span_list *out);
 
 /* Normalise a value given as a structured field (not found by a detector):
- * applies the entity's normalisation (phone → E.164 using o->region, e-mail
+ * applies the entity's normalisation (phone → E.164 using o's regions, e-mail
  * lower-case, IBAN upper-case without spaces, card digits only, IP canonical,
  * person: case-folded, whitespace collapsed). Returns 1 if the value is a
  * well-formed identifier of that type, 0 if not (then `norm` holds a generic

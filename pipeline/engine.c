@@ -20,6 +20,7 @@
 #include "ctx.h"
 #include "engine.h"
 #include "vault.h"
+#include "../filters/phonenumber.h"
 
 /* One input rule's exact-path lookup table (open addressing, power of two). */
 typedef struct ruletab {
@@ -97,6 +98,7 @@ struct cvi_worker {
     cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */
     cv_buf tmp2;
     const cv_input_rule *rule;   /* the record's rule, while applying */
+    cv_detect_opts opts;     /* the record's regions (its rule's, its region_field first), else the policy's */
     struct { int32_t node; uint32_t span; int days; } shift[8];   /* date offsets met in this record */
     size_t nshift;
     struct { int32_t node; const cv_action *a; cv_str orig; } add[16];   /* country-code columns to add */
@@ -305,6 +307,7 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
     cvi_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->e = e;
+    w->opts = e->pol->dopts;
     w->ws = cv_detect_ws_create(e->det);
     w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
     w->wsb = cv_wordset_builder_create();
@@ -424,7 +427,7 @@ static int token_into(cvi_worker *w, int entity, const char *domain, const char 
     char norm[CV_NORM_MAX + 1];
     size_t nl = 0;
     int ok = entity >= CV_ENT__COUNT ? custom_normalise(w->e->pol, entity, v, n, norm, &nl)
-           : entity >= 0               ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
+           : entity >= 0               ? cv_normalise(entity, &w->opts, v, n, norm, &nl)
                                        : cv_normalise_generic(v, n, norm, &nl);
     if (ok < 0) {
         /* Too long to be an identifier of this type: hash it whole (unkeyed:
@@ -573,7 +576,7 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         char norm[CV_NORM_MAX + 1];
         size_t nl = 0;
         int ent = a->entity;
-        int ok = ent >= 0 && cv_normalise(ent, &w->e->pol->dopts, v, n, norm, &nl) == 1;
+        int ok = ent >= 0 && cv_normalise(ent, &w->opts, v, n, norm, &nl) == 1;
         if (allowed(w, ent, v, n, ok ? norm : NULL, nl)) {
             if (ent >= 0) c->allowed[ent]++;
             if (w->xout) explain(w, NULL, ent, a->domain, CV_ACT_KEEP, "allow", 0);
@@ -769,7 +772,7 @@ static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const cha
             if (a->len == n && memcmp(a->text, v, n) == 0) return 1;
             char an[CV_NORM_MAX + 1];
             size_t anl;
-            if (norm && entity >= 0 && cv_normalise(entity, &p->dopts, a->text, a->len, an, &anl) == 1 &&
+            if (norm && entity >= 0 && cv_normalise(entity, &w->opts, a->text, a->len, an, &anl) == 1 &&
                 anl == nl && memcmp(an, norm, nl) == 0)
                 return 1;
             break;
@@ -898,7 +901,7 @@ static int find_spans(cvi_worker *w, const char *text, size_t n)
 
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
-    int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
+    int rc = cv_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
     if (rc || !w->nwords) return rc;
     if ((rc = find_names(w, text, n))) return rc;
     /* both lists are sorted and free of overlaps: one merge pass */
@@ -957,8 +960,9 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
                     cvi_counts *c)
 {
     /* free text outside a record: the last record's names (borrowed from
-     * its memory) do not apply */
+     * its memory) and regions do not apply */
     w->nnames = 0;
+    w->opts = w->e->pol->dopts;
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
@@ -1083,7 +1087,7 @@ static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_reco
     const char *domain = sa->kind == CV_ACT_TOKEN && !(sa->opts & CV_AOPT_CLID) ? action_domain(sa) : "subject";
     char norm[CV_NORM_MAX + 1], tok[CV_TOKEN_CHARS + 1];
     size_t nl = 0;
-    int ok = entity >= 0 ? cv_normalise(entity, &w->e->pol->dopts, nd->value.p, nd->value.n, norm, &nl)
+    int ok = entity >= 0 ? cv_normalise(entity, &w->opts, nd->value.p, nd->value.n, norm, &nl)
                          : cv_normalise_generic(nd->value.p, nd->value.n, norm, &nl);
     if (ok < 0) return -1;
     w->no_vault++;
@@ -1114,7 +1118,7 @@ static int country_code(const cvi_worker *w, const cv_action *a, const char *v, 
 {
     char e164[32];
     size_t el = 0;
-    if (cv_phone_e164(&w->e->pol->dopts, v, n, e164, sizeof e164, &el) != 1) return 0;
+    if (cv_phone_e164(&w->opts, v, n, e164, sizeof e164, &el) != 1) return 0;
     int cc = cv_phone_cc_len(e164, el);
     if (cc <= 0) return 0;
     int rc = cv_buf_append(out, e164, (size_t)cc + 1);
@@ -1163,6 +1167,31 @@ static int insert_after(cv_record *r, int32_t after, const char *key, const char
     return 0;
 }
 
+/* The record's regions: its rule's (else the policy's), with the country
+ * named by its region_field first when that is one libphonenumber knows
+ * ("ie", "IE"); a missing or unknown value leaves the list as it is (every
+ * listed country is still read). Read before pass 1 changes any value. */
+static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_record *r)
+{
+    w->opts = rule->has_region ? rule->dopts : w->e->pol->dopts;
+    if (!rule->region_field) return;
+    int32_t i = find_scalar(r, rule->region_field);
+    if (i < 0 || r->nodes[i].value.n != 2) return;
+    const char *v = r->nodes[i].value.p;
+    char c[3] = { (char)(v[0] & ~0x20), (char)(v[1] & ~0x20), 0 };
+    if (c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || !cvi_pn_region_ok(c)) return;
+    cv_detect_opts o = w->opts;
+    cv_detect_opts n;
+    memset(&n, 0, sizeof n);
+    memcpy(n.region, c, 3);
+    int nr = o.region[0] ? 1 + o.nmore : 0;
+    for (int k = 0; k < nr && n.nmore < CV_REGIONS_MAX - 1; k++) {
+        const char *x = k == 0 ? o.region : o.more[k - 1];
+        if (memcmp(x, c, 3) != 0) memcpy(n.more[n.nmore++], x, 3);
+    }
+    w->opts = n;
+}
+
 int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
 {
     const cvi_engine *e = w->e;
@@ -1173,6 +1202,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     w->nadd = 0;
     w->why = NULL;
     w->rule = rule;
+    record_regions(w, rule, r);
     const cv_retention *ret = rule->ret.field ? &rule->ret : e->pol->ret.field ? &e->pol->ret : NULL;
     if (ret && (rc = retention(w, ret, r, c, reason))) return rc;
     /* date offsets first, from the subjects' values as written: pass 1 may
@@ -1277,7 +1307,7 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
         int number_after = i + 1 < len && ((name[i + 1] >= '0' && name[i + 1] <= '9') || name[i + 1] == '+');
         if (c == '_' || (c == '-' && letter_before && number_after)) t->p[i] = ' ';
     }
-    int rc = cv_detect(w->e->det, w->ws, t->p, len, &w->spans);
+    int rc = cv_detect_with(w->e->det, w->ws, &w->e->pol->dopts, t->p, len, &w->spans);
     if (rc) return rc;
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
@@ -1302,6 +1332,7 @@ static int engine_token(cvi_worker *w, const char *type, const char *value, size
 int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
     w->no_vault = 1;
+    w->opts = w->e->pol->dopts;
     int rc = engine_token(w, type, value, len, out);
     w->no_vault = 0;
     return rc;

@@ -113,6 +113,116 @@ static const char *POLICY =
     "      card: mask\n"
     "      \"*\": drop\n";
 
+/* ---- regions per input and per record (issue 15) ------------------------ */
+
+static const char *REGION_POLICY =
+    "version: 1\n"
+    "region: GB\n"
+    "inputs:\n"
+    "  - match: \"*.jsonl\"\n"
+    "    format: jsonl\n"
+    "    region_field: customer.country\n"
+    "    fields:\n"
+    "      customer.country: keep\n"
+    "      customer.phone: {token: phone}\n"
+    "      text: scan\n"
+    "      \"*\": drop\n";
+
+/* The token rendered after `marker` in s (16 characters), into tok. */
+static void token_after(const char *s, const char *marker, char tok[17])
+{
+    const char *at = strstr(s, marker);
+    ck_assert_msg(at != NULL, "no %s in %s", marker, s);
+    memcpy(tok, at + strlen(marker), 16);
+    tok[16] = '\0';
+}
+
+START_TEST(test_region_field)
+{
+    cvi_counts c;
+    /* the record's country first: a Spanish mobile in a GB policy */
+    char *out = apply(REGION_POLICY, "jsonl",
+                      "{\"customer\":{\"country\":\"es\",\"phone\":\"694 214 225\"},\"text\":\"movil 694 214 225\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    char a[17], b[17];
+    token_after(out, "\"phone\":\"phone:", a);
+    token_after(out, "movil [phone:", b);
+    ck_assert_str_eq(a, b);
+    free(out);
+    /* the same line without it (GB, or a value that is no country): not a phone */
+    static const char *const others[] = {
+        "{\"customer\":{\"country\":\"GB\"},\"text\":\"movil 694 214 225\"}\n",
+        "{\"customer\":{\"country\":\"Spain\"},\"text\":\"movil 694 214 225\"}\n",
+        "{\"customer\":{\"country\":\"XX\"},\"text\":\"movil 694 214 225\"}\n",
+        "{\"text\":\"movil 694 214 225\"}\n",
+    };
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        out = apply(REGION_POLICY, "jsonl", others[i], &c);
+        ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);
+        ck_assert_ptr_nonnull(strstr(out, "movil 694 214 225"));
+        free(out);
+    }
+    /* records of one worker switching countries: each read with its own */
+    out = apply(REGION_POLICY, "jsonl",
+                "{\"customer\":{\"country\":\"ES\"},\"text\":\"movil 694 214 225\"}\n"
+                "{\"customer\":{\"country\":\"GB\"},\"text\":\"movil 694 214 225\"}\n"
+                "{\"customer\":{\"country\":\"ES\"},\"text\":\"movil 694 214 225\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 2);
+    free(out);
+    /* the policy's countries still apply after the record's */
+    out = apply(REGION_POLICY, "jsonl", "{\"customer\":{\"country\":\"ES\"},\"text\":\"tel 020 7946 0958\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_region_of_input)
+{
+    cvi_counts c;
+    char *out = apply("version: 1\nregion: GB\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                      "    region: [IT, US]\n    fields: {text: scan, \"*\": drop}\n",
+                      "jsonl", "{\"text\":\"cell 339 645 0651 or 694 214 225\"}\n", &c);
+    /* the input's list replaces the policy's: Italian, no Spanish */
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    ck_assert_ptr_nonnull(strstr(out, "or 694 214 225"));
+    free(out);
+}
+END_TEST
+
+START_TEST(test_token_command_matches_pipeline)
+{
+    /* `callveil token --type phone` (cv_token) gives the pipeline's token,
+     * with the embedded default policy's countries */
+    cv_policy *p = NULL;
+    ck_assert_int_eq(cv_policy_load(ctx, NULL, &p), 0);
+    static const char *const nums[] = { "339 645 0651", "694 214 225", "(11) 98765-4321", "06 12 34 56 78",
+                                        "07700 900123", "+353 1800 123 456", "415 770 8275" };
+    cvi_engine *e = NULL;
+    ck_assert_int_eq(cvi_engine_create(ctx, p, key, &e), 0);
+    cvi_worker *w = cvi_worker_create(e);
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+        char tok[64];
+        ck_assert_int_eq(cv_token(ctx, p, key, "phone", nums[i], strlen(nums[i]), tok, sizeof tok), 0);
+        char text[64];
+        snprintf(text, sizeof text, "call %s now", nums[i]);
+        const cv_span *sp;
+        size_t ns;
+        ck_assert_int_eq(cvi_engine_find(w, text, strlen(text), &sp, &ns, NULL), 0);
+        ck_assert_uint_eq(ns, 1);
+        cv_buf r = { 0 };
+        ck_assert_int_eq(cvi_engine_render(w, text, &sp[0], &r), 0);
+        ck_assert_int_eq(cv_buf_putc(&r, '\0'), 0);
+        char want[80];
+        snprintf(want, sizeof want, "[%s]", tok);
+        ck_assert_str_eq(r.p, want);
+        cv_buf_free(&r);
+    }
+    cvi_worker_free(w);
+    cvi_engine_free(e);
+    cv_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_fail_closed_and_tokens)
 {
     cvi_counts c;
@@ -366,6 +476,9 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_fail_closed_and_tokens);
+    tcase_add_test(tc, test_region_field);
+    tcase_add_test(tc, test_region_of_input);
+    tcase_add_test(tc, test_token_command_matches_pipeline);
     tcase_add_test(tc, test_same_token_field_and_text);
     tcase_add_test(tc, test_names_in_text);
     tcase_add_test(tc, test_free_text_entities);
