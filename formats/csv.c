@@ -419,14 +419,16 @@ static int end_row(cv_buf *out, size_t nwritten, size_t row_start)
     return cv_buf_putc(out, '\n');
 }
 
-static int gcsv_write_header(const void *state, const uint8_t *kept, const cv_str *added, cv_buf *out)
+static int gcsv_write_header(const void *state, const cv_str *names, const uint8_t *kept, const cv_str *added,
+                             cv_buf *out)
 {
     const csv_state *st = state;
     size_t k = 0, start = out->n;
+    if (!names) names = st->names;
     for (size_t i = 0; i < st->ncols; i++) {
         if (kept && !kept[i]) continue;
         if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
-        if (cvi_csv_put_field(out, st->names[i], cvi_csv_needs_quotes(st->names[i]))) return CV_ENOMEM;
+        if (cvi_csv_put_field(out, names[i], cvi_csv_needs_quotes(names[i]))) return CV_ENOMEM;
         if (added && added[i].n) {
             k++;
             if (cv_buf_putc(out, ',') || cvi_csv_put_field(out, added[i], cvi_csv_needs_quotes(added[i])))

@@ -26,6 +26,7 @@ typedef struct jframe {
     cv_str path;           /* the container's own path ("" at the top level) */
     cv_str elem_path;      /* arrays: path + "[]", shared by every element */
     size_t kbase;          /* objects: the first of its member names in jctx.keys */
+    uint64_t kbloom;       /* objects: bit key_bit(name) set for each name so far */
     uint32_t *kidx;        /* objects of more than KEYS_LINEAR members: key index + 1, open addressing */
     uint32_t kmask;
 } jframe;
@@ -134,6 +135,19 @@ static uint32_t key_hash(cv_str k)
     return h;
 }
 
+static inline int key_eq(cv_str a, cv_str b)
+{
+    return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
+}
+
+/* Most objects' names differ in length or first byte: one bit of a
+ * 64-bit filter per (length, first byte) spares them any comparison. */
+static inline uint64_t key_bit(cv_str k)
+{
+    unsigned b = (unsigned)(k.n * 7u + (k.n ? (unsigned char)k.p[0] : 0u));
+    return 1ull << (b & 63);
+}
+
 /* Is k already a member name of the object f? Adds it to f's hash index
  * when f has one. 1 yes, 0 no, -1 ENOMEM. */
 static int key_seen(jctx *c, jframe *f, cv_str k)
@@ -141,8 +155,12 @@ static int key_seen(jctx *c, jframe *f, cv_str k)
     size_t nk = c->nkeys - f->kbase;     /* names before k */
     const cv_str *v = c->keys + f->kbase;
     if (nk < KEYS_LINEAR) {
+        uint64_t bit = key_bit(k);
+        int maybe = (f->kbloom & bit) != 0;
+        f->kbloom |= bit;
+        if (!maybe) return 0;
         for (size_t i = 0; i < nk; i++)
-            if (cv_str_eq(v[i], k)) return 1;
+            if (key_eq(v[i], k)) return 1;
         return 0;
     }
     if (!f->kidx || nk + 1 > (size_t)f->kmask / 2) {
@@ -162,7 +180,7 @@ static int key_seen(jctx *c, jframe *f, cv_str k)
     }
     uint32_t j = key_hash(k) & f->kmask;
     while (f->kidx[j]) {
-        if (cv_str_eq(v[f->kidx[j] - 1], k)) return 1;
+        if (key_eq(v[f->kidx[j] - 1], k)) return 1;
         j = (j + 1) & f->kmask;
     }
     f->kidx[j] = (uint32_t)nk + 1;
@@ -222,6 +240,7 @@ static int open_container(jctx *c, int is_arr)
         f->is_arr = 0;
         f->path = f->elem_path = cv_str_make("", 0);
         f->kbase = c->nkeys;
+        f->kbloom = 0;
         f->kidx = NULL;
         c->depth = 1;
         return 1;
@@ -241,6 +260,7 @@ static int open_container(jctx *c, int is_arr)
     f->path = path;
     f->elem_path = cv_str_make("", 0);
     f->kbase = c->nkeys;
+    f->kbloom = 0;
     f->kidx = NULL;
     if (is_arr) {
         char *p = cv_record_alloc(c->r, path.n + 2);
