@@ -26,7 +26,7 @@ typedef struct jframe {
     cv_str path;           /* the container's own path ("" at the top level) */
     cv_str elem_path;      /* arrays: path + "[]", shared by every element */
     size_t kbase;          /* objects: the first of its member names in jctx.keys */
-    uint64_t kbloom;       /* objects: bit key_bit(name) set for each name so far */
+    uint64_t kbloom[2];    /* objects: bit key_bit(name) set for each name so far */
     uint32_t *kidx;        /* objects of more than KEYS_LINEAR members: key index + 1, open addressing */
     uint32_t kmask;
 } jframe;
@@ -140,12 +140,22 @@ static inline int key_eq(cv_str a, cv_str b)
     return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
 }
 
-/* Most objects' names differ in length or first byte: one bit of a
- * 64-bit filter per (length, first byte) spares them any comparison. */
-static inline uint64_t key_bit(cv_str k)
+/* Most objects' names differ in length, first or last byte: one bit of a
+ * 128-bit filter per (length, first, last byte) spares them any comparison. */
+static inline unsigned key_bit(cv_str k)
 {
-    unsigned b = (unsigned)(k.n * 7u + (k.n ? (unsigned char)k.p[0] : 0u));
-    return 1ull << (b & 63);
+    uint32_t x = (uint32_t)(k.n & 0xffff) << 16;
+    if (k.n) x |= (unsigned char)k.p[0] | (uint32_t)(unsigned char)k.p[k.n - 1] << 8;
+    return (x * 0x9e3779b1u) >> 25;
+}
+
+/* Sets the filter's bit for the name; returns whether it was set before. */
+static inline int bloom_test_set(jframe *f, unsigned b)
+{
+    uint64_t m = 1ull << (b & 63);
+    int was = (f->kbloom[b >> 6] & m) != 0;
+    f->kbloom[b >> 6] |= m;
+    return was;
 }
 
 /* Is k already a member name of the object f? Adds it to f's hash index
@@ -155,10 +165,7 @@ static int key_seen(jctx *c, jframe *f, cv_str k)
     size_t nk = c->nkeys - f->kbase;     /* names before k */
     const cv_str *v = c->keys + f->kbase;
     if (nk < KEYS_LINEAR) {
-        uint64_t bit = key_bit(k);
-        int maybe = (f->kbloom & bit) != 0;
-        f->kbloom |= bit;
-        if (!maybe) return 0;
+        if (!bloom_test_set(f, key_bit(k))) return 0;
         for (size_t i = 0; i < nk; i++)
             if (key_eq(v[i], k)) return 1;
         return 0;
@@ -203,12 +210,10 @@ static size_t name_start(const jctx *c, size_t q)
     return 0;
 }
 
-static int on_key(void *ud, const unsigned char *s, size_t n)
+/* on_key's rare cases: a name that may have been seen, a large object, a
+ * full name stack. 1 go on, 0 cancelled or ENOMEM. */
+static __attribute__((noinline)) int key_slow(jctx *c, jframe *f)
 {
-    jctx *c = ud;
-    c->key = hold(c, (const char *)s, n);
-    if (!c->key.p) goto nomem;
-    jframe *f = &c->st[c->depth - 1];
     int seen = key_seen(c, f, c->key);
     if (seen < 0) goto nomem;
     if (seen) {
@@ -231,6 +236,25 @@ nomem:
     return 0;
 }
 
+static int on_key(void *ud, const unsigned char *s, size_t n)
+{
+    jctx *c = ud;
+    c->key = hold(c, (const char *)s, n);
+    if (!c->key.p) {
+        c->nomem = 1;
+        return 0;
+    }
+    jframe *f = &c->st[c->depth - 1];
+    unsigned b = key_bit(c->key);
+    /* the common case: a small object, a name of a new (length, first, last byte) */
+    if (c->nkeys - f->kbase < KEYS_LINEAR && !(f->kbloom[b >> 6] >> (b & 63) & 1) && c->nkeys < c->capkeys) {
+        f->kbloom[b >> 6] |= 1ull << (b & 63);
+        c->keys[c->nkeys++] = c->key;
+        return 1;
+    }
+    return key_slow(c, f);
+}
+
 static int open_container(jctx *c, int is_arr)
 {
     if (c->depth == 0) {
@@ -240,7 +264,7 @@ static int open_container(jctx *c, int is_arr)
         f->is_arr = 0;
         f->path = f->elem_path = cv_str_make("", 0);
         f->kbase = c->nkeys;
-        f->kbloom = 0;
+        f->kbloom[0] = f->kbloom[1] = 0;
         f->kidx = NULL;
         c->depth = 1;
         return 1;
@@ -260,7 +284,7 @@ static int open_container(jctx *c, int is_arr)
     f->path = path;
     f->elem_path = cv_str_make("", 0);
     f->kbase = c->nkeys;
-    f->kbloom = 0;
+    f->kbloom[0] = f->kbloom[1] = 0;
     f->kidx = NULL;
     if (is_arr) {
         char *p = cv_record_alloc(c->r, path.n + 2);
