@@ -913,6 +913,11 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 
 static int nameset_clear(nameset *s)
 {
+    if (s->mask > 1023) {
+        /* one huge object must not make every later clear as costly */
+        free(s->v);
+        s->v = NULL;
+    }
     if (!s->v) {
         s->v = calloc(16, sizeof *s->v);
         if (!s->v) return CV_ENOMEM;
