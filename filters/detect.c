@@ -13,6 +13,7 @@
 
 typedef struct compiled {
     const cv_detector_type *t;
+    uint16_t id;             /* cv_detector_id */
     pcre2_code *code;
     int jit;
 } compiled;
@@ -70,12 +71,19 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
     for (size_t i = 0; i < total; i++) {
         const cv_detector_type *t = cvi_detectors[i];
         if (t->entity < 0 || t->entity >= CV_ENT__COUNT || (enabled && !enabled[t->entity])) continue;
+        if (!t->pattern) {
+            if (!t->scan) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
+            s->d[s->n].id = (uint16_t)i;
+            s->d[s->n++].t = t;
+            continue;
+        }
         int ec;
         PCRE2_SIZE eo;
         pcre2_code *c = pcre2_compile((PCRE2_SPTR)t->pattern, PCRE2_ZERO_TERMINATED,
                                       PCRE2_UTF | t->compile_flags, &ec, &eo, NULL);
         if (!c) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
         s->d[s->n].t = t;
+        s->d[s->n].id = (uint16_t)i;
         s->d[s->n].code = c;
         /* Without JIT (unsupported CPU, or SELinux denying exec memory) the
          * interpreter gives the same results, only slower. */
@@ -93,7 +101,7 @@ out:
 void cv_detector_set_free(cv_detector_set *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);
+    for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
     free(s->d);
     free(s);
 }
@@ -109,6 +117,7 @@ cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
     if (!ws->md || !ws->mctx || !ws->jstack) goto fail;
     pcre2_jit_stack_assign(ws->mctx, NULL, ws->jstack);
     for (size_t i = 0; i < s->n; i++) {
+        if (!s->d[i].code) continue;   /* a scanner */
         ws->md[i] = pcre2_match_data_create_from_pattern(s->d[i].code, NULL);
         if (!ws->md[i]) goto fail;
     }
@@ -136,11 +145,11 @@ void cv_detect_ws_free(cv_detect_ws *ws)
 
 /* Byte classes for the prefilter pass; K_LEAD marks the lead bytes of the
  * look-alikes fold.c folds. */
-enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16 };
+enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16, K_SLASH = 32 };
 static const uint8_t fact_class[256] = {
     ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT, ['4'] = K_DIGIT,
     ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT, ['8'] = K_DIGIT, ['9'] = K_DIGIT,
-    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A,
+    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A, ['/'] = K_SLASH,
     [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
 };
 
@@ -190,6 +199,7 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
     f->first_digit = (uint32_t)first;
     f->nclusters = nc;
     f->has_at = (any & K_AT) != 0;
+    f->has_slash = (any & K_SLASH) != 0;
     f->has_colon = (any & K_COLON) != 0;
     f->ipv6_shape = dcolon || colons >= 3;
     return 0;
@@ -257,6 +267,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
             sp->start = (uint32_t)st;
             sp->end = (uint32_t)en;
             sp->entity = (uint16_t)t->entity;
+            sp->detector = c->id;
             sp->norm_len = (uint16_t)nl;
             ws->ncand++;
             off = en > ms ? en : utf8_next(text, wend, ms);
@@ -268,10 +279,37 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
     return 0;
 }
 
+struct cv_emit {
+    cv_detect_ws *ws;
+    int entity;
+    uint16_t detector;
+    size_t len;
+};
+
+int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t norm_len)
+{
+    if (end <= start || end > em->len || norm_len > CV_NORM_MAX) return 0;   /* not a span: ignored */
+    cv_detect_ws *ws = em->ws;
+    if (grow_cand(ws)) return CV_ENOMEM;
+    cv_span *sp = &ws->cand[ws->ncand++];
+    sp->start = (uint32_t)start;
+    sp->end = (uint32_t)end;
+    sp->entity = (uint16_t)em->entity;
+    sp->detector = em->detector;
+    sp->norm_len = (uint16_t)norm_len;
+    memcpy(sp->norm, norm, norm_len);
+    sp->norm[norm_len] = '\0';
+    return 0;
+}
+
 static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const cv_text_facts *f,
                         const char *text, size_t len)
 {
     const cv_detector_type *t = s->d[di].t;
+    if (!t->pattern) {
+        cv_emit em = { ws, t->entity, s->d[di].id, len };
+        return t->scan(&s->opts, text, len, f, &em);
+    }
     if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {
         size_t off = t->search_from ? t->search_from(f) : 0;
         return off > len ? 0 : run_window(s, ws, di, text, len, off, len);

@@ -1,64 +1,63 @@
 /*
- * filter_registry.c - the const list of free-text detectors (in the order
- * detect.c runs them) and the entity names, which double as token domains.
- * Adding a detector = one file + one line here + its tests.
+ * filter_registry.c - the entity table and the detector list, both made from
+ * the one registry, registry.def; entity names double as token domains.
  */
 #include <string.h>
 
 #include "filters.h"
 
-extern const cv_detector_type cvi_detector_email;
-extern const cv_detector_type cvi_detector_email_spoken;
-extern const cv_detector_type cvi_detector_iban;
-extern const cv_detector_type cvi_detector_card;
-extern const cv_detector_type cvi_detector_ssn;
-extern const cv_detector_type cvi_detector_nino;
-extern const cv_detector_type cvi_detector_ipv4;
-extern const cv_detector_type cvi_detector_ipv6;
-extern const cv_detector_type cvi_detector_dob;
-extern const cv_detector_type cvi_detector_phone;
-extern const cv_detector_type cvi_detector_postcode;
+#define CV_ENTITY(ID, name) extern const cv_entity_type cvi_entity_##name;
+#define CV_DETECTOR(name) extern const cv_detector_type cvi_detector_##name;
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
+
+const cv_entity_type *const cvi_entities[CV_ENT__COUNT] = {
+#define CV_ENTITY(ID, name) [CV_ENT_##ID] = &cvi_entity_##name,
+#define CV_DETECTOR(name)
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
+};
 
 const cv_detector_type *const cvi_detectors[] = {
-    &cvi_detector_email,
-    &cvi_detector_email_spoken,
-    &cvi_detector_iban,
-    &cvi_detector_card,
-    &cvi_detector_ssn,
-    &cvi_detector_nino,
-    &cvi_detector_ipv4,
-    &cvi_detector_ipv6,
-    &cvi_detector_dob,
-    &cvi_detector_phone,
-    &cvi_detector_postcode,
+#define CV_ENTITY(ID, name)
+#define CV_DETECTOR(name) &cvi_detector_##name,
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
     NULL
 };
 
-static const char *const entity_names[CV_ENT__COUNT] = {
-    [CV_ENT_PHONE] = "phone",
-    [CV_ENT_EMAIL] = "email",
-    [CV_ENT_CARD] = "card",
-    [CV_ENT_IBAN] = "iban",
-    [CV_ENT_IP] = "ip",
-    [CV_ENT_NINO] = "nino",
-    [CV_ENT_SSN] = "ssn",
-    [CV_ENT_DOB] = "dob",
-    [CV_ENT_POSTCODE] = "postcode",
-    [CV_ENT_PERSON] = "person",
-};
+/* The entity names as one list, for --help (cv_entity_names, public). */
+static const char entity_list[] =
+#define CV_ENTITY(ID, name) ", " #name
+#define CV_DETECTOR(name)
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
+    ;
+
+const cv_entity_type *cvi_entity(int entity)
+{
+    if (entity < 0 || entity >= CV_ENT__COUNT) return NULL;
+    return cvi_entities[entity];
+}
 
 const char *cv_entity_name(int entity)
 {
-    if (entity < 0 || entity >= CV_ENT__COUNT) return NULL;
-    return entity_names[entity];
+    const cv_entity_type *t = cvi_entity(entity);
+    return t ? t->name : NULL;
 }
 
 int cv_entity_from_name(const char *name, size_t n)
 {
     if (!name) return -1;
     for (int i = 0; i < CV_ENT__COUNT; i++) {
-        const char *z = entity_names[i];
+        const char *z = cvi_entities[i]->name;
         if (strlen(z) == n && memcmp(z, name, n) == 0) return i;
     }
     return -1;
 }
+
+const char *cv_entity_names(void) { return entity_list + 2; }   /* past the first ", " */

@@ -3,8 +3,8 @@
  * normalisers (make equal identifiers equal before hashing, DESIGN §6),
  * validators, and the pure value transforms (mask, generalise).
  *
- * A detector is a static const cv_detector_type in its own file, listed once
- * in filters/registry.c. The detection engine (detect.c) compiles every
+ * An entity (cv_entity_type) and its detectors (cv_detector_type) are static
+ * const descriptors in their own file, listed once in filters/registry.def. The detection engine (detect.c) compiles every
  * enabled detector's PCRE2 pattern once (JIT), and runs them over a text
  * value with per-thread match data, only where a cheap prefilter says they
  * can match, then validates candidates and resolves overlaps.
@@ -18,28 +18,30 @@
 
 #include "../pipeline/base.h"
 
-/* Entity types. The name (cv_entity_name) is also the token domain. */
+/* Entity ids, in registry.def's order. An entity's name (cv_entity_name)
+ * is also its token domain. */
 typedef enum cv_entity {
-    CV_ENT_PHONE = 0,
-    CV_ENT_EMAIL,
-    CV_ENT_CARD,
-    CV_ENT_IBAN,
-    CV_ENT_IP,
-    CV_ENT_NINO,
-    CV_ENT_SSN,
-    CV_ENT_DOB,
-    CV_ENT_POSTCODE,    /* UK postcodes */
-    CV_ENT_PERSON,      /* no free-text detector: names come from structured fields */
+#define CV_ENTITY(ID, name) CV_ENT_##ID,
+#define CV_DETECTOR(name)
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
     CV_ENT__COUNT
 } cv_entity;
 
-const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
+/* Detector ids, in registry.def's order: index into cvi_detectors[], and
+ * the order of the manifest's per-detector counts. */
+typedef enum cv_detector_id {
+#define CV_ENTITY(ID, name)
+#define CV_DETECTOR(name) CV_DET_##name,
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
+    CV_DET__COUNT
+} cv_detector_id;
+#define CV_DET_NONE 0xFFFF   /* a span no detector made (names from fields) */
 
-/* UK postcodes (postcode.c): the shape of a compact upper-case postcode
- * ("SW1A1AA"), and the masked rendering that keeps the outward code
- * ("SW1A ***"; "[postcode]" if v is no postcode). */
-int cvi_postcode_shape(const char *p, size_t n);
-int cvi_postcode_mask(const char *v, size_t n, cv_buf *out);
+const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
 int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 
 /* Options shared by detectors and normalisers. */
@@ -51,12 +53,51 @@ typedef struct cv_detect_opts {
  * an IBAN (<= 34), ... CV_NORM_MAX bounds them all (longer inputs fail). */
 #define CV_NORM_MAX 320
 
+/* What happens to an entity's identifiers when the policy does not say. */
+typedef enum cv_default_action {
+    CV_DEFAULT_REDACT = 0,   /* the fail-closed default: "[entity]" */
+    CV_DEFAULT_TOKEN,        /* keyed-hash pseudonym */
+    CV_DEFAULT_MASK          /* the entity's mask (or the generic one) */
+} cv_default_action;
+
+/*
+ * An entity: everything about one kind of identifier that does not depend on
+ * where it was found. One static const descriptor per entity, in the file of
+ * its detector(s), listed once in registry.def.
+ *
+ * normalise: the form tokens are made of, from a value given as a field or
+ *   found in text: writes norm (cap CV_NORM_MAX + 1, NUL-terminated) and
+ *   *norm_len; returns 1 if the value is a well-formed identifier of this
+ *   entity, 0 if not (refusing inputs too long for its form). NULL: the
+ *   generic normalisation (cv_normalise_generic), any non-empty value.
+ * mask: the masked rendering, appended to out (0 or CV_ENOMEM); NULL:
+ *   cvi_mask_default.
+ * spelled: nonzero if the letters and digits p[0..n), joined from a spoken
+ *   transcript ("S W one A one A A"), have this entity's shape; the
+ *   detectors judge the rest. NULL: never spelled letter by letter.
+ */
+typedef struct cv_entity_type {
+    const char *name;
+    cv_default_action default_action;
+    int (*normalise)(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
+    int (*mask)(const char *v, size_t n, cv_buf *out);
+    int (*spelled)(const char *p, size_t n);
+} cv_entity_type;
+
+/* The entities, indexed by id (filter_registry.c). cvi_entity: NULL out of
+ * range. cvi_mask_default: every letter and digit starred except the last 4
+ * digits of values of 8 or more digits (4 digits do not identify those). */
+extern const cv_entity_type *const cvi_entities[CV_ENT__COUNT];
+const cv_entity_type *cvi_entity(int entity);
+int cvi_mask_default(const char *v, size_t n, cv_buf *out);
+
 /* One detected identifier in a text value: bytes [start, end) of the text,
  * and its normalised form (NUL-terminated) used for the token. */
 typedef struct cv_span {
     uint32_t start, end;
     uint16_t entity;                 /* cv_entity */
     uint16_t norm_len;
+    uint16_t detector;               /* cv_detector_id that found it, or CV_DET_NONE */
     char norm[CV_NORM_MAX + 1];
 } cv_span;
 
@@ -78,6 +119,7 @@ typedef struct cv_text_facts {
     uint32_t first_digit;    /* offset of the first digit (len if none) */
     uint8_t has_at;          /* '@' present */
     uint8_t has_colon;       /* ':' present */
+    uint8_t has_slash;       /* '/' present */
     uint8_t ipv6_shape;      /* "::" or three or more ':' (an IPv6 address needs one or the other) */
     uint8_t has_spoken_at;   /* " at " present, case-insensitive (spoken e-mail) */
     uint32_t letter_digit;   /* digits right after an ASCII letter ("SW1", "A9") */
@@ -87,7 +129,7 @@ typedef struct cv_text_facts {
 
 /*
  * A detector. `pattern` is a PCRE2 (UTF mode) pattern whose whole match is
- * the candidate. `validate` (may be NULL) judges a candidate in its context:
+ * the candidate (or `scan`, below, finds candidates itself). `validate` (may be NULL) judges a candidate in its context:
  * it receives the full text and the match [*start, *end), may narrow the
  * span, and writes the normalised value into norm (cap CV_NORM_MAX + 1,
  * NUL-terminated, length to *norm_len). Returns 1 accept, 0 reject.
@@ -95,11 +137,17 @@ typedef struct cv_text_facts {
  * `search_from` (may be NULL) returns the offset from which matching may
  * start (e.g. a few bytes before the first digit).
  */
+/* A scanner's candidate sink (detect.c). cvi_emit records the candidate
+ * [start, end) with its normal form (norm_len <= CV_NORM_MAX); 0 or
+ * CV_ENOMEM. The candidates of all detectors then resolve as usual. */
+typedef struct cv_emit cv_emit;
+int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t norm_len);
+
 typedef struct cv_detector_type {
     const char *name;
     int entity;
     int priority;                      /* higher wins an overlap of equal length */
-    const char *pattern;
+    const char *pattern;               /* NULL for a scanner */
     uint32_t compile_flags;            /* extra PCRE2 compile flags (PCRE2_UTF always set; no UCP: ASCII classes are faster) */
     int (*wanted)(const cv_text_facts *f);
     size_t (*search_from)(const cv_text_facts *f);
@@ -110,10 +158,29 @@ typedef struct cv_detector_type {
      * bytes after one) set win_after > 0: they are matched only in those
      * windows, not over the whole text. validate still sees the whole text. */
     uint16_t win_before, win_after;
+    /* A scanner instead of a pattern (word lists, gazetteers, grammars a
+     * regex states badly): finds its own candidates in text[0..len) and
+     * emits them; nonzero (CV_E*) fails the text closed. Must be
+     * thread-safe (no state but its const data). wanted still applies. */
+    int (*scan)(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em);
 } cv_detector_type;
 
-/* The registry: a NULL-terminated const list (filters/registry.c). */
+/* The detectors: a NULL-terminated const list (registry.def). */
 extern const cv_detector_type *const cvi_detectors[];
+
+/* Helpers shared by detectors (validators.c). cvi_keyword_before: one of
+ * the lower-case keywords kw (NULL-terminated) ends within `window` bytes
+ * before text[start], case-insensitively. cvi_word_before: the word right
+ * before text[start] is one of kw. cvi_iban_length: the registered IBAN
+ * length of a two-letter country code, 0 if none. */
+int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
+int cvi_word_before(const char *text, size_t start, const char *const *kw);
+int cvi_iban_length(const char *cc);
+/* For scanners: calls fn for each maximal run of ASCII digits text[d..e),
+ * found through the prefilter's digit clusters (the whole text when there
+ * are too many); stops at and returns fn's first nonzero result. */
+typedef int (*cvi_digit_run_fn)(const char *text, size_t len, size_t d, size_t e, cv_emit *em);
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;
@@ -195,5 +262,8 @@ int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d);
  * in seconds since the epoch. Months and years are calendar ones, clamped
  * to the month's last day. */
 int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit);
+
+/* Multi-pattern word and phrase matcher (wordset.c). */
+#include "wordset.h"
 
 #endif

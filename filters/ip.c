@@ -9,7 +9,6 @@
 
 #include "filters.h"
 
-int cvi_norm_ip(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static int canon(const char *s, size_t n, char *norm, size_t *norm_len)
 {
@@ -25,7 +24,7 @@ static int canon(const char *s, size_t n, char *norm, size_t *norm_len)
     return 1;
 }
 
-int cvi_norm_ip(const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_ip(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     while (len > 0 && (in[0] == ' ' || in[0] == '\t')) { in++; len--; }
     while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' || in[len - 1] == '\n' || in[len - 1] == '\r')) len--;
@@ -35,7 +34,6 @@ int cvi_norm_ip(const char *in, size_t len, char *norm, size_t *norm_len)
 }
 
 static const char *const version_words[] = { "version", "ver", "v", "release", "build", "firmware", NULL };
-int cvi_word_before(const char *text, size_t start, const char *const *kw);
 
 static int validate4(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                      char *norm, size_t *norm_len)
@@ -94,4 +92,16 @@ const cv_detector_type cvi_detector_ipv6 = {
     .wanted = wanted6,
     .search_from = NULL,
     .validate = validate6,
+};
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return norm_ip(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_ip = {
+    .name = "ip",
+    .default_action = CV_DEFAULT_TOKEN,
+    .normalise = normalise,
 };

@@ -30,3 +30,13 @@ int cv_mask(const char *in, size_t len, unsigned keep, cv_buf *out)
     out->n = (size_t)(w - out->p);
     return 0;
 }
+
+/* Masks keep the last 4 digits only of values long enough that 4 digits do
+ * not identify them (cards, phone numbers); shorter values are starred
+ * whole. */
+int cvi_mask_default(const char *v, size_t n, cv_buf *out)
+{
+    size_t digits = 0;
+    for (size_t i = 0; i < n; i++) digits += v[i] >= '0' && v[i] <= '9';
+    return cv_mask(v, n, digits >= 8 ? 4 : 0, out);
+}

@@ -1,15 +1,14 @@
 /*
  * nino.c - UK National Insurance number detector: two prefix letters
  * (HMRC's excluded letters and prefixes refused), six digits, suffix A-D,
- * optionally spaced ("CE 12 34 56 A"). Without the suffix it counts only
- * right after "NI number", "national insurance" or "NINO".
+ * in any grouping ("CE123456A", "CE 12 34 56 A", "CE 123 456 A"). Without
+ * the suffix it counts only right after "NI number", "national insurance"
+ * or "NINO".
  */
 #include <string.h>
 
 #include "filters.h"
 
-int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
-int cvi_norm_nino(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static const char *const nino_context[] = {
     "ni number", "ni no", "ni num", "n.i. number", "n.i. no", "national insurance", "nino", "nin:", "ni:", NULL
@@ -57,7 +56,7 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return 1;
 }
 
-int cvi_norm_nino(const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_nino(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     if (len > 32) return 0;
     return nino_compact(in, len, norm, norm_len);
@@ -74,11 +73,36 @@ const cv_detector_type cvi_detector_nino = {
      * requires the prefix letters, validate takes them in. */
     .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|"
                "(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] )"
-               "[0-9]{2} ?[0-9]{2} ?[0-9]{2}(?: ?[A-D])?(?![A-Za-z0-9])",
+               "(?:[0-9]{2} ?[0-9]{2} ?[0-9]{2}|[0-9]{3} [0-9]{3})(?: ?[A-D])?(?![A-Za-z0-9])",
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
     .win_before = 4,
     .win_after = 4,
+};
+
+/* Spelled out: two letters, six digits, an optional A-D; the prefix rules
+ * are the detector's. */
+static int is_alpha(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+static int spelled(const char *p, size_t n)
+{
+    if ((n != 8 && n != 9) || !is_alpha(p[0]) || !is_alpha(p[1])) return 0;
+    for (size_t i = 2; i < 8; i++)
+        if (p[i] < '0' || p[i] > '9') return 0;
+    return n == 8 || (p[8] >= 'A' && p[8] <= 'D');
+}
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return norm_nino(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_nino = {
+    .name = "nino",
+    .default_action = CV_DEFAULT_REDACT,
+    .normalise = normalise,
+    .spelled = spelled,
 };

@@ -8,15 +8,6 @@
 
 #include "filters.h"
 
-int cvi_norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_email(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_card(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_iban(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_ip(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_nino(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_postcode(const char *in, size_t len, char *norm, size_t *norm_len);
-int cvi_norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
 
 static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
@@ -45,25 +36,10 @@ int cv_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1],
 int cv_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
                  char norm[CV_NORM_MAX + 1], size_t *norm_len)
 {
-    int ok = 0;
-    /* Each typed normaliser bounds its own output well below CV_NORM_MAX
-     * and refuses long inputs; none writes past norm[CV_NORM_MAX]. */
-    switch (entity) {
-    case CV_ENT_PHONE: ok = cvi_norm_phone(o, in, len, norm, norm_len); break;
-    case CV_ENT_EMAIL: ok = len <= 4 * CV_NORM_MAX && cvi_norm_email(in, len, norm, norm_len); break;
-    case CV_ENT_CARD: ok = len <= 64 && cvi_norm_card(in, len, norm, norm_len); break;
-    case CV_ENT_IBAN: ok = len <= 64 && cvi_norm_iban(in, len, norm, norm_len); break;
-    case CV_ENT_IP: ok = cvi_norm_ip(in, len, norm, norm_len); break;
-    case CV_ENT_NINO: ok = cvi_norm_nino(in, len, norm, norm_len); break;
-    case CV_ENT_SSN: ok = len <= 32 && cvi_norm_ssn(in, len, norm, norm_len); break;
-    case CV_ENT_POSTCODE: ok = cvi_norm_postcode(in, len, norm, norm_len); break;
-    case CV_ENT_DOB: ok = cvi_norm_dob(o, in, len, norm, norm_len); break;
-    case CV_ENT_PERSON:
-        if (cv_normalise_generic(in, len, norm, norm_len)) return -1;
-        return *norm_len > 0;
-    default: break;
-    }
-    if (ok) return 1;
+    /* Each entity's normaliser bounds its output well below CV_NORM_MAX
+     * and refuses inputs too long for its form. */
+    const cv_entity_type *t = cvi_entity(entity);
+    if (t && t->normalise && t->normalise(o, in, len, norm, norm_len)) return 1;
     if (cv_normalise_generic(in, len, norm, norm_len)) return -1;
     return 0;
 }

@@ -9,8 +9,6 @@
 
 #include "filters.h"
 
-int cvi_word_before(const char *text, size_t start, const char *const *kw);
-int cvi_norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
 
 #define MAXG 10
 #define MAXD 40
@@ -284,7 +282,7 @@ static int bare_intl(const char *in, size_t len, size_t lo, size_t hi, char *out
     return intl(in, len, 0, out, cap, out_len);
 }
 
-int cvi_norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+static int norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     if (cv_phone_e164(o, in, len, norm, CV_NORM_MAX + 1, norm_len)) return 1;
     return bare_intl(in, len, 10, 15, norm, CV_NORM_MAX + 1, norm_len);
@@ -426,4 +424,10 @@ const cv_detector_type cvi_detector_phone = {
     .validate = validate,
     .win_before = 3,
     .win_after = 1,
+};
+
+const cv_entity_type cvi_entity_phone = {
+    .name = "phone",
+    .default_action = CV_DEFAULT_TOKEN,
+    .normalise = norm_phone,
 };

@@ -12,7 +12,6 @@
 
 #include "filters.h"
 
-int cvi_norm_postcode(const char *in, size_t len, char *norm, size_t *norm_len);
 
 static char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c; }
 static int is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -27,7 +26,7 @@ static int in(const char *set, char c) { return is_letter(c) && strchr(set, c) !
 #define FOURTH_AA9A "ABEHMNPRVWXY"
 #define INWARD "ABDEFGHJLNPQRSTUWXYZ"
 
-int cvi_postcode_shape(const char *p, size_t n)
+static int postcode_shape(const char *p, size_t n)
 {
     if (n < 5 || n > 7) return 0;
     /* the inward code: the last three */
@@ -62,12 +61,12 @@ static int postcode_compact(const char *s, size_t n, char *out, size_t *out_len)
     out[k] = '\0';
     /* a space may only stand before the inward code */
     if (spaces && (n < 4 || s[n - 4] != ' ')) return 0;
-    if (!cvi_postcode_shape(out, k)) return 0;
+    if (!postcode_shape(out, k)) return 0;
     *out_len = k;
     return 1;
 }
 
-int cvi_norm_postcode(const char *in_, size_t len, char *norm, size_t *norm_len)
+static int norm_postcode(const char *in_, size_t len, char *norm, size_t *norm_len)
 {
     while (len > 0 && in_[0] == ' ') in_++, len--;
     while (len > 0 && in_[len - 1] == ' ') len--;
@@ -76,11 +75,11 @@ int cvi_norm_postcode(const char *in_, size_t len, char *norm, size_t *norm_len)
 }
 
 /* "SW1A ***": the outward code of a postcode as written, the rest starred. */
-int cvi_postcode_mask(const char *v, size_t n, cv_buf *out)
+static int postcode_mask(const char *v, size_t n, cv_buf *out)
 {
     char norm[8];
     size_t nl;
-    if (!cvi_norm_postcode(v, n, norm, &nl)) return cv_buf_puts(out, "[postcode]") ? CV_ENOMEM : 0;
+    if (!norm_postcode(v, n, norm, &nl)) return cv_buf_puts(out, "[postcode]") ? CV_ENOMEM : 0;
     if (cv_buf_append(out, norm, nl - 3) || cv_buf_puts(out, " ***")) return CV_ENOMEM;
     return 0;
 }
@@ -112,4 +111,18 @@ const cv_detector_type cvi_detector_postcode = {
     .validate = validate,
     .win_before = 2,
     .win_after = 2,
+};
+
+static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return norm_postcode(in, len, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_postcode = {
+    .name = "postcode",
+    .default_action = CV_DEFAULT_MASK,
+    .normalise = normalise,
+    .mask = postcode_mask,
+    .spelled = postcode_shape,
 };

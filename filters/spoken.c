@@ -454,23 +454,13 @@ static int letter_tok(const stok *t)
            (t->tn == 0 || (t->tn == 1 && (t->tail[0] == '.' || t->tail[0] == ',' || t->tail[0] == '-')));
 }
 
-/* The joined letters and digits p[0..n) have the shape of an identifier the
- * detectors know that begins with a letter: a UK postcode, a NINO (two
- * letters, six digits, an optional A-D) or an IBAN (two letters, two
- * digits, 11-30 letters or digits). The detectors judge the rest (NINO
- * prefixes, the IBAN checksum). */
+/* The joined letters and digits p[0..n) have the shape of an identifier a
+ * detector knows that begins with a letter (its entity's `spelled`). */
 static int spelled_shape(const char *p, size_t n)
 {
-    if (cvi_postcode_shape(p, n)) return 1;
-    if (n < 8 || !is_alpha((unsigned char)p[0]) || !is_alpha((unsigned char)p[1])) return 0;
-    int nino = n <= 9;
-    for (size_t i = 2; i < 8 && nino; i++) nino = is_digit((unsigned char)p[i]);
-    if (nino && n == 9) nino = p[8] >= 'A' && p[8] <= 'D';
-    if (nino) return 1;
-    if (n < 15 || n > 34 || !is_digit((unsigned char)p[2]) || !is_digit((unsigned char)p[3])) return 0;
-    for (size_t i = 4; i < n; i++)
-        if (!is_alnum((unsigned char)p[i])) return 0;
-    return 1;
+    for (int e = 0; e < CV_ENT__COUNT; e++)
+        if (cvi_entities[e]->spelled && cvi_entities[e]->spelled(p, n)) return 1;
+    return 0;
 }
 
 /*

@@ -78,26 +78,16 @@ typedef struct clean_ent {
     uint64_t head, tail;     /* name_words(): with len, all of a name of up to 16 bytes */
     uint64_t names_gen;      /* == the worker's: the record's names are not in it either */
     uint8_t len;             /* 0: empty */
-    uint8_t one_word;        /* all word bytes: a record's name can only match from its first byte */
     char name[CLEAN_MAX];
 } clean_ent;
 
-/* A word of a remembered name, for the one-pass search in free text. */
-typedef struct name_word {
-    const char *p;
-    size_t n;
-    int name;                /* index into names */
-    int full;                /* the whole name (may contain spaces) */
-    int first;               /* lower-cased first byte */
-} name_word;
-
-/* A set of names (open addressing), with a number per name: the member
+/* A set of strings (open addressing), with a number per string: the member
  * names taken in one object, or the next "#k" suffix of a replaced name. */
-typedef struct nameset {
-    struct nameslot { cv_str s; uint32_t k; uint8_t used; } *v;
+typedef struct strset {
+    struct strslot { cv_str s; uint32_t k; uint8_t used; } *v;
     uint32_t mask;           /* slots - 1; 0 with v NULL when never used */
     size_t n;
-} nameset;
+} strset;
 
 struct cvi_worker {
     const cvi_engine *e;
@@ -109,9 +99,12 @@ struct cvi_worker {
     size_t nnames, capnames;
     int32_t *scan;          /* node indexes to scan in pass 2 */
     size_t nscan, capscan;
-    name_word *words;
+    /* the record's names as one compiled word set, rebuilt per record in
+     * place: entry id -> index into names */
+    cv_wordset_builder *wsb;
+    cv_wordset *nameset;
+    int32_t *word_name;
     size_t nwords, capwords;
-    uint8_t first_ok[256];   /* bytes a name word can start with (both cases) */
     tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
     cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */
@@ -123,7 +116,7 @@ struct cvi_worker {
     size_t nadd;
     struct renamed { int32_t node, parent; } *ren;   /* member names replaced in this record */
     size_t nren, capren;
-    nameset taken, next_k;   /* while making replaced names unique */
+    strset taken, next_k;   /* while making replaced names unique */
     clean_ent *clean;        /* 2 * CLEAN_SETS entries, allocated at first use */
     uint8_t clean_lru[CLEAN_SETS];   /* the way to replace next */
     uint64_t names_gen;      /* counts records, for clean_ent.names_gen */
@@ -135,6 +128,7 @@ struct cvi_worker {
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
 {
     for (int i = 0; i < CV_ENT__COUNT; i++) into->detections[i] += c->detections[i];
+    for (int i = 0; i < CV_DET__COUNT; i++) into->by_detector[i] += c->by_detector[i];
     into->tokenised += c->tokenised;
     into->fields_dropped += c->fields_dropped;
     into->unparseable += c->unparseable;
@@ -324,7 +318,8 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
     w->e = e;
     w->ws = cv_detect_ws_create(e->det);
     w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
-    if (!w->ws || !w->tcache) {
+    w->wsb = cv_wordset_builder_create();
+    if (!w->ws || !w->tcache || !w->wsb) {
         cvi_worker_free(w);
         return NULL;
     }
@@ -341,7 +336,9 @@ void cvi_worker_free(cvi_worker *w)
     cv_buf_free(&w->tmp);
     free(w->names);
     free(w->scan);
-    free(w->words);
+    cv_wordset_builder_free(w->wsb);
+    cv_wordset_free(w->nameset);
+    free(w->word_name);
     cvi_vset_free(&w->vs);
     cv_buf_free(&w->tmp2);
     free(w->ren);
@@ -365,15 +362,11 @@ static int set_value(cv_record *r, cv_node *nd, const char *p, size_t n)
     return 0;
 }
 
-/* Masks keep the last 4 digits only of values long enough that 4 digits do
- * not identify them (cards, phone numbers); shorter values are starred
- * whole. A postcode keeps its outward code (the district). */
+/* An entity's own mask (a postcode keeps its district), else the default. */
 static int mask_value(int entity, const char *v, size_t n, cv_buf *out)
 {
-    if (entity == CV_ENT_POSTCODE) return cvi_postcode_mask(v, n, out);
-    size_t digits = 0;
-    for (size_t i = 0; i < n; i++) digits += v[i] >= '0' && v[i] <= '9';
-    return cv_mask(v, n, digits >= 8 ? 4 : 0, out);
+    const cv_entity_type *t = cvi_entity(entity);
+    return t && t->mask ? t->mask(v, n, out) : cvi_mask_default(v, n, out);
 }
 
 static const char *action_domain(const cv_action *a)
@@ -614,47 +607,9 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
 
 /* ---- free text ---------------------------------------------------------- */
 
-/* Letters, digits, '_' and every byte of a multi-byte UTF-8 character. */
-static const uint8_t word_byte[256] = {
-#define R10(x) x, x, x, x, x, x, x, x, x, x
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
-    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
-    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
-    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
-    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-    [0x80] = R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1),
-    1, 1, 1, 1, 1, 1, 1, 1,
-#undef R10
-};
-
-static int is_word_byte(unsigned char c) { return word_byte[c]; }
-
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-/* Does needle match text at i? ASCII case-insensitive; a whitespace run in the
- * needle matches any whitespace run in the text. Returns the match length or 0. */
-static size_t match_at(const char *text, size_t n, size_t i, const char *needle, size_t m)
-{
-    size_t a = i, b = 0;
-    while (b < m) {
-        if (is_space((unsigned char)needle[b])) {
-            if (a >= n || !is_space((unsigned char)text[a])) return 0;
-            while (b < m && is_space((unsigned char)needle[b])) b++;
-            while (a < n && is_space((unsigned char)text[a])) a++;
-            continue;
-        }
-        if (a >= n || lower((unsigned char)text[a]) != lower((unsigned char)needle[b])) return 0;
-        a++;
-        b++;
-    }
-    return a - i;
-}
-
-static int push_name_span(cv_span_list *out, size_t start, size_t end, int idx)
+/* A name found in text: the index into w->names rides in norm (a record
+ * may hold more names than norm_len counts). */
+static int push_name_span(cv_span_list *out, size_t start, size_t end, uint32_t idx)
 {
     if (out->n == out->cap) {
         size_t cap = out->cap ? 2 * out->cap : 8;
@@ -667,15 +622,9 @@ static int push_name_span(cv_span_list *out, size_t start, size_t end, int idx)
     s->start = (uint32_t)start;
     s->end = (uint32_t)end;
     s->entity = CV_ENT_PERSON;
-    s->norm_len = (uint16_t)idx;    /* index into w->names */
-    s->norm[0] = '\0';
-    return 0;
-}
-
-static int overlaps(const cv_span_list *l, uint32_t s, uint32_t e)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].start < e && s < l->v[i].end) return 1;
+    s->detector = CV_DET_NONE;
+    s->norm_len = 0;
+    memcpy(s->norm, &idx, sizeof idx);
     return 0;
 }
 
@@ -687,31 +636,32 @@ static int cmp_span(const void *a, const void *b)
 
 static int is_sep(char c) { return c == ' ' || c == '\t' || c == ',' || c == '.'; }
 
-static int add_word(cvi_worker *w, const char *p, size_t n, int name, int full)
+static int add_word(cvi_worker *w, const char *p, size_t n, size_t name, unsigned flags)
 {
-    if (w->nwords == w->capwords) {
-        size_t cap = w->capwords ? 2 * w->capwords : 16;
-        name_word *nv = realloc(w->words, cap * sizeof *nv);
-        if (!nv) return CV_ENOMEM;
-        w->words = nv;
-        w->capwords = cap;
-    }
-    w->words[w->nwords++] = (name_word){ p, n, name, full, lower((unsigned char)p[0]) };
-    unsigned char c = (unsigned char)p[0];
-    w->first_ok[c] = 1;
-    w->first_ok[(unsigned char)lower(c)] = 1;
-    if (c >= 'a' && c <= 'z') w->first_ok[c - 32] = 1;
+    int id = cv_wordset_builder_add(w->wsb, p, n, flags);
+    if (id == CV_EINPUT) return 0;      /* blank: nothing to find */
+    if (id < 0) return id;
+    if (cv_grow((void **)&w->word_name, &w->capwords, (size_t)id + 1, sizeof *w->word_name)) return CV_ENOMEM;
+    w->word_name[id] = (int32_t)name;
     return 0;
 }
 
-/* The words to look for: each full name, then its parts of two or more
- * bytes, except lower-case particles ("de", "van", "von"). */
+/*
+ * The record's names as one word set (filters/wordset.h), matched in free
+ * text in one pass whatever their number (issue 8 item 14): each full name
+ * (case-insensitive, any whitespace between its words), then its parts of
+ * two or more bytes, except lower-case particles ("de", "van", "von"), only
+ * when capitalised or written as in the field ("Jane", "JANE"; not "jane":
+ * short names like "Will" or "May" are too often plain words). The longest
+ * match wins; between equal keys, the first full name, then the first part.
+ */
 static int build_name_words(cvi_worker *w)
 {
     w->nwords = 0;
-    memset(w->first_ok, 0, sizeof w->first_ok);
+    cv_wordset_builder_clear(w->wsb);
+    int rc;
     for (size_t k = 0; k < w->nnames; k++)
-        if (add_word(w, w->names[k].orig.p, w->names[k].orig.n, (int)k, 1)) return CV_ENOMEM;
+        if ((rc = add_word(w, w->names[k].orig.p, w->names[k].orig.n, k, 0))) return rc;
     for (size_t k = 0; k < w->nnames; k++) {
         const char *p = w->names[k].orig.p;
         size_t len = w->names[k].orig.n, a = 0;
@@ -720,54 +670,27 @@ static int build_name_words(cvi_worker *w)
             size_t b = a;
             while (b < len && !is_sep(p[b])) b++;
             int particle = p[a] >= 'a' && p[a] <= 'z' && b - a < 4;
-            if (b - a >= 2 && b - a < len && !particle && add_word(w, p + a, b - a, (int)k, 0)) return CV_ENOMEM;
+            if (b - a >= 2 && b - a < len && !particle && (rc = add_word(w, p + a, b - a, k, CV_WS_CAPITALISED)))
+                return rc;
             a = b;
         }
     }
+    if ((rc = cv_wordset_build(w->wsb, &w->nameset))) return rc;
+    w->nwords = cv_wordset_builder_count(w->wsb);
     return 0;
 }
 
-/* Names from this record's structured fields, found in text[0..n) as whole
- * words: a full name (ASCII case-insensitive, any whitespace between its
- * words), else one of its parts when capitalised or written as in the field
- * ("Jane", "JANE"; not "jane": short names like "Will" or "May" are too often
- * plain words). One pass over the words of the text. */
+static int found_name(void *arg, const cv_word_match *m)
+{
+    cvi_worker *w = arg;
+    return push_name_span(&w->names_found, m->start, m->end, (uint32_t)w->word_name[m->id]);
+}
+
+/* Names from this record's structured fields, found in text[0..n). */
 static int find_names(cvi_worker *w, const char *text, size_t n)
 {
-    cv_span_list *nf = &w->names_found;
-    nf->n = 0;
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && !is_word_byte((unsigned char)text[i])) i++;
-        if (i >= n) break;
-        size_t we = i + 1;
-        while (we < n && is_word_byte((unsigned char)text[we])) we++;
-        if (!w->first_ok[(unsigned char)text[i]]) {
-            i = we;
-            continue;
-        }
-        int f = lower((unsigned char)text[i]);
-        int cap_ok = text[i] >= 'A' && text[i] <= 'Z';
-        for (size_t k = 0; k < w->nwords; k++) {
-            const name_word *nw = &w->words[k];
-            if (nw->first != f) continue;
-            size_t end;
-            if (nw->full) {
-                size_t len = match_at(text, n, i, nw->p, nw->n);
-                if (!len || (i + len < n && is_word_byte((unsigned char)text[i + len]))) continue;
-                end = i + len;
-            } else {
-                if (nw->n != we - i || !(cap_ok || text[i] == nw->p[0]) || match_at(text, n, i, nw->p, nw->n) != nw->n)
-                    continue;
-                end = we;
-            }
-            if (push_name_span(nf, i, end, nw->name)) return CV_ENOMEM;
-            we = end;
-            break;
-        }
-        i = we;
-    }
-    return 0;
+    w->names_found.n = 0;
+    return cv_wordset_scan(w->nameset, text, n, found_name, w);
 }
 
 static int digits_at(const char *p, size_t n, size_t at, size_t k)
@@ -818,9 +741,12 @@ static int find_spans(cvi_worker *w, const char *text, size_t n)
     int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
     if (rc || !w->nwords) return rc;
     if ((rc = find_names(w, text, n))) return rc;
+    /* both lists are sorted and free of overlaps: one merge pass */
+    size_t nd = w->spans.n, j = 0;
     for (size_t i = 0; i < w->names_found.n; i++) {
         cv_span s = w->names_found.v[i];
-        if (overlaps(&w->spans, s.start, s.end)) continue;
+        while (j < nd && w->spans.v[j].end <= s.start) j++;
+        if (j < nd && w->spans.v[j].start < s.end) continue;
         if (w->spans.n == w->spans.cap) {
             size_t cap = w->spans.cap ? 2 * w->spans.cap : 8;
             cv_span *nv = realloc(w->spans.v, cap * sizeof *nv);
@@ -842,7 +768,9 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
     switch (a->kind) {
     case CV_ACT_TOKEN:
         if (s->entity == CV_ENT_PERSON) {
-            const name_ent *ne = &w->names[s->norm_len];
+            uint32_t idx;
+            memcpy(&idx, s->norm, sizeof idx);
+            const name_ent *ne = &w->names[idx];
             return cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
         } else {
             char tok[CV_TOKEN_CHARS + 1];
@@ -858,6 +786,12 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
     }
 }
 
+static void count_span(cvi_counts *c, const cv_span *s)
+{
+    c->detections[s->entity]++;
+    if (s->detector < CV_DET__COUNT) c->by_detector[s->detector]++;
+}
+
 int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
                     cvi_counts *c)
 {
@@ -867,7 +801,7 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
-    for (size_t i = 0; c && i < w->spans.n; i++) c->detections[w->spans.v[i].entity]++;
+    for (size_t i = 0; c && i < w->spans.n; i++) count_span(c, &w->spans.v[i]);
     *spans = w->spans.v;
     *nspans = w->spans.n;
     return 0;
@@ -891,7 +825,7 @@ static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
-        c->detections[s->entity]++;
+        count_span(c, s);
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
@@ -911,7 +845,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 
 /* ---- member names --------------------------------------------------------- */
 
-static int nameset_clear(nameset *s)
+static int strset_clear(strset *s)
 {
     if (s->mask > 1023) {
         /* one huge object must not make every later clear as costly */
@@ -929,7 +863,7 @@ static int nameset_clear(nameset *s)
     return 0;
 }
 
-static struct nameslot *nameset_find(const nameset *s, cv_str k)
+static struct strslot *strset_find(const strset *s, cv_str k)
 {
     uint32_t i = hash_path(k.p, k.n) & s->mask;
     while (s->v[i].used && !cv_str_eq(s->v[i].s, k)) i = (i + 1) & s->mask;
@@ -938,22 +872,22 @@ static struct nameslot *nameset_find(const nameset *s, cv_str k)
 
 /* Add k (borrowed: it must outlive the set's use) with number val, or
  * update its number. 0 or CV_ENOMEM. */
-static int nameset_put(nameset *s, cv_str k, uint32_t val)
+static int strset_put(strset *s, cv_str k, uint32_t val)
 {
     if (2 * (s->n + 1) > (size_t)s->mask + 1) {
         size_t size = 2 * ((size_t)s->mask + 1);
         if (size > UINT32_MAX) return CV_ENOMEM;
-        nameset g = { calloc(size, sizeof *g.v), (uint32_t)(size - 1), 0 };
+        strset g = { calloc(size, sizeof *g.v), (uint32_t)(size - 1), 0 };
         if (!g.v) return CV_ENOMEM;
         for (size_t i = 0; i <= s->mask; i++)
-            if (s->v[i].used) *nameset_find(&g, s->v[i].s) = s->v[i];
+            if (s->v[i].used) *strset_find(&g, s->v[i].s) = s->v[i];
         g.n = s->n;
         free(s->v);
         *s = g;
     }
-    struct nameslot *e = nameset_find(s, k);
+    struct strslot *e = strset_find(s, k);
     if (!e->used) s->n++;
-    *e = (struct nameslot){ k, val, 1 };
+    *e = (struct strslot){ k, val, 1 };
     return 0;
 }
 
@@ -967,7 +901,7 @@ static int nameset_put(nameset *s, cv_str k, uint32_t val)
 static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
 {
     cv_str base = *name;
-    struct nameslot *nk = nameset_find(&w->next_k, base);
+    struct strslot *nk = strset_find(&w->next_k, base);
     uint32_t k = nk->used ? nk->k : 1;
     cv_buf *t = &w->tmp2;
     for (;;) {
@@ -977,7 +911,7 @@ static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
             if (cv_buf_append(t, base.p, base.n) || cv_buf_printf(t, "#%u", (unsigned)k)) return CV_ENOMEM;
             cand = cv_str_make(t->p, t->n);
         }
-        if (!nameset_find(&w->taken, cand)->used) {
+        if (!strset_find(&w->taken, cand)->used) {
             if (k > 1 && !(cand = cv_record_strdup(arena, t->p, t->n)).p) return CV_ENOMEM;
             *name = cand;
             break;
@@ -985,7 +919,7 @@ static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
         if (k == UINT32_MAX) return CV_EINTERNAL;
         k++;
     }
-    if (nameset_put(&w->taken, *name, 0) || nameset_put(&w->next_k, base, k + 1)) return CV_ENOMEM;
+    if (strset_put(&w->taken, *name, 0) || strset_put(&w->next_k, base, k + 1)) return CV_ENOMEM;
     return 0;
 }
 
@@ -1053,9 +987,7 @@ static inline __attribute__((always_inline)) int scan_name(cvi_worker *w, cv_rec
     uint64_t head, tail;
     name_words(name, &head, &tail);
     clean_ent *ce = clean_find(w, name, head, tail, &victim);
-    if (ce && (!w->nwords || ce->names_gen == w->names_gen ||
-               (ce->one_word && !w->first_ok[(unsigned char)name.p[0]])))
-        return 0;
+    if (ce && (!w->nwords || ce->names_gen == w->names_gen)) return 0;
     return scan_name_slow(w, arena, name, out, c, ce, victim, head, tail);
 }
 
@@ -1078,8 +1010,6 @@ static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *
     if (found == 0 && !ce) ce = victim;
     if (found == 0 && ce) {
         ce->len = (uint8_t)name.n;
-        ce->one_word = 1;
-        for (size_t i = 0; i < name.n; i++) ce->one_word &= is_word_byte((unsigned char)name.p[i]);
         ce->head = head;
         ce->tail = tail;
         memcpy(ce->name, name.p, name.n);
@@ -1113,12 +1043,12 @@ static int unique_members(cvi_worker *w, cv_record *r, const struct renamed *ren
     int32_t p = ren[0].parent;
     int32_t from = p < 0 ? 0 : p + 1, to = p < 0 ? (int32_t)r->n : r->nodes[p].end;
     unsigned depth = p < 0 ? 0 : r->nodes[p].depth + 1u;
-    if (nameset_clear(&w->taken) || nameset_clear(&w->next_k)) return CV_ENOMEM;
+    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
     for (int32_t j = from; j < to; j++) {
         const cv_node *nd = &r->nodes[j];
         int begin = nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN;
         if (nd->depth == depth && !(nd->flags & CV_NF_DROP) && !(nd->flags & CV_NF_RENAMED) &&
-            nd->kind != CV_NODE_OBJ_END && nd->kind != CV_NODE_ARR_END && nameset_put(&w->taken, nd->key, 0))
+            nd->kind != CV_NODE_OBJ_END && nd->kind != CV_NODE_ARR_END && strset_put(&w->taken, nd->key, 0))
             return CV_ENOMEM;
         if (begin && nd->end > j) j = nd->end;
     }
@@ -1194,11 +1124,11 @@ int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const 
         any |= rc;
     }
     if (!any) return 0;
-    if (nameset_clear(&w->taken) || nameset_clear(&w->next_k)) return CV_ENOMEM;
+    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (kept && !kept[i]) continue;
-        if (!renamed[i] && nameset_put(&w->taken, names[i], 0)) return CV_ENOMEM;
-        if (added && added[i].n && nameset_put(&w->taken, added[i], 0)) return CV_ENOMEM;
+        if (!renamed[i] && strset_put(&w->taken, names[i], 0)) return CV_ENOMEM;
+        if (added && added[i].n && strset_put(&w->taken, added[i], 0)) return CV_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
         if (renamed[i] && (rc = unique_name(w, store, &out[i]))) return rc;

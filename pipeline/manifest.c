@@ -31,6 +31,10 @@ static int counts_json(cv_buf *o, const cvi_file_stats *fs)
                            fs->records_in, fs->written, fs->dropped, fs->rejected);
     for (int i = 0; i < CV_ENT__COUNT; i++)
         rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cv_entity_name(i), fs->counts.detections[i]);
+    /* per detector, in registry order: which scheme a national id was */
+    rc |= cv_buf_puts(o, "}, \"detections_by_detector\": {");
+    for (int i = 0; i < CV_DET__COUNT; i++)
+        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_detectors[i]->name, fs->counts.by_detector[i]);
     rc |= cv_buf_printf(o,
                         "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
                         ", \"values_unparseable\": %" PRIu64 ", \"dropped_by_retention\": %" PRIu64
@@ -68,9 +72,9 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         rc |= jstr(o, e->reason);
     }
     if (e->status == CVI_SKIPPED) return rc | cv_buf_puts(o, "}");
-    rc |= cv_buf_printf(o, ", \"format\": \"%s\", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ",
-                        e->format ? e->format : "", fs->bytes_in);
-    rc |= hex32(o, fs->in_hash);
+    rc |= cv_buf_printf(o, ", \"format\": \"%s\"", e->format ? e->format : "");
+    if (e->unread) rc |= cv_buf_puts(o, ", \"input_bytes\": null, \"input_blake2b\": null");
+    else rc |= cv_buf_printf(o, ", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ", fs->bytes_in) | hex32(o, fs->in_hash);
     if (e->output) {
         rc |= cv_buf_puts(o, ", \"output\": ");
         rc |= jstr(o, e->output);
@@ -192,12 +196,12 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
 }
 
 /* Journal line, one per finished file, tab-separated:
- *   cvj2 ID SIZE MTIME_NS <13 counts> <detections per entity> ENTRY_JSON
+ *   cvj2 ID SIZE MTIME_NS <19 counts> <detections per entity> <per detector> ENTRY_JSON
  * The counts let a resumed run total what earlier runs did; the entry's
  * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
  * into the manifest as it was. */
 #define JFIXED 19
-#define JCOUNTS (JFIXED + CV_ENT__COUNT)
+#define JCOUNTS (JFIXED + CV_ENT__COUNT + CV_DET__COUNT)
 
 static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
 {
@@ -218,6 +222,11 @@ static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
         uint64_t *d = (uint64_t *)&fs->counts.detections[i];
         if (load) *d = v[JFIXED + i];
         else v[JFIXED + i] = *d;
+    }
+    for (int i = 0; i < CV_DET__COUNT; i++) {
+        uint64_t *d = (uint64_t *)&fs->counts.by_detector[i];
+        if (load) *d = v[JFIXED + CV_ENT__COUNT + i];
+        else v[JFIXED + CV_ENT__COUNT + i] = *d;
     }
 }
 

@@ -16,6 +16,7 @@ typedef struct cvi_entry {
     const char *format;         /* static */
     cvi_file_status status;
     const char *reason;         /* static, for skipped / failed */
+    int unread;                 /* failed before a byte was read: no size or digest to give */
     cvi_file_stats fs;
     char *json;                 /* resumed: the entry as an earlier run rendered it */
     struct cv_risk_result *risk;   /* the input's `risk:` report, or NULL */

@@ -404,15 +404,12 @@ static int parse_type(loader *L, const yaml_node_t *v, const char *action, int a
 
 static void default_entity(loader *L, int e, cv_action *a)
 {
-    static const uint8_t kinds[CV_ENT__COUNT] = {
-        [CV_ENT_PHONE] = CV_ACT_TOKEN, [CV_ENT_EMAIL] = CV_ACT_TOKEN, [CV_ENT_IP] = CV_ACT_TOKEN,
-        [CV_ENT_PERSON] = CV_ACT_TOKEN, [CV_ENT_CARD] = CV_ACT_MASK,   [CV_ENT_IBAN] = CV_ACT_REDACT,
-        [CV_ENT_NINO] = CV_ACT_REDACT,  [CV_ENT_SSN] = CV_ACT_REDACT,  [CV_ENT_DOB] = CV_ACT_REDACT,
-        [CV_ENT_POSTCODE] = CV_ACT_MASK,   /* the district (outward code) stays */
-    };
     memset(a, 0, sizeof *a);
-    /* An entity the table does not know yet is redacted: never kept unless said. */
-    a->kind = kinds[e] ? kinds[e] : CV_ACT_REDACT;
+    switch (cvi_entity(e)->default_action) {
+    case CV_DEFAULT_TOKEN: a->kind = CV_ACT_TOKEN; break;
+    case CV_DEFAULT_MASK: a->kind = CV_ACT_MASK; break;
+    default: a->kind = CV_ACT_REDACT; break;   /* never kept unless said */
+    }
     a->entity = e;
     const char *nm = cv_entity_name(e);
     if (nm) a->domain = dup_n(L, nm, strlen(nm));
