@@ -12,6 +12,8 @@
  * (JSON keys) that are written as `scan` scans free text, and keeps them
  * unique in their object; rules still match the paths as read.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 
 #include <sodium.h>
@@ -92,6 +94,8 @@ typedef struct strset {
 struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
+    uint64_t allowed[CV_ENT_MAX];   /* spans of the last texts kept by the allow list, not yet counted */
+    pcre2_match_data *allow_md;     /* for allow-list patterns (NULL until one runs) */
     cv_span_list spans;
     cv_span_list names_found;
     cv_buf tmp;
@@ -127,8 +131,9 @@ struct cvi_worker {
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
 {
-    for (int i = 0; i < CV_ENT__COUNT; i++) into->detections[i] += c->detections[i];
-    for (int i = 0; i < CV_DET__COUNT; i++) into->by_detector[i] += c->by_detector[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) into->detections[i] += c->detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) into->allowed[i] += c->allowed[i];
+    for (int i = 0; i < CV_DET_MAX; i++) into->by_detector[i] += c->by_detector[i];
     into->tokenised += c->tokenised;
     into->fields_dropped += c->fields_dropped;
     into->unparseable += c->unparseable;
@@ -253,19 +258,26 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
         cvi_error(ctx, rc, "cannot derive the tenant key: %s", cv_strerror(rc));
         goto fail;
     }
-    e->dom = sodium_malloc(CV_ENT__COUNT * sizeof *e->dom);
+    int nent = cvi_policy_entities(p);
+    e->dom = sodium_malloc((size_t)nent * sizeof *e->dom);
     if (!e->dom) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto fail;
     }
-    for (int i = 0; i < CV_ENT__COUNT; i++) {
-        const char *dn = cv_entity_name(i);
+    for (int i = 0; i < nent; i++) {
+        const char *dn = cvi_policy_entity_name(p, i);
         cvi_token_domain_init(&e->kt, dn, strlen(dn), &e->dom[i]);
     }
     sodium_mprotect_readonly(e->dom);
     uint8_t enabled[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
-    rc = cv_detector_set_create(&p->dopts, enabled, &e->det, &why);
+    size_t bad = 0;
+    rc = cv_detector_set_create_ex(&p->dopts, enabled, p->custom, p->ncustom, &e->det, &why, &bad);
+    if (rc && why && rc == CV_EUSAGE) {
+        cvi_error(ctx, CV_EPOLICY, "%s:%d: detector '%s': %s", p->name, p->custom_line[bad], p->custom[bad].name, why);
+        rc = CV_EPOLICY;
+        goto fail;
+    }
     if (rc) {
         cvi_error(ctx, rc, "cannot compile the detectors: %s", why ? why : cv_strerror(rc));
         goto fail;
@@ -331,6 +343,7 @@ void cvi_worker_free(cvi_worker *w)
 {
     if (!w) return;
     cv_detect_ws_free(w->ws);
+    pcre2_match_data_free(w->allow_md);
     cv_span_list_free(&w->spans);
     cv_span_list_free(&w->names_found);
     cv_buf_free(&w->tmp);
@@ -372,7 +385,7 @@ static int mask_value(int entity, const char *v, size_t n, cv_buf *out)
 static const char *action_domain(const cv_action *a)
 {
     if (a->domain) return a->domain;
-    const char *n = cv_entity_name(a->entity);
+    const char *n = a->entity >= 0 && a->entity < CV_ENT__COUNT ? cv_entity_name(a->entity) : NULL;
     return n ? n : "value";
 }
 
@@ -390,7 +403,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
 {
     if (nl > TCACHE_NORM) {
         cvi_token_from(&w->e->dom[entity], norm, nl, tok);
-        vault_note(w, cv_entity_name(entity), tok, norm, nl);
+        vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
         return;
     }
     uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
@@ -403,7 +416,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
     /* a token made while not collecting (a date-shift subject) is not
      * cached: a later hit would skip the vault for a value of the data */
     if (w->no_vault) return;
-    vault_note(w, cv_entity_name(entity), tok, norm, nl);
+    vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
     c->entity = (int16_t)entity;
     c->len = (uint8_t)nl;
     memcpy(c->norm, norm, nl);
@@ -413,7 +426,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
 static void make_token(cvi_worker *w, int entity, const char *domain, const char *norm, size_t nl,
                        char tok[CV_TOKEN_CHARS + 1])
 {
-    if (entity >= 0 && strcmp(domain, cv_entity_name(entity)) == 0) entity_token(w, entity, norm, nl, tok);
+    if (entity >= 0 && strcmp(domain, cvi_policy_entity_name(w->e->pol, entity)) == 0) entity_token(w, entity, norm, nl, tok);
     else {
         cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
         vault_note(w, domain, tok, norm, nl);
@@ -421,13 +434,24 @@ static void make_token(cvi_worker *w, int entity, const char *domain, const char
 }
 
 /* Normalise value as `entity` (or generically) and append its rendered token. */
+/* A value given in a field as a policy's own entity: the normal form of
+ * its (first) detector, so it gets the token the text finds. */
+static int custom_normalise(const cv_policy *p, int entity, const char *v, size_t n, char *norm, size_t *nl)
+{
+    for (size_t k = 0; k < p->ncustom; k++)
+        if (p->custom[k].entity == entity)
+            return cvi_custom_normalise(&p->custom[k], v, n, norm, nl) ? 1 : cv_normalise_generic(v, n, norm, nl) ? -1 : 0;
+    return cv_normalise_generic(v, n, norm, nl) ? -1 : 0;
+}
+
 static int token_into(cvi_worker *w, int entity, const char *domain, const char *v, size_t n, unsigned flags,
                       cv_buf *out, name_ent *keep)
 {
     char norm[CV_NORM_MAX + 1];
     size_t nl = 0;
-    int ok = entity >= 0 ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
-                         : cv_normalise_generic(v, n, norm, &nl);
+    int ok = entity >= CV_ENT__COUNT ? custom_normalise(w->e->pol, entity, v, n, norm, &nl)
+           : entity >= 0               ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
+                                       : cv_normalise_generic(v, n, norm, &nl);
     if (ok < 0) {
         /* Too long to be an identifier of this type: hash it whole (unkeyed:
          * the keyed token below is what hides it). */
@@ -522,6 +546,7 @@ static int token_clid(cvi_worker *w, const cv_action *a, const char *v, size_t n
 
 static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a,
                          int *days);
+static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl);
 
 /* Apply a non-scan action to a scalar node. */
 static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t idx, cvi_counts *c)
@@ -563,6 +588,17 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
     int rc = 0;
     const char *v = nd->value.p;
     size_t n = nd->value.n;
+    if (w->e->pol->nallow && (a->kind == CV_ACT_TOKEN || a->kind == CV_ACT_REDACT || a->kind == CV_ACT_MASK)) {
+        /* the allow list wins over field rules too: the centre's own number stays */
+        char norm[CV_NORM_MAX + 1];
+        size_t nl = 0;
+        int ent = a->entity;
+        int ok = ent >= 0 && cv_normalise(ent, &w->e->pol->dopts, v, n, norm, &nl) == 1;
+        if (allowed(w, ent, v, n, ok ? norm : NULL, nl)) {
+            if (ent >= 0) c->allowed[ent]++;
+            return 0;
+        }
+    }
     switch (a->kind) {
     case CV_ACT_TOKEN:
         if (a->opts & CV_AOPT_CLID) rc = token_clid(w, a, v, n, t);
@@ -736,7 +772,74 @@ static int iso_timestamp(const char *p, size_t n)
 }
 
 /* Detectors plus the record's names over text: fills w->spans. */
+/* Is v[0..n), found or given as `entity` (normalised norm, or -1: a custom
+ * domain), on the policy's allow list? An exact entry matches the value as
+ * written or, once the entity's normaliser reads both, its normal form
+ * ("020 7946 0000" allows "+44 20 7946 0000"). */
+static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl)
+{
+    const cv_policy *p = w->e->pol;
+    for (size_t i = 0; i < p->nallow; i++) {
+        const cv_allow *a = &p->allow[i];
+        switch (a->kind) {
+        case CV_ALLOW_EXACT: {
+            if (a->len == n && memcmp(a->text, v, n) == 0) return 1;
+            char an[CV_NORM_MAX + 1];
+            size_t anl;
+            if (norm && entity >= 0 && cv_normalise(entity, &p->dopts, a->text, a->len, an, &anl) == 1 &&
+                anl == nl && memcmp(an, norm, nl) == 0)
+                return 1;
+            break;
+        }
+        case CV_ALLOW_ICASE:
+            if (a->len == n && strncasecmp(a->text, v, n) == 0) return 1;
+            break;
+        case CV_ALLOW_REGEX:
+            if (!w->allow_md && !(w->allow_md = pcre2_match_data_create(4, NULL))) return 0;   /* fail closed */
+            if (pcre2_match((const pcre2_code *)a->re, (PCRE2_SPTR)v, n, 0, 0, w->allow_md, NULL) >= 0) return 1;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Take the allowed spans out of w->spans (their text stays as written),
+ * remembering how many per entity for the next take_allowed. */
+static void drop_allowed(cvi_worker *w, const char *text)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *s = &w->spans.v[i];
+        /* names from fields carry an index, not a normal form */
+        int named = s->detector == CV_DET_NONE;
+        if (allowed(w, s->entity, text + s->start, s->end - s->start, named ? NULL : s->norm, s->norm_len)) {
+            w->allowed[s->entity]++;
+            continue;
+        }
+        if (k != i) w->spans.v[k] = *s;
+        k++;
+    }
+    w->spans.n = k;
+}
+
+static void take_allowed(cvi_worker *w, cvi_counts *c)
+{
+    for (int e = 0; e < CV_ENT_MAX; e++) {
+        if (c) c->allowed[e] += w->allowed[e];
+        w->allowed[e] = 0;
+    }
+}
+
+static int find_spans_all(cvi_worker *w, const char *text, size_t n);
+
 static int find_spans(cvi_worker *w, const char *text, size_t n)
+{
+    int rc = find_spans_all(w, text, n);
+    if (!rc && w->e->pol->nallow && w->spans.n) drop_allowed(w, text);
+    return rc;
+}
+
+static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
     int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
     if (rc || !w->nwords) return rc;
@@ -764,10 +867,11 @@ static int find_spans(cvi_worker *w, const char *text, size_t n)
 static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf *t)
 {
     const cv_action *a = &w->e->pol->entities[s->entity];
-    const char *name = cv_entity_name(s->entity);
+    const char *name = cvi_policy_entity_name(w->e->pol, s->entity);
     switch (a->kind) {
     case CV_ACT_TOKEN:
-        if (s->entity == CV_ENT_PERSON) {
+        if (s->entity == CV_ENT_PERSON && s->detector == CV_DET_NONE) {
+            /* a name from the record's fields: its token was made there */
             uint32_t idx;
             memcpy(&idx, s->norm, sizeof idx);
             const name_ent *ne = &w->names[idx];
@@ -789,7 +893,7 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
 static void count_span(cvi_counts *c, const cv_span *s)
 {
     c->detections[s->entity]++;
-    if (s->detector < CV_DET__COUNT) c->by_detector[s->detector]++;
+    if (s->detector < CV_DET_MAX) c->by_detector[s->detector]++;
 }
 
 int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
@@ -801,6 +905,7 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
+    take_allowed(w, c);
     for (size_t i = 0; c && i < w->spans.n; i++) count_span(c, &w->spans.v[i]);
     *spans = w->spans.v;
     *nspans = w->spans.n;
@@ -820,6 +925,7 @@ static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi
     if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
+    take_allowed(w, c);
     if (w->spans.n == 0) return 0;
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
@@ -1414,7 +1520,7 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
-        const char *en = cv_entity_name(s->entity);
+        const char *en = cvi_policy_entity_name(w->e->pol, s->entity);
         rc |= cv_buf_append(out, name + at, s->start - at);
         if (w->e->pol->entities[s->entity].kind == CV_ACT_KEEP) {
             rc |= cv_buf_append(out, name + s->start, s->end - s->start);
@@ -1441,8 +1547,10 @@ int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t 
 
 static int engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
-    int entity = cv_entity_from_name(type, strlen(type));
     const cv_policy *p = w->e->pol;
+    int entity = cv_entity_from_name(type, strlen(type));
+    for (int e = CV_ENT__COUNT; entity < 0 && e < cvi_policy_entities(p); e++)
+        if (strcmp(cvi_policy_entity_name(p, e), type) == 0) entity = e;
     if (strcmp(type, "clid") == 0) {
         cv_action a = { .kind = CV_ACT_TOKEN, .opts = CV_AOPT_CLID, .entity = CV_ENT_PHONE };
         return token_clid(w, &a, value, len, out);

@@ -483,7 +483,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
     t->rejected += e->fs.rejected;
     t->bytes_in += e->fs.bytes_in;
     t->bytes_out += e->fs.bytes_out;
-    for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += e->fs.counts.detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) t->detections += e->fs.counts.detections[i];
     t->audio_seconds_in += e->fs.counts.audio_ms_in / 1000.0;
     t->audio_seconds_redacted += e->fs.counts.audio_ms_redacted / 1000.0;
     t->audio_spans += e->fs.counts.audio_spans;
@@ -911,7 +911,7 @@ renamed:
                      (rc = cvi_vault_flush(r->vault, &en->fs.vault_size))))
         goto out;
     if (jfd >= 0) {
-        if ((rc = cvi_journal_line(idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
+        if ((rc = cvi_journal_line(r->pol, idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
         if (write(jfd, line.p, line.n) != (ssize_t)line.n || fdatasync(jfd) != 0) {
             rc = cvi_error(ctx, CV_EIO, "cannot write the resume journal: %s", strerror(errno));
             goto out;
@@ -1151,7 +1151,7 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     t->rejected = fs.rejected;
     t->bytes_in = fs.bytes_in;
     t->bytes_out = fs.bytes_out;
-    for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += fs.counts.detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) t->detections += fs.counts.detections[i];
     cvi_file_stats_free(&fs);
     teardown(&r);
     return rc;

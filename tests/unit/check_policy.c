@@ -568,7 +568,8 @@ START_TEST(test_values)
         "      u: {generalise: duration, bands: [1, 4294967295]}\n"
         "      t: {token: email, keep_domain: True}\n"
         "      \"Column Name (é)\": drop\n"
-        "      \"*\": {token: person}\n");
+        "      \"*\": {token: person}\n"
+        "domains: [customer_id]\n");
     ck_assert_str_eq(p->tenant, "Acme-Corp_2.eu");
     ck_assert_str_eq(p->dopts.region, "IE");
     ck_assert_uint_eq(p->epoch, UINT64_MAX);
