@@ -1112,9 +1112,14 @@ static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *
     }
     cv_buf *t = &w->tmp;
     cv_buf_clear(t);
+    uint64_t allowed = 0;
+    for (int e = 0; e < CV_ENT_MAX; e++) allowed += c->allowed[e];
     int found = render_text(w, name.p, name.n, t, c);
-    if (found == 0 && !ce) ce = victim;
-    if (found == 0 && ce) {
+    /* a name holding an allowed identifier is not clean: each occurrence
+     * is counted, or the counts would depend on what the worker saw before */
+    for (int e = 0; e < CV_ENT_MAX; e++) allowed -= c->allowed[e];
+    if (found == 0 && allowed == 0 && !ce) ce = victim;
+    if (found == 0 && allowed == 0 && ce) {
         ce->len = (uint8_t)name.n;
         ce->head = head;
         ce->tail = tail;

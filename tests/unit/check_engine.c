@@ -396,6 +396,22 @@ START_TEST(test_member_names_person)
 }
 END_TEST
 
+/* An allowed identifier in a name stays as written and is counted at each
+ * occurrence (the clean-name cache must not swallow it: the counts would
+ * then depend on which records a worker saw, so on -j). */
+START_TEST(test_member_names_allowed)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\nallow: [\"0800 123 4567\"]\n"
+                      "inputs:\n  - match: \"**\"\n    format: jsonl\n    fields: {\"*\": scan}\n";
+    cvi_counts c;
+    char *out = apply(pol, "jsonl", "{\"+448001234567\":1}\n{\"+448001234567\":2,\"+447700900123\":3}\n", &c);
+    ck_assert_str_eq(out, "{\"+448001234567\":1}\n{\"+448001234567\":2,\"[phone:" T_PHONE_GB "]\":3}\n");
+    ck_assert_uint_eq(c.allowed[CV_ENT_PHONE], 2);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    free(out);
+}
+END_TEST
+
 /* CSV: the header's names are scanned (kept columns only), made unique the
  * same way, and rules still match the names as read. */
 START_TEST(test_csv_header_names)
@@ -496,6 +512,7 @@ int main(void)
     tcase_add_test(tc, test_member_names_unique);
     tcase_add_test(tc, test_member_names_keep_rules);
     tcase_add_test(tc, test_member_names_person);
+    tcase_add_test(tc, test_member_names_allowed);
     tcase_add_test(tc, test_csv_header_names);
     tcase_add_test(tc, test_names_wordset);
     suite_add_tcase(s, tc);
