@@ -396,6 +396,27 @@ START_TEST(test_member_names_person)
 }
 END_TEST
 
+/* The policy's own detectors find names too, words without a digit
+ * included (no shortcut on digits or '@' may skip a name). */
+START_TEST(test_member_names_custom)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\ndetectors:\n"
+                      "  - {name: loyalty, entity: loyalty_id, regex: \"LY-[0-9]{6}\"}\n"
+                      "  - {name: vip, entity: vip, words: [goldmember]}\n"
+                      "inputs:\n  - match: \"**\"\n    format: jsonl\n    fields: {\"*\": scan}\n";
+    char *out = apply(pol, "jsonl", "{\"LY-123456\":{\"goldmember\":1,\"x\":\"LY-123456\"}}\n{\"goldmember\":2}\n", NULL);
+    ck_assert_ptr_null(strstr(out, "LY-123456"));
+    ck_assert_ptr_null(strstr(out, "goldmember"));
+    const char *k = strstr(out, "{\"[loyalty_id:"), *v = strstr(out, "\"x\":\"[loyalty_id:");
+    ck_assert_ptr_nonnull(k);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_mem_eq(k + 2, v + 5, 12 + 16 + 1);    /* the same token as name and as value */
+    ck_assert_ptr_nonnull(strstr(out, "{\"[vip:"));
+    ck_assert_ptr_nonnull(strstr(out, "\n{\"[vip:"));
+    free(out);
+}
+END_TEST
+
 /* An allowed identifier in a name stays as written and is counted at each
  * occurrence (the clean-name cache must not swallow it: the counts would
  * then depend on which records a worker saw, so on -j). */
@@ -512,6 +533,7 @@ int main(void)
     tcase_add_test(tc, test_member_names_unique);
     tcase_add_test(tc, test_member_names_keep_rules);
     tcase_add_test(tc, test_member_names_person);
+    tcase_add_test(tc, test_member_names_custom);
     tcase_add_test(tc, test_member_names_allowed);
     tcase_add_test(tc, test_csv_header_names);
     tcase_add_test(tc, test_names_wordset);
