@@ -272,6 +272,35 @@ START_TEST(test_scan_writes_nothing)
 }
 END_TEST
 
+/* National ids count per scheme (detections_by_detector), account numbers
+ * as their entity, and neither value reaches the manifest or the output. */
+START_TEST(test_national_id_schemes_counted)
+{
+    char *in = path2(tmp, "in-natid");
+    mkdir(in, 0755);
+    const char *j = "{\"text\":\"meu CPF é 123.456.789-09 e DNI 12345678Z\"}\n"
+                    "{\"text\":\"CF RSSMRA80A01H501U, customer ref BW8982281\"}\n";
+    writefile(path2(in, "ids.jsonl"), j, strlen(j), 0644);
+    char *out, *err;
+    char *o = path2(tmp, "out-natid");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"national_id\": 3, \"account\": 1"));
+    ck_assert_ptr_nonnull(strstr(m, "\"br-cpf\": 1, \"br-cnpj\": 0, \"fr-nir\": 0, \"it-cf\": 1"));
+    ck_assert_ptr_nonnull(strstr(m, "\"es-dni\": 1"));
+    ck_assert_ptr_null(strstr(m, "8982281"));
+    ck_assert_ptr_null(strstr(m, "456.789"));
+    free(m);
+    size_t n;
+    char *d = zstd_file(path2(o, "ids.jsonl.zst"), &n);
+    ck_assert_ptr_nonnull(strstr(d, "meu CPF é [national_id] e DNI [national_id]"));
+    ck_assert_ptr_nonnull(strstr(d, "customer ref [account:"));
+    ck_assert_ptr_null(strstr(d, "8982281"));
+    free(d);
+}
+END_TEST
+
 START_TEST(test_resume)
 {
     char *out, *err;
@@ -814,6 +843,7 @@ int main(void)
     tcase_add_test(tc, test_bad_policy_and_check_policy);
     tcase_add_test(tc, test_filter_zstd_and_ephemeral_warning);
     tcase_add_test(tc, test_scan_writes_nothing);
+    tcase_add_test(tc, test_national_id_schemes_counted);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
