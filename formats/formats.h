@@ -63,9 +63,12 @@ typedef struct cv_format_type {
     int (*parse)(const void *state, const char *rec, size_t len, cv_record *r, cv_diag *diag);
 
     /* Write the header for the kept columns (kept[i] for column i), if the
-     * format has one; added (may be NULL) names a column the engine adds
-     * after column i (added[i].n > 0: a country-code column). May be NULL. */
-    int (*write_header)(const void *state, const uint8_t *kept, const cv_str *added, cv_buf *out);
+     * format has one; names (may be NULL: the names as read) gives the name
+     * to write for each column (the engine replaces identifiers in names);
+     * added (may be NULL) names a column the engine adds after column i
+     * (added[i].n > 0: a country-code column). May be NULL. */
+    int (*write_header)(const void *state, const cv_str *names, const uint8_t *kept, const cv_str *added,
+                        cv_buf *out);
     /* Serialise r (dropped nodes skipped) to out, record terminator included. */
     int (*write)(const void *state, const cv_record *r, cv_buf *out);
     /* Release anything parse_header allocated in state. May be NULL. */

@@ -8,7 +8,9 @@
  * remembered. Pass 2 runs the detectors over the `scan` values and also
  * replaces the remembered names wherever they appear in that record's free
  * text, with the same token. Containers whose children were all dropped are
- * dropped too, unless the policy names them.
+ * dropped too, unless the policy names them. Pass 3 scans the member names
+ * (JSON keys) that are written as `scan` scans free text, and keeps them
+ * unique in their object; rules still match the paths as read.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -70,6 +72,27 @@ typedef struct tcache_ent {
     char tok[CV_TOKEN_CHARS + 1];
 } tcache_ent;
 
+/* Member names recur in every record ("id", "messages", "text"): a small
+ * two-way cache per worker of names the detectors found nothing in (a pure
+ * function of the bytes and the engine's detectors, so output never depends
+ * on it) spares most of them the prefilter. */
+#define CLEAN_SETS 256      /* two ways each, indexed by the top 8 bits of a hash */
+#define CLEAN_MAX 40
+typedef struct clean_ent {
+    uint64_t head, tail;     /* name_words(): with len, all of a name of up to 16 bytes */
+    uint64_t names_gen;      /* == the worker's: the record's names are not in it either */
+    uint8_t len;             /* 0: empty */
+    char name[CLEAN_MAX];
+} clean_ent;
+
+/* A set of strings (open addressing), with a number per string: the member
+ * names taken in one object, or the next "#k" suffix of a replaced name. */
+typedef struct strset {
+    struct strslot { cv_str s; uint32_t k; uint8_t used; } *v;
+    uint32_t mask;           /* slots - 1; 0 with v NULL when never used */
+    size_t n;
+} strset;
+
 struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
@@ -103,6 +126,12 @@ struct cvi_worker {
     size_t nshift;
     struct { int32_t node; const cv_action *a; cv_str orig; } add[16];   /* country-code columns to add */
     size_t nadd;
+    struct renamed { int32_t node, parent; } *ren;   /* member names replaced in this record */
+    size_t nren, capren;
+    strset taken, next_k;   /* while making replaced names unique */
+    clean_ent *clean;        /* 2 * CLEAN_SETS entries, allocated at first use */
+    uint8_t clean_lru[CLEAN_SETS];   /* the way to replace next */
+    uint64_t names_gen;      /* counts records, for clean_ent.names_gen */
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
     int vault_rc;            /* CV_ENOMEM seen while collecting */
@@ -335,6 +364,10 @@ void cvi_worker_free(cvi_worker *w)
     free(w->word_name);
     cvi_vset_free(&w->vs);
     cv_buf_free(&w->tmp2);
+    free(w->ren);
+    free(w->taken.v);
+    free(w->next_k.v);
+    free(w->clean);
     if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
     free(w->tcache);
     free(w);
@@ -978,19 +1011,16 @@ int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf 
     return render_span(w, text, s, out) ? CV_ENOMEM : 0;
 }
 
-static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+/* text[0..n) with every identifier found (detectors and the record's names)
+ * replaced by its rendering, appended to t. Returns how many were found
+ * (counted in c), or a negative CV_E*. */
+static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi_counts *c)
 {
-    cv_node *nd = &r->nodes[idx];
-    const char *text = nd->value.p;
-    size_t n = nd->value.n;
     if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
     take_allowed(w, c);
     if (w->spans.n == 0) return 0;
-
-    cv_buf *t = &w->tmp;
-    cv_buf_clear(t);
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
@@ -1001,8 +1031,316 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
         at = s->end;
     }
     rc |= cv_buf_append(t, text + at, n - at);
-    if (rc) return CV_ENOMEM;
+    return rc ? CV_ENOMEM : (int)w->spans.n;
+}
+
+static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+{
+    cv_node *nd = &r->nodes[idx];
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    int found = render_text(w, nd->value.p, nd->value.n, t, c);
+    if (found <= 0) return found;
     return set_value(r, nd, t->p, t->n);
+}
+
+/* ---- member names --------------------------------------------------------- */
+
+static int strset_clear(strset *s)
+{
+    if (s->mask > 1023) {
+        /* one huge object must not make every later clear as costly */
+        free(s->v);
+        s->v = NULL;
+    }
+    if (!s->v) {
+        s->v = calloc(16, sizeof *s->v);
+        if (!s->v) return CV_ENOMEM;
+        s->mask = 15;
+    } else {
+        memset(s->v, 0, ((size_t)s->mask + 1) * sizeof *s->v);
+    }
+    s->n = 0;
+    return 0;
+}
+
+static struct strslot *strset_find(const strset *s, cv_str k)
+{
+    uint32_t i = hash_path(k.p, k.n) & s->mask;
+    while (s->v[i].used && !cv_str_eq(s->v[i].s, k)) i = (i + 1) & s->mask;
+    return &s->v[i];
+}
+
+/* Add k (borrowed: it must outlive the set's use) with number val, or
+ * update its number. 0 or CV_ENOMEM. */
+static int strset_put(strset *s, cv_str k, uint32_t val)
+{
+    if (2 * (s->n + 1) > (size_t)s->mask + 1) {
+        size_t size = 2 * ((size_t)s->mask + 1);
+        if (size > UINT32_MAX) return CV_ENOMEM;
+        strset g = { calloc(size, sizeof *g.v), (uint32_t)(size - 1), 0 };
+        if (!g.v) return CV_ENOMEM;
+        for (size_t i = 0; i <= s->mask; i++)
+            if (s->v[i].used) *strset_find(&g, s->v[i].s) = s->v[i];
+        g.n = s->n;
+        free(s->v);
+        *s = g;
+    }
+    struct strslot *e = strset_find(s, k);
+    if (!e->used) s->n++;
+    *e = (struct strslot){ k, val, 1 };
+    return 0;
+}
+
+/*
+ * A replaced name that equals a name already taken in its object (a name
+ * written unchanged, or an earlier replaced one) gets the first free "#2",
+ * "#3", ... suffix, in input order: names stay unique, and the same input
+ * always gives the same names. w->taken holds the names taken so far;
+ * *name (the replacement, in r's arena) becomes the name to write.
+ */
+static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
+{
+    cv_str base = *name;
+    struct strslot *nk = strset_find(&w->next_k, base);
+    uint32_t k = nk->used ? nk->k : 1;
+    cv_buf *t = &w->tmp2;
+    for (;;) {
+        cv_str cand = base;
+        if (k > 1) {
+            cv_buf_clear(t);
+            if (cv_buf_append(t, base.p, base.n) || cv_buf_printf(t, "#%u", (unsigned)k)) return CV_ENOMEM;
+            cand = cv_str_make(t->p, t->n);
+        }
+        if (!strset_find(&w->taken, cand)->used) {
+            if (k > 1 && !(cand = cv_record_strdup(arena, t->p, t->n)).p) return CV_ENOMEM;
+            *name = cand;
+            break;
+        }
+        if (k == UINT32_MAX) return CV_EINTERNAL;
+        k++;
+    }
+    if (strset_put(&w->taken, *name, 0) || strset_put(&w->next_k, base, k + 1)) return CV_ENOMEM;
+    return 0;
+}
+
+/* Two words that, with the length, determine a name of up to 16 bytes:
+ * its first and last 8 bytes (overlapping), or for a shorter one its first
+ * and last 4 or 2 bytes in one word. Fixed-size loads only: no loop, no call. */
+static inline void name_words(cv_str k, uint64_t *head, uint64_t *tail)
+{
+    const char *p = k.p;
+    size_t n = k.n;
+    uint64_t x = 0, y = 0;
+    if (n >= 8) {
+        memcpy(&x, p, 8);
+        memcpy(&y, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        x = a | (uint64_t)b << 32;
+    } else if (n >= 2) {
+        uint16_t a, b;
+        memcpy(&a, p, 2);
+        memcpy(&b, p + n - 2, 2);
+        x = a | (uint64_t)b << 16;
+    } else if (n == 1) {
+        x = (unsigned char)p[0];
+    }
+    *head = x;
+    *tail = y;
+}
+
+/* The cache entry holding name, or NULL with *victim the one to replace
+ * (NULL when the name is too long to cache). */
+static inline __attribute__((always_inline)) clean_ent *clean_find(cvi_worker *w, cv_str name, uint64_t head, uint64_t tail, clean_ent **victim)
+{
+    *victim = NULL;
+    if (name.n == 0 || name.n > CLEAN_MAX) return NULL;
+    if (!w->clean && !(w->clean = calloc(2 * CLEAN_SETS, sizeof *w->clean))) return NULL;
+    uint64_t h = (head * 0x9e3779b97f4a7c15ull) ^ (tail * 0xc2b2ae3d27d4eb4full) ^ name.n;
+    h ^= h >> 32;
+    h *= 0xff51afd7ed558ccdull;
+    size_t set = (size_t)(h >> 56);
+    clean_ent *e = &w->clean[2 * set];
+    for (int i = 0; i < 2; i++)
+        if (e[i].len == name.n && e[i].head == head && e[i].tail == tail &&
+            (name.n <= 16 || memcmp(e[i].name + 8, name.p + 8, name.n - 16) == 0)) {
+            w->clean_lru[set] = (uint8_t)!i;
+            return &e[i];
+        }
+    *victim = &e[w->clean_lru[set]];
+    w->clean_lru[set] ^= 1;
+    return NULL;
+}
+
+static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *out, cvi_counts *c,
+                          clean_ent *ce, clean_ent *victim, uint64_t head, uint64_t tail);
+
+/* A name with its identifiers replaced, in r's arena (*out), or 0 when the
+ * name is written as it is. 1, 0, or a negative CV_E*. The common case (a
+ * cached clean name, already checked against this record's names) inline. */
+static inline __attribute__((always_inline)) int scan_name(cvi_worker *w, cv_record *arena, cv_str name,
+                                                          cv_str *out, cvi_counts *c)
+{
+    clean_ent *victim;
+    uint64_t head, tail;
+    name_words(name, &head, &tail);
+    clean_ent *ce = clean_find(w, name, head, tail, &victim);
+    if (ce && (!w->nwords || ce->names_gen == w->names_gen)) return 0;
+    return scan_name_slow(w, arena, name, out, c, ce, victim, head, tail);
+}
+
+static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *out, cvi_counts *c,
+                          clean_ent *ce, clean_ent *victim, uint64_t head, uint64_t tail)
+{
+    if (ce) {
+        /* no detector finds anything in it: only this record's names could
+         * (a name recurs in a record: "messages[].text") */
+        int rc = find_names(w, name.p, name.n);
+        if (rc) return rc;
+        if (w->names_found.n == 0) {
+            ce->names_gen = w->names_gen;
+            return 0;
+        }
+    }
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    uint64_t allowed = 0;
+    for (int e = 0; e < CV_ENT_MAX; e++) allowed += c->allowed[e];
+    int found = render_text(w, name.p, name.n, t, c);
+    /* a name holding an allowed identifier is not clean: each occurrence
+     * is counted, or the counts would depend on what the worker saw before */
+    for (int e = 0; e < CV_ENT_MAX; e++) allowed -= c->allowed[e];
+    if (found == 0 && allowed == 0 && !ce) ce = victim;
+    if (found == 0 && allowed == 0 && ce) {
+        ce->len = (uint8_t)name.n;
+        ce->head = head;
+        ce->tail = tail;
+        memcpy(ce->name, name.p, name.n);
+        ce->names_gen = w->names_gen;
+    }
+    if (found <= 0) return found;
+    if (cv_str_eq(name, cv_str_make(t->p, t->n))) return 0;   /* every entity found is kept */
+    *out = cv_record_strdup(arena, t->p, t->n);
+    return out->p || t->n == 0 ? 1 : CV_ENOMEM;
+}
+
+static int cmp_renamed(const void *a, const void *b)
+{
+    const struct renamed *x = a, *y = b;
+    if (x->parent != y->parent) return x->parent < y->parent ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static void set_key(cv_record *r, int32_t i, cv_str k)
+{
+    cv_node *nd = &r->nodes[i];
+    nd->key = k;
+    nd->flags |= CV_NF_RENAMED;
+    if ((nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN) && nd->end > i) r->nodes[nd->end].key = k;
+}
+
+/* The replaced names of one object (ren[0..n), same parent, in node order)
+ * made unique among the object's written members. */
+static int unique_members(cvi_worker *w, cv_record *r, const struct renamed *ren, size_t n)
+{
+    int32_t p = ren[0].parent;
+    int32_t from = p < 0 ? 0 : p + 1, to = p < 0 ? (int32_t)r->n : r->nodes[p].end;
+    unsigned depth = p < 0 ? 0 : r->nodes[p].depth + 1u;
+    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
+    for (int32_t j = from; j < to; j++) {
+        const cv_node *nd = &r->nodes[j];
+        int begin = nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN;
+        if (nd->depth == depth && !(nd->flags & CV_NF_DROP) && !(nd->flags & CV_NF_RENAMED) &&
+            nd->kind != CV_NODE_OBJ_END && nd->kind != CV_NODE_ARR_END && strset_put(&w->taken, nd->key, 0))
+            return CV_ENOMEM;
+        if (begin && nd->end > j) j = nd->end;
+    }
+    for (size_t k = 0; k < n; k++) {
+        cv_str name = r->nodes[ren[k].node].key;
+        int rc = unique_name(w, r, &name);
+        if (rc) return rc;
+        set_key(r, ren[k].node, name);
+    }
+    return 0;
+}
+
+/* Pass 3: every written member name (JSON keys; CSV column names are the
+ * header's, see cvi_engine_header_names) is scanned as free text. Paths are
+ * left as read, so rules match the names the policy's author saw; they
+ * never leave the engine (no message, count or manifest entry names one). */
+static int scan_member_names(cvi_worker *w, cv_record *r, cvi_counts *c)
+{
+    int32_t parent[MAX_DEPTH + 1];
+    w->nren = 0;
+    for (int32_t i = 0; i < (int32_t)r->n; i++) {
+        cv_node *nd = &r->nodes[i];
+        int begin = nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN;
+        if (nd->kind == CV_NODE_OBJ_END || nd->kind == CV_NODE_ARR_END) continue;
+        if (nd->flags & CV_NF_DROP) {
+            if (begin && nd->end > i) i = nd->end;
+            continue;
+        }
+        if (nd->depth >= MAX_DEPTH) return CV_EINTERNAL;
+        if (begin) parent[nd->depth + 1] = i;
+        if (nd->key.n == 0 || nd->col >= 0) continue;    /* array elements; CSV columns */
+        /* explain mode: a name's decisions name the member's own rule */
+        if (w->xout) w->cur_fr = lookup(w->e, w->rule, nd->path);
+        cv_str k;
+        int rc = scan_name(w, r, nd->key, &k, c);
+        if (rc < 0) return rc;
+        if (rc == 0) continue;
+        if (w->nren == w->capren) {
+            size_t cap = w->capren ? 2 * w->capren : 8;
+            struct renamed *nv = realloc(w->ren, cap * sizeof *nv);
+            if (!nv) return CV_ENOMEM;
+            w->ren = nv;
+            w->capren = cap;
+        }
+        w->ren[w->nren].node = i;
+        w->ren[w->nren++].parent = nd->depth ? parent[nd->depth] : -1;
+        set_key(r, i, k);
+    }
+    if (w->nren == 0) return 0;
+    if (w->nren > 1) qsort(w->ren, w->nren, sizeof *w->ren, cmp_renamed);
+    for (size_t a = 0, b; a < w->nren; a = b) {
+        for (b = a + 1; b < w->nren && w->ren[b].parent == w->ren[a].parent; b++) {}
+        int rc = unique_members(w, r, w->ren + a, b - a);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const uint8_t *kept,
+                            const cv_str *added, cv_record *store, cv_str *out, cvi_counts *c)
+{
+    /* no record's names apply to a header */
+    w->nnames = 0;
+    w->nwords = 0;
+    w->names_gen++;
+    uint8_t *renamed = n ? (uint8_t *)cv_record_alloc(store, n) : NULL;
+    if (n && !renamed) return CV_ENOMEM;
+    int any = 0, rc;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = names[i];
+        renamed[i] = 0;
+        if (kept && !kept[i]) continue;
+        if ((rc = scan_name(w, store, names[i], &out[i], c)) < 0) return rc;
+        renamed[i] = (uint8_t)rc;
+        any |= rc;
+    }
+    if (!any) return 0;
+    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (kept && !kept[i]) continue;
+        if (!renamed[i] && strset_put(&w->taken, names[i], 0)) return CV_ENOMEM;
+        if (added && added[i].n && strset_put(&w->taken, added[i], 0)) return CV_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (renamed[i] && (rc = unique_name(w, store, &out[i]))) return rc;
+    return 0;
 }
 
 /* ---- the record --------------------------------------------------------- */
@@ -1197,6 +1535,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     const cvi_engine *e = w->e;
     int sp = 0, rc;
     w->nnames = 0;
+    w->names_gen++;
     w->nscan = 0;
     w->nshift = 0;
     w->nadd = 0;
@@ -1278,7 +1617,8 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
         if (country_code(w, a, w->add[k].orig.p, w->add[k].orig.n, t)) return CV_ENOMEM;
         if ((rc = insert_after(r, w->add[k].node, a->cc_column, t->p, t->n))) return rc;
     }
-    return 0;
+    /* names last: insert_after derives paths from the keys as read */
+    return scan_member_names(w, r, c);
 }
 
 int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name, const char **added)

@@ -69,6 +69,16 @@ int cvi_engine_set_as_of(cvi_engine *e, const char *date);
  * gets the name of a column the engine adds after it, or NULL. */
 int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name, const char **added);
 
+/* The names to write in a header (CSV) for columns names[0..n): the name
+ * itself, or for a kept column (kept[i], kept NULL: all) whose name holds an
+ * identifier, the name with each one replaced as `scan` replaces it in free
+ * text ("[phone:…]"), made unique among the kept names and the added ones
+ * (added may be NULL) with a "#2", "#3", ... suffix. Rules still match the
+ * names as read. out[i] borrows names[i] or bytes of store's arena.
+ * Detections are added to c. 0 or CV_ENOMEM. */
+int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const uint8_t *kept,
+                            const cv_str *added, cv_record *store, cv_str *out, cvi_counts *c);
+
 /* Replace identifiers in a file-name component with filesystem-safe token
  * renderings ("call_+447700900123.wav" → "call_phone-k3m9x2p7q1w8e5r4.wav").
  * Appends to out. */

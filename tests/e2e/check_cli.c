@@ -763,6 +763,104 @@ START_TEST(test_privacy_commands)
 }
 END_TEST
 
+/* issue 8 items 3 and 15: identifiers in JSON member names and CSV header
+ * names are replaced (the token `callveil token` prints), names stay unique,
+ * at any -j; duplicate names are refused with their location, never their
+ * content; under run, a CSV file with a duplicate header fails alone. */
+START_TEST(test_member_names)
+{
+    char *out, *err, *tok;
+    ck_assert_int_eq(RUN(NULL, &tok, &err, "token", "--type", "phone", "--key", keyfile, "+447700900123"), 0);
+    free(err);
+    ck_assert_uint_eq(strlen(tok), strlen("phone:") + 16 + 1);
+    tok[strlen(tok) - 1] = '\0';
+    char want[512];
+
+    char *j = path2(tmp, "names.jsonl");
+    const char *jd = "{\"contacts\":{\"+447700900123\":\"mobile\",\"07700 900123\":\"home\"}}\n"
+                     "{\"id\":1,\"07700900123\":{\"n\":2}}\n";
+    writefile(j, jd, strlen(jd), 0644);
+    snprintf(want, sizeof want, "{\"contacts\":{\"[%s]\":\"mobile\",\"[%s]#2\":\"home\"}}\n{\"id\":1,\"[%s]\":{\"n\":2}}\n",
+             tok, tok, tok);
+    const char *js[] = { "1", "2" };
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(RUN(j, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "-j", js[i]), 0);
+        ck_assert_str_eq(out, want);
+        free(out), free(err);
+    }
+
+    char *c = path2(tmp, "names.csv");
+    const char *cd = "id,+447700900123,body\n1,x,call 07700 900123\n";
+    writefile(c, cd, strlen(cd), 0644);
+    snprintf(want, sizeof want, "id,[%s],body\n1,x,call [%s]\n", tok, tok);
+    ck_assert_int_eq(RUN(c, &out, &err, "filter", "--format", "csv", "--key", keyfile), 0);
+    ck_assert_str_eq(out, want);
+    free(out), free(err);
+
+    /* a dataset: no identifier of a name in the output or the manifest */
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    writefile(path2(in, "chats.jsonl"), jd, strlen(jd), 0644);
+    writefile(path2(in, "sms.csv"), cd, strlen(cd), 0644);
+    char *o = path2(tmp, "out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    size_t n;
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(m, "900123"));
+    free(m);
+    char *z = zstd_file(path2(o, "sms.csv.zst"), &n);
+    ck_assert_ptr_nonnull(z);
+    snprintf(want, sizeof want, "id,[%s],body\n", tok);
+    ck_assert_uint_ge(n, strlen(want));
+    ck_assert_mem_eq(z, want, strlen(want));
+    free(z);
+    z = zstd_file(path2(o, "chats.jsonl.zst"), &n);
+    ck_assert_ptr_null(strstr(z, "900123"));
+    free(z);
+
+    /* a duplicate member name: the record is rejected (exit 3), located, its content not shown */
+    char *d = path2(tmp, "dup.jsonl");
+    const char *dd = "{\"text\":\"ok\"}\n{\"text\":\"hi\",\"text\":\"SECRETVALUE 07700900123\"}\n";
+    writefile(d, dd, strlen(dd), 0644);
+    ck_assert_int_eq(RUN(d, &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_str_eq(out, "{\"text\":\"ok\"}\n");
+    ck_assert_ptr_nonnull(strstr(err, "stdin: line 2, byte 27: record rejected: duplicate member name in an object"));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+
+    /* a duplicate CSV header name: the stream fails as a malformed header
+     * does (exit 3), nothing written */
+    char *dc = path2(tmp, "dup.csv");
+    const char *dcd = "id,note,note\n1,SECRETVALUE,07700900123\n";
+    writefile(dc, dcd, strlen(dcd), 0644);
+    ck_assert_int_eq(RUN(dc, &out, &err, "filter", "--format", "csv", "--key", keyfile), 3);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "stdin: line 1, byte 8: duplicate column name in the header"));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    free(out), free(err);
+
+    /* under run the file fails alone; the manifest says why, never what */
+    writefile(path2(in, "dup.csv"), dcd, strlen(dcd), 0644);
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o2), 3);
+    ck_assert_ptr_nonnull(strstr(err, "dup.csv: line 1, byte 8: duplicate column name in the header"));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    free(out), free(err);
+    m = readfile(path2(o2, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "duplicate column name in the header"));
+    ck_assert_ptr_null(strstr(m, "SECRETVALUE"));
+    ck_assert_ptr_null(strstr(m, "900123"));
+    free(m);
+    z = zstd_file(path2(o2, "sms.csv.zst"), &n);
+    ck_assert_ptr_nonnull(z);
+    free(z);
+    free(tok);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -787,6 +885,7 @@ int main(void)
     tcase_add_test(tc, test_filter_header_shards);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
+    tcase_add_test(tc, test_member_names);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
