@@ -527,9 +527,15 @@ static int transcript_out_name(cvi_worker *w, const item *it, const char *tpath,
 }
 
 /* The file is an erased subject's whole (erasure register): nothing of it
- * is written, and the manifest says so. */
-static void erased_whole(cv_ctx *ctx, cvi_entry *en)
+ * is written, and the manifest says so. A name that holds the erased token
+ * is not repeated (by_name): the manifest and the log say "[erased]". */
+static void erased_whole(cv_ctx *ctx, cvi_entry *en, int by_name)
 {
+    char *anon = by_name ? strdup("[erased]") : NULL;
+    if (anon) {
+        free(en->input);
+        en->input = anon;
+    }
     en->status = CVI_ERASED;
     en->reason = "an erased subject's (erasure register): not written";
     free(en->output);
@@ -575,7 +581,7 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     }
     if (cvi_worker_settle(w)) {
         /* its transcript holds an erased subject: the call is theirs whole */
-        erased_whole(ctx, en);
+        erased_whole(ctx, en, 0);
         unlink(tmp);
         goto out;
     }
@@ -626,7 +632,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     en->input = strdup(name.p);
     if (!en->input) { rc = CV_ENOMEM; goto out; }
     if (cvi_worker_settle(w)) {
-        erased_whole(ctx, en);       /* named after an erased subject */
+        erased_whole(ctx, en, 1);    /* named after an erased subject */
         goto out;
     }
 

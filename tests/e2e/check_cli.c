@@ -783,6 +783,7 @@ START_TEST(test_forget_survives_resume)
     ck_assert_int_eq(mnum(m, "\"erasure_register\"", "entries"), 1);
     ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
     ck_assert_ptr_nonnull(strstr(m, "\"status\": \"erased\""));
+    ck_assert_ptr_null(strstr(m, tj));     /* her file is not named again */
     free(m);
     /* the output hashes in the resumed manifest are those of the files */
     ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "-q", "--key", keyfile, "-p", pol, in, "-o", o), 0);
@@ -819,6 +820,7 @@ START_TEST(test_forget_survives_rerun)
     ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "records_in"), 4);
     ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "erased"), 2);
     ck_assert_int_eq(mnum(m, "\"vault\"", "entries"), 4);     /* Bob, Carol: phone and e-mail each */
+    ck_assert_ptr_null(strstr(m, tj));
     free(m);
     /* the register holds neither her value nor her token */
     char *reg = readfile(path2(o, "erasure-register"), NULL);
