@@ -785,10 +785,20 @@ START_TEST(test_forget_survives_resume)
     ck_assert_ptr_nonnull(strstr(m, "\"status\": \"erased\""));
     ck_assert_ptr_null(strstr(m, tj));     /* her file is not named again */
     free(m);
-    /* the output hashes in the resumed manifest are those of the files */
-    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "-q", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    /* an input added since: resume does it (and only it), without Jane */
+    const char *nw = "id,caller,email,note\n1,07700 900123,jane@example.com,new\n2,+1 212 555 0100,bob@example.org,n\n";
+    writefile(path2(in, "new.csv"), nw, strlen(nw), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "new.csv: 1 record(s) dropped: they hold a subject erased"));
+    ck_assert_ptr_null(strstr(err, "new.csv: already done"));
     free(out), free(err);
     assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 3);
+    ck_assert_int_eq(mnum(m, "\"input\": \"new.csv\"", "written"), 1);
+    free(m);
     free(tj), free(tje), free(tb);
 }
 END_TEST
