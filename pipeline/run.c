@@ -974,6 +974,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     size_t jn = 0;
     char **paired = NULL;
     size_t npaired = 0;
+    uint8_t *rule_used = NULL;
     strset jidx = { 0 }, outs = { 0 }, pairs = { 0 };
     int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
@@ -1061,6 +1062,14 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             goto out;
         }
     }
+    /* a rule that matched nothing is probably a mistyped pattern: say so */
+    rule_used = calloc(p->ninputs + 1, 1);
+    if (!rule_used) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < it.n; i++)
+        if (!it.v[i].skip && it.v[i].rule) rule_used[it.v[i].rule - p->inputs] = 1;
+    for (size_t i = 0; strcmp(p->name, "<default>") != 0 && i < p->ninputs; i++)   /* the default covers every kind */
+        if (!rule_used[i])
+            cvi_log(ctx, CV_LOG_WARN, "%s:%d: this input rule matched no file", p->name, p->inputs[i].line);
     for (size_t q = 0; q < npaired; q++)
         if (strset_put(&pairs, paired[q], q)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; npaired && i < it.n; i++) {
@@ -1081,7 +1090,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     }
     for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
     cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20),
-                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk,
+                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used,
                              cvi_register_count(r.reg) > 0, cvi_register_count(r.reg) };
     if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
     if (scan) {
@@ -1117,6 +1126,7 @@ out:
     strset_free(&pairs);
     for (size_t i = 0; i < npaired; i++) free(paired[i]);
     free(paired);
+    free(rule_used);
     items_free(&it);
     cv_buf_free(&doc);
     return rc;

@@ -430,6 +430,33 @@ static void forge_entry(const char *vault, const char *pubfile, const char *toke
     free(all), free(old), free(z), free(b64), free(plain), free(sealed);
 }
 
+/* A policy that loads but probably does not say what its author meant:
+ * keep on personal-looking fields, "*": keep, a rule that matches no file. */
+START_TEST(test_policy_warnings)
+{
+    char *pol = path2(tmp, "warn.yaml");
+    const char *y = "version: 1\ninputs:\n  - match: \"*.jsonl\"\n    fields:\n      customer.phone: keep\n"
+                    "      \"*\": keep\n  - match: \"nothing/*.csv\"\n    fields:\n      \"*\": scan\n";
+    writefile(pol, y, strlen(y), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "check-policy", pol), 0);   /* warnings are not problems */
+    ck_assert_ptr_nonnull(strstr(err, "warn.yaml:5: warning: 'keep' on 'customer.phone'"));
+    ck_assert_ptr_nonnull(strstr(err, "warn.yaml:6: warning: '\"*\": keep'"));
+    free(out), free(err);
+    char *in = path2(tmp, "warn-in");
+    mkdir(in, 0755);
+    writefile(path2(in, "a.jsonl"), "{\"x\":1}\n", 8, 0644);
+    char *o = path2(tmp, "warn-out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warn.yaml:7: this input rule matched no file"));
+    ck_assert_ptr_null(strstr(err, "warn.yaml:3: this input rule"));
+    free(out), free(err);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"inputs_unmatched\": [7]"));
+    free(m);
+}
+END_TEST
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -930,6 +957,7 @@ int main(void)
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
+    tcase_add_test(tc, test_policy_warnings);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
     tcase_add_test(tc, test_forget_survives_resume);
