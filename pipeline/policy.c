@@ -563,6 +563,7 @@ static void load_entities(loader *L, const yaml_node_t *m)
         if (parse_entity_action(L, e, node_at(L, pr->value), &a) == 0) {
             action_free(&L->p->entities[e]);
             L->p->entities[e] = a;
+            L->p->entity_line[e] = line_of(k);
         } else {
             action_free(&a);
         }

@@ -387,6 +387,7 @@ static int journal_index(const jent *v, size_t n, strset *idx)
 
 typedef struct runner {
     cv_ctx *ctx;
+    int scan_fd;                /* scan: where the report (or, explaining, the decisions) goes */
     const cv_policy *pol;
     const cv_key *key;
     const cv_run_opts *o;
@@ -803,8 +804,9 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
                     en->input);
     }
 
-    cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
-                     .scan_only = scan, .display = en->input, .log_rejects = 0, .digests = 1 };
+    cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = scan && r->o->explain ? r->scan_fd : -1,
+                     .zstd_level = r->o->zstd_level, .scan_only = scan, .display = en->input, .log_rejects = 0,
+                     .digests = 1, .explain = scan && r->o->explain };
     if (scan && audio) {
         cvi_recording_stats rs;
         const char *why = NULL;
@@ -982,6 +984,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     memset(t, 0, sizeof *t);
     if (!ninputs) return cvi_error(ctx, CV_EUSAGE, "no inputs");
     int rc = setup(&r, ctx, p, k, o, !scan && p->vault_pub);
+    r.scan_fd = scan_fd;
     if (rc) goto out;
     if (scan && (rc = collect(ctx, inputs, ninputs, NULL, &it))) goto out;
     if (!scan) {
@@ -1093,7 +1096,9 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
                              r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used,
                              cvi_register_count(r.reg) > 0, cvi_register_count(r.reg) };
     if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
-    if (scan) {
+    if (scan && o->explain) {
+        /* the decisions were written as they were made */
+    } else if (scan) {
         size_t off = 0;
         while (off < doc.n) {
             ssize_t wn = write(scan_fd, doc.p + off, doc.n - off);
