@@ -255,6 +255,7 @@ typedef struct cv_forget_result {
     uint64_t recordings_removed;       /* `erasure: drop`: calls whose transcript or name held the subject (audio and transcript deleted) */
     uint64_t files_deleted;            /* `erasure: drop`: outputs deleted whole (those, and files named after the subject) */
     uint64_t linked_entries_removed;   /* of vault_entries_removed: other tokens' entries (below) */
+    uint64_t register_added;           /* identifiers added to the dataset's erasure register */
 } cv_forget_result;
 
 /* Erase a subject: rewrite every dataset file holding their token without

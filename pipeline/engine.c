@@ -20,6 +20,7 @@
 
 #include "../formats/formats.h"
 #include "ctx.h"
+#include "dataset.h"
 #include "engine.h"
 #include "vault.h"
 #include "../filters/phonenumber.h"
@@ -42,6 +43,9 @@ struct cvi_engine {
     crypto_generichash_state *dom;   /* per entity: key + domain absorbed (sodium_malloc, read-only) */
     int vault;              /* workers collect (token, value) pairs for the vault */
     int as_of_y, as_of_m, as_of_d;   /* retention reference date; y == 0: none */
+    unsigned char *ker;     /* the erasure key K_e (sodium_malloc, read-only) */
+    crypto_generichash_state *mdom;  /* per entity: K_e + domain absorbed, once a register is set */
+    const cvi_register *reg;         /* non-NULL: a non-empty erasure register to check tokens against */
 };
 
 typedef struct name_ent {
@@ -68,6 +72,7 @@ typedef struct frame {
 typedef struct tcache_ent {
     int16_t entity;          /* -1: empty */
     uint8_t len;
+    uint8_t erased;          /* its mark is in the erasure register */
     char norm[TCACHE_NORM];
     char tok[CV_TOKEN_CHARS + 1];
 } tcache_ent;
@@ -135,6 +140,15 @@ struct cvi_worker {
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
     int vault_rc;            /* CV_ENOMEM seen while collecting */
+    /* with an erasure register: whether an erased token was made since the
+     * last settle, and the vault entries noted since, kept only if not */
+    int erased_hit;
+    struct pending { const char *domain; char tok[CV_TOKEN_CHARS + 1]; size_t off, len; } *pend;
+    size_t npend, cappend;
+    cv_buf pnorm;            /* their normalised values (wiped) */
+    int capture;             /* cvi_erasure_mark: keep the marks made */
+    struct { const char *domain; unsigned char m[CVI_MARK_BYTES]; } cap[4];
+    size_t ncap;
 };
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
@@ -149,6 +163,7 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->fields_expired += c->fields_expired;
     into->dates_shifted += c->dates_shifted;
     into->k_suppressed += c->k_suppressed;
+    into->erased += c->erased;
     into->audio_ms_in += c->audio_ms_in;
     into->audio_ms_redacted += c->audio_ms_redacted;
     into->audio_spans += c->audio_spans;
@@ -251,6 +266,8 @@ void cvi_engine_free(cvi_engine *e)
     cv_detector_set_free(e->det);
     cvi_tenant_key_free(&e->kt);
     if (e->dom) sodium_free(e->dom);
+    if (e->mdom) sodium_free(e->mdom);
+    if (e->ker) sodium_free(e->ker);
     free(e);
 }
 
@@ -277,6 +294,20 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
         cvi_token_domain_init(&e->kt, dn, strlen(dn), &e->dom[i]);
     }
     sodium_mprotect_readonly(e->dom);
+    /* K_e = BLAKE2b-256(key = K, "callveil/v1/erasure/" || tenant): no epoch */
+    if (!(e->ker = sodium_malloc(32))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto fail;
+    }
+    {
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, k->k, CV_KEY_BYTES, 32);
+        crypto_generichash_update(&st, (const unsigned char *)"callveil/v1/erasure/", 20);
+        crypto_generichash_update(&st, (const unsigned char *)p->tenant, strlen(p->tenant));
+        crypto_generichash_final(&st, e->ker, 32);
+        sodium_memzero(&st, sizeof st);
+    }
+    sodium_mprotect_readonly(e->ker);
     uint8_t enabled[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
     size_t bad = 0;
@@ -328,7 +359,111 @@ cvi_vault_set *cvi_worker_vault(cvi_worker *w, int *rc)
 static void vault_note(cvi_worker *w, const char *domain, const char *tok, const char *norm, size_t nl)
 {
     if (!w->e->vault || w->no_vault) return;
+    if (w->e->reg) {
+        /* kept once the record (or file) is known to be no erased subject's */
+        if (cv_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof *w->pend) ||
+            cv_buf_append(&w->pnorm, norm, nl)) {
+            w->vault_rc = CV_ENOMEM;
+            return;
+        }
+        struct pending *q = &w->pend[w->npend++];
+        q->domain = domain;
+        memcpy(q->tok, tok, CV_TOKEN_CHARS + 1);
+        q->off = w->pnorm.n - nl;
+        q->len = nl;
+        return;
+    }
     if (cvi_vset_add(&w->vs, domain, tok, norm, nl) == CV_ENOMEM) w->vault_rc = CV_ENOMEM;
+}
+
+/* ---- the erasure register -------------------------------------------------- */
+
+int cvi_engine_set_register(cvi_engine *e, const cvi_register *r)
+{
+    if (!cvi_register_count(r)) {
+        e->reg = NULL;
+        return 0;
+    }
+    if (!e->mdom) {
+        int nent = cvi_policy_entities(e->pol);
+        if (!(e->mdom = sodium_malloc((size_t)nent * sizeof *e->mdom))) return CV_ENOMEM;
+        for (int i = 0; i < nent; i++) {
+            const char *dn = cvi_policy_entity_name(e->pol, i);
+            crypto_generichash_init(&e->mdom[i], e->ker, 32, CVI_MARK_BYTES);
+            crypto_generichash_update(&e->mdom[i], (const unsigned char *)dn, strlen(dn) + 1);
+        }
+        sodium_mprotect_readonly(e->mdom);
+    }
+    e->reg = r;
+    return 0;
+}
+
+void cvi_engine_erasure_id(const cvi_engine *e, char out[17])
+{
+    unsigned char h[8];
+    crypto_generichash(h, sizeof h, (const unsigned char *)"callveil/v1/erasure/check", 25, e->ker, 32);
+    sodium_bin2hex(out, 17, h, sizeof h);
+}
+
+/* The erasure mark of a normalised value in domain (entity: its own name). */
+static void mark_of(const cvi_engine *e, int entity, const char *domain, const char *norm, size_t nl,
+                    unsigned char m[CVI_MARK_BYTES])
+{
+    crypto_generichash_state st;
+    if (entity >= 0 && entity < cvi_policy_entities(e->pol) && e->mdom &&
+        strcmp(domain, cvi_policy_entity_name(e->pol, entity)) == 0) {
+        st = e->mdom[entity];
+    } else {
+        crypto_generichash_init(&st, e->ker, 32, CVI_MARK_BYTES);
+        crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain) + 1);
+    }
+    crypto_generichash_update(&st, (const unsigned char *)norm, nl);
+    crypto_generichash_final(&st, m, CVI_MARK_BYTES);
+    sodium_memzero(&st, sizeof st);
+}
+
+/* A token of the data was made: is it an erased subject's? (Only with a
+ * register; tokens that are not data - journal ids, date-shift subjects -
+ * are not checked: they are written nowhere.) */
+static int erased_check(cvi_worker *w, int entity, const char *domain, const char *norm, size_t nl)
+{
+    if (w->capture && w->ncap < sizeof w->cap / sizeof *w->cap) {
+        mark_of(w->e, entity, domain, norm, nl, w->cap[w->ncap].m);
+        w->cap[w->ncap++].domain = domain;
+    }
+    if (!w->e->reg || w->no_vault) return 0;
+    unsigned char m[CVI_MARK_BYTES];
+    mark_of(w->e, entity, domain, norm, nl, m);
+    int hit = cvi_register_has(w->e->reg, m);
+    w->erased_hit |= hit;
+    return hit;
+}
+
+/* Keep or drop the vault entries noted since the last settle. */
+static void settle(cvi_worker *w, int keep)
+{
+    if (keep) {
+        for (size_t i = 0; i < w->npend; i++)
+            if (cvi_vset_add(&w->vs, w->pend[i].domain, w->pend[i].tok, w->pnorm.p + w->pend[i].off,
+                             w->pend[i].len) == CV_ENOMEM)
+                w->vault_rc = CV_ENOMEM;
+    } else if (w->npend) {
+        /* tokens cached meanwhile were noted only here: forget them, so
+         * that a later record that makes them notes them again */
+        for (size_t i = 0; i < TCACHE_SLOTS; i++) w->tcache[i].entity = -1;
+    }
+    if (w->pnorm.p) sodium_memzero(w->pnorm.p, w->pnorm.n);
+    w->pnorm.n = 0;
+    w->npend = 0;
+    w->erased_hit = 0;
+}
+
+int cvi_worker_settle(cvi_worker *w)
+{
+    if (!w->e->reg) return 0;
+    int hit = w->erased_hit;
+    settle(w, !hit);
+    return hit;
 }
 
 cvi_worker *cvi_worker_create(const cvi_engine *e)
@@ -368,6 +503,9 @@ void cvi_worker_free(cvi_worker *w)
     free(w->taken.v);
     free(w->next_k.v);
     free(w->clean);
+    free(w->pend);
+    if (w->pnorm.p) sodium_memzero(w->pnorm.p, w->pnorm.cap);
+    cv_buf_free(&w->pnorm);
     if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
     free(w->tcache);
     free(w);
@@ -411,24 +549,29 @@ static unsigned render_flags(const cv_action *a)
  * precomputed state; any other domain: the full computation). */
 static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl, char tok[CV_TOKEN_CHARS + 1])
 {
+    const char *dn = cvi_policy_entity_name(w->e->pol, entity);
     if (nl > TCACHE_NORM) {
         cvi_token_from(&w->e->dom[entity], norm, nl, tok);
-        vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
+        erased_check(w, entity, dn, norm, nl);
+        vault_note(w, dn, tok, norm, nl);
         return;
     }
     uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
     tcache_ent *c = &w->tcache[(h ^ (h >> 15)) & (TCACHE_SLOTS - 1)];
-    if (c->entity == entity && c->len == nl && memcmp(c->norm, norm, nl) == 0) {
+    if (!w->capture && c->entity == entity && c->len == nl && memcmp(c->norm, norm, nl) == 0) {
         memcpy(tok, c->tok, CV_TOKEN_CHARS + 1);
+        if (c->erased && !w->no_vault) w->erased_hit = 1;
         return;
     }
     cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+    int erased = erased_check(w, entity, dn, norm, nl);
     /* a token made while not collecting (a date-shift subject) is not
      * cached: a later hit would skip the vault for a value of the data */
     if (w->no_vault) return;
-    vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
+    vault_note(w, dn, tok, norm, nl);
     c->entity = (int16_t)entity;
     c->len = (uint8_t)nl;
+    c->erased = (uint8_t)erased;
     memcpy(c->norm, norm, nl);
     memcpy(c->tok, tok, CV_TOKEN_CHARS + 1);
 }
@@ -439,6 +582,7 @@ static void make_token(cvi_worker *w, int entity, const char *domain, const char
     if (entity >= 0 && strcmp(domain, cvi_policy_entity_name(w->e->pol, entity)) == 0) entity_token(w, entity, norm, nl, tok);
     else {
         cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+        erased_check(w, entity, domain, norm, nl);
         vault_note(w, domain, tok, norm, nl);
     }
 }
@@ -1529,8 +1673,24 @@ static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_re
     }
     w->opts = n;
 }
+static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason);
 
 int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
+{
+    if (!w->e->reg) return apply_record(w, rule, r, c, reason);
+    w->erased_hit = 0;
+    int rc = apply_record(w, rule, r, c, reason);
+    /* a record that carries an erased subject's token is not written; a
+     * rejected one is not either: neither keeps its vault entries */
+    if (rc == 0 && w->erased_hit) {
+        c->erased++;
+        rc = CVI_APPLY_DROPPED;
+    }
+    settle(w, rc == 0);
+    return rc;
+}
+
+static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
 {
     const cvi_engine *e = w->e;
     int sp = 0, rc;
@@ -1726,6 +1886,44 @@ int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
     out[b.n] = '\0';
 out:
     sodium_memzero(b.p, b.cap);
+    cv_buf_free(&b);
+    cvi_worker_free(w);
+    cvi_engine_free(e);
+    return rc;
+}
+
+int cvi_erasure_mark(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+                     unsigned char mark[16], char domain[33], char check[17])
+{
+    cvi_engine *e = NULL;
+    cvi_worker *w = NULL;
+    cv_buf b = { 0 };
+    int rc = cvi_engine_create(ctx, p, k, &e);
+    if (rc) return rc;
+    if (!(w = cvi_worker_create(e))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    w->capture = 1;
+    if ((rc = cvi_engine_token(w, type, value, strlen(value), &b))) {
+        cvi_error(ctx, rc, "%s", cv_strerror(rc));
+        goto out;
+    }
+    /* the token the subject is known by: a caller id's number (as forget
+     * takes it), else the one token made */
+    size_t at = w->ncap;
+    for (size_t i = 0; i < w->ncap; i++)
+        if (strcmp(type, "clid") != 0 || strcmp(w->cap[i].domain, "phone") == 0) at = i;
+    if (at == w->ncap || strlen(w->cap[at].domain) > 32) {
+        rc = cvi_error(ctx, CV_EUSAGE, "no erasure mark for this identifier");
+        goto out;
+    }
+    memcpy(mark, w->cap[at].m, CVI_MARK_BYTES);
+    strcpy(domain, w->cap[at].domain);
+    cvi_engine_erasure_id(e, check);
+out:
+    if (w) sodium_memzero(w->cap, sizeof w->cap);
+    if (b.p) sodium_memzero(b.p, b.cap);
     cv_buf_free(&b);
     cvi_worker_free(w);
     cvi_engine_free(e);

@@ -5,6 +5,7 @@
  * Env: CV_BIN (the binary), CV_SRC (the source tree).
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -572,6 +573,297 @@ START_TEST(test_filter_header_shards)
 }
 END_TEST
 
+/* ---- erasure that lasts: forget, then run --resume, run, rekey ---------- */
+
+/* How many files under dir (dot files too, recursively) hold s in their
+ * bytes (decompressed if .zst); their names appended to where. The top
+ * manifest.json is left aside: its history names erased tokens by design. */
+static int mem_has(const char *b, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    for (size_t i = 0; k && i + k <= n; i++)
+        if (b[i] == s[0] && memcmp(b + i, s, k) == 0) return 1;
+    return 0;
+}
+
+static int holds_in_tree(const char *root, const char *dir, const char *s, char *where, size_t cap)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int hits = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat st;
+        ck_assert_int_eq(lstat(path, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            hits += holds_in_tree(root, path, s, where, cap);
+            continue;
+        }
+        if (dir == root && !strcmp(de->d_name, "manifest.json")) continue;
+        size_t n = strlen(de->d_name), len = 0;
+        char *b = n > 4 && !strcmp(de->d_name + n - 4, ".zst") && st.st_size > 0 ? zstd_file(path, &len)
+                                                                                  : readfile(path, &len);
+        if (b && mem_has(b, len, s)) {
+            hits++;
+            strncat(where, path, cap - strlen(where) - 2);
+            strncat(where, " ", cap - strlen(where) - 1);
+        }
+        free(b);
+    }
+    closedir(d);
+    return hits;
+}
+
+static void assert_nowhere(const char *dir, const char *what)
+{
+    char where[2048] = "";
+    int n = holds_in_tree(dir, dir, what, where, sizeof where);
+    ck_assert_msg(n == 0, "%s is still in: %s", what, where);
+}
+
+/* A number in a manifest: the first `"KEY": N` after `after` (NULL: the start). */
+static long long mnum(const char *m, const char *after, const char *key)
+{
+    const char *at = after ? strstr(m, after) : m;
+    ck_assert_msg(at != NULL, "no %s in the manifest", after);
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    const char *v = strstr(at, k);
+    ck_assert_msg(v != NULL, "no %s in the manifest", key);
+    return strtoll(v + strlen(k), NULL, 10);
+}
+
+/* records_in = written + dropped + rejected in the totals, and the totals'
+ * erased count. */
+static long long totals_erased(const char *m)
+{
+    long long in = mnum(m, "\"totals\"", "records_in"), w = mnum(m, "\"totals\"", "written"),
+              dr = mnum(m, "\"totals\"", "dropped"), rj = mnum(m, "\"totals\"", "rejected");
+    ck_assert_int_eq(in, w + dr + rj);
+    return mnum(m, "\"totals\"", "erased");
+}
+
+/* Jane (07700 900123) is in two rows of calls.csv and names a file of her
+ * own; Bob and Carol stay. The policy has a vault; epoch as given. */
+static char *erase_policy(const char *name, int epoch)
+{
+    char *pol = path2(tmp, name), y[640];
+    snprintf(y, sizeof y, "version: 1\nregion: GB\nepoch: %d\nvault: {public_key: %s/ctrl.pub}\ninputs:\n"
+                          "  - match: \"*.csv\"\n    format: csv\n"
+                          "    fields: {id: keep, caller: {token: phone}, email: {token: email}, note: scan, \"*\": drop}\n",
+             epoch, tmp);
+    writefile(pol, y, strlen(y), 0644);
+    return pol;
+}
+
+static void erase_fixture(char **pol, char **in, char **o)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "--controller", "-o", path2(tmp, "ctrl")), 0);
+    free(out), free(err);
+    *pol = erase_policy("pol0.yaml", 0);
+    *in = path2(tmp, "in");
+    *o = path2(tmp, "out");
+    mkdir(*in, 0755);
+    const char *c = "id,caller,email,note\n1,07700 900123,jane@example.com,hi\n2,+1 212 555 0100,bob@example.org,"
+                    "call 07700 900123\n3,+1 212 555 0100,bob@example.org,x\n4,+44 20 7946 0000,carol@example.net,y\n";
+    writefile(path2(*in, "calls.csv"), c, strlen(c), 0644);
+    const char *m = "id,caller,email,note\n1,+44 20 7946 0000,carol@example.net,z\n";
+    writefile(path2(*in, "more.csv"), m, strlen(m), 0644);
+    writefile(path2(*in, "call_07700900123.csv"), m, strlen(m), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", *pol, *in, "-o", *o), 0);
+    free(out), free(err);
+}
+
+static char *token_of(const char *pol, const char *type, const char *value)
+{
+    char *t, *err;
+    ck_assert_int_eq(RUN(NULL, &t, &err, "token", "--type", type, "--key", keyfile, "-p", pol, value), 0);
+    free(err);
+    t[strcspn(t, "\n")] = '\0';
+    char *bare = strdup(strrchr(t, ':') + 1);     /* the 16 characters, in any rendering */
+    free(t);
+    return bare;
+}
+
+static void forget_jane(const char *pol, const char *o)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "3 record(s) removed"));
+    ck_assert_ptr_nonnull(strstr(err, "1 file(s) deleted"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+}
+
+/* run → forget → run --resume: the files forget rewrote are kept as it
+ * left them (not done again: that brought Jane back), her own file is not
+ * written again, her tokens (and her e-mail's, which only her rows held)
+ * are nowhere, and the manifest counts what was erased. */
+START_TEST(test_forget_survives_resume)
+{
+    char *pol, *in, *o, *out, *err;
+    erase_fixture(&pol, &in, &o);
+    char *tj = token_of(pol, "phone", "07700 900123"), *tje = token_of(pol, "email", "jane@example.com");
+    char *tb = token_of(pol, "phone", "+1 212 555 0100");
+    forget_jane(pol, o);
+    size_t n0 = 0, n1 = 0;
+    char *after_forget = readfile(path2(o, "calls.csv.zst"), &n0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "more.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "not written: it is a subject's whole that was erased"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    char *now = readfile(path2(o, "calls.csv.zst"), &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(after_forget, now, n0), 0);
+    free(after_forget), free(now);
+    assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_str_eq(out, "");
+    free(out), free(err);
+    /* Bob is still there, revealable */
+    char *data = zstd_file(path2(o, "calls.csv.zst"), NULL);
+    ck_assert_ptr_nonnull(strstr(data, tb));
+    free(data);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 2);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "written"), 2);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "dropped"), 2);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "erased"), 2);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "entries"), 1);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
+    ck_assert_ptr_nonnull(strstr(m, "\"status\": \"erased\""));
+    ck_assert_ptr_null(strstr(m, tj));     /* her file is not named again */
+    free(m);
+    /* an input added since: resume does it (and only it), without Jane */
+    const char *nw = "id,caller,email,note\n1,07700 900123,jane@example.com,new\n2,+1 212 555 0100,bob@example.org,n\n";
+    writefile(path2(in, "new.csv"), nw, strlen(nw), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "new.csv: 1 record(s) dropped: they hold a subject erased"));
+    ck_assert_ptr_null(strstr(err, "new.csv: already done"));
+    free(out), free(err);
+    assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 3);
+    ck_assert_int_eq(mnum(m, "\"input\": \"new.csv\"", "written"), 1);
+    free(m);
+    free(tj), free(tje), free(tb);
+}
+END_TEST
+
+/* run → forget → a fresh run of the same source into the same OUT: the
+ * erasure register drops Jane's rows (counted as erased in the manifest)
+ * and her own file, and nothing of her, nor of her e-mail, comes back in
+ * the data or the vault. */
+START_TEST(test_forget_survives_rerun)
+{
+    char *pol, *in, *o, *out, *err;
+    erase_fixture(&pol, &in, &o);
+    char *tj = token_of(pol, "phone", "07700 900123"), *tje = token_of(pol, "email", "jane@example.com");
+    forget_jane(pol, o);
+    char *after_forget = zstd_file(path2(o, "calls.csv.zst"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: 2 record(s) dropped: they hold a subject erased"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    char *data = zstd_file(path2(o, "calls.csv.zst"), NULL);
+    ck_assert_str_eq(data, after_forget);
+    free(data), free(after_forget);
+    assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 2);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "records_erased"), 2);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "records_in"), 4);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "erased"), 2);
+    ck_assert_int_eq(mnum(m, "\"vault\"", "entries"), 4);     /* Bob, Carol: phone and e-mail each */
+    ck_assert_ptr_null(strstr(m, tj));
+    free(m);
+    /* the register holds neither her value nor her token */
+    char *reg = readfile(path2(o, "erasure-register"), NULL);
+    ck_assert_ptr_nonnull(reg);
+    ck_assert_ptr_null(strstr(reg, "900123"));
+    ck_assert_ptr_null(strstr(reg, tj));
+    free(reg);
+    /* a second forget of her: already erased, nothing changes */
+    char *m1 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "nothing of this subject"));
+    free(out), free(err);
+    char *m2 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_str_eq(m1, m2);
+    free(m1), free(m2), free(tj), free(tje);
+}
+END_TEST
+
+/* run → forget → rekey to epoch 1 → run --resume and a fresh run at epoch
+ * 1: the register is epoch-independent, so Jane stays out under her new
+ * tokens too (and the old ones are gone). A register that does not read,
+ * or that another key made, stops the run before it writes (fail closed). */
+START_TEST(test_forget_survives_rekey)
+{
+    char *pol, *in, *o, *out, *err;
+    erase_fixture(&pol, &in, &o);
+    char *pol1 = erase_policy("pol1.yaml", 1);
+    char *tj0 = token_of(pol, "phone", "07700 900123"), *tj1 = token_of(pol1, "phone", "07700 900123");
+    char *tje1 = token_of(pol1, "email", "jane@example.com"), *tb1 = token_of(pol1, "phone", "+1 212 555 0100");
+    forget_jane(pol, o);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--to-epoch", "1", "--secret-key",
+                         path2(tmp, "ctrl.sec"), "--key", keyfile, "-p", pol, o), 0);
+    free(out), free(err);
+    for (int fresh = 0; fresh < 2; fresh++) {
+        if (fresh)
+            ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pol1, in, "-o", o), 0);
+        else
+            ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol1, in, "-o", o), 0);
+        ck_assert_ptr_nonnull(strstr(err, "calls.csv: 2 record(s) dropped: they hold a subject erased"));
+        free(out), free(err);
+        assert_nowhere(o, tj0);
+        assert_nowhere(o, tj1);
+        assert_nowhere(o, tje1);
+        char *data = zstd_file(path2(o, "calls.csv.zst"), NULL);
+        ck_assert_ptr_nonnull(strstr(data, tb1));
+        free(data);
+        char *m = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_int_eq(totals_erased(m), 2);
+        ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
+        free(m);
+    }
+    /* another key: the register cannot be honoured, nothing is written */
+    char *other = path2(tmp, "other.key");
+    const char hex2[] = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100\n";
+    writefile(other, hex2, strlen(hex2), 0600);
+    char *m0 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", other, "-p", pol1, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "belongs to another key or tenant"));
+    free(out), free(err);
+    /* a damaged register: refused too */
+    size_t rn = 0;
+    char *reg = readfile(path2(o, "erasure-register"), &rn);
+    char *bad = strdup(reg);
+    char *line2 = strchr(bad, '\n') + 1;
+    line2[strlen("phone ")] ^= 1;
+    writefile(path2(o, "erasure-register"), bad, rn, 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pol1, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "is damaged"));
+    free(out), free(err);
+    char *m1 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_str_eq(m0, m1);
+    writefile(path2(o, "erasure-register"), reg, rn, 0644);
+    free(reg), free(bad), free(m0), free(m1);
+    free(tj0), free(tj1), free(tje1), free(tb1);
+}
+END_TEST
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -886,6 +1178,9 @@ int main(void)
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
     tcase_add_test(tc, test_member_names);
+    tcase_add_test(tc, test_forget_survives_resume);
+    tcase_add_test(tc, test_forget_survives_rerun);
+    tcase_add_test(tc, test_forget_survives_rekey);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
