@@ -25,6 +25,8 @@ const cv_format_type *cv_format_find(const char *name)
     return NULL;
 }
 
+int cv_format_known(const char *name) { return cv_format_find(name) != NULL; }
+
 static int ends_with_ci(const char *s, size_t n, const char *suffix)
 {
     size_t k = strlen(suffix);

@@ -488,6 +488,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
     t->audio_seconds_redacted += e->fs.counts.audio_ms_redacted / 1000.0;
     t->audio_spans += e->fs.counts.audio_spans;
     t->dtmf_spans += e->fs.counts.dtmf_spans;
+    t->values_unparseable += e->fs.counts.unparseable;
 }
 
 /* A file that could not be processed: nothing of it is written, every
@@ -1031,6 +1032,11 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
          * output (freed, NULL) takes none */
         const char *on = r.ent[r.nent - 1].output;
         if (on && strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        static const char *const status[] = { "done", "resumed", "skipped", "failed" };
+        const cvi_entry *e = &r.ent[r.nent - 1];
+        cvi_log(ctx, CV_LOG_VERBOSE, "%s: %s; %" PRIu64 " records in, %" PRIu64 " written, %" PRIu64 " dropped, %" PRIu64
+                " rejected", e->input ? e->input : "?", status[e->status], e->fs.records_in, e->fs.written,
+                e->fs.dropped, e->fs.rejected);
         if (o->progress && r.audio_s > 0)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
         else if (o->progress)
@@ -1108,7 +1114,7 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     if (!o) { cv_run_opts_init(&def); o = &def; }
     memset(t, 0, sizeof *t);
     const cv_format_type *fmt = format ? cv_format_find(format) : NULL;
-    if (format && !fmt) return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
+    if (format && !fmt) return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
     const cv_input_rule *rule = NULL;
     if (match_path) {
         rule = cvi_policy_input_for(p, match_path, NULL);
