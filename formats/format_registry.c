@@ -40,6 +40,7 @@ const cv_format_type *cv_format_for_path(const char *path)
     base = base ? base + 1 : path;
     size_t n = strlen(base);
     if (ends_with_ci(base, n, ".zst")) n -= 4;
+    else if (ends_with_ci(base, n, ".gz")) n -= 3;
     /* Asterisk writes exactly this name; any other .csv is generic CSV. */
     if (n == 10 && memcmp(base, "Master.csv", 10) == 0) return &cvi_format_asterisk_cdr;
     for (size_t i = 0; cvi_formats[i]; i++) {

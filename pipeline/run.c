@@ -191,7 +191,7 @@ static int mkdirs(const char *path, size_t upto)
  * e-mail address must not swallow ".csv" as its top-level domain. */
 static size_t ext_len(const char *p, size_t n)
 {
-    static const char *const exts[] = { ".zst", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
+    static const char *const exts[] = { ".zst", ".gz", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
     size_t total = 0;
     for (int round = 0; round < 2; round++) {
         for (int i = 0; exts[i]; i++) {
@@ -804,6 +804,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     size_t nl = name.n;
     if (!audio) {
         if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
+        else if (nl > 3 && memcmp(name.p + nl - 3, ".gz", 3) == 0) name.n -= 3;   /* gzip in, zstd out */
         cv_buf_puts(&name, ".zst");
     }
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
