@@ -1066,6 +1066,15 @@ static int check_file(cv_ctx *ctx, const char *path, uint8_t *zstd_in)
     if (rc) return rc;
     uint32_t m = (uint32_t)magic[0] | (uint32_t)magic[1] << 8 | (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24;
     *zstd_in = got == 4 && (m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
+    /* the suppressed copy is written in the input's compression, and only
+     * zstd is written: other compressions are named, not read as text */
+    if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        return cvi_error(ctx, CV_EINPUT, "%s: gzip-compressed: risk reads plain or zstd files (zcat it into a file, "
+                                         "or run it through callveil first)", path);
+    if (got >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h')
+        return cvi_error(ctx, CV_EINPUT, "%s: bzip2-compressed: risk reads plain or zstd files", path);
+    if (got >= 4 && !memcmp(magic, "\xfd" "7zX", 4))
+        return cvi_error(ctx, CV_EINPUT, "%s: xz-compressed: risk reads plain or zstd files", path);
     return 0;
 }
 
