@@ -127,6 +127,8 @@ typedef struct cv_run_opts {
     size_t max_record;      /* bytes; 0: default 16 MiB */
     size_t batch_bytes;     /* 0: default */
     int resume;             /* run: skip inputs already completed in OUT */
+    int overwrite;          /* run: OUT may hold another key's, tenant's or policy's dataset: remove it
+                             * whole first (without it, and without resume, that is CV_EKEY) */
     int progress;           /* report progress through the log callback */
     const char *as_of;      /* YYYY-MM-DD; NULL: today (UTC) */
 } cv_run_opts;

@@ -963,6 +963,9 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         /* the inputs are listed before the journal or the vault is touched:
          * a mistyped input changes nothing in OUT */
         if ((rc = collect(ctx, inputs, ninputs, real_out, &it))) goto out;
+        /* OUT holds one dataset: another key's, tenant's or policy's is
+         * refused, or with --overwrite removed whole (pipeline/dataset.c) */
+        if (!o->resume && (rc = cvi_dataset_claim(ctx, outdir, p, k, o->overwrite))) goto out;
         char fp[2 * 32 + 1];
         if ((rc = run_fingerprint(&r, fp))) goto out;
         snprintf(jpath, sizeof jpath, "%s/" JOURNAL, outdir);

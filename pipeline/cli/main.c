@@ -123,6 +123,9 @@ static const char usage_run[] =
     "      --max-record-size S largest record accepted, e.g. 16M (default 16M)\n"
     "      --as-of DATE        reference date YYYY-MM-DD (default: today, UTC)\n"
     "      --resume            skip inputs an interrupted run already finished\n"
+    "      --overwrite         OUTDIR may hold a dataset of another key, tenant, epoch\n"
+    "                          or policy: remove it whole first (without this, or\n"
+    "                          --resume, such a run is refused: exit 2)\n"
     "      --max-rejects N|P%  exit 0 (with a warning) when at most N records, or P%\n"
     "                          of those read, were rejected (default: any is exit 3)\n"
     "  -q, --quiet             no summary, no progress, no warnings\n"
@@ -330,7 +333,7 @@ typedef struct opts {
     cv_run_opts run;
 } opts;
 
-enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EPHEMERAL, O_MAXREJ };
+enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EPHEMERAL, O_MAXREJ, O_OVERWRITE };
 
 /* --max-rejects N (records) or P% (of the records read, 0..100). */
 static int parse_rejects(const char *s, opts *o)
@@ -378,6 +381,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "as", required_argument, 0, O_AS },      { "quiet", no_argument, 0, 'q' },
         { "controller", no_argument, 0, O_CONTROLLER }, { "verbose", no_argument, 0, 'v' },
         { "ephemeral-key", no_argument, 0, O_EPHEMERAL }, { "max-rejects", required_argument, 0, O_MAXREJ },
+        { "overwrite", no_argument, 0, O_OVERWRITE },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -390,6 +394,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         case 'o': o->out = optarg; break;
         case 'v': verbose = 1; break;
         case O_EPHEMERAL: o->ephemeral = 1; break;
+        case O_OVERWRITE: o->run.overwrite = 1; break;
         case O_MAXREJ:
             if (parse_rejects(optarg, o)) {
                 fprintf(stderr, "callveil: error: --max-rejects: expected a number of records or a percentage (5%%)\n");

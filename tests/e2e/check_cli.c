@@ -935,6 +935,57 @@ START_TEST(test_risk_enforce_messages)
 }
 END_TEST
 
+START_TEST(test_run_refuses_other_dataset)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *o = path2(tmp, "o"), *pp = hour_policy();
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"ts\": \"2026-11-02T10:22:03Z\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    writefile(path2(in, "b.jsonl"), rec, strlen(rec), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp, in, "-o", o), 0);
+    free(out), free(err);
+    size_t m1n;
+    char *m1 = readfile(path2(o, "manifest.json"), &m1n);
+    /* the same key and policy again: a rerun, as before */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp, in, "-o", o), 0);
+    free(out), free(err);
+    /* another key, another policy, a one-off key: refused, nothing changed */
+    static const char k2[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    const char *key2 = path2(tmp, "k2");
+    writefile(key2, k2, strlen(k2), 0600);
+    unlink(path2(in, "b.jsonl"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", key2, "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another key"));
+    ck_assert_ptr_nonnull(strstr(err, "--overwrite"));
+    free(out), free(err);
+    static const char pol2[] = "version: 1\ntenant: t\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                               "    fields: {id: keep, \"*\": drop}\n";
+    const char *pp2 = path2(tmp, "p2.yaml");
+    writefile(pp2, pol2, strlen(pol2), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp2, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another policy"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another key"));
+    free(out), free(err);
+    size_t m2n;
+    char *m2 = readfile(path2(o, "manifest.json"), &m2n);
+    ck_assert_uint_eq(m1n, m2n);   /* the same dataset (created times aside, its size) */
+    ck_assert_int_eq(access(path2(o, "b.jsonl.zst"), F_OK), 0);
+    free(m1), free(m2);
+    /* --overwrite replaces it whole: b.jsonl.zst, which the new run does not
+     * make, is gone, and the manifest names the new key */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--overwrite", "--key", key2, "-p", pp, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "--overwrite"));
+    free(out), free(err);
+    ck_assert_int_eq(access(path2(o, "b.jsonl.zst"), F_OK), -1);
+    ck_assert_int_eq(access(path2(o, "a.jsonl.zst"), F_OK), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", key2, "-p", pp, in, "-o", o), 0);   /* now ours */
+    free(out), free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -965,6 +1016,7 @@ int main(void)
     tcase_add_test(tc, test_max_rejects);
     tcase_add_test(tc, test_gzip_round_trip);
     tcase_add_test(tc, test_risk_enforce_messages);
+    tcase_add_test(tc, test_run_refuses_other_dataset);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
