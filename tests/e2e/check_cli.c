@@ -586,6 +586,12 @@ START_TEST(test_privacy_commands)
                          "--key", keyfile, "-p", pol, o), 0);
     ck_assert_ptr_nonnull(strstr(err, "set `epoch: 1`"));
     free(out), free(err);
+    {   /* the manifest's top-level epoch is the new one (issue 11, item 9) */
+        char *man = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_ptr_nonnull(strstr(man, ", \"epoch\": 1, \"region\""));
+        ck_assert_ptr_null(strstr(man, ", \"epoch\": 0, \"region\""));
+        free(man);
+    }
     ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
                          tb), 2);   /* the policy's epoch 0: the dataset is at 1 */
     ck_assert_ptr_nonnull(strstr(err, "is at epoch 1, not 0"));
