@@ -1091,9 +1091,9 @@ static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)
                 (unsigned long long)res.tokens_replaced, (unsigned long long)res.files_changed,
                 (unsigned long long)res.vault_entries, so.to);
     if (res.dates_shifted_kept)
-        fprintf(stderr, "callveil: warning: %llu date(s) shifted per subject keep their epoch %llu offsets; runs at "
-                        "epoch %llu shift the same subjects by other offsets (re-run from the source data where "
-                        "intervals across epochs matter)\n",
+        warn("%llu date(s) shifted per subject keep their epoch %llu offsets; runs at "
+             "epoch %llu shift the same subjects by other offsets (re-run from the source data where "
+             "intervals across epochs matter)",
                 (unsigned long long)res.dates_shifted_kept, so.from, so.to);
     ex = EXIT_OK;
 out:
