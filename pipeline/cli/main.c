@@ -1094,7 +1094,7 @@ static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)
         warn("%llu date(s) shifted per subject keep their epoch %llu offsets; runs at "
              "epoch %llu shift the same subjects by other offsets (re-run from the source data where "
              "intervals across epochs matter)",
-                (unsigned long long)res.dates_shifted_kept, so.from, so.to);
+             (unsigned long long)res.dates_shifted_kept, so.from, so.to);
     ex = EXIT_OK;
 out:
     cv_key_free(k);
