@@ -253,6 +253,9 @@ int cvi_custom_accept(const cv_custom_detector *c, const char *text, size_t len,
 int cvi_custom_normalise(const cv_custom_detector *c, const char *v, size_t n, char *norm, size_t *norm_len);
 /* Run a word-list custom detector over text, emitting what it accepts. */
 int cvi_custom_scan_words(const cv_custom_detector *c, const char *text, size_t len, cv_emit *em);
+/* address.c: a street-type word ("Road", "rue", "Hauptstraße", ...) in the
+ * `window` bytes before text[start], on the same line (postcode context). */
+int cvi_street_before(const char *text, size_t start, size_t window);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;

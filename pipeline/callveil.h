@@ -132,6 +132,12 @@ typedef struct cv_run_opts {
     int progress;           /* report progress through the log callback */
     const char *as_of;      /* YYYY-MM-DD; NULL: today (UTC) */
     int explain;            /* scan: one JSON line per decision to out_fd instead of the counts report */
+    /* filter, headed formats (csv), for sharded streams: the header row
+     * given here (the stream then starts with records), and/or no header
+     * row written (a shard after the first). */
+    const char *header;
+    size_t header_len;
+    int omit_header;
 } cv_run_opts;
 
 CV_API void cv_run_opts_init(cv_run_opts *o);

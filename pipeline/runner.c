@@ -608,12 +608,14 @@ static int on_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_
         pr->kept[c] = (uint8_t)cvi_engine_column_kept(pr->p->e, st->rule, names[c], &cc);
         if (cc) pr->added[c] = (cv_str){ cc, strlen(cc) };
     }
+    if (st->omit_header) return 0;   /* a shard after the first: the first one wrote it */
     batch *b;
     int rc = current(pr, &b);
     return rc ? rc : fmt->write_header(pr->fstate, pr->kept, pr->added, &b->prefix);
 }
 
 static const cvi_reader_cb reader_cb = { on_header, on_record, on_bad };
+static const cvi_reader_cb reader_cb_no_header = { NULL, on_record, on_bad };
 
 int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
 {
@@ -636,8 +638,25 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     }
     cv_source_set_hash(src, hash_update, &in_hash);
 
+    /* a header given apart (a sharded stream): parsed first, and the
+     * stream read as records from its first line */
+    const cvi_reader_cb *cb = &reader_cb;
+    if (st->header && fmt->has_header) {
+        cv_diag d = { NULL, 0 };
+        size_t hn = st->header_len;
+        while (hn && (st->header[hn - 1] == '\n' || st->header[hn - 1] == '\r')) hn--;
+        int hr = hn ? fmt->parse_header(fstate, st->header, hn, &d) : CV_EEMPTY;
+        if (hr == CV_ENOMEM) { rc = cvi_error(p->ctx, hr, "out of memory"); goto out; }
+        if (hr) {
+            rc = cvi_error(p->ctx, CV_EINPUT, "%s: the given header is not a %s header: %s", st->display, fmt->name,
+                           d.reason ? d.reason : "empty");
+            goto out;
+        }
+        if ((rc = on_header(&pr, st->header, hn, 1, 0))) goto out;
+        cb = &reader_cb_no_header;
+    }
     cvi_read_fail fail;
-    if ((rc = cvi_read_records(src, fmt, fstate, p->max_record, &reader_cb, &pr, &fail))) {
+    if ((rc = cvi_read_records(src, fmt, fstate, p->max_record, cb, &pr, &fail))) {
         if (fail.reason) {
             fs->fail_reason = fail.reason;
             if (fail.line)

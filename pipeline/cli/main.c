@@ -152,6 +152,9 @@ static const char usage_filter[] =
     "      --zstd-level N      zstd level 1..19 (default 3; implies --zstd)\n"
     "  -j, --jobs N            worker threads (default: all cores)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
+    "      --header FILE       csv: the header row is FILE's first line; the stream\n"
+    "                          holds records only (a shard after the first)\n"
+    "      --no-header         csv: write no header row (shards after the first)\n"
     "      --ephemeral-key     without a key, use a one-off random one (tokens then\n"
     "                          join only within this process: not across shards)\n"
     "      --max-rejects N|P%  exit 0 (with a warning) when at most N records, or P%\n"
@@ -329,7 +332,7 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 }
 
 typedef struct opts {
-    const char *policy, *key, *out, *format, *as, *as_of;
+    const char *policy, *key, *out, *format, *as, *as_of, *header;
     int zstd, help, controller, ephemeral, ephemeral_hint;
     int rejects_pct;                /* --max-rejects P%: max_rejects is a percentage */
     unsigned long long max_rejects; /* --max-rejects N: rejected records tolerated (exit 0, warned) */
@@ -338,7 +341,7 @@ typedef struct opts {
 } opts;
 
 enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EPHEMERAL, O_MAXREJ, O_OVERWRITE,
-       O_EXPLAIN };
+       O_EXPLAIN, O_HEADER, O_NOHEADER };
 
 /* --max-rejects N (records) or P% (of the records read, 0..100). */
 static int parse_rejects(const char *s, opts *o)
@@ -387,6 +390,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "controller", no_argument, 0, O_CONTROLLER }, { "verbose", no_argument, 0, 'v' },
         { "ephemeral-key", no_argument, 0, O_EPHEMERAL }, { "max-rejects", required_argument, 0, O_MAXREJ },
         { "overwrite", no_argument, 0, O_OVERWRITE }, { "explain", no_argument, 0, O_EXPLAIN },
+        { "header", required_argument, 0, O_HEADER }, { "no-header", no_argument, 0, O_NOHEADER },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -432,6 +436,15 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
             }
             break;
         case O_ASOF: o->run.as_of = optarg; break;
+        case O_HEADER:
+        case O_NOHEADER:
+            if (usage != usage_filter) {
+                fprintf(stderr, "callveil: --header and --no-header are options of filter\n");
+                return -1;
+            }
+            if (c == O_HEADER) o->header = optarg;
+            else o->run.omit_header = 1;
+            break;
         case O_EXPLAIN:
             if (usage != usage_scan) {
                 fprintf(stderr, "callveil: --explain is an option of scan\n");
@@ -593,6 +606,23 @@ static int cmd_filter(cv_ctx *ctx, int argc, char **argv)
     cv_policy *p = NULL;
     cv_key *k = NULL;
     int ex;
+    char hdr[65536];
+    if (o.header) {
+        /* the header row: the file's first line (a CSV header holds no newline) */
+        FILE *hf = fopen(o.header, "r");
+        if (!hf) {
+            fprintf(stderr, "callveil: --header %s: %s\n", o.header, strerror(errno));
+            return EXIT_BAD;
+        }
+        if (!fgets(hdr, sizeof hdr, hf)) hdr[0] = '\0';
+        fclose(hf);
+        if (!hdr[0] || (strlen(hdr) == sizeof hdr - 1 && hdr[sizeof hdr - 2] != '\n')) {
+            fprintf(stderr, "callveil: --header %s: no header line (or one over 64 KiB)\n", o.header);
+            return EXIT_BAD;
+        }
+        o.run.header = hdr;
+        o.run.header_len = strlen(hdr);
+    }
     if ((ex = load_policy(ctx, o.policy, &p))) return ex;
     if ((ex = load_key(ctx, &o, p, o.ephemeral, &k))) goto out;
     cv_totals t;

@@ -540,6 +540,39 @@ START_TEST(test_scan_explain)
 }
 END_TEST
 
+/* Headed CSV in shards: a later shard takes the header from a file and
+ * writes none; the concatenation equals one process. Bad uses fail. */
+START_TEST(test_filter_header_shards)
+{
+    const char *all = "id,body\n1,call 07700900123\n2,\"two\nlines 07700900124\"\n3,bye\n";
+    const char *p1 = "id,body\n1,call 07700900123\n", *p2 = "2,\"two\nlines 07700900124\"\n3,bye\n";
+    char *hdr = path2(tmp, "hdr.csv");
+    writefile(hdr, "id,body\n", 8, 0644);
+    char *o_all, *o1, *o2, *err;
+    ck_assert_int_eq(RUN(all, &o_all, &err, "filter", "--format", "csv", "--key", keyfile), 0);
+    free(err);
+    ck_assert_int_eq(RUN(p1, &o1, &err, "filter", "--format", "csv", "--key", keyfile), 0);
+    free(err);
+    ck_assert_int_eq(RUN(p2, &o2, &err, "filter", "--format", "csv", "--key", keyfile, "--header", hdr, "--no-header"), 0);
+    free(err);
+    char joined[4096];
+    snprintf(joined, sizeof joined, "%s%s", o1, o2);
+    ck_assert_str_eq(joined, o_all);
+    ck_assert_ptr_null(strstr(o2, "id,body"));
+    free(o_all), free(o1), free(o2);
+    char *out;
+    ck_assert_int_eq(RUN(p2, &out, &err, "filter", "--format", "csv", "--key", keyfile, "--header",
+                         path2(tmp, "no-such-header.csv")), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no-such-header.csv"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN("{}\n", &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "--no-header"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "formats with a header row"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(p2, &out, &err, "run", "--no-header", "x", "-o", "y"), 1);
+    free(out), free(err);
+}
+END_TEST
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -1123,6 +1156,7 @@ int main(void)
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
     tcase_add_test(tc, test_policy_warnings);
     tcase_add_test(tc, test_scan_explain);
+    tcase_add_test(tc, test_filter_header_shards);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
     tcase_add_test(tc, test_cli_usage_conventions);
