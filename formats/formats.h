@@ -91,9 +91,10 @@ typedef struct cv_source cv_source;
 typedef struct cv_sink cv_sink;
 
 /* A source over a file descriptor (borrowed: not closed). If zstd is 1 the
- * bytes are zstd frames and are decompressed; -1 sniffs the zstd magic
- * number. On a read or decompression error returns CV_EIO / CV_EINPUT and
- * sets *reason (static). */
+ * bytes are zstd frames and are decompressed; -1 sniffs the magic number:
+ * zstd and gzip are decompressed, bzip2, xz and lz4 refused (CV_EINPUT, the
+ * reason names the compression), anything else is plain. On a read or
+ * decompression error returns CV_EIO / CV_EINPUT and sets *reason (static). */
 int cv_source_open_fd(int fd, int zstd, cv_source **out);
 /* Read up to cap bytes; returns bytes read, 0 at end, or a negative CV_E*. */
 long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason);

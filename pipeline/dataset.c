@@ -19,10 +19,12 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <yajl/yajl_tree.h>
 
 #include "ctx.h"
 #include "dataset.h"
 #include "files.h"
+#include "policy.h"
 
 int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
 {
@@ -112,6 +114,97 @@ int cvi_dataset_interrupted(const char *outdir)
     struct stat st;
     snprintf(path, sizeof path, "%s/" CVI_VAULT_STAGE, outdir);
     return stat(path, &st) == 0;
+}
+
+/* ---- a run into an OUT that holds another dataset ------------------------------- */
+
+/* A name from a manifest that may be removed: relative, inside OUT. */
+static int safe_rel(const char *r)
+{
+    if (!*r || *r == '/') return 0;
+    for (const char *c = r; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || !c[2])) return 0;
+    return 1;
+}
+
+static void unlink_rel(const char *outdir, const char *rel, uint64_t *n)
+{
+    char path[PATH_MAX];
+    if (!safe_rel(rel) || snprintf(path, sizeof path, "%s/%s", outdir, rel) >= (int)sizeof path) return;
+    if (unlink(path) == 0) (*n)++;
+}
+
+int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, int overwrite)
+{
+    char mpath[PATH_MAX];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
+    cv_buf m = { 0 };
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    if (rc == CV_EIO && errno == ENOENT) return 0;
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    /* key (a one-off key is always another), tenant and epoch, as find and
+     * forget judge them; then the policy */
+    const char *why = NULL;
+    char detail[512] = "";
+    if (!doc) why = "a manifest.json that is not callveil's";
+    else if (cvi_dataset_check_keys(ctx, outdir, p, k, p->epoch)) {
+        /* its reason, less its own "OUT " prefix and ": nothing was changed" */
+        const char *e = cv_ctx_error(ctx);
+        size_t ol = strlen(outdir), el;
+        if (!strncmp(e, outdir, ol) && e[ol] == ' ') e += ol + 1;
+        const char *tail = strstr(e, ": nothing was changed");
+        if (!tail) tail = strstr(e, "; nothing was changed");
+        el = tail ? (size_t)(tail - e) : strlen(e);
+        snprintf(detail, sizeof detail, " (%.*s)", (int)el, e);
+        why = "a dataset of another key, tenant or epoch";
+    } else {
+        static const char *ph_at[] = { "policy", "blake2b", NULL };
+        yajl_val ph = yajl_tree_get(doc, ph_at, yajl_t_string);
+        char mine[65];
+        sodium_bin2hex(mine, sizeof mine, p->hash, 32);
+        if (!ph || strcmp(ph->u.string, mine) != 0) why = "a dataset made under another policy (its BLAKE2b differs)";
+    }
+    if (!why) {
+        yajl_tree_free(doc);
+        return 0;
+    }
+    if (!overwrite) {
+        yajl_tree_free(doc);
+        return cvi_error(ctx, CV_EKEY, "%s holds %s%s: nothing was changed; write to a new output directory, or "
+                                       "give --overwrite to replace that dataset whole", outdir, why, detail);
+    }
+    /* --overwrite: the old dataset goes before anything of the new one is
+     * written (a mistyped input has been refused already). Its data files
+     * first, the manifest last, so an interrupted removal still needs
+     * --overwrite next time and finishes it. */
+    uint64_t removed = 0;
+    static const char *files_at[] = { "files", NULL }, *out_at[] = { "output", NULL },
+                      *tr_at[] = { "transcript", NULL };
+    yajl_val files = doc ? yajl_tree_get(doc, files_at, yajl_t_array) : NULL;
+    for (size_t i = 0; files && i < files->u.array.len; i++) {
+        yajl_val o = yajl_tree_get(files->u.array.values[i], out_at, yajl_t_string);
+        yajl_val t = yajl_tree_get(files->u.array.values[i], tr_at, yajl_t_string);
+        if (o) unlink_rel(outdir, o->u.string, &removed);
+        if (t) unlink_rel(outdir, t->u.string, &removed);
+    }
+    yajl_tree_free(doc);
+    unlink_rel(outdir, "vault.zst", &removed);
+    unlink_rel(outdir, ".callveil-journal", &removed);
+    if (unlink(mpath) != 0 && errno != ENOENT)
+        return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, strerror(errno));
+    int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    cvi_log(ctx, CV_LOG_WARN, "--overwrite: %s held %s; removed it (%" PRIu64 " file(s) and its manifest)", outdir,
+            why, removed);
+    return 0;
 }
 
 /* ---- the two-phase commit ------------------------------------------------------ */

@@ -37,6 +37,14 @@ int cvi_dataset_clean(cv_ctx *ctx, const char *outdir, int keep_stage, uint64_t 
  * is not one) otherwise. 0 without a manifest. */
 int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch);
 
+/* Before a run (not --resume) writes to OUT, under the lock: if OUT holds a
+ * manifest.json of another key (or a one-off key), tenant, epoch or policy,
+ * CV_EKEY, nothing changed; with overwrite, that dataset is removed whole
+ * (the outputs and transcripts its manifest names, vault, journal, then the
+ * manifest) and a warning says so. 0 without a manifest or for the same
+ * dataset (a rerun replaces its files one by one, as before). */
+int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, int overwrite);
+
 /* ---- a change to a finished dataset: journaled, in two phases ----------
  * forget and rekey replace data files, the vault and the manifest together.
  * Phase 1 stages every new file (written in full under a temporary name

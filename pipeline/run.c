@@ -191,7 +191,7 @@ static int mkdirs(const char *path, size_t upto)
  * e-mail address must not swallow ".csv" as its top-level domain. */
 static size_t ext_len(const char *p, size_t n)
 {
-    static const char *const exts[] = { ".zst", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
+    static const char *const exts[] = { ".zst", ".gz", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
     size_t total = 0;
     for (int round = 0; round < 2; round++) {
         for (int i = 0; exts[i]; i++) {
@@ -492,6 +492,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
     t->audio_seconds_redacted += e->fs.counts.audio_ms_redacted / 1000.0;
     t->audio_spans += e->fs.counts.audio_spans;
     t->dtmf_spans += e->fs.counts.dtmf_spans;
+    t->values_unparseable += e->fs.counts.unparseable;
 }
 
 /* A file that could not be processed: nothing of it is written, every
@@ -836,6 +837,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     size_t nl = name.n;
     if (!audio) {
         if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
+        else if (nl > 3 && memcmp(name.p + nl - 3, ".gz", 3) == 0) name.n -= 3;   /* gzip in, zstd out */
         cv_buf_puts(&name, ".zst");
     }
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
@@ -1003,11 +1005,16 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         if ((rc = collect(ctx, inputs, ninputs, real_out, &it))) goto out;
         /* the subjects forget erased from OUT stay out of it: every token is
          * checked against the register (fails closed if it does not read);
-         * the workers read it only once a stream hands them a batch */
+         * the workers read it only once a stream hands them a batch. Read
+         * before --overwrite may remove anything: a register of another
+         * key stops the run with the dataset as it was */
         char chk[17];
         cvi_engine_erasure_id(r.e, chk);
         if ((rc = cvi_register_load(ctx, outdir, chk, &r.reg))) goto out;
         if (cvi_engine_set_register(r.e, r.reg)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        /* OUT holds one dataset: another key's, tenant's or policy's is
+         * refused, or with --overwrite removed whole (pipeline/dataset.c) */
+        if (!o->resume && (rc = cvi_dataset_claim(ctx, outdir, p, k, o->overwrite))) goto out;
         char fp[2 * 32 + 1];
         if ((rc = run_fingerprint(&r, fp))) goto out;
         snprintf(jpath, sizeof jpath, "%s/" JOURNAL, outdir);
@@ -1086,6 +1093,11 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
          * output (freed, NULL) takes none */
         const char *on = r.ent[r.nent - 1].output;
         if (on && strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        static const char *const status[] = { "done", "resumed", "skipped", "failed" };
+        const cvi_entry *e = &r.ent[r.nent - 1];
+        cvi_log(ctx, CV_LOG_VERBOSE, "%s: %s; %" PRIu64 " records in, %" PRIu64 " written, %" PRIu64 " dropped, %" PRIu64
+                " rejected", e->input ? e->input : "?", status[e->status], e->fs.records_in, e->fs.written,
+                e->fs.dropped, e->fs.rejected);
         if (o->progress && r.audio_s > 0)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
         else if (o->progress)
@@ -1167,7 +1179,7 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     if (!o) { cv_run_opts_init(&def); o = &def; }
     memset(t, 0, sizeof *t);
     const cv_format_type *fmt = format ? cv_format_find(format) : NULL;
-    if (format && !fmt) return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
+    if (format && !fmt) return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
     const cv_input_rule *rule = NULL;
     if (match_path) {
         rule = cvi_policy_input_for(p, match_path, NULL);

@@ -214,7 +214,10 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
  * (erasures, rekeys), its last member once present, as the commit's last
  * step; the entry goes into the intent too. The manifest is our own
  * rendering. */
-static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry)
+/* Stage OUT/manifest.json with the history entry appended; epoch (rekey;
+ * NULL: unchanged) replaces the top-level epoch, so readers of the manifest
+ * see the dataset's epoch without replaying the history. */
+static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry, const uint64_t *epoch)
 {
     static const char list[] = "history";
     char *mpath = path_join(outdir, "manifest.json");
@@ -233,6 +236,32 @@ static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const
         goto out;
     }
     cv_buf_cstr(&m);
+    if (epoch) {
+        /* the first `, "epoch": N` is the top-level one (the header precedes
+         * "files"; a JSON string cannot hold a bare quote) */
+        static const char ek[] = ", \"epoch\": ";
+        char *ep = strstr(m.p, ek), *end;
+        if (!ep) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: no epoch", mpath);
+            goto out;
+        }
+        ep += sizeof ek - 1;
+        strtoull(ep, &end, 10);
+        if (end == ep) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: no epoch", mpath);
+            goto out;
+        }
+        cv_buf r = { 0 };
+        rc = cv_buf_append(&r, m.p, (size_t)(ep - m.p)) | cv_buf_printf(&r, "%" PRIu64, *epoch) |
+             cv_buf_append(&r, end, m.n - (size_t)(end - m.p));
+        if (rc || !cv_buf_cstr(&r)) {
+            cv_buf_free(&r);
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            goto out;
+        }
+        cv_buf_free(&m);
+        m = r;
+    }
     char *at = strstr(m.p, key);
     if (at && m.n >= 7 && memcmp(m.p + m.n - 7, "\n  ]\n}\n", 7) == 0) {
         rc = cv_buf_append(&o, m.p, m.n - 7) | cv_buf_puts(&o, ",\n    ") | cv_buf_puts(&o, entry) |
@@ -1122,7 +1151,7 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     rc |= cv_buf_printf(&entry, "], \"linked_vault_entries_removed\": %" PRIu64 ", \"register_added\": %" PRIu64 "}",
                         res->linked_entries_removed, added);
     if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    if ((rc = manifest_stage(ctx, cm, outdir, entry.p)) || (rc = cvi_commit_run(cm))) goto out;
+    if ((rc = manifest_stage(ctx, cm, outdir, entry.p, NULL)) || (rc = cvi_commit_run(cm))) goto out;
     res->files_changed = nnew;
     if (added)
         cvi_log(ctx, CV_LOG_INFO, "%s: %" PRIu64 " identifier(s) added to the erasure register: later runs into it "
@@ -1317,7 +1346,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
                           ", \"dates_shifted_kept\": %" PRIu64 "}",
              when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, (uint64_t)nnew,
              res->dates_shifted_kept);
-    if ((rc = manifest_stage(ctx, cm, outdir, e)) || (rc = cvi_commit_run(cm))) goto out;
+    if ((rc = manifest_stage(ctx, cm, outdir, e, &to_epoch)) || (rc = cvi_commit_run(cm))) goto out;
     res->files_changed = nnew;
 out:
     cvi_commit_free(cm);

@@ -64,8 +64,9 @@ START_TEST(test_usage_and_help)
     free(out), free(err);
     ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "jsonl", "-j", "0"), 1);
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "xml"), 2);
-    ck_assert_ptr_nonnull(strstr(err, "unknown format"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "xml"), 1);   /* a usage error */
+    ck_assert_ptr_nonnull(strstr(err, "unknown --format"));
+    ck_assert_ptr_nonnull(strstr(err, "usage: callveil filter"));
     free(out), free(err);
 }
 END_TEST
@@ -256,7 +257,7 @@ START_TEST(test_filter_zstd_and_ephemeral_warning)
 {
     char *out, *err;
     const char *in = path2(path2(src, "samples"), "chats.jsonl");
-    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--zstd"), 0);
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--zstd", "--ephemeral-key"), 0);
     ck_assert_ptr_nonnull(strstr(err, "one-off key"));
     ck_assert_uint_eq((unsigned char)out[0], 0x28);   /* zstd magic */
     free(out), free(err);
@@ -846,6 +847,15 @@ START_TEST(test_forget_survives_rekey)
     ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", other, "-p", pol1, in, "-o", o), 2);
     ck_assert_ptr_nonnull(strstr(err, "belongs to another key or tenant"));
     free(out), free(err);
+    /* --overwrite does not get past it: nothing of the dataset is removed */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", other, "-p", pol1, "--overwrite", in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "belongs to another key or tenant"));
+    {
+        char *m1 = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_ptr_nonnull(m1);
+        free(m1);
+    }
+    free(out), free(err);
     /* a damaged register: refused too */
     size_t rn = 0;
     char *reg = readfile(path2(o, "erasure-register"), &rn);
@@ -1020,6 +1030,12 @@ START_TEST(test_privacy_commands)
                          "--key", keyfile, "-p", pol, o), 0);
     ck_assert_ptr_nonnull(strstr(err, "set `epoch: 1`"));
     free(out), free(err);
+    {   /* the manifest's top-level epoch is the new one (issue 11, item 9) */
+        char *man = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_ptr_nonnull(strstr(man, ", \"epoch\": 1, \"region\""));
+        ck_assert_ptr_null(strstr(man, ", \"epoch\": 0, \"region\""));
+        free(man);
+    }
     ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
                          tb), 2);   /* the policy's epoch 0: the dataset is at 1 */
     ck_assert_ptr_nonnull(strstr(err, "is at epoch 1, not 0"));
@@ -1153,6 +1169,371 @@ START_TEST(test_member_names)
 }
 END_TEST
 
+/* ---- issue 11: first contact, batch jobs, CLI conventions ------------------ */
+
+static int count_lines_with(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
+    return n;
+}
+
+START_TEST(test_cli_usage_conventions)
+{
+    char *out, *err, *ver;
+    /* a missing -o / --format / input: one line saying so, then the short usage */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", path2(src, "samples")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "callveil: error: missing -o OUTDIR"));
+    ck_assert_ptr_nonnull(strstr(err, "usage: callveil run"));
+    ck_assert_ptr_null(strstr(err, "--zstd-level"));          /* the short usage, not the whole help */
+    ck_assert_int_eq(count_lines_with(err, "error:"), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-o", path2(tmp, "o")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "missing INPUT"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--key", keyfile), 1);
+    ck_assert_ptr_nonnull(strstr(err, "missing --format"));
+    ck_assert_ptr_nonnull(strstr(err, "usage: callveil filter"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "a", "--enforce-k", "5", path2(tmp, "x.csv")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "needs -o OUT"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "a", "--format", "parquet", path2(src, "samples/sms.csv")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "unknown format"));
+    free(out), free(err);
+    /* -V is the version */
+    ck_assert_int_eq(RUN(NULL, &ver, &err, "version"), 0);
+    free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "-V"), 0);
+    ck_assert_str_eq(out, ver);
+    ck_assert_ptr_nonnull(strstr(out, "callveil 0."));
+    free(out), free(err), free(ver);
+    /* '-' (stdin) is refused by run, scan and risk, saying what to use */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-", "-o", path2(tmp, "o")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "does not read stdin"));
+    ck_assert_int_eq(access(path2(tmp, "o"), F_OK), -1);      /* nothing made */
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", "-"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "filter"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "a", "-"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "stdin"));
+    free(out), free(err);
+    /* keygen -o - is refused, and no file named '-' appears */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", "-"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "standard output"));
+    ck_assert_uint_eq(strlen(out), 0);
+    ck_assert_int_eq(access("-", F_OK), -1);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_keygen_makes_parent_0700)
+{
+    char *out, *err;
+    struct stat st;
+    const char *dir = path2(tmp, "etc-callveil"), *key = path2(dir, "acme.key");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", key), 0);
+    ck_assert_int_eq(stat(dir, &st), 0);
+    ck_assert_msg((st.st_mode & 07777) == 0700, "parent mode %o", (unsigned)(st.st_mode & 07777));
+    ck_assert_int_eq(stat(key, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+    free(out), free(err);
+    /* only the last component: a deeper missing path says mkdir -p */
+    const char *deep = path2(tmp, "no/such/dir/acme.key");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", deep), 2);
+    ck_assert_ptr_nonnull(strstr(err, "mkdir -p"));
+    ck_assert_int_eq(access(path2(tmp, "no"), F_OK), -1);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_key_inside_input_refused)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *o = path2(tmp, "o");
+    mkdir(in, 0700);
+    mkdir(path2(in, "keys"), 0700);
+    const char *line = "{\"id\": 1, \"text\": \"hello\"}\n";
+    writefile(path2(in, "a.jsonl"), line, strlen(line), 0644);
+    const char *key = path2(in, "keys/acme.key");
+    writefile(key, KEYHEX, strlen(KEYHEX), 0600);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", key, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "lies inside the input"));
+    ck_assert_int_eq(access(path2(o, "manifest.json"), F_OK), -1);
+    free(out), free(err);
+    /* the same through the policy's key: */
+    char pol[512];
+    snprintf(pol, sizeof pol, "version: 1\ntenant: t\nkey: %s\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                              "    fields: {\"*\": keep}\n", key);
+    const char *pp = path2(tmp, "p.yaml");
+    writefile(pp, pol, strlen(pol), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "lies inside the input"));
+    free(out), free(err);
+    /* a key apart from the data is fine */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, path2(in, "a.jsonl"), "-o", o), 0);
+    free(out), free(err);
+}
+END_TEST
+
+/* A policy taking only *.jsonl with field ts generalised to the hour. */
+static const char *hour_policy(void)
+{
+    static const char pol[] = "version: 1\ntenant: t\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                              "    fields: {id: keep, ts: {generalise: hour}, \"*\": drop}\n";
+    const char *pp = path2(tmp, "hour.yaml");
+    writefile(pp, pol, strlen(pol), 0644);
+    return pp;
+}
+
+START_TEST(test_run_no_input_matched_exit_2)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *pp = hour_policy();
+    mkdir(in, 0700);
+    writefile(path2(in, "calls.csv"), "a,b\n1,2\n", 8, 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o")), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no input file was processed: 1 file(s) skipped"));
+    free(out), free(err);
+    /* an empty directory too */
+    mkdir(path2(tmp, "empty"), 0700);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, path2(tmp, "empty"), "-o",
+                         path2(tmp, "o2")), 2);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_warnings_quiet_verbose)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *pp = hour_policy();
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"ts\": \"Zebedee-Quux\"}\n{\"id\": 2, \"ts\": \"2026-11-02T10:22:03Z\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    /* an unreadable generalise value: warned with its count, never the value */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warning: 1 value(s) a generalise action could not read"));
+    ck_assert_ptr_null(strstr(err, "Zebedee"));
+    ck_assert_ptr_null(strstr(err, "a.jsonl: done"));          /* no per-file line without -v */
+    free(out), free(err);
+    /* -v: a line per file; -q: no warning at all (nor the no-key one) */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-v", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o2")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "a.jsonl: done; 2 records in, 2 written"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-p", pp, in, "-o", path2(tmp, "o3")), 0);
+    ck_assert_str_eq(err, "");
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-p", pp, in, "-o", path2(tmp, "o4")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "one-off key"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_all_dropped_warned)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data");
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"at\": \"2001-01-01\"}\n{\"id\": 2, \"at\": \"2002-02-02\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    static const char pol[] = "version: 1\ntenant: t\nretention: {field: at, max_age: 1 years}\ninputs:\n"
+                              "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": keep}\n";
+    const char *pp = path2(tmp, "ret.yaml");
+    writefile(pp, pol, strlen(pol), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, "--as-of", "2026-12-01", in, "-o",
+                         path2(tmp, "o")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warning: all 2 records were dropped"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_filter_needs_key)
+{
+    char *out, *err;
+    const char *in = path2(path2(src, "samples"), "chats.jsonl");
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--ephemeral-key"));
+    ck_assert_uint_eq(strlen(out), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--ephemeral-key"), 0);
+    ck_assert_uint_gt(strlen(out), 0);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_max_rejects)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *pp = hour_policy();
+    mkdir(in, 0700);
+    /* 1 of 4 records is not JSON */
+    const char *rec = "{\"id\": 1}\n{\"id\": 2}\n{not json at all\n{\"id\": 4}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o1")), 3);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--max-rejects", "1", "--key", keyfile, "-p", pp, in, "-o",
+                         path2(tmp, "o2")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "1 of 4 records rejected, within --max-rejects 1"));
+    ck_assert_ptr_null(strstr(err, "not json"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--max-rejects", "0", "--key", keyfile, "-p", pp, in, "-o",
+                         path2(tmp, "o3")), 3);
+    ck_assert_ptr_nonnull(strstr(err, "more than --max-rejects 0"));
+    free(out), free(err);
+    /* a share: 25% tolerated, 20% not */
+    const char *file = path2(in, "a.jsonl");
+    ck_assert_int_eq(RUN(file, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "-p", pp,
+                         "--max-rejects", "25%"), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(file, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "-p", pp,
+                         "--max-rejects", "20%"), 3);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--max-rejects", "lots", in, "-o", path2(tmp, "o4")), 1);
+    free(out), free(err);
+}
+END_TEST
+
+/* gzip: `gzip -c` of the sample (Debian's gzip is Essential) read by run and
+ * filter gives the plain input's output byte for byte; concatenated members
+ * too; a cut member is exit 3; bzip2 and xz are named. */
+START_TEST(test_gzip_round_trip)
+{
+    char *out, *err, *plain, *gz, cmd[1024];
+    size_t pn, gn;
+    const char *chats = path2(src, "samples/chats.jsonl"), *gzf = path2(tmp, "chats.jsonl.gz");
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s' && gzip -c '%s' '%s' > '%s/twice.jsonl.gz'", chats, gzf, chats,
+             chats, tmp);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(RUN(chats, &plain, &err, "filter", "--format", "jsonl", "--key", keyfile), 0);
+    free(err);
+    ck_assert_int_eq(RUN(gzf, &gz, &err, "filter", "--format", "jsonl", "--key", keyfile), 0);
+    free(err);
+    pn = strlen(plain), gn = strlen(gz);
+    ck_assert_uint_gt(pn, 1000);
+    ck_assert_uint_eq(pn, gn);
+    ck_assert_int_eq(memcmp(plain, gz, pn), 0);
+    free(gz);
+    ck_assert_int_eq(RUN(path2(tmp, "twice.jsonl.gz"), &gz, &err, "filter", "--format", "jsonl", "--key", keyfile), 0);
+    ck_assert_uint_eq(strlen(gz), 2 * pn);
+    free(gz), free(err);
+    /* run: a .gz input, its format from the name under .gz, output NAME.zst */
+    const char *in = path2(tmp, "in"), *o = path2(tmp, "o");
+    mkdir(in, 0700);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/chats.jsonl.gz'", gzf, in);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    size_t zn;
+    char *z = readfile(path2(o, "chats.jsonl.zst"), &zn);
+    ck_assert_ptr_nonnull(z);
+    unsigned long long dn = ZSTD_getFrameContentSize(z, zn);
+    ck_assert(dn != ZSTD_CONTENTSIZE_ERROR);
+    free(z);
+    snprintf(cmd, sizeof cmd, "zstd -dqc '%s/chats.jsonl.zst' | cmp -s - '%s/stdout.plain'", o, tmp);
+    writefile(path2(tmp, "stdout.plain"), plain, pn, 0644);
+    ck_assert_int_eq(system(cmd), 0);
+    /* cut short: exit 3, located, named */
+    size_t n = 0;
+    char *g = readfile(gzf, &n);
+    writefile(path2(tmp, "cut.gz"), g, n / 2, 0644);
+    free(g);
+    ck_assert_int_eq(RUN(path2(tmp, "cut.gz"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_ptr_nonnull(strstr(err, "truncated gzip stream"));
+    free(out), free(err);
+    /* other compressions are named, by magic number */
+    writefile(path2(tmp, "x.bz2"), "BZh91AY&SY\x01\x02", 12, 0644);
+    ck_assert_int_eq(RUN(path2(tmp, "x.bz2"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_ptr_nonnull(strstr(err, "bzip2-compressed"));
+    free(out), free(err);
+    writefile(path2(tmp, "x.xz"), "\xfd" "7zXZ\0\0\x04", 8, 0644);
+    ck_assert_int_eq(RUN(path2(tmp, "x.xz"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_ptr_nonnull(strstr(err, "xz-compressed"));
+    free(out), free(err);
+    free(plain);
+}
+END_TEST
+
+START_TEST(test_risk_enforce_messages)
+{
+    char *out, *err;
+    const char *csv = path2(tmp, "d.csv");
+    const char *rows = "q,s\na,1\nb,2\nc,3\nd,4\n";
+    writefile(csv, rows, strlen(rows), 0644);
+    /* the output directory does not exist: named before any pass */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "q", "--enforce-k", "5", "-o",
+                         path2(tmp, "safe/x.csv"), csv), 2);
+    ck_assert_ptr_nonnull(strstr(err, "does not exist"));
+    ck_assert_ptr_null(strstr(err, "cvtmp"));
+    free(out), free(err);
+    /* every record suppressed: warned with the counts */
+    mkdir(path2(tmp, "safe"), 0700);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "q", "--enforce-k", "5", "-o",
+                         path2(tmp, "safe/x.csv"), csv), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warning: k >= 5 suppressed all 4 records (4 classes)"));
+    free(out), free(err);
+    /* --min-keep: too few kept is exit 3 */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "q", "--enforce-k", "5", "--min-keep", "1", "-o",
+                         path2(tmp, "safe/y.csv"), csv), 3);
+    ck_assert_ptr_nonnull(strstr(err, "fewer than --min-keep 1"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "s", "--enforce-k", "1", "--min-keep", "100%", "-o",
+                         path2(tmp, "safe/z.csv"), csv), 0);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_run_refuses_other_dataset)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *o = path2(tmp, "o"), *pp = hour_policy();
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"ts\": \"2026-11-02T10:22:03Z\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    writefile(path2(in, "b.jsonl"), rec, strlen(rec), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp, in, "-o", o), 0);
+    free(out), free(err);
+    size_t m1n;
+    char *m1 = readfile(path2(o, "manifest.json"), &m1n);
+    /* the same key and policy again: a rerun, as before */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp, in, "-o", o), 0);
+    free(out), free(err);
+    /* another key, another policy, a one-off key: refused, nothing changed */
+    static const char k2[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    const char *key2 = path2(tmp, "k2");
+    writefile(key2, k2, strlen(k2), 0600);
+    unlink(path2(in, "b.jsonl"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", key2, "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another key"));
+    ck_assert_ptr_nonnull(strstr(err, "--overwrite"));
+    free(out), free(err);
+    static const char pol2[] = "version: 1\ntenant: t\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                               "    fields: {id: keep, \"*\": drop}\n";
+    const char *pp2 = path2(tmp, "p2.yaml");
+    writefile(pp2, pol2, strlen(pol2), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp2, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another policy"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another key"));
+    free(out), free(err);
+    size_t m2n;
+    char *m2 = readfile(path2(o, "manifest.json"), &m2n);
+    ck_assert_uint_eq(m1n, m2n);   /* the same dataset (created times aside, its size) */
+    ck_assert_int_eq(access(path2(o, "b.jsonl.zst"), F_OK), 0);
+    free(m1), free(m2);
+    /* --overwrite replaces it whole: b.jsonl.zst, which the new run does not
+     * make, is gone, and the manifest names the new key */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--overwrite", "--key", key2, "-p", pp, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "--overwrite"));
+    free(out), free(err);
+    ck_assert_int_eq(access(path2(o, "b.jsonl.zst"), F_OK), -1);
+    ck_assert_int_eq(access(path2(o, "a.jsonl.zst"), F_OK), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", key2, "-p", pp, in, "-o", o), 0);   /* now ours */
+    free(out), free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -1181,6 +1562,17 @@ int main(void)
     tcase_add_test(tc, test_forget_survives_resume);
     tcase_add_test(tc, test_forget_survives_rerun);
     tcase_add_test(tc, test_forget_survives_rekey);
+    tcase_add_test(tc, test_cli_usage_conventions);
+    tcase_add_test(tc, test_keygen_makes_parent_0700);
+    tcase_add_test(tc, test_key_inside_input_refused);
+    tcase_add_test(tc, test_run_no_input_matched_exit_2);
+    tcase_add_test(tc, test_warnings_quiet_verbose);
+    tcase_add_test(tc, test_all_dropped_warned);
+    tcase_add_test(tc, test_filter_needs_key);
+    tcase_add_test(tc, test_max_rejects);
+    tcase_add_test(tc, test_gzip_round_trip);
+    tcase_add_test(tc, test_risk_enforce_messages);
+    tcase_add_test(tc, test_run_refuses_other_dataset);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
