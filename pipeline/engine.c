@@ -99,6 +99,7 @@ struct cvi_worker {
     size_t nadd;
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
+    int learned;             /* the person detector added names to `names` in this text */
     int vault_rc;            /* CV_ENOMEM seen while collecting */
 };
 
@@ -240,7 +241,7 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
     }
     sodium_mprotect_readonly(e->dom);
     uint8_t enabled[CV_ENT__COUNT];
-    for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
+    for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = 1;
     rc = cv_detector_set_create(&p->dopts, enabled, &e->det, &why);
     if (rc) {
         cvi_error(ctx, rc, "cannot compile the detectors: %s", why ? why : cv_strerror(rc));
@@ -774,14 +775,55 @@ static int iso_timestamp(const char *p, size_t n)
     return rest == 5 && digits_at(p, n, i + 1, 2) && p[i + 3] == ':' && digits_at(p, n, i + 4, 2);
 }
 
-/* Detectors plus the record's names over text: fills w->spans. */
+/* Names the person detector found in text join the record's names, so
+ * that each recurs, alone or in part, wherever it appears in the record
+ * ("Thanks Sarah Connor" ... "Sarah" ... "Ms Connor"), with one token. */
+static int learn_names(cvi_worker *w, const char *text)
+{
+    w->learned = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *sp = &w->spans.v[i];
+        if (sp->entity != CV_ENT_PERSON || sp->norm[0] == '\0') continue;
+        size_t k = 0;
+        while (k < w->nnames && !(w->names[k].norm_len == sp->norm_len && memcmp(w->names[k].norm, sp->norm, sp->norm_len) == 0))
+            k++;
+        if (k < w->nnames) continue;
+        /* a known name, or a part of one, keeps that name's token */
+        size_t len = sp->end - sp->start;
+        for (k = 0; k < w->nwords; k++)
+            if (match_at(text, sp->end, sp->start, w->words[k].p, w->words[k].n) == len) break;
+        if (k < w->nwords) continue;
+        name_ent *ne;
+        if (remember_name(w, text + sp->start, sp->end - sp->start, &ne)) return CV_ENOMEM;
+        if (!ne) continue;
+        memcpy(ne->norm, sp->norm, sp->norm_len + 1);
+        ne->norm_len = sp->norm_len;
+        entity_token(w, CV_ENT_PERSON, ne->norm, ne->norm_len, ne->tok);
+        w->learned = 1;
+    }
+    return w->learned ? build_name_words(w) : 0;
+}
+
+/* Detectors plus the record's names over text: fills w->spans. A
+ * remembered name that covers a detector's person span replaces it (the
+ * field's token, for joins). */
 static int find_spans(cvi_worker *w, const char *text, size_t n)
 {
     int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
-    if (rc || !w->nwords) return rc;
+    if (rc) return rc;
+    if ((rc = learn_names(w, text))) return rc;
+    if (!w->nwords) return 0;
     if ((rc = find_names(w, text, n))) return rc;
     for (size_t i = 0; i < w->names_found.n; i++) {
         cv_span s = w->names_found.v[i];
+        size_t k = 0;
+        for (size_t j = 0; j < w->spans.n; j++) {
+            const cv_span *d = &w->spans.v[j];
+            if (d->entity == CV_ENT_PERSON && s.start <= d->start && d->end <= s.end) continue;   /* covered */
+            if (k != j) w->spans.v[k] = *d;
+            k++;
+        }
+        w->spans.n = k;
         if (overlaps(&w->spans, s.start, s.end)) continue;
         if (w->spans.n == w->spans.cap) {
             size_t cap = w->spans.cap ? 2 * w->spans.cap : 8;
@@ -803,7 +845,8 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
     const char *name = cv_entity_name(s->entity);
     switch (a->kind) {
     case CV_ACT_TOKEN:
-        if (s->entity == CV_ENT_PERSON) {
+        if (s->entity == CV_ENT_PERSON && s->norm[0] == '\0') {
+            /* a remembered name (push_name_span: norm_len is its index) */
             const name_ent *ne = &w->names[s->norm_len];
             return cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
         } else {
@@ -845,6 +888,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     cv_node *nd = &r->nodes[idx];
     const char *text = nd->value.p;
     size_t n = nd->value.n;
+    w->learned = 0;
     if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
@@ -855,6 +899,31 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
+        rc |= cv_buf_append(t, text + at, s->start - at);
+        c->detections[s->entity]++;
+        rc |= render_span(w, text, s, t);
+        at = s->end;
+    }
+    rc |= cv_buf_append(t, text + at, n - at);
+    if (rc) return CV_ENOMEM;
+    return set_value(r, nd, t->p, t->n);
+}
+
+/* A value scanned before the person detector found a name later in the
+ * record: that name's recurrences in it, now (its other identifiers were
+ * replaced already; the names are whole words, tokens never hold one). */
+static int rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+{
+    cv_node *nd = &r->nodes[idx];
+    const char *text = nd->value.p;
+    size_t n = nd->value.n;
+    int rc = find_names(w, text, n);
+    if (rc || w->names_found.n == 0) return rc;
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    size_t at = 0;
+    for (size_t i = 0; i < w->names_found.n; i++) {
+        const cv_span *s = &w->names_found.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
         c->detections[s->entity]++;
         rc |= render_span(w, text, s, t);
@@ -1097,8 +1166,14 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     }
     w->nwords = 0;
     if (w->nnames && (rc = build_name_words(w))) return rc;
-    for (size_t k = 0; k < w->nscan; k++)
+    size_t learned_at = 0;
+    for (size_t k = 0; k < w->nscan; k++) {
         if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
+        if (w->learned) learned_at = k;
+    }
+    /* names found in a later value recur in the earlier ones too */
+    for (size_t k = 0; k < learned_at; k++)
+        if ((rc = rescan_names(w, r, w->scan[k], c))) return rc;
     /* added columns last (indexes shift): in reverse order of their anchors */
     for (size_t k = w->nadd; k-- > 0;) {
         cv_buf *t = &w->tmp;
