@@ -163,6 +163,7 @@ typedef struct word {
     uint8_t poss;           /* "'s" right after it (not part of [s, e)) */
     uint8_t alpha;          /* letters only (and inner ' -) */
     uint8_t plain;          /* ASCII letters only */
+    uint8_t contraction;    /* an inner apostrophe before a lower-case letter: I've, don't (not O'Brien) */
 } word;
 
 /* Byte classes: 1 ASCII letter, 2 digit, 3 a lead byte of a Latin letter
@@ -221,7 +222,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
         return 0;
     }
     size_t s = i;
-    unsigned digits = 0, ups = 0, lows = 0, others = 0, fancy = 0;
+    unsigned digits = 0, ups = 0, lows = 0, others = 0, fancy = 0, contraction = 0;
     while (i < len) {
         unsigned k = bclass[p[i]];
         if (k == 1) {
@@ -248,6 +249,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
             /* inner apostrophe or hyphen: O'Brien, m'appelle, Jean-Pierre; not "'s" */
             if (is_apos(p, i, len, &aw) && letter_at(p, i + aw, len) && i > s) {
                 if ((p[i + aw] | 0x20) == 's' && !letter_at(p, i + aw + 1, len)) break;
+                contraction |= p[i + aw] >= 'a' && p[i + aw] <= 'z';
                 i += aw;
                 fancy = 1;
             } else if (p[i] == '-' && i > s && letter_at(p, i + 1, len) && !digits) {
@@ -267,6 +269,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
               !letter_at(p, i + aw + 1, len);
     w->alpha = !digits && !others;
     w->plain = w->alpha && !fancy;
+    w->contraction = (uint8_t)contraction;
     if (digits || others) w->shape = SH_OTHER;
     else if (ups && !lows) w->shape = ups >= 2 ? SH_UP : SH_CAP;
     else if (is_upper_at(p, s, len)) w->shape = SH_CAP;
@@ -304,8 +307,6 @@ static int ctx_kind(const char *text, const word *w)
     return (int)(word_lex(text, w, key, &kn) & 15);
 }
 
-int cvi_person_selftest(void);
-/* For tests: every lexicon word is found (0), else -1. */
 int cvi_person_selftest(void)
 {
     for (size_t i = 0; i < sizeof lex_all / sizeof *lex_all; i++) {
@@ -323,7 +324,7 @@ int cvi_person_selftest(void)
  * (SMS, some transcripts) or all capitals. */
 enum { MODE_MIXED = 0, MODE_LOWER, MODE_UPPER };
 /* How much evidence a context gives, strongest first. */
-enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_WEAK, LV_FULL };
+enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_WEAK, LV_FULL };
 
 typedef struct scan_state {
     const char *text;
@@ -332,6 +333,12 @@ typedef struct scan_state {
 } scan_state;
 
 static int is_common(unsigned f) { return (f & CVI_PN_COMMON_ANY) != 0; }
+/* A common word in two languages or more. */
+static int very_common(unsigned f)
+{
+    unsigned c = (f & CVI_PN_COMMON_ANY) >> CVI_PN_COMMON_SHIFT;
+    return (c & (c - 1)) != 0;
+}
 static int is_name(unsigned f) { return (f & 0x8000u) != 0; }
 static int given_weight(unsigned f) { return (int)(f & CVI_PN_GIVEN_MASK); }
 
@@ -382,21 +389,56 @@ static int lower_word_follows(const scan_state *st, size_t at)
     return !(word_lex(st->text, &n, key, &kn) & LX_PARTICLE);   /* "João dos Santos" */
 }
 
-/* A particle is the next word ("de Vries"). */
+/* The next word starts with a capital, after spaces only. */
+static int capital_follows(const scan_state *st, size_t at)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (at < st->len && p[at] == ' ') at++;
+    if (at + 1 >= st->len || !is_upper_at(p, at, st->len)) return 0;
+    return bclass[p[at + 1]] || (p[at] >= 0xC3 && at + 2 < st->len && bclass[p[at + 2]]) || p[at + 1] == '.' ||
+           p[at + 1] == '\'';
+}
+
+/* The name may end after position at: punctuation or the text's end
+ * follows, or another capitalised word. */
+static int name_ends(const scan_state *st, size_t at)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (at < st->len && p[at] == ' ') at++;
+    if (at >= st->len) return 1;
+    switch (p[at]) {
+    case ',': case '.': case '!': case '?': case ';': case ':': case '\n': case ')': return 1;
+    default: return is_upper_at(p, at, st->len);
+    }
+}
+
+/* A lower-case particle is the next word ("Della la ..." is rare: one level). */
+static int particle_follows_low(const scan_state *st, size_t at)
+{
+    word n;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return next_word(st->text, st->len, &at, &n) && !n.sep && n.shape == SH_LOW && n.e - n.s <= 5 &&
+           (word_lex(st->text, &n, key, &kn) & LX_PARTICLE);
+}
+
+/* A particle is the next word ("de Vries", "De Luca"). */
 static int particle_follows(const scan_state *st, size_t at)
 {
     const char *t = st->text;
     /* particles are short and start with one of a few letters */
     if (at + 2 >= st->len || t[at] != ' ') return 0;
-    switch (t[at + 1]) {
+    switch (t[at + 1] | 0x20) {
     case 'a': case 'b': case 'd': case 'l': case 'o': case 't': case 'v': case 'y': case 'z': break;
     default: return 0;
     }
     word n;
     char key[KEY_MAX + 1];
     size_t kn;
-    return next_word(t, st->len, &at, &n) && !n.sep && n.shape == SH_LOW && n.e - n.s <= 5 &&
-           (word_lex(t, &n, key, &kn) & LX_PARTICLE);
+    if (!next_word(t, st->len, &at, &n) || n.sep || n.e - n.s > 5 || !(word_lex(t, &n, key, &kn) & LX_PARTICLE))
+        return 0;
+    /* "de Vries"; capitalised only before a capital: "De Luca", "Van Buren" */
+    return n.shape == SH_LOW || (n.shape == SH_CAP && (capital_follows(st, at) || particle_follows_low(st, at)));
 }
 
 /*
@@ -407,7 +449,7 @@ static int particle_follows(const scan_state *st, size_t at)
 static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv, size_t *s, size_t *e)
 {
     size_t at = *pos, start = 0, end = 0, end_pos = at, pend_s = 0;
-    int parts = 0, pend = 0, after_initial = 0, initials = 0, low_name = 0;
+    int parts = 0, pend = 0, after_initial = 0, initials = 0, low_name = 0, weak_first = 0;
     word w;
     char key[KEY_MAX + 1];
     for (int round = 0; round < 8; round++) {
@@ -415,7 +457,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         unsigned allowed = round == 0 ? sep_ok : after_initial ? SEP_STOP : 0;
         if (w.sep & ~allowed) break;
         after_initial = 0;
-        if (!w.alpha) break;
+        if (!w.alpha || w.contraction) break;
         size_t kn;
         unsigned lx = word_lex(st->text, &w, key, &kn);
         if (!kn) break;
@@ -425,8 +467,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             break;
         }
         /* particles: lower-case inside a name; at its start only after a title */
-        if ((parts || lv == LV_TITLE) && (w.shape == SH_LOW || st->mode != MODE_MIXED || (!parts && !pend)) &&
-            (lx & LX_PARTICLE)) {
+        if ((parts || pend || lv == LV_TITLE) && (lx & LX_PARTICLE) &&
+            (w.shape == SH_LOW || st->mode != MODE_MIXED || (!parts && !pend) || capital_follows(st, at))) {
             if (!pend++) pend_s = w.s;
             if (pend > 3) break;
             continue;
@@ -442,37 +484,53 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         int low_ok = st->mode == MODE_MIXED && w.shape == SH_LOW && lv != LV_FULL && (parts ? low_name : !pend);
         if (!name_case(st, &w) && !low_ok) break;
         if (kn < 2) break;
-        if (!parts && !pend && lv != LV_TITLE && (lx & LX_NOT_AFTER_GREETING)) return 0;
+        if (!parts && !pend && lv != LV_TITLE && (lx & (LX_NOT_AFTER_GREETING | LX_PARTICLE))) return 0;
         if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) break;   /* but "Mrs May" */
         unsigned f = word_flags(st, &w, key, kn);
         int ok;
         if (!parts && !pend) {
             int wl = word_like(f, lx);
             /* an everyday word before a lower-case word reads as that word ("Will you") */
-            if (lv != LV_TITLE && wl && lower_word_follows(st, at) && !w.poss) return 0;
             int mixed_cap = st->mode == MODE_MIXED && w.shape != SH_LOW;
+            if (lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && lower_word_follows(st, at) && !w.poss)
+                return 0;
             switch (lv) {
             case LV_TITLE: ok = !low_ok || is_name(f); break;
             case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;
-            case LV_GREET:   /* lower case: a given name that is no everyday word ("hi tom", not "grazie mille") */
-                ok = mixed_cap ? is_name(f) : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
+            case LV_GREET:
+                /* capitalised: a name, or a word of no list and no language
+                 * ("Hoi Daan,"); lower case: a given name that is no
+                 * everyday word ("hi tom", not "grazie mille") */
+                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3 && name_ends(st, at))
+                               : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
                 break;
-            case LV_WEAK: ok = given_weight(f) >= 2 && !wl; break;   /* a frequent first name */
-            default:   /* LV_FULL: the same, or any name before a particle ("Jeroen de Vries") */
+            case LV_SPEAK:   /* "speak to", "ask for", "kan ik met": as a greeting, and unknown words */
+                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3)
+                               : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
+                break;
+            case LV_WEAK:   /* "this is", "I'm", "sono": a given name that is no everyday word */
+                ok = !wl && (given_weight(f) >= 2 || (mixed_cap && is_name(f) && !is_common(f)));
+                break;
+            default:   /* LV_FULL: a frequent first name, or any before a particle ("Jeroen de Vries") */
                 ok = !wl && (given_weight(f) >= 2 || (is_name(f) && particle_follows(st, at)));
+                /* "Jürgen Schmidt", "Jack McAllister": a rare or word-like first name, if a
+                 * surname that is no word follows */
+                if (!ok && is_name(f) && (given_weight(f) >= 1 || wl) && (wl ? st->mode == MODE_MIXED : !is_common(f)))
+                    ok = weak_first = 1;
                 break;
             }
-        } else if (!parts) {
-            /* after particles or an initial: a surname */
-            ok = lv == LV_TITLE || (is_name(f) && !(lv == LV_FULL && word_like(f, lx))) ||
-                 (st->mode == MODE_MIXED && !is_common(f) && lv != LV_FULL);
-        } else if (low_ok) {
-            ok = is_name(f) && !is_common(f);
-        } else if (st->mode == MODE_MIXED) {
+        } else if (pend) {
+            /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith") */
+            ok = lv == LV_TITLE || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
+            if (ok && !parts && lv == LV_FULL && !initials) ok = 0;
+        } else if (weak_first) {
+            ok = is_name(f) && !(lx & LX_WORD_NAME) && (st->mode == MODE_MIXED ? !very_common(f) : !is_common(f));
+        } else if (low_ok || st->mode != MODE_MIXED) {
+            /* lower case or capitals throughout: a known name that is no everyday word */
+            ok = is_name(f) && !(lx & LX_WORD_NAME) && (parts == 1 || !is_common(f));
+        } else {
             /* a further part: a name, or a capitalised word that is no common word */
             ok = (is_name(f) || !is_common(f)) && !((lx & LX_WORD_NAME) && lower_word_follows(st, at));
-        } else {
-            ok = is_name(f) && !is_common(f);
         }
         if (!ok) break;
         if (!parts) {
@@ -510,15 +568,6 @@ static int word_is(const char *text, const word *w, const char *lw)
     return 1;
 }
 
-/* The next word starts with a capital, after spaces only. */
-static int capital_follows(const scan_state *st, size_t at)
-{
-    const unsigned char *p = (const unsigned char *)st->text;
-    while (at < st->len && p[at] == ' ') at++;
-    if (at + 1 >= st->len || !is_upper_at(p, at, st->len)) return 0;
-    return bclass[p[at + 1]] || (p[at] >= 0xC3 && at + 2 < st->len && bclass[p[at + 2]]) || p[at + 1] == '.' ||
-           p[at + 1] == '\'';
-}
 
 /* The level a context word of kind `kind` (word w, the two before it p1,
  * p2; NULL if none) gives the word after it, or -1; *sep_ok: the
@@ -538,8 +587,9 @@ static int context_level(const char *text, int kind, const word *w, const word *
     case K_INTRO:
         return LV_INTRO;
     case K_CALLED:
-    case K_ASK:
         return LV_GREET;
+    case K_ASK:
+        return LV_SPEAK;
     case K_NAMEW:
         return w->poss ? LV_INTRO : -1;                     /* "name's" */
     case K_IS:
@@ -551,7 +601,10 @@ static int context_level(const char *text, int kind, const word *w, const word *
     case K_IAM:
         return LV_WEAK;
     case K_PREP:
-        return !w->sep && (k1 == K_SPEAKV || k1 == K_ASK || k2 == K_SPEAKV || k2 == K_ASK) ? LV_GREET : -1;
+        if (w->sep) return -1;
+        if (k1 == K_SPEAKV || k1 == K_ASK || k2 == K_SPEAKV || k2 == K_ASK) return LV_SPEAK;
+        /* Dutch puts the verb last: "Kan ik met Daan spreken?" */
+        return p1 && word_is(text, w, "met") && (word_is(text, p1, "ik") || word_is(text, p1, "u")) ? LV_SPEAK : -1;
     default:
         break;
     }
@@ -560,6 +613,10 @@ static int context_level(const char *text, int kind, const word *w, const word *
         (word_is(text, p1, "ik") && word_is(text, w, "ben")) || (word_is(text, p1, "je") && word_is(text, w, "suis")))
         return LV_WEAK;
     if (k1 == K_NAMEW && w->e - w->s == 2 && text[w->s] == (char)0xC3) return LV_INTRO;   /* "nome è", "nome é" */
+    /* "Kan ik Daan spreken?" */
+    if ((word_is(text, p1, "kan") || word_is(text, p1, "mag")) && word_is(text, w, "ik")) return LV_SPEAK;
+    if (k1 == K_SPEAKV && w->e - w->s == 2 && text[w->s] == (char)0xC3 && text[w->s + 1] == (char)0xA0)
+        return LV_SPEAK;                                                   /* "parler à" */
     if (word_is(text, p1, "thank") && word_is(text, w, "you")) {
         *sep_ok = SEP_COMMA | SEP_NL;
         return LV_GREET;
@@ -591,7 +648,7 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
         if ((w->shape == SH_CAP || w->shape == SH_UP) && w->e - w->s >= 2 && !w->poss)
             try_full = capital_follows(st, at) || particle_follows(st, at);
         else
-            try_full = is_initial(w) && capital_follows(st, at + 1);
+            try_full = is_initial(w) && (capital_follows(st, at + 1) || particle_follows(st, at + 1));
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
@@ -813,8 +870,23 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         size_t q = w.s;
         while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
         int first = q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?';
+        size_t from = w.s;
         if (!first && prev_word(st, w.s, &p1)) {
-            w.sep = (uint8_t)sep_between(p, p1.e, w.s);
+            /* "señora de la Fuente", "mevrouw van den Broek": particles back to the title */
+            char key[KEY_MAX + 1];
+            size_t kn, np = 0;
+            word q1;
+            while (np < 3 && p1.shape == SH_LOW && (word_lex(st->text, &p1, key, &kn) & LX_PARTICLE) &&
+                   !sep_between(p, p1.e, from) && prev_word(st, p1.s, &q1)) {
+                from = p1.s;
+                p1 = q1;
+                np++;
+            }
+            if (np && ctx_kind(st->text, &p1) != K_TITLE) {
+                from = w.s;
+                prev_word(st, w.s, &p1);
+            }
+            w.sep = (uint8_t)sep_between(p, p1.e + (p1.poss ? (p[p1.e] == '\'' ? 2 : 4) : 0), from);
             int k1 = ctx_kind(st->text, &p1), k2 = K_NONE, k3 = K_NONE, h2 = 0;
             if (k1 == K_IS || k1 == K_PREP || (k1 == K_NONE && p1.e - p1.s <= 4)) {
                 if ((h2 = prev_word(st, p1.s, &p2))) {
@@ -830,7 +902,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         }
         size_t s, e, end = pos;
         if (lv >= 0 && !(w.sep & ~sep_ok)) {
-            size_t at = w.s;
+            size_t at = from;
             if (parse_name(st, &at, ~0u, lv, &s, &e)) {
                 if ((rc = emit_name(st, em, s, e))) return rc;
                 i = at;

@@ -30,7 +30,7 @@ WORDS = {
     "K_ASK": "ask asked asking tell told contact contacted",
     "K_SPEAKV": """speak speaking spoke spoken talk talking talked transfer transferred through reach parlare
         parlato parlo sprechen gesprochen spreche parler parle hablar hablado hablo falar falei falo spreken
-        gesproken spreek""",
+        gesproken spreek spreekt""",
     "K_PREP": "to with for con mit avec com met",
     "K_IS": "is ist est es",
 }
@@ -67,15 +67,15 @@ LISTS = {
         zaterdag zondag""",
     # given names that are also everyday words ("Will you", "in May", "mark
     # the box", "grace period"): without a context they read as the word
-    "LX_WORD_NAME": """ada amber amparo ana angel angela april art august aurora autumn baby basil bella bill blanche bob
-        brook buck can cash charity chase chiara christian claire clemente cliff colette constance consuelo
+    "LX_WORD_NAME": """ada amber amparo angel april art august aurora autumn baby basil bella bill blanche bob
+        brook buck can cash charity chase christian claire clemente cliff colette constance consuelo
         cruz crystal daisy dale dawn dean destiny did dolores don drew duke earl ernest esperanza faith
         felice fiore fortuna franco frank gene germain ginger glen gloria grace guy happy harmony hazel
         heather holly honey honor hope hunter iris ivy jack jade joy june justice kit lance lane liberty
-        love luce lucky luz marie marina mark may melody mercedes mercy miles nina noel noelle olive pascal
+        love luce lucky luz marie marina mark may melody mercedes mercy miles noel noelle olive pascal
         pat patience paz pearl penny pepper pierre pilar precious prince prudence rain ray rich river rob
         rocio rosa rose royal ruby rusty sage sandy serena sky sole soledad sonny speranza spring star
-        stella sterling storm sue summer sunny trinity vera violet will winter""",
+        stella sterling storm sue summer sunny trinity violet will winter""",
     # particles inside a surname: van der Berg, de la Fuente, dos Santos
     "LX_PARTICLE": """al bin da das de degli dei del della delle den der di do dos du el la le lo op te ten ter van vom
         von y zu zum zur""",

@@ -170,8 +170,8 @@ def main(argv):
                 f |= 1 << 3
         for i, (lang, _) in enumerate(LANGS):
             # the fr, es, it and pt lists are all lower case, proper nouns too
-            # ("joão", "david"): there a frequent given name is not taken for a word
-            if k in common[lang] and (lang in ("en", "de", "nl") or w < 2):
+            # ("joão", "david", "nuno"): there a given name is not taken for a word
+            if k in common[lang] and (lang in ("en", "de", "nl") or w == 0):
                 f |= 1 << (4 + i)
         flags.append(f)
         stats["given"] += w > 0

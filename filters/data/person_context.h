@@ -75,7 +75,6 @@ static unsigned lex_lookup(const char key[16], size_t n)
         switch (x) {
         case 0x0000000000616461ull: return LX_WORD_NAME;   /* ada */
         case 0x00000000006c6c61ull: return LX_NOT_AFTER_GREETING;   /* all */
-        case 0x0000000000616e61ull: return LX_WORD_NAME;   /* ana */
         case 0x0000000000646e61ull: return LX_NOT_AFTER_GREETING;   /* and */
         case 0x0000000000796e61ull: return LX_NOT_AFTER_GREETING;   /* any */
         case 0x0000000000657261ull: return LX_NOT_AFTER_GREETING;   /* are */
@@ -273,7 +272,6 @@ static unsigned lex_lookup(const char key[16], size_t n)
         case 0x000000006863756dull: return LX_NOT_AFTER_GREETING;   /* much */
         case 0x000000006d61616eull: return K_NAMEW;   /* naam */
         case 0x00000000656d616eull: return K_NAMEW | LX_POSSESSION;   /* name */
-        case 0x00000000616e696eull: return LX_WORD_NAME;   /* nina */
         case 0x000000006c656f6eull: return LX_WORD_NAME;   /* noel */
         case 0x00000000656d6f6eull: return K_NAMEW;   /* nome */
         case 0x0000000079616b6full: return LX_NOT_AFTER_GREETING;   /* okay */
@@ -307,7 +305,6 @@ static unsigned lex_lookup(const char key[16], size_t n)
         case 0x0000000073756f74ull: return LX_NOT_AFTER_GREETING;   /* tous */
         case 0x0000000074756f74ull: return LX_NOT_AFTER_GREETING;   /* tout */
         case 0x000000006e776f74ull: return LX_NOT_IN_NAME;   /* town */
-        case 0x0000000061726576ull: return LX_WORD_NAME;   /* vera */
         case 0x0000000079726576ull: return LX_NOT_AFTER_GREETING;   /* very */
         case 0x0000000074616877ull: return LX_NOT_AFTER_GREETING;   /* what */
         case 0x0000000065666977ull: return LX_POSSESSION;   /* wife */
@@ -453,7 +450,6 @@ static unsigned lex_lookup(const char key[16], size_t n)
         switch (x) {
         case 0x00006f74736f6761ull: return LX_NOT_IN_NAME;   /* agosto */
         case 0x00006f7261706d61ull: return LX_WORD_NAME;   /* amparo */
-        case 0x0000616c65676e61ull: return LX_WORD_NAME;   /* angela */
         case 0x0000656e6f796e61ull: return LX_NOT_AFTER_GREETING;   /* anyone */
         case 0x0000796177796e61ull: return LX_NOT_AFTER_GREETING;   /* anyway */
         case 0x0000656c69727061ull: return LX_NOT_IN_NAME;   /* aprile */
@@ -471,7 +467,6 @@ static unsigned lex_lookup(const char key[16], size_t n)
         case 0x00006572746e6563ull: return LX_NOT_IN_NAME;   /* centre */
         case 0x0000737265656863ull: return K_GREET;   /* cheers */
         case 0x00006f6d61696863ull: return K_INTRO;   /* chiamo */
-        case 0x0000617261696863ull: return LX_WORD_NAME;   /* chiara */
         case 0x0000686372756863ull: return LX_NOT_IN_NAME;   /* church */
         case 0x0000657269616c63ull: return LX_WORD_NAME;   /* claire */
         case 0x000063696e696c63ull: return LX_NOT_IN_NAME;   /* clinic */
@@ -646,6 +641,7 @@ static unsigned lex_lookup(const char key[16], size_t n)
         case 0x00656e6f656d6f73ull: return LX_NOT_AFTER_GREETING;   /* someone */
         case 0x006761746e6e6f73ull: return LX_NOT_IN_NAME;   /* sonntag */
         case 0x0065686365727073ull: return K_SPEAKV;   /* spreche */
+        case 0x00746b6565727073ull: return K_SPEAKV;   /* spreekt */
         case 0x006e656b65727073ull: return K_SPEAKV;   /* spreken */
         case 0x006e6f6974617473ull: return LX_NOT_IN_NAME;   /* station */
         case 0x0065737361727473ull: return LX_NOT_IN_NAME;   /* strasse */
@@ -912,50 +908,49 @@ static const uint16_t lex_ctx_len[26][27] = {
 static const char *const lex_all[] = {
     "abend", "abril", "account", "ada", "address", "afternoon", "again", "agent", "agosto",
     "airport", "airways", "al", "alguien", "all", "alle", "allemaal", "allen", "also", "amber",
-    "amparo", "an", "ana", "and", "angel", "angela", "another", "any", "anybody", "anyone",
-    "anyway", "aout", "appointment", "april", "aprile", "are", "art", "as", "ask", "asked",
-    "asking", "atentamente", "attn", "august", "augustus", "aurora", "autumn", "ave", "avec",
-    "avenida", "avenue", "avril", "babe", "baby", "back", "bahnhof", "bank", "basil", "bay",
-    "beach", "bedankt", "behalf", "bella", "beste", "bill", "billing", "bin", "blanche", "blvd",
-    "bob", "bonjour", "bonsoir", "booking", "boss", "both", "boulevard", "branch", "brand",
-    "bridge", "bro", "brook", "buck", "bud", "buddy", "buenas", "building", "buonasera",
-    "buongiorno", "but", "bye", "calle", "called", "can", "cara", "card", "carissima", "carissimo",
-    "caro", "case", "cash", "cathedral", "center", "centre", "cest", "chamo", "champ", "chaps",
-    "charity", "chase", "cheers", "cher", "chere", "chiamo", "chiara", "chief", "christian",
-    "church", "ciao", "city", "claim", "claire", "clemente", "cliff", "clinic", "close", "colette",
-    "colleague", "college", "com", "con", "constance", "consuelo", "contact", "contacted",
-    "contract", "cordialement", "corso", "coucou", "court", "crescent", "cruz", "crystal",
-    "cumprimentos", "customer", "customers", "da", "daar", "dad", "daisy", "dale", "danke",
-    "darling", "das", "daughter", "dawn", "de", "dean", "dear", "december", "decembre", "degli",
-    "dei", "del", "della", "delle", "den", "der", "destiny", "details", "device", "dezember",
-    "dezembro", "dhr", "di", "dia", "dias", "dicembre", "diciembre", "did", "dienstag", "dimanche",
-    "dinsdag", "dna", "do", "dolores", "domenica", "don", "dona", "donderdag", "donnerstag", "dos",
-    "dott", "dottor", "dottoressa", "dr", "drew", "drive", "du", "dude", "duke", "earl", "el",
-    "email", "energy", "enero", "ernest", "es", "esperanza", "est", "estacao", "estacion",
-    "estimada", "estimado", "evening", "everybody", "everyone", "faith", "falar", "falei", "falo",
-    "fam", "fao", "father", "febbraio", "febrero", "februar", "februari", "february", "felice",
-    "fevereiro", "fevrier", "fiore", "folks", "for", "fortuna", "franco", "frank", "frau",
-    "fraulein", "freitag", "friday", "friend", "from", "garden", "gardens", "gare", "geachte",
-    "gene", "gennaio", "gentile", "gentilissima", "gentilissimo", "germain", "gesprochen",
-    "gesproken", "ginger", "giovedi", "giugno", "glen", "gloria", "gmbh", "goedemiddag",
-    "goedemorgen", "good", "goodbye", "grace", "gracias", "grazie", "great", "green", "groet",
-    "groeten", "group", "gruss", "grusse", "guy", "guys", "hablado", "hablar", "hablo", "hall",
-    "hallo", "happy", "harmony", "hazel", "heaps", "heather", "heer", "heisse", "hello", "her",
-    "here", "herr", "hey", "heya", "hi", "hier", "hill", "him", "his", "hiya", "hoi", "hola",
-    "holly", "honey", "honor", "hope", "hospital", "hotel", "house", "how", "hullo", "hun",
-    "hunter", "husband", "iedereen", "im", "in", "inc", "iris", "is", "ist", "it", "its", "ivy",
-    "jack", "jade", "janeiro", "januar", "januari", "january", "janvier", "jeudi", "joy", "jueves",
-    "juillet", "juin", "julho", "juli", "julio", "july", "june", "junho", "juni", "junio", "just",
-    "justice", "kit", "la", "laan", "ladies", "lance", "lane", "later", "le", "liberty", "liebe",
-    "lieber", "limited", "line", "llamo", "lo", "loads", "lot", "lots", "love", "ltd", "luce",
-    "lucky", "luglio", "lundi", "lunedi", "lunes", "luv", "luz", "ma", "maam", "maandag", "maart",
-    "madam", "madame", "mademoiselle", "maggio", "mai", "maio", "mall", "man", "manager",
-    "mappelle", "march", "mardi", "marie", "marina", "mark", "market", "mars", "martedi", "martes",
-    "marz", "marzo", "mate", "may", "mayo", "me", "mei", "melody", "meneer", "mercedes", "merci",
-    "mercoledi", "mercredi", "mercy", "met", "mevr", "mevrouw", "mi", "miercoles", "miles", "mio",
-    "miss", "mister", "mit", "mittwoch", "mlle", "mme", "mobile", "moin", "monday", "monsieur",
-    "montag", "morgen", "morning", "mother", "mr", "mrs", "ms", "much", "mum", "mw", "mx", "my",
-    "naam", "name", "named", "nina", "no", "nobody", "noches", "noel", "noelle", "noite", "nom",
+    "amparo", "an", "and", "angel", "another", "any", "anybody", "anyone", "anyway", "aout",
+    "appointment", "april", "aprile", "are", "art", "as", "ask", "asked", "asking", "atentamente",
+    "attn", "august", "augustus", "aurora", "autumn", "ave", "avec", "avenida", "avenue", "avril",
+    "babe", "baby", "back", "bahnhof", "bank", "basil", "bay", "beach", "bedankt", "behalf",
+    "bella", "beste", "bill", "billing", "bin", "blanche", "blvd", "bob", "bonjour", "bonsoir",
+    "booking", "boss", "both", "boulevard", "branch", "brand", "bridge", "bro", "brook", "buck",
+    "bud", "buddy", "buenas", "building", "buonasera", "buongiorno", "but", "bye", "calle",
+    "called", "can", "cara", "card", "carissima", "carissimo", "caro", "case", "cash", "cathedral",
+    "center", "centre", "cest", "chamo", "champ", "chaps", "charity", "chase", "cheers", "cher",
+    "chere", "chiamo", "chief", "christian", "church", "ciao", "city", "claim", "claire",
+    "clemente", "cliff", "clinic", "close", "colette", "colleague", "college", "com", "con",
+    "constance", "consuelo", "contact", "contacted", "contract", "cordialement", "corso", "coucou",
+    "court", "crescent", "cruz", "crystal", "cumprimentos", "customer", "customers", "da", "daar",
+    "dad", "daisy", "dale", "danke", "darling", "das", "daughter", "dawn", "de", "dean", "dear",
+    "december", "decembre", "degli", "dei", "del", "della", "delle", "den", "der", "destiny",
+    "details", "device", "dezember", "dezembro", "dhr", "di", "dia", "dias", "dicembre",
+    "diciembre", "did", "dienstag", "dimanche", "dinsdag", "dna", "do", "dolores", "domenica",
+    "don", "dona", "donderdag", "donnerstag", "dos", "dott", "dottor", "dottoressa", "dr", "drew",
+    "drive", "du", "dude", "duke", "earl", "el", "email", "energy", "enero", "ernest", "es",
+    "esperanza", "est", "estacao", "estacion", "estimada", "estimado", "evening", "everybody",
+    "everyone", "faith", "falar", "falei", "falo", "fam", "fao", "father", "febbraio", "febrero",
+    "februar", "februari", "february", "felice", "fevereiro", "fevrier", "fiore", "folks", "for",
+    "fortuna", "franco", "frank", "frau", "fraulein", "freitag", "friday", "friend", "from",
+    "garden", "gardens", "gare", "geachte", "gene", "gennaio", "gentile", "gentilissima",
+    "gentilissimo", "germain", "gesprochen", "gesproken", "ginger", "giovedi", "giugno", "glen",
+    "gloria", "gmbh", "goedemiddag", "goedemorgen", "good", "goodbye", "grace", "gracias", "grazie",
+    "great", "green", "groet", "groeten", "group", "gruss", "grusse", "guy", "guys", "hablado",
+    "hablar", "hablo", "hall", "hallo", "happy", "harmony", "hazel", "heaps", "heather", "heer",
+    "heisse", "hello", "her", "here", "herr", "hey", "heya", "hi", "hier", "hill", "him", "his",
+    "hiya", "hoi", "hola", "holly", "honey", "honor", "hope", "hospital", "hotel", "house", "how",
+    "hullo", "hun", "hunter", "husband", "iedereen", "im", "in", "inc", "iris", "is", "ist", "it",
+    "its", "ivy", "jack", "jade", "janeiro", "januar", "januari", "january", "janvier", "jeudi",
+    "joy", "jueves", "juillet", "juin", "julho", "juli", "julio", "july", "june", "junho", "juni",
+    "junio", "just", "justice", "kit", "la", "laan", "ladies", "lance", "lane", "later", "le",
+    "liberty", "liebe", "lieber", "limited", "line", "llamo", "lo", "loads", "lot", "lots", "love",
+    "ltd", "luce", "lucky", "luglio", "lundi", "lunedi", "lunes", "luv", "luz", "ma", "maam",
+    "maandag", "maart", "madam", "madame", "mademoiselle", "maggio", "mai", "maio", "mall", "man",
+    "manager", "mappelle", "march", "mardi", "marie", "marina", "mark", "market", "mars", "martedi",
+    "martes", "marz", "marzo", "mate", "may", "mayo", "me", "mei", "melody", "meneer", "mercedes",
+    "merci", "mercoledi", "mercredi", "mercy", "met", "mevr", "mevrouw", "mi", "miercoles", "miles",
+    "mio", "miss", "mister", "mit", "mittwoch", "mlle", "mme", "mobile", "moin", "monday",
+    "monsieur", "montag", "morgen", "morning", "mother", "mr", "mrs", "ms", "much", "mum", "mw",
+    "mx", "my", "naam", "name", "named", "no", "nobody", "noches", "noel", "noelle", "noite", "nom",
     "nombre", "nome", "not", "november", "novembre", "novembro", "noviembre", "now", "number",
     "obrigada", "obrigado", "october", "octobre", "octubre", "of", "office", "oi", "ok", "okay",
     "oktober", "ola", "olive", "on", "once", "one", "op", "or", "order", "ottobre", "our",
@@ -971,16 +966,16 @@ static const char *const lex_all[] = {
     "setembro", "settembre", "sexta", "she", "shop", "sig", "signor", "signora", "signorina",
     "sincerely", "sir", "sis", "sky", "so", "sole", "soledad", "somebody", "someone", "son",
     "sonntag", "sonny", "sono", "soon", "sorry", "sou", "soy", "speak", "speaking", "speranza",
-    "spoke", "spoken", "spreche", "sprechen", "spreek", "spreken", "spring", "square", "sr", "sra",
-    "srta", "st", "star", "station", "stazione", "stella", "sterling", "still", "store", "storm",
-    "str", "straat", "strasse", "street", "subscription", "such", "sue", "suis", "summer", "sunday",
-    "sunny", "supervisor", "support", "sweetie", "tag", "talk", "talked", "talking", "tarde",
-    "tardes", "tchau", "te", "team", "tell", "ten", "ter", "terca", "terrace", "thank", "thanks",
-    "thankyou", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those",
-    "through", "thursday", "thx", "to", "todos", "told", "tous", "tout", "tower", "town",
-    "transfer", "transferred", "travessa", "trinity", "tuesday", "tutti", "un", "una", "und", "une",
-    "university", "uno", "valley", "van", "vendredi", "venerdi", "vera", "very", "via", "viale",
-    "viernes", "village", "violet", "vom", "von", "vrijdag", "was", "way", "we", "wednesday", "weg",
-    "what", "who", "why", "wife", "will", "winter", "with", "woensdag", "world", "y", "you", "your",
-    "yourself", "zaterdag", "zondag", "zu", "zum", "zur", "zusammen",
+    "spoke", "spoken", "spreche", "sprechen", "spreek", "spreekt", "spreken", "spring", "square",
+    "sr", "sra", "srta", "st", "star", "station", "stazione", "stella", "sterling", "still",
+    "store", "storm", "str", "straat", "strasse", "street", "subscription", "such", "sue", "suis",
+    "summer", "sunday", "sunny", "supervisor", "support", "sweetie", "tag", "talk", "talked",
+    "talking", "tarde", "tardes", "tchau", "te", "team", "tell", "ten", "ter", "terca", "terrace",
+    "thank", "thanks", "thankyou", "that", "the", "their", "them", "then", "there", "these", "they",
+    "this", "those", "through", "thursday", "thx", "to", "todos", "told", "tous", "tout", "tower",
+    "town", "transfer", "transferred", "travessa", "trinity", "tuesday", "tutti", "un", "una",
+    "und", "une", "university", "uno", "valley", "van", "vendredi", "venerdi", "very", "via",
+    "viale", "viernes", "village", "violet", "vom", "von", "vrijdag", "was", "way", "we",
+    "wednesday", "weg", "what", "who", "why", "wife", "will", "winter", "with", "woensdag", "world",
+    "y", "you", "your", "yourself", "zaterdag", "zondag", "zu", "zum", "zur", "zusammen",
 };

@@ -28,4 +28,8 @@ extern const uint32_t cvi_person_bucket[26 * 26 + 1];
 #define CVI_PERSON_GIVEN_BITS 18
 extern const uint64_t cvi_person_given_bloom[(1u << CVI_PERSON_GIVEN_BITS) / 64];
 
+/* For tests (person.c): 0 if every word of the context lexicon is found by
+ * its generated lookup, else -1. */
+int cvi_person_selftest(void);
+
 #endif
