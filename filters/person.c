@@ -177,6 +177,19 @@ static const uint8_t bclass[256] = {
 #undef L26
 };
 
+/* What a byte between two words says (SEP_*): 0 for spaces, quotes,
+ * dashes and the bytes of multi-byte characters. */
+static const uint8_t sepclass[128] = {
+    ['\n'] = SEP_NL, ['\r'] = SEP_NL, [','] = SEP_COMMA, ['.'] = SEP_STOP, ['!'] = SEP_STOP, ['?'] = SEP_STOP,
+    [';'] = SEP_STOP, [':'] = SEP_STOP, ['('] = SEP_BREAK, [')'] = SEP_BREAK, ['['] = SEP_BREAK, [']'] = SEP_BREAK,
+    ['{'] = SEP_BREAK, ['}'] = SEP_BREAK, ['/'] = SEP_BREAK, ['\\'] = SEP_BREAK, ['@'] = SEP_BREAK, ['#'] = SEP_BREAK,
+    ['<'] = SEP_BREAK, ['>'] = SEP_BREAK, ['='] = SEP_BREAK, ['+'] = SEP_BREAK, ['&'] = SEP_BREAK, ['*'] = SEP_BREAK,
+    ['|'] = SEP_BREAK, ['_'] = SEP_BREAK, ['%'] = SEP_BREAK, ['$'] = SEP_BREAK, ['~'] = SEP_BREAK, ['^'] = SEP_BREAK,
+    ['`'] = SEP_BREAK, [0x01] = SEP_BREAK, [0x02] = SEP_BREAK, [0x03] = SEP_BREAK, [0x04] = SEP_BREAK,
+};
+
+static unsigned sep_of(unsigned char c) { return c < 128 ? sepclass[c] : 0; }
+
 static int is_upper_at(const unsigned char *p, size_t i, size_t e)
 {
     unsigned char c = p[i];
@@ -207,16 +220,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
     const unsigned char *p = (const unsigned char *)text;
     size_t i = *pos;
     unsigned sep = 0;
-    while (i < len && !bclass[p[i]]) {
-        unsigned char c = p[i];
-        if (c == ',') sep |= SEP_COMMA;
-        else if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':') sep |= SEP_STOP;
-        else if (c == '\n' || c == '\r') sep |= SEP_NL;
-        else if (c != ' ' && c != '\t' && c != '\'' && c != '"' && c != '-' && c != 0xE2 && (c & 0xC0) != 0x80 &&
-                 c != 0xC2)
-            sep |= SEP_BREAK;      /* brackets, slashes, '@', '#', ... */
-        i++;
-    }
+    while (i < len && !bclass[p[i]]) sep |= sep_of(p[i++]);
     if (i >= len) {
         *pos = len;
         return 0;
@@ -292,8 +296,10 @@ static unsigned word_lex(const char *text, const word *w, char key[KEY_MAX + 1],
     return lex_lookup(key, *kn);
 }
 
-/* The context kind of a word; most words leave at the first tests. */
-static int ctx_kind(const char *text, const word *w)
+/* The context kind of a word; most words leave at the first tests, and
+ * K_PREP and K_IS ("to", "is"), the second words of two-word contexts, are
+ * found only with `second` (after a first word that may need one). */
+static int ctx_kind2(const char *text, const word *w, int second)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t n = w->e - w->s;
@@ -301,11 +307,14 @@ static int ctx_kind(const char *text, const word *w)
     unsigned c0 = (p[w->s] | 0x20) - 'a', c1 = (p[w->s + 1] | 0x20) - 'a';
     if (c0 >= 26u) return K_NONE;
     uint16_t lens = lex_ctx_len[c0][c1 < 26u ? c1 : 26];
-    if (!lens || (w->plain && !((lens >> n) & 1))) return K_NONE;
+    if (!second && (!lens || (w->plain && !((lens >> n) & 1)))) return K_NONE;
     char key[KEY_MAX + 1];
     size_t kn;
-    return (int)(word_lex(text, w, key, &kn) & 15);
+    int k = (int)(word_lex(text, w, key, &kn) & 15);
+    return second || (k != K_PREP && k != K_IS) ? k : K_NONE;
 }
+
+static int ctx_kind(const char *text, const word *w) { return ctx_kind2(text, w, 1); }
 
 int cvi_person_selftest(void)
 {
@@ -431,6 +440,12 @@ static int particle_follows(const scan_state *st, size_t at)
     switch (t[at + 1] | 0x20) {
     case 'a': case 'b': case 'd': case 'l': case 'o': case 't': case 'v': case 'y': case 'z': break;
     default: return 0;
+    }
+    if (st->mode == MODE_MIXED) {
+        /* a particle is short, and a name part (or another particle) follows it */
+        size_t j = at + 1;
+        while (j < st->len && j - at <= 6 && bclass[(unsigned char)t[j]] == 1) j++;
+        if (j - at > 6 || j + 1 >= st->len || t[j] != ' ') return 0;
     }
     word n;
     char key[KEY_MAX + 1];
@@ -652,7 +667,7 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
-    if (try_full && (maybe_given(st, w) || particle_follows(st, at))) {
+    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at)))) {
         size_t a2 = w->s;
         if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
             *pos = a2;
@@ -690,7 +705,8 @@ static int walk(const scan_state *st, cv_emit *em, size_t from, size_t max_words
     int have_prev = 0;
     *end = from;
     while (max_words-- && next_word(st->text, st->len, &pos, &w)) {
-        int kind = ctx_kind(st->text, &w);
+        int kind = ctx_kind2(st->text, &w, k1 != K_NONE || k2 == K_SPEAKV || k2 == K_ASK ||
+                                               (have_prev && prev.e - prev.s <= 2));
         unsigned sep_ok;
         int lv = context_level(st->text, kind, &w, have_prev ? &prev : NULL, k1, k2, &sep_ok);
         if (lv >= 0) {
@@ -743,15 +759,7 @@ static uint64_t cap_or_high(uint64_t x) { return has_between(x, 'A' - 1, 'Z' + 1
 static unsigned sep_between(const unsigned char *p, size_t a, size_t b)
 {
     unsigned sep = 0;
-    for (size_t i = a; i < b; i++) {
-        unsigned char c = p[i];
-        if (c == ',') sep |= SEP_COMMA;
-        else if (c == '.' || c == '!' || c == '?' || c == ';' || c == ':') sep |= SEP_STOP;
-        else if (c == '\n' || c == '\r') sep |= SEP_NL;
-        else if (c != ' ' && c != '\t' && c != '\'' && c != '"' && c != '-' && c != 0xE2 && (c & 0xC0) != 0x80 &&
-                 c != 0xC2)
-            sep |= SEP_BREAK;
-    }
+    for (size_t i = a; i < b; i++) sep |= sep_of(p[i]);
     return sep;
 }
 
@@ -797,7 +805,9 @@ static int intro_follows(const scan_state *st, size_t pos)
     switch (a) {
     case 'm': return b == 'y' || b == 'i' || b == 'e' || b == 'o' || b == 'i';   /* my, mi, me, meu, mijn, mon, mein */
     case 't': return b == 'h';                                                 /* this, there (then its parse fails) */
-    case 'i': return b == '\'' || b == 'm' || b == ' ' || b == 'c' || b == 'l' || b == 'k' || b == 0xE2 || b == 't';
+    case 'i':   /* I'm, I am, im, ich, il (mio nome), ik, it's */
+        return b == '\'' || b == 0xE2 || b == 'm' || b == 'c' || b == 'l' || b == 'k' || b == 't' ||
+               (b == ' ' && pos + 4 < st->len && (p[pos + 2] | 0x20) == 'a' && (p[pos + 3] | 0x20) == 'm');
     case 'j': return b == 'e' || b == '\'';                                    /* je, j'm... */
     case 'c': return b == '\'' || b == 0xE2;                                   /* c'est */
     case 's': return b == 'o';                                                 /* sono, soy, sou */
@@ -833,7 +843,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             i = pos;
             continue;
         }
-        int kind = ctx_kind(st->text, &w), rc;
+        int kind = ctx_kind2(st->text, &w, 0), rc;
         if (kind != K_NONE) {
             /* a context word, capitalised: what follows it; after a greeting
              * a few words, for "Hi, my name is tom", "Hello, this is tom" */
