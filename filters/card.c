@@ -1,14 +1,30 @@
 /*
- * card.c - payment card number detector: 13-19 digits, first digit 2-6,
- * plain or grouped with single spaces or dashes (one kind per number),
- * Luhn-valid, not glued to other letters or digits. Normalised to digits.
+ * card.c - payment card number detector: 12-19 digits, plain or grouped
+ * with single spaces, dashes or dots (one kind per number), Luhn-valid and
+ * in an issuer range: 13-19 digits beginning 2-6 (Visa, Mastercard, Amex,
+ * Diners, Discover, JCB, UnionPay, Mir, Maestro), 15-digit JCB (1800,
+ * 2131) and UATP (1), 12-digit Maestro (50, 56-69) after a card word. Not
+ * glued to digits; glued to letters only after a card word ("card4111...").
+ * Normalised to digits.
  */
 #include <string.h>
+#include <strings.h>
 
 #include "filters.h"
 
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+/* The issuer ranges (ISO/IEC 7812 IINs) by length. 12 digits: Maestro
+ * only; 15 beginning 1 or 2: JCB 1800 / 2131 and UATP. */
+static int issuer_range(const char *d, size_t k)
+{
+    if (k < 12 || k > 19) return 0;
+    if (k == 12) return d[0] == '5' ? d[1] == '0' || d[1] >= '6' : d[0] == '6';
+    if (d[0] >= '2' && d[0] <= '6') return k >= 13;
+    if (k == 15) return d[0] == '1' || !memcmp(d, "2131", 4) || !memcmp(d, "1800", 4);
+    return 0;
+}
 
 /* Digits of s[0..n) if it is a well-formed card number; else 0. */
 static int card_digits(const char *s, size_t n, char *d, size_t *nd)
@@ -20,7 +36,7 @@ static int card_digits(const char *s, size_t n, char *d, size_t *nd)
         if (is_digit(c)) {
             if (k == 19) return 0;
             d[k++] = (char)c;
-        } else if (c == ' ' || c == '-') {
+        } else if (c == ' ' || c == '-' || c == '.') {
             if (sep && sep != c) return 0;
             if (i == 0 || i + 1 == n || !is_digit((unsigned char)s[i - 1])) return 0;
             sep = (char)c;
@@ -28,10 +44,30 @@ static int card_digits(const char *s, size_t n, char *d, size_t *nd)
             return 0;
         }
     }
-    if (k < 13 || d[0] < '2' || d[0] > '6' || !cv_luhn_valid(d, k)) return 0;
     d[k] = '\0';
+    if (!issuer_range(d, k) || !cv_luhn_valid(d, k)) return 0;
     *nd = k;
     return 1;
+}
+
+static const char *const card_words[] = {
+    "card", "cards", "cc", "visa", "amex", "mastercard", "maestro", "debit", "credit", "carta", "karte",
+    "kreditkarte", "tarjeta", "cartão", "cartao", "kaart", "creditcard", "pinpas", "bancomat", "cb", "jcb",
+    "diners", "discover", "unionpay", NULL
+};
+
+static int is_letter(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* Letters glued before the number ("card4111...") must be a card word. */
+static int glued_ok(const char *text, size_t start)
+{
+    if (start == 0 || !is_letter((unsigned char)text[start - 1])) return 1;
+    size_t i = start;
+    while (i > 0 && is_letter((unsigned char)text[i - 1])) i--;
+    if (i > 0 && (is_digit((unsigned char)text[i - 1]) || text[i - 1] == '_')) return 0;
+    for (size_t k = 0; card_words[k]; k++)
+        if (strlen(card_words[k]) == start - i && strncasecmp(text + i, card_words[k], start - i) == 0) return 1;
+    return 0;
 }
 
 static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
@@ -39,13 +75,17 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
 {
     (void)o;
     (void)len;
+    if (!glued_ok(text, *start)) return 0;
     const char *s = text + *start;
     size_t n = *end - *start;
-    if (card_digits(s, n, norm, norm_len)) return 1;
+    /* 12 digits are a Maestro card only where a card word says so */
+    int word = cvi_keyword_before(text, *start, 40, card_words);
+    if (card_digits(s, n, norm, norm_len) && (*norm_len > 12 || word)) return 1;
     /* Grouped numbers run together ("... 3456 4111 1111 1111 1111"): try
      * ending at an earlier separator. */
     for (size_t e = n - 1; e >= 13; e--) {
-        if ((s[e] == ' ' || s[e] == '-') && card_digits(s, e, norm, norm_len)) {
+        if ((s[e] == ' ' || s[e] == '-' || s[e] == '.') && card_digits(s, e, norm, norm_len) &&
+            (*norm_len > 12 || word)) {
             *end = *start + e;
             return 1;
         }
@@ -61,23 +101,25 @@ static int norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
         if (is_digit(c)) {
             if (k == 19) return 0;
             norm[k++] = (char)c;
-        } else if (c != ' ' && c != '-' && c != '\t') {
+        } else if (c != ' ' && c != '-' && c != '.' && c != '\t') {
             return 0;
         }
     }
     norm[k] = '\0';
     *norm_len = k;
-    return k >= 13 && cv_luhn_valid(norm, k);
+    return issuer_range(norm, k) && cv_luhn_valid(norm, k);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 13; }
+static int wanted(const cv_text_facts *f) { return f->digits >= 12; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
 const cv_detector_type cvi_detector_card = {
     .name = "card",
     .entity = CV_ENT_CARD,
     .priority = 7,
-    .pattern = "(?<![A-Za-z0-9])[2-6](?:[ \\-]?[0-9]){12,18}(?![A-Za-z0-9])",
+    /* letters glued before are judged by validate; a '+' or a digit
+     * before is a phone's or another number's */
+    .pattern = "(?<![0-9+.])[1-6](?:[ .\\-]?[0-9]){11,18}(?![A-Za-z0-9]|[.\\-][0-9])",
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,

@@ -13,14 +13,17 @@
 
 typedef struct compiled {
     const cv_detector_type *t;
+    uint16_t id;             /* cv_detector_id, or CV_DET__COUNT + k for a custom one */
     pcre2_code *code;
     int jit;
+    const cv_custom_detector *cust;   /* a policy's detector, or NULL */
 } compiled;
 
 struct cv_detector_set {
     cv_detect_opts opts;
     size_t n;
     compiled *d;
+    cv_detector_type *ctypes;    /* the custom detectors' descriptors (owned) */
 };
 
 /* A candidate's sort key; the span itself stays in ws->cand. */
@@ -55,6 +58,43 @@ void cv_span_list_free(cv_span_list *l)
 int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                            cv_detector_set **out, const char **err)
 {
+    return cv_detector_set_create_ex(o, enabled, NULL, 0, out, err, NULL);
+}
+
+/* Compile one pattern with JIT (the interpreter gives the same results
+ * where JIT is unavailable). Returns NULL with *why on failure. */
+static pcre2_code *compile(const char *pattern, uint32_t flags, int *jit, const char **why)
+{
+    int ec;
+    PCRE2_SIZE eo;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | flags, &ec, &eo, NULL);
+    if (!c) {
+        *why = "detector pattern does not compile";
+        return NULL;
+    }
+    /* Without JIT (unsupported CPU, or SELinux denying exec memory) the
+     * interpreter gives the same results, only slower. */
+    *jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+    return c;
+}
+
+/* A pattern that can match the empty string would find an "identifier"
+ * everywhere (or loop): refused. */
+static int matches_empty(pcre2_code *c)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(c, NULL);
+    if (!md) return -1;
+    int rc = pcre2_match(c, (PCRE2_SPTR) "", 0, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    uint32_t minlen = 1;
+    pcre2_pattern_info(c, PCRE2_INFO_MINLENGTH, &minlen);
+    return rc >= 0 || minlen == 0;
+}
+
+int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+                              const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
+                              const char **err, size_t *bad)
+{
     static const char *const e_nomem = "out of memory";
     static const char *const e_pattern = "detector pattern does not compile";
     const char *why = NULL;
@@ -65,27 +105,65 @@ int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT
     cv_detector_set *s = calloc(1, sizeof *s);
     if (!s) { why = e_nomem; rc = CV_ENOMEM; goto out; }
     if (o) s->opts = *o;
-    s->d = calloc(total ? total : 1, sizeof *s->d);
-    if (!s->d) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    if (ncustom > CV_CUSTOM_MAX) { why = "too many custom detectors"; rc = CV_EUSAGE; goto out; }
+    s->d = calloc(total + ncustom + 1, sizeof *s->d);
+    s->ctypes = calloc(ncustom + 1, sizeof *s->ctypes);
+    if (!s->d || !s->ctypes) { why = e_nomem; rc = CV_ENOMEM; goto out; }
     for (size_t i = 0; i < total; i++) {
         const cv_detector_type *t = cvi_detectors[i];
         if (t->entity < 0 || t->entity >= CV_ENT__COUNT || (enabled && !enabled[t->entity])) continue;
         if (!t->pattern) {
             if (!t->scan) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
+            s->d[s->n].id = (uint16_t)i;
             s->d[s->n++].t = t;
             continue;
         }
-        int ec;
-        PCRE2_SIZE eo;
-        pcre2_code *c = pcre2_compile((PCRE2_SPTR)t->pattern, PCRE2_ZERO_TERMINATED,
-                                      PCRE2_UTF | t->compile_flags, &ec, &eo, NULL);
-        if (!c) { why = e_pattern; rc = CV_EINTERNAL; goto out; }
+        int jit = 0;
+        pcre2_code *c = compile(t->pattern, t->compile_flags, &jit, &why);
+        if (!c) { rc = CV_EINTERNAL; goto out; }
         s->d[s->n].t = t;
+        s->d[s->n].id = (uint16_t)i;
         s->d[s->n].code = c;
-        /* Without JIT (unsupported CPU, or SELinux denying exec memory) the
-         * interpreter gives the same results, only slower. */
-        s->d[s->n].jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0;
+        s->d[s->n].jit = jit;
         s->n++;
+    }
+    /* A policy's detectors: after the built-ins, and ahead of them in an
+     * overlap of equal length (the user said what this text is). */
+    for (size_t k = 0; k < ncustom; k++) {
+        const cv_custom_detector *cd = &custom[k];
+        cv_detector_type *t = &s->ctypes[k];
+        t->name = cd->name;
+        t->entity = cd->entity;
+        t->priority = 20;
+        t->pattern = cd->regex;
+        if (cd->entity < 0 || cd->entity >= CV_ENT_MAX || (!cd->regex && !cd->words)) {
+            why = "custom detector without a pattern or words";
+            rc = CV_EUSAGE;
+            if (bad) *bad = k;
+            goto out;
+        }
+        compiled *d = &s->d[s->n];
+        d->t = t;
+        d->id = (uint16_t)(CV_DET__COUNT + k);
+        d->cust = cd;
+        if (cd->regex) {
+            d->code = compile(cd->regex, 0, &d->jit, &why);
+            if (!d->code) {
+                rc = CV_EUSAGE;
+                if (bad) *bad = k;
+                goto out;
+            }
+            s->n++;   /* from here on freed with the set */
+            int e = matches_empty(d->code);
+            if (e) {
+                why = e < 0 ? e_nomem : "pattern can match the empty string";
+                rc = e < 0 ? CV_ENOMEM : CV_EUSAGE;
+                if (bad) *bad = k;
+                goto out;
+            }
+        } else {
+            s->n++;
+        }
     }
     *out = s;
     s = NULL;
@@ -98,8 +176,9 @@ out:
 void cv_detector_set_free(cv_detector_set *s)
 {
     if (!s) return;
-    for (size_t i = 0; i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
+    for (size_t i = 0; s->d && i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
     free(s->d);
+    free(s->ctypes);
     free(s);
 }
 
@@ -142,11 +221,11 @@ void cv_detect_ws_free(cv_detect_ws *ws)
 
 /* Byte classes for the prefilter pass; K_LEAD marks the lead bytes of the
  * look-alikes fold.c folds. */
-enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16 };
+enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16, K_SLASH = 32 };
 static const uint8_t fact_class[256] = {
     ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT, ['4'] = K_DIGIT,
     ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT, ['8'] = K_DIGIT, ['9'] = K_DIGIT,
-    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A,
+    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A, ['/'] = K_SLASH,
     [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
 };
 
@@ -196,6 +275,7 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
     f->first_digit = (uint32_t)first;
     f->nclusters = nc;
     f->has_at = (any & K_AT) != 0;
+    f->has_slash = (any & K_SLASH) != 0;
     f->has_colon = (any & K_COLON) != 0;
     f->ipv6_shape = dcolon || colons >= 3;
     return 0;
@@ -251,7 +331,9 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
          * what precedes the anchor there, which keeps their scans cheap. */
         size_t st = ms, en = me, nl = 0;
         int ok;
-        if (t->validate) {
+        if (c->cust) {
+            ok = cvi_custom_accept(c->cust, text, len, st, en, sp->norm, &nl);
+        } else if (t->validate) {
             ok = t->validate(&s->opts, text, len, &st, &en, sp->norm, &nl);
         } else {
             nl = me - ms > CV_NORM_MAX ? CV_NORM_MAX : me - ms;
@@ -263,6 +345,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
             sp->start = (uint32_t)st;
             sp->end = (uint32_t)en;
             sp->entity = (uint16_t)t->entity;
+            sp->detector = c->id;
             sp->norm_len = (uint16_t)nl;
             ws->ncand++;
             off = en > ms ? en : utf8_next(text, wend, ms);
@@ -277,6 +360,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
 struct cv_emit {
     cv_detect_ws *ws;
     int entity;
+    uint16_t detector;
     size_t len;
 };
 
@@ -289,6 +373,7 @@ int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t nor
     sp->start = (uint32_t)start;
     sp->end = (uint32_t)end;
     sp->entity = (uint16_t)em->entity;
+    sp->detector = em->detector;
     sp->norm_len = (uint16_t)norm_len;
     memcpy(sp->norm, norm, norm_len);
     sp->norm[norm_len] = '\0';
@@ -300,7 +385,8 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
 {
     const cv_detector_type *t = s->d[di].t;
     if (!t->pattern) {
-        cv_emit em = { ws, t->entity, len };
+        cv_emit em = { ws, t->entity, s->d[di].id, len };
+        if (s->d[di].cust) return cvi_custom_scan_words(s->d[di].cust, text, len, &em);
         return t->scan(&s->opts, text, len, f, &em);
     }
     if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {
@@ -336,10 +422,12 @@ static int cmp_pick(const void *a, const void *b)
     return x->idx < y->idx ? -1 : (x->idx > y->idx);
 }
 
-static int priority_of(const cv_detector_set *s, int entity)
+/* The priority of the detector that found a span (a custom detector's is
+ * its own, whatever entity it reports). */
+static int priority_of(const cv_detector_set *s, const cv_span *sp)
 {
     for (size_t i = 0; i < s->n; i++)
-        if (s->d[i].t->entity == entity) return s->d[i].t->priority;
+        if (s->d[i].id == sp->detector) return s->d[i].t->priority;
     return 0;
 }
 
@@ -378,7 +466,7 @@ static int resolve(const cv_detector_set *s, cv_detect_ws *ws, cv_span_list *out
     for (size_t i = 0; i < n; i++) {
         ws->picks[i].start = ws->cand[i].start;
         ws->picks[i].end = ws->cand[i].end;
-        ws->picks[i].prio = priority_of(s, ws->cand[i].entity);
+        ws->picks[i].prio = priority_of(s, &ws->cand[i]);
         ws->picks[i].idx = (uint32_t)i;
     }
     qsort(ws->picks, n, sizeof *ws->picks, cmp_pick);

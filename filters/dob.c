@@ -1,7 +1,10 @@
 /*
  * dob.c - date-of-birth detector: a date (numeric d/m/y, y-m-d, m/d/y in
- * region US, or with a month name in EN/DE/FR/IT/ES/NL) that follows a
- * birth keyword within ~40 bytes ("born", "DOB", "geboren", "né le", ...).
+ * region US, or with a month name or abbreviation in EN/DE/FR/IT/ES/NL/PT,
+ * "22-nov-1972", "3rd of May 1985", "3. Mai 1985", "3 de maio de 1985",
+ * two- or four-digit years) that follows a birth keyword in those
+ * languages within ~40 bytes ("born", "DOB", "geboren", "né le", "nato
+ * il", "fecha de nacimiento", "geboortedatum", "data de nascimento", ...).
  * The span is the date alone; the norm is YYYY-MM-DD of a real date.
  */
 #include <string.h>
@@ -28,6 +31,9 @@ static const struct { const char *name; uint8_t m; } months[] = {
     {"november", 11}, {"nov", 11}, {"novembre", 11}, {"noviembre", 11},
     {"december", 12}, {"dec", 12}, {"dezember", 12}, {"dez", 12}, {"d\xc3\xa9" "cembre", 12},
     {"decembre", 12}, {"dicembre", 12}, {"diciembre", 12}, {"dic", 12},
+    /* Portuguese, and the Italian and Spanish abbreviations not above */
+    {"janeiro", 1}, {"gen", 1}, {"ene", 1}, {"fevereiro", 2}, {"mar\xc3\xa7o", 3}, {"marco", 3}, {"maio", 5},
+    {"junho", 6}, {"julho", 7}, {"setembro", 9}, {"outubro", 10}, {"novembro", 11}, {"dezembro", 12},
 };
 
 static int month_of(const char *w, size_t n)
@@ -51,6 +57,9 @@ static int days_in(int y, int m)
 static int real_date(int y, int m, int d) { return y >= 1880 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= days_in(y, m); }
 
 typedef struct dtok { int num; int ndig; const char *w; size_t wn; } dtok;
+
+/* A two-digit year of a birth date: 00-24 is 2000-2024, the rest 19xx. */
+static int year_of(const dtok *t) { return t->ndig == 4 ? t->num : t->num < 25 ? 2000 + t->num : 1900 + t->num; }
 
 /* A date in any supported written form → y, m, d. */
 static int parse_date(const cv_detect_opts *o, const char *s, size_t n, int *y, int *m, int *d)
@@ -93,16 +102,16 @@ static int parse_date(const cv_detect_opts *o, const char *s, size_t n, int *y, 
         } else {
             if (t[2].ndig != 2 && t[2].ndig != 4) return 0;
             if (t[0].ndig > 2 || t[1].ndig > 2) return 0;
-            yy = t[2].ndig == 2 ? (t[2].num < 25 ? 2000 + t[2].num : 1900 + t[2].num) : t[2].num;
+            yy = year_of(&t[2]);
             int us = o && !strcmp(o->region, "US");
             mm = us ? t[0].num : t[1].num;
             dd = us ? t[1].num : t[0].num;
             if (!real_date(yy, mm, dd)) { int x = mm; mm = dd; dd = x; }
         }
-    } else if (words == 1 && t[1].w && t[0].ndig && t[0].ndig <= 2 && t[2].ndig == 4) {
-        dd = t[0].num; mm = month_of(t[1].w, t[1].wn); yy = t[2].num;
-    } else if (words == 1 && t[0].w && t[1].ndig && t[1].ndig <= 2 && t[2].ndig == 4) {
-        mm = month_of(t[0].w, t[0].wn); dd = t[1].num; yy = t[2].num;
+    } else if (words == 1 && t[1].w && t[0].ndig && t[0].ndig <= 2 && (t[2].ndig == 4 || t[2].ndig == 2)) {
+        dd = t[0].num; mm = month_of(t[1].w, t[1].wn); yy = year_of(&t[2]);
+    } else if (words == 1 && t[0].w && t[1].ndig && t[1].ndig <= 2 && (t[2].ndig == 4 || t[2].ndig == 2)) {
+        mm = month_of(t[0].w, t[0].wn); dd = t[1].num; yy = year_of(&t[2]);
     } else {
         return 0;
     }
@@ -140,14 +149,14 @@ static int norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *n
     return write_iso(y, m, d, norm, norm_len);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 4; }
+static int wanted(const cv_text_facts *f) { return f->digits >= 3; }   /* "3 May 85" */
 /* keyword (up to ~20 bytes) + window (40) + a month name before the first digit */
 static size_t search_from(const cv_text_facts *f) { return f->first_digit >= 80 ? f->first_digit - 80 : 0; }
 
 /* A month name: starts like one (so the scan skips most words at once),
  * then validate looks the whole word up. */
 #define MWORD "(?:jan|j\\x{e4}n|feb|f\\x{e9}v|fev|mar|m\\x{e4}r|maa|mrt|apr|avr|abr|ma[iy]|mag|mei|jun|jui|giu|" \
-              "jul|lug|aug|ago|ao[u\\x{fb}]|sep|set|oct|okt|ott|nov|dec|d\\x{e9}c|dez|dic|gen|ene)" \
+              "jul|lug|aug|ago|ao[u\\x{fb}]|sep|set|oct|okt|ott|outu|nov|dec|d\\x{e9}c|dez|dic|gen|ene)" \
               "[A-Za-z\\x{c0}-\\x{ff}]{0,7}"
 const cv_detector_type cvi_detector_dob = {
     .name = "dob",
@@ -157,12 +166,14 @@ const cv_detector_type cvi_detector_dob = {
      * the date alone and the scan only stops at keyword letters. */
     .pattern = "(?i)(?<![A-Za-z])(?:born|dob|d\\.o\\.b\\.?|date of birth|birth ?date|birthday|geboren|"
                "geboortedatum|geburtsdatum|n\\x{e9}e? le|date de naissance|nat[oa] il|data di nascita|"
-               "fecha de nacimiento|nacid[oa]|f\\. ?nac\\.?)(?![A-Za-z])[^\\n]{0,40}?\\K"
+               "fecha de nacimiento|nacid[oa]|f\\. ?nac\\.?|data de nascimento|nascid[oa]|nasceu|"
+               "geb\\.|geboren op|n\\x{e9}e? en|birth|n\\x{e9}s? le)(?![A-Za-z])[^\\n]{0,40}?\\K"
                "(?<![A-Za-z0-9])(?:"
                "[0-9]{1,2}([/.\\-])[0-9]{1,2}\\1(?:[0-9]{4}|[0-9]{2})"
                "|[0-9]{4}([/.\\-])[0-9]{1,2}\\2[0-9]{1,2}"
-               "|[0-9]{1,2}(?:st|nd|rd|th|er)?\\.? +(?:of +|de +)?" MWORD "\\.?,? +(?:de +)?[0-9]{4}"
-               "|" MWORD "\\.? +[0-9]{1,2}(?:st|nd|rd|th)?,? +[0-9]{4}"
+               "|[0-9]{1,2}(?:st|nd|rd|th|er|º|ª)?\\.? +(?:of +|de +)?" MWORD "\\.?,? +(?:de +)?(?:[0-9]{4}|'?[0-9]{2})"
+               "|[0-9]{1,2}([/.\\-])" MWORD "\\3(?:[0-9]{4}|[0-9]{2})"
+               "|" MWORD "\\.? +[0-9]{1,2}(?:st|nd|rd|th)?,? +(?:[0-9]{4}|'?[0-9]{2})"
                ")(?![A-Za-z0-9]|[/.\\-][0-9])",
     .compile_flags = 0,
     .wanted = wanted,

@@ -2,7 +2,10 @@
  * email.c - e-mail detectors and normaliser: written addresses
  * (Jane.Doe+tag@Example.co.uk) and spoken / obfuscated ones ("john dot smith
  * at gmail dot com", "john [at] gmail [dot] com"), which normalise to the
- * same address so they get the same token. Spoken forms need a known TLD.
+ * same address so they get the same token, and addresses spelled with a
+ * space between characters ("j o h n @ g m a i l . c o m"). Local parts and
+ * domains may hold non-ASCII letters (RFC 6531). Spoken and spelled forms
+ * need a known TLD.
  */
 #include <string.h>
 
@@ -52,7 +55,8 @@ static int address_ok(const char *a, size_t n)
     for (size_t i = 0; i < ll; i++) {
         unsigned char c = (unsigned char)a[i];
         if (c == '.' && a[i + 1] == '.') return 0;
-        if (!(is_alpha(c) || is_digit(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-')) return 0;
+        if (!(is_alpha(c) || is_digit(c) || c >= 0x80 || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'))
+            return 0;
     }
     const char *d = at + 1;
     size_t lab = 0, labels = 0, last = 0;
@@ -63,7 +67,7 @@ static int address_ok(const char *a, size_t n)
             labels++;
             last = i - lab;
             lab = 0;
-        } else if (is_alpha(c) || is_digit(c) || c == '-') {
+        } else if (is_alpha(c) || is_digit(c) || c == '-' || c >= 0x80) {
             lab++;
         } else {
             return 0;
@@ -84,6 +88,28 @@ static int copy_lower(const char *s, size_t n, char *norm, size_t *norm_len)
     return 1;
 }
 
+/* The length of the UTF-8 character ending at text[b) if it is a letter an
+ * internationalised address may hold (RFC 6531: "hans.müller@..."): a code
+ * point from U+00C0 on, without the signs × ÷, general punctuation
+ * (U+2000-U+2BFF: quotes, dashes, arrows) and CJK punctuation; else 0. */
+static size_t utf8_letter_before(const char *text, size_t b)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = b, n = 0;
+    while (i > 0 && n < 4 && (p[i - 1] & 0xC0) == 0x80) { i--; n++; }
+    if (i == 0 || p[i - 1] < 0xC0) return 0;
+    i--;
+    n++;
+    uint32_t cp;
+    if ((p[i] & 0xE0) == 0xC0 && n == 2) cp = (uint32_t)(p[i] & 0x1F) << 6 | (p[i + 1] & 0x3F);
+    else if ((p[i] & 0xF0) == 0xE0 && n == 3) cp = (uint32_t)(p[i] & 0x0F) << 12 | (uint32_t)(p[i + 1] & 0x3F) << 6 | (p[i + 2] & 0x3F);
+    else if ((p[i] & 0xF8) == 0xF0 && n == 4) cp = 0x10000;   /* beyond the BMP: letters of other scripts */
+    else return 0;
+    if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7 || (cp >= 0x2000 && cp <= 0x2BFF) || (cp >= 0x3000 && cp <= 0x303F))
+        return 0;
+    return n;
+}
+
 /* The match starts at '@'; the local part is the run of address characters
  * before it (so ".john@x.com" and "a..b@x.com" are judged whole, and refused). */
 static int validate_written(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
@@ -93,9 +119,16 @@ static int validate_written(const cv_detect_opts *o, const char *text, size_t le
     (void)len;
     const unsigned char *p = (const unsigned char *)text;
     size_t b = *start;
-    while (b > 0 && *start - b <= 64 && (is_alpha(p[b - 1]) || is_digit(p[b - 1]) || p[b - 1] == '.' ||
-                                         p[b - 1] == '_' || p[b - 1] == '%' || p[b - 1] == '+' || p[b - 1] == '-'))
-        b--;
+    while (b > 0 && *start - b <= 64) {
+        if (is_alpha(p[b - 1]) || is_digit(p[b - 1]) || p[b - 1] == '.' || p[b - 1] == '_' || p[b - 1] == '%' ||
+            p[b - 1] == '+' || p[b - 1] == '-') {
+            b--;
+            continue;
+        }
+        size_t l = utf8_letter_before(text, b);
+        if (!l) break;
+        b -= l;
+    }
     if (b == *start || *start - b > 64) return 0;
     const char *a = text + b;
     size_t n = *end - b;
@@ -271,6 +304,39 @@ static int validate_spoken(const cv_detect_opts *o, const char *text, size_t len
     return 1;
 }
 
+/* Spelled out with a space between characters ("j o h n @ g m a i l .
+ * c o m"): the match starts at "@ "; the local part is the single
+ * characters before it, each followed by one space. Joined, it must be a
+ * valid address with a known TLD. */
+static int validate_spaced(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
+                           char *norm, size_t *norm_len)
+{
+    (void)o;
+    (void)len;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t b = *start;
+    while (b >= 2 && p[b - 1] == ' ' &&
+           (is_alpha(p[b - 2]) || is_digit(p[b - 2]) || p[b - 2] == '.' || p[b - 2] == '_' || p[b - 2] == '-') &&
+           (b == 2 || p[b - 3] == ' ' || !(is_alpha(p[b - 3]) || is_digit(p[b - 3]))) && *start - b < 128)
+        b -= 2;
+    if (*start - b < 4) return 0;   /* two characters at least */
+    char joined[CV_NORM_MAX + 1];
+    size_t k = 0;
+    for (size_t i = b; i < *end; i++) {
+        if (p[i] == ' ') continue;
+        if (k == CV_NORM_MAX) return 0;
+        joined[k++] = lower((char)p[i]);
+    }
+    joined[k] = '\0';
+    if (!address_ok(joined, k)) return 0;
+    const char *dot = strrchr(joined, '.');
+    if (!dot || !word_in(dot + 1, k - (size_t)(dot + 1 - joined), known_tlds)) return 0;
+    memcpy(norm, joined, k + 1);
+    *norm_len = k;
+    *start = b;
+    return 1;
+}
+
 static int norm_email(const char *in, size_t len, char *norm, size_t *norm_len)
 {
     while (len > 0 && is_space((unsigned char)in[0])) { in++; len--; }
@@ -293,12 +359,25 @@ const cv_detector_type cvi_detector_email = {
     .priority = 9,
     /* Anchored on '@' (the JIT then scans like memchr); validate_written
      * walks back over the local part. */
-    .pattern = "@(?:[A-Za-z0-9](?:[A-Za-z0-9\\-]{0,61}[A-Za-z0-9])?\\.){1,8}[A-Za-z]{2,24}"
+    .pattern = "@(?:[A-Za-z0-9\\x{c0}-\\x{1fff}](?:[A-Za-z0-9\\x{c0}-\\x{1fff}\\-]{0,61}[A-Za-z0-9\\x{c0}-\\x{1fff}])?\\.){1,8}"
+               "[A-Za-z]{2,24}"
                "(?![A-Za-z0-9\\-@]|\\.[A-Za-z0-9])",
     .compile_flags = 0,
     .wanted = wanted_written,
     .search_from = NULL,
     .validate = validate_written,
+};
+
+const cv_detector_type cvi_detector_email_spaced = {
+    .name = "email-spaced",
+    .entity = CV_ENT_EMAIL,
+    .priority = 9,
+    /* Anchored on "@ "; validate_spaced takes in the characters before. */
+    .pattern = "@ [A-Za-z0-9\\-](?: [A-Za-z0-9\\-])*(?: \\. [A-Za-z0-9\\-](?: [A-Za-z0-9\\-])*)+(?![A-Za-z0-9])",
+    .compile_flags = 0,
+    .wanted = wanted_written,
+    .search_from = NULL,
+    .validate = validate_spaced,
 };
 
 #define SP_OPEN "\\s*[\\[({]\\s*"

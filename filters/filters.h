@@ -29,8 +29,26 @@ typedef enum cv_entity {
     CV_ENT__COUNT
 } cv_entity;
 
+/* Detector ids, in registry.def's order: index into cvi_detectors[], and
+ * the order of the manifest's per-detector counts. */
+typedef enum cv_detector_id {
+#define CV_ENTITY(ID, name)
+#define CV_DETECTOR(name) CV_DET_##name,
+#include "registry.def"
+#undef CV_ENTITY
+#undef CV_DETECTOR
+    CV_DET__COUNT
+} cv_detector_id;
+#define CV_DET_NONE 0xFFFF   /* a span no detector made (names from fields) */
+
 const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
 int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
+
+/* Detectors and entities a policy adds (custom.c) get ids after the
+ * built-in ones: entity CV_ENT__COUNT + k, detector CV_DET__COUNT + k. */
+#define CV_CUSTOM_MAX 32
+#define CV_ENT_MAX (CV_ENT__COUNT + CV_CUSTOM_MAX)
+#define CV_DET_MAX (CV_DET__COUNT + CV_CUSTOM_MAX)
 
 /* Options shared by detectors and normalisers. */
 typedef struct cv_detect_opts {
@@ -85,6 +103,7 @@ typedef struct cv_span {
     uint32_t start, end;
     uint16_t entity;                 /* cv_entity */
     uint16_t norm_len;
+    uint16_t detector;               /* cv_detector_id that found it, or CV_DET_NONE */
     char norm[CV_NORM_MAX + 1];
 } cv_span;
 
@@ -106,6 +125,7 @@ typedef struct cv_text_facts {
     uint32_t first_digit;    /* offset of the first digit (len if none) */
     uint8_t has_at;          /* '@' present */
     uint8_t has_colon;       /* ':' present */
+    uint8_t has_slash;       /* '/' present */
     uint8_t ipv6_shape;      /* "::" or three or more ':' (an IPv6 address needs one or the other) */
     uint8_t has_spoken_at;   /* " at " present, case-insensitive (spoken e-mail) */
     uint32_t letter_digit;   /* digits right after an ASCII letter ("SW1", "A9") */
@@ -162,6 +182,54 @@ extern const cv_detector_type *const cvi_detectors[];
 int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw);
 int cvi_word_before(const char *text, size_t start, const char *const *kw);
 int cvi_iban_length(const char *cc);
+/* For scanners: calls fn for each maximal run of ASCII digits text[d..e),
+ * found through the prefilter's digit clusters (the whole text when there
+ * are too many); stops at and returns fn's first nonzero result. */
+typedef int (*cvi_digit_run_fn)(const char *text, size_t len, size_t d, size_t e, cv_emit *em);
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em);
+
+/*
+ * A detector a policy defines (`detectors:`): a PCRE2 pattern or a word
+ * list, an optional context (one of the words in `context` within
+ * `context_window` words before the match), a check on the value and the
+ * normal form its token is made of. Borrowed by the set it is given to
+ * (strings and word sets must outlive it).
+ */
+typedef enum cv_custom_check {
+    CV_CHECK_NONE = 0,
+    CV_CHECK_LUHN,        /* the digits pass Luhn (cards, many customer numbers) */
+    CV_CHECK_MOD97,       /* letters and digits pass ISO 7064 MOD 97-10 as an IBAN does */
+    CV_CHECK_MOD11        /* sum of digit x weight (n, n-1, ..., 1) = 0 mod 11 (NHS number, ISBN-10) */
+} cv_custom_check;
+
+typedef enum cv_custom_norm {
+    CV_CNORM_NONE = 0,    /* as written, surrounding whitespace trimmed */
+    CV_CNORM_DIGITS,      /* the digits only */
+    CV_CNORM_UPPER,       /* ASCII upper case, whitespace runs as one space */
+    CV_CNORM_LOWER        /* ASCII lower case, whitespace runs as one space */
+} cv_custom_norm;
+
+typedef struct cv_wordset cv_wordset;
+typedef struct cv_custom_detector {
+    const char *name;
+    int entity;                   /* a built-in id or CV_ENT__COUNT + k */
+    const char *regex;            /* PCRE2 pattern (UTF), or NULL for words */
+    const cv_wordset *words;      /* the words, or NULL for regex */
+    const cv_wordset *context;    /* NULL: no context needed */
+    uint32_t context_window;      /* words before the match that may hold one */
+    cv_custom_check check;
+    cv_custom_norm norm;
+} cv_custom_detector;
+
+/* The custom detector's verdict on the candidate text[st..en): context and
+ * check, and its normal form into norm. 1 accept, 0 reject (custom.c). */
+int cvi_custom_accept(const cv_custom_detector *c, const char *text, size_t len, size_t st, size_t en, char *norm,
+                      size_t *norm_len);
+/* The custom detector's normal form of a value given as a field: 1, or 0
+ * if nothing of it is left (custom.c). */
+int cvi_custom_normalise(const cv_custom_detector *c, const char *v, size_t n, char *norm, size_t *norm_len);
+/* Run a word-list custom detector over text, emitting what it accepts. */
+int cvi_custom_scan_words(const cv_custom_detector *c, const char *text, size_t len, cv_emit *em);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;
@@ -172,6 +240,13 @@ typedef struct cv_detect_ws cv_detect_ws;
  * *err (if non-NULL) points at a static reason. */
 int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                            cv_detector_set **out, const char **err);
+/* The same with a policy's custom detectors (ncustom <= CV_CUSTOM_MAX; the
+ * k-th gets detector id CV_DET__COUNT + k). A pattern that does not compile
+ * or can match the empty string fails with *err naming the reason; *bad
+ * (if non-NULL) is then the index of the custom detector at fault. */
+int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+                              const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
+                              const char **err, size_t *bad);
 void cv_detector_set_free(cv_detector_set *s);                 /* NULL ok */
 cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s);   /* NULL on ENOMEM */
 void cv_detect_ws_free(cv_detect_ws *ws);                      /* NULL ok */
@@ -243,5 +318,8 @@ int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d);
  * in seconds since the epoch. Months and years are calendar ones, clamped
  * to the month's last day. */
 int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit);
+
+/* Multi-pattern word and phrase matcher (wordset.c). */
+#include "wordset.h"
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * iban.c - IBAN detector: country code, check digits and BBAN, plain or in
- * groups of four, any case; the country's registered length and mod-97
- * decide. A longer run is cut at the country's length when that ends on a
+ * iban.c - IBAN detector: country code, check digits and BBAN, plain or
+ * grouped with single spaces, dashes or dots anywhere (also right after the
+ * country code), any case; the country's registered length and mod-97
+ * decide (after the word "IBAN", length and shape alone). A longer run is cut at the country's length when that ends on a
  * group boundary. Normalised upper-case without spaces.
  */
 #include <string.h>
@@ -14,13 +15,17 @@ static int is_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 static char upper(char c) { return (c >= 'a' && c <= 'z') ? (char)(c - 32) : c; }
+static int is_sep(char c) { return c == ' ' || c == '-' || c == '.'; }
+
+static const char *const iban_words[] = { "iban", NULL };
 
 static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                     char *norm, size_t *norm_len)
 {
     (void)o;
     (void)len;
-    /* the match starts at the check digits; the country code is behind it */
+    /* the match starts at the check digits (or a separator before them);
+     * the country code is right behind it */
     if (*start < 2) return 0;
     *start -= 2;
     const char *s = text + *start;
@@ -29,17 +34,19 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     size_t want = (size_t)cvi_iban_length(cc);
     if (!want) return 0;
     for (; i < n && k < want; i++) {
-        if (s[i] == ' ') {
-            if (i + 1 < n && s[i + 1] == ' ') return 0;
+        if (is_sep(s[i])) {
+            if (i + 1 < n && is_sep(s[i + 1])) return 0;
             continue;
         }
         norm[k++] = upper(s[i]);
     }
     if (k != want) return 0;
     /* must end on a boundary, not inside a group of the following text */
-    if (i < n && s[i] != ' ') return 0;
+    if (i < n && !is_sep(s[i])) return 0;
     norm[k] = '\0';
-    if (!cv_iban_valid(norm, k)) return 0;
+    /* A mistyped IBAN is still a customer's account: after "IBAN" the
+     * country's length and shape are enough. */
+    if (!cv_iban_valid(norm, k) && !cvi_keyword_before(text, *start, 24, iban_words)) return 0;
     *norm_len = k;
     *end = *start + i;
     return 1;
@@ -50,7 +57,7 @@ static int norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
     size_t k = 0;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)in[i];
-        if (c == ' ' || c == '\t' || c == '-') continue;
+        if (c == ' ' || c == '\t' || c == '-' || c == '.') continue;
         if (!is_alnum(c) || k == 34) return 0;
         norm[k++] = upper((char)c);
     }
@@ -69,12 +76,12 @@ const cv_detector_type cvi_detector_iban = {
     .priority = 8,
     /* Starts at the check digits (the scan then stops at digits only); the
      * lookbehind requires the country letters, validate takes them in. */
-    .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-Z]{2})[0-9]{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
+    .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-Z]{2})[ .\\-]?[0-9]{2}(?:[ .\\-]?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,
     .validate = validate,
-    .win_before = 4,
+    .win_before = 5,
     .win_after = 40,
 };
 

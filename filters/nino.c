@@ -1,8 +1,9 @@
 /*
  * nino.c - UK National Insurance number detector: two prefix letters
  * (HMRC's excluded letters and prefixes refused), six digits, suffix A-D,
- * optionally spaced ("CE 12 34 56 A"). Without the suffix it counts only
- * right after "NI number", "national insurance" or "NINO".
+ * in any grouping ("CE123456A", "CE 12 34 56 A", "CE 123 456 A"). Without
+ * the suffix it counts only right after "NI number", "national insurance"
+ * or "NINO".
  */
 #include <string.h>
 
@@ -72,7 +73,7 @@ const cv_detector_type cvi_detector_nino = {
      * requires the prefix letters, validate takes them in. */
     .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]|"
                "(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] )"
-               "[0-9]{2} ?[0-9]{2} ?[0-9]{2}(?: ?[A-D])?(?![A-Za-z0-9])",
+               "(?:[0-9]{2} ?[0-9]{2} ?[0-9]{2}|[0-9]{3} [0-9]{3})(?: ?[A-D])?(?![A-Za-z0-9])",
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,

@@ -10,8 +10,8 @@
  * whether a name is also a common word in each language). Most words cost a
  * table load: only words that pass a context prefilter, or that a context
  * or a capitalised pair makes candidates, are looked up.
- * Normal form: case-folded (ASCII, Latin-1, Latin Extended-A), whitespace
- * collapsed; the entity's normaliser, for fields too.
+ * Normal form: the entity's normaliser (fields too): ASCII case-folded,
+ * whitespace collapsed.
  */
 #include <string.h>
 
@@ -35,46 +35,15 @@ static int fold_case2(unsigned char b0, unsigned char b1, unsigned char *o0, uns
     return 1;
 }
 
-static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
-/* Case-folded, trimmed, whitespace runs as one space. 1 ok, 0 empty or too long. */
+/* Trimmed, whitespace runs as one space, ASCII lower-cased: the generic
+ * form, which the policy's custom word detectors of this entity also use
+ * (a token joins field, detector and word list). Letters beyond ASCII keep
+ * their case: "MÜLLER" and "Müller" are two forms. 1 ok, 0 empty or too long. */
 static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     (void)o;
-    const unsigned char *p = (const unsigned char *)in;
-    size_t k = 0, i = 0;
-    int pending = 0;
-    while (i < len && is_space(p[i])) i++;
-    for (; i < len; i++) {
-        unsigned char c = p[i];
-        if (is_space(c)) {
-            pending = 1;
-            continue;
-        }
-        if (k + pending + 2 > CV_NORM_MAX) {
-            *norm_len = 0;
-            norm[0] = '\0';
-            return 0;
-        }
-        if (pending) {
-            norm[k++] = ' ';
-            pending = 0;
-        }
-        if (c >= 'A' && c <= 'Z') {
-            norm[k++] = (char)(c | 0x20);
-        } else if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
-            unsigned char a = c, b = p[i + 1];
-            fold_case2(c, p[i + 1], &a, &b);
-            norm[k++] = (char)a;
-            norm[k++] = (char)b;
-            i++;
-        } else {
-            norm[k++] = (char)c;
-        }
-    }
-    norm[k] = '\0';
-    *norm_len = k;
-    return k > 0;
+    return cv_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
 }
 
 const cv_entity_type cvi_entity_person = {

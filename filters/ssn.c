@@ -1,5 +1,6 @@
 /*
- * ssn.c - US Social Security number detector: AAA-GG-SSSS or spaced, area
+ * ssn.c - US Social Security number detector: AAA-GG-SSSS, AAA.GG.SSSS or
+ * AAA GG SSSS (one separator kind), area
  * 001-899 except 666, group 01-99, serial 0001-9999. A bare nine-digit run
  * counts only right after "SSN" or "social security". Normalised to 9 digits.
  */
@@ -8,7 +9,7 @@
 #include "filters.h"
 
 
-static const char *const ssn_context[] = { "ssn", "social security", "soc sec", "s.s.n", NULL };
+static const char *const ssn_context[] = { "ssn", "social security", "soc sec", "s.s.n", "ss#", "ss no", NULL };
 
 /* Nine digits of s[0..n) if it is an SSN; *sep = separator seen (0 bare). */
 static int ssn_digits(const char *s, size_t n, char *out, size_t *out_len, int *sep)
@@ -20,7 +21,7 @@ static int ssn_digits(const char *s, size_t n, char *out, size_t *out_len, int *
         if (c >= '0' && c <= '9') {
             if (k == 9) return 0;
             out[k++] = c;
-        } else if ((c == '-' || c == ' ') && (k == 3 || k == 5)) {
+        } else if ((c == '-' || c == ' ' || c == '.') && (k == 3 || k == 5)) {
             *sep = c;
         } else {
             return 0;
@@ -60,7 +61,9 @@ const cv_detector_type cvi_detector_ssn = {
     .name = "ssn",
     .entity = CV_ENT_SSN,
     .priority = 6,
-    .pattern = "(?<![A-Za-z0-9\\-])[0-9]{3}([\\- ]?)[0-9]{2}\\1[0-9]{4}(?![A-Za-z0-9]|[\\-.,][0-9])",
+    /* one separator kind throughout: dashes, dots or spaces; a dotted run
+     * that continues a longer dotted number is not one */
+    .pattern = "(?<![A-Za-z0-9\\-]|[0-9][.,])[0-9]{3}([\\-. ]?)[0-9]{2}\\1[0-9]{4}(?![A-Za-z0-9]|[\\-.,][0-9])",
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,

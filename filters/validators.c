@@ -108,11 +108,12 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw)
                          p[i - 1] == '-' || p[i - 1] == '\t'))
             i--;
         size_t e = i;
-        while (i > 0 && is_alpha(p[i - 1])) i--;
+        /* UTF-8 letters belong to the word ("opérateur", "número") */
+        while (i > 0 && (is_alpha(p[i - 1]) || p[i - 1] >= 0x80)) i--;
         size_t n = e - i;
         if (n == 0 || n > 16) return 0;
         char w[17];
-        for (size_t k = 0; k < n; k++) w[k] = (char)(p[i + k] | 0x20);
+        for (size_t k = 0; k < n; k++) w[k] = (char)(is_alpha(p[i + k]) ? p[i + k] | 0x20 : p[i + k]);
         w[n] = '\0';
         for (size_t k = 0; kw[k]; k++)
             if (kw[k][0] == w[0] && strcmp(w, kw[k]) == 0) return 1;
@@ -120,6 +121,25 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw)
         for (size_t k = 0; fillers[k]; k++)
             if (fillers[k][0] == w[0] && strcmp(w, fillers[k]) == 0) filler = 1;
         if (!filler) return 0;
+    }
+    return 0;
+}
+
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em)
+{
+    int whole = f->nclusters > CV_MAX_CLUSTERS;
+    size_t nwin = whole ? 1 : f->nclusters, last = 0;
+    for (size_t w = 0; w < nwin; w++) {
+        size_t i = whole ? 0 : f->cl_start[w], stop = whole ? len : f->cl_end[w];
+        if (i < last) i = last;   /* a run may cross into the next window */
+        while (i < stop) {
+            if (text[i] < '0' || text[i] > '9') { i++; continue; }
+            size_t d = i;
+            while (i < len && text[i] >= '0' && text[i] <= '9') i++;
+            int rc = fn(text, len, d, i, em);
+            if (rc) return rc;
+        }
+        last = i;
     }
     return 0;
 }

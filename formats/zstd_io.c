@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "formats.h"
 
@@ -100,6 +101,19 @@ static int src_sniff(cv_source *s)
     return 0;
 }
 
+/* What a decoding error means, for the reader (static text, no content).
+ * A frame asking for a window over the decoder's limit is not corrupt: it
+ * was made with zstd --long (or --ultra at a high level) and decoding it
+ * would need that much memory, which a hostile header must not get us to
+ * allocate. */
+static const char *zstd_error_reason(size_t k)
+{
+    if (ZSTD_getErrorCode(k) == ZSTD_error_frameParameter_windowTooLarge)
+        return "zstd frame needs a window over the 128 MiB limit (made with zstd --long=28 or more?): "
+               "decompress it first (zstd -d --long=31)";
+    return "corrupt zstd stream";
+}
+
 static long src_read_zstd(cv_source *s, void *buf, size_t cap, const char **reason)
 {
     ZSTD_outBuffer o = { buf, cap, 0 };
@@ -112,13 +126,13 @@ static long src_read_zstd(cv_source *s, void *buf, size_t cap, const char **reas
             if (s->frame_left == 0) return 0;
             /* No input left: flush what the decoder still holds, if anything. */
             size_t k = ZSTD_decompressStream(s->ds, &o, &s->in);
-            if (ZSTD_isError(k)) return src_fail(s, CV_EINPUT, "corrupt zstd stream", reason);
+            if (ZSTD_isError(k)) return src_fail(s, CV_EINPUT, zstd_error_reason(k), reason);
             s->frame_left = k;
             if (o.pos > 0) break;
             return src_fail(s, CV_EINPUT, "truncated zstd stream", reason);
         }
         size_t k = ZSTD_decompressStream(s->ds, &o, &s->in);
-        if (ZSTD_isError(k)) return src_fail(s, CV_EINPUT, "corrupt zstd stream", reason);
+        if (ZSTD_isError(k)) return src_fail(s, CV_EINPUT, zstd_error_reason(k), reason);
         s->frame_left = k;
     }
     return (long)o.pos;

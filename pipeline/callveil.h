@@ -99,10 +99,17 @@ CV_API int cv_key_is_ephemeral(const cv_key *k);
 CV_API int cv_controller_keygen(cv_ctx *ctx, const char *prefix);
 /* Print "TOKEN<TAB>VALUE" lines for the given tokens ("phone:k3m9…", also
  * "[phone:+44:k3m9…]") from a vault, opened with the controller's secret
- * key. All or nothing: a token not in the vault, a wrong key or a tampered
- * entry is an error and nothing is written. */
-CV_API int cv_reveal(cv_ctx *ctx, const char *vault_path, const char *secret_key_path,
-                     const char *const *tokens, size_t n, int out_fd);
+ * key. The public key seals, so an entry is believed only if its value
+ * gives back its token under the master key k, the policy's tenant and
+ * epoch (epoch < 0: the policy's; a rekeyed dataset: the epoch it was
+ * rekeyed to): otherwise it is a forged or invalid entry (CV_ECRYPTO, the
+ * token named, never the value). Entries of one token with different
+ * values are an error (CV_EINPUT); identical ones are one. A vault beside
+ * a manifest.json must belong to that key, tenant and epoch (CV_EKEY).
+ * All or nothing: a token not in the vault, a wrong key or a tampered,
+ * forged or conflicting entry is an error and nothing is written. */
+CV_API int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, const char *vault_path,
+                     const char *secret_key_path, const char *const *tokens, size_t n, int out_fd);
 
 /* The token a value of the given type gets under key + policy (tenant, epoch,
  * region, rendering options), rendered as in a field ("phone:k3m9x2p7q1w8e5r4").
@@ -238,6 +245,7 @@ typedef struct cv_forget_result {
     uint64_t vault_entries_removed;
     uint64_t recordings_removed;       /* `erasure: drop`: calls whose transcript or name held the subject (audio and transcript deleted) */
     uint64_t files_deleted;            /* `erasure: drop`: outputs deleted whole (those, and files named after the subject) */
+    uint64_t linked_entries_removed;   /* of vault_entries_removed: other tokens' entries (below) */
 } cv_forget_result;
 
 /* Erase a subject: rewrite every dataset file holding their token without
@@ -251,6 +259,23 @@ typedef struct cv_forget_result {
  * replaces the old one; a second run finds nothing and changes nothing. */
 CV_API int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
                      const char *outdir, cv_forget_result *res);
+
+/* One identifier of a subject: its type (as cv_token takes it) and value. */
+typedef struct cv_subject_id {
+    const char *type, *value;
+} cv_subject_id;
+
+/* cv_forget for a subject known by several identifiers (a phone number and
+ * an e-mail address): the records holding any of their tokens go (or have
+ * them replaced), in one commit with one history entry ("tokens": every
+ * token). Besides the subject's own vault entries, those of every other
+ * token that only the deleted records (and deleted files) held go too —
+ * the subject's name or e-mail token beside the number asked for, which
+ * would otherwise stay revealable; a token that a kept record or a kept
+ * file's name still holds keeps its entries (linked_entries_removed counts
+ * those that went). cv_forget is this with one identifier. */
+CV_API int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_subject_id *ids, size_t n,
+                         const char *outdir, cv_forget_result *res);
 
 typedef struct cv_rekey_result {
     uint64_t vault_entries, tokens_replaced, files_changed;

@@ -8,6 +8,7 @@ struct cv_ctx {
     cv_log_fn log;
     void *log_ud;
     char err[1024];
+    int crash_at;       /* tests only: a dataset commit stops after this step (cvi_dataset_crash_point) */
 };
 
 #endif

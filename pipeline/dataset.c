@@ -1,20 +1,27 @@
 /*
  * dataset.c - the owner of a dataset directory while a command writes to it:
  * one writer at a time (an flock on OUT/.callveil-lock, held for the whole
- * command), and the removal of temporaries that a killed command left.
+ * command), the removal of temporaries that a killed command left, and the
+ * journaled two-phase commit of a change to a finished dataset (forget,
+ * rekey) with its recovery by the next command.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "ctx.h"
 #include "dataset.h"
+#include "files.h"
 
 int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
 {
@@ -33,6 +40,12 @@ int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
                                           "nothing was changed: wait for it to finish and try again", outdir);
         return cvi_error(ctx, CV_EIO, "%s: cannot lock: %s", path, strerror(e));
     }
+    /* a command killed while it committed: finished (or undone) first */
+    int rc = cvi_dataset_recover(ctx, outdir);
+    if (rc) {
+        close(f);
+        return rc;
+    }
     *fd = f;
     return 0;
 }
@@ -45,6 +58,17 @@ void cvi_dataset_unlock(int fd)
 int cvi_is_tmp_name(const char *name)
 {
     return name[0] == '.' && (strstr(name, ".cvtmp.") != NULL || strcmp(name, CVI_VAULT_STAGE) == 0);
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 2);
+    if (!s) return NULL;
+    memcpy(s, a, na);
+    s[na] = '/';
+    memcpy(s + na + 1, b, nb + 1);
+    return s;
 }
 
 static int clean_dir(cv_ctx *ctx, const char *dir, int depth, int keep_stage, uint64_t *removed)
@@ -87,4 +111,389 @@ int cvi_dataset_interrupted(const char *outdir)
     struct stat st;
     snprintf(path, sizeof path, "%s/" CVI_VAULT_STAGE, outdir);
     return stat(path, &st) == 0;
+}
+
+/* ---- the two-phase commit ------------------------------------------------------ */
+
+typedef struct cop {
+    int del;                 /* 1: delete rel; 0: rename staged over rel */
+    char *rel, *staged;      /* relative to OUT; staged: beside rel */
+} cop;
+
+struct cvi_commit {
+    cv_ctx *ctx;
+    char *outdir;
+    char *op;
+    char *history;
+    cop *v;
+    size_t n, cap;
+    int durable;             /* the intent is on disk: staged files belong to it */
+    int crashed;             /* stopped at the test crash point: leave everything as a kill would */
+};
+
+void cvi_dataset_crash_point(cv_ctx *ctx, int step) { ctx->crash_at = step; }
+
+/* The test crash point: step k of a commit is reached. */
+static int crash(cvi_commit *c, int step)
+{
+    if (c->ctx->crash_at != step) return 0;
+    c->crashed = 1;
+    return cvi_error(c->ctx, CV_EINTERNAL, "stopped at crash point %d (test hook)", step);
+}
+
+int cvi_commit_create(cv_ctx *ctx, const char *outdir, const char *op, cvi_commit **out)
+{
+    cvi_commit *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c || !(c->outdir = strdup(outdir)) || !(c->op = strdup(op))) {
+        cvi_commit_free(c);
+        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    }
+    c->ctx = ctx;
+    *out = c;
+    return 0;
+}
+
+int cvi_commit_history(cvi_commit *c, const char *entry)
+{
+    if (strchr(entry, '\n')) return cvi_error(c->ctx, CV_EINTERNAL, "history entry on more than one line");
+    free(c->history);
+    c->history = strdup(entry);
+    return c->history ? 0 : cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+}
+
+static int add_op(cvi_commit *c, int del, const char *rel, const char *staged_base)
+{
+    if (c->durable) return cvi_error(c->ctx, CV_EINTERNAL, "commit: already under way");
+    if (cv_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+    cop *o = &c->v[c->n];
+    memset(o, 0, sizeof *o);
+    o->del = del;
+    o->rel = strdup(rel);
+    if (!del) {
+        const char *slash = strrchr(rel, '/');
+        size_t dl = slash ? (size_t)(slash - rel) + 1 : 0, bl = strlen(staged_base);
+        if ((o->staged = malloc(dl + bl + 1))) {
+            memcpy(o->staged, rel, dl);
+            memcpy(o->staged + dl, staged_base, bl + 1);
+        }
+    }
+    if (!o->rel || (!del && !o->staged)) {
+        free(o->rel);
+        free(o->staged);
+        return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+    }
+    c->n++;
+    return 0;
+}
+
+int cvi_commit_replace(cvi_commit *c, const char *rel, const char *staged)
+{
+    const char *base = strrchr(staged, '/');
+    base = base ? base + 1 : staged;
+    if (!cvi_is_tmp_name(base)) return cvi_error(c->ctx, CV_EINTERNAL, "commit: %s is not a staged name", base);
+    return add_op(c, 0, rel, base);
+}
+
+int cvi_commit_delete(cvi_commit *c, const char *rel) { return add_op(c, 1, rel, NULL); }
+
+int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, unsigned mode)
+{
+    char *path = join(c->outdir, rel), *tmp = path ? cvi_tmp_name(path) : NULL;
+    int rc = 0, fd = -1;
+    if (!tmp) { rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory"); goto out; }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0) { rc = CV_EIO; goto out; }
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, (const char *)p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) { rc = CV_EIO; goto out; }
+        off += (size_t)w;
+    }
+    if (fsync(fd) != 0) rc = CV_EIO;
+out:
+    if (rc == CV_EIO) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, strerror(errno));
+    if (fd >= 0 && close(fd) != 0 && !rc) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, strerror(errno));
+    if (!rc) rc = cvi_commit_replace(c, rel, tmp);
+    if (rc && tmp) unlink(tmp);
+    free(path);
+    free(tmp);
+    return rc;
+}
+
+void cvi_commit_free(cvi_commit *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++) {
+        /* staged files of a commit that never got its intent written are
+         * temporaries of a change that did not happen */
+        if (!c->durable && !c->crashed && c->v[i].staged) {
+            char *p = join(c->outdir, c->v[i].staged);
+            if (p) unlink(p);
+            free(p);
+        }
+        free(c->v[i].rel);
+        free(c->v[i].staged);
+    }
+    free(c->v);
+    free(c->outdir);
+    free(c->op);
+    free(c->history);
+    free(c);
+}
+
+/* Names in the intent: bytes outside '!'..'~' and '%' as %XX. */
+static int put_name(cv_buf *b, const char *s)
+{
+    int rc = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++)
+        rc = *p <= ' ' || *p > '~' || *p == '%' ? cv_buf_printf(b, "%%%02X", *p) : cv_buf_putc(b, (char)*p);
+    return rc;
+}
+
+static int hexval(int ch)
+{
+    return ch >= '0' && ch <= '9' ? ch - '0' : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10 : -1;
+}
+
+/* Decode a name of n bytes; NULL if malformed or not a safe relative path
+ * (no leading '/', no empty, "." or ".." component). */
+static char *get_name(const char *s, size_t n)
+{
+    char *o = malloc(n + 1);
+    size_t k = 0;
+    if (!o) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '%') { o[k++] = s[i]; continue; }
+        int a = i + 2 < n ? hexval(s[i + 1]) : -1, b = i + 2 < n ? hexval(s[i + 2]) : -1;
+        if (a < 0 || b < 0 || (a == 0 && b == 0)) { free(o); return NULL; }
+        o[k++] = (char)(a * 16 + b);
+        i += 2;
+    }
+    o[k] = '\0';
+    for (const char *c = o;; ) {
+        const char *e = strchr(c, '/');
+        size_t cl = e ? (size_t)(e - c) : strlen(c);
+        if (cl == 0 || (cl == 1 && c[0] == '.') || (cl == 2 && c[0] == '.' && c[1] == '.')) { free(o); return NULL; }
+        if (!e) break;
+        c = e + 1;
+    }
+    return o;
+}
+
+/* The intent's text: a header, the op, the history entry, the steps in
+ * order, and a last line with the BLAKE2b of everything before it (a torn
+ * intent has none: it was never complete). */
+static int render_intent(const cvi_commit *c, cv_buf *b)
+{
+    int rc = cv_buf_printf(b, "callveil-intent 1\nop %s\n", c->op);
+    if (c->history) rc |= cv_buf_printf(b, "history %s\n", c->history);
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->v[i].del) {
+            rc |= cv_buf_puts(b, "delete ") | put_name(b, c->v[i].rel);
+        } else {
+            rc |= cv_buf_puts(b, "replace ") | put_name(b, c->v[i].staged) | cv_buf_putc(b, ' ') |
+                  put_name(b, c->v[i].rel);
+        }
+        rc |= cv_buf_putc(b, '\n');
+    }
+    unsigned char h[32];
+    char hx[65];
+    crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    rc |= cv_buf_printf(b, "end %s\n", hx);
+    return rc ? CV_ENOMEM : 0;
+}
+
+/* Parse an intent into c's steps. 1: incomplete or torn (no valid end
+ * line); 0: complete; CV_EINPUT: complete but not an intent of ours. */
+static int parse_intent(cvi_commit *c, const char *p, size_t n)
+{
+    static const char hdr[] = "callveil-intent 1\n";
+    const char *end = p + n;
+    if (n < sizeof hdr - 1 + 70 || memcmp(p, hdr, sizeof hdr - 1) != 0 || p[n - 1] != '\n') return 1;
+    const char *last = p + n - 1;
+    while (last > p && last[-1] != '\n') last--;
+    if ((size_t)(end - last) != 4 + 64 + 1 || memcmp(last, "end ", 4) != 0) return 1;
+    unsigned char h[32];
+    char hx[65];
+    crypto_generichash(h, sizeof h, (const unsigned char *)p, (size_t)(last - p), NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    if (memcmp(hx, last + 4, 64) != 0) return 1;
+    for (const char *l = p + sizeof hdr - 1; l < last;) {
+        const char *nl = memchr(l, '\n', (size_t)(last - l));
+        size_t ln = (size_t)(nl - l);
+        if (ln > 3 && memcmp(l, "op ", 3) == 0) {
+            free(c->op);
+            if (!(c->op = strndup(l + 3, ln - 3))) return CV_ENOMEM;
+        } else if (ln > 8 && memcmp(l, "history ", 8) == 0) {
+            /* what the commit appends to the manifest (staged in it): for
+             * whoever reads the intent */
+        } else if (ln > 7 && memcmp(l, "delete ", 7) == 0) {
+            char *rel = get_name(l + 7, ln - 7);
+            int rc = rel ? add_op(c, 1, rel, NULL) : CV_EINPUT;
+            free(rel);
+            if (rc) return rc == CV_ENOMEM ? rc : CV_EINPUT;
+        } else if (ln > 8 && memcmp(l, "replace ", 8) == 0) {
+            const char *sp = memchr(l + 8, ' ', ln - 8);
+            char *st = sp ? get_name(l + 8, (size_t)(sp - l - 8)) : NULL;
+            char *rel = sp ? get_name(sp + 1, (size_t)(nl - sp - 1)) : NULL;
+            const char *sb = st ? strrchr(st, '/') : NULL, *rb = rel ? strrchr(rel, '/') : NULL;
+            /* the staged file sits beside the file it replaces and has a temporary's name */
+            int ok = st && rel && (sb ? sb - st : 0) == (rb ? rb - rel : 0) &&
+                     strncmp(st, rel, sb ? (size_t)(sb - st) : 0) == 0 && cvi_is_tmp_name(sb ? sb + 1 : st);
+            int rc = ok ? add_op(c, 0, rel, sb ? sb + 1 : st) : CV_EINPUT;
+            free(st);
+            free(rel);
+            if (rc) return rc == CV_ENOMEM ? rc : CV_EINPUT;
+        } else {
+            return CV_EINPUT;
+        }
+        l = nl + 1;
+    }
+    return 0;
+}
+
+/* fsync the directory of each target once (targets of one directory are
+ * listed together). */
+static int fsync_dirs(cvi_commit *c)
+{
+    const char *prev = NULL;
+    size_t prevn = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        const char *rel = c->v[i].rel, *slash = strrchr(rel, '/');
+        size_t dn = slash ? (size_t)(slash - rel) : 0;
+        if (i > 0 && dn == prevn && strncmp(rel, prev, dn) == 0) continue;
+        prev = rel;
+        prevn = dn;
+        char *path = join(c->outdir, rel);
+        if (!path) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+        int rc = cvi_fsync_parent(path);
+        free(path);
+        if (rc != 0 && errno != ENOENT) return cvi_error(c->ctx, CV_EIO, "%s: %s", c->outdir, strerror(errno));
+    }
+    return 0;
+}
+
+/* Phase 2 from step `first` (the crash points count on from there): every
+ * step in order, directories, the intent removed. Repeatable: a staged file
+ * already renamed and a file already deleted are steps done. */
+static int apply(cvi_commit *c, int first, const char *ipath)
+{
+    int rc = 0, step = first;
+    for (size_t i = 0; i < c->n && !rc; i++) {
+        const cop *o = &c->v[i];
+        char *target = join(c->outdir, o->rel), *staged = o->del ? NULL : join(c->outdir, o->staged);
+        if (!target || (!o->del && !staged)) rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+        else if (o->del && unlink(target) != 0 && errno != ENOENT)
+            rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, strerror(errno));
+        else if (!o->del && rename(staged, target) != 0 && errno != ENOENT)
+            rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, strerror(errno));
+        free(target);
+        free(staged);
+        if (!rc) rc = crash(c, ++step);
+    }
+    if (!rc) rc = fsync_dirs(c);
+    if (!rc) rc = crash(c, ++step);
+    if (!rc && (unlink(ipath) != 0 || cvi_fsync_parent(ipath) != 0))
+        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno));
+    return rc;
+}
+
+int cvi_commit_run(cvi_commit *c)
+{
+    char *ipath = join(c->outdir, CVI_INTENT_FILE);
+    cv_buf b = { 0 };
+    int rc = 0, fd = -1, made = 0;
+    if (!ipath || render_intent(c, &b)) { rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory"); goto out; }
+    /* step 1: everything staged, no intent yet */
+    if ((rc = crash(c, 1))) goto out;
+    fd = open(ipath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) { rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno)); goto out; }
+    made = 1;
+    size_t want = b.n;
+    if (c->ctx->crash_at == 2) want = b.n / 2;       /* step 2: killed while writing the intent */
+    for (size_t off = 0; off < want;) {
+        ssize_t w = write(fd, b.p + off, want - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) { rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno)); goto out; }
+        off += (size_t)w;
+    }
+    if ((rc = crash(c, 2))) goto out;
+    if (fsync(fd) != 0 || cvi_fsync_parent(ipath) != 0) {
+        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno));
+        goto out;
+    }
+    /* from here on the change happens: whatever stops it, the next command on OUT finishes it */
+    c->durable = 1;
+    if ((rc = crash(c, 3))) goto out;
+    rc = apply(c, 3, ipath);
+    if (rc && !c->crashed)
+        cvi_error(c->ctx, rc, "%s; the %s is recorded in %s and the next callveil command on %s finishes it",
+                  cv_ctx_error(c->ctx), c->op, CVI_INTENT_FILE, c->outdir);
+out:
+    if (fd >= 0) close(fd);
+    if (rc && made && !c->durable && !c->crashed) unlink(ipath);
+    free(ipath);
+    cv_buf_free(&b);
+    return rc;
+}
+
+int cvi_dataset_recover(cv_ctx *ctx, const char *outdir)
+{
+    char *ipath = join(outdir, CVI_INTENT_FILE);
+    cv_buf b = { 0 };
+    cvi_commit *c = NULL;
+    if (!ipath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_read_file(ipath, &b, (size_t)1 << 30);
+    if (rc == CV_EIO && errno == ENOENT) {
+        free(ipath);
+        return 0;
+    }
+    if (rc) {
+        rc = cvi_error(ctx, rc == CV_EIO ? CV_EIO : rc, "%s: cannot be read", ipath);
+        goto out;
+    }
+    if ((rc = cvi_commit_create(ctx, outdir, "change", &c))) goto out;
+    int st = parse_intent(c, b.p ? b.p : "", b.n);
+    c->durable = 1;                   /* the staged files are the intent's: never removed as a commit's own */
+    if (st < 0) {
+        rc = st == CV_ENOMEM ? cvi_error(ctx, st, "out of memory")
+                             : cvi_error(ctx, CV_EINPUT, "%s is not a callveil intent; nothing was changed: "
+                                                         "restore the dataset from a copy", ipath);
+        goto out;
+    }
+    if (st == 1) {
+        /* killed while it wrote the intent: no step was taken; the staged
+         * files are temporaries (removed with the others) */
+        if (unlink(ipath) != 0 || cvi_fsync_parent(ipath) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", ipath, strerror(errno));
+            goto out;
+        }
+        uint64_t gone = 0;
+        rc = cvi_dataset_clean(ctx, outdir, 1, &gone);
+        if (!rc) cvi_log(ctx, CV_LOG_WARN, "%s: an interrupted change had not started; undone (%" PRIu64
+                                           " temporary file(s) removed)", outdir, gone);
+        goto out;
+    }
+    rc = apply(c, 3, ipath);
+    if (!rc) cvi_log(ctx, CV_LOG_WARN, "%s: finished an interrupted %s (%zu step(s))", outdir, c->op, c->n);
+out:
+    cvi_commit_free(c);
+    cv_buf_free(&b);
+    free(ipath);
+    return rc;
+}
+
+int cvi_dataset_settle(cv_ctx *ctx, const char *outdir)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (snprintf(path, sizeof path, "%s/" CVI_INTENT_FILE, outdir) >= (int)sizeof path)
+        return cvi_error(ctx, CV_EUSAGE, "%s: path too long", outdir);
+    if (stat(path, &st) != 0) return 0;
+    int fd = -1, rc = cvi_dataset_lock(ctx, outdir, &fd);     /* recovers */
+    if (!rc) rc = cvi_dataset_clean(ctx, outdir, 1, NULL);
+    cvi_dataset_unlock(fd);
+    return rc;
 }

@@ -32,6 +32,63 @@ int cvi_is_tmp_name(const char *name);
  * *removed: how many. */
 int cvi_dataset_clean(cv_ctx *ctx, const char *outdir, int keep_stage, uint64_t *removed);
 
+/* If OUT holds a manifest.json, it must name this key, tenant and epoch
+ * (the last rekey's epoch counts): CV_EKEY (or CV_EINPUT, a manifest that
+ * is not one) otherwise. 0 without a manifest. */
+int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch);
+
+/* ---- a change to a finished dataset: journaled, in two phases ----------
+ * forget and rekey replace data files, the vault and the manifest together.
+ * Phase 1 stages every new file (written in full under a temporary name
+ * beside the one it replaces, fsynced). cvi_commit_run then writes the
+ * intent, OUT/.callveil-intent (the op, its history entry, which staged
+ * file replaces which file and which files go, in order, the manifest last;
+ * a last line holds its BLAKE2b), fsyncs it and the directory, and only
+ * then renames and deletes, fsyncs the directories and removes the intent.
+ * The next command on OUT (cvi_dataset_lock: run, resume, forget, rekey;
+ * cvi_dataset_settle: find, reveal) finishes what an interrupted one left:
+ * a complete intent is rolled forward (a staged file already renamed and a
+ * file already gone are steps done), a torn one rolled back (no step was
+ * taken: the staged files are removed as temporaries). So the outputs, the
+ * vault and the manifest history change together or not at all. */
+#define CVI_INTENT_FILE ".callveil-intent"
+
+typedef struct cvi_commit cvi_commit;
+
+int cvi_commit_create(cv_ctx *ctx, const char *outdir, const char *op, cvi_commit **out);
+/* The history entry the staged manifest appends (one line of JSON; no
+ * personal data): recorded in the intent. */
+int cvi_commit_history(cvi_commit *c, const char *entry);
+/* OUT/rel is to be replaced by staged, a fsynced file under the temporary
+ * name beside it (cvi_tmp_name): the commit takes it over (removed if the
+ * commit never runs). */
+int cvi_commit_replace(cvi_commit *c, const char *rel, const char *staged);
+/* Stage p[0..n) as OUT/rel's replacement (mode less the umask). */
+int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, unsigned mode);
+/* OUT/rel is to be deleted. */
+int cvi_commit_delete(cvi_commit *c, const char *rel);
+/* Phase 2, in the order the steps were added. On a failure before the
+ * intent is durable nothing changed (the staged files are removed by
+ * cvi_commit_free); after it, the intent and the staged files stay for the
+ * next command to finish. Under the dataset lock. */
+int cvi_commit_run(cvi_commit *c);
+void cvi_commit_free(cvi_commit *c);     /* NULL ok */
+
+/* Finish or undo an interrupted commit of OUT (see above), under the lock;
+ * 0 if there was none. A complete intent that is not ours: CV_EINPUT,
+ * nothing done. cvi_dataset_lock calls it. */
+int cvi_dataset_recover(cv_ctx *ctx, const char *outdir);
+/* For commands that only read OUT (find, reveal): if an interrupted commit
+ * is pending, take the lock, recover and clean, release it. */
+int cvi_dataset_settle(cv_ctx *ctx, const char *outdir);
+
+/* Tests only: the next commit on ctx stops after step `step` as if the
+ * process were killed there (nothing undone, nothing removed), returning
+ * CV_EINTERNAL. Steps: 1 everything staged, no intent; 2 half the intent
+ * written; 3 the intent durable; 3+i the i-th rename or deletion done;
+ * then the directories fsynced (intent not yet removed). 0: off. */
+void cvi_dataset_crash_point(cv_ctx *ctx, int step);
+
 /* 1 if an interrupted run left its vault stage in OUT. */
 int cvi_dataset_interrupted(const char *outdir);
 

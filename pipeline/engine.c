@@ -10,6 +10,8 @@
  * text, with the same token. Containers whose children were all dropped are
  * dropped too, unless the policy names them.
  */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 
 #include <sodium.h>
@@ -66,18 +68,11 @@ typedef struct tcache_ent {
     char tok[CV_TOKEN_CHARS + 1];
 } tcache_ent;
 
-/* A word of a remembered name, for the one-pass search in free text. */
-typedef struct name_word {
-    const char *p;
-    size_t n;
-    int name;                /* index into names */
-    int full;                /* the whole name (may contain spaces) */
-    int first;               /* lower-cased first byte */
-} name_word;
-
 struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
+    uint64_t allowed[CV_ENT_MAX];   /* spans of the last texts kept by the allow list, not yet counted */
+    pcre2_match_data *allow_md;     /* for allow-list patterns (NULL until one runs) */
     cv_span_list spans;
     cv_span_list names_found;
     cv_buf tmp;
@@ -85,9 +80,12 @@ struct cvi_worker {
     size_t nnames, capnames;
     int32_t *scan;          /* node indexes to scan in pass 2 */
     size_t nscan, capscan;
-    name_word *words;
+    /* the record's names as one compiled word set, rebuilt per record in
+     * place: entry id -> index into names */
+    cv_wordset_builder *wsb;
+    cv_wordset *nameset;
+    int32_t *word_name;
     size_t nwords, capwords;
-    uint8_t first_ok[256];   /* bytes a name word can start with (both cases) */
     tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
     cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */
@@ -105,7 +103,9 @@ struct cvi_worker {
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
 {
-    for (int i = 0; i < CV_ENT__COUNT; i++) into->detections[i] += c->detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) into->detections[i] += c->detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) into->allowed[i] += c->allowed[i];
+    for (int i = 0; i < CV_DET_MAX; i++) into->by_detector[i] += c->by_detector[i];
     into->tokenised += c->tokenised;
     into->fields_dropped += c->fields_dropped;
     into->unparseable += c->unparseable;
@@ -230,19 +230,26 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
         cvi_error(ctx, rc, "cannot derive the tenant key: %s", cv_strerror(rc));
         goto fail;
     }
-    e->dom = sodium_malloc(CV_ENT__COUNT * sizeof *e->dom);
+    int nent = cvi_policy_entities(p);
+    e->dom = sodium_malloc((size_t)nent * sizeof *e->dom);
     if (!e->dom) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto fail;
     }
-    for (int i = 0; i < CV_ENT__COUNT; i++) {
-        const char *dn = cv_entity_name(i);
+    for (int i = 0; i < nent; i++) {
+        const char *dn = cvi_policy_entity_name(p, i);
         cvi_token_domain_init(&e->kt, dn, strlen(dn), &e->dom[i]);
     }
     sodium_mprotect_readonly(e->dom);
     uint8_t enabled[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = 1;
-    rc = cv_detector_set_create(&p->dopts, enabled, &e->det, &why);
+    size_t bad = 0;
+    rc = cv_detector_set_create_ex(&p->dopts, enabled, p->custom, p->ncustom, &e->det, &why, &bad);
+    if (rc && why && rc == CV_EUSAGE) {
+        cvi_error(ctx, CV_EPOLICY, "%s:%d: detector '%s': %s", p->name, p->custom_line[bad], p->custom[bad].name, why);
+        rc = CV_EPOLICY;
+        goto fail;
+    }
     if (rc) {
         cvi_error(ctx, rc, "cannot compile the detectors: %s", why ? why : cv_strerror(rc));
         goto fail;
@@ -295,7 +302,8 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
     w->e = e;
     w->ws = cv_detect_ws_create(e->det);
     w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
-    if (!w->ws || !w->tcache) {
+    w->wsb = cv_wordset_builder_create();
+    if (!w->ws || !w->tcache || !w->wsb) {
         cvi_worker_free(w);
         return NULL;
     }
@@ -307,12 +315,15 @@ void cvi_worker_free(cvi_worker *w)
 {
     if (!w) return;
     cv_detect_ws_free(w->ws);
+    pcre2_match_data_free(w->allow_md);
     cv_span_list_free(&w->spans);
     cv_span_list_free(&w->names_found);
     cv_buf_free(&w->tmp);
     free(w->names);
     free(w->scan);
-    free(w->words);
+    cv_wordset_builder_free(w->wsb);
+    cv_wordset_free(w->nameset);
+    free(w->word_name);
     cvi_vset_free(&w->vs);
     cv_buf_free(&w->tmp2);
     if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
@@ -342,7 +353,7 @@ static int mask_value(int entity, const char *v, size_t n, cv_buf *out)
 static const char *action_domain(const cv_action *a)
 {
     if (a->domain) return a->domain;
-    const char *n = cv_entity_name(a->entity);
+    const char *n = a->entity >= 0 && a->entity < CV_ENT__COUNT ? cv_entity_name(a->entity) : NULL;
     return n ? n : "value";
 }
 
@@ -360,7 +371,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
 {
     if (nl > TCACHE_NORM) {
         cvi_token_from(&w->e->dom[entity], norm, nl, tok);
-        vault_note(w, cv_entity_name(entity), tok, norm, nl);
+        vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
         return;
     }
     uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
@@ -373,7 +384,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
     /* a token made while not collecting (a date-shift subject) is not
      * cached: a later hit would skip the vault for a value of the data */
     if (w->no_vault) return;
-    vault_note(w, cv_entity_name(entity), tok, norm, nl);
+    vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
     c->entity = (int16_t)entity;
     c->len = (uint8_t)nl;
     memcpy(c->norm, norm, nl);
@@ -383,7 +394,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
 static void make_token(cvi_worker *w, int entity, const char *domain, const char *norm, size_t nl,
                        char tok[CV_TOKEN_CHARS + 1])
 {
-    if (entity >= 0 && strcmp(domain, cv_entity_name(entity)) == 0) entity_token(w, entity, norm, nl, tok);
+    if (entity >= 0 && strcmp(domain, cvi_policy_entity_name(w->e->pol, entity)) == 0) entity_token(w, entity, norm, nl, tok);
     else {
         cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
         vault_note(w, domain, tok, norm, nl);
@@ -391,13 +402,24 @@ static void make_token(cvi_worker *w, int entity, const char *domain, const char
 }
 
 /* Normalise value as `entity` (or generically) and append its rendered token. */
+/* A value given in a field as a policy's own entity: the normal form of
+ * its (first) detector, so it gets the token the text finds. */
+static int custom_normalise(const cv_policy *p, int entity, const char *v, size_t n, char *norm, size_t *nl)
+{
+    for (size_t k = 0; k < p->ncustom; k++)
+        if (p->custom[k].entity == entity)
+            return cvi_custom_normalise(&p->custom[k], v, n, norm, nl) ? 1 : cv_normalise_generic(v, n, norm, nl) ? -1 : 0;
+    return cv_normalise_generic(v, n, norm, nl) ? -1 : 0;
+}
+
 static int token_into(cvi_worker *w, int entity, const char *domain, const char *v, size_t n, unsigned flags,
                       cv_buf *out, name_ent *keep)
 {
     char norm[CV_NORM_MAX + 1];
     size_t nl = 0;
-    int ok = entity >= 0 ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
-                         : cv_normalise_generic(v, n, norm, &nl);
+    int ok = entity >= CV_ENT__COUNT ? custom_normalise(w->e->pol, entity, v, n, norm, &nl)
+           : entity >= 0               ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
+                                       : cv_normalise_generic(v, n, norm, &nl);
     if (ok < 0) {
         /* Too long to be an identifier of this type: hash it whole (unkeyed:
          * the keyed token below is what hides it). */
@@ -492,6 +514,7 @@ static int token_clid(cvi_worker *w, const cv_action *a, const char *v, size_t n
 
 static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a,
                          int *days);
+static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl);
 
 /* Apply a non-scan action to a scalar node. */
 static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t idx, cvi_counts *c)
@@ -533,6 +556,17 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
     int rc = 0;
     const char *v = nd->value.p;
     size_t n = nd->value.n;
+    if (w->e->pol->nallow && (a->kind == CV_ACT_TOKEN || a->kind == CV_ACT_REDACT || a->kind == CV_ACT_MASK)) {
+        /* the allow list wins over field rules too: the centre's own number stays */
+        char norm[CV_NORM_MAX + 1];
+        size_t nl = 0;
+        int ent = a->entity;
+        int ok = ent >= 0 && cv_normalise(ent, &w->e->pol->dopts, v, n, norm, &nl) == 1;
+        if (allowed(w, ent, v, n, ok ? norm : NULL, nl)) {
+            if (ent >= 0) c->allowed[ent]++;
+            return 0;
+        }
+    }
     switch (a->kind) {
     case CV_ACT_TOKEN:
         if (a->opts & CV_AOPT_CLID) rc = token_clid(w, a, v, n, t);
@@ -577,47 +611,9 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
 
 /* ---- free text ---------------------------------------------------------- */
 
-/* Letters, digits, '_' and every byte of a multi-byte UTF-8 character. */
-static const uint8_t word_byte[256] = {
-#define R10(x) x, x, x, x, x, x, x, x, x, x
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
-    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
-    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['_'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
-    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
-    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
-    [0x80] = R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1), R10(1),
-    1, 1, 1, 1, 1, 1, 1, 1,
-#undef R10
-};
-
-static int is_word_byte(unsigned char c) { return word_byte[c]; }
-
-static int lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-
-static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-/* Does needle match text at i? ASCII case-insensitive; a whitespace run in the
- * needle matches any whitespace run in the text. Returns the match length or 0. */
-static size_t match_at(const char *text, size_t n, size_t i, const char *needle, size_t m)
-{
-    size_t a = i, b = 0;
-    while (b < m) {
-        if (is_space((unsigned char)needle[b])) {
-            if (a >= n || !is_space((unsigned char)text[a])) return 0;
-            while (b < m && is_space((unsigned char)needle[b])) b++;
-            while (a < n && is_space((unsigned char)text[a])) a++;
-            continue;
-        }
-        if (a >= n || lower((unsigned char)text[a]) != lower((unsigned char)needle[b])) return 0;
-        a++;
-        b++;
-    }
-    return a - i;
-}
-
-static int push_name_span(cv_span_list *out, size_t start, size_t end, int idx)
+/* A name found in text: the index into w->names rides in norm (a record
+ * may hold more names than norm_len counts). */
+static int push_name_span(cv_span_list *out, size_t start, size_t end, uint32_t idx)
 {
     if (out->n == out->cap) {
         size_t cap = out->cap ? 2 * out->cap : 8;
@@ -630,15 +626,9 @@ static int push_name_span(cv_span_list *out, size_t start, size_t end, int idx)
     s->start = (uint32_t)start;
     s->end = (uint32_t)end;
     s->entity = CV_ENT_PERSON;
-    s->norm_len = (uint16_t)idx;    /* index into w->names */
-    s->norm[0] = '\0';
-    return 0;
-}
-
-static int overlaps(const cv_span_list *l, uint32_t s, uint32_t e)
-{
-    for (size_t i = 0; i < l->n; i++)
-        if (l->v[i].start < e && s < l->v[i].end) return 1;
+    s->detector = CV_DET_NONE;
+    s->norm_len = 0;
+    memcpy(s->norm, &idx, sizeof idx);
     return 0;
 }
 
@@ -650,31 +640,32 @@ static int cmp_span(const void *a, const void *b)
 
 static int is_sep(char c) { return c == ' ' || c == '\t' || c == ',' || c == '.'; }
 
-static int add_word(cvi_worker *w, const char *p, size_t n, int name, int full)
+static int add_word(cvi_worker *w, const char *p, size_t n, size_t name, unsigned flags)
 {
-    if (w->nwords == w->capwords) {
-        size_t cap = w->capwords ? 2 * w->capwords : 16;
-        name_word *nv = realloc(w->words, cap * sizeof *nv);
-        if (!nv) return CV_ENOMEM;
-        w->words = nv;
-        w->capwords = cap;
-    }
-    w->words[w->nwords++] = (name_word){ p, n, name, full, lower((unsigned char)p[0]) };
-    unsigned char c = (unsigned char)p[0];
-    w->first_ok[c] = 1;
-    w->first_ok[(unsigned char)lower(c)] = 1;
-    if (c >= 'a' && c <= 'z') w->first_ok[c - 32] = 1;
+    int id = cv_wordset_builder_add(w->wsb, p, n, flags);
+    if (id == CV_EINPUT) return 0;      /* blank: nothing to find */
+    if (id < 0) return id;
+    if (cv_grow((void **)&w->word_name, &w->capwords, (size_t)id + 1, sizeof *w->word_name)) return CV_ENOMEM;
+    w->word_name[id] = (int32_t)name;
     return 0;
 }
 
-/* The words to look for: each full name, then its parts of two or more
- * bytes, except lower-case particles ("de", "van", "von"). */
+/*
+ * The record's names as one word set (filters/wordset.h), matched in free
+ * text in one pass whatever their number (issue 8 item 14): each full name
+ * (case-insensitive, any whitespace between its words), then its parts of
+ * two or more bytes, except lower-case particles ("de", "van", "von"), only
+ * when capitalised or written as in the field ("Jane", "JANE"; not "jane":
+ * short names like "Will" or "May" are too often plain words). The longest
+ * match wins; between equal keys, the first full name, then the first part.
+ */
 static int build_name_words(cvi_worker *w)
 {
     w->nwords = 0;
-    memset(w->first_ok, 0, sizeof w->first_ok);
+    cv_wordset_builder_clear(w->wsb);
+    int rc;
     for (size_t k = 0; k < w->nnames; k++)
-        if (add_word(w, w->names[k].orig.p, w->names[k].orig.n, (int)k, 1)) return CV_ENOMEM;
+        if ((rc = add_word(w, w->names[k].orig.p, w->names[k].orig.n, k, 0))) return rc;
     for (size_t k = 0; k < w->nnames; k++) {
         const char *p = w->names[k].orig.p;
         size_t len = w->names[k].orig.n, a = 0;
@@ -683,54 +674,27 @@ static int build_name_words(cvi_worker *w)
             size_t b = a;
             while (b < len && !is_sep(p[b])) b++;
             int particle = p[a] >= 'a' && p[a] <= 'z' && b - a < 4;
-            if (b - a >= 2 && b - a < len && !particle && add_word(w, p + a, b - a, (int)k, 0)) return CV_ENOMEM;
+            if (b - a >= 2 && b - a < len && !particle && (rc = add_word(w, p + a, b - a, k, CV_WS_CAPITALISED)))
+                return rc;
             a = b;
         }
     }
+    if ((rc = cv_wordset_build(w->wsb, &w->nameset))) return rc;
+    w->nwords = cv_wordset_builder_count(w->wsb);
     return 0;
 }
 
-/* Names from this record's structured fields, found in text[0..n) as whole
- * words: a full name (ASCII case-insensitive, any whitespace between its
- * words), else one of its parts when capitalised or written as in the field
- * ("Jane", "JANE"; not "jane": short names like "Will" or "May" are too often
- * plain words). One pass over the words of the text. */
+static int found_name(void *arg, const cv_word_match *m)
+{
+    cvi_worker *w = arg;
+    return push_name_span(&w->names_found, m->start, m->end, (uint32_t)w->word_name[m->id]);
+}
+
+/* Names from this record's structured fields, found in text[0..n). */
 static int find_names(cvi_worker *w, const char *text, size_t n)
 {
-    cv_span_list *nf = &w->names_found;
-    nf->n = 0;
-    size_t i = 0;
-    while (i < n) {
-        while (i < n && !is_word_byte((unsigned char)text[i])) i++;
-        if (i >= n) break;
-        size_t we = i + 1;
-        while (we < n && is_word_byte((unsigned char)text[we])) we++;
-        if (!w->first_ok[(unsigned char)text[i]]) {
-            i = we;
-            continue;
-        }
-        int f = lower((unsigned char)text[i]);
-        int cap_ok = text[i] >= 'A' && text[i] <= 'Z';
-        for (size_t k = 0; k < w->nwords; k++) {
-            const name_word *nw = &w->words[k];
-            if (nw->first != f) continue;
-            size_t end;
-            if (nw->full) {
-                size_t len = match_at(text, n, i, nw->p, nw->n);
-                if (!len || (i + len < n && is_word_byte((unsigned char)text[i + len]))) continue;
-                end = i + len;
-            } else {
-                if (nw->n != we - i || !(cap_ok || text[i] == nw->p[0]) || match_at(text, n, i, nw->p, nw->n) != nw->n)
-                    continue;
-                end = we;
-            }
-            if (push_name_span(nf, i, end, nw->name)) return CV_ENOMEM;
-            we = end;
-            break;
-        }
-        i = we;
-    }
-    return 0;
+    w->names_found.n = 0;
+    return cv_wordset_scan(w->nameset, text, n, found_name, w);
 }
 
 static int digits_at(const char *p, size_t n, size_t at, size_t k)
@@ -775,24 +739,98 @@ static int iso_timestamp(const char *p, size_t n)
     return rest == 5 && digits_at(p, n, i + 1, 2) && p[i + 3] == ':' && digits_at(p, n, i + 4, 2);
 }
 
+/* Detectors plus the record's names over text: fills w->spans. */
+/* Is v[0..n), found or given as `entity` (normalised norm, or -1: a custom
+ * domain), on the policy's allow list? An exact entry matches the value as
+ * written or, once the entity's normaliser reads both, its normal form
+ * ("020 7946 0000" allows "+44 20 7946 0000"). */
+static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl)
+{
+    const cv_policy *p = w->e->pol;
+    for (size_t i = 0; i < p->nallow; i++) {
+        const cv_allow *a = &p->allow[i];
+        switch (a->kind) {
+        case CV_ALLOW_EXACT: {
+            if (a->len == n && memcmp(a->text, v, n) == 0) return 1;
+            char an[CV_NORM_MAX + 1];
+            size_t anl;
+            if (norm && entity >= 0 && cv_normalise(entity, &p->dopts, a->text, a->len, an, &anl) == 1 &&
+                anl == nl && memcmp(an, norm, nl) == 0)
+                return 1;
+            break;
+        }
+        case CV_ALLOW_ICASE:
+            if (a->len == n && strncasecmp(a->text, v, n) == 0) return 1;
+            break;
+        case CV_ALLOW_REGEX:
+            if (!w->allow_md && !(w->allow_md = pcre2_match_data_create(4, NULL))) return 0;   /* fail closed */
+            if (pcre2_match((const pcre2_code *)a->re, (PCRE2_SPTR)v, n, 0, 0, w->allow_md, NULL) >= 0) return 1;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Take the allowed spans out of w->spans (their text stays as written),
+ * remembering how many per entity for the next take_allowed. */
+static void drop_allowed(cvi_worker *w, const char *text)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *s = &w->spans.v[i];
+        /* names from fields carry an index, not a normal form */
+        int named = s->detector == CV_DET_NONE;
+        if (allowed(w, s->entity, text + s->start, s->end - s->start, named ? NULL : s->norm, s->norm_len)) {
+            w->allowed[s->entity]++;
+            continue;
+        }
+        if (k != i) w->spans.v[k] = *s;
+        k++;
+    }
+    w->spans.n = k;
+}
+
+static void take_allowed(cvi_worker *w, cvi_counts *c)
+{
+    for (int e = 0; e < CV_ENT_MAX; e++) {
+        if (c) c->allowed[e] += w->allowed[e];
+        w->allowed[e] = 0;
+    }
+}
+
+static int find_spans_all(cvi_worker *w, const char *text, size_t n);
+
+static int find_spans(cvi_worker *w, const char *text, size_t n)
+{
+    int rc = find_spans_all(w, text, n);
+    if (!rc && w->e->pol->nallow && w->spans.n) drop_allowed(w, text);
+    return rc;
+}
+
+/* Does a name of the record (w->names_found) cover [s, e)? */
+static int name_covers(const cvi_worker *w, uint32_t s, uint32_t e)
+{
+    for (size_t i = 0; i < w->names_found.n; i++)
+        if (w->names_found.v[i].start <= s && e <= w->names_found.v[i].end) return 1;
+    return 0;
+}
+
 /* Names the person detector found in text join the record's names, so
  * that each recurs, alone or in part, wherever it appears in the record
- * ("Thanks Sarah Connor" ... "Sarah" ... "Ms Connor"), with one token. */
-static int learn_names(cvi_worker *w, const char *text)
+ * ("Hi, I'm Sarah Connor" ... "Sarah" ... "Connor"), with one token. A
+ * detected name that is a known name or part of one keeps that name's
+ * token (w->names_found, already found in this text, covers it). */
+static int learn_names(cvi_worker *w, const char *text, size_t n)
 {
+    int rc;
     w->learned = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *sp = &w->spans.v[i];
-        if (sp->entity != CV_ENT_PERSON || sp->norm[0] == '\0') continue;
+        if (sp->entity != CV_ENT_PERSON || sp->detector == CV_DET_NONE || name_covers(w, sp->start, sp->end)) continue;
         size_t k = 0;
         while (k < w->nnames && !(w->names[k].norm_len == sp->norm_len && memcmp(w->names[k].norm, sp->norm, sp->norm_len) == 0))
             k++;
         if (k < w->nnames) continue;
-        /* a known name, or a part of one, keeps that name's token */
-        size_t len = sp->end - sp->start;
-        for (k = 0; k < w->nwords; k++)
-            if (match_at(text, sp->end, sp->start, w->words[k].p, w->words[k].n) == len) break;
-        if (k < w->nwords) continue;
         name_ent *ne;
         if (remember_name(w, text + sp->start, sp->end - sp->start, &ne)) return CV_ENOMEM;
         if (!ne) continue;
@@ -801,30 +839,35 @@ static int learn_names(cvi_worker *w, const char *text)
         entity_token(w, CV_ENT_PERSON, ne->norm, ne->norm_len, ne->tok);
         w->learned = 1;
     }
-    return w->learned ? build_name_words(w) : 0;
+    if (!w->learned) return 0;
+    if ((rc = build_name_words(w))) return rc;
+    return find_names(w, text, n);
 }
 
-/* Detectors plus the record's names over text: fills w->spans. A
- * remembered name that covers a detector's person span replaces it (the
- * field's token, for joins). */
-static int find_spans(cvi_worker *w, const char *text, size_t n)
+static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
     int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
     if (rc) return rc;
-    if ((rc = learn_names(w, text))) return rc;
-    if (!w->nwords) return 0;
-    if ((rc = find_names(w, text, n))) return rc;
+    w->names_found.n = 0;
+    if (w->nwords && (rc = find_names(w, text, n))) return rc;
+    if ((rc = learn_names(w, text, n))) return rc;
+    if (!w->names_found.n) return 0;
+    /* a record's name that covers a detector's person span takes its
+     * place (the field's token, for joins) */
+    size_t k = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *d = &w->spans.v[i];
+        if (d->entity == CV_ENT_PERSON && name_covers(w, d->start, d->end)) continue;
+        if (k != i) w->spans.v[k] = *d;
+        k++;
+    }
+    w->spans.n = k;
+    /* both lists are sorted and free of overlaps: one merge pass */
+    size_t nd = w->spans.n, j = 0;
     for (size_t i = 0; i < w->names_found.n; i++) {
         cv_span s = w->names_found.v[i];
-        size_t k = 0;
-        for (size_t j = 0; j < w->spans.n; j++) {
-            const cv_span *d = &w->spans.v[j];
-            if (d->entity == CV_ENT_PERSON && s.start <= d->start && d->end <= s.end) continue;   /* covered */
-            if (k != j) w->spans.v[k] = *d;
-            k++;
-        }
-        w->spans.n = k;
-        if (overlaps(&w->spans, s.start, s.end)) continue;
+        while (j < nd && w->spans.v[j].end <= s.start) j++;
+        if (j < nd && w->spans.v[j].start < s.end) continue;
         if (w->spans.n == w->spans.cap) {
             size_t cap = w->spans.cap ? 2 * w->spans.cap : 8;
             cv_span *nv = realloc(w->spans.v, cap * sizeof *nv);
@@ -842,12 +885,14 @@ static int find_spans(cvi_worker *w, const char *text, size_t n)
 static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf *t)
 {
     const cv_action *a = &w->e->pol->entities[s->entity];
-    const char *name = cv_entity_name(s->entity);
+    const char *name = cvi_policy_entity_name(w->e->pol, s->entity);
     switch (a->kind) {
     case CV_ACT_TOKEN:
-        if (s->entity == CV_ENT_PERSON && s->norm[0] == '\0') {
-            /* a remembered name (push_name_span: norm_len is its index) */
-            const name_ent *ne = &w->names[s->norm_len];
+        if (s->entity == CV_ENT_PERSON && s->detector == CV_DET_NONE) {
+            /* a name from the record's fields: its token was made there */
+            uint32_t idx;
+            memcpy(&idx, s->norm, sizeof idx);
+            const name_ent *ne = &w->names[idx];
             return cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
         } else {
             char tok[CV_TOKEN_CHARS + 1];
@@ -863,6 +908,12 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
     }
 }
 
+static void count_span(cvi_counts *c, const cv_span *s)
+{
+    c->detections[s->entity]++;
+    if (s->detector < CV_DET_MAX) c->by_detector[s->detector]++;
+}
+
 int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **spans, size_t *nspans,
                     cvi_counts *c)
 {
@@ -872,7 +923,8 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
-    for (size_t i = 0; c && i < w->spans.n; i++) c->detections[w->spans.v[i].entity]++;
+    take_allowed(w, c);
+    for (size_t i = 0; c && i < w->spans.n; i++) count_span(c, &w->spans.v[i]);
     *spans = w->spans.v;
     *nspans = w->spans.n;
     return 0;
@@ -892,6 +944,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
+    take_allowed(w, c);
     if (w->spans.n == 0) return 0;
 
     cv_buf *t = &w->tmp;
@@ -900,7 +953,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
-        c->detections[s->entity]++;
+        count_span(c, s);
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
@@ -911,7 +964,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 
 /* A value scanned before the person detector found a name later in the
  * record: that name's recurrences in it, now (its other identifiers were
- * replaced already; the names are whole words, tokens never hold one). */
+ * replaced already; names match whole words, and no token holds one). */
 static int rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 {
     cv_node *nd = &r->nodes[idx];
@@ -925,7 +978,7 @@ static int rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     for (size_t i = 0; i < w->names_found.n; i++) {
         const cv_span *s = &w->names_found.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
-        c->detections[s->entity]++;
+        count_span(c, s);
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
@@ -1171,7 +1224,7 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
         if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
         if (w->learned) learned_at = k;
     }
-    /* names found in a later value recur in the earlier ones too */
+    /* names the detector found in a later value recur in the earlier ones */
     for (size_t k = 0; k < learned_at; k++)
         if ((rc = rescan_names(w, r, w->scan[k], c))) return rc;
     /* added columns last (indexes shift): in reverse order of their anchors */
@@ -1217,7 +1270,7 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
-        const char *en = cv_entity_name(s->entity);
+        const char *en = cvi_policy_entity_name(w->e->pol, s->entity);
         rc |= cv_buf_append(out, name + at, s->start - at);
         if (w->e->pol->entities[s->entity].kind == CV_ACT_KEEP) {
             rc |= cv_buf_append(out, name + s->start, s->end - s->start);
@@ -1244,8 +1297,10 @@ int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t 
 
 static int engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
-    int entity = cv_entity_from_name(type, strlen(type));
     const cv_policy *p = w->e->pol;
+    int entity = cv_entity_from_name(type, strlen(type));
+    for (int e = CV_ENT__COUNT; entity < 0 && e < cvi_policy_entities(p); e++)
+        if (strcmp(cvi_policy_entity_name(p, e), type) == 0) entity = e;
     if (strcmp(type, "clid") == 0) {
         cv_action a = { .kind = CV_ACT_TOKEN, .opts = CV_AOPT_CLID, .entity = CV_ENT_PHONE };
         return token_clid(w, &a, value, len, out);

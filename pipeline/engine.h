@@ -14,7 +14,9 @@
 #include "record.h"
 
 typedef struct cvi_counts {
-    uint64_t detections[CV_ENT__COUNT];   /* identifiers found in free text, per entity */
+    uint64_t detections[CV_ENT_MAX];      /* identifiers found in free text, per entity (then custom ones) */
+    uint64_t by_detector[CV_DET_MAX];     /* the same, per detector (the scheme of a national id) */
+    uint64_t allowed[CV_ENT_MAX];         /* found or given in a field, but on the allow list: kept */
     uint64_t tokenised;                    /* field values replaced by tokens */
     uint64_t fields_dropped;
     uint64_t unparseable;                  /* values a generalise action could not read (emptied) */

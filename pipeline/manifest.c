@@ -23,14 +23,28 @@ static int hex32(cv_buf *out, const unsigned char h[32])
     return cv_buf_printf(out, "\"%s\"", x);
 }
 
-static int counts_json(cv_buf *o, const cvi_file_stats *fs)
+static int counts_json(cv_buf *o, const cv_policy *pol, const cvi_file_stats *fs)
 {
     int rc = cv_buf_printf(o,
                            "\"records_in\": %" PRIu64 ", \"written\": %" PRIu64 ", \"dropped\": %" PRIu64
                            ", \"rejected\": %" PRIu64 ", \"detections\": {",
                            fs->records_in, fs->written, fs->dropped, fs->rejected);
-    for (int i = 0; i < CV_ENT__COUNT; i++)
-        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cv_entity_name(i), fs->counts.detections[i]);
+    int nent = cvi_policy_entities(pol);
+    for (int i = 0; i < nent; i++)
+        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_policy_entity_name(pol, i),
+                            fs->counts.detections[i]);
+    /* per detector, in registry order, then the policy's own: which scheme
+     * a national id was, what a custom detector found */
+    rc |= cv_buf_puts(o, "}, \"detections_by_detector\": {");
+    for (int i = 0; i < CV_DET__COUNT; i++)
+        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_detectors[i]->name, fs->counts.by_detector[i]);
+    for (size_t i = 0; pol && i < pol->ncustom; i++)
+        rc |= cv_buf_printf(o, ", \"%s\": %" PRIu64, pol->custom[i].name, fs->counts.by_detector[CV_DET__COUNT + i]);
+    /* values kept because the allow list names them (never the values) */
+    rc |= cv_buf_puts(o, "}, \"allowed\": {");
+    for (int i = 0; i < nent; i++)
+        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_policy_entity_name(pol, i),
+                            fs->counts.allowed[i]);
     rc |= cv_buf_printf(o,
                         "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
                         ", \"values_unparseable\": %" PRIu64 ", \"dropped_by_retention\": %" PRIu64
@@ -56,7 +70,7 @@ static const char *status_name(cvi_file_status s)
     }
 }
 
-static int entry_json(cv_buf *o, const cvi_entry *e)
+static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
 {
     const cvi_file_stats *fs = &e->fs;
     if (e->json) return cv_buf_printf(o, "    %s", e->json + 4);
@@ -68,9 +82,9 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         rc |= jstr(o, e->reason);
     }
     if (e->status == CVI_SKIPPED) return rc | cv_buf_puts(o, "}");
-    rc |= cv_buf_printf(o, ", \"format\": \"%s\", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ",
-                        e->format ? e->format : "", fs->bytes_in);
-    rc |= hex32(o, fs->in_hash);
+    rc |= cv_buf_printf(o, ", \"format\": \"%s\"", e->format ? e->format : "");
+    if (e->unread) rc |= cv_buf_puts(o, ", \"input_bytes\": null, \"input_blake2b\": null");
+    else rc |= cv_buf_printf(o, ", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ", fs->bytes_in) | hex32(o, fs->in_hash);
     if (e->output) {
         rc |= cv_buf_puts(o, ", \"output\": ");
         rc |= jstr(o, e->output);
@@ -99,7 +113,7 @@ static int entry_json(cv_buf *o, const cvi_entry *e)
         rc |= cv_buf_putc(o, '}');
     }
     rc |= cv_buf_puts(o, ",\n     ");
-    rc |= counts_json(o, fs);
+    rc |= counts_json(o, pol, fs);
     rc |= cv_buf_puts(o, ",\n     \"rejects\": [");
     for (size_t i = 0; i < fs->nrej; i++) {
         rc |= cv_buf_printf(o, "%s{\"line\": %" PRIu64 ", \"offset\": %" PRIu64 ", \"reason\": ", i ? ", " : "",
@@ -168,7 +182,7 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
                            ", \"bytes_out\": %" PRIu64 ",\n    ",
                         mi->policy->epoch, mi->policy->dopts.region, kid, cv_key_is_ephemeral(mi->key) ? "true" : "false",
                         mi->zstd_level, mi->max_record, files, skipped, failed, tot.bytes_in, tot.bytes_out);
-    rc |= counts_json(o, &tot);
+    rc |= counts_json(o, mi->policy, &tot);
     rc |= cv_buf_puts(o, "},\n  \"vault\": ");
     if (mi->vault) {
         /* which controller key: a hash of the public key, never the key itself */
@@ -184,7 +198,7 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
     }
     rc |= cv_buf_puts(o, ",\n  \"files\": [\n");
     for (size_t i = 0; i < n; i++) {
-        rc |= entry_json(o, &e[i]);
+        rc |= entry_json(o, mi->policy, &e[i]);
         rc |= cv_buf_puts(o, i + 1 < n ? ",\n" : "\n");
     }
     rc |= cv_buf_puts(o, "  ]\n}\n");
@@ -192,12 +206,12 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
 }
 
 /* Journal line, one per finished file, tab-separated:
- *   cvj2 ID SIZE MTIME_NS <13 counts> <detections per entity> ENTRY_JSON
+ *   cvj2 ID SIZE MTIME_NS <19 counts> <detections per entity> <per detector> ENTRY_JSON
  * The counts let a resumed run total what earlier runs did; the entry's
  * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
  * into the manifest as it was. */
 #define JFIXED 19
-#define JCOUNTS (JFIXED + CV_ENT__COUNT)
+#define JCOUNTS (JFIXED + 2 * CV_ENT_MAX + CV_DET_MAX)
 
 static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
 {
@@ -214,14 +228,20 @@ static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
         if (load) *f[i] = v[i];
         else v[i] = *f[i];
     }
-    for (int i = 0; i < CV_ENT__COUNT; i++) {
-        uint64_t *d = (uint64_t *)&fs->counts.detections[i];
-        if (load) *d = v[JFIXED + i];
-        else v[JFIXED + i] = *d;
+    for (int i = 0; i < CV_ENT_MAX; i++) {
+        uint64_t *d = (uint64_t *)&fs->counts.detections[i], *a = (uint64_t *)&fs->counts.allowed[i];
+        if (load) *d = v[JFIXED + i], *a = v[JFIXED + CV_ENT_MAX + i];
+        else v[JFIXED + i] = *d, v[JFIXED + CV_ENT_MAX + i] = *a;
+    }
+    for (int i = 0; i < CV_DET_MAX; i++) {
+        uint64_t *d = (uint64_t *)&fs->counts.by_detector[i];
+        if (load) *d = v[JFIXED + 2 * CV_ENT_MAX + i];
+        else v[JFIXED + 2 * CV_ENT_MAX + i] = *d;
     }
 }
 
-int cvi_journal_line(const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e, cv_buf *o)
+int cvi_journal_line(const cv_policy *pol, const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e,
+                     cv_buf *o)
 {
     uint64_t v[JCOUNTS];
     stats_vec(&e->fs, v, 0);
@@ -231,7 +251,7 @@ int cvi_journal_line(const char *id, uint64_t size, int64_t mtime_ns, const cvi_
     size_t at = o->n;
     cvi_entry r = *e;
     r.status = CVI_RESUMED;
-    rc |= entry_json(o, &r);
+    rc |= entry_json(o, pol, &r);
     for (size_t i = at; i < o->n; i++)
         if (o->p[i] == '\n') o->p[i] = ' ';
     rc |= cv_buf_putc(o, '\n');

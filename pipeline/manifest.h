@@ -16,6 +16,7 @@ typedef struct cvi_entry {
     const char *format;         /* static */
     cvi_file_status status;
     const char *reason;         /* static, for skipped / failed */
+    int unread;                 /* failed before a byte was read: no size or digest to give */
     cvi_file_stats fs;
     char *json;                 /* resumed: the entry as an earlier run rendered it */
     struct cv_risk_result *risk;   /* the input's `risk:` report, or NULL */
@@ -44,7 +45,8 @@ typedef struct cvi_manifest_info {
 int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t n, cv_buf *out);
 
 /* One journal line for a finished file, and parsing one back. */
-int cvi_journal_line(const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e, cv_buf *out);
+int cvi_journal_line(const cv_policy *pol, const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e,
+                     cv_buf *out);
 /* Parses a line (without its '\n'): id, size, mtime, the counts into fs and
  * the entry's JSON (malloc'ed into *json). 0, CV_EINPUT or CV_ENOMEM. */
 int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, int64_t *mtime_ns, char **json,

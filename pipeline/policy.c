@@ -14,9 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <sodium.h>
 #include <yaml.h>
 
+#include "files.h"
 #include "policy.h"
 #include "../formats/formats.h"
 
@@ -51,6 +54,9 @@ typedef struct loader {
 } loader;
 
 static void problem(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int entity_id(const loader *L, const char *v, size_t n);
+static int domain_declared(const loader *L, const char *v, size_t n);
+static const char *nearest_name(const loader *L, const char *v, size_t n);
 
 static void problem(loader *L, int line, const char *fmt, ...)
 {
@@ -382,14 +388,21 @@ static int parse_type(loader *L, const yaml_node_t *v, const char *action, int a
         problem(L, line_of(v), "'%s' needs a type, e.g. {%s: phone}", action, action);
         return -1;
     }
-    int e = cv_entity_from_name(sval(v), slen(v));
+    int e = entity_id(L, sval(v), slen(v));
     if (e >= 0) {
         a->entity = e;
     } else if (allow_clid && scalar_is(v, "clid")) {
         a->entity = CV_ENT_PHONE;
         a->opts |= CV_AOPT_CLID;
-    } else if (custom_type_ok(sval(v), slen(v))) {
+    } else if (custom_type_ok(sval(v), slen(v)) && domain_declared(L, sval(v), slen(v))) {
         a->entity = -1;
+    } else if (custom_type_ok(sval(v), slen(v))) {
+        /* a typo ("phnoe") must not become a new token domain */
+        shown s = show(v);
+        const char *near = nearest_name(L, sval(v), slen(v));
+        problem(L, line_of(v), "unknown type '%s' for %s%s%s%s: declare it in 'domains:' or use an entity", s.s,
+                action, near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+        return -1;
     } else {
         shown s = show(v);
         problem(L, line_of(v), "invalid type '%s' for %s (expected an entity name or a custom type "
@@ -481,7 +494,7 @@ static int parse_entity_action(loader *L, int e, const yaml_node_t *v, cv_action
         return -1;
     }
     if (a->kind != CV_ACT_KEEP) {
-        const char *nm = cv_entity_name(e);
+        const char *nm = cvi_policy_entity_name(L->p, e);
         if (nm && !(a->domain = dup_n(L, nm, strlen(nm)))) return -1;
     }
     return 0;
@@ -497,12 +510,14 @@ static void load_entities(loader *L, const yaml_node_t *m)
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = node_at(L, pr->key);
         if (!key_ok(L, k)) continue;
-        int e = cv_entity_from_name(sval(k), slen(k));
-        if (e < 0 || e >= CV_ENT__COUNT) {
-            char list[256];
+        int e = entity_id(L, sval(k), slen(k));
+        if (e < 0) {
+            char list[512];
             shown s = show(k);
             entity_list(list, sizeof list);
-            problem(L, line_of(k), "unknown entity '%s' (expected %s)", s.s, list);
+            const char *near = nearest_name(L, sval(k), slen(k));
+            problem(L, line_of(k), "unknown entity '%s'%s%s%s (expected %s, or a custom detector's entity)", s.s,
+                    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "", list);
             continue;
         }
         if (seen_before(L, k, &seen, e)) continue;
@@ -1053,7 +1068,7 @@ static void load_inputs(loader *L, const yaml_node_t *s)
 /* ---- top level --------------------------------------------------------- */
 
 enum { TK_VERSION, TK_TENANT, TK_KEY, TK_REGION, TK_EPOCH, TK_ENTITIES, TK_INPUTS, TK_VAULT, TK_ERASURE,
-       TK_RETENTION, TK__COUNT };
+       TK_RETENTION, TK_DETECTORS, TK_DOMAINS, TK_ALLOW, TK__COUNT };
 
 static int tenant_ok(const yaml_node_t *v)
 {
@@ -1095,10 +1110,351 @@ static void load_key(loader *L, const yaml_node_t *v)
     p->key_path = rel_path(L, sval(v), slen(v));
 }
 
+/* ---- detectors, domains, allow (what the policy adds to detection) ------ */
+
+const char *cvi_policy_entity_name(const cv_policy *p, int e)
+{
+    if (e >= 0 && e < CV_ENT__COUNT) return cv_entity_name(e);
+    if (p && e >= CV_ENT__COUNT && (size_t)(e - CV_ENT__COUNT) < p->ncustom_entity)
+        return p->custom_entity[e - CV_ENT__COUNT];
+    return NULL;
+}
+
+int cvi_policy_entities(const cv_policy *p) { return CV_ENT__COUNT + (p ? (int)p->ncustom_entity : 0); }
+
+/* A built-in or custom entity by name, or -1. */
+static int entity_id(const loader *L, const char *v, size_t n)
+{
+    int e = cv_entity_from_name(v, n);
+    if (e >= 0) return e;
+    for (size_t k = 0; k < L->p->ncustom_entity; k++)
+        if (strlen(L->p->custom_entity[k]) == n && memcmp(L->p->custom_entity[k], v, n) == 0)
+            return CV_ENT__COUNT + (int)k;
+    return -1;
+}
+
+static int domain_declared(const loader *L, const char *v, size_t n)
+{
+    for (size_t k = 0; k < L->p->ndomains; k++)
+        if (strlen(L->p->domains[k]) == n && memcmp(L->p->domains[k], v, n) == 0) return 1;
+    return 0;
+}
+
+/* Edit distance of a[0..an) and b, capped at 3 (enough to name a typo). */
+static size_t distance(const char *a, size_t an, const char *b)
+{
+    size_t bn = strlen(b);
+    if (an > 40 || bn > 40) return 99;
+    size_t row[41];
+    for (size_t j = 0; j <= bn; j++) row[j] = j;
+    for (size_t i = 1; i <= an; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= bn; j++) {
+            size_t up = row[j];
+            size_t best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[bn];
+}
+
+/* The known type (entity, custom entity, declared domain, clid) nearest to
+ * v within an edit distance of 2, or NULL. */
+static const char *nearest_name(const loader *L, const char *v, size_t n)
+{
+    const char *best = NULL;
+    size_t bd = 3;
+    for (int e = 0; e < CV_ENT__COUNT; e++) {
+        size_t d = distance(v, n, cv_entity_name(e));
+        if (d < bd) { bd = d; best = cv_entity_name(e); }
+    }
+    for (size_t k = 0; k < L->p->ncustom_entity; k++) {
+        size_t d = distance(v, n, L->p->custom_entity[k]);
+        if (d < bd) { bd = d; best = L->p->custom_entity[k]; }
+    }
+    for (size_t k = 0; k < L->p->ndomains; k++) {
+        size_t d = distance(v, n, L->p->domains[k]);
+        if (d < bd) { bd = d; best = L->p->domains[k]; }
+    }
+    if (distance(v, n, "clid") < bd) best = "clid";
+    return best;
+}
+
+static void load_domains(loader *L, const yaml_node_t *v)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) {
+        problem(L, line_of(v), "'domains' must be a list of token domain names");
+        return;
+    }
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    L->p->domains = calloc(n ? n : 1, sizeof *L->p->domains);
+    if (!L->p->domains) { L->oom = 1; return; }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        const yaml_node_t *d = node_at(L, *it);
+        if (!is_scalar(d) || !custom_type_ok(sval(d), slen(d)) || cv_entity_from_name(sval(d), slen(d)) >= 0) {
+            shown sh = show(d);
+            problem(L, line_of(d), "invalid domain '%s' (expected [a-z][a-z0-9_]{0,31}, not an entity name)", sh.s);
+            continue;
+        }
+        if (domain_declared(L, sval(d), slen(d))) {
+            shown sh = show(d);
+            problem(L, line_of(d), "domain '%s' listed twice", sh.s);
+            continue;
+        }
+        char *z = dup_n(L, sval(d), slen(d));
+        if (z) L->p->domains[L->p->ndomains++] = z;
+    }
+}
+
+/* A word list from a sequence of scalars or a file (one entry per line). */
+static cv_wordset *load_words(loader *L, const yaml_node_t *list, const yaml_node_t *file, const char *what)
+{
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset *set = NULL;
+    cv_buf text = { 0 };
+    if (!b) { L->oom = 1; return NULL; }
+    int bad = 0;
+    if (list) {
+        if (list->type != YAML_SEQUENCE_NODE) {
+            problem(L, line_of(list), "'%s' must be a list of words or phrases", what);
+            bad = 1;
+        } else {
+            for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
+                const yaml_node_t *w = node_at(L, *it);
+                int rc = is_scalar(w) && clean_text(w) ? cv_wordset_builder_add(b, sval(w), slen(w), 0) : CV_EINPUT;
+                if (rc == CV_ENOMEM) { L->oom = 1; bad = 1; break; }
+                if (rc < 0) {
+                    problem(L, line_of(w), "'%s' entries must be non-empty words or phrases", what);
+                    bad = 1;
+                }
+            }
+        }
+    } else {
+        char *path = path_text_ok(file) ? rel_path(L, sval(file), slen(file)) : NULL;
+        if (!path) {
+            problem(L, line_of(file), "'%s_file' must be a file path", what);
+            bad = 1;
+        } else if (cvi_read_file(path, &text, (size_t)64 << 20) != 0) {
+            problem(L, line_of(file), "'%s_file': cannot read the file (or it is over 64 MiB)", what);
+            bad = 1;
+        } else {
+            const char *q = text.p, *end = text.p + text.n;
+            int lineno = 0;
+            while (q < end && !bad) {
+                const char *nl = memchr(q, '\n', (size_t)(end - q));
+                size_t ln = nl ? (size_t)(nl - q) : (size_t)(end - q);
+                lineno++;
+                if (ln && q[ln - 1] == '\r') ln--;
+                if (cv_utf8_valid_prefix(q, ln) != ln) {
+                    problem(L, line_of(file), "'%s_file': line %d is not UTF-8", what, lineno);
+                    bad = 1;
+                } else if (ln && q[0] != '#') {
+                    int rc = cv_wordset_builder_add(b, q, ln, 0);
+                    if (rc == CV_ENOMEM) { L->oom = 1; bad = 1; }
+                }
+                q += (nl ? ln + 1 + (q[ln] == '\r') : ln);
+                if (!nl) break;
+            }
+        }
+        free(path);
+    }
+    if (!bad && cv_wordset_builder_count(b) == 0) {
+        problem(L, line_of(list ? list : file), "'%s' holds no words", what);
+        bad = 1;
+    }
+    if (!bad && cv_wordset_build(b, &set) != 0) { L->oom = 1; set = NULL; }
+    cv_wordset_builder_free(b);
+    cv_buf_free(&text);
+    if (set) L->p->wordsets[L->p->nwordsets++] = set;
+    return set;
+}
+
+enum { DK_NAME, DK_ENTITY, DK_REGEX, DK_WORDS, DK_WORDS_FILE, DK_CONTEXT, DK_CONTEXT_WINDOW, DK_VALIDATE,
+       DK_NORMALISE, DK__COUNT };
+
+static void load_detector(loader *L, const yaml_node_t *m)
+{
+    static const char *const keys[DK__COUNT] = { "name", "entity", "regex", "words", "words_file", "context",
+                                                 "context_window", "validate", "normalise" };
+    cv_policy *p = L->p;
+    if (!m || m->type != YAML_MAPPING_NODE) {
+        problem(L, line_of(m), "a detector must be a mapping with name, entity and regex, words or words_file");
+        return;
+    }
+    if (p->ncustom == CV_CUSTOM_MAX) {
+        problem(L, line_of(m), "more than %d detectors", CV_CUSTOM_MAX);
+        return;
+    }
+    const yaml_node_t *v[DK__COUNT] = { 0 };
+    uint32_t seen = 0;
+    for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+        int id = sub_key(L, node_at(L, pr->key), keys, DK__COUNT, &seen, "detector");
+        if (id >= 0) v[id] = node_at(L, pr->value);
+    }
+    int nsrc = !!v[DK_REGEX] + !!v[DK_WORDS] + !!v[DK_WORDS_FILE];
+    int line = line_of(m);
+    if (!v[DK_NAME] || !is_scalar(v[DK_NAME]) || !custom_type_ok(sval(v[DK_NAME]), slen(v[DK_NAME]))) {
+        problem(L, line, "a detector needs a 'name' matching [a-z][a-z0-9_]{0,31}");
+        return;
+    }
+    for (size_t k = 0; k < p->ncustom; k++)
+        if (strlen(p->custom[k].name) == slen(v[DK_NAME]) && !memcmp(p->custom[k].name, sval(v[DK_NAME]), slen(v[DK_NAME]))) {
+            problem(L, line_of(v[DK_NAME]), "detector name '%s' used twice", p->custom[k].name);
+            return;
+        }
+    if (nsrc != 1) {
+        problem(L, line, "a detector needs exactly one of 'regex', 'words' or 'words_file'");
+        return;
+    }
+    if (!v[DK_ENTITY] || !is_scalar(v[DK_ENTITY]) || !custom_type_ok(sval(v[DK_ENTITY]), slen(v[DK_ENTITY]))) {
+        problem(L, line, "a detector needs an 'entity': a built-in one or a new name matching [a-z][a-z0-9_]{0,31}");
+        return;
+    }
+    cv_custom_detector d;
+    memset(&d, 0, sizeof d);
+    int e = entity_id(L, sval(v[DK_ENTITY]), slen(v[DK_ENTITY]));
+    if (e < 0) {
+        if (domain_declared(L, sval(v[DK_ENTITY]), slen(v[DK_ENTITY]))) {
+            problem(L, line_of(v[DK_ENTITY]), "'%.*s' is a domain; a detector's entity is declared by the detector",
+                    (int)slen(v[DK_ENTITY]), sval(v[DK_ENTITY]));
+            return;
+        }
+        char *z = dup_n(L, sval(v[DK_ENTITY]), slen(v[DK_ENTITY]));
+        if (!z) return;
+        e = CV_ENT__COUNT + (int)p->ncustom_entity;
+        p->custom_entity[p->ncustom_entity++] = z;
+        /* a new entity's identifiers are tokenised unless `entities:` says otherwise */
+        memset(&p->entities[e], 0, sizeof p->entities[e]);
+        p->entities[e].kind = CV_ACT_TOKEN;
+        p->entities[e].entity = e;
+        p->entities[e].domain = dup_n(L, z, strlen(z));
+    }
+    d.entity = e;
+    d.norm = v[DK_REGEX] ? CV_CNORM_NONE : CV_CNORM_LOWER;
+    if (v[DK_REGEX]) {
+        if (!is_scalar(v[DK_REGEX]) || slen(v[DK_REGEX]) == 0 || slen(v[DK_REGEX]) > 4096) {
+            problem(L, line_of(v[DK_REGEX]), "'regex' must be a PCRE2 pattern of 1-4096 bytes");
+            return;
+        }
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR)sval(v[DK_REGEX]), slen(v[DK_REGEX]), PCRE2_UTF, &ec, &eo, NULL);
+        if (!c) {
+            PCRE2_UCHAR msg[160];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            problem(L, line_of(v[DK_REGEX]), "'regex' does not compile at offset %zu: %s", (size_t)eo, (char *)msg);
+            return;
+        }
+        uint32_t minlen = 0;
+        pcre2_pattern_info(c, PCRE2_INFO_MINLENGTH, &minlen);
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(c, NULL);
+        int empty = minlen == 0 || (md && pcre2_match(c, (PCRE2_SPTR) "", 0, 0, 0, md, NULL) >= 0);
+        pcre2_match_data_free(md);
+        pcre2_code_free(c);
+        if (empty) {
+            problem(L, line_of(v[DK_REGEX]), "'regex' can match the empty string");
+            return;
+        }
+        d.regex = dup_n(L, sval(v[DK_REGEX]), slen(v[DK_REGEX]));
+        if (!d.regex) return;
+    } else {
+        d.words = load_words(L, v[DK_WORDS], v[DK_WORDS_FILE], "words");
+        if (!d.words) return;
+    }
+    if (v[DK_CONTEXT]) {
+        d.context = load_words(L, v[DK_CONTEXT], NULL, "context");
+        if (!d.context) { free((char *)d.regex); return; }
+        d.context_window = 5;
+    }
+    if (v[DK_CONTEXT_WINDOW]) {
+        uint64_t x;
+        if (!d.context || parse_uint(v[DK_CONTEXT_WINDOW], 100, &x) < 0 || x == 0)
+            problem(L, line_of(v[DK_CONTEXT_WINDOW]), "'context_window' must be 1-100 words, with 'context'");
+        else
+            d.context_window = (uint32_t)x;
+    }
+    if (v[DK_VALIDATE]) {
+        static const char *const checks[] = { "none", "luhn", "mod97", "mod11" };
+        int i = is_scalar(v[DK_VALIDATE]) ? index_of(v[DK_VALIDATE], checks, 4) : -1;
+        if (i < 0) problem(L, line_of(v[DK_VALIDATE]), "'validate' must be none, luhn, mod97 or mod11");
+        else d.check = (cv_custom_check)i;
+    }
+    if (v[DK_NORMALISE]) {
+        static const char *const norms[] = { "none", "digits", "upper", "lower" };
+        int i = is_scalar(v[DK_NORMALISE]) ? index_of(v[DK_NORMALISE], norms, 4) : -1;
+        if (i < 0) problem(L, line_of(v[DK_NORMALISE]), "'normalise' must be none, digits, upper or lower");
+        else d.norm = (cv_custom_norm)i;
+    }
+    d.name = dup_n(L, sval(v[DK_NAME]), slen(v[DK_NAME]));
+    if (!d.name) { free((char *)d.regex); return; }
+    p->custom_line[p->ncustom] = line;
+    p->custom[p->ncustom++] = d;
+}
+
+static void load_detectors(loader *L, const yaml_node_t *v)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) {
+        problem(L, line_of(v), "'detectors' must be a list");
+        return;
+    }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top && !L->oom; it++)
+        load_detector(L, node_at(L, *it));
+}
+
+/* allow: a list of values never replaced: "text" (exact, or equal once the
+ * entity normalises both), {icase: "text"}, {regex: "pattern"} (the whole
+ * value). */
+static void load_allow(loader *L, const yaml_node_t *v)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) {
+        problem(L, line_of(v), "'allow' must be a list of values, {icase: VALUE} or {regex: PATTERN}");
+        return;
+    }
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    L->p->allow = calloc(n ? n : 1, sizeof *L->p->allow);
+    if (!L->p->allow) { L->oom = 1; return; }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        const yaml_node_t *x = node_at(L, *it), *val = x;
+        cv_allow a = { .kind = CV_ALLOW_EXACT, .line = line_of(x) };
+        if (x && x->type == YAML_MAPPING_NODE && x->data.mapping.pairs.top - x->data.mapping.pairs.start == 1) {
+            const yaml_node_t *k = node_at(L, x->data.mapping.pairs.start->key);
+            val = node_at(L, x->data.mapping.pairs.start->value);
+            if (scalar_is(k, "icase")) a.kind = CV_ALLOW_ICASE;
+            else if (scalar_is(k, "regex")) a.kind = CV_ALLOW_REGEX;
+            else if (!scalar_is(k, "exact")) val = NULL;
+        }
+        if (!is_scalar(val) || slen(val) == 0 || slen(val) > CV_NORM_MAX) {
+            problem(L, a.line, "an allow entry is a value (1-%d bytes), {icase: VALUE} or {regex: PATTERN}", CV_NORM_MAX);
+            continue;
+        }
+        if (a.kind == CV_ALLOW_REGEX) {
+            int ec;
+            PCRE2_SIZE eo;
+            a.re = pcre2_compile((PCRE2_SPTR)sval(val), slen(val), PCRE2_UTF | PCRE2_ANCHORED | PCRE2_ENDANCHORED, &ec,
+                                 &eo, NULL);
+            if (!a.re) {
+                PCRE2_UCHAR msg[160];
+                pcre2_get_error_message(ec, msg, sizeof msg);
+                problem(L, a.line, "allow 'regex' does not compile at offset %zu: %s", (size_t)eo, (char *)msg);
+                continue;
+            }
+        }
+        a.text = dup_n(L, sval(val), slen(val));
+        a.len = slen(val);
+        if (!a.text) { pcre2_code_free((pcre2_code *)a.re); return; }
+        L->p->allow[L->p->nallow++] = a;
+    }
+}
+
 static void load_root(loader *L, const yaml_node_t *root)
 {
-    static const char *const keys[TK__COUNT] = { "version", "tenant", "key", "region",
-                                                 "epoch", "entities", "inputs", "vault", "erasure", "retention" };
+    static const char *const keys[TK__COUNT] = { "version", "tenant", "key", "region", "epoch", "entities",
+                                                 "inputs", "vault", "erasure", "retention", "detectors",
+                                                 "domains", "allow" };
     cv_policy *p = L->p;
     if (!root || (root->type == YAML_SCALAR_NODE && slen(root) == 0)) {
         problem(L, root ? line_of(root) : 1, "the policy is empty");
@@ -1108,7 +1464,18 @@ static void load_root(loader *L, const yaml_node_t *root)
         problem(L, line_of(root), "the policy must be a mapping");
         return;
     }
-    uint32_t seen = 0;
+    /* Declarations first (detectors, domains), whatever their place in the
+     * file: entities and field rules may name what they declare. */
+    uint32_t seen = 0, declared = 0;
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top && !L->oom; pr++) {
+        yaml_node_t *k = node_at(L, pr->key);
+        int id = is_scalar(k) ? index_of(k, keys, TK__COUNT) : -1;
+        if (id != TK_DETECTORS && id != TK_DOMAINS) continue;
+        if (declared & (1u << id)) continue;   /* the main pass reports the duplicate */
+        declared |= 1u << id;
+        if (id == TK_DETECTORS) load_detectors(L, node_at(L, pr->value));
+        else load_domains(L, node_at(L, pr->value));
+    }
     for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top && !L->oom; pr++) {
         yaml_node_t *k = node_at(L, pr->key);
         yaml_node_t *v = node_at(L, pr->value);
@@ -1121,6 +1488,12 @@ static void load_root(loader *L, const yaml_node_t *root)
         if (seen_before(L, k, &seen, id)) continue;
         uint64_t x;
         switch (id) {
+        case TK_DETECTORS:
+        case TK_DOMAINS:
+            break;   /* loaded above */
+        case TK_ALLOW:
+            load_allow(L, v);
+            break;
         case TK_VERSION:
             if (parse_uint(v, 1000, &x) < 0 || x != 1)
                 problem(L, line_of(v), "'version' must be 1");
@@ -1455,7 +1828,20 @@ void cv_policy_free(cv_policy *p)
     retention_free(&p->ret);
     free(p->vault_pub);
     free(p->inputs);
-    for (int e = 0; e < CV_ENT__COUNT; e++) action_free(&p->entities[e]);
+    for (int e = 0; e < CV_ENT_MAX; e++) action_free(&p->entities[e]);
+    for (size_t i = 0; i < p->ncustom; i++) {
+        free((char *)p->custom[i].name);
+        free((char *)p->custom[i].regex);
+    }
+    for (size_t i = 0; i < p->ncustom_entity; i++) free(p->custom_entity[i]);
+    for (size_t i = 0; i < p->ndomains; i++) free(p->domains[i]);
+    free(p->domains);
+    for (size_t i = 0; i < p->nwordsets; i++) cv_wordset_free(p->wordsets[i]);
+    for (size_t i = 0; i < p->nallow; i++) {
+        free(p->allow[i].text);
+        pcre2_code_free((pcre2_code *)p->allow[i].re);
+    }
+    free(p->allow);
     free(p->name);
     free(p->tenant);
     free(p->key_path);

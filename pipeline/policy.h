@@ -110,6 +110,16 @@ typedef struct cv_input_rule {
     int line;
 } cv_input_rule;
 
+/* An allow-list entry (`allow:`): a value never replaced. */
+typedef enum cv_allow_kind { CV_ALLOW_EXACT = 0, CV_ALLOW_ICASE, CV_ALLOW_REGEX } cv_allow_kind;
+typedef struct cv_allow {
+    uint8_t kind;          /* cv_allow_kind */
+    char *text;            /* the value, or the pattern */
+    size_t len;
+    void *re;              /* CV_ALLOW_REGEX: the compiled pcre2_code (anchored at both ends) */
+    int line;
+} cv_allow;
+
 struct cv_policy {
     int version;
     char *name;                      /* file name or "<default>" */
@@ -117,7 +127,21 @@ struct cv_policy {
     char *key_path;                  /* NULL if none */
     uint64_t epoch;                  /* default 0 */
     cv_detect_opts dopts;            /* region */
-    cv_action entities[CV_ENT__COUNT];   /* action for identifiers in free text */
+    cv_action entities[CV_ENT_MAX];  /* action for identifiers in free text (built-in, then custom) */
+    /* `detectors:` - a policy's own detectors, and the entities they add
+     * (id CV_ENT__COUNT + k, named custom_entity[k]); `domains:` - token
+     * domains fields may name; `allow:` - values never replaced. */
+    cv_custom_detector custom[CV_CUSTOM_MAX];
+    int custom_line[CV_CUSTOM_MAX];
+    size_t ncustom;
+    char *custom_entity[CV_CUSTOM_MAX];
+    size_t ncustom_entity;
+    char **domains;
+    size_t ndomains;
+    cv_wordset *wordsets[2 * CV_CUSTOM_MAX];   /* owned: words and context sets */
+    size_t nwordsets;
+    cv_allow *allow;
+    size_t nallow;
     cv_input_rule *inputs;
     size_t ninputs;
     cv_retention ret;                /* default retention of inputs without their own */
@@ -125,6 +149,11 @@ struct cv_policy {
     int erasure_replace;             /* forget: replace the subject's tokens by [erased] (default: drop records) */
     uint8_t hash[32];                /* BLAKE2b-256 of the policy text */
 };
+
+/* The name of entity id e under policy p (built-in or custom); NULL if none. */
+const char *cvi_policy_entity_name(const cv_policy *p, int e);
+/* The entity count of p: built-in ones, then its custom ones. */
+int cvi_policy_entities(const cv_policy *p);
 
 /* Glob match (DESIGN §5 `match`): '*' and '?' do not cross '/', '**' does,
  * "[...]" classes. A pattern without '/' is matched against the base name. */

@@ -39,6 +39,8 @@ typedef struct item {
     const cv_input_rule *rule;   /* the policy input it matches (NULL: none) */
     char *transcript;            /* a recording's transcript, if it has one */
     int paired;                  /* a transcript processed with its recording */
+    int walked;                  /* found in a directory, not named on the command line */
+    const char *skip;            /* not a regular file: why it is skipped (static), else NULL */
 } item;
 
 typedef struct items {
@@ -68,7 +70,7 @@ static char *join(const char *a, const char *b)
     return s;
 }
 
-static int items_add(items *it, const char *path, const char *rel)
+static int items_add(items *it, const char *path, const char *rel, int walked, const char *skip)
 {
     if (it->n == it->cap) {
         size_t cap = it->cap ? 2 * it->cap : 64;
@@ -81,12 +83,35 @@ static int items_add(items *it, const char *path, const char *rel)
     it->v[it->n].path = strdup(path);
     it->v[it->n].rel = strdup(rel);
     if (!it->v[it->n].path || !it->v[it->n].rel) return CV_ENOMEM;
+    it->v[it->n].walked = walked;
+    it->v[it->n].skip = skip;
     it->n++;
     return 0;
 }
 
+/* Why a directory entry that is not a regular file is skipped. */
+static const char *not_regular(mode_t m)
+{
+    if (S_ISFIFO(m)) return "a FIFO (named pipe), not a regular file";
+    if (S_ISSOCK(m)) return "a socket, not a regular file";
+    if (S_ISCHR(m) || S_ISBLK(m)) return "a device, not a regular file";
+    if (S_ISDIR(m)) return "a symbolic link to a directory (not followed)";
+    return "not a regular file";
+}
+
+/* The same for a symbolic link whose stat() failed with e. */
+static const char *bad_link(int e)
+{
+    if (e == ELOOP) return "a symbolic link loop";
+    if (e == ENOENT || e == ENOTDIR) return "a dangling symbolic link (its target does not exist)";
+    return "a symbolic link whose target cannot be read";
+}
+
 /* Walk a directory in sorted order (so runs are reproducible); skips dot
- * files, symlinked directories and the output directory itself. */
+ * files and the output directory itself. Regular files and symbolic links
+ * to them are listed; anything else (symlinked directories, dangling links,
+ * link loops, FIFOs, sockets, devices) is listed with the reason it is
+ * skipped, so the run warns and the manifest says so. */
 static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_real, items *it, int depth)
 {
     if (depth > 64) return cvi_error(ctx, CV_EINPUT, "%s: directories nested too deeply", dir);
@@ -105,10 +130,20 @@ static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_
         char *r = rel[0] ? join(rel, name) : strdup(name);
         struct stat st;
         if (!path || !r) rc = CV_ENOMEM;
-        else if (lstat(path, &st) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
-        else if (S_ISDIR(st.st_mode)) rc = walk(ctx, path, r, skip_real, it, depth + 1);
-        else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(path, &st) == 0 && S_ISREG(st.st_mode)))
-            rc = items_add(it, path, r);
+        else if (lstat(path, &st) != 0) {
+            if (errno != ENOENT) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+            /* else removed since the directory was read: not there to list */
+        } else if (S_ISDIR(st.st_mode)) {
+            rc = walk(ctx, path, r, skip_real, it, depth + 1);
+        } else if (S_ISREG(st.st_mode)) {
+            rc = items_add(it, path, r, 1, NULL);
+        } else if (S_ISLNK(st.st_mode)) {
+            struct stat t;
+            if (stat(path, &t) != 0) rc = items_add(it, path, r, 1, bad_link(errno));
+            else rc = items_add(it, path, r, 1, S_ISREG(t.st_mode) ? NULL : not_regular(t.st_mode));
+        } else {
+            rc = items_add(it, path, r, 1, not_regular(st.st_mode));
+        }
         free(path);
         free(r);
     }
@@ -127,7 +162,7 @@ static int collect(cv_ctx *ctx, const char *const *inputs, size_t n, const char 
             rc = walk(ctx, inputs[i], "", skip_real, it, 0);
         } else {
             const char *base = strrchr(inputs[i], '/');
-            rc = items_add(it, inputs[i], base ? base + 1 : inputs[i]);
+            rc = items_add(it, inputs[i], base ? base + 1 : inputs[i], 0, NULL);
         }
         if (rc) return rc == CV_ENOMEM ? cvi_error(ctx, rc, "out of memory") : rc;
     }
@@ -268,11 +303,84 @@ static int journal_load(const char *path, const char *fp, jent **out, size_t *no
     return 0;
 }
 
-static const jent *journal_find(const jent *v, size_t n, const char *id)
+/* ---- a set of strings ---------------------------------------------------- */
+
+/* Borrowed strings, each with a value, by open addressing: the journal's ids,
+ * the output names taken and the transcripts paired with recordings were
+ * linear scans per file (a resume of 40,000 files spent 12 s in strcmp). */
+typedef struct strset {
+    const char **key;       /* NULL: empty slot */
+    size_t *val;
+    size_t nslot, n;        /* nslot: 0 or a power of two */
+} strset;
+
+static uint64_t str_hash(const char *z)
 {
-    for (size_t i = n; i-- > 0;)
-        if (strcmp(v[i].id, id) == 0) return &v[i];
-    return NULL;
+    uint64_t h = 1469598103934665603u;      /* FNV-1a */
+    for (; *z; z++) h = (h ^ (unsigned char)*z) * 1099511628211u;
+    return h;
+}
+
+static size_t strset_slot(const strset *s, const char *k)
+{
+    size_t i = (size_t)str_hash(k) & (s->nslot - 1);
+    while (s->key[i] && strcmp(s->key[i], k) != 0) i = (i + 1) & (s->nslot - 1);
+    return i;
+}
+
+/* The value stored for k, or NULL. */
+static const size_t *strset_get(const strset *s, const char *k)
+{
+    if (!s->n) return NULL;
+    size_t i = strset_slot(s, k);
+    return s->key[i] ? &s->val[i] : NULL;
+}
+
+/* Add k (borrowed: it must outlive the set) with value v, or give a key
+ * already there value v. 0 or CV_ENOMEM. */
+static int strset_put(strset *s, const char *k, size_t v)
+{
+    if (2 * (s->n + 1) > s->nslot) {
+        strset g = { NULL, NULL, s->nslot ? 2 * s->nslot : 64, 0 };
+        g.key = calloc(g.nslot, sizeof *g.key);
+        g.val = calloc(g.nslot, sizeof *g.val);
+        if (!g.key || !g.val) {
+            free(g.key);
+            free(g.val);
+            return CV_ENOMEM;
+        }
+        for (size_t i = 0; i < s->nslot; i++)
+            if (s->key[i]) {
+                size_t j = strset_slot(&g, s->key[i]);
+                g.key[j] = s->key[i];
+                g.val[j] = s->val[i];
+                g.n++;
+            }
+        free(s->key);
+        free(s->val);
+        *s = g;
+    }
+    size_t i = strset_slot(s, k);
+    if (!s->key[i]) s->n++;
+    s->key[i] = k;
+    s->val[i] = v;
+    return 0;
+}
+
+static void strset_free(strset *s)
+{
+    free(s->key);
+    free(s->val);
+    memset(s, 0, sizeof *s);
+}
+
+/* The journal's entries by id, the last line of an id winning (a file done
+ * again after an edit is journalled again). 0 or CV_ENOMEM. */
+static int journal_index(const jent *v, size_t n, strset *idx)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strset_put(idx, v[i].id, i)) return CV_ENOMEM;
+    return 0;
 }
 
 /* ---- the batch driver ---------------------------------------------------- */
@@ -375,7 +483,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
     t->rejected += e->fs.rejected;
     t->bytes_in += e->fs.bytes_in;
     t->bytes_out += e->fs.bytes_out;
-    for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += e->fs.counts.detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) t->detections += e->fs.counts.detections[i];
     t->audio_seconds_in += e->fs.counts.audio_ms_in / 1000.0;
     t->audio_seconds_redacted += e->fs.counts.audio_ms_redacted / 1000.0;
     t->audio_spans += e->fs.counts.audio_spans;
@@ -590,8 +698,10 @@ out:
     return rc;
 }
 
-static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv, size_t jn,
-                        char **outs, size_t nouts)
+/* outs: the output names taken by earlier inputs (looked up only; the
+ * caller adds this one's once it is final). */
+static int process_item(runner *r, const item *it, const char *outdir, int scan, int jfd, const jent *jv,
+                        const strset *jidx, const strset *outs)
 {
     cv_ctx *ctx = r->ctx;
     cvi_worker *w = cvi_pool_main_worker(r->pool);
@@ -605,6 +715,12 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     en->input = strdup(name.p);
     if (!en->input) { rc = CV_ENOMEM; goto out; }
 
+    if (it->skip) {
+        en->status = CVI_SKIPPED;
+        en->reason = it->skip;
+        cvi_log(ctx, CV_LOG_WARN, "skipping %s: %s", en->input, en->reason);
+        goto out;
+    }
     const cv_input_rule *rule = it->rule;
     int audio = is_audio_rule(rule);
     const cv_format_type *fmt = rule && !audio ? format_for(rule, it->rel) : NULL;
@@ -615,6 +731,31 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         goto out;
     }
     en->format = audio ? "audio" : fmt->name;
+
+    /* Opened before anything else is done for it. A file that vanished
+     * since the listing (or cannot be opened) fails alone: nothing of it is
+     * written, the run goes on and exits 3. O_NONBLOCK for a file found in
+     * a directory: one that became a FIFO must not hang the run. A FIFO
+     * named on the command line (`<(zcat ...)`) is opened as before,
+     * waiting for its writer (without it, read() would see no writer yet
+     * and an empty input). */
+    fd = open(it->path, O_RDONLY | O_CLOEXEC | (it->walked ? O_NONBLOCK : 0));
+    struct stat st;
+    const char *oerr = NULL;
+    if (fd < 0)
+        oerr = errno == ENOENT || errno == ENOTDIR ? "the file vanished after it was listed"
+              : errno == EACCES || errno == EPERM ? "the file cannot be opened: permission denied"
+              : "the file cannot be opened";
+    else if (fstat(fd, &st) != 0 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+        oerr = "the file cannot be read";
+    else if (it->walked && !S_ISREG(st.st_mode))
+        oerr = "no longer a regular file";
+    if (oerr) {
+        en->unread = 1;
+        mark_failed(en, oerr);
+        cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+        goto out;
+    }
     if (audio) {
         if (!tpath && rule->audio.transcript_required) {
             en->fs.records_in = 1;
@@ -629,13 +770,6 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         if (!tpath && !scan)
             cvi_log(ctx, CV_LOG_WARN, "%s: no transcript: only DTMF tones are masked, spoken identifiers are not",
                     en->input);
-    }
-
-    fd = open(it->path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
-        goto out;
     }
 
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
@@ -674,13 +808,11 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
     en->output = strdup(name.p);
     if (!en->output) { rc = CV_ENOMEM; goto out; }
-    for (size_t i = 0; i < nouts; i++)
-        if (strcmp(outs[i], en->output) == 0) {
-            mark_failed(en, "output name collides with another input's");
-            cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
-            goto out;
-        }
-    outs[nouts] = en->output;
+    if (strset_get(outs, en->output)) {
+        mark_failed(en, "output name collides with another input's");
+        cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+        goto out;
+    }
     if (snprintf(dst, sizeof dst, "%s/%s", outdir, en->output) >= (int)sizeof dst) {
         rc = cvi_error(ctx, CV_EIO, "%s: output path too long", en->input);
         goto out;
@@ -710,7 +842,8 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     snprintf(idz, sizeof idz, "%s", id.p + 5);
     cv_buf_free(&id);
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    const jent *j = jv ? journal_find(jv, jn, idz) : NULL;
+    const size_t *ji = strset_get(jidx, idz);
+    const jent *j = ji ? &jv[*ji] : NULL;
     struct stat ost;
     int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out &&
                         same_hash(dst, j->json, "\"output_blake2b\": \"");
@@ -778,7 +911,7 @@ renamed:
                      (rc = cvi_vault_flush(r->vault, &en->fs.vault_size))))
         goto out;
     if (jfd >= 0) {
-        if ((rc = cvi_journal_line(idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
+        if ((rc = cvi_journal_line(r->pol, idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
         if (write(jfd, line.p, line.n) != (ssize_t)line.n || fdatasync(jfd) != 0) {
             rc = cvi_error(ctx, CV_EIO, "cannot write the resume journal: %s", strerror(errno));
             goto out;
@@ -803,8 +936,9 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     items it = { 0 };
     jent *jv = NULL;
     size_t jn = 0;
-    char **outs = NULL, **paired = NULL;
+    char **paired = NULL;
     size_t npaired = 0;
+    strset jidx = { 0 }, outs = { 0 }, pairs = { 0 };
     int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
     cv_buf doc = { 0 };
@@ -869,13 +1003,13 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             if ((rc = cvi_vault_open(ctx, vpath, r.vault_pk, resume, keep, &r.vault))) goto out;
         }
     }
-    outs = calloc(it.n + 1, sizeof *outs);
     paired = calloc(it.n + 1, sizeof *paired);
-    if (!outs || !paired) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if (!paired || journal_index(jv, jn, &jidx)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     /* each input's rule and, for recordings, transcript: found once. A
      * transcript paired with a recording is processed with it, not on its own. */
     for (size_t i = 0; i < it.n; i++) {
         item *x = &it.v[i];
+        if (x->skip) continue;
         x->rule = cvi_policy_input_for(p, x->rel, NULL);
         x->transcript = transcript_of(x->rule, x->path);
         char real[PATH_MAX];
@@ -884,19 +1018,19 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             goto out;
         }
     }
+    for (size_t q = 0; q < npaired; q++)
+        if (strset_put(&pairs, paired[q], q)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; npaired && i < it.n; i++) {
         char real[PATH_MAX];
-        if (realpath(it.v[i].path, real))
-            for (size_t q = 0; q < npaired && !it.v[i].paired; q++) it.v[i].paired = strcmp(paired[q], real) == 0;
+        if (realpath(it.v[i].path, real)) it.v[i].paired = strset_get(&pairs, real) != NULL;
     }
-    size_t nouts = 0;
     for (size_t i = 0; i < it.n; i++) {
         if (it.v[i].paired) continue;
-        if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, jn, outs, nouts))) goto out;
-        /* new_entry may have moved the array: re-point the output names */
-        nouts = 0;
-        for (size_t e = 0; e < r.nent; e++)
-            if (r.ent[e].output) outs[nouts++] = r.ent[e].output;
+        if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, &jidx, &outs))) goto out;
+        /* the name is taken once the entry is final: a failed file's
+         * output (freed, NULL) takes none */
+        const char *on = r.ent[r.nent - 1].output;
+        if (on && strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
         if (o->progress && r.audio_s > 0)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
         else if (o->progress)
@@ -934,7 +1068,9 @@ out:
     lockfd = -1;
     for (size_t i = 0; i < jn; i++) free(jv[i].json);
     free(jv);
-    free(outs);
+    strset_free(&jidx);
+    strset_free(&outs);
+    strset_free(&pairs);
     for (size_t i = 0; i < npaired; i++) free(paired[i]);
     free(paired);
     items_free(&it);
@@ -997,6 +1133,17 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = in_fd, .out_fd = out_fd, .zstd_level = o->zstd_level,
                      .scan_only = 0, .display = "stdin", .log_rejects = 1 };
     rc = cvi_pool_stream(r.pool, &s, &fs);
+    if (rc == CV_EINPUT) {
+        /* The stream could not be read to its end (a truncated or corrupt
+         * .zst, a malformed header): exit 3 as under `run`, not 2. The
+         * records read before are written; the unreadable rest counts as
+         * one rejected record, so records_in = written + dropped + rejected. */
+        cvi_log(ctx, CV_LOG_ERROR, "%s (the output holds the records before it)", cv_ctx_error(ctx));
+        t->files_failed = 1;
+        fs.records_in++;
+        fs.rejected++;
+        rc = 0;
+    }
     t->files = 1;
     t->records_in = fs.records_in;
     t->written = fs.written;
@@ -1004,7 +1151,7 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     t->rejected = fs.rejected;
     t->bytes_in = fs.bytes_in;
     t->bytes_out = fs.bytes_out;
-    for (int i = 0; i < CV_ENT__COUNT; i++) t->detections += fs.counts.detections[i];
+    for (int i = 0; i < CV_ENT_MAX; i++) t->detections += fs.counts.detections[i];
     cvi_file_stats_free(&fs);
     teardown(&r);
     return rc;
@@ -1025,12 +1172,14 @@ int cvi_list_files(cv_ctx *ctx, const char *dir, char ***rels, size_t *n)
         items_free(&it);
         return cvi_error(ctx, CV_ENOMEM, "out of memory");
     }
+    size_t k = 0;
     for (size_t i = 0; i < it.n; i++) {
-        v[i] = it.v[i].rel;
+        if (it.v[i].skip) continue;
+        v[k++] = it.v[i].rel;
         it.v[i].rel = NULL;
     }
     *rels = v;
-    *n = it.n;
+    *n = k;
     items_free(&it);
     return 0;
 }

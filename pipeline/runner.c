@@ -4,6 +4,9 @@
  * See runner.h for the invariants (ordering, determinism, bounded memory).
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
@@ -20,6 +23,23 @@
 #define DEFAULT_BATCH (1u << 20)
 #define DEFAULT_MAX_RECORD (16u << 20)
 #define MAX_BATCH_RECORDS 16384
+/* A batch whose input grew past TRIM_FACTOR batch sizes (it held a record
+ * of several MB) leaves its buffers, and the worker that processed it its
+ * scratch, at that record's size. Both are given back after it, so that
+ * peak memory follows the records in flight, not every thread's and every
+ * slot's largest record ever seen. */
+#define TRIM_FACTOR 4
+
+/* Freed memory back to the system. glibc raises its mmap threshold to the
+ * size of any mmapped block freed (up to 32 MB), so the next record-sized
+ * buffers come from per-thread heaps that free() does not shrink: eight
+ * threads kept ~420 MB for 15 MiB records without this (~165 MB with). */
+static void give_back(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
 
 typedef struct rec_meta {
     size_t off, len;        /* within batch->in */
@@ -50,6 +70,7 @@ typedef struct wctx {
     cvi_worker *w;
     ZSTD_CCtx *z;
     cv_record rec;
+    int vault_rc;           /* CV_ENOMEM a replaced worker had seen while collecting */
     pthread_t th;
 } wctx;
 
@@ -151,6 +172,28 @@ static void process_batch(wctx *wc, batch *b)
     b->rc = rc;
 }
 
+/* After a huge batch: the record's arena and the engine's scratch (match
+ * buffers, folded text, spans) go back to the allocator. The engine keeps
+ * no way to shrink a worker, so a new one replaces it; the (token, value)
+ * pairs collected for the vault move over. A failed allocation keeps the
+ * old worker: trimming is never an error. */
+static void trim_worker(wctx *wc)
+{
+    cv_record_free(&wc->rec);
+    cv_record_init(&wc->rec);
+    cvi_worker *nw = cvi_worker_create(wc->pool->e);
+    if (!nw) return;
+    int orc = 0, nrc = 0;
+    cvi_vault_set *os = cvi_worker_vault(wc->w, &orc);
+    cvi_vault_set *ns = cvi_worker_vault(nw, &nrc);
+    if (orc) wc->vault_rc = orc;
+    *ns = *os;
+    memset(os, 0, sizeof *os);
+    cvi_worker_free(wc->w);
+    wc->w = nw;
+    give_back();
+}
+
 static void *worker_main(void *arg)
 {
     wctx *wc = arg;
@@ -164,6 +207,7 @@ static void *worker_main(void *arg)
         p->qlen--;
         pthread_mutex_unlock(&p->mu);
         process_batch(wc, b);
+        if (b->in_cap > TRIM_FACTOR * p->batch_bytes) trim_worker(wc);
         pthread_mutex_lock(&p->mu);
         if (needs_zstd(b) && p->qlen > 0 && p->zhandoff == 0) {
             /* More records wait: leave this frame to the writing thread (one at
@@ -273,6 +317,10 @@ int cvi_pool_take_vault(cvi_pool *p, cvi_vault *v)
     for (int i = -1; i < p->nthreads && !rc; i++) {
         cvi_worker *w = i < 0 ? p->main_w : p->wc[i].w;
         cvi_vault_set *s = cvi_worker_vault(w, &wrc);
+        if (i >= 0 && p->wc[i].vault_rc) {
+            wrc = p->wc[i].vault_rc;
+            p->wc[i].vault_rc = 0;
+        }
         if (wrc) rc = cvi_error(p->ctx, wrc, "out of memory");
         else rc = cvi_vault_take(v, s);
     }
@@ -389,6 +437,22 @@ static int take(cvi_pool *p, batch *b, int block)
     return 1;
 }
 
+/* A written batch that held a huge record gives its memory back now, not
+ * when its slot is next filled (with 2 slots a thread, ten huge records
+ * could otherwise all stay in memory). */
+static void trim_batch(const cvi_pool *p, batch *b)
+{
+    if (b->in_cap <= TRIM_FACTOR * p->batch_bytes && b->out.cap <= TRIM_FACTOR * p->batch_bytes &&
+        b->zout.cap <= TRIM_FACTOR * p->batch_bytes)
+        return;
+    free(b->in);
+    b->in = NULL;
+    b->in_cap = 0;
+    cv_buf_free(&b->out);
+    cv_buf_free(&b->zout);
+    give_back();
+}
+
 /* Wait for the oldest batch in flight, write it. */
 static int flush_one(prod *pr)
 {
@@ -397,6 +461,7 @@ static int flush_one(prod *pr)
     int rc = flush_batch(pr, b);
     pr->inflight -= b->in_len;
     pr->flush++;
+    trim_batch(pr->p, b);
     return rc;
 }
 
@@ -412,6 +477,7 @@ static int flush_ready(prod *pr)
         int rc = flush_batch(pr, b);
         pr->inflight -= b->in_len;
         pr->flush++;
+        trim_batch(p, b);
         if (rc) return rc;
     }
     return 0;
@@ -429,14 +495,7 @@ static int current(prod *pr, batch **out)
         while (pr->fill > pr->flush && pr->inflight > inflight_budget(p))
             if ((rc = flush_one(pr))) return rc;
         batch *b = &p->b[pr->fill % p->nb];
-        if (b->in_cap > 4 * p->batch_bytes) {
-            /* a slot that held a huge record gives the memory back */
-            free(b->in);
-            b->in = NULL;
-            b->in_cap = 0;
-            cv_buf_free(&b->out);
-            cv_buf_free(&b->zout);
-        }
+        trim_batch(p, b);
         b->st = pr->st;
         b->fstate = pr->fstate;
         b->in_len = b->nrec = b->nrej = 0;
@@ -586,6 +645,13 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
                 cvi_error(p->ctx, rc, "%s: byte %llu: %s", st->display, (unsigned long long)fail.offset,
                           fail.reason);
         }
+        if (rc != CV_EINPUT) goto out;
+        /* The input cannot be read to its end (truncated, corrupt): the
+         * whole records before that point are still processed and counted,
+         * so that the counts are true and `filter` writes them all. */
+        int frc = submit(&pr);
+        while (!frc && pr.flush < pr.fill) frc = flush_one(&pr);
+        if (frc) rc = frc;
         goto out;
     }
     if ((rc = submit(&pr))) goto out;

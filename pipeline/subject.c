@@ -8,11 +8,12 @@
  * of a keyed hash, so matching those bytes in a record finds exactly that
  * subject's records (a chance match is ~2^-80 per position).
  *
- * Rewrites are all-or-nothing across the dataset: every changed file is
- * first written in full to a temporary name; only when all succeeded are
- * they renamed over the old ones, then the vault, then the manifest. An
- * interruption before the renames leaves the old dataset as it was;
- * re-running completes the job (a second run finds nothing: a no-op).
+ * Rewrites are all-or-nothing across the dataset: every changed file, the
+ * vault and the manifest (with its history entry) are first written in full
+ * to temporary names, then committed as one journaled change (dataset.h):
+ * a command killed before its intent is durable changed nothing, one killed
+ * after is finished by the next command on the dataset. A second forget of
+ * the same subject finds nothing: a no-op.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -206,25 +207,15 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
     return rc ? rc : crc;
 }
 
-/* Replace the old files by the staged ones; *done counts them. */
-static int commit(cv_ctx *ctx, newfile *nf, size_t n, uint64_t *done)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (rename(nf[i].tmp, nf[i].path) != 0)
-            return cvi_error(ctx, CV_EIO, "%s: %s", nf[i].rel, strerror(errno));
-        free(nf[i].tmp);
-        nf[i].tmp = NULL;
-        (*done)++;
-    }
-    return 0;
-}
-
 /* ---- the manifest ---------------------------------------------------------------- */
 
-/* Append one entry to the manifest's "history" list (erasures, rekeys),
- * its last member once present. The manifest is our own rendering. */
-static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, const char *entry)
+/* Stage the manifest with one entry appended to its "history" list
+ * (erasures, rekeys), its last member once present, as the commit's last
+ * step; the entry goes into the intent too. The manifest is our own
+ * rendering. */
+static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry)
 {
+    static const char list[] = "history";
     char *mpath = path_join(outdir, "manifest.json");
     cv_buf m = { 0 }, o = { 0 };
     int rc = 0;
@@ -253,12 +244,25 @@ static int manifest_append(cv_ctx *ctx, const char *outdir, const char *list, co
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
     }
-    rc = cvi_write_atomic(ctx, mpath, o.p, o.n, 0666);
+    if (!(rc = cvi_commit_history(cm, entry))) rc = cvi_commit_stage(cm, "manifest.json", o.p, o.n, 0666);
 out:
     free(mpath);
     cv_buf_free(&m);
     cv_buf_free(&o);
     return rc;
+}
+
+/* Hand the staged data files to the commit (it removes them if it never
+ * runs). */
+static int commit_files(cvi_commit *cm, newfile *nf, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int rc = cvi_commit_replace(cm, nf[i].rel, nf[i].tmp);
+        if (rc) return rc;
+        free(nf[i].tmp);
+        nf[i].tmp = NULL;
+    }
+    return 0;
 }
 
 static void now_utc(char out[32])
@@ -336,6 +340,27 @@ static int same_keys(cv_ctx *ctx, const char *outdir, yajl_val doc, const cv_pol
         return cvi_error(ctx, CV_EKEY, "%s is at epoch %" PRIu64 ", not %" PRIu64 ": nothing was changed", outdir,
                          have, epoch);
     return 0;
+}
+
+int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch)
+{
+    char *mpath = path_join(outdir, "manifest.json");
+    cv_buf m = { 0 };
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    int absent = rc == CV_EIO && errno == ENOENT;
+    free(mpath);
+    if (absent) return 0;
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    if (!doc) return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    rc = same_keys(ctx, outdir, doc, p, k, epoch);
+    yajl_tree_free(doc);
+    return rc;
 }
 
 static int dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_policy *p, const cv_key *k,
@@ -432,16 +457,6 @@ static void del_recording(delset *d, const recpair *rp, cv_forget_result *res)
     del_add(d, rp->transcript);
 }
 
-/* Delete an output; one already gone is fine (an interrupted forget). */
-static int remove_output(cv_ctx *ctx, const char *outdir, const char *rel)
-{
-    char *path = path_join(outdir, rel);
-    if (!path) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int rc = unlink(path) != 0 && errno != ENOENT ? cvi_error(ctx, CV_EIO, "%s: %s", rel, strerror(errno)) : 0;
-    free(path);
-    return rc;
-}
-
 /* ---- the subject's token ---------------------------------------------------------- */
 
 /* The rendered token of (type, value) and its 16 characters. */
@@ -490,13 +505,6 @@ static const char *find_tok(const char *p, size_t n, const char *tok) { return f
  * tokenised with '-' for the ':' ("call_phone-<token>.wav"). */
 static int name_has_tok(const char *rel, const char *tok) { return find_tok_after(rel, strlen(rel), tok, ":-") != NULL; }
 
-static int count_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
-{
-    (void)rec, (void)n, (void)line;
-    *(uint64_t *)ud += !header;
-    return 0;
-}
-
 /* ---- find ------------------------------------------------------------------------ */
 
 typedef struct find_ctx {
@@ -525,7 +533,9 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     delset whole = { NULL, 0 };      /* files that are the subject's whole, each listed once */
     cv_buf out = { 0 };
     *hits = 0;
-    if ((rc = cvi_list_files(ctx, outdir, &rels, &nrel)) || (rc = dataset_load(ctx, outdir, 0, p, k, p->epoch, &ds))) goto out;
+    if ((rc = cvi_dataset_settle(ctx, outdir)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)) ||
+        (rc = dataset_load(ctx, outdir, 0, p, k, p->epoch, &ds)))
+        goto out;
     if (!(whole.v = calloc(2 * nrel + 1, sizeof *whole.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
@@ -569,208 +579,7 @@ out:
     return rc;
 }
 
-/* ---- forget ----------------------------------------------------------------------- */
-
-typedef struct forget_ctx {
-    const char *tok;
-    int replace;
-    rewriter *w;          /* NULL: counting pass */
-    uint64_t removed, replaced;
-} forget_ctx;
-
-/* Replace each whole rendering of the token ("phone:…", "phone:+44:…",
- * "[phone:…]") by "[erased]". */
-static int erase_in(const char *rec, size_t n, const char *tok, cv_buf *out, uint64_t *count)
-{
-    const char *p = rec, *end = rec + n;
-    const char *hit;
-    while ((hit = find_tok(p, (size_t)(end - p), tok))) {
-        const char *l = hit - 1;                        /* the ':' */
-        const char *q = l;
-        /* optional "+CC:" */
-        const char *c = q - 1;
-        while (c > p && c[0] >= '0' && c[0] <= '9') c--;
-        if (c >= p && *c == '+' && c < q - 1 && c > p && c[-1] == ':') q = c - 1;
-        const char *d = q;
-        while (d > p && ((d[-1] >= 'a' && d[-1] <= 'z') || (d[-1] >= '0' && d[-1] <= '9') || d[-1] == '_')) d--;
-        const char *r = hit + CV_TOKEN_CHARS;
-        if (d > p && d[-1] == '[' && r < end && *r == ']') {
-            d--;
-            r++;
-        }
-        if (cv_buf_append(out, p, (size_t)(d - p)) || cv_buf_puts(out, "[erased]")) return CV_ENOMEM;
-        (*count)++;
-        p = r;
-    }
-    return cv_buf_append(out, p, (size_t)(end - p)) ? CV_ENOMEM : 0;
-}
-
-static int forget_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
-{
-    (void)line;
-    forget_ctx *f = ud;
-    int has = !header && find_tok(rec, n, f->tok) != NULL;
-    if (!f->w) {
-        f->removed += has && !f->replace;
-        f->replaced += has && f->replace;
-        return 0;
-    }
-    cv_buf *o = &f->w->out;
-    int rc;
-    if (!has) rc = cv_buf_append(o, rec, n) ? CV_ENOMEM : 0;
-    else if (!f->replace) { f->removed++; rc = 0; }
-    else rc = erase_in(rec, n, f->tok, o, &f->replaced);
-    return rc ? rc : rw_flush(f->w, 0);
-}
-
-typedef struct vfilter {
-    const char *tok;
-    cv_buf *keep;
-    uint64_t removed;
-} vfilter;
-
-static int vault_filter(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
-{
-    vfilter *v = ud;
-    if (tn > CV_TOKEN_CHARS && memcmp(t + tn - CV_TOKEN_CHARS, v->tok, CV_TOKEN_CHARS) == 0 &&
-        t[tn - CV_TOKEN_CHARS - 1] == ':') {
-        v->removed++;
-        return 0;
-    }
-    size_t bl = sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL);
-    char *b = malloc(bl);
-    if (!b) return CV_ENOMEM;
-    sodium_bin2base64(b, bl, s, sn, sodium_base64_VARIANT_ORIGINAL);
-    int rc = cv_buf_puts(v->keep, "{\"token\":") | cvi_json_string(v->keep, t, tn) |
-             cv_buf_puts(v->keep, ",\"sealed\":\"") | cv_buf_puts(v->keep, b) | cv_buf_puts(v->keep, "\"}\n");
-    free(b);
-    return rc ? CV_ENOMEM : 0;
-}
-
-int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
-              const char *outdir, cv_forget_result *res)
-{
-    char rendered[CVI_TOKEN_TEXT_MAX + 32], tok[CV_TOKEN_CHARS + 1];
-    memset(res, 0, sizeof *res);
-    int rc = subject_token(ctx, p, k, type, value, rendered, tok);
-    if (rc) return rc;
-    char **rels = NULL;
-    size_t nrel = 0, nnew = 0;
-    newfile *nf = NULL;
-    dataset ds = { 0 };
-    delset del = { NULL, 0 };        /* outputs deleted whole (erasure: drop) */
-    int drop = !p->erasure_replace, lockfd = -1;
-    cv_buf vkeep = { 0 }, entry = { 0 };
-    char *vpath = path_join(outdir, CVI_VAULT_FILE);
-    if (!vpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, p->epoch, &ds)) ||
-        (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)))
-        goto out;
-    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
-        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
-        goto out;
-    }
-
-    /* 1. outputs named after the subject (an input named by a phone number):
-     * theirs whole; a recording's audio and transcript together */
-    for (size_t i = 0; i < nrel && drop; i++) {
-        if (!name_has_tok(rels[i], tok)) continue;
-        const recpair *rp = recording_of(ds.rec, ds.nrec, rels[i], 1);
-        if (rp) del_recording(&del, rp, res);
-        else del_add(&del, rels[i]);
-    }
-
-    /* 2. every other data file holding the subject, rewritten to a temporary
-     * name; a call's transcript: the call goes with it */
-    for (size_t i = 0; i < nrel && !rc; i++) {
-        if (!is_data_file(rels[i])) continue;
-        res->files++;
-        if (del_has(&del, rels[i])) continue;
-        char *path = path_join(outdir, rels[i]);
-        if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
-        forget_ctx f = { tok, p->erasure_replace, NULL, 0, 0 };
-        if ((rc = each_record(ctx, path, rels[i], forget_rec, &f)) || (!f.removed && !f.replaced)) {
-            free(path);
-            continue;
-        }
-        const recpair *rp = f.removed ? recording_of(ds.rec, ds.nrec, rels[i], 0) : NULL;
-        if (rp) {
-            del_recording(&del, rp, res);
-            free(path);
-            continue;
-        }
-        newfile *n = &nf[nnew++];
-        f.removed = f.replaced = 0;
-        rc = stage(ctx, rels[i], path, ds.zstd_level, forget_rec, &f, &f.w, n);
-        n->removed = f.removed;
-        n->replaced = f.replaced;
-        res->records_removed += f.removed;
-        res->tokens_replaced += f.replaced;
-    }
-    /* the records of the data files deleted whole */
-    for (size_t i = 0; i < del.n && !rc; i++) {
-        char *path = is_data_file(del.v[i]) ? path_join(outdir, del.v[i]) : NULL;
-        struct stat sb;
-        if (path && stat(path, &sb) == 0) rc = each_record(ctx, path, del.v[i], count_rec, &res->records_removed);
-        free(path);
-    }
-    res->files_deleted = del.n;
-    if (rc) goto out;
-
-    /* 3. the vault without the subject's entries */
-    struct stat st;
-    int have_vault = stat(vpath, &st) == 0;
-    vfilter vf = { tok, &vkeep, 0 };
-    if (have_vault && (rc = cvi_vault_read(ctx, vpath, vault_filter, &vf))) goto out;
-    res->vault_entries_removed = vf.removed;
-    if (nnew == 0 && del.n == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
-
-    /* 4. commit: data files, deletions (a recording's audio before its
-     * transcript, so an interrupted forget still finds the call), vault,
-     * manifest */
-    if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
-    for (size_t i = 0; i < del.n && !rc; i++) rc = remove_output(ctx, outdir, del.v[i]);
-    if (rc) goto out;
-    if (vf.removed && (rc = cvi_vault_write_atomic(ctx, vpath, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
-    char when[32];
-    now_utc(when);
-    rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") | cvi_json_string(&entry, rendered, strlen(rendered));
-    rc |= cv_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
-                                ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries_removed\": %" PRIu64
-                                ", \"recordings_removed\": %" PRIu64 ", \"files_deleted\": %" PRIu64 ", \"files\": [",
-                        when, p->erasure_replace ? "replace" : "drop", res->records_removed, res->tokens_replaced,
-                        res->vault_entries_removed, res->recordings_removed, res->files_deleted);
-    for (size_t i = 0; i < nnew; i++) {
-        char hx[65];
-        sodium_bin2hex(hx, sizeof hx, nf[i].hash, 32);
-        rc |= cv_buf_printf(&entry, "%s{\"output\": ", i ? ", " : "");
-        rc |= cvi_json_string(&entry, nf[i].rel, strlen(nf[i].rel));
-        rc |= cv_buf_printf(&entry, ", \"records_removed\": %" PRIu64 ", \"tokens_replaced\": %" PRIu64
-                                    ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": \"%s\"}",
-                            nf[i].removed, nf[i].replaced, nf[i].bytes, hx);
-    }
-    for (size_t i = 0; i < del.n; i++) {
-        rc |= cv_buf_puts(&entry, nnew || i ? ", {\"output\": " : "{\"output\": ");
-        rc |= cvi_json_string(&entry, del.v[i], strlen(del.v[i]));
-        rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
-    }
-    rc |= cv_buf_puts(&entry, "]}");
-    if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    rc = manifest_append(ctx, outdir, "history", entry.p);
-out:
-    newfiles_free(nf, nnew, 1);
-    cvi_dataset_unlock(lockfd);
-    dataset_free(&ds);
-    free(del.v);
-    for (size_t i = 0; i < nrel; i++) free(rels[i]);
-    free(rels);
-    free(vpath);
-    cv_buf_free(&vkeep);
-    cv_buf_free(&entry);
-    return rc;
-}
-
-/* ---- rekey ------------------------------------------------------------------------ */
+/* ---- tokens: a table of 16-character tokens (rekey: old to new; forget: the vault's) ---- */
 
 typedef struct tokmap {
     char (*old)[CV_TOKEN_CHARS + 1];
@@ -828,6 +637,434 @@ static int map_add(tokmap *m, const char *old, const char *neu)
     m->slot[j] = (uint32_t)(++m->n);
     return 0;
 }
+
+/* ---- forget ----------------------------------------------------------------------- */
+
+/* Where the vault's tokens occur in the data, for a forget: a token held
+ * only by records the forget deletes (the subject's other identifiers: an
+ * e-mail beside the phone number asked for) loses its vault entries too,
+ * else it would stay revealable; one that a kept record (or a kept file's
+ * name) still holds keeps them. A file's occurrences are listed first (each
+ * token once, by generation) and counted once its fate is known: a
+ * transcript that goes with its call counts as deleted whole. */
+enum { USE_DEL = 1, USE_KEEP = 2 };
+
+typedef struct tokuse {
+    tokmap map;                   /* the vault's tokens; map.n of them */
+    uint8_t *flag;                /* USE_DEL | USE_KEEP per token */
+    uint32_t *gen_del, *gen_keep; /* the file pass that listed the token last */
+    uint32_t gen;
+    uint32_t *fdel, *fkeep;       /* this file's, each once */
+    size_t ndel, nkeep, capdel, capkeep;
+    int oom;
+} tokuse;
+
+static void tokuse_free(tokuse *u)
+{
+    free(u->map.old);
+    free(u->map.neu);
+    free(u->map.slot);
+    free(u->flag);
+    free(u->gen_del);
+    free(u->gen_keep);
+    free(u->fdel);
+    free(u->fkeep);
+    memset(u, 0, sizeof *u);
+}
+
+static int use_load(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
+{
+    (void)s, (void)sn;
+    tokuse *u = ud;
+    if (tn <= CV_TOKEN_CHARS || t[tn - CV_TOKEN_CHARS - 1] != ':') return 0;
+    char bare[CV_TOKEN_CHARS + 1];
+    memcpy(bare, t + tn - CV_TOKEN_CHARS, CV_TOKEN_CHARS);
+    bare[CV_TOKEN_CHARS] = '\0';
+    return map_add(&u->map, bare, bare);
+}
+
+/* Read the vault's tokens (none without a vault). */
+static int tokuse_init(cv_ctx *ctx, tokuse *u, const char *vpath, int have_vault)
+{
+    memset(u, 0, sizeof *u);
+    u->gen = 1;
+    int rc = have_vault ? cvi_vault_read(ctx, vpath, use_load, u) : 0;
+    if (rc) return rc == CV_ENOMEM ? cvi_error(ctx, rc, "out of memory") : rc;
+    size_t n = u->map.n ? u->map.n : 1;
+    if (!(u->flag = calloc(n, 1)) || !(u->gen_del = calloc(n, sizeof *u->gen_del)) ||
+        !(u->gen_keep = calloc(n, sizeof *u->gen_keep)))
+        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    return 0;
+}
+
+static void use_push(tokuse *u, uint32_t idx, int del)
+{
+    uint32_t *gen = del ? u->gen_del : u->gen_keep;
+    if (gen[idx] == u->gen) return;
+    uint32_t **v = del ? &u->fdel : &u->fkeep;
+    size_t *n = del ? &u->ndel : &u->nkeep, *cap = del ? &u->capdel : &u->capkeep;
+    if (cv_grow((void **)v, cap, *n + 1, sizeof **v)) {
+        u->oom = 1;
+        return;
+    }
+    (*v)[(*n)++] = idx;
+    gen[idx] = u->gen;
+}
+
+/* List the vault tokens rendered in p[0..n) (after a ':', or in a file name
+ * also a '-') as this file's deleted or kept occurrences. */
+static void use_scan(tokuse *u, const char *p, size_t n, int del, int name)
+{
+    if (!u->map.n) return;
+    for (size_t i = 1; i + CV_TOKEN_CHARS <= n; i++) {
+        if (p[i - 1] != ':' && !(name && p[i - 1] == '-')) continue;
+        if (i + CV_TOKEN_CHARS < n && is_b32(p[i + CV_TOKEN_CHARS])) continue;
+        size_t k = 0;
+        while (k < CV_TOKEN_CHARS && is_b32(p[i + k])) k++;
+        if (k < CV_TOKEN_CHARS) continue;
+        int idx = map_find(&u->map, p + i);
+        if (idx >= 0) use_push(u, (uint32_t)idx, del);
+    }
+}
+
+/* The file's fate is known: its listed occurrences count (all as deleted
+ * if the file goes whole). */
+static int use_done(cv_ctx *ctx, tokuse *u, int file_kept)
+{
+    for (size_t i = 0; i < u->ndel; i++) u->flag[u->fdel[i]] |= USE_DEL;
+    for (size_t i = 0; i < u->nkeep; i++) u->flag[u->fkeep[i]] |= file_kept ? USE_KEEP : USE_DEL;
+    u->ndel = u->nkeep = 0;
+    u->gen++;
+    return u->oom ? cvi_error(ctx, CV_ENOMEM, "out of memory") : 0;
+}
+
+/* Of the subject's tokens: does the record hold one? */
+typedef struct subject_toks {
+    char (*tok)[CV_TOKEN_CHARS + 1];
+    char (*rendered)[CVI_TOKEN_TEXT_MAX + 32];
+    size_t n;
+} subject_toks;
+
+static int holds_any(const subject_toks *st, const char *p, size_t n)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (find_tok(p, n, st->tok[i])) return 1;
+    return 0;
+}
+
+static int name_has_any(const subject_toks *st, const char *rel)
+{
+    for (size_t i = 0; i < st->n; i++)
+        if (name_has_tok(rel, st->tok[i])) return 1;
+    return 0;
+}
+
+typedef struct forget_ctx {
+    const subject_toks *st;
+    int replace;
+    rewriter *w;          /* NULL: counting pass */
+    tokuse *use;          /* counting pass: where the vault's tokens occur */
+    uint64_t removed, replaced;
+} forget_ctx;
+
+/* Replace each whole rendering of the token ("phone:…", "phone:+44:…",
+ * "[phone:…]") by "[erased]". */
+static int erase_in(const char *rec, size_t n, const char *tok, cv_buf *out, uint64_t *count)
+{
+    const char *p = rec, *end = rec + n;
+    const char *hit;
+    while ((hit = find_tok(p, (size_t)(end - p), tok))) {
+        const char *l = hit - 1;                        /* the ':' */
+        const char *q = l;
+        /* optional "+CC:" */
+        const char *c = q - 1;
+        while (c > p && c[0] >= '0' && c[0] <= '9') c--;
+        if (c >= p && *c == '+' && c < q - 1 && c > p && c[-1] == ':') q = c - 1;
+        const char *d = q;
+        while (d > p && ((d[-1] >= 'a' && d[-1] <= 'z') || (d[-1] >= '0' && d[-1] <= '9') || d[-1] == '_')) d--;
+        const char *r = hit + CV_TOKEN_CHARS;
+        if (d > p && d[-1] == '[' && r < end && *r == ']') {
+            d--;
+            r++;
+        }
+        if (cv_buf_append(out, p, (size_t)(d - p)) || cv_buf_puts(out, "[erased]")) return CV_ENOMEM;
+        (*count)++;
+        p = r;
+    }
+    return cv_buf_append(out, p, (size_t)(end - p)) ? CV_ENOMEM : 0;
+}
+
+/* erase_in for each of the subject's tokens in turn. */
+static int erase_all(const char *rec, size_t n, const subject_toks *st, cv_buf *out, uint64_t *count)
+{
+    if (st->n == 1) return erase_in(rec, n, st->tok[0], out, count);
+    cv_buf a = { 0 }, b = { 0 };
+    int rc = cv_buf_append(&a, rec, n) ? CV_ENOMEM : 0;
+    for (size_t i = 0; i < st->n && !rc; i++) {
+        cv_buf_clear(&b);
+        rc = erase_in(a.p ? a.p : "", a.n, st->tok[i], &b, count);
+        cv_buf t = a;
+        a = b;
+        b = t;
+    }
+    if (!rc && cv_buf_append(out, a.p ? a.p : "", a.n)) rc = CV_ENOMEM;
+    cv_buf_free(&a);
+    cv_buf_free(&b);
+    return rc;
+}
+
+static int forget_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
+{
+    (void)line;
+    forget_ctx *f = ud;
+    int has = !header && holds_any(f->st, rec, n);
+    if (!f->w) {
+        f->removed += has && !f->replace;
+        f->replaced += has && f->replace;
+        if (!header) use_scan(f->use, rec, n, has && !f->replace, 0);
+        return 0;
+    }
+    cv_buf *o = &f->w->out;
+    int rc;
+    if (!has) rc = cv_buf_append(o, rec, n) ? CV_ENOMEM : 0;
+    else if (!f->replace) { f->removed++; rc = 0; }
+    else rc = erase_all(rec, n, f->st, o, &f->replaced);
+    return rc ? rc : rw_flush(f->w, 0);
+}
+
+/* A data file deleted whole: its records counted, its tokens' occurrences
+ * all deleted. */
+typedef struct gone_ctx {
+    tokuse *use;
+    uint64_t records;
+} gone_ctx;
+
+static int gone_rec(void *ud, const char *rec, size_t n, uint64_t line, int header)
+{
+    (void)line;
+    gone_ctx *g = ud;
+    if (header) return 0;
+    g->records++;
+    use_scan(g->use, rec, n, 1, 0);
+    return 0;
+}
+
+typedef struct vfilter {
+    const subject_toks *st;
+    const tokuse *use;
+    cv_buf *keep;
+    uint64_t removed, linked;
+} vfilter;
+
+static int vault_filter(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
+{
+    vfilter *v = ud;
+    if (tn > CV_TOKEN_CHARS && t[tn - CV_TOKEN_CHARS - 1] == ':') {
+        const char *bare = t + tn - CV_TOKEN_CHARS;
+        for (size_t i = 0; i < v->st->n; i++)
+            if (memcmp(bare, v->st->tok[i], CV_TOKEN_CHARS) == 0) {
+                v->removed++;
+                return 0;
+            }
+        int idx = map_find(&v->use->map, bare);
+        if (idx >= 0 && v->use->flag[idx] == USE_DEL) {
+            v->removed++;
+            v->linked++;
+            return 0;
+        }
+    }
+    size_t bl = sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL);
+    char *b = malloc(bl);
+    if (!b) return CV_ENOMEM;
+    sodium_bin2base64(b, bl, s, sn, sodium_base64_VARIANT_ORIGINAL);
+    int rc = cv_buf_puts(v->keep, "{\"token\":") | cvi_json_string(v->keep, t, tn) |
+             cv_buf_puts(v->keep, ",\"sealed\":\"") | cv_buf_puts(v->keep, b) | cv_buf_puts(v->keep, "\"}\n");
+    free(b);
+    return rc ? CV_ENOMEM : 0;
+}
+
+int cv_forget(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+              const char *outdir, cv_forget_result *res)
+{
+    cv_subject_id id = { type, value };
+    return cv_forget_ids(ctx, p, k, &id, 1, outdir, res);
+}
+
+int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_subject_id *ids, size_t nids,
+                  const char *outdir, cv_forget_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!ids || !nids) return cvi_error(ctx, CV_EUSAGE, "forget: no identifier");
+    subject_toks st = { calloc(nids, sizeof *st.tok), calloc(nids, sizeof *st.rendered), 0 };
+    if (!st.tok || !st.rendered) {
+        free(st.tok);
+        free(st.rendered);
+        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    }
+    int rc = 0;
+    for (size_t i = 0; i < nids && !rc; i++) {
+        if (!ids[i].type || !ids[i].value) { rc = cvi_error(ctx, CV_EUSAGE, "forget: missing type or value"); break; }
+        if ((rc = subject_token(ctx, p, k, ids[i].type, ids[i].value, st.rendered[st.n], st.tok[st.n]))) break;
+        int dup = 0;      /* two spellings of one identifier: one token */
+        for (size_t j = 0; j < st.n; j++) dup |= strcmp(st.tok[j], st.tok[st.n]) == 0;
+        if (!dup) st.n++;
+    }
+    if (rc) {
+        free(st.tok);
+        free(st.rendered);
+        return rc;
+    }
+    char **rels = NULL;
+    size_t nrel = 0, nnew = 0;
+    newfile *nf = NULL;
+    dataset ds = { 0 };
+    delset del = { NULL, 0 };        /* outputs deleted whole (erasure: drop) */
+    int drop = !p->erasure_replace, lockfd = -1;
+    cv_buf vkeep = { 0 }, entry = { 0 };
+    cvi_commit *cm = NULL;
+    tokuse use;
+    memset(&use, 0, sizeof use);
+    char *vpath = path_join(outdir, CVI_VAULT_FILE);
+    if (!vpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, p->epoch, &ds)) ||
+        (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)))
+        goto out;
+    if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    struct stat sv;
+    int have_vault = stat(vpath, &sv) == 0;
+    if ((rc = tokuse_init(ctx, &use, vpath, have_vault))) goto out;
+
+    /* 1. outputs named after the subject (an input named by a phone number):
+     * theirs whole; a recording's audio and transcript together */
+    for (size_t i = 0; i < nrel && drop; i++) {
+        if (!name_has_any(&st, rels[i])) continue;
+        const recpair *rp = recording_of(ds.rec, ds.nrec, rels[i], 1);
+        if (rp) del_recording(&del, rp, res);
+        else del_add(&del, rels[i]);
+    }
+
+    /* 2. every other data file holding the subject, rewritten to a temporary
+     * name; a call's transcript: the call goes with it */
+    for (size_t i = 0; i < nrel && !rc; i++) {
+        if (!is_data_file(rels[i])) continue;
+        res->files++;
+        if (del_has(&del, rels[i])) continue;
+        char *path = path_join(outdir, rels[i]);
+        if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
+        forget_ctx f = { &st, p->erasure_replace, NULL, &use, 0, 0 };
+        if ((rc = each_record(ctx, path, rels[i], forget_rec, &f))) {
+            free(path);
+            break;
+        }
+        const recpair *rp = f.removed ? recording_of(ds.rec, ds.nrec, rels[i], 0) : NULL;
+        /* a transcript that goes with its call: counted below, as deleted whole */
+        if ((rc = use_done(ctx, &use, rp == NULL))) { free(path); break; }
+        if (!f.removed && !f.replaced) {
+            free(path);
+            continue;
+        }
+        if (rp) {
+            del_recording(&del, rp, res);
+            free(path);
+            continue;
+        }
+        newfile *n = &nf[nnew++];
+        f.removed = f.replaced = 0;
+        f.use = NULL;
+        rc = stage(ctx, rels[i], path, ds.zstd_level, forget_rec, &f, &f.w, n);
+        n->removed = f.removed;
+        n->replaced = f.replaced;
+        res->records_removed += f.removed;
+        res->tokens_replaced += f.replaced;
+    }
+    /* the records of the data files deleted whole */
+    for (size_t i = 0; i < del.n && !rc; i++) {
+        char *path = is_data_file(del.v[i]) ? path_join(outdir, del.v[i]) : NULL;
+        struct stat sb;
+        gone_ctx g = { &use, 0 };
+        if (path && stat(path, &sb) == 0) rc = each_record(ctx, path, del.v[i], gone_rec, &g);
+        res->records_removed += g.records;
+        if (!rc) rc = use_done(ctx, &use, 0);
+        free(path);
+    }
+    /* the names of the files kept */
+    for (size_t i = 0; i < nrel && !rc; i++) {
+        if (del_has(&del, rels[i])) continue;
+        use_scan(&use, rels[i], strlen(rels[i]), 0, 1);
+        rc = use_done(ctx, &use, 1);
+    }
+    res->files_deleted = del.n;
+    if (rc) goto out;
+
+    /* 3. the vault without the subject's entries, nor those of the tokens
+     * only the deleted records held */
+    vfilter vf = { &st, &use, &vkeep, 0, 0 };
+    if (have_vault && (rc = cvi_vault_read(ctx, vpath, vault_filter, &vf))) goto out;
+    res->vault_entries_removed = vf.removed;
+    res->linked_entries_removed = vf.linked;
+    if (nnew == 0 && del.n == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
+
+    /* 4. commit, journaled: data files, deletions (a recording's audio
+     * before its transcript), vault, manifest with the history entry */
+    if ((rc = cvi_commit_create(ctx, outdir, "forget", &cm)) || (rc = commit_files(cm, nf, nnew))) goto out;
+    for (size_t i = 0; i < del.n && !rc; i++) rc = cvi_commit_delete(cm, del.v[i]);
+    if (rc) goto out;
+    if (vf.removed && (rc = cvi_vault_stage(ctx, cm, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
+    char when[32];
+    now_utc(when);
+    if (st.n == 1) {
+        rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") |
+             cvi_json_string(&entry, st.rendered[0], strlen(st.rendered[0]));
+    } else {
+        rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"tokens\": [");
+        for (size_t i = 0; i < st.n; i++)
+            rc |= cv_buf_puts(&entry, i ? ", " : "") | cvi_json_string(&entry, st.rendered[i], strlen(st.rendered[i]));
+        rc |= cv_buf_putc(&entry, ']');
+    }
+    rc |= cv_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
+                                ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries_removed\": %" PRIu64
+                                ", \"recordings_removed\": %" PRIu64 ", \"files_deleted\": %" PRIu64 ", \"files\": [",
+                        when, p->erasure_replace ? "replace" : "drop", res->records_removed, res->tokens_replaced,
+                        res->vault_entries_removed, res->recordings_removed, res->files_deleted);
+    for (size_t i = 0; i < nnew; i++) {
+        char hx[65];
+        sodium_bin2hex(hx, sizeof hx, nf[i].hash, 32);
+        rc |= cv_buf_printf(&entry, "%s{\"output\": ", i ? ", " : "");
+        rc |= cvi_json_string(&entry, nf[i].rel, strlen(nf[i].rel));
+        rc |= cv_buf_printf(&entry, ", \"records_removed\": %" PRIu64 ", \"tokens_replaced\": %" PRIu64
+                                    ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": \"%s\"}",
+                            nf[i].removed, nf[i].replaced, nf[i].bytes, hx);
+    }
+    for (size_t i = 0; i < del.n; i++) {
+        rc |= cv_buf_puts(&entry, nnew || i ? ", {\"output\": " : "{\"output\": ");
+        rc |= cvi_json_string(&entry, del.v[i], strlen(del.v[i]));
+        rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
+    }
+    rc |= cv_buf_printf(&entry, "], \"linked_vault_entries_removed\": %" PRIu64 "}", res->linked_entries_removed);
+    if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if ((rc = manifest_stage(ctx, cm, outdir, entry.p)) || (rc = cvi_commit_run(cm))) goto out;
+    res->files_changed = nnew;
+out:
+    cvi_commit_free(cm);
+    newfiles_free(nf, nnew, 1);
+    cvi_dataset_unlock(lockfd);
+    dataset_free(&ds);
+    free(del.v);
+    for (size_t i = 0; i < nrel; i++) free(rels[i]);
+    free(rels);
+    free(vpath);
+    cv_buf_free(&vkeep);
+    cv_buf_free(&entry);
+    tokuse_free(&use);
+    free(st.tok);
+    free(st.rendered);
+    return rc;
+}
+
+/* ---- rekey ------------------------------------------------------------------------ */
 
 typedef struct rekey_ctx {
     cv_ctx *ctx;
@@ -935,6 +1172,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     newfile *nf = NULL;
     char *vpath = path_join(outdir, CVI_VAULT_FILE), *jpath = path_join(outdir, ".callveil-journal");
     dataset ds = { 0 };
+    cvi_commit *cm = NULL;
     int rc = 0, lockfd = -1;
     if (!vpath || !jpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, from_epoch, &ds)) ||
@@ -983,18 +1221,23 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
         res->tokens_replaced += f.replaced;
     }
     if (rc) goto out;
-    if ((rc = commit(ctx, nf, nnew, &res->files_changed))) goto out;
-    if ((rc = cvi_vault_write_atomic(ctx, vpath, r.vault.p ? r.vault.p : "", r.vault.n))) goto out;
-    unlink(jpath);     /* the resume journal's ids belong to the old epoch */
+    /* commit, journaled: data files, vault, the resume journal (its ids
+     * belong to the old epoch), manifest with the history entry */
+    if ((rc = cvi_commit_create(ctx, outdir, "rekey", &cm)) || (rc = commit_files(cm, nf, nnew)) ||
+        (rc = cvi_vault_stage(ctx, cm, r.vault.p ? r.vault.p : "", r.vault.n)))
+        goto out;
+    if (stat(jpath, &st) == 0 && (rc = cvi_commit_delete(cm, ".callveil-journal"))) goto out;
     char when[32], e[512];
     now_utc(when);
     snprintf(e, sizeof e, "{\"op\": \"rekey\", \"at\": \"%s\", \"from_epoch\": %" PRIu64 ", \"to_epoch\": %" PRIu64
                           ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries\": %" PRIu64 ", \"files_changed\": %" PRIu64
                           ", \"dates_shifted_kept\": %" PRIu64 "}",
-             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, res->files_changed,
+             when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, (uint64_t)nnew,
              res->dates_shifted_kept);
-    rc = manifest_append(ctx, outdir, "history", e);
+    if ((rc = manifest_stage(ctx, cm, outdir, e)) || (rc = cvi_commit_run(cm))) goto out;
+    res->files_changed = nnew;
 out:
+    cvi_commit_free(cm);
     newfiles_free(nf, nnew, 1);
     cvi_dataset_unlock(lockfd);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);

@@ -18,6 +18,7 @@
 #include "vault.h"
 #include "files.h"
 #include "dataset.h"
+#include "policy.h"
 #include "../formats/formats.h"
 
 /* ---- the per-worker set -------------------------------------------------- */
@@ -461,6 +462,18 @@ int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, siz
     return rc;
 }
 
+int cvi_vault_stage(cv_ctx *ctx, cvi_commit *c, const char *lines, size_t n)
+{
+    size_t cap = ZSTD_compressBound(n);
+    void *z = malloc(cap ? cap : 1);
+    if (!z) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    size_t zn = ZSTD_compress(z, cap, lines, n, 3);
+    int rc = ZSTD_isError(zn) ? cvi_error(ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn))
+                              : cvi_commit_stage(c, CVI_VAULT_FILE, z, zn, 0644);
+    free(z);
+    return rc;
+}
+
 /* ---- controller keys --------------------------------------------------------- */
 
 int cv_controller_keygen(cv_ctx *ctx, const char *prefix)
@@ -502,37 +515,73 @@ int cvi_controller_load(cv_ctx *ctx, const char *pub_path, const char *sec_path,
 
 /* ---- reveal ---------------------------------------------------------------------- */
 
+/* Anyone holding the controller's public key can seal an entry, so an entry
+ * that opens proves nothing about its value. What only the pipeline (the
+ * holder of the master key) can make is the token: the value is trusted
+ * only if it gives back its token under the tenant key, as the engine made
+ * it (the vault holds the normalised value the engine hashed, so it is
+ * hashed as it stands, in the token's own domain). */
+
 typedef struct want {
     const char *tok;        /* as asked, normalised: "phone:…" */
-    size_t tn;
-    int found, opened;
+    size_t tn, dn;          /* token text and domain lengths */
+    int found;
     cv_buf value;
 } want;
 
 typedef struct reveal_ctx {
+    cv_ctx *ctx;
     want *w;
     size_t n;
     const unsigned char *pk, *sk;
-    int bad;                /* an entry of a wanted token did not open */
+    cvi_tenant_key kt;
+    cv_buf val;             /* the entry being checked */
 } reveal_ctx;
 
 static int reveal_one(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
 {
     reveal_ctx *r = ud;
+    int opened = 0, verified = 0;
     for (size_t i = 0; i < r->n; i++) {
         want *w = &r->w[i];
-        if (w->opened || w->tn != tn || memcmp(w->tok, t, tn) != 0) continue;
-        w->found = 1;
+        if (w->tn != tn || memcmp(w->tok, t, tn) != 0) continue;
+        if (!opened) {
+            cv_buf_clear(&r->val);
+            int rc = cvi_vault_open_entry(r->pk, r->sk, t, tn, s, sn, &r->val);
+            if (rc == CV_ENOMEM) return cvi_error(r->ctx, rc, "out of memory");
+            if (rc)
+                return cvi_error(r->ctx, CV_ECRYPTO, "%.*s: the vault entry does not open with this secret key "
+                                                     "(wrong controller key, or the entry was tampered with); "
+                                                     "nothing was revealed", (int)tn, t);
+            opened = 1;
+        }
+        if (w->found) {
+            /* vaults of shards concatenate: the same entry twice is one (the
+             * first was checked); another value for the token is an error */
+            if (w->value.n != r->val.n || sodium_memcmp(w->value.p, r->val.p, r->val.n) != 0)
+                return cvi_error(r->ctx, CV_EINPUT, "%.*s: the vault holds entries with different values for this "
+                                                    "token (one at least is forged); nothing was revealed", (int)tn, t);
+            continue;
+        }
+        if (!verified) {
+            char check[CV_TOKEN_CHARS + 1];
+            cvi_token(&r->kt, t, w->dn, r->val.p, r->val.n, check);
+            if (sodium_memcmp(check, t + w->dn + 1, CV_TOKEN_CHARS) != 0)
+                return cvi_error(r->ctx, CV_ECRYPTO, "%.*s: forged or invalid vault entry (its sealed value does "
+                                                     "not give this token under this key, tenant and epoch); "
+                                                     "nothing was revealed", (int)tn, t);
+            verified = 1;
+        }
         cv_buf_clear(&w->value);
-        int rc = cvi_vault_open_entry(r->pk, r->sk, t, tn, s, sn, &w->value);
-        if (rc == CV_ENOMEM) return rc;
-        if (rc == 0) w->opened = 1;
+        if (cv_buf_append(&w->value, r->val.p, r->val.n) || !cv_buf_cstr(&w->value))
+            return cvi_error(r->ctx, CV_ENOMEM, "out of memory");
+        w->found = 1;
     }
     return 0;
 }
 
 /* "[phone:+44:k3m9…]" / "phone:k3m9…" → "phone:k3m9…" (in place: a view). */
-static int token_text(const char *in, const char **out, size_t *n, char *buf, size_t cap)
+static int token_text(const char *in, const char **out, size_t *n, size_t *dnp, char *buf, size_t cap)
 {
     size_t len = strlen(in);
     if (len >= 2 && in[0] == '[' && in[len - 1] == ']') {
@@ -543,7 +592,7 @@ static int token_text(const char *in, const char **out, size_t *n, char *buf, si
     if (!colon || len < CV_TOKEN_CHARS + 2) return -1;
     size_t dn = (size_t)(colon - in);
     const char *tok = in + len - CV_TOKEN_CHARS;
-    if (tok[-1] != ':' || dn == 0) return -1;
+    if (tok[-1] != ':' || dn == 0 || dn > 32) return -1;
     for (size_t i = 0; i < CV_TOKEN_CHARS; i++)
         if (!strchr("0123456789abcdefghjkmnpqrstvwxyz", tok[i]) || !tok[i]) return -1;
     if (dn + 1 + CV_TOKEN_CHARS >= cap) return -1;
@@ -552,36 +601,62 @@ static int token_text(const char *in, const char **out, size_t *n, char *buf, si
     buf[dn + 1 + CV_TOKEN_CHARS] = '\0';
     *out = buf;
     *n = dn + 1 + CV_TOKEN_CHARS;
+    *dnp = dn;
     return 0;
 }
 
-int cv_reveal(cv_ctx *ctx, const char *vault_path, const char *secret_key_path, const char *const *tokens, size_t n,
-              int out_fd)
+/* The directory that holds the vault file (the dataset), malloc'ed. */
+static char *vault_dir(const char *vault_path)
 {
-    if (!vault_path || !secret_key_path || !n) return cvi_error(ctx, CV_EUSAGE, "reveal: missing argument");
+    const char *slash = strrchr(vault_path, '/');
+    if (!slash) return strdup(".");
+    size_t n = slash == vault_path ? 1 : (size_t)(slash - vault_path);
+    char *d = malloc(n + 1);
+    if (d) {
+        memcpy(d, vault_path, n);
+        d[n] = '\0';
+    }
+    return d;
+}
+
+int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, const char *vault_path,
+              const char *secret_key_path, const char *const *tokens, size_t n, int out_fd)
+{
+    if (!p || !k || !vault_path || !secret_key_path || !n) return cvi_error(ctx, CV_EUSAGE, "reveal: missing argument");
+    if (cv_key_is_ephemeral(k))
+        return cvi_error(ctx, CV_EKEY, "reveal needs the dataset's master key (--key): a one-off key made no token");
+    uint64_t ep = epoch < 0 ? p->epoch : (uint64_t)epoch;
     unsigned char pk[32], *sk = NULL;
     int rc = 0;
+    reveal_ctx r;
+    memset(&r, 0, sizeof r);
+    r.ctx = ctx;
     want *w = calloc(n, sizeof *w);
     char (*bufs)[CVI_TOKEN_TEXT_MAX] = calloc(n, sizeof *bufs);
+    char *dir = vault_dir(vault_path);
     cv_buf out = { 0 };
-    if (!w || !bufs) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if (!w || !bufs || !dir) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < n; i++)
-        if (token_text(tokens[i], &w[i].tok, &w[i].tn, bufs[i], sizeof bufs[i]) != 0) {
+        if (token_text(tokens[i], &w[i].tok, &w[i].tn, &w[i].dn, bufs[i], sizeof bufs[i]) != 0) {
             rc = cvi_error(ctx, CV_EUSAGE, "'%.80s' is not a token (expected TYPE:16 characters, e.g. phone:k3m9x2p7q1w8e5r4)",
                            tokens[i]);
             goto out;
         }
+    /* a vault in its dataset: an interrupted forget or rekey is finished
+     * first (a half-erased subject is not revealed from the old vault), and
+     * the dataset's key, tenant and epoch must be these (else every entry
+     * would read as forged) */
+    if ((rc = cvi_dataset_settle(ctx, dir)) || (rc = cvi_dataset_check_keys(ctx, dir, p, k, ep))) goto out;
     if ((rc = cvi_controller_load(ctx, NULL, secret_key_path, pk, &sk))) goto out;
-    reveal_ctx r = { w, n, pk, sk, 0 };
+    if (cvi_tenant_key_derive(k, p->tenant, ep, &r.kt)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    r.w = w;
+    r.n = n;
+    r.pk = pk;
+    r.sk = sk;
     if ((rc = cvi_vault_read(ctx, vault_path, reveal_one, &r))) goto out;
     for (size_t i = 0; i < n; i++) {
         if (!w[i].found) {
             rc = cvi_error(ctx, CV_EINPUT, "%s: not in the vault", w[i].tok);
-            goto out;
-        }
-        if (!w[i].opened) {
-            rc = cvi_error(ctx, CV_ECRYPTO, "%s: the vault entry does not open with this secret key "
-                                            "(wrong controller key, or the entry was tampered with)", w[i].tok);
             goto out;
         }
     }
@@ -603,10 +678,14 @@ out:
         if (w[i].value.p) sodium_memzero(w[i].value.p, w[i].value.cap);
         cv_buf_free(&w[i].value);
     }
+    if (r.val.p) sodium_memzero(r.val.p, r.val.cap);
+    cv_buf_free(&r.val);
     if (out.p) sodium_memzero(out.p, out.cap);
     cv_buf_free(&out);
+    cvi_tenant_key_free(&r.kt);
     free(w);
     free(bufs);
+    free(dir);
     sodium_free(sk);
     return rc;
 }

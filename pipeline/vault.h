@@ -89,6 +89,10 @@ int cvi_vault_seal_line(const unsigned char pk[32], const char *token, size_t tn
  * atomically (temp file + rename). */
 int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, size_t n);
 
+/* Stage lines as the new vault.zst of a dataset commit (dataset.h). */
+struct cvi_commit;
+int cvi_vault_stage(cv_ctx *ctx, struct cvi_commit *c, const char *lines, size_t n);
+
 /* Controller key pair files. */
 int cvi_controller_load(cv_ctx *ctx, const char *pub_path, const char *sec_path, unsigned char pk[32],
                         unsigned char **sk /* sodium_malloc'ed, or NULL if sec_path is NULL */);

@@ -63,7 +63,8 @@ static const char usage_main[] =
     "  token         print the token a subject's identifier gets\n"
     "  find          list the dataset records holding a subject's token\n"
     "  forget        erase a subject from a dataset (and its vault)\n"
-    "  reveal        print the values behind tokens (controller: vault + secret key)\n"
+    "  reveal        print the values behind tokens (controller: vault + secret key,\n"
+    "                checked against the master key)\n"
     "  rekey         rotate a dataset's tokens to a new epoch (needs the vault)\n"
     "  check-policy  validate a policy file and list every problem\n"
     "  help COMMAND  show a command's options\n"
@@ -161,12 +162,24 @@ static const char usage_keygen[] =
     "PREFIX.sec (mode 0600; only the controller keeps it: `callveil reveal`).\n";
 
 static const char usage_reveal[] =
-    "usage: callveil reveal --vault OUT/vault.zst --secret-key PREFIX.sec TOKEN...\n"
+    "usage: callveil reveal --vault OUT/vault.zst --secret-key PREFIX.sec\n"
+    "                       [--key FILE] [--policy FILE] [--epoch N] TOKEN...\n"
     "\n"
     "Print TOKEN<TAB>VALUE for each token (as written in the data: phone:k3m9...,\n"
-    "[phone:+44:k3m9...]), the normalised value sealed in the vault. All or\n"
-    "nothing: a token not in the vault, a wrong key or a tampered entry is an\n"
-    "error and nothing is printed.\n";
+    "[phone:+44:k3m9...]), the normalised value sealed in the vault. Anyone with\n"
+    "the public key can seal an entry, so each value is checked: it must give\n"
+    "back its token under the master key (--key, or the policy's key), the\n"
+    "policy's tenant and epoch (--epoch N overrides it: a rekeyed dataset is at\n"
+    "the epoch it was rekeyed to). All or nothing: a token not in the vault, a\n"
+    "wrong key, a tampered or forged entry, or entries of one token with\n"
+    "different values are an error (the token is named, never a value) and\n"
+    "nothing is printed.\n"
+    "\n"
+    "  -v, --vault FILE        the dataset's vault.zst\n"
+    "  -s, --secret-key FILE   the controller's PREFIX.sec\n"
+    "  -k, --key FILE          the master key the dataset was made with\n"
+    "  -p, --policy FILE       the policy (tenant, epoch, key) it was made with\n"
+    "      --epoch N           the dataset's epoch, if not the policy's\n";
 
 static const char usage_find[] =
     "usage: callveil find --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
@@ -177,13 +190,21 @@ static const char usage_find[] =
     "call whose transcript holds the token, an output named after the subject.\n";
 
 static const char usage_forget[] =
-    "usage: callveil forget --type TYPE [--policy FILE] [--key FILE] VALUE OUTDIR\n"
+    "usage: callveil forget --type TYPE [--type TYPE ...] [--policy FILE] [--key FILE]\n"
+    "                       VALUE [VALUE ...] OUTDIR\n"
     "\n"
     "Erasure: rewrite the dataset OUTDIR without the subject's records (policy\n"
     "`erasure: replace`: with their token replaced by [erased]), delete their\n"
     "vault entries, and add an entry (token, time, counts; never the value) to\n"
-    "manifest.json's history. Every changed file is written before any replaces\n"
-    "the old one. Running it again changes nothing.\n";
+    "manifest.json's history. Several identifiers of one subject may be given\n"
+    "(--type phone V --type email W: the VALUEs pair with the --type options in\n"
+    "order): the records holding any of them go, in one change with one history\n"
+    "entry. The vault entries of the subject's other tokens (a name, an e-mail\n"
+    "beside the number) go too when only deleted records held them; a token a\n"
+    "kept record still holds keeps its entries. Every changed file is written\n"
+    "before any replaces the old one, and the change is journaled: a forget that\n"
+    "is killed is finished or undone whole by the next command on OUTDIR.\n"
+    "Running it again changes nothing.\n";
 
 static const char usage_rekey[] =
     "usage: callveil rekey --from-epoch N --to-epoch M --secret-key PREFIX.sec\n"
@@ -667,9 +688,12 @@ out:
 }
 
 /* find / forget / rekey: --type, --policy, --key, --secret-key, --from-epoch, --to-epoch */
+#define MAX_IDS 64
+
 typedef struct subj_opts {
     opts o;
-    const char *type, *secret;
+    const char *types[MAX_IDS], *secret;
+    int ntypes;
     unsigned long long from, to;
     int have_from, have_to;
 } subj_opts;
@@ -688,7 +712,13 @@ static int parse_subj(int argc, char **argv, const char *usage, subj_opts *so)
     while ((c = getopt_long(argc, argv, "t:p:k:s:qh", lo, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 't': so->type = optarg; break;
+        case 't':
+            if (so->ntypes == MAX_IDS) {
+                fprintf(stderr, "callveil: error: --type: at most %d identifiers at once\n", MAX_IDS);
+                return -1;
+            }
+            so->types[so->ntypes++] = optarg;
+            break;
         case 'p': so->o.policy = optarg; break;
         case 'k': so->o.key = optarg; break;
         case 's': so->secret = optarg; break;
@@ -717,11 +747,12 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
     subj_opts so;
     int r = parse_subj(argc, argv, usage, &so);
     if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
-    if (!so.type || optind != argc - 2) {
+    /* find: one identifier; forget: one VALUE per --type, then OUTDIR */
+    if (!so.ntypes || (!forget && so.ntypes != 1) || optind != argc - so.ntypes - 1) {
         fputs(usage, stderr);
         return EXIT_USAGE;
     }
-    const char *value = argv[optind], *dir = argv[optind + 1];
+    const char *value = argv[optind], *dir = argv[argc - 1];
     cv_policy *p = NULL;
     cv_key *k = NULL;
     int ex;
@@ -730,7 +761,12 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
     int rc;
     if (forget) {
         cv_forget_result res;
-        rc = cv_forget(ctx, p, k, so.type, value, dir, &res);
+        cv_subject_id ids[MAX_IDS];
+        for (int i = 0; i < so.ntypes; i++) {
+            ids[i].type = so.types[i];
+            ids[i].value = argv[optind + i];
+        }
+        rc = cv_forget_ids(ctx, p, k, ids, (size_t)so.ntypes, dir, &res);
         if (rc) { ex = fail(ctx, rc); goto out; }
         if (!quiet) {
             if (!res.files_changed && !res.files_deleted && !res.vault_entries_removed)
@@ -738,16 +774,18 @@ static int cmd_subject(cv_ctx *ctx, int argc, char **argv, int forget)
                         (unsigned long long)res.files);
             else
                 fprintf(stderr, "callveil: forgot the subject in %s: %llu record(s) removed, %llu token(s) "
-                                "replaced, %llu vault entr%s removed, %llu file(s) rewritten, %llu file(s) deleted "
+                                "replaced, %llu vault entr%s removed (%llu of them other tokens that only the "
+                                "deleted records held), %llu file(s) rewritten, %llu file(s) deleted "
                                 "(%llu recording(s) with their transcripts)\n", dir,
                         (unsigned long long)res.records_removed, (unsigned long long)res.tokens_replaced,
                         (unsigned long long)res.vault_entries_removed, res.vault_entries_removed == 1 ? "y" : "ies",
+                        (unsigned long long)res.linked_entries_removed,
                         (unsigned long long)res.files_changed, (unsigned long long)res.files_deleted,
                         (unsigned long long)res.recordings_removed);
         }
     } else {
         uint64_t hits = 0;
-        rc = cv_find(ctx, p, k, so.type, value, dir, STDOUT_FILENO, &hits);
+        rc = cv_find(ctx, p, k, so.types[0], value, dir, STDOUT_FILENO, &hits);
         if (rc) { ex = fail(ctx, rc); goto out; }
         if (!quiet) fprintf(stderr, "callveil: %llu record(s)\n", (unsigned long long)hits);
     }
@@ -762,15 +800,30 @@ static int cmd_reveal(cv_ctx *ctx, int argc, char **argv)
 {
     static const struct option lo[] = {
         { "vault", required_argument, 0, 'v' }, { "secret-key", required_argument, 0, 's' },
-        { "help", no_argument, 0, 'h' },        { 0, 0, 0, 0 },
+        { "key", required_argument, 0, 'k' },   { "policy", required_argument, 0, 'p' },
+        { "epoch", required_argument, 0, 'E' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
     const char *vault = NULL, *secret = NULL;
+    opts o;
+    memset(&o, 0, sizeof o);
+    long long epoch = -1;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "v:s:h", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "v:s:k:p:h", lo, NULL)) != -1) {
+        char *end;
         switch (c) {
         case 'v': vault = optarg; break;
         case 's': secret = optarg; break;
+        case 'k': o.key = optarg; break;
+        case 'p': o.policy = optarg; break;
+        case 'E':
+            errno = 0;
+            epoch = strtoll(optarg, &end, 10);
+            if (errno || end == optarg || *end || epoch < 0) {
+                fprintf(stderr, "callveil: error: --epoch: expected a non-negative integer\n");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h': fputs(usage_reveal, stdout); return EXIT_OK;
         default: fputs(usage_reveal, stderr); return EXIT_USAGE;
         }
@@ -779,8 +832,18 @@ static int cmd_reveal(cv_ctx *ctx, int argc, char **argv)
         fputs(usage_reveal, stderr);
         return EXIT_USAGE;
     }
-    int rc = cv_reveal(ctx, vault, secret, (const char *const *)argv + optind, (size_t)(argc - optind), STDOUT_FILENO);
-    return rc ? fail(ctx, rc) : EXIT_OK;
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &o, p, 0, &k))) goto out;
+    int rc = cv_reveal(ctx, p, k, (int64_t)epoch, vault, secret, (const char *const *)argv + optind,
+                       (size_t)(argc - optind), STDOUT_FILENO);
+    ex = rc ? fail(ctx, rc) : EXIT_OK;
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
 }
 
 static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sodium.h>
 #include <zstd.h>
 
 #include "cli_run.h"
@@ -142,7 +143,11 @@ START_TEST(test_samples_golden)
     ck_assert_ptr_null(strstr(m, "000102030405"));
     ck_assert_ptr_nonnull(strstr(m, "\"rejected\": 0"));
     free(m);
-    ck_assert_int_ne(system("find /tmp/cvcli* -name '*.cvtmp*' | grep -q ."), 0);
+    /* this test's directory only: other suites (another checkout's ctest
+     * on the same machine) may be writing their own /tmp/cvcli* meanwhile */
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "find '%s' -name '*.cvtmp*' | grep -q .", tmp);
+    ck_assert_int_ne(system(cmd), 0);
 }
 END_TEST
 
@@ -349,6 +354,81 @@ START_TEST(test_file_names_sanitised)
 }
 END_TEST
 
+/* Agents under the default policy: the peer of a CDR channel, a dial
+ * string's endpoint, a chat's agent_id and "ext. N" in a message get one
+ * token; trunks stay; no extension is left in clear. */
+START_TEST(test_agents_join_across_cdr_and_chat)
+{
+    char *in = path2(tmp, "agents");
+    mkdir(in, 0755);
+    const char *cdr =
+        "\"\",\"07700900123\",\"2177\",\"from-pstn\",\"\",\"PJSIP/trunk-0000001a\",\"PJSIP/2177-0000001b\","
+        "\"Dial\",\"PJSIP/2177,30,tT\",\"2024-03-05 14:23:11\",\"2024-03-05 14:23:15\",\"2024-03-05 14:25:00\","
+        "109,105,\"ANSWERED\",\"DOCUMENTATION\",\"1709648591.42\",\"\"\n";
+    writefile(path2(in, "Master.csv"), cdr, strlen(cdr), 0644);
+    const char *chat = "{\"agent_id\":\"2177\",\"messages\":[{\"text\":\"you can reach me on ext. 2177\"}]}\n";
+    writefile(path2(in, "chats.jsonl"), chat, strlen(chat), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "agent", "--key", keyfile, "2177"), 0);
+    char tok[64];
+    ck_assert_uint_eq(strlen(out), strlen("agent:") + 16 + 1);
+    memcpy(tok, out + 6, 16);
+    tok[16] = '\0';
+    free(out), free(err);
+    char *o = path2(tmp, "agents-out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    size_t n;
+    char *c = zstd_file(path2(o, "Master.csv.zst"), &n);
+    char *j = zstd_file(path2(o, "chats.jsonl.zst"), &n);
+    ck_assert_ptr_null(strstr(c, "2177"));
+    ck_assert_ptr_null(strstr(j, "2177"));
+    ck_assert_ptr_nonnull(strstr(c, "PJSIP/trunk-0000001a"));   /* a trunk is not a person */
+    char want[96];
+    snprintf(want, sizeof want, "\"PJSIP/[agent:%s]-0000001b\"", tok);
+    ck_assert_ptr_nonnull(strstr(c, want));
+    snprintf(want, sizeof want, "\"PJSIP/[agent:%s],30,tT\"", tok);
+    ck_assert_ptr_nonnull(strstr(c, want));
+    snprintf(want, sizeof want, "\"agent_id\":\"agent:%s\"", tok);
+    ck_assert_ptr_nonnull(strstr(j, want));
+    snprintf(want, sizeof want, "ext. [agent:%s]", tok);
+    ck_assert_ptr_nonnull(strstr(j, want));
+    free(c), free(j);
+}
+END_TEST
+
+/* Append to a vault an entry sealed with the controller's public key file
+ * (64 hex characters), as a new zstd frame: a forgery anyone holding the
+ * public key can make. */
+static void forge_entry(const char *vault, const char *pubfile, const char *token, const char *value)
+{
+    ck_assert_int_ge(sodium_init(), 0);
+    char *hex = readfile(pubfile, NULL);
+    unsigned char pk[32];
+    ck_assert_int_eq(sodium_hex2bin(pk, sizeof pk, hex, 64, NULL, NULL, NULL), 0);
+    free(hex);
+    size_t tn = strlen(token), vn = strlen(value), pn = tn + 1 + vn, sn = pn + crypto_box_SEALBYTES;
+    unsigned char *plain = malloc(pn), *sealed = malloc(sn);
+    memcpy(plain, token, tn);
+    plain[tn] = 0;
+    memcpy(plain + tn + 1, value, vn);
+    ck_assert_int_eq(crypto_box_seal(sealed, plain, pn, pk), 0);
+    size_t bl = sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(bl), line[1024];
+    sodium_bin2base64(b64, bl, sealed, sn, sodium_base64_VARIANT_ORIGINAL);
+    int ln = snprintf(line, sizeof line, "{\"token\":\"%s\",\"sealed\":\"%s\"}\n", token, b64);
+    ck_assert_int_lt(ln, (int)sizeof line);
+    size_t cap = ZSTD_compressBound((size_t)ln), on = 0;
+    char *z = malloc(cap), *old = readfile(vault, &on);
+    size_t zn = ZSTD_compress(z, cap, line, (size_t)ln, 3);
+    ck_assert(!ZSTD_isError(zn));
+    char *all = malloc(on + zn);
+    memcpy(all, old, on);
+    memcpy(all + on, z, zn);
+    writefile(vault, all, on + zn, 0644);
+    free(all), free(old), free(z), free(b64), free(plain), free(sealed);
+}
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -393,18 +473,45 @@ START_TEST(test_privacy_commands)
 
     /* reveal: exit 0 and the values; the wrong key: exit 2, nothing on stdout */
     char *vault = path2(o, "vault.zst"), want[256];
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), tb, ta), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, tb, ta), 0);
     snprintf(want, sizeof want, "%s\t+12125550100\n%s\t+447700900123\n", tb, ta);
     ck_assert_str_eq(out, want);
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "other.sec"), ta), 2);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "other.sec"), "--key",
+                         keyfile, "-p", pol, ta), 2);
     ck_assert_str_eq(out, "");
     ck_assert_ptr_nonnull(strstr(err, "does not open with this secret key"));
     ck_assert_ptr_null(strstr(err, "447700900123"));
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, ta), 1);   /* no --secret-key */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--key", keyfile, "-p", pol, ta), 1);   /* no --secret-key */
     ck_assert_str_eq(out, "");
     free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "-p",
+                         pol, ta), 2);   /* no master key: nothing to check the values against */
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "no key"));
+    free(out), free(err);
+
+    /* an entry sealed with the public key (anyone who has it can): exit 2,
+     * the token named, nothing printed; the vault restored, all is well */
+    size_t vn0 = 0;
+    char *v0 = readfile(vault, &vn0);
+    forge_entry(vault, path2(tmp, "ctrl.pub"), ta, "+447700900999");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, ta), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, ta));
+    ck_assert_ptr_null(strstr(err, "900999"));
+    free(out), free(err);
+    forge_entry(vault, path2(tmp, "ctrl.pub"), "phone:0123456789abcdef", "+447700900999");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, "phone:0123456789abcdef"), 2);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "phone:0123456789abcdef: forged or invalid vault entry"));
+    free(out), free(err);
+    writefile(vault, v0, vn0, 0644);
+    free(v0);
 
     /* find */
     ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "-p", pol, "+44 7700 900123", o), 0);
@@ -416,7 +523,8 @@ START_TEST(test_privacy_commands)
 
     /* forget, twice */
     ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
-    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed, 1 file(s) rewritten"));
+    ck_assert_ptr_nonnull(strstr(err, "2 record(s) removed, 0 token(s) replaced, 1 vault entry removed (0 of them "
+                                      "other tokens that only the deleted records held), 1 file(s) rewritten"));
     ck_assert_ptr_null(strstr(err, "900123"));
     free(out), free(err);
     size_t n;
@@ -431,10 +539,34 @@ START_TEST(test_privacy_commands)
     char *m2 = readfile(path2(o, "manifest.json"), NULL);
     ck_assert_str_eq(m1, m2);
     free(m1), free(m2);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), ta), 2);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", path2(tmp, "ctrl.sec"), "--key",
+                         keyfile, "-p", pol, ta), 2);
     ck_assert_str_eq(out, "");
     ck_assert_ptr_nonnull(strstr(err, "not in the vault"));
     free(out), free(err);
+
+    /* forget by two identifiers at once, into a second copy of the dataset:
+     * every record of either goes, one history entry; a --type without its
+     * VALUE is a usage error */
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pol, in, "-o", o2), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--type", "phone", "--key", keyfile, "-p", pol,
+                         "07700 900123", o2), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "07700 900123", "--type", "phone",
+                         "+1 212 555 0100", "--key", keyfile, "-p", pol, o2), 0);
+    ck_assert_ptr_nonnull(strstr(err, "3 record(s) removed, 0 token(s) replaced, 2 vault entries removed"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    ck_assert_ptr_null(strstr(err, "555"));
+    free(out), free(err);
+    data = zstd_file(path2(o2, "calls.csv.zst"), &n);
+    ck_assert_str_eq(data, "id,caller,note\n");
+    free(data);
+    m1 = readfile(path2(o2, "manifest.json"), NULL);
+    snprintf(want, sizeof want, "{\"op\": \"forget\", \"tokens\": [\"%s\", \"%s\"], ", ta, tb);
+    ck_assert_ptr_nonnull(strstr(m1, want));
+    free(m1);
 
     /* rekey: usage errors exit 1; then it works */
     const char *sk = path2(tmp, "ctrl.sec");
@@ -453,14 +585,21 @@ START_TEST(test_privacy_commands)
                          "--key", keyfile, "-p", pol, o), 0);
     ck_assert_ptr_nonnull(strstr(err, "set `epoch: 1`"));
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, tb), 2);   /* old token */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
+                         tb), 2);   /* the policy's epoch 0: the dataset is at 1 */
+    ck_assert_ptr_nonnull(strstr(err, "is at epoch 1, not 0"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
+                         "--epoch", "1", tb), 2);   /* old token */
+    ck_assert_ptr_nonnull(strstr(err, "not in the vault"));
     free(out), free(err);
     data = zstd_file(path2(o, "calls.csv.zst"), &n);
     ck_assert_ptr_null(strstr(data, tb));
     char *tok1 = strstr(data, "phone:");
     ck_assert_ptr_nonnull(tok1);
     tok1[22] = '\0';
-    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, tok1), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
+                         "--epoch", "1", tok1), 0);
     snprintf(want, sizeof want, "%s\t+12125550100\n", tok1);
     ck_assert_str_eq(out, want);
     free(out), free(err);
@@ -498,6 +637,7 @@ int main(void)
     tcase_add_test(tc, test_scan_writes_nothing);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
+    tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
     suite_add_tcase(s, tc);

@@ -17,6 +17,13 @@ START_TEST(test_cards)
     one("GB", CV_ENT_CARD, "4111111111111111", "4111111111111111", "4111111111111111");
     /* a run of groups: the card ends at a separator */
     one("GB", CV_ENT_CARD, "4111 1111 1111 1111 5", "4111 1111 1111 1111", "4111111111111111");
+    /* dots, a card word glued before, 15-digit JCB, 19-digit Visa, 12-digit Maestro after a card word */
+    one("GB", CV_ENT_CARD, "4111.1111.1111.1111", "4111.1111.1111.1111", "4111111111111111");
+    one("GB", CV_ENT_CARD, "card4111111111111111", "4111111111111111", "4111111111111111");
+    one("GB", CV_ENT_CARD, "JCB 180000000000002", "180000000000002", "180000000000002");
+    one("GB", CV_ENT_CARD, "visa 4111 1111 1111 1111 003", "4111 1111 1111 1111 003", "4111111111111111003");
+    one("GB", CV_ENT_CARD, "maestro card 5018 0000 0009", "5018 0000 0009", "501800000009");
+    one("GB", CV_ENT_CARD, "tarjeta: 6759 6498 2643 8453", "6759 6498 2643 8453", "6759649826438453");
 }
 END_TEST
 
@@ -29,7 +36,11 @@ START_TEST(test_not_cards)
     none("GB", CV_ENT_CARD, "94111111111111111");
     none("GB", CV_ENT_CARD, "4111 1111-1111 1111");             /* mixed separators */
     none("GB", CV_ENT_CARD, "4111  1111 1111 1111");            /* double space */
-    none("GB", CV_ENT_CARD, "411111111111");                    /* 12 digits */
+    none("GB", CV_ENT_CARD, "411111111111");                    /* 12 digits, not Maestro */
+    none("GB", CV_ENT_CARD, "ref 501800000009");                /* 12-digit Maestro needs a card word */
+    none("GB", CV_ENT_CARD, "order4111111111111111");           /* glued to a word that is no card word */
+    none("GB", CV_ENT_CARD, "+4111111111111111");               /* a phone's plus */
+    none("GB", CV_ENT_CARD, "1.234.567.890.123");               /* an amount: 13 digits beginning 1 */
 }
 END_TEST
 

@@ -17,6 +17,23 @@ static void norm_ok(const char *in, const char *want)
     ck_assert_uint_eq(n, strlen(want));
 }
 
+/* Non-ASCII local parts and domains (RFC 6531) are found whole; addresses
+ * spelled with a space between characters join to the written address. */
+START_TEST(test_international_and_spaced)
+{
+    one("GB", CV_ENT_EMAIL, "hans.m\xc3\xbcller@example.de", "hans.m\xc3\xbcller@example.de", "hans.m\xc3\xbcller@example.de");
+    one("GB", CV_ENT_EMAIL, "mail jos\xc3\xa9@correo.es now", "jos\xc3\xa9@correo.es", "jos\xc3\xa9@correo.es");
+    one("GB", CV_ENT_EMAIL, "hans@m\xc3\xbcller.de", "hans@m\xc3\xbcller.de", "hans@m\xc3\xbcller.de");
+    /* a curly quote is punctuation, not part of the address */
+    one("GB", CV_ENT_EMAIL, "\xe2\x80\x9cjohn@x.com\xe2\x80\x9d", "john@x.com", "john@x.com");
+    one("GB", CV_ENT_EMAIL, "j o h n @ g m a i l . c o m", "j o h n @ g m a i l . c o m", "john@gmail.com");
+    one("GB", CV_ENT_EMAIL, "it is j o h n . s m i t h @ e x a m p l e . c o . u k thanks",
+        "j o h n . s m i t h @ e x a m p l e . c o . u k", "john.smith@example.co.uk");
+    none("GB", CV_ENT_EMAIL, "a @ b . c");         /* one character, no known TLD */
+    none("GB", CV_ENT_EMAIL, "press @ 1 . 2");
+}
+END_TEST
+
 START_TEST(test_written)
 {
     one("GB", CV_ENT_EMAIL, "mail Jane.Doe+tag@Example.co.uk now", "Jane.Doe+tag@Example.co.uk",
@@ -76,6 +93,7 @@ int main(void)
     tcase_add_test(tc, test_written);
     tcase_add_test(tc, test_spoken);
     tcase_add_test(tc, test_normalise);
+    tcase_add_test(tc, test_international_and_spaced);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -6,7 +6,9 @@
  * masks, caller ids, and the counters.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sodium.h>
 
@@ -292,6 +294,72 @@ START_TEST(test_keep_not_inherited)
 }
 END_TEST
 
+/* The k-th person token (16 characters after "person:") in out. */
+static void person_tok(const char *out, int k, char tok[17])
+{
+    const char *p = out;
+    for (int i = 0; i <= k; i++) {
+        p = strstr(p, "person:");
+        ck_assert_ptr_nonnull(p);
+        p += 7;
+    }
+    memcpy(tok, p, 16);
+    tok[16] = '\0';
+}
+
+/* issue 8 item 14: the record's names as one word set: Unicode case
+ * variants, whole words only, the longest name wins, many names at once */
+START_TEST(test_names_wordset)
+{
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {\"**.name\": {token: person}, \"*\": scan}\n";
+    char *out = apply(pol, "jsonl",
+                      "{\"a\":{\"name\":\"Élodie Durand\"},\"b\":{\"name\":\"Sam\"},"
+                      "\"t\":\"ÉLODIE  DURAND called; élodie durand; Samantha, Sam's son, Durand, durand\"}\n",
+                      NULL);
+    char te[17], ts[17], want[512];
+    person_tok(out, 0, te);
+    person_tok(out, 1, ts);
+    snprintf(want, sizeof want, "{\"a\":{\"name\":\"person:%s\"},\"b\":{\"name\":\"person:%s\"},"
+             "\"t\":\"[person:%s] called; [person:%s]; Samantha, [person:%s]'s son, [person:%s], durand\"}\n",
+             te, ts, te, te, ts, te);
+    ck_assert_str_eq(out, want);
+    free(out);
+
+    /* "Jane Doe" is not "Jane" then a part of "Jane Doe" */
+    out = apply(pol, "jsonl", "{\"a\":{\"name\":\"Jane\"},\"b\":{\"name\":\"Jane Doe\"},\"t\":\"Jane Doe and Jane\"}\n",
+                NULL);
+    char tj[17], tjd[17];
+    person_tok(out, 0, tj);
+    person_tok(out, 1, tjd);
+    ck_assert_str_eq(tjd, T_PERSON_JANE);
+    snprintf(want, sizeof want, "{\"a\":{\"name\":\"person:%s\"},\"b\":{\"name\":\"person:%s\"},"
+             "\"t\":\"[person:%s] and [person:%s]\"}\n", tj, tjd, tjd, tj);
+    ck_assert_str_eq(out, want);
+    free(out);
+
+    /* 300 names, each named in the text in reverse order */
+    enum { N = 300 };
+    cv_buf in = { 0 };
+    ck_assert_int_eq(cv_buf_puts(&in, "{\"p\":["), 0);
+    for (int i = 0; i < N; i++) ck_assert_int_eq(cv_buf_printf(&in, "%s{\"name\":\"Given%03d Family%03d\"}", i ? "," : "", i, i), 0);
+    ck_assert_int_eq(cv_buf_puts(&in, "],\"t\":\""), 0);
+    for (int i = N; i-- > 0;) ck_assert_int_eq(cv_buf_printf(&in, "given%03d  FAMILY%03d, ", i, i), 0);
+    ck_assert_int_eq(cv_buf_puts(&in, "end\"}\n"), 0);
+    out = apply(pol, "jsonl", cv_buf_cstr(&in), NULL);
+    ck_assert_ptr_null(strstr(out, "iven"));
+    ck_assert_ptr_null(strstr(out, "AMILY"));
+    for (int i = 0; i < N; i++) {
+        char a[17], b[17];
+        person_tok(out, i, a);
+        person_tok(out, 2 * N - 1 - i, b);
+        ck_assert_str_eq(a, b);
+    }
+    free(out);
+    cv_buf_free(&in);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("engine");
@@ -308,6 +376,7 @@ int main(void)
     tcase_add_test(tc, test_csv_header_and_columns);
     tcase_add_test(tc, test_leaf_rules);
     tcase_add_test(tc, test_keep_not_inherited);
+    tcase_add_test(tc, test_names_wordset);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -25,6 +25,16 @@ START_TEST(test_ibans)
     /* followed by more groups: cut at the country length */
     one("GB", CV_ENT_IBAN, "GB82 WEST 1234 5698 7654 32 1234", "GB82 WEST 1234 5698 7654 32",
         "GB82WEST12345698765432");
+    /* every written form: a space after the country code, dashes, dots */
+    one("GB", CV_ENT_IBAN, "IBAN NO 02 1503 7577 003 thanks", "NO 02 1503 7577 003", "NO0215037577003");
+    one("GB", CV_ENT_IBAN, "AL47-2121-1009-0000-0002-3569-8741", "AL47-2121-1009-0000-0002-3569-8741",
+        "AL47212110090000000235698741");
+    one("GB", CV_ENT_IBAN, "GB82.WEST.1234.5698.7654.32", "GB82.WEST.1234.5698.7654.32", "GB82WEST12345698765432");
+    one("GB", CV_ENT_IBAN, "es 60 0049 1500 0512 3456 7892", "es 60 0049 1500 0512 3456 7892",
+        "ES6000491500051234567892");
+    /* a mistyped IBAN after the word IBAN is still an account */
+    one("GB", CV_ENT_IBAN, "my iban is ES58 0049 1500 0512 3456 7892", "ES58 0049 1500 0512 3456 7892",
+        "ES5800491500051234567892");
 }
 END_TEST
 
@@ -36,6 +46,8 @@ START_TEST(test_not_ibans)
     none("GB", CV_ENT_IBAN, "DE8937040044053201300");              /* one short */
     none("GB", CV_ENT_IBAN, "xDE89370400440532013000");
     none("GB", CV_ENT_IBAN, "GB82 WEST 1234 5698 7654 321");       /* length ends inside a group */
+    none("GB", CV_ENT_IBAN, "at 12 3456 7890 1234 5678");          /* Austria's length, mod-97 fails */
+    none("GB", CV_ENT_IBAN, "GB82  WEST 1234 5698 7654 32");       /* a double space */
 }
 END_TEST
 

@@ -115,14 +115,19 @@ START_TEST(test_default_policy)
     ck_assert_str_eq(r->act.domain, "clid");
     r = field(cdr, "accountcode");
     ck_assert_int_eq(r->act.kind, CV_ACT_TOKEN);
-    ck_assert_int_eq(r->act.entity, -1);
+    ck_assert_int_eq(r->act.entity, CV_ENT_ACCOUNT);   /* the entity now, same token domain */
     ck_assert_str_eq(r->act.domain, "account");
     r = field(cdr, "start");
     ck_assert_int_eq(r->act.kind, CV_ACT_GENERALISE);
     ck_assert_int_eq(r->act.gen, CV_GEN_HOUR);
     ck_assert_int_eq(field(cdr, "duration")->act.kind, CV_ACT_KEEP);
     ck_assert_int_eq(field(cdr, "lastdata")->act.kind, CV_ACT_SCAN);
-    ck_assert_int_eq(field(cdr, "src")->line, 45);
+    /* the rule's line is where "src:" stands in the embedded text */
+    const char *txt = cv_policy_default_text(), *at = strstr(txt, "\n      src:");
+    ck_assert_ptr_nonnull(at);
+    int line = 2;
+    for (const char *q = txt; q < at; q++) line += *q == '\n';
+    ck_assert_int_eq(field(cdr, "src")->line, line);
 
     const cv_input_rule *any = &p->inputs[7];
     ck_assert_str_eq(any->match, "**");
@@ -563,7 +568,8 @@ START_TEST(test_values)
         "      u: {generalise: duration, bands: [1, 4294967295]}\n"
         "      t: {token: email, keep_domain: True}\n"
         "      \"Column Name (é)\": drop\n"
-        "      \"*\": {token: person}\n");
+        "      \"*\": {token: person}\n"
+        "domains: [customer_id]\n");
     ck_assert_str_eq(p->tenant, "Acme-Corp_2.eu");
     ck_assert_str_eq(p->dopts.region, "IE");
     ck_assert_uint_eq(p->epoch, UINT64_MAX);

@@ -25,6 +25,8 @@
 
 #include "pipeline/pseudonym.h"
 #include "pipeline/policy.h"
+#include "pipeline/dataset.h"
+#include "pipeline/vault.h"
 #include "tests/test_files.h"
 
 static cv_ctx *ctx;
@@ -182,10 +184,11 @@ static char *fd_text(int fd, size_t *n)
 }
 
 /* cv_reveal into a buffer; *rc gets its result. */
-static char *reveal(const char *vault, const char *sec, const char *const *toks, size_t n, int *rc, size_t *outn)
+static char *reveal(const cv_policy *p, const char *vault, const char *sec, const char *const *toks, size_t n,
+                    int *rc, size_t *outn)
 {
     int fd = memfd();
-    *rc = cv_reveal(ctx, vault, sec, toks, n, fd);
+    *rc = cv_reveal(ctx, p, key, -1, vault, sec, toks, n, fd);
     char *o = fd_text(fd, outn);
     close(fd);
     return o;
@@ -262,7 +265,7 @@ START_TEST(test_vault_round_trip)
     snprintf(bracket, sizeof bracket, "[%s]", tc);
     const char *ask[] = { tj, ta, bracket, tb, tbob };
     int rc;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 5, &rc, NULL);
+    char *o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), ask, 5, &rc, NULL);
     ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
     char want[2048];
     snprintf(want, sizeof want, "%s\tjane.doe@example.com\n%s\t" A_E164 "\n%s\t" C_E164 "\n%s\t" B_E164
@@ -353,26 +356,26 @@ START_TEST(test_reveal_fails_closed)
     char *o;
 
     /* the operator's (or anyone else's) key: nothing */
-    o = reveal(vault, P("other.sec"), both, 2, &rc, &n);
+    o = reveal(p, vault, P("other.sec"), both, 2, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     ck_assert_uint_eq(n, 0);
     free(o);
     /* a token not in the vault, with good ones: nothing */
     const char *mixed[] = { ta, unknown, tb };
-    o = reveal(vault, P("ctrl.sec"), mixed, 3, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), mixed, 3, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     ck_assert_uint_eq(n, 0);
     ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not in the vault"));
     free(o);
     /* not a token at all */
     const char *junk[] = { "phone:123" };
-    o = reveal(vault, P("ctrl.sec"), junk, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), junk, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EUSAGE);
     ck_assert_uint_eq(n, 0);
     free(o);
     /* a secret key others can read is refused */
     ck_assert_int_eq(chmod(P("ctrl.sec"), 0644), 0);
-    o = reveal(vault, P("ctrl.sec"), both, 2, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), both, 2, &rc, &n);
     ck_assert_int_eq(rc, CV_EKEY);
     ck_assert_uint_eq(n, 0);
     free(o);
@@ -384,20 +387,20 @@ START_TEST(test_reveal_fails_closed)
     vault_token(vault, 1, t1);
     vault_token(vault, 2, t2);
     const char *two[] = { t0 }, *three[] = { t2 };
-    o = reveal(vault, P("ctrl.sec"), two, 1, &rc, &n);   /* still fine before */
+    o = reveal(p, vault, P("ctrl.sec"), two, 1, &rc, &n);   /* still fine before */
     ck_assert_int_eq(rc, 0);
     free(o);
     edit_vault(vault, swap_first_two);
-    o = reveal(vault, P("ctrl.sec"), two, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), two, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     ck_assert_uint_eq(n, 0);
     free(o);
     const char *second[] = { t1 };
-    o = reveal(vault, P("ctrl.sec"), second, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), second, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     free(o);
     edit_vault(vault, swap_first_two);   /* back */
-    o = reveal(vault, P("ctrl.sec"), second, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), second, 1, &rc, &n);
     ck_assert_int_eq(rc, 0);
     free(o);
 
@@ -405,21 +408,136 @@ START_TEST(test_reveal_fails_closed)
      * an untouched one asked alongside nothing is written */
     edit_vault(vault, flip_first);
     const char *t0t2[] = { t2, t0 };
-    o = reveal(vault, P("ctrl.sec"), t0t2, 2, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), t0t2, 2, &rc, &n);
     ck_assert_int_eq(rc, CV_ECRYPTO);
     ck_assert_uint_eq(n, 0);
     free(o);
-    o = reveal(vault, P("ctrl.sec"), three, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), three, 1, &rc, &n);
     ck_assert_int_eq(rc, 0);
     ck_assert_uint_gt(n, 0);
     free(o);
 
     /* a vault that is not a vault */
     writezst(vault, "{\"token\":\"phone:x\"}\n");
-    o = reveal(vault, P("ctrl.sec"), three, 1, &rc, &n);
+    o = reveal(p, vault, P("ctrl.sec"), three, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     ck_assert_uint_eq(n, 0);
     free(o);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* Append one vault line, sealed with the controller's public key (what
+ * anyone holding it can do), as a new zstd frame. */
+static void append_sealed(const char *vault, const char *pub, const char *token, const char *value)
+{
+    unsigned char pk[32];
+    ck_assert_int_eq(cvi_controller_load(ctx, pub, NULL, pk, NULL), 0);
+    cv_buf line = { 0 };
+    ck_assert_int_eq(cvi_vault_seal_line(pk, token, strlen(token), value, strlen(value), &line), 0);
+    size_t cap = ZSTD_compressBound(line.n), on = 0;
+    char *z = malloc(cap), *old = readall(vault, &on);
+    size_t zn = ZSTD_compress(z, cap, line.p, line.n, 3);
+    ck_assert(!ZSTD_isError(zn));
+    char *all = malloc(on + zn);
+    memcpy(all, old, on);
+    memcpy(all + on, z, zn);
+    writefile(vault, all, on + zn, 0644);
+    free(all), free(old), free(z);
+    cv_buf_free(&line);
+}
+
+/* Entries sealed with the public key: reveal recomputes each token from its
+ * value with the master key, so a forged one fails (non-zero, the token
+ * named, never the value), whether it is alone, beside the true entry or
+ * for a token no run made; identical duplicates are one; another master
+ * key (the vault away from its manifest) reads every entry as forged. */
+START_TEST(test_reveal_forged)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(VAULT_POLICY, P("ctrl.pub"), "");
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), CALLS_CSV);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    const char *vault = P("out/vault.zst");
+    size_t v0n;
+    char *v0 = readall(vault, &v0n);
+    const char *asks_a[] = { ta }, *asks_b[] = { tb };
+    int rc;
+    size_t n;
+    char *o;
+
+    /* a made-up token with a value of the forger's choosing */
+    const char *fake = "phone:0123456789abcdef";
+    append_sealed(vault, P("ctrl.pub"), fake, "+447700900999");
+    const char *asks_fake[] = { fake };
+    o = reveal(p, vault, P("ctrl.sec"), asks_fake, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "forged"));
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), fake));
+    ck_assert_ptr_null(strstr(cv_ctx_error(ctx), "900999"));
+    free(o);
+    /* the true entries still reveal */
+    o = reveal(p, vault, P("ctrl.sec"), asks_b, 1, &rc, &n);
+    ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
+    free(o);
+
+    /* a second entry for a real token, with another value: an error, nothing printed */
+    append_sealed(vault, P("ctrl.pub"), ta, "+447700900999");
+    const char *ab[] = { tb, ta };
+    o = reveal(p, vault, P("ctrl.sec"), ab, 2, &rc, &n);
+    ck_assert_int_eq(rc, CV_EINPUT);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), ta));
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "different values"));
+    ck_assert_ptr_null(strstr(cv_ctx_error(ctx), "900999"));
+    free(o);
+
+    /* the forged entry alone (the true one gone): forged */
+    writezst(vault, "");
+    append_sealed(vault, P("ctrl.pub"), ta, "+447700900999");
+    o = reveal(p, vault, P("ctrl.sec"), asks_a, 1, &rc, &n);
+    ck_assert_int_eq(rc, CV_ECRYPTO);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "forged"));
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), ta));
+    ck_assert_ptr_null(strstr(cv_ctx_error(ctx), "900999"));
+    free(o);
+
+    /* identical duplicates (a vault appended to itself, as shards are): one line each */
+    writefile(vault, v0, v0n, 0644);
+    char *twice = malloc(2 * v0n);
+    memcpy(twice, v0, v0n);
+    memcpy(twice + v0n, v0, v0n);
+    writefile(vault, twice, 2 * v0n, 0644);
+    free(twice);
+    const char *aa[] = { ta, tb };
+    o = reveal(p, vault, P("ctrl.sec"), aa, 2, &rc, &n);
+    ck_assert_msg(rc == 0, "reveal: %s", cv_ctx_error(ctx));
+    char want[512];
+    snprintf(want, sizeof want, "%s\t" A_E164 "\n%s\t" B_E164 "\n", ta, tb);
+    ck_assert_str_eq(o, want);
+    free(o);
+
+    /* another master key: beside the manifest, refused as another dataset's;
+     * copied away from it, every entry reads as forged */
+    cv_key *other = make_key(3);
+    int fd = memfd();
+    ck_assert_int_eq(cv_reveal(ctx, p, other, -1, vault, P("ctrl.sec"), asks_a, 1, fd), CV_EKEY);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_END), 0);
+    writefile(P("vault-copy.zst"), v0, v0n, 0644);
+    ck_assert_int_eq(cv_reveal(ctx, p, other, -1, P("vault-copy.zst"), P("ctrl.sec"), asks_a, 1, fd), CV_ECRYPTO);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "forged"));
+    /* ... and so does another epoch than the tokens' */
+    ck_assert_int_eq(cv_reveal(ctx, p, key, 5, P("vault-copy.zst"), P("ctrl.sec"), asks_a, 1, fd), CV_ECRYPTO);
+    ck_assert_int_eq(cv_reveal(ctx, p, key, 0, P("vault-copy.zst"), P("ctrl.sec"), asks_a, 1, fd), 0);
+    close(fd);
+    cv_key_free(other);
+    free(v0);
     cv_policy_free(p);
 }
 END_TEST
@@ -555,7 +673,7 @@ START_TEST(test_vault_shift_subject)
     ck_assert_str_eq(got, want);
     const char *ask[] = { tb };
     int rc;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 1, &rc, NULL);
+    char *o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), ask, 1, &rc, NULL);
     ck_assert_int_eq(rc, 0);
     snprintf(want, sizeof want, "%s\t" B_E164 "\n", tb);
     ck_assert_str_eq(o, want);
@@ -694,13 +812,13 @@ START_TEST(test_forget_drop)
     ck_assert_int_eq(count_lines(v), 3);
     const char *ask[] = { tb, tc, td }, *gone[] = { ta };
     size_t n;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 3, &rc, &n);
+    char *o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), ask, 3, &rc, &n);
     ck_assert_int_eq(rc, 0);
     char want[2048];
     snprintf(want, sizeof want, "%s\t" B_E164 "\n%s\t" C_E164 "\n%s\t" D_E164 "\n", tb, tc, td);
     ck_assert_str_eq(o, want);
     free(o);
-    o = reveal(P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
+    o = reveal(p, P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     free(o);
 
@@ -869,6 +987,326 @@ START_TEST(test_forget_interrupted)
     ck_assert_uint_eq(r.records_removed, 3);
     ck_assert_int_eq(has_tmp_files(P("out")), 0);
     for (int i = 0; i < 2; i++) free(before[i]);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* ---- a forget or rekey killed while it commits ------------------------------ */
+
+/* A fresh copy of directory a at b. */
+static void copy_dir(const char *a, const char *b)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && cp -a %s %s", b, a, b);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+static int exists(const char *d, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", d, name);
+    return access(path, F_OK) == 0;
+}
+
+static char *zstd_in(const char *d, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/%s", d, name);
+    return zstd_file(path, NULL);
+}
+
+/* A log callback keeping the warnings, joined. */
+static void keep_log(void *ud, int level, const char *msg)
+{
+    if (level != CV_LOG_WARN) return;
+    char *b = ud;
+    size_t n = strlen(b);
+    snprintf(b + n, 1024 - n, "%s\n", msg);
+}
+
+/* The forget fixture's dataset d with respect to subject A: 0 as the run
+ * left it, 1 erased (the data as a forget writes it, A's vault entry gone,
+ * one forget in the history with its true count), -1 anything between. */
+static int forget_state(const char *d, const char *bare, const char *csv_erased, const char *js_erased)
+{
+    char *csv = zstd_in(d, "calls.csv.zst"), *js = zstd_in(d, "chats.jsonl.zst"), *v = zstd_in(d, "vault.zst");
+    char mpath[256];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", d);
+    char *m = readall(mpath, NULL);
+    int in_data = count_sub(csv, bare) + count_sub(js, bare), in_vault = count_sub(v, bare);
+    int forgets = count_sub(m, "\"op\": \"forget\"");
+    int st = -1;
+    if (in_data == 3 && in_vault == 1 && forgets == 0 && count_lines(v) == 4) st = 0;
+    if (in_data == 0 && in_vault == 0 && forgets == 1 && count_lines(v) == 3 && !strcmp(csv, csv_erased) &&
+        !strcmp(js, js_erased) && strstr(m, "\"mode\": \"drop\", \"records_removed\": 3, "))
+        st = 1;
+    free(csv), free(js), free(v), free(m);
+    return st;
+}
+
+/* A forget stopped at every step of its commit (the test crash point: as if
+ * killed there, nothing undone), then the next command on the dataset
+ * (find, reveal or forget itself): the outputs, the vault and the history
+ * are all as before (killed before the intent was durable) or all erased
+ * (after), never half; once the forget is run again the history holds one
+ * forget with the true count, and no temporary or intent is left. */
+START_TEST(test_forget_crash_recovery)
+{
+    cv_policy *p = forget_fixture("");
+    char ta[128];
+    tok(p, key, "phone", A_E164, ta);
+    const char *bare = ta + strlen("phone:");
+    const char *out = P("out"), *ref = P("ref"), *work = P("work");
+    copy_dir(out, ref);
+    cv_forget_result r;
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, ref, &r), 0);
+    char *csv_erased = zstd_in(ref, "calls.csv.zst"), *js_erased = zstd_in(ref, "chats.jsonl.zst");
+    ck_assert_int_eq(forget_state(ref, bare, csv_erased, js_erased), 1);
+    ck_assert_int_eq(forget_state(out, bare, csv_erased, js_erased), 0);
+    char vault[256];
+    snprintf(vault, sizeof vault, "%s/vault.zst", work);
+    int k;
+    for (k = 1;; k++) {
+        copy_dir(out, work);
+        cvi_dataset_crash_point(ctx, k);
+        int rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r);
+        cvi_dataset_crash_point(ctx, 0);
+        if (rc == 0) break;                                    /* past the last step */
+        ck_assert_msg(rc == CV_EINTERNAL && strstr(cv_ctx_error(ctx), "crash point"), "step %d: %s", k,
+                      cv_ctx_error(ctx));
+        int durable = k >= 3;
+        ck_assert_int_eq(exists(work, CVI_INTENT_FILE), k >= 2);
+        /* the next command finishes (or undoes) it */
+        int fd = memfd();
+        const char *ask[] = { ta };
+        if (k % 3 == 1) {
+            uint64_t hits = 99;
+            ck_assert_int_eq(cv_find(ctx, p, key, "phone", A_WRITTEN, work, fd, &hits), 0);
+            ck_assert_uint_eq(hits, durable ? 0 : 3);
+        } else if (k % 3 == 0) {
+            rc = cv_reveal(ctx, p, key, -1, vault, P("ctrl.sec"), ask, 1, fd);
+            ck_assert_int_eq(rc, durable ? CV_EINPUT : 0);
+        }
+        close(fd);
+        if (k % 3 != 2) {
+            ck_assert_msg(forget_state(work, bare, csv_erased, js_erased) == durable, "step %d: half a forget", k);
+            ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+            /* an intent was there: the reader took the lock, finished and cleaned */
+            if (k >= 2) ck_assert_int_eq(has_tmp_files(work), 0);
+        }
+        /* run again: what is left to do is done, and said truthfully */
+        rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r);
+        ck_assert_msg(rc == 0, "step %d: forget again: %s", k, cv_ctx_error(ctx));
+        ck_assert_uint_eq(r.records_removed, durable ? 0 : 3);
+        ck_assert_msg(forget_state(work, bare, csv_erased, js_erased) == 1, "step %d: not erased", k);
+        ck_assert_int_eq(has_tmp_files(work), 0);
+        ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+    }
+    /* staged, intent torn, intent durable, 4 steps (2 data files, vault,
+     * manifest), directories synced: 8 crash points */
+    ck_assert_int_eq(k, 9);
+    ck_assert_int_eq(forget_state(work, bare, csv_erased, js_erased), 1);
+    ck_assert_int_eq(has_tmp_files(work), 0);
+
+    /* run (and run --resume) finish an interrupted forget too, before they
+     * write: said in a warning */
+    copy_dir(out, work);
+    cvi_dataset_crash_point(ctx, 5);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r), CV_EINTERNAL);
+    cvi_dataset_crash_point(ctx, 0);
+    char logged[1024] = "";
+    cv_ctx_set_log(ctx, keep_log, logged);
+    cv_totals t;
+    ck_assert_int_eq(do_run(p, key, P("in"), work, NULL, 1, &t), 0);
+    cv_ctx_set_log(ctx, NULL, NULL);
+    ck_assert_ptr_nonnull(strstr(logged, "finished an interrupted forget"));
+    ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+    ck_assert_int_eq(has_tmp_files(work), 0);
+
+    /* an intent that is complete but not ours (a name outside OUT): refused, nothing touched */
+    copy_dir(out, work);
+    char ipath[256];
+    snprintf(ipath, sizeof ipath, "%s/" CVI_INTENT_FILE, work);
+    const char body[] = "callveil-intent 1\nop forget\ndelete ../x\n";
+    unsigned char h[32];
+    char hx[65], text[512];
+    crypto_generichash(h, sizeof h, (const unsigned char *)body, sizeof body - 1, NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    int tn = snprintf(text, sizeof text, "%send %s\n", body, hx);
+    writefile(ipath, text, (size_t)tn, 0644);
+    ck_assert_int_eq(cv_forget(ctx, p, key, "phone", A_WRITTEN, work, &r), CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "not a callveil intent"));
+    ck_assert_int_eq(forget_state(work, bare, csv_erased, js_erased), 0);
+    free(csv_erased), free(js_erased);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* A rekey stopped at every step: after the next command the dataset is
+ * wholly at the old epoch or wholly at the new one (data, vault, manifest
+ * agree: find under that epoch finds the subject's three records, reveal
+ * opens their token), and rekeying again completes it. */
+START_TEST(test_rekey_crash_recovery)
+{
+    cv_policy *p = forget_fixture("");
+    cv_policy *p1 = pol_load(FORGET_POLICY, P("ctrl.pub"), "epoch: 1\n");
+    char t0[128], t1[128];
+    tok(p, key, "phone", A_E164, t0);
+    tok(p1, key, "phone", A_E164, t1);
+    const char *out = P("out"), *work = P("work");
+    char vault[256];
+    snprintf(vault, sizeof vault, "%s/vault.zst", work);
+    cv_rekey_result r;
+    int k;
+    for (k = 1;; k++) {
+        copy_dir(out, work);
+        cvi_dataset_crash_point(ctx, k);
+        int rc = cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, work, &r);
+        cvi_dataset_crash_point(ctx, 0);
+        if (rc == 0) break;
+        ck_assert_msg(rc == CV_EINTERNAL, "step %d: %s", k, cv_ctx_error(ctx));
+        int durable = k >= 3;
+        const cv_policy *now = durable ? p1 : p, *other = durable ? p : p1;
+        const char *tk = durable ? t1 : t0, *gone = durable ? t0 : t1;
+        int fd = memfd();
+        uint64_t hits = 0;
+        ck_assert_int_eq(cv_find(ctx, other, key, "phone", A_E164, work, fd, &hits), CV_EKEY);
+        ck_assert_int_eq(cv_find(ctx, now, key, "phone", A_E164, work, fd, &hits), 0);
+        ck_assert_uint_eq(hits, 3);
+        const char *ask[] = { tk };
+        ck_assert_int_eq(cv_reveal(ctx, now, key, -1, vault, P("ctrl.sec"), ask, 1, fd), 0);
+        close(fd);
+        char *csv = zstd_in(work, "calls.csv.zst"), *js = zstd_in(work, "chats.jsonl.zst");
+        ck_assert_ptr_null(strstr(csv, gone + 6));
+        ck_assert_ptr_null(strstr(js, gone + 6));
+        free(csv), free(js);
+        if (!durable) {
+            ck_assert_int_eq(cv_rekey(ctx, p, key, P("ctrl.sec"), 0, 1, work, &r), 0);
+            ck_assert_uint_eq(r.tokens_replaced, 9);
+        }
+        char mpath[256];
+        snprintf(mpath, sizeof mpath, "%s/manifest.json", work);
+        char *m = readall(mpath, NULL);
+        ck_assert_int_eq(count_sub(m, "\"op\": \"rekey\""), 1);
+        ck_assert_ptr_nonnull(strstr(m, "\"tokens_replaced\": 9, \"vault_entries\": 4, \"files_changed\": 2"));
+        free(m);
+        ck_assert_int_eq(has_tmp_files(work), 0);
+        ck_assert_int_eq(exists(work, CVI_INTENT_FILE), 0);
+    }
+    /* staged, torn, durable, 5 steps (2 data files, vault, the resume
+     * journal deleted, manifest), directories synced */
+    ck_assert_int_eq(k, 10);
+    ck_assert_int_eq(exists(work, ".callveil-journal"), 0);
+    cv_policy_free(p1);
+    cv_policy_free(p);
+}
+END_TEST
+
+/* ---- the subject's other identifiers ------------------------------------------ */
+
+static const char LINKED_POLICY[] =
+    "version: 1\nregion: GB\nvault: {public_key: %s}\n"
+    "inputs:\n"
+    "  - match: \"*.csv\"\n    format: csv\n"
+    "    fields: {id: keep, caller: {token: phone}, email: {token: email}, name: {token: person}, note: scan,"
+    " \"*\": drop}\n";
+
+static const char LINKED_CSV[] =
+    "id,caller,email,name,note\n"
+    "1,07700 900123,jane@example.com,Jane Doe,copy to shared@example.com\n"
+    "2,+44 7700 900123,jane@example.com,Jane Doe,again\n"
+    "3,+1 212 555 0100,bob@example.org,Bob Roe,hello\n"
+    "4,07700 900456,shared@example.com,Carol Poe,the shared box\n";
+
+/* reveal of one token: its result */
+static int reveal_rc(const cv_policy *p, const char *d, const char *t)
+{
+    char vault[256];
+    snprintf(vault, sizeof vault, "%s/vault.zst", d);
+    const char *ask[] = { t };
+    int rc;
+    free(reveal(p, vault, P("ctrl.sec"), ask, 1, &rc, NULL));
+    return rc;
+}
+
+/* forget by one identifier takes the vault entries of the subject's other
+ * tokens that only their deleted records held (e-mail, name), keeps those
+ * that a kept record still holds (a shared mailbox); forget by several
+ * identifiers at once erases the union in one commit and one history
+ * entry. */
+START_TEST(test_forget_linked_tokens)
+{
+    ck_assert_int_eq(cv_controller_keygen(ctx, P("ctrl")), 0);
+    cv_policy *p = pol_load(LINKED_POLICY, P("ctrl.pub"));
+    mkdir(P("in"), 0755);
+    writez(P("in/calls.csv"), LINKED_CSV);
+    run_ok(p, key, P("in"), P("out"), NULL, NULL);
+    char ta[128], tb[128], tc[128], tja[128], tbob[128], tsh[128], pj[128], pb[128], pc[128];
+    tok(p, key, "phone", A_E164, ta);
+    tok(p, key, "phone", B_E164, tb);
+    tok(p, key, "phone", C_E164, tc);
+    tok(p, key, "email", "jane@example.com", tja);
+    tok(p, key, "email", "bob@example.org", tbob);
+    tok(p, key, "email", "shared@example.com", tsh);
+    tok(p, key, "person", "Jane Doe", pj);
+    tok(p, key, "person", "Bob Roe", pb);
+    tok(p, key, "person", "Carol Poe", pc);
+    char *v = zstd_file(P("out/vault.zst"), NULL);
+    ck_assert_int_eq(count_lines(v), 9);
+    free(v);
+    const char *one = P("one"), *multi = P("multi");
+    copy_dir(P("out"), one);
+    copy_dir(P("out"), multi);
+
+    /* by the phone number alone */
+    cv_forget_result r;
+    int rc = cv_forget(ctx, p, key, "phone", A_WRITTEN, one, &r);
+    ck_assert_msg(rc == 0, "forget: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.records_removed, 2);
+    ck_assert_uint_eq(r.vault_entries_removed, 3);     /* the number, and Jane's e-mail and name */
+    ck_assert_uint_eq(r.linked_entries_removed, 2);
+    ck_assert_int_eq(reveal_rc(p, one, ta), CV_EINPUT);
+    ck_assert_int_eq(reveal_rc(p, one, tja), CV_EINPUT);
+    ck_assert_int_eq(reveal_rc(p, one, pj), CV_EINPUT);
+    const char *kept1[] = { tb, tc, tbob, tsh, pb, pc };
+    for (int i = 0; i < 6; i++) ck_assert_msg(reveal_rc(p, one, kept1[i]) == 0, "%s: %s", kept1[i], cv_ctx_error(ctx));
+    char mp[256];
+    snprintf(mp, sizeof mp, "%s/manifest.json", one);
+    char *m = readall(mp, NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"linked_vault_entries_removed\": 2}"));
+    free(m);
+
+    /* by Jane's number and Bob's e-mail at once */
+    cv_subject_id ids[] = { { "phone", A_WRITTEN }, { "email", "Bob@Example.org" } };
+    rc = cv_forget_ids(ctx, p, key, ids, 2, multi, &r);
+    ck_assert_msg(rc == 0, "forget: %s", cv_ctx_error(ctx));
+    ck_assert_uint_eq(r.records_removed, 3);
+    ck_assert_uint_eq(r.files_changed, 1);
+    ck_assert_uint_eq(r.vault_entries_removed, 6);
+    ck_assert_uint_eq(r.linked_entries_removed, 4);    /* Jane's e-mail and name, Bob's number and name */
+    char csv[256];
+    snprintf(csv, sizeof csv, "%s/calls.csv.zst", multi);
+    char *data = zstd_file(csv, NULL), want[512];
+    snprintf(want, sizeof want, "id,caller,email,name,note\n4,%s,%s,%s,the shared box\n", tc, tsh, pc);
+    ck_assert_str_eq(data, want);
+    free(data);
+    const char *gone[] = { ta, tb, tja, tbob, pj, pb }, *kept[] = { tc, tsh, pc };
+    for (int i = 0; i < 6; i++) ck_assert_int_eq(reveal_rc(p, multi, gone[i]), CV_EINPUT);
+    for (int i = 0; i < 3; i++) ck_assert_msg(reveal_rc(p, multi, kept[i]) == 0, "%s: %s", kept[i], cv_ctx_error(ctx));
+    snprintf(mp, sizeof mp, "%s/manifest.json", multi);
+    m = readall(mp, NULL);
+    ck_assert_int_eq(count_sub(m, "\"op\": \"forget\""), 1);
+    char entry[512];
+    snprintf(entry, sizeof entry, "{\"op\": \"forget\", \"tokens\": [\"%s\", \"%s\"], \"at\": \"", ta, tbob);
+    ck_assert_ptr_nonnull(strstr(m, entry));
+    ck_assert_ptr_nonnull(strstr(m, "\"records_removed\": 3, \"tokens_replaced\": 0, \"vault_entries_removed\": 6"));
+    ck_assert_ptr_null(strstr(m, "example.org"));
+    ck_assert_ptr_null(strstr(m, "900123"));
+    free(m);
+    /* again: nothing left of either */
+    ck_assert_int_eq(cv_forget_ids(ctx, p, key, ids, 2, multi, &r), 0);
+    ck_assert_uint_eq(r.records_removed, 0);
+    ck_assert_uint_eq(r.vault_entries_removed, 0);
     cv_policy_free(p);
 }
 END_TEST
@@ -1302,14 +1740,14 @@ START_TEST(test_rekey)
     /* the vault reveals under the new tokens only */
     const char *ask[] = { neu[0], neu[1], neu[2], neu[3] }, *gone[] = { old[0] };
     size_t n;
-    char *o = reveal(P("out/vault.zst"), P("ctrl.sec"), ask, 4, &rc, &n);
+    char *o = reveal(p1, P("out/vault.zst"), P("ctrl.sec"), ask, 4, &rc, &n);
     ck_assert_int_eq(rc, 0);
     char want[2048];
     snprintf(want, sizeof want, "%s\t%s\n%s\t%s\n%s\t%s\n%s\t%s\n", neu[0], vals[0], neu[1], vals[1], neu[2],
              vals[2], neu[3], vals[3]);
     ck_assert_str_eq(o, want);
     free(o);
-    o = reveal(P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
+    o = reveal(p1, P("out/vault.zst"), P("ctrl.sec"), gone, 1, &rc, &n);
     ck_assert_int_eq(rc, CV_EINPUT);
     free(o);
     char *m = readall(P("out/manifest.json"), NULL);
@@ -1355,6 +1793,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_vault_round_trip);
     tcase_add_test(tc, test_reveal_fails_closed);
+    tcase_add_test(tc, test_reveal_forged);
     tcase_add_test(tc, test_controller_keygen);
     tcase_add_test(tc, test_vault_resume);
     tcase_add_test(tc, test_vault_shift_subject);
@@ -1362,6 +1801,9 @@ int main(void)
     tcase_add_test(tc, test_forget_drop);
     tcase_add_test(tc, test_forget_replace);
     tcase_add_test(tc, test_forget_interrupted);
+    tcase_add_test(tc, test_forget_crash_recovery);
+    tcase_add_test(tc, test_forget_linked_tokens);
+    tcase_add_test(tc, test_rekey_crash_recovery);
     tcase_add_test(tc, test_age_cutoff);
     tcase_add_test(tc, test_retention_run);
     tcase_add_test(tc, test_date_shift);

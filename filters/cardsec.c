@@ -1,0 +1,195 @@
+/*
+ * cardsec.c - what completes a card number: its security code (entity cvv:
+ * 3 or 4 digits after CVV, CVC, CVV2, CID, CSC, "security code" and their
+ * names in the languages served) and its expiry date (entity card_expiry:
+ * MM/YY, MM/YYYY, MM-YY after "exp", "expiry", "valid thru", "scadenza",
+ * "gültig bis", "date d'expiration", "caducidad", "vervaldatum",
+ * "validade", ...). Both are redacted by default: PCI DSS forbids keeping
+ * the code at all. Without their keyword three digits or a month and a
+ * year are something else, so the keyword is required right before the
+ * value (separators and a few filler words between: "CVV is 123").
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "filters.h"
+
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+
+/* Words that may stand between a keyword and its value ("CVV is 123",
+ * "expiry date: 09/27", "security code on the back: 456"). */
+static const char *const fillers[] = {
+    "is", "are", "was", "number", "no", "nr", "code", "date", "the", "on", "back", "of", "card", "your", "my", "it's",
+    "sono", "sind", "son", "zijn", "são", "sont",
+    "es", "est", "ist", "e", "è", "é", "de", "del", "la", "le", "il", "der", "die", "van", "da", "do", NULL
+};
+
+static int word_in(const char *w, size_t n, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (strlen(list[k]) == n && strncasecmp(w, list[k], n) == 0) return 1;
+    return 0;
+}
+
+/* One of kw ends right at text[p], starting at a word boundary; ASCII
+ * case-insensitive. */
+static int keyword_ends_at(const char *text, size_t p, const char *const *kw)
+{
+    for (size_t k = 0; kw[k]; k++) {
+        size_t n = strlen(kw[k]);
+        if (n > p || strncasecmp(text + p - n, kw[k], n) != 0) continue;
+        if (p - n == 0 || !is_alpha((unsigned char)text[p - n - 1])) return 1;
+    }
+    return 0;
+}
+
+/* A keyword of kw right before text[d], past separators and at most four
+ * filler words. */
+static int keyword_before_value(const char *text, size_t d, const char *const *kw)
+{
+    size_t p = d;
+    for (int round = 0; round < 5; round++) {
+        while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == ':' || text[p - 1] == '=' || text[p - 1] == '-' ||
+                         text[p - 1] == '#' || text[p - 1] == '(' || text[p - 1] == ','))
+            p--;
+        if (keyword_ends_at(text, p, kw)) return 1;
+        size_t e = p;
+        while (p > 0 && (is_alpha((unsigned char)text[p - 1]) || (unsigned char)text[p - 1] >= 0x80 ||
+                         text[p - 1] == '\''))
+            p--;
+        if (p == e || !word_in(text + p, e - p, fillers)) return 0;
+    }
+    return 0;
+}
+
+static const char *const cvv_words[] = {
+    "cvv", "cvc", "cvv2", "cvc2", "cvn", "cid", "csc", "security code", "security number", "card verification",
+    "verification code", "3 digits", "three digits", "codice di sicurezza",
+    "codice cvv", "prüfnummer", "kartenprüfnummer", "sicherheitscode", "cryptogramme", "code de sécurité",
+    "código de seguridad", "codigo de seguridad", "beveiligingscode", "veiligheidscode", "código de segurança",
+    "codigo de seguranca", NULL
+};
+
+static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
+{
+    if (e - d < 3 || e - d > 4) return 0;
+    unsigned char before = d > 0 ? (unsigned char)text[d - 1] : ' ';
+    if (before == '.' || before == ',' || before == '/' || before == '-' || before == '+' || before == '#' ||
+        before == '@')
+        return 0;
+    if (e < len) {
+        unsigned char c = (unsigned char)text[e];
+        if (is_alpha(c)) return 0;
+        if ((c == '.' || c == ',' || c == ':' || c == '/' || c == '-') && e + 1 < len &&
+            is_digit((unsigned char)text[e + 1]))
+            return 0;
+    }
+    if (!keyword_before_value(text, d, cvv_words)) return 0;
+    return cvi_emit(em, d, e, text + d, e - d);
+}
+
+static int scan_cvv(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
+{
+    (void)o;
+    return cvi_each_digit_run(text, len, f, try_cvv, em);
+}
+
+static const char *const expiry_words[] = {
+    "exp", "expiry", "expires", "expiration", "expiring", "valid thru", "valid through", "valid until",
+    "good thru", "mm/yy", "scadenza", "scade", "gültig bis", "gueltig bis", "ablauf", "ablaufdatum",
+    "date d'expiration", "expire", "validité", "caducidad", "caduca", "vencimiento", "vence", "vervaldatum",
+    "geldig tot", "verloopt", "validade", "vencimento", "válido até", "valido ate", NULL
+};
+
+/* The match is "M[M] / YY[YY]"; normalised "YYYY-MM". */
+static int validate_expiry(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
+                           char *norm, size_t *norm_len)
+{
+    (void)o;
+    (void)len;
+    const char *s = text + *start;
+    size_t n = *end - *start, i = 0;
+    int m = 0, y = 0, yd = 0;
+    while (i < n && is_digit((unsigned char)s[i])) m = m * 10 + (s[i++] - '0');
+    while (i < n && !is_digit((unsigned char)s[i])) i++;
+    while (i < n && is_digit((unsigned char)s[i])) { y = y * 10 + (s[i++] - '0'); yd++; }
+    if (m < 1 || m > 12 || (yd != 2 && yd != 4)) return 0;
+    if (yd == 2) y += 2000;
+    if (y < 2000 || y > 2099) return 0;
+    if (!keyword_before_value(text, *start, expiry_words)) return 0;
+    norm[0] = (char)('0' + y / 1000);
+    norm[1] = (char)('0' + y / 100 % 10);
+    norm[2] = (char)('0' + y / 10 % 10);
+    norm[3] = (char)('0' + y % 10);
+    norm[4] = '-';
+    norm[5] = (char)('0' + m / 10);
+    norm[6] = (char)('0' + m % 10);
+    norm[7] = '\0';
+    *norm_len = 7;
+    return 1;
+}
+
+static int wanted_cvv(const cv_text_facts *f) { return f->digits >= 3; }
+static int wanted_expiry(const cv_text_facts *f) { return f->digits >= 3; }
+static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+const cv_detector_type cvi_detector_cvv = {
+    .name = "cvv",
+    .entity = CV_ENT_CVV,
+    .priority = 5,
+    .wanted = wanted_cvv,
+    .scan = scan_cvv,
+};
+
+const cv_detector_type cvi_detector_card_expiry = {
+    .name = "card_expiry",
+    .entity = CV_ENT_CARD_EXPIRY,
+    .priority = 5,
+    .pattern = "(?<![0-9./-])(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?[0-9]{2}(?![0-9]|[./-][0-9])",
+    .wanted = wanted_expiry,
+    .search_from = search_from,
+    .validate = validate_expiry,
+    .win_before = 0,
+    .win_after = 1,
+};
+
+static int normalise_cvv(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    while (len > 0 && in[0] == ' ') { in++; len--; }
+    while (len > 0 && in[len - 1] == ' ') len--;
+    if (len < 3 || len > 4) return 0;
+    for (size_t i = 0; i < len; i++)
+        if (!is_digit((unsigned char)in[i])) return 0;
+    memcpy(norm, in, len);
+    norm[len] = '\0';
+    *norm_len = len;
+    return 1;
+}
+
+static int normalise_expiry(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    /* a field holds the date alone: validate it without the keyword */
+    static const char lead[] = "exp ";
+    char buf[32];
+    while (len > 0 && in[0] == ' ') { in++; len--; }
+    while (len > 0 && in[len - 1] == ' ') len--;
+    if (len == 0 || len + sizeof lead > sizeof buf) return 0;
+    memcpy(buf, lead, sizeof lead - 1);
+    memcpy(buf + sizeof lead - 1, in, len);
+    size_t st = sizeof lead - 1, en = st + len;
+    return validate_expiry(o, buf, en, &st, &en, norm, norm_len);
+}
+
+const cv_entity_type cvi_entity_cvv = {
+    .name = "cvv",
+    .default_action = CV_DEFAULT_REDACT,
+    .normalise = normalise_cvv,
+};
+
+const cv_entity_type cvi_entity_card_expiry = {
+    .name = "card_expiry",
+    .default_action = CV_DEFAULT_REDACT,
+    .normalise = normalise_expiry,
+};

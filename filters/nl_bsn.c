@@ -1,0 +1,54 @@
+/*
+ * nl_bsn.c - Dutch burgerservicenummer (and the sofinummer it replaced):
+ * nine digits passing the 11-test (9*d1 + 8*d2 + ... + 2*d8 - d9 = 0 mod
+ * 11, the "elfproef"), bare, "1234.56.782" or in threes. One number in
+ * eleven passes by chance, so only the BSN's own "1234.56.782" form stands
+ * alone; the others need "BSN", "burgerservicenummer" or "sofinummer"
+ * nearby. (An old eight-digit sofinummer is written with its leading 0.)
+ */
+#include "national_id.h"
+
+
+static const char *const bsn_context[] = { "bsn", "burgerservicenummer", "burger service nummer", "sofinummer",
+                                           "sofi-nummer", "sofi nummer", "sofi", "persoonsnummer", NULL };
+
+int cvi_natid_nl_bsn_valid(const char *c, size_t n)
+{
+    if (n != 9) return 0;
+    int sum = 0;
+    unsigned w = 9;
+    int nonzero = 0;
+    for (size_t i = 0; i < n; i++, w--) {
+        if (c[i] < '0' || c[i] > '9') return 0;
+        int d = c[i] - '0';
+        nonzero |= d;
+        sum += i + 1 == n ? -d : d * (int)w;
+    }
+    return nonzero && sum % 11 == 0;
+}
+
+static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
+                    char *norm, size_t *norm_len)
+{
+    (void)o;
+    (void)len;
+    size_t n = *end - *start;
+    int own_form = n == 11 && text[*start + 4] == '.' && text[*start + 7] == '.';
+    return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_nl_bsn_valid, !own_form, bsn_context);
+}
+
+static int wanted(const cv_text_facts *f) { return f->digits >= 9; }
+static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+const cv_detector_type cvi_detector_nl_bsn = {
+    .name = "nl-bsn",
+    .entity = CV_ENT_NATIONAL_ID,
+    .priority = 6,
+    .pattern = "(?<![A-Za-z0-9]|[0-9][.,\\-])(?:[0-9]{9}|[0-9]{4}\\.[0-9]{2}\\.[0-9]{3}|[0-9]{3}([ .\\-])[0-9]{3}\\1[0-9]{3})"
+               "(?![A-Za-z0-9]|[.,\\-][0-9])",
+    .wanted = wanted,
+    .search_from = search_from,
+    .validate = validate,
+    .win_before = 1,
+    .win_after = 1,
+};

@@ -1,0 +1,48 @@
+/*
+ * pt_nif.c - Portuguese NIF (número de identificação fiscal) of a person:
+ * nine digits, the first 1, 2 or 3 (or 45, a non-resident), the ninth 11 -
+ * (9*d1 + 8*d2 + ... + 2*d8 mod 11), 0 when that is 10 or 11 (Autoridade
+ * Tributária). One number in eleven passes by chance: it needs "NIF" or
+ * "contribuinte" nearby; bare, in threes with spaces or dots.
+ */
+#include "national_id.h"
+
+
+static const char *const nif_context[] = { "nif", "n.i.f", "contribuinte", "número fiscal", "numero fiscal",
+                                           "identificação fiscal", "identificacao fiscal", NULL };
+
+int cvi_natid_pt_nif_valid(const char *c, size_t n)
+{
+    if (n != 9) return 0;
+    for (size_t i = 0; i < 9; i++)
+        if (c[i] < '0' || c[i] > '9') return 0;
+    if (c[0] != '1' && c[0] != '2' && c[0] != '3' && !(c[0] == '4' && c[1] == '5')) return 0;
+    unsigned sum = 0;
+    for (size_t i = 0; i < 8; i++) sum += (unsigned)(c[i] - '0') * (unsigned)(9 - i);
+    unsigned r = sum % 11;
+    unsigned check = r < 2 ? 0 : 11 - r;
+    return (unsigned)(c[8] - '0') == check;
+}
+
+static int validate(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
+                    char *norm, size_t *norm_len)
+{
+    (void)o;
+    (void)len;
+    return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_pt_nif_valid, 1, nif_context);
+}
+
+static int wanted(const cv_text_facts *f) { return f->digits >= 9; }
+static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+const cv_detector_type cvi_detector_pt_nif = {
+    .name = "pt-nif",
+    .entity = CV_ENT_NATIONAL_ID,
+    .priority = 6,
+    .pattern = "(?<![A-Za-z0-9]|[0-9][.,\\-])(?:[0-9]{9}|[0-9]{3}([ .])[0-9]{3}\\1[0-9]{3})(?![A-Za-z0-9]|[.,\\-][0-9])",
+    .wanted = wanted,
+    .search_from = search_from,
+    .validate = validate,
+    .win_before = 1,
+    .win_after = 1,
+};

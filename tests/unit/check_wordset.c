@@ -1,0 +1,314 @@
+/*
+ * check_wordset.c - the multi-pattern word matcher (filters/wordset.c):
+ * exact spans for case and Unicode case variants, word boundaries, phrases
+ * across whitespace runs, leftmost-longest overlaps, punctuation inside
+ * entries, the capitalised flag, invalid UTF-8, rebuilds, 100,000 entries.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/detect_helpers.h"
+
+typedef struct found {
+    char s[4096];
+    size_t n;
+} found;
+
+/* "start-end:id" for each match, space-separated */
+static int note(void *arg, const cv_word_match *m)
+{
+    found *f = arg;
+    size_t k = strlen(f->s);
+    snprintf(f->s + k, sizeof f->s - k, "%s%u-%u:%u", k ? " " : "", m->start, m->end, m->id);
+    f->n++;
+    return 0;
+}
+
+/* Entries: NULL-terminated; a leading '^' adds CV_WS_CAPITALISED. */
+static cv_wordset *make(const char *const *words)
+{
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    ck_assert_ptr_nonnull(b);
+    for (int i = 0; words[i]; i++) {
+        const char *w = words[i];
+        unsigned fl = 0;
+        if (w[0] == '^') {
+            fl = CV_WS_CAPITALISED;
+            w++;
+        }
+        ck_assert_int_eq(cv_wordset_builder_add(b, w, strlen(w), fl), i);
+    }
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+    cv_wordset_builder_free(b);
+    return s;
+}
+
+static found scan_n(const cv_wordset *s, const char *text, size_t n)
+{
+    found f = { "", 0 };
+    ck_assert_int_eq(cv_wordset_scan(s, text, n, note, &f), 0);
+    return f;
+}
+
+static found scan(const cv_wordset *s, const char *text) { return scan_n(s, text, strlen(text)); }
+
+#define EXPECT(set, text, want) do { found f_ = scan(set, text); ck_assert_str_eq(f_.s, want); } while (0)
+
+START_TEST(test_case_variants)
+{
+    cv_wordset *s = make((const char *[]){ "Jane Doe", "smith", NULL });
+    EXPECT(s, "JANE DOE, jane doe and Jane doe; SMITH Smith sMiTh", "0-8:0 10-18:0 23-31:0 33-38:1 39-44:1 45-50:1");
+    EXPECT(s, "Jane", "");
+    EXPECT(s, "", "");
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_unicode_case)
+{
+    cv_wordset *s = make((const char *[]){ "Élodie", "Straße", "Øyvind Łukasz", "Σοφία", "Иван", "İpek", NULL });
+    /* É/é (2 bytes each), ß = SS = ẞ, Ø/ø Ł/ł (Latin Extended-A), Greek tonos, Cyrillic */
+    EXPECT(s, "ÉLODIE élodie Élodie", "0-7:0 8-15:0 16-23:0");
+    EXPECT(s, "STRASSE strasse STRAẞE straße", "0-7:1 8-15:1 16-24:1 25-32:1");
+    EXPECT(s, "øyvind ŁUKASZ", "0-15:2");
+    EXPECT(s, "ΣΟΦΊΑ σοφία", "0-10:3 11-21:3");
+    EXPECT(s, "ИВАН иван", "0-8:4 9-17:4");
+    EXPECT(s, "ipek IPEK", "0-4:5 5-9:5");
+    /* accent-sensitive: no match without the accents */
+    EXPECT(s, "Elodie Strase Oyvind Lukasz", "");
+    /* ß is not s */
+    EXPECT(s, "Strase", "");
+    cv_wordset_free(s);
+
+    /* every letter pair of Latin-1 Supplement and Latin Extended-A */
+    const char *up = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ";
+    const char *lo = "àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįĳĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷÿźżž";
+    const char *gr_up = "ΆΈΉΊΌΎΏΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩΪΫ", *gr_lo = "άέήίόύώαβγδεζηθικλμνξοπρστυφχψωϊϋ";
+    const char *cy_up = "ЀЁЂЃЄЅІЇЈЉЊЋЌЍЎЏАБВГДЕЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ";
+    const char *cy_lo = "ѐёђѓєѕіїјљњћќѝўџабвгдежзийклмнопрстуфхцчшщъыьэюя";
+    s = make((const char *[]){ up, gr_up, cy_up, NULL });
+    char want[64];
+    snprintf(want, sizeof want, "0-%zu:0", strlen(lo));
+    EXPECT(s, lo, want);
+    snprintf(want, sizeof want, "0-%zu:1", strlen(gr_lo));
+    EXPECT(s, gr_lo, want);
+    snprintf(want, sizeof want, "0-%zu:2", strlen(cy_lo));
+    EXPECT(s, cy_lo, want);
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_word_boundaries)
+{
+    cv_wordset *s = make((const char *[]){ "Sam", "Ann Lee", NULL });
+    /* never inside a word (letters, digits, non-ASCII letters) */
+    EXPECT(s, "Samantha Sams xSam Sam1 9Sam Samé éSam Annie Leeds Ann Leeds", "");
+    /* punctuation, underscore, symbols and non-ASCII punctuation are boundaries */
+    EXPECT(s, "Sam's (Sam) Sam-Ali Sam_x «Sam» Sam’s Sam🙂", "0-3:0 7-10:0 12-15:0 20-23:0 28-31:0 34-37:0 42-45:0");
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_phrases_whitespace)
+{
+    cv_wordset *s = make((const char *[]){ "  Jane   Doe\t", "Mary Ann Smith", NULL });
+    /* any whitespace run (spaces, tabs, newlines, NBSP, U+2009) between the words */
+    EXPECT(s, "Jane Doe|Jane     Doe|Jane\n\t Doe|Jane\xc2\xa0" "Doe|Jane\xe2\x80\x89" "Doe",
+           "0-8:0 9-21:0 22-32:0 33-42:0 43-53:0");
+    EXPECT(s, "JaneDoe Jane-Doe Jane . Doe Jane Doey", "");
+    EXPECT(s, "Mary\r\nAnn  Smith.", "0-16:1");
+    EXPECT(s, "Mary Ann Smit", "");
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_leftmost_longest)
+{
+    cv_wordset *s = make((const char *[]){ "New York", "York", "New York City", "b c d", "a b", "City", NULL });
+    EXPECT(s, "New York City and York, New York", "0-13:2 18-22:1 24-32:0");
+    /* leftmost wins over longer: "a b" then "c d" is no entry */
+    EXPECT(s, "a b c d", "0-3:4");
+    EXPECT(s, "x b c d", "2-7:3");
+    /* a longer phrase that fails part way falls back to the shorter entry */
+    EXPECT(s, "New York Cit", "0-8:0");
+    EXPECT(s, "New York-City", "0-8:0 9-13:5");
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_punctuation_inside)
+{
+    cv_wordset *s = make((const char *[]){ "O'Brien", "Jean-Luc", "Brien", "Smith, J.", "C++", NULL });
+    EXPECT(s, "o'brien O'BRIEN O' Brien OBrien", "0-7:0 8-15:0 19-24:2");
+    EXPECT(s, "Jean-Luc jean-luc Jean Luc Jean–Luc", "0-8:1 9-17:1");
+    /* "Smith, J." ends with punctuation: no boundary needed after it */
+    EXPECT(s, "smith, j.x SMITH,  J.", "0-9:3 11-21:3");
+    EXPECT(s, "I like C++ and c++11", "7-10:4 15-18:4");
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_capitalised_flag)
+{
+    /* names that are also words; a duplicate key without the flag */
+    cv_wordset *s = make((const char *[]){ "^Will", "^May", "^élodie", "^Hope", "hope", NULL });
+    EXPECT(s, "Will will WILL may May", "0-4:0 10-14:0 19-22:1");
+    /* written as in the entry, or with an upper-case first letter */
+    EXPECT(s, "élodie Élodie", "0-7:2 8-15:2");
+    /* the lowest id the text satisfies */
+    EXPECT(s, "Hope hope", "0-4:3 5-9:4");
+    cv_wordset_free(s);
+}
+END_TEST
+
+START_TEST(test_invalid_utf8)
+{
+    cv_wordset *s = make((const char *[]){ "Jane", "Doe", "Jan\xe9", NULL });
+    /* invalid bytes are non-word characters: boundaries, never letters */
+    EXPECT(s, "\xff\xfeJane\xc3(Doe\xe2\x82", "2-6:0 8-11:1");
+    EXPECT(s, "\xc0\xaf" "Jane\xed\xa0\x80" "Doe\xf4\x90\x80\x80", "2-6:0 9-12:1");
+    /* an invalid byte in an entry matches an invalid byte */
+    EXPECT(s, "jan\xe9 JAN\xe8 jane", "0-4:2 5-9:2 10-14:0");
+    /* truncated sequences at the very end, lone continuation bytes */
+    EXPECT(s, "Jane\xc3", "0-4:0");
+    EXPECT(s, "\x80\x80\x80", "");
+    found f = scan_n(s, "Jane\0Doe", 8);
+    ck_assert_str_eq(f.s, "0-4:0 5-8:1");
+    cv_wordset_free(s);
+
+    /* empty and blank entries are refused without taking an id */
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    ck_assert_int_eq(cv_wordset_builder_add(b, "", 0, 0), CV_EINPUT);
+    ck_assert_int_eq(cv_wordset_builder_add(b, " \t\xc2\xa0 ", 5, 0), CV_EINPUT);
+    ck_assert_int_eq(cv_wordset_builder_add(b, "x", 1, 0), 0);
+    ck_assert_uint_eq(cv_wordset_builder_count(b), 1);
+    cv_wordset_builder_free(b);
+}
+END_TEST
+
+static int stop_at_second(void *arg, const cv_word_match *m)
+{
+    (void)m;
+    return ++*(int *)arg == 2 ? 7 : 0;
+}
+
+START_TEST(test_rebuild_and_stop)
+{
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(cv_wordset_build(b, &s), 0);            /* no entries */
+    ck_assert_uint_eq(cv_wordset_entries(s), 0);
+    EXPECT(s, "anything at all", "");
+    ck_assert_int_eq(cv_wordset_builder_add(b, "alpha", 5, 0), 0);
+    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+    EXPECT(s, "alpha beta", "0-5:0");
+    cv_wordset_builder_clear(b);
+    ck_assert_int_eq(cv_wordset_builder_add(b, "beta", 4, 0), 0);
+    ck_assert_int_eq(cv_wordset_builder_add(b, "gamma", 5, 0), 1);
+    ck_assert_int_eq(cv_wordset_build(b, &s), 0);           /* in place */
+    ck_assert_uint_eq(cv_wordset_entries(s), 2);
+    EXPECT(s, "alpha beta gamma", "6-10:0 11-16:1");
+    int calls = 0;
+    ck_assert_int_eq(cv_wordset_scan(s, "beta gamma beta", 15, stop_at_second, &calls), 7);
+    ck_assert_int_eq(calls, 2);
+    cv_wordset_free(s);
+    cv_wordset_builder_free(b);
+}
+END_TEST
+
+/* Entry i of the big list: a 5-letter word, every 10th a phrase. */
+static size_t big_word(unsigned i, char *o)
+{
+    size_t k = 0;
+    o[k++] = (char)('A' + i % 7);
+    for (int d = 0; d < 4; d++, i /= 26) o[k++] = (char)('a' + i % 26);
+    return k;
+}
+
+typedef struct collect {
+    cv_word_match *v;
+    size_t n, cap;
+} collect;
+
+static int keep(void *arg, const cv_word_match *m)
+{
+    collect *c = arg;
+    if (c->n == c->cap) return 1;
+    c->v[c->n++] = *m;
+    return 0;
+}
+
+START_TEST(test_100k_entries)
+{
+    enum { N = 100000, STEP = 97, NM = N / STEP + 1 };
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    char w[64];
+    for (unsigned i = 0; i < N; i++) {
+        size_t k = big_word(i, w);
+        if (i % 10 == 0) {
+            memcpy(w + k, " van der Berg", 13);
+            k += 13;
+        }
+        ck_assert_int_eq(cv_wordset_builder_add(b, w, k, 0), (int)i);
+    }
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+    ck_assert_uint_eq(cv_wordset_entries(s), N);
+    ck_assert_uint_gt(cv_wordset_bytes(s), (size_t)N * 5);
+
+    /* every 97th entry, upper-cased (phrases with other whitespace), each
+     * followed by near misses: a longer word, a phrase cut short */
+    cv_buf t = { 0 };
+    cv_word_match *want = calloc(NM, sizeof *want);
+    size_t nwant = 0;
+    for (unsigned i = 0; i < N; i += STEP) {
+        size_t k = big_word(i, w);
+        if (i % 10 == 0) {
+            memcpy(w + k, " VAN  DER\nBERG", 14);
+            k += 14;
+        }
+        for (size_t j = 0; j < k; j++)
+            if (w[j] >= 'a' && w[j] <= 'z') w[j] = (char)(w[j] - 32);
+        want[nwant++] = (cv_word_match){ (uint32_t)t.n, (uint32_t)(t.n + k), i };
+        ck_assert_int_eq(cv_buf_append(&t, w, k), 0);
+        ck_assert_int_eq(cv_buf_puts(&t, ", "), 0);
+        ck_assert_int_eq(cv_buf_append(&t, w, 5), 0);
+        ck_assert_int_eq(cv_buf_puts(&t, i % 10 == 0 ? " van der; " : "x; "), 0);
+    }
+    collect c = { calloc(NM + 1, sizeof(cv_word_match)), 0, NM + 1 };
+    ck_assert_int_eq(cv_wordset_scan(s, t.p, t.n, keep, &c), 0);
+    ck_assert_uint_eq(c.n, nwant);
+    for (size_t i = 0; i < nwant; i++) {
+        ck_assert_uint_eq(c.v[i].start, want[i].start);
+        ck_assert_uint_eq(c.v[i].end, want[i].end);
+        ck_assert_uint_eq(c.v[i].id, want[i].id);
+    }
+    free(c.v);
+    free(want);
+    cv_wordset_free(s);
+    cv_wordset_builder_free(b);
+    cv_buf_free(&t);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("wordset");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_case_variants);
+    tcase_add_test(tc, test_unicode_case);
+    tcase_add_test(tc, test_word_boundaries);
+    tcase_add_test(tc, test_phrases_whitespace);
+    tcase_add_test(tc, test_leftmost_longest);
+    tcase_add_test(tc, test_punctuation_inside);
+    tcase_add_test(tc, test_capitalised_flag);
+    tcase_add_test(tc, test_invalid_utf8);
+    tcase_add_test(tc, test_rebuild_and_stop);
+    tcase_add_test(tc, test_100k_entries);
+    tcase_set_timeout(tc, 60);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
