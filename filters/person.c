@@ -52,6 +52,17 @@ const cv_entity_type cvi_entity_person = {
     .normalise = normalise,
 };
 
+/* Byte classes: 1 ASCII letter, 2 digit, 3 a lead byte of a Latin letter
+ * (C3-C5), 4 another multi-byte lead (other scripts: word bytes, no key). */
+static const uint8_t bclass[256] = {
+#define L26(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+    ['A'] = L26(1), ['a'] = L26(1),
+    ['0'] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    [0xC3] = 3, 3, 3, [0xC6] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    [0xE0] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+#undef L26
+};
+
 /* ---- lookup keys ---------------------------------------------------------- */
 
 /* Base letters of U+00C0..U+00FF and U+0100..U+017F as make_names.py folds
@@ -70,6 +81,11 @@ static size_t fold_key(const char *text, size_t s, size_t e, char key[KEY_MAX + 
     size_t k = 0;
     for (size_t i = s; i < e; i++) {
         unsigned char c = p[i];
+        if (bclass[c] == 1) {                       /* ASCII letters: most of them */
+            if (k == KEY_MAX) return 0;
+            key[k++] = (char)(c | 0x20);
+            continue;
+        }
         const char *add = NULL;
         char one[2] = { 0, 0 };
         if ((unsigned)((c | 0x20) - 'a') < 26u) {
@@ -135,16 +151,6 @@ typedef struct word {
     uint8_t contraction;    /* an inner apostrophe before a lower-case letter: I've, don't (not O'Brien) */
 } word;
 
-/* Byte classes: 1 ASCII letter, 2 digit, 3 a lead byte of a Latin letter
- * (C3-C5), 4 another multi-byte lead (other scripts: word bytes, no key). */
-static const uint8_t bclass[256] = {
-#define L26(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-    ['A'] = L26(1), ['a'] = L26(1),
-    ['0'] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    [0xC3] = 3, 3, 3, [0xC6] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    [0xE0] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-#undef L26
-};
 
 /* What a byte between two words says (SEP_*): 0 for spaces, quotes,
  * dashes and the bytes of multi-byte characters. */
@@ -199,8 +205,12 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
     while (i < len) {
         unsigned k = bclass[p[i]];
         if (k == 1) {
-            if (p[i] <= 'Z') ups++; else lows++;
-            i++;
+            size_t j = i;
+            unsigned u = 0;
+            while (j < len && bclass[p[j]] == 1) u += p[j++] <= 'Z';
+            ups += u;
+            lows += (unsigned)(j - i) - u;
+            i = j;
         } else if (k == 2) {
             digits++;
             i++;
@@ -276,7 +286,14 @@ static int ctx_kind2(const char *text, const word *w, int second)
     unsigned c0 = (p[w->s] | 0x20) - 'a', c1 = (p[w->s + 1] | 0x20) - 'a';
     if (c0 >= 26u) return K_NONE;
     uint16_t lens = lex_ctx_len[c0][c1 < 26u ? c1 : 26];
-    if (!second && (!lens || (w->plain && !((lens >> n) & 1)))) return K_NONE;
+    if (!lens || (w->plain && !((lens >> n) & 1))) {
+        /* K_PREP, K_IS: to with for con mit avec com met is ist est es */
+        if (!second || n > 4) return K_NONE;
+        switch (c0 + 'a') {
+        case 't': case 'w': case 'f': case 'c': case 'm': case 'a': case 'i': case 'e': break;
+        default: return K_NONE;
+        }
+    }
     char key[KEY_MAX + 1];
     size_t kn;
     int k = (int)(word_lex(text, w, key, &kn) & 15);
@@ -612,11 +629,16 @@ static int context_level(const char *text, int kind, const word *w, const word *
  * without the table: no means no. */
 static int maybe_given(const scan_state *st, const word *w)
 {
-    char key[KEY_MAX + 1];
-    size_t kn = w->alpha ? fold_key(st->text, w->s, w->e, key) : 0;
-    if (kn < 2) return 0;
     uint32_t h = 2166136261u;
-    for (size_t i = 0; i < kn; i++) h = (h ^ (unsigned char)key[i]) * 16777619u;
+    if (w->plain) {
+        if (w->e - w->s < 2 || w->e - w->s > KEY_MAX) return 0;
+        for (size_t i = w->s; i < w->e; i++) h = (h ^ ((unsigned char)st->text[i] | 0x20)) * 16777619u;
+    } else {
+        char key[KEY_MAX + 1];
+        size_t kn = w->alpha ? fold_key(st->text, w->s, w->e, key) : 0;
+        if (kn < 2) return 0;
+        for (size_t i = 0; i < kn; i++) h = (h ^ (unsigned char)key[i]) * 16777619u;
+    }
     h >>= 32 - CVI_PERSON_GIVEN_BITS;
     return (int)((cvi_person_given_bloom[h / 64] >> (h % 64)) & 1);
 }
@@ -786,6 +808,29 @@ static int intro_follows(const scan_state *st, size_t pos)
     }
 }
 
+/* Can the ASCII capitalised word at i be passed over without reading it?
+ * Yes if it starts a sentence (no context before it), is no context word
+ * by its first letters and length, and what follows it starts no name: no
+ * capital or particle next, no "'s", no initial's dot. */
+static int quick_skip(const scan_state *st, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t len = st->len, q = i, e = i + 1;
+    while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
+    if (!(q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?')) return 0;
+    while (e < len && bclass[p[e]] == 1) e++;
+    if (e < len && p[e] != ' ' && p[e] != ',' && p[e] != '?' && p[e] != '!' && p[e] != ':' && p[e] != ';' &&
+        !(p[e] == '.' && e - i > 1))
+        return 0;                                    /* 's, an initial, accents, digits: the full path */
+    size_t n = e - i;
+    if (n >= 2) {
+        unsigned c0 = (p[i] | 0x20) - 'a', c1 = (p[i + 1] | 0x20) - 'a';
+        uint16_t lens = lex_ctx_len[c0][c1];
+        if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
+    }
+    return !capital_follows(st, e) && !particle_follows(st, e);
+}
+
 /* Mixed-case text: only capitalised words are candidates. Each one is
  * judged with the words before it in its sentence (lookback) or, when it is
  * a context itself ("Hi", "Mr", "Thanks"), with the words after it. */
@@ -803,6 +848,11 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         if (i >= len) break;
         if (!is_upper_at(p, i, len) || (i > 0 && (word_byte_back(p, i - 1) || p[i - 1] == '\''))) {
             i++;
+            continue;
+        }
+        if (p[i] <= 'Z' && quick_skip(st, i)) {     /* most capitals: a sentence's first word, nothing more */
+            i++;
+            while (i < len && bclass[p[i]] == 1) i++;
             continue;
         }
         word w;
