@@ -951,6 +951,62 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
     return 0;
 }
 
+/* Lower-case or all-capital text: a light pass over its words (a hash and
+ * the first letters, no word record) finds the few that may start a name
+ * or a context (a context word by its letters and length, a frequent given
+ * name by the Bloom filter, "am" after "i" ...); walk() judges a few words
+ * from each. */
+static int scan_plain(const scan_state *st, cv_emit *em)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t len = st->len, i = 0, prev_s = 0;
+    int rc;
+    while (i < len) {
+        while (i < len && bclass[p[i]] != 1 && bclass[p[i]] != 3) i++;
+        if (i >= len) break;
+        size_t s = i;
+        uint32_t h = 2166136261u;
+        while (i < len && bclass[p[i]] == 1) h = (h ^ (p[i++] | 0x20)) * 16777619u;
+        int plain = !(i < len && (bclass[p[i]] || p[i] == '\'' || p[i] == '-' || p[i] >= 0x80));
+        if (!plain)
+            while (i < len && (bclass[p[i]] || p[i] == '\'' || p[i] == '-' || (p[i] & 0xC0) == 0x80)) i++;
+        size_t n = i - s, from = s;
+        int look = 0;
+        if (!plain) {
+            word w;
+            size_t at = s;
+            look = next_word(st->text, len, &at, &w) && w.alpha && (ctx_kind2(st->text, &w, 0) || maybe_given(st, &w));
+        } else if (n >= 2) {
+            unsigned c0 = (p[s] | 0x20) - 'a', c1 = (p[s + 1] | 0x20) - 'a';
+            uint32_t b = h >> (32 - CVI_PERSON_GIVEN_BITS);
+            if (((lex_ctx_len[c0][c1] >> (n < 15 ? n : 15)) & 1) && n <= 12) {
+                /* the letters say maybe: the lexicon says */
+                char key[16] = { 0 };
+                for (size_t k = 0; k < n; k++) key[k] = (char)(p[s + k] | 0x20);
+                unsigned kind = lex_lookup(key, n) & 15;
+                look = kind != K_NONE && kind != K_PREP && kind != K_IS ? 6 : 0;
+            }
+            if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) look = 3;
+            else if (n <= 4 && s > prev_s) {
+                /* "i am", "ich bin", "ik ben", "je suis", "thank you": the pair from its first word */
+                word w = { .s = (uint32_t)s, .e = (uint32_t)i };
+                if (word_is(st->text, &w, "am") || word_is(st->text, &w, "bin") || word_is(st->text, &w, "ben") ||
+                    word_is(st->text, &w, "suis") || word_is(st->text, &w, "you")) {
+                    look = 4;
+                    from = prev_s;
+                }
+            }
+        }
+        if (look) {
+            size_t done;
+            if ((rc = walk(st, em, from, look == 1 ? 6 : (size_t)look, 1, &done))) return rc;
+            if (done > i) i = done;
+        }
+        prev_s = s;
+    }
+    return 0;
+}
+
 static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
@@ -973,8 +1029,7 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
     if (!up && !low) return 0;
     scan_state st = { text, len, !up ? MODE_LOWER : !low ? MODE_UPPER : MODE_MIXED };
     if (st.mode == MODE_MIXED) return scan_mixed(&st, em);
-    size_t end;
-    return walk(&st, em, 0, (size_t)-1, 1, &end);
+    return scan_plain(&st, em);
 }
 
 const cv_detector_type cvi_detector_person = {
