@@ -785,27 +785,21 @@ static int prev_word(const scan_state *st, size_t before, word *w)
 }
 
 /* After a greeting, does an introduction start ("Hi, my name is", "Hello,
- * this is", "Hi I'm", "Bonjour, je m'appelle", "Hallo, ich heiße")? A
- * test of the next word's first letters, so most greetings stop at once. */
+ * this is", "Hi I'm", "Bonjour, je m'appelle", "Hallo, ich heiße")? The
+ * next two words tell, so most greetings stop at once. */
 static int intro_follows(const scan_state *st, size_t pos)
 {
-    const unsigned char *p = (const unsigned char *)st->text;
-    while (pos < st->len && (p[pos] == ' ' || p[pos] == ',' || p[pos] == '!' || p[pos] == '\n')) pos++;
-    if (pos + 2 >= st->len) return 0;
-    unsigned a = p[pos] | 0x20, b = p[pos + 1] | 0x20;
-    switch (a) {
-    case 'm': return b == 'y' || b == 'i' || b == 'e' || b == 'o' || b == 'i';   /* my, mi, me, meu, mijn, mon, mein */
-    case 't': return b == 'h';                                                 /* this, there (then its parse fails) */
-    case 'i':   /* I'm, I am, im, ich, il (mio nome), ik, it's */
-        return b == '\'' || b == 0xE2 || b == 'm' || b == 'c' || b == 'l' || b == 'k' || b == 't' ||
-               (b == ' ' && pos + 4 < st->len && (p[pos + 2] | 0x20) == 'a' && (p[pos + 3] | 0x20) == 'm');
-    case 'j': return b == 'e' || b == '\'';                                    /* je, j'm... */
-    case 'c': return b == '\'' || b == 0xE2;                                   /* c'est */
-    case 's': return b == 'o';                                                 /* sono, soy, sou */
-    case 'h': return b == 'i';                                                 /* hier ist */
-    case 'a': return b == 'q';                                                 /* aqui */
-    default: return 0;
-    }
+    word w1, w2;
+    size_t at = pos;
+    if (!next_word(st->text, st->len, &at, &w1) || (w1.sep & ~(unsigned)(SEP_COMMA | SEP_NL | SEP_STOP))) return 0;
+    int k1 = ctx_kind2(st->text, &w1, 1);
+    if (k1 == K_THIS || k1 == K_IAM || k1 == K_INTRO || (k1 == K_NAMEW && w1.poss)) return 1;   /* this is, I'm, c'est */
+    if (w1.e - w1.s > 4 || !next_word(st->text, st->len, &at, &w2) || w2.sep) return 0;
+    int k2 = ctx_kind2(st->text, &w2, 1);
+    if (k2 == K_NAMEW || k2 == K_INTRO || k2 == K_IS) return 1;   /* my name, mi chiamo, here is */
+    return word_is(st->text, &w2, "am") || word_is(st->text, &w2, "bin") || word_is(st->text, &w2, "ben") ||
+           word_is(st->text, &w2, "suis") || word_is(st->text, &w2, "mio") || word_is(st->text, &w2, "meu") ||
+           word_is(st->text, &w2, "mijn") || word_is(st->text, &w2, "mein") || word_is(st->text, &w2, "mon");
 }
 
 /* Can the ASCII capitalised word at i be passed over without reading it?
