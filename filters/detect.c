@@ -14,6 +14,8 @@
 typedef struct compiled {
     const cv_detector_type *t;
     uint16_t id;             /* cv_detector_id, or CV_DET__COUNT + k for a custom one */
+    uint16_t min_digits;     /* t's gates, kept beside it for the per-text loop */
+    uint32_t runs_mask;      /* t->runs_any, or every bit (cv_text_facts.runs always has bit 0) */
     pcre2_code *code;
     int jit;
     const cv_custom_detector *cust;   /* a policy's detector, or NULL */
@@ -24,6 +26,11 @@ struct cv_detector_set {
     size_t n;
     compiled *d;
     cv_detector_type *ctypes;    /* the custom detectors' descriptors (owned) */
+    int *prio;                 /* a detector's priority, by id (CV_DET__COUNT + custom ones) */
+    size_t nprio;
+    size_t nplain;
+    uint16_t *plain;           /* the detectors a text without digits can match, in order */
+    uint16_t *all;             /* every detector, in order */
 };
 
 /* A candidate's sort key; the span itself stays in ws->cand. */
@@ -165,6 +172,21 @@ int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_
             s->n++;
         }
     }
+    /* Per detector: its priority by id, its gates beside it, and the
+     * short list of those a text without digits can match. */
+    s->nprio = CV_DET__COUNT + ncustom;
+    s->prio = calloc(s->nprio, sizeof *s->prio);
+    s->plain = calloc(s->n ? s->n : 1, sizeof *s->plain);
+    s->all = calloc(s->n ? s->n : 1, sizeof *s->all);
+    if (!s->prio || !s->plain || !s->all) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    for (size_t i = 0; i < s->n; i++) {
+        const cv_detector_type *t = s->d[i].t;
+        if (s->d[i].id < s->nprio) s->prio[s->d[i].id] = t->priority;
+        s->d[i].min_digits = t->min_digits;
+        s->d[i].runs_mask = t->runs_any ? t->runs_any : ~0u;
+        s->all[i] = (uint16_t)i;
+        if (!t->min_digits && !t->runs_any && !t->win_after) s->plain[s->nplain++] = (uint16_t)i;
+    }
     *out = s;
     s = NULL;
 out:
@@ -179,6 +201,9 @@ void cv_detector_set_free(cv_detector_set *s)
     for (size_t i = 0; s->d && i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
     free(s->d);
     free(s->ctypes);
+    free(s->prio);
+    free(s->plain);
+    free(s->all);
     free(s);
 }
 
@@ -229,6 +254,17 @@ static const uint8_t fact_class[256] = {
     [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
 };
 
+/* What stands between the digits of a cluster (cv_text_facts.cl_gaps). */
+static unsigned gap_class(unsigned char c)
+{
+    if (c == ' ') return CV_GAP_SPACE;
+    if (c == '.') return CV_GAP_DOT;
+    if (c == '-') return CV_GAP_DASH;
+    if (c == '/') return CV_GAP_SLASH;
+    if ((unsigned)((c | 0x20) - 'a') < 26u) return CV_GAP_LETTER;
+    return CV_GAP_OTHER;
+}
+
 static int spoken_open(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '[' || c == '(' || c == '{'; }
 static int spoken_close(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == ']' || c == ')' || c == '}'; }
 
@@ -239,7 +275,7 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
     uint32_t digits = 0, letter_digit = 0;
     size_t first = len;
     unsigned any = 0;
-    uint32_t nc = 0, colons = 0;
+    uint32_t nc = 0, colons = 0, run = 0;
     int dcolon = 0;
     f->has_at = f->has_colon = f->has_spoken_at = 0;
     for (size_t i = 0; i < len; i++) {
@@ -251,10 +287,26 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
             digits++;
             letter_digit += i > 0 && (unsigned)((p[i - 1] | 0x20) - 'a') < 26u;
             if (nc && nc <= CV_MAX_CLUSTERS && i - f->cl_end[nc - 1] <= CV_CLUSTER_GAP) {
-                f->cl_end[nc - 1] = (uint32_t)i + 1;
+                uint32_t c = nc - 1;
+                if (i == f->cl_end[c]) {
+                    run++;
+                } else {
+                    f->cl_runs[c] |= CV_RUN(run);
+                    run = 1;
+                    unsigned g = 0;
+                    for (size_t j = f->cl_end[c]; j < i; j++) g |= gap_class(p[j]);
+                    f->cl_gaps[c] |= (uint8_t)g;
+                }
+                f->cl_digits[c] += f->cl_digits[c] < 255;
+                f->cl_end[c] = (uint32_t)i + 1;
             } else if (nc < CV_MAX_CLUSTERS) {
+                if (nc) f->cl_runs[nc - 1] |= CV_RUN(run);
                 f->cl_start[nc] = (uint32_t)i;
                 f->cl_end[nc] = (uint32_t)i + 1;
+                f->cl_digits[nc] = 1;
+                f->cl_gaps[nc] = 0;
+                f->cl_runs[nc] = 0;
+                run = 1;
                 nc++;
             } else {
                 nc = CV_MAX_CLUSTERS + 1;
@@ -269,6 +321,11 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
             char a;
             if (cvi_fold_at(p + i, len - i, &a)) return 1;
         }
+    }
+    f->runs = nc > CV_MAX_CLUSTERS ? ~0u : 1u;   /* bit 0: any text (no run length is 0) */
+    if (nc && nc <= CV_MAX_CLUSTERS) {
+        f->cl_runs[nc - 1] |= CV_RUN(run);
+        for (uint32_t c = 0; c < nc; c++) f->runs |= f->cl_runs[c];
     }
     f->digits = digits;
     f->letter_digit = letter_digit;
@@ -393,16 +450,24 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
         size_t off = t->search_from ? t->search_from(f) : 0;
         return off > len ? 0 : run_window(s, ws, di, text, len, off, len);
     }
-    /* windows around digit clusters, merged where they overlap */
+    /* windows around digit clusters (those the detector wants), merged
+     * where they overlap */
     size_t i = 0;
     while (i < f->nclusters) {
+        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) ||
+            (t->cluster_wanted && !t->cluster_wanted(text, len, f, (uint32_t)i))) {
+            i++;
+            continue;
+        }
         size_t ws0 = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
         size_t we0 = f->cl_end[i] + t->win_after;
         i++;
         while (i < f->nclusters) {
             size_t nb = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
             if (nb > we0) break;
-            we0 = f->cl_end[i] + t->win_after;
+            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) &&
+                (!t->cluster_wanted || t->cluster_wanted(text, len, f, (uint32_t)i)))
+                we0 = f->cl_end[i] + t->win_after;
             i++;
         }
         if (we0 > len) we0 = len;
@@ -426,9 +491,7 @@ static int cmp_pick(const void *a, const void *b)
  * its own, whatever entity it reports). */
 static int priority_of(const cv_detector_set *s, const cv_span *sp)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->d[i].id == sp->detector) return s->d[i].t->priority;
-    return 0;
+    return sp->detector < s->nprio ? s->prio[sp->detector] : 0;
 }
 
 static int out_reserve(cv_span_list *out, size_t n)
@@ -499,8 +562,15 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
                         size_t len, cv_span_list *out)
 {
     ws->ncand = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const cv_detector_type *t = s->d[i].t;
+    /* A text without digits: only the detectors that need none (digit-
+     * anchored ones, win_after, and those declaring digits never match). */
+    size_t n = f->digits ? s->n : s->nplain;
+    const uint16_t *idx = f->digits ? s->all : s->plain;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
+        const compiled *c = &s->d[i];
+        if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
+        const cv_detector_type *t = c->t;
         if (t->wanted && !t->wanted(f)) continue;
         int rc = run_detector(s, ws, i, f, text, len);
         if (rc) return rc;

@@ -131,7 +131,17 @@ typedef struct cv_text_facts {
     uint32_t letter_digit;   /* digits right after an ASCII letter ("SW1", "A9") */
     uint32_t nclusters;      /* > CV_MAX_CLUSTERS: too many, search the whole text */
     uint32_t cl_start[CV_MAX_CLUSTERS], cl_end[CV_MAX_CLUSTERS];   /* [start, end) of each cluster */
+    /* Per cluster: its digits (255 = 255 or more), the lengths of its runs of
+     * consecutive digits (bit k: a run of k, bit 31: 31 or more) and which
+     * bytes stand between them (CV_GAP_*). */
+    uint32_t runs;           /* the clusters' cl_runs together, and bit 0 (all bits: too many clusters) */
+    uint8_t cl_digits[CV_MAX_CLUSTERS];
+    uint8_t cl_gaps[CV_MAX_CLUSTERS];
+    uint32_t cl_runs[CV_MAX_CLUSTERS];
 } cv_text_facts;
+
+enum { CV_GAP_SPACE = 1, CV_GAP_DOT = 2, CV_GAP_DASH = 4, CV_GAP_SLASH = 8, CV_GAP_LETTER = 16, CV_GAP_OTHER = 32 };
+#define CV_RUN(k) (1u << ((k) < 31 ? (k) : 31))
 
 /*
  * A detector. `pattern` is a PCRE2 (UTF mode) pattern whose whole match is
@@ -139,7 +149,8 @@ typedef struct cv_text_facts {
  * it receives the full text and the match [*start, *end), may narrow the
  * span, and writes the normalised value into norm (cap CV_NORM_MAX + 1,
  * NUL-terminated, length to *norm_len). Returns 1 accept, 0 reject.
- * `wanted` returns nonzero if the prefilter facts allow a match at all.
+ * `wanted` returns nonzero if the prefilter facts allow a match at all
+ * (`min_digits`, below, says the same declaratively, and more cheaply).
  * `search_from` (may be NULL) returns the offset from which matching may
  * start (e.g. a few bytes before the first digit).
  */
@@ -157,6 +168,13 @@ typedef struct cv_detector_type {
     uint32_t compile_flags;            /* extra PCRE2 compile flags (PCRE2_UTF always set; no UCP: ASCII classes are faster) */
     int (*wanted)(const cv_text_facts *f);
     size_t (*search_from)(const cv_text_facts *f);
+    /* Every match holds at least this many digits: texts with fewer are
+     * skipped before `wanted` (which may then be NULL) is asked. */
+    uint16_t min_digits;
+    /* Nonzero: every match holds a run of consecutive digits of one of
+     * these lengths (CV_RUN bits); texts and clusters without one are
+     * skipped (cv_text_facts.runs, cl_runs). */
+    uint32_t runs_any;
     int (*validate)(const cv_detect_opts *o, const char *text, size_t len,
                     size_t *start, size_t *end, char *norm, size_t *norm_len);
     /* Digit-anchored detectors (every match holds a digit, starts at most
@@ -164,6 +182,11 @@ typedef struct cv_detector_type {
      * bytes after one) set win_after > 0: they are matched only in those
      * windows, not over the whole text. validate still sees the whole text. */
     uint16_t win_before, win_after;
+    /* Such a detector may also judge each cluster from its facts (digits,
+     * run lengths, gaps; the text is there for a byte or two around it):
+     * nonzero if a match can hold cluster i's digits. Windows are searched
+     * only around the clusters it accepts. NULL: every cluster. */
+    int (*cluster_wanted)(const char *text, size_t len, const cv_text_facts *f, uint32_t i);
     /* A scanner instead of a pattern (word lists, gazetteers, grammars a
      * regex states badly): finds its own candidates in text[0..len) and
      * emits them; nonzero (CV_E*) fails the text closed. Must be

@@ -18,8 +18,9 @@
  *
  * Layout after build: states in depth-first order, each state's edges
  * contiguous and sorted by byte (edge_first[s] .. edge_first[s + 1]), dense
- * 256-entry tables for the root and the word-start state. 13 bytes per
- * state, 16 per entry.
+ * 256-entry tables for the root and the word-start state in large sets.
+ * Memory: 13 bytes per trie state (edge offset, terminal, one 5-byte edge)
+ * plus 12 per entry; a state per folded key byte that no earlier key shares.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +31,15 @@
 #define MARK 0xFFu          /* word boundary */
 #define INVALID_BYTE 0xFEu  /* a byte that is not valid UTF-8 */
 #define CP_INVALID 0x110000u
-#define DENSE_MIN 64        /* sets with fewer states (a record's few names) use no dense tables */
+#define DENSE_MIN 1024      /* sets with fewer states (a record's names) use no dense tables */
 
 enum { C_OTHER = 0, C_WORD = 1, C_SPACE = 2 };
+
+/* The scan's action at a byte: skip a non-word character; a word character
+ * no entry begins with; one an entry may begin with; a punctuation
+ * character an entry may begin with; a non-ASCII byte (decode it). */
+enum { A_SKIP = 0, A_WORD, A_WORD_START, A_OTHER_START, A_HIGH };
+_Static_assert(A_SKIP == 0 && A_WORD == 1 && A_HIGH == 4, "act_base is written with these values");
 
 typedef struct ws_ent {
     uint32_t id;
@@ -50,8 +57,8 @@ struct cv_wordset {
     uint32_t *term;         /* per state: index into ents, or NONE */
     ws_ent *ents;           /* sorted by key, then id */
     uint32_t mark_state;    /* the root's child by MARK, or NONE */
-    uint8_t first_word[32]; /* bit set: bytes after MARK at the root (a word start that can match) */
-    uint8_t first_other[32];   /* bit set: bytes at the root */
+    uint8_t act[256];       /* per text byte, what the scan does there (A_*) */
+    uint8_t pair[32];       /* bit set, hashed: a word's first two folded bytes (the second may be MARK) */
     uint32_t *dense;        /* NULL, or 2 x 256: children of the root, then of mark_state */
 };
 
@@ -100,6 +107,21 @@ static const uint8_t ascii_class[256] = {
 };
 
 static inline unsigned ascii_lower(unsigned a) { return a + ((a - 'A' < 26u) << 5); }
+
+/* The scan's actions before any entry is known: letters and digits A_WORD,
+ * non-ASCII bytes A_HIGH, the rest A_SKIP. */
+static const uint8_t act_base[256] = {
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    [0x80] = R16(4), R16(4), R16(4), R16(4), R16(4), R16(4), R16(4), R16(4),
+#undef R16
+};
 
 /* Decode one character of p[0..n) (n >= 1): its length, the code point in
  * *cp (CP_INVALID for a byte that does not start a valid sequence: length 1). */
@@ -392,8 +414,9 @@ static int cmp_key(const void *a, const void *b)
 {
     const s_key *x = a, *y = b;
     uint32_t n = x->len < y->len ? x->len : y->len;
-    int r = memcmp(x->k, y->k, n);
-    if (r) return r;
+    /* keys differ early: a byte loop beats a memcmp call */
+    for (uint32_t i = 0; i < n; i++)
+        if (x->k[i] != y->k[i]) return x->k[i] < y->k[i] ? -1 : 1;
     if (x->len != y->len) return x->len < y->len ? -1 : 1;
     return x->id < y->id ? -1 : x->id > y->id;
 }
@@ -469,6 +492,7 @@ static void set_empty(cv_wordset *s)
 }
 
 static inline uint32_t child(const cv_wordset *s, uint32_t st, unsigned b);
+static inline unsigned pair_hash(unsigned b0, unsigned b1) { return (b0 * 31 + b1) & 255; }
 
 int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
 {
@@ -551,13 +575,26 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     s->dense = NULL;
     s->mark_state = NONE;
     s->mark_state = child(s, 0, MARK);
-    memset(s->first_word, 0, sizeof s->first_word);
-    memset(s->first_other, 0, sizeof s->first_other);
-    for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++)
-        s->first_other[s->edge_byte[a] >> 3] |= (uint8_t)(1u << (s->edge_byte[a] & 7));
+    memcpy(s->act, act_base, sizeof s->act);
+    memset(s->pair, 0, sizeof s->pair);
+    for (size_t i = 0; i < n; i++) {
+        const s_key *k = &b->keys[i];
+        if (k->len >= 3 && k->k[0] == MARK) {
+            unsigned h = pair_hash(k->k[1], k->k[2]);
+            s->pair[h >> 3] |= (uint8_t)(1u << (h & 7));
+        }
+    }
+    for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++) {
+        unsigned c = s->edge_byte[a];
+        if (c < 0x80) s->act[c] = A_OTHER_START;
+    }
     if (s->mark_state != NONE)
-        for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++)
-            s->first_word[s->edge_byte[a] >> 3] |= (uint8_t)(1u << (s->edge_byte[a] & 7));
+        for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++) {
+            unsigned c = s->edge_byte[a];
+            if (c >= 0x80) continue;
+            s->act[c] = A_WORD_START;
+            if (c >= 'a' && c <= 'z') s->act[c - 32] = A_WORD_START;
+        }
     if (nn >= DENSE_MIN) {
         if (!(s->dense = malloc(2 * 256 * sizeof *s->dense))) goto out;
         memset(s->dense, 0xFF, 2 * 256 * sizeof *s->dense);     /* NONE */
@@ -710,30 +747,44 @@ int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_c
     if (len > UINT32_MAX) return CV_EINPUT;
     if (!s->nents) return 0;
     const unsigned char *p = (const unsigned char *)text;
+    const uint8_t *act = s->act;
     int prev = C_OTHER;
     size_t i = 0;
     while (i < len) {
         unsigned a = p[i];
         uint32_t c = a, st = NONE;
         size_t l = 1;
-        int cls = ascii_class[a];
-        if (cls == C_WORD) {
-            if (prev == C_WORD || !has_bit(s->first_word, ascii_lower(a))) {
-                /* no match starts inside a word: skip its ASCII run */
-                i++;
-                while (i < len && ascii_class[p[i]] == C_WORD) i++;
-                prev = C_WORD;
-                continue;
+        int cls;
+        switch (act[a]) {
+        case A_SKIP:
+            /* whitespace and punctuation no entry begins with */
+            i++;
+            while (i < len && act[p[i]] == A_SKIP) i++;
+            prev = C_OTHER;
+            continue;
+        case A_WORD_START:
+            if (prev != C_WORD) {
+                unsigned la = ascii_lower(a), b1 = i + 1 < len ? p[i + 1] : MARK;
+                /* and its second byte (MARK after a one-letter word) */
+                if (b1 < 0x80) b1 = ascii_class[b1] == C_WORD ? ascii_lower(b1) : MARK;
+                if (b1 >= 0x80 || has_bit(s->pair, pair_hash(la, b1))) {
+                    st = step(s, s->mark_state, la);
+                    cls = C_WORD;
+                    break;
+                }
             }
-            st = step(s, s->mark_state, ascii_lower(a));
-        } else if (cls != C_HIGH) {
-            if (cls == C_SPACE || !has_bit(s->first_other, a)) {
-                prev = cls;
-                i++;
-                continue;
-            }
+            /* fall through */
+        case A_WORD:
+            /* no match begins inside a word: skip its ASCII run */
+            i++;
+            while (i < len && ascii_class[p[i]] == C_WORD) i++;
+            prev = C_WORD;
+            continue;
+        case A_OTHER_START:
             st = step(s, 0, a);
-        } else {
+            cls = C_OTHER;
+            break;
+        default:
             l = decode(p + i, len - i, &c);
             cls = cp_class(c);
             if (cls == C_OTHER || (cls == C_WORD && prev != C_WORD)) {

@@ -6,11 +6,13 @@
  *
  * Matching is case-insensitive and accent-sensitive, on word boundaries:
  * - a word character is a letter, digit or combining mark: ASCII letters and
- *   digits, and every non-ASCII code point except the space, punctuation and
- *   symbol blocks listed in wordset.c (U+0080-00BF but ª µ º, × ÷, U+2000-2BFF,
- *   U+2E00-2E7F, U+3000-303F, U+E000-F8FF, U+FE10-FE6F, U+FEFF, full-width
- *   punctuation, U+FFF0-FFFF, U+1F000-1FBFF); bytes that are not valid UTF-8
- *   are non-word characters that match only each other, never a crash;
+ *   digits, and every non-ASCII code point except these space, punctuation
+ *   and symbol blocks: U+0080-00BF (but ª µ º), × ÷, U+1680, U+2000-2BFF,
+ *   U+2E00-2E7F, U+3000-303F, U+E000-F8FF, U+FE10-FE1F, U+FE30-FE6F, U+FEFF,
+ *   U+FF00-FF65 (but full-width digits and letters), U+FFF0-FFFF,
+ *   U+1F000-1FBFF (an approximation of \p{L}\p{N}\p{M} by blocks; '_' is
+ *   punctuation); a byte that is not valid UTF-8 is a non-word character
+ *   that matches only an invalid byte (in text and in entries alike);
  * - folded to lower case: ASCII A-Z, Latin-1 Supplement (À-Þ but ×), Latin
  *   Extended-A (all pairs, Ÿ→ÿ, İ→i, ſ→s), Greek (Ά-Ϋ, ς→σ), Cyrillic
  *   (Ѐ-Я), and ß, ẞ → "ss"; nothing else (no accents removed, no other

@@ -127,6 +127,7 @@ typedef struct cv_run_opts {
     int resume;             /* run: skip inputs already completed in OUT */
     int progress;           /* report progress through the log callback */
     const char *as_of;      /* YYYY-MM-DD; NULL: today (UTC) */
+    int explain;            /* scan: one JSON line per decision to out_fd instead of the counts report */
 } cv_run_opts;
 
 CV_API void cv_run_opts_init(cv_run_opts *o);
@@ -156,7 +157,9 @@ CV_API int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cha
                      const char *match_path, int in_fd, int out_fd, const cv_run_opts *o, cv_totals *t);
 
 /* Scan: count what would be found per file and entity type; writes nothing
- * but the report (JSON) to out_fd. */
+ * but the report (JSON) to out_fd. With o->explain, writes instead one JSON
+ * line per decision (file, record line, the field rule, byte offsets,
+ * entity, detector, action and what decided it), never a value. */
 CV_API int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t ninputs,
                    int out_fd, const cv_run_opts *o, cv_totals *t);
 

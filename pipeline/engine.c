@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "../formats/formats.h"
 #include "ctx.h"
 #include "engine.h"
 #include "vault.h"
@@ -72,6 +73,11 @@ struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
     uint64_t allowed[CV_ENT_MAX];   /* spans of the last texts kept by the allow list, not yet counted */
+    cv_buf *xout;                   /* explain mode: decisions go here (NULL: off) */
+    const char *xfile;
+    const cv_record *xrec;          /* the record being explained */
+    const cv_field_rule *cur_fr;    /* the field rule of the node being handled (NULL: inherited or "*") */
+    const cv_field_rule **scan_fr;  /* per queued scan node: its field rule */
     pcre2_match_data *allow_md;     /* for allow-list patterns (NULL until one runs) */
     cv_span_list spans;
     cv_span_list names_found;
@@ -316,6 +322,7 @@ void cvi_worker_free(cvi_worker *w)
     if (!w) return;
     cv_detect_ws_free(w->ws);
     pcre2_match_data_free(w->allow_md);
+    free(w->scan_fr);
     cv_span_list_free(&w->spans);
     cv_span_list_free(&w->names_found);
     cv_buf_free(&w->tmp);
@@ -515,6 +522,8 @@ static int token_clid(cvi_worker *w, const cv_action *a, const char *v, size_t n
 static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a,
                          int *days);
 static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl);
+static void explain(cvi_worker *w, const cv_span *s, int entity, const char *domain, int kind, const char *by,
+                    int by_line);
 
 /* Apply a non-scan action to a scalar node. */
 static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t idx, cvi_counts *c)
@@ -546,8 +555,12 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
             int32_t *nv = realloc(w->scan, cap * sizeof *nv);
             if (!nv) return CV_ENOMEM;
             w->scan = nv;
+            const cv_field_rule **fv = realloc(w->scan_fr, cap * sizeof *fv);
+            if (!fv) return CV_ENOMEM;
+            w->scan_fr = fv;
             w->capscan = cap;
         }
+        w->scan_fr[w->nscan] = w->cur_fr;
         w->scan[w->nscan++] = idx;
         return 0;
     }
@@ -564,9 +577,12 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         int ok = ent >= 0 && cv_normalise(ent, &w->e->pol->dopts, v, n, norm, &nl) == 1;
         if (allowed(w, ent, v, n, ok ? norm : NULL, nl)) {
             if (ent >= 0) c->allowed[ent]++;
+            if (w->xout) explain(w, NULL, ent, a->domain, CV_ACT_KEEP, "allow", 0);
             return 0;
         }
     }
+    if (w->xout && (a->kind == CV_ACT_TOKEN || a->kind == CV_ACT_REDACT || a->kind == CV_ACT_MASK))
+        explain(w, NULL, a->entity, a->domain, a->kind, "field", w->cur_fr ? w->cur_fr->line : 0);
     switch (a->kind) {
     case CV_ACT_TOKEN:
         if (a->opts & CV_AOPT_CLID) rc = token_clid(w, a, v, n, t);
@@ -771,6 +787,79 @@ static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const cha
     return 0;
 }
 
+void cvi_worker_explain(cvi_worker *w, cv_buf *out, const char *file)
+{
+    w->xout = out;
+    w->xfile = file;
+}
+
+/* The name of the detector that found span s. */
+static const char *detector_name(const cvi_engine *e, const cv_span *s)
+{
+    if (s->detector < CV_DET__COUNT) return cvi_detectors[s->detector]->name;
+    if (s->detector < CV_DET_MAX && (size_t)(s->detector - CV_DET__COUNT) < e->pol->ncustom)
+        return e->pol->custom[s->detector - CV_DET__COUNT].name;
+    return "name_field";   /* a name the record gives in a field, recurring in its text */
+}
+
+static const char *const act_names[] = { "drop", "keep", "scan", "token", "redact", "mask", "generalise" };
+
+/* One decision as a JSON line: where (file, record line, the field rule
+ * that sent the value there, byte offsets), what (entity, detector, the
+ * checks it needs) and what decided (allow list, the policy's entities
+ * line, the entity's default, a field rule). Never the value. */
+static void explain(cvi_worker *w, const cv_span *s, int entity, const char *domain, int kind, const char *by,
+                    int by_line)
+{
+    cv_buf *o = w->xout;
+    const cv_policy *p = w->e->pol;
+    const cv_field_rule *fr = w->cur_fr;
+    int rc = cv_buf_puts(o, "{\"file\": ");
+    const char *file = w->xfile ? w->xfile : "-";
+    rc |= cvi_json_string(o, file, strlen(file));
+    rc |= cv_buf_printf(o, ", \"line\": %" PRIu64 ", \"field_rule\": ", w->xrec ? (uint64_t)w->xrec->line : 0);
+    if (fr) {
+        rc |= cvi_json_string(o, fr->path, strlen(fr->path));
+        rc |= cv_buf_printf(o, ", \"rule_line\": %d", fr->line);
+    } else {
+        rc |= cv_buf_puts(o, "\"*\"");
+    }
+    if (s) rc |= cv_buf_printf(o, ", \"start\": %u, \"end\": %u", s->start, s->end);
+    const char *en = entity >= 0 ? cvi_policy_entity_name(p, entity) : NULL;
+    rc |= cv_buf_puts(o, ", \"entity\": ");
+    const char *what = en ? en : domain ? domain : "value";
+    rc |= cvi_json_string(o, what, strlen(what));
+    if (s) {
+        rc |= cv_buf_puts(o, ", \"detector\": ");
+        const char *dn = detector_name(w->e, s);
+        rc |= cvi_json_string(o, dn, strlen(dn));
+        int validated = 0, context = 0;
+        if (s->detector < CV_DET__COUNT) {
+            validated = cvi_detectors[s->detector]->validate != NULL || cvi_detectors[s->detector]->scan != NULL;
+        } else if (s->detector < CV_DET_MAX && (size_t)(s->detector - CV_DET__COUNT) < p->ncustom) {
+            const cv_custom_detector *cd = &p->custom[s->detector - CV_DET__COUNT];
+            validated = cd->check != CV_CHECK_NONE;
+            context = cd->context != NULL;
+        }
+        rc |= cv_buf_printf(o, ", \"validated\": %s, \"context_needed\": %s", validated ? "true" : "false",
+                            context ? "true" : "false");
+    }
+    rc |= cv_buf_printf(o, ", \"action\": \"%s\", \"decided_by\": \"%s\"",
+                        kind >= 0 && kind < 7 ? act_names[kind] : "keep", by);
+    if (by_line > 0) rc |= cv_buf_printf(o, ", \"policy_line\": %d", by_line);
+    rc |= cv_buf_puts(o, "}\n");
+    (void)rc;   /* a failed append leaves a short buffer; the scan's counts still hold */
+}
+
+/* The span's action was decided by the policy's entities line, or the
+ * entity's default. */
+static void explain_span(cvi_worker *w, const cv_span *s)
+{
+    const cv_policy *p = w->e->pol;
+    int line = s->entity < CV_ENT_MAX ? p->entity_line[s->entity] : 0;
+    explain(w, s, s->entity, NULL, p->entities[s->entity].kind, line ? "entities" : "default", line);
+}
+
 /* Take the allowed spans out of w->spans (their text stays as written),
  * remembering how many per entity for the next take_allowed. */
 static void drop_allowed(cvi_worker *w, const char *text)
@@ -782,6 +871,7 @@ static void drop_allowed(cvi_worker *w, const char *text)
         int named = s->detector == CV_DET_NONE;
         if (allowed(w, s->entity, text + s->start, s->end - s->start, named ? NULL : s->norm, s->norm_len)) {
             w->allowed[s->entity]++;
+            if (w->xout) explain(w, s, s->entity, NULL, CV_ACT_KEEP, "allow", 0);
             continue;
         }
         if (k != i) w->spans.v[k] = *s;
@@ -954,6 +1044,7 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
         const cv_span *s = &w->spans.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
         count_span(c, s);
+        if (w->xout) explain_span(w, s);
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
@@ -979,6 +1070,7 @@ static int rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
         const cv_span *s = &w->names_found.v[i];
         rc |= cv_buf_append(t, text + at, s->start - at);
         count_span(c, s);
+        if (w->xout) explain_span(w, s);   /* offsets: in the value as rewritten so far */
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
@@ -1209,6 +1301,8 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
             if (nd->flags & CV_NF_DROP) break;     /* expired by retention */
             const cv_field_rule *fr = lookup(e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp && w->stack[sp - 1].inh ? w->stack[sp - 1].inh : &rule->def);
+            w->cur_fr = fr;
+            w->xrec = r;
             if ((rc = apply_scalar(w, a, r, i, c))) {
                 if (rc == CV_EINPUT && w->why && reason) *reason = w->why;
                 return rc;
@@ -1221,12 +1315,15 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     if (w->nnames && (rc = build_name_words(w))) return rc;
     size_t learned_at = 0;
     for (size_t k = 0; k < w->nscan; k++) {
+        w->cur_fr = w->scan_fr[k];
         if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
         if (w->learned) learned_at = k;
     }
     /* names the detector found in a later value recur in the earlier ones */
-    for (size_t k = 0; k < learned_at; k++)
+    for (size_t k = 0; k < learned_at; k++) {
+        w->cur_fr = w->scan_fr[k];
         if ((rc = rescan_names(w, r, w->scan[k], c))) return rc;
+    }
     /* added columns last (indexes shift): in reverse order of their anchors */
     for (size_t k = w->nadd; k-- > 0;) {
         cv_buf *t = &w->tmp;

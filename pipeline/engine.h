@@ -30,6 +30,7 @@ typedef struct cvi_counts {
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c);
 
+
 typedef struct cvi_engine cvi_engine;
 typedef struct cvi_worker cvi_worker;
 
@@ -48,6 +49,10 @@ struct cvi_vault_set *cvi_worker_vault(cvi_worker *w, int *rc);
 
 cvi_worker *cvi_worker_create(const cvi_engine *e);     /* NULL on ENOMEM */
 void cvi_worker_free(cvi_worker *w);
+/* Explain mode (scan --explain): each decision of the following records is
+ * appended to out as one JSON line naming file (a display name, never
+ * content); NULL turns it off. Borrowed until the next call. */
+void cvi_worker_explain(cvi_worker *w, cv_buf *out, const char *file);
 
 /* Apply input rule `rule` (one of the policy's inputs) to r in place.
  * Adds to c. Returns 0 (write r), CVI_APPLY_DROPPED (retention: counted in

@@ -173,7 +173,14 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
     rc |= jstr(o, mi->as_of);
     rc |= cv_buf_puts(o, ",\n  \"policy\": {\"name\": ");
     rc |= jstr(o, pname);
-    rc |= cv_buf_printf(o, ", \"blake2b\": \"%s\"},\n  \"tenant\": ", ph);
+    rc |= cv_buf_printf(o, ", \"blake2b\": \"%s\"", ph);
+    /* the input rules no file matched (a mistyped pattern, or nothing to do) */
+    rc |= cv_buf_puts(o, ", \"inputs_unmatched\": [");
+    for (size_t i = 0, k = 0; mi->rule_used && i < mi->policy->ninputs; i++) {
+        if (mi->rule_used[i]) continue;
+        rc |= cv_buf_printf(o, "%s%d", k++ ? ", " : "", mi->policy->inputs[i].line);   /* the rules' lines */
+    }
+    rc |= cv_buf_puts(o, "]},\n  \"tenant\": ");
     rc |= jstr(o, mi->policy->tenant);
     rc |= cv_buf_printf(o, ", \"epoch\": %" PRIu64 ", \"region\": \"%s\",\n  \"key_id\": \"%s\", \"key_ephemeral\": %s,\n"
                            "  \"token\": \"BLAKE2b-256 keyed, 80 bits, Crockford base32 (callveil/v1)\",\n"

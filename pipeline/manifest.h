@@ -39,6 +39,7 @@ typedef struct cvi_manifest_info {
     int vault;                  /* a vault was written */
     uint64_t vault_entries;
     const unsigned char *vault_pk;   /* the controller public key it is sealed to */
+    const uint8_t *rule_used;   /* per policy input rule: 1 if a file matched it (NULL: not known) */
 } cvi_manifest_info;
 
 /* The whole manifest document. */

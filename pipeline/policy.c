@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,6 +52,8 @@ typedef struct loader {
     cv_policy *p;
     const char *dir;        /* directory of the policy file for relative key paths; NULL: keep */
     size_t dirlen;
+    cv_ctx *ctx;            /* warnings go to its log when there is no diag callback */
+    const char *name;
 } loader;
 
 static void problem(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -71,6 +74,41 @@ static void problem(loader *L, int line, const char *fmt, ...)
     }
     L->problems++;
     if (L->fn) L->fn(L->ud, line, msg);
+}
+
+/* A warning: the policy loads, but probably does not say what its author
+ * meant. check-policy prints it; a run logs it. */
+static void warn(loader *L, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void warn(loader *L, int line, const char *fmt, ...)
+{
+    char msg[MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (L->fn) {
+        char w[MSG_MAX + 16];
+        snprintf(w, sizeof w, "warning: %s", msg);
+        L->fn(L->ud, line, w);
+    } else if (L->ctx) {
+        cvi_log(L->ctx, CV_LOG_WARN, "%s:%d: %s", L->name ? L->name : "policy", line, msg);
+    }
+}
+
+/* A field whose last path component says it holds personal data. */
+static int personal_name(const char *path, size_t n)
+{
+    static const char *const words[] = { "phone", "email", "e-mail", "mail", "name", "address", "mobile",
+                                         "msisdn", "iban", "ssn", "dob", "birth", "passport", NULL };
+    size_t b = n;
+    while (b > 0 && path[b - 1] != '.' && path[b - 1] != ']') b--;
+    for (size_t k = 0; words[k]; k++) {
+        size_t wl = strlen(words[k]);
+        for (size_t i = b; i + wl <= n; i++)
+            if (strncasecmp(path + i, words[k], wl) == 0) return 1;
+    }
+    return 0;
 }
 
 static char *dup_n(loader *L, const char *s, size_t n)
@@ -525,6 +563,7 @@ static void load_entities(loader *L, const yaml_node_t *m)
         if (parse_entity_action(L, e, node_at(L, pr->value), &a) == 0) {
             action_free(&L->p->entities[e]);
             L->p->entities[e] = a;
+            L->p->entity_line[e] = line_of(k);
         } else {
             action_free(&a);
         }
@@ -835,12 +874,19 @@ static void load_fields(loader *L, const yaml_node_t *m, cv_input_rule *in)
                 rc = -1;
             }
             def_line = line_of(k);
+            if (rc == 0 && a.kind == CV_ACT_KEEP)
+                warn(L, line_of(k), "'\"*\": keep' copies every field no rule names, personal data included; "
+                                    "'scan' or 'drop' is safer");
             if (rc == 0) {
                 action_free(&in->def);
                 in->def = a;
                 continue;
             }
         } else if (rc == 0) {
+            if (a.kind == CV_ACT_KEEP && personal_name(sval(k), slen(k))) {
+                shown sh = show(k);
+                warn(L, line_of(k), "'keep' on '%s': its name says it holds personal data", sh.s);
+            }
             cv_field_rule *r = &in->fields[in->nfields];
             r->path = dup_n(L, sval(k), slen(k));
             if (r->path) {
@@ -1755,6 +1801,8 @@ int cv_policy_load_mem(cv_ctx *ctx, const char *name, const char *text, size_t l
     if (!name) name = "<memory>";
     loader L;
     memset(&L, 0, sizeof L);
+    L.ctx = ctx;
+    L.name = name;
     int rc = parse_policy(&L, name, text ? text : "", len, out);
     return rc < 0 ? report(ctx, name, &L, rc) : 0;
 }
@@ -1770,6 +1818,8 @@ int cv_policy_load(cv_ctx *ctx, const char *path, cv_policy **out)
     if (rc < 0) return rc;
     loader L;
     memset(&L, 0, sizeof L);
+    L.ctx = ctx;
+    L.name = path;
     set_dir(&L, path);
     rc = parse_policy(&L, path, text, len, out);
     free(text);

@@ -128,6 +128,7 @@ struct cv_policy {
     uint64_t epoch;                  /* default 0 */
     cv_detect_opts dopts;            /* region */
     cv_action entities[CV_ENT_MAX];  /* action for identifiers in free text (built-in, then custom) */
+    int entity_line[CV_ENT_MAX];     /* the `entities:` line that set it; 0: the entity's default */
     /* `detectors:` - a policy's own detectors, and the entities they add
      * (id CV_ENT__COUNT + k, named custom_entity[k]); `domains:` - token
      * domains fields may name; `allow:` - values never replaced. */

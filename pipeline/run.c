@@ -387,6 +387,7 @@ static int journal_index(const jent *v, size_t n, strset *idx)
 
 typedef struct runner {
     cv_ctx *ctx;
+    int scan_fd;                /* scan: where the report (or, explaining, the decisions) goes */
     const cv_policy *pol;
     const cv_key *key;
     const cv_run_opts *o;
@@ -772,8 +773,9 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
                     en->input);
     }
 
-    cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = -1, .zstd_level = r->o->zstd_level,
-                     .scan_only = scan, .display = en->input, .log_rejects = 0, .digests = 1 };
+    cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = fd, .out_fd = scan && r->o->explain ? r->scan_fd : -1,
+                     .zstd_level = r->o->zstd_level, .scan_only = scan, .display = en->input, .log_rejects = 0,
+                     .digests = 1, .explain = scan && r->o->explain };
     if (scan && audio) {
         cvi_recording_stats rs;
         const char *why = NULL;
@@ -938,6 +940,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     size_t jn = 0;
     char **paired = NULL;
     size_t npaired = 0;
+    uint8_t *rule_used = NULL;
     strset jidx = { 0 }, outs = { 0 }, pairs = { 0 };
     int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
@@ -945,6 +948,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     memset(t, 0, sizeof *t);
     if (!ninputs) return cvi_error(ctx, CV_EUSAGE, "no inputs");
     int rc = setup(&r, ctx, p, k, o, !scan && p->vault_pub);
+    r.scan_fd = scan_fd;
     if (rc) goto out;
     if (scan && (rc = collect(ctx, inputs, ninputs, NULL, &it))) goto out;
     if (!scan) {
@@ -1018,6 +1022,14 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             goto out;
         }
     }
+    /* a rule that matched nothing is probably a mistyped pattern: say so */
+    rule_used = calloc(p->ninputs + 1, 1);
+    if (!rule_used) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    for (size_t i = 0; i < it.n; i++)
+        if (!it.v[i].skip && it.v[i].rule) rule_used[it.v[i].rule - p->inputs] = 1;
+    for (size_t i = 0; strcmp(p->name, "<default>") != 0 && i < p->ninputs; i++)   /* the default covers every kind */
+        if (!rule_used[i])
+            cvi_log(ctx, CV_LOG_WARN, "%s:%d: this input rule matched no file", p->name, p->inputs[i].line);
     for (size_t q = 0; q < npaired; q++)
         if (strset_put(&pairs, paired[q], q)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; npaired && i < it.n; i++) {
@@ -1038,9 +1050,11 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     }
     for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
     cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20),
-                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk };
+                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used };
     if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
-    if (scan) {
+    if (scan && o->explain) {
+        /* the decisions were written as they were made */
+    } else if (scan) {
         size_t off = 0;
         while (off < doc.n) {
             ssize_t wn = write(scan_fd, doc.p + off, doc.n - off);
@@ -1073,6 +1087,7 @@ out:
     strset_free(&pairs);
     for (size_t i = 0; i < npaired; i++) free(paired[i]);
     free(paired);
+    free(rule_used);
     items_free(&it);
     cv_buf_free(&doc);
     return rc;

@@ -143,6 +143,7 @@ static void process_batch(wctx *wc, batch *b)
     memset(&b->counts, 0, sizeof b->counts);
     b->written = 0;
     if (b->prefix.n && !st->scan_only) rc = cv_buf_append(&b->out, b->prefix.p, b->prefix.n);
+    cvi_worker_explain(wc->w, st->explain ? &b->out : NULL, st->display);
     for (size_t i = 0; i < b->nrec && !rc; i++) {
         const rec_meta *m = &b->recs[i];
         cv_diag d = { NULL, 0 };
@@ -385,6 +386,7 @@ static int flush_batch(prod *pr, batch *b)
     const cvi_stream *st = pr->st;
     cvi_file_stats *fs = pr->fs;
     if (b->rc) return b->rc;
+    if (st->scan_only && st->explain && b->out.n && write_all(st->out_fd, b->out.p, b->out.n)) return CV_EIO;
     if (!st->scan_only) {
         const cv_buf *o = st->zstd_level > 0 ? &b->zout : &b->out;
         if (o->n) {

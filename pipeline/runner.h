@@ -59,6 +59,7 @@ typedef struct cvi_stream {
     const char *display;       /* name for messages (sanitised, never content) */
     int log_rejects;           /* report each rejected record through the log */
     int digests;               /* BLAKE2b of the input and output bytes (for the manifest) */
+    int explain;               /* scan_only: write the engine's decisions to out_fd */
 } cvi_stream;
 
 /* Process one stream. Returns 0 when the stream was read to its end (rejected

@@ -119,6 +119,10 @@ static const char usage_scan[] =
     "report on stdout; write nothing else.\n"
     "\n"
     "  -p, --policy FILE       YAML policy (default: the embedded default policy)\n"
+    "      --explain           instead, one JSON line per decision: file, record line,\n"
+    "                          field rule, byte offsets, entity, detector, action and\n"
+    "                          what decided it (allow list, entities line, default,\n"
+    "                          field rule); never a value\n"
     "  -j, --jobs N            worker threads (default: all cores)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
     "  -h, --help\n";
@@ -270,7 +274,7 @@ typedef struct opts {
     cv_run_opts run;
 } opts;
 
-enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER };
+enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EXPLAIN };
 
 static int parse_opts(int argc, char **argv, const char *usage, opts *o)
 {
@@ -281,7 +285,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "zstd-level", required_argument, 0, O_ZLEVEL }, { "max-record-size", required_argument, 0, O_MAXREC },
         { "as-of", required_argument, 0, O_ASOF }, { "resume", no_argument, 0, O_RESUME },
         { "as", required_argument, 0, O_AS },      { "quiet", no_argument, 0, 'q' },
-        { "controller", no_argument, 0, O_CONTROLLER },
+        { "controller", no_argument, 0, O_CONTROLLER }, { "explain", no_argument, 0, O_EXPLAIN },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -318,6 +322,13 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
             }
             break;
         case O_ASOF: o->run.as_of = optarg; break;
+        case O_EXPLAIN:
+            if (usage != usage_scan) {
+                fprintf(stderr, "callveil: --explain is an option of scan\n");
+                return -1;
+            }
+            o->run.explain = 1;
+            break;
         case O_RESUME: o->run.resume = 1; break;
         case O_AS: o->as = optarg; break;
         case O_CONTROLLER: o->controller = 1; break;

@@ -775,6 +775,67 @@ START_TEST(test_stereo_channels)
 }
 END_TEST
 
+/* ---- 5b: a policy's own detector everywhere --------------------------------- */
+
+/* A custom loyalty id (issue 9): one token in a chat, an SMS and a call
+ * transcript, and silenced in the recording at its word's time. */
+START_TEST(test_custom_detector_everywhere)
+{
+    const size_t frames = 3 * RATE;
+    int16_t *s = malloc(frames * sizeof *s);
+    for (size_t k = 0; k < frames; k++) s[k] = (int16_t)lrint(0.25 * 32767.0 * sin(2 * M_PI * 300.0 * (double)k / RATE));
+    char *in = path2(tmp, "loy");
+    mkdir(in, 0755);
+    wav_write(path2(in, "call.wav"), RATE, 1, s, frames, NULL);
+    free(s);
+    const char *tr = "{\"words\":[{\"start\":0.2,\"end\":0.6,\"word\":\"loyalty\"},{\"start\":0.7,\"end\":0.9,\"word\":\"card\"},"
+                     "{\"start\":1.0,\"end\":2.0,\"word\":\"LY-4000000002\"},{\"start\":2.4,\"end\":2.8,\"word\":\"thanks\"}]}";
+    writefile(path2(in, "call.json"), tr, strlen(tr), 0644);
+    const char *chat = "{\"messages\":[{\"text\":\"my loyalty card is ly4000000002\"}]}\n";
+    writefile(path2(in, "chat.jsonl"), chat, strlen(chat), 0644);
+    const char *sms = "id,body\n1,loyalty LY 4000000002 please\n";
+    writefile(path2(in, "sms.csv"), sms, strlen(sms), 0644);
+    const char *y = "version: 1\ntenant: acme\n"
+                    "detectors:\n  - name: loyalty\n    entity: loyalty_id\n"
+                    "    regex: '(?i)\\bLY[- ]?[0-9]{10}\\b'\n    context: [loyalty]\n    validate: luhn\n"
+                    "    normalise: digits\n"
+                    "inputs:\n"
+                    "  - match: \"*.wav\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
+                    "    audio: {spoken: silence, pad_ms: 0, dtmf: off}\n"
+                    "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": scan}\n"
+                    "  - match: \"*.csv\"\n    format: csv\n    fields: {id: keep, \"*\": scan}\n";
+    char *pol = path2(tmp, "loy.yaml");
+    writefile(pol, y, strlen(y), 0644);
+    char *o = path2(tmp, "loy-out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    char *tok = token_of("loyalty_id", pol, "LY 4000000002");   /* the field form: loyalty_id:... */
+    char want[64];
+    snprintf(want, sizeof want, "[%s]", tok);
+    size_t n;
+    char *c = zstd_file(path2(o, "chat.jsonl.zst"), &n);
+    char *m = zstd_file(path2(o, "sms.csv.zst"), &n);
+    char *t = zstd_file(path2(o, "call.json.zst"), &n);
+    ck_assert_ptr_nonnull(strstr(c, want));
+    ck_assert_ptr_nonnull(strstr(m, want));
+    ck_assert_ptr_nonnull(strstr(t, tok + strlen("loyalty_id:")));
+    ck_assert_ptr_null(strstr(c, "4000000002"));
+    ck_assert_ptr_null(strstr(m, "4000000002"));
+    ck_assert_ptr_null(strstr(t, "4000000002"));
+    /* the audio is silent where the id was said, untouched elsewhere */
+    wav wi, wo;
+    wav_read(path2(in, "call.wav"), &wi);
+    wav_read(path2(o, "call.wav"), &wo);
+    ck_assert_uint_eq(wo.frames, frames);
+    ck_assert(dbfs(rms(wo.s, RATE + RAMP, 2 * RATE - RAMP)) < -60.0);
+    ck_assert(dbfs(rms(wo.s, 0, RATE / 2)) > -20.0);
+    ck_assert(dbfs(rms(wo.s, 2 * RATE + RATE / 4, frames)) > -20.0);
+    free(wi.s), free(wo.s);
+    free(c), free(m), free(t), free(tok);
+}
+END_TEST
+
 /* ---- 6: bad inputs --------------------------------------------------------- */
 
 START_TEST(test_bad_recordings_fail_alone)
@@ -1190,6 +1251,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sample_call_beep);
     tcase_add_test(tc, test_dtmf_without_transcript);
     tcase_add_test(tc, test_stereo_channels);
+    tcase_add_test(tc, test_custom_detector_everywhere);
     tcase_add_test(tc, test_bad_recordings_fail_alone);
     tcase_add_test(tc, test_metadata_stripped);
     tcase_add_test(tc, test_file_name_tokenised);

@@ -272,6 +272,35 @@ START_TEST(test_scan_writes_nothing)
 }
 END_TEST
 
+/* National ids count per scheme (detections_by_detector), account numbers
+ * as their entity, and neither value reaches the manifest or the output. */
+START_TEST(test_national_id_schemes_counted)
+{
+    char *in = path2(tmp, "in-natid");
+    mkdir(in, 0755);
+    const char *j = "{\"text\":\"meu CPF é 123.456.789-09 e DNI 12345678Z\"}\n"
+                    "{\"text\":\"CF RSSMRA80A01H501U, customer ref BW8982281\"}\n";
+    writefile(path2(in, "ids.jsonl"), j, strlen(j), 0644);
+    char *out, *err;
+    char *o = path2(tmp, "out-natid");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"national_id\": 3, \"account\": 1"));
+    ck_assert_ptr_nonnull(strstr(m, "\"br-cpf\": 1, \"br-cnpj\": 0, \"fr-nir\": 0, \"it-cf\": 1"));
+    ck_assert_ptr_nonnull(strstr(m, "\"es-dni\": 1"));
+    ck_assert_ptr_null(strstr(m, "8982281"));
+    ck_assert_ptr_null(strstr(m, "456.789"));
+    free(m);
+    size_t n;
+    char *d = zstd_file(path2(o, "ids.jsonl.zst"), &n);
+    ck_assert_ptr_nonnull(strstr(d, "meu CPF é [national_id] e DNI [national_id]"));
+    ck_assert_ptr_nonnull(strstr(d, "customer ref [account:"));
+    ck_assert_ptr_null(strstr(d, "8982281"));
+    free(d);
+}
+END_TEST
+
 START_TEST(test_resume)
 {
     char *out, *err;
@@ -428,6 +457,87 @@ static void forge_entry(const char *vault, const char *pubfile, const char *toke
     writefile(vault, all, on + zn, 0644);
     free(all), free(old), free(z), free(b64), free(plain), free(sealed);
 }
+
+/* A policy that loads but probably does not say what its author meant:
+ * keep on personal-looking fields, "*": keep, a rule that matches no file. */
+START_TEST(test_policy_warnings)
+{
+    char *pol = path2(tmp, "warn.yaml");
+    const char *y = "version: 1\ninputs:\n  - match: \"*.jsonl\"\n    fields:\n      customer.phone: keep\n"
+                    "      \"*\": keep\n  - match: \"nothing/*.csv\"\n    fields:\n      \"*\": scan\n";
+    writefile(pol, y, strlen(y), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "check-policy", pol), 0);   /* warnings are not problems */
+    ck_assert_ptr_nonnull(strstr(err, "warn.yaml:5: warning: 'keep' on 'customer.phone'"));
+    ck_assert_ptr_nonnull(strstr(err, "warn.yaml:6: warning: '\"*\": keep'"));
+    free(out), free(err);
+    char *in = path2(tmp, "warn-in");
+    mkdir(in, 0755);
+    writefile(path2(in, "a.jsonl"), "{\"x\":1}\n", 8, 0644);
+    char *o = path2(tmp, "warn-out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warn.yaml:7: this input rule matched no file"));
+    ck_assert_ptr_null(strstr(err, "warn.yaml:3: this input rule"));
+    free(out), free(err);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"inputs_unmatched\": [7]"));
+    free(m);
+}
+END_TEST
+
+/* scan --explain: one JSON line per decision, with what decided it, and
+ * none of the values (canaries). */
+START_TEST(test_scan_explain)
+{
+    char *in = path2(tmp, "explain");
+    mkdir(in, 0755);
+    const char *rec = "{\"customer\":{\"phone\":\"07700 900123\"},\"messages\":[{\"text\":\"call 07700 900124 or "
+                      "jane@example.com, card 4111 1111 1111 1111, our line 0800 123 4567\"}]}\n";
+    writefile(path2(in, "x.jsonl"), rec, strlen(rec), 0644);
+    char *pol = path2(tmp, "explain.yaml");
+    const char *y = "version: 1\nallow: [\"0800 123 4567\"]\nentities:\n  card: redact\ninputs:\n"
+                    "  - match: \"*.jsonl\"\n    fields:\n      customer.phone: {token: phone}\n"
+                    "      messages[].text: scan\n      \"*\": drop\n";
+    writefile(pol, y, strlen(y), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", "--explain", "-p", pol, path2(in, "x.jsonl")), 0);
+    static const char *const want[] = {
+        "{\"file\": \"x.jsonl\", \"line\": 1, \"field_rule\": \"customer.phone\", \"rule_line\": 8, \"entity\": \"phone\", "
+        "\"action\": \"token\", \"decided_by\": \"field\", \"policy_line\": 8}",
+        "{\"file\": \"x.jsonl\", \"line\": 1, \"field_rule\": \"messages[].text\", \"rule_line\": 9, \"start\": 74, "
+        "\"end\": 87, \"entity\": \"phone\", \"detector\": \"phone\", \"validated\": true, \"context_needed\": false, "
+        "\"action\": \"keep\", \"decided_by\": \"allow\"}",
+        "{\"file\": \"x.jsonl\", \"line\": 1, \"field_rule\": \"messages[].text\", \"rule_line\": 9, \"start\": 5, "
+        "\"end\": 17, \"entity\": \"phone\", \"detector\": \"phone\", \"validated\": true, \"context_needed\": false, "
+        "\"action\": \"token\", \"decided_by\": \"default\"}",
+        "{\"file\": \"x.jsonl\", \"line\": 1, \"field_rule\": \"messages[].text\", \"rule_line\": 9, \"start\": 21, "
+        "\"end\": 37, \"entity\": \"email\", \"detector\": \"email\", \"validated\": true, \"context_needed\": false, "
+        "\"action\": \"token\", \"decided_by\": \"default\"}",
+        "{\"file\": \"x.jsonl\", \"line\": 1, \"field_rule\": \"messages[].text\", \"rule_line\": 9, \"start\": 44, "
+        "\"end\": 63, \"entity\": \"card\", \"detector\": \"card\", \"validated\": true, \"context_needed\": false, "
+        "\"action\": \"redact\", \"decided_by\": \"entities\", \"policy_line\": 4}",
+    };
+    char *line = out;
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++) {
+        char *nl = strchr(line, '\n');
+        ck_assert_ptr_nonnull(nl);
+        *nl = '\0';
+        ck_assert_str_eq(line, want[i]);
+        line = nl + 1;
+    }
+    ck_assert_str_eq(line, "");
+    /* canaries: no part of any value */
+    static const char *const canaries[] = { "7700", "900123", "jane", "example", "4111", "1111", "0800", "4567" };
+    for (size_t i = 0; i < sizeof canaries / sizeof *canaries; i++) {
+        ck_assert_ptr_null(strstr(out, canaries[i]));
+        ck_assert_ptr_null(strstr(err, canaries[i]));
+    }
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--explain", path2(in, "x.jsonl"), "-o", path2(tmp, "xo")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "--explain is an option of scan"));
+    free(out), free(err);
+}
+END_TEST
 
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
@@ -635,9 +745,12 @@ int main(void)
     tcase_add_test(tc, test_bad_policy_and_check_policy);
     tcase_add_test(tc, test_filter_zstd_and_ephemeral_warning);
     tcase_add_test(tc, test_scan_writes_nothing);
+    tcase_add_test(tc, test_national_id_schemes_counted);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
+    tcase_add_test(tc, test_policy_warnings);
+    tcase_add_test(tc, test_scan_explain);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
     suite_add_tcase(s, tc);

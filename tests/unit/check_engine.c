@@ -294,17 +294,26 @@ START_TEST(test_keep_not_inherited)
 }
 END_TEST
 
-/* The k-th person token (16 characters after "person:") in out. */
+/* The person tokens (16 characters after "person:") in out, in order;
+ * returns how many (at most max). */
+static int person_toks(const char *out, char (*tok)[17], int max)
+{
+    /* one pass (strstr per token re-measures the rest of out under ASan) */
+    int n = 0;
+    for (const char *p = out; *p && n < max; p++)
+        if (p[0] == 'p' && strncmp(p, "person:", 7) == 0) {
+            memcpy(tok[n], p + 7, 16);
+            tok[n++][16] = '\0';
+            p += 6;
+        }
+    return n;
+}
+
 static void person_tok(const char *out, int k, char tok[17])
 {
-    const char *p = out;
-    for (int i = 0; i <= k; i++) {
-        p = strstr(p, "person:");
-        ck_assert_ptr_nonnull(p);
-        p += 7;
-    }
-    memcpy(tok, p, 16);
-    tok[16] = '\0';
+    char t[8][17];
+    ck_assert_int_gt(person_toks(out, t, 8), k);
+    memcpy(tok, t[k], 17);
 }
 
 /* issue 8 item 14: the record's names as one word set: Unicode case
@@ -349,12 +358,33 @@ START_TEST(test_names_wordset)
     out = apply(pol, "jsonl", cv_buf_cstr(&in), NULL);
     ck_assert_ptr_null(strstr(out, "iven"));
     ck_assert_ptr_null(strstr(out, "AMILY"));
-    for (int i = 0; i < N; i++) {
-        char a[17], b[17];
-        person_tok(out, i, a);
-        person_tok(out, 2 * N - 1 - i, b);
-        ck_assert_str_eq(a, b);
-    }
+    char (*t)[17] = malloc(2 * N * sizeof *t);
+    ck_assert_int_eq(person_toks(out, t, 2 * N), 2 * N);
+    for (int i = 0; i < N; i++) ck_assert_str_eq(t[i], t[2 * N - 1 - i]);
+    free(t);
+    free(out);
+    cv_buf_free(&in);
+}
+END_TEST
+
+/* A record with more than 65,536 names: the last one found in text gets
+ * its own token (the name's index once wrapped at 16 bits). */
+START_TEST(test_names_past_16_bits)
+{
+    enum { N = 65537 + 3 };
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {\"**.name\": {token: person}, \"*\": scan}\n";
+    cv_buf in = { 0 };
+    ck_assert_int_eq(cv_buf_puts(&in, "{\"p\":["), 0);
+    for (int i = 0; i < N; i++) ck_assert_int_eq(cv_buf_printf(&in, "%s{\"name\":\"N%06d\"}", i ? "," : "", i), 0);
+    ck_assert_int_eq(cv_buf_printf(&in, "],\"t\":\"n%06d and N%06d\"}\n", N - 1, 1), 0);
+    char *out = apply(pol, "jsonl", cv_buf_cstr(&in), NULL);
+    char (*t)[17] = malloc((N + 2) * sizeof *t);
+    ck_assert_int_eq(person_toks(out, t, N + 2), N + 2);
+    ck_assert_str_eq(t[N], t[N - 1]);
+    ck_assert_str_eq(t[N + 1], t[1]);
+    ck_assert_str_ne(t[N - 1], t[N - 1 - 65536]);
+    free(t);
     free(out);
     cv_buf_free(&in);
 }
@@ -378,6 +408,11 @@ int main(void)
     tcase_add_test(tc, test_keep_not_inherited);
     tcase_add_test(tc, test_names_wordset);
     suite_add_tcase(s, tc);
+    TCase *big = tcase_create("big");
+    tcase_add_checked_fixture(big, setup, teardown);
+    tcase_set_timeout(big, 60);
+    tcase_add_test(big, test_names_past_16_bits);
+    suite_add_tcase(s, big);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -294,6 +294,145 @@ START_TEST(test_100k_entries)
 }
 END_TEST
 
+typedef struct collect_check {
+    uint32_t last_end;
+    size_t len;
+    uint32_t nids;
+    int bad;
+} collect_check;
+
+static int check_order(void *arg, const cv_word_match *m)
+{
+    collect_check *c = arg;
+    ck_assert_uint_ge(m->start, c->last_end);
+    ck_assert_uint_lt(m->start, m->end);
+    ck_assert_uint_le(m->end, c->len);
+    ck_assert_uint_lt(m->id, c->nids);
+    c->last_end = m->end;
+    return 0;
+}
+
+/* ---- randomised: against a brute-force reference on a small ASCII alphabet */
+
+static int r_word(char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static char r_fold(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+
+/* Does entry e (trimmed) match text at i? The end offset, or -1. */
+static long r_match_at(const char *t, size_t n, size_t i, const char *e, size_t m)
+{
+    if (r_word(e[0]) && i > 0 && r_word(t[i - 1])) return -1;
+    size_t a = i, b = 0;
+    while (b < m) {
+        if (e[b] == ' ') {
+            if (a >= n || t[a] != ' ') return -1;
+            while (b < m && e[b] == ' ') b++;
+            while (a < n && t[a] == ' ') a++;
+            continue;
+        }
+        if (a >= n || r_fold(t[a]) != r_fold(e[b])) return -1;
+        a++;
+        b++;
+    }
+    if (r_word(e[m - 1]) && a < n && r_word(t[a])) return -1;
+    return (long)a;
+}
+
+START_TEST(test_random_reference)
+{
+    static const char ALPHA[] = "aAbB -'";
+    uint32_t seed = 12345;
+    size_t total = 0;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    for (int iter = 0; iter < 3000; iter++) {
+        char ent[8][8], text[48];
+        size_t elen[8];
+        int ne = 1 + (int)RND(8);
+        for (int k = 0; k < ne; k++) {
+            do {
+                elen[k] = 1 + RND(6);
+                for (size_t j = 0; j < elen[k]; j++) ent[k][j] = ALPHA[RND(7)];
+                /* trimmed, as the builder trims */
+                while (elen[k] && ent[k][elen[k] - 1] == ' ') elen[k]--;
+                size_t lead = 0;
+                while (lead < elen[k] && ent[k][lead] == ' ') lead++;
+                memmove(ent[k], ent[k] + lead, elen[k] - lead);
+                elen[k] -= lead;
+            } while (!elen[k]);
+            ent[k][elen[k]] = '\0';
+        }
+        size_t n = RND(40);
+        for (size_t j = 0; j < n; j++) text[j] = ALPHA[RND(7)];
+        text[n] = '\0';
+
+        char want[1024] = "";
+        size_t wl = 0;
+        for (size_t i = 0; i < n;) {
+            long best = -1;
+            int id = -1;
+            for (int k = 0; k < ne; k++) {
+                long e = r_match_at(text, n, i, ent[k], elen[k]);
+                if (e > best) {
+                    best = e;
+                    id = k;
+                }
+            }
+            if (best < 0) {
+                i++;
+                continue;
+            }
+            wl += (size_t)snprintf(want + wl, sizeof want - wl, "%s%zu-%ld:%d", wl ? " " : "", i, best, id);
+            i = (size_t)best;
+        }
+        const char *list[9];
+        for (int k = 0; k < ne; k++) list[k] = ent[k];
+        list[ne] = NULL;
+        cv_wordset *s = make(list);
+        found f = scan_n(s, text, n);
+        if (strcmp(f.s, want) != 0) {
+            for (int k = 0; k < ne; k++) fprintf(stderr, "entry %d: '%s'\n", k, ent[k]);
+            fprintf(stderr, "text: '%s'\n", text);
+        }
+        ck_assert_str_eq(f.s, want);
+        total += f.n;
+        cv_wordset_free(s);
+    }
+#undef RND
+    ck_assert_uint_gt(total, 3000);     /* not a vacuous comparison */
+}
+END_TEST
+
+/* Random bytes as entries and text: never a crash, matches in order, in
+ * bounds and not overlapping (ASan and UBSan builds check the rest). */
+START_TEST(test_random_bytes)
+{
+    static const unsigned char ALPHA[] = { 'a', 'A', ' ', '-', 0xC3, 0xA9, 0x89, 0x9F, 0xE2, 0x80, 0xFF, 0xF0, 0x00, '\n' };
+    uint32_t seed = 777;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset *s = NULL;
+    for (int iter = 0; iter < 2000; iter++) {
+        cv_wordset_builder_clear(b);
+        int ne = 1 + (int)RND(10);
+        for (int k = 0; k < ne; k++) {
+            char e[12];
+            size_t l = 1 + RND(10);
+            for (size_t j = 0; j < l; j++) e[j] = (char)ALPHA[RND(sizeof ALPHA)];
+            int rc = cv_wordset_builder_add(b, e, l, RND(2) ? CV_WS_CAPITALISED : 0);
+            ck_assert(rc >= 0 || rc == CV_EINPUT);
+        }
+        ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+        char t[64];
+        size_t n = RND(64);
+        for (size_t j = 0; j < n; j++) t[j] = (char)ALPHA[RND(sizeof ALPHA)];
+        collect_check c = { 0, n, (uint32_t)cv_wordset_builder_count(b), 0 };
+        ck_assert_int_eq(cv_wordset_scan(s, t, n, check_order, &c), 0);
+    }
+#undef RND
+    cv_wordset_free(s);
+    cv_wordset_builder_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wordset");
@@ -308,6 +447,8 @@ int main(void)
     tcase_add_test(tc, test_invalid_utf8);
     tcase_add_test(tc, test_rebuild_and_stop);
     tcase_add_test(tc, test_100k_entries);
+    tcase_add_test(tc, test_random_reference);
+    tcase_add_test(tc, test_random_bytes);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return run_suite(s);
