@@ -3,7 +3,8 @@
  * of a detector, run through the embedded default policy's detectors and
  * rendering (the engine, as the `scan` action writes free text), must leave
  * no group of 3 or more digits of its value in the output. A table per
- * detector; add one (national ids, bank details, ...) to `tables`.
+ * family of detectors (phones, national ids, bank and card details, agents,
+ * addresses, dates); add rows or tables to `tables`.
  */
 #include <check.h>
 #include <stdio.h>
@@ -71,6 +72,61 @@ static const partial_case phone_cases[] = {
     { "dial Dial(PJSIP/trunk/+447700900123,thirty)", "+447700900123" },
 };
 
+
+/* National ids of every scheme, SSN and NINO groupings (tests/fixtures/national_id). */
+static const partial_case national_id_cases[] = {
+    { "empresa 42.973.227/0006-78 ativa", "42.973.227/0006-78" },
+    { "CNPJ 92786001000989 da empresa", "92786001000989" },
+    { "745.501.298-59 é o meu documento", "745.501.298-59" },
+    { "meine Steuer-ID ist 34029756107", "34029756107" },
+    { "Steuer-IdNr: 79 360 424 181", "79 360 424 181" },
+    { "Mi DNI es 73469729R", "73469729R" },
+    { "DNI: 37150888-T", "37150888-T" },
+    { "mon numéro de sécu est 2 64 09 06 438 209 81", "2 64 09 06 438 209 81" },
+    { "NIR 136091712072248", "136091712072248" },
+    { "My PPS number is 3811742T", "3811742T" },
+    { "il mio codice fiscale è NYRHXS11R15B679N", "NYRHXS11R15B679N" },
+    { "mijn BSN is 953095885", "953095885" },
+    { "BSN: 643 546 340", "643 546 340" },
+    { "o meu NIF é 171998014", "171998014" },
+    { "NIF: 151 325 049", "151 325 049" },
+    { "my SSN is 653-77-8470", "653-77-8470" },
+    { "SSN: 310.53.7289", "310.53.7289" },
+    { "NINO MS 89 76 72 A", "MS 89 76 72 A" },
+};
+
+/* Cards, IBANs in every written form, bank and card details. */
+static const partial_case bank_cases[] = {
+    { "card 4111 1111 1111 1111 thanks", "4111 1111 1111 1111" },
+    { "card 4111.1111.1111.1111 thanks", "4111.1111.1111.1111" },
+    { "JCB 180000000000002 ok", "180000000000002" },
+    { "maestro card 5018 0000 0009 ok", "5018 0000 0009" },
+    { "IBAN NO 02 1503 7577 003 thanks", "NO 02 1503 7577 003" },
+    { "pay AL47-2121-1009-0000-0002-3569-8741 ok", "AL47-2121-1009-0000-0002-3569-8741" },
+    { "to GB82.WEST.1234.5698.7654.32 ok", "GB82.WEST.1234.5698.7654.32" },
+    { "my iban is ES58 0049 1500 0512 3456 7892 ok", "ES58 0049 1500 0512 3456 7892" },
+    { "sort code 12-34-56 please", "12-34-56" },
+    { "routing 021000021 please", "021000021" },
+    { "SWIFT NWBKGB2L please", "NWBKGB2L" },
+    { "cvv 123 please", "123" },
+    { "expiry 09/27 please", "09/27" },
+    { "my account number is 6250260520", "6250260520" },
+    { "my account number is 436-989-374", "436-989-374" },
+};
+
+/* Agents, addresses and postcodes, dates of birth. */
+static const partial_case other_cases[] = {
+    { "PJSIP/2177-abcdefab joined", "2177" },
+    { "transfer to ext. 2177 now", "2177" },
+    { "I live at 125 Acacia Avenue now", "125 Acacia Avenue" },
+    { "Hauptstraße 125a, Berlin please", "Hauptstraße 125a" },
+    { "code postal 75002 Paris please", "75002" },
+    { "my ZIP is 30301-1234 please", "30301-1234" },
+    { "CEP 01310-100 please", "01310-100" },
+    { "DOB 22-nov-1972 please", "22-nov-1972" },
+    { "geboren am 03.05.1985 please", "03.05.1985" },
+};
+
 typedef struct partial_table {
     const char *detector;
     const partial_case *cases;
@@ -80,6 +136,9 @@ typedef struct partial_table {
 #define TABLE(name, cases) { name, cases, sizeof cases / sizeof *cases }
 static const partial_table tables[] = {
     TABLE("phone", phone_cases),
+    TABLE("national_id", national_id_cases),
+    TABLE("bank", bank_cases),
+    TABLE("other", other_cases),
 };
 
 /* Case i over all tables. */
