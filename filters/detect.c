@@ -437,6 +437,7 @@ struct cv_emit {
 int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t norm_len)
 {
     if (end <= start || end > em->len || norm_len > CV_NORM_MAX) return 0;   /* not a span: ignored */
+    if (memchr(norm, '\0', norm_len)) return 0;   /* a normal form is a C string: a scanner's bug, not a span */
     cv_detect_ws *ws = em->ws;
     if (grow_cand(ws)) return CV_ENOMEM;
     cv_span *sp = &ws->cand[ws->ncand++];

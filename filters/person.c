@@ -558,6 +558,17 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
 {
     char norm[CV_NORM_MAX + 1];
     size_t nl = 0;
+    /* a name never runs across a control character (NUL, a form feed...):
+     * it ends before the first one */
+    for (size_t i = s; i < e; i++) {
+        unsigned char c = (unsigned char)st->text[i];
+        if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+            e = i;
+            while (e > s && (st->text[e - 1] == ' ' || st->text[e - 1] == '\t')) e--;
+            break;
+        }
+    }
+    if (e <= s) return 0;
     if (!normalise(NULL, st->text + s, e - s, norm, &nl)) return 0;
     return cvi_emit(em, s, e, norm, nl);
 }
