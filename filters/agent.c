@@ -70,10 +70,17 @@ static int tech_before(const char *text, size_t slash)
 
 /* The match is "/peer[@context][-suffix]" right after a technology name.
  * The span becomes the peer alone. */
+/* A peer the policy names in `trunks:`, a carrier's and not a person. */
+static int listed_trunk(const cv_detect_opts *o, const char *norm)
+{
+    for (size_t i = 0; o && i < o->ntrunks; i++)
+        if (strcmp(o->trunks[i], norm) == 0) return 1;
+    return 0;
+}
+
 static int validate_channel(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                             char *norm, size_t *norm_len)
 {
-    (void)o;
     (void)len;
     if (!tech_before(text, *start)) return 0;
     size_t b = *start + 1, e = *end;
@@ -93,7 +100,7 @@ static int validate_channel(const cv_detect_opts *o, const char *text, size_t le
     }
     /* a Local channel's dialled extension may carry a dial prefix */
     if (e <= b || number_like(text + b, e - b)) return 0;
-    if (!lower_copy(text + b, e - b, norm, norm_len) || trunk_name(norm)) return 0;
+    if (!lower_copy(text + b, e - b, norm, norm_len) || trunk_name(norm) || listed_trunk(o, norm)) return 0;
     *start = b;
     *end = e;
     return 1;

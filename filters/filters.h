@@ -66,6 +66,10 @@ typedef struct cv_detect_opts {
      * detector's per-thread scratch (cv_detector_type.scratch_size bytes,
      * zeroed when its cv_detect_ws is made, wiped when it is freed). */
     void *scratch;
+    /* The policy's `trunks:`: Asterisk peer names that are trunks, not
+     * agents (lower case; borrowed from the policy). */
+    const char *const *trunks;
+    size_t ntrunks;
 } cv_detect_opts;
 
 /* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),

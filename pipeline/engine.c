@@ -1734,6 +1734,8 @@ static int insert_after(cv_record *r, int32_t after, const char *key, const char
 static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_record *r)
 {
     w->opts = rule->has_region ? rule->dopts : w->e->pol->dopts;
+    w->opts.trunks = w->e->pol->dopts.trunks;   /* policy-wide, whatever the rule's regions */
+    w->opts.ntrunks = w->e->pol->dopts.ntrunks;
     if (!rule->region_field) return;
     int32_t i = find_scalar(r, rule->region_field);
     if (i < 0 || r->nodes[i].value.n != 2) return;

@@ -1163,7 +1163,7 @@ static void load_inputs(loader *L, const yaml_node_t *s)
 /* ---- top level --------------------------------------------------------- */
 
 enum { TK_VERSION, TK_TENANT, TK_KEY, TK_REGION, TK_EPOCH, TK_ENTITIES, TK_INPUTS, TK_VAULT, TK_ERASURE,
-       TK_RETENTION, TK_DETECTORS, TK_DOMAINS, TK_ALLOW, TK__COUNT };
+       TK_RETENTION, TK_DETECTORS, TK_DOMAINS, TK_ALLOW, TK_TRUNKS, TK__COUNT };
 
 static int tenant_ok(const yaml_node_t *v)
 {
@@ -1500,6 +1500,34 @@ static void load_detectors(loader *L, const yaml_node_t *v)
         load_detector(L, node_at(L, *it));
 }
 
+/* trunks: Asterisk peer names that are carriers' trunks, kept readable in
+ * channels and dial strings (the agent detector knows trunk, gw, provider,
+ * ... in a name; these are the rest). */
+static void load_trunks(loader *L, const yaml_node_t *v)
+{
+    if (!v || v->type != YAML_SEQUENCE_NODE) {
+        problem(L, line_of(v), "'trunks' must be a list of Asterisk peer names");
+        return;
+    }
+    size_t n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    L->p->trunks = calloc(n ? n : 1, sizeof *L->p->trunks);
+    if (!L->p->trunks) { L->oom = 1; return; }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
+        const yaml_node_t *t = node_at(L, *it);
+        if (!is_scalar(t) || slen(t) == 0 || slen(t) > 64 || !clean_text(t)) {
+            problem(L, line_of(t), "a trunk is a peer name of 1-64 characters");
+            continue;
+        }
+        char *z = dup_n(L, sval(t), slen(t));
+        if (!z) return;
+        for (char *c = z; *c; c++)
+            if (*c >= 'A' && *c <= 'Z') *c = (char)(*c | 0x20);
+        L->p->trunks[L->p->ntrunks++] = z;
+    }
+    L->p->dopts.trunks = (const char *const *)L->p->trunks;
+    L->p->dopts.ntrunks = L->p->ntrunks;
+}
+
 /* allow: a list of values never replaced: "text" (exact, or equal once the
  * entity normalises both), {icase: "text"}, {regex: "pattern"} (the whole
  * value). */
@@ -1549,7 +1577,7 @@ static void load_root(loader *L, const yaml_node_t *root)
 {
     static const char *const keys[TK__COUNT] = { "version", "tenant", "key", "region", "epoch", "entities",
                                                  "inputs", "vault", "erasure", "retention", "detectors",
-                                                 "domains", "allow" };
+                                                 "domains", "allow", "trunks" };
     cv_policy *p = L->p;
     if (!root || (root->type == YAML_SCALAR_NODE && slen(root) == 0)) {
         problem(L, root ? line_of(root) : 1, "the policy is empty");
@@ -1588,6 +1616,9 @@ static void load_root(loader *L, const yaml_node_t *root)
             break;   /* loaded above */
         case TK_ALLOW:
             load_allow(L, v);
+            break;
+        case TK_TRUNKS:
+            load_trunks(L, v);
             break;
         case TK_VERSION:
             if (parse_uint(v, 1000, &x) < 0 || x != 1)
@@ -1932,6 +1963,8 @@ void cv_policy_free(cv_policy *p)
         pcre2_code_free((pcre2_code *)p->allow[i].re);
     }
     free(p->allow);
+    for (size_t i = 0; i < p->ntrunks; i++) free(p->trunks[i]);
+    free(p->trunks);
     free(p->name);
     free(p->tenant);
     free(p->key_path);

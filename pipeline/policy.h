@@ -146,6 +146,8 @@ struct cv_policy {
     size_t nwordsets;
     cv_allow *allow;
     size_t nallow;
+    char **trunks;                   /* `trunks:` Asterisk peers that are carriers (lower case) */
+    size_t ntrunks;
     cv_input_rule *inputs;
     size_t ninputs;
     cv_retention ret;                /* default retention of inputs without their own */

@@ -63,6 +63,36 @@ START_TEST(test_free_text_and_mailboxes)
 }
 END_TEST
 
+/* The policy's trunks: peers it names stay readable, in any case. */
+START_TEST(test_trunks_list)
+{
+    static const char *const trunks[] = { "acme_x1", "bt01" };
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, "GB", 3);
+    o.trunks = trunks;
+    o.ntrunks = 2;
+    uint8_t en[CV_ENT__COUNT];
+    for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = i == CV_ENT_AGENT;
+    cv_detector_set *s = NULL;
+    const char *err = NULL;
+    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
+    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_span_list l = { 0 };
+    const char *t = "PJSIP/acme_x1-0000001a SIP/BT01-00000001 PJSIP/2177-0000001b";
+    ck_assert_int_eq(cv_detect(s, ws, t, strlen(t), &l), 0);
+    ck_assert_uint_eq(l.n, 1);
+    ck_assert_str_eq(l.v[0].norm, "2177");
+    cv_span_list_free(&l);
+    cv_detect_ws_free(ws);
+    cv_detector_set_free(s);
+    /* without the list, they are agents */
+    l = run("GB", CV_ENT_AGENT, t);
+    ck_assert_uint_eq(l.n, 3);
+    cv_span_list_free(&l);
+}
+END_TEST
+
 START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
@@ -150,6 +180,7 @@ int main(void)
     tcase_add_test(tc, test_channels);
     tcase_add_test(tc, test_free_text_and_mailboxes);
     tcase_add_test(tc, test_normalise);
+    tcase_add_test(tc, test_trunks_list);
     tcase_add_test(tc, test_recall_set);
     tcase_add_test(tc, test_false_positive_corpus);
     suite_add_tcase(s, tc);
