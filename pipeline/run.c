@@ -1093,11 +1093,13 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
          * output (freed, NULL) takes none */
         const char *on = r.ent[r.nent - 1].output;
         if (on && strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-        static const char *const status[] = { "done", "resumed", "skipped", "failed" };
+        static const char *const status[] = { [CVI_DONE] = "done", [CVI_RESUMED] = "resumed", [CVI_SKIPPED] = "skipped",
+                                              [CVI_FAILED] = "failed", [CVI_ERASED] = "erased" };
         const cvi_entry *e = &r.ent[r.nent - 1];
+        const char *sn = (unsigned)e->status < sizeof status / sizeof *status ? status[e->status] : "?";
         cvi_log(ctx, CV_LOG_VERBOSE, "%s: %s; %" PRIu64 " records in, %" PRIu64 " written, %" PRIu64 " dropped, %" PRIu64
-                " rejected", e->input ? e->input : "?", status[e->status], e->fs.records_in, e->fs.written,
-                e->fs.dropped, e->fs.rejected);
+                " rejected", e->input ? e->input : "?", sn, e->fs.records_in, e->fs.written, e->fs.dropped,
+                e->fs.rejected);
         if (o->progress && r.audio_s > 0)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
         else if (o->progress)
