@@ -518,10 +518,11 @@ static inline uint64_t word_hash_end(uint64_t h)
 /* The block's two bits for finished hash h (block: h's low bits). */
 static inline uint64_t word_bits(uint64_t h) { return 1ull << (h >> 52 & 63) | 1ull << (h >> 58); }
 
-/* Build the first-word filter of sorted keys (0 or CV_ENOMEM). Keys that
+/* Build the first-word filter of the builder's n keys (0 or CV_ENOMEM),
+ * in the order they were added (the arena's: sequential reads). Keys that
  * begin with a word hold a marker after it; the others (punctuation first)
  * are not in the filter, as the scan does not consult it for them. */
-static int words_build(cv_wordset *s, const s_key *keys, size_t n)
+static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
 {
     size_t nb = 64;
     while (nb * 64 < n * WORDS_BITS) nb *= 2;
@@ -534,11 +535,11 @@ static int words_build(cv_wordset *s, const s_key *keys, size_t n)
     memset(s->words, 0, nb * sizeof *s->words);
     s->words_mask = (uint32_t)(nb - 1);
     for (size_t i = 0; i < n; i++) {
-        const s_key *k = &keys[i];
-        if (k->len < 2 || k->k[0] != MARK) continue;
+        const unsigned char *k = b->arena + b->e[i].off;
+        uint32_t len = b->e[i].len;
+        if (len < 2 || k[0] != MARK) continue;
         uint64_t h = 0;
-        uint32_t j = 1;
-        for (; j < k->len && k->k[j] != MARK; j++) h = word_hash_add(h, k->k[j]);
+        for (uint32_t j = 1; j < len && k[j] != MARK; j++) h = word_hash_add(h, k[j]);
         h = word_hash_end(h);
         s->words[h & s->words_mask] |= word_bits(h);
     }
@@ -628,7 +629,7 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     s->mark_state = NONE;
     s->mark_state = child(s, 0, MARK);
     s->words_mask = 0;
-    if (n >= WORDS_MIN && s->mark_state != NONE && words_build(s, b->keys, n)) goto out;
+    if (n >= WORDS_MIN && s->mark_state != NONE && words_build(s, b, n)) goto out;
     memcpy(s->act, act_base, sizeof s->act);
     memset(s->pair, 0, sizeof s->pair);
     for (size_t i = 0; i < n; i++) {
