@@ -42,8 +42,17 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_br_cnpj_valid, bare, cnpj_context);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 2; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit > 18 ? f->first_digit - 18 : 0; }
+
+
+/* fourteen in a row, or the written form's slash and dash */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)len;
+    uint32_t g = f->cl_gaps[i];
+    return (f->cl_runs[i] & CV_RUN(14)) ||
+           ((g & CV_GAP_DASH) && ((g & CV_GAP_SLASH) || (f->cl_start[i] > 0 && text[f->cl_start[i] - 1] == '/')));
+}
 
 const cv_detector_type cvi_detector_br_cnpj = {
     .name = "br-cnpj",
@@ -52,9 +61,11 @@ const cv_detector_type cvi_detector_br_cnpj = {
     .pattern = "(?<![A-Za-z0-9]|[0-9][.\\-/])(?:[0-9A-Z]{2}\\.[0-9A-Z]{3}\\.[0-9A-Z]{3}/|[0-9A-Z]{8}/)"
                "[0-9A-Z]{4}-[0-9]{2}(?![A-Za-z0-9]|[.\\-/][0-9])|"
                "(?<![A-Za-z0-9]|[0-9][.\\-/])[0-9]{14}(?![A-Za-z0-9]|[.\\-/][0-9])",
-    .wanted = wanted,
+    .min_digits = 2,
+    .runs_any = CV_RUN(14) | CV_RUN(2),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 18,
     .win_after = 1,
 };

@@ -38,8 +38,19 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_br_cpf_valid, bare, cpf_context);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 11; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+
+/* eleven in a row, 9-2, or 3.3.3-2 */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    uint32_t r = f->cl_runs[i], g = f->cl_gaps[i];
+    if (f->cl_digits[i] < 11) return 0;
+    return (r & CV_RUN(11)) || ((r & CV_RUN(9)) && (r & CV_RUN(2)) && (g & CV_GAP_DASH)) ||
+           ((r & CV_RUN(3)) && (r & CV_RUN(2)) && (g & CV_GAP_DOT));
+}
 
 const cv_detector_type cvi_detector_br_cpf = {
     .name = "br-cpf",
@@ -47,9 +58,11 @@ const cv_detector_type cvi_detector_br_cpf = {
     .priority = 6,
     .pattern = "(?<![A-Za-z0-9]|[0-9][.\\-/])(?:[0-9]{3}\\.[0-9]{3}\\.[0-9]{3}[\\-.]|[0-9]{9}-?)[0-9]{2}"
                "(?![A-Za-z0-9]|[.\\-/][0-9])",
-    .wanted = wanted,
+    .min_digits = 11,
+    .runs_any = CV_RUN(11) | CV_RUN(9) | CV_RUN(3),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 1,
     .win_after = 1,
 };

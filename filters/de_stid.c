@@ -48,8 +48,20 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_de_stid_valid, 1, stid_context);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 11; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+
+/* eleven in a row, or eleven spaced in twos and threes, and the keyword */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)len;
+    uint32_t r = f->cl_runs[i];
+    if (f->cl_digits[i] < 11 || !((r & CV_RUN(11)) || (r == (CV_RUN(2) | CV_RUN(3)) && f->cl_gaps[i] == CV_GAP_SPACE)))
+        return 0;
+    char d[11];
+    if (cvi_natid_cluster_is(text, f, i, 11, d) && !cvi_natid_de_stid_valid(d, 11)) return 0;
+    return cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], stid_context);
+}
 
 const cv_detector_type cvi_detector_de_stid = {
     .name = "de-stid",
@@ -57,9 +69,11 @@ const cv_detector_type cvi_detector_de_stid = {
     .priority = 6,
     .pattern = "(?<![A-Za-z0-9]|[0-9][.\\-/])(?:[1-9][0-9]{10}|[1-9][0-9] [0-9]{3} [0-9]{3} [0-9]{3}|"
                "[1-9][0-9]{2} [0-9]{3} [0-9]{3} [0-9]{2})(?![A-Za-z0-9]|[.\\-/][0-9])",
-    .wanted = wanted,
+    .min_digits = 11,
+    .runs_any = CV_RUN(11) | CV_RUN(2) | CV_RUN(3),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 1,
     .win_after = 1,
 };

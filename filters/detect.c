@@ -26,6 +26,8 @@ typedef struct need {
 typedef struct compiled {
     const cv_detector_type *t;
     uint16_t id;             /* cv_detector_id, or CV_DET__COUNT + k for a custom one */
+    uint16_t min_digits;     /* t's gates, kept beside it for the per-text loop */
+    uint32_t runs_mask;      /* t->runs_any, or every bit (cv_text_facts.runs always has bit 0) */
     pcre2_code *code;
     int jit;
     const cv_custom_detector *cust;   /* a policy's detector, or NULL */
@@ -37,6 +39,11 @@ struct cv_detector_set {
     size_t n;
     compiled *d;
     cv_detector_type *ctypes;    /* the custom detectors' descriptors (owned) */
+    int *prio;                 /* a detector's priority, by id (CV_DET__COUNT + custom ones) */
+    size_t nprio;
+    size_t nplain;
+    uint16_t *plain;           /* the detectors a text without digits can match, in order */
+    uint16_t *all;             /* every detector, in order */
 };
 
 /* A candidate's sort key; the span itself stays in ws->cand. */
@@ -58,6 +65,8 @@ struct cv_detect_ws {
     char *fold;              /* a text with look-alikes folded (fold.c) */
     uint32_t *map;           /* fold[j] came from text[map[j]] */
     size_t capfold;
+    void **scratch;          /* per detector: its scratch_size bytes, or NULL */
+    cv_detect_opts opts;     /* the options of the running call, with that detector's scratch */
 };
 
 void cv_span_list_free(cv_span_list *l)
@@ -232,6 +241,21 @@ int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_
             s->n++;
         }
     }
+    /* Per detector: its priority by id, its gates beside it, and the
+     * short list of those a text without digits can match. */
+    s->nprio = CV_DET__COUNT + ncustom;
+    s->prio = calloc(s->nprio, sizeof *s->prio);
+    s->plain = calloc(s->n ? s->n : 1, sizeof *s->plain);
+    s->all = calloc(s->n ? s->n : 1, sizeof *s->all);
+    if (!s->prio || !s->plain || !s->all) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    for (size_t i = 0; i < s->n; i++) {
+        const cv_detector_type *t = s->d[i].t;
+        if (s->d[i].id < s->nprio) s->prio[s->d[i].id] = t->priority;
+        s->d[i].min_digits = t->min_digits;
+        s->d[i].runs_mask = t->runs_any ? t->runs_any : ~0u;
+        s->all[i] = (uint16_t)i;
+        if (!t->min_digits && !t->runs_any && !t->win_after) s->plain[s->nplain++] = (uint16_t)i;
+    }
     *out = s;
     s = NULL;
 out:
@@ -249,6 +273,9 @@ void cv_detector_set_free(cv_detector_set *s)
     }
     free(s->d);
     free(s->ctypes);
+    free(s->prio);
+    free(s->plain);
+    free(s->all);
     free(s);
 }
 
@@ -258,6 +285,10 @@ cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
     if (!ws) return NULL;
     ws->set = s;
     ws->md = calloc(s->n ? s->n : 1, sizeof *ws->md);
+    ws->scratch = calloc(s->n ? s->n : 1, sizeof *ws->scratch);
+    if (!ws->scratch) goto fail;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->d[i].t->scratch_size && !(ws->scratch[i] = calloc(1, s->d[i].t->scratch_size))) goto fail;
     ws->mctx = pcre2_match_context_create(NULL);
     ws->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
     if (!ws->md || !ws->mctx || !ws->jstack) goto fail;
@@ -278,6 +309,13 @@ void cv_detect_ws_free(cv_detect_ws *ws)
     if (!ws) return;
     if (ws->md && ws->set)
         for (size_t i = 0; i < ws->set->n; i++) pcre2_match_data_free(ws->md[i]);
+    if (ws->scratch && ws->set)
+        for (size_t i = 0; i < ws->set->n; i++)
+            if (ws->scratch[i]) {
+                explicit_bzero(ws->scratch[i], ws->set->d[i].t->scratch_size);
+                free(ws->scratch[i]);
+            }
+    free(ws->scratch);
     free(ws->md);
     pcre2_match_context_free(ws->mctx);
     pcre2_jit_stack_free(ws->jstack);
@@ -299,6 +337,17 @@ static const uint8_t fact_class[256] = {
     [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
 };
 
+/* What stands between the digits of a cluster (cv_text_facts.cl_gaps). */
+static unsigned gap_class(unsigned char c)
+{
+    if (c == ' ') return CV_GAP_SPACE;
+    if (c == '.') return CV_GAP_DOT;
+    if (c == '-') return CV_GAP_DASH;
+    if (c == '/') return CV_GAP_SLASH;
+    if ((unsigned)((c | 0x20) - 'a') < 26u) return CV_GAP_LETTER;
+    return CV_GAP_OTHER;
+}
+
 static int spoken_open(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '[' || c == '(' || c == '{'; }
 static int spoken_close(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == ']' || c == ')' || c == '}'; }
 
@@ -309,7 +358,7 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
     uint32_t digits = 0, letter_digit = 0;
     size_t first = len;
     unsigned any = 0;
-    uint32_t nc = 0, colons = 0;
+    uint32_t nc = 0, colons = 0, run = 0;
     int dcolon = 0;
     f->has_at = f->has_colon = f->has_spoken_at = 0;
     for (size_t i = 0; i < len; i++) {
@@ -321,10 +370,26 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
             digits++;
             letter_digit += i > 0 && (unsigned)((p[i - 1] | 0x20) - 'a') < 26u;
             if (nc && nc <= CV_MAX_CLUSTERS && i - f->cl_end[nc - 1] <= CV_CLUSTER_GAP) {
-                f->cl_end[nc - 1] = (uint32_t)i + 1;
+                uint32_t c = nc - 1;
+                if (i == f->cl_end[c]) {
+                    run++;
+                } else {
+                    f->cl_runs[c] |= CV_RUN(run);
+                    run = 1;
+                    unsigned g = 0;
+                    for (size_t j = f->cl_end[c]; j < i; j++) g |= gap_class(p[j]);
+                    f->cl_gaps[c] |= (uint8_t)g;
+                }
+                f->cl_digits[c] += f->cl_digits[c] < 255;
+                f->cl_end[c] = (uint32_t)i + 1;
             } else if (nc < CV_MAX_CLUSTERS) {
+                if (nc) f->cl_runs[nc - 1] |= CV_RUN(run);
                 f->cl_start[nc] = (uint32_t)i;
                 f->cl_end[nc] = (uint32_t)i + 1;
+                f->cl_digits[nc] = 1;
+                f->cl_gaps[nc] = 0;
+                f->cl_runs[nc] = 0;
+                run = 1;
                 nc++;
             } else {
                 nc = CV_MAX_CLUSTERS + 1;
@@ -339,6 +404,11 @@ static int text_facts(const char *text, size_t len, cv_text_facts *f)
             char a;
             if (cvi_fold_at(p + i, len - i, &a)) return 1;
         }
+    }
+    f->runs = nc > CV_MAX_CLUSTERS ? ~0u : 1u;   /* bit 0: any text (no run length is 0) */
+    if (nc && nc <= CV_MAX_CLUSTERS) {
+        f->cl_runs[nc - 1] |= CV_RUN(run);
+        for (uint32_t c = 0; c < nc; c++) f->runs |= f->cl_runs[c];
     }
     f->digits = digits;
     f->letter_digit = letter_digit;
@@ -404,7 +474,7 @@ static int run_window(const cv_detector_set *s, cv_detect_ws *ws, size_t di, con
         if (c->cust) {
             ok = cvi_custom_accept(c->cust, text, len, st, en, sp->norm, &nl);
         } else if (t->validate) {
-            ok = t->validate(&s->opts, text, len, &st, &en, sp->norm, &nl);
+            ok = t->validate(&ws->opts, text, len, &st, &en, sp->norm, &nl);
         } else {
             nl = me - ms > CV_NORM_MAX ? CV_NORM_MAX : me - ms;
             memcpy(sp->norm, text + ms, nl);
@@ -454,25 +524,34 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
                         const char *text, size_t len)
 {
     const cv_detector_type *t = s->d[di].t;
+    ws->opts.scratch = ws->scratch[di];
     if (!t->pattern) {
         cv_emit em = { ws, t->entity, s->d[di].id, len };
         if (s->d[di].cust) return cvi_custom_scan_words(s->d[di].cust, text, len, &em);
-        return t->scan(&s->opts, text, len, f, &em);
+        return t->scan(&ws->opts, text, len, f, &em);
     }
     if (!t->win_after || f->nclusters == 0 || f->nclusters > CV_MAX_CLUSTERS) {
         size_t off = t->search_from ? t->search_from(f) : 0;
         return off > len ? 0 : run_window(s, ws, di, text, len, off, len);
     }
-    /* windows around digit clusters, merged where they overlap */
+    /* windows around digit clusters (those the detector wants), merged
+     * where they overlap */
     size_t i = 0;
     while (i < f->nclusters) {
+        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) ||
+            (t->cluster_wanted && !t->cluster_wanted(text, len, f, (uint32_t)i))) {
+            i++;
+            continue;
+        }
         size_t ws0 = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
         size_t we0 = f->cl_end[i] + t->win_after;
         i++;
         while (i < f->nclusters) {
             size_t nb = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
             if (nb > we0) break;
-            we0 = f->cl_end[i] + t->win_after;
+            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) &&
+                (!t->cluster_wanted || t->cluster_wanted(text, len, f, (uint32_t)i)))
+                we0 = f->cl_end[i] + t->win_after;
             i++;
         }
         if (we0 > len) we0 = len;
@@ -496,9 +575,7 @@ static int cmp_pick(const void *a, const void *b)
  * its own, whatever entity it reports). */
 static int priority_of(const cv_detector_set *s, const cv_span *sp)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (s->d[i].id == sp->detector) return s->d[i].t->priority;
-    return 0;
+    return sp->detector < s->nprio ? s->prio[sp->detector] : 0;
 }
 
 static int out_reserve(cv_span_list *out, size_t n)
@@ -588,8 +665,15 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     uint8_t seen[256];
     int have_seen = 0;
     ws->ncand = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        const cv_detector_type *t = s->d[i].t;
+    /* A text without digits: only the detectors that need none (digit-
+     * anchored ones, win_after, and those declaring digits never match). */
+    size_t n = f->digits ? s->n : s->nplain;
+    const uint16_t *idx = f->digits ? s->all : s->plain;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = idx[k];
+        const compiled *c = &s->d[i];
+        if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
+        const cv_detector_type *t = c->t;
         if (t->wanted && !t->wanted(f)) continue;
         const need *nd = s->d[i].need;
         if (nd) {
@@ -644,7 +728,14 @@ static int detect_folded(const cv_detector_set *s, cv_detect_ws *ws, const char 
 int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out)
 {
+    return cv_detect_with(s, ws, NULL, text, len, out);
+}
+
+int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
+                   size_t len, cv_span_list *out)
+{
     out->n = 0;
+    ws->opts = o ? *o : s->opts;
     if (len >= UINT32_MAX) return CV_EUSAGE;   /* spans hold 32-bit offsets */
     if (len == 0 || s->n == 0) return 0;
     cv_text_facts f;

@@ -39,8 +39,24 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_es_dni_valid, lower, dni_context);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 7; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit > 3 ? f->first_digit - 3 : 0; }
+
+static int is_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
+
+/* seven or eight digits (or the dotted 2.3.3) with a letter after, or
+ * before (NIE) */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    uint32_t r = f->cl_runs[i];
+    if (f->cl_digits[i] < 7 || !((r & (CV_RUN(7) | CV_RUN(8))) || (r & CV_RUN(3) && f->cl_gaps[i] & CV_GAP_DOT)))
+        return 0;
+    if (f->cl_gaps[i] & CV_GAP_LETTER) return 1;
+    size_t b = f->cl_start[i], e = f->cl_end[i];
+    return (e < len && is_letter((unsigned char)text[e])) ||
+           (e + 1 < len && (text[e] == ' ' || text[e] == '-') && is_letter((unsigned char)text[e + 1])) ||
+           (b >= 1 && is_letter((unsigned char)text[b - 1])) ||
+           (b >= 2 && (text[b - 1] == ' ' || text[b - 1] == '-') && is_letter((unsigned char)text[b - 2]));
+}
 
 const cv_detector_type cvi_detector_es_dni = {
     .name = "es-dni",
@@ -48,9 +64,11 @@ const cv_detector_type cvi_detector_es_dni = {
     .priority = 6,
     .pattern = "(?<![A-Za-z0-9])(?:[0-9]{8}|[0-9]{2}\\.[0-9]{3}\\.[0-9]{3}|[XYZxyz][ \\-]?[0-9]{7})"
                "[ \\-]?[A-HJ-NP-TV-Za-hj-np-tv-z](?![A-Za-z0-9])",
-    .wanted = wanted,
+    .min_digits = 7,
+    .runs_any = CV_RUN(7) | CV_RUN(8) | CV_RUN(3),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 3,
     .win_after = 3,
 };

@@ -50,9 +50,22 @@ int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 #define CV_ENT_MAX (CV_ENT__COUNT + CV_CUSTOM_MAX)
 #define CV_DET_MAX (CV_DET__COUNT + CV_CUSTOM_MAX)
 
-/* Options shared by detectors and normalisers. */
+/* Options shared by detectors and normalisers.
+ * region: the first listed country (ISO 3166 alpha-2, e.g. "GB"; "" none),
+ * the one for everything that reads a single country (the day/month order
+ * of dates); more[0..nmore): the other listed countries, in order. A
+ * national phone number is read with the first of region, more[0], ... in
+ * which it is valid (else the first in which it is possible with its trunk
+ * prefix written, or in the NANP shape: phone.c). */
+#define CV_REGIONS_MAX 16
 typedef struct cv_detect_opts {
-    char region[3];      /* ISO 3166 alpha-2 default country for national numbers, e.g. "GB" */
+    char region[3];
+    uint8_t nmore;
+    char more[CV_REGIONS_MAX - 1][3];
+    /* Set by detect.c while a detector runs (callers leave it NULL): that
+     * detector's per-thread scratch (cv_detector_type.scratch_size bytes,
+     * zeroed when its cv_detect_ws is made, wiped when it is freed). */
+    void *scratch;
 } cv_detect_opts;
 
 /* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),
@@ -131,7 +144,17 @@ typedef struct cv_text_facts {
     uint32_t letter_digit;   /* digits right after an ASCII letter ("SW1", "A9") */
     uint32_t nclusters;      /* > CV_MAX_CLUSTERS: too many, search the whole text */
     uint32_t cl_start[CV_MAX_CLUSTERS], cl_end[CV_MAX_CLUSTERS];   /* [start, end) of each cluster */
+    /* Per cluster: its digits (255 = 255 or more), the lengths of its runs of
+     * consecutive digits (bit k: a run of k, bit 31: 31 or more) and which
+     * bytes stand between them (CV_GAP_*). */
+    uint32_t runs;           /* the clusters' cl_runs together, and bit 0 (all bits: too many clusters) */
+    uint8_t cl_digits[CV_MAX_CLUSTERS];
+    uint8_t cl_gaps[CV_MAX_CLUSTERS];
+    uint32_t cl_runs[CV_MAX_CLUSTERS];
 } cv_text_facts;
+
+enum { CV_GAP_SPACE = 1, CV_GAP_DOT = 2, CV_GAP_DASH = 4, CV_GAP_SLASH = 8, CV_GAP_LETTER = 16, CV_GAP_OTHER = 32 };
+#define CV_RUN(k) (1u << ((k) < 31 ? (k) : 31))
 
 /*
  * A detector. `pattern` is a PCRE2 (UTF mode) pattern whose whole match is
@@ -139,7 +162,8 @@ typedef struct cv_text_facts {
  * it receives the full text and the match [*start, *end), may narrow the
  * span, and writes the normalised value into norm (cap CV_NORM_MAX + 1,
  * NUL-terminated, length to *norm_len). Returns 1 accept, 0 reject.
- * `wanted` returns nonzero if the prefilter facts allow a match at all.
+ * `wanted` returns nonzero if the prefilter facts allow a match at all
+ * (`min_digits`, below, says the same declaratively, and more cheaply).
  * `search_from` (may be NULL) returns the offset from which matching may
  * start (e.g. a few bytes before the first digit).
  */
@@ -157,6 +181,13 @@ typedef struct cv_detector_type {
     uint32_t compile_flags;            /* extra PCRE2 compile flags (PCRE2_UTF always set; no UCP: ASCII classes are faster) */
     int (*wanted)(const cv_text_facts *f);
     size_t (*search_from)(const cv_text_facts *f);
+    /* Every match holds at least this many digits: texts with fewer are
+     * skipped before `wanted` (which may then be NULL) is asked. */
+    uint16_t min_digits;
+    /* Nonzero: every match holds a run of consecutive digits of one of
+     * these lengths (CV_RUN bits); texts and clusters without one are
+     * skipped (cv_text_facts.runs, cl_runs). */
+    uint32_t runs_any;
     int (*validate)(const cv_detect_opts *o, const char *text, size_t len,
                     size_t *start, size_t *end, char *norm, size_t *norm_len);
     /* Digit-anchored detectors (every match holds a digit, starts at most
@@ -164,11 +195,20 @@ typedef struct cv_detector_type {
      * bytes after one) set win_after > 0: they are matched only in those
      * windows, not over the whole text. validate still sees the whole text. */
     uint16_t win_before, win_after;
+    /* Such a detector may also judge each cluster from its facts (digits,
+     * run lengths, gaps; the text is there for a byte or two around it):
+     * nonzero if a match can hold cluster i's digits. Windows are searched
+     * only around the clusters it accepts. NULL: every cluster. */
+    int (*cluster_wanted)(const char *text, size_t len, const cv_text_facts *f, uint32_t i);
     /* A scanner instead of a pattern (word lists, gazetteers, grammars a
      * regex states badly): finds its own candidates in text[0..len) and
      * emits them; nonzero (CV_E*) fails the text closed. Must be
      * thread-safe (no state but its const data). wanted still applies. */
     int (*scan)(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em);
+    /* Bytes of per-thread scratch (o->scratch in validate and scan), e.g. a
+     * memo of recent verdicts that cost a library call; 0: none. A memo of
+     * identifiers is personal data: it is wiped with its cv_detect_ws. */
+    size_t scratch_size;
 } cv_detector_type;
 
 /* The detectors: a NULL-terminated const list (registry.def). */
@@ -230,6 +270,9 @@ int cvi_custom_accept(const cv_custom_detector *c, const char *text, size_t len,
 int cvi_custom_normalise(const cv_custom_detector *c, const char *v, size_t n, char *norm, size_t *norm_len);
 /* Run a word-list custom detector over text, emitting what it accepts. */
 int cvi_custom_scan_words(const cv_custom_detector *c, const char *text, size_t len, cv_emit *em);
+/* address.c: a street-type word ("Road", "rue", "Hauptstraße", ...) in the
+ * `window` bytes before text[start], on the same line (postcode context). */
+int cvi_street_before(const char *text, size_t start, size_t window);
 
 /* Compiled detector set: immutable after creation, shared by all threads. */
 typedef struct cv_detector_set cv_detector_set;
@@ -265,9 +308,13 @@ size_t cvi_fold_text(const char *text, size_t len, char *out, uint32_t *map);
  * span, then the higher priority. Returns 0 or CV_ENOMEM. */
 int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out);
+/* cv_detect with the options o (its regions; NULL: the set's) instead of
+ * the set's: an input rule or a record with its own country. */
+int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
+                   size_t len, cv_span_list *out);
 
 /* Normalise a value given as a structured field (not found by a detector):
- * applies the entity's normalisation (phone → E.164 using o->region, e-mail
+ * applies the entity's normalisation (phone → E.164 using o's regions, e-mail
  * lower-case, IBAN upper-case without spaces, card digits only, IP canonical,
  * person: case-folded, whitespace collapsed). Returns 1 if the value is a
  * well-formed identifier of that type, 0 if not (then `norm` holds a generic

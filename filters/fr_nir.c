@@ -44,8 +44,20 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_fr_nir_valid, 0, NULL);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 13; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+
+/* fifteen in a row, 13 and 2, the card's 1 2 2 2 3 3 2, or Corsica's
+ * 6 digits, A or B, 8 */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    uint32_t r = f->cl_runs[i];
+    return f->cl_digits[i] >= 13 &&
+           ((r & CV_RUN(15)) || (r & CV_RUN(13)) || ((r & CV_RUN(3)) && (r & (CV_RUN(1) | CV_RUN(2)))) ||
+            ((r & CV_RUN(6)) && (f->cl_gaps[i] & CV_GAP_LETTER)));
+}
 
 const cv_detector_type cvi_detector_fr_nir = {
     .name = "fr-nir",
@@ -53,9 +65,11 @@ const cv_detector_type cvi_detector_fr_nir = {
     .priority = 6,
     .pattern = "(?<![A-Za-z0-9]|[0-9][ .])[1-478] ?[0-9]{2} ?[0-9]{2} ?(?:[0-9]{2}|2[ABab]) ?[0-9]{3} ?[0-9]{3}"
                " ?(?:- ?)?[0-9]{2}(?![A-Za-z0-9]|[.,\\-][0-9])",
-    .wanted = wanted,
+    .min_digits = 13,
+    .runs_any = CV_RUN(15) | CV_RUN(13) | CV_RUN(1) | CV_RUN(6),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 1,
     .win_after = 2,
 };

@@ -41,17 +41,30 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_ie_ppsn_valid, lower, ppsn_context);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 7; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+static int is_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
+
+/* seven digits in a row and a letter after them */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    if (!(f->cl_runs[i] & ~(CV_RUN(7) - 1))) return 0;
+    if (f->cl_gaps[i] & CV_GAP_LETTER) return 1;
+    size_t e = f->cl_end[i];
+    return (e < len && is_letter((unsigned char)text[e])) ||
+           (e + 1 < len && (text[e] == ' ' || text[e] == '-') && is_letter((unsigned char)text[e + 1]));
+}
 
 const cv_detector_type cvi_detector_ie_ppsn = {
     .name = "ie-ppsn",
     .entity = CV_ENT_NATIONAL_ID,
     .priority = 6,
     .pattern = "(?<![A-Za-z0-9])[0-9]{7}[ \\-]?[A-Wa-w](?:[ \\-]?[A-Za-z])?(?![A-Za-z0-9])",
-    .wanted = wanted,
+    .min_digits = 7,
+    .runs_any = CV_RUN(7),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 1,
     .win_after = 5,
 };

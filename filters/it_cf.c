@@ -57,6 +57,17 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
 
 static int wanted(const cv_text_facts *f) { return f->letter_digit >= 1; }
 
+static int is_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
+
+/* letters right before the digits, or between them */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)len;
+    size_t b = f->cl_start[i];
+    return f->cl_digits[i] >= 2 && (f->cl_gaps[i] & CV_GAP_LETTER) && b >= 6 &&
+           is_letter((unsigned char)text[b - 1]);
+}
+
 const cv_detector_type cvi_detector_it_cf = {
     .name = "it-cf",
     .entity = CV_ENT_NATIONAL_ID,
@@ -64,7 +75,10 @@ const cv_detector_type cvi_detector_it_cf = {
     .pattern = "(?i)(?<![A-Za-z0-9])[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]"
                "(?![A-Za-z0-9])",
     .wanted = wanted,
+    .min_digits = 2,
+    .runs_any = CV_RUN(1) | CV_RUN(2) | CV_RUN(3),
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 14,
     .win_after = 10,
 };

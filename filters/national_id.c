@@ -54,6 +54,15 @@ int cvi_natid_validate(const char *text, size_t *start, size_t *end, char *norm,
     return !cvi_natid_other_number_before(text, *start);
 }
 
+int cvi_natid_cluster_is(const char *text, const cv_text_facts *f, uint32_t i, size_t n, char *d)
+{
+    if (f->cl_digits[i] != n) return 0;
+    size_t k = 0;
+    for (size_t j = f->cl_start[i]; j < f->cl_end[i]; j++)
+        if (text[j] >= '0' && text[j] <= '9') d[k++] = text[j];
+    return k == n;
+}
+
 /* A value given as a field: any scheme's checksum makes it well formed. */
 static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {

@@ -31,6 +31,11 @@ int cvi_natid_validate(const char *text, size_t *start, size_t *end, char *norm,
  * "no", "#", ":") names an order, ticket, invoice, ... number. */
 int cvi_natid_other_number_before(const char *text, size_t start);
 
+/* The digits of cluster i of f (text's), when it holds exactly n of them
+ * (n <= 16): written to d, 1; else 0. Lets a scheme run its checksum on
+ * a cluster before any pattern does. */
+int cvi_natid_cluster_is(const char *text, const cv_text_facts *f, uint32_t i, size_t n, char *d);
+
 /* Checksums and shape rules over the compact form (1 valid, 0 not). */
 int cvi_natid_ie_ppsn_valid(const char *c, size_t n);   /* 7 digits, check letter, optional letter */
 int cvi_natid_es_dni_valid(const char *c, size_t n);    /* DNI 8 digits + letter; NIE X/Y/Z + 7 + letter */

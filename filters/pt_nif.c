@@ -32,17 +32,30 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return cvi_natid_validate(text, start, end, norm, norm_len, cvi_natid_pt_nif_valid, 1, nif_context);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 9; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+
+
+/* nine in a row, or only threes (3-3-3), and the keyword before */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)len;
+    uint32_t r = f->cl_runs[i];
+    if (f->cl_digits[i] < 9 || (!(r & CV_RUN(9)) && r != CV_RUN(3))) return 0;
+    char d[9];
+    if (cvi_natid_cluster_is(text, f, i, 9, d) && !cvi_natid_pt_nif_valid(d, 9)) return 0;
+    return cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], nif_context);
+}
 
 const cv_detector_type cvi_detector_pt_nif = {
     .name = "pt-nif",
     .entity = CV_ENT_NATIONAL_ID,
     .priority = 6,
     .pattern = "(?<![A-Za-z0-9]|[0-9][.,\\-])(?:[0-9]{9}|[0-9]{3}([ .])[0-9]{3}\\1[0-9]{3})(?![A-Za-z0-9]|[.,\\-][0-9])",
-    .wanted = wanted,
+    .min_digits = 9,
+    .runs_any = CV_RUN(9) | CV_RUN(3),
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 1,
     .win_after = 1,
 };

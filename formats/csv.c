@@ -114,6 +114,25 @@ static int no_space(unsigned char c)
     return 0;
 }
 
+/* The width in the row of a field of n value bytes: strict mode without
+ * trimming makes it exact, a quoted field being its value plus the two
+ * quotes plus one per doubled quote. */
+static size_t raw_width(const char *field, size_t n, int quoted)
+{
+    size_t raw = n;
+    if (quoted) {
+        raw += 2;
+        const char *p = field, *end = field + n;
+        while (p < end) {
+            const char *q = memchr(p, '"', (size_t)(end - p));
+            if (!q) break;
+            raw++;
+            p = q + 1;
+        }
+    }
+    return raw;
+}
+
 static void on_field(void *field, size_t n, void *ud)
 {
     row_ctx *c = ud;
@@ -125,21 +144,8 @@ static void on_field(void *field, size_t n, void *ud)
         c->offset = start > 0 ? start - 1 : 0;
         return;
     }
-    /* Strict mode without trimming makes the raw width exact: a quoted
-     * field is its value plus the two quotes plus one per doubled quote. */
     int quoted = start < c->len && c->rec[start] == '"';
-    size_t raw = n;
-    if (quoted) {
-        raw += 2;
-        const char *p = field, *end = (const char *)field + n;
-        while (p < end) {
-            const char *q = memchr(p, '"', (size_t)(end - p));
-            if (!q) break;
-            raw++;
-            p = q + 1;
-        }
-    }
-    c->pos = start + raw + 1;
+    c->pos = start + raw_width(field, n, quoted) + 1;
     if (c->nfields >= c->max_fields) {
         c->reason = c->too_many;
         c->offset = start;
@@ -284,16 +290,54 @@ static void gcsv_state_free(void *state)
     st->ncols = 0;
 }
 
+static int cmp_name(const void *a, const void *b)
+{
+    const cv_node *x = *(const cv_node *const *)a, *y = *(const cv_node *const *)b;
+    size_t n = x->value.n < y->value.n ? x->value.n : y->value.n;
+    int c = n ? memcmp(x->value.p, y->value.p, n) : 0;
+    if (c) return c;
+    if (x->value.n != y->value.n) return x->value.n < y->value.n ? -1 : 1;
+    return x->col < y->col ? -1 : x->col > y->col;
+}
+
+/* Two columns of one name would share one policy rule, and a reader of the
+ * output could take either: the header is refused. Returns the column of
+ * the first name (in header order) seen before, or -1; CV_ENOMEM as -2. */
+static long duplicate_column(const cv_record *r)
+{
+    long dup = -1;
+    if (r->n < 2) return -1;
+    if (r->n <= 16) {
+        for (size_t j = 1; j < r->n && dup < 0; j++)
+            for (size_t i = 0; i < j; i++)
+                if (cv_str_eq(r->nodes[i].value, r->nodes[j].value)) {
+                    dup = (long)j;
+                    break;
+                }
+        return dup;
+    }
+    const cv_node **v = malloc(r->n * sizeof *v);
+    if (!v) return -2;
+    for (size_t i = 0; i < r->n; i++) v[i] = &r->nodes[i];
+    qsort(v, r->n, sizeof *v, cmp_name);
+    for (size_t i = 1; i < r->n; i++)
+        if (cv_str_eq(v[i - 1]->value, v[i]->value) && (dup < 0 || v[i]->col < dup)) dup = v[i]->col;
+    free(v);
+    return dup;
+}
+
 static int gcsv_parse_header(void *state, const char *rec, size_t len, cv_diag *diag)
 {
     csv_state *st = state;
     gcsv_state_free(st);
     cv_record r;
     cv_record_init(&r);
+    size_t bom = 0;
     /* A leading UTF-8 BOM is not part of the first column's name (issue 8, item 15). */
     if (len >= 3 && memcmp(rec, "\xef\xbb\xbf", 3) == 0) {
         rec += 3;
         len -= 3;
+        bom = 3;
     }
     int rc = cvi_csv_parse_row(rec, len, NULL, SIZE_MAX, "too many fields", &r, diag, NULL);
     if (rc == CV_EEMPTY) {
@@ -302,6 +346,22 @@ static int gcsv_parse_header(void *state, const char *rec, size_t len, cv_diag *
         rc = CV_EINPUT;
     }
     if (rc) goto out;
+    long dup = duplicate_column(&r);
+    if (dup == -2) {
+        rc = CV_ENOMEM;
+        goto out;
+    }
+    if (dup >= 0) {
+        size_t at = bom;
+        for (long i = 0; i < dup; i++) {
+            const cv_node *nd = &r.nodes[i];
+            at += raw_width(nd->value.p, nd->value.n, (nd->flags & CV_NF_QUOTED) != 0) + 1;
+        }
+        diag->reason = "duplicate column name in the header";
+        diag->offset = at;
+        rc = CV_EINPUT;
+        goto out;
+    }
     size_t total = 0;
     for (size_t i = 0; i < r.n; i++) total += r.nodes[i].value.n;
     st->names = malloc(r.n * sizeof *st->names);
@@ -359,14 +419,16 @@ static int end_row(cv_buf *out, size_t nwritten, size_t row_start)
     return cv_buf_putc(out, '\n');
 }
 
-static int gcsv_write_header(const void *state, const uint8_t *kept, const cv_str *added, cv_buf *out)
+static int gcsv_write_header(const void *state, const cv_str *names, const uint8_t *kept, const cv_str *added,
+                             cv_buf *out)
 {
     const csv_state *st = state;
     size_t k = 0, start = out->n;
+    if (!names) names = st->names;
     for (size_t i = 0; i < st->ncols; i++) {
         if (kept && !kept[i]) continue;
         if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
-        if (cvi_csv_put_field(out, st->names[i], cvi_csv_needs_quotes(st->names[i]))) return CV_ENOMEM;
+        if (cvi_csv_put_field(out, names[i], cvi_csv_needs_quotes(names[i]))) return CV_ENOMEM;
         if (added && added[i].n) {
             k++;
             if (cv_buf_putc(out, ',') || cvi_csv_put_field(out, added[i], cvi_csv_needs_quotes(added[i])))

@@ -25,6 +25,8 @@ const cv_format_type *cv_format_find(const char *name)
     return NULL;
 }
 
+int cv_format_known(const char *name) { return cv_format_find(name) != NULL; }
+
 static int ends_with_ci(const char *s, size_t n, const char *suffix)
 {
     size_t k = strlen(suffix);
@@ -38,6 +40,7 @@ const cv_format_type *cv_format_for_path(const char *path)
     base = base ? base + 1 : path;
     size_t n = strlen(base);
     if (ends_with_ci(base, n, ".zst")) n -= 4;
+    else if (ends_with_ci(base, n, ".gz")) n -= 3;
     /* Asterisk writes exactly this name; any other .csv is generic CSV. */
     if (n == 10 && memcmp(base, "Master.csv", 10) == 0) return &cvi_format_asterisk_cdr;
     for (size_t i = 0; cvi_formats[i]; i++) {

@@ -63,9 +63,12 @@ typedef struct cv_format_type {
     int (*parse)(const void *state, const char *rec, size_t len, cv_record *r, cv_diag *diag);
 
     /* Write the header for the kept columns (kept[i] for column i), if the
-     * format has one; added (may be NULL) names a column the engine adds
-     * after column i (added[i].n > 0: a country-code column). May be NULL. */
-    int (*write_header)(const void *state, const uint8_t *kept, const cv_str *added, cv_buf *out);
+     * format has one; names (may be NULL: the names as read) gives the name
+     * to write for each column (the engine replaces identifiers in names);
+     * added (may be NULL) names a column the engine adds after column i
+     * (added[i].n > 0: a country-code column). May be NULL. */
+    int (*write_header)(const void *state, const cv_str *names, const uint8_t *kept, const cv_str *added,
+                        cv_buf *out);
     /* Serialise r (dropped nodes skipped) to out, record terminator included. */
     int (*write)(const void *state, const cv_record *r, cv_buf *out);
     /* Release anything parse_header allocated in state. May be NULL. */
@@ -88,9 +91,10 @@ typedef struct cv_source cv_source;
 typedef struct cv_sink cv_sink;
 
 /* A source over a file descriptor (borrowed: not closed). If zstd is 1 the
- * bytes are zstd frames and are decompressed; -1 sniffs the zstd magic
- * number. On a read or decompression error returns CV_EIO / CV_EINPUT and
- * sets *reason (static). */
+ * bytes are zstd frames and are decompressed; -1 sniffs the magic number:
+ * zstd and gzip are decompressed, bzip2, xz and lz4 refused (CV_EINPUT, the
+ * reason names the compression), anything else is plain. On a read or
+ * decompression error returns CV_EIO / CV_EINPUT and sets *reason (static). */
 int cv_source_open_fd(int fd, int zstd, cv_source **out);
 /* Read up to cap bytes; returns bytes read, 0 at end, or a negative CV_E*. */
 long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason);

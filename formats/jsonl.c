@@ -2,20 +2,33 @@
  * jsonl.c - JSON Lines (format "jsonl"): one JSON object per line. Parsed
  * with yajl's callback API (no tree) into the cv_record event sequence with
  * dotted policy paths, and written back compactly in the same shape and
- * member order, numbers exactly as they were written.
+ * member order, numbers exactly as they were written. A record with two
+ * members of the same (decoded) name in one object is rejected: which of
+ * them a reader keeps differs between JSON tools, so a policy rule could be
+ * judged on one and an analyst read the other (RFC 8259 §4, RFC 7493 §2.3).
  */
+#include <stdlib.h>
+
 #include <yajl/yajl_parse.h>
 
 #include "formats.h"
 
 /* Open containers, the top-level object included. */
 #define JSON_MAX_DEPTH 256
+/* An object's member names are compared one by one up to this many members;
+ * a larger object gets a hash index of its names. */
+#define KEYS_LINEAR 16
+#define KEYS_INLINE 64
 
 typedef struct jframe {
     int32_t begin;         /* node index of the BEGIN node; -1 for the top level */
     uint8_t is_arr;
     cv_str path;           /* the container's own path ("" at the top level) */
     cv_str elem_path;      /* arrays: path + "[]", shared by every element */
+    size_t kbase;          /* objects: the first of its member names in jctx.keys */
+    uint64_t kbloom[2];    /* objects: bit key_bit(name) set for each name so far */
+    uint32_t *kidx;        /* objects of more than KEYS_LINEAR members: key index + 1, open addressing */
+    uint32_t kmask;
 } jframe;
 
 typedef struct jctx {
@@ -28,6 +41,9 @@ typedef struct jctx {
     int nomem;
     int depth;             /* open containers */
     cv_str key;            /* the member name the next value belongs to */
+    cv_str *keys;          /* member names of the open objects, innermost last */
+    size_t nkeys, capkeys;
+    cv_str kinline[KEYS_INLINE];
     jframe st[JSON_MAX_DEPTH];
 } jctx;
 
@@ -111,6 +127,115 @@ static int on_string(void *ud, const unsigned char *s, size_t n)
     return push_scalar(c, CV_NODE_STRING, v);
 }
 
+/* Names are short: FNV-1a is enough to spread them. */
+static uint32_t key_hash(cv_str k)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < k.n; i++) h = (h ^ (unsigned char)k.p[i]) * 16777619u;
+    return h;
+}
+
+static inline int key_eq(cv_str a, cv_str b)
+{
+    return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
+}
+
+/* Most objects' names differ in length, first or last byte: one bit of a
+ * 128-bit filter per (length, first, last byte) spares them any comparison. */
+static inline unsigned key_bit(cv_str k)
+{
+    uint32_t x = (uint32_t)(k.n & 0xffff) << 16;
+    if (k.n) x |= (unsigned char)k.p[0] | (uint32_t)(unsigned char)k.p[k.n - 1] << 8;
+    return (x * 0x9e3779b1u) >> 25;
+}
+
+/* Sets the filter's bit for the name; returns whether it was set before. */
+static inline int bloom_test_set(jframe *f, unsigned b)
+{
+    uint64_t m = 1ull << (b & 63);
+    int was = (f->kbloom[b >> 6] & m) != 0;
+    f->kbloom[b >> 6] |= m;
+    return was;
+}
+
+/* Is k already a member name of the object f? Adds it to f's hash index
+ * when f has one. 1 yes, 0 no, -1 ENOMEM. */
+static int key_seen(jctx *c, jframe *f, cv_str k)
+{
+    size_t nk = c->nkeys - f->kbase;     /* names before k */
+    const cv_str *v = c->keys + f->kbase;
+    if (nk < KEYS_LINEAR) {
+        if (!bloom_test_set(f, key_bit(k))) return 0;
+        for (size_t i = 0; i < nk; i++)
+            if (key_eq(v[i], k)) return 1;
+        return 0;
+    }
+    if (!f->kidx || nk + 1 > (size_t)f->kmask / 2) {
+        /* (re)build the index at twice the size */
+        uint32_t size = f->kidx ? 2 * (f->kmask + 1) : 4 * KEYS_LINEAR;
+        while (size / 2 < nk + 1) size *= 2;
+        uint32_t *t = calloc(size, sizeof *t);
+        if (!t) return -1;
+        free(f->kidx);
+        f->kidx = t;
+        f->kmask = size - 1;
+        for (size_t i = 0; i < nk; i++) {
+            uint32_t j = key_hash(v[i]) & f->kmask;
+            while (t[j]) j = (j + 1) & f->kmask;
+            t[j] = (uint32_t)i + 1;
+        }
+    }
+    uint32_t j = key_hash(k) & f->kmask;
+    while (f->kidx[j]) {
+        if (key_eq(v[f->kidx[j] - 1], k)) return 1;
+        j = (j + 1) & f->kmask;
+    }
+    f->kidx[j] = (uint32_t)nk + 1;
+    return 0;
+}
+
+/* The offset of the opening quote of the member name whose closing quote
+ * is at q: the first '"' before it not escaped by an odd run of '\'
+ * (inside a string every other '"' is escaped). */
+static size_t name_start(const jctx *c, size_t q)
+{
+    const char *s = c->rec;
+    while (q > 0) {
+        q--;
+        if (s[q] != '"') continue;
+        size_t b = q;
+        while (b > 0 && s[b - 1] == '\\') b--;
+        if ((q - b) % 2 == 0) return q;
+    }
+    return 0;
+}
+
+/* on_key's rare cases: a name that may have been seen, a large object, a
+ * full name stack. 1 go on, 0 cancelled or ENOMEM. */
+static __attribute__((noinline)) int key_slow(jctx *c, jframe *f)
+{
+    int seen = key_seen(c, f, c->key);
+    if (seen < 0) goto nomem;
+    if (seen) {
+        /* yajl has consumed the name up to its closing quote */
+        size_t at = yajl_get_bytes_consumed(c->h);
+        return cancel(c, "duplicate member name in an object", at ? name_start(c, at - 1) : 0);
+    }
+    if (c->nkeys == c->capkeys) {
+        size_t cap = 2 * c->capkeys;
+        cv_str *nv = c->keys == c->kinline ? malloc(cap * sizeof *nv) : realloc(c->keys, cap * sizeof *nv);
+        if (!nv) goto nomem;
+        if (c->keys == c->kinline) memcpy(nv, c->kinline, sizeof c->kinline);
+        c->keys = nv;
+        c->capkeys = cap;
+    }
+    c->keys[c->nkeys++] = c->key;
+    return 1;
+nomem:
+    c->nomem = 1;
+    return 0;
+}
+
 static int on_key(void *ud, const unsigned char *s, size_t n)
 {
     jctx *c = ud;
@@ -119,7 +244,15 @@ static int on_key(void *ud, const unsigned char *s, size_t n)
         c->nomem = 1;
         return 0;
     }
-    return 1;
+    jframe *f = &c->st[c->depth - 1];
+    unsigned b = key_bit(c->key);
+    /* the common case: a small object, a name of a new (length, first, last byte) */
+    if (c->nkeys - f->kbase < KEYS_LINEAR && !(f->kbloom[b >> 6] >> (b & 63) & 1) && c->nkeys < c->capkeys) {
+        f->kbloom[b >> 6] |= 1ull << (b & 63);
+        c->keys[c->nkeys++] = c->key;
+        return 1;
+    }
+    return key_slow(c, f);
 }
 
 static int open_container(jctx *c, int is_arr)
@@ -130,6 +263,9 @@ static int open_container(jctx *c, int is_arr)
         f->begin = -1;
         f->is_arr = 0;
         f->path = f->elem_path = cv_str_make("", 0);
+        f->kbase = c->nkeys;
+        f->kbloom[0] = f->kbloom[1] = 0;
+        f->kidx = NULL;
         c->depth = 1;
         return 1;
     }
@@ -147,6 +283,9 @@ static int open_container(jctx *c, int is_arr)
     f->is_arr = (uint8_t)is_arr;
     f->path = path;
     f->elem_path = cv_str_make("", 0);
+    f->kbase = c->nkeys;
+    f->kbloom[0] = f->kbloom[1] = 0;
+    f->kidx = NULL;
     if (is_arr) {
         char *p = cv_record_alloc(c->r, path.n + 2);
         if (!p) goto nomem;
@@ -164,6 +303,10 @@ nomem:
 static int close_container(jctx *c, int is_arr)
 {
     c->depth--;
+    jframe *f = &c->st[c->depth];
+    c->nkeys = f->kbase;
+    free(f->kidx);
+    f->kidx = NULL;
     if (c->depth == 0) return 1;    /* the top-level object's braces are not nodes */
     int32_t b = c->st[c->depth].begin;
     cv_node bn = c->r->nodes[b];
@@ -285,6 +428,9 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
     c.nomem = 0;
     c.depth = 0;
     c.key = cv_str_make("", 0);
+    c.keys = c.kinline;
+    c.nkeys = 0;
+    c.capkeys = KEYS_INLINE;
     c.h = yajl_alloc(&jsonl_callbacks, NULL, &c);
     if (!c.h) return CV_ENOMEM;
     /* The whole record was validated as UTF-8 above (with exact offsets);
@@ -311,6 +457,9 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
         rc = CV_EINPUT;
     }
 out:
+    /* frames a cancelled parse left open */
+    for (int d = 0; d < c.depth; d++) free(c.st[d].kidx);
+    if (c.keys != c.kinline) free(c.keys);
     yajl_free(c.h);
     return rc;
 }

@@ -1,21 +1,24 @@
 /*
- * zstd_io.c - byte sources and sinks over file descriptors: plain or zstd
- * (streaming, concatenated frames, magic-number sniffing on input; one
- * background zstd worker and frame checksums on output). EINTR and partial
- * writes are handled here so nothing above has to.
+ * zstd_io.c - byte sources and sinks over file descriptors: plain, zstd or
+ * (input only) gzip; streaming, concatenated frames or members, the format
+ * sniffed from the magic number, other compressions (bzip2, xz, lz4) named
+ * and refused; one background zstd worker and frame checksums on output.
+ * EINTR and partial writes are handled here so nothing above has to.
  */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include <zlib.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #include "formats.h"
 
-enum { SRC_UNKNOWN, SRC_PLAIN, SRC_ZSTD };
+enum { SRC_UNKNOWN, SRC_PLAIN, SRC_ZSTD, SRC_GZIP };
 
 struct cv_source {
     int fd;
@@ -28,7 +31,9 @@ struct cv_source {
     void (*hash)(void *ud, const void *p, size_t n);   /* sees raw bytes */
     void *hash_ud;
     ZSTD_DStream *ds;
-    ZSTD_inBuffer in;
+    z_stream *gz;          /* gzip: inflate state, made when sniffed */
+    int gz_ended;          /* the last gzip member is complete */
+    ZSTD_inBuffer in;      /* the raw input buffer (zstd and gzip) */
     char *inbuf;
     size_t incap;
 };
@@ -84,21 +89,79 @@ int cv_source_open_fd(int fd, int zstd, cv_source **out)
     return 0;
 }
 
-/* Decide plain or zstd from the first four bytes (fewer at a short end). */
-static int src_sniff(cv_source *s)
+/* Compressions we do not read, by magic number: named in the error so the
+ * user knows what to decompress with (static text). */
+static const char *foreign_compression(const unsigned char *b, size_t n)
 {
-    while (s->in.size < 4 && !s->eof) {
+    if (n >= 4 && b[0] == 'B' && b[1] == 'Z' && b[2] == 'h' && b[3] >= '1' && b[3] <= '9')
+        return "bzip2-compressed input is not read: decompress it first (bzip2 -dc FILE)";
+    if (n >= 6 && !memcmp(b, "\xfd" "7zXZ\0", 6))
+        return "xz-compressed input is not read: decompress it first (xz -dc FILE)";
+    if (n >= 4 && !memcmp(b, "\x04\x22\x4d\x18", 4))
+        return "lz4-compressed input is not read: decompress it first (lz4 -dc FILE)";
+    return NULL;
+}
+
+/* Decide plain, zstd or gzip from the first bytes (fewer at a short end);
+ * CV_EINPUT with *why for a compression we do not read. */
+static int src_sniff(cv_source *s, const char **why)
+{
+    while (s->in.size < 6 && !s->eof) {
         int rc = src_fill(s, s->in.size);
         if (rc) return rc;
     }
     s->mode = SRC_PLAIN;
+    const unsigned char *b = (const unsigned char *)s->inbuf;
     if (s->in.size >= 4) {
-        const unsigned char *b = (const unsigned char *)s->inbuf;
         uint32_t m = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
         if (m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START)
             s->mode = SRC_ZSTD;
     }
+    if (s->in.size >= 3 && b[0] == 0x1f && b[1] == 0x8b && b[2] == 8) {
+        s->gz = calloc(1, sizeof *s->gz);
+        if (!s->gz) return CV_ENOMEM;
+        /* 16 + MAX_WBITS: a gzip wrapper only (not zlib or raw deflate) */
+        if (inflateInit2(s->gz, 16 + MAX_WBITS) != Z_OK) {
+            free(s->gz);
+            s->gz = NULL;
+            return CV_ENOMEM;
+        }
+        s->mode = SRC_GZIP;
+    }
+    if ((*why = foreign_compression(b, s->in.size))) return CV_EINPUT;
     return 0;
+}
+
+/* gzip: members one after another (as `cat a.gz b.gz` makes) read as one
+ * stream; a member cut short is "truncated", anything else "corrupt". */
+static long src_read_gzip(cv_source *s, void *buf, size_t cap, const char **reason)
+{
+    z_stream *z = s->gz;
+    uInt want = cap > UINT_MAX ? UINT_MAX : (uInt)cap;
+    z->next_out = buf;
+    z->avail_out = want;
+    while (z->avail_out == want) {
+        if (s->in.pos == s->in.size) {
+            if (s->eof) {
+                if (s->gz_ended) return 0;
+                return src_fail(s, CV_EINPUT, "truncated gzip stream", reason);
+            }
+            s->in.pos = 0;
+            if (src_fill(s, 0)) return src_fail(s, CV_EIO, "read failed", reason);
+            continue;
+        }
+        if (s->gz_ended) {
+            if (inflateReset(z) != Z_OK) return src_fail(s, CV_EINPUT, "corrupt gzip stream", reason);
+            s->gz_ended = 0;
+        }
+        z->next_in = (unsigned char *)s->inbuf + s->in.pos;
+        z->avail_in = (uInt)(s->in.size - s->in.pos);
+        int zr = inflate(z, Z_NO_FLUSH);
+        s->in.pos = s->in.size - z->avail_in;
+        if (zr == Z_STREAM_END) s->gz_ended = 1;
+        else if (zr != Z_OK) return src_fail(s, CV_EINPUT, "corrupt gzip stream", reason);
+    }
+    return (long)(want - z->avail_out);
 }
 
 /* What a decoding error means, for the reader (static text, no content).
@@ -146,8 +209,13 @@ long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason)
     }
     if (cap == 0) return 0;
     if (cap > LONG_MAX) cap = LONG_MAX;
-    if (s->mode == SRC_UNKNOWN && src_sniff(s)) return src_fail(s, CV_EIO, "read failed", reason);
+    if (s->mode == SRC_UNKNOWN) {
+        const char *why = NULL;
+        int rc = src_sniff(s, &why);
+        if (rc) return src_fail(s, rc, why ? why : rc == CV_ENOMEM ? "out of memory" : "read failed", reason);
+    }
     if (s->mode == SRC_ZSTD) return src_read_zstd(s, buf, cap, reason);
+    if (s->mode == SRC_GZIP) return src_read_gzip(s, buf, cap, reason);
     /* Plain: first hand out whatever sniffing buffered. */
     if (s->in.pos < s->in.size) {
         size_t n = s->in.size - s->in.pos;
@@ -177,6 +245,10 @@ void cv_source_free(cv_source *s)
 {
     if (!s) return;
     ZSTD_freeDStream(s->ds);
+    if (s->gz) {
+        inflateEnd(s->gz);
+        free(s->gz);
+    }
     free(s->inbuf);
     free(s);
 }

@@ -46,7 +46,9 @@ typedef struct cv_ctx cv_ctx;
 typedef struct cv_policy cv_policy;
 typedef struct cv_key cv_key;
 
-enum { CV_LOG_ERROR = 0, CV_LOG_WARN = 1, CV_LOG_INFO = 2, CV_LOG_PROGRESS = 3 };
+/* CV_LOG_VERBOSE: one line per input file of run and scan (name, status,
+ * counts; never content), for a verbose mode. */
+enum { CV_LOG_ERROR = 0, CV_LOG_WARN = 1, CV_LOG_INFO = 2, CV_LOG_PROGRESS = 3, CV_LOG_VERBOSE = 4 };
 typedef void (*cv_log_fn)(void *ud, int level, const char *msg);
 
 /* Create a context. Returns NULL on ENOMEM or if libsodium cannot start. */
@@ -125,9 +127,17 @@ typedef struct cv_run_opts {
     size_t max_record;      /* bytes; 0: default 16 MiB */
     size_t batch_bytes;     /* 0: default */
     int resume;             /* run: skip inputs already completed in OUT */
+    int overwrite;          /* run: OUT may hold another key's, tenant's or policy's dataset: remove it
+                             * whole first (without it, and without resume, that is CV_EKEY) */
     int progress;           /* report progress through the log callback */
     const char *as_of;      /* YYYY-MM-DD; NULL: today (UTC) */
     int explain;            /* scan: one JSON line per decision to out_fd instead of the counts report */
+    /* filter, headed formats (csv), for sharded streams: the header row
+     * given here (the stream then starts with records), and/or no header
+     * row written (a shard after the first). */
+    const char *header;
+    size_t header_len;
+    int omit_header;
 } cv_run_opts;
 
 CV_API void cv_run_opts_init(cv_run_opts *o);
@@ -140,6 +150,7 @@ typedef struct cv_totals {
     uint64_t bytes_in, bytes_out;
     double audio_seconds_in, audio_seconds_redacted;   /* call recordings */
     uint64_t audio_spans, dtmf_spans;
+    uint64_t values_unparseable;   /* values a generalise action could not read (emptied) */
 } cv_totals;
 
 /* Batch: process files and directories into outdir (mirrored tree, atomic
@@ -155,6 +166,9 @@ CV_API int cv_run(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *
  * reason only) and counted in t. */
 CV_API int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *format,
                      const char *match_path, int in_fd, int out_fd, const cv_run_opts *o, cv_totals *t);
+/* 1 if format names a record format cv_filter takes ("jsonl", "csv",
+ * "asterisk-cdr"), else 0. */
+CV_API int cv_format_known(const char *name);
 
 /* Scan: count what would be found per file and entity type; writes nothing
  * but the report (JSON) to out_fd. With o->explain, writes instead one JSON
@@ -249,6 +263,7 @@ typedef struct cv_forget_result {
     uint64_t recordings_removed;       /* `erasure: drop`: calls whose transcript or name held the subject (audio and transcript deleted) */
     uint64_t files_deleted;            /* `erasure: drop`: outputs deleted whole (those, and files named after the subject) */
     uint64_t linked_entries_removed;   /* of vault_entries_removed: other tokens' entries (below) */
+    uint64_t register_added;           /* identifiers added to the dataset's erasure register */
 } cv_forget_result;
 
 /* Erase a subject: rewrite every dataset file holding their token without

@@ -3,7 +3,8 @@
  * one writer at a time (an flock on OUT/.callveil-lock, held for the whole
  * command), the removal of temporaries that a killed command left, and the
  * journaled two-phase commit of a change to a finished dataset (forget,
- * rekey) with its recovery by the next command.
+ * rekey) with its recovery by the next command; and the erasure register
+ * that forget commits and every later run reads.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -18,10 +19,12 @@
 #include <unistd.h>
 
 #include <sodium.h>
+#include <yajl/yajl_tree.h>
 
 #include "ctx.h"
 #include "dataset.h"
 #include "files.h"
+#include "policy.h"
 
 int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
 {
@@ -111,6 +114,97 @@ int cvi_dataset_interrupted(const char *outdir)
     struct stat st;
     snprintf(path, sizeof path, "%s/" CVI_VAULT_STAGE, outdir);
     return stat(path, &st) == 0;
+}
+
+/* ---- a run into an OUT that holds another dataset ------------------------------- */
+
+/* A name from a manifest that may be removed: relative, inside OUT. */
+static int safe_rel(const char *r)
+{
+    if (!*r || *r == '/') return 0;
+    for (const char *c = r; *c; c = strchr(c, '/') ? strchr(c, '/') + 1 : c + strlen(c))
+        if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || !c[2])) return 0;
+    return 1;
+}
+
+static void unlink_rel(const char *outdir, const char *rel, uint64_t *n)
+{
+    char path[PATH_MAX];
+    if (!safe_rel(rel) || snprintf(path, sizeof path, "%s/%s", outdir, rel) >= (int)sizeof path) return;
+    if (unlink(path) == 0) (*n)++;
+}
+
+int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, int overwrite)
+{
+    char mpath[PATH_MAX];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
+    cv_buf m = { 0 };
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    if (rc == CV_EIO && errno == ENOENT) return 0;
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    /* key (a one-off key is always another), tenant and epoch, as find and
+     * forget judge them; then the policy */
+    const char *why = NULL;
+    char detail[512] = "";
+    if (!doc) why = "a manifest.json that is not callveil's";
+    else if (cvi_dataset_check_keys(ctx, outdir, p, k, p->epoch)) {
+        /* its reason, less its own "OUT " prefix and ": nothing was changed" */
+        const char *e = cv_ctx_error(ctx);
+        size_t ol = strlen(outdir), el;
+        if (!strncmp(e, outdir, ol) && e[ol] == ' ') e += ol + 1;
+        const char *tail = strstr(e, ": nothing was changed");
+        if (!tail) tail = strstr(e, "; nothing was changed");
+        el = tail ? (size_t)(tail - e) : strlen(e);
+        snprintf(detail, sizeof detail, " (%.*s)", (int)el, e);
+        why = "a dataset of another key, tenant or epoch";
+    } else {
+        static const char *ph_at[] = { "policy", "blake2b", NULL };
+        yajl_val ph = yajl_tree_get(doc, ph_at, yajl_t_string);
+        char mine[65];
+        sodium_bin2hex(mine, sizeof mine, p->hash, 32);
+        if (!ph || strcmp(ph->u.string, mine) != 0) why = "a dataset made under another policy (its BLAKE2b differs)";
+    }
+    if (!why) {
+        yajl_tree_free(doc);
+        return 0;
+    }
+    if (!overwrite) {
+        yajl_tree_free(doc);
+        return cvi_error(ctx, CV_EKEY, "%s holds %s%s: nothing was changed; write to a new output directory, or "
+                                       "give --overwrite to replace that dataset whole", outdir, why, detail);
+    }
+    /* --overwrite: the old dataset goes before anything of the new one is
+     * written (a mistyped input has been refused already). Its data files
+     * first, the manifest last, so an interrupted removal still needs
+     * --overwrite next time and finishes it. */
+    uint64_t removed = 0;
+    static const char *files_at[] = { "files", NULL }, *out_at[] = { "output", NULL },
+                      *tr_at[] = { "transcript", NULL };
+    yajl_val files = doc ? yajl_tree_get(doc, files_at, yajl_t_array) : NULL;
+    for (size_t i = 0; files && i < files->u.array.len; i++) {
+        yajl_val o = yajl_tree_get(files->u.array.values[i], out_at, yajl_t_string);
+        yajl_val t = yajl_tree_get(files->u.array.values[i], tr_at, yajl_t_string);
+        if (o) unlink_rel(outdir, o->u.string, &removed);
+        if (t) unlink_rel(outdir, t->u.string, &removed);
+    }
+    yajl_tree_free(doc);
+    unlink_rel(outdir, "vault.zst", &removed);
+    unlink_rel(outdir, ".callveil-journal", &removed);
+    if (unlink(mpath) != 0 && errno != ENOENT)
+        return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, strerror(errno));
+    int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        close(dfd);
+    }
+    cvi_log(ctx, CV_LOG_WARN, "--overwrite: %s held %s; removed it (%" PRIu64 " file(s) and its manifest)", outdir,
+            why, removed);
+    return 0;
 }
 
 /* ---- the two-phase commit ------------------------------------------------------ */
@@ -495,5 +589,174 @@ int cvi_dataset_settle(cv_ctx *ctx, const char *outdir)
     int fd = -1, rc = cvi_dataset_lock(ctx, outdir, &fd);     /* recovers */
     if (!rc) rc = cvi_dataset_clean(ctx, outdir, 1, NULL);
     cvi_dataset_unlock(fd);
+    return rc;
+}
+
+/* ---- the erasure register ---------------------------------------------------- */
+
+#define REG_HEAD "callveil-erasure-register 1 "
+
+struct cvi_register {
+    char check[17];
+    unsigned char (*mark)[CVI_MARK_BYTES];
+    char (*domain)[33];
+    size_t n, cap;
+    uint32_t *slot;          /* open addressing: index + 1, 0 empty */
+    size_t nslot;            /* power of two */
+};
+
+void cvi_register_free(cvi_register *r)
+{
+    if (!r) return;
+    free(r->mark);
+    free(r->domain);
+    free(r->slot);
+    free(r);
+}
+
+size_t cvi_register_count(const cvi_register *r) { return r ? r->n : 0; }
+
+/* Marks are keyed hashes: their first bytes are as good as any hash. */
+static size_t mark_slot(const unsigned char *m, size_t nslot)
+{
+    uint32_t h;
+    memcpy(&h, m, sizeof h);
+    return h & (nslot - 1);
+}
+
+int cvi_register_has(const cvi_register *r, const unsigned char mark[CVI_MARK_BYTES])
+{
+    if (!r || !r->n) return 0;
+    for (size_t j = mark_slot(mark, r->nslot); r->slot[j]; j = (j + 1) & (r->nslot - 1))
+        if (memcmp(r->mark[r->slot[j] - 1], mark, CVI_MARK_BYTES) == 0) return 1;
+    return 0;
+}
+
+int cvi_register_add(cvi_register *r, const char *domain, const unsigned char mark[CVI_MARK_BYTES])
+{
+    if (cvi_register_has(r, mark)) return 0;
+    size_t dl = strlen(domain);
+    if (dl == 0 || dl > 32 || strpbrk(domain, " \t\n")) return CV_EINTERNAL;
+    if ((r->n + 1) * 2 > r->nslot) {
+        size_t ns = r->nslot ? 2 * r->nslot : 64;
+        uint32_t *sl = calloc(ns, sizeof *sl);
+        if (!sl) return CV_ENOMEM;
+        for (size_t i = 0; i < r->n; i++) {
+            size_t j = mark_slot(r->mark[i], ns);
+            while (sl[j]) j = (j + 1) & (ns - 1);
+            sl[j] = (uint32_t)(i + 1);
+        }
+        free(r->slot);
+        r->slot = sl;
+        r->nslot = ns;
+    }
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? 2 * r->cap : 16;
+        void *a = realloc(r->mark, cap * sizeof *r->mark), *b = a ? realloc(r->domain, cap * sizeof *r->domain) : NULL;
+        if (a) r->mark = a;
+        if (!b) return CV_ENOMEM;
+        r->domain = b;
+        r->cap = cap;
+    }
+    memcpy(r->mark[r->n], mark, CVI_MARK_BYTES);
+    memcpy(r->domain[r->n], domain, dl + 1);
+    size_t j = mark_slot(mark, r->nslot);
+    while (r->slot[j]) j = (j + 1) & (r->nslot - 1);
+    r->slot[j] = (uint32_t)(++r->n);
+    return 1;
+}
+
+static int register_render(const cvi_register *r, cv_buf *b)
+{
+    int rc = cv_buf_printf(b, REG_HEAD "%s\n", r->check);
+    for (size_t i = 0; i < r->n; i++) {
+        char hx[2 * CVI_MARK_BYTES + 1];
+        sodium_bin2hex(hx, sizeof hx, r->mark[i], CVI_MARK_BYTES);
+        rc |= cv_buf_printf(b, "%s %s\n", r->domain[i], hx);
+    }
+    unsigned char h[32];
+    char hx[65];
+    crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    rc |= cv_buf_printf(b, "end %s\n", hx);
+    return rc ? CV_ENOMEM : 0;
+}
+
+/* Parse the register's text into r. 0, CV_EINPUT (not a whole register),
+ * CV_EKEY (another key's or tenant's) or CV_ENOMEM. */
+static int register_parse(cvi_register *r, const char *p, size_t n, const char *check)
+{
+    size_t hl = sizeof REG_HEAD - 1;
+    if (n < hl + 17 || memcmp(p, REG_HEAD, hl) != 0 || p[n - 1] != '\n') return CV_EINPUT;
+    const char *last = p + n - 1;
+    while (last > p && last[-1] != '\n') last--;
+    if ((size_t)(p + n - last) != 4 + 64 + 1 || memcmp(last, "end ", 4) != 0) return CV_EINPUT;
+    unsigned char h[32];
+    char hx[65];
+    crypto_generichash(h, sizeof h, (const unsigned char *)p, (size_t)(last - p), NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    if (memcmp(hx, last + 4, 64) != 0) return CV_EINPUT;
+    if (memcmp(p + hl, check, 16) != 0 || p[hl + 16] != '\n') return CV_EKEY;
+    for (const char *l = p + hl + 17; l < last;) {
+        const char *nl = memchr(l, '\n', (size_t)(last - l)), *sp = memchr(l, ' ', (size_t)(nl - l));
+        unsigned char m[CVI_MARK_BYTES];
+        size_t got = 0;
+        char dom[33];
+        if (!sp || sp == l || sp - l > 32 || nl - sp - 1 != 2 * CVI_MARK_BYTES ||
+            sodium_hex2bin(m, sizeof m, sp + 1, 2 * CVI_MARK_BYTES, NULL, &got, NULL) != 0 || got != sizeof m)
+            return CV_EINPUT;
+        memcpy(dom, l, (size_t)(sp - l));
+        dom[sp - l] = '\0';
+        int rc = cvi_register_add(r, dom, m);
+        if (rc < 0) return rc == CV_ENOMEM ? rc : CV_EINPUT;
+        l = nl + 1;
+    }
+    return 0;
+}
+
+int cvi_register_load(cv_ctx *ctx, const char *outdir, const char *check, cvi_register **out)
+{
+    char *path = join(outdir, CVI_REGISTER_FILE);
+    cvi_register *r = calloc(1, sizeof *r);
+    cv_buf b = { 0 };
+    int rc = 0;
+    *out = NULL;
+    if (!path || !r) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    memcpy(r->check, check, 16);
+    rc = cvi_read_file(path, &b, (size_t)1 << 30);
+    if (rc == CV_EIO && errno == ENOENT) {
+        rc = 0;
+        goto out;
+    }
+    if (rc) {
+        rc = cvi_error(ctx, CV_EIO, "%s: cannot be read; nothing was changed", path);
+        goto out;
+    }
+    rc = register_parse(r, b.p ? b.p : "", b.n, check);
+    if (rc == CV_ENOMEM) rc = cvi_error(ctx, rc, "out of memory");
+    else if (rc == CV_EKEY)
+        rc = cvi_error(ctx, rc, "%s belongs to another key or tenant: the subjects it holds could not be kept out "
+                                "with this one; nothing was changed", path);
+    else if (rc)
+        rc = cvi_error(ctx, rc, "%s is damaged (not a whole erasure register): erased subjects could come back; "
+                                "nothing was changed: restore it from a copy of the dataset", path);
+out:
+    if (rc) {
+        cvi_register_free(r);
+        r = NULL;
+    }
+    *out = r;
+    free(path);
+    cv_buf_free(&b);
+    return rc;
+}
+
+int cvi_register_stage(const cvi_register *r, cvi_commit *c)
+{
+    cv_buf b = { 0 };
+    int rc = register_render(r, &b);
+    if (rc) rc = cvi_error(c->ctx, rc, "out of memory");
+    else rc = cvi_commit_stage(c, CVI_REGISTER_FILE, b.p, b.n, 0666);
+    cv_buf_free(&b);
     return rc;
 }

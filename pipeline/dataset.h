@@ -37,6 +37,14 @@ int cvi_dataset_clean(cv_ctx *ctx, const char *outdir, int keep_stage, uint64_t 
  * is not one) otherwise. 0 without a manifest. */
 int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch);
 
+/* Before a run (not --resume) writes to OUT, under the lock: if OUT holds a
+ * manifest.json of another key (or a one-off key), tenant, epoch or policy,
+ * CV_EKEY, nothing changed; with overwrite, that dataset is removed whole
+ * (the outputs and transcripts its manifest names, vault, journal, then the
+ * manifest) and a warning says so. 0 without a manifest or for the same
+ * dataset (a rerun replaces its files one by one, as before). */
+int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, int overwrite);
+
 /* ---- a change to a finished dataset: journaled, in two phases ----------
  * forget and rekey replace data files, the vault and the manifest together.
  * Phase 1 stages every new file (written in full under a temporary name
@@ -81,6 +89,39 @@ int cvi_dataset_recover(cv_ctx *ctx, const char *outdir);
 /* For commands that only read OUT (find, reveal): if an interrupted commit
  * is pending, take the lock, recover and clean, release it. */
 int cvi_dataset_settle(cv_ctx *ctx, const char *outdir);
+
+/* ---- the erasure register -----------------------------------------------
+ * OUT/erasure-register: one line per identifier `forget` erased, so that a
+ * later `run` (or `run --resume`) into OUT drops every record that would
+ * carry it again. It holds no value and no token: an erasure mark, the
+ * first 16 bytes of BLAKE2b(key = K_e, msg = domain || 0x00 || normalised
+ * value) with K_e = BLAKE2b-256(key = K, msg = "callveil/v1/erasure/" ||
+ * tenant), which does not depend on the epoch (a rekey leaves the register
+ * as it is, and a run at any epoch recognises the subject). Text:
+ *
+ *   callveil-erasure-register 1 <check>      (check: cvi_engine_erasure_id)
+ *   <domain> <32 hex>                        (one per mark, in the order added)
+ *   end <BLAKE2b-256 hex of the lines before>
+ *
+ * Written only by forget's commit (staged with the data, the vault and the
+ * manifest); a register that does not read, or was made with another key or
+ * tenant, is refused (the run could not keep those subjects out). */
+#define CVI_REGISTER_FILE "erasure-register"
+#define CVI_MARK_BYTES 16
+
+typedef struct cvi_register cvi_register;
+
+/* Load OUT's register into *out (an empty one without the file). check: the
+ * erasure id of the key and tenant in use; another's is CV_EKEY. */
+int cvi_register_load(cv_ctx *ctx, const char *outdir, const char *check, cvi_register **out);
+void cvi_register_free(cvi_register *r);     /* NULL ok */
+size_t cvi_register_count(const cvi_register *r);     /* NULL: 0 */
+/* 1 if mark is in r (r may be NULL). Thread-safe (read-only). */
+int cvi_register_has(const cvi_register *r, const unsigned char mark[CVI_MARK_BYTES]);
+/* Add a mark of `domain` unless present: 1 added, 0 present, CV_ENOMEM. */
+int cvi_register_add(cvi_register *r, const char *domain, const unsigned char mark[CVI_MARK_BYTES]);
+/* Stage the register as OUT/erasure-register in commit c. */
+int cvi_register_stage(const cvi_register *r, cvi_commit *c);
 
 /* Tests only: the next commit on ctx stops after step `step` as if the
  * process were killed there (nothing undone, nothing removed), returning

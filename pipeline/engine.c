@@ -8,7 +8,9 @@
  * remembered. Pass 2 runs the detectors over the `scan` values and also
  * replaces the remembered names wherever they appear in that record's free
  * text, with the same token. Containers whose children were all dropped are
- * dropped too, unless the policy names them.
+ * dropped too, unless the policy names them. Pass 3 scans the member names
+ * (JSON keys) that are written as `scan` scans free text, and keeps them
+ * unique in their object; rules still match the paths as read.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -18,8 +20,10 @@
 
 #include "../formats/formats.h"
 #include "ctx.h"
+#include "dataset.h"
 #include "engine.h"
 #include "vault.h"
+#include "../filters/phonenumber.h"
 
 /* One input rule's exact-path lookup table (open addressing, power of two). */
 typedef struct ruletab {
@@ -39,6 +43,9 @@ struct cvi_engine {
     crypto_generichash_state *dom;   /* per entity: key + domain absorbed (sodium_malloc, read-only) */
     int vault;              /* workers collect (token, value) pairs for the vault */
     int as_of_y, as_of_m, as_of_d;   /* retention reference date; y == 0: none */
+    unsigned char *ker;     /* the erasure key K_e (sodium_malloc, read-only) */
+    crypto_generichash_state *mdom;  /* per entity: K_e + domain absorbed, once a register is set */
+    const cvi_register *reg;         /* non-NULL: a non-empty erasure register to check tokens against */
 };
 
 typedef struct name_ent {
@@ -65,9 +72,31 @@ typedef struct frame {
 typedef struct tcache_ent {
     int16_t entity;          /* -1: empty */
     uint8_t len;
+    uint8_t erased;          /* its mark is in the erasure register */
     char norm[TCACHE_NORM];
     char tok[CV_TOKEN_CHARS + 1];
 } tcache_ent;
+
+/* Member names recur in every record ("id", "messages", "text"): a small
+ * two-way cache per worker of names the detectors found nothing in (a pure
+ * function of the bytes and the engine's detectors, so output never depends
+ * on it) spares most of them the prefilter. */
+#define CLEAN_SETS 256      /* two ways each, indexed by the top 8 bits of a hash */
+#define CLEAN_MAX 40
+typedef struct clean_ent {
+    uint64_t head, tail;     /* name_words(): with len, all of a name of up to 16 bytes */
+    uint64_t names_gen;      /* == the worker's: the record's names are not in it either */
+    uint8_t len;             /* 0: empty */
+    char name[CLEAN_MAX];
+} clean_ent;
+
+/* A set of strings (open addressing), with a number per string: the member
+ * names taken in one object, or the next "#k" suffix of a replaced name. */
+typedef struct strset {
+    struct strslot { cv_str s; uint32_t k; uint8_t used; } *v;
+    uint32_t mask;           /* slots - 1; 0 with v NULL when never used */
+    size_t n;
+} strset;
 
 struct cvi_worker {
     const cvi_engine *e;
@@ -97,13 +126,29 @@ struct cvi_worker {
     cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */
     cv_buf tmp2;
     const cv_input_rule *rule;   /* the record's rule, while applying */
+    cv_detect_opts opts;     /* the record's regions (its rule's, its region_field first), else the policy's */
     struct { int32_t node; uint32_t span; int days; } shift[8];   /* date offsets met in this record */
     size_t nshift;
     struct { int32_t node; const cv_action *a; cv_str orig; } add[16];   /* country-code columns to add */
     size_t nadd;
+    struct renamed { int32_t node, parent; } *ren;   /* member names replaced in this record */
+    size_t nren, capren;
+    strset taken, next_k;   /* while making replaced names unique */
+    clean_ent *clean;        /* 2 * CLEAN_SETS entries, allocated at first use */
+    uint8_t clean_lru[CLEAN_SETS];   /* the way to replace next */
+    uint64_t names_gen;      /* counts records, for clean_ent.names_gen */
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
     int vault_rc;            /* CV_ENOMEM seen while collecting */
+    /* with an erasure register: whether an erased token was made since the
+     * last settle, and the vault entries noted since, kept only if not */
+    int erased_hit;
+    struct pending { const char *domain; char tok[CV_TOKEN_CHARS + 1]; size_t off, len; } *pend;
+    size_t npend, cappend;
+    cv_buf pnorm;            /* their normalised values (wiped) */
+    int capture;             /* cvi_erasure_mark: keep the marks made */
+    struct { const char *domain; unsigned char m[CVI_MARK_BYTES]; } cap[4];
+    size_t ncap;
 };
 
 void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
@@ -118,6 +163,7 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->fields_expired += c->fields_expired;
     into->dates_shifted += c->dates_shifted;
     into->k_suppressed += c->k_suppressed;
+    into->erased += c->erased;
     into->audio_ms_in += c->audio_ms_in;
     into->audio_ms_redacted += c->audio_ms_redacted;
     into->audio_spans += c->audio_spans;
@@ -220,6 +266,8 @@ void cvi_engine_free(cvi_engine *e)
     cv_detector_set_free(e->det);
     cvi_tenant_key_free(&e->kt);
     if (e->dom) sodium_free(e->dom);
+    if (e->mdom) sodium_free(e->mdom);
+    if (e->ker) sodium_free(e->ker);
     free(e);
 }
 
@@ -246,6 +294,20 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
         cvi_token_domain_init(&e->kt, dn, strlen(dn), &e->dom[i]);
     }
     sodium_mprotect_readonly(e->dom);
+    /* K_e = BLAKE2b-256(key = K, "callveil/v1/erasure/" || tenant): no epoch */
+    if (!(e->ker = sodium_malloc(32))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto fail;
+    }
+    {
+        crypto_generichash_state st;
+        crypto_generichash_init(&st, k->k, CV_KEY_BYTES, 32);
+        crypto_generichash_update(&st, (const unsigned char *)"callveil/v1/erasure/", 20);
+        crypto_generichash_update(&st, (const unsigned char *)p->tenant, strlen(p->tenant));
+        crypto_generichash_final(&st, e->ker, 32);
+        sodium_memzero(&st, sizeof st);
+    }
+    sodium_mprotect_readonly(e->ker);
     uint8_t enabled[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
     size_t bad = 0;
@@ -297,7 +359,111 @@ cvi_vault_set *cvi_worker_vault(cvi_worker *w, int *rc)
 static void vault_note(cvi_worker *w, const char *domain, const char *tok, const char *norm, size_t nl)
 {
     if (!w->e->vault || w->no_vault) return;
+    if (w->e->reg) {
+        /* kept once the record (or file) is known to be no erased subject's */
+        if (cv_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof *w->pend) ||
+            cv_buf_append(&w->pnorm, norm, nl)) {
+            w->vault_rc = CV_ENOMEM;
+            return;
+        }
+        struct pending *q = &w->pend[w->npend++];
+        q->domain = domain;
+        memcpy(q->tok, tok, CV_TOKEN_CHARS + 1);
+        q->off = w->pnorm.n - nl;
+        q->len = nl;
+        return;
+    }
     if (cvi_vset_add(&w->vs, domain, tok, norm, nl) == CV_ENOMEM) w->vault_rc = CV_ENOMEM;
+}
+
+/* ---- the erasure register -------------------------------------------------- */
+
+int cvi_engine_set_register(cvi_engine *e, const cvi_register *r)
+{
+    if (!cvi_register_count(r)) {
+        e->reg = NULL;
+        return 0;
+    }
+    if (!e->mdom) {
+        int nent = cvi_policy_entities(e->pol);
+        if (!(e->mdom = sodium_malloc((size_t)nent * sizeof *e->mdom))) return CV_ENOMEM;
+        for (int i = 0; i < nent; i++) {
+            const char *dn = cvi_policy_entity_name(e->pol, i);
+            crypto_generichash_init(&e->mdom[i], e->ker, 32, CVI_MARK_BYTES);
+            crypto_generichash_update(&e->mdom[i], (const unsigned char *)dn, strlen(dn) + 1);
+        }
+        sodium_mprotect_readonly(e->mdom);
+    }
+    e->reg = r;
+    return 0;
+}
+
+void cvi_engine_erasure_id(const cvi_engine *e, char out[17])
+{
+    unsigned char h[8];
+    crypto_generichash(h, sizeof h, (const unsigned char *)"callveil/v1/erasure/check", 25, e->ker, 32);
+    sodium_bin2hex(out, 17, h, sizeof h);
+}
+
+/* The erasure mark of a normalised value in domain (entity: its own name). */
+static void mark_of(const cvi_engine *e, int entity, const char *domain, const char *norm, size_t nl,
+                    unsigned char m[CVI_MARK_BYTES])
+{
+    crypto_generichash_state st;
+    if (entity >= 0 && entity < cvi_policy_entities(e->pol) && e->mdom &&
+        strcmp(domain, cvi_policy_entity_name(e->pol, entity)) == 0) {
+        st = e->mdom[entity];
+    } else {
+        crypto_generichash_init(&st, e->ker, 32, CVI_MARK_BYTES);
+        crypto_generichash_update(&st, (const unsigned char *)domain, strlen(domain) + 1);
+    }
+    crypto_generichash_update(&st, (const unsigned char *)norm, nl);
+    crypto_generichash_final(&st, m, CVI_MARK_BYTES);
+    sodium_memzero(&st, sizeof st);
+}
+
+/* A token of the data was made: is it an erased subject's? (Only with a
+ * register; tokens that are not data - journal ids, date-shift subjects -
+ * are not checked: they are written nowhere.) */
+static int erased_check(cvi_worker *w, int entity, const char *domain, const char *norm, size_t nl)
+{
+    if (w->capture && w->ncap < sizeof w->cap / sizeof *w->cap) {
+        mark_of(w->e, entity, domain, norm, nl, w->cap[w->ncap].m);
+        w->cap[w->ncap++].domain = domain;
+    }
+    if (!w->e->reg || w->no_vault) return 0;
+    unsigned char m[CVI_MARK_BYTES];
+    mark_of(w->e, entity, domain, norm, nl, m);
+    int hit = cvi_register_has(w->e->reg, m);
+    w->erased_hit |= hit;
+    return hit;
+}
+
+/* Keep or drop the vault entries noted since the last settle. */
+static void settle(cvi_worker *w, int keep)
+{
+    if (keep) {
+        for (size_t i = 0; i < w->npend; i++)
+            if (cvi_vset_add(&w->vs, w->pend[i].domain, w->pend[i].tok, w->pnorm.p + w->pend[i].off,
+                             w->pend[i].len) == CV_ENOMEM)
+                w->vault_rc = CV_ENOMEM;
+    } else if (w->npend) {
+        /* tokens cached meanwhile were noted only here: forget them, so
+         * that a later record that makes them notes them again */
+        for (size_t i = 0; i < TCACHE_SLOTS; i++) w->tcache[i].entity = -1;
+    }
+    if (w->pnorm.p) sodium_memzero(w->pnorm.p, w->pnorm.n);
+    w->pnorm.n = 0;
+    w->npend = 0;
+    w->erased_hit = 0;
+}
+
+int cvi_worker_settle(cvi_worker *w)
+{
+    if (!w->e->reg) return 0;
+    int hit = w->erased_hit;
+    settle(w, !hit);
+    return hit;
 }
 
 cvi_worker *cvi_worker_create(const cvi_engine *e)
@@ -305,6 +471,7 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
     cvi_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->e = e;
+    w->opts = e->pol->dopts;
     w->ws = cv_detect_ws_create(e->det);
     w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
     w->wsb = cv_wordset_builder_create();
@@ -332,6 +499,13 @@ void cvi_worker_free(cvi_worker *w)
     free(w->word_name);
     cvi_vset_free(&w->vs);
     cv_buf_free(&w->tmp2);
+    free(w->ren);
+    free(w->taken.v);
+    free(w->next_k.v);
+    free(w->clean);
+    free(w->pend);
+    if (w->pnorm.p) sodium_memzero(w->pnorm.p, w->pnorm.cap);
+    cv_buf_free(&w->pnorm);
     if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
     free(w->tcache);
     free(w);
@@ -375,24 +549,29 @@ static unsigned render_flags(const cv_action *a)
  * precomputed state; any other domain: the full computation). */
 static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl, char tok[CV_TOKEN_CHARS + 1])
 {
+    const char *dn = cvi_policy_entity_name(w->e->pol, entity);
     if (nl > TCACHE_NORM) {
         cvi_token_from(&w->e->dom[entity], norm, nl, tok);
-        vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
+        erased_check(w, entity, dn, norm, nl);
+        vault_note(w, dn, tok, norm, nl);
         return;
     }
     uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
     tcache_ent *c = &w->tcache[(h ^ (h >> 15)) & (TCACHE_SLOTS - 1)];
-    if (c->entity == entity && c->len == nl && memcmp(c->norm, norm, nl) == 0) {
+    if (!w->capture && c->entity == entity && c->len == nl && memcmp(c->norm, norm, nl) == 0) {
         memcpy(tok, c->tok, CV_TOKEN_CHARS + 1);
+        if (c->erased && !w->no_vault) w->erased_hit = 1;
         return;
     }
     cvi_token_from(&w->e->dom[entity], norm, nl, tok);
+    int erased = erased_check(w, entity, dn, norm, nl);
     /* a token made while not collecting (a date-shift subject) is not
      * cached: a later hit would skip the vault for a value of the data */
     if (w->no_vault) return;
-    vault_note(w, cvi_policy_entity_name(w->e->pol, entity), tok, norm, nl);
+    vault_note(w, dn, tok, norm, nl);
     c->entity = (int16_t)entity;
     c->len = (uint8_t)nl;
+    c->erased = (uint8_t)erased;
     memcpy(c->norm, norm, nl);
     memcpy(c->tok, tok, CV_TOKEN_CHARS + 1);
 }
@@ -403,6 +582,7 @@ static void make_token(cvi_worker *w, int entity, const char *domain, const char
     if (entity >= 0 && strcmp(domain, cvi_policy_entity_name(w->e->pol, entity)) == 0) entity_token(w, entity, norm, nl, tok);
     else {
         cvi_token(&w->e->kt, domain, strlen(domain), norm, nl, tok);
+        erased_check(w, entity, domain, norm, nl);
         vault_note(w, domain, tok, norm, nl);
     }
 }
@@ -424,7 +604,7 @@ static int token_into(cvi_worker *w, int entity, const char *domain, const char 
     char norm[CV_NORM_MAX + 1];
     size_t nl = 0;
     int ok = entity >= CV_ENT__COUNT ? custom_normalise(w->e->pol, entity, v, n, norm, &nl)
-           : entity >= 0               ? cv_normalise(entity, &w->e->pol->dopts, v, n, norm, &nl)
+           : entity >= 0               ? cv_normalise(entity, &w->opts, v, n, norm, &nl)
                                        : cv_normalise_generic(v, n, norm, &nl);
     if (ok < 0) {
         /* Too long to be an identifier of this type: hash it whole (unkeyed:
@@ -573,7 +753,7 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         char norm[CV_NORM_MAX + 1];
         size_t nl = 0;
         int ent = a->entity;
-        int ok = ent >= 0 && cv_normalise(ent, &w->e->pol->dopts, v, n, norm, &nl) == 1;
+        int ok = ent >= 0 && cv_normalise(ent, &w->opts, v, n, norm, &nl) == 1;
         if (allowed(w, ent, v, n, ok ? norm : NULL, nl)) {
             if (ent >= 0) c->allowed[ent]++;
             if (w->xout) explain(w, NULL, ent, a->domain, CV_ACT_KEEP, "allow", 0);
@@ -769,7 +949,7 @@ static int allowed(cvi_worker *w, int entity, const char *v, size_t n, const cha
             if (a->len == n && memcmp(a->text, v, n) == 0) return 1;
             char an[CV_NORM_MAX + 1];
             size_t anl;
-            if (norm && entity >= 0 && cv_normalise(entity, &p->dopts, a->text, a->len, an, &anl) == 1 &&
+            if (norm && entity >= 0 && cv_normalise(entity, &w->opts, a->text, a->len, an, &anl) == 1 &&
                 anl == nl && memcmp(an, norm, nl) == 0)
                 return 1;
             break;
@@ -898,7 +1078,7 @@ static int find_spans(cvi_worker *w, const char *text, size_t n)
 
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
-    int rc = cv_detect(w->e->det, w->ws, text, n, &w->spans);
+    int rc = cv_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
     if (rc || !w->nwords) return rc;
     if ((rc = find_names(w, text, n))) return rc;
     /* both lists are sorted and free of overlaps: one merge pass */
@@ -957,8 +1137,9 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
                     cvi_counts *c)
 {
     /* free text outside a record: the last record's names (borrowed from
-     * its memory) do not apply */
+     * its memory) and regions do not apply */
     w->nnames = 0;
+    w->opts = w->e->pol->dopts;
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
@@ -974,19 +1155,16 @@ int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf 
     return render_span(w, text, s, out) ? CV_ENOMEM : 0;
 }
 
-static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+/* text[0..n) with every identifier found (detectors and the record's names)
+ * replaced by its rendering, appended to t. Returns how many were found
+ * (counted in c), or a negative CV_E*. */
+static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi_counts *c)
 {
-    cv_node *nd = &r->nodes[idx];
-    const char *text = nd->value.p;
-    size_t n = nd->value.n;
     if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
     take_allowed(w, c);
     if (w->spans.n == 0) return 0;
-
-    cv_buf *t = &w->tmp;
-    cv_buf_clear(t);
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
@@ -997,8 +1175,316 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
         at = s->end;
     }
     rc |= cv_buf_append(t, text + at, n - at);
-    if (rc) return CV_ENOMEM;
+    return rc ? CV_ENOMEM : (int)w->spans.n;
+}
+
+static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+{
+    cv_node *nd = &r->nodes[idx];
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    int found = render_text(w, nd->value.p, nd->value.n, t, c);
+    if (found <= 0) return found;
     return set_value(r, nd, t->p, t->n);
+}
+
+/* ---- member names --------------------------------------------------------- */
+
+static int strset_clear(strset *s)
+{
+    if (s->mask > 1023) {
+        /* one huge object must not make every later clear as costly */
+        free(s->v);
+        s->v = NULL;
+    }
+    if (!s->v) {
+        s->v = calloc(16, sizeof *s->v);
+        if (!s->v) return CV_ENOMEM;
+        s->mask = 15;
+    } else {
+        memset(s->v, 0, ((size_t)s->mask + 1) * sizeof *s->v);
+    }
+    s->n = 0;
+    return 0;
+}
+
+static struct strslot *strset_find(const strset *s, cv_str k)
+{
+    uint32_t i = hash_path(k.p, k.n) & s->mask;
+    while (s->v[i].used && !cv_str_eq(s->v[i].s, k)) i = (i + 1) & s->mask;
+    return &s->v[i];
+}
+
+/* Add k (borrowed: it must outlive the set's use) with number val, or
+ * update its number. 0 or CV_ENOMEM. */
+static int strset_put(strset *s, cv_str k, uint32_t val)
+{
+    if (2 * (s->n + 1) > (size_t)s->mask + 1) {
+        size_t size = 2 * ((size_t)s->mask + 1);
+        if (size > UINT32_MAX) return CV_ENOMEM;
+        strset g = { calloc(size, sizeof *g.v), (uint32_t)(size - 1), 0 };
+        if (!g.v) return CV_ENOMEM;
+        for (size_t i = 0; i <= s->mask; i++)
+            if (s->v[i].used) *strset_find(&g, s->v[i].s) = s->v[i];
+        g.n = s->n;
+        free(s->v);
+        *s = g;
+    }
+    struct strslot *e = strset_find(s, k);
+    if (!e->used) s->n++;
+    *e = (struct strslot){ k, val, 1 };
+    return 0;
+}
+
+/*
+ * A replaced name that equals a name already taken in its object (a name
+ * written unchanged, or an earlier replaced one) gets the first free "#2",
+ * "#3", ... suffix, in input order: names stay unique, and the same input
+ * always gives the same names. w->taken holds the names taken so far;
+ * *name (the replacement, in r's arena) becomes the name to write.
+ */
+static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
+{
+    cv_str base = *name;
+    struct strslot *nk = strset_find(&w->next_k, base);
+    uint32_t k = nk->used ? nk->k : 1;
+    cv_buf *t = &w->tmp2;
+    for (;;) {
+        cv_str cand = base;
+        if (k > 1) {
+            cv_buf_clear(t);
+            if (cv_buf_append(t, base.p, base.n) || cv_buf_printf(t, "#%u", (unsigned)k)) return CV_ENOMEM;
+            cand = cv_str_make(t->p, t->n);
+        }
+        if (!strset_find(&w->taken, cand)->used) {
+            if (k > 1 && !(cand = cv_record_strdup(arena, t->p, t->n)).p) return CV_ENOMEM;
+            *name = cand;
+            break;
+        }
+        if (k == UINT32_MAX) return CV_EINTERNAL;
+        k++;
+    }
+    if (strset_put(&w->taken, *name, 0) || strset_put(&w->next_k, base, k + 1)) return CV_ENOMEM;
+    return 0;
+}
+
+/* Two words that, with the length, determine a name of up to 16 bytes:
+ * its first and last 8 bytes (overlapping), or for a shorter one its first
+ * and last 4 or 2 bytes in one word. Fixed-size loads only: no loop, no call. */
+static inline void name_words(cv_str k, uint64_t *head, uint64_t *tail)
+{
+    const char *p = k.p;
+    size_t n = k.n;
+    uint64_t x = 0, y = 0;
+    if (n >= 8) {
+        memcpy(&x, p, 8);
+        memcpy(&y, p + n - 8, 8);
+    } else if (n >= 4) {
+        uint32_t a, b;
+        memcpy(&a, p, 4);
+        memcpy(&b, p + n - 4, 4);
+        x = a | (uint64_t)b << 32;
+    } else if (n >= 2) {
+        uint16_t a, b;
+        memcpy(&a, p, 2);
+        memcpy(&b, p + n - 2, 2);
+        x = a | (uint64_t)b << 16;
+    } else if (n == 1) {
+        x = (unsigned char)p[0];
+    }
+    *head = x;
+    *tail = y;
+}
+
+/* The cache entry holding name, or NULL with *victim the one to replace
+ * (NULL when the name is too long to cache). */
+static inline __attribute__((always_inline)) clean_ent *clean_find(cvi_worker *w, cv_str name, uint64_t head, uint64_t tail, clean_ent **victim)
+{
+    *victim = NULL;
+    if (name.n == 0 || name.n > CLEAN_MAX) return NULL;
+    if (!w->clean && !(w->clean = calloc(2 * CLEAN_SETS, sizeof *w->clean))) return NULL;
+    uint64_t h = (head * 0x9e3779b97f4a7c15ull) ^ (tail * 0xc2b2ae3d27d4eb4full) ^ name.n;
+    h ^= h >> 32;
+    h *= 0xff51afd7ed558ccdull;
+    size_t set = (size_t)(h >> 56);
+    clean_ent *e = &w->clean[2 * set];
+    for (int i = 0; i < 2; i++)
+        if (e[i].len == name.n && e[i].head == head && e[i].tail == tail &&
+            (name.n <= 16 || memcmp(e[i].name + 8, name.p + 8, name.n - 16) == 0)) {
+            w->clean_lru[set] = (uint8_t)!i;
+            return &e[i];
+        }
+    *victim = &e[w->clean_lru[set]];
+    w->clean_lru[set] ^= 1;
+    return NULL;
+}
+
+static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *out, cvi_counts *c,
+                          clean_ent *ce, clean_ent *victim, uint64_t head, uint64_t tail);
+
+/* A name with its identifiers replaced, in r's arena (*out), or 0 when the
+ * name is written as it is. 1, 0, or a negative CV_E*. The common case (a
+ * cached clean name, already checked against this record's names) inline. */
+static inline __attribute__((always_inline)) int scan_name(cvi_worker *w, cv_record *arena, cv_str name,
+                                                          cv_str *out, cvi_counts *c)
+{
+    clean_ent *victim;
+    uint64_t head, tail;
+    name_words(name, &head, &tail);
+    clean_ent *ce = clean_find(w, name, head, tail, &victim);
+    if (ce && (!w->nwords || ce->names_gen == w->names_gen)) return 0;
+    return scan_name_slow(w, arena, name, out, c, ce, victim, head, tail);
+}
+
+static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *out, cvi_counts *c,
+                          clean_ent *ce, clean_ent *victim, uint64_t head, uint64_t tail)
+{
+    if (ce) {
+        /* no detector finds anything in it: only this record's names could
+         * (a name recurs in a record: "messages[].text") */
+        int rc = find_names(w, name.p, name.n);
+        if (rc) return rc;
+        if (w->names_found.n == 0) {
+            ce->names_gen = w->names_gen;
+            return 0;
+        }
+    }
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    uint64_t allowed = 0;
+    for (int e = 0; e < CV_ENT_MAX; e++) allowed += c->allowed[e];
+    int found = render_text(w, name.p, name.n, t, c);
+    /* a name holding an allowed identifier is not clean: each occurrence
+     * is counted, or the counts would depend on what the worker saw before */
+    for (int e = 0; e < CV_ENT_MAX; e++) allowed -= c->allowed[e];
+    if (found == 0 && allowed == 0 && !ce) ce = victim;
+    if (found == 0 && allowed == 0 && ce) {
+        ce->len = (uint8_t)name.n;
+        ce->head = head;
+        ce->tail = tail;
+        memcpy(ce->name, name.p, name.n);
+        ce->names_gen = w->names_gen;
+    }
+    if (found <= 0) return found;
+    if (cv_str_eq(name, cv_str_make(t->p, t->n))) return 0;   /* every entity found is kept */
+    *out = cv_record_strdup(arena, t->p, t->n);
+    return out->p || t->n == 0 ? 1 : CV_ENOMEM;
+}
+
+static int cmp_renamed(const void *a, const void *b)
+{
+    const struct renamed *x = a, *y = b;
+    if (x->parent != y->parent) return x->parent < y->parent ? -1 : 1;
+    return x->node < y->node ? -1 : x->node > y->node;
+}
+
+static void set_key(cv_record *r, int32_t i, cv_str k)
+{
+    cv_node *nd = &r->nodes[i];
+    nd->key = k;
+    nd->flags |= CV_NF_RENAMED;
+    if ((nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN) && nd->end > i) r->nodes[nd->end].key = k;
+}
+
+/* The replaced names of one object (ren[0..n), same parent, in node order)
+ * made unique among the object's written members. */
+static int unique_members(cvi_worker *w, cv_record *r, const struct renamed *ren, size_t n)
+{
+    int32_t p = ren[0].parent;
+    int32_t from = p < 0 ? 0 : p + 1, to = p < 0 ? (int32_t)r->n : r->nodes[p].end;
+    unsigned depth = p < 0 ? 0 : r->nodes[p].depth + 1u;
+    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
+    for (int32_t j = from; j < to; j++) {
+        const cv_node *nd = &r->nodes[j];
+        int begin = nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN;
+        if (nd->depth == depth && !(nd->flags & CV_NF_DROP) && !(nd->flags & CV_NF_RENAMED) &&
+            nd->kind != CV_NODE_OBJ_END && nd->kind != CV_NODE_ARR_END && strset_put(&w->taken, nd->key, 0))
+            return CV_ENOMEM;
+        if (begin && nd->end > j) j = nd->end;
+    }
+    for (size_t k = 0; k < n; k++) {
+        cv_str name = r->nodes[ren[k].node].key;
+        int rc = unique_name(w, r, &name);
+        if (rc) return rc;
+        set_key(r, ren[k].node, name);
+    }
+    return 0;
+}
+
+/* Pass 3: every written member name (JSON keys; CSV column names are the
+ * header's, see cvi_engine_header_names) is scanned as free text. Paths are
+ * left as read, so rules match the names the policy's author saw; they
+ * never leave the engine (no message, count or manifest entry names one). */
+static int scan_member_names(cvi_worker *w, cv_record *r, cvi_counts *c)
+{
+    int32_t parent[MAX_DEPTH + 1];
+    w->nren = 0;
+    for (int32_t i = 0; i < (int32_t)r->n; i++) {
+        cv_node *nd = &r->nodes[i];
+        int begin = nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN;
+        if (nd->kind == CV_NODE_OBJ_END || nd->kind == CV_NODE_ARR_END) continue;
+        if (nd->flags & CV_NF_DROP) {
+            if (begin && nd->end > i) i = nd->end;
+            continue;
+        }
+        if (nd->depth >= MAX_DEPTH) return CV_EINTERNAL;
+        if (begin) parent[nd->depth + 1] = i;
+        if (nd->key.n == 0 || nd->col >= 0) continue;    /* array elements; CSV columns */
+        /* explain mode: a name's decisions name the member's own rule */
+        if (w->xout) w->cur_fr = lookup(w->e, w->rule, nd->path);
+        cv_str k;
+        int rc = scan_name(w, r, nd->key, &k, c);
+        if (rc < 0) return rc;
+        if (rc == 0) continue;
+        if (w->nren == w->capren) {
+            size_t cap = w->capren ? 2 * w->capren : 8;
+            struct renamed *nv = realloc(w->ren, cap * sizeof *nv);
+            if (!nv) return CV_ENOMEM;
+            w->ren = nv;
+            w->capren = cap;
+        }
+        w->ren[w->nren].node = i;
+        w->ren[w->nren++].parent = nd->depth ? parent[nd->depth] : -1;
+        set_key(r, i, k);
+    }
+    if (w->nren == 0) return 0;
+    if (w->nren > 1) qsort(w->ren, w->nren, sizeof *w->ren, cmp_renamed);
+    for (size_t a = 0, b; a < w->nren; a = b) {
+        for (b = a + 1; b < w->nren && w->ren[b].parent == w->ren[a].parent; b++) {}
+        int rc = unique_members(w, r, w->ren + a, b - a);
+        if (rc) return rc;
+    }
+    return 0;
+}
+
+int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const uint8_t *kept,
+                            const cv_str *added, cv_record *store, cv_str *out, cvi_counts *c)
+{
+    /* no record's names apply to a header */
+    w->nnames = 0;
+    w->nwords = 0;
+    w->names_gen++;
+    uint8_t *renamed = n ? (uint8_t *)cv_record_alloc(store, n) : NULL;
+    if (n && !renamed) return CV_ENOMEM;
+    int any = 0, rc;
+    for (size_t i = 0; i < n; i++) {
+        out[i] = names[i];
+        renamed[i] = 0;
+        if (kept && !kept[i]) continue;
+        if ((rc = scan_name(w, store, names[i], &out[i], c)) < 0) return rc;
+        renamed[i] = (uint8_t)rc;
+        any |= rc;
+    }
+    if (!any) return 0;
+    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (kept && !kept[i]) continue;
+        if (!renamed[i] && strset_put(&w->taken, names[i], 0)) return CV_ENOMEM;
+        if (added && added[i].n && strset_put(&w->taken, added[i], 0)) return CV_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (renamed[i] && (rc = unique_name(w, store, &out[i]))) return rc;
+    return 0;
 }
 
 /* ---- the record --------------------------------------------------------- */
@@ -1083,7 +1569,7 @@ static int subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_reco
     const char *domain = sa->kind == CV_ACT_TOKEN && !(sa->opts & CV_AOPT_CLID) ? action_domain(sa) : "subject";
     char norm[CV_NORM_MAX + 1], tok[CV_TOKEN_CHARS + 1];
     size_t nl = 0;
-    int ok = entity >= 0 ? cv_normalise(entity, &w->e->pol->dopts, nd->value.p, nd->value.n, norm, &nl)
+    int ok = entity >= 0 ? cv_normalise(entity, &w->opts, nd->value.p, nd->value.n, norm, &nl)
                          : cv_normalise_generic(nd->value.p, nd->value.n, norm, &nl);
     if (ok < 0) return -1;
     w->no_vault++;
@@ -1114,7 +1600,7 @@ static int country_code(const cvi_worker *w, const cv_action *a, const char *v, 
 {
     char e164[32];
     size_t el = 0;
-    if (cv_phone_e164(&w->e->pol->dopts, v, n, e164, sizeof e164, &el) != 1) return 0;
+    if (cv_phone_e164(&w->opts, v, n, e164, sizeof e164, &el) != 1) return 0;
     int cc = cv_phone_cc_len(e164, el);
     if (cc <= 0) return 0;
     int rc = cv_buf_append(out, e164, (size_t)cc + 1);
@@ -1163,16 +1649,59 @@ static int insert_after(cv_record *r, int32_t after, const char *key, const char
     return 0;
 }
 
+/* The record's regions: its rule's (else the policy's), with the country
+ * named by its region_field first when that is one libphonenumber knows
+ * ("ie", "IE"); a missing or unknown value leaves the list as it is (every
+ * listed country is still read). Read before pass 1 changes any value. */
+static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_record *r)
+{
+    w->opts = rule->has_region ? rule->dopts : w->e->pol->dopts;
+    if (!rule->region_field) return;
+    int32_t i = find_scalar(r, rule->region_field);
+    if (i < 0 || r->nodes[i].value.n != 2) return;
+    const char *v = r->nodes[i].value.p;
+    char c[3] = { (char)(v[0] & ~0x20), (char)(v[1] & ~0x20), 0 };
+    if (c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || !cvi_pn_region_ok(c)) return;
+    cv_detect_opts o = w->opts;
+    cv_detect_opts n;
+    memset(&n, 0, sizeof n);
+    memcpy(n.region, c, 3);
+    int nr = o.region[0] ? 1 + o.nmore : 0;
+    for (int k = 0; k < nr && n.nmore < CV_REGIONS_MAX - 1; k++) {
+        const char *x = k == 0 ? o.region : o.more[k - 1];
+        if (memcmp(x, c, 3) != 0) memcpy(n.more[n.nmore++], x, 3);
+    }
+    w->opts = n;
+}
+static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason);
+
 int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
+{
+    if (!w->e->reg) return apply_record(w, rule, r, c, reason);
+    w->erased_hit = 0;
+    int rc = apply_record(w, rule, r, c, reason);
+    /* a record that carries an erased subject's token is not written; a
+     * rejected one is not either: neither keeps its vault entries */
+    if (rc == 0 && w->erased_hit) {
+        c->erased++;
+        rc = CVI_APPLY_DROPPED;
+    }
+    settle(w, rc == 0);
+    return rc;
+}
+
+static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
 {
     const cvi_engine *e = w->e;
     int sp = 0, rc;
     w->nnames = 0;
+    w->names_gen++;
     w->nscan = 0;
     w->nshift = 0;
     w->nadd = 0;
     w->why = NULL;
     w->rule = rule;
+    record_regions(w, rule, r);
     const cv_retention *ret = rule->ret.field ? &rule->ret : e->pol->ret.field ? &e->pol->ret : NULL;
     if (ret && (rc = retention(w, ret, r, c, reason))) return rc;
     /* date offsets first, from the subjects' values as written: pass 1 may
@@ -1248,7 +1777,8 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
         if (country_code(w, a, w->add[k].orig.p, w->add[k].orig.n, t)) return CV_ENOMEM;
         if ((rc = insert_after(r, w->add[k].node, a->cc_column, t->p, t->n))) return rc;
     }
-    return 0;
+    /* names last: insert_after derives paths from the keys as read */
+    return scan_member_names(w, r, c);
 }
 
 int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name, const char **added)
@@ -1277,7 +1807,7 @@ int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf
         int number_after = i + 1 < len && ((name[i + 1] >= '0' && name[i + 1] <= '9') || name[i + 1] == '+');
         if (c == '_' || (c == '-' && letter_before && number_after)) t->p[i] = ' ';
     }
-    int rc = cv_detect(w->e->det, w->ws, t->p, len, &w->spans);
+    int rc = cv_detect_with(w->e->det, w->ws, &w->e->pol->dopts, t->p, len, &w->spans);
     if (rc) return rc;
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
@@ -1302,6 +1832,7 @@ static int engine_token(cvi_worker *w, const char *type, const char *value, size
 int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
     w->no_vault = 1;
+    w->opts = w->e->pol->dopts;
     int rc = engine_token(w, type, value, len, out);
     w->no_vault = 0;
     return rc;
@@ -1355,6 +1886,44 @@ int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
     out[b.n] = '\0';
 out:
     sodium_memzero(b.p, b.cap);
+    cv_buf_free(&b);
+    cvi_worker_free(w);
+    cvi_engine_free(e);
+    return rc;
+}
+
+int cvi_erasure_mark(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+                     unsigned char mark[16], char domain[33], char check[17])
+{
+    cvi_engine *e = NULL;
+    cvi_worker *w = NULL;
+    cv_buf b = { 0 };
+    int rc = cvi_engine_create(ctx, p, k, &e);
+    if (rc) return rc;
+    if (!(w = cvi_worker_create(e))) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    w->capture = 1;
+    if ((rc = cvi_engine_token(w, type, value, strlen(value), &b))) {
+        cvi_error(ctx, rc, "%s", cv_strerror(rc));
+        goto out;
+    }
+    /* the token the subject is known by: a caller id's number (as forget
+     * takes it), else the one token made */
+    size_t at = w->ncap;
+    for (size_t i = 0; i < w->ncap; i++)
+        if (strcmp(type, "clid") != 0 || strcmp(w->cap[i].domain, "phone") == 0) at = i;
+    if (at == w->ncap || strlen(w->cap[at].domain) > 32) {
+        rc = cvi_error(ctx, CV_EUSAGE, "no erasure mark for this identifier");
+        goto out;
+    }
+    memcpy(mark, w->cap[at].m, CVI_MARK_BYTES);
+    strcpy(domain, w->cap[at].domain);
+    cvi_engine_erasure_id(e, check);
+out:
+    if (w) sodium_memzero(w->cap, sizeof w->cap);
+    if (b.p) sodium_memzero(b.p, b.cap);
     cv_buf_free(&b);
     cvi_worker_free(w);
     cvi_engine_free(e);

@@ -24,6 +24,8 @@ typedef struct cvi_counts {
     uint64_t fields_expired;               /* fields removed by a retention class */
     uint64_t dates_shifted;                /* timestamps moved by a per-subject offset */
     uint64_t k_suppressed;                 /* records suppressed by risk enforce_k (also in `dropped`) */
+    uint64_t erased;                       /* records of erased subjects: dropped by the erasure register
+                                            * (the run adds them to `dropped`), or removed by forget */
     uint64_t audio_ms_in, audio_ms_redacted;   /* recordings: milliseconds decoded / masked */
     uint64_t audio_spans, dtmf_tones, dtmf_spans;
 } cvi_counts;
@@ -69,6 +71,16 @@ int cvi_engine_set_as_of(cvi_engine *e, const char *date);
  * gets the name of a column the engine adds after it, or NULL. */
 int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_str name, const char **added);
 
+/* The names to write in a header (CSV) for columns names[0..n): the name
+ * itself, or for a kept column (kept[i], kept NULL: all) whose name holds an
+ * identifier, the name with each one replaced as `scan` replaces it in free
+ * text ("[phone:…]"), made unique among the kept names and the added ones
+ * (added may be NULL) with a "#2", "#3", ... suffix. Rules still match the
+ * names as read. out[i] borrows names[i] or bytes of store's arena.
+ * Detections are added to c. 0 or CV_ENOMEM. */
+int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const uint8_t *kept,
+                            const cv_str *added, cv_record *store, cv_str *out, cvi_counts *c);
+
 /* Replace identifiers in a file-name component with filesystem-safe token
  * renderings ("call_+447700900123.wav" → "call_phone-k3m9x2p7q1w8e5r4.wav").
  * Appends to out. */
@@ -84,6 +96,31 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
  * "[card]", or the text itself under `keep`) to out: exactly what the `scan`
  * action writes in its place. */
 int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf *out);
+
+/* ---- the erasure register (dataset.h) ----
+ * With a non-empty register set (before workers run a stream; borrowed),
+ * every token made for the data is checked against it: its erasure mark
+ * (epoch-independent, dataset.h) is looked up, computed once per value
+ * (the token cache keeps the answer). A record that makes an erased token
+ * is dropped (CVI_APPLY_DROPPED, counted in c->erased), and the vault
+ * entries its tokens would have added are not kept. Without a register
+ * nothing is computed. */
+struct cvi_register;
+int cvi_engine_set_register(cvi_engine *e, const struct cvi_register *r);
+/* The erasure id of the engine's key and tenant (the register's check):
+ * 16 hex characters of a keyed hash; reveals nothing. */
+void cvi_engine_erasure_id(const cvi_engine *e, char out[17]);
+/* For what the calling thread does with worker w outside records (file
+ * names, recordings): 1 if a token made since the last settle is erased
+ * (then the vault entries noted since are dropped), else 0 (they are kept).
+ * Always 0 without a register. */
+int cvi_worker_settle(cvi_worker *w);
+
+/* forget: the erasure mark of a subject's identifier, as a run recognises
+ * it (a caller id's: its number's), and the erasure id (check) of p's
+ * tenant and k. domain gets the token domain. 0 or CV_E*. */
+int cvi_erasure_mark(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
+                     unsigned char mark[16], char domain[33], char check[17]);
 
 /* The token of a value of a named type, rendered as in a field. */
 int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out);

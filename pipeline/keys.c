@@ -62,11 +62,42 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Create the parent directory of path with mode 0700 when it is missing
+ * and its own parent exists (only the last component: a mistyped deeper path
+ * fails instead of growing a tree). 0 if it exists or was made. */
+static int make_parent(cv_ctx *ctx, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return 0;
+    size_t n = (size_t)(slash - path);
+    char dir[4096];
+    if (n >= sizeof dir) return cvi_error(ctx, CV_EIO, "%s: path too long", path);
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (S_ISDIR(st.st_mode)) return 0;
+        return cvi_error(ctx, CV_EIO, "%s: not a directory", dir);
+    }
+    if (errno != ENOENT) return cvi_error(ctx, CV_EIO, "%s: %s", dir, strerror(errno));
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        if (errno == ENOENT)
+            return cvi_error(ctx, CV_EIO, "%s: its parent directory does not exist (keygen creates only the last "
+                                          "component; run mkdir -p first)", dir);
+        return cvi_error(ctx, CV_EIO, "%s: cannot create the directory: %s", dir, strerror(errno));
+    }
+    return 0;
+}
+
 /* Write 32 bytes as 64 hex characters and a newline to a new file of the
- * given mode (never overwriting). `what` names the file in errors. */
+ * given mode (never overwriting), creating a missing last directory of the
+ * path with mode 0700. `what` names the file in errors. */
 int cvi_hexkey_write(cv_ctx *ctx, const char *path, const unsigned char raw[32], unsigned mode, const char *what)
 {
-    int rc = 0;
+    if (!strcmp(path, "-"))
+        return cvi_error(ctx, CV_EUSAGE, "refusing to write a %s to standard output ('-'): give a file name", what);
+    int rc = make_parent(ctx, path);
+    if (rc) return rc;
     char *hex = sodium_malloc(2 * 32 + 2);
     if (!hex) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     sodium_bin2hex(hex, 2 * 32 + 1, raw, 32);
@@ -77,7 +108,6 @@ int cvi_hexkey_write(cv_ctx *ctx, const char *path, const unsigned char raw[32],
                        errno == EEXIST ? " (refusing to overwrite a key)" : "");
         goto out;
     }
-    (void)what;
     /* umask may have narrowed the mode, never widened it; make it exact */
     if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, hex, 2 * 32 + 1) != 0 || fsync(fd) != 0) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));

@@ -49,9 +49,10 @@ static int counts_json(cv_buf *o, const cv_policy *pol, const cvi_file_stats *fs
                         "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
                         ", \"values_unparseable\": %" PRIu64 ", \"dropped_by_retention\": %" PRIu64
                         ", \"fields_expired\": %" PRIu64 ", \"dates_shifted\": %" PRIu64
-                        ", \"suppressed_by_k\": %" PRIu64,
+                        ", \"suppressed_by_k\": %" PRIu64 ", \"erased\": %" PRIu64,
                         fs->counts.tokenised, fs->counts.fields_dropped, fs->counts.unparseable,
-                        fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted, fs->counts.k_suppressed);
+                        fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted, fs->counts.k_suppressed,
+                        fs->counts.erased);
     if (fs->counts.audio_ms_in)
         rc |= cv_buf_printf(o, ", \"audio_seconds_in\": %.3f, \"audio_seconds_redacted\": %.3f, \"audio_spans_redacted\": %" PRIu64
                                ", \"dtmf_tones\": %" PRIu64 ", \"dtmf_spans_masked\": %" PRIu64,
@@ -66,6 +67,7 @@ static const char *status_name(cvi_file_status s)
     case CVI_DONE: return "done";
     case CVI_RESUMED: return "done (resumed)";
     case CVI_SKIPPED: return "skipped";
+    case CVI_ERASED: return "erased";
     default: return "failed";
     }
 }
@@ -81,7 +83,7 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
         rc |= cv_buf_puts(o, ", \"reason\": ");
         rc |= jstr(o, e->reason);
     }
-    if (e->status == CVI_SKIPPED) return rc | cv_buf_puts(o, "}");
+    if (e->status == CVI_SKIPPED || e->status == CVI_ERASED) return rc | cv_buf_puts(o, "}");
     rc |= cv_buf_printf(o, ", \"format\": \"%s\"", e->format ? e->format : "");
     if (e->unread) rc |= cv_buf_puts(o, ", \"input_bytes\": null, \"input_blake2b\": null");
     else rc |= cv_buf_printf(o, ", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ", fs->bytes_in) | hex32(o, fs->in_hash);
@@ -146,9 +148,10 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
 int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t n, cv_buf *o)
 {
     cvi_file_stats tot = { 0 };
-    uint64_t files = 0, skipped = 0, failed = 0;
+    uint64_t files = 0, skipped = 0, failed = 0, erased_files = 0;
     for (size_t i = 0; i < n; i++) {
         if (e[i].status == CVI_SKIPPED) { skipped++; continue; }
+        if (e[i].status == CVI_ERASED) { erased_files++; continue; }
         if (e[i].status == CVI_FAILED) failed++;
         files++;
         tot.records_in += e[i].fs.records_in;
@@ -203,6 +206,16 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
     } else {
         rc |= cv_buf_puts(o, "null");
     }
+    /* erased subjects kept out of this dataset: how many, and what of them
+     * this run's files dropped (records that carried their tokens; files
+     * that were theirs whole); records forget removed count in "erased" too */
+    rc |= cv_buf_puts(o, ",\n  \"erasure_register\": ");
+    if (mi->erasure_register)
+        rc |= cv_buf_printf(o, "{\"file\": \"erasure-register\", \"entries\": %" PRIu64 ", \"records_erased\": %" PRIu64
+                               ", \"files_erased\": %" PRIu64 "}",
+                            mi->register_entries, tot.counts.erased, erased_files);
+    else
+        rc |= cv_buf_puts(o, "null");
     rc |= cv_buf_puts(o, ",\n  \"files\": [\n");
     for (size_t i = 0; i < n; i++) {
         rc |= entry_json(o, mi->policy, &e[i]);
@@ -213,11 +226,11 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
 }
 
 /* Journal line, one per finished file, tab-separated:
- *   cvj2 ID SIZE MTIME_NS <19 counts> <detections per entity> <per detector> ENTRY_JSON
+ *   cvj3 ID SIZE MTIME_NS <20 counts> <detections per entity> <allowed per entity> <per detector> ENTRY_JSON
  * The counts let a resumed run total what earlier runs did; the entry's
  * JSON (rendered on one line: strings never hold raw newlines or tabs) goes
  * into the manifest as it was. */
-#define JFIXED 19
+#define JFIXED 20
 #define JCOUNTS (JFIXED + 2 * CV_ENT_MAX + CV_DET_MAX)
 
 static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
@@ -230,7 +243,8 @@ static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
                             (uint64_t *)&fs->counts.dates_shifted, (uint64_t *)&fs->vault_size,
                             (uint64_t *)&fs->counts.k_suppressed, (uint64_t *)&fs->counts.audio_ms_in,
                             (uint64_t *)&fs->counts.audio_ms_redacted, (uint64_t *)&fs->counts.audio_spans,
-                            (uint64_t *)&fs->counts.dtmf_tones, (uint64_t *)&fs->counts.dtmf_spans };
+                            (uint64_t *)&fs->counts.dtmf_tones, (uint64_t *)&fs->counts.dtmf_spans,
+                            (uint64_t *)&fs->counts.erased };
     for (int i = 0; i < JFIXED; i++) {
         if (load) *f[i] = v[i];
         else v[i] = *f[i];
@@ -247,14 +261,20 @@ static void stats_vec(const cvi_file_stats *fs, uint64_t v[JCOUNTS], int load)
     }
 }
 
+/* The line up to its entry's JSON. */
+static int journal_head(const char *id, uint64_t size, int64_t mtime_ns, const cvi_file_stats *fs, cv_buf *o)
+{
+    uint64_t v[JCOUNTS];
+    stats_vec(fs, v, 0);
+    int rc = cv_buf_printf(o, "cvj3\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
+    for (int i = 0; i < JCOUNTS; i++) rc |= cv_buf_printf(o, "\t%" PRIu64, v[i]);
+    return rc | cv_buf_putc(o, '\t');
+}
+
 int cvi_journal_line(const cv_policy *pol, const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e,
                      cv_buf *o)
 {
-    uint64_t v[JCOUNTS];
-    stats_vec(&e->fs, v, 0);
-    int rc = cv_buf_printf(o, "cvj2\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
-    for (int i = 0; i < JCOUNTS; i++) rc |= cv_buf_printf(o, "\t%" PRIu64, v[i]);
-    rc |= cv_buf_putc(o, '\t');
+    int rc = journal_head(id, size, mtime_ns, &e->fs, o);
     size_t at = o->n;
     cvi_entry r = *e;
     r.status = CVI_RESUMED;
@@ -278,7 +298,7 @@ int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, i
         fl[i] = (size_t)(t - p);
         p = t + 1;
     }
-    if (fl[0] != 4 || memcmp(f[0], "cvj2", 4) != 0 || fl[1] == 0 || fl[1] >= 64) return CV_EINPUT;
+    if (fl[0] != 4 || memcmp(f[0], "cvj3", 4) != 0 || fl[1] == 0 || fl[1] >= 64) return CV_EINPUT;
     memcpy(id, f[1], fl[1]);
     id[fl[1]] = '\0';
     uint64_t v[2 + JCOUNTS];
@@ -305,6 +325,112 @@ int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, i
     memcpy(*json, p, jl);
     (*json)[jl] = '\0';
     return 0;
+}
+
+/* Does json name rel as `"KEY": "rel",`? */
+static int names_at(const char *json, const char *key, const char *rel)
+{
+    cv_buf want = { 0 };
+    int rc = cv_buf_printf(&want, "\"%s\": ", key) | jstr(&want, rel) | cv_buf_putc(&want, ',');
+    int hit = !rc && cv_buf_cstr(&want) && strstr(json, want.p) != NULL;
+    cv_buf_free(&want);
+    return hit;
+}
+
+/* In our own rendering of an entry, `"KEY": ` occurs once at the entry's
+ * level (inside strings every '"' is escaped): replace the value after it
+ * (a number, or a quoted hex digest) by val. */
+static int patch(cv_buf *json, const char *key, const char *val)
+{
+    char k[48];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    if (!cv_buf_cstr(json)) return CV_ENOMEM;
+    char *at = strstr(json->p, k);
+    if (!at) return CV_EINPUT;
+    size_t from = (size_t)(at - json->p) + strlen(k), to = from;
+    if (json->p[to] == '"') {
+        const char *q = strchr(json->p + to + 1, '"');
+        if (!q) return CV_EINPUT;
+        to = (size_t)(q - json->p) + 1;
+    } else {
+        while (json->p[to] >= '0' && json->p[to] <= '9') to++;
+        if (to == from) return CV_EINPUT;
+    }
+    cv_buf o = { 0 };
+    int rc = cv_buf_append(&o, json->p, from) | cv_buf_puts(&o, val) | cv_buf_append(&o, json->p + to, json->n - to);
+    if (rc) {
+        cv_buf_free(&o);
+        return CV_ENOMEM;
+    }
+    cv_buf_free(json);
+    *json = o;
+    return 0;
+}
+
+static int patch_u64(cv_buf *json, const char *key, uint64_t v)
+{
+    char x[24];
+    snprintf(x, sizeof x, "%" PRIu64, v);
+    return patch(json, key, x);
+}
+
+int cvi_journal_names(const char *line, size_t n, const char *rel)
+{
+    char id[64];
+    uint64_t size;
+    int64_t mt;
+    char *json = NULL;
+    cvi_file_stats fs;
+    if (cvi_journal_parse(line, n, id, &size, &mt, &json, &fs)) return 0;
+    int hit = names_at(json, "output", rel) || names_at(json, "transcript", rel);
+    free(json);
+    return hit;
+}
+
+int cvi_journal_amend(const char *line, size_t n, const char *rel, uint64_t removed, uint64_t bytes,
+                      const unsigned char hash[32], cv_buf *out, int *match)
+{
+    char id[64], hx[67];
+    uint64_t size;
+    int64_t mt;
+    char *j = NULL;
+    cvi_file_stats fs;
+    *match = 0;
+    int rc = cvi_journal_parse(line, n, id, &size, &mt, &j, &fs);
+    if (rc) return rc;
+    int as_output = names_at(j, "output", rel), as_transcript = !as_output && names_at(j, "transcript", rel);
+    if (!as_output && !as_transcript) {
+        free(j);
+        return 0;
+    }
+    cv_buf json = { 0 };
+    rc = cv_buf_puts(&json, j) ? CV_ENOMEM : 0;
+    free(j);
+    hx[0] = '"';
+    sodium_bin2hex(hx + 1, 65, hash, 32);
+    hx[65] = '"';
+    hx[66] = '\0';
+    if (as_transcript) {
+        /* a recording's transcript: the audio and the counts stay */
+        if (!rc) rc = patch_u64(&json, "transcript_bytes", bytes);
+        if (!rc) rc = patch(&json, "transcript_blake2b", hx);
+    } else {
+        if (removed > fs.written) rc = CV_EINPUT;
+        fs.written -= removed;
+        fs.dropped += removed;
+        fs.counts.erased += removed;
+        fs.bytes_out = bytes;
+        if (!rc) rc = patch_u64(&json, "output_bytes", bytes);
+        if (!rc) rc = patch(&json, "output_blake2b", hx);
+        if (!rc) rc = patch_u64(&json, "written", fs.written);
+        if (!rc) rc = patch_u64(&json, "dropped", fs.dropped);
+        if (!rc) rc = patch_u64(&json, "erased", fs.counts.erased);
+    }
+    if (!rc && (journal_head(id, size, mt, &fs, out) || cv_buf_append(out, json.p, json.n) || cv_buf_putc(out, '\n')))
+        rc = CV_ENOMEM;
+    cv_buf_free(&json);
+    if (!rc) *match = 1;
+    return rc;
 }
 
 void cvi_entry_free(cvi_entry *e)

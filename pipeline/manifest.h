@@ -8,7 +8,9 @@
 
 #include "runner.h"
 
-typedef enum { CVI_DONE = 0, CVI_RESUMED, CVI_SKIPPED, CVI_FAILED } cvi_file_status;
+/* CVI_ERASED: not written, the file is an erased subject's whole (its name,
+ * or a recording's transcript, holds a token in the erasure register). */
+typedef enum { CVI_DONE = 0, CVI_RESUMED, CVI_SKIPPED, CVI_FAILED, CVI_ERASED } cvi_file_status;
 
 typedef struct cvi_entry {
     char *input;                /* sanitised relative path */
@@ -40,6 +42,8 @@ typedef struct cvi_manifest_info {
     uint64_t vault_entries;
     const unsigned char *vault_pk;   /* the controller public key it is sealed to */
     const uint8_t *rule_used;   /* per policy input rule: 1 if a file matched it (NULL: not known) */
+    int erasure_register;       /* OUT has an erasure register ... */
+    uint64_t register_entries;  /* ... of this many marks */
 } cvi_manifest_info;
 
 /* The whole manifest document. */
@@ -52,6 +56,17 @@ int cvi_journal_line(const cv_policy *pol, const char *id, uint64_t size, int64_
  * the entry's JSON (malloc'ed into *json). 0, CV_EINPUT or CV_ENOMEM. */
 int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, int64_t *mtime_ns, char **json,
                       cvi_file_stats *fs);
+
+/* forget: the journal line (without its '\n') of a file whose output
+ * (`rel`, an output or a recording's transcript) forget rewrote, amended to
+ * what it wrote: the new size and BLAKE2b, and `removed` records moved
+ * from written to dropped and erased; so that `run --resume` keeps it.
+ * *match: 0 if the line is not rel's (nothing appended), 1 if it is (the
+ * amended line appended to out). CV_EINPUT for a line that does not parse. */
+int cvi_journal_amend(const char *line, size_t n, const char *rel, uint64_t removed, uint64_t bytes,
+                      const unsigned char hash[32], cv_buf *out, int *match);
+/* 1 if the journal line's output (or transcript) is rel. */
+int cvi_journal_names(const char *line, size_t n, const char *rel);
 
 void cvi_entry_free(cvi_entry *e);
 

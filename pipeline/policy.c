@@ -22,6 +22,7 @@
 
 #include "files.h"
 #include "policy.h"
+#include "../filters/phonenumber.h"
 #include "../formats/formats.h"
 
 /* pipeline/default_policy.yaml, compiled in by cmake/embed.cmake. */
@@ -34,8 +35,6 @@ extern const size_t cvi_default_policy_len;
 #define MSG_MAX 512
 
 static const uint32_t default_bands[] = { 30, 60, 120, 300, 600, 1800 };
-
-static const char *const regions[] = { "GB", "IE", "US", "IT", "DE", "FR", "ES", "NL" };
 
 /* Keys of features that are not built yet: a policy relying on one of them
  * must not run as if it did not. */
@@ -914,7 +913,8 @@ static void format_list(char *buf, size_t cap)
     snprintf(buf + k, cap - k, "audio, auto");
 }
 
-enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK_RISK, IK__COUNT };
+enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK_RISK, IK_REGION, IK_REGION_FIELD,
+       IK__COUNT };
 
 /* risk: {quasi: [COL...], subject: COL, points: N, enforce_k: K} */
 static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
@@ -1015,9 +1015,48 @@ static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
     }
 }
 
+/* `region: GB` or `region: [GB, IE, US]`: the countries of national phone
+ * numbers, in the order they are tried (cv_detect_opts); any ISO 3166
+ * alpha-2 code libphonenumber knows, each once. */
+static void load_regions(loader *L, const yaml_node_t *v, cv_detect_opts *o)
+{
+    static const char *const what = "'region' must be a country code (ISO 3166 alpha-2, e.g. GB) or a list of "
+                                    "them (e.g. [GB, IE, US]), each once, at most 16";
+    const yaml_node_t *one = v;
+    size_t n = 1;
+    if (v && v->type == YAML_SEQUENCE_NODE) {
+        n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+        if (n == 0 || n > CV_REGIONS_MAX) {
+            problem(L, line_of(v), "%s", what);
+            return;
+        }
+    }
+    cv_detect_opts r;
+    memset(&r, 0, sizeof r);
+    for (size_t i = 0; i < n; i++) {
+        if (v && v->type == YAML_SEQUENCE_NODE) one = node_at(L, v->data.sequence.items.start[i]);
+        char c[3] = { 0 };
+        if (is_scalar(one) && slen(one) == 2) {
+            c[0] = (char)(sval(one)[0] & ~0x20);
+            c[1] = (char)(sval(one)[1] & ~0x20);
+        }
+        int dup = i > 0 && memcmp(r.region, c, 3) == 0;
+        for (size_t k = 0; k + 1 < i; k++) dup |= memcmp(r.more[k], c, 3) == 0;
+        if (c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || dup || !cvi_pn_region_ok(c)) {
+            shown sh = show(one);
+            problem(L, line_of(one), "%s; '%s' is not one", what, sh.s);
+            return;
+        }
+        if (i == 0) memcpy(r.region, c, 3);
+        else memcpy(r.more[r.nmore++], c, 3);
+    }
+    *o = r;
+}
+
 static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
 {
-    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention", "transcript", "audio", "risk" };
+    static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention", "transcript", "audio", "risk",
+                                                 "region", "region_field" };
     in->line = line_of(m);
     in->audio.dtmf = 1;
     in->audio.pad_ms = 200;
@@ -1076,6 +1115,16 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
             break;
         case IK_RISK:
             load_risk(L, v, &in->risk);
+            break;
+        case IK_REGION:
+            load_regions(L, v, &in->dopts);
+            in->has_region = 1;
+            break;
+        case IK_REGION_FIELD:
+            if (!path_text_ok(v) || slen(v) > MATCH_MAX)
+                problem(L, line_of(v), "'region_field' must be the path of a field (e.g. customer.country)");
+            else
+                in->region_field = dup_n(L, sval(v), slen(v));
             break;
         }
     }
@@ -1557,19 +1606,9 @@ static void load_root(loader *L, const yaml_node_t *root)
         case TK_KEY:
             load_key(L, v);
             break;
-        case TK_REGION: {
-            int ok = 0;
-            if (is_scalar(v) && slen(v) == 2) {
-                char r[3] = { sval(v)[0], sval(v)[1], 0 };
-                if (r[0] >= 'a' && r[0] <= 'z') r[0] = (char)(r[0] - 'a' + 'A');
-                if (r[1] >= 'a' && r[1] <= 'z') r[1] = (char)(r[1] - 'a' + 'A');
-                for (size_t i = 0; i < sizeof regions / sizeof *regions; i++)
-                    if (memcmp(r, regions[i], 3) == 0) ok = 1;
-                if (ok) memcpy(p->dopts.region, r, 3);
-            }
-            if (!ok) problem(L, line_of(v), "'region' must be one of GB, IE, US, IT, DE, FR, ES, NL");
+        case TK_REGION:
+            load_regions(L, v, &p->dopts);
             break;
-        }
         case TK_EPOCH:
             if (parse_uint(v, UINT64_MAX, &x) < 0)
                 problem(L, line_of(v), "'epoch' must be a non-negative integer");
@@ -1868,6 +1907,7 @@ void cv_policy_free(cv_policy *p)
         free(in->format);
         retention_free(&in->ret);
         free(in->transcript);
+        free(in->region_field);
         free(in->audio.codec);
         for (size_t j = 0; j < in->audio.nchannels; j++) free(in->audio.channels[j]);
         free(in->audio.channels);

@@ -107,6 +107,9 @@ typedef struct cv_input_rule {
     size_t nfields;
     cv_action def;         /* the "*" rule; drop when absent (fail closed) */
     cv_retention ret;      /* this input's retention (the policy's when not given) */
+    cv_detect_opts dopts;  /* this input's regions, when has_region (else the policy's) */
+    int has_region;
+    char *region_field;    /* path of a field naming the record's country, read first; NULL: none */
     int line;
 } cv_input_rule;
 
@@ -126,7 +129,7 @@ struct cv_policy {
     char *tenant;                    /* default "default" */
     char *key_path;                  /* NULL if none */
     uint64_t epoch;                  /* default 0 */
-    cv_detect_opts dopts;            /* region */
+    cv_detect_opts dopts;            /* region list */
     cv_action entities[CV_ENT_MAX];  /* action for identifiers in free text (built-in, then custom) */
     int entity_line[CV_ENT_MAX];     /* the `entities:` line that set it; 0: the entity's default */
     /* `detectors:` - a policy's own detectors, and the entities they add

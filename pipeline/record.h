@@ -29,7 +29,8 @@ typedef enum cv_node_kind {
 enum {
     CV_NF_DROP = 1u << 0,     /* writer skips this node (and, for BEGIN nodes, its subtree) */
     CV_NF_QUOTED = 1u << 1,   /* CSV: the field was quoted in the input */
-    CV_NF_CHANGED = 1u << 2   /* value replaced by the engine */
+    CV_NF_CHANGED = 1u << 2,  /* value replaced by the engine */
+    CV_NF_RENAMED = 1u << 3   /* JSON: key replaced by the engine (path keeps the name as read) */
 };
 
 typedef struct cv_node {

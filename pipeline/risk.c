@@ -846,6 +846,26 @@ static int unicity(risk *R)
 
 /* ---- suppression (enforce_k) -------------------------------------------------- */
 
+/* The directory enforce_out is written in must exist: checked before any
+ * pass, so the message names it instead of the temporary's ENOENT. */
+static int check_out_dir(cv_ctx *ctx, const char *out)
+{
+    const char *slash = strrchr(out, '/');
+    if (!slash) return 0;
+    size_t n = slash == out ? 1 : (size_t)(slash - out);
+    char *dir = strndup(out, n);
+    if (!dir) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    struct stat st;
+    int rc = 0;
+    if (stat(dir, &st) != 0)
+        rc = cvi_error(ctx, CV_EIO, "%s: the output directory %s %s", out, dir,
+                       errno == ENOENT ? "does not exist (create it first: mkdir -p)" : strerror(errno));
+    else if (!S_ISDIR(st.st_mode))
+        rc = cvi_error(ctx, CV_EIO, "%s: %s is not a directory", out, dir);
+    free(dir);
+    return rc;
+}
+
 static int enforce(risk *R)
 {
     const char *out = R->o->enforce_out;
@@ -1046,6 +1066,15 @@ static int check_file(cv_ctx *ctx, const char *path, uint8_t *zstd_in)
     if (rc) return rc;
     uint32_t m = (uint32_t)magic[0] | (uint32_t)magic[1] << 8 | (uint32_t)magic[2] << 16 | (uint32_t)magic[3] << 24;
     *zstd_in = got == 4 && (m == ZSTD_MAGICNUMBER || (m & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START);
+    /* the suppressed copy is written in the input's compression, and only
+     * zstd is written: other compressions are named, not read as text */
+    if (got >= 2 && magic[0] == 0x1f && magic[1] == 0x8b)
+        return cvi_error(ctx, CV_EINPUT, "%s: gzip-compressed: risk reads plain or zstd files (zcat it into a file, "
+                                         "or run it through callveil first)", path);
+    if (got >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h')
+        return cvi_error(ctx, CV_EINPUT, "%s: bzip2-compressed: risk reads plain or zstd files", path);
+    if (got >= 4 && !memcmp(magic, "\xfd" "7zX", 4))
+        return cvi_error(ctx, CV_EINPUT, "%s: xz-compressed: risk reads plain or zstd files", path);
     return 0;
 }
 
@@ -1096,13 +1125,17 @@ static int setup(risk *R, const cv_risk_opts *o)
         return cvi_error(ctx, CV_EUSAGE, "enforce k needs both k > 0 and an output file");
     if (o->enforce_k > 0 && R->npaths != 1)
         return cvi_error(ctx, CV_EUSAGE, "enforce k rewrites one file: give one input file");
+    if (o->enforce_out) {
+        int rc = check_out_dir(ctx, o->enforce_out);
+        if (rc) return rc;
+    }
     if (o->zstd_level < 0 || o->zstd_level > 19) return cvi_error(ctx, CV_EUSAGE, "zstd level must be 1..19");
     R->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
 
     if (o->format) {
         R->fmt = cv_format_find(o->format);
         if (!R->fmt)
-            return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", o->format);
+            return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", o->format);
     } else {
         for (size_t i = 0; i < R->npaths; i++) {
             const cv_format_type *f = cv_format_for_path(R->paths[i]);

@@ -191,7 +191,7 @@ static int mkdirs(const char *path, size_t upto)
  * e-mail address must not swallow ".csv" as its top-level domain. */
 static size_t ext_len(const char *p, size_t n)
 {
-    static const char *const exts[] = { ".zst", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
+    static const char *const exts[] = { ".zst", ".gz", ".jsonl", ".ndjson", ".json", ".csv", ".txt", ".tsv", NULL };
     size_t total = 0;
     for (int round = 0; round < 2; round++) {
         for (int i = 0; exts[i]; i++) {
@@ -397,6 +397,7 @@ typedef struct runner {
     size_t nent, capent;
     char as_of[11];
     cvi_vault *vault;           /* NULL without `vault:` in the policy */
+    cvi_register *reg;          /* OUT's erasure register (maybe empty); NULL: scan */
     double audio_s;             /* seconds of audio done (progress) */
     unsigned char vault_pk[32];
 } runner;
@@ -468,6 +469,7 @@ static void teardown(runner *r)
     cvi_pool_free(r->pool);
     cvi_engine_free(r->e);
     cvi_vault_close(r->vault);
+    cvi_register_free(r->reg);
 }
 
 static void add_totals(cv_totals *t, const cvi_entry *e)
@@ -476,6 +478,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
         t->files_skipped++;
         return;
     }
+    if (e->status == CVI_ERASED) return;     /* in the manifest's erasure_register */
     t->files++;
     if (e->status == CVI_FAILED) t->files_failed++;
     t->records_in += e->fs.records_in;
@@ -489,6 +492,7 @@ static void add_totals(cv_totals *t, const cvi_entry *e)
     t->audio_seconds_redacted += e->fs.counts.audio_ms_redacted / 1000.0;
     t->audio_spans += e->fs.counts.audio_spans;
     t->dtmf_spans += e->fs.counts.dtmf_spans;
+    t->values_unparseable += e->fs.counts.unparseable;
 }
 
 /* A file that could not be processed: nothing of it is written, every
@@ -632,6 +636,24 @@ static int transcript_out_name(cvi_worker *w, const item *it, const char *tpath,
     return 0;
 }
 
+/* The file is an erased subject's whole (erasure register): nothing of it
+ * is written, and the manifest says so. A name that holds the erased token
+ * is not repeated (by_name): the manifest and the log say "[erased]". */
+static void erased_whole(cv_ctx *ctx, cvi_entry *en, int by_name)
+{
+    char *anon = by_name ? strdup("[erased]") : NULL;
+    if (anon) {
+        free(en->input);
+        en->input = anon;
+    }
+    en->status = CVI_ERASED;
+    en->reason = "an erased subject's (erasure register): not written";
+    free(en->output);
+    en->output = NULL;
+    cvi_log(ctx, CV_LOG_WARN, "%s: not written: it is a subject's whole that was erased from this dataset "
+                              "(erasure register)", en->input);
+}
+
 /* A recording (audio rule): transcript and audio written under temporary
  * names, then both renamed. A recording that cannot be decoded, or whose
  * transcript cannot be read, fails: nothing of it is written. */
@@ -665,6 +687,12 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
         cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s", en->input, why);
         unlink(tmp);
         rc = 0;
+        goto out;
+    }
+    if (cvi_worker_settle(w)) {
+        /* its transcript holds an erased subject: the call is theirs whole */
+        erased_whole(ctx, en, 0);
+        unlink(tmp);
         goto out;
     }
     en->fs.written = 1;
@@ -715,6 +743,10 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     if ((rc = sanitise_rel(w, it->rel, &name))) goto out;
     en->input = strdup(name.p);
     if (!en->input) { rc = CV_ENOMEM; goto out; }
+    if (cvi_worker_settle(w)) {
+        erased_whole(ctx, en, 1);    /* named after an erased subject */
+        goto out;
+    }
 
     if (it->skip) {
         en->status = CVI_SKIPPED;
@@ -805,6 +837,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     size_t nl = name.n;
     if (!audio) {
         if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
+        else if (nl > 3 && memcmp(name.p + nl - 3, ".gz", 3) == 0) name.n -= 3;   /* gzip in, zstd out */
         cv_buf_puts(&name, ".zst");
     }
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
@@ -854,6 +887,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         cv_buf tn = { 0 };
         char tdst[PATH_MAX];
         if (transcript_out_name(w, it, tpath, &tn)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        if (cvi_worker_settle(w)) outputs_there = 0;     /* done again: the register drops it */
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tn.p);
         cv_buf_free(&tn);
         struct stat tst;
@@ -883,11 +917,15 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         close(ofd);
         ofd = -1;
         rc = recording_step(r, it, rule, tpath, outdir, tmp, en);
-        if (rc || en->status == CVI_FAILED) goto out;
+        if (rc || en->status == CVI_FAILED || en->status == CVI_ERASED) goto out;
         goto renamed;
     }
     s.out_fd = ofd;
     rc = cvi_pool_stream(r->pool, &s, &en->fs);
+    en->fs.dropped += en->fs.counts.erased;     /* not written: records of erased subjects */
+    if (en->fs.counts.erased)
+        cvi_log(ctx, CV_LOG_WARN, "%s: %" PRIu64 " record(s) dropped: they hold a subject erased from this dataset "
+                                  "(erasure register)", en->input, en->fs.counts.erased);
     if (rc == CV_EINPUT) {
         mark_failed(en, en->fs.fail_reason);
         cvi_log(ctx, CV_LOG_ERROR, "%s", cv_ctx_error(ctx));
@@ -965,6 +1003,18 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         /* the inputs are listed before the journal or the vault is touched:
          * a mistyped input changes nothing in OUT */
         if ((rc = collect(ctx, inputs, ninputs, real_out, &it))) goto out;
+        /* the subjects forget erased from OUT stay out of it: every token is
+         * checked against the register (fails closed if it does not read);
+         * the workers read it only once a stream hands them a batch. Read
+         * before --overwrite may remove anything: a register of another
+         * key stops the run with the dataset as it was */
+        char chk[17];
+        cvi_engine_erasure_id(r.e, chk);
+        if ((rc = cvi_register_load(ctx, outdir, chk, &r.reg))) goto out;
+        if (cvi_engine_set_register(r.e, r.reg)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        /* OUT holds one dataset: another key's, tenant's or policy's is
+         * refused, or with --overwrite removed whole (pipeline/dataset.c) */
+        if (!o->resume && (rc = cvi_dataset_claim(ctx, outdir, p, k, o->overwrite))) goto out;
         char fp[2 * 32 + 1];
         if ((rc = run_fingerprint(&r, fp))) goto out;
         snprintf(jpath, sizeof jpath, "%s/" JOURNAL, outdir);
@@ -1043,6 +1093,11 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
          * output (freed, NULL) takes none */
         const char *on = r.ent[r.nent - 1].output;
         if (on && strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        static const char *const status[] = { "done", "resumed", "skipped", "failed" };
+        const cvi_entry *e = &r.ent[r.nent - 1];
+        cvi_log(ctx, CV_LOG_VERBOSE, "%s: %s; %" PRIu64 " records in, %" PRIu64 " written, %" PRIu64 " dropped, %" PRIu64
+                " rejected", e->input ? e->input : "?", status[e->status], e->fs.records_in, e->fs.written,
+                e->fs.dropped, e->fs.rejected);
         if (o->progress && r.audio_s > 0)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files, %.2f h of audio", i + 1, it.n, r.audio_s / 3600.0);
         else if (o->progress)
@@ -1050,7 +1105,8 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     }
     for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
     cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20),
-                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used };
+                             r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used,
+                             cvi_register_count(r.reg) > 0, cvi_register_count(r.reg) };
     if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
     if (scan && o->explain) {
         /* the decisions were written as they were made */
@@ -1123,7 +1179,7 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     if (!o) { cv_run_opts_init(&def); o = &def; }
     memset(t, 0, sizeof *t);
     const cv_format_type *fmt = format ? cv_format_find(format) : NULL;
-    if (format && !fmt) return cvi_error(ctx, CV_EFORMAT, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
+    if (format && !fmt) return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
     const cv_input_rule *rule = NULL;
     if (match_path) {
         rule = cvi_policy_input_for(p, match_path, NULL);
@@ -1145,8 +1201,12 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     int rc = setup(&r, ctx, p, k, o, 0);
     if (rc) { teardown(&r); return rc; }
     cvi_file_stats fs = { 0 };
+    if ((o->header || o->omit_header) && !fmt->has_header)
+        return cvi_error(ctx, CV_EUSAGE, "--header and --no-header apply to formats with a header row (csv), not %s",
+                         fmt->name);
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = in_fd, .out_fd = out_fd, .zstd_level = o->zstd_level,
-                     .scan_only = 0, .display = "stdin", .log_rejects = 1 };
+                     .scan_only = 0, .display = "stdin", .log_rejects = 1, .header = o->header,
+                     .header_len = o->header_len, .omit_header = o->omit_header };
     rc = cvi_pool_stream(r.pool, &s, &fs);
     if (rc == CV_EINPUT) {
         /* The stream could not be read to its end (a truncated or corrupt

@@ -364,6 +364,8 @@ typedef struct prod {
     void *fstate;           /* the format's per-stream state */
     uint8_t *kept;          /* per column: kept in the output (header formats) */
     cv_str *added;          /* per column: the country-code column added after it */
+    cv_str *hnames;         /* per column: the name written in the header */
+    cv_record hstore;       /* an arena for the names the engine replaced */
     hash_sink out_hash;
     size_t fill, flush;     /* sequence numbers: next batch to fill / to write */
     batch *cur;
@@ -587,7 +589,9 @@ static int on_bad(void *ud, uint64_t line, uint64_t abs, const char *reason)
     return push_reject(&b->rej, &b->nrej, &b->caprej, line, abs, reason);
 }
 
-/* The header row: which columns are kept, and the output's header. */
+/* The header row: which columns are kept, and the output's header, whose
+ * names get identifiers replaced (on the calling thread's worker: its
+ * tokens reach the vault like the workers'). */
 static int on_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_t abs)
 {
     (void)rec;
@@ -597,23 +601,29 @@ static int on_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_
     prod *pr = ud;
     const cvi_stream *st = pr->st;
     const cv_format_type *fmt = st->fmt;
-    if (st->scan_only || !fmt->write_header) return 0;
+    if (!fmt->write_header) return 0;
     const cv_str *names = NULL;
     size_t nc = fmt->columns ? fmt->columns(pr->fstate, &names) : 0;
     pr->kept = calloc(nc ? nc : 1, 1);
     pr->added = calloc(nc ? nc : 1, sizeof *pr->added);
-    if (!pr->kept || !pr->added) return CV_ENOMEM;
+    pr->hnames = calloc(nc ? nc : 1, sizeof *pr->hnames);
+    if (!pr->kept || !pr->added || !pr->hnames) return CV_ENOMEM;
     for (size_t c = 0; c < nc; c++) {
         const char *cc = NULL;
         pr->kept[c] = (uint8_t)cvi_engine_column_kept(pr->p->e, st->rule, names[c], &cc);
         if (cc) pr->added[c] = (cv_str){ cc, strlen(cc) };
     }
+    int rc = cvi_engine_header_names(pr->p->main_w, names, nc, pr->kept, pr->added, &pr->hstore, pr->hnames,
+                                     &pr->fs->counts);
+    if (rc || st->scan_only) return rc;
+    if (st->omit_header) return 0;   /* a shard after the first: the first one wrote it */
     batch *b;
-    int rc = current(pr, &b);
-    return rc ? rc : fmt->write_header(pr->fstate, pr->kept, pr->added, &b->prefix);
+    rc = current(pr, &b);
+    return rc ? rc : fmt->write_header(pr->fstate, pr->hnames, pr->kept, pr->added, &b->prefix);
 }
 
 static const cvi_reader_cb reader_cb = { on_header, on_record, on_bad };
+static const cvi_reader_cb reader_cb_no_header = { NULL, on_record, on_bad };
 
 int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
 {
@@ -622,6 +632,7 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     hash_sink in_hash;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
     prod pr = { .p = p, .st = st, .fs = fs, .fstate = fstate };
+    cv_record_init(&pr.hstore);
     int rc = 0;
     crypto_generichash_init(&in_hash.st, NULL, 0, 32);
     in_hash.n = 0;
@@ -636,8 +647,25 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     }
     cv_source_set_hash(src, hash_update, &in_hash);
 
+    /* a header given apart (a sharded stream): parsed first, and the
+     * stream read as records from its first line */
+    const cvi_reader_cb *cb = &reader_cb;
+    if (st->header && fmt->has_header) {
+        cv_diag d = { NULL, 0 };
+        size_t hn = st->header_len;
+        while (hn && (st->header[hn - 1] == '\n' || st->header[hn - 1] == '\r')) hn--;
+        int hr = hn ? fmt->parse_header(fstate, st->header, hn, &d) : CV_EEMPTY;
+        if (hr == CV_ENOMEM) { rc = cvi_error(p->ctx, hr, "out of memory"); goto out; }
+        if (hr) {
+            rc = cvi_error(p->ctx, CV_EINPUT, "%s: the given header is not a %s header: %s", st->display, fmt->name,
+                           d.reason ? d.reason : "empty");
+            goto out;
+        }
+        if ((rc = on_header(&pr, st->header, hn, 1, 0))) goto out;
+        cb = &reader_cb_no_header;
+    }
     cvi_read_fail fail;
-    if ((rc = cvi_read_records(src, fmt, fstate, p->max_record, &reader_cb, &pr, &fail))) {
+    if ((rc = cvi_read_records(src, fmt, fstate, p->max_record, cb, &pr, &fail))) {
         if (fail.reason) {
             fs->fail_reason = fail.reason;
             if (fail.line)
@@ -684,6 +712,8 @@ out:
     free(fstate);
     free(pr.kept);
     free(pr.added);
+    free(pr.hnames);
+    cv_record_free(&pr.hstore);
     cv_source_free(src);
     return rc;
 }

@@ -60,6 +60,9 @@ typedef struct cvi_stream {
     int log_rejects;           /* report each rejected record through the log */
     int digests;               /* BLAKE2b of the input and output bytes (for the manifest) */
     int explain;               /* scan_only: write the engine's decisions to out_fd */
+    const char *header;        /* headed formats: the header row, given (the input has none) */
+    size_t header_len;
+    int omit_header;           /* write no header row */
 } cvi_stream;
 
 /* Process one stream. Returns 0 when the stream was read to its end (rejected

@@ -33,6 +33,7 @@
 #include "dataset.h"
 #include "engine.h"
 #include "files.h"
+#include "manifest.h"
 #include "pseudonym.h"
 #include "vault.h"
 #include "../formats/formats.h"
@@ -213,7 +214,10 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
  * (erasures, rekeys), its last member once present, as the commit's last
  * step; the entry goes into the intent too. The manifest is our own
  * rendering. */
-static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry)
+/* Stage OUT/manifest.json with the history entry appended; epoch (rekey;
+ * NULL: unchanged) replaces the top-level epoch, so readers of the manifest
+ * see the dataset's epoch without replaying the history. */
+static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry, const uint64_t *epoch)
 {
     static const char list[] = "history";
     char *mpath = path_join(outdir, "manifest.json");
@@ -232,6 +236,32 @@ static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const
         goto out;
     }
     cv_buf_cstr(&m);
+    if (epoch) {
+        /* the first `, "epoch": N` is the top-level one (the header precedes
+         * "files"; a JSON string cannot hold a bare quote) */
+        static const char ek[] = ", \"epoch\": ";
+        char *ep = strstr(m.p, ek), *end;
+        if (!ep) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: no epoch", mpath);
+            goto out;
+        }
+        ep += sizeof ek - 1;
+        strtoull(ep, &end, 10);
+        if (end == ep) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: no epoch", mpath);
+            goto out;
+        }
+        cv_buf r = { 0 };
+        rc = cv_buf_append(&r, m.p, (size_t)(ep - m.p)) | cv_buf_printf(&r, "%" PRIu64, *epoch) |
+             cv_buf_append(&r, end, m.n - (size_t)(end - m.p));
+        if (rc || !cv_buf_cstr(&r)) {
+            cv_buf_free(&r);
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            goto out;
+        }
+        cv_buf_free(&m);
+        m = r;
+    }
     char *at = strstr(m.p, key);
     if (at && m.n >= 7 && memcmp(m.p + m.n - 7, "\n  ]\n}\n", 7) == 0) {
         rc = cv_buf_append(&o, m.p, m.n - 7) | cv_buf_puts(&o, ",\n    ") | cv_buf_puts(&o, entry) |
@@ -248,6 +278,57 @@ static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const
 out:
     free(mpath);
     cv_buf_free(&m);
+    cv_buf_free(&o);
+    return rc;
+}
+
+#define JOURNAL_FILE ".callveil-journal"
+
+/* The resume journal as forget leaves it, staged in its commit: the line of
+ * each file it rewrote amended to the new output (size, BLAKE2b, records
+ * erased), so that `run --resume` keeps it as it is; the line of each file
+ * it deleted whole gone (a resume does that file again, and the erasure
+ * register drops it), and lines that do not parse (a torn last line) gone.
+ * No journal: nothing staged. */
+static int journal_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const newfile *nf, size_t nnew,
+                         const char *const *del, size_t ndel)
+{
+    char *path = path_join(outdir, JOURNAL_FILE);
+    cv_buf j = { 0 }, o = { 0 };
+    int rc = 0;
+    if (!path) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    rc = cvi_read_file(path, &j, (size_t)1 << 30);
+    if (rc == CV_EIO && errno == ENOENT) {
+        rc = 0;
+        goto out;
+    }
+    if (rc) {
+        rc = cvi_error(ctx, CV_EIO, "%s: cannot be read", path);
+        goto out;
+    }
+    const char *p = j.p ? j.p : "", *end = p + j.n;
+    for (int first = 1; p < end && !rc; first = 0) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) break;                                 /* torn: never finished */
+        size_t n = (size_t)(nl - p);
+        int match = 0;
+        if (first) {
+            rc = cv_buf_append(&o, p, n + 1) ? CV_ENOMEM : 0;       /* the fingerprint */
+            p = nl + 1;
+            continue;
+        }
+        for (size_t i = 0; i < ndel && !match; i++) match = cvi_journal_names(p, n, del[i]);
+        for (size_t i = 0; i < nnew && !match && !rc; i++)
+            rc = cvi_journal_amend(p, n, nf[i].rel, nf[i].removed, nf[i].bytes, nf[i].hash, &o, &match);
+        if (rc == CV_EINPUT) rc = 0, match = 1;      /* not a line of ours: resume ignores it too */
+        if (!rc && !match && cv_buf_append(&o, p, n + 1)) rc = CV_ENOMEM;
+        p = nl + 1;
+    }
+    if (rc) rc = cvi_error(ctx, rc, "out of memory");
+    else rc = cvi_commit_stage(cm, JOURNAL_FILE, o.p ? o.p : "", o.n, 0666);
+out:
+    free(path);
+    cv_buf_free(&j);
     cv_buf_free(&o);
     return rc;
 }
@@ -896,15 +977,22 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     memset(res, 0, sizeof *res);
     if (!ids || !nids) return cvi_error(ctx, CV_EUSAGE, "forget: no identifier");
     subject_toks st = { calloc(nids, sizeof *st.tok), calloc(nids, sizeof *st.rendered), 0 };
-    if (!st.tok || !st.rendered) {
+    /* and their erasure marks, for the register (dataset.h) */
+    unsigned char (*marks)[CVI_MARK_BYTES] = calloc(nids, sizeof *marks);
+    char (*mdom)[33] = calloc(nids, sizeof *mdom), check[17];
+    if (!st.tok || !st.rendered || !marks || !mdom) {
         free(st.tok);
         free(st.rendered);
+        free(marks);
+        free(mdom);
         return cvi_error(ctx, CV_ENOMEM, "out of memory");
     }
     int rc = 0;
     for (size_t i = 0; i < nids && !rc; i++) {
         if (!ids[i].type || !ids[i].value) { rc = cvi_error(ctx, CV_EUSAGE, "forget: missing type or value"); break; }
-        if ((rc = subject_token(ctx, p, k, ids[i].type, ids[i].value, st.rendered[st.n], st.tok[st.n]))) break;
+        if ((rc = subject_token(ctx, p, k, ids[i].type, ids[i].value, st.rendered[st.n], st.tok[st.n])) ||
+            (rc = cvi_erasure_mark(ctx, p, k, ids[i].type, ids[i].value, marks[i], mdom[i], check)))
+            break;
         int dup = 0;      /* two spellings of one identifier: one token */
         for (size_t j = 0; j < st.n; j++) dup |= strcmp(st.tok[j], st.tok[st.n]) == 0;
         if (!dup) st.n++;
@@ -912,6 +1000,8 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     if (rc) {
         free(st.tok);
         free(st.rendered);
+        free(marks);
+        free(mdom);
         return rc;
     }
     char **rels = NULL;
@@ -922,13 +1012,24 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     int drop = !p->erasure_replace, lockfd = -1;
     cv_buf vkeep = { 0 }, entry = { 0 };
     cvi_commit *cm = NULL;
+    cvi_register *reg = NULL;
+    uint64_t added = 0;
     tokuse use;
     memset(&use, 0, sizeof use);
     char *vpath = path_join(outdir, CVI_VAULT_FILE);
     if (!vpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, p->epoch, &ds)) ||
-        (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)))
+        (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)) ||
+        (rc = cvi_register_load(ctx, outdir, check, &reg)))
         goto out;
+    /* the subject's marks not yet in the register: later runs keep them out */
+    for (size_t i = 0; i < nids && !rc; i++) {
+        int a = cvi_register_add(reg, mdom[i], marks[i]);
+        if (a < 0) rc = cvi_error(ctx, a, "%s", a == CV_ENOMEM ? "out of memory" : "bad erasure mark");
+        added += a == 1;
+    }
+    if (rc) goto out;
+    res->register_added = added;
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf)) || !(del.v = calloc(2 * nrel + 1, sizeof *del.v))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto out;
@@ -1005,14 +1106,18 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     if (have_vault && (rc = cvi_vault_read(ctx, vpath, vault_filter, &vf))) goto out;
     res->vault_entries_removed = vf.removed;
     res->linked_entries_removed = vf.linked;
-    if (nnew == 0 && del.n == 0 && vf.removed == 0) goto out;     /* nothing of this subject: a no-op */
+    /* nothing of this subject and already in the register: a no-op */
+    if (nnew == 0 && del.n == 0 && vf.removed == 0 && added == 0) goto out;
 
     /* 4. commit, journaled: data files, deletions (a recording's audio
-     * before its transcript), vault, manifest with the history entry */
+     * before its transcript), vault, the resume journal amended to what
+     * this commit writes, the register, manifest with the history entry */
     if ((rc = cvi_commit_create(ctx, outdir, "forget", &cm)) || (rc = commit_files(cm, nf, nnew))) goto out;
     for (size_t i = 0; i < del.n && !rc; i++) rc = cvi_commit_delete(cm, del.v[i]);
     if (rc) goto out;
     if (vf.removed && (rc = cvi_vault_stage(ctx, cm, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
+    if ((nnew || del.n) && (rc = journal_stage(ctx, cm, outdir, nf, nnew, del.v, del.n))) goto out;
+    if (added && (rc = cvi_register_stage(reg, cm))) goto out;
     char when[32];
     now_utc(when);
     if (st.n == 1) {
@@ -1043,12 +1148,19 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
         rc |= cvi_json_string(&entry, del.v[i], strlen(del.v[i]));
         rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
     }
-    rc |= cv_buf_printf(&entry, "], \"linked_vault_entries_removed\": %" PRIu64 "}", res->linked_entries_removed);
+    rc |= cv_buf_printf(&entry, "], \"linked_vault_entries_removed\": %" PRIu64 ", \"register_added\": %" PRIu64 "}",
+                        res->linked_entries_removed, added);
     if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
-    if ((rc = manifest_stage(ctx, cm, outdir, entry.p)) || (rc = cvi_commit_run(cm))) goto out;
+    if ((rc = manifest_stage(ctx, cm, outdir, entry.p, NULL)) || (rc = cvi_commit_run(cm))) goto out;
     res->files_changed = nnew;
+    if (added)
+        cvi_log(ctx, CV_LOG_INFO, "%s: %" PRIu64 " identifier(s) added to the erasure register: later runs into it "
+                                  "drop every record that carries them", outdir, added);
 out:
     cvi_commit_free(cm);
+    cvi_register_free(reg);
+    free(marks);
+    free(mdom);
     newfiles_free(nf, nnew, 1);
     cvi_dataset_unlock(lockfd);
     dataset_free(&ds);
@@ -1234,7 +1346,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
                           ", \"dates_shifted_kept\": %" PRIu64 "}",
              when, from_epoch, to_epoch, res->tokens_replaced, res->vault_entries, (uint64_t)nnew,
              res->dates_shifted_kept);
-    if ((rc = manifest_stage(ctx, cm, outdir, e)) || (rc = cvi_commit_run(cm))) goto out;
+    if ((rc = manifest_stage(ctx, cm, outdir, e, &to_epoch)) || (rc = cvi_commit_run(cm))) goto out;
     res->files_changed = nnew;
 out:
     cvi_commit_free(cm);

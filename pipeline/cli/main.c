@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +18,7 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_BAD = 2, EXIT_REJECTED = 3 };
 
-static int quiet;
+static int quiet, verbose;
 
 static void log_cb(void *ud, int level, const char *msg)
 {
@@ -32,7 +34,8 @@ static void log_cb(void *ud, int level, const char *msg)
         fputs("\r\033[K", stderr);
         progress_shown = 0;
     }
-    if (level == CV_LOG_INFO && quiet) return;
+    if (level == CV_LOG_VERBOSE && !verbose) return;
+    if ((level == CV_LOG_INFO || level == CV_LOG_WARN || level == CV_LOG_VERBOSE) && quiet) return;
     const char *tag = level == CV_LOG_ERROR ? "error: " : level == CV_LOG_WARN ? "warning: " : "";
     fprintf(stderr, "callveil: %s%s\n", tag, msg);
 }
@@ -40,6 +43,35 @@ static void log_cb(void *ud, int level, const char *msg)
 static void end_progress(void)
 {
     if (!quiet && isatty(STDERR_FILENO)) fputs("\r\033[K", stderr);
+}
+
+/* The lines of a usage text up to its first blank line, and a pointer to
+ * --help: what a usage error prints after the line saying what is wrong. */
+static void short_usage(const char *u, const char *cmd)
+{
+    const char *blank = strstr(u, "\n\n");
+    fwrite(u, 1, blank ? (size_t)(blank - u) + 1 : strlen(u), stderr);
+    fprintf(stderr, "Try 'callveil %s --help' for more.\n", cmd);
+}
+
+/* One line saying what is missing or wrong, then the short usage: exit 1. */
+static int usage_error(const char *u, const char *cmd, const char *what)
+{
+    fprintf(stderr, "callveil: error: %s\n", what);
+    short_usage(u, cmd);
+    return EXIT_USAGE;
+}
+
+static void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warn(const char *fmt, ...)
+{
+    if (quiet) return;
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("callveil: warning: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 static int fail(cv_ctx *ctx, int rc)
@@ -68,7 +100,7 @@ static const char usage_main[] =
     "  rekey         rotate a dataset's tokens to a new epoch (needs the vault)\n"
     "  check-policy  validate a policy file and list every problem\n"
     "  help COMMAND  show a command's options\n"
-    "  version       print the version\n"
+    "  version       print the version (also -V, --version)\n"
     "\n"
     "Exit status: 0 ok, 1 usage error, 2 bad input, policy, key or I/O error,\n"
     "3 finished, but some records were rejected or some files could not be read\n"
@@ -91,8 +123,18 @@ static const char usage_run[] =
     "      --max-record-size S largest record accepted, e.g. 16M (default 16M)\n"
     "      --as-of DATE        reference date YYYY-MM-DD (default: today, UTC)\n"
     "      --resume            skip inputs an interrupted run already finished\n"
-    "  -q, --quiet             no summary, no progress\n"
-    "  -h, --help\n";
+    "      --overwrite         OUTDIR may hold a dataset of another key, tenant, epoch\n"
+    "                          or policy: remove it whole first (without this, or\n"
+    "                          --resume, such a run is refused: exit 2)\n"
+    "      --max-rejects N|P%  exit 0 (with a warning) when at most N records, or P%\n"
+    "                          of those read, were rejected (default: any is exit 3)\n"
+    "  -q, --quiet             no summary, no progress, no warnings\n"
+    "  -v, --verbose           a line per input file (status and counts)\n"
+    "  -h, --help\n"
+    "\n"
+    "A key file inside an INPUT is refused (exit 2). A run in which no input file\n"
+    "was processed (none matched a policy input rule) is exit 2. '-' (stdin) is\n"
+    "not an INPUT: use filter for streams.\n";
 
 static const char usage_filter[] =
     "usage: callveil filter --format FORMAT [OPTIONS] < INPUT > OUTPUT\n"
@@ -110,7 +152,17 @@ static const char usage_filter[] =
     "      --zstd-level N      zstd level 1..19 (default 3; implies --zstd)\n"
     "  -j, --jobs N            worker threads (default: all cores)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
-    "  -h, --help\n";
+    "      --header FILE       csv: the header row is FILE's first line; the stream\n"
+    "                          holds records only (a shard after the first)\n"
+    "      --no-header         csv: write no header row (shards after the first)\n"
+    "      --ephemeral-key     without a key, use a one-off random one (tokens then\n"
+    "                          join only within this process: not across shards)\n"
+    "      --max-rejects N|P%  exit 0 (with a warning) when at most N records, or P%\n"
+    "                          of those read, were rejected (default: any is exit 3)\n"
+    "  -q, --quiet             no warnings\n"
+    "  -h, --help\n"
+    "\n"
+    "Without --key, a policy key or --ephemeral-key, filter refuses to run (exit 2).\n";
 
 static const char usage_scan[] =
     "usage: callveil scan [OPTIONS] INPUT...\n"
@@ -125,6 +177,8 @@ static const char usage_scan[] =
     "                          field rule); never a value\n"
     "  -j, --jobs N            worker threads (default: all cores)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
+    "  -q, --quiet             no warnings, no progress\n"
+    "  -v, --verbose           a line per input file (status and counts)\n"
     "  -h, --help\n";
 
 static const char usage_risk[] =
@@ -147,20 +201,29 @@ static const char usage_risk[] =
     "  --generalise COL=SPEC   coarsen COL first: hour, day, week, weekday_hour,\n"
     "                          bands or bands:30,60,... (repeatable)\n"
     "  --enforce-k K -o OUT    also write OUT (one FILE only): it without the records of\n"
-    "                          classes with k < K (same format; zstd if the input is)\n"
+    "                          classes with k < K (same format; zstd if the input is;\n"
+    "                          OUT's directory must exist). Suppressing every record\n"
+    "                          is warned about\n"
+    "      --min-keep N|P%     with --enforce-k: exit 3 when fewer than N records (or\n"
+    "                          P% of those counted) are kept\n"
     "  -f, --format FORMAT     jsonl, csv or asterisk-cdr (default: from the name)\n"
     "      --json FILE         write the JSON report to FILE instead of stdout\n"
     "      --zstd-level N      zstd level of OUT (default 3)\n"
     "      --max-record-size S largest record accepted (default 16M)\n"
-    "  -q, --quiet             no summary\n"
-    "  -h, --help\n";
+    "  -q, --quiet             no summary, no warnings\n"
+    "  -h, --help\n"
+    "\n"
+    "FILE must be a regular file (it is read several times): not '-'.\n";
 
 static const char usage_keygen[] =
     "usage: callveil keygen -o FILE\n"
     "       callveil keygen --controller -o PREFIX\n"
     "\n"
     "Write a new random 32-byte master key as 64 hex characters, mode 0600.\n"
-    "Never overwrites an existing file. Keep it apart from the data.\n"
+    "Never overwrites an existing file. Keep it apart from the data (run refuses\n"
+    "a key inside its inputs). A missing last directory of the path is created\n"
+    "with mode 0700 (only the last one: /etc/callveil for /etc/callveil/acme.key;\n"
+    "deeper missing directories need mkdir -p). -o - (stdout) is refused.\n"
     "With --controller: write the data controller's box key pair for the sealed\n"
     "vault, PREFIX.pub (give it to the operator: `vault: {public_key: ...}`) and\n"
     "PREFIX.sec (mode 0600; only the controller keeps it: `callveil reveal`).\n";
@@ -269,12 +332,51 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 }
 
 typedef struct opts {
-    const char *policy, *key, *out, *format, *as, *as_of;
-    int zstd, help, controller;
+    const char *policy, *key, *out, *format, *as, *as_of, *header;
+    int zstd, help, controller, ephemeral, ephemeral_hint;
+    int rejects_pct;                /* --max-rejects P%: max_rejects is a percentage */
+    unsigned long long max_rejects; /* --max-rejects N: rejected records tolerated (exit 0, warned) */
+    int have_max_rejects;
     cv_run_opts run;
 } opts;
 
-enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EXPLAIN };
+enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EPHEMERAL, O_MAXREJ, O_OVERWRITE,
+       O_EXPLAIN, O_HEADER, O_NOHEADER };
+
+/* --max-rejects N (records) or P% (of the records read, 0..100). */
+static int parse_rejects(const char *s, opts *o)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *s == '-') return -1;
+    o->rejects_pct = *end == '%';
+    if (o->rejects_pct) end++;
+    if (*end || (o->rejects_pct && v > 100)) return -1;
+    o->max_rejects = v;
+    o->have_max_rejects = 1;
+    return 0;
+}
+
+/* Exit status of a finished run or filter: 3 when records were rejected
+ * (or files failed), unless --max-rejects tolerates the rejected records
+ * (then 0, with a warning that gives the counts). A failed file stays 3. */
+static int rejected_exit(const opts *o, const cv_totals *t)
+{
+    if (t->files_failed) return EXIT_REJECTED;
+    if (!t->rejected) return EXIT_OK;
+    if (!o->have_max_rejects) return EXIT_REJECTED;
+    int within = o->rejects_pct ? t->rejected * 100 <= o->max_rejects * t->records_in : t->rejected <= o->max_rejects;
+    if (!within) {
+        fprintf(stderr, "callveil: error: %llu of %llu records rejected: more than --max-rejects %llu%s allows\n",
+                (unsigned long long)t->rejected, (unsigned long long)t->records_in, o->max_rejects,
+                o->rejects_pct ? "%" : "");
+        return EXIT_REJECTED;
+    }
+    warn("%llu of %llu records rejected, within --max-rejects %llu%s: exit 0", (unsigned long long)t->rejected,
+         (unsigned long long)t->records_in, o->max_rejects, o->rejects_pct ? "%" : "");
+    return EXIT_OK;
+}
 
 static int parse_opts(int argc, char **argv, const char *usage, opts *o)
 {
@@ -285,7 +387,10 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "zstd-level", required_argument, 0, O_ZLEVEL }, { "max-record-size", required_argument, 0, O_MAXREC },
         { "as-of", required_argument, 0, O_ASOF }, { "resume", no_argument, 0, O_RESUME },
         { "as", required_argument, 0, O_AS },      { "quiet", no_argument, 0, 'q' },
-        { "controller", no_argument, 0, O_CONTROLLER }, { "explain", no_argument, 0, O_EXPLAIN },
+        { "controller", no_argument, 0, O_CONTROLLER }, { "verbose", no_argument, 0, 'v' },
+        { "ephemeral-key", no_argument, 0, O_EPHEMERAL }, { "max-rejects", required_argument, 0, O_MAXREJ },
+        { "overwrite", no_argument, 0, O_OVERWRITE }, { "explain", no_argument, 0, O_EXPLAIN },
+        { "header", required_argument, 0, O_HEADER }, { "no-header", no_argument, 0, O_NOHEADER },
         { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
@@ -293,9 +398,18 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
     o->run.progress = 1;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:p:k:j:f:zqh", lo, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:p:k:j:f:zqvh", lo, NULL)) != -1) {
         switch (c) {
         case 'o': o->out = optarg; break;
+        case 'v': verbose = 1; break;
+        case O_EPHEMERAL: o->ephemeral = 1; break;
+        case O_OVERWRITE: o->run.overwrite = 1; break;
+        case O_MAXREJ:
+            if (parse_rejects(optarg, o)) {
+                fprintf(stderr, "callveil: error: --max-rejects: expected a number of records or a percentage (5%%)\n");
+                return -1;
+            }
+            break;
         case 'p': o->policy = optarg; break;
         case 'k': o->key = optarg; break;
         case 'f': o->format = optarg; break;
@@ -322,6 +436,15 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
             }
             break;
         case O_ASOF: o->run.as_of = optarg; break;
+        case O_HEADER:
+        case O_NOHEADER:
+            if (usage != usage_filter) {
+                fprintf(stderr, "callveil: --header and --no-header are options of filter\n");
+                return -1;
+            }
+            if (c == O_HEADER) o->header = optarg;
+            else o->run.omit_header = 1;
+            break;
         case O_EXPLAIN:
             if (usage != usage_scan) {
                 fprintf(stderr, "callveil: --explain is an option of scan\n");
@@ -344,6 +467,52 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
     return 0;
 }
 
+/* run and scan walk paths (names, directories, a second look at each file):
+ * '-' for stdin is not one of them; filter is the stdin command. */
+static int no_stdin(int argc, char **argv, const char *cmd)
+{
+    for (int i = optind; i < argc; i++)
+        if (!strcmp(argv[i], "-")) {
+            fprintf(stderr, "callveil: error: %s does not read stdin ('-'): use `callveil filter --format FORMAT "
+                            "< FILE` for a stream, or give a file name\n", cmd);
+            return 1;
+        }
+    return 0;
+}
+
+/* A key must never lie inside the data it protects: refuse a key file
+ * within (or equal to) one of the run's inputs. Paths compared after
+ * realpath, so symbolic links and '..' do not hide it. A key that does not
+ * exist is left to the loader's message. */
+static int key_outside_inputs(const char *key, char **inputs, int n)
+{
+    char rk[PATH_MAX], ri[PATH_MAX];
+    if (!realpath(key, rk)) return 0;
+    for (int i = 0; i < n; i++) {
+        if (!realpath(inputs[i], ri)) continue;
+        size_t l = strlen(ri);
+        int inside = !strcmp(rk, ri) || (!strncmp(rk, ri, l) && (rk[l] == '/' || (l == 1 && ri[0] == '/')));
+        if (inside) {
+            fprintf(stderr, "callveil: error: the key file %s lies inside the input %s: a key must be kept apart "
+                            "from the data (move it, e.g. to /etc/callveil/, and give its new path)\n", key,
+                    inputs[i]);
+            return EXIT_BAD;
+        }
+    }
+    return 0;
+}
+
+/* Warnings a batch job must not miss, with counts only. */
+static void warn_totals(const cv_totals *t)
+{
+    if (t->records_in && !t->written && t->dropped)
+        warn("all %llu records were dropped (retention or enforce_k): nothing was written",
+             (unsigned long long)t->records_in);
+    if (t->values_unparseable)
+        warn("%llu value(s) a generalise action could not read were emptied (values_unparseable in the manifest)",
+             (unsigned long long)t->values_unparseable);
+}
+
 static int load_policy(cv_ctx *ctx, const char *path, cv_policy **p)
 {
     int rc = cv_policy_load(ctx, path, p);
@@ -360,11 +529,14 @@ static int load_key(cv_ctx *ctx, const opts *o, const cv_policy *p, int allow_ep
         return rc ? fail(ctx, rc) : 0;
     }
     if (!allow_ephemeral) {
-        fprintf(stderr, "callveil: error: no key: give --key FILE or set `key:` in the policy\n");
+        fprintf(stderr, "callveil: error: no key: give --key FILE or set `key:` in the policy%s\n",
+                o->ephemeral_hint ? " (or --ephemeral-key for a one-off random key: separate processes, such as "
+                                    "GNU parallel shards, then each pick their own and their tokens do not match)"
+                                  : "");
         return EXIT_BAD;
     }
-    fprintf(stderr, "callveil: warning: no key configured: using a random one-off key; tokens will not match "
-                    "any other run's (anonymisation, not pseudonymisation). Make one with `callveil keygen`.\n");
+    warn("no key configured: using a random one-off key; tokens will not match any other run's (anonymisation, "
+         "not pseudonymisation). Make one with `callveil keygen`.");
     rc = cv_key_ephemeral(ctx, k);
     return rc ? fail(ctx, rc) : 0;
 }
@@ -374,14 +546,15 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
     opts o;
     int r = parse_opts(argc, argv, usage_run, &o);
     if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
-    if (!o.out || optind >= argc) {
-        fputs(usage_run, stderr);
-        return EXIT_USAGE;
-    }
+    if (!o.out) return usage_error(usage_run, "run", "missing -o OUTDIR (the output directory)");
+    if (optind >= argc) return usage_error(usage_run, "run", "missing INPUT (files or directories to process)");
+    if (no_stdin(argc, argv, "run")) return EXIT_USAGE;
     cv_policy *p = NULL;
     cv_key *k = NULL;
     int ex;
     if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    const char *kpath = o.key ? o.key : cv_policy_key_path(p);
+    if (kpath && (ex = key_outside_inputs(kpath, argv + optind, argc - optind))) goto out;
     if ((ex = load_key(ctx, &o, p, 1, &k))) goto out;
     cv_totals t;
     int rc = cv_run(ctx, p, k, (const char *const *)argv + optind, (size_t)(argc - optind), o.out, &o.run, &t);
@@ -390,6 +563,14 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
         ex = fail(ctx, rc);
         goto out;
     }
+    if (t.files == 0) {
+        fprintf(stderr, "callveil: error: no input file was processed: %llu file(s) skipped (no policy input rule "
+                        "matches them, or not regular files: see %s/manifest.json)\n",
+                (unsigned long long)t.files_skipped, o.out);
+        ex = EXIT_BAD;
+        goto out;
+    }
+    warn_totals(&t);
     if (!quiet)
         printf("callveil: %llu file(s) (%llu skipped, %llu failed): %llu records in, %llu written, %llu dropped, "
                "%llu rejected; %llu identifiers found in free text; output in %s (manifest.json)\n",
@@ -401,7 +582,7 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
         printf("callveil: audio: %.1f s in, %.1f s redacted in %llu span(s), %llu DTMF span(s) masked\n",
                t.audio_seconds_in, t.audio_seconds_redacted, (unsigned long long)t.audio_spans,
                (unsigned long long)t.dtmf_spans);
-    ex = t.rejected || t.files_failed ? EXIT_REJECTED : EXIT_OK;
+    ex = rejected_exit(&o, &t);
 out:
     cv_key_free(k);
     cv_policy_free(p);
@@ -413,19 +594,45 @@ static int cmd_filter(cv_ctx *ctx, int argc, char **argv)
     opts o;
     int r = parse_opts(argc, argv, usage_filter, &o);
     if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
-    if ((!o.format && !o.as) || optind != argc) {
-        fputs(usage_filter, stderr);
-        return EXIT_USAGE;
-    }
+    if (!o.format && !o.as)
+        return usage_error(usage_filter, "filter", "missing --format FORMAT (jsonl, csv or asterisk-cdr) or --as PATH");
+    if (optind != argc)
+        return usage_error(usage_filter, "filter", "filter reads stdin and takes no file arguments (use run for files)");
+    if (o.format && !cv_format_known(o.format))
+        return usage_error(usage_filter, "filter", "unknown --format (jsonl, csv or asterisk-cdr)");
     if (!o.zstd) o.run.zstd_level = 0;
     o.run.progress = 0;
+    o.ephemeral_hint = 1;
     cv_policy *p = NULL;
     cv_key *k = NULL;
     int ex;
+    char hdr[65536];
+    if (o.header) {
+        /* the header row: the file's first line (a CSV header holds no newline) */
+        FILE *hf = fopen(o.header, "r");
+        if (!hf) {
+            fprintf(stderr, "callveil: --header %s: %s\n", o.header, strerror(errno));
+            return EXIT_BAD;
+        }
+        if (!fgets(hdr, sizeof hdr, hf)) hdr[0] = '\0';
+        fclose(hf);
+        if (!hdr[0] || (strlen(hdr) == sizeof hdr - 1 && hdr[sizeof hdr - 2] != '\n')) {
+            fprintf(stderr, "callveil: --header %s: no header line (or one over 64 KiB)\n", o.header);
+            return EXIT_BAD;
+        }
+        o.run.header = hdr;
+        o.run.header_len = strlen(hdr);
+    }
     if ((ex = load_policy(ctx, o.policy, &p))) return ex;
-    if ((ex = load_key(ctx, &o, p, 1, &k))) goto out;
+    if ((ex = load_key(ctx, &o, p, o.ephemeral, &k))) goto out;
     cv_totals t;
     int rc = cv_filter(ctx, p, k, o.format, o.as, STDIN_FILENO, STDOUT_FILENO, &o.run, &t);
+    if (rc == CV_EUSAGE) {
+        fprintf(stderr, "callveil: error: %s\n", cv_ctx_error(ctx));
+        short_usage(usage_filter, "filter");
+        ex = EXIT_USAGE;
+        goto out;
+    }
     if (rc) {
         ex = fail(ctx, rc);
         goto out;
@@ -433,7 +640,8 @@ static int cmd_filter(cv_ctx *ctx, int argc, char **argv)
     if (t.rejected)
         fprintf(stderr, "callveil: %llu of %llu records rejected\n", (unsigned long long)t.rejected,
                 (unsigned long long)t.records_in);
-    ex = t.rejected ? EXIT_REJECTED : EXIT_OK;
+    warn_totals(&t);
+    ex = rejected_exit(&o, &t);
 out:
     cv_key_free(k);
     cv_policy_free(p);
@@ -445,10 +653,8 @@ static int cmd_scan(cv_ctx *ctx, int argc, char **argv)
     opts o;
     int r = parse_opts(argc, argv, usage_scan, &o);
     if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
-    if (optind >= argc) {
-        fputs(usage_scan, stderr);
-        return EXIT_USAGE;
-    }
+    if (optind >= argc) return usage_error(usage_scan, "scan", "missing INPUT (files or directories to scan)");
+    if (no_stdin(argc, argv, "scan")) return EXIT_USAGE;
     cv_policy *p = NULL;
     int ex;
     if ((ex = load_policy(ctx, o.policy, &p))) return ex;
@@ -475,7 +681,8 @@ static double pct(uint64_t num, uint64_t den) { return den ? 100.0 * (double)num
 
 static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
 {
-    enum { R_QUASI = 300, R_SUBJECT, R_POINTS, R_SAMPLES, R_SEED, R_GEN, R_ENFORCE, R_JSON, R_ZLEVEL, R_MAXREC };
+    enum { R_QUASI = 300, R_SUBJECT, R_POINTS, R_SAMPLES, R_SEED, R_GEN, R_ENFORCE, R_JSON, R_ZLEVEL, R_MAXREC,
+           R_MINKEEP };
     static const struct option lo[] = {
         { "quasi", required_argument, 0, R_QUASI },     { "subject", required_argument, 0, R_SUBJECT },
         { "points", required_argument, 0, R_POINTS },   { "samples", required_argument, 0, R_SAMPLES },
@@ -484,8 +691,10 @@ static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
         { "output", required_argument, 0, 'o' },        { "format", required_argument, 0, 'f' },
         { "json", required_argument, 0, R_JSON },       { "zstd-level", required_argument, 0, R_ZLEVEL },
         { "max-record-size", required_argument, 0, R_MAXREC }, { "quiet", no_argument, 0, 'q' },
-        { "help", no_argument, 0, 'h' },                { 0, 0, 0, 0 },
+        { "min-keep", required_argument, 0, R_MINKEEP }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 },
     };
+    opts mk;                    /* --min-keep N or P%, parsed as --max-rejects is */
+    memset(&mk, 0, sizeof mk);
     cv_risk_opts ro;
     cv_risk_opts_init(&ro);
     char *quasi[CV_RISK_MAX_QUASI + 1];
@@ -571,6 +780,12 @@ static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
             }
             break;
         case 'q': quiet = 1; break;
+        case R_MINKEEP:
+            if (parse_rejects(optarg, &mk)) {
+                fprintf(stderr, "callveil: error: --min-keep: expected a number of records or a percentage (50%%)\n");
+                goto out;
+            }
+            break;
         case 'h':
             fputs(usage_risk, stdout);
             ex = EXIT_OK;
@@ -578,10 +793,22 @@ static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
         default: fputs(usage_risk, stderr); goto out;
         }
     }
-    if (!ro.nquasi || optind >= argc || (ro.enforce_k > 0) != (ro.enforce_out != NULL)) {
-        fputs(usage_risk, stderr);
+    if (!ro.nquasi) { ex = usage_error(usage_risk, "risk", "missing --quasi COL,COL,..."); goto out; }
+    if (optind >= argc) { ex = usage_error(usage_risk, "risk", "missing FILE (the dataset file to measure)"); goto out; }
+    if (ro.enforce_k > 0 && !ro.enforce_out) {
+        ex = usage_error(usage_risk, "risk", "--enforce-k needs -o OUT (the file to write without the small classes)");
         goto out;
     }
+    if (ro.enforce_out && !ro.enforce_k) { ex = usage_error(usage_risk, "risk", "-o OUT needs --enforce-k K"); goto out; }
+    if (mk.have_max_rejects && !ro.enforce_k) { ex = usage_error(usage_risk, "risk", "--min-keep needs --enforce-k K"); goto out; }
+    for (int i = optind; i < argc; i++)
+        if (!strcmp(argv[i], "-")) {
+            /* the file is read several times (one pass per measure) */
+            fprintf(stderr, "callveil: error: risk reads its file several times and cannot take stdin ('-'): "
+                            "save the stream to a file first\n");
+            ex = EXIT_USAGE;
+            goto out;
+        }
     ro.quasi = (const char *const *)quasi;
     ro.gen = gen;
     ro.ngen = ngen;
@@ -630,6 +857,19 @@ static int cmd_risk(cv_ctx *ctx, int argc, char **argv)
                     (unsigned long long)res.suppressed, (unsigned long long)res.suppressed_classes);
     }
     ex = res.rejected ? EXIT_REJECTED : EXIT_OK;
+    if (ro.enforce_k > 0 && res.suppressed && !res.written)
+        warn("k >= %llu suppressed all %llu records (%llu classes): %s holds none", (unsigned long long)ro.enforce_k,
+             (unsigned long long)res.suppressed, (unsigned long long)res.suppressed_classes, ro.enforce_out);
+    if (mk.have_max_rejects) {
+        uint64_t total = res.written + res.suppressed;
+        int enough = mk.rejects_pct ? res.written * 100 >= mk.max_rejects * total : res.written >= mk.max_rejects;
+        if (!enough) {
+            fprintf(stderr, "callveil: error: k >= %llu kept %llu of %llu records: fewer than --min-keep %llu%s\n",
+                    (unsigned long long)ro.enforce_k, (unsigned long long)res.written, (unsigned long long)total,
+                    mk.max_rejects, mk.rejects_pct ? "%" : "");
+            ex = EXIT_REJECTED;
+        }
+    }
 out:
     free(qarg);
     return ex;
@@ -640,10 +880,11 @@ static int cmd_keygen(cv_ctx *ctx, int argc, char **argv)
     opts o;
     int r = parse_opts(argc, argv, usage_keygen, &o);
     if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
-    if (!o.out || optind != argc) {
-        fputs(usage_keygen, stderr);
-        return EXIT_USAGE;
-    }
+    if (!o.out) return usage_error(usage_keygen, "keygen", "missing -o FILE (where to write the new key)");
+    if (optind != argc) return usage_error(usage_keygen, "keygen", "keygen takes no arguments besides -o FILE");
+    if (!strcmp(o.out, "-"))
+        return usage_error(usage_keygen, "keygen", "refusing to write a key to standard output (-o -): a key "
+                                                   "belongs in a file of mode 0600");
     int rc = o.controller ? cv_controller_keygen(ctx, o.out) : cv_key_generate_file(ctx, o.out);
     if (rc) return fail(ctx, rc);
     if (!quiet && o.controller)
@@ -880,10 +1121,10 @@ static int cmd_rekey(cv_ctx *ctx, int argc, char **argv)
                 (unsigned long long)res.tokens_replaced, (unsigned long long)res.files_changed,
                 (unsigned long long)res.vault_entries, so.to);
     if (res.dates_shifted_kept)
-        fprintf(stderr, "callveil: warning: %llu date(s) shifted per subject keep their epoch %llu offsets; runs at "
-                        "epoch %llu shift the same subjects by other offsets (re-run from the source data where "
-                        "intervals across epochs matter)\n",
-                (unsigned long long)res.dates_shifted_kept, so.from, so.to);
+        warn("%llu date(s) shifted per subject keep their epoch %llu offsets; runs at "
+             "epoch %llu shift the same subjects by other offsets (re-run from the source data where "
+             "intervals across epochs matter)",
+             (unsigned long long)res.dates_shifted_kept, so.from, so.to);
     ex = EXIT_OK;
 out:
     cv_key_free(k);
@@ -929,7 +1170,7 @@ int main(int argc, char **argv)
         fputs(usage_main, stdout);
         return EXIT_OK;
     }
-    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("callveil %s\n", CV_VERSION);
         return EXIT_OK;
     }

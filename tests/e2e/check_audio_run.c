@@ -1201,6 +1201,83 @@ START_TEST(test_forget_recording)
 }
 END_TEST
 
+/* A forgotten caller stays forgotten: run --resume and a fresh run after
+ * forget do not write their call (audio and transcript) again, nor the
+ * export named after the other customer, and say so in the manifest; with
+ * `erasure: replace` the call forget kept (its transcript's token
+ * [erased]) is resumed as forget left it, not done again. */
+START_TEST(test_forget_recording_survives_resume)
+{
+    char *in = sample_input("in", "customer_call");
+    const char *chats = "{\"text\":\"call me on 07700 900123\"}\n{\"text\":\"mine is 07700 900456\"}\n";
+    writefile(path2(in, "chats.jsonl"), chats, strlen(chats), 0644);
+    const char *export = "{\"text\":\"hello\"}\n{\"text\":\"bye\"}\n";
+    writefile(path2(in, "export_+447700900999.jsonl"), export, strlen(export), 0644);
+    char *pol = policy("p.yaml", "spoken: silence");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--type", "phone", "--key", keyfile,
+                         "--policy", pol, "07700900123", "07700 900999", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "3 file(s) deleted (1 recording(s) with their transcripts)"));
+    free(out), free(err);
+    char *after = list_dir(o);
+    for (int fresh = 0; fresh < 2; fresh++) {
+        if (fresh) ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+        else ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+        ck_assert_ptr_null(strstr(err, "900123"));
+        free(out), free(err);
+        char *now = list_dir(o);
+        ck_assert_str_eq(now, after);
+        free(now);
+        ck_assert(!exists(path2(o, "customer_call.wav")));
+        char *mt = readfile(path2(o, "manifest.json"), NULL);
+        yajl_val m = parse_json(mt);
+        yajl_val er = jg(m, "erasure_register");
+        ck_assert_double_eq(jnum(er, "entries"), 2);
+        ck_assert_double_eq(jnum(er, "files_erased"), 2);     /* the call, the export */
+        ck_assert_double_eq(jnum(er, "records_erased"), 1);   /* the chat line */
+        yajl_tree_free(m);
+        free(mt);
+        ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "--policy", pol,
+                             "07700900123", o), 0);
+        ck_assert_str_eq(out, "");
+        free(out), free(err);
+    }
+    free(after);
+
+    /* erasure: replace: forget keeps the call with [erased] in its transcript;
+     * resume keeps it so */
+    size_t np = 0;
+    char *ptext = readfile(pol, &np);
+    char *pol2 = path2(tmp, "replace.yaml");
+    char *p2 = malloc(np + 32);
+    memcpy(p2, ptext, np);
+    memcpy(p2 + np, "erasure: replace\n", 18);
+    writefile(pol2, p2, np + 17, 0644);
+    free(ptext), free(p2);
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "--policy", pol2, in, "-o", o2), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "--policy", pol2,
+                         "07700900123", o2), 0);
+    free(out), free(err);
+    size_t nt0 = 0, nt1 = 0;
+    char *t0 = readfile(path2(o2, "customer_call.json.zst"), &nt0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "--policy", pol2, in, "-o", o2), 0);
+    ck_assert_ptr_nonnull(strstr(err, "customer_call.wav: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "chats.jsonl: already done (resumed)"));
+    free(out), free(err);
+    char *t1 = readfile(path2(o2, "customer_call.json.zst"), &nt1);
+    ck_assert(t0 && t1 && nt0 == nt1 && memcmp(t0, t1, nt0) == 0);
+    free(t0), free(t1);
+    char *t = zstd_file(path2(o2, "customer_call.json.zst"), NULL);
+    ck_assert_ptr_nonnull(strstr(t, "[erased]"));
+    free(t);
+}
+END_TEST
+
 /* ---- 11: scan ------------------------------------------------------------------ */
 
 START_TEST(test_scan_recording)
@@ -1258,6 +1335,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_resume_recording);
     tcase_add_test(tc, test_scan_recording);
     tcase_add_test(tc, test_forget_recording);
+    tcase_add_test(tc, test_forget_recording_survives_resume);
     suite_add_tcase(s, tc);
     return s;
 }

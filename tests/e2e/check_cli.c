@@ -5,6 +5,7 @@
  * Env: CV_BIN (the binary), CV_SRC (the source tree).
  */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -63,8 +64,9 @@ START_TEST(test_usage_and_help)
     free(out), free(err);
     ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "jsonl", "-j", "0"), 1);
     free(out), free(err);
-    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "xml"), 2);
-    ck_assert_ptr_nonnull(strstr(err, "unknown format"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--format", "xml"), 1);   /* a usage error */
+    ck_assert_ptr_nonnull(strstr(err, "unknown --format"));
+    ck_assert_ptr_nonnull(strstr(err, "usage: callveil filter"));
     free(out), free(err);
 }
 END_TEST
@@ -255,7 +257,7 @@ START_TEST(test_filter_zstd_and_ephemeral_warning)
 {
     char *out, *err;
     const char *in = path2(path2(src, "samples"), "chats.jsonl");
-    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--zstd"), 0);
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--zstd", "--ephemeral-key"), 0);
     ck_assert_ptr_nonnull(strstr(err, "one-off key"));
     ck_assert_uint_eq((unsigned char)out[0], 0x28);   /* zstd magic */
     free(out), free(err);
@@ -269,6 +271,35 @@ START_TEST(test_scan_writes_nothing)
     ck_assert_ptr_nonnull(strstr(out, "\"detections\": {\"phone\": "));
     ck_assert_ptr_null(strstr(out, "07700"));
     free(out), free(err);
+}
+END_TEST
+
+/* National ids count per scheme (detections_by_detector), account numbers
+ * as their entity, and neither value reaches the manifest or the output. */
+START_TEST(test_national_id_schemes_counted)
+{
+    char *in = path2(tmp, "in-natid");
+    mkdir(in, 0755);
+    const char *j = "{\"text\":\"meu CPF é 123.456.789-09 e DNI 12345678Z\"}\n"
+                    "{\"text\":\"CF RSSMRA80A01H501U, customer ref BW8982281\"}\n";
+    writefile(path2(in, "ids.jsonl"), j, strlen(j), 0644);
+    char *out, *err;
+    char *o = path2(tmp, "out-natid");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "\"national_id\": 3, \"account\": 1"));
+    ck_assert_ptr_nonnull(strstr(m, "\"br-cpf\": 1, \"br-cnpj\": 0, \"fr-nir\": 0, \"it-cf\": 1"));
+    ck_assert_ptr_nonnull(strstr(m, "\"es-dni\": 1"));
+    ck_assert_ptr_null(strstr(m, "8982281"));
+    ck_assert_ptr_null(strstr(m, "456.789"));
+    free(m);
+    size_t n;
+    char *d = zstd_file(path2(o, "ids.jsonl.zst"), &n);
+    ck_assert_ptr_nonnull(strstr(d, "meu CPF é [national_id] e DNI [national_id]"));
+    ck_assert_ptr_nonnull(strstr(d, "customer ref [account:"));
+    ck_assert_ptr_null(strstr(d, "8982281"));
+    free(d);
 }
 END_TEST
 
@@ -510,6 +541,339 @@ START_TEST(test_scan_explain)
 }
 END_TEST
 
+/* Headed CSV in shards: a later shard takes the header from a file and
+ * writes none; the concatenation equals one process. Bad uses fail. */
+START_TEST(test_filter_header_shards)
+{
+    const char *all = "id,body\n1,call 07700900123\n2,\"two\nlines 07700900124\"\n3,bye\n";
+    const char *p1 = "id,body\n1,call 07700900123\n", *p2 = "2,\"two\nlines 07700900124\"\n3,bye\n";
+    char *hdr = path2(tmp, "hdr.csv");
+    writefile(hdr, "id,body\n", 8, 0644);
+    char *o_all, *o1, *o2, *err;
+    ck_assert_int_eq(RUN(all, &o_all, &err, "filter", "--format", "csv", "--key", keyfile), 0);
+    free(err);
+    ck_assert_int_eq(RUN(p1, &o1, &err, "filter", "--format", "csv", "--key", keyfile), 0);
+    free(err);
+    ck_assert_int_eq(RUN(p2, &o2, &err, "filter", "--format", "csv", "--key", keyfile, "--header", hdr, "--no-header"), 0);
+    free(err);
+    char joined[4096];
+    snprintf(joined, sizeof joined, "%s%s", o1, o2);
+    ck_assert_str_eq(joined, o_all);
+    ck_assert_ptr_null(strstr(o2, "id,body"));
+    free(o_all), free(o1), free(o2);
+    char *out;
+    ck_assert_int_eq(RUN(p2, &out, &err, "filter", "--format", "csv", "--key", keyfile, "--header",
+                         path2(tmp, "no-such-header.csv")), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no-such-header.csv"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN("{}\n", &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "--no-header"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "formats with a header row"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(p2, &out, &err, "run", "--no-header", "x", "-o", "y"), 1);
+    free(out), free(err);
+}
+END_TEST
+
+/* ---- erasure that lasts: forget, then run --resume, run, rekey ---------- */
+
+/* How many files under dir (dot files too, recursively) hold s in their
+ * bytes (decompressed if .zst); their names appended to where. The top
+ * manifest.json is left aside: its history names erased tokens by design. */
+static int mem_has(const char *b, size_t n, const char *s)
+{
+    size_t k = strlen(s);
+    for (size_t i = 0; k && i + k <= n; i++)
+        if (b[i] == s[0] && memcmp(b + i, s, k) == 0) return 1;
+    return 0;
+}
+
+static int holds_in_tree(const char *root, const char *dir, const char *s, char *where, size_t cap)
+{
+    DIR *d = opendir(dir);
+    ck_assert_ptr_nonnull(d);
+    int hits = 0;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..")) continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+        struct stat st;
+        ck_assert_int_eq(lstat(path, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            hits += holds_in_tree(root, path, s, where, cap);
+            continue;
+        }
+        if (dir == root && !strcmp(de->d_name, "manifest.json")) continue;
+        size_t n = strlen(de->d_name), len = 0;
+        char *b = n > 4 && !strcmp(de->d_name + n - 4, ".zst") && st.st_size > 0 ? zstd_file(path, &len)
+                                                                                  : readfile(path, &len);
+        if (b && mem_has(b, len, s)) {
+            hits++;
+            strncat(where, path, cap - strlen(where) - 2);
+            strncat(where, " ", cap - strlen(where) - 1);
+        }
+        free(b);
+    }
+    closedir(d);
+    return hits;
+}
+
+static void assert_nowhere(const char *dir, const char *what)
+{
+    char where[2048] = "";
+    int n = holds_in_tree(dir, dir, what, where, sizeof where);
+    ck_assert_msg(n == 0, "%s is still in: %s", what, where);
+}
+
+/* A number in a manifest: the first `"KEY": N` after `after` (NULL: the start). */
+static long long mnum(const char *m, const char *after, const char *key)
+{
+    const char *at = after ? strstr(m, after) : m;
+    ck_assert_msg(at != NULL, "no %s in the manifest", after);
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    const char *v = strstr(at, k);
+    ck_assert_msg(v != NULL, "no %s in the manifest", key);
+    return strtoll(v + strlen(k), NULL, 10);
+}
+
+/* records_in = written + dropped + rejected in the totals, and the totals'
+ * erased count. */
+static long long totals_erased(const char *m)
+{
+    long long in = mnum(m, "\"totals\"", "records_in"), w = mnum(m, "\"totals\"", "written"),
+              dr = mnum(m, "\"totals\"", "dropped"), rj = mnum(m, "\"totals\"", "rejected");
+    ck_assert_int_eq(in, w + dr + rj);
+    return mnum(m, "\"totals\"", "erased");
+}
+
+/* Jane (07700 900123) is in two rows of calls.csv and names a file of her
+ * own; Bob and Carol stay. The policy has a vault; epoch as given. */
+static char *erase_policy(const char *name, int epoch)
+{
+    char *pol = path2(tmp, name), y[640];
+    snprintf(y, sizeof y, "version: 1\nregion: GB\nepoch: %d\nvault: {public_key: %s/ctrl.pub}\ninputs:\n"
+                          "  - match: \"*.csv\"\n    format: csv\n"
+                          "    fields: {id: keep, caller: {token: phone}, email: {token: email}, note: scan, \"*\": drop}\n",
+             epoch, tmp);
+    writefile(pol, y, strlen(y), 0644);
+    return pol;
+}
+
+static void erase_fixture(char **pol, char **in, char **o)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "--controller", "-o", path2(tmp, "ctrl")), 0);
+    free(out), free(err);
+    *pol = erase_policy("pol0.yaml", 0);
+    *in = path2(tmp, "in");
+    *o = path2(tmp, "out");
+    mkdir(*in, 0755);
+    const char *c = "id,caller,email,note\n1,07700 900123,jane@example.com,hi\n2,+1 212 555 0100,bob@example.org,"
+                    "call 07700 900123\n3,+1 212 555 0100,bob@example.org,x\n4,+44 20 7946 0000,carol@example.net,y\n";
+    writefile(path2(*in, "calls.csv"), c, strlen(c), 0644);
+    const char *m = "id,caller,email,note\n1,+44 20 7946 0000,carol@example.net,z\n";
+    writefile(path2(*in, "more.csv"), m, strlen(m), 0644);
+    writefile(path2(*in, "call_07700900123.csv"), m, strlen(m), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", *pol, *in, "-o", *o), 0);
+    free(out), free(err);
+}
+
+static char *token_of(const char *pol, const char *type, const char *value)
+{
+    char *t, *err;
+    ck_assert_int_eq(RUN(NULL, &t, &err, "token", "--type", type, "--key", keyfile, "-p", pol, value), 0);
+    free(err);
+    t[strcspn(t, "\n")] = '\0';
+    char *bare = strdup(strrchr(t, ':') + 1);     /* the 16 characters, in any rendering */
+    free(t);
+    return bare;
+}
+
+static void forget_jane(const char *pol, const char *o)
+{
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "3 record(s) removed"));
+    ck_assert_ptr_nonnull(strstr(err, "1 file(s) deleted"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+}
+
+/* run → forget → run --resume: the files forget rewrote are kept as it
+ * left them (not done again: that brought Jane back), her own file is not
+ * written again, her tokens (and her e-mail's, which only her rows held)
+ * are nowhere, and the manifest counts what was erased. */
+START_TEST(test_forget_survives_resume)
+{
+    char *pol, *in, *o, *out, *err;
+    erase_fixture(&pol, &in, &o);
+    char *tj = token_of(pol, "phone", "07700 900123"), *tje = token_of(pol, "email", "jane@example.com");
+    char *tb = token_of(pol, "phone", "+1 212 555 0100");
+    forget_jane(pol, o);
+    size_t n0 = 0, n1 = 0;
+    char *after_forget = readfile(path2(o, "calls.csv.zst"), &n0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "more.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "not written: it is a subject's whole that was erased"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    char *now = readfile(path2(o, "calls.csv.zst"), &n1);
+    ck_assert_uint_eq(n0, n1);
+    ck_assert_int_eq(memcmp(after_forget, now, n0), 0);
+    free(after_forget), free(now);
+    assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "find", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_str_eq(out, "");
+    free(out), free(err);
+    /* Bob is still there, revealable */
+    char *data = zstd_file(path2(o, "calls.csv.zst"), NULL);
+    ck_assert_ptr_nonnull(strstr(data, tb));
+    free(data);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 2);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "written"), 2);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "dropped"), 2);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "erased"), 2);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "entries"), 1);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
+    ck_assert_ptr_nonnull(strstr(m, "\"status\": \"erased\""));
+    ck_assert_ptr_null(strstr(m, tj));     /* her file is not named again */
+    free(m);
+    /* an input added since: resume does it (and only it), without Jane */
+    const char *nw = "id,caller,email,note\n1,07700 900123,jane@example.com,new\n2,+1 212 555 0100,bob@example.org,n\n";
+    writefile(path2(in, "new.csv"), nw, strlen(nw), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: already done (resumed)"));
+    ck_assert_ptr_nonnull(strstr(err, "new.csv: 1 record(s) dropped: they hold a subject erased"));
+    ck_assert_ptr_null(strstr(err, "new.csv: already done"));
+    free(out), free(err);
+    assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 3);
+    ck_assert_int_eq(mnum(m, "\"input\": \"new.csv\"", "written"), 1);
+    free(m);
+    free(tj), free(tje), free(tb);
+}
+END_TEST
+
+/* run → forget → a fresh run of the same source into the same OUT: the
+ * erasure register drops Jane's rows (counted as erased in the manifest)
+ * and her own file, and nothing of her, nor of her e-mail, comes back in
+ * the data or the vault. */
+START_TEST(test_forget_survives_rerun)
+{
+    char *pol, *in, *o, *out, *err;
+    erase_fixture(&pol, &in, &o);
+    char *tj = token_of(pol, "phone", "07700 900123"), *tje = token_of(pol, "email", "jane@example.com");
+    forget_jane(pol, o);
+    char *after_forget = zstd_file(path2(o, "calls.csv.zst"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pol, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "calls.csv: 2 record(s) dropped: they hold a subject erased"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    char *data = zstd_file(path2(o, "calls.csv.zst"), NULL);
+    ck_assert_str_eq(data, after_forget);
+    free(data), free(after_forget);
+    assert_nowhere(o, tj);
+    assert_nowhere(o, tje);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(totals_erased(m), 2);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "records_erased"), 2);
+    ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "records_in"), 4);
+    ck_assert_int_eq(mnum(m, "\"input\": \"calls.csv\"", "erased"), 2);
+    ck_assert_int_eq(mnum(m, "\"vault\"", "entries"), 4);     /* Bob, Carol: phone and e-mail each */
+    ck_assert_ptr_null(strstr(m, tj));
+    free(m);
+    /* the register holds neither her value nor her token */
+    char *reg = readfile(path2(o, "erasure-register"), NULL);
+    ck_assert_ptr_nonnull(reg);
+    ck_assert_ptr_null(strstr(reg, "900123"));
+    ck_assert_ptr_null(strstr(reg, tj));
+    free(reg);
+    /* a second forget of her: already erased, nothing changes */
+    char *m1 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "forget", "--type", "phone", "--key", keyfile, "-p", pol, "07700 900123", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "nothing of this subject"));
+    free(out), free(err);
+    char *m2 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_str_eq(m1, m2);
+    free(m1), free(m2), free(tj), free(tje);
+}
+END_TEST
+
+/* run → forget → rekey to epoch 1 → run --resume and a fresh run at epoch
+ * 1: the register is epoch-independent, so Jane stays out under her new
+ * tokens too (and the old ones are gone). A register that does not read,
+ * or that another key made, stops the run before it writes (fail closed). */
+START_TEST(test_forget_survives_rekey)
+{
+    char *pol, *in, *o, *out, *err;
+    erase_fixture(&pol, &in, &o);
+    char *pol1 = erase_policy("pol1.yaml", 1);
+    char *tj0 = token_of(pol, "phone", "07700 900123"), *tj1 = token_of(pol1, "phone", "07700 900123");
+    char *tje1 = token_of(pol1, "email", "jane@example.com"), *tb1 = token_of(pol1, "phone", "+1 212 555 0100");
+    forget_jane(pol, o);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "rekey", "--from-epoch", "0", "--to-epoch", "1", "--secret-key",
+                         path2(tmp, "ctrl.sec"), "--key", keyfile, "-p", pol, o), 0);
+    free(out), free(err);
+    for (int fresh = 0; fresh < 2; fresh++) {
+        if (fresh)
+            ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pol1, in, "-o", o), 0);
+        else
+            ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--resume", "--key", keyfile, "-p", pol1, in, "-o", o), 0);
+        ck_assert_ptr_nonnull(strstr(err, "calls.csv: 2 record(s) dropped: they hold a subject erased"));
+        free(out), free(err);
+        assert_nowhere(o, tj0);
+        assert_nowhere(o, tj1);
+        assert_nowhere(o, tje1);
+        char *data = zstd_file(path2(o, "calls.csv.zst"), NULL);
+        ck_assert_ptr_nonnull(strstr(data, tb1));
+        free(data);
+        char *m = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_int_eq(totals_erased(m), 2);
+        ck_assert_int_eq(mnum(m, "\"erasure_register\"", "files_erased"), 1);
+        free(m);
+    }
+    /* another key: the register cannot be honoured, nothing is written */
+    char *other = path2(tmp, "other.key");
+    const char hex2[] = "1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100\n";
+    writefile(other, hex2, strlen(hex2), 0600);
+    char *m0 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", other, "-p", pol1, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "belongs to another key or tenant"));
+    free(out), free(err);
+    /* --overwrite does not get past it: nothing of the dataset is removed */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", other, "-p", pol1, "--overwrite", in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "belongs to another key or tenant"));
+    {
+        char *m1 = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_ptr_nonnull(m1);
+        free(m1);
+    }
+    free(out), free(err);
+    /* a damaged register: refused too */
+    size_t rn = 0;
+    char *reg = readfile(path2(o, "erasure-register"), &rn);
+    char *bad = strdup(reg);
+    char *line2 = strchr(bad, '\n') + 1;
+    line2[strlen("phone ")] ^= 1;
+    writefile(path2(o, "erasure-register"), bad, rn, 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pol1, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "is damaged"));
+    free(out), free(err);
+    char *m1 = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_str_eq(m0, m1);
+    writefile(path2(o, "erasure-register"), reg, rn, 0644);
+    free(reg), free(bad), free(m0), free(m1);
+    free(tj0), free(tj1), free(tje1), free(tb1);
+}
+END_TEST
+
 /* keygen --controller, reveal, find, forget, rekey through the binary. */
 START_TEST(test_privacy_commands)
 {
@@ -666,6 +1030,12 @@ START_TEST(test_privacy_commands)
                          "--key", keyfile, "-p", pol, o), 0);
     ck_assert_ptr_nonnull(strstr(err, "set `epoch: 1`"));
     free(out), free(err);
+    {   /* the manifest's top-level epoch is the new one (issue 11, item 9) */
+        char *man = readfile(path2(o, "manifest.json"), NULL);
+        ck_assert_ptr_nonnull(strstr(man, ", \"epoch\": 1, \"region\""));
+        ck_assert_ptr_null(strstr(man, ", \"epoch\": 0, \"region\""));
+        free(man);
+    }
     ck_assert_int_eq(RUN(NULL, &out, &err, "reveal", "--vault", vault, "--secret-key", sk, "--key", keyfile, "-p", pol,
                          tb), 2);   /* the policy's epoch 0: the dataset is at 1 */
     ck_assert_ptr_nonnull(strstr(err, "is at epoch 1, not 0"));
@@ -701,6 +1071,469 @@ START_TEST(test_privacy_commands)
 }
 END_TEST
 
+/* issue 8 items 3 and 15: identifiers in JSON member names and CSV header
+ * names are replaced (the token `callveil token` prints), names stay unique,
+ * at any -j; duplicate names are refused with their location, never their
+ * content; under run, a CSV file with a duplicate header fails alone. */
+START_TEST(test_member_names)
+{
+    char *out, *err, *tok;
+    ck_assert_int_eq(RUN(NULL, &tok, &err, "token", "--type", "phone", "--key", keyfile, "+447700900123"), 0);
+    free(err);
+    ck_assert_uint_eq(strlen(tok), strlen("phone:") + 16 + 1);
+    tok[strlen(tok) - 1] = '\0';
+    char want[512];
+
+    char *j = path2(tmp, "names.jsonl");
+    const char *jd = "{\"contacts\":{\"+447700900123\":\"mobile\",\"07700 900123\":\"home\"}}\n"
+                     "{\"id\":1,\"07700900123\":{\"n\":2}}\n";
+    writefile(j, jd, strlen(jd), 0644);
+    snprintf(want, sizeof want, "{\"contacts\":{\"[%s]\":\"mobile\",\"[%s]#2\":\"home\"}}\n{\"id\":1,\"[%s]\":{\"n\":2}}\n",
+             tok, tok, tok);
+    const char *js[] = { "1", "2" };
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_int_eq(RUN(j, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "-j", js[i]), 0);
+        ck_assert_str_eq(out, want);
+        free(out), free(err);
+    }
+
+    char *c = path2(tmp, "names.csv");
+    const char *cd = "id,+447700900123,body\n1,x,call 07700 900123\n";
+    writefile(c, cd, strlen(cd), 0644);
+    snprintf(want, sizeof want, "id,[%s],body\n1,x,call [%s]\n", tok, tok);
+    ck_assert_int_eq(RUN(c, &out, &err, "filter", "--format", "csv", "--key", keyfile), 0);
+    ck_assert_str_eq(out, want);
+    free(out), free(err);
+
+    /* a dataset: no identifier of a name in the output or the manifest */
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    writefile(path2(in, "chats.jsonl"), jd, strlen(jd), 0644);
+    writefile(path2(in, "sms.csv"), cd, strlen(cd), 0644);
+    char *o = path2(tmp, "out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+    size_t n;
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(m, "900123"));
+    free(m);
+    char *z = zstd_file(path2(o, "sms.csv.zst"), &n);
+    ck_assert_ptr_nonnull(z);
+    snprintf(want, sizeof want, "id,[%s],body\n", tok);
+    ck_assert_uint_ge(n, strlen(want));
+    ck_assert_mem_eq(z, want, strlen(want));
+    free(z);
+    z = zstd_file(path2(o, "chats.jsonl.zst"), &n);
+    ck_assert_ptr_null(strstr(z, "900123"));
+    free(z);
+
+    /* a duplicate member name: the record is rejected (exit 3), located, its content not shown */
+    char *d = path2(tmp, "dup.jsonl");
+    const char *dd = "{\"text\":\"ok\"}\n{\"text\":\"hi\",\"text\":\"SECRETVALUE 07700900123\"}\n";
+    writefile(d, dd, strlen(dd), 0644);
+    ck_assert_int_eq(RUN(d, &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_str_eq(out, "{\"text\":\"ok\"}\n");
+    ck_assert_ptr_nonnull(strstr(err, "stdin: line 2, byte 27: record rejected: duplicate member name in an object"));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    ck_assert_ptr_null(strstr(err, "900123"));
+    free(out), free(err);
+
+    /* a duplicate CSV header name: the stream fails as a malformed header
+     * does (exit 3), nothing written */
+    char *dc = path2(tmp, "dup.csv");
+    const char *dcd = "id,note,note\n1,SECRETVALUE,07700900123\n";
+    writefile(dc, dcd, strlen(dcd), 0644);
+    ck_assert_int_eq(RUN(dc, &out, &err, "filter", "--format", "csv", "--key", keyfile), 3);
+    ck_assert_str_eq(out, "");
+    ck_assert_ptr_nonnull(strstr(err, "stdin: line 1, byte 8: duplicate column name in the header"));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    free(out), free(err);
+
+    /* under run the file fails alone; the manifest says why, never what */
+    writefile(path2(in, "dup.csv"), dcd, strlen(dcd), 0644);
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o2), 3);
+    ck_assert_ptr_nonnull(strstr(err, "dup.csv: line 1, byte 8: duplicate column name in the header"));
+    ck_assert_ptr_null(strstr(err, "SECRETVALUE"));
+    free(out), free(err);
+    m = readfile(path2(o2, "manifest.json"), NULL);
+    ck_assert_ptr_nonnull(strstr(m, "duplicate column name in the header"));
+    ck_assert_ptr_null(strstr(m, "SECRETVALUE"));
+    ck_assert_ptr_null(strstr(m, "900123"));
+    free(m);
+    z = zstd_file(path2(o2, "sms.csv.zst"), &n);
+    ck_assert_ptr_nonnull(z);
+    free(z);
+    free(tok);
+}
+END_TEST
+
+/* ---- issue 11: first contact, batch jobs, CLI conventions ------------------ */
+
+static int count_lines_with(const char *s, const char *needle)
+{
+    int n = 0;
+    for (const char *p = s; (p = strstr(p, needle)); p += strlen(needle)) n++;
+    return n;
+}
+
+START_TEST(test_cli_usage_conventions)
+{
+    char *out, *err, *ver;
+    /* a missing -o / --format / input: one line saying so, then the short usage */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", path2(src, "samples")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "callveil: error: missing -o OUTDIR"));
+    ck_assert_ptr_nonnull(strstr(err, "usage: callveil run"));
+    ck_assert_ptr_null(strstr(err, "--zstd-level"));          /* the short usage, not the whole help */
+    ck_assert_int_eq(count_lines_with(err, "error:"), 1);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-o", path2(tmp, "o")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "missing INPUT"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "filter", "--key", keyfile), 1);
+    ck_assert_ptr_nonnull(strstr(err, "missing --format"));
+    ck_assert_ptr_nonnull(strstr(err, "usage: callveil filter"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "a", "--enforce-k", "5", path2(tmp, "x.csv")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "needs -o OUT"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "a", "--format", "parquet", path2(src, "samples/sms.csv")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "unknown format"));
+    free(out), free(err);
+    /* -V is the version */
+    ck_assert_int_eq(RUN(NULL, &ver, &err, "version"), 0);
+    free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "-V"), 0);
+    ck_assert_str_eq(out, ver);
+    ck_assert_ptr_nonnull(strstr(out, "callveil 0."));
+    free(out), free(err), free(ver);
+    /* '-' (stdin) is refused by run, scan and risk, saying what to use */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-", "-o", path2(tmp, "o")), 1);
+    ck_assert_ptr_nonnull(strstr(err, "does not read stdin"));
+    ck_assert_int_eq(access(path2(tmp, "o"), F_OK), -1);      /* nothing made */
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", "-"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "filter"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "a", "-"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "stdin"));
+    free(out), free(err);
+    /* keygen -o - is refused, and no file named '-' appears */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", "-"), 1);
+    ck_assert_ptr_nonnull(strstr(err, "standard output"));
+    ck_assert_uint_eq(strlen(out), 0);
+    ck_assert_int_eq(access("-", F_OK), -1);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_keygen_makes_parent_0700)
+{
+    char *out, *err;
+    struct stat st;
+    const char *dir = path2(tmp, "etc-callveil"), *key = path2(dir, "acme.key");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", key), 0);
+    ck_assert_int_eq(stat(dir, &st), 0);
+    ck_assert_msg((st.st_mode & 07777) == 0700, "parent mode %o", (unsigned)(st.st_mode & 07777));
+    ck_assert_int_eq(stat(key, &st), 0);
+    ck_assert_uint_eq(st.st_mode & 07777, 0600);
+    free(out), free(err);
+    /* only the last component: a deeper missing path says mkdir -p */
+    const char *deep = path2(tmp, "no/such/dir/acme.key");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "keygen", "-o", deep), 2);
+    ck_assert_ptr_nonnull(strstr(err, "mkdir -p"));
+    ck_assert_int_eq(access(path2(tmp, "no"), F_OK), -1);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_key_inside_input_refused)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *o = path2(tmp, "o");
+    mkdir(in, 0700);
+    mkdir(path2(in, "keys"), 0700);
+    const char *line = "{\"id\": 1, \"text\": \"hello\"}\n";
+    writefile(path2(in, "a.jsonl"), line, strlen(line), 0644);
+    const char *key = path2(in, "keys/acme.key");
+    writefile(key, KEYHEX, strlen(KEYHEX), 0600);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", key, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "lies inside the input"));
+    ck_assert_int_eq(access(path2(o, "manifest.json"), F_OK), -1);
+    free(out), free(err);
+    /* the same through the policy's key: */
+    char pol[512];
+    snprintf(pol, sizeof pol, "version: 1\ntenant: t\nkey: %s\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                              "    fields: {\"*\": keep}\n", key);
+    const char *pp = path2(tmp, "p.yaml");
+    writefile(pp, pol, strlen(pol), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "lies inside the input"));
+    free(out), free(err);
+    /* a key apart from the data is fine */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, path2(in, "a.jsonl"), "-o", o), 0);
+    free(out), free(err);
+}
+END_TEST
+
+/* A policy taking only *.jsonl with field ts generalised to the hour. */
+static const char *hour_policy(void)
+{
+    static const char pol[] = "version: 1\ntenant: t\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                              "    fields: {id: keep, ts: {generalise: hour}, \"*\": drop}\n";
+    const char *pp = path2(tmp, "hour.yaml");
+    writefile(pp, pol, strlen(pol), 0644);
+    return pp;
+}
+
+START_TEST(test_run_no_input_matched_exit_2)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *pp = hour_policy();
+    mkdir(in, 0700);
+    writefile(path2(in, "calls.csv"), "a,b\n1,2\n", 8, 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o")), 2);
+    ck_assert_ptr_nonnull(strstr(err, "no input file was processed: 1 file(s) skipped"));
+    free(out), free(err);
+    /* an empty directory too */
+    mkdir(path2(tmp, "empty"), 0700);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, path2(tmp, "empty"), "-o",
+                         path2(tmp, "o2")), 2);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_warnings_quiet_verbose)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *pp = hour_policy();
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"ts\": \"Zebedee-Quux\"}\n{\"id\": 2, \"ts\": \"2026-11-02T10:22:03Z\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    /* an unreadable generalise value: warned with its count, never the value */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warning: 1 value(s) a generalise action could not read"));
+    ck_assert_ptr_null(strstr(err, "Zebedee"));
+    ck_assert_ptr_null(strstr(err, "a.jsonl: done"));          /* no per-file line without -v */
+    free(out), free(err);
+    /* -v: a line per file; -q: no warning at all (nor the no-key one) */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-v", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o2")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "a.jsonl: done; 2 records in, 2 written"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-p", pp, in, "-o", path2(tmp, "o3")), 0);
+    ck_assert_str_eq(err, "");
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-p", pp, in, "-o", path2(tmp, "o4")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "one-off key"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_all_dropped_warned)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data");
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"at\": \"2001-01-01\"}\n{\"id\": 2, \"at\": \"2002-02-02\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    static const char pol[] = "version: 1\ntenant: t\nretention: {field: at, max_age: 1 years}\ninputs:\n"
+                              "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": keep}\n";
+    const char *pp = path2(tmp, "ret.yaml");
+    writefile(pp, pol, strlen(pol), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, "--as-of", "2026-12-01", in, "-o",
+                         path2(tmp, "o")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warning: all 2 records were dropped"));
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_filter_needs_key)
+{
+    char *out, *err;
+    const char *in = path2(path2(src, "samples"), "chats.jsonl");
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl"), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--ephemeral-key"));
+    ck_assert_uint_eq(strlen(out), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(in, &out, &err, "filter", "--format", "jsonl", "--ephemeral-key"), 0);
+    ck_assert_uint_gt(strlen(out), 0);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_max_rejects)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *pp = hour_policy();
+    mkdir(in, 0700);
+    /* 1 of 4 records is not JSON */
+    const char *rec = "{\"id\": 1}\n{\"id\": 2}\n{not json at all\n{\"id\": 4}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "-p", pp, in, "-o", path2(tmp, "o1")), 3);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--max-rejects", "1", "--key", keyfile, "-p", pp, in, "-o",
+                         path2(tmp, "o2")), 0);
+    ck_assert_ptr_nonnull(strstr(err, "1 of 4 records rejected, within --max-rejects 1"));
+    ck_assert_ptr_null(strstr(err, "not json"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--max-rejects", "0", "--key", keyfile, "-p", pp, in, "-o",
+                         path2(tmp, "o3")), 3);
+    ck_assert_ptr_nonnull(strstr(err, "more than --max-rejects 0"));
+    free(out), free(err);
+    /* a share: 25% tolerated, 20% not */
+    const char *file = path2(in, "a.jsonl");
+    ck_assert_int_eq(RUN(file, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "-p", pp,
+                         "--max-rejects", "25%"), 0);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(file, &out, &err, "filter", "--format", "jsonl", "--key", keyfile, "-p", pp,
+                         "--max-rejects", "20%"), 3);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--max-rejects", "lots", in, "-o", path2(tmp, "o4")), 1);
+    free(out), free(err);
+}
+END_TEST
+
+/* gzip: `gzip -c` of the sample (Debian's gzip is Essential) read by run and
+ * filter gives the plain input's output byte for byte; concatenated members
+ * too; a cut member is exit 3; bzip2 and xz are named. */
+START_TEST(test_gzip_round_trip)
+{
+    char *out, *err, *plain, *gz, cmd[1024];
+    size_t pn, gn;
+    const char *chats = path2(src, "samples/chats.jsonl"), *gzf = path2(tmp, "chats.jsonl.gz");
+    snprintf(cmd, sizeof cmd, "gzip -c '%s' > '%s' && gzip -c '%s' '%s' > '%s/twice.jsonl.gz'", chats, gzf, chats,
+             chats, tmp);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(RUN(chats, &plain, &err, "filter", "--format", "jsonl", "--key", keyfile), 0);
+    free(err);
+    ck_assert_int_eq(RUN(gzf, &gz, &err, "filter", "--format", "jsonl", "--key", keyfile), 0);
+    free(err);
+    pn = strlen(plain), gn = strlen(gz);
+    ck_assert_uint_gt(pn, 1000);
+    ck_assert_uint_eq(pn, gn);
+    ck_assert_int_eq(memcmp(plain, gz, pn), 0);
+    free(gz);
+    ck_assert_int_eq(RUN(path2(tmp, "twice.jsonl.gz"), &gz, &err, "filter", "--format", "jsonl", "--key", keyfile), 0);
+    ck_assert_uint_eq(strlen(gz), 2 * pn);
+    free(gz), free(err);
+    /* run: a .gz input, its format from the name under .gz, output NAME.zst */
+    const char *in = path2(tmp, "in"), *o = path2(tmp, "o");
+    mkdir(in, 0700);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s/chats.jsonl.gz'", gzf, in);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    size_t zn;
+    char *z = readfile(path2(o, "chats.jsonl.zst"), &zn);
+    ck_assert_ptr_nonnull(z);
+    unsigned long long dn = ZSTD_getFrameContentSize(z, zn);
+    ck_assert(dn != ZSTD_CONTENTSIZE_ERROR);
+    free(z);
+    snprintf(cmd, sizeof cmd, "zstd -dqc '%s/chats.jsonl.zst' | cmp -s - '%s/stdout.plain'", o, tmp);
+    writefile(path2(tmp, "stdout.plain"), plain, pn, 0644);
+    ck_assert_int_eq(system(cmd), 0);
+    /* cut short: exit 3, located, named */
+    size_t n = 0;
+    char *g = readfile(gzf, &n);
+    writefile(path2(tmp, "cut.gz"), g, n / 2, 0644);
+    free(g);
+    ck_assert_int_eq(RUN(path2(tmp, "cut.gz"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_ptr_nonnull(strstr(err, "truncated gzip stream"));
+    free(out), free(err);
+    /* other compressions are named, by magic number */
+    writefile(path2(tmp, "x.bz2"), "BZh91AY&SY\x01\x02", 12, 0644);
+    ck_assert_int_eq(RUN(path2(tmp, "x.bz2"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_ptr_nonnull(strstr(err, "bzip2-compressed"));
+    free(out), free(err);
+    writefile(path2(tmp, "x.xz"), "\xfd" "7zXZ\0\0\x04", 8, 0644);
+    ck_assert_int_eq(RUN(path2(tmp, "x.xz"), &out, &err, "filter", "--format", "jsonl", "--key", keyfile), 3);
+    ck_assert_ptr_nonnull(strstr(err, "xz-compressed"));
+    free(out), free(err);
+    free(plain);
+}
+END_TEST
+
+START_TEST(test_risk_enforce_messages)
+{
+    char *out, *err;
+    const char *csv = path2(tmp, "d.csv");
+    const char *rows = "q,s\na,1\nb,2\nc,3\nd,4\n";
+    writefile(csv, rows, strlen(rows), 0644);
+    /* the output directory does not exist: named before any pass */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "q", "--enforce-k", "5", "-o",
+                         path2(tmp, "safe/x.csv"), csv), 2);
+    ck_assert_ptr_nonnull(strstr(err, "does not exist"));
+    ck_assert_ptr_null(strstr(err, "cvtmp"));
+    free(out), free(err);
+    /* every record suppressed: warned with the counts */
+    mkdir(path2(tmp, "safe"), 0700);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "q", "--enforce-k", "5", "-o",
+                         path2(tmp, "safe/x.csv"), csv), 0);
+    ck_assert_ptr_nonnull(strstr(err, "warning: k >= 5 suppressed all 4 records (4 classes)"));
+    free(out), free(err);
+    /* --min-keep: too few kept is exit 3 */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "q", "--enforce-k", "5", "--min-keep", "1", "-o",
+                         path2(tmp, "safe/y.csv"), csv), 3);
+    ck_assert_ptr_nonnull(strstr(err, "fewer than --min-keep 1"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "risk", "--quasi", "s", "--enforce-k", "1", "--min-keep", "100%", "-o",
+                         path2(tmp, "safe/z.csv"), csv), 0);
+    free(out), free(err);
+}
+END_TEST
+
+START_TEST(test_run_refuses_other_dataset)
+{
+    char *out, *err;
+    const char *in = path2(tmp, "data"), *o = path2(tmp, "o"), *pp = hour_policy();
+    mkdir(in, 0700);
+    const char *rec = "{\"id\": 1, \"ts\": \"2026-11-02T10:22:03Z\"}\n";
+    writefile(path2(in, "a.jsonl"), rec, strlen(rec), 0644);
+    writefile(path2(in, "b.jsonl"), rec, strlen(rec), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp, in, "-o", o), 0);
+    free(out), free(err);
+    size_t m1n;
+    char *m1 = readfile(path2(o, "manifest.json"), &m1n);
+    /* the same key and policy again: a rerun, as before */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp, in, "-o", o), 0);
+    free(out), free(err);
+    /* another key, another policy, a one-off key: refused, nothing changed */
+    static const char k2[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    const char *key2 = path2(tmp, "k2");
+    writefile(key2, k2, strlen(k2), 0600);
+    unlink(path2(in, "b.jsonl"));
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", key2, "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another key"));
+    ck_assert_ptr_nonnull(strstr(err, "--overwrite"));
+    free(out), free(err);
+    static const char pol2[] = "version: 1\ntenant: t\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                               "    fields: {id: keep, \"*\": drop}\n";
+    const char *pp2 = path2(tmp, "p2.yaml");
+    writefile(pp2, pol2, strlen(pol2), 0644);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", keyfile, "-p", pp2, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another policy"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "-p", pp, in, "-o", o), 2);
+    ck_assert_ptr_nonnull(strstr(err, "another key"));
+    free(out), free(err);
+    size_t m2n;
+    char *m2 = readfile(path2(o, "manifest.json"), &m2n);
+    ck_assert_uint_eq(m1n, m2n);   /* the same dataset (created times aside, its size) */
+    ck_assert_int_eq(access(path2(o, "b.jsonl.zst"), F_OK), 0);
+    free(m1), free(m2);
+    /* --overwrite replaces it whole: b.jsonl.zst, which the new run does not
+     * make, is gone, and the manifest names the new key */
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--overwrite", "--key", key2, "-p", pp, in, "-o", o), 0);
+    ck_assert_ptr_nonnull(strstr(err, "--overwrite"));
+    free(out), free(err);
+    ck_assert_int_eq(access(path2(o, "b.jsonl.zst"), F_OK), -1);
+    ck_assert_int_eq(access(path2(o, "a.jsonl.zst"), F_OK), 0);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "-q", "--key", key2, "-p", pp, in, "-o", o), 0);   /* now ours */
+    free(out), free(err);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -716,13 +1549,30 @@ int main(void)
     tcase_add_test(tc, test_bad_policy_and_check_policy);
     tcase_add_test(tc, test_filter_zstd_and_ephemeral_warning);
     tcase_add_test(tc, test_scan_writes_nothing);
+    tcase_add_test(tc, test_national_id_schemes_counted);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
     tcase_add_test(tc, test_policy_warnings);
     tcase_add_test(tc, test_scan_explain);
+    tcase_add_test(tc, test_filter_header_shards);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
+    tcase_add_test(tc, test_member_names);
+    tcase_add_test(tc, test_forget_survives_resume);
+    tcase_add_test(tc, test_forget_survives_rerun);
+    tcase_add_test(tc, test_forget_survives_rekey);
+    tcase_add_test(tc, test_cli_usage_conventions);
+    tcase_add_test(tc, test_keygen_makes_parent_0700);
+    tcase_add_test(tc, test_key_inside_input_refused);
+    tcase_add_test(tc, test_run_no_input_matched_exit_2);
+    tcase_add_test(tc, test_warnings_quiet_verbose);
+    tcase_add_test(tc, test_all_dropped_warned);
+    tcase_add_test(tc, test_filter_needs_key);
+    tcase_add_test(tc, test_max_rejects);
+    tcase_add_test(tc, test_gzip_round_trip);
+    tcase_add_test(tc, test_risk_enforce_messages);
+    tcase_add_test(tc, test_run_refuses_other_dataset);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -4,7 +4,9 @@
 # item 13). Peak RSS of the child from GNU time (getrusage ru_maxrss), not
 # timing. Loose bounds, far below what the unbounded code reached:
 #  - a blank-line bomb (200 MB of newlines, zstd): under 100 MB (~26 MB seen);
-#  - ten 15 MiB records: under 300 MB (754 MB before the fix, ~210 MB now).
+#  - ten 15 MiB records: under 400 MB (754 MB before the fix, ~250 MB alone; under a
+#    loaded machine more records are in flight: the bound leaves room for that and for
+#    the static tables (libphonenumber, the name gazetteer), not for a regression).
 #    At -j 8 the runner lets 16 MiB of input be in flight, so two such
 #    records; each needs about six record-sized buffers (input, record arena,
 #    scanned text, detection scratch, output, zstd frame), 2 x 6 x 16 MiB =
@@ -54,6 +56,6 @@ check() {  # check NAME INPUT_DIR MAX_MB
 
 check "blank-line bomb" "$tmp/bomb" 100
 grep -q '"records_in": 0' "$tmp/out/manifest.json" || fail "the bomb's blank lines should be no records"
-check "ten 15 MiB records" "$tmp/big" 300
+check "ten 15 MiB records" "$tmp/big" 400
 grep -q '"written": 10,' "$tmp/out/manifest.json" || fail "the ten records should all be written"
 echo "test_memory: ok"

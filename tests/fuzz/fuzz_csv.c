@@ -50,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 uint8_t *kept = calloc(n, 1);
                 for (size_t i = 0; i < n; i++) kept[i] = (uint8_t)(i & 1);
                 cv_buf_clear(&out);
-                if (f->write_header(st, kept, NULL, &out)) abort();
+                if (f->write_header(st, NULL, kept, NULL, &out)) abort();
                 free(kept);
             } else if (rc != CV_EINPUT || !d.reason) {
                 abort();

@@ -147,11 +147,11 @@ START_TEST(test_header)
     ck_assert(cv_str_eqz(names[2], "a,b"));
     ck_assert(cv_str_eqz(names[3], "phone"));
     uint8_t kept[4] = { 1, 1, 1, 1 };
-    ck_assert_int_eq(F->write_header(ST, kept, NULL, &OUT), 0);
+    ck_assert_int_eq(F->write_header(ST, NULL, kept, NULL, &OUT), 0);
     ck_assert_str_eq(cv_buf_cstr(&OUT), "id,full name,\"a,b\",phone\n");
     cv_buf_clear(&OUT);
     kept[0] = kept[2] = 0;
-    ck_assert_int_eq(F->write_header(ST, kept, NULL, &OUT), 0);
+    ck_assert_int_eq(F->write_header(ST, NULL, kept, NULL, &OUT), 0);
     ck_assert_str_eq(cv_buf_cstr(&OUT), "full name,phone\n");
     /* a second header replaces the first */
     header("x\n");
@@ -168,7 +168,7 @@ START_TEST(test_header_bom)
     ck_assert_uint_eq(F->columns(ST, &names), 2);
     ck_assert(cv_str_eqz(names[0], "id"));
     uint8_t kept[2] = { 1, 1 };
-    ck_assert_int_eq(F->write_header(ST, kept, NULL, &OUT), 0);
+    ck_assert_int_eq(F->write_header(ST, NULL, kept, NULL, &OUT), 0);
     ck_assert_str_eq(cv_buf_cstr(&OUT), "id,phone\n");
 }
 END_TEST
@@ -189,6 +189,41 @@ START_TEST(test_header_rejects)
     ck_assert_uint_eq(F->columns(ST, &names), 0);
     /* rows without a header are refused, not crashed on */
     ck_assert_int_eq(parse("1,2\n", &d), CV_EINPUT);
+}
+END_TEST
+
+/* Two columns of one name would share the first one's rule: the header is
+ * refused, at the second name's first byte (issue 8, item 15). */
+static void expect_dup_header(const char *h, size_t n, size_t offset)
+{
+    cv_diag d = { 0 };
+    ck_assert_int_eq(F->parse_header(ST, h, n, &d), CV_EINPUT);
+    ck_assert_str_eq(d.reason, "duplicate column name in the header");
+    ck_assert_uint_eq(d.offset, offset);
+    const cv_str *names;
+    ck_assert_uint_eq(F->columns(ST, &names), 0);
+}
+
+START_TEST(test_header_duplicates)
+{
+    cv_diag d = { 0 };
+    expect_dup_header("note,note\n", 10, 5);
+    expect_dup_header("id,\"no\"\"te\",x,\"no\"\"te\"\r\n", 24, 14);   /* quoted, with "" */
+    expect_dup_header("note,\"note\"\n", 12, 5);                        /* quoting does not matter */
+    expect_dup_header("\xef\xbb\xbf" "a,b,a\n", 9, 7);                     /* offsets count the BOM */
+    expect_dup_header(",x,\n", 4, 3);                                     /* two empty names */
+    /* a wide header (sorted, not compared pairwise): the first repeat in header order */
+    cv_buf b = { 0 };
+    for (int i = 0; i < 40; i++) ck_assert_int_eq(cv_buf_printf(&b, "c%d,", i), 0);
+    size_t off = b.n;
+    ck_assert_int_eq(cv_buf_puts(&b, "c7,c3\n"), 0);
+    expect_dup_header(b.p, b.n, off);
+    cv_buf_free(&b);
+    /* names that differ only in case or spaces are different columns */
+    ck_assert_int_eq(F->parse_header(ST, "a,A,a \n", 7, &d), 0);
+    const cv_str *names;
+    ck_assert_uint_eq(F->columns(ST, &names), 3);
+    ck_assert_int_eq(parse("1,2,3\n", &d), 0);
 }
 END_TEST
 
@@ -308,6 +343,7 @@ static Suite *csv_suite(void)
     tcase_add_test(tc, test_header);
     tcase_add_test(tc, test_header_bom);
     tcase_add_test(tc, test_header_rejects);
+    tcase_add_test(tc, test_header_duplicates);
     tcase_add_test(tc, test_fields);
     tcase_add_test(tc, test_roundtrip_and_drop);
     tcase_add_test(tc, test_rejects);

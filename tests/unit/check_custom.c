@@ -65,7 +65,7 @@ static char *apply(const char *policy, const char *fmtname, const char *in, cvi_
             size_t nc = f->columns(st, &names);
             uint8_t kept[64];
             for (size_t i = 0; i < nc; i++) kept[i] = (uint8_t)cvi_engine_column_kept(e, &p->inputs[0], names[i], NULL);
-            ck_assert_int_eq(f->write_header(st, kept, NULL, &out), 0);
+            ck_assert_int_eq(f->write_header(st, NULL, kept, NULL, &out), 0);
         } else {
             cv_record_reset(&r);
             ck_assert_int_eq(f->parse(st, s, n, &r, &d), 0);

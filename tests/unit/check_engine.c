@@ -71,8 +71,12 @@ static char *apply(const char *policy, const char *fmtname, const char *in, cvi_
             const cv_str *names;
             size_t nc = f->columns(st, &names);
             uint8_t kept[64];
+            cv_str hn[64];
+            ck_assert_uint_le(nc, 64);
             for (size_t i = 0; i < nc; i++) kept[i] = (uint8_t)cvi_engine_column_kept(e, &p->inputs[0], names[i], NULL);
-            ck_assert_int_eq(f->write_header(st, kept, NULL, &out), 0);
+            /* as the runner does: identifiers in kept names replaced */
+            ck_assert_int_eq(cvi_engine_header_names(w, names, nc, kept, NULL, &r, hn, c), 0);
+            ck_assert_int_eq(f->write_header(st, hn, kept, NULL, &out), 0);
         } else {
             cv_record_reset(&r);
             ck_assert_int_eq(f->parse(st, s, n, &r, &d), 0);
@@ -112,6 +116,116 @@ static const char *POLICY =
     "      notes: redact\n"
     "      card: mask\n"
     "      \"*\": drop\n";
+
+/* ---- regions per input and per record (issue 15) ------------------------ */
+
+static const char *REGION_POLICY =
+    "version: 1\n"
+    "region: GB\n"
+    "inputs:\n"
+    "  - match: \"*.jsonl\"\n"
+    "    format: jsonl\n"
+    "    region_field: customer.country\n"
+    "    fields:\n"
+    "      customer.country: keep\n"
+    "      customer.phone: {token: phone}\n"
+    "      text: scan\n"
+    "      \"*\": drop\n";
+
+/* The token rendered after `marker` in s (16 characters), into tok. */
+static void token_after(const char *s, const char *marker, char tok[17])
+{
+    const char *at = strstr(s, marker);
+    ck_assert_msg(at != NULL, "no %s in %s", marker, s);
+    memcpy(tok, at + strlen(marker), 16);
+    tok[16] = '\0';
+}
+
+START_TEST(test_region_field)
+{
+    cvi_counts c;
+    /* the record's country first: a Spanish mobile in a GB policy */
+    char *out = apply(REGION_POLICY, "jsonl",
+                      "{\"customer\":{\"country\":\"es\",\"phone\":\"694 214 225\"},\"text\":\"movil 694 214 225\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    char a[17], b[17];
+    token_after(out, "\"phone\":\"phone:", a);
+    token_after(out, "movil [phone:", b);
+    ck_assert_str_eq(a, b);
+    free(out);
+    /* the same line without it (GB, or a value that is no country): not a phone */
+    static const char *const others[] = {
+        "{\"customer\":{\"country\":\"GB\"},\"text\":\"movil 694 214 225\"}\n",
+        "{\"customer\":{\"country\":\"Spain\"},\"text\":\"movil 694 214 225\"}\n",
+        "{\"customer\":{\"country\":\"XX\"},\"text\":\"movil 694 214 225\"}\n",
+        "{\"text\":\"movil 694 214 225\"}\n",
+    };
+    for (size_t i = 0; i < sizeof others / sizeof *others; i++) {
+        out = apply(REGION_POLICY, "jsonl", others[i], &c);
+        ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);
+        ck_assert_ptr_nonnull(strstr(out, "movil 694 214 225"));
+        free(out);
+    }
+    /* records of one worker switching countries: each read with its own */
+    out = apply(REGION_POLICY, "jsonl",
+                "{\"customer\":{\"country\":\"ES\"},\"text\":\"movil 694 214 225\"}\n"
+                "{\"customer\":{\"country\":\"GB\"},\"text\":\"movil 694 214 225\"}\n"
+                "{\"customer\":{\"country\":\"ES\"},\"text\":\"movil 694 214 225\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 2);
+    free(out);
+    /* the policy's countries still apply after the record's */
+    out = apply(REGION_POLICY, "jsonl", "{\"customer\":{\"country\":\"ES\"},\"text\":\"tel 020 7946 0958\"}\n", &c);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    free(out);
+}
+END_TEST
+
+START_TEST(test_region_of_input)
+{
+    cvi_counts c;
+    char *out = apply("version: 1\nregion: GB\ninputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n"
+                      "    region: [IT, US]\n    fields: {text: scan, \"*\": drop}\n",
+                      "jsonl", "{\"text\":\"cell 339 645 0651 or 694 214 225\"}\n", &c);
+    /* the input's list replaces the policy's: Italian, no Spanish */
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    ck_assert_ptr_nonnull(strstr(out, "or 694 214 225"));
+    free(out);
+}
+END_TEST
+
+START_TEST(test_token_command_matches_pipeline)
+{
+    /* `callveil token --type phone` (cv_token) gives the pipeline's token,
+     * with the embedded default policy's countries */
+    cv_policy *p = NULL;
+    ck_assert_int_eq(cv_policy_load(ctx, NULL, &p), 0);
+    static const char *const nums[] = { "339 645 0651", "694 214 225", "(11) 98765-4321", "06 12 34 56 78",
+                                        "07700 900123", "+353 1800 123 456", "415 770 8275" };
+    cvi_engine *e = NULL;
+    ck_assert_int_eq(cvi_engine_create(ctx, p, key, &e), 0);
+    cvi_worker *w = cvi_worker_create(e);
+    for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+        char tok[64];
+        ck_assert_int_eq(cv_token(ctx, p, key, "phone", nums[i], strlen(nums[i]), tok, sizeof tok), 0);
+        char text[64];
+        snprintf(text, sizeof text, "call %s now", nums[i]);
+        const cv_span *sp;
+        size_t ns;
+        ck_assert_int_eq(cvi_engine_find(w, text, strlen(text), &sp, &ns, NULL), 0);
+        ck_assert_uint_eq(ns, 1);
+        cv_buf r = { 0 };
+        ck_assert_int_eq(cvi_engine_render(w, text, &sp[0], &r), 0);
+        ck_assert_int_eq(cv_buf_putc(&r, '\0'), 0);
+        char want[80];
+        snprintf(want, sizeof want, "[%s]", tok);
+        ck_assert_str_eq(r.p, want);
+        cv_buf_free(&r);
+    }
+    cvi_worker_free(w);
+    cvi_engine_free(e);
+    cv_policy_free(p);
+}
+END_TEST
 
 START_TEST(test_fail_closed_and_tokens)
 {
@@ -264,6 +378,186 @@ START_TEST(test_keep_not_inherited)
 }
 END_TEST
 
+/* issue 8 item 3: member names are scanned as free text is, so an
+ * identifier used as a name is replaced by its rendering ("[phone:…]",
+ * "[card]", a mask), with the same token as in a value. */
+static const char *POL_SCAN = "version: 1\ntenant: acme\nregion: GB\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                              "    fields: {\"*\": scan}\n";
+
+START_TEST(test_member_names_scanned)
+{
+    cvi_counts c;
+    char *out = apply(POL_SCAN, "jsonl", "{\"contacts\":{\"+447700900123\":\"mobile\"}}\n", &c);
+    ck_assert_str_eq(out, "{\"contacts\":{\"[phone:" T_PHONE_GB "]\":\"mobile\"}}\n");
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    free(out);
+    /* part of a name; an object's and an array's own name; top level; in array elements */
+    out = apply(POL_SCAN, "jsonl",
+                "{\"call 07700 900123 back\":1,\"+447700900123\":{\"x\":[1]},\"l\":[{\"07700900123\":\"a\"},"
+                "{\"07700900123\":\"b\"}],\"n\":{\"+1 212-555-0142\":[0]}}\n",
+                &c);
+    ck_assert_str_eq(out, "{\"call [phone:" T_PHONE_GB "] back\":1,\"[phone:" T_PHONE_GB "]\":{\"x\":[1]},"
+                          "\"l\":[{\"[phone:" T_PHONE_GB "]\":\"a\"},{\"[phone:" T_PHONE_GB "]\":\"b\"}],"
+                          "\"n\":{\"[phone:" T_PHONE_US "]\":[0]}}\n");
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 5);
+    free(out);
+    /* the entity's action decides: redact, mask, keep */
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\nentities: {card: redact, phone: keep, email: mask}\n"
+                      "inputs:\n  - match: \"**\"\n    format: jsonl\n    fields: {\"*\": scan}\n";
+    out = apply(pol, "jsonl", "{\"4111 1111 1111 1111\":1,\"+447700900123\":2,\"a@b.example\":3}\n", &c);
+    ck_assert_str_eq(out, "{\"[card]\":1,\"+447700900123\":2,\"*@*.*******\":3}\n");
+    free(out);
+    /* names without identifiers, and timestamps, are left alone */
+    out = apply(POL_SCAN, "jsonl", "{\"id\":1,\"2024-03-04T09:14:16Z\":2,\"line 2\":3,\"\":4}\n", &c);
+    ck_assert_str_eq(out, "{\"id\":1,\"2024-03-04T09:14:16Z\":2,\"line 2\":3,\"\":4}\n");
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);
+    free(out);
+}
+END_TEST
+
+/* Two names that become one get "#2", "#3", ... in input order; a name
+ * written unchanged keeps its spelling, so a replacement equal to it is the
+ * one suffixed. The output stays valid JSON with unique names (the reader
+ * rejects duplicates). */
+START_TEST(test_member_names_unique)
+{
+    cvi_counts c;
+    const char *in = "{\"c\":{\"+447700900123\":1,\"07700900123\":2,\"x\":0,\"07700 900123\":3},"
+                     "\"d\":{\"[phone:" T_PHONE_GB "]#2\":0,\"[phone:" T_PHONE_GB "]\":5,\"+447700900123\":1,"
+                     "\"07700900123\":2}}\n";
+    char *out = apply(POL_SCAN, "jsonl", in, &c);
+    const char *want = "{\"c\":{\"[phone:" T_PHONE_GB "]\":1,\"[phone:" T_PHONE_GB "]#2\":2,\"x\":0,\"[phone:" T_PHONE_GB
+                       "]#3\":3},\"d\":{\"[phone:" T_PHONE_GB "]#2\":0,\"[phone:" T_PHONE_GB "]\":5,\"[phone:" T_PHONE_GB
+                       "]#3\":1,\"[phone:" T_PHONE_GB "]#4\":2}}\n";
+    ck_assert_str_eq(out, want);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 5);
+    /* valid JSON, every name unique in its object */
+    const cv_format_type *f = cv_format_find("jsonl");
+    cv_record r;
+    cv_record_init(&r);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(f->parse(NULL, out, strlen(out), &r, &d), 0);
+    cv_record_free(&r);
+    /* the same input gives the same names, whatever came before */
+    char *again = apply(POL_SCAN, "jsonl", "{\"c\":{\"+12125550142\":1}}\n{\"c\":{\"x\":1}}\n", NULL);
+    ck_assert_str_eq(again, "{\"c\":{\"[phone:" T_PHONE_US "]\":1}}\n{\"c\":{\"x\":1}}\n");
+    free(again);
+    again = apply(POL_SCAN, "jsonl", in, NULL);
+    ck_assert_str_eq(again, want);
+    free(again);
+    free(out);
+    /* a dropped member's name is neither scanned nor taken */
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {secret: drop, \"o.[phone:" T_PHONE_GB "]\": drop, \"*\": scan}\n";
+    out = apply(pol, "jsonl", "{\"secret\":{\"+447700900123\":1},\"o\":{\"[phone:" T_PHONE_GB "]\":1,\"07700900123\":2}}\n",
+                &c);
+    ck_assert_str_eq(out, "{\"o\":{\"[phone:" T_PHONE_GB "]\":2}}\n");
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    free(out);
+}
+END_TEST
+
+/* Rules match the paths as read: the policy's author wrote the names the
+ * data has; the value gets its path's rule, the name its rendering. */
+START_TEST(test_member_names_keep_rules)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {\"calls.+447700900123\": redact, \"**.07700900123\": {token: account}, "
+                      "calls.n: keep, \"*\": drop}\n";
+    char *out = apply(pol, "jsonl",
+                      "{\"calls\":{\"+447700900123\":\"Jane\",\"n\":\"07700900123\",\"other\":1},"
+                      "\"x\":{\"07700900123\":\"acc-7\"}}\n",
+                      NULL);
+    ck_assert_str_eq(out, "{\"calls\":{\"[phone:" T_PHONE_GB "]\":\"[redacted]\",\"n\":\"07700900123\"},"
+                          "\"x\":{\"[phone:" T_PHONE_GB "]\":\"account:" T_ACCOUNT "\"}}\n");
+    free(out);
+}
+END_TEST
+
+/* Names from a record's structured fields are found in its member names
+ * too, and only in that record's (the per-worker cache of clean names must
+ * not carry a verdict over from one record to the next). */
+START_TEST(test_member_names_person)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
+                      "    fields: {agent.name: {token: person}, \"*\": scan}\n";
+    char *out = apply(pol, "jsonl",
+                      "{\"agent\":{\"name\":\"Priya Shah\"},\"Jane\":1,\"notes\":{\"Jane\":1}}\n"
+                      "{\"agent\":{\"name\":\"Jane Doe\"},\"Jane\":1,\"notes\":{\"Jane\":1,\"Priya\":2}}\n"
+                      "{\"agent\":{\"name\":\"Priya Shah\"},\"Jane\":1,\"notes\":{\"Jane\":1}}\n",
+                      NULL);
+    ck_assert_str_eq(out, "{\"agent\":{\"name\":\"person:" T_PERSON_PRIYA "\"},\"Jane\":1,\"notes\":{\"Jane\":1}}\n"
+                          "{\"agent\":{\"name\":\"person:" T_PERSON_JANE "\"},\"[person:" T_PERSON_JANE "]\":1,"
+                          "\"notes\":{\"[person:" T_PERSON_JANE "]\":1,\"Priya\":2}}\n"
+                          "{\"agent\":{\"name\":\"person:" T_PERSON_PRIYA "\"},\"Jane\":1,\"notes\":{\"Jane\":1}}\n");
+    free(out);
+    /* long names: one of the same length, first and last 8 bytes as a
+     * cached clean one, still gets scanned; past the cache's size too */
+    out = apply(POL_SCAN, "jsonl",
+                "{\"name_one xyexample.com tail_end\":1}\n{\"name_one x@example.com tail_end\":1}\n"
+                "{\"a name longer than the cache holds, with +447700900123\":1}\n"
+                "{\"a name longer than the cache holds, with +447700900123\":1}\n",
+                NULL);
+    ck_assert_ptr_nonnull(strstr(out, "{\"name_one xyexample.com tail_end\":1}\n{\"name_one [email:"));
+    ck_assert_ptr_null(strstr(out, "x@example.com"));
+    ck_assert_ptr_nonnull(strstr(out, "\n{\"a name longer than the cache holds, with [phone:" T_PHONE_GB "]\":1}\n"
+                                      "{\"a name longer than the cache holds, with [phone:" T_PHONE_GB "]\":1}\n"));
+    free(out);
+}
+END_TEST
+
+/* The policy's own detectors find names too, words without a digit
+ * included (no shortcut on digits or '@' may skip a name). */
+START_TEST(test_member_names_custom)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\ndetectors:\n"
+                      "  - {name: loyalty, entity: loyalty_id, regex: \"LY-[0-9]{6}\"}\n"
+                      "  - {name: vip, entity: vip, words: [goldmember]}\n"
+                      "inputs:\n  - match: \"**\"\n    format: jsonl\n    fields: {\"*\": scan}\n";
+    char *out = apply(pol, "jsonl", "{\"LY-123456\":{\"goldmember\":1,\"x\":\"LY-123456\"}}\n{\"goldmember\":2}\n", NULL);
+    ck_assert_ptr_null(strstr(out, "LY-123456"));
+    ck_assert_ptr_null(strstr(out, "goldmember"));
+    const char *k = strstr(out, "{\"[loyalty_id:"), *v = strstr(out, "\"x\":\"[loyalty_id:");
+    ck_assert_ptr_nonnull(k);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_mem_eq(k + 2, v + 5, 12 + 16 + 1);    /* the same token as name and as value */
+    ck_assert_ptr_nonnull(strstr(out, "{\"[vip:"));
+    ck_assert_ptr_nonnull(strstr(out, "\n{\"[vip:"));
+    free(out);
+}
+END_TEST
+
+/* An allowed identifier in a name stays as written and is counted at each
+ * occurrence (the clean-name cache must not swallow it: the counts would
+ * then depend on which records a worker saw, so on -j). */
+START_TEST(test_member_names_allowed)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\nallow: [\"0800 123 4567\"]\n"
+                      "inputs:\n  - match: \"**\"\n    format: jsonl\n    fields: {\"*\": scan}\n";
+    cvi_counts c;
+    char *out = apply(pol, "jsonl", "{\"+448001234567\":1}\n{\"+448001234567\":2,\"+447700900123\":3}\n", &c);
+    ck_assert_str_eq(out, "{\"+448001234567\":1}\n{\"+448001234567\":2,\"[phone:" T_PHONE_GB "]\":3}\n");
+    ck_assert_uint_eq(c.allowed[CV_ENT_PHONE], 2);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    free(out);
+}
+END_TEST
+
+/* CSV: the header's names are scanned (kept columns only), made unique the
+ * same way, and rules still match the names as read. */
+START_TEST(test_csv_header_names)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\ninputs:\n  - match: \"*.csv\"\n    format: csv\n"
+                      "    fields: {\"07700900123\": drop, \"+447700900123\": redact, \"*\": scan}\n";
+    cvi_counts c;
+    char *out = apply(pol, "csv", "id,+447700900123,07700900123,note,07700 900123\n1,x,y,call +12125550142,z\n", &c);
+    ck_assert_str_eq(out, "id,[phone:" T_PHONE_GB "],note,[phone:" T_PHONE_GB "]#2\n1,[redacted],call [phone:"
+                          T_PHONE_US "],z\n");
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 3);
+    free(out);
+}
+END_TEST
+
 /* The person tokens (16 characters after "person:") in out, in order;
  * returns how many (at most max). */
 static int person_toks(const char *out, char (*tok)[17], int max)
@@ -366,6 +660,9 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_fail_closed_and_tokens);
+    tcase_add_test(tc, test_region_field);
+    tcase_add_test(tc, test_region_of_input);
+    tcase_add_test(tc, test_token_command_matches_pipeline);
     tcase_add_test(tc, test_same_token_field_and_text);
     tcase_add_test(tc, test_names_in_text);
     tcase_add_test(tc, test_free_text_entities);
@@ -375,6 +672,13 @@ int main(void)
     tcase_add_test(tc, test_csv_header_and_columns);
     tcase_add_test(tc, test_leaf_rules);
     tcase_add_test(tc, test_keep_not_inherited);
+    tcase_add_test(tc, test_member_names_scanned);
+    tcase_add_test(tc, test_member_names_unique);
+    tcase_add_test(tc, test_member_names_keep_rules);
+    tcase_add_test(tc, test_member_names_person);
+    tcase_add_test(tc, test_member_names_custom);
+    tcase_add_test(tc, test_member_names_allowed);
+    tcase_add_test(tc, test_csv_header_names);
     tcase_add_test(tc, test_names_wordset);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("big");

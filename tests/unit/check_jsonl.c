@@ -136,7 +136,7 @@ START_TEST(test_roundtrips)
     roundtrip("{\"big\":12345678901234567890,\"tiny\":1e-7,\"neg\":-0.50,\"exp\":6.02E+23,\"zero\":0}");
     roundtrip("{\"b\":true,\"c\":false,\"d\":null,\"arr\":[true,null,\"s\",1.5]}");
     roundtrip("{\"k\\\"ey\":\"v\",\"\xc3\xa9\":{\"x\\ny\":[1]}}");
-    roundtrip("{\"dup\":1,\"dup\":2}");
+    roundtrip("{\"dup\":1,\"o\":{\"dup\":2},\"a\":[{\"dup\":3},{\"dup\":4}]}");   /* one name in different objects */
 }
 END_TEST
 
@@ -330,6 +330,43 @@ static char *nested(int k)
     return s;
 }
 
+/* Two members of one name in one object: readers disagree on which one
+ * counts (first, last, both), so the record is rejected at the second
+ * name's opening quote (issue 8, item 15). */
+START_TEST(test_duplicate_names)
+{
+    const char *dup = "duplicate member name in an object";
+    const char *a = "{\"text\":\"hi\",\"text\":\"call 07700900123\"}";
+    expect_reject(a, strlen(a), dup, 13);
+    expect_reject("{\"a\":{\"b\":1,\"b\":2}}", 19, dup, 12);                /* nested object */
+    expect_reject("{\"a\":[{\"b\":1,\"c\":{},\"b\":2}]}", 27, dup, 20);      /* in an array element */
+    expect_reject("{\"a\":1,\"b\":{\"a\":1},\"a\":2}", 25, dup, 19);     /* after a nested one */
+    expect_reject("{\"a\":{},\"a\":[]}", 15, dup, 8);                       /* containers too */
+    /* names compare decoded: an escape is the same name */
+    expect_reject("{\"a\\\"x\":1,\"a\\u0022x\":2}", 23, dup, 10);
+    expect_reject("{\"x\\\\\":1,\"x\\u005c\":2}", 21, dup, 9);        /* escaped backslash before the quote */
+    expect_reject("{\"\":1,\"\":2}", 11, dup, 6);                            /* the empty name */
+    /* large objects use a hash index: still found, at the right offset */
+    cv_buf b = { 0 };
+    for (int n = 15; n <= 300; n += 15) {
+        for (int at = 0; at < n; at += 7) {
+            cv_buf_clear(&b);
+            ck_assert_int_eq(cv_buf_putc(&b, '{'), 0);
+            for (int i = 0; i < n; i++) ck_assert_int_eq(cv_buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i, i), 0);
+            ck_assert_int_eq(cv_buf_puts(&b, ","), 0);
+            size_t off = b.n;
+            ck_assert_int_eq(cv_buf_printf(&b, "\"k%d\":0}", at), 0);
+            expect_reject(b.p, b.n, dup, off);
+            /* without the duplicate the record parses */
+            cv_diag d;
+            b.p[off - 1] = '}';
+            ck_assert_int_eq(parse_n(b.p, off, &d), 0);
+        }
+    }
+    cv_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_depth_limit)
 {
     cv_diag d;
@@ -428,6 +465,7 @@ static Suite *jsonl_suite(void)
     tcase_add_test(tc, test_dropped);
     tcase_add_test(tc, test_write_rejects_bad_end);
     tcase_add_test(tc, test_rejects);
+    tcase_add_test(tc, test_duplicate_names);
     tcase_add_test(tc, test_depth_limit);
     tcase_add_test(tc, test_blank_and_crlf);
     tcase_add_test(tc, test_reparse_invariant);

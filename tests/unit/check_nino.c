@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tests/unit/detect_helpers.h"
+#include "tests/unit/natid_helpers.h"
 
 
 START_TEST(test_nino)
@@ -23,6 +23,23 @@ START_TEST(test_nino)
     none("GB", CV_ENT_NINO, "AB123456E");                    /* suffix E */
     none("GB", CV_ENT_NINO, "XAB123456A");
     none("GB", CV_ENT_NINO, "AB1234567A");
+}
+END_TEST
+
+/* Every grouping (issue 15, point 4): "AZ 123 456 A" too. */
+START_TEST(test_groupings)
+{
+    one("GB", CV_ENT_NINO, "NI AZ 123 456 A ok", "AZ 123 456 A", "AZ123456A");
+    one("GB", CV_ENT_NINO, "it's AZ123456A", "AZ123456A", "AZ123456A");
+    one("GB", CV_ENT_NINO, "AZ 12 34 56 A", "AZ 12 34 56 A", "AZ123456A");
+    one("GB", CV_ENT_NINO, "nino az 123 456 a", "az 123 456 a", "AZ123456A");
+    none("GB", CV_ENT_NINO, "GB 123 456 A");                  /* invalid prefix */
+}
+END_TEST
+
+START_TEST(test_recall)
+{
+    ck_assert_uint_ge(recall_permille("recall_nino.txt", CV_ENT_NINO, CV_DET_nino), 950);
 }
 END_TEST
 
@@ -44,6 +61,8 @@ int main(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_nino);
     tcase_add_test(tc, test_normalise);
+    tcase_add_test(tc, test_groupings);
+    tcase_add_test(tc, test_recall);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -66,7 +66,11 @@ START_TEST(test_default_policy)
     ck_assert_str_eq(p->name, "<default>");
     ck_assert_str_eq(cv_policy_tenant(p), "default");
     ck_assert_ptr_null(cv_policy_key_path(p));
+    /* every locale served, GB first (default_policy.yaml says why) */
+    static const char *const more[] = { "IE", "IT", "US", "ES", "PT", "FR", "NL", "DE", "BR" };
     ck_assert_str_eq(p->dopts.region, "GB");
+    ck_assert_uint_eq(p->dopts.nmore, 9);
+    for (unsigned i = 0; i < 9; i++) ck_assert_str_eq(p->dopts.more[i], more[i]);
     ck_assert_uint_eq(p->epoch, 0);
 
     static const struct { int e; int kind; const char *dom; } want[] = {
@@ -169,7 +173,7 @@ START_TEST(test_sample_policy)
     ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
     char path[4096], key[4096];
     snprintf(path, sizeof path, "%s/samples/policy.yaml", src);
-    snprintf(key, sizeof key, "%s/samples/acme.key", src);
+    snprintf(key, sizeof key, "/etc/callveil/acme.key");   /* absolute: never inside samples/, the data */
     cv_policy *p = NULL;
     ck_assert_msg(cv_policy_load(ctx, path, &p) == 0, "%s", cv_ctx_error(ctx));
     ck_assert_int_eq(cv_policy_check(ctx, path, NULL, NULL), 0);
@@ -267,8 +271,15 @@ static const struct bad_case {
     { HEAD "tenant: a b\n" IN1 "      a: keep\n", 2, "'tenant' must be 1-64 characters" },
     { HEAD "tenant: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" IN1 "      a: keep\n", 2,
       "'tenant' must be" },
-    { HEAD "region: XX\n" IN1 "      a: keep\n", 2, "'region' must be one of GB, IE, US" },
-    { HEAD "region: GBR\n" IN1 "      a: keep\n", 2, "'region' must be one of" },
+    { HEAD "region: XX\n" IN1 "      a: keep\n", 2, "'region' must be a country code (ISO 3166 alpha-2, e.g. GB)" },
+    { HEAD "region: GBR\n" IN1 "      a: keep\n", 2, "'GBR' is not one" },
+    { HEAD "region: [GB, IE, gb]\n" IN1 "      a: keep\n", 2, "'gb' is not one" },
+    { HEAD "region: []\n" IN1 "      a: keep\n", 2, "'region' must be a country code" },
+    { HEAD "region: [GB, IE, US, IT, DE, FR, ES, NL, PT, BR, CA, AU, NZ, ZA, IN, SG, JP]\n" IN1 "      a: keep\n", 2,
+      "at most 16" },
+    { HEAD "region: {GB: 1}\n" IN1 "      a: keep\n", 2, "'region' must be a country code" },
+    { HEAD IN1 "      a: keep\n    region: [ES, XY]\n", 6, "'XY' is not one" },
+    { HEAD IN1 "      a: keep\n    region_field: \"\"\n", 6, "'region_field' must be the path of a field" },
     { HEAD "epoch: -1\n" IN1 "      a: keep\n", 2, "'epoch' must be a non-negative integer" },
     { HEAD "epoch: \"3\"\n" IN1 "      a: keep\n", 2, "'epoch' must be a non-negative integer" },
     { HEAD "epoch: 18446744073709551616\n" IN1 "      a: keep\n", 2, "'epoch' must be a non-negative integer" },
@@ -604,6 +615,40 @@ START_TEST(test_values)
 }
 END_TEST
 
+START_TEST(test_region_lists)
+{
+    cv_policy *p = load_text(
+        "version: 1\n"
+        "region: [us, GB, BR, JP]\n"
+        "inputs:\n"
+        "  - match: \"es/**\"\n"
+        "    region: [es, PT]\n"
+        "    fields: {\"*\": scan}\n"
+        "  - match: \"**\"\n"
+        "    region_field: customer.country\n"
+        "    fields: {\"*\": scan}\n");
+    /* any region libphonenumber knows, upper-cased, in the order written */
+    ck_assert_str_eq(p->dopts.region, "US");
+    ck_assert_uint_eq(p->dopts.nmore, 3);
+    ck_assert_str_eq(p->dopts.more[0], "GB");
+    ck_assert_str_eq(p->dopts.more[1], "BR");
+    ck_assert_str_eq(p->dopts.more[2], "JP");
+    ck_assert_int_eq(p->inputs[0].has_region, 1);
+    ck_assert_str_eq(p->inputs[0].dopts.region, "ES");
+    ck_assert_uint_eq(p->inputs[0].dopts.nmore, 1);
+    ck_assert_str_eq(p->inputs[0].dopts.more[0], "PT");
+    ck_assert_ptr_null(p->inputs[0].region_field);
+    ck_assert_int_eq(p->inputs[1].has_region, 0);
+    ck_assert_str_eq(p->inputs[1].region_field, "customer.country");
+    cv_policy_free(p);
+    /* one scalar is a list of one */
+    p = load_text("version: 1\nregion: nl\ninputs:\n  - match: \"**\"\n    fields: {\"*\": scan}\n");
+    ck_assert_str_eq(p->dopts.region, "NL");
+    ck_assert_uint_eq(p->dopts.nmore, 0);
+    cv_policy_free(p);
+}
+END_TEST
+
 START_TEST(test_privacy_values)
 {
     cv_policy *p = load_text(
@@ -816,6 +861,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_default_check_clean);
     tcase_add_test(tc, test_sample_policy);
     tcase_add_test(tc, test_values);
+    tcase_add_test(tc, test_region_lists);
     tcase_add_test(tc, test_privacy_values);
     tcase_add_test(tc, test_key_path_resolution);
     tcase_add_test(tc, test_hash);

@@ -667,7 +667,7 @@ START_TEST(test_bad_input)
     o.format = "csv";
     ck_assert_int_eq(run(dir, &o, &r, NULL), CV_EINPUT);      /* a directory: not a regular file */
     o.format = "parquet";
-    ck_assert_int_eq(run(p, &o, &r, NULL), CV_EFORMAT);
+    ck_assert_int_eq(run(p, &o, &r, NULL), CV_EUSAGE);        /* an unknown --format is a usage error */
     o.format = NULL;
 
     gen[0].spec = "fortnight";

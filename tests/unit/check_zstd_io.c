@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <zlib.h>
 #include <zstd.h>
 
 #include "formats/formats.h"
@@ -388,6 +389,89 @@ START_TEST(test_bad_args)
 }
 END_TEST
 
+/* gzip n bytes of p (a gzip member, as `gzip -c` writes one) onto fd. */
+static void gzip_onto(int fd, const char *p, size_t n)
+{
+    z_stream z = { 0 };
+    ck_assert_int_eq(deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    size_t cap = deflateBound(&z, (uLong)n);
+    unsigned char *out = malloc(cap);
+    z.next_in = (unsigned char *)p;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+    ck_assert_int_eq(write(fd, out, z.total_out), (ssize_t)z.total_out);
+    deflateEnd(&z);
+    free(out);
+}
+
+/* gzip is sniffed and read like zstd: equal to the plain bytes at any read
+ * size, members one after another as one stream, a cut member "truncated",
+ * a damaged one "corrupt", and other compressions named. */
+START_TEST(test_gzip)
+{
+    static const size_t caps[] = { 1, 7, 4096, 65536, 3 };
+    size_t len;
+    int err;
+    const char *why;
+    uint64_t raw;
+    int fd = tmpfd();
+    gzip_onto(fd, DATA, DATA_LEN);
+    off_t gzlen = lseek(fd, 0, SEEK_CUR);
+    gzip_onto(fd, DATA, 1000);                       /* a second member */
+    off_t total = lseek(fd, 0, SEEK_CUR);
+    lseek(fd, 0, SEEK_SET);
+    char *got = read_source(fd, -1, caps, 5, &len, &err, &why, &raw);
+    ck_assert_int_eq(err, 0);
+    ck_assert_uint_eq(len, DATA_LEN + 1000);
+    ck_assert_int_eq(memcmp(got, DATA, DATA_LEN), 0);
+    ck_assert_int_eq(memcmp(got + DATA_LEN, DATA, 1000), 0);
+    ck_assert_uint_eq(raw, (uint64_t)total);
+    free(got);
+    /* cut inside the first member */
+    ck_assert_int_eq(ftruncate(fd, gzlen / 2), 0);
+    lseek(fd, 0, SEEK_SET);
+    got = read_source(fd, -1, NULL, 0, &len, &err, &why, NULL);
+    ck_assert_int_eq(err, CV_EINPUT);
+    ck_assert_str_eq(why, "truncated gzip stream");
+    ck_assert_int_eq(memcmp(got, DATA, len), 0);     /* what came before is exact */
+    free(got);
+    /* damaged deflate data */
+    ck_assert_int_eq(pwrite(fd, "\xff\xff\xff\xff\xff\xff\xff\xff", 8, 100), 8);
+    lseek(fd, 0, SEEK_SET);
+    got = read_source(fd, -1, NULL, 0, &len, &err, &why, NULL);
+    ck_assert_int_eq(err, CV_EINPUT);
+    ck_assert_ptr_nonnull(strstr(why, "gzip stream"));
+    free(got);
+    close(fd);
+    /* bzip2, xz, lz4: refused by name, before any byte is handed out */
+    static const char *const magic[] = { "BZh91AY&SY", "\xfd" "7zXZ\0\0\x04", "\x04\x22\x4d\x18\x64\x40" };
+    static const size_t mlen[] = { 10, 8, 6 };
+    static const char *const name[] = { "bzip2", "xz", "lz4" };
+    for (int i = 0; i < 3; i++) {
+        fd = tmpfd();
+        ck_assert_int_eq(write(fd, magic[i], mlen[i]), (ssize_t)mlen[i]);
+        lseek(fd, 0, SEEK_SET);
+        got = read_source(fd, -1, NULL, 0, &len, &err, &why, NULL);
+        ck_assert_int_eq(err, CV_EINPUT);
+        ck_assert_uint_eq(len, 0);
+        ck_assert_ptr_nonnull(strstr(why, name[i]));
+        free(got);
+        close(fd);
+    }
+    /* plain text that starts like none of them stays plain */
+    fd = tmpfd();
+    ck_assert_int_eq(write(fd, "BZ", 2), 2);
+    lseek(fd, 0, SEEK_SET);
+    got = read_source(fd, -1, NULL, 0, &len, &err, &why, NULL);
+    ck_assert_int_eq(err, 0);
+    ck_assert_uint_eq(len, 2);
+    free(got);
+    close(fd);
+}
+END_TEST
+
 static Suite *zstd_io_suite(void)
 {
     Suite *s = suite_create("zstd_io");
@@ -401,6 +485,7 @@ static Suite *zstd_io_suite(void)
     tcase_add_test(tc, test_truncated_and_corrupt);
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_bad_args);
+    tcase_add_test(tc, test_gzip);
     suite_add_tcase(s, tc);
     return s;
 }
