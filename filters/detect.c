@@ -675,7 +675,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
         if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
         const cv_detector_type *t = c->t;
         if (t->wanted && !t->wanted(f)) continue;
-        const need *nd = s->d[i].need;
+        const need *nd = c->need;
         if (nd) {
             if (!have_seen) {
                 memset(seen, 0, sizeof seen);
