@@ -1,11 +1,45 @@
 /*
- * person.c - the person entity: names given in structured fields (and, by
- * the engine, the same names where they recur in the record's free text).
- * Normalised case-folded with whitespace collapsed (cv_normalise_generic);
- * tokenised unless the policy says otherwise.
+ * person.c - the person entity and its free-text detector: personal names in
+ * chats, SMS, e-mails and call transcripts (en, it, de, fr, es, nl, pt).
+ *
+ * A scanner, not a regex: one pass over the words of a text. A word becomes
+ * a name only with evidence: a context before it (greeting or sign-off,
+ * introduction, title, "speak to", "X's account"), or a full name's shape (a
+ * frequent given name that is no common word, then a surname); words are
+ * judged with the gazetteer (data/person_names.c: given names, surnames, and
+ * whether a name is also a common word in each language). Most words cost a
+ * table load: only words that pass a context prefilter, or that a context
+ * or a capitalised pair makes candidates, are looked up.
+ * Normal form: the entity's normaliser (fields too): ASCII case-folded,
+ * whitespace collapsed.
  */
-#include "filters.h"
+#include <string.h>
 
+#include "filters.h"
+#include "data/person_names.h"
+
+/* ---- normal form -------------------------------------------------------- */
+
+/* Lower-case of the two-byte UTF-8 letter b0 b1 (Latin-1 Supplement and
+ * Latin Extended-A) in *o0 *o1; returns 1 if it changed. */
+static int fold_case2(unsigned char b0, unsigned char b1, unsigned char *o0, unsigned char *o1)
+{
+    unsigned cp = ((unsigned)(b0 & 0x1F) << 6) | (b1 & 0x3F), lc = cp;
+    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) lc = cp + 0x20;
+    else if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177)) lc = cp | 1;
+    else if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) lc = (cp & 1) ? cp + 1 : cp;
+    else if (cp == 0x178) lc = 0xFF;
+    if (lc == cp) return 0;
+    *o0 = (unsigned char)(0xC0 | (lc >> 6));
+    *o1 = (unsigned char)(0x80 | (lc & 0x3F));
+    return 1;
+}
+
+
+/* Trimmed, whitespace runs as one space, ASCII lower-cased: the generic
+ * form, which the policy's custom word detectors of this entity also use
+ * (a token joins field, detector and word list). Letters beyond ASCII keep
+ * their case: "MÜLLER" and "Müller" are two forms. 1 ok, 0 empty or too long. */
 static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     (void)o;
@@ -16,4 +50,988 @@ const cv_entity_type cvi_entity_person = {
     .name = "person",
     .default_action = CV_DEFAULT_TOKEN,
     .normalise = normalise,
+};
+
+/* Byte classes: 1 ASCII letter, 2 digit, 3 a lead byte of a Latin letter
+ * (C3-C5), 4 another multi-byte lead (other scripts: word bytes, no key). */
+static const uint8_t bclass[256] = {
+#define L26(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+    ['A'] = L26(1), ['a'] = L26(1),
+    ['0'] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+    [0xC3] = 3, 3, 3, [0xC6] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+    [0xE0] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+#undef L26
+};
+
+/* ---- lookup keys ---------------------------------------------------------- */
+
+/* Base letters of U+00C0..U+00FF and U+0100..U+017F as make_names.py folds
+ * them: '*' a two-letter fold (special-cased), '_' dropped. */
+static const char fold_l1[65] = "aaaaaa*ceeeeiiiidnooooo_ouuuuy**aaaaaa*ceeeeiiiidnooooo_ouuuuy*y";
+static const char fold_ea[129] =
+    "aaaaaaccccccccddddeeeeeeeeeegggggggghh__iiiiiiiiiiiijjkk_llllllllllnnnnnn___oooooo**rrrrrrsssssssstttt__uuuuuuuuuuuuwwyyyzzzzzzs";
+
+#define KEY_MAX 24
+
+/* The gazetteer key of text[s..e): a-z only, accents removed. Returns its
+ * length, 0 if the word cannot be a key (too long, digits, other scripts). */
+static size_t fold_key(const char *text, size_t s, size_t e, char key[KEY_MAX + 1])
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t k = 0;
+    for (size_t i = s; i < e; i++) {
+        unsigned char c = p[i];
+        if (bclass[c] == 1) {                       /* ASCII letters: most of them */
+            if (k == KEY_MAX) return 0;
+            key[k++] = (char)(c | 0x20);
+            continue;
+        }
+        const char *add = NULL;
+        char one[2] = { 0, 0 };
+        if ((unsigned)((c | 0x20) - 'a') < 26u) {
+            one[0] = (char)(c | 0x20);
+            add = one;
+        } else if (c == '\'' || c == '-' || c == '.') {
+            continue;
+        } else if (c == 0xE2 && i + 2 < e && p[i + 1] == 0x80 && p[i + 2] == 0x99) {
+            i += 2;                               /* ’ */
+            continue;
+        } else if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < e) {
+            unsigned cp = ((unsigned)(c & 0x1F) << 6) | (p[i + 1] & 0x3F);
+            i++;
+            char f = cp < 0x100 ? fold_l1[cp - 0xC0] : fold_ea[cp - 0x100];
+            if (f == '_') continue;
+            if (f == '*') {
+                add = cp == 0xDF ? "ss" : (cp == 0xDE || cp == 0xFE) ? "th" : (cp == 0x152 || cp == 0x153) ? "oe" : "ae";
+            } else {
+                one[0] = f;
+                add = one;
+            }
+        } else {
+            return 0;
+        }
+        for (; *add; add++) {
+            if (k == KEY_MAX) return 0;
+            key[k++] = *add;
+        }
+    }
+    key[k] = '\0';
+    return k;
+}
+
+/* Gazetteer flags of a key (CVI_PN_*), 0 if not a name. Two-letter
+ * bucket, then binary search. */
+static unsigned gaz_lookup(const char *key, size_t n)
+{
+    if (n < 2) return 0;
+    unsigned b = (unsigned)(key[0] - 'a') * 26 + (unsigned)(key[1] - 'a');
+    uint32_t lo = cvi_person_bucket[b], hi = cvi_person_bucket[b + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        /* every key of the bucket shares the first two letters */
+        const unsigned char *a = (const unsigned char *)cvi_person_blob + cvi_person_off[mid] + 2;
+        const unsigned char *k = (const unsigned char *)key + 2;
+        while (*a && *a == *k) a++, k++;
+        if (*a == *k) return cvi_person_flags[mid] | 0x8000u;   /* 0x8000: found */
+        if (*a < *k) lo = mid + 1; else hi = mid;
+    }
+    return 0;
+}
+
+/* ---- words ---------------------------------------------------------------- */
+
+enum { SH_LOW = 0, SH_CAP = 1, SH_UP = 2, SH_OTHER = 3 };
+enum { SEP_COMMA = 1, SEP_STOP = 2, SEP_NL = 4, SEP_BREAK = 8 };
+
+typedef struct word {
+    uint32_t s, e;          /* [s, e) */
+    uint8_t shape;          /* SH_* of its letters */
+    uint8_t sep;            /* SEP_* between the previous word and this one */
+    uint8_t dot;            /* a '.' right after it */
+    uint8_t poss;           /* "'s" right after it (not part of [s, e)) */
+    uint8_t alpha;          /* letters only (and inner ' -) */
+    uint8_t plain;          /* ASCII letters only */
+    uint8_t contraction;    /* an inner apostrophe before a lower-case letter: I've, don't (not O'Brien) */
+} word;
+
+
+/* What a byte between two words says (SEP_*): 0 for spaces, quotes,
+ * dashes and the bytes of multi-byte characters. */
+static const uint8_t sepclass[128] = {
+    ['\n'] = SEP_NL, ['\r'] = SEP_NL, [','] = SEP_COMMA, ['.'] = SEP_STOP, ['!'] = SEP_STOP, ['?'] = SEP_STOP,
+    [';'] = SEP_STOP, [':'] = SEP_STOP, ['('] = SEP_BREAK, [')'] = SEP_BREAK, ['['] = SEP_BREAK, [']'] = SEP_BREAK,
+    ['{'] = SEP_BREAK, ['}'] = SEP_BREAK, ['/'] = SEP_BREAK, ['\\'] = SEP_BREAK, ['@'] = SEP_BREAK, ['#'] = SEP_BREAK,
+    ['<'] = SEP_BREAK, ['>'] = SEP_BREAK, ['='] = SEP_BREAK, ['+'] = SEP_BREAK, ['&'] = SEP_BREAK, ['*'] = SEP_BREAK,
+    ['|'] = SEP_BREAK, ['_'] = SEP_BREAK, ['%'] = SEP_BREAK, ['$'] = SEP_BREAK, ['~'] = SEP_BREAK, ['^'] = SEP_BREAK,
+    ['`'] = SEP_BREAK, [0x01] = SEP_BREAK, [0x02] = SEP_BREAK, [0x03] = SEP_BREAK, [0x04] = SEP_BREAK,
+};
+
+static unsigned sep_of(unsigned char c) { return c < 128 ? sepclass[c] : 0; }
+
+static int is_upper_at(const unsigned char *p, size_t i, size_t e)
+{
+    unsigned char c = p[i];
+    if (c >= 'A' && c <= 'Z') return 1;
+    if (c >= 'a' && c <= 'z') return 0;
+    if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < e) {
+        unsigned char a, b;
+        return fold_case2(c, p[i + 1], &a, &b);
+    }
+    return 0;
+}
+
+static int is_apos(const unsigned char *p, size_t i, size_t len, size_t *w)
+{
+    if (p[i] == '\'') { *w = 1; return 1; }
+    if (p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] == 0x99) { *w = 3; return 1; }
+    return 0;
+}
+
+static int letter_at(const unsigned char *p, size_t i, size_t len)
+{
+    return i < len && (bclass[p[i]] == 1 || bclass[p[i]] == 3 || bclass[p[i]] == 4);
+}
+
+/* The next word at or after *pos; 0 at the end of the text. */
+static int next_word(const char *text, size_t len, size_t *pos, word *w)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = *pos;
+    unsigned sep = 0;
+    while (i < len && !bclass[p[i]]) sep |= sep_of(p[i++]);
+    if (i >= len) {
+        *pos = len;
+        return 0;
+    }
+    size_t s = i;
+    unsigned digits = 0, ups = 0, lows = 0, others = 0, fancy = 0, contraction = 0;
+    while (i < len) {
+        unsigned k = bclass[p[i]];
+        if (k == 1) {
+            size_t j = i;
+            unsigned u = 0;
+            while (j < len && bclass[p[j]] == 1) u += p[j++] <= 'Z';
+            ups += u;
+            lows += (unsigned)(j - i) - u;
+            i = j;
+        } else if (k == 2) {
+            digits++;
+            i++;
+        } else if (k == 3) {
+            if (i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
+                if (is_upper_at(p, i, len)) ups++; else lows++;
+                fancy = 1;
+                i += 2;
+            } else {
+                others++;
+                i++;
+            }
+        } else if (k == 4) {
+            others++;
+            i++;
+            while (i < len && (p[i] & 0xC0) == 0x80) i++;
+        } else {
+            size_t aw;
+            /* inner apostrophe or hyphen: O'Brien, m'appelle, Jean-Pierre; not "'s" */
+            if (is_apos(p, i, len, &aw) && letter_at(p, i + aw, len) && i > s) {
+                if ((p[i + aw] | 0x20) == 's' && !letter_at(p, i + aw + 1, len)) break;
+                contraction |= p[i + aw] >= 'a' && p[i + aw] <= 'z';
+                i += aw;
+                fancy = 1;
+            } else if (p[i] == '-' && i > s && letter_at(p, i + 1, len) && !digits) {
+                i++;
+                fancy = 1;
+            } else {
+                break;
+            }
+        }
+    }
+    w->s = (uint32_t)s;
+    w->e = (uint32_t)i;
+    w->sep = (uint8_t)sep;
+    w->dot = i < len && p[i] == '.';
+    size_t aw = 0;
+    w->poss = i < len && is_apos(p, i, len, &aw) && i + aw < len && (p[i + aw] | 0x20) == 's' &&
+              !letter_at(p, i + aw + 1, len);
+    w->alpha = !digits && !others;
+    w->plain = w->alpha && !fancy;
+    w->contraction = (uint8_t)contraction;
+    if (digits || others) w->shape = SH_OTHER;
+    else if (ups && !lows) w->shape = ups >= 2 ? SH_UP : SH_CAP;
+    else if (is_upper_at(p, s, len)) w->shape = SH_CAP;
+    else w->shape = lows && !ups ? SH_LOW : SH_OTHER;   /* "mcDonald"-like mixes: no name shape */
+    *pos = i;
+    return 1;
+}
+
+/* ---- context words ------------------------------------------------------- */
+
+#include "data/person_context.h"
+
+/* Fold word w into key (zero-padded to 16 bytes) and give its lexicon bits
+ * (K_* | LX_*); *kn: the key's length, 0 if the word has none. */
+static unsigned word_lex(const char *text, const word *w, char key[KEY_MAX + 1], size_t *kn)
+{
+    *kn = w->alpha ? fold_key(text, w->s, w->e, key) : 0;
+    if (*kn < 2 || *kn > 16) return 0;
+    memset(key + *kn, 0, 16 - *kn);
+    return lex_lookup(key, *kn);
+}
+
+/* The context kind of a word; most words leave at the first tests, and
+ * K_PREP and K_IS ("to", "is"), the second words of two-word contexts, are
+ * found only with `second` (after a first word that may need one). */
+static int ctx_kind2(const char *text, const word *w, int second)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t n = w->e - w->s;
+    if (n < 2 || n > 14 || w->shape == SH_OTHER) return K_NONE;
+    unsigned c0 = (p[w->s] | 0x20) - 'a', c1 = (p[w->s + 1] | 0x20) - 'a';
+    if (c0 >= 26u) return K_NONE;
+    uint16_t lens = lex_ctx_len[c0][c1 < 26u ? c1 : 26];
+    if (!lens || (w->plain && !((lens >> n) & 1))) {
+        /* K_PREP, K_IS: to with for con mit avec com met is ist est es */
+        if (!second || n > 4) return K_NONE;
+        switch (c0 + 'a') {
+        case 't': case 'w': case 'f': case 'c': case 'm': case 'a': case 'i': case 'e': break;
+        default: return K_NONE;
+        }
+    }
+    char key[KEY_MAX + 1];
+    size_t kn;
+    int k = (int)(word_lex(text, w, key, &kn) & 15);
+    return second || (k != K_PREP && k != K_IS) ? k : K_NONE;
+}
+
+static int ctx_kind(const char *text, const word *w) { return ctx_kind2(text, w, 1); }
+
+int cvi_person_selftest(void)
+{
+    for (size_t i = 0; i < sizeof lex_all / sizeof *lex_all; i++) {
+        char key[KEY_MAX + 1] = { 0 };
+        size_t n = strlen(lex_all[i]);
+        memcpy(key, lex_all[i], n);
+        if (lex_lookup(key, n) == 0) return -1;
+    }
+    return 0;
+}
+
+/* ---- names ------------------------------------------------------------- */
+
+/* A text's writing: mixed case (capitals mean something), all lower case
+ * (SMS, some transcripts) or all capitals. */
+enum { MODE_MIXED = 0, MODE_LOWER, MODE_UPPER };
+/* How much evidence a context gives, strongest first. */
+enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_WEAK, LV_FULL };
+
+typedef struct scan_state {
+    const char *text;
+    size_t len;
+    int mode;
+} scan_state;
+
+static int is_common(unsigned f) { return (f & CVI_PN_COMMON_ANY) != 0; }
+/* A common word in two languages or more. */
+static int very_common(unsigned f)
+{
+    unsigned c = (f & CVI_PN_COMMON_ANY) >> CVI_PN_COMMON_SHIFT;
+    return (c & (c - 1)) != 0;
+}
+static int is_name(unsigned f) { return (f & 0x8000u) != 0; }
+static int given_weight(unsigned f) { return (int)(f & CVI_PN_GIVEN_MASK); }
+
+/* A name that also reads as an everyday word: listed, or a common word that
+ * is no frequent given name (the word lists also hold lower-cased proper
+ * nouns, so "common" alone would refuse John and David). */
+static int word_like(unsigned f, unsigned lx)
+{
+    return (lx & LX_WORD_NAME) || (is_common(f) && given_weight(f) < 3);
+}
+
+/* Gazetteer flags of word w (its key, of length kn; 0 if none). A
+ * hyphenated word (Müller-Lüdenscheidt, Jean-Pierre) is judged by its
+ * first part, and is no common word. */
+static unsigned word_flags(const scan_state *st, const word *w, const char *key, size_t kn)
+{
+    if (kn < 2) return 0;
+    const char *h = memchr(st->text + w->s, '-', w->e - w->s);
+    if (h) {
+        char k2[KEY_MAX + 1];
+        size_t n2 = fold_key(st->text, w->s, (size_t)(h - st->text), k2);
+        unsigned f = gaz_lookup(k2, n2);
+        return (f ? f : 0x8000u | CVI_PN_NAME) & ~(unsigned)CVI_PN_COMMON_ANY;
+    }
+    return gaz_lookup(key, kn);
+}
+
+/* Written like a name in this text: capitalised (or all capitals) in mixed
+ * text; any letters-only word in lower-case or all-capital text. */
+static int name_case(const scan_state *st, const word *w)
+{
+    if (!w->alpha) return 0;
+    if (st->mode == MODE_MIXED) return w->shape == SH_CAP || w->shape == SH_UP;
+    return w->shape != SH_OTHER;
+}
+
+/* A single capital and its dot: "J." */
+static int is_initial(const word *w) { return w->e - w->s == 1 && w->shape == SH_CAP && w->dot; }
+
+/* The word after position at is a lower-case word, right after a space
+ * ("Will you", "mark the box"): a common word then reads as that word. */
+static int lower_word_follows(const scan_state *st, size_t at)
+{
+    word n;
+    if (!next_word(st->text, st->len, &at, &n) || n.sep || n.shape != SH_LOW) return 0;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return !(word_lex(st->text, &n, key, &kn) & LX_PARTICLE);   /* "João dos Santos" */
+}
+
+/* The next word starts with a capital, after spaces only. */
+static int capital_follows(const scan_state *st, size_t at)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (at < st->len && p[at] == ' ') at++;
+    if (at + 1 >= st->len || !is_upper_at(p, at, st->len)) return 0;
+    return bclass[p[at + 1]] || (p[at] >= 0xC3 && at + 2 < st->len && bclass[p[at + 2]]) || p[at + 1] == '.' ||
+           p[at + 1] == '\'';
+}
+
+/* The name may end after position at: punctuation or the text's end
+ * follows, or another capitalised word. */
+static int name_ends(const scan_state *st, size_t at)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (at < st->len && p[at] == ' ') at++;
+    if (at >= st->len) return 1;
+    switch (p[at]) {
+    case ',': case '.': case '!': case '?': case ';': case ':': case '\n': case ')': return 1;
+    default: return is_upper_at(p, at, st->len);
+    }
+}
+
+/* A lower-case particle is the next word ("Della la ..." is rare: one level). */
+static int particle_follows_low(const scan_state *st, size_t at)
+{
+    word n;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return next_word(st->text, st->len, &at, &n) && !n.sep && n.shape == SH_LOW && n.e - n.s <= 5 &&
+           (word_lex(st->text, &n, key, &kn) & LX_PARTICLE);
+}
+
+/* A particle is the next word ("de Vries", "De Luca"). */
+static int particle_follows(const scan_state *st, size_t at)
+{
+    const char *t = st->text;
+    /* particles are short and start with one of a few letters */
+    if (at + 2 >= st->len || t[at] != ' ') return 0;
+    switch (t[at + 1] | 0x20) {
+    case 'a': case 'b': case 'd': case 'l': case 'o': case 't': case 'v': case 'y': case 'z': break;
+    default: return 0;
+    }
+    if (st->mode == MODE_MIXED) {
+        /* a particle is short, and a name part (or another particle) follows it */
+        size_t j = at + 1;
+        while (j < st->len && j - at <= 6 && bclass[(unsigned char)t[j]] == 1) j++;
+        if (j - at > 6 || j + 1 >= st->len || t[j] != ' ') return 0;
+    }
+    word n;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    if (!next_word(t, st->len, &at, &n) || n.sep || n.e - n.s > 5 || !(word_lex(t, &n, key, &kn) & LX_PARTICLE))
+        return 0;
+    /* "de Vries"; capitalised only before a capital: "De Luca", "Van Buren" */
+    return n.shape == SH_LOW || (n.shape == SH_CAP && (capital_follows(st, at) || particle_follows_low(st, at)));
+}
+
+/*
+ * Read a name from *pos (the first word separated from what came before by
+ * nothing but `sep_ok`) with the evidence level lv. On success: its span
+ * [*s, *e), *pos after it, and 1.
+ */
+static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv, size_t *s, size_t *e)
+{
+    size_t at = *pos, start = 0, end = 0, end_pos = at, pend_s = 0;
+    int parts = 0, pend = 0, after_initial = 0, initials = 0, low_name = 0, weak_first = 0;
+    word w;
+    char key[KEY_MAX + 1];
+    for (int round = 0; round < 8; round++) {
+        if (!next_word(st->text, st->len, &at, &w)) break;
+        unsigned allowed = round == 0 ? sep_ok : after_initial ? SEP_STOP : 0;
+        if (w.sep & ~allowed) break;
+        after_initial = 0;
+        if (!w.alpha || w.contraction) break;
+        size_t kn;
+        unsigned lx = word_lex(st->text, &w, key, &kn);
+        if (!kn) break;
+        /* a context word is none of the name: "Dear Mrs X", "Hi, I'm X" are the title's, I'm's turn */
+        if ((lx & 15) != K_NONE) {
+            if (round == 0) return 0;
+            break;
+        }
+        /* particles: lower-case inside a name; at its start only after a title */
+        if ((parts || pend || lv == LV_TITLE) && (lx & LX_PARTICLE) &&
+            (w.shape == SH_LOW || st->mode != MODE_MIXED || (!parts && !pend) || capital_follows(st, at))) {
+            if (!pend++) pend_s = w.s;
+            if (pend > 3) break;
+            continue;
+        }
+        if (is_initial(&w)) {
+            if (!pend++) pend_s = w.s;
+            if (lv == LV_FULL && !parts) initials++;
+            after_initial = 1;
+            continue;
+        }
+        /* in mixed text a lower-case name is taken after a context only
+         * ("Hi tom"), and its further parts then lower-case too */
+        int low_ok = st->mode == MODE_MIXED && w.shape == SH_LOW && lv != LV_FULL && (parts ? low_name : !pend);
+        if (!name_case(st, &w) && !low_ok) break;
+        if (kn < 2) break;
+        if (!parts && !pend && lv != LV_TITLE && (lx & (LX_NOT_AFTER_GREETING | LX_PARTICLE))) return 0;
+        if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) break;   /* but "Mrs May" */
+        unsigned f = word_flags(st, &w, key, kn);
+        int ok;
+        if (!parts && !pend) {
+            int wl = word_like(f, lx);
+            /* an everyday word before a lower-case word reads as that word ("Will you") */
+            int mixed_cap = st->mode == MODE_MIXED && w.shape != SH_LOW;
+            if (lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && lower_word_follows(st, at) && !w.poss)
+                return 0;
+            switch (lv) {
+            case LV_TITLE: ok = !low_ok || is_name(f); break;
+            case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;
+            case LV_GREET:
+                /* capitalised: a name, or a word of no list and no language
+                 * ("Hoi Daan,"); lower case: a given name that is no
+                 * everyday word ("hi tom", not "grazie mille") */
+                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3 && name_ends(st, at))
+                               : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
+                break;
+            case LV_SPEAK:   /* "speak to", "ask for", "kan ik met": as a greeting, and unknown words */
+                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3)
+                               : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
+                break;
+            case LV_WEAK:   /* "this is", "I'm", "sono": a given name that is no everyday word */
+                ok = !wl && (given_weight(f) >= 2 || (mixed_cap && is_name(f) && !is_common(f)));
+                break;
+            default:   /* LV_FULL: a frequent first name, or any before a particle ("Jeroen de Vries") */
+                ok = !wl && (given_weight(f) >= 2 || (is_name(f) && particle_follows(st, at)));
+                /* "Jürgen Schmidt", "Jack McAllister": a rare or word-like first name, if a
+                 * surname that is no word follows */
+                if (!ok && is_name(f) && (given_weight(f) >= 1 || wl) && (wl ? st->mode == MODE_MIXED : !is_common(f)))
+                    ok = weak_first = 1;
+                break;
+            }
+        } else if (pend) {
+            /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith") */
+            ok = lv == LV_TITLE || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
+            if (ok && !parts && lv == LV_FULL && !initials) ok = 0;
+        } else if (weak_first) {
+            ok = is_name(f) && !(lx & LX_WORD_NAME) && (st->mode == MODE_MIXED ? !very_common(f) : !is_common(f));
+        } else if (low_ok || st->mode != MODE_MIXED) {
+            /* lower case or capitals throughout: a known name that is no everyday word */
+            ok = is_name(f) && !(lx & LX_WORD_NAME) && (parts == 1 || !is_common(f));
+        } else {
+            /* a further part: a name, or a capitalised word that is no common word */
+            ok = (is_name(f) || !is_common(f)) && !((lx & LX_WORD_NAME) && lower_word_follows(st, at));
+        }
+        if (!ok) break;
+        if (!parts) {
+            start = pend ? pend_s : w.s;
+            low_name = low_ok;
+        }
+        parts++;
+        pend = 0;
+        end = w.e;
+        end_pos = at;
+        if (w.poss) break;                           /* "Sarah's account": the name ends */
+    }
+    if (!parts || (lv == LV_FULL && parts + initials < 2)) return 0;
+    *s = start;
+    *e = end;
+    *pos = end_pos;
+    return 1;
+}
+
+static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
+{
+    char norm[CV_NORM_MAX + 1];
+    size_t nl = 0;
+    if (!normalise(NULL, st->text + s, e - s, norm, &nl)) return 0;
+    return cvi_emit(em, s, e, norm, nl);
+}
+
+/* Lower-case word at [s, e) equals lw (ASCII)? */
+static int word_is(const char *text, const word *w, const char *lw)
+{
+    size_t n = strlen(lw);
+    if (w->e - w->s != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((text[w->s + i] | 0x20) != lw[i]) return 0;
+    return 1;
+}
+
+
+/* The level a context word of kind `kind` (word w, the two before it p1,
+ * p2; NULL if none) gives the word after it, or -1; *sep_ok: the
+ * separators it allows before that word. Two-word contexts ("name is",
+ * "speak to", "this is", "I am") are judged at their second word. */
+static int context_level(const char *text, int kind, const word *w, const word *p1, int k1, int k2,
+                         unsigned *sep_ok)
+{
+    *sep_ok = 0;
+    switch (kind) {
+    case K_TITLE:
+        if (w->dot) *sep_ok = SEP_STOP;
+        return LV_TITLE;
+    case K_GREET:
+        *sep_ok = SEP_COMMA | SEP_NL;
+        return LV_GREET;
+    case K_INTRO:
+        return LV_INTRO;
+    case K_CALLED:
+        return LV_GREET;
+    case K_ASK:
+        return LV_SPEAK;
+    case K_NAMEW:
+        return w->poss ? LV_INTRO : -1;                     /* "name's" */
+    case K_IS:
+        if (w->sep) return -1;
+        if (k1 == K_NAMEW) { *sep_ok = SEP_STOP; return LV_INTRO; }   /* "name is: Sarah" */
+        return k1 == K_THIS ? LV_WEAK : -1;
+    case K_THIS:
+        return w->e - w->s > 4 ? LV_WEAK : -1;               /* c'est, c’est */
+    case K_IAM:
+        return LV_WEAK;
+    case K_PREP:
+        if (w->sep) return -1;
+        if (k1 == K_SPEAKV || k1 == K_ASK || k2 == K_SPEAKV || k2 == K_ASK) return LV_SPEAK;
+        /* Dutch puts the verb last: "Kan ik met Daan spreken?" */
+        return p1 && word_is(text, w, "met") && (word_is(text, p1, "ik") || word_is(text, p1, "u")) ? LV_SPEAK : -1;
+    default:
+        break;
+    }
+    if (!p1 || w->sep || w->e - w->s > 4) return -1;
+    if ((word_is(text, p1, "i") && word_is(text, w, "am")) || (word_is(text, p1, "ich") && word_is(text, w, "bin")) ||
+        (word_is(text, p1, "ik") && word_is(text, w, "ben")) || (word_is(text, p1, "je") && word_is(text, w, "suis")))
+        return LV_WEAK;
+    if (k1 == K_NAMEW && w->e - w->s == 2 && text[w->s] == (char)0xC3) return LV_INTRO;   /* "nome è", "nome é" */
+    /* "Kan ik Daan spreken?" */
+    if ((word_is(text, p1, "kan") || word_is(text, p1, "mag")) && word_is(text, w, "ik")) return LV_SPEAK;
+    if (k1 == K_SPEAKV && w->e - w->s == 2 && text[w->s] == (char)0xC3 && text[w->s + 1] == (char)0xA0)
+        return LV_SPEAK;                                                   /* "parler à" */
+    if (word_is(text, p1, "thank") && word_is(text, w, "you")) {
+        *sep_ok = SEP_COMMA | SEP_NL;
+        return LV_GREET;
+    }
+    return -1;
+}
+
+/* Might word w be a given name of weight >= 2? The Bloom filter answers
+ * without the table: no means no. */
+static int maybe_given(const scan_state *st, const word *w)
+{
+    uint32_t h = 2166136261u;
+    if (w->plain) {
+        if (w->e - w->s < 2 || w->e - w->s > KEY_MAX) return 0;
+        for (size_t i = w->s; i < w->e; i++) h = (h ^ ((unsigned char)st->text[i] | 0x20)) * 16777619u;
+    } else {
+        char key[KEY_MAX + 1];
+        size_t kn = w->alpha ? fold_key(st->text, w->s, w->e, key) : 0;
+        if (kn < 2) return 0;
+        for (size_t i = 0; i < kn; i++) h = (h ^ (unsigned char)key[i]) * 16777619u;
+    }
+    h >>= 32 - CVI_PERSON_GIVEN_BITS;
+    return (int)((cvi_person_given_bloom[h / 64] >> (h % 64)) & 1);
+}
+
+/* No context: a full name's shape, an initial and a surname, or "X's
+ * account". w was read, *pos is after it. 1 emitted, 0 none, or CV_E*. */
+static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *pos)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t at = *pos, len = st->len, s, e;
+    int try_full;
+    if (st->mode == MODE_MIXED) {
+        if ((w->shape == SH_CAP || w->shape == SH_UP) && w->e - w->s >= 2 && !w->poss)
+            try_full = capital_follows(st, at) || particle_follows(st, at);
+        else
+            try_full = is_initial(w) && (capital_follows(st, at + 1) || particle_follows(st, at + 1));
+    } else {
+        try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
+    }
+    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at)))) {
+        size_t a2 = w->s;
+        if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
+            *pos = a2;
+            int rc = emit_name(st, em, s, e);
+            return rc ? rc : 1;
+        }
+    }
+    if (w->poss && name_case(st, w)) {
+        word n;
+        size_t a2 = at + (p[at] == '\'' ? 2 : 4);
+        char key[KEY_MAX + 1];
+        size_t kn;
+        if (next_word(st->text, len, &a2, &n) && !n.sep && (word_lex(st->text, &n, key, &kn) & LX_POSSESSION)) {
+            unsigned lx = word_lex(st->text, w, key, &kn);
+            unsigned fl = (lx & (LX_NOT_IN_NAME | LX_NOT_AFTER_GREETING)) ? 0 : word_flags(st, w, key, kn);
+            if (kn >= 2 && is_name(fl) &&
+                (given_weight(fl) || !is_common(fl))) {
+                int rc = emit_name(st, em, w->s, w->e);
+                return rc ? rc : 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Every word of text[from..) (at most max_words): contexts as they come,
+ * and names' shapes (if `shapes`). *end: after the last name emitted (from
+ * if none). Lower-case or all-capital
+ * texts, and a few words after a greeting in mixed ones. */
+static int walk(const scan_state *st, cv_emit *em, size_t from, size_t max_words, int shapes, size_t *end)
+{
+    size_t pos = from, s, e;
+    word w, prev = { 0 };
+    int k1 = K_NONE, k2 = K_NONE, rc;
+    int have_prev = 0;
+    *end = from;
+    while (max_words-- && next_word(st->text, st->len, &pos, &w)) {
+        int kind = ctx_kind2(st->text, &w, k1 != K_NONE || k2 == K_SPEAKV || k2 == K_ASK ||
+                                               (have_prev && prev.e - prev.s <= 2));
+        unsigned sep_ok;
+        int lv = context_level(st->text, kind, &w, have_prev ? &prev : NULL, k1, k2, &sep_ok);
+        if (lv >= 0) {
+            size_t at = pos;
+            if (kind == K_TITLE && w.dot) {
+                at++;
+                /* "Sig.ra", "Dott.ssa": the title's ending after its dot */
+                while (at < st->len && st->text[at] >= 'a' && st->text[at] <= 'z') at++;
+            } else if (kind == K_NAMEW) {
+                at += st->text[at] == '\'' ? 2 : 4;             /* past "'s" */
+            }
+            if (parse_name(st, &at, sep_ok, lv, &s, &e)) {
+                if ((rc = emit_name(st, em, s, e))) return rc;
+                pos = *end = at;
+                k1 = k2 = K_NONE;
+                have_prev = 0;
+                continue;
+            }
+        } else if (kind == K_NONE && w.alpha && shapes) {
+            rc = shape_name(st, em, &w, &pos);
+            if (rc < 0) return rc;
+            if (rc) {
+                *end = pos;
+                k1 = k2 = K_NONE;
+                have_prev = 0;
+                continue;
+            }
+        }
+        k2 = k1;
+        k1 = kind;
+        prev = w;
+        have_prev = 1;
+    }
+    return 0;
+}
+
+#define ONES 0x0101010101010101ull
+/* Nonzero if an ASCII byte of x lies strictly between m and n (n <= 128;
+ * Bit Twiddling Hacks' hasbetween). */
+static uint64_t has_between(uint64_t x, unsigned m, unsigned n)
+{
+    uint64_t lo = x & ONES * 127;
+    return (ONES * (127 + n) - lo) & ~x & (lo + ONES * (127 - m)) & ONES * 128;
+}
+
+/* Nonzero if a byte of x is an ASCII capital or >= 0x80. */
+static uint64_t cap_or_high(uint64_t x) { return has_between(x, 'A' - 1, 'Z' + 1) | (x & ONES * 128); }
+
+/* Separators between two words: what next_word would report in w.sep. */
+static unsigned sep_between(const unsigned char *p, size_t a, size_t b)
+{
+    unsigned sep = 0;
+    for (size_t i = a; i < b; i++) sep |= sep_of(p[i]);
+    return sep;
+}
+
+/* Is p[i] part of a word, looking backwards (UTF-8 aware: a letter's
+ * continuation bytes count, those of punctuation do not)? */
+static int word_byte_back(const unsigned char *p, size_t i)
+{
+    if (bclass[p[i]]) return 1;
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    size_t k = i;
+    while (k > 0 && i - k < 3 && (p[k] & 0xC0) == 0x80) k--;
+    return bclass[p[k]] == 3 || bclass[p[k]] == 4;
+}
+
+/* The word that ends before `before` (at most 64 bytes back), with its sep
+ * unknown (0). 1 found, 0 none. */
+static int prev_word(const scan_state *st, size_t before, word *w)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t j = before, lim = before > 64 ? before - 64 : 0;
+    while (j > lim && !word_byte_back(p, j - 1)) j--;
+    if (j == lim) return 0;
+    size_t e = j;
+    while (j > lim && (word_byte_back(p, j - 1) ||
+                       ((p[j - 1] == '\'' || p[j - 1] == '-') && j - 1 > lim && word_byte_back(p, j - 2))))
+        j--;
+    while (j < e && (p[j] & 0xC0) == 0x80) j++;
+    if (j == lim && lim > 0) return 0;             /* may be cut */
+    size_t pos = j;
+    if (!next_word(st->text, st->len, &pos, w) || w->s != j) return 0;
+    return w->e <= before;
+}
+
+/* After a greeting, does an introduction start ("Hi, my name is", "Hello,
+ * this is", "Hi I'm", "Bonjour, je m'appelle", "Hallo, ich heiße")? The
+ * next two words tell, so most greetings stop at once. */
+static int intro_follows(const scan_state *st, size_t pos)
+{
+    word w1, w2;
+    size_t at = pos;
+    if (!next_word(st->text, st->len, &at, &w1) || (w1.sep & ~(unsigned)(SEP_COMMA | SEP_NL | SEP_STOP))) return 0;
+    int k1 = ctx_kind2(st->text, &w1, 1);
+    if (k1 == K_THIS || k1 == K_IAM || k1 == K_INTRO || (k1 == K_NAMEW && w1.poss)) return 1;   /* this is, I'm, c'est */
+    if (w1.e - w1.s > 4 || !next_word(st->text, st->len, &at, &w2) || w2.sep) return 0;
+    int k2 = ctx_kind2(st->text, &w2, 1);
+    if (k2 == K_NAMEW || k2 == K_INTRO || k2 == K_IS) return 1;   /* my name, mi chiamo, here is */
+    return word_is(st->text, &w2, "am") || word_is(st->text, &w2, "bin") || word_is(st->text, &w2, "ben") ||
+           word_is(st->text, &w2, "suis") || word_is(st->text, &w2, "mio") || word_is(st->text, &w2, "meu") ||
+           word_is(st->text, &w2, "mijn") || word_is(st->text, &w2, "mein") || word_is(st->text, &w2, "mon");
+}
+
+/* Can the ASCII capitalised word at i be passed over without reading it?
+ * Yes if it starts a sentence (no context before it), is no context word
+ * by its first letters and length, and what follows it starts no name: no
+ * capital or particle next, no "'s", no initial's dot. */
+static int quick_skip(const scan_state *st, size_t i)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t len = st->len, q = i, e = i + 1;
+    while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
+    if (!(q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?')) return 0;
+    while (e < len && bclass[p[e]] == 1) e++;
+    if (e < len && p[e] != ' ' && p[e] != ',' && p[e] != '?' && p[e] != '!' && p[e] != ':' && p[e] != ';' &&
+        !(p[e] == '.' && e - i > 1))
+        return 0;                                    /* 's, an initial, accents, digits: the full path */
+    size_t n = e - i;
+    if (n >= 2) {
+        unsigned c0 = (p[i] | 0x20) - 'a', c1 = (p[i + 1] | 0x20) - 'a';
+        uint16_t lens = lex_ctx_len[c0][c1];
+        if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
+    }
+    return !capital_follows(st, e) && !particle_follows(st, e);
+}
+
+/* Mixed-case text: only capitalised words are candidates. Each one is
+ * judged with the words before it in its sentence (lookback) or, when it is
+ * a context itself ("Hi", "Mr", "Thanks"), with the words after it. */
+static int scan_mixed(const scan_state *st, cv_emit *em)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t len = st->len, i = 0;
+    while (i < len) {
+        while (i + 8 <= len) {
+            uint64_t x;
+            memcpy(&x, p + i, 8);
+            if (cap_or_high(x)) break;
+            i += 8;
+        }
+        if (i >= len) break;
+        if (!is_upper_at(p, i, len) || (i > 0 && (word_byte_back(p, i - 1) || p[i - 1] == '\''))) {
+            i++;
+            continue;
+        }
+        if (p[i] <= 'Z' && quick_skip(st, i)) {     /* most capitals: a sentence's first word, nothing more */
+            i++;
+            while (i < len && bclass[p[i]] == 1) i++;
+            continue;
+        }
+        word w;
+        size_t pos = i;
+        if (!next_word(st->text, len, &pos, &w)) break;
+        if (w.e - w.s == 1 && !w.dot) {               /* "I", "A", the S of "SKU-4411" */
+            i = pos;
+            continue;
+        }
+        int kind = ctx_kind2(st->text, &w, 0), rc;
+        if (kind != K_NONE) {
+            /* a context word, capitalised: what follows it; after a greeting
+             * a few words, for "Hi, my name is tom", "Hello, this is tom" */
+            size_t done = pos;
+            if (kind == K_IS || kind == K_PREP) {
+                /* a sentence's first word: no context word before it */
+            } else if (kind == K_GREET && intro_follows(st, pos)) {
+                if ((rc = walk(st, em, w.s, 6, 0, &done))) return rc;
+            } else if (kind != K_THIS) {
+                unsigned sep_ok;
+                int lv = context_level(st->text, kind, &w, NULL, K_NONE, K_NONE, &sep_ok);
+                size_t at = pos, s, e;
+                if (kind == K_TITLE && w.dot) {
+                    at++;
+                    while (at < len && p[at] >= 'a' && p[at] <= 'z') at++;   /* "Sig.ra" */
+                } else if (kind == K_NAMEW && w.poss) {
+                    at += p[at] == '\'' ? 2 : 4;
+                }
+                if (lv >= 0 && parse_name(st, &at, sep_ok, lv, &s, &e)) {
+                    if ((rc = emit_name(st, em, s, e))) return rc;
+                    done = at;
+                }
+            } else if ((rc = walk(st, em, w.s, 2, 0, &done))) {
+                return rc;
+            }
+            i = done > pos ? done : pos;
+            continue;
+        }
+        /* the words before it: one, or two or three for two-word contexts */
+        word p1, p2, p3;
+        int lv = -1;
+        unsigned sep_ok = 0;
+        /* a sentence's first word has no context before it */
+        size_t q = w.s;
+        while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
+        int first = q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?';
+        size_t from = w.s;
+        if (!first && prev_word(st, w.s, &p1)) {
+            /* "señora de la Fuente", "mevrouw van den Broek": particles back to the title */
+            char key[KEY_MAX + 1];
+            size_t kn, np = 0;
+            word q1;
+            while (np < 3 && p1.shape == SH_LOW && (word_lex(st->text, &p1, key, &kn) & LX_PARTICLE) &&
+                   !sep_between(p, p1.e, from) && prev_word(st, p1.s, &q1)) {
+                from = p1.s;
+                p1 = q1;
+                np++;
+            }
+            if (np && ctx_kind(st->text, &p1) != K_TITLE) {
+                from = w.s;
+                prev_word(st, w.s, &p1);
+            }
+            w.sep = (uint8_t)sep_between(p, p1.e + (p1.poss ? (p[p1.e] == '\'' ? 2 : 4) : 0), from);
+            int k1 = ctx_kind(st->text, &p1), k2 = K_NONE, k3 = K_NONE, h2 = 0;
+            if (k1 == K_IS || k1 == K_PREP || (k1 == K_NONE && p1.e - p1.s <= 4)) {
+                if ((h2 = prev_word(st, p1.s, &p2))) {
+                    p1.sep = (uint8_t)sep_between(p, p2.e, p1.s);
+                    k2 = ctx_kind(st->text, &p2);
+                    if (k1 == K_PREP && k2 != K_SPEAKV && k2 != K_ASK && prev_word(st, p2.s, &p3) &&
+                        !sep_between(p, p3.e, p2.s))
+                        k3 = ctx_kind(st->text, &p3);
+                }
+            }
+            if (k1 != K_NONE || h2)
+                lv = context_level(st->text, k1 != K_NONE ? k1 : K_NONE, &p1, h2 ? &p2 : NULL, k2, k3, &sep_ok);
+        }
+        size_t s, e, end = pos;
+        if (lv >= 0 && !(w.sep & ~sep_ok)) {
+            size_t at = from;
+            if (parse_name(st, &at, ~0u, lv, &s, &e)) {
+                if ((rc = emit_name(st, em, s, e))) return rc;
+                i = at;
+                continue;
+            }
+        }
+        if (w.alpha) {
+            rc = shape_name(st, em, &w, &end);
+            if (rc < 0) return rc;
+            if (rc) {
+                i = end;
+                continue;
+            }
+        }
+        i = pos;
+    }
+    return 0;
+}
+
+/* Lower-case or all-capital text: a light pass over its words (a hash and
+ * the first letters, no word record) finds the few that may start a name
+ * or a context (a context word by its letters and length, a frequent given
+ * name by the Bloom filter, "am" after "i" ...); walk() judges a few words
+ * from each. */
+static int scan_plain(const scan_state *st, cv_emit *em)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t len = st->len, i = 0, prev_s = 0;
+    int rc;
+    while (i < len) {
+        while (i < len && bclass[p[i]] != 1 && bclass[p[i]] != 3) i++;
+        if (i >= len) break;
+        size_t s = i;
+        uint32_t h = 2166136261u;
+        while (i < len && bclass[p[i]] == 1) h = (h ^ (p[i++] | 0x20)) * 16777619u;
+        int plain = !(i < len && (bclass[p[i]] || p[i] == '\'' || p[i] == '-' || p[i] >= 0x80));
+        if (!plain)
+            while (i < len && (bclass[p[i]] || p[i] == '\'' || p[i] == '-' || (p[i] & 0xC0) == 0x80)) i++;
+        size_t n = i - s, from = s;
+        int look = 0;
+        if (!plain) {
+            word w;
+            size_t at = s;
+            look = next_word(st->text, len, &at, &w) && w.alpha && (ctx_kind2(st->text, &w, 0) || maybe_given(st, &w));
+        } else if (n >= 2) {
+            unsigned c0 = (p[s] | 0x20) - 'a', c1 = (p[s + 1] | 0x20) - 'a';
+            uint32_t b = h >> (32 - CVI_PERSON_GIVEN_BITS);
+            if (((lex_ctx_len[c0][c1] >> (n < 15 ? n : 15)) & 1) && n <= 12) {
+                /* the letters say maybe: the lexicon says */
+                char key[16] = { 0 };
+                for (size_t k = 0; k < n; k++) key[k] = (char)(p[s + k] | 0x20);
+                unsigned kind = lex_lookup(key, n) & 15;
+                look = kind != K_NONE && kind != K_PREP && kind != K_IS ? 6 : 0;
+            }
+            if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) look = 3;
+            else if (n <= 4 && s > prev_s) {
+                /* "i am", "ich bin", "ik ben", "je suis", "thank you": the pair from its first word */
+                word w = { .s = (uint32_t)s, .e = (uint32_t)i };
+                if (word_is(st->text, &w, "am") || word_is(st->text, &w, "bin") || word_is(st->text, &w, "ben") ||
+                    word_is(st->text, &w, "suis") || word_is(st->text, &w, "you")) {
+                    look = 4;
+                    from = prev_s;
+                }
+            }
+        }
+        if (look) {
+            size_t done;
+            if ((rc = walk(st, em, from, look == 1 ? 6 : (size_t)look, 1, &done))) return rc;
+            if (done > i) i = done;
+        }
+        prev_s = s;
+    }
+    return 0;
+}
+
+static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
+{
+    (void)o;
+    (void)f;
+    /* a name needs a context or a second part: one word alone is none */
+    if (len < 4 || (!memchr(text, ' ', len) && !memchr(text, '\n', len))) return 0;
+    const unsigned char *p = (const unsigned char *)text;
+    uint64_t up = 0, low = 0;
+    size_t i = 0;
+    for (; i + 8 <= len && !(up && low); i += 8) {   /* mixed texts leave at once */
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        up |= has_between(x, 'A' - 1, 'Z' + 1);
+        low |= has_between(x, 'a' - 1, 'z' + 1);
+    }
+    for (; i < len && !(up && low); i++) {
+        up |= (unsigned)(p[i] - 'A') < 26u;
+        low |= (unsigned)(p[i] - 'a') < 26u;
+    }
+    if (!up && !low) return 0;
+    scan_state st = { text, len, !up ? MODE_LOWER : !low ? MODE_UPPER : MODE_MIXED };
+    if (st.mode == MODE_MIXED) return scan_mixed(&st, em);
+    return scan_plain(&st, em);
+}
+
+const cv_detector_type cvi_detector_person = {
+    .name = "person",
+    .entity = CV_ENT_PERSON,
+    .priority = 1,
+    .scan = scan,
 };

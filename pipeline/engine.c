@@ -139,6 +139,7 @@ struct cvi_worker {
     uint64_t names_gen;      /* counts records, for clean_ent.names_gen */
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
+    int learned;             /* the person detector added names to `names` in this text */
     int vault_rc;            /* CV_ENOMEM seen while collecting */
     /* with an erasure register: whether an erased token was made since the
      * last settle, and the vault entries noted since, kept only if not */
@@ -309,7 +310,7 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
     }
     sodium_mprotect_readonly(e->ker);
     uint8_t enabled[CV_ENT__COUNT];
-    for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = i != CV_ENT_PERSON;
+    for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = 1;
     size_t bad = 0;
     rc = cv_detector_set_create_ex(&p->dopts, enabled, p->custom, p->ncustom, &e->det, &why, &bad);
     if (rc && why && rc == CV_EUSAGE) {
@@ -1076,11 +1077,61 @@ static int find_spans(cvi_worker *w, const char *text, size_t n)
     return rc;
 }
 
+/* Does a name of the record (w->names_found) cover [s, e)? */
+static int name_covers(const cvi_worker *w, uint32_t s, uint32_t e)
+{
+    for (size_t i = 0; i < w->names_found.n; i++)
+        if (w->names_found.v[i].start <= s && e <= w->names_found.v[i].end) return 1;
+    return 0;
+}
+
+/* Names the person detector found in text join the record's names, so
+ * that each recurs, alone or in part, wherever it appears in the record
+ * ("Hi, I'm Sarah Connor" ... "Sarah" ... "Connor"), with one token. A
+ * detected name that is a known name or part of one keeps that name's
+ * token (w->names_found, already found in this text, covers it). */
+static int learn_names(cvi_worker *w, const char *text, size_t n)
+{
+    int rc;
+    w->learned = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *sp = &w->spans.v[i];
+        if (sp->entity != CV_ENT_PERSON || sp->detector == CV_DET_NONE || name_covers(w, sp->start, sp->end)) continue;
+        size_t k = 0;
+        while (k < w->nnames && !(w->names[k].norm_len == sp->norm_len && memcmp(w->names[k].norm, sp->norm, sp->norm_len) == 0))
+            k++;
+        if (k < w->nnames) continue;
+        name_ent *ne;
+        if (remember_name(w, text + sp->start, sp->end - sp->start, &ne)) return CV_ENOMEM;
+        if (!ne) continue;
+        memcpy(ne->norm, sp->norm, sp->norm_len + 1);
+        ne->norm_len = sp->norm_len;
+        entity_token(w, CV_ENT_PERSON, ne->norm, ne->norm_len, ne->tok);
+        w->learned = 1;
+    }
+    if (!w->learned) return 0;
+    if ((rc = build_name_words(w))) return rc;
+    return find_names(w, text, n);
+}
+
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
     int rc = cv_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
-    if (rc || !w->nwords) return rc;
-    if ((rc = find_names(w, text, n))) return rc;
+    if (rc) return rc;
+    w->names_found.n = 0;
+    if (w->nwords && (rc = find_names(w, text, n))) return rc;
+    if ((rc = learn_names(w, text, n))) return rc;
+    if (!w->names_found.n) return 0;
+    /* a record's name that covers a detector's person span takes its
+     * place (the field's token, for joins) */
+    size_t k = 0;
+    for (size_t i = 0; i < w->spans.n; i++) {
+        const cv_span *d = &w->spans.v[i];
+        if (d->entity == CV_ENT_PERSON && name_covers(w, d->start, d->end)) continue;
+        if (k != i) w->spans.v[k] = *d;
+        k++;
+    }
+    w->spans.n = k;
     /* both lists are sorted and free of overlaps: one merge pass */
     size_t nd = w->spans.n, j = 0;
     for (size_t i = 0; i < w->names_found.n; i++) {
@@ -1160,6 +1211,7 @@ int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf 
  * (counted in c), or a negative CV_E*. */
 static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi_counts *c)
 {
+    w->learned = 0;
     if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
@@ -1487,6 +1539,32 @@ int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const 
     return 0;
 }
 
+/* A value scanned before the person detector found a name later in the
+ * record: that name's recurrences in it, now (its other identifiers were
+ * replaced already; names match whole words, and no token holds one). */
+static int rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
+{
+    cv_node *nd = &r->nodes[idx];
+    const char *text = nd->value.p;
+    size_t n = nd->value.n;
+    int rc = find_names(w, text, n);
+    if (rc || w->names_found.n == 0) return rc;
+    cv_buf *t = &w->tmp;
+    cv_buf_clear(t);
+    size_t at = 0;
+    for (size_t i = 0; i < w->names_found.n; i++) {
+        const cv_span *s = &w->names_found.v[i];
+        rc |= cv_buf_append(t, text + at, s->start - at);
+        count_span(c, s);
+        if (w->xout) explain_span(w, s);   /* offsets: in the value as rewritten so far */
+        rc |= render_span(w, text, s, t);
+        at = s->end;
+    }
+    rc |= cv_buf_append(t, text + at, n - at);
+    if (rc) return CV_ENOMEM;
+    return set_value(r, nd, t->p, t->n);
+}
+
 /* ---- the record --------------------------------------------------------- */
 
 /* ---- retention, date shifting, country-code columns --------------------- */
@@ -1764,9 +1842,16 @@ static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, 
     }
     w->nwords = 0;
     if (w->nnames && (rc = build_name_words(w))) return rc;
+    size_t learned_at = 0;
     for (size_t k = 0; k < w->nscan; k++) {
         w->cur_fr = w->scan_fr[k];
         if ((rc = scan_node(w, r, w->scan[k], c))) return rc;
+        if (w->learned) learned_at = k;
+    }
+    /* names the detector found in a later value recur in the earlier ones */
+    for (size_t k = 0; k < learned_at; k++) {
+        w->cur_fr = w->scan_fr[k];
+        if ((rc = rescan_names(w, r, w->scan[k], c))) return rc;
     }
     /* added columns last (indexes shift): in reverse order of their anchors */
     for (size_t k = w->nadd; k-- > 0;) {

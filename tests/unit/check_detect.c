@@ -84,7 +84,7 @@ START_TEST(test_must_survive)
                "Hi, I'm Jane. Call me on +44 (0)20 7946 0958 or 07700 900123, email jane.doe@example.co.uk "
                "or jane dot doe at gmail dot com. Card 4111 1111 1111 1111, IBAN GB82 WEST 1234 5698 7654 32, "
                "NI number AB 12 34 56 C, born 12/03/1980, from 192.168.1.20.",
-               "phone:+442079460958 phone:+447700900123 email:jane.doe@example.co.uk email:jane.doe@gmail.com "
+               "person:jane phone:+442079460958 phone:+447700900123 email:jane.doe@example.co.uk email:jane.doe@gmail.com "
                "card:4111111111111111 iban:GB82WEST12345698765432 nino:AB123456C dob:1980-03-12 ip:192.168.1.20");
     expect_all("GB",
                "Order ORD-2024-118734 (ref 020 7946 0958) total \xc2\xa3" "1,234.56 paid 12/03/2024 at 14:30, "

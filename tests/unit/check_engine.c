@@ -256,6 +256,36 @@ START_TEST(test_same_token_field_and_text)
 }
 END_TEST
 
+/* A name the person detector finds in one text recurs in the record's
+ * other texts, before or after it, alone or in part, with its token. */
+START_TEST(test_detected_name_recurs)
+{
+    cvi_counts c;
+    char *out = apply(POLICY, "jsonl",
+                      "{\"messages\":[{\"text\":\"Connor rang earlier about it\"},"
+                      "{\"text\":\"Hi, my name is Sarah Connor.\"},{\"text\":\"Sarah will send it\"}]}\n",
+                      &c);
+    const char *t = strstr(out, "my name is [person:");
+    ck_assert_ptr_nonnull(t);
+    char tok[17];
+    memcpy(tok, t + strlen("my name is [person:"), 16);
+    tok[16] = '\0';
+    char want[512];
+    snprintf(want, sizeof want,
+             "{\"messages\":[{\"text\":\"[person:%s] rang earlier about it\"},{\"text\":\"Hi, my name is "
+             "[person:%s].\"},{\"text\":\"[person:%s] will send it\"}]}\n",
+             tok, tok, tok);
+    ck_assert_str_eq(out, want);
+    ck_assert_uint_eq(c.detections[CV_ENT_PERSON], 3);
+    free(out);
+    /* without the detected name, neither bare word is one */
+    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"Connor rang earlier\"},{\"text\":\"Sarah will send it\"}]}\n",
+                NULL);
+    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"Connor rang earlier\"},{\"text\":\"Sarah will send it\"}]}\n");
+    free(out);
+}
+END_TEST
+
 START_TEST(test_names_in_text)
 {
     char *out = apply(POLICY, "jsonl",
@@ -665,6 +695,7 @@ int main(void)
     tcase_add_test(tc, test_token_command_matches_pipeline);
     tcase_add_test(tc, test_same_token_field_and_text);
     tcase_add_test(tc, test_names_in_text);
+    tcase_add_test(tc, test_detected_name_recurs);
     tcase_add_test(tc, test_free_text_entities);
     tcase_add_test(tc, test_generalise_redact_mask);
     tcase_add_test(tc, test_containers);

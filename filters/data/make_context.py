@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+"""Write filters/data/person_context.h: the person detector's lexicon, its
+context words (greetings, sign-offs, titles, introductions, verbs of
+speaking) and word lists, as one switch on the word's length and its first
+8 bytes packed little-endian, which a compiler turns into a few
+comparisons, no table walk.
+
+Words are folded keys (lower case a-z, accents removed, apostrophes dropped:
+"m'appelle" -> "mappelle", "olá" -> "ola", "heiße" -> "heisse", "dña" -> "dna").
+usage: filters/data/make_context.py > filters/data/person_context.h
+"""
+
+import sys
+
+WORDS = {
+    "K_GREET": """hi hey hiya heya hello hallo hullo dear thanks thank thx thankyou cheers ciao salve hoi moin servus
+        bonjour bonsoir salut coucou hola buenas ola oi grazie danke merci gracias obrigado obrigada bedankt
+        regards bye goodbye morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
+        cara carissimo carissima querido querida estimado estimada prezado prezada liebe lieber beste geachte
+        chere cher tchau saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
+        sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
+    "K_TITLE": """mr mrs ms miss mister mx dr prof herr frau fraulein sig signor signora signorina dott dottor
+        dottoressa sr sra srta senor senora senorita don dona dna senhor senhora mme mlle madame monsieur
+        mademoiselle dhr mevr mw meneer mevrouw heer""",
+    "K_INTRO": "mappelle chiamo llamo chamo heisse",
+    "K_CALLED": "called named",
+    "K_NAMEW": "name naam nome nom nombre",
+    "K_THIS": "this cest hier",
+    "K_IAM": "im sono soy sou suis",
+    "K_ASK": "ask asked asking tell told contact contacted",
+    "K_SPEAKV": """speak speaking spoke spoken talk talking talked transfer transferred through reach parlare
+        parlato parlo sprechen gesprochen spreche parler parle hablar hablado hablo falar falei falo spreken
+        gesproken spreek spreekt""",
+    "K_PREP": "to with for con mit avec com met",
+    "K_IS": "is ist est es",
+}
+
+# Word lists the detector consults, each one bit (LX_*), folded keys.
+LISTS = {
+    # words that follow a greeting or a verb of speaking and are no name
+    "LX_NOT_AFTER_GREETING": """again agent alguien all alle allemaal allen also an and another any anybody anyone anyway are as
+        babe baby back billing boss both bro bud buddy but can champ chaps chief colleague customer
+        customers daar darling dear did do dude everybody everyone fam folks for friend from good great guys
+        heaps hello her here hey hi him his honey how hun iedereen in is it its just ladies later loads lot
+        lots love luv ma maam madam man manager mate me mi mio mister much my no nobody not now of ok okay
+        on once one or our pal people please que sales sb see service services she sir sis so somebody
+        someone soon sorry still such supervisor support sweetie team ten that the their them then there
+        these they this those to todos tous tout tutti un una und une uno very was we what who why world you
+        your yourself zusammen""",
+    # words that end a name or are none: places and organisations after a
+    # name-like word ("Rose Street", "Victoria Station", "Paris office"),
+    # months and weekdays (en, de, it, fr, es, nl, pt)
+    "LX_NOT_IN_NAME": """abril agosto airport airways aout april aprile august augustus ave avenida avenue avril bahnhof bank
+        bay beach blvd boulevard branch brand bridge building calle cathedral center centre church city
+        clinic close college corso court crescent december decembre dezember dezembro dicembre diciembre
+        dienstag dimanche dinsdag domenica donderdag donnerstag drive energy enero estacao estacion febbraio
+        febrero februar februari february fevereiro fevrier freitag friday garden gardens gare gennaio
+        giovedi giugno gmbh green group hall hill hospital hotel house inc janeiro januar januari january
+        janvier jeudi jueves juillet juin julho juli julio july june junho juni junio laan lane limited ltd
+        luglio lundi lunedi lunes maandag maart maggio mai maio mall march mardi market mars martedi martes
+        marz marzo may mayo mei mercoledi mercredi miercoles mittwoch monday montag november novembre
+        novembro noviembre october octobre octubre office oktober ottobre outubro park piazza place platz
+        plaza plc plein quarta quinta road rua rue sabado sabato samedi samstag saturday school segunda
+        september septembre septiembre setembro settembre sexta shop sonntag square st station stazione
+        store str straat strasse street sunday team terca terrace thursday tower town travessa tuesday
+        university valley vendredi venerdi via viale viernes village vrijdag way wednesday weg woensdag
+        zaterdag zondag""",
+    # given names that are also everyday words ("Will you", "in May", "mark
+    # the box", "grace period"): without a context they read as the word
+    "LX_WORD_NAME": """ada amber amparo angel april art august aurora autumn baby basil bella bill blanche bob
+        brook buck can cash charity chase christian claire clemente cliff colette constance consuelo
+        cruz crystal daisy dale dawn dean destiny did dolores don drew duke earl ernest esperanza faith
+        felice fiore fortuna franco frank gene germain ginger glen gloria grace guy happy harmony hazel
+        heather holly honey honor hope hunter iris ivy jack jade joy june justice kit lance lane liberty
+        love luce lucky luz marie marina mark may melody mercedes mercy miles noel noelle olive pascal
+        pat patience paz pearl penny pepper pierre pilar precious prince prudence rain ray rich river rob
+        rocio rosa rose royal ruby rusty sage sandy serena sky sole soledad sonny speranza spring star
+        stella sterling storm sue summer sunny trinity violet will winter""",
+    # particles inside a surname: van der Berg, de la Fuente, dos Santos
+    "LX_PARTICLE": """al bin da das de degli dei del della delle den der di do dos du el la le lo op te ten ter van vom
+        von y zu zum zur""",
+    # after "'s": what makes "X's" a person's
+    "LX_POSSESSION": """account address appointment behalf bill booking card case claim contract dad daughter details device
+        email father husband line mobile mother mum name number order parcel partner payment phone policy
+        profile request reservation son subscription wife""",
+}
+
+
+def pack(w):
+    b = w.encode()[:8]
+    return sum(c << (8 * i) for i, c in enumerate(b))
+
+
+def main():
+    kind = {}
+    for k, ws in WORDS.items():
+        for w in ws.split():
+            assert w not in kind, w
+            assert w.isascii() and w.isalpha() and w.islower(), w
+            kind[w] = k
+    bits = {}
+    for b, ws in LISTS.items():
+        for w in ws.split():
+            assert w.isascii() and w.isalpha() and w.islower() and len(w) <= 16, w
+            bits.setdefault(w, []).append(b)
+    allw = sorted(set(kind) | set(bits))
+
+    def value(w):
+        v = [kind[w]] if w in kind else []
+        v += bits.get(w, [])
+        return " | ".join(v)
+
+    bylen = {}
+    for w in allw:
+        bylen.setdefault(len(w), []).append(w)
+    o = sys.stdout.write
+    o("/*\n * person_context.h - GENERATED by filters/data/make_context.py; do not edit.\n")
+    o(" * The person detector's lexicon: lex_lookup(key, n) gives the context kind\n")
+    o(" * (K_*, low 4 bits) and the lists (LX_*) of the folded key[0..n)\n")
+    o(" * (zero-padded to 16 bytes), 0 if none. One switch on the length and the\n")
+    o(" * first 8 bytes: a few comparisons, no table walk.\n */\n")
+    o("enum { K_NONE = 0, %s };\n" % ", ".join(WORDS))
+    o("enum {\n")
+    for i, b in enumerate(LISTS):
+        o("    %s = 1 << %d,\n" % (b, 4 + i))
+    o("};\n\n")
+    o("static unsigned lex_lookup(const char key[16], size_t n)\n{\n")
+    o("    uint64_t x = 0;\n    for (int i = 7; i >= 0; i--) x = x << 8 | (unsigned char)key[i];   /* one load */\n")
+    o("    switch (n) {\n")
+    for n in sorted(bylen):
+        o("    case %d:\n        switch (x) {\n" % n)
+        groups = {}
+        for w in bylen[n]:
+            groups.setdefault(pack(w), []).append(w)
+        for x, ws in sorted(groups.items(), key=lambda g: g[1][0]):
+            if n <= 8:
+                o("        case 0x%016xull: return %s;   /* %s */\n" % (x, value(ws[0]), ws[0]))
+                continue
+            o("        case 0x%016xull:   /* %s */\n" % (x, " ".join(ws)))
+            for w in ws:
+                o("            if (memcmp(key + 8, \"%s\", %d) == 0) return %s;\n" % (w[8:], n - 8, value(w)))
+            o("            return 0;\n")
+        o("        default: return 0;\n        }\n")
+    o("    default:\n        return 0;\n    }\n}\n")
+    # prefilter: context words by their first two letters and length
+    o("\n/* lex_ctx_len[c0][c1] bit n: a context word (a K_* kind but K_PREP and K_IS) starts with the\n")
+    o(" * letters c0 c1 (c1 26: any other byte) and has n letters (bit 15: more). */\n")
+    o("static const uint16_t lex_ctx_len[26][27] = {\n")
+    tab = [[0] * 27 for _ in range(26)]
+    for w in kind:
+        if kind[w] in ("K_PREP", "K_IS"):
+            continue                            # second words of two-word contexts: looked up after their first
+        tab[ord(w[0]) - 97][ord(w[1]) - 97] |= 1 << min(len(w), 15)
+        tab[ord(w[0]) - 97][26] |= 0xFFFF       # "i'm", "c'est", "dña": raw second byte no letter
+    for r in tab:
+        o("    { " + ", ".join("0x%x" % v for v in r) + " },\n")
+    o("};\n")
+    o("\n/* Every word of the lexicon, for tests. */\nstatic const char *const lex_all[] = {\n")
+    line = "   "
+    for w in allw:
+        p = ' "%s",' % w
+        if len(line) + len(p) > 100:
+            o(line + "\n")
+            line = "   "
+        line += p
+    o(line + "\n};\n")
+
+
+if __name__ == "__main__":
+    main()

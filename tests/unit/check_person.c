@@ -1,0 +1,275 @@
+/*
+ * check_person.c - the person detector: exact spans of each form (greetings,
+ * sign-offs, introductions, titles, full names, particles, initials, case),
+ * words that are names only sometimes, the normal form, and two corpora
+ * written for the purpose (tests/fixtures/person/): a false-positive set
+ * (at most 1 % of its lines may change) and a recall set (at least 95 % of
+ * its lines fully replaced). Prints the rates per locale.
+ */
+#include <check.h>
+#include <stdio.h>
+
+#include "detect_helpers.h"
+#include "filters/data/person_names.h"
+#include "tests/test_files.h"
+
+#define P CV_ENT_PERSON
+
+START_TEST(test_lexicon)
+{
+    ck_assert_int_eq(cvi_person_selftest(), 0);
+}
+END_TEST
+
+START_TEST(test_greetings_and_signoffs)
+{
+    one("GB", P, "Thanks Sarah, I'll check that.", "Sarah", "sarah");
+    one("GB", P, "hi tom can you help", "tom", "tom");
+    one("GB", P, "Thank you Priya!", "Priya", "priya");
+    one("GB", P, "Kind regards, Fiona McAllister", "Fiona McAllister", "fiona mcallister");
+    one("GB", P, "Regards,\nSean O'Brien", "Sean O'Brien", "sean o'brien");
+    one("IT", P, "Ciao Giulia, il tecnico arriva domani.", "Giulia", "giulia");
+    one("DE", P, "Hallo Jürgen, wie geht's?", "Jürgen", "jürgen");
+    one("FR", P, "Bonjour Camille, merci pour votre message.", "Camille", "camille");
+    one("ES", P, "Hola Lucía, ¿cómo estás?", "Lucía", "lucía");
+    one("PT", P, "Olá João, tudo bem?", "João", "joão");
+    one("NL", P, "Hoi Daan, de monteur komt dinsdag.", "Daan", "daan");
+    /* a greeting's fillers are no names */
+    none("GB", P, "Hi there, my router keeps dropping.");
+    none("GB", P, "Thanks again for your help, cheers mate");
+    none("IT", P, "Grazie mille! Il mio numero è nuovo.");
+    none("GB", P, "Hi, Will you call me back?");
+}
+END_TEST
+
+START_TEST(test_introductions)
+{
+    one("GB", P, "My name is Sean O'Brien and I'm calling about my bill.", "Sean O'Brien", "sean o'brien");
+    one("GB", P, "Hello, this is Emma from billing.", "Emma", "emma");
+    one("GB", P, "I'm John, the account holder.", "John", "john");
+    one("FR", P, "Bonjour, je m'appelle Camille Dubois.", "Camille Dubois", "camille dubois");
+    one("IT", P, "Mi chiamo Giulia Romano.", "Giulia Romano", "giulia romano");
+    one("IT", P, "il mio nome è Marco Rossi", "Marco Rossi", "marco rossi");
+    one("DE", P, "Ich heiße Jürgen Schmidt.", "Jürgen Schmidt", "jürgen schmidt");
+    one("ES", P, "Hola, me llamo María José de la Fuente.", "María José de la Fuente", "maría josé de la fuente");
+    one("NL", P, "Mijn naam is Daan de Vries.", "Daan de Vries", "daan de vries");
+    one("PT", P, "Olá, meu nome é João dos Santos.", "João dos Santos", "joão dos santos");
+    one("GB", P, "Could I speak to Sarah Connor please?", "Sarah Connor", "sarah connor");
+    one("GB", P, "Put me through to David please.", "David", "david");
+    one("GB", P, "Please ask J. Smith to call.", "J. Smith", "j. smith");
+    none("GB", P, "This is great, thanks.");
+    none("GB", P, "I'm sorry to hear that.");
+}
+END_TEST
+
+START_TEST(test_titles)
+{
+    one("GB", P, "Mr Okafor called yesterday.", "Okafor", "okafor");
+    one("GB", P, "Dear Mrs van der Berg,", "van der Berg", "van der berg");
+    one("DE", P, "Frau Müller-Lüdenscheidt hat angerufen.", "Müller-Lüdenscheidt", "müller-lüdenscheidt");
+    one("IT", P, "Sig.ra Rossi ha chiamato.", "Rossi", "rossi");
+    one("ES", P, "Sr. García llamó ayer.", "García", "garcía");
+    one("NL", P, "Dhr. Jansen belt terug.", "Jansen", "jansen");
+    one("FR", P, "Mme Dubois a appelé.", "Dubois", "dubois");
+    one("GB", P, "I spoke to Mr. J. R. Smith today", "J. R. Smith", "j. r. smith");
+    one("GB", P, "Mrs May phoned about the bill.", "May", "may");
+}
+END_TEST
+
+START_TEST(test_full_names_and_case)
+{
+    one("GB", P, "John Smith called this morning.", "John Smith", "john smith");
+    one("GB", P, "sarah connor called about her bill", "sarah connor", "sarah connor");
+    one("GB", P, "SARAH CONNOR CALLED ABOUT HER BILL", "SARAH CONNOR", "sarah connor");
+    one("NL", P, "Jeroen de Vries belt morgen terug.", "Jeroen de Vries", "jeroen de vries");
+    one("GB", P, "Sarah's account is overdue.", "Sarah", "sarah");
+    /* one token for one name, whatever its case */
+    one("DE", P, "MEIN NAME IST JÜRGEN MÜLLER", "JÜRGEN MÜLLER", "jÜrgen mÜller");
+}
+END_TEST
+
+START_TEST(test_not_names)
+{
+    none("GB", P, "Will you call me back in May?");
+    none("GB", P, "Please mark the box and use the grace period.");
+    none("GB", P, "I live on Rose Street near Victoria station.");
+    none("GB", P, "Our Paris office is closed; Jordan is a country.");
+    none("GB", P, "Apple Store and Amazon both sent it.");
+    none("GB", P, "Order ORD-2024-118045 was dispatched on Tuesday at 14:30 for \xc2\xa3" "49.99.");
+    none("GB", P, "Dear Customer,");
+    none("GB", P, "Summer Sale ends Monday");
+    none("GB", P, "Sarah");   /* one word alone: no evidence */
+}
+END_TEST
+
+START_TEST(test_normal_form)
+{
+    char a[CV_NORM_MAX + 1];
+    size_t na;
+    ck_assert_int_eq(cv_normalise(P, NULL, "  SARAH   CONNOR ", 17, a, &na), 1);
+    ck_assert_str_eq(a, "sarah connor");
+    /* the detector's spans carry the same form as a field's value */
+    one("GB", P, "Thanks SARAH CONNOR, done.", "SARAH CONNOR", "sarah connor");
+    one("GB", P, "Thanks Sarah  Connor, done.", "Sarah  Connor", "sarah connor");
+}
+END_TEST
+
+/* ---- corpora ------------------------------------------------------------- */
+
+#define NLOC 16
+typedef struct rate {
+    char loc[8];
+    unsigned lines, hit;
+} rate;
+
+static rate *rate_of(rate *r, size_t *n, const char *loc)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(r[i].loc, loc) == 0) return &r[i];
+    ck_assert_uint_lt(*n, NLOC);
+    snprintf(r[*n].loc, sizeof r[*n].loc, "%s", loc);
+    r[*n].lines = r[*n].hit = 0;
+    return &r[(*n)++];
+}
+
+/* Each line of a corpus: LOCALE, a tab, the text ("\n" written as \\n). */
+static char *next_line(char **cur, char **loc)
+{
+    char *p = *cur;
+    if (!*p) return NULL;
+    char *nl = strchr(p, '\n');
+    if (nl) *nl = '\0';
+    *cur = nl ? nl + 1 : p + strlen(p);
+    char *tab = strchr(p, '\t');
+    ck_assert_ptr_nonnull(tab);
+    *tab = '\0';
+    *loc = p;
+    char *t = tab + 1, *o = t;
+    for (char *q = t; *q; q++) {
+        if (q[0] == '\\' && q[1] == 'n') { *o++ = '\n'; q++; }
+        else *o++ = *q;
+    }
+    *o = '\0';
+    return t;
+}
+
+static char *fixture(const char *name)
+{
+    const char *src = getenv("CV_SRC");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/fixtures/person/%s", src ? src : ".", name);
+    char *d = readfile(path, NULL);
+    ck_assert_msg(d != NULL, "cannot read %s (set CV_SRC)", path);
+    return d;
+}
+
+static void print_rates(const char *what, const rate *r, size_t n)
+{
+    unsigned tl = 0, th = 0;
+    printf("person %s by locale:\n", what);
+    for (size_t i = 0; i < n; i++) {
+        printf("  %-6s %5u lines %5u %s  %6.2f %%\n", r[i].loc, r[i].lines, r[i].hit, what, 100.0 * r[i].hit / r[i].lines);
+        tl += r[i].lines;
+        th += r[i].hit;
+    }
+    printf("  %-6s %5u lines %5u %s  %6.2f %%\n", "all", tl, th, what, 100.0 * th / tl);
+    fflush(stdout);
+}
+
+START_TEST(test_false_positive_corpus)
+{
+    char *data = fixture("fp.tsv"), *cur = data, *loc, *text;
+    cv_detector_set *s = mkset("GB", P);
+    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_span_list l = { 0 };
+    rate r[NLOC];
+    size_t nr = 0;
+    unsigned lines = 0, changed = 0;
+    while ((text = next_line(&cur, &loc)) != NULL) {
+        rate *x = rate_of(r, &nr, loc);
+        ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
+        x->lines++;
+        lines++;
+        if (l.n) {
+            x->hit++;
+            changed++;
+            if (getenv("CV_PERSON_VERBOSE")) printf("FP %s: %s [%.*s]\n", loc, text, (int)(l.v[0].end - l.v[0].start), text + l.v[0].start);
+        }
+    }
+    print_rates("changed", r, nr);
+    ck_assert_uint_ge(lines, 2000);
+    ck_assert_msg(changed * 100 <= lines, "%u of %u lines changed", changed, lines);
+    cv_span_list_free(&l);
+    cv_detect_ws_free(ws);
+    cv_detector_set_free(s);
+    free(data);
+}
+END_TEST
+
+START_TEST(test_recall_corpus)
+{
+    char *data = fixture("recall.tsv"), *cur = data, *loc, *text;
+    cv_detector_set *s = mkset("GB", P);
+    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_span_list l = { 0 };
+    rate r[NLOC];
+    size_t nr = 0;
+    unsigned lines = 0, replaced = 0;
+    char plain[4096];
+    while ((text = next_line(&cur, &loc)) != NULL) {
+        /* drop the [[ ]] marks, keeping where each name is */
+        size_t ms[8], me[8], nm = 0, k = 0;
+        for (const char *q = text; *q && k + 1 < sizeof plain; q++) {
+            if (q[0] == '[' && q[1] == '[') { ck_assert_uint_lt(nm, 8); ms[nm] = k; q++; continue; }
+            if (q[0] == ']' && q[1] == ']') { me[nm++] = k; q++; continue; }
+            plain[k++] = *q;
+        }
+        plain[k] = '\0';
+        ck_assert_uint_gt(nm, 0);
+        ck_assert_int_eq(cv_detect(s, ws, plain, k, &l), 0);
+        int all = 1;
+        for (size_t m = 0; m < nm; m++) {
+            /* every byte of the name inside some span */
+            for (size_t b = ms[m]; b < me[m] && all; b++) {
+                int in = 0;
+                for (size_t i = 0; i < l.n && !in; i++) in = l.v[i].start <= b && b < l.v[i].end;
+                all = in;
+            }
+        }
+        rate *x = rate_of(r, &nr, loc);
+        x->lines++;
+        lines++;
+        if (all) {
+            x->hit++;
+            replaced++;
+        } else if (getenv("CV_PERSON_VERBOSE")) {
+            printf("MISS %s: %s\n", loc, plain);
+        }
+    }
+    print_rates("replaced", r, nr);
+    ck_assert_uint_ge(lines, 1000);
+    ck_assert_msg(replaced * 100 >= lines * 95, "%u of %u lines replaced", replaced, lines);
+    cv_span_list_free(&l);
+    cv_detect_ws_free(ws);
+    cv_detector_set_free(s);
+    free(data);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("person");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_lexicon);
+    tcase_add_test(tc, test_greetings_and_signoffs);
+    tcase_add_test(tc, test_introductions);
+    tcase_add_test(tc, test_titles);
+    tcase_add_test(tc, test_full_names_and_case);
+    tcase_add_test(tc, test_not_names);
+    tcase_add_test(tc, test_normal_form);
+    tcase_add_test(tc, test_false_positive_corpus);
+    tcase_add_test(tc, test_recall_corpus);
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
