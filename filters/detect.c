@@ -3,6 +3,10 @@
  * patterns once (JIT), computes prefilter facts in one pass over a text
  * value, runs only the detectors those facts allow, validates candidates
  * and resolves overlaps into a sorted, non-overlapping span list.
+ * A policy's regex detectors have no facts of their own; each is skipped on
+ * a text that lacks a byte every match needs (PCRE2's first code unit or
+ * start bitmap, its required code unit) or is shorter than its shortest
+ * match, tested on one pass that notes which bytes the text holds.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -10,6 +14,14 @@
 #include <string.h>
 
 #include "filters.h"
+
+/* What any match of a custom regex needs of the text: min_len bytes, one
+ * of first[0..nfirst) (nfirst 0: no such test) and one of last[0..nlast). */
+typedef struct need {
+    uint32_t min_len;
+    uint16_t nfirst, nlast;
+    uint8_t first[256], last[2];
+} need;
 
 typedef struct compiled {
     const cv_detector_type *t;
@@ -19,6 +31,7 @@ typedef struct compiled {
     pcre2_code *code;
     int jit;
     const cv_custom_detector *cust;   /* a policy's detector, or NULL */
+    need *need;              /* a custom regex's needs (owned), or NULL */
 } compiled;
 
 struct cv_detector_set {
@@ -100,6 +113,59 @@ static int matches_empty(pcre2_code *c)
     return rc >= 0 || minlen == 0;
 }
 
+/* 1 if pattern may match some part caselessly: a "(?" option setting that
+ * names i, such as (?i) or (?i:. Errs towards 1: "(?" then a run of
+ * letters, '^' and '-' holding an 'i' anywhere, escaped or not. Custom
+ * patterns are compiled without PCRE2_CASELESS. */
+static int may_be_caseless(const char *pattern)
+{
+    for (const char *q = strstr(pattern, "(?"); q; q = strstr(q + 1, "(?")) {
+        for (const char *r = q + 2; *r == '^' || *r == '-' || ((unsigned)(*r | 0x20) - 'a' < 26u); r++)
+            if (*r == 'i') return 1;
+    }
+    return 0;
+}
+
+/* Code unit u, and its other ASCII case where a caseless match may give it
+ * (PCRE2 sets no first or required code unit for a caseless character
+ * that has other cases beyond those). */
+static void need_unit(uint8_t *v, uint16_t *n, uint32_t u, int caseless)
+{
+    v[(*n)++] = (uint8_t)u;
+    if (caseless && (unsigned)((u | 0x20) - 'a') < 26u) v[(*n)++] = (uint8_t)(u ^ 0x20);
+}
+
+/* A custom regex's needs from what PCRE2 found when it compiled it; NULL
+ * if it found nothing to test, or on ENOMEM (both only lose the skip). */
+static need *need_of(const pcre2_code *c, const char *pattern)
+{
+    uint32_t type = 0, unit = 0;
+    size_t minlen = 0;
+    const uint8_t *map = NULL;
+    int caseless = may_be_caseless(pattern);
+    need *nd = calloc(1, sizeof *nd);
+    if (!nd) return NULL;
+    if (pcre2_pattern_info(c, PCRE2_INFO_MINLENGTH, &minlen) == 0) nd->min_len = (uint32_t)minlen;
+    if (pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODETYPE, &type) == 0 && type == 1) {
+        if (pcre2_pattern_info(c, PCRE2_INFO_FIRSTCODEUNIT, &unit) == 0 && unit < 256)
+            need_unit(nd->first, &nd->nfirst, unit, caseless);
+    } else if (type == 0 && pcre2_pattern_info(c, PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map) {
+        /* the study's set of first code units, with their other cases */
+        uint16_t k = 0;
+        for (unsigned b = 0; b < 256; b++)
+            if (map[b >> 3] >> (b & 7) & 1) nd->first[k++] = (uint8_t)b;
+        if (k < 256) nd->nfirst = k;   /* 256 or none: no test (nfirst cannot hold 256) */
+    }
+    if (pcre2_pattern_info(c, PCRE2_INFO_LASTCODETYPE, &type) == 0 && type == 1 &&
+        pcre2_pattern_info(c, PCRE2_INFO_LASTCODEUNIT, &unit) == 0 && unit < 256)
+        need_unit(nd->last, &nd->nlast, unit, caseless);
+    if (!nd->min_len && !nd->nfirst && !nd->nlast) {
+        free(nd);
+        return NULL;
+    }
+    return nd;
+}
+
 int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                               const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
                               const char **err, size_t *bad)
@@ -170,6 +236,7 @@ int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_
                 if (bad) *bad = k;
                 goto out;
             }
+            d->need = need_of(d->code, cd->regex);
         } else {
             s->n++;
         }
@@ -200,7 +267,10 @@ out:
 void cv_detector_set_free(cv_detector_set *s)
 {
     if (!s) return;
-    for (size_t i = 0; s->d && i < s->n; i++) pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
+    for (size_t i = 0; s->d && i < s->n; i++) {
+        pcre2_code_free(s->d[i].code);   /* NULL for scanners: ok */
+        free(s->d[i].need);
+    }
     free(s->d);
     free(s->ctypes);
     free(s->prio);
@@ -573,9 +643,28 @@ static int resolve(const cv_detector_set *s, cv_detect_ws *ws, cv_span_list *out
     return 0;
 }
 
+static int has_one(const uint8_t *seen, const uint8_t *v, unsigned n)
+{
+    for (unsigned k = 0; k < n; k++)
+        if (seen[v[k]]) return 1;
+    return 0;
+}
+
+/* 0 if no match of a regex with these needs can be in text[0..len) (the
+ * whole subject: custom regexes run over all of it); seen[b] != 0 for each
+ * byte b of the text. */
+static int need_met(const need *nd, const uint8_t *seen, size_t len)
+{
+    if (len < nd->min_len) return 0;
+    if (nd->nfirst && !has_one(seen, nd->first, nd->nfirst)) return 0;
+    return !nd->nlast || has_one(seen, nd->last, nd->nlast);
+}
+
 static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_text_facts *f, const char *text,
                         size_t len, cv_span_list *out)
 {
+    uint8_t seen[256];
+    int have_seen = 0;
     ws->ncand = 0;
     /* A text without digits: only the detectors that need none (digit-
      * anchored ones, win_after, and those declaring digits never match). */
@@ -587,6 +676,15 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
         if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
         const cv_detector_type *t = c->t;
         if (t->wanted && !t->wanted(f)) continue;
+        const need *nd = c->need;
+        if (nd) {
+            if (!have_seen) {
+                memset(seen, 0, sizeof seen);
+                for (size_t j = 0; j < len; j++) seen[(unsigned char)text[j]] = 1;
+                have_seen = 1;
+            }
+            if (!need_met(nd, seen, len)) continue;
+        }
         int rc = run_detector(s, ws, i, f, text, len);
         if (rc) return rc;
     }

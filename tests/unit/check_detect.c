@@ -1,9 +1,12 @@
 /*
  * check_detect.c - the detection engine with the whole detector set: mixed
  * texts that must survive, overlaps, restarts after rejected candidates,
- * the registry and entity names, and generic/person normalisation.
+ * the registry and entity names, generic/person normalisation, and a
+ * policy's regex detectors against PCRE2's own matches.
  */
 #include <check.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -266,6 +269,91 @@ START_TEST(test_lookalikes_not_identifiers)
 }
 END_TEST
 
+/* A policy's regex detectors are skipped on texts that lack a byte every
+ * match needs: the spans must be PCRE2's own matches, left to right, on
+ * random texts, for patterns whose needs are a first code unit (also
+ * caseless, where K may be U+212A KELVIN SIGN), a start bitmap, a required
+ * code unit, a minimum length, lookarounds. */
+START_TEST(test_custom_regex_needs)
+{
+    static const char *const pats[] = {
+        "\\bLY-?[0-9]{2}\\b", "(?i)ly-?[0-9]{2}", "x(?i:y)z", "Q(?i)z", "[A-C]{2}[0-9]", "(?i)[a-c]k1",
+        "\xC3\xA9[0-9]", "(?i)\xC3\xA9" "1", "(?i)k1", "(?i)s[0-9]", "[0-9]{3}", "(?<=#)a1", "a(?=b)",
+        "(?-i)Ly", "\\Q(?i\\E", "1(?:z|Y)2", "(?xi) q 1",
+    };
+    /* per pattern, a text it matches, planted with letters' case flipped at random */
+    static const char *const plant[] = {
+        "LY-12", "ly12", "xYz", "Qz", "AB1", "bK1", "\xC3\xA9" "1", "\xC3\x89" "1", "\xE2\x84\xAA" "1",
+        "\xC5\xBF" "1", "123", "#a1", "ab", "Ly", "(?i", "1Y2", "q1",
+    };
+    _Static_assert(sizeof plant == sizeof pats, "one planted text per pattern");
+    static const char *const sym[] = { "L", "l", "Y", "y", "-", "1", "2", " ", "A", "b", "c", "k", "K", "s", "S",
+                                       "\xE2\x84\xAA", "\xC5\xBF", "\xC3\xA9", "\xC3\x89", "#", "q", "Q", "z", "x",
+                                       "(", "?", "i", "a", "B" };
+    enum { NSYM = sizeof sym / sizeof *sym };
+    uint8_t en[CV_ENT__COUNT] = { 0 };   /* no built-in detectors */
+    uint32_t seed = 4242;
+    size_t total = 0;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+        cv_custom_detector cd = { .name = "t", .entity = CV_ENT__COUNT, .regex = pats[k] };
+        cv_detector_set *s = NULL;
+        const char *err = NULL;
+        ck_assert_int_eq(cv_detector_set_create_ex(NULL, en, &cd, 1, &s, &err, NULL), 0);
+        cv_detect_ws *ws = cv_detect_ws_create(s);
+        ck_assert_ptr_nonnull(ws);
+        int ec;
+        PCRE2_SIZE eo;
+        pcre2_code *re = pcre2_compile((PCRE2_SPTR)pats[k], PCRE2_ZERO_TERMINATED, PCRE2_UTF, &ec, &eo, NULL);
+        ck_assert_ptr_nonnull(re);
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+        size_t found = 0;
+        for (int iter = 0; iter < 3000; iter++) {
+            char text[160];
+            size_t n = 0, nsym = RND(12), at = RND(2) ? RND(nsym + 1) : nsym + 1;
+            for (size_t j = 0; j <= nsym; j++) {
+                if (j == at)
+                    for (const char *q = plant[k]; *q; q++) {
+                        char c = *q;
+                        if (RND(3) == 0 && (unsigned)((c | 0x20) - 'a') < 26u) c ^= 0x20;
+                        text[n++] = c;
+                    }
+                if (j == nsym) break;
+                const char *y = sym[RND(NSYM)];
+                memcpy(text + n, y, strlen(y));
+                n += strlen(y);
+            }
+            cv_span_list l = { 0 };
+            ck_assert_int_eq(cv_detect(s, ws, text, n, &l), 0);
+            size_t got = 0;
+            for (size_t off = 0; off <= n;) {
+                int rc = pcre2_match(re, (PCRE2_SPTR)text, n, off, 0, md, NULL);
+                if (rc == PCRE2_ERROR_NOMATCH) break;
+                ck_assert_int_ge(rc, 0);
+                PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+                ck_assert_msg(got < l.n, "pattern %s, text '%.*s': a match at %zu missed", pats[k], (int)n, text,
+                              (size_t)ov[0]);
+                ck_assert_uint_eq(l.v[got].start, ov[0]);
+                ck_assert_uint_eq(l.v[got].end, ov[1]);
+                got++;
+                off = ov[1];
+            }
+            ck_assert_uint_eq(got, l.n);
+            found += got;
+            cv_span_list_free(&l);
+        }
+        ck_assert_msg(found > 20, "pattern %s: %zu matches in all texts", pats[k], found);   /* not vacuous */
+        total += found;
+        pcre2_match_data_free(md);
+        pcre2_code_free(re);
+        cv_detect_ws_free(ws);
+        cv_detector_set_free(s);
+    }
+#undef RND
+    ck_assert_uint_gt(total, 1000);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("detect");
@@ -280,6 +368,7 @@ int main(void)
     tcase_add_test(tc, test_normalise_generic_person);
     tcase_add_test(tc, test_lookalikes);
     tcase_add_test(tc, test_lookalikes_not_identifiers);
+    tcase_add_test(tc, test_custom_regex_needs);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

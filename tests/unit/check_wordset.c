@@ -2,7 +2,8 @@
  * check_wordset.c - the multi-pattern word matcher (filters/wordset.c):
  * exact spans for case and Unicode case variants, word boundaries, phrases
  * across whitespace runs, leftmost-longest overlaps, punctuation inside
- * entries, the capitalised flag, invalid UTF-8, rebuilds, 100,000 entries.
+ * entries, the capitalised flag, invalid UTF-8, rebuilds, 100,000 entries;
+ * sets of up to 50,000 random entries against a brute-force reference.
  */
 #include <check.h>
 #include <stdio.h>
@@ -433,6 +434,164 @@ START_TEST(test_random_bytes)
 }
 END_TEST
 
+/* ---- randomised, large sets (the first-word filter): against a reference
+ * over characters, with non-ASCII letters and punctuation next to words */
+
+static const char *const L_SYM[] = { "a", "b", "c", "A", "B", "1", " ", "-", "\xC3\xA9", "\xC3\x89", "\xE2\x80\x99", "\n" };
+enum { L_NSYM = 12, L_MAXE = 24 };
+static int l_word(int c) { return c <= 5 || c == 8 || c == 9; }
+static int l_space(int c) { return c == 6 || c == 11; }
+static int l_fold(int c) { return c == 3 ? 0 : c == 4 ? 1 : c == 9 ? 8 : c; }
+
+typedef struct l_ent {
+    unsigned char c[L_MAXE];
+    int n;
+} l_ent;
+
+/* Entry e at character i of t[0..n): the end character, or -1. */
+static long l_match_at(const unsigned char *t, int n, int i, const l_ent *e)
+{
+    if (l_word(e->c[0]) && i > 0 && l_word(t[i - 1])) return -1;
+    int a = i, b = 0;
+    while (b < e->n) {
+        if (l_space(e->c[b])) {
+            if (a >= n || !l_space(t[a])) return -1;
+            while (b < e->n && l_space(e->c[b])) b++;
+            while (a < n && l_space(t[a])) a++;
+            continue;
+        }
+        if (a >= n || l_fold(t[a]) != l_fold(e->c[b])) return -1;
+        a++;
+        b++;
+    }
+    if (l_word(e->c[e->n - 1]) && a < n && l_word(t[a])) return -1;
+    return a;
+}
+
+static uint32_t l_seed;
+#define LRND(k) (((l_seed = l_seed * 1103515245u + 12345u) >> 16) % (k))
+
+/* A word of 1-6 characters, mostly ASCII letters. */
+static int l_put_word(unsigned char *o)
+{
+    static const unsigned char W[] = { 0, 1, 2, 0, 1, 2, 3, 4, 5, 8, 9 };
+    int k = 1 + (int)LRND(6);
+    for (int j = 0; j < k; j++) o[j] = W[LRND(sizeof W)];
+    return k;
+}
+
+static int l_put_sep(unsigned char *o)
+{
+    static const unsigned char S[] = { 6, 6, 6, 11, 7, 10 };
+    int k = 1 + (int)LRND(2);
+    for (int j = 0; j < k; j++) o[j] = S[LRND(sizeof S)];
+    return k;
+}
+
+static void l_run(int nent, int ntext, uint32_t seed)
+{
+    l_seed = seed;
+    l_ent *e = calloc((size_t)nent, sizeof *e);
+    int *by_first = malloc((size_t)nent * sizeof *by_first), nb[L_NSYM + 1] = { 0 };
+    cv_wordset_builder *b = cv_wordset_builder_create();
+    char buf[4 * L_MAXE];
+    for (int k = 0; k < nent; k++) {
+        l_ent *x = &e[k];
+        if (LRND(20) == 0) x->c[x->n++] = 7;        /* a few begin with punctuation */
+        int words = 1 + (int)LRND(3);
+        for (int w = 0; w < words; w++) {
+            if (w) x->n += l_put_sep(x->c + x->n);
+            x->n += l_put_word(x->c + x->n);
+        }
+        size_t bl = 0;
+        for (int j = 0; j < x->n; j++) {
+            size_t sl = strlen(L_SYM[x->c[j]]);
+            memcpy(buf + bl, L_SYM[x->c[j]], sl);
+            bl += sl;
+        }
+        ck_assert_int_eq(cv_wordset_builder_add(b, buf, bl, 0), k);
+        nb[l_fold(x->c[0]) + 1]++;
+    }
+    /* entries by folded first character, in id order (ties: the lowest id) */
+    for (int c = 0; c < L_NSYM; c++) nb[c + 1] += nb[c];
+    int fill[L_NSYM];
+    memcpy(fill, nb, sizeof fill);
+    for (int k = 0; k < nent; k++) by_first[fill[l_fold(e[k].c[0])]++] = k;
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+
+    unsigned char *t = malloc((size_t)ntext + 2 * L_MAXE);
+    uint32_t *off = malloc(((size_t)ntext + 2 * L_MAXE + 1) * sizeof *off);
+    cv_buf tb = { 0 };
+    int n = 0;
+    while (n < ntext) {
+        if (LRND(5) == 0) {
+            /* an entry, in other case and other whitespace */
+            const l_ent *x = &e[LRND(nent)];
+            for (int j = 0; j < x->n; j++) {
+                int c = x->c[j];
+                if (LRND(2)) c = c == 0 ? 3 : c == 1 ? 4 : c == 8 ? 9 : c == 3 ? 0 : c == 4 ? 1 : c == 9 ? 8 : c;
+                if (l_space(c)) c = LRND(2) ? 6 : 11;
+                t[n++] = (unsigned char)c;
+            }
+        } else {
+            n += l_put_word(t + n);
+        }
+        /* a separator, or (rarely) none: words run together */
+        if (LRND(10)) n += l_put_sep(t + n);
+    }
+    for (int i = 0; i < n; i++) {
+        off[i] = (uint32_t)tb.n;
+        ck_assert_int_eq(cv_buf_puts(&tb, L_SYM[t[i]]), 0);
+    }
+    off[n] = (uint32_t)tb.n;
+
+    collect c = { calloc((size_t)n + 1, sizeof(cv_word_match)), 0, (size_t)n + 1 };
+    ck_assert_int_eq(cv_wordset_scan(s, tb.p, tb.n, keep, &c), 0);
+    size_t got = 0;
+    for (int i = 0; i < n;) {
+        long best = -1;
+        int id = -1, f = l_fold(t[i]);
+        for (int q = nb[f]; q < nb[f + 1]; q++) {
+            long end = l_match_at(t, n, i, &e[by_first[q]]);
+            if (end > best) {
+                best = end;
+                id = by_first[q];
+            }
+        }
+        if (best < 0) {
+            i++;
+            continue;
+        }
+        ck_assert_uint_lt(got, c.n);
+        ck_assert_uint_eq(c.v[got].start, off[i]);
+        ck_assert_uint_eq(c.v[got].end, off[best]);
+        ck_assert_uint_eq(c.v[got].id, (uint32_t)id);
+        got++;
+        i = (int)best;
+    }
+    ck_assert_uint_eq(got, c.n);
+    ck_assert_uint_gt(got, (size_t)ntext / 40);     /* planted entries were found */
+    free(c.v);
+    free(t);
+    free(off);
+    free(e);
+    free(by_first);
+    cv_buf_free(&tb);
+    cv_wordset_free(s);
+    cv_wordset_builder_free(b);
+}
+#undef LRND
+
+START_TEST(test_random_large_sets)
+{
+    /* below, at and above the size where the first-word filter starts */
+    static const int sizes[] = { 255, 256, 2000, 50000 };
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++)
+        for (uint32_t r = 0; r < 3; r++) l_run(sizes[k], sizes[k] > 10000 ? 6000 : 20000, 1000u * (uint32_t)k + r);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wordset");
@@ -449,6 +608,7 @@ int main(void)
     tcase_add_test(tc, test_100k_entries);
     tcase_add_test(tc, test_random_reference);
     tcase_add_test(tc, test_random_bytes);
+    tcase_add_test(tc, test_random_large_sets);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     return run_suite(s);
