@@ -73,6 +73,7 @@ struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
     uint64_t allowed[CV_ENT_MAX];   /* spans of the last texts kept by the allow list, not yet counted */
+    int any_allowed;                /* some allowed[] is nonzero (take_allowed runs per text: skip the sweep) */
     cv_buf *xout;                   /* explain mode: decisions go here (NULL: off) */
     const char *xfile;
     const cv_record *xrec;          /* the record being explained */
@@ -870,6 +871,7 @@ static void drop_allowed(cvi_worker *w, const char *text)
         int named = s->detector == CV_DET_NONE;
         if (allowed(w, s->entity, text + s->start, s->end - s->start, named ? NULL : s->norm, s->norm_len)) {
             w->allowed[s->entity]++;
+            w->any_allowed = 1;
             if (w->xout) explain(w, s, s->entity, NULL, CV_ACT_KEEP, "allow", 0);
             continue;
         }
@@ -881,6 +883,8 @@ static void drop_allowed(cvi_worker *w, const char *text)
 
 static void take_allowed(cvi_worker *w, cvi_counts *c)
 {
+    if (!w->any_allowed) return;
+    w->any_allowed = 0;
     for (int e = 0; e < CV_ENT_MAX; e++) {
         if (c) c->allowed[e] += w->allowed[e];
         w->allowed[e] = 0;
