@@ -182,8 +182,7 @@ static int scan_ext(const cv_detect_opts *o, const char *text, size_t len, const
     return cvi_each_digit_run(text, len, f, try_id, em);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 3; }
-static int wanted_channel(const cv_text_facts *f) { return f->has_slash && f->digits >= 1; }
+static int wanted_channel(const cv_text_facts *f) { return f->has_slash; }   /* and min_digits 1 */
 
 const cv_detector_type cvi_detector_agent_channel = {
     .name = "agent_channel",
@@ -195,6 +194,7 @@ const cv_detector_type cvi_detector_agent_channel = {
     .pattern = "/[A-Za-z0-9_.+*#-]+(?:@[A-Za-z0-9_.-]+)?",
     .compile_flags = 0,
     .wanted = wanted_channel,
+    .min_digits = 1,
     .validate = validate_channel,
 };
 
@@ -202,7 +202,10 @@ const cv_detector_type cvi_detector_agent_ext = {
     .name = "agent_ext",
     .entity = CV_ENT_AGENT,
     .priority = 4,
-    .wanted = wanted,
+    /* try_id takes runs of 3-6 digits: texts without one are skipped
+     * before the scan is called */
+    .min_digits = 3,
+    .runs_any = CV_RUN(3) | CV_RUN(4) | CV_RUN(5) | CV_RUN(6),
     .scan = scan_ext,
 };
 

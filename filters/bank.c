@@ -109,8 +109,6 @@ static int validate_bic(const cv_detect_opts *o, const char *text, size_t len, s
     return 1;
 }
 
-static int wanted_sortcode(const cv_text_facts *f) { return f->digits >= 6; }
-static int wanted_aba(const cv_text_facts *f) { return f->digits >= 9; }
 static int wanted_bic(const cv_text_facts *f) { return f->letter_digit > 0; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
@@ -119,7 +117,7 @@ const cv_detector_type cvi_detector_sortcode = {
     .entity = CV_ENT_BANK,
     .priority = 5,
     .pattern = "(?<![A-Za-z0-9./-])[0-9]{2}([- ]?)[0-9]{2}\\1[0-9]{2}(?![A-Za-z0-9]|[-./,][0-9])",
-    .wanted = wanted_sortcode,
+    .min_digits = 6,
     .search_from = search_from,
     .validate = validate_sortcode,
     .win_before = 1,
@@ -131,7 +129,7 @@ const cv_detector_type cvi_detector_aba = {
     .entity = CV_ENT_BANK,
     .priority = 5,
     .pattern = "(?<![A-Za-z0-9./-])[0-9]{9}(?![A-Za-z0-9]|[-./,][0-9])",
-    .wanted = wanted_aba,
+    .min_digits = 9,
     .search_from = search_from,
     .validate = validate_aba,
     .win_before = 1,

@@ -110,7 +110,6 @@ static int norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
     return issuer_range(norm, k) && cv_luhn_valid(norm, k);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 12; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
 const cv_detector_type cvi_detector_card = {
@@ -121,7 +120,7 @@ const cv_detector_type cvi_detector_card = {
      * before is a phone's or another number's */
     .pattern = "(?<![0-9+.])[1-6](?:[ .\\-]?[0-9]){11,18}(?![A-Za-z0-9]|[.\\-][0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 12,
     .search_from = search_from,
     .validate = validate,
     .win_before = 1,

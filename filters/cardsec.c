@@ -148,15 +148,16 @@ static int validate_expiry(const cv_detect_opts *o, const char *text, size_t len
     return 1;
 }
 
-static int wanted_cvv(const cv_text_facts *f) { return f->digits >= 3; }
-static int wanted_expiry(const cv_text_facts *f) { return f->digits >= 3; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
 const cv_detector_type cvi_detector_cvv = {
     .name = "cvv",
     .entity = CV_ENT_CVV,
     .priority = 5,
-    .wanted = wanted_cvv,
+    /* try_cvv takes runs of 3 or 4 digits: texts without one are skipped
+     * before the scan is called */
+    .min_digits = 3,
+    .runs_any = CV_RUN(3) | CV_RUN(4),
     .scan = scan_cvv,
 };
 
@@ -165,7 +166,7 @@ const cv_detector_type cvi_detector_card_expiry = {
     .entity = CV_ENT_CARD_EXPIRY,
     .priority = 5,
     .pattern = "(?<![0-9./-])(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?[0-9]{2}(?![0-9]|[./-][0-9])",
-    .wanted = wanted_expiry,
+    .min_digits = 3,
     .search_from = search_from,
     .validate = validate_expiry,
     .win_before = 0,

@@ -64,7 +64,6 @@ static int validate6(const cv_detect_opts *o, const char *text, size_t len, size
     return canon(s, n, norm, norm_len);
 }
 
-static int wanted4(const cv_text_facts *f) { return f->digits >= 4; }
 static size_t search_from4(const cv_text_facts *f) { return f->first_digit; }
 static int wanted6(const cv_text_facts *f) { return f->ipv6_shape; }
 
@@ -75,7 +74,7 @@ const cv_detector_type cvi_detector_ipv4 = {
     .priority = 4,
     .pattern = "(?<![A-Za-z0-9.])" OCTET "(?:\\." OCTET "){3}(?![A-Za-z0-9]|\\.[0-9])",
     .compile_flags = 0,
-    .wanted = wanted4,
+    .min_digits = 4,
     .search_from = search_from4,
     .validate = validate4,
     .win_before = 1,

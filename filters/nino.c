@@ -62,7 +62,6 @@ static int norm_nino(const char *in, size_t len, char *norm, size_t *norm_len)
     return nino_compact(in, len, norm, norm_len);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 6; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
 const cv_detector_type cvi_detector_nino = {
@@ -75,7 +74,7 @@ const cv_detector_type cvi_detector_nino = {
                "(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] )"
                "(?:[0-9]{2} ?[0-9]{2} ?[0-9]{2}|[0-9]{3} [0-9]{3})(?: ?[A-D])?(?![A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 6,
     .search_from = search_from,
     .validate = validate,
     .win_before = 4,

@@ -25,7 +25,7 @@
 typedef struct ruletab {
     uint32_t mask;
     int32_t *slot;          /* field index + 1; 0 = empty */
-    uint64_t sig[4];        /* leaf tables: set of (length, first byte) of the keys, to skip most misses */
+    uint64_t sig[4];        /* set of (length, first byte) of the keys, to skip most misses unhashed */
 } ruletab;
 
 static unsigned key_sig(const char *p, size_t n) { return (unsigned)(n * 31 + (unsigned char)p[0]) & 255; }
@@ -167,14 +167,19 @@ static const cv_field_rule *lookup_in(const cv_input_rule *rule, const ruletab *
 static const cv_field_rule *lookup(const cvi_engine *e, const cv_input_rule *rule, cv_str path)
 {
     size_t ri = (size_t)(rule - e->pol->inputs);
-    const cv_field_rule *fr = lookup_in(rule, &e->tabs[ri], path, 0);
+    const cv_field_rule *fr = NULL;
+    /* every node of every record comes here, and most paths have no exact
+     * rule (the default policy has one, "agent.id"): the signature rules
+     * out most before they are hashed */
+    unsigned sg = path.n ? key_sig(path.p, path.n) : 0;
+    if (!path.n || (e->tabs[ri].sig[sg >> 6] >> (sg & 63) & 1)) fr = lookup_in(rule, &e->tabs[ri], path, 0);
     if (fr || !e->leaf[ri].slot) return fr;
     size_t end = path.n;
     while (end >= 2 && path.p[end - 2] == '[' && path.p[end - 1] == ']') end -= 2;
     size_t start = end;
     while (start > 0 && path.p[start - 1] != '.') start--;
     if (end == start) return NULL;
-    unsigned sg = key_sig(path.p + start, end - start);
+    sg = key_sig(path.p + start, end - start);
     if (!(e->leaf[ri].sig[sg >> 6] >> (sg & 63) & 1)) return NULL;
     return lookup_in(rule, &e->leaf[ri], cv_str_make(path.p + start, end - start), sizeof LEAF_PREFIX - 1);
 }
@@ -198,10 +203,8 @@ static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
         const cv_field_rule *fr = &rule->fields[f];
         int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
         if (leaf != is_leaf) continue;
-        if (leaf) {
-            unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
-            t->sig[sg >> 6] |= 1ull << (sg & 63);
-        }
+        unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
+        t->sig[sg >> 6] |= 1ull << (sg & 63);
         uint32_t i = hash_path(fr->path + skip, fr->path_len - skip) & t->mask;
         while (t->slot[i]) i = (i + 1) & t->mask;
         t->slot[i] = (int32_t)f + 1;
