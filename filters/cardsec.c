@@ -149,6 +149,13 @@ static int validate_expiry(const cv_detect_opts *o, const char *text, size_t len
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+/* Month and year stand in one cluster with a '/' or '-' between them. */
+static int expiry_cluster(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return (f->cl_gaps[i] & (CV_GAP_SLASH | CV_GAP_DASH)) != 0;
+}
 
 const cv_detector_type cvi_detector_cvv = {
     .name = "cvv",
@@ -167,6 +174,8 @@ const cv_detector_type cvi_detector_card_expiry = {
     .priority = 5,
     .pattern = "(?<![0-9./-])(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?[0-9]{2}(?![0-9]|[./-][0-9])",
     .min_digits = 3,
+    .runs_any = CV_RUN(1) | CV_RUN(2),   /* the month: no digit before it, a separator after */
+    .cluster_wanted = expiry_cluster,
     .search_from = search_from,
     .validate = validate_expiry,
     .win_before = 0,
