@@ -594,26 +594,25 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
             s->pair[h >> 3] |= (uint8_t)(1u << (h & 7));
         }
     }
+    int quick = 1;   /* the prefilter applies (see nstart) */
     for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++) {
         unsigned c = s->edge_byte[a];
-        if (c < 0x80) s->act[c] = A_OTHER_START;
+        if (c < 0x80) {
+            s->act[c] = A_OTHER_START;
+            quick = 0;
+        }
     }
+    s->nstart = 0;
     if (s->mark_state != NONE)
         for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++) {
             unsigned c = s->edge_byte[a];
             if (c >= 0x80) continue;
             s->act[c] = A_WORD_START;
             if (c >= 'a' && c <= 'z') s->act[c - 32] = A_WORD_START;
+            /* a state's edges are distinct: each folded first byte once */
+            if (s->nstart < START_MAX) s->start[s->nstart++] = (uint8_t)c;
+            else quick = 0;
         }
-    s->nstart = 0;
-    int quick = 1;
-    for (unsigned c = 0; c < 0x80 && quick; c++) {
-        if (s->act[c] == A_OTHER_START) quick = 0;
-        else if (s->act[c] == A_WORD_START && !(c >= 'A' && c <= 'Z')) {
-            if (s->nstart == START_MAX) quick = 0;
-            else s->start[s->nstart++] = (uint8_t)c;   /* folded: lower case, or a digit */
-        }
-    }
     if (!quick) s->nstart = 0;
     if (nn >= DENSE_MIN) {
         if (!(s->dense = malloc(2 * 256 * sizeof *s->dense))) goto out;
