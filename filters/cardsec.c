@@ -88,6 +88,9 @@ static const kw cvv_words[] = {
     KW("codigo de seguranca"), { NULL, 0 }
 };
 
+/* The digit runs try_cvv takes: 3 or 4 digits. */
+#define CVV_RUNS (CV_RUN(3) | CV_RUN(4))
+
 static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
 {
     if (e - d < 3 || e - d > 4) return 0;
@@ -109,7 +112,7 @@ static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em
 static int scan_cvv(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
-    return cvi_each_digit_run(text, len, f, try_cvv, em);
+    return cvi_each_digit_run(text, len, f, CVV_RUNS, try_cvv, em);
 }
 
 static const kw expiry_words[] = {
@@ -162,10 +165,9 @@ const cv_detector_type cvi_detector_cvv = {
     .name = "cvv",
     .entity = CV_ENT_CVV,
     .priority = 5,
-    /* try_cvv takes runs of 3 or 4 digits: texts without one are skipped
-     * before the scan is called */
+    /* texts without a run try_cvv takes are skipped before the scan */
     .min_digits = 3,
-    .runs_any = CV_RUN(3) | CV_RUN(4),
+    .runs_any = CVV_RUNS,
     .scan = scan_cvv,
 };
 
