@@ -157,6 +157,9 @@ static int validate_ext(const cv_detect_opts *o, const char *text, size_t len, s
     return 1;
 }
 
+/* The digit runs try_id takes: 3 to 6 digits. */
+#define ID_RUNS (CV_RUN(3) | CV_RUN(4) | CV_RUN(5) | CV_RUN(6))
+
 /* One candidate id: the digit run text[d..e) with up to 3 letters glued
  * before it ("ag1142"). */
 static int try_id(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
@@ -186,11 +189,10 @@ static int try_id(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
 static int scan_ext(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
-    return cvi_each_digit_run(text, len, f, try_id, em);
+    return cvi_each_digit_run(text, len, f, ID_RUNS, try_id, em);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 3; }
-static int wanted_channel(const cv_text_facts *f) { return f->has_slash && f->digits >= 1; }
+static int wanted_channel(const cv_text_facts *f) { return f->has_slash; }   /* and min_digits 1 */
 
 const cv_detector_type cvi_detector_agent_channel = {
     .name = "agent_channel",
@@ -202,6 +204,7 @@ const cv_detector_type cvi_detector_agent_channel = {
     .pattern = "/[A-Za-z0-9_.+*#-]+(?:@[A-Za-z0-9_.-]+)?",
     .compile_flags = 0,
     .wanted = wanted_channel,
+    .min_digits = 1,
     .validate = validate_channel,
 };
 
@@ -209,7 +212,9 @@ const cv_detector_type cvi_detector_agent_ext = {
     .name = "agent_ext",
     .entity = CV_ENT_AGENT,
     .priority = 4,
-    .wanted = wanted,
+    /* texts without a run try_id takes are skipped before the scan */
+    .min_digits = 3,
+    .runs_any = ID_RUNS,
     .scan = scan_ext,
 };
 

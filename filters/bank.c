@@ -109,17 +109,31 @@ static int validate_bic(const cv_detect_opts *o, const char *text, size_t len, s
     return 1;
 }
 
-static int wanted_sortcode(const cv_text_facts *f) { return f->digits >= 6; }
-static int wanted_aba(const cv_text_facts *f) { return f->digits >= 9; }
 static int wanted_bic(const cv_text_facts *f) { return f->letter_digit > 0; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+/* A sort code's six digits, at most one byte apart, are in one cluster. */
+static int cluster6(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 6;
+}
+/* An ABA number's nine digits are one run, in one cluster. */
+static int cluster9(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 9;
+}
 
 const cv_detector_type cvi_detector_sortcode = {
     .name = "sortcode",
     .entity = CV_ENT_BANK,
     .priority = 5,
     .pattern = "(?<![A-Za-z0-9./-])[0-9]{2}([- ]?)[0-9]{2}\\1[0-9]{2}(?![A-Za-z0-9]|[-./,][0-9])",
-    .wanted = wanted_sortcode,
+    .min_digits = 6,
+    .runs_any = CV_RUN(2) | CV_RUN(6),   /* 12-34-56 or 123456, no digit either side */
+    .cluster_wanted = cluster6,
     .search_from = search_from,
     .validate = validate_sortcode,
     .win_before = 1,
@@ -131,7 +145,9 @@ const cv_detector_type cvi_detector_aba = {
     .entity = CV_ENT_BANK,
     .priority = 5,
     .pattern = "(?<![A-Za-z0-9./-])[0-9]{9}(?![A-Za-z0-9]|[-./,][0-9])",
-    .wanted = wanted_aba,
+    .min_digits = 9,
+    .runs_any = CV_RUN(9),
+    .cluster_wanted = cluster9,
     .search_from = search_from,
     .validate = validate_aba,
     .win_before = 1,

@@ -110,8 +110,14 @@ static int norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
     return issuer_range(norm, k) && cv_luhn_valid(norm, k);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 12; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+/* 12 to 19 digits, at most one byte apart: all in one cluster. */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 12;
+}
 
 const cv_detector_type cvi_detector_card = {
     .name = "card",
@@ -121,7 +127,8 @@ const cv_detector_type cvi_detector_card = {
      * before is a phone's or another number's */
     .pattern = "(?<![0-9+.])[1-6](?:[ .\\-]?[0-9]){11,18}(?![A-Za-z0-9]|[.\\-][0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 12,
+    .cluster_wanted = cluster_wanted,
     .search_from = search_from,
     .validate = validate,
     .win_before = 1,

@@ -16,44 +16,60 @@
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
+static unsigned char ascii_lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c; }
+
+/* A lower-case word of a list and its length: the lists are tried at every
+ * 3-4 digit run, so a word is ruled out by its length and one byte before
+ * any strncasecmp (ASCII-only in the C locale, as the compare here). */
+typedef struct kw {
+    const char *s;
+    uint8_t n;
+} kw;
+#define KW(x) { x, sizeof x - 1 }
 
 /* Words that may stand between a keyword and its value ("CVV is 123",
  * "expiry date: 09/27", "security code on the back: 456"). */
-static const char *const fillers[] = {
-    "is", "are", "was", "number", "no", "nr", "code", "date", "the", "on", "back", "of", "card", "your", "my", "it's",
-    "sono", "sind", "son", "zijn", "são", "sont",
-    "es", "est", "ist", "e", "è", "é", "de", "del", "la", "le", "il", "der", "die", "van", "da", "do", NULL
+static const kw fillers[] = {
+    KW("is"), KW("are"), KW("was"), KW("number"), KW("no"), KW("nr"), KW("code"), KW("date"), KW("the"),
+    KW("on"), KW("back"), KW("of"), KW("card"), KW("your"), KW("my"), KW("it's"), KW("sono"), KW("sind"),
+    KW("son"), KW("zijn"), KW("são"), KW("sont"), KW("es"), KW("est"), KW("ist"), KW("e"), KW("è"), KW("é"),
+    KW("de"), KW("del"), KW("la"), KW("le"), KW("il"), KW("der"), KW("die"), KW("van"), KW("da"), KW("do"),
+    { NULL, 0 }
 };
 
-static int word_in(const char *w, size_t n, const char *const *list)
+static int word_in(const char *w, size_t n, const kw *list)
 {
-    for (size_t k = 0; list[k]; k++)
-        if (strlen(list[k]) == n && strncasecmp(w, list[k], n) == 0) return 1;
+    unsigned char c0 = n ? ascii_lower((unsigned char)w[0]) : 0;
+    for (size_t k = 0; list[k].s; k++)
+        if (list[k].n == n && (unsigned char)list[k].s[0] == c0 && strncasecmp(w, list[k].s, n) == 0) return 1;
     return 0;
 }
 
-/* One of kw ends right at text[p], starting at a word boundary; ASCII
+/* One of list ends right at text[p], starting at a word boundary; ASCII
  * case-insensitive. */
-static int keyword_ends_at(const char *text, size_t p, const char *const *kw)
+static int keyword_ends_at(const char *text, size_t p, const kw *list)
 {
-    for (size_t k = 0; kw[k]; k++) {
-        size_t n = strlen(kw[k]);
-        if (n > p || strncasecmp(text + p - n, kw[k], n) != 0) continue;
+    if (p == 0) return 0;   /* no keyword is empty */
+    unsigned char last = ascii_lower((unsigned char)text[p - 1]);
+    for (size_t k = 0; list[k].s; k++) {
+        size_t n = list[k].n;
+        if (n > p || (unsigned char)list[k].s[n - 1] != last || strncasecmp(text + p - n, list[k].s, n) != 0)
+            continue;
         if (p - n == 0 || !is_alpha((unsigned char)text[p - n - 1])) return 1;
     }
     return 0;
 }
 
-/* A keyword of kw right before text[d], past separators and at most four
+/* A keyword of list right before text[d], past separators and at most four
  * filler words. */
-static int keyword_before_value(const char *text, size_t d, const char *const *kw)
+static int keyword_before_value(const char *text, size_t d, const kw *list)
 {
     size_t p = d;
     for (int round = 0; round < 5; round++) {
         while (p > 0 && (text[p - 1] == ' ' || text[p - 1] == ':' || text[p - 1] == '=' || text[p - 1] == '-' ||
                          text[p - 1] == '#' || text[p - 1] == '(' || text[p - 1] == ','))
             p--;
-        if (keyword_ends_at(text, p, kw)) return 1;
+        if (keyword_ends_at(text, p, list)) return 1;
         size_t e = p;
         while (p > 0 && (is_alpha((unsigned char)text[p - 1]) || (unsigned char)text[p - 1] >= 0x80 ||
                          text[p - 1] == '\''))
@@ -63,13 +79,17 @@ static int keyword_before_value(const char *text, size_t d, const char *const *k
     return 0;
 }
 
-static const char *const cvv_words[] = {
-    "cvv", "cvc", "cvv2", "cvc2", "cvn", "cid", "csc", "security code", "security number", "card verification",
-    "verification code", "3 digits", "three digits", "codice di sicurezza",
-    "codice cvv", "prüfnummer", "kartenprüfnummer", "sicherheitscode", "cryptogramme", "code de sécurité",
-    "código de seguridad", "codigo de seguridad", "beveiligingscode", "veiligheidscode", "código de segurança",
-    "codigo de seguranca", NULL
+static const kw cvv_words[] = {
+    KW("cvv"), KW("cvc"), KW("cvv2"), KW("cvc2"), KW("cvn"), KW("cid"), KW("csc"), KW("security code"),
+    KW("security number"), KW("card verification"), KW("verification code"), KW("3 digits"), KW("three digits"),
+    KW("codice di sicurezza"), KW("codice cvv"), KW("prüfnummer"), KW("kartenprüfnummer"),
+    KW("sicherheitscode"), KW("cryptogramme"), KW("code de sécurité"), KW("código de seguridad"),
+    KW("codigo de seguridad"), KW("beveiligingscode"), KW("veiligheidscode"), KW("código de segurança"),
+    KW("codigo de seguranca"), { NULL, 0 }
 };
+
+/* The digit runs try_cvv takes: 3 or 4 digits. */
+#define CVV_RUNS (CV_RUN(3) | CV_RUN(4))
 
 static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
 {
@@ -92,14 +112,15 @@ static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em
 static int scan_cvv(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
-    return cvi_each_digit_run(text, len, f, try_cvv, em);
+    return cvi_each_digit_run(text, len, f, CVV_RUNS, try_cvv, em);
 }
 
-static const char *const expiry_words[] = {
-    "exp", "expiry", "expires", "expiration", "expiring", "valid thru", "valid through", "valid until",
-    "good thru", "mm/yy", "scadenza", "scade", "gültig bis", "gueltig bis", "ablauf", "ablaufdatum",
-    "date d'expiration", "expire", "validité", "caducidad", "caduca", "vencimiento", "vence", "vervaldatum",
-    "geldig tot", "verloopt", "validade", "vencimento", "válido até", "valido ate", NULL
+static const kw expiry_words[] = {
+    KW("exp"), KW("expiry"), KW("expires"), KW("expiration"), KW("expiring"), KW("valid thru"),
+    KW("valid through"), KW("valid until"), KW("good thru"), KW("mm/yy"), KW("scadenza"), KW("scade"),
+    KW("gültig bis"), KW("gueltig bis"), KW("ablauf"), KW("ablaufdatum"), KW("date d'expiration"), KW("expire"),
+    KW("validité"), KW("caducidad"), KW("caduca"), KW("vencimiento"), KW("vence"), KW("vervaldatum"),
+    KW("geldig tot"), KW("verloopt"), KW("validade"), KW("vencimento"), KW("válido até"), KW("valido ate"), { NULL, 0 }
 };
 
 /* The match is "M[M] / YY[YY]"; normalised "YYYY-MM". */
@@ -130,15 +151,23 @@ static int validate_expiry(const cv_detect_opts *o, const char *text, size_t len
     return 1;
 }
 
-static int wanted_cvv(const cv_text_facts *f) { return f->digits >= 3; }
-static int wanted_expiry(const cv_text_facts *f) { return f->digits >= 3; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+/* Month and year (3 digits or more) stand in one cluster with a '/' or '-'
+ * between them. */
+static int expiry_cluster(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 3 && (f->cl_gaps[i] & (CV_GAP_SLASH | CV_GAP_DASH)) != 0;
+}
 
 const cv_detector_type cvi_detector_cvv = {
     .name = "cvv",
     .entity = CV_ENT_CVV,
     .priority = 5,
-    .wanted = wanted_cvv,
+    /* texts without a run try_cvv takes are skipped before the scan */
+    .min_digits = 3,
+    .runs_any = CVV_RUNS,
     .scan = scan_cvv,
 };
 
@@ -147,7 +176,9 @@ const cv_detector_type cvi_detector_card_expiry = {
     .entity = CV_ENT_CARD_EXPIRY,
     .priority = 5,
     .pattern = "(?<![0-9./-])(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?[0-9]{2}(?![0-9]|[./-][0-9])",
-    .wanted = wanted_expiry,
+    .min_digits = 3,
+    .runs_any = CV_RUN(1) | CV_RUN(2),   /* the month: no digit before it, a separator after */
+    .cluster_wanted = expiry_cluster,
     .search_from = search_from,
     .validate = validate_expiry,
     .win_before = 0,

@@ -22,6 +22,7 @@ typedef struct need {
     uint16_t nfirst, nlast;
     uint8_t first[256], last[2];
 } need;
+#define GATE_DIGITS 16
 
 typedef struct compiled {
     const cv_detector_type *t;
@@ -44,6 +45,14 @@ struct cv_detector_set {
     size_t nplain;
     uint16_t *plain;           /* the detectors a text without digits can match, in order */
     uint16_t *all;             /* every detector, in order */
+    /* The same gates as bit masks over detector indexes, for sets of at
+     * most 64 detectors whose min_digits <= GATE_DIGITS (else masked = 0 and
+     * the lists above are walked): a text's candidates are one AND of two
+     * masks instead of a test per detector. */
+    int masked;
+    uint64_t plain_mask;                  /* the detectors in plain[] */
+    uint64_t by_run[32];                  /* bit i: detector i's runs_mask has run bit k */
+    uint64_t by_digits[GATE_DIGITS + 1];  /* bit i: min_digits <= d (d = GATE_DIGITS: and more) */
 };
 
 /* A candidate's sort key; the span itself stays in ws->cand. */
@@ -256,6 +265,19 @@ int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_
         s->all[i] = (uint16_t)i;
         if (!t->min_digits && !t->runs_any && !t->win_after) s->plain[s->nplain++] = (uint16_t)i;
     }
+    s->masked = s->n <= 64;
+    for (size_t i = 0; i < s->n && s->masked; i++) {
+        const compiled *c = &s->d[i];
+        uint64_t bit = 1ull << i;
+        if (c->min_digits > GATE_DIGITS) {
+            s->masked = 0;
+            break;
+        }
+        for (unsigned k = 0; k < 32; k++)
+            if (c->runs_mask >> k & 1) s->by_run[k] |= bit;
+        for (unsigned d = c->min_digits; d <= GATE_DIGITS; d++) s->by_digits[d] |= bit;
+    }
+    for (size_t k = 0; k < s->nplain && s->masked; k++) s->plain_mask |= 1ull << s->plain[k];
     *out = s;
     s = NULL;
 out:
@@ -666,8 +688,25 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     uint8_t seen[256];
     int have_seen = 0;
     ws->ncand = 0;
-    /* A text without digits: only the detectors that need none (digit-
-     * anchored ones, win_after, and those declaring digits never match). */
+    if (s->masked) {
+        /* A text without digits: only the detectors that need none (digit-
+         * anchored ones, win_after, and those declaring digits never
+         * match); else those whose digit count and run lengths it meets. */
+        uint64_t cand = s->plain_mask;
+        if (f->digits) {
+            uint64_t runs = 0;
+            for (uint32_t r = f->runs; r; r &= r - 1) runs |= s->by_run[__builtin_ctz(r)];
+            cand = runs & s->by_digits[f->digits < GATE_DIGITS ? f->digits : GATE_DIGITS];
+        }
+        for (; cand; cand &= cand - 1) {
+            size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
+            const cv_detector_type *t = s->d[i].t;
+            if (t->wanted && !t->wanted(f)) continue;
+            int rc = run_detector(s, ws, i, f, text, len);
+            if (rc) return rc;
+        }
+        return ws->ncand ? resolve(s, ws, out) : 0;
+    }
     size_t n = f->digits ? s->n : s->nplain;
     const uint16_t *idx = f->digits ? s->all : s->plain;
     for (size_t k = 0; k < n; k++) {

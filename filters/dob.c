@@ -149,7 +149,6 @@ static int norm_dob(const cv_detect_opts *o, const char *in, size_t len, char *n
     return write_iso(y, m, d, norm, norm_len);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 3; }   /* "3 May 85" */
 /* keyword (up to ~20 bytes) + window (40) + a month name before the first digit */
 static size_t search_from(const cv_text_facts *f) { return f->first_digit >= 80 ? f->first_digit - 80 : 0; }
 
@@ -176,7 +175,7 @@ const cv_detector_type cvi_detector_dob = {
                "|" MWORD "\\.? +[0-9]{1,2}(?:st|nd|rd|th)?,? +(?:[0-9]{4}|'?[0-9]{2})"
                ")(?![A-Za-z0-9]|[/.\\-][0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 3,   /* "3 May 85" */
     .search_from = search_from,
     .validate = validate,
     .win_before = 80,

@@ -228,9 +228,12 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw);
 int cvi_iban_length(const char *cc);
 /* For scanners: calls fn for each maximal run of ASCII digits text[d..e),
  * found through the prefilter's digit clusters (the whole text when there
- * are too many); stops at and returns fn's first nonzero result. */
+ * are too many); stops at and returns fn's first nonzero result. runs
+ * (CV_RUN bits, 0: any): the run lengths fn can accept; clusters without
+ * one are skipped. */
 typedef int (*cvi_digit_run_fn)(const char *text, size_t len, size_t d, size_t e, cv_emit *em);
-int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em);
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, uint32_t runs, cvi_digit_run_fn fn,
+                       cv_emit *em);
 
 /*
  * A detector a policy defines (`detectors:`): a PCRE2 pattern or a word

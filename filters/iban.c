@@ -67,7 +67,6 @@ static int norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
 }
 
 /* every registered IBAN format carries at least 10 digits */
-static int wanted(const cv_text_facts *f) { return f->digits >= 10; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
 const cv_detector_type cvi_detector_iban = {
@@ -78,7 +77,7 @@ const cv_detector_type cvi_detector_iban = {
      * lookbehind requires the country letters, validate takes them in. */
     .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-Z]{2})[ .\\-]?[0-9]{2}(?:[ .\\-]?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 10,
     .search_from = search_from,
     .validate = validate,
     .win_before = 5,

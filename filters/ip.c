@@ -64,8 +64,14 @@ static int validate6(const cv_detect_opts *o, const char *text, size_t len, size
     return canon(s, n, norm, norm_len);
 }
 
-static int wanted4(const cv_text_facts *f) { return f->digits >= 4; }
 static size_t search_from4(const cv_text_facts *f) { return f->first_digit; }
+/* Four octets joined by dots: all in one cluster, with a dot between digits. */
+static int cluster_wanted4(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 4 && (f->cl_gaps[i] & CV_GAP_DOT);
+}
 static int wanted6(const cv_text_facts *f) { return f->ipv6_shape; }
 
 #define OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
@@ -75,7 +81,8 @@ const cv_detector_type cvi_detector_ipv4 = {
     .priority = 4,
     .pattern = "(?<![A-Za-z0-9.])" OCTET "(?:\\." OCTET "){3}(?![A-Za-z0-9]|\\.[0-9])",
     .compile_flags = 0,
-    .wanted = wanted4,
+    .min_digits = 4,
+    .cluster_wanted = cluster_wanted4,
     .search_from = search_from4,
     .validate = validate4,
     .win_before = 1,

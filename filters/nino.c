@@ -62,8 +62,14 @@ static int norm_nino(const char *in, size_t len, char *norm, size_t *norm_len)
     return nino_compact(in, len, norm, norm_len);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 6; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+/* Six digits, at most one space apart: all in one cluster. */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 6;
+}
 
 const cv_detector_type cvi_detector_nino = {
     .name = "nino",
@@ -75,7 +81,8 @@ const cv_detector_type cvi_detector_nino = {
                "(?<![A-Za-z0-9])[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] )"
                "(?:[0-9]{2} ?[0-9]{2} ?[0-9]{2}|[0-9]{3} [0-9]{3})(?: ?[A-D])?(?![A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 6,
+    .cluster_wanted = cluster_wanted,
     .search_from = search_from,
     .validate = validate,
     .win_before = 4,

@@ -54,8 +54,14 @@ static int norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len)
     return ssn_digits(in, len, norm, norm_len, &sep);
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 9; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
+/* Nine digits, at most one byte apart: all in one cluster. */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)text;
+    (void)len;
+    return f->cl_digits[i] >= 9;
+}
 
 const cv_detector_type cvi_detector_ssn = {
     .name = "ssn",
@@ -65,7 +71,8 @@ const cv_detector_type cvi_detector_ssn = {
      * that continues a longer dotted number is not one */
     .pattern = "(?<![A-Za-z0-9\\-]|[0-9][.,])[0-9]{3}([\\-. ]?)[0-9]{2}\\1[0-9]{4}(?![A-Za-z0-9]|[\\-.,][0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 9,
+    .cluster_wanted = cluster_wanted,
     .search_from = search_from,
     .validate = validate,
     .win_before = 1,

@@ -125,11 +125,13 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw)
     return 0;
 }
 
-int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, cvi_digit_run_fn fn, cv_emit *em)
+int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, uint32_t runs, cvi_digit_run_fn fn,
+                       cv_emit *em)
 {
     int whole = f->nclusters > CV_MAX_CLUSTERS;
     size_t nwin = whole ? 1 : f->nclusters, last = 0;
     for (size_t w = 0; w < nwin; w++) {
+        if (!whole && runs && !(f->cl_runs[w] & runs)) continue;   /* no run fn takes */
         size_t i = whole ? 0 : f->cl_start[w], stop = whole ? len : f->cl_end[w];
         if (i < last) i = last;   /* a run may cross into the next window */
         while (i < stop) {

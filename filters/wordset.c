@@ -31,6 +31,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filters.h"
 
@@ -41,6 +44,7 @@
 #define DENSE_MIN 1024      /* sets with fewer states (a record's names) use no dense tables */
 #define WORDS_MIN 256       /* sets with fewer entries (a record's names) use no first-word filter */
 #define WORDS_BITS 12       /* filter bits per entry, at least (rounded up to a power of two) */
+#define START_MAX 8         /* the prefilter tests this many first bytes at most */
 
 enum { C_OTHER = 0, C_WORD = 1, C_SPACE = 2 };
 
@@ -71,6 +75,12 @@ struct cv_wordset {
     uint32_t *dense;        /* NULL, or 2 x 256: children of the root, then of mark_state */
     uint64_t *words;        /* NULL, or the first-word filter: words_mask + 1 blocks */
     uint32_t words_mask, cap_words;
+    /* The prefilter (first_start): the distinct bytes, ASCII lower-cased,
+     * that an entry's first word may begin with; nstart = 0: no prefilter
+     * (more than START_MAX of them, or an entry that begins at an ASCII
+     * punctuation character). */
+    uint8_t nstart;
+    uint8_t start[START_MAX];
 };
 
 typedef struct b_ent {
@@ -639,17 +649,26 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
             s->pair[h >> 3] |= (uint8_t)(1u << (h & 7));
         }
     }
+    int quick = 1;   /* the prefilter applies (see nstart) */
     for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++) {
         unsigned c = s->edge_byte[a];
-        if (c < 0x80) s->act[c] = A_OTHER_START;
+        if (c < 0x80) {
+            s->act[c] = A_OTHER_START;
+            quick = 0;
+        }
     }
+    s->nstart = 0;
     if (s->mark_state != NONE)
         for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++) {
             unsigned c = s->edge_byte[a];
             if (c >= 0x80) continue;
             s->act[c] = A_WORD_START;
             if (c >= 'a' && c <= 'z') s->act[c - 32] = A_WORD_START;
+            /* a state's edges are distinct: each folded first byte once */
+            if (s->nstart < START_MAX) s->start[s->nstart++] = (uint8_t)c;
+            else quick = 0;
         }
+    if (!quick) s->nstart = 0;
     if (nn >= DENSE_MIN) {
         if (!(s->dense = malloc(2 * 256 * sizeof *s->dense))) goto out;
         memset(s->dense, 0xFF, 2 * 256 * sizeof *s->dense);     /* NONE */
@@ -818,6 +837,64 @@ static int word_known(const cv_wordset *s, const unsigned char *p, size_t len, s
     return 0;
 }
 
+/* Would the scan begin a walk at p[i], an A_WORD_START byte after a
+ * non-word ASCII byte (or at 0)? The same test as the scan's. */
+static inline int word_start_at(const cv_wordset *s, const unsigned char *p, size_t len, size_t i)
+{
+    unsigned la = ascii_lower(p[i]), b1 = i + 1 < len ? p[i + 1] : MARK;
+    if (b1 < 0x80) b1 = ascii_class[b1] == C_WORD ? ascii_lower(b1) : MARK;
+    return b1 >= 0x80 || has_bit(s->pair, pair_hash(la, b1));
+}
+
+/*
+ * The prefilter (most texts hold none of a record's names): the offset of
+ * the first byte at which the scan would begin a walk, len if there is
+ * none, or 0 when it cannot tell cheaply (a non-ASCII byte). It is exact
+ * for ASCII text because, with no A_OTHER_START byte in the set (build
+ * ensures it), the scan begins walks only at A_WORD_START bytes after a
+ * non-word byte whose first two folded bytes pass the pair set; every byte
+ * before the offset returned is skipped, and the scan resumes there with
+ * prev = C_OTHER, as it would have reached it (the byte before is ASCII and
+ * not a word character, so A_SKIP). 16 bytes a step with SSE2.
+ */
+static size_t first_start(const cv_wordset *s, const unsigned char *p, size_t len)
+{
+    if (len == 0 || p[0] >= 0x80 || (s->act[p[0]] == A_WORD_START && word_start_at(s, p, len, 0))) return 0;
+    size_t i = 1;
+#if defined(__SSE2__)
+    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
+    const __m128i ka = _mm_set1_epi8('a'), k0 = _mm_set1_epi8('0');
+    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    __m128i first[START_MAX];
+    for (unsigned k = 0; k < s->nstart; k++) first[k] = _mm_set1_epi8((char)s->start[k]);
+    for (; i + 16 <= len; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+        if (_mm_movemask_epi8(v)) return 0;   /* non-ASCII: the scan decodes it */
+        __m128i pv = _mm_loadu_si128((const __m128i *)(p + i - 1));
+        /* bytes (lower-cased) that may begin an entry: a superset (|0x20
+         * also maps some control bytes onto digits), judged exactly below */
+        __m128i lv = _mm_or_si128(v, k20), hit = _mm_setzero_si128();
+        for (unsigned k = 0; k < s->nstart; k++) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, first[k]));
+        /* the byte before is a word character: an ASCII letter or digit
+         * (unsigned x - lo < n, as signed compares after flipping bit 7) */
+        __m128i pl = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(pv, k20), ka), k80);
+        __m128i pd = _mm_xor_si128(_mm_sub_epi8(pv, k0), k80);
+        __m128i word = _mm_or_si128(_mm_cmplt_epi8(pl, lim26), _mm_cmplt_epi8(pd, lim10));
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, hit));
+        for (; m; m &= m - 1) {
+            size_t j = i + (size_t)__builtin_ctz(m);
+            if (s->act[p[j]] == A_WORD_START && word_start_at(s, p, len, j)) return j;
+        }
+    }
+#endif
+    for (; i < len; i++) {
+        unsigned a = p[i];
+        if (a >= 0x80) return 0;
+        if (s->act[a] == A_WORD_START && ascii_class[p[i - 1]] != C_WORD && word_start_at(s, p, len, i)) return i;
+    }
+    return len;
+}
+
 int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg)
 {
     if (len > UINT32_MAX) return CV_EINPUT;
@@ -825,7 +902,7 @@ int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_c
     const unsigned char *p = (const unsigned char *)text;
     const uint8_t *act = s->act;
     int prev = C_OTHER;
-    size_t i = 0;
+    size_t i = s->nstart ? first_start(s, p, len) : 0;
     while (i < len) {
         unsigned a = p[i];
         uint32_t c = a, st = NONE;

@@ -29,7 +29,7 @@
 typedef struct ruletab {
     uint32_t mask;
     int32_t *slot;          /* field index + 1; 0 = empty */
-    uint64_t sig[4];        /* leaf tables: set of (length, first byte) of the keys, to skip most misses */
+    uint64_t sig[4];        /* set of (length, first byte) of the keys, to skip most misses unhashed */
 } ruletab;
 
 static unsigned key_sig(const char *p, size_t n) { return (unsigned)(n * 31 + (unsigned char)p[0]) & 255; }
@@ -102,6 +102,7 @@ struct cvi_worker {
     const cvi_engine *e;
     cv_detect_ws *ws;
     uint64_t allowed[CV_ENT_MAX];   /* spans of the last texts kept by the allow list, not yet counted */
+    int any_allowed;                /* some allowed[] is nonzero (take_allowed runs per text: skip the sweep) */
     cv_buf *xout;                   /* explain mode: decisions go here (NULL: off) */
     const char *xfile;
     const cv_record *xrec;          /* the record being explained */
@@ -213,14 +214,19 @@ static const cv_field_rule *lookup_in(const cv_input_rule *rule, const ruletab *
 static const cv_field_rule *lookup(const cvi_engine *e, const cv_input_rule *rule, cv_str path)
 {
     size_t ri = (size_t)(rule - e->pol->inputs);
-    const cv_field_rule *fr = lookup_in(rule, &e->tabs[ri], path, 0);
+    const cv_field_rule *fr = NULL;
+    /* every node of every record comes here, and most paths have no exact
+     * rule (the default policy has one, "agent.id"): the signature rules
+     * out most before they are hashed */
+    unsigned sg = path.n ? key_sig(path.p, path.n) : 0;
+    if (!path.n || (e->tabs[ri].sig[sg >> 6] >> (sg & 63) & 1)) fr = lookup_in(rule, &e->tabs[ri], path, 0);
     if (fr || !e->leaf[ri].slot) return fr;
     size_t end = path.n;
     while (end >= 2 && path.p[end - 2] == '[' && path.p[end - 1] == ']') end -= 2;
     size_t start = end;
     while (start > 0 && path.p[start - 1] != '.') start--;
     if (end == start) return NULL;
-    unsigned sg = key_sig(path.p + start, end - start);
+    sg = key_sig(path.p + start, end - start);
     if (!(e->leaf[ri].sig[sg >> 6] >> (sg & 63) & 1)) return NULL;
     return lookup_in(rule, &e->leaf[ri], cv_str_make(path.p + start, end - start), sizeof LEAF_PREFIX - 1);
 }
@@ -244,10 +250,8 @@ static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
         const cv_field_rule *fr = &rule->fields[f];
         int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
         if (leaf != is_leaf) continue;
-        if (leaf) {
-            unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
-            t->sig[sg >> 6] |= 1ull << (sg & 63);
-        }
+        unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
+        t->sig[sg >> 6] |= 1ull << (sg & 63);
         uint32_t i = hash_path(fr->path + skip, fr->path_len - skip) & t->mask;
         while (t->slot[i]) i = (i + 1) & t->mask;
         t->slot[i] = (int32_t)f + 1;
@@ -1051,6 +1055,7 @@ static void drop_allowed(cvi_worker *w, const char *text)
         int named = s->detector == CV_DET_NONE;
         if (allowed(w, s->entity, text + s->start, s->end - s->start, named ? NULL : s->norm, s->norm_len)) {
             w->allowed[s->entity]++;
+            w->any_allowed = 1;
             if (w->xout) explain(w, s, s->entity, NULL, CV_ACT_KEEP, "allow", 0);
             continue;
         }
@@ -1062,6 +1067,8 @@ static void drop_allowed(cvi_worker *w, const char *text)
 
 static void take_allowed(cvi_worker *w, cvi_counts *c)
 {
+    if (!w->any_allowed) return;
+    w->any_allowed = 0;
     for (int e = 0; e < CV_ENT_MAX; e++) {
         if (c) c->allowed[e] += w->allowed[e];
         w->allowed[e] = 0;
