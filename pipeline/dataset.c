@@ -63,17 +63,6 @@ int cvi_is_tmp_name(const char *name)
     return name[0] == '.' && (strstr(name, ".cvtmp.") != NULL || strcmp(name, CVI_VAULT_STAGE) == 0);
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 2);
-    if (!s) return NULL;
-    memcpy(s, a, na);
-    s[na] = '/';
-    memcpy(s + na + 1, b, nb + 1);
-    return s;
-}
-
 static int clean_dir(cv_ctx *ctx, const char *dir, int depth, int keep_stage, uint64_t *removed)
 {
     if (depth > 64) return cvi_error(ctx, CV_EIO, "%s: directories nested too deep", dir);
@@ -293,7 +282,7 @@ int cvi_commit_delete(cvi_commit *c, const char *rel) { return add_op(c, 1, rel,
 
 int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, unsigned mode)
 {
-    char *path = join(c->outdir, rel), *tmp = path ? cvi_tmp_name(path) : NULL;
+    char *path = cvi_path_join(c->outdir, rel), *tmp = path ? cvi_tmp_name(path) : NULL;
     int rc = 0, fd = -1;
     if (!tmp) { rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory"); goto out; }
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
@@ -322,7 +311,7 @@ void cvi_commit_free(cvi_commit *c)
         /* staged files of a commit that never got its intent written are
          * temporaries of a change that did not happen */
         if (!c->durable && !c->crashed && c->v[i].staged) {
-            char *p = join(c->outdir, c->v[i].staged);
+            char *p = cvi_path_join(c->outdir, c->v[i].staged);
             if (p) unlink(p);
             free(p);
         }
@@ -460,7 +449,7 @@ static int fsync_dirs(cvi_commit *c)
         if (i > 0 && dn == prevn && strncmp(rel, prev, dn) == 0) continue;
         prev = rel;
         prevn = dn;
-        char *path = join(c->outdir, rel);
+        char *path = cvi_path_join(c->outdir, rel);
         if (!path) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
         int rc = cvi_fsync_parent(path);
         free(path);
@@ -477,7 +466,7 @@ static int apply(cvi_commit *c, int first, const char *ipath)
     int rc = 0, step = first;
     for (size_t i = 0; i < c->n && !rc; i++) {
         const cop *o = &c->v[i];
-        char *target = join(c->outdir, o->rel), *staged = o->del ? NULL : join(c->outdir, o->staged);
+        char *target = cvi_path_join(c->outdir, o->rel), *staged = o->del ? NULL : cvi_path_join(c->outdir, o->staged);
         if (!target || (!o->del && !staged)) rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory");
         else if (o->del && unlink(target) != 0 && errno != ENOENT)
             rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, strerror(errno));
@@ -496,7 +485,7 @@ static int apply(cvi_commit *c, int first, const char *ipath)
 
 int cvi_commit_run(cvi_commit *c)
 {
-    char *ipath = join(c->outdir, CVI_INTENT_FILE);
+    char *ipath = cvi_path_join(c->outdir, CVI_INTENT_FILE);
     cv_buf b = { 0 };
     int rc = 0, fd = -1, made = 0;
     if (!ipath || render_intent(c, &b)) { rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory"); goto out; }
@@ -535,7 +524,7 @@ out:
 
 int cvi_dataset_recover(cv_ctx *ctx, const char *outdir)
 {
-    char *ipath = join(outdir, CVI_INTENT_FILE);
+    char *ipath = cvi_path_join(outdir, CVI_INTENT_FILE);
     cv_buf b = { 0 };
     cvi_commit *c = NULL;
     if (!ipath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -716,7 +705,7 @@ static int register_parse(cvi_register *r, const char *p, size_t n, const char *
 
 int cvi_register_load(cv_ctx *ctx, const char *outdir, const char *check, cvi_register **out)
 {
-    char *path = join(outdir, CVI_REGISTER_FILE);
+    char *path = cvi_path_join(outdir, CVI_REGISTER_FILE);
     cvi_register *r = calloc(1, sizeof *r);
     cv_buf b = { 0 };
     int rc = 0;

@@ -80,3 +80,15 @@ int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, uns
     free(tmp);
     return rc;
 }
+
+char *cvi_path_join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    int slash = na && a[na - 1] != '/';
+    char *s = malloc(na + nb + 2);
+    if (!s) return NULL;
+    memcpy(s, a, na);
+    if (slash) s[na++] = '/';
+    memcpy(s + na, b, nb + 1);
+    return s;
+}

@@ -10,6 +10,9 @@
  * set), CV_EINPUT (longer than max bytes) or CV_ENOMEM. */
 int cvi_read_file(const char *path, cv_buf *b, size_t max);
 
+/* "a/b" ("a/" + "b" gives "a/b"; malloc'ed, NULL on ENOMEM). */
+char *cvi_path_join(const char *a, const char *b);
+
 /* The name a file is written under before it replaces path: a dot file
  * beside it (".NAME.cvtmp.PID"), so directory walks skip it. malloc'ed. */
 char *cvi_tmp_name(const char *path);

@@ -58,18 +58,6 @@ static void items_free(items *it)
     free(it->v);
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    int slash = na && a[na - 1] != '/';
-    char *s = malloc(na + nb + 2);
-    if (!s) return NULL;
-    memcpy(s, a, na);
-    if (slash) s[na++] = '/';
-    memcpy(s + na, b, nb + 1);
-    return s;
-}
-
 static int items_add(items *it, const char *path, const char *rel, int walked, const char *skip)
 {
     if (it->n == it->cap) {
@@ -126,8 +114,8 @@ static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_
     for (int i = 0; i < n; i++) {
         const char *name = ents[i]->d_name;
         if (rc || name[0] == '.') continue;
-        char *path = join(dir, name);
-        char *r = rel[0] ? join(rel, name) : strdup(name);
+        char *path = cvi_path_join(dir, name);
+        char *r = rel[0] ? cvi_path_join(rel, name) : strdup(name);
         struct stat st;
         if (!path || !r) rc = CV_ENOMEM;
         else if (lstat(path, &st) != 0) {

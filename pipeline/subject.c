@@ -179,17 +179,6 @@ static void newfiles_free(newfile *v, size_t n, int unlink_tmp)
     free(v);
 }
 
-static char *path_join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 2);
-    if (!s) return NULL;
-    memcpy(s, a, na);
-    s[na] = '/';
-    memcpy(s + na + 1, b, nb + 1);
-    return s;
-}
-
 /* Second pass over a data file that needs changing: fn (whose context holds
  * the rewriter at *wp) writes the new records to a temporary file beside it.
  * n takes ownership of path. */
@@ -220,7 +209,7 @@ static int stage(cv_ctx *ctx, const char *rel, char *path, int level, rec_fn fn,
 static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry, const uint64_t *epoch)
 {
     static const char list[] = "history";
-    char *mpath = path_join(outdir, "manifest.json");
+    char *mpath = cvi_path_join(outdir, "manifest.json");
     cv_buf m = { 0 }, o = { 0 };
     int rc = 0;
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -293,7 +282,7 @@ out:
 static int journal_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const newfile *nf, size_t nnew,
                          const char *const *del, size_t ndel)
 {
-    char *path = path_join(outdir, JOURNAL_FILE);
+    char *path = cvi_path_join(outdir, JOURNAL_FILE);
     cv_buf j = { 0 }, o = { 0 };
     int rc = 0;
     if (!path) return cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -425,7 +414,7 @@ static int same_keys(cv_ctx *ctx, const char *outdir, yajl_val doc, const cv_pol
 
 int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch)
 {
-    char *mpath = path_join(outdir, "manifest.json");
+    char *mpath = cvi_path_join(outdir, "manifest.json");
     cv_buf m = { 0 };
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
@@ -452,7 +441,7 @@ static int dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_
                                          "first; nothing was changed", outdir);
     memset(d, 0, sizeof *d);
     d->zstd_level = 3;
-    char *mpath = path_join(outdir, "manifest.json");
+    char *mpath = cvi_path_join(outdir, "manifest.json");
     cv_buf m = { 0 };
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
@@ -634,7 +623,7 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
             continue;
         }
         if (!is_data_file(rels[i]) || del_has(&whole, rels[i])) continue;
-        char *path = path_join(outdir, rels[i]);
+        char *path = cvi_path_join(outdir, rels[i]);
         find_ctx f = { tok, rels[i], &out, 0 };
         rc = path ? each_record(ctx, path, rels[i], find_rec, &f) : cvi_error(ctx, CV_ENOMEM, "out of memory");
         *hits += f.hits;
@@ -1016,7 +1005,7 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     uint64_t added = 0;
     tokuse use;
     memset(&use, 0, sizeof use);
-    char *vpath = path_join(outdir, CVI_VAULT_FILE);
+    char *vpath = cvi_path_join(outdir, CVI_VAULT_FILE);
     if (!vpath) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd)) || (rc = dataset_load(ctx, outdir, 1, p, k, p->epoch, &ds)) ||
         (rc = cvi_dataset_clean(ctx, outdir, 0, NULL)) || (rc = cvi_list_files(ctx, outdir, &rels, &nrel)) ||
@@ -1053,7 +1042,7 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
         if (!is_data_file(rels[i])) continue;
         res->files++;
         if (del_has(&del, rels[i])) continue;
-        char *path = path_join(outdir, rels[i]);
+        char *path = cvi_path_join(outdir, rels[i]);
         if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
         forget_ctx f = { &st, p->erasure_replace, NULL, &use, 0, 0 };
         if ((rc = each_record(ctx, path, rels[i], forget_rec, &f))) {
@@ -1083,7 +1072,7 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     }
     /* the records of the data files deleted whole */
     for (size_t i = 0; i < del.n && !rc; i++) {
-        char *path = is_data_file(del.v[i]) ? path_join(outdir, del.v[i]) : NULL;
+        char *path = is_data_file(del.v[i]) ? cvi_path_join(outdir, del.v[i]) : NULL;
         struct stat sb;
         gone_ctx g = { &use, 0 };
         if (path && stat(path, &sb) == 0) rc = each_record(ctx, path, del.v[i], gone_rec, &g);
@@ -1282,7 +1271,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     char **rels = NULL;
     size_t nrel = 0, nnew = 0;
     newfile *nf = NULL;
-    char *vpath = path_join(outdir, CVI_VAULT_FILE), *jpath = path_join(outdir, ".callveil-journal");
+    char *vpath = cvi_path_join(outdir, CVI_VAULT_FILE), *jpath = cvi_path_join(outdir, ".callveil-journal");
     dataset ds = { 0 };
     cvi_commit *cm = NULL;
     int rc = 0, lockfd = -1;
@@ -1316,7 +1305,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     if (!(nf = calloc(nrel ? nrel : 1, sizeof *nf))) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     for (size_t i = 0; i < nrel && !rc; i++) {
         if (!is_data_file(rels[i])) continue;
-        char *path = path_join(outdir, rels[i]);
+        char *path = cvi_path_join(outdir, rels[i]);
         if (!path) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); break; }
         rekey_file f = { &r, NULL, 0, 0 };
         if ((rc = each_record(ctx, path, rels[i], rekey_rec, &f))) { free(path); break; }
