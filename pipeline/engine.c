@@ -104,6 +104,8 @@ struct cvi_worker {
     uint64_t allowed[CV_ENT_MAX];   /* spans of the last texts kept by the allow list, not yet counted */
     int any_allowed;                /* some allowed[] is nonzero (take_allowed runs per text: skip the sweep) */
     cv_buf *xout;                   /* explain mode: decisions go here (NULL: off) */
+    int field_form;                 /* render_text for a field's value (not free text in a name) */
+    int bare;                       /* the span is the whole value: its token in the field form */
     const char *xfile;
     const cv_record *xrec;          /* the record being explained */
     const cv_field_rule *cur_fr;    /* the field rule of the node being handled (NULL: inherited or "*") */
@@ -1170,11 +1172,11 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
             uint32_t idx;
             memcpy(&idx, s->norm, sizeof idx);
             const name_ent *ne = &w->names[idx];
-            return cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, CVI_R_TEXT);
+            return cvi_render_token(t, "person", ne->tok, ne->norm, ne->norm_len, w->bare ? 0 : CVI_R_TEXT);
         } else {
             char tok[CV_TOKEN_CHARS + 1];
             entity_token(w, s->entity, s->norm, s->norm_len, tok);
-            return cvi_render_token(t, name, tok, s->norm, s->norm_len, CVI_R_TEXT | render_flags(a));
+            return cvi_render_token(t, name, tok, s->norm, s->norm_len, (w->bare ? 0 : CVI_R_TEXT) | render_flags(a));
         }
     case CV_ACT_MASK:
         return mask_value(s->entity, text + s->start, s->end - s->start, t);
@@ -1224,6 +1226,10 @@ static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi
     if (rc) return rc;
     take_allowed(w, c);
     if (w->spans.n == 0) return 0;
+    /* A value that is exactly one identifier is written as a tokenised
+     * field is ("phone:…", not "[phone:…]"), so analysts join scanned and
+     * tokenised fields by plain equality. */
+    w->bare = w->field_form && w->spans.n == 1 && w->spans.v[0].start == 0 && w->spans.v[0].end == n;
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
@@ -1234,6 +1240,7 @@ static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi
         at = s->end;
     }
     rc |= cv_buf_append(t, text + at, n - at);
+    w->bare = 0;
     return rc ? CV_ENOMEM : (int)w->spans.n;
 }
 
@@ -1242,7 +1249,9 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
     cv_node *nd = &r->nodes[idx];
     cv_buf *t = &w->tmp;
     cv_buf_clear(t);
+    w->field_form = 1;
     int found = render_text(w, nd->value.p, nd->value.n, t, c);
+    w->field_form = 0;
     if (found <= 0) return found;
     return set_value(r, nd, t->p, t->n);
 }

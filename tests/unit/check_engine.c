@@ -69,6 +69,23 @@ static void token_after(const char *s, const char *marker, char tok[17])
     tok[16] = '\0';
 }
 
+/* A scanned value that is exactly one identifier is written in the field
+ * form, so it joins a tokenised field by plain equality (issue 11, item 6). */
+START_TEST(test_whole_value_field_form)
+{
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"*\"\n    format: jsonl\n    fields:\n"
+                      "      a: {token: phone}\n      \"*\": scan\n";
+    char *out = apply(pol, "jsonl", "{\"a\":\"07700 900123\",\"b\":\"07700 900123\",\"c\":\"call 07700 900123\"}\n", NULL);
+    /* a and b hold the same token in the same form; c keeps the text form */
+    const char *a = strstr(out, "\"a\":\"phone:"), *b = strstr(out, "\"b\":\"phone:");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_int_eq(memcmp(a + 5, b + 5, 22), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"c\":\"call [phone:"));
+    free(out);
+}
+END_TEST
+
 START_TEST(test_region_field)
 {
     cvi_counts c;
@@ -326,7 +343,7 @@ START_TEST(test_keep_not_inherited)
     const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
                       "    fields: {id: keep, \"*\": scan}\n";
     char *out = apply(pol, "jsonl", "{\"id\":{\"phone\":\"+447700900123\"}}\n", NULL);
-    ck_assert_str_eq(out, "{\"id\":{\"phone\":\"[phone:899v1wcpp79y1wf2]\"}}\n");
+    ck_assert_str_eq(out, "{\"id\":{\"phone\":\"phone:899v1wcpp79y1wf2\"}}\n");
     free(out);
     pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
           "    fields: {id: keep, n: keep, \"*\": drop}\n";
@@ -475,10 +492,11 @@ START_TEST(test_member_names_custom)
     char *out = apply(pol, "jsonl", "{\"LY-123456\":{\"goldmember\":1,\"x\":\"LY-123456\"}}\n{\"goldmember\":2}\n", NULL);
     ck_assert_ptr_null(strstr(out, "LY-123456"));
     ck_assert_ptr_null(strstr(out, "goldmember"));
-    const char *k = strstr(out, "{\"[loyalty_id:"), *v = strstr(out, "\"x\":\"[loyalty_id:");
+    /* a value that is the identifier alone is in the field form */
+    const char *k = strstr(out, "{\"[loyalty_id:"), *v = strstr(out, "\"x\":\"loyalty_id:");
     ck_assert_ptr_nonnull(k);
     ck_assert_ptr_nonnull(v);
-    ck_assert_mem_eq(k + 2, v + 5, 12 + 16 + 1);    /* the same token as name and as value */
+    ck_assert_mem_eq(k + 3, v + 5, 11 + 16);    /* the same token as name and as value */
     ck_assert_ptr_nonnull(strstr(out, "{\"[vip:"));
     ck_assert_ptr_nonnull(strstr(out, "\n{\"[vip:"));
     free(out);
@@ -639,6 +657,7 @@ int main(void)
     tcase_add_test(tc, test_member_names_allowed);
     tcase_add_test(tc, test_csv_header_names);
     tcase_add_test(tc, test_names_wordset);
+    tcase_add_test(tc, test_whole_value_field_form);
     suite_add_tcase(s, tc);
     TCase *big = tcase_create("big");
     tcase_add_checked_fixture(big, setup, teardown);
