@@ -480,6 +480,18 @@ static int connector(const stok *t, unsigned lang)
 static void resolve_ambiguous(stok *t, size_t nt)
 {
     for (size_t i = 0; i < nt; i++) {
+        /* "oh" for 0 is English: "tre o quattro" is "3 or 4" */
+        if (t[i].kind == K_OH && (t[i].lang & ~L_EN) == 0) {
+            int en = 0;
+            if (i > 0 && !t[i - 1].brk && (t[i - 1].kind == K_NUM || (numberish(&t[i - 1]) && (t[i - 1].lang & L_EN))))
+                en = 1;
+            if (i + 1 < nt && !t[i].brk && (t[i + 1].kind == K_NUM || (numberish(&t[i + 1]) && (t[i + 1].lang & L_EN))))
+                en = 1;
+            if (!en && ((i > 0 && numberish(&t[i - 1])) || (i + 1 < nt && numberish(&t[i + 1])))) {
+                t[i].kind = K_WORD;
+                continue;
+            }
+        }
         if (!t[i].amb || t[i].kind == K_WORD) continue;
         int ok = 0;
         if (t[i].kind == K_PLUS) {

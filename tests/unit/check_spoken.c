@@ -367,6 +367,10 @@ START_TEST(test_languages_at_once)
     /* a "plus" that is an ordinary word needs a number of its language after it */
     ck_assert_str_eq(build_in(NULL, "mais deux trois"), "mais 23");
     ck_assert_str_eq(build_in(NULL, "mais três cinco"), "+35");
+    /* "o" is zero only beside English numbers: "tre o quattro" is "3 or 4" */
+    ck_assert_str_eq(build_in(NULL, "quattro o cinque"), "4 o 5");
+    ck_assert_str_eq(build_in(NULL, "seven o five"), "705");
+    ck_assert_str_eq(build_in(NULL, "double o seven"), "007");
     /* "at" and the dots of an address in one language */
     ck_assert_str_eq(build_in(NULL, "meet at home point blank"), "meet at home point blank");
     ck_assert_str_eq(build_in(NULL, "mario chiocciola esempio punto it"), "mario@esempio.it");
