@@ -1,9 +1,11 @@
 /*
  * spoken.c - joins ASR word items into detector-friendly text with a byte →
- * word map (see spoken.h for what is understood). Three passes over the
- * words: classify every word (split at inner hyphens when all parts are
- * numbers), mark spoken e-mail addresses, then emit text: digit runs without
- * spaces, e-mails without spaces, other words as written.
+ * word map (see spoken.h for what is understood). Passes over the words:
+ * classify every word in the active languages (split at inner hyphens when
+ * all parts are numbers), turn ambiguous number words back into words where
+ * no sure number stands beside them, mark spoken e-mail addresses, then emit
+ * text: digit runs without spaces, e-mails without spaces, other words as
+ * written.
  */
 #include <stdlib.h>
 
