@@ -9,7 +9,7 @@
  * back to the word item it came from, so a detector match maps to the words
  * (and so to the time span) that were spoken.
  *
- * Supported in a digit run (English, ASCII case-insensitive):
+ * Supported in a digit run (English, case-insensitive):
  *  - digits as words: "zero", "nought", "one".."nine"; "oh"/"o" for 0 when a
  *    digit word is next to it (an "Oh," that opens a sentence stays a word);
  *  - digit items as the recogniser wrote them ("4", "4111", "07700"), a
@@ -36,7 +36,21 @@
  * of a NINO, an IBAN or a UK postcode ("CE123456A", "SW1A1AA"), cut where
  * that shape last held; otherwise the letters stay words (so a letter before
  * a phone number is never glued to it).
- * Not supported: spelled words ("j o h n"), other languages.
+ * Other languages (cv_spoken_set_lang; with none given, all at once): the
+ * digits, teens, tens, hundreds, thousands, repeats ("doppio", "doppel",
+ * "doble", "dubbel", "dupla"), "plus" ("più", "más", "mais") and e-mail words
+ * ("chiocciola"/"punto", "at"/"Punkt", "arobase"/"point", "arroba"/"punto",
+ * "apenstaartje"/"punt", "arroba"/"ponto") of it, de, fr, es, nl, pt;
+ * one-word compounds ("ventitré", "dreiundzwanzig", "drieëntwintig",
+ * "veintitrés", "vingt-trois", "quatre-vingt-dix-neuf") and spaced ones
+ * ("treinta y uno", "vinte e três", "vingt et un", "soixante dix sept").
+ * Words that are also ordinary words ("un", "een", "um", "uno"; with no
+ * language given also "due", "tre", "sei", "elf", "null", "once", "dos")
+ * are numbers only in an unbroken run holding a number word that is not;
+ * a "plus" that is also a word ("mas", "mais") only before a number of its
+ * language; an e-mail's "at" and dots must be words of one language.
+ * Not supported: spelled words ("j o h n"), compound hundreds ("duecento",
+ * "zweihundert"), spaced German/Dutch compounds ("drei und zwanzig").
  * Words are separated by one space (mapped to no word); punctuation items
  * attach to the previous word without a space.
  */
@@ -70,12 +84,20 @@ typedef struct cv_spoken {
     size_t map_cap;
     cv_spoken_run *runs;     /* digit runs, in text order */
     size_t nruns, runs_cap;
+    unsigned langs;          /* languages joined (cv_spoken_set_lang); 0: all */
     void *scratch;           /* internal token list */
     size_t scratch_cap;
 } cv_spoken;
 
 void cv_spoken_init(cv_spoken *s);
 void cv_spoken_free(cv_spoken *s);           /* NULL ok; leaves s empty */
+
+/* Join numbers in the transcript's language lang[0..n): an ISO 639-1 code,
+ * with or without a region ("it", "pt-BR", "de_DE"), or an English name
+ * ("italian", as Whisper writes it). Returns 1 if it is a served language;
+ * otherwise (also lang NULL) 0, and every served language is joined at once.
+ * Kept by later builds; cv_spoken_init/free reset it to all. */
+int cv_spoken_set_lang(cv_spoken *s, const char *lang, size_t n);
 
 /* Build s from words[0..n) (replacing any previous contents). Word bytes are
  * UTF-8; words of only whitespace are skipped. Returns 0, CV_ENOMEM, or

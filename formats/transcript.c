@@ -764,6 +764,24 @@ static int rebuild_full(rctx *c, const struct cv_tfull *f)
     return set_node(&t->rec, f->node, out->p, out->n);
 }
 
+/* The transcript's language, as its recogniser wrote it (AWS
+ * results.language_code, Whisper's top-level language, Deepgram
+ * results.channels[].detected_language, the first channel's): numbers are
+ * then joined in that language only (cv_spoken_set_lang); without one, or
+ * with one we do not serve, in all of them. */
+static void set_language(cv_spoken *sp, const cv_record *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const cv_node *nd = &r->nodes[i];
+        if (nd->kind != CV_NODE_STRING) continue;
+        if (path_is(nd, "results.language_code") || (nd->depth == 0 && cv_str_eqz(nd->key, "language")) ||
+            path_is(nd, "results.channels[].detected_language")) {
+            cv_spoken_set_lang(sp, nd->value.p, nd->value.n);
+            return;
+        }
+    }
+}
+
 int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
                          cv_transcript_result *res, cvi_counts *counts, cv_diag *diag)
 {
@@ -783,6 +801,7 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
     c.res = res;
     c.counts = &local;
     cv_spoken_init(&c.sp);
+    set_language(&c.sp, &t.rec);
     res->flavour = t.flavour;
     c.rp = calloc(t.nwords ? t.nwords : 1, sizeof *c.rp);
     if (!c.rp) goto nomem;

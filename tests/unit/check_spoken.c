@@ -206,6 +206,178 @@ START_TEST(test_spelled_letters)
 }
 END_TEST
 
+/* build() in language lang (NULL: all languages at once). */
+static const char *build_in(const char *lang, const char *in)
+{
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, lang, lang ? strlen(lang) : 0), lang != NULL);
+    return build(in);
+}
+
+START_TEST(test_lang_codes)
+{
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, "it-IT", 5), 1);
+    ck_assert_uint_ne(sp.langs, 0);
+    unsigned it = sp.langs;
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, "italian", 7), 1);
+    ck_assert_uint_eq(sp.langs, it);
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, "IT", 2), 1);
+    ck_assert_uint_eq(sp.langs, it);
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, "pt_BR", 5), 1);
+    ck_assert_uint_ne(sp.langs, it);
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, "ja-JP", 5), 0);
+    ck_assert_uint_eq(sp.langs, 0);
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, "item", 4), 0);
+    ck_assert_int_eq(cv_spoken_set_lang(&sp, NULL, 0), 0);
+    /* a language is kept across builds */
+    cv_spoken_set_lang(&sp, "it", 2);
+    ck_assert_str_eq(build("due tre"), "23");
+    ck_assert_str_eq(build("due tre"), "23");
+}
+END_TEST
+
+START_TEST(test_italian)
+{
+    ck_assert_str_eq(build_in("it", "il numero è zero tre tre nove grazie"), "il numero è 0339 grazie");
+    ck_assert_int_eq(word_at("0339", 0), 3);
+    ck_assert_int_eq(word_at("0339", 3), 6);
+    ck_assert_uint_eq(sp.nruns, 1);
+    ck_assert_uint_eq(sp.runs[0].ndigits, 4);
+    ck_assert_str_eq(build_in("it", "uno due tre quattro cinque sei sette otto nove"), "123456789");
+    ck_assert_str_eq(build_in("it", "undici dodici diciassette diciannove"), "11121719");
+    ck_assert_str_eq(build_in("it", "venti trenta novanta"), "203090");
+    ck_assert_str_eq(build_in("it", "ventitré ventuno ventotto trentasei"), "23212836");
+    ck_assert_str_eq(build_in("it", "doppio zero tre"), "003");
+    ck_assert_int_eq(word_at("003", 0), 0);
+    ck_assert_int_eq(word_at("003", 1), 1);
+    ck_assert_str_eq(build_in("it", "più tre nove"), "+39");
+    ck_assert_int_eq(word_at("+39", 0), 0);
+    ck_assert_str_eq(build_in("it", "tre cento"), "300");
+    ck_assert_str_eq(build_in("it", "mario chiocciola esempio punto it"), "mario@esempio.it");
+    ck_assert_int_eq(word_at("@", 0), 1);
+    ck_assert_int_eq(word_at(".it", 0), 3);
+}
+END_TEST
+
+START_TEST(test_german)
+{
+    ck_assert_str_eq(build_in("de-DE", "null sieben sieben"), "077");
+    ck_assert_str_eq(build_in("de", "eins zwei zwo drei vier fünf sechs sieben acht neun"), "1223456789");
+    ck_assert_str_eq(build_in("de", "zehn elf Zwölf neunzehn"), "10111219");
+    ck_assert_str_eq(build_in("de", "zwanzig dreißig neunzig"), "203090");
+    ck_assert_str_eq(build_in("de", "dreiundzwanzig einundvierzig"), "2341");
+    ck_assert_str_eq(build_in("de", "doppel null vier"), "004");
+    ck_assert_str_eq(build_in("de", "plus vier neun"), "+49");
+    ck_assert_str_eq(build_in("de", "hans at beispiel Punkt de"), "hans@beispiel.de");
+}
+END_TEST
+
+START_TEST(test_french)
+{
+    ck_assert_str_eq(build_in("fr", "zéro six douze"), "0612");
+    ck_assert_str_eq(build_in("fr", "Zéro un deux trois quatre cinq six sept huit neuf"), "0123456789");
+    ck_assert_str_eq(build_in("fr", "dix onze seize dix-sept dix-neuf"), "1011161719");
+    ck_assert_str_eq(build_in("fr", "dix sept"), "17");
+    ck_assert_int_eq(word_at("17", 1), 1);
+    ck_assert_str_eq(build_in("fr", "vingt trente soixante"), "203060");
+    ck_assert_str_eq(build_in("fr", "vingt-trois vingt-et-un soixante-douze quatre-vingts quatre-vingt-dix-neuf"),
+                     "2321728099");
+    ck_assert_str_eq(build_in("fr", "soixante dix sept"), "77");
+    ck_assert_int_eq(word_at("77", 0), 0);
+    ck_assert_int_eq(word_at("77", 1), 2);
+    ck_assert_str_eq(build_in("fr", "vingt et un"), "21");
+    ck_assert_str_eq(build_in("fr", "double six"), "66");
+    ck_assert_str_eq(build_in("fr", "plus trois trois"), "+33");
+    ck_assert_str_eq(build_in("fr", "jean arobase exemple point fr"), "jean@exemple.fr");
+    /* "un" is an article too: a number only among numbers */
+    ck_assert_str_eq(build_in("fr", "un rendez-vous"), "un rendez-vous");
+}
+END_TEST
+
+START_TEST(test_spanish)
+{
+    ck_assert_str_eq(build_in("es", "seis nueve cuatro"), "694");
+    ck_assert_str_eq(build_in("es", "cero uno dos tres cuatro cinco siete ocho"), "01234578");
+    ck_assert_str_eq(build_in("es", "once doce quince dieciséis diecinueve"), "1112151619");
+    ck_assert_str_eq(build_in("es", "veinte cuarenta noventa"), "204090");
+    ck_assert_str_eq(build_in("es", "veintitrés veintiuno"), "2321");
+    ck_assert_str_eq(build_in("es", "treinta y uno"), "31");
+    ck_assert_int_eq(word_at("31", 0), 0);
+    ck_assert_int_eq(word_at("31", 1), 2);
+    ck_assert_str_eq(build_in("es", "doble cero"), "00");
+    ck_assert_str_eq(build_in("es", "más tres cuatro"), "+34");
+    ck_assert_str_eq(build_in("es", "mas tres cuatro"), "+34");
+    ck_assert_str_eq(build_in("es", "ana arroba ejemplo punto es"), "ana@ejemplo.es");
+}
+END_TEST
+
+START_TEST(test_dutch)
+{
+    ck_assert_str_eq(build_in("nl", "nul zes"), "06");
+    ck_assert_str_eq(build_in("nl", "één twee drie vier vijf zes zeven acht negen"), "123456789");
+    ck_assert_str_eq(build_in("nl", "tien elf twaalf negentien"), "10111219");
+    ck_assert_str_eq(build_in("nl", "twintig tachtig"), "2080");
+    ck_assert_str_eq(build_in("nl", "drieëntwintig eenentwintig"), "2321");
+    ck_assert_str_eq(build_in("nl", "dubbel nul"), "00");
+    ck_assert_str_eq(build_in("nl", "plus drie één"), "+31");
+    ck_assert_str_eq(build_in("nl", "jan apenstaartje voorbeeld punt nl"), "jan@voorbeeld.nl");
+    /* "een" is the article: a number only among numbers */
+    ck_assert_str_eq(build_in("nl", "een huis"), "een huis");
+    ck_assert_str_eq(build_in("nl", "een twee"), "12");
+}
+END_TEST
+
+START_TEST(test_portuguese)
+{
+    ck_assert_str_eq(build_in("pt", "nove um um"), "911");
+    ck_assert_str_eq(build_in("pt-BR", "zero dois três quatro cinco seis sete oito"), "02345678");
+    ck_assert_str_eq(build_in("pt", "dez onze dezesseis dezenove"), "10111619");
+    ck_assert_str_eq(build_in("pt", "vinte trinta oitenta"), "203080");
+    ck_assert_str_eq(build_in("pt", "vinte e três"), "23");
+    ck_assert_int_eq(word_at("23", 1), 2);
+    ck_assert_str_eq(build_in("pt", "dupla nove"), "99");
+    ck_assert_str_eq(build_in("pt", "mais três cinco um"), "+351");
+    ck_assert_str_eq(build_in("pt", "ana arroba exemplo ponto pt"), "ana@exemplo.pt");
+    ck_assert_str_eq(build_in("pt", "um carro"), "um carro");
+}
+END_TEST
+
+START_TEST(test_languages_at_once)
+{
+    /* no language: all of them, each example as in its own language */
+    ck_assert_str_eq(build_in(NULL, "zero tre tre nove"), "0339");
+    ck_assert_str_eq(build_in(NULL, "null sieben sieben"), "077");
+    ck_assert_str_eq(build_in(NULL, "zéro six douze"), "0612");
+    ck_assert_str_eq(build_in(NULL, "seis nueve cuatro"), "694");
+    ck_assert_str_eq(build_in(NULL, "nul zes"), "06");
+    ck_assert_str_eq(build_in(NULL, "nove um um"), "911");
+    /* words that are ordinary in another language need a sure number beside them */
+    ck_assert_str_eq(build_in(NULL, "the rent is due"), "the rent is due");
+    ck_assert_str_eq(build_in(NULL, "due tre"), "due tre");
+    ck_assert_str_eq(build_in(NULL, "um I think so"), "um I think so");
+    ck_assert_str_eq(build_in(NULL, "een twee"), "12");
+    ck_assert_str_eq(build_in(NULL, "null pointer"), "null pointer");
+    ck_assert_str_eq(build_in(NULL, "once more"), "once more");
+    ck_assert_str_eq(build_in(NULL, "the elf. nine"), "the elf. 9");
+    /* the same words with their language given are numbers */
+    ck_assert_str_eq(build_in("it", "due tre"), "23");
+    ck_assert_str_eq(build_in("de", "null"), "0");
+    /* and not numbers in a language they are not numbers in */
+    ck_assert_str_eq(build_in("en", "zero tre tre nove"), "0 tre tre nove");
+    ck_assert_str_eq(build_in("it", "one two"), "one two");
+    /* a "plus" that is an ordinary word needs a number of its language after it */
+    ck_assert_str_eq(build_in(NULL, "mais deux trois"), "mais 23");
+    ck_assert_str_eq(build_in(NULL, "mais três cinco"), "+35");
+    /* "o" is zero only beside English numbers: "tre o quattro" is "3 or 4" */
+    ck_assert_str_eq(build_in(NULL, "quattro o cinque"), "4 o 5");
+    ck_assert_str_eq(build_in(NULL, "seven o five"), "705");
+    ck_assert_str_eq(build_in(NULL, "double o seven"), "007");
+    /* "at" and the dots of an address in one language */
+    ck_assert_str_eq(build_in(NULL, "meet at home point blank"), "meet at home point blank");
+    ck_assert_str_eq(build_in(NULL, "mario chiocciola esempio punto it"), "mario@esempio.it");
+    ck_assert_str_eq(build_in(NULL, "john at example dot com"), "john@example.com");
+}
+END_TEST
+
 static Suite *spoken_suite(void)
 {
     Suite *s = suite_create("spoken");
@@ -219,6 +391,14 @@ static Suite *spoken_suite(void)
     tcase_add_test(tc, test_email);
     tcase_add_test(tc, test_punctuation_attached_and_whitespace);
     tcase_add_test(tc, test_spelled_letters);
+    tcase_add_test(tc, test_lang_codes);
+    tcase_add_test(tc, test_italian);
+    tcase_add_test(tc, test_german);
+    tcase_add_test(tc, test_french);
+    tcase_add_test(tc, test_spanish);
+    tcase_add_test(tc, test_dutch);
+    tcase_add_test(tc, test_portuguese);
+    tcase_add_test(tc, test_languages_at_once);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -637,6 +637,76 @@ START_TEST(test_card_luhn_and_failsafe)
 }
 END_TEST
 
+/* Digit runs found (fail-safe at 6) in doc. */
+static unsigned lang_runs(char *doc)
+{
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 6, &out, &res, &c), 0);
+    unsigned n = (unsigned)res.digit_runs;
+    if (n) ck_assert_ptr_null(strstr(out, "\"word\":\"due\""));
+    else ck_assert_ptr_nonnull(strstr(out, "\"word\":\"due\""));
+    free(out);
+    cv_transcript_result_free(&res);
+    free(doc);
+    return n;
+}
+
+START_TEST(test_language)
+{
+    /* words that are numbers in Italian only and ordinary words elsewhere:
+     * numbers when the transcript says it is Italian, words otherwise */
+    const char *it = "chiami il tre tre due due sei sei grazie";
+    ck_assert_uint_eq(lang_runs(words_json("{\"language\":\"italian\",\"words\":[", it, "]}", 0.0)), 1);
+    ck_assert_uint_eq(lang_runs(words_json("{\"language\":\"it\",\"words\":[", it, "]}", 0.0)), 1);
+    ck_assert_uint_eq(lang_runs(words_json("{\"language\":\"english\",\"words\":[", it, "]}", 0.0)), 0);
+    ck_assert_uint_eq(lang_runs(words_json("{\"words\":[", it, "]}", 0.0)), 0);
+    ck_assert_uint_eq(lang_runs(words_json("{\"results\":{\"channels\":[{\"detected_language\":\"it\","
+                                           "\"alternatives\":[{\"transcript\":\"x\",\"words\":[",
+                                           it, "]}]}]}}", 0.0)),
+                      1);
+    ck_assert_uint_eq(lang_runs(words_json("{\"results\":{\"channels\":[{\"detected_language\":\"de\","
+                                           "\"alternatives\":[{\"transcript\":\"x\",\"words\":[",
+                                           it, "]}]}]}}", 0.0)),
+                      0);
+    /* AWS: results.language_code */
+    cv_buf b = { 0 };
+    cv_buf_puts(&b, "{\"results\":{\"language_code\":\"it-IT\",\"items\":[");
+    const char *w[] = { "chiami", "il", "tre", "tre", "due", "due", "sei", "sei", "grazie" };
+    char tmp[256];
+    for (int i = 0; i < 9; i++) {
+        snprintf(tmp, sizeof tmp,
+                 "%s{\"type\":\"pronunciation\",\"alternatives\":[{\"confidence\":\"0.9\",\"content\":\"%s\"}],"
+                 "\"start_time\":\"%d.0\",\"end_time\":\"%d.5\"}",
+                 i ? "," : "", w[i], i, i);
+        cv_buf_puts(&b, tmp);
+    }
+    cv_buf_puts(&b, "]},\"status\":\"COMPLETED\"}");
+    char *doc = strdup(cv_buf_cstr(&b));
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 6, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.digit_runs, 1);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert(near(res.spans[0].start, 2.0) && near(res.spans[0].end, 7.5));
+    ck_assert_ptr_null(strstr(out, "\"content\":\"due\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"content\":\"grazie\""));
+    free(out);
+    cv_transcript_result_free(&res);
+    /* the same items with no language: words */
+    memcpy(strstr(doc, "it-IT"), "xx-XX", 5);
+    ck_assert_int_eq(redact(doc, strlen(doc), 0, 6, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.digit_runs, 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"content\":\"due\""));
+    free(out);
+    cv_transcript_result_free(&res);
+    free(doc);
+    cv_buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_other_strings_scanned)
 {
     /* a job name and an unknown member holding a number: scanned as free text */
@@ -708,6 +778,7 @@ int main(void)
     tcase_add_test(tc, test_speakers);
     tcase_add_test(tc, test_spelled_nino);
     tcase_add_test(tc, test_card_luhn_and_failsafe);
+    tcase_add_test(tc, test_language);
     tcase_add_test(tc, test_other_strings_scanned);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
