@@ -579,6 +579,74 @@ START_TEST(test_sample_call_beep)
 }
 END_TEST
 
+/* ---- 3b: the audio follows the entity's action (issue 10, 4) --------------- */
+
+/* The sample call with phone under each action: `keep` leaves the number in
+ * the transcript and its samples untouched; token, redact and mask silence
+ * it. The card and e-mail (redact, token) are silenced in every run. */
+START_TEST(test_audio_follows_action)
+{
+    char *in = sample_input("in", "customer_call");
+    char *tin = readfile(path2(in, "customer_call.json"), NULL);
+    yajl_val tdoc = parse_json(tin);
+    tspan sp[16];
+    size_t words, n = derive_spans(tdoc, 0.2, sp, 16, &words);
+    ck_assert_uint_eq(n, 3);     /* the phone number, the card, the e-mail, in that order */
+    yajl_tree_free(tdoc);
+    free(tin);
+    wav wi;
+    wav_read(path2(in, "customer_call.wav"), &wi);
+    const char *actions[] = { "keep", "token", "redact", "mask" };
+    for (size_t a = 0; a < sizeof actions / sizeof *actions; a++) {
+        char y[1024], name[32];
+        snprintf(y, sizeof y,
+                 "version: 1\ntenant: acme\nregion: GB\n"
+                 "entities:\n  phone: %s\n  email: token\n  card: redact\n"
+                 "inputs:\n  - match: \"*.wav\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
+                 "    audio: {spoken: silence, pad_ms: 200, dtmf: off}\n",
+                 actions[a]);
+        snprintf(name, sizeof name, "%s.yaml", actions[a]);
+        char *pol = path2(tmp, name);
+        writefile(pol, y, strlen(y), 0644);
+        snprintf(name, sizeof name, "out_%s", actions[a]);
+        char *o = path2(tmp, name);
+        char *out, *err;
+        ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+        ck_assert_ptr_null(strstr(err, "07700"));
+        free(out), free(err);
+        wav wo;
+        wav_read(path2(o, "customer_call.wav"), &wo);
+        ck_assert_uint_eq(wo.frames, wi.frames);
+        int keep = !strcmp(actions[a], "keep");
+        /* keep: the phone's stretch is not a span at all */
+        double masked = check_masked(&wi, &wo, keep ? sp + 1 : sp, keep ? 2 : 3, 0);
+        size_t lo = (size_t)floor(sp[0].a * RATE), hi = (size_t)ceil(sp[0].b * RATE);
+        ck_assert(dbfs(rms(wi.s, lo + RAMP, hi - RAMP)) > -45.0);
+        if (keep) {
+            ck_assert(memcmp(wo.s + lo, wi.s + lo, (hi - lo) * sizeof *wi.s) == 0);
+        } else {
+            ck_assert_msg(dbfs(rms(wo.s, lo + RAMP, hi - RAMP)) < -60.0, "phone: %s audible", actions[a]);
+        }
+        /* the transcript made the same decision */
+        char *t = zstd_file(path2(o, "customer_call.json.zst"), NULL);
+        if (keep) ck_assert_ptr_nonnull(strstr(t, "my number is 07700900123."));
+        else ck_assert_ptr_null(strstr(t, "07700900123"));
+        ck_assert_ptr_null(strstr(t, "\"seven\""));
+        free(t);
+        char *mt = readfile(path2(o, "manifest.json"), NULL);
+        yajl_val m = parse_json(mt);
+        yajl_val e = file_entry(m, "customer_call.wav");
+        ck_assert_double_eq(jnum(e, "audio_spans_redacted"), keep ? 2 : 3);
+        ck_assert_double_eq_tol(jnum(e, "audio_seconds_redacted"), masked, 0.002);
+        ck_assert_double_eq(jnum(jg(e, "detections"), "phone"), 1);
+        yajl_tree_free(m);
+        free(mt);
+        free(wo.s);
+    }
+    free(wi.s);
+}
+END_TEST
+
 /* ---- 4: DTMF without a transcript ---------------------------------------- */
 
 START_TEST(test_dtmf_without_transcript)
@@ -1465,6 +1533,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_sample_call_silence);
     tcase_add_test(tc, test_sample_call_beep);
+    tcase_add_test(tc, test_audio_follows_action);
     tcase_add_test(tc, test_dtmf_without_transcript);
     tcase_add_test(tc, test_stereo_channels);
     tcase_add_test(tc, test_custom_detector_everywhere);
