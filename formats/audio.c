@@ -39,6 +39,8 @@ typedef struct input {
     int cvfmt, planar;      /* CV_SAMPLE_* of the decoded samples */
     int rate, channels;
     int64_t decoded;        /* samples decoded so far */
+    int last_size;          /* bytes of the last packet sent to the decoder */
+    unsigned char last_head[4];   /* and its first bytes */
 } input;
 
 static void input_close(input *in)
@@ -83,6 +85,10 @@ static int open_error(int err, const char **reason)
         SET_REASON(reason, "cannot open the file");
         return CV_EIO;
     }
+    if (err == AVERROR_EOF) {
+        SET_REASON(reason, "truncated audio: the file ends inside its headers");
+        return CV_EINPUT;
+    }
     SET_REASON(reason, "not a readable media file");
     return CV_EINPUT;
 }
@@ -107,7 +113,7 @@ static int input_open(input *in, const char *path, int decode, const char **reas
     err = avformat_find_stream_info(in->fmt, NULL);
     if (err < 0) {
         input_close(in);
-        return open_error(err == AVERROR(ENOMEM) ? err : AVERROR_INVALIDDATA, reason);
+        return open_error(err == AVERROR(ENOMEM) || err == AVERROR_EOF ? err : AVERROR_INVALIDDATA, reason);
     }
     for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
         AVStream *s = in->fmt->streams[i];
@@ -216,6 +222,9 @@ static int input_next(input *in, const char **reason)
                 SET_REASON(reason, "corrupt audio data");
                 return CV_EINPUT;
             }
+            in->last_size = in->pkt->size;
+            memset(in->last_head, 0, sizeof in->last_head);
+            memcpy(in->last_head, in->pkt->data, in->pkt->size < 4 ? (size_t)in->pkt->size : 4);
             err = avcodec_send_packet(in->dec, in->pkt);
             av_packet_unref(in->pkt);
         }
@@ -226,8 +235,62 @@ static int input_next(input *in, const char **reason)
     }
 }
 
+/* Ogg: a complete stream ends with a page flagged end-of-stream. A file cut
+ * short (its last page lost or partial) has none, and its duration, read
+ * from the last whole page, agrees with what decodes: only this shows it.
+ * Returns 1 when the last whole page of the file carries the flag, 0 when
+ * not, -1 when out of memory. */
+static int ogg_ends_whole(AVIOContext *pb)
+{
+    int64_t size = avio_size(pb);
+    if (size <= 27) return 0;
+    int64_t from = size > 65536 + 27 + 255 ? size - (65536 + 27 + 255) : 0;
+    int n = (int)(size - from);
+    unsigned char *b = malloc((size_t)n);
+    if (!b) return -1;
+    int ok = 0;
+    if (avio_seek(pb, from, SEEK_SET) == from && avio_read(pb, b, n) == n) {
+        for (int i = n - 27; i >= 0 && !ok; i--) {
+            if (memcmp(b + i, "OggS", 4) || b[i + 4] != 0) continue;
+            int nseg = b[i + 26], len = 27 + nseg;
+            if (i + len > n) continue;
+            for (int k = 0; k < nseg; k++) len += b[i + 27 + k];
+            if (i + len > n) continue;       /* the partial page of a cut file */
+            ok = (b[i + 5] & 0x04) != 0;
+            break;
+        }
+    }
+    free(b);
+    return ok;
+}
+
+/* The length an MPEG audio Layer III frame header declares for its frame,
+ * or 0 when h is no such header. */
+static int mp3_frame_bytes(const unsigned char h[4])
+{
+    static const short kbps[2][16] = {
+        { 0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0 },   /* MPEG-1 */
+        { 0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0 },       /* MPEG-2, 2.5 */
+    };
+    static const int hz[3][3] = { { 44100, 48000, 32000 }, { 22050, 24000, 16000 }, { 11025, 12000, 8000 } };
+    if (h[0] != 0xff || (h[1] & 0xe0) != 0xe0 || (h[1] & 0x06) != 0x02) return 0;
+    int ver = (h[1] >> 3) & 3;           /* 3 MPEG-1, 2 MPEG-2, 0 MPEG-2.5 */
+    if (ver == 1) return 0;
+    int bi = h[2] >> 4, si = (h[2] >> 2) & 3, pad = (h[2] >> 1) & 1;
+    if (si == 3) return 0;
+    int v = ver == 3 ? 0 : ver == 2 ? 1 : 2;
+    int br = kbps[v ? 1 : 0][bi];
+    if (!br) return 0;
+    return (v ? 72000 : 144000) * br / hz[v][si] + pad;
+}
+
 /* After the last frame: a container that declares more audio than could be
- * decoded is truncated. Bit-rate estimates are not declarations. */
+ * decoded is truncated. Bit-rate estimates are not declarations. The
+ * declared duration of a codec with priming samples (MP3's encoder and
+ * decoder delay from the LAME tag, AAC's, Opus' pre-skip) counts samples the
+ * decoder drops: those show as a start time after 0, and are not missing.
+ * A recording that ends (or starts) in digital silence decodes like any
+ * other; what matters is the sample count. */
 static int input_check_complete(const input *in, const char **reason)
 {
     const AVStream *s = in->fmt->streams[in->stream];
@@ -235,13 +298,39 @@ static int input_check_complete(const input *in, const char **reason)
         SET_REASON(reason, "no audio samples");
         return CV_EINPUT;
     }
+    if (!strcmp(in->fmt->iformat->name, "ogg") && in->fmt->pb) {
+        int whole = ogg_ends_whole(in->fmt->pb);
+        if (whole < 0) {
+            SET_REASON(reason, "out of memory");
+            return CV_ENOMEM;
+        }
+        if (!whole) {
+            SET_REASON(reason, "truncated audio: the Ogg stream has no end-of-stream page");
+            return CV_EINPUT;
+        }
+    }
+    /* MP3 without a Xing/VBRI header declares no length: a file cut short
+     * shows in its last frame, shorter than its header says */
+    if (in->dec->codec_id == AV_CODEC_ID_MP3 && in->last_size > 0) {
+        int want = mp3_frame_bytes(in->last_head);
+        if (want > 0 && in->last_size < want) {
+            SET_REASON(reason, "truncated audio: the last MP3 frame is cut short");
+            return CV_EINPUT;
+        }
+    }
     if (s->duration == AV_NOPTS_VALUE || s->duration <= 0 ||
         in->fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
         return 0;
     int64_t declared = av_rescale_q(s->duration, s->time_base, (AVRational){ 1, in->rate });
-    int64_t slack = in->rate / 20 + 2 * (in->dec->frame_size > 0 ? in->dec->frame_size : 4096);
+    int64_t frame = in->dec->frame_size > 0 ? in->dec->frame_size : 4096;
+    int64_t priming = 0;
+    if (s->start_time != AV_NOPTS_VALUE && s->start_time > 0)
+        priming = av_rescale_q(s->start_time, s->time_base, (AVRational){ 1, in->rate });
+    /* priming is a few frames at most; a larger start time is no licence */
+    if (priming > 4 * frame) priming = 4 * frame;
+    int64_t slack = in->rate / 20 + 2 * frame + priming;
     if (declared - in->decoded > slack) {
-        SET_REASON(reason, "truncated audio");
+        SET_REASON(reason, "truncated audio: fewer samples decode than the container declares");
         return CV_EINPUT;
     }
     return 0;
@@ -305,8 +394,10 @@ static size_t merge_spans(cv_audio_span *s, size_t n)
     return w + 1;
 }
 
-int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
-                       const char **reason)
+/* cv_audio_find_dtmf; *stopped (may be NULL) gets the seconds decoded when
+ * the input turns out truncated. */
+static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones, double *stopped,
+                     const char **reason)
 {
     *spans = NULL;
     *nspans = 0;
@@ -357,7 +448,10 @@ int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspan
         if (!more && got == 0) break;
     }
     rc = input_check_complete(&in, reason);
-    if (rc) goto out;
+    if (rc) {
+        if (stopped) *stopped = (double)in.decoded / in.rate;
+        goto out;
+    }
     uint64_t total = 0;
     for (int c = 0; c < in.channels; c++) {
         if (cv_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
@@ -381,6 +475,12 @@ out:
     swr_free(&swr);
     input_close(&in);
     return rc;
+}
+
+int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
+                       const char **reason)
+{
+    return find_dtmf(in_path, spans, nspans, tones, NULL, reason);
 }
 
 /* ---- output ----------------------------------------------------------- */
@@ -753,7 +853,7 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
     memset(&out, 0, sizeof out);
     int rc = 0;
     if (o->dtmf) {
-        rc = cv_audio_find_dtmf(in_path, &tones, &ntones, &ntone_count, reason);
+        rc = find_dtmf(in_path, &tones, &ntones, &ntone_count, st ? &st->seconds_in : NULL, reason);
         if (rc) return rc;
     }
     all = malloc((nspans + ntones + 1) * sizeof *all);
@@ -797,7 +897,10 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
         if (rc) goto out;
     }
     rc = input_check_complete(&in, reason);
-    if (rc) goto out;
+    if (rc) {
+        if (st) st->seconds_in = (double)in.decoded / in.rate;   /* where the audio stops */
+        goto out;
+    }
     rc = output_finish(&out, reason);
     if (rc) goto out;
     if (st) {

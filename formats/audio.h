@@ -31,7 +31,7 @@ typedef struct cv_audio_opts {
 } cv_audio_opts;
 
 typedef struct cv_audio_stats {
-    double seconds_in;        /* decoded duration */
+    double seconds_in;        /* decoded duration (also set when the input is truncated: where it stops) */
     double seconds_redacted;  /* union of masked time over all channels, spans and DTMF */
     uint64_t spans_redacted;  /* merged masked spans (union over channels) inside the audio */
     uint64_t dtmf_tones;      /* DTMF tones detected (all channels) */

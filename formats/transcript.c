@@ -531,8 +531,10 @@ static int push_span(rctx *c, double s, double e, int ch)
 
 /* Words first..last (global) of a match: the first gets bytes r[0..n), the
  * others are emptied. A word already given a replacement by an earlier match
- * keeps it (and the new rendering is appended to the first word). */
-static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, int ch)
+ * keeps it (and the new rendering is appended to the first word). With
+ * silence, the words' time is an audio span; a match the policy keeps is
+ * claimed (the digit-run fail-safe leaves it alone) but stays audible. */
+static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, int ch, int silence)
 {
     cv_transcript *t = c->t;
     double s = -1, e = -1;
@@ -559,7 +561,7 @@ static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, in
     }
     for (size_t k = first + 1; k <= last; k++)
         if (c->rp[k].state == 0) c->rp[k].state = 1;
-    return s >= 0 ? push_span(c, s, e, ch) : 0;
+    return s >= 0 && silence ? push_span(c, s, e, ch) : 0;
 }
 
 /* Find and claim the identifiers of one sequence of primary words. */
@@ -583,7 +585,7 @@ static int redact_sequence(rctx *c, const size_t *seq, size_t n)
         if (!cv_spoken_words_of(&c->sp, spans[i].start, spans[i].end, &a, &b)) continue;
         cv_buf_clear(&c->tmp);
         if ((rc = cvi_engine_render(c->w, c->sp.text.p, &spans[i], &c->tmp))) return rc;
-        if ((rc = claim(c, seq[a], seq[b], c->tmp.p, c->tmp.n, ch))) return rc;
+        if ((rc = claim(c, seq[a], seq[b], c->tmp.p, c->tmp.n, ch, !cvi_engine_keeps(c->w, &spans[i])))) return rc;
         c->res->identifiers++;
     }
     if (c->o && c->o->digit_run_min) {
@@ -597,7 +599,7 @@ static int redact_sequence(rctx *c, const size_t *seq, size_t n)
                 if (c->rp[seq[k]].state == 0) fa = k;
             if (fa == SIZE_MAX) continue;    /* a detector took all of it */
             /* the words no detector took: the first unclaimed one says "[digits]" */
-            if ((rc = claim(c, seq[fa], seq[fa], "[digits]", 8, ch))) return rc;
+            if ((rc = claim(c, seq[fa], seq[fa], "[digits]", 8, ch, 1))) return rc;
             for (size_t k = fa + 1; k <= b; k++)
                 if (c->rp[seq[k]].state == 0) c->rp[seq[k]].state = 1;
             double s = -1, e = -1;

@@ -116,7 +116,9 @@ size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad);
  *
  * In the word list, the first word item of a match gets the rendering
  * ("[phone:…]", a mask, "[card]") as its text, the other items of the match
- * (punctuation included) get "" and keep their times. Full-text fields are
+ * (punctuation included) get "" and keep their times. A match's words are
+ * a span in res unless the policy's action for its entity is `keep` (the
+ * audio follows the transcript's decision). Full-text fields are
  * rebuilt from the redacted words. Copies of words (AWS channel items,
  * Deepgram utterances and further alternatives) take the redaction of the
  * primary words they overlap in time. Every other string value (job names,

@@ -1215,6 +1215,11 @@ int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf 
     return render_span(w, text, s, out) ? CV_ENOMEM : 0;
 }
 
+int cvi_engine_keeps(const cvi_worker *w, const cv_span *s)
+{
+    return w->e->pol->entities[s->entity].kind == CV_ACT_KEEP;
+}
+
 /* text[0..n) with every identifier found (detectors and the record's names)
  * replaced by its rendering, appended to t. Returns how many were found
  * (counted in c), or a negative CV_E*. */

@@ -96,6 +96,10 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
  * "[card]", or the text itself under `keep`) to out: exactly what the `scan`
  * action writes in its place. */
 int cvi_engine_render(cvi_worker *w, const char *text, const cv_span *s, cv_buf *out);
+/* 1 when the policy's action for span s's entity is `keep` (its rendering
+ * is the text itself), else 0: a recording's audio follows the same
+ * decision, silencing what the transcript does not keep. */
+int cvi_engine_keeps(const cvi_worker *w, const cv_span *s);
 
 /* ---- the erasure register (dataset.h) ----
  * With a non-empty register set (before workers run a stream; borrowed),

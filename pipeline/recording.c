@@ -98,6 +98,7 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
     memset(&as, 0, sizeof as);
     rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &as, reason);
     if (rc) {
+        st->seconds_in = as.seconds_in;     /* a truncated input: where it stops */
         if (transcript_out) unlink(transcript_out);
         goto out;
     }

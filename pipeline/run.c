@@ -672,7 +672,11 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     }
     if (rc) {
         mark_failed(en, why);
-        cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s", en->input, why);
+        if (rs.seconds_in > 0)
+            cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s (the audio stops at %.3f s)", en->input, why,
+                    rs.seconds_in);
+        else
+            cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s", en->input, why);
         unlink(tmp);
         rc = 0;
         goto out;

@@ -707,6 +707,58 @@ START_TEST(test_language)
 }
 END_TEST
 
+/* The audio spans follow the entity's action: a number the policy keeps is
+ * no span (nor a fail-safe digit run), a masked card still is. */
+START_TEST(test_spans_follow_action)
+{
+    static const char *KEEP =
+        "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: keep\n  card: mask\n"
+        "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n    fields:\n      text: scan\n";
+    cv_policy *p2 = NULL;
+    cvi_engine *e2 = NULL;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "k.yaml", KEEP, strlen(KEEP), &p2), 0);
+    ck_assert_int_eq(cvi_engine_create(ctx, p2, key, &e2), 0);
+    cvi_worker *w2 = cvi_worker_create(e2), *saved = wk;
+    ck_assert_ptr_nonnull(w2);
+    char *doc = words_json("{\"words\":[",
+                           "call oh seven seven double oh nine hundred one two three card four one one one one one "
+                           "one one one one one one one one one one done",
+                           "]}", 0.0);
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    for (int pass = 0; pass < 2; pass++) {
+        wk = pass ? saved : w2;          /* keep/mask, then the suite's token/redact */
+        ck_assert_int_eq(redact(doc, strlen(doc), 0, 6, &out, &res, &c), 0);
+        ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+        ck_assert_uint_eq(c.detections[CV_ENT_CARD], 1);
+        ck_assert_uint_eq(res.digit_runs, 0);
+        /* the phone's words are 0.5 .. 5.25 s, the card's 6.0 .. 13.75 s */
+        size_t k = 0;
+        if (pass) {
+            ck_assert_uint_eq(res.nspans, 2);
+            ck_assert(near(res.spans[0].start, 0.5) && near(res.spans[0].end, 5.25));
+            ck_assert_ptr_null(strstr(out, "07700900123"));
+            k = 1;
+        } else {
+            ck_assert_uint_eq(res.nspans, 1);
+            ck_assert_ptr_nonnull(strstr(out, "\"word\":\"07700900123\""));
+            ck_assert_ptr_nonnull(strstr(out, "1111"));
+            ck_assert_ptr_null(strstr(out, "4111"));
+        }
+        ck_assert_msg(near(res.spans[k].start, 6.0) && near(res.spans[k].end, 13.75), "card span %g .. %g",
+                      res.spans[k].start, res.spans[k].end);
+        free(out);
+        cv_transcript_result_free(&res);
+    }
+    wk = saved;
+    free(doc);
+    cvi_worker_free(w2);
+    cvi_engine_free(e2);
+    cv_policy_free(p2);
+}
+END_TEST
+
 START_TEST(test_other_strings_scanned)
 {
     /* a job name and an unknown member holding a number: scanned as free text */
@@ -779,6 +831,7 @@ int main(void)
     tcase_add_test(tc, test_spelled_nino);
     tcase_add_test(tc, test_card_luhn_and_failsafe);
     tcase_add_test(tc, test_language);
+    tcase_add_test(tc, test_spans_follow_action);
     tcase_add_test(tc, test_other_strings_scanned);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
