@@ -33,7 +33,7 @@ int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
     if (snprintf(path, sizeof path, "%s/" CVI_LOCK_FILE, outdir) >= (int)sizeof path)
         return cvi_error(ctx, CV_EUSAGE, "%s: path too long", outdir);
     int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (f < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    if (f < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
     while (flock(f, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EINTR) continue;
         int e = errno;
@@ -41,7 +41,7 @@ int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
         if (e == EWOULDBLOCK)
             return cvi_error(ctx, CV_EIO, "%s is in use by another callveil command (run, forget or rekey); "
                                           "nothing was changed: wait for it to finish and try again", outdir);
-        return cvi_error(ctx, CV_EIO, "%s: cannot lock: %s", path, strerror(e));
+        return cvi_error(ctx, CV_EIO, "%s: cannot lock: %s", path, cvi_strerror(e));
     }
     /* a command killed while it committed: finished (or undone) first */
     int rc = cvi_dataset_recover(ctx, outdir);
@@ -67,7 +67,7 @@ static int clean_dir(cv_ctx *ctx, const char *dir, int depth, int keep_stage, ui
 {
     if (depth > 64) return cvi_error(ctx, CV_EIO, "%s: directories nested too deep", dir);
     DIR *d = opendir(dir);
-    if (!d) return errno == ENOENT ? 0 : cvi_error(ctx, CV_EIO, "%s: %s", dir, strerror(errno));
+    if (!d) return errno == ENOENT ? 0 : cvi_error(ctx, CV_EIO, "%s: %s", dir, cvi_strerror(errno));
     int rc = 0;
     struct dirent *de;
     while (!rc && (de = readdir(d))) {
@@ -81,7 +81,7 @@ static int clean_dir(cv_ctx *ctx, const char *dir, int depth, int keep_stage, ui
             rc = clean_dir(ctx, path, depth + 1, keep_stage, removed);
         } else if (S_ISREG(st.st_mode) && cvi_is_tmp_name(n) && !(keep_stage && depth == 0 &&
                                                                     strcmp(n, CVI_VAULT_STAGE) == 0)) {
-            if (unlink(path) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+            if (unlink(path) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
             else (*removed)++;
         }
     }
@@ -185,7 +185,7 @@ int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const
     unlink_rel(outdir, "vault.zst", &removed);
     unlink_rel(outdir, ".callveil-journal", &removed);
     if (unlink(mpath) != 0 && errno != ENOENT)
-        return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, strerror(errno));
+        return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, cvi_strerror(errno));
     int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);
@@ -295,8 +295,8 @@ int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, un
     }
     if (fsync(fd) != 0) rc = CV_EIO;
 out:
-    if (rc == CV_EIO) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, strerror(errno));
-    if (fd >= 0 && close(fd) != 0 && !rc) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, strerror(errno));
+    if (rc == CV_EIO) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
+    if (fd >= 0 && close(fd) != 0 && !rc) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
     if (!rc) rc = cvi_commit_replace(c, rel, tmp);
     if (rc && tmp) unlink(tmp);
     free(path);
@@ -453,7 +453,7 @@ static int fsync_dirs(cvi_commit *c)
         if (!path) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
         int rc = cvi_fsync_parent(path);
         free(path);
-        if (rc != 0 && errno != ENOENT) return cvi_error(c->ctx, CV_EIO, "%s: %s", c->outdir, strerror(errno));
+        if (rc != 0 && errno != ENOENT) return cvi_error(c->ctx, CV_EIO, "%s: %s", c->outdir, cvi_strerror(errno));
     }
     return 0;
 }
@@ -469,9 +469,9 @@ static int apply(cvi_commit *c, int first, const char *ipath)
         char *target = cvi_path_join(c->outdir, o->rel), *staged = o->del ? NULL : cvi_path_join(c->outdir, o->staged);
         if (!target || (!o->del && !staged)) rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory");
         else if (o->del && unlink(target) != 0 && errno != ENOENT)
-            rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, strerror(errno));
+            rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, cvi_strerror(errno));
         else if (!o->del && rename(staged, target) != 0 && errno != ENOENT)
-            rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, strerror(errno));
+            rc = cvi_error(c->ctx, CV_EIO, "%s: %s", o->rel, cvi_strerror(errno));
         free(target);
         free(staged);
         if (!rc) rc = crash(c, ++step);
@@ -479,7 +479,7 @@ static int apply(cvi_commit *c, int first, const char *ipath)
     if (!rc) rc = fsync_dirs(c);
     if (!rc) rc = crash(c, ++step);
     if (!rc && (unlink(ipath) != 0 || cvi_fsync_parent(ipath) != 0))
-        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno));
+        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, cvi_strerror(errno));
     return rc;
 }
 
@@ -492,19 +492,19 @@ int cvi_commit_run(cvi_commit *c)
     /* step 1: everything staged, no intent yet */
     if ((rc = crash(c, 1))) goto out;
     fd = open(ipath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) { rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno)); goto out; }
+    if (fd < 0) { rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, cvi_strerror(errno)); goto out; }
     made = 1;
     size_t want = b.n;
     if (c->ctx->crash_at == 2) want = b.n / 2;       /* step 2: killed while writing the intent */
     for (size_t off = 0; off < want;) {
         ssize_t w = write(fd, b.p + off, want - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno)); goto out; }
+        if (w < 0) { rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, cvi_strerror(errno)); goto out; }
         off += (size_t)w;
     }
     if ((rc = crash(c, 2))) goto out;
     if (fsync(fd) != 0 || cvi_fsync_parent(ipath) != 0) {
-        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, strerror(errno));
+        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", ipath, cvi_strerror(errno));
         goto out;
     }
     /* from here on the change happens: whatever stops it, the next command on OUT finishes it */
@@ -550,7 +550,7 @@ int cvi_dataset_recover(cv_ctx *ctx, const char *outdir)
         /* killed while it wrote the intent: no step was taken; the staged
          * files are temporaries (removed with the others) */
         if (unlink(ipath) != 0 || cvi_fsync_parent(ipath) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", ipath, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", ipath, cvi_strerror(errno));
             goto out;
         }
         uint64_t gone = 0;

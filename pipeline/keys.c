@@ -79,12 +79,12 @@ static int make_parent(cv_ctx *ctx, const char *path)
         if (S_ISDIR(st.st_mode)) return 0;
         return cvi_error(ctx, CV_EIO, "%s: not a directory", dir);
     }
-    if (errno != ENOENT) return cvi_error(ctx, CV_EIO, "%s: %s", dir, strerror(errno));
+    if (errno != ENOENT) return cvi_error(ctx, CV_EIO, "%s: %s", dir, cvi_strerror(errno));
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         if (errno == ENOENT)
             return cvi_error(ctx, CV_EIO, "%s: its parent directory does not exist (keygen creates only the last "
                                           "component; run mkdir -p first)", dir);
-        return cvi_error(ctx, CV_EIO, "%s: cannot create the directory: %s", dir, strerror(errno));
+        return cvi_error(ctx, CV_EIO, "%s: cannot create the directory: %s", dir, cvi_strerror(errno));
     }
     return 0;
 }
@@ -104,19 +104,19 @@ int cvi_hexkey_write(cv_ctx *ctx, const char *path, const unsigned char raw[32],
     hex[2 * 32] = '\n';
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     if (fd < 0) {
-        rc = cvi_error(ctx, errno == EEXIST ? CV_EKEY : CV_EIO, "%s: %s%s", path, strerror(errno),
+        rc = cvi_error(ctx, errno == EEXIST ? CV_EKEY : CV_EIO, "%s: %s%s", path, cvi_strerror(errno),
                        errno == EEXIST ? " (refusing to overwrite a key)" : "");
         goto out;
     }
     /* umask may have narrowed the mode, never widened it; make it exact */
     if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, hex, 2 * 32 + 1) != 0 || fsync(fd) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
         close(fd);
         unlink(path);
         goto out;
     }
     if (close(fd) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
         unlink(path);
     }
 out:
@@ -144,10 +144,10 @@ int cvi_hexkey_read(cv_ctx *ctx, const char *path, unsigned char dst[32], int se
     int rc = 0;
     char *text = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, strerror(errno));
+    if (fd < 0) return cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, cvi_strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
-        rc = cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, strerror(errno));
+        rc = cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, cvi_strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -171,7 +171,7 @@ int cvi_hexkey_read(cv_ctx *ctx, const char *path, unsigned char dst[32], int se
         ssize_t r = read(fd, text + n, CAP - n);
         if (r < 0 && errno == EINTR) continue;
         if (r < 0) {
-            rc = cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, strerror(errno));
+            rc = cvi_error(ctx, CV_EKEY, "%s file %s: %s", what, path, cvi_strerror(errno));
             goto out;
         }
         if (r == 0) break;

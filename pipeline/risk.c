@@ -629,7 +629,7 @@ static int check_columns(risk *R, const void *fstate)
 static int sink_put(risk *R, const char *p, size_t n)
 {
     int rc = cv_sink_write(R->sink, p, n);
-    if (rc) return cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", R->o->enforce_out, strerror(errno));
+    if (rc) return cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", R->o->enforce_out, cvi_strerror(errno));
     return 0;
 }
 
@@ -714,7 +714,7 @@ static int stream_file(risk *R, int mode)
     if (!fstate) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
     fd = open(R->path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", R->path, strerror(errno));
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", R->path, cvi_strerror(errno));
         goto out;
     }
     if ((rc = cv_source_open_fd(fd, R->zstd_in, &src))) goto out;
@@ -859,7 +859,7 @@ static int check_out_dir(cv_ctx *ctx, const char *out)
     int rc = 0;
     if (stat(dir, &st) != 0)
         rc = cvi_error(ctx, CV_EIO, "%s: the output directory %s %s", out, dir,
-                       errno == ENOENT ? "does not exist (create it first: mkdir -p)" : strerror(errno));
+                       errno == ENOENT ? "does not exist (create it first: mkdir -p)" : cvi_strerror(errno));
     else if (!S_ISDIR(st.st_mode))
         rc = cvi_error(ctx, CV_EIO, "%s: %s is not a directory", out, dir);
     free(dir);
@@ -876,7 +876,7 @@ static int enforce(risk *R)
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno));
         free(tmp);
         return rc;
     }
@@ -887,7 +887,7 @@ static int enforce(risk *R)
     }
     if ((rc = stream_pass(R, MODE_WRITE))) goto out;
     if (cv_sink_finish(R->sink)) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", out, strerror(errno));
+        rc = cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", out, cvi_strerror(errno));
         goto out;
     }
     if (level > 0 && cv_sink_bytes_out(R->sink) == 0) {
@@ -900,12 +900,12 @@ static int enforce(risk *R)
         }
     }
     if (fsync(fd) != 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, strerror(errno));
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
         goto out;
     }
     int cr = close(fd);
     fd = -1;
-    if (cr != 0 || rename(tmp, out) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, strerror(errno));
+    if (cr != 0 || rename(tmp, out) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
 out:
     cv_sink_free(R->sink);
     R->sink = NULL;
@@ -1049,18 +1049,18 @@ static int valid_name(const char *s)
 static int check_file(cv_ctx *ctx, const char *path, uint8_t *zstd_in)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
     struct stat sb;
     unsigned char magic[4];
     ssize_t got = 0;
     int rc = 0;
-    if (fstat(fd, &sb) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+    if (fstat(fd, &sb) != 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
     else if (!S_ISREG(sb.st_mode))
         rc = cvi_error(ctx, CV_EINPUT, "%s: not a regular file (the report reads it more than once)", path);
     else {
         do got = pread(fd, magic, sizeof magic, 0);
         while (got < 0 && errno == EINTR);
-        if (got < 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+        if (got < 0) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
     }
     close(fd);
     if (rc) return rc;
@@ -1278,7 +1278,7 @@ int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv
             cvi_error(ctx, rc, "out of memory");
             goto out;
         }
-        if (write_all(out_fd, doc.p, doc.n)) rc = cvi_error(ctx, CV_EIO, "report: write failed: %s", strerror(errno));
+        if (write_all(out_fd, doc.p, doc.n)) rc = cvi_error(ctx, CV_EIO, "report: write failed: %s", cvi_strerror(errno));
     }
 out:
     cv_buf_free(&doc);

@@ -109,7 +109,7 @@ static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_
     }
     struct dirent **ents = NULL;
     int n = scandir(dir, &ents, NULL, alphasort);
-    if (n < 0) return cvi_error(ctx, CV_EIO, "%s: %s", dir, strerror(errno));
+    if (n < 0) return cvi_error(ctx, CV_EIO, "%s: %s", dir, cvi_strerror(errno));
     int rc = 0;
     for (int i = 0; i < n; i++) {
         const char *name = ents[i]->d_name;
@@ -119,7 +119,7 @@ static int walk(cv_ctx *ctx, const char *dir, const char *rel, const char *skip_
         struct stat st;
         if (!path || !r) rc = CV_ENOMEM;
         else if (lstat(path, &st) != 0) {
-            if (errno != ENOENT) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(errno));
+            if (errno != ENOENT) rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
             /* else removed since the directory was read: not there to list */
         } else if (S_ISDIR(st.st_mode)) {
             rc = walk(ctx, path, r, skip_real, it, depth + 1);
@@ -144,7 +144,7 @@ static int collect(cv_ctx *ctx, const char *const *inputs, size_t n, const char 
 {
     for (size_t i = 0; i < n; i++) {
         struct stat st;
-        if (stat(inputs[i], &st) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", inputs[i], strerror(errno));
+        if (stat(inputs[i], &st) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", inputs[i], cvi_strerror(errno));
         int rc;
         if (S_ISDIR(st.st_mode)) {
             rc = walk(ctx, inputs[i], "", skip_real, it, 0);
@@ -251,44 +251,42 @@ typedef struct jent {
 
 /* Load the journal's entries. 1 (nothing loaded) if its fingerprint is not
  * fp, else 0 (a missing or empty journal loads nothing). */
+typedef struct jload {
+    const char *fp;
+    jent *v;
+    size_t n, cap;
+    int line, stale;
+} jload;
+
+static int journal_line(void *arg, char *line, size_t len, int complete)
+{
+    jload *L = arg;
+    if (L->line++ == 0) {
+        size_t hl = strlen(JHEAD), fl = strlen(L->fp);
+        L->stale = !(complete && len == hl + fl + 1 && memcmp(line, JHEAD, hl) == 0 && line[hl] == '\t' &&
+                     memcmp(line + hl + 1, L->fp, fl) == 0);
+        return L->stale;
+    }
+    if (!complete) return 1;    /* a torn last line: the file was not finished */
+    if (L->n == L->cap) {
+        size_t cap = L->cap ? 2 * L->cap : 16;
+        jent *nv = realloc(L->v, cap * sizeof *nv);
+        if (!nv) return 1;      /* what is loaded is redone otherwise: never wrong */
+        L->v = nv;
+        L->cap = cap;
+    }
+    jent *j = &L->v[L->n];
+    if (cvi_journal_parse(line, len, j->id, &j->size, &j->mtime, &j->json, &j->fs) == 0) L->n++;
+    return 0;
+}
+
 static int journal_load(const char *path, const char *fp, jent **out, size_t *nout)
 {
-    *out = NULL;
-    *nout = 0;
-    FILE *f = fopen(path, "r");
-    if (!f) return 0;
-    char *line = NULL;
-    size_t cap = 0, n = 0, capv = 0;
-    ssize_t len = getline(&line, &cap, f);
-    size_t hl = strlen(JHEAD), fl = strlen(fp);
-    if (len <= 0) {
-        free(line);
-        fclose(f);
-        return 0;
-    }
-    if ((size_t)len != hl + fl + 2 || memcmp(line, JHEAD, hl) != 0 || line[hl] != '\t' ||
-        memcmp(line + hl + 1, fp, fl) != 0) {
-        free(line);
-        fclose(f);
-        return 1;
-    }
-    jent *v = NULL;
-    while ((len = getline(&line, &cap, f)) > 0) {
-        if (line[len - 1] != '\n') break;    /* a torn last line: the file was not finished */
-        if (n == capv) {
-            capv = capv ? 2 * capv : 16;
-            jent *nv = realloc(v, capv * sizeof *nv);
-            if (!nv) break;
-            v = nv;
-        }
-        jent *j = &v[n];
-        if (cvi_journal_parse(line, (size_t)len - 1, j->id, &j->size, &j->mtime, &j->json, &j->fs) == 0) n++;
-    }
-    free(line);
-    fclose(f);
-    *out = v;
-    *nout = n;
-    return 0;
+    jload L = { .fp = fp };
+    cvi_each_line(path, journal_line, &L);   /* unreadable: nothing loaded, all redone */
+    *out = L.v;
+    *nout = L.n;
+    return L.stale;
 }
 
 /* ---- a set of strings ---------------------------------------------------- */
@@ -556,10 +554,10 @@ static int risk_step(runner *r, const cv_input_rule *rule, const cv_format_type 
     if (!rp->enforce_k) return 0;
     if (rename(kpath, tmp) != 0) {
         unlink(kpath);
-        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
     }
     if (hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out))
-        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
     en->fs.written -= en->risk->suppressed;
     en->fs.dropped += en->risk->suppressed;
     en->fs.counts.k_suppressed += en->risk->suppressed;
@@ -655,7 +653,7 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     int rc = 0;
     en->fs.records_in = 1;
     if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in))
-        return cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
     if (tpath) {
         if (transcript_out_name(w, it, tpath, &tname)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
@@ -695,18 +693,18 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     en->per_speaker = rule->audio.nchannels > 0;
     memcpy(en->audio_codec, rs.codec, sizeof en->audio_codec);
     if (hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out)) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     if (tpath && (hash_file(tpath, en->transcript_in_hash, &en->transcript_bytes_in) ||
                   hash_file(ttmp, en->transcript_out_hash, &en->transcript_bytes_out))) {
-        rc = cvi_error(ctx, CV_EIO, "%s: transcript: %s", en->output, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: transcript: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     char dst[PATH_MAX];
     snprintf(dst, sizeof dst, "%s/%s", outdir, en->output);
     if (rename(tmp, dst) != 0 || (tpath && rename(ttmp, tdst) != 0)) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     tmp[0] = '\0';
@@ -785,7 +783,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         if (!tpath && rule->audio.transcript_required) {
             en->fs.records_in = 1;
             if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in)) {
-                rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+                rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
                 goto out;
             }
             mark_failed(en, "the recording has no transcript (the policy requires one)");
@@ -805,7 +803,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         const char *why = NULL;
         en->fs.records_in = 1;
         if (hash_file(it->path, en->fs.in_hash, &en->fs.bytes_in)) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
             goto out;
         }
         rc = cvi_recording_process(w, rule, it->path, tpath, NULL, NULL, 0, &en->fs.counts, &rs, &why);
@@ -896,13 +894,13 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
 
     const char *slash = strrchr(dst, '/');
     if (mkdirs(dst, (size_t)(slash - dst)) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "cannot create the output directory for %s: %s", en->output, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "cannot create the output directory for %s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     snprintf(tmp, sizeof tmp, "%.*s/.%s.cvtmp.%ld", (int)(slash - dst), dst, slash + 1, (long)getpid());
     ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (ofd < 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", tmp, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno));
         goto out;
     }
     if (audio) {
@@ -927,13 +925,13 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     if (rc) goto out;
     if (fsync(ofd) != 0 || close(ofd) != 0) {
         ofd = -1;
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     ofd = -1;
     if (rule->risk.nquasi && (rc = risk_step(r, rule, fmt, tmp, en))) goto out;
     if (rename(tmp, dst) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     tmp[0] = '\0';
@@ -945,7 +943,7 @@ renamed:
     if (jfd >= 0) {
         if ((rc = cvi_journal_line(r->pol, idz, (uint64_t)st.st_size, mt, en, &line))) goto out;
         if (write(jfd, line.p, line.n) != (ssize_t)line.n || fdatasync(jfd) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "cannot write the resume journal: %s", strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "cannot write the resume journal: %s", cvi_strerror(errno));
             goto out;
         }
     }
@@ -983,7 +981,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     if (scan && (rc = collect(ctx, inputs, ninputs, NULL, &it))) goto out;
     if (!scan) {
         if (mkdirs(outdir, strlen(outdir)) != 0 || !realpath(outdir, real_out)) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", outdir, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", outdir, cvi_strerror(errno));
             goto out;
         }
         if ((rc = cvi_dataset_lock(ctx, outdir, &lockfd))) goto out;
@@ -1018,14 +1016,14 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         }
         jfd = open(jpath, O_RDWR | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC), 0666);
         if (jfd < 0) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, cvi_strerror(errno));
             goto out;
         }
         if (!resume || lseek(jfd, 0, SEEK_END) == 0) {
             char head[sizeof JHEAD + sizeof fp + 2];
             int hn = snprintf(head, sizeof head, "%s\t%s\n", JHEAD, fp);
             if (write(jfd, head, (size_t)hn) != hn || fdatasync(jfd) != 0) {
-                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
+                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, cvi_strerror(errno));
                 goto out;
             }
         }
@@ -1034,7 +1032,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
             char last = '\n';
             off_t end = lseek(jfd, 0, SEEK_END);
             if (end > 0 && pread(jfd, &last, 1, end - 1) == 1 && last != '\n' && write(jfd, "\n", 1) != 1) {
-                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, strerror(errno));
+                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, cvi_strerror(errno));
                 goto out;
             }
         }
@@ -1109,7 +1107,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         while (off < doc.n) {
             ssize_t wn = write(scan_fd, doc.p + off, doc.n - off);
             if (wn < 0 && errno == EINTR) continue;
-            if (wn < 0) { rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno)); goto out; }
+            if (wn < 0) { rc = cvi_error(ctx, CV_EIO, "write: %s", cvi_strerror(errno)); goto out; }
             off += (size_t)wn;
         }
     } else {

@@ -697,7 +697,7 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
         pr.out_bytes += zn;
     }
 out:
-    if (rc == CV_EIO && !fs->fail_reason) cvi_error(p->ctx, rc, "%s: write failed: %s", st->display, strerror(errno));
+    if (rc == CV_EIO && !fs->fail_reason) cvi_error(p->ctx, rc, "%s: write failed: %s", st->display, cvi_strerror(errno));
     if (rc == CV_ENOMEM) cvi_error(p->ctx, rc, "out of memory");
     if (rc == CV_EINTERNAL) cvi_error(p->ctx, rc, "%s: internal error while processing", st->display);
     /* A batch being filled when an error struck was never queued: drop it.

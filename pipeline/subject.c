@@ -91,7 +91,7 @@ static int each_record(cv_ctx *ctx, const char *path, const char *rel, rec_fn fn
 {
     const cv_format_type *fmt = cv_format_for_path(rel);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", rel, strerror(errno));
+    if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
     cv_source *src = NULL;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
     int rc = fstate ? cv_source_open_fd(fd, -1, &src) : CV_ENOMEM;
@@ -134,7 +134,7 @@ static int rw_open(rewriter *w, cv_ctx *ctx, newfile *nf, int level)
     memset(w, 0, sizeof *w);
     w->ctx = ctx;
     w->fd = open(nf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (w->fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", nf->tmp, strerror(errno));
+    if (w->fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", nf->tmp, cvi_strerror(errno));
     crypto_generichash_init(&w->h, NULL, 0, 32);
     if (cv_sink_open_fd(w->fd, level, &w->sink)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     cv_sink_set_hash(w->sink, rw_hash, &w->h);
@@ -146,7 +146,7 @@ static int rw_flush(rewriter *w, int force)
     if (w->out.n < (1u << 20) && !force) return 0;
     int rc = cv_sink_write(w->sink, w->out.p, w->out.n);
     w->out.n = 0;
-    return rc ? cvi_error(w->ctx, CV_EIO, "write: %s", strerror(errno)) : 0;
+    return rc ? cvi_error(w->ctx, CV_EIO, "write: %s", cvi_strerror(errno)) : 0;
 }
 
 static int rw_close(rewriter *w, newfile *nf, int ok)
@@ -161,7 +161,7 @@ static int rw_close(rewriter *w, newfile *nf, int ok)
     }
     cv_sink_free(w->sink);
     if (w->fd >= 0) {
-        if (ok && !rc && fsync(w->fd) != 0) rc = cvi_error(w->ctx, CV_EIO, "%s: %s", nf->tmp, strerror(errno));
+        if (ok && !rc && fsync(w->fd) != 0) rc = cvi_error(w->ctx, CV_EIO, "%s: %s", nf->tmp, cvi_strerror(errno));
         close(w->fd);
     }
     cv_buf_free(&w->out);
@@ -214,7 +214,7 @@ static int manifest_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const
     int rc = 0;
     if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if (cvi_read_file(mpath, &m, (size_t)1 << 30) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", mpath, strerror(errno));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", mpath, cvi_strerror(errno));
         goto out;
     }
     char key[64];
@@ -637,7 +637,7 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
     for (size_t off = 0; !rc && off < out.n;) {
         ssize_t w = write(out_fd, out.p + off, out.n - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno));
+        if (w < 0) rc = cvi_error(ctx, CV_EIO, "write: %s", cvi_strerror(errno));
         else off += (size_t)w;
     }
 out:

@@ -183,7 +183,7 @@ static int parse_line(const char *l, size_t n, const char **tok, size_t *tn, con
 int cvi_vault_read(cv_ctx *ctx, const char *path, cvi_vault_fn fn, void *ud)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return cvi_error(ctx, errno == ENOENT ? CV_EINPUT : CV_EIO, "vault %s: %s", path, strerror(errno));
+    if (fd < 0) return cvi_error(ctx, errno == ENOENT ? CV_EINPUT : CV_EIO, "vault %s: %s", path, cvi_strerror(errno));
     cv_source *src = NULL;
     cv_buf line = { 0 };
     unsigned char *bin = NULL;
@@ -320,7 +320,7 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
     if (resume && stat(v->stage, &st) == 0) {
         /* an interrupted run's stage: the frames of the files it journalled */
         if ((rc = cvi_read_file(v->stage, &old, SIZE_MAX))) {
-            rc = cvi_error(ctx, rc, "vault %s: %s", v->stage, rc == CV_EIO ? strerror(errno) : cv_strerror(rc));
+            rc = cvi_error(ctx, rc, "vault %s: %s", v->stage, rc == CV_EIO ? cvi_strerror(errno) : cv_strerror(rc));
             goto fail;
         }
         if (whole_frames((const unsigned char *)old.p, old.n) < keep) {
@@ -330,7 +330,7 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
         }
         v->fd = open(v->stage, O_RDWR | O_CLOEXEC);
         if (v->fd < 0 || (keep < old.n && ftruncate(v->fd, (off_t)keep) != 0)) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
             goto fail;
         }
         v->size = keep;
@@ -343,16 +343,16 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
                 goto fail;
             }
             if ((rc = cvi_read_file(path, &old, SIZE_MAX))) {
-                rc = cvi_error(ctx, rc, "vault %s: %s", path, rc == CV_EIO ? strerror(errno) : cv_strerror(rc));
+                rc = cvi_error(ctx, rc, "vault %s: %s", path, rc == CV_EIO ? cvi_strerror(errno) : cv_strerror(rc));
                 goto fail;
             }
         } else if (errno != ENOENT) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, cvi_strerror(errno));
             goto fail;
         }
         v->fd = open(v->stage, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (v->fd < 0 || write_all(v->fd, old.p, old.n) != 0 || fdatasync(v->fd) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, strerror(errno));
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
             goto fail;
         }
         v->size = old.n;
@@ -374,7 +374,7 @@ void cvi_vault_discard(cvi_vault *v)
 int cvi_vault_commit(cvi_vault *v)
 {
     if (fsync(v->fd) != 0 || rename(v->stage, v->path) != 0 || cvi_fsync_parent(v->path) != 0)
-        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, strerror(errno));
+        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno));
     return 0;
 }
 
@@ -419,10 +419,10 @@ int cvi_vault_flush(cvi_vault *v, uint64_t *size)
     for (size_t off = 0; off < zn;) {
         ssize_t w = pwrite(v->fd, (char *)z + off, zn - off, (off_t)(v->size + off));
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, strerror(errno)); goto out; }
+        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno)); goto out; }
         off += (size_t)w;
     }
-    if (fdatasync(v->fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, strerror(errno)); goto out; }
+    if (fdatasync(v->fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno)); goto out; }
     v->size += zn;
     for (size_t i = 0; i < p->n && !rc; i++)
         if (vset_put(&v->known, p->v[i].token, strlen(p->v[i].token), NULL, 0))
@@ -670,7 +670,7 @@ int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, c
     for (size_t off = 0; off < out.n;) {
         ssize_t wr = write(out_fd, out.p + off, out.n - off);
         if (wr < 0 && errno == EINTR) continue;
-        if (wr < 0) { rc = cvi_error(ctx, CV_EIO, "write: %s", strerror(errno)); goto out; }
+        if (wr < 0) { rc = cvi_error(ctx, CV_EIO, "write: %s", cvi_strerror(errno)); goto out; }
         off += (size_t)wr;
     }
 out:

@@ -52,6 +52,9 @@ size_t cv_utf8_valid_prefix(const char *p, size_t n);
 /* Errors: set the detailed message on the context (like curl's error buffer).
  * Messages name files, lines, byte offsets and reasons; never record content. */
 int cvi_error(cv_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The system's text for errno value e, safe in threads (strerror is not):
+ * strerror_r into a per-thread buffer, valid until this thread's next call. */
+const char *cvi_strerror(int e);
 /* Log through the context's callback (level CV_LOG_*). */
 void cvi_log(cv_ctx *ctx, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -31,6 +31,45 @@ int cvi_read_file(const char *path, cv_buf *b, size_t max)
     return rc;
 }
 
+int cvi_each_line(const char *path, int (*cb)(void *arg, char *line, size_t n, int complete), void *arg)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return CV_EIO;
+    cv_buf b = { 0 };
+    size_t from = 0;    /* start of the line not yet passed to cb */
+    int rc = 0;
+    for (;;) {
+        char tmp[65536];
+        ssize_t got = read(fd, tmp, sizeof tmp);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { rc = CV_EIO; break; }
+        if (got == 0) {
+            if (b.n > from) rc = cb(arg, b.p + from, b.n - from, 0);
+            break;
+        }
+        if (from) {     /* keep only the unfinished line */
+            memmove(b.p, b.p + from, b.n - from);
+            b.n -= from;
+            from = 0;
+        }
+        size_t scan = b.n;
+        if (cv_buf_append(&b, tmp, (size_t)got)) { rc = CV_ENOMEM; break; }
+        char *nl;
+        while ((nl = memchr(b.p + scan, '\n', b.n - scan))) {
+            size_t end = (size_t)(nl - b.p);
+            *nl = '\0';
+            if ((rc = cb(arg, b.p + from, end - from, 1))) break;
+            from = scan = end + 1;
+        }
+        if (rc) break;
+    }
+    int e = errno;
+    free(b.p);
+    close(fd);
+    errno = e;
+    return rc;
+}
+
 char *cvi_tmp_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -75,7 +114,7 @@ int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, uns
     if (rc) {
         int e = errno;
         unlink(tmp);
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, strerror(e));
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(e));
     }
     free(tmp);
     return rc;

@@ -9,6 +9,11 @@
 /* Append the file at path to b. 0, CV_EIO (cannot open or read: errno
  * set), CV_EINPUT (longer than max bytes) or CV_ENOMEM. */
 int cvi_read_file(const char *path, cv_buf *b, size_t max);
+/* Call cb(arg, line, n, complete) for each line of the file at path, without
+ * its '\n' (complete 0: the last line had none: a torn write); lines of any
+ * length, read in blocks. Stops at cb's first non-zero return and returns
+ * it; else 0, CV_EIO (errno set) or CV_ENOMEM. */
+int cvi_each_line(const char *path, int (*cb)(void *arg, char *line, size_t n, int complete), void *arg);
 
 /* "a/b" ("a/" + "b" gives "a/b"; malloc'ed, NULL on ENOMEM). */
 char *cvi_path_join(const char *a, const char *b);

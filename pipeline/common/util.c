@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base.h"
 
@@ -121,4 +122,12 @@ int cv_grow(void **p, size_t *cap, size_t need, size_t size)
     *p = np;
     *cap = c;
     return 0;
+}
+
+const char *cvi_strerror(int e)
+{
+    static _Thread_local char buf[128];
+    /* the XSI strerror_r (_POSIX_C_SOURCE without _GNU_SOURCE): 0 or an error */
+    if (strerror_r(e, buf, sizeof buf) != 0) snprintf(buf, sizeof buf, "error %d", e);
+    return buf;
 }
