@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include <math.h>
+
 #include <sodium.h>
+#include <yajl/yajl_tree.h>
 
 #include "manifest.h"
 
@@ -193,6 +196,16 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
                         mi->policy->epoch, mi->policy->dopts.region, kid, cv_key_is_ephemeral(mi->key) ? "true" : "false",
                         mi->zstd_level, mi->max_record, files, skipped, failed, tot.bytes_in, tot.bytes_out);
     rc |= counts_json(o, mi->policy, &tot);
+    if (mi->shard_count) {
+        /* after the totals, so that a merge of the shards renders the rest
+         * of the document as one run does; positions: each file's place in
+         * the listing of every input, in the order of "files" */
+        rc |= cv_buf_printf(o, "},\n  \"shard\": {\"index\": %" PRIu32 ", \"count\": %" PRIu32 ", \"listed\": %zu"
+                               ", \"listing\": \"%s\", \"positions\": [", mi->shard_index, mi->shard_count, mi->listed,
+                            mi->listing ? mi->listing : "");
+        for (size_t i = 0; i < n; i++) rc |= cv_buf_printf(o, "%s%zu", i ? ", " : "", e[i].listed_at);
+        rc |= cv_buf_puts(o, "]");
+    }
     rc |= cv_buf_puts(o, "},\n  \"vault\": ");
     if (mi->vault) {
         /* which controller key: a hash of the public key, never the key itself */
@@ -430,6 +443,128 @@ int cvi_journal_amend(const char *line, size_t n, const char *rel, uint64_t remo
         rc = CV_ENOMEM;
     cv_buf_free(&json);
     if (!rc) *match = 1;
+    return rc;
+}
+
+/* ---- reading an entry back (merge) ------------------------------------ */
+
+static yajl_val jget(yajl_val v, const char *key, yajl_type t)
+{
+    const char *path[] = { key, NULL };
+    return v ? yajl_tree_get(v, path, t) : NULL;
+}
+
+/* A count: a non-negative integer member, 0 when absent. -1: not one. */
+static int jcount(yajl_val v, const char *key, uint64_t *out)
+{
+    const char *path[] = { key, NULL };
+    yajl_val x = yajl_tree_get(v, path, yajl_t_any);
+    if (!x) return 0;
+    if (!YAJL_IS_INTEGER(x) || YAJL_GET_INTEGER(x) < 0) return -1;
+    *out = (uint64_t)YAJL_GET_INTEGER(x);
+    return 0;
+}
+
+/* Seconds written "%.3f" back to milliseconds. */
+static int jms(yajl_val v, const char *key, uint64_t *out)
+{
+    const char *path[] = { key, NULL };
+    yajl_val x = yajl_tree_get(v, path, yajl_t_any);
+    if (!x) return 0;
+    if (!YAJL_IS_NUMBER(x) || YAJL_GET_DOUBLE(x) < 0) return -1;
+    *out = (uint64_t)llround(YAJL_GET_DOUBLE(x) * 1000.0);
+    return 0;
+}
+
+static int jhex32(yajl_val v, const char *key, unsigned char h[32])
+{
+    yajl_val x = jget(v, key, yajl_t_string);
+    size_t got = 0;
+    if (!x) return 0;
+    return sodium_hex2bin(h, 32, x->u.string, strlen(x->u.string), NULL, &got, NULL) == 0 && got == 32 ? 0 : -1;
+}
+
+/* An object of counts by name into v[]: every name must be one of names(i). */
+static int jnamed(const cv_policy *pol, yajl_val obj, int by_detector, uint64_t *v)
+{
+    if (!obj) return 0;
+    if (!YAJL_IS_OBJECT(obj)) return -1;
+    for (size_t i = 0; i < obj->u.object.len; i++) {
+        const char *k = obj->u.object.keys[i];
+        yajl_val x = obj->u.object.values[i];
+        int at = -1;
+        if (by_detector) {
+            for (int d = 0; d < CV_DET__COUNT && at < 0; d++)
+                if (!strcmp(cvi_detectors[d]->name, k)) at = d;
+            for (size_t c = 0; pol && c < pol->ncustom && at < 0; c++)
+                if (!strcmp(pol->custom[c].name, k)) at = CV_DET__COUNT + (int)c;
+        } else {
+            for (int e = 0; e < cvi_policy_entities(pol) && at < 0; e++)
+                if (!strcmp(cvi_policy_entity_name(pol, e), k)) at = e;
+        }
+        if (at < 0 || !YAJL_IS_INTEGER(x) || YAJL_GET_INTEGER(x) < 0) return -1;
+        v[at] = (uint64_t)YAJL_GET_INTEGER(x);
+    }
+    return 0;
+}
+
+int cvi_manifest_entry_read(const cv_policy *pol, const char *text, size_t n, cvi_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    char *z = malloc(n + 5);
+    if (!z) return CV_ENOMEM;
+    memcpy(z, "    ", 4);             /* rendered back as "    " + json + 4 */
+    memcpy(z + 4, text, n);
+    z[n + 4] = '\0';
+    e->json = z;
+    yajl_val v = yajl_tree_parse(z + 4, NULL, 0);
+    int rc = CV_EINPUT;
+    int bad = !v || !YAJL_IS_OBJECT(v);
+    yajl_val in = jget(v, "input", yajl_t_string), st = jget(v, "status", yajl_t_string);
+    if (bad || !in || !st) goto fail;
+    static const struct { const char *name; cvi_file_status s; } sts[] = {
+        { "done", CVI_DONE }, { "done (resumed)", CVI_RESUMED }, { "skipped", CVI_SKIPPED },
+        { "failed", CVI_FAILED }, { "erased", CVI_ERASED } };
+    size_t si = 0;
+    while (si < sizeof sts / sizeof *sts && strcmp(sts[si].name, st->u.string) != 0) si++;
+    if (si == sizeof sts / sizeof *sts) goto fail;
+    e->status = sts[si].s;
+    if (!(e->input = strdup(in->u.string))) goto nomem;
+    if (e->status == CVI_SKIPPED || e->status == CVI_ERASED) goto done;
+    yajl_val out = jget(v, "output", yajl_t_string), au = jget(v, "audio", yajl_t_object);
+    yajl_val tr = au ? jget(au, "transcript", yajl_t_string) : NULL;
+    if (out && !(e->output = strdup(out->u.string))) goto nomem;
+    if (tr && !(e->transcript = strdup(tr->u.string))) goto nomem;
+    cvi_file_stats *fs = &e->fs;
+    cvi_counts *c = &fs->counts;
+    yajl_val ib = jget(v, "input_bytes", yajl_t_any);
+    e->unread = ib && YAJL_IS_NULL(ib);
+    if (jcount(v, "records_in", &fs->records_in) || jcount(v, "written", &fs->written) ||
+        jcount(v, "dropped", &fs->dropped) || jcount(v, "rejected", &fs->rejected) ||
+        (!e->unread && jcount(v, "input_bytes", &fs->bytes_in)) || jcount(v, "output_bytes", &fs->bytes_out) ||
+        jhex32(v, "output_blake2b", fs->out_hash) || (au && jhex32(au, "transcript_blake2b", e->transcript_out_hash)) ||
+        jnamed(pol, jget(v, "detections", yajl_t_any), 0, c->detections) ||
+        jnamed(pol, jget(v, "detections_by_detector", yajl_t_any), 1, c->by_detector) ||
+        jnamed(pol, jget(v, "allowed", yajl_t_any), 0, c->allowed) ||
+        jcount(v, "values_tokenised", &c->tokenised) || jcount(v, "fields_dropped", &c->fields_dropped) ||
+        jcount(v, "values_unparseable", &c->unparseable) || jcount(v, "dropped_by_retention", &c->expired) ||
+        jcount(v, "fields_expired", &c->fields_expired) || jcount(v, "dates_shifted", &c->dates_shifted) ||
+        jcount(v, "suppressed_by_k", &c->k_suppressed) || jcount(v, "erased", &c->erased) ||
+        jms(v, "audio_seconds_in", &c->audio_ms_in) || jms(v, "audio_seconds_redacted", &c->audio_ms_redacted) ||
+        jcount(v, "audio_spans_redacted", &c->audio_spans) || jcount(v, "dtmf_tones", &c->dtmf_tones) ||
+        jcount(v, "dtmf_spans_masked", &c->dtmf_spans))
+        goto fail;
+    /* what it says must add up, as a run writes it */
+    if (fs->records_in != fs->written + fs->dropped + fs->rejected) goto fail;
+done:
+    yajl_tree_free(v);
+    return 0;
+nomem:
+    rc = CV_ENOMEM;
+fail:
+    yajl_tree_free(v);
+    cvi_entry_free(e);
+    memset(e, 0, sizeof *e);
     return rc;
 }
 

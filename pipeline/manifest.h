@@ -30,6 +30,7 @@ typedef struct cvi_entry {
     int audio_rate, audio_channels;
     int per_speaker;            /* spans redacted on the speaker's channel (policy audio.channels), else on all */
     char audio_codec[32];
+    size_t listed_at;           /* its place in the run's listing of every input (a shard's manifest records it) */
 } cvi_entry;
 
 typedef struct cvi_manifest_info {
@@ -44,6 +45,9 @@ typedef struct cvi_manifest_info {
     const uint8_t *rule_used;   /* per policy input rule: 1 if a file matched it (NULL: not known) */
     int erasure_register;       /* OUT has an erasure register ... */
     uint64_t register_entries;  /* ... of this many marks */
+    uint32_t shard_index, shard_count;   /* run --shard I/N (count 0: not a shard) ... */
+    size_t listed;              /* ... how many inputs the whole listing held */
+    const char *listing;        /* ... and a keyed hash of it (hex; merge: every shard listed the same) */
 } cvi_manifest_info;
 
 /* The whole manifest document. */
@@ -67,6 +71,17 @@ int cvi_journal_amend(const char *line, size_t n, const char *rel, uint64_t remo
                       const unsigned char hash[32], cv_buf *out, int *match);
 /* 1 if the journal line's output (or transcript) is rel. */
 int cvi_journal_names(const char *line, size_t n, const char *rel);
+
+/* merge: an entry of a manifest's "files" list, the JSON text of one
+ * object as cvi_manifest_render wrote it, read back into e: status,
+ * output and transcript names, output digest (out_hash) and the counts
+ * (fs, detections by the policy's entity and detector names), so that
+ * totals can be summed again; e->json gets the text, rendered as it was.
+ * 0, CV_EINPUT (not an entry of this policy's manifest) or CV_ENOMEM. */
+int cvi_manifest_entry_read(const cv_policy *pol, const char *text, size_t n, cvi_entry *e);
+
+/* Add a finished entry to the totals of a run (run.c). */
+void cvi_totals_add(cv_totals *t, const cvi_entry *e);
 
 void cvi_entry_free(cvi_entry *e);
 

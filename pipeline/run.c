@@ -157,23 +157,6 @@ static int collect(cv_ctx *ctx, const char *const *inputs, size_t n, const char 
     return 0;
 }
 
-static int mkdirs(const char *path, size_t upto)
-{
-    char tmp[PATH_MAX];
-    if (upto >= sizeof tmp) return CV_EIO;
-    memcpy(tmp, path, upto);
-    tmp[upto] = '\0';
-    for (size_t i = 1; i <= upto; i++) {
-        if (tmp[i] == '/' || tmp[i] == '\0') {
-            char c = tmp[i];
-            tmp[i] = '\0';
-            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) return CV_EIO;
-            tmp[i] = c;
-        }
-    }
-    return 0;
-}
-
 /* Length of the known extensions at the end of a file name (".csv.zst",
  * ".jsonl"), which are not part of what the detectors should read: an
  * e-mail address must not swallow ".csv" as its top-level domain. */
@@ -369,6 +352,59 @@ static int journal_index(const jent *v, size_t n, strset *idx)
     return 0;
 }
 
+/* ---- file-level shards ----------------------------------------------------- */
+
+/* The shard key of a listed path: one trailing ".zst" or ".gz" off. */
+static size_t shard_key_len(const char *rel)
+{
+    size_t n = strlen(rel);
+    if (n > 4 && !strcmp(rel + n - 4, ".zst")) return n - 4;
+    if (n > 3 && !strcmp(rel + n - 3, ".gz")) return n - 3;
+    return n;
+}
+
+static uint32_t shard_with(const cvi_tenant_key *kt, const char *rel, uint32_t count)
+{
+    static const char dom[] = "callveil/v1/shard";
+    crypto_generichash_state st;
+    unsigned char h[32];
+    crypto_generichash_init(&st, kt->k, CV_KEY_BYTES, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)dom, sizeof dom);     /* with its NUL */
+    crypto_generichash_update(&st, (const unsigned char *)rel, shard_key_len(rel));
+    crypto_generichash_final(&st, h, sizeof h);
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--) v = v << 8 | h[i];
+    sodium_memzero(&st, sizeof st);
+    return (uint32_t)(v % count);
+}
+
+/* What every shard of one run lists alike: a keyed hash (so it says
+ * nothing of the names) of every listed path, in order. */
+static void listing_id(const cvi_tenant_key *kt, const items *it, char out[33])
+{
+    static const char dom[] = "callveil/v1/listing";
+    crypto_generichash_state st;
+    unsigned char h[16];
+    crypto_generichash_init(&st, kt->k, CV_KEY_BYTES, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)dom, sizeof dom);
+    for (size_t i = 0; i < it->n; i++)
+        crypto_generichash_update(&st, (const unsigned char *)it->v[i].rel, strlen(it->v[i].rel) + 1);
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_memzero(&st, sizeof st);
+    sodium_bin2hex(out, 33, h, sizeof h);
+}
+
+int cv_shard_of(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *rel, uint32_t count, uint32_t *shard)
+{
+    if (count == 0 || count > CV_SHARD_MAX) return cvi_error(ctx, CV_EUSAGE, "shard count must be 1..%d", CV_SHARD_MAX);
+    cvi_tenant_key kt = { 0 };
+    int rc = cvi_tenant_key_derive(k, p->tenant, p->epoch, &kt);
+    if (rc) return cvi_error(ctx, rc, "out of memory");
+    *shard = shard_with(&kt, rel, count);
+    cvi_tenant_key_free(&kt);
+    return 0;
+}
+
 /* ---- the batch driver ---------------------------------------------------- */
 
 typedef struct runner {
@@ -458,7 +494,7 @@ static void teardown(runner *r)
     cvi_register_free(r->reg);
 }
 
-static void add_totals(cv_totals *t, const cvi_entry *e)
+void cvi_totals_add(cv_totals *t, const cvi_entry *e)
 {
     if (e->status == CVI_SKIPPED) {
         t->files_skipped++;
@@ -893,7 +929,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
     }
 
     const char *slash = strrchr(dst, '/');
-    if (mkdirs(dst, (size_t)(slash - dst)) != 0) {
+    if (cvi_mkdirs(dst, (size_t)(slash - dst)) != 0) {
         rc = cvi_error(ctx, CV_EIO, "cannot create the output directory for %s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
@@ -973,14 +1009,24 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
     cv_buf doc = { 0 };
+    cvi_tenant_key skey = { 0 };
+    uint32_t shards = scan ? 0 : o->shard_count;
     memset(t, 0, sizeof *t);
     if (!ninputs) return cvi_error(ctx, CV_EUSAGE, "no inputs");
+    if (shards && (shards > CV_SHARD_MAX || o->shard_index >= shards))
+        return cvi_error(ctx, CV_EUSAGE, "--shard I/N: expected 0 <= I < N <= %d", CV_SHARD_MAX);
+    /* a one-off key is each process's own: its shards' tokens would never join */
+    if (shards && cv_key_is_ephemeral(k))
+        return cvi_error(ctx, CV_EKEY, "--shard needs a key file (--key or the policy's key:) that every shard "
+                                       "reads; with a one-off key the shards' tokens would not join");
+    if (shards && cvi_tenant_key_derive(k, p->tenant, p->epoch, &skey))
+        return cvi_error(ctx, CV_ENOMEM, "out of memory");
     int rc = setup(&r, ctx, p, k, o, !scan && p->vault_pub);
     r.scan_fd = scan_fd;
     if (rc) goto out;
     if (scan && (rc = collect(ctx, inputs, ninputs, NULL, &it))) goto out;
     if (!scan) {
-        if (mkdirs(outdir, strlen(outdir)) != 0 || !realpath(outdir, real_out)) {
+        if (cvi_mkdirs(outdir, strlen(outdir)) != 0 || !realpath(outdir, real_out)) {
             rc = cvi_error(ctx, CV_EIO, "%s: %s", outdir, cvi_strerror(errno));
             goto out;
         }
@@ -1078,7 +1124,10 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     }
     for (size_t i = 0; i < it.n; i++) {
         if (it.v[i].paired) continue;
+        /* another shard's file (a transcript goes with its recording) */
+        if (shards && shard_with(&skey, it.v[i].rel, shards) != o->shard_index) continue;
         if ((rc = process_item(&r, &it.v[i], outdir, scan, jfd, jv, &jidx, &outs))) goto out;
+        r.ent[r.nent - 1].listed_at = i;
         /* the name is taken once the entry is final: a failed file's
          * output (freed, NULL) takes none */
         const char *on = r.ent[r.nent - 1].output;
@@ -1095,10 +1144,13 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         else if (o->progress)
             cvi_log(ctx, CV_LOG_PROGRESS, "%zu/%zu files", i + 1, it.n);
     }
-    for (size_t i = 0; i < r.nent; i++) add_totals(t, &r.ent[i]);
+    for (size_t i = 0; i < r.nent; i++) cvi_totals_add(t, &r.ent[i]);
+    char lid[33] = "";
+    if (shards) listing_id(&skey, &it, lid);
     cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20),
                              r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used,
-                             cvi_register_count(r.reg) > 0, cvi_register_count(r.reg) };
+                             cvi_register_count(r.reg) > 0, cvi_register_count(r.reg), o->shard_index, shards,
+                             it.n, lid };
     if ((rc = cvi_manifest_render(&mi, r.ent, r.nent, &doc))) goto out;
     if (scan && o->explain) {
         /* the decisions were written as they were made */
@@ -1126,6 +1178,7 @@ out:
         if (!committed) cvi_vault_discard(r.vault);
     }
     teardown(&r);
+    cvi_tenant_key_free(&skey);
     cvi_dataset_unlock(lockfd);
     lockfd = -1;
     for (size_t i = 0; i < jn; i++) free(jv[i].json);

@@ -1104,7 +1104,7 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     if ((rc = cvi_commit_create(ctx, outdir, "forget", &cm)) || (rc = commit_files(cm, nf, nnew))) goto out;
     for (size_t i = 0; i < del.n && !rc; i++) rc = cvi_commit_delete(cm, del.v[i]);
     if (rc) goto out;
-    if (vf.removed && (rc = cvi_vault_stage(ctx, cm, vkeep.p ? vkeep.p : "", vkeep.n))) goto out;
+    if (vf.removed && (rc = cvi_vault_stage(ctx, cm, vkeep.p ? vkeep.p : "", vkeep.n, NULL))) goto out;
     if ((nnew || del.n) && (rc = journal_stage(ctx, cm, outdir, nf, nnew, del.v, del.n))) goto out;
     if (added && (rc = cvi_register_stage(reg, cm))) goto out;
     char when[32];
@@ -1325,7 +1325,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     /* commit, journaled: data files, vault, the resume journal (its ids
      * belong to the old epoch), manifest with the history entry */
     if ((rc = cvi_commit_create(ctx, outdir, "rekey", &cm)) || (rc = commit_files(cm, nf, nnew)) ||
-        (rc = cvi_vault_stage(ctx, cm, r.vault.p ? r.vault.p : "", r.vault.n)))
+        (rc = cvi_vault_stage(ctx, cm, r.vault.p ? r.vault.p : "", r.vault.n, NULL)))
         goto out;
     if (stat(jpath, &st) == 0 && (rc = cvi_commit_delete(cm, ".callveil-journal"))) goto out;
     char when[32], e[512];

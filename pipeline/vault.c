@@ -462,7 +462,7 @@ int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, siz
     return rc;
 }
 
-int cvi_vault_stage(cv_ctx *ctx, cvi_commit *c, const char *lines, size_t n)
+int cvi_vault_stage(cv_ctx *ctx, cvi_commit *c, const char *lines, size_t n, uint64_t *size)
 {
     size_t cap = ZSTD_compressBound(n);
     void *z = malloc(cap ? cap : 1);
@@ -470,6 +470,7 @@ int cvi_vault_stage(cv_ctx *ctx, cvi_commit *c, const char *lines, size_t n)
     size_t zn = ZSTD_compress(z, cap, lines, n, 3);
     int rc = ZSTD_isError(zn) ? cvi_error(ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn))
                               : cvi_commit_stage(c, CVI_VAULT_FILE, z, zn, 0644);
+    if (!rc && size) *size = zn;
     free(z);
     return rc;
 }

@@ -89,9 +89,10 @@ int cvi_vault_seal_line(const unsigned char pk[32], const char *token, size_t tn
  * atomically (temp file + rename). */
 int cvi_vault_write_atomic(cv_ctx *ctx, const char *path, const char *lines, size_t n);
 
-/* Stage lines as the new vault.zst of a dataset commit (dataset.h). */
+/* Stage lines as the new vault.zst of a dataset commit (dataset.h);
+ * *size (NULL: not wanted) gets its size in bytes. */
 struct cvi_commit;
-int cvi_vault_stage(cv_ctx *ctx, struct cvi_commit *c, const char *lines, size_t n);
+int cvi_vault_stage(cv_ctx *ctx, struct cvi_commit *c, const char *lines, size_t n, uint64_t *size);
 
 /* Controller key pair files. */
 int cvi_controller_load(cv_ctx *ctx, const char *pub_path, const char *sec_path, unsigned char pk[32],

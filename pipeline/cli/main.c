@@ -87,6 +87,7 @@ static const char usage_main[] =
     "Pseudonymise and anonymise contact-centre data (chats, SMS, CDRs) under a\n"
     "policy and a key. Commands:\n"
     "  run           process files and directories into an anonymised dataset\n"
+    "  merge         join the outputs of `run --shard I/N` into one dataset\n"
     "  filter        process one stream, stdin to stdout (for ETL chains)\n"
     "  scan          count the identifiers that would be found; write nothing\n"
     "  risk          re-identification risk of a dataset file (k-anonymity, unicity)\n"
@@ -128,6 +129,10 @@ static const char usage_run[] =
     "                          --resume, such a run is refused: exit 2)\n"
     "      --max-rejects N|P%  exit 0 (with a warning) when at most N records, or P%\n"
     "                          of those read, were rejected (default: any is exit 3)\n"
+    "      --shard I/N         process only shard I (0 <= I < N) of the input files,\n"
+    "                          picked by a keyed hash of each file's relative path;\n"
+    "                          needs a key file (not a one-off key); join the N\n"
+    "                          outputs with `callveil merge`\n"
     "  -q, --quiet             no summary, no progress, no warnings\n"
     "  -v, --verbose           a line per input file (status and counts)\n"
     "  -h, --help\n"
@@ -135,6 +140,27 @@ static const char usage_run[] =
     "A key file inside an INPUT is refused (exit 2). A run in which no input file\n"
     "was processed (none matched a policy input rule) is exit 2. '-' (stdin) is\n"
     "not an INPUT: use filter for streams.\n";
+
+static const char usage_merge[] =
+    "usage: callveil merge [OPTIONS] SHARD_OUTDIR... -o OUTDIR\n"
+    "\n"
+    "Join the output directories of `callveil run --shard I/N` (every I from 0\n"
+    "to N-1 once, same inputs, key, policy and options) into OUTDIR: the same\n"
+    "files, bytes and counts as one run without --shard. Output files are\n"
+    "copied (their BLAKE2b checked against the shard's manifest), vault entries\n"
+    "united (one per token), journals joined, and manifest.json written with the\n"
+    "files in the un-sharded order and the totals added up. Shards of another\n"
+    "key, tenant, epoch, policy, N or version, a missing or repeated shard, or\n"
+    "two shards writing one output name are refused (exit 2), nothing written.\n"
+    "Atomic: an interrupted merge leaves no half dataset.\n"
+    "\n"
+    "  -o, --output DIR        the merged dataset (required; refused if it holds\n"
+    "                          one already, unless --overwrite)\n"
+    "  -p, --policy FILE       the policy the shards ran under (default: embedded)\n"
+    "  -k, --key FILE          master key file (overrides the policy's key)\n"
+    "      --overwrite         OUTDIR may hold a dataset: replace it whole\n"
+    "  -q, --quiet             no summary\n"
+    "  -h, --help\n";
 
 static const char usage_filter[] =
     "usage: callveil filter --format FORMAT [OPTIONS] < INPUT > OUTPUT\n"
@@ -337,11 +363,27 @@ typedef struct opts {
     int rejects_pct;                /* --max-rejects P%: max_rejects is a percentage */
     unsigned long long max_rejects; /* --max-rejects N: rejected records tolerated (exit 0, warned) */
     int have_max_rejects;
+    int shard;                      /* run --shard I/N given */
     cv_run_opts run;
 } opts;
 
 enum { O_ZLEVEL = 256, O_MAXREC, O_ASOF, O_RESUME, O_AS, O_TYPE, O_CONTROLLER, O_EPHEMERAL, O_MAXREJ, O_OVERWRITE,
-       O_EXPLAIN, O_HEADER, O_NOHEADER };
+       O_EXPLAIN, O_HEADER, O_NOHEADER, O_SHARD };
+
+/* --shard I/N: 0 <= I < N <= CV_SHARD_MAX, both plain decimal. */
+static int parse_shard(const char *s, cv_run_opts *r)
+{
+    char *end;
+    if (*s < '0' || *s > '9') return -1;
+    errno = 0;
+    unsigned long i = strtoul(s, &end, 10);
+    if (errno || *end != '/' || end[1] < '0' || end[1] > '9') return -1;
+    unsigned long n = strtoul(end + 1, &end, 10);
+    if (errno || *end || n == 0 || n > CV_SHARD_MAX || i >= n) return -1;
+    r->shard_index = (uint32_t)i;
+    r->shard_count = (uint32_t)n;
+    return 0;
+}
 
 /* --max-rejects N (records) or P% (of the records read, 0..100). */
 static int parse_rejects(const char *s, opts *o)
@@ -391,7 +433,7 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
         { "ephemeral-key", no_argument, 0, O_EPHEMERAL }, { "max-rejects", required_argument, 0, O_MAXREJ },
         { "overwrite", no_argument, 0, O_OVERWRITE }, { "explain", no_argument, 0, O_EXPLAIN },
         { "header", required_argument, 0, O_HEADER }, { "no-header", no_argument, 0, O_NOHEADER },
-        { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
+        { "shard", required_argument, 0, O_SHARD }, { "help", no_argument, 0, 'h' },           { 0, 0, 0, 0 },
     };
     memset(o, 0, sizeof *o);
     cv_run_opts_init(&o->run);
@@ -453,6 +495,18 @@ static int parse_opts(int argc, char **argv, const char *usage, opts *o)
             o->run.explain = 1;
             break;
         case O_RESUME: o->run.resume = 1; break;
+        case O_SHARD:
+            if (usage != usage_run) {
+                fprintf(stderr, "callveil: --shard is an option of run\n");
+                return -1;
+            }
+            if (parse_shard(optarg, &o->run)) {
+                fprintf(stderr, "callveil: error: --shard: expected I/N with 0 <= I < N <= %d (shards count from "
+                                "0), e.g. --shard 0/4\n", CV_SHARD_MAX);
+                return -1;
+            }
+            o->shard = 1;
+            break;
         case O_AS: o->as = optarg; break;
         case O_CONTROLLER: o->controller = 1; break;
         default:
@@ -555,7 +609,13 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
     if ((ex = load_policy(ctx, o.policy, &p))) return ex;
     const char *kpath = o.key ? o.key : cv_policy_key_path(p);
     if (kpath && (ex = key_outside_inputs(kpath, argv + optind, argc - optind))) goto out;
-    if ((ex = load_key(ctx, &o, p, 1, &k))) goto out;
+    if (o.shard && o.ephemeral) {
+        ex = usage_error(usage_run, "run", "--ephemeral-key cannot be used with --shard: every shard must read the "
+                                           "same key file, or their tokens do not join");
+        goto out;
+    }
+    /* shards: never a one-off key (load_key says so and exits 2 without one) */
+    if ((ex = load_key(ctx, &o, p, !o.shard, &k))) goto out;
     cv_totals t;
     int rc = cv_run(ctx, p, k, (const char *const *)argv + optind, (size_t)(argc - optind), o.out, &o.run, &t);
     end_progress();
@@ -563,7 +623,11 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
         ex = fail(ctx, rc);
         goto out;
     }
-    if (t.files == 0) {
+    if (t.files == 0 && o.shard) {
+        /* another shard may hold every file; the merge counts them all */
+        warn("no input file fell in shard %u/%u (%llu skipped): its manifest lists none", o.run.shard_index,
+             o.run.shard_count, (unsigned long long)t.files_skipped);
+    } else if (t.files == 0) {
         fprintf(stderr, "callveil: error: no input file was processed: %llu file(s) skipped (no policy input rule "
                         "matches them, or not regular files: see %s/manifest.json)\n",
                 (unsigned long long)t.files_skipped, o.out);
@@ -583,6 +647,38 @@ static int cmd_run(cv_ctx *ctx, int argc, char **argv)
                t.audio_seconds_in, t.audio_seconds_redacted, (unsigned long long)t.audio_spans,
                (unsigned long long)t.dtmf_spans);
     ex = rejected_exit(&o, &t);
+out:
+    cv_key_free(k);
+    cv_policy_free(p);
+    return ex;
+}
+
+static int cmd_merge(cv_ctx *ctx, int argc, char **argv)
+{
+    opts o;
+    int r = parse_opts(argc, argv, usage_merge, &o);
+    if (r) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    if (!o.out) return usage_error(usage_merge, "merge", "missing -o OUTDIR (the merged dataset)");
+    if (optind >= argc) return usage_error(usage_merge, "merge", "missing SHARD_OUTDIR (the shards' output directories)");
+    cv_policy *p = NULL;
+    cv_key *k = NULL;
+    int ex;
+    if ((ex = load_policy(ctx, o.policy, &p))) return ex;
+    if ((ex = load_key(ctx, &o, p, 0, &k))) goto out;
+    cv_totals t;
+    int rc = cv_merge(ctx, p, k, (const char *const *)argv + optind, (size_t)(argc - optind), o.out, o.run.overwrite,
+                      &t);
+    if (rc) {
+        ex = fail(ctx, rc);
+        goto out;
+    }
+    if (!quiet)
+        printf("callveil: merged %d shard(s): %llu file(s) (%llu skipped, %llu failed): %llu records in, %llu written, "
+               "%llu dropped, %llu rejected; output in %s (manifest.json)\n", argc - optind,
+               (unsigned long long)t.files, (unsigned long long)t.files_skipped, (unsigned long long)t.files_failed,
+               (unsigned long long)t.records_in, (unsigned long long)t.written, (unsigned long long)t.dropped,
+               (unsigned long long)t.rejected, o.out);
+    ex = EXIT_OK;
 out:
     cv_key_free(k);
     cv_policy_free(p);
@@ -1177,6 +1273,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "help")) {
         if (argc < 3) { fputs(usage_main, stdout); return EXIT_OK; }
         const char *h = !strcmp(argv[2], "run") ? usage_run : !strcmp(argv[2], "filter") ? usage_filter
+                      : !strcmp(argv[2], "merge") ? usage_merge
                       : !strcmp(argv[2], "scan") ? usage_scan : !strcmp(argv[2], "keygen") ? usage_keygen
                       : !strcmp(argv[2], "risk") ? usage_risk
                       : !strcmp(argv[2], "token") ? usage_token : !strcmp(argv[2], "check-policy") ? usage_check
@@ -1198,6 +1295,7 @@ int main(int argc, char **argv)
     argv++;
     if (!strcmp(cmd, "run")) ex = cmd_run(ctx, argc, argv);
     else if (!strcmp(cmd, "filter")) ex = cmd_filter(ctx, argc, argv);
+    else if (!strcmp(cmd, "merge")) ex = cmd_merge(ctx, argc, argv);
     else if (!strcmp(cmd, "scan")) ex = cmd_scan(ctx, argc, argv);
     else if (!strcmp(cmd, "risk")) ex = cmd_risk(ctx, argc, argv);
     else if (!strcmp(cmd, "keygen")) ex = cmd_keygen(ctx, argc, argv);

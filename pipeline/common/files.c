@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -130,4 +131,21 @@ char *cvi_path_join(const char *a, const char *b)
     if (slash) s[na++] = '/';
     memcpy(s + na, b, nb + 1);
     return s;
+}
+
+int cvi_mkdirs(const char *path, size_t upto)
+{
+    char tmp[PATH_MAX];
+    if (upto >= sizeof tmp) return CV_EIO;
+    memcpy(tmp, path, upto);
+    tmp[upto] = '\0';
+    for (size_t i = 1; i <= upto; i++) {
+        if (tmp[i] == '/' || tmp[i] == '\0') {
+            char c = tmp[i];
+            tmp[i] = '\0';
+            if (mkdir(tmp, 0777) != 0 && errno != EEXIST) return CV_EIO;
+            tmp[i] = c;
+        }
+    }
+    return 0;
 }

@@ -30,4 +30,7 @@ int cvi_fsync_parent(const char *path);
 
 int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode);
 
+/* mkdir -p of path's first upto bytes. 0, or CV_EIO with errno set. */
+int cvi_mkdirs(const char *path, size_t upto);
+
 #endif

@@ -138,9 +138,26 @@ typedef struct cv_run_opts {
     const char *header;
     size_t header_len;
     int omit_header;
+    /* run: file-level sharding. shard_count > 0: process only the files
+     * whose shard (cv_shard_of their relative path) is shard_index
+     * (0 <= shard_index < shard_count); the manifest records the shard so
+     * that cv_merge can join the shards. Refused with a one-off key. */
+    uint32_t shard_index, shard_count;
 } cv_run_opts;
 
 CV_API void cv_run_opts_init(cv_run_opts *o);
+
+#define CV_SHARD_MAX 65536
+/* The shard (0 .. count-1) of an input file of `run`: its path relative to
+ * the INPUT it was found under (a file named on the command line: its base
+ * name), one trailing ".zst" or ".gz" taken off (so inputs that would write
+ * the same output name fall in the same shard), keyed with the tenant key:
+ * first 8 bytes, little-endian, of BLAKE2b-256(key = K_t, msg =
+ * "callveil/v1/shard" || 0x00 || path), mod count. Depends only on key,
+ * tenant, epoch and the path: the same on every machine, whatever the
+ * listing order. 0 or CV_EUSAGE (count 0 or > CV_SHARD_MAX), CV_ENOMEM. */
+CV_API int cv_shard_of(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *rel, uint32_t count,
+                       uint32_t *shard);
 
 /* Totals of one run / filter / scan. */
 typedef struct cv_totals {
@@ -158,6 +175,23 @@ typedef struct cv_totals {
  * stopped the run; rejected records are reported in totals (exit 3 in the CLI). */
 CV_API int cv_run(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *const *inputs,
                   size_t ninputs, const char *outdir, const cv_run_opts *o, cv_totals *t);
+
+/* Merge the datasets of `run --shard I/N` (I = 0..N-1, each once, made
+ * with the same key, tenant, epoch, policy, --as-of, options and tool
+ * version as p and k, into fresh output directories) into outdir, as one
+ * un-sharded run would have written it: the output files copied (their
+ * BLAKE2b checked against the shard's manifest), the vaults' entries
+ * united (one per token), the journals joined, and a manifest whose files
+ * are in the un-sharded run's order and whose totals are the sums. The
+ * shards are not changed. Anything that does not agree (another key,
+ * policy, epoch, N; a shard missing or given twice; two shards writing one
+ * output name) is refused, nothing written (CV_EKEY for key, tenant, epoch
+ * or policy; CV_EINPUT otherwise). outdir must not hold a dataset unless
+ * overwrite (then its files are replaced or removed). Atomic: staged and
+ * committed through the dataset's journaled commit, so an interrupted merge
+ * leaves no half dataset (the next command on outdir finishes or undoes it). */
+CV_API int cv_merge(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *const *shards, size_t nshards,
+                    const char *outdir, int overwrite, cv_totals *t);
 
 /* Filter: one stream in, one out. format names the format ("jsonl", "csv",
  * "asterisk-cdr"); match_path (may be NULL) picks the policy input rule as if
