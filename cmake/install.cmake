@@ -45,7 +45,12 @@ set(CPACK_PACKAGE_CONTACT "callveil maintainers")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "pseudonymise and anonymise contact-centre data (chats, SMS, CDRs, recordings)")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
+# the package installs where the build was configured for (the paths compiled
+# in): configure with -DCMAKE_INSTALL_PREFIX=/usr for a Debian package
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+if(NOT CMAKE_INSTALL_PREFIX STREQUAL "/usr")
+  message(STATUS "cpack -G DEB would install under ${CMAKE_INSTALL_PREFIX}: configure with -DCMAKE_INSTALL_PREFIX=/usr for a Debian package")
+endif()
 set(CPACK_RESOURCE_FILE_LICENSE ${CMAKE_CURRENT_SOURCE_DIR}/LICENSE)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION utils)
@@ -60,10 +65,15 @@ set(CPACK_STRIP_FILES ON)
 include(CPack)
 
 if(BUILD_TESTING)
+  if(CV_SANITIZE)
+    set(CV_INSTALL_SANITIZED 1)
+  else()
+    set(CV_INSTALL_SANITIZED 0)
+  endif()
   find_program(CV_SYSTEM_PYTHON3 NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
   add_test(NAME e2e_install COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/test_install.sh)
   set_tests_properties(e2e_install PROPERTIES LABELS e2e TIMEOUT 600
-    ENVIRONMENT "CV_SRC=${CMAKE_CURRENT_SOURCE_DIR};CV_BUILD=${CMAKE_CURRENT_BINARY_DIR}")
+    ENVIRONMENT "CV_SRC=${CMAKE_CURRENT_SOURCE_DIR};CV_BUILD=${CMAKE_CURRENT_BINARY_DIR};CV_SANITIZED=${CV_INSTALL_SANITIZED}")
   add_test(NAME e2e_completion COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tests/e2e/test_completion.sh)
   set_tests_properties(e2e_completion PROPERTIES LABELS e2e
     ENVIRONMENT "CV_SRC=${CMAKE_CURRENT_SOURCE_DIR};CV_BIN=${CMAKE_CURRENT_BINARY_DIR}/callveil")

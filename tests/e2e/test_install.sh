@@ -76,17 +76,20 @@ check_app() {   # check_app NAME BINARY [DIR OUT]
     fi
 }
 CC=${CC:-cc}
+# a sanitized library (CV_SANITIZE=ON) needs its runtime in the programs too
+SAN=
+[ "${CV_SANITIZED:-0}" = 1 ] && SAN="-fsanitize=address,undefined"
 export PKG_CONFIG_PATH="$LIBDIR/pkgconfig"
 if flags=$(pkg-config --cflags --libs callveil); then
     ok
     # shellcheck disable=SC2086
-    $CC -o "$t/app-pc" "$SRC/tests/install/app.c" $flags -Wl,-rpath,"$LIBDIR" && ok || bad "pkg-config build"
+    $CC $SAN -o "$t/app-pc" "$SRC/tests/install/app.c" $flags -Wl,-rpath,"$LIBDIR" && ok || bad "pkg-config build"
     ldd "$t/app-pc" | grep -q "$LIBDIR/libcallveil.so.0" && ok || bad "app-pc does not use the installed library"
     check_app app-pc "$t/app-pc" "$key" "$P/share/callveil/samples" "$t/out-pc"
     # static: libcallveil.a, its dependencies from --static
     sflags=$(pkg-config --static --libs callveil)
     # shellcheck disable=SC2086
-    $CC -o "$t/app-pc-static" "$SRC/tests/install/app.c" $(pkg-config --cflags callveil) -Wl,--as-needed \
+    $CC $SAN -o "$t/app-pc-static" "$SRC/tests/install/app.c" $(pkg-config --cflags callveil) -Wl,--as-needed \
         -Wl,-Bstatic -lcallveil -Wl,-Bdynamic $sflags && ok || bad "pkg-config --static build"
     ldd "$t/app-pc-static" | grep -q libcallveil && bad "app-pc-static needs libcallveil.so" || ok
     check_app app-pc-static "$t/app-pc-static" "$key"
@@ -95,7 +98,7 @@ else
 fi
 unset PKG_CONFIG_PATH
 
-if cmake -S "$SRC/tests/install" -B "$t/cm" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_BUILD_RPATH="$LIBDIR" \
+if cmake -S "$SRC/tests/install" -B "$t/cm" -DCMAKE_PREFIX_PATH="$P" -DCMAKE_BUILD_RPATH="$LIBDIR" -DCMAKE_C_FLAGS="$SAN" \
         >"$t/cm.log" 2>&1 && cmake --build "$t/cm" >>"$t/cm.log" 2>&1; then
     ok
     check_app app_shared "$t/cm/app_shared" "$key" "$P/share/callveil/samples" "$t/out-cm"
