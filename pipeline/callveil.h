@@ -207,8 +207,10 @@ CV_API int cv_recproc_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, c
                              const char *match_path, const cv_run_opts *o, cv_recproc **out);
 CV_API void cv_recproc_free(cv_recproc *rp);
 
-/* Status of a record processed whole and not written (policy retention,
- * k suppression): no output, *out_len = 0. Positive: not an error. */
+/* Status of a record processed whole and not written (its age is past
+ * the input's retention max_age): no output, *out_len = 0. Positive: not an
+ * error. (An input's `risk:` block and the erasure register belong to a
+ * dataset, i.e. to `callveil run`: filter and this call do not apply them.) */
 #define CV_RECORD_DROPPED 1
 
 /* Process one record: in[0..len) holds exactly one record of the
