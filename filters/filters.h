@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../pipeline/base.h"
+#include "../pipeline/common/base.h"
 
 /* Entity ids, in registry.def's order. An entity's name (cv_entity_name)
  * is also its token domain. */

@@ -60,7 +60,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../pipeline/base.h"
+#include "../pipeline/common/base.h"
 
 /* One ASR word item (borrowed). punct: a punctuation item (AWS type
  * "punctuation"), attached to the previous word. */

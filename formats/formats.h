@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../pipeline/record.h"
+#include "../pipeline/common/record.h"
 
 /* split() results */
 enum {

@@ -21,9 +21,9 @@
 #include <sodium.h>
 #include <yajl/yajl_tree.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "dataset.h"
-#include "files.h"
+#include "common/files.h"
 #include "policy.h"
 
 int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)

@@ -5,7 +5,7 @@
 #ifndef CV_DATASET_H
 #define CV_DATASET_H
 
-#include "base.h"
+#include "common/base.h"
 
 /* Every regular file under dir (recursively, sorted, dot files skipped),
  * as paths relative to dir; free each and the array. */

@@ -19,7 +19,7 @@
 #include <sodium.h>
 
 #include "../formats/formats.h"
-#include "ctx.h"
+#include "common/ctx.h"
 #include "dataset.h"
 #include "engine.h"
 #include "vault.h"

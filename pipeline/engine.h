@@ -11,7 +11,7 @@
 
 #include "policy.h"
 #include "pseudonym.h"
-#include "record.h"
+#include "common/record.h"
 
 typedef struct cvi_counts {
     uint64_t detections[CV_ENT_MAX];      /* identifiers found in free text, per entity (then custom ones) */

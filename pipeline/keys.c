@@ -13,7 +13,7 @@
 
 #include <sodium.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "pseudonym.h"
 
 static int key_alloc(cv_key **out)

@@ -20,7 +20,7 @@
 #include <sodium.h>
 #include <yaml.h>
 
-#include "files.h"
+#include "common/files.h"
 #include "policy.h"
 #include "../filters/phonenumber.h"
 #include "../formats/formats.h"

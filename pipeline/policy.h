@@ -8,7 +8,7 @@
 #ifndef CV_POLICY_H
 #define CV_POLICY_H
 
-#include "base.h"
+#include "common/base.h"
 #include "../filters/filters.h"
 
 typedef enum cv_action_kind {

@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "base.h"
+#include "common/base.h"
 
 #define CV_KEY_BYTES 32
 #define CV_TOKEN_CHARS 16

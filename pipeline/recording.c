@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ctx.h"
-#include "files.h"
+#include "common/ctx.h"
+#include "common/files.h"
 #include "recording.h"
 #include "../formats/audio_module.h"
 #include "../formats/transcript.h"

@@ -6,7 +6,7 @@
 #ifndef CV_RISK_H
 #define CV_RISK_H
 
-#include "base.h"
+#include "common/base.h"
 #include "../filters/filters.h"
 
 #define CVI_RISK_MAX_BANDS 32

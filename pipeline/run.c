@@ -18,12 +18,12 @@
 
 #include <sodium.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "manifest.h"
 #include "vault.h"
 #include "dataset.h"
 #include "recording.h"
-#include "files.h"
+#include "common/files.h"
 
 #define JOURNAL ".callveil-journal"
 

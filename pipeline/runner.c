@@ -15,7 +15,7 @@
 #include <sodium.h>
 #include <zstd.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "runner.h"
 #include "vault.h"
 #include "../formats/record_reader.h"

@@ -29,10 +29,10 @@
 #include <sodium.h>
 #include <yajl/yajl_tree.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "dataset.h"
 #include "engine.h"
-#include "files.h"
+#include "common/files.h"
 #include "manifest.h"
 #include "pseudonym.h"
 #include "vault.h"

@@ -13,10 +13,10 @@
 #include <sodium.h>
 #include <zstd.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "pseudonym.h"
 #include "vault.h"
-#include "files.h"
+#include "common/files.h"
 #include "dataset.h"
 #include "policy.h"
 #include "../formats/formats.h"

@@ -18,7 +18,7 @@
 #ifndef CV_VAULT_H
 #define CV_VAULT_H
 
-#include "base.h"
+#include "common/base.h"
 
 #define CVI_VAULT_FILE "vault.zst"
 #define CVI_TOKEN_TEXT_MAX 64        /* "domain:" + 16 characters; domains are at most 32 bytes */

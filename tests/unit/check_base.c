@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "pipeline/record.h"
+#include "pipeline/common/record.h"
 
 START_TEST(test_utf8)
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "callveil.h"
+#include "../include/callveil.h"
 
 /* A borrowed view of bytes; never NUL-terminated unless the producer says so. */
 typedef struct cv_str {
