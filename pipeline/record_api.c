@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "ctx.h"
+#include "common/ctx.h"
 #include "runner.h"
 
 #define DEFAULT_MAX_RECORD ((size_t)16 << 20)

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "pipeline/callveil.h"
+#include "callveil.h"
 
 static cv_ctx *ctx;
 static cv_key *key;
