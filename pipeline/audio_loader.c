@@ -1,6 +1,12 @@
 /*
  * audio_loader.c - finds and loads callveil-audio.so once (audio_module.h).
+ * Where it looks, in order: $CALLVEIL_AUDIO_MODULE; beside the executable
+ * (the build tree); EXE/../LIBDIR/callveil/ (an installed CLI, under any
+ * prefix); LIBDIR/callveil/ beside the libcallveil.so that holds this code
+ * (a program linked with the installed shared library); the LIBDIR
+ * compiled in.
  */
+#define _GNU_SOURCE   /* dladdr */
 #include <dlfcn.h>
 #include <limits.h>
 #include <pthread.h>
@@ -43,6 +49,15 @@ static void load(void)
         snprintf(path, sizeof path, "%s/" CVI_AUDIO_MODULE_NAME, exe);     /* the build tree */
         if ((api = try_open(path))) goto done;
         snprintf(path, sizeof path, "%s/../%s/callveil/" CVI_AUDIO_MODULE_NAME, exe, CV_LIBDIR);
+        if ((api = try_open(path))) goto done;
+    }
+    Dl_info info;
+    if (dladdr((void *)cvi_audio_api_get, &info) && info.dli_fname && strchr(info.dli_fname, '/')) {
+        char lib[PATH_MAX];
+        snprintf(lib, sizeof lib, "%s", info.dli_fname);
+        char *slash = strrchr(lib, '/');
+        *slash = '\0';
+        snprintf(path, sizeof path, "%s/callveil/" CVI_AUDIO_MODULE_NAME, lib);
         if ((api = try_open(path))) goto done;
     }
     snprintf(path, sizeof path, "%s/callveil/" CVI_AUDIO_MODULE_NAME, CV_FULL_LIBDIR);

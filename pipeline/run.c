@@ -1217,12 +1217,9 @@ int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t n
     return rc;
 }
 
-int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *format, const char *match_path,
-              int in_fd, int out_fd, const cv_run_opts *o, cv_totals *t)
+int cvi_stream_rule(cv_ctx *ctx, const cv_policy *p, const char *format, const char *match_path,
+                    const cv_format_type **fmt_out, const cv_input_rule **rule_out)
 {
-    cv_run_opts def;
-    if (!o) { cv_run_opts_init(&def); o = &def; }
-    memset(t, 0, sizeof *t);
     const cv_format_type *fmt = format ? cv_format_find(format) : NULL;
     if (format && !fmt) return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
     const cv_input_rule *rule = NULL;
@@ -1242,8 +1239,33 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
                          fmt->name);
     if (p->vault_pub)
         return cvi_error(ctx, CV_EPOLICY, "the policy has a vault: use `callveil run`, which writes OUT/vault.zst");
+    *fmt_out = fmt;
+    *rule_out = rule;
+    return 0;
+}
+
+int cvi_as_of(cv_ctx *ctx, const char *given, char out[11])
+{
+    if (given) {
+        if (!valid_date(given)) return cvi_error(ctx, CV_EUSAGE, "--as-of: expected a date YYYY-MM-DD");
+        memcpy(out, given, 11);
+        return 0;
+    }
+    return today(out) ? cvi_error(ctx, CV_EINTERNAL, "cannot read the clock") : 0;
+}
+
+int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *format, const char *match_path,
+              int in_fd, int out_fd, const cv_run_opts *o, cv_totals *t)
+{
+    cv_run_opts def;
+    if (!o) { cv_run_opts_init(&def); o = &def; }
+    memset(t, 0, sizeof *t);
+    const cv_format_type *fmt;
+    const cv_input_rule *rule;
+    int rc = cvi_stream_rule(ctx, p, format, match_path, &fmt, &rule);
+    if (rc) return rc;
     runner r;
-    int rc = setup(&r, ctx, p, k, o, 0);
+    rc = setup(&r, ctx, p, k, o, 0);
     if (rc) { teardown(&r); return rc; }
     cvi_file_stats fs = { 0 };
     if ((o->header || o->omit_header) && !fmt->has_header)

@@ -70,4 +70,12 @@ typedef struct cvi_stream {
  * or another CV_E* (I/O, memory). */
 int cvi_pool_stream(cvi_pool *p, const cvi_stream *s, cvi_file_stats *fs);
 
+/* The format and policy input rule of a stream (cv_filter, cv_process_record):
+ * by format name and/or as if the stream were match_path. Refuses a policy
+ * with a vault (only `run` writes one). 0, CV_EUSAGE or CV_EPOLICY. */
+int cvi_stream_rule(cv_ctx *ctx, const cv_policy *p, const char *format, const char *match_path,
+                    const cv_format_type **fmt, const cv_input_rule **rule);
+/* The reference date: given (checked, YYYY-MM-DD) or today in UTC. */
+int cvi_as_of(cv_ctx *ctx, const char *given, char out[11]);
+
 #endif

@@ -63,6 +63,7 @@ const char *cv_strerror(int code)
     case CV_ECRYPTO: return "cryptographic library failure";
     case CV_EINTERNAL: return "internal error";
     case CV_EEMPTY: return "blank line";
+    case CV_ESPACE: return "output buffer too small";
     default: return "unknown error";
     }
 }

@@ -24,7 +24,16 @@ extern "C" {
 #define CV_API
 #endif
 
-#define CV_VERSION "0.1.0"
+#define CV_VERSION "0.1.0"   /* the version of this header; cv_version() is the library's */
+
+/* The version of the library linked at run time ("0.1.0"), static: compare
+ * it with CV_VERSION to catch a header and a library of different releases. */
+CV_API const char *cv_version(void);
+
+/* Bytes a token buffer must hold (cv_token's out, NUL included): enough for
+ * the longest rendering, "[" TYPE ":" "+CCC:" TOKEN "@" DOMAIN "]" with a
+ * 32-character type and a 254-byte e-mail address. */
+#define CV_TOKEN_BUF_SIZE 512
 
 /* Error codes (negative). */
 enum {
@@ -38,7 +47,8 @@ enum {
     CV_EFORMAT = -7,    /* unknown or unsupported format */
     CV_ECRYPTO = -8,    /* libsodium failure */
     CV_EINTERNAL = -9,
-    CV_EEMPTY = -10     /* a blank line: not a record (internal to readers) */
+    CV_EEMPTY = -10,    /* a blank line: not a record (internal to readers) */
+    CV_ESPACE = -11     /* cv_process_record: the output buffer is too small */
 };
 CV_API const char *cv_strerror(int code);
 
@@ -114,8 +124,9 @@ CV_API int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t e
                      const char *secret_key_path, const char *const *tokens, size_t n, int out_fd);
 
 /* The token a value of the given type gets under key + policy (tenant, epoch,
- * region, rendering options), rendered as in a field ("phone:k3m9x2p7q1w8e5r4").
- * out must hold at least 128 bytes + the e-mail domain when kept. */
+ * region, rendering options), rendered as in a field ("phone:k3m9x2p7q1w8e5r4"),
+ * NUL-terminated. A buffer of CV_TOKEN_BUF_SIZE bytes always suffices; a
+ * smaller one that cannot hold this token is CV_EUSAGE. */
 CV_API int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
                     const char *value, size_t len, char *out, size_t cap);
 
@@ -203,6 +214,54 @@ CV_API int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cha
 /* 1 if format names a record format cv_filter takes ("jsonl", "csv",
  * "asterisk-cdr"), else 0. */
 CV_API int cv_format_known(const char *name);
+
+/* ---- One record in memory (embedding, language bindings) ----------------
+ * A record processor applies the policy to single records held in memory,
+ * exactly as `callveil filter` does to each record of a stream: the bytes
+ * cv_process_record writes for a record are the bytes filter writes for
+ * that line (same key, policy, format, --as path, --as-of date, and for csv
+ * the same --header with --no-header). No file is opened, nothing is
+ * logged, no thread is started.
+ *
+ * Thread safety: a processor is used by one thread at a time (it holds
+ * scratch buffers and sets its ctx's error message); make one processor,
+ * each with its own ctx, per thread. The policy and key are only read and
+ * may be shared by processors on several threads; they must outlive every
+ * processor made from them. */
+typedef struct cv_recproc cv_recproc;
+
+/* Make a processor for records of format ("jsonl", "csv", "asterisk-cdr";
+ * NULL: from match_path through the policy's inputs) under the policy
+ * input rule picked as cv_filter picks it (match_path may be NULL). From o
+ * (NULL: defaults) it takes max_record, as_of (NULL: today, UTC, when the
+ * processor is made) and, for csv, header/header_len: the header row whose
+ * column names the records have (required for csv). Fails (CV_EPOLICY)
+ * for a policy with a vault, which only `callveil run` writes. */
+CV_API int cv_recproc_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *format,
+                             const char *match_path, const cv_run_opts *o, cv_recproc **out);
+CV_API void cv_recproc_free(cv_recproc *rp);
+
+/* Status of a record processed whole and not written (its age is past
+ * the input's retention max_age): no output, *out_len = 0. Positive: not an
+ * error. (An input's `risk:` block and the erasure register belong to a
+ * dataset, i.e. to `callveil run`: filter and this call do not apply them.) */
+#define CV_RECORD_DROPPED 1
+
+/* Process one record: in[0..len) holds exactly one record of the
+ * processor's format, its line end optional. On 0 the output record, its
+ * line end included, is in out[0..*out_len), followed by a NUL when cap
+ * leaves room for one. Returns 0, CV_RECORD_DROPPED, or a negative code
+ * with nothing written to out (fail closed) and *out_len = 0, except:
+ *   CV_ESPACE   cap is too small: *out_len gets the bytes needed (call
+ *               again with a buffer that large; the result is the same);
+ *   CV_EINPUT   the record is rejected: malformed (syntax, invalid UTF-8,
+ *               wrong field count), blank, more than one record, larger
+ *               than max_record, or refused by the policy (nested too
+ *               deeply, a fail-closed rule): what `filter` rejects;
+ *   CV_EUSAGE   a NULL argument;  CV_ENOMEM.
+ * cv_ctx_error() of the processor's ctx then gives the byte offset in the
+ * record and the reason, never record content. */
+CV_API int cv_process_record(cv_recproc *rp, const char *in, size_t len, char *out, size_t cap, size_t *out_len);
 
 /* Scan: count what would be found per file and entity type; writes nothing
  * but the report (JSON) to out_fd. With o->explain, writes instead one JSON
