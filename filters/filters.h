@@ -347,24 +347,34 @@ int cv_iban_valid(const char *iban, size_t n);          /* upper-case, no spaces
 int cv_mask(const char *in, size_t len, unsigned keep, cv_buf *out);
 
 typedef enum cv_gen_unit {
-    CV_GEN_HOUR = 1, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS
+    CV_GEN_HOUR = 1, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS,
+    CV_GEN_MONTH, CV_GEN_QUARTER, CV_GEN_YEAR
 } cv_gen_unit;
+/* How a duration band is written: "30-59" (and "1800+"), or its lower bound 30. */
+typedef enum cv_bands_as { CV_BANDS_RANGE = 0, CV_BANDS_LOWER_BOUND = 1 } cv_bands_as;
 /* generalise a timestamp, keeping its written style: "2024-03-05T14:23:11.5+01:00"
  * → hour "2024-03-05T14:00:00+01:00", day "2024-03-05T00:00:00+01:00"; a bare
- * date stays a date. Accepts ISO 8601 / RFC 3339 and "YYYY-MM-DD HH:MM:SS".
+ * date stays a date. Accepts ISO 8601 / RFC 3339, "YYYY-MM-DD HH:MM:SS" and
+ * epoch times (10 digits: seconds, 13: milliseconds), which are UTC and come
+ * out as "2024-03-05T14:00:00Z". Month "2024-03", quarter "2024-Q1", year
+ * "2024" (of the date as written, in its own offset).
  * Returns 0, or CV_EINPUT if the value is not a timestamp (out unchanged). */
 int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out);
 /* generalise a duration (seconds, decimal seconds, or [H:]MM:SS) into bands:
  * bounds ascending, e.g. {30,60,120} → "0-29", "30-59", "60-119", "120+".
  * Returns 0 or CV_EINPUT. */
 int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out);
+/* The same, written as `as` says: CV_BANDS_LOWER_BOUND gives "0", "30", ...,
+ * "120" (a number, so numeric columns stay numeric). */
+int cv_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_bands_as as,
+                              cv_buf *out);
 
 /* A timestamp (the forms cv_generalise_time reads) as seconds since the
  * epoch, UTC: a written offset is applied, a time without one is UTC.
  * 0 or CV_EINPUT. */
 int cv_time_parse(const char *in, size_t len, int64_t *utc);
 /* Move a timestamp's date by `days`, keeping its time, fraction and offset
- * as written. 0, CV_EINPUT or CV_ENOMEM. */
+ * as written (an epoch time stays one, in its unit). 0, CV_EINPUT or CV_ENOMEM. */
 int cv_shift_time(const char *in, size_t len, int days, cv_buf *out);
 /* "YYYY-MM-DD" → y, m, d. 0 or CV_EINPUT. */
 int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d);

@@ -1,7 +1,9 @@
 /*
- * generalise.c - coarsen timestamps (hour, day, ISO week, weekday + hour)
- * keeping the input's written style and UTC offset, and durations into
- * bands. Pure functions: output is appended to a cv_buf only on success.
+ * generalise.c - coarsen timestamps (hour, day, ISO week, weekday + hour,
+ * month, quarter, year) keeping the input's written style and UTC offset,
+ * and durations into bands (as "30-59" or as the lower bound 30). Epoch
+ * timestamps (10-digit seconds, 13-digit milliseconds) are read too, as
+ * UTC. Pure functions: output is appended to a cv_buf only on success.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,6 +16,9 @@ typedef struct ts {
     char sep;                 /* 'T', 't' or ' ' */
     const char *zone;         /* as written: "Z", "+01:00", ... */
     size_t zone_len;
+    int epoch;                /* 0: ISO text; 10 or 13: epoch seconds / milliseconds (digits) */
+    int64_t esecs;            /* epoch: whole seconds */
+    int ems;                  /* epoch: the milliseconds part */
 } ts;
 
 static int dig2(const char *s, int *v)
@@ -30,10 +35,66 @@ static int days_in(int y, int m)
     return dm[m - 1];
 }
 
+/* Days since 1970-01-01 (proleptic Gregorian), and back. */
+static long days_from_civil(int y, int m, int d)
+{
+    y -= m <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, int *y, int *m, int *d)
+{
+    z += 719468;
+    long era = (z >= 0 ? z : z - 146096) / 146097;
+    long doe = z - era * 146097;
+    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    long mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/*
+ * Epoch time: exactly 10 digits (seconds) or 13 (milliseconds), as a JSON
+ * number or string carries it, i.e. 2001-09-09 to 2286-11-20. Shorter or
+ * longer digit runs are not read as times (a 9-digit number is more likely
+ * an id or a duration than a date in 1973-2001). Read as UTC.
+ */
+static int parse_epoch(const char *s, size_t n, ts *t)
+{
+    if (n != 10 && n != 13) return 0;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned)(s[i] - '0') > 9u) return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (s[0] == '0') return 0;
+    t->epoch = (int)n;
+    t->ems = n == 13 ? (int)(v % 1000) : 0;
+    t->esecs = n == 13 ? v / 1000 : v;
+    long days = (long)(t->esecs / 86400);
+    int64_t rem = t->esecs % 86400;
+    civil_from_days(days, &t->y, &t->m, &t->d);
+    t->hh = (int)(rem / 3600);
+    t->mi = (int)(rem % 3600 / 60);
+    t->ss = (int)(rem % 60);
+    t->has_time = t->has_sec = 1;
+    t->sep = 'T';
+    t->zone = "Z";
+    t->zone_len = 1;
+    return 1;
+}
+
 static int parse_ts(const char *s, size_t n, ts *t)
 {
     memset(t, 0, sizeof *t);
     int a, b;
+    if (parse_epoch(s, n, t)) return 1;
     if (n < 10 || !dig2(s, &a) || !dig2(s + 2, &b) || s[4] != '-' || !dig2(s + 5, &t->m) || s[7] != '-' ||
         !dig2(s + 8, &t->d))
         return 0;
@@ -76,30 +137,6 @@ static int parse_ts(const char *s, size_t n, ts *t)
     return 1;
 }
 
-/* Days since 1970-01-01 (proleptic Gregorian), and back. */
-static long days_from_civil(int y, int m, int d)
-{
-    y -= m <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, int *y, int *m, int *d)
-{
-    z += 719468;
-    long era = (z >= 0 ? z : z - 146096) / 146097;
-    long doe = z - era * 146097;
-    long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    long mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out)
 {
     static const char *const wd[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
@@ -117,6 +154,10 @@ int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out
     case CV_GEN_WEEKDAY_HOUR:
         k = t.has_time ? snprintf(buf, sizeof buf, "%s %02d:00", wd[iso_dow], t.hh) : snprintf(buf, sizeof buf, "%s", wd[iso_dow]);
         return cv_buf_append(out, buf, (size_t)k);
+    /* calendar periods of the date as written (its own offset): no time, no zone */
+    case CV_GEN_MONTH: k = snprintf(buf, sizeof buf, "%04d-%02d", t.y, t.m); return cv_buf_append(out, buf, (size_t)k);
+    case CV_GEN_QUARTER: k = snprintf(buf, sizeof buf, "%04d-Q%d", t.y, (t.m + 2) / 3); return cv_buf_append(out, buf, (size_t)k);
+    case CV_GEN_YEAR: k = snprintf(buf, sizeof buf, "%04d", t.y); return cv_buf_append(out, buf, (size_t)k);
     default: return CV_EUSAGE;
     }
     k = snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
@@ -164,6 +205,12 @@ static int parse_duration(const char *s, size_t n, uint64_t *secs)
 
 int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out)
 {
+    return cv_generalise_duration_as(in, len, bounds, nbounds, CV_BANDS_RANGE, out);
+}
+
+int cv_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_bands_as as,
+                              cv_buf *out)
+{
     uint64_t v;
     char buf[48];
     int k;
@@ -172,7 +219,8 @@ int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, s
     if (len > 64 || !parse_duration(in, len, &v)) return CV_EINPUT;
     size_t i = 0;
     while (i < nbounds && v >= bounds[i]) i++;
-    if (nbounds == 0) k = snprintf(buf, sizeof buf, "0+");
+    if (as == CV_BANDS_LOWER_BOUND) k = snprintf(buf, sizeof buf, "%u", i == 0 ? 0u : (unsigned)bounds[i - 1]);
+    else if (nbounds == 0) k = snprintf(buf, sizeof buf, "0+");
     else if (i == nbounds) k = snprintf(buf, sizeof buf, "%u+", (unsigned)bounds[nbounds - 1]);
     else if (i == 0) k = snprintf(buf, sizeof buf, "0-%u", (unsigned)bounds[0] - 1);
     else k = snprintf(buf, sizeof buf, "%u-%u", (unsigned)bounds[i - 1], (unsigned)bounds[i] - 1);
@@ -185,6 +233,10 @@ int cv_time_parse(const char *in, size_t len, int64_t *utc)
 {
     ts t;
     if (len > 64 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    if (t.epoch) {
+        *utc = t.esecs;
+        return 0;
+    }
     int64_t s = (int64_t)days_from_civil(t.y, t.m, t.d) * 86400 + t.hh * 3600 + t.mi * 60 + (t.ss > 59 ? 59 : t.ss);
     if (t.zone_len > 1) {
         /* "+01:00" is one hour ahead of UTC: subtract it */
@@ -203,6 +255,14 @@ int cv_shift_time(const char *in, size_t len, int days, cv_buf *out)
     ts t;
     char buf[16];
     if (len > 64 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    if (t.epoch) {
+        /* an epoch stays an epoch in its own unit */
+        int64_t secs = t.esecs + (int64_t)days * 86400;
+        if (secs < 1000000000 || secs > 9999999999) return CV_EINPUT;
+        int k = t.epoch == 13 ? snprintf(buf, sizeof buf, "%lld%03d", (long long)secs, t.ems)
+                              : snprintf(buf, sizeof buf, "%lld", (long long)secs);
+        return cv_buf_append(out, buf, (size_t)k);
+    }
     int y, m, d;
     civil_from_days(days_from_civil(t.y, t.m, t.d) + days, &y, &m, &d);
     if (y < 0 || y > 9999) return CV_EINPUT;
@@ -214,7 +274,7 @@ int cv_shift_time(const char *in, size_t len, int days, cv_buf *out)
 int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d)
 {
     ts t;
-    if (len != 10 || !parse_ts(in, len, &t)) return CV_EINPUT;
+    if (len != 10 || !parse_ts(in, len, &t) || t.epoch) return CV_EINPUT;
     *y = t.y;
     *m = t.m;
     *d = t.d;

@@ -3,8 +3,12 @@
  * cdr/cdr_csv.c writes it: no header, 18 fixed columns, optionally
  * peeraccount/linkedid/sequence and further columns. Read leniently with
  * the shared CSV machinery; write back in cdr_csv's quoting style, keeping
- * every column in place (a dropped column becomes an empty field).
+ * every column in place (a dropped column becomes an empty field). With
+ * `output: csv`, written instead as a headed CSV of the 18 standard columns
+ * the policy keeps (cdr_csv's names) and the country-code columns it adds.
  */
+#include <string.h>
+
 #include "csv_rows.h"
 
 #define AST_STD_COLS 18
@@ -32,6 +36,13 @@ static const cv_str ast_names[AST_MAX_COLS] = {
     CV_STR_LIT("field57"), CV_STR_LIT("field58"), CV_STR_LIT("field59"), CV_STR_LIT("field60"),
     CV_STR_LIT("field61"), CV_STR_LIT("field62"), CV_STR_LIT("field63"), CV_STR_LIT("field64"),
 };
+
+/* Per-stream state: zero for Master.csv's own form. */
+typedef struct ast_state {
+    int headed;                     /* `output: csv` */
+    uint8_t kept[AST_STD_COLS];     /* headed: the standard columns written */
+    uint8_t added[AST_STD_COLS];    /* headed: a country-code column follows */
+} ast_state;
 
 /* Columns 18-20 follow cdr_csv's newcdrcolumns (peeraccount and linkedid
  * strings, sequence an int); anything later is unknown to us. */
@@ -70,6 +81,13 @@ static int ast_parse(const void *state, const char *rec, size_t len, cv_record *
 {
     (void)state;
     size_t clen;
+    /* cdr_csv quotes every string, so an unquoted "accountcode," starts the
+     * header of a CDR callveil wrote with `output: csv`: not a call */
+    if (len >= 12 && memcmp(rec, "accountcode,", 12) == 0) {
+        diag->reason = "a header row (a CDR written with output: csv is read as --format csv)";
+        diag->offset = 0;
+        return CV_EINPUT;
+    }
     int rc = cvi_csv_parse_row(rec, len, ast_names, AST_MAX_COLS, "too many fields", r, diag, &clen);
     if (rc) return rc;
     if (r->n < AST_STD_COLS) {
@@ -80,9 +98,58 @@ static int ast_parse(const void *state, const char *rec, size_t len, cv_record *
     return 0;
 }
 
+/* The headed CSV form: the kept standard columns in order (a value the
+ * record lacks or that was dropped is an empty field, so every row has the
+ * header's columns), each followed by the country-code column added after
+ * it; columns past the 18 standard ones are not written. Plain CSV
+ * quoting (only where needed): the header, not the quotes, types it. */
+static int ast_write_headed(const ast_state *st, const cv_record *r, cv_buf *out)
+{
+    size_t k = 0;
+    for (int32_t col = 0; col < AST_STD_COLS; col++) {
+        if (!st->kept[col]) continue;
+        const cv_node *nd = NULL, *cc = NULL;
+        for (size_t i = 0; i < r->n; i++) {
+            int32_t c = r->nodes[i].col >= 0 ? r->nodes[i].col : (int32_t)i;
+            if (c != col) continue;
+            nd = &r->nodes[i];
+            /* the engine inserts a country-code node right after its anchor */
+            if (i + 1 < r->n && r->nodes[i + 1].col == INT32_MAX) cc = &r->nodes[i + 1];
+            break;
+        }
+        cv_str v = nd && !(nd->flags & CV_NF_DROP) ? nd->value : CV_STR_LIT("");
+        if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (cvi_csv_put_field(out, v, cvi_csv_needs_quotes(v))) return CV_ENOMEM;
+        if (st->added[col]) {
+            cv_str cv = cc ? cc->value : CV_STR_LIT("");
+            if (cv_buf_putc(out, ',') || cvi_csv_put_field(out, cv, cvi_csv_needs_quotes(cv))) return CV_ENOMEM;
+            k++;
+        }
+    }
+    return cv_buf_putc(out, '\n');
+}
+
+static int ast_headed_output(void *state, const uint8_t *kept, const cv_str *added, cv_buf *out)
+{
+    ast_state *st = state;
+    size_t k = 0;
+    st->headed = 1;
+    for (int c = 0; c < AST_STD_COLS; c++) {
+        st->kept[c] = kept[c] ? 1 : 0;
+        st->added[c] = st->kept[c] && added && added[c].n ? 1 : 0;
+        if (!st->kept[c]) continue;
+        if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (cv_buf_append(out, ast_names[c].p, ast_names[c].n)) return CV_ENOMEM;
+        if (st->added[c] && (cv_buf_putc(out, ',') || cvi_csv_put_field(out, added[c], cvi_csv_needs_quotes(added[c]))))
+            return CV_ENOMEM;
+    }
+    return cv_buf_putc(out, '\n');
+}
+
 static int ast_write(const void *state, const cv_record *r, cv_buf *out)
 {
-    (void)state;
+    const ast_state *st = state;
+    if (st && st->headed) return ast_write_headed(st, r, out);
     /* cdr_csv columns are positional: columns the engine adds (country
      * codes, col INT32_MAX) go after all of them, in their order */
     size_t k = 0;
@@ -118,12 +185,13 @@ const cv_format_type cvi_format_asterisk_cdr = {
     .name = "asterisk-cdr",
     .extensions = ast_exts,
     .has_header = 0,
-    .state_size = 1,          /* stateless; non-zero so callers can allocate uniformly */
+    .state_size = sizeof(ast_state),
     .split = ast_split,
     .parse_header = NULL,
     .columns = ast_columns,
     .parse = ast_parse,
     .write_header = NULL,
     .write = ast_write,
+    .headed_output = ast_headed_output,
     .state_free = NULL,
 };

@@ -71,6 +71,12 @@ typedef struct cv_format_type {
                         cv_buf *out);
     /* Serialise r (dropped nodes skipped) to out, record terminator included. */
     int (*write)(const void *state, const cv_record *r, cv_buf *out);
+    /* Headerless formats that can also be written as a headed CSV
+     * (asterisk-cdr's `output: csv`): switch state to that output, whose
+     * columns are those of columns() with kept[i], each followed by added[i]
+     * when added[i].n > 0, and append its header row to out. Called once,
+     * before any record. 0 or CV_ENOMEM. May be NULL. */
+    int (*headed_output)(void *state, const uint8_t *kept, const cv_str *added, cv_buf *out);
     /* Release anything parse_header allocated in state. May be NULL. */
     void (*state_free)(void *state);
 } cv_format_type;

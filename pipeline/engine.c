@@ -752,7 +752,7 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
     }
     cv_buf *t = &w->tmp;
     cv_buf_clear(t);
-    int rc = 0;
+    int rc = 0, number = 0;
     const char *v = nd->value.p;
     size_t n = nd->value.n;
     if (w->e->pol->nallow && (a->kind == CV_ACT_TOKEN || a->kind == CV_ACT_REDACT || a->kind == CV_ACT_MASK)) {
@@ -794,9 +794,14 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
                 if (a->gen) rc = cv_generalise_time(t2->p, t2->n, (cv_gen_unit)a->gen, t);
             }
         } else {
-            rc = a->gen == CV_GEN_BANDS ? cv_generalise_duration(v, n, a->bands, a->nbands, t)
-                                        : cv_generalise_time(v, n, (cv_gen_unit)a->gen, t);
+            rc = a->gen == CV_GEN_BANDS
+                     ? cv_generalise_duration_as(v, n, a->bands, a->nbands,
+                                                 a->opts & CV_AOPT_BANDS_LOWER ? CV_BANDS_LOWER_BOUND : CV_BANDS_RANGE, t)
+                     : cv_generalise_time(v, n, (cv_gen_unit)a->gen, t);
+            /* a lower bound is a number: a JSON number stays one */
+            if (rc == 0 && (a->opts & CV_AOPT_BANDS_LOWER)) number = 1;
         }
+        if (rc == 0 && a->shift_days && !a->gen && nd->kind == CV_NODE_NUMBER) number = 1;   /* a shifted epoch */
         if (rc == CV_EINPUT) {
             /* Not a time or duration we can read: fail closed, keep nothing. */
             cv_buf_clear(t);
@@ -808,6 +813,11 @@ static int apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t
         return CV_EINTERNAL;
     }
     if (rc) return rc;
+    if (number) {
+        rc = set_value(r, nd, t->p, t->n);
+        nd->kind = CV_NODE_NUMBER;
+        return rc;
+    }
     return set_value(r, nd, t->p, t->n);
 }
 
@@ -1176,7 +1186,10 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
         } else {
             char tok[CV_TOKEN_CHARS + 1];
             entity_token(w, s->entity, s->norm, s->norm_len, tok);
-            return cvi_render_token(t, name, tok, s->norm, s->norm_len, (w->bare ? 0 : CVI_R_TEXT) | render_flags(a));
+            /* a whole value: the field form, as {token: phone} writes it
+             * (no "+44:" inside: that stays for running text) */
+            unsigned rf = w->bare ? render_flags(a) & ~(unsigned)CVI_R_KEEP_CC : CVI_R_TEXT | render_flags(a);
+            return cvi_render_token(t, name, tok, s->norm, s->norm_len, rf);
         }
     case CV_ACT_MASK:
         return mask_value(s->entity, text + s->start, s->end - s->start, t);
@@ -1956,7 +1969,9 @@ static int engine_token(cvi_worker *w, const char *type, const char *value, size
         cv_action a = { .kind = CV_ACT_TOKEN, .opts = CV_AOPT_CLID, .entity = CV_ENT_PHONE };
         return token_clid(w, &a, value, len, out);
     }
-    unsigned flags = entity >= 0 ? render_flags(&p->entities[entity]) : 0;
+    /* exactly the field form: a country code kept for running text is not
+     * in a field's token (it has its own column) */
+    unsigned flags = entity >= 0 ? render_flags(&p->entities[entity]) & ~(unsigned)CVI_R_KEEP_CC : 0;
     return token_into(w, entity, type, value, len, flags, out, NULL);
 }
 

@@ -613,12 +613,15 @@ static int parse_bands(loader *L, const yaml_node_t *v, cv_action *a)
 
 static int parse_generalise(loader *L, const yaml_node_t *v, cv_action *a)
 {
-    static const char *const units[] = { "hour", "day", "week", "weekday_hour", "duration" };
-    static const uint8_t gens[] = { CV_GEN_HOUR, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS };
-    int i = is_scalar(v) ? index_of(v, units, 5) : -1;
+    static const char *const units[] = { "hour", "day", "week", "weekday_hour", "duration", "month", "quarter",
+                                         "year" };
+    static const uint8_t gens[] = { CV_GEN_HOUR, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS,
+                                    CV_GEN_MONTH, CV_GEN_QUARTER, CV_GEN_YEAR };
+    int i = is_scalar(v) ? index_of(v, units, 8) : -1;
     if (i < 0) {
         shown s = show(v);
-        problem(L, line_of(v), "unknown generalise unit '%s' (expected hour, day, week, weekday_hour, duration)", s.s);
+        problem(L, line_of(v), "unknown generalise unit '%s' (expected hour, day, week, weekday_hour, month, quarter, "
+                "year, duration)", s.s);
         return -1;
     }
     a->kind = CV_ACT_GENERALISE;
@@ -627,13 +630,13 @@ static int parse_generalise(loader *L, const yaml_node_t *v, cv_action *a)
 }
 
 enum { FK_TOKEN, FK_GENERALISE, FK_MASK, FK_REDACT, FK_KEEP_CC, FK_KEEP_DOMAIN, FK_BANDS, FK_CC_COLUMN,
-       FK_AREA_CODE, FK_SHIFT_DAYS, FK_SUBJECT, FK__COUNT };
+       FK_AREA_CODE, FK_SHIFT_DAYS, FK_SUBJECT, FK_BANDS_AS, FK_COUNTRY, FK__COUNT };
 
 static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
 {
     static const char *const keys[FK__COUNT] = { "token", "generalise", "mask", "redact",
                                                  "keep_country_code", "keep_domain", "bands", "country_column",
-                                                 "area_code", "shift_days", "subject" };
+                                                 "area_code", "shift_days", "subject", "bands_as", "country" };
     const yaml_node_t *val[FK__COUNT] = { NULL };
     int act = -1, bad = 0;
     uint32_t seen = 0;
@@ -647,7 +650,8 @@ static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
                 bad_key(L, k);
             else
                 problem(L, line_of(k), "unknown key '%s' (expected token, generalise, mask, redact, "
-                        "keep_country_code, keep_domain, bands, country_column, area_code, shift_days or subject)", s.s);
+                        "keep_country_code, country, keep_domain, bands, bands_as, country_column, area_code, "
+                        "shift_days or subject)", s.s);
             bad = 1;
             continue;
         }
@@ -698,8 +702,31 @@ static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
             problem(L, line_of(val[FK_KEEP_CC]), "'keep_country_code' applies only to {token: phone} or {token: clid}");
             bad = 1;
         } else if (b) {
+            /* the country code in its own column (named after the field
+             * unless country_column names it), the token in the field form
+             * every other field has, so tokens join by plain equality;
+             * `country: combined` asks for "phone:+44:…" instead. A caller
+             * id ("Name" <number>) has no column of its own: combined. */
             a->opts |= CV_AOPT_KEEP_CC;
         }
+    }
+    if (val[FK_COUNTRY]) {
+        if (!val[FK_KEEP_CC] || !(a->opts & CV_AOPT_KEEP_CC)) {
+            problem(L, line_of(val[FK_COUNTRY]), "'country' goes with 'keep_country_code: true'");
+            bad = 1;
+        } else if (!scalar_is(val[FK_COUNTRY], "column") && !scalar_is(val[FK_COUNTRY], "combined")) {
+            shown s = show(val[FK_COUNTRY]);
+            problem(L, line_of(val[FK_COUNTRY]), "unknown country form '%s' (expected column or combined)", s.s);
+            bad = 1;
+        } else if (scalar_is(val[FK_COUNTRY], "column") && (a->opts & CV_AOPT_CLID)) {
+            problem(L, line_of(val[FK_COUNTRY]), "a caller id keeps its country code in the token: 'country: combined'");
+            bad = 1;
+        }
+    }
+    if (!bad && (a->opts & CV_AOPT_KEEP_CC) && !(a->opts & CV_AOPT_CLID) &&
+        !(val[FK_COUNTRY] && scalar_is(val[FK_COUNTRY], "combined"))) {
+        a->opts &= (uint16_t)~CV_AOPT_KEEP_CC;
+        if (!val[FK_CC_COLUMN]) a->opts |= CV_AOPT_CC_AUTO;
     }
     if (val[FK_KEEP_DOMAIN]) {
         int b = parse_bool(val[FK_KEEP_DOMAIN]);
@@ -718,6 +745,18 @@ static int parse_field_map(loader *L, const yaml_node_t *m, cv_action *a)
             problem(L, line_of(val[FK_BANDS]), "'bands' applies only to {generalise: duration}");
             bad = 1;
         } else if (!bad && parse_bands(L, val[FK_BANDS], a) < 0) {
+            bad = 1;
+        }
+    }
+    if (val[FK_BANDS_AS]) {
+        if (act != FK_GENERALISE || (!bad && a->gen != CV_GEN_BANDS)) {
+            problem(L, line_of(val[FK_BANDS_AS]), "'bands_as' applies only to {generalise: duration}");
+            bad = 1;
+        } else if (scalar_is(val[FK_BANDS_AS], "lower_bound")) {
+            a->opts |= CV_AOPT_BANDS_LOWER;
+        } else if (!scalar_is(val[FK_BANDS_AS], "range")) {
+            shown s = show(val[FK_BANDS_AS]);
+            problem(L, line_of(val[FK_BANDS_AS]), "unknown 'bands_as' value '%s' (expected range or lower_bound)", s.s);
             bad = 1;
         }
     }
@@ -844,6 +883,27 @@ static void check_dup_fields(loader *L, const cv_input_rule *in)
     free(s);
 }
 
+/* keep_country_code's column when country_column names none: the field's
+ * last key and "_country" ("customer.phone" -> "phone_country", "src" ->
+ * "src_country"), written beside it. NULL after reporting (out of memory). */
+static char *auto_cc_column(loader *L, const char *path, size_t n)
+{
+    while (n >= 2 && path[n - 2] == '[' && path[n - 1] == ']') n -= 2;
+    size_t b = n;
+    while (b > 0 && path[b - 1] != '.' && path[b - 1] != ']') b--;
+    const char *key = path + b;
+    size_t kl = n - b;
+    if (kl == 0 || memchr(key, '*', kl)) { key = "phone"; kl = 5; }
+    char *c = malloc(kl + sizeof "_country");
+    if (!c) {
+        L->oom = 1;
+        return NULL;
+    }
+    memcpy(c, key, kl);
+    memcpy(c + kl, "_country", sizeof "_country");
+    return c;
+}
+
 static void load_fields(loader *L, const yaml_node_t *m, cv_input_rule *in)
 {
     if (!m || m->type != YAML_MAPPING_NODE) {
@@ -876,6 +936,7 @@ static void load_fields(loader *L, const yaml_node_t *m, cv_input_rule *in)
             if (rc == 0 && a.kind == CV_ACT_KEEP)
                 warn(L, line_of(k), "'\"*\": keep' copies every field no rule names, personal data included; "
                                     "'scan' or 'drop' is safer");
+            if (rc == 0 && (a.opts & CV_AOPT_CC_AUTO) && !(a.cc_column = auto_cc_column(L, "phone", 5))) rc = -1;
             if (rc == 0) {
                 action_free(&in->def);
                 in->def = a;
@@ -885,6 +946,10 @@ static void load_fields(loader *L, const yaml_node_t *m, cv_input_rule *in)
             if (a.kind == CV_ACT_KEEP && personal_name(sval(k), slen(k))) {
                 shown sh = show(k);
                 warn(L, line_of(k), "'keep' on '%s': its name says it holds personal data", sh.s);
+            }
+            if ((a.opts & CV_AOPT_CC_AUTO) && !(a.cc_column = auto_cc_column(L, sval(k), slen(k)))) {
+                action_free(&a);
+                continue;
             }
             cv_field_rule *r = &in->fields[in->nfields];
             r->path = dup_n(L, sval(k), slen(k));
@@ -914,7 +979,7 @@ static void format_list(char *buf, size_t cap)
 }
 
 enum { IK_MATCH, IK_FORMAT, IK_FIELDS, IK_RETENTION, IK_TRANSCRIPT, IK_AUDIO, IK_RISK, IK_REGION, IK_REGION_FIELD,
-       IK__COUNT };
+       IK_OUTPUT, IK__COUNT };
 
 /* risk: {quasi: [COL...], subject: COL, points: N, enforce_k: K} */
 static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
@@ -1056,7 +1121,7 @@ static void load_regions(loader *L, const yaml_node_t *v, cv_detect_opts *o)
 static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
 {
     static const char *const keys[IK__COUNT] = { "match", "format", "fields", "retention", "transcript", "audio", "risk",
-                                                 "region", "region_field" };
+                                                 "region", "region_field", "output" };
     in->line = line_of(m);
     in->audio.dtmf = 1;
     in->audio.pad_ms = 200;
@@ -1120,6 +1185,16 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
             load_regions(L, v, &in->dopts);
             in->has_region = 1;
             break;
+        case IK_OUTPUT:
+            /* asterisk-cdr: "csv" writes a header row with cdr_csv's column
+             * names; "asterisk-cdr" (the default) Master.csv's own form */
+            if (scalar_is(v, "csv")) {
+                in->output_csv = 1;
+            } else if (!scalar_is(v, "asterisk-cdr")) {
+                shown s = show(v);
+                problem(L, line_of(v), "unknown output '%s' (expected csv or asterisk-cdr)", s.s);
+            }
+            break;
         case IK_REGION_FIELD:
             if (!path_text_ok(v) || slen(v) > MATCH_MAX)
                 problem(L, line_of(v), "'region_field' must be the path of a field (e.g. customer.country)");
@@ -1135,6 +1210,8 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
     if (!audio && (seen & (1u << IK_TRANSCRIPT | 1u << IK_AUDIO)))
         problem(L, in->line, "'transcript' and 'audio' apply only to inputs with format: audio");
     if (!in->format && !(seen & (1u << IK_FORMAT))) in->format = dup_n(L, "auto", 4);
+    if ((seen & (1u << IK_OUTPUT)) && (!in->format || strcmp(in->format, "asterisk-cdr") != 0))
+        problem(L, in->line, "'output' applies only to inputs with format: asterisk-cdr");
 }
 
 static void load_inputs(loader *L, const yaml_node_t *s)

@@ -25,7 +25,9 @@ enum {
     CV_AOPT_KEEP_CC = 1u << 0,       /* token: "phone:+44:…" */
     CV_AOPT_KEEP_DOMAIN = 1u << 1,   /* token: "email:…@example.com" */
     CV_AOPT_CLID = 1u << 2,          /* token: value is a caller id `"Name" <number>` */
-    CV_AOPT_AREA_CODE = 1u << 3      /* cc_column: "+1 212" (NANP, GB) rather than "+1" */
+    CV_AOPT_AREA_CODE = 1u << 3,     /* cc_column: "+1 212" (NANP, GB) rather than "+1" */
+    CV_AOPT_BANDS_LOWER = 1u << 4,   /* generalise duration: the band's lower bound as a number ("30") */
+    CV_AOPT_CC_AUTO = 1u << 5        /* keep_country_code: cc_column named after the field (load_fields) */
 };
 
 /* Retention (DESIGN §5): records older than max_age (relative to --as-of)
@@ -110,6 +112,7 @@ typedef struct cv_input_rule {
     cv_detect_opts dopts;  /* this input's regions, when has_region (else the policy's) */
     int has_region;
     char *region_field;    /* path of a field naming the record's country, read first; NULL: none */
+    int output_csv;        /* asterisk-cdr: write a headed CSV (`output: csv`) rather than Master.csv's form */
     int line;
 } cv_input_rule;
 

@@ -58,6 +58,9 @@ int cvi_risk_gen_parse(const char *spec, cvi_risk_gen *g)
     else if (!strcmp(spec, "day")) g->unit = CV_GEN_DAY;
     else if (!strcmp(spec, "week")) g->unit = CV_GEN_WEEK;
     else if (!strcmp(spec, "weekday_hour")) g->unit = CV_GEN_WEEKDAY_HOUR;
+    else if (!strcmp(spec, "month")) g->unit = CV_GEN_MONTH;
+    else if (!strcmp(spec, "quarter")) g->unit = CV_GEN_QUARTER;
+    else if (!strcmp(spec, "year")) g->unit = CV_GEN_YEAR;
     else if (!strcmp(spec, "bands")) {
         g->unit = CV_GEN_BANDS;
         g->nbounds = sizeof default_bands / sizeof default_bands[0];

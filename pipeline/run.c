@@ -1268,7 +1268,7 @@ int cv_filter(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *form
     rc = setup(&r, ctx, p, k, o, 0);
     if (rc) { teardown(&r); return rc; }
     cvi_file_stats fs = { 0 };
-    if ((o->header || o->omit_header) && !fmt->has_header)
+    if ((o->header || (o->omit_header && !rule->output_csv)) && !fmt->has_header)
         return cvi_error(ctx, CV_EUSAGE, "--header and --no-header apply to formats with a header row (csv), not %s",
                          fmt->name);
     cvi_stream s = { .fmt = fmt, .rule = rule, .in_fd = in_fd, .out_fd = out_fd, .zstd_level = o->zstd_level,

@@ -622,6 +622,32 @@ static int on_header(void *ud, const char *rec, size_t n, uint64_t line, uint64_
     return rc ? rc : fmt->write_header(pr->fstate, pr->hnames, pr->kept, pr->added, &b->prefix);
 }
 
+/* A headerless format written as a headed CSV (asterisk-cdr's `output:
+ * csv`): the columns the rule keeps and the country-code columns it adds,
+ * set before any record. The header row goes first, unless omitted (a
+ * shard after the first). */
+static int headed_output(prod *pr)
+{
+    const cvi_stream *st = pr->st;
+    const cv_format_type *fmt = st->fmt;
+    const cv_str *names = NULL;
+    size_t nc = fmt->columns ? fmt->columns(pr->fstate, &names) : 0;
+    pr->kept = calloc(nc ? nc : 1, 1);
+    pr->added = calloc(nc ? nc : 1, sizeof *pr->added);
+    if (!pr->kept || !pr->added) return CV_ENOMEM;
+    for (size_t c = 0; c < nc; c++) {
+        const char *cc = NULL;
+        pr->kept[c] = (uint8_t)cvi_engine_column_kept(pr->p->e, st->rule, names[c], &cc);
+        if (cc) pr->added[c] = (cv_str){ cc, strlen(cc) };
+    }
+    cv_buf scratch = { 0 };
+    batch *b = NULL;
+    int rc = st->omit_header ? 0 : current(pr, &b);
+    if (!rc) rc = fmt->headed_output(pr->fstate, pr->kept, pr->added, b ? &b->prefix : &scratch);
+    cv_buf_free(&scratch);
+    return rc;
+}
+
 static const cvi_reader_cb reader_cb = { on_header, on_record, on_bad };
 static const cvi_reader_cb reader_cb_no_header = { NULL, on_record, on_bad };
 
@@ -650,6 +676,11 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     /* a header given apart (a sharded stream): parsed first, and the
      * stream read as records from its first line */
     const cvi_reader_cb *cb = &reader_cb;
+    if (st->rule->output_csv && !fmt->has_header && fmt->headed_output && !st->scan_only &&
+        (rc = headed_output(&pr))) {
+        if (rc == CV_ENOMEM) cvi_error(p->ctx, rc, "out of memory");
+        goto out;
+    }
     if (st->header && fmt->has_header) {
         cv_diag d = { NULL, 0 };
         size_t hn = st->header_len;

@@ -161,13 +161,22 @@ def main():
         n_cdr = len(list(csv.reader(io.StringIO(files["cdr/Master.csv"].decode("utf-8"), newline=""))))
         chats = pd.read_json(io.BytesIO(outputs["chats.jsonl.zst"]), lines=True, dtype=False, convert_dates=False)
         sms = pd.read_csv(io.BytesIO(outputs["sms.csv.zst"]), dtype=str, keep_default_na=False)
-        cdr = pd.read_csv(io.BytesIO(outputs["cdr/Master.csv.zst"]), header=None, dtype=str,
+        # samples/policy.yaml writes the CDRs as a headed CSV (`output: csv`):
+        # cdr_csv's column names, src's country code beside it; the default
+        # policy writes Master.csv's headerless form, named here
+        headed = policy is not None
+        cdr = pd.read_csv(io.BytesIO(outputs["cdr/Master.csv.zst"]), header=0 if headed else None, dtype=str,
                           keep_default_na=False)
         ck.check(len(chats) == n_chats, "chats rows %d == %d" % (len(chats), n_chats))
         ck.check(len(sms) == n_sms, "sms rows %d == %d" % (len(sms), n_sms))
         ck.check(len(cdr) == n_cdr, "cdr rows %d == %d" % (len(cdr), n_cdr))
-        if ck.check(cdr.shape[1] == len(CDR_COLUMNS), "cdr has %d columns" % len(CDR_COLUMNS),
-                    "got %d" % cdr.shape[1]):
+        if headed:
+            want = CDR_COLUMNS[:2] + ["src_country"] + CDR_COLUMNS[2:]
+            ck.check(list(cdr.columns) == want, "cdr header names the columns", "got %s" % list(cdr.columns)[:20])
+            ck.check(set(cdr["src_country"]) <= {"", "+1", "+31", "+33", "+39", "+44", "+49", "+353"}
+                     and "+44" in set(cdr["src_country"]), "cdr src_country holds calling codes")
+        elif ck.check(cdr.shape[1] == len(CDR_COLUMNS), "cdr has %d columns" % len(CDR_COLUMNS),
+                      "got %d" % cdr.shape[1]):
             cdr.columns = CDR_COLUMNS
 
         # No raw identifier anywhere in OUT (every file, decompressed).
@@ -221,6 +230,15 @@ def main():
         joined = cdr_src & chat_cust & sms_ft
         ck.check(len(joined) >= len(gen.SHARED), "CDR src ∩ chat customers ∩ SMS from/to has >= %d tokens"
                  % len(gen.SHARED), "got %d" % len(joined))
+        # and by plain equality of the values as written (no token extraction)
+        if "customer" in chats.columns and "src" in cdr.columns and "to" in sms.columns:
+            phones = pd.DataFrame({"phone": [c.get("phone") if isinstance(c, dict) else None
+                                             for c in chats["customer"]]})
+            shared = {"phone:" + t for t in expected.values()}
+            eq = set(phones.merge(cdr[["src"]], left_on="phone", right_on="src")["phone"]) & \
+                set(phones.merge(sms[["to"]], left_on="phone", right_on="to")["phone"])
+            ck.check(shared <= eq, "chat customer.phone = CDR src = SMS to by plain equality for the %d shared "
+                     "customers" % len(shared), "got %d of them" % len(shared & eq))
 
         # Row by row: wherever a known customer's number, in whatever style,
         # came out as a phone token, it is that customer's token (so every

@@ -2,10 +2,13 @@
  * check_asterisk.c - Asterisk Master.csv: column naming (18 standard, the
  * newer three, fieldNN beyond), byte-identical round trips in cdr_csv style,
  * caller ids with quotes, dropped columns keeping their place, lenient
- * reading, and the reject reasons.
+ * reading, the reject reasons, and the headed CSV output (`output: csv`).
  */
 #include <check.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "formats/formats.h"
 
@@ -224,6 +227,60 @@ START_TEST(test_rejects)
 }
 END_TEST
 
+/* `output: csv`: a header of the kept columns' cdr_csv names, an added
+ * country-code column right after its anchor, plain CSV quoting, a dropped
+ * value an empty field, columns past the 18 not written; the header row
+ * is refused when read back as Master.csv. */
+START_TEST(test_headed_output)
+{
+    ck_assert_ptr_nonnull(F->headed_output);
+    uint8_t kept[18];
+    cv_str added[18];
+    memset(kept, 0, sizeof kept);
+    memset(added, 0, sizeof added);
+    kept[1] = kept[2] = kept[9] = kept[12] = kept[14] = kept[17] = 1;
+    added[1] = (cv_str){ "src_country", 11 };
+    added[3] = (cv_str){ "never", 5 };              /* its column is not kept: no column */
+    ck_assert_int_eq(F->headed_output(ST, kept, added, &OUT), 0);
+    ck_assert_str_eq(cv_buf_cstr(&OUT), "src,src_country,dst,start,duration,disposition,userfield\n");
+
+    cv_diag d;
+    ck_assert_int_eq(parse(ROW_ANSWERED ",\"peer\",\"linked\",7\n", &d), 0);
+    ck_assert_uint_eq(R.n, 21);
+    /* as the engine leaves it: a code inserted after src, disposition dropped */
+    ck_assert_int_eq(cv_record_push(&R, CV_NODE_STRING, 0, CV_STR_LIT("src_country"), CV_STR_LIT("src_country"),
+                                    CV_STR_LIT("+44")), 21);
+    cv_node cc = R.nodes[R.n - 1];
+    cc.col = INT32_MAX;
+    memmove(&R.nodes[3], &R.nodes[2], (R.n - 3) * sizeof *R.nodes);
+    R.nodes[2] = cc;
+    R.nodes[15].flags |= CV_NF_DROP;               /* disposition */
+    ck_assert_str_eq(write_rec(), "+441632960123,+44,1001,2024-03-05 14:02:11,329,,\n");
+
+    /* a value with a comma or quote is quoted; an unanswered call's answer
+     * is empty; a record without the code gets an empty one */
+    kept[4] = 1;
+    cv_buf_clear(&OUT);
+    ck_assert_int_eq(F->headed_output(ST, kept, added, &OUT), 0);
+    ck_assert_str_eq(cv_buf_cstr(&OUT), "src,src_country,dst,clid,start,duration,disposition,userfield\n");
+    ck_assert_int_eq(parse(ROW_UNANSWERED "\n", &d), 0);
+    ck_assert_str_eq(write_rec(),
+                     "07700900123,,1002,\"\"\"Bob O'Neil\"\" <07700900123>\",2024-03-05 15:00:00,20,NO ANSWER,vip\n");
+
+    /* the header read back as Master.csv: rejected at byte 0, named */
+    ck_assert_int_eq(parse("src,src_country,dst\n", &d), CV_EINPUT);   /* too few fields */
+    ck_assert_int_eq(parse("accountcode,src,dst,dcontext,clid,channel,dstchannel,lastapp,lastdata,start,answer,"
+                           "end,duration,billsec,disposition,amaflags,uniqueid,userfield\n", &d), CV_EINPUT);
+    ck_assert_uint_eq(d.offset, 0);
+    ck_assert_ptr_nonnull(strstr(d.reason, "header row"));
+    /* a real row whose account code is the word stays a row (quoted) */
+    char row[512];
+    snprintf(row, sizeof row, "\"accountcode\"%s\n", ROW_UNANSWERED + 8);   /* past "acct42" */
+    ck_assert_int_eq(parse(row, &d), 0);
+    expect_field(0, "accountcode", "accountcode");
+}
+END_TEST
+
 START_TEST(test_split)
 {
     size_t rl, nl;
@@ -253,6 +310,7 @@ static Suite *asterisk_suite(void)
     tcase_add_test(tc, test_dropped_keep_positions);
     tcase_add_test(tc, test_rejects);
     tcase_add_test(tc, test_split);
+    tcase_add_test(tc, test_headed_output);
     suite_add_tcase(s, tc);
     return s;
 }

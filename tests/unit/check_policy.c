@@ -203,7 +203,8 @@ START_TEST(test_sample_policy)
     const cv_field_rule *r = field(chat, "customer.phone");
     ck_assert_int_eq(r->act.kind, CV_ACT_TOKEN);
     ck_assert_int_eq(r->act.entity, CV_ENT_PHONE);
-    ck_assert_uint_eq(r->act.opts, CV_AOPT_KEEP_CC);
+    ck_assert_uint_eq(r->act.opts & CV_AOPT_KEEP_CC, 0);       /* the code goes beside the token */
+    ck_assert_str_eq(r->act.cc_column, "phone_country");
     r = field(chat, "customer.email");
     ck_assert_uint_eq(r->act.opts, CV_AOPT_KEEP_DOMAIN);
     ck_assert_str_eq(r->act.domain, "email");
@@ -363,8 +364,21 @@ static const struct bad_case {
     { HEAD IN1 "      a: {token: phone, keep_domain: true}\n", 5, "'keep_domain' applies only to {token: email}" },
     { HEAD IN1 "      a: {token: phone, keep_country_code: yes please}\n", 5,
       "'keep_country_code' must be true or false" },
-    { HEAD IN1 "      a: {generalise: month}\n", 5,
-      "unknown generalise unit 'month' (expected hour, day, week, weekday_hour, duration)" },
+    { HEAD IN1 "      a: {generalise: fortnight}\n", 5,
+      "unknown generalise unit 'fortnight' (expected hour, day, week, weekday_hour, month, quarter, year, duration)" },
+    { HEAD IN1 "      a: {generalise: hour, bands_as: lower_bound}\n", 5,
+      "'bands_as' applies only to {generalise: duration}" },
+    { HEAD IN1 "      a: {generalise: duration, bands_as: midpoint}\n", 5,
+      "unknown 'bands_as' value 'midpoint' (expected range or lower_bound)" },
+    { HEAD IN1 "      a: {token: phone, country: combined}\n", 5, "'country' goes with 'keep_country_code: true'" },
+    { HEAD IN1 "      a: {token: phone, keep_country_code: true, country: inline}\n", 5,
+      "unknown country form 'inline' (expected column or combined)" },
+    { HEAD IN1 "      a: {token: clid, keep_country_code: true, country: column}\n", 5,
+      "a caller id keeps its country code in the token: 'country: combined'" },
+    { HEAD "inputs:\n  - match: x\n    format: csv\n    output: csv\n    fields: {a: keep}\n", 3,
+      "'output' applies only to inputs with format: asterisk-cdr" },
+    { HEAD "inputs:\n  - match: x\n    format: asterisk-cdr\n    output: parquet\n    fields: {a: keep}\n", 5,
+      "unknown output 'parquet' (expected csv or asterisk-cdr)" },
     { HEAD IN1 "      a: {generalise: hour, bands: [10]}\n", 5, "'bands' applies only to {generalise: duration}" },
     { HEAD IN1 "      a:\n        generalise: duration\n        bands:\n          - 30\n          - 30\n", 9,
       "'bands' must be strictly ascending" },
@@ -552,6 +566,70 @@ START_TEST(test_check_fields)
     unlink(path);
     free(path);
     rmdir(dir);
+}
+END_TEST
+
+/* keep_country_code: the code in its own column (named after the field, or
+ * country_column), "country: combined" for the token form; bands_as;
+ * month/quarter/year; output: csv (issue 11, items 6-8). */
+START_TEST(test_analyst_options)
+{
+    cv_policy *p = load_text(
+        "version: 1\n"
+        "inputs:\n"
+        "  - match: \"*.jsonl\"\n"
+        "    fields:\n"
+        "      customer.phone: {token: phone, keep_country_code: true}\n"
+        "      calls[].from: {token: phone, keep_country_code: true}\n"
+        "      b: {token: phone, keep_country_code: true, country_column: cc}\n"
+        "      c: {token: phone, keep_country_code: true, country: combined}\n"
+        "      d: {token: phone, keep_country_code: true, country: column}\n"
+        "      e: {token: clid, keep_country_code: true}\n"
+        "      f: {generalise: duration, bands_as: lower_bound}\n"
+        "      g: {generalise: duration, bands: [10, 20], bands_as: range}\n"
+        "      h: {generalise: month}\n"
+        "      i: {generalise: quarter}\n"
+        "      j: {generalise: year}\n"
+        "      \"*\": {token: phone, keep_country_code: true}\n"
+        "  - match: \"Master.csv\"\n"
+        "    format: asterisk-cdr\n"
+        "    output: csv\n"
+        "    fields: {src: {token: phone, keep_country_code: true}, \"*\": drop}\n"
+        "  - match: \"old/Master.csv\"\n"
+        "    format: asterisk-cdr\n"
+        "    output: asterisk-cdr\n"
+        "    fields: {\"*\": drop}\n");
+    const cv_input_rule *in = &p->inputs[0];
+    const cv_action *a = &field(in, "customer.phone")->act;
+    ck_assert_str_eq(a->cc_column, "phone_country");
+    ck_assert_uint_eq(a->opts & CV_AOPT_KEEP_CC, 0);
+    ck_assert_str_eq(field(in, "calls[].from")->act.cc_column, "from_country");
+    a = &field(in, "b")->act;
+    ck_assert_str_eq(a->cc_column, "cc");
+    ck_assert_uint_eq(a->opts & CV_AOPT_KEEP_CC, 0);
+    a = &field(in, "c")->act;
+    ck_assert_ptr_null(a->cc_column);
+    ck_assert_uint_eq(a->opts & CV_AOPT_KEEP_CC, CV_AOPT_KEEP_CC);
+    ck_assert_str_eq(field(in, "d")->act.cc_column, "d_country");
+    a = &field(in, "e")->act;                    /* a caller id: combined, no column */
+    ck_assert_ptr_null(a->cc_column);
+    ck_assert_uint_eq(a->opts & CV_AOPT_KEEP_CC, CV_AOPT_KEEP_CC);
+    a = &field(in, "f")->act;
+    ck_assert_uint_eq(a->gen, CV_GEN_BANDS);
+    ck_assert_uint_eq(a->opts & CV_AOPT_BANDS_LOWER, CV_AOPT_BANDS_LOWER);
+    ck_assert_uint_eq(a->nbands, 6);             /* the default bands */
+    a = &field(in, "g")->act;
+    ck_assert_uint_eq(a->opts & CV_AOPT_BANDS_LOWER, 0);
+    ck_assert_uint_eq(a->nbands, 2);
+    ck_assert_uint_eq(field(in, "h")->act.gen, CV_GEN_MONTH);
+    ck_assert_uint_eq(field(in, "i")->act.gen, CV_GEN_QUARTER);
+    ck_assert_uint_eq(field(in, "j")->act.gen, CV_GEN_YEAR);
+    ck_assert_str_eq(in->def.cc_column, "phone_country");
+    ck_assert_int_eq(in->output_csv, 0);
+    ck_assert_int_eq(p->inputs[1].output_csv, 1);
+    ck_assert_str_eq(field(&p->inputs[1], "src")->act.cc_column, "src_country");
+    ck_assert_int_eq(p->inputs[2].output_csv, 0);
+    cv_policy_free(p);
 }
 END_TEST
 
@@ -861,6 +939,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_default_check_clean);
     tcase_add_test(tc, test_sample_policy);
     tcase_add_test(tc, test_values);
+    tcase_add_test(tc, test_analyst_options);
     tcase_add_test(tc, test_region_lists);
     tcase_add_test(tc, test_privacy_values);
     tcase_add_test(tc, test_key_path_resolution);

@@ -892,9 +892,11 @@ START_TEST(test_forget_replace)
              "4,phone:%s,no mention\n", bare_b, bare_c, bare_c);
     ck_assert_str_eq(csv, want);
     snprintf(want, sizeof want,
-             "{\"id\":10,\"who\":\"phone:+33:%s\",\"text\":\"nothing\"}\n"
-             "{\"id\":11,\"who\":\"phone:+1:%s\",\"text\":\"friend of [erased]\"}\n"
-             "{\"id\":12,\"who\":\"phone:+1:%s\",\"text\":\"alone\"}\n", bare_d, bare_b, bare_b);
+             /* keep_country_code: the token in the field form, the code beside it */
+             "{\"id\":10,\"who\":\"phone:%s\",\"who_country\":\"+33\",\"text\":\"nothing\"}\n"
+             "{\"id\":11,\"who\":\"phone:%s\",\"who_country\":\"+1\",\"text\":\"friend of [erased]\"}\n"
+             "{\"id\":12,\"who\":\"phone:%s\",\"who_country\":\"+1\",\"text\":\"alone\"}\n",
+             bare_d, bare_b, bare_b);
     ck_assert_str_eq(js, want);
     char *m = readall(P("out/manifest.json"), NULL);
     ck_assert_ptr_nonnull(strstr(m, "\"mode\": \"replace\", \"records_removed\": 0, \"tokens_replaced\": 3"));

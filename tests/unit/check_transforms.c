@@ -1,6 +1,8 @@
 /*
  * check_transforms.c - the pure value transforms: format-keeping mask,
- * timestamp generalisation (style and offset kept) and duration bands.
+ * timestamp generalisation (style and offset kept; month, quarter, year;
+ * epoch seconds and milliseconds) and duration bands (ranges or lower
+ * bounds).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -133,6 +135,104 @@ START_TEST(test_duration)
 }
 END_TEST
 
+START_TEST(test_time_calendar)
+{
+    time_is("2024-03-05 14:23:11", CV_GEN_MONTH, "2024-03");
+    time_is("2024-03-05T14:23:11.5+01:00", CV_GEN_MONTH, "2024-03");
+    time_is("2024-12-31", CV_GEN_MONTH, "2024-12");
+    time_is("2024-01-01T00:00:00Z", CV_GEN_QUARTER, "2024-Q1");
+    time_is("2024-03-31 23:59:59", CV_GEN_QUARTER, "2024-Q1");
+    time_is("2024-04-01", CV_GEN_QUARTER, "2024-Q2");
+    time_is("2024-09-30", CV_GEN_QUARTER, "2024-Q3");
+    time_is("2024-10-01", CV_GEN_QUARTER, "2024-Q4");
+    time_is("2024-12-31T23:59:59-05:00", CV_GEN_QUARTER, "2024-Q4");   /* the date as written, in its own offset */
+    time_is("2024-12-31T23:59:59-05:00", CV_GEN_YEAR, "2024");
+    time_is("1999-06-15", CV_GEN_YEAR, "1999");
+}
+END_TEST
+
+START_TEST(test_time_epoch)
+{
+    /* 1709649820 is 2024-03-05 14:43:40 UTC (a Tuesday) */
+    time_is("1709649820", CV_GEN_HOUR, "2024-03-05T14:00:00Z");
+    time_is("1709649820", CV_GEN_DAY, "2024-03-05T00:00:00Z");
+    time_is("1709649820", CV_GEN_WEEK, "2024-03-04T00:00:00Z");
+    time_is("1709649820", CV_GEN_WEEKDAY_HOUR, "Tue 14:00");
+    time_is("1709649820", CV_GEN_MONTH, "2024-03");
+    time_is("1709649820", CV_GEN_QUARTER, "2024-Q1");
+    time_is("1709649820", CV_GEN_YEAR, "2024");
+    time_is("1709649820123", CV_GEN_HOUR, "2024-03-05T14:00:00Z");    /* milliseconds */
+    time_is("1709649820999", CV_GEN_WEEKDAY_HOUR, "Tue 14:00");
+    time_is("1704067199", CV_GEN_YEAR, "2023");                       /* 2023-12-31 23:59:59 */
+    time_is("1704067200000", CV_GEN_YEAR, "2024");
+
+    int64_t t = 0;
+    ck_assert_int_eq(cv_time_parse("1709649820", 10, &t), 0);
+    ck_assert_int_eq(t, 1709649820);
+    ck_assert_int_eq(cv_time_parse("1709649820123", 13, &t), 0);
+    ck_assert_int_eq(t, 1709649820);
+    ck_assert_int_eq(cv_time_parse("2024-03-05T14:43:40Z", 20, &t), 0);
+    ck_assert_int_eq(t, 1709649820);
+
+    cv_buf b;
+    cv_buf_init(&b);
+    ck_assert_int_eq(cv_shift_time("1709649820", 10, 2, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), "1709822620");                 /* an epoch stays one, same unit */
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cv_shift_time("1709649820123", 13, -1, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), "1709563420123");
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cv_shift_time("1000000000", 10, -1, &b), CV_EINPUT);   /* would leave 10 digits */
+    ck_assert_uint_eq(b.n, 0);
+    int y, m, d;
+    ck_assert_int_eq(cv_date_parse("1709649820", 10, &y, &m, &d), CV_EINPUT);   /* not a date of birth */
+    cv_buf_free(&b);
+
+    /* digit runs of other lengths are not times: still unreadable */
+    time_bad("170964982");           /* 9 digits */
+    time_bad("17096498201");         /* 11 */
+    time_bad("170964982012");        /* 12 */
+    time_bad("17096498201234");      /* 14 */
+    time_bad("0709649820");          /* a leading zero: an id, not a time */
+    time_bad("1709649820.5");
+    time_bad("-1709649820");
+    time_bad("17096498x0");
+    time_bad(" 1709649820");
+    ck_assert_int_eq(cv_time_parse("170964982", 9, &t), CV_EINPUT);
+}
+END_TEST
+
+static void lower_is(const char *in, const uint32_t *bounds, size_t n, const char *want)
+{
+    cv_buf b;
+    cv_buf_init(&b);
+    ck_assert_int_eq(cv_generalise_duration_as(in, strlen(in), bounds, n, CV_BANDS_LOWER_BOUND, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), want);
+    cv_buf_free(&b);
+}
+
+START_TEST(test_duration_lower_bound)
+{
+    static const uint32_t b3[] = { 30, 60, 120 };
+    lower_is("0", b3, 3, "0");
+    lower_is("29", b3, 3, "0");
+    lower_is("30", b3, 3, "30");
+    lower_is("75", b3, 3, "60");
+    lower_is("1:15", b3, 3, "60");
+    lower_is("3:02:00", b3, 3, "120");
+    lower_is("10920", NULL, 0, "0");
+    cv_buf b;
+    cv_buf_init(&b);
+    ck_assert_int_eq(cv_generalise_duration_as("75", 2, b3, 3, CV_BANDS_RANGE, &b), 0);
+    ck_assert_str_eq(cv_buf_cstr(&b), "60-119");
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cv_generalise_duration_as("abc", 3, b3, 3, CV_BANDS_LOWER_BOUND, &b), CV_EINPUT);
+    ck_assert_int_eq(cv_generalise_duration_as("1:75", 4, b3, 3, CV_BANDS_LOWER_BOUND, &b), CV_EINPUT);
+    ck_assert_uint_eq(b.n, 0);
+    cv_buf_free(&b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("transforms");
@@ -142,6 +242,9 @@ int main(void)
     tcase_add_test(tc, test_time_week);
     tcase_add_test(tc, test_time_bad);
     tcase_add_test(tc, test_duration);
+    tcase_add_test(tc, test_time_calendar);
+    tcase_add_test(tc, test_time_epoch);
+    tcase_add_test(tc, test_duration_lower_bound);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
