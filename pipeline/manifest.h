@@ -30,6 +30,8 @@ typedef struct cvi_entry {
     int audio_rate, audio_channels;
     int per_speaker;            /* spans redacted on the speaker's channel (policy audio.channels), else on all */
     char audio_codec[32];
+    int voice_channels;         /* channels whose voice was anonymised (0: kept) */
+    uint64_t voice_unchanged;   /* voiced frames the anonymiser left unmodified */
 } cvi_entry;
 
 typedef struct cvi_manifest_info {
