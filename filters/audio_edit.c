@@ -209,3 +209,36 @@ int cv_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *sam
     free(all);
     return 0;
 }
+
+void cv_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, float *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i * stride;
+        switch (fmt) {
+        case CV_SAMPLE_U8: out[i] = (float)(((const uint8_t *)data)[k] - 128) / 128.0f; break;
+        case CV_SAMPLE_S16: out[i] = (float)((const int16_t *)data)[k] / 32768.0f; break;
+        case CV_SAMPLE_S32: out[i] = (float)((double)((const int32_t *)data)[k] / 2147483648.0); break;
+        case CV_SAMPLE_FLT: out[i] = ((const float *)data)[k]; break;
+        case CV_SAMPLE_DBL: out[i] = (float)((const double *)data)[k]; break;
+        default: out[i] = 0; break;
+        }
+    }
+}
+
+void cv_audio_samples_put(void *data, int fmt, size_t stride, size_t n, const float *in)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t k = i * stride;
+        double v = in[i];
+        switch (fmt) {
+        case CV_SAMPLE_U8: ((uint8_t *)data)[k] = (uint8_t)(128 + (int)lrint(clampd(v * 128.0, -128, 127))); break;
+        case CV_SAMPLE_S16: ((int16_t *)data)[k] = (int16_t)lrint(clampd(v * 32768.0, -32768, 32767)); break;
+        case CV_SAMPLE_S32:
+            ((int32_t *)data)[k] = (int32_t)llrint(clampd(v * 2147483648.0, -2147483648.0, 2147483647.0));
+            break;
+        case CV_SAMPLE_FLT: ((float *)data)[k] = in[i]; break;
+        case CV_SAMPLE_DBL: ((double *)data)[k] = v; break;
+        default: break;
+        }
+    }
+}

@@ -56,4 +56,12 @@ int cv_audio_editor_touches(const cv_audio_editor *e, int ch, int64_t pos, size_
  * CV_ENOMEM. */
 int cv_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *samples, uint64_t *nspans);
 
+/* Samples of one channel to and from float (full scale +-1.0: U8 and S16
+ * are divided by 128 and 32768, S32 by 2^31, float and double as they are).
+ * data points at the first sample, consecutive samples `stride` elements
+ * apart. Integer writes round and clamp to the format's range; S16 and U8
+ * survive the round trip exactly. */
+void cv_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, float *out);
+void cv_audio_samples_put(void *data, int fmt, size_t stride, size_t n, const float *in);
+
 #endif

@@ -24,6 +24,7 @@
 
 #include "callveil.h"
 #include "../filters/dtmf.h"
+#include "../filters/voice.h"
 
 #define SET_REASON(r, s) do { if (r) *(r) = (s); } while (0)
 
@@ -743,12 +744,12 @@ static int encode_from_fifo(output *o, int n, const char **reason)
     return rc;
 }
 
-/* Queue samples (the decoded frame's, or NULL to flush the resampler) and
- * encode every full frame. */
-static int output_push(output *o, const AVFrame *in, const char **reason)
+/* Queue nin samples in the decoded layout (data NULL: flush the
+ * resampler) and encode every full frame. */
+static int output_push(output *o, uint8_t *const *data, int nin, const char **reason)
 {
     if (o->swr) {
-        int nin = in ? in->nb_samples : 0;
+        if (!data) nin = 0;
         int need = swr_get_out_samples(o->swr, nin);
         if (need > o->conv_cap) {
             if (o->conv) av_freep(&o->conv[0]);
@@ -761,7 +762,7 @@ static int output_push(output *o, const AVFrame *in, const char **reason)
             }
             o->conv_cap = need;
         }
-        int got = swr_convert(o->swr, o->conv, o->conv_cap, in ? (const uint8_t **)in->extended_data : NULL, nin);
+        int got = swr_convert(o->swr, o->conv, o->conv_cap, data ? (const uint8_t **)data : NULL, nin);
         if (got < 0) {
             SET_REASON(reason, "resampling failed");
             return CV_EINTERNAL;
@@ -770,7 +771,7 @@ static int output_push(output *o, const AVFrame *in, const char **reason)
             SET_REASON(reason, "out of memory");
             return CV_ENOMEM;
         }
-    } else if (in && av_audio_fifo_write(o->fifo, (void **)in->extended_data, in->nb_samples) != in->nb_samples) {
+    } else if (data && av_audio_fifo_write(o->fifo, (void **)data, nin) != nin) {
         SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
@@ -783,7 +784,7 @@ static int output_push(output *o, const AVFrame *in, const char **reason)
 
 static int output_finish(output *o, const char **reason)
 {
-    int rc = o->swr ? output_push(o, NULL, reason) : 0;
+    int rc = o->swr ? output_push(o, NULL, 0, reason) : 0;
     while (!rc && av_audio_fifo_size(o->fifo) > 0) {
         int n = av_audio_fifo_size(o->fifo);
         rc = encode_from_fifo(o, n < o->frame_size ? n : o->frame_size, reason);
@@ -798,6 +799,123 @@ static int output_finish(output *o, const char **reason)
         if (o->fmt->pb->error < 0) rc = mux_error(o->fmt->pb->error, reason);
     }
     return rc;
+}
+
+/* ---- voice ------------------------------------------------------------ */
+
+/* Each channel's voice transformer and the buffers around it: decoded
+ * samples to float, through cv_voice, back into the decoded layout, then to
+ * the output. The transformer's output count is the same on every channel
+ * (same rate, same hop), so channels stay aligned. */
+typedef struct voicer {
+    cv_voice **v;
+    int channels, cvfmt, planar, bps;
+    enum AVSampleFormat sfmt;
+    float *inf, **outf;
+    size_t incap, outcap;
+    uint8_t **stage;          /* outcap samples in the decoded layout */
+} voicer;
+
+static void voicer_close(voicer *vr)
+{
+    if (vr->v)
+        for (int c = 0; c < vr->channels; c++) cv_voice_free(vr->v[c]);
+    free(vr->v);
+    if (vr->outf)
+        for (int c = 0; c < vr->channels; c++) free(vr->outf[c]);
+    free(vr->outf);
+    free(vr->inf);
+    if (vr->stage) av_freep(&vr->stage[0]);
+    av_freep(&vr->stage);
+    memset(vr, 0, sizeof *vr);
+}
+
+static int voicer_open(voicer *vr, const input *in, const cv_audio_opts *o, const char **reason)
+{
+    memset(vr, 0, sizeof *vr);
+    if (in->channels > 0 && (size_t)in->channels > o->nvoice_alpha) {
+        SET_REASON(reason, "more channels than voice coefficients");
+        return CV_EUSAGE;
+    }
+    vr->channels = in->channels;
+    vr->cvfmt = in->cvfmt;
+    vr->planar = in->planar;
+    vr->sfmt = in->dec->sample_fmt;
+    vr->bps = av_get_bytes_per_sample(vr->sfmt);
+    vr->v = calloc((size_t)in->channels, sizeof *vr->v);
+    vr->outf = calloc((size_t)in->channels, sizeof *vr->outf);
+    if (!vr->v || !vr->outf) goto nomem;
+    for (int c = 0; c < in->channels; c++) {
+        int rc = cv_voice_create(&vr->v[c], in->rate, o->voice_alpha[c]);
+        if (rc == CV_ENOMEM) goto nomem;
+        if (rc) {
+            SET_REASON(reason, "voice anonymisation cannot run at this sample rate or coefficient");
+            voicer_close(vr);
+            return CV_EUSAGE;
+        }
+    }
+    return 0;
+nomem:
+    voicer_close(vr);
+    SET_REASON(reason, "out of memory");
+    return CV_ENOMEM;
+}
+
+static int voicer_reserve(voicer *vr, size_t n)
+{
+    if (n > vr->incap) {
+        float *p = realloc(vr->inf, n * sizeof *p);
+        if (!p) return CV_ENOMEM;
+        vr->inf = p;
+        vr->incap = n;
+    }
+    size_t need = n + 2 * cv_voice_hop(vr->v[0]);
+    if (need > vr->outcap) {
+        for (int c = 0; c < vr->channels; c++) {
+            float *p = realloc(vr->outf[c], need * sizeof *p);
+            if (!p) return CV_ENOMEM;
+            vr->outf[c] = p;
+        }
+        if (vr->stage) av_freep(&vr->stage[0]);
+        av_freep(&vr->stage);
+        if (av_samples_alloc_array_and_samples(&vr->stage, NULL, vr->channels, (int)need, vr->sfmt, 0) < 0)
+            return CV_ENOMEM;
+        vr->outcap = need;
+    }
+    return 0;
+}
+
+/* Transform n decoded samples (data NULL: the end of input) and push what
+ * comes out to o. */
+static int voicer_feed(voicer *vr, output *o, uint8_t *const *data, int n, const char **reason)
+{
+    if (voicer_reserve(vr, data ? (size_t)n : 0)) {
+        SET_REASON(reason, "out of memory");
+        return CV_ENOMEM;
+    }
+    size_t got = 0;
+    for (int c = 0; c < vr->channels; c++) {
+        size_t m;
+        if (data) {
+            if (vr->planar) cv_audio_samples_get(data[c], vr->cvfmt, 1, (size_t)n, vr->inf);
+            else
+                cv_audio_samples_get(data[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels,
+                                     (size_t)n, vr->inf);
+            m = cv_voice_process(vr->v[c], vr->inf, (size_t)n, vr->outf[c]);
+        } else {
+            m = cv_voice_finish(vr->v[c], vr->outf[c]);
+        }
+        if (c > 0 && m != got) {
+            SET_REASON(reason, "internal audio buffer error");
+            return CV_EINTERNAL;
+        }
+        got = m;
+        if (vr->planar) cv_audio_samples_put(vr->stage[c], vr->cvfmt, 1, m, vr->outf[c]);
+        else
+            cv_audio_samples_put(vr->stage[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels, m,
+                                 vr->outf[c]);
+    }
+    return got ? output_push(o, vr->stage, (int)got, reason) : 0;
 }
 
 /* ---- redact ----------------------------------------------------------- */
@@ -831,7 +949,7 @@ static int same_file(const char *a, const char *b)
 int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
                     const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason)
 {
-    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL };
+    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0 };
     if (!o) o = &defaults;
     if (st) memset(st, 0, sizeof *st);
     SET_REASON(reason, "");
@@ -849,6 +967,8 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
     cv_audio_editor *ed = NULL;
     input in;
     output out;
+    voicer vr;
+    memset(&vr, 0, sizeof vr);
     memset(&in, 0, sizeof in);
     memset(&out, 0, sizeof out);
     int rc = 0;
@@ -875,6 +995,7 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
     }
     rc = output_open(&out, &in, out_path, o->codec, reason);
     if (rc) goto out;
+    if (o->voice_alpha && (rc = voicer_open(&vr, &in, o, reason))) goto out;
     for (;;) {
         int more = input_next(&in, reason);
         if (more < 0) {
@@ -892,7 +1013,8 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
             }
             edit_frame(ed, &in, f, pos);
         }
-        rc = output_push(&out, f, reason);
+        rc = vr.v ? voicer_feed(&vr, &out, f->extended_data, f->nb_samples, reason)
+                  : output_push(&out, f->extended_data, f->nb_samples, reason);
         av_frame_unref(f);
         if (rc) goto out;
     }
@@ -901,9 +1023,15 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
         if (st) st->seconds_in = (double)in.decoded / in.rate;   /* where the audio stops */
         goto out;
     }
+    if (vr.v && (rc = voicer_feed(&vr, &out, NULL, 0, reason))) goto out;
     rc = output_finish(&out, reason);
     if (rc) goto out;
     if (st) {
+        for (int c = 0; vr.v && c < vr.channels; c++) {
+            st->voice_frames += cv_voice_frames(vr.v[c]);
+            st->voice_unchanged += cv_voice_fallbacks(vr.v[c]);
+        }
+        st->voice_channels = vr.v ? vr.channels : 0;
         int64_t masked = 0;
         uint64_t n = 0;
         rc = cv_audio_editor_masked(ed, in.decoded, &masked, &n);
@@ -924,6 +1052,7 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
 out:
     output_close(&out, out_path, rc != 0);
     input_close(&in);
+    voicer_close(&vr);
     cv_audio_editor_free(ed);
     free(all);
     return rc;

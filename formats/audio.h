@@ -6,7 +6,8 @@
  *
  * Two passes over the input when DTMF masking is on: pass 1 decodes,
  * resamples each channel to 8 kHz and runs the DTMF detector; pass 2
- * decodes, edits the decoded samples (filters/audio_edit.h) and encodes
+ * decodes, edits the decoded samples (filters/audio_edit.h), anonymises
+ * each channel's voice when asked (filters/voice.h) and encodes
  * frame by frame through an AVAudioFifo sized to the encoder's frame. Memory
  * is bounded by a few frames whatever the duration. Samples are counted from
  * the first decoded sample (span times are relative to it; timestamp gaps
@@ -28,6 +29,11 @@ typedef struct cv_audio_opts {
     int mode;            /* CV_AUDIO_SILENCE (default) or CV_AUDIO_BEEP: 1 kHz at -20 dBFS */
     int dtmf;            /* 1: detect DTMF tones in the audio and mask them (also with no spans) */
     const char *codec;   /* NULL: the input's codec; else an FFmpeg encoder name ("libopus", "flac") */
+    /* Voice anonymisation (filters/voice.h), after span and DTMF masking:
+     * channel c with coefficient voice_alpha[c]. NULL: voices kept. A
+     * recording with more channels than nvoice_alpha is refused. */
+    const double *voice_alpha;
+    size_t nvoice_alpha;
 } cv_audio_opts;
 
 typedef struct cv_audio_stats {
@@ -36,6 +42,9 @@ typedef struct cv_audio_stats {
     uint64_t spans_redacted;  /* merged masked spans (union over channels) inside the audio */
     uint64_t dtmf_tones;      /* DTMF tones detected (all channels) */
     uint64_t dtmf_spans;      /* merged DTMF mask spans (tone plus one block either side) */
+    int voice_channels;       /* channels whose voice was anonymised (0: kept) */
+    uint64_t voice_frames;    /* voiced frames transformed, all channels ... */
+    uint64_t voice_unchanged; /* ... and of those left unmodified (LPC roots did not converge) */
     int sample_rate, channels;/* of the output */
     char codec[32];           /* output encoder's codec name, e.g. "pcm_mulaw" */
 } cv_audio_stats;

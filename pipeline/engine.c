@@ -348,6 +348,11 @@ fail:
 
 const cv_policy *cvi_engine_policy(const cvi_engine *e) { return e->pol; }
 
+double cvi_worker_voice_alpha(const cvi_worker *w, const unsigned char rec[32], int channel)
+{
+    return cvi_voice_alpha(&w->e->kt, rec, channel);
+}
+
 void cvi_engine_collect_vault(cvi_engine *e, int on) { e->vault = on; }
 
 int cvi_engine_set_as_of(cvi_engine *e, const char *date)

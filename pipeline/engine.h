@@ -41,6 +41,10 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
 void cvi_engine_free(cvi_engine *e);
 const cv_policy *cvi_engine_policy(const cvi_engine *e);
 
+/* The McAdams coefficient of a recording's channel (cvi_voice_alpha with
+ * the engine's tenant key). */
+double cvi_worker_voice_alpha(const cvi_worker *w, const unsigned char rec[32], int channel);
+
 /* Workers collect every (token, normalised value) they make for the vault
  * (set before workers run). */
 void cvi_engine_collect_vault(cvi_engine *e, int on);

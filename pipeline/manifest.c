@@ -102,6 +102,11 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
         rc |= cv_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\", "
                                "\"spans_on\": \"%s\"", e->audio_rate, e->audio_channels,
                             e->per_speaker ? "speaker_channel" : "all_channels");
+        if (e->voice_channels)
+            rc |= cv_buf_printf(o, ", \"voice\": \"anonymised\", \"voice_method\": \"mcadams\", \"voice_channels\": %d"
+                                   ", \"voice_frames_unchanged\": %" PRIu64, e->voice_channels, e->voice_unchanged);
+        else
+            rc |= cv_buf_puts(o, ", \"voice\": \"kept\"");
         if (e->transcript) {
             rc |= cv_buf_puts(o, ", \"transcript\": ");
             rc |= jstr(o, e->transcript);

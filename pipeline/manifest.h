@@ -31,6 +31,8 @@ typedef struct cvi_entry {
     int per_speaker;            /* spans redacted on the speaker's channel (policy audio.channels), else on all */
     char audio_codec[32];
     size_t listed_at;           /* its place in the run's listing of every input (a shard's manifest records it) */
+    int voice_channels;         /* channels whose voice was anonymised (0: kept) */
+    uint64_t voice_unchanged;   /* voiced frames the anonymiser left unmodified */
 } cvi_entry;
 
 typedef struct cvi_manifest_info {

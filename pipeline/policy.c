@@ -1019,21 +1019,22 @@ static void load_risk(loader *L, const yaml_node_t *m, cv_risk_policy *r)
 }
 
 /* audio: {spoken: silence|beep, pad_ms: N, dtmf: mute|off, metadata: strip, digit_run: N,
- *         codec: NAME, transcript: optional|required, channels: [SPEAKER, ...]} */
+ *         codec: NAME, transcript: optional|required, channels: [SPEAKER, ...], voice: anonymise|keep} */
 static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
 {
     static const char *const keys[] = { "spoken", "pad_ms", "dtmf", "metadata", "digit_run", "codec", "transcript",
-                                        "channels" };
+                                        "channels", "voice" };
     if (!m || m->type != YAML_MAPPING_NODE) {
         problem(L, line_of(m),
-                "'audio' must be a mapping {spoken, pad_ms, dtmf, metadata, digit_run, codec, transcript, channels}");
+                "'audio' must be a mapping {spoken, pad_ms, dtmf, metadata, digit_run, codec, transcript, channels, "
+                "voice}");
         return;
     }
     uint32_t seen = 0;
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
         yaml_node_t *v = node_at(L, pr->value);
         uint64_t x;
-        switch (sub_key(L, node_at(L, pr->key), keys, 8, &seen, "audio")) {
+        switch (sub_key(L, node_at(L, pr->key), keys, 9, &seen, "audio")) {
         case 0:
             if (scalar_is(v, "silence")) a->beep = 0;
             else if (scalar_is(v, "beep")) a->beep = 1;
@@ -1073,6 +1074,11 @@ static void load_audio(loader *L, const yaml_node_t *m, cv_audio_policy *a)
                     if (strcmp(a->channels[i], a->channels[j]) == 0)
                         problem(L, line_of(v), "'channels' names one speaker twice (entries %zu and %zu)", j + 1,
                                 i + 1);
+            break;
+        case 8:
+            if (scalar_is(v, "anonymise") || scalar_is(v, "anonymize")) a->voice = 1;
+            else if (scalar_is(v, "keep")) a->voice = 0;
+            else problem(L, line_of(v), "'voice' must be anonymise or keep");
             break;
         default:
             break;
@@ -1124,6 +1130,7 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
                                                  "region", "region_field", "output" };
     in->line = line_of(m);
     in->audio.dtmf = 1;
+    in->audio.voice = 1;       /* a voice identifies its speaker: anonymised unless the policy keeps it */
     in->audio.pad_ms = 200;
     in->def.kind = CV_ACT_DROP;
     in->def.entity = -1;

@@ -76,6 +76,7 @@ typedef struct cv_field_rule {
 typedef struct cv_audio_policy {
     uint8_t beep;          /* spoken identifiers: 0 silence (default), 1 a 1 kHz beep */
     uint8_t dtmf;          /* 1 (default): find keypad tones in the audio and mute them */
+    uint8_t voice;         /* 1 (default): anonymise voices (McAdams, filters/voice.h); 0: keep */
     uint16_t pad_ms;       /* padding before and after each spoken identifier (default 200) */
     uint32_t digit_run;    /* fail-safe: redact every spoken run of >= N digits (0: off) */
     char *codec;           /* output encoder; NULL: the input's */

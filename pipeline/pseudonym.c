@@ -7,6 +7,7 @@
 
 #include "pseudonym.h"
 #include "../filters/filters.h"
+#include "../filters/voice.h"
 
 static const char crockford[] = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -102,6 +103,23 @@ int cvi_render_token(cv_buf *out, const char *domain, const char tok[CV_TOKEN_CH
     }
     if (flags & CVI_R_TEXT) rc |= cv_buf_putc(out, ']');
     return rc ? CV_ENOMEM : 0;
+}
+
+double cvi_voice_alpha(const cvi_tenant_key *t, const unsigned char rec[32], int channel)
+{
+    static const char dom[] = "callveil/v1/voice";
+    unsigned char h[32], ch[4] = { (unsigned char)((unsigned)channel >> 24), (unsigned char)((unsigned)channel >> 16),
+                                   (unsigned char)((unsigned)channel >> 8), (unsigned char)channel };
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, t->k, CV_KEY_BYTES, sizeof h);
+    crypto_generichash_update(&st, (const unsigned char *)dom, sizeof dom);   /* with its NUL: the 0x00 */
+    crypto_generichash_update(&st, rec, 32);
+    crypto_generichash_update(&st, ch, sizeof ch);
+    crypto_generichash_final(&st, h, sizeof h);
+    sodium_memzero(&st, sizeof st);
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++) u = (u << 8) | h[i];
+    return CV_VOICE_ALPHA_MIN + ((double)u / 18446744073709551616.0) * (CV_VOICE_ALPHA_MAX - CV_VOICE_ALPHA_MIN);
 }
 
 void cvi_key_id(const cv_key *k, char out[17])

@@ -41,6 +41,15 @@ void cvi_token_domain_init(const cvi_tenant_key *t, const char *domain, size_t d
 void cvi_token_from(const crypto_generichash_state *pre, const char *norm, size_t norm_len,
                     char out[CV_TOKEN_CHARS + 1]);
 
+/* Voice anonymisation's coefficient for channel `channel` of a recording
+ * whose bytes hash (unkeyed BLAKE2b-256, the manifest's input_blake2b) to
+ * rec:  h = BLAKE2b-256(key = K_t, msg = "callveil/v1/voice" || 0x00 || rec
+ * || channel as 4 bytes big-endian), u = h[0..8) big-endian / 2^64,
+ * alpha = CV_VOICE_ALPHA_MIN + u * (CV_VOICE_ALPHA_MAX - CV_VOICE_ALPHA_MIN).
+ * Same key and recording: same alpha at any -j; without the key it cannot
+ * be known, so the transform cannot be inverted by guessing a fixed alpha. */
+double cvi_voice_alpha(const cvi_tenant_key *t, const unsigned char rec[32], int channel);
+
 /* Crockford base32 (lower-case, no padding) of the first 10 bytes of in. */
 void cvi_base32_80(const unsigned char in[10], char out[CV_TOKEN_CHARS + 1]);
 

@@ -2,7 +2,8 @@
  * recording.c - one call recording through the pipeline (DESIGN §7): its
  * word-timed transcript is redacted with the same engine (and tokens) as
  * chats, the transcript's spans and the DTMF tones found in the audio are
- * masked in the audio at sample precision, and metadata is stripped.
+ * masked in the audio at sample precision, the voice is anonymised per
+ * channel, and metadata is stripped.
  * Names, temporary files, renames and the journal are run.c's.
  */
 #include <errno.h>
@@ -42,7 +43,8 @@ static int write_zst(const char *path, const char *p, size_t n, int level, const
 
 int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *audio_path,
                           const char *transcript_path, const char *audio_out, const char *transcript_out,
-                          int zstd_level, cvi_counts *c, cvi_recording_stats *st, const char **reason)
+                          int zstd_level, const unsigned char rec[32], cvi_counts *c, cvi_recording_stats *st,
+                          const char **reason)
 {
     cv_buf json = { 0 }, red = { 0 };
     cv_transcript_result res;
@@ -93,7 +95,11 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
         if (transcript_out) unlink(transcript_out);
         goto out;
     }
-    cv_audio_opts ao = { rule->audio.beep ? CV_AUDIO_BEEP : CV_AUDIO_SILENCE, rule->audio.dtmf, rule->audio.codec };
+    /* one coefficient per channel the decoder may report (audio.c accepts up to 64) */
+    double alpha[64];
+    for (int ch = 0; ch < 64; ch++) alpha[ch] = cvi_worker_voice_alpha(w, rec, ch);
+    cv_audio_opts ao = { rule->audio.beep ? CV_AUDIO_BEEP : CV_AUDIO_SILENCE, rule->audio.dtmf, rule->audio.codec,
+                         rule->audio.voice ? alpha : NULL, 64 };
     cv_audio_stats as;
     memset(&as, 0, sizeof as);
     rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &as, reason);
@@ -107,6 +113,8 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
     st->spans_redacted = as.spans_redacted;
     st->dtmf_tones = as.dtmf_tones;
     st->dtmf_spans = as.dtmf_spans;
+    st->voice_channels = as.voice_channels;
+    st->voice_unchanged = as.voice_unchanged;
     st->sample_rate = as.sample_rate;
     st->channels = as.channels;
     memcpy(st->codec, as.codec, sizeof st->codec);

@@ -698,8 +698,8 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     }
     cvi_recording_stats rs;
     const char *why = NULL;
-    rc = cvi_recording_process(w, rule, it->path, tpath, tmp, tpath ? ttmp : NULL, r->o->zstd_level, &en->fs.counts,
-                               &rs, &why);
+    rc = cvi_recording_process(w, rule, it->path, tpath, tmp, tpath ? ttmp : NULL, r->o->zstd_level, en->fs.in_hash,
+                               &en->fs.counts, &rs, &why);
     if (rc == CV_ENOMEM) {
         rc = cvi_error(ctx, rc, "out of memory");
         goto out;
@@ -727,6 +727,8 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     en->audio_rate = rs.sample_rate;
     en->audio_channels = rs.channels;
     en->per_speaker = rule->audio.nchannels > 0;
+    en->voice_channels = rs.voice_channels;
+    en->voice_unchanged = rs.voice_unchanged;
     memcpy(en->audio_codec, rs.codec, sizeof en->audio_codec);
     if (hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out)) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
@@ -842,7 +844,7 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
             rc = cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
             goto out;
         }
-        rc = cvi_recording_process(w, rule, it->path, tpath, NULL, NULL, 0, &en->fs.counts, &rs, &why);
+        rc = cvi_recording_process(w, rule, it->path, tpath, NULL, NULL, 0, en->fs.in_hash, &en->fs.counts, &rs, &why);
         if (rc == CV_ENOMEM) goto out;
         if (rc) mark_failed(en, why);
         else en->fs.written = 1;

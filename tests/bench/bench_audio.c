@@ -3,7 +3,10 @@
  *   bench_audio dtmf RAW_S16LE_8K       DTMF detector alone over a raw 8 kHz mono
  *                                       s16le file: prints seconds of audio, CPU
  *                                       seconds and x real time
- *   bench_audio redact IN OUT SPANS [dtmf]
+ *   bench_audio voice RAW_S16LE RATE     McAdams voice anonymiser alone (one
+ *                                       channel, alpha 0.82): prints seconds
+ *                                       of audio, CPU seconds, x real time
+ *   bench_audio redact IN OUT SPANS [dtmf|voice]
  *                                       cv_audio_redact with SPANS "a-b,a-b,..."
  *                                       (seconds): prints audio seconds, wall and
  *                                       CPU seconds
@@ -14,6 +17,7 @@
 #include <time.h>
 
 #include "filters/dtmf.h"
+#include "filters/voice.h"
 #include "formats/audio.h"
 
 static double now(clockid_t c)
@@ -66,7 +70,40 @@ static int bench_dtmf(const char *path)
     return 0;
 }
 
-static int bench_redact(const char *in, const char *out, const char *spec, int dtmf)
+static int bench_voice(const char *path, int rate)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "bench_audio: cannot open %s\n", path);
+        return 1;
+    }
+    fseek(f, 0, SEEK_END);
+    size_t n = (size_t)ftell(f) / 2;
+    fseek(f, 0, SEEK_SET);
+    int16_t *x = malloc(n * sizeof *x);
+    float *in = malloc(n * sizeof *in), *out = malloc((n + 4096) * sizeof *out);
+    if (!x || !in || !out || fread(x, 2, n, f) != n) {
+        fprintf(stderr, "bench_audio: cannot read %s\n", path);
+        fclose(f);
+        free(x), free(in), free(out);
+        return 1;
+    }
+    fclose(f);
+    for (size_t i = 0; i < n; i++) in[i] = x[i] / 32768.0f;
+    cv_voice *v;
+    if (cv_voice_create(&v, rate, 0.82)) return 1;
+    double c0 = now(CLOCK_PROCESS_CPUTIME_ID);
+    size_t w = 0;
+    for (size_t i = 0; i < n; i += 4096) w += cv_voice_process(v, in + i, n - i < 4096 ? n - i : 4096, out + w);
+    w += cv_voice_finish(v, out + w);
+    double cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0, secs = (double)n / rate;
+    printf("%.3f %.4f %.0f %llu\n", secs, cpu, secs / cpu, (unsigned long long)cv_voice_fallbacks(v));
+    cv_voice_free(v);
+    free(x), free(in), free(out);
+    return w == n ? 0 : 1;
+}
+
+static int bench_redact(const char *in, const char *out, const char *spec, int dtmf, int voice)
 {
     cv_audio_span spans[256];
     size_t n = 0;
@@ -79,7 +116,9 @@ static int bench_redact(const char *in, const char *out, const char *spec, int d
         spans[n++] = (cv_audio_span){ a, b, -1 };
         p = *e == ',' ? e + 1 : e;
     }
-    cv_audio_opts o = { CV_AUDIO_SILENCE, dtmf, NULL };
+    double alpha[64];
+    for (int c = 0; c < 64; c++) alpha[c] = 0.82;
+    cv_audio_opts o = { CV_AUDIO_SILENCE, dtmf, NULL, voice ? alpha : NULL, 64 };
     cv_audio_stats st;
     const char *reason = NULL;
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
@@ -97,8 +136,10 @@ static int bench_redact(const char *in, const char *out, const char *spec, int d
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "dtmf")) return bench_dtmf(argv[2]);
+    if (argc == 4 && !strcmp(argv[1], "voice")) return bench_voice(argv[2], atoi(argv[3]));
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "redact"))
-        return bench_redact(argv[2], argv[3], argv[4], argc == 6 && !strcmp(argv[5], "dtmf"));
-    fprintf(stderr, "usage: bench_audio dtmf RAW | redact IN OUT SPANS [dtmf]\n");
+        return bench_redact(argv[2], argv[3], argv[4], argc == 6 && !strcmp(argv[5], "dtmf"),
+                            argc == 6 && !strcmp(argv[5], "voice"));
+    fprintf(stderr, "usage: bench_audio dtmf RAW | voice RAW RATE | redact IN OUT SPANS [dtmf|voice]\n");
     return 2;
 }

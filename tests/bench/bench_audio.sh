@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# bench_audio.sh - x real time of cv_audio_redact (WAV PCM, FLAC, Ogg Opus)
+# bench_audio.sh - x real time of cv_audio_redact (WAV PCM, FLAC, Ogg Opus;
+# spans, spans + DTMF, spans + voice anonymisation)
 # beside the ffmpeg CLI doing only a volume=0 mute over the same spans on the
 # same file with the same codec, plus the DTMF detector alone. Not a test.
 #   tests/bench/bench_audio.sh [MINUTES]      (default 10)
@@ -65,9 +66,9 @@ for ext in wav flac ogg; do
                     $codec -map_metadata -1 -fflags +bitexact -flags:a +bitexact "$DIR/ff-out.$ext")
   FF[$ext]=$w
   printf '%-26s %8.2f %8.2f %10.0f %12s\n' "ffmpeg-cli-$ext" "$w" "$c" "$(awk -v s="$SECS" -v w="$w" 'BEGIN { print s / w }')" "1.00"
-  for mode in spans dtmf; do
+  for mode in spans dtmf voice; do
     extra=""
-    [ $mode = dtmf ] && extra=dtmf
+    [ $mode = spans ] || extra=$mode
     # shellcheck disable=SC2086
     read -r w c < <(best "$BIN" redact "$DIR/call.$ext" "$DIR/cv-out.$ext" "$SPANS" $extra)
     printf '%-26s %8.2f %8.2f %10.0f %11.2fx\n' "callveil-$ext-$mode" "$w" "$c" \
@@ -77,5 +78,13 @@ done
 # DTMF detector alone, one core, on the raw 8 kHz samples (5 passes inside).
 read -r secs cpu xrt tones < <("$BIN" dtmf "$DIR/call.raw")
 printf '%-26s %8s %8.2f %10.0f %12s\n' "dtmf-detector-only" "-" "$cpu" "$xrt" "-"
+# The voice anonymiser alone, one core, at 8 and 16 kHz (x real time per core;
+# target >= 100x at 8 kHz).
+ffmpeg -v error -y -i "$SRC" -ar 16000 -f s16le "$DIR/call16.raw"
+for r in 8000 16000; do
+  f="$DIR/call.raw"; [ $r = 16000 ] && f="$DIR/call16.raw"
+  read -r secs cpu xrt fb < <("$BIN" voice "$f" $r)
+  printf '%-26s %8s %8.2f %10.0f %12s\n' "voice-only-${r}Hz" "-" "$cpu" "$xrt" "-"
+done
 printf '(wall/cpu of the ffmpeg and callveil rows include process start; "vs ffmpeg" = ffmpeg wall / callveil wall, > 1 is faster)\n'
 rm -f "$DIR"/ff-out.* "$DIR"/cv-out.*

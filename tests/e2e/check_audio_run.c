@@ -73,9 +73,16 @@ static char *list_dir(const char *dir)
 }
 
 /* A policy: recordings (*.wav, transcript "{dir}/{stem}.json") with the given
- * audio: mapping body, chats (*.jsonl) scanned; tenant acme, region GB. */
+ * audio: mapping body, chats (*.jsonl) scanned; tenant acme, region GB.
+ * Voices are kept unless the body says otherwise: these tests compare
+ * samples outside the spans bit for bit (tests/e2e/test_voice.py covers
+ * anonymised voices). */
 static char *policy(const char *name, const char *audio)
 {
+    char body[512];
+    snprintf(body, sizeof body, "%s%svoice: keep", audio, audio[0] ? ", " : "");
+    if (strstr(audio, "voice:")) snprintf(body, sizeof body, "%s", audio);
+    audio = body;
     char y[1024];
     snprintf(y, sizeof y,
              "version: 1\ntenant: acme\nregion: GB\n"
@@ -603,7 +610,7 @@ START_TEST(test_audio_follows_action)
                  "version: 1\ntenant: acme\nregion: GB\n"
                  "entities:\n  phone: %s\n  email: token\n  card: redact\n"
                  "inputs:\n  - match: \"*.wav\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                 "    audio: {spoken: silence, pad_ms: 200, dtmf: off}\n",
+                 "    audio: {spoken: silence, pad_ms: 200, dtmf: off, voice: keep}\n",
                  actions[a]);
         snprintf(name, sizeof name, "%s.yaml", actions[a]);
         char *pol = path2(tmp, name);
@@ -869,7 +876,7 @@ START_TEST(test_custom_detector_everywhere)
                     "    normalise: digits\n"
                     "inputs:\n"
                     "  - match: \"*.wav\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                    "    audio: {spoken: silence, pad_ms: 0, dtmf: off}\n"
+                    "    audio: {spoken: silence, pad_ms: 0, dtmf: off, voice: keep}\n"
                     "  - match: \"*.jsonl\"\n    format: jsonl\n    fields: {\"*\": scan}\n"
                     "  - match: \"*.csv\"\n    format: csv\n    fields: {id: keep, \"*\": scan}\n";
     char *pol = path2(tmp, "loy.yaml");
@@ -1046,15 +1053,15 @@ START_TEST(test_mp3_ogg_accepted_truncated_rejected)
     /* each policy input names one extension: trail.mp3 and trail.ogg share trail.json */
     const char *y = "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: token\ninputs:\n"
                     "  - match: \"*.mp3\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                    "    audio: {spoken: silence, dtmf: mute}\n"
+                    "    audio: {spoken: silence, dtmf: mute, voice: keep}\n"
                     "  - match: \"*.ogg\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                    "    audio: {spoken: silence, dtmf: mute}\n"
+                    "    audio: {spoken: silence, dtmf: mute, voice: keep}\n"
                     "  - match: \"*.opus\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                    "    audio: {spoken: silence, dtmf: off}\n"
+                    "    audio: {spoken: silence, dtmf: off, voice: keep}\n"
                     "  - match: \"*.m4a\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                    "    audio: {spoken: silence, dtmf: mute}\n"
+                    "    audio: {spoken: silence, dtmf: mute, voice: keep}\n"
                     "  - match: \"*.flac\"\n    format: audio\n    transcript: \"{dir}/{stem}.json\"\n"
-                    "    audio: {spoken: silence, dtmf: mute}\n";
+                    "    audio: {spoken: silence, dtmf: mute, voice: keep}\n";
     char *pol = path2(tmp, "p.yaml");
     writefile(pol, y, strlen(y), 0644);
     char *o = path2(tmp, "out");

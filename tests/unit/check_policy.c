@@ -98,6 +98,7 @@ START_TEST(test_default_policy)
         ck_assert_str_eq(p->inputs[i].transcript, "{dir}/{stem}.json");
         ck_assert_uint_eq(p->inputs[i].audio.pad_ms, 200);
         ck_assert_uint_eq(p->inputs[i].audio.dtmf, 1);
+        ck_assert_uint_eq(p->inputs[i].audio.voice, 1);        /* the default policy anonymises voices */
         ck_assert_uint_eq(p->inputs[i].audio.beep, 0);
         ck_assert_uint_eq(p->inputs[i].audio.nchannels, 0);    /* every channel */
     }
@@ -193,6 +194,7 @@ START_TEST(test_sample_policy)
     ck_assert_uint_eq(call->audio.beep, 1);
     ck_assert_uint_eq(call->audio.pad_ms, 200);
     ck_assert_uint_eq(call->audio.dtmf, 1);
+    ck_assert_uint_eq(call->audio.voice, 1);
     ck_assert_int_eq(call->audio.transcript_required, 1);
     ck_assert_uint_eq(call->audio.nchannels, 2);
     ck_assert_str_eq(call->audio.channels[0], "agent");
@@ -334,6 +336,7 @@ static const struct bad_case {
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {spoken: shout}\n", 5, "'spoken' must be silence or beep" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {pad_ms: 9000}\n", 5, "'pad_ms' must be 0 to 5000" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {dtmf: beep}\n", 5, "'dtmf' must be mute or off" },
+    { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {voice: off}\n", 5, "'voice' must be anonymise or keep" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {metadata: keep}\n", 5, "'metadata' must be strip" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {digit_run: 1}\n", 5, "'digit_run' must be 0 (off) or 2 to 64" },
     { HEAD "inputs:\n  - match: x\n    format: audio\n    audio: {volume: 3}\n", 5, "unknown key 'volume' in audio" },
@@ -930,6 +933,21 @@ START_TEST(test_glob_pathological)
 }
 END_TEST
 
+/* audio.voice: anonymise when absent (fail closed), keep when said so */
+START_TEST(test_audio_voice)
+{
+    cv_policy *p = load_text("version: 1\ninputs:\n  - match: \"*.wav\"\n    format: audio\n"
+                             "  - match: \"*.flac\"\n    format: audio\n    audio: {voice: keep}\n"
+                             "  - match: \"*.mp3\"\n    format: audio\n    audio: {dtmf: off, voice: anonymise}\n");
+    ck_assert_uint_eq(p->ninputs, 3);
+    ck_assert_uint_eq(p->inputs[0].audio.voice, 1);
+    ck_assert_uint_eq(p->inputs[1].audio.voice, 0);
+    ck_assert_uint_eq(p->inputs[2].audio.voice, 1);
+    ck_assert_uint_eq(p->inputs[2].audio.dtmf, 0);
+    cv_policy_free(p);
+}
+END_TEST
+
 static Suite *policy_suite(void)
 {
     Suite *s = suite_create("policy");
@@ -938,6 +956,7 @@ static Suite *policy_suite(void)
     tcase_add_test(tc, test_default_policy);
     tcase_add_test(tc, test_default_check_clean);
     tcase_add_test(tc, test_sample_policy);
+    tcase_add_test(tc, test_audio_voice);
     tcase_add_test(tc, test_values);
     tcase_add_test(tc, test_analyst_options);
     tcase_add_test(tc, test_region_lists);

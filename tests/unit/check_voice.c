@@ -1,0 +1,335 @@
+/*
+ * check_voice.c - the McAdams voice anonymiser (filters/voice.h): Levinson
+ * known answer, roots and pole-angle warp against poles placed by hand, the
+ * analysis/resynthesis round trip with alpha = 1 (within 1e-4 of full
+ * scale, any chunking), formants of a synthetic vowel moved to phi^alpha,
+ * stream lengths, silence, bad arguments; the sample converters; the keyed
+ * coefficient (pipeline/pseudonym.h) against its formula.
+ */
+#include <check.h>
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "callveil.h"
+#include "filters/audio_edit.h"
+#include "filters/voice.h"
+#include "pipeline/pseudonym.h"
+
+/* Whole-stream transform: out gets exactly n samples. Chunks of `chunk`. */
+static size_t run(cv_voice *v, const float *x, size_t n, size_t chunk, float *out)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < n; i += chunk) {
+        size_t k = n - i < chunk ? n - i : chunk;
+        w += cv_voice_process(v, x + i, k, out + w);
+    }
+    w += cv_voice_finish(v, out + w);
+    return w;
+}
+
+/* A voiced signal: a 120 Hz pulse train through three resonances at f[0..2]
+ * Hz (bandwidth 80 Hz), plus a little noise; scaled to peak 0.5. */
+static void vowel(float *x, size_t n, int rate, const double f[3])
+{
+    double a[7] = { 1, 0, 0, 0, 0, 0, 0 };
+    int p = 0;
+    for (int k = 0; k < 3; k++) {
+        double r = exp(-M_PI * 80.0 / rate), c1 = -2 * r * cos(2 * M_PI * f[k] / rate), c2 = r * r;
+        for (int i = p + 2; i >= 1; i--) a[i] += c1 * a[i - 1] + (i >= 2 ? c2 * a[i - 2] : 0);
+        p += 2;
+    }
+    double *y = calloc(n, sizeof *y), peak = 0;
+    unsigned seed = 1;
+    int period = rate / 120;
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double e = (i % (size_t)period == 0 ? 1.0 : 0.0) + 0.002 * ((double)(seed >> 16) / 32768.0 - 1.0);
+        for (int k = 1; k <= p && (size_t)k <= i; k++) e -= a[k] * y[i - (size_t)k];
+        y[i] = e;
+        if (fabs(e) > peak) peak = fabs(e);
+    }
+    for (size_t i = 0; i < n; i++) x[i] = (float)(0.5 * y[i] / peak);
+    free(y);
+}
+
+START_TEST(test_levinson_known_answer)
+{
+    /* AR(1) x[n] = 0.5 x[n-1] + e: r[k] = 0.5^k, a = [1, -0.5, 0] */
+    double r[3] = { 1, 0.5, 0.25 }, a[3];
+    ck_assert_int_eq(cvi_voice_levinson(r, 2, a), 0);
+    ck_assert_double_eq_tol(a[0], 1.0, 1e-12);
+    ck_assert_double_eq_tol(a[1], -0.5, 1e-12);
+    ck_assert_double_eq_tol(a[2], 0.0, 1e-12);
+    double z[3] = { 0, 0, 0 };
+    ck_assert_int_eq(cvi_voice_levinson(z, 2, a), -1);      /* silence */
+    double bad[2] = { 1, 1.5 };                                /* not positive definite */
+    ck_assert_int_eq(cvi_voice_levinson(bad, 1, a), -1);
+}
+END_TEST
+
+/* Poles placed by hand: the roots come back, and warp raises each complex
+ * pole's angle to alpha, keeps radii and real poles. */
+START_TEST(test_roots_and_warp)
+{
+    const double rad[5] = { 0.95, 0.9, 0.85, 0.8, 0.7 }, ang[5] = { 0.3, 0.9, 1.6, 2.4, 2.9 };
+    double complex z[12];
+    int p = 0;
+    for (int k = 0; k < 5; k++) {
+        z[p++] = rad[k] * cexp(I * ang[k]);
+        z[p++] = rad[k] * cexp(-I * ang[k]);
+    }
+    z[p++] = 0.6;
+    z[p++] = -0.5;
+    /* a = prod (1 - z_k x^-1) */
+    double complex c[13] = { 1 };
+    for (int k = 0; k < p; k++)
+        for (int i = k + 1; i >= 1; i--) c[i] -= z[k] * c[i - 1];
+    double a[13];
+    for (int i = 0; i <= p; i++) a[i] = creal(c[i]);
+    double complex got[12];
+    ck_assert_int_eq(cvi_voice_roots(a, p, got, 0), 0);
+    for (int k = 0; k < p; k++) {
+        double best = 1;
+        for (int j = 0; j < p; j++)
+            if (cabs(got[j] - z[k]) < best) best = cabs(got[j] - z[k]);
+        ck_assert_msg(best < 1e-8, "root %d not found (%g)", k, best);
+    }
+    double b[13];
+    ck_assert_int_eq(cvi_voice_warp(got, p, 0.8, b), 0);
+    double complex w[12];
+    ck_assert_int_eq(cvi_voice_roots(b, p, w, 0), 0);
+    for (int k = 0; k < 5; k++) {
+        double complex want = rad[k] * cexp(I * pow(ang[k], 0.8));
+        double best = 1;
+        for (int j = 0; j < p; j++)
+            if (cabs(w[j] - want) < best) best = cabs(w[j] - want);
+        ck_assert_msg(best < 1e-7, "pole %d: angle %g not moved to %g", k, ang[k], pow(ang[k], 0.8));
+    }
+    for (int k = 10; k < 12; k++) {
+        double best = 1;
+        for (int j = 0; j < p; j++)
+            if (cabs(w[j] - z[k]) < best) best = cabs(w[j] - z[k]);
+        ck_assert_msg(best < 1e-7, "real pole %g moved", creal(z[k]));
+    }
+    /* alpha = 1 rebuilds the polynomial */
+    ck_assert_int_eq(cvi_voice_warp(got, p, 1.0, b), 0);
+    for (int i = 0; i <= p; i++) ck_assert_double_eq_tol(b[i], a[i], 1e-9);
+    /* a pole on or outside the unit circle is refused */
+    got[0] = 1.01 * got[0] / cabs(got[0]);
+    ck_assert_int_eq(cvi_voice_warp(got, p, 0.8, b), -1);
+}
+END_TEST
+
+/* alpha = 1: analysis, residual, resynthesis and overlap-add give back the
+ * input within 1e-4 of full scale, at 8 and 16 kHz, whatever the chunking;
+ * the stream length is kept exactly. */
+START_TEST(test_round_trip_alpha_one)
+{
+    static const int rates[2] = { 8000, 16000 };
+    for (int ri = 0; ri < 2; ri++) {
+        int rate = rates[ri];
+        size_t n = (size_t)rate + 37;
+        float *x = malloc(n * sizeof *x), *y = malloc((n + 4096) * sizeof *y), *y2 = malloc((n + 4096) * sizeof *y);
+        vowel(x, n, rate, (const double[3]){ 700, 1200, 2600 });
+        for (size_t i = n / 2; i < n / 2 + 400; i++) x[i] = 0;   /* a silent stretch too */
+        cv_voice *v;
+        ck_assert_int_eq(cv_voice_create(&v, rate, 1.0), 0);
+        ck_assert_int_eq(cv_voice_order(v), rate == 8000 ? 12 : 20);
+        ck_assert_uint_eq(cv_voice_hop(v), (size_t)rate / 100);
+        ck_assert_uint_eq(run(v, x, n, 333, y), n);
+        ck_assert_uint_gt(cv_voice_frames(v), n / cv_voice_hop(v) - 10);   /* all but the silent stretch */
+        ck_assert_uint_eq(cv_voice_fallbacks(v), 0);
+        cv_voice_free(v);
+        double worst = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fabs((double)y[i] - x[i]) > worst) worst = fabs((double)y[i] - x[i]);
+        ck_assert_msg(worst < 1e-4, "%d Hz: round trip error %g", rate, worst);
+        /* one sample at a time: the same output */
+        ck_assert_int_eq(cv_voice_create(&v, rate, 1.0), 0);
+        ck_assert_uint_eq(run(v, x, n, 1, y2), n);
+        cv_voice_free(v);
+        ck_assert_int_eq(memcmp(y, y2, n * sizeof *y), 0);
+        free(x), free(y), free(y2);
+    }
+}
+END_TEST
+
+/* The spectral peaks of x[from, from + len): angles of the LPC poles of
+ * radius > 0.85, in Hz, sorted; returns their count. */
+static int formants(const float *x, size_t from, size_t len, int rate, int p, double *hz)
+{
+    double r[25] = { 0 }, a[25];
+    for (int k = 0; k <= p; k++)
+        for (size_t i = (size_t)k; i < len; i++) {
+            double wi = 0.5 - 0.5 * cos(2 * M_PI * (double)i / (double)len);
+            double wj = 0.5 - 0.5 * cos(2 * M_PI * (double)(i - (size_t)k) / (double)len);
+            r[k] += x[from + i] * wi * x[from + i - (size_t)k] * wj;
+        }
+    ck_assert_int_eq(cvi_voice_levinson(r, p, a), 0);
+    double complex z[24];
+    ck_assert_int_eq(cvi_voice_roots(a, p, z, 0), 0);
+    int m = 0;
+    for (int k = 0; k < p; k++)
+        if (cimag(z[k]) > 0 && cabs(z[k]) > 0.85) hz[m++] = carg(z[k]) * rate / (2 * M_PI);
+    for (int i = 1; i < m; i++)
+        for (int j = i; j > 0 && hz[j] < hz[j - 1]; j--) {
+            double t = hz[j];
+            hz[j] = hz[j - 1];
+            hz[j - 1] = t;
+        }
+    return m;
+}
+
+static double nearest(const double *hz, int m, double f)
+{
+    double best = 1e9;
+    for (int i = 0; i < m; i++)
+        if (fabs(hz[i] - f) < fabs(best - f)) best = hz[i];
+    return best;
+}
+
+/* A synthetic vowel at 16 kHz with formants 500, 1500, 2500 Hz: alpha = 0.8
+ * moves them to rate/(2 pi) * phi^0.8 = 690, 1668, 2506 Hz (below
+ * rate/(2 pi) = 2546 Hz they rise, the less the closer to it). */
+START_TEST(test_formants_move)
+{
+    int rate = 16000;
+    size_t n = 16000;
+    const double f[3] = { 500, 1500, 2500 };
+    float *x = malloc(n * sizeof *x), *y = malloc((n + 4096) * sizeof *y);
+    vowel(x, n, rate, f);
+    double hz[12];
+    int m = formants(x, 4000, 4096, rate, 8, hz);
+    ck_assert_int_ge(m, 3);
+    for (int k = 0; k < 3; k++) ck_assert_double_eq_tol(nearest(hz, m, f[k]), f[k], 40);
+    cv_voice *v;
+    ck_assert_int_eq(cv_voice_create(&v, rate, 0.8), 0);
+    ck_assert_uint_eq(run(v, x, n, 1000, y), n);
+    ck_assert_uint_eq(cv_voice_fallbacks(v), 0);
+    cv_voice_free(v);
+    m = formants(y, 4000, 4096, rate, 8, hz);
+    for (int k = 0; k < 3; k++) {
+        double phi = 2 * M_PI * f[k] / rate, want = pow(phi, 0.8) * rate / (2 * M_PI);
+        double got = nearest(hz, m, want);
+        ck_assert_msg(fabs(got - want) < 0.06 * want, "formant %g Hz: expected near %.0f Hz, found %.0f Hz", f[k],
+                      want, got);
+    }
+    /* the first two have left their place */
+    ck_assert_double_gt(fabs(nearest(hz, m, 500) - 500), 100);
+    ck_assert_double_gt(fabs(nearest(hz, m, 1500) - 1500), 100);
+    free(x), free(y);
+}
+END_TEST
+
+START_TEST(test_silence_and_bad_args)
+{
+    cv_voice *v = (cv_voice *)1;
+    ck_assert_int_eq(cv_voice_create(&v, 3999, 0.8), CV_EUSAGE);
+    ck_assert_ptr_null(v);
+    ck_assert_int_eq(cv_voice_create(&v, 8000, 0.2), CV_EUSAGE);
+    ck_assert_int_eq(cv_voice_create(&v, 8000, NAN), CV_EUSAGE);
+    cv_voice_free(NULL);
+    float z[5000] = { 0 }, out[6000];
+    ck_assert_int_eq(cv_voice_create(&v, 8000, 0.8), 0);
+    ck_assert_uint_eq(run(v, z, 5000, 160, out), 5000);
+    for (int i = 0; i < 5000; i++) ck_assert(out[i] == 0.0f);
+    ck_assert_uint_eq(cv_voice_frames(v), 0);
+    /* no input: no output */
+    cv_voice_free(v);
+    ck_assert_int_eq(cv_voice_create(&v, 8000, 0.8), 0);
+    ck_assert_uint_eq(cv_voice_finish(v, out), 0);
+    /* a few samples: as many out */
+    ck_assert_uint_eq(cv_voice_process(v, z, 3, out), 0);
+    ck_assert_uint_eq(cv_voice_finish(v, out), 3);
+    cv_voice_free(v);
+}
+END_TEST
+
+START_TEST(test_sample_conversion)
+{
+    int16_t s[6] = { -32768, -1, 0, 1, 12345, 32767 }, back[6];
+    float f[6];
+    cv_audio_samples_get(s, CV_SAMPLE_S16, 1, 6, f);
+    ck_assert(f[0] == -1.0f && f[2] == 0.0f);
+    cv_audio_samples_put(back, CV_SAMPLE_S16, 1, 6, f);
+    ck_assert_int_eq(memcmp(s, back, sizeof s), 0);
+    /* interleaved: channel 1 of 2 only */
+    uint8_t u[6] = { 0, 128, 64, 255, 200, 1 }, u2[6] = { 9, 9, 9, 9, 9, 9 };
+    float g[3];
+    cv_audio_samples_get(u + 1, CV_SAMPLE_U8, 2, 3, g);
+    ck_assert(g[0] == 0.0f);
+    cv_audio_samples_put(u2 + 1, CV_SAMPLE_U8, 2, 3, g);
+    ck_assert_int_eq(u2[0], 9);
+    ck_assert_int_eq(u2[1], 128);
+    ck_assert_int_eq(u2[3], 255);
+    ck_assert_int_eq(u2[5], 1);
+    /* out of range clamps */
+    float big[2] = { 3.0f, -3.0f };
+    cv_audio_samples_put(back, CV_SAMPLE_S16, 1, 2, big);
+    ck_assert_int_eq(back[0], 32767);
+    ck_assert_int_eq(back[1], -32768);
+}
+END_TEST
+
+/* The keyed coefficient: the documented formula, in range, per channel and
+ * per recording, and per tenant key. */
+START_TEST(test_keyed_alpha)
+{
+    ck_assert_int_ge(sodium_init(), 0);
+    cv_key master;
+    unsigned char mk[32];
+    for (int i = 0; i < 32; i++) mk[i] = (unsigned char)i;
+    master.k = mk;
+    master.ephemeral = 0;
+    cvi_tenant_key t, t2;
+    ck_assert_int_eq(cvi_tenant_key_derive(&master, "acme", 0, &t), 0);
+    ck_assert_int_eq(cvi_tenant_key_derive(&master, "other", 0, &t2), 0);
+    unsigned char rec[32], rec2[32];
+    memset(rec, 0xab, 32);
+    memset(rec2, 0xac, 32);
+    double a0 = cvi_voice_alpha(&t, rec, 0), a1 = cvi_voice_alpha(&t, rec, 1);
+    ck_assert_double_eq(a0, cvi_voice_alpha(&t, rec, 0));
+    ck_assert(a0 != a1);
+    ck_assert(a0 != cvi_voice_alpha(&t, rec2, 0));
+    ck_assert(a0 != cvi_voice_alpha(&t2, rec, 0));
+    /* the formula, computed here with libsodium directly */
+    unsigned char msg[18 + 32 + 4], h[32];
+    memcpy(msg, "callveil/v1/voice", 18);   /* with its NUL */
+    memcpy(msg + 18, rec, 32);
+    memcpy(msg + 50, "\0\0\0\1", 4);
+    crypto_generichash(h, 32, msg, sizeof msg, t.k, 32);
+    uint64_t u = 0;
+    for (int i = 0; i < 8; i++) u = (u << 8) | h[i];
+    ck_assert_double_eq_tol(a1, 0.75 + 0.15 * ((double)u / 18446744073709551616.0), 1e-15);
+    for (int c = 0; c < 64; c++) {
+        double a = cvi_voice_alpha(&t, rec, c);
+        ck_assert(a >= CV_VOICE_ALPHA_MIN && a < CV_VOICE_ALPHA_MAX);
+    }
+    cvi_tenant_key_free(&t);
+    cvi_tenant_key_free(&t2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("voice");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_levinson_known_answer);
+    tcase_add_test(tc, test_roots_and_warp);
+    tcase_add_test(tc, test_round_trip_alpha_one);
+    tcase_add_test(tc, test_formants_move);
+    tcase_add_test(tc, test_silence_and_bad_args);
+    tcase_add_test(tc, test_sample_conversion);
+    tcase_add_test(tc, test_keyed_alpha);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
