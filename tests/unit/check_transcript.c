@@ -952,6 +952,43 @@ START_TEST(test_segment_untimed_words)
 }
 END_TEST
 
+/* Names spelled in a call (person-spelled): letters, or spelling-alphabet
+ * words of the transcript's language, are one person span over their words'
+ * times; the same words in another language's transcript are no letters. */
+START_TEST(test_spelled_name)
+{
+    static const struct { const char *lang, *text; int found; double s, e; } cases[] = {
+        { "en", "my name is sierra mike india tango hotel thanks", 1, 1.5, 3.75 },
+        { "en", "my surname is S M I double T H okay", 1, 1.5, 4.25 },
+        { "en", "that's j o n e s yes", 1, 0.5, 2.75 },
+        { "de", "mein Nachname ist Siegfried Cäsar Heinrich Martha Ida Dora Theodor danke", 1, 1.5, 4.75 },
+        { "en", "press alpha bravo charlie on the menu", 0, 0, 0 },
+        { "en", "I a m here now", 0, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char pre[64];
+        snprintf(pre, sizeof pre, "{\"language\":\"%s\",\"words\":[", cases[i].lang);
+        char *doc = words_json(pre, cases[i].text, "]}", 0.0), *out;
+        cv_transcript_result res;
+        cvi_counts c;
+        ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+        ck_assert_msg(c.detections[CV_ENT_PERSON] == (uint64_t)cases[i].found, "case %zu: %s", i, out);
+        ck_assert_uint_eq(res.nspans, (size_t)cases[i].found);
+        if (cases[i].found) {
+            ck_assert_msg(near(res.spans[0].start, cases[i].s) && near(res.spans[0].end, cases[i].e),
+                          "case %zu: %g .. %g", i, res.spans[0].start, res.spans[0].end);
+            ck_assert_ptr_nonnull(strstr(out, "[person:"));
+            ck_assert_ptr_null(strstr(out, "sierra"));
+            ck_assert_ptr_null(strstr(out, "Theodor"));
+            ck_assert_ptr_null(strstr(out, "\"word\":\"H\""));
+        }
+        cv_transcript_result_free(&res);
+        free(out);
+        free(doc);
+    }
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
     static const char *const bad[] = {
@@ -1011,6 +1048,7 @@ int main(void)
     tcase_add_test(tc, test_other_strings_scanned);
     tcase_add_test(tc, test_segment_timed);
     tcase_add_test(tc, test_segment_untimed_words);
+    tcase_add_test(tc, test_spelled_name);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
