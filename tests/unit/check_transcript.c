@@ -709,17 +709,28 @@ END_TEST
 
 /* The audio spans follow the entity's action: a number the policy keeps is
  * no span (nor a fail-safe digit run), a masked card still is. */
+/* A policy that keeps phones and masks cards. */
+static const char *KEEP =
+    "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: keep\n  card: mask\n"
+    "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n    fields:\n      text: scan\n";
+
+/* A worker of policy yaml with the suite's key; free it, then *e, then *p. */
+static cvi_worker *policy_worker(const char *yaml, cv_policy **p, cvi_engine **e)
+{
+    *p = NULL;
+    *e = NULL;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "k.yaml", yaml, strlen(yaml), p), 0);
+    ck_assert_int_eq(cvi_engine_create(ctx, *p, key, e), 0);
+    cvi_worker *w = cvi_worker_create(*e);
+    ck_assert_ptr_nonnull(w);
+    return w;
+}
+
 START_TEST(test_spans_follow_action)
 {
-    static const char *KEEP =
-        "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: keep\n  card: mask\n"
-        "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n    fields:\n      text: scan\n";
-    cv_policy *p2 = NULL;
-    cvi_engine *e2 = NULL;
-    ck_assert_int_eq(cv_policy_load_mem(ctx, "k.yaml", KEEP, strlen(KEEP), &p2), 0);
-    ck_assert_int_eq(cvi_engine_create(ctx, p2, key, &e2), 0);
-    cvi_worker *w2 = cvi_worker_create(e2), *saved = wk;
-    ck_assert_ptr_nonnull(w2);
+    cv_policy *p2;
+    cvi_engine *e2;
+    cvi_worker *w2 = policy_worker(KEEP, &p2, &e2), *saved = wk;
     char *doc = words_json("{\"words\":[",
                            "call oh seven seven double oh nine hundred one two three card four one one one one one "
                            "one one one one one one one one one one done",
@@ -864,15 +875,9 @@ START_TEST(test_segment_timed)
 
     /* a policy that keeps phones: the number stays in the text and no
      * segment is silenced */
-    static const char *KEEP =
-        "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: keep\n"
-        "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n    fields:\n      text: scan\n";
-    cv_policy *p2 = NULL;
-    cvi_engine *e2 = NULL;
-    ck_assert_int_eq(cv_policy_load_mem(ctx, "k.yaml", KEEP, strlen(KEEP), &p2), 0);
-    ck_assert_int_eq(cvi_engine_create(ctx, p2, key, &e2), 0);
-    cvi_worker *w2 = cvi_worker_create(e2), *saved = wk;
-    ck_assert_ptr_nonnull(w2);
+    cv_policy *p2;
+    cvi_engine *e2;
+    cvi_worker *w2 = policy_worker(KEEP, &p2, &e2), *saved = wk;
     wk = w2;
     ck_assert_int_eq(redact(SEGS, strlen(SEGS), 150, 0, &out, &res, &c), 0);
     wk = saved;
