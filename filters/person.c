@@ -1237,8 +1237,14 @@ static int scan_spelled(const cv_detect_opts *o, const char *text, size_t len, c
     for (size_t i = 0; i + 4 < len; i++) {
         /* cheap gate: a letter, a separator, a letter (or a repeat word) */
         if (!sp_alpha(p[i]) || (i > 0 && (sp_alnum(p[i - 1]) || p[i - 1] >= 0x80))) continue;
-        if (!(sp_sep(p[i + 1]) || (p[i + 1] | 0x20) == 'o' || (p[i + 1] | 0x20) == 'r' || (p[i + 1] | 0x20) == 'u'))
-            continue;
+        if (!sp_sep(p[i + 1])) {
+            /* the rest of the word, unless it may be a repeat word ("do...", "du...", "tr...") */
+            unsigned c0 = p[i] | 0x20, c1 = p[i + 1] | 0x20;
+            if (!((c0 == 'd' && (c1 == 'o' || c1 == 'u')) || (c0 == 't' && c1 == 'r'))) {
+                while (i + 1 < len && sp_alpha(p[i + 1])) i++;
+                continue;
+            }
+        }
         size_t n, end = letter_run(p, len, i, letters, &n);
         if (!end) {
             while (i + 1 < len && sp_alpha(p[i + 1])) i++;   /* the rest of the word */
