@@ -33,6 +33,7 @@ typedef struct stok {
     uint8_t email;         /* 1 first token of a spoken e-mail, 2 inside, 3 last */
     uint8_t lang;          /* L_* languages the word is a number (or e-mail word) in */
     uint8_t amb;           /* a number only in a run of unambiguous number words */
+    char pho;              /* a spelling-alphabet word in a spelled run: its letter, else 0 */
 } stok;
 
 /* Languages, as bits of a word's mask. */
@@ -553,6 +554,98 @@ static void mark_emails(stok *t, size_t nt)
     }
 }
 
+/* Spelling alphabets: ITU/NATO (en), the Italian telephone alphabet, DIN
+ * 5009 (de: the traditional names and the 2022 city names), the French,
+ * Spanish and Dutch telephone alphabets. Words of one letter only. */
+static const struct pho { const char *w; char letter; uint8_t lang; } phonetic[] = {
+    {"alfa", 'A', L_EN}, {"alpha", 'A', L_EN}, {"bravo", 'B', L_EN}, {"charlie", 'C', L_EN}, {"delta", 'D', L_EN},
+    {"echo", 'E', L_EN}, {"foxtrot", 'F', L_EN}, {"golf", 'G', L_EN}, {"hotel", 'H', L_EN | L_IT},
+    {"india", 'I', L_EN}, {"juliet", 'J', L_EN}, {"juliett", 'J', L_EN}, {"kilo", 'K', L_EN | L_ES},
+    {"lima", 'L', L_EN}, {"mike", 'M', L_EN}, {"november", 'N', L_EN}, {"oscar", 'O', L_EN | L_FR},
+    {"papa", 'P', L_EN}, {"quebec", 'Q', L_EN}, {"romeo", 'R', L_EN}, {"sierra", 'S', L_EN}, {"tango", 'T', L_EN},
+    {"uniform", 'U', L_EN}, {"victor", 'V', L_EN | L_FR | L_NL}, {"whiskey", 'W', L_EN}, {"whisky", 'W', L_EN},
+    {"x-ray", 'X', L_EN}, {"xray", 'X', L_EN}, {"yankee", 'Y', L_EN}, {"zulu", 'Z', L_EN},
+    {"ancona", 'A', L_IT}, {"bologna", 'B', L_IT}, {"bari", 'B', L_IT}, {"como", 'C', L_IT},
+    {"domodossola", 'D', L_IT}, {"empoli", 'E', L_IT}, {"firenze", 'F', L_IT}, {"genova", 'G', L_IT},
+    {"imola", 'I', L_IT}, {"jolly", 'J', L_IT}, {"kappa", 'K', L_IT}, {"livorno", 'L', L_IT}, {"milano", 'M', L_IT},
+    {"napoli", 'N', L_IT}, {"otranto", 'O', L_IT}, {"palermo", 'P', L_IT}, {"padova", 'P', L_IT},
+    {"quarto", 'Q', L_IT}, {"roma", 'R', L_IT}, {"savona", 'S', L_IT}, {"torino", 'T', L_IT}, {"udine", 'U', L_IT},
+    {"venezia", 'V', L_IT}, {"washington", 'W', L_IT | L_ES}, {"xeres", 'X', L_IT}, {"yacht", 'Y', L_IT},
+    {"york", 'Y', L_IT}, {"zara", 'Z', L_IT},
+    {"anton", 'A', L_DE | L_NL}, {"berta", 'B', L_DE}, {"cäsar", 'C', L_DE}, {"dora", 'D', L_DE}, {"emil", 'E', L_DE},
+    {"friedrich", 'F', L_DE}, {"gustav", 'G', L_DE}, {"heinrich", 'H', L_DE}, {"ida", 'I', L_DE},
+    {"julius", 'J', L_DE}, {"kaufmann", 'K', L_DE}, {"ludwig", 'L', L_DE}, {"martha", 'M', L_DE},
+    {"nordpol", 'N', L_DE}, {"otto", 'O', L_DE | L_NL}, {"paula", 'P', L_DE}, {"quelle", 'Q', L_DE},
+    {"richard", 'R', L_DE | L_NL}, {"samuel", 'S', L_DE}, {"siegfried", 'S', L_DE}, {"theodor", 'T', L_DE},
+    {"ulrich", 'U', L_DE}, {"viktor", 'V', L_DE}, {"wilhelm", 'W', L_DE}, {"xanthippe", 'X', L_DE},
+    {"ypsilon", 'Y', L_DE | L_NL}, {"zacharias", 'Z', L_DE}, {"zeppelin", 'Z', L_DE},
+    {"aachen", 'A', L_DE}, {"berlin", 'B', L_DE}, {"chemnitz", 'C', L_DE}, {"düsseldorf", 'D', L_DE},
+    {"essen", 'E', L_DE}, {"frankfurt", 'F', L_DE}, {"goslar", 'G', L_DE}, {"hamburg", 'H', L_DE},
+    {"ingelheim", 'I', L_DE}, {"jena", 'J', L_DE}, {"köln", 'K', L_DE}, {"leipzig", 'L', L_DE},
+    {"münchen", 'M', L_DE}, {"nürnberg", 'N', L_DE}, {"offenbach", 'O', L_DE}, {"potsdam", 'P', L_DE},
+    {"quickborn", 'Q', L_DE}, {"rostock", 'R', L_DE}, {"salzwedel", 'S', L_DE}, {"tübingen", 'T', L_DE},
+    {"unna", 'U', L_DE}, {"völklingen", 'V', L_DE}, {"wuppertal", 'W', L_DE}, {"xanten", 'X', L_DE},
+    {"zwickau", 'Z', L_DE},
+    {"anatole", 'A', L_FR}, {"berthe", 'B', L_FR}, {"célestin", 'C', L_FR}, {"désiré", 'D', L_FR},
+    {"eugène", 'E', L_FR}, {"françois", 'F', L_FR}, {"gaston", 'G', L_FR}, {"henri", 'H', L_FR},
+    {"irma", 'I', L_FR}, {"joseph", 'J', L_FR}, {"kléber", 'K', L_FR}, {"louis", 'L', L_FR}, {"marcel", 'M', L_FR},
+    {"nicolas", 'N', L_FR}, {"pierre", 'P', L_FR}, {"quintal", 'Q', L_FR}, {"raoul", 'R', L_FR},
+    {"suzanne", 'S', L_FR}, {"thérèse", 'T', L_FR}, {"ursule", 'U', L_FR}, {"william", 'W', L_FR},
+    {"xavier", 'X', L_FR}, {"yvonne", 'Y', L_FR}, {"zoé", 'Z', L_FR},
+    {"antonio", 'A', L_ES}, {"barcelona", 'B', L_ES}, {"carmen", 'C', L_ES}, {"dolores", 'D', L_ES},
+    {"enrique", 'E', L_ES}, {"francia", 'F', L_ES}, {"gerona", 'G', L_ES}, {"historia", 'H', L_ES},
+    {"inés", 'I', L_ES}, {"josé", 'J', L_ES}, {"lorenzo", 'L', L_ES}, {"madrid", 'M', L_ES},
+    {"navarra", 'N', L_ES}, {"oviedo", 'O', L_ES}, {"parís", 'P', L_ES}, {"querido", 'Q', L_ES},
+    {"ramón", 'R', L_ES}, {"sábado", 'S', L_ES}, {"tarragona", 'T', L_ES}, {"ulises", 'U', L_ES},
+    {"valencia", 'V', L_ES}, {"xilófono", 'X', L_ES}, {"yegua", 'Y', L_ES}, {"zaragoza", 'Z', L_ES},
+    {"bernard", 'B', L_NL}, {"cornelis", 'C', L_NL}, {"dirk", 'D', L_NL}, {"eduard", 'E', L_NL},
+    {"ferdinand", 'F', L_NL}, {"gerard", 'G', L_NL}, {"hendrik", 'H', L_NL}, {"izaak", 'I', L_NL},
+    {"johan", 'J', L_NL}, {"karel", 'K', L_NL}, {"lodewijk", 'L', L_NL}, {"maria", 'M', L_NL}, {"nico", 'N', L_NL},
+    {"pieter", 'P', L_NL}, {"quotiënt", 'Q', L_NL}, {"simon", 'S', L_NL}, {"theodoor", 'T', L_NL},
+    {"utrecht", 'U', L_NL}, {"willem", 'W', L_NL}, {"xantippe", 'X', L_NL}, {"zaandam", 'Z', L_NL},
+};
+
+/* The letter a word stands for in the active languages' spelling alphabets, or 0. */
+static char pho_letter(const stok *t, unsigned mask)
+{
+    if (t->kind != K_WORD || t->cn < 3) return 0;
+    char low[32];
+    if (!lower(t->core, t->cn, low, sizeof low)) return 0;
+    for (size_t k = 0; k < sizeof phonetic / sizeof phonetic[0]; k++)
+        if ((phonetic[k].lang & mask) && strlen(phonetic[k].w) == t->cn && memcmp(phonetic[k].w, low, t->cn) == 0)
+            return phonetic[k].letter;
+    return 0;
+}
+
+static int letter_tok(const stok *t);
+
+/* Pass 2b: a run of three or more spelled tokens (single letters or
+ * spelling-alphabet words, a repeat word or a comma between them) holding
+ * a spelling-alphabet word: those words are written as their letters, so
+ * the detectors see "S M I T H" for "sierra mike india tango hotel". */
+static void mark_phonetic(stok *t, size_t nt, unsigned mask)
+{
+    for (size_t a = 0; a < nt;) {
+        size_t b = a, letters = 0, words = 0;
+        while (b < nt) {
+            char c = pho_letter(&t[b], mask);
+            if (c || letter_tok(&t[b])) {
+                letters++;
+                words += c != 0;
+                b++;
+                if (t[b - 1].brk) break;
+            } else if (b > a && (t[b].kind == K_MULT || (t[b].kind == K_PUNCT && t[b].soft)) && b + 1 < nt) {
+                b++;
+            } else {
+                break;
+            }
+        }
+        if (letters >= 3 && words)
+            for (size_t k = a; k < b; k++) t[k].pho = pho_letter(&t[k], mask);
+        a = b > a ? b : a + 1;
+    }
+}
+
 /* ---- pass 3: emit --------------------------------------------------------- */
 
 typedef struct emitter {
@@ -885,6 +978,7 @@ int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
     stok *t = s->scratch;
     resolve_ambiguous(t, nt);
     mark_emails(t, nt);
+    mark_phonetic(t, nt, s->langs ? s->langs : L_ALL);
     emitter e = { s, 0, 0 };
     size_t i = 0, j;
     while (i < nt && !e.nomem) {
@@ -911,6 +1005,11 @@ int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
             i = j;
         } else if (starts_run(t, nt, i)) {
             i = emit_run(&e, t, nt, i);
+        } else if (c->pho) {
+            space(&e);
+            put(&e, c->pho, c->word);
+            put_bytes(&e, c->tail, c->tn, c->word);
+            i++;
         } else if (c->kind == K_ORD) {
             space(&e);
             ordinal(&e, c->val, c->word);

@@ -49,7 +49,12 @@
  * are numbers only in an unbroken run holding a number word that is not;
  * a "plus" that is also a word ("mas", "mais") only before a number of its
  * language; an e-mail's "at" and dots must be words of one language.
- * Not supported: spelled words ("j o h n"), compound hundreds ("duecento",
+ * Spelling alphabets: in a run of three or more spelled tokens (single
+ * letters, spelling-alphabet words, "double" before one), the words of the
+ * active languages' alphabets (NATO; Italian, DIN 5009, French, Spanish and
+ * Dutch telephone alphabets) are written as their letters ("sierra mike
+ * india" → "S M I"); the person-spelled detector judges the letters.
+ * Not supported: compound hundreds ("duecento",
  * "zweihundert"), spaced German/Dutch compounds ("drei und zwanzig").
  * Words are separated by one space (mapped to no word); punctuation items
  * attach to the previous word without a space.

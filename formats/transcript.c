@@ -18,6 +18,8 @@ enum { R_SCAN = 0, R_KEEP, R_WORD, R_FULL };
 /* Times beyond this (about 115 days) are not a call. */
 #define MAX_SECONDS 1e7
 
+static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
+
 void cv_transcript_init(cv_transcript *t)
 {
     memset(t, 0, sizeof *t);
@@ -113,6 +115,9 @@ bad:
 typedef struct pstate {
     cv_transcript *t;
     const char *why;
+    /* inside segments[]: the segment's times, for its words without their own */
+    int in_seg, seg_ok;
+    double seg_start, seg_end;
 } pstate;
 
 static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t start_node, int32_t end_node, int punct,
@@ -141,7 +146,17 @@ static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t sta
     w->node[1] = alt_node;
     w->group = group;
     w->list = list;
-    if (!punct || start_node >= 0 || end_node >= 0) {
+    if (ps->in_seg && (start_node < 0 || end_node < 0)) {
+        /* a word without its own times: its segment's whole (fail closed) */
+        if (!ps->seg_ok) {
+            ps->why = "segments[].words[]: a word without start and end times, in a segment without valid ones";
+            return CV_EINPUT;
+        }
+        w->start = ps->seg_start;
+        w->end = ps->seg_end;
+        w->seg = 1;
+        t->timing = CV_TIMING_SEGMENT;
+    } else if (!punct || start_node >= 0 || end_node >= 0) {
         int rc = parse_time(r, start_node, &w->start, &ps->why);
         if (!rc) rc = parse_time(r, end_node, &w->end, &ps->why);
         if (rc) return rc;
@@ -244,6 +259,65 @@ static int word_obj(pstate *ps, int32_t obj, int channel, int primary, int32_t g
     return 0;
 }
 
+/* A segment's start and end (segments[] of the generic / Whisper flavour):
+ * kept as written; ps->seg_ok says whether they are valid times. */
+static void segment_times(pstate *ps, int32_t seg)
+{
+    cv_record *r = &ps->t->rec;
+    int32_t st = member(r, seg, "start"), et = member(r, seg, "end");
+    const char *why;
+    ps->seg_ok = !parse_time(r, st, &ps->seg_start, &why) && !parse_time(r, et, &ps->seg_end, &why) &&
+                 ps->seg_end >= ps->seg_start;
+    if (st >= 0) ps->t->role[st] = R_KEEP;
+    if (et >= 0) ps->t->role[et] = R_KEEP;
+}
+
+/* A segment without word items (Whisper without word_timestamps): the words
+ * of its text, split at whitespace (each keeps the whitespace before it, so
+ * the text rebuilds as written), all timed with the segment's start and end.
+ * They have no node of their own: the text is rebuilt from them. */
+static int segment_text_words(pstate *ps, int32_t seg, int32_t text, int32_t group, int32_t spk)
+{
+    cv_transcript *t = ps->t;
+    cv_record *r = &t->rec;
+    if (!is_kind(r, text, CV_NODE_STRING)) return 0;
+    cv_str v = r->nodes[text].value;
+    int channel = int_of(r, member(r, seg, "channel"));
+    for (size_t k = 0, from = 0; k < v.n;) {
+        while (k < v.n && is_space(v.p[k])) k++;
+        if (k >= v.n) break;
+        size_t e = k;
+        while (e < v.n && !is_space(v.p[e])) e++;
+        if (!ps->seg_ok) {
+            ps->why = "segments[]: a segment without word timings has no valid start and end times";
+            return CV_EINPUT;
+        }
+        if (cv_grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
+        cv_tword *w = &t->words[t->nwords++];
+        memset(w, 0, sizeof *w);
+        w->text = cv_str_make(v.p + from, e - from);
+        w->start = ps->seg_start;
+        w->end = ps->seg_end;
+        w->channel = channel;
+        w->speaker = label_of(r, spk);
+        w->primary = 1;
+        w->seg = 1;
+        w->node[0] = w->node[1] = -1;
+        w->group = group;
+        w->list = 1;
+        t->timing = CV_TIMING_SEGMENT;
+        from = k = e;
+    }
+    return 0;
+}
+
+/* The segment's words[] holds at least one item. */
+static int has_word_items(const cv_record *r, int32_t seg)
+{
+    int32_t a = member(r, seg, "words");
+    return is_kind(r, a, CV_NODE_ARR_BEGIN) && r->nodes[a].end > a + 1;
+}
+
 static int add_full(cv_transcript *t, int32_t node, int32_t group, int32_t list)
 {
     if (!is_kind(&t->rec, node, CV_NODE_STRING)) return 0;
@@ -266,6 +340,7 @@ static int flavour_of(const cv_record *r, int *whisper_top_words)
         else if (path_is(nd, "results.channels")) dg = 1;
         else if (path_is(nd, "words")) words = 1;
         else if (path_is(nd, "segments[].words")) seg_words = 1;
+        else if (path_is(nd, "segments")) seg_words = 1;    /* segment-timed, or word items inside */
     }
     *whisper_top_words = words;
     if (aws) return CV_TRANSCRIPT_AWS;
@@ -335,6 +410,7 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
     cv_record_reset(r);
     t->nwords = t->nfull = 0;
     t->flavour = 0;
+    t->timing = CV_TIMING_WORD;
     size_t skip = 0;
     if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) skip = 3;
     const cv_format_type *jf = cv_format_find("jsonl");
@@ -366,7 +442,7 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
         return CV_EINPUT;
     }
 
-    pstate ps = { t, NULL };
+    pstate ps = { t, NULL, 0, 0, 0, 0 };
     size_t nrecognised = 0;
     int channel = -1, dg_channel = -1, dg_alt = -1, aws_channel_items = 0;
     int32_t ngroups = 0, dg_group = -1, utt_group = -1, utt_channel = -1, seg_group = -1;
@@ -412,9 +488,15 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
             } else if (path_is(nd, "segments[]")) {
                 seg_group = ngroups++;
                 seg_speaker = member(r, i, "speaker");
-                rc = add_full(t, member(r, i, "text"), seg_group, -1);
+                int32_t text = member(r, i, "text");
+                segment_times(&ps, i);
+                rc = add_full(t, text, seg_group, -1);
+                if (!rc && !top_words && !has_word_items(r, i))
+                    rc = segment_text_words(&ps, i, text, seg_group, seg_speaker);
             } else if (path_is(nd, "segments[].words[]")) {
+                ps.in_seg = 1;
                 rc = word_obj(&ps, i, -1, !top_words, seg_group, 1, seg_speaker);
+                ps.in_seg = 0;
             }
             break;
         }
@@ -646,8 +728,6 @@ static int set_node(cv_record *r, int32_t i, const char *p, size_t n)
     return 0;
 }
 
-static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
-
 /* Free text outside the word list: words split at whitespace, spoken forms
  * understood, identifiers replaced in place. Not counted. */
 static int scan_string(rctx *c, int32_t i)
@@ -760,7 +840,15 @@ static int rebuild_full(rctx *c, const struct cv_tfull *f)
         if (f->group >= 0 ? w->group != f->group : f->list >= 0 ? w->list != f->list : !w->primary) continue;
         cv_str s = final_text(c, k);
         if (s.n == 0) continue;
-        if (!w->punct && !is_space(s.p[0]) && out->n && cv_buf_putc(out, ' ')) return CV_ENOMEM;
+        if (w->node[0] < 0 && c->rp[k].state == 2) {
+            /* a word of a segment's text: the whitespace written before it */
+            size_t lead = 0;
+            while (lead < w->text.n && is_space(w->text.p[lead])) lead++;
+            if (cv_buf_append(out, w->text.p, lead)) return CV_ENOMEM;
+            if (!lead && out->n && cv_buf_putc(out, ' ')) return CV_ENOMEM;
+        } else if (!w->punct && !is_space(s.p[0]) && out->n && cv_buf_putc(out, ' ')) {
+            return CV_ENOMEM;
+        }
         if (cv_buf_append(out, s.p, s.n)) return CV_ENOMEM;
     }
     return set_node(&t->rec, f->node, out->p, out->n);
@@ -805,6 +893,7 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
     cv_spoken_init(&c.sp);
     set_language(&c.sp, &t.rec);
     res->flavour = t.flavour;
+    res->timing = t.timing;
     c.rp = calloc(t.nwords ? t.nwords : 1, sizeof *c.rp);
     if (!c.rp) goto nomem;
 

@@ -13,7 +13,12 @@
  *    segments[] (speaker of the words by time; times and labels kept);
  *  - generic / Whisper: {"words":[{"word","start","end"[,"channel"][,"speaker"]}]}
  *    and segments[].words[] (numbers), segments[].text, segments[].speaker
- *    and top-level text;
+ *    and top-level text; segment-timed: segments[] with start, end and text
+ *    but no words[] (Whisper without word_timestamps), or segments[].words[]
+ *    items without times: each word of the segment's text (split at
+ *    whitespace) takes its segment's whole [start, end], so a match silences
+ *    the whole segments holding it (fail closed; CV_TIMING_SEGMENT). A word
+ *    without times and no segment times to fall back on is CV_EINPUT;
  *  - Deepgram: results.channels[c].alternatives[].words[] (word,
  *    punctuated_word, start, end, speaker; channel = c when there are two or
  *    more channels, else none: the mix), alternatives[].transcript,
@@ -56,6 +61,13 @@ typedef enum cv_transcript_flavour {
     CV_TRANSCRIPT_DEEPGRAM
 } cv_transcript_flavour;
 
+/* How precisely the words are timed: each word its own times, or (some)
+ * words only their segment's (a span is then whole segments). */
+typedef enum cv_transcript_timing {
+    CV_TIMING_WORD = 0,
+    CV_TIMING_SEGMENT
+} cv_transcript_timing;
+
 typedef struct cv_transcript_result {
     cv_tspan *spans;          /* merged, sorted by channel then start; owned, cv_transcript_result_free */
     size_t nspans;
@@ -63,6 +75,7 @@ typedef struct cv_transcript_result {
     uint64_t identifiers;     /* detector matches in the word list */
     uint64_t digit_runs;      /* fail-safe digit runs redacted (no detector matched them) */
     int flavour;              /* cv_transcript_flavour */
+    int timing;               /* cv_transcript_timing */
 } cv_transcript_result;
 
 void cv_transcript_result_free(cv_transcript_result *r);   /* NULL ok; leaves r empty */
@@ -75,6 +88,7 @@ typedef struct cv_tword {
     cv_str speaker;           /* speaker label (AWS speaker_label, "speaker"), borrowed; empty if none */
     uint8_t punct;            /* AWS punctuation item */
     uint8_t primary;          /* 1: the word list detection runs on; 0: a copy redacted by time overlap */
+    uint8_t seg;              /* start/end are its segment's (segment-timed); node[0] -1: a word of the segment's text */
     int32_t node[2];          /* record nodes holding the text (second: Deepgram "word" beside "punctuated_word"), -1 none */
     int32_t group;            /* full-text group (segment, alternative, utterance), -1 none */
     int32_t list;             /* AWS: 0 results.items, 1 channel_labels items; else 0 */
@@ -85,6 +99,7 @@ typedef struct cv_tword {
 typedef struct cv_transcript {
     cv_record rec;
     int flavour;
+    int timing;               /* cv_transcript_timing */
     cv_tword *words;
     size_t nwords, cap;
     struct cv_tfull { int32_t node, group, list; } *full;   /* full-text fields and where they come from */

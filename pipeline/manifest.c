@@ -116,7 +116,8 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
             rc |= cv_buf_printf(o, ", \"transcript_bytes\": %" PRIu64 ", \"transcript_blake2b\": ",
                                 e->transcript_bytes_out);
             rc |= hex32(o, e->transcript_out_hash);
-            rc |= cv_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64, e->words, e->spoken_ids);
+            rc |= cv_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64 ", \"timing\": \"%s\"",
+                                e->words, e->spoken_ids, e->segment_timing ? "segment" : "word");
         } else {
             rc |= cv_buf_puts(o, ", \"transcript\": null");
         }

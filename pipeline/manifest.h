@@ -25,6 +25,7 @@ typedef struct cvi_entry {
     uint32_t risk_k;            /* its enforce_k (0: report only) */
     char *transcript;           /* recordings: sanitised output name of the redacted transcript */
     uint64_t words, spoken_ids; /* ... its words and spoken identifiers */
+    int segment_timing;         /* ... timed by segment, not word: spans are whole segments */
     uint64_t transcript_bytes_in, transcript_bytes_out;
     unsigned char transcript_in_hash[32], transcript_out_hash[32];   /* BLAKE2b-256 of the transcript read and written */
     int audio_rate, audio_channels;

@@ -76,6 +76,7 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
         st->words = res.words;
         st->spoken_identifiers = res.identifiers;
         st->digit_runs = res.digit_runs;
+        st->segment_timing = res.timing == CV_TIMING_SEGMENT;
         if (res.nspans) {
             if (!(spans = calloc(res.nspans, sizeof *spans))) { rc = CV_ENOMEM; goto out; }
             for (size_t i = 0; i < res.nspans; i++) {

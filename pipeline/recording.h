@@ -10,6 +10,7 @@
 typedef struct cvi_recording_stats {
     int transcript;                 /* a transcript was redacted */
     uint64_t words, spoken_identifiers, digit_runs;
+    int segment_timing;             /* the transcript's spans are whole segments (cv_transcript_timing) */
     double seconds_in, seconds_redacted;
     uint64_t spans_redacted, dtmf_tones, dtmf_spans;
     int voice_channels;             /* channels whose voice was anonymised */

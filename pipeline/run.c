@@ -724,6 +724,7 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     en->fs.written = 1;
     en->words = rs.words;
     en->spoken_ids = rs.spoken_identifiers;
+    en->segment_timing = rs.segment_timing;
     en->audio_rate = rs.sample_rate;
     en->audio_channels = rs.channels;
     en->per_speaker = rule->audio.nchannels > 0;

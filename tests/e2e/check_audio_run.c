@@ -530,6 +530,7 @@ static void sample_call(const char *audio, int beep, double pad)
     }
     ck_assert_double_eq(jnum(au, "words"), (double)words);
     ck_assert_double_eq(jnum(au, "spoken_identifiers"), 3);
+    ck_assert_str_eq(jstr(au, "timing"), "word");
     yajl_val d = jg(e, "detections");
     ck_assert_double_eq(jnum(d, "phone"), 1);
     ck_assert_double_eq(jnum(d, "email"), 1);
@@ -1543,6 +1544,145 @@ START_TEST(test_scan_recording)
 }
 END_TEST
 
+/* ---- segment-timed transcripts (issue 10, 6) ------------------------------ */
+
+/* Speech made with espeak-ng (resampled to RATE with ffmpeg): three
+ * utterances with 0.6 s of silence around each, and a Whisper transcript of
+ * segments only (no words[]): the segment holding the phone number is
+ * silent over its whole [start, end] plus the padding, the other segments'
+ * samples are untouched, the length is unchanged; the transcript carries
+ * the phone's token and the manifest says "timing": "segment". A segment
+ * without times is rejected (fail closed). */
+START_TEST(test_segment_timed_whisper)
+{
+    ck_assert_msg(system("command -v espeak-ng >/dev/null 2>&1 && command -v ffmpeg >/dev/null 2>&1") == 0,
+                  "this test needs espeak-ng and ffmpeg");
+    static const char *const said[3] = { "Hello, thank you for calling.", "My number is 07700 900123.",
+                                          "Have a nice day." };
+    const size_t gap = RATE * 6 / 10;
+    wav part[3];
+    size_t total = gap;
+    for (int i = 0; i < 3; i++) {
+        char name[32], cmd[1024];
+        snprintf(name, sizeof name, "seg%d.wav", i);
+        char *raw = path2(tmp, name);
+        snprintf(name, sizeof name, "seg%d_8k.wav", i);
+        char *pcm = path2(tmp, name);
+        snprintf(cmd, sizeof cmd,
+                 "espeak-ng -w '%s' '%s' 2>/dev/null && ffmpeg -nostdin -loglevel error -y -i '%s' -ar %d -ac 1 "
+                 "-c:a pcm_s16le -map_metadata -1 -fflags +bitexact '%s'",
+                 raw, said[i], raw, RATE, pcm);
+        sh(cmd);
+        wav_read(pcm, &part[i]);
+        ck_assert_int_eq(part[i].rate, RATE);
+        ck_assert_uint_gt(part[i].frames, RATE / 2);
+        total += part[i].frames + gap;
+    }
+    int16_t *s = calloc(total, sizeof *s);
+    double st[3], en[3];
+    size_t at = gap;
+    for (int i = 0; i < 3; i++) {
+        memcpy(s + at, part[i].s, part[i].frames * sizeof *s);
+        st[i] = (double)at / RATE;
+        at += part[i].frames;
+        en[i] = (double)at / RATE;
+        at += gap;
+        free(part[i].s);
+    }
+    char *in = path2(tmp, "in");
+    mkdir(in, 0755);
+    wav_write(path2(in, "seg_call.wav"), RATE, 1, s, total, NULL);
+    free(s);
+    char json[2048];
+    int n = snprintf(json, sizeof json, "{\"text\":\" %s %s %s\",\"segments\":[", said[0], said[1], said[2]);
+    for (int i = 0; i < 3; i++)
+        n += snprintf(json + n, sizeof json - (size_t)n,
+                      "%s{\"id\":%d,\"seek\":0,\"start\":%.3f,\"end\":%.3f,\"text\":\" %s\",\"tokens\":[50364,%d],"
+                      "\"temperature\":0.0,\"avg_logprob\":-0.25,\"no_speech_prob\":0.01}",
+                      i ? "," : "", i, st[i], en[i], said[i], 1000 + i);
+    snprintf(json + n, sizeof json - (size_t)n, "],\"language\":\"en\"}");
+    writefile(path2(in, "seg_call.json"), json, strlen(json), 0644);
+
+    const double pad = 0.15;
+    char *pol = policy("p.yaml", "spoken: silence, pad_ms: 150, dtmf: mute");
+    char *o = path2(tmp, "out");
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in, "-o", o), 0);
+    free(out), free(err);
+
+    wav wi, wo;
+    wav_read(path2(in, "seg_call.wav"), &wi);
+    wav_read(path2(o, "seg_call.wav"), &wo);
+    ck_assert_uint_eq(wo.frames, wi.frames);     /* the PCM length is unchanged */
+    /* the times written are rounded to 1 ms: the expected span is the written one */
+    tspan want = { floor(st[1] * 1000 + 0.5) / 1000 - pad, floor(en[1] * 1000 + 0.5) / 1000 + pad };
+    double masked = check_masked(&wi, &wo, &want, 1, 0);
+    ck_assert_double_eq_tol(masked, en[1] - st[1] + 2 * pad, 0.003);
+    /* the whole segment is silent, not only the words of the number */
+    size_t a = (size_t)ceil(st[1] * RATE) + RAMP + 1, b = (size_t)floor(en[1] * RATE);
+    for (size_t k = a; k < b; k++) ck_assert_msg(wo.s[k] == 0, "sample %zu (%.3f s) of the phone's segment", k, (double)k / RATE);
+    /* and the other segments still speak */
+    for (int i = 0; i < 3; i += 2) {
+        size_t x = (size_t)(st[i] * RATE), y = (size_t)(en[i] * RATE);
+        ck_assert_msg(dbfs(rms(wo.s, x, y)) > -40.0, "segment %d is not heard", i);
+        ck_assert_int_eq(memcmp(wo.s + x, wi.s + x, (y - x) * sizeof *wo.s), 0);
+    }
+
+    size_t tn;
+    char *tout = zstd_file(path2(o, "seg_call.json.zst"), &tn);
+    yajl_val rdoc = parse_json(tout);
+    size_t ns;
+    yajl_val segs = jarr(rdoc, "segments", &ns);
+    ck_assert_uint_eq(ns, 3);
+    char *phone = token_of("phone", pol, "07700900123");
+    char exp[256];
+    snprintf(exp, sizeof exp, " My number is [%s]", phone);
+    ck_assert_str_eq(jstr(segs->u.array.values[1], "text"), exp);
+    ck_assert_str_eq(jstr(segs->u.array.values[0], "text"), " Hello, thank you for calling.");
+    ck_assert_str_eq(jstr(segs->u.array.values[2], "text"), " Have a nice day.");
+    ck_assert_double_eq_tol(jnum(segs->u.array.values[1], "start"), st[1], 0.001);
+    ck_assert_ptr_nonnull(strstr(jstr(rdoc, "text"), exp));
+    ck_assert_ptr_null(strstr(tout, "07700"));
+    ck_assert_ptr_null(strstr(tout, "tokens"));
+
+    char *mt = readfile(path2(o, "manifest.json"), NULL);
+    yajl_val m = parse_json(mt);
+    yajl_val e = file_entry(m, "seg_call.wav");
+    ck_assert_ptr_nonnull(e);
+    ck_assert_str_eq(jstr(e, "status"), "done");
+    yajl_val au = jg(e, "audio");
+    ck_assert_str_eq(jstr(au, "timing"), "segment");
+    ck_assert_double_eq(jnum(au, "spoken_identifiers"), 1);
+    ck_assert_double_eq(jnum(au, "words"), 5 + 5 + 4);
+    ck_assert_double_eq(jnum(e, "audio_spans_redacted"), 1);
+    ck_assert_double_eq_tol(jnum(e, "audio_seconds_redacted"), masked, 0.002);
+    ck_assert_ptr_null(strstr(mt, "07700"));
+    yajl_tree_free(m);
+    free(mt);
+
+    /* a segment without times: rejected, nothing of it written, exit 3 */
+    char *in2 = path2(tmp, "in2");
+    mkdir(in2, 0755);
+    copyfile(path2(in, "seg_call.wav"), path2(in2, "seg_call.wav"), SIZE_MAX);
+    const char *untimed = "{\"segments\":[{\"id\":0,\"text\":\" My number is 07700 900123.\"}],\"language\":\"en\"}";
+    writefile(path2(in2, "seg_call.json"), untimed, strlen(untimed), 0644);
+    char *o2 = path2(tmp, "out2");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, "--policy", pol, in2, "-o", o2), 3);
+    ck_assert_msg(strstr(err, "seg_call.wav: recording rejected: segments[]: a segment without word timings") != NULL,
+                  "%s", err);
+    ck_assert_ptr_null(strstr(err, "07700"));
+    ck_assert(!exists(path2(o2, "seg_call.wav")));
+    ck_assert(!exists(path2(o2, "seg_call.json.zst")));
+    free(out), free(err);
+
+    free(phone);
+    yajl_tree_free(rdoc);
+    free(tout);
+    free(wi.s);
+    free(wo.s);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("audio_run");
@@ -1563,6 +1703,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_scan_recording);
     tcase_add_test(tc, test_forget_recording);
     tcase_add_test(tc, test_forget_recording_survives_resume);
+    tcase_add_test(tc, test_segment_timed_whisper);
     suite_add_tcase(s, tc);
     return s;
 }

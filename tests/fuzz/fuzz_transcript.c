@@ -4,7 +4,9 @@
  * fail-safe digit-run length, 0..15). Checks the contract: on CV_EINPUT a
  * reason and no output; on success spans sorted per channel, disjoint, not
  * negative, and the output parses again as a transcript of the same flavour
- * with no more word items (Whisper token lists are dropped).
+ * and timing with no more word items (Whisper token lists are dropped; a
+ * segment-timed transcript's words are its texts', where a rendering such
+ * as a mask may hold spaces, so there no more segments instead).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +59,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cv_diag d2 = { 0 };
         if (cv_transcript_parse(&a, json, len, &d2)) abort();
         if (cv_transcript_parse(&b, out.p, out.n, &d2)) abort();
-        if (a.flavour != b.flavour || b.nwords > a.nwords) abort();   /* fewer: word objects inside dropped Whisper token lists */
+        if (a.flavour != b.flavour || a.timing != b.timing || res.timing != a.timing) abort();
+        if (a.timing == CV_TIMING_WORD && b.nwords > a.nwords) abort();   /* fewer: word objects inside dropped Whisper token lists */
+        if (a.timing == CV_TIMING_SEGMENT && b.nfull > a.nfull) abort();
+        for (size_t i = 0; a.timing == CV_TIMING_SEGMENT && i < res.nspans; i++) {
+            /* a span is whole segments: it starts at some word's start (less the padding) */
+            int found = 0;
+            for (size_t k = 0; k < a.nwords && !found; k++)
+                found = res.spans[i].start <= a.words[k].start && a.words[k].start - 0.2 <= res.spans[i].start + 1e-9;
+            if (!found) abort();
+        }
         cv_transcript_free(&a);
         cv_transcript_free(&b);
         cv_transcript_result_free(&res);

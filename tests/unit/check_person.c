@@ -176,9 +176,10 @@ static void print_rates(const char *what, const rate *r, size_t n)
     fflush(stdout);
 }
 
-START_TEST(test_false_positive_corpus)
+/* Lines of file (locale TAB text) a detection changes: at most max_pct %. */
+static void fp_corpus(const char *file, unsigned min_lines, unsigned max_pct)
 {
-    char *data = fixture("fp.tsv"), *cur = data, *loc, *text;
+    char *data = fixture(file), *cur = data, *loc, *text;
     cv_detector_set *s = mkset("GB", P);
     cv_detect_ws *ws = cv_detect_ws_create(s);
     cv_span_list l = { 0 };
@@ -196,19 +197,26 @@ START_TEST(test_false_positive_corpus)
             if (getenv("CV_PERSON_VERBOSE")) printf("FP %s: %s [%.*s]\n", loc, text, (int)(l.v[0].end - l.v[0].start), text + l.v[0].start);
         }
     }
+    printf("%s: ", file);
     print_rates("changed", r, nr);
-    ck_assert_uint_ge(lines, 2000);
-    ck_assert_msg(changed * 100 <= lines, "%u of %u lines changed", changed, lines);
+    ck_assert_uint_ge(lines, min_lines);
+    ck_assert_msg(changed * 100 <= lines * max_pct, "%u of %u lines changed", changed, lines);
     cv_span_list_free(&l);
     cv_detect_ws_free(ws);
     cv_detector_set_free(s);
     free(data);
 }
+
+START_TEST(test_false_positive_corpus)
+{
+    fp_corpus("fp.tsv", 2000, 1);
+}
 END_TEST
 
-START_TEST(test_recall_corpus)
+/* Lines of file whose [[ ]]-marked names are all inside spans: at least min_pct %. */
+static void recall_corpus(const char *file, unsigned min_lines, unsigned min_pct)
 {
-    char *data = fixture("recall.tsv"), *cur = data, *loc, *text;
+    char *data = fixture(file), *cur = data, *loc, *text;
     cv_detector_set *s = mkset("GB", P);
     cv_detect_ws *ws = cv_detect_ws_create(s);
     cv_span_list l = { 0 };
@@ -246,13 +254,41 @@ START_TEST(test_recall_corpus)
             printf("MISS %s: %s\n", loc, plain);
         }
     }
+    printf("%s: ", file);
     print_rates("replaced", r, nr);
-    ck_assert_uint_ge(lines, 1000);
-    ck_assert_msg(replaced * 100 >= lines * 95, "%u of %u lines replaced", replaced, lines);
+    ck_assert_uint_ge(lines, min_lines);
+    ck_assert_msg(replaced * 100 >= lines * min_pct, "%u of %u lines replaced", replaced, lines);
     cv_span_list_free(&l);
     cv_detect_ws_free(ws);
     cv_detector_set_free(s);
     free(data);
+}
+
+START_TEST(test_recall_corpus)
+{
+    recall_corpus("recall.tsv", 1000, 95);
+}
+END_TEST
+
+/* Names spelled letter by letter (person-spelled): tests/fixtures/person/
+ * make_spelled.py's corpora. */
+START_TEST(test_spelled_corpora)
+{
+    recall_corpus("spelled_recall.tsv", 200, 95);
+    fp_corpus("spelled_fp.tsv", 200, 2);
+}
+END_TEST
+
+START_TEST(test_spelled)
+{
+    one("GB", P, "my name is S M I T H", "S M I T H", "smith");
+    one("GB", P, "that's s-m-i-t-h", "s-m-i-t-h", "smith");
+    one("GB", P, "Smith, S M I T H", "Smith, S M I T H", "smith");
+    one("GB", P, "my name is S M I double T H", "S M I double T H", "smitth");
+    one("GB", P, "J O N E S at gmail dot com", "J O N E S at gmail dot com", "jones");
+    none("GB", P, "the options are A B C and D");
+    none("GB", P, "I a m here");
+    none("GB", P, "it is S M I T H");     /* no name or spelling cue */
 }
 END_TEST
 
@@ -270,6 +306,8 @@ int main(void)
     tcase_add_test(tc, test_normal_form);
     tcase_add_test(tc, test_false_positive_corpus);
     tcase_add_test(tc, test_recall_corpus);
+    tcase_add_test(tc, test_spelled);
+    tcase_add_test(tc, test_spelled_corpora);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

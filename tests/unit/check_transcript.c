@@ -709,17 +709,28 @@ END_TEST
 
 /* The audio spans follow the entity's action: a number the policy keeps is
  * no span (nor a fail-safe digit run), a masked card still is. */
+/* A policy that keeps phones and masks cards. */
+static const char *KEEP =
+    "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: keep\n  card: mask\n"
+    "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n    fields:\n      text: scan\n";
+
+/* A worker of policy yaml with the suite's key; free it, then *e, then *p. */
+static cvi_worker *policy_worker(const char *yaml, cv_policy **p, cvi_engine **e)
+{
+    *p = NULL;
+    *e = NULL;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "k.yaml", yaml, strlen(yaml), p), 0);
+    ck_assert_int_eq(cvi_engine_create(ctx, *p, key, e), 0);
+    cvi_worker *w = cvi_worker_create(*e);
+    ck_assert_ptr_nonnull(w);
+    return w;
+}
+
 START_TEST(test_spans_follow_action)
 {
-    static const char *KEEP =
-        "version: 1\ntenant: acme\nregion: GB\nentities:\n  phone: keep\n  card: mask\n"
-        "inputs:\n  - match: \"*.jsonl\"\n    format: jsonl\n    fields:\n      text: scan\n";
-    cv_policy *p2 = NULL;
-    cvi_engine *e2 = NULL;
-    ck_assert_int_eq(cv_policy_load_mem(ctx, "k.yaml", KEEP, strlen(KEEP), &p2), 0);
-    ck_assert_int_eq(cvi_engine_create(ctx, p2, key, &e2), 0);
-    cvi_worker *w2 = cvi_worker_create(e2), *saved = wk;
-    ck_assert_ptr_nonnull(w2);
+    cv_policy *p2;
+    cvi_engine *e2;
+    cvi_worker *w2 = policy_worker(KEEP, &p2, &e2), *saved = wk;
     char *doc = words_json("{\"words\":[",
                            "call oh seven seven double oh nine hundred one two three card four one one one one one "
                            "one one one one one one one one one one done",
@@ -781,6 +792,208 @@ START_TEST(test_other_strings_scanned)
 }
 END_TEST
 
+/* ---- segment-timed transcripts (issue 10, 6) ------------------------------ */
+
+static const char *SEGS =
+    "{\"text\":\" Hello, thanks for calling. My number is 07700 900123. Bye now.\",\"segments\":["
+    "{\"id\":0,\"seek\":0,\"start\":0.5,\"end\":2.25,\"text\":\" Hello, thanks for calling.\",\"tokens\":[1,2]},"
+    "{\"id\":1,\"seek\":0,\"start\":2.75,\"end\":5.5,\"text\":\" My number is 07700 900123.\",\"tokens\":[3,4]},"
+    "{\"id\":2,\"seek\":0,\"start\":6,\"end\":7,\"text\":\" Bye now.\",\"tokens\":[5]}],\"language\":\"en\"}";
+
+/* Whisper segments without words: every word of a segment's text has the
+ * segment's times; a match silences its whole segment (and only it), the
+ * other segments' text is written back byte for byte. */
+START_TEST(test_segment_timed)
+{
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(cv_transcript_parse(&t, SEGS, strlen(SEGS), &d), 0);
+    ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_WORDS);
+    ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(t.nwords, 4 + 5 + 2);
+    ck_assert(cv_str_eqz(t.words[0].text, " Hello,"));     /* with the whitespace before it */
+    ck_assert(cv_str_eqz(t.words[7].text, " 07700"));
+    for (size_t k = 0; k < t.nwords; k++) {
+        double s = k < 4 ? 0.5 : k < 9 ? 2.75 : 6, e = k < 4 ? 2.25 : k < 9 ? 5.5 : 7;
+        ck_assert_msg(near(t.words[k].start, s) && near(t.words[k].end, e), "word %zu", k);
+        ck_assert(t.words[k].seg && t.words[k].primary);
+        ck_assert_int_eq(t.words[k].node[0], -1);
+    }
+    cv_transcript_free(&t);
+
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(SEGS, strlen(SEGS), 150, 0, &out, &res, &c), 0);
+    ck_assert_int_eq(res.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(res.words, 11);
+    ck_assert_uint_eq(res.identifiers, 1);
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert(near(res.spans[0].start, 2.75 - 0.15));
+    ck_assert(near(res.spans[0].end, 5.5 + 0.15));
+    ck_assert_int_eq(res.spans[0].channel, -1);
+    char *phone = chat_render("call me on 07700 900123 please");
+    char exp[300];
+    snprintf(exp, sizeof exp, "\"text\":\" My number is %s\"", phone);
+    ck_assert_msg(strstr(out, exp) != NULL, "segment text: %s", out);
+    ck_assert_ptr_nonnull(strstr(out, "\"text\":\" Hello, thanks for calling.\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"text\":\" Bye now.\""));
+    snprintf(exp, sizeof exp, "\"text\":\" Hello, thanks for calling. My number is %s Bye now.\"", phone);
+    ck_assert_msg(strstr(out, exp) != NULL, "top-level text: %s", out);
+    ck_assert_ptr_nonnull(strstr(out, "\"start\":2.75,\"end\":5.5"));
+    ck_assert_ptr_null(strstr(out, "0770"));
+    ck_assert_ptr_null(strstr(out, "900123"));
+    ck_assert_ptr_null(strstr(out, "\"tokens\""));
+    /* the output is segment-timed again, with the same segments */
+    cv_transcript_init(&t);
+    ck_assert_int_eq(cv_transcript_parse(&t, out, strlen(out), &d), 0);
+    ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(t.nwords, 4 + 4 + 2);
+    cv_transcript_free(&t);
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* a number spoken across two segments: both segments, one span */
+    static const char *split =
+        "{\"segments\":[{\"start\":1,\"end\":2,\"text\":\" ring oh seven seven oh oh\"},"
+        "{\"start\":2.5,\"end\":4,\"text\":\" nine hundred one two three thanks\"},"
+        "{\"start\":9,\"end\":10,\"text\":\" goodbye\"}]}";
+    ck_assert_int_eq(redact(split, strlen(split), 0, 0, &out, &res, &c), 0);
+    ck_assert_uint_eq(res.identifiers, 1);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert(near(res.spans[0].start, 1) && near(res.spans[0].end, 4));
+    snprintf(exp, sizeof exp, "\"text\":\" ring %s\"", phone);
+    ck_assert_msg(strstr(out, exp) != NULL, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "\"text\":\" thanks\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"text\":\" goodbye\""));
+    ck_assert_ptr_null(strstr(out, "seven"));
+    ck_assert_ptr_null(strstr(out, "hundred"));
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* a policy that keeps phones: the number stays in the text and no
+     * segment is silenced */
+    cv_policy *p2;
+    cvi_engine *e2;
+    cvi_worker *w2 = policy_worker(KEEP, &p2, &e2), *saved = wk;
+    wk = w2;
+    ck_assert_int_eq(redact(SEGS, strlen(SEGS), 150, 0, &out, &res, &c), 0);
+    wk = saved;
+    ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
+    ck_assert_uint_eq(res.nspans, 0);
+    ck_assert_ptr_nonnull(strstr(out, "07700"));
+    cv_transcript_result_free(&res);
+    free(out);
+    cvi_worker_free(w2);
+    cvi_engine_free(e2);
+    cv_policy_free(p2);
+    free(phone);
+}
+END_TEST
+
+/* Word items without times take their segment's; timed words beside them
+ * keep their own; with neither, the transcript is rejected with a reason
+ * that says where (fail closed). */
+START_TEST(test_segment_untimed_words)
+{
+    static const char *mixed =
+        "{\"segments\":[{\"start\":10,\"end\":14,\"text\":\" call 07700 900123\",\"words\":["
+        "{\"word\":\" call\",\"start\":10,\"end\":10.5},{\"word\":\" 07700\"},{\"word\":\" 900123\",\"end\":13}]},"
+        "{\"start\":20,\"end\":21,\"text\":\" fine\",\"words\":[{\"word\":\" fine\",\"start\":20.1,\"end\":20.4}]}]}";
+    cv_transcript t;
+    cv_transcript_init(&t);
+    cv_diag d = { 0 };
+    ck_assert_int_eq(cv_transcript_parse(&t, mixed, strlen(mixed), &d), 0);
+    ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(t.nwords, 4);
+    ck_assert(near(t.words[0].start, 10) && near(t.words[0].end, 10.5) && !t.words[0].seg);
+    ck_assert(near(t.words[1].start, 10) && near(t.words[1].end, 14) && t.words[1].seg);
+    ck_assert(near(t.words[2].start, 10) && near(t.words[2].end, 14) && t.words[2].seg);
+    ck_assert(near(t.words[3].start, 20.1) && !t.words[3].seg);
+    ck_assert_int_ge(t.words[1].node[0], 0);    /* written back into its own item */
+    cv_transcript_free(&t);
+    char *out;
+    cv_transcript_result res;
+    cvi_counts c;
+    ck_assert_int_eq(redact(mixed, strlen(mixed), 0, 0, &out, &res, &c), 0);
+    ck_assert_int_eq(res.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(res.nspans, 1);
+    ck_assert(near(res.spans[0].start, 10) && near(res.spans[0].end, 14));
+    ck_assert_ptr_null(strstr(out, "0770"));
+    ck_assert_ptr_nonnull(strstr(out, "\"word\":\" fine\""));
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* word-timed transcripts say so */
+    static const char *timed = "{\"words\":[{\"word\":\"07700900123\",\"start\":1,\"end\":2}]}";
+    ck_assert_int_eq(redact(timed, strlen(timed), 0, 0, &out, &res, &c), 0);
+    ck_assert_int_eq(res.timing, CV_TIMING_WORD);
+    ck_assert_uint_eq(res.nspans, 1);
+    cv_transcript_result_free(&res);
+    free(out);
+
+    /* fail closed, with the place named */
+    static const struct { const char *json, *where; } bad[] = {
+        { "{\"segments\":[{\"text\":\" 07700 900123\"}]}", "segments[]:" },
+        { "{\"segments\":[{\"start\":1,\"end\":0.5,\"text\":\" 07700 900123\"}]}", "segments[]:" },
+        { "{\"segments\":[{\"text\":\" x\",\"words\":[{\"word\":\" x\"}]}]}", "segments[].words[]:" },
+        { "{\"segments\":[{\"start\":1,\"text\":\" x\",\"words\":[{\"word\":\" x\",\"start\":1}]}]}", "segments[].words[]:" },
+        { "{\"words\":[{\"word\":\"07700900123\",\"start\":1}]}", "without a start or end time" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cv_buf b = { 0 };
+        cv_diag dd = { 0 };
+        memset(&c, 0, sizeof c);
+        ck_assert_int_eq(cv_transcript_redact(wk, bad[i].json, strlen(bad[i].json), NULL, &b, &res, &c, &dd), CV_EINPUT);
+        ck_assert_uint_eq(b.n, 0);
+        ck_assert_ptr_null(res.spans);
+        ck_assert_ptr_nonnull(dd.reason);
+        ck_assert_msg(strstr(dd.reason, bad[i].where) != NULL, "case %zu: %s", i, dd.reason);
+        ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);
+        cv_buf_free(&b);
+    }
+}
+END_TEST
+
+/* Names spelled in a call (person-spelled): letters, or spelling-alphabet
+ * words of the transcript's language, are one person span over their words'
+ * times; the same words in another language's transcript are no letters. */
+START_TEST(test_spelled_name)
+{
+    static const struct { const char *lang, *text; int found; double s, e; } cases[] = {
+        { "en", "my name is sierra mike india tango hotel thanks", 1, 1.5, 3.75 },
+        { "en", "my surname is S M I double T H okay", 1, 1.5, 4.25 },
+        { "en", "that's j o n e s yes", 1, 0.5, 2.75 },
+        { "de", "mein Nachname ist Siegfried Cäsar Heinrich Martha Ida Dora Theodor danke", 1, 1.5, 4.75 },
+        { "en", "press alpha bravo charlie on the menu", 0, 0, 0 },
+        { "en", "I a m here now", 0, 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char pre[64];
+        snprintf(pre, sizeof pre, "{\"language\":\"%s\",\"words\":[", cases[i].lang);
+        char *doc = words_json(pre, cases[i].text, "]}", 0.0), *out;
+        cv_transcript_result res;
+        cvi_counts c;
+        ck_assert_int_eq(redact(doc, strlen(doc), 0, 0, &out, &res, &c), 0);
+        ck_assert_msg(c.detections[CV_ENT_PERSON] == (uint64_t)cases[i].found, "case %zu: %s", i, out);
+        ck_assert_uint_eq(res.nspans, (size_t)cases[i].found);
+        if (cases[i].found) {
+            ck_assert_msg(near(res.spans[0].start, cases[i].s) && near(res.spans[0].end, cases[i].e),
+                          "case %zu: %g .. %g", i, res.spans[0].start, res.spans[0].end);
+            ck_assert_ptr_nonnull(strstr(out, "[person:"));
+            ck_assert_ptr_null(strstr(out, "sierra"));
+            ck_assert_ptr_null(strstr(out, "Theodor"));
+            ck_assert_ptr_null(strstr(out, "\"word\":\"H\""));
+        }
+        cv_transcript_result_free(&res);
+        free(out);
+        free(doc);
+    }
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
     static const char *const bad[] = {
@@ -788,7 +1001,12 @@ START_TEST(test_bad_input)
         "{\"hello\":\"world\"}",                                              /* unknown shape */
         "[1,2]",                                                              /* not an object */
         "",                                                                   /* empty */
-        "{\"segments\":[{\"text\":\"07700 900123\",\"start\":0,\"end\":2}]}", /* no word timings */
+        "{\"segments\":[{\"text\":\"07700 900123\"}]}",                   /* no word nor segment times */
+        "{\"segments\":[{\"text\":\"07700 900123\",\"start\":0}]}",
+        "{\"segments\":[{\"text\":\"07700 900123\",\"start\":3,\"end\":2}]}",
+        "{\"segments\":[{\"text\":\"07700 900123\",\"start\":\"soon\",\"end\":2}]}",
+        "{\"segments\":[{\"words\":[{\"word\":\"07700\"}],\"text\":\"07700\"}]}",
+        "{\"segments\":[{\"start\":0,\"end\":1,\"text\":\"   \"}]}",        /* no words at all */
         "{\"words\":[{\"word\":\"a\",\"start\":2,\"end\":1}]}",               /* end < start */
         "{\"words\":[{\"word\":\"a\",\"start\":-1,\"end\":1}]}",              /* negative */
         "{\"words\":[{\"word\":\"a\",\"start\":\"soon\",\"end\":1}]}",        /* non-numeric */
@@ -833,6 +1051,9 @@ int main(void)
     tcase_add_test(tc, test_language);
     tcase_add_test(tc, test_spans_follow_action);
     tcase_add_test(tc, test_other_strings_scanned);
+    tcase_add_test(tc, test_segment_timed);
+    tcase_add_test(tc, test_segment_untimed_words);
+    tcase_add_test(tc, test_spelled_name);
     tcase_add_test(tc, test_bad_input);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
