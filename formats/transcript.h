@@ -1,8 +1,8 @@
 /*
  * transcript.h - word-timed call transcripts (DESIGN §7): parse the three
- * flavours recognisers write, find spoken identifiers with the same engine
- * as the chat pipeline, and write the redacted transcript back in the same
- * JSON shape, plus the time spans (per channel) the audio filters silence.
+ * flavours recognisers write into words with times, channels and speakers,
+ * and the record they came from (written back by the redaction, see
+ * pipeline/transcript_redact.h).
  *
  * Flavours (one JSON document, any whitespace; a UTF-8 BOM is skipped):
  *  - AWS Transcribe batch: results.items[] (type pronunciation/punctuation,
@@ -26,15 +26,14 @@
  * Anything else is CV_EINPUT ("unrecognised transcript shape"): an unknown
  * transcript is never passed through.
  *
- * Layering note: this file is the glue between a format (the JSON reader in
- * jsonl.c) and the detection engine (pipeline/engine.h), like engine.c is
- * for records; the parser half includes no filter.
+ * This is the format: parsing and the parsed model. Finding and replacing
+ * the identifiers it holds is pipeline/transcript_redact.c (above the
+ * detectors and the engine).
  */
 #ifndef CV_TRANSCRIPT_H
 #define CV_TRANSCRIPT_H
 
 #include "formats.h"
-#include "../pipeline/engine.h"
 
 /* A time span to redact, seconds; channel -1 = all channels (unknown). */
 typedef struct cv_tspan {
@@ -80,6 +79,11 @@ typedef struct cv_transcript_result {
 
 void cv_transcript_result_free(cv_transcript_result *r);   /* NULL ok; leaves r empty */
 
+/* What a record node of the transcript is to its redaction: free text to
+ * scan, kept as is (times, labels, numbers), a word item's text, or a
+ * full-text field rebuilt from the redacted words. */
+typedef enum cv_transcript_role { CV_TROLE_SCAN = 0, CV_TROLE_KEEP, CV_TROLE_WORD, CV_TROLE_FULL } cv_transcript_role;
+
 /* One word item of a parsed transcript. */
 typedef struct cv_tword {
     cv_str text;              /* as written (borrowed from the input); punctuated_word if present */
@@ -104,7 +108,7 @@ typedef struct cv_transcript {
     size_t nwords, cap;
     struct cv_tfull { int32_t node, group, list; } *full;   /* full-text fields and where they come from */
     size_t nfull, fullcap;
-    uint8_t *role;            /* per node: internal classification */
+    uint8_t *role;            /* per node: a cv_transcript_role */
     size_t rolecap;
 } cv_transcript;
 
@@ -120,28 +124,5 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
  * then start, merge overlapping or touching spans of the same channel.
  * In place; returns the new count. */
 size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad);
-
-/*
- * Parse json[0..len), find spoken identifiers with worker w (an engine of
- * the run's policy and key, so tokens equal the chat pipeline's), append the
- * redacted transcript (same JSON shape and member order, compact, one line)
- * to out, and fill res (spans per channel, counts; caller frees with
- * cv_transcript_result_free). Detections of the word list are added to
- * counts (may be NULL).
- *
- * In the word list, the first word item of a match gets the rendering
- * ("[phone:…]", a mask, "[card]") as its text, the other items of the match
- * (punctuation included) get "" and keep their times. A match's words are
- * a span in res unless the policy's action for its entity is `keep` (the
- * audio follows the transcript's decision). Full-text fields are
- * rebuilt from the redacted words. Copies of words (AWS channel items,
- * Deepgram utterances and further alternatives) take the redaction of the
- * primary words they overlap in time. Every other string value (job names,
- * paragraphs, unknown members) is scanned as free text (spoken forms
- * understood) and its identifiers replaced in place; these are not counted.
- * Returns 0, CV_ENOMEM, or CV_EINPUT with diag (nothing appended to out).
- */
-int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
-                         cv_transcript_result *res, cvi_counts *counts, cv_diag *diag);
 
 #endif

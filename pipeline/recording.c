@@ -17,7 +17,7 @@
 #include "common/files.h"
 #include "recording.h"
 #include "../formats/audio_module.h"
-#include "../formats/transcript.h"
+#include "transcript_redact.h"
 
 #define TRANSCRIPT_MAX ((size_t)256 << 20)
 

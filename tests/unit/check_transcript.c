@@ -12,7 +12,7 @@
 
 #include <sodium.h>
 
-#include "formats/transcript.h"
+#include "pipeline/transcript_redact.h"
 
 static cv_ctx *ctx;
 static cv_key *key;
