@@ -26,6 +26,16 @@ import subprocess
 import sys
 
 LIB_DIRS = ("pipeline", "filters", "formats")
+
+# Known breaks of rule 1, open work (issue 12, item 2): the audio driver that
+# chains decode -> DTMF -> span editing -> voice -> encode still lives in
+# formats/audio.c. Reported, not failed; any other break fails, and an entry
+# here that no longer happens fails too (so the list only shrinks).
+KNOWN = {
+    ("formats/audio.c", "filters/dtmf.h"),
+    ("formats/audio.c", "filters/voice.h"),
+    ("formats/audio.h", "filters/audio_edit.h"),
+}
 FORBIDDEN_CALLS = ("fopen", "strerror", "printf", "fprintf", "puts", "perror")
 
 
@@ -90,7 +100,7 @@ def sources(root):
                     yield os.path.relpath(os.path.join(dirpath, f), root)
 
 
-def check_includes(root, rel, text, bad):
+def check_includes(root, rel, text, bad, known_seen):
     me = layer_of(rel)
     here = os.path.dirname(rel)
     for no, line in enumerate(text.split("\n"), 1):
@@ -107,6 +117,8 @@ def check_includes(root, rel, text, bad):
         them = layer_of(cand)
         if them == "cli":
             bad.append(f"{rel}:{no}: includes the CLI ({cand}): nothing does")
+        elif me and them and them not in ALLOWED[me] and (rel, cand) in KNOWN:
+            known_seen.add((rel, cand))
         elif me and them and them not in ALLOWED[me]:
             bad.append(f"{rel}:{no}: {me}/ includes {cand} ({them}/): the layers go "
                        "cli -> pipeline -> {filters, formats} -> common")
@@ -189,12 +201,13 @@ def main():
     a = ap.parse_args()
     root = os.path.abspath(a.root)
     bad = []
+    known_seen = set()
     nfiles = 0
     for rel in sources(root):
         with open(os.path.join(root, rel), encoding="utf-8") as fh:
             text = fh.read()
         nfiles += 1
-        check_includes(root, rel, text, bad)
+        check_includes(root, rel, text, bad, known_seen)
         if rel.endswith((".c", ".cc")):
             clean = strip_c(text)
             check_prototypes(rel, clean, bad)
@@ -214,6 +227,10 @@ def main():
             nsyms += 1
             if s not in entry:
                 bad.append(f"{os.path.basename(a.module)}: exports {s}, which is not the module's entry point")
+    for rel, cand in sorted(KNOWN - known_seen):
+        bad.append(f"{rel}: no longer includes {cand}: remove it from KNOWN in check_layers.py")
+    for rel, cand in sorted(known_seen):
+        print(f"{rel}: includes {cand} (known, open: issue 12)", file=sys.stderr)
     for b in bad:
         print(b)
     print(f"check_layers: {nfiles} files, {nsyms} exported symbols, {len(bad)} violations", file=sys.stderr)
