@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../pipeline/common/samples.h"
+
 /* A time span to mask, in seconds from the first decoded sample; channel -1
  * = all channels, else the 0-based channel index. */
 typedef struct cv_audio_span {
@@ -24,8 +26,6 @@ enum { CV_AUDIO_SILENCE = 0, CV_AUDIO_BEEP = 1 };
 #define CV_AUDIO_BEEP_HZ 1000.0
 #define CV_AUDIO_BEEP_AMPLITUDE 0.1   /* -20 dBFS */
 
-/* Sample layouts the editor writes (the decoded formats accepted). */
-enum { CV_SAMPLE_U8 = 0, CV_SAMPLE_S16, CV_SAMPLE_S32, CV_SAMPLE_FLT, CV_SAMPLE_DBL };
 
 /* The spans of one recording, resolved to sorted, merged sample ranges per
  * channel (a channel's list holds its own spans and the all-channel ones).

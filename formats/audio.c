@@ -1,11 +1,12 @@
 /*
- * audio.c - decode / mask / encode call recordings with libavformat,
- * libavcodec and libswresample (contract in audio.h). AVERROR codes are
+ * audio.c - decode and encode call recordings with libavformat,
+ * libavcodec and libswresample (contract in audio_io.h; the driver that
+ * masks and anonymises between the two is pipeline/audio_driver.c). AVERROR codes are
  * translated to CV_E* here and nowhere else; reasons are static strings.
  * Files are opened through FFmpeg's "file:" protocol with a protocol
  * whitelist of "file", so a path can never be taken for a URL.
  */
-#include "audio.h"
+#include "audio_io.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,28 +24,12 @@
 #include <libswresample/swresample.h>
 
 #include "callveil.h"
-#include "../filters/dtmf.h"
-#include "../filters/voice.h"
 
-#define SET_REASON(r, s) do { if (r) *(r) = (s); } while (0)
 
 /* ---- input ------------------------------------------------------------ */
 
-typedef struct input {
-    AVFormatContext *fmt;
-    AVCodecContext *dec;
-    AVPacket *pkt;
-    AVFrame *frame;
-    int stream;
-    int demux_eof;
-    int cvfmt, planar;      /* CV_SAMPLE_* of the decoded samples */
-    int rate, channels;
-    int64_t decoded;        /* samples decoded so far */
-    int last_size;          /* bytes of the last packet sent to the decoder */
-    unsigned char last_head[4];   /* and its first bytes */
-} input;
 
-static void input_close(input *in)
+void cvi_audio_in_close(cvi_audio_in *in)
 {
     avcodec_free_context(&in->dec);
     avformat_close_input(&in->fmt);
@@ -79,30 +64,30 @@ static char *file_url(const char *path)
 static int open_error(int err, const char **reason)
 {
     if (err == AVERROR(ENOMEM)) {
-        SET_REASON(reason, "out of memory");
+        CVI_SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
     if (err == AVERROR(ENOENT) || err == AVERROR(EACCES) || err == AVERROR(EISDIR) || err == AVERROR(EPERM)) {
-        SET_REASON(reason, "cannot open the file");
+        CVI_SET_REASON(reason, "cannot open the file");
         return CV_EIO;
     }
     if (err == AVERROR_EOF) {
-        SET_REASON(reason, "truncated audio: the file ends inside its headers");
+        CVI_SET_REASON(reason, "truncated audio: the file ends inside its headers");
         return CV_EINPUT;
     }
-    SET_REASON(reason, "not a readable media file");
+    CVI_SET_REASON(reason, "not a readable media file");
     return CV_EINPUT;
 }
 
 /* Open the container and the first audio stream's decoder. With decode == 0
  * only the container is opened (for probing). */
-static int input_open(input *in, const char *path, int decode, const char **reason)
+int cvi_audio_in_open(cvi_audio_in *in, const char *path, int decode, const char **reason)
 {
     memset(in, 0, sizeof *in);
     in->stream = -1;
     char *url = file_url(path);
     if (!url) {
-        SET_REASON(reason, "out of memory");
+        CVI_SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
     AVDictionary *opts = NULL;
@@ -113,7 +98,7 @@ static int input_open(input *in, const char *path, int decode, const char **reas
     if (err < 0) return open_error(err, reason);
     err = avformat_find_stream_info(in->fmt, NULL);
     if (err < 0) {
-        input_close(in);
+        cvi_audio_in_close(in);
         return open_error(err == AVERROR(ENOMEM) || err == AVERROR_EOF ? err : AVERROR_INVALIDDATA, reason);
     }
     for (unsigned i = 0; i < in->fmt->nb_streams; i++) {
@@ -125,8 +110,8 @@ static int input_open(input *in, const char *path, int decode, const char **reas
             s->discard = AVDISCARD_ALL;
     }
     if (in->stream < 0) {
-        input_close(in);
-        SET_REASON(reason, "no audio stream");
+        cvi_audio_in_close(in);
+        CVI_SET_REASON(reason, "no audio stream");
         return CV_EINPUT;
     }
     AVCodecParameters *par = in->fmt->streams[in->stream]->codecpar;
@@ -136,21 +121,21 @@ static int input_open(input *in, const char *path, int decode, const char **reas
 
     const AVCodec *codec = avcodec_find_decoder(par->codec_id);
     if (!codec) {
-        input_close(in);
-        SET_REASON(reason, "no decoder for the audio codec");
+        cvi_audio_in_close(in);
+        CVI_SET_REASON(reason, "no decoder for the audio codec");
         return CV_EINPUT;
     }
     in->dec = avcodec_alloc_context3(codec);
     in->pkt = av_packet_alloc();
     in->frame = av_frame_alloc();
     if (!in->dec || !in->pkt || !in->frame) {
-        input_close(in);
-        SET_REASON(reason, "out of memory");
+        cvi_audio_in_close(in);
+        CVI_SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
     if (avcodec_parameters_to_context(in->dec, par) < 0) {
-        input_close(in);
-        SET_REASON(reason, "bad audio stream parameters");
+        cvi_audio_in_close(in);
+        CVI_SET_REASON(reason, "bad audio stream parameters");
         return CV_EINPUT;
     }
     in->dec->pkt_timebase = in->fmt->streams[in->stream]->time_base;
@@ -158,7 +143,7 @@ static int input_open(input *in, const char *path, int decode, const char **reas
     in->dec->err_recognition |= AV_EF_CRCCHECK | AV_EF_EXPLODE;
     err = avcodec_open2(in->dec, codec, NULL);
     if (err < 0) {
-        input_close(in);
+        cvi_audio_in_close(in);
         return open_error(err == AVERROR(ENOMEM) ? err : AVERROR_INVALIDDATA, reason);
     }
     in->rate = in->dec->sample_rate;
@@ -166,20 +151,20 @@ static int input_open(input *in, const char *path, int decode, const char **reas
     in->cvfmt = cv_sample_of(in->dec->sample_fmt);
     in->planar = av_sample_fmt_is_planar(in->dec->sample_fmt);
     if (in->rate <= 0 || in->rate > 768000 || in->channels < 1 || in->channels > 64) {
-        input_close(in);
-        SET_REASON(reason, "bad audio stream parameters");
+        cvi_audio_in_close(in);
+        CVI_SET_REASON(reason, "bad audio stream parameters");
         return CV_EINPUT;
     }
     if (in->cvfmt < 0) {
-        input_close(in);
-        SET_REASON(reason, "unsupported sample format");
+        cvi_audio_in_close(in);
+        CVI_SET_REASON(reason, "unsupported sample format");
         return CV_EINPUT;
     }
     return 0;
 }
 
 /* Next decoded frame in in->frame: 1, 0 at the end, or a CV_E* code. */
-static int input_next(input *in, const char **reason)
+int cvi_audio_in_next(cvi_audio_in *in, const char **reason)
 {
     for (;;) {
         int err = avcodec_receive_frame(in->dec, in->frame);
@@ -187,7 +172,7 @@ static int input_next(input *in, const char **reason)
             AVFrame *f = in->frame;
             if (f->format != in->dec->sample_fmt || f->sample_rate != in->rate ||
                 f->ch_layout.nb_channels != in->channels) {
-                SET_REASON(reason, "audio parameters change mid-stream");
+                CVI_SET_REASON(reason, "audio parameters change mid-stream");
                 return CV_EINPUT;
             }
             in->decoded += f->nb_samples;
@@ -195,7 +180,7 @@ static int input_next(input *in, const char **reason)
         }
         if (err == AVERROR_EOF) return 0;
         if (err != AVERROR(EAGAIN)) {
-            SET_REASON(reason, err == AVERROR(ENOMEM) ? "out of memory" : "corrupt audio data");
+            CVI_SET_REASON(reason, err == AVERROR(ENOMEM) ? "out of memory" : "corrupt audio data");
             return err == AVERROR(ENOMEM) ? CV_ENOMEM : CV_EINPUT;
         }
         if (in->demux_eof) return 0;
@@ -205,14 +190,14 @@ static int input_next(input *in, const char **reason)
             err = avcodec_send_packet(in->dec, NULL);
         } else if (err < 0) {
             if (err == AVERROR(ENOMEM)) {
-                SET_REASON(reason, "out of memory");
+                CVI_SET_REASON(reason, "out of memory");
                 return CV_ENOMEM;
             }
             if (err == AVERROR(EIO)) {
-                SET_REASON(reason, "read error");
+                CVI_SET_REASON(reason, "read error");
                 return CV_EIO;
             }
-            SET_REASON(reason, "corrupt container");
+            CVI_SET_REASON(reason, "corrupt container");
             return CV_EINPUT;
         } else if (in->pkt->stream_index != in->stream) {
             av_packet_unref(in->pkt);
@@ -220,7 +205,7 @@ static int input_next(input *in, const char **reason)
         } else {
             if (in->pkt->flags & AV_PKT_FLAG_CORRUPT) {
                 av_packet_unref(in->pkt);
-                SET_REASON(reason, "corrupt audio data");
+                CVI_SET_REASON(reason, "corrupt audio data");
                 return CV_EINPUT;
             }
             in->last_size = in->pkt->size;
@@ -230,7 +215,7 @@ static int input_next(input *in, const char **reason)
             av_packet_unref(in->pkt);
         }
         if (err < 0 && err != AVERROR(EAGAIN) && err != AVERROR_EOF) {
-            SET_REASON(reason, err == AVERROR(ENOMEM) ? "out of memory" : "corrupt audio data");
+            CVI_SET_REASON(reason, err == AVERROR(ENOMEM) ? "out of memory" : "corrupt audio data");
             return err == AVERROR(ENOMEM) ? CV_ENOMEM : CV_EINPUT;
         }
     }
@@ -292,21 +277,21 @@ static int mp3_frame_bytes(const unsigned char h[4])
  * decoder drops: those show as a start time after 0, and are not missing.
  * A recording that ends (or starts) in digital silence decodes like any
  * other; what matters is the sample count. */
-static int input_check_complete(const input *in, const char **reason)
+int cvi_audio_in_check_complete(const cvi_audio_in *in, const char **reason)
 {
     const AVStream *s = in->fmt->streams[in->stream];
     if (in->decoded == 0) {
-        SET_REASON(reason, "no audio samples");
+        CVI_SET_REASON(reason, "no audio samples");
         return CV_EINPUT;
     }
     if (!strcmp(in->fmt->iformat->name, "ogg") && in->fmt->pb) {
         int whole = ogg_ends_whole(in->fmt->pb);
         if (whole < 0) {
-            SET_REASON(reason, "out of memory");
+            CVI_SET_REASON(reason, "out of memory");
             return CV_ENOMEM;
         }
         if (!whole) {
-            SET_REASON(reason, "truncated audio: the Ogg stream has no end-of-stream page");
+            CVI_SET_REASON(reason, "truncated audio: the Ogg stream has no end-of-stream page");
             return CV_EINPUT;
         }
     }
@@ -315,7 +300,7 @@ static int input_check_complete(const input *in, const char **reason)
     if (in->dec->codec_id == AV_CODEC_ID_MP3 && in->last_size > 0) {
         int want = mp3_frame_bytes(in->last_head);
         if (want > 0 && in->last_size < want) {
-            SET_REASON(reason, "truncated audio: the last MP3 frame is cut short");
+            CVI_SET_REASON(reason, "truncated audio: the last MP3 frame is cut short");
             return CV_EINPUT;
         }
     }
@@ -331,176 +316,14 @@ static int input_check_complete(const input *in, const char **reason)
     if (priming > 4 * frame) priming = 4 * frame;
     int64_t slack = in->rate / 20 + 2 * frame + priming;
     if (declared - in->decoded > slack) {
-        SET_REASON(reason, "truncated audio: fewer samples decode than the container declares");
+        CVI_SET_REASON(reason, "truncated audio: fewer samples decode than the container declares");
         return CV_EINPUT;
     }
     return 0;
 }
 
-/* ---- pass 1: DTMF ----------------------------------------------------- */
-
-typedef struct dtmf_sink {
-    cv_audio_span *spans;
-    size_t n, cap;
-    int nomem;
-} dtmf_sink;
-
-/* Tones arrive in time order per channel, channels interleaved per frame:
- * keep the list sorted by merging into the tail when they overlap. */
-static int dtmf_found(void *opaque, uint64_t start, uint64_t end)
-{
-    dtmf_sink *k = opaque;
-    double a = ((double)start - CV_DTMF_BLOCK) / CV_DTMF_RATE, b = ((double)end + CV_DTMF_BLOCK) / CV_DTMF_RATE;
-    if (a < 0) a = 0;
-    for (size_t i = k->n; i-- > 0 && i + 4 >= k->n;) {
-        cv_audio_span *s = &k->spans[i];
-        if (a <= s->end && b >= s->start) {
-            if (a < s->start) s->start = a;
-            if (b > s->end) s->end = b;
-            return 0;
-        }
-    }
-    if (k->n == k->cap) {
-        size_t cap = k->cap ? 2 * k->cap : 16;
-        cv_audio_span *p = realloc(k->spans, cap * sizeof *p);
-        if (!p) {
-            k->nomem = 1;
-            return 1;
-        }
-        k->spans = p;
-        k->cap = cap;
-    }
-    k->spans[k->n++] = (cv_audio_span){ a, b, -1 };
-    return 0;
-}
-
-static int cmp_span(const void *x, const void *y)
-{
-    const cv_audio_span *a = x, *b = y;
-    return a->start < b->start ? -1 : a->start > b->start;
-}
-
-static size_t merge_spans(cv_audio_span *s, size_t n)
-{
-    if (n == 0) return 0;
-    qsort(s, n, sizeof *s, cmp_span);
-    size_t w = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (s[i].start <= s[w].end) {
-            if (s[i].end > s[w].end) s[w].end = s[i].end;
-        } else {
-            s[++w] = s[i];
-        }
-    }
-    return w + 1;
-}
-
-/* cv_audio_find_dtmf; *stopped (may be NULL) gets the seconds decoded when
- * the input turns out truncated. */
-static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones, double *stopped,
-                     const char **reason)
-{
-    *spans = NULL;
-    *nspans = 0;
-    if (tones) *tones = 0;
-    input in;
-    int rc = input_open(&in, in_path, 1, reason);
-    if (rc) return rc;
-    dtmf_sink sink = { 0 };
-    SwrContext *swr = NULL;
-    float **planes = NULL;
-    int cap = 0;
-    cv_dtmf *det = calloc((size_t)in.channels, sizeof *det);
-    planes = calloc((size_t)in.channels, sizeof *planes);
-    if (!det || !planes) goto nomem;
-    for (int c = 0; c < in.channels; c++) cv_dtmf_init(&det[c]);
-    if (swr_alloc_set_opts2(&swr, &in.dec->ch_layout, AV_SAMPLE_FMT_FLTP, CV_DTMF_RATE, &in.dec->ch_layout,
-                            in.dec->sample_fmt, in.rate, 0, NULL) < 0 || swr_init(swr) < 0) {
-        SET_REASON(reason, "cannot set up the resampler");
-        rc = CV_EINPUT;
-        goto out;
-    }
-    for (;;) {
-        int more = input_next(&in, reason);
-        if (more < 0) {
-            rc = more;
-            goto out;
-        }
-        int nin = more ? in.frame->nb_samples : 0;
-        int need = swr_get_out_samples(swr, nin);
-        if (need > cap) {
-            for (int c = 0; c < in.channels; c++) {
-                float *p = realloc(planes[c], (size_t)need * sizeof(float));
-                if (!p) goto nomem;
-                planes[c] = p;
-            }
-            cap = need;
-        }
-        int got = swr_convert(swr, (uint8_t **)planes, cap, more ? (const uint8_t **)in.frame->extended_data : NULL,
-                              nin);
-        if (more) av_frame_unref(in.frame);
-        if (got < 0) {
-            SET_REASON(reason, "resampling failed");
-            rc = CV_EINPUT;
-            goto out;
-        }
-        for (int c = 0; c < in.channels; c++)
-            if (cv_dtmf_feed_float(&det[c], planes[c], (size_t)got, dtmf_found, &sink)) goto nomem;
-        if (!more && got == 0) break;
-    }
-    rc = input_check_complete(&in, reason);
-    if (rc) {
-        if (stopped) *stopped = (double)in.decoded / in.rate;
-        goto out;
-    }
-    uint64_t total = 0;
-    for (int c = 0; c < in.channels; c++) {
-        if (cv_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
-        total += cv_dtmf_tones(&det[c]);
-    }
-    *nspans = merge_spans(sink.spans, sink.n);
-    *spans = sink.spans;
-    sink.spans = NULL;
-    if (tones) *tones = total;
-    rc = 0;
-    goto out;
-nomem:
-    SET_REASON(reason, "out of memory");
-    rc = CV_ENOMEM;
-out:
-    if (planes)
-        for (int c = 0; c < in.channels; c++) free(planes[c]);
-    free(planes);
-    free(det);
-    free(sink.spans);
-    swr_free(&swr);
-    input_close(&in);
-    return rc;
-}
-
-int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
-                       const char **reason)
-{
-    return find_dtmf(in_path, spans, nspans, tones, NULL, reason);
-}
-
 /* ---- output ----------------------------------------------------------- */
 
-typedef struct output {
-    AVFormatContext *fmt;
-    AVCodecContext *enc;
-    AVStream *st;
-    SwrContext *swr;
-    AVAudioFifo *fifo;
-    AVFrame *frame;
-    AVPacket *pkt;
-    uint8_t **conv;          /* swr output buffer */
-    int conv_cap;
-    int frame_size;          /* samples per encoder frame */
-    int fixed_frame;         /* encoder needs exactly frame_size (but the last) */
-    int64_t next_pts;
-    int opened;              /* out_path created */
-} output;
 
 /* The muxer matching the input's demuxer (same container). */
 static const AVOutputFormat *same_container(const AVFormatContext *ic)
@@ -557,7 +380,7 @@ static int pick_layout(const AVCodec *c, const AVChannelLayout *want, AVChannelL
     return av_channel_layout_copy(out, want);
 }
 
-static void output_close(output *o, const char *path, int failed)
+void cvi_audio_out_close(cvi_audio_out *o, const char *path, int failed)
 {
     if (o->fmt && o->fmt->pb) avio_closep(&o->fmt->pb);
     avformat_free_context(o->fmt);
@@ -574,24 +397,24 @@ static void output_close(output *o, const char *path, int failed)
     o->opened = 0;
 }
 
-static int output_open(output *o, const input *in, const char *path, const char *codec_name,
+int cvi_audio_out_open(cvi_audio_out *o, const cvi_audio_in *in, const char *path, const char *codec_name,
                        const char **reason)
 {
     memset(o, 0, sizeof *o);
     const AVStream *ist = in->fmt->streams[in->stream];
     const AVOutputFormat *ofmt = same_container(in->fmt);
     if (!ofmt) {
-        SET_REASON(reason, "no muxer for the input's container");
+        CVI_SET_REASON(reason, "no muxer for the input's container");
         return CV_EFORMAT;
     }
     const AVCodec *codec = codec_name ? avcodec_find_encoder_by_name(codec_name)
                                       : avcodec_find_encoder(ist->codecpar->codec_id);
     if (!codec || codec->type != AVMEDIA_TYPE_AUDIO) {
-        SET_REASON(reason, "no encoder for the output codec");
+        CVI_SET_REASON(reason, "no encoder for the output codec");
         return CV_EFORMAT;
     }
     if (avformat_query_codec(ofmt, codec->id, FF_COMPLIANCE_NORMAL) == 0) {   /* < 0: unknown, try */
-        SET_REASON(reason, "the container cannot hold the output codec");
+        CVI_SET_REASON(reason, "the container cannot hold the output codec");
         return CV_EFORMAT;
     }
     if (avformat_alloc_output_context2(&o->fmt, ofmt, NULL, NULL) < 0) goto nomem;
@@ -603,7 +426,7 @@ static int output_open(output *o, const input *in, const char *path, const char 
 
     AVCodecContext *e = o->enc;
     if (pick_layout(codec, &in->dec->ch_layout, &e->ch_layout) < 0) {
-        SET_REASON(reason, "the encoder cannot write this channel layout");
+        CVI_SET_REASON(reason, "the encoder cannot write this channel layout");
         return CV_EFORMAT;
     }
     e->sample_rate = pick_rate(codec, in->rate);
@@ -627,7 +450,7 @@ static int output_open(output *o, const input *in, const char *path, const char 
     int err = avcodec_open2(e, codec, NULL);
     if (err < 0) {
         if (err == AVERROR(ENOMEM)) goto nomem;
-        SET_REASON(reason, "the encoder rejected the audio parameters");
+        CVI_SET_REASON(reason, "the encoder rejected the audio parameters");
         return CV_EFORMAT;
     }
     o->fixed_frame = e->frame_size > 0 && !(codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE);
@@ -643,7 +466,7 @@ static int output_open(output *o, const input *in, const char *path, const char 
         if (swr_alloc_set_opts2(&o->swr, &e->ch_layout, e->sample_fmt, e->sample_rate, &e->ch_layout,
                                 in->dec->sample_fmt, in->rate, 0, NULL) < 0 ||
             swr_init(o->swr) < 0) {
-            SET_REASON(reason, "cannot set up the resampler");
+            CVI_SET_REASON(reason, "cannot set up the resampler");
             return CV_EFORMAT;
         }
     }
@@ -658,7 +481,7 @@ static int output_open(output *o, const input *in, const char *path, const char 
     av_dict_free(&opts);
     free(url);
     if (err < 0) {
-        SET_REASON(reason, "cannot create the output file");
+        CVI_SET_REASON(reason, "cannot create the output file");
         return err == AVERROR(ENOMEM) ? CV_ENOMEM : CV_EIO;
     }
     o->opened = 1;
@@ -671,34 +494,34 @@ static int output_open(output *o, const input *in, const char *path, const char 
     av_dict_free(&mux);
     if (err < 0) {
         if (err == AVERROR(ENOMEM)) {
-            SET_REASON(reason, "out of memory");
+            CVI_SET_REASON(reason, "out of memory");
             return CV_ENOMEM;
         }
         if (err == AVERROR(EIO) || err == AVERROR(ENOSPC) || err == AVERROR(EDQUOT) || err == AVERROR(EFBIG)) {
-            SET_REASON(reason, "cannot write the output header");
+            CVI_SET_REASON(reason, "cannot write the output header");
             return CV_EIO;
         }
-        SET_REASON(reason, "the container cannot hold the output codec");
+        CVI_SET_REASON(reason, "the container cannot hold the output codec");
         return CV_EFORMAT;
     }
     return 0;
 nomem:
-    SET_REASON(reason, "out of memory");
+    CVI_SET_REASON(reason, "out of memory");
     return CV_ENOMEM;
 }
 
 static int mux_error(int err, const char **reason)
 {
     if (err == AVERROR(ENOMEM)) {
-        SET_REASON(reason, "out of memory");
+        CVI_SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
-    SET_REASON(reason, "cannot encode or write the output");
+    CVI_SET_REASON(reason, "cannot encode or write the output");
     return CV_EIO;
 }
 
 /* Send one frame (NULL: flush) and write every packet it produces. */
-static int encode(output *o, AVFrame *f, const char **reason)
+static int encode(cvi_audio_out *o, AVFrame *f, const char **reason)
 {
     int err = avcodec_send_frame(o->enc, f);
     if (err < 0) return mux_error(err, reason);
@@ -716,7 +539,7 @@ static int encode(output *o, AVFrame *f, const char **reason)
 
 /* Encode n samples from the fifo as one frame (padded with silence to the
  * encoder's frame size if it cannot take a short one). */
-static int encode_from_fifo(output *o, int n, const char **reason)
+static int encode_from_fifo(cvi_audio_out *o, int n, const char **reason)
 {
     AVFrame *f = o->frame;
     int size = n;
@@ -727,14 +550,14 @@ static int encode_from_fifo(output *o, int n, const char **reason)
     f->sample_rate = o->enc->sample_rate;
     if (av_channel_layout_copy(&f->ch_layout, &o->enc->ch_layout) < 0 || av_frame_get_buffer(f, 0) < 0) {
         av_frame_unref(f);
-        SET_REASON(reason, "out of memory");
+        CVI_SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
     if (size > n)
         av_samples_set_silence(f->extended_data, 0, size, o->enc->ch_layout.nb_channels, o->enc->sample_fmt);
     if (av_audio_fifo_read(o->fifo, (void **)f->extended_data, n) != n) {
         av_frame_unref(f);
-        SET_REASON(reason, "internal audio buffer error");
+        CVI_SET_REASON(reason, "internal audio buffer error");
         return CV_EINTERNAL;
     }
     f->pts = o->next_pts;
@@ -746,7 +569,7 @@ static int encode_from_fifo(output *o, int n, const char **reason)
 
 /* Queue nin samples in the decoded layout (data NULL: flush the
  * resampler) and encode every full frame. */
-static int output_push(output *o, uint8_t *const *data, int nin, const char **reason)
+int cvi_audio_out_push(cvi_audio_out *o, uint8_t *const *data, int nin, const char **reason)
 {
     if (o->swr) {
         if (!data) nin = 0;
@@ -757,22 +580,22 @@ static int output_push(output *o, uint8_t *const *data, int nin, const char **re
             o->conv_cap = 0;
             if (av_samples_alloc_array_and_samples(&o->conv, NULL, o->enc->ch_layout.nb_channels, need,
                                                    o->enc->sample_fmt, 0) < 0) {
-                SET_REASON(reason, "out of memory");
+                CVI_SET_REASON(reason, "out of memory");
                 return CV_ENOMEM;
             }
             o->conv_cap = need;
         }
         int got = swr_convert(o->swr, o->conv, o->conv_cap, data ? (const uint8_t **)data : NULL, nin);
         if (got < 0) {
-            SET_REASON(reason, "resampling failed");
+            CVI_SET_REASON(reason, "resampling failed");
             return CV_EINTERNAL;
         }
         if (got > 0 && av_audio_fifo_write(o->fifo, (void **)o->conv, got) != got) {
-            SET_REASON(reason, "out of memory");
+            CVI_SET_REASON(reason, "out of memory");
             return CV_ENOMEM;
         }
     } else if (data && av_audio_fifo_write(o->fifo, (void **)data, nin) != nin) {
-        SET_REASON(reason, "out of memory");
+        CVI_SET_REASON(reason, "out of memory");
         return CV_ENOMEM;
     }
     while (av_audio_fifo_size(o->fifo) >= o->frame_size) {
@@ -782,9 +605,9 @@ static int output_push(output *o, uint8_t *const *data, int nin, const char **re
     return 0;
 }
 
-static int output_finish(output *o, const char **reason)
+int cvi_audio_out_finish(cvi_audio_out *o, const char **reason)
 {
-    int rc = o->swr ? output_push(o, NULL, 0, reason) : 0;
+    int rc = o->swr ? cvi_audio_out_push(o, NULL, 0, reason) : 0;
     while (!rc && av_audio_fifo_size(o->fifo) > 0) {
         int n = av_audio_fifo_size(o->fifo);
         rc = encode_from_fifo(o, n < o->frame_size ? n : o->frame_size, reason);
@@ -801,272 +624,15 @@ static int output_finish(output *o, const char **reason)
     return rc;
 }
 
-/* ---- voice ------------------------------------------------------------ */
-
-/* Each channel's voice transformer and the buffers around it: decoded
- * samples to float, through cv_voice, back into the decoded layout, then to
- * the output. The transformer's output count is the same on every channel
- * (same rate, same hop), so channels stay aligned. */
-typedef struct voicer {
-    cv_voice **v;
-    int channels, cvfmt, planar, bps;
-    enum AVSampleFormat sfmt;
-    float *inf, **outf;
-    size_t incap, outcap;
-    uint8_t **stage;          /* outcap samples in the decoded layout */
-} voicer;
-
-static void voicer_close(voicer *vr)
-{
-    if (vr->v)
-        for (int c = 0; c < vr->channels; c++) cv_voice_free(vr->v[c]);
-    free(vr->v);
-    if (vr->outf)
-        for (int c = 0; c < vr->channels; c++) free(vr->outf[c]);
-    free(vr->outf);
-    free(vr->inf);
-    if (vr->stage) av_freep(&vr->stage[0]);
-    av_freep(&vr->stage);
-    memset(vr, 0, sizeof *vr);
-}
-
-static int voicer_open(voicer *vr, const input *in, const cv_audio_opts *o, const char **reason)
-{
-    memset(vr, 0, sizeof *vr);
-    if (in->channels > 0 && (size_t)in->channels > o->nvoice_alpha) {
-        SET_REASON(reason, "more channels than voice coefficients");
-        return CV_EUSAGE;
-    }
-    vr->channels = in->channels;
-    vr->cvfmt = in->cvfmt;
-    vr->planar = in->planar;
-    vr->sfmt = in->dec->sample_fmt;
-    vr->bps = av_get_bytes_per_sample(vr->sfmt);
-    vr->v = calloc((size_t)in->channels, sizeof *vr->v);
-    vr->outf = calloc((size_t)in->channels, sizeof *vr->outf);
-    if (!vr->v || !vr->outf) goto nomem;
-    for (int c = 0; c < in->channels; c++) {
-        int rc = cv_voice_create(&vr->v[c], in->rate, o->voice_alpha[c]);
-        if (rc == CV_ENOMEM) goto nomem;
-        if (rc) {
-            SET_REASON(reason, "voice anonymisation cannot run at this sample rate or coefficient");
-            voicer_close(vr);
-            return CV_EUSAGE;
-        }
-    }
-    return 0;
-nomem:
-    voicer_close(vr);
-    SET_REASON(reason, "out of memory");
-    return CV_ENOMEM;
-}
-
-static int voicer_reserve(voicer *vr, size_t n)
-{
-    if (n > vr->incap) {
-        float *p = realloc(vr->inf, n * sizeof *p);
-        if (!p) return CV_ENOMEM;
-        vr->inf = p;
-        vr->incap = n;
-    }
-    size_t need = n + 2 * cv_voice_hop(vr->v[0]);
-    if (need > vr->outcap) {
-        for (int c = 0; c < vr->channels; c++) {
-            float *p = realloc(vr->outf[c], need * sizeof *p);
-            if (!p) return CV_ENOMEM;
-            vr->outf[c] = p;
-        }
-        if (vr->stage) av_freep(&vr->stage[0]);
-        av_freep(&vr->stage);
-        if (av_samples_alloc_array_and_samples(&vr->stage, NULL, vr->channels, (int)need, vr->sfmt, 0) < 0)
-            return CV_ENOMEM;
-        vr->outcap = need;
-    }
-    return 0;
-}
-
-/* Transform n decoded samples (data NULL: the end of input) and push what
- * comes out to o. */
-static int voicer_feed(voicer *vr, output *o, uint8_t *const *data, int n, const char **reason)
-{
-    if (voicer_reserve(vr, data ? (size_t)n : 0)) {
-        SET_REASON(reason, "out of memory");
-        return CV_ENOMEM;
-    }
-    size_t got = 0;
-    for (int c = 0; c < vr->channels; c++) {
-        size_t m;
-        if (data) {
-            if (vr->planar) cv_audio_samples_get(data[c], vr->cvfmt, 1, (size_t)n, vr->inf);
-            else
-                cv_audio_samples_get(data[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels,
-                                     (size_t)n, vr->inf);
-            m = cv_voice_process(vr->v[c], vr->inf, (size_t)n, vr->outf[c]);
-        } else {
-            m = cv_voice_finish(vr->v[c], vr->outf[c]);
-        }
-        if (c > 0 && m != got) {
-            SET_REASON(reason, "internal audio buffer error");
-            return CV_EINTERNAL;
-        }
-        got = m;
-        if (vr->planar) cv_audio_samples_put(vr->stage[c], vr->cvfmt, 1, m, vr->outf[c]);
-        else
-            cv_audio_samples_put(vr->stage[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels, m,
-                                 vr->outf[c]);
-    }
-    return got ? output_push(o, vr->stage, (int)got, reason) : 0;
-}
-
-/* ---- redact ----------------------------------------------------------- */
-
-static void edit_frame(const cv_audio_editor *ed, const input *in, AVFrame *f, int64_t pos)
-{
-    int bps = av_get_bytes_per_sample(in->dec->sample_fmt);
-    for (int c = 0; c < in->channels; c++) {
-        if (!cv_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) continue;
-        if (in->planar)
-            cv_audio_editor_apply(ed, c, pos, f->extended_data[c], in->cvfmt, 1, (size_t)f->nb_samples);
-        else
-            cv_audio_editor_apply(ed, c, pos, f->data[0] + (size_t)c * (size_t)bps, in->cvfmt,
-                                  (size_t)in->channels, (size_t)f->nb_samples);
-    }
-}
-
-static int frame_touched(const cv_audio_editor *ed, const input *in, const AVFrame *f, int64_t pos)
-{
-    for (int c = 0; c < in->channels; c++)
-        if (cv_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) return 1;
-    return 0;
-}
-
-static int same_file(const char *a, const char *b)
-{
-    struct stat x, y;
-    return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
-}
-
-int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
-                    const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason)
-{
-    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0 };
-    if (!o) o = &defaults;
-    if (st) memset(st, 0, sizeof *st);
-    SET_REASON(reason, "");
-    if (!in_path || !out_path || (nspans && !spans) || (o->mode != CV_AUDIO_SILENCE && o->mode != CV_AUDIO_BEEP)) {
-        SET_REASON(reason, "bad arguments");
-        return CV_EUSAGE;
-    }
-    if (same_file(in_path, out_path)) {
-        SET_REASON(reason, "output is the input");
-        return CV_EUSAGE;
-    }
-    cv_audio_span *all = NULL, *tones = NULL;
-    size_t ntones = 0;
-    uint64_t ntone_count = 0;
-    cv_audio_editor *ed = NULL;
-    input in;
-    output out;
-    voicer vr;
-    memset(&vr, 0, sizeof vr);
-    memset(&in, 0, sizeof in);
-    memset(&out, 0, sizeof out);
-    int rc = 0;
-    if (o->dtmf) {
-        rc = find_dtmf(in_path, &tones, &ntones, &ntone_count, st ? &st->seconds_in : NULL, reason);
-        if (rc) return rc;
-    }
-    all = malloc((nspans + ntones + 1) * sizeof *all);
-    if (!all) {
-        free(tones);
-        SET_REASON(reason, "out of memory");
-        return CV_ENOMEM;
-    }
-    if (nspans) memcpy(all, spans, nspans * sizeof *all);
-    if (ntones) memcpy(all + nspans, tones, ntones * sizeof *all);
-    free(tones);
-
-    rc = input_open(&in, in_path, 1, reason);
-    if (rc) goto out;
-    rc = cv_audio_editor_create(&ed, all, nspans + ntones, in.channels, in.rate, o->mode);
-    if (rc) {
-        SET_REASON(reason, rc == CV_ENOMEM ? "out of memory" : "bad audio stream parameters");
-        goto out;
-    }
-    rc = output_open(&out, &in, out_path, o->codec, reason);
-    if (rc) goto out;
-    if (o->voice_alpha && (rc = voicer_open(&vr, &in, o, reason))) goto out;
-    for (;;) {
-        int more = input_next(&in, reason);
-        if (more < 0) {
-            rc = more;
-            goto out;
-        }
-        if (!more) break;
-        AVFrame *f = in.frame;
-        int64_t pos = in.decoded - f->nb_samples;
-        if (frame_touched(ed, &in, f, pos)) {
-            if (av_frame_make_writable(f) < 0) {
-                SET_REASON(reason, "out of memory");
-                rc = CV_ENOMEM;
-                goto out;
-            }
-            edit_frame(ed, &in, f, pos);
-        }
-        rc = vr.v ? voicer_feed(&vr, &out, f->extended_data, f->nb_samples, reason)
-                  : output_push(&out, f->extended_data, f->nb_samples, reason);
-        av_frame_unref(f);
-        if (rc) goto out;
-    }
-    rc = input_check_complete(&in, reason);
-    if (rc) {
-        if (st) st->seconds_in = (double)in.decoded / in.rate;   /* where the audio stops */
-        goto out;
-    }
-    if (vr.v && (rc = voicer_feed(&vr, &out, NULL, 0, reason))) goto out;
-    rc = output_finish(&out, reason);
-    if (rc) goto out;
-    if (st) {
-        for (int c = 0; vr.v && c < vr.channels; c++) {
-            st->voice_frames += cv_voice_frames(vr.v[c]);
-            st->voice_unchanged += cv_voice_fallbacks(vr.v[c]);
-        }
-        st->voice_channels = vr.v ? vr.channels : 0;
-        int64_t masked = 0;
-        uint64_t n = 0;
-        rc = cv_audio_editor_masked(ed, in.decoded, &masked, &n);
-        if (rc) {
-            SET_REASON(reason, "out of memory");
-            goto out;
-        }
-        st->seconds_in = (double)in.decoded / in.rate;
-        st->seconds_redacted = (double)masked / in.rate;
-        st->spans_redacted = n;
-        st->dtmf_tones = ntone_count;
-        for (size_t i = 0; i < ntones; i++)
-            if (all[nspans + i].start * in.rate < (double)in.decoded) st->dtmf_spans++;
-        st->sample_rate = out.enc->sample_rate;
-        st->channels = out.enc->ch_layout.nb_channels;
-        snprintf(st->codec, sizeof st->codec, "%s", avcodec_get_name(out.enc->codec_id));
-    }
-out:
-    output_close(&out, out_path, rc != 0);
-    input_close(&in);
-    voicer_close(&vr);
-    cv_audio_editor_free(ed);
-    free(all);
-    return rc;
-}
-
 int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason)
 {
-    SET_REASON(reason, "");
+    CVI_SET_REASON(reason, "");
     if (!path) {
-        SET_REASON(reason, "bad arguments");
+        CVI_SET_REASON(reason, "bad arguments");
         return CV_EUSAGE;
     }
-    input in;
-    int rc = input_open(&in, path, 0, reason);
+    cvi_audio_in in;
+    int rc = cvi_audio_in_open(&in, path, 0, reason);
     if (rc) return rc;
     const AVStream *s = in.fmt->streams[in.stream];
     double secs = -1;
@@ -1077,6 +643,6 @@ int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *cha
     if (seconds) *seconds = secs;
     if (sample_rate) *sample_rate = in.rate;
     if (channels) *channels = in.channels;
-    input_close(&in);
+    cvi_audio_in_close(&in);
     return 0;
 }

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "callveil.h"
-#include "../formats/audio_module.h"
+#include "audio_module.h"
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const cvi_audio_api *api;

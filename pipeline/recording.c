@@ -16,7 +16,7 @@
 #include "common/ctx.h"
 #include "common/files.h"
 #include "recording.h"
-#include "../formats/audio_module.h"
+#include "audio_module.h"
 #include "transcript_redact.h"
 
 #define TRANSCRIPT_MAX ((size_t)256 << 20)

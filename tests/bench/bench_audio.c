@@ -18,7 +18,7 @@
 
 #include "filters/dtmf.h"
 #include "filters/voice.h"
-#include "formats/audio.h"
+#include "pipeline/audio.h"
 
 static double now(clockid_t c)
 {

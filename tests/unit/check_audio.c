@@ -21,7 +21,7 @@
 
 #include "callveil.h"
 #include "filters/dtmf.h"
-#include "formats/audio.h"
+#include "pipeline/audio.h"
 #include "tests/test_files.h"
 #include "tests/unit/audio_helpers.h"
 

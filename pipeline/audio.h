@@ -25,6 +25,9 @@
 
 #include "../filters/audio_edit.h"   /* cv_audio_span, CV_AUDIO_SILENCE / CV_AUDIO_BEEP */
 
+/* Duration, rate and channels without decoding: formats/audio_io.h. */
+int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason);
+
 typedef struct cv_audio_opts {
     int mode;            /* CV_AUDIO_SILENCE (default) or CV_AUDIO_BEEP: 1 kHz at -20 dBFS */
     int dtmf;            /* 1: detect DTMF tones in the audio and mask them (also with no spans) */
@@ -61,11 +64,6 @@ typedef struct cv_audio_stats {
  * left at out_path. The caller writes to a temporary name and renames. */
 int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
                     const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason);
-
-/* Duration (seconds; the container's estimate, -1 if unknown), sample rate
- * and channels of the first audio stream, without decoding. Any out pointer
- * may be NULL. Returns 0, CV_EINPUT or CV_EIO; *reason as above. */
-int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason);
 
 /* Pass 1 alone: the DTMF mask spans of a recording (seconds, channel -1,
  * merged, padded by one detector block either side), malloc'd into *spans

@@ -20,7 +20,7 @@ typedef struct cvi_audio_api {
     void (*logs_off)(void);
 } cvi_audio_api;
 
-/* The module's entry (formats/audio_module.c). */
+/* The module's entry (pipeline/audio_module.c). */
 extern const cvi_audio_api cvi_audio_module_api;
 
 /* The loaded module (pipeline/audio_loader.c): searched as
