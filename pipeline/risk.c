@@ -38,6 +38,7 @@
 
 #include "../formats/formats.h"
 #include "../formats/record_reader.h"
+#include "common/files.h"
 #include "risk.h"
 
 #define DEFAULT_SAMPLES 10000
@@ -872,10 +873,8 @@ static int check_out_dir(cv_ctx *ctx, const char *out)
 static int enforce(risk *R)
 {
     const char *out = R->o->enforce_out;
-    size_t n = strlen(out) + 40;
-    char *tmp = malloc(n);
+    char *tmp = cvi_tmp_name(out);
     if (!tmp) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
-    snprintf(tmp, n, "%s.cvtmp.%ld", out, (long)getpid());
     int rc = 0;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {

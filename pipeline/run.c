@@ -693,8 +693,10 @@ static int recording_step(runner *r, const item *it, const cv_input_rule *rule, 
     if (tpath) {
         if (transcript_out_name(w, it, tpath, &tname)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
-        const char *sl = strrchr(tdst, '/');
-        snprintf(ttmp, sizeof ttmp, "%.*s/.%s.cvtmp.%ld", (int)(sl - tdst), tdst, sl + 1, (long)getpid());
+        if (cvi_tmp_name_into(ttmp, sizeof ttmp, tdst) != 0) {
+            cv_buf_free(&tname);
+            return cvi_error(ctx, CV_EIO, "%s: the transcript's output name: %s", en->output, cvi_strerror(ENAMETOOLONG));
+        }
     }
     cvi_recording_stats rs;
     const char *why = NULL;
@@ -936,7 +938,10 @@ static int process_item(runner *r, const item *it, const char *outdir, int scan,
         rc = cvi_error(ctx, CV_EIO, "cannot create the output directory for %s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
-    snprintf(tmp, sizeof tmp, "%.*s/.%s.cvtmp.%ld", (int)(slash - dst), dst, slash + 1, (long)getpid());
+    if (cvi_tmp_name_into(tmp, sizeof tmp, dst) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(ENAMETOOLONG));
+        goto out;
+    }
     ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (ofd < 0) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno));

@@ -71,13 +71,22 @@ int cvi_each_line(const char *path, int (*cb)(void *arg, char *line, size_t n, i
     return rc;
 }
 
-char *cvi_tmp_name(const char *path)
+int cvi_tmp_name_into(char *buf, size_t cap, const char *path)
 {
     const char *slash = strrchr(path, '/');
     size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    int n = snprintf(buf, cap, "%.*s.%s.cvtmp.%ld", (int)dl, path, path + dl, (long)getpid());
+    return n < 0 || (size_t)n >= cap ? -1 : 0;
+}
+
+char *cvi_tmp_name(const char *path)
+{
     size_t n = strlen(path) + 32;
     char *t = malloc(n);
-    if (t) snprintf(t, n, "%.*s.%s.cvtmp.%ld", (int)dl, path, path + dl, (long)getpid());
+    if (t && cvi_tmp_name_into(t, n, path) != 0) {
+        free(t);
+        t = NULL;
+    }
     return t;
 }
 

@@ -21,6 +21,8 @@ char *cvi_path_join(const char *a, const char *b);
 /* The name a file is written under before it replaces path: a dot file
  * beside it (".NAME.cvtmp.PID"), so directory walks skip it. malloc'ed. */
 char *cvi_tmp_name(const char *path);
+/* The same name into buf[0..cap): 0, or -1 (and errno ENAMETOOLONG) if it does not fit. */
+int cvi_tmp_name_into(char *buf, size_t cap, const char *path);
 
 /* Write p[0..n) to path atomically: a temporary name beside it (mode, less
  * the umask), fsync, rename, fsync of the directory. Reports CV_EIO/CV_ENOMEM through ctx. */

@@ -492,7 +492,7 @@ static void check_enforce(const char *name, cv_buf *in, const cv_buf *kept, cons
     free(got);
     /* no temporary file left beside the output */
     char cmd[400];
-    snprintf(cmd, sizeof cmd, "ls '%s' | grep -q cvtmp", dir);
+    snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -q cvtmp", dir);
     ck_assert_int_ne(system(cmd), 0);
 
     /* The suppressed copy is 3-anonymous. */
