@@ -360,6 +360,9 @@ typedef enum cv_bands_as { CV_BANDS_RANGE = 0, CV_BANDS_LOWER_BOUND = 1 } cv_ban
  * "2024" (of the date as written, in its own offset).
  * Returns 0, or CV_EINPUT if the value is not a timestamp (out unchanged). */
 int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out);
+/* The duration bands (seconds) when a policy or `risk --generalise` names none. */
+#define CVI_DURATION_BANDS_DEFAULT { 30, 60, 120, 300, 600, 1800 }
+
 /* generalise a duration (seconds, decimal seconds, or [H:]MM:SS) into bands:
  * bounds ascending, e.g. {30,60,120} → "0-29", "30-59", "60-119", "120+".
  * Returns 0 or CV_EINPUT. */

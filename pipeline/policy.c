@@ -24,6 +24,7 @@
 #include "policy.h"
 #include "../filters/phonenumber.h"
 #include "../formats/formats.h"
+#include "../formats/transcript.h"
 
 /* pipeline/default_policy.yaml, compiled in by cmake/embed.cmake. */
 extern const char cvi_default_policy[];
@@ -34,7 +35,7 @@ extern const size_t cvi_default_policy_len;
 #define BANDS_MAX 32
 #define MSG_MAX 512
 
-static const uint32_t default_bands[] = { 30, 60, 120, 300, 600, 1800 };
+static const uint32_t default_bands[] = CVI_DURATION_BANDS_DEFAULT;
 
 /* Keys of features that are not built yet: a policy relying on one of them
  * must not run as if it did not. */
@@ -1131,7 +1132,7 @@ static void load_input(loader *L, const yaml_node_t *m, cv_input_rule *in)
     in->line = line_of(m);
     in->audio.dtmf = 1;
     in->audio.voice = 1;       /* a voice identifies its speaker: anonymised unless the policy keeps it */
-    in->audio.pad_ms = 200;
+    in->audio.pad_ms = CV_TRANSCRIPT_PAD_MS;
     in->def.kind = CV_ACT_DROP;
     in->def.entity = -1;
     if (!m || m->type != YAML_MAPPING_NODE) {

@@ -12,7 +12,6 @@
 #include "common/ctx.h"
 #include "runner.h"
 
-#define DEFAULT_MAX_RECORD ((size_t)16 << 20)
 
 struct cv_recproc {
     cv_ctx *ctx;
@@ -67,7 +66,7 @@ int cv_recproc_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const ch
     rp->ctx = ctx;
     rp->fmt = fmt;
     rp->rule = rule;
-    rp->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
+    rp->max_record = o->max_record ? o->max_record : CVI_MAX_RECORD_DEFAULT;
     cv_record_init(&rp->rec);
     if (!(rp->fstate = calloc(1, fmt->state_size ? fmt->state_size : 1))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");

@@ -40,16 +40,16 @@
 #include "../formats/record_reader.h"
 #include "common/files.h"
 #include "risk.h"
+#include "runner.h"
 
 #define DEFAULT_SAMPLES 10000
 #define DEFAULT_POINTS 4
-#define DEFAULT_MAX_RECORD (16u << 20)
 #define DEFAULT_MAX_PAIRS (1u << 21)
 #define MAX_LOGGED_REJECTS 100
 
 /* ---- generalisation specs ------------------------------------------------ */
 
-static const uint32_t default_bands[] = { 30, 60, 120, 300, 600, 1800 };
+static const uint32_t default_bands[] = CVI_DURATION_BANDS_DEFAULT;
 
 int cvi_risk_gen_parse(const char *spec, cvi_risk_gen *g)
 {
@@ -1132,7 +1132,7 @@ static int setup(risk *R, const cv_risk_opts *o)
         if (rc) return rc;
     }
     if (o->zstd_level < 0 || o->zstd_level > 19) return cvi_error(ctx, CV_EUSAGE, "zstd level must be 1..19");
-    R->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
+    R->max_record = o->max_record ? o->max_record : CVI_MAX_RECORD_DEFAULT;
 
     if (o->format) {
         R->fmt = cv_format_find(o->format);

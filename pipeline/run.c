@@ -1155,7 +1155,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     for (size_t i = 0; i < r.nent; i++) cvi_totals_add(t, &r.ent[i]);
     char lid[33] = "";
     if (shards) listing_id(&skey, &it, lid);
-    cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : (16u << 20),
+    cvi_manifest_info mi = { p, k, r.as_of, scan ? 0 : o->zstd_level, o->max_record ? o->max_record : CVI_MAX_RECORD_DEFAULT,
                              r.vault != NULL, cvi_vault_count(r.vault), r.vault_pk, rule_used,
                              cvi_register_count(r.reg) > 0, cvi_register_count(r.reg), o->shard_index, shards,
                              it.n, lid };

@@ -21,7 +21,6 @@
 #include "../formats/record_reader.h"
 
 #define DEFAULT_BATCH (1u << 20)
-#define DEFAULT_MAX_RECORD (16u << 20)
 #define MAX_BATCH_RECORDS 16384
 /* A batch whose input grew past TRIM_FACTOR batch sizes (it held a record
  * of several MB) leaves its buffers, and the worker that processed it its
@@ -276,7 +275,7 @@ int cvi_pool_create(cv_ctx *ctx, const cvi_engine *e, const cv_run_opts *o, cvi_
     }
     if (p->nthreads > 256) p->nthreads = 256;
     p->batch_bytes = o->batch_bytes ? o->batch_bytes : DEFAULT_BATCH;
-    p->max_record = o->max_record ? o->max_record : DEFAULT_MAX_RECORD;
+    p->max_record = o->max_record ? o->max_record : CVI_MAX_RECORD_DEFAULT;
     p->progress = o->progress;
     p->nb = 2 * (size_t)p->nthreads + 2;
     pthread_mutex_init(&p->mu, NULL);

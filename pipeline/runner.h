@@ -20,6 +20,8 @@
 #include "engine.h"
 #include "../formats/formats.h"
 
+/* The record size limit when the caller sets none (cv_*_opts.max_record 0). */
+#define CVI_MAX_RECORD_DEFAULT ((size_t)16 << 20)
 #define CVI_MAX_REJECTS 1000   /* per file, listed in the manifest; all are counted */
 
 typedef struct cvi_reject {
