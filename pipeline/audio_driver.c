@@ -214,7 +214,8 @@ static int voicer_open(voicer *vr, const cvi_audio_in *in, const cv_audio_opts *
     vr->outf = calloc((size_t)in->channels, sizeof *vr->outf);
     if (!vr->v || !vr->outf) goto nomem;
     for (int c = 0; c < in->channels; c++) {
-        int rc = cv_voice_create(&vr->v[c], in->rate, o->voice_alpha[c]);
+        int rc = cv_voice_create_shift(&vr->v[c], in->rate, o->voice_alpha[c],
+                                       o->voice_beta ? o->voice_beta[c] : 1.0);
         if (rc == CV_ENOMEM) goto nomem;
         if (rc) {
             CVI_SET_REASON(reason, "voice anonymisation cannot run at this sample rate or coefficient");
@@ -237,7 +238,7 @@ static int voicer_reserve(voicer *vr, size_t n)
         vr->inf = p;
         vr->incap = n;
     }
-    size_t need = n + 2 * cv_voice_hop(vr->v[0]);
+    size_t need = n + cv_voice_tail(vr->v[0]);
     if (need > vr->outcap) {
         for (int c = 0; c < vr->channels; c++) {
             float *p = realloc(vr->outf[c], need * sizeof *p);
@@ -317,7 +318,7 @@ static int same_file(const char *a, const char *b)
 int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
                     const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason)
 {
-    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0 };
+    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0, NULL };
     if (!o) o = &defaults;
     if (st) memset(st, 0, sizeof *st);
     CVI_SET_REASON(reason, "");

@@ -327,6 +327,11 @@ double cvi_worker_voice_alpha(const cvi_worker *w, const unsigned char rec[32], 
     return cvi_voice_alpha(&w->e->kt, rec, channel);
 }
 
+double cvi_worker_voice_beta(const cvi_worker *w, const unsigned char rec[32], int channel)
+{
+    return cvi_voice_beta(&w->e->kt, rec, channel);
+}
+
 void cvi_engine_collect_vault(cvi_engine *e, int on) { e->vault = on; }
 
 int cvi_engine_set_as_of(cvi_engine *e, const char *date)

@@ -97,10 +97,13 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
         goto out;
     }
     /* one coefficient per channel the decoder may report (audio.c accepts up to 64) */
-    double alpha[64];
-    for (int ch = 0; ch < 64; ch++) alpha[ch] = cvi_worker_voice_alpha(w, rec, ch);
+    double alpha[64], beta[64];
+    for (int ch = 0; ch < 64; ch++) {
+        alpha[ch] = cvi_worker_voice_alpha(w, rec, ch);
+        beta[ch] = cvi_worker_voice_beta(w, rec, ch);
+    }
     cv_audio_opts ao = { rule->audio.beep ? CV_AUDIO_BEEP : CV_AUDIO_SILENCE, rule->audio.dtmf, rule->audio.codec,
-                         rule->audio.voice ? alpha : NULL, 64 };
+                         rule->audio.voice ? alpha : NULL, 64, rule->audio.voice ? beta : NULL };
     cv_audio_stats as;
     memset(&as, 0, sizeof as);
     rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &as, reason);
