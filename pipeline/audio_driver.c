@@ -59,26 +59,6 @@ static int dtmf_found(void *opaque, uint64_t start, uint64_t end)
     return 0;
 }
 
-static int cmp_span(const void *x, const void *y)
-{
-    const cv_audio_span *a = x, *b = y;
-    return a->start < b->start ? -1 : a->start > b->start;
-}
-
-static size_t merge_spans(cv_audio_span *s, size_t n)
-{
-    if (n == 0) return 0;
-    qsort(s, n, sizeof *s, cmp_span);
-    size_t w = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (s[i].start <= s[w].end) {
-            if (s[i].end > s[w].end) s[w].end = s[i].end;
-        } else {
-            s[++w] = s[i];
-        }
-    }
-    return w + 1;
-}
 
 /* cv_audio_find_dtmf; *stopped (may be NULL) gets the seconds decoded when
  * the input turns out truncated. */
@@ -143,7 +123,7 @@ static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans,
         if (cv_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
         total += cv_dtmf_tones(&det[c]);
     }
-    *nspans = merge_spans(sink.spans, sink.n);
+    *nspans = cvi_time_spans_merge(sink.spans, sink.n, 0);
     *spans = sink.spans;
     sink.spans = NULL;
     if (tones) *tones = total;
