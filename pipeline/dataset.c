@@ -186,7 +186,7 @@ int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const
     }
     yajl_tree_free(doc);
     unlink_rel(outdir, "vault.zst", &removed);
-    unlink_rel(outdir, ".callveil-journal", &removed);
+    unlink_rel(outdir, CVI_JOURNAL_FILE, &removed);
     if (unlink(mpath) != 0 && errno != ENOENT)
         return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, cvi_strerror(errno));
     int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -12,6 +12,8 @@
 int cvi_list_files(cv_ctx *ctx, const char *dir, char ***rels, size_t *n);
 
 #define CVI_LOCK_FILE ".callveil-lock"
+/* The resume journal (run --resume): one line per finished input file. */
+#define CVI_JOURNAL_FILE ".callveil-journal"
 /* The vault a run appends to until it commits: renamed over vault.zst
  * just before the manifest is written. Its presence means a run was
  * interrupted (`run --resume` finishes it). */

@@ -31,7 +31,6 @@ static void del_recording(cvi_delset *d, const cvi_recpair *rp, cv_forget_result
     cvi_del_add(d, rp->transcript);
 }
 
-#define JOURNAL_FILE ".callveil-journal"
 
 /* The resume journal as forget leaves it, staged in its commit: the line of
  * each file it rewrote amended to the new output (size, BLAKE2b, records
@@ -42,7 +41,7 @@ static void del_recording(cvi_delset *d, const cvi_recpair *rp, cv_forget_result
 static int journal_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const cvi_newfile *nf, size_t nnew,
                          const char *const *del, size_t ndel)
 {
-    char *path = cvi_path_join(outdir, JOURNAL_FILE);
+    char *path = cvi_path_join(outdir, CVI_JOURNAL_FILE);
     cv_buf j = { 0 }, o = { 0 };
     int rc = 0;
     if (!path) return cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -74,7 +73,7 @@ static int journal_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const 
         p = nl + 1;
     }
     if (rc) rc = cvi_error(ctx, rc, "out of memory");
-    else rc = cvi_commit_stage(cm, JOURNAL_FILE, o.p ? o.p : "", o.n, 0666);
+    else rc = cvi_commit_stage(cm, CVI_JOURNAL_FILE, o.p ? o.p : "", o.n, 0666);
 out:
     free(path);
     cv_buf_free(&j);

@@ -124,7 +124,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     char **rels = NULL;
     size_t nrel = 0, nnew = 0;
     cvi_newfile *nf = NULL;
-    char *vpath = cvi_path_join(outdir, CVI_VAULT_FILE), *jpath = cvi_path_join(outdir, ".callveil-journal");
+    char *vpath = cvi_path_join(outdir, CVI_VAULT_FILE), *jpath = cvi_path_join(outdir, CVI_JOURNAL_FILE);
     cvi_dataset_info ds = { 0 };
     cvi_commit *cm = NULL;
     int rc = 0, lockfd = -1;
@@ -181,7 +181,7 @@ int cv_rekey(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *secre
     if ((rc = cvi_commit_create(ctx, outdir, "rekey", &cm)) || (rc = cvi_newfiles_commit(cm, nf, nnew)) ||
         (rc = cvi_vault_stage(ctx, cm, r.vault.p ? r.vault.p : "", r.vault.n, NULL)))
         goto out;
-    if (stat(jpath, &st) == 0 && (rc = cvi_commit_delete(cm, ".callveil-journal"))) goto out;
+    if (stat(jpath, &st) == 0 && (rc = cvi_commit_delete(cm, CVI_JOURNAL_FILE))) goto out;
     char when[32], e[512];
     cvi_now_utc(when);
     snprintf(e, sizeof e, "{\"op\": \"rekey\", \"at\": \"%s\", \"from_epoch\": %" PRIu64 ", \"to_epoch\": %" PRIu64
