@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "filters.h"
+#include "person.h"
 #include "data/person_names.h"
 
 /* ---- normal form -------------------------------------------------------- */
@@ -71,11 +72,11 @@ static const char fold_l1[65] = "aaaaaa*ceeeeiiiidnooooo_ouuuuy**aaaaaa*ceeeeiii
 static const char fold_ea[129] =
     "aaaaaaccccccccddddeeeeeeeeeegggggggghh__iiiiiiiiiiiijjkk_llllllllllnnnnnn___oooooo**rrrrrrsssssssstttt__uuuuuuuuuuuuwwyyyzzzzzzs";
 
-#define KEY_MAX 24
+#define KEY_MAX CVI_PERSON_KEY_MAX
 
 /* The gazetteer key of text[s..e): a-z only, accents removed. Returns its
  * length, 0 if the word cannot be a key (too long, digits, other scripts). */
-static size_t fold_key(const char *text, size_t s, size_t e, char key[KEY_MAX + 1])
+size_t cvi_person_fold_key(const char *text, size_t s, size_t e, char key[KEY_MAX + 1])
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t k = 0;
@@ -168,7 +169,7 @@ static const uint8_t sepclass[128] = {
 
 static unsigned sep_of(unsigned char c) { return c < 128 ? sepclass[c] : 0; }
 
-static int is_upper_at(const unsigned char *p, size_t i, size_t e)
+int cvi_person_upper_at(const unsigned char *p, size_t i, size_t e)
 {
     unsigned char c = p[i];
     if (c >= 'A' && c <= 'Z') return 1;
@@ -219,7 +220,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
             i++;
         } else if (k == 3) {
             if (i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
-                if (is_upper_at(p, i, len)) ups++; else lows++;
+                if (cvi_person_upper_at(p, i, len)) ups++; else lows++;
                 fancy = 1;
                 i += 2;
             } else {
@@ -258,7 +259,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
     w->contraction = (uint8_t)contraction;
     if (digits || others) w->shape = SH_OTHER;
     else if (ups && !lows) w->shape = ups >= 2 ? SH_UP : SH_CAP;
-    else if (is_upper_at(p, s, len)) w->shape = SH_CAP;
+    else if (cvi_person_upper_at(p, s, len)) w->shape = SH_CAP;
     else w->shape = lows && !ups ? SH_LOW : SH_OTHER;   /* "mcDonald"-like mixes: no name shape */
     *pos = i;
     return 1;
@@ -272,7 +273,7 @@ static int next_word(const char *text, size_t len, size_t *pos, word *w)
  * (K_* | LX_*); *kn: the key's length, 0 if the word has none. */
 static unsigned word_lex(const char *text, const word *w, char key[KEY_MAX + 1], size_t *kn)
 {
-    *kn = w->alpha ? fold_key(text, w->s, w->e, key) : 0;
+    *kn = w->alpha ? cvi_person_fold_key(text, w->s, w->e, key) : 0;
     if (*kn < 2 || *kn > 16) return 0;
     memset(key + *kn, 0, 16 - *kn);
     return lex_lookup(key, *kn);
@@ -357,7 +358,7 @@ static unsigned word_flags(const scan_state *st, const word *w, const char *key,
     const char *h = memchr(st->text + w->s, '-', w->e - w->s);
     if (h) {
         char k2[KEY_MAX + 1];
-        size_t n2 = fold_key(st->text, w->s, (size_t)(h - st->text), k2);
+        size_t n2 = cvi_person_fold_key(st->text, w->s, (size_t)(h - st->text), k2);
         unsigned f = gaz_lookup(k2, n2);
         return (f ? f : 0x8000u | CVI_PN_NAME) & ~(unsigned)CVI_PN_COMMON_ANY;
     }
@@ -392,7 +393,7 @@ static int capital_follows(const scan_state *st, size_t at)
 {
     const unsigned char *p = (const unsigned char *)st->text;
     while (at < st->len && p[at] == ' ') at++;
-    if (at + 1 >= st->len || !is_upper_at(p, at, st->len)) return 0;
+    if (at + 1 >= st->len || !cvi_person_upper_at(p, at, st->len)) return 0;
     return bclass[p[at + 1]] || (p[at] >= 0xC3 && at + 2 < st->len && bclass[p[at + 2]]) || p[at + 1] == '.' ||
            p[at + 1] == '\'';
 }
@@ -406,7 +407,7 @@ static int name_ends(const scan_state *st, size_t at)
     if (at >= st->len) return 1;
     switch (p[at]) {
     case ',': case '.': case '!': case '?': case ';': case ':': case '\n': case ')': return 1;
-    default: return is_upper_at(p, at, st->len);
+    default: return cvi_person_upper_at(p, at, st->len);
     }
 }
 
@@ -649,7 +650,7 @@ static int maybe_given(const scan_state *st, const word *w)
         for (size_t i = w->s; i < w->e; i++) h = (h ^ ((unsigned char)st->text[i] | 0x20)) * 16777619u;
     } else {
         char key[KEY_MAX + 1];
-        size_t kn = w->alpha ? fold_key(st->text, w->s, w->e, key) : 0;
+        size_t kn = w->alpha ? cvi_person_fold_key(st->text, w->s, w->e, key) : 0;
         if (kn < 2) return 0;
         for (size_t i = 0; i < kn; i++) h = (h ^ (unsigned char)key[i]) * 16777619u;
     }
@@ -854,7 +855,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             i += 8;
         }
         if (i >= len) break;
-        if (!is_upper_at(p, i, len) || (i > 0 && (word_byte_back(p, i - 1) || p[i - 1] == '\''))) {
+        if (!cvi_person_upper_at(p, i, len) || (i > 0 && (word_byte_back(p, i - 1) || p[i - 1] == '\''))) {
             i++;
             continue;
         }
@@ -1047,241 +1048,8 @@ const cv_detector_type cvi_detector_person = {
     .scan = scan,
 };
 
-/* ---- names spelled letter by letter --------------------------------------- */
-
-/*
- * "my name is S M I T H", "that's s-m-i-t-h", "Smith, S.M.I.T.H", "J O N E S
- * at gmail dot com", "S M I double T H": three or more single letters (a
- * repeat word counts its letter twice or thrice) separated by spaces,
- * dashes, dots or commas, found only with evidence that they spell a name:
- *  - a spelling or name cue right before ("spelled", "spell", "surname",
- *    "name", "that's", "cognome", "Nachname", "nom", "apellido", ...), also
- *    with "is"/"ist"/"è"/"es"/"est"/"é" between ("my surname is S M I T H");
- *  - a name right before: the word the letters spell ("Smith, S M I T H"),
- *    or a capitalised given name or surname of the gazetteer that is no
- *    everyday word ("Jones J O N E S", "Mr Kowalski, K O W"), also with
- *    "is" between;
- *  - an e-mail domain right after ("at gmail dot com", "@gmail.com"): the
- *    span then runs to the domain's end, so no letter of the local part is
- *    left to an e-mail match on its last letter alone.
- * Spoken transcripts: filters/spoken.c writes spelling-alphabet words of a
- * spelled run ("sierra mike india tango hotel") as their letters. The
- * normal form is the letters, lower-cased: the spelled name gets the token
- * of the name written out ("smith").
- */
-
-#define SPELL_MAX 40
-
-static int sp_alpha(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
-static int sp_alnum(unsigned char c) { return sp_alpha(c) || (unsigned)(c - '0') < 10u; }
-static int sp_sep(unsigned char c) { return c == ' ' || c == '\t' || c == '-' || c == '.' || c == ','; }
-
-/* A single letter at i: no letter, digit or word byte either side; after
- * it a separator, the end, or closing punctuation. "I'm" and "a@b" are no
- * letters. */
-static int single_letter(const unsigned char *p, size_t len, size_t i)
+int cvi_person_name_like(const char *key, size_t kn)
 {
-    if (i >= len || !sp_alpha(p[i])) return 0;
-    if (i > 0 && (sp_alnum(p[i - 1]) || p[i - 1] >= 0x80 || p[i - 1] == '\'' || p[i - 1] == '_')) return 0;
-    if (i + 1 == len) return 1;
-    unsigned char c = p[i + 1];
-    return sp_sep(c) || c == '\n' || c == '\r' || c == '!' || c == '?' || c == ')' || c == '"' || c == ';' ||
-           c == ':' || c == '@';
-}
-
-/* Repeat words ("double T"): how many times the next letter counts, 0 if the
- * word at [s, e) is none. */
-static int repeat_word(const unsigned char *p, size_t s, size_t e)
-{
-    static const struct { const char *w; int n; } rep[] = {
-        {"double", 2}, {"triple", 3}, {"doppia", 2}, {"doppio", 2}, {"doppel", 2}, {"doppeltes", 2},
-        {"doble", 2}, {"dubbel", 2}, {"dupla", 2}, {"duplo", 2},
-    };
-    for (size_t k = 0; k < sizeof rep / sizeof rep[0]; k++) {
-        size_t n = strlen(rep[k].w);
-        if (e - s != n) continue;
-        size_t j = 0;
-        while (j < n && (p[s + j] | 0x20) == rep[k].w[j]) j++;
-        if (j == n) return rep[k].n;
-    }
-    return 0;
-}
-
-/* A run of spelled letters from i (a letter, or a repeat word before one):
- * its end (after the last letter), the letters lower-cased in out, their
- * count in *n. 0 if no run of three starts at i. */
-static size_t letter_run(const unsigned char *p, size_t len, size_t i, char out[SPELL_MAX + 1], size_t *n)
-{
-    size_t k = i, end = 0;
-    *n = 0;
-    for (;;) {
-        int times = 1;
-        if (!single_letter(p, len, k)) {
-            size_t we = k;
-            while (we < len && sp_alpha(p[we])) we++;
-            times = we > k ? repeat_word(p, k, we) : 0;
-            if (!times || we >= len || p[we] != ' ' || !single_letter(p, len, we + 1)) break;
-            if (k > 0 && sp_alnum(p[k - 1])) break;
-            k = we + 1;
-        }
-        if (*n + (size_t)times > SPELL_MAX) break;
-        for (int t = 0; t < times; t++) out[(*n)++] = (char)(p[k] | 0x20);
-        end = k + 1;
-        /* the separator: one to three of space, '-', '.', ','; not a line break */
-        size_t j = end, m = 0;
-        while (j < len && m < 3 && sp_sep(p[j])) j++, m++;
-        if (m == 0 || j >= len) break;
-        k = j;
-    }
-    out[*n] = '\0';
-    return *n >= 3 ? end : 0;
-}
-
-/* The word before position at (skipping spaces and , : - " quotes): [*s, *e). */
-static int word_before(const unsigned char *p, size_t at, size_t *s, size_t *e)
-{
-    size_t i = at, skipped = 0;
-    while (i > 0 && skipped < 6 && (p[i - 1] == ' ' || p[i - 1] == '\t' || p[i - 1] == ',' || p[i - 1] == ':' ||
-                                    p[i - 1] == '-' || p[i - 1] == '"'))
-        i--, skipped++;
-    size_t b = i;
-    while (i > 0 && (sp_alnum(p[i - 1]) || p[i - 1] >= 0x80 || p[i - 1] == '\'')) i--;
-    if (i == b) return 0;
-    *s = i;
-    *e = b;
-    return 1;
-}
-
-/* text[s, e) equals one of the lower-case words in v (ASCII case folded). */
-static int word_in(const unsigned char *p, size_t s, size_t e, const char *const *v)
-{
-    for (size_t k = 0; v[k]; k++) {
-        size_t n = strlen(v[k]);
-        if (n != e - s) continue;
-        size_t j = 0;
-        while (j < n && (unsigned char)(p[s + j] >= 'A' && p[s + j] <= 'Z' ? p[s + j] | 0x20 : p[s + j]) ==
-                            (unsigned char)v[k][j])
-            j++;
-        if (j == n) return 1;
-    }
-    return 0;
-}
-
-/* Words after which letters spell a name, en it de fr es nl pt. */
-static const char *const spell_cues[] = {
-    "spelled", "spelt", "spell", "spelling", "spells", "surname", "lastname", "name", "name's", "names",
-    "that's", "that’s", "thats", "initials",
-    "scrive", "scritto", "cognome", "nome", "chiamo",
-    "buchstabiert", "buchstabiere", "nachname", "familienname", "heiße", "heisse",
-    "écrit", "ecrit", "s'écrit", "s'ecrit", "épelle", "epelle", "nom", "appelle",
-    "escribe", "deletreo", "deletrea", "apellido", "nombre", "llamo",
-    "gespeld", "spel", "achternaam", "naam", "heet",
-    "escreve", "soletro", "sobrenome", "apelido", "chamo",
-    NULL
-};
-/* Between a cue and the letters: "my surname is ...", "you spell it ...". */
-static const char *const spell_copulas[] = { "is", "ist", "è", "e", "es", "est", "é", "was", "it", NULL };
-
-/* The word [s, e) reads as a person's name: the letters it spells, or a
- * capitalised gazetteer name that is no everyday word. */
-static int name_word(const unsigned char *p, size_t s, size_t e, const char *letters, size_t n)
-{
-    char key[KEY_MAX + 1];
-    size_t kn = fold_key((const char *)p, s, e, key);
-    if (!kn) return 0;
-    if (kn == n && memcmp(key, letters, n) == 0) return 1;
-    if (!is_upper_at(p, s, e) || kn < 3) return 0;
     unsigned f = gaz_lookup(key, kn);
     return is_name(f) && !is_common(f) && (given_weight(f) >= 2 || (f & CVI_PN_SURNAME));
 }
-
-/* After the run (at end): an e-mail domain, spoken or written ("at gmail dot
- * com", "@ example.co.uk"): the domain's end, else 0. */
-static size_t domain_after(const unsigned char *p, size_t len, size_t end)
-{
-    size_t i = end;
-    while (i < len && p[i] == ' ') i++;
-    if (i < len && p[i] == '@') {
-        i++;
-    } else if (i + 2 < len && (p[i] | 0x20) == 'a' && (p[i + 1] | 0x20) == 't' && p[i + 2] == ' ') {
-        i += 3;
-    } else {
-        return 0;
-    }
-    while (i < len && p[i] == ' ') i++;
-    size_t labels = 0, last = 0;
-    for (;;) {
-        size_t a = i;
-        while (i < len && (sp_alnum(p[i]) || p[i] == '-')) i++;
-        if (i == a) break;
-        labels++;
-        last = i;
-        if (i < len && p[i] == '.' && i + 1 < len && sp_alnum(p[i + 1])) {
-            i++;
-        } else if (i + 5 < len && p[i] == ' ' && (p[i + 1] | 0x20) == 'd' && (p[i + 2] | 0x20) == 'o' &&
-                   (p[i + 3] | 0x20) == 't' && p[i + 4] == ' ' && sp_alnum(p[i + 5])) {
-            i += 5;
-        } else {
-            break;
-        }
-    }
-    return labels >= 2 ? last : 0;
-}
-
-static int scan_spelled(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
-{
-    (void)o;
-    (void)f;
-    const unsigned char *p = (const unsigned char *)text;
-    char letters[SPELL_MAX + 1];
-    for (size_t i = 0; i + 4 < len; i++) {
-        /* cheap gate: a letter, a separator, a letter (or a repeat word) */
-        if (!sp_alpha(p[i]) || (i > 0 && (sp_alnum(p[i - 1]) || p[i - 1] >= 0x80))) continue;
-        if (!sp_sep(p[i + 1])) {
-            /* the rest of the word, unless it may be a repeat word ("do...", "du...", "tr...") */
-            unsigned c0 = p[i] | 0x20, c1 = p[i + 1] | 0x20;
-            if (!((c0 == 'd' && (c1 == 'o' || c1 == 'u')) || (c0 == 't' && c1 == 'r'))) {
-                while (i + 1 < len && sp_alpha(p[i + 1])) i++;
-                continue;
-            }
-        }
-        size_t n, end = letter_run(p, len, i, letters, &n);
-        if (!end) {
-            while (i + 1 < len && sp_alpha(p[i + 1])) i++;   /* the rest of the word */
-            continue;
-        }
-        size_t ws, we, dom = domain_after(p, len, end), from = i;
-        int ok = dom > 0;
-        if (word_before(p, i, &ws, &we)) {
-            /* the name the letters spell, right before: one span with them */
-            char key[KEY_MAX + 1];
-            size_t kn = fold_key(text, ws, we, key);
-            size_t vs, ve;
-            /* (after a capitalised word, "Jane Doe, D O E", the person
-             * detector's full name keeps the name: the letters alone then) */
-            if (kn == n && memcmp(key, letters, n) == 0) {
-                ok = 1;
-                if (!word_before(p, ws, &vs, &ve) || !is_upper_at(p, vs, ve)) from = ws;
-            }
-        }
-        if (!ok && word_before(p, i, &ws, &we)) {
-            ok = word_in(p, ws, we, spell_cues) || name_word(p, ws, we, letters, n);
-            size_t w2s, w2e;
-            if (!ok && word_in(p, ws, we, spell_copulas) && word_before(p, ws, &w2s, &w2e))
-                ok = word_in(p, w2s, w2e, spell_cues) || name_word(p, w2s, w2e, letters, n);
-        }
-        if (ok) {
-            int rc = cvi_emit(em, from, dom ? dom : end, letters, n);
-            if (rc) return rc;
-        }
-        i = (dom ? dom : end) - 1;
-    }
-    return 0;
-}
-
-const cv_detector_type cvi_detector_person_spelled = {
-    .name = "person-spelled",
-    .entity = CV_ENT_PERSON,
-    .priority = 2,
-    .scan = scan_spelled,
-};
