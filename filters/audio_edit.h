@@ -12,13 +12,11 @@
 #include <stdint.h>
 
 #include "../pipeline/common/samples.h"
+#include "../pipeline/common/spans.h"
 
 /* A time span to mask, in seconds from the first decoded sample; channel -1
  * = all channels, else the 0-based channel index. */
-typedef struct cv_audio_span {
-    double start, end;
-    int channel;
-} cv_audio_span;
+typedef cvi_time_span cv_audio_span;
 
 enum { CV_AUDIO_SILENCE = 0, CV_AUDIO_BEEP = 1 };
 

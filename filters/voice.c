@@ -5,6 +5,15 @@
  * poles of 1/A moved in angle (phi^alpha) give B; s = e / B(z), scaled to
  * y's energy; s * sqrt(hann) is added into the overlap-add accumulator,
  * whose first hop is then complete.
+ *
+ * With a pitch factor beta != 1 the frame is split in two stages: analysis
+ * (LPC, warp; the residual e * sqrt(hann) overlap-added into a continuous
+ * residual, kept in a ring) and, `lag` frames later, synthesis: the
+ * residual pitch-shifted by two crossfaded read taps (a grain of 40 ms, read
+ * at rate beta, look-ahead of half a grain so the excitation stays centred
+ * on its frame), windowed, filtered by that frame's 1/B(z), scaled to its
+ * energy and overlap-added. Silent frames pass through; beta = 1 takes the
+ * one-stage path, bit for bit the McAdams output.
  */
 #include "voice.h"
 
@@ -28,6 +37,26 @@ struct cv_voice {
     double complex z[CV_VOICE_ORDER_MAX];
     int warm;                 /* z holds the previous frame's roots */
     uint64_t frames, fallbacks;
+    /* pitch change (beta != 1): analysis frames go into a queue of `lag`
+     * + 1 slots; their residuals, overlap-added, into a history ring; the
+     * shifted residual of a synthesis frame `lag` frames back into rp. */
+    double beta;
+    int shift;                /* beta != 1 */
+    size_t grain, ahead;      /* grain (tap sweep) length; look-ahead = grain / 2 */
+    size_t lag;               /* synthesis runs `lag` frames behind analysis */
+    double *racc;             /* residual overlap-add accumulator, n */
+    double *ring;             /* residual history by absolute time & rmask */
+    size_t rmask;
+    double *rp;               /* shifted residual of the synthesis frame, n */
+    uint64_t rp_next;         /* next shifted-residual time to compute */
+    double phase, dphase;     /* tap 0's phase in [0, 1), per sample */
+    uint64_t af;              /* analysis frames done */
+    struct vq {
+        int mode;             /* 0: pass the frame through, 1: resynthesise */
+        double ey;
+        double b[CV_VOICE_ORDER_MAX + 1];
+        double *y;            /* the sqrt-Hann windowed input frame, n */
+    } *q;
 };
 
 void cv_voice_free(cv_voice *v)
@@ -39,13 +68,25 @@ void cv_voice_free(cv_voice *v)
     free(v->y);
     free(v->e);
     free(v->s);
+    free(v->racc);
+    free(v->ring);
+    free(v->rp);
+    if (v->q)
+        for (size_t i = 0; i <= v->lag; i++) free(v->q[i].y);
+    free(v->q);
     free(v);
 }
 
 int cv_voice_create(cv_voice **out, int rate, double alpha)
 {
+    return cv_voice_create_shift(out, rate, alpha, 1.0);
+}
+
+int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta)
+{
     *out = NULL;
-    if (rate < 4000 || rate > 768000 || !(alpha >= 0.5 && alpha <= 1.5)) return CV_EUSAGE;
+    if (rate < 4000 || rate > 768000 || !(alpha >= 0.5 && alpha <= 1.5) || !(beta >= 0.5 && beta <= 2.0))
+        return CV_EUSAGE;
     cv_voice *v = calloc(1, sizeof *v);
     if (!v) return CV_ENOMEM;
     v->rate = rate;
@@ -68,9 +109,39 @@ int cv_voice_create(cv_voice **out, int rate, double alpha)
     }
     for (size_t i = 0; i < v->n; i++)
         v->win[i] = sqrt(0.5 - 0.5 * cos(2.0 * M_PI * (double)i / (double)v->n));
+    v->beta = beta;
+    v->shift = beta != 1.0;
+    if (v->shift) {
+        size_t h = v->hop, n = v->n;
+        v->grain = 2 * (size_t)lround(CV_VOICE_GRAIN_SECONDS * rate / 2);
+        v->ahead = v->grain / 2;
+        /* synthesis frame g needs the residual up to g*h + n + ahead + 2,
+         * complete after analysis frame g + lag */
+        v->lag = (h + v->ahead + 2) / h + 1;
+        size_t span = (v->lag + 3) * h + v->grain + 8, rs = 1;
+        while (rs < span) rs <<= 1;
+        v->rmask = rs - 1;
+        v->dphase = fabs(1.0 - beta) / (double)v->grain;
+        v->racc = calloc(n, sizeof *v->racc);
+        v->ring = calloc(rs, sizeof *v->ring);
+        v->rp = calloc(n, sizeof *v->rp);
+        v->q = calloc(v->lag + 1, sizeof *v->q);
+        if (!v->racc || !v->ring || !v->rp || !v->q) {
+            cv_voice_free(v);
+            return CV_ENOMEM;
+        }
+        for (size_t i = 0; i <= v->lag; i++)
+            if (!(v->q[i].y = malloc(n * sizeof *v->q[i].y))) {
+                cv_voice_free(v);
+                return CV_ENOMEM;
+            }
+    }
     *out = v;
     return 0;
 }
+
+size_t cv_voice_tail(const cv_voice *v) { return (v->shift ? v->lag + 2 : 2) * v->hop; }
+double cv_voice_beta(const cv_voice *v) { return v->beta; }
 
 size_t cv_voice_hop(const cv_voice *v) { return v->hop; }
 int cv_voice_order(const cv_voice *v) { return v->order; }
@@ -184,6 +255,34 @@ int cvi_voice_warp(const double complex *z, int p, double alpha, double *b)
     return pos == neg && deg == p ? 0 : -1;
 }
 
+/* LPC a of the windowed frame y (energy ey) and its warped b. Returns 0
+ * for silence (no LPC), 1 when b is ready, 2 when the roots or the warp
+ * failed (a fallback, counted; a is still valid). v->s is work. */
+static int lpc_warp(cv_voice *v, const double *y, double ey, double *a, double *b)
+{
+    size_t n = v->n;
+    int p = v->order;
+    double *s = v->s, r[CV_VOICE_ORDER_MAX + 1];
+    /* Hann-windowed frame = y * win; below about -100 dBFS: silence */
+    if (!(ey > 1e-10 * (double)n)) return 0;
+    for (size_t i = 0; i < n; i++) s[i] = y[i] * v->win[i];
+    for (int k = 0; k <= p; k++) {
+        double acc = 0;
+        for (size_t i = (size_t)k; i < n; i++) acc += s[i] * s[i - (size_t)k];
+        r[k] = acc;
+    }
+    r[0] *= 1.0 + 1e-9;                      /* white-noise correction: keeps r positive definite */
+    if (cvi_voice_levinson(r, p, a) != 0) return 0;
+    v->frames++;
+    int ok = cvi_voice_roots(a, p, v->z, v->warm) == 0;
+    if (!ok && v->warm) ok = cvi_voice_roots(a, p, v->z, 0) == 0;
+    v->warm = ok;
+    if (ok) ok = cvi_voice_warp(v->z, p, v->alpha, b) == 0;
+    if (ok) return 1;
+    v->fallbacks++;
+    return 2;
+}
+
 /* One frame: buf -> acc (added). */
 static void frame(cv_voice *v)
 {
@@ -195,30 +294,8 @@ static void frame(cv_voice *v)
         y[i] = v->buf[i] * v->win[i];
         ey += y[i] * y[i];
     }
-    double r[CV_VOICE_ORDER_MAX + 1], a[CV_VOICE_ORDER_MAX + 1], b[CV_VOICE_ORDER_MAX + 1];
-    /* Hann-windowed frame = y * win; below about -100 dBFS: silence */
-    int modify = ey > 1e-10 * (double)n;
-    if (modify) {
-        for (size_t i = 0; i < n; i++) s[i] = y[i] * v->win[i];     /* s: work until resynthesis */
-        for (int k = 0; k <= p; k++) {
-            double acc = 0;
-            for (size_t i = (size_t)k; i < n; i++) acc += s[i] * s[i - (size_t)k];
-            r[k] = acc;
-        }
-        r[0] *= 1.0 + 1e-9;                  /* white-noise correction: keeps r positive definite */
-        modify = cvi_voice_levinson(r, p, a) == 0;
-    }
-    if (modify) {
-        v->frames++;
-        int ok = cvi_voice_roots(a, p, v->z, v->warm) == 0;
-        if (!ok && v->warm) ok = cvi_voice_roots(a, p, v->z, 0) == 0;
-        v->warm = ok;
-        if (ok) ok = cvi_voice_warp(v->z, p, v->alpha, b) == 0;
-        if (!ok) {
-            v->fallbacks++;
-            modify = 0;
-        }
-    }
+    double a[CV_VOICE_ORDER_MAX + 1], b[CV_VOICE_ORDER_MAX + 1];
+    int modify = lpc_warp(v, y, ey, a, b) == 1;
     if (!modify) {
         for (size_t i = 0; i < n; i++) v->acc[i] += y[i] * v->win[i];
         return;
@@ -239,6 +316,98 @@ static void frame(cv_voice *v)
     for (size_t i = 0; i < n; i++) v->acc[i] += g * s[i] * v->win[i];
 }
 
+/* Pitch path, analysis of buf (frame af): LPC, warp, residual into the
+ * ring, parameters into the queue. */
+static void analyse(cv_voice *v)
+{
+    size_t n = v->n, h = v->hop;
+    int p = v->order;
+    struct vq *slot = &v->q[v->af % (v->lag + 1)];
+    double *y = slot->y, *e = v->e;
+    double ey = 0;
+    for (size_t i = 0; i < n; i++) {
+        y[i] = v->buf[i] * v->win[i];
+        ey += y[i] * y[i];
+    }
+    double a[CV_VOICE_ORDER_MAX + 1];
+    int lpc = lpc_warp(v, y, ey, a, slot->b);
+    /* a fallback keeps its formants (b = a) but still gets the pitch change */
+    if (lpc == 2) memcpy(slot->b, a, (size_t)(p + 1) * sizeof *a);
+    slot->mode = lpc != 0;
+    slot->ey = ey;
+    if (lpc) {
+        for (size_t i = 0; i < n; i++) {
+            double t = y[i];
+            for (int k = 1; k <= p && (size_t)k <= i; k++) t += a[k] * y[i - (size_t)k];
+            e[i] = t;
+        }
+    } else {
+        memcpy(e, y, n * sizeof *e);
+    }
+    for (size_t i = 0; i < n; i++) v->racc[i] += e[i] * v->win[i];
+    uint64_t t0 = v->af * (uint64_t)h;
+    for (size_t i = 0; i < h; i++) v->ring[(t0 + i) & v->rmask] = v->racc[i];
+    memmove(v->racc, v->racc + h, h * sizeof *v->racc);
+    memset(v->racc + h, 0, h * sizeof *v->racc);
+    v->af++;
+}
+
+/* The residual at fractional time pos (Catmull-Rom); before time 0: 0. */
+static double residual_at(const cv_voice *v, double pos)
+{
+    double fl = floor(pos), f = pos - fl;
+    int64_t i = (int64_t)fl;
+    double x[4];
+    for (int k = 0; k < 4; k++) {
+        int64_t t = i - 1 + k;
+        x[k] = t < 0 ? 0.0 : v->ring[(uint64_t)t & v->rmask];
+    }
+    return x[1] + 0.5 * f * (x[2] - x[0] + f * (2.0 * x[0] - 5.0 * x[1] + 4.0 * x[2] - x[3] +
+                                                f * (3.0 * (x[1] - x[2]) + x[3] - x[0])));
+}
+
+/* The shifted residual at time t: two taps half a grain apart read the
+ * residual at rate beta, each sweeping its delay over one grain and faded
+ * by sin^2 of its phase (the two fades sum to 1). */
+static double shifted(cv_voice *v, uint64_t t)
+{
+    double ph = v->phase, w = (double)v->grain, out = 0;
+    for (int k = 0; k < 2; k++) {
+        double q = ph + 0.5 * k;
+        if (q >= 1.0) q -= 1.0;
+        double d = (v->beta < 1.0 ? q : 1.0 - q) * w;
+        double g = sin(M_PI * q);
+        out += g * g * residual_at(v, (double)t + (double)v->ahead - d);
+    }
+    v->phase += v->dphase;
+    if (v->phase >= 1.0) v->phase -= 1.0;
+    return out;
+}
+
+/* Pitch path, synthesis of frame g (its slot) into acc. */
+static void synthesise(cv_voice *v, uint64_t g)
+{
+    size_t n = v->n, h = v->hop;
+    int p = v->order;
+    struct vq *slot = &v->q[g % (v->lag + 1)];
+    uint64_t t0 = g * (uint64_t)h;
+    if (g > 0) memmove(v->rp, v->rp + h, h * sizeof *v->rp);
+    for (; v->rp_next < t0 + n; v->rp_next++) v->rp[v->rp_next - t0] = shifted(v, v->rp_next);
+    if (!slot->mode) {
+        for (size_t i = 0; i < n; i++) v->acc[i] += slot->y[i] * v->win[i];
+        return;
+    }
+    double *s = v->s, es = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = v->rp[i] * v->win[i];
+        for (int k = 1; k <= p && (size_t)k <= i; k++) t -= slot->b[k] * s[i - (size_t)k];
+        s[i] = t;
+        es += t * t;
+    }
+    double gn = es > 0 ? sqrt(slot->ey / es) : 0;
+    for (size_t i = 0; i < n; i++) v->acc[i] += gn * s[i] * v->win[i];
+}
+
 /* Append x; when a hop is complete, process the frame and emit up to
  * `limit` output samples into out. Returns the samples written. */
 static size_t push(cv_voice *v, double x, float *out, uint64_t limit)
@@ -246,7 +415,17 @@ static size_t push(cv_voice *v, double x, float *out, uint64_t limit)
     size_t h = v->hop, w = 0;
     v->buf[h + v->fill++] = x;
     if (v->fill < h) return 0;
-    frame(v);
+    if (v->shift) {
+        analyse(v);
+        memmove(v->buf, v->buf + h, h * sizeof *v->buf);
+        v->fill = 0;
+        if (v->af <= v->lag) return 0;
+        synthesise(v, v->af - 1 - v->lag);
+    } else {
+        frame(v);
+        memmove(v->buf, v->buf + h, h * sizeof *v->buf);
+        v->fill = 0;
+    }
     for (size_t i = 0; i < h; i++) {
         if (v->skip) {
             v->skip--;
@@ -259,8 +438,6 @@ static size_t push(cv_voice *v, double x, float *out, uint64_t limit)
     }
     memmove(v->acc, v->acc + h, h * sizeof *v->acc);
     memset(v->acc + h, 0, h * sizeof *v->acc);
-    memmove(v->buf, v->buf + h, h * sizeof *v->buf);
-    v->fill = 0;
     return w;
 }
 

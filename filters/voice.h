@@ -21,6 +21,20 @@
  * The output lags the input by one hop inside the filter, which the API
  * hides: over a whole stream exactly as many samples come out as went in,
  * aligned to them.
+ *
+ * Pitch change (cv_voice_create_shift, beta != 1): the frames' LPC
+ * residuals (the excitation) are overlap-added into one continuous
+ * residual, which a two-tap delay-line shifter re-reads at rate beta: each
+ * tap sweeps its delay over a 40 ms grain and is faded in and out by
+ * sin^2 of its phase, the taps half a grain apart so the fades sum to 1;
+ * 4-point (Catmull-Rom) interpolation. Each frame's (warped) all-pole filter
+ * is then applied to the shifted residual, so F0 is multiplied by beta
+ * while the envelope (formants, the words) and timing stay. A look-ahead of
+ * half a grain keeps the excitation centred on its frame; the extra latency
+ * (lag hops, 4 at 8 kHz) is hidden like the first, so the output still has
+ * exactly the input's sample count, aligned. Silent frames pass through
+ * unchanged; a frame whose roots fail keeps its formants but still gets the
+ * pitch change. beta = 1 is exactly cv_voice_create.
  */
 #ifndef CV_VOICE_H
 #define CV_VOICE_H
@@ -33,7 +47,17 @@
  * channel). Both ends move the formants audibly while keeping the words. */
 #define CV_VOICE_ALPHA_MIN 0.75
 #define CV_VOICE_ALPHA_MAX 0.90
+/* The pitch factor beta's two ranges (pipeline: keyed hash, one range or
+ * the other): F0 lowered by 13-25 % or raised by 15-30 %. Measured
+ * (tests/e2e/test_voice.py with beta forced for every recording, alpha
+ * keyed): speaker identification 87.5 % -> 37.5 % at 0.87, 12.5 % at 1.15,
+ * but 65.6 % at 0.93 and 50 % at 1.07, so the ranges stop short of 1. */
+#define CV_VOICE_BETA_LOW_MIN 0.75
+#define CV_VOICE_BETA_LOW_MAX 0.87
+#define CV_VOICE_BETA_HIGH_MIN 1.15
+#define CV_VOICE_BETA_HIGH_MAX 1.30
 #define CV_VOICE_FRAME_SECONDS 0.020
+#define CV_VOICE_GRAIN_SECONDS 0.040
 #define CV_VOICE_ORDER_MAX 24
 
 typedef struct cv_voice cv_voice;
@@ -42,11 +66,16 @@ typedef struct cv_voice cv_voice;
  * coefficient alpha (0.5..1.5; 1 = analysis and resynthesis only).
  * Returns 0, CV_EUSAGE or CV_ENOMEM. */
 int cv_voice_create(cv_voice **out, int rate, double alpha);
+/* The same with the pitch factor beta (0.5..2.0): F0 is multiplied by beta
+ * (see above); beta = 1 is exactly cv_voice_create. */
+int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta);
+double cv_voice_beta(const cv_voice *v);
 void cv_voice_free(cv_voice *v);   /* NULL ok */
 
 /* Samples per hop: process() writes at most n + hop samples, finish() at
- * most 2 * hop. */
+ * most cv_voice_tail() (2 hops without a pitch change, lag + 2 with). */
 size_t cv_voice_hop(const cv_voice *v);
+size_t cv_voice_tail(const cv_voice *v);
 int cv_voice_order(const cv_voice *v);
 
 /* Feed n samples (full scale +-1.0); writes the output samples that are

@@ -547,30 +547,4 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
 
 /* ---- spans ---------------------------------------------------------------- */
 
-static int cmp_tspan(const void *a, const void *b)
-{
-    const cv_tspan *x = a, *y = b;
-    if (x->channel != y->channel) return x->channel < y->channel ? -1 : 1;
-    if (x->start != y->start) return x->start < y->start ? -1 : 1;
-    return (x->end > y->end) - (x->end < y->end);
-}
-
-size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad)
-{
-    if (n == 0) return 0;
-    for (size_t i = 0; i < n; i++) {
-        v[i].start -= pad;
-        if (v[i].start < 0) v[i].start = 0;
-        v[i].end += pad;
-    }
-    qsort(v, n, sizeof *v, cmp_tspan);
-    size_t o = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (v[i].channel == v[o].channel && v[i].start <= v[o].end) {
-            if (v[i].end > v[o].end) v[o].end = v[i].end;
-        } else {
-            v[++o] = v[i];
-        }
-    }
-    return o + 1;
-}
+size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad) { return cvi_time_spans_merge(v, n, pad); }

@@ -34,12 +34,10 @@
 #define CV_TRANSCRIPT_H
 
 #include "formats.h"
+#include "../pipeline/common/spans.h"
 
 /* A time span to redact, seconds; channel -1 = all channels (unknown). */
-typedef struct cv_tspan {
-    double start, end;
-    int channel;
-} cv_tspan;
+typedef cvi_time_span cv_tspan;
 
 #define CV_TRANSCRIPT_PAD_MS 200
 

@@ -37,6 +37,9 @@ typedef struct cv_audio_opts {
      * recording with more channels than nvoice_alpha is refused. */
     const double *voice_alpha;
     size_t nvoice_alpha;
+    /* The pitch factor of channel c, voice_beta[c] (as many as voice_alpha);
+     * NULL: pitch kept (beta = 1). */
+    const double *voice_beta;
 } cv_audio_opts;
 
 typedef struct cv_audio_stats {

@@ -59,26 +59,6 @@ static int dtmf_found(void *opaque, uint64_t start, uint64_t end)
     return 0;
 }
 
-static int cmp_span(const void *x, const void *y)
-{
-    const cv_audio_span *a = x, *b = y;
-    return a->start < b->start ? -1 : a->start > b->start;
-}
-
-static size_t merge_spans(cv_audio_span *s, size_t n)
-{
-    if (n == 0) return 0;
-    qsort(s, n, sizeof *s, cmp_span);
-    size_t w = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (s[i].start <= s[w].end) {
-            if (s[i].end > s[w].end) s[w].end = s[i].end;
-        } else {
-            s[++w] = s[i];
-        }
-    }
-    return w + 1;
-}
 
 /* cv_audio_find_dtmf; *stopped (may be NULL) gets the seconds decoded when
  * the input turns out truncated. */
@@ -143,7 +123,7 @@ static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans,
         if (cv_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
         total += cv_dtmf_tones(&det[c]);
     }
-    *nspans = merge_spans(sink.spans, sink.n);
+    *nspans = cvi_time_spans_merge(sink.spans, sink.n, 0);
     *spans = sink.spans;
     sink.spans = NULL;
     if (tones) *tones = total;
@@ -214,7 +194,8 @@ static int voicer_open(voicer *vr, const cvi_audio_in *in, const cv_audio_opts *
     vr->outf = calloc((size_t)in->channels, sizeof *vr->outf);
     if (!vr->v || !vr->outf) goto nomem;
     for (int c = 0; c < in->channels; c++) {
-        int rc = cv_voice_create(&vr->v[c], in->rate, o->voice_alpha[c]);
+        int rc = cv_voice_create_shift(&vr->v[c], in->rate, o->voice_alpha[c],
+                                       o->voice_beta ? o->voice_beta[c] : 1.0);
         if (rc == CV_ENOMEM) goto nomem;
         if (rc) {
             CVI_SET_REASON(reason, "voice anonymisation cannot run at this sample rate or coefficient");
@@ -237,7 +218,7 @@ static int voicer_reserve(voicer *vr, size_t n)
         vr->inf = p;
         vr->incap = n;
     }
-    size_t need = n + 2 * cv_voice_hop(vr->v[0]);
+    size_t need = n + cv_voice_tail(vr->v[0]);
     if (need > vr->outcap) {
         for (int c = 0; c < vr->channels; c++) {
             float *p = realloc(vr->outf[c], need * sizeof *p);
@@ -317,7 +298,7 @@ static int same_file(const char *a, const char *b)
 int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
                     const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason)
 {
-    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0 };
+    static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0, NULL };
     if (!o) o = &defaults;
     if (st) memset(st, 0, sizeof *st);
     CVI_SET_REASON(reason, "");

@@ -9,7 +9,7 @@
 
 #include "audio.h"
 
-#define CVI_AUDIO_ABI 2   /* 2: cv_audio_opts and cv_audio_stats carry the voice fields */
+#define CVI_AUDIO_ABI 3   /* 2: cv_audio_opts and cv_audio_stats carry the voice fields; 3: and voice_beta */
 #define CVI_AUDIO_MODULE_NAME "callveil-audio.so"
 
 typedef struct cvi_audio_api {

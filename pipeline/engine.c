@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "../formats/formats.h"
+#include "common/strmap.h"
 #include "common/ctx.h"
 #include "dataset.h"
 #include "engine.h"
@@ -90,13 +91,6 @@ typedef struct clean_ent {
     char name[CLEAN_MAX];
 } clean_ent;
 
-/* A set of strings (open addressing), with a number per string: the member
- * names taken in one object, or the next "#k" suffix of a replaced name. */
-typedef struct strset {
-    struct strslot { cv_str s; uint32_t k; uint8_t used; } *v;
-    uint32_t mask;           /* slots - 1; 0 with v NULL when never used */
-    size_t n;
-} strset;
 
 struct cvi_worker {
     const cvi_engine *e;
@@ -136,7 +130,8 @@ struct cvi_worker {
     size_t nadd;
     struct renamed { int32_t node, parent; } *ren;   /* member names replaced in this record */
     size_t nren, capren;
-    strset taken, next_k;   /* while making replaced names unique */
+    cvi_strmap taken, next_k;   /* while making replaced names unique: the member names taken
+                                 * in one object, the next "#k" suffix of a replaced name */
     clean_ent *clean;        /* 2 * CLEAN_SETS entries, allocated at first use */
     uint8_t clean_lru[CLEAN_SETS];   /* the way to replace next */
     uint64_t names_gen;      /* counts records, for clean_ent.names_gen */
@@ -175,34 +170,13 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
     into->dtmf_spans += c->dtmf_spans;
 }
 
-/* Paths are short; hash 8 bytes a step (multiply-xorshift), not byte by byte. */
-static uint32_t hash_path(const char *p, size_t n)
-{
-    uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
-    while (n >= 8) {
-        uint64_t x;
-        memcpy(&x, p, 8);
-        h = (h ^ x) * 0xff51afd7ed558ccdull;
-        h ^= h >> 32;
-        p += 8;
-        n -= 8;
-    }
-    if (n) {
-        uint64_t x = 0;
-        memcpy(&x, p, n);
-        h = (h ^ x) * 0xc4ceb9fe1a85ec53ull;
-        h ^= h >> 29;
-    }
-    return (uint32_t)h;
-}
-
 /* Rules whose path is "**.KEY" apply to a member named KEY at any depth. */
 #define LEAF_PREFIX "**."
 
 static const cv_field_rule *lookup_in(const cv_input_rule *rule, const ruletab *t, cv_str key, size_t skip)
 {
     if (!t->slot) return NULL;
-    uint32_t i = hash_path(key.p, key.n) & t->mask;
+    uint32_t i = cvi_hash_bytes(key.p, key.n) & t->mask;
     for (;;) {
         int32_t s = t->slot[i];
         if (!s) return NULL;
@@ -254,7 +228,7 @@ static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
         if (leaf != is_leaf) continue;
         unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
         t->sig[sg >> 6] |= 1ull << (sg & 63);
-        uint32_t i = hash_path(fr->path + skip, fr->path_len - skip) & t->mask;
+        uint32_t i = cvi_hash_bytes(fr->path + skip, fr->path_len - skip) & t->mask;
         while (t->slot[i]) i = (i + 1) & t->mask;
         t->slot[i] = (int32_t)f + 1;
     }
@@ -351,6 +325,11 @@ const cv_policy *cvi_engine_policy(const cvi_engine *e) { return e->pol; }
 double cvi_worker_voice_alpha(const cvi_worker *w, const unsigned char rec[32], int channel)
 {
     return cvi_voice_alpha(&w->e->kt, rec, channel);
+}
+
+double cvi_worker_voice_beta(const cvi_worker *w, const unsigned char rec[32], int channel)
+{
+    return cvi_voice_beta(&w->e->kt, rec, channel);
 }
 
 void cvi_engine_collect_vault(cvi_engine *e, int on) { e->vault = on; }
@@ -512,8 +491,8 @@ void cvi_worker_free(cvi_worker *w)
     cvi_vset_free(&w->vs);
     cv_buf_free(&w->tmp2);
     free(w->ren);
-    free(w->taken.v);
-    free(w->next_k.v);
+    cvi_strmap_free(&w->taken);
+    cvi_strmap_free(&w->next_k);
     free(w->clean);
     free(w->pend);
     if (w->pnorm.p) sodium_memzero(w->pnorm.p, w->pnorm.cap);
@@ -568,7 +547,7 @@ static void entity_token(cvi_worker *w, int entity, const char *norm, size_t nl,
         vault_note(w, dn, tok, norm, nl);
         return;
     }
-    uint32_t h = hash_path(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
+    uint32_t h = cvi_hash_bytes(norm, nl) ^ (uint32_t)entity * 0x9e3779b9u;
     tcache_ent *c = &w->tcache[(h ^ (h >> 15)) & (TCACHE_SLOTS - 1)];
     if (!w->capture && c->entity == entity && c->len == nl && memcmp(c->norm, norm, nl) == 0) {
         memcpy(tok, c->tok, CV_TOKEN_CHARS + 1);
@@ -1281,52 +1260,6 @@ static int scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c)
 
 /* ---- member names --------------------------------------------------------- */
 
-static int strset_clear(strset *s)
-{
-    if (s->mask > 1023) {
-        /* one huge object must not make every later clear as costly */
-        free(s->v);
-        s->v = NULL;
-    }
-    if (!s->v) {
-        s->v = calloc(16, sizeof *s->v);
-        if (!s->v) return CV_ENOMEM;
-        s->mask = 15;
-    } else {
-        memset(s->v, 0, ((size_t)s->mask + 1) * sizeof *s->v);
-    }
-    s->n = 0;
-    return 0;
-}
-
-static struct strslot *strset_find(const strset *s, cv_str k)
-{
-    uint32_t i = hash_path(k.p, k.n) & s->mask;
-    while (s->v[i].used && !cv_str_eq(s->v[i].s, k)) i = (i + 1) & s->mask;
-    return &s->v[i];
-}
-
-/* Add k (borrowed: it must outlive the set's use) with number val, or
- * update its number. 0 or CV_ENOMEM. */
-static int strset_put(strset *s, cv_str k, uint32_t val)
-{
-    if (2 * (s->n + 1) > (size_t)s->mask + 1) {
-        size_t size = 2 * ((size_t)s->mask + 1);
-        if (size > UINT32_MAX) return CV_ENOMEM;
-        strset g = { calloc(size, sizeof *g.v), (uint32_t)(size - 1), 0 };
-        if (!g.v) return CV_ENOMEM;
-        for (size_t i = 0; i <= s->mask; i++)
-            if (s->v[i].used) *strset_find(&g, s->v[i].s) = s->v[i];
-        g.n = s->n;
-        free(s->v);
-        *s = g;
-    }
-    struct strslot *e = strset_find(s, k);
-    if (!e->used) s->n++;
-    *e = (struct strslot){ k, val, 1 };
-    return 0;
-}
-
 /*
  * A replaced name that equals a name already taken in its object (a name
  * written unchanged, or an earlier replaced one) gets the first free "#2",
@@ -1337,8 +1270,8 @@ static int strset_put(strset *s, cv_str k, uint32_t val)
 static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
 {
     cv_str base = *name;
-    struct strslot *nk = strset_find(&w->next_k, base);
-    uint32_t k = nk->used ? nk->k : 1;
+    const uint64_t *nk = cvi_strmap_get(&w->next_k, base);
+    uint32_t k = nk ? (uint32_t)*nk : 1;
     cv_buf *t = &w->tmp2;
     for (;;) {
         cv_str cand = base;
@@ -1347,7 +1280,7 @@ static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
             if (cv_buf_append(t, base.p, base.n) || cv_buf_printf(t, "#%u", (unsigned)k)) return CV_ENOMEM;
             cand = cv_str_make(t->p, t->n);
         }
-        if (!strset_find(&w->taken, cand)->used) {
+        if (!cvi_strmap_get(&w->taken, cand)) {
             if (k > 1 && !(cand = cv_record_strdup(arena, t->p, t->n)).p) return CV_ENOMEM;
             *name = cand;
             break;
@@ -1355,7 +1288,7 @@ static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
         if (k == UINT32_MAX) return CV_EINTERNAL;
         k++;
     }
-    if (strset_put(&w->taken, *name, 0) || strset_put(&w->next_k, base, k + 1)) return CV_ENOMEM;
+    if (cvi_strmap_put(&w->taken, *name, 0) || cvi_strmap_put(&w->next_k, base, k + 1)) return CV_ENOMEM;
     return 0;
 }
 
@@ -1484,12 +1417,12 @@ static int unique_members(cvi_worker *w, cv_record *r, const struct renamed *ren
     int32_t p = ren[0].parent;
     int32_t from = p < 0 ? 0 : p + 1, to = p < 0 ? (int32_t)r->n : r->nodes[p].end;
     unsigned depth = p < 0 ? 0 : r->nodes[p].depth + 1u;
-    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
+    if (cvi_strmap_clear(&w->taken) || cvi_strmap_clear(&w->next_k)) return CV_ENOMEM;
     for (int32_t j = from; j < to; j++) {
         const cv_node *nd = &r->nodes[j];
         int begin = nd->kind == CV_NODE_OBJ_BEGIN || nd->kind == CV_NODE_ARR_BEGIN;
         if (nd->depth == depth && !(nd->flags & CV_NF_DROP) && !(nd->flags & CV_NF_RENAMED) &&
-            nd->kind != CV_NODE_OBJ_END && nd->kind != CV_NODE_ARR_END && strset_put(&w->taken, nd->key, 0))
+            nd->kind != CV_NODE_OBJ_END && nd->kind != CV_NODE_ARR_END && cvi_strmap_put(&w->taken, nd->key, 0))
             return CV_ENOMEM;
         if (begin && nd->end > j) j = nd->end;
     }
@@ -1567,11 +1500,11 @@ int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const 
         any |= rc;
     }
     if (!any) return 0;
-    if (strset_clear(&w->taken) || strset_clear(&w->next_k)) return CV_ENOMEM;
+    if (cvi_strmap_clear(&w->taken) || cvi_strmap_clear(&w->next_k)) return CV_ENOMEM;
     for (size_t i = 0; i < n; i++) {
         if (kept && !kept[i]) continue;
-        if (!renamed[i] && strset_put(&w->taken, names[i], 0)) return CV_ENOMEM;
-        if (added && added[i].n && strset_put(&w->taken, added[i], 0)) return CV_ENOMEM;
+        if (!renamed[i] && cvi_strmap_put(&w->taken, names[i], 0)) return CV_ENOMEM;
+        if (added && added[i].n && cvi_strmap_put(&w->taken, added[i], 0)) return CV_ENOMEM;
     }
     for (size_t i = 0; i < n; i++)
         if (renamed[i] && (rc = unique_name(w, store, &out[i]))) return rc;

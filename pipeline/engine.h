@@ -44,6 +44,8 @@ const cv_policy *cvi_engine_policy(const cvi_engine *e);
 /* The McAdams coefficient of a recording's channel (cvi_voice_alpha with
  * the engine's tenant key). */
 double cvi_worker_voice_alpha(const cvi_worker *w, const unsigned char rec[32], int channel);
+/* Its pitch factor (cvi_voice_beta with the engine's tenant key). */
+double cvi_worker_voice_beta(const cvi_worker *w, const unsigned char rec[32], int channel);
 
 /* Workers collect every (token, normalised value) they make for the vault
  * (set before workers run). */

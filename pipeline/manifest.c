@@ -105,7 +105,7 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
                                "\"spans_on\": \"%s\"", e->rec.audio.sample_rate, e->rec.audio.channels,
                             e->rec.per_speaker ? "speaker_channel" : "all_channels");
         if (e->rec.audio.voice_channels)
-            rc |= cv_buf_printf(o, ", \"voice\": \"anonymised\", \"voice_method\": \"mcadams\", \"voice_channels\": %d"
+            rc |= cv_buf_printf(o, ", \"voice\": \"anonymised\", \"voice_method\": \"mcadams+pitch\", \"voice_channels\": %d"
                                    ", \"voice_frames_unchanged\": %" PRIu64, e->rec.audio.voice_channels, e->rec.audio.voice_unchanged);
         else
             rc |= cv_buf_puts(o, ", \"voice\": \"kept\"");

@@ -105,21 +105,45 @@ int cvi_render_token(cv_buf *out, const char *domain, const char tok[CV_TOKEN_CH
     return rc ? CV_ENOMEM : 0;
 }
 
-double cvi_voice_alpha(const cvi_tenant_key *t, const unsigned char rec[32], int channel)
+static void voice_hash(const cvi_tenant_key *t, const unsigned char rec[32], int channel, unsigned char h[32])
 {
     static const char dom[] = "callveil/v1/voice";
-    unsigned char h[32], ch[4] = { (unsigned char)((unsigned)channel >> 24), (unsigned char)((unsigned)channel >> 16),
+    unsigned char ch[4] = { (unsigned char)((unsigned)channel >> 24), (unsigned char)((unsigned)channel >> 16),
                                    (unsigned char)((unsigned)channel >> 8), (unsigned char)channel };
     crypto_generichash_state st;
-    crypto_generichash_init(&st, t->k, CV_KEY_BYTES, sizeof h);
+    crypto_generichash_init(&st, t->k, CV_KEY_BYTES, 32);
     crypto_generichash_update(&st, (const unsigned char *)dom, sizeof dom);   /* with its NUL: the 0x00 */
     crypto_generichash_update(&st, rec, 32);
     crypto_generichash_update(&st, ch, sizeof ch);
-    crypto_generichash_final(&st, h, sizeof h);
+    crypto_generichash_final(&st, h, 32);
     sodium_memzero(&st, sizeof st);
+}
+
+/* h[off .. off + 8) big-endian / 2^64, in [0, 1) */
+static double voice_unit(const unsigned char h[32], int off)
+{
     uint64_t u = 0;
-    for (int i = 0; i < 8; i++) u = (u << 8) | h[i];
-    return CV_VOICE_ALPHA_MIN + ((double)u / 18446744073709551616.0) * (CV_VOICE_ALPHA_MAX - CV_VOICE_ALPHA_MIN);
+    for (int i = off; i < off + 8; i++) u = (u << 8) | h[i];
+    return (double)u / 18446744073709551616.0;
+}
+
+double cvi_voice_alpha(const cvi_tenant_key *t, const unsigned char rec[32], int channel)
+{
+    unsigned char h[32];
+    voice_hash(t, rec, channel, h);
+    double u = voice_unit(h, 0);
+    sodium_memzero(h, sizeof h);
+    return CV_VOICE_ALPHA_MIN + u * (CV_VOICE_ALPHA_MAX - CV_VOICE_ALPHA_MIN);
+}
+
+double cvi_voice_beta(const cvi_tenant_key *t, const unsigned char rec[32], int channel)
+{
+    unsigned char h[32];
+    voice_hash(t, rec, channel, h);
+    double v = voice_unit(h, 8);
+    sodium_memzero(h, sizeof h);
+    if (v < 0.5) return CV_VOICE_BETA_LOW_MIN + 2.0 * v * (CV_VOICE_BETA_LOW_MAX - CV_VOICE_BETA_LOW_MIN);
+    return CV_VOICE_BETA_HIGH_MIN + (2.0 * v - 1.0) * (CV_VOICE_BETA_HIGH_MAX - CV_VOICE_BETA_HIGH_MIN);
 }
 
 void cvi_key_id(const cv_key *k, char out[17])

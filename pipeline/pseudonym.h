@@ -49,6 +49,13 @@ void cvi_token_from(const crypto_generichash_state *pre, const char *norm, size_
  * Same key and recording: same alpha at any -j; without the key it cannot
  * be known, so the transform cannot be inverted by guessing a fixed alpha. */
 double cvi_voice_alpha(const cvi_tenant_key *t, const unsigned char rec[32], int channel);
+/* Its pitch factor, from the next 8 bytes of the same h:
+ * v = h[8..16) big-endian / 2^64; beta = CV_VOICE_BETA_LOW_MIN + 2v *
+ * (CV_VOICE_BETA_LOW_MAX - CV_VOICE_BETA_LOW_MIN) when v < 1/2 (F0 lowered,
+ * 0.75 <= beta < 0.87), else CV_VOICE_BETA_HIGH_MIN + (2v - 1) *
+ * (CV_VOICE_BETA_HIGH_MAX - CV_VOICE_BETA_HIGH_MIN) (F0 raised,
+ * 1.15 <= beta < 1.30). Independent of alpha (other bytes of h). */
+double cvi_voice_beta(const cvi_tenant_key *t, const unsigned char rec[32], int channel);
 
 /* Crockford base32 (lower-case, no padding) of the first 10 bytes of in. */
 void cvi_base32_80(const unsigned char in[10], char out[CV_TOKEN_CHARS + 1]);

@@ -19,7 +19,7 @@
 
 #include "common/ctx.h"
 #include "common/files.h"
-#include "common/strset.h"
+#include "common/strmap.h"
 #include "listing.h"
 #include "manifest.h"
 #include "recording.h"
@@ -105,10 +105,13 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
         goto out;
     }
     /* one coefficient per channel the decoder may report (audio.c accepts up to 64) */
-    double alpha[64];
-    for (int ch = 0; ch < 64; ch++) alpha[ch] = cvi_worker_voice_alpha(w, rec, ch);
+    double alpha[64], beta[64];
+    for (int ch = 0; ch < 64; ch++) {
+        alpha[ch] = cvi_worker_voice_alpha(w, rec, ch);
+        beta[ch] = cvi_worker_voice_beta(w, rec, ch);
+    }
     cv_audio_opts ao = { rule->audio.beep ? CV_AUDIO_BEEP : CV_AUDIO_SILENCE, rule->audio.dtmf, rule->audio.codec,
-                         rule->audio.voice ? alpha : NULL, 64 };
+                         rule->audio.voice ? alpha : NULL, 64, rule->audio.voice ? beta : NULL };
     const cv_audio_stats *as = &st->audio;   /* on failure: seconds_in, where a truncated input stops */
     rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &st->audio, reason);
     if (rc) {
@@ -315,7 +318,7 @@ int cvi_recording_pair(cvi_items *it)
 {
     char **paired = calloc(it->n + 1, sizeof *paired);
     size_t npaired = 0;
-    cvi_strset pairs = { 0 };
+    cvi_strmap pairs = { 0 };
     int rc = paired ? 0 : CV_ENOMEM;
     for (size_t i = 0; !rc && i < it->n; i++) {
         cvi_item *x = &it->v[i];
@@ -324,12 +327,13 @@ int cvi_recording_pair(cvi_items *it)
         char real[PATH_MAX];
         if (x->transcript && realpath(x->transcript, real) && !(paired[npaired++] = strdup(real))) rc = CV_ENOMEM;
     }
-    for (size_t q = 0; !rc && q < npaired; q++) rc = cvi_strset_put(&pairs, paired[q], q);
+    for (size_t q = 0; !rc && q < npaired; q++) rc = cvi_strmap_put(&pairs, cv_str_make(paired[q], strlen(paired[q])), q);
     for (size_t i = 0; !rc && npaired && i < it->n; i++) {
         char real[PATH_MAX];
-        if (realpath(it->v[i].path, real)) it->v[i].paired = cvi_strset_get(&pairs, real) != NULL;
+        if (realpath(it->v[i].path, real))
+            it->v[i].paired = cvi_strmap_get(&pairs, cv_str_make(real, strlen(real))) != NULL;
     }
-    cvi_strset_free(&pairs);
+    cvi_strmap_free(&pairs);
     for (size_t i = 0; i < npaired; i++) free(paired[i]);
     free(paired);
     return rc;

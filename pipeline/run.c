@@ -23,7 +23,7 @@
 #include "dataset.h"
 #include "recording.h"
 #include "common/files.h"
-#include "common/strset.h"
+#include "common/strmap.h"
 #include "listing.h"
 
 #define JOURNAL ".callveil-journal"
@@ -150,10 +150,10 @@ static int journal_load(const char *path, const char *fp, jent **out, size_t *no
 
 /* The journal's entries by id, the last line of an id winning (a file done
  * again after an edit is journalled again). 0 or CV_ENOMEM. */
-static int journal_index(const jent *v, size_t n, cvi_strset *idx)
+static int journal_index(const jent *v, size_t n, cvi_strmap *idx)
 {
     for (size_t i = 0; i < n; i++)
-        if (cvi_strset_put(idx, v[i].id, i)) return CV_ENOMEM;
+        if (cvi_strmap_put(idx, cv_str_make(v[i].id, strlen(v[i].id)), i)) return CV_ENOMEM;
     return 0;
 }
 
@@ -429,7 +429,7 @@ static const cvi_input_kind *kind_of(const cv_input_rule *rule)
 /* outs: the output names taken by earlier inputs (looked up only; the
  * caller adds this one's once it is final). */
 static int process_item(runner *r, const cvi_item *it, const char *outdir, int scan, int jfd, const jent *jv,
-                        const cvi_strset *jidx, const cvi_strset *outs)
+                        const cvi_strmap *jidx, const cvi_strmap *outs)
 {
     cv_ctx *ctx = r->ctx;
     cvi_worker *w = cvi_pool_main_worker(r->pool);
@@ -507,7 +507,7 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
     en->output = strdup(name.p);
     if (!en->output) { rc = CV_ENOMEM; goto out; }
-    if (cvi_strset_get(outs, en->output)) {
+    if (cvi_strmap_get(outs, cv_str_make(en->output, strlen(en->output)))) {
         cvi_entry_fail(en, "output name collides with another input's");
         cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
         goto out;
@@ -533,7 +533,7 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     snprintf(idz, sizeof idz, "%s", id.p + 5);
     cv_buf_free(&id);
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
-    const size_t *ji = cvi_strset_get(jidx, idz);
+    const uint64_t *ji = cvi_strmap_get(jidx, cv_str_make(idz, strlen(idz)));
     const jent *j = ji ? &jv[*ji] : NULL;
     struct stat ost;
     int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out &&
@@ -594,7 +594,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     jent *jv = NULL;
     size_t jn = 0;
     uint8_t *rule_used = NULL;
-    cvi_strset jidx = { 0 }, outs = { 0 };
+    cvi_strmap jidx = { 0 }, outs = { 0 };
     int jfd = -1, lockfd = -1, scan = scan_fd >= 0;
     char real_out[PATH_MAX], jpath[PATH_MAX];
     cv_buf doc = { 0 };
@@ -704,7 +704,10 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         /* the name is taken once the entry is final: a failed file's
          * output (freed, NULL) takes none */
         const char *on = r.ent[r.nent - 1].output;
-        if (on && cvi_strset_put(&outs, on, 0)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+        if (on && cvi_strmap_put(&outs, cv_str_make(on, strlen(on)), 0)) {
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            goto out;
+        }
         static const char *const status[] = { [CVI_DONE] = "done", [CVI_RESUMED] = "resumed", [CVI_SKIPPED] = "skipped",
                                               [CVI_FAILED] = "failed", [CVI_ERASED] = "erased" };
         const cvi_entry *e = &r.ent[r.nent - 1];
@@ -756,8 +759,8 @@ out:
     lockfd = -1;
     for (size_t i = 0; i < jn; i++) free(jv[i].json);
     free(jv);
-    cvi_strset_free(&jidx);
-    cvi_strset_free(&outs);
+    cvi_strmap_free(&jidx);
+    cvi_strmap_free(&outs);
     free(rule_used);
     cvi_items_free(&it);
     cv_buf_free(&doc);

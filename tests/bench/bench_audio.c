@@ -70,7 +70,7 @@ static int bench_dtmf(const char *path)
     return 0;
 }
 
-static int bench_voice(const char *path, int rate)
+static int bench_voice(const char *path, int rate, double beta)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -91,7 +91,7 @@ static int bench_voice(const char *path, int rate)
     fclose(f);
     for (size_t i = 0; i < n; i++) in[i] = x[i] / 32768.0f;
     cv_voice *v;
-    if (cv_voice_create(&v, rate, 0.82)) return 1;
+    if (cv_voice_create_shift(&v, rate, 0.82, beta)) return 1;
     double c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     size_t w = 0;
     for (size_t i = 0; i < n; i += 4096) w += cv_voice_process(v, in + i, n - i < 4096 ? n - i : 4096, out + w);
@@ -117,8 +117,9 @@ static int bench_redact(const char *in, const char *out, const char *spec, int d
         p = *e == ',' ? e + 1 : e;
     }
     double alpha[64];
-    for (int c = 0; c < 64; c++) alpha[c] = 0.82;
-    cv_audio_opts o = { CV_AUDIO_SILENCE, dtmf, NULL, voice ? alpha : NULL, 64 };
+    double beta[64];
+    for (int c = 0; c < 64; c++) alpha[c] = 0.82, beta[c] = 1.22;
+    cv_audio_opts o = { CV_AUDIO_SILENCE, dtmf, NULL, voice ? alpha : NULL, 64, voice ? beta : NULL };
     cv_audio_stats st;
     const char *reason = NULL;
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
@@ -136,7 +137,8 @@ static int bench_redact(const char *in, const char *out, const char *spec, int d
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "dtmf")) return bench_dtmf(argv[2]);
-    if (argc == 4 && !strcmp(argv[1], "voice")) return bench_voice(argv[2], atoi(argv[3]));
+    if ((argc == 4 || argc == 5) && !strcmp(argv[1], "voice"))
+        return bench_voice(argv[2], atoi(argv[3]), argc == 5 ? atof(argv[4]) : 1.22);
     if ((argc == 5 || argc == 6) && !strcmp(argv[1], "redact"))
         return bench_redact(argv[2], argv[3], argv[4], argc == 6 && !strcmp(argv[5], "dtmf"),
                             argc == 6 && !strcmp(argv[5], "voice"));

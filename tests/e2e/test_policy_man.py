@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
-"""callveil-policy(5) against pipeline/policy.c: every key, action and
-value name the policy loader accepts (its key tables and the values it
-compares with scalar_is) is documented in the man page, and every example
-policy of the man page passes `callveil check-policy`."""
+"""callveil-policy(5) against the policy loader, pipeline/policy*.c (the
+core and the parser of each section): every key, action and value name the
+loader accepts (its key tables and the values it compares with
+cvi_scalar_is) is documented in the man page, and every example policy of
+the man page passes `callveil check-policy`."""
+import glob
 import os
 import re
 import subprocess
@@ -11,7 +13,8 @@ import tempfile
 
 src = os.environ["CV_SRC"]
 binary = os.environ["CV_BIN"]
-code = open(os.path.join(src, "pipeline/policy.c"), encoding="utf-8").read()
+files = sorted(glob.glob(os.path.join(src, "pipeline", "policy*.c")))
+code = "".join(open(f, encoding="utf-8").read() for f in files)
 man = open(os.path.join(src, "pipeline/cli/callveil-policy.5"), encoding="utf-8").read()
 # roff to text, enough for word matching
 text = re.sub(r"\\f[BIRP]", "", man)
@@ -40,20 +43,24 @@ for name, body in tables:
         continue
     seen_tables.add(name)
     names.update(re.findall(r'"([^"]+)"', body))
-names.update(re.findall(r'scalar_is\(\w+, "([^"]+)"\)', code))
-# the loader must have been read: the key tables are there
+names.update(re.findall(r'\bcvi_scalar_is\([^,()]+(?:\[[^\]]*\])?, "([^"]+)"\)', code))
+# the loader must have been read: the core and every section's file, with
+# their key tables
+for f in ("policy.c", "policy_yaml.c", "policy_actions.c", "policy_retention.c", "policy_audio.c",
+          "policy_risk.c", "policy_vault.c", "policy_detectors.c"):
+    check(os.path.join(src, "pipeline", f) in files, "pipeline/%s not read" % f)
 for t in ("keys", "ckeys", "vkeys", "names", "units", "checks", "norms"):
-    check(t in seen_tables, "no table '%s' found in policy.c (the test reads the wrong file?)" % t)
+    check(t in seen_tables, "no table '%s' found in pipeline/policy*.c (the test reads the wrong files?)" % t)
 for must in ("risk", "quasi", "enforce_k", "audio", "retention", "vault", "detectors", "allow", "domains",
              "trunks", "region", "region_field", "public_key", "max_age", "classes"):
-    check(must in names, "'%s' not among the names read from policy.c" % must)
-check(len(names) >= 90, "only %d names read from policy.c" % len(names))
+    check(must in names, "'%s' not among the names read from pipeline/policy*.c" % must)
+check(len(names) >= 90, "only %d names read from pipeline/policy*.c" % len(names))
 
 for n in sorted(names):
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", n):
         continue
     check(re.search(r"(?<![A-Za-z0-9_-])" + re.escape(n) + r"(?![A-Za-z0-9_-])", text) is not None,
-          "policy.c accepts '%s', callveil-policy(5) never names it" % n)
+          "pipeline/policy*.c accepts '%s', callveil-policy(5) never names it" % n)
 
 # every default the loader sets at the start is stated
 for default, where in (("default", "tenant"), ("GB", "region"), ("200", "pad_ms"), ("30, 60, 120, 300, 600, 1800", "bands")):

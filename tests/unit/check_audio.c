@@ -402,7 +402,7 @@ START_TEST(test_beep)
     const char *in = tmp("beep_in.wav"), *out = tmp("beep_out.wav");
     write_audio(in, "wav", "pcm_s16le", rate, 1, x, n, 0, 0);
     cv_audio_span sp = { 0.5, 1.0, -1 };
-    cv_audio_opts o = { CV_AUDIO_BEEP, 0, NULL, NULL, 0 };
+    cv_audio_opts o = { CV_AUDIO_BEEP, 0, NULL, NULL, 0, NULL };
     cv_audio_stats st;
     ck_assert_int_eq(cv_audio_redact(in, out, &o, &sp, 1, &st, NULL), 0);
     decoded a = read_audio(in), b = read_audio(out);
@@ -530,7 +530,7 @@ START_TEST(test_codec_override)
     float *x = make_signal(n, 1, rate, 9);
     const char *in = tmp("ov.wav"), *out = tmp("ov_out.wav");
     write_audio(in, "wav", "pcm_s16le", rate, 1, x, n, 0, 0);
-    cv_audio_opts o = { CV_AUDIO_SILENCE, 0, "pcm_mulaw", NULL, 0 };
+    cv_audio_opts o = { CV_AUDIO_SILENCE, 0, "pcm_mulaw", NULL, 0, NULL };
     cv_audio_stats st;
     ck_assert_int_eq(cv_audio_redact(in, out, &o, NULL, 0, &st, NULL), 0);
     decoded b = read_audio(out);
@@ -583,7 +583,7 @@ START_TEST(test_dtmf_masked)
         add_dtmf(x, nch, only, rate, (size_t)(at[t] * rate), (size_t)(len * rate), 3 + 4 * t, 0.15);
     const char *in = tmp("dtmf.wav"), *out = tmp("dtmf_out.wav");
     write_audio(in, "wav", "pcm_s16le", rate, nch, x, n, 0, 0);
-    cv_audio_opts o = { CV_AUDIO_SILENCE, 1, NULL, NULL, 0 };
+    cv_audio_opts o = { CV_AUDIO_SILENCE, 1, NULL, NULL, 0, NULL };
     cv_audio_stats st;
     const char *reason = NULL;
     ck_assert_int_eq(cv_audio_redact(in, out, &o, NULL, 0, &st, &reason), 0);
@@ -688,7 +688,7 @@ static void expect_rejected(const char *in, int code, const char *what)
     const char *out = tmp("bad_out"), *reason = NULL;
     cv_audio_stats st;
     cv_audio_span sp = { 0.1, 0.2, -1 };
-    cv_audio_opts o = { CV_AUDIO_SILENCE, 1, NULL, NULL, 0 };
+    cv_audio_opts o = { CV_AUDIO_SILENCE, 1, NULL, NULL, 0, NULL };
     int rc = cv_audio_redact(in, out, &o, &sp, 1, &st, &reason);
     ck_assert_msg(rc == code, "%s: %d (%s), wanted %d", what, rc, reason, code);
     ck_assert_msg(!exists(out), "%s: output left behind", what);
@@ -740,7 +740,7 @@ START_TEST(test_bad_input)
     ck_assert_int_eq(cv_audio_redact(wav, wav, NULL, NULL, 0, NULL, &reason), CV_EUSAGE);
     ck_assert(exists(wav));
     /* bad arguments */
-    cv_audio_opts o = { 7, 0, NULL, NULL, 0 };
+    cv_audio_opts o = { 7, 0, NULL, NULL, 0, NULL };
     ck_assert_int_eq(cv_audio_redact(wav, tmp("x.wav"), &o, NULL, 0, NULL, &reason), CV_EUSAGE);
     ck_assert_int_eq(cv_audio_redact(wav, tmp("x.wav"), NULL, NULL, 3, NULL, &reason), CV_EUSAGE);
     ck_assert(!exists(tmp("x.wav")));

@@ -5,8 +5,10 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pipeline/common/record.h"
+#include "pipeline/common/strmap.h"
 
 START_TEST(test_utf8)
 {
@@ -45,6 +47,50 @@ START_TEST(test_buf)
 }
 END_TEST
 
+START_TEST(test_strmap)
+{
+    cvi_strmap m = { 0 };
+    static char keys[3000][12];
+    ck_assert_ptr_null(cvi_strmap_get(&m, cv_str_make("a", 1)));   /* a zeroed map is empty */
+    for (int i = 0; i < 3000; i++) {
+        int n = snprintf(keys[i], sizeof keys[i], "k%d", i);
+        ck_assert_int_eq(cvi_strmap_put(&m, cv_str_make(keys[i], (size_t)n), (uint64_t)i * 7), 0);
+    }
+    ck_assert_uint_eq(m.n, 3000);
+    ck_assert_uint_ge((size_t)m.mask + 1, 6000);   /* at most half full */
+    for (int i = 0; i < 3000; i++) {
+        const uint64_t *v = cvi_strmap_get(&m, cv_str_make(keys[i], strlen(keys[i])));
+        ck_assert_ptr_nonnull(v);
+        ck_assert_uint_eq(*v, (uint64_t)i * 7);
+    }
+    ck_assert_ptr_null(cvi_strmap_get(&m, cv_str_make("k3000", 5)));
+    ck_assert_ptr_null(cvi_strmap_get(&m, cv_str_make("k1", 1)));    /* a prefix is another key */
+    /* update keeps the count; keys with NUL bytes and the empty key are keys */
+    ck_assert_int_eq(cvi_strmap_put(&m, cv_str_make("k5", 2), 1), 0);
+    ck_assert_uint_eq(m.n, 3000);
+    ck_assert_uint_eq(*cvi_strmap_get(&m, cv_str_make("k5", 2)), 1);
+    ck_assert_int_eq(cvi_strmap_put(&m, cv_str_make("a\0b", 3), 9), 0);
+    ck_assert_int_eq(cvi_strmap_put(&m, cv_str_make("", 0), 10), 0);
+    ck_assert_ptr_null(cvi_strmap_get(&m, cv_str_make("a\0c", 3)));
+    ck_assert_uint_eq(*cvi_strmap_get(&m, cv_str_make("a\0b", 3)), 9);
+    ck_assert_uint_eq(*cvi_strmap_get(&m, cv_str_make("", 0)), 10);
+    /* a large table is dropped on clear, a small one kept and emptied */
+    ck_assert_int_eq(cvi_strmap_clear(&m), 0);
+    ck_assert_uint_eq(m.n, 0);
+    ck_assert_uint_eq(m.mask, 15);
+    ck_assert_ptr_null(cvi_strmap_get(&m, cv_str_make("k5", 2)));
+    ck_assert_int_eq(cvi_strmap_put(&m, cv_str_make("x", 1), 2), 0);
+    ck_assert_int_eq(cvi_strmap_clear(&m), 0);
+    ck_assert_uint_eq(m.mask, 15);
+    ck_assert_ptr_null(cvi_strmap_get(&m, cv_str_make("x", 1)));
+    /* the hash is a function of the bytes only */
+    ck_assert_uint_eq(cvi_hash_bytes("abcdefghij", 10), cvi_hash_bytes("abcdefghij", 10));
+    ck_assert_uint_ne(cvi_hash_bytes("abcdefghij", 10), cvi_hash_bytes("abcdefghik", 10));
+    cvi_strmap_free(&m);
+    ck_assert_ptr_null(m.slot);
+}
+END_TEST
+
 START_TEST(test_record_arena)
 {
     cv_record r;
@@ -79,6 +125,7 @@ int main(void)
     tcase_add_test(tc, test_utf8);
     tcase_add_test(tc, test_buf);
     tcase_add_test(tc, test_record_arena);
+    tcase_add_test(tc, test_strmap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
