@@ -3,8 +3,10 @@
  * one writer at a time (an flock on OUT/.callveil-lock, held for the whole
  * command), the removal of temporaries that a killed command left, and the
  * journaled two-phase commit of a change to a finished dataset (forget,
- * rekey) with its recovery by the next command; and the erasure register
- * that forget commits and every later run reads.
+ * rekey) with its recovery by the next command; the erasure register
+ * that forget commits and every later run reads; and what find, forget and
+ * rekey read from a finished dataset's manifest (its key, tenant and epoch,
+ * zstd level, recordings).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include "dataset.h"
 #include "common/files.h"
 #include "policy.h"
+#include "pseudonym.h"
 
 int cvi_dataset_lock(cv_ctx *ctx, const char *outdir, int *fd)
 {
@@ -183,7 +186,7 @@ int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const
     }
     yajl_tree_free(doc);
     unlink_rel(outdir, "vault.zst", &removed);
-    unlink_rel(outdir, ".callveil-journal", &removed);
+    unlink_rel(outdir, CVI_JOURNAL_FILE, &removed);
     if (unlink(mpath) != 0 && errno != ENOENT)
         return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, cvi_strerror(errno));
     int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -749,3 +752,137 @@ int cvi_register_stage(const cvi_register *r, cvi_commit *c)
     cv_buf_free(&b);
     return rc;
 }
+
+/* ---- a finished dataset's manifest, read by find, forget and rekey ---------------- */
+
+static void recpairs_free(cvi_recpair *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].transcript);
+        free(v[i].audio);
+    }
+    free(v);
+}
+
+void cvi_dataset_info_free(cvi_dataset_info *d)
+{
+    recpairs_free(d->rec, d->nrec);
+    memset(d, 0, sizeof *d);
+}
+
+/* The dataset's tokens must be those this key, tenant and epoch make:
+ * otherwise find finds nothing and forget erases nothing, and both would
+ * say "nothing of this subject" about a subject who is there. */
+static int same_keys(cv_ctx *ctx, const char *outdir, yajl_val doc, const cv_policy *p, const cv_key *k,
+                     uint64_t epoch)
+{
+    static const char *kid_at[] = { "key_id", NULL }, *eph_at[] = { "key_ephemeral", NULL },
+                      *ten_at[] = { "tenant", NULL }, *ep_at[] = { "epoch", NULL }, *hist_at[] = { "history", NULL },
+                      *op_at[] = { "op", NULL }, *to_at[] = { "to_epoch", NULL };
+    yajl_val eph = yajl_tree_get(doc, eph_at, yajl_t_true);
+    if (eph)
+        return cvi_error(ctx, CV_EKEY, "%s was made with a one-off random key (no --key): its tokens cannot be "
+                                       "recomputed; nothing was changed", outdir);
+    yajl_val kid = yajl_tree_get(doc, kid_at, yajl_t_string), ten = yajl_tree_get(doc, ten_at, yajl_t_string);
+    yajl_val ep = yajl_tree_get(doc, ep_at, yajl_t_number);
+    if (!kid || !ten || !ep || !YAJL_IS_INTEGER(ep))
+        return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: no key id, tenant or epoch", outdir);
+    uint64_t have = (uint64_t)YAJL_GET_INTEGER(ep);
+    yajl_val hist = yajl_tree_get(doc, hist_at, yajl_t_array);
+    for (size_t i = 0; hist && i < hist->u.array.len; i++) {
+        yajl_val op = yajl_tree_get(hist->u.array.values[i], op_at, yajl_t_string);
+        yajl_val to = yajl_tree_get(hist->u.array.values[i], to_at, yajl_t_number);
+        if (op && strcmp(op->u.string, "rekey") == 0 && to && YAJL_IS_INTEGER(to)) have = (uint64_t)YAJL_GET_INTEGER(to);
+    }
+    char mine[17];
+    cvi_key_id(k, mine);
+    if (strcmp(kid->u.string, mine) != 0)
+        return cvi_error(ctx, CV_EKEY, "%s was made with another key (key id in manifest.json differs): its tokens "
+                                       "are not this key's; nothing was changed", outdir);
+    if (strcmp(ten->u.string, p->tenant) != 0)
+        return cvi_error(ctx, CV_EKEY, "%s belongs to another tenant than the policy's: nothing was changed", outdir);
+    if (have != epoch)
+        return cvi_error(ctx, CV_EKEY, "%s is at epoch %" PRIu64 ", not %" PRIu64 ": nothing was changed", outdir,
+                         have, epoch);
+    return 0;
+}
+
+int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch)
+{
+    char *mpath = cvi_path_join(outdir, "manifest.json");
+    cv_buf m = { 0 };
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    int absent = rc == CV_EIO && errno == ENOENT;
+    free(mpath);
+    if (absent) return 0;
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    if (!doc) return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    rc = same_keys(ctx, outdir, doc, p, k, epoch);
+    yajl_tree_free(doc);
+    return rc;
+}
+
+int cvi_dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_policy *p, const cv_key *k,
+                     uint64_t epoch, cvi_dataset_info *d)
+{
+    if (cvi_dataset_interrupted(outdir))
+        return cvi_error(ctx, CV_EINPUT, "%s holds an interrupted run: finish it with `callveil run --resume` "
+                                         "first; nothing was changed", outdir);
+    memset(d, 0, sizeof *d);
+    d->zstd_level = 3;
+    char *mpath = cvi_path_join(outdir, "manifest.json");
+    cv_buf m = { 0 };
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
+    free(mpath);
+    if (rc == CV_EIO && errno == ENOENT) {
+        return required ? cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir) : 0;
+    }
+    if (rc || !cv_buf_cstr(&m)) {
+        cv_buf_free(&m);
+        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
+    }
+    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    cv_buf_free(&m);
+    static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
+                      *output_at[] = { "output", NULL }, *level_at[] = { "options", "zstd_level", NULL },
+                      *shifted_at[] = { "totals", "dates_shifted", NULL };
+    yajl_val files = doc ? yajl_tree_get(doc, files_at, yajl_t_array) : NULL;
+    if (!files) {
+        yajl_tree_free(doc);
+        return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    }
+    if ((rc = same_keys(ctx, outdir, doc, p, k, epoch))) {
+        yajl_tree_free(doc);
+        return rc;
+    }
+    yajl_val v = yajl_tree_get(doc, level_at, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= 1 && YAJL_GET_INTEGER(v) <= 19)
+        d->zstd_level = (int)YAJL_GET_INTEGER(v);
+    v = yajl_tree_get(doc, shifted_at, yajl_t_number);
+    if (v && YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) > 0) d->dates_shifted = (uint64_t)YAJL_GET_INTEGER(v);
+    size_t cap = 0;
+    for (size_t i = 0; i < files->u.array.len && !rc; i++) {
+        yajl_val t = yajl_tree_get(files->u.array.values[i], audio_at, yajl_t_string);
+        yajl_val a = yajl_tree_get(files->u.array.values[i], output_at, yajl_t_string);
+        if (!t || !a) continue;
+        if (cv_grow((void **)&d->rec, &cap, d->nrec + 1, sizeof *d->rec)) {
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            break;
+        }
+        cvi_recpair *r = &d->rec[d->nrec++];
+        r->transcript = strdup(t->u.string);     /* yajl_tree_get checked the type */
+        r->audio = strdup(a->u.string);
+        if (!r->transcript || !r->audio) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+    }
+    yajl_tree_free(doc);
+    if (rc) cvi_dataset_info_free(d);
+    return rc;
+}
+

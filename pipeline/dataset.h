@@ -12,6 +12,8 @@
 int cvi_list_files(cv_ctx *ctx, const char *dir, char ***rels, size_t *n);
 
 #define CVI_LOCK_FILE ".callveil-lock"
+/* The resume journal (run --resume): one line per finished input file. */
+#define CVI_JOURNAL_FILE ".callveil-journal"
 /* The vault a run appends to until it commits: renamed over vault.zst
  * just before the manifest is written. Its presence means a run was
  * interrupted (`run --resume` finishes it). */
@@ -132,5 +134,30 @@ void cvi_dataset_crash_point(cv_ctx *ctx, int step);
 
 /* 1 if an interrupted run left its vault stage in OUT. */
 int cvi_dataset_interrupted(const char *outdir);
+
+/* ---- what find, forget and rekey read from OUT/manifest.json --------------- */
+
+/* A call recording of the dataset: its redacted transcript's output name
+ * and the recording's. */
+typedef struct cvi_recpair {
+    char *transcript, *audio;
+} cvi_recpair;
+
+/* What forget, rekey and find take from a dataset's manifest, read once. */
+typedef struct cvi_dataset_info {
+    int zstd_level;           /* options.zstd_level (1..19), else 3 */
+    uint64_t dates_shifted;   /* totals.dates_shifted */
+    cvi_recpair *rec;         /* the call recordings */
+    size_t nrec;
+} cvi_dataset_info;
+
+/* Read OUT/manifest.json into *d, after checking it names this key, tenant
+ * and epoch (as cvi_dataset_check_keys). Without one, required (forget and
+ * rekey: they change a dataset and record it there) is an error; otherwise
+ * (find) the dataset has no recordings. An unreadable manifest, or an
+ * interrupted run in OUT, is always an error. */
+int cvi_dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_policy *p, const cv_key *k,
+                     uint64_t epoch, cvi_dataset_info *d);
+void cvi_dataset_info_free(cvi_dataset_info *d);
 
 #endif

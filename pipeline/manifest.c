@@ -3,10 +3,14 @@
  * the proof of what was done: policy digest, key id (a keyed hash, never
  * the key), tenant, epoch, per-file digests and counts, and every rejected
  * record's location and reason. records_in = written + dropped + rejected.
+ * Also the history entry forget and rekey append to a finished dataset's
+ * manifest.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <math.h>
@@ -16,6 +20,7 @@
 
 #include "common/ctx.h"
 #include "common/files.h"
+#include "dataset.h"
 #include "manifest.h"
 
 /* JSON string literals: the same escaping as the JSON Lines writer. */
@@ -620,3 +625,75 @@ int cvi_journal_same_hash(const char *path, const char *json, const char *key)
     if (!at || sodium_hex2bin(want, sizeof want, at + strlen(key), 64, NULL, NULL, NULL) != 0) return 0;
     return cvi_hash_file(path, got, &n) == 0 && sodium_memcmp(want, got, sizeof got) == 0;
 }
+
+/* ---- a finished dataset's history (forget, rekey) ------------------------------ */
+
+/* The manifest is our own rendering (cvi_manifest_render): the entry goes
+ * after the last member of its "history" list, or a new list is added as
+ * the document's last member. */
+int cvi_manifest_stage_history(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const char *entry,
+                               const uint64_t *epoch)
+{
+    static const char list[] = "history";
+    char *mpath = cvi_path_join(outdir, "manifest.json");
+    cv_buf m = { 0 }, o = { 0 };
+    int rc = 0;
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if (cvi_read_file(mpath, &m, (size_t)1 << 30) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", mpath, cvi_strerror(errno));
+        goto out;
+    }
+    char key[64];
+    snprintf(key, sizeof key, "\n  \"%s\": [\n", list);
+    /* the document ends "\n}\n"; an existing list ends "\n  ]\n}\n" */
+    if (m.n < 4 || memcmp(m.p + m.n - 3, "\n}\n", 3) != 0) {
+        rc = cvi_error(ctx, CV_EINPUT, "%s: not a callveil manifest", mpath);
+        goto out;
+    }
+    cv_buf_cstr(&m);
+    if (epoch) {
+        /* the first `, "epoch": N` is the top-level one (the header precedes
+         * "files"; a JSON string cannot hold a bare quote) */
+        static const char ek[] = ", \"epoch\": ";
+        char *ep = strstr(m.p, ek), *end;
+        if (!ep) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: no epoch", mpath);
+            goto out;
+        }
+        ep += sizeof ek - 1;
+        strtoull(ep, &end, 10);
+        if (end == ep) {
+            rc = cvi_error(ctx, CV_EINPUT, "%s: no epoch", mpath);
+            goto out;
+        }
+        cv_buf r = { 0 };
+        rc = cv_buf_append(&r, m.p, (size_t)(ep - m.p)) | cv_buf_printf(&r, "%" PRIu64, *epoch) |
+             cv_buf_append(&r, end, m.n - (size_t)(end - m.p));
+        if (rc || !cv_buf_cstr(&r)) {
+            cv_buf_free(&r);
+            rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            goto out;
+        }
+        cv_buf_free(&m);
+        m = r;
+    }
+    char *at = strstr(m.p, key);
+    if (at && m.n >= 7 && memcmp(m.p + m.n - 7, "\n  ]\n}\n", 7) == 0) {
+        rc = cv_buf_append(&o, m.p, m.n - 7) | cv_buf_puts(&o, ",\n    ") | cv_buf_puts(&o, entry) |
+             cv_buf_puts(&o, "\n  ]\n}\n");
+    } else {
+        rc = cv_buf_append(&o, m.p, m.n - 3) | cv_buf_printf(&o, ",%s    ", key) | cv_buf_puts(&o, entry) |
+             cv_buf_puts(&o, "\n  ]\n}\n");
+    }
+    if (rc) {
+        rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!(rc = cvi_commit_history(cm, entry))) rc = cvi_commit_stage(cm, "manifest.json", o.p, o.n, 0666);
+out:
+    free(mpath);
+    cv_buf_free(&m);
+    cv_buf_free(&o);
+    return rc;
+}
+

@@ -82,6 +82,17 @@ int cvi_manifest_entry_read(const cv_policy *pol, const char *text, size_t n, cv
 /* Add a finished entry to the totals of a run (run.c). */
 void cvi_totals_add(cv_totals *t, const cvi_entry *e);
 
+/* forget, rekey: stage OUT/manifest.json in commit cm with one history
+ * entry (one line of JSON, no personal data) appended to its "history"
+ * list, as the commit's last step; the entry goes into the intent too
+ * (cvi_commit_history). epoch (rekey; NULL: unchanged) replaces the
+ * top-level epoch, so readers of the manifest see the dataset's epoch
+ * without replaying the history. CV_EINPUT for a manifest callveil did not
+ * write. */
+struct cvi_commit;
+int cvi_manifest_stage_history(cv_ctx *ctx, struct cvi_commit *cm, const char *outdir, const char *entry,
+                               const uint64_t *epoch);
+
 void cvi_entry_free(cvi_entry *e);
 
 /* A file that could not be processed: nothing of it is written, every

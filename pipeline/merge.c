@@ -26,7 +26,6 @@
 #include "manifest.h"
 #include "vault.h"
 
-#define JOURNAL ".callveil-journal"
 
 typedef struct shard {
     const char *dir;
@@ -480,7 +479,7 @@ static int stage_journal(merge *g, cvi_commit *c, uint64_t vsize)
     cv_buf all = { 0 }, head = { 0 };
     int rc = 0;
     for (size_t i = 0; i < g->ns && !rc; i++) {
-        char *path = cvi_path_join(g->s[i].dir, JOURNAL);
+        char *path = cvi_path_join(g->s[i].dir, CVI_JOURNAL_FILE);
         cv_buf b = { 0 };
         if (!path) { rc = CV_ENOMEM; break; }
         int r = cvi_read_file(path, &b, (size_t)1 << 30);
@@ -494,23 +493,23 @@ static int stage_journal(merge *g, cvi_commit *c, uint64_t vsize)
         const char *nl = b.n ? memchr(b.p, '\n', b.n) : NULL;
         size_t hn = nl ? (size_t)(nl - b.p) + 1 : 0, end = b.n;
         while (end > hn && b.p[end - 1] != '\n') end--;       /* a torn last line: not a finished file's */
-        if (!hn) rc = cvi_error(g->ctx, CV_EINPUT, "%s/" JOURNAL ": no header", g->s[i].dir);
+        if (!hn) rc = cvi_error(g->ctx, CV_EINPUT, "%s/" CVI_JOURNAL_FILE ": no header", g->s[i].dir);
         else if (i == 0) rc = cv_buf_append(&head, b.p, hn) ? CV_ENOMEM : 0;
         else if (hn != head.n || memcmp(b.p, head.p, hn) != 0)
-            rc = cvi_error(g->ctx, CV_EINPUT, "%s/" JOURNAL ": made with other settings than %s's", g->s[i].dir,
+            rc = cvi_error(g->ctx, CV_EINPUT, "%s/" CVI_JOURNAL_FILE ": made with other settings than %s's", g->s[i].dir,
                            g->s[0].dir);
         for (size_t at = hn; !rc && at < end;) {
             const char *nl2 = memchr(b.p + at, '\n', end - at);
             size_t ln = (size_t)(nl2 - (b.p + at));
             rc = journal_put(&all, b.p + at, ln + 1, vsize);
-            if (rc == CV_EINPUT) rc = cvi_error(g->ctx, rc, "%s/" JOURNAL ": a line is not a journal entry", g->s[i].dir);
+            if (rc == CV_EINPUT) rc = cvi_error(g->ctx, rc, "%s/" CVI_JOURNAL_FILE ": a line is not a journal entry", g->s[i].dir);
             at += ln + 1;
         }
         cv_buf_free(&b);
     }
     if (rc == CV_ENOMEM) rc = cvi_error(g->ctx, rc, "out of memory");
     if (!rc && (cv_buf_append(&head, all.p, all.n))) rc = cvi_error(g->ctx, CV_ENOMEM, "out of memory");
-    if (!rc) rc = cvi_commit_stage(c, JOURNAL, head.p, head.n, 0666);
+    if (!rc) rc = cvi_commit_stage(c, CVI_JOURNAL_FILE, head.p, head.n, 0666);
     cv_buf_free(&all);
     cv_buf_free(&head);
     return rc;

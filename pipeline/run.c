@@ -26,8 +26,6 @@
 #include "common/strmap.h"
 #include "listing.h"
 
-#define JOURNAL ".callveil-journal"
-
 void cv_run_opts_init(cv_run_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -642,7 +640,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         if (!o->resume && (rc = cvi_dataset_claim(ctx, outdir, p, k, o->overwrite))) goto out;
         char fp[2 * 32 + 1];
         if ((rc = run_fingerprint(&r, fp))) goto out;
-        snprintf(jpath, sizeof jpath, "%s/" JOURNAL, outdir);
+        snprintf(jpath, sizeof jpath, "%s/" CVI_JOURNAL_FILE, outdir);
         int resume = o->resume;
         if (resume && journal_load(jpath, fp, &jv, &jn) == 1) {
             cvi_log(ctx, CV_LOG_WARN, "--resume: the policy, key, tenant, epoch, --as-of, record limit, zstd level or "
