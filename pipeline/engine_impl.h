@@ -153,5 +153,10 @@ int cvi_eng_rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c
 int cvi_eng_build_name_words(cvi_worker *w);
 int cvi_eng_allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl);
 void cvi_eng_explain(cvi_worker *w, const cv_span *s, int entity, const char *domain, int kind, const char *by, int by_line);
+int cvi_eng_subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a, int *days);
+int cvi_eng_apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_t idx, cvi_counts *c);
+void cvi_eng_settle(cvi_worker *w, int keep);
+void cvi_eng_make_token(cvi_worker *w, int entity, const char *domain, const char *norm, size_t nl, char tok[CV_TOKEN_CHARS + 1]);
+const char *cvi_eng_action_domain(const cv_action *a);
 
 #endif
