@@ -103,15 +103,15 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
         rc |= cv_buf_printf(o, ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": ", fs->bytes_out);
         rc |= hex32(o, fs->out_hash);
     }
-    if (e->audio_codec[0]) {
+    if (e->rec.audio.codec[0]) {
         rc |= cv_buf_printf(o, ", \"audio\": {\"codec\": ");
-        rc |= jstr(o, e->audio_codec);
+        rc |= jstr(o, e->rec.audio.codec);
         rc |= cv_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\", "
-                               "\"spans_on\": \"%s\"", e->audio_rate, e->audio_channels,
-                            e->per_speaker ? "speaker_channel" : "all_channels");
-        if (e->voice_channels)
+                               "\"spans_on\": \"%s\"", e->rec.audio.sample_rate, e->rec.audio.channels,
+                            e->rec.per_speaker ? "speaker_channel" : "all_channels");
+        if (e->rec.audio.voice_channels)
             rc |= cv_buf_printf(o, ", \"voice\": \"anonymised\", \"voice_method\": \"mcadams+pitch\", \"voice_channels\": %d"
-                                   ", \"voice_frames_unchanged\": %" PRIu64, e->voice_channels, e->voice_unchanged);
+                                   ", \"voice_frames_unchanged\": %" PRIu64, e->rec.audio.voice_channels, e->rec.audio.voice_unchanged);
         else
             rc |= cv_buf_puts(o, ", \"voice\": \"kept\"");
         if (e->transcript) {
@@ -124,7 +124,7 @@ static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
                                 e->transcript_bytes_out);
             rc |= hex32(o, e->transcript_out_hash);
             rc |= cv_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64 ", \"timing\": \"%s\"",
-                                e->words, e->spoken_ids, e->segment_timing ? "segment" : "word");
+                                e->rec.words, e->rec.spoken_identifiers, e->rec.segment_timing ? "segment" : "word");
         } else {
             rc |= cv_buf_puts(o, ", \"transcript\": null");
         }
@@ -590,6 +590,40 @@ void cvi_entry_free(cvi_entry *e)
     free(e->risk);
     free(e->transcript);
     cvi_file_stats_free(&e->fs);
+}
+
+void cvi_entry_fail(cvi_entry *en, const char *reason)
+{
+    en->status = CVI_FAILED;
+    en->reason = reason;
+    en->fs.rejected = en->fs.records_in - en->fs.dropped;
+    en->fs.written = 0;
+    free(en->output);
+    en->output = NULL;
+}
+
+void cvi_entry_erased(cv_ctx *ctx, cvi_entry *en, int by_name)
+{
+    char *anon = by_name ? strdup("[erased]") : NULL;
+    if (anon) {
+        free(en->input);
+        en->input = anon;
+    }
+    en->status = CVI_ERASED;
+    en->reason = "an erased subject's (erasure register): not written";
+    free(en->output);
+    en->output = NULL;
+    cvi_log(ctx, CV_LOG_WARN, "%s: not written: it is a subject's whole that was erased from this dataset "
+                              "(erasure register)", en->input);
+}
+
+int cvi_journal_same_hash(const char *path, const char *json, const char *key)
+{
+    const char *at = strstr(json, key);
+    unsigned char want[32], got[32];
+    uint64_t n;
+    if (!at || sodium_hex2bin(want, sizeof want, at + strlen(key), 64, NULL, NULL, NULL) != 0) return 0;
+    return cvi_hash_file(path, got, &n) == 0 && sodium_memcmp(want, got, sizeof got) == 0;
 }
 
 /* ---- a finished dataset's history (forget, rekey) ------------------------------ */

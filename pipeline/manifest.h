@@ -7,6 +7,7 @@
 #define CV_MANIFEST_H
 
 #include "runner.h"
+#include "recording.h"
 
 /* CVI_ERASED: not written, the file is an erased subject's whole (its name,
  * or a recording's transcript, holds a token in the erasure register). */
@@ -24,16 +25,11 @@ typedef struct cvi_entry {
     struct cv_risk_result *risk;   /* the input's `risk:` report, or NULL */
     uint32_t risk_k;            /* its enforce_k (0: report only) */
     char *transcript;           /* recordings: sanitised output name of the redacted transcript */
-    uint64_t words, spoken_ids; /* ... its words and spoken identifiers */
-    int segment_timing;         /* ... timed by segment, not word: spans are whole segments */
     uint64_t transcript_bytes_in, transcript_bytes_out;
     unsigned char transcript_in_hash[32], transcript_out_hash[32];   /* BLAKE2b-256 of the transcript read and written */
-    int audio_rate, audio_channels;
-    int per_speaker;            /* spans redacted on the speaker's channel (policy audio.channels), else on all */
-    char audio_codec[32];
+    cvi_recording_stats rec;    /* recordings: the transcript's counts and the audio module's stats, as given
+                                 * (rec.audio.codec[0] '\0': not a recording written) */
     size_t listed_at;           /* its place in the run's listing of every input (a shard's manifest records it) */
-    int voice_channels;         /* channels whose voice was anonymised (0: kept) */
-    uint64_t voice_unchanged;   /* voiced frames the anonymiser left unmodified */
 } cvi_entry;
 
 typedef struct cvi_manifest_info {
@@ -98,5 +94,16 @@ int cvi_manifest_stage_history(cv_ctx *ctx, struct cvi_commit *cm, const char *o
                                const uint64_t *epoch);
 
 void cvi_entry_free(cvi_entry *e);
+
+/* A file that could not be processed: nothing of it is written, every
+ * record seen is counted as rejected so the totals still add up. */
+void cvi_entry_fail(cvi_entry *en, const char *reason);
+/* The file is an erased subject's whole (erasure register): nothing of it
+ * is written, and the manifest says so. A name that holds the erased token
+ * is not repeated (by_name): the manifest and the log say "[erased]". */
+void cvi_entry_erased(cv_ctx *ctx, cvi_entry *en, int by_name);
+/* 1 if the file at path has the BLAKE2b that the journalled entry json
+ * records after key: an output edited or replaced since is done again. */
+int cvi_journal_same_hash(const char *path, const char *json, const char *key);
 
 #endif

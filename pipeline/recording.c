@@ -4,10 +4,14 @@
  * chats, the transcript's spans and the DTMF tones found in the audio are
  * masked in the audio at sample precision, the voice is anonymised per
  * channel, and metadata is stripped.
- * Names, temporary files, renames and the journal are run.c's.
+ * Here too: pairing a recording with its transcript, the transcript's
+ * output name, and the recording's step of a run (temporary names and
+ * renames); the journal and the table of input kinds are run.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -15,6 +19,9 @@
 
 #include "common/ctx.h"
 #include "common/files.h"
+#include "common/strmap.h"
+#include "listing.h"
+#include "manifest.h"
 #include "recording.h"
 #include "audio_module.h"
 #include "transcript_redact.h"
@@ -50,6 +57,7 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
     cv_transcript_result res;
     memset(&res, 0, sizeof res);
     memset(st, 0, sizeof *st);
+    st->per_speaker = rule->audio.nchannels > 0;
     int rc = 0;
     cv_audio_span *spans = NULL;
     size_t nspans = 0;
@@ -104,29 +112,17 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
     }
     cv_audio_opts ao = { rule->audio.beep ? CV_AUDIO_BEEP : CV_AUDIO_SILENCE, rule->audio.dtmf, rule->audio.codec,
                          rule->audio.voice ? alpha : NULL, 64, rule->audio.voice ? beta : NULL };
-    cv_audio_stats as;
-    memset(&as, 0, sizeof as);
-    rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &as, reason);
+    const cv_audio_stats *as = &st->audio;   /* on failure: seconds_in, where a truncated input stops */
+    rc = api->redact(audio_path, audio_out, &ao, spans, nspans, &st->audio, reason);
     if (rc) {
-        st->seconds_in = as.seconds_in;     /* a truncated input: where it stops */
         if (transcript_out) unlink(transcript_out);
         goto out;
     }
-    st->seconds_in = as.seconds_in;
-    st->seconds_redacted = as.seconds_redacted;
-    st->spans_redacted = as.spans_redacted;
-    st->dtmf_tones = as.dtmf_tones;
-    st->dtmf_spans = as.dtmf_spans;
-    st->voice_channels = as.voice_channels;
-    st->voice_unchanged = as.voice_unchanged;
-    st->sample_rate = as.sample_rate;
-    st->channels = as.channels;
-    memcpy(st->codec, as.codec, sizeof st->codec);
-    c->audio_ms_in += (uint64_t)(as.seconds_in * 1000.0 + 0.5);
-    c->audio_ms_redacted += (uint64_t)(as.seconds_redacted * 1000.0 + 0.5);
-    c->audio_spans += as.spans_redacted;
-    c->dtmf_tones += as.dtmf_tones;
-    c->dtmf_spans += as.dtmf_spans;
+    c->audio_ms_in += (uint64_t)(as->seconds_in * 1000.0 + 0.5);
+    c->audio_ms_redacted += (uint64_t)(as->seconds_redacted * 1000.0 + 0.5);
+    c->audio_spans += as->spans_redacted;
+    c->dtmf_tones += as->dtmf_tones;
+    c->dtmf_spans += as->dtmf_spans;
 out:
     if (json.p) sodium_memzero(json.p, json.cap);
     if (red.p) sodium_memzero(red.p, red.cap);
@@ -136,5 +132,209 @@ out:
     cv_transcript_result_free(&res);
     if (rc == CV_ENOMEM && !*reason) *reason = "out of memory";
     if (rc && !*reason) *reason = "the recording cannot be processed";
+    return rc;
+}
+
+int cvi_recording_rule(const cv_input_rule *rule) { return rule && strcmp(rule->format, "audio") == 0; }
+
+static char *expand_transcript(const char *pattern, const char *path)
+{
+    if (!pattern) return NULL;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    size_t dl = slash ? (size_t)(slash - path) : 1, bl = strlen(base), sl = dot && dot > base ? (size_t)(dot - base) : bl;
+    cv_buf b = { 0 };
+    int rc = 0;
+    for (const char *p = pattern; *p && !rc;) {
+        if (!strncmp(p, "{dir}", 5)) { rc = cv_buf_append(&b, slash ? path : ".", dl); p += 5; }
+        else if (!strncmp(p, "{stem}", 6)) { rc = cv_buf_append(&b, base, sl); p += 6; }
+        else if (!strncmp(p, "{name}", 6)) { rc = cv_buf_append(&b, base, bl); p += 6; }
+        else rc = cv_buf_putc(&b, *p++);
+    }
+    if (rc || !cv_buf_cstr(&b)) {
+        cv_buf_free(&b);
+        return NULL;
+    }
+    return b.p;
+}
+
+char *cvi_recording_transcript(const cv_input_rule *rule, const char *path)
+{
+    char *t = cvi_recording_rule(rule) ? expand_transcript(rule->transcript, path) : NULL;
+    struct stat st;
+    if (t && (stat(t, &st) != 0 || !S_ISREG(st.st_mode))) {
+        free(t);
+        t = NULL;
+    }
+    return t;
+}
+
+int cvi_recording_transcript_name(cvi_worker *w, const char *rel, const char *tpath, cv_buf *tname)
+{
+    const char *base = strrchr(tpath, '/');
+    base = base ? base + 1 : tpath;
+    const char *rs = strrchr(rel, '/');
+    cv_buf r = { 0 };
+    int rc = cv_buf_append(&r, rel, rs ? (size_t)(rs - rel) + 1 : 0) | cv_buf_puts(&r, base);
+    if (rc || !cv_buf_cstr(&r) || cvi_sanitise_rel(w, r.p, tname) || cv_buf_puts(tname, ".zst") ||
+        !cv_buf_cstr(tname)) {
+        cv_buf_free(&r);
+        cv_buf_free(tname);
+        return CV_ENOMEM;
+    }
+    cv_buf_free(&r);
+    return 0;
+}
+
+int cvi_recording_prepare(cv_ctx *ctx, const cv_input_rule *rule, const char *path, const char *tpath, int scan,
+                          cvi_entry *en)
+{
+    if (!tpath && rule->audio.transcript_required) {
+        en->fs.records_in = 1;
+        if (cvi_hash_file(path, en->fs.in_hash, &en->fs.bytes_in))
+            return cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
+        cvi_entry_fail(en, "the recording has no transcript (the policy requires one)");
+        cvi_log(ctx, CV_LOG_ERROR, "%s: %s", en->input, en->reason);
+        return 0;
+    }
+    if (!tpath && !scan)
+        cvi_log(ctx, CV_LOG_WARN, "%s: no transcript: only DTMF tones are masked, spoken identifiers are not",
+                en->input);
+    return 0;
+}
+
+int cvi_recording_scan(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, const char *path, const char *tpath,
+                       cvi_entry *en)
+{
+    cvi_recording_stats rs;
+    const char *why = NULL;
+    en->fs.records_in = 1;
+    if (cvi_hash_file(path, en->fs.in_hash, &en->fs.bytes_in))
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
+    int rc = cvi_recording_process(w, rule, path, tpath, NULL, NULL, 0, en->fs.in_hash, &en->fs.counts, &rs, &why);
+    if (rc == CV_ENOMEM) return rc;
+    if (rc) cvi_entry_fail(en, why);
+    else en->fs.written = 1;
+    return 0;
+}
+
+int cvi_recording_journal_id(const char *tpath, cv_buf *idsrc)
+{
+    struct stat ts;
+    if (tpath && stat(tpath, &ts) == 0)
+        return cv_buf_printf(idsrc, "\n%llu\n%lld.%09ld", (unsigned long long)ts.st_size, (long long)ts.st_mtim.tv_sec,
+                             (long)ts.st_mtim.tv_nsec);
+    return cv_buf_puts(idsrc, "\n-");
+}
+
+int cvi_recording_resumable(cv_ctx *ctx, cvi_worker *w, const char *rel, const char *tpath, const char *outdir,
+                            const char *json, int *there)
+{
+    if (!*there || !tpath) return 0;
+    /* a recording is done only if its transcript's output is there too */
+    cv_buf tn = { 0 };
+    char tdst[PATH_MAX];
+    if (cvi_recording_transcript_name(w, rel, tpath, &tn)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if (cvi_worker_settle(w)) *there = 0;     /* done again: the register drops it */
+    snprintf(tdst, sizeof tdst, "%s/%s", outdir, tn.p);
+    cv_buf_free(&tn);
+    struct stat tst;
+    *there = stat(tdst, &tst) == 0 && S_ISREG(tst.st_mode) && cvi_journal_same_hash(tdst, json, "\"transcript_blake2b\": \"");
+    return 0;
+}
+
+int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, const char *path, const char *rel,
+                       const char *tpath, const char *outdir, int zstd_level, char *tmp, cvi_entry *en,
+                       double *seconds)
+{
+    cv_buf tname = { 0 };
+    char ttmp[PATH_MAX + 64] = "", tdst[PATH_MAX] = "";
+    int rc = 0;
+    en->fs.records_in = 1;
+    if (cvi_hash_file(path, en->fs.in_hash, &en->fs.bytes_in))
+        return cvi_error(ctx, CV_EIO, "%s: %s", en->input, cvi_strerror(errno));
+    if (tpath) {
+        if (cvi_recording_transcript_name(w, rel, tpath, &tname)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+        snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
+        if (cvi_tmp_name_into(ttmp, sizeof ttmp, tdst) != 0) {
+            cv_buf_free(&tname);
+            return cvi_error(ctx, CV_EIO, "%s: the transcript's output name: %s", en->output, cvi_strerror(ENAMETOOLONG));
+        }
+    }
+    cvi_recording_stats rs;
+    const char *why = NULL;
+    rc = cvi_recording_process(w, rule, path, tpath, tmp, tpath ? ttmp : NULL, zstd_level, en->fs.in_hash,
+                               &en->fs.counts, &rs, &why);
+    if (rc == CV_ENOMEM) {
+        rc = cvi_error(ctx, rc, "out of memory");
+        goto out;
+    }
+    if (rc) {
+        cvi_entry_fail(en, why);
+        if (rs.audio.seconds_in > 0)
+            cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s (the audio stops at %.3f s)", en->input, why,
+                    rs.audio.seconds_in);
+        else
+            cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s", en->input, why);
+        unlink(tmp);
+        rc = 0;
+        goto out;
+    }
+    if (cvi_worker_settle(w)) {
+        /* its transcript holds an erased subject: the call is theirs whole */
+        cvi_entry_erased(ctx, en, 0);
+        unlink(tmp);
+        goto out;
+    }
+    en->fs.written = 1;
+    en->rec = rs;
+    if (cvi_hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out)) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
+        goto out;
+    }
+    if (tpath && (cvi_hash_file(tpath, en->transcript_in_hash, &en->transcript_bytes_in) ||
+                  cvi_hash_file(ttmp, en->transcript_out_hash, &en->transcript_bytes_out))) {
+        rc = cvi_error(ctx, CV_EIO, "%s: transcript: %s", en->output, cvi_strerror(errno));
+        goto out;
+    }
+    char dst[PATH_MAX];
+    snprintf(dst, sizeof dst, "%s/%s", outdir, en->output);
+    if (rename(tmp, dst) != 0 || (tpath && rename(ttmp, tdst) != 0)) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
+        goto out;
+    }
+    tmp[0] = '\0';
+    ttmp[0] = '\0';
+    if (tpath && !(en->transcript = strdup(tname.p))) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+    *seconds += rs.audio.seconds_in;
+out:
+    if (ttmp[0]) unlink(ttmp);
+    cv_buf_free(&tname);
+    return rc;
+}
+
+int cvi_recording_pair(cvi_items *it)
+{
+    char **paired = calloc(it->n + 1, sizeof *paired);
+    size_t npaired = 0;
+    cvi_strmap pairs = { 0 };
+    int rc = paired ? 0 : CV_ENOMEM;
+    for (size_t i = 0; !rc && i < it->n; i++) {
+        cvi_item *x = &it->v[i];
+        if (x->skip) continue;
+        x->transcript = cvi_recording_transcript(x->rule, x->path);
+        char real[PATH_MAX];
+        if (x->transcript && realpath(x->transcript, real) && !(paired[npaired++] = strdup(real))) rc = CV_ENOMEM;
+    }
+    for (size_t q = 0; !rc && q < npaired; q++) rc = cvi_strmap_put(&pairs, cv_str_make(paired[q], strlen(paired[q])), q);
+    for (size_t i = 0; !rc && npaired && i < it->n; i++) {
+        char real[PATH_MAX];
+        if (realpath(it->v[i].path, real))
+            it->v[i].paired = cvi_strmap_get(&pairs, cv_str_make(real, strlen(real))) != NULL;
+    }
+    cvi_strmap_free(&pairs);
+    for (size_t i = 0; i < npaired; i++) free(paired[i]);
+    free(paired);
     return rc;
 }

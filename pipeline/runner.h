@@ -77,6 +77,9 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *s, cvi_file_stats *fs);
  * with a vault (only `run` writes one). 0, CV_EUSAGE or CV_EPOLICY. */
 int cvi_stream_rule(cv_ctx *ctx, const cv_policy *p, const char *format, const char *match_path,
                     const cv_format_type **fmt, const cv_input_rule **rule);
+/* A relative path sanitised for OUT: every component through the
+ * detectors, known extensions (".csv.zst") kept (run.c). 0 or CV_ENOMEM. */
+int cvi_sanitise_rel(cvi_worker *w, const char *rel, cv_buf *out);
 /* The reference date: given (checked, YYYY-MM-DD) or today in UTC. */
 int cvi_as_of(cv_ctx *ctx, const char *given, char out[11]);
 

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "files.h"
 
 int cvi_read_file(const char *path, cv_buf *b, size_t max)
@@ -156,5 +158,25 @@ int cvi_mkdirs(const char *path, size_t upto)
             tmp[i] = c;
         }
     }
+    return 0;
+}
+
+int cvi_hash_file(const char *path, unsigned char h[32], uint64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return CV_EIO;
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    char buf[65536];
+    ssize_t got;
+    *size = 0;
+    while ((got = read(fd, buf, sizeof buf)) != 0) {
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) { close(fd); return CV_EIO; }
+        crypto_generichash_update(&st, (const unsigned char *)buf, (size_t)got);
+        *size += (uint64_t)got;
+    }
+    close(fd);
+    crypto_generichash_final(&st, h, 32);
     return 0;
 }

@@ -34,5 +34,7 @@ int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, uns
 
 /* mkdir -p of path's first upto bytes. 0, or CV_EIO with errno set. */
 int cvi_mkdirs(const char *path, size_t upto);
+/* BLAKE2b-256 and size of a file. 0 or CV_EIO (errno set). */
+int cvi_hash_file(const char *path, unsigned char h[32], uint64_t *size);
 
 #endif
