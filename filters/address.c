@@ -933,7 +933,7 @@ static int emit_address(cv_emit *em, const char *t, size_t s, size_t e)
     /* the whole span is replaced; only its normal form (the token's input)
      * is cut to what a norm holds */
     size_t n = e - s > CV_NORM_MAX / 2 ? CV_NORM_MAX / 2 : e - s;
-    if (cv_normalise_generic(t + s, n, norm, &nl) || nl == 0) return 0;
+    if (cvi_normalise_generic(t + s, n, norm, &nl) || nl == 0) return 0;
     return cvi_emit(em, s, e, norm, nl);
 }
 
@@ -1065,7 +1065,7 @@ const cv_detector_type cvi_detector_address = {
 static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     (void)o;
-    return cv_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
+    return cvi_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
 }
 
 const cv_entity_type cvi_entity_address = {

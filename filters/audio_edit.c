@@ -47,7 +47,7 @@ static size_t merge(range *r, size_t n)
     return w + 1;
 }
 
-void cv_audio_editor_free(cv_audio_editor *e)
+void cvi_audio_editor_free(cv_audio_editor *e)
 {
     if (!e) return;
     if (e->lists)
@@ -57,7 +57,7 @@ void cv_audio_editor_free(cv_audio_editor *e)
     free(e);
 }
 
-int cv_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, size_t n,
+int cvi_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, size_t n,
                            int channels, int rate, int mode)
 {
     *out = NULL;
@@ -96,7 +96,7 @@ int cv_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, si
     *out = e;
     return 0;
 nomem:
-    cv_audio_editor_free(e);
+    cvi_audio_editor_free(e);
     return CV_ENOMEM;
 }
 
@@ -113,7 +113,7 @@ static size_t first_after(const cv_audio_editor *e, int ch, int64_t pos)
     return lo;
 }
 
-int cv_audio_editor_touches(const cv_audio_editor *e, int ch, int64_t pos, size_t n)
+int cvi_audio_editor_touches(const cv_audio_editor *e, int ch, int64_t pos, size_t n)
 {
     if (ch < 0 || ch >= e->channels) return 0;
     size_t i = first_after(e, ch, pos);
@@ -167,7 +167,7 @@ static void put(void *data, int fmt, size_t idx, double g, double b)
     }
 }
 
-void cv_audio_editor_apply(const cv_audio_editor *e, int ch, int64_t pos, void *data, int fmt,
+void cvi_audio_editor_apply(const cv_audio_editor *e, int ch, int64_t pos, void *data, int fmt,
                            size_t stride, size_t n)
 {
     if (ch < 0 || ch >= e->channels || n == 0) return;
@@ -186,7 +186,7 @@ void cv_audio_editor_apply(const cv_audio_editor *e, int ch, int64_t pos, void *
     }
 }
 
-int cv_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *samples, uint64_t *nspans)
+int cvi_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *samples, uint64_t *nspans)
 {
     size_t total = 0;
     for (int c = 0; c < e->channels; c++) total += e->counts[c];
@@ -210,7 +210,7 @@ int cv_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *sam
     return 0;
 }
 
-void cv_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, float *out)
+void cvi_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, float *out)
 {
     for (size_t i = 0; i < n; i++) {
         size_t k = i * stride;
@@ -225,7 +225,7 @@ void cv_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, fl
     }
 }
 
-void cv_audio_samples_put(void *data, int fmt, size_t stride, size_t n, const float *in)
+void cvi_audio_samples_put(void *data, int fmt, size_t stride, size_t n, const float *in)
 {
     for (size_t i = 0; i < n; i++) {
         size_t k = i * stride;

@@ -36,30 +36,30 @@ typedef struct cv_audio_editor cv_audio_editor;
  * [-1, channels) apply to all channels (fail closed). Overlapping and
  * adjacent spans merge. Returns 0, CV_EUSAGE (bad rate/channels/mode) or
  * CV_ENOMEM. */
-int cv_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, size_t n,
+int cvi_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, size_t n,
                            int channels, int rate, int mode);
-void cv_audio_editor_free(cv_audio_editor *e);   /* NULL ok */
+void cvi_audio_editor_free(cv_audio_editor *e);   /* NULL ok */
 
 /* Edit n samples of channel ch whose first sample has absolute index pos.
  * data points at that sample; consecutive samples are `stride` elements apart
  * (1 for planar, the channel count for interleaved). fmt is CV_SAMPLE_*. */
-void cv_audio_editor_apply(const cv_audio_editor *e, int ch, int64_t pos, void *data, int fmt,
+void cvi_audio_editor_apply(const cv_audio_editor *e, int ch, int64_t pos, void *data, int fmt,
                            size_t stride, size_t n);
 
 /* Does any span of channel ch intersect [pos, pos + n)? */
-int cv_audio_editor_touches(const cv_audio_editor *e, int ch, int64_t pos, size_t n);
+int cvi_audio_editor_touches(const cv_audio_editor *e, int ch, int64_t pos, size_t n);
 
 /* Samples in [0, limit) masked on at least one channel (the union over
  * channels) and the number of merged spans counted that way. Returns 0 or
  * CV_ENOMEM. */
-int cv_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *samples, uint64_t *nspans);
+int cvi_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *samples, uint64_t *nspans);
 
 /* Samples of one channel to and from float (full scale +-1.0: U8 and S16
  * are divided by 128 and 32768, S32 by 2^31, float and double as they are).
  * data points at the first sample, consecutive samples `stride` elements
  * apart. Integer writes round and clamp to the format's range; S16 and U8
  * survive the round trip exactly. */
-void cv_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, float *out);
-void cv_audio_samples_put(void *data, int fmt, size_t stride, size_t n, const float *in);
+void cvi_audio_samples_get(const void *data, int fmt, size_t stride, size_t n, float *out);
+void cvi_audio_samples_put(void *data, int fmt, size_t stride, size_t n, const float *in);
 
 #endif

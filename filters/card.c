@@ -45,7 +45,7 @@ static int card_digits(const char *s, size_t n, char *d, size_t *nd)
         }
     }
     d[k] = '\0';
-    if (!issuer_range(d, k) || !cv_luhn_valid(d, k)) return 0;
+    if (!issuer_range(d, k) || !cvi_luhn_valid(d, k)) return 0;
     *nd = k;
     return 1;
 }
@@ -107,7 +107,7 @@ static int norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
     }
     norm[k] = '\0';
     *norm_len = k;
-    return issuer_range(norm, k) && cv_luhn_valid(norm, k);
+    return issuer_range(norm, k) && cvi_luhn_valid(norm, k);
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }

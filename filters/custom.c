@@ -32,7 +32,7 @@ static int context_ok(const cv_custom_detector *c, const char *text, size_t st)
         while (i > 0 && word_byte(p[i - 1])) i--;
     }
     int hit = 0;
-    int rc = cv_wordset_scan(c->context, text + i, st - i, found, &hit);
+    int rc = cvi_wordset_scan(c->context, text + i, st - i, found, &hit);
     return rc >= 0 && hit;
 }
 
@@ -50,7 +50,7 @@ static int check_ok(cv_custom_check k, const char *v, size_t n)
                 d[nd++] = v[i];
             }
         if (nd < 2) return 0;
-        if (k == CV_CHECK_LUHN) return cv_luhn_valid(d, nd);
+        if (k == CV_CHECK_LUHN) return cvi_luhn_valid(d, nd);
         {
             unsigned sum = 0;
             for (size_t i = 0; i < nd; i++) sum += (unsigned)(d[i] - '0') * (unsigned)(nd - i);
@@ -63,7 +63,7 @@ static int check_ok(cv_custom_check k, const char *v, size_t n)
             if (nd == CV_NORM_MAX) return 0;
             d[nd++] = (char)(c >= 'a' && c <= 'z' ? c - 32 : c);
         }
-        return nd >= 5 && cv_iban_valid(d, nd);
+        return nd >= 5 && cvi_iban_valid(d, nd);
     }
     return 0;
 }
@@ -127,6 +127,6 @@ static int on_word(void *arg, const cv_word_match *m)
 int cvi_custom_scan_words(const cv_custom_detector *c, const char *text, size_t len, cv_emit *em)
 {
     words_ctx x = { c, text, len, em };
-    int rc = cv_wordset_scan(c->words, text, len, on_word, &x);
-    return rc > 0 ? 0 : rc;   /* cv_wordset_scan returns the callback's value */
+    int rc = cvi_wordset_scan(c->words, text, len, on_word, &x);
+    return rc > 0 ? 0 : rc;   /* cvi_wordset_scan returns the callback's value */
 }

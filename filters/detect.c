@@ -78,7 +78,7 @@ struct cv_detect_ws {
     cv_detect_opts opts;     /* the options of the running call, with that detector's scratch */
 };
 
-void cv_span_list_free(cv_span_list *l)
+void cvi_span_list_free(cv_span_list *l)
 {
     if (!l) return;
     free(l->v);
@@ -86,10 +86,10 @@ void cv_span_list_free(cv_span_list *l)
     l->n = l->cap = 0;
 }
 
-int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+int cvi_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                            cv_detector_set **out, const char **err)
 {
-    return cv_detector_set_create_ex(o, enabled, NULL, 0, out, err, NULL);
+    return cvi_detector_set_create_ex(o, enabled, NULL, 0, out, err, NULL);
 }
 
 /* Compile one pattern with JIT (the interpreter gives the same results
@@ -175,7 +175,7 @@ static need *need_of(const pcre2_code *c, const char *pattern)
     return nd;
 }
 
-int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                               const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
                               const char **err, size_t *bad)
 {
@@ -281,12 +281,12 @@ int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_
     *out = s;
     s = NULL;
 out:
-    cv_detector_set_free(s);
+    cvi_detector_set_free(s);
     if (err) *err = why;
     return rc;
 }
 
-void cv_detector_set_free(cv_detector_set *s)
+void cvi_detector_set_free(cv_detector_set *s)
 {
     if (!s) return;
     for (size_t i = 0; s->d && i < s->n; i++) {
@@ -301,7 +301,7 @@ void cv_detector_set_free(cv_detector_set *s)
     free(s);
 }
 
-cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
+cv_detect_ws *cvi_detect_ws_create(const cv_detector_set *s)
 {
     cv_detect_ws *ws = calloc(1, sizeof *ws);
     if (!ws) return NULL;
@@ -322,11 +322,11 @@ cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s)
     }
     return ws;
 fail:
-    cv_detect_ws_free(ws);
+    cvi_detect_ws_free(ws);
     return NULL;
 }
 
-void cv_detect_ws_free(cv_detect_ws *ws)
+void cvi_detect_ws_free(cv_detect_ws *ws)
 {
     if (!ws) return;
     if (ws->md && ws->set)
@@ -765,13 +765,13 @@ static int detect_folded(const cv_detector_set *s, cv_detect_ws *ws, const char 
     return 0;
 }
 
-int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
+int cvi_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out)
 {
-    return cv_detect_with(s, ws, NULL, text, len, out);
+    return cvi_detect_with(s, ws, NULL, text, len, out);
 }
 
-int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
+int cvi_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
                    size_t len, cv_span_list *out)
 {
     out->n = 0;

@@ -43,13 +43,13 @@ static void make_coefs(coefs *k)
     }
 }
 
-void cv_dtmf_init(cv_dtmf *d)
+void cvi_dtmf_init(cv_dtmf *d)
 {
     memset(d, 0, sizeof *d);
     d->key = -1;
 }
 
-uint64_t cv_dtmf_tones(const cv_dtmf *d) { return d->tones; }
+uint64_t cvi_dtmf_tones(const cv_dtmf *d) { return d->tones; }
 
 char cvi_dtmf_last_key(const cv_dtmf *d) { return d->last_key > 0 ? (char)d->last_key : 0; }
 
@@ -177,7 +177,7 @@ static void run(cv_dtmf *d, const coefs *k, const float *x, unsigned n)
     d->cur_energy = en;
 }
 
-int cv_dtmf_feed_float(cv_dtmf *d, const float *x, size_t n, cv_dtmf_cb cb, void *opaque)
+int cvi_dtmf_feed_float(cv_dtmf *d, const float *x, size_t n, cv_dtmf_cb cb, void *opaque)
 {
     coefs k;
     make_coefs(&k);
@@ -198,13 +198,13 @@ int cv_dtmf_feed_float(cv_dtmf *d, const float *x, size_t n, cv_dtmf_cb cb, void
     return 0;
 }
 
-int cv_dtmf_feed_s16(cv_dtmf *d, const int16_t *x, size_t n, cv_dtmf_cb cb, void *opaque)
+int cvi_dtmf_feed_s16(cv_dtmf *d, const int16_t *x, size_t n, cv_dtmf_cb cb, void *opaque)
 {
     float buf[256];
     while (n > 0) {
         size_t m = n < 256 ? n : 256;
         for (size_t i = 0; i < m; i++) buf[i] = (float)x[i] * (1.0f / 32768.0f);
-        int rc = cv_dtmf_feed_float(d, buf, m, cb, opaque);
+        int rc = cvi_dtmf_feed_float(d, buf, m, cb, opaque);
         if (rc) return rc;
         x += m;
         n -= m;
@@ -212,7 +212,7 @@ int cv_dtmf_feed_s16(cv_dtmf *d, const int16_t *x, size_t n, cv_dtmf_cb cb, void
     return 0;
 }
 
-int cv_dtmf_finish(cv_dtmf *d, cv_dtmf_cb cb, void *opaque)
+int cvi_dtmf_finish(cv_dtmf *d, cv_dtmf_cb cb, void *opaque)
 {
     return close_run(d, cb, opaque);
 }

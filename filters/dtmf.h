@@ -53,18 +53,18 @@ typedef struct cv_dtmf {
     uint64_t tones;
 } cv_dtmf;
 
-void cv_dtmf_init(cv_dtmf *d);
+void cvi_dtmf_init(cv_dtmf *d);
 
 /* Feed n samples (float: full scale +-1.0; int16: full scale 32768). Tones
  * are reported through cb as soon as they end. Returns 0 or cb's nonzero. */
-int cv_dtmf_feed_float(cv_dtmf *d, const float *x, size_t n, cv_dtmf_cb cb, void *opaque);
-int cv_dtmf_feed_s16(cv_dtmf *d, const int16_t *x, size_t n, cv_dtmf_cb cb, void *opaque);
+int cvi_dtmf_feed_float(cv_dtmf *d, const float *x, size_t n, cv_dtmf_cb cb, void *opaque);
+int cvi_dtmf_feed_s16(cv_dtmf *d, const int16_t *x, size_t n, cv_dtmf_cb cb, void *opaque);
 
 /* End of input: report a tone still in progress. Returns 0 or cb's nonzero. */
-int cv_dtmf_finish(cv_dtmf *d, cv_dtmf_cb cb, void *opaque);
+int cvi_dtmf_finish(cv_dtmf *d, cv_dtmf_cb cb, void *opaque);
 
 /* Tones accepted so far. */
-uint64_t cv_dtmf_tones(const cv_dtmf *d);
+uint64_t cvi_dtmf_tones(const cv_dtmf *d);
 
 /* Test-only: the key ("0123456789*#ABCD") of the tone accepted last, or 0.
  * Never use it outside tests: callers report counts, not digits. */

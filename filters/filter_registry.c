@@ -44,13 +44,13 @@ const cv_entity_type *cvi_entity(int entity)
     return cvi_entities[entity];
 }
 
-const char *cv_entity_name(int entity)
+const char *cvi_entity_name(int entity)
 {
     const cv_entity_type *t = cvi_entity(entity);
     return t ? t->name : NULL;
 }
 
-int cv_entity_from_name(const char *name, size_t n)
+int cvi_entity_from_name(const char *name, size_t n)
 {
     if (!name) return -1;
     for (int i = 0; i < CV_ENT__COUNT; i++) {

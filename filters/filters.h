@@ -18,7 +18,7 @@
 
 #include "../pipeline/common/base.h"
 
-/* Entity ids, in registry.def's order. An entity's name (cv_entity_name)
+/* Entity ids, in registry.def's order. An entity's name (cvi_entity_name)
  * is also its token domain. */
 typedef enum cv_entity {
 #define CV_ENTITY(ID, name) CV_ENT_##ID,
@@ -41,8 +41,8 @@ typedef enum cv_detector_id {
 } cv_detector_id;
 #define CV_DET_NONE 0xFFFF   /* a span no detector made (names from fields) */
 
-const char *cv_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
-int cv_entity_from_name(const char *name, size_t n);  /* id, or -1 */
+const char *cvi_entity_name(int entity);          /* "phone", ... ; NULL if out of range */
+int cvi_entity_from_name(const char *name, size_t n);  /* id, or -1 */
 
 /* Detectors and entities a policy adds (custom.c) get ids after the
  * built-in ones: entity CV_ENT__COUNT + k, detector CV_DET__COUNT + k. */
@@ -92,7 +92,7 @@ typedef enum cv_default_action {
  *   found in text: writes norm (cap CV_NORM_MAX + 1, NUL-terminated) and
  *   *norm_len; returns 1 if the value is a well-formed identifier of this
  *   entity, 0 if not (refusing inputs too long for its form). NULL: the
- *   generic normalisation (cv_normalise_generic), any non-empty value.
+ *   generic normalisation (cvi_normalise_generic), any non-empty value.
  * mask: the masked rendering, appended to out (0 or CV_ENOMEM); NULL:
  *   cvi_mask_default.
  * spelled: nonzero if the letters and digits p[0..n), joined from a spoken
@@ -129,7 +129,7 @@ typedef struct cv_span_list {
     size_t n, cap;
 } cv_span_list;
 
-void cv_span_list_free(cv_span_list *l);
+void cvi_span_list_free(cv_span_list *l);
 
 /* Digit clusters: runs of digits joined across gaps of up to CV_CLUSTER_GAP
  * other bytes. Digit-anchored detectors search only near them. */
@@ -288,18 +288,18 @@ typedef struct cv_detect_ws cv_detect_ws;
 
 /* enabled[entity] != 0 selects detectors. Returns 0 or CV_E*; on failure
  * *err (if non-NULL) points at a static reason. */
-int cv_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+int cvi_detector_set_create(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                            cv_detector_set **out, const char **err);
 /* The same with a policy's custom detectors (ncustom <= CV_CUSTOM_MAX; the
  * k-th gets detector id CV_DET__COUNT + k). A pattern that does not compile
  * or can match the empty string fails with *err naming the reason; *bad
  * (if non-NULL) is then the index of the custom detector at fault. */
-int cv_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
+int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                               const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
                               const char **err, size_t *bad);
-void cv_detector_set_free(cv_detector_set *s);                 /* NULL ok */
-cv_detect_ws *cv_detect_ws_create(const cv_detector_set *s);   /* NULL on ENOMEM */
-void cv_detect_ws_free(cv_detect_ws *ws);                      /* NULL ok */
+void cvi_detector_set_free(cv_detector_set *s);                 /* NULL ok */
+cv_detect_ws *cvi_detect_ws_create(const cv_detector_set *s);   /* NULL on ENOMEM */
+void cvi_detect_ws_free(cv_detect_ws *ws);                      /* NULL ok */
 
 /* Unicode look-alikes (fold.c). cvi_fold_at: if p[0..n) starts a character
  * that folds (full-width ASCII, a Unicode space or dash, a zero-width
@@ -313,11 +313,11 @@ size_t cvi_fold_text(const char *text, size_t len, char *out, uint32_t *map);
 /* Find identifiers in text[0..len) (valid UTF-8). Clears `out`, then fills it
  * with non-overlapping spans sorted by start. Overlaps resolve to the longer
  * span, then the higher priority. Returns 0 or CV_ENOMEM. */
-int cv_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
+int cvi_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, size_t len,
               cv_span_list *out);
-/* cv_detect with the options o (its regions; NULL: the set's) instead of
+/* cvi_detect with the options o (its regions; NULL: the set's) instead of
  * the set's: an input rule or a record with its own country. */
-int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
+int cvi_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
                    size_t len, cv_span_list *out);
 
 /* Normalise a value given as a structured field (not found by a detector):
@@ -327,24 +327,24 @@ int cv_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_o
  * well-formed identifier of that type, 0 if not (then `norm` holds a generic
  * normalisation: trimmed, whitespace collapsed, ASCII lower-cased), -1 if
  * the value is too long for CV_NORM_MAX. */
-int cv_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
+int cvi_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
                  char norm[CV_NORM_MAX + 1], size_t *norm_len);
 /* The generic normalisation alone (for custom token domains). */
-int cv_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len);
+int cvi_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len);
 
 /* Phone helpers: E.164 from any written form (returns 1 ok, 0 not a phone),
  * and the calling-code length of an E.164 string ("+44..." → 2). */
-int cv_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out, size_t cap, size_t *out_len);
-int cv_phone_cc_len(const char *e164, size_t len);
+int cvi_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out, size_t cap, size_t *out_len);
+int cvi_phone_cc_len(const char *e164, size_t len);
 
 /* Validators. */
-int cv_luhn_valid(const char *digits, size_t n);        /* digits only */
-int cv_iban_valid(const char *iban, size_t n);          /* upper-case, no spaces */
+int cvi_luhn_valid(const char *digits, size_t n);        /* digits only */
+int cvi_iban_valid(const char *iban, size_t n);          /* upper-case, no spaces */
 
 /* Transforms (pure). Output is appended to out. */
 /* mask: keep the format, replace every letter/digit except the last `keep`
  * digits with '*' (cards: keep = 4 → "**** **** **** 4242"). */
-int cv_mask(const char *in, size_t len, unsigned keep, cv_buf *out);
+int cvi_mask(const char *in, size_t len, unsigned keep, cv_buf *out);
 
 typedef enum cv_gen_unit {
     CV_GEN_HOUR = 1, CV_GEN_DAY, CV_GEN_WEEK, CV_GEN_WEEKDAY_HOUR, CV_GEN_BANDS,
@@ -359,32 +359,32 @@ typedef enum cv_bands_as { CV_BANDS_RANGE = 0, CV_BANDS_LOWER_BOUND = 1 } cv_ban
  * out as "2024-03-05T14:00:00Z". Month "2024-03", quarter "2024-Q1", year
  * "2024" (of the date as written, in its own offset).
  * Returns 0, or CV_EINPUT if the value is not a timestamp (out unchanged). */
-int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out);
+int cvi_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out);
 /* The duration bands (seconds) when a policy or `risk --generalise` names none. */
 #define CVI_DURATION_BANDS_DEFAULT { 30, 60, 120, 300, 600, 1800 }
 
 /* generalise a duration (seconds, decimal seconds, or [H:]MM:SS) into bands:
  * bounds ascending, e.g. {30,60,120} → "0-29", "30-59", "60-119", "120+".
  * Returns 0 or CV_EINPUT. */
-int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out);
+int cvi_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out);
 /* The same, written as `as` says: CV_BANDS_LOWER_BOUND gives "0", "30", ...,
  * "120" (a number, so numeric columns stay numeric). */
-int cv_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_bands_as as,
+int cvi_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_bands_as as,
                               cv_buf *out);
 
-/* A timestamp (the forms cv_generalise_time reads) as seconds since the
+/* A timestamp (the forms cvi_generalise_time reads) as seconds since the
  * epoch, UTC: a written offset is applied, a time without one is UTC.
  * 0 or CV_EINPUT. */
-int cv_time_parse(const char *in, size_t len, int64_t *utc);
+int cvi_time_parse(const char *in, size_t len, int64_t *utc);
 /* Move a timestamp's date by `days`, keeping its time, fraction and offset
  * as written (an epoch time stays one, in its unit). 0, CV_EINPUT or CV_ENOMEM. */
-int cv_shift_time(const char *in, size_t len, int days, cv_buf *out);
+int cvi_shift_time(const char *in, size_t len, int days, cv_buf *out);
 /* "YYYY-MM-DD" → y, m, d. 0 or CV_EINPUT. */
-int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d);
+int cvi_date_parse(const char *in, size_t len, int *y, int *m, int *d);
 /* 00:00 UTC of the date `n` units before y-m-d (unit 'd', 'w', 'm', 'y'),
  * in seconds since the epoch. Months and years are calendar ones, clamped
  * to the month's last day. */
-int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit);
+int64_t cvi_age_cutoff(int y, int m, int d, uint32_t n, char unit);
 
 /* Multi-pattern word and phrase matcher (wordset.c). */
 #include "wordset.h"

@@ -137,7 +137,7 @@ static int parse_ts(const char *s, size_t n, ts *t)
     return 1;
 }
 
-int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out)
+int cvi_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out)
 {
     static const char *const wd[7] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
     ts t;
@@ -153,18 +153,18 @@ int cv_generalise_time(const char *in, size_t len, cv_gen_unit unit, cv_buf *out
     case CV_GEN_WEEK: hh = 0; civil_from_days(days - iso_dow, &y, &m, &d); break;
     case CV_GEN_WEEKDAY_HOUR:
         k = t.has_time ? snprintf(buf, sizeof buf, "%s %02d:00", wd[iso_dow], t.hh) : snprintf(buf, sizeof buf, "%s", wd[iso_dow]);
-        return cv_buf_append(out, buf, (size_t)k);
+        return cvi_buf_append(out, buf, (size_t)k);
     /* calendar periods of the date as written (its own offset): no time, no zone */
-    case CV_GEN_MONTH: k = snprintf(buf, sizeof buf, "%04d-%02d", t.y, t.m); return cv_buf_append(out, buf, (size_t)k);
-    case CV_GEN_QUARTER: k = snprintf(buf, sizeof buf, "%04d-Q%d", t.y, (t.m + 2) / 3); return cv_buf_append(out, buf, (size_t)k);
-    case CV_GEN_YEAR: k = snprintf(buf, sizeof buf, "%04d", t.y); return cv_buf_append(out, buf, (size_t)k);
+    case CV_GEN_MONTH: k = snprintf(buf, sizeof buf, "%04d-%02d", t.y, t.m); return cvi_buf_append(out, buf, (size_t)k);
+    case CV_GEN_QUARTER: k = snprintf(buf, sizeof buf, "%04d-Q%d", t.y, (t.m + 2) / 3); return cvi_buf_append(out, buf, (size_t)k);
+    case CV_GEN_YEAR: k = snprintf(buf, sizeof buf, "%04d", t.y); return cvi_buf_append(out, buf, (size_t)k);
     default: return CV_EUSAGE;
     }
     k = snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
     if (t.has_time)
         k += snprintf(buf + k, sizeof buf - (size_t)k, "%c%02d:00%s", t.sep, hh, t.has_sec ? ":00" : "");
-    if (cv_buf_append(out, buf, (size_t)k)) return CV_ENOMEM;
-    return cv_buf_append(out, t.zone, t.zone_len);
+    if (cvi_buf_append(out, buf, (size_t)k)) return CV_ENOMEM;
+    return cvi_buf_append(out, t.zone, t.zone_len);
 }
 
 /* Whole seconds from "75", "75.5", "1:15", "3:02:00". */
@@ -203,12 +203,12 @@ static int parse_duration(const char *s, size_t n, uint64_t *secs)
     return 1;
 }
 
-int cv_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out)
+int cvi_generalise_duration(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_buf *out)
 {
-    return cv_generalise_duration_as(in, len, bounds, nbounds, CV_BANDS_RANGE, out);
+    return cvi_generalise_duration_as(in, len, bounds, nbounds, CV_BANDS_RANGE, out);
 }
 
-int cv_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_bands_as as,
+int cvi_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds, size_t nbounds, cv_bands_as as,
                               cv_buf *out)
 {
     uint64_t v;
@@ -224,12 +224,12 @@ int cv_generalise_duration_as(const char *in, size_t len, const uint32_t *bounds
     else if (i == nbounds) k = snprintf(buf, sizeof buf, "%u+", (unsigned)bounds[nbounds - 1]);
     else if (i == 0) k = snprintf(buf, sizeof buf, "0-%u", (unsigned)bounds[0] - 1);
     else k = snprintf(buf, sizeof buf, "%u-%u", (unsigned)bounds[i - 1], (unsigned)bounds[i] - 1);
-    return cv_buf_append(out, buf, (size_t)k);
+    return cvi_buf_append(out, buf, (size_t)k);
 }
 
 /* ---- absolute times (retention) and date shifting ------------------------ */
 
-int cv_time_parse(const char *in, size_t len, int64_t *utc)
+int cvi_time_parse(const char *in, size_t len, int64_t *utc)
 {
     ts t;
     if (len > 64 || !parse_ts(in, len, &t)) return CV_EINPUT;
@@ -250,7 +250,7 @@ int cv_time_parse(const char *in, size_t len, int64_t *utc)
     return 0;
 }
 
-int cv_shift_time(const char *in, size_t len, int days, cv_buf *out)
+int cvi_shift_time(const char *in, size_t len, int days, cv_buf *out)
 {
     ts t;
     char buf[16];
@@ -261,17 +261,17 @@ int cv_shift_time(const char *in, size_t len, int days, cv_buf *out)
         if (secs < 1000000000 || secs > 9999999999) return CV_EINPUT;
         int k = t.epoch == 13 ? snprintf(buf, sizeof buf, "%lld%03d", (long long)secs, t.ems)
                               : snprintf(buf, sizeof buf, "%lld", (long long)secs);
-        return cv_buf_append(out, buf, (size_t)k);
+        return cvi_buf_append(out, buf, (size_t)k);
     }
     int y, m, d;
     civil_from_days(days_from_civil(t.y, t.m, t.d) + days, &y, &m, &d);
     if (y < 0 || y > 9999) return CV_EINPUT;
     int k = snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-    if (cv_buf_append(out, buf, (size_t)k)) return CV_ENOMEM;
-    return cv_buf_append(out, in + 10, len - 10);
+    if (cvi_buf_append(out, buf, (size_t)k)) return CV_ENOMEM;
+    return cvi_buf_append(out, in + 10, len - 10);
 }
 
-int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d)
+int cvi_date_parse(const char *in, size_t len, int *y, int *m, int *d)
 {
     ts t;
     if (len != 10 || !parse_ts(in, len, &t) || t.epoch) return CV_EINPUT;
@@ -281,7 +281,7 @@ int cv_date_parse(const char *in, size_t len, int *y, int *m, int *d)
     return 0;
 }
 
-int64_t cv_age_cutoff(int y, int m, int d, uint32_t n, char unit)
+int64_t cvi_age_cutoff(int y, int m, int d, uint32_t n, char unit)
 {
     long days;
     if (unit == 'd' || unit == 'w') {

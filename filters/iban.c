@@ -46,7 +46,7 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     norm[k] = '\0';
     /* A mistyped IBAN is still a customer's account: after "IBAN" the
      * country's length and shape are enough. */
-    if (!cv_iban_valid(norm, k) && !cvi_keyword_before(text, *start, 24, iban_words)) return 0;
+    if (!cvi_iban_valid(norm, k) && !cvi_keyword_before(text, *start, 24, iban_words)) return 0;
     *norm_len = k;
     *end = *start + i;
     return 1;
@@ -63,7 +63,7 @@ static int norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
     }
     norm[k] = '\0';
     *norm_len = k;
-    return cv_iban_valid(norm, k);
+    return cvi_iban_valid(norm, k);
 }
 
 /* every registered IBAN format carries at least 10 digits */

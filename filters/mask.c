@@ -6,13 +6,13 @@
  */
 #include "filters.h"
 
-int cv_mask(const char *in, size_t len, unsigned keep, cv_buf *out)
+int cvi_mask(const char *in, size_t len, unsigned keep, cv_buf *out)
 {
     size_t digits = 0;
     for (size_t i = 0; i < len; i++)
         digits += (unsigned)((unsigned char)in[i] - '0') <= 9u;
     size_t keep_from = digits > keep ? digits - keep : 0;
-    if (cv_buf_reserve(out, len)) return CV_ENOMEM;
+    if (cvi_buf_reserve(out, len)) return CV_ENOMEM;
     char *w = out->p + out->n;
     size_t di = 0;
     for (size_t i = 0; i < len; i++) {
@@ -38,5 +38,5 @@ int cvi_mask_default(const char *v, size_t n, cv_buf *out)
 {
     size_t digits = 0;
     for (size_t i = 0; i < n; i++) digits += v[i] >= '0' && v[i] <= '9';
-    return cv_mask(v, n, digits >= 8 ? 4 : 0, out);
+    return cvi_mask(v, n, digits >= 8 ? 4 : 0, out);
 }

@@ -12,7 +12,7 @@
 static int is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 /* Returns 0, or -1 if the result would exceed CV_NORM_MAX (norm is then ""). */
-int cv_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len)
+int cvi_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len)
 {
     size_t k = 0, i = 0;
     int pending = 0;
@@ -33,13 +33,13 @@ int cv_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1],
     return 0;
 }
 
-int cv_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
+int cvi_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
                  char norm[CV_NORM_MAX + 1], size_t *norm_len)
 {
     /* Each entity's normaliser bounds its output well below CV_NORM_MAX
      * and refuses inputs too long for its form. */
     const cv_entity_type *t = cvi_entity(entity);
     if (t && t->normalise && t->normalise(o, in, len, norm, norm_len)) return 1;
-    if (cv_normalise_generic(in, len, norm, norm_len)) return -1;
+    if (cvi_normalise_generic(in, len, norm, norm_len)) return -1;
     return 0;
 }

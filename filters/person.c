@@ -44,7 +44,7 @@ static int fold_case2(unsigned char b0, unsigned char b1, unsigned char *o0, uns
 static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
     (void)o;
-    return cv_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
+    return cvi_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
 }
 
 const cv_entity_type cvi_entity_person = {

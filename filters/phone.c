@@ -35,7 +35,7 @@ static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
 static int is_alnum(unsigned char c) { return is_digit(c) || is_alpha(c); }
 
-int cv_phone_cc_len(const char *e164, size_t len) { return cvi_pn_cc_len(e164, len); }
+int cvi_phone_cc_len(const char *e164, size_t len) { return cvi_pn_cc_len(e164, len); }
 
 /* Structure of a written number; 0 if it is not shaped like one. */
 static int parse(const char *s, size_t n, pparse *pp)
@@ -556,7 +556,7 @@ static int to_e164(const cv_detect_opts *o, const pparse *pp, int strict, char *
                        cap, out_len);
 }
 
-int cv_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out, size_t cap, size_t *out_len)
+int cvi_phone_e164(const cv_detect_opts *o, const char *in, size_t len, char *out, size_t cap, size_t *out_len)
 {
     while (len > 0 && (in[0] == ' ' || in[0] == '\t')) { in++; len--; }
     while (len > 0 && (in[len - 1] == ' ' || in[len - 1] == '\t' || in[len - 1] == '\r' || in[len - 1] == '\n')) len--;
@@ -589,7 +589,7 @@ static int bare_intl(const cv_detect_opts *o, const char *in, size_t len, size_t
 
 static int norm_phone(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
 {
-    if (cv_phone_e164(o, in, len, norm, CV_NORM_MAX + 1, norm_len)) return 1;
+    if (cvi_phone_e164(o, in, len, norm, CV_NORM_MAX + 1, norm_len)) return 1;
     return bare_intl(o, in, len, 10, 15, norm, CV_NORM_MAX + 1, norm_len);
 }
 

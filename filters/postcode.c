@@ -201,7 +201,7 @@ static int postcode_mask(const char *v, size_t n, cv_buf *out)
     while (n > 0 && v[0] == ' ') v++, n--;
     while (n > 0 && v[n - 1] == ' ') n--;
     if (n <= 8 && postcode_compact(v, n, norm, &nl)) {
-        if (cv_buf_append(out, norm, nl - 3) || cv_buf_puts(out, " ***")) return CV_ENOMEM;
+        if (cvi_buf_append(out, norm, nl - 3) || cvi_buf_puts(out, " ***")) return CV_ENOMEM;
         return 0;
     }
     static const char *const tail[] = {
@@ -210,8 +210,8 @@ static int postcode_mask(const char *v, size_t n, cv_buf *out)
     };
     static const unsigned char keep[] = { [PC_EIR] = 3, [PC_ZIP4] = 3, [PC_CEP] = 3, [PC_PT] = 2, [PC_NL] = 2, [PC_5] = 2 };
     enum pc_form f = n <= 10 ? intl_form(v, n, norm, &nl) : PC_NONE;
-    if (f == PC_NONE) return cv_buf_puts(out, "[postcode]") ? CV_ENOMEM : 0;
-    if (cv_buf_append(out, norm, keep[f]) || cv_buf_puts(out, tail[f])) return CV_ENOMEM;
+    if (f == PC_NONE) return cvi_buf_puts(out, "[postcode]") ? CV_ENOMEM : 0;
+    if (cvi_buf_append(out, norm, keep[f]) || cvi_buf_puts(out, tail[f])) return CV_ENOMEM;
     return 0;
 }
 

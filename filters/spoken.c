@@ -359,7 +359,7 @@ static int numeric_kind(int k)
 
 static int push_tok(cv_spoken *s, size_t *nt, const stok *t)
 {
-    if (cv_grow(&s->scratch, &s->scratch_cap, *nt + 1, sizeof(stok))) return CV_ENOMEM;
+    if (cvi_grow(&s->scratch, &s->scratch_cap, *nt + 1, sizeof(stok))) return CV_ENOMEM;
     ((stok *)s->scratch)[(*nt)++] = *t;
     return 0;
 }
@@ -658,7 +658,7 @@ static void put(emitter *e, char c, int32_t word)
 {
     cv_spoken *s = e->s;
     if (e->nomem) return;
-    if (cv_grow((void **)&s->map, &s->map_cap, s->text.n + 1, sizeof(int32_t)) || cv_buf_putc(&s->text, c)) {
+    if (cvi_grow((void **)&s->map, &s->map_cap, s->text.n + 1, sizeof(int32_t)) || cvi_buf_putc(&s->text, c)) {
         e->nomem = 1;
         return;
     }
@@ -878,7 +878,7 @@ static size_t emit_run(emitter *e, stok *t, size_t nt, size_t i)
     }
 done:
     if (s->text.n > start && !e->nomem) {
-        if (cv_grow((void **)&s->runs, &s->runs_cap, s->nruns + 1, sizeof *s->runs)) {
+        if (cvi_grow((void **)&s->runs, &s->runs_cap, s->nruns + 1, sizeof *s->runs)) {
             e->nomem = 1;
         } else {
             s->runs[s->nruns++] = (cv_spoken_run){ (uint32_t)start, (uint32_t)s->text.n, (uint32_t)nd };
@@ -968,7 +968,7 @@ static size_t emit_spelled(emitter *e, stok *t, size_t nt, size_t i)
     return best_j;
 }
 
-int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
+int cvi_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
 {
     cv_buf_clear(&s->text);
     s->nruns = 0;
@@ -1024,7 +1024,7 @@ int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n)
     return e.nomem ? CV_ENOMEM : 0;
 }
 
-int cv_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *first, size_t *last)
+int cvi_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *first, size_t *last)
 {
     if (end > s->text.n) end = s->text.n;
     size_t a = start, b = end;
@@ -1042,12 +1042,12 @@ int cv_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *fir
     return 1;
 }
 
-void cv_spoken_init(cv_spoken *s) { memset(s, 0, sizeof *s); }
+void cvi_spoken_init(cv_spoken *s) { memset(s, 0, sizeof *s); }
 
-void cv_spoken_free(cv_spoken *s)
+void cvi_spoken_free(cv_spoken *s)
 {
     if (!s) return;
-    cv_buf_free(&s->text);
+    cvi_buf_free(&s->text);
     free(s->map);
     free(s->runs);
     free(s->scratch);
@@ -1060,7 +1060,7 @@ static const struct { const char *code, *name; uint8_t lang; } langs[] = {
     {"es", "spanish", L_ES}, {"nl", "dutch", L_NL}, {"pt", "portuguese", L_PT},
 };
 
-int cv_spoken_set_lang(cv_spoken *s, const char *lang, size_t n)
+int cvi_spoken_set_lang(cv_spoken *s, const char *lang, size_t n)
 {
     s->langs = 0;
     if (!lang) return 0;

@@ -3,7 +3,7 @@
  *
  * Speech recognisers write identifiers as many word items ("oh seven seven
  * double oh nine hundred one two three", "4 1 1 1", "john dot smith at
- * example dot com"). cv_spoken_build joins a word sequence into one text in
+ * example dot com"). cvi_spoken_build joins a word sequence into one text in
  * which such runs are written as the detectors expect ("07700900123",
  * "4111", "john.smith@example.com"), with a map from every byte of that text
  * back to the word item it came from, so a detector match maps to the words
@@ -36,7 +36,7 @@
  * of a NINO, an IBAN or a UK postcode ("CE123456A", "SW1A1AA"), cut where
  * that shape last held; otherwise the letters stay words (so a letter before
  * a phone number is never glued to it).
- * Other languages (cv_spoken_set_lang; with none given, all at once): the
+ * Other languages (cvi_spoken_set_lang; with none given, all at once): the
  * digits, teens, tens, hundreds, thousands, repeats ("doppio", "doppel",
  * "doble", "dubbel", "dupla"), "plus" ("più", "más", "mais") and e-mail words
  * ("chiocciola"/"punto", "at"/"Punkt", "arobase"/"point", "arroba"/"punto",
@@ -82,36 +82,36 @@ typedef struct cv_spoken_run {
     uint32_t ndigits;
 } cv_spoken_run;
 
-/* The built text and its maps. Zero-initialise or cv_spoken_init; reusable. */
+/* The built text and its maps. Zero-initialise or cvi_spoken_init; reusable. */
 typedef struct cv_spoken {
     cv_buf text;             /* the joined text (not NUL-terminated) */
     int32_t *map;            /* map[i]: index of the word byte i of text came from, -1 for a separator */
     size_t map_cap;
     cv_spoken_run *runs;     /* digit runs, in text order */
     size_t nruns, runs_cap;
-    unsigned langs;          /* languages joined (cv_spoken_set_lang); 0: all */
+    unsigned langs;          /* languages joined (cvi_spoken_set_lang); 0: all */
     void *scratch;           /* internal token list */
     size_t scratch_cap;
 } cv_spoken;
 
-void cv_spoken_init(cv_spoken *s);
-void cv_spoken_free(cv_spoken *s);           /* NULL ok; leaves s empty */
+void cvi_spoken_init(cv_spoken *s);
+void cvi_spoken_free(cv_spoken *s);           /* NULL ok; leaves s empty */
 
 /* Join numbers in the transcript's language lang[0..n): an ISO 639-1 code,
  * with or without a region ("it", "pt-BR", "de_DE"), or an English name
  * ("italian", as Whisper writes it). Returns 1 if it is a served language;
  * otherwise (also lang NULL) 0, and every served language is joined at once.
- * Kept by later builds; cv_spoken_init/free reset it to all. */
-int cv_spoken_set_lang(cv_spoken *s, const char *lang, size_t n);
+ * Kept by later builds; cvi_spoken_init/free reset it to all. */
+int cvi_spoken_set_lang(cv_spoken *s, const char *lang, size_t n);
 
 /* Build s from words[0..n) (replacing any previous contents). Word bytes are
  * UTF-8; words of only whitespace are skipped. Returns 0, CV_ENOMEM, or
  * CV_EINPUT if the text would exceed UINT32_MAX bytes. */
-int cv_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n);
+int cvi_spoken_build(cv_spoken *s, const cv_spoken_word *words, size_t n);
 
 /* The words behind text bytes [start, end): *first and *last (inclusive) word
  * indices of the mapped bytes in that range. Returns 0 if no byte of the
  * range maps to a word. */
-int cv_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *first, size_t *last);
+int cvi_spoken_words_of(const cv_spoken *s, size_t start, size_t end, size_t *first, size_t *last);
 
 #endif

@@ -8,7 +8,7 @@
 #include "filters.h"
 
 
-int cv_luhn_valid(const char *digits, size_t n)
+int cvi_luhn_valid(const char *digits, size_t n)
 {
     if (n < 2) return 0;
     unsigned sum = 0;
@@ -45,7 +45,7 @@ int cvi_iban_length(const char *cc)
     return 0;
 }
 
-int cv_iban_valid(const char *iban, size_t n)
+int cvi_iban_valid(const char *iban, size_t n)
 {
     if (n < 15 || n > 34) return 0;
     if (iban[0] < 'A' || iban[0] > 'Z' || iban[1] < 'A' || iban[1] > 'Z') return 0;

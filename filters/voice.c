@@ -59,7 +59,7 @@ struct cv_voice {
     } *q;
 };
 
-void cv_voice_free(cv_voice *v)
+void cvi_voice_free(cv_voice *v)
 {
     if (!v) return;
     free(v->win);
@@ -77,12 +77,12 @@ void cv_voice_free(cv_voice *v)
     free(v);
 }
 
-int cv_voice_create(cv_voice **out, int rate, double alpha)
+int cvi_voice_create(cv_voice **out, int rate, double alpha)
 {
-    return cv_voice_create_shift(out, rate, alpha, 1.0);
+    return cvi_voice_create_shift(out, rate, alpha, 1.0);
 }
 
-int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta)
+int cvi_voice_create_shift(cv_voice **out, int rate, double alpha, double beta)
 {
     *out = NULL;
     if (rate < 4000 || rate > 768000 || !(alpha >= 0.5 && alpha <= 1.5) || !(beta >= 0.5 && beta <= 2.0))
@@ -104,7 +104,7 @@ int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta)
     v->e = malloc(v->n * sizeof *v->e);
     v->s = malloc(v->n * sizeof *v->s);
     if (!v->win || !v->buf || !v->acc || !v->y || !v->e || !v->s) {
-        cv_voice_free(v);
+        cvi_voice_free(v);
         return CV_ENOMEM;
     }
     for (size_t i = 0; i < v->n; i++)
@@ -127,12 +127,12 @@ int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta)
         v->rp = calloc(n, sizeof *v->rp);
         v->q = calloc(v->lag + 1, sizeof *v->q);
         if (!v->racc || !v->ring || !v->rp || !v->q) {
-            cv_voice_free(v);
+            cvi_voice_free(v);
             return CV_ENOMEM;
         }
         for (size_t i = 0; i <= v->lag; i++)
             if (!(v->q[i].y = malloc(n * sizeof *v->q[i].y))) {
-                cv_voice_free(v);
+                cvi_voice_free(v);
                 return CV_ENOMEM;
             }
     }
@@ -140,13 +140,13 @@ int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta)
     return 0;
 }
 
-size_t cv_voice_tail(const cv_voice *v) { return (v->shift ? v->lag + 2 : 2) * v->hop; }
-double cv_voice_beta(const cv_voice *v) { return v->beta; }
+size_t cvi_voice_tail(const cv_voice *v) { return (v->shift ? v->lag + 2 : 2) * v->hop; }
+double cvi_voice_pitch_factor(const cv_voice *v) { return v->beta; }
 
-size_t cv_voice_hop(const cv_voice *v) { return v->hop; }
-int cv_voice_order(const cv_voice *v) { return v->order; }
-uint64_t cv_voice_frames(const cv_voice *v) { return v->frames; }
-uint64_t cv_voice_fallbacks(const cv_voice *v) { return v->fallbacks; }
+size_t cvi_voice_hop(const cv_voice *v) { return v->hop; }
+int cvi_voice_order(const cv_voice *v) { return v->order; }
+uint64_t cvi_voice_frames(const cv_voice *v) { return v->frames; }
+uint64_t cvi_voice_fallbacks(const cv_voice *v) { return v->fallbacks; }
 
 int cvi_voice_levinson(const double *r, int p, double *a)
 {
@@ -441,7 +441,7 @@ static size_t push(cv_voice *v, double x, float *out, uint64_t limit)
     return w;
 }
 
-size_t cv_voice_process(cv_voice *v, const float *in, size_t n, float *out)
+size_t cvi_voice_process(cv_voice *v, const float *in, size_t n, float *out)
 {
     size_t w = 0;
     for (size_t i = 0; i < n; i++) {
@@ -451,7 +451,7 @@ size_t cv_voice_process(cv_voice *v, const float *in, size_t n, float *out)
     return w;
 }
 
-size_t cv_voice_finish(cv_voice *v, float *out)
+size_t cvi_voice_finish(cv_voice *v, float *out)
 {
     size_t w = 0;
     while (v->out_total < v->in_total) w += push(v, 0.0, out + w, v->in_total);

@@ -22,7 +22,7 @@
  * hides: over a whole stream exactly as many samples come out as went in,
  * aligned to them.
  *
- * Pitch change (cv_voice_create_shift, beta != 1): the frames' LPC
+ * Pitch change (cvi_voice_create_shift, beta != 1): the frames' LPC
  * residuals (the excitation) are overlap-added into one continuous
  * residual, which a two-tap delay-line shifter re-reads at rate beta: each
  * tap sweeps its delay over a 40 ms grain and is faded in and out by
@@ -34,7 +34,7 @@
  * (lag hops, 4 at 8 kHz) is hidden like the first, so the output still has
  * exactly the input's sample count, aligned. Silent frames pass through
  * unchanged; a frame whose roots fail keeps its formants but still gets the
- * pitch change. beta = 1 is exactly cv_voice_create.
+ * pitch change. beta = 1 is exactly cvi_voice_create.
  */
 #ifndef CV_VOICE_H
 #define CV_VOICE_H
@@ -65,31 +65,31 @@ typedef struct cv_voice cv_voice;
 /* A voice transformer for one channel at `rate` Hz (4000..768000) with
  * coefficient alpha (0.5..1.5; 1 = analysis and resynthesis only).
  * Returns 0, CV_EUSAGE or CV_ENOMEM. */
-int cv_voice_create(cv_voice **out, int rate, double alpha);
+int cvi_voice_create(cv_voice **out, int rate, double alpha);
 /* The same with the pitch factor beta (0.5..2.0): F0 is multiplied by beta
- * (see above); beta = 1 is exactly cv_voice_create. */
-int cv_voice_create_shift(cv_voice **out, int rate, double alpha, double beta);
-double cv_voice_beta(const cv_voice *v);
-void cv_voice_free(cv_voice *v);   /* NULL ok */
+ * (see above); beta = 1 is exactly cvi_voice_create. */
+int cvi_voice_create_shift(cv_voice **out, int rate, double alpha, double beta);
+double cvi_voice_pitch_factor(const cv_voice *v);
+void cvi_voice_free(cv_voice *v);   /* NULL ok */
 
 /* Samples per hop: process() writes at most n + hop samples, finish() at
- * most cv_voice_tail() (2 hops without a pitch change, lag + 2 with). */
-size_t cv_voice_hop(const cv_voice *v);
-size_t cv_voice_tail(const cv_voice *v);
-int cv_voice_order(const cv_voice *v);
+ * most cvi_voice_tail() (2 hops without a pitch change, lag + 2 with). */
+size_t cvi_voice_hop(const cv_voice *v);
+size_t cvi_voice_tail(const cv_voice *v);
+int cvi_voice_order(const cv_voice *v);
 
 /* Feed n samples (full scale +-1.0); writes the output samples that are
  * complete to out and returns their count. */
-size_t cv_voice_process(cv_voice *v, const float *in, size_t n, float *out);
+size_t cvi_voice_process(cv_voice *v, const float *in, size_t n, float *out);
 
 /* End of input: writes the remaining output (the total then equals the
  * total input) and returns its count. */
-size_t cv_voice_finish(cv_voice *v, float *out);
+size_t cvi_voice_finish(cv_voice *v, float *out);
 
 /* Frames analysed, and of those passed through unmodified because their
  * roots did not converge (silent frames are neither). */
-uint64_t cv_voice_frames(const cv_voice *v);
-uint64_t cv_voice_fallbacks(const cv_voice *v);
+uint64_t cvi_voice_frames(const cv_voice *v);
+uint64_t cvi_voice_fallbacks(const cv_voice *v);
 
 /* Building blocks, exposed for tests (cvi_). */
 /* LPC by Levinson-Durbin from autocorrelation r[0..p]: a[0] = 1, a[1..p].

@@ -333,12 +333,12 @@ static int is_upper(uint32_t c)
 
 /* ---- builder ------------------------------------------------------------- */
 
-cv_wordset_builder *cv_wordset_builder_create(void)
+cv_wordset_builder *cvi_wordset_builder_create(void)
 {
     return calloc(1, sizeof(cv_wordset_builder));
 }
 
-void cv_wordset_builder_free(cv_wordset_builder *b)
+void cvi_wordset_builder_free(cv_wordset_builder *b)
 {
     if (!b) return;
     free(b->arena);
@@ -352,15 +352,15 @@ void cv_wordset_builder_free(cv_wordset_builder *b)
     free(b);
 }
 
-void cv_wordset_builder_clear(cv_wordset_builder *b)
+void cvi_wordset_builder_clear(cv_wordset_builder *b)
 {
     b->narena = 0;
     b->ne = 0;
 }
 
-size_t cv_wordset_builder_count(const cv_wordset_builder *b) { return b->ne; }
+size_t cvi_wordset_builder_count(const cv_wordset_builder *b) { return b->ne; }
 
-int cv_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, unsigned flags)
+int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, unsigned flags)
 {
     const unsigned char *p = (const unsigned char *)word;
     size_t i = 0, end = len;
@@ -392,8 +392,8 @@ int cv_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, 
     if (b->ne >= INT32_MAX || b->narena > UINT32_MAX - 16 || end - i > (UINT32_MAX - 16 - b->narena) / 3)
         return CV_ENOMEM;
     /* at most 3 folded bytes per input byte ("a.b": |a|.|b|) plus the closing marker */
-    if (cv_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1, 1)) return CV_ENOMEM;
-    if (cv_grow((void **)&b->e, &b->cape, b->ne + 1, sizeof *b->e)) return CV_ENOMEM;
+    if (cvi_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1, 1)) return CV_ENOMEM;
+    if (cvi_grow((void **)&b->e, &b->cape, b->ne + 1, sizeof *b->e)) return CV_ENOMEM;
     b_ent *e = &b->e[b->ne];
     e->off = (uint32_t)b->narena;
     e->flags = (uint8_t)flags;
@@ -504,7 +504,7 @@ static void set_shrink(cv_wordset *s)
     if ((q = realloc(s->edge_to, (size_t)ne * sizeof *s->edge_to))) s->edge_to = q;
 }
 
-/* After a failed rebuild: no entries (cv_wordset_scan finds nothing). */
+/* After a failed rebuild: no entries (cvi_wordset_scan finds nothing). */
 static void set_empty(cv_wordset *s)
 {
     s->nents = 0;
@@ -557,7 +557,7 @@ static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
 }
 static inline unsigned pair_hash(unsigned b0, unsigned b1) { return (b0 * 31 + b1) & 255; }
 
-int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
+int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
 {
     cv_wordset *s = *set;
     int fresh = s == NULL;
@@ -565,7 +565,7 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     int rc = CV_ENOMEM;
     size_t n = b->ne;
     /* sort the keys (ids break ties: duplicates in order of addition) */
-    if (cv_grow((void **)&b->keys, &b->capkeys, n ? n : 1, sizeof *b->keys)) goto out;
+    if (cvi_grow((void **)&b->keys, &b->capkeys, n ? n : 1, sizeof *b->keys)) goto out;
     for (size_t i = 0; i < n; i++)
         b->keys[i] = (s_key){ b->arena + b->e[i].off, b->e[i].len, (uint32_t)i };
     if (n <= 16) insertion_sort(b->keys, n);
@@ -578,7 +578,7 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     for (size_t i = 0; i < n; i++)
         if (b->e[i].len > maxlen) maxlen = b->e[i].len;
     if (maxnodes >= NONE) goto out;
-    if (cv_grow((void **)&b->first_child, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
+    if (cvi_grow((void **)&b->first_child, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
     if (b->capaux < b->capnodes) {
         size_t capn = b->capnodes;
         uint32_t *nfc;
@@ -591,7 +591,7 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
         b->byte = nb;
         b->capaux = capn;
     }
-    if (cv_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
+    if (cvi_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
     if (set_reserve(s, maxnodes, maxnodes, n ? n : 1)) goto out;
 
     uint32_t nn = 1;
@@ -682,7 +682,7 @@ int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set)
 out:
     if (rc) {
         if (fresh) {
-            cv_wordset_free(s);
+            cvi_wordset_free(s);
             return rc;
         }
         set_empty(s);
@@ -692,7 +692,7 @@ out:
     return 0;
 }
 
-void cv_wordset_free(cv_wordset *s)
+void cvi_wordset_free(cv_wordset *s)
 {
     if (!s) return;
     free(s->edge_first);
@@ -705,9 +705,9 @@ void cv_wordset_free(cv_wordset *s)
     free(s);
 }
 
-size_t cv_wordset_entries(const cv_wordset *s) { return s->nents; }
+size_t cvi_wordset_entries(const cv_wordset *s) { return s->nents; }
 
-size_t cv_wordset_bytes(const cv_wordset *s)
+size_t cvi_wordset_bytes(const cv_wordset *s)
 {
     return sizeof *s + ((size_t)s->cap_states + 1) * 4 + (size_t)s->cap_states * 4 + (size_t)s->cap_edges * 5 +
            (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8;
@@ -895,7 +895,7 @@ static size_t first_start(const cv_wordset *s, const unsigned char *p, size_t le
     return len;
 }
 
-int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg)
+int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg)
 {
     if (len > UINT32_MAX) return CV_EINPUT;
     if (!s->nents) return 0;

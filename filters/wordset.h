@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Immutable after cv_wordset_build: shared by any number of threads. */
+/* Immutable after cvi_wordset_build: shared by any number of threads. */
 typedef struct cv_wordset cv_wordset;
 /* Collects entries; one thread at a time; reusable (clear, add, build). */
 typedef struct cv_wordset_builder cv_wordset_builder;
@@ -44,34 +44,34 @@ typedef struct cv_wordset_builder cv_wordset_builder;
 
 typedef struct cv_word_match {
     uint32_t start, end;    /* bytes [start, end) of the text */
-    uint32_t id;            /* the entry's id (cv_wordset_builder_add) */
+    uint32_t id;            /* the entry's id (cvi_wordset_builder_add) */
 } cv_word_match;
 
-cv_wordset_builder *cv_wordset_builder_create(void);     /* NULL on ENOMEM */
-void cv_wordset_builder_free(cv_wordset_builder *b);     /* NULL ok */
+cv_wordset_builder *cvi_wordset_builder_create(void);     /* NULL on ENOMEM */
+void cvi_wordset_builder_free(cv_wordset_builder *b);     /* NULL ok */
 /* Forget the entries added so far (memory kept for the next set). */
-void cv_wordset_builder_clear(cv_wordset_builder *b);
+void cvi_wordset_builder_clear(cv_wordset_builder *b);
 /* Add word[0..len) (UTF-8; surrounding whitespace ignored) with CV_WS_*
  * flags. Returns its id (0, 1, 2, ... in order of successful additions),
  * CV_EINPUT if it is empty or only whitespace, or CV_ENOMEM. */
-int cv_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, unsigned flags);
-size_t cv_wordset_builder_count(const cv_wordset_builder *b);
+int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, unsigned flags);
+size_t cvi_wordset_builder_count(const cv_wordset_builder *b);
 /* Compile the entries added so far. If *set is NULL a new set is allocated;
  * else *set (owned by the caller, not in use by any thread) is rebuilt in
  * place, reusing its memory. Returns 0 or CV_ENOMEM (then *set, if it was
- * given, holds no entries but stays valid for cv_wordset_scan and _free). */
-int cv_wordset_build(cv_wordset_builder *b, cv_wordset **set);
-void cv_wordset_free(cv_wordset *s);                     /* NULL ok */
-size_t cv_wordset_entries(const cv_wordset *s);
-size_t cv_wordset_bytes(const cv_wordset *s);            /* heap memory held */
+ * given, holds no entries but stays valid for cvi_wordset_scan and _free). */
+int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set);
+void cvi_wordset_free(cv_wordset *s);                     /* NULL ok */
+size_t cvi_wordset_entries(const cv_wordset *s);
+size_t cvi_wordset_bytes(const cv_wordset *s);            /* heap memory held */
 
 /* Called once per match, in order; a nonzero return stops the scan and is
- * returned by cv_wordset_scan. */
+ * returned by cvi_wordset_scan. */
 typedef int (*cv_word_cb)(void *arg, const cv_word_match *m);
 /* Find the set's entries in text[0..len) (any bytes). No allocation; time
  * linear in len for a bounded longest entry, independent of the number of
  * entries. Returns 0, the callback's nonzero value, or CV_EINPUT if len
  * does not fit a uint32_t offset. */
-int cv_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg);
+int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg);
 
 #endif

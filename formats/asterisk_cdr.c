@@ -118,15 +118,15 @@ static int ast_write_headed(const ast_state *st, const cv_record *r, cv_buf *out
             break;
         }
         cv_str v = nd && !(nd->flags & CV_NF_DROP) ? nd->value : CV_STR_LIT("");
-        if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (k++ && cvi_buf_putc(out, ',')) return CV_ENOMEM;
         if (cvi_csv_put_field(out, v, cvi_csv_needs_quotes(v))) return CV_ENOMEM;
         if (st->added[col]) {
             cv_str cv = cc ? cc->value : CV_STR_LIT("");
-            if (cv_buf_putc(out, ',') || cvi_csv_put_field(out, cv, cvi_csv_needs_quotes(cv))) return CV_ENOMEM;
+            if (cvi_buf_putc(out, ',') || cvi_csv_put_field(out, cv, cvi_csv_needs_quotes(cv))) return CV_ENOMEM;
             k++;
         }
     }
-    return cv_buf_putc(out, '\n');
+    return cvi_buf_putc(out, '\n');
 }
 
 static int ast_headed_output(void *state, const uint8_t *kept, const cv_str *added, cv_buf *out)
@@ -138,12 +138,12 @@ static int ast_headed_output(void *state, const uint8_t *kept, const cv_str *add
         st->kept[c] = kept[c] ? 1 : 0;
         st->added[c] = st->kept[c] && added && added[c].n ? 1 : 0;
         if (!st->kept[c]) continue;
-        if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
-        if (cv_buf_append(out, ast_names[c].p, ast_names[c].n)) return CV_ENOMEM;
-        if (st->added[c] && (cv_buf_putc(out, ',') || cvi_csv_put_field(out, added[c], cvi_csv_needs_quotes(added[c]))))
+        if (k++ && cvi_buf_putc(out, ',')) return CV_ENOMEM;
+        if (cvi_buf_append(out, ast_names[c].p, ast_names[c].n)) return CV_ENOMEM;
+        if (st->added[c] && (cvi_buf_putc(out, ',') || cvi_csv_put_field(out, added[c], cvi_csv_needs_quotes(added[c]))))
             return CV_ENOMEM;
     }
-    return cv_buf_putc(out, '\n');
+    return cvi_buf_putc(out, '\n');
 }
 
 static int ast_write(const void *state, const cv_record *r, cv_buf *out)
@@ -160,10 +160,10 @@ static int ast_write(const void *state, const cv_record *r, cv_buf *out)
         int32_t col = nd->col >= 0 ? nd->col : (int32_t)i;
         int kind = ast_kind(col);
         int rc;
-        if (k++ > 0 && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (k++ > 0 && cvi_buf_putc(out, ',')) return CV_ENOMEM;
         if (nd->flags & CV_NF_DROP) {
             if (kind == AST_INT || kind == AST_DATE) continue;
-            rc = cv_buf_append(out, "\"\"", 2);
+            rc = cvi_buf_append(out, "\"\"", 2);
         } else {
             int quote;
             switch (kind) {
@@ -176,7 +176,7 @@ static int ast_write(const void *state, const cv_record *r, cv_buf *out)
         }
         if (rc) return rc;
     }
-    return cv_buf_putc(out, '\n');
+    return cvi_buf_putc(out, '\n');
 }
 
 static const char *const ast_exts[] = { NULL };

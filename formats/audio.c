@@ -624,7 +624,7 @@ int cvi_audio_out_finish(cvi_audio_out *o, const char **reason)
     return rc;
 }
 
-int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason)
+int cvi_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason)
 {
     CVI_SET_REASON(reason, "");
     if (!path) {

@@ -75,6 +75,6 @@ void cvi_audio_out_close(cvi_audio_out *o, const char *path, int failed);
 /* Duration (seconds; the container's estimate, -1 if unknown), sample rate
  * and channels of the first audio stream, without decoding. Any out pointer
  * may be NULL. Returns 0, CV_EINPUT or CV_EIO; *reason as above. */
-int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason);
+int cvi_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason);
 
 #endif

@@ -152,12 +152,12 @@ static void on_field(void *field, size_t n, void *ud)
         return;
     }
     cv_str name = c->names ? c->names[c->nfields] : cv_str_make("", 0);
-    cv_str v = cv_record_strdup(c->r, field, n);
+    cv_str v = cvi_record_strdup(c->r, field, n);
     if (!v.p) {
         c->nomem = 1;
         return;
     }
-    int idx = cv_record_push(c->r, CV_NODE_STRING, 0, name, name, v);
+    int idx = cvi_record_push(c->r, CV_NODE_STRING, 0, name, name, v);
     if (idx < 0) {
         c->nomem = 1;
         return;
@@ -183,7 +183,7 @@ int cvi_csv_parse_row(const char *rec, size_t len, const cv_str *names, size_t m
     if (content_len) *content_len = clen;
     if (clen == 0) return CV_EEMPTY;
 
-    size_t ok = cv_utf8_valid_prefix(rec, len);
+    size_t ok = cvi_utf8_valid_prefix(rec, len);
     if (ok < len) {
         diag->reason = "invalid UTF-8";
         diag->offset = ok;
@@ -253,9 +253,9 @@ int cvi_csv_needs_quotes(cv_str v)
 
 int cvi_csv_put_field(cv_buf *out, cv_str v, int quote)
 {
-    if (!quote) return cv_buf_append(out, v.p, v.n);
+    if (!quote) return cvi_buf_append(out, v.p, v.n);
     if (v.n > (SIZE_MAX - 2) / 2) return CV_ENOMEM;
-    if (cv_buf_reserve(out, 2 * v.n + 2)) return CV_ENOMEM;
+    if (cvi_buf_reserve(out, 2 * v.n + 2)) return CV_ENOMEM;
     char *d = out->p + out->n;
     *d++ = '"';
     const char *s = v.p, *end = v.p + v.n;
@@ -331,7 +331,7 @@ static int gcsv_parse_header(void *state, const char *rec, size_t len, cv_diag *
     csv_state *st = state;
     gcsv_state_free(st);
     cv_record r;
-    cv_record_init(&r);
+    cvi_record_init(&r);
     size_t bom = 0;
     /* A leading UTF-8 BOM is not part of the first column's name (issue 8, item 15). */
     if (len >= 3 && memcmp(rec, "\xef\xbb\xbf", 3) == 0) {
@@ -380,7 +380,7 @@ static int gcsv_parse_header(void *state, const char *rec, size_t len, cv_diag *
     }
     st->ncols = r.n;
 out:
-    cv_record_free(&r);
+    cvi_record_free(&r);
     return rc;
 }
 
@@ -415,8 +415,8 @@ static int gcsv_parse(const void *state, const char *rec, size_t len, cv_record 
  * readers skip: write it as "" so the row survives. */
 static int end_row(cv_buf *out, size_t nwritten, size_t row_start)
 {
-    if (nwritten == 1 && out->n == row_start && cv_buf_append(out, "\"\"", 2)) return CV_ENOMEM;
-    return cv_buf_putc(out, '\n');
+    if (nwritten == 1 && out->n == row_start && cvi_buf_append(out, "\"\"", 2)) return CV_ENOMEM;
+    return cvi_buf_putc(out, '\n');
 }
 
 static int gcsv_write_header(const void *state, const cv_str *names, const uint8_t *kept, const cv_str *added,
@@ -427,11 +427,11 @@ static int gcsv_write_header(const void *state, const cv_str *names, const uint8
     if (!names) names = st->names;
     for (size_t i = 0; i < st->ncols; i++) {
         if (kept && !kept[i]) continue;
-        if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (k++ && cvi_buf_putc(out, ',')) return CV_ENOMEM;
         if (cvi_csv_put_field(out, names[i], cvi_csv_needs_quotes(names[i]))) return CV_ENOMEM;
         if (added && added[i].n) {
             k++;
-            if (cv_buf_putc(out, ',') || cvi_csv_put_field(out, added[i], cvi_csv_needs_quotes(added[i])))
+            if (cvi_buf_putc(out, ',') || cvi_csv_put_field(out, added[i], cvi_csv_needs_quotes(added[i])))
                 return CV_ENOMEM;
         }
     }
@@ -445,7 +445,7 @@ static int gcsv_write(const void *state, const cv_record *r, cv_buf *out)
     for (size_t i = 0; i < r->n; i++) {
         const cv_node *nd = &r->nodes[i];
         if (nd->flags & CV_NF_DROP) continue;
-        if (k++ && cv_buf_putc(out, ',')) return CV_ENOMEM;
+        if (k++ && cvi_buf_putc(out, ',')) return CV_ENOMEM;
         if (cvi_csv_put_field(out, nd->value, cvi_csv_needs_quotes(nd->value))) return CV_ENOMEM;
     }
     return end_row(out, k, start);

@@ -17,7 +17,7 @@ const cv_format_type *const cvi_formats[] = {
     NULL,
 };
 
-const cv_format_type *cv_format_find(const char *name)
+const cv_format_type *cvi_format_find(const char *name)
 {
     if (!name) return NULL;
     for (size_t i = 0; cvi_formats[i]; i++)
@@ -25,7 +25,7 @@ const cv_format_type *cv_format_find(const char *name)
     return NULL;
 }
 
-int cv_format_known(const char *name) { return cv_format_find(name) != NULL; }
+int cv_format_known(const char *name) { return cvi_format_find(name) != NULL; }
 
 static int ends_with_ci(const char *s, size_t n, const char *suffix)
 {
@@ -33,7 +33,7 @@ static int ends_with_ci(const char *s, size_t n, const char *suffix)
     return n > k && strncasecmp(s + n - k, suffix, k) == 0;
 }
 
-const cv_format_type *cv_format_for_path(const char *path)
+const cv_format_type *cvi_format_for_path(const char *path)
 {
     if (!path) return NULL;
     const char *base = strrchr(path, '/');

@@ -82,10 +82,10 @@ typedef struct cv_format_type {
 } cv_format_type;
 
 extern const cv_format_type *const cvi_formats[];     /* NULL-terminated registry */
-const cv_format_type *cv_format_find(const char *name);            /* by name, NULL if none */
+const cv_format_type *cvi_format_find(const char *name);            /* by name, NULL if none */
 /* By file name: strips a ".zst" suffix, then matches extensions; the base
  * name "Master.csv" selects asterisk-cdr. NULL if unknown. */
-const cv_format_type *cv_format_for_path(const char *path);
+const cv_format_type *cvi_format_for_path(const char *path);
 
 /* Append s[0..n) (UTF-8) as a JSON string literal, quotes included, escaped
  * as the JSON Lines writer escapes (formats/jsonl.c). 0 or CV_ENOMEM. */
@@ -101,25 +101,25 @@ typedef struct cv_sink cv_sink;
  * zstd and gzip are decompressed, bzip2, xz and lz4 refused (CV_EINPUT, the
  * reason names the compression), anything else is plain. On a read or
  * decompression error returns CV_EIO / CV_EINPUT and sets *reason (static). */
-int cv_source_open_fd(int fd, int zstd, cv_source **out);
+int cvi_source_open_fd(int fd, int zstd, cv_source **out);
 /* Read up to cap bytes; returns bytes read, 0 at end, or a negative CV_E*. */
-long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason);
-uint64_t cv_source_raw_bytes(const cv_source *s);     /* compressed bytes consumed so far */
+long cvi_source_read(cv_source *s, void *buf, size_t cap, const char **reason);
+uint64_t cvi_source_raw_bytes(const cv_source *s);     /* compressed bytes consumed so far */
 /* A hash callback that sees every raw byte read from the fd (before any
  * decompression), for the manifest's input digests. */
-void cv_source_set_hash(cv_source *s, void (*fn)(void *ud, const void *p, size_t n), void *ud);
-void cv_source_free(cv_source *s);                    /* NULL ok */
+void cvi_source_set_hash(cv_source *s, void (*fn)(void *ud, const void *p, size_t n), void *ud);
+void cvi_source_free(cv_source *s);                    /* NULL ok */
 
 /* A sink over a file descriptor (borrowed). zstd_level 0 writes plain
  * bytes; otherwise a zstd stream at that level. Compression runs in one
  * background zstd worker thread whenever libzstd supports it, so the output
  * bytes depend only on the input bytes and the level (never on -j).
  * A hash callback, if set, sees every byte written to the fd. */
-int cv_sink_open_fd(int fd, int zstd_level, cv_sink **out);
-void cv_sink_set_hash(cv_sink *s, void (*fn)(void *ud, const void *p, size_t n), void *ud);
-int cv_sink_write(cv_sink *s, const void *p, size_t n);
-int cv_sink_finish(cv_sink *s);                       /* ends the zstd frame, flushes */
-uint64_t cv_sink_bytes_out(const cv_sink *s);
-void cv_sink_free(cv_sink *s);                        /* NULL ok */
+int cvi_sink_open_fd(int fd, int zstd_level, cv_sink **out);
+void cvi_sink_set_hash(cv_sink *s, void (*fn)(void *ud, const void *p, size_t n), void *ud);
+int cvi_sink_write(cv_sink *s, const void *p, size_t n);
+int cvi_sink_finish(cv_sink *s);                       /* ends the zstd frame, flushes */
+uint64_t cvi_sink_bytes_out(const cv_sink *s);
+void cvi_sink_free(cv_sink *s);                        /* NULL ok */
 
 #endif

@@ -52,7 +52,7 @@ typedef struct jctx {
 static cv_str hold(jctx *c, const char *s, size_t n)
 {
     if (s >= c->rec && s + n <= c->rec_end) return cv_str_make(s, n);
-    return cv_record_strdup(c->r, s, n);
+    return cvi_record_strdup(c->r, s, n);
 }
 
 static int cancel(jctx *c, const char *reason, size_t offset)
@@ -77,7 +77,7 @@ static int member_names(jctx *c, cv_str *key, cv_str *path)
         return 1;
     }
     size_t n = f->path.n + 1 + c->key.n;
-    char *p = cv_record_alloc(c->r, n);
+    char *p = cvi_record_alloc(c->r, n);
     if (!p) return 0;
     memcpy(p, f->path.p, f->path.n);
     p[f->path.n] = '.';
@@ -91,7 +91,7 @@ static int push_scalar(jctx *c, cv_node_kind kind, cv_str value)
     if (c->depth == 0) return cancel(c, "record is not a JSON object", c->first);
     cv_str key, path;
     if (!member_names(c, &key, &path)) goto nomem;
-    if (cv_record_push(c->r, kind, (uint16_t)(c->depth - 1), key, path, value) < 0) goto nomem;
+    if (cvi_record_push(c->r, kind, (uint16_t)(c->depth - 1), key, path, value) < 0) goto nomem;
     return 1;
 nomem:
     c->nomem = 1;
@@ -275,7 +275,7 @@ static int open_container(jctx *c, int is_arr)
     }
     cv_str key, path;
     if (!member_names(c, &key, &path)) goto nomem;
-    int idx = cv_record_push(c->r, is_arr ? CV_NODE_ARR_BEGIN : CV_NODE_OBJ_BEGIN,
+    int idx = cvi_record_push(c->r, is_arr ? CV_NODE_ARR_BEGIN : CV_NODE_OBJ_BEGIN,
                              (uint16_t)(c->depth - 1), key, path, cv_str_make("", 0));
     if (idx < 0) goto nomem;
     jframe *f = &c->st[c->depth++];
@@ -287,7 +287,7 @@ static int open_container(jctx *c, int is_arr)
     f->kbloom[0] = f->kbloom[1] = 0;
     f->kidx = NULL;
     if (is_arr) {
-        char *p = cv_record_alloc(c->r, path.n + 2);
+        char *p = cvi_record_alloc(c->r, path.n + 2);
         if (!p) goto nomem;
         if (path.n) memcpy(p, path.p, path.n);
         p[path.n] = '[';
@@ -310,7 +310,7 @@ static int close_container(jctx *c, int is_arr)
     if (c->depth == 0) return 1;    /* the top-level object's braces are not nodes */
     int32_t b = c->st[c->depth].begin;
     cv_node bn = c->r->nodes[b];
-    int idx = cv_record_push(c->r, is_arr ? CV_NODE_ARR_END : CV_NODE_OBJ_END, bn.depth, bn.key, bn.path,
+    int idx = cvi_record_push(c->r, is_arr ? CV_NODE_ARR_END : CV_NODE_OBJ_END, bn.depth, bn.key, bn.path,
                              cv_str_make("", 0));
     if (idx < 0) {
         c->nomem = 1;
@@ -403,7 +403,7 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
         first++;
     if (first == clen) return CV_EEMPTY;
 
-    size_t ok = cv_utf8_valid_prefix(rec, clen);
+    size_t ok = cvi_utf8_valid_prefix(rec, clen);
     if (ok < clen) {
         diag->reason = "invalid UTF-8";
         diag->offset = ok;
@@ -521,7 +521,7 @@ static char *put_jstr(char *d, cv_str s)
 
 int cvi_json_string(cv_buf *out, const char *s, size_t n)
 {
-    if (n > (SIZE_MAX - 2) / 6 || cv_buf_reserve(out, 6 * n + 2)) return CV_ENOMEM;
+    if (n > (SIZE_MAX - 2) / 6 || cvi_buf_reserve(out, 6 * n + 2)) return CV_ENOMEM;
     out->n = (size_t)(put_jstr(out->p + out->n, cv_str_make(s, n)) - out->p);
     return 0;
 }
@@ -533,13 +533,13 @@ static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
     uint8_t in_arr[JSON_MAX_DEPTH + 1];
     int need_comma = 0;
     in_arr[0] = 0;
-    if (cv_buf_putc(out, '{')) return CV_ENOMEM;
+    if (cvi_buf_putc(out, '{')) return CV_ENOMEM;
     for (size_t i = 0; i < r->n; i++) {
         const cv_node *nd = &r->nodes[i];
         int kind = nd->kind;
         if (nd->depth >= JSON_MAX_DEPTH) return CV_EINTERNAL;
         if (kind == CV_NODE_OBJ_END || kind == CV_NODE_ARR_END) {
-            if (cv_buf_putc(out, kind == CV_NODE_OBJ_END ? '}' : ']')) return CV_ENOMEM;
+            if (cvi_buf_putc(out, kind == CV_NODE_OBJ_END ? '}' : ']')) return CV_ENOMEM;
             need_comma = 1;
             continue;
         }
@@ -554,7 +554,7 @@ static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
         int with_key = !in_arr[nd->depth];
         size_t vn = is_begin ? 0 : nd->value.n;
         if (nd->key.n > SIZE_MAX / 16 || vn > SIZE_MAX / 16) return CV_ENOMEM;
-        if (cv_buf_reserve(out, 6 * (nd->key.n + vn) + 8)) return CV_ENOMEM;
+        if (cvi_buf_reserve(out, 6 * (nd->key.n + vn) + 8)) return CV_ENOMEM;
         char *d = out->p + out->n;
         if (need_comma) *d++ = ',';
         if (with_key) {
@@ -576,7 +576,7 @@ static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
         }
         out->n = (size_t)(d - out->p);
     }
-    if (cv_buf_reserve(out, 2)) return CV_ENOMEM;
+    if (cvi_buf_reserve(out, 2)) return CV_ENOMEM;
     out->p[out->n++] = '}';
     out->p[out->n++] = '\n';
     return 0;

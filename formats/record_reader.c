@@ -116,7 +116,7 @@ int cvi_read_records(cv_source *src, const cv_format_type *fmt, void *fstate, si
             }
         }
         const char *why = NULL;
-        long got = cv_source_read(src, buf + len, cap - len, &why);
+        long got = cvi_source_read(src, buf + len, cap - len, &why);
         if (got < 0) {
             fail->reason = why ? why : "read error";
             fail->offset = abs + (len - pos);

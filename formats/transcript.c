@@ -16,23 +16,23 @@
 
 static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; }
 
-void cv_transcript_init(cv_transcript *t)
+void cvi_transcript_init(cv_transcript *t)
 {
     memset(t, 0, sizeof *t);
-    cv_record_init(&t->rec);
+    cvi_record_init(&t->rec);
 }
 
-void cv_transcript_free(cv_transcript *t)
+void cvi_transcript_free(cv_transcript *t)
 {
     if (!t) return;
-    cv_record_free(&t->rec);
+    cvi_record_free(&t->rec);
     free(t->words);
     free(t->full);
     free(t->role);
     memset(t, 0, sizeof *t);
 }
 
-void cv_transcript_result_free(cv_transcript_result *r)
+void cvi_transcript_result_free(cv_transcript_result *r)
 {
     if (!r) return;
     free(r->spans);
@@ -129,7 +129,7 @@ static int add_word(pstate *ps, int32_t text_node, int32_t alt_node, int32_t sta
         ps->why = "word item without text";
         return CV_EINPUT;
     }
-    if (cv_grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
+    if (cvi_grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
     cv_tword *w = &t->words[t->nwords];
     memset(w, 0, sizeof *w);
     w->text = r->nodes[text_node].value;
@@ -288,7 +288,7 @@ static int segment_text_words(pstate *ps, int32_t seg, int32_t text, int32_t gro
             ps->why = "segments[]: a segment without word timings has no valid start and end times";
             return CV_EINPUT;
         }
-        if (cv_grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
+        if (cvi_grow((void **)&t->words, &t->cap, t->nwords + 1, sizeof *t->words)) return CV_ENOMEM;
         cv_tword *w = &t->words[t->nwords++];
         memset(w, 0, sizeof *w);
         w->text = cv_str_make(v.p + from, e - from);
@@ -317,7 +317,7 @@ static int has_word_items(const cv_record *r, int32_t seg)
 static int add_full(cv_transcript *t, int32_t node, int32_t group, int32_t list)
 {
     if (!is_kind(&t->rec, node, CV_NODE_STRING)) return 0;
-    if (cv_grow((void **)&t->full, &t->fullcap, t->nfull + 1, sizeof *t->full)) return CV_ENOMEM;
+    if (cvi_grow((void **)&t->full, &t->fullcap, t->nfull + 1, sizeof *t->full)) return CV_ENOMEM;
     t->full[t->nfull++] = (struct cv_tfull){ node, group, list };
     t->role[node] = CV_TROLE_FULL;
     return 0;
@@ -375,7 +375,7 @@ static int aws_segment_speakers(cv_transcript *t)
         if (!g.speaker.n || parse_time(r, member(r, (int32_t)i, "start_time"), &g.start, &why) ||
             parse_time(r, member(r, (int32_t)i, "end_time"), &g.end, &why) || g.end < g.start)
             continue;
-        if (cv_grow((void **)&v, &cap, n + 1, sizeof *v)) {
+        if (cvi_grow((void **)&v, &cap, n + 1, sizeof *v)) {
             free(v);
             return CV_ENOMEM;
         }
@@ -400,16 +400,16 @@ static int aws_segment_speakers(cv_transcript *t)
 static const char *const keep_keys[] = { "type", "start_time", "end_time", "channel_label", "speaker_label",
                                          "language", "status", NULL };
 
-int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag)
+int cvi_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag)
 {
     cv_record *r = &t->rec;
-    cv_record_reset(r);
+    cvi_record_reset(r);
     t->nwords = t->nfull = 0;
     t->flavour = 0;
     t->timing = CV_TIMING_WORD;
     size_t skip = 0;
     if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) skip = 3;
-    const cv_format_type *jf = cv_format_find("jsonl");
+    const cv_format_type *jf = cvi_format_find("jsonl");
     if (!jf) return CV_EINTERNAL;
     char st[8] = { 0 };
     cv_diag d = { 0 };
@@ -424,7 +424,7 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
         diag->offset = d.offset + skip;
         return rc;
     }
-    if (cv_grow((void **)&t->role, &t->rolecap, r->n ? r->n : 1, 1)) return CV_ENOMEM;
+    if (cvi_grow((void **)&t->role, &t->rolecap, r->n ? r->n : 1, 1)) return CV_ENOMEM;
     memset(t->role, CV_TROLE_SCAN, r->n);
     for (size_t i = 0; i < r->n; i++)
         for (size_t k = 0; keep_keys[k]; k++)
@@ -547,4 +547,4 @@ int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag 
 
 /* ---- spans ---------------------------------------------------------------- */
 
-size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad) { return cvi_time_spans_merge(v, n, pad); }
+size_t cvi_tspans_merge(cv_tspan *v, size_t n, double pad) { return cvi_time_spans_merge(v, n, pad); }

@@ -66,7 +66,7 @@ typedef enum cv_transcript_timing {
 } cv_transcript_timing;
 
 typedef struct cv_transcript_result {
-    cv_tspan *spans;          /* merged, sorted by channel then start; owned, cv_transcript_result_free */
+    cv_tspan *spans;          /* merged, sorted by channel then start; owned, cvi_transcript_result_free */
     size_t nspans;
     uint64_t words;           /* spoken words (not punctuation) of the primary word list */
     uint64_t identifiers;     /* detector matches in the word list */
@@ -75,7 +75,7 @@ typedef struct cv_transcript_result {
     int timing;               /* cv_transcript_timing */
 } cv_transcript_result;
 
-void cv_transcript_result_free(cv_transcript_result *r);   /* NULL ok; leaves r empty */
+void cvi_transcript_result_free(cv_transcript_result *r);   /* NULL ok; leaves r empty */
 
 /* What a record node of the transcript is to its redaction: free text to
  * scan, kept as is (times, labels, numbers), a word item's text, or a
@@ -110,17 +110,17 @@ typedef struct cv_transcript {
     size_t rolecap;
 } cv_transcript;
 
-void cv_transcript_init(cv_transcript *t);
-void cv_transcript_free(cv_transcript *t);    /* NULL ok */
+void cvi_transcript_init(cv_transcript *t);
+void cvi_transcript_free(cv_transcript *t);    /* NULL ok */
 
 /* Parse json[0..len) (borrowed; must outlive t's use). Returns 0, CV_ENOMEM,
  * or CV_EINPUT with diag (static reason; offset = byte offset for syntax
  * errors, 0 when the problem is in the structure). */
-int cv_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag);
+int cvi_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag);
 
 /* Merge spans: pad each by pad seconds (start clamped at 0), sort by channel
  * then start, merge overlapping or touching spans of the same channel.
  * In place; returns the new count. */
-size_t cv_tspans_merge(cv_tspan *v, size_t n, double pad);
+size_t cvi_tspans_merge(cv_tspan *v, size_t n, double pad);
 
 #endif

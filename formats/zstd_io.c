@@ -67,7 +67,7 @@ static int src_fill(cv_source *s, size_t want_from)
     return 0;
 }
 
-int cv_source_open_fd(int fd, int zstd, cv_source **out)
+int cvi_source_open_fd(int fd, int zstd, cv_source **out)
 {
     *out = NULL;
     if (fd < 0) return CV_EUSAGE;
@@ -80,7 +80,7 @@ int cv_source_open_fd(int fd, int zstd, cv_source **out)
         s->inbuf = malloc(s->incap);
         s->ds = ZSTD_createDStream();
         if (!s->inbuf || !s->ds) {
-            cv_source_free(s);
+            cvi_source_free(s);
             return CV_ENOMEM;
         }
         s->in.src = s->inbuf;
@@ -201,7 +201,7 @@ static long src_read_zstd(cv_source *s, void *buf, size_t cap, const char **reas
     return (long)o.pos;
 }
 
-long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason)
+long cvi_source_read(cv_source *s, void *buf, size_t cap, const char **reason)
 {
     if (s->err) {
         if (reason) *reason = s->err_reason;
@@ -233,15 +233,15 @@ long cv_source_read(cv_source *s, void *buf, size_t cap, const char **reason)
     return (long)k;
 }
 
-uint64_t cv_source_raw_bytes(const cv_source *s) { return s ? s->raw : 0; }
+uint64_t cvi_source_raw_bytes(const cv_source *s) { return s ? s->raw : 0; }
 
-void cv_source_set_hash(cv_source *s, void (*fn)(void *ud, const void *p, size_t n), void *ud)
+void cvi_source_set_hash(cv_source *s, void (*fn)(void *ud, const void *p, size_t n), void *ud)
 {
     s->hash = fn;
     s->hash_ud = ud;
 }
 
-void cv_source_free(cv_source *s)
+void cvi_source_free(cv_source *s)
 {
     if (!s) return;
     ZSTD_freeDStream(s->ds);
@@ -290,7 +290,7 @@ static int write_all(cv_sink *s, const void *p, size_t n)
     return 0;
 }
 
-int cv_sink_open_fd(int fd, int zstd_level, cv_sink **out)
+int cvi_sink_open_fd(int fd, int zstd_level, cv_sink **out)
 {
     *out = NULL;
     if (fd < 0) return CV_EUSAGE;
@@ -305,7 +305,7 @@ int cv_sink_open_fd(int fd, int zstd_level, cv_sink **out)
         if (!s->obuf || !s->cc) goto nomem;
         if (ZSTD_isError(ZSTD_CCtx_setParameter(s->cc, ZSTD_c_compressionLevel, zstd_level)) ||
             ZSTD_isError(ZSTD_CCtx_setParameter(s->cc, ZSTD_c_checksumFlag, 1))) {
-            cv_sink_free(s);
+            cvi_sink_free(s);
             return CV_EINTERNAL;
         }
         /* One worker: compression overlaps with the caller, and the output
@@ -317,11 +317,11 @@ int cv_sink_open_fd(int fd, int zstd_level, cv_sink **out)
     *out = s;
     return 0;
 nomem:
-    cv_sink_free(s);
+    cvi_sink_free(s);
     return CV_ENOMEM;
 }
 
-void cv_sink_set_hash(cv_sink *s, void (*fn)(void *ud, const void *p, size_t n), void *ud)
+void cvi_sink_set_hash(cv_sink *s, void (*fn)(void *ud, const void *p, size_t n), void *ud)
 {
     s->hash = fn;
     s->hash_ud = ud;
@@ -345,7 +345,7 @@ static int sink_compress(cv_sink *s, const void *p, size_t n, ZSTD_EndDirective 
     }
 }
 
-int cv_sink_write(cv_sink *s, const void *p, size_t n)
+int cvi_sink_write(cv_sink *s, const void *p, size_t n)
 {
     if (s->err) return s->err;
     if (s->finished) return CV_EUSAGE;
@@ -354,7 +354,7 @@ int cv_sink_write(cv_sink *s, const void *p, size_t n)
     return sink_compress(s, p, n, ZSTD_e_continue);
 }
 
-int cv_sink_finish(cv_sink *s)
+int cvi_sink_finish(cv_sink *s)
 {
     if (s->err) return s->err;
     if (s->finished) return 0;
@@ -363,9 +363,9 @@ int cv_sink_finish(cv_sink *s)
     return rc;
 }
 
-uint64_t cv_sink_bytes_out(const cv_sink *s) { return s ? s->out_bytes : 0; }
+uint64_t cvi_sink_bytes_out(const cv_sink *s) { return s ? s->out_bytes : 0; }
 
-void cv_sink_free(cv_sink *s)
+void cvi_sink_free(cv_sink *s)
 {
     if (!s) return;
     ZSTD_freeCCtx(s->cc);

@@ -26,7 +26,7 @@
 #include "../filters/audio_edit.h"   /* cv_audio_span, CV_AUDIO_SILENCE / CV_AUDIO_BEEP */
 
 /* Duration, rate and channels without decoding: formats/audio_io.h. */
-int cv_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason);
+int cvi_audio_probe(const char *path, double *seconds, int *sample_rate, int *channels, const char **reason);
 
 typedef struct cv_audio_opts {
     int mode;            /* CV_AUDIO_SILENCE (default) or CV_AUDIO_BEEP: 1 kHz at -20 dBFS */
@@ -65,13 +65,13 @@ typedef struct cv_audio_stats {
  * CV_EUSAGE (bad arguments, output path is the input). *reason (may be NULL)
  * gets a static string that never holds file content. On error nothing is
  * left at out_path. The caller writes to a temporary name and renames. */
-int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
+int cvi_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
                     const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason);
 
 /* Pass 1 alone: the DTMF mask spans of a recording (seconds, channel -1,
  * merged, padded by one detector block either side), malloc'd into *spans
- * (free() it; NULL when none). Returns 0 or a CV_E* code as cv_audio_redact. */
-int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
+ * (free() it; NULL when none). Returns 0 or a CV_E* code as cvi_audio_redact. */
+int cvi_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
                        const char **reason);
 
 #endif

@@ -60,7 +60,7 @@ static int dtmf_found(void *opaque, uint64_t start, uint64_t end)
 }
 
 
-/* cv_audio_find_dtmf; *stopped (may be NULL) gets the seconds decoded when
+/* cvi_audio_find_dtmf; *stopped (may be NULL) gets the seconds decoded when
  * the input turns out truncated. */
 static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones, double *stopped,
                      const char **reason)
@@ -78,7 +78,7 @@ static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans,
     cv_dtmf *det = calloc((size_t)in.channels, sizeof *det);
     planes = calloc((size_t)in.channels, sizeof *planes);
     if (!det || !planes) goto nomem;
-    for (int c = 0; c < in.channels; c++) cv_dtmf_init(&det[c]);
+    for (int c = 0; c < in.channels; c++) cvi_dtmf_init(&det[c]);
     if (swr_alloc_set_opts2(&swr, &in.dec->ch_layout, AV_SAMPLE_FMT_FLTP, CV_DTMF_RATE, &in.dec->ch_layout,
                             in.dec->sample_fmt, in.rate, 0, NULL) < 0 || swr_init(swr) < 0) {
         CVI_SET_REASON(reason, "cannot set up the resampler");
@@ -110,7 +110,7 @@ static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans,
             goto out;
         }
         for (int c = 0; c < in.channels; c++)
-            if (cv_dtmf_feed_float(&det[c], planes[c], (size_t)got, dtmf_found, &sink)) goto nomem;
+            if (cvi_dtmf_feed_float(&det[c], planes[c], (size_t)got, dtmf_found, &sink)) goto nomem;
         if (!more && got == 0) break;
     }
     rc = cvi_audio_in_check_complete(&in, reason);
@@ -120,8 +120,8 @@ static int find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans,
     }
     uint64_t total = 0;
     for (int c = 0; c < in.channels; c++) {
-        if (cv_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
-        total += cv_dtmf_tones(&det[c]);
+        if (cvi_dtmf_finish(&det[c], dtmf_found, &sink)) goto nomem;
+        total += cvi_dtmf_tones(&det[c]);
     }
     *nspans = cvi_time_spans_merge(sink.spans, sink.n, 0);
     *spans = sink.spans;
@@ -143,7 +143,7 @@ out:
     return rc;
 }
 
-int cv_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
+int cvi_audio_find_dtmf(const char *in_path, cv_audio_span **spans, size_t *nspans, uint64_t *tones,
                        const char **reason)
 {
     return find_dtmf(in_path, spans, nspans, tones, NULL, reason);
@@ -167,7 +167,7 @@ typedef struct voicer {
 static void voicer_close(voicer *vr)
 {
     if (vr->v)
-        for (int c = 0; c < vr->channels; c++) cv_voice_free(vr->v[c]);
+        for (int c = 0; c < vr->channels; c++) cvi_voice_free(vr->v[c]);
     free(vr->v);
     if (vr->outf)
         for (int c = 0; c < vr->channels; c++) free(vr->outf[c]);
@@ -194,7 +194,7 @@ static int voicer_open(voicer *vr, const cvi_audio_in *in, const cv_audio_opts *
     vr->outf = calloc((size_t)in->channels, sizeof *vr->outf);
     if (!vr->v || !vr->outf) goto nomem;
     for (int c = 0; c < in->channels; c++) {
-        int rc = cv_voice_create_shift(&vr->v[c], in->rate, o->voice_alpha[c],
+        int rc = cvi_voice_create_shift(&vr->v[c], in->rate, o->voice_alpha[c],
                                        o->voice_beta ? o->voice_beta[c] : 1.0);
         if (rc == CV_ENOMEM) goto nomem;
         if (rc) {
@@ -218,7 +218,7 @@ static int voicer_reserve(voicer *vr, size_t n)
         vr->inf = p;
         vr->incap = n;
     }
-    size_t need = n + cv_voice_tail(vr->v[0]);
+    size_t need = n + cvi_voice_tail(vr->v[0]);
     if (need > vr->outcap) {
         for (int c = 0; c < vr->channels; c++) {
             float *p = realloc(vr->outf[c], need * sizeof *p);
@@ -246,22 +246,22 @@ static int voicer_feed(voicer *vr, cvi_audio_out *o, uint8_t *const *data, int n
     for (int c = 0; c < vr->channels; c++) {
         size_t m;
         if (data) {
-            if (vr->planar) cv_audio_samples_get(data[c], vr->cvfmt, 1, (size_t)n, vr->inf);
+            if (vr->planar) cvi_audio_samples_get(data[c], vr->cvfmt, 1, (size_t)n, vr->inf);
             else
-                cv_audio_samples_get(data[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels,
+                cvi_audio_samples_get(data[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels,
                                      (size_t)n, vr->inf);
-            m = cv_voice_process(vr->v[c], vr->inf, (size_t)n, vr->outf[c]);
+            m = cvi_voice_process(vr->v[c], vr->inf, (size_t)n, vr->outf[c]);
         } else {
-            m = cv_voice_finish(vr->v[c], vr->outf[c]);
+            m = cvi_voice_finish(vr->v[c], vr->outf[c]);
         }
         if (c > 0 && m != got) {
             CVI_SET_REASON(reason, "internal audio buffer error");
             return CV_EINTERNAL;
         }
         got = m;
-        if (vr->planar) cv_audio_samples_put(vr->stage[c], vr->cvfmt, 1, m, vr->outf[c]);
+        if (vr->planar) cvi_audio_samples_put(vr->stage[c], vr->cvfmt, 1, m, vr->outf[c]);
         else
-            cv_audio_samples_put(vr->stage[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels, m,
+            cvi_audio_samples_put(vr->stage[0] + (size_t)c * (size_t)vr->bps, vr->cvfmt, (size_t)vr->channels, m,
                                  vr->outf[c]);
     }
     return got ? cvi_audio_out_push(o, vr->stage, (int)got, reason) : 0;
@@ -273,11 +273,11 @@ static void edit_frame(const cv_audio_editor *ed, const cvi_audio_in *in, AVFram
 {
     int bps = av_get_bytes_per_sample(in->dec->sample_fmt);
     for (int c = 0; c < in->channels; c++) {
-        if (!cv_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) continue;
+        if (!cvi_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) continue;
         if (in->planar)
-            cv_audio_editor_apply(ed, c, pos, f->extended_data[c], in->cvfmt, 1, (size_t)f->nb_samples);
+            cvi_audio_editor_apply(ed, c, pos, f->extended_data[c], in->cvfmt, 1, (size_t)f->nb_samples);
         else
-            cv_audio_editor_apply(ed, c, pos, f->data[0] + (size_t)c * (size_t)bps, in->cvfmt,
+            cvi_audio_editor_apply(ed, c, pos, f->data[0] + (size_t)c * (size_t)bps, in->cvfmt,
                                   (size_t)in->channels, (size_t)f->nb_samples);
     }
 }
@@ -285,7 +285,7 @@ static void edit_frame(const cv_audio_editor *ed, const cvi_audio_in *in, AVFram
 static int frame_touched(const cv_audio_editor *ed, const cvi_audio_in *in, const AVFrame *f, int64_t pos)
 {
     for (int c = 0; c < in->channels; c++)
-        if (cv_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) return 1;
+        if (cvi_audio_editor_touches(ed, c, pos, (size_t)f->nb_samples)) return 1;
     return 0;
 }
 
@@ -295,7 +295,7 @@ static int same_file(const char *a, const char *b)
     return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev && x.st_ino == y.st_ino;
 }
 
-int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
+int cvi_audio_redact(const char *in_path, const char *out_path, const cv_audio_opts *o,
                     const cv_audio_span *spans, size_t nspans, cv_audio_stats *st, const char **reason)
 {
     static const cv_audio_opts defaults = { CV_AUDIO_SILENCE, 0, NULL, NULL, 0, NULL };
@@ -337,7 +337,7 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
 
     rc = cvi_audio_in_open(&in, in_path, 1, reason);
     if (rc) goto out;
-    rc = cv_audio_editor_create(&ed, all, nspans + ntones, in.channels, in.rate, o->mode);
+    rc = cvi_audio_editor_create(&ed, all, nspans + ntones, in.channels, in.rate, o->mode);
     if (rc) {
         CVI_SET_REASON(reason, rc == CV_ENOMEM ? "out of memory" : "bad audio stream parameters");
         goto out;
@@ -377,13 +377,13 @@ int cv_audio_redact(const char *in_path, const char *out_path, const cv_audio_op
     if (rc) goto out;
     if (st) {
         for (int c = 0; vr.v && c < vr.channels; c++) {
-            st->voice_frames += cv_voice_frames(vr.v[c]);
-            st->voice_unchanged += cv_voice_fallbacks(vr.v[c]);
+            st->voice_frames += cvi_voice_frames(vr.v[c]);
+            st->voice_unchanged += cvi_voice_fallbacks(vr.v[c]);
         }
         st->voice_channels = vr.v ? vr.channels : 0;
         int64_t masked = 0;
         uint64_t n = 0;
-        rc = cv_audio_editor_masked(ed, in.decoded, &masked, &n);
+        rc = cvi_audio_editor_masked(ed, in.decoded, &masked, &n);
         if (rc) {
             CVI_SET_REASON(reason, "out of memory");
             goto out;
@@ -402,7 +402,7 @@ out:
     cvi_audio_out_close(&out, out_path, rc != 0);
     cvi_audio_in_close(&in);
     voicer_close(&vr);
-    cv_audio_editor_free(ed);
+    cvi_audio_editor_free(ed);
     free(all);
     return rc;
 }

@@ -133,12 +133,12 @@ int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const
     cv_buf m = { 0 };
     int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
     if (rc == CV_EIO && errno == ENOENT) return 0;
-    if (rc || !cv_buf_cstr(&m)) {
-        cv_buf_free(&m);
+    if (rc || !cvi_buf_cstr(&m)) {
+        cvi_buf_free(&m);
         return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
     }
     yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
-    cv_buf_free(&m);
+    cvi_buf_free(&m);
     /* key (a one-off key is always another), tenant and epoch, as find and
      * forget judge them; then the policy */
     const char *why = NULL;
@@ -251,7 +251,7 @@ int cvi_commit_history(cvi_commit *c, const char *entry)
 static int add_op(cvi_commit *c, int del, const char *rel, const char *staged_base)
 {
     if (c->durable) return cvi_error(c->ctx, CV_EINTERNAL, "commit: already under way");
-    if (cv_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+    if (cvi_grow((void **)&c->v, &c->cap, c->n + 1, sizeof *c->v)) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
     cop *o = &c->v[c->n];
     memset(o, 0, sizeof *o);
     o->del = del;
@@ -333,7 +333,7 @@ static int put_name(cv_buf *b, const char *s)
 {
     int rc = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p && !rc; p++)
-        rc = *p <= ' ' || *p > '~' || *p == '%' ? cv_buf_printf(b, "%%%02X", *p) : cv_buf_putc(b, (char)*p);
+        rc = *p <= ' ' || *p > '~' || *p == '%' ? cvi_buf_printf(b, "%%%02X", *p) : cvi_buf_putc(b, (char)*p);
     return rc;
 }
 
@@ -372,22 +372,22 @@ static char *get_name(const char *s, size_t n)
  * intent has none: it was never complete). */
 static int render_intent(const cvi_commit *c, cv_buf *b)
 {
-    int rc = cv_buf_printf(b, "callveil-intent 1\nop %s\n", c->op);
-    if (c->history) rc |= cv_buf_printf(b, "history %s\n", c->history);
+    int rc = cvi_buf_printf(b, "callveil-intent 1\nop %s\n", c->op);
+    if (c->history) rc |= cvi_buf_printf(b, "history %s\n", c->history);
     for (size_t i = 0; i < c->n; i++) {
         if (c->v[i].del) {
-            rc |= cv_buf_puts(b, "delete ") | put_name(b, c->v[i].rel);
+            rc |= cvi_buf_puts(b, "delete ") | put_name(b, c->v[i].rel);
         } else {
-            rc |= cv_buf_puts(b, "replace ") | put_name(b, c->v[i].staged) | cv_buf_putc(b, ' ') |
+            rc |= cvi_buf_puts(b, "replace ") | put_name(b, c->v[i].staged) | cvi_buf_putc(b, ' ') |
                   put_name(b, c->v[i].rel);
         }
-        rc |= cv_buf_putc(b, '\n');
+        rc |= cvi_buf_putc(b, '\n');
     }
     unsigned char h[32];
     char hx[65];
     crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
     sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-    rc |= cv_buf_printf(b, "end %s\n", hx);
+    rc |= cvi_buf_printf(b, "end %s\n", hx);
     return rc ? CV_ENOMEM : 0;
 }
 
@@ -521,7 +521,7 @@ out:
     if (fd >= 0) close(fd);
     if (rc && made && !c->durable && !c->crashed) unlink(ipath);
     free(ipath);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     return rc;
 }
 
@@ -566,7 +566,7 @@ int cvi_dataset_recover(cv_ctx *ctx, const char *outdir)
     if (!rc) cvi_log(ctx, CV_LOG_WARN, "%s: finished an interrupted %s (%zu step(s))", outdir, c->op, c->n);
 out:
     cvi_commit_free(c);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     free(ipath);
     return rc;
 }
@@ -660,17 +660,17 @@ int cvi_register_add(cvi_register *r, const char *domain, const unsigned char ma
 
 static int register_render(const cvi_register *r, cv_buf *b)
 {
-    int rc = cv_buf_printf(b, REG_HEAD "%s\n", r->check);
+    int rc = cvi_buf_printf(b, REG_HEAD "%s\n", r->check);
     for (size_t i = 0; i < r->n; i++) {
         char hx[2 * CVI_MARK_BYTES + 1];
         sodium_bin2hex(hx, sizeof hx, r->mark[i], CVI_MARK_BYTES);
-        rc |= cv_buf_printf(b, "%s %s\n", r->domain[i], hx);
+        rc |= cvi_buf_printf(b, "%s %s\n", r->domain[i], hx);
     }
     unsigned char h[32];
     char hx[65];
     crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
     sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-    rc |= cv_buf_printf(b, "end %s\n", hx);
+    rc |= cvi_buf_printf(b, "end %s\n", hx);
     return rc ? CV_ENOMEM : 0;
 }
 
@@ -739,7 +739,7 @@ out:
     }
     *out = r;
     free(path);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     return rc;
 }
 
@@ -749,7 +749,7 @@ int cvi_register_stage(const cvi_register *r, cvi_commit *c)
     int rc = register_render(r, &b);
     if (rc) rc = cvi_error(c->ctx, rc, "out of memory");
     else rc = cvi_commit_stage(c, CVI_REGISTER_FILE, b.p, b.n, 0666);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     return rc;
 }
 
@@ -816,12 +816,12 @@ int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, 
     int absent = rc == CV_EIO && errno == ENOENT;
     free(mpath);
     if (absent) return 0;
-    if (rc || !cv_buf_cstr(&m)) {
-        cv_buf_free(&m);
+    if (rc || !cvi_buf_cstr(&m)) {
+        cvi_buf_free(&m);
         return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
     }
     yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
-    cv_buf_free(&m);
+    cvi_buf_free(&m);
     if (!doc) return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
     rc = same_keys(ctx, outdir, doc, p, k, epoch);
     yajl_tree_free(doc);
@@ -844,12 +844,12 @@ int cvi_dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_pol
     if (rc == CV_EIO && errno == ENOENT) {
         return required ? cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir) : 0;
     }
-    if (rc || !cv_buf_cstr(&m)) {
-        cv_buf_free(&m);
+    if (rc || !cvi_buf_cstr(&m)) {
+        cvi_buf_free(&m);
         return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
     }
     yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
-    cv_buf_free(&m);
+    cvi_buf_free(&m);
     static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
                       *output_at[] = { "output", NULL }, *level_at[] = { "options", "zstd_level", NULL },
                       *shifted_at[] = { "totals", "dates_shifted", NULL };
@@ -872,7 +872,7 @@ int cvi_dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_pol
         yajl_val t = yajl_tree_get(files->u.array.values[i], audio_at, yajl_t_string);
         yajl_val a = yajl_tree_get(files->u.array.values[i], output_at, yajl_t_string);
         if (!t || !a) continue;
-        if (cv_grow((void **)&d->rec, &cap, d->nrec + 1, sizeof *d->rec)) {
+        if (cvi_grow((void **)&d->rec, &cap, d->nrec + 1, sizeof *d->rec)) {
             rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
             break;
         }

@@ -121,7 +121,7 @@ void cvi_engine_free(cvi_engine *e)
     }
     free(e->tabs);
     free(e->leaf);
-    cv_detector_set_free(e->det);
+    cvi_detector_set_free(e->det);
     cvi_tenant_key_free(&e->kt);
     if (e->dom) sodium_free(e->dom);
     if (e->mdom) sodium_free(e->mdom);
@@ -169,7 +169,7 @@ int cvi_engine_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, cvi_engi
     uint8_t enabled[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) enabled[i] = 1;
     size_t bad = 0;
-    rc = cv_detector_set_create_ex(&p->dopts, enabled, p->custom, p->ncustom, &e->det, &why, &bad);
+    rc = cvi_detector_set_create_ex(&p->dopts, enabled, p->custom, p->ncustom, &e->det, &why, &bad);
     if (rc && why && rc == CV_EUSAGE) {
         cvi_error(ctx, CV_EPOLICY, "%s:%d: detector '%s': %s", p->name, p->custom_line[bad], p->custom[bad].name, why);
         rc = CV_EPOLICY;
@@ -213,7 +213,7 @@ void cvi_engine_collect_vault(cvi_engine *e, int on) { e->vault = on; }
 
 int cvi_engine_set_as_of(cvi_engine *e, const char *date)
 {
-    return cv_date_parse(date, strlen(date), &e->as_of_y, &e->as_of_m, &e->as_of_d) ? CV_EUSAGE : 0;
+    return cvi_date_parse(date, strlen(date), &e->as_of_y, &e->as_of_m, &e->as_of_d) ? CV_EUSAGE : 0;
 }
 
 cvi_vault_set *cvi_worker_vault(cvi_worker *w, int *rc)
@@ -229,8 +229,8 @@ static void vault_note(cvi_worker *w, const char *domain, const char *tok, const
     if (!w->e->vault || w->no_vault) return;
     if (w->e->reg) {
         /* kept once the record (or file) is known to be no erased subject's */
-        if (cv_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof *w->pend) ||
-            cv_buf_append(&w->pnorm, norm, nl)) {
+        if (cvi_grow((void **)&w->pend, &w->cappend, w->npend + 1, sizeof *w->pend) ||
+            cvi_buf_append(&w->pnorm, norm, nl)) {
             w->vault_rc = CV_ENOMEM;
             return;
         }
@@ -340,9 +340,9 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
     if (!w) return NULL;
     w->e = e;
     w->opts = e->pol->dopts;
-    w->ws = cv_detect_ws_create(e->det);
+    w->ws = cvi_detect_ws_create(e->det);
     w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
-    w->wsb = cv_wordset_builder_create();
+    w->wsb = cvi_wordset_builder_create();
     if (!w->ws || !w->tcache || !w->wsb) {
         cvi_worker_free(w);
         return NULL;
@@ -354,26 +354,26 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
 void cvi_worker_free(cvi_worker *w)
 {
     if (!w) return;
-    cv_detect_ws_free(w->ws);
+    cvi_detect_ws_free(w->ws);
     pcre2_match_data_free(w->allow_md);
     free(w->scan_fr);
-    cv_span_list_free(&w->spans);
-    cv_span_list_free(&w->names_found);
-    cv_buf_free(&w->tmp);
+    cvi_span_list_free(&w->spans);
+    cvi_span_list_free(&w->names_found);
+    cvi_buf_free(&w->tmp);
     free(w->names);
     free(w->scan);
-    cv_wordset_builder_free(w->wsb);
-    cv_wordset_free(w->nameset);
+    cvi_wordset_builder_free(w->wsb);
+    cvi_wordset_free(w->nameset);
     free(w->word_name);
     cvi_vset_free(&w->vs);
-    cv_buf_free(&w->tmp2);
+    cvi_buf_free(&w->tmp2);
     free(w->ren);
     cvi_strmap_free(&w->taken);
     cvi_strmap_free(&w->next_k);
     free(w->clean);
     free(w->pend);
     if (w->pnorm.p) sodium_memzero(w->pnorm.p, w->pnorm.cap);
-    cv_buf_free(&w->pnorm);
+    cvi_buf_free(&w->pnorm);
     if (w->tcache) sodium_memzero(w->tcache, TCACHE_SLOTS * sizeof *w->tcache);
     free(w->tcache);
     free(w);
@@ -383,7 +383,7 @@ void cvi_worker_free(cvi_worker *w)
 
 int cvi_eng_set_value(cv_record *r, cv_node *nd, const char *p, size_t n)
 {
-    cv_str s = cv_record_strdup(r, p, n);
+    cv_str s = cvi_record_strdup(r, p, n);
     if (n && !s.p) return CV_ENOMEM;
     nd->value = s;
     nd->kind = CV_NODE_STRING;
@@ -401,7 +401,7 @@ int cvi_eng_mask_value(int entity, const char *v, size_t n, cv_buf *out)
 const char *cvi_eng_action_domain(const cv_action *a)
 {
     if (a->domain) return a->domain;
-    const char *n = a->entity >= 0 && a->entity < CV_ENT__COUNT ? cv_entity_name(a->entity) : NULL;
+    const char *n = a->entity >= 0 && a->entity < CV_ENT__COUNT ? cvi_entity_name(a->entity) : NULL;
     return n ? n : "value";
 }
 
@@ -462,8 +462,8 @@ static int custom_normalise(const cv_policy *p, int entity, const char *v, size_
 {
     for (size_t k = 0; k < p->ncustom; k++)
         if (p->custom[k].entity == entity)
-            return cvi_custom_normalise(&p->custom[k], v, n, norm, nl) ? 1 : cv_normalise_generic(v, n, norm, nl) ? -1 : 0;
-    return cv_normalise_generic(v, n, norm, nl) ? -1 : 0;
+            return cvi_custom_normalise(&p->custom[k], v, n, norm, nl) ? 1 : cvi_normalise_generic(v, n, norm, nl) ? -1 : 0;
+    return cvi_normalise_generic(v, n, norm, nl) ? -1 : 0;
 }
 
 static int token_into(cvi_worker *w, int entity, const char *domain, const char *v, size_t n, unsigned flags,
@@ -472,8 +472,8 @@ static int token_into(cvi_worker *w, int entity, const char *domain, const char 
     char norm[CV_NORM_MAX + 1];
     size_t nl = 0;
     int ok = entity >= CV_ENT__COUNT ? custom_normalise(w->e->pol, entity, v, n, norm, &nl)
-           : entity >= 0               ? cv_normalise(entity, &w->opts, v, n, norm, &nl)
-                                       : cv_normalise_generic(v, n, norm, &nl);
+           : entity >= 0               ? cvi_normalise(entity, &w->opts, v, n, norm, &nl)
+                                       : cvi_normalise_generic(v, n, norm, &nl);
     if (ok < 0) {
         /* Too long to be an identifier of this type: hash it whole (unkeyed:
          * the keyed token below is what hides it). */
@@ -542,16 +542,16 @@ static int token_clid(cvi_worker *w, const cv_action *a, const char *v, size_t n
         const char *num = lt + 1;
         size_t numn = (size_t)(v + end - 1 - num);
         if (nn) {
-            if (quoted) rc |= cv_buf_putc(out, '"');
+            if (quoted) rc |= cvi_buf_putc(out, '"');
             rc |= token_person(w, a, name, nn, out);
-            if (quoted) rc |= cv_buf_putc(out, '"');
-            rc |= cv_buf_putc(out, ' ');
+            if (quoted) rc |= cvi_buf_putc(out, '"');
+            rc |= cvi_buf_putc(out, ' ');
         } else if (quoted) {
-            rc |= cv_buf_puts(out, "\"\" ");
+            rc |= cvi_buf_puts(out, "\"\" ");
         }
-        rc |= cv_buf_putc(out, '<');
+        rc |= cvi_buf_putc(out, '<');
         if (numn) rc |= token_into(w, CV_ENT_PHONE, "phone", num, numn, pf, out, NULL);
-        rc |= cv_buf_putc(out, '>');
+        rc |= cvi_buf_putc(out, '>');
         return rc ? CV_ENOMEM : 0;
     }
     /* No angle brackets: a number if it has digits and no letters, else a name. */
@@ -616,7 +616,7 @@ int cvi_eng_apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_
         char norm[CV_NORM_MAX + 1];
         size_t nl = 0;
         int ent = a->entity;
-        int ok = ent >= 0 && cv_normalise(ent, &w->opts, v, n, norm, &nl) == 1;
+        int ok = ent >= 0 && cvi_normalise(ent, &w->opts, v, n, norm, &nl) == 1;
         if (cvi_eng_allowed(w, ent, v, n, ok ? norm : NULL, nl)) {
             if (ent >= 0) c->allowed[ent]++;
             if (w->xout) cvi_eng_explain(w, NULL, ent, a->domain, CV_ACT_KEEP, "allow", 0);
@@ -633,7 +633,7 @@ int cvi_eng_apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_
         c->tokenised++;
         break;
     case CV_ACT_REDACT:
-        rc = a->domain || a->entity >= 0 ? cv_buf_printf(t, "[%s]", cvi_eng_action_domain(a)) : cv_buf_puts(t, "[redacted]");
+        rc = a->domain || a->entity >= 0 ? cvi_buf_printf(t, "[%s]", cvi_eng_action_domain(a)) : cvi_buf_puts(t, "[redacted]");
         break;
     case CV_ACT_MASK:
         rc = cvi_eng_mask_value(a->entity, v, n, t);
@@ -645,15 +645,15 @@ int cvi_eng_apply_scalar(cvi_worker *w, const cv_action *a, cv_record *r, int32_
             cv_buf_clear(t2);
             if (cvi_eng_subject_shift(w, w->rule, r, a, &days) != 0) {
                 rc = CV_EINPUT;     /* no subject: the time cannot be shifted, keep nothing */
-            } else if ((rc = cv_shift_time(v, n, days, a->gen ? t2 : t)) == 0) {
+            } else if ((rc = cvi_shift_time(v, n, days, a->gen ? t2 : t)) == 0) {
                 c->dates_shifted++;
-                if (a->gen) rc = cv_generalise_time(t2->p, t2->n, (cv_gen_unit)a->gen, t);
+                if (a->gen) rc = cvi_generalise_time(t2->p, t2->n, (cv_gen_unit)a->gen, t);
             }
         } else {
             rc = a->gen == CV_GEN_BANDS
-                     ? cv_generalise_duration_as(v, n, a->bands, a->nbands,
+                     ? cvi_generalise_duration_as(v, n, a->bands, a->nbands,
                                                  a->opts & CV_AOPT_BANDS_LOWER ? CV_BANDS_LOWER_BOUND : CV_BANDS_RANGE, t)
-                     : cv_generalise_time(v, n, (cv_gen_unit)a->gen, t);
+                     : cvi_generalise_time(v, n, (cv_gen_unit)a->gen, t);
             /* a lower bound is a number: a JSON number stays one */
             if (rc == 0 && (a->opts & CV_AOPT_BANDS_LOWER)) number = 1;
         }
@@ -691,7 +691,7 @@ int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t 
 static int engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
     const cv_policy *p = w->e->pol;
-    int entity = cv_entity_from_name(type, strlen(type));
+    int entity = cvi_entity_from_name(type, strlen(type));
     for (int e = CV_ENT__COUNT; entity < 0 && e < cvi_policy_entities(p); e++)
         if (strcmp(cvi_policy_entity_name(p, e), type) == 0) entity = e;
     if (strcmp(type, "clid") == 0) {
@@ -708,7 +708,7 @@ int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
              char *out, size_t cap)
 {
     if (!p || !k || !type || !value || !out) return cvi_error(ctx, CV_EUSAGE, "cv_token: missing argument");
-    if (cv_entity_from_name(type, strlen(type)) < 0 && strcmp(type, "clid") != 0) {
+    if (cvi_entity_from_name(type, strlen(type)) < 0 && strcmp(type, "clid") != 0) {
         /* custom domains: same rule as the policy's {token: TYPE} */
         size_t n = strlen(type);
         int ok = n >= 1 && n <= 32 && type[0] >= 'a' && type[0] <= 'z';
@@ -716,7 +716,7 @@ int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
             ok = (type[i] >= 'a' && type[i] <= 'z') || (type[i] >= '0' && type[i] <= '9') || type[i] == '_';
         if (!ok) return cvi_error(ctx, CV_EUSAGE, "unknown token type '%.32s'", type);
     }
-    if (cv_utf8_valid_prefix(value, len) != len) return cvi_error(ctx, CV_EINPUT, "the value is not valid UTF-8");
+    if (cvi_utf8_valid_prefix(value, len) != len) return cvi_error(ctx, CV_EINPUT, "the value is not valid UTF-8");
     cvi_engine *e = NULL;
     cvi_worker *w = NULL;
     cv_buf b = { 0 };
@@ -738,7 +738,7 @@ int cv_token(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type,
     out[b.n] = '\0';
 out:
     sodium_memzero(b.p, b.cap);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     cvi_worker_free(w);
     cvi_engine_free(e);
     return rc;
@@ -776,7 +776,7 @@ int cvi_erasure_mark(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cha
 out:
     if (w) sodium_memzero(w->cap, sizeof w->cap);
     if (b.p) sodium_memzero(b.p, b.cap);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     cvi_worker_free(w);
     cvi_engine_free(e);
     return rc;

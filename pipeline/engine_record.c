@@ -49,18 +49,18 @@ static int retention(cvi_worker *w, const cv_retention *ret, cv_record *r, cvi_c
         *reason = "retention: the record has no timestamp";
         return CV_EINPUT;
     }
-    if (cv_time_parse(r->nodes[i].value.p, r->nodes[i].value.n, &t) != 0) {
+    if (cvi_time_parse(r->nodes[i].value.p, r->nodes[i].value.n, &t) != 0) {
         *reason = "retention: the record's timestamp cannot be read";
         return CV_EINPUT;
     }
     if (ret->max_age.n &&
-        t < cv_age_cutoff(e->as_of_y, e->as_of_m, e->as_of_d, ret->max_age.n, (char)ret->max_age.unit)) {
+        t < cvi_age_cutoff(e->as_of_y, e->as_of_m, e->as_of_d, ret->max_age.n, (char)ret->max_age.unit)) {
         c->expired++;
         return CVI_APPLY_DROPPED;
     }
     for (size_t k = 0; k < ret->nclasses; k++) {
         const cv_field_class *fc = &ret->classes[k];
-        if (t >= cv_age_cutoff(e->as_of_y, e->as_of_m, e->as_of_d, fc->max_age.n, (char)fc->max_age.unit)) continue;
+        if (t >= cvi_age_cutoff(e->as_of_y, e->as_of_m, e->as_of_d, fc->max_age.n, (char)fc->max_age.unit)) continue;
         for (size_t p = 0; p < fc->npaths; p++) {
             size_t pn = strlen(fc->paths[p]);
             for (size_t j = 0; j < r->n; j++) {
@@ -96,8 +96,8 @@ int cvi_eng_subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_rec
     const char *domain = sa->kind == CV_ACT_TOKEN && !(sa->opts & CV_AOPT_CLID) ? cvi_eng_action_domain(sa) : "subject";
     char norm[CV_NORM_MAX + 1], tok[CV_TOKEN_CHARS + 1];
     size_t nl = 0;
-    int ok = entity >= 0 ? cv_normalise(entity, &w->opts, nd->value.p, nd->value.n, norm, &nl)
-                         : cv_normalise_generic(nd->value.p, nd->value.n, norm, &nl);
+    int ok = entity >= 0 ? cvi_normalise(entity, &w->opts, nd->value.p, nd->value.n, norm, &nl)
+                         : cvi_normalise_generic(nd->value.p, nd->value.n, norm, &nl);
     if (ok < 0) return -1;
     w->no_vault++;
     cvi_eng_make_token(w, entity, domain, norm, nl, tok);
@@ -127,10 +127,10 @@ static int country_code(const cvi_worker *w, const cv_action *a, const char *v, 
 {
     char e164[32];
     size_t el = 0;
-    if (cv_phone_e164(&w->opts, v, n, e164, sizeof e164, &el) != 1) return 0;
-    int cc = cv_phone_cc_len(e164, el);
+    if (cvi_phone_e164(&w->opts, v, n, e164, sizeof e164, &el) != 1) return 0;
+    int cc = cvi_phone_cc_len(e164, el);
     if (cc <= 0) return 0;
-    int rc = cv_buf_append(out, e164, (size_t)cc + 1);
+    int rc = cvi_buf_append(out, e164, (size_t)cc + 1);
     if (!(a->opts & CV_AOPT_AREA_CODE)) return rc;
     const char *nat = e164 + 1 + cc;
     size_t nn = el - 1 - (size_t)cc, ac = 0;
@@ -142,7 +142,7 @@ static int country_code(const cvi_worker *w, const cv_action *a, const char *v, 
         else if (nat[0] == '1' && (nat[1] == '1' || nat[2] == '1')) ac = 3;  /* 11x, 1x1 */
         else if (nat[0] == '1') ac = 4;
     }
-    if (ac) rc |= cv_buf_putc(out, ' ') | cv_buf_append(out, nat, ac);
+    if (ac) rc |= cvi_buf_putc(out, ' ') | cvi_buf_append(out, nat, ac);
     return rc;
 }
 
@@ -151,20 +151,20 @@ static int country_code(const cvi_worker *w, const cv_action *a, const char *v, 
 static int insert_after(cv_record *r, int32_t after, const char *key, const char *val, size_t vn)
 {
     cv_node src = r->nodes[after];
-    cv_str k = cv_record_strdup(r, key, strlen(key)), v = cv_record_strdup(r, val, vn);
+    cv_str k = cvi_record_strdup(r, key, strlen(key)), v = cvi_record_strdup(r, val, vn);
     if (!k.p || (vn && !v.p)) return CV_ENOMEM;
     /* path: the sibling's path with its last component replaced */
     size_t pl = src.path.n, kl = src.key.n;
     cv_str path = k;
     if (src.col < 0 && pl >= kl && kl) {
-        char *pp = cv_record_alloc(r, pl - kl + k.n);
+        char *pp = cvi_record_alloc(r, pl - kl + k.n);
         if (!pp) return CV_ENOMEM;
         memcpy(pp, src.path.p, pl - kl);
         memcpy(pp + pl - kl, k.p, k.n);
         path.p = pp;
         path.n = pl - kl + k.n;
     }
-    if (cv_record_push(r, CV_NODE_STRING, src.depth, k, path, v) < 0) return CV_ENOMEM;
+    if (cvi_record_push(r, CV_NODE_STRING, src.depth, k, path, v) < 0) return CV_ENOMEM;
     cv_node added = r->nodes[r->n - 1];
     added.col = src.col < 0 ? -1 : INT32_MAX;    /* CSV: an added column */
     added.end = -1;
@@ -327,38 +327,38 @@ int cvi_engine_column_kept(const cvi_engine *e, const cv_input_rule *rule, cv_st
 
 int cvi_engine_sanitise_name(cvi_worker *w, const char *name, size_t len, cv_buf *out)
 {
-    if (cv_utf8_valid_prefix(name, len) != len) {
+    if (cvi_utf8_valid_prefix(name, len) != len) {
         /* not text: keep nothing of it */
-        return cv_buf_puts(out, "invalid-name");
+        return cvi_buf_puts(out, "invalid-name");
     }
     /* Detect on a copy where '_', and '-' between a letter and a number,
      * read as a space: in file names they separate words
      * ("call_+447700900123", "call-07700900123"); offsets stay the same. */
     cv_buf *t = &w->tmp;
     cv_buf_clear(t);
-    if (cv_buf_append(t, name, len)) return CV_ENOMEM;
+    if (cvi_buf_append(t, name, len)) return CV_ENOMEM;
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)t->p[i];
         int letter_before = i > 0 && (((unsigned char)name[i - 1] | 0x20) >= 'a' && ((unsigned char)name[i - 1] | 0x20) <= 'z');
         int number_after = i + 1 < len && ((name[i + 1] >= '0' && name[i + 1] <= '9') || name[i + 1] == '+');
         if (c == '_' || (c == '-' && letter_before && number_after)) t->p[i] = ' ';
     }
-    int rc = cv_detect_with(w->e->det, w->ws, &w->e->pol->dopts, t->p, len, &w->spans);
+    int rc = cvi_detect_with(w->e->det, w->ws, &w->e->pol->dopts, t->p, len, &w->spans);
     if (rc) return rc;
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
         const char *en = cvi_policy_entity_name(w->e->pol, s->entity);
-        rc |= cv_buf_append(out, name + at, s->start - at);
+        rc |= cvi_buf_append(out, name + at, s->start - at);
         if (w->e->pol->entities[s->entity].kind == CV_ACT_KEEP) {
-            rc |= cv_buf_append(out, name + s->start, s->end - s->start);
+            rc |= cvi_buf_append(out, name + s->start, s->end - s->start);
         } else {
             char tok[CV_TOKEN_CHARS + 1];
             cvi_eng_entity_token(w, s->entity, s->norm, s->norm_len, tok);
-            rc |= cv_buf_printf(out, "%s-%s", en, tok);
+            rc |= cvi_buf_printf(out, "%s-%s", en, tok);
         }
         at = s->end;
     }
-    rc |= cv_buf_append(out, name + at, len - at);
+    rc |= cvi_buf_append(out, name + at, len - at);
     return rc ? CV_ENOMEM : 0;
 }

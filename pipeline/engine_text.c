@@ -47,10 +47,10 @@ static int is_sep(char c) { return c == ' ' || c == '\t' || c == ',' || c == '.'
 
 static int add_word(cvi_worker *w, const char *p, size_t n, size_t name, unsigned flags)
 {
-    int id = cv_wordset_builder_add(w->wsb, p, n, flags);
+    int id = cvi_wordset_builder_add(w->wsb, p, n, flags);
     if (id == CV_EINPUT) return 0;      /* blank: nothing to find */
     if (id < 0) return id;
-    if (cv_grow((void **)&w->word_name, &w->capwords, (size_t)id + 1, sizeof *w->word_name)) return CV_ENOMEM;
+    if (cvi_grow((void **)&w->word_name, &w->capwords, (size_t)id + 1, sizeof *w->word_name)) return CV_ENOMEM;
     w->word_name[id] = (int32_t)name;
     return 0;
 }
@@ -67,7 +67,7 @@ static int add_word(cvi_worker *w, const char *p, size_t n, size_t name, unsigne
 int cvi_eng_build_name_words(cvi_worker *w)
 {
     w->nwords = 0;
-    cv_wordset_builder_clear(w->wsb);
+    cvi_wordset_builder_clear(w->wsb);
     int rc;
     for (size_t k = 0; k < w->nnames; k++)
         if ((rc = add_word(w, w->names[k].orig.p, w->names[k].orig.n, k, 0))) return rc;
@@ -84,8 +84,8 @@ int cvi_eng_build_name_words(cvi_worker *w)
             a = b;
         }
     }
-    if ((rc = cv_wordset_build(w->wsb, &w->nameset))) return rc;
-    w->nwords = cv_wordset_builder_count(w->wsb);
+    if ((rc = cvi_wordset_build(w->wsb, &w->nameset))) return rc;
+    w->nwords = cvi_wordset_builder_count(w->wsb);
     return 0;
 }
 
@@ -99,7 +99,7 @@ static int found_name(void *arg, const cv_word_match *m)
 static int find_names(cvi_worker *w, const char *text, size_t n)
 {
     w->names_found.n = 0;
-    return cv_wordset_scan(w->nameset, text, n, found_name, w);
+    return cvi_wordset_scan(w->nameset, text, n, found_name, w);
 }
 
 static int digits_at(const char *p, size_t n, size_t at, size_t k)
@@ -159,7 +159,7 @@ int cvi_eng_allowed(cvi_worker *w, int entity, const char *v, size_t n, const ch
             if (a->len == n && memcmp(a->text, v, n) == 0) return 1;
             char an[CV_NORM_MAX + 1];
             size_t anl;
-            if (norm && entity >= 0 && cv_normalise(entity, &w->opts, a->text, a->len, an, &anl) == 1 &&
+            if (norm && entity >= 0 && cvi_normalise(entity, &w->opts, a->text, a->len, an, &anl) == 1 &&
                 anl == nl && memcmp(an, norm, nl) == 0)
                 return 1;
             break;
@@ -203,23 +203,23 @@ void cvi_eng_explain(cvi_worker *w, const cv_span *s, int entity, const char *do
     cv_buf *o = w->xout;
     const cv_policy *p = w->e->pol;
     const cv_field_rule *fr = w->cur_fr;
-    int rc = cv_buf_puts(o, "{\"file\": ");
+    int rc = cvi_buf_puts(o, "{\"file\": ");
     const char *file = w->xfile ? w->xfile : "-";
     rc |= cvi_json_string(o, file, strlen(file));
-    rc |= cv_buf_printf(o, ", \"line\": %" PRIu64 ", \"field_rule\": ", w->xrec ? (uint64_t)w->xrec->line : 0);
+    rc |= cvi_buf_printf(o, ", \"line\": %" PRIu64 ", \"field_rule\": ", w->xrec ? (uint64_t)w->xrec->line : 0);
     if (fr) {
         rc |= cvi_json_string(o, fr->path, strlen(fr->path));
-        rc |= cv_buf_printf(o, ", \"rule_line\": %d", fr->line);
+        rc |= cvi_buf_printf(o, ", \"rule_line\": %d", fr->line);
     } else {
-        rc |= cv_buf_puts(o, "\"*\"");
+        rc |= cvi_buf_puts(o, "\"*\"");
     }
-    if (s) rc |= cv_buf_printf(o, ", \"start\": %u, \"end\": %u", s->start, s->end);
+    if (s) rc |= cvi_buf_printf(o, ", \"start\": %u, \"end\": %u", s->start, s->end);
     const char *en = entity >= 0 ? cvi_policy_entity_name(p, entity) : NULL;
-    rc |= cv_buf_puts(o, ", \"entity\": ");
+    rc |= cvi_buf_puts(o, ", \"entity\": ");
     const char *what = en ? en : domain ? domain : "value";
     rc |= cvi_json_string(o, what, strlen(what));
     if (s) {
-        rc |= cv_buf_puts(o, ", \"detector\": ");
+        rc |= cvi_buf_puts(o, ", \"detector\": ");
         const char *dn = detector_name(w->e, s);
         rc |= cvi_json_string(o, dn, strlen(dn));
         int validated = 0, context = 0;
@@ -230,13 +230,13 @@ void cvi_eng_explain(cvi_worker *w, const cv_span *s, int entity, const char *do
             validated = cd->check != CV_CHECK_NONE;
             context = cd->context != NULL;
         }
-        rc |= cv_buf_printf(o, ", \"validated\": %s, \"context_needed\": %s", validated ? "true" : "false",
+        rc |= cvi_buf_printf(o, ", \"validated\": %s, \"context_needed\": %s", validated ? "true" : "false",
                             context ? "true" : "false");
     }
-    rc |= cv_buf_printf(o, ", \"action\": \"%s\", \"decided_by\": \"%s\"",
+    rc |= cvi_buf_printf(o, ", \"action\": \"%s\", \"decided_by\": \"%s\"",
                         kind >= 0 && kind < 7 ? act_names[kind] : "keep", by);
-    if (by_line > 0) rc |= cv_buf_printf(o, ", \"policy_line\": %d", by_line);
-    rc |= cv_buf_puts(o, "}\n");
+    if (by_line > 0) rc |= cvi_buf_printf(o, ", \"policy_line\": %d", by_line);
+    rc |= cvi_buf_puts(o, "}\n");
     (void)rc;   /* a failed append leaves a short buffer; the scan's counts still hold */
 }
 
@@ -328,7 +328,7 @@ static int learn_names(cvi_worker *w, const char *text, size_t n)
 
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
-    int rc = cv_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
+    int rc = cvi_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
     if (rc) return rc;
     w->names_found.n = 0;
     if (w->nwords && (rc = find_names(w, text, n))) return rc;
@@ -387,9 +387,9 @@ static int render_span(cvi_worker *w, const char *text, const cv_span *s, cv_buf
     case CV_ACT_MASK:
         return cvi_eng_mask_value(s->entity, text + s->start, s->end - s->start, t);
     case CV_ACT_KEEP:
-        return cv_buf_append(t, text + s->start, s->end - s->start);
+        return cvi_buf_append(t, text + s->start, s->end - s->start);
     default: /* redact, and anything unexpected: fail closed */
-        return cv_buf_printf(t, "[%s]", name);
+        return cvi_buf_printf(t, "[%s]", name);
     }
 }
 
@@ -444,13 +444,13 @@ static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi
     size_t at = 0;
     for (size_t i = 0; i < w->spans.n; i++) {
         const cv_span *s = &w->spans.v[i];
-        rc |= cv_buf_append(t, text + at, s->start - at);
+        rc |= cvi_buf_append(t, text + at, s->start - at);
         count_span(c, s);
         if (w->xout) explain_span(w, s);
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
-    rc |= cv_buf_append(t, text + at, n - at);
+    rc |= cvi_buf_append(t, text + at, n - at);
     w->bare = 0;
     return rc ? CV_ENOMEM : (int)w->spans.n;
 }
@@ -486,11 +486,11 @@ static int unique_name(cvi_worker *w, cv_record *arena, cv_str *name)
         cv_str cand = base;
         if (k > 1) {
             cv_buf_clear(t);
-            if (cv_buf_append(t, base.p, base.n) || cv_buf_printf(t, "#%u", (unsigned)k)) return CV_ENOMEM;
+            if (cvi_buf_append(t, base.p, base.n) || cvi_buf_printf(t, "#%u", (unsigned)k)) return CV_ENOMEM;
             cand = cv_str_make(t->p, t->n);
         }
         if (!cvi_strmap_get(&w->taken, cand)) {
-            if (k > 1 && !(cand = cv_record_strdup(arena, t->p, t->n)).p) return CV_ENOMEM;
+            if (k > 1 && !(cand = cvi_record_strdup(arena, t->p, t->n)).p) return CV_ENOMEM;
             *name = cand;
             break;
         }
@@ -600,7 +600,7 @@ static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *
     }
     if (found <= 0) return found;
     if (cv_str_eq(name, cv_str_make(t->p, t->n))) return 0;   /* every entity found is kept */
-    *out = cv_record_strdup(arena, t->p, t->n);
+    *out = cvi_record_strdup(arena, t->p, t->n);
     return out->p || t->n == 0 ? 1 : CV_ENOMEM;
 }
 
@@ -697,7 +697,7 @@ int cvi_engine_header_names(cvi_worker *w, const cv_str *names, size_t n, const 
     w->nnames = 0;
     w->nwords = 0;
     w->names_gen++;
-    uint8_t *renamed = n ? (uint8_t *)cv_record_alloc(store, n) : NULL;
+    uint8_t *renamed = n ? (uint8_t *)cvi_record_alloc(store, n) : NULL;
     if (n && !renamed) return CV_ENOMEM;
     int any = 0, rc;
     for (size_t i = 0; i < n; i++) {
@@ -735,13 +735,13 @@ int cvi_eng_rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c
     size_t at = 0;
     for (size_t i = 0; i < w->names_found.n; i++) {
         const cv_span *s = &w->names_found.v[i];
-        rc |= cv_buf_append(t, text + at, s->start - at);
+        rc |= cvi_buf_append(t, text + at, s->start - at);
         count_span(c, s);
         if (w->xout) explain_span(w, s);   /* offsets: in the value as rewritten so far */
         rc |= render_span(w, text, s, t);
         at = s->end;
     }
-    rc |= cv_buf_append(t, text + at, n - at);
+    rc |= cvi_buf_append(t, text + at, n - at);
     if (rc) return CV_ENOMEM;
     return cvi_eng_set_value(r, nd, t->p, t->n);
 }

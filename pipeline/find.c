@@ -26,7 +26,7 @@ static int find_rec(void *ud, const char *rec, size_t n, uint64_t line, int head
     find_ctx *f = ud;
     if (header || !cvi_find_tok(rec, n, f->tok)) return 0;
     f->hits++;
-    return cv_buf_printf(f->out, "%s\t%" PRIu64 "\n", f->rel, line) ? CV_ENOMEM : 0;
+    return cvi_buf_printf(f->out, "%s\t%" PRIu64 "\n", f->rel, line) ? CV_ENOMEM : 0;
 }
 
 int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, const char *value,
@@ -70,7 +70,7 @@ int cv_find(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *type, 
         if (!rc && f.hits && rp && !strcmp(rp->transcript, rels[i])) cvi_del_add(&whole, rp->audio);
     }
     for (size_t i = 0; i < whole.n && !rc; i++) {
-        if (cv_buf_printf(&out, "%s\t-\n", whole.v[i])) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+        if (cvi_buf_printf(&out, "%s\t-\n", whole.v[i])) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
     }
     for (size_t off = 0; !rc && off < out.n;) {
         ssize_t w = write(out_fd, out.p + off, out.n - off);
@@ -83,7 +83,7 @@ out:
     free(whole.v);
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
-    cv_buf_free(&out);
+    cvi_buf_free(&out);
     return rc;
 }
 

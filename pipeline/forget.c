@@ -61,7 +61,7 @@ static int journal_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const 
         size_t n = (size_t)(nl - p);
         int match = 0;
         if (first) {
-            rc = cv_buf_append(&o, p, n + 1) ? CV_ENOMEM : 0;       /* the fingerprint */
+            rc = cvi_buf_append(&o, p, n + 1) ? CV_ENOMEM : 0;       /* the fingerprint */
             p = nl + 1;
             continue;
         }
@@ -69,15 +69,15 @@ static int journal_stage(cv_ctx *ctx, cvi_commit *cm, const char *outdir, const 
         for (size_t i = 0; i < nnew && !match && !rc; i++)
             rc = cvi_journal_amend(p, n, nf[i].rel, nf[i].removed, nf[i].bytes, nf[i].hash, &o, &match);
         if (rc == CV_EINPUT) rc = 0, match = 1;      /* not a line of ours: resume ignores it too */
-        if (!rc && !match && cv_buf_append(&o, p, n + 1)) rc = CV_ENOMEM;
+        if (!rc && !match && cvi_buf_append(&o, p, n + 1)) rc = CV_ENOMEM;
         p = nl + 1;
     }
     if (rc) rc = cvi_error(ctx, rc, "out of memory");
     else rc = cvi_commit_stage(cm, CVI_JOURNAL_FILE, o.p ? o.p : "", o.n, 0666);
 out:
     free(path);
-    cv_buf_free(&j);
-    cv_buf_free(&o);
+    cvi_buf_free(&j);
+    cvi_buf_free(&o);
     return rc;
 }
 
@@ -146,7 +146,7 @@ static void use_push(tokuse *u, uint32_t idx, int del)
     if (gen[idx] == u->gen) return;
     uint32_t **v = del ? &u->fdel : &u->fkeep;
     size_t *n = del ? &u->ndel : &u->nkeep, *cap = del ? &u->capdel : &u->capkeep;
-    if (cv_grow((void **)v, cap, *n + 1, sizeof **v)) {
+    if (cvi_grow((void **)v, cap, *n + 1, sizeof **v)) {
         u->oom = 1;
         return;
     }
@@ -230,11 +230,11 @@ static int erase_in(const char *rec, size_t n, const char *tok, cv_buf *out, uin
             d--;
             r++;
         }
-        if (cv_buf_append(out, p, (size_t)(d - p)) || cv_buf_puts(out, "[erased]")) return CV_ENOMEM;
+        if (cvi_buf_append(out, p, (size_t)(d - p)) || cvi_buf_puts(out, "[erased]")) return CV_ENOMEM;
         (*count)++;
         p = r;
     }
-    return cv_buf_append(out, p, (size_t)(end - p)) ? CV_ENOMEM : 0;
+    return cvi_buf_append(out, p, (size_t)(end - p)) ? CV_ENOMEM : 0;
 }
 
 /* erase_in for each of the subject's tokens in turn. */
@@ -242,7 +242,7 @@ static int erase_all(const char *rec, size_t n, const subject_toks *st, cv_buf *
 {
     if (st->n == 1) return erase_in(rec, n, st->tok[0], out, count);
     cv_buf a = { 0 }, b = { 0 };
-    int rc = cv_buf_append(&a, rec, n) ? CV_ENOMEM : 0;
+    int rc = cvi_buf_append(&a, rec, n) ? CV_ENOMEM : 0;
     for (size_t i = 0; i < st->n && !rc; i++) {
         cv_buf_clear(&b);
         rc = erase_in(a.p ? a.p : "", a.n, st->tok[i], &b, count);
@@ -250,9 +250,9 @@ static int erase_all(const char *rec, size_t n, const subject_toks *st, cv_buf *
         a = b;
         b = t;
     }
-    if (!rc && cv_buf_append(out, a.p ? a.p : "", a.n)) rc = CV_ENOMEM;
-    cv_buf_free(&a);
-    cv_buf_free(&b);
+    if (!rc && cvi_buf_append(out, a.p ? a.p : "", a.n)) rc = CV_ENOMEM;
+    cvi_buf_free(&a);
+    cvi_buf_free(&b);
     return rc;
 }
 
@@ -269,7 +269,7 @@ static int forget_rec(void *ud, const char *rec, size_t n, uint64_t line, int he
     }
     cv_buf *o = &f->w->out;
     int rc;
-    if (!has) rc = cv_buf_append(o, rec, n) ? CV_ENOMEM : 0;
+    if (!has) rc = cvi_buf_append(o, rec, n) ? CV_ENOMEM : 0;
     else if (!f->replace) { f->removed++; rc = 0; }
     else rc = erase_all(rec, n, f->st, o, &f->replaced);
     return rc ? rc : cvi_rw_flush(f->w, 0);
@@ -320,8 +320,8 @@ static int vault_filter(void *ud, const char *t, size_t tn, const unsigned char 
     char *b = malloc(bl);
     if (!b) return CV_ENOMEM;
     sodium_bin2base64(b, bl, s, sn, sodium_base64_VARIANT_ORIGINAL);
-    int rc = cv_buf_puts(v->keep, "{\"token\":") | cvi_json_string(v->keep, t, tn) |
-             cv_buf_puts(v->keep, ",\"sealed\":\"") | cv_buf_puts(v->keep, b) | cv_buf_puts(v->keep, "\"}\n");
+    int rc = cvi_buf_puts(v->keep, "{\"token\":") | cvi_json_string(v->keep, t, tn) |
+             cvi_buf_puts(v->keep, ",\"sealed\":\"") | cvi_buf_puts(v->keep, b) | cvi_buf_puts(v->keep, "\"}\n");
     free(b);
     return rc ? CV_ENOMEM : 0;
 }
@@ -484,15 +484,15 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     char when[32];
     cvi_now_utc(when);
     if (st.n == 1) {
-        rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") |
+        rc = cvi_buf_puts(&entry, "{\"op\": \"forget\", \"token\": ") |
              cvi_json_string(&entry, st.rendered[0], strlen(st.rendered[0]));
     } else {
-        rc = cv_buf_puts(&entry, "{\"op\": \"forget\", \"tokens\": [");
+        rc = cvi_buf_puts(&entry, "{\"op\": \"forget\", \"tokens\": [");
         for (size_t i = 0; i < st.n; i++)
-            rc |= cv_buf_puts(&entry, i ? ", " : "") | cvi_json_string(&entry, st.rendered[i], strlen(st.rendered[i]));
-        rc |= cv_buf_putc(&entry, ']');
+            rc |= cvi_buf_puts(&entry, i ? ", " : "") | cvi_json_string(&entry, st.rendered[i], strlen(st.rendered[i]));
+        rc |= cvi_buf_putc(&entry, ']');
     }
-    rc |= cv_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
+    rc |= cvi_buf_printf(&entry, ", \"at\": \"%s\", \"mode\": \"%s\", \"records_removed\": %" PRIu64
                                 ", \"tokens_replaced\": %" PRIu64 ", \"vault_entries_removed\": %" PRIu64
                                 ", \"recordings_removed\": %" PRIu64 ", \"files_deleted\": %" PRIu64 ", \"files\": [",
                         when, p->erasure_replace ? "replace" : "drop", res->records_removed, res->tokens_replaced,
@@ -500,20 +500,20 @@ int cv_forget_ids(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const cv_sub
     for (size_t i = 0; i < nnew; i++) {
         char hx[65];
         sodium_bin2hex(hx, sizeof hx, nf[i].hash, 32);
-        rc |= cv_buf_printf(&entry, "%s{\"output\": ", i ? ", " : "");
+        rc |= cvi_buf_printf(&entry, "%s{\"output\": ", i ? ", " : "");
         rc |= cvi_json_string(&entry, nf[i].rel, strlen(nf[i].rel));
-        rc |= cv_buf_printf(&entry, ", \"records_removed\": %" PRIu64 ", \"tokens_replaced\": %" PRIu64
+        rc |= cvi_buf_printf(&entry, ", \"records_removed\": %" PRIu64 ", \"tokens_replaced\": %" PRIu64
                                     ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": \"%s\"}",
                             nf[i].removed, nf[i].replaced, nf[i].bytes, hx);
     }
     for (size_t i = 0; i < del.n; i++) {
-        rc |= cv_buf_puts(&entry, nnew || i ? ", {\"output\": " : "{\"output\": ");
+        rc |= cvi_buf_puts(&entry, nnew || i ? ", {\"output\": " : "{\"output\": ");
         rc |= cvi_json_string(&entry, del.v[i], strlen(del.v[i]));
-        rc |= cv_buf_puts(&entry, ", \"deleted\": true}");
+        rc |= cvi_buf_puts(&entry, ", \"deleted\": true}");
     }
-    rc |= cv_buf_printf(&entry, "], \"linked_vault_entries_removed\": %" PRIu64 ", \"register_added\": %" PRIu64 "}",
+    rc |= cvi_buf_printf(&entry, "], \"linked_vault_entries_removed\": %" PRIu64 ", \"register_added\": %" PRIu64 "}",
                         res->linked_entries_removed, added);
-    if (rc || !cv_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if (rc || !cvi_buf_cstr(&entry)) { rc = cvi_error(ctx, CV_ENOMEM, "out of memory"); goto out; }
     if ((rc = cvi_manifest_stage_history(ctx, cm, outdir, entry.p, NULL)) || (rc = cvi_commit_run(cm))) goto out;
     res->files_changed = nnew;
     if (added)
@@ -531,8 +531,8 @@ out:
     for (size_t i = 0; i < nrel; i++) free(rels[i]);
     free(rels);
     free(vpath);
-    cv_buf_free(&vkeep);
-    cv_buf_free(&entry);
+    cvi_buf_free(&vkeep);
+    cvi_buf_free(&entry);
     tokuse_free(&use);
     free(st.tok);
     free(st.rendered);

@@ -30,32 +30,32 @@ static int hex32(cv_buf *out, const unsigned char h[32])
 {
     char x[65];
     sodium_bin2hex(x, sizeof x, h, 32);
-    return cv_buf_printf(out, "\"%s\"", x);
+    return cvi_buf_printf(out, "\"%s\"", x);
 }
 
 static int counts_json(cv_buf *o, const cv_policy *pol, const cvi_file_stats *fs)
 {
-    int rc = cv_buf_printf(o,
+    int rc = cvi_buf_printf(o,
                            "\"records_in\": %" PRIu64 ", \"written\": %" PRIu64 ", \"dropped\": %" PRIu64
                            ", \"rejected\": %" PRIu64 ", \"detections\": {",
                            fs->records_in, fs->written, fs->dropped, fs->rejected);
     int nent = cvi_policy_entities(pol);
     for (int i = 0; i < nent; i++)
-        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_policy_entity_name(pol, i),
+        rc |= cvi_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_policy_entity_name(pol, i),
                             fs->counts.detections[i]);
     /* per detector, in registry order, then the policy's own: which scheme
      * a national id was, what a custom detector found */
-    rc |= cv_buf_puts(o, "}, \"detections_by_detector\": {");
+    rc |= cvi_buf_puts(o, "}, \"detections_by_detector\": {");
     for (int i = 0; i < CV_DET__COUNT; i++)
-        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_detectors[i]->name, fs->counts.by_detector[i]);
+        rc |= cvi_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_detectors[i]->name, fs->counts.by_detector[i]);
     for (size_t i = 0; pol && i < pol->ncustom; i++)
-        rc |= cv_buf_printf(o, ", \"%s\": %" PRIu64, pol->custom[i].name, fs->counts.by_detector[CV_DET__COUNT + i]);
+        rc |= cvi_buf_printf(o, ", \"%s\": %" PRIu64, pol->custom[i].name, fs->counts.by_detector[CV_DET__COUNT + i]);
     /* values kept because the allow list names them (never the values) */
-    rc |= cv_buf_puts(o, "}, \"allowed\": {");
+    rc |= cvi_buf_puts(o, "}, \"allowed\": {");
     for (int i = 0; i < nent; i++)
-        rc |= cv_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_policy_entity_name(pol, i),
+        rc |= cvi_buf_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", cvi_policy_entity_name(pol, i),
                             fs->counts.allowed[i]);
-    rc |= cv_buf_printf(o,
+    rc |= cvi_buf_printf(o,
                         "}, \"values_tokenised\": %" PRIu64 ", \"fields_dropped\": %" PRIu64
                         ", \"values_unparseable\": %" PRIu64 ", \"dropped_by_retention\": %" PRIu64
                         ", \"fields_expired\": %" PRIu64 ", \"dates_shifted\": %" PRIu64
@@ -64,7 +64,7 @@ static int counts_json(cv_buf *o, const cv_policy *pol, const cvi_file_stats *fs
                         fs->counts.expired, fs->counts.fields_expired, fs->counts.dates_shifted, fs->counts.k_suppressed,
                         fs->counts.erased);
     if (fs->counts.audio_ms_in)
-        rc |= cv_buf_printf(o, ", \"audio_seconds_in\": %.3f, \"audio_seconds_redacted\": %.3f, \"audio_spans_redacted\": %" PRIu64
+        rc |= cvi_buf_printf(o, ", \"audio_seconds_in\": %.3f, \"audio_seconds_redacted\": %.3f, \"audio_spans_redacted\": %" PRIu64
                                ", \"dtmf_tones\": %" PRIu64 ", \"dtmf_spans_masked\": %" PRIu64,
                             fs->counts.audio_ms_in / 1000.0, fs->counts.audio_ms_redacted / 1000.0, fs->counts.audio_spans,
                             fs->counts.dtmf_tones, fs->counts.dtmf_spans);
@@ -85,79 +85,79 @@ static const char *status_name(cvi_file_status s)
 static int entry_json(cv_buf *o, const cv_policy *pol, const cvi_entry *e)
 {
     const cvi_file_stats *fs = &e->fs;
-    if (e->json) return cv_buf_printf(o, "    %s", e->json + 4);
-    int rc = cv_buf_puts(o, "    {\"input\": ");
+    if (e->json) return cvi_buf_printf(o, "    %s", e->json + 4);
+    int rc = cvi_buf_puts(o, "    {\"input\": ");
     rc |= jstr(o, e->input);
-    rc |= cv_buf_printf(o, ", \"status\": \"%s\"", status_name(e->status));
+    rc |= cvi_buf_printf(o, ", \"status\": \"%s\"", status_name(e->status));
     if (e->reason) {
-        rc |= cv_buf_puts(o, ", \"reason\": ");
+        rc |= cvi_buf_puts(o, ", \"reason\": ");
         rc |= jstr(o, e->reason);
     }
-    if (e->status == CVI_SKIPPED || e->status == CVI_ERASED) return rc | cv_buf_puts(o, "}");
-    rc |= cv_buf_printf(o, ", \"format\": \"%s\"", e->format ? e->format : "");
-    if (e->unread) rc |= cv_buf_puts(o, ", \"input_bytes\": null, \"input_blake2b\": null");
-    else rc |= cv_buf_printf(o, ", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ", fs->bytes_in) | hex32(o, fs->in_hash);
+    if (e->status == CVI_SKIPPED || e->status == CVI_ERASED) return rc | cvi_buf_puts(o, "}");
+    rc |= cvi_buf_printf(o, ", \"format\": \"%s\"", e->format ? e->format : "");
+    if (e->unread) rc |= cvi_buf_puts(o, ", \"input_bytes\": null, \"input_blake2b\": null");
+    else rc |= cvi_buf_printf(o, ", \"input_bytes\": %" PRIu64 ", \"input_blake2b\": ", fs->bytes_in) | hex32(o, fs->in_hash);
     if (e->output) {
-        rc |= cv_buf_puts(o, ", \"output\": ");
+        rc |= cvi_buf_puts(o, ", \"output\": ");
         rc |= jstr(o, e->output);
-        rc |= cv_buf_printf(o, ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": ", fs->bytes_out);
+        rc |= cvi_buf_printf(o, ", \"output_bytes\": %" PRIu64 ", \"output_blake2b\": ", fs->bytes_out);
         rc |= hex32(o, fs->out_hash);
     }
     if (e->rec.audio.codec[0]) {
-        rc |= cv_buf_printf(o, ", \"audio\": {\"codec\": ");
+        rc |= cvi_buf_printf(o, ", \"audio\": {\"codec\": ");
         rc |= jstr(o, e->rec.audio.codec);
-        rc |= cv_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\", "
+        rc |= cvi_buf_printf(o, ", \"sample_rate\": %d, \"channels\": %d, \"metadata\": \"stripped\", "
                                "\"spans_on\": \"%s\"", e->rec.audio.sample_rate, e->rec.audio.channels,
                             e->rec.per_speaker ? "speaker_channel" : "all_channels");
         if (e->rec.audio.voice_channels)
-            rc |= cv_buf_printf(o, ", \"voice\": \"anonymised\", \"voice_method\": \"mcadams+pitch\", \"voice_channels\": %d"
+            rc |= cvi_buf_printf(o, ", \"voice\": \"anonymised\", \"voice_method\": \"mcadams+pitch\", \"voice_channels\": %d"
                                    ", \"voice_frames_unchanged\": %" PRIu64, e->rec.audio.voice_channels, e->rec.audio.voice_unchanged);
         else
-            rc |= cv_buf_puts(o, ", \"voice\": \"kept\"");
+            rc |= cvi_buf_puts(o, ", \"voice\": \"kept\"");
         if (e->transcript) {
-            rc |= cv_buf_puts(o, ", \"transcript\": ");
+            rc |= cvi_buf_puts(o, ", \"transcript\": ");
             rc |= jstr(o, e->transcript);
-            rc |= cv_buf_printf(o, ", \"transcript_input_bytes\": %" PRIu64 ", \"transcript_input_blake2b\": ",
+            rc |= cvi_buf_printf(o, ", \"transcript_input_bytes\": %" PRIu64 ", \"transcript_input_blake2b\": ",
                                 e->transcript_bytes_in);
             rc |= hex32(o, e->transcript_in_hash);
-            rc |= cv_buf_printf(o, ", \"transcript_bytes\": %" PRIu64 ", \"transcript_blake2b\": ",
+            rc |= cvi_buf_printf(o, ", \"transcript_bytes\": %" PRIu64 ", \"transcript_blake2b\": ",
                                 e->transcript_bytes_out);
             rc |= hex32(o, e->transcript_out_hash);
-            rc |= cv_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64 ", \"timing\": \"%s\"",
+            rc |= cvi_buf_printf(o, ", \"words\": %" PRIu64 ", \"spoken_identifiers\": %" PRIu64 ", \"timing\": \"%s\"",
                                 e->rec.words, e->rec.spoken_identifiers, e->rec.segment_timing ? "segment" : "word");
         } else {
-            rc |= cv_buf_puts(o, ", \"transcript\": null");
+            rc |= cvi_buf_puts(o, ", \"transcript\": null");
         }
-        rc |= cv_buf_putc(o, '}');
+        rc |= cvi_buf_putc(o, '}');
     }
-    rc |= cv_buf_puts(o, ",\n     ");
+    rc |= cvi_buf_puts(o, ",\n     ");
     rc |= counts_json(o, pol, fs);
-    rc |= cv_buf_puts(o, ",\n     \"rejects\": [");
+    rc |= cvi_buf_puts(o, ",\n     \"rejects\": [");
     for (size_t i = 0; i < fs->nrej; i++) {
-        rc |= cv_buf_printf(o, "%s{\"line\": %" PRIu64 ", \"offset\": %" PRIu64 ", \"reason\": ", i ? ", " : "",
+        rc |= cvi_buf_printf(o, "%s{\"line\": %" PRIu64 ", \"offset\": %" PRIu64 ", \"reason\": ", i ? ", " : "",
                             fs->rej[i].line, fs->rej[i].offset);
         rc |= jstr(o, fs->rej[i].reason);
-        rc |= cv_buf_putc(o, '}');
+        rc |= cvi_buf_putc(o, '}');
     }
-    rc |= cv_buf_printf(o, "], \"rejects_listed\": %zu", fs->nrej);
+    rc |= cvi_buf_printf(o, "], \"rejects_listed\": %zu", fs->nrej);
     if (e->risk) {
         const cv_risk_result *r = e->risk;
-        rc |= cv_buf_printf(o, ",\n     \"risk\": {\"records\": %" PRIu64 ", \"classes\": %" PRIu64 ", \"min_k\": %" PRIu64
+        rc |= cvi_buf_printf(o, ",\n     \"risk\": {\"records\": %" PRIu64 ", \"classes\": %" PRIu64 ", \"min_k\": %" PRIu64
                                ", \"classes_k1\": %" PRIu64 ", \"records_k_lt5\": %" PRIu64,
                             r->records, r->classes, r->min_k, r->classes_k1, r->records_k_lt5);
         if (r->unicity_computed) {
-            rc |= cv_buf_printf(o, ", \"subjects\": %" PRIu64 ", \"unicity\": [", r->subjects);
+            rc |= cvi_buf_printf(o, ", \"subjects\": %" PRIu64 ", \"unicity\": [", r->subjects);
             for (int p = 0; p < r->points; p++)
-                rc |= cv_buf_printf(o, "%s{\"p\": %d, \"subjects\": %" PRIu64 ", \"unique\": %" PRIu64 "}", p ? ", " : "",
+                rc |= cvi_buf_printf(o, "%s{\"p\": %d, \"subjects\": %" PRIu64 ", \"unique\": %" PRIu64 "}", p ? ", " : "",
                                     p + 1, r->eligible[p], r->unique[p]);
-            rc |= cv_buf_putc(o, ']');
+            rc |= cvi_buf_putc(o, ']');
         }
         if (e->risk_k)
-            rc |= cv_buf_printf(o, ", \"enforce_k\": %u, \"suppressed\": %" PRIu64 ", \"suppressed_classes\": %" PRIu64,
+            rc |= cvi_buf_printf(o, ", \"enforce_k\": %u, \"suppressed\": %" PRIu64 ", \"suppressed_classes\": %" PRIu64,
                                 e->risk_k, r->suppressed, r->suppressed_classes);
-        rc |= cv_buf_putc(o, '}');
+        rc |= cvi_buf_putc(o, '}');
     }
-    rc |= cv_buf_putc(o, '}');
+    rc |= cvi_buf_putc(o, '}');
     return rc;
 }
 
@@ -187,21 +187,21 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
     sodium_bin2hex(ph, sizeof ph, mi->policy->hash, 32);
     const char *pname = strrchr(mi->policy->name, '/');
     pname = pname ? pname + 1 : mi->policy->name;
-    int rc = cv_buf_printf(o, "{\n  \"tool\": \"callveil\", \"version\": \"%s\", \"manifest_version\": 1,\n"
+    int rc = cvi_buf_printf(o, "{\n  \"tool\": \"callveil\", \"version\": \"%s\", \"manifest_version\": 1,\n"
                               "  \"created\": \"%s\", \"as_of\": ", CV_VERSION, created);
     rc |= jstr(o, mi->as_of);
-    rc |= cv_buf_puts(o, ",\n  \"policy\": {\"name\": ");
+    rc |= cvi_buf_puts(o, ",\n  \"policy\": {\"name\": ");
     rc |= jstr(o, pname);
-    rc |= cv_buf_printf(o, ", \"blake2b\": \"%s\"", ph);
+    rc |= cvi_buf_printf(o, ", \"blake2b\": \"%s\"", ph);
     /* the input rules no file matched (a mistyped pattern, or nothing to do) */
-    rc |= cv_buf_puts(o, ", \"inputs_unmatched\": [");
+    rc |= cvi_buf_puts(o, ", \"inputs_unmatched\": [");
     for (size_t i = 0, k = 0; mi->rule_used && i < mi->policy->ninputs; i++) {
         if (mi->rule_used[i]) continue;
-        rc |= cv_buf_printf(o, "%s%d", k++ ? ", " : "", mi->policy->inputs[i].line);   /* the rules' lines */
+        rc |= cvi_buf_printf(o, "%s%d", k++ ? ", " : "", mi->policy->inputs[i].line);   /* the rules' lines */
     }
-    rc |= cv_buf_puts(o, "]},\n  \"tenant\": ");
+    rc |= cvi_buf_puts(o, "]},\n  \"tenant\": ");
     rc |= jstr(o, mi->policy->tenant);
-    rc |= cv_buf_printf(o, ", \"epoch\": %" PRIu64 ", \"region\": \"%s\",\n  \"key_id\": \"%s\", \"key_ephemeral\": %s,\n"
+    rc |= cvi_buf_printf(o, ", \"epoch\": %" PRIu64 ", \"region\": \"%s\",\n  \"key_id\": \"%s\", \"key_ephemeral\": %s,\n"
                            "  \"token\": \"BLAKE2b-256 keyed, 80 bits, Crockford base32 (callveil/v1)\",\n"
                            "  \"options\": {\"zstd_level\": %d, \"max_record\": %zu},\n  \"totals\": {\"files\": %" PRIu64
                            ", \"files_skipped\": %" PRIu64 ", \"files_failed\": %" PRIu64 ", \"bytes_in\": %" PRIu64
@@ -213,41 +213,41 @@ int cvi_manifest_render(const cvi_manifest_info *mi, const cvi_entry *e, size_t 
         /* after the totals, so that a merge of the shards renders the rest
          * of the document as one run does; positions: each file's place in
          * the listing of every input, in the order of "files" */
-        rc |= cv_buf_printf(o, "},\n  \"shard\": {\"index\": %" PRIu32 ", \"count\": %" PRIu32 ", \"listed\": %zu"
+        rc |= cvi_buf_printf(o, "},\n  \"shard\": {\"index\": %" PRIu32 ", \"count\": %" PRIu32 ", \"listed\": %zu"
                                ", \"listing\": \"%s\", \"positions\": [", mi->shard_index, mi->shard_count, mi->listed,
                             mi->listing ? mi->listing : "");
-        for (size_t i = 0; i < n; i++) rc |= cv_buf_printf(o, "%s%zu", i ? ", " : "", e[i].listed_at);
-        rc |= cv_buf_puts(o, "]");
+        for (size_t i = 0; i < n; i++) rc |= cvi_buf_printf(o, "%s%zu", i ? ", " : "", e[i].listed_at);
+        rc |= cvi_buf_puts(o, "]");
     }
-    rc |= cv_buf_puts(o, "},\n  \"vault\": ");
+    rc |= cvi_buf_puts(o, "},\n  \"vault\": ");
     if (mi->vault) {
         /* which controller key: a hash of the public key, never the key itself */
         unsigned char h[8];
         char hx[17];
         crypto_generichash(h, sizeof h, mi->vault_pk, 32, NULL, 0);
         sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-        rc |= cv_buf_printf(o, "{\"file\": \"vault.zst\", \"entries\": %" PRIu64
+        rc |= cvi_buf_printf(o, "{\"file\": \"vault.zst\", \"entries\": %" PRIu64
                                ", \"sealing\": \"crypto_box_seal\", \"controller_key_id\": \"%s\"}",
                             mi->vault_entries, hx);
     } else {
-        rc |= cv_buf_puts(o, "null");
+        rc |= cvi_buf_puts(o, "null");
     }
     /* erased subjects kept out of this dataset: how many, and what of them
      * this run's files dropped (records that carried their tokens; files
      * that were theirs whole); records forget removed count in "erased" too */
-    rc |= cv_buf_puts(o, ",\n  \"erasure_register\": ");
+    rc |= cvi_buf_puts(o, ",\n  \"erasure_register\": ");
     if (mi->erasure_register)
-        rc |= cv_buf_printf(o, "{\"file\": \"erasure-register\", \"entries\": %" PRIu64 ", \"records_erased\": %" PRIu64
+        rc |= cvi_buf_printf(o, "{\"file\": \"erasure-register\", \"entries\": %" PRIu64 ", \"records_erased\": %" PRIu64
                                ", \"files_erased\": %" PRIu64 "}",
                             mi->register_entries, tot.counts.erased, erased_files);
     else
-        rc |= cv_buf_puts(o, "null");
-    rc |= cv_buf_puts(o, ",\n  \"files\": [\n");
+        rc |= cvi_buf_puts(o, "null");
+    rc |= cvi_buf_puts(o, ",\n  \"files\": [\n");
     for (size_t i = 0; i < n; i++) {
         rc |= entry_json(o, mi->policy, &e[i]);
-        rc |= cv_buf_puts(o, i + 1 < n ? ",\n" : "\n");
+        rc |= cvi_buf_puts(o, i + 1 < n ? ",\n" : "\n");
     }
-    rc |= cv_buf_puts(o, "  ]\n}\n");
+    rc |= cvi_buf_puts(o, "  ]\n}\n");
     return rc ? CV_ENOMEM : 0;
 }
 
@@ -292,9 +292,9 @@ static int journal_head(const char *id, uint64_t size, int64_t mtime_ns, const c
 {
     uint64_t v[JCOUNTS];
     stats_vec(fs, v, 0);
-    int rc = cv_buf_printf(o, "cvj3\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
-    for (int i = 0; i < JCOUNTS; i++) rc |= cv_buf_printf(o, "\t%" PRIu64, v[i]);
-    return rc | cv_buf_putc(o, '\t');
+    int rc = cvi_buf_printf(o, "cvj3\t%s\t%" PRIu64 "\t%" PRId64, id, size, mtime_ns);
+    for (int i = 0; i < JCOUNTS; i++) rc |= cvi_buf_printf(o, "\t%" PRIu64, v[i]);
+    return rc | cvi_buf_putc(o, '\t');
 }
 
 int cvi_journal_line(const cv_policy *pol, const char *id, uint64_t size, int64_t mtime_ns, const cvi_entry *e,
@@ -307,7 +307,7 @@ int cvi_journal_line(const cv_policy *pol, const char *id, uint64_t size, int64_
     rc |= entry_json(o, pol, &r);
     for (size_t i = at; i < o->n; i++)
         if (o->p[i] == '\n') o->p[i] = ' ';
-    rc |= cv_buf_putc(o, '\n');
+    rc |= cvi_buf_putc(o, '\n');
     return rc ? CV_ENOMEM : 0;
 }
 
@@ -357,9 +357,9 @@ int cvi_journal_parse(const char *line, size_t n, char id[64], uint64_t *size, i
 static int names_at(const char *json, const char *key, const char *rel)
 {
     cv_buf want = { 0 };
-    int rc = cv_buf_printf(&want, "\"%s\": ", key) | jstr(&want, rel) | cv_buf_putc(&want, ',');
-    int hit = !rc && cv_buf_cstr(&want) && strstr(json, want.p) != NULL;
-    cv_buf_free(&want);
+    int rc = cvi_buf_printf(&want, "\"%s\": ", key) | jstr(&want, rel) | cvi_buf_putc(&want, ',');
+    int hit = !rc && cvi_buf_cstr(&want) && strstr(json, want.p) != NULL;
+    cvi_buf_free(&want);
     return hit;
 }
 
@@ -370,7 +370,7 @@ static int patch(cv_buf *json, const char *key, const char *val)
 {
     char k[48];
     snprintf(k, sizeof k, "\"%s\": ", key);
-    if (!cv_buf_cstr(json)) return CV_ENOMEM;
+    if (!cvi_buf_cstr(json)) return CV_ENOMEM;
     char *at = strstr(json->p, k);
     if (!at) return CV_EINPUT;
     size_t from = (size_t)(at - json->p) + strlen(k), to = from;
@@ -383,12 +383,12 @@ static int patch(cv_buf *json, const char *key, const char *val)
         if (to == from) return CV_EINPUT;
     }
     cv_buf o = { 0 };
-    int rc = cv_buf_append(&o, json->p, from) | cv_buf_puts(&o, val) | cv_buf_append(&o, json->p + to, json->n - to);
+    int rc = cvi_buf_append(&o, json->p, from) | cvi_buf_puts(&o, val) | cvi_buf_append(&o, json->p + to, json->n - to);
     if (rc) {
-        cv_buf_free(&o);
+        cvi_buf_free(&o);
         return CV_ENOMEM;
     }
-    cv_buf_free(json);
+    cvi_buf_free(json);
     *json = o;
     return 0;
 }
@@ -430,7 +430,7 @@ int cvi_journal_amend(const char *line, size_t n, const char *rel, uint64_t remo
         return 0;
     }
     cv_buf json = { 0 };
-    rc = cv_buf_puts(&json, j) ? CV_ENOMEM : 0;
+    rc = cvi_buf_puts(&json, j) ? CV_ENOMEM : 0;
     free(j);
     hx[0] = '"';
     sodium_bin2hex(hx + 1, 65, hash, 32);
@@ -452,9 +452,9 @@ int cvi_journal_amend(const char *line, size_t n, const char *rel, uint64_t remo
         if (!rc) rc = patch_u64(&json, "dropped", fs.dropped);
         if (!rc) rc = patch_u64(&json, "erased", fs.counts.erased);
     }
-    if (!rc && (journal_head(id, size, mt, &fs, out) || cv_buf_append(out, json.p, json.n) || cv_buf_putc(out, '\n')))
+    if (!rc && (journal_head(id, size, mt, &fs, out) || cvi_buf_append(out, json.p, json.n) || cvi_buf_putc(out, '\n')))
         rc = CV_ENOMEM;
-    cv_buf_free(&json);
+    cvi_buf_free(&json);
     if (!rc) *match = 1;
     return rc;
 }
@@ -650,7 +650,7 @@ int cvi_manifest_stage_history(cv_ctx *ctx, cvi_commit *cm, const char *outdir, 
         rc = cvi_error(ctx, CV_EINPUT, "%s: not a callveil manifest", mpath);
         goto out;
     }
-    cv_buf_cstr(&m);
+    cvi_buf_cstr(&m);
     if (epoch) {
         /* the first `, "epoch": N` is the top-level one (the header precedes
          * "files"; a JSON string cannot hold a bare quote) */
@@ -667,23 +667,23 @@ int cvi_manifest_stage_history(cv_ctx *ctx, cvi_commit *cm, const char *outdir, 
             goto out;
         }
         cv_buf r = { 0 };
-        rc = cv_buf_append(&r, m.p, (size_t)(ep - m.p)) | cv_buf_printf(&r, "%" PRIu64, *epoch) |
-             cv_buf_append(&r, end, m.n - (size_t)(end - m.p));
-        if (rc || !cv_buf_cstr(&r)) {
-            cv_buf_free(&r);
+        rc = cvi_buf_append(&r, m.p, (size_t)(ep - m.p)) | cvi_buf_printf(&r, "%" PRIu64, *epoch) |
+             cvi_buf_append(&r, end, m.n - (size_t)(end - m.p));
+        if (rc || !cvi_buf_cstr(&r)) {
+            cvi_buf_free(&r);
             rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
             goto out;
         }
-        cv_buf_free(&m);
+        cvi_buf_free(&m);
         m = r;
     }
     char *at = strstr(m.p, key);
     if (at && m.n >= 7 && memcmp(m.p + m.n - 7, "\n  ]\n}\n", 7) == 0) {
-        rc = cv_buf_append(&o, m.p, m.n - 7) | cv_buf_puts(&o, ",\n    ") | cv_buf_puts(&o, entry) |
-             cv_buf_puts(&o, "\n  ]\n}\n");
+        rc = cvi_buf_append(&o, m.p, m.n - 7) | cvi_buf_puts(&o, ",\n    ") | cvi_buf_puts(&o, entry) |
+             cvi_buf_puts(&o, "\n  ]\n}\n");
     } else {
-        rc = cv_buf_append(&o, m.p, m.n - 3) | cv_buf_printf(&o, ",%s    ", key) | cv_buf_puts(&o, entry) |
-             cv_buf_puts(&o, "\n  ]\n}\n");
+        rc = cvi_buf_append(&o, m.p, m.n - 3) | cvi_buf_printf(&o, ",%s    ", key) | cvi_buf_puts(&o, entry) |
+             cvi_buf_puts(&o, "\n  ]\n}\n");
     }
     if (rc) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
@@ -692,8 +692,8 @@ int cvi_manifest_stage_history(cv_ctx *ctx, cvi_commit *cm, const char *outdir, 
     if (!(rc = cvi_commit_history(cm, entry))) rc = cvi_commit_stage(cm, "manifest.json", o.p, o.n, 0666);
 out:
     free(mpath);
-    cv_buf_free(&m);
-    cv_buf_free(&o);
+    cvi_buf_free(&m);
+    cvi_buf_free(&o);
     return rc;
 }
 

@@ -128,7 +128,7 @@ static int load_shard(merge *g, shard *s)
     free(mpath);
     if (rc == CV_EIO && errno == ENOENT)
         return cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a finished shard of `callveil run --shard`", s->dir);
-    if (rc || !cv_buf_cstr(&s->text))
+    if (rc || !cvi_buf_cstr(&s->text))
         return cvi_error(ctx, rc == CV_ENOMEM ? rc : CV_EIO, "%s/manifest.json: cannot be read", s->dir);
     if (!(s->doc = yajl_tree_parse(s->text.p, NULL, 0)))
         return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", s->dir);
@@ -233,7 +233,7 @@ static int load_entries(merge *g, size_t si)
         else if (q < end) goto bad;
         yajl_val pv = pos->u.array.values[i];
         if (!YAJL_IS_INTEGER(pv) || YAJL_GET_INTEGER(pv) < 0 || (uint64_t)YAJL_GET_INTEGER(pv) >= s->listed) goto bad;
-        if (cv_grow((void **)&g->m, &g->capm, g->nm + 1, sizeof *g->m)) return cvi_error(g->ctx, CV_ENOMEM, "out of memory");
+        if (cvi_grow((void **)&g->m, &g->capm, g->nm + 1, sizeof *g->m)) return cvi_error(g->ctx, CV_ENOMEM, "out of memory");
         ment *m = &g->m[g->nm];
         int rc = cvi_manifest_entry_read(g->p, p + 4, n, &m->e);
         if (rc == CV_ENOMEM) return cvi_error(g->ctx, rc, "out of memory");
@@ -289,19 +289,19 @@ static int check_entries(merge *g)
 static int on_vault(void *ud, const char *token, size_t tn, const unsigned char *sealed, size_t sn)
 {
     merge *g = ud;
-    if (cv_grow((void **)&g->v, &g->capv, g->nv + 1, sizeof *g->v)) return CV_ENOMEM;
+    if (cvi_grow((void **)&g->v, &g->capv, g->nv + 1, sizeof *g->v)) return CV_ENOMEM;
     size_t bn = sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL);
     cv_buf b = { 0 };
     char *b64 = malloc(bn);
     int rc = !b64;
     if (!rc) {
         sodium_bin2base64(b64, bn, sealed, sn, sodium_base64_VARIANT_ORIGINAL);
-        rc = cv_buf_puts(&b, "{\"token\":\"") | cv_buf_append(&b, token, tn) | cv_buf_puts(&b, "\",\"sealed\":\"") |
-             cv_buf_puts(&b, b64) | cv_buf_puts(&b, "\"}\n") | !cv_buf_cstr(&b);
+        rc = cvi_buf_puts(&b, "{\"token\":\"") | cvi_buf_append(&b, token, tn) | cvi_buf_puts(&b, "\",\"sealed\":\"") |
+             cvi_buf_puts(&b, b64) | cvi_buf_puts(&b, "\"}\n") | !cvi_buf_cstr(&b);
     }
     free(b64);
     if (rc) {
-        cv_buf_free(&b);
+        cvi_buf_free(&b);
         return CV_ENOMEM;
     }
     g->v[g->nv++] = (vline){ b.p, tn, g->vshard };
@@ -356,12 +356,12 @@ static int stage_vault(merge *g, cvi_commit *c, uint64_t *entries, uint64_t *byt
         const vline *x = &g->v[i];
         if (i && x->token_len == g->v[i - 1].token_len && !memcmp(x->line + 10, g->v[i - 1].line + 10, x->token_len))
             continue;
-        rc = cv_buf_puts(&lines, x->line) ? CV_ENOMEM : 0;
+        rc = cvi_buf_puts(&lines, x->line) ? CV_ENOMEM : 0;
         n++;
     }
     if (rc) rc = cvi_error(g->ctx, rc, "out of memory");
     else rc = cvi_vault_stage(g->ctx, c, lines.p ? lines.p : "", lines.n, bytes);
-    cv_buf_free(&lines);
+    cvi_buf_free(&lines);
     *entries = n;
     return rc;
 }
@@ -448,10 +448,10 @@ static int stage_same(merge *g, cvi_commit *c, const char *name, int *have)
             first = b;
             b = (cv_buf){ 0 };
         }
-        cv_buf_free(&b);
+        cvi_buf_free(&b);
     }
     if (!rc && *have) rc = cvi_commit_stage(c, name, first.p, first.n, 0666);
-    cv_buf_free(&first);
+    cvi_buf_free(&first);
     return rc;
 }
 
@@ -466,8 +466,8 @@ static int journal_put(cv_buf *out, const char *l, size_t n, uint64_t vsize)
     }
     const char *b = a ? memchr(a, '\t', (size_t)(end - a)) : NULL;
     if (!b) return CV_EINPUT;
-    return cv_buf_append(out, l, (size_t)(a - l)) || cv_buf_printf(out, "%" PRIu64, vsize) ||
-           cv_buf_append(out, b, (size_t)(end - b)) ? CV_ENOMEM : 0;
+    return cvi_buf_append(out, l, (size_t)(a - l)) || cvi_buf_printf(out, "%" PRIu64, vsize) ||
+           cvi_buf_append(out, b, (size_t)(end - b)) ? CV_ENOMEM : 0;
 }
 
 /* The journals joined: one header (the shards share it: the same settings),
@@ -485,16 +485,16 @@ static int stage_journal(merge *g, cvi_commit *c, uint64_t vsize)
         int r = cvi_read_file(path, &b, (size_t)1 << 30);
         free(path);
         if (r) {
-            cv_buf_free(&b);
-            cv_buf_free(&all);
-            cv_buf_free(&head);
+            cvi_buf_free(&b);
+            cvi_buf_free(&all);
+            cvi_buf_free(&head);
             return r == CV_ENOMEM ? cvi_error(g->ctx, r, "out of memory") : 0;
         }
         const char *nl = b.n ? memchr(b.p, '\n', b.n) : NULL;
         size_t hn = nl ? (size_t)(nl - b.p) + 1 : 0, end = b.n;
         while (end > hn && b.p[end - 1] != '\n') end--;       /* a torn last line: not a finished file's */
         if (!hn) rc = cvi_error(g->ctx, CV_EINPUT, "%s/" CVI_JOURNAL_FILE ": no header", g->s[i].dir);
-        else if (i == 0) rc = cv_buf_append(&head, b.p, hn) ? CV_ENOMEM : 0;
+        else if (i == 0) rc = cvi_buf_append(&head, b.p, hn) ? CV_ENOMEM : 0;
         else if (hn != head.n || memcmp(b.p, head.p, hn) != 0)
             rc = cvi_error(g->ctx, CV_EINPUT, "%s/" CVI_JOURNAL_FILE ": made with other settings than %s's", g->s[i].dir,
                            g->s[0].dir);
@@ -505,13 +505,13 @@ static int stage_journal(merge *g, cvi_commit *c, uint64_t vsize)
             if (rc == CV_EINPUT) rc = cvi_error(g->ctx, rc, "%s/" CVI_JOURNAL_FILE ": a line is not a journal entry", g->s[i].dir);
             at += ln + 1;
         }
-        cv_buf_free(&b);
+        cvi_buf_free(&b);
     }
     if (rc == CV_ENOMEM) rc = cvi_error(g->ctx, rc, "out of memory");
-    if (!rc && (cv_buf_append(&head, all.p, all.n))) rc = cvi_error(g->ctx, CV_ENOMEM, "out of memory");
+    if (!rc && (cvi_buf_append(&head, all.p, all.n))) rc = cvi_error(g->ctx, CV_ENOMEM, "out of memory");
     if (!rc) rc = cvi_commit_stage(c, CVI_JOURNAL_FILE, head.p, head.n, 0666);
-    cv_buf_free(&all);
-    cv_buf_free(&head);
+    cvi_buf_free(&all);
+    cvi_buf_free(&head);
     return rc;
 }
 
@@ -615,7 +615,7 @@ int cv_merge(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *const
                                      "output directory, or give --overwrite to replace it", outdir);
         goto out;
     }
-    if (!absent && (r || !cv_buf_cstr(&old) || !(oldv = yajl_tree_parse(old.p, NULL, 0)))) {
+    if (!absent && (r || !cvi_buf_cstr(&old) || !(oldv = yajl_tree_parse(old.p, NULL, 0)))) {
         rc = cvi_error(ctx, CV_EINPUT, "%s/manifest.json: cannot be read: remove it to merge there", outdir);
         goto out;
     }
@@ -674,7 +674,7 @@ out:
     for (size_t i = 0; i < g.ns; i++) {
         cvi_dataset_unlock(g.s[i].lockfd);
         yajl_tree_free(g.s[i].doc);
-        cv_buf_free(&g.s[i].text);
+        cvi_buf_free(&g.s[i].text);
     }
     free(g.s);
     for (size_t i = 0; i < g.nm; i++) cvi_entry_free(&g.m[i].e);
@@ -683,7 +683,7 @@ out:
     free(g.v);
     free(rule_used);
     yajl_tree_free(oldv);
-    cv_buf_free(&old);
-    cv_buf_free(&doc);
+    cvi_buf_free(&old);
+    cvi_buf_free(&doc);
     return rc;
 }

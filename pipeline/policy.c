@@ -125,7 +125,7 @@ static void load_fields(cvi_loader *L, const yaml_node_t *m, cv_input_rule *in)
     for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top && !L->oom; pr++) {
         yaml_node_t *k = cvi_node_at(L, pr->key);
         if (!cvi_key_ok(L, k)) continue;
-        if (!cvi_clean_text(k) || cv_utf8_valid_prefix(cvi_sval(k), cvi_slen(k)) != cvi_slen(k)) {
+        if (!cvi_clean_text(k) || cvi_utf8_valid_prefix(cvi_sval(k), cvi_slen(k)) != cvi_slen(k)) {
             cvi_problem(L, cvi_line_of(k), "invalid field path (empty, or with control characters)");
             continue;
         }
@@ -258,7 +258,7 @@ static void load_input(cvi_loader *L, const yaml_node_t *m, cv_input_rule *in)
             break;
         case IK_FORMAT:
             if (cvi_scalar_is(v, "auto") || cvi_scalar_is(v, "audio") ||
-                (cvi_clean_text(v) && strlen(cvi_sval(v)) == cvi_slen(v) && cv_format_find(cvi_sval(v)))) {
+                (cvi_clean_text(v) && strlen(cvi_sval(v)) == cvi_slen(v) && cvi_format_find(cvi_sval(v)))) {
                 in->format = cvi_dup_n(L, cvi_sval(v), cvi_slen(v));
             } else {
                 char list[256];

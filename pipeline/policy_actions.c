@@ -19,7 +19,7 @@ static void entity_list(char *buf, size_t cap)
     size_t k = 0;
     buf[0] = '\0';
     for (int e = 0; e < CV_ENT__COUNT; e++) {
-        const char *nm = cv_entity_name(e);
+        const char *nm = cvi_entity_name(e);
         if (!nm) continue;
         int w = snprintf(buf + k, cap - k, "%s%s", k ? ", " : "", nm);
         if (w < 0 || (size_t)w >= cap - k) break;
@@ -83,7 +83,7 @@ static void default_entity(cvi_loader *L, int e, cv_action *a)
     default: a->kind = CV_ACT_REDACT; break;   /* never kept unless said */
     }
     a->entity = e;
-    const char *nm = cv_entity_name(e);
+    const char *nm = cvi_entity_name(e);
     if (nm) a->domain = cvi_dup_n(L, nm, strlen(nm));
 }
 
@@ -143,7 +143,7 @@ static int parse_entity_action(cvi_loader *L, int e, const yaml_node_t *v, cv_ac
             }
             int want = i == 1 ? CV_ENT_PHONE : CV_ENT_EMAIL;
             if (e != want) {
-                cvi_problem(L, cvi_line_of(nodes[i]), "'%s' applies only to %s", keys[i], cv_entity_name(want));
+                cvi_problem(L, cvi_line_of(nodes[i]), "'%s' applies only to %s", keys[i], cvi_entity_name(want));
                 bad = 1;
             } else if (b && !bad && a->kind != CV_ACT_TOKEN) {
                 cvi_problem(L, cvi_line_of(nodes[i]), "'%s' needs action token", keys[i]);

@@ -29,7 +29,7 @@ int cvi_custom_type_ok(const char *v, size_t n)
 
 const char *cvi_policy_entity_name(const cv_policy *p, int e)
 {
-    if (e >= 0 && e < CV_ENT__COUNT) return cv_entity_name(e);
+    if (e >= 0 && e < CV_ENT__COUNT) return cvi_entity_name(e);
     if (p && e >= CV_ENT__COUNT && (size_t)(e - CV_ENT__COUNT) < p->ncustom_entity)
         return p->custom_entity[e - CV_ENT__COUNT];
     return NULL;
@@ -40,7 +40,7 @@ int cvi_policy_entities(const cv_policy *p) { return CV_ENT__COUNT + (p ? (int)p
 /* A built-in or custom entity by name, or -1. */
 int cvi_entity_id(const cvi_loader *L, const char *v, size_t n)
 {
-    int e = cv_entity_from_name(v, n);
+    int e = cvi_entity_from_name(v, n);
     if (e >= 0) return e;
     for (size_t k = 0; k < L->p->ncustom_entity; k++)
         if (strlen(L->p->custom_entity[k]) == n && memcmp(L->p->custom_entity[k], v, n) == 0)
@@ -84,8 +84,8 @@ const char *cvi_nearest_name(const cvi_loader *L, const char *v, size_t n)
     const char *best = NULL;
     size_t bd = 3;
     for (int e = 0; e < CV_ENT__COUNT; e++) {
-        size_t d = distance(v, n, cv_entity_name(e));
-        if (d < bd) { bd = d; best = cv_entity_name(e); }
+        size_t d = distance(v, n, cvi_entity_name(e));
+        if (d < bd) { bd = d; best = cvi_entity_name(e); }
     }
     for (size_t k = 0; k < L->p->ncustom_entity; k++) {
         size_t d = distance(v, n, L->p->custom_entity[k]);
@@ -110,7 +110,7 @@ void cvi_load_domains(cvi_loader *L, const yaml_node_t *v)
     if (!L->p->domains) { L->oom = 1; return; }
     for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top; it++) {
         const yaml_node_t *d = cvi_node_at(L, *it);
-        if (!cvi_is_scalar(d) || !cvi_custom_type_ok(cvi_sval(d), cvi_slen(d)) || cv_entity_from_name(cvi_sval(d), cvi_slen(d)) >= 0) {
+        if (!cvi_is_scalar(d) || !cvi_custom_type_ok(cvi_sval(d), cvi_slen(d)) || cvi_entity_from_name(cvi_sval(d), cvi_slen(d)) >= 0) {
             cvi_shown sh = cvi_show(d);
             cvi_problem(L, cvi_line_of(d), "invalid domain '%s' (expected [a-z][a-z0-9_]{0,31}, not an entity name)", sh.s);
             continue;
@@ -128,7 +128,7 @@ void cvi_load_domains(cvi_loader *L, const yaml_node_t *v)
 /* A word list from a sequence of scalars or a file (one entry per line). */
 static cv_wordset *load_words(cvi_loader *L, const yaml_node_t *list, const yaml_node_t *file, const char *what)
 {
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     cv_wordset *set = NULL;
     cv_buf text = { 0 };
     if (!b) { L->oom = 1; return NULL; }
@@ -140,7 +140,7 @@ static cv_wordset *load_words(cvi_loader *L, const yaml_node_t *list, const yaml
         } else {
             for (yaml_node_item_t *it = list->data.sequence.items.start; it < list->data.sequence.items.top; it++) {
                 const yaml_node_t *w = cvi_node_at(L, *it);
-                int rc = cvi_is_scalar(w) && cvi_clean_text(w) ? cv_wordset_builder_add(b, cvi_sval(w), cvi_slen(w), 0) : CV_EINPUT;
+                int rc = cvi_is_scalar(w) && cvi_clean_text(w) ? cvi_wordset_builder_add(b, cvi_sval(w), cvi_slen(w), 0) : CV_EINPUT;
                 if (rc == CV_ENOMEM) { L->oom = 1; bad = 1; break; }
                 if (rc < 0) {
                     cvi_problem(L, cvi_line_of(w), "'%s' entries must be non-empty words or phrases", what);
@@ -164,11 +164,11 @@ static cv_wordset *load_words(cvi_loader *L, const yaml_node_t *list, const yaml
                 size_t ln = nl ? (size_t)(nl - q) : (size_t)(end - q);
                 lineno++;
                 if (ln && q[ln - 1] == '\r') ln--;
-                if (cv_utf8_valid_prefix(q, ln) != ln) {
+                if (cvi_utf8_valid_prefix(q, ln) != ln) {
                     cvi_problem(L, cvi_line_of(file), "'%s_file': line %d is not UTF-8", what, lineno);
                     bad = 1;
                 } else if (ln && q[0] != '#') {
-                    int rc = cv_wordset_builder_add(b, q, ln, 0);
+                    int rc = cvi_wordset_builder_add(b, q, ln, 0);
                     if (rc == CV_ENOMEM) { L->oom = 1; bad = 1; }
                 }
                 q += (nl ? ln + 1 + (q[ln] == '\r') : ln);
@@ -177,13 +177,13 @@ static cv_wordset *load_words(cvi_loader *L, const yaml_node_t *list, const yaml
         }
         free(path);
     }
-    if (!bad && cv_wordset_builder_count(b) == 0) {
+    if (!bad && cvi_wordset_builder_count(b) == 0) {
         cvi_problem(L, cvi_line_of(list ? list : file), "'%s' holds no words", what);
         bad = 1;
     }
-    if (!bad && cv_wordset_build(b, &set) != 0) { L->oom = 1; set = NULL; }
-    cv_wordset_builder_free(b);
-    cv_buf_free(&text);
+    if (!bad && cvi_wordset_build(b, &set) != 0) { L->oom = 1; set = NULL; }
+    cvi_wordset_builder_free(b);
+    cvi_buf_free(&text);
     if (set) L->p->wordsets[L->p->nwordsets++] = set;
     return set;
 }
@@ -402,7 +402,7 @@ void cvi_detectors_free(cv_policy *p)
     for (size_t i = 0; i < p->ncustom_entity; i++) free(p->custom_entity[i]);
     for (size_t i = 0; i < p->ndomains; i++) free(p->domains[i]);
     free(p->domains);
-    for (size_t i = 0; i < p->nwordsets; i++) cv_wordset_free(p->wordsets[i]);
+    for (size_t i = 0; i < p->nwordsets; i++) cvi_wordset_free(p->wordsets[i]);
     for (size_t i = 0; i < p->nallow; i++) {
         free(p->allow[i].text);
         pcre2_code_free((pcre2_code *)p->allow[i].re);

@@ -159,7 +159,7 @@ int cvi_seen_before(cvi_loader *L, const yaml_node_t *k, uint32_t *seen, int id)
 
 int cvi_path_text_ok(const yaml_node_t *v)
 {
-    return cvi_clean_text(v) && cv_utf8_valid_prefix(cvi_sval(v), cvi_slen(v)) == cvi_slen(v) && strlen(cvi_sval(v)) == cvi_slen(v);
+    return cvi_clean_text(v) && cvi_utf8_valid_prefix(cvi_sval(v), cvi_slen(v)) == cvi_slen(v) && strlen(cvi_sval(v)) == cvi_slen(v);
 }
 
 /* A key of a nested mapping (`where`): its index in names, or -1 after

@@ -86,22 +86,22 @@ int cvi_render_token(cv_buf *out, const char *domain, const char tok[CV_TOKEN_CH
                      const char *norm, size_t norm_len, unsigned flags)
 {
     int rc = 0;
-    if (flags & CVI_R_TEXT) rc |= cv_buf_putc(out, '[');
-    rc |= cv_buf_puts(out, domain);
-    rc |= cv_buf_putc(out, ':');
+    if (flags & CVI_R_TEXT) rc |= cvi_buf_putc(out, '[');
+    rc |= cvi_buf_puts(out, domain);
+    rc |= cvi_buf_putc(out, ':');
     if ((flags & CVI_R_KEEP_CC) && norm_len > 1 && norm[0] == '+') {
-        int cc = cv_phone_cc_len(norm, norm_len);
+        int cc = cvi_phone_cc_len(norm, norm_len);
         if (cc > 0) {
-            rc |= cv_buf_append(out, norm, (size_t)cc + 1);
-            rc |= cv_buf_putc(out, ':');
+            rc |= cvi_buf_append(out, norm, (size_t)cc + 1);
+            rc |= cvi_buf_putc(out, ':');
         }
     }
-    rc |= cv_buf_append(out, tok, CV_TOKEN_CHARS);
+    rc |= cvi_buf_append(out, tok, CV_TOKEN_CHARS);
     if (flags & CVI_R_KEEP_DOMAIN) {
         const char *at = memchr(norm, '@', norm_len);
-        if (at) rc |= cv_buf_append(out, at, (size_t)(norm + norm_len - at));
+        if (at) rc |= cvi_buf_append(out, at, (size_t)(norm + norm_len - at));
     }
-    if (flags & CVI_R_TEXT) rc |= cv_buf_putc(out, ']');
+    if (flags & CVI_R_TEXT) rc |= cvi_buf_putc(out, ']');
     return rc ? CV_ENOMEM : 0;
 }
 

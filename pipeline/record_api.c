@@ -34,9 +34,9 @@ void cv_recproc_free(cv_recproc *rp)
     free(rp->fstate);
     cvi_worker_free(rp->w);
     cvi_engine_free(rp->e);
-    cv_record_free(&rp->rec);
+    cvi_record_free(&rp->rec);
     if (rp->out.p) sodium_memzero(rp->out.p, rp->out.cap);
-    cv_buf_free(&rp->out);
+    cvi_buf_free(&rp->out);
     free(rp);
 }
 
@@ -67,7 +67,7 @@ int cv_recproc_create(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const ch
     rp->fmt = fmt;
     rp->rule = rule;
     rp->max_record = o->max_record ? o->max_record : CVI_MAX_RECORD_DEFAULT;
-    cv_record_init(&rp->rec);
+    cvi_record_init(&rp->rec);
     if (!(rp->fstate = calloc(1, fmt->state_size ? fmt->state_size : 1))) {
         rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
         goto fail;
@@ -123,7 +123,7 @@ int cv_process_record(cv_recproc *rp, const char *in, size_t len, char *out, siz
     if (sr != CV_SPLIT_RECORD) return cvi_error(ctx, CV_EINPUT, "record: byte 0: truncated record");
     if (rl != len) return cvi_error(ctx, CV_EINPUT, "record: byte %zu: more than one record", rl);
     cv_record *r = &rp->rec;
-    cv_record_reset(r);
+    cvi_record_reset(r);
     r->line = 1;
     r->offset = 0;
     cv_diag d = { NULL, 0 };

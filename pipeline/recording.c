@@ -36,9 +36,9 @@ static int write_zst(const char *path, const char *p, size_t n, int level, const
         return CV_EIO;
     }
     cv_sink *s = NULL;
-    int rc = cv_sink_open_fd(fd, level, &s);
-    if (!rc && (cv_sink_write(s, p, n) || cv_sink_finish(s))) rc = CV_EIO;
-    cv_sink_free(s);
+    int rc = cvi_sink_open_fd(fd, level, &s);
+    if (!rc && (cvi_sink_write(s, p, n) || cvi_sink_finish(s))) rc = CV_EIO;
+    cvi_sink_free(s);
     if (!rc && fsync(fd) != 0) rc = CV_EIO;
     if (close(fd) != 0) rc = CV_EIO;
     if (rc) {
@@ -74,7 +74,7 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
         cv_diag d = { NULL, 0 };
         cvi_counts tc;
         memset(&tc, 0, sizeof tc);
-        rc = cv_transcript_redact(w, json.p ? json.p : "", json.n, &to, &red, &res, &tc, &d);
+        rc = cvi_transcript_redact(w, json.p ? json.p : "", json.n, &to, &red, &res, &tc, &d);
         if (rc) {
             if (rc == CV_EINPUT) *reason = d.reason ? d.reason : "the transcript cannot be read";
             goto out;
@@ -126,10 +126,10 @@ int cvi_recording_process(cvi_worker *w, const cv_input_rule *rule, const char *
 out:
     if (json.p) sodium_memzero(json.p, json.cap);
     if (red.p) sodium_memzero(red.p, red.cap);
-    cv_buf_free(&json);
-    cv_buf_free(&red);
+    cvi_buf_free(&json);
+    cvi_buf_free(&red);
     free(spans);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     if (rc == CV_ENOMEM && !*reason) *reason = "out of memory";
     if (rc && !*reason) *reason = "the recording cannot be processed";
     return rc;
@@ -147,13 +147,13 @@ static char *expand_transcript(const char *pattern, const char *path)
     cv_buf b = { 0 };
     int rc = 0;
     for (const char *p = pattern; *p && !rc;) {
-        if (!strncmp(p, "{dir}", 5)) { rc = cv_buf_append(&b, slash ? path : ".", dl); p += 5; }
-        else if (!strncmp(p, "{stem}", 6)) { rc = cv_buf_append(&b, base, sl); p += 6; }
-        else if (!strncmp(p, "{name}", 6)) { rc = cv_buf_append(&b, base, bl); p += 6; }
-        else rc = cv_buf_putc(&b, *p++);
+        if (!strncmp(p, "{dir}", 5)) { rc = cvi_buf_append(&b, slash ? path : ".", dl); p += 5; }
+        else if (!strncmp(p, "{stem}", 6)) { rc = cvi_buf_append(&b, base, sl); p += 6; }
+        else if (!strncmp(p, "{name}", 6)) { rc = cvi_buf_append(&b, base, bl); p += 6; }
+        else rc = cvi_buf_putc(&b, *p++);
     }
-    if (rc || !cv_buf_cstr(&b)) {
-        cv_buf_free(&b);
+    if (rc || !cvi_buf_cstr(&b)) {
+        cvi_buf_free(&b);
         return NULL;
     }
     return b.p;
@@ -176,14 +176,14 @@ int cvi_recording_transcript_name(cvi_worker *w, const char *rel, const char *tp
     base = base ? base + 1 : tpath;
     const char *rs = strrchr(rel, '/');
     cv_buf r = { 0 };
-    int rc = cv_buf_append(&r, rel, rs ? (size_t)(rs - rel) + 1 : 0) | cv_buf_puts(&r, base);
-    if (rc || !cv_buf_cstr(&r) || cvi_sanitise_rel(w, r.p, tname) || cv_buf_puts(tname, ".zst") ||
-        !cv_buf_cstr(tname)) {
-        cv_buf_free(&r);
-        cv_buf_free(tname);
+    int rc = cvi_buf_append(&r, rel, rs ? (size_t)(rs - rel) + 1 : 0) | cvi_buf_puts(&r, base);
+    if (rc || !cvi_buf_cstr(&r) || cvi_sanitise_rel(w, r.p, tname) || cvi_buf_puts(tname, ".zst") ||
+        !cvi_buf_cstr(tname)) {
+        cvi_buf_free(&r);
+        cvi_buf_free(tname);
         return CV_ENOMEM;
     }
-    cv_buf_free(&r);
+    cvi_buf_free(&r);
     return 0;
 }
 
@@ -223,9 +223,9 @@ int cvi_recording_journal_id(const char *tpath, cv_buf *idsrc)
 {
     struct stat ts;
     if (tpath && stat(tpath, &ts) == 0)
-        return cv_buf_printf(idsrc, "\n%llu\n%lld.%09ld", (unsigned long long)ts.st_size, (long long)ts.st_mtim.tv_sec,
+        return cvi_buf_printf(idsrc, "\n%llu\n%lld.%09ld", (unsigned long long)ts.st_size, (long long)ts.st_mtim.tv_sec,
                              (long)ts.st_mtim.tv_nsec);
-    return cv_buf_puts(idsrc, "\n-");
+    return cvi_buf_puts(idsrc, "\n-");
 }
 
 int cvi_recording_resumable(cv_ctx *ctx, cvi_worker *w, const char *rel, const char *tpath, const char *outdir,
@@ -238,7 +238,7 @@ int cvi_recording_resumable(cv_ctx *ctx, cvi_worker *w, const char *rel, const c
     if (cvi_recording_transcript_name(w, rel, tpath, &tn)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if (cvi_worker_settle(w)) *there = 0;     /* done again: the register drops it */
     snprintf(tdst, sizeof tdst, "%s/%s", outdir, tn.p);
-    cv_buf_free(&tn);
+    cvi_buf_free(&tn);
     struct stat tst;
     *there = stat(tdst, &tst) == 0 && S_ISREG(tst.st_mode) && cvi_journal_same_hash(tdst, json, "\"transcript_blake2b\": \"");
     return 0;
@@ -258,7 +258,7 @@ int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, co
         if (cvi_recording_transcript_name(w, rel, tpath, &tname)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
         if (cvi_tmp_name_into(ttmp, sizeof ttmp, tdst) != 0) {
-            cv_buf_free(&tname);
+            cvi_buf_free(&tname);
             return cvi_error(ctx, CV_EIO, "%s: the transcript's output name: %s", en->output, cvi_strerror(ENAMETOOLONG));
         }
     }
@@ -310,7 +310,7 @@ int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, co
     *seconds += rs.audio.seconds_in;
 out:
     if (ttmp[0]) unlink(ttmp);
-    cv_buf_free(&tname);
+    cvi_buf_free(&tname);
     return rc;
 }
 

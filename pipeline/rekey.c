@@ -95,7 +95,7 @@ static int rekey_rec(void *ud, const char *rec, size_t n, uint64_t line, int hea
     rekey_file *f = ud;
     const cvi_tokmap *m = &f->r->map;
     size_t at = f->w ? f->w->out.n : 0;
-    if (f->w && cv_buf_append(&f->w->out, rec, n)) return CV_ENOMEM;
+    if (f->w && cvi_buf_append(&f->w->out, rec, n)) return CV_ENOMEM;
     if (header) return 0;
     const char *p = rec;
     for (const char *c = memchr(p, ':', n); c; c = memchr(c + 1, ':', n - (size_t)(c + 1 - rec))) {
@@ -207,8 +207,8 @@ out:
     free(r.map.slot);
     if (r.vault.p) sodium_memzero(r.vault.p, r.vault.cap);
     if (r.val.p) sodium_memzero(r.val.p, r.val.cap);
-    cv_buf_free(&r.vault);
-    cv_buf_free(&r.val);
+    cvi_buf_free(&r.vault);
+    cvi_buf_free(&r.val);
     sodium_free(sk);
     return rc;
 }

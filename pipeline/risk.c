@@ -90,8 +90,8 @@ int cvi_risk_gen_parse(const char *spec, cvi_risk_gen *g)
 
 int cvi_risk_gen_apply(const cvi_risk_gen *g, const char *in, size_t len, cv_buf *out)
 {
-    if (g->unit == CV_GEN_BANDS) return cv_generalise_duration(in, len, g->bounds, g->nbounds, out);
-    return cv_generalise_time(in, len, g->unit, out);
+    if (g->unit == CV_GEN_BANDS) return cvi_generalise_duration(in, len, g->bounds, g->nbounds, out);
+    return cvi_generalise_time(in, len, g->unit, out);
 }
 
 /* ---- hash tables ---------------------------------------------------------- */
@@ -632,7 +632,7 @@ static int check_columns(risk *R, const void *fstate)
 
 static int sink_put(risk *R, const char *p, size_t n)
 {
-    int rc = cv_sink_write(R->sink, p, n);
+    int rc = cvi_sink_write(R->sink, p, n);
     if (rc) return cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", R->o->enforce_out, cvi_strerror(errno));
     return 0;
 }
@@ -678,7 +678,7 @@ static int pass_record(void *ud, const char *rec, size_t n, uint64_t line, uint6
     pass *ps = ud;
     risk *R = ps->R;
     cv_diag d = { NULL, 0 };
-    cv_record_reset(&ps->r);
+    cvi_record_reset(&ps->r);
     ps->r.line = line;
     ps->r.offset = abs;
     int pr = R->fmt->parse(ps->fstate, rec, n, &ps->r, &d);
@@ -713,7 +713,7 @@ static int stream_file(risk *R, int mode)
     cv_source *src = NULL;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
     pass ps = { .R = R, .mode = mode, .fstate = fstate, .header_done = !fmt->has_header };
-    cv_record_init(&ps.r);
+    cvi_record_init(&ps.r);
     int rc = 0, fd = -1;
     if (!fstate) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
     fd = open(R->path, O_RDONLY | O_CLOEXEC);
@@ -721,7 +721,7 @@ static int stream_file(risk *R, int mode)
         rc = cvi_error(R->ctx, CV_EIO, "%s: %s", R->path, cvi_strerror(errno));
         goto out;
     }
-    if ((rc = cv_source_open_fd(fd, R->zstd_in, &src))) goto out;
+    if ((rc = cvi_source_open_fd(fd, R->zstd_in, &src))) goto out;
     if (mode == MODE_COUNT && !fmt->has_header && fmt->columns && (rc = check_columns(R, fstate))) goto out;
 
     cvi_read_fail fail;
@@ -738,8 +738,8 @@ out:
     if (rc == CV_ENOMEM) cvi_error(R->ctx, rc, "out of memory");
     if (fmt->state_free) fmt->state_free(fstate);
     free(fstate);
-    cv_record_free(&ps.r);
-    cv_source_free(src);
+    cvi_record_free(&ps.r);
+    cvi_source_free(src);
     if (fd >= 0) close(fd);
     return rc;
 }
@@ -883,16 +883,16 @@ static int enforce(risk *R)
         return rc;
     }
     int level = R->zstd_in ? (R->o->zstd_level > 0 ? R->o->zstd_level : 3) : 0;
-    if ((rc = cv_sink_open_fd(fd, level, &R->sink))) {
+    if ((rc = cvi_sink_open_fd(fd, level, &R->sink))) {
         cvi_error(R->ctx, rc, "%s: cannot write: %s", out, cv_strerror(rc));
         goto out;
     }
     if ((rc = stream_pass(R, MODE_WRITE))) goto out;
-    if (cv_sink_finish(R->sink)) {
+    if (cvi_sink_finish(R->sink)) {
         rc = cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", out, cvi_strerror(errno));
         goto out;
     }
-    if (level > 0 && cv_sink_bytes_out(R->sink) == 0) {
+    if (level > 0 && cvi_sink_bytes_out(R->sink) == 0) {
         /* nothing kept: still a valid (empty) zstd frame */
         char z[64];
         size_t zn = ZSTD_compress(z, sizeof z, "", 0, level);
@@ -909,7 +909,7 @@ static int enforce(risk *R)
     fd = -1;
     if (cr != 0 || rename(tmp, out) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
 out:
-    cv_sink_free(R->sink);
+    cvi_sink_free(R->sink);
     R->sink = NULL;
     if (fd >= 0) close(fd);
     if (rc) unlink(tmp);
@@ -922,14 +922,14 @@ out:
 static int json_name(cv_buf *b, const char *s)
 {
     size_t n = strlen(s);
-    if (cv_utf8_valid_prefix(s, n) != n) return cv_buf_puts(b, "null");
+    if (cvi_utf8_valid_prefix(s, n) != n) return cvi_buf_puts(b, "null");
     return cvi_json_string(b, s, n);
 }
 
 static int json_share(cv_buf *b, uint64_t num, uint64_t den)
 {
-    if (den == 0) return cv_buf_puts(b, "null");
-    return cv_buf_printf(b, "%.6f", (double)num / (double)den);
+    if (den == 0) return cvi_buf_puts(b, "null");
+    return cvi_buf_printf(b, "%.6f", (double)num / (double)den);
 }
 
 typedef struct kbucket {
@@ -943,29 +943,29 @@ static int render(const risk *R, const kbucket *kb, size_t nkb, cv_buf *b)
     const cv_risk_opts *o = R->o;
     int e = 0;
     if (R->npaths == 1) {
-        e |= cv_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"file\":");
+        e |= cvi_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"file\":");
         e |= json_name(b, R->paths[0]);
     } else {
-        e |= cv_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"files\":[");
+        e |= cvi_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"files\":[");
         for (size_t i = 0; i < R->npaths; i++) {
-            if (i) e |= cv_buf_putc(b, ',');
+            if (i) e |= cvi_buf_putc(b, ',');
             e |= json_name(b, R->paths[i]);
         }
-        e |= cv_buf_putc(b, ']');
+        e |= cvi_buf_putc(b, ']');
     }
-    e |= cv_buf_printf(b, ",\"format\":\"%s\",\"quasi_identifiers\":[", R->fmt->name);
+    e |= cvi_buf_printf(b, ",\"format\":\"%s\",\"quasi_identifiers\":[", R->fmt->name);
     for (size_t i = 0; i < R->nq; i++) {
-        if (i) e |= cv_buf_putc(b, ',');
+        if (i) e |= cvi_buf_putc(b, ',');
         e |= json_name(b, R->q[i].name);
     }
-    e |= cv_buf_puts(b, "],\"generalised\":{");
+    e |= cvi_buf_puts(b, "],\"generalised\":{");
     for (size_t i = 0; i < o->ngen; i++) {
-        if (i) e |= cv_buf_putc(b, ',');
+        if (i) e |= cvi_buf_putc(b, ',');
         e |= json_name(b, o->gen[i].column);
-        e |= cv_buf_putc(b, ':');
+        e |= cvi_buf_putc(b, ':');
         e |= json_name(b, o->gen[i].spec);
     }
-    e |= cv_buf_printf(b, "},\"records\":%llu,\"rejected\":%llu,\"equivalence_classes\":%llu,\"min_k\":%llu,"
+    e |= cvi_buf_printf(b, "},\"records\":%llu,\"rejected\":%llu,\"equivalence_classes\":%llu,\"min_k\":%llu,"
                           "\"classes_k1\":%llu,\"classes_k_lt_5\":%llu,\"classes_k_lt_10\":%llu,"
                           "\"records_k_lt_5\":%llu,\"share_records_k_lt_5\":",
                        (unsigned long long)res->records, (unsigned long long)res->rejected,
@@ -973,48 +973,48 @@ static int render(const risk *R, const kbucket *kb, size_t nkb, cv_buf *b)
                        (unsigned long long)res->classes_k1, (unsigned long long)res->classes_k_lt5,
                        (unsigned long long)res->classes_k_lt10, (unsigned long long)res->records_k_lt5);
     e |= json_share(b, res->records_k_lt5, res->records);
-    e |= cv_buf_printf(b, ",\"records_k_lt_10\":%llu,\"share_records_k_lt_10\":",
+    e |= cvi_buf_printf(b, ",\"records_k_lt_10\":%llu,\"share_records_k_lt_10\":",
                        (unsigned long long)res->records_k_lt10);
     e |= json_share(b, res->records_k_lt10, res->records);
-    e |= cv_buf_puts(b, ",\"k_histogram\":[");
+    e |= cvi_buf_puts(b, ",\"k_histogram\":[");
     for (size_t i = 0; i < nkb; i++) {
-        if (i) e |= cv_buf_putc(b, ',');
-        if (kb[i].hi) e |= cv_buf_printf(b, "{\"k_min\":%llu,\"k_max\":%llu,", (unsigned long long)kb[i].lo,
+        if (i) e |= cvi_buf_putc(b, ',');
+        if (kb[i].hi) e |= cvi_buf_printf(b, "{\"k_min\":%llu,\"k_max\":%llu,", (unsigned long long)kb[i].lo,
                                          (unsigned long long)kb[i].hi);
-        else e |= cv_buf_printf(b, "{\"k_min\":%llu,\"k_max\":null,", (unsigned long long)kb[i].lo);
-        e |= cv_buf_printf(b, "\"classes\":%llu,\"records\":%llu}", (unsigned long long)kb[i].classes,
+        else e |= cvi_buf_printf(b, "{\"k_min\":%llu,\"k_max\":null,", (unsigned long long)kb[i].lo);
+        e |= cvi_buf_printf(b, "\"classes\":%llu,\"records\":%llu}", (unsigned long long)kb[i].classes,
                            (unsigned long long)kb[i].records);
     }
-    e |= cv_buf_puts(b, "],\"unicity\":");
+    e |= cvi_buf_puts(b, "],\"unicity\":");
     if (!res->unicity_computed) {
-        e |= cv_buf_puts(b, "{\"computed\":false,\"reason\":\"no subject column given (--subject)\"}");
+        e |= cvi_buf_puts(b, "{\"computed\":false,\"reason\":\"no subject column given (--subject)\"}");
     } else {
-        e |= cv_buf_puts(b, "{\"computed\":true,\"subject\":");
+        e |= cvi_buf_puts(b, "{\"computed\":true,\"subject\":");
         e |= json_name(b, R->subj.name);
-        e |= cv_buf_printf(b, ",\"subjects\":%llu,\"records_without_subject\":%llu,\"sampled\":%llu,"
+        e |= cvi_buf_printf(b, ",\"subjects\":%llu,\"records_without_subject\":%llu,\"sampled\":%llu,"
                               "\"seed\":%llu,\"method\":\"p distinct points drawn at random from the subject's "
                               "records; unique if no other subject has all p; subjects with fewer than p "
                               "distinct points are excluded for that p\",\"by_points\":[",
                            (unsigned long long)res->subjects, (unsigned long long)res->records_no_subject,
                            (unsigned long long)res->sampled, (unsigned long long)o->seed);
         for (int p = 1; p <= res->points; p++) {
-            if (p > 1) e |= cv_buf_putc(b, ',');
-            e |= cv_buf_printf(b, "{\"p\":%d,\"subjects\":%llu,\"unique\":%llu,\"share\":", p,
+            if (p > 1) e |= cvi_buf_putc(b, ',');
+            e |= cvi_buf_printf(b, "{\"p\":%d,\"subjects\":%llu,\"unique\":%llu,\"share\":", p,
                                (unsigned long long)res->eligible[p - 1], (unsigned long long)res->unique[p - 1]);
             e |= json_share(b, res->unique[p - 1], res->eligible[p - 1]);
-            e |= cv_buf_putc(b, '}');
+            e |= cvi_buf_putc(b, '}');
         }
-        e |= cv_buf_puts(b, "]}");
+        e |= cvi_buf_puts(b, "]}");
     }
     if (o->enforce_k > 0) {
-        e |= cv_buf_printf(b, ",\"enforce_k\":{\"k\":%llu,\"output\":", (unsigned long long)o->enforce_k);
+        e |= cvi_buf_printf(b, ",\"enforce_k\":{\"k\":%llu,\"output\":", (unsigned long long)o->enforce_k);
         e |= json_name(b, o->enforce_out);
-        e |= cv_buf_printf(b, ",\"written\":%llu,\"suppressed\":%llu,\"suppressed_classes\":%llu,"
+        e |= cvi_buf_printf(b, ",\"written\":%llu,\"suppressed\":%llu,\"suppressed_classes\":%llu,"
                               "\"rejected_not_written\":%llu}",
                            (unsigned long long)res->written, (unsigned long long)res->suppressed,
                            (unsigned long long)res->suppressed_classes, (unsigned long long)res->rejected);
     }
-    e |= cv_buf_printf(b, ",\"passes\":%llu}\n", (unsigned long long)res->passes);
+    e |= cvi_buf_printf(b, ",\"passes\":%llu}\n", (unsigned long long)res->passes);
     return e ? CV_ENOMEM : 0;
 }
 
@@ -1043,7 +1043,7 @@ void cv_risk_opts_init(cv_risk_opts *o)
 static int valid_name(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    return n > 0 && n < 1024 && cv_utf8_valid_prefix(s, n) == n && !strstr(s, "[]");
+    return n > 0 && n < 1024 && cvi_utf8_valid_prefix(s, n) == n && !strstr(s, "[]");
 }
 
 /* A dataset file: a regular file (read more than once); zstd sniffed so the
@@ -1135,12 +1135,12 @@ static int setup(risk *R, const cv_risk_opts *o)
     R->max_record = o->max_record ? o->max_record : CVI_MAX_RECORD_DEFAULT;
 
     if (o->format) {
-        R->fmt = cv_format_find(o->format);
+        R->fmt = cvi_format_find(o->format);
         if (!R->fmt)
             return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", o->format);
     } else {
         for (size_t i = 0; i < R->npaths; i++) {
-            const cv_format_type *f = cv_format_for_path(R->paths[i]);
+            const cv_format_type *f = cvi_format_for_path(R->paths[i]);
             if (!f) return cvi_error(ctx, CV_EFORMAT, "%s: unknown format (give --format)", R->paths[i]);
             if (i && f != R->fmt)
                 return cvi_error(ctx, CV_EFORMAT, "%s: not in the format of %s (%s); one dataset is one format",
@@ -1186,7 +1186,7 @@ static void teardown(risk *R)
     free(R->inc_u);
     free(R->inc_next);
     free(R->pairs.key);
-    cv_buf_free(&R->val);
+    cvi_buf_free(&R->val);
 }
 
 int cv_risk(cv_ctx *ctx, const char *path, const cv_risk_opts *o, int out_fd, cv_risk_result *res)
@@ -1210,9 +1210,9 @@ int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv
     R.path = paths[0];
     R.o = o;
     R.res = res;
-    cv_buf_init(&R.val);
+    cvi_buf_init(&R.val);
     cv_buf doc;
-    cv_buf_init(&doc);
+    cvi_buf_init(&doc);
     int rc = setup(&R, o);
     if (rc) goto out;
     res->points = R.P;
@@ -1283,7 +1283,7 @@ int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv
         if (write_all(out_fd, doc.p, doc.n)) rc = cvi_error(ctx, CV_EIO, "report: write failed: %s", cvi_strerror(errno));
     }
 out:
-    cv_buf_free(&doc);
+    cvi_buf_free(&doc);
     teardown(&R);
     return rc;
 }

@@ -23,8 +23,8 @@ typedef struct cvi_risk_gen {
  * seconds). Returns 0 or CV_EUSAGE. */
 int cvi_risk_gen_parse(const char *spec, cvi_risk_gen *g);
 
-/* Append the generalised form of in to out (cv_generalise_time or
- * cv_generalise_duration). Returns 0, CV_EINPUT (not a timestamp or
+/* Append the generalised form of in to out (cvi_generalise_time or
+ * cvi_generalise_duration). Returns 0, CV_EINPUT (not a timestamp or
  * duration) or CV_ENOMEM. */
 int cvi_risk_gen_apply(const cvi_risk_gen *g, const char *in, size_t len, cv_buf *out);
 

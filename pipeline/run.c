@@ -60,17 +60,17 @@ int cvi_sanitise_rel(cvi_worker *w, const char *rel, cv_buf *out)
         size_t n = slash ? (size_t)(slash - p) : strlen(p);
         size_t x = slash ? 0 : ext_len(p, n);
         rc = cvi_engine_sanitise_name(w, p, n - x, out);
-        rc |= cv_buf_append(out, p + n - x, x);
-        if (slash) rc |= cv_buf_putc(out, '/');
+        rc |= cvi_buf_append(out, p + n - x, x);
+        if (slash) rc |= cvi_buf_putc(out, '/');
         p += n + (slash != NULL);
     }
-    return rc || !cv_buf_cstr(out) ? CV_ENOMEM : 0;
+    return rc || !cvi_buf_cstr(out) ? CV_ENOMEM : 0;
 }
 
 static const cv_format_type *format_for(const cv_input_rule *r, const char *rel)
 {
-    if (strcmp(r->format, "auto") == 0) return cv_format_for_path(rel);
-    return cv_format_find(r->format);
+    if (strcmp(r->format, "auto") == 0) return cvi_format_for_path(rel);
+    return cvi_format_find(r->format);
 }
 
 static int today(char out[11])
@@ -194,17 +194,17 @@ static int run_fingerprint(const runner *r, char out[65])
     char kid[17];
     cvi_key_id(r->key, kid);
     cv_buf b = { 0 };
-    int rc = cv_buf_printf(&b, "%s\n%s\n%s\n%" PRIu64 "\n%s\n%zu\n%d\n", CV_VERSION, kid, r->pol->tenant,
+    int rc = cvi_buf_printf(&b, "%s\n%s\n%s\n%" PRIu64 "\n%s\n%zu\n%d\n", CV_VERSION, kid, r->pol->tenant,
                            r->pol->epoch, r->as_of, r->o->max_record ? r->o->max_record : (size_t)16 << 20,
                            r->o->zstd_level);
-    rc |= cv_buf_append(&b, r->pol->hash, sizeof r->pol->hash);
+    rc |= cvi_buf_append(&b, r->pol->hash, sizeof r->pol->hash);
     if (rc) {
-        cv_buf_free(&b);
+        cvi_buf_free(&b);
         return cvi_error(r->ctx, CV_ENOMEM, "out of memory");
     }
     unsigned char h[32];
     crypto_generichash(h, sizeof h, (const unsigned char *)b.p, b.n, NULL, 0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     sodium_bin2hex(out, 65, h, sizeof h);
     return 0;
 }
@@ -500,9 +500,9 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     if (kind->zst_name) {
         if (nl > 4 && memcmp(name.p + nl - 4, ".zst", 4) == 0) name.n -= 4;
         else if (nl > 3 && memcmp(name.p + nl - 3, ".gz", 3) == 0) name.n -= 3;   /* gzip in, zstd out */
-        cv_buf_puts(&name, ".zst");
+        cvi_buf_puts(&name, ".zst");
     }
-    if (!cv_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
+    if (!cvi_buf_cstr(&name)) { rc = CV_ENOMEM; goto out; }
     en->output = strdup(name.p);
     if (!en->output) { rc = CV_ENOMEM; goto out; }
     if (cvi_strmap_get(outs, cv_str_make(en->output, strlen(en->output)))) {
@@ -518,18 +518,18 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     /* the journal id: a keyed token of the relative path (the journal sits
      * in OUT) and what the kind adds (a recording: its transcript) */
     cv_buf id = { 0 }, idsrc = { 0 };
-    rc = cv_buf_puts(&idsrc, it->rel);
+    rc = cvi_buf_puts(&idsrc, it->rel);
     if (kind->journal_id) rc |= kind->journal_id(it, &idsrc);
-    if (rc || (rc = cvi_engine_token(w, "file", idsrc.p, idsrc.n, &id)) || !cv_buf_cstr(&id)) {
-        cv_buf_free(&id);
-        cv_buf_free(&idsrc);
+    if (rc || (rc = cvi_engine_token(w, "file", idsrc.p, idsrc.n, &id)) || !cvi_buf_cstr(&id)) {
+        cvi_buf_free(&id);
+        cvi_buf_free(&idsrc);
         rc = CV_ENOMEM;
         goto out;
     }
-    cv_buf_free(&idsrc);
+    cvi_buf_free(&idsrc);
     char idz[64];
     snprintf(idz, sizeof idz, "%s", id.p + 5);
-    cv_buf_free(&id);
+    cvi_buf_free(&id);
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     const uint64_t *ji = cvi_strmap_get(jidx, cv_str_make(idz, strlen(idz)));
     const jent *j = ji ? &jv[*ji] : NULL;
@@ -578,8 +578,8 @@ out:
     if (ofd >= 0) close(ofd);
     if (tmp[0]) unlink(tmp);
     if (fd >= 0) close(fd);
-    cv_buf_free(&name);
-    cv_buf_free(&line);
+    cvi_buf_free(&name);
+    cvi_buf_free(&line);
     if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
     return rc;
 }
@@ -761,7 +761,7 @@ out:
     cvi_strmap_free(&outs);
     free(rule_used);
     cvi_items_free(&it);
-    cv_buf_free(&doc);
+    cvi_buf_free(&doc);
     return rc;
 }
 
@@ -791,7 +791,7 @@ int cv_scan(cv_ctx *ctx, const cv_policy *p, const char *const *inputs, size_t n
 int cvi_stream_rule(cv_ctx *ctx, const cv_policy *p, const char *format, const char *match_path,
                     const cv_format_type **fmt_out, const cv_input_rule **rule_out)
 {
-    const cv_format_type *fmt = format ? cv_format_find(format) : NULL;
+    const cv_format_type *fmt = format ? cvi_format_find(format) : NULL;
     if (format && !fmt) return cvi_error(ctx, CV_EUSAGE, "unknown format '%.40s' (jsonl, csv, asterisk-cdr)", format);
     const cv_input_rule *rule = NULL;
     if (match_path) {

@@ -120,7 +120,7 @@ static int push_reject(cvi_reject **v, size_t *n, size_t *cap, uint64_t line, ui
 static int compress_batch(ZSTD_CCtx *z, batch *b)
 {
     size_t bound = ZSTD_compressBound(b->out.n);
-    if (cv_buf_reserve(&b->zout, bound)) return CV_ENOMEM;
+    if (cvi_buf_reserve(&b->zout, bound)) return CV_ENOMEM;
     ZSTD_CCtx_setParameter(z, ZSTD_c_compressionLevel, b->st->zstd_level);
     ZSTD_CCtx_setParameter(z, ZSTD_c_checksumFlag, 1);
     size_t zn = ZSTD_compress2(z, b->zout.p, bound, b->out.p, b->out.n);
@@ -141,12 +141,12 @@ static void process_batch(wctx *wc, batch *b)
     cv_buf_clear(&b->zout);
     memset(&b->counts, 0, sizeof b->counts);
     b->written = 0;
-    if (b->prefix.n && !st->scan_only) rc = cv_buf_append(&b->out, b->prefix.p, b->prefix.n);
+    if (b->prefix.n && !st->scan_only) rc = cvi_buf_append(&b->out, b->prefix.p, b->prefix.n);
     cvi_worker_explain(wc->w, st->explain ? &b->out : NULL, st->display);
     for (size_t i = 0; i < b->nrec && !rc; i++) {
         const rec_meta *m = &b->recs[i];
         cv_diag d = { NULL, 0 };
-        cv_record_reset(r);
+        cvi_record_reset(r);
         r->line = m->line;
         r->offset = m->abs;
         int prc = fmt->parse(b->fstate, b->in + m->off, m->len, r, &d);
@@ -179,8 +179,8 @@ static void process_batch(wctx *wc, batch *b)
  * old worker: trimming is never an error. */
 static void trim_worker(wctx *wc)
 {
-    cv_record_free(&wc->rec);
-    cv_record_init(&wc->rec);
+    cvi_record_free(&wc->rec);
+    cvi_record_init(&wc->rec);
     cvi_worker *nw = cvi_worker_create(wc->pool->e);
     if (!nw) return;
     int orc = 0, nrc = 0;
@@ -240,16 +240,16 @@ void cvi_pool_free(cvi_pool *p)
     for (int i = 0; i < p->nthreads; i++) {
         cvi_worker_free(p->wc[i].w);
         ZSTD_freeCCtx(p->wc[i].z);
-        cv_record_free(&p->wc[i].rec);
+        cvi_record_free(&p->wc[i].rec);
     }
     for (size_t i = 0; i < p->nb; i++) {
         batch *b = &p->b[i];
         free(b->in);
         free(b->recs);
         free(b->rej);
-        cv_buf_free(&b->prefix);
-        cv_buf_free(&b->out);
-        cv_buf_free(&b->zout);
+        cvi_buf_free(&b->prefix);
+        cvi_buf_free(&b->out);
+        cvi_buf_free(&b->zout);
     }
     cvi_worker_free(p->main_w);
     ZSTD_freeCCtx(p->zw);
@@ -290,7 +290,7 @@ int cvi_pool_create(cv_ctx *ctx, const cvi_engine *e, const cv_run_opts *o, cvi_
     for (int i = 0; i < p->nthreads; i++) {
         wctx *wc = &p->wc[i];
         wc->pool = p;
-        cv_record_init(&wc->rec);
+        cvi_record_init(&wc->rec);
         wc->w = cvi_worker_create(e);
         wc->z = ZSTD_createCCtx();
         if (!wc->w || !wc->z) goto nomem;
@@ -451,8 +451,8 @@ static void trim_batch(const cvi_pool *p, batch *b)
     free(b->in);
     b->in = NULL;
     b->in_cap = 0;
-    cv_buf_free(&b->out);
-    cv_buf_free(&b->zout);
+    cvi_buf_free(&b->out);
+    cvi_buf_free(&b->zout);
     give_back();
 }
 
@@ -643,7 +643,7 @@ static int headed_output(prod *pr)
     batch *b = NULL;
     int rc = st->omit_header ? 0 : current(pr, &b);
     if (!rc) rc = fmt->headed_output(pr->fstate, pr->kept, pr->added, b ? &b->prefix : &scratch);
-    cv_buf_free(&scratch);
+    cvi_buf_free(&scratch);
     return rc;
 }
 
@@ -657,7 +657,7 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     hash_sink in_hash;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
     prod pr = { .p = p, .st = st, .fs = fs, .fstate = fstate };
-    cv_record_init(&pr.hstore);
+    cvi_record_init(&pr.hstore);
     int rc = 0;
     crypto_generichash_init(&in_hash.st, NULL, 0, 32);
     in_hash.n = 0;
@@ -666,11 +666,11 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
     pr.out_hash.n = 0;
     pr.out_hash.on = st->digests;
     if (!fstate) return cvi_error(p->ctx, CV_ENOMEM, "out of memory");
-    if ((rc = cv_source_open_fd(st->in_fd, -1, &src))) {
+    if ((rc = cvi_source_open_fd(st->in_fd, -1, &src))) {
         cvi_error(p->ctx, rc, "%s: cannot read: %s", st->display, cv_strerror(rc));
         goto out;
     }
-    cv_source_set_hash(src, hash_update, &in_hash);
+    cvi_source_set_hash(src, hash_update, &in_hash);
 
     /* a header given apart (a sharded stream): parsed first, and the
      * stream read as records from its first line */
@@ -743,7 +743,7 @@ out:
     free(pr.kept);
     free(pr.added);
     free(pr.hnames);
-    cv_record_free(&pr.hstore);
-    cv_source_free(src);
+    cvi_record_free(&pr.hstore);
+    cvi_source_free(src);
     return rc;
 }

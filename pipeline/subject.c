@@ -38,7 +38,7 @@ int cvi_is_data_file(const char *rel)
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
     return n > 4 && memcmp(rel + n - 4, ".zst", 4) == 0 && strcmp(base, CVI_VAULT_FILE) != 0 &&
-           cv_format_for_path(rel) != NULL;
+           cvi_format_for_path(rel) != NULL;
 }
 
 /* cvi_each_record's pass over one file: the first record of a header format is
@@ -74,12 +74,12 @@ static const cvi_reader_cb each_cb = { NULL, each_rec, each_bad };
 
 int cvi_each_record(cv_ctx *ctx, const char *path, const char *rel, cvi_rec_fn fn, void *ud)
 {
-    const cv_format_type *fmt = cv_format_for_path(rel);
+    const cv_format_type *fmt = cvi_format_for_path(rel);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
     cv_source *src = NULL;
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
-    int rc = fstate ? cv_source_open_fd(fd, -1, &src) : CV_ENOMEM;
+    int rc = fstate ? cvi_source_open_fd(fd, -1, &src) : CV_ENOMEM;
     if (!rc) {
         each_ctx e = { ctx, rel, fn, ud, fmt->has_header };
         cvi_read_fail fail;
@@ -87,7 +87,7 @@ int cvi_each_record(cv_ctx *ctx, const char *path, const char *rel, cvi_rec_fn f
         if (rc && fail.reason) cvi_error(ctx, rc, "%s: %s", rel, fail.reason);
     }
     if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
-    cv_source_free(src);
+    cvi_source_free(src);
     close(fd);
     free(fstate);
     return rc;
@@ -107,15 +107,15 @@ static int rw_open(cvi_rewriter *w, cv_ctx *ctx, cvi_newfile *nf, int level)
     w->fd = open(nf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (w->fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", nf->tmp, cvi_strerror(errno));
     crypto_generichash_init(&w->h, NULL, 0, 32);
-    if (cv_sink_open_fd(w->fd, level, &w->sink)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    cv_sink_set_hash(w->sink, rw_hash, &w->h);
+    if (cvi_sink_open_fd(w->fd, level, &w->sink)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    cvi_sink_set_hash(w->sink, rw_hash, &w->h);
     return 0;
 }
 
 int cvi_rw_flush(cvi_rewriter *w, int force)
 {
     if (w->out.n < (1u << 20) && !force) return 0;
-    int rc = cv_sink_write(w->sink, w->out.p, w->out.n);
+    int rc = cvi_sink_write(w->sink, w->out.p, w->out.n);
     w->out.n = 0;
     return rc ? cvi_error(w->ctx, CV_EIO, "write: %s", cvi_strerror(errno)) : 0;
 }
@@ -124,19 +124,19 @@ static int rw_close(cvi_rewriter *w, cvi_newfile *nf, int ok)
 {
     int rc = 0;
     if (ok) {
-        if ((rc = cvi_rw_flush(w, 1)) == 0 && cv_sink_finish(w->sink) != 0)
+        if ((rc = cvi_rw_flush(w, 1)) == 0 && cvi_sink_finish(w->sink) != 0)
             rc = cvi_error(w->ctx, CV_EIO, "write failed");
         if (!rc) {
-            nf->bytes = cv_sink_bytes_out(w->sink);
+            nf->bytes = cvi_sink_bytes_out(w->sink);
             crypto_generichash_final(&w->h, nf->hash, 32);
         }
     }
-    cv_sink_free(w->sink);
+    cvi_sink_free(w->sink);
     if (w->fd >= 0) {
         if (ok && !rc && fsync(w->fd) != 0) rc = cvi_error(w->ctx, CV_EIO, "%s: %s", nf->tmp, cvi_strerror(errno));
         close(w->fd);
     }
-    cv_buf_free(&w->out);
+    cvi_buf_free(&w->out);
     return rc;
 }
 

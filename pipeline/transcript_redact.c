@@ -42,7 +42,7 @@ typedef struct rctx {
 
 static int push_span(rctx *c, double s, double e, int ch)
 {
-    if (cv_grow((void **)&c->res->spans, &c->spancap, c->nspans + 1, sizeof(cv_tspan))) return CV_ENOMEM;
+    if (cvi_grow((void **)&c->res->spans, &c->spancap, c->nspans + 1, sizeof(cv_tspan))) return CV_ENOMEM;
     c->res->spans[c->nspans++] = (cv_tspan){ s, e, ch };
     return 0;
 }
@@ -65,17 +65,17 @@ static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, in
     if (f->state == 2) {
         /* append: copy the old bytes and the new rendering to the end of rbuf */
         size_t off = c->rbuf.n;
-        if (cv_buf_reserve(&c->rbuf, f->len + 1 + n)) return CV_ENOMEM;
+        if (cvi_buf_reserve(&c->rbuf, f->len + 1 + n)) return CV_ENOMEM;
         memmove(c->rbuf.p + off, c->rbuf.p + f->off, f->len);
         c->rbuf.n += f->len;
-        if (cv_buf_putc(&c->rbuf, ' ') || cv_buf_append(&c->rbuf, r, n)) return CV_ENOMEM;
+        if (cvi_buf_putc(&c->rbuf, ' ') || cvi_buf_append(&c->rbuf, r, n)) return CV_ENOMEM;
         f->off = off;
         f->len = c->rbuf.n - off;
     } else {
         f->off = c->rbuf.n;
         f->len = n;
         f->state = 2;
-        if (cv_buf_append(&c->rbuf, r, n)) return CV_ENOMEM;
+        if (cvi_buf_append(&c->rbuf, r, n)) return CV_ENOMEM;
     }
     for (size_t k = first + 1; k <= last; k++)
         if (c->rp[k].state == 0) c->rp[k].state = 1;
@@ -86,12 +86,12 @@ static int claim(rctx *c, size_t first, size_t last, const char *r, size_t n, in
 static int redact_sequence(rctx *c, const size_t *seq, size_t n)
 {
     cv_transcript *t = c->t;
-    if (cv_grow((void **)&c->sw, &c->swcap, n ? n : 1, sizeof *c->sw)) return CV_ENOMEM;
+    if (cvi_grow((void **)&c->sw, &c->swcap, n ? n : 1, sizeof *c->sw)) return CV_ENOMEM;
     for (size_t k = 0; k < n; k++) {
         const cv_tword *w = &t->words[seq[k]];
         c->sw[k] = (cv_spoken_word){ w->text.p, w->text.n, w->punct };
     }
-    int rc = cv_spoken_build(&c->sp, c->sw, n);
+    int rc = cvi_spoken_build(&c->sp, c->sw, n);
     if (rc) return rc;
     const cv_span *spans;
     size_t ns;
@@ -100,7 +100,7 @@ static int redact_sequence(rctx *c, const size_t *seq, size_t n)
     int ch = n ? t->words[seq[0]].channel : -1;
     for (size_t i = 0; i < ns; i++) {
         size_t a, b;
-        if (!cv_spoken_words_of(&c->sp, spans[i].start, spans[i].end, &a, &b)) continue;
+        if (!cvi_spoken_words_of(&c->sp, spans[i].start, spans[i].end, &a, &b)) continue;
         cv_buf_clear(&c->tmp);
         if ((rc = cvi_engine_render(c->w, c->sp.text.p, &spans[i], &c->tmp))) return rc;
         if ((rc = claim(c, seq[a], seq[b], c->tmp.p, c->tmp.n, ch, !cvi_engine_keeps(c->w, &spans[i])))) return rc;
@@ -110,7 +110,7 @@ static int redact_sequence(rctx *c, const size_t *seq, size_t n)
         for (size_t i = 0; i < c->sp.nruns; i++) {
             const cv_spoken_run *run = &c->sp.runs[i];
             size_t a, b;
-            if (run->ndigits < c->o->digit_run_min || !cv_spoken_words_of(&c->sp, run->start, run->end, &a, &b))
+            if (run->ndigits < c->o->digit_run_min || !cvi_spoken_words_of(&c->sp, run->start, run->end, &a, &b))
                 continue;
             size_t fa = SIZE_MAX;
             for (size_t k = a; k <= b && fa == SIZE_MAX; k++)
@@ -157,7 +157,7 @@ static cv_str final_text(const rctx *c, size_t k)
 
 static int set_node(cv_record *r, int32_t i, const char *p, size_t n)
 {
-    cv_str v = n ? cv_record_strdup(r, p, n) : cv_str_make("", 0);
+    cv_str v = n ? cvi_record_strdup(r, p, n) : cv_str_make("", 0);
     if (n && !v.p) return CV_ENOMEM;
     r->nodes[i].value = v;
     r->nodes[i].flags |= CV_NF_CHANGED;
@@ -176,12 +176,12 @@ static int scan_string(rctx *c, int32_t i)
         if (k >= v.n) break;
         size_t e = k;
         while (e < v.n && !is_space(v.p[e])) e++;
-        if (cv_grow((void **)&c->sw, &c->swcap, n + 1, sizeof *c->sw)) return CV_ENOMEM;
+        if (cvi_grow((void **)&c->sw, &c->swcap, n + 1, sizeof *c->sw)) return CV_ENOMEM;
         c->sw[n++] = (cv_spoken_word){ v.p + k, e - k, 0 };
         k = e;
     }
     if (n == 0) return 0;
-    int rc = cv_spoken_build(&c->sp, c->sw, n);
+    int rc = cvi_spoken_build(&c->sp, c->sw, n);
     if (rc) return rc;
     const cv_span *spans;
     size_t ns;
@@ -204,9 +204,9 @@ static int scan_string(rctx *c, int32_t i)
             for (size_t k = 0; k < ns; k++)
                 if (spans[k].start < run->end && run->start < spans[k].end) covered = 1;
             if (!min || run->ndigits < min || covered) continue;
-            if (!cv_spoken_words_of(&c->sp, run->start, run->end, &a, &b)) continue;
+            if (!cvi_spoken_words_of(&c->sp, run->start, run->end, &a, &b)) continue;
         } else {
-            if (!cv_spoken_words_of(&c->sp, spans[si].start, spans[si].end, &a, &b)) {
+            if (!cvi_spoken_words_of(&c->sp, spans[si].start, spans[si].end, &a, &b)) {
                 si++;
                 continue;
             }
@@ -215,19 +215,19 @@ static int scan_string(rctx *c, int32_t i)
         be = (size_t)(c->sw[b].p + c->sw[b].n - v.p);
         if (bs < at) {
             bs = at;    /* shares a word with the previous replacement: write after it */
-            if (cv_buf_putc(out, ' ')) return CV_ENOMEM;
-        } else if (cv_buf_append(out, v.p + at, bs - at)) {
+            if (cvi_buf_putc(out, ' ')) return CV_ENOMEM;
+        } else if (cvi_buf_append(out, v.p + at, bs - at)) {
             return CV_ENOMEM;
         }
         if (is_run) {
-            if (cv_buf_puts(out, "[digits]")) return CV_ENOMEM;
+            if (cvi_buf_puts(out, "[digits]")) return CV_ENOMEM;
         } else {
             if ((rc = cvi_engine_render(c->w, c->sp.text.p, &spans[si], out))) return rc;
             si++;
         }
         if (be > at) at = be;
     }
-    if (cv_buf_append(out, v.p + at, v.n - at)) return CV_ENOMEM;
+    if (cvi_buf_append(out, v.p + at, v.n - at)) return CV_ENOMEM;
     return set_node(r, i, out->p, out->n);
 }
 
@@ -239,7 +239,7 @@ static int redact_copies(rctx *c)
     int rc = 0;
     for (size_t k = 0; k < t->nwords; k++)
         if (t->words[k].primary && c->rp[k].state && t->words[k].start >= 0) {
-            if (cv_grow((void **)&claimed, &cap, nc + 1, sizeof *claimed)) {
+            if (cvi_grow((void **)&claimed, &cap, nc + 1, sizeof *claimed)) {
                 free(claimed);
                 return CV_ENOMEM;
             }
@@ -280,12 +280,12 @@ static int rebuild_full(rctx *c, const struct cv_tfull *f)
             /* a word of a segment's text: the whitespace written before it */
             size_t lead = 0;
             while (lead < w->text.n && is_space(w->text.p[lead])) lead++;
-            if (cv_buf_append(out, w->text.p, lead)) return CV_ENOMEM;
-            if (!lead && out->n && cv_buf_putc(out, ' ')) return CV_ENOMEM;
-        } else if (!w->punct && !is_space(s.p[0]) && out->n && cv_buf_putc(out, ' ')) {
+            if (cvi_buf_append(out, w->text.p, lead)) return CV_ENOMEM;
+            if (!lead && out->n && cvi_buf_putc(out, ' ')) return CV_ENOMEM;
+        } else if (!w->punct && !is_space(s.p[0]) && out->n && cvi_buf_putc(out, ' ')) {
             return CV_ENOMEM;
         }
-        if (cv_buf_append(out, s.p, s.n)) return CV_ENOMEM;
+        if (cvi_buf_append(out, s.p, s.n)) return CV_ENOMEM;
     }
     return set_node(&t->rec, f->node, out->p, out->n);
 }
@@ -293,7 +293,7 @@ static int rebuild_full(rctx *c, const struct cv_tfull *f)
 /* The transcript's language, as its recogniser wrote it (AWS
  * results.language_code, Whisper's top-level language, Deepgram
  * results.channels[].detected_language, the first channel's): numbers are
- * then joined in that language only (cv_spoken_set_lang); without one, or
+ * then joined in that language only (cvi_spoken_set_lang); without one, or
  * with one we do not serve, in all of them. */
 static void set_language(cv_spoken *sp, const cv_record *r)
 {
@@ -302,31 +302,31 @@ static void set_language(cv_spoken *sp, const cv_record *r)
         if (nd->kind != CV_NODE_STRING) continue;
         if (cv_str_eqz(nd->path, "results.language_code") || (nd->depth == 0 && cv_str_eqz(nd->key, "language")) ||
             cv_str_eqz(nd->path, "results.channels[].detected_language")) {
-            cv_spoken_set_lang(sp, nd->value.p, nd->value.n);
+            cvi_spoken_set_lang(sp, nd->value.p, nd->value.n);
             return;
         }
     }
 }
 
-int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
+int cvi_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
                          cv_transcript_result *res, cvi_counts *counts, cv_diag *diag)
 {
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     rctx c;
     memset(&c, 0, sizeof c);
     memset(res, 0, sizeof *res);
     cvi_counts local;
     memset(&local, 0, sizeof local);
     size_t out0 = out->n;
-    int rc = cv_transcript_parse(&t, json, len, diag);
+    int rc = cvi_transcript_parse(&t, json, len, diag);
     if (rc) goto out;
     c.w = w;
     c.t = &t;
     c.o = o;
     c.res = res;
     c.counts = &local;
-    cv_spoken_init(&c.sp);
+    cvi_spoken_init(&c.sp);
     set_language(&c.sp, &t.rec);
     res->flavour = t.flavour;
     res->timing = t.timing;
@@ -350,7 +350,7 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
             res->words += !t.words[k].punct;
         }
     qsort(se, np, sizeof *se, cmp_seq);
-    if (cv_grow((void **)&c.idx, &c.idxcap, np ? np : 1, sizeof *c.idx)) {
+    if (cvi_grow((void **)&c.idx, &c.idxcap, np ? np : 1, sizeof *c.idx)) {
         free(se);
         goto nomem;
     }
@@ -377,7 +377,7 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
             size_t lead = 0;
             while (s.n && lead < orig.n && is_space(orig.p[lead])) lead++;
             cv_buf_clear(&c.tmp);
-            if (cv_buf_append(&c.tmp, orig.p, lead) || cv_buf_append(&c.tmp, s.p, s.n)) goto nomem;
+            if (cvi_buf_append(&c.tmp, orig.p, lead) || cvi_buf_append(&c.tmp, s.p, s.n)) goto nomem;
             if ((rc = set_node(&t.rec, nd, c.tmp.p, c.tmp.n))) goto out;
         }
     }
@@ -388,9 +388,9 @@ int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_t
         if (t.rec.nodes[i].kind == CV_NODE_STRING && t.role[i] == CV_TROLE_SCAN && (rc = scan_string(&c, (int32_t)i)))
             goto out;
 
-    res->nspans = cv_tspans_merge(res->spans, c.nspans, o ? o->pad_ms / 1000.0 : 0);
+    res->nspans = cvi_tspans_merge(res->spans, c.nspans, o ? o->pad_ms / 1000.0 : 0);
     {
-        const cv_format_type *jf = cv_format_find("jsonl");
+        const cv_format_type *jf = cvi_format_find("jsonl");
         char st[8] = { 0 };
         if ((rc = jf->write(st, &t.rec, out))) goto out;
     }
@@ -401,14 +401,14 @@ nomem:
 out:
     if (rc) {
         out->n = out0;
-        cv_transcript_result_free(res);
+        cvi_transcript_result_free(res);
     }
-    cv_spoken_free(&c.sp);
-    cv_buf_free(&c.rbuf);
-    cv_buf_free(&c.tmp);
+    cvi_spoken_free(&c.sp);
+    cvi_buf_free(&c.rbuf);
+    cvi_buf_free(&c.tmp);
     free(c.sw);
     free(c.idx);
     free(c.rp);
-    cv_transcript_free(&t);
+    cvi_transcript_free(&t);
     return rc;
 }

@@ -15,7 +15,7 @@
  * the run's policy and key, so tokens equal the chat pipeline's), append the
  * redacted transcript (same JSON shape and member order, compact, one line)
  * to out, and fill res (spans per channel, counts; caller frees with
- * cv_transcript_result_free). Detections of the word list are added to
+ * cvi_transcript_result_free). Detections of the word list are added to
  * counts (may be NULL).
  *
  * In the word list, the first word item of a match gets the rendering
@@ -30,7 +30,7 @@
  * understood) and its identifiers replaced in place; these are not counted.
  * Returns 0, CV_ENOMEM, or CV_EINPUT with diag (nothing appended to out).
  */
-int cv_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
+int cvi_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_transcript_opts *o, cv_buf *out,
                          cv_transcript_result *res, cvi_counts *counts, cv_diag *diag);
 
 #endif

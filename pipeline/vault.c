@@ -134,8 +134,8 @@ int cvi_vault_seal_line(const unsigned char pk[32], const char *token, size_t tn
     }
     sodium_bin2base64(b64, sodium_base64_ENCODED_LEN(sn, sodium_base64_VARIANT_ORIGINAL), sealed, sn,
                       sodium_base64_VARIANT_ORIGINAL);
-    rc = cv_buf_puts(out, "{\"token\":") | cvi_json_string(out, token, tn) | cv_buf_puts(out, ",\"sealed\":\"") |
-         cv_buf_puts(out, b64) | cv_buf_puts(out, "\"}\n");
+    rc = cvi_buf_puts(out, "{\"token\":") | cvi_json_string(out, token, tn) | cvi_buf_puts(out, ",\"sealed\":\"") |
+         cvi_buf_puts(out, b64) | cvi_buf_puts(out, "\"}\n");
     if (rc) rc = CV_ENOMEM;
 out:
     sodium_free(plain);
@@ -154,7 +154,7 @@ int cvi_vault_open_entry(const unsigned char pk[32], const unsigned char *sk, co
     int rc = 0;
     if (crypto_box_seal_open(plain, sealed, sn, pk, sk) != 0 || memcmp(plain, token, tn) != 0 || plain[tn] != 0)
         rc = CV_ECRYPTO;
-    else if (cv_buf_append(out, plain + tn + 1, pn - tn - 1) || !cv_buf_cstr(out))
+    else if (cvi_buf_append(out, plain + tn + 1, pn - tn - 1) || !cvi_buf_cstr(out))
         rc = CV_ENOMEM;
     sodium_free(plain);
     return rc;
@@ -190,11 +190,11 @@ int cvi_vault_read(cv_ctx *ctx, const char *path, cvi_vault_fn fn, void *ud)
     size_t bincap = 0;
     char buf[1 << 16];
     uint64_t lineno = 0;
-    int rc = cv_source_open_fd(fd, 1, &src);
+    int rc = cvi_source_open_fd(fd, 1, &src);
     if (rc) goto out;
     for (int done = 0; !done && !rc;) {
         const char *reason = NULL;
-        long got = cv_source_read(src, buf, sizeof buf, &reason);
+        long got = cvi_source_read(src, buf, sizeof buf, &reason);
         if (got < 0) {
             rc = cvi_error(ctx, (int)got, "vault %s: %s", path, reason ? reason : "read error");
             break;
@@ -207,7 +207,7 @@ int cvi_vault_read(cv_ctx *ctx, const char *path, cvi_vault_fn fn, void *ud)
         const char *p = buf, *end = buf + got;
         while (p < end && !rc) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
-            if (cv_buf_append(&line, p, nl ? (size_t)(nl - p) : (size_t)(end - p))) { rc = CV_ENOMEM; break; }
+            if (cvi_buf_append(&line, p, nl ? (size_t)(nl - p) : (size_t)(end - p))) { rc = CV_ENOMEM; break; }
             if (line.n > 4096) {
                 rc = cvi_error(ctx, CV_EINPUT, "vault %s: line %llu is not a vault entry", path,
                                (unsigned long long)lineno + 1);
@@ -241,9 +241,9 @@ int cvi_vault_read(cv_ctx *ctx, const char *path, cvi_vault_fn fn, void *ud)
     }
 out:
     if (rc == CV_ENOMEM) cvi_error(ctx, rc, "out of memory");
-    cv_source_free(src);
+    cvi_source_free(src);
     close(fd);
-    cv_buf_free(&line);
+    cvi_buf_free(&line);
     free(bin);
     return rc;
 }
@@ -357,11 +357,11 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
         }
         v->size = old.n;
     }
-    cv_buf_free(&old);
+    cvi_buf_free(&old);
     *out = v;
     return 0;
 fail:
-    cv_buf_free(&old);
+    cvi_buf_free(&old);
     cvi_vault_close(v);
     return rc;
 }
@@ -432,7 +432,7 @@ done:
     if (size) *size = v->size;
 out:
     if (lines.p) sodium_memzero(lines.p, lines.n);
-    cv_buf_free(&lines);
+    cvi_buf_free(&lines);
     free(z);
     return rc;
 }
@@ -574,7 +574,7 @@ static int reveal_one(void *ud, const char *t, size_t tn, const unsigned char *s
             verified = 1;
         }
         cv_buf_clear(&w->value);
-        if (cv_buf_append(&w->value, r->val.p, r->val.n) || !cv_buf_cstr(&w->value))
+        if (cvi_buf_append(&w->value, r->val.p, r->val.n) || !cvi_buf_cstr(&w->value))
             return cvi_error(r->ctx, CV_ENOMEM, "out of memory");
         w->found = 1;
     }
@@ -662,8 +662,8 @@ int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, c
         }
     }
     for (size_t i = 0; i < n; i++) {
-        if (cv_buf_append(&out, w[i].tok, w[i].tn) || cv_buf_putc(&out, '\t') ||
-            cv_buf_append(&out, w[i].value.p, w[i].value.n) || cv_buf_putc(&out, '\n')) {
+        if (cvi_buf_append(&out, w[i].tok, w[i].tn) || cvi_buf_putc(&out, '\t') ||
+            cvi_buf_append(&out, w[i].value.p, w[i].value.n) || cvi_buf_putc(&out, '\n')) {
             rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
             goto out;
         }
@@ -677,12 +677,12 @@ int cv_reveal(cv_ctx *ctx, const cv_policy *p, const cv_key *k, int64_t epoch, c
 out:
     for (size_t i = 0; w && i < n; i++) {
         if (w[i].value.p) sodium_memzero(w[i].value.p, w[i].value.cap);
-        cv_buf_free(&w[i].value);
+        cvi_buf_free(&w[i].value);
     }
     if (r.val.p) sodium_memzero(r.val.p, r.val.cap);
-    cv_buf_free(&r.val);
+    cvi_buf_free(&r.val);
     if (out.p) sodium_memzero(out.p, out.cap);
-    cv_buf_free(&out);
+    cvi_buf_free(&out);
     cvi_tenant_key_free(&r.kt);
     free(w);
     free(bufs);

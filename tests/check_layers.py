@@ -14,9 +14,11 @@
    through the context (cvi_error), it opens files through common/files.c;
 4. with --lib LIB (and --module MOD): every symbol the shared library
    exports is declared in pipeline/include/callveil.h; the audio module
-   exports its entry point only.
+   exports its entry point only;
+5. with --archive LIB.a (and --module MOD): a global symbol with the public
+   prefix cv_ is declared in callveil.h; internal ones are named cvi_.
 
-usage: check_layers.py [--root DIR] [--lib libcallveil.so] [--module callveil-audio.so]
+usage: check_layers.py [--root DIR] [--lib libcallveil.so] [--archive libcallveil.a] [--module callveil-audio.so]
 Prints one line per violation (file:line: rule) and exits 1 if any.
 """
 import argparse
@@ -177,8 +179,9 @@ def check_calls(rel, clean, bad):
                 bad.append(f"{rel}:{no}: calls {f}() in the library")
 
 
-def exported(lib):
-    out = subprocess.run(["nm", "-D", "--defined-only", lib], capture_output=True, text=True, check=True).stdout
+def exported(lib, dynamic=True):
+    args = ["nm", "-D", "--defined-only", lib] if dynamic else ["nm", "--defined-only", lib]
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     syms = []
     for ln in out.splitlines():
         p = ln.split()
@@ -192,6 +195,7 @@ def main():
     ap.add_argument("--root", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
     ap.add_argument("--lib")
     ap.add_argument("--module")
+    ap.add_argument("--archive")
     a = ap.parse_args()
     root = os.path.abspath(a.root)
     bad = []
@@ -214,6 +218,18 @@ def main():
             nsyms += 1
             if s not in api:
                 bad.append(f"{os.path.basename(a.lib)}: exports {s}, which callveil.h does not declare")
+    if a.archive or a.module:
+        with open(os.path.join(root, "pipeline/include/callveil.h"), encoding="utf-8") as fh:
+            api = set(re.findall(r"\b[A-Za-z_]\w*\b", strip_c(fh.read())))
+        seen = set()
+        for lib, dyn in ((a.archive, False), (a.module, False)):
+            if not lib:
+                continue
+            for s_ in exported(lib, dyn):
+                if s_.startswith("cv_") and s_ not in api and s_ not in seen:
+                    seen.add(s_)
+                    bad.append(f"{os.path.basename(lib)}: {s_} has the public prefix cv_ but is not in "
+                               "callveil.h: internal names are cvi_")
     if a.module:
         with open(os.path.join(root, "pipeline/audio_module.h"), encoding="utf-8") as fh:
             entry = set(re.findall(r"\b[A-Za-z_]\w*\b", strip_c(fh.read())))

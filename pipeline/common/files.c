@@ -28,7 +28,7 @@ int cvi_read_file(const char *path, cv_buf *b, size_t max)
         if (got == 0) break;
         total += (size_t)got;
         if (total > max) { rc = CV_EINPUT; break; }
-        if (cv_buf_append(b, tmp, (size_t)got)) { rc = CV_ENOMEM; break; }
+        if (cvi_buf_append(b, tmp, (size_t)got)) { rc = CV_ENOMEM; break; }
     }
     close(fd);
     return rc;
@@ -56,7 +56,7 @@ int cvi_each_line(const char *path, int (*cb)(void *arg, char *line, size_t n, i
             from = 0;
         }
         size_t scan = b.n;
-        if (cv_buf_append(&b, tmp, (size_t)got)) { rc = CV_ENOMEM; break; }
+        if (cvi_buf_append(&b, tmp, (size_t)got)) { rc = CV_ENOMEM; break; }
         char *nl;
         while ((nl = memchr(b.p + scan, '\n', b.n - scan))) {
             size_t end = (size_t)(nl - b.p);

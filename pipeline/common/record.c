@@ -15,9 +15,9 @@ struct cv_arena_block {
 
 #define CV_ARENA_MIN 4096
 
-void cv_record_init(cv_record *r) { memset(r, 0, sizeof *r); }
+void cvi_record_init(cv_record *r) { memset(r, 0, sizeof *r); }
 
-void cv_record_free(cv_record *r)
+void cvi_record_free(cv_record *r)
 {
     if (!r) return;
     free(r->nodes);
@@ -30,7 +30,7 @@ void cv_record_free(cv_record *r)
     memset(r, 0, sizeof *r);
 }
 
-void cv_record_reset(cv_record *r)
+void cvi_record_reset(cv_record *r)
 {
     r->n = 0;
     r->line = r->offset = 0;
@@ -51,7 +51,7 @@ void cv_record_reset(cv_record *r)
     r->arena = keep;
 }
 
-int cv_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path, cv_str value)
+int cvi_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path, cv_str value)
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 32;
@@ -73,7 +73,7 @@ int cv_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, 
     return (int)r->n++;
 }
 
-char *cv_record_alloc(cv_record *r, size_t n)
+char *cvi_record_alloc(cv_record *r, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     cv_arena_block *b = r->arena;
@@ -92,11 +92,11 @@ char *cv_record_alloc(cv_record *r, size_t n)
     return p;
 }
 
-cv_str cv_record_strdup(cv_record *r, const char *p, size_t n)
+cv_str cvi_record_strdup(cv_record *r, const char *p, size_t n)
 {
     cv_str s = { NULL, n };
     if (n == 0) { s.p = ""; return s; }
-    char *d = cv_record_alloc(r, n);
+    char *d = cvi_record_alloc(r, n);
     if (!d) return s;
     memcpy(d, p, n);
     s.p = d;

@@ -49,21 +49,21 @@ typedef struct cv_arena_block cv_arena_block;
 typedef struct cv_record {
     cv_node *nodes;
     size_t n, cap;
-    cv_arena_block *arena;   /* chunk list; memory reused across cv_record_reset */
+    cv_arena_block *arena;   /* chunk list; memory reused across cvi_record_reset */
     uint64_t line;           /* 1-based line of the record's first byte in its input */
     uint64_t offset;         /* byte offset of the record's first byte in its input */
 } cv_record;
 
-void cv_record_init(cv_record *r);
-void cv_record_free(cv_record *r);           /* NULL ok */
-void cv_record_reset(cv_record *r);          /* empties nodes and arena, keeps capacity */
+void cvi_record_init(cv_record *r);
+void cvi_record_free(cv_record *r);           /* NULL ok */
+void cvi_record_reset(cv_record *r);          /* empties nodes and arena, keeps capacity */
 
 /* Append a node; returns its index or -1 on ENOMEM. The strings are borrowed:
- * copy them with cv_record_strdup first if their buffer will not outlive r. */
-int cv_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path, cv_str value);
+ * copy them with cvi_record_strdup first if their buffer will not outlive r. */
+int cvi_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path, cv_str value);
 
-/* Arena allocation, valid until cv_record_reset/free. NULL on ENOMEM. */
-char *cv_record_alloc(cv_record *r, size_t n);
-cv_str cv_record_strdup(cv_record *r, const char *p, size_t n);   /* .p NULL on ENOMEM (n > 0) */
+/* Arena allocation, valid until cvi_record_reset/free. NULL on ENOMEM. */
+char *cvi_record_alloc(cv_record *r, size_t n);
+cv_str cvi_record_strdup(cv_record *r, const char *p, size_t n);   /* .p NULL on ENOMEM (n > 0) */
 
 #endif

@@ -9,9 +9,9 @@
 
 #include "base.h"
 
-void cv_buf_init(cv_buf *b) { b->p = NULL; b->n = b->cap = 0; }
+void cvi_buf_init(cv_buf *b) { b->p = NULL; b->n = b->cap = 0; }
 
-void cv_buf_free(cv_buf *b)
+void cvi_buf_free(cv_buf *b)
 {
     if (!b) return;
     free(b->p);
@@ -19,9 +19,9 @@ void cv_buf_free(cv_buf *b)
     b->n = b->cap = 0;
 }
 
-int cv_buf_reserve(cv_buf *b, size_t extra)
+int cvi_buf_reserve(cv_buf *b, size_t extra)
 {
-    if (b->cap - b->n > extra) return 0;   /* keeps one spare byte for cv_buf_cstr */
+    if (b->cap - b->n > extra) return 0;   /* keeps one spare byte for cvi_buf_cstr */
     size_t need = b->n + extra + 1;
     if (need < b->n) return CV_ENOMEM;
     size_t cap = b->cap ? b->cap : 256;
@@ -36,32 +36,32 @@ int cv_buf_reserve(cv_buf *b, size_t extra)
     return 0;
 }
 
-int cv_buf_append(cv_buf *b, const void *p, size_t n)
+int cvi_buf_append(cv_buf *b, const void *p, size_t n)
 {
     if (n == 0) return 0;
-    if (cv_buf_reserve(b, n)) return CV_ENOMEM;
+    if (cvi_buf_reserve(b, n)) return CV_ENOMEM;
     memcpy(b->p + b->n, p, n);
     b->n += n;
     return 0;
 }
 
-int cv_buf_putc(cv_buf *b, char c)
+int cvi_buf_putc(cv_buf *b, char c)
 {
-    if (b->cap - b->n <= 1 && cv_buf_reserve(b, 1)) return CV_ENOMEM;
+    if (b->cap - b->n <= 1 && cvi_buf_reserve(b, 1)) return CV_ENOMEM;
     b->p[b->n++] = c;
     return 0;
 }
 
-int cv_buf_puts(cv_buf *b, const char *z) { return cv_buf_append(b, z, strlen(z)); }
+int cvi_buf_puts(cv_buf *b, const char *z) { return cvi_buf_append(b, z, strlen(z)); }
 
-int cv_buf_printf(cv_buf *b, const char *fmt, ...)
+int cvi_buf_printf(cv_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
     if (k < 0) return CV_EINTERNAL;
-    if (cv_buf_reserve(b, (size_t)k + 1)) return CV_ENOMEM;
+    if (cvi_buf_reserve(b, (size_t)k + 1)) return CV_ENOMEM;
     va_start(ap, fmt);
     vsnprintf(b->p + b->n, (size_t)k + 1, fmt, ap);
     va_end(ap);
@@ -69,14 +69,14 @@ int cv_buf_printf(cv_buf *b, const char *fmt, ...)
     return 0;
 }
 
-const char *cv_buf_cstr(cv_buf *b)
+const char *cvi_buf_cstr(cv_buf *b)
 {
-    if (cv_buf_reserve(b, 1)) return NULL;
+    if (cvi_buf_reserve(b, 1)) return NULL;
     b->p[b->n] = '\0';
     return b->p;
 }
 
-size_t cv_utf8_valid_prefix(const char *s, size_t n)
+size_t cvi_utf8_valid_prefix(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -109,7 +109,7 @@ size_t cv_utf8_valid_prefix(const char *s, size_t n)
     return n;
 }
 
-int cv_grow(void **p, size_t *cap, size_t need, size_t size)
+int cvi_grow(void **p, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap) return 0;
     size_t c = *cap ? *cap : 32;

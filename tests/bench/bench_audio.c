@@ -7,7 +7,7 @@
  *                                       channel, alpha 0.82): prints seconds
  *                                       of audio, CPU seconds, x real time
  *   bench_audio redact IN OUT SPANS [dtmf|voice]
- *                                       cv_audio_redact with SPANS "a-b,a-b,..."
+ *                                       cvi_audio_redact with SPANS "a-b,a-b,..."
  *                                       (seconds): prints audio seconds, wall and
  *                                       CPU seconds
  */
@@ -59,9 +59,9 @@ static int bench_dtmf(const char *path)
     double c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     for (int r = 0; r < reps; r++) {
         cv_dtmf d;
-        cv_dtmf_init(&d);
-        cv_dtmf_feed_s16(&d, x, n, count_tone, &tones);
-        cv_dtmf_finish(&d, count_tone, &tones);
+        cvi_dtmf_init(&d);
+        cvi_dtmf_feed_s16(&d, x, n, count_tone, &tones);
+        cvi_dtmf_finish(&d, count_tone, &tones);
     }
     double cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
     double secs = (double)n / CV_DTMF_RATE * reps;
@@ -91,14 +91,14 @@ static int bench_voice(const char *path, int rate, double beta)
     fclose(f);
     for (size_t i = 0; i < n; i++) in[i] = x[i] / 32768.0f;
     cv_voice *v;
-    if (cv_voice_create_shift(&v, rate, 0.82, beta)) return 1;
+    if (cvi_voice_create_shift(&v, rate, 0.82, beta)) return 1;
     double c0 = now(CLOCK_PROCESS_CPUTIME_ID);
     size_t w = 0;
-    for (size_t i = 0; i < n; i += 4096) w += cv_voice_process(v, in + i, n - i < 4096 ? n - i : 4096, out + w);
-    w += cv_voice_finish(v, out + w);
+    for (size_t i = 0; i < n; i += 4096) w += cvi_voice_process(v, in + i, n - i < 4096 ? n - i : 4096, out + w);
+    w += cvi_voice_finish(v, out + w);
     double cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0, secs = (double)n / rate;
-    printf("%.3f %.4f %.0f %llu\n", secs, cpu, secs / cpu, (unsigned long long)cv_voice_fallbacks(v));
-    cv_voice_free(v);
+    printf("%.3f %.4f %.0f %llu\n", secs, cpu, secs / cpu, (unsigned long long)cvi_voice_fallbacks(v));
+    cvi_voice_free(v);
     free(x), free(in), free(out);
     return w == n ? 0 : 1;
 }
@@ -123,7 +123,7 @@ static int bench_redact(const char *in, const char *out, const char *spec, int d
     cv_audio_stats st;
     const char *reason = NULL;
     double w0 = now(CLOCK_MONOTONIC), c0 = now(CLOCK_PROCESS_CPUTIME_ID);
-    int rc = cv_audio_redact(in, out, &o, spans, n, &st, &reason);
+    int rc = cvi_audio_redact(in, out, &o, spans, n, &st, &reason);
     double wall = now(CLOCK_MONOTONIC) - w0, cpu = now(CLOCK_PROCESS_CPUTIME_ID) - c0;
     if (rc) {
         fprintf(stderr, "bench_audio: %s: %s\n", in, reason);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench_audio.sh - x real time of cv_audio_redact (WAV PCM, FLAC, Ogg Opus;
+# bench_audio.sh - x real time of cvi_audio_redact (WAV PCM, FLAC, Ogg Opus;
 # spans, spans + DTMF, spans + voice anonymisation)
 # beside the ffmpeg CLI doing only a volume=0 mute over the same spans on the
 # same file with the same codec, plus the DTMF detector alone. Not a test.

@@ -101,17 +101,17 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nent; i++) elen[i] = make_entry(ents + i * 32);
     }
 
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     cv_wordset *s = NULL;
     double best_build = 1e9;
     for (int rep = 0; rep < 3; rep++) {
-        cv_wordset_builder_clear(b);
+        cvi_wordset_builder_clear(b);
         double t0 = now();
         for (size_t i = 0; i < nent; i++)
-            if (cv_wordset_builder_add(b, ents + i * 32, elen[i], 0) < 0) return 1;
-        cv_wordset_free(s);
+            if (cvi_wordset_builder_add(b, ents + i * 32, elen[i], 0) < 0) return 1;
+        cvi_wordset_free(s);
         s = NULL;
-        if (cv_wordset_build(b, &s)) return 1;
+        if (cvi_wordset_build(b, &s)) return 1;
         double t = now() - t0;
         if (t < best_build) best_build = t;
     }
@@ -143,7 +143,7 @@ int main(int argc, char **argv)
     for (int rep = 0; rep < 3; rep++) {
         double t0 = now();
         matches = 0;
-        if (cv_wordset_scan(s, text, n, count, &matches)) return 1;
+        if (cvi_wordset_scan(s, text, n, count, &matches)) return 1;
         double t = now() - t0;
         if (t < best_scan) best_scan = t;
 
@@ -175,15 +175,15 @@ int main(int argc, char **argv)
         int nn = v ? 3 : 1, reps = 200000;
         double t0 = now();
         for (int r = 0; r < reps; r++) {
-            cv_wordset_builder_clear(b);
+            cvi_wordset_builder_clear(b);
             for (int k = 0; k < nn; k++) {
                 const char *nm = names[k];
-                cv_wordset_builder_add(b, nm, strlen(nm), 0);
+                cvi_wordset_builder_add(b, nm, strlen(nm), 0);
                 const char *sp = strchr(nm, ' ');
-                cv_wordset_builder_add(b, nm, (size_t)(sp - nm), CV_WS_CAPITALISED);
-                cv_wordset_builder_add(b, sp + 1, strlen(sp + 1), CV_WS_CAPITALISED);
+                cvi_wordset_builder_add(b, nm, (size_t)(sp - nm), CV_WS_CAPITALISED);
+                cvi_wordset_builder_add(b, sp + 1, strlen(sp + 1), CV_WS_CAPITALISED);
             }
-            if (cv_wordset_build(b, &small)) return 1;
+            if (cvi_wordset_build(b, &small)) return 1;
         }
         per_rec[v] = (now() - t0) / reps;
     }
@@ -194,7 +194,7 @@ int main(int argc, char **argv)
     for (int rep = 0; rep < 3; rep++) {
         double t0 = now();
         small_matches = 0;
-        if (cv_wordset_scan(small, text, n, count, &small_matches)) return 1;
+        if (cvi_wordset_scan(small, text, n, count, &small_matches)) return 1;
         double t = now() - t0;
         if (t < best_small) best_small = t;
     }
@@ -203,8 +203,8 @@ int main(int argc, char **argv)
     printf("word matcher benchmark: %zu entries (%s), %.1f MB of chat text, one thread\n", nent,
            from ? from : "name-like, 10% two-word", tmb);
     printf("build %zu entries        %8.1f ms  (best of 3)\n", nent, best_build * 1e3);
-    printf("memory                   %8.1f MB  (%.1f bytes per entry)\n", (double)cv_wordset_bytes(s) / 1e6,
-           (double)cv_wordset_bytes(s) / (double)nent);
+    printf("memory                   %8.1f MB  (%.1f bytes per entry)\n", (double)cvi_wordset_bytes(s) / 1e6,
+           (double)cvi_wordset_bytes(s) / (double)nent);
     printf("%-24s %8.1f MB/s  %zu matches (%zu planted)\n", "wordset scan", tmb / best_scan, matches, planted);
     printf("%-24s %8.1f MB/s  %zu lines\n", "baseline memchr lines", tmb / best_memchr, lines);
     printf("%-24s %8.1f MB/s  %zu word starts\n", "baseline byte loop", tmb / best_loop, starts);
@@ -213,9 +213,9 @@ int main(int argc, char **argv)
     printf("%-24s %8.1f MB/s  %zu matches\n", "scan, 3-name set", tmb / best_small, small_matches);
     printf("per-record set, 1 name   %8.0f ns  (build: 3 entries)\n", per_rec[0] * 1e9);
     printf("per-record set, 3 names  %8.0f ns  (build: 9 entries)\n", per_rec[1] * 1e9);
-    cv_wordset_free(small);
-    cv_wordset_free(s);
-    cv_wordset_builder_free(b);
+    cvi_wordset_free(small);
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
     free(text);
     free(ents);
     free(elen);

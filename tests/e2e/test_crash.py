@@ -269,7 +269,7 @@ def crash(s, tmp):
         out = os.path.join(tmp, "t%02d" % i)
         what = "kill point %d (%s %s%s, %s)" % (i, first[0], "" if first[1] is None else "%.4g" % first[1],
                                                 "" if second is None else ", resume killed", how)
-        for attempt in range(6 if first[0] == "commit" else 1):
+        for attempt in range(15 if first[0] == "commit" else 1):
             # the run's commit lasts a few fsyncs: when the run got through
             # it before the poll saw it, start again on a fresh OUT
             if attempt:

@@ -16,7 +16,7 @@ static void write_reparse(const cv_format_type *f, const void *st, const cv_reco
     cv_diag d = { 0 };
     cv_buf_clear(out);
     if (f->write(st, r, out)) abort();
-    cv_record_reset(again);
+    cvi_record_reset(again);
     if (f->parse(st, out->p, out->n, again, &d)) abort();
     if (again->n != r->n) abort();
     for (size_t i = 0; i < r->n; i++) {
@@ -29,7 +29,7 @@ static void write_reparse(const cv_format_type *f, const void *st, const cv_reco
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    const cv_format_type *f = cv_format_find("asterisk-cdr");
+    const cv_format_type *f = cvi_format_find("asterisk-cdr");
     size_t max_len = 64 + data[0] * 8u;
     uint8_t seed = data[0];
     const char *buf = (const char *)data + 1;
@@ -37,9 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     void *st = calloc(1, f->state_size ? f->state_size : 1);
     cv_record r, again;
     cv_buf out;
-    cv_record_init(&r);
-    cv_record_init(&again);
-    cv_buf_init(&out);
+    cvi_record_init(&r);
+    cvi_record_init(&again);
+    cvi_buf_init(&out);
 
     while (off < len) {
         size_t rl = 0, nl = 0;
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off += rl;
             continue;
         }
-        cv_record_reset(&r);
+        cvi_record_reset(&r);
         cv_diag d = { 0 };
         rc = f->parse(st, buf + off, rl, &r, &d);
         if (rc == CV_EINPUT) {
@@ -68,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         off += rl;
     }
     free(st);
-    cv_record_free(&r);
-    cv_record_free(&again);
-    cv_buf_free(&out);
+    cvi_record_free(&r);
+    cvi_record_free(&again);
+    cvi_buf_free(&out);
     return 0;
 }

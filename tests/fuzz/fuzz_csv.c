@@ -12,7 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    const cv_format_type *f = cv_format_find("csv");
+    const cv_format_type *f = cvi_format_find("csv");
     size_t max_len = 8 + data[0] * 4u;
     const char *buf = (const char *)data + 1;
     size_t len = size - 1, off = 0;
@@ -20,9 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int have_header = 0;
     cv_record r, again;
     cv_buf out;
-    cv_record_init(&r);
-    cv_record_init(&again);
-    cv_buf_init(&out);
+    cvi_record_init(&r);
+    cvi_record_init(&again);
+    cvi_buf_init(&out);
 
     while (off < len) {
         size_t rl = 0, nl = 0, rl2 = 0, nl2 = 0;
@@ -58,14 +58,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off += rl;
             continue;
         }
-        cv_record_reset(&r);
+        cvi_record_reset(&r);
         rc = f->parse(st, buf + off, rl, &r, &d);
         if (rc == CV_EINPUT) {
             if (!d.reason || d.offset > rl) abort();
         } else if (rc == 0) {
             cv_buf_clear(&out);
             if (f->write(st, &r, &out)) abort();
-            cv_record_reset(&again);
+            cvi_record_reset(&again);
             if (f->parse(st, out.p, out.n, &again, &d)) abort();
             if (again.n != r.n) abort();
             for (size_t i = 0; i < r.n; i++)
@@ -80,8 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     f->state_free(st);
     free(st);
-    cv_record_free(&r);
-    cv_record_free(&again);
-    cv_buf_free(&out);
+    cvi_record_free(&r);
+    cvi_record_free(&again);
+    cvi_buf_free(&out);
     return 0;
 }

@@ -30,8 +30,8 @@ static void init(void)
         abort();
     wk = cvi_worker_create(eng);
     const char *why;
-    if (!wk || cv_detector_set_create(&pol->dopts, NULL, &det, &why)) abort();
-    ws = cv_detect_ws_create(det);
+    if (!wk || cvi_detector_set_create(&pol->dopts, NULL, &det, &why)) abort();
+    ws = cvi_detect_ws_create(det);
     if (!ws) abort();
 }
 
@@ -39,10 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!ctx) init();
     const char *text = (const char *)data;
-    if (cv_utf8_valid_prefix(text, size) != size) return 0;
+    if (cvi_utf8_valid_prefix(text, size) != size) return 0;
 
     cv_span_list l = { 0 };
-    if (cv_detect(det, ws, text, size, &l) == 0) {
+    if (cvi_detect(det, ws, text, size, &l) == 0) {
         uint32_t prev = 0;
         for (size_t i = 0; i < l.n; i++) {
             if (l.v[i].start >= l.v[i].end || l.v[i].end > size || l.v[i].start < prev) abort();
@@ -50,12 +50,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             prev = l.v[i].end;
         }
     }
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 
-    const cv_format_type *f = cv_format_find("jsonl");
+    const cv_format_type *f = cvi_format_find("jsonl");
     cv_record r, back;
-    cv_record_init(&r);
-    cv_record_init(&back);
+    cvi_record_init(&r);
+    cvi_record_init(&back);
     cv_buf out = { 0 };
     cv_diag d;
     cvi_counts c = { 0 };
@@ -65,8 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (f->parse(NULL, out.p, out.n, &back, &d) != 0) abort();   /* what we write, we read */
         }
     }
-    cv_buf_free(&out);
-    cv_record_free(&r);
-    cv_record_free(&back);
+    cvi_buf_free(&out);
+    cvi_record_free(&r);
+    cvi_record_free(&back);
     return 0;
 }

@@ -24,7 +24,7 @@ static void check_same(const cv_record *a, const cv_record *b)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1) return 0;
-    const cv_format_type *f = cv_format_find("jsonl");
+    const cv_format_type *f = cvi_format_find("jsonl");
     size_t max_len = 8 + data[0] * 4u;
     uint8_t seed = data[0];
     const char *buf = (const char *)data + 1;
@@ -32,9 +32,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char st[8] = { 0 };
     cv_record r, again;
     cv_buf out;
-    cv_record_init(&r);
-    cv_record_init(&again);
-    cv_buf_init(&out);
+    cvi_record_init(&r);
+    cvi_record_init(&again);
+    cvi_buf_init(&out);
 
     while (off < len) {
         size_t rl = 0, nl = 0, rl2 = 0, nl2 = 0;
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             off = e ? (size_t)(e - buf) + 1 : len;
             continue;
         }
-        cv_record_reset(&r);
+        cvi_record_reset(&r);
         cv_diag d = { 0 };
         rc = f->parse(st, buf + off, rl, &r, &d);
         if (rc == CV_EINPUT) {
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (rc == 0) {
             cv_buf_clear(&out);
             if (f->write(st, &r, &out)) abort();
-            cv_record_reset(&again);
+            cvi_record_reset(&again);
             if (f->parse(st, out.p, out.n, &again, &d)) abort();
             check_same(&r, &again);
             /* now drop some nodes and write again: still valid JSON */
@@ -70,15 +70,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     r.nodes[i].flags |= CV_NF_DROP;
             cv_buf_clear(&out);
             if (f->write(st, &r, &out)) abort();
-            cv_record_reset(&again);
+            cvi_record_reset(&again);
             if (f->parse(st, out.p, out.n, &again, &d)) abort();
         } else if (rc != CV_EEMPTY) {
             abort();
         }
         off += rl;
     }
-    cv_record_free(&r);
-    cv_record_free(&again);
-    cv_buf_free(&out);
+    cvi_record_free(&r);
+    cvi_record_free(&again);
+    cvi_buf_free(&out);
     return 0;
 }

@@ -43,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cv_transcript_result res;
     cv_diag d = { 0 };
     cvi_counts c = { 0 };
-    int rc = cv_transcript_redact(wk, json, len, &o, &out, &res, &c, &d);
+    int rc = cvi_transcript_redact(wk, json, len, &o, &out, &res, &c, &d);
     if (rc == CV_EINPUT) {
         if (!d.reason || out.n || res.spans || d.offset > len) abort();
     } else if (rc == 0) {
@@ -54,11 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (i && s->channel < s[-1].channel) abort();
         }
         cv_transcript a, b;
-        cv_transcript_init(&a);
-        cv_transcript_init(&b);
+        cvi_transcript_init(&a);
+        cvi_transcript_init(&b);
         cv_diag d2 = { 0 };
-        if (cv_transcript_parse(&a, json, len, &d2)) abort();
-        if (cv_transcript_parse(&b, out.p, out.n, &d2)) abort();
+        if (cvi_transcript_parse(&a, json, len, &d2)) abort();
+        if (cvi_transcript_parse(&b, out.p, out.n, &d2)) abort();
         if (a.flavour != b.flavour || a.timing != b.timing || res.timing != a.timing) abort();
         if (a.timing == CV_TIMING_WORD && b.nwords > a.nwords) abort();   /* fewer: word objects inside dropped Whisper token lists */
         if (a.timing == CV_TIMING_SEGMENT && b.nfull > a.nfull) abort();
@@ -69,12 +69,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 found = res.spans[i].start <= a.words[k].start && a.words[k].start - 0.2 <= res.spans[i].start + 1e-9;
             if (!found) abort();
         }
-        cv_transcript_free(&a);
-        cv_transcript_free(&b);
-        cv_transcript_result_free(&res);
+        cvi_transcript_free(&a);
+        cvi_transcript_free(&b);
+        cvi_transcript_result_free(&res);
     } else if (rc != CV_ENOMEM) {
         abort();
     }
-    cv_buf_free(&out);
+    cvi_buf_free(&out);
     return 0;
 }

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t elen = nul ? (size_t)(nul - p) : size;
     const char *text = nul ? nul + 1 : p + size;
     size_t tlen = nul ? size - elen - 1 : 0;
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     if (!b) return 0;
     for (size_t i = 0; i < elen;) {
         const char *nl = memchr(p + i, '\n', elen - i);
@@ -45,19 +45,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fl = CV_WS_CAPITALISED;
             a++;
         }
-        int rc = cv_wordset_builder_add(b, p + a, e - a, fl);
+        int rc = cvi_wordset_builder_add(b, p + a, e - a, fl);
         if (rc < 0 && rc != CV_EINPUT) abort();
         i = e + 1;
     }
     cv_wordset *s = NULL;
-    if (cv_wordset_build(b, &s)) abort();
-    seen one = { .len = tlen, .nids = (uint32_t)cv_wordset_builder_count(b) };
-    if (cv_wordset_scan(s, text, tlen, note, &one)) abort();
-    if (cv_wordset_build(b, &s)) abort();   /* in place */
+    if (cvi_wordset_build(b, &s)) abort();
+    seen one = { .len = tlen, .nids = (uint32_t)cvi_wordset_builder_count(b) };
+    if (cvi_wordset_scan(s, text, tlen, note, &one)) abort();
+    if (cvi_wordset_build(b, &s)) abort();   /* in place */
     seen two = { .len = tlen, .nids = one.nids };
-    if (cv_wordset_scan(s, text, tlen, note, &two)) abort();
+    if (cvi_wordset_scan(s, text, tlen, note, &two)) abort();
     if (one.n != two.n || memcmp(one.v, two.v, one.n * sizeof *one.v)) abort();
-    cv_wordset_free(s);
-    cv_wordset_builder_free(b);
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
     return 0;
 }

@@ -61,16 +61,16 @@ START_TEST(test_after_account_not_phone)
     cv_span_list l = run("GB", -1, "my account number is 07700 900123, thanks");
     ck_assert_uint_eq(l.n, 1);
     ck_assert_int_eq(l.v[0].entity, CV_ENT_ACCOUNT);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     /* a card or an IBAN in that place is that */
     l = run("GB", -1, "account 4111 1111 1111 1111");
     ck_assert_uint_eq(l.n, 1);
     ck_assert_int_eq(l.v[0].entity, CV_ENT_CARD);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     l = run("GB", -1, "account GB82WEST12345698765432");
     ck_assert_uint_eq(l.n, 1);
     ck_assert_int_eq(l.v[0].entity, CV_ENT_IBAN);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 END_TEST
 
@@ -78,12 +78,12 @@ START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_ACCOUNT, NULL, " 4458-9866-3255 ", 16, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_ACCOUNT, NULL, " 4458-9866-3255 ", 16, norm, &n), 1);
     ck_assert_str_eq(norm, "445898663255");
-    ck_assert_int_eq(cv_normalise(CV_ENT_ACCOUNT, NULL, "BW8982281", 9, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_ACCOUNT, NULL, "BW8982281", 9, norm, &n), 1);
     ck_assert_str_eq(norm, "bw8982281");
     /* a CDR accountcode naming a tenant keeps the generic form (and token) */
-    ck_assert_int_eq(cv_normalise(CV_ENT_ACCOUNT, NULL, "acme-uk", 7, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_ACCOUNT, NULL, "acme-uk", 7, norm, &n), 0);
     ck_assert_str_eq(norm, "acme-uk");
 }
 END_TEST

@@ -19,7 +19,7 @@ static void addr(const char *text, const char *covered)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise_generic(covered, strlen(covered), norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise_generic(covered, strlen(covered), norm, &n), 0);
     one("GB", A, text, covered, norm);
 }
 
@@ -183,10 +183,10 @@ START_TEST(test_descriptor)
     ck_assert_ptr_nonnull(e);
     ck_assert_str_eq(e->name, "address");
     ck_assert_int_eq(e->default_action, CV_DEFAULT_REDACT);
-    ck_assert_int_eq(cv_entity_from_name("address", 7), A);
+    ck_assert_int_eq(cvi_entity_from_name("address", 7), A);
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(A, NULL, "  12  Acacia AVENUE ", 20, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(A, NULL, "  12  Acacia AVENUE ", 20, norm, &n), 1);
     ck_assert_str_eq(norm, "12 acacia avenue");
     /* a street word before a code, for postcode context */
     const char *t = "Kerkstraat 12, 1017";
@@ -227,7 +227,7 @@ static int covered(const cv_span_list *l, size_t s, size_t e)
 static size_t corpus(const char *name, int recall, size_t *good)
 {
     cv_detector_set *s = mkset("GB", -1);   /* every detector, as the default policy runs them */
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     char *buf = fixture(name);
     size_t lines = 0;
@@ -242,7 +242,7 @@ static size_t corpus(const char *name, int recall, size_t *good)
         if (parts) *parts++ = '\0';
         ck_assert_msg(!recall || parts, "recall line without parts: %s", text);
         cv_span_list l = { 0 };
-        ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, text, strlen(text), &l), 0);
         int ok;
         if (recall) {
             ok = 1;
@@ -260,11 +260,11 @@ static size_t corpus(const char *name, int recall, size_t *good)
         }
         *good += ok;
         lines++;
-        cv_span_list_free(&l);
+        cvi_span_list_free(&l);
     }
     free(buf);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     return lines;
 }
 

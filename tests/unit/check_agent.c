@@ -28,7 +28,7 @@ START_TEST(test_channels)
     ck_assert_uint_eq(l.v[0].end, 10);
     ck_assert_uint_eq(l.v[1].start, 17);
     ck_assert_uint_eq(l.v[1].end, 21);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     /* trunks, gateways and hardware channels are not people */
     none("GB", CV_ENT_AGENT, "PJSIP/trunk-0000001a");
     none("GB", CV_ENT_AGENT, "SIP/provider-gw-0000001f");
@@ -38,7 +38,7 @@ START_TEST(test_channels)
     cv_span_list all = run("GB", -1, "Dial(PJSIP/trunk/+447700900123,30,tT)");
     ck_assert_uint_eq(all.n, 1);
     ck_assert_int_eq(all.v[0].entity, CV_ENT_PHONE);
-    cv_span_list_free(&all);
+    cvi_span_list_free(&all);
     /* a technology name inside a word is no channel */
     none("GB", CV_ENT_AGENT, "GOSSIP/1234-00000001");
 }
@@ -76,20 +76,20 @@ START_TEST(test_trunks_list)
     for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = i == CV_ENT_AGENT;
     cv_detector_set *s = NULL;
     const char *err = NULL;
-    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     const char *t = "PJSIP/acme_x1-0000001a SIP/BT01-00000001 PJSIP/2177-0000001b";
-    ck_assert_int_eq(cv_detect(s, ws, t, strlen(t), &l), 0);
+    ck_assert_int_eq(cvi_detect(s, ws, t, strlen(t), &l), 0);
     ck_assert_uint_eq(l.n, 1);
     ck_assert_str_eq(l.v[0].norm, "2177");
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     /* without the list, they are agents */
     l = run("GB", CV_ENT_AGENT, t);
     ck_assert_uint_eq(l.n, 3);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 END_TEST
 
@@ -97,10 +97,10 @@ START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_AGENT, NULL, " AG1142 ", 8, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_AGENT, NULL, " AG1142 ", 8, norm, &n), 1);
     ck_assert_str_eq(norm, "ag1142");
-    ck_assert_int_eq(cv_normalise(CV_ENT_AGENT, NULL, "", 0, norm, &n), 0);
-    ck_assert_str_eq(cv_entity_name(CV_ENT_AGENT), "agent");
+    ck_assert_int_eq(cvi_normalise(CV_ENT_AGENT, NULL, "", 0, norm, &n), 0);
+    ck_assert_str_eq(cvi_entity_name(CV_ENT_AGENT), "agent");
 }
 END_TEST
 
@@ -122,7 +122,7 @@ START_TEST(test_recall_set)
     char line[1024];
     size_t total = 0, found = 0;
     cv_detector_set *s = mkset("GB", -1);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     while (fgets(line, sizeof line, f)) {
         char *tab = strchr(line, '\t');
@@ -131,7 +131,7 @@ START_TEST(test_recall_set)
         char *id = tab + 1;
         id[strcspn(id, "\n")] = '\0';
         total++;
-        ck_assert_int_eq(cv_detect(s, ws, line, strlen(line), &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, line, strlen(line), &l), 0);
         const char *at = strstr(line, id);
         for (size_t i = 0; at && i < l.n; i++)
             if (l.v[i].entity == CV_ENT_AGENT && l.v[i].start == (size_t)(at - line) &&
@@ -139,9 +139,9 @@ START_TEST(test_recall_set)
                 found++;
     }
     fclose(f);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     ck_assert_uint_ge(total, 150);
     printf("agent recall: %zu of %zu\n", found, total);
     ck_assert_msg(found * 100 >= total * 95, "recall %zu of %zu", found, total);
@@ -155,18 +155,18 @@ START_TEST(test_false_positive_corpus)
     char line[1024];
     size_t total = 0, hit = 0;
     cv_detector_set *s = mkset("GB", CV_ENT_AGENT);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     while (fgets(line, sizeof line, f)) {
         size_t n = strcspn(line, "\n");
         total++;
-        ck_assert_int_eq(cv_detect(s, ws, line, n, &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, line, n, &l), 0);
         hit += l.n > 0;
     }
     fclose(f);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     ck_assert_uint_ge(total, 300);
     printf("agent false positives: %zu of %zu lines\n", hit, total);
     ck_assert_msg(hit * 100 <= total, "%zu of %zu lines changed", hit, total);

@@ -30,23 +30,23 @@ static cv_buf OUT;
 
 static void setup(void)
 {
-    F = cv_format_find("asterisk-cdr");
+    F = cvi_format_find("asterisk-cdr");
     ck_assert_ptr_nonnull(F);
     ST = calloc(1, F->state_size ? F->state_size : 1);
-    cv_record_init(&R);
-    cv_buf_init(&OUT);
+    cvi_record_init(&R);
+    cvi_buf_init(&OUT);
 }
 
 static void teardown(void)
 {
     free(ST);
-    cv_record_free(&R);
-    cv_buf_free(&OUT);
+    cvi_record_free(&R);
+    cvi_buf_free(&OUT);
 }
 
 static int parse(const char *s, cv_diag *d)
 {
-    cv_record_reset(&R);
+    cvi_record_reset(&R);
     d->reason = NULL;
     d->offset = (size_t)-1;
     return F->parse(ST, s, strlen(s), &R, d);
@@ -56,7 +56,7 @@ static const char *write_rec(void)
 {
     cv_buf_clear(&OUT);
     ck_assert_int_eq(F->write(ST, &R, &OUT), 0);
-    return cv_buf_cstr(&OUT);
+    return cvi_buf_cstr(&OUT);
 }
 
 static void roundtrip(const char *line)
@@ -178,12 +178,12 @@ START_TEST(test_dropped_keep_positions)
     ck_assert_ptr_nonnull(strstr(OUT.p, ",300-599,\"1,2\",\"ANSWERED\","));
     /* and the output still parses into the same number of columns */
     cv_buf copy;
-    cv_buf_init(&copy);
-    cv_buf_append(&copy, OUT.p, OUT.n);
-    ck_assert_int_eq(parse(cv_buf_cstr(&copy), &d), 0);
+    cvi_buf_init(&copy);
+    cvi_buf_append(&copy, OUT.p, OUT.n);
+    ck_assert_int_eq(parse(cvi_buf_cstr(&copy), &d), 0);
     ck_assert_uint_eq(R.n, 22);
     expect_field(13, "billsec", "1,2");
-    cv_buf_free(&copy);
+    cvi_buf_free(&copy);
 }
 END_TEST
 
@@ -242,13 +242,13 @@ START_TEST(test_headed_output)
     added[1] = (cv_str){ "src_country", 11 };
     added[3] = (cv_str){ "never", 5 };              /* its column is not kept: no column */
     ck_assert_int_eq(F->headed_output(ST, kept, added, &OUT), 0);
-    ck_assert_str_eq(cv_buf_cstr(&OUT), "src,src_country,dst,start,duration,disposition,userfield\n");
+    ck_assert_str_eq(cvi_buf_cstr(&OUT), "src,src_country,dst,start,duration,disposition,userfield\n");
 
     cv_diag d;
     ck_assert_int_eq(parse(ROW_ANSWERED ",\"peer\",\"linked\",7\n", &d), 0);
     ck_assert_uint_eq(R.n, 21);
     /* as the engine leaves it: a code inserted after src, disposition dropped */
-    ck_assert_int_eq(cv_record_push(&R, CV_NODE_STRING, 0, CV_STR_LIT("src_country"), CV_STR_LIT("src_country"),
+    ck_assert_int_eq(cvi_record_push(&R, CV_NODE_STRING, 0, CV_STR_LIT("src_country"), CV_STR_LIT("src_country"),
                                     CV_STR_LIT("+44")), 21);
     cv_node cc = R.nodes[R.n - 1];
     cc.col = INT32_MAX;
@@ -262,7 +262,7 @@ START_TEST(test_headed_output)
     kept[4] = 1;
     cv_buf_clear(&OUT);
     ck_assert_int_eq(F->headed_output(ST, kept, added, &OUT), 0);
-    ck_assert_str_eq(cv_buf_cstr(&OUT), "src,src_country,dst,clid,start,duration,disposition,userfield\n");
+    ck_assert_str_eq(cvi_buf_cstr(&OUT), "src,src_country,dst,clid,start,duration,disposition,userfield\n");
     ck_assert_int_eq(parse(ROW_UNANSWERED "\n", &d), 0);
     ck_assert_str_eq(write_rec(),
                      "07700900123,,1002,\"\"\"Bob O'Neil\"\" <07700900123>\",2024-03-05 15:00:00,20,NO ANSWER,vip\n");

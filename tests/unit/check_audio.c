@@ -1,5 +1,5 @@
 /*
- * check_audio.c - cv_audio_redact / cv_audio_probe / cv_audio_find_dtmf
+ * check_audio.c - cvi_audio_redact / cvi_audio_probe / cvi_audio_find_dtmf
  * through libavformat. Test files are generated here with libav (tags,
  * stream tags and, where the container allows, a cover picture), redacted,
  * and read back: silence inside spans, bit-identical PCM/FLAC outside, a
@@ -342,7 +342,7 @@ START_TEST(test_lossless_silence_exact)
     cv_audio_span sp[] = { { 0.5, 0.8, -1 }, { 1.2, 1.25, -1 }, { 1.24, 1.4, -1 }, { 2.9, 3.5, 0 } };
     cv_audio_stats st;
     const char *reason = NULL;
-    ck_assert_int_eq(cv_audio_redact(in, out, NULL, sp, 4, &st, &reason), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, NULL, sp, 4, &st, &reason), 0);
     decoded a = read_audio(in), b = read_audio(out);
     ck_assert_int_eq(b.codec, L->id);
     ck_assert_int_eq(b.rate, rate);
@@ -404,7 +404,7 @@ START_TEST(test_beep)
     cv_audio_span sp = { 0.5, 1.0, -1 };
     cv_audio_opts o = { CV_AUDIO_BEEP, 0, NULL, NULL, 0, NULL };
     cv_audio_stats st;
-    ck_assert_int_eq(cv_audio_redact(in, out, &o, &sp, 1, &st, NULL), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, &o, &sp, 1, &st, NULL), 0);
     decoded a = read_audio(in), b = read_audio(out);
     ck_assert_uint_eq(b.n, n);
     size_t s0 = 8000, s1 = 16000, ramp = 80;
@@ -436,7 +436,7 @@ START_TEST(test_stereo_channel)
     write_audio(in, mux[_i], enc[_i], rate, 2, x, n, 0, 0);
     cv_audio_span sp[] = { { 0.25, 0.75, 1 }, { 1.5, 1.6, -1 } };
     cv_audio_stats st;
-    ck_assert_int_eq(cv_audio_redact(in, out, NULL, sp, 2, &st, NULL), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, NULL, sp, 2, &st, NULL), 0);
     decoded a = read_audio(in), b = read_audio(out);
     ck_assert_int_eq(b.channels, 2);
     ck_assert_uint_eq(b.n, n);
@@ -489,7 +489,7 @@ START_TEST(test_codec_roundtrip_and_metadata)
     cv_audio_span sp = { 1.0, 2.0, -1 };
     cv_audio_stats st;
     const char *reason = NULL;
-    int rc = cv_audio_redact(in, out, NULL, &sp, 1, &st, &reason);
+    int rc = cvi_audio_redact(in, out, NULL, &sp, 1, &st, &reason);
     ck_assert_msg(rc == 0, "%s: %d %s", C->file, rc, reason);
     decoded b = read_audio(out);
     ck_assert_int_eq(b.codec, C->id);
@@ -532,7 +532,7 @@ START_TEST(test_codec_override)
     write_audio(in, "wav", "pcm_s16le", rate, 1, x, n, 0, 0);
     cv_audio_opts o = { CV_AUDIO_SILENCE, 0, "pcm_mulaw", NULL, 0, NULL };
     cv_audio_stats st;
-    ck_assert_int_eq(cv_audio_redact(in, out, &o, NULL, 0, &st, NULL), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, &o, NULL, 0, &st, NULL), 0);
     decoded b = read_audio(out);
     ck_assert_int_eq(b.codec, AV_CODEC_ID_PCM_MULAW);
     ck_assert_uint_eq(b.n, n);
@@ -543,15 +543,15 @@ START_TEST(test_codec_override)
     /* an encoder that does not exist, or that the container cannot hold */
     const char *reason = NULL;
     o.codec = "no_such_encoder";
-    ck_assert_int_eq(cv_audio_redact(in, out, &o, NULL, 0, &st, &reason), CV_EFORMAT);
+    ck_assert_int_eq(cvi_audio_redact(in, out, &o, NULL, 0, &st, &reason), CV_EFORMAT);
     ck_assert(!exists(out));
     o.codec = "png";   /* not an audio encoder */
-    ck_assert_int_eq(cv_audio_redact(in, out, &o, NULL, 0, &st, &reason), CV_EFORMAT);
+    ck_assert_int_eq(cvi_audio_redact(in, out, &o, NULL, 0, &st, &reason), CV_EFORMAT);
     ck_assert(!exists(out));
     const char *flac = tmp("ov.flac"), *flac_out = tmp("ov_out.flac");
     write_audio(flac, "flac", "flac", rate, 1, x, n, 0, 0);
     o.codec = "pcm_s16le";   /* a FLAC file holds only FLAC */
-    ck_assert_int_eq(cv_audio_redact(flac, flac_out, &o, NULL, 0, &st, &reason), CV_EFORMAT);
+    ck_assert_int_eq(cvi_audio_redact(flac, flac_out, &o, NULL, 0, &st, &reason), CV_EFORMAT);
     ck_assert(!exists(flac_out));
     unlink(flac);
     free(x);
@@ -586,7 +586,7 @@ START_TEST(test_dtmf_masked)
     cv_audio_opts o = { CV_AUDIO_SILENCE, 1, NULL, NULL, 0, NULL };
     cv_audio_stats st;
     const char *reason = NULL;
-    ck_assert_int_eq(cv_audio_redact(in, out, &o, NULL, 0, &st, &reason), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, &o, NULL, 0, &st, &reason), 0);
     ck_assert_uint_eq(st.dtmf_tones, 3);
     ck_assert_uint_eq(st.dtmf_spans, 3);
     ck_assert_uint_eq(st.spans_redacted, 3);
@@ -614,7 +614,7 @@ START_TEST(test_dtmf_masked)
     cv_audio_span *spans = NULL;
     size_t ns = 0;
     uint64_t tones = 0;
-    ck_assert_int_eq(cv_audio_find_dtmf(in, &spans, &ns, &tones, &reason), 0);
+    ck_assert_int_eq(cvi_audio_find_dtmf(in, &spans, &ns, &tones, &reason), 0);
     ck_assert_uint_eq(ns, 3);
     ck_assert_uint_eq(tones, 3);
     for (int t = 0; t < 3; t++) {
@@ -626,7 +626,7 @@ START_TEST(test_dtmf_masked)
     }
     free(spans);
     /* without o.dtmf the tones stay */
-    ck_assert_int_eq(cv_audio_redact(in, out, NULL, NULL, 0, &st, &reason), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, NULL, NULL, 0, &st, &reason), 0);
     ck_assert_uint_eq(st.dtmf_tones, 0);
     free(b.x);
     b = read_audio(out);
@@ -658,9 +658,9 @@ START_TEST(test_speech_no_dtmf)
     uint64_t tones = 99;
     const char *reason = NULL;
     double secs = 0;
-    ck_assert_int_eq(cv_audio_probe(wav, &secs, NULL, NULL, &reason), 0);
+    ck_assert_int_eq(cvi_audio_probe(wav, &secs, NULL, NULL, &reason), 0);
     ck_assert_double_gt(secs, 5);
-    ck_assert_int_eq(cv_audio_find_dtmf(wav, &spans, &ns, &tones, &reason), 0);
+    ck_assert_int_eq(cvi_audio_find_dtmf(wav, &spans, &ns, &tones, &reason), 0);
     ck_assert_uint_eq(tones, 0);
     ck_assert_uint_eq(ns, 0);
     free(spans);
@@ -689,13 +689,13 @@ static void expect_rejected(const char *in, int code, const char *what)
     cv_audio_stats st;
     cv_audio_span sp = { 0.1, 0.2, -1 };
     cv_audio_opts o = { CV_AUDIO_SILENCE, 1, NULL, NULL, 0, NULL };
-    int rc = cv_audio_redact(in, out, &o, &sp, 1, &st, &reason);
+    int rc = cvi_audio_redact(in, out, &o, &sp, 1, &st, &reason);
     ck_assert_msg(rc == code, "%s: %d (%s), wanted %d", what, rc, reason, code);
     ck_assert_msg(!exists(out), "%s: output left behind", what);
     ck_assert_ptr_nonnull(reason);
     ck_assert_uint_gt(strlen(reason), 0);
     o.dtmf = 0;
-    rc = cv_audio_redact(in, out, &o, &sp, 1, &st, &reason);
+    rc = cvi_audio_redact(in, out, &o, &sp, 1, &st, &reason);
     ck_assert_msg(rc == code, "%s without dtmf: %d (%s)", what, rc, reason);
     ck_assert(!exists(out));
 }
@@ -737,22 +737,22 @@ START_TEST(test_bad_input)
     free(p);
     /* output onto the input */
     const char *reason = NULL;
-    ck_assert_int_eq(cv_audio_redact(wav, wav, NULL, NULL, 0, NULL, &reason), CV_EUSAGE);
+    ck_assert_int_eq(cvi_audio_redact(wav, wav, NULL, NULL, 0, NULL, &reason), CV_EUSAGE);
     ck_assert(exists(wav));
     /* bad arguments */
     cv_audio_opts o = { 7, 0, NULL, NULL, 0, NULL };
-    ck_assert_int_eq(cv_audio_redact(wav, tmp("x.wav"), &o, NULL, 0, NULL, &reason), CV_EUSAGE);
-    ck_assert_int_eq(cv_audio_redact(wav, tmp("x.wav"), NULL, NULL, 3, NULL, &reason), CV_EUSAGE);
+    ck_assert_int_eq(cvi_audio_redact(wav, tmp("x.wav"), &o, NULL, 0, NULL, &reason), CV_EUSAGE);
+    ck_assert_int_eq(cvi_audio_redact(wav, tmp("x.wav"), NULL, NULL, 3, NULL, &reason), CV_EUSAGE);
     ck_assert(!exists(tmp("x.wav")));
     /* probe */
     double secs = 0;
     int r = 0, c = 0;
-    ck_assert_int_eq(cv_audio_probe(wav, &secs, &r, &c, &reason), 0);
+    ck_assert_int_eq(cvi_audio_probe(wav, &secs, &r, &c, &reason), 0);
     ck_assert_double_eq_tol(secs, 2.0, 1e-6);
     ck_assert_int_eq(r, 8000);
     ck_assert_int_eq(c, 1);
-    ck_assert_int_eq(cv_audio_probe(txt, &secs, &r, &c, &reason), CV_EINPUT);
-    ck_assert_int_eq(cv_audio_probe(pic, &secs, &r, &c, &reason), CV_EINPUT);
+    ck_assert_int_eq(cvi_audio_probe(txt, &secs, &r, &c, &reason), CV_EINPUT);
+    ck_assert_int_eq(cvi_audio_probe(pic, &secs, &r, &c, &reason), CV_EINPUT);
     free(x);
     unlink(txt);
     unlink(pic);
@@ -774,7 +774,7 @@ START_TEST(test_span_edge_cases)
     write_audio(in, "wav", "pcm_s16le", rate, 2, x, n, 0, 0);
     cv_audio_span sp[] = { { 0.6, 0.7, 5 }, { -1.0, 0.05, -1 }, { NAN, 0.5, -1 }, { 0.9, 20.0, 0 }, { 0.3, 0.3, -1 } };
     cv_audio_stats st;
-    ck_assert_int_eq(cv_audio_redact(in, out, NULL, sp, 5, &st, NULL), 0);
+    ck_assert_int_eq(cvi_audio_redact(in, out, NULL, sp, 5, &st, NULL), 0);
     decoded b = read_audio(out);
     ck_assert_double_lt(rms_db(&b, 0, 4800 + 40, 5600 - 40), -60);
     ck_assert_double_lt(rms_db(&b, 1, 4800 + 40, 5600 - 40), -60);

@@ -70,14 +70,14 @@ START_TEST(test_cvv_and_expiry)
     ck_assert_int_eq(l.v[0].entity, CV_ENT_CARD);
     ck_assert_int_eq(l.v[1].entity, CV_ENT_CARD_EXPIRY);
     ck_assert_int_eq(l.v[2].entity, CV_ENT_CVV);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_CARD_EXPIRY, NULL, "09/27", 5, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_CARD_EXPIRY, NULL, "09/27", 5, norm, &n), 1);
     ck_assert_str_eq(norm, "2027-09");
-    ck_assert_int_eq(cv_normalise(CV_ENT_CVV, NULL, " 123 ", 5, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_CVV, NULL, " 123 ", 5, norm, &n), 1);
     ck_assert_str_eq(norm, "123");
-    ck_assert_int_eq(cv_normalise(CV_ENT_BANK, NULL, "12-34-56", 8, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_BANK, NULL, "12-34-56", 8, norm, &n), 1);
     ck_assert_str_eq(norm, "123456");
 }
 END_TEST
@@ -91,12 +91,12 @@ START_TEST(test_ordinary_text)
     FILE *f = fopen(p, "r");
     ck_assert_ptr_nonnull(f);
     cv_detector_set *s = mkset("GB", -1);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     size_t total = 0, hit = 0;
     while (fgets(line, sizeof line, f)) {
         total++;
-        ck_assert_int_eq(cv_detect(s, ws, line, strcspn(line, "\n"), &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, line, strcspn(line, "\n"), &l), 0);
         for (size_t i = 0; i < l.n; i++)
             if (l.v[i].entity == CV_ENT_BANK || l.v[i].entity == CV_ENT_CVV || l.v[i].entity == CV_ENT_CARD_EXPIRY ||
                 l.v[i].entity == CV_ENT_CARD) {
@@ -105,9 +105,9 @@ START_TEST(test_ordinary_text)
             }
     }
     fclose(f);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     printf("bank/card details on ordinary lines: %zu of %zu\n", hit, total);
     ck_assert_msg(hit * 100 <= total, "%zu of %zu lines", hit, total);
 }

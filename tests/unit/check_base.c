@@ -26,23 +26,23 @@ START_TEST(test_utf8)
         { "\xff", 1, 0 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
-        ck_assert_uint_eq(cv_utf8_valid_prefix(cases[i].s, cases[i].n), cases[i].valid);
+        ck_assert_uint_eq(cvi_utf8_valid_prefix(cases[i].s, cases[i].n), cases[i].valid);
 }
 END_TEST
 
 START_TEST(test_buf)
 {
     cv_buf b;
-    cv_buf_init(&b);
-    for (int i = 0; i < 10000; i++) ck_assert_int_eq(cv_buf_putc(&b, (char)('a' + i % 26)), 0);
+    cvi_buf_init(&b);
+    for (int i = 0; i < 10000; i++) ck_assert_int_eq(cvi_buf_putc(&b, (char)('a' + i % 26)), 0);
     ck_assert_uint_eq(b.n, 10000);
     ck_assert_int_eq(b.p[9999], 'a' + 9999 % 26);
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_buf_printf(&b, "%d-%s", 42, "x"), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "42-x");
+    ck_assert_int_eq(cvi_buf_printf(&b, "%d-%s", 42, "x"), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "42-x");
     ck_assert_uint_eq(b.n, 4);
-    cv_buf_free(&b);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
+    cvi_buf_free(&b);
     ck_assert_ptr_null(b.p);
 }
 END_TEST
@@ -94,27 +94,27 @@ END_TEST
 START_TEST(test_record_arena)
 {
     cv_record r;
-    cv_record_init(&r);
+    cvi_record_init(&r);
     for (int round = 0; round < 3; round++) {
-        cv_record_reset(&r);
+        cvi_record_reset(&r);
         /* enough to need several blocks; earlier strings must stay intact */
-        cv_str s0 = cv_record_strdup(&r, "hello", 5);
+        cv_str s0 = cvi_record_strdup(&r, "hello", 5);
         for (int i = 0; i < 2000; i++) {
             char tmp[32];
             int n = snprintf(tmp, sizeof tmp, "value-%d", i);
-            cv_str v = cv_record_strdup(&r, tmp, (size_t)n);
-            ck_assert_int_ge(cv_record_push(&r, CV_NODE_STRING, 0, CV_STR_LIT("k"), CV_STR_LIT("k"), v), 0);
+            cv_str v = cvi_record_strdup(&r, tmp, (size_t)n);
+            ck_assert_int_ge(cvi_record_push(&r, CV_NODE_STRING, 0, CV_STR_LIT("k"), CV_STR_LIT("k"), v), 0);
         }
         ck_assert_uint_eq(r.n, 2000);
         ck_assert(memcmp(s0.p, "hello", 5) == 0);
         ck_assert(memcmp(r.nodes[1234].value.p, "value-1234", 10) == 0);
         ck_assert_int_eq(r.nodes[5].end, -1);
     }
-    cv_str e = cv_record_strdup(&r, NULL, 0);
+    cv_str e = cvi_record_strdup(&r, NULL, 0);
     ck_assert_ptr_nonnull(e.p);
     ck_assert_uint_eq(e.n, 0);
-    cv_record_free(&r);
-    cv_record_free(NULL);
+    cvi_record_free(&r);
+    cvi_record_free(NULL);
 }
 END_TEST
 

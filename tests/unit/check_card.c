@@ -46,17 +46,17 @@ END_TEST
 
 START_TEST(test_luhn_and_normalise)
 {
-    ck_assert_int_eq(cv_luhn_valid("4111111111111111", 16), 1);
-    ck_assert_int_eq(cv_luhn_valid("4111111111111112", 16), 0);
-    ck_assert_int_eq(cv_luhn_valid("79927398713", 11), 1);
-    ck_assert_int_eq(cv_luhn_valid("7992739871x", 11), 0);
-    ck_assert_int_eq(cv_luhn_valid("0", 1), 0);
+    ck_assert_int_eq(cvi_luhn_valid("4111111111111111", 16), 1);
+    ck_assert_int_eq(cvi_luhn_valid("4111111111111112", 16), 0);
+    ck_assert_int_eq(cvi_luhn_valid("79927398713", 11), 1);
+    ck_assert_int_eq(cvi_luhn_valid("7992739871x", 11), 0);
+    ck_assert_int_eq(cvi_luhn_valid("0", 1), 0);
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_CARD, NULL, "4111-1111-1111-1111", 19, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_CARD, NULL, "4111-1111-1111-1111", 19, norm, &n), 1);
     ck_assert_str_eq(norm, "4111111111111111");
     ck_assert_uint_eq(n, 16);
-    ck_assert_int_eq(cv_normalise(CV_ENT_CARD, NULL, "4111 1111 1111 1112", 19, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_CARD, NULL, "4111 1111 1111 1112", 19, norm, &n), 0);
     ck_assert_str_eq(norm, "4111 1111 1111 1112");
 }
 END_TEST

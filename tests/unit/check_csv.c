@@ -15,19 +15,19 @@ static cv_buf OUT;
 
 static void setup(void)
 {
-    F = cv_format_find("csv");
+    F = cvi_format_find("csv");
     ck_assert_ptr_nonnull(F);
     ST = calloc(1, F->state_size);
-    cv_record_init(&R);
-    cv_buf_init(&OUT);
+    cvi_record_init(&R);
+    cvi_buf_init(&OUT);
 }
 
 static void teardown(void)
 {
     F->state_free(ST);
     free(ST);
-    cv_record_free(&R);
-    cv_buf_free(&OUT);
+    cvi_record_free(&R);
+    cvi_buf_free(&OUT);
 }
 
 static void header(const char *h)
@@ -38,7 +38,7 @@ static void header(const char *h)
 
 static int parse(const char *s, cv_diag *d)
 {
-    cv_record_reset(&R);
+    cvi_record_reset(&R);
     d->reason = NULL;
     d->offset = (size_t)-1;
     return F->parse(ST, s, strlen(s), &R, d);
@@ -48,7 +48,7 @@ static const char *write_rec(void)
 {
     cv_buf_clear(&OUT);
     ck_assert_int_eq(F->write(ST, &R, &OUT), 0);
-    return cv_buf_cstr(&OUT);
+    return cvi_buf_cstr(&OUT);
 }
 
 static void expect_reject(const char *s, const char *reason, size_t offset)
@@ -148,11 +148,11 @@ START_TEST(test_header)
     ck_assert(cv_str_eqz(names[3], "phone"));
     uint8_t kept[4] = { 1, 1, 1, 1 };
     ck_assert_int_eq(F->write_header(ST, NULL, kept, NULL, &OUT), 0);
-    ck_assert_str_eq(cv_buf_cstr(&OUT), "id,full name,\"a,b\",phone\n");
+    ck_assert_str_eq(cvi_buf_cstr(&OUT), "id,full name,\"a,b\",phone\n");
     cv_buf_clear(&OUT);
     kept[0] = kept[2] = 0;
     ck_assert_int_eq(F->write_header(ST, NULL, kept, NULL, &OUT), 0);
-    ck_assert_str_eq(cv_buf_cstr(&OUT), "full name,phone\n");
+    ck_assert_str_eq(cvi_buf_cstr(&OUT), "full name,phone\n");
     /* a second header replaces the first */
     header("x\n");
     ck_assert_uint_eq(F->columns(ST, &names), 1);
@@ -169,7 +169,7 @@ START_TEST(test_header_bom)
     ck_assert(cv_str_eqz(names[0], "id"));
     uint8_t kept[2] = { 1, 1 };
     ck_assert_int_eq(F->write_header(ST, NULL, kept, NULL, &OUT), 0);
-    ck_assert_str_eq(cv_buf_cstr(&OUT), "id,phone\n");
+    ck_assert_str_eq(cvi_buf_cstr(&OUT), "id,phone\n");
 }
 END_TEST
 
@@ -214,11 +214,11 @@ START_TEST(test_header_duplicates)
     expect_dup_header(",x,\n", 4, 3);                                     /* two empty names */
     /* a wide header (sorted, not compared pairwise): the first repeat in header order */
     cv_buf b = { 0 };
-    for (int i = 0; i < 40; i++) ck_assert_int_eq(cv_buf_printf(&b, "c%d,", i), 0);
+    for (int i = 0; i < 40; i++) ck_assert_int_eq(cvi_buf_printf(&b, "c%d,", i), 0);
     size_t off = b.n;
-    ck_assert_int_eq(cv_buf_puts(&b, "c7,c3\n"), 0);
+    ck_assert_int_eq(cvi_buf_puts(&b, "c7,c3\n"), 0);
     expect_dup_header(b.p, b.n, off);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     /* names that differ only in case or spaces are different columns */
     ck_assert_int_eq(F->parse_header(ST, "a,A,a \n", 7, &d), 0);
     const cv_str *names;
@@ -318,15 +318,15 @@ END_TEST
 
 START_TEST(test_registry)
 {
-    ck_assert_ptr_eq(cv_format_for_path("exports/contacts.csv"), F);
-    ck_assert_ptr_eq(cv_format_for_path("contacts.CSV.zst"), F);
-    ck_assert_ptr_eq(cv_format_for_path("cdr/master.csv"), F);     /* only the exact name is Asterisk's */
-    const cv_format_type *ast = cv_format_find("asterisk-cdr");
+    ck_assert_ptr_eq(cvi_format_for_path("exports/contacts.csv"), F);
+    ck_assert_ptr_eq(cvi_format_for_path("contacts.CSV.zst"), F);
+    ck_assert_ptr_eq(cvi_format_for_path("cdr/master.csv"), F);     /* only the exact name is Asterisk's */
+    const cv_format_type *ast = cvi_format_find("asterisk-cdr");
     ck_assert_ptr_nonnull(ast);
-    ck_assert_ptr_eq(cv_format_for_path("/var/log/asterisk/cdr-csv/Master.csv"), ast);
-    ck_assert_ptr_eq(cv_format_for_path("Master.csv.zst"), ast);
-    ck_assert_ptr_eq(cv_format_for_path("Master.csv"), ast);
-    ck_assert_ptr_eq(cv_format_for_path("OldMaster.csv"), F);
+    ck_assert_ptr_eq(cvi_format_for_path("/var/log/asterisk/cdr-csv/Master.csv"), ast);
+    ck_assert_ptr_eq(cvi_format_for_path("Master.csv.zst"), ast);
+    ck_assert_ptr_eq(cvi_format_for_path("Master.csv"), ast);
+    ck_assert_ptr_eq(cvi_format_for_path("OldMaster.csv"), F);
     ck_assert_int_eq(F->has_header, 1);
     ck_assert_int_eq(ast->has_header, 0);
 }

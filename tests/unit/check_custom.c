@@ -32,8 +32,8 @@ static char *tok_in(const char *pol, const char *domain, const char *norm)
     cvi_worker *w = cvi_worker_create(e);
     cv_buf b = { 0 };
     ck_assert_int_eq(cvi_engine_token(w, domain, norm, strlen(norm), &b), 0);
-    char *r = strdup(cv_buf_cstr(&b));
-    cv_buf_free(&b);
+    char *r = strdup(cvi_buf_cstr(&b));
+    cvi_buf_free(&b);
     cvi_worker_free(w);
     cvi_engine_free(e);
     cv_policy_free(p);

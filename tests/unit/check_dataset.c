@@ -141,7 +141,7 @@ START_TEST(test_vault_never_destroyed)
     cv_buf one = { 0 };
     ck_assert_int_eq(cvi_vault_seal_line(key->k, "phone:0000000000000000", 22, "x", 1, &one), 0);
     ck_assert_int_eq(cvi_vault_write_atomic(ctx, P("out/vault.zst"), one.p, one.n), 0);
-    cv_buf_free(&one);
+    cvi_buf_free(&one);
     ck_assert_int_eq(run(p, P("in"), P("out"), 1), 0);
     ck_assert_int_eq(vault_entries(P("out/vault.zst")), 1);    /* read whole, nothing cut or zero-filled */
     free(v);

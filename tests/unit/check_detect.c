@@ -24,12 +24,12 @@ static void expect_all(const char *region, const char *text, const char *want)
         ck_assert_uint_lt(l.v[i].start, l.v[i].end);
         prev_end = l.v[i].end;
         if (i) strcat(got, " ");
-        strcat(got, cv_entity_name(l.v[i].entity));
+        strcat(got, cvi_entity_name(l.v[i].entity));
         strcat(got, ":");
         strcat(got, l.v[i].norm);
     }
     ck_assert_str_eq(got, want);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 START_TEST(test_registry_and_names)
@@ -46,29 +46,29 @@ START_TEST(test_registry_and_names)
     /* Entity names are token domains, a public contract: these stay. */
     static const char *names[] = { "phone", "email", "card", "iban", "ip", "nino", "ssn", "dob", "postcode", "person" };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
-        ck_assert_int_ge(cv_entity_from_name(names[i], strlen(names[i])), 0);
+        ck_assert_int_ge(cvi_entity_from_name(names[i], strlen(names[i])), 0);
     /* Every descriptor is complete, names are unique lower-case words, and
      * cv_entity_names lists them all in id order. */
     cv_buf all = { 0 };
     for (int i = 0; i < CV_ENT__COUNT; i++) {
         const cv_entity_type *t = cvi_entity(i);
         ck_assert_ptr_nonnull(t);
-        ck_assert_ptr_eq(cv_entity_name(i), t->name);
+        ck_assert_ptr_eq(cvi_entity_name(i), t->name);
         ck_assert_ptr_nonnull(t->normalise);
         ck_assert_int_ge((int)t->default_action, CV_DEFAULT_REDACT);
         ck_assert_int_le((int)t->default_action, CV_DEFAULT_MASK);
         for (const char *c = t->name; *c; c++) ck_assert(( *c >= 'a' && *c <= 'z') || *c == '_');
-        ck_assert_int_eq(cv_entity_from_name(t->name, strlen(t->name)), i);
-        ck_assert_int_eq(cv_buf_printf(&all, "%s%s", i ? ", " : "", t->name), 0);
+        ck_assert_int_eq(cvi_entity_from_name(t->name, strlen(t->name)), i);
+        ck_assert_int_eq(cvi_buf_printf(&all, "%s%s", i ? ", " : "", t->name), 0);
     }
-    ck_assert_str_eq(cv_entity_names(), cv_buf_cstr(&all));
-    cv_buf_free(&all);
-    ck_assert_ptr_null(cv_entity_name(-1));
-    ck_assert_ptr_null(cv_entity_name(CV_ENT__COUNT));
+    ck_assert_str_eq(cv_entity_names(), cvi_buf_cstr(&all));
+    cvi_buf_free(&all);
+    ck_assert_ptr_null(cvi_entity_name(-1));
+    ck_assert_ptr_null(cvi_entity_name(CV_ENT__COUNT));
     ck_assert_ptr_null(cvi_entity(CV_ENT__COUNT));
-    ck_assert_int_eq(cv_entity_from_name("phones", 6), -1);
-    ck_assert_int_eq(cv_entity_from_name("phone", 4), -1);
-    ck_assert_int_eq(cv_entity_from_name("emailx", 5), CV_ENT_EMAIL);
+    ck_assert_int_eq(cvi_entity_from_name("phones", 6), -1);
+    ck_assert_int_eq(cvi_entity_from_name("phone", 4), -1);
+    ck_assert_int_eq(cvi_entity_from_name("emailx", 5), CV_ENT_EMAIL);
     /* the spelled forms moved into the descriptors */
     ck_assert_int_eq(cvi_entity(CV_ENT_NINO)->spelled("QQ123456C", 9), 1);
     ck_assert_int_eq(cvi_entity(CV_ENT_NINO)->spelled("QQ123456E", 9), 0);
@@ -107,7 +107,7 @@ START_TEST(test_no_digits_no_at)
     ck_assert_uint_eq(l.n, 1);
     ck_assert_uint_eq(l.v[0].start, 6);
     ck_assert_uint_eq(l.v[0].end, 18);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 END_TEST
 
@@ -138,7 +138,7 @@ START_TEST(test_overlaps)
     ck_assert_int_eq(l.v[0].entity, CV_ENT_PHONE);
     ck_assert_uint_eq(l.v[0].start, 0);
     ck_assert_uint_eq(l.v[0].end, 17);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     expect_all("GB", "4222222222222", "card:4222222222222");
     /* the card alone is a card */
     expect_all("GB", "378282246310005", "card:378282246310005");
@@ -148,26 +148,26 @@ END_TEST
 START_TEST(test_enabled_subset_and_reuse)
 {
     cv_detector_set *s = mkset("GB", CV_ENT_EMAIL);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     const char *t1 = "07700 900123 a@b.com";
-    ck_assert_int_eq(cv_detect(s, ws, t1, strlen(t1), &l), 0);
+    ck_assert_int_eq(cvi_detect(s, ws, t1, strlen(t1), &l), 0);
     ck_assert_uint_eq(l.n, 1);
     ck_assert_int_eq(l.v[0].entity, CV_ENT_EMAIL);
     /* out is cleared, not appended to */
     const char *t2 = "nothing here";
-    ck_assert_int_eq(cv_detect(s, ws, t2, strlen(t2), &l), 0);
+    ck_assert_int_eq(cvi_detect(s, ws, t2, strlen(t2), &l), 0);
     ck_assert_uint_eq(l.n, 0);
-    ck_assert_int_eq(cv_detect(s, ws, t1, strlen(t1), &l), 0);
+    ck_assert_int_eq(cvi_detect(s, ws, t1, strlen(t1), &l), 0);
     ck_assert_uint_eq(l.n, 1);
     ck_assert_str_eq(l.v[0].norm, "a@b.com");
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     ck_assert_ptr_null(l.v);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
-    cv_detect_ws_free(NULL);
-    cv_detector_set_free(NULL);
-    cv_span_list_free(NULL);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
+    cvi_detect_ws_free(NULL);
+    cvi_detector_set_free(NULL);
+    cvi_span_list_free(NULL);
 }
 END_TEST
 
@@ -182,7 +182,7 @@ START_TEST(test_many_spans)
         ck_assert_int_eq(l.v[i].entity, i % 2 ? CV_ENT_EMAIL : CV_ENT_PHONE);
         ck_assert_uint_eq(l.v[i].start, (i / 2) * 24 + (i % 2 ? 16 : 2));
     }
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 END_TEST
 
@@ -190,20 +190,20 @@ START_TEST(test_normalise_generic_person)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_PERSON, NULL, "  Jos\xc3\xa9   DE la\tCruz ", 21, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PERSON, NULL, "  Jos\xc3\xa9   DE la\tCruz ", 21, norm, &n), 1);
     ck_assert_str_eq(norm, "jos\xc3\xa9 de la cruz");
     ck_assert_uint_eq(n, 16);
-    ck_assert_int_eq(cv_normalise(CV_ENT_PERSON, NULL, "   ", 3, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PERSON, NULL, "   ", 3, norm, &n), 0);
     ck_assert_uint_eq(n, 0);
-    ck_assert_int_eq(cv_normalise_generic(" A\n\nB ", 6, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise_generic(" A\n\nB ", 6, norm, &n), 0);
     ck_assert_str_eq(norm, "a b");
     char big[CV_NORM_MAX + 1];
     memset(big, 'x', sizeof big);
-    ck_assert_int_eq(cv_normalise_generic(big, CV_NORM_MAX, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise_generic(big, CV_NORM_MAX, norm, &n), 0);
     ck_assert_uint_eq(n, CV_NORM_MAX);
-    ck_assert_int_eq(cv_normalise_generic(big, CV_NORM_MAX + 1, norm, &n), -1);
-    ck_assert_int_eq(cv_normalise(CV_ENT_PERSON, NULL, big, CV_NORM_MAX + 1, norm, &n), -1);
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, NULL, big, CV_NORM_MAX + 1, norm, &n), -1);
+    ck_assert_int_eq(cvi_normalise_generic(big, CV_NORM_MAX + 1, norm, &n), -1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PERSON, NULL, big, CV_NORM_MAX + 1, norm, &n), -1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, NULL, big, CV_NORM_MAX + 1, norm, &n), -1);
 }
 END_TEST
 
@@ -216,7 +216,7 @@ static void span_at(const char *text, uint32_t start, uint32_t end, int entity, 
     ck_assert_uint_eq(l.v[0].end, end);
     ck_assert_int_eq(l.v[0].entity, entity);
     ck_assert_str_eq(l.v[0].norm, norm);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 START_TEST(test_lookalikes)
@@ -299,8 +299,8 @@ START_TEST(test_custom_regex_needs)
         cv_custom_detector cd = { .name = "t", .entity = CV_ENT__COUNT, .regex = pats[k] };
         cv_detector_set *s = NULL;
         const char *err = NULL;
-        ck_assert_int_eq(cv_detector_set_create_ex(NULL, en, &cd, 1, &s, &err, NULL), 0);
-        cv_detect_ws *ws = cv_detect_ws_create(s);
+        ck_assert_int_eq(cvi_detector_set_create_ex(NULL, en, &cd, 1, &s, &err, NULL), 0);
+        cv_detect_ws *ws = cvi_detect_ws_create(s);
         ck_assert_ptr_nonnull(ws);
         int ec;
         PCRE2_SIZE eo;
@@ -324,7 +324,7 @@ START_TEST(test_custom_regex_needs)
                 n += strlen(y);
             }
             cv_span_list l = { 0 };
-            ck_assert_int_eq(cv_detect(s, ws, text, n, &l), 0);
+            ck_assert_int_eq(cvi_detect(s, ws, text, n, &l), 0);
             size_t got = 0;
             for (size_t off = 0; off <= n;) {
                 int rc = pcre2_match(re, (PCRE2_SPTR)text, n, off, 0, md, NULL);
@@ -340,14 +340,14 @@ START_TEST(test_custom_regex_needs)
             }
             ck_assert_uint_eq(got, l.n);
             found += got;
-            cv_span_list_free(&l);
+            cvi_span_list_free(&l);
         }
         ck_assert_msg(found > 20, "pattern %s: %zu matches in all texts", pats[k], found);   /* not vacuous */
         total += found;
         pcre2_match_data_free(md);
         pcre2_code_free(re);
-        cv_detect_ws_free(ws);
-        cv_detector_set_free(s);
+        cvi_detect_ws_free(ws);
+        cvi_detector_set_free(s);
     }
 #undef RND
     ck_assert_uint_gt(total, 1000);

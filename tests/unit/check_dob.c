@@ -68,12 +68,12 @@ START_TEST(test_normalise)
     memcpy(us.region, "US", 2);
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_DOB, NULL, "12 March 1980", 13, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_DOB, NULL, "12 March 1980", 13, norm, &n), 1);
     ck_assert_str_eq(norm, "1980-03-12");
     ck_assert_uint_eq(n, 10);
-    ck_assert_int_eq(cv_normalise(CV_ENT_DOB, &us, "03/12/1980", 10, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_DOB, &us, "03/12/1980", 10, norm, &n), 1);
     ck_assert_str_eq(norm, "1980-03-12");
-    ck_assert_int_eq(cv_normalise(CV_ENT_DOB, NULL, "31/02/1980", 10, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_DOB, NULL, "31/02/1980", 10, norm, &n), 0);
     ck_assert_str_eq(norm, "31/02/1980");
 }
 END_TEST

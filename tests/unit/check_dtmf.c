@@ -50,17 +50,17 @@ static found detect(const float *x, size_t n)
     static cv_dtmf d;
     found f = { .n = 0 };
     f.d = &d;
-    cv_dtmf_init(&d);
+    cvi_dtmf_init(&d);
     /* Odd chunk sizes so half-window boundaries fall inside chunks. */
     size_t i = 0, chunk = 37;
     while (i < n) {
         size_t m = n - i < chunk ? n - i : chunk;
-        ck_assert_int_eq(cv_dtmf_feed_float(&d, x + i, m, on_tone, &f), 0);
+        ck_assert_int_eq(cvi_dtmf_feed_float(&d, x + i, m, on_tone, &f), 0);
         i += m;
         chunk = chunk * 7 % 501 + 1;
     }
-    ck_assert_int_eq(cv_dtmf_finish(&d, on_tone, &f), 0);
-    ck_assert_uint_eq(cv_dtmf_tones(&d), (uint64_t)f.n);
+    ck_assert_int_eq(cvi_dtmf_finish(&d, on_tone, &f), 0);
+    ck_assert_uint_eq(cvi_dtmf_tones(&d), (uint64_t)f.n);
     return f;
 }
 
@@ -106,9 +106,9 @@ START_TEST(test_int16_feed)
     for (size_t i = 0; i < n; i++) s[i] = (int16_t)lrintf(x[i] * 32767.0f);
     cv_dtmf d;
     found f = { .n = 0, .d = &d };
-    cv_dtmf_init(&d);
-    ck_assert_int_eq(cv_dtmf_feed_s16(&d, s, n, on_tone, &f), 0);
-    ck_assert_int_eq(cv_dtmf_finish(&d, on_tone, &f), 0);
+    cvi_dtmf_init(&d);
+    ck_assert_int_eq(cvi_dtmf_feed_s16(&d, s, n, on_tone, &f), 0);
+    ck_assert_int_eq(cvi_dtmf_finish(&d, on_tone, &f), 0);
     ck_assert_int_eq(f.n, 1);
     ck_assert_int_eq(f.key[0], '8');
     assert_covers(&f, 0, at, len);
@@ -363,11 +363,11 @@ START_TEST(test_callback_stops)
     add_tone(x, 500, 400, ROW[0], 0.2, COL[0], 0.2);
     add_tone(x, 2000, 400, ROW[1], 0.2, COL[1], 0.2);
     cv_dtmf d;
-    cv_dtmf_init(&d);
+    cvi_dtmf_init(&d);
     int calls = 0;
-    ck_assert_int_eq(cv_dtmf_feed_float(&d, x, n, stop_at_first, &calls), 7);
+    ck_assert_int_eq(cvi_dtmf_feed_float(&d, x, n, stop_at_first, &calls), 7);
     ck_assert_int_eq(calls, 1);
-    ck_assert_uint_eq(cv_dtmf_tones(&d), 1);
+    ck_assert_uint_eq(cvi_dtmf_tones(&d), 1);
     free(x);
 }
 END_TEST

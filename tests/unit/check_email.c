@@ -12,7 +12,7 @@ static void norm_ok(const char *in, const char *want)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n = 0;
-    ck_assert_int_eq(cv_normalise(CV_ENT_EMAIL, NULL, in, strlen(in), norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_EMAIL, NULL, in, strlen(in), norm, &n), 1);
     ck_assert_str_eq(norm, want);
     ck_assert_uint_eq(n, strlen(want));
 }
@@ -77,12 +77,12 @@ START_TEST(test_normalise)
     norm_ok("john [at] gmail [dot] com", "john@gmail.com");
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_EMAIL, NULL, " Not An  Address ", 17, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_EMAIL, NULL, " Not An  Address ", 17, norm, &n), 0);
     ck_assert_str_eq(norm, "not an address");
-    ck_assert_int_eq(cv_normalise(CV_ENT_EMAIL, NULL, "a..b@x.com", 10, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_EMAIL, NULL, "a..b@x.com", 10, norm, &n), 0);
     char big[CV_NORM_MAX + 10];
     memset(big, 'a', sizeof big);
-    ck_assert_int_eq(cv_normalise(CV_ENT_EMAIL, NULL, big, sizeof big, norm, &n), -1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_EMAIL, NULL, big, sizeof big, norm, &n), -1);
 }
 END_TEST
 

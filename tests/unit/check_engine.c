@@ -160,11 +160,11 @@ START_TEST(test_token_command_matches_pipeline)
         ck_assert_uint_eq(ns, 1);
         cv_buf r = { 0 };
         ck_assert_int_eq(cvi_engine_render(w, text, &sp[0], &r), 0);
-        ck_assert_int_eq(cv_buf_putc(&r, '\0'), 0);
+        ck_assert_int_eq(cvi_buf_putc(&r, '\0'), 0);
         char want[80];
         snprintf(want, sizeof want, "[%s]", tok);
         ck_assert_str_eq(r.p, want);
-        cv_buf_free(&r);
+        cvi_buf_free(&r);
     }
     cvi_worker_free(w);
     cvi_engine_free(e);
@@ -407,12 +407,12 @@ START_TEST(test_member_names_unique)
     ck_assert_str_eq(out, want);
     ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 5);
     /* valid JSON, every name unique in its object */
-    const cv_format_type *f = cv_format_find("jsonl");
+    const cv_format_type *f = cvi_format_find("jsonl");
     cv_record r;
-    cv_record_init(&r);
+    cvi_record_init(&r);
     cv_diag d = { 0 };
     ck_assert_int_eq(f->parse(NULL, out, strlen(out), &r, &d), 0);
-    cv_record_free(&r);
+    cvi_record_free(&r);
     /* the same input gives the same names, whatever came before */
     char *again = apply(POL_SCAN, "jsonl", "{\"c\":{\"+12125550142\":1}}\n{\"c\":{\"x\":1}}\n", NULL);
     ck_assert_str_eq(again, "{\"c\":{\"[phone:" T_PHONE_US "]\":1}}\n{\"c\":{\"x\":1}}\n");
@@ -590,12 +590,12 @@ START_TEST(test_names_wordset)
     /* 300 names, each named in the text in reverse order */
     enum { N = 300 };
     cv_buf in = { 0 };
-    ck_assert_int_eq(cv_buf_puts(&in, "{\"p\":["), 0);
-    for (int i = 0; i < N; i++) ck_assert_int_eq(cv_buf_printf(&in, "%s{\"name\":\"Given%03d Family%03d\"}", i ? "," : "", i, i), 0);
-    ck_assert_int_eq(cv_buf_puts(&in, "],\"t\":\""), 0);
-    for (int i = N; i-- > 0;) ck_assert_int_eq(cv_buf_printf(&in, "given%03d  FAMILY%03d, ", i, i), 0);
-    ck_assert_int_eq(cv_buf_puts(&in, "end\"}\n"), 0);
-    out = apply(pol, "jsonl", cv_buf_cstr(&in), NULL);
+    ck_assert_int_eq(cvi_buf_puts(&in, "{\"p\":["), 0);
+    for (int i = 0; i < N; i++) ck_assert_int_eq(cvi_buf_printf(&in, "%s{\"name\":\"Given%03d Family%03d\"}", i ? "," : "", i, i), 0);
+    ck_assert_int_eq(cvi_buf_puts(&in, "],\"t\":\""), 0);
+    for (int i = N; i-- > 0;) ck_assert_int_eq(cvi_buf_printf(&in, "given%03d  FAMILY%03d, ", i, i), 0);
+    ck_assert_int_eq(cvi_buf_puts(&in, "end\"}\n"), 0);
+    out = apply(pol, "jsonl", cvi_buf_cstr(&in), NULL);
     ck_assert_ptr_null(strstr(out, "iven"));
     ck_assert_ptr_null(strstr(out, "AMILY"));
     char (*t)[17] = malloc(2 * N * sizeof *t);
@@ -603,7 +603,7 @@ START_TEST(test_names_wordset)
     for (int i = 0; i < N; i++) ck_assert_str_eq(t[i], t[2 * N - 1 - i]);
     free(t);
     free(out);
-    cv_buf_free(&in);
+    cvi_buf_free(&in);
 }
 END_TEST
 
@@ -615,10 +615,10 @@ START_TEST(test_names_past_16_bits)
     const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"**\"\n    format: jsonl\n"
                       "    fields: {\"**.name\": {token: person}, \"*\": scan}\n";
     cv_buf in = { 0 };
-    ck_assert_int_eq(cv_buf_puts(&in, "{\"p\":["), 0);
-    for (int i = 0; i < N; i++) ck_assert_int_eq(cv_buf_printf(&in, "%s{\"name\":\"N%06d\"}", i ? "," : "", i), 0);
-    ck_assert_int_eq(cv_buf_printf(&in, "],\"t\":\"n%06d and N%06d\"}\n", N - 1, 1), 0);
-    char *out = apply(pol, "jsonl", cv_buf_cstr(&in), NULL);
+    ck_assert_int_eq(cvi_buf_puts(&in, "{\"p\":["), 0);
+    for (int i = 0; i < N; i++) ck_assert_int_eq(cvi_buf_printf(&in, "%s{\"name\":\"N%06d\"}", i ? "," : "", i), 0);
+    ck_assert_int_eq(cvi_buf_printf(&in, "],\"t\":\"n%06d and N%06d\"}\n", N - 1, 1), 0);
+    char *out = apply(pol, "jsonl", cvi_buf_cstr(&in), NULL);
     char (*t)[17] = malloc((N + 2) * sizeof *t);
     ck_assert_int_eq(person_toks(out, t, N + 2), N + 2);
     ck_assert_str_eq(t[N], t[N - 1]);
@@ -626,7 +626,7 @@ START_TEST(test_names_past_16_bits)
     ck_assert_str_ne(t[N - 1], t[N - 1 - 65536]);
     free(t);
     free(out);
-    cv_buf_free(&in);
+    cvi_buf_free(&in);
 }
 END_TEST
 

@@ -53,16 +53,16 @@ END_TEST
 
 START_TEST(test_valid_and_normalise)
 {
-    ck_assert_int_eq(cv_iban_valid("GB82WEST12345698765432", 22), 1);
-    ck_assert_int_eq(cv_iban_valid("GB82WEST12345698765433", 22), 0);
-    ck_assert_int_eq(cv_iban_valid("gb82WEST12345698765432", 22), 0);
-    ck_assert_int_eq(cv_iban_valid("GB82WEST1234569876543", 21), 0);
+    ck_assert_int_eq(cvi_iban_valid("GB82WEST12345698765432", 22), 1);
+    ck_assert_int_eq(cvi_iban_valid("GB82WEST12345698765433", 22), 0);
+    ck_assert_int_eq(cvi_iban_valid("gb82WEST12345698765432", 22), 0);
+    ck_assert_int_eq(cvi_iban_valid("GB82WEST1234569876543", 21), 0);
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_IBAN, NULL, "fr14 2004 1010 0505 0001 3m02 606", 33, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_IBAN, NULL, "fr14 2004 1010 0505 0001 3m02 606", 33, norm, &n), 1);
     ck_assert_str_eq(norm, "FR1420041010050500013M02606");
     ck_assert_uint_eq(n, 27);
-    ck_assert_int_eq(cv_normalise(CV_ENT_IBAN, NULL, "FR15 2004", 9, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_IBAN, NULL, "FR15 2004", 9, norm, &n), 0);
     ck_assert_str_eq(norm, "fr15 2004");
 }
 END_TEST

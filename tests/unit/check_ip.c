@@ -40,14 +40,14 @@ START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_IP, NULL, " 2001:DB8:0:0:0:0:0:1 ", 22, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_IP, NULL, " 2001:DB8:0:0:0:0:0:1 ", 22, norm, &n), 1);
     ck_assert_str_eq(norm, "2001:db8::1");
     ck_assert_uint_eq(n, 11);
-    ck_assert_int_eq(cv_normalise(CV_ENT_IP, NULL, "[::1]", 5, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_IP, NULL, "[::1]", 5, norm, &n), 1);
     ck_assert_str_eq(norm, "::1");
-    ck_assert_int_eq(cv_normalise(CV_ENT_IP, NULL, "10.0.0.1", 8, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_IP, NULL, "10.0.0.1", 8, norm, &n), 1);
     ck_assert_str_eq(norm, "10.0.0.1");
-    ck_assert_int_eq(cv_normalise(CV_ENT_IP, NULL, "10.0.0.256", 10, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_IP, NULL, "10.0.0.256", 10, norm, &n), 0);
     ck_assert_str_eq(norm, "10.0.0.256");
 }
 END_TEST

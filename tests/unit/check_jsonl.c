@@ -15,21 +15,21 @@ static char ST[16];   /* jsonl keeps no state; parse still gets a pointer */
 
 static void setup(void)
 {
-    F = cv_format_find("jsonl");
+    F = cvi_format_find("jsonl");
     ck_assert_ptr_nonnull(F);
-    cv_record_init(&R);
-    cv_buf_init(&OUT);
+    cvi_record_init(&R);
+    cvi_buf_init(&OUT);
 }
 
 static void teardown(void)
 {
-    cv_record_free(&R);
-    cv_buf_free(&OUT);
+    cvi_record_free(&R);
+    cvi_buf_free(&OUT);
 }
 
 static int parse_n(const char *s, size_t n, cv_diag *d)
 {
-    cv_record_reset(&R);
+    cvi_record_reset(&R);
     d->reason = NULL;
     d->offset = (size_t)-1;
     return F->parse(ST, s, n, &R, d);
@@ -41,7 +41,7 @@ static const char *write_rec(void)
 {
     cv_buf_clear(&OUT);
     ck_assert_int_eq(F->write(ST, &R, &OUT), 0);
-    return cv_buf_cstr(&OUT);
+    return cvi_buf_cstr(&OUT);
 }
 
 /* Parse line (no newline) and expect it back byte for byte, plus '\n'. */
@@ -351,11 +351,11 @@ START_TEST(test_duplicate_names)
     for (int n = 15; n <= 300; n += 15) {
         for (int at = 0; at < n; at += 7) {
             cv_buf_clear(&b);
-            ck_assert_int_eq(cv_buf_putc(&b, '{'), 0);
-            for (int i = 0; i < n; i++) ck_assert_int_eq(cv_buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i, i), 0);
-            ck_assert_int_eq(cv_buf_puts(&b, ","), 0);
+            ck_assert_int_eq(cvi_buf_putc(&b, '{'), 0);
+            for (int i = 0; i < n; i++) ck_assert_int_eq(cvi_buf_printf(&b, "%s\"k%d\":%d", i ? "," : "", i, i), 0);
+            ck_assert_int_eq(cvi_buf_puts(&b, ","), 0);
             size_t off = b.n;
-            ck_assert_int_eq(cv_buf_printf(&b, "\"k%d\":0}", at), 0);
+            ck_assert_int_eq(cvi_buf_printf(&b, "\"k%d\":0}", at), 0);
             expect_reject(b.p, b.n, dup, off);
             /* without the duplicate the record parses */
             cv_diag d;
@@ -363,7 +363,7 @@ START_TEST(test_duplicate_names)
             ck_assert_int_eq(parse_n(b.p, off, &d), 0);
         }
     }
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -407,15 +407,15 @@ START_TEST(test_reparse_invariant)
     const char *s = "{\"m\":[{\"t\":\"a\\u0000\\\"\",\"n\":[1e5,[],{}]}],\"x\":{\"y\":{\"z\":false}}}";
     ck_assert_int_eq(parse(s, &d), 0);
     cv_record first;
-    cv_record_init(&first);
+    cvi_record_init(&first);
     size_t n = R.n;
     cv_node *copy = malloc(n * sizeof *copy);
     memcpy(copy, R.nodes, n * sizeof *copy);
     cv_buf w;
-    cv_buf_init(&w);
+    cvi_buf_init(&w);
     ck_assert_int_eq(F->write(ST, &R, &w), 0);
     cv_record again;
-    cv_record_init(&again);
+    cvi_record_init(&again);
     ck_assert_int_eq(F->parse(ST, w.p, w.n, &again, &d), 0);
     ck_assert_uint_eq(again.n, n);
     for (size_t i = 0; i < n; i++) {
@@ -427,23 +427,23 @@ START_TEST(test_reparse_invariant)
         ck_assert(cv_str_eq(again.nodes[i].value, copy[i].value));
     }
     free(copy);
-    cv_buf_free(&w);
-    cv_record_free(&again);
-    cv_record_free(&first);
+    cvi_buf_free(&w);
+    cvi_record_free(&again);
+    cvi_record_free(&first);
 }
 END_TEST
 
 START_TEST(test_registry)
 {
-    ck_assert_ptr_eq(cv_format_find("jsonl"), F);
-    ck_assert_ptr_null(cv_format_find("yaml"));
-    ck_assert_ptr_null(cv_format_find(NULL));
-    ck_assert_ptr_eq(cv_format_for_path("chats/2024-01.jsonl"), F);
-    ck_assert_ptr_eq(cv_format_for_path("a.ndjson.zst"), F);
-    ck_assert_ptr_eq(cv_format_for_path("/x/y.JSON"), F);
-    ck_assert_ptr_null(cv_format_for_path("notes.txt"));
-    ck_assert_ptr_null(cv_format_for_path("x.zst"));
-    ck_assert_ptr_null(cv_format_for_path(".jsonl.zst"));
+    ck_assert_ptr_eq(cvi_format_find("jsonl"), F);
+    ck_assert_ptr_null(cvi_format_find("yaml"));
+    ck_assert_ptr_null(cvi_format_find(NULL));
+    ck_assert_ptr_eq(cvi_format_for_path("chats/2024-01.jsonl"), F);
+    ck_assert_ptr_eq(cvi_format_for_path("a.ndjson.zst"), F);
+    ck_assert_ptr_eq(cvi_format_for_path("/x/y.JSON"), F);
+    ck_assert_ptr_null(cvi_format_for_path("notes.txt"));
+    ck_assert_ptr_null(cvi_format_for_path("x.zst"));
+    ck_assert_ptr_null(cvi_format_for_path(".jsonl.zst"));
     int found = 0;
     for (size_t i = 0; cvi_formats[i]; i++) found += cvi_formats[i] == F;
     ck_assert_int_eq(found, 1);

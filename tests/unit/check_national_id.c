@@ -10,19 +10,19 @@ START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_NATIONAL_ID, NULL, "123.456.789-09", 14, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_NATIONAL_ID, NULL, "123.456.789-09", 14, norm, &n), 1);
     ck_assert_str_eq(norm, "12345678909");
-    ck_assert_int_eq(cv_normalise(CV_ENT_NATIONAL_ID, NULL, " x-1234567-l", 12, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_NATIONAL_ID, NULL, " x-1234567-l", 12, norm, &n), 1);
     ck_assert_str_eq(norm, "X1234567L");
-    ck_assert_int_eq(cv_normalise(CV_ENT_NATIONAL_ID, NULL, "1 84 12 76 451 089 46", 21, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_NATIONAL_ID, NULL, "1 84 12 76 451 089 46", 21, norm, &n), 1);
     ck_assert_str_eq(norm, "184127645108946");
     /* equal numbers, equal tokens: the field's form is the text's */
     cv_span_list l = run("GB", CV_ENT_NATIONAL_ID, "CPF 123.456.789-09");
     ck_assert_uint_eq(l.n, 1);
     ck_assert_str_eq(l.v[0].norm, "12345678909");
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     /* not any scheme's: the generic form, and 0 */
-    ck_assert_int_eq(cv_normalise(CV_ENT_NATIONAL_ID, NULL, "12345678A", 9, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_NATIONAL_ID, NULL, "12345678A", 9, norm, &n), 0);
     ck_assert_str_eq(norm, "12345678a");
 }
 END_TEST
@@ -42,7 +42,7 @@ START_TEST(test_scheme)
         ck_assert_msg(l.n == 1, "%s", c[i].text);
         ck_assert_int_eq(l.v[0].entity, CV_ENT_NATIONAL_ID);
         ck_assert_int_eq(l.v[0].detector, c[i].det);
-        cv_span_list_free(&l);
+        cvi_span_list_free(&l);
     }
 }
 END_TEST

@@ -47,10 +47,10 @@ START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_NINO, NULL, "ce 12 34 56 a", 13, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_NINO, NULL, "ce 12 34 56 a", 13, norm, &n), 1);
     ck_assert_str_eq(norm, "CE123456A");
     ck_assert_uint_eq(n, 9);
-    ck_assert_int_eq(cv_normalise(CV_ENT_NINO, NULL, "QQ 12 34 56 A", 13, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_NINO, NULL, "QQ 12 34 56 A", 13, norm, &n), 0);
     ck_assert_str_eq(norm, "qq 12 34 56 a");
 }
 END_TEST

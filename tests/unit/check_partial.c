@@ -203,15 +203,15 @@ START_TEST(test_no_partial_leak)
     cv_buf out = { 0 }, kept = { 0 };
     size_t at = 0;
     for (size_t i = 0; i < ns; i++) {
-        ck_assert_int_eq(cv_buf_append(&out, text + at, sp[i].start - at), 0);
-        ck_assert_int_eq(cv_buf_append(&kept, text + at, sp[i].start - at), 0);
+        ck_assert_int_eq(cvi_buf_append(&out, text + at, sp[i].start - at), 0);
+        ck_assert_int_eq(cvi_buf_append(&kept, text + at, sp[i].start - at), 0);
         ck_assert_int_eq(cvi_engine_render(wk, text, &sp[i], &out), 0);
-        ck_assert_int_eq(cv_buf_putc(&kept, '\n'), 0);
+        ck_assert_int_eq(cvi_buf_putc(&kept, '\n'), 0);
         at = sp[i].end;
     }
-    ck_assert_int_eq(cv_buf_append(&out, text + at, n - at), 0);
-    ck_assert_int_eq(cv_buf_append(&kept, text + at, n - at), 0);
-    ck_assert_int_eq(cv_buf_putc(&kept, '\0'), 0);
+    ck_assert_int_eq(cvi_buf_append(&out, text + at, n - at), 0);
+    ck_assert_int_eq(cvi_buf_append(&kept, text + at, n - at), 0);
+    ck_assert_int_eq(cvi_buf_putc(&kept, '\0'), 0);
     ck_assert_msg(ns > 0, "%s: nothing found in \"%s\"", detector, text);
     /* no group of 3 or more digits of the value is left */
     for (const char *v = c->value; *v;) {
@@ -228,8 +228,8 @@ START_TEST(test_no_partial_leak)
         }
         v += k;
     }
-    cv_buf_free(&out);
-    cv_buf_free(&kept);
+    cvi_buf_free(&out);
+    cvi_buf_free(&kept);
 }
 END_TEST
 

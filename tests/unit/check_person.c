@@ -106,7 +106,7 @@ START_TEST(test_normal_form)
 {
     char a[CV_NORM_MAX + 1];
     size_t na;
-    ck_assert_int_eq(cv_normalise(P, NULL, "  SARAH   CONNOR ", 17, a, &na), 1);
+    ck_assert_int_eq(cvi_normalise(P, NULL, "  SARAH   CONNOR ", 17, a, &na), 1);
     ck_assert_str_eq(a, "sarah connor");
     /* the detector's spans carry the same form as a field's value */
     one("GB", P, "Thanks SARAH CONNOR, done.", "SARAH CONNOR", "sarah connor");
@@ -181,14 +181,14 @@ static void fp_corpus(const char *file, unsigned min_lines, unsigned max_pct)
 {
     char *data = fixture(file), *cur = data, *loc, *text;
     cv_detector_set *s = mkset("GB", P);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     rate r[NLOC];
     size_t nr = 0;
     unsigned lines = 0, changed = 0;
     while ((text = next_line(&cur, &loc)) != NULL) {
         rate *x = rate_of(r, &nr, loc);
-        ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, text, strlen(text), &l), 0);
         x->lines++;
         lines++;
         if (l.n) {
@@ -201,9 +201,9 @@ static void fp_corpus(const char *file, unsigned min_lines, unsigned max_pct)
     print_rates("changed", r, nr);
     ck_assert_uint_ge(lines, min_lines);
     ck_assert_msg(changed * 100 <= lines * max_pct, "%u of %u lines changed", changed, lines);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     free(data);
 }
 
@@ -218,7 +218,7 @@ static void recall_corpus(const char *file, unsigned min_lines, unsigned min_pct
 {
     char *data = fixture(file), *cur = data, *loc, *text;
     cv_detector_set *s = mkset("GB", P);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     rate r[NLOC];
     size_t nr = 0;
@@ -234,7 +234,7 @@ static void recall_corpus(const char *file, unsigned min_lines, unsigned min_pct
         }
         plain[k] = '\0';
         ck_assert_uint_gt(nm, 0);
-        ck_assert_int_eq(cv_detect(s, ws, plain, k, &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, plain, k, &l), 0);
         int all = 1;
         for (size_t m = 0; m < nm; m++) {
             /* every byte of the name inside some span */
@@ -258,9 +258,9 @@ static void recall_corpus(const char *file, unsigned min_lines, unsigned min_pct
     print_rates("replaced", r, nr);
     ck_assert_uint_ge(lines, min_lines);
     ck_assert_msg(replaced * 100 >= lines * min_pct, "%u of %u lines replaced", replaced, lines);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     free(data);
 }
 

@@ -20,12 +20,12 @@ START_TEST(test_bare_international_and_dial_strings)
     memcpy(o.region, "GB", 2);
     char norm[CV_NORM_MAX + 1];
     size_t n = 0;
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "447700900123", 12, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, &o, "447700900123", 12, norm, &n), 1);
     ck_assert_str_eq(norm, "+447700900123");
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, " 12025550143 ", 13, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, &o, " 12025550143 ", 13, norm, &n), 1);
     ck_assert_str_eq(norm, "+12025550143");
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "100", 3, norm, &n), 0);   /* an extension */
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "999999999999", 12, norm, &n), 0);  /* no such code */
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, &o, "100", 3, norm, &n), 0);   /* an extension */
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, &o, "999999999999", 12, norm, &n), 0);  /* no such code */
     /* a value that is only such a number is a phone; inside text it is not */
     one("GB", CV_ENT_PHONE, "447700900781", "447700900781", "+447700900781");
     none("GB", CV_ENT_PHONE, "ref 447700900781 ok");
@@ -44,7 +44,7 @@ static void e164(const char *region, const char *in, const char *want)
     memcpy(o.region, region, 2);
     char out[64];
     size_t n = 0;
-    ck_assert_int_eq(cv_phone_e164(&o, in, strlen(in), out, sizeof out, &n), 1);
+    ck_assert_int_eq(cvi_phone_e164(&o, in, strlen(in), out, sizeof out, &n), 1);
     ck_assert_str_eq(out, want);
     ck_assert_uint_eq(n, strlen(want));
 }
@@ -153,7 +153,7 @@ START_TEST(test_runs_and_lists)
     ck_assert_uint_eq(c.v[1].start, 17);
     ck_assert_uint_eq(c.v[1].end, 28);
     ck_assert_str_eq(c.v[1].norm, "+447700900124");
-    cv_span_list_free(&c);
+    cvi_span_list_free(&c);
     none("GB", CV_ENT_PHONE, "paid 1,234,567 at 12:30:45");
     /* a list longer than one candidate can hold (44 digits): every number */
     const char *four = "numbers 07700900123 07700900124 07700900125 07700900126";
@@ -164,12 +164,12 @@ START_TEST(test_runs_and_lists)
         ck_assert_uint_eq(f.v[i].end, 19 + 12 * i);
     }
     ck_assert_str_eq(f.v[0].norm, "+447700900123");
-    cv_span_list_free(&f);
+    cvi_span_list_free(&f);
     /* ten groups and more: 5 numbers of three groups each */
     cv_span_list g = run("GB", CV_ENT_PHONE, "020 7946 0958 020 7946 0959 020 7946 0960 020 7946 0961 020 7946 0962");
     ck_assert_uint_eq(g.n, 5);
     ck_assert_str_eq(g.v[4].norm, "+442079460962");
-    cv_span_list_free(&g);
+    cvi_span_list_free(&g);
     cv_span_list l = run("GB", CV_ENT_PHONE, "020 7946 0958 07700 900123");
     ck_assert_uint_eq(l.n, 2);
     ck_assert_uint_eq(l.v[0].start, 0);
@@ -178,7 +178,7 @@ START_TEST(test_runs_and_lists)
     ck_assert_uint_eq(l.v[1].start, 14);
     ck_assert_uint_eq(l.v[1].end, 26);
     ck_assert_str_eq(l.v[1].norm, "+447700900123");
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     one("GB", CV_ENT_PHONE, "Call 07700 900123 4 times", "07700 900123", "+447700900123");
     one("GB", CV_ENT_PHONE, "(020 7946 0958)", "020 7946 0958", "+442079460958");
 }
@@ -195,19 +195,19 @@ START_TEST(test_e164_helpers)
     e164("US", "(212) 555-0142", "+12125550142");
     e164("IT", "06 1234 5678", "+390612345678");
     e164("GB", "+44 07700 900123", "+447700900123");
-    ck_assert_int_eq(cv_phone_e164(&o, "hello", 5, out, sizeof out, &n), 0);
-    ck_assert_int_eq(cv_phone_e164(&o, "12345", 5, out, sizeof out, &n), 0);
-    ck_assert_int_eq(cv_phone_e164(&o, "+44 20 7946 0958", 16, out, 5, &n), 0);   /* no room */
-    ck_assert_int_eq(cv_phone_cc_len("+442079460958", 13), 2);
-    ck_assert_int_eq(cv_phone_cc_len("+12125550142", 12), 1);
-    ck_assert_int_eq(cv_phone_cc_len("+353871234567", 13), 3);
-    ck_assert_int_eq(cv_phone_cc_len("+999123", 7), 0);
-    ck_assert_int_eq(cv_phone_cc_len("442079460958", 12), 0);
+    ck_assert_int_eq(cvi_phone_e164(&o, "hello", 5, out, sizeof out, &n), 0);
+    ck_assert_int_eq(cvi_phone_e164(&o, "12345", 5, out, sizeof out, &n), 0);
+    ck_assert_int_eq(cvi_phone_e164(&o, "+44 20 7946 0958", 16, out, 5, &n), 0);   /* no room */
+    ck_assert_int_eq(cvi_phone_cc_len("+442079460958", 13), 2);
+    ck_assert_int_eq(cvi_phone_cc_len("+12125550142", 12), 1);
+    ck_assert_int_eq(cvi_phone_cc_len("+353871234567", 13), 3);
+    ck_assert_int_eq(cvi_phone_cc_len("+999123", 7), 0);
+    ck_assert_int_eq(cvi_phone_cc_len("442079460958", 12), 0);
 
     char norm[CV_NORM_MAX + 1];
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, "(07700) 900-123", 15, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, &o, "(07700) 900-123", 15, norm, &n), 1);
     ck_assert_str_eq(norm, "+447700900123");
-    ck_assert_int_eq(cv_normalise(CV_ENT_PHONE, &o, " Not A  Phone ", 14, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_PHONE, &o, " Not A  Phone ", 14, norm, &n), 0);
     ck_assert_str_eq(norm, "not a phone");
     ck_assert_uint_eq(n, 11);
 }
@@ -241,13 +241,13 @@ static cv_span_list run_list(const char *list, const char *text)
     en[CV_ENT_PHONE] = 1;
     cv_detector_set *s = NULL;
     const char *err = NULL;
-    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     cv_span_list l = { 0 };
-    ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    ck_assert_int_eq(cvi_detect(s, ws, text, strlen(text), &l), 0);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     return l;
 }
 
@@ -261,7 +261,7 @@ static void found(const char *list, const char *text, const char *covered, const
     ck_assert_msg(l.v[0].start == (size_t)(at - text) && l.v[0].end == (size_t)(at - text) + strlen(covered),
                   "[%s] \"%s\": span [%u,%u) is not \"%s\"", list, text, l.v[0].start, l.v[0].end, covered);
     ck_assert_msg(strcmp(l.v[0].norm, want) == 0, "[%s] \"%s\" -> %s, not %s", list, text, l.v[0].norm, want);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 static void not_found(const char *list, const char *text)
@@ -269,7 +269,7 @@ static void not_found(const char *list, const char *text)
     cv_span_list l = run_list(list, text);
     ck_assert_msg(l.n == 0, "[%s] \"%s\": a phone at [%u,%u)", list, text, l.n ? l.v[0].start : 0,
                   l.n ? l.v[0].end : 0);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 typedef struct country_case {
@@ -392,7 +392,7 @@ START_TEST(test_region_order)
     ck_assert_str_eq(two.v[0].norm, "+33612345678");
     ck_assert_str_eq(two.v[1].norm, "+390612345678");
     ck_assert_str_eq(two.v[2].norm, "+33612345678");
-    cv_span_list_free(&two);
+    cvi_span_list_free(&two);
     /* the NANP shape reads NANP first whatever the order */
     found("IT US", "(339) 645-0651", "(339) 645-0651", "+13396450651");
     /* valid nowhere but possible with the trunk prefix: the first such */
@@ -500,8 +500,8 @@ START_TEST(test_negative_corpus)
     en[CV_ENT_PHONE] = 1;
     cv_detector_set *s = NULL;
     const char *err = NULL;
-    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     char line[1024];
     unsigned lines = 0, changed = 0;
@@ -509,16 +509,16 @@ START_TEST(test_negative_corpus)
         size_t n = strcspn(line, "\n");
         if (n == 0 || line[0] == '#') continue;
         lines++;
-        ck_assert_int_eq(cv_detect(s, ws, line, n, &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, line, n, &l), 0);
         if (l.n) {
             changed++;
             fprintf(stderr, "phone_negative.txt: a phone [%u,%u) in: %.*s\n", l.v[0].start, l.v[0].end, (int)n, line);
         }
     }
     fclose(f);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     ck_assert_uint_ge(lines, 200);
     ck_assert_msg(changed * 100 <= lines, "%u of %u lines changed (over 1 %%)", changed, lines);
 }

@@ -43,7 +43,7 @@ START_TEST(test_next_to_others)
     ck_assert_int_eq(l.v[0].entity, CV_ENT_POSTCODE);
     ck_assert_str_eq(l.v[0].norm, "SW1A1AA");
     ck_assert_int_eq(l.v[1].entity, CV_ENT_PHONE);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 END_TEST
 
@@ -54,10 +54,10 @@ START_TEST(test_normalise_shape_mask)
     const cv_entity_type *pc = cvi_entity(CV_ENT_POSTCODE);
     ck_assert_ptr_nonnull(pc->spelled);
     ck_assert_ptr_nonnull(pc->mask);
-    ck_assert_int_eq(cv_normalise(CV_ENT_POSTCODE, NULL, " sw1a 1aa ", 10, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_POSTCODE, NULL, " sw1a 1aa ", 10, norm, &n), 1);
     ck_assert_str_eq(norm, "SW1A1AA");
     ck_assert_uint_eq(n, 7);
-    ck_assert_int_eq(cv_normalise(CV_ENT_POSTCODE, NULL, "SW1 A1AA", 8, norm, &n), 0);   /* space misplaced */
+    ck_assert_int_eq(cvi_normalise(CV_ENT_POSTCODE, NULL, "SW1 A1AA", 8, norm, &n), 0);   /* space misplaced */
     ck_assert_int_eq(pc->spelled("M11AE", 5), 1);
     ck_assert_int_eq(pc->spelled("DN551PT", 7), 1);
     ck_assert_int_eq(pc->spelled("DN551P", 6), 0);
@@ -65,14 +65,14 @@ START_TEST(test_normalise_shape_mask)
     ck_assert_int_eq(pc->spelled("SW1AB1AA", 8), 0);
     cv_buf b = { 0 };
     ck_assert_int_eq(pc->mask("sw1a 1aa", 8, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "SW1A ***");
+    ck_assert_str_eq(cvi_buf_cstr(&b), "SW1A ***");
     cv_buf_clear(&b);
     ck_assert_int_eq(pc->mask("M11AE", 5, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "M1 ***");
+    ck_assert_str_eq(cvi_buf_cstr(&b), "M1 ***");
     cv_buf_clear(&b);
     ck_assert_int_eq(pc->mask("nothing", 7, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "[postcode]");
-    cv_buf_free(&b);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "[postcode]");
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -170,20 +170,20 @@ START_TEST(test_intl_masks)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cv_buf_clear(&b);
         ck_assert_int_eq(pc->mask(cases[i][0], strlen(cases[i][0]), &b), 0);
-        ck_assert_msg(strcmp(cv_buf_cstr(&b), cases[i][1]) == 0, "mask(%s) = %s, want %s", cases[i][0], cv_buf_cstr(&b),
+        ck_assert_msg(strcmp(cvi_buf_cstr(&b), cases[i][1]) == 0, "mask(%s) = %s, want %s", cases[i][0], cvi_buf_cstr(&b),
                       cases[i][1]);
     }
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
     /* given as a field: every form normalises */
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_POSTCODE, NULL, " 1012 ab ", 9, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_POSTCODE, NULL, " 1012 ab ", 9, norm, &n), 1);
     ck_assert_str_eq(norm, "1012AB");
-    ck_assert_int_eq(cv_normalise(CV_ENT_POSTCODE, NULL, "d02 x285", 8, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_POSTCODE, NULL, "d02 x285", 8, norm, &n), 1);
     ck_assert_str_eq(norm, "D02X285");
-    ck_assert_int_eq(cv_normalise(CV_ENT_POSTCODE, NULL, "30301-1234", 10, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_POSTCODE, NULL, "30301-1234", 10, norm, &n), 1);
     ck_assert_str_eq(norm, "30301-1234");
-    ck_assert_int_eq(cv_normalise(CV_ENT_POSTCODE, NULL, "3030-11234", 10, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_POSTCODE, NULL, "3030-11234", 10, norm, &n), 0);
 }
 END_TEST
 
@@ -194,7 +194,7 @@ START_TEST(test_intl_with_address)
     ck_assert_uint_eq(l.n, 1);
     ck_assert_int_eq(l.v[0].entity, CV_ENT_ADDRESS);
     ck_assert_uint_eq(l.v[0].end, 30);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
     /* without the address detector, the street line is the postcode's context */
     one("GB", CV_ENT_POSTCODE, "Kerkstraat 12, 1017 GC", "1017 GC", "1017GC");
 }

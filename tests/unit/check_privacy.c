@@ -291,12 +291,12 @@ static void edit_vault(const char *path, void (*fn)(char **lines, int n))
     fn(lines, n);
     cv_buf b = { 0 };
     for (int i = 0; i < n; i++) {
-        cv_buf_puts(&b, lines[i]);
-        cv_buf_putc(&b, '\n');
+        cvi_buf_puts(&b, lines[i]);
+        cvi_buf_putc(&b, '\n');
         free(lines[i]);
     }
-    writezst(path, cv_buf_cstr(&b));
-    cv_buf_free(&b);
+    writezst(path, cvi_buf_cstr(&b));
+    cvi_buf_free(&b);
     free(v);
 }
 
@@ -444,7 +444,7 @@ static void append_sealed(const char *vault, const char *pub, const char *token,
     memcpy(all + on, z, zn);
     writefile(vault, all, on + zn, 0644);
     free(all), free(old), free(z);
-    cv_buf_free(&line);
+    cvi_buf_free(&line);
 }
 
 /* Entries sealed with the public key: reveal recomputes each token from its
@@ -589,12 +589,12 @@ static char *vault_tokens(const char *path, int *n)
     qsort(t, (size_t)*n, sizeof *t, cmp_str);
     cv_buf b = { 0 };
     for (int i = 0; i < *n; i++) {
-        cv_buf_puts(&b, t[i]);
-        cv_buf_putc(&b, '\n');
+        cvi_buf_puts(&b, t[i]);
+        cvi_buf_putc(&b, '\n');
         free(t[i]);
     }
     free(v);
-    return (char *)cv_buf_cstr(&b);
+    return (char *)cvi_buf_cstr(&b);
 }
 
 START_TEST(test_vault_resume)
@@ -738,13 +738,13 @@ static cv_policy *forget_fixture(const char *extra)
 static char *lines_without(const char *text, const char *needle)
 {
     cv_buf b = { 0 };
-    cv_buf_puts(&b, "");
+    cvi_buf_puts(&b, "");
     for (const char *s = text, *nl; (nl = strchr(s, '\n')); s = nl + 1) {
         char *line = strndup(s, (size_t)(nl - s + 1));
-        if (!strstr(line, needle)) cv_buf_puts(&b, line);
+        if (!strstr(line, needle)) cvi_buf_puts(&b, line);
         free(line);
     }
-    return (char *)cv_buf_cstr(&b);
+    return (char *)cvi_buf_cstr(&b);
 }
 
 START_TEST(test_find)
@@ -1325,21 +1325,21 @@ static int64_t utc(int y, int m, int d, int hh, int mi, int ss)
 static int64_t parse(const char *s)
 {
     int64_t t = 0;
-    ck_assert_msg(cv_time_parse(s, strlen(s), &t) == 0, "cannot parse %s", s);
+    ck_assert_msg(cvi_time_parse(s, strlen(s), &t) == 0, "cannot parse %s", s);
     return t;
 }
 
 START_TEST(test_age_cutoff)
 {
     int y, m, d;
-    ck_assert_int_eq(cv_date_parse("2031-03-01", 10, &y, &m, &d), 0);
+    ck_assert_int_eq(cvi_date_parse("2031-03-01", 10, &y, &m, &d), 0);
     ck_assert(y == 2031 && m == 3 && d == 1);
-    ck_assert_int_eq(cv_date_parse("2031-02-30", 10, &y, &m, &d), CV_EINPUT);
-    ck_assert_int_eq(cv_date_parse("2031-3-1", 8, &y, &m, &d), CV_EINPUT);
+    ck_assert_int_eq(cvi_date_parse("2031-02-30", 10, &y, &m, &d), CV_EINPUT);
+    ck_assert_int_eq(cvi_date_parse("2031-3-1", 8, &y, &m, &d), CV_EINPUT);
     /* exactly 84 months */
-    int64_t c = cv_age_cutoff(2031, 3, 1, 84, 'm');
+    int64_t c = cvi_age_cutoff(2031, 3, 1, 84, 'm');
     ck_assert_int_eq(c, utc(2024, 3, 1, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2031, 3, 1, 7, 'y'), c);
+    ck_assert_int_eq(cvi_age_cutoff(2031, 3, 1, 7, 'y'), c);
     ck_assert(parse("2024-03-01 00:00:00") >= c);            /* kept */
     ck_assert(parse("2024-02-29 23:59:59") < c);             /* dropped */
     ck_assert(parse("2024-03-01T00:30:00+01:00") < c);       /* 2024-02-29T23:30Z */
@@ -1349,18 +1349,18 @@ START_TEST(test_age_cutoff)
     ck_assert_int_eq(parse("2024-03-01T00:00:00.999Z"), utc(2024, 3, 1, 0, 0, 0));
     ck_assert_int_eq(parse("2024-03-01"), c);
     int64_t t;
-    ck_assert_int_eq(cv_time_parse("yesterday", 9, &t), CV_EINPUT);
-    ck_assert_int_eq(cv_time_parse("2024-13-01", 10, &t), CV_EINPUT);
+    ck_assert_int_eq(cvi_time_parse("yesterday", 9, &t), CV_EINPUT);
+    ck_assert_int_eq(cvi_time_parse("2024-13-01", 10, &t), CV_EINPUT);
     /* leap days: calendar months and years clamp to the month's end */
-    ck_assert_int_eq(cv_age_cutoff(2024, 2, 29, 1, 'y'), utc(2023, 2, 28, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 2, 29, 12, 'm'), utc(2023, 2, 28, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 2, 29, 4, 'y'), utc(2020, 2, 29, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 3, 31, 1, 'm'), utc(2024, 2, 29, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2023, 3, 31, 1, 'm'), utc(2023, 2, 28, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 1, 15, 1, 'm'), utc(2023, 12, 15, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 3, 1, 1, 'd'), utc(2024, 2, 29, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 3, 1, 1, 'w'), utc(2024, 2, 23, 0, 0, 0));
-    ck_assert_int_eq(cv_age_cutoff(2024, 3, 1, 366, 'd'), utc(2023, 3, 1, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 2, 29, 1, 'y'), utc(2023, 2, 28, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 2, 29, 12, 'm'), utc(2023, 2, 28, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 2, 29, 4, 'y'), utc(2020, 2, 29, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 3, 31, 1, 'm'), utc(2024, 2, 29, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2023, 3, 31, 1, 'm'), utc(2023, 2, 28, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 1, 15, 1, 'm'), utc(2023, 12, 15, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 3, 1, 1, 'd'), utc(2024, 2, 29, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 3, 1, 1, 'w'), utc(2024, 2, 23, 0, 0, 0));
+    ck_assert_int_eq(cvi_age_cutoff(2024, 3, 1, 366, 'd'), utc(2023, 3, 1, 0, 0, 0));
 }
 END_TEST
 
@@ -1455,19 +1455,19 @@ static void shift_inputs(void)
 {
     mkdir(P("in"), 0755);
     cv_buf a = { 0 }, b = { 0 };
-    cv_buf_puts(&b, "id,who,t\n");
+    cvi_buf_puts(&b, "id,who,t\n");
     for (int i = 0; i < NSUBJ; i++) {
-        cv_buf_printf(&a, "{\"id\":\"%d-1\",\"t\":\"2024-03-%02dT10:15:00+01:00\",\"day\":\"2024-03-%02dT23:30:00Z\","
+        cvi_buf_printf(&a, "{\"id\":\"%d-1\",\"t\":\"2024-03-%02dT10:15:00+01:00\",\"day\":\"2024-03-%02dT23:30:00Z\","
                           "\"who\":\"07700 900%03d\"}\n", i, 1 + i % 28, 1 + i % 28, i);
-        cv_buf_printf(&a, "{\"id\":\"%d-2\",\"t\":\"2024-05-%02dT08:00:05.25Z\",\"who\":\"+44 7700 900%03d\"}\n", i,
+        cvi_buf_printf(&a, "{\"id\":\"%d-2\",\"t\":\"2024-05-%02dT08:00:05.25Z\",\"who\":\"+44 7700 900%03d\"}\n", i,
                       1 + i % 31, i);
-        cv_buf_printf(&b, "%d-3,+447700900%03d,2023-12-31 23:59:59\n", i, i);
+        cvi_buf_printf(&b, "%d-3,+447700900%03d,2023-12-31 23:59:59\n", i, i);
     }
-    cv_buf_printf(&a, "{\"id\":\"nobody\",\"t\":\"2024-03-01T10:00:00Z\"}\n");
-    writez(P("in/a.jsonl"), cv_buf_cstr(&a));
-    writez(P("in/b.csv"), cv_buf_cstr(&b));
-    cv_buf_free(&a);
-    cv_buf_free(&b);
+    cvi_buf_printf(&a, "{\"id\":\"nobody\",\"t\":\"2024-03-01T10:00:00Z\"}\n");
+    writez(P("in/a.jsonl"), cvi_buf_cstr(&a));
+    writez(P("in/b.csv"), cvi_buf_cstr(&b));
+    cvi_buf_free(&a);
+    cvi_buf_free(&b);
 }
 
 /* The value of "KEY":"…" in a JSON line (no escapes in these fixtures). */
@@ -1591,18 +1591,18 @@ END_TEST
 START_TEST(test_shift_time)
 {
     cv_buf b = { 0 };
-    ck_assert_int_eq(cv_shift_time("2024-02-28T23:00:00+05:30", 25, 1, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "2024-02-29T23:00:00+05:30");
+    ck_assert_int_eq(cvi_shift_time("2024-02-28T23:00:00+05:30", 25, 1, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "2024-02-29T23:00:00+05:30");
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_shift_time("2024-03-01 10:00:00", 19, -366, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "2023-03-01 10:00:00");
+    ck_assert_int_eq(cvi_shift_time("2024-03-01 10:00:00", 19, -366, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "2023-03-01 10:00:00");
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_shift_time("2023-12-31", 10, 1, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "2024-01-01");
+    ck_assert_int_eq(cvi_shift_time("2023-12-31", 10, 1, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "2024-01-01");
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_shift_time("not a time", 10, 1, &b), CV_EINPUT);
+    ck_assert_int_eq(cvi_shift_time("not a time", 10, 1, &b), CV_EINPUT);
     ck_assert_uint_eq(b.n, 0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -1682,9 +1682,9 @@ static void drop_empty(const char *path)
     char *v = zstd_file(path, NULL);
     cv_buf b = { 0 };
     for (char *s = v, *nl; (nl = strchr(s, '\n')); s = nl + 1)
-        if (nl > s) cv_buf_append(&b, s, (size_t)(nl - s + 1));
-    writezst(path, cv_buf_cstr(&b));
-    cv_buf_free(&b);
+        if (nl > s) cvi_buf_append(&b, s, (size_t)(nl - s + 1));
+    writezst(path, cvi_buf_cstr(&b));
+    cvi_buf_free(&b);
     free(v);
 }
 

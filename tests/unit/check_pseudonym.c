@@ -111,17 +111,17 @@ START_TEST(test_render)
     const char tokv[17] = "899v1wcpp79y1wf2";
     cv_buf b = { 0 };
     ck_assert_int_eq(cvi_render_token(&b, "phone", tokv, "+447700900123", 13, 0), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "phone:899v1wcpp79y1wf2");
+    ck_assert_str_eq(cvi_buf_cstr(&b), "phone:899v1wcpp79y1wf2");
     cv_buf_clear(&b);
     cvi_render_token(&b, "phone", tokv, "+447700900123", 13, CVI_R_TEXT | CVI_R_KEEP_CC);
-    ck_assert_str_eq(cv_buf_cstr(&b), "[phone:+44:899v1wcpp79y1wf2]");
+    ck_assert_str_eq(cvi_buf_cstr(&b), "[phone:+44:899v1wcpp79y1wf2]");
     cv_buf_clear(&b);
     cvi_render_token(&b, "phone", tokv, "+12125550142", 12, CVI_R_KEEP_CC);
-    ck_assert_str_eq(cv_buf_cstr(&b), "phone:+1:899v1wcpp79y1wf2");
+    ck_assert_str_eq(cvi_buf_cstr(&b), "phone:+1:899v1wcpp79y1wf2");
     cv_buf_clear(&b);
     cvi_render_token(&b, "email", tokv, "jane@example.com", 16, CVI_R_KEEP_DOMAIN);
-    ck_assert_str_eq(cv_buf_cstr(&b), "email:899v1wcpp79y1wf2@example.com");
-    cv_buf_free(&b);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "email:899v1wcpp79y1wf2@example.com");
+    cvi_buf_free(&b);
 }
 END_TEST
 

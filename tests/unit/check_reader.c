@@ -94,7 +94,7 @@ static int read_raw(const cv_format_type *fmt, const char *raw, size_t raw_len, 
 {
     int fd = memfile(raw, raw_len);
     cv_source *src = NULL;
-    ck_assert_int_eq(cv_source_open_fd(fd, -1, &src), 0);
+    ck_assert_int_eq(cvi_source_open_fd(fd, -1, &src), 0);
     void *fstate = calloc(1, fmt->state_size ? fmt->state_size : 1);
     ck_assert_ptr_nonnull(fstate);
     L->in = decoded;
@@ -102,7 +102,7 @@ static int read_raw(const cv_format_type *fmt, const char *raw, size_t raw_len, 
     int rc = cvi_read_records(src, fmt, fstate, max_record, cb, L, fail);
     if (fmt->state_free) fmt->state_free(fstate);
     free(fstate);
-    cv_source_free(src);
+    cvi_source_free(src);
     close(fd);
     return rc;
 }
@@ -110,7 +110,7 @@ static int read_raw(const cv_format_type *fmt, const char *raw, size_t raw_len, 
 static int read_str(const char *fmtname, const char *in, size_t max_record, const cvi_reader_cb *cb, evlog *L,
                     cvi_read_fail *fail)
 {
-    const cv_format_type *fmt = cv_format_find(fmtname);
+    const cv_format_type *fmt = cvi_format_find(fmtname);
     ck_assert_ptr_nonnull(fmt);
     size_t n = strlen(in);
     return read_raw(fmt, in, n, in, n, max_record, cb, L, fail);
@@ -142,7 +142,7 @@ static int lines_split(void *state, const char *buf, size_t len, int eof, size_t
         return CV_SPLIT_BAD;
     }
     /* JSON Lines' splitter, told there is always more to come */
-    return cv_format_find("jsonl")->split(state, buf, len, 0, max_len, rec_len, nlines, reason);
+    return cvi_format_find("jsonl")->split(state, buf, len, 0, max_len, rec_len, nlines, reason);
 }
 
 static int lines_header(void *state, const char *rec, size_t len, cv_diag *diag)
@@ -395,7 +395,7 @@ START_TEST(test_read_error)
     memcpy(z + zn, "\x28\xb5\x2f\xfd", 4);
     evlog L = { 0 };
     cvi_read_fail fail;
-    int rc = read_raw(cv_format_find("jsonl"), z, zn + 4, plain, pn, 1 << 20, &with_header, &L, &fail);
+    int rc = read_raw(cvi_format_find("jsonl"), z, zn + 4, plain, pn, 1 << 20, &with_header, &L, &fail);
     ck_assert_int_eq(rc, CV_EINPUT);
     ck_assert_str_eq(fail.reason, "truncated zstd stream");
     ck_assert_uint_eq(fail.line, 0);
@@ -416,7 +416,7 @@ START_TEST(test_bad_arguments)
     ck_assert_ptr_null(fail.reason);
     ck_assert_int_eq(read_str("jsonl", "{}\n", 1 << 20, &no_record, &L, &fail), CV_EUSAGE);
     ck_assert_int_eq(read_str("jsonl", "{}\n", 1 << 20, &no_bad, &L, &fail), CV_EUSAGE);
-    ck_assert_int_eq(cvi_read_records(NULL, cv_format_find("jsonl"), NULL, 1 << 20, &with_header, &L, NULL),
+    ck_assert_int_eq(cvi_read_records(NULL, cvi_format_find("jsonl"), NULL, 1 << 20, &with_header, &L, NULL),
                      CV_EUSAGE);
     ck_assert_uint_eq(L.n, 0);
     free(L.ev);

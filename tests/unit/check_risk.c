@@ -142,17 +142,17 @@ static char *unzst(const char *z, size_t zn, size_t *n)
 static void make_csv(cv_buf *b, cv_buf *kept)
 {
     const char *hdr = "src,dst,start,duration,country\n";
-    cv_buf_puts(b, hdr);
-    if (kept) cv_buf_puts(kept, hdr);
+    cvi_buf_puts(b, hdr);
+    if (kept) cvi_buf_puts(kept, hdr);
     for (int i = 0; i < 12; i++) {
         size_t at = b->n;
         if (i == 5)
-            cv_buf_printf(b, "\"%s\",\"phone:9z9z9z9z9z9z9z9z\",\"%s\",%s,%s\n", rows[i].src, rows[i].start,
+            cvi_buf_printf(b, "\"%s\",\"phone:9z9z9z9z9z9z9z9z\",\"%s\",%s,%s\n", rows[i].src, rows[i].start,
                           rows[i].dur, rows[i].country);
         else
-            cv_buf_printf(b, "%s,phone:9z9z9z9z9z9z9z9z,%s,%s,%s%s\n", rows[i].src, rows[i].start, rows[i].dur,
+            cvi_buf_printf(b, "%s,phone:9z9z9z9z9z9z9z9z,%s,%s,%s%s\n", rows[i].src, rows[i].start, rows[i].dur,
                           rows[i].country, i == 8 ? "\r" : "");
-        if (kept && kept3[i]) cv_buf_append(kept, b->p + at, b->n - at);
+        if (kept && kept3[i]) cvi_buf_append(kept, b->p + at, b->n - at);
     }
 }
 
@@ -160,13 +160,13 @@ static void make_master(cv_buf *b, cv_buf *kept)
 {
     for (int i = 0; i < 12; i++) {
         size_t at = b->n;
-        cv_buf_printf(b,
+        cvi_buf_printf(b,
                       "\"\",\"%s\",\"phone:9z9z9z9z9z9z9z9z\",\"from-pstn\",\"\",\"PJSIP/trunk-1\",\"\",\"Dial\","
                       "\"PJSIP/201\",\"%s\",\"%s\",\"%s\",%s,%s,\"ANSWERED\",\"DOCUMENTATION\",\"17096498%02d.1\","
                       "\"%s\"\n",
                       rows[i].src, rows[i].start, rows[i].start, rows[i].start, rows[i].dur, rows[i].dur, i,
                       rows[i].country);
-        if (kept && kept3[i]) cv_buf_append(kept, b->p + at, b->n - at);
+        if (kept && kept3[i]) cvi_buf_append(kept, b->p + at, b->n - at);
     }
 }
 
@@ -174,10 +174,10 @@ static void make_jsonl(cv_buf *b, cv_buf *kept)
 {
     for (int i = 0; i < 12; i++) {
         size_t at = b->n;
-        cv_buf_printf(b, "{\"id\":%d,\"caller\":{\"token\":\"%s\"},\"call\":{\"start\":\"%s\",\"duration\":%s},"
+        cvi_buf_printf(b, "{\"id\":%d,\"caller\":{\"token\":\"%s\"},\"call\":{\"start\":\"%s\",\"duration\":%s},"
                          "\"country\":\"%s\",\"tags\":[\"a\",\"b\"]}\n",
                       i, rows[i].src, rows[i].start, rows[i].dur, rows[i].country);
-        if (kept && kept3[i]) cv_buf_append(kept, b->p + at, b->n - at);
+        if (kept && kept3[i]) cvi_buf_append(kept, b->p + at, b->n - at);
     }
 }
 
@@ -302,7 +302,7 @@ START_TEST(test_csv_fixture)
     assert_has(json, "\"unicity\":{\"computed\":false,");
     assert_no_values(json);
     free(json);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -311,14 +311,14 @@ END_TEST
 START_TEST(test_split_files)
 {
     cv_buf a = { 0 }, b = { 0 };
-    cv_buf_puts(&a, "src,dst,start,duration,country\n");
-    cv_buf_puts(&b, "country,duration,src,start,dst\n");
+    cvi_buf_puts(&a, "src,dst,start,duration,country\n");
+    cvi_buf_puts(&b, "country,duration,src,start,dst\n");
     for (int i = 0; i < 12; i++) {
         if (i < 7)
-            cv_buf_printf(&a, "%s,phone:9z9z9z9z9z9z9z9z,%s,%s,%s\n", rows[i].src, rows[i].start, rows[i].dur,
+            cvi_buf_printf(&a, "%s,phone:9z9z9z9z9z9z9z9z,%s,%s,%s\n", rows[i].src, rows[i].start, rows[i].dur,
                           rows[i].country);
         else
-            cv_buf_printf(&b, "%s,%s,%s,%s,phone:9z9z9z9z9z9z9z9z\n", rows[i].country, rows[i].dur, rows[i].src,
+            cvi_buf_printf(&b, "%s,%s,%s,%s,phone:9z9z9z9z9z9z9z9z\n", rows[i].country, rows[i].dur, rows[i].src,
                           rows[i].start);
     }
     const char *files[2] = { path_in("jan.csv"), path_in("feb.csv.zst") };
@@ -350,12 +350,12 @@ START_TEST(test_split_files)
     /* a column missing from one file names that file */
     opts_for(&o, q_csv, "src", gen);
     cv_buf_clear(&b);
-    cv_buf_puts(&b, "country,duration,src,dst\n");
+    cvi_buf_puts(&b, "country,duration,src,dst\n");
     write_zst(files[1], &b);
     ck_assert_int_eq(cv_risk_files(ctx, files, 2, &o, -1, &r), CV_EINPUT);
     ck_assert_ptr_nonnull(strstr(cv_ctx_error(ctx), "feb.csv.zst: unknown column 'start'"));
-    cv_buf_free(&a);
-    cv_buf_free(&b);
+    cvi_buf_free(&a);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -383,7 +383,7 @@ START_TEST(test_seeds_and_chunks)
         assert_fixture(&r, NULL);
         ck_assert_uint_gt(r.passes, 2);
     }
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -420,7 +420,7 @@ START_TEST(test_sampling)
     /* over 40 seeds, E is sometimes drawn and sometimes not */
     ck_assert_int_eq(uniques_seen[0], 1);
     ck_assert_int_eq(uniques_seen[1], 1);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -510,8 +510,8 @@ START_TEST(test_enforce_csv)
     cv_buf in = { 0 }, kept = { 0 };
     make_csv(&in, &kept);
     check_enforce("cdr.csv", &in, &kept, q_csv, "src", 0, NULL);
-    cv_buf_free(&in);
-    cv_buf_free(&kept);
+    cvi_buf_free(&in);
+    cvi_buf_free(&kept);
 }
 END_TEST
 
@@ -520,8 +520,8 @@ START_TEST(test_zst_input)
     cv_buf in = { 0 }, kept = { 0 };
     make_csv(&in, &kept);
     check_enforce("cdr.csv.zst", &in, &kept, q_csv, "src", 1, NULL);
-    cv_buf_free(&in);
-    cv_buf_free(&kept);
+    cvi_buf_free(&in);
+    cvi_buf_free(&kept);
 }
 END_TEST
 
@@ -547,8 +547,8 @@ START_TEST(test_master_csv)
     ck_assert_int_eq(run(path_in("cdr/Master.csv.zst"), &o, &r, NULL), 0);
     ck_assert_uint_eq(r.classes, 1);
     ck_assert_uint_eq(r.min_k, 12);
-    cv_buf_free(&in);
-    cv_buf_free(&kept);
+    cvi_buf_free(&in);
+    cvi_buf_free(&kept);
 }
 END_TEST
 
@@ -579,8 +579,8 @@ START_TEST(test_jsonl)
     ck_assert_int_eq(run(p, &o, &r, NULL), 0);
     ck_assert_uint_eq(r.records, 0);
     ck_assert_uint_eq(r.rejected, 12);
-    cv_buf_free(&in);
-    cv_buf_free(&kept);
+    cvi_buf_free(&in);
+    cvi_buf_free(&kept);
 }
 END_TEST
 
@@ -601,8 +601,8 @@ START_TEST(test_rejected_rows)
     cv_buf b = { 0 }, kept = { 0 };
     make_csv(&b, &kept);
     /* a row with the wrong field count, and one whose start is not a time */
-    cv_buf_puts(&b, SA ",x,2024-03-04 09:00:00,5\n");
-    cv_buf_puts(&b, SE ",x,yesterday-ish,5,+1\n");
+    cvi_buf_puts(&b, SA ",x,2024-03-04 09:00:00,5\n");
+    cvi_buf_puts(&b, SE ",x,yesterday-ish,5,+1\n");
     const char *p = path_in("bad.csv");
     write_file(p, b.p, b.n);
     logged lg = { "" };
@@ -637,8 +637,8 @@ START_TEST(test_rejected_rows)
     ck_assert(memcmp(got, kept.p, n) == 0);
     free(got);
     cv_ctx_set_log(ctx, NULL, NULL);
-    cv_buf_free(&b);
-    cv_buf_free(&kept);
+    cvi_buf_free(&b);
+    cvi_buf_free(&kept);
 }
 END_TEST
 
@@ -699,13 +699,13 @@ START_TEST(test_bad_input)
     opts_for(&o, q_csv, "src", gen);
     ck_assert_int_lt(run(tp, &o, &r, NULL), 0);
     free(zz);
-    cv_buf_free(&z);
+    cvi_buf_free(&z);
 
     /* an empty CSV has no header */
     const char *ep = path_in("empty.csv");
     write_file(ep, "", 0);
     ck_assert_int_eq(run(ep, &o, &r, NULL), CV_EINPUT);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -726,7 +726,7 @@ START_TEST(test_gen_parse)
     ck_assert_int_eq(cvi_risk_gen_apply(&g, "25", 2, &out), 0);
     ck_assert_int_eq((int)out.n, 7);
     ck_assert(memcmp(out.p, "20-3999", 7) == 0);
-    cv_buf_free(&out);
+    cvi_buf_free(&out);
     static const char *const bad[] = { "", "Hour", "bands:", "bands:30,", "bands:30,30", "bands:60,30",
                                        "bands:x", "bands:99999999999", "bands:1,2,3,4,5,6,7,8,9,10,11,12,13,14,"
                                        "15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33" };

@@ -83,16 +83,16 @@ static char *make_input(size_t *n, unsigned *bad)
     *bad = 0;
     for (int i = 0; i < 3000; i++) {
         if (i % 97 == 50) {
-            cv_buf_printf(&b, "{\"id\":%d,\"text\":\"unterminated\n", i);
+            cvi_buf_printf(&b, "{\"id\":%d,\"text\":\"unterminated\n", i);
             (*bad)++;
         } else if (i % 101 == 7) {
-            cv_buf_printf(&b, "{\"id\":%d,\"text\":\"bad \xff byte\"}\n", i);
+            cvi_buf_printf(&b, "{\"id\":%d,\"text\":\"bad \xff byte\"}\n", i);
             (*bad)++;
         } else {
-            cv_buf_printf(&b, "{\"id\":%d,\"text\":\"call 07700 900%03d about order %d\",\"n\":%d.5}\n", i, i % 1000,
+            cvi_buf_printf(&b, "{\"id\":%d,\"text\":\"call 07700 900%03d about order %d\",\"n\":%d.5}\n", i, i % 1000,
                           100000 + i, i);
         }
-        if (i % 500 == 0) cv_buf_puts(&b, "\n");   /* blank lines are not records */
+        if (i % 500 == 0) cvi_buf_puts(&b, "\n");   /* blank lines are not records */
     }
     *n = b.n;
     return b.p;
@@ -220,9 +220,9 @@ END_TEST
 START_TEST(test_overlong_records)
 {
     cv_buf b = { 0 };
-    cv_buf_puts(&b, "{\"a\":\"first\"}\n{\"a\":\"");
-    for (int i = 0; i < 300000; i++) cv_buf_putc(&b, 'x');
-    cv_buf_puts(&b, "\"}\n{\"a\":\"after\"}\n");
+    cvi_buf_puts(&b, "{\"a\":\"first\"}\n{\"a\":\"");
+    for (int i = 0; i < 300000; i++) cvi_buf_putc(&b, 'x');
+    cvi_buf_puts(&b, "\"}\n{\"a\":\"after\"}\n");
     cv_totals t;
     size_t n;
     char *out = run_filter("jsonl", b.p, b.n, 2, 0, 0, 65536, &t, &n);
@@ -230,7 +230,7 @@ START_TEST(test_overlong_records)
     ck_assert_uint_eq(t.records_in, 3);
     ck_assert_uint_eq(t.rejected, 1);
     free(out);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 

@@ -31,21 +31,21 @@ static const char *build(const char *in)
         p += wl;
         if (*p) p++;
     }
-    ck_assert_int_eq(cv_spoken_build(&sp, words, n), 0);
-    return cv_buf_cstr(&sp.text);
+    ck_assert_int_eq(cvi_spoken_build(&sp, words, n), 0);
+    return cvi_buf_cstr(&sp.text);
 }
 
 /* The word index behind the first occurrence of needle's first byte + off. */
 static int word_at(const char *needle, size_t off)
 {
-    const char *t = cv_buf_cstr(&sp.text);
+    const char *t = cvi_buf_cstr(&sp.text);
     const char *h = strstr(t, needle);
     ck_assert_ptr_nonnull(h);
     return sp.map[(size_t)(h - t) + off];
 }
 
-static void setup(void) { cv_spoken_init(&sp); }
-static void teardown(void) { cv_spoken_free(&sp); }
+static void setup(void) { cvi_spoken_init(&sp); }
+static void teardown(void) { cvi_spoken_free(&sp); }
 
 START_TEST(test_uk_phone_spoken)
 {
@@ -68,10 +68,10 @@ START_TEST(test_uk_phone_spoken)
     ck_assert_uint_eq(sp.runs[0].start, 13);
     ck_assert_uint_eq(sp.runs[0].end, 24);
     size_t a, b;
-    ck_assert(cv_spoken_words_of(&sp, 13, 24, &a, &b));
+    ck_assert(cvi_spoken_words_of(&sp, 13, 24, &a, &b));
     ck_assert_uint_eq(a, 3);
     ck_assert_uint_eq(b, 12);
-    ck_assert(!cv_spoken_words_of(&sp, 12, 13, &a, &b));   /* a space only */
+    ck_assert(!cvi_spoken_words_of(&sp, 12, 13, &a, &b));   /* a space only */
 }
 END_TEST
 
@@ -161,9 +161,9 @@ START_TEST(test_punctuation_attached_and_whitespace)
     ck_assert_int_eq(word_at(",", 0), 1);
     /* Whisper writes words with a leading space */
     cv_spoken_word w[3] = { { " Hello", 6, 0 }, { " world.", 7, 0 }, { "   ", 3, 0 } };
-    ck_assert_int_eq(cv_spoken_build(&sp, w, 3), 0);
-    ck_assert_str_eq(cv_buf_cstr(&sp.text), "Hello world.");
-    ck_assert_int_eq(cv_spoken_build(&sp, w, 0), 0);
+    ck_assert_int_eq(cvi_spoken_build(&sp, w, 3), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&sp.text), "Hello world.");
+    ck_assert_int_eq(cvi_spoken_build(&sp, w, 0), 0);
     ck_assert_uint_eq(sp.text.n, 0);
 }
 END_TEST
@@ -209,27 +209,27 @@ END_TEST
 /* build() in language lang (NULL: all languages at once). */
 static const char *build_in(const char *lang, const char *in)
 {
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, lang, lang ? strlen(lang) : 0), lang != NULL);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, lang, lang ? strlen(lang) : 0), lang != NULL);
     return build(in);
 }
 
 START_TEST(test_lang_codes)
 {
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, "it-IT", 5), 1);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, "it-IT", 5), 1);
     ck_assert_uint_ne(sp.langs, 0);
     unsigned it = sp.langs;
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, "italian", 7), 1);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, "italian", 7), 1);
     ck_assert_uint_eq(sp.langs, it);
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, "IT", 2), 1);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, "IT", 2), 1);
     ck_assert_uint_eq(sp.langs, it);
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, "pt_BR", 5), 1);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, "pt_BR", 5), 1);
     ck_assert_uint_ne(sp.langs, it);
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, "ja-JP", 5), 0);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, "ja-JP", 5), 0);
     ck_assert_uint_eq(sp.langs, 0);
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, "item", 4), 0);
-    ck_assert_int_eq(cv_spoken_set_lang(&sp, NULL, 0), 0);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, "item", 4), 0);
+    ck_assert_int_eq(cvi_spoken_set_lang(&sp, NULL, 0), 0);
     /* a language is kept across builds */
-    cv_spoken_set_lang(&sp, "it", 2);
+    cvi_spoken_set_lang(&sp, "it", 2);
     ck_assert_str_eq(build("due tre"), "23");
     ck_assert_str_eq(build("due tre"), "23");
 }

@@ -37,7 +37,7 @@ START_TEST(test_dotted)
     none("US", CV_ENT_SSN, "666.45.6789");
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_SSN, NULL, "109.99.6000", 11, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_SSN, NULL, "109.99.6000", 11, norm, &n), 1);
     ck_assert_str_eq(norm, "109996000");
 }
 END_TEST
@@ -52,10 +52,10 @@ START_TEST(test_normalise)
 {
     char norm[CV_NORM_MAX + 1];
     size_t n;
-    ck_assert_int_eq(cv_normalise(CV_ENT_SSN, NULL, " 123-45-6789 ", 13, norm, &n), 1);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_SSN, NULL, " 123-45-6789 ", 13, norm, &n), 1);
     ck_assert_str_eq(norm, "123456789");
     ck_assert_uint_eq(n, 9);
-    ck_assert_int_eq(cv_normalise(CV_ENT_SSN, NULL, "666-45-6789", 11, norm, &n), 0);
+    ck_assert_int_eq(cvi_normalise(CV_ENT_SSN, NULL, "666-45-6789", 11, norm, &n), 0);
     ck_assert_str_eq(norm, "666-45-6789");
 }
 END_TEST

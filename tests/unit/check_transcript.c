@@ -67,8 +67,8 @@ static char *chat_render(const char *text)
     ck_assert_uint_eq(n, 1);
     cv_buf b = { 0 };
     ck_assert_int_eq(cvi_engine_render(wk, text, &s[0], &b), 0);
-    char *r = strdup(cv_buf_cstr(&b));
-    cv_buf_free(&b);
+    char *r = strdup(cvi_buf_cstr(&b));
+    cvi_buf_free(&b);
     return r;
 }
 
@@ -95,14 +95,14 @@ static int redact_o(const char *json, size_t len, const cv_transcript_opts *o, c
     cv_buf b = { 0 };
     cv_diag d = { 0 };
     memset(c, 0, sizeof *c);
-    int rc = cv_transcript_redact(wk, json, len, o, &b, res, c, &d);
+    int rc = cvi_transcript_redact(wk, json, len, o, &b, res, c, &d);
     if (rc) {
         ck_assert_uint_eq(b.n, 0);
         ck_assert_ptr_nonnull(d.reason);
         ck_assert_ptr_null(res->spans);
     }
-    *out = strdup(b.n ? cv_buf_cstr(&b) : "");
-    cv_buf_free(&b);
+    *out = strdup(b.n ? cvi_buf_cstr(&b) : "");
+    cvi_buf_free(&b);
     return rc;
 }
 
@@ -130,19 +130,19 @@ static const char *AWS_SMALL =
 START_TEST(test_aws_parse)
 {
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
     /* pretty-printed over lines, with a BOM */
     const char *pretty = "\xEF\xBB\xBF{\n  \"results\": {\n    \"items\": [\n      {\"type\": \"pronunciation\",\n"
                          "       \"alternatives\": [{\"content\": \"yes\"}],\n       \"start_time\": \"2.5\",\n"
                          "       \"end_time\": \"2.75\"}\n    ]\n  }\n}\n\n";
-    ck_assert_int_eq(cv_transcript_parse(&t, pretty, strlen(pretty), &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, pretty, strlen(pretty), &d), 0);
     ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_AWS);
     ck_assert_uint_eq(t.nwords, 1);
     ck_assert(cv_str_eqz(t.words[0].text, "yes"));
     ck_assert(near(t.words[0].start, 2.5) && near(t.words[0].end, 2.75));
 
-    ck_assert_int_eq(cv_transcript_parse(&t, AWS_SMALL, strlen(AWS_SMALL), &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, AWS_SMALL, strlen(AWS_SMALL), &d), 0);
     ck_assert_uint_eq(t.nwords, 5);
     ck_assert(cv_str_eqz(t.words[0].text, "Hi"));
     ck_assert(near(t.words[0].start, 0.10) && near(t.words[0].end, 0.35));
@@ -154,7 +154,7 @@ START_TEST(test_aws_parse)
     ck_assert(near(t.words[3].start, 1.0) && near(t.words[3].end, 1.25));
     ck_assert_int_eq(t.words[3].channel, -1);
     ck_assert_uint_eq(t.nfull, 1);
-    cv_transcript_free(&t);
+    cvi_transcript_free(&t);
 }
 END_TEST
 
@@ -202,9 +202,9 @@ START_TEST(test_sample_call_aws)
 
     /* spans: first word start - 0.2 .. last word end + 0.2 (times from the input) */
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
-    ck_assert_int_eq(cv_transcript_parse(&t, json, len, &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, json, len, &d), 0);
     /* words: 0 Hi 1 , 2 my 3 number 4 is 5 oh ... 14 three 15 . 16 My 17 card 18 is 19 four ... */
     ck_assert(cv_str_eqz(t.words[5].text, "oh") && cv_str_eqz(t.words[14].text, "three"));
     ck_assert(cv_str_eqz(t.words[19].text, "four") && cv_str_eqz(t.words[37].text, "one"));
@@ -216,7 +216,7 @@ START_TEST(test_sample_call_aws)
     ck_assert_int_eq(res.spans[0].channel, -1);
 
     /* the output re-parses; the matched words' other items are empty, times kept */
-    ck_assert_int_eq(cv_transcript_parse(&t, out, strlen(out), &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, out, strlen(out), &d), 0);
     ck_assert_uint_eq(t.nwords, 48);
     ck_assert_uint_eq(t.words[5].text.n, strlen(phone));
     ck_assert(memcmp(t.words[5].text.p, phone, strlen(phone)) == 0);
@@ -225,8 +225,8 @@ START_TEST(test_sample_call_aws)
     ck_assert(cv_str_eqz(t.words[15].text, "."));   /* the full stop after the number stays */
     ck_assert(cv_str_eqz(t.words[19].text, "[card]"));
     ck_assert_uint_eq(t.words[22].text.n, 0);       /* the comma between the card's groups */
-    cv_transcript_free(&t);
-    cv_transcript_result_free(&res);
+    cvi_transcript_free(&t);
+    cvi_transcript_result_free(&res);
     free(out);
     free(phone);
     free(email);
@@ -239,9 +239,9 @@ START_TEST(test_whisper_fixture)
     size_t len;
     char *json = slurp("tests/fixtures/customer_call.whisper.json", &len);
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
-    ck_assert_int_eq(cv_transcript_parse(&t, json, len, &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, json, len, &d), 0);
     ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_WORDS);
     ck_assert_uint_eq(t.nwords, 15);
     ck_assert(cv_str_eqz(t.words[4].text, " 07700"));
@@ -270,8 +270,8 @@ START_TEST(test_whisper_fixture)
     ck_assert_uint_eq(res.nspans, 3);
     ck_assert(near(res.spans[0].start, 1.302 - 0.1));
     ck_assert(near(res.spans[0].end, t.words[5].end + 0.1));
-    cv_transcript_free(&t);
-    cv_transcript_result_free(&res);
+    cvi_transcript_free(&t);
+    cvi_transcript_result_free(&res);
     free(out);
     free(phone);
     free(email);
@@ -284,9 +284,9 @@ START_TEST(test_deepgram_fixture)
     size_t len;
     char *json = slurp("tests/fixtures/customer_call.deepgram.json", &len);
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
-    ck_assert_int_eq(cv_transcript_parse(&t, json, len, &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, json, len, &d), 0);
     ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_DEEPGRAM);
     ck_assert_uint_eq(t.nwords, 82);             /* 41 words + their copies under utterances */
     ck_assert(cv_str_eqz(t.words[0].text, "Hi,"));   /* punctuated_word */
@@ -317,8 +317,8 @@ START_TEST(test_deepgram_fixture)
     ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
     ck_assert_uint_eq(res.nspans, 3);
     ck_assert_int_eq(res.spans[0].channel, -1);
-    cv_transcript_free(&t);
-    cv_transcript_result_free(&res);
+    cvi_transcript_free(&t);
+    cvi_transcript_result_free(&res);
     free(out);
     free(phone);
     free(json);
@@ -334,7 +334,7 @@ START_TEST(test_spans_merge)
         { 6.3, 7.0, 1 },   /* same times, other channel: separate */
         { 9.0, 9.5, 0 },
     };
-    size_t n = cv_tspans_merge(v, 5, 0.2);
+    size_t n = cvi_tspans_merge(v, 5, 0.2);
     ck_assert_uint_eq(n, 4);
     ck_assert_int_eq(v[0].channel, -1);
     ck_assert(near(v[0].start, 0.0) && near(v[0].end, 0.7));
@@ -343,7 +343,7 @@ START_TEST(test_spans_merge)
     ck_assert(near(v[2].start, 8.8) && near(v[2].end, 9.7));
     ck_assert_int_eq(v[3].channel, 1);
     ck_assert(near(v[3].start, 6.1) && near(v[3].end, 7.2));
-    ck_assert_uint_eq(cv_tspans_merge(v, 0, 0.2), 0);
+    ck_assert_uint_eq(cvi_tspans_merge(v, 0, 0.2), 0);
 }
 END_TEST
 
@@ -351,7 +351,7 @@ END_TEST
 static char *words_json(const char *prefix, const char *text, const char *suffix, double t0)
 {
     cv_buf b = { 0 };
-    cv_buf_puts(&b, prefix);
+    cvi_buf_puts(&b, prefix);
     double t = t0;
     int first = 1;
     char tmp[256];
@@ -361,15 +361,15 @@ static char *words_json(const char *prefix, const char *text, const char *suffix
         int n = e ? (int)(e - p) : (int)strlen(p);
         snprintf(tmp, sizeof tmp, "%s{\"word\":\"%.*s\",\"start\":%.2f,\"end\":%.2f}", first ? "" : ",", n, p, t,
                  t + 0.25);
-        cv_buf_puts(&b, tmp);
+        cvi_buf_puts(&b, tmp);
         first = 0;
         t += 0.5;
         p += n;
         if (*p) p++;
     }
-    cv_buf_puts(&b, suffix);
-    char *r = strdup(cv_buf_cstr(&b));
-    cv_buf_free(&b);
+    cvi_buf_puts(&b, suffix);
+    char *r = strdup(cvi_buf_cstr(&b));
+    cvi_buf_free(&b);
     return r;
 }
 
@@ -393,7 +393,7 @@ START_TEST(test_channels)
     ck_assert_int_eq(res.spans[0].channel, 0);
     ck_assert(near(res.spans[0].start, 2.5 - 0.2) && near(res.spans[0].end, 7.25 + 0.2));
     ck_assert_ptr_nonnull(strstr(out, "\"word\":\"thanks\""));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
 
     /* AWS channel identification: the digits on ch_1, interleaved with ch_0 words */
@@ -422,7 +422,7 @@ START_TEST(test_channels)
     snprintf(exp, sizeof exp, "\"transcript\":\"%s ok\"", phone);
     ck_assert_msg(strstr(out, exp) != NULL, "AWS full text from results.items");
     free(phone);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
     free(fixed);
     free(doc);
@@ -439,7 +439,7 @@ static void aws_word(cv_buf *b, const char *w, double t, const char *spk)
              "\"end_time\":\"%.2f\"%s%s%s}",
              b->n && b->p[b->n - 1] != '[' ? "," : "", w, t, t + 0.4, spk ? ",\"speaker_label\":\"" : "",
              spk ? spk : "", spk ? "\"" : "");
-    cv_buf_puts(b, tmp);
+    cvi_buf_puts(b, tmp);
 }
 
 /* Redact json (length n) with o: one span, on channel ch; from start to end
@@ -454,7 +454,7 @@ static void one_span(const char *json, size_t n, const cv_transcript_opts *o, in
     ck_assert_int_eq(res.spans[0].channel, ch);
     if (start >= 0) ck_assert(near(res.spans[0].start, start) && near(res.spans[0].end, end));
     ck_assert_ptr_null(strstr(out, "900123"));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
 }
 
@@ -469,13 +469,13 @@ START_TEST(test_speakers)
 
     /* AWS diarisation on the items: the customer (spk_1) says the number */
     cv_buf b = { 0 };
-    cv_buf_puts(&b, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"items\":[");
+    cvi_buf_puts(&b, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"items\":[");
     aws_word(&b, "number", 0.5, "spk_0");
     aws_word(&b, "please", 1.0, "spk_0");
     aws_word(&b, "07700", 2.0, "spk_1");
     aws_word(&b, "900123", 2.5, "spk_1");
     aws_word(&b, "thanks", 4.0, "spk_0");
-    cv_buf_puts(&b, "]}}");
+    cvi_buf_puts(&b, "]}}");
     one_span(b.p, b.n, &mapped, 1, 1.9, 3.0);
     /* without names, a speaker label says nothing about channels */
     one_span(b.p, b.n, &unmapped, -1, 1.9, 3.0);
@@ -487,7 +487,7 @@ START_TEST(test_speakers)
     /* AWS diarisation in results.speaker_labels.segments: the items carry no
      * label; a word takes the segment it starts in, one in no segment none */
     cv_buf_clear(&b);
-    cv_buf_puts(&b, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"speaker_labels\":{\"speakers\":2,"
+    cvi_buf_puts(&b, "{\"results\":{\"transcripts\":[{\"transcript\":\"x\"}],\"speaker_labels\":{\"speakers\":2,"
                     "\"segments\":[{\"start_time\":\"1.9\",\"end_time\":\"3.0\",\"speaker_label\":\"spk_1\",\"items\":[]},"
                     "{\"start_time\":\"0.4\",\"end_time\":\"1.5\",\"speaker_label\":\"spk_0\",\"items\":[]}]},"
                     "\"items\":[");
@@ -497,24 +497,24 @@ START_TEST(test_speakers)
     aws_word(&b, "and", 5.0, NULL);
     aws_word(&b, "07700", 6.0, NULL);
     aws_word(&b, "900456", 6.5, NULL);
-    cv_buf_puts(&b, "]}}");
+    cvi_buf_puts(&b, "]}}");
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
-    ck_assert_int_eq(cv_transcript_parse(&t, b.p, b.n, &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, b.p, b.n, &d), 0);
     ck_assert_uint_eq(t.nwords, 6);
     ck_assert(cv_str_eqz(t.words[0].speaker, "spk_0"));
     ck_assert(cv_str_eqz(t.words[1].speaker, "spk_1"));
     ck_assert(cv_str_eqz(t.words[2].speaker, "spk_1"));
     ck_assert_uint_eq(t.words[3].speaker.n, 0);
-    cv_transcript_free(&t);
+    cvi_transcript_free(&t);
     ck_assert_int_eq(redact_o(b.p, b.n, &mapped, &out, &res, &c), 0);
     ck_assert_uint_eq(res.nspans, 2);       /* sorted by channel: the unlabelled number first */
     ck_assert_int_eq(res.spans[0].channel, -1);
     ck_assert(near(res.spans[0].start, 5.9) && near(res.spans[0].end, 7.0));
     ck_assert_int_eq(res.spans[1].channel, 1);
     ck_assert(near(res.spans[1].start, 1.9) && near(res.spans[1].end, 3.0));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
 
     /* generic words with "speaker", and Whisper segments with a segment speaker */
@@ -533,7 +533,7 @@ START_TEST(test_speakers)
     const char *both = "{\"words\":[{\"word\":\"07700\",\"start\":1,\"end\":1.4,\"speaker\":\"agent\",\"channel\":1},"
                        "{\"word\":\"900123\",\"start\":1.5,\"end\":2,\"speaker\":\"agent\",\"channel\":1}]}";
     one_span(both, strlen(both), &by_role, 1, 1.0, 2.0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -559,7 +559,7 @@ START_TEST(test_spelled_nino)
     ck_assert_ptr_null(strstr(out, "\"word\":\"six\""));
     ck_assert_ptr_nonnull(strstr(out, "\"word\":\"thanks\""));
     free(nino);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
     free(doc);
 }
@@ -577,7 +577,7 @@ START_TEST(test_card_luhn_and_failsafe)
     ck_assert_uint_eq(c.detections[CV_ENT_CARD], 1);
     ck_assert_uint_eq(res.nspans, 1);
     ck_assert(near(res.spans[0].start, 0.5) && near(res.spans[0].end, 8.25));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
     free(doc);
 
@@ -590,11 +590,11 @@ START_TEST(test_card_luhn_and_failsafe)
     ck_assert_uint_eq(res.identifiers, 0);
     ck_assert_ptr_nonnull(strstr(out, "\"word\":\"two\""));
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     ck_assert_int_eq(redact(doc, strlen(doc), 200, 17, &out, &res, &c), 0);
     ck_assert_uint_eq(res.nspans, 0);      /* 16 digits < 17 */
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     ck_assert_int_eq(redact(doc, strlen(doc), 200, 6, &out, &res, &c), 0);
     ck_assert_uint_eq(res.nspans, 1);
     ck_assert_uint_eq(res.digit_runs, 1);
@@ -604,7 +604,7 @@ START_TEST(test_card_luhn_and_failsafe)
     ck_assert_ptr_null(strstr(out, "\"word\":\"one\""));
     ck_assert_ptr_nonnull(strstr(out, "\"word\":\"done\""));
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(doc);
 
     /* a date of birth spoken with an ordinal, beside its keyword */
@@ -618,7 +618,7 @@ START_TEST(test_card_luhn_and_failsafe)
     ck_assert_uint_eq(res.nspans, 1);
     ck_assert(near(res.spans[0].start, 2.5) && near(res.spans[0].end, 5.25));
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(doc);
 
     /* spoken e-mail in a plain word list */
@@ -632,7 +632,7 @@ START_TEST(test_card_luhn_and_failsafe)
     ck_assert_uint_eq(c.detections[CV_ENT_EMAIL], 1);
     free(email);
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(doc);
 }
 END_TEST
@@ -648,7 +648,7 @@ static unsigned lang_runs(char *doc)
     if (n) ck_assert_ptr_null(strstr(out, "\"word\":\"due\""));
     else ck_assert_ptr_nonnull(strstr(out, "\"word\":\"due\""));
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(doc);
     return n;
 }
@@ -672,7 +672,7 @@ START_TEST(test_language)
                       0);
     /* AWS: results.language_code */
     cv_buf b = { 0 };
-    cv_buf_puts(&b, "{\"results\":{\"language_code\":\"it-IT\",\"items\":[");
+    cvi_buf_puts(&b, "{\"results\":{\"language_code\":\"it-IT\",\"items\":[");
     const char *w[] = { "chiami", "il", "tre", "tre", "due", "due", "sei", "sei", "grazie" };
     char tmp[256];
     for (int i = 0; i < 9; i++) {
@@ -680,10 +680,10 @@ START_TEST(test_language)
                  "%s{\"type\":\"pronunciation\",\"alternatives\":[{\"confidence\":\"0.9\",\"content\":\"%s\"}],"
                  "\"start_time\":\"%d.0\",\"end_time\":\"%d.5\"}",
                  i ? "," : "", w[i], i, i);
-        cv_buf_puts(&b, tmp);
+        cvi_buf_puts(&b, tmp);
     }
-    cv_buf_puts(&b, "]},\"status\":\"COMPLETED\"}");
-    char *doc = strdup(cv_buf_cstr(&b));
+    cvi_buf_puts(&b, "]},\"status\":\"COMPLETED\"}");
+    char *doc = strdup(cvi_buf_cstr(&b));
     char *out;
     cv_transcript_result res;
     cvi_counts c;
@@ -694,16 +694,16 @@ START_TEST(test_language)
     ck_assert_ptr_null(strstr(out, "\"content\":\"due\""));
     ck_assert_ptr_nonnull(strstr(out, "\"content\":\"grazie\""));
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     /* the same items with no language: words */
     memcpy(strstr(doc, "it-IT"), "xx-XX", 5);
     ck_assert_int_eq(redact(doc, strlen(doc), 0, 6, &out, &res, &c), 0);
     ck_assert_uint_eq(res.digit_runs, 0);
     ck_assert_ptr_nonnull(strstr(out, "\"content\":\"due\""));
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(doc);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -760,7 +760,7 @@ START_TEST(test_spans_follow_action)
         ck_assert_msg(near(res.spans[k].start, 6.0) && near(res.spans[k].end, 13.75), "card span %g .. %g",
                       res.spans[k].start, res.spans[k].end);
         free(out);
-        cv_transcript_result_free(&res);
+        cvi_transcript_result_free(&res);
     }
     wk = saved;
     free(doc);
@@ -788,7 +788,7 @@ START_TEST(test_other_strings_scanned)
     ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);    /* outside the word list: not counted */
     free(phone);
     free(out);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
 }
 END_TEST
 
@@ -806,9 +806,9 @@ static const char *SEGS =
 START_TEST(test_segment_timed)
 {
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
-    ck_assert_int_eq(cv_transcript_parse(&t, SEGS, strlen(SEGS), &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, SEGS, strlen(SEGS), &d), 0);
     ck_assert_int_eq(t.flavour, CV_TRANSCRIPT_WORDS);
     ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
     ck_assert_uint_eq(t.nwords, 4 + 5 + 2);
@@ -820,7 +820,7 @@ START_TEST(test_segment_timed)
         ck_assert(t.words[k].seg && t.words[k].primary);
         ck_assert_int_eq(t.words[k].node[0], -1);
     }
-    cv_transcript_free(&t);
+    cvi_transcript_free(&t);
 
     char *out;
     cv_transcript_result res;
@@ -847,12 +847,12 @@ START_TEST(test_segment_timed)
     ck_assert_ptr_null(strstr(out, "900123"));
     ck_assert_ptr_null(strstr(out, "\"tokens\""));
     /* the output is segment-timed again, with the same segments */
-    cv_transcript_init(&t);
-    ck_assert_int_eq(cv_transcript_parse(&t, out, strlen(out), &d), 0);
+    cvi_transcript_init(&t);
+    ck_assert_int_eq(cvi_transcript_parse(&t, out, strlen(out), &d), 0);
     ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
     ck_assert_uint_eq(t.nwords, 4 + 4 + 2);
-    cv_transcript_free(&t);
-    cv_transcript_result_free(&res);
+    cvi_transcript_free(&t);
+    cvi_transcript_result_free(&res);
     free(out);
 
     /* a number spoken across two segments: both segments, one span */
@@ -870,7 +870,7 @@ START_TEST(test_segment_timed)
     ck_assert_ptr_nonnull(strstr(out, "\"text\":\" goodbye\""));
     ck_assert_ptr_null(strstr(out, "seven"));
     ck_assert_ptr_null(strstr(out, "hundred"));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
 
     /* a policy that keeps phones: the number stays in the text and no
@@ -884,7 +884,7 @@ START_TEST(test_segment_timed)
     ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 1);
     ck_assert_uint_eq(res.nspans, 0);
     ck_assert_ptr_nonnull(strstr(out, "07700"));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
     cvi_worker_free(w2);
     cvi_engine_free(e2);
@@ -903,9 +903,9 @@ START_TEST(test_segment_untimed_words)
         "{\"word\":\" call\",\"start\":10,\"end\":10.5},{\"word\":\" 07700\"},{\"word\":\" 900123\",\"end\":13}]},"
         "{\"start\":20,\"end\":21,\"text\":\" fine\",\"words\":[{\"word\":\" fine\",\"start\":20.1,\"end\":20.4}]}]}";
     cv_transcript t;
-    cv_transcript_init(&t);
+    cvi_transcript_init(&t);
     cv_diag d = { 0 };
-    ck_assert_int_eq(cv_transcript_parse(&t, mixed, strlen(mixed), &d), 0);
+    ck_assert_int_eq(cvi_transcript_parse(&t, mixed, strlen(mixed), &d), 0);
     ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
     ck_assert_uint_eq(t.nwords, 4);
     ck_assert(near(t.words[0].start, 10) && near(t.words[0].end, 10.5) && !t.words[0].seg);
@@ -913,7 +913,7 @@ START_TEST(test_segment_untimed_words)
     ck_assert(near(t.words[2].start, 10) && near(t.words[2].end, 14) && t.words[2].seg);
     ck_assert(near(t.words[3].start, 20.1) && !t.words[3].seg);
     ck_assert_int_ge(t.words[1].node[0], 0);    /* written back into its own item */
-    cv_transcript_free(&t);
+    cvi_transcript_free(&t);
     char *out;
     cv_transcript_result res;
     cvi_counts c;
@@ -923,7 +923,7 @@ START_TEST(test_segment_untimed_words)
     ck_assert(near(res.spans[0].start, 10) && near(res.spans[0].end, 14));
     ck_assert_ptr_null(strstr(out, "0770"));
     ck_assert_ptr_nonnull(strstr(out, "\"word\":\" fine\""));
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
 
     /* word-timed transcripts say so */
@@ -931,7 +931,7 @@ START_TEST(test_segment_untimed_words)
     ck_assert_int_eq(redact(timed, strlen(timed), 0, 0, &out, &res, &c), 0);
     ck_assert_int_eq(res.timing, CV_TIMING_WORD);
     ck_assert_uint_eq(res.nspans, 1);
-    cv_transcript_result_free(&res);
+    cvi_transcript_result_free(&res);
     free(out);
 
     /* fail closed, with the place named */
@@ -946,13 +946,13 @@ START_TEST(test_segment_untimed_words)
         cv_buf b = { 0 };
         cv_diag dd = { 0 };
         memset(&c, 0, sizeof c);
-        ck_assert_int_eq(cv_transcript_redact(wk, bad[i].json, strlen(bad[i].json), NULL, &b, &res, &c, &dd), CV_EINPUT);
+        ck_assert_int_eq(cvi_transcript_redact(wk, bad[i].json, strlen(bad[i].json), NULL, &b, &res, &c, &dd), CV_EINPUT);
         ck_assert_uint_eq(b.n, 0);
         ck_assert_ptr_null(res.spans);
         ck_assert_ptr_nonnull(dd.reason);
         ck_assert_msg(strstr(dd.reason, bad[i].where) != NULL, "case %zu: %s", i, dd.reason);
         ck_assert_uint_eq(c.detections[CV_ENT_PHONE], 0);
-        cv_buf_free(&b);
+        cvi_buf_free(&b);
     }
 }
 END_TEST
@@ -987,7 +987,7 @@ START_TEST(test_spelled_name)
             ck_assert_ptr_null(strstr(out, "Theodor"));
             ck_assert_ptr_null(strstr(out, "\"word\":\"H\""));
         }
-        cv_transcript_result_free(&res);
+        cvi_transcript_result_free(&res);
         free(out);
         free(doc);
     }

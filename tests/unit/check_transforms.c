@@ -13,41 +13,41 @@
 static void mask_is(const char *in, unsigned keep, const char *want)
 {
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_buf_append(&b, "<", 1), 0);
-    ck_assert_int_eq(cv_mask(in, strlen(in), keep, &b), 0);
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_buf_append(&b, "<", 1), 0);
+    ck_assert_int_eq(cvi_mask(in, strlen(in), keep, &b), 0);
     ck_assert_uint_eq(b.n, strlen(want) + 1);
     ck_assert_int_eq(memcmp(b.p, "<", 1), 0);
     ck_assert_int_eq(memcmp(b.p + 1, want, strlen(want)), 0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 
 static void time_is(const char *in, cv_gen_unit u, const char *want)
 {
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_generalise_time(in, strlen(in), u, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), want);
-    cv_buf_free(&b);
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_generalise_time(in, strlen(in), u, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), want);
+    cvi_buf_free(&b);
 }
 
 static void time_bad(const char *in)
 {
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_buf_append(&b, "keep", 4), 0);
-    ck_assert_int_eq(cv_generalise_time(in, strlen(in), CV_GEN_HOUR, &b), CV_EINPUT);
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_buf_append(&b, "keep", 4), 0);
+    ck_assert_int_eq(cvi_generalise_time(in, strlen(in), CV_GEN_HOUR, &b), CV_EINPUT);
     ck_assert_uint_eq(b.n, 4);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 
 static void band_is(const char *in, const uint32_t *bounds, size_t n, const char *want)
 {
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_generalise_duration(in, strlen(in), bounds, n, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), want);
-    cv_buf_free(&b);
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_generalise_duration(in, strlen(in), bounds, n, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), want);
+    cvi_buf_free(&b);
 }
 
 START_TEST(test_mask)
@@ -99,10 +99,10 @@ START_TEST(test_time_bad)
     time_bad("2024-03-05T14:23:11Zjunk");
     time_bad("2024-03-05T14");
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_generalise_time("2024-03-05", 10, CV_GEN_BANDS, &b), CV_EUSAGE);
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_generalise_time("2024-03-05", 10, CV_GEN_BANDS, &b), CV_EUSAGE);
     ck_assert_uint_eq(b.n, 0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -124,14 +124,14 @@ START_TEST(test_duration)
     band_is("59:59", b1, 1, "0-3599");
 
     cv_buf b;
-    cv_buf_init(&b);
+    cvi_buf_init(&b);
     static const char *bad[] = { "", "-5", "1:75", "1:2", "abc", "1:00:00:00", "12s", "1.", ":30" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        ck_assert_int_eq(cv_generalise_duration(bad[i], strlen(bad[i]), b3, 3, &b), CV_EINPUT);
+        ck_assert_int_eq(cvi_generalise_duration(bad[i], strlen(bad[i]), b3, 3, &b), CV_EINPUT);
     static const uint32_t unsorted[] = { 60, 30 };
-    ck_assert_int_eq(cv_generalise_duration("75", 2, unsorted, 2, &b), CV_EUSAGE);
+    ck_assert_int_eq(cvi_generalise_duration("75", 2, unsorted, 2, &b), CV_EUSAGE);
     ck_assert_uint_eq(b.n, 0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 
@@ -167,26 +167,26 @@ START_TEST(test_time_epoch)
     time_is("1704067200000", CV_GEN_YEAR, "2024");
 
     int64_t t = 0;
-    ck_assert_int_eq(cv_time_parse("1709649820", 10, &t), 0);
+    ck_assert_int_eq(cvi_time_parse("1709649820", 10, &t), 0);
     ck_assert_int_eq(t, 1709649820);
-    ck_assert_int_eq(cv_time_parse("1709649820123", 13, &t), 0);
+    ck_assert_int_eq(cvi_time_parse("1709649820123", 13, &t), 0);
     ck_assert_int_eq(t, 1709649820);
-    ck_assert_int_eq(cv_time_parse("2024-03-05T14:43:40Z", 20, &t), 0);
+    ck_assert_int_eq(cvi_time_parse("2024-03-05T14:43:40Z", 20, &t), 0);
     ck_assert_int_eq(t, 1709649820);
 
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_shift_time("1709649820", 10, 2, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "1709822620");                 /* an epoch stays one, same unit */
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_shift_time("1709649820", 10, 2, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "1709822620");                 /* an epoch stays one, same unit */
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_shift_time("1709649820123", 13, -1, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "1709563420123");
+    ck_assert_int_eq(cvi_shift_time("1709649820123", 13, -1, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "1709563420123");
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_shift_time("1000000000", 10, -1, &b), CV_EINPUT);   /* would leave 10 digits */
+    ck_assert_int_eq(cvi_shift_time("1000000000", 10, -1, &b), CV_EINPUT);   /* would leave 10 digits */
     ck_assert_uint_eq(b.n, 0);
     int y, m, d;
-    ck_assert_int_eq(cv_date_parse("1709649820", 10, &y, &m, &d), CV_EINPUT);   /* not a date of birth */
-    cv_buf_free(&b);
+    ck_assert_int_eq(cvi_date_parse("1709649820", 10, &y, &m, &d), CV_EINPUT);   /* not a date of birth */
+    cvi_buf_free(&b);
 
     /* digit runs of other lengths are not times: still unreadable */
     time_bad("170964982");           /* 9 digits */
@@ -198,17 +198,17 @@ START_TEST(test_time_epoch)
     time_bad("-1709649820");
     time_bad("17096498x0");
     time_bad(" 1709649820");
-    ck_assert_int_eq(cv_time_parse("170964982", 9, &t), CV_EINPUT);
+    ck_assert_int_eq(cvi_time_parse("170964982", 9, &t), CV_EINPUT);
 }
 END_TEST
 
 static void lower_is(const char *in, const uint32_t *bounds, size_t n, const char *want)
 {
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_generalise_duration_as(in, strlen(in), bounds, n, CV_BANDS_LOWER_BOUND, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), want);
-    cv_buf_free(&b);
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_generalise_duration_as(in, strlen(in), bounds, n, CV_BANDS_LOWER_BOUND, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), want);
+    cvi_buf_free(&b);
 }
 
 START_TEST(test_duration_lower_bound)
@@ -222,14 +222,14 @@ START_TEST(test_duration_lower_bound)
     lower_is("3:02:00", b3, 3, "120");
     lower_is("10920", NULL, 0, "0");
     cv_buf b;
-    cv_buf_init(&b);
-    ck_assert_int_eq(cv_generalise_duration_as("75", 2, b3, 3, CV_BANDS_RANGE, &b), 0);
-    ck_assert_str_eq(cv_buf_cstr(&b), "60-119");
+    cvi_buf_init(&b);
+    ck_assert_int_eq(cvi_generalise_duration_as("75", 2, b3, 3, CV_BANDS_RANGE, &b), 0);
+    ck_assert_str_eq(cvi_buf_cstr(&b), "60-119");
     cv_buf_clear(&b);
-    ck_assert_int_eq(cv_generalise_duration_as("abc", 3, b3, 3, CV_BANDS_LOWER_BOUND, &b), CV_EINPUT);
-    ck_assert_int_eq(cv_generalise_duration_as("1:75", 4, b3, 3, CV_BANDS_LOWER_BOUND, &b), CV_EINPUT);
+    ck_assert_int_eq(cvi_generalise_duration_as("abc", 3, b3, 3, CV_BANDS_LOWER_BOUND, &b), CV_EINPUT);
+    ck_assert_int_eq(cvi_generalise_duration_as("1:75", 4, b3, 3, CV_BANDS_LOWER_BOUND, &b), CV_EINPUT);
     ck_assert_uint_eq(b.n, 0);
-    cv_buf_free(&b);
+    cvi_buf_free(&b);
 }
 END_TEST
 

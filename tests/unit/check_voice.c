@@ -28,9 +28,9 @@ static size_t run(cv_voice *v, const float *x, size_t n, size_t chunk, float *ou
     size_t w = 0;
     for (size_t i = 0; i < n; i += chunk) {
         size_t k = n - i < chunk ? n - i : chunk;
-        w += cv_voice_process(v, x + i, k, out + w);
+        w += cvi_voice_process(v, x + i, k, out + w);
     }
-    w += cv_voice_finish(v, out + w);
+    w += cvi_voice_finish(v, out + w);
     return w;
 }
 
@@ -142,21 +142,21 @@ START_TEST(test_round_trip_alpha_one)
         vowel(x, n, rate, (const double[3]){ 700, 1200, 2600 });
         for (size_t i = n / 2; i < n / 2 + 400; i++) x[i] = 0;   /* a silent stretch too */
         cv_voice *v;
-        ck_assert_int_eq(cv_voice_create(&v, rate, 1.0), 0);
-        ck_assert_int_eq(cv_voice_order(v), rate == 8000 ? 12 : 20);
-        ck_assert_uint_eq(cv_voice_hop(v), (size_t)rate / 100);
+        ck_assert_int_eq(cvi_voice_create(&v, rate, 1.0), 0);
+        ck_assert_int_eq(cvi_voice_order(v), rate == 8000 ? 12 : 20);
+        ck_assert_uint_eq(cvi_voice_hop(v), (size_t)rate / 100);
         ck_assert_uint_eq(run(v, x, n, 333, y), n);
-        ck_assert_uint_gt(cv_voice_frames(v), n / cv_voice_hop(v) - 10);   /* all but the silent stretch */
-        ck_assert_uint_eq(cv_voice_fallbacks(v), 0);
-        cv_voice_free(v);
+        ck_assert_uint_gt(cvi_voice_frames(v), n / cvi_voice_hop(v) - 10);   /* all but the silent stretch */
+        ck_assert_uint_eq(cvi_voice_fallbacks(v), 0);
+        cvi_voice_free(v);
         double worst = 0;
         for (size_t i = 0; i < n; i++)
             if (fabs((double)y[i] - x[i]) > worst) worst = fabs((double)y[i] - x[i]);
         ck_assert_msg(worst < 1e-4, "%d Hz: round trip error %g", rate, worst);
         /* one sample at a time: the same output */
-        ck_assert_int_eq(cv_voice_create(&v, rate, 1.0), 0);
+        ck_assert_int_eq(cvi_voice_create(&v, rate, 1.0), 0);
         ck_assert_uint_eq(run(v, x, n, 1, y2), n);
-        cv_voice_free(v);
+        cvi_voice_free(v);
         ck_assert_int_eq(memcmp(y, y2, n * sizeof *y), 0);
         free(x), free(y), free(y2);
     }
@@ -212,10 +212,10 @@ START_TEST(test_formants_move)
     ck_assert_int_ge(m, 3);
     for (int k = 0; k < 3; k++) ck_assert_double_eq_tol(nearest(hz, m, f[k]), f[k], 40);
     cv_voice *v;
-    ck_assert_int_eq(cv_voice_create(&v, rate, 0.8), 0);
+    ck_assert_int_eq(cvi_voice_create(&v, rate, 0.8), 0);
     ck_assert_uint_eq(run(v, x, n, 1000, y), n);
-    ck_assert_uint_eq(cv_voice_fallbacks(v), 0);
-    cv_voice_free(v);
+    ck_assert_uint_eq(cvi_voice_fallbacks(v), 0);
+    cvi_voice_free(v);
     m = formants(y, 4000, 4096, rate, 8, hz);
     for (int k = 0; k < 3; k++) {
         double phi = 2 * M_PI * f[k] / rate, want = pow(phi, 0.8) * rate / (2 * M_PI);
@@ -233,24 +233,24 @@ END_TEST
 START_TEST(test_silence_and_bad_args)
 {
     cv_voice *v = (cv_voice *)1;
-    ck_assert_int_eq(cv_voice_create(&v, 3999, 0.8), CV_EUSAGE);
+    ck_assert_int_eq(cvi_voice_create(&v, 3999, 0.8), CV_EUSAGE);
     ck_assert_ptr_null(v);
-    ck_assert_int_eq(cv_voice_create(&v, 8000, 0.2), CV_EUSAGE);
-    ck_assert_int_eq(cv_voice_create(&v, 8000, NAN), CV_EUSAGE);
-    cv_voice_free(NULL);
+    ck_assert_int_eq(cvi_voice_create(&v, 8000, 0.2), CV_EUSAGE);
+    ck_assert_int_eq(cvi_voice_create(&v, 8000, NAN), CV_EUSAGE);
+    cvi_voice_free(NULL);
     float z[5000] = { 0 }, out[6000];
-    ck_assert_int_eq(cv_voice_create(&v, 8000, 0.8), 0);
+    ck_assert_int_eq(cvi_voice_create(&v, 8000, 0.8), 0);
     ck_assert_uint_eq(run(v, z, 5000, 160, out), 5000);
     for (int i = 0; i < 5000; i++) ck_assert(out[i] == 0.0f);
-    ck_assert_uint_eq(cv_voice_frames(v), 0);
+    ck_assert_uint_eq(cvi_voice_frames(v), 0);
     /* no input: no output */
-    cv_voice_free(v);
-    ck_assert_int_eq(cv_voice_create(&v, 8000, 0.8), 0);
-    ck_assert_uint_eq(cv_voice_finish(v, out), 0);
+    cvi_voice_free(v);
+    ck_assert_int_eq(cvi_voice_create(&v, 8000, 0.8), 0);
+    ck_assert_uint_eq(cvi_voice_finish(v, out), 0);
     /* a few samples: as many out */
-    ck_assert_uint_eq(cv_voice_process(v, z, 3, out), 0);
-    ck_assert_uint_eq(cv_voice_finish(v, out), 3);
-    cv_voice_free(v);
+    ck_assert_uint_eq(cvi_voice_process(v, z, 3, out), 0);
+    ck_assert_uint_eq(cvi_voice_finish(v, out), 3);
+    cvi_voice_free(v);
 }
 END_TEST
 
@@ -258,23 +258,23 @@ START_TEST(test_sample_conversion)
 {
     int16_t s[6] = { -32768, -1, 0, 1, 12345, 32767 }, back[6];
     float f[6];
-    cv_audio_samples_get(s, CV_SAMPLE_S16, 1, 6, f);
+    cvi_audio_samples_get(s, CV_SAMPLE_S16, 1, 6, f);
     ck_assert(f[0] == -1.0f && f[2] == 0.0f);
-    cv_audio_samples_put(back, CV_SAMPLE_S16, 1, 6, f);
+    cvi_audio_samples_put(back, CV_SAMPLE_S16, 1, 6, f);
     ck_assert_int_eq(memcmp(s, back, sizeof s), 0);
     /* interleaved: channel 1 of 2 only */
     uint8_t u[6] = { 0, 128, 64, 255, 200, 1 }, u2[6] = { 9, 9, 9, 9, 9, 9 };
     float g[3];
-    cv_audio_samples_get(u + 1, CV_SAMPLE_U8, 2, 3, g);
+    cvi_audio_samples_get(u + 1, CV_SAMPLE_U8, 2, 3, g);
     ck_assert(g[0] == 0.0f);
-    cv_audio_samples_put(u2 + 1, CV_SAMPLE_U8, 2, 3, g);
+    cvi_audio_samples_put(u2 + 1, CV_SAMPLE_U8, 2, 3, g);
     ck_assert_int_eq(u2[0], 9);
     ck_assert_int_eq(u2[1], 128);
     ck_assert_int_eq(u2[3], 255);
     ck_assert_int_eq(u2[5], 1);
     /* out of range clamps */
     float big[2] = { 3.0f, -3.0f };
-    cv_audio_samples_put(back, CV_SAMPLE_S16, 1, 2, big);
+    cvi_audio_samples_put(back, CV_SAMPLE_S16, 1, 2, big);
     ck_assert_int_eq(back[0], 32767);
     ck_assert_int_eq(back[1], -32768);
 }
@@ -327,19 +327,19 @@ START_TEST(test_beta_one_is_mcadams)
     float *x = malloc(n * sizeof *x), *y = malloc((n + 4096) * sizeof *y), *y2 = malloc((n + 4096) * sizeof *y);
     vowel(x, n, rate, (const double[3]){ 700, 1200, 2600 });
     cv_voice *v;
-    ck_assert_int_eq(cv_voice_create(&v, rate, 0.8), 0);
-    ck_assert_double_eq(cv_voice_beta(v), 1.0);
-    ck_assert_uint_eq(cv_voice_tail(v), 2 * cv_voice_hop(v));
+    ck_assert_int_eq(cvi_voice_create(&v, rate, 0.8), 0);
+    ck_assert_double_eq(cvi_voice_pitch_factor(v), 1.0);
+    ck_assert_uint_eq(cvi_voice_tail(v), 2 * cvi_voice_hop(v));
     ck_assert_uint_eq(run(v, x, n, 500, y), n);
-    cv_voice_free(v);
-    ck_assert_int_eq(cv_voice_create_shift(&v, rate, 0.8, 1.0), 0);
+    cvi_voice_free(v);
+    ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 0.8, 1.0), 0);
     ck_assert_uint_eq(run(v, x, n, 77, y2), n);
-    cv_voice_free(v);
+    cvi_voice_free(v);
     ck_assert_int_eq(memcmp(y, y2, n * sizeof *y), 0);
-    ck_assert_int_eq(cv_voice_create_shift(&v, rate, 0.8, 1.2), 0);
-    ck_assert_uint_gt(cv_voice_tail(v), 2 * cv_voice_hop(v));
+    ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 0.8, 1.2), 0);
+    ck_assert_uint_gt(cvi_voice_tail(v), 2 * cvi_voice_hop(v));
     ck_assert_uint_eq(run(v, x, n, 500, y2), n);
-    cv_voice_free(v);
+    cvi_voice_free(v);
     double diff = 0;
     for (size_t i = 0; i < n; i++) diff = fmax(diff, fabs((double)y[i] - y2[i]));
     ck_assert_double_gt(diff, 0.05);
@@ -387,11 +387,11 @@ START_TEST(test_pitch_moves_formants_stay)
     for (int bi = 0; bi < 4; bi++) {
         double beta = betas[bi];
         cv_voice *v;
-        ck_assert_int_eq(cv_voice_create_shift(&v, rate, 1.0, beta), 0);
-        ck_assert_double_eq(cv_voice_beta(v), beta);
+        ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 1.0, beta), 0);
+        ck_assert_double_eq(cvi_voice_pitch_factor(v), beta);
         ck_assert_uint_eq(run(v, x, n, 1000, y), n);
-        ck_assert_uint_eq(cv_voice_fallbacks(v), 0);
-        cv_voice_free(v);
+        ck_assert_uint_eq(cvi_voice_fallbacks(v), 0);
+        cvi_voice_free(v);
         double got = f0_of(y, 6000, 4000, rate), want = 125.0 * beta;
         ck_assert_msg(fabs(got - want) < 0.01 * want, "beta %.2f: F0 %.1f Hz, expected %.1f Hz", beta, got, want);
         double hz[12];
@@ -425,38 +425,38 @@ START_TEST(test_pitch_lengths_chunking_determinism)
               *y = malloc((n + 8192) * sizeof *y);
         vowel_f0(x, n, rate, (const double[3]){ 600, 1100, 2400 }, 180);
         cv_voice *v;
-        ck_assert_int_eq(cv_voice_create_shift(&v, rate, 0.85, 1.22), 0);
+        ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 0.85, 1.22), 0);
         ck_assert_uint_eq(run(v, x, n, 4096, ref), n);
-        cv_voice_free(v);
+        cvi_voice_free(v);
         for (int ci = 0; ci < 5; ci++) {
-            ck_assert_int_eq(cv_voice_create_shift(&v, rate, 0.85, 1.22), 0);
+            ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 0.85, 1.22), 0);
             ck_assert_uint_eq(run(v, x, n, chunks[ci], y), n);
-            cv_voice_free(v);
+            cvi_voice_free(v);
             ck_assert_msg(memcmp(ref, y, n * sizeof *y) == 0, "%d Hz: chunks of %zu differ", rate, chunks[ci]);
         }
         for (int li = 0; li < 6; li++)
             for (int ci = 0; ci < 5; ci++) {
-                ck_assert_int_eq(cv_voice_create_shift(&v, rate, 0.8, 0.78), 0);
+                ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 0.8, 0.78), 0);
                 size_t w = 0;
                 for (size_t i = 0; i < lens[li]; i += chunks[ci]) {
                     size_t k = lens[li] - i < chunks[ci] ? lens[li] - i : chunks[ci];
-                    size_t m = cv_voice_process(v, x + i, k, y + w);
-                    ck_assert_uint_le(m, k + cv_voice_hop(v));
+                    size_t m = cvi_voice_process(v, x + i, k, y + w);
+                    ck_assert_uint_le(m, k + cvi_voice_hop(v));
                     w += m;
                 }
-                size_t m = cv_voice_finish(v, y + w);
-                ck_assert_uint_le(m, cv_voice_tail(v));
+                size_t m = cvi_voice_finish(v, y + w);
+                ck_assert_uint_le(m, cvi_voice_tail(v));
                 ck_assert_uint_eq(w + m, lens[li]);
-                ck_assert_uint_eq(cv_voice_finish(v, y + w + m), 0);
-                cv_voice_free(v);
+                ck_assert_uint_eq(cvi_voice_finish(v, y + w + m), 0);
+                cvi_voice_free(v);
             }
         /* silence on either side of speech stays exactly silent more than a
          * frame away from it */
         memset(x, 0, 3000 * sizeof *x);
         memset(x + 6000, 0, (n - 6000) * sizeof *x);
-        ck_assert_int_eq(cv_voice_create_shift(&v, rate, 0.85, 1.22), 0);
+        ck_assert_int_eq(cvi_voice_create_shift(&v, rate, 0.85, 1.22), 0);
         ck_assert_uint_eq(run(v, x, n, 333, y), n);
-        cv_voice_free(v);
+        cvi_voice_free(v);
         size_t fr = (size_t)rate / 50;
         for (size_t i = 0; i + fr < 3000; i++) ck_assert(y[i] == 0.0f);
         for (size_t i = 6000 + fr; i < n; i++) ck_assert(y[i] == 0.0f);
@@ -466,10 +466,10 @@ START_TEST(test_pitch_lengths_chunking_determinism)
         free(x), free(ref), free(y);
     }
     cv_voice *v = (cv_voice *)1;
-    ck_assert_int_eq(cv_voice_create_shift(&v, 8000, 0.8, 0.4), CV_EUSAGE);
+    ck_assert_int_eq(cvi_voice_create_shift(&v, 8000, 0.8, 0.4), CV_EUSAGE);
     ck_assert_ptr_null(v);
-    ck_assert_int_eq(cv_voice_create_shift(&v, 8000, 0.8, 2.1), CV_EUSAGE);
-    ck_assert_int_eq(cv_voice_create_shift(&v, 8000, 0.8, NAN), CV_EUSAGE);
+    ck_assert_int_eq(cvi_voice_create_shift(&v, 8000, 0.8, 2.1), CV_EUSAGE);
+    ck_assert_int_eq(cvi_voice_create_shift(&v, 8000, 0.8, NAN), CV_EUSAGE);
 }
 END_TEST
 

@@ -30,7 +30,7 @@ static int note(void *arg, const cv_word_match *m)
 /* Entries: NULL-terminated; a leading '^' adds CV_WS_CAPITALISED. */
 static cv_wordset *make(const char *const *words)
 {
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     ck_assert_ptr_nonnull(b);
     for (int i = 0; words[i]; i++) {
         const char *w = words[i];
@@ -39,18 +39,18 @@ static cv_wordset *make(const char *const *words)
             fl = CV_WS_CAPITALISED;
             w++;
         }
-        ck_assert_int_eq(cv_wordset_builder_add(b, w, strlen(w), fl), i);
+        ck_assert_int_eq(cvi_wordset_builder_add(b, w, strlen(w), fl), i);
     }
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
-    cv_wordset_builder_free(b);
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    cvi_wordset_builder_free(b);
     return s;
 }
 
 static found scan_n(const cv_wordset *s, const char *text, size_t n)
 {
     found f = { "", 0 };
-    ck_assert_int_eq(cv_wordset_scan(s, text, n, note, &f), 0);
+    ck_assert_int_eq(cvi_wordset_scan(s, text, n, note, &f), 0);
     return f;
 }
 
@@ -64,7 +64,7 @@ START_TEST(test_case_variants)
     EXPECT(s, "JANE DOE, jane doe and Jane doe; SMITH Smith sMiTh", "0-8:0 10-18:0 23-31:0 33-38:1 39-44:1 45-50:1");
     EXPECT(s, "Jane", "");
     EXPECT(s, "", "");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -82,7 +82,7 @@ START_TEST(test_unicode_case)
     EXPECT(s, "Elodie Strase Oyvind Lukasz", "");
     /* ß is not s */
     EXPECT(s, "Strase", "");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 
     /* every letter pair of Latin-1 Supplement and Latin Extended-A */
     const char *up = "ÀÁÂÃÄÅÆÇÈÉÊËÌÍÎÏÐÑÒÓÔÕÖØÙÚÛÜÝÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮĲĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ";
@@ -98,7 +98,7 @@ START_TEST(test_unicode_case)
     EXPECT(s, gr_lo, want);
     snprintf(want, sizeof want, "0-%zu:2", strlen(cy_lo));
     EXPECT(s, cy_lo, want);
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -109,7 +109,7 @@ START_TEST(test_word_boundaries)
     EXPECT(s, "Samantha Sams xSam Sam1 9Sam Samé éSam Annie Leeds Ann Leeds", "");
     /* punctuation, underscore, symbols and non-ASCII punctuation are boundaries */
     EXPECT(s, "Sam's (Sam) Sam-Ali Sam_x «Sam» Sam’s Sam🙂", "0-3:0 7-10:0 12-15:0 20-23:0 28-31:0 34-37:0 42-45:0");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -122,7 +122,7 @@ START_TEST(test_phrases_whitespace)
     EXPECT(s, "JaneDoe Jane-Doe Jane . Doe Jane Doey", "");
     EXPECT(s, "Mary\r\nAnn  Smith.", "0-16:1");
     EXPECT(s, "Mary Ann Smit", "");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -136,7 +136,7 @@ START_TEST(test_leftmost_longest)
     /* a longer phrase that fails part way falls back to the shorter entry */
     EXPECT(s, "New York Cit", "0-8:0");
     EXPECT(s, "New York-City", "0-8:0 9-13:5");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -148,7 +148,7 @@ START_TEST(test_punctuation_inside)
     /* "Smith, J." ends with punctuation: no boundary needed after it */
     EXPECT(s, "smith, j.x SMITH,  J.", "0-9:3 11-21:3");
     EXPECT(s, "I like C++ and c++11", "7-10:4 15-18:4");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -161,7 +161,7 @@ START_TEST(test_capitalised_flag)
     EXPECT(s, "élodie Élodie", "0-7:2 8-15:2");
     /* the lowest id the text satisfies */
     EXPECT(s, "Hope hope", "0-4:3 5-9:4");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 }
 END_TEST
 
@@ -178,15 +178,15 @@ START_TEST(test_invalid_utf8)
     EXPECT(s, "\x80\x80\x80", "");
     found f = scan_n(s, "Jane\0Doe", 8);
     ck_assert_str_eq(f.s, "0-4:0 5-8:1");
-    cv_wordset_free(s);
+    cvi_wordset_free(s);
 
     /* empty and blank entries are refused without taking an id */
-    cv_wordset_builder *b = cv_wordset_builder_create();
-    ck_assert_int_eq(cv_wordset_builder_add(b, "", 0, 0), CV_EINPUT);
-    ck_assert_int_eq(cv_wordset_builder_add(b, " \t\xc2\xa0 ", 5, 0), CV_EINPUT);
-    ck_assert_int_eq(cv_wordset_builder_add(b, "x", 1, 0), 0);
-    ck_assert_uint_eq(cv_wordset_builder_count(b), 1);
-    cv_wordset_builder_free(b);
+    cv_wordset_builder *b = cvi_wordset_builder_create();
+    ck_assert_int_eq(cvi_wordset_builder_add(b, "", 0, 0), CV_EINPUT);
+    ck_assert_int_eq(cvi_wordset_builder_add(b, " \t\xc2\xa0 ", 5, 0), CV_EINPUT);
+    ck_assert_int_eq(cvi_wordset_builder_add(b, "x", 1, 0), 0);
+    ck_assert_uint_eq(cvi_wordset_builder_count(b), 1);
+    cvi_wordset_builder_free(b);
 }
 END_TEST
 
@@ -198,25 +198,25 @@ static int stop_at_second(void *arg, const cv_word_match *m)
 
 START_TEST(test_rebuild_and_stop)
 {
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cv_wordset_build(b, &s), 0);            /* no entries */
-    ck_assert_uint_eq(cv_wordset_entries(s), 0);
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);            /* no entries */
+    ck_assert_uint_eq(cvi_wordset_entries(s), 0);
     EXPECT(s, "anything at all", "");
-    ck_assert_int_eq(cv_wordset_builder_add(b, "alpha", 5, 0), 0);
-    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+    ck_assert_int_eq(cvi_wordset_builder_add(b, "alpha", 5, 0), 0);
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
     EXPECT(s, "alpha beta", "0-5:0");
-    cv_wordset_builder_clear(b);
-    ck_assert_int_eq(cv_wordset_builder_add(b, "beta", 4, 0), 0);
-    ck_assert_int_eq(cv_wordset_builder_add(b, "gamma", 5, 0), 1);
-    ck_assert_int_eq(cv_wordset_build(b, &s), 0);           /* in place */
-    ck_assert_uint_eq(cv_wordset_entries(s), 2);
+    cvi_wordset_builder_clear(b);
+    ck_assert_int_eq(cvi_wordset_builder_add(b, "beta", 4, 0), 0);
+    ck_assert_int_eq(cvi_wordset_builder_add(b, "gamma", 5, 0), 1);
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);           /* in place */
+    ck_assert_uint_eq(cvi_wordset_entries(s), 2);
     EXPECT(s, "alpha beta gamma", "6-10:0 11-16:1");
     int calls = 0;
-    ck_assert_int_eq(cv_wordset_scan(s, "beta gamma beta", 15, stop_at_second, &calls), 7);
+    ck_assert_int_eq(cvi_wordset_scan(s, "beta gamma beta", 15, stop_at_second, &calls), 7);
     ck_assert_int_eq(calls, 2);
-    cv_wordset_free(s);
-    cv_wordset_builder_free(b);
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
 }
 END_TEST
 
@@ -245,7 +245,7 @@ static int keep(void *arg, const cv_word_match *m)
 START_TEST(test_100k_entries)
 {
     enum { N = 100000, STEP = 97, NM = N / STEP + 1 };
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     char w[64];
     for (unsigned i = 0; i < N; i++) {
         size_t k = big_word(i, w);
@@ -253,12 +253,12 @@ START_TEST(test_100k_entries)
             memcpy(w + k, " van der Berg", 13);
             k += 13;
         }
-        ck_assert_int_eq(cv_wordset_builder_add(b, w, k, 0), (int)i);
+        ck_assert_int_eq(cvi_wordset_builder_add(b, w, k, 0), (int)i);
     }
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
-    ck_assert_uint_eq(cv_wordset_entries(s), N);
-    ck_assert_uint_gt(cv_wordset_bytes(s), (size_t)N * 5);
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    ck_assert_uint_eq(cvi_wordset_entries(s), N);
+    ck_assert_uint_gt(cvi_wordset_bytes(s), (size_t)N * 5);
 
     /* every 97th entry, upper-cased (phrases with other whitespace), each
      * followed by near misses: a longer word, a phrase cut short */
@@ -274,13 +274,13 @@ START_TEST(test_100k_entries)
         for (size_t j = 0; j < k; j++)
             if (w[j] >= 'a' && w[j] <= 'z') w[j] = (char)(w[j] - 32);
         want[nwant++] = (cv_word_match){ (uint32_t)t.n, (uint32_t)(t.n + k), i };
-        ck_assert_int_eq(cv_buf_append(&t, w, k), 0);
-        ck_assert_int_eq(cv_buf_puts(&t, ", "), 0);
-        ck_assert_int_eq(cv_buf_append(&t, w, 5), 0);
-        ck_assert_int_eq(cv_buf_puts(&t, i % 10 == 0 ? " van der; " : "x; "), 0);
+        ck_assert_int_eq(cvi_buf_append(&t, w, k), 0);
+        ck_assert_int_eq(cvi_buf_puts(&t, ", "), 0);
+        ck_assert_int_eq(cvi_buf_append(&t, w, 5), 0);
+        ck_assert_int_eq(cvi_buf_puts(&t, i % 10 == 0 ? " van der; " : "x; "), 0);
     }
     collect c = { calloc(NM + 1, sizeof(cv_word_match)), 0, NM + 1 };
-    ck_assert_int_eq(cv_wordset_scan(s, t.p, t.n, keep, &c), 0);
+    ck_assert_int_eq(cvi_wordset_scan(s, t.p, t.n, keep, &c), 0);
     ck_assert_uint_eq(c.n, nwant);
     for (size_t i = 0; i < nwant; i++) {
         ck_assert_uint_eq(c.v[i].start, want[i].start);
@@ -289,9 +289,9 @@ START_TEST(test_100k_entries)
     }
     free(c.v);
     free(want);
-    cv_wordset_free(s);
-    cv_wordset_builder_free(b);
-    cv_buf_free(&t);
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
+    cvi_buf_free(&t);
 }
 END_TEST
 
@@ -395,7 +395,7 @@ START_TEST(test_random_reference)
         }
         ck_assert_str_eq(f.s, want);
         total += f.n;
-        cv_wordset_free(s);
+        cvi_wordset_free(s);
     }
 #undef RND
     ck_assert_uint_gt(total, 3000);     /* not a vacuous comparison */
@@ -409,28 +409,28 @@ START_TEST(test_random_bytes)
     static const unsigned char ALPHA[] = { 'a', 'A', ' ', '-', 0xC3, 0xA9, 0x89, 0x9F, 0xE2, 0x80, 0xFF, 0xF0, 0x00, '\n' };
     uint32_t seed = 777;
 #define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     cv_wordset *s = NULL;
     for (int iter = 0; iter < 2000; iter++) {
-        cv_wordset_builder_clear(b);
+        cvi_wordset_builder_clear(b);
         int ne = 1 + (int)RND(10);
         for (int k = 0; k < ne; k++) {
             char e[12];
             size_t l = 1 + RND(10);
             for (size_t j = 0; j < l; j++) e[j] = (char)ALPHA[RND(sizeof ALPHA)];
-            int rc = cv_wordset_builder_add(b, e, l, RND(2) ? CV_WS_CAPITALISED : 0);
+            int rc = cvi_wordset_builder_add(b, e, l, RND(2) ? CV_WS_CAPITALISED : 0);
             ck_assert(rc >= 0 || rc == CV_EINPUT);
         }
-        ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+        ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
         char t[64];
         size_t n = RND(64);
         for (size_t j = 0; j < n; j++) t[j] = (char)ALPHA[RND(sizeof ALPHA)];
-        collect_check c = { 0, n, (uint32_t)cv_wordset_builder_count(b), 0 };
-        ck_assert_int_eq(cv_wordset_scan(s, t, n, check_order, &c), 0);
+        collect_check c = { 0, n, (uint32_t)cvi_wordset_builder_count(b), 0 };
+        ck_assert_int_eq(cvi_wordset_scan(s, t, n, check_order, &c), 0);
     }
 #undef RND
-    cv_wordset_free(s);
-    cv_wordset_builder_free(b);
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
 }
 END_TEST
 
@@ -493,7 +493,7 @@ static void l_run(int nent, int ntext, uint32_t seed)
     l_seed = seed;
     l_ent *e = calloc((size_t)nent, sizeof *e);
     int *by_first = malloc((size_t)nent * sizeof *by_first), nb[L_NSYM + 1] = { 0 };
-    cv_wordset_builder *b = cv_wordset_builder_create();
+    cv_wordset_builder *b = cvi_wordset_builder_create();
     char buf[4 * L_MAXE];
     for (int k = 0; k < nent; k++) {
         l_ent *x = &e[k];
@@ -509,7 +509,7 @@ static void l_run(int nent, int ntext, uint32_t seed)
             memcpy(buf + bl, L_SYM[x->c[j]], sl);
             bl += sl;
         }
-        ck_assert_int_eq(cv_wordset_builder_add(b, buf, bl, 0), k);
+        ck_assert_int_eq(cvi_wordset_builder_add(b, buf, bl, 0), k);
         nb[l_fold(x->c[0]) + 1]++;
     }
     /* entries by folded first character, in id order (ties: the lowest id) */
@@ -518,7 +518,7 @@ static void l_run(int nent, int ntext, uint32_t seed)
     memcpy(fill, nb, sizeof fill);
     for (int k = 0; k < nent; k++) by_first[fill[l_fold(e[k].c[0])]++] = k;
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cv_wordset_build(b, &s), 0);
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
 
     unsigned char *t = malloc((size_t)ntext + 2 * L_MAXE);
     uint32_t *off = malloc(((size_t)ntext + 2 * L_MAXE + 1) * sizeof *off);
@@ -542,12 +542,12 @@ static void l_run(int nent, int ntext, uint32_t seed)
     }
     for (int i = 0; i < n; i++) {
         off[i] = (uint32_t)tb.n;
-        ck_assert_int_eq(cv_buf_puts(&tb, L_SYM[t[i]]), 0);
+        ck_assert_int_eq(cvi_buf_puts(&tb, L_SYM[t[i]]), 0);
     }
     off[n] = (uint32_t)tb.n;
 
     collect c = { calloc((size_t)n + 1, sizeof(cv_word_match)), 0, (size_t)n + 1 };
-    ck_assert_int_eq(cv_wordset_scan(s, tb.p, tb.n, keep, &c), 0);
+    ck_assert_int_eq(cvi_wordset_scan(s, tb.p, tb.n, keep, &c), 0);
     size_t got = 0;
     for (int i = 0; i < n;) {
         long best = -1;
@@ -577,9 +577,9 @@ static void l_run(int nent, int ntext, uint32_t seed)
     free(off);
     free(e);
     free(by_first);
-    cv_buf_free(&tb);
-    cv_wordset_free(s);
-    cv_wordset_builder_free(b);
+    cvi_buf_free(&tb);
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
 }
 #undef LRND
 

@@ -95,20 +95,20 @@ static char *compress_via_sink(int level, size_t len, const size_t *chunk, size_
 {
     int fd = tmpfd();
     cv_sink *s = NULL;
-    ck_assert_int_eq(cv_sink_open_fd(fd, level, &s), 0);
-    if (hs) cv_sink_set_hash(s, fnv, hs);
+    ck_assert_int_eq(cvi_sink_open_fd(fd, level, &s), 0);
+    if (hs) cvi_sink_set_hash(s, fnv, hs);
     size_t off = 0, i = 0;
     while (off < len) {
         size_t k = chunk ? chunk[i++ % nchunk] : len;
         if (k > len - off) k = len - off;
-        ck_assert_int_eq(cv_sink_write(s, DATA + off, k), 0);
+        ck_assert_int_eq(cvi_sink_write(s, DATA + off, k), 0);
         off += k;
     }
-    ck_assert_int_eq(cv_sink_finish(s), 0);
-    ck_assert_int_eq(cv_sink_finish(s), 0);   /* idempotent */
-    ck_assert_int_eq(cv_sink_write(s, "x", 1), CV_EUSAGE);
-    uint64_t bo = cv_sink_bytes_out(s);
-    cv_sink_free(s);
+    ck_assert_int_eq(cvi_sink_finish(s), 0);
+    ck_assert_int_eq(cvi_sink_finish(s), 0);   /* idempotent */
+    ck_assert_int_eq(cvi_sink_write(s, "x", 1), CV_EUSAGE);
+    uint64_t bo = cvi_sink_bytes_out(s);
+    cvi_sink_free(s);
     char *p = slurp(fd, outlen);
     ck_assert_uint_eq(bo, *outlen);
     close(fd);
@@ -120,7 +120,7 @@ static char *read_source(int fd, int zstd, const size_t *caps, size_t ncaps, siz
                          const char **why, uint64_t *raw)
 {
     cv_source *src = NULL;
-    ck_assert_int_eq(cv_source_open_fd(fd, zstd, &src), 0);
+    ck_assert_int_eq(cvi_source_open_fd(fd, zstd, &src), 0);
     size_t cap = DATA_LEN * 2 + 64, n = 0, i = 0;
     char *out = malloc(cap);
     *err = 0;
@@ -128,12 +128,12 @@ static char *read_source(int fd, int zstd, const size_t *caps, size_t ncaps, siz
     for (;;) {
         size_t want = caps ? caps[i++ % ncaps] : 1 << 16;
         if (want > cap - n) want = cap - n;
-        long k = cv_source_read(src, out + n, want, why);
+        long k = cvi_source_read(src, out + n, want, why);
         if (k < 0) {
             *err = (int)k;
             /* errors are sticky */
             const char *again = NULL;
-            ck_assert_int_eq(cv_source_read(src, out, 16, &again), k);
+            ck_assert_int_eq(cvi_source_read(src, out, 16, &again), k);
             ck_assert_ptr_eq(again, *why);
             break;
         }
@@ -141,8 +141,8 @@ static char *read_source(int fd, int zstd, const size_t *caps, size_t ncaps, siz
         ck_assert_uint_le((size_t)k, want);
         n += (size_t)k;
     }
-    if (raw) *raw = cv_source_raw_bytes(src);
-    cv_source_free(src);
+    if (raw) *raw = cvi_source_raw_bytes(src);
+    cvi_source_free(src);
     *len = n;
     return out;
 }
@@ -358,32 +358,32 @@ END_TEST
 START_TEST(test_bad_args)
 {
     cv_sink *s = (cv_sink *)&s;
-    ck_assert_int_eq(cv_sink_open_fd(1, ZSTD_maxCLevel() + 1, &s), CV_EUSAGE);
+    ck_assert_int_eq(cvi_sink_open_fd(1, ZSTD_maxCLevel() + 1, &s), CV_EUSAGE);
     ck_assert_ptr_null(s);
-    ck_assert_int_eq(cv_sink_open_fd(-1, 3, &s), CV_EUSAGE);
+    ck_assert_int_eq(cvi_sink_open_fd(-1, 3, &s), CV_EUSAGE);
     cv_source *src = (cv_source *)&src;
-    ck_assert_int_eq(cv_source_open_fd(-1, -1, &src), CV_EUSAGE);
+    ck_assert_int_eq(cvi_source_open_fd(-1, -1, &src), CV_EUSAGE);
     ck_assert_ptr_null(src);
-    cv_sink_free(NULL);
-    cv_source_free(NULL);
+    cvi_sink_free(NULL);
+    cvi_source_free(NULL);
     /* a write error is reported, and stays reported */
     int p[2];
     ck_assert_int_eq(pipe(p), 0);
     close(p[0]);
-    ck_assert_int_eq(cv_sink_open_fd(p[1], 0, &s), 0);
+    ck_assert_int_eq(cvi_sink_open_fd(p[1], 0, &s), 0);
     signal(SIGPIPE, SIG_IGN);
-    ck_assert_int_eq(cv_sink_write(s, "abc", 3), CV_EIO);
-    ck_assert_int_eq(cv_sink_finish(s), CV_EIO);
-    cv_sink_free(s);
+    ck_assert_int_eq(cvi_sink_write(s, "abc", 3), CV_EIO);
+    ck_assert_int_eq(cvi_sink_finish(s), CV_EIO);
+    cvi_sink_free(s);
     close(p[1]);
     /* reading from a write-only descriptor fails with CV_EIO */
     ck_assert_int_eq(pipe(p), 0);
-    ck_assert_int_eq(cv_source_open_fd(p[1], -1, &src), 0);
+    ck_assert_int_eq(cvi_source_open_fd(p[1], -1, &src), 0);
     const char *why = NULL;
     char b[4];
-    ck_assert_int_eq(cv_source_read(src, b, sizeof b, &why), CV_EIO);
+    ck_assert_int_eq(cvi_source_read(src, b, sizeof b, &why), CV_EIO);
     ck_assert_str_eq(why, "read failed");
-    cv_source_free(src);
+    cvi_source_free(src);
     close(p[0]);
     close(p[1]);
 }

@@ -21,7 +21,7 @@ static inline cv_detector_set *mkset(const char *region, int entity)
     for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = entity < 0 || i == entity;
     cv_detector_set *s = NULL;
     const char *err = NULL;
-    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
+    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
     ck_assert_ptr_nonnull(s);
     return s;
 }
@@ -29,12 +29,12 @@ static inline cv_detector_set *mkset(const char *region, int entity)
 static inline cv_span_list run(const char *region, int entity, const char *text)
 {
     cv_detector_set *s = mkset(region, entity);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     cv_span_list l = { 0 };
-    ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    ck_assert_int_eq(cvi_detect(s, ws, text, strlen(text), &l), 0);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     return l;
 }
 
@@ -50,14 +50,14 @@ static inline void one(const char *region, int entity, const char *text, const c
     if (entity >= 0) ck_assert_int_eq(l.v[0].entity, entity);
     ck_assert_str_eq(l.v[0].norm, norm);
     ck_assert_uint_eq(l.v[0].norm_len, strlen(norm));
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 static inline void none(const char *region, int entity, const char *text)
 {
     cv_span_list l = run(region, entity, text);
     ck_assert_msg(l.n == 0, "unexpected span [%u,%u)", l.n ? l.v[0].start : 0, l.n ? l.v[0].end : 0);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 static inline int run_suite(Suite *s)

@@ -43,11 +43,11 @@ static char *apply(const char *policy, const char *fmtname, const char *in, cvi_
     cvi_engine *e = NULL;
     ck_assert_int_eq(cvi_engine_create(ctx, p, key, &e), 0);
     cvi_worker *w = cvi_worker_create(e);
-    const cv_format_type *f = cv_format_find(fmtname);
+    const cv_format_type *f = cvi_format_find(fmtname);
     ck_assert_ptr_nonnull(f);
     void *st = calloc(1, f->state_size + 1);
     cv_record r;
-    cv_record_init(&r);
+    cvi_record_init(&r);
     cv_buf out = { 0 };
     cvi_counts local = { 0 };
     if (!c) c = &local;
@@ -70,7 +70,7 @@ static char *apply(const char *policy, const char *fmtname, const char *in, cvi_
             ck_assert_int_eq(cvi_engine_header_names(w, names, nc, kept, NULL, &r, hn, c), 0);
             ck_assert_int_eq(f->write_header(st, hn, kept, NULL, &out), 0);
         } else {
-            cv_record_reset(&r);
+            cvi_record_reset(&r);
             ck_assert_int_eq(f->parse(st, s, n, &r, &d), 0);
             ck_assert_int_eq(cvi_engine_apply(w, &p->inputs[0], &r, c, NULL), 0);
             ck_assert_int_eq(f->write(st, &r, &out), 0);
@@ -78,9 +78,9 @@ static char *apply(const char *policy, const char *fmtname, const char *in, cvi_
         first = 0;
         s += n;
     }
-    char *res = strdup(cv_buf_cstr(&out));
-    cv_buf_free(&out);
-    cv_record_free(&r);
+    char *res = strdup(cvi_buf_cstr(&out));
+    cvi_buf_free(&out);
+    cvi_record_free(&r);
     if (f->state_free) f->state_free(st);
     free(st);
     cvi_worker_free(w);

@@ -35,7 +35,7 @@ static inline void one_by(int detector, int entity, const char *text, const char
     one("GB", entity, text, covered, norm);
     cv_span_list l = run("GB", entity, text);
     ck_assert_uint_eq(l.v[0].detector, (unsigned)detector);
-    cv_span_list_free(&l);
+    cvi_span_list_free(&l);
 }
 
 /* The share of recall_<detector>.txt lines ("SPAN<TAB>TEXT") where the
@@ -46,7 +46,7 @@ static inline unsigned recall_permille(const char *file, int entity, int detecto
 {
     FILE *f = natid_fixture(file);
     cv_detector_set *s = mkset("GB", entity);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     cv_span_list l = { 0 };
     char line[1024];
@@ -61,7 +61,7 @@ static inline unsigned recall_permille(const char *file, int entity, int detecto
         ck_assert_ptr_nonnull(at);
         size_t b = (size_t)(at - text), e = b + strlen(span);
         total++;
-        ck_assert_int_eq(cv_detect(s, ws, text, strlen(text), &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, text, strlen(text), &l), 0);
         int hit = 0;
         for (size_t i = 0; i < l.n; i++)
             hit |= l.v[i].start == b && l.v[i].end == e && l.v[i].entity == entity &&
@@ -70,9 +70,9 @@ static inline unsigned recall_permille(const char *file, int entity, int detecto
         else printf("  %s: missed: %s\n", file, text);
     }
     fclose(f);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     ck_assert_uint_ge(total, 30);
     printf("recall %s: %u/%u\n", file, found, total);
     return found * 1000 / total;
@@ -90,8 +90,8 @@ static inline unsigned negative_changed(const int *entities, unsigned *lines)
     for (const int *e = entities; *e >= 0; e++) en[*e] = 1;
     cv_detector_set *s = NULL;
     const char *err = NULL;
-    ck_assert_int_eq(cv_detector_set_create(&o, en, &s, &err), 0);
-    cv_detect_ws *ws = cv_detect_ws_create(s);
+    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     cv_span_list l = { 0 };
     char line[1024];
@@ -100,16 +100,16 @@ static inline unsigned negative_changed(const int *entities, unsigned *lines)
         chomp(line);
         if (!line[0]) continue;
         total++;
-        ck_assert_int_eq(cv_detect(s, ws, line, strlen(line), &l), 0);
+        ck_assert_int_eq(cvi_detect(s, ws, line, strlen(line), &l), 0);
         if (l.n) {
             changed++;
-            printf("  negative.txt: %s found in: %s\n", cv_entity_name(l.v[0].entity), line);
+            printf("  negative.txt: %s found in: %s\n", cvi_entity_name(l.v[0].entity), line);
         }
     }
     fclose(f);
-    cv_span_list_free(&l);
-    cv_detect_ws_free(ws);
-    cv_detector_set_free(s);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    cvi_detector_set_free(s);
     *lines = total;
     return changed;
 }
