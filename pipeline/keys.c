@@ -14,6 +14,7 @@
 #include <sodium.h>
 
 #include "common/ctx.h"
+#include "common/files.h"
 #include "pseudonym.h"
 
 static int key_alloc(cv_key **out)
@@ -45,20 +46,6 @@ int cv_key_ephemeral(cv_ctx *ctx, cv_key **out)
     randombytes_buf(k->k, CV_KEY_BYTES);
     k->ephemeral = 1;
     *out = k;
-    return 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
     return 0;
 }
 
@@ -109,7 +96,7 @@ int cvi_hexkey_write(cv_ctx *ctx, const char *path, const unsigned char raw[32],
         goto out;
     }
     /* umask may have narrowed the mode, never widened it; make it exact */
-    if (fchmod(fd, (mode_t)mode) != 0 || write_all(fd, hex, 2 * 32 + 1) != 0 || fsync(fd) != 0) {
+    if (fchmod(fd, (mode_t)mode) != 0 || cvi_write_all(fd, hex, 2 * 32 + 1) != 0 || fsync(fd) != 0) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
         close(fd);
         unlink(path);

@@ -26,26 +26,7 @@
  * incidence set), not with the file. No value is kept in memory beyond the
  * record being read, and none is ever reported: only counts and column names.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <sodium.h>
-#include <zstd.h>
-
-#include "../formats/formats.h"
-#include "../formats/record_reader.h"
-#include "common/files.h"
-#include "risk.h"
-#include "runner.h"
-
-#define DEFAULT_SAMPLES 10000
-#define DEFAULT_POINTS 4
-#define DEFAULT_MAX_PAIRS (1u << 21)
-#define MAX_LOGGED_REJECTS 100
+#include "risk_impl.h"
 
 /* ---- generalisation specs ------------------------------------------------ */
 
@@ -93,265 +74,6 @@ int cvi_risk_gen_apply(const cvi_risk_gen *g, const char *in, size_t len, cv_buf
     if (g->unit == CV_GEN_BANDS) return cvi_generalise_duration(in, len, g->bounds, g->nbounds, out);
     return cvi_generalise_time(in, len, g->unit, out);
 }
-
-/* ---- hash tables ---------------------------------------------------------- */
-
-/* Keys are BLAKE2b outputs, so their first 8 bytes index the table directly. */
-static size_t slot_of(const uint8_t h[16], size_t mask)
-{
-    uint64_t v;
-    memcpy(&v, h, 8);
-    return (size_t)v & mask;
-}
-
-typedef struct cls_ent {
-    uint8_t h[16];
-    uint64_t n;            /* records; 0 = empty slot */
-} cls_ent;
-
-typedef struct subj_ent {
-    uint8_t h[16];
-    uint32_t id;           /* 1-based, stable across rehashing; 0 = empty slot */
-    int32_t slot;          /* sample slot, -1 if not sampled */
-} subj_ent;
-
-typedef struct cls_tab {
-    cls_ent *v;
-    size_t cap, n;
-} cls_tab;
-
-typedef struct subj_tab {
-    subj_ent *v;
-    size_t cap, n;
-} subj_tab;
-
-static cls_ent *cls_find(const cls_tab *t, const uint8_t h[16])
-{
-    if (!t->cap) return NULL;
-    size_t m = t->cap - 1;
-    for (size_t i = slot_of(h, m);; i = (i + 1) & m) {
-        if (t->v[i].n == 0) return NULL;
-        if (!memcmp(t->v[i].h, h, 16)) return &t->v[i];
-    }
-}
-
-static int cls_grow(cls_tab *t)
-{
-    size_t cap = t->cap ? t->cap * 2 : 1024;
-    cls_ent *v = calloc(cap, sizeof *v);
-    if (!v) return CV_ENOMEM;
-    for (size_t j = 0; j < t->cap; j++) {
-        if (!t->v[j].n) continue;
-        size_t i = slot_of(t->v[j].h, cap - 1);
-        while (v[i].n) i = (i + 1) & (cap - 1);
-        v[i] = t->v[j];
-    }
-    free(t->v);
-    t->v = v;
-    t->cap = cap;
-    return 0;
-}
-
-/* Count one more record of class h. */
-static int cls_add(cls_tab *t, const uint8_t h[16])
-{
-    if ((t->n + 1) * 2 > t->cap && cls_grow(t)) return CV_ENOMEM;
-    size_t m = t->cap - 1;
-    size_t i = slot_of(h, m);
-    while (t->v[i].n && memcmp(t->v[i].h, h, 16)) i = (i + 1) & m;
-    if (!t->v[i].n) {
-        memcpy(t->v[i].h, h, 16);
-        t->n++;
-    }
-    t->v[i].n++;
-    return 0;
-}
-
-static subj_ent *subj_find(const subj_tab *t, const uint8_t h[16])
-{
-    if (!t->cap) return NULL;
-    size_t m = t->cap - 1;
-    for (size_t i = slot_of(h, m);; i = (i + 1) & m) {
-        if (t->v[i].id == 0) return NULL;
-        if (!memcmp(t->v[i].h, h, 16)) return &t->v[i];
-    }
-}
-
-static int subj_grow(subj_tab *t)
-{
-    size_t cap = t->cap ? t->cap * 2 : 1024;
-    subj_ent *v = calloc(cap, sizeof *v);
-    if (!v) return CV_ENOMEM;
-    for (size_t j = 0; j < t->cap; j++) {
-        if (!t->v[j].id) continue;
-        size_t i = slot_of(t->v[j].h, cap - 1);
-        while (v[i].id) i = (i + 1) & (cap - 1);
-        v[i] = t->v[j];
-    }
-    free(t->v);
-    t->v = v;
-    t->cap = cap;
-    return 0;
-}
-
-/* The entry of subject h, inserted (slot -1) if new; *isnew says which. */
-static int subj_get(subj_tab *t, const uint8_t h[16], subj_ent **out, int *isnew)
-{
-    if (t->n >= UINT32_MAX - 1) return CV_ENOMEM;
-    if ((t->n + 1) * 2 > t->cap && subj_grow(t)) return CV_ENOMEM;
-    size_t m = t->cap - 1;
-    size_t i = slot_of(h, m);
-    while (t->v[i].id && memcmp(t->v[i].h, h, 16)) i = (i + 1) & m;
-    *isnew = t->v[i].id == 0;
-    if (*isnew) {
-        memcpy(t->v[i].h, h, 16);
-        t->v[i].id = (uint32_t)++t->n;
-        t->v[i].slot = -1;
-    }
-    *out = &t->v[i];
-    return 0;
-}
-
-/* A set of 64-bit keys: (point index, subject id) incidences. */
-typedef struct pair_tab {
-    uint64_t *key;         /* UINT64_MAX = empty */
-    size_t cap, n;
-} pair_tab;
-
-static uint64_t mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static void pair_clear(pair_tab *t)
-{
-    if (t->key) memset(t->key, 0xff, t->cap * sizeof *t->key);
-    t->n = 0;
-}
-
-static int pair_grow(pair_tab *t)
-{
-    size_t cap = t->cap ? t->cap * 2 : 4096;
-    uint64_t *k = malloc(cap * sizeof *k);
-    if (!k) return CV_ENOMEM;
-    memset(k, 0xff, cap * sizeof *k);
-    for (size_t j = 0; j < t->cap; j++) {
-        if (t->key[j] == UINT64_MAX) continue;
-        size_t i = (size_t)mix64(t->key[j]) & (cap - 1);
-        while (k[i] != UINT64_MAX) i = (i + 1) & (cap - 1);
-        k[i] = t->key[j];
-    }
-    free(t->key);
-    t->key = k;
-    t->cap = cap;
-    return 0;
-}
-
-static int pair_has(const pair_tab *t, uint64_t key)
-{
-    if (!t->cap) return 0;
-    size_t m = t->cap - 1;
-    for (size_t i = (size_t)mix64(key) & m;; i = (i + 1) & m) {
-        if (t->key[i] == UINT64_MAX) return 0;
-        if (t->key[i] == key) return 1;
-    }
-}
-
-/* Insert a key known to be absent. */
-static int pair_add(pair_tab *t, uint64_t key)
-{
-    if ((t->n + 1) * 2 > t->cap && pair_grow(t)) return CV_ENOMEM;
-    size_t m = t->cap - 1;
-    size_t i = (size_t)mix64(key) & m;
-    while (t->key[i] != UINT64_MAX) i = (i + 1) & m;
-    t->key[i] = key;
-    t->n++;
-    return 0;
-}
-
-/* ---- the state of one report ---------------------------------------------- */
-
-typedef struct point {
-    uint64_t rank;         /* PRF(seed, subject, point) */
-    uint8_t h[16];         /* the class */
-} point;
-
-typedef struct sample {
-    uint64_t rank;         /* PRF(seed, subject) */
-    uint8_t subj[16];
-    uint32_t id;           /* the subject's id */
-    uint8_t npts;          /* distinct points drawn so far, <= P */
-    uint8_t best;          /* largest p such that another subject holds the first p points */
-} sample;
-
-/* Point map of one unicity chunk: class -> index of the drawn point. */
-typedef struct pmap_ent {
-    uint8_t h[16];
-    uint32_t idx;          /* point index + 1; 0 = empty slot */
-} pmap_ent;
-
-enum { MODE_COUNT, MODE_PAIRS, MODE_WRITE };
-enum { STOP_EARLY = 1 };   /* a pass ended before the end of the file, on purpose */
-
-typedef struct field_ref {
-    const char *name;
-    size_t len;
-    int32_t hint;          /* node index where it was last found */
-    uint8_t seen;          /* found in at least one record */
-    const cvi_risk_gen *gen;
-} field_ref;
-
-typedef struct risk {
-    cv_ctx *ctx;
-    const char *path;                 /* the file being read (messages) */
-    const char *const *paths;         /* every file: one dataset, read as one */
-    size_t npaths;
-    uint8_t *zin;                     /* per file: zstd */
-    const cv_format_type *fmt;
-    const cv_risk_opts *o;
-    cv_risk_result *res;
-    int zstd_in;
-    size_t max_record;
-    field_ref q[CV_RISK_MAX_QUASI];
-    size_t nq;
-    field_ref subj;
-    int has_subj;
-    cvi_risk_gen gens[CV_RISK_MAX_QUASI];
-    unsigned char prf_key[crypto_shorthash_siphash24_KEYBYTES];
-    int P;
-    size_t N;
-
-    cls_tab cls;
-    subj_tab subjects;
-    uint64_t records, rejected;       /* pass 1 */
-    uint64_t p_records, p_rejected;   /* this pass */
-    uint64_t logged;
-
-    sample *smp;                      /* N slots */
-    point *pts;                       /* N * P points, sorted by (rank, h) */
-    uint32_t *heap;                   /* max-heap of slot indices by (rank, subj) */
-    size_t nsmp, smp_cap;             /* grown up to N as subjects arrive */
-
-    /* one unicity chunk: the drawn points of sample slots [c_lo, c_hi), and
-     * the incidences (point, subject holding it) as a set and, per point, a
-     * list of subjects */
-    size_t c_lo, c_hi;
-    pmap_ent *pm;
-    size_t pm_cap, npt;
-    uint32_t *spt;                    /* N * P: point index of each slot's drawn point */
-    uint32_t *head;                   /* per point: first incidence + 1 */
-    uint32_t *inc_u, *inc_next;       /* incidences: subject id, next + 1 */
-    size_t ninc, inc_cap;
-    pair_tab pairs;                   /* (point, subject) set */
-    size_t max_pairs;
-
-    cv_sink *sink;
-    cv_buf val;                       /* scratch: generalised value */
-} risk;
 
 /* ---- per record --------------------------------------------------------- */
 
@@ -745,7 +467,7 @@ out:
 }
 
 /* One pass over every file, in order. */
-static int stream_pass(risk *R, int mode)
+int cvi_risk_stream_pass(risk *R, int mode)
 {
     R->p_records = R->p_rejected = 0;
     R->res->passes++;
@@ -759,275 +481,6 @@ static int stream_pass(risk *R, int mode)
         rc = cvi_error(R->ctx, CV_EINPUT, "%s: the file changed while it was being read",
                        R->npaths == 1 ? R->paths[0] : "the dataset");
     return rc;
-}
-
-/* ---- unicity ---------------------------------------------------------------- */
-
-/* Prepare the pass for sample slots [lo, hi): their drawn points in the
- * point map, no incidences yet. */
-static int chunk_setup(risk *R, size_t lo, size_t hi)
-{
-    size_t npts = 0;
-    for (size_t s = lo; s < hi; s++) npts += R->smp[s].npts;
-    size_t cap = 16;
-    while (cap < 2 * npts) cap *= 2;
-    free(R->pm);
-    free(R->head);
-    R->pm = calloc(cap, sizeof *R->pm);
-    R->head = calloc(npts ? npts : 1, sizeof *R->head);
-    if (!R->pm || !R->head) return CV_ENOMEM;
-    R->pm_cap = cap;
-    R->c_lo = lo;
-    R->c_hi = hi;
-    R->npt = 0;
-    for (size_t s = lo; s < hi; s++) {
-        sample *sm = &R->smp[s];
-        sm->best = 0;
-        for (uint8_t b = 0; b < sm->npts; b++) {
-            const uint8_t *h = R->pts[s * (size_t)R->P + b].h;
-            size_t i = slot_of(h, cap - 1);
-            while (R->pm[i].idx && memcmp(R->pm[i].h, h, 16)) i = (i + 1) & (cap - 1);
-            if (!R->pm[i].idx) {
-                memcpy(R->pm[i].h, h, 16);
-                R->pm[i].idx = (uint32_t)++R->npt;
-            }
-            R->spt[s * (size_t)R->P + b] = R->pm[i].idx - 1;
-        }
-    }
-    R->ninc = 0;
-    pair_clear(&R->pairs);
-    return 0;
-}
-
-/* After a chunk's pass: a sampled subject s is not unique at p when another
- * subject holds its first p drawn points. Every such subject holds the
- * first, so only the holders of the first point need checking. */
-static void chunk_judge(risk *R)
-{
-    for (size_t s = R->c_lo; s < R->c_hi; s++) {
-        sample *sm = &R->smp[s];
-        if (sm->npts == 0) continue;
-        const uint32_t *sp = &R->spt[s * (size_t)R->P];
-        for (uint32_t l = R->head[sp[0]]; l && sm->best < sm->npts; l = R->inc_next[l - 1]) {
-            uint32_t u = R->inc_u[l - 1];
-            if (u == sm->id) continue;
-            uint8_t t = 1;
-            while (t < sm->npts && pair_has(&R->pairs, ((uint64_t)sp[t] << 32) | u)) t++;
-            if (t > sm->best) sm->best = t;
-        }
-    }
-}
-
-static int unicity(risk *R)
-{
-    R->spt = malloc((R->nsmp ? R->nsmp : 1) * (size_t)R->P * sizeof *R->spt);
-    if (!R->spt) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
-    size_t lo = 0, len = R->nsmp;
-    while (lo < R->nsmp) {
-        size_t hi = lo + len < R->nsmp ? lo + len : R->nsmp;
-        if (chunk_setup(R, lo, hi)) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
-        int rc = stream_pass(R, MODE_PAIRS);
-        if (rc < 0) return rc;
-        if (rc == STOP_EARLY) {
-            /* the incidence set is full: halve the chunk and read again */
-            len = (hi - lo + 1) / 2;
-            continue;
-        }
-        chunk_judge(R);
-        lo = hi;
-    }
-    cv_risk_result *res = R->res;
-    for (int p = 1; p <= R->P; p++) {
-        for (size_t s = 0; s < R->nsmp; s++) {
-            const sample *sm = &R->smp[s];
-            if (sm->npts < p) continue;
-            res->eligible[p - 1]++;
-            if (sm->best < p) res->unique[p - 1]++;
-        }
-    }
-    return 0;
-}
-
-/* ---- suppression (enforce_k) -------------------------------------------------- */
-
-/* The directory enforce_out is written in must exist: checked before any
- * pass, so the message names it instead of the temporary's ENOENT. */
-static int check_out_dir(cv_ctx *ctx, const char *out)
-{
-    const char *slash = strrchr(out, '/');
-    if (!slash) return 0;
-    size_t n = slash == out ? 1 : (size_t)(slash - out);
-    char *dir = strndup(out, n);
-    if (!dir) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    struct stat st;
-    int rc = 0;
-    if (stat(dir, &st) != 0)
-        rc = cvi_error(ctx, CV_EIO, "%s: the output directory %s %s", out, dir,
-                       errno == ENOENT ? "does not exist (create it first: mkdir -p)" : cvi_strerror(errno));
-    else if (!S_ISDIR(st.st_mode))
-        rc = cvi_error(ctx, CV_EIO, "%s: %s is not a directory", out, dir);
-    free(dir);
-    return rc;
-}
-
-static int enforce(risk *R)
-{
-    const char *out = R->o->enforce_out;
-    char *tmp = cvi_tmp_name(out);
-    if (!tmp) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
-    int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int level = R->zstd_in ? (R->o->zstd_level > 0 ? R->o->zstd_level : 3) : 0;
-    if ((rc = cvi_sink_open_fd(fd, level, &R->sink))) {
-        cvi_error(R->ctx, rc, "%s: cannot write: %s", out, cv_strerror(rc));
-        goto out;
-    }
-    if ((rc = stream_pass(R, MODE_WRITE))) goto out;
-    if (cvi_sink_finish(R->sink)) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: write failed: %s", out, cvi_strerror(errno));
-        goto out;
-    }
-    if (level > 0 && cvi_sink_bytes_out(R->sink) == 0) {
-        /* nothing kept: still a valid (empty) zstd frame */
-        char z[64];
-        size_t zn = ZSTD_compress(z, sizeof z, "", 0, level);
-        if (ZSTD_isError(zn) || write(fd, z, zn) != (ssize_t)zn) {
-            rc = cvi_error(R->ctx, CV_EIO, "%s: write failed", out);
-            goto out;
-        }
-    }
-    if (fsync(fd) != 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
-        goto out;
-    }
-    int cr = close(fd);
-    fd = -1;
-    if (cr != 0 || rename(tmp, out) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
-out:
-    cvi_sink_free(R->sink);
-    R->sink = NULL;
-    if (fd >= 0) close(fd);
-    if (rc) unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
-/* ---- the report ---------------------------------------------------------------- */
-
-static int json_name(cv_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (cvi_utf8_valid_prefix(s, n) != n) return cvi_buf_puts(b, "null");
-    return cvi_json_string(b, s, n);
-}
-
-static int json_share(cv_buf *b, uint64_t num, uint64_t den)
-{
-    if (den == 0) return cvi_buf_puts(b, "null");
-    return cvi_buf_printf(b, "%.6f", (double)num / (double)den);
-}
-
-typedef struct kbucket {
-    uint64_t lo, hi;       /* hi 0: no upper bound */
-    uint64_t classes, records;
-} kbucket;
-
-static int render(const risk *R, const kbucket *kb, size_t nkb, cv_buf *b)
-{
-    const cv_risk_result *res = R->res;
-    const cv_risk_opts *o = R->o;
-    int e = 0;
-    if (R->npaths == 1) {
-        e |= cvi_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"file\":");
-        e |= json_name(b, R->paths[0]);
-    } else {
-        e |= cvi_buf_puts(b, "{\"tool\":\"callveil " CV_VERSION "\",\"files\":[");
-        for (size_t i = 0; i < R->npaths; i++) {
-            if (i) e |= cvi_buf_putc(b, ',');
-            e |= json_name(b, R->paths[i]);
-        }
-        e |= cvi_buf_putc(b, ']');
-    }
-    e |= cvi_buf_printf(b, ",\"format\":\"%s\",\"quasi_identifiers\":[", R->fmt->name);
-    for (size_t i = 0; i < R->nq; i++) {
-        if (i) e |= cvi_buf_putc(b, ',');
-        e |= json_name(b, R->q[i].name);
-    }
-    e |= cvi_buf_puts(b, "],\"generalised\":{");
-    for (size_t i = 0; i < o->ngen; i++) {
-        if (i) e |= cvi_buf_putc(b, ',');
-        e |= json_name(b, o->gen[i].column);
-        e |= cvi_buf_putc(b, ':');
-        e |= json_name(b, o->gen[i].spec);
-    }
-    e |= cvi_buf_printf(b, "},\"records\":%llu,\"rejected\":%llu,\"equivalence_classes\":%llu,\"min_k\":%llu,"
-                          "\"classes_k1\":%llu,\"classes_k_lt_5\":%llu,\"classes_k_lt_10\":%llu,"
-                          "\"records_k_lt_5\":%llu,\"share_records_k_lt_5\":",
-                       (unsigned long long)res->records, (unsigned long long)res->rejected,
-                       (unsigned long long)res->classes, (unsigned long long)res->min_k,
-                       (unsigned long long)res->classes_k1, (unsigned long long)res->classes_k_lt5,
-                       (unsigned long long)res->classes_k_lt10, (unsigned long long)res->records_k_lt5);
-    e |= json_share(b, res->records_k_lt5, res->records);
-    e |= cvi_buf_printf(b, ",\"records_k_lt_10\":%llu,\"share_records_k_lt_10\":",
-                       (unsigned long long)res->records_k_lt10);
-    e |= json_share(b, res->records_k_lt10, res->records);
-    e |= cvi_buf_puts(b, ",\"k_histogram\":[");
-    for (size_t i = 0; i < nkb; i++) {
-        if (i) e |= cvi_buf_putc(b, ',');
-        if (kb[i].hi) e |= cvi_buf_printf(b, "{\"k_min\":%llu,\"k_max\":%llu,", (unsigned long long)kb[i].lo,
-                                         (unsigned long long)kb[i].hi);
-        else e |= cvi_buf_printf(b, "{\"k_min\":%llu,\"k_max\":null,", (unsigned long long)kb[i].lo);
-        e |= cvi_buf_printf(b, "\"classes\":%llu,\"records\":%llu}", (unsigned long long)kb[i].classes,
-                           (unsigned long long)kb[i].records);
-    }
-    e |= cvi_buf_puts(b, "],\"unicity\":");
-    if (!res->unicity_computed) {
-        e |= cvi_buf_puts(b, "{\"computed\":false,\"reason\":\"no subject column given (--subject)\"}");
-    } else {
-        e |= cvi_buf_puts(b, "{\"computed\":true,\"subject\":");
-        e |= json_name(b, R->subj.name);
-        e |= cvi_buf_printf(b, ",\"subjects\":%llu,\"records_without_subject\":%llu,\"sampled\":%llu,"
-                              "\"seed\":%llu,\"method\":\"p distinct points drawn at random from the subject's "
-                              "records; unique if no other subject has all p; subjects with fewer than p "
-                              "distinct points are excluded for that p\",\"by_points\":[",
-                           (unsigned long long)res->subjects, (unsigned long long)res->records_no_subject,
-                           (unsigned long long)res->sampled, (unsigned long long)o->seed);
-        for (int p = 1; p <= res->points; p++) {
-            if (p > 1) e |= cvi_buf_putc(b, ',');
-            e |= cvi_buf_printf(b, "{\"p\":%d,\"subjects\":%llu,\"unique\":%llu,\"share\":", p,
-                               (unsigned long long)res->eligible[p - 1], (unsigned long long)res->unique[p - 1]);
-            e |= json_share(b, res->unique[p - 1], res->eligible[p - 1]);
-            e |= cvi_buf_putc(b, '}');
-        }
-        e |= cvi_buf_puts(b, "]}");
-    }
-    if (o->enforce_k > 0) {
-        e |= cvi_buf_printf(b, ",\"enforce_k\":{\"k\":%llu,\"output\":", (unsigned long long)o->enforce_k);
-        e |= json_name(b, o->enforce_out);
-        e |= cvi_buf_printf(b, ",\"written\":%llu,\"suppressed\":%llu,\"suppressed_classes\":%llu,"
-                              "\"rejected_not_written\":%llu}",
-                           (unsigned long long)res->written, (unsigned long long)res->suppressed,
-                           (unsigned long long)res->suppressed_classes, (unsigned long long)res->rejected);
-    }
-    e |= cvi_buf_printf(b, ",\"passes\":%llu}\n", (unsigned long long)res->passes);
-    return e ? CV_ENOMEM : 0;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* ---- entry point ---------------------------------------------------------------- */
@@ -1128,7 +581,7 @@ static int setup(risk *R, const cv_risk_opts *o)
     if (o->enforce_k > 0 && R->npaths != 1)
         return cvi_error(ctx, CV_EUSAGE, "enforce k rewrites one file: give one input file");
     if (o->enforce_out) {
-        int rc = check_out_dir(ctx, o->enforce_out);
+        int rc = cvi_risk_check_out_dir(ctx, o->enforce_out);
         if (rc) return rc;
     }
     if (o->zstd_level < 0 || o->zstd_level > 19) return cvi_error(ctx, CV_EUSAGE, "zstd level must be 1..19");
@@ -1218,7 +671,7 @@ int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv
     res->points = R.P;
 
     /* 1. classes, subjects, the sample and its drawn points */
-    if ((rc = stream_pass(&R, MODE_COUNT))) goto out;
+    if ((rc = cvi_risk_stream_pass(&R, MODE_COUNT))) goto out;
     const char *path = npaths == 1 ? paths[0] : "the dataset";
     R.records = res->records = R.p_records;
     R.rejected = res->rejected = R.p_rejected;
@@ -1269,18 +722,18 @@ int cv_risk_files(cv_ctx *ctx, const char *const *paths, size_t npaths, const cv
         res->subjects = R.subjects.n;
         res->sampled = R.nsmp;
         R.max_pairs = o->max_pairs ? o->max_pairs : DEFAULT_MAX_PAIRS;
-        if ((rc = unicity(&R))) goto out;
+        if ((rc = cvi_risk_unicity(&R))) goto out;
     }
 
     /* 3. the suppressed copy */
-    if (o->enforce_k > 0 && (rc = enforce(&R))) goto out;
+    if (o->enforce_k > 0 && (rc = cvi_risk_enforce(&R))) goto out;
 
     if (out_fd >= 0) {
-        if ((rc = render(&R, kb, nkb, &doc))) {
+        if ((rc = cvi_risk_render(&R, kb, nkb, &doc))) {
             cvi_error(ctx, rc, "out of memory");
             goto out;
         }
-        if (write_all(out_fd, doc.p, doc.n)) rc = cvi_error(ctx, CV_EIO, "report: write failed: %s", cvi_strerror(errno));
+        if (cvi_write_all(out_fd, doc.p, doc.n)) rc = cvi_error(ctx, CV_EIO, "report: write failed: %s", cvi_strerror(errno));
     }
 out:
     cvi_buf_free(&doc);

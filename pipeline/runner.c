@@ -16,6 +16,7 @@
 #include <zstd.h>
 
 #include "common/ctx.h"
+#include "common/files.h"
 #include "runner.h"
 #include "vault.h"
 #include "../formats/record_reader.h"
@@ -342,20 +343,6 @@ static void hash_update(void *ud, const void *p, size_t n)
     h->n += n;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0) {
-            if (errno == EINTR) continue;
-            return CV_EIO;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 typedef struct prod {
     cvi_pool *p;
     const cvi_stream *st;
@@ -387,12 +374,12 @@ static int flush_batch(prod *pr, batch *b)
     const cvi_stream *st = pr->st;
     cvi_file_stats *fs = pr->fs;
     if (b->rc) return b->rc;
-    if (st->scan_only && st->explain && b->out.n && write_all(st->out_fd, b->out.p, b->out.n)) return CV_EIO;
+    if (st->scan_only && st->explain && b->out.n && cvi_write_all(st->out_fd, b->out.p, b->out.n)) return CV_EIO;
     if (!st->scan_only) {
         const cv_buf *o = st->zstd_level > 0 ? &b->zout : &b->out;
         if (o->n) {
             hash_update(&pr->out_hash, o->p, o->n);
-            if (write_all(st->out_fd, o->p, o->n)) return CV_EIO;
+            if (cvi_write_all(st->out_fd, o->p, o->n)) return CV_EIO;
             pr->out_bytes += o->n;
         }
     }
@@ -723,7 +710,7 @@ int cvi_pool_stream(cvi_pool *p, const cvi_stream *st, cvi_file_stats *fs)
         size_t zn = ZSTD_compress(z, sizeof z, "", 0, st->zstd_level);
         if (ZSTD_isError(zn)) { rc = CV_EINTERNAL; goto out; }
         hash_update(&pr.out_hash, z, zn);
-        if (write_all(st->out_fd, z, zn)) { rc = CV_EIO; goto out; }
+        if (cvi_write_all(st->out_fd, z, zn)) { rc = CV_EIO; goto out; }
         pr.out_bytes += zn;
     }
 out:

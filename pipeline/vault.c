@@ -290,17 +290,6 @@ static size_t whole_frames(const unsigned char *buf, size_t n)
     return off;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(fd, (const char *)p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return -1;
-        off += (size_t)w;
-    }
-    return 0;
-}
-
 int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], int resume, uint64_t keep,
                    cvi_vault **out)
 {
@@ -351,7 +340,7 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
             goto fail;
         }
         v->fd = open(v->stage, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (v->fd < 0 || write_all(v->fd, old.p, old.n) != 0 || fdatasync(v->fd) != 0) {
+        if (v->fd < 0 || cvi_write_all(v->fd, old.p, old.n) != 0 || fdatasync(v->fd) != 0) {
             rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
             goto fail;
         }

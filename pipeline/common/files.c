@@ -108,18 +108,24 @@ int cvi_fsync_parent(const char *path)
     return rc;
 }
 
+int cvi_write_all(int fd, const void *p, size_t n)
+{
+    for (size_t off = 0; off < n;) {
+        ssize_t w = write(fd, (const char *)p + off, n - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return -1;
+        off += (size_t)w;
+    }
+    return 0;
+}
+
 int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode)
 {
     char *tmp = cvi_tmp_name(path);
     if (!tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     int rc = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
     if (fd < 0) rc = CV_EIO;
-    for (size_t off = 0; !rc && off < n;) {
-        ssize_t w = write(fd, (const char *)p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) rc = CV_EIO;
-        else off += (size_t)w;
-    }
+    if (!rc && cvi_write_all(fd, p, n) != 0) rc = CV_EIO;
     if (fd >= 0 && !rc && fsync(fd) != 0) rc = CV_EIO;
     if (fd >= 0 && close(fd) != 0) rc = CV_EIO;
     if (!rc && (rename(tmp, path) != 0 || cvi_fsync_parent(path) != 0)) rc = CV_EIO;

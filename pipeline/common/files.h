@@ -30,6 +30,9 @@ int cvi_tmp_name_into(char *buf, size_t cap, const char *path);
  * 0, or -1 with errno set. */
 int cvi_fsync_parent(const char *path);
 
+/* Write all n bytes of p to fd (a short write is continued, EINTR retried):
+ * 0, or -1 with errno set. */
+int cvi_write_all(int fd, const void *p, size_t n);
 int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode);
 
 /* mkdir -p of path's first upto bytes. 0, or CV_EIO with errno set. */
