@@ -126,19 +126,37 @@ static void unlink_rel(const char *outdir, const char *rel, uint64_t *n)
     if (unlink(path) == 0) (*n)++;
 }
 
-int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, int overwrite)
+/* Read and parse outdir/manifest.json into *doc (yajl_tree_free it).
+ * 0 with *doc NULL: no manifest (absent); 0 with *doc: parsed; else the
+ * error, said on ctx (unreadable; not JSON: CV_EINPUT, "not a callveil
+ * manifest"). */
+static int manifest_open(cv_ctx *ctx, const char *outdir, yajl_val *doc)
 {
-    char mpath[PATH_MAX];
-    snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
+    *doc = NULL;
+    char *mpath = cvi_path_join(outdir, "manifest.json");
+    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     cv_buf m = { 0 };
     int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
-    if (rc == CV_EIO && errno == ENOENT) return 0;
+    int absent = rc == CV_EIO && errno == ENOENT;
+    free(mpath);
+    if (absent) return 0;
     if (rc || !cvi_buf_cstr(&m)) {
         cvi_buf_free(&m);
         return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
     }
-    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
+    *doc = yajl_tree_parse(m.p, NULL, 0);
     cvi_buf_free(&m);
+    if (!*doc) return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    return 0;
+}
+
+int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, int overwrite)
+{
+    yajl_val doc = NULL;
+    int rc = manifest_open(ctx, outdir, &doc);
+    if (rc && rc != CV_EINPUT) return rc;
+    if (!rc && !doc) return 0;
+    /* (not JSON: said below in this command's words, over manifest_open's) */
     /* key (a one-off key is always another), tenant and epoch, as find and
      * forget judge them; then the policy */
     const char *why = NULL;
@@ -187,6 +205,8 @@ int cvi_dataset_claim(cv_ctx *ctx, const char *outdir, const cv_policy *p, const
     yajl_tree_free(doc);
     unlink_rel(outdir, "vault.zst", &removed);
     unlink_rel(outdir, CVI_JOURNAL_FILE, &removed);
+    char mpath[PATH_MAX];
+    snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
     if (unlink(mpath) != 0 && errno != ENOENT)
         return cvi_error(ctx, CV_EIO, "%s: cannot remove: %s", mpath, cvi_strerror(errno));
     int dfd = open(outdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -809,20 +829,9 @@ static int same_keys(cv_ctx *ctx, const char *outdir, yajl_val doc, const cv_pol
 
 int cvi_dataset_check_keys(cv_ctx *ctx, const char *outdir, const cv_policy *p, const cv_key *k, uint64_t epoch)
 {
-    char *mpath = cvi_path_join(outdir, "manifest.json");
-    cv_buf m = { 0 };
-    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
-    int absent = rc == CV_EIO && errno == ENOENT;
-    free(mpath);
-    if (absent) return 0;
-    if (rc || !cvi_buf_cstr(&m)) {
-        cvi_buf_free(&m);
-        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
-    }
-    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
-    cvi_buf_free(&m);
-    if (!doc) return cvi_error(ctx, CV_EINPUT, "%s/manifest.json: not a callveil manifest", outdir);
+    yajl_val doc;
+    int rc = manifest_open(ctx, outdir, &doc);
+    if (rc || !doc) return rc;
     rc = same_keys(ctx, outdir, doc, p, k, epoch);
     yajl_tree_free(doc);
     return rc;
@@ -836,20 +845,10 @@ int cvi_dataset_load(cv_ctx *ctx, const char *outdir, int required, const cv_pol
                                          "first; nothing was changed", outdir);
     memset(d, 0, sizeof *d);
     d->zstd_level = 3;
-    char *mpath = cvi_path_join(outdir, "manifest.json");
-    cv_buf m = { 0 };
-    if (!mpath) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int rc = cvi_read_file(mpath, &m, (size_t)1 << 30);
-    free(mpath);
-    if (rc == CV_EIO && errno == ENOENT) {
-        return required ? cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir) : 0;
-    }
-    if (rc || !cvi_buf_cstr(&m)) {
-        cvi_buf_free(&m);
-        return cvi_error(ctx, rc == CV_EIO ? CV_EIO : CV_ENOMEM, "%s/manifest.json: cannot be read", outdir);
-    }
-    yajl_val doc = yajl_tree_parse(m.p, NULL, 0);
-    cvi_buf_free(&m);
+    yajl_val doc;
+    int rc = manifest_open(ctx, outdir, &doc);
+    if (rc) return rc;
+    if (!doc) return required ? cvi_error(ctx, CV_EINPUT, "%s: no manifest.json: not a callveil dataset", outdir) : 0;
     static const char *files_at[] = { "files", NULL }, *audio_at[] = { "audio", "transcript", NULL },
                       *output_at[] = { "output", NULL }, *level_at[] = { "options", "zstd_level", NULL },
                       *shifted_at[] = { "totals", "dates_shifted", NULL };
