@@ -9,148 +9,10 @@
  */
 #include <string.h>
 
+#include "address.h"
 #include "filters.h"
 
 /* ---- characters and words -------------------------------------------- */
-
-static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-static int is_ascii_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
-static int is_space(unsigned char c) { return c == ' ' || c == '\t'; }
-
-/* A letter byte: ASCII letters and the bytes of UTF-8 letters (lead bytes
- * C3..DF, E1..EF and continuations); C2 (º ª ° NBSP £) and E2 (dashes,
- * quotes, €) sequences are symbols. */
-static int letter_slow(const unsigned char *p, size_t i)
-{
-    unsigned char c = p[i];
-    if (c >= 0xC3 && c != 0xE2) return 1;
-    if (c >= 0xC0) return 0;
-    /* a continuation byte: find its lead */
-    size_t j = i;
-    while (j > 0 && (p[j] & 0xC0) == 0x80) j--;
-    return p[j] >= 0xC3 && p[j] != 0xE2;
-}
-
-static inline int letter_at(const char *t, size_t len, size_t i)
-{
-    unsigned char c = (unsigned char)t[i];
-    (void)len;
-    if (c < 0x80) return is_ascii_letter(c);
-    return letter_slow((const unsigned char *)t, i);
-}
-
-static int is_upper_at(const char *t, size_t len, size_t i)
-{
-    const unsigned char *p = (const unsigned char *)t;
-    if (p[i] >= 'A' && p[i] <= 'Z') return 1;
-    return p[i] == 0xC3 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9E && p[i + 1] != 0x97;
-}
-
-typedef struct word {
-    size_t s, e;     /* the word's bytes (letters, inner - ' ’) */
-    int cap;         /* starts upper case */
-    char lc[24];     /* lower case (ASCII and Latin-1 UTF-8), "" if too long */
-    size_t n;        /* strlen(lc) */
-} word;
-
-static void word_lower(const char *t, word *w)
-{
-    size_t n = w->e - w->s, k = 0;
-    if (n >= sizeof w->lc) { w->lc[0] = '\0'; w->n = 0; return; }
-    for (size_t i = w->s; i < w->e; i++) {
-        unsigned char c = (unsigned char)t[i];
-        if (c >= 'A' && c <= 'Z') c += 32;
-        else if (i > w->s && (unsigned char)t[i - 1] == 0xC3 && c >= 0x80 && c <= 0x9E && c != 0x97) c += 0x20;
-        w->lc[k++] = (char)c;
-    }
-    w->lc[k] = '\0';
-    w->n = k;
-}
-
-/* "d'Orsay", "dell'Orso", "l’Opéra": an elided article before a capital
- * makes a capitalised word. */
-static void elided_cap(const char *t, size_t len, word *w)
-{
-    if (w->cap) return;
-    for (size_t i = w->s + 1; i < w->e && i < w->s + 5; i++) {
-        size_t j = 0;
-        if (t[i] == '\'') j = i + 1;
-        else if ((unsigned char)t[i] == 0xE2 && i + 2 < w->e && (unsigned char)t[i + 2] == 0x99) j = i + 3;
-        if (j) {
-            w->cap = j < w->e && is_upper_at(t, len, j);
-            return;
-        }
-    }
-}
-
-static int joiner_at(const char *t, size_t len, size_t i)
-{
-    const unsigned char *p = (const unsigned char *)t;
-    if (p[i] == '-' || p[i] == '\'') return 1;
-    return p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] == 0x99;   /* ’ */
-}
-
-static size_t joiner_len(const char *t, size_t i) { return (unsigned char)t[i] == 0xE2 ? 3 : 1; }
-
-/* The word starting at i (a letter), or 0 if none. */
-static int word_at(const char *t, size_t len, size_t i, word *w)
-{
-    if (i >= len || !letter_at(t, len, i)) return 0;
-    size_t e = i;
-    for (;;) {
-        while (e < len && letter_at(t, len, e)) e++;
-        if (e < len && joiner_at(t, len, e)) {
-            size_t j = e + joiner_len(t, e);
-            if (j < len && letter_at(t, len, j)) { e = j; continue; }
-        }
-        break;
-    }
-    w->s = i;
-    w->e = e;
-    w->cap = is_upper_at(t, len, i);
-    word_lower(t, w);
-    elided_cap(t, len, w);
-    return 1;
-}
-
-/* The word ending right at e (exclusive), or 0. */
-static int word_ending(const char *t, size_t len, size_t e, word *w)
-{
-    if (e == 0 || !letter_at(t, len, e - 1)) return 0;
-    size_t s = e;
-    for (;;) {
-        while (s > 0 && letter_at(t, len, s - 1)) s--;
-        if (s >= 2 && joiner_at(t, len, s - 1) && letter_at(t, len, s - 2)) { s -= 1; continue; }
-        if (s >= 4 && (unsigned char)t[s - 1] == 0x99 && joiner_at(t, len, s - 3) && letter_at(t, len, s - 4)) {
-            s -= 3;
-            continue;
-        }
-        break;
-    }
-    while (s < e && !letter_at(t, len, s)) s++;
-    if (s > 0 && is_digit((unsigned char)t[s - 1])) return 0;   /* "3rd", "2nd" */
-    w->s = s;
-    w->e = e;
-    w->cap = is_upper_at(t, len, s);
-    word_lower(t, w);
-    elided_cap(t, len, w);
-    return 1;
-}
-
-/* A word list entry with its length (lists are short and searched by
- * length and first byte before any memcmp: this runs on every number). */
-typedef struct lexw {
-    const char *w;
-    unsigned char n;
-} lexw;
-#define W(s) { s, sizeof s - 1 }
-
-static int in_lex(const char *w, size_t n, const lexw *list)
-{
-    for (size_t k = 0; list[k].w; k++)
-        if (list[k].n == n && list[k].w[0] == w[0] && memcmp(list[k].w, w, n) == 0) return 1;
-    return 0;
-}
 
 /* ---- the lexicon --------------------------------------------------------- */
 
@@ -327,7 +189,7 @@ static int is_compound(const word *w)
     return 0;
 }
 
-static int is_connector(const word *w) { return !w->cap && w->lc[0] && in_lex(w->lc, w->n, connectors); }
+int cvi_address_is_connector(const word *w) { return !w->cap && w->lc[0] && in_lex(w->lc, w->n, connectors); }
 
 /* Can w stand in a street name next to a type of flags f? Capitalised
  * words always (but not a type's everyday objects, "Via Email"); lower-case
@@ -335,7 +197,7 @@ static int is_connector(const word *w) { return !w->cap && w->lc[0] && in_lex(w-
 static int name_word_ok(const word *w, int f)
 {
     if (!w->lc[0]) return 0;
-    if (!is_connector(w) && in_lex(w->lc, w->n, not_name)) return 0;   /* "Via Email", "down the road" */
+    if (!cvi_address_is_connector(w) && in_lex(w->lc, w->n, not_name)) return 0;   /* "Via Email", "down the road" */
     return w->cap || !(f & WEAK);
 }
 
@@ -393,7 +255,7 @@ static size_t house_number(const char *t, size_t len, size_t a, size_t b)
 }
 
 /* Words that, after a number, make it a quantity, not a house number. */
-static const lexw units[] = {
+const lexw cvi_address_units[] = {
     W("minutes"), W("mins"), W("min"), W("minute"), W("hours"), W("hour"), W("hrs"), W("days"), W("day"),
     W("weeks"), W("months"), W("years"), W("times"), W("km"), W("kg"), W("m"), W("mi"), W("miles"), W("euro"),
     W("euros"), W("eur"), W("usd"), W("gbp"), W("pounds"), W("dollars"), W("percent"), W("pm"), W("am"), W("uhr"),
@@ -403,24 +265,12 @@ static const lexw units[] = {
     W("keer"), W("items"), W("orders"), W("gb"), W("mb"), W("mbps"), W("sms"), W("x"), { NULL, 0 },
 };
 
-static size_t skip_spaces(const char *t, size_t len, size_t i)
-{
-    while (i < len && is_space((unsigned char)t[i])) i++;
-    return i;
-}
-
-static size_t skip_spaces_back(const char *t, size_t i)
-{
-    while (i > 0 && is_space((unsigned char)t[i - 1])) i--;
-    return i;
-}
-
 static int unit_after(const char *t, size_t len, size_t e)
 {
     word w;
     size_t i = skip_spaces(t, len, e);
     if (i == e && i < len && !is_ascii_letter((unsigned char)t[i])) return 0;
-    return word_at(t, len, i, &w) && in_lex(w.lc, w.n, units);
+    return word_at(t, len, i, &w) && in_lex(w.lc, w.n, cvi_address_units);
 }
 
 /* ---- street lines ------------------------------------------------------- */
@@ -478,7 +328,7 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
             if (p == j && k > 0) break;
             word n;
             if (!word_at(t, len, p, &n)) break;
-            if (is_connector(&n)) { j = n.e; continue; }
+            if (cvi_address_is_connector(&n)) { j = n.e; continue; }
             if (!name_word_ok(&n, ty->f)) break;
             if (caps && !n.cap) break;   /* "rue de la Paix merci": a capitalised name ends at lower case */
             caps += n.cap;
@@ -526,7 +376,7 @@ static size_t street_after(const char *t, size_t len, size_t a, size_t ne)
                 e = d.e;
             return e;
         }
-        if (!name_word_ok(&n, POST) || is_connector(&n)) {
+        if (!name_word_ok(&n, POST) || cvi_address_is_connector(&n)) {
             if (strcmp(n.lc, "st") != 0 && strcmp(n.lc, "saint") != 0) return 0;   /* "St John's Road" */
         }
         caps += n.cap;
@@ -574,7 +424,7 @@ static size_t street_before(const char *t, size_t len, size_t a)
         return w.s;
     }
     /* the word right before the number is never a connector ("piazza pulita di 12") */
-    if (is_connector(&w)) return (size_t)-1;
+    if (cvi_address_is_connector(&w)) return (size_t)-1;
     const street_type *ty = type_at(t, len, &w);
     if (dot && !(ty && (ty->f & DOT))) ty = NULL;
     /* "Berliner Straße 12", "Hamburger Allee 5": a POST type right before the number */
@@ -627,300 +477,13 @@ static size_t street_before(const char *t, size_t len, size_t a)
             if (nt && (nt->f & PRE) && words && (caps || !(nt->f & WEAK))) return n.s;
             if (d && !(n.e - n.s == 1 && n.cap)) return (size_t)-1;   /* an initial: "Via G. Verdi 3" */
         }
-        if (is_connector(&n)) { j = n.s; continue; }
+        if (cvi_address_is_connector(&n)) { j = n.s; continue; }
         if (!name_word_ok(&n, 0)) return (size_t)-1;
         caps += n.cap;
         words++;
         j = n.s;
     }
     return (size_t)-1;
-}
-
-/* ---- the parts around a street line ------------------------------------ */
-
-static const lexw unit_words[] = {
-    W("flat"), W("apt"), W("apartment"), W("unit"), W("suite"), W("ste"), W("floor"), W("fl"), W("piso"),
-    W("planta"), W("puerta"), W("pta"), W("esc"), W("escalera"), W("étage"), W("etage"), W("appartement"),
-    W("appt"), W("bât"), W("bâtiment"), W("bat"), W("interno"), W("int"), W("scala"), W("piano"), W("bus"),
-    W("bte"), W("boîte"), W("wohnung"), W("whg"), W("stiege"), W("top"), W("stock"), W("og"), W("andar"), W("apto"),
-    W("apartamento"), W("bloco"), W("lote"), W("sala"), W("dto"), W("dta"), W("esq"), W("dcha"), W("dcho"),
-    W("izq"), W("izda"), W("izqda"), W("hs"), W("huis"), W("portal"), W("bajo"), W("ático"), W("atico"), W("room"),
-    W("rm"), W("block"), W("blk"), W("building"), W("bldg"), W("casa"), W("edificio"), W("edifício"), W("pal"),
-    W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), { NULL, 0 },
-};
-
-/* An ordinal floor or door: "2º", "2ª", "3°", "3e", "3ème", "1er", "1st". */
-static size_t ordinal_at(const char *t, size_t len, size_t i)
-{
-    const unsigned char *p = (const unsigned char *)t;
-    size_t j = i;
-    while (j < len && is_digit(p[j]) && j - i < 3) j++;
-    if (j == i) return 0;
-    if (j + 1 < len && p[j] == 0xC2 && (p[j + 1] == 0xBA || p[j + 1] == 0xAA || p[j + 1] == 0xB0)) return j + 2;
-    if (j + 1 < len && p[j] == '.' && p[j + 1] == 0xC2) return 0;
-    static const char *const suf[] = { "ème", "eme", "er", "re", "e", "st", "nd", "rd", "th", "o", "a", NULL };
-    for (size_t k = 0; suf[k]; k++) {
-        size_t m = strlen(suf[k]);
-        if (j + m <= len && strncmp(t + j, suf[k], m) == 0 && !(j + m < len && letter_at(t, len, j + m))) return j + m;
-    }
-    return 0;
-}
-
-/* A short value after a unit word: "3", "4B", "B", "II", "3-2". */
-static size_t unit_value(const char *t, size_t len, size_t i)
-{
-    size_t j = i;
-    if (j < len && t[j] == '.') j++;
-    j = skip_spaces(t, len, j);
-    if (j < len && (t[j] == '#' || t[j] == ':')) j = skip_spaces(t, len, j + 1);
-    size_t s = j;
-    while (j < len && j - s < 6 && (is_digit((unsigned char)t[j]) || is_ascii_letter((unsigned char)t[j]) || t[j] == '-'))
-        j++;
-    if (j == s || (j < len && letter_at(t, len, j))) return 0;
-    /* a bare word is no value ("floor plan"): a digit, or one or two letters */
-    int dig = 0;
-    for (size_t k = s; k < j; k++) dig |= is_digit((unsigned char)t[k]);
-    if (!dig && j - s > 2) return 0;
-    if (j < len && t[j] == '.' && j + 1 < len && is_digit((unsigned char)t[j + 1])) return 0;
-    size_t o = ordinal_at(t, len, s);
-    return o > j ? o : j;
-}
-
-/* A flat/floor/door part starting at i: "Flat 3", "Apt 4B", "2º B", "3e
- * étage", "piso 2", "interno 4", "bus 3", "1º Dto". Returns its end or 0. */
-static size_t unit_part(const char *t, size_t len, size_t i)
-{
-    word w;
-    size_t o = ordinal_at(t, len, i);
-    if (o) {
-        /* "2º B", "2º Dcha", "3e étage", "2ª planta", "1º Esq." */
-        size_t p = skip_spaces(t, len, o);
-        if (p > o && word_at(t, len, p, &w) && (in_lex(w.lc, w.n, unit_words) || (w.e - w.s == 1 && w.cap)))
-            return w.e + (w.e < len && t[w.e] == '.');
-        if (p > o && p < len && is_ascii_letter((unsigned char)t[p]) && !(p + 1 < len && letter_at(t, len, p + 1)))
-            return p + 1;
-        return o;
-    }
-    if (!word_at(t, len, i, &w)) return 0;
-    /* suffixes that stand alone: NL "hs" (ground floor), "bg", "huis"; FR "bis", "ter" */
-    static const lexw bare[] = { W("hs"), W("huis"), W("bg"), W("bis"), W("ter"), W("boven"), { NULL, 0 } };
-    if (in_lex(w.lc, w.n, bare)) return w.e;
-    if (!in_lex(w.lc, w.n, unit_words)) return 0;
-    return unit_value(t, len, w.e);
-}
-
-/* A loose postcode shape for the line's tail (postcode.c validates codes
- * found alone): 4-5 digits, with -3/-4 digits, NL "1234 AB", UK and IE
- * alphanumerics. Returns its end or 0. */
-static size_t tail_code(const char *t, size_t len, size_t i)
-{
-    size_t j = i;
-    while (j < len && is_digit((unsigned char)t[j])) j++;
-    size_t n = j - i;
-    if (n == 4 || n == 5) {
-        if (j + 1 < len && t[j] == '-' && is_digit((unsigned char)t[j + 1])) {
-            size_t k = j + 1;
-            while (k < len && is_digit((unsigned char)t[k])) k++;
-            if (k - j - 1 == 3 || k - j - 1 == 4) j = k;
-            else return 0;
-        } else if (n == 4 && j + 2 < len && t[j] == ' ' && (t[j + 1] >= 'A' && t[j + 1] <= 'Z') &&
-                   (t[j + 2] >= 'A' && t[j + 2] <= 'Z') && !(j + 3 < len && letter_at(t, len, j + 3))) {
-            j += 3;
-        }
-        if (j < len && (letter_at(t, len, j) || is_digit((unsigned char)t[j]))) return 0;
-        return j;
-    }
-    if (n) return 0;
-    /* UK / IE: letters then a digit, then the inward part */
-    j = i;
-    while (j < len && j - i < 2 && t[j] >= 'A' && t[j] <= 'Z') j++;
-    if (j == i || j >= len || !is_digit((unsigned char)t[j])) return 0;
-    while (j < len && j - i < 4 && (is_digit((unsigned char)t[j]) || (t[j] >= 'A' && t[j] <= 'Z'))) j++;
-    if (j < len && t[j] == ' ') {
-        size_t k = j + 1;
-        while (k < len && k - j - 1 < 4 && (is_digit((unsigned char)t[k]) || (t[k] >= 'A' && t[k] <= 'Z'))) k++;
-        if (k - j - 1 >= 3 && !(k < len && letter_at(t, len, k))) return k;
-    }
-    if (j < len && letter_at(t, len, j)) return 0;
-    return 0;
-}
-
-/* A city: one to three capitalised words ("Paris", "São Paulo", "New
- * York"), or with the connectors of a place name ("Castelnuovo del Garda"). */
-static size_t city_at(const char *t, size_t len, size_t i)
-{
-    word w;
-    /* words that start a sentence, not a place ("New York", "Los Angeles" are places) */
-    static const lexw not_city[] = {
-    W("the"), W("and"), W("or"), W("but"), W("thanks"), W("thank"), W("please"), W("i"), W("we"), W("you"), W("it"),
-    W("is"), W("my"), W("our"), W("your"), W("ok"), W("also"), W("then"), W("danke"), W("bitte"), W("merci"),
-    W("grazie"), W("gracias"), W("obrigado"), W("obrigada"), W("bedankt"), W("ich"), W("je"), W("io"), W("yo"),
-    W("eu"), W("ik"), W("can"), W("could"), W("call"), { NULL, 0 },
-};
-    if (!word_at(t, len, i, &w) || !w.cap || in_lex(w.lc, w.n, units) || in_lex(w.lc, w.n, not_city)) return 0;
-    size_t e = w.e;
-    for (int k = 0; k < 3; k++) {
-        size_t p = skip_spaces(t, len, e);
-        /* "Co. Dublin", "St. Albans": a short capitalised abbreviation and its place */
-        if (p == e && e + 2 < len && t[e] == '.' && t[e + 1] == ' ' && e - w.s <= 3 && w.cap &&
-            is_upper_at(t, len, e + 2) && word_at(t, len, e + 2, &w)) {
-            e = w.e;
-            continue;
-        }
-        if (p == e || !word_at(t, len, p, &w)) break;
-        /* "London SW1A 1AA", "Roma RM": a code or a province, not the city */
-        if (w.e < len && is_digit((unsigned char)t[w.e])) break;
-        if (w.e - w.s <= 3 && is_upper_at(t, len, w.s + 1)) break;
-        if (w.cap && !in_lex(w.lc, w.n, not_city)) { e = w.e; continue; }
-        if (is_connector(&w)) {
-            size_t q = skip_spaces(t, len, w.e);
-            word x;
-            if (q > w.e && word_at(t, len, q, &x) && x.cap) { e = x.e; k++; continue; }
-        }
-        break;
-    }
-    return e;
-}
-
-/* After a street line, on the same line: flat/floor parts, a postcode, a
- * city, a state or province code ("Roma RM", "Springfield, IL 62704",
- * "São Paulo - SP", "Dublin 2"). Returns the new end. */
-static size_t tail(const char *t, size_t len, size_t e)
-{
-    int had_code = 0, had_city = 0, district = 0;
-    for (int round = 0; round < 8; round++) {
-        size_t i = e;
-        int comma = 0;
-        if (i < len && t[i] == ',') i++, comma = 1;
-        size_t p = skip_spaces(t, len, i);
-        if (p + 1 < len && t[p] == '-' && t[p + 1] == ' ' && p > i) p = skip_spaces(t, len, p + 1), comma = 1;
-        if (p == e) break;   /* nothing between: glued */
-        if (p >= len) break;
-        size_t n;
-        if ((n = unit_part(t, len, p)) > p) { e = n; continue; }
-        if (!had_code && (n = tail_code(t, len, p)) > p) { e = n; had_code = 1; continue; }
-        /* "Dublin 2", "Dublin 24": a district after the city */
-        if (had_city && !had_code && !district && is_digit((unsigned char)t[p])) {
-            size_t k = p;
-            while (k < len && is_digit((unsigned char)t[k]) && k - p < 2) k++;
-            if (!(k < len && (is_digit((unsigned char)t[k]) || letter_at(t, len, k)))) { e = k; district = 1; continue; }
-        }
-        /* a state or province: two capitals ("IL", "RM", "SP") */
-        if ((had_city || had_code) && p + 2 <= len && t[p] >= 'A' && t[p] <= 'Z' && t[p + 1] >= 'A' && t[p + 1] <= 'Z' &&
-            !(p + 2 < len && letter_at(t, len, p + 2))) {
-            e = p + 2;
-            continue;
-        }
-        if (p < len && t[p] == '(' && p + 3 < len && t[p + 1] >= 'A' && t[p + 1] <= 'Z' && t[p + 2] >= 'A' &&
-            t[p + 2] <= 'Z' && t[p + 3] == ')' && (had_city || had_code)) {
-            e = p + 4;
-            continue;
-        }
-        /* a city, or a district then its city ("Bela Vista, São Paulo") */
-        if (had_city < 2 && (comma || had_code) && (n = city_at(t, len, p)) > p) { e = n; had_city++; continue; }
-        break;
-    }
-    return e;
-}
-
-/* Before a street line: a flat part and its comma ("Flat 3, 12 Acacia
- * Avenue", "Apt 4B 221 Baker St"). Returns the new start. */
-static size_t head(const char *t, size_t len, size_t s)
-{
-    size_t i = skip_spaces_back(t, s);
-    if (i > 0 && t[i - 1] == ',') i = skip_spaces_back(t, i - 1);
-    if (i == s) return s;
-    /* the flat number, then its word */
-    size_t j = i;
-    while (j > 0 && (is_digit((unsigned char)t[j - 1]) || is_ascii_letter((unsigned char)t[j - 1]) || t[j - 1] == '-') &&
-           i - j < 6)
-        j--;
-    if (j == i) return s;
-    size_t k = skip_spaces_back(t, j);
-    if (k == j) return s;   /* "Flat3" glued: rare, left to the street alone */
-    if (k > 0 && t[k - 1] == '.') k--;
-    word w;
-    if (!word_ending(t, len, k, &w) || !in_lex(w.lc, w.n, unit_words)) return s;
-    /* the unit word and its value must read as one part up to the comma */
-    return unit_part(t, len, w.s) < i ? s : w.s;
-}
-
-/* ---- PO boxes ----------------------------------------------------------- */
-
-static const char *const po_boxes[] = { "po box", "p.o. box", "p. o. box", "p.o.box", "p o box", "pobox",
-                                        "postfach", "bp", "b.p.", "b.p", "apartado de correos", "apartado", "apdo.",
-                                        "apdo", "caixa postal", "cx. postal", "cx postal", "casella postale",
-                                        "postbus", "postbox", "post office box", "boîte postale", NULL };
-/* their last words: a cheap test before the phrases */
-static const lexw po_last[] = {
-    W("box"), W("pobox"), W("postfach"), W("bp"), W("p"), W("correos"), W("apartado"), W("apdo"), W("postal"),
-    W("postale"), W("postbus"), W("postbox"), { NULL, 0 },
-};
-
-static int lc_at(const char *t, size_t i)
-{
-    unsigned char c = (unsigned char)t[i];
-    return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-}
-
-/* A PO box keyword ends at e: returns its start, or (size_t)-1. "box"
- * alone and "c.p." only with "po"/"casella" forms above them. */
-static size_t po_keyword(const char *t, size_t e)
-{
-    size_t d = e > 0 && t[e - 1] == '.';
-    /* the last two letters of po_last (or "b.p."), a cheap test first */
-    if (e < d + 2) return (size_t)-1;
-    {
-        char x = (char)(t[e - d - 2] | 0x20), y = (char)(t[e - d - 1] | 0x20);
-        static const char ends[] = "oxchbposdoalleus";
-        int hit = y == 'p' && (x == '.' || x == ' ');
-        for (size_t k = 0; !hit && k + 2 <= sizeof ends - 1; k += 2) hit = ends[k] == x && ends[k + 1] == y;
-        if (!hit) return (size_t)-1;
-    }
-    word lw;
-    if (!word_ending(t, e - d, e - d, &lw) || !in_lex(lw.lc, lw.n, po_last)) return (size_t)-1;
-    for (size_t k = 0; po_boxes[k]; k++) {
-        const char *w = po_boxes[k];
-        size_t n = strlen(w);
-        if (e < n) continue;
-        size_t s = e - n, m = 0;
-        while (m < n && lc_at(t, s + m) == (unsigned char)w[m]) m++;
-        if (m < n) continue;
-        if (s > 0 && letter_at(t, e, s - 1)) continue;
-        return s;
-    }
-    return (size_t)-1;
-}
-
-/* "PO Box 123", "Postfach 12 34", "BP 45", "Apartado 123", "Caixa Postal
- * 123", "Casella postale 12": a keyword, then digits (groups of up to four
- * separated by one space). Returns the box's end, with *s its start; 0 if none. */
-static size_t po_box(const char *t, size_t len, size_t a, size_t *s)
-{
-    size_t i = skip_spaces_back(t, a);
-    if (i > 0 && (t[i - 1] == ':' || t[i - 1] == '#')) i = skip_spaces_back(t, i - 1);
-    if (i == a && a > 0) return 0;
-    size_t ks = po_keyword(t, i);
-    if (ks == (size_t)-1) return 0;
-    size_t j = a, digits = 0;
-    for (;;) {
-        size_t g = j;
-        while (j < len && is_digit((unsigned char)t[j])) j++;
-        if (j - g > 6) return 0;
-        digits += j - g;
-        if (j + 1 < len && t[j] == ' ' && is_digit((unsigned char)t[j + 1]) && digits < 6) {
-            size_t k = j + 1;
-            while (k < len && is_digit((unsigned char)t[k])) k++;
-            if (k - j - 1 <= 4 && !(k < len && letter_at(t, len, k))) { j++; continue; }
-        }
-        break;
-    }
-    if (j < len && (letter_at(t, len, j) || is_digit((unsigned char)t[j]))) return 0;
-    /* a box number is followed by its town or the end, not by a sentence
-     * ("Apartado 4 del contrato", "BP 2 sur le schéma") */
-    if (j + 1 < len && t[j] == ' ' && (unsigned)(t[j + 1] - 'a') < 26u) return 0;
-    *s = ks;
-    return j;
 }
 
 /* ---- the scanner -------------------------------------------------------- */
@@ -962,19 +525,19 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
     if (b - a > 6) return 0;
     size_t pb = skip_spaces_back(t, a);
     int word_before = pb > 0 && (letter_at(t, len, pb - 1) || t[pb - 1] == '.' || t[pb - 1] == ':' || t[pb - 1] == '#');
-    if (word_before && (e = po_box(t, len, a, &s)) > 0) {
-        e = tail(t, len, e);
+    if (word_before && (e = cvi_address_po_box(t, len, a, &s)) > 0) {
+        e = cvi_address_tail(t, len, e);
         *done = e;
         return emit_address(em, t, s, e);
     }
     size_t ne = house_number(t, len, a, b);
     if (!ne) return 0;
     if ((e = street_after(t, len, a, ne)) > 0) {
-        s = head(t, len, a);
-        e = tail(t, len, e);
+        s = cvi_address_head(t, len, a);
+        e = cvi_address_tail(t, len, e);
     } else if ((s = street_before(t, len, a)) != (size_t)-1 && !unit_after(t, len, ne) && !year_then_words(t, len, a, ne)) {
-        s = head(t, len, s);
-        e = tail(t, len, ne);
+        s = cvi_address_head(t, len, s);
+        e = cvi_address_tail(t, len, ne);
     } else {
         return 0;
     }
@@ -1045,7 +608,7 @@ int cvi_street_before(const char *text, size_t start, size_t window)
         if (letter_at(text, len, i - 1) && word_ending(text, len, i, &w)) {
             const street_type *ty = type_at(text, len, &w);
             if (is_compound(&w) || (ty && (!(ty->f & WEAK) || w.cap))) return 1;
-            if (po_keyword(text, w.e) != (size_t)-1) return 1;
+            if (cvi_address_po_keyword(text, w.e) != (size_t)-1) return 1;
             i = w.s;
             continue;
         }
