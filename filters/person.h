@@ -57,7 +57,6 @@ typedef struct word {
     uint8_t contraction;    /* an inner apostrophe before a lower-case letter: I've, don't (not O'Brien) */
 } word;
 
-
 /* What a byte between two words says (SEP_*): 0 for spaces, quotes,
  * dashes and the bytes of multi-byte characters. */
 static const uint8_t sepclass[128] = {
