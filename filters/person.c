@@ -21,22 +21,6 @@
 
 /* ---- normal form -------------------------------------------------------- */
 
-/* Lower-case of the two-byte UTF-8 letter b0 b1 (Latin-1 Supplement and
- * Latin Extended-A) in *o0 *o1; returns 1 if it changed. */
-static int fold_case2(unsigned char b0, unsigned char b1, unsigned char *o0, unsigned char *o1)
-{
-    unsigned cp = ((unsigned)(b0 & 0x1F) << 6) | (b1 & 0x3F), lc = cp;
-    if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7) lc = cp + 0x20;
-    else if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177)) lc = cp | 1;
-    else if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) lc = (cp & 1) ? cp + 1 : cp;
-    else if (cp == 0x178) lc = 0xFF;
-    if (lc == cp) return 0;
-    *o0 = (unsigned char)(0xC0 | (lc >> 6));
-    *o1 = (unsigned char)(0x80 | (lc & 0x3F));
-    return 1;
-}
-
-
 /* Trimmed, whitespace runs as one space, ASCII lower-cased: the generic
  * form, which the policy's custom word detectors of this entity also use
  * (a token joins field, detector and word list). Letters beyond ASCII keep
@@ -53,217 +37,7 @@ const cv_entity_type cvi_entity_person = {
     .normalise = normalise,
 };
 
-/* Byte classes: 1 ASCII letter, 2 digit, 3 a lead byte of a Latin letter
- * (C3-C5), 4 another multi-byte lead (other scripts: word bytes, no key). */
-static const uint8_t bclass[256] = {
-#define L26(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-    ['A'] = L26(1), ['a'] = L26(1),
-    ['0'] = 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    [0xC3] = 3, 3, 3, [0xC6] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    [0xE0] = 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-#undef L26
-};
-
-/* ---- lookup keys ---------------------------------------------------------- */
-
-/* Base letters of U+00C0..U+00FF and U+0100..U+017F as make_names.py folds
- * them: '*' a two-letter fold (special-cased), '_' dropped. */
-static const char fold_l1[65] = "aaaaaa*ceeeeiiiidnooooo_ouuuuy**aaaaaa*ceeeeiiiidnooooo_ouuuuy*y";
-static const char fold_ea[129] =
-    "aaaaaaccccccccddddeeeeeeeeeegggggggghh__iiiiiiiiiiiijjkk_llllllllllnnnnnn___oooooo**rrrrrrsssssssstttt__uuuuuuuuuuuuwwyyyzzzzzzs";
-
 #define KEY_MAX CVI_PERSON_KEY_MAX
-
-/* The gazetteer key of text[s..e): a-z only, accents removed. Returns its
- * length, 0 if the word cannot be a key (too long, digits, other scripts). */
-size_t cvi_person_fold_key(const char *text, size_t s, size_t e, char key[KEY_MAX + 1])
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t k = 0;
-    for (size_t i = s; i < e; i++) {
-        unsigned char c = p[i];
-        if (bclass[c] == 1) {                       /* ASCII letters: most of them */
-            if (k == KEY_MAX) return 0;
-            key[k++] = (char)(c | 0x20);
-            continue;
-        }
-        const char *add = NULL;
-        char one[2] = { 0, 0 };
-        if ((unsigned)((c | 0x20) - 'a') < 26u) {
-            one[0] = (char)(c | 0x20);
-            add = one;
-        } else if (c == '\'' || c == '-' || c == '.') {
-            continue;
-        } else if (c == 0xE2 && i + 2 < e && p[i + 1] == 0x80 && p[i + 2] == 0x99) {
-            i += 2;                               /* ’ */
-            continue;
-        } else if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < e) {
-            unsigned cp = ((unsigned)(c & 0x1F) << 6) | (p[i + 1] & 0x3F);
-            i++;
-            char f = cp < 0x100 ? fold_l1[cp - 0xC0] : fold_ea[cp - 0x100];
-            if (f == '_') continue;
-            if (f == '*') {
-                add = cp == 0xDF ? "ss" : (cp == 0xDE || cp == 0xFE) ? "th" : (cp == 0x152 || cp == 0x153) ? "oe" : "ae";
-            } else {
-                one[0] = f;
-                add = one;
-            }
-        } else {
-            return 0;
-        }
-        for (; *add; add++) {
-            if (k == KEY_MAX) return 0;
-            key[k++] = *add;
-        }
-    }
-    key[k] = '\0';
-    return k;
-}
-
-/* Gazetteer flags of a key (CVI_PN_*), 0 if not a name. Two-letter
- * bucket, then binary search. */
-static unsigned gaz_lookup(const char *key, size_t n)
-{
-    if (n < 2) return 0;
-    unsigned b = (unsigned)(key[0] - 'a') * 26 + (unsigned)(key[1] - 'a');
-    uint32_t lo = cvi_person_bucket[b], hi = cvi_person_bucket[b + 1];
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        /* every key of the bucket shares the first two letters */
-        const unsigned char *a = (const unsigned char *)cvi_person_blob + cvi_person_off[mid] + 2;
-        const unsigned char *k = (const unsigned char *)key + 2;
-        while (*a && *a == *k) a++, k++;
-        if (*a == *k) return cvi_person_flags[mid] | 0x8000u;   /* 0x8000: found */
-        if (*a < *k) lo = mid + 1; else hi = mid;
-    }
-    return 0;
-}
-
-/* ---- words ---------------------------------------------------------------- */
-
-enum { SH_LOW = 0, SH_CAP = 1, SH_UP = 2, SH_OTHER = 3 };
-enum { SEP_COMMA = 1, SEP_STOP = 2, SEP_NL = 4, SEP_BREAK = 8 };
-
-typedef struct word {
-    uint32_t s, e;          /* [s, e) */
-    uint8_t shape;          /* SH_* of its letters */
-    uint8_t sep;            /* SEP_* between the previous word and this one */
-    uint8_t dot;            /* a '.' right after it */
-    uint8_t poss;           /* "'s" right after it (not part of [s, e)) */
-    uint8_t alpha;          /* letters only (and inner ' -) */
-    uint8_t plain;          /* ASCII letters only */
-    uint8_t contraction;    /* an inner apostrophe before a lower-case letter: I've, don't (not O'Brien) */
-} word;
-
-
-/* What a byte between two words says (SEP_*): 0 for spaces, quotes,
- * dashes and the bytes of multi-byte characters. */
-static const uint8_t sepclass[128] = {
-    ['\n'] = SEP_NL, ['\r'] = SEP_NL, [','] = SEP_COMMA, ['.'] = SEP_STOP, ['!'] = SEP_STOP, ['?'] = SEP_STOP,
-    [';'] = SEP_STOP, [':'] = SEP_STOP, ['('] = SEP_BREAK, [')'] = SEP_BREAK, ['['] = SEP_BREAK, [']'] = SEP_BREAK,
-    ['{'] = SEP_BREAK, ['}'] = SEP_BREAK, ['/'] = SEP_BREAK, ['\\'] = SEP_BREAK, ['@'] = SEP_BREAK, ['#'] = SEP_BREAK,
-    ['<'] = SEP_BREAK, ['>'] = SEP_BREAK, ['='] = SEP_BREAK, ['+'] = SEP_BREAK, ['&'] = SEP_BREAK, ['*'] = SEP_BREAK,
-    ['|'] = SEP_BREAK, ['_'] = SEP_BREAK, ['%'] = SEP_BREAK, ['$'] = SEP_BREAK, ['~'] = SEP_BREAK, ['^'] = SEP_BREAK,
-    ['`'] = SEP_BREAK, [0x01] = SEP_BREAK, [0x02] = SEP_BREAK, [0x03] = SEP_BREAK, [0x04] = SEP_BREAK,
-};
-
-static unsigned sep_of(unsigned char c) { return c < 128 ? sepclass[c] : 0; }
-
-int cvi_person_upper_at(const unsigned char *p, size_t i, size_t e)
-{
-    unsigned char c = p[i];
-    if (c >= 'A' && c <= 'Z') return 1;
-    if (c >= 'a' && c <= 'z') return 0;
-    if ((c == 0xC3 || c == 0xC4 || c == 0xC5) && i + 1 < e) {
-        unsigned char a, b;
-        return fold_case2(c, p[i + 1], &a, &b);
-    }
-    return 0;
-}
-
-static int is_apos(const unsigned char *p, size_t i, size_t len, size_t *w)
-{
-    if (p[i] == '\'') { *w = 1; return 1; }
-    if (p[i] == 0xE2 && i + 2 < len && p[i + 1] == 0x80 && p[i + 2] == 0x99) { *w = 3; return 1; }
-    return 0;
-}
-
-static int letter_at(const unsigned char *p, size_t i, size_t len)
-{
-    return i < len && (bclass[p[i]] == 1 || bclass[p[i]] == 3 || bclass[p[i]] == 4);
-}
-
-/* The next word at or after *pos; 0 at the end of the text. */
-static int next_word(const char *text, size_t len, size_t *pos, word *w)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    size_t i = *pos;
-    unsigned sep = 0;
-    while (i < len && !bclass[p[i]]) sep |= sep_of(p[i++]);
-    if (i >= len) {
-        *pos = len;
-        return 0;
-    }
-    size_t s = i;
-    unsigned digits = 0, ups = 0, lows = 0, others = 0, fancy = 0, contraction = 0;
-    while (i < len) {
-        unsigned k = bclass[p[i]];
-        if (k == 1) {
-            size_t j = i;
-            unsigned u = 0;
-            while (j < len && bclass[p[j]] == 1) u += p[j++] <= 'Z';
-            ups += u;
-            lows += (unsigned)(j - i) - u;
-            i = j;
-        } else if (k == 2) {
-            digits++;
-            i++;
-        } else if (k == 3) {
-            if (i + 1 < len && (p[i + 1] & 0xC0) == 0x80) {
-                if (cvi_person_upper_at(p, i, len)) ups++; else lows++;
-                fancy = 1;
-                i += 2;
-            } else {
-                others++;
-                i++;
-            }
-        } else if (k == 4) {
-            others++;
-            i++;
-            while (i < len && (p[i] & 0xC0) == 0x80) i++;
-        } else {
-            size_t aw;
-            /* inner apostrophe or hyphen: O'Brien, m'appelle, Jean-Pierre; not "'s" */
-            if (is_apos(p, i, len, &aw) && letter_at(p, i + aw, len) && i > s) {
-                if ((p[i + aw] | 0x20) == 's' && !letter_at(p, i + aw + 1, len)) break;
-                contraction |= p[i + aw] >= 'a' && p[i + aw] <= 'z';
-                i += aw;
-                fancy = 1;
-            } else if (p[i] == '-' && i > s && letter_at(p, i + 1, len) && !digits) {
-                i++;
-                fancy = 1;
-            } else {
-                break;
-            }
-        }
-    }
-    w->s = (uint32_t)s;
-    w->e = (uint32_t)i;
-    w->sep = (uint8_t)sep;
-    w->dot = i < len && p[i] == '.';
-    size_t aw = 0;
-    w->poss = i < len && is_apos(p, i, len, &aw) && i + aw < len && (p[i + aw] | 0x20) == 's' &&
-              !letter_at(p, i + aw + 1, len);
-    w->alpha = !digits && !others;
-    w->plain = w->alpha && !fancy;
-    w->contraction = (uint8_t)contraction;
-    if (digits || others) w->shape = SH_OTHER;
-    else if (ups && !lows) w->shape = ups >= 2 ? SH_UP : SH_CAP;
-    else if (cvi_person_upper_at(p, s, len)) w->shape = SH_CAP;
-    else w->shape = lows && !ups ? SH_LOW : SH_OTHER;   /* "mcDonald"-like mixes: no name shape */
-    *pos = i;
-    return 1;
-}
 
 /* ---- context words ------------------------------------------------------- */
 
@@ -331,38 +105,12 @@ typedef struct scan_state {
     int mode;
 } scan_state;
 
-static int is_common(unsigned f) { return (f & CVI_PN_COMMON_ANY) != 0; }
-/* A common word in two languages or more. */
-static int very_common(unsigned f)
-{
-    unsigned c = (f & CVI_PN_COMMON_ANY) >> CVI_PN_COMMON_SHIFT;
-    return (c & (c - 1)) != 0;
-}
-static int is_name(unsigned f) { return (f & 0x8000u) != 0; }
-static int given_weight(unsigned f) { return (int)(f & CVI_PN_GIVEN_MASK); }
-
 /* A name that also reads as an everyday word: listed, or a common word that
  * is no frequent given name (the word lists also hold lower-cased proper
  * nouns, so "common" alone would refuse John and David). */
 static int word_like(unsigned f, unsigned lx)
 {
     return (lx & LX_WORD_NAME) || (is_common(f) && given_weight(f) < 3);
-}
-
-/* Gazetteer flags of word w (its key, of length kn; 0 if none). A
- * hyphenated word (Müller-Lüdenscheidt, Jean-Pierre) is judged by its
- * first part, and is no common word. */
-static unsigned word_flags(const scan_state *st, const word *w, const char *key, size_t kn)
-{
-    if (kn < 2) return 0;
-    const char *h = memchr(st->text + w->s, '-', w->e - w->s);
-    if (h) {
-        char k2[KEY_MAX + 1];
-        size_t n2 = cvi_person_fold_key(st->text, w->s, (size_t)(h - st->text), k2);
-        unsigned f = gaz_lookup(k2, n2);
-        return (f ? f : 0x8000u | CVI_PN_NAME) & ~(unsigned)CVI_PN_COMMON_ANY;
-    }
-    return gaz_lookup(key, kn);
 }
 
 /* Written like a name in this text: capitalised (or all capitals) in mixed
@@ -491,7 +239,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         if (kn < 2) break;
         if (!parts && !pend && lv != LV_TITLE && (lx & (LX_NOT_AFTER_GREETING | LX_PARTICLE))) return 0;
         if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) break;   /* but "Mrs May" */
-        unsigned f = word_flags(st, &w, key, kn);
+        unsigned f = cvi_person_word_flags(st->text, &w, key, kn);
         int ok;
         if (!parts && !pend) {
             int wl = word_like(f, lx);
@@ -583,7 +331,6 @@ static int word_is(const char *text, const word *w, const char *lw)
         if ((text[w->s + i] | 0x20) != lw[i]) return 0;
     return 1;
 }
-
 
 /* The level a context word of kind `kind` (word w, the two before it p1,
  * p2; NULL if none) gives the word after it, or -1; *sep_ok: the
@@ -688,7 +435,7 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
         size_t kn;
         if (next_word(st->text, len, &a2, &n) && !n.sep && (word_lex(st->text, &n, key, &kn) & LX_POSSESSION)) {
             unsigned lx = word_lex(st->text, w, key, &kn);
-            unsigned fl = (lx & (LX_NOT_IN_NAME | LX_NOT_AFTER_GREETING)) ? 0 : word_flags(st, w, key, kn);
+            unsigned fl = (lx & (LX_NOT_IN_NAME | LX_NOT_AFTER_GREETING)) ? 0 : cvi_person_word_flags(st->text, w, key, kn);
             if (kn >= 2 && is_name(fl) &&
                 (given_weight(fl) || !is_common(fl))) {
                 int rc = emit_name(st, em, w->s, w->e);
@@ -1047,9 +794,3 @@ const cv_detector_type cvi_detector_person = {
     .priority = 1,
     .scan = scan,
 };
-
-int cvi_person_name_like(const char *key, size_t kn)
-{
-    unsigned f = gaz_lookup(key, kn);
-    return is_name(f) && !is_common(f) && (given_weight(f) >= 2 || (f & CVI_PN_SURNAME));
-}

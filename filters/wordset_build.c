@@ -1,0 +1,393 @@
+/*
+ * wordset_build.c - the word-set builder and compiler (wordset.h): entries
+ * folded into an arena as they are added, then sorted and laid out as the
+ * trie, dense root tables, start-byte prefilter and first-word filter that
+ * the scan (wordset.c) walks. The layout is described in wordset.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "wordset_int.h"
+
+_Static_assert(A_SKIP == 0 && A_WORD == 1 && A_HIGH == 4, "act_base is written with these values");
+
+/* The scan's actions before any entry is known: letters and digits A_WORD,
+ * non-ASCII bytes A_HIGH, the rest A_SKIP. */
+static const uint8_t act_base[256] = {
+#define R16(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
+    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1,
+    ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+    [0x80] = R16(4), R16(4), R16(4), R16(4), R16(4), R16(4), R16(4), R16(4),
+#undef R16
+};
+
+/* ---- builder ------------------------------------------------------------- */
+
+cv_wordset_builder *cvi_wordset_builder_create(void)
+{
+    return calloc(1, sizeof(cv_wordset_builder));
+}
+
+void cvi_wordset_builder_free(cv_wordset_builder *b)
+{
+    if (!b) return;
+    free(b->arena);
+    free(b->e);
+    free(b->keys);
+    free(b->first_child);
+    free(b->next_sib);
+    free(b->term);
+    free(b->byte);
+    free(b->path);
+    free(b);
+}
+
+void cvi_wordset_builder_clear(cv_wordset_builder *b)
+{
+    b->narena = 0;
+    b->ne = 0;
+}
+
+size_t cvi_wordset_builder_count(const cv_wordset_builder *b) { return b->ne; }
+
+int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len, unsigned flags)
+{
+    const unsigned char *p = (const unsigned char *)word;
+    size_t i = 0, end = len;
+    uint32_t c;
+    /* trim whitespace at both ends */
+    while (i < end) {
+        if (p[i] < 0x80) {
+            if (ascii_class[p[i]] != C_SPACE) break;
+            i++;
+            continue;
+        }
+        size_t l = decode(p + i, end - i, &c);
+        if (cp_class(c) != C_SPACE) break;
+        i += l;
+    }
+    while (end > i) {
+        if (p[end - 1] < 0x80) {
+            if (ascii_class[p[end - 1]] != C_SPACE) break;
+            end--;
+            continue;
+        }
+        size_t s = end - 1;
+        while (s > i && (p[s] & 0xC0) == 0x80 && end - s < 4) s--;
+        size_t l = decode(p + s, end - s, &c);
+        if (s + l != end || cp_class(c) != C_SPACE) break;
+        end = s;
+    }
+    if (i == end) return CV_EINPUT;
+    if (b->ne >= INT32_MAX || b->narena > UINT32_MAX - 16 || end - i > (UINT32_MAX - 16 - b->narena) / 3)
+        return CV_ENOMEM;
+    /* at most 3 folded bytes per input byte ("a.b": |a|.|b|) plus the closing marker */
+    if (cvi_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1, 1)) return CV_ENOMEM;
+    if (cvi_grow((void **)&b->e, &b->cape, b->ne + 1, sizeof *b->e)) return CV_ENOMEM;
+    b_ent *e = &b->e[b->ne];
+    e->off = (uint32_t)b->narena;
+    e->flags = (uint8_t)flags;
+    unsigned char *o = b->arena + b->narena;
+    size_t k = 0, close;
+    int prev = C_OTHER;
+    e->first_cp = p[i];
+    for (size_t q = i; q < end;) {
+        unsigned a = p[q];
+        if (a < 0x80) {
+            /* ASCII: as fold_char does it */
+            int cls = ascii_class[a];
+            if (cls == C_WORD) {
+                if (prev != C_WORD) o[k++] = MARK;
+                o[k++] = (unsigned char)ascii_lower(a);
+            } else {
+                if (prev == C_WORD) o[k++] = MARK;
+                if (cls == C_OTHER) o[k++] = (unsigned char)a;
+                else if (prev != C_SPACE) o[k++] = ' ';
+            }
+            prev = cls;
+            q++;
+            continue;
+        }
+        size_t l = decode(p + q, end - q, &c);
+        if (q == i) e->first_cp = c;
+        int cls = cp_class(c);
+        k += fold_char(prev, cls, c, o + k, &close);
+        prev = cls;
+        q += l;
+    }
+    if (prev == C_WORD) o[k++] = MARK;
+    e->len = (uint32_t)k;
+    b->narena += k;
+    return (int)b->ne++;
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    const s_key *x = a, *y = b;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    /* keys differ early: a byte loop beats a memcmp call */
+    for (uint32_t i = 0; i < n; i++)
+        if (x->k[i] != y->k[i]) return x->k[i] < y->k[i] ? -1 : 1;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void insertion_sort(s_key *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        s_key t = v[i];
+        size_t j = i;
+        while (j && cmp_key(&v[j - 1], &t) > 0) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = t;
+    }
+}
+
+/* Grow the set's arrays to hold ns states, ne edges, nn entries. */
+static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn)
+{
+    if (ns > s->cap_states) {
+        uint32_t *a = realloc(s->edge_first, (ns + 1) * sizeof *a);
+        if (!a) return CV_ENOMEM;
+        s->edge_first = a;
+        uint32_t *t = realloc(s->term, ns * sizeof *t);
+        if (!t) return CV_ENOMEM;
+        s->term = t;
+        s->cap_states = (uint32_t)ns;
+    }
+    if (ne > s->cap_edges) {
+        uint8_t *eb = realloc(s->edge_byte, ne);
+        if (!eb) return CV_ENOMEM;
+        s->edge_byte = eb;
+        uint32_t *et = realloc(s->edge_to, ne * sizeof *et);
+        if (!et) return CV_ENOMEM;
+        s->edge_to = et;
+        s->cap_edges = (uint32_t)ne;
+    }
+    if (nn > s->cap_ents) {
+        ws_ent *en = realloc(s->ents, nn * sizeof *en);
+        if (!en) return CV_ENOMEM;
+        s->ents = en;
+        s->cap_ents = (uint32_t)nn;
+    }
+    return 0;
+}
+
+/* Give back what the build reserved (one state per key byte) beyond what
+ * prefix sharing used; small sets (a record's names) keep theirs for the
+ * next rebuild. A failed shrink keeps the larger block. */
+static void set_shrink(cv_wordset *s)
+{
+    if (s->cap_states < 4096 || s->cap_states / 4 * 3 < s->nstates) return;
+    uint32_t ns = s->nstates, ne = s->nedges ? s->nedges : 1;
+    void *q;
+    /* a capacity is the smaller of its arrays' sizes: set it as soon as one shrinks */
+    if (!(q = realloc(s->edge_first, ((size_t)ns + 1) * sizeof *s->edge_first))) return;
+    s->edge_first = q;
+    s->cap_states = ns;
+    if ((q = realloc(s->term, (size_t)ns * sizeof *s->term))) s->term = q;
+    if (!(q = realloc(s->edge_byte, ne))) return;
+    s->edge_byte = q;
+    s->cap_edges = ne;
+    if ((q = realloc(s->edge_to, (size_t)ne * sizeof *s->edge_to))) s->edge_to = q;
+}
+
+/* After a failed rebuild: no entries (cvi_wordset_scan finds nothing). */
+static void set_empty(cv_wordset *s)
+{
+    s->nents = 0;
+    s->words_mask = 0;
+    free(s->dense);
+    s->dense = NULL;
+}
+
+/* Build the first-word filter of the builder's n keys (0 or CV_ENOMEM),
+ * in the order they were added (the arena's: sequential reads). Keys that
+ * begin with a word hold a marker after it; the others (punctuation first)
+ * are not in the filter, as the scan does not consult it for them. */
+static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
+{
+    size_t nb = 64;
+    while (nb * 64 < n * WORDS_BITS) nb *= 2;
+    if (nb > s->cap_words) {
+        uint64_t *w = realloc(s->words, nb * sizeof *w);
+        if (!w) return CV_ENOMEM;
+        s->words = w;
+        s->cap_words = (uint32_t)nb;
+    }
+    memset(s->words, 0, nb * sizeof *s->words);
+    s->words_mask = (uint32_t)(nb - 1);
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *k = b->arena + b->e[i].off;
+        uint32_t len = b->e[i].len;
+        if (len < 2 || k[0] != MARK) continue;
+        uint64_t h = 0;
+        for (uint32_t j = 1; j < len && k[j] != MARK; j++) h = word_hash_add(h, k[j]);
+        h = word_hash_end(h);
+        s->words[h & s->words_mask] |= word_bits(h);
+    }
+    return 0;
+}
+
+int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
+{
+    cv_wordset *s = *set;
+    int fresh = s == NULL;
+    if (fresh && !(s = calloc(1, sizeof *s))) return CV_ENOMEM;
+    int rc = CV_ENOMEM;
+    size_t n = b->ne;
+    /* sort the keys (ids break ties: duplicates in order of addition) */
+    if (cvi_grow((void **)&b->keys, &b->capkeys, n ? n : 1, sizeof *b->keys)) goto out;
+    for (size_t i = 0; i < n; i++)
+        b->keys[i] = (s_key){ b->arena + b->e[i].off, b->e[i].len, (uint32_t)i };
+    if (n <= 16) insertion_sort(b->keys, n);
+    else qsort(b->keys, n, sizeof *b->keys, cmp_key);
+
+    /* the trie, from sorted keys: a key shares its path with the previous
+     * key up to their common prefix, and its new nodes come after every
+     * node made so far, so children are made in increasing byte order */
+    size_t maxnodes = 1 + b->narena, maxlen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (b->e[i].len > maxlen) maxlen = b->e[i].len;
+    if (maxnodes >= NONE) goto out;
+    if (cvi_grow((void **)&b->first_child, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
+    if (b->capaux < b->capnodes) {
+        size_t capn = b->capnodes;
+        uint32_t *nfc;
+        if (!(nfc = realloc(b->next_sib, capn * sizeof *nfc))) goto out;
+        b->next_sib = nfc;
+        if (!(nfc = realloc(b->term, capn * sizeof *nfc))) goto out;
+        b->term = nfc;
+        uint8_t *nb = realloc(b->byte, capn);
+        if (!nb) goto out;
+        b->byte = nb;
+        b->capaux = capn;
+    }
+    if (cvi_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
+    if (set_reserve(s, maxnodes, maxnodes, n ? n : 1)) goto out;
+
+    uint32_t nn = 1;
+    b->first_child[0] = b->next_sib[0] = b->term[0] = NONE;
+    b->path[0] = 0;
+    const s_key *pk = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const s_key *k = &b->keys[i];
+        uint32_t c = 0;
+        if (pk)
+            while (c < pk->len && c < k->len && pk->k[c] == k->k[c]) c++;
+        for (uint32_t d = c; d < k->len; d++) {
+            uint32_t parent = b->path[d], x = nn++;
+            b->first_child[x] = b->next_sib[x] = b->term[x] = NONE;
+            b->byte[x] = k->k[d];
+            /* the parent's last child is the previous key's node at d + 1 */
+            if (pk && d == c && c < pk->len) b->next_sib[b->path[d + 1]] = x;
+            else b->first_child[parent] = x;
+            b->path[d + 1] = x;
+        }
+        uint32_t leaf = b->path[k->len];
+        const b_ent *e = &b->e[k->id];
+        s->ents[i] = (ws_ent){ k->id, e->first_cp, e->flags, 0 };
+        if (b->term[leaf] == NONE) b->term[leaf] = (uint32_t)i;
+        else s->ents[i - 1].more = 1;
+        pk = k;
+    }
+
+    /* freeze: each state's edges contiguous, in byte order */
+    uint32_t ne = 0;
+    for (uint32_t x = 0; x < nn; x++) {
+        s->edge_first[x] = ne;
+        s->term[x] = b->term[x];
+        for (uint32_t y = b->first_child[x]; y != NONE; y = b->next_sib[y]) {
+            s->edge_byte[ne] = b->byte[y];
+            s->edge_to[ne++] = y;
+        }
+    }
+    s->edge_first[nn] = ne;
+    s->nstates = nn;
+    s->nedges = ne;
+    s->nents = (uint32_t)n;
+    free(s->dense);
+    s->dense = NULL;
+    s->mark_state = NONE;
+    s->mark_state = child(s, 0, MARK);
+    s->words_mask = 0;
+    if (n >= WORDS_MIN && s->mark_state != NONE && words_build(s, b, n)) goto out;
+    memcpy(s->act, act_base, sizeof s->act);
+    memset(s->pair, 0, sizeof s->pair);
+    for (size_t i = 0; i < n; i++) {
+        const s_key *k = &b->keys[i];
+        if (k->len >= 3 && k->k[0] == MARK) {
+            unsigned h = pair_hash(k->k[1], k->k[2]);
+            s->pair[h >> 3] |= (uint8_t)(1u << (h & 7));
+        }
+    }
+    int quick = 1;   /* the prefilter applies (see nstart) */
+    for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++) {
+        unsigned c = s->edge_byte[a];
+        if (c < 0x80) {
+            s->act[c] = A_OTHER_START;
+            quick = 0;
+        }
+    }
+    s->nstart = 0;
+    if (s->mark_state != NONE)
+        for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++) {
+            unsigned c = s->edge_byte[a];
+            if (c >= 0x80) continue;
+            s->act[c] = A_WORD_START;
+            if (c >= 'a' && c <= 'z') s->act[c - 32] = A_WORD_START;
+            /* a state's edges are distinct: each folded first byte once */
+            if (s->nstart < START_MAX) s->start[s->nstart++] = (uint8_t)c;
+            else quick = 0;
+        }
+    if (!quick) s->nstart = 0;
+    if (nn >= DENSE_MIN) {
+        if (!(s->dense = malloc(2 * 256 * sizeof *s->dense))) goto out;
+        memset(s->dense, 0xFF, 2 * 256 * sizeof *s->dense);     /* NONE */
+        for (uint32_t a = s->edge_first[0]; a < s->edge_first[1]; a++) s->dense[s->edge_byte[a]] = s->edge_to[a];
+        if (s->mark_state != NONE)
+            for (uint32_t a = s->edge_first[s->mark_state]; a < s->edge_first[s->mark_state + 1]; a++)
+                s->dense[256 + s->edge_byte[a]] = s->edge_to[a];
+    }
+    set_shrink(s);
+    rc = 0;
+out:
+    if (rc) {
+        if (fresh) {
+            cvi_wordset_free(s);
+            return rc;
+        }
+        set_empty(s);
+        return rc;
+    }
+    *set = s;
+    return 0;
+}
+
+void cvi_wordset_free(cv_wordset *s)
+{
+    if (!s) return;
+    free(s->edge_first);
+    free(s->edge_byte);
+    free(s->edge_to);
+    free(s->term);
+    free(s->ents);
+    free(s->dense);
+    free(s->words);
+    free(s);
+}
+
+size_t cvi_wordset_entries(const cv_wordset *s) { return s->nents; }
+
+size_t cvi_wordset_bytes(const cv_wordset *s)
+{
+    return sizeof *s + ((size_t)s->cap_states + 1) * 4 + (size_t)s->cap_states * 4 + (size_t)s->cap_edges * 5 +
+           (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8;
+}

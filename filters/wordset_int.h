@@ -1,0 +1,116 @@
+/*
+ * wordset_int.h - what the word-set builder (wordset_build.c) and the scan
+ * (wordset.c) share: the compiled set's layout, the builder's state, and
+ * the trie and first-word-filter helpers both call (static inline: the
+ * scan calls them per byte). Private to filters/wordset*.c.
+ */
+#ifndef CV_WORDSET_INT_H
+#define CV_WORDSET_INT_H
+
+#include <stdint.h>
+
+#include "filters.h"
+#include "fold_utf8.h"
+
+#define NONE 0xFFFFFFFFu
+#define DENSE_MIN 1024      /* sets with fewer states (a record's names) use no dense tables */
+#define WORDS_MIN 256       /* sets with fewer entries (a record's names) use no first-word filter */
+#define WORDS_BITS 12       /* filter bits per entry, at least (rounded up to a power of two) */
+#define START_MAX 8         /* the prefilter tests this many first bytes at most */
+
+/* The scan's action at a byte: skip a non-word character; a word character
+ * no entry begins with; one an entry may begin with; a punctuation
+ * character an entry may begin with; a non-ASCII byte (decode it). */
+enum { A_SKIP = 0, A_WORD, A_WORD_START, A_OTHER_START, A_HIGH };
+
+typedef struct ws_ent {
+    uint32_t id;
+    uint32_t first_cp;      /* the entry's first character, as written */
+    uint8_t flags;
+    uint8_t more;           /* the next entry has the same key */
+} ws_ent;
+
+struct cv_wordset {
+    uint32_t nstates, nedges, nents;
+    uint32_t cap_states, cap_edges, cap_ents;
+    uint32_t *edge_first;   /* nstates + 1 */
+    uint8_t *edge_byte;
+    uint32_t *edge_to;
+    uint32_t *term;         /* per state: index into ents, or NONE */
+    ws_ent *ents;           /* sorted by key, then id */
+    uint32_t mark_state;    /* the root's child by MARK, or NONE */
+    uint8_t act[256];       /* per text byte, what the scan does there (A_*) */
+    uint8_t pair[32];       /* bit set, hashed: a word's first two folded bytes (the second may be MARK) */
+    uint32_t *dense;        /* NULL, or 2 x 256: children of the root, then of mark_state */
+    uint64_t *words;        /* NULL, or the first-word filter: words_mask + 1 blocks */
+    uint32_t words_mask, cap_words;
+    /* The prefilter (first_start): the distinct bytes, ASCII lower-cased,
+     * that an entry's first word may begin with; nstart = 0: no prefilter
+     * (more than START_MAX of them, or an entry that begins at an ASCII
+     * punctuation character). */
+    uint8_t nstart;
+    uint8_t start[START_MAX];
+};
+
+typedef struct b_ent {
+    uint32_t off, len;      /* folded key in the arena */
+    uint32_t first_cp;
+    uint8_t flags;
+} b_ent;
+
+typedef struct s_key {
+    const unsigned char *k;
+    uint32_t len, id;
+} s_key;
+
+struct cv_wordset_builder {
+    unsigned char *arena;
+    size_t narena, caparena;
+    b_ent *e;
+    size_t ne, cape;
+    /* build scratch, kept for the next build */
+    s_key *keys;
+    size_t capkeys;
+    uint32_t *first_child, *next_sib, *term;
+    uint8_t *byte;
+    size_t capnodes, capaux;    /* of first_child; of next_sib, term, byte */
+    uint32_t *path;
+    size_t cappath;
+};
+
+/* The first-word filter's hash: fed one folded byte at a time (the scan
+ * hashes while it skips a word, so no second pass), finished once. */
+#define WORD_MUL 0x100000001B3ull
+static inline uint64_t word_hash_add(uint64_t h, unsigned c) { return (h ^ c) * WORD_MUL; }
+static inline uint64_t word_hash_end(uint64_t h)
+{
+    h ^= h >> 32;
+    h *= 0x9E3779B97F4A7C15ull;
+    return h ^ h >> 29;
+}
+/* The block's two bits for finished hash h (block: h's low bits). */
+static inline uint64_t word_bits(uint64_t h) { return 1ull << (h >> 52 & 63) | 1ull << (h >> 58); }
+
+static inline unsigned pair_hash(unsigned b0, unsigned b1) { return (b0 * 31 + b1) & 255; }
+
+static inline uint32_t child(const cv_wordset *s, uint32_t st, unsigned b)
+{
+    uint32_t a = s->edge_first[st], e = s->edge_first[st + 1];
+    if (e - a <= 8) {
+        for (; a < e; a++) {
+            unsigned x = s->edge_byte[a];
+            if (x >= b) return x == b ? s->edge_to[a] : NONE;
+        }
+        return NONE;
+    }
+    while (a < e) {
+        uint32_t m = a + (e - a) / 2;
+        unsigned x = s->edge_byte[m];
+        if (x == b) return s->edge_to[m];
+        if (x < b) a = m + 1;
+        else e = m;
+    }
+    return NONE;
+}
+
+#endif
