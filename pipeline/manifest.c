@@ -7,6 +7,8 @@
  * manifest.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -697,3 +699,69 @@ out:
     return rc;
 }
 
+/* ---- the resume journal's file ------------------------------------------- */
+
+typedef struct jload {
+    const char *fp;
+    cvi_jent *v;
+    size_t n, cap;
+    int line, stale;
+} jload;
+
+static int journal_load_line(void *arg, char *line, size_t len, int complete)
+{
+    jload *L = arg;
+    if (L->line++ == 0) {
+        size_t hl = strlen(CVI_JOURNAL_HEAD), fl = strlen(L->fp);
+        L->stale = !(complete && len == hl + fl + 1 && memcmp(line, CVI_JOURNAL_HEAD, hl) == 0 && line[hl] == '\t' &&
+                     memcmp(line + hl + 1, L->fp, fl) == 0);
+        return L->stale;
+    }
+    if (!complete) return 1;    /* a torn last line: the file was not finished */
+    if (L->n == L->cap) {
+        size_t cap = L->cap ? 2 * L->cap : 16;
+        cvi_jent *nv = realloc(L->v, cap * sizeof *nv);
+        if (!nv) return 1;      /* what is loaded is redone otherwise: never wrong */
+        L->v = nv;
+        L->cap = cap;
+    }
+    cvi_jent *j = &L->v[L->n];
+    if (cvi_journal_parse(line, len, j->id, &j->size, &j->mtime, &j->json, &j->fs) == 0) L->n++;
+    return 0;
+}
+
+int cvi_journal_load(const char *path, const char *fp, cvi_jent **out, size_t *nout)
+{
+    jload L = { .fp = fp };
+    cvi_each_line(path, journal_load_line, &L);   /* unreadable: nothing loaded, all redone */
+    *out = L.v;
+    *nout = L.n;
+    return L.stale;
+}
+
+int cvi_journal_open(cv_ctx *ctx, const char *path, const char *fp, int resume, int *fd)
+{
+    int jfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC), 0666);
+    if (jfd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(errno));
+    if (!resume || lseek(jfd, 0, SEEK_END) == 0) {
+        char head[sizeof CVI_JOURNAL_HEAD + 2 * 32 + 3];
+        int hn = snprintf(head, sizeof head, "%s\t%s\n", CVI_JOURNAL_HEAD, fp);
+        if (hn < 0 || (size_t)hn >= sizeof head || cvi_write_all(jfd, head, (size_t)hn) != 0 || fdatasync(jfd) != 0) {
+            int e = errno;
+            close(jfd);
+            return cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(e));
+        }
+    }
+    if (resume) {
+        /* after a torn last line, start appended lines on a line of their own */
+        char last = '\n';
+        off_t end = lseek(jfd, 0, SEEK_END);
+        if (end > 0 && pread(jfd, &last, 1, end - 1) == 1 && last != '\n' && write(jfd, "\n", 1) != 1) {
+            int e = errno;
+            close(jfd);
+            return cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(e));
+        }
+    }
+    *fd = jfd;
+    return 0;
+}

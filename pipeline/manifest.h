@@ -106,4 +106,28 @@ void cvi_entry_erased(cv_ctx *ctx, cvi_entry *en, int by_name);
  * records after key: an output edited or replaced since is done again. */
 int cvi_journal_same_hash(const char *path, const char *json, const char *key);
 
+/* ---- the resume journal's file (run --resume) ------------------------------
+ * Its first line is CVI_JOURNAL_HEAD, a tab and the run's fingerprint (what
+ * the outputs depend on besides the inputs); then one cvi_journal_line per
+ * finished file. */
+#define CVI_JOURNAL_HEAD "cvjh1"
+
+typedef struct cvi_jent {
+    char id[64];
+    uint64_t size;
+    int64_t mtime;
+    char *json;
+    cvi_file_stats fs;
+} cvi_jent;
+
+/* Load the journal at path: 1 (nothing loaded) if its fingerprint is not
+ * fp, else 0 with its entries in *out (malloc'ed; a missing, empty or
+ * unreadable journal loads nothing, so every file is done again; a torn
+ * last line is ignored). */
+int cvi_journal_load(const char *path, const char *fp, cvi_jent **out, size_t *nout);
+/* Open the journal for this run: appended to on resume (a torn last line
+ * ended first), else truncated; the head line written (and synced) when
+ * the file is empty. 0 with *fd, or the error said on ctx. */
+int cvi_journal_open(cv_ctx *ctx, const char *path, const char *fp, int resume, int *fd);
+
 #endif

@@ -94,61 +94,9 @@ static int valid_date(const char *s)
 
 /* ---- resume journal ----------------------------------------------------- */
 
-typedef struct jent {
-    char id[64];
-    uint64_t size;
-    int64_t mtime;
-    char *json;
-    cvi_file_stats fs;
-} jent;
-
-/* The journal's first line: what the run's outputs depend on besides the
- * inputs. A resume whose fingerprint differs redoes everything. */
-#define JHEAD "cvjh1"
-
-/* Load the journal's entries. 1 (nothing loaded) if its fingerprint is not
- * fp, else 0 (a missing or empty journal loads nothing). */
-typedef struct jload {
-    const char *fp;
-    jent *v;
-    size_t n, cap;
-    int line, stale;
-} jload;
-
-static int journal_line(void *arg, char *line, size_t len, int complete)
-{
-    jload *L = arg;
-    if (L->line++ == 0) {
-        size_t hl = strlen(JHEAD), fl = strlen(L->fp);
-        L->stale = !(complete && len == hl + fl + 1 && memcmp(line, JHEAD, hl) == 0 && line[hl] == '\t' &&
-                     memcmp(line + hl + 1, L->fp, fl) == 0);
-        return L->stale;
-    }
-    if (!complete) return 1;    /* a torn last line: the file was not finished */
-    if (L->n == L->cap) {
-        size_t cap = L->cap ? 2 * L->cap : 16;
-        jent *nv = realloc(L->v, cap * sizeof *nv);
-        if (!nv) return 1;      /* what is loaded is redone otherwise: never wrong */
-        L->v = nv;
-        L->cap = cap;
-    }
-    jent *j = &L->v[L->n];
-    if (cvi_journal_parse(line, len, j->id, &j->size, &j->mtime, &j->json, &j->fs) == 0) L->n++;
-    return 0;
-}
-
-static int journal_load(const char *path, const char *fp, jent **out, size_t *nout)
-{
-    jload L = { .fp = fp };
-    cvi_each_line(path, journal_line, &L);   /* unreadable: nothing loaded, all redone */
-    *out = L.v;
-    *nout = L.n;
-    return L.stale;
-}
-
 /* The journal's entries by id, the last line of an id winning (a file done
  * again after an edit is journalled again). 0 or CV_ENOMEM. */
-static int journal_index(const jent *v, size_t n, cvi_strmap *idx)
+static int journal_index(const cvi_jent *v, size_t n, cvi_strmap *idx)
 {
     for (size_t i = 0; i < n; i++)
         if (cvi_strmap_put(idx, cv_str_make(v[i].id, strlen(v[i].id)), i)) return CV_ENOMEM;
@@ -323,7 +271,7 @@ typedef struct cvi_input_kind {
     /* what the journal id covers besides the path (NULL: nothing) */
     int (*journal_id)(const cvi_item *it, cv_buf *idsrc);
     /* resume: *there stays 1 only if its other outputs are there too (NULL: none) */
-    int (*resumable)(runner *r, const cvi_item *it, const char *outdir, const jent *j, int *there);
+    int (*resumable)(runner *r, const cvi_item *it, const char *outdir, const cvi_jent *j, int *there);
     /* write tmp (ofd open on it, closed here) and rename it to dst (tmp
      * emptied); may fail or erase the entry */
     int (*write)(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, int *ofd, char *tmp, const char *dst,
@@ -396,7 +344,7 @@ static int recordings_scan(runner *r, const cvi_item *it, cvi_stream *s, cvi_ent
 
 static int recordings_journal_id(const cvi_item *it, cv_buf *idsrc) { return cvi_recording_journal_id(it->transcript, idsrc); }
 
-static int recordings_resumable(runner *r, const cvi_item *it, const char *outdir, const jent *j, int *there)
+static int recordings_resumable(runner *r, const cvi_item *it, const char *outdir, const cvi_jent *j, int *there)
 {
     return cvi_recording_resumable(r->ctx, cvi_pool_main_worker(r->pool), it->rel, it->transcript, outdir, j->json,
                                    there);
@@ -426,7 +374,7 @@ static const cvi_input_kind *kind_of(const cv_input_rule *rule)
 
 /* outs: the output names taken by earlier inputs (looked up only; the
  * caller adds this one's once it is final). */
-static int process_item(runner *r, const cvi_item *it, const char *outdir, int scan, int jfd, const jent *jv,
+static int process_item(runner *r, const cvi_item *it, const char *outdir, int scan, int jfd, const cvi_jent *jv,
                         const cvi_strmap *jidx, const cvi_strmap *outs)
 {
     cv_ctx *ctx = r->ctx;
@@ -532,7 +480,7 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     cvi_buf_free(&id);
     int64_t mt = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     const uint64_t *ji = cvi_strmap_get(jidx, cv_str_make(idz, strlen(idz)));
-    const jent *j = ji ? &jv[*ji] : NULL;
+    const cvi_jent *j = ji ? &jv[*ji] : NULL;
     struct stat ost;
     int outputs_there = j && stat(dst, &ost) == 0 && (uint64_t)ost.st_size == j->fs.bytes_out &&
                         cvi_journal_same_hash(dst, j->json, "\"output_blake2b\": \"");
@@ -589,7 +537,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
 {
     runner r;
     cvi_items it = { 0 };
-    jent *jv = NULL;
+    cvi_jent *jv = NULL;
     size_t jn = 0;
     uint8_t *rule_used = NULL;
     cvi_strmap jidx = { 0 }, outs = { 0 };
@@ -642,33 +590,12 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
         if ((rc = run_fingerprint(&r, fp))) goto out;
         snprintf(jpath, sizeof jpath, "%s/" CVI_JOURNAL_FILE, outdir);
         int resume = o->resume;
-        if (resume && journal_load(jpath, fp, &jv, &jn) == 1) {
+        if (resume && cvi_journal_load(jpath, fp, &jv, &jn) == 1) {
             cvi_log(ctx, CV_LOG_WARN, "--resume: the policy, key, tenant, epoch, --as-of, record limit, zstd level or "
                                       "tool version changed since the interrupted run: every file is done again");
             resume = 0;
         }
-        jfd = open(jpath, O_RDWR | O_CREAT | O_CLOEXEC | (resume ? O_APPEND : O_TRUNC), 0666);
-        if (jfd < 0) {
-            rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, cvi_strerror(errno));
-            goto out;
-        }
-        if (!resume || lseek(jfd, 0, SEEK_END) == 0) {
-            char head[sizeof JHEAD + sizeof fp + 2];
-            int hn = snprintf(head, sizeof head, "%s\t%s\n", JHEAD, fp);
-            if (write(jfd, head, (size_t)hn) != hn || fdatasync(jfd) != 0) {
-                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, cvi_strerror(errno));
-                goto out;
-            }
-        }
-        if (resume) {
-            /* after a torn last line, start appended lines on a line of their own */
-            char last = '\n';
-            off_t end = lseek(jfd, 0, SEEK_END);
-            if (end > 0 && pread(jfd, &last, 1, end - 1) == 1 && last != '\n' && write(jfd, "\n", 1) != 1) {
-                rc = cvi_error(ctx, CV_EIO, "%s: %s", jpath, cvi_strerror(errno));
-                goto out;
-            }
-        }
+        if ((rc = cvi_journal_open(ctx, jpath, fp, resume, &jfd))) goto out;
         if (p->vault_pub) {
             /* a resumed run carries on with the interrupted run's stage, as
              * it was after the last journalled file */
