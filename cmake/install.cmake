@@ -19,8 +19,8 @@ string(APPEND CV_PC_LIBS_PRIVATE "-lstdc++ -lm -lpthread -ldl")
 # from LIBDIR/pkgconfig and LIBDIR/cmake/callveil back up to the prefix
 file(RELATIVE_PATH CV_PC_UP "/p/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/p")
 file(RELATIVE_PATH CV_CMAKE_UP "/p/${CMAKE_INSTALL_LIBDIR}/cmake/callveil" "/p")
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/packaging/callveil.pc.in ${CMAKE_CURRENT_BINARY_DIR}/callveil.pc @ONLY)
-configure_file(${CMAKE_CURRENT_SOURCE_DIR}/packaging/callveilConfig.cmake.in
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/callveil.pc.in ${CMAKE_CURRENT_BINARY_DIR}/callveil.pc @ONLY)
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/cmake/callveilConfig.cmake.in
                ${CMAKE_CURRENT_BINARY_DIR}/callveilConfig.cmake @ONLY)
 include(CMakePackageConfigHelpers)
 write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/callveilConfigVersion.cmake
