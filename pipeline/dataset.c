@@ -387,6 +387,33 @@ static char *get_name(const char *s, size_t n)
     return o;
 }
 
+/* Intents and the erasure register end in a line "end " + the BLAKE2b-256
+ * (hex) of everything before it, so a torn or altered file is told apart.
+ * rc: the caller's cv_buf results so far (nonzero: out of memory). */
+static int seal_end(cv_buf *b, int rc)
+{
+    unsigned char h[32];
+    char hx[65];
+    crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    rc |= cvi_buf_printf(b, "end %s\n", hx);
+    return rc ? CV_ENOMEM : 0;
+}
+
+/* The start of p[0..n)'s last line if it is an "end" line sealing what
+ * precedes it, else NULL (the caller has checked p ends in '\n'). */
+static const char *sealed_end(const char *p, size_t n)
+{
+    const char *last = p + n - 1;
+    while (last > p && last[-1] != '\n') last--;
+    if ((size_t)(p + n - last) != 4 + 64 + 1 || memcmp(last, "end ", 4) != 0) return NULL;
+    unsigned char h[32];
+    char hx[65];
+    crypto_generichash(h, sizeof h, (const unsigned char *)p, (size_t)(last - p), NULL, 0);
+    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
+    return memcmp(hx, last + 4, 64) == 0 ? last : NULL;
+}
+
 /* The intent's text: a header, the op, the history entry, the steps in
  * order, and a last line with the BLAKE2b of everything before it (a torn
  * intent has none: it was never complete). */
@@ -403,12 +430,7 @@ static int render_intent(const cvi_commit *c, cv_buf *b)
         }
         rc |= cvi_buf_putc(b, '\n');
     }
-    unsigned char h[32];
-    char hx[65];
-    crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
-    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-    rc |= cvi_buf_printf(b, "end %s\n", hx);
-    return rc ? CV_ENOMEM : 0;
+    return seal_end(b, rc);
 }
 
 /* Parse an intent into c's steps. 1: incomplete or torn (no valid end
@@ -416,16 +438,9 @@ static int render_intent(const cvi_commit *c, cv_buf *b)
 static int parse_intent(cvi_commit *c, const char *p, size_t n)
 {
     static const char hdr[] = "callveil-intent 1\n";
-    const char *end = p + n;
     if (n < sizeof hdr - 1 + 70 || memcmp(p, hdr, sizeof hdr - 1) != 0 || p[n - 1] != '\n') return 1;
-    const char *last = p + n - 1;
-    while (last > p && last[-1] != '\n') last--;
-    if ((size_t)(end - last) != 4 + 64 + 1 || memcmp(last, "end ", 4) != 0) return 1;
-    unsigned char h[32];
-    char hx[65];
-    crypto_generichash(h, sizeof h, (const unsigned char *)p, (size_t)(last - p), NULL, 0);
-    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-    if (memcmp(hx, last + 4, 64) != 0) return 1;
+    const char *last = sealed_end(p, n);
+    if (!last) return 1;
     for (const char *l = p + sizeof hdr - 1; l < last;) {
         const char *nl = memchr(l, '\n', (size_t)(last - l));
         size_t ln = (size_t)(nl - l);
@@ -686,12 +701,7 @@ static int register_render(const cvi_register *r, cv_buf *b)
         sodium_bin2hex(hx, sizeof hx, r->mark[i], CVI_MARK_BYTES);
         rc |= cvi_buf_printf(b, "%s %s\n", r->domain[i], hx);
     }
-    unsigned char h[32];
-    char hx[65];
-    crypto_generichash(h, sizeof h, (const unsigned char *)b->p, b->n, NULL, 0);
-    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-    rc |= cvi_buf_printf(b, "end %s\n", hx);
-    return rc ? CV_ENOMEM : 0;
+    return seal_end(b, rc);
 }
 
 /* Parse the register's text into r. 0, CV_EINPUT (not a whole register),
@@ -700,14 +710,8 @@ static int register_parse(cvi_register *r, const char *p, size_t n, const char *
 {
     size_t hl = sizeof REG_HEAD - 1;
     if (n < hl + 17 || memcmp(p, REG_HEAD, hl) != 0 || p[n - 1] != '\n') return CV_EINPUT;
-    const char *last = p + n - 1;
-    while (last > p && last[-1] != '\n') last--;
-    if ((size_t)(p + n - last) != 4 + 64 + 1 || memcmp(last, "end ", 4) != 0) return CV_EINPUT;
-    unsigned char h[32];
-    char hx[65];
-    crypto_generichash(h, sizeof h, (const unsigned char *)p, (size_t)(last - p), NULL, 0);
-    sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-    if (memcmp(hx, last + 4, 64) != 0) return CV_EINPUT;
+    const char *last = sealed_end(p, n);
+    if (!last) return CV_EINPUT;
     if (memcmp(p + hl, check, 16) != 0 || p[hl + 16] != '\n') return CV_EKEY;
     for (const char *l = p + hl + 17; l < last;) {
         const char *nl = memchr(l, '\n', (size_t)(last - l)), *sp = memchr(l, ' ', (size_t)(nl - l));
