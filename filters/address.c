@@ -625,14 +625,8 @@ const cv_detector_type cvi_detector_address = {
     .scan = scan,
 };
 
-static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
-{
-    (void)o;
-    return cvi_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
-}
-
 const cv_entity_type cvi_entity_address = {
     .name = "address",
     .default_action = CV_DEFAULT_REDACT,
-    .normalise = normalise,
+    .normalise = cvi_normalise_words,
 };

@@ -331,6 +331,9 @@ int cvi_normalise(int entity, const cv_detect_opts *o, const char *in, size_t le
                  char norm[CV_NORM_MAX + 1], size_t *norm_len);
 /* The generic normalisation alone (for custom token domains). */
 int cvi_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1], size_t *norm_len);
+/* An entity's `normalise` that is the generic normalisation (names,
+ * addresses): 1 ok, 0 empty or too long. */
+int cvi_normalise_words(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len);
 
 /* Phone helpers: E.164 from any written form (returns 1 ok, 0 not a phone),
  * and the calling-code length of an E.164 string ("+44..." → 2). */

@@ -33,6 +33,12 @@ int cvi_normalise_generic(const char *in, size_t len, char norm[CV_NORM_MAX + 1]
     return 0;
 }
 
+int cvi_normalise_words(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
+{
+    (void)o;
+    return cvi_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
+}
+
 int cvi_normalise(int entity, const cv_detect_opts *o, const char *in, size_t len,
                  char norm[CV_NORM_MAX + 1], size_t *norm_len)
 {

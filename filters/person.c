@@ -19,22 +19,15 @@
 #include "person.h"
 #include "data/person_names.h"
 
-/* ---- normal form -------------------------------------------------------- */
-
-/* Trimmed, whitespace runs as one space, ASCII lower-cased: the generic
- * form, which the policy's custom word detectors of this entity also use
- * (a token joins field, detector and word list). Letters beyond ASCII keep
- * their case: "MÜLLER" and "Müller" are two forms. 1 ok, 0 empty or too long. */
-static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)
-{
-    (void)o;
-    return cvi_normalise_generic(in, len, norm, norm_len) == 0 && *norm_len > 0;
-}
-
+/* The normal form: trimmed, whitespace runs as one space, ASCII
+ * lower-cased (cvi_normalise_words), which the policy's custom word
+ * detectors of this entity also use (a token joins field, detector and word
+ * list). Letters beyond ASCII keep their case: "MÜLLER" and "Müller" are two
+ * forms. */
 const cv_entity_type cvi_entity_person = {
     .name = "person",
     .default_action = CV_DEFAULT_TOKEN,
-    .normalise = normalise,
+    .normalise = cvi_normalise_words,
 };
 
 #define KEY_MAX CVI_PERSON_KEY_MAX
@@ -318,7 +311,7 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
         }
     }
     if (e <= s) return 0;
-    if (!normalise(NULL, st->text + s, e - s, norm, &nl)) return 0;
+    if (!cvi_normalise_words(NULL, st->text + s, e - s, norm, &nl)) return 0;
     return cvi_emit(em, s, e, norm, nl);
 }
 
