@@ -3,6 +3,9 @@
  * letter (its descriptor; the name gazetteer is person.c's, person.h).
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filters.h"
 #include "person.h"
@@ -185,53 +188,109 @@ static size_t domain_after(const unsigned char *p, size_t len, size_t end)
     return labels >= 2 ? last : 0;
 }
 
+/* One step of the scan at i (a run may start here): emits a spelled run
+ * that starts at i and has the evidence, and returns where to go on. */
+static size_t try_run(const char *text, size_t len, size_t i, cv_emit *em, int *rc)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    char letters[SPELL_MAX + 1];
+    /* cheap gate: a letter, a separator, a letter (or a repeat word) */
+    if (!sp_alpha(p[i]) || (i > 0 && (sp_alnum(p[i - 1]) || p[i - 1] >= 0x80))) return i + 1;
+    if (!sp_sep(p[i + 1])) {
+        /* the rest of the word, unless it may be a repeat word ("do...", "du...", "tr...") */
+        unsigned c0 = p[i] | 0x20, c1 = p[i + 1] | 0x20;
+        if (!((c0 == 'd' && (c1 == 'o' || c1 == 'u')) || (c0 == 't' && c1 == 'r'))) {
+            while (i + 1 < len && sp_alpha(p[i + 1])) i++;
+            return i + 1;
+        }
+    }
+    size_t n, end = letter_run(p, len, i, letters, &n);
+    if (!end) {
+        while (i + 1 < len && sp_alpha(p[i + 1])) i++;   /* the rest of the word */
+        return i + 1;
+    }
+    size_t ws, we, dom = domain_after(p, len, end), from = i;
+    int ok = dom > 0;
+    if (word_before(p, i, &ws, &we)) {
+        /* the name the letters spell, right before: one span with them */
+        char key[CVI_PERSON_KEY_MAX + 1];
+        size_t kn = cvi_person_fold_key(text, ws, we, key);
+        size_t vs, ve;
+        /* (after a capitalised word, "Jane Doe, D O E", the person
+         * detector's full name keeps the name: the letters alone then) */
+        if (kn == n && memcmp(key, letters, n) == 0) {
+            ok = 1;
+            if (!word_before(p, ws, &vs, &ve) || !cvi_person_upper_at(p, vs, ve)) from = ws;
+        }
+    }
+    if (!ok && word_before(p, i, &ws, &we)) {
+        ok = word_in(p, ws, we, spell_cues) || name_word(p, ws, we, letters, n);
+        size_t w2s, w2e;
+        if (!ok && word_in(p, ws, we, spell_copulas) && word_before(p, ws, &w2s, &w2e))
+            ok = word_in(p, w2s, w2e, spell_cues) || name_word(p, w2s, w2e, letters, n);
+    }
+    if (ok) *rc = cvi_emit(em, from, dom ? dom : end, letters, n);
+    return dom ? dom : end;
+}
+
+static int wordish(unsigned char c) { return sp_alnum(c) || c >= 0x80; }
+
+/* The first k >= i holding a one-letter word (a letter with no letter, digit
+ * or non-ASCII byte either side), or len. Every spelled run holds one: its
+ * first letter, or the letter after its leading repeat word. */
+static size_t next_single(const unsigned char *p, size_t len, size_t i)
+{
+    if (i == 0 && len > 0) {
+        if (sp_alpha(p[0]) && (len == 1 || !wordish(p[1]))) return 0;
+        i = 1;
+    }
+#if defined(__SSE2__)
+    const __m128i k20 = _mm_set1_epi8(0x20), ka = _mm_set1_epi8('a'), k25 = _mm_set1_epi8(25),
+                  k0 = _mm_set1_epi8('0'), k9 = _mm_set1_epi8(9), zero = _mm_setzero_si128();
+    for (; i + 17 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i xm = _mm_loadu_si128((const __m128i *)(p + i - 1));
+        __m128i xp = _mm_loadu_si128((const __m128i *)(p + i + 1));
+#define CV_ALPHA(v) _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(_mm_or_si128(v, k20), ka), k25), \
+                                   _mm_sub_epi8(_mm_or_si128(v, k20), ka))
+#define CV_WORDISH(v) _mm_or_si128(_mm_or_si128(CV_ALPHA(v), _mm_cmplt_epi8(v, zero)), \
+                                   _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(v, k0), k9), _mm_sub_epi8(v, k0)))
+        __m128i g = _mm_andnot_si128(_mm_or_si128(CV_WORDISH(xm), CV_WORDISH(xp)), CV_ALPHA(x));
+#undef CV_ALPHA
+#undef CV_WORDISH
+        unsigned m = (unsigned)_mm_movemask_epi8(g);
+        if (m) return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i < len; i++)
+        if (sp_alpha(p[i]) && !wordish(p[i - 1]) && (i + 1 == len || !wordish(p[i + 1]))) return i;
+    return len;
+}
+
 static int scan_spelled(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
     (void)f;
     const unsigned char *p = (const unsigned char *)text;
-    char letters[SPELL_MAX + 1];
-    for (size_t i = 0; i + 4 < len; i++) {
-        /* cheap gate: a letter, a separator, a letter (or a repeat word) */
-        if (!sp_alpha(p[i]) || (i > 0 && (sp_alnum(p[i - 1]) || p[i - 1] >= 0x80))) continue;
-        if (!sp_sep(p[i + 1])) {
-            /* the rest of the word, unless it may be a repeat word ("do...", "du...", "tr...") */
-            unsigned c0 = p[i] | 0x20, c1 = p[i + 1] | 0x20;
-            if (!((c0 == 'd' && (c1 == 'o' || c1 == 'u')) || (c0 == 't' && c1 == 'r'))) {
-                while (i + 1 < len && sp_alpha(p[i + 1])) i++;
-                continue;
-            }
+    size_t i = 0;
+    int rc = 0;
+    /* try_run at every position where a run may start, as a plain scan of
+     * every byte would: only near one-letter words (at them, and from the
+     * start of the word before them: a repeat word), which texts rarely
+     * hold; the bytes between cannot start a run */
+    while (i + 4 < len) {
+        size_t k = next_single(p, len, i);
+        if (k >= len) break;
+        size_t s = k;
+        while (s > i && !wordish(p[s - 1])) s--;
+        if (s < k && s > i && sp_alpha(p[s - 1])) {
+            while (s > i && sp_alpha(p[s - 1])) s--;
+        } else {
+            s = k;
         }
-        size_t n, end = letter_run(p, len, i, letters, &n);
-        if (!end) {
-            while (i + 1 < len && sp_alpha(p[i + 1])) i++;   /* the rest of the word */
-            continue;
-        }
-        size_t ws, we, dom = domain_after(p, len, end), from = i;
-        int ok = dom > 0;
-        if (word_before(p, i, &ws, &we)) {
-            /* the name the letters spell, right before: one span with them */
-            char key[CVI_PERSON_KEY_MAX + 1];
-            size_t kn = cvi_person_fold_key(text, ws, we, key);
-            size_t vs, ve;
-            /* (after a capitalised word, "Jane Doe, D O E", the person
-             * detector's full name keeps the name: the letters alone then) */
-            if (kn == n && memcmp(key, letters, n) == 0) {
-                ok = 1;
-                if (!word_before(p, ws, &vs, &ve) || !cvi_person_upper_at(p, vs, ve)) from = ws;
-            }
-        }
-        if (!ok && word_before(p, i, &ws, &we)) {
-            ok = word_in(p, ws, we, spell_cues) || name_word(p, ws, we, letters, n);
-            size_t w2s, w2e;
-            if (!ok && word_in(p, ws, we, spell_copulas) && word_before(p, ws, &w2s, &w2e))
-                ok = word_in(p, w2s, w2e, spell_cues) || name_word(p, w2s, w2e, letters, n);
-        }
-        if (ok) {
-            int rc = cvi_emit(em, from, dom ? dom : end, letters, n);
-            if (rc) return rc;
-        }
-        i = (dom ? dom : end) - 1;
+        for (i = s; i <= k && i + 4 < len && !rc;) i = try_run(text, len, i, em, &rc);
+        if (rc) return rc;
+        if (i <= k) i = k + 1;
     }
     return 0;
 }
