@@ -544,7 +544,3 @@ int cvi_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag
     if (rc == CV_EINPUT) diag->reason = ps.why;
     return rc;
 }
-
-/* ---- spans ---------------------------------------------------------------- */
-
-size_t cvi_tspans_merge(cv_tspan *v, size_t n, double pad) { return cvi_time_spans_merge(v, n, pad); }

@@ -118,9 +118,4 @@ void cvi_transcript_free(cv_transcript *t);    /* NULL ok */
  * errors, 0 when the problem is in the structure). */
 int cvi_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag *diag);
 
-/* Merge spans: pad each by pad seconds (start clamped at 0), sort by channel
- * then start, merge overlapping or touching spans of the same channel.
- * In place; returns the new count. */
-size_t cvi_tspans_merge(cv_tspan *v, size_t n, double pad);
-
 #endif

@@ -388,7 +388,7 @@ int cvi_transcript_redact(cvi_worker *w, const char *json, size_t len, const cv_
         if (t.rec.nodes[i].kind == CV_NODE_STRING && t.role[i] == CV_TROLE_SCAN && (rc = scan_string(&c, (int32_t)i)))
             goto out;
 
-    res->nspans = cvi_tspans_merge(res->spans, c.nspans, o ? o->pad_ms / 1000.0 : 0);
+    res->nspans = cvi_time_spans_merge(res->spans, c.nspans, o ? o->pad_ms / 1000.0 : 0);
     {
         const cv_format_type *jf = cvi_format_find("jsonl");
         char st[8] = { 0 };

@@ -334,7 +334,7 @@ START_TEST(test_spans_merge)
         { 6.3, 7.0, 1 },   /* same times, other channel: separate */
         { 9.0, 9.5, 0 },
     };
-    size_t n = cvi_tspans_merge(v, 5, 0.2);
+    size_t n = cvi_time_spans_merge(v, 5, 0.2);
     ck_assert_uint_eq(n, 4);
     ck_assert_int_eq(v[0].channel, -1);
     ck_assert(near(v[0].start, 0.0) && near(v[0].end, 0.7));
@@ -343,7 +343,7 @@ START_TEST(test_spans_merge)
     ck_assert(near(v[2].start, 8.8) && near(v[2].end, 9.7));
     ck_assert_int_eq(v[3].channel, 1);
     ck_assert(near(v[3].start, 6.1) && near(v[3].end, 7.2));
-    ck_assert_uint_eq(cvi_tspans_merge(v, 0, 0.2), 0);
+    ck_assert_uint_eq(cvi_time_spans_merge(v, 0, 0.2), 0);
 }
 END_TEST
 
