@@ -175,6 +175,21 @@ static int word_kind(const unsigned char *p, size_t n, const char **after)
     return 0;
 }
 
+/* The owner words, the gate's cues: every code has one before it. */
+static size_t owner_cues(const char **v, size_t cap)
+{
+    static const word *const all[] = { w_a, w_c, w_e, w_high, w_i, w_k, w_l, w_m, w_n, w_p, w_r, w_s, w_t, w_u,
+                                       w_v, w_w };
+    size_t n = 0;
+    for (size_t b = 0; b < sizeof all / sizeof *all; b++)
+        for (const word *w = all[b]; w->w; w++)
+            if (w->kind == W_OWNER) {
+                if (n < cap) v[n] = w->w;
+                n++;
+            }
+    return n;
+}
+
 /* Does an owner word stand before start, past at most three fillers? */
 static int owner_before(const char *text, size_t start)
 {
@@ -335,6 +350,7 @@ const cv_detector_type cvi_detector_account = {
     .priority = 2,   /* a card, IBAN or national id in the same place is that */
     .min_digits = 4,
     .scan = scan,
+    .cues = owner_cues,
 };
 
 /* A value given as a field: a code of 5-40 letters and digits, 4 or more

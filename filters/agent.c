@@ -184,6 +184,15 @@ static int try_id(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
     return cvi_emit(em, st, en, norm, nl);
 }
 
+/* An agent word, or the '@' of a voicemail box (after a digit: a word
+ * start of the gate's). */
+static size_t ext_cues(const char **v, size_t cap)
+{
+    size_t n = cvi_cue_list(agent_words, v, cap);
+    if (n < cap) v[n] = "@";
+    return n + 1;
+}
+
 /* Every digit run: no regex, as most numbers in a text are not agents'
  * and the word before decides. */
 static int scan_ext(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
@@ -216,6 +225,7 @@ const cv_detector_type cvi_detector_agent_ext = {
     .min_digits = 3,
     .runs_any = ID_RUNS,
     .scan = scan_ext,
+    .cues = ext_cues,
 };
 
 static int normalise(const cv_detect_opts *o, const char *in, size_t len, char *norm, size_t *norm_len)

@@ -33,6 +33,8 @@ static size_t digits_of(const char *s, size_t n, char *out, size_t cap)
 static const char *const sortcode_words[] = { "sort code", "sort-code", "sortcode", "sorting code", "nsc", "s/c",
                                               "bank code", NULL };
 
+static size_t sortcode_cues(const char **v, size_t cap) { return cvi_cue_list(sortcode_words, v, cap); }
+
 static int validate_sortcode(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                              char *norm, size_t *norm_len)
 {
@@ -58,6 +60,8 @@ static int aba_valid(const char *d)
 }
 
 static const char *const routing_words[] = { "routing", "aba", "rtn", "transit number", "ach", "wire", NULL };
+
+static size_t routing_cues(const char **v, size_t cap) { return cvi_cue_list(routing_words, v, cap); }
 
 static int validate_aba(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                         char *norm, size_t *norm_len)
@@ -136,6 +140,7 @@ const cv_detector_type cvi_detector_sortcode = {
     .cluster_wanted = cluster6,
     .search_from = search_from,
     .validate = validate_sortcode,
+    .cues = sortcode_cues,
     .win_before = 1,
     .win_after = 1,
 };
@@ -150,6 +155,7 @@ const cv_detector_type cvi_detector_aba = {
     .cluster_wanted = cluster9,
     .search_from = search_from,
     .validate = validate_aba,
+    .cues = routing_cues,
     .win_before = 1,
     .win_after = 1,
 };

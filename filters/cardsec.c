@@ -88,6 +88,17 @@ static const kw cvv_words[] = {
     KW("codigo de seguranca"), { NULL, 0 }
 };
 
+/* A list's words as the gate's cues (cv_detector_type.cues). */
+static size_t kw_cues(const kw *list, const char **v, size_t cap)
+{
+    size_t n = 0;
+    for (; list[n].s; n++)
+        if (n < cap) v[n] = list[n].s;
+    return n;
+}
+
+static size_t cvv_cues(const char **v, size_t cap) { return kw_cues(cvv_words, v, cap); }
+
 /* The digit runs try_cvv takes: 3 or 4 digits. */
 #define CVV_RUNS (CV_RUN(3) | CV_RUN(4))
 
@@ -122,6 +133,8 @@ static const kw expiry_words[] = {
     KW("validité"), KW("caducidad"), KW("caduca"), KW("vencimiento"), KW("vence"), KW("vervaldatum"),
     KW("geldig tot"), KW("verloopt"), KW("validade"), KW("vencimento"), KW("válido até"), KW("valido ate"), { NULL, 0 }
 };
+
+static size_t expiry_cues(const char **v, size_t cap) { return kw_cues(expiry_words, v, cap); }
 
 /* The match is "M[M] / YY[YY]"; normalised "YYYY-MM". */
 static int validate_expiry(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
@@ -169,6 +182,7 @@ const cv_detector_type cvi_detector_cvv = {
     .min_digits = 3,
     .runs_any = CVV_RUNS,
     .scan = scan_cvv,
+    .cues = cvv_cues,
 };
 
 const cv_detector_type cvi_detector_card_expiry = {
@@ -181,6 +195,7 @@ const cv_detector_type cvi_detector_card_expiry = {
     .cluster_wanted = expiry_cluster,
     .search_from = search_from,
     .validate = validate_expiry,
+    .cues = expiry_cues,
     .win_before = 0,
     .win_after = 1,
 };

@@ -12,6 +12,9 @@
 #include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filters.h"
 
@@ -35,8 +38,29 @@ typedef struct compiled {
     need *need;              /* a custom regex's needs (owned), or NULL */
 } compiled;
 
+/* The cue gate (cv_detector_type.cues): the cue words of the detectors
+ * that have them, found in one pass over a text. A detector's bit is its
+ * index (detectors with cues are built-ins: the first 64 indexes). */
+typedef struct cue {
+    const char *s;           /* folded (ASCII lower case), in cue_gate.text */
+    uint32_t n;
+    uint64_t bit;
+} cue;
+
+typedef struct cue_gate {
+    uint64_t mask;           /* the detectors gated */
+    cue *v;                  /* cues of two bytes or more, by their first two bytes */
+    size_t n;
+    char *text;
+    uint32_t first[257];     /* v[first[c] .. first[c + 1]) begin with byte c */
+    uint64_t one[256];       /* the detectors with the one-byte cue c */
+    uint8_t starts[256];     /* nonzero: some cue begins with (folded) byte c */
+    uint64_t pair[1024];     /* bit c0 << 8 | c1: a cue begins with c0 c1 */
+} cue_gate;
+
 struct cv_detector_set {
     cv_detect_opts opts;
+    cue_gate cues;
     size_t n;
     compiled *d;
     cv_detector_type *ctypes;    /* the custom detectors' descriptors (owned) */
@@ -175,6 +199,155 @@ static need *need_of(const pcre2_code *c, const char *pattern)
     return nd;
 }
 
+/* ---- the cue gate ------------------------------------------------------ */
+
+#define CUES_MAX 512
+
+/* p[i] folded as the detectors compare: ASCII capitals, and Latin-1 ones
+ * (C3 80-9E but the multiplication sign) after their C3. */
+static inline unsigned fold_at(const unsigned char *p, size_t i)
+{
+    unsigned c = p[i];
+    if (c - 'A' < 26u) return c | 0x20;
+    if (c >= 0x80 && c <= 0x9E && c != 0x97 && i > 0 && p[i - 1] == 0xC3) return c + 0x20;
+    return c;
+}
+
+/* by their first two bytes */
+static int cmp_cue(const void *a, const void *b)
+{
+    const unsigned char *x = (const unsigned char *)((const cue *)a)->s, *y = (const unsigned char *)((const cue *)b)->s;
+    unsigned kx = (unsigned)x[0] << 8 | x[1], ky = (unsigned)y[0] << 8 | y[1];
+    return (kx > ky) - (kx < ky);
+}
+
+/* Detector i's cues into list (their count), or 0 if it has none that
+ * gate: no cues, too many, or an empty one (present in every text). */
+static size_t cues_of(const cv_detector_set *s, size_t i, const char **list)
+{
+    const cv_detector_type *t = s->d[i].t;
+    if (i >= 64 || !t->cues || s->d[i].cust) return 0;
+    size_t k = t->cues(list, CUES_MAX);
+    if (k > CUES_MAX) return 0;
+    for (size_t j = 0; j < k; j++)
+        if (!list[j] || !list[j][0]) return 0;
+    return k;
+}
+
+/* The gate of the set's detectors: 0 or CV_ENOMEM. */
+static int cues_build(cv_detector_set *s)
+{
+    cue_gate *g = &s->cues;
+    if (s->opts.no_cue_gate) return 0;
+    const char *list[CUES_MAX];
+    size_t total = 0, bytes = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t k = cues_of(s, i, list);
+        total += k;
+        for (size_t j = 0; j < k; j++) bytes += strlen(list[j]) + 1;
+    }
+    if (total == 0) return 0;
+    g->v = calloc(total, sizeof *g->v);
+    g->text = malloc(bytes);
+    if (!g->v || !g->text) return CV_ENOMEM;
+    char *at = g->text;
+    for (size_t i = 0; i < s->n; i++) {
+        size_t k = cues_of(s, i, list);
+        if (k == 0) continue;
+        uint64_t bit = 1ull << i;
+        g->mask |= bit;
+        for (size_t j = 0; j < k; j++) {
+            size_t n = strlen(list[j]);
+            for (size_t b = 0; b < n; b++) at[b] = (char)fold_at((const unsigned char *)list[j], b);
+            at[n] = '\0';
+            g->starts[(unsigned char)at[0]] = 1;
+            if (n == 1) {
+                g->one[(unsigned char)at[0]] |= bit;
+            } else {
+                unsigned pr = (unsigned)(unsigned char)at[0] << 8 | (unsigned char)at[1];
+                g->pair[pr >> 6] |= 1ull << (pr & 63);
+                g->v[g->n++] = (cue){ at, (uint32_t)n, bit };
+            }
+            at += n + 1;
+        }
+    }
+    qsort(g->v, g->n, sizeof *g->v, cmp_cue);
+    for (unsigned c = 0, j = 0; c <= 256; c++) {
+        while (j < g->n && (unsigned char)g->v[j].s[0] < c) j++;
+        g->first[c] = (uint32_t)j;
+    }
+    return 0;
+}
+
+/* Caseless patterns match U+017F (long s) for s and U+212A (Kelvin) for k;
+ * a text holding either has every cue (as UTF-8: C5 BF, E2 84 AA). */
+static int caseless_twins(const unsigned char *p, size_t len)
+{
+    for (const unsigned char *q = memchr(p, 0xC5, len); q; q = memchr(q + 1, 0xC5, len - (size_t)(q + 1 - p)))
+        if (q + 1 < p + len && q[1] == 0xBF) return 1;
+    for (const unsigned char *q = memchr(p, 0xE2, len); q; q = memchr(q + 1, 0xE2, len - (size_t)(q + 1 - p)))
+        if (q + 2 < p + len && q[1] == 0x84 && q[2] == 0xAA) return 1;
+    return 0;
+}
+
+/* The cues that begin at word start i of p[0..len), into *found. */
+static inline void cues_at(const cue_gate *g, const unsigned char *p, size_t len, size_t i, uint64_t *found)
+{
+    unsigned c0 = fold_at(p, i);
+    if (!g->starts[c0]) return;
+    *found |= g->one[c0];
+    if (i + 1 >= len) return;
+    unsigned c1 = p[i + 1];
+    c1 = c1 - 'A' < 26u ? c1 | 0x20 : c0 == 0xC3 ? fold_at(p, i + 1) : c1;
+    unsigned pr = c0 << 8 | c1;
+    if (!(g->pair[pr >> 6] >> (pr & 63) & 1)) return;
+    for (uint32_t j = g->first[c0]; j < g->first[c0 + 1]; j++) {
+        const cue *c = &g->v[j];
+        unsigned s1 = (unsigned char)c->s[1];
+        if (s1 != c1) {
+            if (s1 > c1) break;   /* sorted by their second byte too */
+            continue;
+        }
+        if (c->n > len - i || (*found & c->bit)) continue;
+        uint32_t b = 2;
+        while (b < c->n && fold_at(p, i + b) == (unsigned char)c->s[b]) b++;
+        if (b == c->n) *found |= c->bit;
+    }
+}
+
+static inline int ascii_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
+
+#if defined(__SSE2__)
+/* Bit k: x's byte k is an ASCII letter. */
+static inline unsigned letters16(__m128i x)
+{
+    __m128i y = _mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(128 - 'a')));
+    return (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(y, _mm_set1_epi8((char)(-128 + 26))));
+}
+#endif
+
+/* The gated detectors among want whose cues text[0..len) holds: each word
+ * start (no ASCII letter before it) is tried, found 16 bytes at a time
+ * where SSE2 is there. */
+static uint64_t cues_found(const cue_gate *g, const char *text, size_t len, uint64_t want)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    uint64_t found = 0;
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= len; i += 16) {
+        __m128i cur = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i prev = i ? _mm_loadu_si128((const __m128i *)(p + i - 1)) : _mm_slli_si128(cur, 1);
+        for (unsigned m = ~letters16(prev) & 0xFFFFu; m; m &= m - 1) cues_at(g, p, len, i + (unsigned)__builtin_ctz(m), &found);
+        if ((found & want) == want) return found;
+    }
+#endif
+    for (; i < len; i++)
+        if (i == 0 || !ascii_letter(p[i - 1])) cues_at(g, p, len, i, &found);
+    if ((found & want) != want && caseless_twins(p, len)) return want;
+    return found;
+}
+
 int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                               const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
                               const char **err, size_t *bad)
@@ -278,6 +451,7 @@ int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV
         for (unsigned d = c->min_digits; d <= GATE_DIGITS; d++) s->by_digits[d] |= bit;
     }
     for (size_t k = 0; k < s->nplain && s->masked; k++) s->plain_mask |= 1ull << s->plain[k];
+    if (cues_build(s)) { why = e_nomem; rc = CV_ENOMEM; goto out; }
     *out = s;
     s = NULL;
 out:
@@ -294,6 +468,8 @@ void cvi_detector_set_free(cv_detector_set *s)
         free(s->d[i].need);
     }
     free(s->d);
+    free(s->cues.v);
+    free(s->cues.text);
     free(s->ctypes);
     free(s->prio);
     free(s->plain);
@@ -698,6 +874,8 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             for (uint32_t r = f->runs; r; r &= r - 1) runs |= s->by_run[__builtin_ctz(r)];
             cand = runs & s->by_digits[f->digits < GATE_DIGITS ? f->digits : GATE_DIGITS];
         }
+        uint64_t gated = cand & s->cues.mask;
+        if (gated) cand &= ~gated | cues_found(&s->cues, text, len, gated);
         for (; cand; cand &= cand - 1) {
             size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
             const cv_detector_type *t = s->d[i].t;
@@ -709,12 +887,21 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     }
     size_t n = f->digits ? s->n : s->nplain;
     const uint16_t *idx = f->digits ? s->all : s->plain;
+    uint64_t cues = 0;
+    int have_cues = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = idx[k];
         const compiled *c = &s->d[i];
         if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
         const cv_detector_type *t = c->t;
         if (t->wanted && !t->wanted(f)) continue;
+        if (i < 64 && (s->cues.mask >> i & 1)) {
+            if (!have_cues) {
+                cues = cues_found(&s->cues, text, len, s->cues.mask);
+                have_cues = 1;
+            }
+            if (!(cues >> i & 1)) continue;
+        }
         const need *nd = c->need;
         if (nd) {
             if (!have_seen) {

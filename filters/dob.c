@@ -157,6 +157,14 @@ static size_t search_from(const cv_text_facts *f) { return f->first_digit >= 80 
 #define MWORD "(?:jan|j\\x{e4}n|feb|f\\x{e9}v|fev|mar|m\\x{e4}r|maa|mrt|apr|avr|abr|ma[iy]|mag|mei|jun|jui|giu|" \
               "jul|lug|aug|ago|ao[u\\x{fb}]|sep|set|oct|okt|ott|outu|nov|dec|d\\x{e9}c|dez|dic|gen|ene)" \
               "[A-Za-z\\x{c0}-\\x{ff}]{0,7}"
+/* The gate's cues: a word that begins each birth keyword of the pattern,
+ * or stands at a word start inside it ("date of birth", "data di nascita",
+ * "fecha de nacimiento"). Keep them in step with the pattern: the test
+ * suite runs every recall case with and without the gate. */
+static const char *const birth_cues[] = { "born", "dob", "d.o.b", "birth", "geb", "n\xc3\xa9", "naissance",
+                                          "nato il", "nata il", "nasc", "naci", "f.", NULL };
+static size_t cues(const char **v, size_t cap) { return cvi_cue_list(birth_cues, v, cap); }
+
 const cv_detector_type cvi_detector_dob = {
     .name = "dob",
     .entity = CV_ENT_DOB,
@@ -180,6 +188,7 @@ const cv_detector_type cvi_detector_dob = {
     .validate = validate,
     .win_before = 80,
     .win_after = 16,
+    .cues = cues,
 };
 
 const cv_entity_type cvi_entity_dob = {

@@ -70,6 +70,9 @@ typedef struct cv_detect_opts {
      * agents (lower case; borrowed from the policy). */
     const char *const *trunks;
     size_t ntrunks;
+    /* Nonzero: no cue gate (cv_detector_type.cues), every detector runs;
+     * for the tests that show the gate changes no span. */
+    uint8_t no_cue_gate;
 } cv_detect_opts;
 
 /* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),
@@ -213,7 +216,18 @@ typedef struct cv_detector_type {
      * memo of recent verdicts that cost a library call; 0: none. A memo of
      * identifiers is personal data: it is wiped with its cv_detect_ws. */
     size_t scratch_size;
+    /* Cue words, or NULL: puts up to cap of them in v and returns how many
+     * there are (more than cap: the gate is off). Every match needs one of
+     * them in the text, starting at a word start (no ASCII letter right
+     * before it), equal to it ASCII case-insensitively (other bytes exact).
+     * A text holding none is skipped before the detector runs; one pass
+     * finds the cues of every detector (detect.c). Give the detector's own
+     * keyword list (cvi_cue_list), so the gate cannot drift from the check. */
+    size_t (*cues)(const char **v, size_t cap);
 } cv_detector_type;
+
+/* The strings of a NULL-terminated list as cues (cv_detector_type.cues). */
+size_t cvi_cue_list(const char *const *list, const char **v, size_t cap);
 
 /* The detectors: a NULL-terminated const list (registry.def). */
 extern const cv_detector_type *const cvi_detectors[];

@@ -72,6 +72,14 @@ static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <=
 /* Does one of the lower-case keywords kw[] (NULL-terminated) occur in the
  * `window` bytes before `start`, starting at a word boundary? ASCII
  * case-insensitive; non-ASCII keyword bytes compare exactly. */
+size_t cvi_cue_list(const char *const *list, const char **v, size_t cap)
+{
+    size_t n = 0;
+    for (; list[n]; n++)
+        if (n < cap) v[n] = list[n];
+    return n;
+}
+
 int cvi_keyword_before(const char *text, size_t start, size_t window, const char *const *kw)
 {
     size_t from = start > window ? start - window : 0;

@@ -3,7 +3,8 @@
  * parse free text: phone numbers, dates, IBANs, addresses) through the
  * engine: each input line is a JSON record (or, if it is not one, a text
  * value) run under the embedded default policy. Checks that spans are
- * sorted, disjoint and inside the text, and that the output re-parses.
+ * sorted, disjoint and inside the text, that the cue gate changes no span
+ * (a set without it finds the same), and that the output re-parses.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,8 @@ static cv_policy *pol;
 static cv_key *key;
 static cvi_engine *eng;
 static cvi_worker *wk;
-static cv_detector_set *det;
-static cv_detect_ws *ws;
+static cv_detector_set *det, *det_nogate;
+static cv_detect_ws *ws, *ws_nogate;
 
 static void init(void)
 {
@@ -33,6 +34,11 @@ static void init(void)
     if (!wk || cvi_detector_set_create(&pol->dopts, NULL, &det, &why)) abort();
     ws = cvi_detect_ws_create(det);
     if (!ws) abort();
+    cv_detect_opts o = pol->dopts;
+    o.no_cue_gate = 1;
+    if (cvi_detector_set_create(&o, NULL, &det_nogate, &why)) abort();
+    ws_nogate = cvi_detect_ws_create(det_nogate);
+    if (!ws_nogate) abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -49,6 +55,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (l.v[i].norm_len > CV_NORM_MAX || strlen(l.v[i].norm) != l.v[i].norm_len) abort();
             prev = l.v[i].end;
         }
+        cv_span_list g = { 0 };
+        if (cvi_detect(det_nogate, ws_nogate, text, size, &g) != 0 || g.n != l.n) abort();
+        for (size_t i = 0; i < l.n; i++)
+            if (g.v[i].start != l.v[i].start || g.v[i].end != l.v[i].end || g.v[i].detector != l.v[i].detector ||
+                strcmp(g.v[i].norm, l.v[i].norm) != 0)
+                abort();
+        cvi_span_list_free(&g);
     }
     cvi_span_list_free(&l);
 

@@ -7,6 +7,7 @@
 #include <check.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +32,139 @@ static void expect_all(const char *region, const char *text, const char *want)
     ck_assert_str_eq(got, want);
     cvi_span_list_free(&l);
 }
+
+/* ---- the cue gate ------------------------------------------------------ */
+
+/* gate vs no gate on one text, with two prepared sets */
+typedef struct gate_pair {
+    cv_detector_set *on, *off;
+    cv_detect_ws *won, *woff;
+    size_t texts, skipped_spans;
+} gate_pair;
+
+static void gate_open(gate_pair *g)
+{
+    memset(g, 0, sizeof *g);
+    g->on = mkset_gate("GB", -1, 0);
+    g->off = mkset_gate("GB", -1, 1);
+    g->won = cvi_detect_ws_create(g->on);
+    g->woff = cvi_detect_ws_create(g->off);
+    ck_assert_ptr_nonnull(g->won);
+    ck_assert_ptr_nonnull(g->woff);
+}
+
+static void gate_close(gate_pair *g)
+{
+    cvi_detect_ws_free(g->won);
+    cvi_detect_ws_free(g->woff);
+    cvi_detector_set_free(g->on);
+    cvi_detector_set_free(g->off);
+}
+
+static void gate_same(gate_pair *g, const char *text, size_t n)
+{
+    cv_span_list a = { 0 }, b = { 0 };
+    ck_assert_int_eq(cvi_detect(g->on, g->won, text, n, &a), 0);
+    ck_assert_int_eq(cvi_detect(g->off, g->woff, text, n, &b), 0);
+    ck_assert_msg(a.n == b.n, "cue gate: %zu spans, %zu without it, in text %zu", a.n, b.n, g->texts);
+    for (size_t i = 0; i < a.n; i++) {
+        ck_assert_uint_eq(a.v[i].start, b.v[i].start);
+        ck_assert_uint_eq(a.v[i].end, b.v[i].end);
+        ck_assert_int_eq(a.v[i].detector, b.v[i].detector);
+        ck_assert_str_eq(a.v[i].norm, b.v[i].norm);
+    }
+    g->texts++;
+    g->skipped_spans += b.n;
+    cvi_span_list_free(&a);
+    cvi_span_list_free(&b);
+}
+
+/* text, its ASCII capitals, and its Latin-1 capitals too (UTF-8 C3 A0-BE
+ * to C3 80-9E): the gate folds as the detectors do */
+static void gate_same_cases(gate_pair *g, const char *text, size_t n)
+{
+    char up[2048];
+    if (n >= sizeof up) n = sizeof up - 1;
+    gate_same(g, text, n);
+    for (size_t i = 0; i < n; i++) up[i] = (char)(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
+    gate_same(g, up, n);
+    for (size_t i = 1; i < n; i++)
+        if ((unsigned char)up[i - 1] == 0xC3 && (unsigned char)up[i] >= 0xA0 && (unsigned char)up[i] <= 0xBE &&
+            (unsigned char)up[i] != 0xB7)
+            up[i] = (char)((unsigned char)up[i] - 0x20);
+    gate_same(g, up, n);
+}
+
+/* Every line of every fixture corpus (recall and false-positive sets of
+ * all detectors), as written and in capitals: the same spans with the gate
+ * as without it. */
+START_TEST(test_cue_gate_corpora)
+{
+    static const char *const files[] = {
+        "tests/fixtures/national_id/recall_account.txt", "tests/fixtures/national_id/recall_nino.txt",
+        "tests/fixtures/national_id/recall_ssn.txt", "tests/fixtures/national_id/negative.txt",
+        "tests/fixtures/national_id/recall_ie_ppsn.txt", "tests/fixtures/national_id/recall_es_dni.txt",
+        "tests/fixtures/national_id/recall_nl_bsn.txt", "tests/fixtures/national_id/recall_br_cpf.txt",
+        "tests/fixtures/national_id/recall_br_cnpj.txt", "tests/fixtures/national_id/recall_fr_nir.txt",
+        "tests/fixtures/national_id/recall_it_cf.txt", "tests/fixtures/national_id/recall_de_stid.txt",
+        "tests/fixtures/national_id/recall_pt_nif.txt", "tests/fixtures/agent/recall.tsv",
+        "tests/fixtures/agent/negative.txt", "tests/fixtures/address/recall.tsv", "tests/fixtures/address/fp.tsv",
+        "tests/fixtures/address/recall_hand.tsv", "tests/fixtures/address/fp_hand.tsv",
+        "tests/fixtures/person/recall.tsv", "tests/fixtures/person/fp.tsv", "tests/unit/phone_negative.txt",
+    };
+    const char *src = getenv("CV_SRC");
+    ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
+    gate_pair g;
+    gate_open(&g);
+    char path[4096], line[2048];
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        snprintf(path, sizeof path, "%s/%s", src, files[k]);
+        FILE *f = fopen(path, "r");
+        ck_assert_msg(f != NULL, "no corpus %s", files[k]);
+        while (fgets(line, sizeof line, f)) {
+            size_t n = strcspn(line, "\t\n");
+            gate_same_cases(&g, line, n);
+        }
+        fclose(f);
+    }
+    ck_assert_uint_ge(g.texts, 3000);
+    ck_assert_uint_ge(g.skipped_spans, 1000);   /* the corpora hold identifiers, so the check has teeth */
+    gate_close(&g);
+}
+END_TEST
+
+/* Each gated detector finds its value behind each of its cue words and the
+ * cases the gate must fold; a text without a cue finds nothing. */
+START_TEST(test_cue_gate_cases)
+{
+    static const char *const texts[] = {
+        "CVV 123", "cvv2: 456", "the security code is 789", "Prüfnummer 123", "CÓDIGO DE SEGURIDAD 123",
+        "code de sécurité: 4321", "three digits on the back: 321", "expiry 09/27", "VALID THRU 09/27",
+        "válido até 09/29", "GÜLTIG BIS 12/28", "sort code 12-34-56", "SORTCODE 123456", "s/c 12 34 56",
+        "routing 021000021", "ABA: 021000021", "account 7604894019", "ACCOUNT NO. 7604894019",
+        "customer ref BW8982281", "Kundennummer 4458 9866 3255", "APÓLICE 12345678", "número de conta 12345",
+        "n° de contrat 123456", "numéro de police 1234567", "ext 2177", "EXTENSION 2177", "opérateur 2177",
+        "call 1001@default", "voicemail u1001@default", "born 3 May 1985", "DOB: 12/03/1985",
+        "D.O.B. 12/03/1985", "date of birth 12/03/1985", "geboren am 3. Mai 1985", "GEB. 03.05.1985",
+        "née le 3 mai 1985", "NÉ LE 03/05/1985", "nato il 3/5/1985", "data di nascita 03/05/1985",
+        "fecha de nacimiento 3 de mayo de 1985", "NACIDO el 3/5/85", "f. nac. 03/05/1985",
+        "data de nascimento 03/05/1985", "nasceu em 3/5/1985", "geboortedatum 03-05-1985",
+        "data di na\xc5\xbf" "cita 03/05/1985", "it's 1985-05-03 and 12/03/1985 and 09/27 and 123456",
+    };
+    gate_pair g;
+    gate_open(&g);
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) gate_same_cases(&g, texts[i], strlen(texts[i]));
+    ck_assert_uint_ge(g.skipped_spans, 40);
+    gate_close(&g);
+    /* the gate does skip: no cue, no CVV, however the digits stand */
+    cv_span_list l = run("GB", CV_ENT_CVV, "order 123 shipped, room 456");
+    ck_assert_uint_eq(l.n, 0);
+    cvi_span_list_free(&l);
+    l = run("GB", CV_ENT_CVV, "order 123 shipped, CVV 456");
+    ck_assert_uint_eq(l.n, 1);
+    cvi_span_list_free(&l);
+}
+END_TEST
 
 START_TEST(test_registry_and_names)
 {
@@ -369,6 +503,8 @@ int main(void)
     tcase_add_test(tc, test_lookalikes);
     tcase_add_test(tc, test_lookalikes_not_identifiers);
     tcase_add_test(tc, test_custom_regex_needs);
+    tcase_add_test(tc, test_cue_gate_corpora);
+    tcase_add_test(tc, test_cue_gate_cases);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }

@@ -12,11 +12,12 @@
 
 #include "filters/filters.h"
 
-static inline cv_detector_set *mkset(const char *region, int entity)
+static inline cv_detector_set *mkset_gate(const char *region, int entity, int no_cue_gate)
 {
     cv_detect_opts o;
     memset(&o, 0, sizeof o);
     memcpy(o.region, region, 2);
+    o.no_cue_gate = (uint8_t)no_cue_gate;
     uint8_t en[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = entity < 0 || i == entity;
     cv_detector_set *s = NULL;
@@ -26,15 +27,41 @@ static inline cv_detector_set *mkset(const char *region, int entity)
     return s;
 }
 
-static inline cv_span_list run(const char *region, int entity, const char *text)
+static inline cv_detector_set *mkset(const char *region, int entity) { return mkset_gate(region, entity, 0); }
+
+static inline cv_span_list run_gate(const char *region, int entity, const char *text, size_t len, int no_cue_gate)
 {
-    cv_detector_set *s = mkset(region, entity);
+    cv_detector_set *s = mkset_gate(region, entity, no_cue_gate);
     cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     cv_span_list l = { 0 };
-    ck_assert_int_eq(cvi_detect(s, ws, text, strlen(text), &l), 0);
+    ck_assert_int_eq(cvi_detect(s, ws, text, len, &l), 0);
     cvi_detect_ws_free(ws);
     cvi_detector_set_free(s);
+    return l;
+}
+
+/* The cue gate (cv_detector_type.cues) only skips detectors that could find
+ * nothing: the spans with it equal those without, whatever the text. */
+static inline void same_without_gate(const char *region, int entity, const char *text, size_t len,
+                                     const cv_span_list *l)
+{
+    cv_span_list g = run_gate(region, entity, text, len, 1);
+    ck_assert_msg(g.n == l->n, "cue gate: %zu spans, %zu without it, case starting %.12s", l->n, g.n, text);
+    for (size_t i = 0; i < g.n; i++) {
+        ck_assert_uint_eq(g.v[i].start, l->v[i].start);
+        ck_assert_uint_eq(g.v[i].end, l->v[i].end);
+        ck_assert_int_eq(g.v[i].entity, l->v[i].entity);
+        ck_assert_str_eq(g.v[i].norm, l->v[i].norm);
+    }
+    cvi_span_list_free(&g);
+}
+
+/* The spans of text; every run is checked against a run without the gate. */
+static inline cv_span_list run(const char *region, int entity, const char *text)
+{
+    cv_span_list l = run_gate(region, entity, text, strlen(text), 0);
+    same_without_gate(region, entity, text, strlen(text), &l);
     return l;
 }
 
