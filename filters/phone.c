@@ -819,6 +819,16 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
                     char *norm, size_t *norm_len)
 {
     size_t b = *start, xe = *end;
+    /* a number has 6 digits or more (to_e164), its extension none of them:
+     * most candidates ("3-5", "49.99", "09/27") stop here */
+    size_t nd = 0;
+    for (size_t i = b; i < xe && nd < 6; i++) nd += (unsigned)(text[i] - '0') < 10u;
+    if (nd < 6) return 0;
+    /* judge's first test, for every run accept_run may try from b: "SKU-4411-220",
+     * "CH-000000001", "1.234567" are ids and amounts, not numbers */
+    if (b >= 2 && ((((text[b - 1] == '-' || text[b - 1] == '_') && is_alnum((unsigned char)text[b - 2]))) ||
+                   (text[b - 1] == '.' && is_digit((unsigned char)text[b - 2]))))
+        return 0;
     /* letters right before: only a word for a phone ("call07400 123456") */
     if (b > 0 && is_alpha((unsigned char)text[b - 1]) && !glued_word_ok((const unsigned char *)text, b)) return 0;
     size_t e = number_end(text, b, xe);
