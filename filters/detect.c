@@ -238,7 +238,7 @@ static size_t cues_of(const cv_detector_set *s, size_t i, const char **list)
 static int cues_build(cv_detector_set *s)
 {
     cue_gate *g = &s->cues;
-    if (s->opts.no_cue_gate) return 0;
+    if (s->opts.no_gates) return 0;
     const char *list[CUES_MAX];
     size_t total = 0, bytes = 0;
     for (size_t i = 0; i < s->n; i++) {
@@ -737,8 +737,8 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
      * where they overlap */
     size_t i = 0;
     while (i < f->nclusters) {
-        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) ||
-            (t->cluster_wanted && !t->cluster_wanted(text, len, f, (uint32_t)i))) {
+        int (*cw)(const char *, size_t, const cv_text_facts *, uint32_t) = s->opts.no_gates ? NULL : t->cluster_wanted;
+        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) || (cw && !cw(text, len, f, (uint32_t)i))) {
             i++;
             continue;
         }
@@ -748,8 +748,7 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
         while (i < f->nclusters) {
             size_t nb = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
             if (nb > we0) break;
-            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) &&
-                (!t->cluster_wanted || t->cluster_wanted(text, len, f, (uint32_t)i)))
+            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) && (!cw || cw(text, len, f, (uint32_t)i)))
                 we0 = f->cl_end[i] + t->win_after;
             i++;
         }

@@ -70,9 +70,10 @@ typedef struct cv_detect_opts {
      * agents (lower case; borrowed from the policy). */
     const char *const *trunks;
     size_t ntrunks;
-    /* Nonzero: no cue gate (cv_detector_type.cues), every detector runs;
-     * for the tests that show the gate changes no span. */
-    uint8_t no_cue_gate;
+    /* Nonzero: no cue gate (cv_detector_type.cues) and no cluster_wanted,
+     * every detector runs over windows around every cluster; for the tests
+     * that show those gates change no span. */
+    uint8_t no_gates;
 } cv_detect_opts;
 
 /* Normalised values are short: an E.164 number, a lower-cased e-mail (<= 254),
@@ -225,6 +226,13 @@ typedef struct cv_detector_type {
      * keyword list (cvi_cue_list), so the gate cannot drift from the check. */
     size_t (*cues)(const char **v, size_t cap);
 } cv_detector_type;
+
+/* Does a digit run of cluster i begin right after two letters, or after two
+ * letters and one byte of seps ("CE 12 34 56 A", "NO 02 1503", "AL47-2121")?
+ * For cluster_wanted of detectors whose pattern needs such letters before
+ * the digits. A letter here is an ASCII one or any byte of a multi-byte
+ * character: caseless classes also match Unicode twins (the Kelvin sign). */
+int cvi_run_after_letters(const char *text, const cv_text_facts *f, uint32_t i, const char *seps);
 
 /* The strings of a NULL-terminated list as cues (cv_detector_type.cues). */
 size_t cvi_cue_list(const char *const *list, const char **v, size_t cap);

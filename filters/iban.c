@@ -69,6 +69,20 @@ static int norm_iban(const char *in, size_t len, char *norm, size_t *norm_len)
 /* every registered IBAN format carries at least 10 digits */
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 
+/* A match begins at check digits right after the country letters (and a
+ * separator) and spans at most 63 bytes: a cluster is wanted if such check
+ * digits stand in it or in a cluster that ends less than 64 bytes before
+ * it begins (one IBAN, split into clusters by letter groups). */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)len;
+    for (uint32_t j = i + 1; j-- > 0;) {
+        if (j < i && f->cl_end[j] + 64 <= f->cl_start[i]) break;
+        if (cvi_run_after_letters(text, f, j, " .-")) return 1;
+    }
+    return 0;
+}
+
 const cv_detector_type cvi_detector_iban = {
     .name = "iban",
     .entity = CV_ENT_IBAN,
@@ -78,6 +92,7 @@ const cv_detector_type cvi_detector_iban = {
     .pattern = "(?i)(?<=(?<![A-Za-z0-9])[A-Z]{2})[ .\\-]?[0-9]{2}(?:[ .\\-]?[A-Z0-9]){11,30}(?![A-Za-z0-9])",
     .compile_flags = 0,
     .min_digits = 10,
+    .cluster_wanted = cluster_wanted,
     .search_from = search_from,
     .validate = validate,
     .win_before = 5,

@@ -66,9 +66,9 @@ static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 /* Six digits, at most one space apart: all in one cluster. */
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
-    (void)text;
     (void)len;
-    return f->cl_digits[i] >= 6;
+    /* the prefix letters (and a space) stand right before the digits */
+    return f->cl_digits[i] >= 6 && cvi_run_after_letters(text, f, i, " ");
 }
 
 const cv_detector_type cvi_detector_nino = {

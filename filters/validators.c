@@ -72,6 +72,20 @@ static int is_alpha(unsigned char c) { return (c | 0x20) >= 'a' && (c | 0x20) <=
 /* Does one of the lower-case keywords kw[] (NULL-terminated) occur in the
  * `window` bytes before `start`, starting at a word boundary? ASCII
  * case-insensitive; non-ASCII keyword bytes compare exactly. */
+static int letterish(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u || c >= 0x80; }
+
+int cvi_run_after_letters(const char *text, const cv_text_facts *f, uint32_t i, const char *seps)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    for (size_t m = f->cl_start[i]; m < f->cl_end[i]; m++) {
+        if ((unsigned)(p[m] - '0') >= 10u || (m > f->cl_start[i] && (unsigned)(p[m - 1] - '0') < 10u)) continue;
+        size_t b = m;
+        if (b > 0 && p[b - 1] && strchr(seps, p[b - 1])) b--;
+        if (b >= 2 && letterish(p[b - 1]) && letterish(p[b - 2])) return 1;
+    }
+    return 0;
+}
+
 size_t cvi_cue_list(const char *const *list, const char **v, size_t cap)
 {
     size_t n = 0;

@@ -35,7 +35,7 @@ static void init(void)
     ws = cvi_detect_ws_create(det);
     if (!ws) abort();
     cv_detect_opts o = pol->dopts;
-    o.no_cue_gate = 1;
+    o.no_gates = 1;
     if (cvi_detector_set_create(&o, NULL, &det_nogate, &why)) abort();
     ws_nogate = cvi_detect_ws_create(det_nogate);
     if (!ws_nogate) abort();

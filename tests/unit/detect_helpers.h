@@ -12,12 +12,12 @@
 
 #include "filters/filters.h"
 
-static inline cv_detector_set *mkset_gate(const char *region, int entity, int no_cue_gate)
+static inline cv_detector_set *mkset_gate(const char *region, int entity, int no_gates)
 {
     cv_detect_opts o;
     memset(&o, 0, sizeof o);
     memcpy(o.region, region, 2);
-    o.no_cue_gate = (uint8_t)no_cue_gate;
+    o.no_gates = (uint8_t)no_gates;
     uint8_t en[CV_ENT__COUNT];
     for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = entity < 0 || i == entity;
     cv_detector_set *s = NULL;
@@ -29,9 +29,9 @@ static inline cv_detector_set *mkset_gate(const char *region, int entity, int no
 
 static inline cv_detector_set *mkset(const char *region, int entity) { return mkset_gate(region, entity, 0); }
 
-static inline cv_span_list run_gate(const char *region, int entity, const char *text, size_t len, int no_cue_gate)
+static inline cv_span_list run_gate(const char *region, int entity, const char *text, size_t len, int no_gates)
 {
-    cv_detector_set *s = mkset_gate(region, entity, no_cue_gate);
+    cv_detector_set *s = mkset_gate(region, entity, no_gates);
     cv_detect_ws *ws = cvi_detect_ws_create(s);
     ck_assert_ptr_nonnull(ws);
     cv_span_list l = { 0 };
