@@ -929,6 +929,15 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
             const cv_detector_type *t = s->d[i].t;
             if (t->wanted && !t->wanted(f)) continue;
+            const need *nd = s->d[i].need;
+            if (nd) {
+                if (!have_seen) {
+                    memset(seen, 0, sizeof seen);
+                    for (size_t j = 0; j < len; j++) seen[(unsigned char)text[j]] = 1;
+                    have_seen = 1;
+                }
+                if (!need_met(nd, seen, len)) continue;
+            }
             int rc = run_detector(s, ws, i, f, text, len);
             if (rc) return rc;
         }
