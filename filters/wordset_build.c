@@ -150,6 +150,55 @@ static void insertion_sort(s_key *v, size_t n)
     }
 }
 
+/* The first 8 bytes of a key, big-endian, zero-padded: keys hold no NUL,
+ * so these order as the keys do up to their 8th byte. */
+static uint64_t key_prefix(const s_key *k)
+{
+    uint64_t v = 0;
+    for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < k->len ? k->k[i] : 0);
+    return v;
+}
+
+typedef struct pkey {
+    uint64_t prefix;
+    uint32_t at;
+} pkey;
+
+/* Sort v[0..n) as cmp_key does, for long lists (a words_file of 100,000
+ * entries): a radix sort of the keys' 8-byte prefixes (stable, a byte a
+ * pass), then cmp_key within each run of equal prefixes. 0 or CV_ENOMEM. */
+static int sort_keys(s_key *v, size_t n)
+{
+    pkey *a = malloc(n * sizeof *a), *t = malloc(n * sizeof *t);
+    s_key *out = malloc(n * sizeof *out);
+    int rc = CV_ENOMEM;
+    if (!a || !t || !out) goto done;
+    for (size_t i = 0; i < n; i++) a[i] = (pkey){ key_prefix(&v[i]), (uint32_t)i };
+    for (unsigned shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = { 0 };
+        for (size_t i = 0; i < n; i++) count[(a[i].prefix >> shift & 0xff) + 1]++;
+        if (count[(a[0].prefix >> shift & 0xff) + 1] == n) continue;   /* one byte value: nothing moves */
+        for (unsigned b = 0; b < 256; b++) count[b + 1] += count[b];
+        for (size_t i = 0; i < n; i++) t[count[a[i].prefix >> shift & 0xff]++] = a[i];
+        pkey *x = a;
+        a = t;
+        t = x;
+    }
+    for (size_t i = 0; i < n; i++) out[i] = v[a[i].at];
+    for (size_t i = 0, j; i < n; i = j) {
+        for (j = i + 1; j < n && a[j].prefix == a[i].prefix; j++) {}
+        if (j - i > 16) qsort(out + i, j - i, sizeof *out, cmp_key);
+        else if (j - i > 1) insertion_sort(out + i, j - i);
+    }
+    memcpy(v, out, n * sizeof *v);
+    rc = 0;
+done:
+    free(a);
+    free(t);
+    free(out);
+    return rc;
+}
+
 /* Grow the set's arrays to hold ns states, ne edges, nn entries. */
 static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn)
 {
@@ -248,7 +297,8 @@ int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     for (size_t i = 0; i < n; i++)
         b->keys[i] = (s_key){ b->arena + b->e[i].off, b->e[i].len, (uint32_t)i };
     if (n <= 16) insertion_sort(b->keys, n);
-    else qsort(b->keys, n, sizeof *b->keys, cmp_key);
+    else if (n <= 4096) qsort(b->keys, n, sizeof *b->keys, cmp_key);
+    else if (sort_keys(b->keys, n)) goto out;
 
     /* the trie, from sorted keys: a key shares its path with the previous
      * key up to their common prefix, and its new nodes come after every

@@ -583,6 +583,34 @@ static void l_run(int nent, int ntext, uint32_t seed)
 }
 #undef LRND
 
+/* A long list whose keys share their first 8 bytes and more, with
+ * duplicates (the builder's radix sort, then its ties): each key is found
+ * with the id it was first added with. */
+START_TEST(test_long_shared_prefixes)
+{
+    enum { N = 9000 };
+    cv_wordset_builder *b = cvi_wordset_builder_create();
+    char w[64];
+    for (unsigned i = 0; i < N; i++) {
+        unsigned v = i % 6000;   /* 3000 duplicates, added after their first */
+        int k = snprintf(w, sizeof w, "Bartholomew-%s%u", v % 2 ? "Ann" : "Anne", v);
+        ck_assert_int_eq(cvi_wordset_builder_add(b, w, (size_t)k, 0), (int)i);
+    }
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    for (unsigned v = 0; v < 6000; v += 7) {
+        char text[96];
+        int k = snprintf(text, sizeof text, "dear BARTHOLOMEW-%s%u, hi", v % 2 ? "ANN" : "ANNE", v);
+        found f = scan_n(s, text, (size_t)k);
+        char want[32];
+        snprintf(want, sizeof want, "5-%d:%u", k - 4, v);
+        ck_assert_str_eq(f.s, want);
+    }
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
+}
+END_TEST
+
 START_TEST(test_random_large_sets)
 {
     /* below, at and above the size where the first-word filter starts */
@@ -597,6 +625,7 @@ int main(void)
     Suite *s = suite_create("wordset");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_case_variants);
+    tcase_add_test(tc, test_long_shared_prefixes);
     tcase_add_test(tc, test_unicode_case);
     tcase_add_test(tc, test_word_boundaries);
     tcase_add_test(tc, test_phrases_whitespace);
