@@ -334,12 +334,25 @@ int cvi_worker_settle(cvi_worker *w)
     return hit;
 }
 
+void cvi_eng_set_opts(cvi_worker *w, const cv_detect_opts *o)
+{
+    if (&w->opts != o) w->opts = *o;
+    uint64_t h = 1469598103934665603ull;
+    int nr = o->region[0] ? 1 + (o->nmore < CV_REGIONS_MAX - 1 ? o->nmore : CV_REGIONS_MAX - 1) : 0;
+    for (int k = 0; k < nr; k++) {
+        const char *r = k == 0 ? o->region : o->more[k - 1];
+        h = (h ^ (unsigned char)r[0]) * 1099511628211ull;
+        h = (h ^ (unsigned char)r[1]) * 1099511628211ull;
+    }
+    w->opts_sig = h ^ (uint64_t)nr;
+}
+
 cvi_worker *cvi_worker_create(const cvi_engine *e)
 {
     cvi_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->e = e;
-    w->opts = e->pol->dopts;
+    cvi_eng_set_opts(w, &e->pol->dopts);
     w->ws = cvi_detect_ws_create(e->det);
     w->tcache = malloc(TCACHE_SLOTS * sizeof *w->tcache);
     w->wsb = cvi_wordset_builder_create();
@@ -682,7 +695,7 @@ static int engine_token(cvi_worker *w, const char *type, const char *value, size
 int cvi_engine_token(cvi_worker *w, const char *type, const char *value, size_t len, cv_buf *out)
 {
     w->no_vault = 1;
-    w->opts = w->e->pol->dopts;
+    cvi_eng_set_opts(w, &w->e->pol->dopts);
     int rc = engine_token(w, type, value, len, out);
     w->no_vault = 0;
     return rc;

@@ -69,13 +69,15 @@ typedef struct tcache_ent {
 
 /* Member names recur in every record ("id", "messages", "text"): a small
  * two-way cache per worker of names the detectors found nothing in (a pure
- * function of the bytes and the engine's detectors, so output never depends
- * on it) spares most of them the prefilter. */
+ * function of the bytes, the engine's detectors and the region list, which
+ * an input may set: entries keep its signature, so output never depends on
+ * the cache) spares most of them the prefilter. */
 #define CLEAN_SETS 256      /* two ways each, indexed by the top 8 bits of a hash */
 #define CLEAN_MAX 40
 typedef struct clean_ent {
     uint64_t head, tail;     /* name_words(): with len, all of a name of up to 16 bytes */
     uint64_t names_gen;      /* == the worker's: the record's names are not in it either */
+    uint64_t opts_sig;       /* the regions it was found clean under (an input's region: may differ) */
     uint8_t len;             /* 0: empty */
     char name[CLEAN_MAX];
 } clean_ent;
@@ -124,6 +126,7 @@ struct cvi_worker {
     clean_ent *clean;        /* 2 * CLEAN_SETS entries, allocated at first use */
     uint8_t clean_lru[CLEAN_SETS];   /* the way to replace next */
     uint64_t names_gen;      /* counts records, for clean_ent.names_gen */
+    uint64_t opts_sig;       /* cvi_eng_opts_sig(&opts): clean_ent.opts_sig */
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
     int learned;             /* the person detector added names to `names` in this text */
@@ -148,6 +151,9 @@ int cvi_eng_mask_value(int entity, const char *v, size_t n, cv_buf *out);
 const cv_field_rule *cvi_eng_lookup(const cvi_engine *e, const cv_input_rule *rule, cv_str path);
 void cvi_eng_entity_token(cvi_worker *w, int entity, const char *norm, size_t nl, char tok[CV_TOKEN_CHARS + 1]);
 int cvi_eng_scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c);
+/* A signature of the detection options' region list (the clean cache is
+ * valid for one list only); set with w->opts, by cvi_eng_set_opts. */
+void cvi_eng_set_opts(cvi_worker *w, const cv_detect_opts *o);
 int cvi_eng_scan_member_names(cvi_worker *w, cv_record *r, cvi_counts *c);
 int cvi_eng_rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c);
 int cvi_eng_build_name_words(cvi_worker *w);

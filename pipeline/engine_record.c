@@ -180,7 +180,7 @@ static int insert_after(cv_record *r, int32_t after, const char *key, const char
  * named by its region_field first when that is one libphonenumber knows
  * ("ie", "IE"); a missing or unknown value leaves the list as it is (every
  * listed country is still read). Read before pass 1 changes any value. */
-static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_record *r)
+static void record_regions_in(cvi_worker *w, const cv_input_rule *rule, const cv_record *r)
 {
     w->opts = rule->has_region ? rule->dopts : w->e->pol->dopts;
     w->opts.trunks = w->e->pol->dopts.trunks;   /* policy-wide, whatever the rule's regions */
@@ -201,6 +201,12 @@ static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_re
         if (memcmp(x, c, 3) != 0) memcpy(n.more[n.nmore++], x, 3);
     }
     w->opts = n;
+}
+
+static void record_regions(cvi_worker *w, const cv_input_rule *rule, const cv_record *r)
+{
+    record_regions_in(w, rule, r);
+    cvi_eng_set_opts(w, &w->opts);
 }
 static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason);
 

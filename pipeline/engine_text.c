@@ -405,7 +405,7 @@ int cvi_engine_find(cvi_worker *w, const char *text, size_t n, const cv_span **s
     /* free text outside a record: the last record's names (borrowed from
      * its memory) and regions do not apply */
     w->nnames = 0;
-    w->opts = w->e->pol->dopts;
+    cvi_eng_set_opts(w, &w->e->pol->dopts);
     w->nwords = 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
@@ -542,7 +542,7 @@ static inline __attribute__((always_inline)) clean_ent *clean_find(cvi_worker *w
     size_t set = (size_t)(h >> 56);
     clean_ent *e = &w->clean[2 * set];
     for (int i = 0; i < 2; i++)
-        if (e[i].len == name.n && e[i].head == head && e[i].tail == tail &&
+        if (e[i].len == name.n && e[i].head == head && e[i].tail == tail && e[i].opts_sig == w->opts_sig &&
             (name.n <= 16 || memcmp(e[i].name + 8, name.p + 8, name.n - 16) == 0)) {
             w->clean_lru[set] = (uint8_t)!i;
             return &e[i];
@@ -595,6 +595,7 @@ static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *
         ce->len = (uint8_t)name.n;
         ce->head = head;
         ce->tail = tail;
+        ce->opts_sig = w->opts_sig;
         memcpy(ce->name, name.p, name.n);
         ce->names_gen = w->names_gen;
     }

@@ -390,6 +390,46 @@ START_TEST(test_member_names_scanned)
 }
 END_TEST
 
+/* The clean-name cache holds a name for the regions it was found clean
+ * under: one worker, two inputs with their own regions, the same member
+ * name ("07700 900123" is a phone in GB only), in both orders. */
+START_TEST(test_member_names_per_region)
+{
+    const char *pol = "version: 1\ntenant: acme\nregion: GB\nentities: {phone: redact}\ninputs:\n"
+                      "  - match: \"us/**\"\n    format: jsonl\n    region: US\n    fields: {\"*\": scan}\n"
+                      "  - match: \"gb/**\"\n    format: jsonl\n    region: GB\n    fields: {\"*\": scan}\n";
+    cv_policy *p = NULL;
+    ck_assert_int_eq(cv_policy_load_mem(ctx, "test.yaml", pol, strlen(pol), &p), 0);
+    cvi_engine *e = NULL;
+    ck_assert_int_eq(cvi_engine_create(ctx, p, key, &e), 0);
+    cvi_worker *w = cvi_worker_create(e);
+    ck_assert_ptr_nonnull(w);
+    const cv_format_type *f = cvi_format_find("jsonl");
+    static const int order[][3] = { { 0, 1, 0 }, { 1, 0, 1 } };
+    static const char *const want[] = { "{\"07700 900123\":1}\n", "{\"[phone]\":1}\n" };
+    for (size_t k = 0; k < 2; k++)
+        for (size_t j = 0; j < 3; j++) {
+            int in = order[k][j];
+            const char *rec = "{\"07700 900123\":1}\n";
+            cv_record r;
+            cvi_record_init(&r);
+            cv_diag d = { 0 };
+            ck_assert_int_eq(f->parse(NULL, rec, strlen(rec), &r, &d), 0);
+            cvi_counts c = { 0 };
+            ck_assert_int_eq(cvi_engine_apply(w, &p->inputs[in], &r, &c, NULL), 0);
+            cv_buf out = { 0 };
+            ck_assert_int_eq(f->write(NULL, &r, &out), 0);
+            ck_assert_str_eq(cvi_buf_cstr(&out), want[in]);
+            ck_assert_uint_eq(c.detections[CV_ENT_PHONE], (uint64_t)in);
+            cvi_buf_free(&out);
+            cvi_record_free(&r);
+        }
+    cvi_worker_free(w);
+    cvi_engine_free(e);
+    cv_policy_free(p);
+}
+END_TEST
+
 /* Two names that become one get "#2", "#3", ... in input order; a name
  * written unchanged keeps its spelling, so a replacement equal to it is the
  * one suffixed. The output stays valid JSON with unique names (the reader
@@ -650,6 +690,7 @@ int main(void)
     tcase_add_test(tc, test_leaf_rules);
     tcase_add_test(tc, test_keep_not_inherited);
     tcase_add_test(tc, test_member_names_scanned);
+    tcase_add_test(tc, test_member_names_per_region);
     tcase_add_test(tc, test_member_names_unique);
     tcase_add_test(tc, test_member_names_keep_rules);
     tcase_add_test(tc, test_member_names_person);
