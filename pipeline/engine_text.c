@@ -326,9 +326,11 @@ static int learn_names(cvi_worker *w, const char *text, size_t n)
     return find_names(w, text, n);
 }
 
+static int detect_cached(cvi_worker *w, const char *text, size_t n);
+
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
-    int rc = cvi_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
+    int rc = detect_cached(w, text, n);
     if (rc) return rc;
     w->names_found.n = 0;
     if (w->nwords && (rc = find_names(w, text, n))) return rc;
@@ -554,6 +556,35 @@ static inline __attribute__((always_inline)) clean_ent *clean_find(cvi_worker *w
 
 static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *out, cvi_counts *c,
                           clean_ent *ce, clean_ent *victim, uint64_t head, uint64_t tail);
+
+/* The detectors' spans of text (w->spans). Short values recur as member
+ * names do ("webchat", "agent", "billing", a tag): one the detectors found
+ * nothing in is remembered as clean (names_gen 0: this record's names are
+ * still looked for), and skips them next time. */
+static int detect_cached(cvi_worker *w, const char *text, size_t n)
+{
+    clean_ent *victim = NULL, *ce = NULL;
+    uint64_t head = 0, tail = 0;
+    cv_str v = cv_str_make(text, n);
+    if (n <= CLEAN_MAX) {
+        name_words(v, &head, &tail);
+        ce = clean_find(w, v, head, tail, &victim);
+    }
+    if (ce) {
+        w->spans.n = 0;
+        return 0;
+    }
+    int rc = cvi_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
+    if (rc == 0 && w->spans.n == 0 && victim) {
+        victim->len = (uint8_t)n;
+        victim->head = head;
+        victim->tail = tail;
+        victim->opts_sig = w->opts_sig;
+        victim->names_gen = 0;
+        memcpy(victim->name, text, n);
+    }
+    return rc;
+}
 
 /* A name with its identifiers replaced, in r's arena (*out), or 0 when the
  * name is written as it is. 1, 0, or a negative CV_E*. The common case (a

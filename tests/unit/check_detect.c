@@ -492,6 +492,7 @@ int main(void)
 {
     Suite *s = suite_create("detect");
     TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 300);   /* the gate corpora under ASan on a loaded machine */
     tcase_add_test(tc, test_registry_and_names);
     tcase_add_test(tc, test_must_survive);
     tcase_add_test(tc, test_no_digits_no_at);
