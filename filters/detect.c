@@ -899,10 +899,15 @@ static int has_one(const uint8_t *seen, const uint8_t *v, unsigned n)
 
 /* 0 if no match of a regex with these needs can be in text[0..len) (the
  * whole subject: custom regexes run over all of it); seen[b] != 0 for each
- * byte b of the text. */
-static int need_met(const need *nd, const uint8_t *seen, size_t len)
+ * byte b of the text, filled at the first call for a text (*have_seen). */
+static int need_met(const need *nd, uint8_t seen[256], int *have_seen, const char *text, size_t len)
 {
     if (len < nd->min_len) return 0;
+    if (!*have_seen) {
+        memset(seen, 0, 256);
+        for (size_t j = 0; j < len; j++) seen[(unsigned char)text[j]] = 1;
+        *have_seen = 1;
+    }
     if (nd->nfirst && !has_one(seen, nd->first, nd->nfirst)) return 0;
     return !nd->nlast || has_one(seen, nd->last, nd->nlast);
 }
@@ -929,15 +934,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
             const cv_detector_type *t = s->d[i].t;
             if (t->wanted && !t->wanted(f)) continue;
-            const need *nd = s->d[i].need;
-            if (nd) {
-                if (!have_seen) {
-                    memset(seen, 0, sizeof seen);
-                    for (size_t j = 0; j < len; j++) seen[(unsigned char)text[j]] = 1;
-                    have_seen = 1;
-                }
-                if (!need_met(nd, seen, len)) continue;
-            }
+            if (s->d[i].need && !need_met(s->d[i].need, seen, &have_seen, text, len)) continue;
             int rc = run_detector(s, ws, i, f, text, len);
             if (rc) return rc;
         }
@@ -960,15 +957,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             }
             if (!(cues >> i & 1)) continue;
         }
-        const need *nd = c->need;
-        if (nd) {
-            if (!have_seen) {
-                memset(seen, 0, sizeof seen);
-                for (size_t j = 0; j < len; j++) seen[(unsigned char)text[j]] = 1;
-                have_seen = 1;
-            }
-            if (!need_met(nd, seen, len)) continue;
-        }
+        if (c->need && !need_met(c->need, seen, &have_seen, text, len)) continue;
         int rc = run_detector(s, ws, i, f, text, len);
         if (rc) return rc;
     }
