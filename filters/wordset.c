@@ -153,50 +153,83 @@ static inline int word_start_at(const cv_wordset *s, const unsigned char *p, siz
     return b1 >= 0x80 || has_bit(s->pair, pair_hash(la, b1));
 }
 
+/* Where the scan may resume before a non-ASCII byte at u (the prefilter
+ * found no walk start before it): the start of the ASCII word that runs up
+ * to u, the byte before it being ASCII and not a word character (so the
+ * scan reaches it with prev = C_OTHER), or 0. */
+static size_t before_non_ascii(const unsigned char *p, size_t u)
+{
+    while (u > 0 && p[u - 1] < 0x80 && ascii_class[p[u - 1]] == C_WORD) u--;
+    return u > 0 && p[u - 1] < 0x80 ? u : 0;
+}
+
+#if defined(__SSE2__)
+/* The bytes of b[1..17) at which a walk may begin, as judged by SIMD (b[0]
+ * is the byte before b[1]): bit k for b[1 + k]; *na gets the bit mask of
+ * non-ASCII bytes. */
+static inline unsigned block_hits(const cv_wordset *s, const unsigned char *b, unsigned *na)
+{
+    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
+    const __m128i ka = _mm_set1_epi8('a'), k0 = _mm_set1_epi8('0');
+    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    __m128i v = _mm_loadu_si128((const __m128i *)(b + 1));
+    __m128i pv = _mm_loadu_si128((const __m128i *)b);
+    *na = (unsigned)_mm_movemask_epi8(v);
+    /* bytes (lower-cased) that may begin an entry: a superset (|0x20
+     * also maps some control bytes onto digits), judged exactly after */
+    __m128i lv = _mm_or_si128(v, k20), hit = _mm_setzero_si128();
+    for (unsigned k = 0; k < s->nstart; k++)
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, _mm_loadu_si128((const __m128i *)s->startv[k])));
+    /* the byte before is a word character: an ASCII letter or digit
+     * (unsigned x - lo < n, as signed compares after flipping bit 7) */
+    __m128i pl = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(pv, k20), ka), k80);
+    __m128i pd = _mm_xor_si128(_mm_sub_epi8(pv, k0), k80);
+    __m128i word = _mm_or_si128(_mm_cmplt_epi8(pl, lim26), _mm_cmplt_epi8(pd, lim10));
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, hit));
+}
+#endif
+
 /*
  * The prefilter (most texts hold none of a record's names): the offset of
  * the first byte at which the scan would begin a walk, len if there is
- * none, or 0 when it cannot tell cheaply (a non-ASCII byte). It is exact
- * for ASCII text because, with no A_OTHER_START byte in the set (build
- * ensures it), the scan begins walks only at A_WORD_START bytes after a
- * non-word byte whose first two folded bytes pass the pair set; every byte
- * before the offset returned is skipped, and the scan resumes there with
- * prev = C_OTHER, as it would have reached it (the byte before is ASCII and
- * not a word character, so A_SKIP). 16 bytes a step with SSE2.
+ * none; at a non-ASCII byte (which the scan decodes) the start of the word
+ * before it (before_non_ascii). It is exact because, with no A_OTHER_START
+ * byte in the set (build ensures it), the scan begins walks in ASCII text
+ * only at A_WORD_START bytes after a non-word byte whose first two folded
+ * bytes pass the pair set; every byte before the offset returned is
+ * skipped, and the scan resumes there with prev = C_OTHER, as it would have
+ * reached it (the byte before is ASCII and not a word character, so
+ * A_SKIP).
  */
 static size_t first_start(const cv_wordset *s, const unsigned char *p, size_t len)
 {
     if (len == 0 || p[0] >= 0x80 || (s->act[p[0]] == A_WORD_START && word_start_at(s, p, len, 0))) return 0;
     size_t i = 1;
 #if defined(__SSE2__)
-    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
-    const __m128i ka = _mm_set1_epi8('a'), k0 = _mm_set1_epi8('0');
-    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
-    __m128i first[START_MAX];
-    for (unsigned k = 0; k < s->nstart; k++) first[k] = _mm_set1_epi8((char)s->start[k]);
-    for (; i + 16 <= len; i += 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
-        if (_mm_movemask_epi8(v)) return 0;   /* non-ASCII: the scan decodes it */
-        __m128i pv = _mm_loadu_si128((const __m128i *)(p + i - 1));
-        /* bytes (lower-cased) that may begin an entry: a superset (|0x20
-         * also maps some control bytes onto digits), judged exactly below */
-        __m128i lv = _mm_or_si128(v, k20), hit = _mm_setzero_si128();
-        for (unsigned k = 0; k < s->nstart; k++) hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, first[k]));
-        /* the byte before is a word character: an ASCII letter or digit
-         * (unsigned x - lo < n, as signed compares after flipping bit 7) */
-        __m128i pl = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(pv, k20), ka), k80);
-        __m128i pd = _mm_xor_si128(_mm_sub_epi8(pv, k0), k80);
-        __m128i word = _mm_or_si128(_mm_cmplt_epi8(pl, lim26), _mm_cmplt_epi8(pd, lim10));
-        unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, hit));
+    /* 16 bytes a step; the last partial block overlaps the one before it,
+     * its bytes already judged masked off; shorter texts go byte by byte */
+    while (len >= 17 && i < len) {
+        const unsigned char *b = p + i - 1;
+        unsigned keep = 0xFFFF;
+        if (len - i < 16) {
+            b = p + len - 17;
+            keep = 0xFFFFu << (16 - (len - i)) & 0xFFFF;
+            i = len - 16;
+        }
+        unsigned na, m = block_hits(s, b, &na) & keep;
+        na &= keep;
+        if (na) m &= (1u << __builtin_ctz(na)) - 1;   /* hits before the first non-ASCII byte */
         for (; m; m &= m - 1) {
             size_t j = i + (size_t)__builtin_ctz(m);
             if (s->act[p[j]] == A_WORD_START && word_start_at(s, p, len, j)) return j;
         }
+        if (na) return before_non_ascii(p, i + (size_t)__builtin_ctz(na));
+        i += 16;
     }
 #endif
     for (; i < len; i++) {
         unsigned a = p[i];
-        if (a >= 0x80) return 0;
+        if (a >= 0x80) return before_non_ascii(p, i);
         if (s->act[a] == A_WORD_START && ascii_class[p[i - 1]] != C_WORD && word_start_at(s, p, len, i)) return i;
     }
     return len;

@@ -398,6 +398,7 @@ int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
             else quick = 0;
         }
     if (!quick) s->nstart = 0;
+    for (unsigned k = 0; k < s->nstart; k++) memset(s->startv[k], s->start[k], sizeof s->startv[k]);
     if (nn >= DENSE_MIN) {
         if (!(s->dense = malloc(2 * 256 * sizeof *s->dense))) goto out;
         memset(s->dense, 0xFF, 2 * 256 * sizeof *s->dense);     /* NONE */

@@ -50,6 +50,7 @@ struct cv_wordset {
      * punctuation character). */
     uint8_t nstart;
     uint8_t start[START_MAX];
+    uint8_t startv[START_MAX][16];   /* start[k] in each of 16 bytes: the SIMD compare's operands */
 };
 
 typedef struct b_ent {

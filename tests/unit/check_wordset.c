@@ -402,6 +402,50 @@ START_TEST(test_random_reference)
 }
 END_TEST
 
+/* The prefilter (first_start) is exact: a set whose entries all begin
+ * with a letter uses it; the same set plus an entry that begins with
+ * punctuation ("#q", never in the text) cannot, and scans every byte. Both
+ * must report the same matches on texts of every length around the 16-byte
+ * blocks, with non-ASCII letters, symbols and case pairs ("é"/"É", "ß",
+ * "€") before, inside and after the names. */
+START_TEST(test_prefilter_exact)
+{
+    static const char *const PIECE[] = { "ab", "Ab", "a", "b", " ", "  ", "-", "'", "é", "É", "ß", "€", "x", "aé", "Ba" };
+    static const char *const ENTS[][5] = {
+        { "ab", "^Ba", NULL }, { "aé", "b a", "^ab", NULL }, { "éa", "ab", NULL }, { "ba", "Ab-b", "x", NULL }, { "ßa", "^éb", "a", NULL },
+    };
+    uint32_t seed = 4242;
+    size_t total = 0;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    for (size_t e = 0; e < sizeof ENTS / sizeof ENTS[0]; e++) {
+        const char *with[6];
+        size_t ne = 0;
+        for (; ENTS[e][ne]; ne++) with[ne] = ENTS[e][ne];
+        with[ne] = "#q";
+        with[ne + 1] = NULL;
+        cv_wordset *fast = make(ENTS[e]), *slow = make(with);
+        for (int iter = 0; iter < 3000; iter++) {
+            char text[128];
+            size_t n = 0, want = RND(70);
+            while (n < want) {
+                const char *pc = PIECE[RND(sizeof PIECE / sizeof PIECE[0])];
+                size_t l = strlen(pc);
+                memcpy(text + n, pc, l);
+                n += l;
+            }
+            found a = scan_n(fast, text, n), b = scan_n(slow, text, n);
+            if (strcmp(a.s, b.s) != 0) fprintf(stderr, "text: '%.*s'\n", (int)n, text);
+            ck_assert_str_eq(a.s, b.s);
+            total += a.n;
+        }
+        cvi_wordset_free(fast);
+        cvi_wordset_free(slow);
+    }
+#undef RND
+    ck_assert_uint_gt(total, 5000);     /* not a vacuous comparison */
+}
+END_TEST
+
 /* Random bytes as entries and text: never a crash, matches in order, in
  * bounds and not overlapping (ASan and UBSan builds check the rest). */
 START_TEST(test_random_bytes)
@@ -637,6 +681,7 @@ int main(void)
     tcase_add_test(tc, test_100k_entries);
     tcase_add_test(tc, test_random_reference);
     tcase_add_test(tc, test_random_bytes);
+    tcase_add_test(tc, test_prefilter_exact);
     tcase_add_test(tc, test_random_large_sets);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
