@@ -70,9 +70,10 @@ typedef struct cv_detect_opts {
      * agents (lower case; borrowed from the policy). */
     const char *const *trunks;
     size_t ntrunks;
-    /* Nonzero: no cue gate (cv_detector_type.cues) and no cluster_wanted,
-     * every detector runs over windows around every cluster; for the tests
-     * that show those gates change no span. */
+    /* Nonzero: no cue gate (cv_detector_type.cues), no cluster_wanted and
+     * no detector's own whole-text gate (person-spelled's), every detector
+     * runs over windows around every cluster; for the tests that show
+     * those gates change no span. */
     uint8_t no_gates;
 } cv_detect_opts;
 

@@ -54,12 +54,12 @@ static int single_letter(const unsigned char *p, size_t len, size_t i)
  * word at [s, e) is none. */
 static int repeat_word(const unsigned char *p, size_t s, size_t e)
 {
-    static const struct { const char *w; int n; } rep[] = {
-        {"double", 2}, {"triple", 3}, {"doppia", 2}, {"doppio", 2}, {"doppel", 2}, {"doppeltes", 2},
-        {"doble", 2}, {"dubbel", 2}, {"dupla", 2}, {"duplo", 2},
+    static const struct { const char *w; size_t len; int n; } rep[] = {
+        {"double", 6, 2}, {"triple", 6, 3}, {"doppia", 6, 2}, {"doppio", 6, 2}, {"doppel", 6, 2},
+        {"doppeltes", 9, 2}, {"doble", 5, 2}, {"dubbel", 6, 2}, {"dupla", 5, 2}, {"duplo", 5, 2},
     };
     for (size_t k = 0; k < sizeof rep / sizeof rep[0]; k++) {
-        size_t n = strlen(rep[k].w);
+        size_t n = rep[k].len;
         if (e - s != n) continue;
         size_t j = 0;
         while (j < n && (p[s + j] | 0x20) == rep[k].w[j]) j++;
@@ -247,7 +247,15 @@ static size_t next_single(const unsigned char *p, size_t len, size_t i)
 #if defined(__SSE2__)
     const __m128i k20 = _mm_set1_epi8(0x20), ka = _mm_set1_epi8('a'), k25 = _mm_set1_epi8(25),
                   k0 = _mm_set1_epi8('0'), k9 = _mm_set1_epi8(9), zero = _mm_setzero_si128();
-    for (; i + 17 <= len; i += 16) {
+    /* 16 positions a step (each block reads one byte either side); the
+     * last positions but the final one in a block that overlaps the one
+     * before, its positions already judged masked off */
+    while (i + 1 < len && len >= 18) {
+        unsigned keep = 0xFFFF;
+        if (i + 17 > len) {
+            keep = 0xFFFFu << (i - (len - 17)) & 0xFFFF;
+            i = len - 17;
+        }
         __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
         __m128i xm = _mm_loadu_si128((const __m128i *)(p + i - 1));
         __m128i xp = _mm_loadu_si128((const __m128i *)(p + i + 1));
@@ -258,8 +266,9 @@ static size_t next_single(const unsigned char *p, size_t len, size_t i)
         __m128i g = _mm_andnot_si128(_mm_or_si128(CV_WORDISH(xm), CV_WORDISH(xp)), CV_ALPHA(x));
 #undef CV_ALPHA
 #undef CV_WORDISH
-        unsigned m = (unsigned)_mm_movemask_epi8(g);
+        unsigned m = (unsigned)_mm_movemask_epi8(g) & keep;
         if (m) return i + (size_t)__builtin_ctz(m);
+        i += 16;
     }
 #endif
     for (; i < len; i++)
@@ -267,13 +276,31 @@ static size_t next_single(const unsigned char *p, size_t len, size_t i)
     return len;
 }
 
+/* Can text[0..len) hold a run at all? A run spells three letters or more:
+ * three one-letter words (next_single finds each, and more: its test is
+ * looser than single_letter's), or fewer with a repeat word right before
+ * one ("triple A"). Most texts have neither. */
+static int may_spell(const unsigned char *p, size_t len)
+{
+    size_t at[3], n = 0;
+    for (size_t k = next_single(p, len, 0); k < len && n < 3; k = next_single(p, len, k + 1)) at[n++] = k;
+    if (n == 3) return 1;
+    for (size_t j = 0; j < n; j++) {
+        size_t we = at[j] - (at[j] > 0), ws = we;
+        if (we == 0 || p[we] != ' ') continue;
+        while (ws > 0 && sp_alpha(p[ws - 1])) ws--;
+        if (repeat_word(p, ws, we)) return 1;
+    }
+    return 0;
+}
+
 static int scan_spelled(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
-    (void)o;
     (void)f;
     const unsigned char *p = (const unsigned char *)text;
     size_t i = 0;
     int rc = 0;
+    if (!o->no_gates && !may_spell(p, len)) return 0;   /* no_gates: tests compare with the gate off */
     /* try_run at every position where a run may start, as a plain scan of
      * every byte would: only near one-letter words (at them, and from the
      * start of the word before them: a repeat word), which texts rarely

@@ -285,6 +285,9 @@ START_TEST(test_spelled)
     one("GB", P, "that's s-m-i-t-h", "s-m-i-t-h", "smith");
     one("GB", P, "Smith, S M I T H", "Smith, S M I T H", "smith");
     one("GB", P, "my name is S M I double T H", "S M I double T H", "smitth");
+    /* two one-letter words: the repeat word makes the third letter */
+    one("GB", P, "my surname is L double E", "L double E", "lee");
+    one("GB", P, "surname is K double E, thanks", "K double E", "kee");
     one("GB", P, "J O N E S at gmail dot com", "J O N E S at gmail dot com", "jones");
     none("GB", P, "the options are A B C and D");
     none("GB", P, "I a m here");
