@@ -1,83 +1,17 @@
 /*
  * detect.c - the detection engine: compiles the enabled detectors' PCRE2
- * patterns once (JIT), computes prefilter facts in one pass over a text
- * value, runs only the detectors those facts allow, validates candidates
+ * patterns once (JIT), has a text's prefilter facts and cues found
+ * (detect_prefilter.c), runs only the detectors those allow, validates candidates
  * and resolves overlaps into a sorted, non-overlapping span list.
  * A policy's regex detectors have no facts of their own; each is skipped on
  * a text that lacks a byte every match needs (PCRE2's first code unit or
  * start bitmap, its required code unit) or is shorter than its shortest
  * match, tested on one pass that notes which bytes the text holds.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
-#include "filters.h"
-
-/* What any match of a custom regex needs of the text: min_len bytes, one
- * of first[0..nfirst) (nfirst 0: no such test) and one of last[0..nlast). */
-typedef struct need {
-    uint32_t min_len;
-    uint16_t nfirst, nlast;
-    uint8_t first[256], last[2];
-} need;
-#define GATE_DIGITS 16
-
-typedef struct compiled {
-    const cv_detector_type *t;
-    uint16_t id;             /* cv_detector_id, or CV_DET__COUNT + k for a custom one */
-    uint16_t min_digits;     /* t's gates, kept beside it for the per-text loop */
-    uint32_t runs_mask;      /* t->runs_any, or every bit (cv_text_facts.runs always has bit 0) */
-    pcre2_code *code;
-    int jit;
-    const cv_custom_detector *cust;   /* a policy's detector, or NULL */
-    need *need;              /* a custom regex's needs (owned), or NULL */
-} compiled;
-
-/* The cue gate (cv_detector_type.cues): the cue words of the detectors
- * that have them, found in one pass over a text. A detector's bit is its
- * index (detectors with cues are built-ins: the first 64 indexes). */
-typedef struct cue {
-    const char *s;           /* folded (ASCII lower case), in cue_gate.text */
-    uint32_t n;
-    uint64_t bit;
-} cue;
-
-typedef struct cue_gate {
-    uint64_t mask;           /* the detectors gated */
-    cue *v;                  /* cues of two bytes or more, by their first two bytes */
-    size_t n;
-    char *text;
-    uint32_t first[257];     /* v[first[c] .. first[c + 1]) begin with byte c */
-    uint64_t one[256];       /* the detectors with the one-byte cue c */
-    uint8_t starts[256];     /* nonzero: some cue begins with (folded) byte c */
-    uint64_t pair[1024];     /* bit c0 << 8 | c1: a cue begins with c0 c1 */
-} cue_gate;
-
-struct cv_detector_set {
-    cv_detect_opts opts;
-    cue_gate cues;
-    size_t n;
-    compiled *d;
-    cv_detector_type *ctypes;    /* the custom detectors' descriptors (owned) */
-    int *prio;                 /* a detector's priority, by id (CV_DET__COUNT + custom ones) */
-    size_t nprio;
-    size_t nplain;
-    uint16_t *plain;           /* the detectors a text without digits can match, in order */
-    uint16_t *all;             /* every detector, in order */
-    /* The same gates as bit masks over detector indexes, for sets of at
-     * most 64 detectors whose min_digits <= GATE_DIGITS (else masked = 0 and
-     * the lists above are walked): a text's candidates are one AND of two
-     * masks instead of a test per detector. */
-    int masked;
-    uint64_t plain_mask;                  /* the detectors in plain[] */
-    uint64_t by_run[32];                  /* bit i: detector i's runs_mask has run bit k */
-    uint64_t by_digits[GATE_DIGITS + 1];  /* bit i: min_digits <= d (d = GATE_DIGITS: and more) */
-};
+#include "detect_int.h"   /* the set's layout; pcre2.h (8-bit) */
 
 /* A candidate's sort key; the span itself stays in ws->cand. */
 typedef struct pick {
@@ -199,155 +133,6 @@ static need *need_of(const pcre2_code *c, const char *pattern)
     return nd;
 }
 
-/* ---- the cue gate ------------------------------------------------------ */
-
-#define CUES_MAX 512
-
-/* p[i] folded as the detectors compare: ASCII capitals, and Latin-1 ones
- * (C3 80-9E but the multiplication sign) after their C3. */
-static inline unsigned fold_at(const unsigned char *p, size_t i)
-{
-    unsigned c = p[i];
-    if (c - 'A' < 26u) return c | 0x20;
-    if (c >= 0x80 && c <= 0x9E && c != 0x97 && i > 0 && p[i - 1] == 0xC3) return c + 0x20;
-    return c;
-}
-
-/* by their first two bytes */
-static int cmp_cue(const void *a, const void *b)
-{
-    const unsigned char *x = (const unsigned char *)((const cue *)a)->s, *y = (const unsigned char *)((const cue *)b)->s;
-    unsigned kx = (unsigned)x[0] << 8 | x[1], ky = (unsigned)y[0] << 8 | y[1];
-    return (kx > ky) - (kx < ky);
-}
-
-/* Detector i's cues into list (their count), or 0 if it has none that
- * gate: no cues, too many, or an empty one (present in every text). */
-static size_t cues_of(const cv_detector_set *s, size_t i, const char **list)
-{
-    const cv_detector_type *t = s->d[i].t;
-    if (i >= 64 || !t->cues || s->d[i].cust) return 0;
-    size_t k = t->cues(list, CUES_MAX);
-    if (k > CUES_MAX) return 0;
-    for (size_t j = 0; j < k; j++)
-        if (!list[j] || !list[j][0]) return 0;
-    return k;
-}
-
-/* The gate of the set's detectors: 0 or CV_ENOMEM. */
-static int cues_build(cv_detector_set *s)
-{
-    cue_gate *g = &s->cues;
-    if (s->opts.no_gates) return 0;
-    const char *list[CUES_MAX];
-    size_t total = 0, bytes = 0;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t k = cues_of(s, i, list);
-        total += k;
-        for (size_t j = 0; j < k; j++) bytes += strlen(list[j]) + 1;
-    }
-    if (total == 0) return 0;
-    g->v = calloc(total, sizeof *g->v);
-    g->text = malloc(bytes);
-    if (!g->v || !g->text) return CV_ENOMEM;
-    char *at = g->text;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t k = cues_of(s, i, list);
-        if (k == 0) continue;
-        uint64_t bit = 1ull << i;
-        g->mask |= bit;
-        for (size_t j = 0; j < k; j++) {
-            size_t n = strlen(list[j]);
-            for (size_t b = 0; b < n; b++) at[b] = (char)fold_at((const unsigned char *)list[j], b);
-            at[n] = '\0';
-            g->starts[(unsigned char)at[0]] = 1;
-            if (n == 1) {
-                g->one[(unsigned char)at[0]] |= bit;
-            } else {
-                unsigned pr = (unsigned)(unsigned char)at[0] << 8 | (unsigned char)at[1];
-                g->pair[pr >> 6] |= 1ull << (pr & 63);
-                g->v[g->n++] = (cue){ at, (uint32_t)n, bit };
-            }
-            at += n + 1;
-        }
-    }
-    qsort(g->v, g->n, sizeof *g->v, cmp_cue);
-    for (unsigned c = 0, j = 0; c <= 256; c++) {
-        while (j < g->n && (unsigned char)g->v[j].s[0] < c) j++;
-        g->first[c] = (uint32_t)j;
-    }
-    return 0;
-}
-
-/* Caseless patterns match U+017F (long s) for s and U+212A (Kelvin) for k;
- * a text holding either has every cue (as UTF-8: C5 BF, E2 84 AA). */
-static int caseless_twins(const unsigned char *p, size_t len)
-{
-    for (const unsigned char *q = memchr(p, 0xC5, len); q; q = memchr(q + 1, 0xC5, len - (size_t)(q + 1 - p)))
-        if (q + 1 < p + len && q[1] == 0xBF) return 1;
-    for (const unsigned char *q = memchr(p, 0xE2, len); q; q = memchr(q + 1, 0xE2, len - (size_t)(q + 1 - p)))
-        if (q + 2 < p + len && q[1] == 0x84 && q[2] == 0xAA) return 1;
-    return 0;
-}
-
-/* The cues that begin at word start i of p[0..len), into *found. */
-static inline void cues_at(const cue_gate *g, const unsigned char *p, size_t len, size_t i, uint64_t *found)
-{
-    unsigned c0 = fold_at(p, i);
-    if (!g->starts[c0]) return;
-    *found |= g->one[c0];
-    if (i + 1 >= len) return;
-    unsigned c1 = p[i + 1];
-    c1 = c1 - 'A' < 26u ? c1 | 0x20 : c0 == 0xC3 ? fold_at(p, i + 1) : c1;
-    unsigned pr = c0 << 8 | c1;
-    if (!(g->pair[pr >> 6] >> (pr & 63) & 1)) return;
-    for (uint32_t j = g->first[c0]; j < g->first[c0 + 1]; j++) {
-        const cue *c = &g->v[j];
-        unsigned s1 = (unsigned char)c->s[1];
-        if (s1 != c1) {
-            if (s1 > c1) break;   /* sorted by their second byte too */
-            continue;
-        }
-        if (c->n > len - i || (*found & c->bit)) continue;
-        uint32_t b = 2;
-        while (b < c->n && fold_at(p, i + b) == (unsigned char)c->s[b]) b++;
-        if (b == c->n) *found |= c->bit;
-    }
-}
-
-static inline int ascii_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
-
-#if defined(__SSE2__)
-/* Bit k: x's byte k is an ASCII letter. */
-static inline unsigned letters16(__m128i x)
-{
-    __m128i y = _mm_add_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8((char)(128 - 'a')));
-    return (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(y, _mm_set1_epi8((char)(-128 + 26))));
-}
-#endif
-
-/* The gated detectors among want whose cues text[0..len) holds: each word
- * start (no ASCII letter before it) is tried, found 16 bytes at a time
- * where SSE2 is there. */
-static uint64_t cues_found(const cue_gate *g, const char *text, size_t len, uint64_t want)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    uint64_t found = 0;
-    size_t i = 0;
-#if defined(__SSE2__)
-    for (; i + 16 <= len; i += 16) {
-        __m128i cur = _mm_loadu_si128((const __m128i *)(p + i));
-        __m128i prev = i ? _mm_loadu_si128((const __m128i *)(p + i - 1)) : _mm_slli_si128(cur, 1);
-        for (unsigned m = ~letters16(prev) & 0xFFFFu; m; m &= m - 1) cues_at(g, p, len, i + (unsigned)__builtin_ctz(m), &found);
-        if ((found & want) == want) return found;
-    }
-#endif
-    for (; i < len; i++)
-        if (i == 0 || !ascii_letter(p[i - 1])) cues_at(g, p, len, i, &found);
-    if ((found & want) != want && caseless_twins(p, len)) return want;
-    return found;
-}
-
 int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                               const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
                               const char **err, size_t *bad)
@@ -451,7 +236,7 @@ int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV
         for (unsigned d = c->min_digits; d <= GATE_DIGITS; d++) s->by_digits[d] |= bit;
     }
     for (size_t k = 0; k < s->nplain && s->masked; k++) s->plain_mask |= 1ull << s->plain[k];
-    if (cues_build(s)) { why = e_nomem; rc = CV_ENOMEM; goto out; }
+    if (cvi_cues_build(s)) { why = e_nomem; rc = CV_ENOMEM; goto out; }
     *out = s;
     s = NULL;
 out:
@@ -523,150 +308,6 @@ void cvi_detect_ws_free(cv_detect_ws *ws)
     free(ws->fold);
     free(ws->map);
     free(ws);
-}
-
-/* Byte classes for the prefilter pass; K_LEAD marks the lead bytes of the
- * look-alikes fold.c folds. */
-enum { K_DIGIT = 1, K_AT = 2, K_COLON = 4, K_A = 8, K_LEAD = 16, K_SLASH = 32 };
-static const uint8_t fact_class[256] = {
-    ['0'] = K_DIGIT, ['1'] = K_DIGIT, ['2'] = K_DIGIT, ['3'] = K_DIGIT, ['4'] = K_DIGIT,
-    ['5'] = K_DIGIT, ['6'] = K_DIGIT, ['7'] = K_DIGIT, ['8'] = K_DIGIT, ['9'] = K_DIGIT,
-    ['@'] = K_AT, [':'] = K_COLON, ['a'] = K_A, ['A'] = K_A, ['/'] = K_SLASH,
-    [0xC2] = K_LEAD, [0xE2] = K_LEAD, [0xE3] = K_LEAD, [0xEF] = K_LEAD,
-};
-
-/* What stands between the digits of a cluster (cv_text_facts.cl_gaps). */
-static unsigned gap_class(unsigned char c)
-{
-    if (c == ' ') return CV_GAP_SPACE;
-    if (c == '.') return CV_GAP_DOT;
-    if (c == '-') return CV_GAP_DASH;
-    if (c == '/') return CV_GAP_SLASH;
-    if ((unsigned)((c | 0x20) - 'a') < 26u) return CV_GAP_LETTER;
-    return CV_GAP_OTHER;
-}
-
-static int spoken_open(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '[' || c == '(' || c == '{'; }
-static int spoken_close(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == ']' || c == ')' || c == '}'; }
-
-/* The running state of text_facts. */
-typedef struct facts_run {
-    uint32_t digits, letter_digit, nc, colons, run;
-    size_t first;
-    unsigned any;
-    int dcolon;
-} facts_run;
-
-/* Byte i of the text, of class k (nonzero); 1 if a look-alike is there. */
-static inline int facts_byte(const unsigned char *p, size_t len, size_t i, unsigned k, cv_text_facts *f, facts_run *r)
-{
-    r->any |= k;
-    if (k == K_DIGIT) {
-        if (!r->digits) r->first = i;
-        r->digits++;
-        r->letter_digit += i > 0 && (unsigned)((p[i - 1] | 0x20) - 'a') < 26u;
-        uint32_t nc = r->nc;
-        if (nc && nc <= CV_MAX_CLUSTERS && i - f->cl_end[nc - 1] <= CV_CLUSTER_GAP) {
-            uint32_t c = nc - 1;
-            if (i == f->cl_end[c]) {
-                r->run++;
-            } else {
-                f->cl_runs[c] |= CV_RUN(r->run);
-                r->run = 1;
-                unsigned g = 0;
-                for (size_t j = f->cl_end[c]; j < i; j++) g |= gap_class(p[j]);
-                f->cl_gaps[c] |= (uint8_t)g;
-            }
-            f->cl_digits[c] += f->cl_digits[c] < 255;
-            f->cl_end[c] = (uint32_t)i + 1;
-        } else if (nc < CV_MAX_CLUSTERS) {
-            if (nc) f->cl_runs[nc - 1] |= CV_RUN(r->run);
-            f->cl_start[nc] = (uint32_t)i;
-            f->cl_end[nc] = (uint32_t)i + 1;
-            f->cl_digits[nc] = 1;
-            f->cl_gaps[nc] = 0;
-            f->cl_runs[nc] = 0;
-            r->run = 1;
-            r->nc = nc + 1;
-        } else {
-            r->nc = CV_MAX_CLUSTERS + 1;
-        }
-    } else if (k == K_COLON) {
-        r->colons++;
-        r->dcolon |= i + 1 < len && p[i + 1] == ':';
-    } else if (k == K_A && !f->has_spoken_at && i > 0 && i + 2 < len && (p[i + 1] | 0x20) == 't' &&
-               spoken_open(p[i - 1]) && spoken_close(p[i + 2])) {
-        f->has_spoken_at = 1;
-    } else if (k == K_LEAD) {
-        char a;
-        if (cvi_fold_at(p + i, len - i, &a)) return 1;
-    }
-    return 0;
-}
-
-#if defined(__SSE2__)
-/* Bit k: byte k of x may have a class (digits, '@', ':', '/', bytes of
- * 0x80 and up, 'a' or 'A' before 't' or 'T'); nx is x one byte on. */
-static inline unsigned facts_mask16(__m128i x, __m128i nx)
-{
-    __m128i d = _mm_cmplt_epi8(_mm_add_epi8(x, _mm_set1_epi8((char)(128 - '0'))), _mm_set1_epi8((char)(-128 + 10)));
-    __m128i at = _mm_cmpeq_epi8(x, _mm_set1_epi8('@'));
-    __m128i co = _mm_cmpeq_epi8(x, _mm_set1_epi8(':'));
-    __m128i sl = _mm_cmpeq_epi8(x, _mm_set1_epi8('/'));
-    __m128i a = _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(x, _mm_set1_epi8(0x20)), _mm_set1_epi8('a')),
-                              _mm_cmpeq_epi8(_mm_or_si128(nx, _mm_set1_epi8(0x20)), _mm_set1_epi8('t')));
-    __m128i any = _mm_or_si128(_mm_or_si128(d, at), _mm_or_si128(_mm_or_si128(co, sl), a));
-    return (unsigned)_mm_movemask_epi8(any) | (unsigned)_mm_movemask_epi8(x);   /* the high bit: 0x80 and up */
-}
-#endif
-
-/* Returns 1, with f unset, if the text holds a look-alike to fold first.
- * Only bytes that may have a class are visited (16 at a time with SSE2). */
-static int text_facts(const char *text, size_t len, cv_text_facts *f)
-{
-    const unsigned char *p = (const unsigned char *)text;
-    facts_run r = { .first = len };
-    f->has_at = f->has_colon = f->has_spoken_at = 0;
-    size_t i = 0;
-#if defined(__SSE2__)
-    for (; i < len; i += 16) {
-        __m128i x, nx;
-        if (i + 16 < len) {
-            x = _mm_loadu_si128((const __m128i *)(p + i));
-            nx = _mm_loadu_si128((const __m128i *)(p + i + 1));
-        } else {
-            /* the last 1-16 bytes, with zeros after them (no class) */
-            unsigned char tail[33] = { 0 };
-            memcpy(tail, p + i, len - i);
-            x = _mm_loadu_si128((const __m128i *)tail);
-            nx = _mm_loadu_si128((const __m128i *)(tail + 1));
-        }
-        for (unsigned m = facts_mask16(x, nx); m; m &= m - 1) {
-            size_t j = i + (unsigned)__builtin_ctz(m);
-            unsigned k = fact_class[p[j]];
-            if (k && facts_byte(p, len, j, k, f, &r)) return 1;
-        }
-    }
-#endif
-    for (; i < len; i++) {
-        unsigned k = fact_class[p[i]];
-        if (k && facts_byte(p, len, i, k, f, &r)) return 1;
-    }
-    uint32_t nc = r.nc;
-    f->runs = nc > CV_MAX_CLUSTERS ? ~0u : 1u;   /* bit 0: any text (no run length is 0) */
-    if (nc && nc <= CV_MAX_CLUSTERS) {
-        f->cl_runs[nc - 1] |= CV_RUN(r.run);
-        for (uint32_t c = 0; c < nc; c++) f->runs |= f->cl_runs[c];
-    }
-    f->digits = r.digits;
-    f->letter_digit = r.letter_digit;
-    f->first_digit = (uint32_t)r.first;
-    f->nclusters = nc;
-    f->has_at = (r.any & K_AT) != 0;
-    f->has_slash = (r.any & K_SLASH) != 0;
-    f->has_colon = (r.any & K_COLON) != 0;
-    f->ipv6_shape = r.dcolon || r.colons >= 3;
-    return 0;
 }
 
 static size_t utf8_next(const char *text, size_t len, size_t i)
@@ -929,7 +570,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             cand = runs & s->by_digits[f->digits < GATE_DIGITS ? f->digits : GATE_DIGITS];
         }
         uint64_t gated = cand & s->cues.mask;
-        if (gated) cand &= ~gated | cues_found(&s->cues, text, len, gated);
+        if (gated) cand &= ~gated | cvi_cues_found(&s->cues, text, len, gated);
         for (; cand; cand &= cand - 1) {
             size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
             const cv_detector_type *t = s->d[i].t;
@@ -952,7 +593,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
         if (t->wanted && !t->wanted(f)) continue;
         if (i < 64 && (s->cues.mask >> i & 1)) {
             if (!have_cues) {
-                cues = cues_found(&s->cues, text, len, s->cues.mask);
+                cues = cvi_cues_found(&s->cues, text, len, s->cues.mask);
                 have_cues = 1;
             }
             if (!(cues >> i & 1)) continue;
@@ -984,7 +625,7 @@ static int detect_folded(const cv_detector_set *s, cv_detect_ws *ws, const char 
     ws->fold[k] = '\0';
     if (k == 0) return 0;
     cv_text_facts f;
-    text_facts(ws->fold, k, &f);   /* folded text holds no look-alike */
+    cvi_text_facts(ws->fold, k, &f);   /* folded text holds no look-alike */
     int rc = detect_facts(s, ws, &f, ws->fold, k, out);
     if (rc) return rc;
     const unsigned char *p = (const unsigned char *)text;
@@ -1013,6 +654,6 @@ int cvi_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_
     if (len >= UINT32_MAX) return CV_EUSAGE;   /* spans hold 32-bit offsets */
     if (len == 0 || s->n == 0) return 0;
     cv_text_facts f;
-    if (text_facts(text, len, &f)) return detect_folded(s, ws, text, len, out);
+    if (cvi_text_facts(text, len, &f)) return detect_folded(s, ws, text, len, out);
     return detect_facts(s, ws, &f, text, len, out);
 }
