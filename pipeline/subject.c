@@ -259,36 +259,19 @@ int cvi_name_has_tok(const char *rel, const char *tok) { return find_tok_after(r
 
 /* ---- tokens: a table of 16-character tokens (rekey: old to new; forget: the vault's) ---- */
 
-static uint32_t th(const char *t)
+static cv_str old_key(const void *arg, size_t i)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < CV_TOKEN_CHARS; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
-    return h;
+    return cv_str_make(((const cvi_tokmap *)arg)->old[i], CV_TOKEN_CHARS);
 }
 
 int cvi_map_find(const cvi_tokmap *m, const char *t)
 {
-    if (!m->nslot) return -1;
-    for (size_t j = th(t) & (m->nslot - 1); m->slot[j]; j = (j + 1) & (m->nslot - 1))
-        if (memcmp(m->old[m->slot[j] - 1], t, CV_TOKEN_CHARS) == 0) return (int)(m->slot[j] - 1);
-    return -1;
+    size_t i = cvi_idxmap_find(&m->idx, cv_str_make(t, CV_TOKEN_CHARS), old_key, m);
+    return i == CVI_IDX_NONE ? -1 : (int)i;
 }
 
 int cvi_map_add(cvi_tokmap *m, const char *old, const char *neu)
 {
-    if ((m->n + 1) * 2 > m->nslot) {
-        size_t ns = m->nslot ? 2 * m->nslot : 1024;
-        uint32_t *sl = calloc(ns, sizeof *sl);
-        if (!sl) return CV_ENOMEM;
-        for (size_t i = 0; i < m->n; i++) {
-            size_t j = th(m->old[i]) & (ns - 1);
-            while (sl[j]) j = (j + 1) & (ns - 1);
-            sl[j] = (uint32_t)(i + 1);
-        }
-        free(m->slot);
-        m->slot = sl;
-        m->nslot = ns;
-    }
     if (cvi_map_find(m, old) >= 0) return 0;
     if (m->n == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 1024;
@@ -300,9 +283,14 @@ int cvi_map_add(cvi_tokmap *m, const char *old, const char *neu)
     }
     memcpy(m->old[m->n], old, CV_TOKEN_CHARS + 1);
     memcpy(m->neu[m->n], neu, CV_TOKEN_CHARS + 1);
-    size_t j = th(old) & (m->nslot - 1);
-    while (m->slot[j]) j = (j + 1) & (m->nslot - 1);
-    m->slot[j] = (uint32_t)(++m->n);
+    if (cvi_idxmap_add(&m->idx, m->n, old_key, m)) return CV_ENOMEM;
+    m->n++;
     return 0;
 }
 
+void cvi_map_free(cvi_tokmap *m)
+{
+    free(m->old);
+    free(m->neu);
+    cvi_idxmap_free(&m->idx);
+}

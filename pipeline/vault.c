@@ -17,53 +17,29 @@
 #include "pseudonym.h"
 #include "vault.h"
 #include "common/files.h"
+#include "common/strmap.h"
 #include "dataset.h"
 #include "policy.h"
 #include "../formats/formats.h"
 
 /* ---- the per-worker set -------------------------------------------------- */
 
-static uint32_t tok_hash(const char *t, size_t n)
+static cv_str vent_key(const void *arg, size_t i)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
-    return h;
+    const char *t = ((const cvi_vault_set *)arg)->v[i].token;
+    return cv_str_make(t, strlen(t));
 }
 
-static int vset_grow(cvi_vault_set *s)
+/* Is token t[0..tn) in the set? */
+static int vset_has(const cvi_vault_set *s, const char *t, size_t tn)
 {
-    size_t ns = s->nslot ? 2 * s->nslot : 256;
-    uint32_t *sl = calloc(ns, sizeof *sl);
-    if (!sl) return CV_ENOMEM;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t j = tok_hash(s->v[i].token, strlen(s->v[i].token)) & (ns - 1);
-        while (sl[j]) j = (j + 1) & (ns - 1);
-        sl[j] = (uint32_t)(i + 1);
-    }
-    free(s->slot);
-    s->slot = sl;
-    s->nslot = ns;
-    return 0;
-}
-
-/* The slot of token t: its entry (slot value != 0) or where it goes. */
-static size_t vset_find(const cvi_vault_set *s, const char *t, size_t tn)
-{
-    size_t j = tok_hash(t, tn) & (s->nslot - 1);
-    while (s->slot[j]) {
-        const cvi_vent *e = &s->v[s->slot[j] - 1];
-        if (strncmp(e->token, t, tn) == 0 && e->token[tn] == '\0') break;
-        j = (j + 1) & (s->nslot - 1);
-    }
-    return j;
+    return cvi_idxmap_find(&s->idx, cv_str_make(t, tn), vent_key, s) != CVI_IDX_NONE;
 }
 
 static int vset_put(cvi_vault_set *s, const char *t, size_t tn, const char *value, size_t n)
 {
     if (tn >= CVI_TOKEN_TEXT_MAX) return CV_EINPUT;
-    if ((s->n + 1) * 2 > s->nslot && vset_grow(s)) return CV_ENOMEM;
-    size_t j = vset_find(s, t, tn);
-    if (s->slot[j]) return 0;
+    if (vset_has(s, t, tn)) return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
         cvi_vent *nv = realloc(s->v, cap * sizeof *nv);
@@ -81,7 +57,12 @@ static int vset_put(cvi_vault_set *s, const char *t, size_t tn, const char *valu
         memcpy(e->value, value, n);
         e->value[n] = '\0';
     }
-    s->slot[j] = (uint32_t)(++s->n);
+    if (cvi_idxmap_add(&s->idx, s->n, vent_key, s)) {
+        if (e->value) sodium_memzero(e->value, n);
+        free(e->value);
+        return CV_ENOMEM;
+    }
+    s->n++;
     return 0;
 }
 
@@ -100,7 +81,7 @@ void cvi_vset_clear(cvi_vault_set *s)
         free(s->v[i].value);
     }
     s->n = 0;
-    if (s->slot) memset(s->slot, 0, s->nslot * sizeof *s->slot);
+    cvi_idxmap_clear(&s->idx);
 }
 
 void cvi_vset_free(cvi_vault_set *s)
@@ -108,7 +89,7 @@ void cvi_vset_free(cvi_vault_set *s)
     if (!s) return;
     cvi_vset_clear(s);
     free(s->v);
-    free(s->slot);
+    cvi_idxmap_free(&s->idx);
     memset(s, 0, sizeof *s);
 }
 
@@ -373,8 +354,7 @@ int cvi_vault_take(cvi_vault *v, cvi_vault_set *s)
     for (size_t i = 0; i < s->n && !rc; i++) {
         const cvi_vent *e = &s->v[i];
         size_t tn = strlen(e->token);
-        if (v->known.nslot && v->known.slot[vset_find(&v->known, e->token, tn)]) continue;
-        if (v->pending.nslot && v->pending.slot[vset_find(&v->pending, e->token, tn)]) continue;
+        if (vset_has(&v->known, e->token, tn) || vset_has(&v->pending, e->token, tn)) continue;
         rc = vset_put(&v->pending, e->token, tn, e->value ? e->value : "", e->value_len);
     }
     cvi_vset_clear(s);

@@ -1,6 +1,7 @@
 /*
  * check_base.c - byte-level helpers: UTF-8 validation (overlongs,
- * surrogates, truncation), cv_buf growth, the record arena.
+ * surrogates, truncation), cv_buf growth, the record arena, the hash
+ * tables (cvi_strmap, cvi_idxmap over a caller's array).
  */
 #include <check.h>
 #include <stdio.h>
@@ -91,6 +92,109 @@ START_TEST(test_strmap)
 }
 END_TEST
 
+/* The caller's array an idxmap indexes: keys of any length (NULs too),
+ * realloc-grown as entries come. */
+typedef struct keys {
+    char (*k)[16];
+    size_t *len;
+    size_t n, cap;
+} keys;
+
+static cv_str key_at(const void *arg, size_t i)
+{
+    const keys *ks = arg;
+    return cv_str_make(ks->k[i], ks->len[i]);
+}
+
+/* The caller's add: find first, append, record: the index of k's entry. */
+static size_t keys_add(keys *ks, cvi_idxmap *m, const char *p, size_t n)
+{
+    size_t at = cvi_idxmap_find(m, cv_str_make(p, n), key_at, ks);
+    if (at != CVI_IDX_NONE) return at;
+    if (ks->n == ks->cap) {
+        ks->cap = ks->cap ? 2 * ks->cap : 4;
+        ks->k = realloc(ks->k, ks->cap * sizeof *ks->k);
+        ks->len = realloc(ks->len, ks->cap * sizeof *ks->len);
+        ck_assert(ks->k && ks->len);
+    }
+    memcpy(ks->k[ks->n], p, n);
+    ks->len[ks->n] = n;
+    ck_assert_int_eq(cvi_idxmap_add(m, ks->n, key_at, ks), 0);
+    return ks->n++;
+}
+
+START_TEST(test_idxmap)
+{
+    cvi_idxmap m = { 0 };
+    keys ks = { 0 };
+    /* a zeroed map is empty */
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make("a", 1), key_at, &ks), CVI_IDX_NONE);
+    cvi_idxmap_clear(&m);
+    ck_assert_uint_eq(m.n, 0);
+    /* insert 5,000 (the table grows from 16 slots and the array moves under it) */
+    char t[16];
+    for (size_t i = 0; i < 5000; i++) {
+        int n = snprintf(t, sizeof t, "key%zu", i);
+        ck_assert_uint_eq(keys_add(&ks, &m, t, (size_t)n), i);
+    }
+    ck_assert_uint_eq(m.n, 5000);
+    ck_assert_uint_ge((size_t)m.mask + 1, 2 * m.n);          /* at most half full */
+    for (size_t i = 0; i < 5000; i++) {
+        int n = snprintf(t, sizeof t, "key%zu", i);
+        ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make(t, (size_t)n), key_at, &ks), i);
+    }
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make("key5000", 7), key_at, &ks), CVI_IDX_NONE);
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make("key1", 3), key_at, &ks), CVI_IDX_NONE);   /* a prefix */
+    /* a duplicate gets the first entry's index, nothing added */
+    ck_assert_uint_eq(keys_add(&ks, &m, "key42", 5), 42);
+    ck_assert_uint_eq(ks.n, 5000);
+    ck_assert_uint_eq(m.n, 5000);
+    /* keys with NUL bytes and the empty key are keys like any other */
+    ck_assert_uint_eq(keys_add(&ks, &m, "a\0b", 3), 5000);
+    ck_assert_uint_eq(keys_add(&ks, &m, "", 0), 5001);
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make("a\0c", 3), key_at, &ks), CVI_IDX_NONE);
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make("a", 1), key_at, &ks), CVI_IDX_NONE);
+    ck_assert_uint_eq(keys_add(&ks, &m, "", 0), 5001);
+
+    /* clear: every key gone, the table kept */
+    uint32_t mask = m.mask;
+    cvi_idxmap_clear(&m);
+    ks.n = 0;
+    ck_assert_uint_eq(m.mask, mask);
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make("key7", 4), key_at, &ks), CVI_IDX_NONE);
+    cvi_idxmap_free(&m);
+    ck_assert_ptr_null(m.slot);
+
+    /* collisions: keys whose hashes share their low bits land in one run of
+     * slots of a 16-slot table; each is still found, and an absent key of the
+     * same run is not */
+    char coll[6][16];
+    size_t nc = 0;
+    uint32_t want = cvi_hash_bytes("c0", 2) & 15;
+    for (int i = 0; nc < 6 && i < 100000; i++) {
+        int n = snprintf(coll[nc], sizeof coll[nc], "c%d", i);
+        if ((cvi_hash_bytes(coll[nc], (size_t)n) & 15) == want) nc++;
+    }
+    ck_assert_uint_eq(nc, 6);
+    for (size_t i = 0; i < 5; i++) ck_assert_uint_eq(keys_add(&ks, &m, coll[i], strlen(coll[i])), i);
+    ck_assert_uint_eq((size_t)m.mask + 1, 16);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make(coll[i], strlen(coll[i])), key_at, &ks), i);
+    ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make(coll[5], strlen(coll[5])), key_at, &ks), CVI_IDX_NONE);
+    /* the 9th entry grows the table: the run is rehashed apart, all still found */
+    for (int i = 0; i < 4; i++) {
+        int n = snprintf(t, sizeof t, "x%d", i);
+        ck_assert_uint_eq(keys_add(&ks, &m, t, (size_t)n), 5 + (size_t)i);
+    }
+    ck_assert_uint_eq((size_t)m.mask + 1, 32);
+    for (size_t i = 0; i < 5; i++)
+        ck_assert_uint_eq(cvi_idxmap_find(&m, cv_str_make(coll[i], strlen(coll[i])), key_at, &ks), i);
+    cvi_idxmap_free(&m);
+    free(ks.k);
+    free(ks.len);
+}
+END_TEST
+
 START_TEST(test_record_arena)
 {
     cv_record r;
@@ -126,6 +230,7 @@ int main(void)
     tcase_add_test(tc, test_buf);
     tcase_add_test(tc, test_record_arena);
     tcase_add_test(tc, test_strmap);
+    tcase_add_test(tc, test_idxmap);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
