@@ -1,7 +1,8 @@
 /*
  * check_base.c - byte-level helpers: UTF-8 validation (overlongs,
  * surrogates, truncation), cv_buf growth, the record arena, the hash
- * tables (cvi_strmap, cvi_idxmap over a caller's array).
+ * tables (cvi_strmap, cvi_idxmap over a caller's array), span merging
+ * (integer ranges and time spans).
  */
 #include <check.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "pipeline/common/record.h"
+#include "pipeline/common/spans.h"
 #include "pipeline/common/strmap.h"
 
 START_TEST(test_utf8)
@@ -195,6 +197,67 @@ START_TEST(test_idxmap)
 }
 END_TEST
 
+START_TEST(test_ranges_merge)
+{
+    /* empty */
+    ck_assert_uint_eq(cvi_ranges_merge(NULL, 0), 0);
+    /* one */
+    cvi_range one[] = { { 3, 7 } };
+    ck_assert_uint_eq(cvi_ranges_merge(one, 1), 1);
+    ck_assert(one[0].start == 3 && one[0].end == 7);
+    /* unsorted, overlapping, touching, contained, apart */
+    cvi_range r[] = {
+        { 50, 60 },    /* apart */
+        { 10, 20 },
+        { 15, 25 },    /* overlaps [10,20) */
+        { 25, 30 },    /* touches [15,25): merges */
+        { 12, 14 },    /* contained */
+        { 31, 40 },    /* one sample gap after 30: stays apart */
+        { 50, 55 },    /* contained, same start */
+        { 0, 1 },
+    };
+    size_t n = cvi_ranges_merge(r, sizeof r / sizeof *r);
+    ck_assert_uint_eq(n, 4);
+    const int64_t want[4][2] = { { 0, 1 }, { 10, 30 }, { 31, 40 }, { 50, 60 } };
+    for (size_t i = 0; i < n; i++) {
+        ck_assert_int_eq(r[i].start, want[i][0]);
+        ck_assert_int_eq(r[i].end, want[i][1]);
+    }
+    /* every range inside the first: one */
+    cvi_range c[] = { { 5, 6 }, { 0, 100 }, { 99, 100 }, { 0, 1 } };
+    ck_assert_uint_eq(cvi_ranges_merge(c, 4), 1);
+    ck_assert(c[0].start == 0 && c[0].end == 100);
+}
+END_TEST
+
+START_TEST(test_time_spans_merge)
+{
+    ck_assert_uint_eq(cvi_time_spans_merge(NULL, 0, 0.2), 0);
+    /* per channel: channel 1's spans do not merge with channel 0's; padding
+     * joins spans 0.3 s apart, and a start padded below 0 is clamped */
+    cvi_time_span v[] = {
+        { 5.0, 6.0, 1 },
+        { 1.0, 2.0, 0 },
+        { 2.3, 3.0, 0 },    /* 0.3 s after: padded by 0.2 both sides, touches */
+        { 0.1, 0.5, 0 },    /* padded to [0, 0.7) */
+        { 5.5, 7.0, 0 },
+        { 9.0, 9.5, 1 },
+    };
+    size_t n = cvi_time_spans_merge(v, 6, 0.2);
+    ck_assert_uint_eq(n, 5);
+    ck_assert_int_eq(v[0].channel, 0);
+    ck_assert_double_eq(v[0].start, 0.0);
+    ck_assert_double_eq_tol(v[0].end, 0.7, 1e-9);
+    ck_assert_double_eq_tol(v[1].start, 0.8, 1e-9);
+    ck_assert_double_eq_tol(v[1].end, 3.2, 1e-9);
+    ck_assert_double_eq_tol(v[2].start, 5.3, 1e-9);
+    ck_assert_int_eq(v[3].channel, 1);
+    ck_assert_double_eq_tol(v[3].end, 6.2, 1e-9);
+    ck_assert_int_eq(v[4].channel, 1);
+    ck_assert_double_eq_tol(v[4].start, 8.8, 1e-9);
+}
+END_TEST
+
 START_TEST(test_record_arena)
 {
     cv_record r;
@@ -231,6 +294,8 @@ int main(void)
     tcase_add_test(tc, test_record_arena);
     tcase_add_test(tc, test_strmap);
     tcase_add_test(tc, test_idxmap);
+    tcase_add_test(tc, test_ranges_merge);
+    tcase_add_test(tc, test_time_spans_merge);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
