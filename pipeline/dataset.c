@@ -306,25 +306,15 @@ int cvi_commit_delete(cvi_commit *c, const char *rel) { return add_op(c, 1, rel,
 
 int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, unsigned mode)
 {
-    char *path = cvi_path_join(c->outdir, rel), *tmp = path ? cvi_tmp_name(path) : NULL;
-    int rc = 0, fd = -1;
-    if (!tmp) { rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory"); goto out; }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) { rc = CV_EIO; goto out; }
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(fd, (const char *)p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = CV_EIO; goto out; }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0) rc = CV_EIO;
-out:
-    if (rc == CV_EIO) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
-    if (fd >= 0 && close(fd) != 0 && !rc) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
-    if (!rc) rc = cvi_commit_replace(c, rel, tmp);
-    if (rc && tmp) unlink(tmp);
+    char *path = cvi_path_join(c->outdir, rel);
+    if (!path) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+    cvi_staged st;
+    int rc = 0;
+    if (cvi_staged_open(&st, path, mode) != 0 || cvi_write_all(st.fd, p, n) != 0 || cvi_staged_sync(&st) != 0)
+        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
+    if (!rc && !(rc = cvi_commit_replace(c, rel, st.tmp))) cvi_staged_release(&st);
+    cvi_staged_discard(&st);
     free(path);
-    free(tmp);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "common/base.h"
+#include "common/files.h"
 #include "common/strmap.h"
 #include "dataset.h"
 #include "pseudonym.h"
@@ -47,7 +48,7 @@ typedef struct cvi_newfile {
 
 typedef struct cvi_rewriter {
     cv_ctx *ctx;
-    int fd;
+    cvi_staged st;            /* the replacement, written beside the file */
     cv_sink *sink;
     crypto_generichash_state h;
     cv_buf out;

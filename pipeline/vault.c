@@ -233,24 +233,13 @@ out:
 
 struct cvi_vault {
     cv_ctx *ctx;
-    char *path;               /* vault.zst */
-    char *stage;              /* what the run appends to until it commits */
-    int fd;                   /* the stage */
+    cvi_staged st;            /* path: vault.zst; tmp: the stage, what the run appends
+                               * to until it commits; fd: open on the stage */
     unsigned char pk[32];
     cvi_vault_set known;      /* tokens in the file (values not kept) */
     cvi_vault_set pending;    /* taken since the last flush, with values */
     uint64_t size;
 };
-
-static char *stage_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t n = dl + sizeof CVI_VAULT_STAGE;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "%.*s%s", (int)dl, path, CVI_VAULT_STAGE);
-    return s;
-}
 
 static int load_known(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
 {
@@ -279,32 +268,34 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
     struct stat st;
     int rc = 0;
     *out = NULL;
-    if (!v || !(v->path = strdup(path)) || !(v->stage = stage_name(path))) {
-        if (v) free(v->path);
+    if (!v) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    const char *slash = strrchr(path, '/');
+    char stage[PATH_MAX + 64];
+    int sn = snprintf(stage, sizeof stage, "%.*s%s", slash ? (int)(slash - path) + 1 : 0, path, CVI_VAULT_STAGE);
+    if (sn < 0 || (size_t)sn >= sizeof stage || cvi_staged_init_as(&v->st, path, stage) != 0) {
         free(v);
-        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+        return cvi_error(ctx, CV_EIO, "vault %s: %s", path, cvi_strerror(ENAMETOOLONG));
     }
     v->ctx = ctx;
-    v->fd = -1;
     memcpy(v->pk, pk, 32);
-    if (resume && stat(v->stage, &st) == 0) {
+    if (resume && stat(v->st.tmp, &st) == 0) {
         /* an interrupted run's stage: the frames of the files it journalled */
-        if ((rc = cvi_read_file(v->stage, &old, SIZE_MAX))) {
-            rc = cvi_error(ctx, rc, "vault %s: %s", v->stage, rc == CV_EIO ? cvi_strerror(errno) : cv_strerror(rc));
+        if ((rc = cvi_read_file(v->st.tmp, &old, SIZE_MAX))) {
+            rc = cvi_error(ctx, rc, "vault %s: %s", v->st.tmp, rc == CV_EIO ? cvi_strerror(errno) : cv_strerror(rc));
             goto fail;
         }
         if (whole_frames((const unsigned char *)old.p, old.n) < keep) {
             rc = cvi_error(ctx, CV_EINPUT, "vault %s: the interrupted run's vault holds less than its journal says; "
-                                           "nothing was changed: run again without --resume", v->stage);
+                                           "nothing was changed: run again without --resume", v->st.tmp);
             goto fail;
         }
-        v->fd = open(v->stage, O_RDWR | O_CLOEXEC);
-        if (v->fd < 0 || (keep < old.n && ftruncate(v->fd, (off_t)keep) != 0)) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
+        v->st.fd = open(v->st.tmp, O_RDWR | O_CLOEXEC);
+        if (v->st.fd < 0 || (keep < old.n && ftruncate(v->st.fd, (off_t)keep) != 0)) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->st.tmp, cvi_strerror(errno));
             goto fail;
         }
         v->size = keep;
-        if (keep && (rc = cvi_vault_read(ctx, v->stage, load_known, &v->known))) goto fail;
+        if (keep && (rc = cvi_vault_read(ctx, v->st.tmp, load_known, &v->known))) goto fail;
     } else {
         if (stat(path, &st) == 0) {
             /* every entry must read before the vault is carried on */
@@ -320,9 +311,9 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
             rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, cvi_strerror(errno));
             goto fail;
         }
-        v->fd = open(v->stage, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (v->fd < 0 || cvi_write_all(v->fd, old.p, old.n) != 0 || fdatasync(v->fd) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
+        v->st.fd = open(v->st.tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (v->st.fd < 0 || cvi_write_all(v->st.fd, old.p, old.n) != 0 || fdatasync(v->st.fd) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->st.tmp, cvi_strerror(errno));
             goto fail;
         }
         v->size = old.n;
@@ -338,13 +329,13 @@ fail:
 
 void cvi_vault_discard(cvi_vault *v)
 {
-    if (v && v->fd >= 0) unlink(v->stage);
+    if (v) cvi_staged_discard(&v->st);
 }
 
 int cvi_vault_commit(cvi_vault *v)
 {
-    if (fsync(v->fd) != 0 || rename(v->stage, v->path) != 0 || cvi_fsync_parent(v->path) != 0)
-        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno));
+    if (cvi_staged_commit(&v->st, 1) != 0)
+        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->st.path, cvi_strerror(errno));
     return 0;
 }
 
@@ -386,12 +377,12 @@ int cvi_vault_flush(cvi_vault *v, uint64_t *size)
     size_t zn = ZSTD_compress(z, cap, lines.p, lines.n, 3);
     if (ZSTD_isError(zn)) { rc = cvi_error(v->ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn)); goto out; }
     for (size_t off = 0; off < zn;) {
-        ssize_t w = pwrite(v->fd, (char *)z + off, zn - off, (off_t)(v->size + off));
+        ssize_t w = pwrite(v->st.fd, (char *)z + off, zn - off, (off_t)(v->size + off));
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno)); goto out; }
+        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->st.path, cvi_strerror(errno)); goto out; }
         off += (size_t)w;
     }
-    if (fdatasync(v->fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno)); goto out; }
+    if (fdatasync(v->st.fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->st.path, cvi_strerror(errno)); goto out; }
     v->size += zn;
     for (size_t i = 0; i < p->n && !rc; i++)
         if (vset_put(&v->known, p->v[i].token, strlen(p->v[i].token), NULL, 0))
@@ -411,11 +402,9 @@ uint64_t cvi_vault_count(const cvi_vault *v) { return v ? v->known.n : 0; }
 void cvi_vault_close(cvi_vault *v)
 {
     if (!v) return;
-    if (v->fd >= 0) close(v->fd);
+    if (v->st.fd >= 0) close(v->st.fd);
     cvi_vset_free(&v->known);
     cvi_vset_free(&v->pending);
-    free(v->path);
-    free(v->stage);
     free(v);
 }
 
