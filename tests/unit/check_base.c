@@ -2,13 +2,18 @@
  * check_base.c - byte-level helpers: UTF-8 validation (overlongs,
  * surrogates, truncation), cv_buf growth, the record arena, the hash
  * tables (cvi_strmap, cvi_idxmap over a caller's array), span merging
- * (integer ranges and time spans).
+ * (integer ranges and time spans), staged writes (cvi_staged).
  */
 #include <check.h>
+#include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/common/files.h"
 #include "pipeline/common/record.h"
 #include "pipeline/common/spans.h"
 #include "pipeline/common/strmap.h"
@@ -258,6 +263,109 @@ START_TEST(test_time_spans_merge)
 }
 END_TEST
 
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void put_file(const char *p, const char *text)
+{
+    FILE *f = fopen(p, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void want_file(const char *p, const char *text)
+{
+    cv_buf b = { 0 };
+    ck_assert_int_eq(cvi_read_file(p, &b, 1 << 20), 0);
+    ck_assert_uint_eq(b.n, strlen(text));
+    ck_assert(memcmp(b.p, text, b.n) == 0);
+    cvi_buf_free(&b);
+}
+
+START_TEST(test_staged)
+{
+    char dir[] = "/tmp/check_base_staged.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char target[PATH_MAX], side[PATH_MAX + 80];
+    snprintf(target, sizeof target, "%s/out.txt", dir);
+    put_file(target, "old");
+
+    /* written, committed: the target replaced, the temporary gone */
+    cvi_staged s;
+    ck_assert_int_eq(cvi_staged_open(&s, target, 0644), 0);
+    ck_assert_ptr_nonnull(strstr(s.tmp, "/.out.txt.cvtmp."));
+    char tmp[sizeof s.tmp];
+    memcpy(tmp, s.tmp, sizeof tmp);
+    ck_assert_int_eq(cvi_write_all(s.fd, "new", 3), 0);
+    want_file(target, "old");                       /* nothing shows before the commit */
+    ck_assert_int_eq(cvi_staged_commit(&s, 1), 0);
+    want_file(target, "new");
+    ck_assert(!exists(tmp));
+    ck_assert_int_eq(s.fd, -1);
+    cvi_staged_discard(&s);                          /* after a commit: nothing to do */
+    want_file(target, "new");
+
+    /* discarded: the target untouched, the temporary removed */
+    ck_assert_int_eq(cvi_staged_open(&s, target, 0644), 0);
+    ck_assert_int_eq(cvi_write_all(s.fd, "half", 4), 0);
+    cvi_staged_discard(&s);
+    ck_assert(!exists(tmp));
+    want_file(target, "new");
+
+    /* a scratch file adopted over the staged one, then committed */
+    ck_assert_int_eq(cvi_staged_open(&s, target, 0644), 0);
+    ck_assert_int_eq(cvi_write_all(s.fd, "unfiltered", 10), 0);
+    ck_assert_int_eq(cvi_staged_sync(&s), 0);
+    ck_assert_int_eq(cvi_staged_side_name(&s, side, sizeof side), 0);
+    put_file(side, "filtered");
+    ck_assert_int_eq(cvi_staged_adopt(&s, side), 0);
+    ck_assert(!exists(side));
+    ck_assert_int_eq(cvi_staged_commit(&s, 0), 0);
+    want_file(target, "filtered");
+
+    /* written by name by another writer (nothing created until it does) */
+    ck_assert_int_eq(cvi_staged_init(&s, target), 0);
+    ck_assert(!exists(s.tmp));
+    put_file(s.tmp, "by name");
+    ck_assert_int_eq(cvi_staged_commit(&s, 1), 0);
+    want_file(target, "by name");
+
+    /* released: the file is someone else's, discard leaves it */
+    ck_assert_int_eq(cvi_staged_open(&s, target, 0644), 0);
+    ck_assert_int_eq(cvi_staged_sync(&s), 0);
+    cvi_staged_release(&s);
+    cvi_staged_discard(&s);
+    ck_assert(exists(tmp));
+    unlink(tmp);
+
+    /* a failed rename keeps the temporary for discard */
+    char nodir[PATH_MAX];
+    snprintf(nodir, sizeof nodir, "%s/none/x", dir);
+    ck_assert_int_eq(cvi_staged_init_as(&s, nodir, tmp), 0);
+    put_file(tmp, "x");
+    ck_assert_int_eq(cvi_staged_commit(&s, 0), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    ck_assert(exists(tmp));
+    cvi_staged_discard(&s);
+    ck_assert(!exists(tmp));
+
+    /* a name that does not fit */
+    char longp[PATH_MAX + 10];
+    memset(longp, 'a', sizeof longp - 1);
+    longp[sizeof longp - 1] = '\0';
+    ck_assert_int_eq(cvi_staged_open(&s, longp, 0644), -1);
+    ck_assert_int_eq(errno, ENAMETOOLONG);
+    cvi_staged_discard(&s);
+
+    unlink(target);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 START_TEST(test_record_arena)
 {
     cv_record r;
@@ -296,6 +404,7 @@ int main(void)
     tcase_add_test(tc, test_idxmap);
     tcase_add_test(tc, test_ranges_merge);
     tcase_add_test(tc, test_time_spans_merge);
+    tcase_add_test(tc, test_staged);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
