@@ -14,38 +14,12 @@
 
 #include "callveil.h"
 
-typedef struct range {
-    int64_t start, end;
-} range;
-
 struct cv_audio_editor {
     int channels, rate, mode;
     int64_t ramp;          /* samples */
-    range **lists;         /* per channel, sorted and merged */
+    cvi_range **lists;     /* per channel, sorted and merged (cvi_ranges_merge) */
     size_t *counts;
 };
-
-static int cmp_range(const void *a, const void *b)
-{
-    const range *x = a, *y = b;
-    return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Sort and merge overlapping or adjacent ranges in place; returns the count. */
-static size_t merge(range *r, size_t n)
-{
-    if (n == 0) return 0;
-    qsort(r, n, sizeof *r, cmp_range);
-    size_t w = 0;
-    for (size_t i = 1; i < n; i++) {
-        if (r[i].start <= r[w].end) {
-            if (r[i].end > r[w].end) r[w].end = r[i].end;
-        } else {
-            r[++w] = r[i];
-        }
-    }
-    return w + 1;
-}
 
 void cvi_audio_editor_free(cv_audio_editor *e)
 {
@@ -75,7 +49,7 @@ int cvi_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, s
     e->counts = calloc((size_t)channels, sizeof *e->counts);
     if (!e->lists || !e->counts) goto nomem;
     for (int c = 0; c < channels; c++) {
-        e->lists[c] = malloc((n ? n : 1) * sizeof(range));
+        e->lists[c] = malloc((n ? n : 1) * sizeof(cvi_range));
         if (!e->lists[c]) goto nomem;
     }
     /* Sample indices are clamped to 2^52 so the double conversion is exact
@@ -87,12 +61,12 @@ int cvi_audio_editor_create(cv_audio_editor **out, const cv_audio_span *spans, s
         if (a < 0) a = 0;
         if (b > cap) b = cap;
         if (!(b > a)) continue;
-        range r = { (int64_t)floor(a), (int64_t)ceil(b) };
+        cvi_range r = { (int64_t)floor(a), (int64_t)ceil(b) };
         int ch = spans[i].channel;
         for (int c = 0; c < channels; c++)
             if (ch < 0 || ch >= channels || ch == c) e->lists[c][e->counts[c]++] = r;
     }
-    for (int c = 0; c < channels; c++) e->counts[c] = merge(e->lists[c], e->counts[c]);
+    for (int c = 0; c < channels; c++) e->counts[c] = cvi_ranges_merge(e->lists[c], e->counts[c]);
     *out = e;
     return 0;
 nomem:
@@ -103,7 +77,7 @@ nomem:
 /* First range of channel ch whose end is after pos. */
 static size_t first_after(const cv_audio_editor *e, int ch, int64_t pos)
 {
-    const range *r = e->lists[ch];
+    const cvi_range *r = e->lists[ch];
     size_t lo = 0, hi = e->counts[ch];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -120,7 +94,7 @@ int cvi_audio_editor_touches(const cv_audio_editor *e, int ch, int64_t pos, size
     return i < e->counts[ch] && e->lists[ch][i].start < pos + (int64_t)n;
 }
 
-static double gain_at(int64_t k, const range *r, int64_t ramp)
+static double gain_at(int64_t k, const cvi_range *r, int64_t ramp)
 {
     int64_t len = r->end - r->start;
     if (ramp > len / 2) ramp = len / 2;
@@ -171,7 +145,7 @@ void cvi_audio_editor_apply(const cv_audio_editor *e, int ch, int64_t pos, void 
                            size_t stride, size_t n)
 {
     if (ch < 0 || ch >= e->channels || n == 0) return;
-    const range *r = e->lists[ch];
+    const cvi_range *r = e->lists[ch];
     int64_t end = pos + (int64_t)n;
     for (size_t i = first_after(e, ch, pos); i < e->counts[ch] && r[i].start < end; i++) {
         int64_t a = r[i].start > pos ? r[i].start : pos;
@@ -193,12 +167,12 @@ int cvi_audio_editor_masked(const cv_audio_editor *e, int64_t limit, int64_t *sa
     *samples = 0;
     *nspans = 0;
     if (total == 0) return 0;
-    range *all = malloc(total * sizeof *all);
+    cvi_range *all = malloc(total * sizeof *all);
     if (!all) return CV_ENOMEM;
     size_t k = 0;
     for (int c = 0; c < e->channels; c++)
         for (size_t i = 0; i < e->counts[c]; i++) all[k++] = e->lists[c][i];
-    k = merge(all, k);
+    k = cvi_ranges_merge(all, k);
     for (size_t i = 0; i < k; i++) {
         int64_t a = all[i].start, b = all[i].end < limit ? all[i].end : limit;
         if (b > a) {

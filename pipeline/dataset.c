@@ -26,6 +26,7 @@
 #include "common/ctx.h"
 #include "dataset.h"
 #include "common/files.h"
+#include "common/strmap.h"
 #include "policy.h"
 #include "pseudonym.h"
 
@@ -305,25 +306,15 @@ int cvi_commit_delete(cvi_commit *c, const char *rel) { return add_op(c, 1, rel,
 
 int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, unsigned mode)
 {
-    char *path = cvi_path_join(c->outdir, rel), *tmp = path ? cvi_tmp_name(path) : NULL;
-    int rc = 0, fd = -1;
-    if (!tmp) { rc = cvi_error(c->ctx, CV_ENOMEM, "out of memory"); goto out; }
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) { rc = CV_EIO; goto out; }
-    for (size_t off = 0; off < n;) {
-        ssize_t w = write(fd, (const char *)p + off, n - off);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = CV_EIO; goto out; }
-        off += (size_t)w;
-    }
-    if (fsync(fd) != 0) rc = CV_EIO;
-out:
-    if (rc == CV_EIO) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
-    if (fd >= 0 && close(fd) != 0 && !rc) rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
-    if (!rc) rc = cvi_commit_replace(c, rel, tmp);
-    if (rc && tmp) unlink(tmp);
+    char *path = cvi_path_join(c->outdir, rel);
+    if (!path) return cvi_error(c->ctx, CV_ENOMEM, "out of memory");
+    cvi_staged st;
+    int rc = 0;
+    if (cvi_staged_open(&st, path, mode) != 0 || cvi_write_all(st.fd, p, n) != 0 || cvi_staged_sync(&st) != 0)
+        rc = cvi_error(c->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
+    if (!rc && !(rc = cvi_commit_replace(c, rel, st.tmp))) cvi_staged_release(&st);
+    cvi_staged_discard(&st);
     free(path);
-    free(tmp);
     return rc;
 }
 
@@ -628,8 +619,7 @@ struct cvi_register {
     unsigned char (*mark)[CVI_MARK_BYTES];
     char (*domain)[33];
     size_t n, cap;
-    uint32_t *slot;          /* open addressing: index + 1, 0 empty */
-    size_t nslot;            /* power of two */
+    cvi_idxmap idx;          /* mark -> index */
 };
 
 void cvi_register_free(cvi_register *r)
@@ -637,26 +627,20 @@ void cvi_register_free(cvi_register *r)
     if (!r) return;
     free(r->mark);
     free(r->domain);
-    free(r->slot);
+    cvi_idxmap_free(&r->idx);
     free(r);
 }
 
 size_t cvi_register_count(const cvi_register *r) { return r ? r->n : 0; }
 
-/* Marks are keyed hashes: their first bytes are as good as any hash. */
-static size_t mark_slot(const unsigned char *m, size_t nslot)
+static cv_str mark_key(const void *arg, size_t i)
 {
-    uint32_t h;
-    memcpy(&h, m, sizeof h);
-    return h & (nslot - 1);
+    return cv_str_make((const char *)((const cvi_register *)arg)->mark[i], CVI_MARK_BYTES);
 }
 
 int cvi_register_has(const cvi_register *r, const unsigned char mark[CVI_MARK_BYTES])
 {
-    if (!r || !r->n) return 0;
-    for (size_t j = mark_slot(mark, r->nslot); r->slot[j]; j = (j + 1) & (r->nslot - 1))
-        if (memcmp(r->mark[r->slot[j] - 1], mark, CVI_MARK_BYTES) == 0) return 1;
-    return 0;
+    return r && cvi_idxmap_find(&r->idx, cv_str_make((const char *)mark, CVI_MARK_BYTES), mark_key, r) != CVI_IDX_NONE;
 }
 
 int cvi_register_add(cvi_register *r, const char *domain, const unsigned char mark[CVI_MARK_BYTES])
@@ -664,19 +648,6 @@ int cvi_register_add(cvi_register *r, const char *domain, const unsigned char ma
     if (cvi_register_has(r, mark)) return 0;
     size_t dl = strlen(domain);
     if (dl == 0 || dl > 32 || strpbrk(domain, " \t\n")) return CV_EINTERNAL;
-    if ((r->n + 1) * 2 > r->nslot) {
-        size_t ns = r->nslot ? 2 * r->nslot : 64;
-        uint32_t *sl = calloc(ns, sizeof *sl);
-        if (!sl) return CV_ENOMEM;
-        for (size_t i = 0; i < r->n; i++) {
-            size_t j = mark_slot(r->mark[i], ns);
-            while (sl[j]) j = (j + 1) & (ns - 1);
-            sl[j] = (uint32_t)(i + 1);
-        }
-        free(r->slot);
-        r->slot = sl;
-        r->nslot = ns;
-    }
     if (r->n == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 16;
         void *a = realloc(r->mark, cap * sizeof *r->mark), *b = a ? realloc(r->domain, cap * sizeof *r->domain) : NULL;
@@ -687,9 +658,8 @@ int cvi_register_add(cvi_register *r, const char *domain, const unsigned char ma
     }
     memcpy(r->mark[r->n], mark, CVI_MARK_BYTES);
     memcpy(r->domain[r->n], domain, dl + 1);
-    size_t j = mark_slot(mark, r->nslot);
-    while (r->slot[j]) j = (j + 1) & (r->nslot - 1);
-    r->slot[j] = (uint32_t)(++r->n);
+    if (cvi_idxmap_add(&r->idx, r->n, mark_key, r)) return CV_ENOMEM;
+    r->n++;
     return 1;
 }
 

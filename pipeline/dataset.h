@@ -70,8 +70,8 @@ int cvi_commit_create(cv_ctx *ctx, const char *outdir, const char *op, cvi_commi
  * personal data): recorded in the intent. */
 int cvi_commit_history(cvi_commit *c, const char *entry);
 /* OUT/rel is to be replaced by staged, a fsynced file under the temporary
- * name beside it (cvi_tmp_name): the commit takes it over (removed if the
- * commit never runs). */
+ * name beside it (a cvi_staged file, released once this returns 0): the
+ * commit takes it over (removed if the commit never runs). */
 int cvi_commit_replace(cvi_commit *c, const char *rel, const char *staged);
 /* Stage p[0..n) as OUT/rel's replacement (mode less the umask). */
 int cvi_commit_stage(cvi_commit *c, const char *rel, const void *p, size_t n, unsigned mode);

@@ -104,9 +104,7 @@ typedef struct tokuse {
 
 static void tokuse_free(tokuse *u)
 {
-    free(u->map.old);
-    free(u->map.neu);
-    free(u->map.slot);
+    cvi_map_free(&u->map);
     free(u->flag);
     free(u->gen_del);
     free(u->gen_keep);

@@ -373,11 +373,12 @@ static int stage_vault(merge *g, cvi_commit *c, uint64_t *entries, uint64_t *byt
 static int stage_copy(merge *g, cvi_commit *c, const char *outdir, const shard *s, const char *rel,
                       const unsigned char want[32])
 {
-    char *src = cvi_path_join(s->dir, rel), *dst = cvi_path_join(outdir, rel), *tmp = dst ? cvi_tmp_name(dst) : NULL;
-    int in = -1, out = -1, rc = 0;
+    char *src = cvi_path_join(s->dir, rel), *dst = cvi_path_join(outdir, rel);
+    int in = -1, rc = 0;
+    cvi_staged out = { .fd = -1 };
     crypto_generichash_state st;
     unsigned char got[32];
-    if (!src || !tmp) { rc = cvi_error(g->ctx, CV_ENOMEM, "out of memory"); goto out; }
+    if (!src || !dst) { rc = cvi_error(g->ctx, CV_ENOMEM, "out of memory"); goto out; }
     const char *slash = strrchr(dst, '/');
     if (cvi_mkdirs(dst, (size_t)(slash - dst)) != 0) {
         rc = cvi_error(g->ctx, CV_EIO, "cannot create the directory of %s: %s", rel, cvi_strerror(errno));
@@ -387,8 +388,10 @@ static int stage_copy(merge *g, cvi_commit *c, const char *outdir, const shard *
     if (in < 0) { rc = cvi_error(g->ctx, CV_EINPUT, "%s/%s: %s (named in its manifest)", s->dir, rel, cvi_strerror(errno)); goto out; }
     struct stat sst;
     if (fstat(in, &sst) != 0) { rc = cvi_error(g->ctx, CV_EIO, "%s/%s: %s", s->dir, rel, cvi_strerror(errno)); goto out; }
-    out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, sst.st_mode & 0777);
-    if (out < 0) { rc = cvi_error(g->ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno)); goto out; }
+    if (cvi_staged_open(&out, dst, sst.st_mode & 0777) != 0) {
+        rc = cvi_error(g->ctx, CV_EIO, "%s: %s", out.tmp[0] ? out.tmp : rel, cvi_strerror(errno));
+        goto out;
+    }
     crypto_generichash_init(&st, NULL, 0, sizeof got);
     char buf[1 << 16];
     for (;;) {
@@ -397,11 +400,9 @@ static int stage_copy(merge *g, cvi_commit *c, const char *outdir, const shard *
         if (r < 0) { rc = cvi_error(g->ctx, CV_EIO, "%s/%s: %s", s->dir, rel, cvi_strerror(errno)); goto out; }
         if (r == 0) break;
         crypto_generichash_update(&st, (const unsigned char *)buf, (size_t)r);
-        for (ssize_t off = 0; off < r;) {
-            ssize_t w = write(out, buf + off, (size_t)(r - off));
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) { rc = cvi_error(g->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno)); goto out; }
-            off += w;
+        if (cvi_write_all(out.fd, buf, (size_t)r) != 0) {
+            rc = cvi_error(g->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno));
+            goto out;
         }
     }
     crypto_generichash_final(&st, got, sizeof got);
@@ -410,19 +411,13 @@ static int stage_copy(merge *g, cvi_commit *c, const char *outdir, const shard *
                                           "changed since the run; nothing was merged", s->dir, rel);
         goto out;
     }
-    if (fsync(out) != 0) { rc = cvi_error(g->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno)); goto out; }
-    int fd = out;
-    out = -1;
-    if (close(fd) != 0) { rc = cvi_error(g->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno)); goto out; }
-    rc = cvi_commit_replace(c, rel, tmp);
-    if (!rc) tmp[0] = '\0';      /* the commit's now */
+    if (cvi_staged_sync(&out) != 0) { rc = cvi_error(g->ctx, CV_EIO, "%s: %s", rel, cvi_strerror(errno)); goto out; }
+    if (!(rc = cvi_commit_replace(c, rel, out.tmp))) cvi_staged_release(&out);     /* the commit's now */
 out:
     if (in >= 0) close(in);
-    if (out >= 0) close(out);
-    if (tmp && tmp[0]) unlink(tmp);
+    cvi_staged_discard(&out);
     free(src);
     free(dst);
-    free(tmp);
     return rc;
 }
 

@@ -39,8 +39,7 @@ static int write_zst(const char *path, const char *p, size_t n, int level, const
     int rc = cvi_sink_open_fd(fd, level, &s);
     if (!rc && (cvi_sink_write(s, p, n) || cvi_sink_finish(s))) rc = CV_EIO;
     cvi_sink_free(s);
-    if (!rc && fsync(fd) != 0) rc = CV_EIO;
-    if (close(fd) != 0) rc = CV_EIO;
+    if (close(fd) != 0) rc = CV_EIO;     /* fsynced when its staged write commits */
     if (rc) {
         *reason = "cannot write the transcript output";
         unlink(path);
@@ -245,11 +244,12 @@ int cvi_recording_resumable(cv_ctx *ctx, cvi_worker *w, const char *rel, const c
 }
 
 int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, const char *path, const char *rel,
-                       const char *tpath, const char *outdir, int zstd_level, char *tmp, cvi_entry *en,
+                       const char *tpath, const char *outdir, int zstd_level, cvi_staged *out, cvi_entry *en,
                        double *seconds)
 {
     cv_buf tname = { 0 };
-    char ttmp[PATH_MAX + 64] = "", tdst[PATH_MAX] = "";
+    char tdst[PATH_MAX] = "";
+    cvi_staged tout = { .fd = -1 };
     int rc = 0;
     en->fs.records_in = 1;
     if (cvi_hash_file(path, en->fs.in_hash, &en->fs.bytes_in))
@@ -257,14 +257,14 @@ int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, co
     if (tpath) {
         if (cvi_recording_transcript_name(w, rel, tpath, &tname)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
         snprintf(tdst, sizeof tdst, "%s/%s", outdir, tname.p);
-        if (cvi_tmp_name_into(ttmp, sizeof ttmp, tdst) != 0) {
+        if (cvi_staged_init(&tout, tdst) != 0) {
             cvi_buf_free(&tname);
             return cvi_error(ctx, CV_EIO, "%s: the transcript's output name: %s", en->output, cvi_strerror(ENAMETOOLONG));
         }
     }
     cvi_recording_stats rs;
     const char *why = NULL;
-    rc = cvi_recording_process(w, rule, path, tpath, tmp, tpath ? ttmp : NULL, zstd_level, en->fs.in_hash,
+    rc = cvi_recording_process(w, rule, path, tpath, out->tmp, tpath ? tout.tmp : NULL, zstd_level, en->fs.in_hash,
                                &en->fs.counts, &rs, &why);
     if (rc == CV_ENOMEM) {
         rc = cvi_error(ctx, rc, "out of memory");
@@ -277,39 +277,35 @@ int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, co
                     rs.audio.seconds_in);
         else
             cvi_log(ctx, CV_LOG_ERROR, "%s: recording rejected: %s", en->input, why);
-        unlink(tmp);
+        cvi_staged_discard(out);
         rc = 0;
         goto out;
     }
     if (cvi_worker_settle(w)) {
         /* its transcript holds an erased subject: the call is theirs whole */
         cvi_entry_erased(ctx, en, 0);
-        unlink(tmp);
+        cvi_staged_discard(out);
         goto out;
     }
     en->fs.written = 1;
     en->rec = rs;
-    if (cvi_hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out)) {
+    if (cvi_hash_file(out->tmp, en->fs.out_hash, &en->fs.bytes_out)) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
     if (tpath && (cvi_hash_file(tpath, en->transcript_in_hash, &en->transcript_bytes_in) ||
-                  cvi_hash_file(ttmp, en->transcript_out_hash, &en->transcript_bytes_out))) {
+                  cvi_hash_file(tout.tmp, en->transcript_out_hash, &en->transcript_bytes_out))) {
         rc = cvi_error(ctx, CV_EIO, "%s: transcript: %s", en->output, cvi_strerror(errno));
         goto out;
     }
-    char dst[PATH_MAX];
-    snprintf(dst, sizeof dst, "%s/%s", outdir, en->output);
-    if (rename(tmp, dst) != 0 || (tpath && rename(ttmp, tdst) != 0)) {
+    if (cvi_staged_commit(out, 0) != 0 || (tpath && cvi_staged_commit(&tout, 0) != 0)) {
         rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
-    tmp[0] = '\0';
-    ttmp[0] = '\0';
     if (tpath && !(en->transcript = strdup(tname.p))) rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
     *seconds += rs.audio.seconds_in;
 out:
-    if (ttmp[0]) unlink(ttmp);
+    cvi_staged_discard(&tout);
     cvi_buf_free(&tname);
     return rc;
 }

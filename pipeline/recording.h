@@ -8,6 +8,7 @@
 
 #include "engine.h"
 #include "audio.h"
+#include "common/files.h"
 
 /* One recording's statistics: the transcript's counts, then the audio
  * module's cv_audio_stats as it gave them (no copy field by field); the
@@ -75,14 +76,14 @@ int cvi_recording_journal_id(const char *tpath, cv_buf *idsrc);
 int cvi_recording_resumable(cv_ctx *ctx, cvi_worker *w, const char *rel, const char *tpath, const char *outdir,
                             const char *json, int *there);
 
-/* The recording's step of a run: transcript and audio written under
- * temporary names (the audio at tmp, which it unlinks on failure and
- * empties once renamed), then both renamed to outdir/en->output and beside
- * it. A recording that cannot be decoded, or whose transcript cannot be
+/* The recording's step of a run: transcript and audio written by name as
+ * staged files (the audio as out, named by cvi_staged_init for
+ * outdir/en->output: removed on failure, committed, fsynced and renamed,
+ * on success; the transcript beside it likewise). A recording that cannot be decoded, or whose transcript cannot be
  * read, fails the entry (rc 0): nothing of it is written. *seconds gets
  * the seconds of audio done. 0 or a CV_E* code (reported). */
 int cvi_recording_step(cv_ctx *ctx, cvi_worker *w, const cv_input_rule *rule, const char *path, const char *rel,
-                       const char *tpath, const char *outdir, int zstd_level, char *tmp, struct cvi_entry *en,
+                       const char *tpath, const char *outdir, int zstd_level, cvi_staged *out, struct cvi_entry *en,
                        double *seconds);
 
 #endif

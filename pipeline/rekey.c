@@ -202,9 +202,7 @@ out:
     cvi_dataset_info_free(&ds);
     cvi_tenant_key_free(&r.from);
     cvi_tenant_key_free(&r.to);
-    free(r.map.old);
-    free(r.map.neu);
-    free(r.map.slot);
+    cvi_map_free(&r.map);
     if (r.vault.p) sodium_memzero(r.vault.p, r.vault.cap);
     if (r.val.p) sodium_memzero(r.val.p, r.val.cap);
     cvi_buf_free(&r.vault);

@@ -117,17 +117,15 @@ int cvi_risk_check_out_dir(cv_ctx *ctx, const char *out)
 int cvi_risk_enforce(risk *R)
 {
     const char *out = R->o->enforce_out;
-    char *tmp = cvi_tmp_name(out);
-    if (!tmp) return cvi_error(R->ctx, CV_ENOMEM, "out of memory");
+    cvi_staged st;
     int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno));
-        free(tmp);
+    if (cvi_staged_open(&st, out, 0666) != 0) {
+        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", st.tmp[0] ? st.tmp : out, cvi_strerror(errno));
+        cvi_staged_discard(&st);
         return rc;
     }
     int level = R->zstd_in ? (R->o->zstd_level > 0 ? R->o->zstd_level : 3) : 0;
-    if ((rc = cvi_sink_open_fd(fd, level, &R->sink))) {
+    if ((rc = cvi_sink_open_fd(st.fd, level, &R->sink))) {
         cvi_error(R->ctx, rc, "%s: cannot write: %s", out, cv_strerror(rc));
         goto out;
     }
@@ -140,24 +138,16 @@ int cvi_risk_enforce(risk *R)
         /* nothing kept: still a valid (empty) zstd frame */
         char z[64];
         size_t zn = ZSTD_compress(z, sizeof z, "", 0, level);
-        if (ZSTD_isError(zn) || write(fd, z, zn) != (ssize_t)zn) {
+        if (ZSTD_isError(zn) || write(st.fd, z, zn) != (ssize_t)zn) {
             rc = cvi_error(R->ctx, CV_EIO, "%s: write failed", out);
             goto out;
         }
     }
-    if (fsync(fd) != 0) {
-        rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
-        goto out;
-    }
-    int cr = close(fd);
-    fd = -1;
-    if (cr != 0 || rename(tmp, out) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
+    if (cvi_staged_commit(&st, 0) != 0) rc = cvi_error(R->ctx, CV_EIO, "%s: %s", out, cvi_strerror(errno));
 out:
     cvi_sink_free(R->sink);
     R->sink = NULL;
-    if (fd >= 0) close(fd);
-    if (rc) unlink(tmp);
-    free(tmp);
+    cvi_staged_discard(&st);
     return rc;
 }
 

@@ -218,7 +218,7 @@ void cvi_totals_add(cv_totals *t, const cvi_entry *e)
 /* The input's `risk:` report on its finished (not yet renamed) output; with
  * enforce_k, the output is replaced by a copy without the records of
  * classes smaller than k (counted as dropped). */
-static int risk_step(runner *r, const cv_input_rule *rule, const cv_format_type *fmt, const char *tmp, cvi_entry *en)
+static int risk_step(runner *r, const cv_input_rule *rule, const cv_format_type *fmt, cvi_staged *out, cvi_entry *en)
 {
     cv_ctx *ctx = r->ctx;
     const cv_risk_policy *rp = &rule->risk;
@@ -233,20 +233,18 @@ static int risk_step(runner *r, const cv_input_rule *rule, const cv_format_type 
     o.max_record = r->o->max_record;
     char kpath[PATH_MAX + 80];
     if (rp->enforce_k) {
-        snprintf(kpath, sizeof kpath, "%s.k", tmp);
+        if (cvi_staged_side_name(out, kpath, sizeof kpath) != 0)
+            return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
         o.enforce_k = rp->enforce_k;
         o.enforce_out = kpath;
     }
     if (!(en->risk = calloc(1, sizeof *en->risk))) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int rc = cv_risk(ctx, tmp, &o, -1, en->risk);
+    int rc = cv_risk(ctx, out->tmp, &o, -1, en->risk);
     if (rc) return cvi_error(ctx, rc, "%s: risk report: %s", en->input, cv_ctx_error(ctx));
     en->risk_k = rp->enforce_k;
     if (!rp->enforce_k) return 0;
-    if (rename(kpath, tmp) != 0) {
-        unlink(kpath);
-        return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
-    }
-    if (cvi_hash_file(tmp, en->fs.out_hash, &en->fs.bytes_out))
+    if (cvi_staged_adopt(out, kpath) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
+    if (cvi_hash_file(out->tmp, en->fs.out_hash, &en->fs.bytes_out))
         return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
     en->fs.written -= en->risk->suppressed;
     en->fs.dropped += en->risk->suppressed;
@@ -268,14 +266,14 @@ typedef struct cvi_input_kind {
     /* scan: count, write nothing */
     int (*scan)(runner *r, const cvi_item *it, cvi_stream *s, cvi_entry *en);
     int zst_name;    /* the output is named with ".zst" exactly once */
+    int by_name;     /* the output is written by name (the audio module): staged, not opened */
     /* what the journal id covers besides the path (NULL: nothing) */
     int (*journal_id)(const cvi_item *it, cv_buf *idsrc);
     /* resume: *there stays 1 only if its other outputs are there too (NULL: none) */
     int (*resumable)(runner *r, const cvi_item *it, const char *outdir, const cvi_jent *j, int *there);
-    /* write tmp (ofd open on it, closed here) and rename it to dst (tmp
-     * emptied); may fail or erase the entry */
-    int (*write)(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, int *ofd, char *tmp, const char *dst,
-                 cvi_entry *en);
+    /* write the staged output (out->fd open on it) and commit it (its
+     * name, out->tmp, emptied); may fail or erase the entry */
+    int (*write)(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, cvi_staged *out, cvi_entry *en);
 } cvi_input_kind;
 
 static const char *records_format(const cv_input_rule *rule, const char *rel, const cv_format_type **fmt)
@@ -296,12 +294,12 @@ static int records_scan(runner *r, const cvi_item *it, cvi_stream *s, cvi_entry 
     return rc;
 }
 
-static int records_write(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, int *ofd, char *tmp,
-                         const char *dst, cvi_entry *en)
+static int records_write(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, cvi_staged *out,
+                         cvi_entry *en)
 {
     cv_ctx *ctx = r->ctx;
     (void)outdir;
-    s->out_fd = *ofd;
+    s->out_fd = out->fd;
     int rc = cvi_pool_stream(r->pool, s, &en->fs);
     en->fs.dropped += en->fs.counts.erased;     /* not written: records of erased subjects */
     if (en->fs.counts.erased)
@@ -313,13 +311,9 @@ static int records_write(runner *r, const cvi_item *it, const char *outdir, cvi_
         return 0;
     }
     if (rc) return rc;
-    int bad = fsync(*ofd) != 0;
-    bad |= close(*ofd) != 0;
-    *ofd = -1;
-    if (bad) return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
-    if (it->rule->risk.nquasi && (rc = risk_step(r, it->rule, s->fmt, tmp, en))) return rc;
-    if (rename(tmp, dst) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
-    tmp[0] = '\0';
+    if (cvi_staged_sync(out) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
+    if (it->rule->risk.nquasi && (rc = risk_step(r, it->rule, s->fmt, out, en))) return rc;
+    if (cvi_staged_commit(out, 0) != 0) return cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(errno));
     return 0;
 }
 
@@ -350,20 +344,17 @@ static int recordings_resumable(runner *r, const cvi_item *it, const char *outdi
                                    there);
 }
 
-static int recordings_write(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, int *ofd, char *tmp,
-                            const char *dst, cvi_entry *en)
+static int recordings_write(runner *r, const cvi_item *it, const char *outdir, cvi_stream *s, cvi_staged *out,
+                            cvi_entry *en)
 {
     (void)s;
-    (void)dst;
-    close(*ofd);
-    *ofd = -1;
     return cvi_recording_step(r->ctx, cvi_pool_main_worker(r->pool), it->rule, it->path, it->rel, it->transcript, outdir,
-                              r->o->zstd_level, tmp, en, &r->audio_s);
+                              r->o->zstd_level, out, en, &r->audio_s);
 }
 
 static const cvi_input_kind input_kinds[] = {
-    { "records", records_format, NULL, records_scan, 1, NULL, NULL, records_write },
-    { "recordings", recordings_format, recordings_prepare, recordings_scan, 0, recordings_journal_id,
+    { "records", records_format, NULL, records_scan, 1, 0, NULL, NULL, records_write },
+    { "recordings", recordings_format, recordings_prepare, recordings_scan, 0, 1, recordings_journal_id,
       recordings_resumable, recordings_write },
 };
 
@@ -380,8 +371,9 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     cv_ctx *ctx = r->ctx;
     cvi_worker *w = cvi_pool_main_worker(r->pool);
     cv_buf name = { 0 }, line = { 0 };
-    char tmp[PATH_MAX + 64] = "", dst[PATH_MAX] = "";
-    int fd = -1, ofd = -1, rc = 0;
+    char dst[PATH_MAX] = "";
+    cvi_staged out = { .fd = -1 };
+    int fd = -1, rc = 0;
     cvi_entry *en = new_entry(r);
     if (!en) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     if ((rc = cvi_sanitise_rel(w, it->rel, &name))) goto out;
@@ -498,16 +490,11 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
         rc = cvi_error(ctx, CV_EIO, "cannot create the output directory for %s: %s", en->output, cvi_strerror(errno));
         goto out;
     }
-    if (cvi_tmp_name_into(tmp, sizeof tmp, dst) != 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", en->output, cvi_strerror(ENAMETOOLONG));
+    if (kind->by_name ? cvi_staged_init(&out, dst) != 0 : cvi_staged_open(&out, dst, 0666) != 0) {
+        rc = cvi_error(ctx, CV_EIO, "%s: %s", out.tmp[0] ? out.tmp : en->output, cvi_strerror(errno));
         goto out;
     }
-    ofd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (ofd < 0) {
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", tmp, cvi_strerror(errno));
-        goto out;
-    }
-    rc = kind->write(r, it, outdir, &s, &ofd, tmp, dst, en);
+    rc = kind->write(r, it, outdir, &s, &out, en);
     if (rc || en->status == CVI_FAILED || en->status == CVI_ERASED) goto out;
     en->status = CVI_DONE;
     if (r->vault && ((rc = cvi_pool_take_vault(r->pool, r->vault)) ||
@@ -523,8 +510,7 @@ static int process_item(runner *r, const cvi_item *it, const char *outdir, int s
     if (en->fs.rejected)
         cvi_log(ctx, CV_LOG_WARN, "%s: %" PRIu64 " record(s) rejected (see manifest.json)", en->input, en->fs.rejected);
 out:
-    if (ofd >= 0) close(ofd);
-    if (tmp[0]) unlink(tmp);
+    cvi_staged_discard(&out);
     if (fd >= 0) close(fd);
     cvi_buf_free(&name);
     cvi_buf_free(&line);

@@ -100,14 +100,14 @@ static void rw_hash(void *ud, const void *p, size_t n)
     crypto_generichash_update(ud, p, n);
 }
 
-static int rw_open(cvi_rewriter *w, cv_ctx *ctx, cvi_newfile *nf, int level)
+static int rw_open(cvi_rewriter *w, cv_ctx *ctx, const char *path, int level)
 {
     memset(w, 0, sizeof *w);
     w->ctx = ctx;
-    w->fd = open(nf->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (w->fd < 0) return cvi_error(ctx, CV_EIO, "%s: %s", nf->tmp, cvi_strerror(errno));
+    if (cvi_staged_open(&w->st, path, 0666) != 0)
+        return cvi_error(ctx, CV_EIO, "%s: %s", w->st.tmp[0] ? w->st.tmp : path, cvi_strerror(errno));
     crypto_generichash_init(&w->h, NULL, 0, 32);
-    if (cvi_sink_open_fd(w->fd, level, &w->sink)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if (cvi_sink_open_fd(w->st.fd, level, &w->sink)) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     cvi_sink_set_hash(w->sink, rw_hash, &w->h);
     return 0;
 }
@@ -120,6 +120,7 @@ int cvi_rw_flush(cvi_rewriter *w, int force)
     return rc ? cvi_error(w->ctx, CV_EIO, "write: %s", cvi_strerror(errno)) : 0;
 }
 
+/* Finish the staged file (ok) and name it in nf, or remove it. */
 static int rw_close(cvi_rewriter *w, cvi_newfile *nf, int ok)
 {
     int rc = 0;
@@ -132,10 +133,13 @@ static int rw_close(cvi_rewriter *w, cvi_newfile *nf, int ok)
         }
     }
     cvi_sink_free(w->sink);
-    if (w->fd >= 0) {
-        if (ok && !rc && fsync(w->fd) != 0) rc = cvi_error(w->ctx, CV_EIO, "%s: %s", nf->tmp, cvi_strerror(errno));
-        close(w->fd);
+    if (ok && !rc && cvi_staged_sync(&w->st) != 0)
+        rc = cvi_error(w->ctx, CV_EIO, "%s: %s", w->st.tmp, cvi_strerror(errno));
+    if (ok && !rc) {
+        if ((nf->tmp = strdup(w->st.tmp))) cvi_staged_release(&w->st);     /* the newfile's now */
+        else rc = cvi_error(w->ctx, CV_ENOMEM, "out of memory");
     }
+    cvi_staged_discard(&w->st);
     cvi_buf_free(&w->out);
     return rc;
 }
@@ -159,11 +163,10 @@ int cvi_stage(cv_ctx *ctx, const char *rel, char *path, int level, cvi_rec_fn fn
 {
     n->path = path;
     n->rel = strdup(rel);
-    n->tmp = cvi_tmp_name(path);
-    if (!n->rel || !n->tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    if (!n->rel) return cvi_error(ctx, CV_ENOMEM, "out of memory");
     cvi_rewriter w;
     *wp = &w;
-    int rc = rw_open(&w, ctx, n, level);
+    int rc = rw_open(&w, ctx, path, level);
     if (rc == 0) rc = cvi_each_record(ctx, path, rel, fn, ud);
     int crc = rw_close(&w, n, rc == 0);
     *wp = NULL;
@@ -259,36 +262,19 @@ int cvi_name_has_tok(const char *rel, const char *tok) { return find_tok_after(r
 
 /* ---- tokens: a table of 16-character tokens (rekey: old to new; forget: the vault's) ---- */
 
-static uint32_t th(const char *t)
+static cv_str old_key(const void *arg, size_t i)
 {
-    uint32_t h = 2166136261u;
-    for (int i = 0; i < CV_TOKEN_CHARS; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
-    return h;
+    return cv_str_make(((const cvi_tokmap *)arg)->old[i], CV_TOKEN_CHARS);
 }
 
 int cvi_map_find(const cvi_tokmap *m, const char *t)
 {
-    if (!m->nslot) return -1;
-    for (size_t j = th(t) & (m->nslot - 1); m->slot[j]; j = (j + 1) & (m->nslot - 1))
-        if (memcmp(m->old[m->slot[j] - 1], t, CV_TOKEN_CHARS) == 0) return (int)(m->slot[j] - 1);
-    return -1;
+    size_t i = cvi_idxmap_find(&m->idx, cv_str_make(t, CV_TOKEN_CHARS), old_key, m);
+    return i == CVI_IDX_NONE ? -1 : (int)i;
 }
 
 int cvi_map_add(cvi_tokmap *m, const char *old, const char *neu)
 {
-    if ((m->n + 1) * 2 > m->nslot) {
-        size_t ns = m->nslot ? 2 * m->nslot : 1024;
-        uint32_t *sl = calloc(ns, sizeof *sl);
-        if (!sl) return CV_ENOMEM;
-        for (size_t i = 0; i < m->n; i++) {
-            size_t j = th(m->old[i]) & (ns - 1);
-            while (sl[j]) j = (j + 1) & (ns - 1);
-            sl[j] = (uint32_t)(i + 1);
-        }
-        free(m->slot);
-        m->slot = sl;
-        m->nslot = ns;
-    }
     if (cvi_map_find(m, old) >= 0) return 0;
     if (m->n == m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 1024;
@@ -300,9 +286,14 @@ int cvi_map_add(cvi_tokmap *m, const char *old, const char *neu)
     }
     memcpy(m->old[m->n], old, CV_TOKEN_CHARS + 1);
     memcpy(m->neu[m->n], neu, CV_TOKEN_CHARS + 1);
-    size_t j = th(old) & (m->nslot - 1);
-    while (m->slot[j]) j = (j + 1) & (m->nslot - 1);
-    m->slot[j] = (uint32_t)(++m->n);
+    if (cvi_idxmap_add(&m->idx, m->n, old_key, m)) return CV_ENOMEM;
+    m->n++;
     return 0;
 }
 
+void cvi_map_free(cvi_tokmap *m)
+{
+    free(m->old);
+    free(m->neu);
+    cvi_idxmap_free(&m->idx);
+}

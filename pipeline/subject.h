@@ -15,6 +15,8 @@
 #include <sodium.h>
 
 #include "common/base.h"
+#include "common/files.h"
+#include "common/strmap.h"
 #include "dataset.h"
 #include "pseudonym.h"
 #include "vault.h"
@@ -46,7 +48,7 @@ typedef struct cvi_newfile {
 
 typedef struct cvi_rewriter {
     cv_ctx *ctx;
-    int fd;
+    cvi_staged st;            /* the replacement, written beside the file */
     cv_sink *sink;
     crypto_generichash_state h;
     cv_buf out;
@@ -107,8 +109,7 @@ typedef struct cvi_tokmap {
     char (*old)[CV_TOKEN_CHARS + 1];
     char (*neu)[CV_TOKEN_CHARS + 1];
     size_t n, cap;
-    uint32_t *slot;
-    size_t nslot;
+    cvi_idxmap idx;           /* old token -> index */
     char domains[32][33];     /* the token domains met in the vault */
     size_t ndomains;
 } cvi_tokmap;
@@ -117,5 +118,6 @@ typedef struct cvi_tokmap {
 int cvi_map_find(const cvi_tokmap *m, const char *t);
 /* Add old -> neu unless old is there: 0 or CV_ENOMEM. */
 int cvi_map_add(cvi_tokmap *m, const char *old, const char *neu);
+void cvi_map_free(cvi_tokmap *m);
 
 #endif

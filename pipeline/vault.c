@@ -17,53 +17,29 @@
 #include "pseudonym.h"
 #include "vault.h"
 #include "common/files.h"
+#include "common/strmap.h"
 #include "dataset.h"
 #include "policy.h"
 #include "../formats/formats.h"
 
 /* ---- the per-worker set -------------------------------------------------- */
 
-static uint32_t tok_hash(const char *t, size_t n)
+static cv_str vent_key(const void *arg, size_t i)
 {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)t[i]) * 16777619u;
-    return h;
+    const char *t = ((const cvi_vault_set *)arg)->v[i].token;
+    return cv_str_make(t, strlen(t));
 }
 
-static int vset_grow(cvi_vault_set *s)
+/* Is token t[0..tn) in the set? */
+static int vset_has(const cvi_vault_set *s, const char *t, size_t tn)
 {
-    size_t ns = s->nslot ? 2 * s->nslot : 256;
-    uint32_t *sl = calloc(ns, sizeof *sl);
-    if (!sl) return CV_ENOMEM;
-    for (size_t i = 0; i < s->n; i++) {
-        size_t j = tok_hash(s->v[i].token, strlen(s->v[i].token)) & (ns - 1);
-        while (sl[j]) j = (j + 1) & (ns - 1);
-        sl[j] = (uint32_t)(i + 1);
-    }
-    free(s->slot);
-    s->slot = sl;
-    s->nslot = ns;
-    return 0;
-}
-
-/* The slot of token t: its entry (slot value != 0) or where it goes. */
-static size_t vset_find(const cvi_vault_set *s, const char *t, size_t tn)
-{
-    size_t j = tok_hash(t, tn) & (s->nslot - 1);
-    while (s->slot[j]) {
-        const cvi_vent *e = &s->v[s->slot[j] - 1];
-        if (strncmp(e->token, t, tn) == 0 && e->token[tn] == '\0') break;
-        j = (j + 1) & (s->nslot - 1);
-    }
-    return j;
+    return cvi_idxmap_find(&s->idx, cv_str_make(t, tn), vent_key, s) != CVI_IDX_NONE;
 }
 
 static int vset_put(cvi_vault_set *s, const char *t, size_t tn, const char *value, size_t n)
 {
     if (tn >= CVI_TOKEN_TEXT_MAX) return CV_EINPUT;
-    if ((s->n + 1) * 2 > s->nslot && vset_grow(s)) return CV_ENOMEM;
-    size_t j = vset_find(s, t, tn);
-    if (s->slot[j]) return 0;
+    if (vset_has(s, t, tn)) return 0;
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 64;
         cvi_vent *nv = realloc(s->v, cap * sizeof *nv);
@@ -81,7 +57,12 @@ static int vset_put(cvi_vault_set *s, const char *t, size_t tn, const char *valu
         memcpy(e->value, value, n);
         e->value[n] = '\0';
     }
-    s->slot[j] = (uint32_t)(++s->n);
+    if (cvi_idxmap_add(&s->idx, s->n, vent_key, s)) {
+        if (e->value) sodium_memzero(e->value, n);
+        free(e->value);
+        return CV_ENOMEM;
+    }
+    s->n++;
     return 0;
 }
 
@@ -100,7 +81,7 @@ void cvi_vset_clear(cvi_vault_set *s)
         free(s->v[i].value);
     }
     s->n = 0;
-    if (s->slot) memset(s->slot, 0, s->nslot * sizeof *s->slot);
+    cvi_idxmap_clear(&s->idx);
 }
 
 void cvi_vset_free(cvi_vault_set *s)
@@ -108,7 +89,7 @@ void cvi_vset_free(cvi_vault_set *s)
     if (!s) return;
     cvi_vset_clear(s);
     free(s->v);
-    free(s->slot);
+    cvi_idxmap_free(&s->idx);
     memset(s, 0, sizeof *s);
 }
 
@@ -252,24 +233,13 @@ out:
 
 struct cvi_vault {
     cv_ctx *ctx;
-    char *path;               /* vault.zst */
-    char *stage;              /* what the run appends to until it commits */
-    int fd;                   /* the stage */
+    cvi_staged st;            /* path: vault.zst; tmp: the stage, what the run appends
+                               * to until it commits; fd: open on the stage */
     unsigned char pk[32];
     cvi_vault_set known;      /* tokens in the file (values not kept) */
     cvi_vault_set pending;    /* taken since the last flush, with values */
     uint64_t size;
 };
-
-static char *stage_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-    size_t n = dl + sizeof CVI_VAULT_STAGE;
-    char *s = malloc(n);
-    if (s) snprintf(s, n, "%.*s%s", (int)dl, path, CVI_VAULT_STAGE);
-    return s;
-}
 
 static int load_known(void *ud, const char *t, size_t tn, const unsigned char *s, size_t sn)
 {
@@ -298,32 +268,34 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
     struct stat st;
     int rc = 0;
     *out = NULL;
-    if (!v || !(v->path = strdup(path)) || !(v->stage = stage_name(path))) {
-        if (v) free(v->path);
+    if (!v) return cvi_error(ctx, CV_ENOMEM, "out of memory");
+    const char *slash = strrchr(path, '/');
+    char stage[PATH_MAX + 64];
+    int sn = snprintf(stage, sizeof stage, "%.*s%s", slash ? (int)(slash - path) + 1 : 0, path, CVI_VAULT_STAGE);
+    if (sn < 0 || (size_t)sn >= sizeof stage || cvi_staged_init_as(&v->st, path, stage) != 0) {
         free(v);
-        return cvi_error(ctx, CV_ENOMEM, "out of memory");
+        return cvi_error(ctx, CV_EIO, "vault %s: %s", path, cvi_strerror(ENAMETOOLONG));
     }
     v->ctx = ctx;
-    v->fd = -1;
     memcpy(v->pk, pk, 32);
-    if (resume && stat(v->stage, &st) == 0) {
+    if (resume && stat(v->st.tmp, &st) == 0) {
         /* an interrupted run's stage: the frames of the files it journalled */
-        if ((rc = cvi_read_file(v->stage, &old, SIZE_MAX))) {
-            rc = cvi_error(ctx, rc, "vault %s: %s", v->stage, rc == CV_EIO ? cvi_strerror(errno) : cv_strerror(rc));
+        if ((rc = cvi_read_file(v->st.tmp, &old, SIZE_MAX))) {
+            rc = cvi_error(ctx, rc, "vault %s: %s", v->st.tmp, rc == CV_EIO ? cvi_strerror(errno) : cv_strerror(rc));
             goto fail;
         }
         if (whole_frames((const unsigned char *)old.p, old.n) < keep) {
             rc = cvi_error(ctx, CV_EINPUT, "vault %s: the interrupted run's vault holds less than its journal says; "
-                                           "nothing was changed: run again without --resume", v->stage);
+                                           "nothing was changed: run again without --resume", v->st.tmp);
             goto fail;
         }
-        v->fd = open(v->stage, O_RDWR | O_CLOEXEC);
-        if (v->fd < 0 || (keep < old.n && ftruncate(v->fd, (off_t)keep) != 0)) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
+        v->st.fd = open(v->st.tmp, O_RDWR | O_CLOEXEC);
+        if (v->st.fd < 0 || (keep < old.n && ftruncate(v->st.fd, (off_t)keep) != 0)) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->st.tmp, cvi_strerror(errno));
             goto fail;
         }
         v->size = keep;
-        if (keep && (rc = cvi_vault_read(ctx, v->stage, load_known, &v->known))) goto fail;
+        if (keep && (rc = cvi_vault_read(ctx, v->st.tmp, load_known, &v->known))) goto fail;
     } else {
         if (stat(path, &st) == 0) {
             /* every entry must read before the vault is carried on */
@@ -339,9 +311,9 @@ int cvi_vault_open(cv_ctx *ctx, const char *path, const unsigned char pk[32], in
             rc = cvi_error(ctx, CV_EIO, "vault %s: %s", path, cvi_strerror(errno));
             goto fail;
         }
-        v->fd = open(v->stage, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (v->fd < 0 || cvi_write_all(v->fd, old.p, old.n) != 0 || fdatasync(v->fd) != 0) {
-            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->stage, cvi_strerror(errno));
+        v->st.fd = open(v->st.tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (v->st.fd < 0 || cvi_write_all(v->st.fd, old.p, old.n) != 0 || fdatasync(v->st.fd) != 0) {
+            rc = cvi_error(ctx, CV_EIO, "vault %s: %s", v->st.tmp, cvi_strerror(errno));
             goto fail;
         }
         v->size = old.n;
@@ -357,13 +329,13 @@ fail:
 
 void cvi_vault_discard(cvi_vault *v)
 {
-    if (v && v->fd >= 0) unlink(v->stage);
+    if (v) cvi_staged_discard(&v->st);
 }
 
 int cvi_vault_commit(cvi_vault *v)
 {
-    if (fsync(v->fd) != 0 || rename(v->stage, v->path) != 0 || cvi_fsync_parent(v->path) != 0)
-        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno));
+    if (cvi_staged_commit(&v->st, 1) != 0)
+        return cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->st.path, cvi_strerror(errno));
     return 0;
 }
 
@@ -373,8 +345,7 @@ int cvi_vault_take(cvi_vault *v, cvi_vault_set *s)
     for (size_t i = 0; i < s->n && !rc; i++) {
         const cvi_vent *e = &s->v[i];
         size_t tn = strlen(e->token);
-        if (v->known.nslot && v->known.slot[vset_find(&v->known, e->token, tn)]) continue;
-        if (v->pending.nslot && v->pending.slot[vset_find(&v->pending, e->token, tn)]) continue;
+        if (vset_has(&v->known, e->token, tn) || vset_has(&v->pending, e->token, tn)) continue;
         rc = vset_put(&v->pending, e->token, tn, e->value ? e->value : "", e->value_len);
     }
     cvi_vset_clear(s);
@@ -406,12 +377,12 @@ int cvi_vault_flush(cvi_vault *v, uint64_t *size)
     size_t zn = ZSTD_compress(z, cap, lines.p, lines.n, 3);
     if (ZSTD_isError(zn)) { rc = cvi_error(v->ctx, CV_EINTERNAL, "vault: zstd: %s", ZSTD_getErrorName(zn)); goto out; }
     for (size_t off = 0; off < zn;) {
-        ssize_t w = pwrite(v->fd, (char *)z + off, zn - off, (off_t)(v->size + off));
+        ssize_t w = pwrite(v->st.fd, (char *)z + off, zn - off, (off_t)(v->size + off));
         if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno)); goto out; }
+        if (w < 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->st.path, cvi_strerror(errno)); goto out; }
         off += (size_t)w;
     }
-    if (fdatasync(v->fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->path, cvi_strerror(errno)); goto out; }
+    if (fdatasync(v->st.fd) != 0) { rc = cvi_error(v->ctx, CV_EIO, "vault %s: %s", v->st.path, cvi_strerror(errno)); goto out; }
     v->size += zn;
     for (size_t i = 0; i < p->n && !rc; i++)
         if (vset_put(&v->known, p->v[i].token, strlen(p->v[i].token), NULL, 0))
@@ -431,11 +402,9 @@ uint64_t cvi_vault_count(const cvi_vault *v) { return v ? v->known.n : 0; }
 void cvi_vault_close(cvi_vault *v)
 {
     if (!v) return;
-    if (v->fd >= 0) close(v->fd);
+    if (v->st.fd >= 0) close(v->st.fd);
     cvi_vset_free(&v->known);
     cvi_vset_free(&v->pending);
-    free(v->path);
-    free(v->stage);
     free(v);
 }
 

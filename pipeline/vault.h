@@ -19,6 +19,7 @@
 #define CV_VAULT_H
 
 #include "common/base.h"
+#include "common/strmap.h"
 
 #define CVI_VAULT_FILE "vault.zst"
 #define CVI_TOKEN_TEXT_MAX 64        /* "domain:" + 16 characters; domains are at most 32 bytes */
@@ -33,8 +34,7 @@ typedef struct cvi_vent {
 typedef struct cvi_vault_set {
     cvi_vent *v;
     size_t n, cap;
-    uint32_t *slot;      /* open addressing: index + 1, 0 empty */
-    size_t nslot;        /* power of two */
+    cvi_idxmap idx;      /* token -> index into v */
 } cvi_vault_set;
 
 /* Add unless present. 0 or CV_ENOMEM. */

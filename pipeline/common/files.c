@@ -1,5 +1,5 @@
 /*
- * files.c - whole-file reads and atomic whole-file writes.
+ * files.c - whole-file reads, staged (atomic) writes, paths.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -73,25 +73,6 @@ int cvi_each_line(const char *path, int (*cb)(void *arg, char *line, size_t n, i
     return rc;
 }
 
-int cvi_tmp_name_into(char *buf, size_t cap, const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
-    int n = snprintf(buf, cap, "%.*s.%s.cvtmp.%ld", (int)dl, path, path + dl, (long)getpid());
-    return n < 0 || (size_t)n >= cap ? -1 : 0;
-}
-
-char *cvi_tmp_name(const char *path)
-{
-    size_t n = strlen(path) + 32;
-    char *t = malloc(n);
-    if (t && cvi_tmp_name_into(t, n, path) != 0) {
-        free(t);
-        t = NULL;
-    }
-    return t;
-}
-
 int cvi_fsync_parent(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -119,23 +100,116 @@ int cvi_write_all(int fd, const void *p, size_t n)
     return 0;
 }
 
+/* The one temporary name: ".NAME.cvtmp.PID" beside path. */
+static int tmp_name_into(char *buf, size_t cap, const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    int n = snprintf(buf, cap, "%.*s.%s.cvtmp.%ld", (int)dl, path, path + dl, (long)getpid());
+    if (n < 0 || (size_t)n >= cap) return errno = ENAMETOOLONG, -1;
+    return 0;
+}
+
+int cvi_staged_init_as(cvi_staged *s, const char *path, const char *tmp)
+{
+    s->fd = -1;
+    s->by_name = 0;
+    s->tmp[0] = '\0';
+    int n = snprintf(s->path, sizeof s->path, "%s", path), m = snprintf(s->tmp, sizeof s->tmp, "%s", tmp);
+    if (n < 0 || (size_t)n >= sizeof s->path || m < 0 || (size_t)m >= sizeof s->tmp) {
+        s->tmp[0] = '\0';
+        return errno = ENAMETOOLONG, -1;
+    }
+    return 0;
+}
+
+/* Both names of a staged write to path. */
+static int staged_name(cvi_staged *s, const char *path)
+{
+    s->fd = -1;
+    s->by_name = 0;
+    s->tmp[0] = '\0';
+    int n = snprintf(s->path, sizeof s->path, "%s", path);
+    if (n < 0 || (size_t)n >= sizeof s->path) return errno = ENAMETOOLONG, -1;
+    if (tmp_name_into(s->tmp, sizeof s->tmp, path) != 0) {
+        s->tmp[0] = '\0';
+        return -1;
+    }
+    return 0;
+}
+
+int cvi_staged_init(cvi_staged *s, const char *path)
+{
+    int rc = staged_name(s, path);
+    s->by_name = 1;
+    return rc;
+}
+
+int cvi_staged_open(cvi_staged *s, const char *path, unsigned mode)
+{
+    if (staged_name(s, path) != 0) return -1;
+    s->fd = open(s->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    return s->fd < 0 ? -1 : 0;
+}
+
+int cvi_staged_sync(cvi_staged *s)
+{
+    if (s->fd < 0 && s->by_name && s->tmp[0]) {
+        s->by_name = 0;
+        if ((s->fd = open(s->tmp, O_RDONLY | O_CLOEXEC)) < 0) return -1;
+    }
+    if (s->fd < 0) return 0;
+    int e = fsync(s->fd) != 0 ? errno : 0;
+    if (close(s->fd) != 0 && !e) e = errno;
+    s->fd = -1;
+    if (e) errno = e;
+    return e ? -1 : 0;
+}
+
+int cvi_staged_side_name(const cvi_staged *s, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "%s.k", s->tmp);
+    return n < 0 || (size_t)n >= cap ? (errno = ENAMETOOLONG, -1) : 0;
+}
+
+int cvi_staged_adopt(cvi_staged *s, const char *side)
+{
+    if (rename(side, s->tmp) == 0) return 0;
+    int e = errno;
+    unlink(side);
+    errno = e;
+    return -1;
+}
+
+int cvi_staged_commit(cvi_staged *s, int sync_dir)
+{
+    if (cvi_staged_sync(s) != 0 || rename(s->tmp, s->path) != 0) return -1;
+    s->tmp[0] = '\0';
+    return sync_dir ? cvi_fsync_parent(s->path) : 0;
+}
+
+void cvi_staged_release(cvi_staged *s) { s->tmp[0] = '\0'; }
+
+void cvi_staged_discard(cvi_staged *s)
+{
+    if (!s) return;
+    int e = errno;
+    if (s->fd >= 0) close(s->fd);
+    s->fd = -1;
+    if (s->tmp[0]) unlink(s->tmp);
+    s->tmp[0] = '\0';
+    errno = e;
+}
+
 int cvi_write_atomic(cv_ctx *ctx, const char *path, const void *p, size_t n, unsigned mode)
 {
-    char *tmp = cvi_tmp_name(path);
-    if (!tmp) return cvi_error(ctx, CV_ENOMEM, "out of memory");
-    int rc = 0, fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
-    if (fd < 0) rc = CV_EIO;
-    if (!rc && cvi_write_all(fd, p, n) != 0) rc = CV_EIO;
-    if (fd >= 0 && !rc && fsync(fd) != 0) rc = CV_EIO;
-    if (fd >= 0 && close(fd) != 0) rc = CV_EIO;
-    if (!rc && (rename(tmp, path) != 0 || cvi_fsync_parent(path) != 0)) rc = CV_EIO;
-    if (rc) {
+    cvi_staged s;
+    if (cvi_staged_open(&s, path, mode) != 0 || cvi_write_all(s.fd, p, n) != 0 || cvi_staged_commit(&s, 1) != 0) {
         int e = errno;
-        unlink(tmp);
-        rc = cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(e));
+        cvi_staged_discard(&s);
+        return cvi_error(ctx, CV_EIO, "%s: %s", path, cvi_strerror(e));
     }
-    free(tmp);
-    return rc;
+    return 0;
 }
 
 char *cvi_path_join(const char *a, const char *b)

@@ -32,3 +32,24 @@ size_t cvi_time_spans_merge(cvi_time_span *v, size_t n, double pad)
     }
     return o + 1;
 }
+
+static int cmp_range(const void *a, const void *b)
+{
+    const cvi_range *x = a, *y = b;
+    return x->start < y->start ? -1 : x->start > y->start;
+}
+
+size_t cvi_ranges_merge(cvi_range *r, size_t n)
+{
+    if (n == 0) return 0;
+    qsort(r, n, sizeof *r, cmp_range);
+    size_t o = 0;
+    for (size_t i = 1; i < n; i++) {
+        if (r[i].start <= r[o].end) {
+            if (r[i].end > r[o].end) r[o].end = r[i].end;
+        } else {
+            r[++o] = r[i];
+        }
+    }
+    return o + 1;
+}

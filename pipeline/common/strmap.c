@@ -86,3 +86,59 @@ int cvi_strmap_put(cvi_strmap *m, cv_str k, uint64_t v)
     *s = (struct cvi_strslot){ k, v, 1 };
     return 0;
 }
+
+/* ---- cvi_idxmap ------------------------------------------------------------ */
+
+/* The slot of key k: its entry's or, where the probe ends, the empty one. */
+static uint32_t *idx_probe(const cvi_idxmap *m, cv_str k, cvi_idxkey_fn key, const void *arg)
+{
+    uint32_t i = cvi_hash_bytes(k.p, k.n) & m->mask;
+    while (m->slot[i] && !cv_str_eq(key(arg, m->slot[i] - 1), k)) i = (i + 1) & m->mask;
+    return &m->slot[i];
+}
+
+/* The empty slot where k (not in the map) goes. */
+static uint32_t *idx_empty(const cvi_idxmap *m, cv_str k)
+{
+    uint32_t i = cvi_hash_bytes(k.p, k.n) & m->mask;
+    while (m->slot[i]) i = (i + 1) & m->mask;
+    return &m->slot[i];
+}
+
+size_t cvi_idxmap_find(const cvi_idxmap *m, cv_str k, cvi_idxkey_fn key, const void *arg)
+{
+    if (!m->slot) return CVI_IDX_NONE;
+    uint32_t s = *idx_probe(m, k, key, arg);
+    return s ? (size_t)s - 1 : CVI_IDX_NONE;
+}
+
+int cvi_idxmap_add(cvi_idxmap *m, size_t i, cvi_idxkey_fn key, const void *arg)
+{
+    if (i >= UINT32_MAX) return CV_ENOMEM;
+    if (!m->slot || 2 * (m->n + 1) > (size_t)m->mask + 1) {
+        size_t size = m->slot ? 2 * ((size_t)m->mask + 1) : SMALL;
+        if (size > UINT32_MAX) return CV_ENOMEM;
+        cvi_idxmap g = { calloc(size, sizeof *g.slot), (uint32_t)(size - 1), m->n };
+        if (!g.slot) return CV_ENOMEM;
+        if (m->slot)
+            for (size_t j = 0; j <= m->mask; j++)
+                if (m->slot[j]) *idx_empty(&g, key(arg, m->slot[j] - 1)) = m->slot[j];
+        free(m->slot);
+        *m = g;
+    }
+    *idx_empty(m, key(arg, i)) = (uint32_t)(i + 1);
+    m->n++;
+    return 0;
+}
+
+void cvi_idxmap_clear(cvi_idxmap *m)
+{
+    if (m->slot) memset(m->slot, 0, ((size_t)m->mask + 1) * sizeof *m->slot);
+    m->n = 0;
+}
+
+void cvi_idxmap_free(cvi_idxmap *m)
+{
+    free(m->slot);
+    memset(m, 0, sizeof *m);
+}
