@@ -92,6 +92,42 @@ static int valid_date(const char *s)
     return s[4] == '-' && s[7] == '-';
 }
 
+/* ---- durability of the outputs ------------------------------------------ */
+
+/* Each output is renamed into its directory without a directory fsync (one
+ * per file would cost a run of many small files dearly); before the
+ * manifest lists them, each distinct directory holding an output written
+ * in this run is fsynced once, so that no output the manifest counts can
+ * vanish in a power loss. 0, or CV_EIO / CV_ENOMEM with the message set. */
+static int sync_output_dirs(cv_ctx *ctx, const char *outdir, const cvi_entry *ent, size_t n)
+{
+    cvi_strmap seen = { 0 };
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (ent[i].status != CVI_DONE && ent[i].status != CVI_RESUMED) continue;
+        const char *rel[2] = { ent[i].output, ent[i].transcript };
+        for (int k = 0; k < 2 && !rc; k++) {
+            if (!rel[k]) continue;
+            const char *slash = strrchr(rel[k], '/');
+            cv_str dir = cv_str_make(rel[k], slash ? (size_t)(slash - rel[k]) : 0);
+            if (cvi_strmap_get(&seen, dir)) continue;
+            if (cvi_strmap_put(&seen, dir, 0)) {
+                rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+                break;
+            }
+            char *path = cvi_path_join(outdir, rel[k]);
+            if (!path) {
+                rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
+            } else if (cvi_fsync_parent(path) != 0) {
+                rc = cvi_error(ctx, CV_EIO, "%s: cannot sync its directory: %s", rel[k], cvi_strerror(errno));
+            }
+            free(path);
+        }
+    }
+    cvi_strmap_free(&seen);
+    return rc;
+}
+
 /* ---- resume journal ----------------------------------------------------- */
 
 /* The journal's entries by id, the last line of an id winning (a file done
@@ -652,6 +688,7 @@ static int drive(cv_ctx *ctx, const cv_policy *p, const cv_key *k, const char *c
     } else {
         char mpath[PATH_MAX];
         snprintf(mpath, sizeof mpath, "%s/manifest.json", outdir);
+        if ((rc = sync_output_dirs(ctx, outdir, r.ent, r.nent))) goto out;
         /* the vault first: a manifest never counts entries the vault lacks */
         if (r.vault && (rc = cvi_vault_commit(r.vault))) goto out;
         if ((rc = cvi_write_atomic(ctx, mpath, doc.p, doc.n, 0666))) goto out;
