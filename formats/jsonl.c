@@ -779,43 +779,94 @@ static const char json_esc[256] = {
     ['"'] = '"', ['\\'] = '\\',
 };
 
+/* Writes the escape of byte ch (json_esc[ch] != 0) at d; returns the end. */
+static inline char *put_esc(char *d, unsigned char ch)
+{
+    static const char hex[] = "0123456789abcdef";
+    char e = json_esc[ch];
+    *d++ = '\\';
+    *d++ = e;
+    if (e == 'u') {
+        *d++ = '0';
+        *d++ = '0';
+        *d++ = hex[ch >> 4];
+        *d++ = hex[ch & 15];
+    }
+    return d;
+}
+
+/* Is any of the 8 bytes at p < 0x20, '"' or '\\'? */
+static inline int needs_esc8(const unsigned char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, 8);
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t q8 = x ^ (ones * '"'), b8 = x ^ (ones * '\\');
+    return (((x - ones * 0x20) | (q8 - ones) | (b8 - ones)) & ~x & highs) != 0;
+}
+
+/* memcpy for the short runs most strings end with, without the call */
+static inline void copy_short(char *d, const unsigned char *p, size_t n)
+{
+    if (n >= 16) {
+        memcpy(d, p, n);
+    } else if (n >= 8) {
+        memcpy(d, p, 8);
+        memcpy(d + n - 8, p + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, p, 4);
+        memcpy(d + n - 4, p + n - 4, 4);
+    } else {
+        for (size_t k = 0; k < n; k++) d[k] = (char)p[k];
+    }
+}
+
 /* Writes "s" escaped at d, which has room for 6 * n + 2 bytes; returns the end. */
 static char *put_jstr(char *d, cv_str s)
 {
-    static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *)s.p;
-    size_t run = 0, i = 0;
+    size_t i = 0;
     *d++ = '"';
+#ifdef __SSE2__
+    /* 16 bytes at a time, stored whole before looking: with n - i >= 16
+     * bytes to go, at most 1 + 6 * i bytes are written, so the store stays
+     * within the 6 * n + 2; the bytes past an escaped one are written again. */
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), lim = _mm_set1_epi8(0x1f);
+    while (s.n - i >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x));    /* < 0x20 */
+        _mm_storeu_si128((__m128i *)(void *)d, x);
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (!bits) {
+            d += 16;
+            i += 16;
+            continue;
+        }
+        unsigned k = (unsigned)__builtin_ctz(bits);
+        d = put_esc(d + k, p[i + k]);
+        i += k + 1;
+    }
+#endif
+    size_t run = i;
     for (;;) {
-        /* skip 8 bytes at a time while none is < 0x20, '"' or '\\' */
+        /* skip 8 bytes at a time while none is < 0x20, '"' or '\\', the
+         * last 8 (overlapping ones already seen) at once */
         while (i + 8 <= s.n) {
-            uint64_t x;
-            memcpy(&x, p + i, 8);
-            const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-            uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-            uint64_t hit = ((x - ones * 0x20) | (q - ones) | (b - ones)) & ~x & highs;
-            if (hit) break;
+            if (needs_esc8(p + i)) break;
             i += 8;
         }
+        if (i < s.n && s.n >= 8 && i + 8 > s.n && !needs_esc8(p + s.n - 8)) i = s.n;
         if (i >= s.n) break;
-        char e = json_esc[p[i]];
-        if (!e) {
+        if (!json_esc[p[i]]) {
             i++;
             continue;
         }
         memcpy(d, p + run, i - run);
-        d += i - run;
-        *d++ = '\\';
-        *d++ = e;
-        if (e == 'u') {
-            *d++ = '0';
-            *d++ = '0';
-            *d++ = hex[p[i] >> 4];
-            *d++ = hex[p[i] & 15];
-        }
+        d = put_esc(d + (i - run), p[i]);
         run = ++i;
     }
-    if (s.n > run) memcpy(d, p + run, s.n - run);
+    copy_short(d, p + run, s.n - run);
     d += s.n - run;
     *d++ = '"';
     return d;
