@@ -31,6 +31,10 @@
  * a larger object gets a hash index of its names. */
 #define KEYS_LINEAR 16
 #define KEYS_INLINE 64
+/* Paths of members of nested objects, remembered per record: the objects
+ * of an array share their parent's path, so "messages[].text" is built
+ * once per record, not once per message. */
+#define PATH_CACHE 64
 
 static const char bad_json[] = "invalid JSON";
 static const char lone_surrogate[] = "invalid \\u escape (unpaired UTF-16 surrogate)";
@@ -59,6 +63,12 @@ typedef struct jctx {
     cv_str *keys;          /* member names of the open objects, innermost last */
     size_t nkeys, capkeys;
     cv_str kinline[KEYS_INLINE];
+    uint64_t pvalid;       /* slots of pcache in use */
+    struct {
+        const char *parent;    /* the parent's path (its bytes: same pointer, same path) */
+        size_t parent_n;
+        cv_str key, path;
+    } pcache[PATH_CACHE];
     jframe st[JSON_MAX_DEPTH];
 } jctx;
 
@@ -89,6 +99,14 @@ static int member_names(jctx *c, cv_str *key, cv_str *path)
         *path = c->key;    /* a top-level member's path is its name: share the bytes */
         return 1;
     }
+    unsigned h = (unsigned)(c->key.n * 31u + (c->key.n ? (unsigned char)c->key.p[0] * 7u +
+                                                            (unsigned char)c->key.p[c->key.n - 1] : 0u) +
+                            (unsigned)((uintptr_t)f->path.p >> 3)) % PATH_CACHE;
+    if (c->pvalid >> h & 1 && c->pcache[h].parent == f->path.p && c->pcache[h].parent_n == f->path.n &&
+        cv_str_eq(c->pcache[h].key, c->key)) {
+        *path = c->pcache[h].path;
+        return 1;
+    }
     size_t n = f->path.n + 1 + c->key.n;
     char *p = cvi_record_alloc(c->r, n);
     if (!p) return 0;
@@ -96,6 +114,11 @@ static int member_names(jctx *c, cv_str *key, cv_str *path)
     p[f->path.n] = '.';
     if (c->key.n) memcpy(p + f->path.n + 1, c->key.p, c->key.n);
     *path = cv_str_make(p, n);
+    c->pvalid |= 1ull << h;
+    c->pcache[h].parent = f->path.p;
+    c->pcache[h].parent_n = f->path.n;
+    c->pcache[h].key = c->key;
+    c->pcache[h].path = *path;
     return 1;
 }
 
@@ -280,6 +303,8 @@ static inline int is_digit(unsigned char ch) { return ch >= '0' && ch <= '9'; }
 
 static inline size_t skip_ws(const char *s, size_t i, size_t n)
 {
+    /* compact JSON Lines have no blanks: one test, mostly */
+    if (i < n && (unsigned char)s[i] > ' ') return i;
     while (i < n && is_ws((unsigned char)s[i])) i++;
     return i;
 }
@@ -525,13 +550,9 @@ static char *put_utf8(char *d, unsigned cp)
  * input, or (esc) decoded into the arena (its escapes were checked by
  * scan_string; decoding never lengthens). 0: ENOMEM, or an unpaired
  * surrogate escape (reason set). */
-static int string_value(jctx *c, size_t i, size_t close, int esc, cv_str *out)
+static __attribute__((noinline)) int decode_string(jctx *c, size_t i, size_t close, cv_str *out)
 {
     const char *p = c->rec + i + 1, *end = c->rec + close;
-    if (!esc) {
-        *out = cv_str_make(p, (size_t)(end - p));
-        return 1;
-    }
     char *d0 = cvi_record_alloc(c->r, (size_t)(end - p)), *d = d0;
     if (!d0) return nomem(c);
     for (;;) {
@@ -566,6 +587,13 @@ static int string_value(jctx *c, size_t i, size_t close, int esc, cv_str *out)
         }
     }
     *out = cv_str_make(d0, (size_t)(d - d0));
+    return 1;
+}
+
+static inline int string_value(jctx *c, size_t i, size_t close, int esc, cv_str *out)
+{
+    if (esc) return decode_string(c, i, close, out);
+    *out = cv_str_make(c->rec + i + 1, close - i - 1);
     return 1;
 }
 
@@ -739,6 +767,7 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
     c.keys = c.kinline;
     c.nkeys = 0;
     c.capkeys = KEYS_INLINE;
+    c.pvalid = 0;
 
     int rc = 0;
     if (!scan_record(&c)) {
