@@ -4,6 +4,7 @@
  * writing with dropped nodes, and round trips that keep shape and order.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "formats/formats.h"
@@ -450,6 +451,398 @@ START_TEST(test_registry)
 }
 END_TEST
 
+/* ---- the scanner's edge cases (issue 13: it replaced yajl; the offsets
+ * are those yajl gave, fuzz_jsonl checks they agree) ---------------------- */
+
+static const char invalid[] = "invalid JSON";
+
+static void rej(const char *s, const char *reason, size_t offset) { expect_reject(s, strlen(s), reason, offset); }
+
+static void expect_value(const char *line, int kind, const char *value)
+{
+    cv_diag d;
+    ck_assert_msg(parse(line, &d) == 0, "%s", line);
+    ck_assert_uint_eq(R.n, 1);
+    expect_node(0, kind, 0, "a", "a", value);
+}
+
+START_TEST(test_numbers)
+{
+    /* the grammar's every form, kept as written */
+    static const char *const good[] = { "0", "-0", "7", "-7", "120", "0.5", "-0.0", "10.25", "1e5", "1E5", "1e+5",
+                                        "1E-5", "0e0", "-12.5e10", "6.02E+23", "123456789012345678901234567890" };
+    char line[64];
+    for (size_t k = 0; k < sizeof good / sizeof good[0]; k++) {
+        snprintf(line, sizeof line, "{\"a\":%s}", good[k]);
+        expect_value(line, CV_NODE_NUMBER, good[k]);
+        snprintf(line, sizeof line, "{\"a\":[%s]}", good[k]);
+        cv_diag d;
+        ck_assert_int_eq(parse(line, &d), 0);
+        expect_node(1, CV_NODE_NUMBER, 1, "", "a[]", good[k]);
+    }
+    /* a digit missing: reported at the byte where it should be */
+    rej("{\"a\":-}", invalid, 6);
+    rej("{\"a\":-a}", invalid, 6);
+    rej("{\"a\":1.}", invalid, 7);
+    rej("{\"a\":1.e5}", invalid, 7);
+    rej("{\"a\":1e}", invalid, 7);
+    rej("{\"a\":1e+}", invalid, 8);
+    rej("{\"a\":1E-x}", invalid, 8);
+    rej("{\"a\":[1,-]}", invalid, 9);
+    /* no '+', no bare '.', no hex, no names: the byte cannot start a value */
+    rej("{\"a\":+1}", invalid, 6);
+    rej("{\"a\":.5}", invalid, 6);
+    rej("{\"a\":Infinity}", invalid, 6);
+    rej("{\"a\":NaN}", invalid, 6);
+    rej("{\"a\":0x10}", invalid, 7);            /* "0", then 'x' */
+    /* leading zeros: "0" is a number, the next digit one too, unexpected
+     * after a member's value (reported at its start) or an element (past it) */
+    rej("{\"a\":01}", invalid, 6);
+    rej("{\"a\":-01}", invalid, 7);
+    rej("{\"a\":00.5}", invalid, 6);
+    rej("{\"a\":[01]}", invalid, 8);
+    rej("{\"a\":1 2}", invalid, 7);
+    /* the record ends inside a number, or just after one */
+    rej("{\"a\":-", invalid, 6);
+    rej("{\"a\":1.", invalid, 7);
+    rej("{\"a\":1e", invalid, 7);
+    rej("{\"a\":1e5", invalid, 8);
+    rej("{\"a\":[1", invalid, 7);
+}
+END_TEST
+
+START_TEST(test_literals)
+{
+    expect_value("{\"a\":true}", CV_NODE_BOOL, "true");
+    expect_value("{\"a\":false}", CV_NODE_BOOL, "false");
+    expect_value("{\"a\":null}", CV_NODE_NULL, "null");
+    rej("{\"a\":True}", invalid, 6);
+    rej("{\"a\":nul}", invalid, 8);
+    rej("{\"a\":fals}", invalid, 9);
+    rej("{\"a\":trueish}", invalid, 10);        /* "true", then 'i': no token, past it */
+    rej("{\"a\":[truex]}", invalid, 11);
+    rej("{\"a\":tr", invalid, 7);
+}
+END_TEST
+
+START_TEST(test_escapes)
+{
+    expect_value("{\"a\":\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"}", CV_NODE_STRING, "\"\\/\b\f\n\r\t");
+    expect_value("{\"a\":\"\\u0041\\u00e9\\u20AC\\uD834\\uDD1E\"}", CV_NODE_STRING,
+                 "A\xc3\xa9\xe2\x82\xac\xf0\x9d\x84\x9e");
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"a\":\"x\\u0000y\"}", &d), 0);
+    ck_assert_uint_eq(R.nodes[0].value.n, 3);
+    ck_assert_mem_eq(R.nodes[0].value.p, "x\0y", 3);
+    /* a bad escape is reported at the byte after the backslash, a bad hex
+     * digit where it is, a record that ends inside an escape at its end */
+    rej("{\"a\":\"\\x\"}", invalid, 7);
+    rej("{\"a\":\"\\'\"}", invalid, 7);
+    rej("{\"a\":\"\\U0041\"}", invalid, 7);
+    rej("{\"a\":\"\\u12G4\"}", invalid, 10);
+    rej("{\"a\":\"\\u12\"}", invalid, 10);
+    rej("{\"a\":\"\\u-123\"}", invalid, 8);
+    rej("{\"a\\q\":1}", invalid, 4);            /* in a name */
+    rej("{\"a\":\"\\", invalid, 7);
+    rej("{\"a\":\"\\u00", invalid, 10);
+    rej("{\"a\":\"abc", invalid, 9);
+    /* surrogates: a pair is one code point, anything else is rejected
+     * (test_rejects) even after an earlier syntax error */
+    rej("{\"a\":x,\"b\":\"\\udc00\"}", "invalid \\u escape (unpaired UTF-16 surrogate)", 12);
+}
+END_TEST
+
+START_TEST(test_utf8)
+{
+    static const char bad[] = "invalid UTF-8";
+    expect_value("{\"a\":\"\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf\"}",
+                 CV_NODE_STRING, "\xc2\x80\xdf\xbf\xe0\xa0\x80\xef\xbf\xbf\xf0\x90\x80\x80\xf4\x8f\xbf\xbf");
+    rej("{\"a\":\"\xc0\x80\"}", bad, 6);                /* overlong NUL */
+    rej("{\"a\":\"\xc1\xbf\"}", bad, 6);                /* overlong two-byte */
+    rej("{\"a\":\"\xe0\x80\x80\"}", bad, 6);            /* overlong three-byte */
+    rej("{\"a\":\"\xf0\x80\x80\x80\"}", bad, 6);        /* overlong four-byte */
+    rej("{\"a\":\"x\xed\xbf\xbf\"}", bad, 7);           /* a low surrogate, encoded */
+    rej("{\"a\":\"\xf4\x90\x80\x80\"}", bad, 6);        /* above U+10FFFF */
+    rej("{\"a\":\"\xf5\x80\x80\x80\"}", bad, 6);
+    rej("{\"a\":\"\xe2\x82\"}", bad, 6);                /* truncated: the quote is no continuation */
+    rej("{\"a\":\"\xe2\x82", bad, 6);                   /* truncated by the record's end */
+    rej("{\"a\":\"\x80\"}", bad, 6);                    /* a lone continuation byte */
+    rej("{\"\xff\":1}", bad, 2);                        /* in a name */
+    rej("{\"a\":\xff}", bad, 5);                        /* outside a string */
+    rej("{\"a\":x,\"b\":\"\xff\"}", bad, 12);           /* named first, even after a syntax error */
+    /* in a long string the 16-byte scan meets it in any lane */
+    char line[96];
+    for (size_t at = 0; at < 40; at++) {
+        memset(line, 0, sizeof line);
+        memcpy(line, "{\"a\":\"", 6);
+        memset(line + 6, 'x', 40);
+        memcpy(line + 46, "\"}", 2);
+        line[6 + at] = (char)0xc0;
+        rej(line, bad, 6 + at);
+        line[6 + at] = '\x01';                          /* a raw control character */
+        rej(line, invalid, 6 + at);
+        line[6 + at] = '"';                             /* the string ends early */
+        cv_diag d;
+        if (at < 39) ck_assert_int_eq(parse(line, &d), CV_EINPUT);
+        line[6 + at] = '\x7f';                          /* DEL needs no escape */
+        ck_assert_int_eq(parse(line, &d), 0);
+        ck_assert_uint_eq(R.nodes[0].value.n, 40);
+        ck_assert_int_eq(R.nodes[0].value.p[at], 0x7f);
+    }
+    /* valid UTF-8 outside a string is still no JSON: past its first byte */
+    rej("{\"a\":\xc3\xa9}", invalid, 6);
+}
+END_TEST
+
+START_TEST(test_control_chars)
+{
+    rej("{\"a\":\"\x01\"}", invalid, 6);
+    rej("{\"a\":\"ab\x1f\"}", invalid, 8);
+    rej("{\"a\":\"\n\"}", invalid, 6);
+    rej("{\"a\tb\":1}", invalid, 3);                   /* in a name */
+    expect_reject("{\"a\":\"x\0\"}", 10, invalid, 7);   /* NUL */
+    expect_reject("{\"a\":\0}", 7, invalid, 6);         /* NUL outside a string: past it */
+}
+END_TEST
+
+static char *nested_objects(int k)
+{
+    /* {"a":{"a":...{"a":1}...}} with k objects inside the top-level one */
+    char *s = malloc((size_t)(6 * k + 16));
+    size_t n = 0;
+    s[n++] = '{';
+    for (int i = 0; i < k; i++) {
+        memcpy(s + n, "\"a\":{", 5);
+        n += 5;
+    }
+    memcpy(s + n, "\"a\":1", 5);
+    n += 5;
+    for (int i = 0; i <= k; i++) s[n++] = '}';
+    s[n] = '\0';
+    return s;
+}
+
+START_TEST(test_depth_objects)
+{
+    cv_diag d;
+    char *ok = nested_objects(255);
+    ck_assert_int_eq(parse(ok, &d), 0);
+    ck_assert_uint_eq(R.n, 255 * 2 + 1);
+    ck_assert_uint_eq(R.nodes[255].depth, 255);
+    ck_assert_int_eq(R.nodes[255].kind, CV_NODE_NUMBER);
+    ck_assert_uint_eq(R.nodes[255].path.n, 255 * 2 + 1);     /* a.a.(...).a */
+    ck_assert_int_eq(R.nodes[0].end, 510);
+    write_rec();
+    ck_assert_mem_eq(OUT.p, ok, strlen(ok));
+    free(ok);
+    char *bad = nested_objects(256);
+    rej(bad, "nesting too deep", 1 + 255 * 5 + 4);           /* the 256th inner '{' */
+    /* the limit is found before a syntax error after it */
+    bad[strlen(bad) - 1] = ',';
+    rej(bad, "nesting too deep", 1 + 255 * 5 + 4);
+    free(bad);
+    /* mixed: arrays of objects of arrays */
+    cv_buf b = { 0 };
+    ck_assert_int_eq(cvi_buf_puts(&b, "{\"a\":"), 0);
+    for (int i = 0; i < 127; i++) ck_assert_int_eq(cvi_buf_puts(&b, "[{\"b\":"), 0);
+    ck_assert_int_eq(cvi_buf_puts(&b, "[0]"), 0);
+    for (int i = 0; i < 127; i++) ck_assert_int_eq(cvi_buf_puts(&b, "}]"), 0);
+    ck_assert_int_eq(cvi_buf_puts(&b, "}"), 0);
+    ck_assert_int_eq(parse_n(b.p, b.n, &d), 0);                 /* 1 + 254 + 1 = 256 open */
+    ck_assert_uint_eq(R.n, 2 * 255 + 1);
+    cv_buf_clear(&b);
+    ck_assert_int_eq(cvi_buf_puts(&b, "{\"a\":"), 0);
+    for (int i = 0; i < 128; i++) ck_assert_int_eq(cvi_buf_puts(&b, "[{\"b\":"), 0);
+    ck_assert_int_eq(cvi_buf_puts(&b, "[0]"), 0);
+    for (int i = 0; i < 128; i++) ck_assert_int_eq(cvi_buf_puts(&b, "}]"), 0);
+    ck_assert_int_eq(cvi_buf_puts(&b, "}"), 0);
+    expect_reject(b.p, b.n, "nesting too deep", 5 + 127 * 6 + 1);   /* the 128th '{': the 257th open */
+    cvi_buf_free(&b);
+}
+END_TEST
+
+START_TEST(test_trailing)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"a\":1} \t \r\n", &d), 0);
+    ck_assert_uint_eq(R.n, 1);
+    rej("{},", invalid, 3);
+    rej("{}]", invalid, 3);
+    rej("{}}", invalid, 3);
+    rej("{} {}", invalid, 4);
+    rej("{} true", invalid, 7);
+    rej("{} tru", invalid, 6);
+    rej("{} 12", invalid, 5);
+    rej("{} \"abc\"", invalid, 8);
+    rej("{} \"abc", invalid, 7);     /* yajl accepted this one */
+    rej("{} /", invalid, 3);
+    rej("{}\x01", invalid, 3);
+    rej("{}\"\\q\"", invalid, 4);
+}
+END_TEST
+
+START_TEST(test_empty_names)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"\":1,\"o\":{\"\":{\"\":true}},\"l\":[{\"\":[null]}]}", &d), 0);
+    size_t i = 0;
+    expect_node(i++, CV_NODE_NUMBER, 0, "", "", "1");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 0, "o", "o", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 1, "", "o.", "");
+    expect_node(i++, CV_NODE_BOOL, 2, "", "o..", "true");
+    expect_node(i++, CV_NODE_OBJ_END, 1, "", "o.", "");
+    expect_node(i++, CV_NODE_OBJ_END, 0, "o", "o", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 0, "l", "l", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 1, "", "l[]", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 2, "", "l[].", "");
+    expect_node(i++, CV_NODE_NULL, 3, "", "l[].[]", "null");
+    expect_node(i++, CV_NODE_ARR_END, 2, "", "l[].", "");
+    expect_node(i++, CV_NODE_OBJ_END, 1, "", "l[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 0, "l", "l", "");
+    ck_assert_uint_eq(R.n, i);
+    rej("{\"\":1,\"\\u0061\":2,\"\":3}", "duplicate member name in an object", 17);
+}
+END_TEST
+
+START_TEST(test_duplicates_decoded)
+{
+    const char *dup = "duplicate member name in an object";
+    rej("{\"a\":1,\"\\u0061\":2}", dup, 7);
+    rej("{\"\\u0061\":1,\"a\":2}", dup, 12);
+    rej("{\"/\":1,\"\\/\":2}", dup, 7);
+    rej("{\"\xf0\x9f\x98\x80\":1,\"\\ud83d\\ude00\":2}", dup, 10);
+    rej("{\"\\t\":1,\"\\u0009\":2}", dup, 8);
+    /* near misses are different names */
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"a\":1,\"\\u0062\":2,\"A\":3,\"a \":4,\"\\u0061\\u0000\":5}", &d), 0);
+    ck_assert_uint_eq(R.n, 5);
+    expect_node(1, CV_NODE_NUMBER, 0, "b", "b", "2");
+    ck_assert_uint_eq(R.nodes[4].key.n, 2);
+}
+END_TEST
+
+START_TEST(test_arrays_of_objects)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"m\":[{\"t\":\"x\",\"r\":[{\"k\":1},{\"k\":2}]},{\"t\":\"y\",\"r\":[]},[{\"z\":[[]]}]]}",
+                           &d), 0);
+    size_t i = 0;
+    expect_node(i++, CV_NODE_ARR_BEGIN, 0, "m", "m", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 1, "", "m[]", "");
+    expect_node(i++, CV_NODE_STRING, 2, "t", "m[].t", "x");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 2, "r", "m[].r", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 3, "", "m[].r[]", "");
+    expect_node(i++, CV_NODE_NUMBER, 4, "k", "m[].r[].k", "1");
+    expect_node(i++, CV_NODE_OBJ_END, 3, "", "m[].r[]", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 3, "", "m[].r[]", "");
+    expect_node(i++, CV_NODE_NUMBER, 4, "k", "m[].r[].k", "2");
+    expect_node(i++, CV_NODE_OBJ_END, 3, "", "m[].r[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 2, "r", "m[].r", "");
+    expect_node(i++, CV_NODE_OBJ_END, 1, "", "m[]", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 1, "", "m[]", "");
+    expect_node(i++, CV_NODE_STRING, 2, "t", "m[].t", "y");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 2, "r", "m[].r", "");
+    expect_node(i++, CV_NODE_ARR_END, 2, "r", "m[].r", "");
+    expect_node(i++, CV_NODE_OBJ_END, 1, "", "m[]", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 1, "", "m[]", "");
+    expect_node(i++, CV_NODE_OBJ_BEGIN, 2, "", "m[][]", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 3, "z", "m[][].z", "");
+    expect_node(i++, CV_NODE_ARR_BEGIN, 4, "", "m[][].z[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 4, "", "m[][].z[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 3, "z", "m[][].z", "");
+    expect_node(i++, CV_NODE_OBJ_END, 2, "", "m[][]", "");
+    expect_node(i++, CV_NODE_ARR_END, 1, "", "m[]", "");
+    expect_node(i++, CV_NODE_ARR_END, 0, "m", "m", "");
+    ck_assert_uint_eq(R.n, i);
+    static const int32_t ends[][2] = { { 0, 25 }, { 1, 11 }, { 3, 10 }, { 4, 6 }, { 7, 9 }, { 12, 16 },
+                                       { 14, 15 }, { 17, 24 }, { 18, 23 }, { 19, 22 }, { 20, 21 } };
+    for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) ck_assert_int_eq(R.nodes[ends[k][0]].end, ends[k][1]);
+    /* one name in sibling objects of an array is no duplicate */
+    ck_assert_int_eq(parse("{\"a\":[{\"k\":1},{\"k\":2}],\"k\":3}", &d), 0);
+    rej("{\"a\":[{\"k\":1,\"k\":2}]}", "duplicate member name in an object", 13);
+    /* separators out of place */
+    rej("{\"a\":[1,]}", invalid, 9);
+    rej("{\"a\":[,1]}", invalid, 7);
+    rej("{\"a\":[1}", invalid, 8);
+    rej("{\"a\":{]}", invalid, 7);
+    rej("{\"a\":[1:2]}", invalid, 8);
+    rej("{\"a\":[{}{}]}", invalid, 9);
+    rej("{\"a\":1,,\"b\":2}", invalid, 8);
+    rej("{\"a\"::1}", invalid, 6);
+    rej("{\"a\":1 \"b\":2}", invalid, 9);        /* after a value, a string: two bytes in */
+    rej("{\"a\":{} {}}", invalid, 8);            /* ...anything else at its start */
+    rej("{\"a\" 1}", invalid, 6);                /* no colon: past the token */
+    rej("{1:2}", invalid, 2);
+    rej("{\"a\"}", invalid, 5);
+}
+END_TEST
+
+START_TEST(test_whitespace)
+{
+    cv_diag d;
+    /* space, tab, CR and LF anywhere between tokens */
+    ck_assert_int_eq(parse(" \t\r\n{ \t\r\n\"a\" \t\r\n: \t\r\n[ \t\r\n1 \t\r\n, \t\r\n{ \t\r\n} \t\r\n] \t\r\n, \t\r\n"
+                           "\"b\"\n:\rnull\t} \t\r\n", &d), 0);
+    ck_assert_str_eq(write_rec(), "{\"a\":[1,{}],\"b\":null}\n");
+    ck_assert_int_eq(parse("{\"a\":1,\"b\":[]}\r\n", &d), 0);
+    ck_assert_str_eq(write_rec(), "{\"a\":1,\"b\":[]}\n");
+    /* blanks inside strings are kept as they are */
+    ck_assert_int_eq(parse("{\" a \":\"  b  \"}", &d), 0);
+    expect_node(0, CV_NODE_STRING, 0, " a ", " a ", "  b  ");
+    /* form feed, vertical tab, NBSP and other blanks are not JSON whitespace */
+    rej("{\"a\":\f1}", invalid, 6);
+    rej("{\"a\":\v1}", invalid, 6);
+    rej("\f{}", invalid, 1);
+    rej("{}\v", invalid, 3);
+    rej("{\"a\":\xc2\xa0" "1}", invalid, 6);
+    rej("{\"a\":1\xe3\x80\x80}", invalid, 7);
+}
+END_TEST
+
+START_TEST(test_json_string)
+{
+    /* cvi_json_string and the writer escape alike, in every lane of the
+     * 16-byte loop and in the tail */
+    for (size_t len = 0; len < 48; len++) {
+        for (size_t at = 0; at < len; at++) {
+            static const char specials[] = { '"', '\\', '\n', '\x01', '\x1f', '\b', '\x7f', (char)0xc3 };
+            for (size_t k = 0; k < sizeof specials; k++) {
+                char s[48];
+                memset(s, 'a', len);
+                s[at] = specials[k];
+                cv_buf b = { 0 };
+                ck_assert_int_eq(cvi_json_string(&b, s, len), 0);
+                /* expected: the scalar rule */
+                char want[48 * 6 + 3];
+                size_t n = 0;
+                want[n++] = '"';
+                for (size_t i = 0; i < len; i++) {
+                    unsigned char ch = (unsigned char)s[i];
+                    if (ch == '"' || ch == '\\') {
+                        want[n++] = '\\';
+                        want[n++] = (char)ch;
+                    } else if (ch == '\n') {
+                        want[n++] = '\\';
+                        want[n++] = 'n';
+                    } else if (ch == '\b') {
+                        want[n++] = '\\';
+                        want[n++] = 'b';
+                    } else if (ch < 0x20) {
+                        n += (size_t)snprintf(want + n, sizeof want - n, "\\u%04x", ch);
+                    } else {
+                        want[n++] = (char)ch;
+                    }
+                }
+                want[n++] = '"';
+                ck_assert_uint_eq(b.n, n);
+                ck_assert_mem_eq(b.p, want, n);
+                cvi_buf_free(&b);
+            }
+        }
+    }
+}
+END_TEST
+
 static Suite *jsonl_suite(void)
 {
     Suite *s = suite_create("jsonl");
@@ -470,6 +863,18 @@ static Suite *jsonl_suite(void)
     tcase_add_test(tc, test_blank_and_crlf);
     tcase_add_test(tc, test_reparse_invariant);
     tcase_add_test(tc, test_registry);
+    tcase_add_test(tc, test_numbers);
+    tcase_add_test(tc, test_literals);
+    tcase_add_test(tc, test_escapes);
+    tcase_add_test(tc, test_utf8);
+    tcase_add_test(tc, test_control_chars);
+    tcase_add_test(tc, test_depth_objects);
+    tcase_add_test(tc, test_trailing);
+    tcase_add_test(tc, test_empty_names);
+    tcase_add_test(tc, test_duplicates_decoded);
+    tcase_add_test(tc, test_arrays_of_objects);
+    tcase_add_test(tc, test_whitespace);
+    tcase_add_test(tc, test_json_string);
     suite_add_tcase(s, tc);
     return s;
 }
