@@ -755,6 +755,8 @@ static int jsonl_parse(const void *state, const char *rec, size_t len, cv_record
     if (first == clen) return CV_EEMPTY;
 
     jctx c;
+    r->src = rec;
+    r->src_n = clen;
     c.r = r;
     c.rec = rec;
     c.n = clen;
@@ -901,6 +903,22 @@ static char *put_jstr(char *d, cv_str s)
     return d;
 }
 
+/* s written as a JSON string: copied as is when it lies in the bytes the
+ * parser borrowed from (no escape can be in it: cv_record.src), else
+ * escaped. */
+static inline char *put_str(const cv_record *r, char *d, cv_str s)
+{
+    uintptr_t at = (uintptr_t)s.p, lo = (uintptr_t)r->src;
+    if (r->src && at >= lo && at - lo <= r->src_n && s.n <= r->src_n - (at - lo)) {
+        *d++ = '"';
+        memcpy(d, s.p, s.n);
+        d += s.n;
+        *d++ = '"';
+        return d;
+    }
+    return put_jstr(d, s);
+}
+
 int cvi_json_string(cv_buf *out, const char *s, size_t n)
 {
     if (n > (SIZE_MAX - 2) / 6 || cvi_buf_reserve(out, 6 * n + 2)) return CV_ENOMEM;
@@ -940,7 +958,7 @@ static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
         char *d = out->p + out->n;
         if (need_comma) *d++ = ',';
         if (with_key) {
-            d = put_jstr(d, nd->key);
+            d = put_str(r, d, nd->key);
             *d++ = ':';
         }
         if (is_begin) {
@@ -949,7 +967,7 @@ static int jsonl_write(const void *state, const cv_record *r, cv_buf *out)
             need_comma = 0;
         } else {
             if (kind == CV_NODE_STRING) {
-                d = put_jstr(d, nd->value);
+                d = put_str(r, d, nd->value);
             } else {
                 memcpy(d, nd->value.p, vn);
                 d += vn;

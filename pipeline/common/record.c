@@ -34,6 +34,8 @@ void cvi_record_reset(cv_record *r)
 {
     r->n = 0;
     r->line = r->offset = 0;
+    r->src = NULL;
+    r->src_n = 0;
     /* Keep only the largest block: the record mix is steady, so it fits next time. */
     cv_arena_block *keep = NULL;
     for (cv_arena_block *b = r->arena; b; b = b->next)

@@ -52,6 +52,12 @@ typedef struct cv_record {
     cv_arena_block *arena;   /* chunk list; memory reused across cvi_record_reset */
     uint64_t line;           /* 1-based line of the record's first byte in its input */
     uint64_t offset;         /* byte offset of the record's first byte in its input */
+    /* The input bytes a reader borrowed its strings from, or NULL: for
+     * JSON Lines, every node string that lies inside them is a slice of a
+     * string or number as written with no escape in it, so the writer
+     * copies it as is (the engine's new values live in the arena). */
+    const char *src;
+    size_t src_n;
 } cv_record;
 
 void cvi_record_init(cv_record *r);

@@ -236,6 +236,25 @@ START_TEST(test_values_outlive_input)
 }
 END_TEST
 
+/* The writer copies strings borrowed from the input as they are (no escape
+ * can be in them) and escapes every other: decoded ones, and values and
+ * names the engine set in the record's arena, whatever they hold. */
+START_TEST(test_write_borrowed_and_set)
+{
+    cv_diag d;
+    ck_assert_int_eq(parse("{\"a\":\"x\\\"y\",\"b\":\"plain\",\"c\":12,\"d\":\"keep\"}", &d), 0);
+    ck_assert_uint_eq(R.n, 4);
+    R.nodes[1].value = cvi_record_strdup(&R, "q\"u\\\n\x01", 6);
+    R.nodes[1].flags |= CV_NF_CHANGED;
+    R.nodes[3].key = cvi_record_strdup(&R, "k\"", 2);
+    R.nodes[3].flags |= CV_NF_RENAMED;
+    ck_assert_str_eq(write_rec(), "{\"a\":\"x\\\"y\",\"b\":\"q\\\"u\\\\\\n\\u0001\",\"c\":12,\"k\\\"\":\"keep\"}\n");
+    /* a record another reader filled (no borrowed input): escaped too */
+    cvi_record_reset(&R);
+    ck_assert_ptr_null(R.src);
+}
+END_TEST
+
 START_TEST(test_dropped)
 {
     cv_diag d;
@@ -855,6 +874,7 @@ static Suite *jsonl_suite(void)
     tcase_add_test(tc, test_normalising_write);
     tcase_add_test(tc, test_nodes_and_paths);
     tcase_add_test(tc, test_values_outlive_input);
+    tcase_add_test(tc, test_write_borrowed_and_set);
     tcase_add_test(tc, test_dropped);
     tcase_add_test(tc, test_write_rejects_bad_end);
     tcase_add_test(tc, test_rejects);
