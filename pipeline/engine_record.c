@@ -225,10 +225,32 @@ int cvi_engine_apply(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi
     return rc;
 }
 
+/* Rules already looked up in this record, by the address of the path: the
+ * readers share one path string among nodes of the same path (the members
+ * of an array's objects), and a record's strings do not change while its
+ * nodes are judged. Direct-mapped; a miss costs one lookup. */
+#define LMEMO 16
+typedef struct lmemo {
+    const char *p;
+    size_t n;
+    const cv_field_rule *fr;
+} lmemo;
+
+static const cv_field_rule *lookup_memo(lmemo *m, const cvi_engine *e, const cv_input_rule *rule, cv_str path)
+{
+    lmemo *x = &m[((uintptr_t)path.p >> 3 ^ path.n) & (LMEMO - 1)];
+    if (x->p == path.p && x->n == path.n && x->p) return x->fr;
+    x->p = path.p;
+    x->n = path.n;
+    x->fr = cvi_eng_lookup(e, rule, path);
+    return x->fr;
+}
+
 static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
 {
     const cvi_engine *e = w->e;
     int sp = 0, rc;
+    lmemo memo[LMEMO] = { { 0 } };
     w->nnames = 0;
     w->names_gen++;
     w->nscan = 0;
@@ -251,7 +273,7 @@ static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, 
         switch (nd->kind) {
         case CV_NODE_OBJ_BEGIN:
         case CV_NODE_ARR_BEGIN: {
-            const cv_field_rule *fr = cvi_eng_lookup(e, rule, nd->path);
+            const cv_field_rule *fr = lookup_memo(memo, e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp ? w->stack[sp - 1].inh : NULL);
             if (a && a->kind == CV_ACT_DROP) {
                 nd->flags |= CV_NF_DROP;
@@ -285,7 +307,7 @@ static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, 
         }
         default: {
             if (nd->flags & CV_NF_DROP) break;     /* expired by retention */
-            const cv_field_rule *fr = cvi_eng_lookup(e, rule, nd->path);
+            const cv_field_rule *fr = lookup_memo(memo, e, rule, nd->path);
             const cv_action *a = fr ? &fr->act : (sp && w->stack[sp - 1].inh ? w->stack[sp - 1].inh : &rule->def);
             w->cur_fr = fr;
             w->xrec = r;
