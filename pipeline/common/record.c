@@ -53,26 +53,15 @@ void cvi_record_reset(cv_record *r)
     r->arena = keep;
 }
 
-int cvi_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path, cv_str value)
+int cvi_record_grow(cv_record *r)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 32;
-        if (cap > INT32_MAX) return -1;
-        cv_node *v = realloc(r->nodes, cap * sizeof *v);
-        if (!v) return -1;
-        r->nodes = v;
-        r->cap = cap;
-    }
-    cv_node *nd = &r->nodes[r->n];
-    nd->kind = (uint8_t)kind;
-    nd->flags = 0;
-    nd->depth = depth;
-    nd->end = -1;
-    nd->col = -1;
-    nd->key = key;
-    nd->path = path;
-    nd->value = value;
-    return (int)r->n++;
+    size_t cap = r->cap ? r->cap * 2 : 32;
+    if (cap > INT32_MAX) return -1;
+    cv_node *v = realloc(r->nodes, cap * sizeof *v);
+    if (!v) return -1;
+    r->nodes = v;
+    r->cap = cap;
+    return 0;
 }
 
 char *cvi_record_alloc(cv_record *r, size_t n)

@@ -64,9 +64,27 @@ void cvi_record_init(cv_record *r);
 void cvi_record_free(cv_record *r);           /* NULL ok */
 void cvi_record_reset(cv_record *r);          /* empties nodes and arena, keeps capacity */
 
+/* Room for one more node (the capacity doubled): 0, or -1 on ENOMEM. */
+int cvi_record_grow(cv_record *r);
+
 /* Append a node; returns its index or -1 on ENOMEM. The strings are borrowed:
- * copy them with cvi_record_strdup first if their buffer will not outlive r. */
-int cvi_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path, cv_str value);
+ * copy them with cvi_record_strdup first if their buffer will not outlive r.
+ * Inline: readers push every node of every record. */
+static inline int cvi_record_push(cv_record *r, cv_node_kind kind, uint16_t depth, cv_str key, cv_str path,
+                                  cv_str value)
+{
+    if (r->n == r->cap && cvi_record_grow(r) != 0) return -1;
+    cv_node *nd = &r->nodes[r->n];
+    nd->kind = (uint8_t)kind;
+    nd->flags = 0;
+    nd->depth = depth;
+    nd->end = -1;
+    nd->col = -1;
+    nd->key = key;
+    nd->path = path;
+    nd->value = value;
+    return (int)r->n++;
+}
 
 /* Arena allocation, valid until cvi_record_reset/free. NULL on ENOMEM. */
 char *cvi_record_alloc(cv_record *r, size_t n);
