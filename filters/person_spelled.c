@@ -235,13 +235,18 @@ static size_t try_run(const char *text, size_t len, size_t i, cv_emit *em, int *
 
 static int wordish(unsigned char c) { return sp_alnum(c) || c >= 0x80; }
 
-/* The first k >= i holding a one-letter word (a letter with no letter, digit
- * or non-ASCII byte either side), or len. Every spelled run holds one: its
- * first letter, or the letter after its leading repeat word. */
-static size_t next_single(const unsigned char *p, size_t len, size_t i)
+/* The first positions k >= i holding a one-letter word (a letter with no
+ * letter, digit or non-ASCII byte either side), up to max of them, into
+ * at[] in order; their count. Every spelled run holds one: its first
+ * letter, or the letter after its leading repeat word. */
+static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, size_t max)
 {
+    size_t n = 0;
     if (i == 0 && len > 0) {
-        if (sp_alpha(p[0]) && (len == 1 || !wordish(p[1]))) return 0;
+        if (sp_alpha(p[0]) && (len == 1 || !wordish(p[1]))) {
+            at[n++] = 0;
+            if (n == max) return n;
+        }
         i = 1;
     }
 #if defined(__SSE2__)
@@ -266,24 +271,35 @@ static size_t next_single(const unsigned char *p, size_t len, size_t i)
         __m128i g = _mm_andnot_si128(_mm_or_si128(CV_WORDISH(xm), CV_WORDISH(xp)), CV_ALPHA(x));
 #undef CV_ALPHA
 #undef CV_WORDISH
-        unsigned m = (unsigned)_mm_movemask_epi8(g) & keep;
-        if (m) return i + (size_t)__builtin_ctz(m);
+        for (unsigned m = (unsigned)_mm_movemask_epi8(g) & keep; m; m &= m - 1) {
+            at[n++] = i + (size_t)__builtin_ctz(m);
+            if (n == max) return n;
+        }
         i += 16;
     }
 #endif
     for (; i < len; i++)
-        if (sp_alpha(p[i]) && !wordish(p[i - 1]) && (i + 1 == len || !wordish(p[i + 1]))) return i;
-    return len;
+        if (sp_alpha(p[i]) && !wordish(p[i - 1]) && (i + 1 == len || !wordish(p[i + 1]))) {
+            at[n++] = i;
+            if (n == max) return n;
+        }
+    return n;
+}
+
+/* The first k >= i holding a one-letter word, or len. */
+static size_t next_single(const unsigned char *p, size_t len, size_t i)
+{
+    size_t k;
+    return singles(p, len, i, &k, 1) ? k : len;
 }
 
 /* Can text[0..len) hold a run at all? A run spells three letters or more:
- * three one-letter words (next_single finds each, and more: its test is
- * looser than single_letter's), or fewer with a repeat word right before
- * one ("triple A"). Most texts have neither. */
+ * three one-letter words (singles finds each, and more: its test is looser
+ * than single_letter's), or fewer with a repeat word right before one
+ * ("triple A"). Most texts have neither. */
 static int may_spell(const unsigned char *p, size_t len)
 {
-    size_t at[3], n = 0;
-    for (size_t k = next_single(p, len, 0); k < len && n < 3; k = next_single(p, len, k + 1)) at[n++] = k;
+    size_t at[3], n = singles(p, len, 0, at, 3);
     if (n == 3) return 1;
     for (size_t j = 0; j < n; j++) {
         size_t we = at[j] - (at[j] > 0), ws = we;
