@@ -88,8 +88,14 @@ const cv_format_type *cvi_format_find(const char *name);            /* by name, 
 const cv_format_type *cvi_format_for_path(const char *path);
 
 /* Append s[0..n) (UTF-8) as a JSON string literal, quotes included, escaped
- * as the JSON Lines writer escapes (formats/jsonl.c). 0 or CV_ENOMEM. */
+ * as the JSON Lines writer escapes (formats/jsonl_write.c). 0 or CV_ENOMEM. */
 int cvi_json_string(cv_buf *out, const char *s, size_t n);
+
+/* JSON Lines: containers open at once, the top-level object included (the
+ * reader refuses deeper records, the writer trusts no deeper one). */
+#define JSON_MAX_DEPTH 256
+/* The JSON Lines writer (jsonl_write.c) of cvi_format_jsonl (jsonl.c). */
+int cvi_jsonl_write(const void *state, const cv_record *r, cv_buf *out);
 
 /* ---- Byte sources and sinks (formats/zstd_io.c) ------------------------ */
 
