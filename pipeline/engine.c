@@ -50,17 +50,23 @@ void cvi_counts_add(cvi_counts *into, const cvi_counts *c)
 /* Rules whose path is "**.KEY" apply to a member named KEY at any depth. */
 #define LEAF_PREFIX "**."
 
-static const cv_field_rule *lookup_in(const cv_input_rule *rule, const ruletab *t, cv_str key, size_t skip)
+/* The keys of a rule table: a field's path, or for "**.KEY" rules its KEY. */
+static cv_str field_path(const void *arg, size_t i)
 {
-    if (!t->slot) return NULL;
-    uint32_t i = cvi_hash_bytes(key.p, key.n) & t->mask;
-    for (;;) {
-        int32_t s = t->slot[i];
-        if (!s) return NULL;
-        const cv_field_rule *fr = &rule->fields[s - 1];
-        if (fr->path_len - skip == key.n && memcmp(fr->path + skip, key.p, key.n) == 0) return fr;
-        i = (i + 1) & t->mask;
-    }
+    const cv_field_rule *fr = &((const cv_input_rule *)arg)->fields[i];
+    return cv_str_make(fr->path, fr->path_len);
+}
+
+static cv_str field_leaf(const void *arg, size_t i)
+{
+    const cv_field_rule *fr = &((const cv_input_rule *)arg)->fields[i];
+    return cv_str_make(fr->path + (sizeof LEAF_PREFIX - 1), fr->path_len - (sizeof LEAF_PREFIX - 1));
+}
+
+static const cv_field_rule *lookup_in(const cv_input_rule *rule, const ruletab *t, cv_str key, int leaf)
+{
+    size_t f = cvi_idxmap_find(&t->map, key, leaf ? field_leaf : field_path, rule);
+    return f == CVI_IDX_NONE ? NULL : &rule->fields[f];
 }
 
 /* The node's own rule: its exact path, else a "**.KEY" rule for its last key. */
@@ -73,7 +79,7 @@ const cv_field_rule *cvi_eng_lookup(const cvi_engine *e, const cv_input_rule *ru
      * out most before they are hashed */
     unsigned sg = path.n ? key_sig(path.p, path.n) : 0;
     if (!path.n || (e->tabs[ri].sig[sg >> 6] >> (sg & 63) & 1)) fr = lookup_in(rule, &e->tabs[ri], path, 0);
-    if (fr || !e->leaf[ri].slot) return fr;
+    if (fr || !e->leaf[ri].map.n) return fr;
     size_t end = path.n;
     while (end >= 2 && path.p[end - 2] == '[' && path.p[end - 1] == ']') end -= 2;
     size_t start = end;
@@ -81,33 +87,23 @@ const cv_field_rule *cvi_eng_lookup(const cvi_engine *e, const cv_input_rule *ru
     if (end == start) return NULL;
     sg = key_sig(path.p + start, end - start);
     if (!(e->leaf[ri].sig[sg >> 6] >> (sg & 63) & 1)) return NULL;
-    return lookup_in(rule, &e->leaf[ri], cv_str_make(path.p + start, end - start), sizeof LEAF_PREFIX - 1);
+    return lookup_in(rule, &e->leaf[ri], cv_str_make(path.p + start, end - start), 1);
 }
 
+/* The first field of each path (of each KEY, leaf) wins, as rules are read in order. */
 static int build_tab(const cv_input_rule *rule, ruletab *t, int leaf)
 {
-    const size_t skip = leaf ? sizeof LEAF_PREFIX - 1 : 0;
-    size_t count = 0;
+    cvi_idxkey_fn key = leaf ? field_leaf : field_path;
     for (size_t f = 0; f < rule->nfields; f++) {
         const cv_field_rule *fr = &rule->fields[f];
-        int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
-        count += leaf ? is_leaf : !is_leaf;
-    }
-    if (count == 0) return 0;
-    uint32_t size = 8;
-    while (size < 2 * count) size *= 2;
-    t->slot = calloc(size, sizeof *t->slot);
-    if (!t->slot) return CV_ENOMEM;
-    t->mask = size - 1;
-    for (size_t f = 0; f < rule->nfields; f++) {
-        const cv_field_rule *fr = &rule->fields[f];
-        int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 && strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
+        int is_leaf = fr->path_len > sizeof LEAF_PREFIX - 1 &&
+                      strncmp(fr->path, LEAF_PREFIX, sizeof LEAF_PREFIX - 1) == 0;
         if (leaf != is_leaf) continue;
-        unsigned sg = key_sig(fr->path + skip, fr->path_len - skip);
+        cv_str k = key(rule, f);
+        if (cvi_idxmap_find(&t->map, k, key, rule) != CVI_IDX_NONE) continue;
+        if (cvi_idxmap_add(&t->map, f, key, rule)) return CV_ENOMEM;
+        unsigned sg = key_sig(k.p, k.n);
         t->sig[sg >> 6] |= 1ull << (sg & 63);
-        uint32_t i = cvi_hash_bytes(fr->path + skip, fr->path_len - skip) & t->mask;
-        while (t->slot[i]) i = (i + 1) & t->mask;
-        t->slot[i] = (int32_t)f + 1;
     }
     return 0;
 }
@@ -116,8 +112,8 @@ void cvi_engine_free(cvi_engine *e)
 {
     if (!e) return;
     for (size_t i = 0; i < e->pol->ninputs; i++) {
-        if (e->tabs) free(e->tabs[i].slot);
-        if (e->leaf) free(e->leaf[i].slot);
+        if (e->tabs) cvi_idxmap_free(&e->tabs[i].map);
+        if (e->leaf) cvi_idxmap_free(&e->leaf[i].map);
     }
     free(e->tabs);
     free(e->leaf);

@@ -17,8 +17,7 @@
 
 /* One input rule's exact-path lookup table (open addressing, power of two). */
 typedef struct ruletab {
-    uint32_t mask;
-    int32_t *slot;          /* field index + 1; 0 = empty */
+    cvi_idxmap map;         /* the input rule's fields by path (leaf: by KEY of "**.KEY") */
     uint64_t sig[4];        /* set of (length, first byte) of the keys, to skip most misses unhashed */
 } ruletab;
 
