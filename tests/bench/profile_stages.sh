@@ -58,7 +58,7 @@ STAGES = [
     ("record's names", [["cvi_eng_build_name_words"], ["cvi_wordset_scan"]],
      "its name set built and matched in each text (and custom word lists)"),
     ("tokens", [["cvi_token_from"]], "BLAKE2b keyed pseudonyms (libsodium)"),
-    ("JSON write", [["jsonl_write"]], "the record back out, escaping"),
+    ("JSON write", [["cvi_jsonl_write", "jsonl_write"]], "the record back out, escaping"),
     ("zstd", [["ZSTD_compress2"]], "level 3 frames (the writer thread)"),
     ("policy load", [["cv_policy_load"]], "start-up: YAML, detectors, word lists (once per process)"),
 ]
