@@ -59,13 +59,19 @@ static int wanted(const cv_text_facts *f) { return f->letter_digit >= 1; }
 
 static int is_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
 
-/* letters right before the digits, or between them */
+/* Six letters then the first digit. Omocodia replaces digits by letters
+ * from the right (the last one first), so a code that keeps any digit
+ * keeps its first, right after the six letters; it may keep only the
+ * year's two (no letter between them) or one: no more is asked of the
+ * cluster than the six ASCII letters before it. */
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
     (void)len;
     size_t b = f->cl_start[i];
-    return f->cl_digits[i] >= 2 && (f->cl_gaps[i] & CV_GAP_LETTER) && b >= 6 &&
-           is_letter((unsigned char)text[b - 1]);
+    if (b < 6) return 0;
+    for (size_t k = b - 6; k < b; k++)
+        if (!is_letter((unsigned char)text[k])) return 0;
+    return 1;
 }
 
 const cv_detector_type cvi_detector_it_cf = {
@@ -75,7 +81,7 @@ const cv_detector_type cvi_detector_it_cf = {
     .pattern = "(?i)(?<![A-Za-z0-9])[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]"
                "(?![A-Za-z0-9])",
     .wanted = wanted,
-    .min_digits = 2,
+    .min_digits = 1,
     .runs_any = CV_RUN(1) | CV_RUN(2) | CV_RUN(3),
     .validate = validate,
     .cluster_wanted = cluster_wanted,
