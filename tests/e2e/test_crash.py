@@ -280,13 +280,18 @@ def crash(s, tmp):
                 break
         killed += k
         if k:
-            # where it died: inside a file (a temporary there), inside the
-            # run's commit (vault renamed, no manifest yet), between files
-            if temporaries(out) and any(".cvtmp." in x for x in temporaries(out)):
-                phases["in a file"] += 1
-            elif os.path.exists(os.path.join(out, "vault.zst")) and \
-                    not os.path.exists(os.path.join(out, "manifest.json")):
+            # where it died: inside the run's commit (vault renamed, no
+            # manifest yet; the manifest's own temporary may be there: it
+            # is staged like every file), inside a file (a temporary of an
+            # output), between files
+            tmps = [x for x in temporaries(out) if ".cvtmp." in x]
+            if os.path.exists(os.path.join(out, "vault.zst")) and \
+                    not os.path.exists(os.path.join(out, ".vault.zst.staged")) and \
+                    not os.path.exists(os.path.join(out, "manifest.json")) and \
+                    all(x.startswith(".manifest.json.cvtmp.") for x in tmps):
                 phases["in the commit"] += 1
+            elif tmps:
+                phases["in a file"] += 1
             else:
                 phases["between files"] += 1
         if second is not None:
