@@ -43,6 +43,7 @@ static inline int letter_at(const char *t, size_t len, size_t i)
 static inline int is_upper_at(const char *t, size_t len, size_t i)
 {
     const unsigned char *p = (const unsigned char *)t;
+    if (i >= len) return 0;   /* past the text: callers probe a word's second byte */
     if (p[i] >= 'A' && p[i] <= 'Z') return 1;
     return p[i] == 0xC3 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9E && p[i + 1] != 0x97;
 }
