@@ -594,6 +594,18 @@ static inline int string_value(jctx *c, size_t i, size_t close, int esc, cv_str 
     return 1;
 }
 
+/* The literal w (true, false, null) at *i as a node of kind; *i after it.
+ * 1, or 0 with the reject set. */
+static int literal(jctx *c, size_t *i, cv_node_kind kind, cv_str w)
+{
+    size_t at = 0;
+    int st = scan_literal(c->rec, c->n, *i, w.p, w.n, &at);
+    if (st != LEX_OK) return bad(c, st == LEX_ERR ? at : c->n);
+    if (!push_scalar(c, kind, w)) return 0;
+    *i += w.n;
+    return 1;
+}
+
 /* The record's one object, token by token. 1, or 0 with c->reason (or
  * c->nomem) set: the first problem in the order of the bytes. */
 static int scan_record(jctx *c)
@@ -623,22 +635,13 @@ value:
         i++;
         goto arr_first;
     case 't':
-        st = scan_literal(s, n, i, "true", 4, &at);
-        if (st != LEX_OK) return bad(c, st == LEX_ERR ? at : n);
-        if (!push_scalar(c, CV_NODE_BOOL, CV_STR_LIT("true"))) return 0;
-        i += 4;
+        if (!literal(c, &i, CV_NODE_BOOL, CV_STR_LIT("true"))) return 0;
         break;
     case 'f':
-        st = scan_literal(s, n, i, "false", 5, &at);
-        if (st != LEX_OK) return bad(c, st == LEX_ERR ? at : n);
-        if (!push_scalar(c, CV_NODE_BOOL, CV_STR_LIT("false"))) return 0;
-        i += 5;
+        if (!literal(c, &i, CV_NODE_BOOL, CV_STR_LIT("false"))) return 0;
         break;
     case 'n':
-        st = scan_literal(s, n, i, "null", 4, &at);
-        if (st != LEX_OK) return bad(c, st == LEX_ERR ? at : n);
-        if (!push_scalar(c, CV_NODE_NULL, CV_STR_LIT("null"))) return 0;
-        i += 4;
+        if (!literal(c, &i, CV_NODE_NULL, CV_STR_LIT("null"))) return 0;
         break;
     case '-': case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': case '8': case '9':
         st = scan_number(s, n, i, &end, &at);
