@@ -111,16 +111,11 @@ static int sync_output_dirs(cv_ctx *ctx, const char *outdir, const cvi_entry *en
             const char *slash = strrchr(rel[k], '/');
             cv_str dir = cv_str_make(rel[k], slash ? (size_t)(slash - rel[k]) : 0);
             if (cvi_strmap_get(&seen, dir)) continue;
-            if (cvi_strmap_put(&seen, dir, 0)) {
+            char *path = cvi_strmap_put(&seen, dir, 0) ? NULL : cvi_path_join(outdir, rel[k]);
+            if (!path)
                 rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
-                break;
-            }
-            char *path = cvi_path_join(outdir, rel[k]);
-            if (!path) {
-                rc = cvi_error(ctx, CV_ENOMEM, "out of memory");
-            } else if (cvi_fsync_parent(path) != 0) {
+            else if (cvi_fsync_parent(path) != 0)
                 rc = cvi_error(ctx, CV_EIO, "%s: cannot sync its directory: %s", rel[k], cvi_strerror(errno));
-            }
             free(path);
         }
     }
