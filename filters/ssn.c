@@ -60,7 +60,11 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
 {
     (void)text;
     (void)len;
-    return f->cl_digits[i] >= 9;
+    /* nine digits as one run, or runs of 3, 2 and 4 (each group is a
+     * whole run: the pattern allows no digit around it) */
+    const uint32_t groups = CV_RUN(3) | CV_RUN(2) | CV_RUN(4);
+    uint32_t r = f->cl_runs[i];
+    return f->cl_digits[i] >= 9 && ((r & CV_RUN(9)) || (r & groups) == groups);
 }
 
 const cv_detector_type cvi_detector_ssn = {
@@ -72,6 +76,7 @@ const cv_detector_type cvi_detector_ssn = {
     .pattern = "(?<![A-Za-z0-9\\-]|[0-9][.,])[0-9]{3}([\\-. ]?)[0-9]{2}\\1[0-9]{4}(?![A-Za-z0-9]|[\\-.,][0-9])",
     .compile_flags = 0,
     .min_digits = 9,
+    .runs_any = CV_RUN(9) | CV_RUN(4),
     .cluster_wanted = cluster_wanted,
     .search_from = search_from,
     .validate = validate,
