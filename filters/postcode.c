@@ -231,6 +231,17 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
 static int wanted(const cv_text_facts *f) { return f->digits >= 2 && f->letter_digit > 0; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit > 2 ? f->first_digit - 2 : 0; }
 
+/* A postcode's two or three digits are in one cluster (at most a space
+ * apart), its first with a letter before it and its last with one after:
+ * outside the cluster, or between its digits. */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    if (f->cl_digits[i] < 2) return 0;
+    if (f->cl_gaps[i] & CV_GAP_LETTER) return 1;
+    size_t s = f->cl_start[i], e = f->cl_end[i];
+    return s > 0 && is_letter(upper(text[s - 1])) && e < len && is_letter(upper(text[e]));
+}
+
 const cv_detector_type cvi_detector_postcode = {
     .name = "postcode",
     .entity = CV_ENT_POSTCODE,
@@ -239,6 +250,8 @@ const cv_detector_type cvi_detector_postcode = {
     .compile_flags = 0,
     .wanted = wanted,
     .search_from = search_from,
+    .runs_any = CV_RUN(1) | CV_RUN(2) | CV_RUN(3),   /* "SW1A 1AA", "B33 8TH", "M601AA" */
+    .cluster_wanted = cluster_wanted,
     .validate = validate,
     .win_before = 2,
     .win_after = 2,
