@@ -45,11 +45,42 @@ static int cmp_span(const void *a, const void *b)
 
 static int is_sep(char c) { return c == ' ' || c == '\t' || c == ',' || c == '.'; }
 
+/*
+ * A necessary condition for a name set to match in a short text, kept with
+ * each clean value: bit c - 'a' for an ASCII letter c (either case) and bit
+ * 26 for a digit, at each word start of p[0..n) (no ASCII letter or digit
+ * before it), and always bit 31; all bits if p holds a byte of 0x80 or
+ * more (other letters fold to ASCII ones: "İ", "ſ"). An entry of the set
+ * (filters/wordset.h) that begins with an ASCII letter or digit matches
+ * only at a word start with that character, case-insensitively; entries
+ * beginning with anything else set bit 31 in the set's mask.
+ */
+static uint32_t start_bit(unsigned char c)
+{
+    if ((unsigned)((c | 0x20) - 'a') < 26u) return 1u << ((c | 0x20) - 'a');
+    return (unsigned)(c - '0') < 10u ? 1u << 26 : 0;
+}
+
+static uint32_t word_starts(const char *p, size_t n)
+{
+    uint32_t m = 1u << 31, prev = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c >= 0x80) return ~0u;
+        uint32_t b = start_bit(c);
+        if (!prev) m |= b;
+        prev = b;
+    }
+    return m;
+}
+
 static int add_word(cvi_worker *w, const char *p, size_t n, size_t name, unsigned flags)
 {
     int id = cvi_wordset_builder_add(w->wsb, p, n, flags);
     if (id == CV_EINPUT) return 0;      /* blank: nothing to find */
     if (id < 0) return id;
+    uint32_t b = n ? start_bit((unsigned char)p[0]) : 0;
+    w->name_starts |= b ? b : ~0u;      /* the builder trims blanks: any first byte but these is "anything" */
     if (cvi_grow((void **)&w->word_name, &w->capwords, (size_t)id + 1, sizeof *w->word_name)) return CV_ENOMEM;
     w->word_name[id] = (int32_t)name;
     return 0;
@@ -67,6 +98,7 @@ static int add_word(cvi_worker *w, const char *p, size_t n, size_t name, unsigne
 int cvi_eng_build_name_words(cvi_worker *w)
 {
     w->nwords = 0;
+    w->name_starts = 0;
     cvi_wordset_builder_clear(w->wsb);
     int rc;
     for (size_t k = 0; k < w->nnames; k++)
@@ -327,14 +359,15 @@ static int learn_names(cvi_worker *w, const char *text, size_t n)
     return find_names(w, text, n);
 }
 
-static int detect_cached(cvi_worker *w, const char *text, size_t n);
+static int detect_cached(cvi_worker *w, const char *text, size_t n, uint32_t *starts);
 
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
-    int rc = detect_cached(w, text, n);
+    uint32_t starts;
+    int rc = detect_cached(w, text, n, &starts);
     if (rc) return rc;
     w->names_found.n = 0;
-    if (w->nwords && (rc = find_names(w, text, n))) return rc;
+    if (w->nwords && (starts & w->name_starts) && (rc = find_names(w, text, n))) return rc;
     if ((rc = learn_names(w, text, n))) return rc;
     if (!w->names_found.n) return 0;
     /* a record's name that covers a detector's person span takes its
@@ -558,12 +591,24 @@ static inline __attribute__((always_inline)) clean_ent *clean_find(cvi_worker *w
 static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *out, cvi_counts *c,
                           clean_ent *ce, clean_ent *victim, uint64_t head, uint64_t tail);
 
+static void clean_fill(cvi_worker *w, clean_ent *ce, cv_str v, uint64_t head, uint64_t tail, uint64_t names_gen)
+{
+    ce->len = (uint8_t)v.n;
+    ce->head = head;
+    ce->tail = tail;
+    ce->opts_sig = w->opts_sig;
+    ce->names_gen = names_gen;
+    ce->starts = word_starts(v.p, v.n);
+    memcpy(ce->name, v.p, v.n);
+}
+
 /* The detectors' spans of text (w->spans). Short values recur as member
  * names do ("webchat", "agent", "billing", a tag): one the detectors found
  * nothing in is remembered as clean (names_gen 0: this record's names are
  * still looked for), and skips them next time. */
-static int detect_cached(cvi_worker *w, const char *text, size_t n)
+static int detect_cached(cvi_worker *w, const char *text, size_t n, uint32_t *starts)
 {
+    *starts = ~0u;
     clean_ent *victim = NULL, *ce = NULL;
     uint64_t head = 0, tail = 0;
     cv_str v = cv_str_make(text, n);
@@ -573,17 +618,11 @@ static int detect_cached(cvi_worker *w, const char *text, size_t n)
     }
     if (ce) {
         w->spans.n = 0;
+        *starts = ce->starts;
         return 0;
     }
     int rc = cvi_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
-    if (rc == 0 && w->spans.n == 0 && victim) {
-        victim->len = (uint8_t)n;
-        victim->head = head;
-        victim->tail = tail;
-        victim->opts_sig = w->opts_sig;
-        victim->names_gen = 0;
-        memcpy(victim->name, text, n);
-    }
+    if (rc == 0 && w->spans.n == 0 && victim) clean_fill(w, victim, v, head, tail, 0);
     return rc;
 }
 
@@ -597,7 +636,8 @@ static inline __attribute__((always_inline)) int scan_name(cvi_worker *w, cv_rec
     uint64_t head, tail;
     name_words(name, &head, &tail);
     clean_ent *ce = clean_find(w, name, head, tail, &victim);
-    if (ce && (!w->nwords || ce->names_gen == w->names_gen)) return 0;
+    /* clean, and none of this record's names can begin at its word starts */
+    if (ce && (!w->nwords || ce->names_gen == w->names_gen || !(ce->starts & w->name_starts))) return 0;
     return scan_name_slow(w, arena, name, out, c, ce, victim, head, tail);
 }
 
@@ -623,14 +663,7 @@ static int scan_name_slow(cvi_worker *w, cv_record *arena, cv_str name, cv_str *
      * is counted, or the counts would depend on what the worker saw before */
     for (int e = 0; e < CV_ENT_MAX; e++) allowed -= c->allowed[e];
     if (found == 0 && allowed == 0 && !ce) ce = victim;
-    if (found == 0 && allowed == 0 && ce) {
-        ce->len = (uint8_t)name.n;
-        ce->head = head;
-        ce->tail = tail;
-        ce->opts_sig = w->opts_sig;
-        memcpy(ce->name, name.p, name.n);
-        ce->names_gen = w->names_gen;
-    }
+    if (found == 0 && allowed == 0 && ce) clean_fill(w, ce, name, head, tail, w->names_gen);
     if (found <= 0) return found;
     if (cv_str_eq(name, cv_str_make(t->p, t->n))) return 0;   /* every entity found is kept */
     *out = cvi_record_strdup(arena, t->p, t->n);

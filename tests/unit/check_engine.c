@@ -506,6 +506,17 @@ START_TEST(test_member_names_person)
                           "\"notes\":{\"[person:" T_PERSON_JANE "]\":1,\"Priya\":2}}\n"
                           "{\"agent\":{\"name\":\"person:" T_PERSON_PRIYA "\"},\"Jane\":1,\"notes\":{\"Jane\":1}}\n");
     free(out);
+    /* a value and a member name cached clean under one record's names are
+     * scanned again for the next record's, which begin at one of their
+     * word starts (here the third, in capitals) */
+    out = apply(pol, "jsonl",
+                "{\"agent\":{\"name\":\"Priya Shah\"},\"t\":\"sent to 2 DOE\",\"re 2 DOE\":1}\n"
+                "{\"agent\":{\"name\":\"Jane Doe\"},\"t\":\"sent to 2 DOE\",\"re 2 DOE\":1}\n",
+                NULL);
+    ck_assert_str_eq(out, "{\"agent\":{\"name\":\"person:" T_PERSON_PRIYA "\"},\"t\":\"sent to 2 DOE\",\"re 2 DOE\":1}\n"
+                          "{\"agent\":{\"name\":\"person:" T_PERSON_JANE "\"},\"t\":\"sent to 2 [person:" T_PERSON_JANE
+                          "]\",\"re 2 [person:" T_PERSON_JANE "]\":1}\n");
+    free(out);
     /* long names: one of the same length, first and last 8 bytes as a
      * cached clean one, still gets scanned; past the cache's size too */
     out = apply(POL_SCAN, "jsonl",
