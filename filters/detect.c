@@ -34,17 +34,7 @@ struct cv_detect_ws {
     size_t capfold;
     void **scratch;          /* per detector: its scratch_size bytes, or NULL */
     cv_detect_opts opts;     /* the options of the running call, with that detector's scratch */
-    struct many_text *many;  /* cvi_detect_many's per-text state: 64 texts */
-    uint8_t (*seen)[256];    /* and their byte sets (need_met), 64 of them */
 };
-
-/* One text of cvi_detect_many: its facts, the detectors to run on it, and
- * the byte set need_met fills at first use. */
-typedef struct many_text {
-    cv_text_facts f;
-    uint64_t cand;
-    int have_seen;
-} many_text;
 
 void cvi_span_list_free(cv_span_list *l)
 {
@@ -282,11 +272,9 @@ cv_detect_ws *cvi_detect_ws_create(const cv_detector_set *s)
     if (!ws->scratch) goto fail;
     for (size_t i = 0; i < s->n; i++)
         if (s->d[i].t->scratch_size && !(ws->scratch[i] = calloc(1, s->d[i].t->scratch_size))) goto fail;
-    ws->many = malloc(64 * sizeof *ws->many);
-    ws->seen = malloc(64 * sizeof *ws->seen);
     ws->mctx = pcre2_match_context_create(NULL);
     ws->jstack = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
-    if (!ws->md || !ws->many || !ws->seen || !ws->mctx || !ws->jstack) goto fail;
+    if (!ws->md || !ws->mctx || !ws->jstack) goto fail;
     pcre2_jit_stack_assign(ws->mctx, NULL, ws->jstack);
     for (size_t i = 0; i < s->n; i++) {
         if (!s->d[i].code) continue;   /* a scanner */
@@ -319,8 +307,6 @@ void cvi_detect_ws_free(cv_detect_ws *ws)
     free(ws->chosen);
     free(ws->fold);
     free(ws->map);
-    free(ws->many);
-    free(ws->seen);
     free(ws);
 }
 
@@ -567,35 +553,6 @@ static int need_met(const need *nd, uint8_t seen[256], int *have_seen, const cha
     return !nd->nlast || has_one(seen, nd->last, nd->nlast);
 }
 
-/* In a masked set, the detectors a text with facts f may hold a match of
- * (bit i: detector i), before their `wanted` and needs: without digits,
- * only those that need none (digit-anchored ones, win_after, and those
- * declaring digits never match); else those whose digit count and run
- * lengths it meets; and of the gated ones, those whose cues it holds. */
-static uint64_t candidates(const cv_detector_set *s, const cv_text_facts *f, const char *text, size_t len)
-{
-    uint64_t cand = s->plain_mask;
-    if (f->digits) {
-        uint64_t runs = 0;
-        for (uint32_t r = f->runs; r; r &= r - 1) runs |= s->by_run[__builtin_ctz(r)];
-        cand = runs & s->by_digits[f->digits < GATE_DIGITS ? f->digits : GATE_DIGITS];
-    }
-    uint64_t gated = cand & s->cues.mask;
-    if (gated) cand &= ~gated | cvi_cues_found(&s->cues, text, len, gated);
-    return cand;
-}
-
-/* Detector i over a text with facts f, if its `wanted` and needs allow:
- * its candidates appended to ws->cand. */
-static inline __attribute__((always_inline)) int run_if_wanted(const cv_detector_set *s, cv_detect_ws *ws, size_t i, const cv_text_facts *f,
-                         uint8_t seen[256], int *have_seen, const char *text, size_t len)
-{
-    const cv_detector_type *t = s->d[i].t;
-    if (t->wanted && !t->wanted(f)) return 0;
-    if (s->d[i].need && !need_met(s->d[i].need, seen, have_seen, text, len)) return 0;
-    return run_detector(s, ws, i, f, text, len);
-}
-
 static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_text_facts *f, const char *text,
                         size_t len, cv_span_list *out)
 {
@@ -603,9 +560,23 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
     int have_seen = 0;
     ws->ncand = 0;
     if (s->masked) {
-        for (uint64_t cand = candidates(s, f, text, len); cand; cand &= cand - 1) {
-            /* in index order, as the lists */
-            int rc = run_if_wanted(s, ws, (size_t)__builtin_ctzll(cand), f, seen, &have_seen, text, len);
+        /* A text without digits: only the detectors that need none (digit-
+         * anchored ones, win_after, and those declaring digits never
+         * match); else those whose digit count and run lengths it meets. */
+        uint64_t cand = s->plain_mask;
+        if (f->digits) {
+            uint64_t runs = 0;
+            for (uint32_t r = f->runs; r; r &= r - 1) runs |= s->by_run[__builtin_ctz(r)];
+            cand = runs & s->by_digits[f->digits < GATE_DIGITS ? f->digits : GATE_DIGITS];
+        }
+        uint64_t gated = cand & s->cues.mask;
+        if (gated) cand &= ~gated | cvi_cues_found(&s->cues, text, len, gated);
+        for (; cand; cand &= cand - 1) {
+            size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
+            const cv_detector_type *t = s->d[i].t;
+            if (t->wanted && !t->wanted(f)) continue;
+            if (s->d[i].need && !need_met(s->d[i].need, seen, &have_seen, text, len)) continue;
+            int rc = run_detector(s, ws, i, f, text, len);
             if (rc) return rc;
         }
         return ws->ncand ? resolve(s, ws, out) : 0;
@@ -665,75 +636,6 @@ static int detect_folded(const cv_detector_set *s, cv_detect_ws *ws, const char 
         size_t l = cvi_fold_at(p + last, len - last, &a);
         sp->start = ws->map[sp->start];
         sp->end = last + (uint32_t)(l ? l : 1);
-    }
-    return 0;
-}
-
-/*
- * Many texts at once, detector by detector: each detector's code (and its
- * compiled pattern) runs over every text that may hold one of its matches
- * before the next detector's does, so it stays in the instruction cache
- * across the texts of a record instead of being evicted by the others at
- * each text. A text's candidates come in detector order, as in
- * detect_facts, and resolve the same way: the spans are those cvi_detect_with
- * gives for each text alone.
- */
-int cvi_detect_many(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, size_t n,
-                    const char *const *text, const size_t *len, cv_span_list *out, int *rc)
-{
-    if (!s->masked || n < 2) {
-        for (size_t k = 0; k < n; k++) rc[k] = cvi_detect_with(s, ws, o, text[k], len[k], &out[k]);
-        return 0;
-    }
-    ws->opts = o ? *o : s->opts;
-    many_text *mt = ws->many;
-    /* 64 texts at a time: texts[i] has bit k if detector i runs on text k */
-    for (size_t at = 0; at < n; at += 64) {
-        size_t nb = n - at < 64 ? n - at : 64;
-        uint64_t texts[64] = { 0 }, all = 0;
-        for (size_t k = 0; k < nb; k++) {
-            size_t t = at + k;
-            out[t].n = 0;
-            rc[t] = 0;
-            mt[k].cand = 0;
-            mt[k].have_seen = 0;
-            if (len[t] >= UINT32_MAX) rc[t] = CV_EUSAGE;   /* spans hold 32-bit offsets */
-            else if (len[t] == 0 || s->n == 0) continue;
-            else if (cvi_text_facts(text[t], len[t], &mt[k].f)) rc[t] = detect_folded(s, ws, text[t], len[t], &out[t]);
-            else {
-                all |= mt[k].cand = candidates(s, &mt[k].f, text[t], len[t]);
-                for (uint64_t c = mt[k].cand; c; c &= c - 1) texts[__builtin_ctzll(c)] |= 1ull << k;
-            }
-        }
-        /* each text's candidates gather in its own list, resolved at the end */
-        for (; all; all &= all - 1) {
-            size_t i = (size_t)__builtin_ctzll(all);
-            for (uint64_t m = texts[i]; m; m &= m - 1) {
-                size_t k = (size_t)__builtin_ctzll(m), t = at + k;
-                ws->ncand = 0;
-                int r = run_if_wanted(s, ws, i, &mt[k].f, ws->seen[k], &mt[k].have_seen, text[t], len[t]);
-                if (!ws->ncand && !r) continue;
-                if (!r) r = out_reserve(&out[t], out[t].n + ws->ncand);
-                if (r) {
-                    /* this text fails: no other detector runs on it */
-                    rc[t] = r;
-                    for (size_t j = i + 1; j < 64; j++) texts[j] &= ~(1ull << k);
-                    continue;
-                }
-                for (size_t q = 0; q < ws->ncand; q++) memcpy(&out[t].v[out[t].n++], &ws->cand[q], span_len(&ws->cand[q]));
-            }
-        }
-        for (size_t k = 0; k < nb; k++) {
-            size_t t = at + k;
-            if (rc[t] || !mt[k].cand || out[t].n == 0) continue;
-            ws->ncand = 0;
-            for (size_t q = 0; q < out[t].n && !rc[t]; q++) {
-                if (grow_cand(ws)) rc[t] = CV_ENOMEM;
-                else memcpy(&ws->cand[ws->ncand++], &out[t].v[q], span_len(&out[t].v[q]));
-            }
-            out[t].n = 0;
-            if (!rc[t]) rc[t] = resolve(s, ws, &out[t]);
-        }
     }
     return 0;
 }

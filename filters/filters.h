@@ -342,12 +342,6 @@ int cvi_detect(const cv_detector_set *s, cv_detect_ws *ws, const char *text, siz
  * the set's: an input rule or a record with its own country. */
 int cvi_detect_with(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, const char *text,
                    size_t len, cv_span_list *out);
-/* cvi_detect_with over n texts at once (faster than one by one: each
- * detector runs over all of them in turn): out[k] and rc[k] get what
- * cvi_detect_with(s, ws, o, text[k], len[k], &out[k]) would return.
- * Returns 0, or CV_ENOMEM with nothing done. */
-int cvi_detect_many(const cv_detector_set *s, cv_detect_ws *ws, const cv_detect_opts *o, size_t n,
-                    const char *const *text, const size_t *len, cv_span_list *out, int *rc);
 
 /* Normalise a value given as a structured field (not found by a detector):
  * applies the entity's normalisation (phone → E.164 using o's regions, e-mail

@@ -347,7 +347,6 @@ cvi_worker *cvi_worker_create(const cvi_engine *e)
 {
     cvi_worker *w = calloc(1, sizeof *w);
     if (!w) return NULL;
-    w->pre_cur = PRE_NONE;
     w->e = e;
     cvi_eng_set_opts(w, &e->pol->dopts);
     w->ws = cvi_detect_ws_create(e->det);
@@ -369,13 +368,6 @@ void cvi_worker_free(cvi_worker *w)
     free(w->scan_fr);
     cvi_span_list_free(&w->spans);
     cvi_span_list_free(&w->names_found);
-    for (size_t k = 0; k < w->cappre; k++) cvi_span_list_free(&w->pre_out[k]);
-    free(w->pre_p);
-    free(w->pre_n);
-    free(w->pre_out);
-    free(w->pre_rc);
-    free(w->pre_of);
-    free(w->pre_starts);
     cvi_buf_free(&w->tmp);
     free(w->names);
     free(w->scan);

@@ -71,16 +71,13 @@ typedef struct tcache_ent {
  * function of the bytes, the engine's detectors and the region list, which
  * an input may set: entries keep its signature, so output never depends on
  * the cache) spares most of them the prefilter. */
-/* cvi_worker.pre_of: not looked at (any value but pass 2's), a timestamp,
- * cached clean */
-enum { PRE_NONE = -1, PRE_TIMESTAMP = -2, PRE_CLEAN = -3 };
 #define CLEAN_SETS 256      /* two ways each, indexed by the top 8 bits of a hash */
 #define CLEAN_MAX 40
 typedef struct clean_ent {
     uint64_t head, tail;     /* name_words(): with len, all of a name of up to 16 bytes */
     uint64_t names_gen;      /* == the worker's: the record's names are not in it either */
     uint64_t opts_sig;       /* the regions it was found clean under (an input's region: may differ) */
-    uint32_t starts;         /* engine_text.c word_starts() of the name */
+    uint32_t starts;         /* cvi_eng_word_starts() of the name */
     uint8_t len;             /* 0: empty */
     char name[CLEAN_MAX];
 } clean_ent;
@@ -106,26 +103,13 @@ struct cvi_worker {
     size_t nnames, capnames;
     int32_t *scan;          /* node indexes to scan in pass 2 */
     size_t nscan, capscan;
-    /* pass 2's values detected at once (cvi_eng_detect_scan): value k of
-     * the batch, its spans and return code; pre_of[j]: scan[j]'s index in
-     * the batch, or PRE_* (pre_starts[j]: the clean value's word starts);
-     * pre_cur, cur_starts: those of the value being scanned now */
-    const char **pre_p;
-    size_t *pre_n;
-    cv_span_list *pre_out;
-    int *pre_rc;
-    int32_t *pre_of;
-    uint32_t *pre_starts;
-    size_t cappre;
-    int32_t pre_cur;
-    uint32_t cur_starts;
     /* the record's names as one compiled word set, rebuilt per record in
      * place: entry id -> index into names */
     cv_wordset_builder *wsb;
     cv_wordset *nameset;
     int32_t *word_name;
     size_t nwords, capwords;
-    uint32_t name_starts;    /* what the name set's entries may begin with (engine_text.c word_starts bits) */
+    uint32_t name_starts;    /* what the name set's entries may begin with (cvi_eng_word_starts bits) */
     tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
     cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */
@@ -168,9 +152,6 @@ int cvi_eng_mask_value(int entity, const char *v, size_t n, cv_buf *out);
 const cv_field_rule *cvi_eng_lookup(const cvi_engine *e, const cv_input_rule *rule, cv_str path);
 void cvi_eng_entity_token(cvi_worker *w, int entity, const char *norm, size_t nl, char tok[CV_TOKEN_CHARS + 1]);
 int cvi_eng_scan_node(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c);
-/* Detect in every value of w->scan at once, for cvi_eng_scan_node to use
- * (w->pre_cur says which): 0 or CV_ENOMEM. */
-int cvi_eng_detect_scan(cvi_worker *w, cv_record *r);
 /* A signature of the detection options' region list (the clean cache is
  * valid for one list only); set with w->opts, by cvi_eng_set_opts. */
 void cvi_eng_set_opts(cvi_worker *w, const cv_detect_opts *o);

@@ -322,14 +322,9 @@ static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, 
     w->nwords = 0;
     if (w->nnames && (rc = cvi_eng_build_name_words(w))) return rc;
     size_t learned_at = 0;
-    if ((rc = cvi_eng_detect_scan(w, r))) return rc;
     for (size_t k = 0; k < w->nscan; k++) {
         w->cur_fr = w->scan_fr[k];
-        w->pre_cur = w->pre_of[k];
-        w->cur_starts = w->pre_starts[k];
-        rc = cvi_eng_scan_node(w, r, w->scan[k], c);
-        w->pre_cur = PRE_NONE;
-        if (rc) return rc;
+        if ((rc = cvi_eng_scan_node(w, r, w->scan[k], c))) return rc;
         if (w->learned) learned_at = k;
     }
     /* names the detector found in a later value recur in the earlier ones */

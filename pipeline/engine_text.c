@@ -146,7 +146,7 @@ static int digits_at(const char *p, size_t n, size_t at, size_t k)
  * ("2024-03-04", "2024-03-04T09:14:16.5Z", "2024-03-04 09:14:16+01:00"):
  * no detector can find anything in it (a date of birth needs words around
  * it), so scanning it is skipped. Timestamps are a large share of values. */
-static inline __attribute__((always_inline)) int iso_timestamp(const char *p, size_t n)
+static int iso_timestamp(const char *p, size_t n)
 {
     /* the dashes first: they turn away ordinary text at once */
     if (n < 10 || p[4] != '-' || p[7] != '-' || !digits_at(p, n, 0, 4) || !digits_at(p, n, 5, 2) ||
@@ -468,10 +468,7 @@ int cvi_engine_keeps(const cvi_worker *w, const cv_span *s)
 static int render_text(cvi_worker *w, const char *text, size_t n, cv_buf *t, cvi_counts *c)
 {
     w->learned = 0;
-    if (w->pre_cur == PRE_TIMESTAMP || (w->pre_cur == PRE_NONE && iso_timestamp(text, n))) {
-        w->pre_cur = PRE_NONE;
-        return 0;
-    }
+    if (iso_timestamp(text, n)) return 0;
     int rc = find_spans(w, text, n);
     if (rc) return rc;
     take_allowed(w, c);
@@ -612,13 +609,6 @@ static void clean_fill(cvi_worker *w, clean_ent *ce, cv_str v, uint64_t head, ui
 static int detect_cached(cvi_worker *w, const char *text, size_t n, uint32_t *starts)
 {
     *starts = ~0u;
-    if (w->pre_cur == PRE_CLEAN) {
-        /* found cached clean with the record's other values */
-        w->pre_cur = PRE_NONE;
-        w->spans.n = 0;
-        *starts = w->cur_starts;
-        return 0;
-    }
     clean_ent *victim = NULL, *ce = NULL;
     uint64_t head = 0, tail = 0;
     cv_str v = cv_str_make(text, n);
@@ -631,68 +621,9 @@ static int detect_cached(cvi_worker *w, const char *text, size_t n, uint32_t *st
         *starts = ce->starts;
         return 0;
     }
-    int rc;
-    int32_t k = w->pre_cur;
-    if (k >= 0 && w->pre_p[k] == text && w->pre_n[k] == n) {
-        /* detected with the record's other values: take its spans */
-        cv_span_list t = w->spans;
-        w->spans = w->pre_out[k];
-        w->pre_out[k] = t;
-        rc = w->pre_rc[k];
-        w->pre_cur = PRE_NONE;
-    } else {
-        rc = cvi_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
-    }
+    int rc = cvi_detect_with(w->e->det, w->ws, &w->opts, text, n, &w->spans);
     if (rc == 0 && w->spans.n == 0 && victim) clean_fill(w, victim, v, head, tail, 0);
     return rc;
-}
-
-int cvi_eng_detect_scan(cvi_worker *w, cv_record *r)
-{
-    size_t n = w->nscan, m = 0;
-    if (n > w->cappre) {
-        const char **p = realloc(w->pre_p, n * sizeof *p);
-        if (p) w->pre_p = p;
-        size_t *ln = realloc(w->pre_n, n * sizeof *ln);
-        if (ln) w->pre_n = ln;
-        int *rc = realloc(w->pre_rc, n * sizeof *rc);
-        if (rc) w->pre_rc = rc;
-        int32_t *of = realloc(w->pre_of, n * sizeof *of);
-        if (of) w->pre_of = of;
-        uint32_t *st = realloc(w->pre_starts, n * sizeof *st);
-        if (st) w->pre_starts = st;
-        cv_span_list *o = realloc(w->pre_out, n * sizeof *o);
-        if (o) {
-            memset(o + w->cappre, 0, (n - w->cappre) * sizeof *o);
-            w->pre_out = o;
-        }
-        if (!p || !ln || !rc || !of || !st || !o) return CV_ENOMEM;
-        w->cappre = n;
-    }
-    /* what render_text skips (timestamps, values cached clean) is noted
-     * for it, so that it looks once */
-    for (size_t k = 0; k < n; k++) {
-        const cv_node *nd = &r->nodes[w->scan[k]];
-        const char *p = nd->value.p;
-        size_t len = nd->value.n;
-        w->pre_of[k] = PRE_TIMESTAMP;
-        if (iso_timestamp(p, len)) continue;
-        if (len <= CLEAN_MAX) {
-            clean_ent *victim, *ce;
-            uint64_t head, tail;
-            cv_str v = cv_str_make(p, len);
-            name_words(v, &head, &tail);
-            if ((ce = clean_find(w, v, head, tail, &victim))) {
-                w->pre_of[k] = PRE_CLEAN;
-                w->pre_starts[k] = ce->starts;
-                continue;
-            }
-        }
-        w->pre_of[k] = (int32_t)m;
-        w->pre_p[m] = p;
-        w->pre_n[m++] = len;
-    }
-    return cvi_detect_many(w->e->det, w->ws, &w->opts, m, w->pre_p, w->pre_n, w->pre_out, w->pre_rc);
 }
 
 /* A name with its identifiers replaced, in r's arena (*out), or 0 when the

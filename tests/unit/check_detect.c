@@ -95,33 +95,32 @@ static void gate_same_cases(gate_pair *g, const char *text, size_t n)
     gate_same(g, up, n);
 }
 
-static const char *const corpora[] = {
-    "tests/fixtures/national_id/recall_account.txt", "tests/fixtures/national_id/recall_nino.txt",
-    "tests/fixtures/national_id/recall_ssn.txt", "tests/fixtures/national_id/negative.txt",
-    "tests/fixtures/national_id/recall_ie_ppsn.txt", "tests/fixtures/national_id/recall_es_dni.txt",
-    "tests/fixtures/national_id/recall_nl_bsn.txt", "tests/fixtures/national_id/recall_br_cpf.txt",
-    "tests/fixtures/national_id/recall_br_cnpj.txt", "tests/fixtures/national_id/recall_fr_nir.txt",
-    "tests/fixtures/national_id/recall_it_cf.txt", "tests/fixtures/national_id/recall_de_stid.txt",
-    "tests/fixtures/national_id/recall_pt_nif.txt", "tests/fixtures/agent/recall.tsv",
-    "tests/fixtures/agent/negative.txt", "tests/fixtures/address/recall.tsv", "tests/fixtures/address/fp.tsv",
-    "tests/fixtures/address/recall_hand.tsv", "tests/fixtures/address/fp_hand.tsv",
-    "tests/fixtures/person/recall.tsv", "tests/fixtures/person/fp.tsv", "tests/unit/phone_negative.txt",
-};
-
 /* Every line of every fixture corpus (recall and false-positive sets of
  * all detectors), as written and in capitals: the same spans with the gate
  * as without it. */
 START_TEST(test_cue_gate_corpora)
 {
+    static const char *const files[] = {
+        "tests/fixtures/national_id/recall_account.txt", "tests/fixtures/national_id/recall_nino.txt",
+        "tests/fixtures/national_id/recall_ssn.txt", "tests/fixtures/national_id/negative.txt",
+        "tests/fixtures/national_id/recall_ie_ppsn.txt", "tests/fixtures/national_id/recall_es_dni.txt",
+        "tests/fixtures/national_id/recall_nl_bsn.txt", "tests/fixtures/national_id/recall_br_cpf.txt",
+        "tests/fixtures/national_id/recall_br_cnpj.txt", "tests/fixtures/national_id/recall_fr_nir.txt",
+        "tests/fixtures/national_id/recall_it_cf.txt", "tests/fixtures/national_id/recall_de_stid.txt",
+        "tests/fixtures/national_id/recall_pt_nif.txt", "tests/fixtures/agent/recall.tsv",
+        "tests/fixtures/agent/negative.txt", "tests/fixtures/address/recall.tsv", "tests/fixtures/address/fp.tsv",
+        "tests/fixtures/address/recall_hand.tsv", "tests/fixtures/address/fp_hand.tsv",
+        "tests/fixtures/person/recall.tsv", "tests/fixtures/person/fp.tsv", "tests/unit/phone_negative.txt",
+    };
     const char *src = getenv("CV_SRC");
     ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
     gate_pair g;
     gate_open(&g);
     char path[4096], line[2048];
-    for (size_t k = 0; k < sizeof corpora / sizeof *corpora; k++) {
-        snprintf(path, sizeof path, "%s/%s", src, corpora[k]);
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        snprintf(path, sizeof path, "%s/%s", src, files[k]);
         FILE *f = fopen(path, "r");
-        ck_assert_msg(f != NULL, "no corpus %s", corpora[k]);
+        ck_assert_msg(f != NULL, "no corpus %s", files[k]);
         while (fgets(line, sizeof line, f)) {
             size_t n = strcspn(line, "\t\n");
             gate_same_cases(&g, line, n);
@@ -131,73 +130,6 @@ START_TEST(test_cue_gate_corpora)
     ck_assert_uint_ge(g.texts, 3000);
     ck_assert_uint_ge(g.skipped_spans, 1000);   /* the corpora hold identifiers, so the check has teeth */
     gate_close(&g);
-}
-END_TEST
-
-/* cvi_detect_many gives each text of a batch the spans cvi_detect gives it
- * alone: every corpus line (and a folded, an empty and a long text among
- * them), in batches of 1 to 200 (more than the 64 it takes at a time). */
-START_TEST(test_detect_many)
-{
-    const char *src = getenv("CV_SRC");
-    ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
-    size_t n = 0, cap = 4096;
-    char **v = malloc(cap * sizeof *v);
-    size_t *len = malloc(cap * sizeof *len);
-    ck_assert_ptr_nonnull(v);
-    ck_assert_ptr_nonnull(len);
-    static const char *const extra[] = { "call \xef\xbc\x90\xef\xbc\x97\xef\xbc\x97\xef\xbc\x90\xef\xbc\x90 900123 now", "",
-                                         "x" };
-    char path[4096], line[2048];
-    for (size_t k = 0; k < sizeof corpora / sizeof *corpora; k++) {
-        snprintf(path, sizeof path, "%s/%s", src, corpora[k]);
-        FILE *f = fopen(path, "r");
-        ck_assert_msg(f != NULL, "no corpus %s", corpora[k]);
-        while (fgets(line, sizeof line, f) && n + 3 < cap) {
-            len[n] = strcspn(line, "\t\n");
-            v[n] = strndup(line, len[n]);
-            ck_assert_ptr_nonnull(v[n]);
-            if (++n % 97 == 0)
-                for (size_t e = 0; e < 3; e++, n++) len[n] = strlen(v[n] = strdup(extra[e]));
-        }
-        fclose(f);
-    }
-    ck_assert_uint_ge(n, 3000);
-    cv_detector_set *s = mkset("GB", -1);
-    cv_detect_ws *ws = cvi_detect_ws_create(s);
-    ck_assert_ptr_nonnull(ws);
-    cv_span_list one = { 0 }, *out = calloc(200, sizeof *out);
-    int rc[200];
-    ck_assert_ptr_nonnull(out);
-    size_t spans = 0;
-    static const size_t sizes[] = { 1, 2, 7, 64, 65, 200 };
-    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
-        for (size_t at = 0; at < n; at += sizes[z]) {
-            size_t m = n - at < sizes[z] ? n - at : sizes[z];
-            ck_assert_int_eq(cvi_detect_many(s, ws, NULL, m, (const char *const *)v + at, len + at, out, rc), 0);
-            for (size_t k = 0; k < m; k++) {
-                ck_assert_int_eq(rc[k], cvi_detect(s, ws, v[at + k], len[at + k], &one));
-                ck_assert_msg(out[k].n == one.n, "text %zu: %zu spans in a batch of %zu, %zu alone", at + k, out[k].n,
-                              sizes[z], one.n);
-                for (size_t i = 0; i < one.n; i++) {
-                    ck_assert_uint_eq(out[k].v[i].start, one.v[i].start);
-                    ck_assert_uint_eq(out[k].v[i].end, one.v[i].end);
-                    ck_assert_int_eq(out[k].v[i].detector, one.v[i].detector);
-                    ck_assert_str_eq(out[k].v[i].norm, one.v[i].norm);
-                }
-                spans += one.n;
-            }
-        }
-    }
-    ck_assert_uint_ge(spans, 6 * 500);   /* identifiers in every batch size: the check has teeth */
-    for (size_t k = 0; k < 200; k++) cvi_span_list_free(&out[k]);
-    free(out);
-    cvi_span_list_free(&one);
-    cvi_detect_ws_free(ws);
-    cvi_detector_set_free(s);
-    for (size_t k = 0; k < n; k++) free(v[k]);
-    free(v);
-    free(len);
 }
 END_TEST
 
@@ -574,7 +506,6 @@ int main(void)
     tcase_add_test(tc, test_custom_regex_needs);
     tcase_add_test(tc, test_cue_gate_corpora);
     tcase_add_test(tc, test_cue_gate_cases);
-    tcase_add_test(tc, test_detect_many);
     suite_add_tcase(s, tc);
     return run_suite(s);
 }
