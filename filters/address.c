@@ -594,8 +594,6 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
     return 0;
 }
 
-/* every street line here holds a house number or a box number */
-static int wanted(const cv_text_facts *f) { return f->digits > 0; }
 
 int cvi_street_before(const char *text, size_t start, size_t window)
 {
@@ -621,7 +619,7 @@ const cv_detector_type cvi_detector_address = {
     .name = "address",
     .entity = CV_ENT_ADDRESS,
     .priority = 4,
-    .wanted = wanted,
+    .min_digits = 1,   /* every street line here holds a house number or a box number */
     .scan = scan,
 };
 

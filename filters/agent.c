@@ -201,7 +201,6 @@ static int scan_ext(const cv_detect_opts *o, const char *text, size_t len, const
     return cvi_each_digit_run(text, len, f, ID_RUNS, try_id, em);
 }
 
-static int wanted_channel(const cv_text_facts *f) { return f->has_slash; }   /* and min_digits 1 */
 
 const cv_detector_type cvi_detector_agent_channel = {
     .name = "agent_channel",
@@ -212,7 +211,7 @@ const cv_detector_type cvi_detector_agent_channel = {
      * '&', '/', ';', '|', ')' or a space. */
     .pattern = "/[A-Za-z0-9_.+*#-]+(?:@[A-Za-z0-9_.-]+)?",
     .compile_flags = 0,
-    .wanted = wanted_channel,
+    .needs = CV_NEED_SLASH,
     .min_digits = 1,
     .validate = validate_channel,
 };

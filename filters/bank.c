@@ -113,7 +113,6 @@ static int validate_bic(const cv_detect_opts *o, const char *text, size_t len, s
     return 1;
 }
 
-static int wanted_bic(const cv_text_facts *f) { return f->letter_digit > 0; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
 /* A sort code's six digits, at most one byte apart, are in one cluster. */
 static int cluster6(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
@@ -167,7 +166,7 @@ const cv_detector_type cvi_detector_bic = {
     .entity = CV_ENT_BANK,
     .priority = 5,
     .pattern = "(?<![A-Za-z0-9])[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![A-Za-z0-9])",
-    .wanted = wanted_bic,
+    .needs = CV_NEED_LETTER_DIGIT,
     .validate = validate_bic,
     .win_before = 11,
     .win_after = 5,

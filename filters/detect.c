@@ -234,6 +234,8 @@ int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV
         for (unsigned k = 0; k < 32; k++)
             if (c->runs_mask >> k & 1) s->by_run[k] |= bit;
         for (unsigned d = c->min_digits; d <= GATE_DIGITS; d++) s->by_digits[d] |= bit;
+        for (unsigned k = 0; k < CV_NEED__BITS; k++)
+            if (c->t->needs >> k & 1) s->by_need[k] |= bit;
     }
     for (size_t k = 0; k < s->nplain && s->masked; k++) s->plain_mask |= 1ull << s->plain[k];
     if (cvi_cues_build(s)) { why = e_nomem; rc = CV_ENOMEM; goto out; }
@@ -553,9 +555,18 @@ static int need_met(const need *nd, uint8_t seen[256], int *have_seen, const cha
     return !nd->nlast || has_one(seen, nd->last, nd->nlast);
 }
 
+/* The CV_NEED_* facts text f has. */
+static inline unsigned facts_have(const cv_text_facts *f)
+{
+    return (f->has_at ? CV_NEED_AT : 0u) | (f->has_spoken_at ? CV_NEED_SPOKEN_AT : 0u) |
+           (f->has_slash ? CV_NEED_SLASH : 0u) | (f->letter_digit ? CV_NEED_LETTER_DIGIT : 0u) |
+           (f->ipv6_shape ? CV_NEED_IPV6 : 0u);
+}
+
 static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_text_facts *f, const char *text,
                         size_t len, cv_span_list *out)
 {
+    unsigned have = facts_have(f);
     uint8_t seen[256];
     int have_seen = 0;
     ws->ncand = 0;
@@ -569,6 +580,8 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             for (uint32_t r = f->runs; r; r &= r - 1) runs |= s->by_run[__builtin_ctz(r)];
             cand = runs & s->by_digits[f->digits < GATE_DIGITS ? f->digits : GATE_DIGITS];
         }
+        for (unsigned miss = ~have & ((1u << CV_NEED__BITS) - 1); miss; miss &= miss - 1)
+            cand &= ~s->by_need[__builtin_ctz(miss)];
         uint64_t gated = cand & s->cues.mask;
         if (gated) cand &= ~gated | cvi_cues_found(&s->cues, text, len, gated);
         for (; cand; cand &= cand - 1) {
@@ -590,6 +603,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
         const compiled *c = &s->d[i];
         if (!(f->runs & c->runs_mask) || f->digits < c->min_digits) continue;
         const cv_detector_type *t = c->t;
+        if (t->needs & ~have) continue;
         if (t->wanted && !t->wanted(f)) continue;
         if (i < 64 && (s->cues.mask >> i & 1)) {
             if (!have_cues) {

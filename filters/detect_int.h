@@ -75,6 +75,7 @@ struct cv_detector_set {
     uint64_t plain_mask;                  /* the detectors in plain[] */
     uint64_t by_run[32];                  /* bit i: detector i's runs_mask has run bit k */
     uint64_t by_digits[GATE_DIGITS + 1];  /* bit i: min_digits <= d (d = GATE_DIGITS: and more) */
+    uint64_t by_need[CV_NEED__BITS];      /* bit i: detector i's needs hold CV_NEED bit k */
 };
 
 /* Build s->cues, the gate of the set's detectors (none under

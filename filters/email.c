@@ -350,8 +350,6 @@ static int norm_email(const char *in, size_t len, char *norm, size_t *norm_len)
     return 1;
 }
 
-static int wanted_written(const cv_text_facts *f) { return f->has_at; }
-static int wanted_spoken(const cv_text_facts *f) { return f->has_spoken_at; }
 
 const cv_detector_type cvi_detector_email = {
     .name = "email",
@@ -363,7 +361,7 @@ const cv_detector_type cvi_detector_email = {
                "[A-Za-z]{2,24}"
                "(?![A-Za-z0-9\\-@]|\\.[A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted_written,
+    .needs = CV_NEED_AT,
     .search_from = NULL,
     .validate = validate_written,
 };
@@ -375,7 +373,7 @@ const cv_detector_type cvi_detector_email_spaced = {
     /* Anchored on "@ "; validate_spaced takes in the characters before. */
     .pattern = "@ [A-Za-z0-9\\-](?: [A-Za-z0-9\\-])*(?: \\. [A-Za-z0-9\\-](?: [A-Za-z0-9\\-])*)+(?![A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted_written,
+    .needs = CV_NEED_AT,
     .search_from = NULL,
     .validate = validate_spaced,
 };
@@ -392,7 +390,7 @@ const cv_detector_type cvi_detector_email_spoken = {
                "[a-z0-9\\-]{1,63}(?:(?:\\.|\\s+dot\\s+|" SP_OPEN "dot" SP_CLOSE ")[a-z0-9\\-]{1,63}){1,6}"
                "(?![a-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted_spoken,
+    .needs = CV_NEED_SPOKEN_AT,
     .search_from = NULL,
     .validate = validate_spoken,
 };

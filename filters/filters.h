@@ -162,6 +162,11 @@ typedef struct cv_text_facts {
     uint32_t cl_runs[CV_MAX_CLUSTERS];
 } cv_text_facts;
 
+/* cv_detector_type.needs: '@', a spoken " at ", '/', a digit right after
+ * an ASCII letter, an IPv6 shape (cv_text_facts.has_at ... ipv6_shape). */
+enum { CV_NEED_AT = 1, CV_NEED_SPOKEN_AT = 2, CV_NEED_SLASH = 4, CV_NEED_LETTER_DIGIT = 8, CV_NEED_IPV6 = 16 };
+#define CV_NEED__BITS 5
+
 enum { CV_GAP_SPACE = 1, CV_GAP_DOT = 2, CV_GAP_DASH = 4, CV_GAP_SLASH = 8, CV_GAP_LETTER = 16, CV_GAP_OTHER = 32 };
 #define CV_RUN(k) (1u << ((k) < 31 ? (k) : 31))
 
@@ -193,6 +198,9 @@ typedef struct cv_detector_type {
     /* Every match holds at least this many digits: texts with fewer are
      * skipped before `wanted` (which may then be NULL) is asked. */
     uint16_t min_digits;
+    /* The facts every match needs (CV_NEED_*), the common `wanted` tests
+     * said declaratively: a set tests them for all its detectors at once. */
+    uint8_t needs;
     /* Nonzero: every match holds a run of consecutive digits of one of
      * these lengths (CV_RUN bits); texts and clusters without one are
      * skipped (cv_text_facts.runs, cl_runs). */

@@ -72,7 +72,6 @@ static int cluster_wanted4(const char *text, size_t len, const cv_text_facts *f,
     (void)len;
     return f->cl_digits[i] >= 4 && (f->cl_gaps[i] & CV_GAP_DOT);
 }
-static int wanted6(const cv_text_facts *f) { return f->ipv6_shape; }
 
 #define OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 const cv_detector_type cvi_detector_ipv4 = {
@@ -96,7 +95,7 @@ const cv_detector_type cvi_detector_ipv6 = {
     .pattern = "(?i)(?<![A-Za-z0-9:.])(?:[0-9a-f]{0,4}:){2,7}(?:(?:[0-9]{1,3}\\.){3}[0-9]{1,3}|[0-9a-f]{1,4}|(?<=:))"
                "(?![A-Za-z0-9:]|\\.[0-9])",
     .compile_flags = 0,
-    .wanted = wanted6,
+    .needs = CV_NEED_IPV6,
     .search_from = NULL,
     .validate = validate6,
 };

@@ -58,7 +58,6 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return *norm_len == 16 && norm[6] >= '0' && norm[6] <= '9';
 }
 
-static int wanted(const cv_text_facts *f) { return f->letter_digit >= 1; }
 
 static int is_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26u; }
 
@@ -83,7 +82,7 @@ const cv_detector_type cvi_detector_it_cf = {
     .priority = 6,
     .pattern = "(?i)(?<![A-Za-z0-9])[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z]"
                "(?![A-Za-z0-9])",
-    .wanted = wanted,
+    .needs = CV_NEED_LETTER_DIGIT,
     .min_digits = 1,
     .runs_any = CV_RUN(1) | CV_RUN(2) | CV_RUN(3),
     .validate = validate,

@@ -227,8 +227,6 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return postcode_compact(text + *start, *end - *start, norm, norm_len);
 }
 
-/* every postcode has a letter right before its first digit */
-static int wanted(const cv_text_facts *f) { return f->digits >= 2 && f->letter_digit > 0; }
 static size_t search_from(const cv_text_facts *f) { return f->first_digit > 2 ? f->first_digit - 2 : 0; }
 
 /* A postcode's two or three digits are in one cluster (at most a space
@@ -248,7 +246,8 @@ const cv_detector_type cvi_detector_postcode = {
     .priority = 3,
     .pattern = "(?i)(?<![A-Za-z0-9])[A-Z][A-Z]?[0-9][A-Z0-9]? ?[0-9][A-Z]{2}(?![A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .needs = CV_NEED_LETTER_DIGIT,   /* every postcode has a letter right before its first digit */
+    .min_digits = 2,
     .search_from = search_from,
     .runs_any = CV_RUN(1) | CV_RUN(2) | CV_RUN(3),   /* "SW1A 1AA", "B33 8TH", "M601AA" */
     .cluster_wanted = cluster_wanted,
