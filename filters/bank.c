@@ -114,20 +114,6 @@ static int validate_bic(const cv_detect_opts *o, const char *text, size_t len, s
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
-/* A sort code's six digits, at most one byte apart, are in one cluster. */
-static int cluster6(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
-{
-    (void)text;
-    (void)len;
-    return f->cl_digits[i] >= 6;
-}
-/* An ABA number's nine digits are one run, in one cluster. */
-static int cluster9(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
-{
-    (void)text;
-    (void)len;
-    return f->cl_digits[i] >= 9;
-}
 
 const cv_detector_type cvi_detector_sortcode = {
     .name = "sortcode",
@@ -136,7 +122,7 @@ const cv_detector_type cvi_detector_sortcode = {
     .pattern = "(?<![A-Za-z0-9./-])[0-9]{2}([- ]?)[0-9]{2}\\1[0-9]{2}(?![A-Za-z0-9]|[-./,][0-9])",
     .min_digits = 6,
     .runs_any = CV_RUN(2) | CV_RUN(6),   /* 12-34-56 or 123456, no digit either side */
-    .cluster_wanted = cluster6,
+    .cluster_digits = 6,   /* its six digits, at most one byte apart, are in one cluster */
     .search_from = search_from,
     .validate = validate_sortcode,
     .cues = sortcode_cues,
@@ -151,7 +137,7 @@ const cv_detector_type cvi_detector_aba = {
     .pattern = "(?<![A-Za-z0-9./-])[0-9]{9}(?![A-Za-z0-9]|[-./,][0-9])",
     .min_digits = 9,
     .runs_any = CV_RUN(9),
-    .cluster_wanted = cluster9,
+    .cluster_digits = 9,   /* its nine digits are one run, in one cluster */
     .search_from = search_from,
     .validate = validate_aba,
     .cues = routing_cues,

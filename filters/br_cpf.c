@@ -63,6 +63,7 @@ const cv_detector_type cvi_detector_br_cpf = {
     .search_from = search_from,
     .validate = validate,
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 11,
     .win_before = 1,
     .win_after = 1,
 };

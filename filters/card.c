@@ -111,13 +111,6 @@ static int norm_card(const char *in, size_t len, char *norm, size_t *norm_len)
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
-/* 12 to 19 digits, at most one byte apart: all in one cluster. */
-static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
-{
-    (void)text;
-    (void)len;
-    return f->cl_digits[i] >= 12;
-}
 
 const cv_detector_type cvi_detector_card = {
     .name = "card",
@@ -128,7 +121,7 @@ const cv_detector_type cvi_detector_card = {
     .pattern = "(?<![0-9+.])[1-6](?:[ .\\-]?[0-9]){11,18}(?![A-Za-z0-9]|[.\\-][0-9])",
     .compile_flags = 0,
     .min_digits = 12,
-    .cluster_wanted = cluster_wanted,
+    .cluster_digits = 12,   /* 12 to 19 digits, at most one byte apart: all in one cluster */
     .search_from = search_from,
     .validate = validate,
     .win_before = 1,

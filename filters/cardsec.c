@@ -193,6 +193,7 @@ const cv_detector_type cvi_detector_card_expiry = {
     .min_digits = 3,
     .runs_any = CV_RUN(1) | CV_RUN(2),   /* the month: no digit before it, a separator after */
     .cluster_wanted = expiry_cluster,
+    .cluster_digits = 3,
     .search_from = search_from,
     .validate = validate_expiry,
     .cues = expiry_cues,

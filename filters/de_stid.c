@@ -74,6 +74,7 @@ const cv_detector_type cvi_detector_de_stid = {
     .search_from = search_from,
     .validate = validate,
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 11,
     .win_before = 1,
     .win_after = 1,
 };

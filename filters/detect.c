@@ -431,7 +431,8 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
     size_t i = 0;
     while (i < f->nclusters) {
         int (*cw)(const char *, size_t, const cv_text_facts *, uint32_t) = s->opts.no_gates ? NULL : t->cluster_wanted;
-        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) || (cw && !cw(text, len, f, (uint32_t)i))) {
+        unsigned cd = s->opts.no_gates ? 0 : t->cluster_digits;
+        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) || f->cl_digits[i] < cd || (cw && !cw(text, len, f, (uint32_t)i))) {
             i++;
             continue;
         }
@@ -441,7 +442,7 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
         while (i < f->nclusters) {
             size_t nb = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
             if (nb > we0) break;
-            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) && (!cw || cw(text, len, f, (uint32_t)i)))
+            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) && f->cl_digits[i] >= cd && (!cw || cw(text, len, f, (uint32_t)i)))
                 we0 = f->cl_end[i] + t->win_after;
             i++;
         }

@@ -69,6 +69,7 @@ const cv_detector_type cvi_detector_es_dni = {
     .search_from = search_from,
     .validate = validate,
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 7,
     .win_before = 3,
     .win_after = 3,
 };

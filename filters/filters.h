@@ -217,6 +217,9 @@ typedef struct cv_detector_type {
      * nonzero if a match can hold cluster i's digits. Windows are searched
      * only around the clusters it accepts. NULL: every cluster. */
     int (*cluster_wanted)(const char *text, size_t len, const cv_text_facts *f, uint32_t i);
+    /* Clusters with fewer digits than this are not searched either (the
+     * common first test of cluster_wanted, said declaratively: no call). */
+    uint8_t cluster_digits;
     /* A scanner instead of a pattern (word lists, gazetteers, grammars a
      * regex states badly): finds its own candidates in text[0..len) and
      * emits them; nonzero (CV_E*) fails the text closed. Must be

@@ -70,6 +70,7 @@ const cv_detector_type cvi_detector_fr_nir = {
     .search_from = search_from,
     .validate = validate,
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 13,
     .win_before = 1,
     .win_after = 2,
 };

@@ -82,6 +82,7 @@ const cv_detector_type cvi_detector_ipv4 = {
     .compile_flags = 0,
     .min_digits = 4,
     .cluster_wanted = cluster_wanted4,
+    .cluster_digits = 4,
     .search_from = search_from4,
     .validate = validate4,
     .win_before = 1,

@@ -83,6 +83,7 @@ const cv_detector_type cvi_detector_nino = {
     .compile_flags = 0,
     .min_digits = 6,
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 6,
     .search_from = search_from,
     .validate = validate,
     .win_before = 4,

@@ -251,6 +251,7 @@ const cv_detector_type cvi_detector_postcode = {
     .search_from = search_from,
     .runs_any = CV_RUN(1) | CV_RUN(2) | CV_RUN(3),   /* "SW1A 1AA", "B33 8TH", "M601AA" */
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 2,
     .validate = validate,
     .win_before = 2,
     .win_after = 2,

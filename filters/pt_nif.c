@@ -56,6 +56,7 @@ const cv_detector_type cvi_detector_pt_nif = {
     .search_from = search_from,
     .validate = validate,
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 9,
     .win_before = 1,
     .win_after = 1,
 };

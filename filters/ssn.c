@@ -78,6 +78,7 @@ const cv_detector_type cvi_detector_ssn = {
     .min_digits = 9,
     .runs_any = CV_RUN(9) | CV_RUN(4),
     .cluster_wanted = cluster_wanted,
+    .cluster_digits = 9,
     .search_from = search_from,
     .validate = validate,
     .win_before = 1,
