@@ -285,13 +285,93 @@ static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
     return 0;
 }
 
-int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
+/* Add first letter c0 (and second c1, or NONE) to a flat set's prefilter,
+ * once. 0 if the prefilter would need more than FLAT_TERMS of either. */
+static int flat_term(cv_wordset *s, unsigned c0, unsigned c1)
+{
+    s->flat_head[c0 >> 3] |= (uint8_t)(1u << (c0 & 7));
+    if (c1 == NONE) {
+        for (unsigned k = 0; k < s->nflat_one; k++)
+            if (s->flat_one[k][0] == c0) return 1;
+        if (s->nflat_one == FLAT_TERMS) return 0;
+        memset(s->flat_one[s->nflat_one++], (int)c0, 16);
+        return 1;
+    }
+    for (unsigned k = 0; k < s->nflat_pair; k++)
+        if (s->flat_pair[k][0] == c0 && s->flat_pair[k][16] == c1) return 1;
+    if (s->nflat_pair == FLAT_TERMS - 1) return 0;   /* room to pad to an even number */
+    memset(s->flat_pair[s->nflat_pair], (int)c0, 16);
+    memset(s->flat_pair[s->nflat_pair++] + 16, (int)c1, 16);
+    return 1;
+}
+
+/*
+ * Whether the builder's entries can be a flat set, and if so its
+ * prefilter: at most FLAT_MAX entries of at most FLAT_LEN folded bytes,
+ * each beginning with a word character (so every match begins at a word start, which the flat scan's
+ * prefilter finds), with first letters that fit FLAT_TERMS. A key that
+ * begins with a non-ASCII letter needs no term: the prefilter stops at
+ * every non-ASCII byte.
+ */
+static int flat_plan(cv_wordset *s, const cv_wordset_builder *b)
+{
+    if (b->ne > FLAT_MAX) return 0;
+    s->nflat_pair = s->nflat_one = 0;
+    memset(s->flat_head, 0, sizeof s->flat_head);
+    for (size_t i = 0; i < b->ne; i++) {
+        const unsigned char *k = b->arena + b->e[i].off;
+        if (k[0] != MARK || b->e[i].len > FLAT_LEN) return 0;
+        if (k[1] >= 0x80) continue;
+        /* a key that begins with a word ends with a marker: k[2] exists */
+        if (!flat_term(s, k[1], ascii_class[k[2]] == C_WORD ? k[2] : NONE)) return 0;
+    }
+    if (s->nflat_pair & 1) {
+        /* flat_hits tests pairs two at a time: the last once more */
+        memcpy(s->flat_pair[s->nflat_pair], s->flat_pair[s->nflat_pair - 1], sizeof s->flat_pair[0]);
+        s->nflat_pair++;
+    }
+    return 1;
+}
+
+/* Compile the builder's entries as a flat set (flat_plan said they fit). */
+static int flat_build(cv_wordset *s, const cv_wordset_builder *b)
+{
+    size_t n = b->ne, ncol = 1;
+    for (size_t i = 0; i < n; i++)
+        if (b->e[i].len + 1 > ncol) ncol = b->e[i].len + 1;
+    if (!s->flat_col) {
+        /* room for the longest keys at once: 1 KiB, kept for the next rebuild */
+        if (!(s->flat_col = malloc((FLAT_LEN + 1) * sizeof *s->flat_col))) return CV_ENOMEM;
+        s->cap_flat = FLAT_LEN + 1;
+    }
+    if (set_reserve(s, 0, 0, n ? n : 1)) return CV_ENOMEM;
+    memset(s->flat_col, FLAT_END, ncol * sizeof *s->flat_col);
+    for (size_t i = 0; i < n; i++) {
+        const b_ent *e = &b->e[i];
+        const unsigned char *k = b->arena + e->off;
+        for (uint32_t d = 0; d < e->len; d++) s->flat_col[d][i] = k[d];
+        s->ents[i] = (ws_ent){ (uint32_t)i, e->first_cp, e->flags, 0 };
+    }
+    s->nents = (uint32_t)n;
+    s->flat = 1;
+    return 0;
+}
+
+int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set) { return cvi_wordset_build_layout(b, set, CV_WS_AUTO); }
+
+int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout)
 {
     cv_wordset *s = *set;
     int fresh = s == NULL;
     if (fresh && !(s = calloc(1, sizeof *s))) return CV_ENOMEM;
     int rc = CV_ENOMEM;
     size_t n = b->ne;
+    s->flat = 0;
+    if (layout == CV_WS_AUTO && flat_plan(s, b)) {
+        if (flat_build(s, b)) goto out;
+        rc = 0;
+        goto out;
+    }
     /* sort the keys (ids break ties: duplicates in order of addition) */
     if (cvi_grow((void **)&b->keys, &b->capkeys, n ? n : 1, sizeof *b->keys)) goto out;
     for (size_t i = 0; i < n; i++)
@@ -432,6 +512,7 @@ void cvi_wordset_free(cv_wordset *s)
     free(s->ents);
     free(s->dense);
     free(s->words);
+    free(s->flat_col);
     free(s);
 }
 
@@ -440,5 +521,6 @@ size_t cvi_wordset_entries(const cv_wordset *s) { return s->nents; }
 size_t cvi_wordset_bytes(const cv_wordset *s)
 {
     return sizeof *s + ((size_t)s->cap_states + 1) * 4 + (size_t)s->cap_states * 4 + (size_t)s->cap_edges * 5 +
-           (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8;
+           (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8 +
+           (size_t)s->cap_flat * FLAT_MAX;
 }

@@ -17,6 +17,10 @@
 #define WORDS_MIN 256       /* sets with fewer entries (a record's names) use no first-word filter */
 #define WORDS_BITS 12       /* filter bits per entry, at least (rounded up to a power of two) */
 #define START_MAX 8         /* the prefilter tests this many first bytes at most */
+#define FLAT_MAX 16         /* sets of at most this many entries (a record's names) may be flat */
+#define FLAT_TERMS 8        /* a flat set's prefilter tests this many first-letter pairs at most */
+#define FLAT_LEN 64         /* and folded keys of at most this many bytes */
+#define FLAT_END 0xF8u      /* past a flat key's end: a byte no folded text holds (no UTF-8 byte F5-FD) */
 
 /* The scan's action at a byte: skip a non-word character; a word character
  * no entry begins with; one an entry may begin with; a punctuation
@@ -51,6 +55,21 @@ struct cv_wordset {
     uint8_t nstart;
     uint8_t start[START_MAX];
     uint8_t startv[START_MAX][16];   /* start[k] in each of 16 bytes: the SIMD compare's operands */
+    /* Flat sets (flat = 1; see flat_plan in wordset_build.c): no trie; the
+     * folded keys in id order (ents[k] is key k), transposed: byte d of
+     * key k in flat_col[d][k], FLAT_END past a key's end and for keys
+     * k >= nents, so that one SIMD compare steps every key at once. Their
+     * prefilter: the keys' first two folded letters (after the marker),
+     * ASCII only, as pairs (flat_pair[k]: the first in bytes 0-15, the
+     * second in 16-31) or as a first letter alone when the second is not
+     * an ASCII letter or digit (flat_one[k]); flat_head: bit set of those
+     * first letters. */
+    uint8_t flat, nflat_pair, nflat_one;
+    uint8_t (*flat_col)[FLAT_MAX];
+    uint32_t cap_flat;      /* columns */
+    uint8_t flat_head[32];
+    uint8_t flat_pair[FLAT_TERMS][32];
+    uint8_t flat_one[FLAT_TERMS][16];
 };
 
 typedef struct b_ent {
