@@ -172,20 +172,84 @@ static inline __attribute__((always_inline)) int walk(const cv_wordset *s, int f
 
 static inline int has_bit(const uint8_t *set, unsigned b) { return set[b >> 3] >> (b & 7) & 1; }
 
+#if defined(__SSE2__)
+/* Bit k set if b[k] is an ASCII letter or digit (x - lo < n unsigned, as
+ * signed compares after flipping bit 7). */
+static inline __m128i ascii_word(__m128i b)
+{
+    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
+    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    __m128i l = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(b, k20), _mm_set1_epi8('a')), k80);
+    __m128i d = _mm_xor_si128(_mm_sub_epi8(b, _mm_set1_epi8('0')), k80);
+    return _mm_or_si128(_mm_cmplt_epi8(l, lim26), _mm_cmplt_epi8(d, lim10));
+}
+#endif
+
+/* Copy n bytes (1 to 17) with fixed-size moves: no call, few branches. */
+static inline void copy_short(unsigned char *t, const unsigned char *p, size_t n)
+{
+    if (n >= 8) {
+        memcpy(t, p, 8);
+        memcpy(t + n / 2 - 4, p + n / 2 - 4, 8);
+        memcpy(t + n - 8, p + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(t, p, 4);
+        memcpy(t + n - 4, p + n - 4, 4);
+    } else {
+        t[0] = p[0];
+        t[n / 2] = p[n / 2];
+        t[n - 1] = p[n - 1];
+    }
+}
+
+/* The end of the ASCII word that begins at p[i] (i < len) and its
+ * word_hash: from one 16-byte load for a word of up to 15 bytes (no loop,
+ * no branch per byte). */
+static inline size_t ascii_word_hash(const unsigned char *p, size_t len, size_t i, uint64_t *h)
+{
+#if defined(__SSE2__)
+    {
+        __m128i v;
+        if (len - i >= 16) {
+            v = _mm_loadu_si128((const __m128i *)(p + i));
+        } else {
+            unsigned char t[16] = { 0 };    /* 0 ends the word */
+            copy_short(t, p + i, len - i);
+            v = _mm_loadu_si128((const __m128i *)t);
+        }
+        unsigned run = ~(unsigned)_mm_movemask_epi8(ascii_word(v)) & 0xFFFF;
+        if (run) {
+            unsigned n = (unsigned)__builtin_ctz(run);
+            const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            /* letters and digits lower-cased by |0x20, the bytes after the word 0 */
+            __m128i w = _mm_and_si128(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_cmplt_epi8(idx, _mm_set1_epi8((char)n)));
+            uint64_t c[2];
+            _mm_storeu_si128((__m128i *)c, w);
+            uint64_t x = word_hash_add(0, c[0]);
+            if (n > 8) x = word_hash_add(x, c[1]);
+            *h = word_hash_end(x, n);
+            return i + n;
+        }
+    }
+#endif
+    size_t j = i;
+    while (j < len && ascii_class[p[j]] == C_WORD) j++;
+    *h = word_hash(p + i, j - i, WORD_LOW);
+    return j;
+}
+
 /* At the word that begins at *pi (an ASCII letter or digit): 1 if an entry
  * may begin with it (the first-word filter holds it, or it goes on past
  * its ASCII run); else 0 with *pi after the word. */
 static int word_known(const cv_wordset *s, const unsigned char *p, size_t len, size_t *pi)
 {
-    size_t i = *pi, j = i;
-    uint64_t h = 0;
-    while (j < len && ascii_class[p[j]] == C_WORD) h = word_hash_add(h, ascii_lower(p[j++]));
+    uint64_t h;
+    size_t j = ascii_word_hash(p, len, *pi, &h);
     if (j < len && p[j] >= 0x80) {
         uint32_t c;
         (void)decode(p + j, len - j, &c);
         if (cp_class(c) == C_WORD) return 1;   /* the word goes on: the walk decodes it */
     }
-    h = word_hash_end(h);
     uint64_t bits = word_bits(h);
     if ((s->words[h & s->words_mask] & bits) == bits) return 1;
     *pi = j;
@@ -217,9 +281,7 @@ static size_t before_non_ascii(const unsigned char *p, size_t u)
  * non-ASCII bytes. */
 static inline unsigned block_hits(const cv_wordset *s, const unsigned char *b, unsigned *na)
 {
-    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
-    const __m128i ka = _mm_set1_epi8('a'), k0 = _mm_set1_epi8('0');
-    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    const __m128i k20 = _mm_set1_epi8(0x20);
     __m128i v = _mm_loadu_si128((const __m128i *)(b + 1));
     __m128i pv = _mm_loadu_si128((const __m128i *)b);
     *na = (unsigned)_mm_movemask_epi8(v);
@@ -228,12 +290,8 @@ static inline unsigned block_hits(const cv_wordset *s, const unsigned char *b, u
     __m128i lv = _mm_or_si128(v, k20), hit = _mm_setzero_si128();
     for (unsigned k = 0; k < s->nstart; k++)
         hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, _mm_loadu_si128((const __m128i *)s->startv[k])));
-    /* the byte before is a word character: an ASCII letter or digit
-     * (unsigned x - lo < n, as signed compares after flipping bit 7) */
-    __m128i pl = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(pv, k20), ka), k80);
-    __m128i pd = _mm_xor_si128(_mm_sub_epi8(pv, k0), k80);
-    __m128i word = _mm_or_si128(_mm_cmplt_epi8(pl, lim26), _mm_cmplt_epi8(pd, lim10));
-    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, hit));
+    /* but not after a word character: an ASCII letter or digit */
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ascii_word(pv), hit));
 }
 #endif
 
@@ -295,9 +353,7 @@ static size_t first_start(const cv_wordset *s, const unsigned char *p, size_t le
  * flat_next. Bit k for byte k; *na gets the mask of non-ASCII bytes. */
 static inline unsigned flat_hits(const cv_wordset *s, __m128i pv, __m128i v, __m128i v2, unsigned *na)
 {
-    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
-    const __m128i ka = _mm_set1_epi8('a'), k0 = _mm_set1_epi8('0');
-    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    const __m128i k20 = _mm_set1_epi8(0x20);
     *na = (unsigned)_mm_movemask_epi8(v);
     __m128i lv = _mm_or_si128(v, k20), lv2 = _mm_or_si128(v2, k20), hit = _mm_setzero_si128();
     /* pairs two at a time (build pads their number to even) */
@@ -309,29 +365,9 @@ static inline unsigned flat_hits(const cv_wordset *s, __m128i pv, __m128i v, __m
     }
     for (unsigned k = 0; k < s->nflat_one; k++)
         hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, _mm_loadu_si128((const __m128i *)s->flat_one[k])));
-    __m128i pl = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(pv, k20), ka), k80);
-    __m128i pd = _mm_xor_si128(_mm_sub_epi8(pv, k0), k80);
-    __m128i word = _mm_or_si128(_mm_cmplt_epi8(pl, lim26), _mm_cmplt_epi8(pd, lim10));
-    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, hit));
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ascii_word(pv), hit));
 }
 #endif
-
-/* Copy n bytes (1 to 17) with fixed-size moves: no call, few branches. */
-static inline void copy_short(unsigned char *t, const unsigned char *p, size_t n)
-{
-    if (n >= 8) {
-        memcpy(t, p, 8);
-        memcpy(t + n / 2 - 4, p + n / 2 - 4, 8);
-        memcpy(t + n - 8, p + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(t, p, 4);
-        memcpy(t + n - 4, p + n - 4, 4);
-    } else {
-        t[0] = p[0];
-        t[n / 2] = p[n / 2];
-        t[n - 1] = p[n - 1];
-    }
-}
 
 /*
  * The flat scan's prefilter: the first offset from i at which a match may

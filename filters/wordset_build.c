@@ -277,9 +277,9 @@ static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
         const unsigned char *k = b->arena + b->e[i].off;
         uint32_t len = b->e[i].len;
         if (len < 2 || k[0] != MARK) continue;
-        uint64_t h = 0;
-        for (uint32_t j = 1; j < len && k[j] != MARK; j++) h = word_hash_add(h, k[j]);
-        h = word_hash_end(h);
+        uint32_t j = 1;
+        while (j < len && k[j] != MARK) j++;
+        uint64_t h = word_hash(k + 1, j - 1, 0);
         s->words[h & s->words_mask] |= word_bits(h);
     }
     return 0;

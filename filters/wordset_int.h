@@ -98,16 +98,38 @@ struct cv_wordset_builder {
     size_t cappath;
 };
 
-/* The first-word filter's hash: fed one folded byte at a time (the scan
- * hashes while it skips a word, so no second pass), finished once. */
+/* The first-word filter's hash of a word's folded bytes: 8 at a time, as
+ * a little-endian 64-bit chunk (the last zero-padded), so that the scan
+ * hashes a word of up to 16 bytes from one SIMD load; then the length. */
 #define WORD_MUL 0x100000001B3ull
-static inline uint64_t word_hash_add(uint64_t h, unsigned c) { return (h ^ c) * WORD_MUL; }
-static inline uint64_t word_hash_end(uint64_t h)
+static inline uint64_t word_hash_add(uint64_t h, uint64_t chunk) { return (h ^ chunk) * WORD_MUL; }
+static inline uint64_t word_hash_end(uint64_t h, size_t n)
 {
+    h ^= n;
     h ^= h >> 32;
     h *= 0x9E3779B97F4A7C15ull;
     return h ^ h >> 29;
 }
+/* Bytes w[0..n) (n <= 8) as a little-endian chunk (compilers make one load
+ * of n = 8). */
+static inline uint64_t le_bytes(const unsigned char *w, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t k = 0; k < n; k++) c |= (uint64_t)w[k] << (8 * k);
+    return c;
+}
+/* The hash of word w[0..n), each byte |low: a folded key's word (low 0)
+ * or an ASCII word of the text, lower-cased (low 0x2020...: its letters
+ * and digits to the folded form). */
+static inline uint64_t word_hash(const unsigned char *w, size_t n, uint64_t low)
+{
+    uint64_t h = 0;
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) h = word_hash_add(h, le_bytes(w + j, 8) | low);
+    if (j < n) h = word_hash_add(h, (le_bytes(w + j, n - j) | low) & (~0ull >> (64 - 8 * (n - j))));
+    return word_hash_end(h, n);
+}
+#define WORD_LOW 0x2020202020202020ull
 /* The block's two bits for finished hash h (block: h's low bits). */
 static inline uint64_t word_bits(uint64_t h) { return 1ull << (h >> 52 & 63) | 1ull << (h >> 58); }
 
