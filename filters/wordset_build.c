@@ -39,9 +39,7 @@ void cvi_wordset_builder_free(cv_wordset_builder *b)
     free(b->arena);
     free(b->e);
     free(b->keys);
-    free(b->first_child);
-    free(b->next_sib);
-    free(b->term);
+    free(b->parent);
     free(b->byte);
     free(b->path);
     free(b);
@@ -387,24 +385,22 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
     for (size_t i = 0; i < n; i++)
         if (b->e[i].len > maxlen) maxlen = b->e[i].len;
     if (maxnodes >= NONE) goto out;
-    if (cvi_grow((void **)&b->first_child, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
-    if (b->capaux < b->capnodes) {
-        size_t capn = b->capnodes;
-        uint32_t *nfc;
-        if (!(nfc = realloc(b->next_sib, capn * sizeof *nfc))) goto out;
-        b->next_sib = nfc;
-        if (!(nfc = realloc(b->term, capn * sizeof *nfc))) goto out;
-        b->term = nfc;
-        uint8_t *nb = realloc(b->byte, capn);
+    if (cvi_grow((void **)&b->parent, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
+    if (b->capbyte < b->capnodes) {
+        uint8_t *nb = realloc(b->byte, b->capnodes);
         if (!nb) goto out;
         b->byte = nb;
-        b->capaux = capn;
+        b->capbyte = b->capnodes;
     }
     if (cvi_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
     if (set_reserve(s, maxnodes, maxnodes, n ? n : 1)) goto out;
 
+    /* each node's parent and byte, and in edge_first[x + 1] the number of
+     * x's children */
     uint32_t nn = 1;
-    b->first_child[0] = b->next_sib[0] = b->term[0] = NONE;
+    uint32_t *ef = s->edge_first;
+    ef[0] = ef[1] = 0;
+    s->term[0] = NONE;
     b->path[0] = 0;
     const s_key *pk = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -414,32 +410,34 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
             while (c < pk->len && c < k->len && pk->k[c] == k->k[c]) c++;
         for (uint32_t d = c; d < k->len; d++) {
             uint32_t parent = b->path[d], x = nn++;
-            b->first_child[x] = b->next_sib[x] = b->term[x] = NONE;
+            b->parent[x] = parent;
             b->byte[x] = k->k[d];
-            /* the parent's last child is the previous key's node at d + 1 */
-            if (pk && d == c && c < pk->len) b->next_sib[b->path[d + 1]] = x;
-            else b->first_child[parent] = x;
+            s->term[x] = NONE;
+            ef[x + 1] = 0;
+            ef[parent + 1]++;
             b->path[d + 1] = x;
         }
         uint32_t leaf = b->path[k->len];
         const b_ent *e = &b->e[k->id];
         s->ents[i] = (ws_ent){ k->id, e->first_cp, e->flags, 0 };
-        if (b->term[leaf] == NONE) b->term[leaf] = (uint32_t)i;
+        if (s->term[leaf] == NONE) s->term[leaf] = (uint32_t)i;
         else s->ents[i - 1].more = 1;
         pk = k;
     }
 
-    /* freeze: each state's edges contiguous, in byte order */
-    uint32_t ne = 0;
-    for (uint32_t x = 0; x < nn; x++) {
-        s->edge_first[x] = ne;
-        s->term[x] = b->term[x];
-        for (uint32_t y = b->first_child[x]; y != NONE; y = b->next_sib[y]) {
-            s->edge_byte[ne] = b->byte[y];
-            s->edge_to[ne++] = y;
-        }
+    /* freeze: each state's edges contiguous, in byte order (a parent's
+     * children were made in byte order). The counts summed, ef[x] is where
+     * x's edges begin; placing them advances it to where x + 1's begin,
+     * so one shift puts it back. */
+    for (uint32_t x = 1; x <= nn; x++) ef[x] += ef[x - 1];
+    for (uint32_t x = 1; x < nn; x++) {
+        uint32_t at = ef[b->parent[x]]++;
+        s->edge_byte[at] = b->byte[x];
+        s->edge_to[at] = x;
     }
-    s->edge_first[nn] = ne;
+    uint32_t ne = ef[nn];
+    memmove(ef + 1, ef, nn * sizeof *ef);
+    ef[0] = 0;
     s->nstates = nn;
     s->nedges = ne;
     s->nents = (uint32_t)n;

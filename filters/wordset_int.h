@@ -91,9 +91,9 @@ struct cv_wordset_builder {
     /* build scratch, kept for the next build */
     s_key *keys;
     size_t capkeys;
-    uint32_t *first_child, *next_sib, *term;
-    uint8_t *byte;
-    size_t capnodes, capaux;    /* of first_child; of next_sib, term, byte */
+    uint32_t *parent;           /* per trie node */
+    uint8_t *byte;              /* per trie node: the byte of its edge */
+    size_t capnodes, capbyte;   /* of parent; of byte */
     uint32_t *path;
     size_t cappath;
 };
