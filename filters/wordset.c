@@ -34,9 +34,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "wordset_int.h"
 
@@ -172,35 +169,6 @@ static inline __attribute__((always_inline)) int walk(const cv_wordset *s, int f
 
 static inline int has_bit(const uint8_t *set, unsigned b) { return set[b >> 3] >> (b & 7) & 1; }
 
-#if defined(__SSE2__)
-/* Bit k set if b[k] is an ASCII letter or digit (x - lo < n unsigned, as
- * signed compares after flipping bit 7). */
-static inline __m128i ascii_word(__m128i b)
-{
-    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
-    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
-    __m128i l = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(b, k20), _mm_set1_epi8('a')), k80);
-    __m128i d = _mm_xor_si128(_mm_sub_epi8(b, _mm_set1_epi8('0')), k80);
-    return _mm_or_si128(_mm_cmplt_epi8(l, lim26), _mm_cmplt_epi8(d, lim10));
-}
-#endif
-
-/* Copy n bytes (1 to 17) with fixed-size moves: no call, few branches. */
-static inline void copy_short(unsigned char *t, const unsigned char *p, size_t n)
-{
-    if (n >= 8) {
-        memcpy(t, p, 8);
-        memcpy(t + n / 2 - 4, p + n / 2 - 4, 8);
-        memcpy(t + n - 8, p + n - 8, 8);
-    } else if (n >= 4) {
-        memcpy(t, p, 4);
-        memcpy(t + n - 4, p + n - 4, 4);
-    } else {
-        t[0] = p[0];
-        t[n / 2] = p[n / 2];
-        t[n - 1] = p[n - 1];
-    }
-}
 
 /* The end of the ASCII word that begins at p[i] (i < len) and its
  * word_hash: from one 16-byte load for a word of up to 15 bytes (no loop,
@@ -209,14 +177,7 @@ static inline size_t ascii_word_hash(const unsigned char *p, size_t len, size_t 
 {
 #if defined(__SSE2__)
     {
-        __m128i v;
-        if (len - i >= 16) {
-            v = _mm_loadu_si128((const __m128i *)(p + i));
-        } else {
-            unsigned char t[16] = { 0 };    /* 0 ends the word */
-            copy_short(t, p + i, len - i);
-            v = _mm_loadu_si128((const __m128i *)t);
-        }
+        __m128i v = load_upto16(p + i, len - i);     /* 0 past the text: ends the word */
         unsigned run = ~(unsigned)_mm_movemask_epi8(ascii_word(v)) & 0xFFFF;
         if (run) {
             unsigned n = (unsigned)__builtin_ctz(run);

@@ -85,7 +85,8 @@ int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len,
     if (b->ne >= INT32_MAX || b->narena > UINT32_MAX - 16 || end - i > (UINT32_MAX - 16 - b->narena) / 3)
         return CV_ENOMEM;
     /* at most 3 folded bytes per input byte ("a.b": |a|.|b|) plus the closing marker */
-    if (cvi_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1, 1)) return CV_ENOMEM;
+    /* (and 16 bytes of slack for the SIMD store of a word below) */
+    if (cvi_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1 + 16, 1)) return CV_ENOMEM;
     if (cvi_grow((void **)&b->e, &b->cape, b->ne + 1, sizeof *b->e)) return CV_ENOMEM;
     b_ent *e = &b->e[b->ne];
     e->off = (uint32_t)b->narena;
@@ -101,7 +102,19 @@ int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len,
             int cls = ascii_class[a];
             if (cls == C_WORD) {
                 if (prev != C_WORD) o[k++] = MARK;
+#if defined(__SSE2__)
+                /* the ASCII run of a word (up to 16 bytes) at once, lower-cased by |0x20 */
+                __m128i v = load_upto16(p + q, end - q);
+                unsigned run = ~(unsigned)_mm_movemask_epi8(ascii_word(v)) & 0xFFFF;
+                size_t n = run ? (size_t)__builtin_ctz(run) : 16;
+                _mm_storeu_si128((__m128i *)(o + k), _mm_or_si128(v, _mm_set1_epi8(0x20)));
+                k += n;
+                q += n;
+                prev = C_WORD;
+                continue;
+#else
                 o[k++] = (unsigned char)ascii_lower(a);
+#endif
             } else {
                 if (prev == C_WORD) o[k++] = MARK;
                 if (cls == C_OTHER) o[k++] = (unsigned char)a;

@@ -8,6 +8,10 @@
 #define CV_WORDSET_INT_H
 
 #include <stdint.h>
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filters.h"
 #include "fold_utf8.h"
@@ -134,6 +138,48 @@ static inline uint64_t word_hash(const unsigned char *w, size_t n, uint64_t low)
 static inline uint64_t word_bits(uint64_t h) { return 1ull << (h >> 52 & 63) | 1ull << (h >> 58); }
 
 static inline unsigned pair_hash(unsigned b0, unsigned b1) { return (b0 * 31 + b1) & 255; }
+
+#if defined(__SSE2__)
+/* Bit k set if b[k] is an ASCII letter or digit (x - lo < n unsigned, as
+ * signed compares after flipping bit 7). */
+static inline __m128i ascii_word(__m128i b)
+{
+    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
+    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    __m128i l = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(b, k20), _mm_set1_epi8('a')), k80);
+    __m128i d = _mm_xor_si128(_mm_sub_epi8(b, _mm_set1_epi8('0')), k80);
+    return _mm_or_si128(_mm_cmplt_epi8(l, lim26), _mm_cmplt_epi8(d, lim10));
+}
+#endif
+
+/* Copy n bytes (1 to 17) with fixed-size moves: no call, few branches. */
+static inline void copy_short(unsigned char *t, const unsigned char *p, size_t n)
+{
+    if (n >= 8) {
+        memcpy(t, p, 8);
+        memcpy(t + n / 2 - 4, p + n / 2 - 4, 8);
+        memcpy(t + n - 8, p + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(t, p, 4);
+        memcpy(t + n - 4, p + n - 4, 4);
+    } else {
+        t[0] = p[0];
+        t[n / 2] = p[n / 2];
+        t[n - 1] = p[n - 1];
+    }
+}
+
+#if defined(__SSE2__)
+/* p[0..n) (n >= 1) as 16 bytes, 0 after the n-th: one load, or a copy
+ * near the end of the text. */
+static inline __m128i load_upto16(const unsigned char *p, size_t n)
+{
+    if (n >= 16) return _mm_loadu_si128((const __m128i *)p);
+    unsigned char t[16] = { 0 };
+    copy_short(t, p, n);
+    return _mm_loadu_si128((const __m128i *)t);
+}
+#endif
 
 static inline uint32_t child(const cv_wordset *s, uint32_t st, unsigned b)
 {
