@@ -723,6 +723,44 @@ START_TEST(test_flat_vs_trie)
 }
 END_TEST
 
+/* A set large enough for the first-word filter, of first words 1 to 40
+ * letters long: each found, in any case, in the middle of a text (the
+ * scan hashes a word of up to 15 bytes from one 16-byte load, a longer
+ * one byte by byte, the builder its folded key) and at its end (a load
+ * of the last bytes, zero-padded). */
+START_TEST(test_filter_word_lengths)
+{
+    uint32_t seed = 5;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    cv_wordset_builder *b = cvi_wordset_builder_create();
+    char w[300][48];
+    for (int i = 0; i < 300; i++) {
+        size_t l = 1 + (size_t)i % 40;
+        for (size_t j = 0; j < l; j++) w[i][j] = (char)('a' + RND(26));
+        w[i][l] = '\0';
+        ck_assert_int_eq(cvi_wordset_builder_add(b, w[i], l, 0), i);
+    }
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(build(b, &s), 0);
+    for (int i = 0; i < 300; i++) {
+        char text[128], want[32];
+        size_t l = strlen(w[i]);
+        for (size_t j = 0; j < l; j++) text[4 + j] = RND(2) ? (char)(w[i][j] - 32) : w[i][j];
+        memcpy(text, "12, ", 4);     /* digits: never one of the entries */
+        memcpy(text + 4 + l, " 3 45 678 9012 34567", 21);
+        int id = 0;
+        while (strcmp(w[id], w[i]) != 0) id++;     /* of equal entries, the first */
+        snprintf(want, sizeof want, "4-%zu:%d", 4 + l, id);
+        EXPECT(s, text, want);
+        text[4 + l] = '\0';     /* at the end of the text */
+        EXPECT(s, text, want);
+    }
+#undef RND
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wordset");
@@ -743,6 +781,7 @@ int main(void)
     tcase_add_test(tc, test_prefilter_exact);
     tcase_add_test(tc, test_random_large_sets);
     tcase_add_test(tc, test_flat_vs_trie);
+    tcase_add_test(tc, test_filter_word_lengths);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
     /* the cases again, every set a trie (the large ones are anyway) */
