@@ -166,8 +166,24 @@ static void insertion_sort(s_key *v, size_t n)
 static uint64_t key_prefix(const s_key *k)
 {
     uint64_t v = 0;
+    if (k->len >= 8) {
+        for (uint32_t i = 0; i < 8; i++) v = v << 8 | k->k[i];    /* compilers make it a load and a byte swap */
+        return v;
+    }
     for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < k->len ? k->k[i] : 0);
     return v;
+}
+
+/* The length of the common prefix of keys x and y: 8 bytes a step. */
+static uint32_t common_prefix(const s_key *x, const s_key *y)
+{
+    uint32_t m = x->len < y->len ? x->len : y->len, c = 0;
+    for (; c + 8 <= m; c += 8) {
+        uint64_t d = le_bytes(x->k + c, 8) ^ le_bytes(y->k + c, 8);
+        if (d) return c + (uint32_t)__builtin_ctzll(d) / 8;
+    }
+    while (c < m && x->k[c] == y->k[c]) c++;
+    return c;
 }
 
 typedef struct pkey {
@@ -418,9 +434,7 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
     const s_key *pk = NULL;
     for (size_t i = 0; i < n; i++) {
         const s_key *k = &b->keys[i];
-        uint32_t c = 0;
-        if (pk)
-            while (c < pk->len && c < k->len && pk->k[c] == k->k[c]) c++;
+        uint32_t c = pk ? common_prefix(pk, k) : 0;
         for (uint32_t d = c; d < k->len; d++) {
             uint32_t parent = b->path[d], x = nn++;
             b->parent[x] = parent;

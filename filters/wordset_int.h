@@ -114,11 +114,16 @@ static inline uint64_t word_hash_end(uint64_t h, size_t n)
     h *= 0x9E3779B97F4A7C15ull;
     return h ^ h >> 29;
 }
-/* Bytes w[0..n) (n <= 8) as a little-endian chunk (compilers make one load
- * of n = 8). */
+/* Bytes w[0..n) (n <= 8) as a little-endian chunk. */
 static inline uint64_t le_bytes(const unsigned char *w, size_t n)
 {
     uint64_t c = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (n == 8) {
+        memcpy(&c, w, 8);   /* one load */
+        return c;
+    }
+#endif
     for (size_t k = 0; k < n; k++) c |= (uint64_t)w[k] << (8 * k);
     return c;
 }
