@@ -166,10 +166,7 @@ static void insertion_sort(s_key *v, size_t n)
 static uint64_t key_prefix(const s_key *k)
 {
     uint64_t v = 0;
-    if (k->len >= 8) {
-        for (uint32_t i = 0; i < 8; i++) v = v << 8 | k->k[i];    /* compilers make it a load and a byte swap */
-        return v;
-    }
+    if (k->len >= 8) return __builtin_bswap64(le_bytes(k->k, 8));     /* a load and a byte swap */
     for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < k->len ? k->k[i] : 0);
     return v;
 }
@@ -304,9 +301,8 @@ static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
         const unsigned char *k = b->arena + b->e[i].off;
         uint32_t len = b->e[i].len;
         if (len < 2 || k[0] != MARK) continue;
-        uint32_t j = 1;
-        while (j < len && k[j] != MARK) j++;
-        uint64_t h = word_hash(k + 1, j - 1, 0);
+        const unsigned char *m = memchr(k + 1, MARK, len - 1);    /* the marker after the word */
+        uint64_t h = word_hash(k + 1, m ? (size_t)(m - k - 1) : len - 1, 0);
         s->words[h & s->words_mask] |= word_bits(h);
     }
     return 0;
@@ -456,7 +452,11 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
      * children were made in byte order). The counts summed, ef[x] is where
      * x's edges begin; placing them advances it to where x + 1's begin,
      * so one shift puts it back. */
-    for (uint32_t x = 1; x <= nn; x++) ef[x] += ef[x - 1];
+    uint32_t sum = 0;
+    for (uint32_t x = 1; x <= nn; x++) {
+        sum += ef[x];
+        ef[x] = sum;
+    }
     for (uint32_t x = 1; x < nn; x++) {
         uint32_t at = ef[b->parent[x]]++;
         s->edge_byte[at] = b->byte[x];
