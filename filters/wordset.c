@@ -26,6 +26,14 @@
  * names starts a walk at nearly every text word otherwise (all first-letter
  * pairs occur), and each walk takes 3-4 cache misses in the trie.
  *
+ * Small sets (a record's names: at most FLAT_MAX entries, each beginning
+ * with a word) are flat instead: no trie, the folded keys side by side in
+ * 16-byte columns, so the same walk steps every key still alive with one
+ * SIMD compare; their prefilter tests 16 bytes at a time for word starts
+ * whose first two letters begin a key, and goes on after each candidate.
+ * They cost a few hundred instructions to build, against thousands for a
+ * trie, and one is built per record.
+ *
  * Layout after build: states in depth-first order, each state's edges
  * contiguous and sorted by byte (edge_first[s] .. edge_first[s + 1]), dense
  * 256-entry tables for the root and the word-start state in large sets.

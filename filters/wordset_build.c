@@ -2,7 +2,8 @@
  * wordset_build.c - the word-set builder and compiler (wordset.h): entries
  * folded into an arena as they are added, then sorted and laid out as the
  * trie, dense root tables, start-byte prefilter and first-word filter that
- * the scan (wordset.c) walks. The layout is described in wordset.c.
+ * the scan (wordset.c) walks, or for a few entries the flat layout
+ * (flat_plan). The layouts are described in wordset.c.
  */
 #include <stdlib.h>
 #include <string.h>
