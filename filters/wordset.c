@@ -26,6 +26,14 @@
  * names starts a walk at nearly every text word otherwise (all first-letter
  * pairs occur), and each walk takes 3-4 cache misses in the trie.
  *
+ * Small sets (a record's names: at most FLAT_MAX entries, each beginning
+ * with a word) are flat instead: no trie, the folded keys side by side in
+ * 16-byte columns, so the same walk steps every key still alive with one
+ * SIMD compare; their prefilter tests 16 bytes at a time for word starts
+ * whose first two letters begin a key, and goes on after each candidate.
+ * They cost a few hundred instructions to build, against thousands for a
+ * trie, and one is built per record.
+ *
  * Layout after build: states in depth-first order, each state's edges
  * contiguous and sorted by byte (edge_first[s] .. edge_first[s + 1]), dense
  * 256-entry tables for the root and the word-start state in large sets.
@@ -34,9 +42,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "wordset_int.h"
 
@@ -56,13 +61,49 @@ typedef struct best {
     int last;               /* class of the match's last character */
 } best;
 
-/* The first entry of terminal state st that the text satisfies (t0: the
- * text's first character). */
-static void accept(const cv_wordset *s, uint32_t st, uint32_t t0, uint32_t end, int last, best *bm)
+/* Where a walk is: a trie state, or in a flat set the keys (bit k: key k)
+ * whose first d bytes are the folded text's so far. */
+typedef struct wpos {
+    uint32_t st, d;
+} wpos;
+
+/* The keys of alive whose byte d is b. */
+static inline uint32_t flat_step(const cv_wordset *s, uint32_t alive, uint32_t d, unsigned b)
 {
-    uint32_t x = s->term[st];
-    if (x == NONE) return;
-    for (;; x++) {
+#if defined(__SSE2__)
+    __m128i col = _mm_loadu_si128((const __m128i *)s->flat_col[d]);
+    return alive & (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(col, _mm_set1_epi8((char)b)));
+#else
+    uint32_t out = 0;
+    for (unsigned k = 0; k < FLAT_MAX; k++) out |= (uint32_t)(s->flat_col[d][k] == b) << k;
+    return alive & out;
+#endif
+}
+
+/* Step the walk by folded byte b: 0 if no entry goes on. flat is a
+ * constant at each call (walk is inlined into one scan per layout). */
+static inline int wstep(const cv_wordset *s, int flat, wpos *w, unsigned b)
+{
+    if (flat) return (w->st = flat_step(s, w->st, w->d++, b)) != 0;
+    return (w->st = step(s, w->st, b)) != NONE;
+}
+
+/* The first key that ends here, or NONE (flat: keys are in id order). */
+static inline uint32_t wterm(const cv_wordset *s, int flat, const wpos *w)
+{
+    if (!flat) return s->term[w->st];
+    uint32_t m = flat_step(s, w->st, w->d, FLAT_END);
+    return m ? (uint32_t)__builtin_ctz(m) : NONE;
+}
+
+/* The first entry of key x, or of a later one that ends here, whose flags
+ * the text satisfies (t0: the text's first character): the trie's entries
+ * of one key follow each other (more); a flat set's keys that end here are
+ * those of w->st. Out of line: rare, and walk calls it from five places. */
+static __attribute__((noinline)) void accept(const cv_wordset *s, int flat, const wpos *w, uint32_t x, uint32_t t0,
+                                             uint32_t end, int last, best *bm)
+{
+    for (;;) {
         const ws_ent *e = &s->ents[x];
         if (!(e->flags & CV_WS_CAPITALISED) || t0 == e->first_cp || is_upper(t0)) {
             bm->end = end;
@@ -70,20 +111,32 @@ static void accept(const cv_wordset *s, uint32_t st, uint32_t t0, uint32_t end, 
             bm->last = last;
             return;
         }
-        if (!e->more) return;
+        if (!flat) {
+            if (!e->more) return;
+            x++;
+            continue;
+        }
+        wpos later = { w->st & ~((2u << x) - 1), w->d };
+        if ((x = wterm(s, flat, &later)) == NONE) return;
     }
 }
 
-/* Continue the walk begun at a match's first character t0: the trie is at
- * state st after the characters before q, the last of class prev. The
- * longest accepted match, if any, goes to *bm. */
-static int walk(const cv_wordset *s, const unsigned char *p, size_t n, size_t q, uint32_t st, int prev, uint32_t t0,
-                best *bm)
+static inline void waccept(const cv_wordset *s, int flat, const wpos *w, uint32_t t0, uint32_t end, int last, best *bm)
+{
+    uint32_t x = wterm(s, flat, w);
+    if (x != NONE) accept(s, flat, w, x, t0, end, last, bm);
+}
+
+/* Continue the walk begun at a match's first character t0: it is at w
+ * after the characters before q, the last of class prev. The longest
+ * accepted match, if any, goes to *bm. */
+static inline __attribute__((always_inline)) int walk(const cv_wordset *s, int flat, const unsigned char *p, size_t n,
+                                                     size_t q, wpos w, int prev, uint32_t t0, best *bm)
 {
     unsigned char o[8];
     for (;;) {
         if (q == n) {
-            if (prev == C_WORD && (st = step(s, st, MARK)) != NONE) accept(s, st, t0, (uint32_t)q, prev, bm);
+            if (prev == C_WORD && wstep(s, flat, &w, MARK)) waccept(s, flat, &w, t0, (uint32_t)q, prev, bm);
             break;
         }
         unsigned a = p[q];
@@ -91,16 +144,16 @@ static int walk(const cv_wordset *s, const unsigned char *p, size_t n, size_t q,
             /* ASCII: one folded byte, and a marker at a word's edge */
             int cls = ascii_class[a];
             if (cls == C_WORD) {
-                if (prev != C_WORD && (st = step(s, st, MARK)) == NONE) break;
-                if ((st = step(s, st, ascii_lower(a))) == NONE) break;
+                if (prev != C_WORD && !wstep(s, flat, &w, MARK)) break;
+                if (!wstep(s, flat, &w, ascii_lower(a))) break;
             } else {
                 if (prev == C_WORD) {
-                    if ((st = step(s, st, MARK)) == NONE) break;
-                    if (s->term[st] != NONE) accept(s, st, t0, (uint32_t)q, C_WORD, bm);
+                    if (!wstep(s, flat, &w, MARK)) break;
+                    waccept(s, flat, &w, t0, (uint32_t)q, C_WORD, bm);
                 }
                 if (cls == C_OTHER || prev != C_SPACE) {
-                    if ((st = step(s, st, cls == C_SPACE ? ' ' : a)) == NONE) break;
-                    if (s->term[st] != NONE) accept(s, st, t0, (uint32_t)q + 1, cls, bm);
+                    if (!wstep(s, flat, &w, cls == C_SPACE ? ' ' : a)) break;
+                    waccept(s, flat, &w, t0, (uint32_t)q + 1, cls, bm);
                 }
             }
             prev = cls;
@@ -112,10 +165,10 @@ static int walk(const cv_wordset *s, const unsigned char *p, size_t n, size_t q,
         int cls = cp_class(c);
         size_t close, k = fold_char(prev, cls, c, o, &close);
         for (size_t j = 0; j < k; j++) {
-            if ((st = step(s, st, o[j])) == NONE) return bm->end != NONE;
-            if (j + 1 == close && s->term[st] != NONE) accept(s, st, t0, (uint32_t)q, prev, bm);
+            if (!wstep(s, flat, &w, o[j])) return bm->end != NONE;
+            if (j + 1 == close) waccept(s, flat, &w, t0, (uint32_t)q, prev, bm);
         }
-        if (k > close && s->term[st] != NONE) accept(s, st, t0, (uint32_t)(q + l), cls, bm);
+        if (k > close) waccept(s, flat, &w, t0, (uint32_t)(q + l), cls, bm);
         prev = cls;
         q += l;
     }
@@ -124,20 +177,48 @@ static int walk(const cv_wordset *s, const unsigned char *p, size_t n, size_t q,
 
 static inline int has_bit(const uint8_t *set, unsigned b) { return set[b >> 3] >> (b & 7) & 1; }
 
+
+/* The end of the ASCII word that begins at p[i] (i < len) and its
+ * word_hash: from one 16-byte load for a word of up to 15 bytes (no loop,
+ * no branch per byte). */
+static inline size_t ascii_word_hash(const unsigned char *p, size_t len, size_t i, uint64_t *h)
+{
+#if defined(__SSE2__)
+    {
+        __m128i v = load_upto16(p + i, len - i);     /* 0 past the text: ends the word */
+        unsigned run = ~(unsigned)_mm_movemask_epi8(ascii_word(v)) & 0xFFFF;
+        if (run) {
+            unsigned n = (unsigned)__builtin_ctz(run);
+            const __m128i idx = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+            /* letters and digits lower-cased by |0x20, the bytes after the word 0 */
+            __m128i w = _mm_and_si128(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_cmplt_epi8(idx, _mm_set1_epi8((char)n)));
+            uint64_t c[2];
+            _mm_storeu_si128((__m128i *)c, w);
+            uint64_t x = word_hash_add(0, c[0]);
+            if (n > 8) x = word_hash_add(x, c[1]);
+            *h = word_hash_end(x, n);
+            return i + n;
+        }
+    }
+#endif
+    size_t j = i;
+    while (j < len && ascii_class[p[j]] == C_WORD) j++;
+    *h = word_hash(p + i, j - i, WORD_LOW);
+    return j;
+}
+
 /* At the word that begins at *pi (an ASCII letter or digit): 1 if an entry
  * may begin with it (the first-word filter holds it, or it goes on past
  * its ASCII run); else 0 with *pi after the word. */
 static int word_known(const cv_wordset *s, const unsigned char *p, size_t len, size_t *pi)
 {
-    size_t i = *pi, j = i;
-    uint64_t h = 0;
-    while (j < len && ascii_class[p[j]] == C_WORD) h = word_hash_add(h, ascii_lower(p[j++]));
+    uint64_t h;
+    size_t j = ascii_word_hash(p, len, *pi, &h);
     if (j < len && p[j] >= 0x80) {
         uint32_t c;
         (void)decode(p + j, len - j, &c);
         if (cp_class(c) == C_WORD) return 1;   /* the word goes on: the walk decodes it */
     }
-    h = word_hash_end(h);
     uint64_t bits = word_bits(h);
     if ((s->words[h & s->words_mask] & bits) == bits) return 1;
     *pi = j;
@@ -169,9 +250,7 @@ static size_t before_non_ascii(const unsigned char *p, size_t u)
  * non-ASCII bytes. */
 static inline unsigned block_hits(const cv_wordset *s, const unsigned char *b, unsigned *na)
 {
-    const __m128i k20 = _mm_set1_epi8(0x20), k80 = _mm_set1_epi8((char)0x80);
-    const __m128i ka = _mm_set1_epi8('a'), k0 = _mm_set1_epi8('0');
-    const __m128i lim26 = _mm_set1_epi8((char)(26 ^ 0x80)), lim10 = _mm_set1_epi8((char)(10 ^ 0x80));
+    const __m128i k20 = _mm_set1_epi8(0x20);
     __m128i v = _mm_loadu_si128((const __m128i *)(b + 1));
     __m128i pv = _mm_loadu_si128((const __m128i *)b);
     *na = (unsigned)_mm_movemask_epi8(v);
@@ -180,12 +259,8 @@ static inline unsigned block_hits(const cv_wordset *s, const unsigned char *b, u
     __m128i lv = _mm_or_si128(v, k20), hit = _mm_setzero_si128();
     for (unsigned k = 0; k < s->nstart; k++)
         hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, _mm_loadu_si128((const __m128i *)s->startv[k])));
-    /* the byte before is a word character: an ASCII letter or digit
-     * (unsigned x - lo < n, as signed compares after flipping bit 7) */
-    __m128i pl = _mm_xor_si128(_mm_sub_epi8(_mm_or_si128(pv, k20), ka), k80);
-    __m128i pd = _mm_xor_si128(_mm_sub_epi8(pv, k0), k80);
-    __m128i word = _mm_or_si128(_mm_cmplt_epi8(pl, lim26), _mm_cmplt_epi8(pd, lim10));
-    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(word, hit));
+    /* but not after a word character: an ASCII letter or digit */
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ascii_word(pv), hit));
 }
 #endif
 
@@ -235,11 +310,131 @@ static size_t first_start(const cv_wordset *s, const unsigned char *p, size_t le
     return len;
 }
 
+/* ---- flat sets ----------------------------------------------------------- */
+
+#if defined(__SSE2__)
+/* The bytes v (pv: the byte before each, v2: the byte after) at which a
+ * flat set's walk may begin: a word start (the byte before is not an ASCII
+ * letter or digit) whose byte and the next, ASCII lower-cased, are one of
+ * the prefilter's pairs or its byte a first letter alone. A superset (|0x20
+ * also maps some control bytes onto digits), judged exactly after; a next
+ * byte that is not ASCII (it may fold to a letter: "ſ", "İ") is left to
+ * flat_next. Bit k for byte k; *na gets the mask of non-ASCII bytes. */
+static inline unsigned flat_hits(const cv_wordset *s, __m128i pv, __m128i v, __m128i v2, unsigned *na)
+{
+    const __m128i k20 = _mm_set1_epi8(0x20);
+    *na = (unsigned)_mm_movemask_epi8(v);
+    __m128i lv = _mm_or_si128(v, k20), lv2 = _mm_or_si128(v2, k20), hit = _mm_setzero_si128();
+    /* pairs two at a time (build pads their number to even) */
+    for (unsigned k = 0; k < s->nflat_pair; k += 2) {
+        const __m128i *a = (const __m128i *)s->flat_pair[k], *b = (const __m128i *)s->flat_pair[k + 1];
+        __m128i x = _mm_and_si128(_mm_cmpeq_epi8(lv, _mm_loadu_si128(a)), _mm_cmpeq_epi8(lv2, _mm_loadu_si128(a + 1)));
+        __m128i y = _mm_and_si128(_mm_cmpeq_epi8(lv, _mm_loadu_si128(b)), _mm_cmpeq_epi8(lv2, _mm_loadu_si128(b + 1)));
+        hit = _mm_or_si128(hit, _mm_or_si128(x, y));
+    }
+    for (unsigned k = 0; k < s->nflat_one; k++)
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(lv, _mm_loadu_si128((const __m128i *)s->flat_one[k])));
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(ascii_word(pv), hit));
+}
+#endif
+
+/*
+ * The flat scan's prefilter: the first offset from i at which a match may
+ * begin (prev: the class of the character before i), or the first
+ * non-ASCII byte, whichever comes first; len if neither. Every flat key
+ * begins with a word, and a word that begins with an ASCII byte folds to
+ * its lower case, then to the next character's folding: so no match
+ * begins at an ASCII byte the SIMD test turns away. The bytes skipped are
+ * ASCII, so the scan knows the class before the offset returned.
+ */
+static size_t flat_next(const cv_wordset *s, const unsigned char *p, size_t len, size_t i, int prev)
+{
+    if (i >= len || p[i] >= 0x80 || (prev != C_WORD && has_bit(s->flat_head, ascii_lower(p[i])))) return i;
+    size_t i0 = ++i;    /* the first byte the SIMD test judges */
+#if defined(__SSE2__)
+    while (i < len) {
+        unsigned na, m, keep = 0xFFFF;
+        if (len - i >= 17) {
+            m = flat_hits(s, _mm_loadu_si128((const __m128i *)(p + i - 1)), _mm_loadu_si128((const __m128i *)(p + i)),
+                          _mm_loadu_si128((const __m128i *)(p + i + 1)), &na);
+        } else if (len >= 17) {
+            /* the last block ends at the text's: the bytes before i masked
+             * off, the byte after the last is none (0, not a letter) */
+            __m128i v = _mm_loadu_si128((const __m128i *)(p + len - 16));
+            m = flat_hits(s, _mm_loadu_si128((const __m128i *)(p + len - 17)), v, _mm_srli_si128(v, 1), &na);
+            keep = 0xFFFFu << (16 - (len - i)) & 0xFFFF;
+            i = len - 16;
+        } else {
+            /* a short text: its bytes from i - 1 in a zeroed block */
+            unsigned char t[32] = { 0 };
+            copy_short(t, p + i - 1, len - i + 1);
+            m = flat_hits(s, _mm_loadu_si128((const __m128i *)t), _mm_loadu_si128((const __m128i *)(t + 1)),
+                          _mm_loadu_si128((const __m128i *)(t + 2)), &na);
+            keep = (1u << (len - i)) - 1;
+        }
+        m &= keep;
+        na &= keep;
+        if (na) m &= (1u << __builtin_ctz(na)) - 1;
+        if (m) return i + (size_t)__builtin_ctz(m);
+        if (na) {
+            /* the first non-ASCII byte, or the ASCII word start before it
+             * that flat_hits could not judge (a pair's second letter may
+             * be this byte's folding) */
+            size_t u = i + (size_t)__builtin_ctz(na);
+            int back = u > i0 && ascii_class[p[u - 2]] != C_WORD && has_bit(s->flat_head, ascii_lower(p[u - 1]));
+            return u - (size_t)back;
+        }
+        i += 16;
+    }
+    return len;
+#else
+    (void)i0;
+    for (; i < len; i++)
+        if (p[i] >= 0x80 || (ascii_class[p[i - 1]] != C_WORD && has_bit(s->flat_head, ascii_lower(p[i])))) return i;
+    return len;
+#endif
+}
+
+/* The scan of a flat set: from each word start the prefilter lets through,
+ * the walk as in a trie, over the keys still alive. */
+static int scan_flat(const cv_wordset *s, const unsigned char *p, size_t len, cv_word_cb cb, void *arg)
+{
+    int prev = C_OTHER;
+    size_t i = 0, j;
+    while ((j = flat_next(s, p, len, i, prev)) < len) {
+        if (j > i) prev = ascii_class[p[j - 1]] == C_WORD ? C_WORD : C_OTHER;
+        i = j;
+        uint32_t c;
+        size_t l = decode(p + i, len - i, &c);
+        int cls = cp_class(c);
+        if (cls == C_WORD && prev != C_WORD) {
+            unsigned char o[8];
+            size_t close, k = fold_char(C_OTHER, C_WORD, c, o, &close);
+            wpos w = { (uint32_t)((2ull << (s->nents - 1)) - 1), 0 };
+            best bm;
+            bm.end = NONE;
+            for (size_t q = 0; q < k && w.st; q++) wstep(s, 1, &w, o[q]);
+            if (w.st && walk(s, 1, p, len, i + l, w, C_WORD, c, &bm)) {
+                cv_word_match m = { (uint32_t)i, bm.end, bm.id };
+                int r = cb(arg, &m);
+                if (r) return r;
+                i = bm.end;
+                prev = bm.last;
+                continue;
+            }
+        }
+        prev = cls;
+        i += l;
+    }
+    return 0;
+}
+
 int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_cb cb, void *arg)
 {
     if (len > UINT32_MAX) return CV_EINPUT;
     if (!s->nents) return 0;
     const unsigned char *p = (const unsigned char *)text;
+    if (s->flat) return scan_flat(s, p, len, cb, arg);
     const uint8_t *act = s->act;
     int prev = C_OTHER;
     size_t i = s->nstart ? first_start(s, p, len) : 0;
@@ -298,8 +493,9 @@ int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_
             /* the first character is in the trie: walk on from the next */
             best bm;
             bm.end = NONE;
-            if (cls != C_WORD && s->term[st] != NONE) accept(s, st, c, (uint32_t)(i + l), cls, &bm);
-            if (walk(s, p, len, i + l, st, cls, c, &bm)) {
+            wpos w = { st, 0 };
+            if (cls != C_WORD) waccept(s, 0, &w, c, (uint32_t)(i + l), cls, &bm);
+            if (walk(s, 0, p, len, i + l, w, cls, c, &bm)) {
                 cv_word_match m = { (uint32_t)i, bm.end, bm.id };
                 int r = cb(arg, &m);
                 if (r) return r;

@@ -61,6 +61,12 @@ size_t cvi_wordset_builder_count(const cv_wordset_builder *b);
  * place, reusing its memory. Returns 0 or CV_ENOMEM (then *set, if it was
  * given, holds no entries but stays valid for cvi_wordset_scan and _free). */
 int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set);
+/* As cvi_wordset_build, in the layout given: CV_WS_AUTO (what
+ * cvi_wordset_build does: a flat array of keys for a few entries that all
+ * begin with a word character, else a trie) or CV_WS_TRIE (always the
+ * trie). The matches are the same; tests compare the two. */
+enum { CV_WS_AUTO = 0, CV_WS_TRIE = 1 };
+int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout);
 void cvi_wordset_free(cv_wordset *s);                     /* NULL ok */
 size_t cvi_wordset_entries(const cv_wordset *s);
 size_t cvi_wordset_bytes(const cv_wordset *s);            /* heap memory held */

@@ -2,7 +2,8 @@
  * wordset_build.c - the word-set builder and compiler (wordset.h): entries
  * folded into an arena as they are added, then sorted and laid out as the
  * trie, dense root tables, start-byte prefilter and first-word filter that
- * the scan (wordset.c) walks. The layout is described in wordset.c.
+ * the scan (wordset.c) walks, or for a few entries the flat layout
+ * (flat_plan). The layouts are described in wordset.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +40,7 @@ void cvi_wordset_builder_free(cv_wordset_builder *b)
     free(b->arena);
     free(b->e);
     free(b->keys);
-    free(b->first_child);
-    free(b->next_sib);
-    free(b->term);
+    free(b->parent);
     free(b->byte);
     free(b->path);
     free(b);
@@ -87,7 +86,8 @@ int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len,
     if (b->ne >= INT32_MAX || b->narena > UINT32_MAX - 16 || end - i > (UINT32_MAX - 16 - b->narena) / 3)
         return CV_ENOMEM;
     /* at most 3 folded bytes per input byte ("a.b": |a|.|b|) plus the closing marker */
-    if (cvi_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1, 1)) return CV_ENOMEM;
+    /* (and 16 bytes of slack for the SIMD store of a word below) */
+    if (cvi_grow((void **)&b->arena, &b->caparena, b->narena + 3 * (end - i) + 1 + 16, 1)) return CV_ENOMEM;
     if (cvi_grow((void **)&b->e, &b->cape, b->ne + 1, sizeof *b->e)) return CV_ENOMEM;
     b_ent *e = &b->e[b->ne];
     e->off = (uint32_t)b->narena;
@@ -103,7 +103,19 @@ int cvi_wordset_builder_add(cv_wordset_builder *b, const char *word, size_t len,
             int cls = ascii_class[a];
             if (cls == C_WORD) {
                 if (prev != C_WORD) o[k++] = MARK;
+#if defined(__SSE2__)
+                /* the ASCII run of a word (up to 16 bytes) at once, lower-cased by |0x20 */
+                __m128i v = load_upto16(p + q, end - q);
+                unsigned run = ~(unsigned)_mm_movemask_epi8(ascii_word(v)) & 0xFFFF;
+                size_t n = run ? (size_t)__builtin_ctz(run) : 16;
+                _mm_storeu_si128((__m128i *)(o + k), _mm_or_si128(v, _mm_set1_epi8(0x20)));
+                k += n;
+                q += n;
+                prev = C_WORD;
+                continue;
+#else
                 o[k++] = (unsigned char)ascii_lower(a);
+#endif
             } else {
                 if (prev == C_WORD) o[k++] = MARK;
                 if (cls == C_OTHER) o[k++] = (unsigned char)a;
@@ -155,8 +167,21 @@ static void insertion_sort(s_key *v, size_t n)
 static uint64_t key_prefix(const s_key *k)
 {
     uint64_t v = 0;
+    if (k->len >= 8) return __builtin_bswap64(le_bytes(k->k, 8));     /* a load and a byte swap */
     for (uint32_t i = 0; i < 8; i++) v = v << 8 | (i < k->len ? k->k[i] : 0);
     return v;
+}
+
+/* The length of the common prefix of keys x and y: 8 bytes a step. */
+static uint32_t common_prefix(const s_key *x, const s_key *y)
+{
+    uint32_t m = x->len < y->len ? x->len : y->len, c = 0;
+    for (; c + 8 <= m; c += 8) {
+        uint64_t d = le_bytes(x->k + c, 8) ^ le_bytes(y->k + c, 8);
+        if (d) return c + (uint32_t)__builtin_ctzll(d) / 8;
+    }
+    while (c < m && x->k[c] == y->k[c]) c++;
+    return c;
 }
 
 typedef struct pkey {
@@ -277,21 +302,100 @@ static int words_build(cv_wordset *s, const cv_wordset_builder *b, size_t n)
         const unsigned char *k = b->arena + b->e[i].off;
         uint32_t len = b->e[i].len;
         if (len < 2 || k[0] != MARK) continue;
-        uint64_t h = 0;
-        for (uint32_t j = 1; j < len && k[j] != MARK; j++) h = word_hash_add(h, k[j]);
-        h = word_hash_end(h);
+        const unsigned char *m = memchr(k + 1, MARK, len - 1);    /* the marker after the word */
+        uint64_t h = word_hash(k + 1, m ? (size_t)(m - k - 1) : len - 1, 0);
         s->words[h & s->words_mask] |= word_bits(h);
     }
     return 0;
 }
 
-int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
+/* Add first letter c0 (and second c1, or NONE) to a flat set's prefilter,
+ * once. 0 if the prefilter would need more than FLAT_TERMS of either. */
+static int flat_term(cv_wordset *s, unsigned c0, unsigned c1)
+{
+    s->flat_head[c0 >> 3] |= (uint8_t)(1u << (c0 & 7));
+    if (c1 == NONE) {
+        for (unsigned k = 0; k < s->nflat_one; k++)
+            if (s->flat_one[k][0] == c0) return 1;
+        if (s->nflat_one == FLAT_TERMS) return 0;
+        memset(s->flat_one[s->nflat_one++], (int)c0, 16);
+        return 1;
+    }
+    for (unsigned k = 0; k < s->nflat_pair; k++)
+        if (s->flat_pair[k][0] == c0 && s->flat_pair[k][16] == c1) return 1;
+    if (s->nflat_pair == FLAT_TERMS - 1) return 0;   /* room to pad to an even number */
+    memset(s->flat_pair[s->nflat_pair], (int)c0, 16);
+    memset(s->flat_pair[s->nflat_pair++] + 16, (int)c1, 16);
+    return 1;
+}
+
+/*
+ * Whether the builder's entries can be a flat set, and if so its
+ * prefilter: at most FLAT_MAX entries of at most FLAT_LEN folded bytes,
+ * each beginning with a word character (so every match begins at a word start, which the flat scan's
+ * prefilter finds), with first letters that fit FLAT_TERMS. A key that
+ * begins with a non-ASCII letter needs no term: the prefilter stops at
+ * every non-ASCII byte.
+ */
+static int flat_plan(cv_wordset *s, const cv_wordset_builder *b)
+{
+    if (b->ne > FLAT_MAX) return 0;
+    s->nflat_pair = s->nflat_one = 0;
+    memset(s->flat_head, 0, sizeof s->flat_head);
+    for (size_t i = 0; i < b->ne; i++) {
+        const unsigned char *k = b->arena + b->e[i].off;
+        if (k[0] != MARK || b->e[i].len > FLAT_LEN) return 0;
+        if (k[1] >= 0x80) continue;
+        /* a key that begins with a word ends with a marker: k[2] exists */
+        if (!flat_term(s, k[1], ascii_class[k[2]] == C_WORD ? k[2] : NONE)) return 0;
+    }
+    if (s->nflat_pair & 1) {
+        /* flat_hits tests pairs two at a time: the last once more */
+        memcpy(s->flat_pair[s->nflat_pair], s->flat_pair[s->nflat_pair - 1], sizeof s->flat_pair[0]);
+        s->nflat_pair++;
+    }
+    return 1;
+}
+
+/* Compile the builder's entries as a flat set (flat_plan said they fit). */
+static int flat_build(cv_wordset *s, const cv_wordset_builder *b)
+{
+    size_t n = b->ne, ncol = 1;
+    for (size_t i = 0; i < n; i++)
+        if (b->e[i].len + 1 > ncol) ncol = b->e[i].len + 1;
+    if (!s->flat_col) {
+        /* room for the longest keys at once: 1 KiB, kept for the next rebuild */
+        if (!(s->flat_col = malloc((FLAT_LEN + 1) * sizeof *s->flat_col))) return CV_ENOMEM;
+        s->cap_flat = FLAT_LEN + 1;
+    }
+    if (set_reserve(s, 0, 0, n ? n : 1)) return CV_ENOMEM;
+    memset(s->flat_col, FLAT_END, ncol * sizeof *s->flat_col);
+    for (size_t i = 0; i < n; i++) {
+        const b_ent *e = &b->e[i];
+        const unsigned char *k = b->arena + e->off;
+        for (uint32_t d = 0; d < e->len; d++) s->flat_col[d][i] = k[d];
+        s->ents[i] = (ws_ent){ (uint32_t)i, e->first_cp, e->flags, 0 };
+    }
+    s->nents = (uint32_t)n;
+    s->flat = 1;
+    return 0;
+}
+
+int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set) { return cvi_wordset_build_layout(b, set, CV_WS_AUTO); }
+
+int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout)
 {
     cv_wordset *s = *set;
     int fresh = s == NULL;
     if (fresh && !(s = calloc(1, sizeof *s))) return CV_ENOMEM;
     int rc = CV_ENOMEM;
     size_t n = b->ne;
+    s->flat = 0;
+    if (layout == CV_WS_AUTO && flat_plan(s, b)) {
+        if (flat_build(s, b)) goto out;
+        rc = 0;
+        goto out;
+    }
     /* sort the keys (ids break ties: duplicates in order of addition) */
     if (cvi_grow((void **)&b->keys, &b->capkeys, n ? n : 1, sizeof *b->keys)) goto out;
     for (size_t i = 0; i < n; i++)
@@ -307,59 +411,61 @@ int cvi_wordset_build(cv_wordset_builder *b, cv_wordset **set)
     for (size_t i = 0; i < n; i++)
         if (b->e[i].len > maxlen) maxlen = b->e[i].len;
     if (maxnodes >= NONE) goto out;
-    if (cvi_grow((void **)&b->first_child, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
-    if (b->capaux < b->capnodes) {
-        size_t capn = b->capnodes;
-        uint32_t *nfc;
-        if (!(nfc = realloc(b->next_sib, capn * sizeof *nfc))) goto out;
-        b->next_sib = nfc;
-        if (!(nfc = realloc(b->term, capn * sizeof *nfc))) goto out;
-        b->term = nfc;
-        uint8_t *nb = realloc(b->byte, capn);
+    if (cvi_grow((void **)&b->parent, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
+    if (b->capbyte < b->capnodes) {
+        uint8_t *nb = realloc(b->byte, b->capnodes);
         if (!nb) goto out;
         b->byte = nb;
-        b->capaux = capn;
+        b->capbyte = b->capnodes;
     }
     if (cvi_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
     if (set_reserve(s, maxnodes, maxnodes, n ? n : 1)) goto out;
 
+    /* each node's parent and byte, and in edge_first[x + 1] the number of
+     * x's children */
     uint32_t nn = 1;
-    b->first_child[0] = b->next_sib[0] = b->term[0] = NONE;
+    uint32_t *ef = s->edge_first;
+    ef[0] = ef[1] = 0;
+    s->term[0] = NONE;
     b->path[0] = 0;
     const s_key *pk = NULL;
     for (size_t i = 0; i < n; i++) {
         const s_key *k = &b->keys[i];
-        uint32_t c = 0;
-        if (pk)
-            while (c < pk->len && c < k->len && pk->k[c] == k->k[c]) c++;
+        uint32_t c = pk ? common_prefix(pk, k) : 0;
         for (uint32_t d = c; d < k->len; d++) {
             uint32_t parent = b->path[d], x = nn++;
-            b->first_child[x] = b->next_sib[x] = b->term[x] = NONE;
+            b->parent[x] = parent;
             b->byte[x] = k->k[d];
-            /* the parent's last child is the previous key's node at d + 1 */
-            if (pk && d == c && c < pk->len) b->next_sib[b->path[d + 1]] = x;
-            else b->first_child[parent] = x;
+            s->term[x] = NONE;
+            ef[x + 1] = 0;
+            ef[parent + 1]++;
             b->path[d + 1] = x;
         }
         uint32_t leaf = b->path[k->len];
         const b_ent *e = &b->e[k->id];
         s->ents[i] = (ws_ent){ k->id, e->first_cp, e->flags, 0 };
-        if (b->term[leaf] == NONE) b->term[leaf] = (uint32_t)i;
+        if (s->term[leaf] == NONE) s->term[leaf] = (uint32_t)i;
         else s->ents[i - 1].more = 1;
         pk = k;
     }
 
-    /* freeze: each state's edges contiguous, in byte order */
-    uint32_t ne = 0;
-    for (uint32_t x = 0; x < nn; x++) {
-        s->edge_first[x] = ne;
-        s->term[x] = b->term[x];
-        for (uint32_t y = b->first_child[x]; y != NONE; y = b->next_sib[y]) {
-            s->edge_byte[ne] = b->byte[y];
-            s->edge_to[ne++] = y;
-        }
+    /* freeze: each state's edges contiguous, in byte order (a parent's
+     * children were made in byte order). The counts summed, ef[x] is where
+     * x's edges begin; placing them advances it to where x + 1's begin,
+     * so one shift puts it back. */
+    uint32_t sum = 0;
+    for (uint32_t x = 1; x <= nn; x++) {
+        sum += ef[x];
+        ef[x] = sum;
     }
-    s->edge_first[nn] = ne;
+    for (uint32_t x = 1; x < nn; x++) {
+        uint32_t at = ef[b->parent[x]]++;
+        s->edge_byte[at] = b->byte[x];
+        s->edge_to[at] = x;
+    }
+    uint32_t ne = ef[nn];
+    memmove(ef + 1, ef, nn * sizeof *ef);
+    ef[0] = 0;
     s->nstates = nn;
     s->nedges = ne;
     s->nents = (uint32_t)n;
@@ -432,6 +538,7 @@ void cvi_wordset_free(cv_wordset *s)
     free(s->ents);
     free(s->dense);
     free(s->words);
+    free(s->flat_col);
     free(s);
 }
 
@@ -440,5 +547,6 @@ size_t cvi_wordset_entries(const cv_wordset *s) { return s->nents; }
 size_t cvi_wordset_bytes(const cv_wordset *s)
 {
     return sizeof *s + ((size_t)s->cap_states + 1) * 4 + (size_t)s->cap_states * 4 + (size_t)s->cap_edges * 5 +
-           (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8;
+           (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8 +
+           (size_t)s->cap_flat * FLAT_MAX;
 }

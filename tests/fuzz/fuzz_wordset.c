@@ -3,7 +3,9 @@
  * the input up to the first NUL byte holds entries, one a line (a leading
  * '^' adds CV_WS_CAPITALISED), the rest is the text. Checks that matches
  * come in order, do not overlap, lie inside the text, name a real entry,
- * and that a rebuild in place gives the same matches.
+ * that a rebuild in place gives the same matches, and that the set built as
+ * a trie (CV_WS_TRIE) gives them too: differential against the flat layout
+ * cvi_wordset_build picks for a few entries.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     seen two = { .len = tlen, .nids = one.nids };
     if (cvi_wordset_scan(s, text, tlen, note, &two)) abort();
     if (one.n != two.n || memcmp(one.v, two.v, one.n * sizeof *one.v)) abort();
+    cv_wordset *t = NULL;
+    if (cvi_wordset_build_layout(b, &t, CV_WS_TRIE)) abort();
+    seen three = { .len = tlen, .nids = one.nids };
+    if (cvi_wordset_scan(t, text, tlen, note, &three)) abort();
+    if (one.n != three.n || memcmp(one.v, three.v, one.n * sizeof *one.v)) abort();
+    cvi_wordset_free(t);
     cvi_wordset_free(s);
     cvi_wordset_builder_free(b);
     return 0;

@@ -4,6 +4,9 @@
  * across whitespace runs, leftmost-longest overlaps, punctuation inside
  * entries, the capitalised flag, invalid UTF-8, rebuilds, 100,000 entries;
  * sets of up to 50,000 random entries against a brute-force reference.
+ * The cases run twice: as cvi_wordset_build lays a set out (a flat array
+ * for a few entries that begin with a word), and always as a trie; and
+ * test_flat_vs_trie compares the two on random sets and texts.
  */
 #include <check.h>
 #include <stdio.h>
@@ -27,6 +30,11 @@ static int note(void *arg, const cv_word_match *m)
     return 0;
 }
 
+/* The layout the cases build (CV_WS_AUTO or CV_WS_TRIE): the tcase's. */
+static int layout = CV_WS_AUTO;
+static void use_trie(void) { layout = CV_WS_TRIE; }
+static int build(cv_wordset_builder *b, cv_wordset **s) { return cvi_wordset_build_layout(b, s, layout); }
+
 /* Entries: NULL-terminated; a leading '^' adds CV_WS_CAPITALISED. */
 static cv_wordset *make(const char *const *words)
 {
@@ -42,7 +50,7 @@ static cv_wordset *make(const char *const *words)
         ck_assert_int_eq(cvi_wordset_builder_add(b, w, strlen(w), fl), i);
     }
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    ck_assert_int_eq(build(b, &s), 0);
     cvi_wordset_builder_free(b);
     return s;
 }
@@ -200,16 +208,16 @@ START_TEST(test_rebuild_and_stop)
 {
     cv_wordset_builder *b = cvi_wordset_builder_create();
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);            /* no entries */
+    ck_assert_int_eq(build(b, &s), 0);            /* no entries */
     ck_assert_uint_eq(cvi_wordset_entries(s), 0);
     EXPECT(s, "anything at all", "");
     ck_assert_int_eq(cvi_wordset_builder_add(b, "alpha", 5, 0), 0);
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    ck_assert_int_eq(build(b, &s), 0);
     EXPECT(s, "alpha beta", "0-5:0");
     cvi_wordset_builder_clear(b);
     ck_assert_int_eq(cvi_wordset_builder_add(b, "beta", 4, 0), 0);
     ck_assert_int_eq(cvi_wordset_builder_add(b, "gamma", 5, 0), 1);
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);           /* in place */
+    ck_assert_int_eq(build(b, &s), 0);           /* in place */
     ck_assert_uint_eq(cvi_wordset_entries(s), 2);
     EXPECT(s, "alpha beta gamma", "6-10:0 11-16:1");
     int calls = 0;
@@ -256,7 +264,7 @@ START_TEST(test_100k_entries)
         ck_assert_int_eq(cvi_wordset_builder_add(b, w, k, 0), (int)i);
     }
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    ck_assert_int_eq(build(b, &s), 0);
     ck_assert_uint_eq(cvi_wordset_entries(s), N);
     ck_assert_uint_gt(cvi_wordset_bytes(s), (size_t)N * 5);
 
@@ -465,7 +473,7 @@ START_TEST(test_random_bytes)
             int rc = cvi_wordset_builder_add(b, e, l, RND(2) ? CV_WS_CAPITALISED : 0);
             ck_assert(rc >= 0 || rc == CV_EINPUT);
         }
-        ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+        ck_assert_int_eq(build(b, &s), 0);
         char t[64];
         size_t n = RND(64);
         for (size_t j = 0; j < n; j++) t[j] = (char)ALPHA[RND(sizeof ALPHA)];
@@ -562,7 +570,7 @@ static void l_run(int nent, int ntext, uint32_t seed)
     memcpy(fill, nb, sizeof fill);
     for (int k = 0; k < nent; k++) by_first[fill[l_fold(e[k].c[0])]++] = k;
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    ck_assert_int_eq(build(b, &s), 0);
 
     unsigned char *t = malloc((size_t)ntext + 2 * L_MAXE);
     uint32_t *off = malloc(((size_t)ntext + 2 * L_MAXE + 1) * sizeof *off);
@@ -641,7 +649,7 @@ START_TEST(test_long_shared_prefixes)
         ck_assert_int_eq(cvi_wordset_builder_add(b, w, (size_t)k, 0), (int)i);
     }
     cv_wordset *s = NULL;
-    ck_assert_int_eq(cvi_wordset_build(b, &s), 0);
+    ck_assert_int_eq(build(b, &s), 0);
     for (unsigned v = 0; v < 6000; v += 7) {
         char text[96];
         int k = snprintf(text, sizeof text, "dear BARTHOLOMEW-%s%u, hi", v % 2 ? "ANN" : "ANNE", v);
@@ -664,6 +672,95 @@ START_TEST(test_random_large_sets)
 }
 END_TEST
 
+/* The flat layout against the trie on random sets of 1 to 17 entries
+ * (the largest one too many to be flat) and texts of pieces that meet
+ * the prefilter's edge cases: case pairs, letters that fold to ASCII ("ſ",
+ * "İ", "ß"), a pair's second letter first in the next 16-byte block. */
+START_TEST(test_flat_vs_trie)
+{
+    static const char *const PIECE[] = { "an", "An", "a", "n", "na", " ", "  ", "-", "'", "\xC3\xA9", "\xC5\xBF", "\xC4\xB0",
+                                         "\xC3\x9F", "s", "S", "i", "1", "\n", "\xE2\x82\xAC", "x" };
+    uint32_t seed = 99;
+    size_t total = 0;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    cv_wordset_builder *b = cvi_wordset_builder_create();
+    cv_wordset *flat = NULL, *trie = NULL;
+    for (int iter = 0; iter < 3000; iter++) {
+        cvi_wordset_builder_clear(b);
+        int ne = 1 + (int)RND(17);
+        for (int k = 0; k < ne; k++) {
+            char e[32];
+            size_t l = 0, np = 1 + RND(3);
+            for (size_t j = 0; j < np; j++) {
+                const char *pc = PIECE[RND(sizeof PIECE / sizeof PIECE[0])];
+                memcpy(e + l, pc, strlen(pc));
+                l += strlen(pc);
+            }
+            int rc = cvi_wordset_builder_add(b, e, l, RND(2) ? CV_WS_CAPITALISED : 0);
+            ck_assert(rc >= 0 || rc == CV_EINPUT);
+        }
+        ck_assert_int_eq(cvi_wordset_build_layout(b, &flat, CV_WS_AUTO), 0);
+        ck_assert_int_eq(cvi_wordset_build_layout(b, &trie, CV_WS_TRIE), 0);
+        for (int t = 0; t < 4; t++) {
+            char text[160];
+            size_t n = 0, want = RND(100);
+            while (n < want) {
+                const char *pc = PIECE[RND(sizeof PIECE / sizeof PIECE[0])];
+                memcpy(text + n, pc, strlen(pc));
+                n += strlen(pc);
+            }
+            found x = scan_n(flat, text, n), y = scan_n(trie, text, n);
+            if (strcmp(x.s, y.s) != 0) fprintf(stderr, "text: '%.*s'\n", (int)n, text);
+            ck_assert_str_eq(x.s, y.s);
+            total += x.n;
+        }
+    }
+#undef RND
+    cvi_wordset_free(flat);
+    cvi_wordset_free(trie);
+    cvi_wordset_builder_free(b);
+    ck_assert_uint_gt(total, 5000);
+}
+END_TEST
+
+/* A set large enough for the first-word filter, of first words 1 to 40
+ * letters long: each found, in any case, in the middle of a text (the
+ * scan hashes a word of up to 15 bytes from one 16-byte load, a longer
+ * one byte by byte, the builder its folded key) and at its end (a load
+ * of the last bytes, zero-padded). */
+START_TEST(test_filter_word_lengths)
+{
+    uint32_t seed = 5;
+#define RND(k) ((seed = seed * 1103515245u + 12345u) >> 16) % (k)
+    cv_wordset_builder *b = cvi_wordset_builder_create();
+    char w[300][48];
+    for (int i = 0; i < 300; i++) {
+        size_t l = 1 + (size_t)i % 40;
+        for (size_t j = 0; j < l; j++) w[i][j] = (char)('a' + RND(26));
+        w[i][l] = '\0';
+        ck_assert_int_eq(cvi_wordset_builder_add(b, w[i], l, 0), i);
+    }
+    cv_wordset *s = NULL;
+    ck_assert_int_eq(build(b, &s), 0);
+    for (int i = 0; i < 300; i++) {
+        char text[128], want[32];
+        size_t l = strlen(w[i]);
+        for (size_t j = 0; j < l; j++) text[4 + j] = RND(2) ? (char)(w[i][j] - 32) : w[i][j];
+        memcpy(text, "12, ", 4);     /* digits: never one of the entries */
+        memcpy(text + 4 + l, " 3 45 678 9012 34567", 21);
+        int id = 0;
+        while (strcmp(w[id], w[i]) != 0) id++;     /* of equal entries, the first */
+        snprintf(want, sizeof want, "4-%zu:%d", 4 + l, id);
+        EXPECT(s, text, want);
+        text[4 + l] = '\0';     /* at the end of the text */
+        EXPECT(s, text, want);
+    }
+#undef RND
+    cvi_wordset_free(s);
+    cvi_wordset_builder_free(b);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("wordset");
@@ -683,7 +780,27 @@ int main(void)
     tcase_add_test(tc, test_random_bytes);
     tcase_add_test(tc, test_prefilter_exact);
     tcase_add_test(tc, test_random_large_sets);
+    tcase_add_test(tc, test_flat_vs_trie);
+    tcase_add_test(tc, test_filter_word_lengths);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
+    /* the cases again, every set a trie (the large ones are anyway) */
+    TCase *tt = tcase_create("trie");
+    tcase_add_checked_fixture(tt, use_trie, NULL);
+    tcase_add_test(tt, test_case_variants);
+    tcase_add_test(tt, test_long_shared_prefixes);
+    tcase_add_test(tt, test_unicode_case);
+    tcase_add_test(tt, test_word_boundaries);
+    tcase_add_test(tt, test_phrases_whitespace);
+    tcase_add_test(tt, test_leftmost_longest);
+    tcase_add_test(tt, test_punctuation_inside);
+    tcase_add_test(tt, test_capitalised_flag);
+    tcase_add_test(tt, test_invalid_utf8);
+    tcase_add_test(tt, test_rebuild_and_stop);
+    tcase_add_test(tt, test_random_reference);
+    tcase_add_test(tt, test_random_bytes);
+    tcase_add_test(tt, test_prefilter_exact);
+    tcase_set_timeout(tt, 60);
+    suite_add_tcase(s, tt);
     return run_suite(s);
 }
