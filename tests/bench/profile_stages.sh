@@ -8,7 +8,14 @@
 # same rows for both and their ratio. Run on demand, never as a pass/fail
 # test. See tests/bench/README.md.
 #
-# usage: profile_stages.sh [SIZE_MB]    env: CV_BIN, CV_BIN_B, BENCH_DIR
+# With CV_CYCLES=1, callgrind also simulates the caches and branch
+# predictor (about 3x slower) and the last lines give each binary's
+# instruction-cache, data-cache and last-level misses, branch mispredicts
+# and KCachegrind's cycle estimate, Ir + 10 (L1 misses + mispredicts) +
+# 100 LL misses: still deterministic, and closer to the time a change saves
+# than instructions alone (a mispredict or a cache miss costs tens).
+#
+# usage: profile_stages.sh [SIZE_MB]    env: CV_BIN, CV_BIN_B, BENCH_DIR, CV_CYCLES
 #   needs valgrind (Debian package valgrind) and python3
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,11 +41,13 @@ fi
 
 # profile NAME BIN: callgrind's inclusive counts per function into $dir/NAME.incl
 profile() {
-    valgrind --tool=callgrind --callgrind-out-file="$dir/$1.cg" "$2" filter --format jsonl --zstd --key "$key" -j 1 \
+    valgrind --tool=callgrind $sim --callgrind-out-file="$dir/$1.cg" "$2" filter --format jsonl --zstd --key "$key" -j 1 \
         <"$in" >"$dir/$1.out" 2>"$dir/$1.vg" || die "$1: callveil failed under valgrind (see $dir/$1.vg)"
     callgrind_annotate --inclusive=yes --threshold=100 "$dir/$1.cg" >"$dir/$1.incl" 2>/dev/null ||
         die "$1: callgrind_annotate failed"
 }
+sim=
+[ "${CV_CYCLES:-0}" = 1 ] && sim="--cache-sim=yes --branch-sim=yes"
 profile a "$CV_BIN"
 if [ -n "${CV_BIN_B:-}" ]; then
     profile b "$CV_BIN_B"
@@ -97,4 +106,26 @@ for name, groups, what in STAGES:
 row("whole run", a_total, b_total if with_b else 0, "every thread, start-up included")
 if with_b:
     print(f"outputs of the two binaries: {same}")
+def sim(tag):
+    ev, su = None, None
+    for line in open(f"{d}/{tag}.cg", errors="replace"):
+        if line.startswith("events:"):
+            ev = line.split()[1:]
+        elif line.startswith("summary:"):
+            su = [int(x) for x in line.split()[1:]]
+    if not ev or "Bcm" not in ev:
+        return None
+    v = dict(zip(ev, su))
+    l1 = v["I1mr"] + v["D1mr"] + v["D1mw"]
+    bm = v["Bcm"] + v["Bim"]
+    ll = v["ILmr"] + v["DLmr"] + v["DLmw"]
+    return v["Ir"], v["I1mr"], v["D1mr"] + v["D1mw"], bm, ll, v["Ir"] + 10 * (l1 + bm) + 100 * ll
+ca = sim("a")
+if ca:
+    print(f"{'simulated':<16} {'Ir M':>8} {'I1 miss M':>10} {'D1 miss M':>10} {'mispred M':>10} {'LL miss M':>10} {'cycles est M':>13}")
+    for name, c in (("this", ca), ("B", sim("b") if with_b else None)):
+        if c:
+            print(f"{name:<16} {c[0] / 1e6:8.1f} {c[1] / 1e6:10.2f} {c[2] / 1e6:10.2f} {c[3] / 1e6:10.2f} {c[4] / 1e6:10.3f} {c[5] / 1e6:13.1f}")
+    if with_b and sim("b"):
+        print(f"cycle estimate this/B: {ca[5] / sim('b')[5]:.3f}")
 PY
