@@ -40,6 +40,15 @@ const cv_entity_type cvi_entity_person = {
  * (K_* | LX_*); *kn: the key's length, 0 if the word has none. */
 static unsigned word_lex(const char *text, const word *w, char key[KEY_MAX + 1], size_t *kn)
 {
+    size_t n = w->e - w->s;
+    if (w->plain && n <= 16) {
+        /* ASCII letters only (most words): the key is the word lower-cased,
+         * as cvi_person_fold_key would make it */
+        memset(key, 0, 17);
+        for (size_t i = 0; i < n; i++) key[i] = (char)(text[w->s + i] | 0x20);
+        *kn = n;
+        return n < 2 ? 0 : lex_lookup(key, n);
+    }
     *kn = w->alpha ? cvi_person_fold_key(text, w->s, w->e, key) : 0;
     if (*kn < 2 || *kn > 16) return 0;
     memset(key + *kn, 0, 16 - *kn);
@@ -315,10 +324,11 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
     return cvi_emit(em, s, e, norm, nl);
 }
 
-/* Lower-case word at [s, e) equals lw (ASCII)? */
-static int word_is(const char *text, const word *w, const char *lw)
+/* Lower-case word at [s, e) equals lw (ASCII, n letters)? word_is takes
+ * a literal and its length from sizeof: no strlen per call. */
+#define word_is(text, w, lw) word_is_n(text, w, lw, sizeof(lw) - 1)
+static int word_is_n(const char *text, const word *w, const char *lw, size_t n)
 {
-    size_t n = strlen(lw);
     if (w->e - w->s != n) return 0;
     for (size_t i = 0; i < n; i++)
         if ((text[w->s + i] | 0x20) != lw[i]) return 0;

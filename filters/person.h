@@ -59,7 +59,7 @@ typedef struct word {
 
 /* What a byte between two words says (SEP_*): 0 for spaces, quotes,
  * dashes and the bytes of multi-byte characters. */
-static const uint8_t sepclass[128] = {
+static const uint8_t sepclass[256] = {   /* 256: no range test per byte */
     ['\n'] = SEP_NL, ['\r'] = SEP_NL, [','] = SEP_COMMA, ['.'] = SEP_STOP, ['!'] = SEP_STOP, ['?'] = SEP_STOP,
     [';'] = SEP_STOP, [':'] = SEP_STOP, ['('] = SEP_BREAK, [')'] = SEP_BREAK, ['['] = SEP_BREAK, [']'] = SEP_BREAK,
     ['{'] = SEP_BREAK, ['}'] = SEP_BREAK, ['/'] = SEP_BREAK, ['\\'] = SEP_BREAK, ['@'] = SEP_BREAK, ['#'] = SEP_BREAK,
@@ -68,7 +68,7 @@ static const uint8_t sepclass[128] = {
     ['`'] = SEP_BREAK, [0x01] = SEP_BREAK, [0x02] = SEP_BREAK, [0x03] = SEP_BREAK, [0x04] = SEP_BREAK,
 };
 
-static inline unsigned sep_of(unsigned char c) { return c < 128 ? sepclass[c] : 0; }
+static inline unsigned sep_of(unsigned char c) { return sepclass[c]; }
 
 static inline int cvi_person_upper_at(const unsigned char *p, size_t i, size_t e)
 {
@@ -106,6 +106,29 @@ static inline int next_word(const char *text, size_t len, size_t *pos, word *w)
         return 0;
     }
     size_t s = i;
+    if (bclass[p[i]] == 1) {
+        /* most words: ASCII letters, then a byte that neither continues the
+         * word nor starts an apostrophe or a hyphen; the same word record
+         * as the full loop below gives, without its tests */
+        size_t j = i;
+        unsigned u = 0;
+        do u += p[j] <= 'Z'; while (++j < len && bclass[p[j]] == 1);
+        if (j >= len || (!bclass[p[j]] && p[j] != '\'' && p[j] != 0xE2 && p[j] != '-')) {
+            size_t n = j - s;
+            w->s = (uint32_t)s;
+            w->e = (uint32_t)j;
+            w->sep = (uint8_t)sep;
+            w->dot = j < len && p[j] == '.';
+            w->poss = 0;
+            w->alpha = w->plain = 1;
+            w->contraction = 0;
+            if (u == n) w->shape = n >= 2 ? SH_UP : SH_CAP;
+            else if (p[s] <= 'Z') w->shape = SH_CAP;
+            else w->shape = u ? SH_OTHER : SH_LOW;
+            *pos = j;
+            return 1;
+        }
+    }
     unsigned digits = 0, ups = 0, lows = 0, others = 0, fancy = 0, contraction = 0;
     while (i < len) {
         unsigned k = bclass[p[i]];
