@@ -14,6 +14,9 @@
  * whitespace collapsed.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filters.h"
 #include "person.h"
@@ -511,6 +514,28 @@ static uint64_t has_between(uint64_t x, unsigned m, unsigned n)
 /* Nonzero if a byte of x is an ASCII capital or >= 0x80. */
 static uint64_t cap_or_high(uint64_t x) { return has_between(x, 'A' - 1, 'Z' + 1) | (x & ONES * 128); }
 
+/* The first i >= from holding an ASCII capital or a byte >= 0x80, or len
+ * (SSE2: 16 bytes a step, straight to the byte). */
+static size_t next_cap_or_high(const unsigned char *p, size_t len, size_t i)
+{
+#if defined(__SSE2__)
+    const __m128i ka = _mm_set1_epi8('A'), k25 = _mm_set1_epi8(25);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i)), t = _mm_sub_epi8(x, ka);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, k25), t)) |
+                     (unsigned)_mm_movemask_epi8(x);
+        if (m) return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        if (cap_or_high(x)) break;
+    }
+    while (i < len && !((unsigned)(p[i] - 'A') < 26u || p[i] >= 0x80)) i++;
+    return i;
+}
+
 /* Separators between two words: what next_word would report in w.sep. */
 static unsigned sep_between(const unsigned char *p, size_t a, size_t b)
 {
@@ -570,14 +595,16 @@ static int intro_follows(const scan_state *st, size_t pos)
 /* Can the ASCII capitalised word at i be passed over without reading it?
  * Yes if it starts a sentence (no context before it), is no context word
  * by its first letters and length, and what follows it starts no name: no
- * capital or particle next, no "'s", no initial's dot. */
-static int quick_skip(const scan_state *st, size_t i)
+ * capital or particle next, no "'s", no initial's dot. Returns the end of
+ * its letters then, else 0. */
+static size_t quick_skip(const scan_state *st, size_t i)
 {
     const unsigned char *p = (const unsigned char *)st->text;
     size_t len = st->len, q = i, e = i + 1;
     while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
     if (!(q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?')) return 0;
-    while (e < len && bclass[p[e]] == 1) e++;
+    unsigned caps;
+    e = ascii_run(p, len, e, &caps);
     if (e < len && p[e] != ' ' && p[e] != ',' && p[e] != '?' && p[e] != '!' && p[e] != ':' && p[e] != ';' &&
         !(p[e] == '.' && e - i > 1))
         return 0;                                    /* 's, an initial, accents, digits: the full path */
@@ -587,7 +614,7 @@ static int quick_skip(const scan_state *st, size_t i)
         uint16_t lens = lex_ctx_len[c0][c1];
         if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
     }
-    return !capital_follows(st, e) && !particle_follows(st, e);
+    return !capital_follows(st, e) && !particle_follows(st, e) ? e : 0;
 }
 
 /* Mixed-case text: only capitalised words are candidates. Each one is
@@ -598,20 +625,15 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
     const unsigned char *p = (const unsigned char *)st->text;
     size_t len = st->len, i = 0;
     while (i < len) {
-        while (i + 8 <= len) {
-            uint64_t x;
-            memcpy(&x, p + i, 8);
-            if (cap_or_high(x)) break;
-            i += 8;
-        }
+        i = next_cap_or_high(p, len, i);
         if (i >= len) break;
         if (!cvi_person_upper_at(p, i, len) || (i > 0 && (word_byte_back(p, i - 1) || p[i - 1] == '\''))) {
             i++;
             continue;
         }
-        if (p[i] <= 'Z' && quick_skip(st, i)) {     /* most capitals: a sentence's first word, nothing more */
-            i++;
-            while (i < len && bclass[p[i]] == 1) i++;
+        size_t past;
+        if (p[i] <= 'Z' && (past = quick_skip(st, i))) {   /* most capitals: a sentence's first word, nothing more */
+            i = past;
             continue;
         }
         word w;
