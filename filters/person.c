@@ -411,6 +411,16 @@ static int maybe_given(const scan_state *st, const word *w)
     return (int)((cvi_person_given_bloom[h / 64] >> (h % 64)) & 1);
 }
 
+/* A full name (parse_name at LV_FULL) has a second word, right after its
+ * first (at) with nothing but spaces between, letters only and no
+ * contraction: without one parse_name would stop after the first word
+ * ("IBAN GB82", "WEST 1234"), so it need not be called. */
+static int second_part_may_follow(const scan_state *st, size_t at)
+{
+    word n;
+    return next_word(st->text, st->len, &at, &n) && !n.sep && n.alpha && !n.contraction;
+}
+
 /* No context: a full name's shape, an initial and a surname, or "X's
  * account". w was read, *pos is after it. 1 emitted, 0 none, or CV_E*. */
 static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *pos)
@@ -426,7 +436,8 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
-    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at)))) {
+    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
+        second_part_may_follow(st, at)) {
         size_t a2 = w->s;
         if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
             *pos = a2;
