@@ -248,10 +248,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         int ok;
         if (!parts && !pend) {
             int wl = word_like(f, lx);
-            /* an everyday word before a lower-case word reads as that word ("Will you") */
             int mixed_cap = st->mode == MODE_MIXED && w.shape != SH_LOW;
-            if (lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && lower_word_follows(st, at) && !w.poss)
-                return 0;
             switch (lv) {
             case LV_TITLE: ok = !low_ok || is_name(f); break;
             case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;
@@ -277,6 +274,11 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                     ok = weak_first = 1;
                 break;
             }
+            /* an everyday word before a lower-case word reads as that word
+             * ("Will you"); asked only of a word taken so far (refused, it
+             * ends the name all the same: no name) */
+            if (ok && lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && !w.poss && lower_word_follows(st, at))
+                return 0;
         } else if (pend) {
             /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith") */
             ok = lv == LV_TITLE || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
