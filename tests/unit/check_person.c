@@ -308,11 +308,15 @@ END_TEST
  * word read with more text after it, and the shapes are the full loop's. */
 START_TEST(test_word_reader)
 {
-    static const struct { const char *w; int shape; } words[] = {
-        {"anna", SH_LOW}, {"Anna", SH_CAP}, {"ANNA", SH_UP}, {"A", SH_CAP}, {"a", SH_LOW},
-        {"mcDonald", SH_OTHER}, {"McDonald", SH_CAP}, {"abcdefghijklmnopqrstu", SH_LOW},
-        {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF", SH_UP}, {"Abcdefghijklmnop", SH_CAP}, {"abcdefghijklmnoP", SH_OTHER},
-        {"O'Brien", SH_CAP}, {"Jean-Pierre", SH_CAP}, {"Müller", SH_CAP}, {"R2D2", SH_OTHER},
+    /* a word, the length of its record (no "'s"), its shape */
+    static const struct { const char *w; unsigned n; int shape; } words[] = {
+        {"anna", 4, SH_LOW}, {"Anna", 4, SH_CAP}, {"ANNA", 4, SH_UP}, {"A", 1, SH_CAP}, {"a", 1, SH_LOW},
+        {"mcDonald", 8, SH_OTHER}, {"McDonald", 8, SH_CAP}, {"abcdefghijklmnopqrstu", 21, SH_LOW},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF", 32, SH_UP}, {"Abcdefghijklmnop", 16, SH_CAP},
+        {"abcdefghijklmnoP", 16, SH_OTHER}, {"O'Brien", 7, SH_CAP}, {"Jean-Pierre", 11, SH_CAP},
+        {"Müller", 7, SH_CAP}, {"R2D2", 4, SH_OTHER}, {"I'm", 3, SH_CAP}, {"don't", 5, SH_LOW}, {"DON'T", 5, SH_UP},
+        {"I'M", 3, SH_UP}, {"D'Arcy", 6, SH_CAP}, {"it's", 2, SH_LOW}, {"IT'S", 2, SH_UP}, {"o'neill's", 7, SH_LOW},
+        {"m'S", 1, SH_LOW}, {"A's", 1, SH_CAP},
     };
     static const char *const tails[] = { "", " ", ".", ",", "'s", "'s ok", "-", "1" };
     for (size_t i = 0; i < sizeof words / sizeof *words; i++)
@@ -325,7 +329,7 @@ START_TEST(test_word_reader)
             ck_assert(next_word(shortt, strlen(shortt), &pa, &a));
             ck_assert(next_word(longt, strlen(longt), &pb, &b));
             if (t == 0 || t == 2 || t == 3) {           /* the word alone */
-                ck_assert_uint_eq(a.e, 1 + strlen(words[i].w));
+                ck_assert_uint_eq(a.e, 1 + words[i].n);
                 ck_assert_int_eq(a.shape, words[i].shape);
             }
             if (strchr(tails[t], '1') || strchr(tails[t], '-')) continue;   /* the tail may join the word */
