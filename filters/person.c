@@ -14,6 +14,9 @@
  * whitespace collapsed.
  */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "filters.h"
 #include "person.h"
@@ -40,6 +43,15 @@ const cv_entity_type cvi_entity_person = {
  * (K_* | LX_*); *kn: the key's length, 0 if the word has none. */
 static unsigned word_lex(const char *text, const word *w, char key[KEY_MAX + 1], size_t *kn)
 {
+    size_t n = w->e - w->s;
+    if (w->plain && n <= 16) {
+        /* ASCII letters only (most words): the key is the word lower-cased,
+         * as cvi_person_fold_key would make it */
+        memset(key, 0, 17);
+        for (size_t i = 0; i < n; i++) key[i] = (char)(text[w->s + i] | 0x20);
+        *kn = n;
+        return n < 2 ? 0 : lex_lookup(key, n);
+    }
     *kn = w->alpha ? cvi_person_fold_key(text, w->s, w->e, key) : 0;
     if (*kn < 2 || *kn > 16) return 0;
     memset(key + *kn, 0, 16 - *kn);
@@ -236,10 +248,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         int ok;
         if (!parts && !pend) {
             int wl = word_like(f, lx);
-            /* an everyday word before a lower-case word reads as that word ("Will you") */
             int mixed_cap = st->mode == MODE_MIXED && w.shape != SH_LOW;
-            if (lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && lower_word_follows(st, at) && !w.poss)
-                return 0;
             switch (lv) {
             case LV_TITLE: ok = !low_ok || is_name(f); break;
             case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;
@@ -265,6 +274,11 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                     ok = weak_first = 1;
                 break;
             }
+            /* an everyday word before a lower-case word reads as that word
+             * ("Will you"); asked only of a word taken so far (refused, it
+             * ends the name all the same: no name) */
+            if (ok && lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && !w.poss && lower_word_follows(st, at))
+                return 0;
         } else if (pend) {
             /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith") */
             ok = lv == LV_TITLE || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
@@ -315,10 +329,11 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
     return cvi_emit(em, s, e, norm, nl);
 }
 
-/* Lower-case word at [s, e) equals lw (ASCII)? */
-static int word_is(const char *text, const word *w, const char *lw)
+/* Lower-case word at [s, e) equals lw (ASCII, n letters)? word_is takes
+ * a literal and its length from sizeof: no strlen per call. */
+#define word_is(text, w, lw) word_is_n(text, w, lw, sizeof(lw) - 1)
+static int word_is_n(const char *text, const word *w, const char *lw, size_t n)
 {
-    size_t n = strlen(lw);
     if (w->e - w->s != n) return 0;
     for (size_t i = 0; i < n; i++)
         if ((text[w->s + i] | 0x20) != lw[i]) return 0;
@@ -398,6 +413,16 @@ static int maybe_given(const scan_state *st, const word *w)
     return (int)((cvi_person_given_bloom[h / 64] >> (h % 64)) & 1);
 }
 
+/* A full name (parse_name at LV_FULL) has a second word, right after its
+ * first (at) with nothing but spaces between, letters only and no
+ * contraction: without one parse_name would stop after the first word
+ * ("IBAN GB82", "WEST 1234"), so it need not be called. */
+static int second_part_may_follow(const scan_state *st, size_t at)
+{
+    word n;
+    return next_word(st->text, st->len, &at, &n) && !n.sep && n.alpha && !n.contraction;
+}
+
 /* No context: a full name's shape, an initial and a surname, or "X's
  * account". w was read, *pos is after it. 1 emitted, 0 none, or CV_E*. */
 static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *pos)
@@ -413,7 +438,8 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
-    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at)))) {
+    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
+        second_part_may_follow(st, at)) {
         size_t a2 = w->s;
         if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
             *pos = a2;
@@ -501,6 +527,28 @@ static uint64_t has_between(uint64_t x, unsigned m, unsigned n)
 /* Nonzero if a byte of x is an ASCII capital or >= 0x80. */
 static uint64_t cap_or_high(uint64_t x) { return has_between(x, 'A' - 1, 'Z' + 1) | (x & ONES * 128); }
 
+/* The first i >= from holding an ASCII capital or a byte >= 0x80, or len
+ * (SSE2: 16 bytes a step, straight to the byte). */
+static size_t next_cap_or_high(const unsigned char *p, size_t len, size_t i)
+{
+#if defined(__SSE2__)
+    const __m128i ka = _mm_set1_epi8('A'), k25 = _mm_set1_epi8(25);
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i)), t = _mm_sub_epi8(x, ka);
+        unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, k25), t)) |
+                     (unsigned)_mm_movemask_epi8(x);
+        if (m) return i + (size_t)__builtin_ctz(m);
+    }
+#endif
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, p + i, 8);
+        if (cap_or_high(x)) break;
+    }
+    while (i < len && !((unsigned)(p[i] - 'A') < 26u || p[i] >= 0x80)) i++;
+    return i;
+}
+
 /* Separators between two words: what next_word would report in w.sep. */
 static unsigned sep_between(const unsigned char *p, size_t a, size_t b)
 {
@@ -560,14 +608,16 @@ static int intro_follows(const scan_state *st, size_t pos)
 /* Can the ASCII capitalised word at i be passed over without reading it?
  * Yes if it starts a sentence (no context before it), is no context word
  * by its first letters and length, and what follows it starts no name: no
- * capital or particle next, no "'s", no initial's dot. */
-static int quick_skip(const scan_state *st, size_t i)
+ * capital or particle next, no "'s", no initial's dot. Returns the end of
+ * its letters then, else 0. */
+static size_t quick_skip(const scan_state *st, size_t i)
 {
     const unsigned char *p = (const unsigned char *)st->text;
     size_t len = st->len, q = i, e = i + 1;
     while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
     if (!(q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?')) return 0;
-    while (e < len && bclass[p[e]] == 1) e++;
+    unsigned caps;
+    e = ascii_run(p, len, e, &caps);
     if (e < len && p[e] != ' ' && p[e] != ',' && p[e] != '?' && p[e] != '!' && p[e] != ':' && p[e] != ';' &&
         !(p[e] == '.' && e - i > 1))
         return 0;                                    /* 's, an initial, accents, digits: the full path */
@@ -577,7 +627,7 @@ static int quick_skip(const scan_state *st, size_t i)
         uint16_t lens = lex_ctx_len[c0][c1];
         if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
     }
-    return !capital_follows(st, e) && !particle_follows(st, e);
+    return !capital_follows(st, e) && !particle_follows(st, e) ? e : 0;
 }
 
 /* Mixed-case text: only capitalised words are candidates. Each one is
@@ -588,20 +638,15 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
     const unsigned char *p = (const unsigned char *)st->text;
     size_t len = st->len, i = 0;
     while (i < len) {
-        while (i + 8 <= len) {
-            uint64_t x;
-            memcpy(&x, p + i, 8);
-            if (cap_or_high(x)) break;
-            i += 8;
-        }
+        i = next_cap_or_high(p, len, i);
         if (i >= len) break;
         if (!cvi_person_upper_at(p, i, len) || (i > 0 && (word_byte_back(p, i - 1) || p[i - 1] == '\''))) {
             i++;
             continue;
         }
-        if (p[i] <= 'Z' && quick_skip(st, i)) {     /* most capitals: a sentence's first word, nothing more */
-            i++;
-            while (i < len && bclass[p[i]] == 1) i++;
+        size_t past;
+        if (p[i] <= 'Z' && (past = quick_skip(st, i))) {   /* most capitals: a sentence's first word, nothing more */
+            i = past;
             continue;
         }
         word w;

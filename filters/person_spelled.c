@@ -58,6 +58,8 @@ static int repeat_word(const unsigned char *p, size_t s, size_t e)
         {"double", 6, 2}, {"triple", 6, 3}, {"doppia", 6, 2}, {"doppio", 6, 2}, {"doppel", 6, 2},
         {"doppeltes", 9, 2}, {"doble", 5, 2}, {"dubbel", 6, 2}, {"dupla", 5, 2}, {"duplo", 5, 2},
     };
+    if (e - s != 5 && e - s != 6 && e - s != 9) return 0;   /* most words leave here */
+    if ((p[s] | 0x20) != 'd' && (p[s] | 0x20) != 't') return 0;
     for (size_t k = 0; k < sizeof rep / sizeof rep[0]; k++) {
         size_t n = rep[k].len;
         if (e - s != n) continue;
@@ -235,15 +237,31 @@ static size_t try_run(const char *text, size_t len, size_t i, cv_emit *em, int *
 
 static int wordish(unsigned char c) { return sp_alnum(c) || c >= 0x80; }
 
+/* Bit 0: a word byte (wordish); bit 1: an apostrophe or '_'. */
+static const uint8_t fence_tab[256] = {
+#define F10(x) x, x, x, x, x, x, x, x, x, x
+#define F26(x) F10(x), F10(x), x, x, x, x, x, x
+#define F128(x) F10(F10(x)), F26(x), x, x
+    ['0'] = F10(1), ['A'] = F26(1), ['a'] = F26(1), ['\''] = 2, ['_'] = 2, [0x80] = F128(1),
+#undef F128
+#undef F26
+#undef F10
+};
+
+/* A byte no one-letter word may have beside it: a word byte; if strict,
+ * also an apostrophe or '_', which single_letter refuses either side. */
+static unsigned fence(unsigned char c, int strict) { return (fence_tab[c] & (strict ? 3u : 1u)) != 0; }
+
 /* The first positions k >= i holding a one-letter word (a letter with no
- * letter, digit or non-ASCII byte either side), up to max of them, into
- * at[] in order; their count. Every spelled run holds one: its first
- * letter, or the letter after its leading repeat word. */
-static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, size_t max)
+ * fence byte either side), up to max of them, into at[] in order; their
+ * count. Every spelled run holds one: its first letter, or the letter
+ * after its leading repeat word; strict or not, every letter that
+ * single_letter takes is one. */
+static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, size_t max, int strict)
 {
     size_t n = 0;
     if (i == 0 && len > 0) {
-        if (sp_alpha(p[0]) && (len == 1 || !wordish(p[1]))) {
+        if (sp_alpha(p[0]) && (len == 1 || !fence(p[1], strict))) {
             at[n++] = 0;
             if (n == max) return n;
         }
@@ -251,8 +269,11 @@ static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, 
     }
 #if defined(__SSE2__)
     const __m128i k20 = _mm_set1_epi8(0x20), ka = _mm_set1_epi8('a'), k25 = _mm_set1_epi8(25),
-                  k0 = _mm_set1_epi8('0'), k9 = _mm_set1_epi8(9), zero = _mm_setzero_si128();
-    /* 16 positions a step (each block reads one byte either side); the
+                  k0 = _mm_set1_epi8('0'), k9 = _mm_set1_epi8(9), zero = _mm_setzero_si128(),
+                  kap = _mm_set1_epi8('\''), kus = _mm_set1_epi8('_'), kstrict = _mm_set1_epi8(strict ? -1 : 0);
+    /* 16 positions a step: the letters and the word bytes of the block as
+     * two bit masks, a position's neighbours their bits shifted by one
+     * (the bytes just before and after the block tested one by one); the
      * last positions but the final one in a block that overlaps the one
      * before, its positions already judged masked off */
     while (i + 1 < len && len >= 18) {
@@ -262,16 +283,14 @@ static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, 
             i = len - 17;
         }
         __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
-        __m128i xm = _mm_loadu_si128((const __m128i *)(p + i - 1));
-        __m128i xp = _mm_loadu_si128((const __m128i *)(p + i + 1));
-#define CV_ALPHA(v) _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(_mm_or_si128(v, k20), ka), k25), \
-                                   _mm_sub_epi8(_mm_or_si128(v, k20), ka))
-#define CV_WORDISH(v) _mm_or_si128(_mm_or_si128(CV_ALPHA(v), _mm_cmplt_epi8(v, zero)), \
-                                   _mm_cmpeq_epi8(_mm_min_epu8(_mm_sub_epi8(v, k0), k9), _mm_sub_epi8(v, k0)))
-        __m128i g = _mm_andnot_si128(_mm_or_si128(CV_WORDISH(xm), CV_WORDISH(xp)), CV_ALPHA(x));
-#undef CV_ALPHA
-#undef CV_WORDISH
-        for (unsigned m = (unsigned)_mm_movemask_epi8(g) & keep; m; m &= m - 1) {
+        __m128i ax = _mm_sub_epi8(_mm_or_si128(x, k20), ka), dx = _mm_sub_epi8(x, k0);
+        __m128i alpha = _mm_cmpeq_epi8(_mm_min_epu8(ax, k25), ax);
+        __m128i wb = _mm_or_si128(_mm_or_si128(alpha, _mm_cmplt_epi8(x, zero)),
+                                  _mm_cmpeq_epi8(_mm_min_epu8(dx, k9), dx));
+        wb = _mm_or_si128(wb, _mm_and_si128(kstrict, _mm_or_si128(_mm_cmpeq_epi8(x, kap), _mm_cmpeq_epi8(x, kus))));
+        unsigned a = (unsigned)_mm_movemask_epi8(alpha), w = (unsigned)_mm_movemask_epi8(wb);
+        unsigned nb = w << 1 | (unsigned)fence(p[i - 1], strict) | w >> 1 | (unsigned)fence(p[i + 16], strict) << 15;
+        for (unsigned m = a & ~nb & keep; m; m &= m - 1) {
             at[n++] = i + (size_t)__builtin_ctz(m);
             if (n == max) return n;
         }
@@ -279,7 +298,7 @@ static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, 
     }
 #endif
     for (; i < len; i++)
-        if (sp_alpha(p[i]) && !wordish(p[i - 1]) && (i + 1 == len || !wordish(p[i + 1]))) {
+        if (sp_alpha(p[i]) && !fence(p[i - 1], strict) && (i + 1 == len || !fence(p[i + 1], strict))) {
             at[n++] = i;
             if (n == max) return n;
         }
@@ -290,16 +309,17 @@ static size_t singles(const unsigned char *p, size_t len, size_t i, size_t *at, 
 static size_t next_single(const unsigned char *p, size_t len, size_t i)
 {
     size_t k;
-    return singles(p, len, i, &k, 1) ? k : len;
+    return singles(p, len, i, &k, 1, 0) ? k : len;
 }
 
 /* Can text[0..len) hold a run at all? A run spells three letters or more:
- * three one-letter words (singles finds each, and more: its test is looser
- * than single_letter's), or fewer with a repeat word right before one
- * ("triple A"). Most texts have neither. */
+ * three one-letter words (strict singles finds each, and more: its test
+ * is looser than single_letter's), or fewer with a repeat word right
+ * before one ("triple A"). Most texts have neither: strict, the "I" and
+ * "m" of "I'm" are none. */
 static int may_spell(const unsigned char *p, size_t len)
 {
-    size_t at[3], n = singles(p, len, 0, at, 3);
+    size_t at[3], n = singles(p, len, 0, at, 3, 1);
     if (n == 3) return 1;
     for (size_t j = 0; j < n; j++) {
         size_t we = at[j] - (at[j] > 0), ws = we;

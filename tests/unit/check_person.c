@@ -11,6 +11,7 @@
 
 #include "detect_helpers.h"
 #include "filters/data/person_names.h"
+#include "filters/person.h"
 #include "tests/test_files.h"
 
 #define P CV_ENT_PERSON
@@ -292,6 +293,51 @@ START_TEST(test_spelled)
     none("GB", P, "the options are A B C and D");
     none("GB", P, "I a m here");
     none("GB", P, "it is S M I T H");     /* no name or spelling cue */
+    /* the gate counts no letter beside an apostrophe or '_' (the I and m of
+     * I'm): with such letters around, runs are found as without the gate */
+    one("GB", P, "I'm sorry, my name is S M I T H", "S M I T H", "smith");
+    one("GB", P, "I'm sorry, it's spelled J O N E S", "J O N E S", "jones");
+    none("GB", P, "I'm a_b c'd");
+    none("GB", P, "x'y z'w I'm");
+}
+END_TEST
+
+/* next_word's path for a word of ASCII letters (16 letters a step where
+ * the text has them, one by one near its end) gives the record of its
+ * full loop: a word read near the end of a short text equals the same
+ * word read with more text after it, and the shapes are the full loop's. */
+START_TEST(test_word_reader)
+{
+    /* a word, the length of its record (no "'s"), its shape */
+    static const struct { const char *w; unsigned n; int shape; } words[] = {
+        {"anna", 4, SH_LOW}, {"Anna", 4, SH_CAP}, {"ANNA", 4, SH_UP}, {"A", 1, SH_CAP}, {"a", 1, SH_LOW},
+        {"mcDonald", 8, SH_OTHER}, {"McDonald", 8, SH_CAP}, {"abcdefghijklmnopqrstu", 21, SH_LOW},
+        {"ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF", 32, SH_UP}, {"Abcdefghijklmnop", 16, SH_CAP},
+        {"abcdefghijklmnoP", 16, SH_OTHER}, {"O'Brien", 7, SH_CAP}, {"Jean-Pierre", 11, SH_CAP},
+        {"Müller", 7, SH_CAP}, {"R2D2", 4, SH_OTHER}, {"I'm", 3, SH_CAP}, {"don't", 5, SH_LOW}, {"DON'T", 5, SH_UP},
+        {"I'M", 3, SH_UP}, {"D'Arcy", 6, SH_CAP}, {"it's", 2, SH_LOW}, {"IT'S", 2, SH_UP}, {"o'neill's", 7, SH_LOW},
+        {"m'S", 1, SH_LOW}, {"A's", 1, SH_CAP},
+    };
+    static const char *const tails[] = { "", " ", ".", ",", "'s", "'s ok", "-", "1" };
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        for (size_t t = 0; t < sizeof tails / sizeof *tails; t++) {
+            char shortt[96], longt[160];
+            snprintf(shortt, sizeof shortt, " %s%s", words[i].w, tails[t]);
+            snprintf(longt, sizeof longt, "%s and then some more words to read", shortt);
+            word a, b;
+            size_t pa = 0, pb = 0;
+            ck_assert(next_word(shortt, strlen(shortt), &pa, &a));
+            ck_assert(next_word(longt, strlen(longt), &pb, &b));
+            if (t == 0 || t == 2 || t == 3) {           /* the word alone */
+                ck_assert_uint_eq(a.e, 1 + words[i].n);
+                ck_assert_int_eq(a.shape, words[i].shape);
+            }
+            if (strchr(tails[t], '1') || strchr(tails[t], '-')) continue;   /* the tail may join the word */
+            ck_assert_msg(a.s == b.s && a.e == b.e && a.shape == b.shape && a.sep == b.sep && a.dot == b.dot &&
+                              a.poss == b.poss && a.alpha == b.alpha && a.plain == b.plain &&
+                              a.contraction == b.contraction && pa == pb,
+                          "word record of '%s' differs by what follows", shortt);
+        }
 }
 END_TEST
 
@@ -310,6 +356,7 @@ int main(void)
     tcase_add_test(tc, test_false_positive_corpus);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_spelled);
+    tcase_add_test(tc, test_word_reader);
     tcase_add_test(tc, test_spelled_corpora);
     suite_add_tcase(s, tc);
     return run_suite(s);
