@@ -133,6 +133,23 @@ static need *need_of(const pcre2_code *c, const char *pattern)
     return nd;
 }
 
+/* Number the bytes the set's needs test (cv_detector_set.need_bit) and
+ * give each need its bit masks. */
+static void need_bits(cv_detector_set *s)
+{
+    unsigned next = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        need *nd = s->d[i].need;
+        if (!nd) continue;
+        for (unsigned k = 0; k < nd->nfirst + nd->nlast; k++) {
+            unsigned b = k < nd->nfirst ? nd->first[k] : nd->last[k - nd->nfirst];
+            if (!s->need_bit[b]) s->need_bit[b] = 1ull << (next++ & 63);
+            if (k < nd->nfirst) nd->firstb |= s->need_bit[b];
+            else nd->lastb |= s->need_bit[b];
+        }
+    }
+}
+
 int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV_ENT__COUNT],
                               const cv_custom_detector *custom, size_t ncustom, cv_detector_set **out,
                               const char **err, size_t *bad)
@@ -238,6 +255,7 @@ int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV
             if (c->t->needs >> k & 1) s->by_need[k] |= bit;
     }
     for (size_t k = 0; k < s->nplain && s->masked; k++) s->plain_mask |= 1ull << s->plain[k];
+    need_bits(s);
     if (cvi_cues_build(s)) { why = e_nomem; rc = CV_ENOMEM; goto out; }
     *out = s;
     s = NULL;
@@ -534,26 +552,21 @@ static int resolve(const cv_detector_set *s, cv_detect_ws *ws, cv_span_list *out
     return 0;
 }
 
-static int has_one(const uint8_t *seen, const uint8_t *v, unsigned n)
-{
-    for (unsigned k = 0; k < n; k++)
-        if (seen[v[k]]) return 1;
-    return 0;
-}
-
 /* 0 if no match of a regex with these needs can be in text[0..len) (the
- * whole subject: custom regexes run over all of it); seen[b] != 0 for each
- * byte b of the text, filled at the first call for a text (*have_seen). */
-static int need_met(const need *nd, uint8_t seen[256], int *have_seen, const char *text, size_t len)
+ * whole subject: custom regexes run over all of it); *seen: the need_bit
+ * bits of the text's bytes, ORed at the first call for a text (*have_seen). */
+static int need_met(const cv_detector_set *s, const need *nd, uint64_t *seen, int *have_seen, const char *text,
+                    size_t len)
 {
     if (len < nd->min_len) return 0;
     if (!*have_seen) {
-        memset(seen, 0, 256);
-        for (size_t j = 0; j < len; j++) seen[(unsigned char)text[j]] = 1;
+        uint64_t m = 0;
+        for (size_t j = 0; j < len; j++) m |= s->need_bit[(unsigned char)text[j]];
+        *seen = m;
         *have_seen = 1;
     }
-    if (nd->nfirst && !has_one(seen, nd->first, nd->nfirst)) return 0;
-    return !nd->nlast || has_one(seen, nd->last, nd->nlast);
+    if (nd->nfirst && !(*seen & nd->firstb)) return 0;
+    return !nd->nlast || (*seen & nd->lastb);
 }
 
 /* The CV_NEED_* facts text f has. */
@@ -568,7 +581,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
                         size_t len, cv_span_list *out)
 {
     unsigned have = facts_have(f);
-    uint8_t seen[256];
+    uint64_t seen = 0;
     int have_seen = 0;
     ws->ncand = 0;
     if (s->masked) {
@@ -589,7 +602,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             size_t i = (size_t)__builtin_ctzll(cand);   /* in index order, as the lists */
             const cv_detector_type *t = s->d[i].t;
             if (t->wanted && !t->wanted(f)) continue;
-            if (s->d[i].need && !need_met(s->d[i].need, seen, &have_seen, text, len)) continue;
+            if (s->d[i].need && !need_met(s, s->d[i].need, &seen, &have_seen, text, len)) continue;
             int rc = run_detector(s, ws, i, f, text, len);
             if (rc) return rc;
         }
@@ -613,7 +626,7 @@ static int detect_facts(const cv_detector_set *s, cv_detect_ws *ws, const cv_tex
             }
             if (!(cues >> i & 1)) continue;
         }
-        if (c->need && !need_met(c->need, seen, &have_seen, text, len)) continue;
+        if (c->need && !need_met(s, c->need, &seen, &have_seen, text, len)) continue;
         int rc = run_detector(s, ws, i, f, text, len);
         if (rc) return rc;
     }

@@ -22,6 +22,7 @@ typedef struct need {
     uint32_t min_len;
     uint16_t nfirst, nlast;
     uint8_t first[256], last[2];
+    uint64_t firstb, lastb;  /* the same as cv_detector_set.need_bit bits */
 } need;
 #define GATE_DIGITS 16
 
@@ -76,6 +77,10 @@ struct cv_detector_set {
     uint64_t by_run[32];                  /* bit i: detector i's runs_mask has run bit k */
     uint64_t by_digits[GATE_DIGITS + 1];  /* bit i: min_digits <= d (d = GATE_DIGITS: and more) */
     uint64_t by_need[CV_NEED__BITS];      /* bit i: detector i's needs hold CV_NEED bit k */
+    /* The bytes custom regexes need (need.first, need.last), one bit each
+     * (modulo 64: two bytes may share one, which only weakens the test):
+     * a text's bytes ORed together say at once which it holds. */
+    uint64_t need_bit[256];
 };
 
 /* Build s->cues, the gate of the set's detectors (none under
