@@ -777,8 +777,12 @@ static int accept_run(const cv_detect_opts *o, const char *text, size_t len, siz
         *acc = xe;
         return 1;
     }
+    /* nd: the digits of the first g groups; judge takes 6 to 17 (to_e164) */
+    int nd = pp->nd;
     for (int g = pp->ng - 1; g >= 1; g--) {
-        if (pp->sep[g] != ' ') continue;
+        nd -= pp->glen[g];
+        if (nd < 6) break;
+        if (pp->sep[g] != ' ' || nd > MAX_NUMBER_DIGITS) continue;
         size_t ne = b + pp->gend[g - 1];
         if (parse(text + b, ne - b, &sub) && judge(o, text, len, b, ne, ne, &sub, norm, norm_len)) {
             *acc = ne;
@@ -824,15 +828,12 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     size_t nd = 0;
     for (size_t i = b; i < xe && nd < 6; i++) nd += (unsigned)(text[i] - '0') < 10u;
     if (nd < 6) return 0;
-    /* judge's first test, for every run accept_run may try from b: "SKU-4411-220",
-     * "CH-000000001", "1.234567" are ids and amounts, not numbers */
-    if (b >= 2 && ((((text[b - 1] == '-' || text[b - 1] == '_') && is_alnum((unsigned char)text[b - 2]))) ||
-                   (text[b - 1] == '.' && is_digit((unsigned char)text[b - 2]))))
-        return 0;
     /* letters right before: only a word for a phone ("call07400 123456") */
     if (b > 0 && is_alpha((unsigned char)text[b - 1]) && !glued_word_ok((const unsigned char *)text, b)) return 0;
     size_t e = number_end(text, b, xe);
-    size_t fit = b + fit_limits(text + b, e - b);
+    /* n bytes hold at most n digits and (n + 1) / 2 groups: only a longer
+     * run can exceed the limits */
+    size_t fit = e - b < 2 * MAXG ? e : b + fit_limits(text + b, e - b);
     if (fit < e) e = xe = fit;   /* a long list: the extension, if any, goes with its own number */
     pparse pp;
     size_t acc;
@@ -894,14 +895,21 @@ static size_t search_from(const cv_text_facts *f) { return f->first_digit >= 2 ?
 
 /* Candidates: an optional "+" or bracket, up to ten digit groups joined by
  * the usual separators, an optional extension. Letters may come right
- * before (judge() allows only words like "call" or "tel" there), not after. */
+ * before (judge() allows only words like "call" or "tel" there), not after.
+ * The lookbehind also takes judge's first test, which holds for every run
+ * accept_run may try from a start: "SKU-4411-220", "CH-000000001",
+ * "1.234567" are ids and amounts; a start it refuses is one validate would
+ * reject, and the search goes on from the next byte either way. Digit runs
+ * are possessive and the separators one alternation of the same strings:
+ * what may follow a run or a separator never starts with a digit, so
+ * neither backtracking changed a match. */
 const cv_detector_type cvi_detector_phone = {
     .name = "phone",
     .entity = CV_ENT_PHONE,
     .priority = 1,
     .pattern = "(?<![0-9+]|[A-Za-z0-9][-_]|[0-9]\\.)"
                "(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}+"
-               "(?:(?: ?(?:[-./] ?|\\) ?[-./]? ?|\\( ?)| {1,2})[0-9]{1,15}+){0,9}"
+               "(?:(?: {1,2}| ?(?:[-./] ?|\\) ?[-./]? ?|\\( ?))[0-9]{1,15}+){0,9}"
                "(?:[ \\t]{0,2}(?:[xX#]|[eE][xX][tT](?:[nN]|ension)?\\.?)[ \\t]{0,2}[0-9]{1,6}+)?"
                "(?![A-Za-z0-9])",
     .compile_flags = 0,
