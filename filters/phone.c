@@ -777,8 +777,12 @@ static int accept_run(const cv_detect_opts *o, const char *text, size_t len, siz
         *acc = xe;
         return 1;
     }
+    /* nd: the digits of the first g groups; judge takes 6 to 17 (to_e164) */
+    int nd = pp->nd;
     for (int g = pp->ng - 1; g >= 1; g--) {
-        if (pp->sep[g] != ' ') continue;
+        nd -= pp->glen[g];
+        if (nd < 6) break;
+        if (pp->sep[g] != ' ' || nd > MAX_NUMBER_DIGITS) continue;
         size_t ne = b + pp->gend[g - 1];
         if (parse(text + b, ne - b, &sub) && judge(o, text, len, b, ne, ne, &sub, norm, norm_len)) {
             *acc = ne;
@@ -824,15 +828,12 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     size_t nd = 0;
     for (size_t i = b; i < xe && nd < 6; i++) nd += (unsigned)(text[i] - '0') < 10u;
     if (nd < 6) return 0;
-    /* judge's first test, for every run accept_run may try from b: "SKU-4411-220",
-     * "CH-000000001", "1.234567" are ids and amounts, not numbers */
-    if (b >= 2 && ((((text[b - 1] == '-' || text[b - 1] == '_') && is_alnum((unsigned char)text[b - 2]))) ||
-                   (text[b - 1] == '.' && is_digit((unsigned char)text[b - 2]))))
-        return 0;
     /* letters right before: only a word for a phone ("call07400 123456") */
     if (b > 0 && is_alpha((unsigned char)text[b - 1]) && !glued_word_ok((const unsigned char *)text, b)) return 0;
     size_t e = number_end(text, b, xe);
-    size_t fit = b + fit_limits(text + b, e - b);
+    /* n bytes hold at most n digits and (n + 1) / 2 groups: only a longer
+     * run can exceed the limits */
+    size_t fit = e - b < 2 * MAXG ? e : b + fit_limits(text + b, e - b);
     if (fit < e) e = xe = fit;   /* a long list: the extension, if any, goes with its own number */
     pparse pp;
     size_t acc;
@@ -842,25 +843,80 @@ static int validate(const cv_detect_opts *o, const char *text, size_t len, size_
     return 1;
 }
 
-static int wanted(const cv_text_facts *f) { return f->digits >= 6; }
+/* Gates (cluster_wanted). A number's digits, 6 or more (to_e164), are
+ * groups joined by the pattern's separators: at most 5 bytes of " -./()",
+ * so all in one digit cluster, in one segment of it so joined. Does
+ * text[s, e) hold such a segment of 6 digits? With `last`, only its last
+ * segment counts (the one a number before an extension would end). */
+static int segment_of_six(const char *text, size_t s, size_t e, int last)
+{
+    unsigned cur = 0, gap = 0;
+    int joins = 1;
+    for (size_t i = s; i < e; i++) {
+        char c = text[i];
+        if (is_digit((unsigned char)c)) {
+            if (gap && (!joins || gap > 5)) cur = 0;
+            if (++cur >= 6 && !last) return 1;
+            gap = 0;
+            joins = 1;
+        } else {
+            gap++;
+            joins &= c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')';
+        }
+    }
+    return cur >= 6;
+}
+
+/* Could text[s, e) be the pattern's extension marker ("x", " ext. ",
+ * "#", " extension ")? Its length and bytes only. */
+static int extension_gap(const char *text, size_t s, size_t e)
+{
+    if (e - s > 14) return 0;
+    for (size_t i = s; i < e; i++)
+        if (!text[i] || !strchr(" \tXx#EeTtNnsio.", text[i])) return 0;
+    return 1;
+}
+
+/* Cluster i may hold a number, or the extension of one ending cluster
+ * i - 1 (its window must then go on as without the gate). Any other
+ * cluster holds no accepted match's digits: matches reaching into it are
+ * rejected whether its window is searched or not. */
+static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
+{
+    (void)len;
+    /* a run of 6 digits or more is such a segment */
+    if (f->cl_runs[i] & ~(CV_RUN(6) - 1)) return 1;
+    if (f->cl_digits[i] >= 6 && segment_of_six(text, f->cl_start[i], f->cl_end[i], 0)) return 1;
+    return i > 0 && f->cl_digits[i - 1] >= 6 && extension_gap(text, f->cl_end[i - 1], f->cl_start[i]) &&
+           segment_of_six(text, f->cl_start[i - 1], f->cl_end[i - 1], 1);
+}
+
 static size_t search_from(const cv_text_facts *f) { return f->first_digit >= 2 ? f->first_digit - 2 : 0; }
 
 /* Candidates: an optional "+" or bracket, up to ten digit groups joined by
  * the usual separators, an optional extension. Letters may come right
- * before (judge() allows only words like "call" or "tel" there), not after. */
+ * before (judge() allows only words like "call" or "tel" there), not after.
+ * The lookbehind also takes judge's first test, which holds for every run
+ * accept_run may try from a start: "SKU-4411-220", "CH-000000001",
+ * "1.234567" are ids and amounts; a start it refuses is one validate would
+ * reject, and the search goes on from the next byte either way. Digit runs
+ * are possessive and the separators one alternation of the same strings:
+ * what may follow a run or a separator never starts with a digit, so
+ * neither backtracking changed a match. */
 const cv_detector_type cvi_detector_phone = {
     .name = "phone",
     .entity = CV_ENT_PHONE,
     .priority = 1,
-    .pattern = "(?<![0-9+])"
-               "(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}"
-               "(?:(?: ?[-./] ?| {1,2}| ?\\) ?[-./]? ?| ?\\( ?)[0-9]{1,15}){0,9}"
-               "(?:[ \\t]{0,2}(?:[xX#]|[eE][xX][tT](?:[nN]|ension)?\\.?)[ \\t]{0,2}[0-9]{1,6})?"
+    .pattern = "(?<![0-9+]|[A-Za-z0-9][-_]|[0-9]\\.)"
+               "(?:\\+ ?|\\( ?\\+?)?[0-9]{1,15}+"
+               "(?:(?: {1,2}| ?(?:[-./] ?|\\) ?[-./]? ?|\\( ?))[0-9]{1,15}+){0,9}"
+               "(?:[ \\t]{0,2}(?:[xX#]|[eE][xX][tT](?:[nN]|ension)?\\.?)[ \\t]{0,2}[0-9]{1,6}+)?"
                "(?![A-Za-z0-9])",
     .compile_flags = 0,
-    .wanted = wanted,
+    .min_digits = 6,
     .search_from = search_from,
     .validate = validate,
+    .cluster_wanted = cluster_wanted,
     .win_before = 3,
     /* an extension's digits are a cluster of their own: windows this wide
      * join them to the number's across " extension " */

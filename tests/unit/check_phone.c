@@ -184,6 +184,28 @@ START_TEST(test_runs_and_lists)
 }
 END_TEST
 
+/* The cluster gate searches only around clusters that may hold a number
+ * (a segment of 6 digits) or its extension: the spans equal those found
+ * around every cluster (run() compares), here beside small clusters,
+ * extensions in clusters of their own and gaps of every width. */
+START_TEST(test_gates_change_no_span)
+{
+    static const char *const texts[] = {
+        "07700 900123 extension 456", "07700 900123 extension  456", "07700 900123 extension   4567",
+        "+44 20 7946 0958 ext. 12, and 3-5 days", "order 1234567890, it takes 3-5 working days, call 020 7946 0958",
+        "12 34 x 56 78 90 12", "on 12/03/2025 between 08:00 and 13:00 call 07700 900123 x 7",
+        "SKU-4411-220 or 07700-900123", "ab-07700900123 and 1.07700900123 and x_07700 900123",
+        "+44 (0)20 7946 0958 #12", "123 extension 4567890", "tel 0770 090 0123 ext 1234 ext 5678",
+        "07700 900123     x 45", "12 ext 34 ext 56 ext 78 ext 90 ext 12", "0 7 7 0 0 9 0 0 1 2 3 x 4",
+        "(020) 7946-0958 Ext 9 or 9 Ext 020 7946 0958", "1-2-3-4-5-6 and 12.34.56 and 1 2 3 4 5 6",
+    };
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        cv_span_list l = run("GB", CV_ENT_PHONE, texts[i]);
+        cvi_span_list_free(&l);
+    }
+}
+END_TEST
+
 START_TEST(test_e164_helpers)
 {
     cv_detect_opts o;
@@ -533,6 +555,7 @@ int main(void)
     tcase_add_test(tc, test_national_regions);
     tcase_add_test(tc, test_not_phones);
     tcase_add_test(tc, test_runs_and_lists);
+    tcase_add_test(tc, test_gates_change_no_span);
     tcase_add_test(tc, test_e164_helpers);
     tcase_add_test(tc, test_bare_international_and_dial_strings);
     suite_add_tcase(s, tc);
