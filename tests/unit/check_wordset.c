@@ -743,7 +743,7 @@ START_TEST(test_filter_word_lengths)
     cv_wordset *s = NULL;
     ck_assert_int_eq(build(b, &s), 0);
     for (int i = 0; i < 300; i++) {
-        char text[128], want[32];
+        char text[128], want[64];
         size_t l = strlen(w[i]);
         for (size_t j = 0; j < l; j++) text[4 + j] = RND(2) ? (char)(w[i][j] - 32) : w[i][j];
         memcpy(text, "12, ", 4);     /* digits: never one of the entries */
