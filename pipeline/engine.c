@@ -475,6 +475,18 @@ static int custom_normalise(const cv_policy *p, int entity, const char *v, size_
     return cvi_normalise_generic(v, n, norm, nl) ? -1 : 0;
 }
 
+/* 2 to 6 digits (spaces around them aside): shorter than any phone number
+ * of any region, the length of a PBX extension. */
+static int extension_shape(const char *v, size_t n)
+{
+    while (n && v[0] == ' ') { v++; n--; }
+    while (n && v[n - 1] == ' ') n--;
+    if (n < 2 || n > 6) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (v[i] < '0' || v[i] > '9') return 0;
+    return 1;
+}
+
 static int token_into(cvi_worker *w, int entity, const char *domain, const char *v, size_t n, unsigned flags,
                       cv_buf *out, name_ent *keep)
 {
@@ -483,6 +495,14 @@ static int token_into(cvi_worker *w, int entity, const char *domain, const char 
     int ok = entity >= CV_ENT__COUNT ? custom_normalise(w->e->pol, entity, v, n, norm, &nl)
            : entity >= 0               ? cvi_normalise(entity, &w->opts, v, n, norm, &nl)
                                        : cvi_normalise_generic(v, n, norm, &nl);
+    if (entity == CV_ENT_PHONE && ok != 1 && strcmp(domain, "phone") == 0 && extension_shape(v, n)) {
+        /* A phone field holding an internal extension (a CDR's src or dst
+         * on an internal call, a clid's number) is an agent's: the agent
+         * token, the one the channel naming the same peer gets
+         * ("201" and "PJSIP/201-00000020"), so an agent has one pseudonym. */
+        return token_into(w, CV_ENT_AGENT, "agent", v, n, flags & ~(unsigned)(CVI_R_KEEP_CC | CVI_R_KEEP_DOMAIN), out,
+                          keep);
+    }
     if (ok < 0) {
         /* Too long to be an identifier of this type: hash it whole (unkeyed:
          * the keyed token below is what hides it). */

@@ -311,6 +311,34 @@ START_TEST(test_cdr_clid)
 }
 END_TEST
 
+/* An internal call: the agent's extension in src and in the clid's number
+ * gets the agent token its channel gets, a real number stays a phone. */
+START_TEST(test_cdr_extension_is_agent)
+{
+    const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"Master.csv\"\n    format: asterisk-cdr\n"
+                      "    fields: {src: {token: phone}, dst: {token: phone}, clid: {token: clid}, channel: scan, \"*\": drop}\n";
+    char *out = apply(pol, "asterisk-cdr",
+                      "\"\",\"2177\",\"07700900123\",\"from-internal\",\"\"\"Desk\"\" < 2177 >\",\"PJSIP/2177-00000020\","
+                      "\"\",\"Dial\",\"\",\"2024-03-05 14:23:11\",,\"2024-03-05 14:25:40\",149,145,\"ANSWERED\","
+                      "\"DOCUMENTATION\",\"1709648591.1\",\"\"\n",
+                      NULL);
+    const char *a = strstr(out, "agent:");
+    ck_assert_ptr_nonnull(a);
+    char tok[64];
+    size_t n = strcspn(a, "\",]>\" ");
+    ck_assert_uint_lt(n, sizeof tok);
+    memcpy(tok, a, n);
+    tok[n] = '\0';
+    /* src, the clid's number and the channel's peer: one agent token */
+    size_t times = 0;
+    for (const char *p = out; (p = strstr(p, tok)); p += n) times++;
+    ck_assert_uint_eq(times, 3);
+    ck_assert_ptr_nonnull(strstr(out, "phone:" T_PHONE_GB));   /* dst: a phone number */
+    ck_assert_ptr_null(strstr(out, "2177"));
+    free(out);
+}
+END_TEST
+
 START_TEST(test_csv_header_and_columns)
 {
     const char *pol = "version: 1\ntenant: acme\ninputs:\n  - match: \"*.csv\"\n    format: csv\n"
@@ -697,6 +725,7 @@ int main(void)
     tcase_add_test(tc, test_generalise_redact_mask);
     tcase_add_test(tc, test_containers);
     tcase_add_test(tc, test_cdr_clid);
+    tcase_add_test(tc, test_cdr_extension_is_agent);
     tcase_add_test(tc, test_csv_header_and_columns);
     tcase_add_test(tc, test_leaf_rules);
     tcase_add_test(tc, test_keep_not_inherited);
