@@ -395,6 +395,15 @@ static size_t flat_next(const cv_wordset *s, const unsigned char *p, size_t len,
 #endif
 }
 
+/* Report the match *bm that begins at *i to cb and go on after it. */
+static inline int report(cv_word_cb cb, void *arg, const best *bm, size_t *i, int *prev)
+{
+    cv_word_match m = { (uint32_t)*i, bm->end, bm->id };
+    *i = bm->end;
+    *prev = bm->last;
+    return cb(arg, &m);
+}
+
 /* The scan of a flat set: from each word start the prefilter lets through,
  * the walk as in a trie, over the keys still alive. */
 static int scan_flat(const cv_wordset *s, const unsigned char *p, size_t len, cv_word_cb cb, void *arg)
@@ -415,11 +424,8 @@ static int scan_flat(const cv_wordset *s, const unsigned char *p, size_t len, cv
             bm.end = NONE;
             for (size_t q = 0; q < k && w.st; q++) wstep(s, 1, &w, o[q]);
             if (w.st && walk(s, 1, p, len, i + l, w, C_WORD, c, &bm)) {
-                cv_word_match m = { (uint32_t)i, bm.end, bm.id };
-                int r = cb(arg, &m);
+                int r = report(cb, arg, &bm, &i, &prev);
                 if (r) return r;
-                i = bm.end;
-                prev = bm.last;
                 continue;
             }
         }
@@ -496,11 +502,8 @@ int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_
             wpos w = { st, 0 };
             if (cls != C_WORD) waccept(s, 0, &w, c, (uint32_t)(i + l), cls, &bm);
             if (walk(s, 0, p, len, i + l, w, cls, c, &bm)) {
-                cv_word_match m = { (uint32_t)i, bm.end, bm.id };
-                int r = cb(arg, &m);
+                int r = report(cb, arg, &bm, &i, &prev);
                 if (r) return r;
-                i = bm.end;
-                prev = bm.last;
                 continue;
             }
         }
