@@ -47,7 +47,6 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
     (void)text;
     (void)len;
     uint32_t r = f->cl_runs[i], g = f->cl_gaps[i];
-    if (f->cl_digits[i] < 11) return 0;
     return (r & CV_RUN(11)) || ((r & CV_RUN(9)) && (r & CV_RUN(2)) && (g & CV_GAP_DASH)) ||
            ((r & CV_RUN(3)) && (r & CV_RUN(2)) && (g & CV_GAP_DOT));
 }

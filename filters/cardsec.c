@@ -165,13 +165,13 @@ static int validate_expiry(const cv_detect_opts *o, const char *text, size_t len
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
-/* Month and year (3 digits or more) stand in one cluster with a '/' or '-'
- * between them. */
+/* Month and year (3 digits or more: cluster_digits) stand in one cluster
+ * with a '/' or '-' between them. */
 static int expiry_cluster(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
     (void)text;
     (void)len;
-    return f->cl_digits[i] >= 3 && (f->cl_gaps[i] & (CV_GAP_SLASH | CV_GAP_DASH)) != 0;
+    return (f->cl_gaps[i] & (CV_GAP_SLASH | CV_GAP_DASH)) != 0;
 }
 
 const cv_detector_type cvi_detector_cvv = {

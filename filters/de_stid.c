@@ -56,7 +56,7 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
 {
     (void)len;
     uint32_t r = f->cl_runs[i];
-    if (f->cl_digits[i] < 11 || !((r & CV_RUN(11)) || (r == (CV_RUN(2) | CV_RUN(3)) && f->cl_gaps[i] == CV_GAP_SPACE)))
+    if (!((r & CV_RUN(11)) || (r == (CV_RUN(2) | CV_RUN(3)) && f->cl_gaps[i] == CV_GAP_SPACE)))
         return 0;
     char d[11];
     if (cvi_natid_cluster_is(text, f, i, 11, d) && !cvi_natid_de_stid_valid(d, 11)) return 0;

@@ -48,7 +48,7 @@ static int is_letter(unsigned char c) { return (unsigned)((c | 0x20) - 'a') < 26
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
     uint32_t r = f->cl_runs[i];
-    if (f->cl_digits[i] < 7 || !((r & (CV_RUN(7) | CV_RUN(8))) || (r & CV_RUN(3) && f->cl_gaps[i] & CV_GAP_DOT)))
+    if (!((r & (CV_RUN(7) | CV_RUN(8))) || (r & CV_RUN(3) && f->cl_gaps[i] & CV_GAP_DOT)))
         return 0;
     if (f->cl_gaps[i] & CV_GAP_LETTER) return 1;
     size_t b = f->cl_start[i], e = f->cl_end[i];

@@ -54,9 +54,8 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
     (void)text;
     (void)len;
     uint32_t r = f->cl_runs[i];
-    return f->cl_digits[i] >= 13 &&
-           ((r & CV_RUN(15)) || (r & CV_RUN(13)) || ((r & CV_RUN(3)) && (r & (CV_RUN(1) | CV_RUN(2)))) ||
-            ((r & CV_RUN(6)) && (f->cl_gaps[i] & CV_GAP_LETTER)));
+    return (r & CV_RUN(15)) || (r & CV_RUN(13)) || ((r & CV_RUN(3)) && (r & (CV_RUN(1) | CV_RUN(2)))) ||
+           ((r & CV_RUN(6)) && (f->cl_gaps[i] & CV_GAP_LETTER));
 }
 
 const cv_detector_type cvi_detector_fr_nir = {

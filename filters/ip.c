@@ -65,12 +65,13 @@ static int validate6(const cv_detect_opts *o, const char *text, size_t len, size
 }
 
 static size_t search_from4(const cv_text_facts *f) { return f->first_digit; }
-/* Four octets joined by dots: all in one cluster, with a dot between digits. */
+/* Four octets joined by dots: all in one cluster (4 digits or more:
+ * cluster_digits), with a dot between digits. */
 static int cluster_wanted4(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
     (void)text;
     (void)len;
-    return f->cl_digits[i] >= 4 && (f->cl_gaps[i] & CV_GAP_DOT);
+    return (f->cl_gaps[i] & CV_GAP_DOT) != 0;
 }
 
 #define OCTET "(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

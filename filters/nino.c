@@ -63,12 +63,12 @@ static int norm_nino(const char *in, size_t len, char *norm, size_t *norm_len)
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
-/* Six digits, at most one space apart: all in one cluster. */
+/* Its six digits, at most one space apart, are in one cluster (cluster_digits). */
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
     (void)len;
     /* the prefix letters (and a space) stand right before the digits */
-    return f->cl_digits[i] >= 6 && cvi_run_after_letters(text, f, i, " ");
+    return cvi_run_after_letters(text, f, i, " ");
 }
 
 const cv_detector_type cvi_detector_nino = {

@@ -45,7 +45,6 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
 {
     (void)len;
     uint32_t r = f->cl_runs[i];
-    if (f->cl_digits[i] < 9) return 0;
     if ((f->cl_gaps[i] & CV_GAP_DOT) && (r & CV_RUN(4)) && (r & CV_RUN(2)) && (r & CV_RUN(3))) return 1;
     /* the other forms need the keyword: once per cluster, after the
      * checksum when the cluster is the number alone */

@@ -234,7 +234,6 @@ static size_t search_from(const cv_text_facts *f) { return f->first_digit > 2 ? 
  * outside the cluster, or between its digits. */
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
-    if (f->cl_digits[i] < 2) return 0;
     if (f->cl_gaps[i] & CV_GAP_LETTER) return 1;
     size_t s = f->cl_start[i], e = f->cl_end[i];
     return s > 0 && is_letter(upper(text[s - 1])) && e < len && is_letter(upper(text[e]));

@@ -40,7 +40,7 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
 {
     (void)len;
     uint32_t r = f->cl_runs[i];
-    if (f->cl_digits[i] < 9 || (!(r & CV_RUN(9)) && r != CV_RUN(3))) return 0;
+    if (!(r & CV_RUN(9)) && r != CV_RUN(3)) return 0;
     char d[9];
     if (cvi_natid_cluster_is(text, f, i, 9, d) && !cvi_natid_pt_nif_valid(d, 9)) return 0;
     return cvi_keyword_before(text, f->cl_end[i], 40 + f->cl_end[i] - f->cl_start[i], nif_context);

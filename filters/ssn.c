@@ -55,7 +55,7 @@ static int norm_ssn(const char *in, size_t len, char *norm, size_t *norm_len)
 }
 
 static size_t search_from(const cv_text_facts *f) { return f->first_digit; }
-/* Nine digits, at most one byte apart: all in one cluster. */
+/* Its nine digits, at most one byte apart, are in one cluster (cluster_digits). */
 static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, uint32_t i)
 {
     (void)text;
@@ -64,7 +64,7 @@ static int cluster_wanted(const char *text, size_t len, const cv_text_facts *f, 
      * whole run: the pattern allows no digit around it) */
     const uint32_t groups = CV_RUN(3) | CV_RUN(2) | CV_RUN(4);
     uint32_t r = f->cl_runs[i];
-    return f->cl_digits[i] >= 9 && ((r & CV_RUN(9)) || (r & groups) == groups);
+    return (r & CV_RUN(9)) || (r & groups) == groups;
 }
 
 const cv_detector_type cvi_detector_ssn = {
