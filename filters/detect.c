@@ -430,6 +430,16 @@ int cvi_emit(cv_emit *em, size_t start, size_t end, const char *norm, size_t nor
     return 0;
 }
 
+/* Does detector t search around digit cluster i: its run lengths, then
+ * (gates on) its digit count and cluster_wanted. */
+static inline int cluster_searched(const cv_detector_set *s, const cv_detector_type *t, const char *text, size_t len,
+                                   const cv_text_facts *f, uint32_t i)
+{
+    if (t->runs_any && !(f->cl_runs[i] & t->runs_any)) return 0;
+    if (s->opts.no_gates) return 1;
+    return f->cl_digits[i] >= t->cluster_digits && (!t->cluster_wanted || t->cluster_wanted(text, len, f, i));
+}
+
 static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, const cv_text_facts *f,
                         const char *text, size_t len)
 {
@@ -448,9 +458,7 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
      * where they overlap */
     size_t i = 0;
     while (i < f->nclusters) {
-        int (*cw)(const char *, size_t, const cv_text_facts *, uint32_t) = s->opts.no_gates ? NULL : t->cluster_wanted;
-        unsigned cd = s->opts.no_gates ? 0 : t->cluster_digits;
-        if ((t->runs_any && !(f->cl_runs[i] & t->runs_any)) || f->cl_digits[i] < cd || (cw && !cw(text, len, f, (uint32_t)i))) {
+        if (!cluster_searched(s, t, text, len, f, (uint32_t)i)) {
             i++;
             continue;
         }
@@ -460,8 +468,7 @@ static int run_detector(const cv_detector_set *s, cv_detect_ws *ws, size_t di, c
         while (i < f->nclusters) {
             size_t nb = f->cl_start[i] > t->win_before ? f->cl_start[i] - t->win_before : 0;
             if (nb > we0) break;
-            if ((!t->runs_any || (f->cl_runs[i] & t->runs_any)) && f->cl_digits[i] >= cd && (!cw || cw(text, len, f, (uint32_t)i)))
-                we0 = f->cl_end[i] + t->win_after;
+            if (cluster_searched(s, t, text, len, f, (uint32_t)i)) we0 = f->cl_end[i] + t->win_after;
             i++;
         }
         if (we0 > len) we0 = len;
