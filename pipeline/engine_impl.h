@@ -77,7 +77,7 @@ typedef struct clean_ent {
     uint64_t head, tail;     /* name_words(): with len, all of a name of up to 16 bytes */
     uint64_t names_gen;      /* == the worker's: the record's names are not in it either */
     uint64_t opts_sig;       /* the regions it was found clean under (an input's region: may differ) */
-    uint32_t starts;         /* cvi_eng_word_starts() of the name */
+    uint32_t starts;         /* word_starts() of the name (engine_text.c) */
     uint8_t len;             /* 0: empty */
     char name[CLEAN_MAX];
 } clean_ent;
@@ -109,7 +109,7 @@ struct cvi_worker {
     cv_wordset *nameset;
     int32_t *word_name;
     size_t nwords, capwords;
-    uint32_t name_starts;    /* what the name set's entries may begin with (cvi_eng_word_starts bits) */
+    uint32_t name_starts;    /* what the name set's entries may begin with (word_starts() bits, engine_text.c) */
     tcache_ent *tcache;      /* TCACHE_SLOTS entries */
     frame stack[MAX_DEPTH];
     cvi_vault_set vs;        /* tokens made since the last drain (engine with a vault) */

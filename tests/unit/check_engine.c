@@ -325,7 +325,7 @@ START_TEST(test_cdr_extension_is_agent)
     const char *a = strstr(out, "agent:");
     ck_assert_ptr_nonnull(a);
     char tok[64];
-    size_t n = strcspn(a, "\",]>\" ");
+    size_t n = strcspn(a, "\",]> ");
     ck_assert_uint_lt(n, sizeof tok);
     memcpy(tok, a, n);
     tok[n] = '\0';
