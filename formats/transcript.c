@@ -325,6 +325,14 @@ static int add_full(cv_transcript *t, int32_t node, int32_t group, int32_t list)
 
 static int path_is(const cv_node *nd, const char *p) { return cv_str_eqz(nd->path, p); }
 
+/* The node is inside Whisper's token list of a segment, which is dropped
+ * (see below): nothing in it is a word of the transcript. */
+static int in_tokens(const cv_node *nd)
+{
+    static const char pre[] = "segments[].tokens[";
+    return nd->path.n >= sizeof pre - 1 && memcmp(nd->path.p, pre, sizeof pre - 1) == 0;
+}
+
 /* Which flavour: by the paths present. */
 static int flavour_of(const cv_record *r, int *whisper_top_words)
 {
@@ -500,10 +508,11 @@ int cvi_transcript_parse(cv_transcript *t, const char *json, size_t len, cv_diag
             nrecognised = t->nwords;
             continue;
         }
-        /* a word object anywhere else (an unknown list of words): a copy,
+        /* a word object anywhere else (an unknown list of words; not in a
+         * token list, which goes whole): a copy,
          * redacted by time overlap, so no spoken digit survives one by one */
         int32_t wd = member(r, i, "word"), ws = member(r, i, "start");
-        if (is_kind(r, wd, CV_NODE_STRING) && ws >= 0 && member(r, i, "end") >= 0) {
+        if (!in_tokens(nd) && is_kind(r, wd, CV_NODE_STRING) && ws >= 0 && member(r, i, "end") >= 0) {
             rc = word_obj(&ps, i, -1, 0, -1, -1, -1);
             nrecognised = t->nwords;
         }

@@ -855,6 +855,29 @@ START_TEST(test_segment_timed)
     cvi_transcript_result_free(&res);
     free(out);
 
+    /* word objects inside a segment's token list are not words (the list
+     * goes whole): the segment's text gives them, and the output is
+     * segment-timed like the input */
+    static const char *tok =
+        "{\"segments\":[{\"start\":1,\"end\":2,\"text\":\" call 07700 900123\","
+        "\"tokens\":[7,{\"word\":\" call\",\"start\":1,\"end\":1.5}]}]}";
+    cvi_transcript_init(&t);
+    ck_assert_int_eq(cvi_transcript_parse(&t, tok, strlen(tok), &d), 0);
+    ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(t.nwords, 3);
+    cvi_transcript_free(&t);
+    ck_assert_int_eq(redact(tok, strlen(tok), 0, 0, &out, &res, &c), 0);
+    ck_assert_int_eq(res.timing, CV_TIMING_SEGMENT);
+    ck_assert_uint_eq(res.identifiers, 1);
+    ck_assert_ptr_null(strstr(out, "\"tokens\""));
+    ck_assert_ptr_null(strstr(out, "900123"));
+    cvi_transcript_init(&t);
+    ck_assert_int_eq(cvi_transcript_parse(&t, out, strlen(out), &d), 0);
+    ck_assert_int_eq(t.timing, CV_TIMING_SEGMENT);
+    cvi_transcript_free(&t);
+    cvi_transcript_result_free(&res);
+    free(out);
+
     /* a number spoken across two segments: both segments, one span */
     static const char *split =
         "{\"segments\":[{\"start\":1,\"end\":2,\"text\":\" ring oh seven seven oh oh\"},"
@@ -1020,6 +1043,8 @@ START_TEST(test_bad_input)
         "{\"results\":{\"items\":[{\"type\":\"pronunciation\",\"alternatives\":[{\"content\":\"x\"}],"
         "\"start_time\":\"1.5\",\"end_time\":\"1.25\"}]}}",
         "{\"words\":[{\"word\":\"\xff\",\"start\":0,\"end\":1}]}",            /* invalid UTF-8 */
+        /* word objects only inside a token list, which is dropped: no words */
+        "{\"text\":\"x\",\"segments\":[{\"start\":0,\"end\":1,\"tokens\":[1,{\"word\":\"07700\",\"start\":0,\"end\":1}]}]}",
         NULL
     };
     for (int i = 0; bad[i]; i++) {
