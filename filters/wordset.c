@@ -37,8 +37,13 @@
  * Layout after build: states in depth-first order, each state's edges
  * contiguous and sorted by byte (edge_first[s] .. edge_first[s + 1]), dense
  * 256-entry tables for the root and the word-start state in large sets.
- * Memory: 13 bytes per trie state (edge offset, terminal, one 5-byte edge)
- * plus 12 per entry; a state per folded key byte that no earlier key shares.
+ * Below the first state that only one key passes through (a tail state),
+ * the rest of that key is bytes, not states: the walk compares them in
+ * turn. In a list of names most of each key is its tail (of 100,000
+ * two-word names, 1.5 million states become 128,000), which is what
+ * makes a large set quick to build and small. Memory: 17 bytes per trie
+ * state (edge offset, terminal, tail offset, one 5-byte edge), 12 per
+ * entry, and its tail's bytes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +66,9 @@ typedef struct best {
     int last;               /* class of the match's last character */
 } best;
 
-/* Where a walk is: a trie state, or in a flat set the keys (bit k: key k)
- * whose first d bytes are the folded text's so far. */
+/* Where a walk is: a trie state st, and if it is a tail state (d > 0)
+ * the next of its tail's bytes, tails[d]; or in a flat set the keys (bit
+ * k: key k) whose first d bytes are the folded text's so far. */
 typedef struct wpos {
     uint32_t st, d;
 } wpos;
@@ -80,18 +86,39 @@ static inline uint32_t flat_step(const cv_wordset *s, uint32_t alive, uint32_t d
 #endif
 }
 
+/* Move the walk to x, a state or edge target (TAIL_BIT: a tail state,
+ * whose first tail byte comes next); 0 if x is NONE. */
+static inline int enter(const cv_wordset *s, wpos *w, uint32_t x)
+{
+    if (x == NONE) return 0;
+    w->st = x & ~TAIL_BIT;
+    w->d = x & TAIL_BIT ? s->tail_at[w->st] : 0;
+    return 1;
+}
+
+/* Step a trie walk by folded byte b: 0 if no entry goes on. */
+static inline int tstep(const cv_wordset *s, wpos *w, unsigned b)
+{
+    if (w->d) {
+        if (s->tails[w->d] != b) return 0;     /* never TAIL_END: no folded byte is */
+        w->d++;
+        return 1;
+    }
+    return enter(s, w, step(s, w->st, b));
+}
+
 /* Step the walk by folded byte b: 0 if no entry goes on. flat is a
  * constant at each call (walk is inlined into one scan per layout). */
 static inline int wstep(const cv_wordset *s, int flat, wpos *w, unsigned b)
 {
     if (flat) return (w->st = flat_step(s, w->st, w->d++, b)) != 0;
-    return (w->st = step(s, w->st, b)) != NONE;
+    return tstep(s, w, b);
 }
 
 /* The first key that ends here, or NONE (flat: keys are in id order). */
 static inline uint32_t wterm(const cv_wordset *s, int flat, const wpos *w)
 {
-    if (!flat) return s->term[w->st];
+    if (!flat) return w->d && s->tails[w->d] != TAIL_END ? NONE : s->term[w->st];
     uint32_t m = flat_step(s, w->st, w->d, FLAT_END);
     return m ? (uint32_t)__builtin_ctz(m) : NONE;
 }
@@ -446,7 +473,9 @@ int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_
     size_t i = s->nstart ? first_start(s, p, len) : 0;
     while (i < len) {
         unsigned a = p[i];
-        uint32_t c = a, st = NONE;
+        uint32_t c = a;
+        wpos w = { 0, 0 };
+        int at = 0;     /* the first character is in the trie: the walk is at w */
         size_t l = 1;
         int cls;
         switch (act[a]) {
@@ -464,7 +493,7 @@ int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_
                 if (b1 < 0x80) b1 = ascii_class[b1] == C_WORD ? ascii_lower(b1) : MARK;
                 if ((b1 >= 0x80 || has_bit(s->pair, pair_hash(la, b1))) &&
                     (!s->words_mask || word_known(s, p, len, &i))) {
-                    st = step(s, s->mark_state, la);
+                    at = enter(s, &w, step(s, s->mark_state, la));
                     cls = C_WORD;
                     break;
                 }
@@ -482,7 +511,7 @@ int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_
             prev = C_WORD;
             continue;
         case A_OTHER_START:
-            st = step(s, 0, a);
+            at = enter(s, &w, step(s, 0, a));
             cls = C_OTHER;
             break;
         default:
@@ -491,15 +520,14 @@ int cvi_wordset_scan(const cv_wordset *s, const char *text, size_t len, cv_word_
             if (cls == C_OTHER || (cls == C_WORD && prev != C_WORD)) {
                 unsigned char o[8];
                 size_t close, k = fold_char(C_OTHER, cls, c, o, &close);
-                st = 0;
-                for (size_t j = 0; j < k && st != NONE; j++) st = step(s, st, o[j]);
+                at = 1;
+                for (size_t j = 0; j < k && at; j++) at = tstep(s, &w, o[j]);
             }
         }
-        if (st != NONE) {
-            /* the first character is in the trie: walk on from the next */
+        if (at) {
+            /* walk on from the next character */
             best bm;
             bm.end = NONE;
-            wpos w = { st, 0 };
             if (cls != C_WORD) waccept(s, 0, &w, c, (uint32_t)(i + l), cls, &bm);
             if (walk(s, 0, p, len, i + l, w, cls, c, &bm)) {
                 int r = report(cb, arg, &bm, &i, &prev);

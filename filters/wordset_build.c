@@ -224,8 +224,9 @@ done:
     return rc;
 }
 
-/* Grow the set's arrays to hold ns states, ne edges, nn entries. */
-static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn)
+/* Grow the set's arrays to hold ns states, ne edges, nn entries, nt tail
+ * bytes. */
+static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn, size_t nt)
 {
     if (ns > s->cap_states) {
         uint32_t *a = realloc(s->edge_first, (ns + 1) * sizeof *a);
@@ -234,7 +235,16 @@ static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn)
         uint32_t *t = realloc(s->term, ns * sizeof *t);
         if (!t) return CV_ENOMEM;
         s->term = t;
+        uint32_t *ta = realloc(s->tail_at, ns * sizeof *ta);
+        if (!ta) return CV_ENOMEM;
+        s->tail_at = ta;
         s->cap_states = (uint32_t)ns;
+    }
+    if (nt > s->cap_tails) {
+        uint8_t *tb = realloc(s->tails, nt);
+        if (!tb) return CV_ENOMEM;
+        s->tails = tb;
+        s->cap_tails = (uint32_t)nt;
     }
     if (ne > s->cap_edges) {
         uint8_t *eb = realloc(s->edge_byte, ne);
@@ -255,18 +265,23 @@ static int set_reserve(cv_wordset *s, size_t ns, size_t ne, size_t nn)
 }
 
 /* Give back what the build reserved (one state per key byte) beyond what
- * prefix sharing used; small sets (a record's names) keep theirs for the
- * next rebuild. A failed shrink keeps the larger block. */
+ * prefix sharing and tails used; small sets (a record's names) keep theirs
+ * for the next rebuild. A failed shrink keeps the larger block. */
 static void set_shrink(cv_wordset *s)
 {
     if (s->cap_states < 4096 || s->cap_states / 4 * 3 < s->nstates) return;
     uint32_t ns = s->nstates, ne = s->nedges ? s->nedges : 1;
     void *q;
+    if (s->cap_tails / 4 * 3 >= s->ntails && (q = realloc(s->tails, s->ntails))) {
+        s->tails = q;
+        s->cap_tails = s->ntails;
+    }
     /* a capacity is the smaller of its arrays' sizes: set it as soon as one shrinks */
     if (!(q = realloc(s->edge_first, ((size_t)ns + 1) * sizeof *s->edge_first))) return;
     s->edge_first = q;
     s->cap_states = ns;
     if ((q = realloc(s->term, (size_t)ns * sizeof *s->term))) s->term = q;
+    if ((q = realloc(s->tail_at, (size_t)ns * sizeof *s->tail_at))) s->tail_at = q;
     if (!(q = realloc(s->edge_byte, ne))) return;
     s->edge_byte = q;
     s->cap_edges = ne;
@@ -368,7 +383,7 @@ static int flat_build(cv_wordset *s, const cv_wordset_builder *b)
         if (!(s->flat_col = malloc((FLAT_LEN + 1) * sizeof *s->flat_col))) return CV_ENOMEM;
         s->cap_flat = FLAT_LEN + 1;
     }
-    if (set_reserve(s, 0, 0, n ? n : 1)) return CV_ENOMEM;
+    if (set_reserve(s, 0, 0, n ? n : 1, 0)) return CV_ENOMEM;
     memset(s->flat_col, FLAT_END, ncol * sizeof *s->flat_col);
     for (size_t i = 0; i < n; i++) {
         const b_ent *e = &b->e[i];
@@ -410,7 +425,7 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
     size_t maxnodes = 1 + b->narena, maxlen = 0;
     for (size_t i = 0; i < n; i++)
         if (b->e[i].len > maxlen) maxlen = b->e[i].len;
-    if (maxnodes >= NONE) goto out;
+    if (maxnodes >= TAIL_BIT || b->narena + n + 1 >= NONE) goto out;
     if (cvi_grow((void **)&b->parent, &b->capnodes, maxnodes, sizeof(uint32_t))) goto out;
     if (b->capbyte < b->capnodes) {
         uint8_t *nb = realloc(b->byte, b->capnodes);
@@ -419,35 +434,57 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
         b->capbyte = b->capnodes;
     }
     if (cvi_grow((void **)&b->path, &b->cappath, maxlen + 1, sizeof *b->path)) goto out;
-    if (set_reserve(s, maxnodes, maxnodes, n ? n : 1)) goto out;
+    if (set_reserve(s, maxnodes, maxnodes, n ? n : 1, b->narena + n + 1)) goto out;
 
     /* each node's parent and byte, and in edge_first[x + 1] the number of
-     * x's children */
-    uint32_t nn = 1;
+     * x's children. A key's nodes: from the one after its common prefix
+     * with the key before (the nodes up to there are that key's) to the
+     * first that no neighbour shares, at TAIL_MIN_DEPTH or deeper (u); if
+     * the key goes on past u, u is a tail state and holds the rest. Equal
+     * keys (i..j) are one key, their entries in a row (more). */
+    uint32_t nn = 1, nt = 1, lprev = 0;
     uint32_t *ef = s->edge_first;
     ef[0] = ef[1] = 0;
     s->term[0] = NONE;
+    s->tail_at[0] = 0;
+    s->tails[0] = TAIL_END;
     b->path[0] = 0;
-    const s_key *pk = NULL;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0, j; i < n; i = j) {
         const s_key *k = &b->keys[i];
-        uint32_t c = pk ? common_prefix(pk, k) : 0;
-        for (uint32_t d = c; d < k->len; d++) {
+        uint32_t lnext = 0;
+        for (j = i + 1; j < n; j++) {
+            lnext = common_prefix(k, &b->keys[j]);
+            if (lnext != k->len || b->keys[j].len != k->len) break;
+        }
+        if (j == n) lnext = 0;
+        uint32_t u = (lprev > lnext ? lprev : lnext) + 1;
+        if (u < TAIL_MIN_DEPTH) u = TAIL_MIN_DEPTH;
+        uint32_t last = u < k->len ? u : k->len;
+        for (uint32_t d = lprev; d < last; d++) {
             uint32_t parent = b->path[d], x = nn++;
             b->parent[x] = parent;
             b->byte[x] = k->k[d];
             s->term[x] = NONE;
+            s->tail_at[x] = 0;
             ef[x + 1] = 0;
             ef[parent + 1]++;
             b->path[d + 1] = x;
         }
-        uint32_t leaf = b->path[k->len];
-        const b_ent *e = &b->e[k->id];
-        s->ents[i] = (ws_ent){ k->id, e->first_cp, e->flags, 0 };
-        if (s->term[leaf] == NONE) s->term[leaf] = (uint32_t)i;
-        else s->ents[i - 1].more = 1;
-        pk = k;
+        uint32_t leaf = b->path[last];
+        if (last < k->len) {
+            s->tail_at[leaf] = nt;
+            memcpy(s->tails + nt, k->k + last, k->len - last);
+            nt += k->len - last;
+            s->tails[nt++] = TAIL_END;
+        }
+        s->term[leaf] = (uint32_t)i;
+        for (size_t m = i; m < j; m++) {
+            const b_ent *e = &b->e[b->keys[m].id];
+            s->ents[m] = (ws_ent){ b->keys[m].id, e->first_cp, e->flags, m + 1 < j };
+        }
+        lprev = lnext;
     }
+    s->ntails = nt;
 
     /* freeze: each state's edges contiguous, in byte order (a parent's
      * children were made in byte order). The counts summed, ef[x] is where
@@ -461,7 +498,7 @@ int cvi_wordset_build_layout(cv_wordset_builder *b, cv_wordset **set, int layout
     for (uint32_t x = 1; x < nn; x++) {
         uint32_t at = ef[b->parent[x]]++;
         s->edge_byte[at] = b->byte[x];
-        s->edge_to[at] = x;
+        s->edge_to[at] = x | (s->tail_at[x] ? TAIL_BIT : 0);
     }
     uint32_t ne = ef[nn];
     memmove(ef + 1, ef, nn * sizeof *ef);
@@ -535,6 +572,8 @@ void cvi_wordset_free(cv_wordset *s)
     free(s->edge_byte);
     free(s->edge_to);
     free(s->term);
+    free(s->tail_at);
+    free(s->tails);
     free(s->ents);
     free(s->dense);
     free(s->words);
@@ -546,7 +585,7 @@ size_t cvi_wordset_entries(const cv_wordset *s) { return s->nents; }
 
 size_t cvi_wordset_bytes(const cv_wordset *s)
 {
-    return sizeof *s + ((size_t)s->cap_states + 1) * 4 + (size_t)s->cap_states * 4 + (size_t)s->cap_edges * 5 +
+    return sizeof *s + ((size_t)s->cap_states + 1) * 4 + (size_t)s->cap_states * 8 + s->cap_tails + (size_t)s->cap_edges * 5 +
            (size_t)s->cap_ents * sizeof(ws_ent) + (s->dense ? 2 * 256 * 4 : 0) + (size_t)s->cap_words * 8 +
            (size_t)s->cap_flat * FLAT_MAX;
 }

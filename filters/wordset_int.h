@@ -25,6 +25,9 @@
 #define FLAT_TERMS 8        /* a flat set's prefilter tests this many first-letter pairs at most */
 #define FLAT_LEN 64         /* and folded keys of at most this many bytes */
 #define FLAT_END 0xF8u      /* past a flat key's end: a byte no folded text holds (no UTF-8 byte F5-FD) */
+#define TAIL_END FLAT_END   /* after a tail's bytes */
+#define TAIL_BIT 0x80000000u    /* on an edge's target (edge_to): a tail state */
+#define TAIL_MIN_DEPTH 3    /* no tail state nearer the root: the root's, the marker's children are states */
 
 /* The scan's action at a byte: skip a non-word character; a word character
  * no entry begins with; one an entry may begin with; a punctuation
@@ -44,7 +47,13 @@ struct cv_wordset {
     uint32_t *edge_first;   /* nstates + 1 */
     uint8_t *edge_byte;
     uint32_t *edge_to;
-    uint32_t *term;         /* per state: index into ents, or NONE */
+    uint32_t *term;         /* per state: index into ents, or NONE; a tail state's: its key's */
+    /* Tail states (see wordset.c): a state with one key below it holds the
+     * rest of that key's bytes, from tails[tail_at[state]] to a TAIL_END,
+     * instead of a state per byte; edges to it carry TAIL_BIT. */
+    uint32_t *tail_at;      /* per state: 0, or where its tail begins */
+    uint8_t *tails;         /* tails[0] unused: 0 in tail_at is none */
+    uint32_t ntails, cap_tails;
     ws_ent *ents;           /* sorted by key, then id */
     uint32_t mark_state;    /* the root's child by MARK, or NONE */
     uint8_t act[256];       /* per text byte, what the scan does there (A_*) */
