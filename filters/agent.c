@@ -68,8 +68,6 @@ static int tech_before(const char *text, size_t slash)
     return 0;
 }
 
-/* The match is "/peer[@context][-suffix]" right after a technology name.
- * The span becomes the peer alone. */
 /* A peer the policy names in `trunks:`, a carrier's and not a person. */
 static int listed_trunk(const cv_detect_opts *o, const char *norm)
 {
@@ -78,6 +76,10 @@ static int listed_trunk(const cv_detect_opts *o, const char *norm)
     return 0;
 }
 
+int cvi_agent_is_trunk(const cv_detect_opts *o, const char *norm) { return trunk_name(norm) || listed_trunk(o, norm); }
+
+/* The match is "/peer[@context][-suffix]" right after a technology name.
+ * The span becomes the peer alone. */
 static int validate_channel(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                             char *norm, size_t *norm_len)
 {
@@ -100,7 +102,7 @@ static int validate_channel(const cv_detect_opts *o, const char *text, size_t le
     }
     /* a Local channel's dialled extension may carry a dial prefix */
     if (e <= b || number_like(text + b, e - b)) return 0;
-    if (!lower_copy(text + b, e - b, norm, norm_len) || trunk_name(norm) || listed_trunk(o, norm)) return 0;
+    if (!lower_copy(text + b, e - b, norm, norm_len) || cvi_agent_is_trunk(o, norm)) return 0;
     *start = b;
     *end = e;
     return 1;
@@ -162,7 +164,7 @@ static int validate_ext(const cv_detect_opts *o, const char *text, size_t len, s
 
 /* One candidate id: the digit run text[d..e) with up to 3 letters glued
  * before it ("ag1142"). */
-static int try_id(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
+static int try_id(const cv_detect_opts *o, const char *text, size_t len, size_t d, size_t e, cv_emit *em)
 {
     if (e - d < 3 || e - d > 6) return 0;
     size_t b = d;
@@ -180,7 +182,7 @@ static int try_id(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
     }
     size_t st = b, en = e, nl;
     char norm[CV_NORM_MAX + 1];
-    if (!validate_ext(NULL, text, len, &st, &en, norm, &nl)) return 0;
+    if (!validate_ext(o, text, len, &st, &en, norm, &nl)) return 0;
     return cvi_emit(em, st, en, norm, nl);
 }
 
@@ -197,8 +199,7 @@ static size_t ext_cues(const char **v, size_t cap)
  * and the word before decides. */
 static int scan_ext(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
-    (void)o;
-    return cvi_each_digit_run(text, len, f, ID_RUNS, try_id, em);
+    return cvi_each_digit_run(o, text, len, f, ID_RUNS, try_id, em);
 }
 
 

@@ -102,8 +102,9 @@ static size_t cvv_cues(const char **v, size_t cap) { return kw_cues(cvv_words, v
 /* The digit runs try_cvv takes: 3 or 4 digits. */
 #define CVV_RUNS (CV_RUN(3) | CV_RUN(4))
 
-static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em)
+static int try_cvv(const cv_detect_opts *o, const char *text, size_t len, size_t d, size_t e, cv_emit *em)
 {
+    (void)o;
     if (e - d < 3 || e - d > 4) return 0;
     unsigned char before = d > 0 ? (unsigned char)text[d - 1] : ' ';
     if (before == '.' || before == ',' || before == '/' || before == '-' || before == '+' || before == '#' ||
@@ -122,8 +123,7 @@ static int try_cvv(const char *text, size_t len, size_t d, size_t e, cv_emit *em
 
 static int scan_cvv(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
-    (void)o;
-    return cvi_each_digit_run(text, len, f, CVV_RUNS, try_cvv, em);
+    return cvi_each_digit_run(o, text, len, f, CVV_RUNS, try_cvv, em);
 }
 
 static const kw expiry_words[] = {

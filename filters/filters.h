@@ -265,9 +265,13 @@ int cvi_iban_length(const char *cc);
  * are too many); stops at and returns fn's first nonzero result. runs
  * (CV_RUN bits, 0: any): the run lengths fn can accept; clusters without
  * one are skipped. */
-typedef int (*cvi_digit_run_fn)(const char *text, size_t len, size_t d, size_t e, cv_emit *em);
-int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, uint32_t runs, cvi_digit_run_fn fn,
-                       cv_emit *em);
+typedef int (*cvi_digit_run_fn)(const cv_detect_opts *o, const char *text, size_t len, size_t d, size_t e,
+                                cv_emit *em);
+int cvi_each_digit_run(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, uint32_t runs,
+                       cvi_digit_run_fn fn, cv_emit *em);
+/* An Asterisk peer name (lower case) that is a trunk, gateway or carrier
+ * (by its name, or listed in the policy's `trunks:`), not an agent. */
+int cvi_agent_is_trunk(const cv_detect_opts *o, const char *norm);
 
 /*
  * A detector a policy defines (`detectors:`): a PCRE2 pattern or a word

@@ -147,8 +147,8 @@ int cvi_word_before(const char *text, size_t start, const char *const *kw)
     return 0;
 }
 
-int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, uint32_t runs, cvi_digit_run_fn fn,
-                       cv_emit *em)
+int cvi_each_digit_run(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, uint32_t runs,
+                       cvi_digit_run_fn fn, cv_emit *em)
 {
     int whole = f->nclusters > CV_MAX_CLUSTERS;
     size_t nwin = whole ? 1 : f->nclusters, last = 0;
@@ -160,7 +160,7 @@ int cvi_each_digit_run(const char *text, size_t len, const cv_text_facts *f, uin
             if (text[i] < '0' || text[i] > '9') { i++; continue; }
             size_t d = i;
             while (i < len && text[i] >= '0' && text[i] <= '9') i++;
-            int rc = fn(text, len, d, i, em);
+            int rc = fn(o, text, len, d, i, em);
             if (rc) return rc;
         }
         last = i;

@@ -428,6 +428,61 @@ START_TEST(test_agents_join_across_cdr_and_chat)
 }
 END_TEST
 
+/* A call-recording file name, in a CDR's userfield and as the name of an
+ * input file: its agent and caller get the tokens of the CDR's dst and src
+ * and channel; the type, date, time and uniqueid stay. */
+START_TEST(test_recording_names_join_cdr)
+{
+    char *in = path2(tmp, "recnames");
+    mkdir(in, 0755);
+    const char *rec = "in-2177-07700900123-20240305-142311-1709648591.42";
+    char cdr[1024];
+    snprintf(cdr, sizeof cdr,
+             "\"\",\"07700900123\",\"2177\",\"from-pstn\",\"\",\"PJSIP/trunk-0000001a\",\"PJSIP/2177-0000001b\","
+             "\"Dial\",\"PJSIP/2177,30,tT\",\"2024-03-05 14:23:11\",\"2024-03-05 14:23:15\",\"2024-03-05 14:25:00\","
+             "109,105,\"ANSWERED\",\"DOCUMENTATION\",\"1709648591.42\",\"%s.wav\"\n",
+             rec);
+    writefile(path2(in, "Master.csv"), cdr, strlen(cdr), 0644);
+    char name[256];
+    snprintf(name, sizeof name, "%s.jsonl", rec);
+    const char *chat = "{\"text\":\"hello\"}\n";
+    writefile(path2(in, name), chat, strlen(chat), 0644);
+    char *out, *err;
+    char agent[32], phone[32];
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "agent", "--key", keyfile, "2177"), 0);
+    ck_assert_uint_eq(strlen(out), strlen("agent:") + 16 + 1);
+    snprintf(agent, sizeof agent, "%.22s", out);
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "token", "--type", "phone", "--key", keyfile, "07700900123"), 0);
+    ck_assert_uint_eq(strlen(out), strlen("phone:") + 16 + 1);
+    snprintf(phone, sizeof phone, "%.22s", out);
+    free(out), free(err);
+    char *o = path2(tmp, "recnames-out");
+    ck_assert_int_eq(RUN(NULL, &out, &err, "run", "--key", keyfile, in, "-o", o), 0);
+    free(out), free(err);
+    size_t n;
+    char *c = zstd_file(path2(o, "Master.csv.zst"), &n);
+    ck_assert_ptr_null(strstr(c, "2177"));
+    ck_assert_ptr_null(strstr(c, "7700900123"));
+    char want[256];
+    snprintf(want, sizeof want, "\"in-[%s]-[%s]-20240305-142311-1709648591.42.wav\"", agent, phone);
+    ck_assert_msg(strstr(c, want) != NULL, "userfield: no %s", want);
+    snprintf(want, sizeof want, ",\"%s\",\"%s\",", phone, agent);   /* src, dst */
+    ck_assert_ptr_nonnull(strstr(c, want));
+    free(c);
+    /* the input file's name: "entity-token" (no brackets in file names) */
+    char fname[256];
+    snprintf(fname, sizeof fname, "in-agent-%s-phone-%s-20240305-142311-1709648591.42.jsonl.zst", agent + 6,
+             phone + 6);
+    struct stat st;
+    ck_assert_msg(stat(path2(o, fname), &st) == 0, "no output %s", fname);
+    char *m = readfile(path2(o, "manifest.json"), NULL);
+    ck_assert_ptr_null(strstr(m, "2177"));
+    ck_assert_ptr_null(strstr(m, "7700900123"));
+    free(m);
+}
+END_TEST
+
 /* Append to a vault an entry sealed with the controller's public key file
  * (64 hex characters), as a new zstd frame: a forgery anyone holding the
  * public key can make. */
@@ -1552,6 +1607,7 @@ int main(void)
     tcase_add_test(tc, test_national_id_schemes_counted);
     tcase_add_test(tc, test_resume);
     tcase_add_test(tc, test_file_names_sanitised);
+    tcase_add_test(tc, test_recording_names_join_cdr);
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
     tcase_add_test(tc, test_policy_warnings);
     tcase_add_test(tc, test_scan_explain);
