@@ -1,9 +1,9 @@
 /*
  * card.c - payment card number detector: 12-19 digits, plain or grouped
  * with single spaces, dashes or dots (one kind per number), Luhn-valid and
- * in an issuer range: 13-19 digits beginning 2-6 (Visa, Mastercard, Amex,
- * Diners, Discover, JCB, UnionPay, Mir, Maestro), 15-digit JCB (1800,
- * 2131) and UATP (1), 12-digit Maestro (50, 56-69) after a card word. Not
+ * in an issuer range (issuer_range: Visa, Mastercard, Amex, Diners,
+ * Discover, JCB, UnionPay, Mir, Maestro, UATP; 12-digit Maestro (50,
+ * 56-69) after a card word). Not
  * glued to digits; glued to letters only after a card word ("card4111...").
  * Normalised to digits.
  */
@@ -15,15 +15,36 @@
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-/* The issuer ranges (ISO/IEC 7812 IINs) by length. 12 digits: Maestro
- * only; 15 beginning 1 or 2: JCB 1800 / 2131 and UATP. */
+/* The issuer ranges (ISO/IEC 7812 IINs) by length, as the schemes publish
+ * them: 2200-2204 Mir (16-19), 2221-2720 Mastercard (16), 34/37 Amex (15),
+ * 30/36/38/39 Diners (14-19), 35 JCB (16-19), 4 Visa (13-19), 5
+ * Mastercard and Maestro (12-19), 6 Discover, UnionPay, Maestro (12-19);
+ * 15 digits beginning 1800, 2131 (JCB) or 1 (UATP). The rest of the 2 and
+ * 3 ranges is no card's, so "20250911043427" (a timestamp) is none. */
 static int issuer_range(const char *d, size_t k)
 {
     if (k < 12 || k > 19) return 0;
     if (k == 12) return d[0] == '5' ? d[1] == '0' || d[1] >= '6' : d[0] == '6';
-    if (d[0] >= '2' && d[0] <= '6') return k >= 13;
-    if (k == 15) return d[0] == '1' || !memcmp(d, "2131", 4) || !memcmp(d, "1800", 4);
-    return 0;
+    unsigned p4 = (unsigned)(d[0] - '0') * 1000 + (unsigned)(d[1] - '0') * 100 + (unsigned)(d[2] - '0') * 10 +
+                  (unsigned)(d[3] - '0');
+    switch (d[0]) {
+    case '1':
+        return k == 15;
+    case '2':
+        if (k == 15 && p4 == 2131) return 1;
+        return (p4 >= 2200 && p4 <= 2204 && k >= 16) || (p4 >= 2221 && p4 <= 2720 && k == 16);
+    case '3':
+        if (d[1] == '4' || d[1] == '7') return k == 15;
+        if (d[1] == '0' || d[1] == '6' || d[1] == '8' || d[1] == '9') return k >= 14;
+        return d[1] == '5' && k >= 16;
+    case '4':
+        return k >= 13;
+    case '5':
+    case '6':
+        return k >= 13;
+    default:
+        return 0;
+    }
 }
 
 /* Digits of s[0..n) if it is a well-formed card number; else 0. */

@@ -102,7 +102,7 @@ int cvi_person_selftest(void)
  * (SMS, some transcripts) or all capitals. */
 enum { MODE_MIXED = 0, MODE_LOWER, MODE_UPPER };
 /* How much evidence a context gives, strongest first. */
-enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_WEAK, LV_FULL };
+enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_WEAK, LV_BARE, LV_FULL };
 
 typedef struct scan_state {
     const char *text;
@@ -199,6 +199,17 @@ static int particle_follows(const scan_state *st, size_t at)
     return n.shape == SH_LOW || (n.shape == SH_CAP && (capital_follows(st, at) || particle_follows_low(st, at)));
 }
 
+/* Lower-case word at [s, e) equals lw (ASCII, n letters)? word_is takes
+ * a literal and its length from sizeof: no strlen per call. */
+#define word_is(text, w, lw) word_is_n(text, w, lw, sizeof(lw) - 1)
+static int word_is_n(const char *text, const word *w, const char *lw, size_t n)
+{
+    if (w->e - w->s != n) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((text[w->s + i] | 0x20) != lw[i]) return 0;
+    return 1;
+}
+
 /*
  * Read a name from *pos (the first word separated from what came before by
  * nothing but `sep_ok`) with the evidence level lv. On success: its span
@@ -207,7 +218,8 @@ static int particle_follows(const scan_state *st, size_t at)
 static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv, size_t *s, size_t *e)
 {
     size_t at = *pos, start = 0, end = 0, end_pos = at, pend_s = 0;
-    int parts = 0, pend = 0, after_initial = 0, initials = 0, low_name = 0, weak_first = 0;
+    int parts = 0, pend = 0, after_initial = 0, initials = 0, low_name = 0, weak_first = 0, first_given = 0,
+        fillers = 0, article = 0;
     word w;
     char key[KEY_MAX + 1];
     for (int round = 0; round < 8; round++) {
@@ -219,11 +231,32 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         size_t kn;
         unsigned lx = word_lex(st->text, &w, key, &kn);
         if (!kn) break;
-        /* a context word is none of the name: "Dear Mrs X", "Hi, I'm X" are the title's, I'm's turn */
-        if ((lx & 15) != K_NONE) {
+        /* the article before a first name after a context ("falar com a
+         * Fernanda", "parlare con la Giulia", "mit der Kerstin") */
+        if (!parts && !pend && !article && lv == LV_SPEAK && w.shape == SH_LOW &&
+            (word_is(st->text, &w, "a") || word_is(st->text, &w, "o") || word_is(st->text, &w, "la") ||
+             word_is(st->text, &w, "il") || word_is(st->text, &w, "der") || word_is(st->text, &w, "die"))) {
+            article = 1;
+            continue;
+        }
+        /* a transcript's hesitation before the name: "spoke to er Joanne" */
+        if (!parts && !pend && fillers < 2 && (lx & LX_FILLER) && w.shape != SH_CAP) {
+            fillers++;
+            continue;
+        }
+        /* a context word is none of the name: "Dear Mrs X", "Hi, I'm X" are the title's, I'm's turn;
+         * but a relation word may be a surname ("Thomas Mann") */
+        if ((lx & 15) != K_NONE && !((lx & 15) == K_REL && parts && st->mode == MODE_MIXED && w.shape == SH_CAP)) {
             if (round == 0) return 0;
             break;
         }
+        /* German articles are a name's particle only after another ("von
+         * der", "van den"), or after a title: "Ende der Laufzeit", "Link zum
+         * Zurücksetzen" are none */
+        if (parts && !pend && lv > LV_INTRO && (lx & LX_PARTICLE) &&
+            (word_is(st->text, &w, "der") || word_is(st->text, &w, "den") || word_is(st->text, &w, "zum") ||
+             word_is(st->text, &w, "zur") || word_is(st->text, &w, "vom")))
+            break;
         /* particles: lower-case inside a name; at its start only after a title */
         if ((parts || pend || lv == LV_TITLE) && (lx & LX_PARTICLE) &&
             (w.shape == SH_LOW || st->mode != MODE_MIXED || (!parts && !pend) || capital_follows(st, at))) {
@@ -242,6 +275,13 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         int low_ok = st->mode == MODE_MIXED && w.shape == SH_LOW && lv != LV_FULL && (parts ? low_name : !pend);
         if (!name_case(st, &w) && !low_ok) break;
         if (kn < 2) break;
+        /* an article, pronoun or preposition ("esta en", "jai rien", "che
+         * ora") is no name part where no capital says so, but after a title
+         * or an introduction */
+        if ((lx & LX_FUNCTION) && lv > LV_INTRO && (st->mode != MODE_MIXED || w.shape == SH_LOW)) {
+            if (!parts && !pend) return 0;
+            break;
+        }
         if (!parts && !pend && lv != LV_TITLE && (lx & (LX_NOT_AFTER_GREETING | LX_PARTICLE))) return 0;
         if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) break;   /* but "Mrs May" */
         unsigned f = cvi_person_word_flags(st->text, &w, key, kn);
@@ -263,8 +303,14 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3)
                                : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
                 break;
-            case LV_WEAK:   /* "this is", "I'm", "sono": a given name that is no everyday word */
-                ok = !wl && (given_weight(f) >= 2 || (mixed_cap && is_name(f) && !is_common(f)));
+            case LV_WEAK:   /* "this is", "I'm", "sono", "it's": capitalised, as after a greeting
+                             * ("C'est Pierre"); lower case, a given name that is no everyday word */
+                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3 && name_ends(st, at))
+                               : !wl && given_weight(f) >= 2;
+                break;
+            case LV_BARE:   /* "im" (German "in dem" too: "im Jahr", "Im Sommer"): a frequent given
+                             * name, one of the most frequent before a capital (German nouns have one) */
+                ok = !wl && given_weight(f) >= (mixed_cap ? 3 : 2);
                 break;
             default:   /* LV_FULL: a frequent first name, or any before a particle ("Jeroen de Vries") */
                 ok = !wl && (given_weight(f) >= 2 || (is_name(f) && particle_follows(st, at)));
@@ -283,11 +329,19 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith") */
             ok = lv == LV_TITLE || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
             if (ok && !parts && lv == LV_FULL && !initials) ok = 0;
+            /* no capitals to go by and no context: an everyday word after
+             * a particle is the sentence's ("anni di contratto"), unless a
+             * very frequent given name came first ("jennifer van buren") */
+            if (ok && lv == LV_FULL && st->mode != MODE_MIXED && is_common(f) && first_given < 3) ok = 0;
         } else if (weak_first) {
             ok = is_name(f) && !(lx & LX_WORD_NAME) && (st->mode == MODE_MIXED ? !very_common(f) : !is_common(f));
         } else if (low_ok || st->mode != MODE_MIXED) {
-            /* lower case or capitals throughout: a known name that is no everyday word */
-            ok = is_name(f) && !(lx & LX_WORD_NAME) && (parts == 1 || !is_common(f));
+            /* lower case or capitals throughout: a known name that is no
+             * everyday word; a surname that is also one may follow a given
+             * name ("john smith"), but a word of two or more languages that
+             * no one is named only after a context ("está cortada") */
+            ok = is_name(f) && !(lx & LX_WORD_NAME) && (parts == 1 || !is_common(f)) &&
+                 !(lv == LV_FULL && very_common(f) && !given_weight(f));
         } else {
             /* a further part: a name, or a capitalised word that is no common word */
             ok = (is_name(f) || !is_common(f)) && !((lx & LX_WORD_NAME) && lower_word_follows(st, at));
@@ -296,6 +350,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         if (!parts) {
             start = pend ? pend_s : w.s;
             low_name = low_ok;
+            first_given = given_weight(f);
         }
         parts++;
         pend = 0;
@@ -329,15 +384,23 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
     return cvi_emit(em, s, e, norm, nl);
 }
 
-/* Lower-case word at [s, e) equals lw (ASCII, n letters)? word_is takes
- * a literal and its length from sizeof: no strlen per call. */
-#define word_is(text, w, lw) word_is_n(text, w, lw, sizeof(lw) - 1)
-static int word_is_n(const char *text, const word *w, const char *lw, size_t n)
+
+/* A possessive or article before a relation or role ("my", "mia", "il",
+ * "mein", "le", "su", "o", "mijn", "the"). */
+static int possessive(const char *text, const word *p)
 {
-    if (w->e - w->s != n) return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((text[w->s + i] | 0x20) != lw[i]) return 0;
-    return 1;
+    static const char *const w[] = {
+        "my", "our", "your", "his", "her", "their", "the", "mio", "mia", "il", "la", "lo", "suo", "sua",
+        "vostro", "vostra", "nostro", "nostra", "tuo", "tua", "mi", "su", "tu", "el", "nuestro", "nuestra",
+        "mon", "ma", "ton", "ta", "son", "sa", "votre", "notre", "le", "mein", "meine", "meinem", "meinen",
+        "meiner", "dein", "deine", "ihr", "ihre", "ihrem", "ihren", "unser", "unsere", "der", "die", "dem", "den",
+        "meu", "minha", "seu", "o", "a", "nosso", "nossa", "mijn", "onze", "uw", "zijn", "haar", "de", "het", NULL
+    };
+    size_t n = p->e - p->s;
+    if (n > 7) return 0;
+    for (size_t k = 0; w[k]; k++)
+        if (strlen(w[k]) == n && word_is_n(text, p, w[k], n)) return 1;
+    return 0;
 }
 
 /* The level a context word of kind `kind` (word w, the two before it p1,
@@ -356,7 +419,21 @@ static int context_level(const char *text, int kind, const word *w, const word *
         *sep_ok = SEP_COMMA | SEP_NL;
         return LV_GREET;
     case K_INTRO:
-        return LV_INTRO;
+        /* "m'appelle"; "llamo", "chiamo", "chamo", "heiße" only after
+         * "me", "mi", "ich": alone they are "I call" ("le llamo en 5
+         * minutos", "ti chiamo domani") or "hot" ("heiße Schokolade") */
+        if (w->e - w->s > 2 && (text[w->s] | 0x20) == 'm' && !((unsigned char)(text[w->s + 1] | 0x20) >= 'a' &&
+                                                            (unsigned char)(text[w->s + 1] | 0x20) <= 'z'))
+            return LV_INTRO;
+        return p1 && (word_is(text, p1, "me") || word_is(text, p1, "mi") || word_is(text, p1, "ich") ||
+                      word_is(text, p1, "m"))
+                   ? LV_INTRO
+                   : -1;
+    case K_REL:
+        /* "my wife Karen", "il tecnico Fabio": after a possessive or article */
+        return p1 && !w->sep && possessive(text, p1) ? LV_SPEAK : -1;
+    case K_ITS:
+        return LV_WEAK;
     case K_CALLED:
         return LV_GREET;
     case K_ASK:
@@ -370,16 +447,23 @@ static int context_level(const char *text, int kind, const word *w, const word *
     case K_THIS:
         return w->e - w->s > 4 ? LV_WEAK : -1;               /* c'est, c’est */
     case K_IAM:
-        return LV_WEAK;
+        /* "I'm", "sono", "soy"; "im" without its apostrophe is German "im" too */
+        return w->e - w->s == 2 && word_is(text, w, "im") ? LV_BARE : LV_WEAK;
     case K_PREP:
         if (w->sep) return -1;
-        if (k1 == K_SPEAKV || k1 == K_ASK || k2 == K_SPEAKV || k2 == K_ASK) return LV_SPEAK;
+        /* "speak to", "ask for", "thanks to", "danke an" */
+        if (k1 == K_SPEAKV || k1 == K_ASK || k1 == K_GREET || k2 == K_SPEAKV || k2 == K_ASK) return LV_SPEAK;
         /* Dutch puts the verb last: "Kan ik met Daan spreken?" */
         return p1 && word_is(text, w, "met") && (word_is(text, p1, "ik") || word_is(text, p1, "u")) ? LV_SPEAK : -1;
     default:
         break;
     }
+    if (p1 && !w->sep && word_is(text, w, "names") && word_is(text, p1, "my")) return LV_INTRO;   /* "my names hannah" */
     if (!p1 || w->sep || w->e - w->s > 4) return -1;
+    /* "grazie a Lucia", "merci à Baptiste", "gracias a Gonzalo", "dire a Katia" */
+    if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && (word_is(text, w, "a") || (w->e - w->s == 2 && (unsigned char)text[w->s] == 0xC3 &&
+                                                    (unsigned char)text[w->s + 1] == 0xA0)))
+        return LV_SPEAK;
     if ((word_is(text, p1, "i") && word_is(text, w, "am")) || (word_is(text, p1, "ich") && word_is(text, w, "bin")) ||
         (word_is(text, p1, "ik") && word_is(text, w, "ben")) || (word_is(text, p1, "je") && word_is(text, w, "suis")))
         return LV_WEAK;
@@ -667,7 +751,10 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 if ((rc = walk(st, em, w.s, 6, 0, &done))) return rc;
             } else if (kind != K_THIS) {
                 unsigned sep_ok;
-                int lv = context_level(st->text, kind, &w, NULL, K_NONE, K_NONE, &sep_ok);
+                word pw;
+                int have_pw = (kind == K_REL || kind == K_INTRO) && prev_word(st, w.s, &pw);
+                if (have_pw) w.sep = (uint8_t)sep_between(p, pw.e, w.s);   /* "Mein Sohn Jonas" */
+                int lv = context_level(st->text, kind, &w, have_pw ? &pw : NULL, K_NONE, K_NONE, &sep_ok);
                 size_t at = pos, s, e;
                 if (kind == K_TITLE && w.dot) {
                     at++;
@@ -711,7 +798,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             }
             w.sep = (uint8_t)sep_between(p, p1.e + (p1.poss ? (p[p1.e] == '\'' ? 2 : 4) : 0), from);
             int k1 = ctx_kind(st->text, &p1), k2 = K_NONE, k3 = K_NONE, h2 = 0;
-            if (k1 == K_IS || k1 == K_PREP || (k1 == K_NONE && p1.e - p1.s <= 4)) {
+            if (k1 == K_IS || k1 == K_PREP || k1 == K_INTRO || k1 == K_REL || (k1 == K_NONE && p1.e - p1.s <= 4)) {
                 if ((h2 = prev_word(st, p1.s, &p2))) {
                     p1.sep = (uint8_t)sep_between(p, p2.e, p1.s);
                     k2 = ctx_kind(st->text, &p2);
@@ -779,6 +866,10 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                 for (size_t k = 0; k < n; k++) key[k] = (char)(p[s + k] | 0x20);
                 unsigned kind = lex_lookup(key, n) & 15;
                 look = kind != K_NONE && kind != K_PREP && kind != K_IS ? 6 : 0;
+                if (kind == K_INTRO || kind == K_REL) {
+                    from = prev_s;   /* "me llamo", "my wife": the word before decides */
+                    look = 7;
+                }
             }
             if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) look = 3;
             else if (n <= 4 && s > prev_s) {

@@ -600,7 +600,18 @@ static const char *const not_phone_words[] = {
     "account", "acct", "policy", "confirmation", "transaction", "parcel", "shipment", "claim",
     "reservation", "member", "membership", "customer", "serial", "receipt", "incident", "po",
     "sku", "item", "eur", "gbp", "usd", "chf", "part", "model", "ean", "isbn", "voucher", "pin", "room",
-    "meter", "iban", "bic", "swift", "imei", "iccid", "sn", NULL
+    "meter", "iban", "bic", "swift", "imei", "iccid", "sn",
+    /* the same in the other languages served */
+    "ordine", "fattura", "pratica", "riferimento", "rif", "spedizione", "prenotazione", "bestellung", "auftrag",
+    "rechnung", "vorgang", "referenz", "sendung", "buchung", "commande", "facture", "dossier", "référence",
+    "colis", "réservation", "pedido", "factura", "referencia", "expediente", "envío", "reserva", "incidencia",
+    "bestelling", "factuur", "referentie", "zending", "boeking", "encomenda", "fatura", "processo",
+    "protocolo", "referência",
+    /* products, software and one-time codes ("product code 212-8165-15",
+     * "firmware 3.59.709", "verification code 02352693") */
+    "product", "produkt", "prodotto", "produit", "producto", "produto", "artikel", "article", "articolo",
+    "artículo", "artigo", "firmware", "version", "versione", "versión", "versão", "versie", "build",
+    "release", "verification", "otp", NULL
 };
 
 /* Words a number may be glued to ("call07400 123456", "tel+44..."); any
@@ -714,6 +725,11 @@ static int judge(const cv_detect_opts *o, const char *text, size_t len, size_t b
     }
     if (xe < len && p[xe] == '%') return 0;
     if (currency_before(p, b)) return 0;
+    /* "3.59.709.0724": a version; dotted numbers begin with a group of two
+     * or more ("06.12.34.56.78", "415.770.8275") or NANP's 1 ("1.800.555.0199") */
+    if (!pp->plus && pp->ng >= 3 && pp->glen[0] == 1 && pp->sep[1] == '.' &&
+        !(pp->d[0] == '1' && pp->ng == 4 && pp->glen[1] == 3 && pp->glen[2] == 3 && pp->glen[3] == 4))
+        return 0;
     if (!to_e164(o, pp, 1, norm, CV_NORM_MAX + 1, norm_len, &form)) {
         /* a value that is only an international number written without "+" */
         return b == 0 && e == len && !pp->plus && bare_intl(o, text, len, 11, 13, norm, CV_NORM_MAX + 1, norm_len);

@@ -118,11 +118,13 @@ int cvi_keyword_before(const char *text, size_t start, size_t window, const char
 }
 
 /* Is the word right before `start` (skipping spaces and the usual "no.",
- * "#", ":" decorations) one of kw[] (lower-case)? Used to tell an order or
+ * "n°", "#", ":", "code" decorations) one of kw[] (lower-case)? Used to tell an order or
  * ticket number from a phone number. */
 int cvi_word_before(const char *text, size_t start, const char *const *kw)
 {
-    static const char *const fillers[] = { "no", "nr", "num", "number", "id", "ref", NULL };
+    /* "n°", "nº"; "code" ("product code 212-8165-15": the word before it decides) */
+    static const char *const fillers[] = { "no", "nr", "num", "number", "id", "ref", "n\xc2\xb0", "n\xc2\xba",
+                                           "nummer", "numero", "número", "numéro", "code", NULL };
     const unsigned char *p = (const unsigned char *)text;
     size_t i = start;
     for (int round = 0; round < 3; round++) {

@@ -18,22 +18,40 @@ WORDS = {
         bonjour bonsoir salut coucou hola buenas ola oi grazie danke merci gracias obrigado obrigada bedankt
         regards bye goodbye morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
         cara carissimo carissima querido querida estimado estimada prezado prezada liebe lieber beste geachte
-        chere cher tchau saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
+        chere cher tchau valeu saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
     "K_TITLE": """mr mrs ms miss mister mx dr prof herr frau fraulein sig signor signora signorina dott dottor
         dottoressa sr sra srta senor senora senorita don dona dna senhor senhora mme mlle madame monsieur
         mademoiselle dhr mevr mw meneer mevrouw heer""",
-    "K_INTRO": "mappelle chiamo llamo chamo heisse",
+    "K_INTRO": "mappelle appelle chiamo llamo chamo heisse heiss",
     "K_CALLED": "called named",
     "K_NAMEW": "name naam nome nom nombre",
     "K_THIS": "this cest hier",
     "K_IAM": "im sono soy sou suis",
-    "K_ASK": "ask asked asking tell told contact contacted",
+    "K_ASK": "ask asked asking tell told contact contacted dire decir dizer",
     "K_SPEAKV": """speak speaking spoke spoken talk talking talked transfer transferred through reach parlare
-        parlato parlo sprechen gesprochen spreche parler parle hablar hablado hablo falar falei falo spreken
+        parlato parlo sprechen gesprochen spreche parler parle hablar hablado hablo hable falar falei falo spreken
         gesproken spreek spreekt""",
-    "K_PREP": "to with for con mit avec com met",
+    "K_PREP": "to with for con mit avec com met an aan",
     "K_IS": "is ist est es",
+    # relations and roles after a possessive or article: "my wife karen",
+    # "mio marito giuseppe", "mein Sohn Jonas", "le technicien Ludovic",
+    # "su compañero Roberto" (context_level wants the possessive before)
+    "K_REL": """wife husband partner son daughter mum mam mom mother dad father brother sister uncle auntie
+        aunt nan nana gran granny grandad grandma grandpa grandson boyfriend girlfriend
+        fiance fiancee neighbour neighbor friend lad nephew niece cousin carer colleague engineer technician
+        marito moglie figlio figlia papa padre madre mamma fratello sorella compagno compagna nonno nonna
+        zio zia fidanzato fidanzata cugino cugina suocero suocera nipote amico amica collega tecnico
+        mann sohn tochter vater mutter bruder schwester kollege kollegin opa oma onkel tante
+        freundin partnerin enkel enkelin neffe nichte techniker
+        mari femme fils fille pere mere frere soeur collegue compagnon compagne copain copine oncle
+        cousine technicien papi mamie
+        marido mujer esposa esposo hijo hija hermano hermana novio novia abuelo abuela companero companera
+        compi tio tia pareja primo prima suegro suegra sobrino sobrina amigo amiga colega
+        vrouw zoon dochter vader moeder broer zus vriend vriendin oom neef schoonvader monteur
+        mulher filho filha pai mae irmao irma namorado namorada avo sogro sogra sobrinho sobrinha""",
+    # "it's Natalie", "its sarah"
+    "K_ITS": "its",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.
@@ -80,15 +98,57 @@ LISTS = {
     # particles inside a surname: van der Berg, de la Fuente, dos Santos
     "LX_PARTICLE": """al bin da das de degli dei del della delle den der di do dos du el la le lo op te ten ter van vom
         von y zu zum zur""",
+    # closed-class words of each language (articles, pronouns, prepositions,
+    # conjunctions, auxiliaries, common adverbs) that some name list also
+    # holds ("esta", "che", "jai", "mais", "en", "uma"): no name part where no
+    # capital or strong context says so. Given names that are frequent
+    # somewhere served are left out ("ella", "ed", "sem", "ben", "mia", "ali",
+    # "una", "vos", "will", "may", "can").
+    "LX_FUNCTION": """the and or but nor of in on at to for from by with into onto about over under after before
+ between through during without within is are was were be been being am it this that these those there
+ here they them their theirs we us our ours you your yours he him his she her hers me my mine what
+ which who whom whose when where why how not no yes so if then than as do does did done have has had
+ having would shall should could might must just also very too only even still yet again ever never
+ always often soon now all any some each every both either neither such same other another much many
+ more most less least few
+ il lo la gli le un uno di da del dello della dei degli delle al allo alla ai agli alle dal dallo
+ dalla dai dagli dalle nel nello nella nei negli nelle sul sullo sulla sui sugli sulle col coi con su
+ per tra fra od ma che chi cui non ne ci vi si mi ti io tu lui lei noi voi loro mio miei mie tuo
+ tua suo sua nostro nostra vostro vostra questo questa questi queste quello quella quelli quelle come
+ dove quando perche piu gia ancora anche molto poco tutto tutti tutta tutte niente nulla sempre mai
+ ora poi qui qua li sono sei siamo siete ho hai ha abbiamo avete hanno era ero erano stato stata
+ der die das den dem des ein eine einen einem einer eines und oder aber denn doch im am an auf aus bei
+ beim bis durch fur gegen mit nach ohne seit um unter uber von vom vor zu zum zur ist sind war waren
+ bin bist hat haben hatte wird werden wurde kann konnte muss nicht kein keine ich du er sie es wir ihr
+ mich dich sich uns euch mir dir ihm ihn mein meine dein deine sein seine ihre unser euer auch noch
+ schon nur wie was wer wo wann warum dass ob wenn als sehr da dort jetzt heute gestern immer nie
+ les une des du de et ou donc ni car que qui quoi dont pas plus moins je il elle on nous vous ils
+ elles te se moi toi leur eux mon ma mes ton ta tes son sa ses notre votre nos ce cet cette est
+ sont suis es sommes etes ai as avons avez ont etait etais fait dans sur sous avec sans pour par chez
+ en vers entre apres avant au aux tres deja rien tout tous toute toutes jamais toujours encore aussi
+ bien ici oui non jai jsuis
+ el los las unos unas y e u pero sino quien quienes donde cuando cual sin sobre hasta desde hacia mis
+ tus sus nuestro nuestra son soy eres somos esta estoy estas estan este esto estos ese esa eso esos
+ esas aquel hay he han habia ya muy mas si os yo tambien tampoco siempre nunca aqui alli ahora hoy
+ ayer manana todo todos toda todas nada algo
+ het een want dus dat dit deze wat wie waar wanneer hoe op aan met van voor naar bij uit tot door over
+ onder na zijn waren bent heb hebt heeft hadden wordt worden kunnen moet wil niet geen ook nog wel
+ ik jij je hij zij ze jullie mij hem haar ons mijn jouw uw hun daar nu vandaag gisteren altijd nooit
+ os um uns umas do dos das em no na nas ao aos pelo pela pelos pelas com sobre ate eu ele ela
+ voces eles lhe meu minha meus minhas teu seu nosso nossa sao estou estao tem tenho temos ja muito
+ nao sim agora hoje ontem amanha tudo ta""",
     # after "'s": what makes "X's" a person's
+    # hesitations in call transcripts, passed over before a name
+    # ("I spoke to er Joanne", "mit ähm Sandra", "con eh Mercedes")
+    "LX_FILLER": "er erm um umm uh uhm eh ehm ahm ah euh hmm mm",
     "LX_POSSESSION": """account address appointment behalf bill booking card case claim contract dad daughter details device
         email father husband line mobile mother mum name number order parcel partner payment phone policy
         profile request reservation son subscription wife""",
 }
 
-SLOT_BITS = 10          # 1024 slots for the words (about 70% full)
-DISP_BITS = 8           # 256 buckets
-SLOT_SHIFT = 20
+SLOT_BITS = 11          # 2048 slots for the words (about 45% full)
+DISP_BITS = 9           # 512 buckets
+SLOT_SHIFT = 21
 MUL = 0x9E3779B97F4A7C15
 M64 = (1 << 64) - 1
 
@@ -135,7 +195,7 @@ def main():
             kind[w] = k
     bits = {}
     for b, ws in LISTS.items():
-        for w in ws.split():
+        for w in sorted(set(ws.split())):   # a word of several languages: once
             assert w.isascii() and w.isalpha() and w.islower() and len(w) <= 16, w
             bits.setdefault(w, []).append(b)
     allw = sorted(set(kind) | set(bits))

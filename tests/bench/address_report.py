@@ -22,7 +22,7 @@ cv = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, "build", "callveil
 
 def run(lines):
     inp = "".join(json.dumps({"text": l}, ensure_ascii=False) + "\n" for l in lines)
-    r = subprocess.run([cv, "filter", "--format", "jsonl"], input=inp.encode(), capture_output=True, check=True)
+    r = subprocess.run([cv, "filter", "--format", "jsonl", "--ephemeral-key"], input=inp.encode(), capture_output=True, check=True)
     return [json.loads(l)["text"] for l in r.stdout.decode().splitlines()]
 
 

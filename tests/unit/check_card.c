@@ -24,6 +24,12 @@ START_TEST(test_cards)
     one("GB", CV_ENT_CARD, "visa 4111 1111 1111 1111 003", "4111 1111 1111 1111 003", "4111111111111111003");
     one("GB", CV_ENT_CARD, "maestro card 5018 0000 0009", "5018 0000 0009", "501800000009");
     one("GB", CV_ENT_CARD, "tarjeta: 6759 6498 2643 8453", "6759 6498 2643 8453", "6759649826438453");
+    /* the 2 and 3 ranges the schemes use: Mir, Mastercard 2-series, Diners 14, JCB */
+    one("GB", CV_ENT_CARD, "2200 1234 5678 9019", "2200 1234 5678 9019", "2200123456789019");
+    one("GB", CV_ENT_CARD, "2221000000000009", "2221000000000009", "2221000000000009");
+    one("GB", CV_ENT_CARD, "2720 1234 5678 9010", "2720 1234 5678 9010", "2720123456789010");
+    one("GB", CV_ENT_CARD, "diners 3012 345678 9019", "3012 345678 9019", "30123456789019");
+    one("GB", CV_ENT_CARD, "3528 1234 5678 9012", "3528 1234 5678 9012", "3528123456789012");
 }
 END_TEST
 
@@ -41,6 +47,11 @@ START_TEST(test_not_cards)
     none("GB", CV_ENT_CARD, "order4111111111111111");           /* glued to a word that is no card word */
     none("GB", CV_ENT_CARD, "+4111111111111111");               /* a phone's plus */
     none("GB", CV_ENT_CARD, "1.234.567.890.123");               /* an amount: 13 digits beginning 1 */
+    /* timestamps pass Luhn one time in ten; no scheme issues 20xx or 14-digit 2s */
+    none("GB", CV_ENT_CARD, "order 86337-20250911043427 shipped");
+    none("GB", CV_ENT_CARD, "20250911-043427");
+    none("GB", CV_ENT_CARD, "2025010112000001");                /* 16 digits, 2025: no Mastercard */
+    none("GB", CV_ENT_CARD, "3312345678901238");                /* 33: no scheme's */
 }
 END_TEST
 

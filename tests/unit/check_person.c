@@ -271,6 +271,16 @@ START_TEST(test_recall_corpus)
 }
 END_TEST
 
+/* Corpora written later, by another hand and without the detector in view
+ * (SMS, chat and transcript styles, 60 % lower case): the rates the README
+ * gives for text the detector was not shaped on. */
+START_TEST(test_everyday_corpora)
+{
+    recall_corpus("recall_everyday.tsv", 700, 70);
+    fp_corpus("fp_everyday.tsv", 1400, 1);
+}
+END_TEST
+
 /* Names spelled letter by letter (person-spelled): tests/fixtures/person/
  * make_spelled.py's corpora. */
 START_TEST(test_spelled_corpora)
@@ -355,6 +365,7 @@ int main(void)
     tcase_add_test(tc, test_normal_form);
     tcase_add_test(tc, test_false_positive_corpus);
     tcase_add_test(tc, test_recall_corpus);
+    tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_spelled);
     tcase_add_test(tc, test_word_reader);
     tcase_add_test(tc, test_spelled_corpora);

@@ -375,6 +375,19 @@ START_TEST(test_country_negatives)
     not_found("IE", "08712345678901");              /* 13 national digits: IE has at most 10 */
     not_found("US", "(112) 555-0142");              /* area codes start 2-9 */
     not_found("US", "770-8275");                    /* local only: no area code */
+    /* versions, products, builds and one-time codes in each language */
+    not_found("GB US FR", "The router firmware is 3.59.709.0724");
+    not_found("GB US IT", "Product code 212-8165-15 is out of stock.");
+    not_found("GB", "Enter the verification code 02352693 to continue.");
+    not_found("GB", "build 0484713 passed 139 of 1562 tests");
+    not_found("FR GB", "Votre commande n° 0612345678 est en route.");
+    not_found("PT BR GB", "o pedido 01310-100 foi cancelado");
+    not_found("DE GB", "Bestellung 030 1234567 ist unterwegs");
+    /* ... but an area code is no product's */
+    found("GB", "my area code is 020 7946 0018", "020 7946 0018", "+442079460018");
+    found("US", "call 1.800.555.0199 now", "1.800.555.0199", "+18005550199");
+    found("US", "call 415.770.8275 now", "415.770.8275", "+14157708275");
+    found("FR", "appelez le 06.12.34.56.78", "06.12.34.56.78", "+33612345678");
     not_found("IT", "1234567890");                  /* no Italian range, no trunk prefix to vouch */
     not_found("ES", "412 345 678");
     not_found("PT", "412 345 678");
