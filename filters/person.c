@@ -65,6 +65,8 @@ static int ctx_kind2(const char *text, const word *w, int second)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t n = w->e - w->s;
+    /* "it's" is read as the word "it" and its "'s" */
+    if (w->poss && n == 2 && (p[w->s] | 0x20) == 'i' && (p[w->s + 1] | 0x20) == 't') return K_ITS;
     if (n < 2 || n > 14 || w->shape == SH_OTHER) return K_NONE;
     unsigned c0 = (p[w->s] | 0x20) - 'a', c1 = (p[w->s + 1] | 0x20) - 'a';
     if (c0 >= 26u) return K_NONE;
@@ -102,7 +104,7 @@ int cvi_person_selftest(void)
  * (SMS, some transcripts) or all capitals. */
 enum { MODE_MIXED = 0, MODE_LOWER, MODE_UPPER };
 /* How much evidence a context gives, strongest first. */
-enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_WEAK, LV_BARE, LV_FULL };
+enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_MARK, LV_WEAK, LV_BARE, LV_FULL };
 
 typedef struct scan_state {
     const char *text;
@@ -303,6 +305,9 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3)
                                : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
                 break;
+            case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a known name */
+                ok = mixed_cap ? is_name(f) && !very_common(f) : !wl && given_weight(f) >= 2;
+                break;
             case LV_WEAK:   /* "this is", "I'm", "sono", "it's": capitalised, as after a greeting
                              * ("C'est Pierre"); lower case, a given name that is no everyday word */
                 ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3 && name_ends(st, at))
@@ -382,6 +387,52 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
     if (e <= s) return 0;
     if (!cvi_normalise_words(NULL, st->text + s, e - s, norm, &nl)) return 0;
     return cvi_emit(em, s, e, norm, nl);
+}
+
+/* After position at, a word that makes the word or two before it a name
+ * ("Ciaran here", "Kevin said", "Jamie told me", "Max hier", "Romain ici"),
+ * maybe after auxiliaries ("Patrick hat gesagt", "Mirko mi ha detto",
+ * "Florian m'a dit", "Santiago me dijo"). */
+static int marker_follows(const scan_state *st, size_t at)
+{
+    const char *t = st->text;
+    word n;
+    size_t a = at;
+    for (int k = 0; k < 3; k++) {
+        if (!next_word(t, st->len, &a, &n) || n.sep) return 0;
+        size_t wn = n.e - n.s;
+        if (ctx_kind2(t, &n, 0) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
+            word_is(t, &n, "hier"))
+            return !n.poss;
+        int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
+                  word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
+                  (wn == 3 && (t[n.s] | 0x20) == 'm' && t[n.s + 1] == '\'' && (t[n.s + 2] | 0x20) == 'a');
+        if (!aux) return 0;
+    }
+    return 0;
+}
+
+/* After a name found by its context, "and X", "e X", "und X", "et X", "y
+ * (a) X" at the same level: "Thanks Megan and Josh", "Merci à Baptiste et
+ * Fatima", "Gracias a Gonzalo y a Yolanda". *at: after what was read. */
+static int conj_name(const scan_state *st, cv_emit *em, size_t *at, int lv)
+{
+    const char *t = st->text;
+    word c;
+    size_t a = *at, s, e;
+    if (!next_word(t, st->len, &a, &c) || c.sep || !c.alpha) return 0;
+    if (!(word_is(t, &c, "and") || word_is(t, &c, "e") || word_is(t, &c, "und") || word_is(t, &c, "et") ||
+          word_is(t, &c, "y") || word_is(t, &c, "en") || word_is(t, &c, "ou") || word_is(t, &c, "o") ||
+          word_is(t, &c, "or") || word_is(t, &c, "oder") || word_is(t, &c, "of")))
+        return 0;
+    size_t a2 = a;
+    word r;
+    if (next_word(t, st->len, &a2, &r) && !r.sep &&
+        (word_is(t, &r, "a") || (r.e - r.s == 2 && (unsigned char)t[r.s] == 0xC3 && (unsigned char)t[r.s + 1] == 0xA0)))
+        a = a2;   /* "y a Yolanda", "et à Fatima" */
+    if (!parse_name(st, &a, 0, lv < LV_SPEAK ? LV_SPEAK : lv, &s, &e)) return 0;
+    *at = a;
+    return emit_name(st, em, s, e);
 }
 
 
@@ -522,6 +573,22 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
+    /* "Kevin said", "ciaran here", "Patrick O'Brien hat gesagt" */
+    if (name_case(st, w) && !w->poss && w->e - w->s >= 2) {
+        int m = marker_follows(st, at);
+        if (!m) {
+            word n2;
+            size_t a3 = at;
+            m = next_word(st->text, len, &a3, &n2) && !n2.sep && name_case(st, &n2) && !n2.poss &&
+                marker_follows(st, a3);
+        }
+        size_t a2 = w->s;
+        if (m && parse_name(st, &a2, ~0u, LV_MARK, &s, &e)) {
+            *pos = a2;
+            int rc = emit_name(st, em, s, e);
+            return rc ? rc : 1;
+        }
+    }
     if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
         second_part_may_follow(st, at)) {
         size_t a2 = w->s;
@@ -571,11 +638,11 @@ static int walk(const scan_state *st, cv_emit *em, size_t from, size_t max_words
                 at++;
                 /* "Sig.ra", "Dott.ssa": the title's ending after its dot */
                 while (at < st->len && st->text[at] >= 'a' && st->text[at] <= 'z') at++;
-            } else if (kind == K_NAMEW) {
+            } else if (kind == K_NAMEW || (kind == K_ITS && w.poss)) {
                 at += st->text[at] == '\'' ? 2 : 4;             /* past "'s" */
             }
             if (parse_name(st, &at, sep_ok, lv, &s, &e)) {
-                if ((rc = emit_name(st, em, s, e))) return rc;
+                if ((rc = emit_name(st, em, s, e)) || (rc = conj_name(st, em, &at, lv))) return rc;
                 pos = *end = at;
                 k1 = k2 = K_NONE;
                 have_prev = 0;
@@ -711,7 +778,22 @@ static size_t quick_skip(const scan_state *st, size_t i)
         uint16_t lens = lex_ctx_len[c0][c1];
         if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
     }
-    return !capital_follows(st, e) && !particle_follows(st, e) ? e : 0;
+    return !capital_follows(st, e) && !particle_follows(st, e) && !marker_follows(st, e) ? e : 0;
+}
+
+/* A greeting or thanks word earlier in the sentence that ends at `before`
+ * (at most eight words back, none past a full stop or a line break). */
+static int greeting_before(const scan_state *st, size_t before)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t at = before;
+    word w;
+    for (int k = 0; k < 8 && prev_word(st, at, &w); k++) {
+        if (sep_between(p, w.e, at) & (SEP_STOP | SEP_NL | SEP_BREAK)) return 0;
+        if (ctx_kind2(st->text, &w, 0) == K_GREET) return 1;
+        at = w.s;
+    }
+    return 0;
 }
 
 /* Mixed-case text: only capitalised words are candidates. Each one is
@@ -759,11 +841,11 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 if (kind == K_TITLE && w.dot) {
                     at++;
                     while (at < len && p[at] >= 'a' && p[at] <= 'z') at++;   /* "Sig.ra" */
-                } else if (kind == K_NAMEW && w.poss) {
+                } else if ((kind == K_NAMEW || kind == K_ITS) && w.poss) {
                     at += p[at] == '\'' ? 2 : 4;
                 }
                 if (lv >= 0 && parse_name(st, &at, sep_ok, lv, &s, &e)) {
-                    if ((rc = emit_name(st, em, s, e))) return rc;
+                    if ((rc = emit_name(st, em, s, e)) || (rc = conj_name(st, em, &at, lv))) return rc;
                     done = at;
                 }
             } else if ((rc = walk(st, em, w.s, 2, 0, &done))) {
@@ -811,10 +893,17 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 lv = context_level(st->text, k1 != K_NONE ? k1 : K_NONE, &p1, h2 ? &p2 : NULL, k2, k3, &sep_ok);
         }
         size_t s, e, end = pos;
+        /* a name addressed after a comma in a sentence that thanks or
+         * greets: "Many thanks for your help, Samantha.", "Vielen Dank,
+         * Tanja, das hat ...", "Best wishes, Eimear Nolan" */
+        if (lv < 0 && !first && (w.sep & SEP_COMMA) && !(w.sep & ~(unsigned)SEP_COMMA) && greeting_before(st, from)) {
+            lv = LV_GREET;
+            sep_ok = SEP_COMMA;
+        }
         if (lv >= 0 && !(w.sep & ~sep_ok)) {
             size_t at = from;
-            if (parse_name(st, &at, ~0u, lv, &s, &e)) {
-                if ((rc = emit_name(st, em, s, e))) return rc;
+            if (parse_name(st, &at, ~0u, lv, &s, &e) && (lv != LV_GREET || !(w.sep & SEP_COMMA) || name_ends(st, at))) {
+                if ((rc = emit_name(st, em, s, e)) || (rc = conj_name(st, em, &at, lv))) return rc;
                 i = at;
                 continue;
             }

@@ -16,7 +16,7 @@ import sys
 WORDS = {
     "K_GREET": """hi hey hiya heya hello hallo hullo dear thanks thank thx thankyou cheers ciao salve hoi moin servus
         bonjour bonsoir salut coucou hola buenas ola oi grazie danke merci gracias obrigado obrigada bedankt
-        regards bye goodbye morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
+        regards wishes dank bye goodbye morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
         cara carissimo carissima querido querida estimado estimada prezado prezada liebe lieber beste geachte
         chere cher tchau valeu saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
@@ -52,6 +52,10 @@ WORDS = {
         mulher filho filha pai mae irmao irma namorado namorada avo sogro sogra sobrinho sobrinha""",
     # "it's Natalie", "its sarah"
     "K_ITS": "its",
+    # after a name: "Ciaran here", "Kevin said", "Patrick hat gesagt",
+    # "Mirko mi ha detto", "Florian m'a dit", "Santiago me dijo"
+    "K_AFTER": """here ici aqui said says promised mentioned explained meinte sagte gesagt
+        gemeint versprochen detto dit dijo disse zei""",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.
