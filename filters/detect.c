@@ -244,13 +244,12 @@ int cvi_detector_set_create_ex(const cv_detect_opts *o, const uint8_t enabled[CV
     for (size_t i = 0; i < s->n && s->masked; i++) {
         const compiled *c = &s->d[i];
         uint64_t bit = 1ull << i;
-        if (c->min_digits > GATE_DIGITS) {
-            s->masked = 0;
-            break;
-        }
         for (unsigned k = 0; k < 32; k++)
             if (c->runs_mask >> k & 1) s->by_run[k] |= bit;
-        for (unsigned d = c->min_digits; d <= GATE_DIGITS; d++) s->by_digits[d] |= bit;
+        /* more than GATE_DIGITS: gated at GATE_DIGITS (a weaker gate, the
+         * same spans: min_digits only spares work) */
+        unsigned md = c->min_digits < GATE_DIGITS ? c->min_digits : GATE_DIGITS;
+        for (unsigned d = md; d <= GATE_DIGITS; d++) s->by_digits[d] |= bit;
         for (unsigned k = 0; k < CV_NEED__BITS; k++)
             if (c->t->needs >> k & 1) s->by_need[k] |= bit;
     }

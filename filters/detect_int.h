@@ -69,9 +69,9 @@ struct cv_detector_set {
     uint16_t *plain;           /* the detectors a text without digits can match, in order */
     uint16_t *all;             /* every detector, in order */
     /* The same gates as bit masks over detector indexes, for sets of at
-     * most 64 detectors whose min_digits <= GATE_DIGITS (else masked = 0 and
-     * the lists above are walked): a text's candidates are one AND of two
-     * masks instead of a test per detector. */
+     * most 64 detectors (else masked = 0 and the lists above are walked;
+     * min_digits above GATE_DIGITS gate at GATE_DIGITS): a text's
+     * candidates are one AND of two masks instead of a test per detector. */
     int masked;
     uint64_t plain_mask;                  /* the detectors in plain[] */
     uint64_t by_run[32];                  /* bit i: detector i's runs_mask has run bit k */

@@ -87,13 +87,20 @@ static int ctx_kind2(const char *text, const word *w, int second)
 
 static int ctx_kind(const char *text, const word *w) { return ctx_kind2(text, w, 1); }
 
+/* The first letters of the K_AFTER words and of marker_follows'
+ * auxiliaries (bit c - 'a'): a, d, e, g, h, i, m, p, s, t, v, z. */
+#define MARKER_FIRST 0x22c91d9u
+
 int cvi_person_selftest(void)
 {
     for (size_t i = 0; i < sizeof lex_all / sizeof *lex_all; i++) {
         char key[KEY_MAX + 1] = { 0 };
         size_t n = strlen(lex_all[i]);
         memcpy(key, lex_all[i], n);
-        if (lex_lookup(key, n) == 0) return -1;
+        unsigned v = lex_lookup(key, n);
+        if (v == 0) return -1;
+        /* marker_follows' first-letter gate lets every marker through */
+        if ((v & 15) == K_AFTER && !((1u << (key[0] - 'a')) & MARKER_FIRST)) return -1;
     }
     return 0;
 }
@@ -305,8 +312,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3)
                                : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
                 break;
-            case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a known name */
-                ok = mixed_cap ? is_name(f) && !very_common(f) : !wl && given_weight(f) >= 2;
+            case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a frequent given name */
+                ok = given_weight(f) >= 2 && (mixed_cap ? !very_common(f) : !wl);
                 break;
             case LV_WEAK:   /* "this is", "I'm", "sono", "it's": capitalised, as after a greeting
                              * ("C'est Pierre"); lower case, a given name that is no everyday word */
@@ -396,12 +403,19 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
 static int marker_follows(const scan_state *st, size_t at)
 {
     const char *t = st->text;
+    /* the markers and auxiliaries are lower-case words, one space on,
+     * beginning with a letter of MARKER_FIRST: most words leave here */
+    if (at + 1 >= st->len || t[at] != ' ' || (unsigned)(t[at + 1] - 'a') >= 26u ||
+        !((1u << (t[at + 1] - 'a')) & MARKER_FIRST))
+        return 0;
     word n;
     size_t a = at;
     for (int k = 0; k < 3; k++) {
         if (!next_word(t, st->len, &a, &n) || n.sep) return 0;
         size_t wn = n.e - n.s;
-        if (ctx_kind2(t, &n, 0) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
+        char key[KEY_MAX + 1];
+        size_t kn;
+        if ((word_lex(t, &n, key, &kn) & 15) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
             word_is(t, &n, "hier"))
             return !n.poss;
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
@@ -573,10 +587,11 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
-    /* "Kevin said", "ciaran here", "Patrick O'Brien hat gesagt" */
-    if (name_case(st, w) && !w->poss && w->e - w->s >= 2) {
+    /* "Kevin said", "ciaran here", "Patrick O'Brien hat gesagt": a frequent
+     * given name (the Bloom filter first: most words are none) */
+    if (name_case(st, w) && !w->poss && w->e - w->s >= 2 && maybe_given(st, w)) {
         int m = marker_follows(st, at);
-        if (!m) {
+        if (!m && at + 1 < len && p[at] == ' ' && (st->mode != MODE_MIXED || (unsigned)(p[at + 1] - 'A') < 26u)) {
             word n2;
             size_t a3 = at;
             m = next_word(st->text, len, &a3, &n2) && !n2.sep && name_case(st, &n2) && !n2.poss &&
@@ -955,9 +970,10 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                 for (size_t k = 0; k < n; k++) key[k] = (char)(p[s + k] | 0x20);
                 unsigned kind = lex_lookup(key, n) & 15;
                 look = kind != K_NONE && kind != K_PREP && kind != K_IS ? 6 : 0;
+                if (kind == K_ITS) look = 2;   /* "its sarah" */
                 if (kind == K_INTRO || kind == K_REL) {
                     from = prev_s;   /* "me llamo", "my wife": the word before decides */
-                    look = 7;
+                    look = 3;
                 }
             }
             if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) look = 3;

@@ -131,8 +131,10 @@ static inline size_t ascii_run(const unsigned char *p, size_t len, size_t i, uns
     return j;
 }
 
-/* The next word at or after *pos; 0 at the end of the text. */
-static inline int next_word(const char *text, size_t len, size_t *pos, word *w)
+/* The next word at or after *pos; 0 at the end of the text. Inlined into
+ * every caller: the scan's loops call it per word, and a call there cost
+ * 5 % of the detection's instructions. */
+static inline __attribute__((always_inline)) int next_word(const char *text, size_t len, size_t *pos, word *w)
 {
     const unsigned char *p = (const unsigned char *)text;
     size_t i = *pos;

@@ -247,13 +247,14 @@ def main():
     o("    const lex_slot *e = &lex_slots[((h >> %d) ^ lex_disp[h >> %d]) & %d];\n" % (SLOT_SHIFT, 64 - DISP_BITS, (1 << SLOT_BITS) - 1))
     o("    return e->lo == lo && e->hi == hi && e->n == n ? e->v : 0;\n}\n")
     # prefilter: context words by their first two letters and length
-    o("\n/* lex_ctx_len[c0][c1] bit n: a context word (a K_* kind but K_PREP and K_IS) starts with the\n")
+    o("\n/* lex_ctx_len[c0][c1] bit n: a context word (a K_* kind but K_PREP, K_IS, K_AFTER) starts with the\n")
     o(" * letters c0 c1 (c1 26: any other byte) and has n letters (bit 15: more). */\n")
     o("static const uint16_t lex_ctx_len[26][27] = {\n")
     tab = [[0] * 27 for _ in range(26)]
     for w in kind:
-        if kind[w] in ("K_PREP", "K_IS"):
-            continue                            # second words of two-word contexts: looked up after their first
+        if kind[w] in ("K_PREP", "K_IS", "K_AFTER"):
+            continue                            # second words of two-word contexts: looked up after their first;
+                                                # words after a name: looked up where a name may end
         tab[ord(w[0]) - 97][ord(w[1]) - 97] |= 1 << min(len(w), 15)
         tab[ord(w[0]) - 97][26] |= 0xFFFF       # "i'm", "c'est", "dña": raw second byte no letter
     for r in tab:

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "filters/detect_int.h"
 #include "tests/unit/detect_helpers.h"
 
 
@@ -305,6 +306,21 @@ START_TEST(test_enabled_subset_and_reuse)
 }
 END_TEST
 
+/* Every built-in detector set takes the bit-mask gates (detect_int.h): a
+ * detector whose min_digits is above GATE_DIGITS once turned them off for
+ * all, and every text then paid a test per detector. */
+START_TEST(test_builtin_sets_masked)
+{
+    cv_detector_set *s = mkset("GB", -1);
+    ck_assert_int_eq(s->masked, 1);
+    ck_assert_uint_ge(s->n, CV_DET__COUNT);
+    cvi_detector_set_free(s);
+    s = mkset("GB", CV_ENT_PHONE);
+    ck_assert_int_eq(s->masked, 1);
+    cvi_detector_set_free(s);
+}
+END_TEST
+
 START_TEST(test_many_spans)
 {
     /* many identifiers in one value: all found, in order */
@@ -499,6 +515,7 @@ int main(void)
     tcase_add_test(tc, test_rejected_candidate_restart);
     tcase_add_test(tc, test_overlaps);
     tcase_add_test(tc, test_enabled_subset_and_reuse);
+    tcase_add_test(tc, test_builtin_sets_masked);
     tcase_add_test(tc, test_many_spans);
     tcase_add_test(tc, test_normalise_generic_person);
     tcase_add_test(tc, test_lookalikes);
