@@ -416,7 +416,7 @@ static int marker_follows(const scan_state *st, size_t at)
         char key[KEY_MAX + 1];
         size_t kn;
         if ((word_lex(t, &n, key, &kn) & 15) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
-            word_is(t, &n, "hier"))
+            word_is(t, &n, "hier") || word_is(t, &n, "called") || word_is(t, &n, "asked"))
             return !n.poss;
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
                   word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
@@ -495,7 +495,9 @@ static int context_level(const char *text, int kind, const word *w, const word *
                    ? LV_INTRO
                    : -1;
     case K_REL:
-        /* "my wife Karen", "il tecnico Fabio": after a possessive or article */
+        /* "my wife Karen", "My wife, Róisín,", "il tecnico Fabio": after a
+         * possessive or article */
+        *sep_ok = SEP_COMMA;
         return p1 && !w->sep && possessive(text, p1) ? LV_SPEAK : -1;
     case K_ITS:
         return LV_WEAK;
@@ -796,6 +798,20 @@ static size_t quick_skip(const scan_state *st, size_t i)
     return !capital_follows(st, e) && !particle_follows(st, e) && !marker_follows(st, e) ? e : 0;
 }
 
+/* The prepositions a name often follows ("for Maria", "with Jan"). */
+static int prep_word(const char *text, const word *w)
+{
+    /* not "bei", "chez", "at": a shop's or a firm's ("chez Zara", "bei Dell") */
+    static const char *const v[] = { "for", "with", "per", "con", "mit", "pour", "avec", "para", "com", "voor",
+                                     "met", NULL };
+    size_t n = w->e - w->s;
+    if (n < 3 || n > 4) return 0;
+    for (size_t k = 0; v[k]; k++)
+        if (strlen(v[k]) == n && word_is_n(text, w, v[k], n)) return 1;
+    return n == 4 && (text[w->s] | 0x20) == 'f' && (unsigned char)text[w->s + 1] == 0xC3 &&
+           (unsigned char)text[w->s + 2] == 0xBC && (text[w->s + 3] | 0x20) == 'r';   /* "für" */
+}
+
 /* A greeting or thanks word earlier in the sentence that ends at `before`
  * (at most eight words back, none past a full stop or a line break). */
 static int greeting_before(const scan_state *st, size_t before)
@@ -878,7 +894,8 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
         int first = q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?';
         size_t from = w.s;
-        if (!first && prev_word(st, w.s, &p1)) {
+        int have_p1 = !first && prev_word(st, w.s, &p1);
+        if (have_p1) {
             /* "señora de la Fuente", "mevrouw van den Broek": particles back to the title */
             char key[KEY_MAX + 1];
             size_t kn, np = 0;
@@ -911,13 +928,18 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         /* a name addressed after a comma in a sentence that thanks or
          * greets: "Many thanks for your help, Samantha.", "Vielen Dank,
          * Tanja, das hat ...", "Best wishes, Eimear Nolan" */
-        if (lv < 0 && !first && (w.sep & SEP_COMMA) && !(w.sep & ~(unsigned)SEP_COMMA) && greeting_before(st, from)) {
-            lv = LV_GREET;
+        int vocative = 0;
+        if (lv < 0 && have_p1 && (w.sep & SEP_COMMA) && !(w.sep & ~(unsigned)SEP_COMMA) && greeting_before(st, from)) {
+            lv = LV_MARK;   /* a frequent given name: "Thanks for calling, Vodafone" is none */
             sep_ok = SEP_COMMA;
+            vocative = 1;
         }
+        /* a frequent given name, capitalised, after "for", "with", "per",
+         * "für", "avec", "para", "voor" ...: "a refund for Maria" */
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && prep_word(st->text, &p1)) lv = LV_MARK;
         if (lv >= 0 && !(w.sep & ~sep_ok)) {
             size_t at = from;
-            if (parse_name(st, &at, ~0u, lv, &s, &e) && (lv != LV_GREET || !(w.sep & SEP_COMMA) || name_ends(st, at))) {
+            if (parse_name(st, &at, ~0u, lv, &s, &e) && (!vocative || name_ends(st, at))) {
                 if ((rc = emit_name(st, em, s, e)) || (rc = conj_name(st, em, &at, lv))) return rc;
                 i = at;
                 continue;
@@ -997,6 +1019,31 @@ static int scan_plain(const scan_state *st, cv_emit *em)
     return 0;
 }
 
+/* A message's last line that is only a name, as e-mails and letters are
+ * signed ("...\nPetra Lehmann", "...\n\nJ. Smith"): one to three words
+ * written as a name, the first a given name that is no everyday word. */
+static int signature_line(const scan_state *st, cv_emit *em)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t e = st->len;
+    while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\n' || p[e - 1] == '\r' || p[e - 1] == '.' || p[e - 1] == '\t'))
+        e--;
+    size_t b = e;
+    while (b > 0 && p[b - 1] != '\n' && e - b <= 48) b--;
+    if (b == 0 || p[b - 1] != '\n' || e - b > 48) return 0;   /* a line of its own, after another */
+    size_t at = b, s, ne, words = 0;
+    word w;
+    while (at < e && next_word(st->text, e, &at, &w)) {
+        if (++words > 3 || !w.alpha || (w.shape != SH_CAP && !is_initial(&w)) || (w.sep & ~(unsigned)SEP_STOP))
+            return 0;
+    }
+    if (words == 0) return 0;
+    at = b;
+    scan_state line = { st->text, e, st->mode };
+    if (!parse_name(&line, &at, ~0u, LV_MARK, &s, &ne) || ne != e) return 0;
+    return emit_name(st, em, s, ne);
+}
+
 static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_text_facts *f, cv_emit *em)
 {
     (void)o;
@@ -1018,8 +1065,9 @@ static int scan(const cv_detect_opts *o, const char *text, size_t len, const cv_
     }
     if (!up && !low) return 0;
     scan_state st = { text, len, !up ? MODE_LOWER : !low ? MODE_UPPER : MODE_MIXED };
-    if (st.mode == MODE_MIXED) return scan_mixed(&st, em);
-    return scan_plain(&st, em);
+    int rc = st.mode == MODE_MIXED ? scan_mixed(&st, em) : scan_plain(&st, em);
+    if (rc == 0 && st.mode == MODE_MIXED) rc = signature_line(&st, em);
+    return rc;
 }
 
 const cv_detector_type cvi_detector_person = {

@@ -134,6 +134,10 @@ static rate *rate_of(rate *r, size_t *n, const char *loc)
 }
 
 /* Each line of a corpus: LOCALE, a tab, the text ("\n" written as \\n). */
+/* CV_PERSON_VERBOSE prints the lines missed or changed, but never those of
+ * the held-out corpora: only their rates are read. */
+static int verbose(const char *file) { return getenv("CV_PERSON_VERBOSE") && strncmp(file, "heldout", 7) != 0; }
+
 static char *next_line(char **cur, char **loc)
 {
     char *p = *cur;
@@ -195,7 +199,7 @@ static void fp_corpus(const char *file, unsigned min_lines, unsigned max_pct)
         if (l.n) {
             x->hit++;
             changed++;
-            if (getenv("CV_PERSON_VERBOSE")) printf("FP %s: %s [%.*s]\n", loc, text, (int)(l.v[0].end - l.v[0].start), text + l.v[0].start);
+            if (verbose(file)) printf("FP %s: %s [%.*s]\n", loc, text, (int)(l.v[0].end - l.v[0].start), text + l.v[0].start);
         }
     }
     printf("%s: ", file);
@@ -251,7 +255,7 @@ static void recall_corpus(const char *file, unsigned min_lines, unsigned min_pct
         if (all) {
             x->hit++;
             replaced++;
-        } else if (getenv("CV_PERSON_VERBOSE")) {
+        } else if (verbose(file)) {
             printf("MISS %s: %s\n", loc, plain);
         }
     }
@@ -278,6 +282,15 @@ START_TEST(test_everyday_corpora)
 {
     recall_corpus("recall_everyday.tsv", 700, 75);
     fp_corpus("fp_everyday.tsv", 1400, 1);
+}
+END_TEST
+
+/* Written last, by another hand, and never looked into while the detector
+ * changed (only these rates were read): the README's held-out figures. */
+START_TEST(test_heldout_corpora)
+{
+    recall_corpus("heldout_recall.tsv", 500, 0);
+    fp_corpus("heldout_fp.tsv", 700, 100);
 }
 END_TEST
 
@@ -366,6 +379,7 @@ int main(void)
     tcase_add_test(tc, test_false_positive_corpus);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
+    tcase_add_test(tc, test_heldout_corpora);
     tcase_add_test(tc, test_spelled);
     tcase_add_test(tc, test_word_reader);
     tcase_add_test(tc, test_spelled_corpora);
