@@ -119,6 +119,21 @@ typedef struct scan_state {
     int mode;
 } scan_state;
 
+/* Common in French, Spanish, Italian or Portuguese: those word lists hold
+ * given names too, so make_names.py sets their bits only for words that are
+ * no given name; one set is a word ("giorno", "cortada"), even as a surname
+ * in a lower-case text with no context. */
+#define ROMANCE_COMMON ((1u << (CVI_PN_COMMON_SHIFT + 2)) | (1u << (CVI_PN_COMMON_SHIFT + 3)) | \
+                        (1u << (CVI_PN_COMMON_SHIFT + 4)) | (1u << (CVI_PN_COMMON_SHIFT + 6)))
+
+/* Does the word at s begin a sentence (the text, or after . ! ? or a line)? */
+static int sentence_start(const scan_state *st, size_t s)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (s > 0 && (p[s - 1] == ' ' || p[s - 1] == '"' || p[s - 1] == '\t')) s--;
+    return s == 0 || p[s - 1] == '.' || p[s - 1] == '!' || p[s - 1] == '?' || p[s - 1] == '\n' || p[s - 1] == '\r';
+}
+
 /* A name that also reads as an everyday word: listed, or a common word that
  * is no frequent given name (the word lists also hold lower-cased proper
  * nouns, so "common" alone would refuse John and David). */
@@ -170,6 +185,18 @@ static int name_ends(const scan_state *st, size_t at)
     switch (p[at]) {
     case ',': case '.': case '!': case '?': case ';': case ':': case '\n': case ')': return 1;
     default: return cvi_person_upper_at(p, at, st->len);
+    }
+}
+
+/* Punctuation or the text's end follows position at (spaces skipped). */
+static int punct_follows(const scan_state *st, size_t at)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (at < st->len && p[at] == ' ') at++;
+    if (at >= st->len) return 1;
+    switch (p[at]) {
+    case ',': case '.': case '!': case '?': case ';': case ':': case '\n': case ')': return 1;
+    default: return 0;
     }
 }
 
@@ -287,7 +314,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         /* an article, pronoun or preposition ("esta en", "jai rien", "che
          * ora") is no name part where no capital says so, but after a title
          * or an introduction */
-        if ((lx & LX_FUNCTION) && lv > LV_INTRO && (st->mode != MODE_MIXED || w.shape == SH_LOW)) {
+        if ((lx & LX_FUNCTION) && lv != LV_INTRO &&
+            (st->mode != MODE_MIXED || w.shape == SH_LOW || (!parts && !pend && sentence_start(st, w.s)))) {
             if (!parts && !pend) return 0;
             break;
         }
@@ -305,8 +333,14 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 /* capitalised: a name, or a word of no list and no language
                  * ("Hoi Daan,"); lower case: a given name that is no
                  * everyday word ("hi tom", not "grazie mille") */
-                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3 && name_ends(st, at))
+                ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3 && (punct_follows(st, at) ||
+                                                                            particle_follows(st, at)))
                                : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
+                /* after "Thanks," / "Gracias," a firm is thanked as often as a
+                 * person ("Thanks, Vodafone", "Regards,\nAccounts Payable"):
+                 * a given name then */
+                if (ok && mixed_cap && (w.sep & (SEP_COMMA | SEP_NL)) && (!given_weight(f) || very_common(f)))
+                    ok = 0;
                 break;
             case LV_SPEAK:   /* "speak to", "ask for", "kan ik met": as a greeting, and unknown words */
                 ok = mixed_cap ? is_name(f) || (!is_common(f) && kn >= 3)
@@ -338,8 +372,9 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             if (ok && lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && !w.poss && lower_word_follows(st, at))
                 return 0;
         } else if (pend) {
-            /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith") */
-            ok = lv == LV_TITLE || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
+            /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith");
+             * in lower-case text a known one ("la signora del negozio" is none) */
+            ok = (lv == LV_TITLE && st->mode == MODE_MIXED) || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
             if (ok && !parts && lv == LV_FULL && !initials) ok = 0;
             /* no capitals to go by and no context: an everyday word after
              * a particle is the sentence's ("anni di contratto"), unless a
@@ -353,7 +388,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
              * name ("john smith"), but a word of two or more languages that
              * no one is named only after a context ("está cortada") */
             ok = is_name(f) && !(lx & LX_WORD_NAME) && (parts == 1 || !is_common(f)) &&
-                 !(lv == LV_FULL && very_common(f) && !given_weight(f));
+                 !(lv == LV_FULL && very_common(f) && !given_weight(f)) && !(lv == LV_FULL && (f & ROMANCE_COMMON));
         } else {
             /* a further part: a name, or a capitalised word that is no common word */
             ok = (is_name(f) || !is_common(f)) && !((lx & LX_WORD_NAME) && lower_word_follows(st, at));
@@ -526,6 +561,8 @@ static int context_level(const char *text, int kind, const word *w, const word *
         break;
     }
     if (p1 && !w->sep && word_is(text, w, "names") && word_is(text, p1, "my")) return LV_INTRO;   /* "my names hannah" */
+    /* French SMS "c lucas" (c'est), German "bin sophie" (ich bin): first in the text, or after a greeting */
+    if ((word_is(text, w, "c") || word_is(text, w, "bin")) && (!p1 || k1 == K_GREET)) return LV_WEAK;
     if (!p1 || w->sep || w->e - w->s > 4) return -1;
     /* "grazie a Lucia", "merci à Baptiste", "gracias a Gonzalo", "dire a Katia" */
     if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && (word_is(text, w, "a") || (w->e - w->s == 2 && (unsigned char)text[w->s] == 0xC3 &&
@@ -798,6 +835,19 @@ static size_t quick_skip(const scan_state *st, size_t i)
     return !capital_follows(st, e) && !particle_follows(st, e) && !marker_follows(st, e) ? e : 0;
 }
 
+/* After "Thanks," or "Regards,\n": w begins a name that ends at e. */
+static int greeted_name_ok(const scan_state *st, const word *w, size_t e)
+{
+    char key[KEY_MAX + 1];
+    size_t kn;
+    unsigned lx = word_lex(st->text, w, key, &kn);
+    unsigned f = (lx & LX_NOT_IN_NAME) ? 0 : cvi_person_word_flags(st->text, w, key, kn);
+    if (is_name(f)) return !is_common(f) || given_weight(f) >= 3;
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (e < st->len && (p[e] == ' ' || p[e] == '.' || p[e] == '!' || p[e] == '\n' || p[e] == '\r')) e++;
+    return e == st->len;
+}
+
 /* The prepositions a name often follows ("for Maria", "with Jan"). */
 static int prep_word(const char *text, const word *w)
 {
@@ -928,6 +978,10 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         /* a name addressed after a comma in a sentence that thanks or
          * greets: "Many thanks for your help, Samantha.", "Vielen Dank,
          * Tanja, das hat ...", "Best wishes, Eimear Nolan" */
+        /* "Thanks, Vodafone,": after a greeting and a comma or a line
+         * break, a known name that is no common word, or a word of no list
+         * that ends the message (a signature: "Groet,\nWouter") */
+        int greet_sep = lv == LV_GREET && (w.sep & (SEP_COMMA | SEP_NL));
         int vocative = 0;
         if (lv < 0 && have_p1 && (w.sep & SEP_COMMA) && !(w.sep & ~(unsigned)SEP_COMMA) && greeting_before(st, from)) {
             lv = LV_MARK;   /* a frequent given name: "Thanks for calling, Vodafone" is none */
@@ -936,10 +990,12 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         }
         /* a frequent given name, capitalised, after "for", "with", "per",
          * "für", "avec", "para", "voor" ...: "a refund for Maria" */
-        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && prep_word(st->text, &p1)) lv = LV_MARK;
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && prep_word(st->text, &p1))
+            lv = LV_MARK;   /* not "For Easter", "With Sky Glass": a sentence's first word */
         if (lv >= 0 && !(w.sep & ~sep_ok)) {
             size_t at = from;
-            if (parse_name(st, &at, ~0u, lv, &s, &e) && (!vocative || name_ends(st, at))) {
+            if (parse_name(st, &at, ~0u, lv, &s, &e) && (!vocative || name_ends(st, at)) &&
+                (!greet_sep || greeted_name_ok(st, &w, e))) {
                 if ((rc = emit_name(st, em, s, e)) || (rc = conj_name(st, em, &at, lv))) return rc;
                 i = at;
                 continue;
@@ -998,7 +1054,14 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                     look = 3;
                 }
             }
-            if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) look = 3;
+            if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) {
+                look = 3;
+                /* a one- or two-letter word before may be a context ("c lucas") */
+                if (prev_s < s && s - prev_s <= 3) {
+                    from = prev_s;
+                    look = 4;
+                }
+            }
             else if (n <= 4 && s > prev_s) {
                 /* "i am", "ich bin", "ik ben", "je suis", "thank you": the pair from its first word */
                 word w = { .s = (uint32_t)s, .e = (uint32_t)i };

@@ -133,7 +133,7 @@ LISTS = {
  bien ici oui non jai jsuis
  el los las unos unas y e u pero sino quien quienes donde cuando cual sin sobre hasta desde hacia mis
  tus sus nuestro nuestra son soy eres somos esta estoy estas estan este esto estos ese esa eso esos
- esas aquel hay he han habia ya muy mas si os yo tambien tampoco siempre nunca aqui alli ahora hoy
+ esas aquel hay he han habia ya muy mas si os yo tambien tampoco siempre nunca aqui alli ahora hoy para por
  ayer manana todo todos toda todas nada algo
  het een want dus dat dit deze wat wie waar wanneer hoe op aan met van voor naar bij uit tot door over
  onder na zijn waren bent heb hebt heeft hadden wordt worden kunnen moet wil niet geen ook nog wel

@@ -27,19 +27,19 @@ typedef struct lex_slot {
 #define LEX_BITS 11
 /* The displacement of each bucket (the hash's top 9 bits). */
 static const uint16_t lex_disp[512] = {
-    0, 1, 0, 2, 0, 0, 1, 2, 0, 0, 7, 1, 1, 0, 1, 0,
+    1, 1, 0, 2, 0, 0, 1, 2, 0, 0, 7, 1, 1, 0, 1, 0,
     6, 0, 0, 0, 2, 0, 0, 0, 2, 1, 0, 0, 0, 1, 10, 4,
     0, 6, 11, 0, 2, 1, 5, 4, 13, 0, 0, 0, 1, 1, 0, 12,
     0, 1, 0, 4, 0, 2, 0, 1, 0, 17, 0, 0, 3, 11, 1, 20,
     6, 0, 1, 7, 4, 1, 0, 3, 0, 8, 10, 5, 1, 0, 13, 3,
-    12, 0, 1, 1, 1, 14, 0, 0, 2, 0, 2, 9, 1, 26, 5, 2,
+    2, 0, 1, 1, 1, 14, 0, 0, 2, 0, 2, 9, 1, 26, 5, 2,
     4, 0, 1, 2, 1, 7, 3, 2, 1, 0, 0, 3, 0, 0, 4, 0,
     7, 2, 1, 4, 0, 1, 8, 2, 3, 0, 2, 0, 6, 1, 6, 3,
     7, 0, 2, 6, 0, 1, 3, 6, 1, 0, 3, 0, 1, 0, 1, 3,
-    2, 0, 0, 3, 0, 6, 0, 5, 16, 1, 3, 2, 0, 10, 6, 1,
+    2, 0, 0, 3, 0, 6, 0, 5, 16, 0, 3, 2, 0, 10, 6, 1,
     8, 19, 2, 2, 1, 1, 6, 0, 0, 4, 1, 0, 4, 6, 16, 2,
-    0, 3, 0, 1, 2, 32, 3, 3, 3, 1, 0, 1, 11, 2, 0, 2,
-    3, 1, 7, 6, 0, 2, 2, 2, 0, 7, 12, 1, 3, 0, 3, 10,
+    0, 5, 0, 1, 2, 20, 3, 3, 3, 1, 0, 1, 11, 2, 0, 2,
+    3, 1, 7, 6, 0, 2, 0, 2, 0, 7, 12, 1, 3, 0, 3, 10,
     2, 0, 0, 4, 2, 6, 3, 0, 20, 4, 0, 6, 3, 1, 1, 1,
     0, 0, 0, 4, 2, 1, 0, 13, 4, 4, 0, 3, 1, 5, 2, 6,
     0, 2, 1, 6, 21, 0, 4, 0, 11, 11, 9, 0, 0, 8, 0, 7,
@@ -47,16 +47,16 @@ static const uint16_t lex_disp[512] = {
     0, 10, 0, 0, 4, 7, 4, 0, 2, 0, 0, 1, 0, 0, 0, 2,
     3, 3, 25, 1, 0, 6, 3, 1, 0, 2, 0, 4, 14, 0, 2, 3,
     3, 1, 1, 9, 6, 2, 0, 6, 6, 2, 0, 0, 0, 3, 5, 29,
-    6, 0, 0, 0, 0, 13, 8, 30, 0, 1, 0, 3, 0, 0, 2, 1,
-    2, 0, 0, 0, 1, 6, 0, 1, 30, 1, 2, 3, 2, 12, 11, 0,
+    6, 0, 0, 0, 0, 17, 8, 30, 0, 1, 0, 3, 31, 0, 2, 1,
+    2, 0, 0, 0, 1, 6, 0, 1, 30, 1, 2, 3, 2, 12, 6, 0,
     0, 5, 2, 4, 34, 6, 13, 0, 2, 3, 6, 0, 0, 3, 4, 3,
     2, 7, 0, 0, 11, 7, 2, 3, 1, 0, 7, 1, 6, 0, 1, 4,
     1, 0, 3, 0, 8, 2, 13, 2, 3, 5, 10, 2, 4, 0, 0, 3,
-    16, 10, 28, 4, 1, 16, 8, 3, 3, 1, 0, 21, 4, 0, 1, 9,
+    16, 10, 28, 4, 1, 16, 8, 3, 3, 1, 0, 40, 4, 0, 1, 9,
     0, 8, 1, 2, 2, 30, 0, 1, 0, 0, 15, 0, 5, 0, 0, 11,
     5, 0, 11, 5, 7, 4, 2, 1, 5, 1, 14, 2, 0, 4, 6, 32,
     1, 2, 4, 1, 0, 3, 0, 9, 0, 3, 1, 2, 16, 1, 0, 0,
-    0, 9, 0, 43, 3, 0, 6, 5, 10, 23, 22, 3, 0, 0, 0, 0,
+    0, 9, 0, 43, 3, 0, 2, 5, 10, 23, 22, 3, 0, 0, 0, 0,
     34, 18, 2, 8, 16, 0, 0, 2, 0, 2, 5, 0, 0, 1, 0, 0,
     5, 3, 0, 12, 0, 4, 0, 1, 2, 2, 1, 1, 1, 3, 1, 32,
 };
@@ -199,7 +199,8 @@ static const lex_slot lex_slots[2048] = {
     [223] = { 0x0000000065726577ull, 0x00000000u, 4, LX_FUNCTION },   /* were */
     [225] = { 0x0072656874616568ull, 0x00000000u, 7, LX_WORD_NAME },   /* heather */
     [231] = { 0x0000006f686c756aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* julho */
-    [233] = { 0x6163696e656d6f64ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* domenica */
+    [232] = { 0x6163696e656d6f64ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* domenica */
+    [233] = { 0x0000000061726170ull, 0x00000000u, 4, LX_FUNCTION },   /* para */
     [234] = { 0x0000007469617465ull, 0x00000000u, 5, LX_FUNCTION },   /* etait */
     [235] = { 0x00000061686e696dull, 0x00000000u, 5, LX_FUNCTION },   /* minha */
     [236] = { 0x0000007369617465ull, 0x00000000u, 5, LX_FUNCTION },   /* etais */
@@ -418,6 +419,7 @@ static const lex_slot lex_slots[2048] = {
     [569] = { 0x000000006863696dull, 0x00000000u, 4, LX_FUNCTION },   /* mich */
     [575] = { 0x00676e696e726f6dull, 0x00000000u, 7, K_GREET },   /* morning */
     [576] = { 0x00000000006e6869ull, 0x00000000u, 3, LX_FUNCTION },   /* ihn */
+    [577] = { 0x006f64617a657270ull, 0x00000000u, 7, K_GREET },   /* prezado */
     [578] = { 0x00000000656c6c65ull, 0x00000000u, 4, LX_FUNCTION },   /* elle */
     [579] = { 0x000065696c676f6dull, 0x00000000u, 6, K_REL },   /* moglie */
     [580] = { 0x0073796177726961ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* airways */
@@ -462,7 +464,6 @@ static const lex_slot lex_slots[2048] = {
     [631] = { 0x0000006f69766f6eull, 0x00000000u, 5, K_REL },   /* novio */
     [634] = { 0x000000796e6e6f73ull, 0x00000000u, 5, LX_WORD_NAME },   /* sonny */
     [635] = { 0x000061726f636e61ull, 0x00000000u, 6, LX_FUNCTION },   /* ancora */
-    [636] = { 0x006f64617a657270ull, 0x00000000u, 7, K_GREET },   /* prezado */
     [637] = { 0x000000686372616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* march */
     [639] = { 0x7a6e617265707365ull, 0x00000061u, 9, LX_WORD_NAME },   /* esperanza */
     [641] = { 0x0000746761736567ull, 0x00000000u, 6, K_AFTER },   /* gesagt */
@@ -933,10 +934,9 @@ static const lex_slot lex_slots[2048] = {
     [1346] = { 0x0000006f6c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dallo */
     [1347] = { 0x000000000000736full, 0x00000000u, 2, LX_FUNCTION },   /* os */
     [1348] = { 0x0000000000746164ull, 0x00000000u, 3, LX_FUNCTION },   /* dat */
-    [1349] = { 0x00000000656a6f68ull, 0x00000000u, 4, LX_FUNCTION },   /* hoje */
-    [1350] = { 0x00006e6973756f63ull, 0x00000000u, 6, K_REL },   /* cousin */
-    [1351] = { 0x0000000000726170ull, 0x00000000u, 3, LX_FUNCTION },   /* par */
-    [1352] = { 0x000000000073616dull, 0x00000000u, 3, LX_FUNCTION },   /* mas */
+    [1349] = { 0x000000000073616dull, 0x00000000u, 3, LX_FUNCTION },   /* mas */
+    [1350] = { 0x0000000000726170ull, 0x00000000u, 3, LX_FUNCTION },   /* par */
+    [1351] = { 0x00000000656a6f68ull, 0x00000000u, 4, LX_FUNCTION },   /* hoje */
     [1353] = { 0x000000616c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dalla */
     [1354] = { 0x006e656975676c61ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* alguien */
     [1355] = { 0x000000656c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dalle */
@@ -948,11 +948,12 @@ static const lex_slot lex_slots[2048] = {
     [1366] = { 0x0000000000000079ull, 0x00000000u, 1, LX_PARTICLE | LX_FUNCTION },   /* y */
     [1367] = { 0x0000000000756f79ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* you */
     [1368] = { 0x0000000000697563ull, 0x00000000u, 3, LX_FUNCTION },   /* cui */
-    [1369] = { 0x6e65697266796f62ull, 0x00000064u, 9, K_REL },   /* boyfriend */
+    [1369] = { 0x00006e6973756f63ull, 0x00000000u, 6, K_REL },   /* cousin */
     [1370] = { 0x000000746e656761ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* agent */
     [1371] = { 0x000000006e776164ull, 0x00000000u, 4, LX_WORD_NAME },   /* dawn */
     [1372] = { 0x0000000073746f6cull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* lots */
     [1374] = { 0x0000656c69727061ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* aprile */
+    [1375] = { 0x6e65697266796f62ull, 0x00000064u, 9, K_REL },   /* boyfriend */
     [1376] = { 0x0000006f73736f6eull, 0x00000000u, 5, LX_FUNCTION },   /* nosso */
     [1377] = { 0x000000006564616aull, 0x00000000u, 4, LX_WORD_NAME },   /* jade */
     [1379] = { 0x0000726f6e676973ull, 0x00000000u, 6, K_TITLE },   /* signor */
@@ -1025,29 +1026,29 @@ static const lex_slot lex_slots[2048] = {
     [1486] = { 0x00006f6c65756261ull, 0x00000000u, 6, K_REL },   /* abuelo */
     [1487] = { 0x6d746e696f707061ull, 0x00746e65u, 11, LX_POSSESSION },   /* appointment */
     [1488] = { 0x0000000000726f76ull, 0x00000000u, 3, LX_FUNCTION },   /* vor */
-    [1489] = { 0x000000000000696dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* mi */
+    [1489] = { 0x65636e6569746170ull, 0x00000000u, 8, LX_WORD_NAME },   /* patience */
     [1490] = { 0x000000007465696eull, 0x00000000u, 4, LX_FUNCTION },   /* niet */
     [1491] = { 0x6e6967656c6c6f6bull, 0x00000000u, 8, K_REL },   /* kollegin */
-    [1493] = { 0x65636e6569746170ull, 0x00000000u, 8, LX_WORD_NAME },   /* patience */
     [1494] = { 0x0000000000726864ull, 0x00000000u, 3, K_TITLE },   /* dhr */
     [1495] = { 0x0000000068637573ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* such */
     [1496] = { 0x0000000000617573ull, 0x00000000u, 3, LX_FUNCTION },   /* sua */
     [1497] = { 0x0000000072657961ull, 0x00000000u, 4, LX_FUNCTION },   /* ayer */
     [1498] = { 0x000000000061697aull, 0x00000000u, 3, K_REL },   /* zia */
-    [1501] = { 0x0000000000000065ull, 0x00000000u, 1, LX_FUNCTION },   /* e */
+    [1501] = { 0x0000000000726f70ull, 0x00000000u, 3, LX_FUNCTION },   /* por */
     [1502] = { 0x0000000073616964ull, 0x00000000u, 4, K_GREET },   /* dias */
     [1503] = { 0x0000657261757173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* square */
+    [1504] = { 0x0000000000000065ull, 0x00000000u, 1, LX_FUNCTION },   /* e */
     [1505] = { 0x000000006f6a6968ull, 0x00000000u, 4, K_REL },   /* hijo */
     [1506] = { 0x0000007365636f76ull, 0x00000000u, 5, LX_FUNCTION },   /* voces */
     [1507] = { 0x0000000000616974ull, 0x00000000u, 3, K_REL },   /* tia */
     [1508] = { 0x0000000000006973ull, 0x00000000u, 2, LX_FUNCTION },   /* si */
-    [1509] = { 0x0000006174786573ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* sexta */
+    [1509] = { 0x000000000000696dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* mi */
     [1510] = { 0x00000000006e616eull, 0x00000000u, 3, K_REL },   /* nan */
     [1511] = { 0x0000006863616562ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* beach */
     [1512] = { 0x00007961646e7573ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sunday */
     [1513] = { 0x000000007375656dull, 0x00000000u, 4, LX_FUNCTION },   /* meus */
     [1514] = { 0x00000000006f6877ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* who */
-    [1515] = { 0x7265656e69676e65ull, 0x00000000u, 8, K_REL },   /* engineer */
+    [1515] = { 0x0000006174786573ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* sexta */
     [1516] = { 0x0000616c6c657473ull, 0x00000000u, 6, LX_WORD_NAME },   /* stella */
     [1517] = { 0x0000000000616976ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* via */
     [1518] = { 0x0000000000617571ull, 0x00000000u, 3, LX_FUNCTION },   /* qua */
@@ -1056,6 +1057,7 @@ static const lex_slot lex_slots[2048] = {
     [1521] = { 0x000000000000756eull, 0x00000000u, 2, LX_FUNCTION },   /* nu */
     [1522] = { 0x0000006563616c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* place */
     [1523] = { 0x000000006e6e6177ull, 0x00000000u, 4, LX_FUNCTION },   /* wann */
+    [1524] = { 0x7265656e69676e65ull, 0x00000000u, 8, K_REL },   /* engineer */
     [1525] = { 0x00000000006e6168ull, 0x00000000u, 3, LX_FUNCTION },   /* han */
     [1526] = { 0x0000000000647562ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* bud */
     [1527] = { 0x000000000000696full, 0x00000000u, 2, K_GREET },   /* oi */
@@ -1119,7 +1121,7 @@ static const lex_slot lex_slots[2048] = {
     [1599] = { 0x0000006f6c626168ull, 0x00000000u, 5, K_SPEAKV },   /* hablo */
     [1600] = { 0x0000000000006963ull, 0x00000000u, 2, LX_FUNCTION },   /* ci */
     [1603] = { 0x00000000006e6f74ull, 0x00000000u, 3, LX_FUNCTION },   /* ton */
-    [1605] = { 0x000000000000706full, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* op */
+    [1605] = { 0x000000656972616dull, 0x00000000u, 5, LX_WORD_NAME },   /* marie */
     [1606] = { 0x00000000006c6164ull, 0x00000000u, 3, LX_FUNCTION },   /* dal */
     [1607] = { 0x6169747369726863ull, 0x0000006eu, 9, LX_WORD_NAME },   /* christian */
     [1608] = { 0x00000000006e6f76ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* von */
@@ -1133,6 +1135,7 @@ static const lex_slot lex_slots[2048] = {
     [1620] = { 0x0000006f6c6c6568ull, 0x00000000u, 5, K_GREET | LX_NOT_AFTER_GREETING },   /* hello */
     [1621] = { 0x00000073656c6c65ull, 0x00000000u, 5, LX_FUNCTION },   /* elles */
     [1623] = { 0x000000000075656dull, 0x00000000u, 3, LX_FUNCTION },   /* meu */
+    [1625] = { 0x000000000000706full, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* op */
     [1626] = { 0x00736c6961746564ull, 0x00000000u, 7, LX_POSSESSION },   /* details */
     [1627] = { 0x0000000000007775ull, 0x00000000u, 2, LX_FUNCTION },   /* uw */
     [1629] = { 0x000000616c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nella */
@@ -1155,9 +1158,8 @@ static const lex_slot lex_slots[2048] = {
     [1651] = { 0x006e656b65727073ull, 0x00000000u, 7, K_SPEAKV },   /* spreken */
     [1652] = { 0x000000616c6c6562ull, 0x00000000u, 5, LX_WORD_NAME },   /* bella */
     [1653] = { 0x00006169726f6c67ull, 0x00000000u, 6, LX_WORD_NAME },   /* gloria */
-    [1654] = { 0x0000006574756568ull, 0x00000000u, 5, LX_FUNCTION },   /* heute */
     [1655] = { 0x0000000000726574ull, 0x00000000u, 3, LX_PARTICLE },   /* ter */
-    [1656] = { 0x000000656972616dull, 0x00000000u, 5, LX_WORD_NAME },   /* marie */
+    [1656] = { 0x0000006574756568ull, 0x00000000u, 5, LX_FUNCTION },   /* heute */
     [1657] = { 0x0000007461657267ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* great */
     [1660] = { 0x00000000006e6f6eull, 0x00000000u, 3, LX_FUNCTION },   /* non */
     [1661] = { 0x000000000069616dull, 0x00000000u, 3, LX_NOT_IN_NAME | LX_FUNCTION },   /* mai */
@@ -1244,6 +1246,7 @@ static const lex_slot lex_slots[2048] = {
     [1796] = { 0x6f6461726f6d616eull, 0x00000000u, 8, K_REL },   /* namorado */
     [1797] = { 0x616461726f6d616eull, 0x00000000u, 8, K_REL },   /* namorada */
     [1798] = { 0x726f6d6564656f67ull, 0x006e6567u, 11, K_GREET },   /* goedemorgen */
+    [1799] = { 0x000000006d61616eull, 0x00000000u, 4, K_NAMEW },   /* naam */
     [1801] = { 0x000000736e6f7661ull, 0x00000000u, 5, LX_FUNCTION },   /* avons */
     [1802] = { 0x00006572626d6f6eull, 0x00000000u, 6, K_NAMEW },   /* nombre */
     [1804] = { 0x006e696c656b6e65ull, 0x00000000u, 7, K_REL },   /* enkelin */
@@ -1258,7 +1261,6 @@ static const lex_slot lex_slots[2048] = {
     [1815] = { 0x000000006f616963ull, 0x00000000u, 4, K_GREET },   /* ciao */
     [1816] = { 0x0000006c656b6e65ull, 0x00000000u, 5, K_REL },   /* enkel */
     [1818] = { 0x000000006f6e6f73ull, 0x00000000u, 4, K_IAM | LX_FUNCTION },   /* sono */
-    [1819] = { 0x000000006d61616eull, 0x00000000u, 4, K_NAMEW },   /* naam */
     [1820] = { 0x0000006d656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* einem */
     [1821] = { 0x0000000000006d75ull, 0x00000000u, 2, LX_FUNCTION | LX_FILLER },   /* um */
     [1823] = { 0x0000000000696863ull, 0x00000000u, 3, LX_FUNCTION },   /* chi */
@@ -1358,6 +1360,7 @@ static const lex_slot lex_slots[2048] = {
     [1941] = { 0x0000000000656863ull, 0x00000000u, 3, LX_FUNCTION },   /* che */
     [1943] = { 0x000065696c6c756aull, 0x00000000u, 6, LX_FUNCTION },   /* jullie */
     [1944] = { 0x00006e6564726f77ull, 0x00000000u, 6, LX_FUNCTION },   /* worden */
+    [1945] = { 0x006567616c6c6976ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* village */
     [1946] = { 0x00616d646e617267ull, 0x00000000u, 7, K_REL },   /* grandma */
     [1947] = { 0x0000006163726574ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* terca */
     [1948] = { 0x0000000000737574ull, 0x00000000u, 3, LX_FUNCTION },   /* tus */
@@ -1370,7 +1373,6 @@ static const lex_slot lex_slots[2048] = {
     [1960] = { 0x0000006863696877ull, 0x00000000u, 5, LX_FUNCTION },   /* which */
     [1961] = { 0x6c61746970736f68ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* hospital */
     [1962] = { 0x000000726574616cull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* later */
-    [1965] = { 0x006567616c6c6976ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* village */
     [1966] = { 0x006e6f6974617473ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* station */
     [1969] = { 0x0000000000007465ull, 0x00000000u, 2, LX_FUNCTION },   /* et */
     [1978] = { 0x0067617469657266ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* freitag */
@@ -1582,28 +1584,28 @@ static const char *const lex_all[] = {
     "oi", "ok", "okay", "oktober", "ola", "olive", "oma", "on", "once", "oncle", "onder", "one",
     "onkel", "only", "ons", "ont", "ontem", "onto", "ook", "oom", "op", "opa", "or", "ora", "order",
     "os", "other", "ottobre", "ou", "oui", "our", "ours", "outubro", "over", "padre", "pai", "pal",
-    "papa", "papi", "par", "parcel", "pareja", "park", "parlare", "parlato", "parle", "parler",
-    "parlo", "partner", "partnerin", "pas", "pascal", "pat", "patience", "payment", "paz", "pearl",
-    "pela", "pelas", "pelo", "pelos", "penny", "people", "pepper", "per", "perche", "pere", "pero",
-    "phone", "piazza", "pierre", "pilar", "piu", "place", "platz", "plaza", "plc", "please",
-    "plein", "plus", "poco", "poi", "policy", "pour", "precious", "prezada", "prezado", "prima",
-    "primo", "prince", "prof", "profile", "promised", "prudence", "qua", "quando", "quarta", "que",
-    "quella", "quelle", "quelli", "quello", "querida", "querido", "questa", "queste", "questi",
-    "questo", "qui", "quien", "quienes", "quinta", "quoi", "rain", "ray", "reach", "regards",
-    "request", "reservation", "rich", "rien", "river", "road", "rob", "rocio", "rosa", "rose",
-    "royal", "rua", "ruby", "rue", "rusty", "sa", "sabado", "sabato", "sage", "sagte", "said",
-    "sales", "saludos", "salut", "saluti", "salve", "same", "samedi", "samstag", "sandy", "sans",
-    "sao", "saturday", "says", "sb", "schon", "school", "schoonvader", "schwester", "se", "see",
-    "segunda", "sehr", "sei", "sein", "seine", "seit", "sempre", "senhor", "senhora", "senor",
-    "senora", "senorita", "september", "septembre", "septiembre", "serena", "service", "services",
-    "servus", "ses", "setembro", "settembre", "seu", "sexta", "shall", "she", "shop", "should",
-    "si", "siamo", "sich", "sie", "siempre", "siete", "sig", "signor", "signora", "signorina",
-    "sim", "sin", "sincerely", "sind", "sino", "sir", "sis", "sister", "sky", "so", "sobre",
-    "sobrina", "sobrinha", "sobrinho", "sobrino", "soeur", "sogra", "sogro", "sohn", "sole",
-    "soledad", "some", "somebody", "someone", "sommes", "somos", "son", "sonntag", "sonny", "sono",
-    "sont", "soon", "sorella", "sorry", "sou", "sous", "soy", "speak", "speaking", "speranza",
-    "spoke", "spoken", "spreche", "sprechen", "spreek", "spreekt", "spreken", "spring", "square",
-    "sr", "sra", "srta", "st", "star", "stata", "station", "stato", "stazione", "stella",
+    "papa", "papi", "par", "para", "parcel", "pareja", "park", "parlare", "parlato", "parle",
+    "parler", "parlo", "partner", "partnerin", "pas", "pascal", "pat", "patience", "payment", "paz",
+    "pearl", "pela", "pelas", "pelo", "pelos", "penny", "people", "pepper", "per", "perche", "pere",
+    "pero", "phone", "piazza", "pierre", "pilar", "piu", "place", "platz", "plaza", "plc", "please",
+    "plein", "plus", "poco", "poi", "policy", "por", "pour", "precious", "prezada", "prezado",
+    "prima", "primo", "prince", "prof", "profile", "promised", "prudence", "qua", "quando",
+    "quarta", "que", "quella", "quelle", "quelli", "quello", "querida", "querido", "questa",
+    "queste", "questi", "questo", "qui", "quien", "quienes", "quinta", "quoi", "rain", "ray",
+    "reach", "regards", "request", "reservation", "rich", "rien", "river", "road", "rob", "rocio",
+    "rosa", "rose", "royal", "rua", "ruby", "rue", "rusty", "sa", "sabado", "sabato", "sage",
+    "sagte", "said", "sales", "saludos", "salut", "saluti", "salve", "same", "samedi", "samstag",
+    "sandy", "sans", "sao", "saturday", "says", "sb", "schon", "school", "schoonvader", "schwester",
+    "se", "see", "segunda", "sehr", "sei", "sein", "seine", "seit", "sempre", "senhor", "senhora",
+    "senor", "senora", "senorita", "september", "septembre", "septiembre", "serena", "service",
+    "services", "servus", "ses", "setembro", "settembre", "seu", "sexta", "shall", "she", "shop",
+    "should", "si", "siamo", "sich", "sie", "siempre", "siete", "sig", "signor", "signora",
+    "signorina", "sim", "sin", "sincerely", "sind", "sino", "sir", "sis", "sister", "sky", "so",
+    "sobre", "sobrina", "sobrinha", "sobrinho", "sobrino", "soeur", "sogra", "sogro", "sohn",
+    "sole", "soledad", "some", "somebody", "someone", "sommes", "somos", "son", "sonntag", "sonny",
+    "sono", "sont", "soon", "sorella", "sorry", "sou", "sous", "soy", "speak", "speaking",
+    "speranza", "spoke", "spoken", "spreche", "sprechen", "spreek", "spreekt", "spreken", "spring",
+    "square", "sr", "sra", "srta", "st", "star", "stata", "station", "stato", "stazione", "stella",
     "sterling", "still", "store", "storm", "str", "straat", "strasse", "street", "su", "sua",
     "subscription", "such", "sue", "suegra", "suegro", "sugli", "sui", "suis", "sul", "sulla",
     "sulle", "sullo", "summer", "sunday", "sunny", "suo", "suocera", "suocero", "supervisor",
