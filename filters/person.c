@@ -88,8 +88,8 @@ static int ctx_kind2(const char *text, const word *w, int second)
 static int ctx_kind(const char *text, const word *w) { return ctx_kind2(text, w, 1); }
 
 /* The first letters of the K_AFTER words and of marker_follows'
- * auxiliaries (bit c - 'a'): a, d, e, g, h, i, m, p, s, t, v, z. */
-#define MARKER_FIRST 0x22c91d9u
+ * auxiliaries and "from", "at", "del", ... (bit c - 'a'): a-i, l, m, p, r, s, t, v, z. */
+#define MARKER_FIRST 0x22e99ffu
 
 int cvi_person_selftest(void)
 {
@@ -275,6 +275,17 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             article = 1;
             continue;
         }
+        /* "grazie mille Emanuele", "thanks a million Orla", "thanks so much Ben" */
+        if (!parts && !pend && lv == LV_GREET && fillers < 2 && w.shape == SH_LOW && !w.sep &&
+            (word_is(st->text, &w, "mille") || word_is(st->text, &w, "million") || word_is(st->text, &w, "mil") ||
+             (word_is(st->text, &w, "a") && at + 4 < st->len && (st->text[at + 1] | 0x20) == 'm' &&
+              (st->text[at + 2] | 0x20) == 'i') ||
+             word_is(st->text, &w, "so") || word_is(st->text, &w, "much") ||
+             word_is(st->text, &w, "lots") || word_is(st->text, &w, "tante") || word_is(st->text, &w, "muito") ||
+             word_is(st->text, &w, "muchas") || word_is(st->text, &w, "vielmals") || word_is(st->text, &w, "beaucoup"))) {
+            fillers++;
+            continue;
+        }
         /* a transcript's hesitation before the name: "spoke to er Joanne" */
         if (!parts && !pend && fillers < 2 && (lx & LX_FILLER) && w.shape != SH_CAP) {
             fillers++;
@@ -453,6 +464,19 @@ static int marker_follows(const scan_state *st, size_t at)
         if ((word_lex(t, &n, key, &kn) & 15) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
             word_is(t, &n, "hier") || word_is(t, &n, "called") || word_is(t, &n, "asked"))
             return !n.poss;
+        /* "Kelly from your team", "Chloe at your store", "Angela del vostro servizio" */
+        if (k == 0 && (word_is(t, &n, "from") || word_is(t, &n, "at") || word_is(t, &n, "del") ||
+                       word_is(t, &n, "della") || word_is(t, &n, "van") || word_is(t, &n, "do") ||
+                       word_is(t, &n, "da") || word_is(t, &n, "de"))) {
+            word y;
+            size_t a2 = a;
+            if (next_word(t, st->len, &a2, &y) && !y.sep &&
+                (word_is(t, &y, "your") || word_is(t, &y, "vostro") || word_is(t, &y, "vostra") ||
+                 word_is(t, &y, "jullie") || word_is(t, &y, "vosso") || word_is(t, &y, "vossa") ||
+                 word_is(t, &y, "votre") || word_is(t, &y, "su")))
+                return 1;
+            return 0;
+        }
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
                   word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
                   (wn == 3 && (t[n.s] | 0x20) == 'm' && t[n.s + 1] == '\'' && (t[n.s + 2] | 0x20) == 'a');
@@ -561,8 +585,15 @@ static int context_level(const char *text, int kind, const word *w, const word *
         break;
     }
     if (p1 && !w->sep && word_is(text, w, "names") && word_is(text, p1, "my")) return LV_INTRO;   /* "my names hannah" */
-    /* French SMS "c lucas" (c'est), German "bin sophie" (ich bin): first in the text, or after a greeting */
-    if ((word_is(text, w, "c") || word_is(text, w, "bin")) && (!p1 || k1 == K_GREET)) return LV_WEAK;
+    /* "me and shaz", "io e Martina", "ich und Svenja", "moi et Léa", "yo y Ana", "ik en Sem", "eu e a Rita" */
+    if (p1 && !w->sep &&
+        (word_is(text, w, "and") || word_is(text, w, "e") || word_is(text, w, "und") || word_is(text, w, "et") ||
+         word_is(text, w, "y") || word_is(text, w, "en")) &&
+        (word_is(text, p1, "me") || word_is(text, p1, "io") || word_is(text, p1, "ich") || word_is(text, p1, "moi") ||
+         word_is(text, p1, "yo") || word_is(text, p1, "ik") || word_is(text, p1, "eu")))
+        return LV_SPEAK;
+    /* French SMS "c lucas" (c'est); German "bin sophie" (ich bin) first in the text or after a greeting */
+    if (!w->sep && (word_is(text, w, "c") || (word_is(text, w, "bin") && (!p1 || k1 == K_GREET)))) return LV_WEAK;
     if (!p1 || w->sep || w->e - w->s > 4) return -1;
     /* "grazie a Lucia", "merci à Baptiste", "gracias a Gonzalo", "dire a Katia" */
     if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && (word_is(text, w, "a") || (w->e - w->s == 2 && (unsigned char)text[w->s] == 0xC3 &&
@@ -650,6 +681,23 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
             *pos = a2;
             int rc = emit_name(st, em, s, e);
             return rc ? rc : 1;
+        }
+    }
+    /* "sophies email", "darraghs phone": an apostrophe dropped, in texts
+     * without capitals; a frequent given name before the s */
+    if (st->mode != MODE_MIXED && !w->poss && w->e - w->s >= 4 && (p[w->e - 1] | 0x20) == 's' && at < len &&
+        p[at] == ' ') {
+        word n;
+        size_t a2 = at;
+        char key[KEY_MAX + 1];
+        size_t kn;
+        if (next_word(st->text, len, &a2, &n) && !n.sep && (word_lex(st->text, &n, key, &kn) & LX_POSSESSION)) {
+            kn = cvi_person_fold_key(st->text, w->s, w->e - 1, key);
+            unsigned fl = kn >= 2 ? cvi_person_gaz_lookup(key, kn) : 0;
+            if (given_weight(fl) >= 2 && !is_common(fl)) {
+                int rc = emit_name(st, em, w->s, w->e - 1);
+                return rc ? rc : 1;
+            }
         }
     }
     if (w->poss && name_case(st, w)) {
@@ -1022,7 +1070,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
 static int scan_plain(const scan_state *st, cv_emit *em)
 {
     const unsigned char *p = (const unsigned char *)st->text;
-    size_t len = st->len, i = 0, prev_s = 0;
+    size_t len = st->len, i = 0, prev_s = 0, prev2_s = 0;
     int rc;
     while (i < len) {
         while (i < len && bclass[p[i]] != 1 && bclass[p[i]] != 3) i++;
@@ -1054,12 +1102,19 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                     look = 3;
                 }
             }
+            if (!look && n >= 4 && (p[i - 1] | 0x20) == 's' && i < len && p[i] == ' ') {
+                /* "sophies email": a given name, its apostrophe dropped */
+                uint32_t h2 = 2166136261u;
+                for (size_t k = s; k + 1 < i; k++) h2 = (h2 ^ (p[k] | 0x20)) * 16777619u;
+                h2 >>= 32 - CVI_PERSON_GIVEN_BITS;
+                if ((cvi_person_given_bloom[h2 / 64] >> (h2 % 64)) & 1) look = 2;
+            }
             if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) {
                 look = 3;
-                /* a one- or two-letter word before may be a context ("c lucas") */
-                if (prev_s < s && s - prev_s <= 3) {
-                    from = prev_s;
-                    look = 4;
+                /* short words before may be a context ("c lucas", "me and lisa") */
+                if (prev_s < s && s - prev_s <= 4) {
+                    from = prev2_s < prev_s && prev_s - prev2_s <= 4 ? prev2_s : prev_s;
+                    look = 5;
                 }
             }
             else if (n <= 4 && s > prev_s) {
@@ -1077,6 +1132,7 @@ static int scan_plain(const scan_state *st, cv_emit *em)
             if ((rc = walk(st, em, from, look == 1 ? 6 : (size_t)look, 1, &done))) return rc;
             if (done > i) i = done;
         }
+        prev2_s = prev_s;
         prev_s = s;
     }
     return 0;

@@ -15,8 +15,9 @@ import sys
 
 WORDS = {
     "K_GREET": """hi hey hiya heya hello hallo hullo dear thanks thank thx thankyou cheers ciao salve hoi moin servus
-        bonjour bonsoir salut coucou hola buenas ola oi grazie danke merci gracias obrigado obrigada bedankt
-        regards wishes dank bye goodbye morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
+        bonjour bonsoir salut slt bjr coucou hola buenas ola oi grazie danke merci gracias obrigado obrigada bedankt
+        regards wishes dank bye goodbye sorry scusa scusami scusi disculpa desculpa perdon pardon ok okay oke
+        morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
         cara carissimo carissima querido querida estimado estimada prezado prezada liebe lieber beste geachte
         chere cher tchau valeu saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
@@ -29,7 +30,7 @@ WORDS = {
     "K_THIS": "this cest hier",
     "K_IAM": "im sono soy sou suis",
     "K_ASK": "ask asked asking tell told contact contacted dire decir dizer",
-    "K_SPEAKV": """speak speaking spoke spoken talk talking talked transfer transferred through reach parlare
+    "K_SPEAKV": """speak speaking spoke spoken talk talking talked transfer transferred through thru reach parlare
         parlato parlo sprechen gesprochen spreche parler parle hablar hablado hablo hable falar falei falo spreken
         gesproken spreek spreekt""",
     "K_PREP": "to with for con mit avec com met an aan",
@@ -49,13 +50,17 @@ WORDS = {
         marido mujer esposa esposo hijo hija hermano hermana novio novia abuelo abuela companero companera
         compi tio tia pareja primo prima suegro suegra sobrino sobrina amigo amiga colega
         vrouw zoon dochter vader moeder broer zus vriend vriendin oom neef schoonvader monteur
-        mulher filho filha pai mae irmao irma namorado namorada avo sogro sogra sobrinho sobrinha""",
+        mulher filho filha pai mae irmao irma namorado namorada avo sogro sogra sobrinho sobrinha
+        flatmate housemate roommate landlord landlady installer driver courier corriere vicino vicina
+        padrone padrona fahrer vermieter nachbar nachbarin voisin voisine vecino vecina buurman buurvrouw
+        vizinho vizinha senhorio repartidor bezorger livreur""",
     # "it's Natalie", "its sarah"
     "K_ITS": "its",
     # after a name: "Ciaran here", "Kevin said", "Patrick hat gesagt",
     # "Mirko mi ha detto", "Florian m'a dit", "Santiago me dijo"
     "K_AFTER": """here ici aqui said says promised mentioned explained meinte sagte gesagt
-        gemeint versprochen detto dit dijo disse zei""",
+        gemeint versprochen detto dit dijo disse zei rang phoned emailed messaged texted angerufen
+        richiamato chiamato rappele appele ligou belde gebeld teruggebeld prometeu prometio""",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.

@@ -207,7 +207,7 @@ START_TEST(test_detected_name_recurs)
 {
     cvi_counts c;
     char *out = apply(POLICY, "jsonl",
-                      "{\"messages\":[{\"text\":\"Connor rang earlier about it\"},"
+                      "{\"messages\":[{\"text\":\"then Connor sent the photos\"},"
                       "{\"text\":\"Hi, my name is Sarah Connor.\"},{\"text\":\"Sarah will send it\"}]}\n",
                       &c);
     const char *t = strstr(out, "my name is [person:");
@@ -217,16 +217,16 @@ START_TEST(test_detected_name_recurs)
     tok[16] = '\0';
     char want[512];
     snprintf(want, sizeof want,
-             "{\"messages\":[{\"text\":\"[person:%s] rang earlier about it\"},{\"text\":\"Hi, my name is "
+             "{\"messages\":[{\"text\":\"then [person:%s] sent the photos\"},{\"text\":\"Hi, my name is "
              "[person:%s].\"},{\"text\":\"[person:%s] will send it\"}]}\n",
              tok, tok, tok);
     ck_assert_str_eq(out, want);
     ck_assert_uint_eq(c.detections[CV_ENT_PERSON], 3);
     free(out);
     /* without the detected name, neither bare word is one */
-    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"Connor rang earlier\"},{\"text\":\"Sarah will send it\"}]}\n",
+    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"then Connor sent it\"},{\"text\":\"Sarah will send it\"}]}\n",
                 NULL);
-    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"Connor rang earlier\"},{\"text\":\"Sarah will send it\"}]}\n");
+    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"then Connor sent it\"},{\"text\":\"Sarah will send it\"}]}\n");
     free(out);
 }
 END_TEST

@@ -103,6 +103,64 @@ START_TEST(test_not_names)
 }
 END_TEST
 
+/* The contexts of everyday messages: relations and roles, "it's", a name
+ * before "here" or "said", thanks to, names joined by "and", a signature
+ * line, prepositions, "me and", "from your team", a dropped apostrophe;
+ * and the words that look like them but name no one. */
+START_TEST(test_everyday_contexts)
+{
+    one("GB", P, "could you add my wife Rebecca as a user", "Rebecca", "rebecca");
+    one("GB", P, "my daughter ellie is taking over the contract", "ellie", "ellie");
+    one("IE", P, "My wife, Róisín, will be home.", "Róisín", "róisín");
+    one("IT", P, "mio marito giuseppe è l intestatario", "giuseppe", "giuseppe");
+    one("DE", P, "Mein Sohn Jonas hat das Handy verloren.", "Jonas", "jonas");
+    one("FR", P, "le technicien Ludovic est passé", "Ludovic", "ludovic");
+    one("ES", P, "Su compañero Roberto me prometió una llamada.", "Roberto", "roberto");
+    one("GB", P, "Hi, it's Natalie again.", "Natalie", "natalie");
+    one("GB", P, "its sarah can u call me back", "sarah", "sarah");
+    one("IE", P, "howya ciaran here any update", "ciaran", "ciaran");
+    one("GB", P, "I'd like to complain about the way Kevin spoke to me", "Kevin", "kevin");
+    one("DE", P, "also patrick hat gesagt dass jemand anruft", "patrick", "patrick");
+    one("IT", P, "grazie a Lucia per la pazienza", "Lucia", "lucia");
+    one("DE", P, "Danke an Moritz für die Hilfe.", "Moritz", "moritz");
+    one("GB", P, "Many thanks for your help, Samantha.", "Samantha", "samantha");
+    one("DE", P, "Bitte melden Sie sich.\nPetra Lehmann", "Petra Lehmann", "petra lehmann");
+    one("GB", P, "please cancel the refund for Amelia", "Amelia", "amelia");
+    one("GB", P, "so me and lisa moved in last month", "lisa", "lisa");
+    one("US", P, "like tiffany from your store said i could return it", "tiffany", "tiffany");
+    one("GB", P, "did sophies email come through", "sophie", "sophie");
+    one("GB", P, "um so i spoke to er joanne yesterday", "joanne", "joanne");
+    one("IT", P, "grazie mille paola tutto risolto", "paola", "paola");
+    one("ES", P, "me llamo marcos y olvidé la contraseña", "marcos", "marcos");
+    one("FR", P, "slt c lucas vous pouvez me rappeler", "lucas", "lucas");
+    cv_span_list l = run("GB", P, "Thanks Megan and Josh for all the help");
+    ck_assert_uint_eq(l.n, 2);
+    ck_assert_str_eq(l.v[0].norm, "megan");
+    ck_assert_str_eq(l.v[1].norm, "josh");
+    cvi_span_list_free(&l);
+    /* look-alikes */
+    none("IT", P, "ti chiamo domani per confermare");
+    none("ES", P, "le llamo en 5 minutos");
+    none("DE", P, "eine heiße Schokolade bitte");
+    none("DE", P, "im Jahr 2009 umgezogen");
+    none("DE", P, "Im Sommer hatten Sie ein besseres Angebot.");
+    none("DE", P, "Ihre Kündigung wird zum Ende der Laufzeit wirksam.");
+    none("DE", P, "Bei der Telekom war das besser.");
+    none("IT", P, "ho 35 anni di contratto");
+    none("ES", P, "la calle está cortada desde ayer");
+    none("ES", P, "estoy en camino, llamo en 5 minutos");
+    none("PT", P, "o processo está em análise");
+    none("FR", P, "jai rien reçu");
+    none("GB", P, "Thanks, Vodafone, but the issue still isn't resolved.");
+    none("GB", P, "Regards,\nAccounts Payable\nFinance Department");
+    none("GB", P, "For Easter we'll be away.");
+    none("FR", P, "J'ai acheté le téléphone chez Zara.");
+    none("IT", P, "Grazie, a domani.");
+    none("GB", P, "the engineer said he would come back");
+    none("IT", P, "il tecnico ha detto che manca un pezzo");
+}
+END_TEST
+
 START_TEST(test_normal_form)
 {
     char a[CV_NORM_MAX + 1];
@@ -280,7 +338,7 @@ END_TEST
  * gives for text the detector was not shaped on. */
 START_TEST(test_everyday_corpora)
 {
-    recall_corpus("recall_everyday.tsv", 700, 75);
+    recall_corpus("recall_everyday.tsv", 700, 77);
     fp_corpus("fp_everyday.tsv", 1400, 1);
 }
 END_TEST
@@ -289,7 +347,7 @@ END_TEST
  * (signatures, subjects of a sentence, lists, prepositions): for work. */
 START_TEST(test_dev_corpora)
 {
-    recall_corpus("dev_recall.tsv", 600, 55);
+    recall_corpus("dev_recall.tsv", 600, 62);
     fp_corpus("dev_fp.tsv", 800, 2);
 }
 END_TEST
@@ -298,7 +356,7 @@ END_TEST
  * changed (only these rates were read): the README's held-out figures. */
 START_TEST(test_heldout_corpora)
 {
-    recall_corpus("heldout_recall.tsv", 500, 55);
+    recall_corpus("heldout_recall.tsv", 500, 60);
     fp_corpus("heldout_fp.tsv", 700, 2);
 }
 END_TEST
@@ -386,6 +444,7 @@ int main(void)
     tcase_add_test(tc, test_not_names);
     tcase_add_test(tc, test_normal_form);
     tcase_add_test(tc, test_false_positive_corpus);
+    tcase_add_test(tc, test_everyday_contexts);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_dev_corpora);
