@@ -446,14 +446,19 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
  * ("Ciaran here", "Kevin said", "Jamie told me", "Max hier", "Romain ici"),
  * maybe after auxiliaries ("Patrick hat gesagt", "Mirko mi ha detto",
  * "Florian m'a dit", "Santiago me dijo"). */
+/* The markers and auxiliaries are lower-case words, one space on,
+ * beginning with a letter of MARKER_FIRST: most words leave here. */
+static inline int marker_gate(const scan_state *st, size_t at)
+{
+    const char *t = st->text;
+    return at + 1 < st->len && t[at] == ' ' && (unsigned)(t[at + 1] - 'a') < 26u &&
+           ((1u << (t[at + 1] - 'a')) & MARKER_FIRST);
+}
+
 static int marker_follows(const scan_state *st, size_t at)
 {
     const char *t = st->text;
-    /* the markers and auxiliaries are lower-case words, one space on,
-     * beginning with a letter of MARKER_FIRST: most words leave here */
-    if (at + 1 >= st->len || t[at] != ' ' || (unsigned)(t[at + 1] - 'a') >= 26u ||
-        !((1u << (t[at + 1] - 'a')) & MARKER_FIRST))
-        return 0;
+    if (!marker_gate(st, at)) return 0;
     word n;
     size_t a = at;
     for (int k = 0; k < 3; k++) {
@@ -584,16 +589,18 @@ static int context_level(const char *text, int kind, const word *w, const word *
     default:
         break;
     }
-    if (p1 && !w->sep && word_is(text, w, "names") && word_is(text, p1, "my")) return LV_INTRO;   /* "my names hannah" */
+    size_t wn = w->e - w->s;
+    if (w->sep || wn > 5) return -1;   /* every context below is a short word right after the one before */
+    if (wn == 5) return p1 && word_is(text, w, "names") && word_is(text, p1, "my") ? LV_INTRO : -1;   /* "my names hannah" */
     /* "me and shaz", "io e Martina", "ich und Svenja", "moi et Léa", "yo y Ana", "ik en Sem", "eu e a Rita" */
-    if (p1 && !w->sep &&
+    if (p1 && wn <= 3 && p1->e - p1->s <= 3 &&
         (word_is(text, w, "and") || word_is(text, w, "e") || word_is(text, w, "und") || word_is(text, w, "et") ||
          word_is(text, w, "y") || word_is(text, w, "en")) &&
         (word_is(text, p1, "me") || word_is(text, p1, "io") || word_is(text, p1, "ich") || word_is(text, p1, "moi") ||
          word_is(text, p1, "yo") || word_is(text, p1, "ik") || word_is(text, p1, "eu")))
         return LV_SPEAK;
     /* French SMS "c lucas" (c'est); German "bin sophie" (ich bin) first in the text or after a greeting */
-    if (!w->sep && (word_is(text, w, "c") || (word_is(text, w, "bin") && (!p1 || k1 == K_GREET)))) return LV_WEAK;
+    if (word_is(text, w, "c") || (word_is(text, w, "bin") && (!p1 || k1 == K_GREET))) return LV_WEAK;
     if (!p1 || w->sep || w->e - w->s > 4) return -1;
     /* "grazie a Lucia", "merci à Baptiste", "gracias a Gonzalo", "dire a Katia" */
     if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && (word_is(text, w, "a") || (w->e - w->s == 2 && (unsigned char)text[w->s] == 0xC3 &&
@@ -659,7 +666,8 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     }
     /* "Kevin said", "ciaran here", "Patrick O'Brien hat gesagt": a frequent
      * given name (the Bloom filter first: most words are none) */
-    if (name_case(st, w) && !w->poss && w->e - w->s >= 2 && maybe_given(st, w)) {
+    if (name_case(st, w) && !w->poss && w->e - w->s >= 2 &&
+        (marker_gate(st, at) || (at + 1 < len && p[at] == ' ')) && maybe_given(st, w)) {
         int m = marker_follows(st, at);
         if (!m && at + 1 < len && p[at] == ' ' && (st->mode != MODE_MIXED || (unsigned)(p[at + 1] - 'A') < 26u)) {
             word n2;
@@ -880,7 +888,10 @@ static size_t quick_skip(const scan_state *st, size_t i)
         uint16_t lens = lex_ctx_len[c0][c1];
         if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
     }
-    return !capital_follows(st, e) && !particle_follows(st, e) && !marker_follows(st, e) ? e : 0;
+    if (capital_follows(st, e) || particle_follows(st, e)) return 0;
+    /* "Kevin said": a frequent given name (the Bloom filter first) before a marker */
+    word w = { .s = (uint32_t)i, .e = (uint32_t)e, .plain = 1, .alpha = 1 };
+    return marker_gate(st, e) && maybe_given(st, &w) && marker_follows(st, e) ? 0 : e;
 }
 
 /* After "Thanks," or "Regards,\n": w begins a name that ends at e. */
@@ -1096,7 +1107,11 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                 for (size_t k = 0; k < n; k++) key[k] = (char)(p[s + k] | 0x20);
                 unsigned kind = lex_lookup(key, n) & 15;
                 look = kind != K_NONE && kind != K_PREP && kind != K_IS ? 6 : 0;
-                if (kind == K_ITS) look = 2;   /* "its sarah" */
+                /* "its sarah", "sorry tariq", "ok dirk": the next word only */
+                if (kind == K_ITS || (kind == K_GREET && (key[0] == 'o' || key[0] == 's') && n <= 6 &&
+                                      ((n == 2 && key[1] == 'k') || !memcmp(key, "okay", 4) || !memcmp(key, "oke", 3) ||
+                                       !memcmp(key, "sorry", 5) || !memcmp(key, "scus", 4))))
+                    look = 2;
                 if (kind == K_INTRO || kind == K_REL) {
                     from = prev_s;   /* "me llamo", "my wife": the word before decides */
                     look = 3;
@@ -1111,10 +1126,19 @@ static int scan_plain(const scan_state *st, cv_emit *em)
             }
             if (!look && n <= KEY_MAX && ((cvi_person_given_bloom[b / 64] >> (b % 64)) & 1)) {
                 look = 3;
-                /* short words before may be a context ("c lucas", "me and lisa") */
+                /* the word before may make a context: "c lucas", "me and lisa" */
                 if (prev_s < s && s - prev_s <= 4) {
-                    from = prev2_s < prev_s && prev_s - prev2_s <= 4 ? prev2_s : prev_s;
-                    look = 5;
+                    word pw = { .s = (uint32_t)prev_s, .e = (uint32_t)(prev_s + 1) };
+                    while (pw.e < s && bclass[p[pw.e]] == 1) pw.e++;
+                    if (word_is(st->text, &pw, "c")) {
+                        from = prev_s;
+                        look = 4;
+                    } else if (prev2_s < prev_s && (word_is(st->text, &pw, "and") || word_is(st->text, &pw, "e") ||
+                                                    word_is(st->text, &pw, "und") || word_is(st->text, &pw, "et") ||
+                                                    word_is(st->text, &pw, "y") || word_is(st->text, &pw, "en"))) {
+                        from = prev2_s;
+                        look = 5;
+                    }
                 }
             }
             else if (n <= 4 && s > prev_s) {
@@ -1147,9 +1171,14 @@ static int signature_line(const scan_state *st, cv_emit *em)
     size_t e = st->len;
     while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\n' || p[e - 1] == '\r' || p[e - 1] == '.' || p[e - 1] == '\t'))
         e--;
-    size_t b = e;
-    while (b > 0 && p[b - 1] != '\n' && e - b <= 48) b--;
-    if (b == 0 || p[b - 1] != '\n' || e - b > 48) return 0;   /* a line of its own, after another */
+    /* a line of its own, after another, at most 48 bytes: the last line
+     * break in the text's last 49 bytes (memchr: most texts have none) */
+    size_t lo = e > 49 ? e - 49 : 0;
+    const unsigned char *q = memchr(p + lo, '\n', e - lo), *r;
+    if (!q || q == p + e - 1) return 0;
+    while ((r = memchr(q + 1, '\n', (size_t)(p + e - (q + 1))))) q = r;
+    size_t b = (size_t)(q - p) + 1;
+    if (b >= e) return 0;
     size_t at = b, s, ne, words = 0;
     word w;
     while (at < e && next_word(st->text, e, &at, &w)) {
