@@ -104,16 +104,7 @@ START_TEST(test_normalise)
 }
 END_TEST
 
-static FILE *fixture(const char *name)
-{
-    const char *src = getenv("CV_SRC");
-    ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
-    char p[4096];
-    snprintf(p, sizeof p, "%s/tests/fixtures/agent/%s", src, name);
-    FILE *f = fopen(p, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", p);
-    return f;
-}
+static FILE *fixture(const char *name) { return fixture_file("agent", name); }
 
 /* Every line's id is covered exactly by an agent span. */
 START_TEST(test_recall_set)

@@ -202,16 +202,7 @@ START_TEST(test_truncated)
 }
 END_TEST
 
-static FILE *fixture(const char *name)
-{
-    const char *src = getenv("CV_SRC");
-    ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
-    char p[4096];
-    snprintf(p, sizeof p, "%s/tests/fixtures/recname/%s", src, name);
-    FILE *f = fopen(p, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", p);
-    return f;
-}
+static FILE *fixture(const char *name) { return fixture_file("recname", name); }
 
 /* Every listed party of every line is covered by a span (none of it left
  * in clear), nearly all exactly by a span of its own entity (a sanitised

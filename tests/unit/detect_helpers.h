@@ -7,6 +7,7 @@
 #define CV_DETECT_HELPERS_H
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +86,18 @@ static inline void none(const char *region, int entity, const char *text)
     cv_span_list l = run(region, entity, text);
     ck_assert_msg(l.n == 0, "unexpected span [%u,%u)", l.n ? l.v[0].start : 0, l.n ? l.v[0].end : 0);
     cvi_span_list_free(&l);
+}
+
+/* tests/fixtures/DIR/NAME under the source tree (CV_SRC), opened to read. */
+static inline FILE *fixture_file(const char *dir, const char *name)
+{
+    const char *src = getenv("CV_SRC");
+    ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
+    char p[4096];
+    snprintf(p, sizeof p, "%s/tests/fixtures/%s/%s", src, dir, name);
+    FILE *f = fopen(p, "r");
+    ck_assert_msg(f != NULL, "cannot open %s", p);
+    return f;
 }
 
 static inline int run_suite(Suite *s)

@@ -12,16 +12,7 @@
 #include "tests/unit/detect_helpers.h"
 
 /* Open tests/fixtures/national_id/<name> (CV_SRC names the source tree). */
-static inline FILE *natid_fixture(const char *name)
-{
-    const char *src = getenv("CV_SRC");
-    ck_assert_msg(src != NULL, "CV_SRC must name the source directory");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/fixtures/national_id/%s", src, name);
-    FILE *f = fopen(path, "r");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    return f;
-}
+static inline FILE *natid_fixture(const char *name) { return fixture_file("national_id", name); }
 
 static inline void chomp(char *s)
 {
