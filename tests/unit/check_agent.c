@@ -67,16 +67,7 @@ END_TEST
 START_TEST(test_trunks_list)
 {
     static const char *const trunks[] = { "acme_x1", "bt01" };
-    cv_detect_opts o;
-    memset(&o, 0, sizeof o);
-    memcpy(o.region, "GB", 3);
-    o.trunks = trunks;
-    o.ntrunks = 2;
-    uint8_t en[CV_ENT__COUNT];
-    for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = i == CV_ENT_AGENT;
-    cv_detector_set *s = NULL;
-    const char *err = NULL;
-    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    cv_detector_set *s = mkset_trunks("GB", trunks, 2);
     cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     const char *t = "PJSIP/acme_x1-0000001a SIP/BT01-00000001 PJSIP/2177-0000001b";
@@ -139,24 +130,13 @@ START_TEST(test_recall_set)
 }
 END_TEST
 
+static int any_span(const cv_span_list *l) { return l->n > 0; }
+
 /* At most 1 % of ordinary lines get an agent span. */
 START_TEST(test_false_positive_corpus)
 {
-    FILE *f = fixture("negative.txt");
-    char line[1024];
-    size_t total = 0, hit = 0;
     cv_detector_set *s = mkset("GB", CV_ENT_AGENT);
-    cv_detect_ws *ws = cvi_detect_ws_create(s);
-    cv_span_list l = { 0 };
-    while (fgets(line, sizeof line, f)) {
-        size_t n = strcspn(line, "\n");
-        total++;
-        ck_assert_int_eq(cvi_detect(s, ws, line, n, &l), 0);
-        hit += l.n > 0;
-    }
-    fclose(f);
-    cvi_span_list_free(&l);
-    cvi_detect_ws_free(ws);
+    size_t total, hit = corpus_hits(fixture("negative.txt"), s, any_span, &total);
     cvi_detector_set_free(s);
     ck_assert_uint_ge(total, 300);
     printf("agent false positives: %zu of %zu lines\n", hit, total);

@@ -124,16 +124,7 @@ START_TEST(test_trunks)
 {
     parties("out-07700900123-trunk1-20240101-120000-1700000000.5.wav", "phone:07700900123");
     static const char *const trunks[] = { "bt01" };
-    cv_detect_opts o;
-    memset(&o, 0, sizeof o);
-    memcpy(o.region, "GB", 3);
-    o.trunks = trunks;
-    o.ntrunks = 1;
-    uint8_t en[CV_ENT__COUNT];
-    for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = i == CV_ENT_AGENT;
-    cv_detector_set *s = NULL;
-    const char *err = NULL;
-    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    cv_detector_set *s = mkset_trunks("GB", trunks, 1);
     cv_detect_ws *ws = cvi_detect_ws_create(s);
     cv_span_list l = { 0 };
     const char *t = "out-07700900123-BT01-20240101-120000-1700000000.5.wav";
@@ -262,28 +253,21 @@ START_TEST(test_recall_set)
 }
 END_TEST
 
+/* A span of these detectors. */
+static int recname_span(const cv_span_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->v[i].detector == CV_DET_recname_agent || l->v[i].detector == CV_DET_recname_phone ||
+            l->v[i].detector == CV_DET_recname_person || l->v[i].detector == CV_DET_agent_channel_file)
+            return 1;
+    return 0;
+}
+
 /* At most 1 % of ordinary lines get a span from these detectors. */
 START_TEST(test_false_positive_corpus)
 {
-    FILE *f = fixture("negative.txt");
-    char line[1024];
-    size_t total = 0, hit = 0;
     cv_detector_set *s = mkset("GB", -1);
-    cv_detect_ws *ws = cvi_detect_ws_create(s);
-    cv_span_list l = { 0 };
-    while (fgets(line, sizeof line, f)) {
-        size_t n = strcspn(line, "\n");
-        total++;
-        ck_assert_int_eq(cvi_detect(s, ws, line, n, &l), 0);
-        int any = 0;
-        for (size_t i = 0; i < l.n; i++)
-            any |= l.v[i].detector == CV_DET_recname_agent || l.v[i].detector == CV_DET_recname_phone ||
-                   l.v[i].detector == CV_DET_recname_person || l.v[i].detector == CV_DET_agent_channel_file;
-        hit += any;
-    }
-    fclose(f);
-    cvi_span_list_free(&l);
-    cvi_detect_ws_free(ws);
+    size_t total, hit = corpus_hits(fixture("negative.txt"), s, recname_span, &total);
     cvi_detector_set_free(s);
     ck_assert_uint_ge(total, 300);
     printf("recording-name false positives: %zu of %zu lines\n", hit, total);

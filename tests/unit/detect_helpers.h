@@ -30,6 +30,23 @@ static inline cv_detector_set *mkset_gate(const char *region, int entity, int no
 
 static inline cv_detector_set *mkset(const char *region, int entity) { return mkset_gate(region, entity, 0); }
 
+/* The agent detectors with the policy's `trunks:` list (borrowed). */
+static inline cv_detector_set *mkset_trunks(const char *region, const char *const *trunks, size_t ntrunks)
+{
+    cv_detect_opts o;
+    memset(&o, 0, sizeof o);
+    memcpy(o.region, region, 2);
+    o.trunks = trunks;
+    o.ntrunks = ntrunks;
+    uint8_t en[CV_ENT__COUNT];
+    for (int i = 0; i < CV_ENT__COUNT; i++) en[i] = i == CV_ENT_AGENT;
+    cv_detector_set *s = NULL;
+    const char *err = NULL;
+    ck_assert_int_eq(cvi_detector_set_create(&o, en, &s, &err), 0);
+    ck_assert_ptr_nonnull(s);
+    return s;
+}
+
 static inline cv_span_list run_gate(const char *region, int entity, const char *text, size_t len, int no_gates)
 {
     cv_detector_set *s = mkset_gate(region, entity, no_gates);
@@ -98,6 +115,28 @@ static inline FILE *fixture_file(const char *dir, const char *name)
     FILE *f = fopen(p, "r");
     ck_assert_msg(f != NULL, "cannot open %s", p);
     return f;
+}
+
+/* The lines of f (closed here) whose spans, found with s, hit() counts;
+ * *total: the lines read. For the false-positive corpora. */
+static inline size_t corpus_hits(FILE *f, const cv_detector_set *s, int (*hit)(const cv_span_list *), size_t *total)
+{
+    char line[2048];
+    size_t hits = 0;
+    cv_detect_ws *ws = cvi_detect_ws_create(s);
+    ck_assert_ptr_nonnull(ws);
+    cv_span_list l = { 0 };
+    *total = 0;
+    while (fgets(line, sizeof line, f)) {
+        size_t n = strcspn(line, "\n");
+        ++*total;
+        ck_assert_int_eq(cvi_detect(s, ws, line, n, &l), 0);
+        hits += hit(&l) != 0;
+    }
+    fclose(f);
+    cvi_span_list_free(&l);
+    cvi_detect_ws_free(ws);
+    return hits;
 }
 
 static inline int run_suite(Suite *s)
