@@ -246,6 +246,28 @@ static int word_is_n(const char *text, const word *w, const char *lw, size_t n)
     return 1;
 }
 
+/* Word w is one of the lower-case ASCII words of list (NULL-terminated). */
+static int word_in(const char *text, const word *w, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (word_is_n(text, w, list[k], strlen(list[k]))) return 1;
+    return 0;
+}
+
+/* "and" in the languages served: "Megan and Josh", "me and lisa". */
+static int is_and(const char *text, const word *w)
+{
+    static const char *const v[] = { "and", "e", "und", "et", "y", "en", NULL };
+    return w->e - w->s <= 3 && word_in(text, w, v);
+}
+
+/* "a" or "à" ("grazie a Lucia", "merci à Baptiste", "y a Yolanda"). */
+static int is_a(const char *text, const word *w)
+{
+    return word_is(text, w, "a") ||
+           (w->e - w->s == 2 && (unsigned char)text[w->s] == 0xC3 && (unsigned char)text[w->s + 1] == 0xA0);
+}
+
 /*
  * Read a name from *pos (the first word separated from what came before by
  * nothing but `sep_ok`) with the evidence level lv. On success: its span
@@ -442,10 +464,6 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
     return cvi_emit(em, s, e, norm, nl);
 }
 
-/* After position at, a word that makes the word or two before it a name
- * ("Ciaran here", "Kevin said", "Jamie told me", "Max hier", "Romain ici"),
- * maybe after auxiliaries ("Patrick hat gesagt", "Mirko mi ha detto",
- * "Florian m'a dit", "Santiago me dijo"). */
 /* The markers and auxiliaries are lower-case words, one space on,
  * beginning with a letter of MARKER_FIRST: most words leave here. */
 static inline int marker_gate(const scan_state *st, size_t at)
@@ -455,6 +473,10 @@ static inline int marker_gate(const scan_state *st, size_t at)
            ((1u << (t[at + 1] - 'a')) & MARKER_FIRST);
 }
 
+/* After position at, a word that makes the word or two before it a name
+ * ("Ciaran here", "Kevin said", "Jamie told me", "Max hier", "Romain ici"),
+ * maybe after auxiliaries ("Patrick hat gesagt", "Mirko mi ha detto",
+ * "Florian m'a dit", "Santiago me dijo"). */
 static int marker_follows(const scan_state *st, size_t at)
 {
     const char *t = st->text;
@@ -499,20 +521,15 @@ static int conj_name(const scan_state *st, cv_emit *em, size_t *at, int lv)
     word c;
     size_t a = *at, s, e;
     if (!next_word(t, st->len, &a, &c) || c.sep || !c.alpha) return 0;
-    if (!(word_is(t, &c, "and") || word_is(t, &c, "e") || word_is(t, &c, "und") || word_is(t, &c, "et") ||
-          word_is(t, &c, "y") || word_is(t, &c, "en") || word_is(t, &c, "ou") || word_is(t, &c, "o") ||
-          word_is(t, &c, "or") || word_is(t, &c, "oder") || word_is(t, &c, "of")))
-        return 0;
+    static const char *const or_words[] = { "ou", "o", "or", "oder", "of", NULL };
+    if (!is_and(t, &c) && !word_in(t, &c, or_words)) return 0;
     size_t a2 = a;
     word r;
-    if (next_word(t, st->len, &a2, &r) && !r.sep &&
-        (word_is(t, &r, "a") || (r.e - r.s == 2 && (unsigned char)t[r.s] == 0xC3 && (unsigned char)t[r.s + 1] == 0xA0)))
-        a = a2;   /* "y a Yolanda", "et à Fatima" */
+    if (next_word(t, st->len, &a2, &r) && !r.sep && is_a(t, &r)) a = a2;   /* "y a Yolanda", "et à Fatima" */
     if (!parse_name(st, &a, 0, lv < LV_SPEAK ? LV_SPEAK : lv, &s, &e)) return 0;
     *at = a;
     return emit_name(st, em, s, e);
 }
-
 
 /* A possessive or article before a relation or role ("my", "mia", "il",
  * "mein", "le", "su", "o", "mijn", "the"). */
@@ -525,11 +542,7 @@ static int possessive(const char *text, const word *p)
         "meiner", "dein", "deine", "ihr", "ihre", "ihrem", "ihren", "unser", "unsere", "der", "die", "dem", "den",
         "meu", "minha", "seu", "o", "a", "nosso", "nossa", "mijn", "onze", "uw", "zijn", "haar", "de", "het", NULL
     };
-    size_t n = p->e - p->s;
-    if (n > 7) return 0;
-    for (size_t k = 0; w[k]; k++)
-        if (strlen(w[k]) == n && word_is_n(text, p, w[k], n)) return 1;
-    return 0;
+    return p->e - p->s <= 7 && word_in(text, p, w);
 }
 
 /* The level a context word of kind `kind` (word w, the two before it p1,
@@ -594,8 +607,7 @@ static int context_level(const char *text, int kind, const word *w, const word *
     if (wn == 5) return p1 && word_is(text, w, "names") && word_is(text, p1, "my") ? LV_INTRO : -1;   /* "my names hannah" */
     /* "me and shaz", "io e Martina", "ich und Svenja", "moi et Léa", "yo y Ana", "ik en Sem", "eu e a Rita" */
     if (p1 && wn <= 3 && p1->e - p1->s <= 3 &&
-        (word_is(text, w, "and") || word_is(text, w, "e") || word_is(text, w, "und") || word_is(text, w, "et") ||
-         word_is(text, w, "y") || word_is(text, w, "en")) &&
+        is_and(text, w) &&
         (word_is(text, p1, "me") || word_is(text, p1, "io") || word_is(text, p1, "ich") || word_is(text, p1, "moi") ||
          word_is(text, p1, "yo") || word_is(text, p1, "ik") || word_is(text, p1, "eu")))
         return LV_SPEAK;
@@ -603,9 +615,7 @@ static int context_level(const char *text, int kind, const word *w, const word *
     if (word_is(text, w, "c") || (word_is(text, w, "bin") && (!p1 || k1 == K_GREET))) return LV_WEAK;
     if (!p1 || w->sep || w->e - w->s > 4) return -1;
     /* "grazie a Lucia", "merci à Baptiste", "gracias a Gonzalo", "dire a Katia" */
-    if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && (word_is(text, w, "a") || (w->e - w->s == 2 && (unsigned char)text[w->s] == 0xC3 &&
-                                                    (unsigned char)text[w->s + 1] == 0xA0)))
-        return LV_SPEAK;
+    if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && is_a(text, w)) return LV_SPEAK;
     if ((word_is(text, p1, "i") && word_is(text, w, "am")) || (word_is(text, p1, "ich") && word_is(text, w, "bin")) ||
         (word_is(text, p1, "ik") && word_is(text, w, "ben")) || (word_is(text, p1, "je") && word_is(text, w, "suis")))
         return LV_WEAK;
@@ -664,10 +674,11 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     } else {
         try_full = w->e - w->s >= 2 && at < len && p[at] == ' ' && !w->poss;
     }
+    int given = -1;   /* maybe_given(st, w), once asked */
     /* "Kevin said", "ciaran here", "Patrick O'Brien hat gesagt": a frequent
      * given name (the Bloom filter first: most words are none) */
     if (name_case(st, w) && !w->poss && w->e - w->s >= 2 &&
-        (marker_gate(st, at) || (at + 1 < len && p[at] == ' ')) && maybe_given(st, w)) {
+        (marker_gate(st, at) || (at + 1 < len && p[at] == ' ')) && (given = maybe_given(st, w))) {
         int m = marker_follows(st, at);
         if (!m && at + 1 < len && p[at] == ' ' && (st->mode != MODE_MIXED || (unsigned)(p[at + 1] - 'A') < 26u)) {
             word n2;
@@ -682,7 +693,7 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
             return rc ? rc : 1;
         }
     }
-    if (try_full && (maybe_given(st, w) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
+    if (try_full && ((given < 0 ? maybe_given(st, w) : given) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
         second_part_may_follow(st, at)) {
         size_t a2 = w->s;
         if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
@@ -915,8 +926,7 @@ static int prep_word(const char *text, const word *w)
                                      "met", NULL };
     size_t n = w->e - w->s;
     if (n < 3 || n > 4) return 0;
-    for (size_t k = 0; v[k]; k++)
-        if (strlen(v[k]) == n && word_is_n(text, w, v[k], n)) return 1;
+    if (word_in(text, w, v)) return 1;
     return n == 4 && (text[w->s] | 0x20) == 'f' && (unsigned char)text[w->s + 1] == 0xC3 &&
            (unsigned char)text[w->s + 2] == 0xBC && (text[w->s + 3] | 0x20) == 'r';   /* "für" */
 }
@@ -1034,13 +1044,13 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 lv = context_level(st->text, k1 != K_NONE ? k1 : K_NONE, &p1, h2 ? &p2 : NULL, k2, k3, &sep_ok);
         }
         size_t s, e, end = pos;
-        /* a name addressed after a comma in a sentence that thanks or
-         * greets: "Many thanks for your help, Samantha.", "Vielen Dank,
-         * Tanja, das hat ...", "Best wishes, Eimear Nolan" */
         /* "Thanks, Vodafone,": after a greeting and a comma or a line
          * break, a known name that is no common word, or a word of no list
          * that ends the message (a signature: "Groet,\nWouter") */
         int greet_sep = lv == LV_GREET && (w.sep & (SEP_COMMA | SEP_NL));
+        /* a name addressed after a comma in a sentence that thanks or
+         * greets: "Many thanks for your help, Samantha.", "Vielen Dank,
+         * Tanja, das hat ...", "Best wishes, Eimear Nolan" */
         int vocative = 0;
         if (lv < 0 && have_p1 && (w.sep & SEP_COMMA) && !(w.sep & ~(unsigned)SEP_COMMA) && greeting_before(st, from)) {
             lv = LV_MARK;   /* a frequent given name: "Thanks for calling, Vodafone" is none */
@@ -1133,9 +1143,7 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                     if (word_is(st->text, &pw, "c")) {
                         from = prev_s;
                         look = 4;
-                    } else if (prev2_s < prev_s && (word_is(st->text, &pw, "and") || word_is(st->text, &pw, "e") ||
-                                                    word_is(st->text, &pw, "und") || word_is(st->text, &pw, "et") ||
-                                                    word_is(st->text, &pw, "y") || word_is(st->text, &pw, "en"))) {
+                    } else if (prev2_s < prev_s && is_and(st->text, &pw)) {
                         from = prev2_s;
                         look = 5;
                     }
