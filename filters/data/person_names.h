@@ -11,12 +11,14 @@
 #include <stdint.h>
 
 enum {
-    CVI_PN_GIVEN_MASK = 3,     /* SSA given-name weight: 0 none, 1 >= 20 births, 2 >= 500, 3 >= 20,000 */
-    CVI_PN_NAME = 1 << 2,      /* in humannames (a first or last name) */
+    CVI_PN_GIVEN_MASK = 3,     /* given-name weight: 0 none, 1 >= 20 SSA births, 2 >= 500, 3 >= 20,000;
+                                * an international given name no common word >= 2, else >= 1 */
+    CVI_PN_NAME = 1 << 2,      /* a first or last name (humannames, or an international given name) */
     CVI_PN_SURNAME = 1 << 3,   /* in humannames, not an SSA given name */
     CVI_PN_COMMON_SHIFT = 4,   /* bits 4..10: also a common word in en, de, fr, es, it, nl, pt */
     CVI_PN_COMMON_EN = 1 << 4,
-    CVI_PN_COMMON_ANY = 0x7F << 4
+    CVI_PN_COMMON_ANY = 0x7F << 4,
+    CVI_PN_INTL = 1 << 11       /* the weight is the international dictionary's, not the SSA's */
 };
 
 extern const uint32_t cvi_person_nnames;

@@ -161,6 +161,25 @@ START_TEST(test_everyday_contexts)
 }
 END_TEST
 
+/* Given names rare in US births, weighed by the international dictionary:
+ * taken after a context in lower-case text, not as a context-free first name
+ * there, nor after a preposition (towns bear them), nor a sentence's first
+ * word that is only a surname and a common word. */
+START_TEST(test_international_given)
+{
+    one("NL", P, "hallo maartje kun je me terugbellen", "maartje", "maartje");
+    one("NL", P, "mijn vader henk wil een ander abonnement", "henk", "henk");
+    one("PT", P, "olá gonçalo obrigada pela chamada", "gonçalo", "gonçalo");
+    one("DE", P, "der techniker detlef ist nicht gekommen", "detlef", "detlef");
+    one("NL", P, "Jeroen Brouwer belde vanochtend.", "Jeroen Brouwer", "jeroen brouwer");
+    none("ES", P, "se ha ido la luz en todo el edificio");
+    none("PT", P, "Mudamos de Belo Horizonte para Vitória e precisamos da linha.");
+    cv_span_list l = run("IT", P, "Certo Giulia, sono Marco.");
+    for (size_t i = 0; i < l.n; i++) ck_assert_uint_ne(l.v[i].start, 0);
+    cvi_span_list_free(&l);
+}
+END_TEST
+
 START_TEST(test_normal_form)
 {
     char a[CV_NORM_MAX + 1];
@@ -445,6 +464,7 @@ int main(void)
     tcase_add_test(tc, test_normal_form);
     tcase_add_test(tc, test_false_positive_corpus);
     tcase_add_test(tc, test_everyday_contexts);
+    tcase_add_test(tc, test_international_given);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_dev_corpora);
