@@ -273,6 +273,32 @@ static int is_a(const char *text, const word *w)
  * nothing but `sep_ok`) with the evidence level lv. On success: its span
  * [*s, *e), *pos after it, and 1.
  */
+/* Is the word before position s Portuguese "sou" or "é" ("sou a Inês",
+ * "aqui é o Marcos"; not "sono a Roma", "je suis a paris")? */
+static int after_sou_e(const scan_state *st, size_t s)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    while (s > 0 && p[s - 1] == ' ') s--;
+    if (s >= 2 && p[s - 2] == 0xC3 && p[s - 1] == 0xA9) return s == 2 || p[s - 3] == ' ';
+    return s >= 3 && (p[s - 3] | 0x20) == 's' && (p[s - 2] | 0x20) == 'o' && (p[s - 1] | 0x20) == 'u' &&
+           (s == 3 || p[s - 4] == ' ');
+}
+
+static int prev_word(const scan_state *st, size_t before, word *w);
+
+/* Is the word before position s San, Santa, Santo, São, Saint, Sainte, St or Sankt? */
+static int after_saint(const scan_state *st, size_t s)
+{
+    static const char *const saints[] = { "san", "santa", "santo", "sao", "saint", "sainte", "st", "ste", "sankt",
+                                          NULL };
+    word p;
+    if (!prev_word(st, s, &p) || p.e - p.s > 6) return 0;
+    const unsigned char *t = (const unsigned char *)st->text + p.s;
+    if (p.e - p.s == 4 && (t[0] | 0x20) == 's' && t[1] == 0xC3 && (t[2] == 0xA3 || t[2] == 0x83) && (t[3] | 0x20) == 'o')
+        return 1;   /* São, SÃO */
+    return word_in(st->text, &p, saints);
+}
+
 static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv, size_t *s, size_t *e)
 {
     size_t at = *pos, start = 0, end = 0, end_pos = at, pend_s = 0;
@@ -291,7 +317,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         if (!kn) break;
         /* the article before a first name after a context ("falar com a
          * Fernanda", "parlare con la Giulia", "mit der Kerstin") */
-        if (!parts && !pend && !article && lv == LV_SPEAK && w.shape == SH_LOW &&
+        if (!parts && !pend && !article && (lv == LV_SPEAK || (lv == LV_WEAK && after_sou_e(st, w.s))) &&
+            w.shape == SH_LOW &&
             (word_is(st->text, &w, "a") || word_is(st->text, &w, "o") || word_is(st->text, &w, "la") ||
              word_is(st->text, &w, "il") || word_is(st->text, &w, "der") || word_is(st->text, &w, "die"))) {
             article = 1;
@@ -353,12 +380,24 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             break;
         }
         if (!parts && !pend && lv != LV_TITLE && (lx & (LX_NOT_AFTER_GREETING | LX_PARTICLE))) return 0;
-        if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) break;   /* but "Mrs May" */
+        if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) {   /* but "Mrs May" */
+            /* "Cruz Roja me dijo", "Rose Street is": a place or a body, no name before its marker */
+            if (parts && !pend && !w.sep && lv >= LV_MARK) return 0;
+            break;
+        }
         unsigned f = cvi_person_word_flags(st->text, &w, key, kn);
         int ok;
         if (!parts && !pend) {
             int wl = word_like(f, lx);
             int mixed_cap = st->mode == MODE_MIXED && w.shape != SH_LOW;
+            /* after a greeting, a relation or a verb of speaking, a frequent
+             * given name that is an everyday word but not listed as a
+             * name-word ("mi mujer pilar" is; "mein mann uwe", "der techniker
+             * dirk", "salut maxime" are not) is a name in lower case */
+            if (wl && !mixed_cap && lv <= LV_SPEAK && given_weight(f) >= 2 &&
+                (lv == LV_GREET ? !very_common(f) && !(lx & LX_WORD_NAME)   /* "merci orange" thanks a firm */
+                                : !(lx & LX_VERB_NAME)))
+                wl = 0;
             switch (lv) {
             case LV_TITLE: ok = !low_ok || is_name(f); break;
             case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;
@@ -380,8 +419,10 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                                : given_weight(f) >= 1 && !wl && (given_weight(f) >= 2 || !is_common(f));
                 break;
             case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a frequent given name */
-            case LV_PREP:   /* after "for", "para": one of the US's, as towns bear the others ("para Vitória") */
-                ok = given_weight(f) >= 2 && (mixed_cap ? !very_common(f) : !wl) && !(lv == LV_PREP && (f & CVI_PN_INTL));
+            case LV_PREP:   /* after "for", "para": one of the US's, capitalised a very frequent one,
+                             * as towns bear the others ("para Vitória", "per Roma") */
+                ok = given_weight(f) >= (lv == LV_PREP && mixed_cap ? 3 : 2) && (mixed_cap ? !very_common(f) : !wl) &&
+                     !(lv == LV_PREP && (f & CVI_PN_INTL));
                 break;
             case LV_WEAK:   /* "this is", "I'm", "sono", "it's": capitalised, as after a greeting
                              * ("C'est Pierre"); lower case, a given name that is no everyday word */
@@ -423,14 +464,23 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         } else if (low_ok || st->mode != MODE_MIXED) {
             /* lower case or capitals throughout: a known name that is no
              * everyday word; a surname that is also one may follow a given
-             * name ("john smith"), but a word of two or more languages that
-             * no one is named only after a context ("está cortada") */
-            ok = is_name(f) && !(lx & LX_WORD_NAME) && (parts == 1 || !is_common(f)) &&
+             * name ("john smith"; after a context weaker than an introduction only
+             * a very frequent one:
+             * "mijn man jeroen staat"), but a word of two or more languages
+             * that no one is named only after a context ("está cortada") */
+            ok = is_name(f) && !(lx & LX_WORD_NAME) && ((parts == 1 && (lv <= LV_INTRO || lv == LV_FULL || first_given >= 3)) || !is_common(f)) &&
                  !(lv == LV_FULL && very_common(f) && !given_weight(f)) && !(lv == LV_FULL && (f & ROMANCE_COMMON));
         } else {
             /* a further part: a name, or a capitalised word that is no common word */
             ok = (is_name(f) || !is_common(f)) && !((lx & LX_WORD_NAME) && lower_word_follows(st, at));
         }
+        /* "Virginia DMV", "Carter BV": an acronym after it makes a firm or a body */
+        if (ok && (parts || pend) && st->mode == MODE_MIXED && w.shape == SH_UP && w.e - w.s <= 4) {
+            if (lv >= LV_MARK) return 0;
+            break;
+        }
+        /* "San Marco", "Santo Stefano", "São Paulo", "Saint Denis": a place or a feast */
+        if (ok && !parts && after_saint(st, pend ? pend_s : w.s)) return 0;
         if (!ok) break;
         if (!parts) {
             start = pend ? pend_s : w.s;
@@ -482,6 +532,20 @@ static inline int marker_gate(const scan_state *st, size_t at)
  * ("Ciaran here", "Kevin said", "Jamie told me", "Max hier", "Romain ici"),
  * maybe after auxiliaries ("Patrick hat gesagt", "Mirko mi ha detto",
  * "Florian m'a dit", "Santiago me dijo"). */
+static const char *const from_words[] = { "from", "at", "del", "della", "dal", "dalla", "van", "do", "da", "de",
+                                          "du", "vom", "aus", "of", "in", NULL };
+static const char *const your_words[] = { "your", "vostro", "vostra", "jullie", "vosso", "vossa", "votre", "su",
+                                          "eurem", "ihrem", "ihrer", NULL };
+static const char *const the_words[] = { "the", "la", "le", "il", "lo", "der", "dem", "de", "het", "o", "a", "el",
+                                         NULL };
+/* where people work: "from billing", "del negozio", "vom Kundenservice" */
+static const char *const org_words[] = {
+    "shop", "store", "office", "team", "branch", "depot", "billing", "accounts", "support", "sales", "helpdesk",
+    "reception", "negozio", "ufficio", "servizio", "assistenza", "magasin", "agence", "boutique", "service",
+    "tienda", "oficina", "servicio", "laden", "filiale", "kundenservice", "kundendienst", "hotline", "zentrale",
+    "loja", "suporte", "atendimento", "winkel", "kantoor", "klantenservice", "balie", NULL
+};
+
 static int marker_follows(const scan_state *st, size_t at)
 {
     const char *t = st->text;
@@ -496,18 +560,16 @@ static int marker_follows(const scan_state *st, size_t at)
         if ((word_lex(t, &n, key, &kn) & 15) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
             word_is(t, &n, "hier") || word_is(t, &n, "called") || word_is(t, &n, "asked"))
             return !n.poss;
-        /* "Kelly from your team", "Chloe at your store", "Angela del vostro servizio" */
-        if (k == 0 && (word_is(t, &n, "from") || word_is(t, &n, "at") || word_is(t, &n, "del") ||
-                       word_is(t, &n, "della") || word_is(t, &n, "van") || word_is(t, &n, "do") ||
-                       word_is(t, &n, "da") || word_is(t, &n, "de"))) {
+        /* "Kelly from your team", "Chloe at your store", "Angela del vostro
+         * servizio"; "Benoît du magasin", "Jan vom Laden", "Joaquín de la
+         * tienda", "sven aus der filiale", "Mark from billing" */
+        if (k == 0 && word_in(t, &n, from_words)) {
             word y;
             size_t a2 = a;
-            if (next_word(t, st->len, &a2, &y) && !y.sep &&
-                (word_is(t, &y, "your") || word_is(t, &y, "vostro") || word_is(t, &y, "vostra") ||
-                 word_is(t, &y, "jullie") || word_is(t, &y, "vosso") || word_is(t, &y, "vossa") ||
-                 word_is(t, &y, "votre") || word_is(t, &y, "su")))
-                return 1;
-            return 0;
+            if (!next_word(t, st->len, &a2, &y) || y.sep) return 0;
+            if (word_in(t, &y, your_words)) return 1;
+            if (word_in(t, &y, the_words) && (!next_word(t, st->len, &a2, &y) || y.sep)) return 0;
+            return word_in(t, &y, org_words);
         }
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
                   word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
@@ -621,8 +683,10 @@ static int context_level(const char *text, int kind, const word *w, const word *
     if (!p1 || w->sep || w->e - w->s > 4) return -1;
     /* "grazie a Lucia", "merci à Baptiste", "gracias a Gonzalo", "dire a Katia" */
     if ((k1 == K_GREET || k1 == K_ASK || k1 == K_SPEAKV) && is_a(text, w)) return LV_SPEAK;
-    if ((word_is(text, p1, "i") && word_is(text, w, "am")) || (word_is(text, p1, "ich") && word_is(text, w, "bin")) ||
-        (word_is(text, p1, "ik") && word_is(text, w, "ben")) || (word_is(text, p1, "je") && word_is(text, w, "suis")))
+    /* German capitalises its nouns: "Ich bin Rentner" wants a frequent given name */
+    if (word_is(text, p1, "ich") && word_is(text, w, "bin")) return LV_MARK;
+    if ((word_is(text, p1, "i") && word_is(text, w, "am")) || (word_is(text, p1, "ik") && word_is(text, w, "ben")) ||
+        (word_is(text, p1, "je") && word_is(text, w, "suis")))
         return LV_WEAK;
     if (k1 == K_NAMEW && w->e - w->s == 2 && text[w->s] == (char)0xC3) return LV_INTRO;   /* "nome è", "nome é" */
     /* "Kan ik Daan spreken?" */
@@ -887,12 +951,22 @@ static int intro_follows(const scan_state *st, size_t pos)
  * by its first letters and length, and what follows it starts no name: no
  * capital or particle next, no "'s", no initial's dot. Returns the end of
  * its letters then, else 0. */
+/* Does the full stop at p[d] end a title's abbreviation or an initial
+ * ("sig. Romano", "Fr. Keating", "M. Dubois"), not a sentence? */
+static int abbrev_stop(const scan_state *st, size_t d)
+{
+    word w;
+    if (!prev_word(st, d + 1, &w) || w.e != d) return 0;
+    return w.e - w.s == 1 || ctx_kind2(st->text, &w, 0) == K_TITLE;
+}
+
 static size_t quick_skip(const scan_state *st, size_t i)
 {
     const unsigned char *p = (const unsigned char *)st->text;
     size_t len = st->len, q = i, e = i + 1;
     while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
     if (!(q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?')) return 0;
+    if (q > 0 && p[q - 1] == '.' && abbrev_stop(st, q - 1)) return 0;
     unsigned caps;
     e = ascii_run(p, len, e, &caps);
     if (e < len && p[e] != ' ' && p[e] != ',' && p[e] != '?' && p[e] != '!' && p[e] != ':' && p[e] != ';' &&
@@ -978,6 +1052,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             continue;
         }
         int kind = ctx_kind2(st->text, &w, 0), rc;
+        if (w.e - w.s == 1 && p[w.s] == 'M' && w.dot) kind = K_TITLE;   /* "M. Dubois" (Monsieur) */
         if (kind != K_NONE) {
             /* a context word, capitalised: what follows it; after a greeting
              * a few words, for "Hi, my name is tom", "Hello, this is tom" */
@@ -1016,7 +1091,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         /* a sentence's first word has no context before it */
         size_t q = w.s;
         while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
-        int first = q == 0 || p[q - 1] == '.' || p[q - 1] == '!' || p[q - 1] == '?';
+        int first = q == 0 || (p[q - 1] == '.' && !abbrev_stop(st, q - 1)) || p[q - 1] == '!' || p[q - 1] == '?';
         size_t from = w.s;
         int have_p1 = !first && prev_word(st, w.s, &p1);
         if (have_p1) {
@@ -1112,7 +1187,9 @@ static int scan_plain(const scan_state *st, cv_emit *em)
         if (!plain) {
             word w;
             size_t at = s;
-            look = next_word(st->text, len, &at, &w) && w.alpha && (ctx_kind2(st->text, &w, 0) || maybe_given(st, &w));
+            int kind = next_word(st->text, len, &at, &w) && w.alpha ? ctx_kind2(st->text, &w, 0) : K_NONE;
+            look = kind != K_NONE || (w.alpha && maybe_given(st, &w));
+            if (kind == K_INTRO || kind == K_REL) from = prev_s;   /* "ich heiß", "o técnico" */
         } else if (n >= 2) {
             unsigned c0 = (p[s] | 0x20) - 'a', c1 = (p[s + 1] | 0x20) - 'a';
             uint32_t b = h >> (32 - CVI_PERSON_GIVEN_BITS);

@@ -23,7 +23,8 @@ WORDS = {
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
     "K_TITLE": """mr mrs ms miss mister mx dr prof herr frau fraulein sig signor signora signorina dott dottor
         dottoressa sr sra srta senor senora senorita don dona dna senhor senhora mme mlle madame monsieur
-        mademoiselle dhr mevr mw meneer mevrouw heer""",
+        mademoiselle dhr mevr mw meneer mevrouw heer herrn doktor dokter docteur doctor doctora doutor doutora
+        dra avvocato avv ing fr rev revd""",
     "K_INTRO": "mappelle appelle chiamo llamo chamo heisse heiss",
     "K_CALLED": "called named",
     "K_NAMEW": "name naam nome nom nombre",
@@ -49,7 +50,7 @@ WORDS = {
         cousine technicien papi mamie
         marido mujer esposa esposo hijo hija hermano hermana novio novia abuelo abuela companero companera
         compi tio tia pareja primo prima suegro suegra sobrino sobrina amigo amiga colega
-        vrouw zoon dochter vader moeder broer zus vriend vriendin oom neef schoonvader monteur
+        vrouw man zoon dochter vader moeder broer zus vriend vriendin oom neef schoonvader monteur
         mulher filho filha pai mae irmao irma namorado namorada avo sogro sogra sobrinho sobrinha
         flatmate housemate roommate landlord landlady installer driver courier corriere vicino vicina
         padrone padrona fahrer vermieter nachbar nachbarin voisin voisine vecino vecina buurman buurvrouw
@@ -60,7 +61,9 @@ WORDS = {
     # "Mirko mi ha detto", "Florian m'a dit", "Santiago me dijo"
     "K_AFTER": """here ici aqui said says promised mentioned explained meinte sagte gesagt
         gemeint versprochen detto dit dijo disse zei rang phoned emailed messaged texted angerufen
-        richiamato chiamato rappele appele ligou belde gebeld teruggebeld prometeu prometio""",
+        richiamato chiamato rappele appele ligou belde gebeld teruggebeld prometeu prometio
+        geschrieben gemailt telefoniert escribio respondio scritto risposto ecrit repondu escreveu respondeu
+        mailde schreef terugbelde""",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.
@@ -74,7 +77,9 @@ LISTS = {
         on once one or our pal people please que sales sb see service services she sir sis so somebody
         someone soon sorry still such supervisor support sweetie team ten that the their them then there
         these they this those to todos tous tout tutti un una und une uno very was we what who why world you
-        your yourself zusammen""",
+        your yourself zusammen cliente clienti clientes client clients kunde kundin kunden klant klanten
+        utente abonne abonnee retentions retention fraud prevention collections complaints escalations
+        loyalty repairs faults technical tech accounts""",
     # words that end a name or are none: places and organisations after a
     # name-like word ("Rose Street", "Victoria Station", "Paris office"),
     # months and weekdays (en, de, it, fr, es, nl, pt)
@@ -92,7 +97,12 @@ LISTS = {
         september septembre septiembre setembro settembre sexta shop sonntag square st station stazione
         store str straat strasse street sunday team terca terrace thursday tower town travessa tuesday
         university valley vendredi venerdi via viale viernes village vrijdag way wednesday weg woensdag
-        zaterdag zondag""",
+        zaterdag zondag
+        san santa santo sao saint sainte sankt islands island isles water hauptbahnhof roja puerta
+        irish english scottish welsh british american french german italian spanish dutch portuguese
+        brazilian ingles frances aleman italiano espanol inglese francese tedesco englisch franzosisch
+        italienisch spanisch anglais allemand italien espagnol engels duits frans italiaans spaans
+        portugues brasileiro""",
     # given names that are also everyday words ("Will you", "in May", "mark
     # the box", "grace period"): without a context they read as the word
     "LX_WORD_NAME": """ada amber amparo angel april art august aurora autumn baby basil bella bill blanche bob
@@ -105,6 +115,11 @@ LISTS = {
         rocio rosa rose royal ruby rusty sage sandy serena sky sole soledad sonny speranza spring star
         stella sterling storm sue summer sunny trinity violet will winter""",
     # particles inside a surname: van der Berg, de la Fuente, dos Santos
+    # the name-words that are verbs, modals or adverbs too ("my son will",
+    # "my wife may", "my husband rang"): not taken in lower case even after
+    # a relation, where the others are ("my dad frank", "mi mujer pilar")
+    "LX_VERB_NAME": """will may can did mark bill sue rob drew chase lance pat ray rain storm cash don rich hope love
+        bob buck dale miles""",
     "LX_PARTICLE": """al bin da das de degli dei del della delle den der di do dos du el la le lo op te ten ter van vom
         von y zu zum zur""",
     # closed-class words of each language (articles, pronouns, prepositions,
@@ -148,7 +163,9 @@ LISTS = {
  nao sim agora hoje ontem amanha tudo ta
  kun kan kunt kon zal zou wilt mag ga gaat kannst konnt konnte soll sollte mochte darf
  puoi puo posso vuoi vuole devo deve peux peut pouvez veux veut dois doit puede puedes puedo
- quiere debe pode podes posso vai vou quer deve""",
+ quiere debe pode podes posso vai vou quer deve
+ dann danach sonst leider bitte gerne gern halt eben wieder nochmal toch maar nou weer allora poi dopo
+ quindi alors puis ensuite entonces luego pues entao depois logo""",
     # after "'s": what makes "X's" a person's
     # hesitations in call transcripts, passed over before a name
     # ("I spoke to er Joanne", "mit ähm Sandra", "con eh Mercedes")

@@ -32,8 +32,8 @@ the same way (fold_key); the two must agree.
 Flags per key (uint16):
   bits 0-1  given-name weight from the SSA births: 0 none (< 20 births),
             1 >= 20, 2 >= 500, 3 >= 20,000; a given name of gender-detection's
-            dictionary weighs at least 2 when no word list holds it in lower
-            case, else at least 1
+            dictionary weighs at least 2 when the word lists of one language at
+            most hold it in lower case, else at least 1
   bit  2    a first or last name (in humannames, or a given name above)
   bit  3    in humannames and not an SSA given name: most likely a surname
   bits 4-10 also a common (lower-case) word in en, de, fr, es, it, nl, pt
@@ -217,15 +217,16 @@ def main(argv):
             f |= 1 << 2
         for i, (lang, _) in enumerate(LANGS):
             # the fr, es, it and pt lists are all lower case, proper nouns too
-            # ("joão", "david", "nuno"): there a given name is not taken for a word
+            # ("joão", "david"): there a given name of 500 US births or more is
+            # not taken for a word ("perfecto", "esteve", "tre" have fewer)
             # (a US one: the dictionary holds "sole", "rosa" and "amor" too)
-            if k in common[lang] and (lang in ("en", "de", "nl") or w == 0):
+            if k in common[lang] and (lang in ("en", "de", "nl") or w < 2):
                 f |= 1 << (4 + i)
         if k in given and w < 2:
             # a word of any list, the Romance ones' proper nouns too ("certo")
             f |= 1 << 11
             stats["intl"] += 1
-            w = max(w, 1 if any(k in common[lang] for lang, _ in LANGS) else 2)
+            w = max(w, 1 if sum(k in common[lang] for lang, _ in LANGS) > 1 else 2)
         f |= w
         flags.append(f)
         stats["given"] += w > 0

@@ -368,6 +368,8 @@ START_TEST(test_dev_corpora)
 {
     recall_corpus("dev_recall.tsv", 600, 62);
     fp_corpus("dev_fp.tsv", 800, 2);
+    recall_corpus("dev2_recall.tsv", 600, 0);
+    fp_corpus("dev2_fp.tsv", 800, 100);
 }
 END_TEST
 
