@@ -88,8 +88,8 @@ static int ctx_kind2(const char *text, const word *w, int second)
 static int ctx_kind(const char *text, const word *w) { return ctx_kind2(text, w, 1); }
 
 /* The first letters of the K_AFTER words and of marker_follows'
- * auxiliaries and "from", "at", "del", ... (bit c - 'a'): a-i, l, m, p, r, s, t, v, z. */
-#define MARKER_FIRST 0x22e99ffu
+ * auxiliaries and "from", "at", "del", ... (bit c - 'a'): a-j, l, m, p, r-w, z. */
+#define MARKER_FIRST 0x27e9bffu
 
 int cvi_person_selftest(void)
 {
@@ -552,7 +552,8 @@ static int marker_follows(const scan_state *st, size_t at)
     if (!marker_gate(st, at)) return 0;
     word n;
     size_t a = at;
-    for (int k = 0; k < 3; k++) {
+    int seen_aux = 0, skipped = 0;
+    for (int k = 0; k < 5; k++) {
         if (!next_word(t, st->len, &a, &n) || n.sep) return 0;
         size_t wn = n.e - n.s;
         char key[KEY_MAX + 1];
@@ -574,7 +575,14 @@ static int marker_follows(const scan_state *st, size_t at)
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
                   word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
                   (wn == 3 && (t[n.s] | 0x20) == 'm' && t[n.s + 1] == '\'' && (t[n.s + 2] | 0x20) == 'a');
+        /* adverbs between the auxiliary and its participle: "hat schon
+         * dreimal angerufen", "ha già inviato", "a déjà tout expliqué" */
+        if (!aux && seen_aux && skipped < 2 && n.shape == SH_LOW && wn <= 8) {
+            skipped++;
+            continue;
+        }
         if (!aux) return 0;
+        seen_aux = 1;
     }
     return 0;
 }
@@ -760,6 +768,25 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
             *pos = a2;
             int rc = emit_name(st, em, s, e);
             return rc ? rc : 1;
+        }
+    }
+    /* "Karim et Yasmine sont", "jonas und emma haben": two frequent given
+     * names joined by "and" are two names */
+    if (name_case(st, w) && !w->poss && w->e - w->s >= 2 && at + 1 < len && p[at] == ' ' && given != 0 &&
+        (given > 0 || (given = maybe_given(st, w)))) {
+        word c, n2;
+        size_t a3 = at;
+        if (next_word(st->text, len, &a3, &c) && !c.sep && c.shape == SH_LOW && is_and(st->text, &c) &&
+            next_word(st->text, len, &a3, &n2) && !n2.sep && name_case(st, &n2) && n2.e - n2.s >= 2 &&
+            maybe_given(st, &n2)) {
+            size_t a2 = w->s, a4 = c.e, s2, e2;
+            if (parse_name(st, &a2, ~0u, LV_MARK, &s, &e) && e == w->e &&
+                parse_name(st, &a4, ~0u, LV_MARK, &s2, &e2)) {
+                int rc = emit_name(st, em, s, e);
+                if (!rc) rc = emit_name(st, em, s2, e2);
+                *pos = a4;
+                return rc ? rc : 1;
+            }
         }
     }
     if (try_full && ((given < 0 ? maybe_given(st, w) : given) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&

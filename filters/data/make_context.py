@@ -54,7 +54,13 @@ WORDS = {
         mulher filho filha pai mae irmao irma namorado namorada avo sogro sogra sobrinho sobrinha
         flatmate housemate roommate landlord landlady installer driver courier corriere vicino vicina
         padrone padrona fahrer vermieter nachbar nachbarin voisin voisine vecino vecina buurman buurvrouw
-        vizinho vizinha senhorio repartidor bezorger livreur""",
+        vizinho vizinha senhorio repartidor bezorger livreur paketbote postbote bote kurier gardien
+        concierge nounou nanny babysitter plumber electrician idraulico elettricista fontanero electricista
+        loodgieter klempner handwerker elektriker hausmeister conserje portiere canalizador eletricista
+        porteiro encanador plombier electricien agent agente operatore operator mitarbeiter
+        conseiller conseillere asesor asesora medewerker medewerkster
+        atendente consultor consultora cognato cognata schwager schwagerin beaufrere coinquilino
+        mitbewohner colocataire huisgenoot""",
     # "it's Natalie", "its sarah"
     "K_ITS": "its",
     # after a name: "Ciaran here", "Kevin said", "Patrick hat gesagt",
@@ -63,7 +69,12 @@ WORDS = {
         gemeint versprochen detto dit dijo disse zei rang phoned emailed messaged texted angerufen
         richiamato chiamato rappele appele ligou belde gebeld teruggebeld prometeu prometio
         geschrieben gemailt telefoniert escribio respondio scritto risposto ecrit repondu escreveu respondeu
-        mailde schreef terugbelde""",
+        mailde schreef terugbelde sent wrote replied confirmed arranged assured suggested advised geschickt
+        erklart bestatigt zugesagt sagt inviato mandato spiegato confermato promesso assicurato envoye
+        explique confirme promis assure jure dice dicho enviado explicado confirmado prometido aseguro
+        envio explico confirmo diz dito enviou explicou confirmou garantiu mandou falou zegt gezegd
+        gestuurd beloofd beloofde bevestigd bevestigde stuurde uitgelegd
+        available erreichbar disponibile disponible disponivel""",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.

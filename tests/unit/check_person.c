@@ -379,6 +379,8 @@ START_TEST(test_heldout_corpora)
 {
     recall_corpus("heldout_recall.tsv", 500, 60);
     fp_corpus("heldout_fp.tsv", 700, 2);
+    recall_corpus("heldout2_recall.tsv", 600, 0);
+    fp_corpus("heldout2_fp.tsv", 800, 100);
 }
 END_TEST
 
