@@ -371,6 +371,7 @@ void cvi_worker_free(cvi_worker *w)
     cvi_buf_free(&w->tmp);
     free(w->names);
     free(w->scan);
+    free(w->scan_orig);
     cvi_wordset_builder_free(w->wsb);
     cvi_wordset_free(w->nameset);
     free(w->word_name);

@@ -131,6 +131,10 @@ struct cvi_worker {
     const char *why;         /* reason for a CV_EINPUT from a nested step */
     int no_vault;            /* tokens made now are not data (journal ids, `callveil token`) */
     int learned;             /* the person detector added names to `names` in this text */
+    size_t nfield_names;     /* names[0, nfield_names) came from fields; the rest the detector found */
+    int absorbed;            /* a found name became part of one found later ("Connor" ... "Sarah Connor") */
+    cv_str *scan_orig;       /* the scanned values as read (for the record's second pass) */
+    size_t capscan_orig;
     int vault_rc;            /* CV_ENOMEM seen while collecting */
     /* with an erasure register: whether an erased token was made since the
      * last settle, and the vault entries noted since, kept only if not */
@@ -158,6 +162,7 @@ void cvi_eng_set_opts(cvi_worker *w, const cv_detect_opts *o);
 int cvi_eng_scan_member_names(cvi_worker *w, cv_record *r, cvi_counts *c);
 int cvi_eng_rescan_names(cvi_worker *w, cv_record *r, int32_t idx, cvi_counts *c);
 int cvi_eng_build_name_words(cvi_worker *w);
+int cvi_eng_name_part_of(const name_ent *a, const name_ent *b);
 int cvi_eng_allowed(cvi_worker *w, int entity, const char *v, size_t n, const char *norm, size_t nl);
 void cvi_eng_explain(cvi_worker *w, const cv_span *s, int entity, const char *domain, int kind, const char *by, int by_line);
 int cvi_eng_subject_shift(cvi_worker *w, const cv_input_rule *rule, const cv_record *r, const cv_action *a, int *days);

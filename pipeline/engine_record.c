@@ -246,6 +246,57 @@ static const cv_field_rule *lookup_memo(lmemo *m, const cvi_engine *e, const cv_
     return x->fr;
 }
 
+
+/* The queued text values, in record order. A name found in one may become
+ * part of a name found in a later one ("then Connor sent the photos" ...
+ * "my name is Sarah Connor"): the values are then read again from their
+ * original text, that one name known, so that both get its token and the
+ * counts and explanations are those of the second reading only. */
+static int scan_values(cvi_worker *w, cv_record *r, cvi_counts *c, size_t *learned_at)
+{
+    int rc;
+    w->nfield_names = w->nnames;
+    w->absorbed = 0;
+    int again = w->nscan > 1;
+    cvi_counts c0;
+    size_t x0 = w->xout ? w->xout->n : 0;
+    if (again) {
+        if (w->nscan > w->capscan_orig) {
+            cv_str *nv = realloc(w->scan_orig, w->nscan * sizeof *nv);
+            if (!nv) return CV_ENOMEM;
+            w->scan_orig = nv;
+            w->capscan_orig = w->nscan;
+        }
+        for (size_t k = 0; k < w->nscan; k++) w->scan_orig[k] = r->nodes[w->scan[k]].value;
+        c0 = *c;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        *learned_at = 0;
+        for (size_t k = 0; k < w->nscan; k++) {
+            w->cur_fr = w->scan_fr[k];
+            if ((rc = cvi_eng_scan_node(w, r, w->scan[k], c))) return rc;
+            if (w->learned) *learned_at = k;
+        }
+        if (!again || !w->absorbed || pass) return 0;
+        /* the one-word names found that are words of a longer found name go */
+        size_t m = w->nfield_names;
+        for (size_t j = w->nfield_names; j < w->nnames; j++) {
+            int part = 0;
+            for (size_t i = w->nfield_names; i < w->nnames && !part; i++)
+                part = i != j && cvi_eng_name_part_of(&w->names[j], &w->names[i]);
+            if (!part) w->names[m++] = w->names[j];
+        }
+        w->nnames = m;
+        for (size_t k = 0; k < w->nscan; k++) r->nodes[w->scan[k]].value = w->scan_orig[k];
+        *c = c0;
+        if (w->xout) w->xout->n = x0;
+        w->names_gen++;
+        w->nwords = 0;
+        if (w->nnames && (rc = cvi_eng_build_name_words(w))) return rc;
+    }
+    return 0;
+}
+
 static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, cvi_counts *c, const char **reason)
 {
     const cvi_engine *e = w->e;
@@ -322,11 +373,7 @@ static int apply_record(cvi_worker *w, const cv_input_rule *rule, cv_record *r, 
     w->nwords = 0;
     if (w->nnames && (rc = cvi_eng_build_name_words(w))) return rc;
     size_t learned_at = 0;
-    for (size_t k = 0; k < w->nscan; k++) {
-        w->cur_fr = w->scan_fr[k];
-        if ((rc = cvi_eng_scan_node(w, r, w->scan[k], c))) return rc;
-        if (w->learned) learned_at = k;
-    }
+    if ((rc = scan_values(w, r, c, &learned_at))) return rc;
     /* names the detector found in a later value recur in the earlier ones */
     for (size_t k = 0; k < learned_at; k++) {
         w->cur_fr = w->scan_fr[k];

@@ -351,6 +351,9 @@ static int learn_names(cvi_worker *w, const char *text, size_t n)
         if (!ne) continue;
         memcpy(ne->norm, sp->norm, sp->norm_len + 1);
         ne->norm_len = sp->norm_len;
+        if (memchr(ne->norm, ' ', ne->norm_len))
+            for (size_t j = w->nfield_names; j + 1 < w->nnames; j++)
+                if (cvi_eng_name_part_of(&w->names[j], ne)) w->absorbed = 1;
         cvi_eng_entity_token(w, CV_ENT_PERSON, ne->norm, ne->norm_len, ne->tok);
         w->learned = 1;
     }
@@ -360,6 +363,19 @@ static int learn_names(cvi_worker *w, const char *text, size_t n)
 }
 
 static int detect_cached(cvi_worker *w, const char *text, size_t n, uint32_t *starts);
+
+/* Is a one-word name one of the words of name b ("connor", "sarah connor")? */
+int cvi_eng_name_part_of(const name_ent *a, const name_ent *b)
+{
+    if (!a->norm_len || memchr(a->norm, ' ', a->norm_len) || a->norm_len >= b->norm_len) return 0;
+    for (size_t i = 0; i + a->norm_len <= b->norm_len; i++) {
+        if ((i == 0 || b->norm[i - 1] == ' ') && memcmp(b->norm + i, a->norm, a->norm_len) == 0 &&
+            (i + a->norm_len == b->norm_len || b->norm[i + a->norm_len] == ' '))
+            return 1;
+        while (i < b->norm_len && b->norm[i] != ' ') i++;
+    }
+    return 0;
+}
 
 static int find_spans_all(cvi_worker *w, const char *text, size_t n)
 {
