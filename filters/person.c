@@ -1006,8 +1006,11 @@ static size_t quick_skip(const scan_state *st, size_t i)
         if ((lens >> (n < 15 ? n : 15)) & 1) return 0;   /* may be "Hi", "Thanks", "Mr" */
     }
     if (capital_follows(st, e) || particle_follows(st, e)) return 0;
-    /* "Kevin said": a frequent given name (the Bloom filter first) before a marker */
+    /* "Kevin said": a frequent given name (the Bloom filter first) before a
+     * marker; "Sofia, desculpe": before a comma and a lower-case word */
     word w = { .s = (uint32_t)i, .e = (uint32_t)e, .plain = 1, .alpha = 1 };
+    if (e + 2 < len && p[e] == ',' && p[e + 1] == ' ' && p[e + 2] >= 'a' && p[e + 2] <= 'z' && maybe_given(st, &w))
+        return 0;
     return marker_gate(st, e) && maybe_given(st, &w) && marker_follows(st, e) ? 0 : e;
 }
 
@@ -1035,6 +1038,45 @@ static int prep_word(const char *text, const word *w)
     if (word_in(text, w, v)) return 1;
     return n == 4 && (text[w->s] | 0x20) == 'f' && (unsigned char)text[w->s + 1] == 0xC3 &&
            (unsigned char)text[w->s + 2] == 0xBC && (text[w->s + 3] | 0x20) == 'r';   /* "für" */
+}
+
+/* Does word p (right before a capitalised word) make the next word a
+ * person's place: a reporting verb, a Portuguese article, or a finite verb
+ * that opens its sentence? */
+static int person_slot(const scan_state *st, const word *p)
+{
+    /* not "na", "no", "à", "A": "na Zara", "no Rio", "à Lyon", "A Mercedes da locadora" */
+    static const char *const art[] = { "o", "do", "ao", "pelo", "com", NULL };
+    static const char *const verbs[] = {
+        "can", "could", "will", "would", "has", "is", "does", "did", "kan", "kun", "mag", "moet", "zal", "zou",
+        "wil", "heeft", "werkt", "kann", "konnte", "ist", "hat", "wird", "soll", "arbeitet", "puo", "ha", "ce",
+        "lavora", "trabaja", "trabalha", "travaille", NULL
+    };
+    size_t n = p->e - p->s;
+    if (n > 9) return 0;
+    const unsigned char *t = (const unsigned char *)st->text + p->s;
+    if (p->shape == SH_LOW) {
+        if (word_in(st->text, p, art)) return 1;
+        char key[KEY_MAX + 1];
+        size_t kn;
+        return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER && kn > 4;   /* not "here", "ici", "aqui" */
+    }
+    if ((p->shape != SH_CAP && !(n == 1 && p->shape == SH_UP)) || !sentence_start(st, p->s)) return 0;
+    if (n == 1) return t[0] == 'O';   /* "O Tiago" */
+    return word_in(st->text, p, verbs);
+}
+
+/* A word between commas (", Sylvie je crois,", "Samir, le fils"), or first
+ * in its sentence before a comma and a lower-case word ("Sofia, desculpe",
+ * "Manolo, el conserje, dice")? */
+static int name_in_commas(const scan_state *st, const word *w, int first, int have_p1)
+{
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t e = w->e;
+    if (w->poss || e + 2 >= st->len || p[e] != ',' || p[e + 1] != ' ' || !(p[e + 2] >= 'a' && p[e + 2] <= 'z'))
+        return 0;
+    if (first) return 1;
+    return have_p1 && (w->sep & SEP_COMMA) && !(w->sep & ~(unsigned)SEP_COMMA);
 }
 
 /* A greeting or thanks word earlier in the sentence that ends at `before`
@@ -1168,6 +1210,18 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
          * "für", "avec", "para", "voor" ...: "a refund for Maria" */
         if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && prep_word(st->text, &p1))
             lv = LV_PREP;   /* not "For Easter", "With Sky Glass": a sentence's first word */
+        /* a frequent given name after a word that puts a person there:
+         * a reporting verb before its subject ("Me atendió Rocío", "Dijo
+         * Fernando que", "ha chiamato Marco"), Portuguese articles ("o
+         * Tiago da linha", "com o Diogo", "do Felipe"), a finite verb
+         * opening a question or a request ("Kan Maarten bij", "Werkt
+         * Hanneke vandaag?", "Can Natalie call me", "Ist Sven erreichbar?"),
+         * or commas around it (", Sylvie je crois,", "Manolo, el conserje") */
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && person_slot(st, &p1)) lv = LV_MARK;
+        if (lv < 0 && name_in_commas(st, &w, first, have_p1)) {
+            lv = LV_MARK;
+            sep_ok = SEP_COMMA;
+        }
         if (lv >= 0 && !(w.sep & ~sep_ok)) {
             size_t at = from;
             if (parse_name(st, &at, ~0u, lv, &s, &e) && (!vocative || name_ends(st, at)) &&
