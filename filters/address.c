@@ -530,6 +530,16 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
         *done = e;
         return emit_address(em, t, s, e);
     }
+    /* "Flat 4C not Flat 4B", "Apt 5, Ashgrove House": a home's own number */
+    if (word_before) {
+        word hw;
+        size_t q = pb > 0 && (t[pb - 1] == '.' || t[pb - 1] == ':' || t[pb - 1] == '#') ? pb - 1 : pb;
+        q = skip_spaces_back(t, q);
+        if (word_ending(t, len, q, &hw) && (e = cvi_address_flat(t, len, hw.s)) > a) {
+            *done = e;
+            return emit_address(em, t, hw.s, e);
+        }
+    }
     size_t ne = house_number(t, len, a, b);
     if (!ne) return 0;
     if ((e = street_after(t, len, a, ne)) > 0) {

@@ -58,6 +58,37 @@ static size_t unit_value(const char *t, size_t len, size_t i)
     return o > j ? o : j;
 }
 
+/* A flat part that needs no street line beside it: "Flat 4C", "Apt 5",
+ * "Apartment 302", "Suite 1350", "appartement 12", "apto 41" (a word that
+ * says a home and its value; "unit", "floor", "interno", "piso" are other
+ * things as often). Returns its end, or 0. */
+static const lexw home_words[] = {
+    W("flat"), W("apt"), W("apartment"), W("suite"), W("appartement"), W("appt"), W("apto"), W("apartamento"),
+    W("wohnung"), W("whg"), { NULL, 0 },
+};
+
+size_t cvi_address_flat(const char *t, size_t len, size_t s)
+{
+    word w;
+    if (!word_at(t, len, s, &w) || !in_lex(w.lc, w.n, home_words)) return 0;
+    size_t e = unit_value(t, len, w.e);
+    if (!e) return 0;
+    /* its value holds a digit: "Flat 4C", not "flat out", "apt to"; only
+     * digits, it ends a phrase: "Flat 3,", not "the flat 3 times" */
+    int dig = 0, alpha = 0;
+    for (size_t k = w.e; k < e; k++) {
+        dig |= is_digit((unsigned char)t[k]);
+        alpha |= is_ascii_letter((unsigned char)t[k]);
+    }
+    if (!dig) return 0;
+    if (!alpha) {
+        size_t p = skip_spaces(t, len, e);
+        if (p > e && p < len && (letter_at(t, len, p) || is_digit((unsigned char)t[p])) && !(t[p] >= 'A' && t[p] <= 'Z'))
+            return 0;
+    }
+    return e;
+}
+
 /* A flat/floor/door part starting at i: "Flat 3", "Apt 4B", "2º B", "3e
  * étage", "piso 2", "interno 4", "bus 3", "1º Dto". Returns its end or 0. */
 static size_t unit_part(const char *t, size_t len, size_t i)
@@ -288,9 +319,13 @@ size_t cvi_address_po_box(const char *t, size_t len, size_t a, size_t *s)
         break;
     }
     if (j < len && (letter_at(t, len, j) || is_digit((unsigned char)t[j]))) return 0;
-    /* a box number is followed by its town or the end, not by a sentence
-     * ("Apartado 4 del contrato", "BP 2 sur le schéma") */
-    if (j + 1 < len && t[j] == ' ' && (unsigned)(t[j + 1] - 'a') < 26u) return 0;
+    /* a box number after a word that is also something else is followed
+     * by its town or the end, not by a sentence ("Apartado 4 del contrato",
+     * "BP 2 sur le schéma"); after "PO Box", "Postfach" it may be ("mail to
+     * PO Box 9021 not the street address") */
+    int plain_word = (lc_at(t, ks) == 'b' && (lc_at(t, ks + 1) == 'p' || t[ks + 1] == '.')) ||
+                     (lc_at(t, ks) == 'a' && i - ks < 10);   /* "bp", "b.p.", "apartado", "apdo" */
+    if (plain_word && j + 1 < len && t[j] == ' ' && (unsigned)(t[j + 1] - 'a') < 26u) return 0;
     *s = ks;
     return j;
 }

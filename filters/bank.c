@@ -92,6 +92,9 @@ static int country(const char *cc)
 }
 
 static const char *const bic_words[] = { "bic", "swift", NULL };
+static const char *const promo_words[] = { "code", "codice", "aktionscode", "rabattcode", "gutschein", "promo",
+                                           "voucher", "coupon", "cupon", "cupom", "descuento", "discount", "sconto",
+                                           "korting", "actiecode", "remise", "promocional", NULL };
 
 static int validate_bic(const cv_detect_opts *o, const char *text, size_t len, size_t *start, size_t *end,
                         char *norm, size_t *norm_len)
@@ -107,6 +110,9 @@ static int validate_bic(const cv_detect_opts *o, const char *text, size_t len, s
     /* An all-letter code is as often a word in capitals ("CUSTOMER"):
      * only after BIC / SWIFT. */
     if (!digit && !cvi_keyword_before(text, *start, 24, bic_words)) return 0;
+    /* "Aktionscode SOMMER24", "código descuento VERANO24": a word and a
+     * year, after a promotion's word, is no bank's code */
+    if (!cvi_keyword_before(text, *start, 24, bic_words) && cvi_keyword_before(text, *start, 24, promo_words)) return 0;
     memcpy(norm, s, n);
     norm[n] = '\0';
     *norm_len = n;

@@ -249,8 +249,9 @@ static int word_is_n(const char *text, const word *w, const char *lw, size_t n)
 /* Word w is one of the lower-case ASCII words of list (NULL-terminated). */
 static int word_in(const char *text, const word *w, const char *const *list)
 {
+    char c0 = (char)(text[w->s] | 0x20);
     for (size_t k = 0; list[k]; k++)
-        if (word_is_n(text, w, list[k], strlen(list[k]))) return 1;
+        if (list[k][0] == c0 && word_is_n(text, w, list[k], strlen(list[k]))) return 1;   /* the first letter first */
     return 0;
 }
 
@@ -1053,14 +1054,15 @@ static int person_slot(const scan_state *st, const word *p)
         "lavora", "trabaja", "trabalha", "travaille", NULL
     };
     size_t n = p->e - p->s;
-    if (n > 9) return 0;
+    if (n > 12) return 0;
     const unsigned char *t = (const unsigned char *)st->text + p->s;
     if (p->shape == SH_LOW) {
-        if (word_in(st->text, p, art)) return 1;
+        if (n <= 4) return word_in(st->text, p, art);
         char key[KEY_MAX + 1];
         size_t kn;
-        return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER && kn > 4;   /* not "here", "ici", "aqui" */
+        return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;   /* longer than "here", "ici", "aqui" */
     }
+    if (n > 9) return 0;
     if ((p->shape != SH_CAP && !(n == 1 && p->shape == SH_UP)) || !sentence_start(st, p->s)) return 0;
     if (n == 1) return t[0] == 'O';   /* "O Tiago" */
     return word_in(st->text, p, verbs);

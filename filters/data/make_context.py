@@ -23,7 +23,7 @@ WORDS = {
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
     "K_TITLE": """mr mrs ms miss mister mx dr prof herr frau fraulein sig signor signora signorina dott dottor
         dottoressa sr sra srta senor senora senorita don dona dna senhor senhora mme mlle madame monsieur
-        mademoiselle dhr mevr mw meneer mevrouw heer herrn doktor dokter docteur doctor doctora doutor doutora
+        mademoiselle dhr mevr mw meneer mevrouw heer herrn doktor dokter docteur doctora doutor doutora
         dra avvocato avv ing fr rev revd""",
     "K_INTRO": "mappelle appelle chiamo llamo chamo heisse heiss",
     "K_CALLED": "called named",
@@ -109,7 +109,7 @@ LISTS = {
         store str straat strasse street sunday team terca terrace thursday tower town travessa tuesday
         university valley vendredi venerdi via viale viernes village vrijdag way wednesday weg woensdag
         zaterdag zondag
-        san santa santo sao saint sainte sankt islands island isles water hauptbahnhof roja puerta
+        san santa santo sao saint sainte sankt islands island isles water hauptbahnhof termini roja puerta
         irish english scottish welsh british american french german italian spanish dutch portuguese
         brazilian ingles frances aleman italiano espanol inglese francese tedesco englisch franzosisch
         italienisch spanisch anglais allemand italien espagnol engels duits frans italiaans spaans

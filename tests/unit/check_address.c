@@ -57,6 +57,10 @@ START_TEST(test_en)
     addr("P.O. Box 12", "P.O. Box 12");
     addr("29 Lower Baggot Street, Dublin 2, D02 XY31", "29 Lower Baggot Street, Dublin 2, D02 XY31");
     addr("Unit 5, 12 Mill Lane", "Unit 5, 12 Mill Lane");
+    /* a home's own number needs no street beside it; a box after "PO Box" may start a sentence */
+    addr("forgot to say it's Flat 4C, the lift is broken", "Flat 4C");
+    addr("Apt 12, buzzer doesn't work", "Apt 12");
+    addr("Cx says mail to PO Box 9021 not the street address", "PO Box 9021");
     addr("10250 Santa Monica Blvd, Los Angeles, CA 90067", "10250 Santa Monica Blvd, Los Angeles, CA 90067");
 }
 END_TEST
@@ -191,6 +195,10 @@ START_TEST(test_not_addresses)
         "3 way adapter",
         "it costs 15 dollars per month",
         "version 12.4.1 of the app",
+        "I've been flat out 3 days",
+        "the flat 3 times had no heating",
+        "apt 2 go wrong",
+        "Apartado 4 del contrato",
         NULL,
     };
     for (size_t i = 0; texts[i]; i++) none("GB", A, texts[i]);

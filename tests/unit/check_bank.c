@@ -42,6 +42,10 @@ START_TEST(test_bic)
     none("GB", CV_ENT_BANK, "CUSTOMER SERVICE");
     none("GB", CV_ENT_BANK, "ABCDXX2L");                   /* XX is no country */
     none("GB", CV_ENT_BANK, "nwbkgb2l");                   /* BICs are written in capitals */
+    /* a promotion's code: a word and a year ("SOMM" "ER" "24" reads as a BIC) */
+    none("DE", CV_ENT_BANK, "Aktionscode SOMMER24 funktioniert nicht");
+    none("ES", CV_ENT_BANK, "El código descuento VERANO24 no funciona");
+    one("GB", CV_ENT_BANK, "promo failed, pay to SWIFT NWBKGB2L instead", "NWBKGB2L", "NWBKGB2L");
 }
 END_TEST
 
