@@ -39,20 +39,21 @@ static const street_type types1[] = {
 static const street_type types2[] = {
     T("st", POST | WEAK | DOT), T("rd", POST | DOT), T("ln", POST | DOT), T("dr", POST | WEAK | DOT),
     T("ct", POST | WEAK | DOT), T("pl", POST | WEAK | DOT), T("sq", POST | WEAK | DOT), T("av", PRE | WEAK | DOT),
-    T("bd", PRE | DOT), T("tv", PRE | DOT | WEAK),
+    T("bd", PRE | DOT), T("tv", PRE | DOT | WEAK), T("cl", PRE | DOT | NEEDDOT),
     { NULL, 0, 0 },
 };
 static const street_type types3[] = {
     T("ave", POST | DOT), T("tce", POST | DOT), T("way", POST | WEAK), T("row", POST | WEAK), T("hwy", POST | DOT),
     T("str", POST | DOT), T("weg", POST | WEAK), T("rue", PRE), T("bld", PRE | DOT), T("rte", PRE | DOT),
-    T("via", PRE | WEAK), T("rua", PRE),
+    T("via", PRE | WEAK), T("rua", PRE), T("pza", PRE | DOT), T("loc", PRE | DOT | NEEDDOT),
+    T("urb", PRE | DOT | NEEDDOT),
     { NULL, 0, 0 },
 };
 static const street_type types4[] = {
     T("road", POST), T("lane", POST), T("cres", POST | DOT), T("blvd", POST | DOT), T("mews", POST),
     T("pkwy", POST | DOT), T("ring", POST | WEAK), T("damm", POST | WEAK), T("ufer", POST | WEAK), T("quai", PRE),
     T("avda", PRE | DOT), T("ctra", PRE | DOT), T("beco", PRE), T("laan", PRE | POST | WEAK),
-    T("kade", POST | WEAK), T("dijk", POST | WEAK),
+    T("kade", POST | WEAK), T("dijk", POST | WEAK), T("fraz", PRE | DOT | NEEDDOT), T("vico", PRE | WEAK),
     { NULL, 0, 0 },
 };
 static const street_type types5[] = {
@@ -60,7 +61,7 @@ static const street_type types5[] = {
     T("grove", POST | WEAK), T("alley", POST | WEAK), T("platz", POST | PRE | WEAK), T("allee", POST | PRE),
     T("gasse", POST), T("cours", PRE | WEAK), T("route", PRE | WEAK), T("viale", PRE), T("corso", PRE | WEAK),
     T("largo", PRE | WEAK), T("calle", PRE), T("plaza", PRE | POST), T("paseo", PRE), T("ronda", PRE | WEAK),
-    T("praca", PRE), T("plein", POST | WEAK),
+    T("praca", PRE), T("plein", POST | WEAK), T("borgo", PRE | WEAK),
     { NULL, 0, 0 },
 };
 static const street_type types6[] = {
@@ -68,6 +69,7 @@ static const street_type types6[] = {
     T("circle", POST | WEAK), T("chemin", PRE), T("allée", PRE), T("piazza", PRE), T("vicolo", PRE),
     T("strada", PRE | WEAK), T("camino", PRE | WEAK), T("rambla", PRE), T("pasaje", PRE | WEAK), T("praça", PRE),
     T("straat", POST), T("gracht", POST), T("singel", POST | WEAK), T("carrer", PRE), T("plaça", PRE),
+    T("salita", PRE | WEAK), T("hameau", PRE | WEAK),
     { NULL, 0, 0 },
 };
 static const street_type types7[] = {
@@ -78,11 +80,13 @@ static const street_type types7[] = {
 };
 static const street_type types8[] = {
     T("crescent", POST), T("chaussee", POST), T("faubourg", PRE), T("piazzale", PRE), T("contrada", PRE | WEAK),
-    T("glorieta", PRE), T("travessa", PRE), T("calçada", PRE), T("avinguda", PRE),
+    T("glorieta", PRE), T("travessa", PRE), T("calçada", PRE), T("avinguda", PRE), T("frazione", PRE),
+    T("lungarno", PRE), T("sestiere", PRE), T("traversa", PRE | WEAK),
     { NULL, 0, 0 },
 };
 static const street_type types9[] = {
     T("boulevard", POST | PRE), T("lungomare", PRE), T("carretera", PRE), T("travesía", PRE), T("callejón", PRE),
+    T("località", PRE), T("polígono", PRE),
     { NULL, 0, 0 },
 };
 #define TYPE_MAX 9
@@ -515,6 +519,48 @@ static int year_then_words(const char *t, size_t len, size_t a, size_t ne)
     return ty && (ty->f & POST) && !(ty->f & PRE) && !is_compound(&w);
 }
 
+/* German streets named by a preposition and its article, no type word:
+ * "Am Markt 3", "An der Alster 7", "Auf dem Berg 2", "Im Winkel 8b",
+ * "Unter den Linden 77", "Zur Mühle 4". The line starts there (text, line,
+ * comma or colon before it) and ends after the number (end, comma, line,
+ * or a postcode and its town): "Im Jahr 2020 umgezogen", "Am Ende 3
+ * Stunden" are none. Returns the start, or -1. */
+static int word_before_word(const char *t, size_t len, const word *x, word *y)
+{
+    size_t p = skip_spaces_back(t, x->s);
+    return p != x->s && word_ending(t, len, p, y);
+}
+
+static size_t prep_street(const char *t, size_t len, size_t a, size_t ne)
+{
+    static const lexw one[] = { W("am"), W("im"), W("zum"), W("zur"), W("beim"), { NULL, 0 } };
+    static const lexw two[] = { W("an"), W("auf"), W("in"), W("unter"), W("hinter"), W("vor"), W("über"),
+                                W("uber"), W("zwischen"), { NULL, 0 } };
+    static const lexw art[] = { W("der"), W("dem"), W("den"), W("die"), { NULL, 0 } };
+    /* after the number: the line's end, or a postcode */
+    size_t q = skip_spaces(t, len, ne);
+    if (!(q >= len || t[ne] == ',' || t[ne] == '\n' || t[ne] == '\r' ||
+          (q > ne && is_digit((unsigned char)t[q]) && cvi_address_tail_code(t, len, q) > q)))
+        return (size_t)-1;
+    word w1, w2, w3, w4;
+    size_t p = skip_spaces_back(t, a), st = (size_t)-1;
+    if (p == a || !word_ending(t, len, p, &w1) || !w1.cap || !word_before_word(t, len, &w1, &w2)) return (size_t)-1;
+    if (w2.cap && in_lex(w2.lc, w2.n, one)) {
+        st = w2.s;                                              /* "Am Markt 3" */
+    } else if (in_lex(w2.lc, w2.n, art)) {
+        if (word_before_word(t, len, &w2, &w3) && w3.cap && in_lex(w3.lc, w3.n, two)) st = w3.s;   /* "An der Alster 7" */
+    } else if (w2.cap && !in_lex(w2.lc, w2.n, two) && word_before_word(t, len, &w2, &w3)) {
+        if (w3.cap && in_lex(w3.lc, w3.n, one)) st = w3.s;     /* "Am Alten Markt 3" */
+        else if (in_lex(w3.lc, w3.n, art) && word_before_word(t, len, &w3, &w4) && w4.cap && in_lex(w4.lc, w4.n, two))
+            st = w4.s;                                          /* "An den Drei Linden 2" */
+    }
+    if (st == (size_t)-1) return st;
+    /* the line starts at the preposition */
+    size_t b = skip_spaces_back(t, st);
+    if (!(b == 0 || t[b - 1] == ',' || t[b - 1] == ':' || t[b - 1] == '\n' || t[b - 1] == '\r')) return (size_t)-1;
+    return st;
+}
+
 /* One digit run t[a..b): a house number in a street line, or a PO box. *done
  * gets the end of what was emitted, so later runs inside it are skipped. */
 static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, size_t *done)
@@ -546,6 +592,9 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
         s = cvi_address_head(t, len, a);
         e = cvi_address_tail(t, len, e);
     } else if ((s = street_before(t, len, a)) != (size_t)-1 && !unit_after(t, len, ne) && !year_then_words(t, len, a, ne)) {
+        s = cvi_address_head(t, len, s);
+        e = cvi_address_tail(t, len, ne);
+    } else if ((s = prep_street(t, len, a, ne)) != (size_t)-1) {
         s = cvi_address_head(t, len, s);
         e = cvi_address_tail(t, len, ne);
     } else {

@@ -186,6 +186,8 @@ size_t cvi_address_po_keyword(const char *t, size_t e);
 /* A PO box whose number starts at a: returns its end, with *s its start;
  * 0 if none. */
 size_t cvi_address_po_box(const char *t, size_t len, size_t a, size_t *s);
+/* A loose postcode shape at i (4-5 digits, -3/-4, NL, UK, IE): its end, or 0. */
+size_t cvi_address_tail_code(const char *t, size_t len, size_t i);
 /* A flat part alone ("Flat 4C", "Apt 5") starting at s: its end, or 0. */
 size_t cvi_address_flat(const char *t, size_t len, size_t s);
 

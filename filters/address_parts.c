@@ -115,8 +115,20 @@ static size_t unit_part(const char *t, size_t len, size_t i)
 /* A loose postcode shape for the line's tail (postcode.c validates codes
  * found alone): 4-5 digits, with -3/-4 digits, NL "1234 AB", UK and IE
  * alphanumerics. Returns its end or 0. */
-static size_t tail_code(const char *t, size_t len, size_t i)
+size_t cvi_address_tail_code(const char *t, size_t len, size_t i)
 {
+    /* "D-20099", "A-1010", "CH-8001", "L-1750", "F-75008": the country's letters first */
+    if (i + 3 < len && t[i] >= 'A' && t[i] <= 'Z') {
+        size_t k = i + 1;
+        if (t[k] >= 'A' && t[k] <= 'Z') k++;
+        if (k + 1 < len && t[k] == '-' && is_digit((unsigned char)t[k + 1])) {
+            size_t j = k + 1;
+            while (j < len && is_digit((unsigned char)t[j])) j++;
+            if ((j - k - 1 == 4 || j - k - 1 == 5) && !(j < len && (letter_at(t, len, j) || is_digit((unsigned char)t[j]))))
+                return j;
+            return 0;
+        }
+    }
     size_t j = i;
     while (j < len && is_digit((unsigned char)t[j])) j++;
     size_t n = j - i;
@@ -185,6 +197,24 @@ static size_t city_at(const char *t, size_t len, size_t i)
     return e;
 }
 
+/* One to three words of letters, then a postcode shape: its end, or 0. */
+static size_t town_then_code(const char *t, size_t len, size_t i)
+{
+    size_t p = i;
+    for (int k = 0; k < 3; k++) {
+        word w;
+        if (!word_at(t, len, p, &w) || w.e - w.s > 24) return 0;
+        p = skip_spaces(t, len, w.e);
+        if (p == w.e || p >= len) return 0;
+        if (is_digit((unsigned char)t[p])) {
+            size_t c = cvi_address_tail_code(t, len, p);
+            /* five digits or a code with its dash: four alone are too often a year or an amount */
+            return c > p && (c - p >= 5) ? c : 0;
+        }
+    }
+    return 0;
+}
+
 /* After a street line, on the same line: flat/floor parts, a postcode, a
  * city, a state or province code ("Roma RM", "Springfield, IL 62704",
  * "São Paulo - SP", "Dublin 2"). Returns the new end. */
@@ -201,7 +231,7 @@ size_t cvi_address_tail(const char *t, size_t len, size_t e)
         if (p >= len) break;
         size_t n;
         if ((n = unit_part(t, len, p)) > p) { e = n; continue; }
-        if (!had_code && (n = tail_code(t, len, p)) > p) { e = n; had_code = 1; continue; }
+        if (!had_code && (n = cvi_address_tail_code(t, len, p)) > p) { e = n; had_code = 1; continue; }
         /* "Dublin 2", "Dublin 24": a district after the city */
         if (had_city && !had_code && !district && is_digit((unsigned char)t[p])) {
             size_t k = p;
@@ -221,6 +251,9 @@ size_t cvi_address_tail(const char *t, size_t len, size_t e)
         }
         /* a city, or a district then its city ("Bela Vista, São Paulo") */
         if (had_city < 2 && (comma || had_code) && (n = city_at(t, len, p)) > p) { e = n; had_city++; continue; }
+        /* typed in lower case: a town of one or two words (a state) and its
+         * code ("roma 00178", "springfield il 62704", "seattle 98121") */
+        if (!had_code && !had_city && (n = town_then_code(t, len, p)) > p) { e = n; had_code = had_city = 1; continue; }
         break;
     }
     return e;

@@ -79,6 +79,20 @@ START_TEST(test_it_de)
     addr("Theodor-Heuss-Ring 9, 50668 Köln", "Theodor-Heuss-Ring 9, 50668 Köln");
     addr("Postfach 12 34, 80331 München", "Postfach 12 34, 80331 München");
     addr("Hamburger Allee 5", "Hamburger Allee 5");
+    /* streets named by a preposition and its article, no type word; the country's letters before a code */
+    addr("Am Markt 3, 28195 Bremen", "Am Markt 3, 28195 Bremen");
+    addr("Lieferadresse: An der Alster 7, D-20099 Hamburg", "An der Alster 7, D-20099 Hamburg");
+    addr("Unter den Linden 77", "Unter den Linden 77");
+    addr("Am Alten Markt 2, Potsdam", "Am Alten Markt 2, Potsdam");
+    none("DE", A, "Im Jahr 2020 umgezogen");
+    none("DE", A, "Am Ende 3 Stunden gewartet");
+    none("DE", A, "ich war Am Montag 2 mal da");
+    /* Italian and Spanish types; a town typed in lower case, then its code */
+    addr("Località Case Sparse 12, 53024 Montalcino (SI)", "Località Case Sparse 12, 53024 Montalcino (SI)");
+    addr("Lungarno Corsini 4, Firenze", "Lungarno Corsini 4, Firenze");
+    addr("Cl. Uría 60, 33003 Oviedo", "Cl. Uría 60, 33003 Oviedo");
+    addr("send to 12 Main St springfield il 62704 thanks", "12 Main St springfield il 62704");
+    addr("Via Roma 12 bologna 40121", "Via Roma 12 bologna 40121");
 }
 END_TEST
 
