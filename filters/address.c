@@ -561,6 +561,86 @@ static size_t prep_street(const char *t, size_t len, size_t a, size_t ne)
     return st;
 }
 
+/* A postcode shape at p, then a capitalised town or the line's end (a
+ * four-digit code only with its town): the code's end, or 0. */
+static size_t code_then_town(const char *t, size_t len, size_t p)
+{
+    size_t c = cvi_address_tail_code(t, len, p);
+    if (!c) return 0;
+    size_t q = skip_spaces(t, len, c);
+    int town = q > c && q < len && is_upper_at(t, len, q);
+    int end = c >= len || t[c] == '\n' || t[c] == '\r';
+    int digits4 = c - p == 4;
+    if (town || (end && !digits4)) return c;
+    return 0;
+}
+
+/* Up to three capitalised words after the number at ne ("5 The Green",
+ * "221 Deansgate"): where they end, or ne. */
+static size_t coded_name_end(const char *t, size_t len, size_t ne)
+{
+    size_t e = ne;
+    for (int k = 0; k < 3; k++) {
+        size_t p = skip_spaces(t, len, e);
+        word w;
+        if (p == e || !word_at(t, len, p, &w) || !w.cap) break;
+        e = w.e;
+    }
+    return e;
+}
+
+/* A street line without a type word, known by the postcode that follows
+ * it on its line: "Dam 1, 1012 JS Amsterdam", "Weteringschans 6, 1017 SG
+ * Amsterdam", "Brink 12\n7411 BR Deventer" (name, number), "221
+ * Deansgate, Manchester M3 4EN", "5 The Green, Marlow SL7 1XX" (number,
+ * name, town). Returns the start, or -1. */
+static const lexw id_words[] = {
+    W("order"), W("ticket"), W("case"), W("invoice"), W("ref"), W("reference"), W("account"), W("customer"),
+    W("policy"), W("claim"), W("room"), W("table"), W("page"), W("item"), W("line"), W("step"), W("option"),
+    W("version"), W("model"), W("seite"), W("bestellung"), W("auftrag"), W("rechnung"), W("kunde"), W("pedido"),
+    W("ordine"), W("fattura"), W("pratica"), W("commande"), W("facture"), W("dossier"), W("factura"),
+    W("bestelling"), W("factuur"), W("encomenda"), W("fatura"), W("processo"), W("nota"), W("note"), { NULL, 0 },
+};
+
+static size_t coded_line(const char *t, size_t len, size_t a, size_t ne)
+{
+    /* name, number, code */
+    size_t i = skip_spaces_back(t, a);
+    if (i < a) {
+        word w;
+        size_t st = (size_t)-1, j = i;
+        for (int k = 0; k < 3; k++) {
+            size_t p = skip_spaces_back(t, j);
+            if ((k && p == j) || !word_ending(t, len, p, &w) || !w.cap) break;
+            if (in_lex(w.lc, w.n, id_words) || in_lex(w.lc, w.n, not_name)) return (size_t)-1;   /* "Order 12, 10115 Berlin" */
+            st = j = w.s;
+        }
+        if (st != (size_t)-1) {
+            size_t b = skip_spaces_back(t, st);
+            int line_start = b == 0 || t[b - 1] == ',' || t[b - 1] == ':' || t[b - 1] == '\n' || t[b - 1] == '\r';
+            size_t q = ne < len && (t[ne] == ',' || t[ne] == '\n') ? skip_spaces(t, len, ne + 1) : skip_spaces(t, len, ne);
+            if (t[ne] == '\r' && ne + 1 < len && t[ne + 1] == '\n') q = skip_spaces(t, len, ne + 2);
+            if (line_start && q > ne && q < len && code_then_town(t, len, q)) return st;
+        }
+    }
+    /* number, name, comma, town, code */
+    size_t e = coded_name_end(t, len, ne);
+    if (e == ne || e >= len || t[e] != ',') return (size_t)-1;
+    size_t b = skip_spaces_back(t, a);
+    if (!(b == 0 || t[b - 1] == ',' || t[b - 1] == ':' || t[b - 1] == '\n' || t[b - 1] == '\r' || b < a))
+        return (size_t)-1;
+    size_t p = skip_spaces(t, len, e + 1);
+    for (int k = 0; k < 4 && p < len; k++) {
+        if (code_then_town(t, len, p) || (cvi_address_tail_code(t, len, p) > p && !is_digit((unsigned char)t[p])))
+            return a;
+        word w;
+        if (!word_at(t, len, p, &w) || !w.cap) break;
+        p = skip_spaces(t, len, w.e);
+        if (p < len && t[p] == ',') p = skip_spaces(t, len, p + 1);
+    }
+    return (size_t)-1;
+}
+
 /* One digit run t[a..b): a house number in a street line, or a PO box. *done
  * gets the end of what was emitted, so later runs inside it are skipped. */
 static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, size_t *done)
@@ -594,9 +674,10 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
     } else if ((s = street_before(t, len, a)) != (size_t)-1 && !unit_after(t, len, ne) && !year_then_words(t, len, a, ne)) {
         s = cvi_address_head(t, len, s);
         e = cvi_address_tail(t, len, ne);
-    } else if ((s = prep_street(t, len, a, ne)) != (size_t)-1) {
+    } else if ((s = prep_street(t, len, a, ne)) != (size_t)-1 || (s = coded_line(t, len, a, ne)) != (size_t)-1) {
         s = cvi_address_head(t, len, s);
         e = cvi_address_tail(t, len, ne);
+        if (s == a) e = cvi_address_tail(t, len, coded_name_end(t, len, ne));
     } else {
         return 0;
     }
