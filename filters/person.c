@@ -449,7 +449,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             /* an everyday word before a lower-case word reads as that word
              * ("Will you"); asked only of a word taken so far (refused, it
              * ends the name all the same: no name) */
-            if (ok && lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && !w.poss && lower_word_follows(st, at))
+            if (ok && lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && !w.poss && lower_word_follows(st, at) &&
+                !(lv == LV_MARK && mixed_cap && !(lx & LX_VERB_NAME)))   /* "Rosa ha chiamato": the marker says who */
                 return 0;
         } else if (pend) {
             /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith");
@@ -547,6 +548,28 @@ static const char *const org_words[] = {
     "loja", "suporte", "atendimento", "winkel", "kantoor", "klantenservice", "balie", NULL
 };
 
+static const char *const modal_words[] = { "can", "could", "will", "would", "should", "kann", "konnte", "wird",
+                                           "soll", "muss", "deve", "peut", "doit", "puede", "debe", "pode", "kan",
+                                           "zal", "moet", "wil", NULL };
+
+/* A past participle by its shape, in lower case: -ed (en), -ato -ito -uto
+ * (it), -ado -ido (es, pt), -é (fr), ge-...-t / -en and -ge-...-en (de,
+ * nl: "gesagt", "abgeholt", "angerufen", "gestuurd"). */
+static int participle(const char *text, const word *w)
+{
+    const unsigned char *p = (const unsigned char *)text + w->s;
+    size_t n = w->e - w->s;
+    if (w->shape != SH_LOW || n < 4 || n > 16) return 0;
+    unsigned char a = p[n - 3], b = p[n - 2], c = p[n - 1];
+    if (b == 'e' && c == 'd' && n >= 5) return 1;                                    /* fitted, called */
+    if (n >= 5 && c == 'o' && (b == 't' || b == 'd') && (a == 'a' || a == 'i' || a == 'u')) return 1;   /* -ato -ido */
+    if (b == 0xC3 && c == 0xA9 && n >= 5) return 1;                                  /* -é */
+    if (n >= 6 && (c == 't' || c == 'd' || (b == 'e' && c == 'n')))
+        for (size_t i = 0; i + 3 < n; i++)
+            if (p[i] == 'g' && p[i + 1] == 'e') return 1;                            /* ge-...-t, an-ge-rufen */
+    return 0;
+}
+
 static int marker_follows(const scan_state *st, size_t at)
 {
     const char *t = st->text;
@@ -573,9 +596,17 @@ static int marker_follows(const scan_state *st, size_t at)
             if (word_in(t, &y, the_words) && (!next_word(t, st->len, &a2, &y) || y.sep)) return 0;
             return word_in(t, &y, org_words);
         }
+        /* after an auxiliary, its participle: "ha portato", "hat abgeholt", "has fitted", "heeft gestuurd" */
+        if (seen_aux && participle(t, &n)) return !n.poss;
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
                   word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
                   (wn == 3 && (t[n.s] | 0x20) == 'm' && t[n.s + 1] == '\'' && (t[n.s + 2] | 0x20) == 'a');
+        /* a modal, then a verb: "Natalie can call me", "Dwayne can pick up", "Deniz kann das Gerät abholen" */
+        if (k == 0 && !aux && word_in(t, &n, modal_words)) {
+            word v;
+            size_t a2 = a;
+            return next_word(t, st->len, &a2, &v) && !v.sep && v.shape == SH_LOW;
+        }
         /* adverbs between the auxiliary and its participle: "hat schon
          * dreimal angerufen", "ha già inviato", "a déjà tout expliqué" */
         if (!aux && seen_aux && skipped < 2 && n.shape == SH_LOW && wn <= 8) {
@@ -1012,6 +1043,13 @@ static size_t quick_skip(const scan_state *st, size_t i)
     word w = { .s = (uint32_t)i, .e = (uint32_t)e, .plain = 1, .alpha = 1 };
     if (e + 2 < len && p[e] == ',' && p[e + 1] == ' ' && p[e + 2] >= 'a' && p[e + 2] <= 'z' && maybe_given(st, &w))
         return 0;
+    /* "Lorenzo e Matteo sono": and, then a capital */
+    if (e + 4 < len && p[e] == ' ' && maybe_given(st, &w)) {
+        size_t a = e + 1, b = a;
+        while (b < len && p[b] >= 'a' && p[b] <= 'z' && b - a < 4) b++;
+        word c = { .s = (uint32_t)a, .e = (uint32_t)b, .plain = 1, .alpha = 1 };
+        if (b + 1 < len && p[b] == ' ' && is_and(st->text, &c) && p[b + 1] >= 'A' && p[b + 1] <= 'Z') return 0;
+    }
     return marker_gate(st, e) && maybe_given(st, &w) && marker_follows(st, e) ? 0 : e;
 }
 
