@@ -1100,10 +1100,13 @@ static int person_slot(const scan_state *st, const word *p)
         size_t kn;
         return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;   /* longer than "here", "ici", "aqui" */
     }
-    if (n > 9) return 0;
     if ((p->shape != SH_CAP && !(n == 1 && p->shape == SH_UP)) || !sentence_start(st, p->s)) return 0;
     if (n == 1) return t[0] == 'O';   /* "O Tiago" */
-    return word_in(st->text, p, verbs);
+    if (word_in(st->text, p, verbs)) return 1;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return n >= 4 && !word_is(st->text, p, "here") && !word_is(st->text, p, "hier") &&
+           (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;   /* "Dijo Fernando que" */
 }
 
 /* A word between commas (", Sylvie je crois,", "Samir, le fils"), or first

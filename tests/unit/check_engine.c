@@ -224,9 +224,9 @@ START_TEST(test_detected_name_recurs)
     ck_assert_uint_eq(c.detections[CV_ENT_PERSON], 3);
     free(out);
     /* without the detected name, neither bare word is one */
-    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"then Connor took it\"},{\"text\":\"Sarah will send it\"}]}\n",
+    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"then Connor took it\"},{\"text\":\"and Sarah took it\"}]}\n",
                 NULL);
-    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"then Connor took it\"},{\"text\":\"Sarah will send it\"}]}\n");
+    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"then Connor took it\"},{\"text\":\"and Sarah took it\"}]}\n");
     free(out);
 }
 END_TEST

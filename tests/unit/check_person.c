@@ -174,6 +174,23 @@ START_TEST(test_international_given)
     one("NL", P, "Jeroen Brouwer belde vanochtend.", "Jeroen Brouwer", "jeroen brouwer");
     none("ES", P, "se ha ido la luz en todo el edificio");
     none("PT", P, "Mudamos de Belo Horizonte para Vitória e precisamos da linha.");
+    /* where a person stands: a reporting verb before its subject, a Portuguese
+     * article, a verb opening a question, commas, a modal or a participle after */
+    one("ES", P, "Dijo Fernando que el abono llegaría.", "Fernando", "fernando");
+    one("PT", P, "O Tiago da linha de apoio pediu o contrato.", "Tiago", "tiago");
+    one("NL", P, "Kan Maarten bij de afspraak zijn?", "Maarten", "maarten");
+    one("FR", P, "J'ai parlé avec la dame, Sylvie, qui a dit oui.", "Sylvie", "sylvie");
+    one("GB", P, "Natalie can call me back on this number", "Natalie", "natalie");
+    one("IT", P, "Beatrice ha portato la delega firmata.", "Beatrice", "beatrice");
+    one("IT", P, "Rosa ha chiamato stamattina.", "Rosa", "rosa");
+    one("DE", P, "Günter hat schon dreimal angerufen.", "Günter", "günter");
+    one("ES", P, "Pues nada, Pablo, el conserje, dice que no.", "Pablo", "pablo");
+    none("PT", P, "Comprei o telemóvel na Zara.");
+    none("FR", P, "Le colis est arrivé à Lyon le 07/04/2025.");
+    none("GB", P, "Will can help you.");
+    cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
+    ck_assert_uint_eq(l2.n, 2);
+    cvi_span_list_free(&l2);
     cv_span_list l = run("IT", P, "Certo Giulia, sono Marco.");
     for (size_t i = 0; i < l.n; i++) ck_assert_uint_ne(l.v[i].start, 0);
     cvi_span_list_free(&l);
