@@ -325,13 +325,16 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             article = 1;
             continue;
         }
-        /* "grazie mille Emanuele", "thanks a million Orla", "thanks so much Ben" */
+        /* "grazie mille Emanuele", "thanks a million Orla", "thanks so much Ben", "dank je wel Bram", "danke dir Marcel" */
         if (!parts && !pend && lv == LV_GREET && fillers < 2 && w.shape == SH_LOW && !w.sep &&
             (word_is(st->text, &w, "mille") || word_is(st->text, &w, "million") || word_is(st->text, &w, "mil") ||
              (word_is(st->text, &w, "a") && at + 4 < st->len && (st->text[at + 1] | 0x20) == 'm' &&
               (st->text[at + 2] | 0x20) == 'i') ||
              word_is(st->text, &w, "so") || word_is(st->text, &w, "much") ||
              word_is(st->text, &w, "lots") || word_is(st->text, &w, "tante") || word_is(st->text, &w, "muito") ||
+             word_is(st->text, &w, "je") || word_is(st->text, &w, "u") || word_is(st->text, &w, "wel") ||
+             word_is(st->text, &w, "jullie") || word_is(st->text, &w, "dir") || word_is(st->text, &w, "ihnen") ||
+             word_is(st->text, &w, "euch") ||
              word_is(st->text, &w, "muchas") || word_is(st->text, &w, "vielmals") || word_is(st->text, &w, "beaucoup"))) {
             fillers++;
             continue;
@@ -422,7 +425,9 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a frequent given name */
             case LV_PREP:   /* after "for", "para": one of the US's, capitalised a very frequent one,
                              * as towns bear the others ("para Vitória", "per Roma") */
-                ok = given_weight(f) >= (lv == LV_PREP && mixed_cap ? 3 : 2) && (mixed_cap ? !very_common(f) : !wl) &&
+                ok = given_weight(f) >= (lv == LV_PREP && mixed_cap ? 3 : 2) &&
+                     (mixed_cap ? !very_common(f)
+                                : !wl || (lv == LV_MARK && !very_common(f) && !(lx & LX_WORD_NAME))) &&   /* "bram belde" */
                      !(lv == LV_PREP && (f & CVI_PN_INTL));
                 break;
             case LV_WEAK:   /* "this is", "I'm", "sono", "it's": capitalised, as after a greeting
@@ -450,7 +455,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
              * ("Will you"); asked only of a word taken so far (refused, it
              * ends the name all the same: no name) */
             if (ok && lv != LV_TITLE && !(lv == LV_SPEAK && mixed_cap) && wl && !w.poss && lower_word_follows(st, at) &&
-                !(lv == LV_MARK && mixed_cap && !(lx & LX_VERB_NAME)))   /* "Rosa ha chiamato": the marker says who */
+                !(lv == LV_MARK && !(lx & LX_VERB_NAME)))   /* "Rosa ha chiamato", "bram belde": the marker says who */
                 return 0;
         } else if (pend) {
             /* after particles or an initial: a surname ("de la Fuente", "von Braun", "J. Smith");
@@ -605,7 +610,8 @@ static int marker_follows(const scan_state *st, size_t at)
         if (k == 0 && !aux && word_in(t, &n, modal_words)) {
             word v;
             size_t a2 = a;
-            return next_word(t, st->len, &a2, &v) && !v.sep && v.shape == SH_LOW;
+            if (!next_word(t, st->len, &a2, &v) || v.sep || v.shape != SH_LOW) return 0;
+            return !(word_lex(t, &v, key, &kn) & (LX_FUNCTION | LX_NOT_AFTER_GREETING));   /* "night can someone" */
         }
         /* adverbs between the auxiliary and its participle: "hat schon
          * dreimal angerufen", "ha già inviato", "a déjà tout expliqué" */
@@ -705,7 +711,10 @@ static int context_level(const char *text, int kind, const word *w, const word *
         /* "speak to", "ask for", "thanks to", "danke an" */
         if (k1 == K_SPEAKV || k1 == K_ASK || k1 == K_GREET || k2 == K_SPEAKV || k2 == K_ASK) return LV_SPEAK;
         /* Dutch puts the verb last: "Kan ik met Daan spreken?" */
-        return p1 && word_is(text, w, "met") && (word_is(text, p1, "ik") || word_is(text, p1, "u")) ? LV_SPEAK : -1;
+        if (p1 && word_is(text, w, "met") && (word_is(text, p1, "ik") || word_is(text, p1, "u"))) return LV_SPEAK;
+        /* a Dutch phone's or message's opening: "Met Sanne,", "hallo met Joost" */
+        if (word_is(text, w, "met") && (!p1 || k1 == K_GREET || word_is(text, p1, "ja"))) return LV_MARK;   /* not "Met Unlimited Max" */
+        return -1;
     default:
         break;
     }
@@ -1323,6 +1332,7 @@ static int scan_plain(const scan_state *st, cv_emit *em)
                 for (size_t k = 0; k < n; k++) key[k] = (char)(p[s + k] | 0x20);
                 unsigned kind = lex_lookup(key, n) & 15;
                 look = kind != K_NONE && kind != K_PREP && kind != K_IS ? 6 : 0;
+                if (kind == K_PREP && s == 0 && n == 3 && !memcmp(key, "met", 3)) look = 2;   /* "met fleur, ..." */
                 /* "its sarah", "sorry tariq", "ok dirk": the next word only */
                 if (kind == K_ITS || (kind == K_GREET && (key[0] == 'o' || key[0] == 's') && n <= 6 &&
                                       ((n == 2 && key[1] == 'k') || !memcmp(key, "okay", 4) || !memcmp(key, "oke", 3) ||

@@ -188,6 +188,11 @@ START_TEST(test_international_given)
     none("PT", P, "Comprei o telemóvel na Zara.");
     none("FR", P, "Le colis est arrivé à Lyon le 07/04/2025.");
     none("GB", P, "Will can help you.");
+    one("NL", P, "dank je bram het werkt weer", "bram", "bram");
+    one("NL", P, "Met Sanne, mijn internet doet het niet", "Sanne", "sanne");
+    one("NL", P, "bram belde terug maar de verbinding viel weg", "bram", "bram");
+    none("NL", P, "Met Unlimited Max heeft u onbeperkt data.");
+    none("GB", P, "down since tuesday night can someone pls look at it");
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
