@@ -604,9 +604,13 @@ static const lexw id_words[] = {
 
 static size_t coded_line(const char *t, size_t len, size_t a, size_t ne)
 {
-    /* name, number, code */
+    /* name, number, code: the code first (most numbers have none after them) */
     size_t i = skip_spaces_back(t, a);
-    if (i < a) {
+    size_t q0 = ne < len && (t[ne] == ',' || t[ne] == '\n') ? skip_spaces(t, len, ne + 1) : skip_spaces(t, len, ne);
+    if (ne < len && t[ne] == '\r' && ne + 1 < len && t[ne + 1] == '\n') q0 = skip_spaces(t, len, ne + 2);
+    int code_after = q0 > ne && q0 < len && (is_digit((unsigned char)t[q0]) || (t[q0] >= 'A' && t[q0] <= 'Z')) &&
+                     code_then_town(t, len, q0);
+    if (i < a && code_after) {
         word w;
         size_t st = (size_t)-1, j = i;
         for (int k = 0; k < 3; k++) {
@@ -617,13 +621,12 @@ static size_t coded_line(const char *t, size_t len, size_t a, size_t ne)
         }
         if (st != (size_t)-1) {
             size_t b = skip_spaces_back(t, st);
-            int line_start = b == 0 || t[b - 1] == ',' || t[b - 1] == ':' || t[b - 1] == '\n' || t[b - 1] == '\r';
-            size_t q = ne < len && (t[ne] == ',' || t[ne] == '\n') ? skip_spaces(t, len, ne + 1) : skip_spaces(t, len, ne);
-            if (t[ne] == '\r' && ne + 1 < len && t[ne + 1] == '\n') q = skip_spaces(t, len, ne + 2);
-            if (line_start && q > ne && q < len && code_then_town(t, len, q)) return st;
+            if (b == 0 || t[b - 1] == ',' || t[b - 1] == ':' || t[b - 1] == '\n' || t[b - 1] == '\r') return st;
         }
     }
     /* number, name, comma, town, code */
+    size_t p0 = skip_spaces(t, len, ne);
+    if (p0 == ne || p0 >= len || !is_upper_at(t, len, p0)) return (size_t)-1;
     size_t e = coded_name_end(t, len, ne);
     if (e == ne || e >= len || t[e] != ',') return (size_t)-1;
     size_t b = skip_spaces_back(t, a);
@@ -661,7 +664,10 @@ static int try_run(const char *t, size_t len, size_t a, size_t b, cv_emit *em, s
         word hw;
         size_t q = pb > 0 && (t[pb - 1] == '.' || t[pb - 1] == ':' || t[pb - 1] == '#') ? pb - 1 : pb;
         q = skip_spaces_back(t, q);
-        if (word_ending(t, len, q, &hw) && (e = cvi_address_flat(t, len, hw.s)) > a) {
+        /* the home words end in t, e, o or g: most words before numbers do not */
+        unsigned char lc = q > 0 ? (unsigned char)(t[q - 1] | 0x20) : 0;
+        if ((lc == 't' || lc == 'e' || lc == 'o' || lc == 'g') && word_ending(t, len, q, &hw) && hw.e - hw.s <= 11 &&
+            (e = cvi_address_flat(t, len, hw.s)) > a) {
             *done = e;
             return emit_address(em, t, hw.s, e);
         }

@@ -88,8 +88,8 @@ static int ctx_kind2(const char *text, const word *w, int second)
 static int ctx_kind(const char *text, const word *w) { return ctx_kind2(text, w, 1); }
 
 /* The first letters of the K_AFTER words and of marker_follows'
- * auxiliaries and "from", "at", "del", ... (bit c - 'a'): a-j, l, m, p, r-w, z. */
-#define MARKER_FIRST 0x27e9bffu
+ * auxiliaries, modals and "from", "at", "del", ... (bit c - 'a'): a-m, p, r-w, z. */
+#define MARKER_FIRST 0x27e9fffu
 
 int cvi_person_selftest(void)
 {
@@ -560,6 +560,16 @@ static const char *const modal_words[] = { "can", "could", "will", "would", "sho
 /* A past participle by its shape, in lower case: -ed (en), -ato -ito -uto
  * (it), -ado -ido (es, pt), -é (fr), ge-...-t / -en and -ge-...-en (de,
  * nl: "gesagt", "abgeholt", "angerufen", "gestuurd"). */
+/* "been" and its kin say what a thing is, not who acted ("Nice a été
+ * annulé", "Paris has been"): no marker after them. */
+static int being(const char *text, const word *w)
+{
+    static const char *const v[] = { "been", "stato", "stata", "sido", "estado", "gewesen", "geweest", "worden",
+                                     "geworden", "is", "ist", "est", NULL };
+    const unsigned char *p = (const unsigned char *)text + w->s;
+    return word_in(text, w, v) || (w->e - w->s == 5 && p[0] == 0xC3 && p[1] == 0xA9 && p[2] == 't');   /* "été" */
+}
+
 static int participle(const char *text, const word *w)
 {
     const unsigned char *p = (const unsigned char *)text + w->s;
@@ -593,7 +603,7 @@ static int marker_follows(const scan_state *st, size_t at)
         /* "Kelly from your team", "Chloe at your store", "Angela del vostro
          * servizio"; "Benoît du magasin", "Jan vom Laden", "Joaquín de la
          * tienda", "sven aus der filiale", "Mark from billing" */
-        if (k == 0 && word_in(t, &n, from_words)) {
+        if (k == 0 && wn <= 5 && strchr("fadvoi", t[n.s] | 0x20) && word_in(t, &n, from_words)) {
             word y;
             size_t a2 = a;
             if (!next_word(t, st->len, &a2, &y) || y.sep) return 0;
@@ -602,12 +612,13 @@ static int marker_follows(const scan_state *st, size_t at)
             return word_in(t, &y, org_words);
         }
         /* after an auxiliary, its participle: "ha portato", "hat abgeholt", "has fitted", "heeft gestuurd" */
+        if (seen_aux && being(t, &n)) return 0;
         if (seen_aux && participle(t, &n)) return !n.poss;
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
                   word_is(t, &n, "a") || word_is(t, &n, "mi") || word_is(t, &n, "me") || word_is(t, &n, "heeft") ||
                   (wn == 3 && (t[n.s] | 0x20) == 'm' && t[n.s + 1] == '\'' && (t[n.s + 2] | 0x20) == 'a');
         /* a modal, then a verb: "Natalie can call me", "Dwayne can pick up", "Deniz kann das Gerät abholen" */
-        if (k == 0 && !aux && word_in(t, &n, modal_words)) {
+        if (k == 0 && !aux && wn >= 3 && wn <= 6 && strchr("cwskmdpz", t[n.s] | 0x20) && word_in(t, &n, modal_words)) {
             word v;
             size_t a2 = a;
             if (!next_word(t, st->len, &a2, &v) || v.sep || v.shape != SH_LOW) return 0;
@@ -813,8 +824,9 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     }
     /* "Karim et Yasmine sont", "jonas und emma haben": two frequent given
      * names joined by "and" are two names */
-    if (name_case(st, w) && !w->poss && w->e - w->s >= 2 && at + 1 < len && p[at] == ' ' && given != 0 &&
-        (given > 0 || (given = maybe_given(st, w)))) {
+    if (at + 2 < len && p[at] == ' ' && ((p[at + 1] | 0x20) == 'a' || (p[at + 1] | 0x20) == 'e' ||
+                                          (p[at + 1] | 0x20) == 'u' || (p[at + 1] | 0x20) == 'y') &&
+        name_case(st, w) && !w->poss && w->e - w->s >= 2 && given != 0 && (given > 0 || (given = maybe_given(st, w)))) {
         word c, n2;
         size_t a3 = at;
         if (next_word(st->text, len, &a3, &c) && !c.sep && c.shape == SH_LOW && is_and(st->text, &c) &&
@@ -1091,7 +1103,20 @@ static int prep_word(const char *text, const word *w)
 /* Does word p (right before a capitalised word) make the next word a
  * person's place: a reporting verb, a Portuguese article, or a finite verb
  * that opens its sentence? */
-static int person_slot(const scan_state *st, const word *p)
+/* Is p a K_AFTER word (ctx_kind leaves them out: they follow names)? The
+ * first-letter gate first. */
+static int after_word(const scan_state *st, const word *p, int kind)
+{
+    if (kind == K_AFTER) return 1;
+    if (kind != K_NONE) return 0;
+    unsigned c0 = (unsigned)((st->text[p->s] | 0x20) - 'a');
+    if (c0 >= 26u || !((1u << c0) & MARKER_FIRST)) return 0;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;
+}
+
+static int person_slot(const scan_state *st, const word *p, int kind)
 {
     /* not "na", "no", "à", "A": "na Zara", "no Rio", "à Lyon", "A Mercedes da locadora" */
     static const char *const art[] = { "o", "do", "ao", "pelo", "com", NULL };
@@ -1105,17 +1130,12 @@ static int person_slot(const scan_state *st, const word *p)
     const unsigned char *t = (const unsigned char *)st->text + p->s;
     if (p->shape == SH_LOW) {
         if (n <= 4) return word_in(st->text, p, art);
-        char key[KEY_MAX + 1];
-        size_t kn;
-        return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;   /* longer than "here", "ici", "aqui" */
+        return after_word(st, p, kind);   /* longer than "here", "ici", "aqui" */
     }
     if ((p->shape != SH_CAP && !(n == 1 && p->shape == SH_UP)) || !sentence_start(st, p->s)) return 0;
     if (n == 1) return t[0] == 'O';   /* "O Tiago" */
     if (word_in(st->text, p, verbs)) return 1;
-    char key[KEY_MAX + 1];
-    size_t kn;
-    return n >= 4 && !word_is(st->text, p, "here") && !word_is(st->text, p, "hier") &&
-           (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;   /* "Dijo Fernando que" */
+    return n >= 4 && !word_is(st->text, p, "here") && !word_is(st->text, p, "hier") && after_word(st, p, kind);   /* "Dijo Fernando que" */
 }
 
 /* A word between commas (", Sylvie je crois,", "Samir, le fils"), or first
@@ -1214,7 +1234,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         while (q > 0 && (p[q - 1] == ' ' || p[q - 1] == '"' || p[q - 1] == '\t')) q--;
         int first = q == 0 || (p[q - 1] == '.' && !abbrev_stop(st, q - 1)) || p[q - 1] == '!' || p[q - 1] == '?';
         size_t from = w.s;
-        int have_p1 = !first && prev_word(st, w.s, &p1);
+        int have_p1 = !first && prev_word(st, w.s, &p1), p1_kind = K_NONE;
         if (have_p1) {
             /* "señora de la Fuente", "mevrouw van den Broek": particles back to the title */
             char key[KEY_MAX + 1];
@@ -1232,6 +1252,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             }
             w.sep = (uint8_t)sep_between(p, p1.e + (p1.poss ? (p[p1.e] == '\'' ? 2 : 4) : 0), from);
             int k1 = ctx_kind(st->text, &p1), k2 = K_NONE, k3 = K_NONE, h2 = 0;
+            p1_kind = k1;
             if (k1 == K_IS || k1 == K_PREP || k1 == K_INTRO || k1 == K_REL || (k1 == K_NONE && p1.e - p1.s <= 4)) {
                 if ((h2 = prev_word(st, p1.s, &p2))) {
                     p1.sep = (uint8_t)sep_between(p, p2.e, p1.s);
@@ -1269,7 +1290,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
          * opening a question or a request ("Kan Maarten bij", "Werkt
          * Hanneke vandaag?", "Can Natalie call me", "Ist Sven erreichbar?"),
          * or commas around it (", Sylvie je crois,", "Manolo, el conserje") */
-        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && person_slot(st, &p1)) lv = LV_MARK;
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && person_slot(st, &p1, p1_kind)) lv = LV_MARK;
         if (lv < 0 && name_in_commas(st, &w, first, have_p1)) {
             lv = LV_MARK;
             sep_ok = SEP_COMMA;

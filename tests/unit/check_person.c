@@ -193,6 +193,7 @@ START_TEST(test_international_given)
     one("NL", P, "bram belde terug maar de verbinding viel weg", "bram", "bram");
     none("NL", P, "Met Unlimited Max heeft u onbeperkt data.");
     none("GB", P, "down since tuesday night can someone pls look at it");
+    none("FR", P, "Mon vol AF 1234 depuis Nice a été annulé");   /* a place that has been: no agent */
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
