@@ -380,30 +380,33 @@ END_TEST
  * gives for text the detector was not shaped on. */
 START_TEST(test_everyday_corpora)
 {
-    recall_corpus("recall_everyday.tsv", 700, 77);
+    recall_corpus("recall_everyday.tsv", 700, 84);
     fp_corpus("fp_everyday.tsv", 1400, 1);
 }
 END_TEST
 
 /* A second pair by another hand, asked for the contexts the first lacked
- * (signatures, subjects of a sentence, lists, prepositions): for work. */
+ * (signatures, subjects of a sentence, lists, prepositions), and a third
+ * (dev2, every locale, heavier in nl, de, pt, es) by a hand that never saw
+ * the code: for work, their lines read. */
 START_TEST(test_dev_corpora)
 {
-    recall_corpus("dev_recall.tsv", 600, 62);
+    recall_corpus("dev_recall.tsv", 600, 70);
     fp_corpus("dev_fp.tsv", 800, 2);
-    recall_corpus("dev2_recall.tsv", 600, 0);
-    fp_corpus("dev2_fp.tsv", 800, 100);
+    recall_corpus("dev2_recall.tsv", 600, 58);
+    fp_corpus("dev2_fp.tsv", 800, 1);
 }
 END_TEST
 
-/* Written last, by another hand, and never looked into while the detector
- * changed (only these rates were read): the README's held-out figures. */
+/* Written by other hands that never saw the code, and never looked into
+ * while the detector changed (only these rates were read): the README's
+ * held-out figures. heldout2 was written with dev2, to the same brief. */
 START_TEST(test_heldout_corpora)
 {
-    recall_corpus("heldout_recall.tsv", 500, 60);
+    recall_corpus("heldout_recall.tsv", 500, 72);
     fp_corpus("heldout_fp.tsv", 700, 2);
-    recall_corpus("heldout2_recall.tsv", 600, 0);
-    fp_corpus("heldout2_fp.tsv", 800, 100);
+    recall_corpus("heldout2_recall.tsv", 600, 62);
+    fp_corpus("heldout2_fp.tsv", 800, 2);
 }
 END_TEST
 
