@@ -1122,7 +1122,7 @@ static int person_slot(const scan_state *st, const word *p, int kind)
     static const char *const art[] = { "o", "do", "ao", "pelo", "com", NULL };
     static const char *const verbs[] = {
         "can", "could", "will", "would", "has", "is", "does", "did", "kan", "kun", "mag", "moet", "zal", "zou",
-        "wil", "heeft", "werkt", "kann", "konnte", "ist", "hat", "wird", "soll", "arbeitet", "puo", "ha", "ce",
+        "wil", "heeft", "werkt", "kann", "konnte", "ist", "hat", "wird", "soll", "arbeitet", "puo", "ha",
         "lavora", "trabaja", "trabalha", "travaille", NULL
     };
     size_t n = p->e - p->s;
