@@ -334,7 +334,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
              word_is(st->text, &w, "lots") || word_is(st->text, &w, "tante") || word_is(st->text, &w, "muito") ||
              word_is(st->text, &w, "je") || word_is(st->text, &w, "u") || word_is(st->text, &w, "wel") ||
              word_is(st->text, &w, "jullie") || word_is(st->text, &w, "dir") || word_is(st->text, &w, "ihnen") ||
-             word_is(st->text, &w, "euch") ||
+             word_is(st->text, &w, "euch") || word_is(st->text, &w, "demais") || word_is(st->text, &w, "tanto") ||
              word_is(st->text, &w, "muchas") || word_is(st->text, &w, "vielmals") || word_is(st->text, &w, "beaucoup"))) {
             fillers++;
             continue;
@@ -483,8 +483,8 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
         }
         /* "Virginia DMV", "Carter BV": an acronym after it makes a firm or a body */
         if (ok && (parts || pend) && st->mode == MODE_MIXED && w.shape == SH_UP && w.e - w.s <= 4) {
-            if (lv >= LV_MARK) return 0;
-            break;
+            if (lv >= LV_MARK && !pend) return 0;
+            break;   /* "Fernanda do RH": the name ends before its particle */
         }
         /* "San Marco", "Santo Stefano", "São Paulo", "Saint Denis": a place or a feast */
         if (ok && !parts && after_saint(st, pend ? pend_s : w.s)) return 0;
@@ -553,6 +553,9 @@ static const char *const org_words[] = {
     "loja", "suporte", "atendimento", "winkel", "kantoor", "klantenservice", "balie", NULL
 };
 
+static int possessive(const char *text, const word *p);
+static int possessive_word(const char *text, const word *p) { return possessive(text, p); }
+
 static const char *const modal_words[] = { "can", "could", "will", "would", "should", "kann", "konnte", "wird",
                                            "soll", "muss", "deve", "peut", "doit", "puede", "debe", "pode", "kan",
                                            "zal", "moet", "wil", NULL };
@@ -612,6 +615,29 @@ static int marker_follows(const scan_state *st, size_t at)
             return word_in(t, &y, org_words);
         }
         /* after an auxiliary, its participle: "ha portato", "hat abgeholt", "has fitted", "heeft gestuurd" */
+        /* "Manon est disponible", "Ist Becky available": a copula, then availability */
+        if (k == 0 && wn <= 4 && being(t, &n)) {
+            word v;
+            size_t a2 = a;
+            char key2[KEY_MAX + 1];
+            size_t kn2;
+            if (next_word(t, st->len, &a2, &v) && !v.sep && v.e - v.s >= 9 &&
+                (word_lex(t, &v, key2, &kn2) & 15) == K_AFTER)
+                return 1;
+            return 0;
+        }
+        /* "Mohamed il mio coinquilino", "Marcus the delivery guy", "o tonho meu irmão": a role in apposition */
+        if (k == 0 && wn <= 5 && st->mode == MODE_MIXED && (unsigned)(t[n.s] - 'a') < 26u && possessive_word(t, &n)) {
+            word v;
+            size_t a2 = a;
+            char key2[KEY_MAX + 1];
+            size_t kn2;
+            for (int j = 0; j < 2 && next_word(t, st->len, &a2, &v) && !v.sep; j++) {
+                unsigned vx = word_lex(t, &v, key2, &kn2);
+                if ((vx & 15) == K_REL) return 1;
+                if (!possessive_word(t, &v)) break;
+            }
+        }
         if (seen_aux && being(t, &n)) return 0;
         if (seen_aux && participle(t, &n)) return !n.poss;
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
@@ -1116,10 +1142,14 @@ static int after_word(const scan_state *st, const word *p, int kind)
     return (word_lex(st->text, p, key, &kn) & 15) == K_AFTER;
 }
 
-static int person_slot(const scan_state *st, const word *p, int kind)
+static int person_slot(const scan_state *st, const word *p, int kind, const word *w)
 {
-    /* not "na", "no", "à", "A": "na Zara", "no Rio", "à Lyon", "A Mercedes da locadora" */
-    static const char *const art[] = { "o", "do", "ao", "pelo", "com", NULL };
+    /* not "na", "no", "à": "na Zara", "no Rio", "à Lyon"; "a" only after
+     * Portuguese words that put a person there ("com a Larissa", "foi a
+     * Sueli", "é a Camila"), not "vado a Roma" */
+    static const char *const art[] = { "o", "do", "ao", "pelo", "com", "seu", "certo", "certa", "certain",
+                                       "certaine", NULL };
+    static const char *const before_a[] = { "com", "foi", "era", "que", "pra", "para", "e", NULL };
     static const char *const verbs[] = {
         "can", "could", "will", "would", "has", "is", "does", "did", "kan", "kun", "mag", "moet", "zal", "zou",
         "wil", "heeft", "werkt", "kann", "konnte", "ist", "hat", "wird", "soll", "arbeitet", "puo", "ha",
@@ -1129,22 +1159,45 @@ static int person_slot(const scan_state *st, const word *p, int kind)
     if (n > 12) return 0;
     const unsigned char *t = (const unsigned char *)st->text + p->s;
     if (p->shape == SH_LOW) {
-        if (n <= 4) return word_in(st->text, p, art);
+        if (n == 1 && t[0] == 'a') {
+            word q;
+            if (!prev_word(st, p->s, &q) || q.e + 1 != p->s) return 0;
+            const unsigned char *u = (const unsigned char *)st->text + q.s;
+            return word_in(st->text, &q, before_a) || (q.e - q.s == 2 && u[0] == 0xC3 && u[1] == 0xA9);   /* é a */
+        }
+        if (n <= 9 && word_in(st->text, p, art)) return 1;
+        if (n == 2 && word_is(st->text, p, "de")) {   /* "um tal de Josué" */
+            word q;
+            return prev_word(st, p->s, &q) && q.e + 1 == p->s && word_is(st->text, &q, "tal");
+        }
+        if (n <= 4) return 0;
         return after_word(st, p, kind);   /* longer than "here", "ici", "aqui" */
     }
     if ((p->shape != SH_CAP && !(n == 1 && p->shape == SH_UP)) || !sentence_start(st, p->s)) return 0;
-    if (n == 1) return t[0] == 'O';   /* "O Tiago" */
+    if (n == 1 && t[0] == 'O') return 1;   /* "O Tiago" */
+    if (n == 1 && t[0] == 'A') {            /* "A Fernanda do RH", not "A Mercedes da locadora", "A Pasqua" */
+        char key[KEY_MAX + 1];
+        size_t kn;
+        return !(word_lex(st->text, w, key, &kn) & (LX_WORD_NAME | LX_NOT_IN_NAME));
+    }
+    if (n == 1) return 0;
     if (word_in(st->text, p, verbs)) return 1;
     return n >= 4 && !word_is(st->text, p, "here") && !word_is(st->text, p, "hier") && after_word(st, p, kind);   /* "Dijo Fernando que" */
 }
 
-/* A word between commas (", Sylvie je crois,", "Samir, le fils"), or first
+/* A word between commas (", Sylvie je crois,", "Samir, le fils"), first
  * in its sentence before a comma and a lower-case word ("Sofia, desculpe",
- * "Manolo, el conserje, dice")? */
+ * "Manolo, el conserje, dice"), or after a comma at the message's end? */
 static int name_in_commas(const scan_state *st, const word *w, int first, int have_p1)
 {
     const unsigned char *p = (const unsigned char *)st->text;
     size_t e = w->e;
+    /* ", Loredana" ending the message ("sì sono io, Loredana", "oui c'est moi, Gaëlle") */
+    if (have_p1 && !first && !w->poss && (w->sep & SEP_COMMA) && !(w->sep & ~(unsigned)SEP_COMMA)) {
+        size_t k = e;
+        while (k < st->len && (p[k] == '.' || p[k] == '!' || p[k] == ' ' || p[k] == '\n' || p[k] == '\r')) k++;
+        if (k >= st->len) return 1;
+    }
     if (w->poss || e + 2 >= st->len || p[e] != ',' || p[e + 1] != ' ' || !(p[e + 2] >= 'a' && p[e + 2] <= 'z'))
         return 0;
     if (first) return 1;
@@ -1290,7 +1343,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
          * opening a question or a request ("Kan Maarten bij", "Werkt
          * Hanneke vandaag?", "Can Natalie call me", "Ist Sven erreichbar?"),
          * or commas around it (", Sylvie je crois,", "Manolo, el conserje") */
-        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && person_slot(st, &p1, p1_kind)) lv = LV_MARK;
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && person_slot(st, &p1, p1_kind, &w)) lv = LV_MARK;
         if (lv < 0 && name_in_commas(st, &w, first, have_p1)) {
             lv = LV_MARK;
             sep_ok = SEP_COMMA;

@@ -17,7 +17,8 @@ WORDS = {
     "K_GREET": """hi hey hiya heya hello hallo hullo dear thanks thank thx thankyou cheers ciao salve hoi moin servus
         bonjour bonsoir salut slt bjr coucou hola buenas ola oi grazie danke merci gracias obrigado obrigada bedankt
         regards wishes dank bye goodbye sorry scusa scusami scusi disculpa desculpa perdon pardon ok okay oke
-        morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro
+        morning afternoon evening buongiorno buonasera gentile gentilissimo gentilissima caro ringrazio
+        ringraziamo agradeco agradezco remercie journee soiree
         cara carissimo carissima querido querida estimado estimada prezado prezada liebe lieber beste geachte
         chere cher tchau valeu saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
@@ -113,7 +114,8 @@ LISTS = {
         irish english scottish welsh british american french german italian spanish dutch portuguese
         brazilian ingles frances aleman italiano espanol inglese francese tedesco englisch franzosisch
         italienisch spanisch anglais allemand italien espagnol engels duits frans italiaans spaans
-        portugues brasileiro""",
+        portugues brasileiro pasqua natale pascua navidad ostern pfingsten weihnachten paques kerst pasen
+        pascoa easter christmas ferragosto""",
     # given names that are also everyday words ("Will you", "in May", "mark
     # the box", "grace period"): without a context they read as the word
     "LX_WORD_NAME": """ada amber amparo angel april art august aurora autumn baby basil bella bill blanche bob

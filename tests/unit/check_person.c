@@ -194,6 +194,18 @@ START_TEST(test_international_given)
     none("NL", P, "Met Unlimited Max heeft u onbeperkt data.");
     none("GB", P, "down since tuesday night can someone pls look at it");
     none("FR", P, "Mon vol AF 1234 depuis Nice a été annulé");   /* a place that has been: no agent */
+    one("PT", P, "Eu tava falando com a Larissa e caiu", "Larissa", "larissa");
+    one("PT", P, "A Fernanda do RH disse que caía hoje", "Fernanda", "fernanda");
+    one("PT", P, "O síndico, seu Sebastião, falou que não", "Sebastião", "sebastião");
+    one("FR", P, "Le livreur, un certain Moussa, a laissé le colis", "Moussa", "moussa");
+    one("IT", P, "sì sono io, Loredana", "Loredana", "loredana");
+    one("IT", P, "La ringrazio Maurizio, gentilissimo come sempre", "Maurizio", "maurizio");
+    one("FR", P, "Est-ce que Manon est disponible ?", "Manon", "manon");
+    one("IT", P, "Mohamed il mio coinquilino se n'è andato", "Mohamed", "mohamed");
+    none("IT", P, "A Pasqua saremo fuori, potete sospendere la consegna?");
+    none("PT", P, "A Mercedes da locadora tá com o pneu furado");
+    none("IT", P, "vado a Roma domani");
+    none("IT", P, "domani passa il tecnico a che ora");
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
