@@ -425,7 +425,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             case LV_MARK:   /* before "here", "said" ("Kevin said", "ciaran here"): a frequent given name */
             case LV_PREP:   /* after "for", "para": one of the US's, capitalised a very frequent one,
                              * as towns bear the others ("para Vitória", "per Roma") */
-                ok = given_weight(f) >= (lv == LV_PREP && mixed_cap ? 3 : 2) &&
+                ok = given_weight(f) >= (lv == LV_PREP && mixed_cap ? 3 : 2) && !(lx & LX_FUNCTION) &&   /* "Sie sprechen" */
                      (mixed_cap ? !very_common(f)
                                 : !wl || (lv == LV_MARK && !very_common(f) && !(lx & LX_WORD_NAME))) &&   /* "bram belde" */
                      !(lv == LV_PREP && (f & CVI_PN_INTL));
@@ -550,7 +550,10 @@ static const char *const org_words[] = {
     "shop", "store", "office", "team", "branch", "depot", "billing", "accounts", "support", "sales", "helpdesk",
     "reception", "negozio", "ufficio", "servizio", "assistenza", "magasin", "agence", "boutique", "service",
     "tienda", "oficina", "servicio", "laden", "filiale", "kundenservice", "kundendienst", "hotline", "zentrale",
-    "loja", "suporte", "atendimento", "winkel", "kantoor", "klantenservice", "balie", NULL
+    "loja", "suporte", "atendimento", "winkel", "kantoor", "klantenservice", "balie", "buchhaltung", "abteilung",
+    "vertrieb", "planung", "planning", "administratie", "boekhouding", "amministrazione", "contabilita",
+    "contabilidad", "administracion", "comptabilite", "facturation", "mensajeria", "portaria", "transportadora",
+    "rh", "hr", "it", NULL
 };
 
 static int possessive(const char *text, const word *p);
@@ -600,7 +603,9 @@ static int marker_follows(const scan_state *st, size_t at)
         size_t wn = n.e - n.s;
         char key[KEY_MAX + 1];
         size_t kn;
-        if ((word_lex(t, &n, key, &kn) & 15) == K_AFTER || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
+        unsigned nk = word_lex(t, &n, key, &kn) & 15;
+        /* a verb of speaking too: "Sarah speaking", "met Bram gesproken", "mit einem Tobias gesprochen" */
+        if (nk == K_AFTER || (nk == K_SPEAKV && kn >= 6) || word_is(t, &n, "told") || word_is(t, &n, "spoke") ||
             word_is(t, &n, "hier") || word_is(t, &n, "called") || word_is(t, &n, "asked"))
             return !n.poss;
         /* "Kelly from your team", "Chloe at your store", "Angela del vostro

@@ -75,7 +75,8 @@ WORDS = {
         explique confirme promis assure jure dice dicho enviado explicado confirmado prometido aseguro
         envio explico confirmo diz dito enviou explicou confirmou garantiu mandou falou zegt gezegd
         gestuurd beloofd beloofde bevestigd bevestigde stuurde uitgelegd
-        available erreichbar disponibile disponible disponivel""",
+        available erreichbar disponibile disponible disponivel llamado atendio instalo segun selon secondo
+        segundo volgens""",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.

@@ -206,6 +206,10 @@ START_TEST(test_international_given)
     none("PT", P, "A Mercedes da locadora tá com o pneu furado");
     none("IT", P, "vado a Roma domani");
     none("IT", P, "domani passa il tecnico a che ora");
+    one("NL", P, "ik heb net met Bram gesproken maar de verbinding viel weg", "Bram", "bram");
+    one("NL", P, "Henk van de planning zegt nu dat het aan mij lag", "Henk", "henk");
+    one("ES", P, "Según Carmen, la de atención al cliente, no hay penalización", "Carmen", "carmen");
+    none("DE", P, "Guten Tag, Sie sprechen mit dem Kundenservice.");
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
