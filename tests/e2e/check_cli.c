@@ -596,6 +596,30 @@ START_TEST(test_scan_explain)
 }
 END_TEST
 
+/* A name found in one text that becomes part of a longer one found later
+ * ("Connor" ... "Sarah Connor"): the record is read twice, its decisions
+ * and counts are the second reading's only (two lines, two persons). */
+START_TEST(test_explain_name_read_again)
+{
+    char *in = path2(tmp, "again");
+    mkdir(in, 0755);
+    const char *rec = "{\"messages\":[{\"text\":\"then Connor sent the photos\"},{\"text\":\"Hi, my name is Sarah Connor.\"}]}\n";
+    writefile(path2(in, "x.jsonl"), rec, strlen(rec), 0644);
+    char *out, *err;
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", "--explain", "--ephemeral-key", path2(in, "x.jsonl")), 0);
+    size_t lines = 0;
+    for (const char *q = out; (q = strchr(q, '\n')); q++) lines++;
+    ck_assert_uint_eq(lines, 2);
+    ck_assert_ptr_nonnull(strstr(out, "\"start\": 5, \"end\": 11, \"entity\": \"person\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"start\": 15, \"end\": 27, \"entity\": \"person\""));
+    ck_assert_ptr_null(strstr(out, "Connor"));
+    free(out), free(err);
+    ck_assert_int_eq(RUN(NULL, &out, &err, "scan", "--ephemeral-key", path2(in, "x.jsonl")), 0);
+    ck_assert_ptr_nonnull(strstr(out, "\"person\": 2,"));
+    free(out), free(err);
+}
+END_TEST
+
 /* Headed CSV in shards: a later shard takes the header from a file and
  * writes none; the concatenation equals one process. Bad uses fail. */
 START_TEST(test_filter_header_shards)
@@ -1611,6 +1635,7 @@ int main(void)
     tcase_add_test(tc, test_agents_join_across_cdr_and_chat);
     tcase_add_test(tc, test_policy_warnings);
     tcase_add_test(tc, test_scan_explain);
+    tcase_add_test(tc, test_explain_name_read_again);
     tcase_add_test(tc, test_filter_header_shards);
     tcase_add_test(tc, test_corrupt_file_fails_alone);
     tcase_add_test(tc, test_privacy_commands);
