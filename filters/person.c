@@ -1349,6 +1349,16 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
          * Hanneke vandaag?", "Can Natalie call me", "Ist Sven erreichbar?"),
          * or commas around it (", Sylvie je crois,", "Manolo, el conserje") */
         if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && person_slot(st, &p1, p1_kind, &w)) lv = LV_MARK;
+        /* an agent's note names a party by its role: "cust Baker called", "cliente Ferrari segnala", "Kunde Fischer" */
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && p1.e - p1.s <= 8) {
+            static const char *const roles[] = { "cust", "customer", "cliente", "kunde", "kundin", "klant", "caller",
+                                                 "cx", NULL };
+            char key[KEY_MAX + 1];
+            size_t kn;
+            if (word_in(st->text, &p1, roles) && (word_lex(st->text, &w, key, &kn), kn >= 2) &&
+                is_name(cvi_person_word_flags(st->text, &w, key, kn)))
+                lv = LV_SPEAK;   /* a known name: not "our client Vodafone" */
+        }
         if (lv < 0 && name_in_commas(st, &w, first, have_p1)) {
             lv = LV_MARK;
             sep_ok = SEP_COMMA;

@@ -186,7 +186,8 @@ LISTS = {
     "LX_FILLER": "er erm um umm uh uhm eh ehm ahm ah euh hmm mm",
     "LX_POSSESSION": """account address appointment behalf bill booking card case claim contract dad daughter details device
         email father husband line mobile mother mum name number order parcel partner payment phone policy
-        profile request reservation son subscription wife""",
+        profile request reservation son subscription wife tablet laptop ipad router sim insurance package car
+        room school birthday wedding wallet bag""",
 }
 
 SLOT_BITS = 11          # 2048 slots for the words (about 45% full)

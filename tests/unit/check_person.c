@@ -210,6 +210,11 @@ START_TEST(test_international_given)
     one("NL", P, "Henk van de planning zegt nu dat het aan mij lag", "Henk", "henk");
     one("ES", P, "Según Carmen, la de atención al cliente, no hay penalización", "Carmen", "carmen");
     none("DE", P, "Guten Tag, Sie sprechen mit dem Kundenservice.");
+    one("GB", P, "Note: cust Baker called re missed collection", "Baker", "baker");
+    one("IT", P, "Nota: cliente Ferrari segnala guasto linea", "Ferrari", "ferrari");
+    one("GB", P, "Harriet's tablet was on my contract", "Harriet", "harriet");
+    none("GB", P, "our client Vodafone asked for it");
+    none("GB", P, "the customer Service team called");
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
