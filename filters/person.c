@@ -384,10 +384,21 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             break;
         }
         if (!parts && !pend && lv != LV_TITLE && (lx & (LX_NOT_AFTER_GREETING | LX_PARTICLE))) return 0;
+        /* after a strong context a capitalised surname that is also a place word is the surname: "my wife Rebecca Hall" */
+        if ((lx & LX_NOT_IN_NAME) && parts == 1 && !pend && lv <= LV_SPEAK && lv != LV_GREET && st->mode == MODE_MIXED &&
+            w.shape == SH_CAP && !w.sep && is_name(cvi_person_word_flags(st->text, &w, key, kn)))
+            lx &= ~(unsigned)LX_NOT_IN_NAME;
         if ((lx & LX_NOT_IN_NAME) && (parts || pend || lv != LV_TITLE)) {   /* but "Mrs May" */
             /* "Cruz Roja me dijo", "Rose Street is": a place or a body, no name before its marker */
             if (parts && !pend && !w.sep && lv >= LV_MARK) return 0;
             break;
+        }
+        /* a transcript repeats the first name: "abigail abigail foster", "susan susan ward" */
+        if (parts == 1 && !pend && w.e - w.s == end - start && !memcmp(st->text + w.s, st->text + start, end - start) &&
+            st->mode != MODE_MIXED) {
+            end = w.e;
+            end_pos = at;
+            continue;
         }
         unsigned f = cvi_person_word_flags(st->text, &w, key, kn);
         int ok;
@@ -1171,6 +1182,13 @@ static int person_slot(const scan_state *st, const word *p, int kind, const word
             return word_in(st->text, &q, before_a) || (q.e - q.s == 2 && u[0] == 0xC3 && u[1] == 0xA9);   /* é a */
         }
         if (n <= 9 && word_in(st->text, p, art)) return 1;
+        /* the agent of a passive: "told by Simon", "aangenomen door Gerrit", "atendido por Carlos" */
+        if (n <= 4 && (word_is(st->text, p, "by") || word_is(st->text, p, "door") || word_is(st->text, p, "por") ||
+                       word_is(st->text, p, "par") || word_is(st->text, p, "da") || word_is(st->text, p, "von"))) {
+            word q;
+            return prev_word(st, p->s, &q) && q.e + 1 == p->s &&
+                   (participle(st->text, &q) || ctx_kind(st->text, &q) == K_ASK || after_word(st, &q, K_NONE));
+        }
         if (n == 2 && word_is(st->text, p, "de")) {   /* "um tal de Josué" */
             word q;
             return prev_word(st, p->s, &q) && q.e + 1 == p->s && word_is(st->text, &q, "tal");

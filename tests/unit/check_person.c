@@ -215,6 +215,11 @@ START_TEST(test_international_given)
     one("GB", P, "Harriet's tablet was on my contract", "Harriet", "harriet");
     none("GB", P, "our client Vodafone asked for it");
     none("GB", P, "the customer Service team called");
+    one("GB", P, "I was told by Simon on the phone that it was free", "Simon", "simon");
+    one("NL", P, "Het pakket is aangenomen door Gerrit, de buurman.", "Gerrit", "gerrit");
+    one("GB", P, "Could you add my wife Rebecca Hall as a user", "Rebecca Hall", "rebecca hall");
+    one("GB", P, "um yes the name is abigail abigail foster", "abigail abigail foster", "abigail abigail foster");
+    none("GB", P, "I went by Paris on the way");
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
