@@ -274,6 +274,26 @@ static int is_a(const char *text, const word *w)
  * nothing but `sep_ok`) with the evidence level lv. On success: its span
  * [*s, *e), *pos after it, and 1.
  */
+/* "Dias", "Dia": frequent surnames, though greeting words too ("bom dia"). */
+static int surname_word(const scan_state *st, const word *w, const char *key, size_t kn)
+{
+    if (!word_is(st->text, w, "dias") && !word_is(st->text, w, "dia")) return 0;
+    return is_name(cvi_person_word_flags(st->text, w, key, kn));
+}
+
+/* A capitalised word before a name that cannot be its first part: a common
+ * word, a context or a listed word ("Yesterday Kevin said", "Thanks Kevin"). */
+static int not_first_part(const scan_state *st, const word *w)
+{
+    char key[KEY_MAX + 1];
+    size_t kn;
+    unsigned lx = word_lex(st->text, w, key, &kn);
+    if (kn < 2 || (lx & 15) != K_NONE || (lx & (LX_FUNCTION | LX_NOT_IN_NAME | LX_NOT_AFTER_GREETING | LX_WORD_NAME)))
+        return 1;
+    unsigned f = cvi_person_word_flags(st->text, w, key, kn);
+    return !is_name(f) || very_common(f);
+}
+
 /* Is the word before position s Portuguese "sou" or "é" ("sou a Inês",
  * "aqui é o Marcos"; not "sono a Roma", "je suis a paris")? */
 static int after_sou_e(const scan_state *st, size_t s)
@@ -345,8 +365,10 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             continue;
         }
         /* a context word is none of the name: "Dear Mrs X", "Hi, I'm X" are the title's, I'm's turn;
-         * but a relation word may be a surname ("Thomas Mann") */
-        if ((lx & 15) != K_NONE && !((lx & 15) == K_REL && parts && st->mode == MODE_MIXED && w.shape == SH_CAP)) {
+         * but a relation word may be a surname ("Thomas Mann"), and so may the greeting words that
+         * are frequent surnames ("Gilberto Dias", not "Sarah Good Morning") */
+        if ((lx & 15) != K_NONE && !(((lx & 15) == K_REL || (lx & 15) == K_GREET) && parts && st->mode == MODE_MIXED &&
+                                     w.shape == SH_CAP && ((lx & 15) == K_REL || surname_word(st, &w, key, kn)))) {
             if (round == 0) return 0;
             break;
         }
@@ -392,6 +414,11 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
             /* "Cruz Roja me dijo", "Rose Street is": a place or a body, no name before its marker */
             if (parts && !pend && !w.sep && lv >= LV_MARK) return 0;
             break;
+        }
+        /* a hesitation inside a spoken name: "deborah er deborah price", "ángel eh ángel domínguez" */
+        if (parts == 1 && !pend && (lx & LX_FILLER) && st->mode != MODE_MIXED && fillers < 2) {
+            fillers++;
+            continue;
         }
         /* a transcript repeats the first name: "abigail abigail foster", "susan susan ward" */
         if (parts == 1 && !pend && w.e - w.s == end - start && !memcmp(st->text + w.s, st->text + start, end - start) &&
@@ -859,6 +886,11 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
         }
         size_t a2 = w->s;
         if (m && parse_name(st, &a2, ~0u, LV_MARK, &s, &e)) {
+            /* a capitalised name word right before it is the name's too: "Mei Ling here" */
+            word pw;
+            if (st->mode == MODE_MIXED && prev_word(st, s, &pw) && pw.e + 1 == s && pw.shape == SH_CAP && !pw.poss &&
+                !not_first_part(st, &pw))
+                s = pw.s;
             *pos = a2;
             int rc = emit_name(st, em, s, e);
             return rc ? rc : 1;
@@ -1269,7 +1301,10 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             continue;
         }
         int kind = ctx_kind2(st->text, &w, 0), rc;
-        if (w.e - w.s == 1 && p[w.s] == 'M' && w.dot) kind = K_TITLE;   /* "M. Dubois" (Monsieur) */
+        /* "M. Dubois", "M. Conti": Monsieur or an initial; as a title, and
+         * in the name's span either way (no initial left beside it) */
+        int m_initial = w.e - w.s == 1 && p[w.s] == 'M' && w.dot;
+        if (m_initial) kind = K_TITLE;
         if (kind != K_NONE) {
             /* a context word, capitalised: what follows it; after a greeting
              * a few words, for "Hi, my name is tom", "Hello, this is tom" */
@@ -1292,6 +1327,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                     at += p[at] == '\'' ? 2 : 4;
                 }
                 if (lv >= 0 && parse_name(st, &at, sep_ok, lv, &s, &e)) {
+                    if (m_initial) s = w.s;
                     if ((rc = emit_name(st, em, s, e)) || (rc = conj_name(st, em, &at, lv))) return rc;
                     done = at;
                 }

@@ -220,6 +220,11 @@ START_TEST(test_international_given)
     one("GB", P, "Could you add my wife Rebecca Hall as a user", "Rebecca Hall", "rebecca hall");
     one("GB", P, "um yes the name is abigail abigail foster", "abigail abigail foster", "abigail abigail foster");
     none("GB", P, "I went by Paris on the way");
+    /* no part of a name left beside its token */
+    one("FR", P, "Pouvez-vous transmettre à M. Rousseau ? Il est au courant", "M. Rousseau", "m. rousseau");
+    one("GB", P, "er hello my name's deborah er deborah price", "deborah er deborah price", "deborah er deborah price");
+    one("PT", P, "O Gilberto Dias vendeu o carro", "Gilberto Dias", "gilberto dias");
+    one("PT", P, "Bom dia Maria, tudo bem?", "Maria", "maria");
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
