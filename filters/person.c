@@ -903,9 +903,18 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
         name_case(st, w) && !w->poss && w->e - w->s >= 2 && given != 0 && (given > 0 || (given = maybe_given(st, w)))) {
         word c, n2;
         size_t a3 = at;
-        if (next_word(st->text, len, &a3, &c) && !c.sep && c.shape == SH_LOW && is_and(st->text, &c) &&
-            next_word(st->text, len, &a3, &n2) && !n2.sep && name_case(st, &n2) && n2.e - n2.s >= 2 &&
-            maybe_given(st, &n2)) {
+        static const char *const me[] = { "i", "ik", "ich", "moi", "yo", "eu", "io", NULL };
+        int have_n2 = next_word(st->text, len, &a3, &c) && !c.sep && c.shape == SH_LOW && is_and(st->text, &c) &&
+                      next_word(st->text, len, &a3, &n2) && !n2.sep;
+        if (have_n2 && n2.e - n2.s <= 3 && word_in(st->text, &n2, me)) {
+            /* "Inge en ik hebben", "yolanda y yo", "Connor and I": a person beside the speaker */
+            size_t a2 = w->s;
+            if (parse_name(st, &a2, ~0u, LV_MARK, &s, &e) && e == w->e) {
+                *pos = a2;
+                int rc = emit_name(st, em, s, e);
+                return rc ? rc : 1;
+            }
+        } else if (have_n2 && name_case(st, &n2) && n2.e - n2.s >= 2 && maybe_given(st, &n2)) {
             size_t a2 = w->s, a4 = c.e, s2, e2;
             if (parse_name(st, &a2, ~0u, LV_MARK, &s, &e) && e == w->e &&
                 parse_name(st, &a4, ~0u, LV_MARK, &s2, &e2)) {
@@ -1143,7 +1152,11 @@ static size_t quick_skip(const scan_state *st, size_t i)
         size_t a = e + 1, b = a;
         while (b < len && p[b] >= 'a' && p[b] <= 'z' && b - a < 4) b++;
         word c = { .s = (uint32_t)a, .e = (uint32_t)b, .plain = 1, .alpha = 1 };
-        if (b + 1 < len && p[b] == ' ' && is_and(st->text, &c) && p[b + 1] >= 'A' && p[b + 1] <= 'Z') return 0;
+        /* ... or the speaker: "Inge en ik hebben", "Sarah and I" */
+        if (b + 1 < len && p[b] == ' ' && is_and(st->text, &c) &&
+            ((p[b + 1] >= 'A' && p[b + 1] <= 'Z') || p[b + 1] == 'i' || p[b + 1] == 'y' || p[b + 1] == 'e' ||
+             p[b + 1] == 'm'))
+            return 0;
     }
     return marker_gate(st, e) && maybe_given(st, &w) && marker_follows(st, e) ? 0 : e;
 }

@@ -225,6 +225,9 @@ START_TEST(test_international_given)
     one("GB", P, "er hello my name's deborah er deborah price", "deborah er deborah price", "deborah er deborah price");
     one("PT", P, "O Gilberto Dias vendeu o carro", "Gilberto Dias", "gilberto dias");
     one("PT", P, "Bom dia Maria, tudo bem?", "Maria", "maria");
+    one("NL", P, "Inge en ik hebben het contract samen getekend", "Inge", "inge");
+    one("GB", P, "Sarah and I went to the shop", "Sarah", "sarah");
+    none("GB", P, "Mark and I will");   /* a verb among the name-words: no evidence */
     cv_span_list l2 = run("IT", P, "Lorenzo e Matteo sono i miei figli.");
     ck_assert_uint_eq(l2.n, 2);
     cvi_span_list_free(&l2);
