@@ -595,7 +595,12 @@ static const char *const org_words[] = {
 };
 
 static int possessive(const char *text, const word *p);
-static int possessive_word(const char *text, const word *p) { return possessive(text, p); }
+
+/* The word right after position *a in the same phrase (no separator before it). */
+static int next_in_phrase(const scan_state *st, size_t a, word *v)
+{
+    return next_word(st->text, st->len, &a, v) && !v->sep;
+}
 
 static const char *const modal_words[] = { "can", "could", "will", "would", "should", "kann", "konnte", "wird",
                                            "soll", "muss", "deve", "peut", "doit", "puede", "debe", "pode", "kan",
@@ -657,30 +662,21 @@ static int marker_follows(const scan_state *st, size_t at)
             if (word_in(t, &y, the_words) && (!next_word(t, st->len, &a2, &y) || y.sep)) return 0;
             return word_in(t, &y, org_words);
         }
-        /* after an auxiliary, its participle: "ha portato", "hat abgeholt", "has fitted", "heeft gestuurd" */
         /* "Manon est disponible", "Ist Becky available": a copula, then availability */
         if (k == 0 && wn <= 4 && being(t, &n)) {
             word v;
-            size_t a2 = a;
-            char key2[KEY_MAX + 1];
-            size_t kn2;
-            if (next_word(t, st->len, &a2, &v) && !v.sep && v.e - v.s >= 9 &&
-                (word_lex(t, &v, key2, &kn2) & 15) == K_AFTER)
-                return 1;
-            return 0;
+            return next_in_phrase(st, a, &v) && v.e - v.s >= 9 && (word_lex(t, &v, key, &kn) & 15) == K_AFTER;
         }
         /* "Mohamed il mio coinquilino", "Marcus the delivery guy", "o tonho meu irmão": a role in apposition */
-        if (k == 0 && wn <= 5 && st->mode == MODE_MIXED && (unsigned)(t[n.s] - 'a') < 26u && possessive_word(t, &n)) {
+        if (k == 0 && wn <= 5 && st->mode == MODE_MIXED && (unsigned)(t[n.s] - 'a') < 26u && possessive(t, &n)) {
             word v;
             size_t a2 = a;
-            char key2[KEY_MAX + 1];
-            size_t kn2;
             for (int j = 0; j < 2 && next_word(t, st->len, &a2, &v) && !v.sep; j++) {
-                unsigned vx = word_lex(t, &v, key2, &kn2);
-                if ((vx & 15) == K_REL) return 1;
-                if (!possessive_word(t, &v)) break;
+                if ((word_lex(t, &v, key, &kn) & 15) == K_REL) return 1;
+                if (!possessive(t, &v)) break;
             }
         }
+        /* after an auxiliary, its participle: "ha portato", "hat abgeholt", "has fitted", "heeft gestuurd" */
         if (seen_aux && being(t, &n)) return 0;
         if (seen_aux && participle(t, &n)) return !n.poss;
         int aux = word_is(t, &n, "ha") || word_is(t, &n, "hat") || word_is(t, &n, "has") || word_is(t, &n, "had") ||
@@ -689,8 +685,7 @@ static int marker_follows(const scan_state *st, size_t at)
         /* a modal, then a verb: "Natalie can call me", "Dwayne can pick up", "Deniz kann das Gerät abholen" */
         if (k == 0 && !aux && wn >= 3 && wn <= 6 && strchr("cwskmdpz", t[n.s] | 0x20) && word_in(t, &n, modal_words)) {
             word v;
-            size_t a2 = a;
-            if (!next_word(t, st->len, &a2, &v) || v.sep || v.shape != SH_LOW) return 0;
+            if (!next_in_phrase(st, a, &v) || v.shape != SH_LOW) return 0;
             return !(word_lex(t, &v, key, &kn) & (LX_FUNCTION | LX_NOT_AFTER_GREETING));   /* "night can someone" */
         }
         /* adverbs between the auxiliary and its participle: "hat schon
