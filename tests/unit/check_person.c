@@ -165,6 +165,27 @@ END_TEST
  * taken after a context in lower-case text, not as a context-free first name
  * there, nor after a preposition (towns bear them), nor a sentence's first
  * word that is only a surname and a common word. */
+/* A very frequent given name capitalised inside a sentence, after a
+ * lower-case word; not a place (the gazetteer's place bit), a firm, or
+ * where a place stands. */
+START_TEST(test_mid_sentence_given)
+{
+    one("IT", P, "Ho già spiegato tutto a Rebecca la settimana scorsa.", "Rebecca", "rebecca");
+    one("GB", P, "Could you pass this on to Brendan please?", "Brendan", "brendan");
+    one("FR", P, "Je souhaite me plaindre de Damien, qui a été désagréable.", "Damien", "damien");
+    one("ES", P, "Quiero poner una queja sobre Rafael, fue muy borde.", "Rafael", "rafael");
+    one("DE", P, "Ich möchte mich über Oliver beschweren.", "Oliver", "oliver");
+    none("GB", P, "The parcel was sent to Jordan by mistake.");
+    none("GB", P, "Can you send it to the Sydney office?");
+    none("FR", P, "Le colis est arrivé à Florence le 27/04/2025.");
+    none("PT", P, "A encomenda chegou a Charlotte no dia 28/03/2025.");
+    none("ES", P, "El router de Alexa parpadea en rojo.");
+    none("US", P, "We moved to Austin in May, how do I transfer service?");
+    none("ES", P, "Vivo en la calle del Carmen 22, el timbre no funciona");
+    none("GB", P, "I live on Rose Street, next to the Alexa shop.");
+}
+END_TEST
+
 START_TEST(test_international_given)
 {
     one("NL", P, "hallo maartje kun je me terugbellen", "maartje", "maartje");
@@ -529,6 +550,7 @@ int main(void)
     tcase_add_test(tc, test_false_positive_corpus);
     tcase_add_test(tc, test_everyday_contexts);
     tcase_add_test(tc, test_international_given);
+    tcase_add_test(tc, test_mid_sentence_given);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_dev_corpora);
