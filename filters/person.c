@@ -320,6 +320,52 @@ static int after_saint(const scan_state *st, size_t s)
     return word_in(st->text, &p, saints);
 }
 
+/* Do only a greeting, hesitations and the words of a self-introduction
+ * stand before s on its line, the greeting among them ("hey its destiny",
+ * "hallo hier ist marie", "hi im hamish")? A message that opens so names
+ * its writer: a given name that is an everyday word too is the name
+ * there (not "im winter war", "its summer already": no greeting). */
+static unsigned sep_between(const unsigned char *p, size_t a, size_t b);
+
+/* "its summer already", "hier ist sommer": the seasons are names too */
+static const char *const seasons[] = { "summer", "winter", "autumn", "spring", NULL };
+
+/* After position at: the text's end, punctuation, or a function word
+ * ("marie das wlan", "destiny the tech"), not a word that makes the one
+ * before it a noun's ("grace period"). */
+static int word_ends_phrase(const scan_state *st, size_t at)
+{
+    word n;
+    if (!next_word(st->text, st->len, &at, &n) || n.sep) return 1;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return (word_lex(st->text, &n, key, &kn) & LX_FUNCTION) != 0;
+}
+
+static int opens_message(const scan_state *st, size_t s)
+{
+    static const char *const open_words[] = { "c", "bin", "ich", "i", "am", "ik", "ben", "je", "suis", "it", "its",
+                                              "aqui", "a", "o", "ici", "hier", "ist", "met", "ja", "yeah", "yes",
+                                              "oui", "si", "sim", "hey", "hi", "die", "der", "la", "el", "e", NULL };
+    const unsigned char *p = (const unsigned char *)st->text;
+    size_t at = s;
+    word w;
+    int greeted = 0;
+    for (int k = 0; k < 5; k++) {
+        if (!prev_word(st, at, &w)) return greeted && at <= 64;   /* the text's start, not a cut */
+        if (sep_between(p, w.e, at) & (SEP_NL | SEP_BREAK)) return greeted;
+        if (sep_between(p, w.e, at) & SEP_STOP) return 0;
+        char key[KEY_MAX + 1];
+        size_t kn;
+        unsigned lx = word_lex(st->text, &w, key, &kn);
+        greeted |= (lx & 15) == K_GREET;
+        int e_acute = w.e - w.s == 2 && p[w.s] == 0xC3 && p[w.s + 1] == 0xA9;   /* "é a mariana" */
+        if ((lx & 15) == K_NONE && !(lx & LX_FILLER) && !e_acute && !word_in(st->text, &w, open_words)) return 0;
+        at = w.s;
+    }
+    return 0;
+}
+
 static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv, size_t *s, size_t *e)
 {
     size_t at = *pos, start = 0, end = 0, end_pos = at, pend_s = 0;
@@ -440,6 +486,12 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 (lv == LV_GREET ? !very_common(f) && !(lx & LX_WORD_NAME)   /* "merci orange" thanks a firm */
                                 : !(lx & LX_VERB_NAME)))
                 wl = 0;
+            /* a self-introduction that opens the message: "hey its destiny",
+             * "hallo hier ist marie", "hi im hamish" */
+            int opening = !mixed_cap && (lv == LV_WEAK || lv == LV_BARE) && given_weight(f) >= 2 &&
+                          !(lx & LX_VERB_NAME) && (wl || (f & CVI_PN_INTL)) && opens_message(st, w.s) &&
+                          (!wl || word_ends_phrase(st, at)) && !word_in(st->text, &w, seasons);
+            if (opening) wl = 0;
             switch (lv) {
             case LV_TITLE: ok = !low_ok || is_name(f); break;
             case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;
@@ -475,7 +527,7 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                 break;
             case LV_BARE:   /* "im" (German "in dem" too: "im Jahr", "Im Sommer"): a frequent given
                              * name, one of the most frequent before a capital (German nouns have one) */
-                ok = !wl && given_weight(f) >= (mixed_cap ? 3 : 2) && !(f & CVI_PN_INTL);
+                ok = !wl && given_weight(f) >= (mixed_cap ? 3 : 2) && (!(f & CVI_PN_INTL) || opening);
                 break;
             default:   /* LV_FULL: a frequent first name, or any before a particle ("Jeroen de Vries");
                         * in lower case one of the US's ("se ha ido la luz") */

@@ -186,6 +186,22 @@ START_TEST(test_mid_sentence_given)
 }
 END_TEST
 
+/* A self-introduction after a greeting that opens the message takes a
+ * given name that is an everyday word too; no greeting, a season, or a
+ * noun after it, and the word stays. */
+START_TEST(test_opening_introduction)
+{
+    one("DE", P, "hallo hier ist marie das wlan bricht ab", "marie", "marie");
+    one("US", P, "hey its destiny the tech never showed up", "destiny", "destiny");
+    one("GB", P, "hi im hamish messaging on behalf of my dad", "hamish", "hamish");
+    one("DE", P, "hallo hier ist uwe", "uwe", "uwe");
+    none("GB", P, "hey its summer already");
+    none("GB", P, "hi its grace period question");
+    none("DE", P, "im winter war das problem auch schon");
+    none("DE", P, "hier ist marie das wlan bricht ab");   /* no greeting: "marie" may be the word */
+}
+END_TEST
+
 START_TEST(test_international_given)
 {
     one("NL", P, "hallo maartje kun je me terugbellen", "maartje", "maartje");
@@ -551,6 +567,7 @@ int main(void)
     tcase_add_test(tc, test_everyday_contexts);
     tcase_add_test(tc, test_international_given);
     tcase_add_test(tc, test_mid_sentence_given);
+    tcase_add_test(tc, test_opening_introduction);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_dev_corpora);
