@@ -18,7 +18,34 @@ static const lexw unit_words[] = {
     W("apartamento"), W("bloco"), W("lote"), W("sala"), W("dto"), W("dta"), W("esq"), W("dcha"), W("dcho"),
     W("izq"), W("izda"), W("izqda"), W("hs"), W("huis"), W("portal"), W("bajo"), W("ático"), W("atico"), W("room"),
     W("rm"), W("block"), W("blk"), W("building"), W("bldg"), W("casa"), W("edificio"), W("edifício"), W("pal"),
-    W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), { NULL, 0 },
+    W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), W("ap"), W("apt"), W("cj"), W("conj"),
+    W("conjunto"), W("loja"), W("lj"), W("nave"), W("parcela"), W("porte"), W("escalier"), W("galpão"),
+    W("galpao"), W("lot"), W("quadra"), W("qd"), W("bl"), W("etage"), W("hoog"), { NULL, 0 },
+};
+
+/* A floor's position, spelled ("third floor", "terzo piano", "dritter
+ * Stock", "segundo andar", "primero derecha"), before a floor or side word. */
+static const lexw floor_ordinals[] = {
+    W("ground"), W("first"), W("second"), W("third"), W("fourth"), W("fifth"), W("top"), W("basement"),
+    W("primo"), W("secondo"), W("terzo"), W("quarto"), W("quinto"), W("ultimo"), W("primero"), W("segundo"),
+    W("tercero"), W("tercer"), W("cuarto"), W("primer"), W("premier"), W("deuxième"), W("deuxieme"),
+    W("troisième"), W("troisieme"), W("quatrième"), W("quatrieme"), W("dernier"), W("erster"), W("zweiter"),
+    W("dritter"), W("vierter"), W("ersten"), W("zweiten"), W("dritten"), W("vierten"), W("primeiro"),
+    W("terceiro"), W("eerste"), W("tweede"), W("derde"), W("vierde"), { NULL, 0 },
+};
+static const lexw floor_words[] = {
+    W("floor"), W("piano"), W("stock"), W("etage"), W("étage"), W("andar"), W("piso"), W("planta"), W("verdieping"),
+    W("derecha"), W("izquierda"), W("dcha"), W("izda"), W("direito"), W("esquerdo"), W("esq"), W("dto"),
+    W("flat"), W("obergeschoss"), W("og"), { NULL, 0 },
+};
+
+/* A floor or a place in the building with no number ("ático", "bajo",
+ * "Dachgeschoss", "rez-de-chaussée", "sobreloja", "fundos", "cave",
+ * "entreplanta"): taken after a street line only. */
+static const lexw floor_alone[] = {
+    W("ático"), W("atico"), W("bajo"), W("entreplanta"), W("entresuelo"), W("sobreloja"), W("fundos"), W("cave"),
+    W("dachgeschoss"), W("erdgeschoss"), W("souterrain"), W("rez-de-chaussée"), W("rez-de-chaussee"), W("r/c"),
+    W("rés-do-chão"), W("res-do-chao"), W("basement"), W("penthouse"), W("mezzanine"), { NULL, 0 },
 };
 
 /* An ordinal floor or door: "2º", "2ª", "3°", "3e", "3ème", "1er", "1st". */
@@ -29,6 +56,8 @@ static size_t ordinal_at(const char *t, size_t len, size_t i)
     while (j < len && is_digit(p[j]) && j - i < 3) j++;
     if (j == i) return 0;
     if (j + 1 < len && p[j] == 0xC2 && (p[j + 1] == 0xBA || p[j + 1] == 0xAA || p[j + 1] == 0xB0)) return j + 2;
+    /* "2.º", "3.ª": the Portuguese way */
+    if (j + 2 < len && p[j] == '.' && p[j + 1] == 0xC2 && (p[j + 2] == 0xBA || p[j + 2] == 0xAA)) return j + 3;
     if (j + 1 < len && p[j] == '.' && p[j + 1] == 0xC2) return 0;
     static const char *const suf[] = { "ème", "eme", "er", "re", "e", "st", "nd", "rd", "th", "o", "a", NULL };
     for (size_t k = 0; suf[k]; k++) {
@@ -104,7 +133,42 @@ static size_t unit_part(const char *t, size_t len, size_t i)
             return p + 1;
         return o;
     }
+    /* "3. Stock", "2. OG", "4. Etage": a German ordinal and its floor word;
+     * "3-hoog", "2 hoog": a Dutch floor */
+    if (i < len && is_digit((unsigned char)t[i])) {
+        size_t j = i;
+        while (j < len && is_digit((unsigned char)t[j]) && j - i < 2) j++;
+        if (j >= len) return 0;
+        if (t[j] == '.') {
+            size_t r = skip_spaces(t, len, j + 1);
+            return r > j + 1 && word_at(t, len, r, &w) && in_lex(w.lc, w.n, floor_words) ? w.e : 0;
+        }
+        size_t r = t[j] == '-' ? j + 1 : t[j] == ' ' ? skip_spaces(t, len, j) : j;
+        return r > j && word_at(t, len, r, &w) && w.n == 4 && !memcmp(w.lc, "hoog", 4) ? w.e : 0;
+    }
+    /* "#3R", "# 12": a US unit */
+    if (i + 1 < len && t[i] == '#') {
+        size_t j = skip_spaces(t, len, i + 1), k = j;
+        while (k < len && k - j < 5 && (is_digit((unsigned char)t[k]) || is_ascii_letter((unsigned char)t[k]))) k++;
+        int dig = 0;
+        for (size_t x = j; x < k; x++) dig |= is_digit((unsigned char)t[x]);
+        return dig && !(k < len && letter_at(t, len, k)) ? k : 0;
+    }
     if (!word_at(t, len, i, &w)) return 0;
+    if (in_lex(w.lc, w.n, floor_alone)) return w.e + (w.e < len && t[w.e] == '.');
+    if (in_lex(w.lc, w.n, floor_ordinals)) {
+        word f;
+        size_t q = skip_spaces(t, len, w.e);
+        if (q > w.e && word_at(t, len, q, &f) && in_lex(f.lc, f.n, floor_words)) {
+            /* "segundo andar", "primero derecha", "top floor flat" */
+            size_t r = skip_spaces(t, len, f.e);
+            word g;
+            if (r > f.e && word_at(t, len, r, &g) && (in_lex(g.lc, g.n, floor_words) || in_lex(g.lc, g.n, home_words)))
+                return g.e;
+            return f.e + (f.e < len && t[f.e] == '.');
+        }
+        return 0;
+    }
     /* suffixes that stand alone: NL "hs" (ground floor), "bg", "huis"; FR "bis", "ter" */
     static const lexw bare[] = { W("hs"), W("huis"), W("bg"), W("bis"), W("ter"), W("boven"), { NULL, 0 } };
     if (in_lex(w.lc, w.n, bare)) return w.e;

@@ -75,7 +75,15 @@ START_TEST(test_it_de)
     addr("Casella postale 12, 00100 Roma", "Casella postale 12, 00100 Roma");
     addr("Hauptstraße 5a, 10115 Berlin", "Hauptstraße 5a, 10115 Berlin");
     addr("ich wohne in der Bahnhofstr. 12", "Bahnhofstr. 12");
-    addr("Berliner Straße 12, 3. OG", "Berliner Straße 12");
+    addr("Berliner Straße 12, 3. OG", "Berliner Straße 12, 3. OG");
+    addr("Rua Augusta 100, 2.º andar, 1100-053 Lisboa", "Rua Augusta 100, 2.º andar, 1100-053 Lisboa");
+    addr("via Roma 12, terzo piano", "via Roma 12, terzo piano");
+    addr("Calle Mayor 3, ático, 28013 Madrid", "Calle Mayor 3, ático, 28013 Madrid");
+    addr("Rua Oscar Freire 900, ap. 301", "Rua Oscar Freire 900, ap. 301");
+    addr("Dorpsstraat 12, 3-hoog", "Dorpsstraat 12, 3-hoog");
+    addr("2209 W Division St #3R, Chicago", "2209 W Division St #3R, Chicago");
+    addr("Calle Mayor 3, primero derecha", "Calle Mayor 3, primero derecha");
+    none("DE", A, "I paid 3. Stock is low");
     addr("Theodor-Heuss-Ring 9, 50668 Köln", "Theodor-Heuss-Ring 9, 50668 Köln");
     addr("Postfach 12 34, 80331 München", "Postfach 12 34, 80331 München");
     addr("Hamburger Allee 5", "Hamburger Allee 5");
