@@ -58,6 +58,7 @@ WORDS = {
         vizinho vizinha senhorio repartidor bezorger livreur paketbote postbote bote kurier gardien
         concierge nounou nanny babysitter plumber electrician idraulico elettricista fontanero electricista
         loodgieter klempner handwerker elektriker hausmeister conserje portiere canalizador eletricista
+        kid tech grandpere grandmere beaupere bellemere petitfils
         porteiro encanador plombier electricien agent agente operatore operator mitarbeiter
         conseiller conseillere asesor asesora medewerker medewerkster
         atendente consultor consultora cognato cognata schwager schwagerin beaufrere coinquilino
