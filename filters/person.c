@@ -339,7 +339,19 @@ static int word_ends_phrase(const scan_state *st, size_t at)
     if (!next_word(st->text, st->len, &at, &n) || n.sep) return 1;
     char key[KEY_MAX + 1];
     size_t kn;
-    return (word_lex(st->text, &n, key, &kn) & LX_FUNCTION) != 0;
+    return (word_lex(st->text, &n, key, &kn) & (LX_FUNCTION | LX_FILLER)) != 0;
+}
+
+/* After position at, on: a pronoun, an article or a hesitation that opens
+ * the message's next clause ("frank ich hab", "pascal euh au revoir"); not
+ * the text's end ("merci orange" thanks a firm as often). */
+static int clause_follows(const scan_state *st, size_t at)
+{
+    word n;
+    char key[KEY_MAX + 1];
+    size_t kn;
+    return next_word(st->text, st->len, &at, &n) && !n.sep &&
+           (word_lex(st->text, &n, key, &kn) & (LX_FUNCTION | LX_FILLER));
 }
 
 static int opens_message(const scan_state *st, size_t s)
@@ -492,6 +504,12 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
                           !(lx & LX_VERB_NAME) && (wl || (f & CVI_PN_INTL)) && opens_message(st, w.s) &&
                           (!wl || word_ends_phrase(st, at)) && !word_in(st->text, &w, seasons);
             if (opening) wl = 0;
+            /* a greeting that opens the message, then the name, then the
+             * message goes on with a new clause: "hallo frank ich hab",
+             * "merci pascal euh au revoir", "buenas rocío te llegaron" */
+            if (wl && !mixed_cap && lv == LV_GREET && given_weight(f) >= 2 && !(lx & LX_VERB_NAME) &&
+                !word_in(st->text, &w, seasons) && clause_follows(st, at) && opens_message(st, w.s))
+                wl = 0;
             switch (lv) {
             case LV_TITLE: ok = !low_ok || is_name(f); break;
             case LV_INTRO: ok = mixed_cap ? is_name(f) || !is_common(f) : is_name(f) && (given_weight(f) || !wl); break;

@@ -199,6 +199,13 @@ START_TEST(test_opening_introduction)
     none("GB", P, "hi its grace period question");
     none("DE", P, "im winter war das problem auch schon");
     none("DE", P, "hier ist marie das wlan bricht ab");   /* no greeting: "marie" may be the word */
+    /* a greeting, the name, and a new clause: a name that is a word too */
+    one("DE", P, "hallo frank ich hab die unterlagen geschickt", "frank", "frank");
+    one("FR", P, "merci pascal euh au revoir", "pascal", "pascal");
+    one("ES", P, "buenas rocío te llegaron las fotos", "rocío", "rocío");
+    none("FR", P, "merci orange");
+    none("GB", P, "thanks grace");
+    none("GB", P, "hi bill i paid it yesterday");
 }
 END_TEST
 
