@@ -168,6 +168,14 @@ static const street_type *type_at(const char *t, size_t len, const word *w)
     return ty;
 }
 
+int cvi_address_type_first(const char *text, size_t len, size_t s)
+{
+    word w;
+    if (!word_at(text, len, s, &w)) return 0;
+    const street_type *ty = type_at(text, len, &w);
+    return ty && (ty->f & PRE);
+}
+
 static int ends_with(const char *s, size_t n, const char *suf)
 {
     size_t m = strlen(suf);

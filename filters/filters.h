@@ -272,6 +272,10 @@ int cvi_each_digit_run(const cv_detect_opts *o, const char *text, size_t len, co
 /* An Asterisk peer name (lower case) that is a trunk, gateway or carrier
  * (by its name, or listed in the policy's `trunks:`), not an agent. */
 int cvi_agent_is_trunk(const cv_detect_opts *o, const char *norm);
+/* The word starting at text[s] is a street type written before the
+ * street's name ("rue", "via", "boulevard", "calle", "Rua"): address.c's
+ * list, for the person detector (a name after it is the street's). */
+int cvi_address_type_first(const char *text, size_t len, size_t s);
 
 /*
  * A detector a policy defines (`detectors:`): a PCRE2 pattern or a word

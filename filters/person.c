@@ -929,6 +929,8 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     const unsigned char *p = (const unsigned char *)st->text;
     size_t at = *pos, len = st->len, s, e;
     int try_full;
+    /* "Largo da Glória", "Rua Augusta": a street type opens a street's name, not a person's */
+    if (w->e - w->s <= 9 && cvi_address_type_first(st->text, len, w->s)) return 0;
     if (st->mode == MODE_MIXED) {
         if ((w->shape == SH_CAP || w->shape == SH_UP) && w->e - w->s >= 2 && !w->poss)
             try_full = capital_follows(st, at) || particle_follows(st, at);
@@ -1252,6 +1254,34 @@ static int prep_word(const char *text, const word *w)
            (unsigned char)text[w->s + 2] == 0xBC && (text[w->s + 3] | 0x20) == 'r';   /* "für" */
 }
 
+/* p is "a", "to", "para", "nach" ... after a verb of going or moving
+ * ("vado a Torino", "me voy a Sevilla", "vou para Braga", "moving to
+ * Austin", "fliege nach Malaga"): the word after it is a place. */
+static int going_to(const scan_state *st, const word *p)
+{
+    static const char *const to[] = { "a", "to", "para", "pra", "nach", "naar", "in", "en", "em", NULL };
+    static const char *const go[] = {
+        "go", "going", "goes", "went", "gone", "move", "moving", "moved", "fly", "flying", "flew", "travel",
+        "travelling", "traveling", "trip", "holiday", "holidays", "vacation", "erasmus", "vado", "va", "vai",
+        "andiamo", "andare", "andata", "andato", "torno", "tornare", "trasferisco", "trasferito", "volo",
+        "vou", "vamos", "ir", "fui", "mudar", "mudo", "mudei", "mudamos", "viajo", "viajar", "viajamos", "voy",
+        "vas", "van", "fuimos", "mudo", "traslado", "vuelo", "fahre", "fahren", "fliege", "fliegen", "ziehe",
+        "ziehen", "gezogen", "gehe", "reise", "reisen", "umzug", "ga", "gaan", "verhuis", "verhuizen",
+        "verhuisd", "vlieg", "vliegen", "vais", "pars", "partir", "demenage", "déménage", "voyage", "vole",
+        "mudar-me", "mudar-se", "mudo-me", "mudamo-nos", NULL
+    };
+    if (p->e - p->s > 4 || !word_in(st->text, p, to)) return 0;
+    word q;
+    return prev_word(st, p->s, &q) && q.e + 1 == p->s && q.e - q.s <= 12 && word_in(st->text, &q, go);
+}
+
+static int ours_before(const scan_state *st, size_t s)
+{
+    static const char *const ours[] = { "nossa", "nuestra", "notre", "our", "unsere", "onze", "nostra", NULL };
+    word q;
+    return prev_word(st, s, &q) && q.e + 1 == s && word_in(st->text, &q, ours);
+}
+
 /* A capitalised word w inside a sentence, p the lower-case word before it:
  * one of the most frequent given names, no word of any language, no place
  * or firm word, and not where a place stands ("in", "at", "from" ...). */
@@ -1269,6 +1299,9 @@ static int mid_capital(const scan_state *st, const word *p, const word *w)
     static const char *const firms[] = { "alexa", "armani", "chanel", "tiffany", NULL };
     if (w->shape != SH_CAP || !w->alpha || w->poss || w->contraction) return 0;
     if (p->e - p->s <= 8 && word_in(st->text, p, place_preps)) return 0;
+    /* "rue Victor", "boulevard Raspail", "corso Vittorio": a street's name */
+    if (cvi_address_type_first(st->text, st->len, p->s)) return 0;
+    if (going_to(st, p)) return 0;
     char key[KEY_MAX + 1];
     size_t kn;
     unsigned lx = word_lex(st->text, w, key, &kn);
@@ -1417,6 +1450,11 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
          * in the name's span either way (no initial left beside it) */
         int m_initial = w.e - w.s == 1 && p[w.s] == 'M' && w.dot;
         if (m_initial) kind = K_TITLE;
+        /* "Nossa Senhora Aparecida", "Nuestra Señora del Pilar", "Notre Dame": a feast, a church */
+        if (kind == K_TITLE && !m_initial && ours_before(st, w.s)) {
+            i = pos;
+            continue;
+        }
         if (kind != K_NONE) {
             /* a context word, capitalised: what follows it; after a greeting
              * a few words, for "Hi, my name is tom", "Hello, this is tom" */
@@ -1488,6 +1526,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
             }
             if (k1 != K_NONE || h2)
                 lv = context_level(st->text, k1 != K_NONE ? k1 : K_NONE, &p1, h2 ? &p2 : NULL, k2, k3, &sep_ok);
+            if (k1 == K_TITLE && ours_before(st, p1.s)) lv = -1;   /* "Nossa Senhora Aparecida" */
         }
         size_t s, e, end = pos;
         /* "Thanks, Vodafone,": after a greeting and a comma or a line
@@ -1505,7 +1544,8 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
         }
         /* a frequent given name, capitalised, after "for", "with", "per",
          * "für", "avec", "para", "voor" ...: "a refund for Maria" */
-        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && prep_word(st->text, &p1))
+        if (lv < 0 && have_p1 && !w.sep && p1.e + 1 == w.s && p1.shape == SH_LOW && prep_word(st->text, &p1) &&
+            !going_to(st, &p1))
             lv = LV_PREP;   /* not "For Easter", "With Sky Glass": a sentence's first word */
         /* a frequent given name after a word that puts a person there:
          * a reporting verb before its subject ("Me atendió Rocío", "Dijo
@@ -1543,7 +1583,8 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 continue;
             }
         }
-        if (w.alpha) {
+        /* "corso Vittorio Emanuele", "vado a Marina di Ragusa": a street's or a place's name */
+        if (w.alpha && !(have_p1 && p1.e + 1 == w.s && (going_to(st, &p1) || cvi_address_type_first(st->text, len, p1.s)))) {
             rc = shape_name(st, em, &w, &end);
             if (rc < 0) return rc;
             if (rc) {

@@ -183,6 +183,14 @@ START_TEST(test_mid_sentence_given)
     none("US", P, "We moved to Austin in May, how do I transfer service?");
     none("ES", P, "Vivo en la calle del Carmen 22, el timbre no funciona");
     none("GB", P, "I live on Rose Street, next to the Alexa shop.");
+    /* a street's name after its type, a place after a verb of going, a feast */
+    none("IT", P, "domenica il negozio di corso Vittorio Emanuele è aperto?");
+    none("FR", P, "pas boulevard Raspail, le livreur se trompe");
+    none("IT", P, "vado a Marina di Ragusa ad agosto posso sospendere la linea");
+    none("PT", P, "Moro na Rua da Glória 3, não no Largo da Glória.");
+    none("BR", P, "vcs abrem no feriado de Nossa Senhora Aparecida?");
+    none("US", P, "We are moving to Austin Texas next month");
+    one("PT", P, "Nuno dos Santos ligou esta manhã.", "Nuno dos Santos", "nuno dos santos");
 }
 END_TEST
 
