@@ -21,6 +21,7 @@ WORDS = {
         ringraziamo agradeco agradezco remercie journee soiree
         cara carissimo carissima querido querida estimado estimada prezado prezada liebe lieber beste geachte
         chere cher tchau valeu saludos saluti groeten groet grusse gruss cordialement atentamente cumprimentos
+        bisous bises bacio baci besos beijos beijinhos abrazos kisses lg
         sincerely dia dias tarde tardes noches noite tag morgen abend goedemorgen goedemiddag fao attn""",
     "K_TITLE": """mr mrs ms miss mister mx dr prof herr frau fraulein sig signor signora signorina dott dottor
         dottoressa sr sra srta senor senora senorita don dona dna senhor senhora mme mlle madame monsieur
@@ -34,7 +35,8 @@ WORDS = {
     "K_ASK": "ask asked asking tell told contact contacted dire decir dizer",
     "K_SPEAKV": """speak speaking spoke spoken talk talking talked transfer transferred through thru reach parlare
         parlato parlo sprechen gesprochen spreche parler parle hablar hablado hablo hable falar falei falo spreken
-        gesproken spreek spreekt""",
+        gesproken spreek spreekt chatting chatten chattest chattez chatear chateando parlando hablando falando
+        conversando relation""",
     "K_PREP": "to with for con mit avec com met an aan",
     "K_IS": "is ist est es",
     # relations and roles after a possessive or article: "my wife karen",
