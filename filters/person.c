@@ -833,7 +833,10 @@ static int context_level(const char *text, int kind, const word *w, const word *
         /* "my wife Karen", "My wife, Róisín,", "il tecnico Fabio": after a
          * possessive or article */
         *sep_ok = SEP_COMMA;
-        return p1 && !w->sep && possessive(text, p1) ? LV_SPEAK : -1;
+        if (p1 && !w->sep && possessive(text, p1)) return LV_SPEAK;
+        /* an agent's note drops the possessive: "spoke w/ wife Maria", "tech Luis dispatched",
+         * "Techniker Marek vor Ort": a frequent given name then */
+        return w->e - w->s >= 3 ? LV_MARK : -1;
     case K_ITS:
         return LV_WEAK;
     case K_CALLED:

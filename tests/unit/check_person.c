@@ -197,6 +197,21 @@ END_TEST
 /* A self-introduction after a greeting that opens the message takes a
  * given name that is an everyday word too; no greeting, a season, or a
  * noun after it, and the word stays. */
+/* Agents' notes name a relation or a role without its possessive; chat
+ * system lines name the agent. */
+START_TEST(test_notes_and_system_lines)
+{
+    one("GB", P, "spoke w/ wife Maria, not on acc, DPA failed", "Maria", "maria");
+    one("US", P, "tech Luis dispatched, ETA 2-4pm, cust aware", "Luis", "luis");
+    one("DE", P, "Techniker Marek vor Ort, Dose defekt", "Marek", "marek");
+    one("DE", P, "Agent: Guten Tag, Sie chatten mit Leonie. Wie kann ich helfen?", "Leonie", "leonie");
+    one("FR", P, "Bonjour, vous êtes en relation avec Mathis.", "Mathis", "mathis");
+    one("FR", P, "bisous Océane et merci encore", "Océane", "océane");
+    none("GB", P, "the engineer will call before he comes");
+    none("FR", P, "le service relation client vous rappellera");
+}
+END_TEST
+
 START_TEST(test_opening_introduction)
 {
     one("DE", P, "hallo hier ist marie das wlan bricht ab", "marie", "marie");
@@ -583,6 +598,7 @@ int main(void)
     tcase_add_test(tc, test_international_given);
     tcase_add_test(tc, test_mid_sentence_given);
     tcase_add_test(tc, test_opening_introduction);
+    tcase_add_test(tc, test_notes_and_system_lines);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_dev_corpora);
