@@ -98,6 +98,8 @@ unsigned cvi_person_word_flags(const char *text, const word *w, const char *key,
         unsigned f = cvi_person_gaz_lookup(k2, n2);
         return (f ? f : 0x8000u | CVI_PN_NAME) & ~(unsigned)CVI_PN_COMMON_ANY;
     }
+    /* Portuguese "março" folds to the name "marco": the month, no name, with its ç */
+    if (kn == 5 && !w->plain && memcmp(key, "marco", 5) == 0 && memchr(text + w->s, 0xC3, w->e - w->s)) return 0;
     return cvi_person_gaz_lookup(key, kn);
 }
 

@@ -79,7 +79,8 @@ WORDS = {
         envio explico confirmo diz dito enviou explicou confirmou garantiu mandou falou zegt gezegd
         gestuurd beloofd beloofde bevestigd bevestigde stuurde uitgelegd
         available erreichbar disponibile disponible disponivel llamado atendio instalo segun selon secondo
-        segundo volgens""",
+        segundo volgens comes came rings knows kommt kam ruft rief weiss viene chiama sa vient sait
+        llama sabe komt kwam belt weet vem veio liga""",
 }
 
 # Word lists the detector consults, each one bit (LX_*), folded keys.

@@ -28,58 +28,59 @@ typedef struct lex_slot {
 #define LEX_BITS 11
 /* The displacement of each bucket (the hash's top 9 bits). */
 static const uint16_t lex_disp[512] = {
-    7, 1, 1, 5, 16, 1, 72, 17, 0, 1, 45, 0, 6, 9, 5, 24,
-    59, 1, 12, 2, 5, 3, 3, 8, 10, 2, 5, 2, 2, 1, 24, 4,
-    5, 29, 55, 41, 18, 13, 10, 3, 11, 0, 0, 21, 47, 9, 7, 19,
-    30, 1, 1, 11, 0, 14, 1, 0, 0, 45, 15, 0, 5, 9, 3, 111,
-    1, 0, 1, 2, 14, 5, 4, 8, 0, 26, 14, 16, 0, 2, 14, 1,
-    37, 0, 1, 2, 4, 9, 2, 0, 3, 2, 16, 23, 13, 15, 11, 8,
-    11, 7, 14, 0, 20, 5, 10, 23, 9, 12, 2, 3, 14, 4, 13, 7,
-    80, 5, 1, 8, 5, 1, 11, 0, 2, 3, 58, 3, 22, 4, 12, 3,
-    3, 0, 2, 4, 1, 8, 2, 6, 2, 1, 4, 0, 17, 0, 7, 20,
-    3, 4, 0, 7, 0, 9, 36, 0, 14, 2, 0, 0, 4, 57, 6, 0,
-    8, 19, 6, 10, 0, 0, 5, 16, 0, 33, 0, 12, 4, 38, 1, 1,
-    0, 3, 2, 32, 12, 35, 20, 48, 6, 6, 14, 0, 40, 21, 13, 7,
-    9, 70, 140, 0, 23, 16, 31, 3, 1, 10, 7, 0, 2, 11, 4, 13,
-    5, 29, 2, 1, 0, 75, 2, 0, 15, 2, 0, 71, 8, 8, 14, 6,
-    0, 0, 48, 20, 3, 6, 27, 66, 10, 9, 0, 24, 1, 4, 44, 4,
-    3, 144, 28, 1, 68, 0, 9, 13, 26, 11, 17, 12, 4, 9, 2, 16,
-    3, 3, 24, 7, 2, 0, 27, 30, 4, 2, 36, 7, 57, 1, 7, 0,
-    0, 52, 7, 12, 12, 6, 14, 0, 25, 5, 0, 6, 31, 8, 15, 3,
-    13, 6, 15, 12, 0, 28, 74, 1, 0, 17, 1, 0, 70, 22, 91, 4,
-    0, 20, 4, 5, 18, 41, 47, 5, 115, 4, 2, 4, 34, 19, 17, 55,
-    68, 7, 34, 10, 1, 8, 17, 18, 2, 9, 4, 1, 45, 0, 106, 3,
-    2, 6, 0, 0, 1, 80, 0, 3, 73, 57, 2, 3, 37, 40, 47, 3,
-    4, 0, 3, 5, 5, 2, 15, 29, 2, 0, 11, 0, 0, 6, 105, 0,
-    16, 3, 0, 3, 36, 21, 27, 6, 20, 2, 11, 1, 2, 0, 19, 32,
-    0, 41, 28, 11, 45, 30, 6, 52, 11, 24, 9, 0, 4, 2, 2, 0,
-    56, 48, 193, 35, 22, 145, 20, 199, 6, 24, 6, 5, 3, 1, 0, 2,
-    73, 15, 14, 12, 6, 30, 4, 61, 3, 21, 1, 8, 10, 55, 76, 4,
-    20, 51, 79, 155, 41, 3, 158, 3, 13, 11, 120, 14, 28, 36, 46, 14,
-    6, 44, 0, 2, 4, 59, 2, 67, 1, 0, 67, 1, 30, 81, 6, 0,
-    1, 1, 1, 19, 12, 0, 67, 23, 131, 19, 12, 180, 4, 0, 0, 40,
-    5, 26, 100, 10, 26, 0, 1, 5, 0, 100, 144, 0, 0, 0, 10, 5,
-    387, 5, 66, 9, 2, 4, 15, 21, 24, 31, 0, 4, 23, 10, 70, 70,
+    4, 1, 1, 5, 0, 1, 72, 17, 0, 1, 91, 0, 2, 37, 3, 18,
+    67, 5, 17, 0, 34, 3, 5, 1, 2, 10, 8, 2, 2, 4, 23, 8,
+    5, 16, 49, 28, 28, 7, 11, 11, 11, 0, 0, 13, 55, 24, 8, 11,
+    19, 1, 0, 6, 0, 14, 3, 0, 0, 52, 0, 0, 14, 8, 13, 19,
+    0, 1, 1, 14, 13, 10, 29, 8, 10, 26, 18, 0, 7, 2, 41, 1,
+    15, 0, 1, 2, 4, 9, 1, 8, 3, 2, 2, 15, 13, 83, 10, 6,
+    8, 2, 27, 0, 3, 8, 8, 11, 1, 78, 1, 3, 34, 4, 7, 9,
+    39, 6, 20, 28, 35, 1, 14, 0, 1, 2, 43, 8, 109, 2, 12, 2,
+    3, 32, 2, 16, 1, 8, 3, 2, 2, 1, 12, 0, 10, 0, 6, 16,
+    3, 6, 0, 7, 7, 9, 45, 29, 19, 0, 0, 0, 4, 32, 3, 0,
+    8, 39, 5, 0, 0, 0, 8, 83, 2, 31, 0, 22, 4, 45, 1, 1,
+    1, 2, 31, 19, 12, 3, 16, 14, 3, 138, 3, 20, 10, 21, 13, 13,
+    28, 9, 76, 0, 23, 0, 25, 3, 1, 10, 6, 0, 2, 35, 4, 25,
+    5, 9, 2, 1, 2, 78, 1, 0, 60, 16, 0, 38, 53, 8, 17, 2,
+    3, 0, 61, 72, 8, 7, 45, 58, 10, 9, 0, 42, 62, 4, 42, 4,
+    3, 22, 14, 1, 132, 3, 6, 7, 101, 11, 35, 26, 4, 33, 0, 19,
+    3, 3, 3, 70, 12, 0, 25, 39, 2, 3, 75, 7, 85, 3, 57, 0,
+    1, 62, 31, 58, 12, 7, 14, 53, 55, 5, 0, 5, 16, 12, 9, 3,
+    3, 6, 4, 5, 0, 32, 92, 1, 0, 42, 1, 20, 70, 25, 2, 6,
+    0, 17, 0, 5, 3, 7, 83, 5, 56, 13, 1, 4, 66, 19, 9, 21,
+    11, 3, 35, 100, 1, 15, 135, 7, 3, 138, 24, 1, 40, 0, 33, 0,
+    2, 6, 0, 9, 20, 16, 0, 3, 77, 1, 2, 3, 37, 58, 19, 24,
+    14, 0, 19, 5, 34, 2, 6, 0, 1, 0, 17, 0, 0, 12, 23, 0,
+    3, 1, 0, 3, 36, 6, 29, 1, 5, 2, 26, 46, 2, 0, 26, 17,
+    0, 16, 27, 18, 3, 27, 6, 23, 1, 17, 9, 0, 7, 2, 6, 0,
+    56, 13, 250, 4, 7, 68, 16, 143, 8, 1, 6, 15, 3, 1, 0, 2,
+    66, 2, 44, 7, 6, 141, 4, 323, 0, 69, 1, 4, 10, 126, 122, 4,
+    20, 38, 79, 77, 62, 4, 152, 3, 136, 11, 65, 1, 32, 3, 61, 43,
+    6, 0, 52, 9, 3, 60, 2, 11, 1, 0, 138, 1, 97, 110, 130, 0,
+    1, 15, 10, 0, 68, 0, 64, 4, 43, 27, 23, 26, 33, 0, 0, 29,
+    191, 34, 108, 8, 64, 0, 20, 5, 0, 31, 163, 0, 0, 0, 10, 5,
+    45, 31, 64, 12, 2, 4, 33, 346, 148, 10, 0, 19, 3, 18, 71, 31,
 };
 
 static const lex_slot lex_slots[2048] = {
-    [0] = { 0x0000000064617069ull, 0x00000000u, 4, LX_POSSESSION },   /* ipad */
+    [0] = { 0x00000000796c756aull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* july */
     [1] = { 0x61696c697a617262ull, 0x0000006eu, 9, LX_NOT_IN_NAME },   /* brazilian */
     [2] = { 0x0065636976726573ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* service */
     [3] = { 0x0000000000006f68ull, 0x00000000u, 2, LX_FUNCTION },   /* ho */
     [5] = { 0x0000657468636f6dull, 0x00000000u, 6, LX_FUNCTION },   /* mochte */
-    [6] = { 0x000000006b6e6162ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* bank */
-    [7] = { 0x007265687469656eull, 0x00000000u, 7, LX_FUNCTION },   /* neither */
-    [8] = { 0x0000000000006f64ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_PARTICLE | LX_FUNCTION },   /* do */
-    [9] = { 0x0000006c65746f68ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* hotel */
+    [6] = { 0x000000006e696564ull, 0x00000000u, 4, LX_FUNCTION },   /* dein */
+    [7] = { 0x617a6e6172657073ull, 0x00000000u, 8, LX_WORD_NAME },   /* speranza */
+    [8] = { 0x007265687469656eull, 0x00000000u, 7, LX_FUNCTION },   /* neither */
+    [9] = { 0x0000006475617266ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* fraud */
     [10] = { 0x6f646e616c726170ull, 0x00000000u, 8, K_SPEAKV },   /* parlando */
-    [11] = { 0x0000006475617266ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* fraud */
+    [11] = { 0x656d6972706d7563ull, 0x736f746eu, 12, K_GREET },   /* cumprimentos */
     [12] = { 0x0000657361656c70ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* please */
-    [13] = { 0x000072656c726170ull, 0x00000000u, 6, K_SPEAKV },   /* parler */
+    [13] = { 0x0000000072656275ull, 0x00000000u, 4, LX_FUNCTION },   /* uber */
+    [14] = { 0x0000000064617069ull, 0x00000000u, 4, LX_POSSESSION },   /* ipad */
     [15] = { 0x000000656e69656dull, 0x00000000u, 5, LX_FUNCTION },   /* meine */
-    [16] = { 0x0000000072656275ull, 0x00000000u, 4, LX_FUNCTION },   /* uber */
+    [16] = { 0x0000000000006f64ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_PARTICLE | LX_FUNCTION },   /* do */
     [17] = { 0x0000736568736977ull, 0x00000000u, 6, K_GREET },   /* wishes */
-    [20] = { 0x00000000796c756aull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* july */
+    [20] = { 0x000072656c726170ull, 0x00000000u, 6, K_SPEAKV },   /* parler */
     [21] = { 0x0000007269656874ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* their */
     [22] = { 0x000072657473696dull, 0x00000000u, 6, K_TITLE | LX_NOT_AFTER_GREETING },   /* mister */
     [23] = { 0x00646e6162737568ull, 0x00000000u, 7, K_REL | LX_POSSESSION },   /* husband */
@@ -91,303 +92,304 @@ static const lex_slot lex_slots[2048] = {
     [29] = { 0x0000000000657661ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* ave */
     [31] = { 0x000000736f6c6570ull, 0x00000000u, 5, LX_FUNCTION },   /* pelos */
     [32] = { 0x00000000666f7270ull, 0x00000000u, 4, K_TITLE },   /* prof */
-    [33] = { 0x0061646972657571ull, 0x00000000u, 7, K_GREET },   /* querida */
     [34] = { 0x000000006f747365ull, 0x00000000u, 4, LX_FUNCTION },   /* esto */
-    [35] = { 0x00006f6c6c657571ull, 0x00000000u, 6, LX_FUNCTION },   /* quello */
-    [36] = { 0x000000006b6c6174ull, 0x00000000u, 4, K_SPEAKV },   /* talk */
+    [36] = { 0x0061646972657571ull, 0x00000000u, 7, K_GREET },   /* querida */
     [38] = { 0x0000006169636168ull, 0x00000000u, 5, LX_FUNCTION },   /* hacia */
     [39] = { 0x72656d6f74737563ull, 0x00000073u, 9, LX_NOT_AFTER_GREETING },   /* customers */
     [40] = { 0x0000617472657570ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* puerta */
-    [41] = { 0x0072756574636f64ull, 0x00000000u, 7, K_TITLE },   /* docteur */
     [42] = { 0x006f646972657571ull, 0x00000000u, 7, K_GREET },   /* querido */
+    [43] = { 0x006c616d68636f6eull, 0x00000000u, 7, LX_FUNCTION },   /* nochmal */
     [44] = { 0x006f7269656e616aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* janeiro */
     [45] = { 0x0000000000726964ull, 0x00000000u, 3, LX_FUNCTION },   /* dir */
-    [46] = { 0x00000072616c6970ull, 0x00000000u, 5, LX_WORD_NAME },   /* pilar */
+    [46] = { 0x0072756574636f64ull, 0x00000000u, 7, K_TITLE },   /* docteur */
     [47] = { 0x0061726f74636f64ull, 0x00000000u, 7, K_TITLE },   /* doctora */
     [48] = { 0x00007961646e6f6dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* monday */
     [50] = { 0x000000006563756cull, 0x00000000u, 4, LX_WORD_NAME },   /* luce */
     [51] = { 0x626d656974706573ull, 0x00006572u, 10, LX_NOT_IN_NAME },   /* septiembre */
     [53] = { 0x0000656c6c657571ull, 0x00000000u, 6, LX_FUNCTION },   /* quelle */
+    [54] = { 0x0000006c65746f68ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* hotel */
     [56] = { 0x7961646874726962ull, 0x00000000u, 8, LX_POSSESSION },   /* birthday */
     [57] = { 0x006164696e657661ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* avenida */
     [58] = { 0x0000616c6c657571ull, 0x00000000u, 6, LX_FUNCTION },   /* quella */
-    [59] = { 0x006c616d68636f6eull, 0x00000000u, 7, LX_FUNCTION },   /* nochmal */
+    [59] = { 0x00006f6c6c657571ull, 0x00000000u, 6, LX_FUNCTION },   /* quello */
     [60] = { 0x0000696c6c657571ull, 0x00000000u, 6, LX_FUNCTION },   /* quelli */
     [61] = { 0x0000000000626f62ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* bob */
-    [62] = { 0x00000000006f7570ull, 0x00000000u, 3, LX_FUNCTION },   /* puo */
+    [62] = { 0x00000072616c6970ull, 0x00000000u, 5, LX_WORD_NAME },   /* pilar */
     [63] = { 0x0000000000656573ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* see */
     [64] = { 0x000000006d616574ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_NOT_IN_NAME },   /* team */
-    [65] = { 0x0000006f69636162ull, 0x00000000u, 5, K_GREET },   /* bacio */
+    [65] = { 0x0073616963617267ull, 0x00000000u, 7, K_GREET },   /* gracias */
     [66] = { 0x000064656b6c6174ull, 0x00000000u, 6, K_SPEAKV },   /* talked */
     [67] = { 0x00000069706d6f63ull, 0x00000000u, 5, K_REL },   /* compi */
     [68] = { 0x00746b6e61646562ull, 0x00000000u, 7, K_GREET },   /* bedankt */
     [69] = { 0x00006e6564726577ull, 0x00000000u, 6, LX_FUNCTION },   /* werden */
-    [70] = { 0x0000000072756f70ull, 0x00000000u, 4, LX_FUNCTION },   /* pour */
-    [71] = { 0x0000006563617267ull, 0x00000000u, 5, LX_WORD_NAME },   /* grace */
+    [70] = { 0x0000756f69766e65ull, 0x00000000u, 6, K_AFTER },   /* enviou */
+    [71] = { 0x6c6975716e696f63ull, 0x006f6e69u, 11, K_REL },   /* coinquilino */
     [72] = { 0x00006467657a6567ull, 0x00000000u, 6, K_AFTER },   /* gezegd */
-    [73] = { 0x0072657468636f64ull, 0x00000000u, 7, K_REL },   /* dochter */
+    [73] = { 0x000000006f676f6cull, 0x00000000u, 4, LX_FUNCTION },   /* logo */
     [74] = { 0x00676e696e657665ull, 0x00000000u, 7, K_GREET },   /* evening */
     [75] = { 0x00000075656c6176ull, 0x00000000u, 5, K_GREET },   /* valeu */
-    [76] = { 0x0073616963617267ull, 0x00000000u, 7, K_GREET },   /* gracias */
-    [77] = { 0x0000756f69766e65ull, 0x00000000u, 6, K_AFTER },   /* enviou */
+    [76] = { 0x0064666f6f6c6562ull, 0x00000000u, 7, K_AFTER },   /* beloofd */
+    [77] = { 0x0000000074656577ull, 0x00000000u, 4, K_AFTER },   /* weet */
     [78] = { 0x00000000006d757aull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* zum */
     [79] = { 0x0000646e65697276ull, 0x00000000u, 6, K_REL },   /* vriend */
     [80] = { 0x00000000656d616eull, 0x00000000u, 4, K_NAMEW | LX_POSSESSION },   /* name */
     [81] = { 0x0000000072656261ull, 0x00000000u, 4, LX_FUNCTION },   /* aber */
     [82] = { 0x6568636e616d6964ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dimanche */
     [83] = { 0x0000007373757267ull, 0x00000000u, 5, K_GREET },   /* gruss */
+    [84] = { 0x000000747361656cull, 0x00000000u, 5, LX_FUNCTION },   /* least */
     [85] = { 0x00726568746f6e61ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* another */
     [86] = { 0x0000000073656c65ull, 0x00000000u, 4, LX_FUNCTION },   /* eles */
-    [88] = { 0x000000006f676f6cull, 0x00000000u, 4, LX_FUNCTION },   /* logo */
+    [87] = { 0x0000000000657365ull, 0x00000000u, 3, LX_FUNCTION },   /* ese */
+    [88] = { 0x000000006b6c6174ull, 0x00000000u, 4, K_SPEAKV },   /* talk */
     [89] = { 0x0000000065726f6dull, 0x00000000u, 4, LX_FUNCTION },   /* more */
-    [90] = { 0x000000747361656cull, 0x00000000u, 5, LX_FUNCTION },   /* least */
+    [90] = { 0x0000006563617267ull, 0x00000000u, 5, LX_WORD_NAME },   /* grace */
     [91] = { 0x0073656e72656976ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* viernes */
     [92] = { 0x0000006f72656e65ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* enero */
-    [93] = { 0x00657962646f6f67ull, 0x00000000u, 7, K_GREET },   /* goodbye */
-    [94] = { 0x0000000000696c67ull, 0x00000000u, 3, LX_FUNCTION },   /* gli */
-    [95] = { 0x6c6975716e696f63ull, 0x006f6e69u, 11, K_REL },   /* coinquilino */
+    [93] = { 0x0000000000696c67ull, 0x00000000u, 3, LX_FUNCTION },   /* gli */
+    [94] = { 0x0072657468636f64ull, 0x00000000u, 7, K_REL },   /* dochter */
+    [95] = { 0x00657962646f6f67ull, 0x00000000u, 7, K_GREET },   /* goodbye */
     [96] = { 0x0000000073697570ull, 0x00000000u, 4, LX_FUNCTION },   /* puis */
-    [98] = { 0x00000061686e696dull, 0x00000000u, 5, LX_FUNCTION },   /* minha */
-    [100] = { 0x00000000006f696dull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* mio */
-    [102] = { 0x00000000006b7361ull, 0x00000000u, 3, K_ASK },   /* ask */
-    [103] = { 0x656d6972706d7563ull, 0x736f746eu, 12, K_GREET },   /* cumprimentos */
+    [97] = { 0x000000006b6e6164ull, 0x00000000u, 4, K_GREET },   /* dank */
+    [98] = { 0x00000000006f696dull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* mio */
+    [102] = { 0x000000000000657aull, 0x00000000u, 2, LX_FUNCTION },   /* ze */
+    [103] = { 0x657473676e696670ull, 0x0000006eu, 9, LX_NOT_IN_NAME },   /* pfingsten */
+    [104] = { 0x0000000072756f70ull, 0x00000000u, 4, LX_FUNCTION },   /* pour */
     [105] = { 0x0000656c706f6570ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* people */
-    [107] = { 0x000000000000657aull, 0x00000000u, 2, LX_FUNCTION },   /* ze */
-    [108] = { 0x657473676e696670ull, 0x0000006eu, 9, LX_NOT_IN_NAME },   /* pfingsten */
+    [106] = { 0x00000065646e6f64ull, 0x00000000u, 5, LX_FUNCTION },   /* donde */
+    [107] = { 0x00000000006b7361ull, 0x00000000u, 3, K_ASK },   /* ask */
+    [109] = { 0x0000006f69636162ull, 0x00000000u, 5, K_GREET },   /* bacio */
     [110] = { 0x0000006572746f76ull, 0x00000000u, 5, LX_FUNCTION },   /* votre */
-    [111] = { 0x000000006b6e6164ull, 0x00000000u, 4, K_GREET },   /* dank */
-    [113] = { 0x0064666f6f6c6562ull, 0x00000000u, 7, K_AFTER },   /* beloofd */
-    [114] = { 0x000000736f646f74ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* todos */
+    [114] = { 0x6f72626d65746573ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* setembro */
     [115] = { 0x000079646f6c656dull, 0x00000000u, 6, LX_WORD_NAME },   /* melody */
-    [116] = { 0x0065656e6e6f6261ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* abonnee */
-    [117] = { 0x0000000000006574ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* te */
     [118] = { 0x0000726f73657361ull, 0x00000000u, 6, K_REL },   /* asesor */
     [119] = { 0x0000000000796172ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* ray */
-    [120] = { 0x6f72626d65746573ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* setembro */
+    [120] = { 0x0000000000006574ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* te */
     [121] = { 0x000000796e6e7573ull, 0x00000000u, 5, LX_WORD_NAME },   /* sunny */
+    [122] = { 0x0065656e6e6f6261ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* abonnee */
     [123] = { 0x00000000736c6966ull, 0x00000000u, 4, K_REL },   /* fils */
-    [124] = { 0x617a6e6172657073ull, 0x00000000u, 8, LX_WORD_NAME },   /* speranza */
+    [124] = { 0x00000000006f7570ull, 0x00000000u, 3, LX_FUNCTION },   /* puo */
     [125] = { 0x69656c6973617262ull, 0x00006f72u, 10, LX_NOT_IN_NAME },   /* brasileiro */
     [126] = { 0x6f6e6761706d6f63ull, 0x0000006eu, 9, K_REL },   /* compagnon */
-    [127] = { 0x00000065646e6f64ull, 0x00000000u, 5, LX_FUNCTION },   /* donde */
+    [127] = { 0x000000736f646f74ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* todos */
     [128] = { 0x00000000746e756bull, 0x00000000u, 4, LX_FUNCTION },   /* kunt */
-    [131] = { 0x000000000000656cull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* le */
     [132] = { 0x0000006f69636f72ull, 0x00000000u, 5, LX_WORD_NAME },   /* rocio */
     [133] = { 0x00000000656e686full, 0x00000000u, 4, LX_FUNCTION },   /* ohne */
-    [134] = { 0x000000006f636f70ull, 0x00000000u, 4, LX_FUNCTION },   /* poco */
-    [136] = { 0x0000007472756f63ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* court */
+    [134] = { 0x0064656c69616d65ull, 0x00000000u, 7, K_AFTER },   /* emailed */
+    [135] = { 0x000000006f636f70ull, 0x00000000u, 4, LX_FUNCTION },   /* poco */
+    [136] = { 0x000000000000786dull, 0x00000000u, 2, K_TITLE },   /* mx */
+    [139] = { 0x000000006f696576ull, 0x00000000u, 4, K_AFTER },   /* veio */
     [140] = { 0x00006f696c676966ull, 0x00000000u, 6, K_REL },   /* figlio */
-    [142] = { 0x0000646e65697266ull, 0x00000000u, 6, K_REL | LX_NOT_AFTER_GREETING },   /* friend */
+    [141] = { 0x000000726576656eull, 0x00000000u, 5, LX_FUNCTION },   /* never */
     [143] = { 0x00000000006e756bull, 0x00000000u, 3, LX_FUNCTION },   /* kun */
-    [144] = { 0x0065746975736e65ull, 0x00000000u, 7, LX_FUNCTION },   /* ensuite */
-    [147] = { 0x0064656c69616d65ull, 0x00000000u, 7, K_AFTER },   /* emailed */
+    [148] = { 0x0065746975736e65ull, 0x00000000u, 7, LX_FUNCTION },   /* ensuite */
     [149] = { 0x00000000006d6973ull, 0x00000000u, 3, LX_FUNCTION | LX_POSSESSION },   /* sim */
-    [150] = { 0x00000000006a697aull, 0x00000000u, 3, LX_FUNCTION },   /* zij */
     [151] = { 0x616473656e646577ull, 0x00000079u, 9, LX_NOT_IN_NAME },   /* wednesday */
-    [153] = { 0x000000726576656eull, 0x00000000u, 5, LX_FUNCTION },   /* never */
-    [155] = { 0x0000006c61796f72ull, 0x00000000u, 5, LX_WORD_NAME },   /* royal */
+    [152] = { 0x0000007472756f63ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* court */
+    [154] = { 0x0000006c61796f72ull, 0x00000000u, 5, LX_WORD_NAME },   /* royal */
+    [155] = { 0x000061696c676966ull, 0x00000000u, 6, K_REL },   /* figlia */
     [156] = { 0x00006f736f707365ull, 0x00000000u, 6, K_REL },   /* esposo */
     [157] = { 0x000061736f707365ull, 0x00000000u, 6, K_REL },   /* esposa */
     [158] = { 0x0000006c69616d65ull, 0x00000000u, 5, LX_POSSESSION },   /* email */
     [159] = { 0x0000006572746f6eull, 0x00000000u, 5, LX_FUNCTION },   /* notre */
     [160] = { 0x00000069656c6166ull, 0x00000000u, 5, K_SPEAKV },   /* falei */
-    [161] = { 0x00006e6d75747561ull, 0x00000000u, 6, LX_WORD_NAME },   /* autumn */
+    [162] = { 0x0000000000796168ull, 0x00000000u, 3, LX_FUNCTION },   /* hay */
+    [163] = { 0x00000000006a697aull, 0x00000000u, 3, LX_FUNCTION },   /* zij */
+    [164] = { 0x000000000000656cull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* le */
     [165] = { 0x000000006e656562ull, 0x00000000u, 4, LX_FUNCTION },   /* been */
+    [166] = { 0x00006e6d75747561ull, 0x00000000u, 6, LX_WORD_NAME },   /* autumn */
     [167] = { 0x00006563696c6566ull, 0x00000000u, 6, LX_WORD_NAME },   /* felice */
     [168] = { 0x0000006f686e756aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* junho */
-    [169] = { 0x0072656972756f63ull, 0x00000000u, 7, K_REL },   /* courier */
-    [170] = { 0x000061696c676966ull, 0x00000000u, 6, K_REL },   /* figlia */
-    [173] = { 0x00000000006c7573ull, 0x00000000u, 3, LX_FUNCTION },   /* sul */
+    [171] = { 0x0072656972756f63ull, 0x00000000u, 7, K_REL },   /* courier */
     [174] = { 0x7265746867756164ull, 0x00000000u, 8, K_REL | LX_POSSESSION },   /* daughter */
     [175] = { 0x6e69726f6e676973ull, 0x00000061u, 9, K_TITLE },   /* signorina */
-    [176] = { 0x0000000000796168ull, 0x00000000u, 3, LX_FUNCTION },   /* hay */
+    [177] = { 0x00656e6f656d6f73ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* someone */
     [178] = { 0x000000000000656eull, 0x00000000u, 2, LX_FUNCTION },   /* ne */
     [181] = { 0x00006569746e7561ull, 0x00000000u, 6, K_REL },   /* auntie */
+    [182] = { 0x00000000006c7573ull, 0x00000000u, 3, LX_FUNCTION },   /* sul */
+    [184] = { 0x0000000000626568ull, 0x00000000u, 3, LX_FUNCTION },   /* heb */
     [185] = { 0x000061726f6c6c61ull, 0x00000000u, 6, LX_FUNCTION },   /* allora */
-    [186] = { 0x00656e6f656d6f73ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* someone */
-    [187] = { 0x0000000000626568ull, 0x00000000u, 3, LX_FUNCTION },   /* heb */
+    [186] = { 0x6c6c6965736e6f63ull, 0x00657265u, 11, K_REL },   /* conseillere */
+    [187] = { 0x0000646e65697266ull, 0x00000000u, 6, K_REL | LX_NOT_AFTER_GREETING },   /* friend */
     [188] = { 0x6c6c6965736e6f63ull, 0x00007265u, 10, K_REL },   /* conseiller */
     [190] = { 0x0000000000006568ull, 0x00000000u, 2, LX_FUNCTION },   /* he */
     [192] = { 0x74617a6e61646966ull, 0x00000061u, 9, K_REL },   /* fidanzata */
     [193] = { 0x000000006f6c6c61ull, 0x00000000u, 4, LX_FUNCTION },   /* allo */
-    [194] = { 0x00000000746e7561ull, 0x00000000u, 4, K_REL },   /* aunt */
-    [195] = { 0x000000746e617661ull, 0x00000000u, 5, LX_FUNCTION },   /* avant */
+    [194] = { 0x0000000000006564ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* de */
+    [195] = { 0x00000079656e6f68ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_WORD_NAME },   /* honey */
     [196] = { 0x000000007a757263ull, 0x00000000u, 4, LX_WORD_NAME },   /* cruz */
-    [197] = { 0x6c6c6965736e6f63ull, 0x00657265u, 11, K_REL },   /* conseillere */
+    [197] = { 0x0000006c69726261ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* abril */
     [198] = { 0x0000000000656c65ull, 0x00000000u, 3, LX_FUNCTION },   /* ele */
     [199] = { 0x000000646c726f77ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* world */
-    [200] = { 0x61706c7563736964ull, 0x00000000u, 8, K_GREET },   /* disculpa */
-    [201] = { 0x00000079656e6f68ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_WORD_NAME },   /* honey */
-    [202] = { 0x0000616e65726573ull, 0x00000000u, 6, LX_WORD_NAME },   /* serena */
+    [200] = { 0x000000746e617661ull, 0x00000000u, 5, LX_FUNCTION },   /* avant */
+    [201] = { 0x656c6c6174736e69ull, 0x00000072u, 9, K_REL },   /* installer */
+    [202] = { 0x00000061686e696dull, 0x00000000u, 5, LX_FUNCTION },   /* minha */
     [203] = { 0x000000000000656aull, 0x00000000u, 2, LX_FUNCTION },   /* je */
     [204] = { 0x00000000006e6962ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* bin */
-    [206] = { 0x00000000656c6f73ull, 0x00000000u, 4, LX_WORD_NAME },   /* sole */
-    [207] = { 0x0000006c69726261ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* abril */
-    [208] = { 0x000000006e696564ull, 0x00000000u, 4, LX_FUNCTION },   /* dein */
-    [209] = { 0x00676e696b6f6f62ull, 0x00000000u, 7, LX_POSSESSION },   /* booking */
+    [205] = { 0x0000000065726577ull, 0x00000000u, 4, LX_FUNCTION },   /* were */
+    [206] = { 0x00000000746e7561ull, 0x00000000u, 4, K_REL },   /* aunt */
+    [207] = { 0x000000006b6e6162ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* bank */
+    [209] = { 0x0000616e65726573ull, 0x00000000u, 6, LX_WORD_NAME },   /* serena */
     [210] = { 0x0000000000796162ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* bay */
     [211] = { 0x0000000074626568ull, 0x00000000u, 4, LX_FUNCTION },   /* hebt */
     [213] = { 0x73746e756f636361ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* accounts */
     [214] = { 0x0079746c61796f6cull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* loyalty */
-    [216] = { 0x656c6c6174736e69ull, 0x00000072u, 9, K_REL },   /* installer */
-    [217] = { 0x0000000000006564ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* de */
+    [215] = { 0x00000000656c6f73ull, 0x00000000u, 4, LX_WORD_NAME },   /* sole */
+    [217] = { 0x00676e696b6f6f62ull, 0x00000000u, 7, LX_POSSESSION },   /* booking */
     [219] = { 0x6572656972726f63ull, 0x00000000u, 8, K_REL },   /* corriere */
     [220] = { 0x726f74617265706full, 0x00000000u, 8, K_REL },   /* operator */
     [221] = { 0x73696c69746e6567ull, 0x616d6973u, 12, K_GREET },   /* gentilissima */
     [222] = { 0x000072656972756bull, 0x00000000u, 6, K_REL },   /* kurier */
     [223] = { 0x0000000073657570ull, 0x00000000u, 4, LX_FUNCTION },   /* pues */
     [224] = { 0x0072656874616568ull, 0x00000000u, 7, LX_WORD_NAME },   /* heather */
-    [225] = { 0x0000000061726170ull, 0x00000000u, 4, LX_FUNCTION },   /* para */
-    [226] = { 0x000079656c6c6176ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* valley */
     [228] = { 0x0000007469617465ull, 0x00000000u, 5, LX_FUNCTION },   /* etait */
     [229] = { 0x0000006f686c756aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* julho */
-    [230] = { 0x62696e6f70736964ull, 0x0000656cu, 10, K_AFTER },   /* disponible */
+    [230] = { 0x61706c7563736964ull, 0x00000000u, 8, K_GREET },   /* disculpa */
+    [231] = { 0x62696e6f70736964ull, 0x0000656cu, 10, K_AFTER },   /* disponible */
+    [233] = { 0x0000000061726170ull, 0x00000000u, 4, LX_FUNCTION },   /* para */
     [234] = { 0x0000656c6174616eull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* natale */
-    [235] = { 0x0000007369617465ull, 0x00000000u, 5, LX_FUNCTION },   /* etais */
-    [238] = { 0x6163696e656d6f64ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* domenica */
-    [240] = { 0x0000000000006562ull, 0x00000000u, 2, LX_FUNCTION },   /* be */
-    [241] = { 0x000000007372616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* mars */
+    [236] = { 0x0000007369617465ull, 0x00000000u, 5, LX_FUNCTION },   /* etais */
+    [237] = { 0x6163696e656d6f64ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* domenica */
+    [239] = { 0x7265726675616562ull, 0x00000065u, 9, K_REL },   /* beaufrere */
+    [240] = { 0x000000007372616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* mars */
     [243] = { 0x000073756f736962ull, 0x00000000u, 6, K_GREET },   /* bisous */
-    [244] = { 0x000000000000786dull, 0x00000000u, 2, K_TITLE },   /* mx */
     [245] = { 0x00000000656d6f6eull, 0x00000000u, 4, K_NAMEW },   /* nome */
-    [246] = { 0x7265726675616562ull, 0x00000065u, 9, K_REL },   /* beaufrere */
-    [249] = { 0x006572706d656973ull, 0x00000000u, 7, LX_FUNCTION },   /* siempre */
+    [249] = { 0x000079656c6c6176ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* valley */
     [250] = { 0x0000000000747261ull, 0x00000000u, 3, LX_WORD_NAME },   /* art */
     [252] = { 0x00007265686c756dull, 0x00000000u, 6, K_REL },   /* mulher */
-    [254] = { 0x0000000065726577ull, 0x00000000u, 4, LX_FUNCTION },   /* were */
+    [253] = { 0x006572706d656973ull, 0x00000000u, 7, LX_FUNCTION },   /* siempre */
+    [254] = { 0x0000000000006562ull, 0x00000000u, 2, LX_FUNCTION },   /* be */
     [255] = { 0x0000000073756f76ull, 0x00000000u, 4, LX_FUNCTION },   /* vous */
-    [256] = { 0x72656d646e617267ull, 0x00000065u, 9, K_REL },   /* grandmere */
+    [257] = { 0x6f74736f70736972ull, 0x00000000u, 8, K_AFTER },   /* risposto */
     [258] = { 0x726570646e617267ull, 0x00000065u, 9, K_REL },   /* grandpere */
-    [259] = { 0x000000006c6c6168ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* hall */
     [260] = { 0x000069646e697571ull, 0x00000000u, 6, LX_FUNCTION },   /* quindi */
-    [261] = { 0x0000000073756f74ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* tous */
-    [262] = { 0x000000000069756cull, 0x00000000u, 3, LX_FUNCTION },   /* lui */
-    [263] = { 0x006f646e6f636573ull, 0x00000000u, 7, K_AFTER },   /* secondo */
-    [264] = { 0x696e6f66656c6574ull, 0x00747265u, 11, K_AFTER },   /* telefoniert */
-    [265] = { 0x00000000006a6968ull, 0x00000000u, 3, LX_FUNCTION },   /* hij */
+    [261] = { 0x72656d646e617267ull, 0x00000065u, 9, K_REL },   /* grandmere */
+    [262] = { 0x0000000073756f74ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* tous */
+    [263] = { 0x0000000061706170ull, 0x00000000u, 4, K_REL },   /* papa */
+    [264] = { 0x0000000073736164ull, 0x00000000u, 4, LX_FUNCTION },   /* dass */
+    [265] = { 0x696e6f66656c6574ull, 0x00747265u, 11, K_AFTER },   /* telefoniert */
     [266] = { 0x0000007a74616c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* platz */
-    [267] = { 0x0000746161727473ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* straat */
-    [268] = { 0x0000000000616c6full, 0x00000000u, 3, K_GREET },   /* ola */
-    [269] = { 0x0000000073736164ull, 0x00000000u, 4, LX_FUNCTION },   /* dass */
+    [267] = { 0x00000000006a6968ull, 0x00000000u, 3, LX_FUNCTION },   /* hij */
+    [268] = { 0x00000073656d6f63ull, 0x00000000u, 5, K_AFTER },   /* comes */
+    [269] = { 0x000000000069756cull, 0x00000000u, 3, LX_FUNCTION },   /* lui */
     [270] = { 0x000000006c617563ull, 0x00000000u, 4, LX_FUNCTION },   /* cual */
     [271] = { 0x000061746e697571ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* quinta */
     [272] = { 0x00000000726f6f76ull, 0x00000000u, 4, LX_FUNCTION },   /* voor */
-    [273] = { 0x7265676177686373ull, 0x00000000u, 8, K_REL },   /* schwager */
-    [275] = { 0x00000000006a696aull, 0x00000000u, 3, LX_FUNCTION },   /* jij */
+    [273] = { 0x0000000000736168ull, 0x00000000u, 3, LX_FUNCTION },   /* has */
+    [274] = { 0x7265676177686373ull, 0x00000000u, 8, K_REL },   /* schwager */
     [276] = { 0x00000061726f6861ull, 0x00000000u, 5, LX_FUNCTION },   /* ahora */
     [277] = { 0x00000000696f7570ull, 0x00000000u, 4, LX_FUNCTION },   /* puoi */
-    [278] = { 0x000000006572656dull, 0x00000000u, 4, K_REL },   /* mere */
-    [280] = { 0x0000000000657365ull, 0x00000000u, 3, LX_FUNCTION },   /* ese */
+    [278] = { 0x000000006c6c6168ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* hall */
+    [279] = { 0x0000000000616c6full, 0x00000000u, 3, K_GREET },   /* ola */
+    [280] = { 0x0000746161727473ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* straat */
     [282] = { 0x0000006e65657267ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* green */
-    [283] = { 0x6f74736f70736972ull, 0x00000000u, 8, K_AFTER },   /* risposto */
+    [283] = { 0x00000000006a696aull, 0x00000000u, 3, LX_FUNCTION },   /* jij */
     [284] = { 0x00000000696f7576ull, 0x00000000u, 4, LX_FUNCTION },   /* vuoi */
-    [286] = { 0x0000000000746177ull, 0x00000000u, 3, LX_FUNCTION },   /* wat */
+    [285] = { 0x00006167656c6f63ull, 0x00000000u, 6, K_REL },   /* colega */
+    [286] = { 0x000000006572656dull, 0x00000000u, 4, K_REL },   /* mere */
     [287] = { 0x0000000073617365ull, 0x00000000u, 4, LX_FUNCTION },   /* esas */
-    [288] = { 0x00000000736e6173ull, 0x00000000u, 4, LX_FUNCTION },   /* sans */
-    [289] = { 0x00000000696c6761ull, 0x00000000u, 4, LX_FUNCTION },   /* agli */
-    [290] = { 0x6b7265776564656dull, 0x72657473u, 12, K_REL },   /* medewerkster */
-    [291] = { 0x0000000000736170ull, 0x00000000u, 3, LX_FUNCTION },   /* pas */
-    [292] = { 0x0000676e696b7361ull, 0x00000000u, 6, K_ASK },   /* asking */
-    [293] = { 0x000000006f6e6973ull, 0x00000000u, 4, LX_FUNCTION },   /* sino */
+    [288] = { 0x0000000000736170ull, 0x00000000u, 3, LX_FUNCTION },   /* pas */
+    [289] = { 0x000000006f6e6973ull, 0x00000000u, 4, LX_FUNCTION },   /* sino */
+    [290] = { 0x0000000000746177ull, 0x00000000u, 3, LX_FUNCTION },   /* wat */
+    [291] = { 0x000000006167696cull, 0x00000000u, 4, K_AFTER },   /* liga */
+    [292] = { 0x0000006665696863ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* chief */
+    [293] = { 0x6b7265776564656dull, 0x72657473u, 12, K_REL },   /* medewerkster */
     [294] = { 0x0000000000646e75ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* und */
-    [295] = { 0x0000000061706170ull, 0x00000000u, 4, K_REL },   /* papa */
-    [296] = { 0x0000000073756f6eull, 0x00000000u, 4, LX_FUNCTION },   /* nous */
-    [299] = { 0x00006167656c6f63ull, 0x00000000u, 6, K_REL },   /* colega */
+    [295] = { 0x000000656c6c6163ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* calle */
+    [298] = { 0x0000000073756f6eull, 0x00000000u, 4, LX_FUNCTION },   /* nous */
     [300] = { 0x6861627470756168ull, 0x666f686eu, 12, LX_NOT_IN_NAME },   /* hauptbahnhof */
-    [301] = { 0x000000007276656dull, 0x00000000u, 4, K_TITLE },   /* mevr */
+    [301] = { 0x00000000736e6173ull, 0x00000000u, 4, LX_FUNCTION },   /* sans */
     [302] = { 0x0000000000796f68ull, 0x00000000u, 3, LX_FUNCTION },   /* hoy */
-    [304] = { 0x0000006665696863ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* chief */
+    [304] = { 0x0000000079627572ull, 0x00000000u, 4, LX_WORD_NAME },   /* ruby */
     [305] = { 0x000000726568746full, 0x00000000u, 5, LX_FUNCTION },   /* other */
-    [307] = { 0x0000000000796f6aull, 0x00000000u, 3, LX_WORD_NAME },   /* joy */
-    [308] = { 0x00000000616d7269ull, 0x00000000u, 4, K_REL },   /* irma */
-    [310] = { 0x72656e61706d6f63ull, 0x0000006fu, 9, K_REL },   /* companero */
+    [307] = { 0x00000000696c6761ull, 0x00000000u, 4, LX_FUNCTION },   /* agli */
+    [309] = { 0x00000000616d7269ull, 0x00000000u, 4, K_REL },   /* irma */
+    [310] = { 0x006567616b636170ull, 0x00000000u, 7, LX_POSSESSION },   /* package */
     [311] = { 0x00000065646c6562ull, 0x00000000u, 5, K_AFTER },   /* belde */
+    [312] = { 0x0000676e696b7361ull, 0x00000000u, 6, K_ASK },   /* asking */
     [313] = { 0x0000000000616c65ull, 0x00000000u, 3, LX_FUNCTION },   /* ela */
     [314] = { 0x6f6e656773697568ull, 0x0000746fu, 10, K_REL },   /* huisgenoot */
-    [315] = { 0x006567616b636170ull, 0x00000000u, 7, LX_POSSESSION },   /* package */
+    [315] = { 0x000000007276656dull, 0x00000000u, 4, K_TITLE },   /* mevr */
+    [316] = { 0x0000000000796f6aull, 0x00000000u, 3, LX_WORD_NAME },   /* joy */
     [317] = { 0x000000000073616cull, 0x00000000u, 3, LX_FUNCTION },   /* las */
-    [319] = { 0x0000000079627572ull, 0x00000000u, 4, LX_WORD_NAME },   /* ruby */
+    [318] = { 0x72656e61706d6f63ull, 0x0000006fu, 9, K_REL },   /* companero */
+    [319] = { 0x006f646e6f636573ull, 0x00000000u, 7, K_AFTER },   /* secondo */
     [320] = { 0x0000000000726177ull, 0x00000000u, 3, LX_FUNCTION },   /* war */
-    [321] = { 0x0000000000736168ull, 0x00000000u, 3, LX_FUNCTION },   /* has */
+    [321] = { 0x00656e6973756f63ull, 0x00000000u, 7, K_REL },   /* cousine */
     [322] = { 0x000000746e616c6bull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* klant */
     [323] = { 0x0000000000687565ull, 0x00000000u, 3, LX_FILLER },   /* euh */
     [324] = { 0x000000007275656cull, 0x00000000u, 4, LX_FUNCTION },   /* leur */
     [325] = { 0x0000007265646176ull, 0x00000000u, 5, K_REL },   /* vader */
-    [326] = { 0x0000006574746168ull, 0x00000000u, 5, LX_FUNCTION },   /* hatte */
-    [327] = { 0x00006f7261706d61ull, 0x00000000u, 6, LX_WORD_NAME },   /* amparo */
+    [326] = { 0x000000616d697270ull, 0x00000000u, 5, K_REL },   /* prima */
+    [327] = { 0x000000006e616564ull, 0x00000000u, 4, LX_WORD_NAME },   /* dean */
     [328] = { 0x00000000006a6962ull, 0x00000000u, 3, LX_FUNCTION },   /* bij */
     [329] = { 0x000065746e656761ull, 0x00000000u, 6, K_REL },   /* agente */
     [330] = { 0x0000006f7469756dull, 0x00000000u, 5, LX_FUNCTION },   /* muito */
-    [331] = { 0x006e65746e616c6bull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* klanten */
+    [331] = { 0x0000006574746168ull, 0x00000000u, 5, LX_FUNCTION },   /* hatte */
     [332] = { 0x0072656972766566ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* fevrier */
     [333] = { 0x0072656e74726170ull, 0x00000000u, 7, K_REL | LX_POSSESSION },   /* partner */
-    [334] = { 0x000000006e616564ull, 0x00000000u, 4, LX_WORD_NAME },   /* dean */
+    [334] = { 0x006e65746e616c6bull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* klanten */
     [335] = { 0x0000000000676973ull, 0x00000000u, 3, K_TITLE },   /* sig */
     [336] = { 0x00676174736d6173ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* samstag */
-    [337] = { 0x0000006e69656c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* plein */
-    [338] = { 0x00000065746f7277ull, 0x00000000u, 5, K_AFTER },   /* wrote */
-    [340] = { 0x00656e6973756f63ull, 0x00000000u, 7, K_REL },   /* cousine */
-    [341] = { 0x000000006e6a696dull, 0x00000000u, 4, LX_FUNCTION },   /* mijn */
-    [343] = { 0x000000006f79616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* mayo */
+    [338] = { 0x000000006e6a696dull, 0x00000000u, 4, LX_FUNCTION },   /* mijn */
+    [339] = { 0x000065646c69616dull, 0x00000000u, 6, K_AFTER },   /* mailde */
+    [343] = { 0x0000006e69656c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* plein */
     [344] = { 0x0000000000756f7aull, 0x00000000u, 3, LX_FUNCTION },   /* zou */
     [345] = { 0x65696372656d6572ull, 0x00000000u, 8, K_GREET },   /* remercie */
-    [347] = { 0x0000000000736164ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* das */
-    [348] = { 0x7069726373627573ull, 0x6e6f6974u, 12, LX_POSSESSION },   /* subscription */
-    [349] = { 0x00696472656e6576ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* venerdi */
-    [350] = { 0x000065646c69616dull, 0x00000000u, 6, K_AFTER },   /* mailde */
+    [346] = { 0x00696472656e6576ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* venerdi */
+    [347] = { 0x0000006564727577ull, 0x00000000u, 5, LX_FUNCTION },   /* wurde */
+    [350] = { 0x00006f7261706d61ull, 0x00000000u, 6, LX_WORD_NAME },   /* amparo */
     [351] = { 0x0000006b61657073ull, 0x00000000u, 5, K_SPEAKV },   /* speak */
-    [352] = { 0x0000006f6d697270ull, 0x00000000u, 5, K_REL },   /* primo */
-    [353] = { 0x000000616d697270ull, 0x00000000u, 5, K_REL },   /* prima */
+    [352] = { 0x6972656e74726170ull, 0x0000006eu, 9, K_REL },   /* partnerin */
+    [353] = { 0x0000000000756f76ull, 0x00000000u, 3, LX_FUNCTION },   /* vou */
     [354] = { 0x000000006d6f6877ull, 0x00000000u, 4, LX_FUNCTION },   /* whom */
     [355] = { 0x0000000000776f6eull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* now */
-    [356] = { 0x0000006f696e756aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* junio */
-    [357] = { 0x0000006172676f73ull, 0x00000000u, 5, K_REL },   /* sogra */
-    [358] = { 0x0000000000776f68ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* how */
-    [359] = { 0x007265626f746b6full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* oktober */
+    [356] = { 0x007265626f746b6full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* oktober */
+    [357] = { 0x0000000000736164ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* das */
+    [359] = { 0x00000000726f6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* door */
     [360] = { 0x0000006c69727061ull, 0x00000000u, 5, LX_NOT_IN_NAME | LX_WORD_NAME },   /* april */
     [361] = { 0x0000006c6c697473ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* still */
     [362] = { 0x6f6f6e7265746661ull, 0x0000006eu, 9, K_GREET },   /* afternoon */
     [363] = { 0x0061726f6e676973ull, 0x00000000u, 7, K_TITLE },   /* signora */
+    [364] = { 0x0000000000776f68ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* how */
     [365] = { 0x00000065736f6877ull, 0x00000000u, 5, LX_FUNCTION },   /* whose */
-    [366] = { 0x00000000726f6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* door */
-    [367] = { 0x000000656c6c6163ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* calle */
+    [366] = { 0x0000006f696e756aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* junio */
+    [367] = { 0x0000006f6d697270ull, 0x00000000u, 5, K_REL },   /* primo */
     [368] = { 0x0000000000006e75ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* un */
-    [369] = { 0x0000007370616863ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* chaps */
+    [369] = { 0x0000000000657572ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* rue */
+    [370] = { 0x0000000065626173ull, 0x00000000u, 4, K_AFTER },   /* sabe */
     [371] = { 0x0000006f6d616973ull, 0x00000000u, 5, LX_FUNCTION },   /* siamo */
     [372] = { 0x0000000000656977ull, 0x00000000u, 3, LX_FUNCTION },   /* wie */
-    [373] = { 0x6972656e74726170ull, 0x0000006eu, 9, K_REL },   /* partnerin */
+    [373] = { 0x0000007370616863ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* chaps */
     [374] = { 0x656d7269666e6f63ull, 0x00000000u, 8, K_AFTER },   /* confirme */
     [375] = { 0x6f6d7269666e6f63ull, 0x00000000u, 8, K_AFTER },   /* confirmo */
-    [376] = { 0x0065636172726574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* terrace */
-    [377] = { 0x0000000000756f76ull, 0x00000000u, 3, LX_FUNCTION },   /* vou */
+    [376] = { 0x000000000073616eull, 0x00000000u, 3, LX_FUNCTION },   /* nas */
+    [377] = { 0x7069726373627573ull, 0x6e6f6974u, 12, LX_POSSESSION },   /* subscription */
     [378] = { 0x00006e726574736full, 0x00000000u, 6, LX_NOT_IN_NAME },   /* ostern */
-    [379] = { 0x0000000000657572ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* rue */
-    [380] = { 0x0000006564727577ull, 0x00000000u, 5, LX_FUNCTION },   /* wurde */
-    [382] = { 0x000000000073616eull, 0x00000000u, 3, LX_FUNCTION },   /* nas */
+    [379] = { 0x000000006f79616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* mayo */
+    [381] = { 0x0065636172726574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* terrace */
+    [382] = { 0x00000065746f7277ull, 0x00000000u, 5, K_AFTER },   /* wrote */
     [383] = { 0x0000000073736f62ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* boss */
     [384] = { 0x000072656469656cull, 0x00000000u, 6, LX_FUNCTION },   /* leider */
     [385] = { 0x0000000064726977ull, 0x00000000u, 4, LX_FUNCTION },   /* wird */
-    [387] = { 0x0000006e72726568ull, 0x00000000u, 5, K_TITLE },   /* herrn */
-    [388] = { 0x0000007265626d61ull, 0x00000000u, 5, LX_WORD_NAME },   /* amber */
-    [390] = { 0x6f686e696a696562ull, 0x00000073u, 9, K_GREET },   /* beijinhos */
-    [391] = { 0x000000000065696dull, 0x00000000u, 3, LX_FUNCTION },   /* mie */
+    [386] = { 0x000000000065696dull, 0x00000000u, 3, LX_FUNCTION },   /* mie */
+    [387] = { 0x0000000064616f72ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* road */
+    [388] = { 0x0000006572656877ull, 0x00000000u, 5, LX_FUNCTION },   /* where */
+    [390] = { 0x0000006f7a72616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* marzo */
     [392] = { 0x00007265656e656dull, 0x00000000u, 6, K_TITLE },   /* meneer */
-    [393] = { 0x00000072657a6964ull, 0x00000000u, 5, K_ASK },   /* dizer */
     [394] = { 0x0000000000617365ull, 0x00000000u, 3, LX_FUNCTION },   /* esa */
-    [395] = { 0x0000006f7a72616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* marzo */
-    [397] = { 0x0000000064616f72ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* road */
+    [395] = { 0x000073657472616dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* martes */
+    [397] = { 0x6f686e696a696562ull, 0x00000073u, 9, K_GREET },   /* beijinhos */
     [398] = { 0x0074726f70707573ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* support */
     [399] = { 0x0000006f696c756aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* julio */
-    [400] = { 0x0000006873697269ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* irish */
-    [402] = { 0x00656e6f72646170ull, 0x00000000u, 7, K_REL },   /* padrone */
-    [403] = { 0x0000000000737469ull, 0x00000000u, 3, K_ITS | LX_NOT_AFTER_GREETING },   /* its */
+    [401] = { 0x0000000000737469ull, 0x00000000u, 3, K_ITS | LX_NOT_AFTER_GREETING },   /* its */
+    [402] = { 0x00000000616e616eull, 0x00000000u, 4, K_REL },   /* nana */
+    [403] = { 0x0000006873697269ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* irish */
     [404] = { 0x00000000006f7262ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* bro */
-    [405] = { 0x6265676775726574ull, 0x00646c65u, 11, K_AFTER },   /* teruggebeld */
-    [407] = { 0x00646574696d696cull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* limited */
+    [405] = { 0x00646574696d696cull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* limited */
+    [407] = { 0x6265676775726574ull, 0x00646c65u, 11, K_AFTER },   /* teruggebeld */
     [408] = { 0x0000000065747365ull, 0x00000000u, 4, LX_FUNCTION },   /* este */
     [409] = { 0x0000007265766972ull, 0x00000000u, 5, LX_WORD_NAME },   /* river */
-    [410] = { 0x000073657472616dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* martes */
-    [412] = { 0x00000000616e616eull, 0x00000000u, 4, K_REL },   /* nana */
+    [410] = { 0x0000006e72726568ull, 0x00000000u, 5, K_TITLE },   /* herrn */
     [413] = { 0x00726567616e616dull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* manager */
     [414] = { 0x000000006e656972ull, 0x00000000u, 4, LX_FUNCTION },   /* rien */
     [415] = { 0x0000726574756f72ull, 0x00000000u, 6, LX_POSSESSION },   /* router */
@@ -395,421 +397,425 @@ static const lex_slot lex_slots[2048] = {
     [417] = { 0x0000000000006e69ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* in */
     [418] = { 0x0000736574756f74ull, 0x00000000u, 6, LX_FUNCTION },   /* toutes */
     [419] = { 0x0000007265746e75ull, 0x00000000u, 5, LX_FUNCTION },   /* unter */
-    [420] = { 0x00000000006f6166ull, 0x00000000u, 3, K_GREET },   /* fao */
-    [421] = { 0x0000000000756f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nou */
-    [422] = { 0x006567656c6c6f6bull, 0x00000000u, 7, K_REL },   /* kollege */
+    [421] = { 0x006567656c6c6f6bull, 0x00000000u, 7, K_REL },   /* kollege */
     [423] = { 0x7961647275746173ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* saturday */
+    [424] = { 0x0000000000756f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nou */
+    [426] = { 0x0000617274736f76ull, 0x00000000u, 6, LX_FUNCTION },   /* vostra */
+    [427] = { 0x0000000000006e6full, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* on */
     [428] = { 0x0000000000667561ull, 0x00000000u, 3, LX_FUNCTION },   /* auf */
     [429] = { 0x0000006e65626168ull, 0x00000000u, 5, LX_FUNCTION },   /* haben */
     [430] = { 0x00006e6567726f6dull, 0x00000000u, 6, K_GREET },   /* morgen */
     [431] = { 0x0000000074756f74ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* tout */
-    [432] = { 0x6172756369737361ull, 0x00006f74u, 10, K_AFTER },   /* assicurato */
-    [434] = { 0x0000006572656877ull, 0x00000000u, 5, LX_FUNCTION },   /* where */
+    [432] = { 0x0000006172676f73ull, 0x00000000u, 5, K_REL },   /* sogra */
+    [434] = { 0x00000072657a6964ull, 0x00000000u, 5, K_ASK },   /* dizer */
     [435] = { 0x000000646e656261ull, 0x00000000u, 5, K_GREET },   /* abend */
+    [437] = { 0x00656e6f72646170ull, 0x00000000u, 7, K_REL },   /* padrone */
     [438] = { 0x00616e6f72646170ull, 0x00000000u, 7, K_REL },   /* padrona */
-    [439] = { 0x0000000000006e6full, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* on */
+    [439] = { 0x6172756369737361ull, 0x00006f74u, 10, K_AFTER },   /* assicurato */
     [440] = { 0x0000007269636564ull, 0x00000000u, 5, K_ASK },   /* decir */
-    [441] = { 0x00000000656e6567ull, 0x00000000u, 4, LX_WORD_NAME },   /* gene */
-    [442] = { 0x0000000000726163ull, 0x00000000u, 3, LX_FUNCTION | LX_POSSESSION },   /* car */
+    [442] = { 0x6f6c6575736e6f63ull, 0x00000000u, 8, LX_WORD_NAME },   /* consuelo */
     [444] = { 0x676e696c72657473ull, 0x00000000u, 8, LX_WORD_NAME },   /* sterling */
-    [445] = { 0x006567656c6c6f63ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* college */
-    [448] = { 0x0000006572646170ull, 0x00000000u, 5, K_REL },   /* padre */
+    [446] = { 0x0000000000726163ull, 0x00000000u, 3, LX_FUNCTION | LX_POSSESSION },   /* car */
+    [447] = { 0x00000000656e6567ull, 0x00000000u, 4, LX_WORD_NAME },   /* gene */
+    [448] = { 0x00000000006e616dull, 0x00000000u, 3, K_REL | LX_NOT_AFTER_GREETING },   /* man */
     [449] = { 0x000000006e747461ull, 0x00000000u, 4, K_GREET },   /* attn */
     [450] = { 0x00000000006f616eull, 0x00000000u, 3, LX_FUNCTION },   /* nao */
+    [451] = { 0x0000006572646170ull, 0x00000000u, 5, K_REL },   /* padre */
     [452] = { 0x726176656c756f62ull, 0x00000064u, 9, LX_NOT_IN_NAME },   /* boulevard */
+    [453] = { 0x00006863616e6164ull, 0x00000000u, 6, LX_FUNCTION },   /* danach */
     [454] = { 0x0000000000726869ull, 0x00000000u, 3, LX_FUNCTION },   /* ihr */
     [455] = { 0x0000006d65746e6full, 0x00000000u, 5, LX_FUNCTION },   /* ontem */
-    [456] = { 0x0000000000656973ull, 0x00000000u, 3, LX_FUNCTION },   /* sie */
-    [457] = { 0x00000000006d6d75ull, 0x00000000u, 3, LX_FILLER },   /* umm */
+    [456] = { 0x000073656d6d6f73ull, 0x00000000u, 6, LX_FUNCTION },   /* sommes */
+    [457] = { 0x0000000000656973ull, 0x00000000u, 3, LX_FUNCTION },   /* sie */
     [458] = { 0x65746f6274736f70ull, 0x00000000u, 8, K_REL },   /* postbote */
-    [459] = { 0x0000000000006e65ull, 0x00000000u, 2, LX_FUNCTION },   /* en */
-    [460] = { 0x00006863616e6164ull, 0x00000000u, 6, LX_FUNCTION },   /* danach */
+    [459] = { 0x6f746c75736e6f63ull, 0x00006172u, 10, K_REL },   /* consultora */
+    [460] = { 0x0000007265626d61ull, 0x00000000u, 5, LX_WORD_NAME },   /* amber */
     [461] = { 0x006167656c6c6f63ull, 0x00000000u, 7, K_REL },   /* collega */
-    [463] = { 0x6f746c75736e6f63ull, 0x00006172u, 10, K_REL },   /* consultora */
+    [462] = { 0x00000000746e6177ull, 0x00000000u, 4, LX_FUNCTION },   /* want */
+    [463] = { 0x0000000000007573ull, 0x00000000u, 2, LX_FUNCTION },   /* su */
     [464] = { 0x0000000000736f6cull, 0x00000000u, 3, LX_FUNCTION },   /* los */
     [466] = { 0x0000000000617574ull, 0x00000000u, 3, LX_FUNCTION },   /* tua */
-    [467] = { 0x676174736e656964ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dienstag */
-    [468] = { 0x0000000000736f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nos */
+    [467] = { 0x00000000006f6166ull, 0x00000000u, 3, K_GREET },   /* fao */
     [469] = { 0x6e61636972656d61ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* american */
-    [470] = { 0x0000000000006976ull, 0x00000000u, 2, LX_FUNCTION },   /* vi */
-    [471] = { 0x0000007365646f70ull, 0x00000000u, 5, LX_FUNCTION },   /* podes */
+    [470] = { 0x0000007365646f70ull, 0x00000000u, 5, LX_FUNCTION },   /* podes */
+    [471] = { 0x676174736e656964ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dienstag */
     [472] = { 0x0000000000006e61ull, 0x00000000u, 2, K_PREP | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* an */
-    [473] = { 0x00000000006e616dull, 0x00000000u, 3, K_REL | LX_NOT_AFTER_GREETING },   /* man */
-    [474] = { 0x0000000000007573ull, 0x00000000u, 2, LX_FUNCTION },   /* su */
+    [473] = { 0x0000000000736f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nos */
     [475] = { 0x00000000006e6173ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* san */
-    [477] = { 0x0000006f72676f73ull, 0x00000000u, 5, K_REL },   /* sogro */
+    [476] = { 0x00000000006d6d75ull, 0x00000000u, 3, LX_FILLER },   /* umm */
+    [477] = { 0x0000000000006976ull, 0x00000000u, 2, LX_FUNCTION },   /* vi */
     [478] = { 0x69746e6576657270ull, 0x00006e6fu, 10, LX_NOT_AFTER_GREETING },   /* prevention */
-    [479] = { 0x000073656d6d6f73ull, 0x00000000u, 6, LX_FUNCTION },   /* sommes */
+    [479] = { 0x656a7265736e6f63ull, 0x00000000u, 8, K_REL },   /* conserje */
     [480] = { 0x0000000000646964ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_WORD_NAME | LX_VERB_NAME | LX_FUNCTION },   /* did */
-    [481] = { 0x00000065746e6174ull, 0x00000000u, 5, K_REL },   /* tante */
-    [482] = { 0x0000617274736f76ull, 0x00000000u, 6, LX_FUNCTION },   /* vostra */
-    [483] = { 0x656a7265736e6f63ull, 0x00000000u, 8, K_REL },   /* conserje */
-    [484] = { 0x6f69746e65746572ull, 0x0000736eu, 10, LX_NOT_AFTER_GREETING },   /* retentions */
+    [481] = { 0x0000617a7a616970ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* piazza */
+    [482] = { 0x6769746174736562ull, 0x00000074u, 9, K_AFTER },   /* bestatigt */
+    [483] = { 0x0000000000006e65ull, 0x00000000u, 2, LX_FUNCTION },   /* en */
+    [484] = { 0x0000006f72676f73ull, 0x00000000u, 5, K_REL },   /* sogro */
     [485] = { 0x0000000000616e64ull, 0x00000000u, 3, K_TITLE },   /* dna */
     [486] = { 0x00746e69656d6567ull, 0x00000000u, 7, K_AFTER },   /* gemeint */
     [487] = { 0x000000696c676164ull, 0x00000000u, 5, LX_FUNCTION },   /* dagli */
-    [488] = { 0x6769746174736562ull, 0x00000074u, 9, K_AFTER },   /* bestatigt */
+    [488] = { 0x000000000000756full, 0x00000000u, 2, LX_FUNCTION },   /* ou */
     [489] = { 0x00000000646e6973ull, 0x00000000u, 4, LX_FUNCTION },   /* sind */
-    [490] = { 0x6f6c6575736e6f63ull, 0x00000000u, 8, LX_WORD_NAME },   /* consuelo */
-    [491] = { 0x006461646976616eull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* navidad */
+    [490] = { 0x006461646976616eull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* navidad */
+    [491] = { 0x6f69746e65746572ull, 0x0000736eu, 10, LX_NOT_AFTER_GREETING },   /* retentions */
     [492] = { 0x0000000000006974ull, 0x00000000u, 2, LX_FUNCTION },   /* ti */
     [493] = { 0x0000000000796568ull, 0x00000000u, 3, K_GREET | LX_NOT_AFTER_GREETING },   /* hey */
     [494] = { 0x00006f7274736f76ull, 0x00000000u, 6, LX_FUNCTION },   /* vostro */
     [495] = { 0x000065746e65696eull, 0x00000000u, 6, LX_FUNCTION },   /* niente */
-    [496] = { 0x0000617a7a616970ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* piazza */
+    [496] = { 0x0066656572686373ull, 0x00000000u, 7, K_AFTER },   /* schreef */
     [497] = { 0x000000006e656962ull, 0x00000000u, 4, LX_FUNCTION },   /* bien */
     [498] = { 0x656e69616c707865ull, 0x00000064u, 9, K_AFTER },   /* explained */
     [499] = { 0x6469747261706572ull, 0x0000726fu, 10, K_REL },   /* repartidor */
     [500] = { 0x007265626d756c70ull, 0x00000000u, 7, K_REL },   /* plumber */
     [501] = { 0x000000000000696cull, 0x00000000u, 2, LX_FUNCTION },   /* li */
-    [502] = { 0x0066656572686373ull, 0x00000000u, 7, K_AFTER },   /* schreef */
+    [502] = { 0x006567656c6c6f63ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* college */
     [503] = { 0x0000000073756c70ull, 0x00000000u, 4, LX_FUNCTION },   /* plus */
-    [504] = { 0x00000000746e6177ull, 0x00000000u, 4, LX_FUNCTION },   /* want */
+    [504] = { 0x0000000068636973ull, 0x00000000u, 4, LX_FUNCTION },   /* sich */
     [505] = { 0x0000000073657274ull, 0x00000000u, 4, LX_FUNCTION },   /* tres */
     [506] = { 0x726566736e617274ull, 0x00646572u, 11, K_SPEAKV },   /* transferred */
-    [507] = { 0x000000000000756full, 0x00000000u, 2, LX_FUNCTION },   /* ou */
     [508] = { 0x0000000000617572ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* rua */
     [509] = { 0x0000006568636e61ull, 0x00000000u, 5, LX_FUNCTION },   /* anche */
-    [510] = { 0x0000000068636973ull, 0x00000000u, 4, LX_FUNCTION },   /* sich */
+    [510] = { 0x00000065746e6174ull, 0x00000000u, 5, K_REL },   /* tante */
     [511] = { 0x0000726f74756f64ull, 0x00000000u, 6, K_TITLE },   /* doutor */
     [512] = { 0x0000000000736f64ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* dos */
     [513] = { 0x000000000000696eull, 0x00000000u, 2, LX_FUNCTION },   /* ni */
-    [514] = { 0x0000000079726576ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* very */
-    [516] = { 0x000072656265696cull, 0x00000000u, 6, K_GREET },   /* lieber */
+    [514] = { 0x00000000006e616bull, 0x00000000u, 3, LX_FUNCTION },   /* kan */
+    [516] = { 0x0000617274736f6eull, 0x00000000u, 6, LX_FUNCTION },   /* nostra */
     [517] = { 0x007265656e6e6177ull, 0x00000000u, 7, LX_FUNCTION },   /* wanneer */
-    [518] = { 0x00000000006e616bull, 0x00000000u, 3, LX_FUNCTION },   /* kan */
-    [519] = { 0x00000000746e6f73ull, 0x00000000u, 4, LX_FUNCTION },   /* sont */
-    [520] = { 0x00000000656c6c65ull, 0x00000000u, 4, LX_FUNCTION },   /* elle */
-    [521] = { 0x69646e6f70736572ull, 0x0000006fu, 9, K_AFTER },   /* respondio */
+    [518] = { 0x6769747365766562ull, 0x00006564u, 10, K_AFTER },   /* bevestigde */
+    [519] = { 0x697463656c6c6f63ull, 0x00736e6fu, 11, LX_NOT_AFTER_GREETING },   /* collections */
+    [520] = { 0x69646e6f70736572ull, 0x0000006fu, 9, K_AFTER },   /* respondio */
+    [521] = { 0x0000000000767661ull, 0x00000000u, 3, K_TITLE },   /* avv */
     [522] = { 0x0065746863616567ull, 0x00000000u, 7, K_GREET },   /* geachte */
-    [523] = { 0x0000000000006968ull, 0x00000000u, 2, K_GREET | LX_NOT_AFTER_GREETING },   /* hi */
     [524] = { 0x0000000000007565ull, 0x00000000u, 2, LX_FUNCTION },   /* eu */
     [525] = { 0x00000065646e756bull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* kunde */
-    [527] = { 0x0000000000767661ull, 0x00000000u, 3, K_TITLE },   /* avv */
+    [526] = { 0x000072656265696cull, 0x00000000u, 6, K_GREET },   /* lieber */
+    [527] = { 0x0000000000006968ull, 0x00000000u, 2, K_GREET | LX_NOT_AFTER_GREETING },   /* hi */
     [528] = { 0x657571696c707865ull, 0x00000000u, 8, K_AFTER },   /* explique */
-    [529] = { 0x00006f646e617571ull, 0x00000000u, 6, LX_FUNCTION },   /* quando */
-    [530] = { 0x6769747365766562ull, 0x00006564u, 10, K_AFTER },   /* bevestigde */
-    [531] = { 0x73696f6d6564616dull, 0x656c6c65u, 12, K_TITLE },   /* mademoiselle */
+    [529] = { 0x73696f6d6564616dull, 0x656c6c65u, 12, K_TITLE },   /* mademoiselle */
     [532] = { 0x000000656e6f6870ull, 0x00000000u, 5, LX_POSSESSION },   /* phone */
-    [533] = { 0x72756569736e6f6dull, 0x00000000u, 8, K_TITLE },   /* monsieur */
-    [534] = { 0x00000000656c6c6dull, 0x00000000u, 4, K_TITLE },   /* mlle */
-    [536] = { 0x00006f7274736f6eull, 0x00000000u, 6, LX_FUNCTION },   /* nostro */
-    [537] = { 0x0000736575716170ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* paques */
-    [538] = { 0x646e616d656c6c61ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* allemand */
+    [534] = { 0x0000736575716170ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* paques */
+    [535] = { 0x0000000079726576ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* very */
+    [536] = { 0x00006f646e617571ull, 0x00000000u, 6, LX_FUNCTION },   /* quando */
+    [537] = { 0x646e616d656c6c61ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* allemand */
+    [538] = { 0x00000000656c6c6dull, 0x00000000u, 4, K_TITLE },   /* mlle */
+    [539] = { 0x00000073776f6e6bull, 0x00000000u, 5, K_AFTER },   /* knows */
     [540] = { 0x000000006572756aull, 0x00000000u, 4, K_AFTER },   /* jure */
-    [542] = { 0x0000617274736f6eull, 0x00000000u, 6, LX_FUNCTION },   /* nostra */
+    [542] = { 0x00006f7274736f6eull, 0x00000000u, 6, LX_FUNCTION },   /* nostro */
     [543] = { 0x6c61616d656c6c61ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* allemaal */
-    [544] = { 0x0072696f736e6f62ull, 0x00000000u, 7, K_GREET },   /* bonsoir */
+    [544] = { 0x0000737961776c61ull, 0x00000000u, 6, LX_FUNCTION },   /* always */
     [545] = { 0x000074656c626174ull, 0x00000000u, 6, LX_POSSESSION },   /* tablet */
+    [546] = { 0x0072696f736e6f62ull, 0x00000000u, 7, K_GREET },   /* bonsoir */
     [547] = { 0x007974696e697274ull, 0x00000000u, 7, LX_WORD_NAME },   /* trinity */
-    [548] = { 0x0000726568746f6dull, 0x00000000u, 6, K_REL | LX_POSSESSION },   /* mother */
     [549] = { 0x00000000006e6161ull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* aan */
-    [550] = { 0x0000657269616c63ull, 0x00000000u, 6, LX_WORD_NAME },   /* claire */
     [551] = { 0x006e6569626d6174ull, 0x00000000u, 7, LX_FUNCTION },   /* tambien */
     [552] = { 0x0000000000007561ull, 0x00000000u, 2, LX_FUNCTION },   /* au */
-    [554] = { 0x000000006c6c6574ull, 0x00000000u, 4, K_ASK },   /* tell */
-    [556] = { 0x00000000006e6163ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_WORD_NAME | LX_VERB_NAME },   /* can */
-    [557] = { 0x00006c6563726170ull, 0x00000000u, 6, LX_POSSESSION },   /* parcel */
+    [553] = { 0x726567726f7a6562ull, 0x00000000u, 8, K_REL },   /* bezorger */
+    [554] = { 0x000000746863696eull, 0x00000000u, 5, LX_FUNCTION },   /* nicht */
+    [555] = { 0x0000657269616c63ull, 0x00000000u, 6, LX_WORD_NAME },   /* claire */
+    [556] = { 0x00006c6563726170ull, 0x00000000u, 6, LX_POSSESSION },   /* parcel */
+    [557] = { 0x00000000006f6f74ull, 0x00000000u, 3, LX_FUNCTION },   /* too */
     [558] = { 0x000000007373656cull, 0x00000000u, 4, LX_FUNCTION },   /* less */
-    [559] = { 0x0000737961776c61ull, 0x00000000u, 6, LX_FUNCTION },   /* always */
-    [560] = { 0x0000000000006964ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* di */
-    [562] = { 0x00000000656c6c61ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* alle */
+    [559] = { 0x00000000006e6163ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_WORD_NAME | LX_VERB_NAME },   /* can */
+    [560] = { 0x68736974746f6373ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* scottish */
+    [561] = { 0x0000000000756574ull, 0x00000000u, 3, LX_FUNCTION },   /* teu */
+    [562] = { 0x0000006f68636964ull, 0x00000000u, 5, K_AFTER },   /* dicho */
     [563] = { 0x00000000006d6166ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* fam */
-    [564] = { 0x756f63696c707865ull, 0x00000000u, 8, K_AFTER },   /* explicou */
+    [564] = { 0x0000000000006964ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* di */
     [565] = { 0x0000000073696874ull, 0x00000000u, 4, K_THIS | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* this */
+    [566] = { 0x72756569736e6f6dull, 0x00000000u, 8, K_TITLE },   /* monsieur */
     [567] = { 0x0000000079616b6full, 0x00000000u, 4, K_GREET | LX_NOT_AFTER_GREETING },   /* okay */
     [568] = { 0x00736e65676c6f76ull, 0x00000000u, 7, K_AFTER },   /* volgens */
     [569] = { 0x000072616c626168ull, 0x00000000u, 6, K_SPEAKV },   /* hablar */
-    [570] = { 0x68736974746f6373ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* scottish */
-    [571] = { 0x0000000000746579ull, 0x00000000u, 3, LX_FUNCTION },   /* yet */
-    [572] = { 0x0000000000756574ull, 0x00000000u, 3, LX_FUNCTION },   /* teu */
-    [573] = { 0x00676e696e726f6dull, 0x00000000u, 7, K_GREET },   /* morning */
-    [574] = { 0x000000746863696eull, 0x00000000u, 5, LX_FUNCTION },   /* nicht */
+    [571] = { 0x0000000000696170ull, 0x00000000u, 3, K_REL },   /* pai */
+    [572] = { 0x0000726568746f6dull, 0x00000000u, 6, K_REL | LX_POSSESSION },   /* mother */
+    [573] = { 0x756f63696c707865ull, 0x00000000u, 8, K_AFTER },   /* explicou */
+    [574] = { 0x00676e696e726f6dull, 0x00000000u, 7, K_GREET },   /* morning */
     [575] = { 0x000000006863696dull, 0x00000000u, 4, LX_FUNCTION },   /* mich */
-    [576] = { 0x0000006572656863ull, 0x00000000u, 5, K_GREET },   /* chere */
-    [577] = { 0x000000006e6f6f73ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* soon */
+    [576] = { 0x00000000656c6c65ull, 0x00000000u, 4, LX_FUNCTION },   /* elle */
+    [577] = { 0x6e65686365727073ull, 0x00000000u, 8, K_SPEAKV },   /* sprechen */
     [578] = { 0x000065696c676f6dull, 0x00000000u, 6, K_REL },   /* moglie */
     [579] = { 0x0073796177726961ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* airways */
     [580] = { 0x726f69676e6f7562ull, 0x00006f6eu, 10, K_GREET },   /* buongiorno */
-    [582] = { 0x697463656c6c6f63ull, 0x00736e6fu, 11, LX_NOT_AFTER_GREETING },   /* collections */
-    [584] = { 0x007275657276696cull, 0x00000000u, 7, K_REL },   /* livreur */
+    [581] = { 0x0000000000696176ull, 0x00000000u, 3, LX_FUNCTION },   /* vai */
+    [582] = { 0x656c6f637265696dull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* miercoles */
+    [583] = { 0x0000000072617473ull, 0x00000000u, 4, LX_WORD_NAME },   /* star */
+    [584] = { 0x000000000000646full, 0x00000000u, 2, LX_FUNCTION },   /* od */
     [585] = { 0x0000000000776566ull, 0x00000000u, 3, LX_FUNCTION },   /* few */
-    [587] = { 0x6e65686365727073ull, 0x00000000u, 8, K_SPEAKV },   /* sprechen */
+    [587] = { 0x0000616e6972616dull, 0x00000000u, 6, LX_WORD_NAME },   /* marina */
     [588] = { 0x0000000000616967ull, 0x00000000u, 3, LX_FUNCTION },   /* gia */
-    [589] = { 0x0000000000696170ull, 0x00000000u, 3, K_REL },   /* pai */
     [590] = { 0x00000000006e6869ull, 0x00000000u, 3, LX_FUNCTION },   /* ihn */
-    [591] = { 0x0000616e6972616dull, 0x00000000u, 6, LX_WORD_NAME },   /* marina */
-    [592] = { 0x656c6f637265696dull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* miercoles */
-    [593] = { 0x0000000000696176ull, 0x00000000u, 3, LX_FUNCTION },   /* vai */
-    [594] = { 0x6b726577646e6168ull, 0x00007265u, 10, K_REL },   /* handwerker */
-    [595] = { 0x0000000072617473ull, 0x00000000u, 4, LX_WORD_NAME },   /* star */
-    [596] = { 0x0000000074756570ull, 0x00000000u, 4, LX_FUNCTION },   /* peut */
-    [597] = { 0x000000000000646full, 0x00000000u, 2, LX_FUNCTION },   /* od */
-    [598] = { 0x0000006b6f6f7262ull, 0x00000000u, 5, LX_WORD_NAME },   /* brook */
+    [591] = { 0x006873696e617073ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* spanish */
+    [592] = { 0x0000000074756570ull, 0x00000000u, 4, LX_FUNCTION },   /* peut */
+    [593] = { 0x007275657276696cull, 0x00000000u, 7, K_REL },   /* livreur */
+    [594] = { 0x0000006572656863ull, 0x00000000u, 5, K_GREET },   /* chere */
+    [595] = { 0x6b726577646e6168ull, 0x00007265u, 10, K_REL },   /* handwerker */
+    [596] = { 0x000000006c6c6574ull, 0x00000000u, 4, K_ASK },   /* tell */
+    [597] = { 0x0000006b6f6f7262ull, 0x00000000u, 5, LX_WORD_NAME },   /* brook */
+    [598] = { 0x000000000074656dull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* met */
     [599] = { 0x0000000072616168ull, 0x00000000u, 4, LX_FUNCTION },   /* haar */
-    [600] = { 0x0000000074756576ull, 0x00000000u, 4, LX_FUNCTION },   /* veut */
-    [601] = { 0x000000006e6e6164ull, 0x00000000u, 4, LX_FUNCTION },   /* dann */
+    [600] = { 0x656972666c726967ull, 0x0000646eu, 10, K_REL },   /* girlfriend */
+    [601] = { 0x000000006e6f6f73ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* soon */
     [602] = { 0x00006f746972616dull, 0x00000000u, 6, K_REL },   /* marito */
     [603] = { 0x00006f646972616dull, 0x00000000u, 6, K_REL },   /* marido */
-    [604] = { 0x00000070756f7267ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* group */
-    [605] = { 0x0000006169766f6eull, 0x00000000u, 5, K_REL },   /* novia */
-    [606] = { 0x656972666c726967ull, 0x0000646eu, 10, K_REL },   /* girlfriend */
+    [604] = { 0x000000006e6e6164ull, 0x00000000u, 4, LX_FUNCTION },   /* dann */
+    [605] = { 0x00000070756f7267ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* group */
+    [606] = { 0x0000000074756576ull, 0x00000000u, 4, LX_FUNCTION },   /* veut */
     [607] = { 0x000000007261616eull, 0x00000000u, 4, LX_FUNCTION },   /* naar */
-    [608] = { 0x00000000006d6f76ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* vom */
-    [609] = { 0x726567726f7a6562ull, 0x00000000u, 8, K_REL },   /* bezorger */
-    [610] = { 0x00000000006f6f74ull, 0x00000000u, 3, LX_FUNCTION },   /* too */
+    [608] = { 0x0000000000736574ull, 0x00000000u, 3, LX_FUNCTION },   /* tes */
+    [609] = { 0x00006f646e617563ull, 0x00000000u, 6, LX_FUNCTION },   /* cuando */
+    [610] = { 0x00000000616e6f64ull, 0x00000000u, 4, K_TITLE },   /* dona */
     [611] = { 0x00616e7574726f66ull, 0x00000000u, 7, LX_WORD_NAME },   /* fortuna */
     [612] = { 0x00000073726f6c61ull, 0x00000000u, 5, LX_FUNCTION },   /* alors */
     [613] = { 0x000000000061706full, 0x00000000u, 3, K_REL },   /* opa */
-    [614] = { 0x000000747261616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* maart */
-    [615] = { 0x00000000616e6f64ull, 0x00000000u, 4, K_TITLE },   /* dona */
+    [614] = { 0x006f64617a657270ull, 0x00000000u, 7, K_GREET },   /* prezado */
+    [615] = { 0x0000000000746579ull, 0x00000000u, 3, LX_FUNCTION },   /* yet */
     [616] = { 0x00000000616c6f68ull, 0x00000000u, 4, K_GREET },   /* hola */
     [617] = { 0x006164617a657270ull, 0x00000000u, 7, K_GREET },   /* prezada */
     [618] = { 0x00000000006e6f73ull, 0x00000000u, 3, K_REL | LX_FUNCTION | LX_POSSESSION },   /* son */
     [619] = { 0x646f627972657665ull, 0x00000079u, 9, LX_NOT_AFTER_GREETING },   /* everybody */
-    [620] = { 0x006f64617a657270ull, 0x00000000u, 7, K_GREET },   /* prezado */
+    [620] = { 0x000000006972616dull, 0x00000000u, 4, K_REL },   /* mari */
     [621] = { 0x00006b6565727073ull, 0x00000000u, 6, K_SPEAKV },   /* spreek */
     [622] = { 0x00000000616a6f72ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* roja */
-    [623] = { 0x0000000000736574ull, 0x00000000u, 3, LX_FUNCTION },   /* tes */
-    [624] = { 0x000000006972616dull, 0x00000000u, 4, K_REL },   /* mari */
-    [625] = { 0x0000006f68636964ull, 0x00000000u, 5, K_AFTER },   /* dicho */
+    [623] = { 0x000000747261616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* maart */
+    [625] = { 0x61686e6972626f73ull, 0x00000000u, 8, K_REL },   /* sobrinha */
     [626] = { 0x0000006f69766f6eull, 0x00000000u, 5, K_REL },   /* novio */
-    [627] = { 0x006873696e617073ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* spanish */
+    [627] = { 0x0000006169766f6eull, 0x00000000u, 5, K_REL },   /* novia */
     [628] = { 0x6f686e6972626f73ull, 0x00000000u, 8, K_REL },   /* sobrinho */
-    [629] = { 0x000000006f647574ull, 0x00000000u, 4, LX_FUNCTION },   /* tudo */
-    [630] = { 0x61686e6972626f73ull, 0x00000000u, 8, K_REL },   /* sobrinha */
+    [629] = { 0x00000000006d6f76ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* vom */
+    [630] = { 0x000000006f647574ull, 0x00000000u, 4, LX_FUNCTION },   /* tudo */
     [631] = { 0x00000000006e6f6dull, 0x00000000u, 3, LX_FUNCTION },   /* mon */
     [632] = { 0x000000796e6e6f73ull, 0x00000000u, 5, LX_WORD_NAME },   /* sonny */
-    [633] = { 0x00006f646e617563ull, 0x00000000u, 6, LX_FUNCTION },   /* cuando */
-    [634] = { 0x000000000074656dull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* met */
     [635] = { 0x000061726f636e61ull, 0x00000000u, 6, LX_FUNCTION },   /* ancora */
+    [636] = { 0x00000000746e6f73ull, 0x00000000u, 4, LX_FUNCTION },   /* sont */
     [637] = { 0x000000686372616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* march */
     [639] = { 0x7a6e617265707365ull, 0x00000061u, 9, LX_WORD_NAME },   /* esperanza */
-    [641] = { 0x000000006965696dull, 0x00000000u, 4, LX_FUNCTION },   /* miei */
+    [640] = { 0x000065726f636e65ull, 0x00000000u, 6, LX_FUNCTION },   /* encore */
+    [641] = { 0x0000006572746e65ull, 0x00000000u, 5, LX_FUNCTION },   /* entre */
     [642] = { 0x00006e6973696f76ull, 0x00000000u, 6, K_REL },   /* voisin */
     [643] = { 0x0000000072686573ull, 0x00000000u, 4, LX_FUNCTION },   /* sehr */
-    [644] = { 0x0000000000696168ull, 0x00000000u, 3, LX_FUNCTION },   /* hai */
-    [645] = { 0x000065726f636e65ull, 0x00000000u, 6, LX_FUNCTION },   /* encore */
-    [646] = { 0x0000006572746e65ull, 0x00000000u, 5, LX_FUNCTION },   /* entre */
+    [644] = { 0x006e616d72757562ull, 0x00000000u, 7, K_REL },   /* buurman */
+    [645] = { 0x0000000000696168ull, 0x00000000u, 3, LX_FUNCTION },   /* hai */
+    [646] = { 0x000000006965696dull, 0x00000000u, 4, LX_FUNCTION },   /* miei */
     [647] = { 0x6f646e616c626168ull, 0x00000000u, 8, K_SPEAKV },   /* hablando */
     [648] = { 0x76696e6f70736964ull, 0x00006c65u, 10, K_AFTER },   /* disponivel */
-    [649] = { 0x0000006e69616761ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* again */
     [650] = { 0x006e69616d726567ull, 0x00000000u, 7, LX_WORD_NAME },   /* germain */
     [651] = { 0x6e69616c706d6f63ull, 0x00007374u, 10, LX_NOT_AFTER_GREETING },   /* complaints */
-    [652] = { 0x000065746e696173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sainte */
-    [653] = { 0x0000000000696164ull, 0x00000000u, 3, LX_FUNCTION },   /* dai */
-    [654] = { 0x0000000000676174ull, 0x00000000u, 3, K_GREET },   /* tag */
-    [655] = { 0x000000000073656cull, 0x00000000u, 3, LX_FUNCTION },   /* les */
+    [652] = { 0x000000000073656cull, 0x00000000u, 3, LX_FUNCTION },   /* les */
+    [653] = { 0x0000006e69616761ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* again */
+    [654] = { 0x636e617275736e69ull, 0x00000065u, 9, LX_POSSESSION },   /* insurance */
+    [655] = { 0x0000000000676174ull, 0x00000000u, 3, K_GREET },   /* tag */
     [656] = { 0x006e65696c617469ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* italien */
-    [657] = { 0x0000006e65676567ull, 0x00000000u, 5, LX_FUNCTION },   /* gegen */
-    [658] = { 0x006e61696c617469ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* italian */
-    [659] = { 0x636e617275736e69ull, 0x00000065u, 9, LX_POSSESSION },   /* insurance */
-    [660] = { 0x0000000072616164ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* daar */
-    [661] = { 0x006761746e6e6f73ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* sonntag */
+    [657] = { 0x006572627574636full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* octubre */
+    [658] = { 0x006f637365646574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* tedesco */
+    [659] = { 0x006e61696c617469ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* italian */
+    [660] = { 0x0000006e65676567ull, 0x00000000u, 5, LX_FUNCTION },   /* gegen */
+    [661] = { 0x0000746761736567ull, 0x00000000u, 6, K_AFTER },   /* gesagt */
     [662] = { 0x726573616e6f7562ull, 0x00000061u, 9, K_GREET },   /* buonasera */
     [663] = { 0x00000000006d6f6eull, 0x00000000u, 3, K_NAMEW },   /* nom */
     [664] = { 0x0065746e65696c63ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* cliente */
     [665] = { 0x00000000006e6f6bull, 0x00000000u, 3, LX_FUNCTION },   /* kon */
     [666] = { 0x0069746e65696c63ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* clienti */
     [667] = { 0x0073746e65696c63ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* clients */
-    [668] = { 0x0000746761736567ull, 0x00000000u, 6, K_AFTER },   /* gesagt */
-    [669] = { 0x006f637365646574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* tedesco */
-    [670] = { 0x0000000000726a62ull, 0x00000000u, 3, K_GREET },   /* bjr */
-    [671] = { 0x616d7269666e6f63ull, 0x00006f64u, 10, K_AFTER },   /* confirmado */
-    [672] = { 0x0000000000726577ull, 0x00000000u, 3, LX_FUNCTION },   /* wer */
-    [674] = { 0x00006f6d61696863ull, 0x00000000u, 6, K_INTRO },   /* chiamo */
-    [675] = { 0x6f74616d61696863ull, 0x00000000u, 8, K_AFTER },   /* chiamato */
+    [668] = { 0x0000000072616164ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* daar */
+    [669] = { 0x0000000000726577ull, 0x00000000u, 3, LX_FUNCTION },   /* wer */
+    [671] = { 0x0000000000726a62ull, 0x00000000u, 3, K_GREET },   /* bjr */
+    [672] = { 0x000065746e696173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sainte */
+    [673] = { 0x0000616d61696863ull, 0x00000000u, 6, K_AFTER },   /* chiama */
+    [674] = { 0x6f74616d61696863ull, 0x00000000u, 8, K_AFTER },   /* chiamato */
+    [675] = { 0x0000000000696164ull, 0x00000000u, 3, LX_FUNCTION },   /* dai */
     [676] = { 0x0000000000006b6full, 0x00000000u, 2, K_GREET | LX_NOT_AFTER_GREETING },   /* ok */
     [677] = { 0x000000746e6e6f6bull, 0x00000000u, 5, LX_FUNCTION },   /* konnt */
-    [678] = { 0x00000064656b7361ull, 0x00000000u, 5, K_ASK },   /* asked */
+    [678] = { 0x0000000000736564ull, 0x00000000u, 3, LX_FUNCTION },   /* des */
     [679] = { 0x74636172746e6f63ull, 0x00000000u, 8, LX_POSSESSION },   /* contract */
-    [680] = { 0x006572627574636full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* octubre */
-    [681] = { 0x0000000000006b69ull, 0x00000000u, 2, LX_FUNCTION },   /* ik */
-    [682] = { 0x00797261756e616aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* january */
-    [684] = { 0x00006761746e6f6dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* montag */
-    [686] = { 0x000000000069616aull, 0x00000000u, 3, LX_FUNCTION },   /* jai */
-    [687] = { 0x000065636e616966ull, 0x00000000u, 6, K_REL },   /* fiance */
-    [688] = { 0x00697261756e616aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* januari */
+    [680] = { 0x00000064656b7361ull, 0x00000000u, 5, K_ASK },   /* asked */
+    [681] = { 0x616d7269666e6f63ull, 0x00006f64u, 10, K_AFTER },   /* confirmado */
+    [682] = { 0x0000000000006b69ull, 0x00000000u, 2, LX_FUNCTION },   /* ik */
+    [684] = { 0x00797261756e616aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* january */
+    [685] = { 0x0000006574676173ull, 0x00000000u, 5, K_AFTER },   /* sagte */
+    [686] = { 0x006761746e6e6f73ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* sonntag */
+    [687] = { 0x6b63696863736567ull, 0x00000074u, 9, K_AFTER },   /* geschickt */
     [689] = { 0x00000000656e756aull, 0x00000000u, 4, LX_NOT_IN_NAME | LX_WORD_NAME },   /* june */
-    [690] = { 0x0000000000736564ull, 0x00000000u, 3, LX_FUNCTION },   /* des */
     [691] = { 0x0000000000746c73ull, 0x00000000u, 3, K_GREET },   /* slt */
-    [693] = { 0x006e616d72757562ull, 0x00000000u, 7, K_REL },   /* buurman */
+    [693] = { 0x00697261756e616aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* januari */
     [694] = { 0x746e65646e657461ull, 0x00000065u, 9, K_REL },   /* atendente */
-    [698] = { 0x0000006574676173ull, 0x00000000u, 5, K_AFTER },   /* sagte */
+    [695] = { 0x00006f6d61696863ull, 0x00000000u, 6, K_INTRO },   /* chiamo */
+    [697] = { 0x6e65657265646569ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* iedereen */
     [699] = { 0x00006e656b6f7073ull, 0x00000000u, 6, K_SPEAKV },   /* spoken */
-    [700] = { 0x6b63696863736567ull, 0x00000074u, 9, K_AFTER },   /* geschickt */
+    [701] = { 0x00006761746e6f6dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* montag */
+    [702] = { 0x00000000656c6c61ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* alle */
     [703] = { 0x00006974756c6173ull, 0x00000000u, 6, K_GREET },   /* saluti */
-    [704] = { 0x0000000073797567ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* guys */
+    [704] = { 0x006f6d6169626261ull, 0x00000000u, 7, LX_FUNCTION },   /* abbiamo */
     [705] = { 0x6572626d65636564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* decembre */
-    [706] = { 0x00000000006e6f63ull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* con */
-    [707] = { 0x006f6d6169626261ull, 0x00000000u, 7, LX_FUNCTION },   /* abbiamo */
-    [708] = { 0x0000000000746563ull, 0x00000000u, 3, LX_FUNCTION },   /* cet */
-    [709] = { 0x0000756f63756f63ull, 0x00000000u, 6, K_GREET },   /* coucou */
-    [710] = { 0x000000000000726full, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* or */
+    [706] = { 0x0000000073616d75ull, 0x00000000u, 4, LX_FUNCTION },   /* umas */
+    [707] = { 0x000065636e616966ull, 0x00000000u, 6, K_REL },   /* fiance */
+    [708] = { 0x006f747469726373ull, 0x00000000u, 7, K_AFTER },   /* scritto */
     [711] = { 0x6f6d7269666e6f63ull, 0x00000075u, 9, K_AFTER },   /* confirmou */
-    [712] = { 0x0000000073696f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dois */
+    [712] = { 0x00000000006e6f63ull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* con */
     [713] = { 0x696e65696c617469ull, 0x00686373u, 11, LX_NOT_IN_NAME },   /* italienisch */
-    [715] = { 0x00006964656e756cull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* lunedi */
-    [716] = { 0x0000000073616d75ull, 0x00000000u, 4, LX_FUNCTION },   /* umas */
-    [721] = { 0x006f747469726373ull, 0x00000000u, 7, K_AFTER },   /* scritto */
-    [722] = { 0x0000007561686374ull, 0x00000000u, 5, K_GREET },   /* tchau */
+    [714] = { 0x0079746972616863ull, 0x00000000u, 7, LX_WORD_NAME },   /* charity */
+    [716] = { 0x000000006164616eull, 0x00000000u, 4, LX_FUNCTION },   /* nada */
+    [717] = { 0x0000756f63756f63ull, 0x00000000u, 6, K_GREET },   /* coucou */
+    [718] = { 0x0000000000746563ull, 0x00000000u, 3, LX_FUNCTION },   /* cet */
+    [719] = { 0x00006964656e756cull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* lunedi */
+    [723] = { 0x7372756f6a756f74ull, 0x00000000u, 8, LX_FUNCTION },   /* toujours */
+    [724] = { 0x7265626d65636564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* december */
     [726] = { 0x6e6f6974616c6572ull, 0x00000000u, 8, K_SPEAKV },   /* relation */
     [727] = { 0x00006e6f64726170ull, 0x00000000u, 6, K_GREET },   /* pardon */
-    [728] = { 0x000000006164616eull, 0x00000000u, 4, LX_FUNCTION },   /* nada */
-    [729] = { 0x6e65657265646569ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* iedereen */
-    [730] = { 0x7265626d65636564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* december */
+    [730] = { 0x0000007561686374ull, 0x00000000u, 5, K_GREET },   /* tchau */
     [731] = { 0x0000000000617274ull, 0x00000000u, 3, LX_FUNCTION },   /* tra */
     [732] = { 0x00007a6576756f70ull, 0x00000000u, 6, LX_FUNCTION },   /* pouvez */
-    [733] = { 0x73696c69746e6567ull, 0x6f6d6973u, 12, K_GREET },   /* gentilissimo */
-    [734] = { 0x7372756f6a756f74ull, 0x00000000u, 8, LX_FUNCTION },   /* toujours */
-    [735] = { 0x0000000000007273ull, 0x00000000u, 2, K_TITLE },   /* sr */
+    [733] = { 0x0000000073696f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dois */
+    [734] = { 0x0000000000007273ull, 0x00000000u, 2, K_TITLE },   /* sr */
+    [735] = { 0x73696c69746e6567ull, 0x6f6d6973u, 12, K_GREET },   /* gentilissimo */
     [736] = { 0x000000000000726dull, 0x00000000u, 2, K_TITLE },   /* mr */
-    [737] = { 0x0000000000696f74ull, 0x00000000u, 3, LX_FUNCTION },   /* toi */
+    [737] = { 0x0000006d6164616dull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* madam */
     [738] = { 0x67656c6567746975ull, 0x00000064u, 9, K_AFTER },   /* uitgelegd */
-    [739] = { 0x0000006d6164616dull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* madam */
-    [741] = { 0x68636f7270736567ull, 0x00006e65u, 10, K_SPEAKV },   /* gesprochen */
-    [742] = { 0x00000000656e696dull, 0x00000000u, 4, LX_FUNCTION },   /* mine */
-    [743] = { 0x0000006f74746564ull, 0x00000000u, 5, K_AFTER },   /* detto */
+    [739] = { 0x0000000000696f74ull, 0x00000000u, 3, LX_FUNCTION },   /* toi */
+    [741] = { 0x0000000074696166ull, 0x00000000u, 4, LX_FUNCTION },   /* fait */
+    [743] = { 0x000000000069616aull, 0x00000000u, 3, LX_FUNCTION },   /* jai */
+    [744] = { 0x0000000073797567ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* guys */
+    [745] = { 0x00000000656e696dull, 0x00000000u, 4, LX_FUNCTION },   /* mine */
     [746] = { 0x0000736564726174ull, 0x00000000u, 6, K_GREET },   /* tardes */
-    [747] = { 0x0000000000696f76ull, 0x00000000u, 3, LX_FUNCTION },   /* voi */
+    [747] = { 0x0000000000656d6dull, 0x00000000u, 3, K_TITLE },   /* mme */
+    [748] = { 0x0000000000696f76ull, 0x00000000u, 3, LX_FUNCTION },   /* voi */
     [749] = { 0x0000000079626162ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_WORD_NAME },   /* baby */
-    [750] = { 0x0000000074696166ull, 0x00000000u, 4, LX_FUNCTION },   /* fait */
-    [751] = { 0x0000000000656d6dull, 0x00000000u, 3, K_TITLE },   /* mme */
+    [750] = { 0x68636f7270736567ull, 0x00006e65u, 10, K_SPEAKV },   /* gesprochen */
     [753] = { 0x0000656c65707061ull, 0x00000000u, 6, K_AFTER },   /* appele */
-    [754] = { 0x0079746972616863ull, 0x00000000u, 7, LX_WORD_NAME },   /* charity */
-    [755] = { 0x00000000616c6570ull, 0x00000000u, 4, LX_FUNCTION },   /* pela */
+    [755] = { 0x000000000000726full, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* or */
     [756] = { 0x0000000000696f70ull, 0x00000000u, 3, LX_FUNCTION },   /* poi */
     [757] = { 0x0000000073657465ull, 0x00000000u, 4, LX_FUNCTION },   /* etes */
+    [758] = { 0x0000006f74746564ull, 0x00000000u, 5, K_AFTER },   /* detto */
     [761] = { 0x000000006f726f6cull, 0x00000000u, 4, LX_FUNCTION },   /* loro */
     [762] = { 0x00000000007a756cull, 0x00000000u, 3, LX_WORD_NAME },   /* luz */
     [763] = { 0x006f616361747365ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* estacao */
     [764] = { 0x000000696c67656eull, 0x00000000u, 5, LX_FUNCTION },   /* negli */
+    [765] = { 0x00000000616c6570ull, 0x00000000u, 4, LX_FUNCTION },   /* pela */
     [766] = { 0x0000007972657665ull, 0x00000000u, 5, LX_FUNCTION },   /* every */
     [767] = { 0x6e6161696c617469ull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* italiaans */
-    [768] = { 0x6d69737369726163ull, 0x00000061u, 9, K_GREET },   /* carissima */
+    [768] = { 0x000073657665756aull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* jueves */
     [769] = { 0x0000006f64657570ull, 0x00000000u, 5, LX_FUNCTION },   /* puedo */
     [770] = { 0x0000006e61747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estan */
     [771] = { 0x0000006f61747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estao */
     [772] = { 0x006e726574736567ull, 0x00000000u, 7, LX_FUNCTION },   /* gestern */
-    [773] = { 0x000073657665756aull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* jueves */
     [774] = { 0x00000000006c6f63ull, 0x00000000u, 3, LX_FUNCTION },   /* col */
     [775] = { 0x0000007361747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estas */
     [776] = { 0x00000065736f6c63ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* close */
     [777] = { 0x00000065696d616dull, 0x00000000u, 5, K_REL },   /* mamie */
-    [778] = { 0x00000000746e6573ull, 0x00000000u, 4, K_AFTER },   /* sent */
-    [779] = { 0x0000000000796e61ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* any */
-    [780] = { 0x0000000000006179ull, 0x00000000u, 2, LX_FUNCTION },   /* ya */
-    [783] = { 0x0000000000676162ull, 0x00000000u, 3, LX_POSSESSION },   /* bag */
-    [787] = { 0x0000000000656874ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* the */
+    [778] = { 0x0000006564657570ull, 0x00000000u, 5, LX_FUNCTION },   /* puede */
+    [779] = { 0x6d69737369726163ull, 0x00000061u, 9, K_GREET },   /* carissima */
+    [781] = { 0x0000000000676162ull, 0x00000000u, 3, LX_POSSESSION },   /* bag */
+    [782] = { 0x0000000000006179ull, 0x00000000u, 2, LX_FUNCTION },   /* ya */
+    [785] = { 0x0000000000656874ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* the */
+    [787] = { 0x00000000656e6965ull, 0x00000000u, 4, LX_FUNCTION },   /* eine */
     [788] = { 0x00000000006d6574ull, 0x00000000u, 3, LX_FUNCTION },   /* tem */
     [789] = { 0x000000656d6d6566ull, 0x00000000u, 5, K_REL },   /* femme */
-    [790] = { 0x00000000656e6965ull, 0x00000000u, 4, LX_FUNCTION },   /* eine */
-    [791] = { 0x0000000000007265ull, 0x00000000u, 2, LX_FUNCTION | LX_FILLER },   /* er */
-    [792] = { 0x0000726f686e6573ull, 0x00000000u, 6, K_TITLE },   /* senhor */
-    [793] = { 0x0000000000696f6eull, 0x00000000u, 3, LX_FUNCTION },   /* noi */
+    [792] = { 0x0000000000696f6eull, 0x00000000u, 3, LX_FUNCTION },   /* noi */
+    [793] = { 0x000000736e617266ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* frans */
+    [794] = { 0x00007265746b6f64ull, 0x00000000u, 6, K_TITLE },   /* dokter */
+    [795] = { 0x00000000746e6573ull, 0x00000000u, 4, K_AFTER },   /* sent */
     [796] = { 0x000000006d61616dull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* maam */
-    [797] = { 0x6963696e68636574ull, 0x00006e65u, 10, K_REL },   /* technicien */
     [798] = { 0x6f63656461726761ull, 0x00000000u, 8, K_GREET },   /* agradeco */
     [799] = { 0x0000657265697571ull, 0x00000000u, 6, LX_FUNCTION },   /* quiere */
-    [800] = { 0x0000000065766168ull, 0x00000000u, 4, LX_FUNCTION },   /* have */
+    [800] = { 0x61737265766e6f63ull, 0x006f646eu, 11, K_SPEAKV },   /* conversando */
     [801] = { 0x0000000000657962ull, 0x00000000u, 3, K_GREET },   /* bye */
-    [802] = { 0x00007265746b6f64ull, 0x00000000u, 6, K_TITLE },   /* dokter */
-    [803] = { 0x61737265766e6f63ull, 0x006f646eu, 11, K_SPEAKV },   /* conversando */
+    [803] = { 0x6963696e68636574ull, 0x00006e65u, 10, K_REL },   /* technicien */
     [804] = { 0x0000000000696f68ull, 0x00000000u, 3, K_GREET },   /* hoi */
-    [805] = { 0x000000696472616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* mardi */
-    [806] = { 0x000000656e726567ull, 0x00000000u, 5, LX_FUNCTION },   /* gerne */
-    [807] = { 0x0000000072656568ull, 0x00000000u, 4, K_TITLE },   /* heer */
-    [808] = { 0x0000006564657570ull, 0x00000000u, 5, LX_FUNCTION },   /* puede */
+    [805] = { 0x00000000006d6576ull, 0x00000000u, 3, K_AFTER },   /* vem */
+    [806] = { 0x0000000072656568ull, 0x00000000u, 4, K_TITLE },   /* heer */
+    [807] = { 0x0000006666696c63ull, 0x00000000u, 5, LX_WORD_NAME },   /* cliff */
+    [808] = { 0x000000000079756dull, 0x00000000u, 3, LX_FUNCTION },   /* muy */
     [809] = { 0x6f6c6c6574617266ull, 0x00000000u, 8, K_REL },   /* fratello */
-    [810] = { 0x6f69726f686e6573ull, 0x00000000u, 8, K_REL },   /* senhorio */
-    [811] = { 0x0000726f746b6f64ull, 0x00000000u, 6, K_TITLE },   /* doktor */
+    [811] = { 0x0000007373696577ull, 0x00000000u, 5, K_AFTER },   /* weiss */
     [812] = { 0x62696e6f70736964ull, 0x00656c69u, 11, K_AFTER },   /* disponibile */
-    [813] = { 0x6c69667469746570ull, 0x00000073u, 9, K_REL },   /* petitfils */
+    [813] = { 0x000000696472616dull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* mardi */
     [814] = { 0x000000006f6c6166ull, 0x00000000u, 4, K_SPEAKV },   /* falo */
-    [815] = { 0x000000656666656eull, 0x00000000u, 5, K_REL },   /* neffe */
+    [815] = { 0x0000000065766168ull, 0x00000000u, 4, LX_FUNCTION },   /* have */
     [816] = { 0x0000000000617266ull, 0x00000000u, 3, LX_FUNCTION },   /* fra */
-    [817] = { 0x000000000000796dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* my */
-    [818] = { 0x6e656d6d6173757aull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* zusammen */
-    [820] = { 0x6e6f73646e617267ull, 0x00000000u, 8, K_REL },   /* grandson */
+    [817] = { 0x6f69726f686e6573ull, 0x00000000u, 8, K_REL },   /* senhorio */
+    [818] = { 0x000000656e726567ull, 0x00000000u, 5, LX_FUNCTION },   /* gerne */
+    [819] = { 0x000000656666656eull, 0x00000000u, 5, K_REL },   /* neffe */
+    [820] = { 0x00000072656a756dull, 0x00000000u, 5, K_REL },   /* mujer */
     [821] = { 0x000000696c676564ull, 0x00000000u, 5, LX_PARTICLE | LX_FUNCTION },   /* degli */
-    [822] = { 0x0000000000747369ull, 0x00000000u, 3, K_IS | LX_FUNCTION },   /* ist */
+    [822] = { 0x0000000000617264ull, 0x00000000u, 3, K_TITLE },   /* dra */
     [823] = { 0x0000000000747365ull, 0x00000000u, 3, K_IS | LX_FUNCTION },   /* est */
-    [825] = { 0x0000646c65626567ull, 0x00000000u, 6, K_AFTER },   /* gebeld */
+    [824] = { 0x0000726f746b6f64ull, 0x00000000u, 6, K_TITLE },   /* doktor */
+    [825] = { 0x0000000000747369ull, 0x00000000u, 3, K_IS | LX_FUNCTION },   /* ist */
     [826] = { 0x0000000000696369ull, 0x00000000u, 3, K_AFTER | LX_FUNCTION },   /* ici */
-    [827] = { 0x000000000079756dull, 0x00000000u, 3, LX_FUNCTION },   /* muy */
-    [828] = { 0x0000000000617264ull, 0x00000000u, 3, K_TITLE },   /* dra */
+    [827] = { 0x0000646c65626567ull, 0x00000000u, 6, K_AFTER },   /* gebeld */
     [829] = { 0x000000000065686cull, 0x00000000u, 3, LX_FUNCTION },   /* lhe */
-    [831] = { 0x0000006666696c63ull, 0x00000000u, 5, LX_WORD_NAME },   /* cliff */
-    [832] = { 0x6e69646e75657266ull, 0x00000000u, 8, K_REL },   /* freundin */
+    [830] = { 0x6e6f73646e617267ull, 0x00000000u, 8, K_REL },   /* grandson */
+    [832] = { 0x00006f74736f6761ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* agosto */
     [833] = { 0x0000657373696568ull, 0x00000000u, 6, K_INTRO },   /* heisse */
     [834] = { 0x0000007469726365ull, 0x00000000u, 5, K_AFTER },   /* ecrit */
-    [835] = { 0x000000000000616dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* ma */
-    [836] = { 0x0000000000006173ull, 0x00000000u, 2, LX_FUNCTION },   /* sa */
+    [835] = { 0x000000006f706f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dopo */
+    [836] = { 0x0000000000006173ull, 0x00000000u, 2, K_AFTER | LX_FUNCTION },   /* sa */
+    [837] = { 0x6575677574726f70ull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* portugues */
     [838] = { 0x63696c7561726469ull, 0x0000006fu, 9, K_REL },   /* idraulico */
     [839] = { 0x656d61746e657461ull, 0x0065746eu, 11, K_GREET },   /* atentamente */
-    [840] = { 0x00000000006c6577ull, 0x00000000u, 3, LX_FUNCTION },   /* wel */
+    [840] = { 0x006e656964726167ull, 0x00000000u, 7, K_REL },   /* gardien */
+    [841] = { 0x0079646f62796e61ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* anybody */
     [842] = { 0x000000000064746cull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* ltd */
-    [843] = { 0x00000072656a756dull, 0x00000000u, 5, K_REL },   /* mujer */
+    [843] = { 0x0000000069757161ull, 0x00000000u, 4, K_AFTER | LX_FUNCTION },   /* aqui */
     [844] = { 0x0000000061646f74ull, 0x00000000u, 4, LX_FUNCTION },   /* toda */
     [845] = { 0x0000000000797567ull, 0x00000000u, 3, LX_WORD_NAME },   /* guy */
-    [847] = { 0x00006f74736f6761ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* agosto */
-    [848] = { 0x0000000000676f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nog */
-    [849] = { 0x676164726574617aull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* zaterdag */
+    [846] = { 0x000000006f766564ull, 0x00000000u, 4, LX_FUNCTION },   /* devo */
+    [847] = { 0x000000006665656eull, 0x00000000u, 4, K_REL },   /* neef */
+    [848] = { 0x0000000000736e75ull, 0x00000000u, 3, LX_FUNCTION },   /* uns */
+    [849] = { 0x0000000000676f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nog */
     [850] = { 0x00000000736f6e75ull, 0x00000000u, 4, LX_FUNCTION },   /* unos */
     [851] = { 0x0000656e69706f63ull, 0x00000000u, 6, K_REL },   /* copine */
     [852] = { 0x00000079646e6173ull, 0x00000000u, 5, LX_WORD_NAME },   /* sandy */
     [853] = { 0x00726569766e616aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* janvier */
     [854] = { 0x0000007265746177ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* water */
-    [855] = { 0x000000006f766564ull, 0x00000000u, 4, LX_FUNCTION },   /* devo */
+    [855] = { 0x6e69646e75657266ull, 0x00000000u, 8, K_REL },   /* freundin */
     [856] = { 0x000000006e656877ull, 0x00000000u, 4, LX_FUNCTION },   /* when */
     [857] = { 0x00000000706f6873ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* shop */
     [858] = { 0x0000000073656f64ull, 0x00000000u, 4, LX_FUNCTION },   /* does */
-    [859] = { 0x0000000000736e75ull, 0x00000000u, 3, LX_FUNCTION },   /* uns */
+    [859] = { 0x000000000000616dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* ma */
     [860] = { 0x00000000006e6565ull, 0x00000000u, 3, LX_FUNCTION },   /* een */
-    [861] = { 0x00736e6564726167ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* gardens */
+    [861] = { 0x676164726574617aull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* zaterdag */
     [862] = { 0x0000006f686e6574ull, 0x00000000u, 5, LX_FUNCTION },   /* tenho */
     [863] = { 0x000000006e696f6dull, 0x00000000u, 4, K_GREET },   /* moin */
     [864] = { 0x676164736e656f77ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* woensdag */
-    [865] = { 0x000000007373756dull, 0x00000000u, 4, LX_FUNCTION },   /* muss */
+    [865] = { 0x000000646e617262ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* brand */
     [866] = { 0x0000006e65736170ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* pasen */
     [867] = { 0x000065697a617267ull, 0x00000000u, 6, K_GREET },   /* grazie */
     [868] = { 0x0000006573616863ull, 0x00000000u, 5, LX_WORD_NAME | LX_VERB_NAME },   /* chase */
     [869] = { 0x006f636f706d6174ull, 0x00000000u, 7, LX_FUNCTION },   /* tampoco */
-    [870] = { 0x000000736e617266ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* frans */
-    [871] = { 0x747372656e6e6f64ull, 0x00006761u, 10, LX_NOT_IN_NAME },   /* donnerstag */
+    [870] = { 0x747372656e6e6f64ull, 0x00006761u, 10, LX_NOT_IN_NAME },   /* donnerstag */
+    [871] = { 0x006c6f6e61707365ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* espanol */
     [872] = { 0x000000000076756cull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* luv */
-    [873] = { 0x0000000069757161ull, 0x00000000u, 4, K_AFTER | LX_FUNCTION },   /* aqui */
+    [875] = { 0x0000000000616d6full, 0x00000000u, 3, K_REL },   /* oma */
     [876] = { 0x000000006f726570ull, 0x00000000u, 4, LX_FUNCTION },   /* pero */
-    [877] = { 0x0000000000657461ull, 0x00000000u, 3, LX_FUNCTION },   /* ate */
+    [877] = { 0x00000000006c6577ull, 0x00000000u, 3, LX_FUNCTION },   /* wel */
     [878] = { 0x000000007a656863ull, 0x00000000u, 4, LX_FUNCTION },   /* chez */
-    [879] = { 0x0000006b6e617266ull, 0x00000000u, 5, LX_WORD_NAME },   /* frank */
+    [879] = { 0x0000726f686e6573ull, 0x00000000u, 6, K_TITLE },   /* senhor */
     [880] = { 0x0000000000006875ull, 0x00000000u, 2, LX_FILLER },   /* uh */
-    [881] = { 0x000000006665656eull, 0x00000000u, 4, K_REL },   /* neef */
-    [882] = { 0x000000646e617262ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* brand */
-    [883] = { 0x006c6f6e61707365ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* espanol */
+    [882] = { 0x6e656d6d6173757aull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* zusammen */
+    [883] = { 0x00736e6564726167ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* gardens */
     [884] = { 0x00000000006d6568ull, 0x00000000u, 3, LX_FUNCTION },   /* hem */
-    [885] = { 0x000000006f69616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* maio */
-    [886] = { 0x000000006f706f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dopo */
-    [887] = { 0x0079646f62796e61ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* anybody */
+    [885] = { 0x000000007373756dull, 0x00000000u, 4, LX_FUNCTION },   /* muss */
+    [886] = { 0x6572626d65766f6eull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* novembre */
     [888] = { 0x000000006e617267ull, 0x00000000u, 4, K_REL },   /* gran */
-    [889] = { 0x6575677574726f70ull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* portugues */
+    [889] = { 0x0000656863726570ull, 0x00000000u, 6, LX_FUNCTION },   /* perche */
     [890] = { 0x61647265646e6f64ull, 0x00000067u, 9, LX_NOT_IN_NAME },   /* donderdag */
     [891] = { 0x00000000006d6564ull, 0x00000000u, 3, LX_FUNCTION },   /* dem */
-    [893] = { 0x0000000000616d6full, 0x00000000u, 3, K_REL },   /* oma */
-    [894] = { 0x0000656863726570ull, 0x00000000u, 6, LX_FUNCTION },   /* perche */
+    [892] = { 0x0000006b6e617266ull, 0x00000000u, 5, LX_WORD_NAME },   /* frank */
+    [893] = { 0x000000006f69616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* maio */
+    [894] = { 0x0000000000657461ull, 0x00000000u, 3, LX_FUNCTION },   /* ate */
     [895] = { 0x0000616a65726170ull, 0x00000000u, 6, K_REL },   /* pareja */
     [896] = { 0x00007265746e6563ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* center */
-    [897] = { 0x0000007464726f77ull, 0x00000000u, 5, LX_FUNCTION },   /* wordt */
+    [897] = { 0x0000000074696f64ull, 0x00000000u, 4, LX_FUNCTION },   /* doit */
     [898] = { 0x007365636e617266ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* frances */
     [899] = { 0x0000796e6e617267ull, 0x00000000u, 6, K_REL },   /* granny */
-    [900] = { 0x0000007265646e75ull, 0x00000000u, 5, LX_FUNCTION },   /* under */
+    [900] = { 0x6c65626775726574ull, 0x00006564u, 10, K_AFTER },   /* terugbelde */
     [901] = { 0x0000736c65676e65ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* engels */
-    [903] = { 0x72656e61746e6f66ull, 0x0000006fu, 9, K_REL },   /* fontanero */
+    [902] = { 0x0000007464726f77ull, 0x00000000u, 5, LX_FUNCTION },   /* wordt */
+    [903] = { 0x00006572746e6563ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* centre */
     [905] = { 0x0073647261676572ull, 0x00000000u, 7, K_GREET },   /* regards */
-    [906] = { 0x6e69656c75617266ull, 0x00000000u, 8, K_TITLE },   /* fraulein */
-    [907] = { 0x0000000073796173ull, 0x00000000u, 4, K_AFTER },   /* says */
-    [908] = { 0x0000000074696f64ull, 0x00000000u, 4, LX_FUNCTION },   /* doit */
-    [909] = { 0x6c65626775726574ull, 0x00006564u, 10, K_AFTER },   /* terugbelde */
+    [908] = { 0x000000006e6e6564ull, 0x00000000u, 4, LX_FUNCTION },   /* denn */
+    [909] = { 0x616d616968636972ull, 0x00006f74u, 10, K_AFTER },   /* richiamato */
     [910] = { 0x000000000069657aull, 0x00000000u, 3, K_AFTER },   /* zei */
     [911] = { 0x000000006863616eull, 0x00000000u, 4, LX_FUNCTION },   /* nach */
     [912] = { 0x7461767265736572ull, 0x006e6f69u, 11, LX_POSSESSION },   /* reservation */
@@ -818,630 +824,640 @@ static const lex_slot lex_slots[2048] = {
     [915] = { 0x0000000000736e6full, 0x00000000u, 3, LX_FUNCTION },   /* ons */
     [916] = { 0x64656c6f6372656dull, 0x00000069u, 9, LX_NOT_IN_NAME },   /* mercoledi */
     [917] = { 0x0000006f6c6c7568ull, 0x00000000u, 5, K_GREET },   /* hullo */
-    [918] = { 0x00006572746e6563ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* centre */
+    [918] = { 0x0000007265646e75ull, 0x00000000u, 5, LX_FUNCTION },   /* under */
     [919] = { 0x0000006e65726177ull, 0x00000000u, 5, LX_FUNCTION },   /* waren */
     [920] = { 0x000000736f736562ull, 0x00000000u, 5, K_GREET },   /* besos */
-    [921] = { 0x616d616968636972ull, 0x00006f74u, 10, K_AFTER },   /* richiamato */
-    [922] = { 0x0000006163696d61ull, 0x00000000u, 5, K_REL },   /* amica */
-    [923] = { 0x0000006f63696d61ull, 0x00000000u, 5, K_REL },   /* amico */
+    [921] = { 0x0000006163696d61ull, 0x00000000u, 5, K_REL },   /* amica */
+    [922] = { 0x0000006f63696d61ull, 0x00000000u, 5, K_REL },   /* amico */
+    [923] = { 0x0000000000007265ull, 0x00000000u, 2, LX_FUNCTION | LX_FILLER },   /* er */
     [924] = { 0x006f7461646e616dull, 0x00000000u, 7, K_AFTER },   /* mandato */
     [925] = { 0x000000616c6c756eull, 0x00000000u, 5, LX_FUNCTION },   /* nulla */
-    [926] = { 0x006f69646e657461ull, 0x00000000u, 7, K_AFTER },   /* atendio */
-    [927] = { 0x0000000000756970ull, 0x00000000u, 3, LX_FUNCTION },   /* piu */
-    [928] = { 0x00736f7a61726261ull, 0x00000000u, 7, K_GREET },   /* abrazos */
-    [929] = { 0x0073646e616c7369ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* islands */
-    [930] = { 0x0000000000746975ull, 0x00000000u, 3, LX_FUNCTION },   /* uit */
-    [931] = { 0x0000000000656f68ull, 0x00000000u, 3, LX_FUNCTION },   /* hoe */
+    [927] = { 0x756761656c6c6f63ull, 0x00000065u, 9, K_REL | LX_NOT_AFTER_GREETING },   /* colleague */
+    [928] = { 0x0000000000656f68ull, 0x00000000u, 3, LX_FUNCTION },   /* hoe */
+    [929] = { 0x6c69667469746570ull, 0x00000073u, 9, K_REL },   /* petitfils */
+    [930] = { 0x000000000000796dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* my */
     [932] = { 0x00000000616a6564ull, 0x00000000u, 4, LX_FUNCTION },   /* deja */
     [933] = { 0x0000000065666977ull, 0x00000000u, 4, K_REL | LX_POSSESSION },   /* wife */
-    [934] = { 0x0000007974737572ull, 0x00000000u, 5, LX_WORD_NAME },   /* rusty */
+    [934] = { 0x00736f7a61726261ull, 0x00000000u, 7, K_GREET },   /* abrazos */
     [935] = { 0x0000000064766572ull, 0x00000000u, 4, K_TITLE },   /* revd */
     [936] = { 0x000074656b72616dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* market */
     [937] = { 0x000000006c6c6968ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* hill */
-    [938] = { 0x000000006e6e6564ull, 0x00000000u, 4, LX_FUNCTION },   /* denn */
-    [941] = { 0x00006761646e6f7aull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* zondag */
+    [939] = { 0x0073646e616c7369ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* islands */
+    [940] = { 0x0000000000006f69ull, 0x00000000u, 2, LX_FUNCTION },   /* io */
+    [941] = { 0x0000000000756970ull, 0x00000000u, 3, LX_FUNCTION },   /* piu */
+    [942] = { 0x00000000636e6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* donc */
     [943] = { 0x006f69616e6e6567ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* gennaio */
-    [945] = { 0x0000007265646e6full, 0x00000000u, 5, LX_FUNCTION },   /* onder */
+    [944] = { 0x006f69646e657461ull, 0x00000000u, 7, K_AFTER },   /* atendio */
+    [945] = { 0x0000000000796e61ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* any */
     [946] = { 0x0000000077756f6aull, 0x00000000u, 4, LX_FUNCTION },   /* jouw */
     [947] = { 0x000000000072757aull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* zur */
-    [948] = { 0x0061686e697a6976ull, 0x00000000u, 7, K_REL },   /* vizinha */
-    [949] = { 0x0000000065736163ull, 0x00000000u, 4, LX_POSSESSION },   /* case */
-    [950] = { 0x0000000000006f79ull, 0x00000000u, 2, LX_FUNCTION },   /* yo */
+    [948] = { 0x0000000065736163ull, 0x00000000u, 4, LX_POSSESSION },   /* case */
+    [950] = { 0x0000000000006167ull, 0x00000000u, 2, LX_FUNCTION },   /* ga */
     [951] = { 0x000000006b72616dull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* mark */
-    [952] = { 0x756761656c6c6f63ull, 0x00000065u, 9, K_REL | LX_NOT_AFTER_GREETING },   /* colleague */
+    [952] = { 0x0000000000006f79ull, 0x00000000u, 2, LX_FUNCTION },   /* yo */
     [953] = { 0x7964616c646e616cull, 0x00000000u, 8, K_REL },   /* landlady */
     [954] = { 0x64726f6c646e616cull, 0x00000000u, 8, K_REL },   /* landlord */
-    [955] = { 0x0000000000006167ull, 0x00000000u, 2, LX_FUNCTION },   /* ga */
-    [956] = { 0x00000000636e6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* donc */
+    [955] = { 0x0000007265646e6full, 0x00000000u, 5, LX_FUNCTION },   /* onder */
+    [956] = { 0x6f64616d69747365ull, 0x00000000u, 8, K_GREET },   /* estimado */
     [957] = { 0x0000746565727473ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* street */
-    [960] = { 0x000000006c6c6962ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME | LX_POSSESSION },   /* bill */
-    [961] = { 0x000000006f736c61ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* also */
-    [962] = { 0x0072617572626566ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* februar */
+    [958] = { 0x72656e61746e6f66ull, 0x0000006fu, 9, K_REL },   /* fontanero */
+    [959] = { 0x0000007974737572ull, 0x00000000u, 5, LX_WORD_NAME },   /* rusty */
+    [960] = { 0x0000000065636e6full, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* once */
+    [962] = { 0x00000072656f7262ull, 0x00000000u, 5, K_REL },   /* broer */
     [963] = { 0x000000000074696dull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* mit */
-    [964] = { 0x006f726572626566ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* febrero */
-    [965] = { 0x000000000069656eull, 0x00000000u, 3, LX_FUNCTION },   /* nei */
-    [966] = { 0x000000000069656cull, 0x00000000u, 3, LX_FUNCTION },   /* lei */
+    [964] = { 0x000000000069656cull, 0x00000000u, 3, LX_FUNCTION },   /* lei */
+    [965] = { 0x0000000000006f77ull, 0x00000000u, 2, LX_FUNCTION },   /* wo */
+    [966] = { 0x006573656c676e69ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* inglese */
     [967] = { 0x0000000000737573ull, 0x00000000u, 3, LX_FUNCTION },   /* sus */
-    [968] = { 0x0000000000006f77ull, 0x00000000u, 2, LX_FUNCTION },   /* wo */
+    [968] = { 0x00000000796c6e6full, 0x00000000u, 4, LX_FUNCTION },   /* only */
     [969] = { 0x7365636976726573ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* services */
-    [970] = { 0x0000726576697264ull, 0x00000000u, 6, K_REL },   /* driver */
+    [970] = { 0x006563697473756aull, 0x00000000u, 7, LX_WORD_NAME },   /* justice */
     [971] = { 0x0000000000006865ull, 0x00000000u, 2, LX_FILLER },   /* eh */
     [972] = { 0x000000696372656dull, 0x00000000u, 5, K_GREET },   /* merci */
     [973] = { 0x000000796372656dull, 0x00000000u, 5, LX_WORD_NAME },   /* mercy */
     [974] = { 0x0000646a69746c61ull, 0x00000000u, 6, LX_FUNCTION },   /* altijd */
     [975] = { 0x0000666c61686562ull, 0x00000000u, 6, LX_POSSESSION },   /* behalf */
-    [976] = { 0x00000000796c6e6full, 0x00000000u, 4, LX_FUNCTION },   /* only */
-    [978] = { 0x00000072656f7262ull, 0x00000000u, 5, K_REL },   /* broer */
-    [979] = { 0x6f64616d69747365ull, 0x00000000u, 8, K_GREET },   /* estimado */
-    [980] = { 0x000000006e696573ull, 0x00000000u, 4, LX_FUNCTION },   /* sein */
-    [981] = { 0x0000000065636e6full, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* once */
-    [982] = { 0x0000007265726163ull, 0x00000000u, 5, K_REL },   /* carer */
+    [976] = { 0x726f62686769656eull, 0x00000000u, 8, K_REL },   /* neighbor */
+    [977] = { 0x0000000000747562ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* but */
+    [978] = { 0x0072617572626566ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* februar */
+    [979] = { 0x6e69656c75617266ull, 0x00000000u, 8, K_TITLE },   /* fraulein */
+    [980] = { 0x000000007467657aull, 0x00000000u, 4, K_AFTER },   /* zegt */
+    [981] = { 0x0000007265726163ull, 0x00000000u, 5, K_REL },   /* carer */
     [983] = { 0x0000000074616874ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* that */
     [984] = { 0x00000000006f6e75ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* uno */
-    [985] = { 0x0000000000796b73ull, 0x00000000u, 3, LX_WORD_NAME },   /* sky */
+    [985] = { 0x000000006e696573ull, 0x00000000u, 4, LX_FUNCTION },   /* sein */
     [986] = { 0x000000726f6e6573ull, 0x00000000u, 5, K_TITLE },   /* senor */
+    [987] = { 0x0000726576697264ull, 0x00000000u, 6, K_REL },   /* driver */
     [988] = { 0x0000000000006f73ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* so */
-    [989] = { 0x006573656c676e69ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* inglese */
+    [989] = { 0x000000000069656eull, 0x00000000u, 3, LX_FUNCTION },   /* nei */
     [990] = { 0x006f686e697a6976ull, 0x00000000u, 7, K_REL },   /* vizinho */
     [991] = { 0x0000000000726977ull, 0x00000000u, 3, LX_FUNCTION },   /* wir */
-    [992] = { 0x6572626d65766f6eull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* novembre */
-    [993] = { 0x0000000000726973ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* sir */
-    [994] = { 0x0000000000006861ull, 0x00000000u, 2, LX_FILLER },   /* ah */
-    [995] = { 0x0000000000747562ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* but */
+    [992] = { 0x0000000000006861ull, 0x00000000u, 2, LX_FILLER },   /* ah */
+    [993] = { 0x0000000000796b73ull, 0x00000000u, 3, LX_WORD_NAME },   /* sky */
+    [994] = { 0x006f726572626566ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* febrero */
+    [995] = { 0x000000000074696bull, 0x00000000u, 3, LX_WORD_NAME },   /* kit */
     [996] = { 0x0000006b6e616874ull, 0x00000000u, 5, K_GREET },   /* thank */
-    [997] = { 0x000000000072756eull, 0x00000000u, 3, LX_FUNCTION },   /* nur */
-    [998] = { 0x006e656964726167ull, 0x00000000u, 7, K_REL },   /* gardien */
+    [997] = { 0x00000073676e6972ull, 0x00000000u, 5, K_AFTER },   /* rings */
+    [998] = { 0x00006761646e6f7aull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* zondag */
     [999] = { 0x0000000068746977ull, 0x00000000u, 4, K_PREP | LX_FUNCTION },   /* with */
-    [1001] = { 0x726f62686769656eull, 0x00000000u, 8, K_REL },   /* neighbor */
-    [1004] = { 0x0000000072616564ull, 0x00000000u, 4, K_GREET | LX_NOT_AFTER_GREETING },   /* dear */
-    [1005] = { 0x000000000074696bull, 0x00000000u, 3, LX_WORD_NAME },   /* kit */
+    [1000] = { 0x000000006c6c6962ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME | LX_POSSESSION },   /* bill */
+    [1001] = { 0x000000696475656aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* jeudi */
+    [1002] = { 0x0000000073796173ull, 0x00000000u, 4, K_AFTER },   /* says */
+    [1003] = { 0x0000000000746975ull, 0x00000000u, 3, LX_FUNCTION },   /* uit */
+    [1004] = { 0x0000000065766f6cull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_WORD_NAME | LX_VERB_NAME },   /* love */
+    [1005] = { 0x000000000072756eull, 0x00000000u, 3, LX_FUNCTION },   /* nur */
+    [1006] = { 0x0000000072616564ull, 0x00000000u, 4, K_GREET | LX_NOT_AFTER_GREETING },   /* dear */
     [1007] = { 0x0000000064696173ull, 0x00000000u, 4, K_AFTER },   /* said */
-    [1008] = { 0x0000000000006f69ull, 0x00000000u, 2, LX_FUNCTION },   /* io */
+    [1008] = { 0x0000000000736968ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* his */
     [1009] = { 0x6f72626d65766f6eull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* novembro */
     [1010] = { 0x00006e6968746977ull, 0x00000000u, 6, LX_FUNCTION },   /* within */
-    [1011] = { 0x000000007467657aull, 0x00000000u, 4, K_AFTER },   /* zegt */
-    [1012] = { 0x0000000065766f6cull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_WORD_NAME | LX_VERB_NAME },   /* love */
+    [1012] = { 0x000000006f736c61ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* also */
     [1013] = { 0x7265626d65766f6eull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* november */
     [1014] = { 0x0000737576726573ull, 0x00000000u, 6, K_GREET },   /* servus */
     [1015] = { 0x0000000000696564ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* dei */
-    [1016] = { 0x000000696475656aull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* jeudi */
-    [1017] = { 0x006563697473756aull, 0x00000000u, 7, LX_WORD_NAME },   /* justice */
+    [1017] = { 0x0000000000726973ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* sir */
     [1018] = { 0x6164616d69747365ull, 0x00000000u, 8, K_GREET },   /* estimada */
     [1019] = { 0x000000696c677573ull, 0x00000000u, 5, LX_FUNCTION },   /* sugli */
     [1020] = { 0x00006c6f6f686373ull, 0x00000000u, 6, LX_NOT_IN_NAME | LX_POSSESSION },   /* school */
     [1021] = { 0x00000000006c6c61ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* all */
-    [1022] = { 0x0000000000736968ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* his */
-    [1023] = { 0x000000006e69656bull, 0x00000000u, 4, LX_FUNCTION },   /* kein */
-    [1024] = { 0x0000737269656874ull, 0x00000000u, 6, LX_FUNCTION },   /* theirs */
-    [1025] = { 0x616d747369726863ull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* christmas */
-    [1026] = { 0x000000007473756dull, 0x00000000u, 4, LX_FUNCTION },   /* must */
-    [1027] = { 0x0000006f6c726170ull, 0x00000000u, 5, K_SPEAKV },   /* parlo */
-    [1028] = { 0x006f746169766e69ull, 0x00000000u, 7, K_AFTER },   /* inviato */
-    [1029] = { 0x6f6e6761706d6f63ull, 0x00000000u, 8, K_REL },   /* compagno */
-    [1030] = { 0x0000000068636f74ull, 0x00000000u, 4, LX_FUNCTION },   /* toch */
-    [1031] = { 0x0000000000737561ull, 0x00000000u, 3, LX_FUNCTION },   /* aus */
-    [1032] = { 0x6172646568746163ull, 0x0000006cu, 9, LX_NOT_IN_NAME },   /* cathedral */
-    [1033] = { 0x696562726174696dull, 0x00726574u, 11, K_REL },   /* mitarbeiter */
-    [1034] = { 0x72656d6f74737563ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* customer */
-    [1035] = { 0x000065746e69656dull, 0x00000000u, 6, K_AFTER },   /* meinte */
+    [1022] = { 0x000000006e69656bull, 0x00000000u, 4, LX_FUNCTION },   /* kein */
+    [1023] = { 0x0061686e697a6976ull, 0x00000000u, 7, K_REL },   /* vizinha */
+    [1024] = { 0x006f746169766e69ull, 0x00000000u, 7, K_AFTER },   /* inviato */
+    [1025] = { 0x000065746e69656dull, 0x00000000u, 6, K_AFTER },   /* meinte */
+    [1026] = { 0x0000000000727566ull, 0x00000000u, 3, LX_FUNCTION },   /* fur */
+    [1027] = { 0x000000656c636e75ull, 0x00000000u, 5, K_REL },   /* uncle */
+    [1028] = { 0x696562726174696dull, 0x00726574u, 11, K_REL },   /* mitarbeiter */
+    [1029] = { 0x0000000068636f74ull, 0x00000000u, 4, LX_FUNCTION },   /* toch */
+    [1030] = { 0x00000000006f697aull, 0x00000000u, 3, K_REL },   /* zio */
+    [1031] = { 0x0000000000006f61ull, 0x00000000u, 2, LX_FUNCTION },   /* ao */
+    [1032] = { 0x616d747369726863ull, 0x00000073u, 9, LX_NOT_IN_NAME },   /* christmas */
+    [1033] = { 0x0000000074736962ull, 0x00000000u, 4, LX_FUNCTION },   /* bist */
+    [1034] = { 0x000065796f766e65ull, 0x00000000u, 6, K_AFTER },   /* envoye */
+    [1035] = { 0x0000657373757267ull, 0x00000000u, 6, K_GREET },   /* grusse */
     [1036] = { 0x000073696f706564ull, 0x00000000u, 6, LX_FUNCTION },   /* depois */
     [1037] = { 0x006f74616c726170ull, 0x00000000u, 7, K_SPEAKV },   /* parlato */
-    [1038] = { 0x00616c6c65726f73ull, 0x00000000u, 7, K_REL },   /* sorella */
+    [1038] = { 0x6172646568746163ull, 0x0000006cu, 9, LX_NOT_IN_NAME },   /* cathedral */
     [1039] = { 0x006572616c726170ull, 0x00000000u, 7, K_SPEAKV },   /* parlare */
     [1040] = { 0x0000000000696562ull, 0x00000000u, 3, LX_FUNCTION },   /* bei */
     [1041] = { 0x0000000065766f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dove */
     [1042] = { 0x000000736f6d6574ull, 0x00000000u, 5, LX_FUNCTION },   /* temos */
-    [1043] = { 0x000065796f766e65ull, 0x00000000u, 6, K_AFTER },   /* envoye */
+    [1043] = { 0x000000656c636e6full, 0x00000000u, 5, K_REL },   /* oncle */
     [1044] = { 0x00000000656d6173ull, 0x00000000u, 4, LX_FUNCTION },   /* same */
-    [1045] = { 0x0000000075617266ull, 0x00000000u, 4, K_TITLE },   /* frau */
-    [1046] = { 0x0000000000006f61ull, 0x00000000u, 2, LX_FUNCTION },   /* ao */
-    [1047] = { 0x000065756e657661ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* avenue */
+    [1045] = { 0x00616c6c65726f73ull, 0x00000000u, 7, K_REL },   /* sorella */
+    [1046] = { 0x0000000000737561ull, 0x00000000u, 3, LX_FUNCTION },   /* aus */
+    [1047] = { 0x007a657474616863ull, 0x00000000u, 7, K_SPEAKV },   /* chattez */
     [1048] = { 0x0000000072756f79ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* your */
     [1049] = { 0x000000006e69656dull, 0x00000000u, 4, LX_FUNCTION },   /* mein */
     [1050] = { 0x006e657474616863ull, 0x00000000u, 7, K_SPEAKV },   /* chatten */
     [1051] = { 0x00006964656d6173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* samedi */
-    [1052] = { 0x000000736f747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estos */
-    [1053] = { 0x007a657474616863ull, 0x00000000u, 7, K_SPEAKV },   /* chattez */
+    [1052] = { 0x68636f777474696dull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* mittwoch */
+    [1053] = { 0x0000000075617266ull, 0x00000000u, 4, K_TITLE },   /* frau */
     [1054] = { 0x0064657275737361ull, 0x00000000u, 7, K_AFTER },   /* assured */
     [1055] = { 0x0072616574616863ull, 0x00000000u, 7, K_SPEAKV },   /* chatear */
     [1056] = { 0x000000756f747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estou */
-    [1057] = { 0x0000000065746f62ull, 0x00000000u, 4, K_REL },   /* bote */
-    [1058] = { 0x000000006f6c6570ull, 0x00000000u, 4, LX_FUNCTION },   /* pelo */
+    [1057] = { 0x616e6761706d6f63ull, 0x00000000u, 8, K_REL },   /* compagna */
+    [1058] = { 0x6f6e6761706d6f63ull, 0x00000000u, 8, K_REL },   /* compagno */
     [1059] = { 0x656e6761706d6f63ull, 0x00000000u, 8, K_REL },   /* compagne */
-    [1060] = { 0x006873696c676e65ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* english */
+    [1060] = { 0x65746e656d656c63ull, 0x00000000u, 8, LX_WORD_NAME },   /* clemente */
     [1061] = { 0x000000676e696562ull, 0x00000000u, 5, LX_FUNCTION },   /* being */
     [1062] = { 0x00006e6f64726570ull, 0x00000000u, 6, K_GREET },   /* perdon */
     [1063] = { 0x00000000006f6974ull, 0x00000000u, 3, K_REL },   /* tio */
-    [1064] = { 0x0000000061747273ull, 0x00000000u, 4, K_TITLE },   /* srta */
-    [1065] = { 0x007369616c676e61ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* anglais */
+    [1064] = { 0x007369616c676e61ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* anglais */
+    [1065] = { 0x00000073656c6173ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* sales */
     [1066] = { 0x6572626d65636964ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dicembre */
     [1067] = { 0x6173736576617274ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* travessa */
-    [1068] = { 0x0000000000727566ull, 0x00000000u, 3, LX_FUNCTION },   /* fur */
-    [1069] = { 0x00006f696c67756cull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* luglio */
-    [1070] = { 0x676e69646c697562ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* building */
+    [1068] = { 0x000000007473756dull, 0x00000000u, 4, LX_FUNCTION },   /* must */
+    [1069] = { 0x7265626d657a6564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dezember */
+    [1070] = { 0x006873696c676e65ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* english */
     [1071] = { 0x0000007275656f73ull, 0x00000000u, 5, K_REL },   /* soeur */
     [1072] = { 0x000000796f747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estoy */
     [1073] = { 0x0000736568636f6eull, 0x00000000u, 6, K_GREET },   /* noches */
-    [1074] = { 0x00000000006f697aull, 0x00000000u, 3, K_REL },   /* zio */
-    [1075] = { 0x0072756f6a6e6f62ull, 0x00000000u, 7, K_GREET },   /* bonjour */
-    [1076] = { 0x616e6761706d6f63ull, 0x00000000u, 8, K_REL },   /* compagna */
+    [1074] = { 0x0072756f6a6e6f62ull, 0x00000000u, 7, K_GREET },   /* bonjour */
+    [1075] = { 0x000000006b637562ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* buck */
+    [1076] = { 0x0000006e6f6c6573ull, 0x00000000u, 5, K_AFTER },   /* selon */
     [1077] = { 0x00676164736e6964ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* dinsdag */
-    [1078] = { 0x00656c69666f7270ull, 0x00000000u, 7, LX_POSSESSION },   /* profile */
-    [1079] = { 0x0000000074736962ull, 0x00000000u, 4, LX_FUNCTION },   /* bist */
-    [1080] = { 0x7265626d657a6564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dezember */
+    [1078] = { 0x676e69646c697562ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* building */
+    [1079] = { 0x72656d6f74737563ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* customer */
+    [1080] = { 0x0000000061747273ull, 0x00000000u, 4, K_TITLE },   /* srta */
     [1081] = { 0x0000000072657571ull, 0x00000000u, 4, LX_FUNCTION },   /* quer */
     [1082] = { 0x00676e696b6c6174ull, 0x00000000u, 7, K_SPEAKV },   /* talking */
     [1083] = { 0x0000000000736962ull, 0x00000000u, 3, LX_FUNCTION },   /* bis */
-    [1084] = { 0x0000000065647564ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* dude */
-    [1085] = { 0x0000006e6f6c6573ull, 0x00000000u, 5, K_AFTER },   /* selon */
-    [1086] = { 0x68636f777474696dull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* mittwoch */
-    [1087] = { 0x65746e656d656c63ull, 0x00000000u, 8, LX_WORD_NAME },   /* clemente */
+    [1084] = { 0x00006f696c67756cull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* luglio */
+    [1085] = { 0x000073746c756166ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* faults */
+    [1086] = { 0x0000000065746f62ull, 0x00000000u, 4, K_REL },   /* bote */
+    [1087] = { 0x0000000065647564ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* dude */
     [1088] = { 0x646e616574616863ull, 0x0000006fu, 9, K_SPEAKV },   /* chateando */
-    [1089] = { 0x0000726570706570ull, 0x00000000u, 6, LX_WORD_NAME },   /* pepper */
-    [1090] = { 0x000000656e696564ull, 0x00000000u, 5, LX_FUNCTION },   /* deine */
-    [1091] = { 0x0000000069636162ull, 0x00000000u, 4, K_GREET },   /* baci */
+    [1089] = { 0x007974726562696cull, 0x00000000u, 7, LX_WORD_NAME },   /* liberty */
+    [1090] = { 0x0000726570706570ull, 0x00000000u, 6, LX_WORD_NAME },   /* pepper */
+    [1091] = { 0x000000006f746e69ull, 0x00000000u, 4, LX_FUNCTION },   /* into */
     [1092] = { 0x00006e616d656c61ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* aleman */
     [1093] = { 0x0000726568746965ull, 0x00000000u, 6, LX_FUNCTION },   /* either */
     [1094] = { 0x7365636e6f746e65ull, 0x00000000u, 8, LX_FUNCTION },   /* entonces */
-    [1095] = { 0x0000006574746962ull, 0x00000000u, 5, LX_FUNCTION },   /* bitte */
-    [1096] = { 0x0000006169626168ull, 0x00000000u, 5, LX_FUNCTION },   /* habia */
-    [1097] = { 0x000000006f746e6full, 0x00000000u, 4, LX_FUNCTION },   /* onto */
-    [1098] = { 0x6973726576696e75ull, 0x00007974u, 10, LX_NOT_IN_NAME },   /* university */
+    [1095] = { 0x00000000656e616cull, 0x00000000u, 4, LX_NOT_IN_NAME | LX_WORD_NAME },   /* lane */
+    [1096] = { 0x000000656e696564ull, 0x00000000u, 5, LX_FUNCTION },   /* deine */
+    [1097] = { 0x0000000069636162ull, 0x00000000u, 4, K_GREET },   /* baci */
+    [1098] = { 0x000000006f746e6full, 0x00000000u, 4, LX_FUNCTION },   /* onto */
     [1099] = { 0x00000000007a6170ull, 0x00000000u, 3, LX_WORD_NAME },   /* paz */
     [1100] = { 0x0000000064766c62ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* blvd */
     [1101] = { 0x00000000657a6564ull, 0x00000000u, 4, LX_FUNCTION },   /* deze */
     [1102] = { 0x0000000073697573ull, 0x00000000u, 4, K_IAM | LX_FUNCTION },   /* suis */
     [1103] = { 0x00000000006f7573ull, 0x00000000u, 3, LX_FUNCTION },   /* suo */
-    [1104] = { 0x0000000068636f64ull, 0x00000000u, 4, LX_FUNCTION },   /* doch */
-    [1105] = { 0x6b7265776564656dull, 0x00007265u, 10, K_REL },   /* medewerker */
-    [1106] = { 0x000000006f746e69ull, 0x00000000u, 4, LX_FUNCTION },   /* into */
+    [1104] = { 0x000000007a657661ull, 0x00000000u, 4, LX_FUNCTION },   /* avez */
+    [1105] = { 0x00000072656d6d69ull, 0x00000000u, 5, LX_FUNCTION },   /* immer */
+    [1106] = { 0x0000656e6e6f6261ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* abonne */
     [1107] = { 0x000000656c726170ull, 0x00000000u, 5, K_SPEAKV },   /* parle */
     [1108] = { 0x006f646169766e65ull, 0x00000000u, 7, K_AFTER },   /* enviado */
-    [1109] = { 0x000000007a657661ull, 0x00000000u, 4, LX_FUNCTION },   /* avez */
+    [1109] = { 0x0000006169626168ull, 0x00000000u, 5, LX_FUNCTION },   /* habia */
     [1110] = { 0x000000006e657665ull, 0x00000000u, 4, LX_FUNCTION },   /* even */
-    [1111] = { 0x0000657373757267ull, 0x00000000u, 6, K_GREET },   /* grusse */
+    [1111] = { 0x0000796772656e65ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* energy */
     [1112] = { 0x666c657372756f79ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* yourself */
-    [1113] = { 0x0000796772656e65ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* energy */
-    [1114] = { 0x6f72626d657a6564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dezembro */
+    [1113] = { 0x6b7265776564656dull, 0x00007265u, 10, K_REL },   /* medewerker */
+    [1114] = { 0x00656c69666f7270ull, 0x00000000u, 7, LX_POSSESSION },   /* profile */
     [1115] = { 0x72656e706d656c6bull, 0x00000000u, 8, K_REL },   /* klempner */
-    [1116] = { 0x00000072656d6d69ull, 0x00000000u, 5, LX_FUNCTION },   /* immer */
-    [1117] = { 0x00000000006e7568ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* hun */
+    [1116] = { 0x000000006f646f74ull, 0x00000000u, 4, LX_FUNCTION },   /* todo */
+    [1117] = { 0x0000000066656972ull, 0x00000000u, 4, K_AFTER },   /* rief */
     [1118] = { 0x6564666f6f6c6562ull, 0x00000000u, 8, K_AFTER },   /* beloofde */
     [1119] = { 0x0000006f69766e65ull, 0x00000000u, 5, K_AFTER },   /* envio */
-    [1120] = { 0x0000000068636f6eull, 0x00000000u, 4, LX_FUNCTION },   /* noch */
-    [1121] = { 0x0000000000796177ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* way */
+    [1120] = { 0x000000656b6e6164ull, 0x00000000u, 5, K_GREET },   /* danke */
+    [1121] = { 0x0000000068636f6eull, 0x00000000u, 4, LX_FUNCTION },   /* noch */
     [1122] = { 0x6566757265676e61ull, 0x0000006eu, 9, K_AFTER },   /* angerufen */
-    [1123] = { 0x00000064656d616eull, 0x00000000u, 5, K_CALLED },   /* named */
-    [1124] = { 0x000000656b6e6164ull, 0x00000000u, 5, K_GREET },   /* danke */
-    [1125] = { 0x000000000072696dull, 0x00000000u, 3, LX_FUNCTION },   /* mir */
-    [1126] = { 0x00000000646c6f74ull, 0x00000000u, 4, K_ASK },   /* told */
-    [1127] = { 0x000000646c756f77ull, 0x00000000u, 5, LX_FUNCTION },   /* would */
-    [1128] = { 0x0000006564736564ull, 0x00000000u, 5, LX_FUNCTION },   /* desde */
-    [1129] = { 0x00000073656c6173ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* sales */
-    [1130] = { 0x000000006b637562ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* buck */
-    [1131] = { 0x0000000000006577ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* we */
-    [1132] = { 0x000000656c636e6full, 0x00000000u, 5, K_REL },   /* oncle */
-    [1133] = { 0x0000656e6e6f6261ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* abonne */
+    [1123] = { 0x0065656e72756f6aull, 0x00000000u, 7, K_GREET },   /* journee */
+    [1124] = { 0x00000064656d616eull, 0x00000000u, 5, K_CALLED },   /* named */
+    [1125] = { 0x6f72626d657a6564ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* dezembro */
+    [1126] = { 0x6973726576696e75ull, 0x00007974u, 10, LX_NOT_IN_NAME },   /* university */
+    [1127] = { 0x0000000000796177ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* way */
+    [1128] = { 0x0065697465657773ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* sweetie */
+    [1129] = { 0x000000646c756f77ull, 0x00000000u, 5, LX_FUNCTION },   /* would */
+    [1130] = { 0x000000736f747365ull, 0x00000000u, 5, LX_FUNCTION },   /* estos */
+    [1131] = { 0x7365726f74746f64ull, 0x00006173u, 10, K_TITLE },   /* dottoressa */
+    [1132] = { 0x000063696e696c63ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* clinic */
+    [1133] = { 0x000000000072696dull, 0x00000000u, 3, LX_FUNCTION },   /* mir */
     [1134] = { 0x0000000065636964ull, 0x00000000u, 4, K_AFTER },   /* dice */
-    [1135] = { 0x7365726f74746f64ull, 0x00006173u, 10, K_TITLE },   /* dottoressa */
-    [1136] = { 0x007974726562696cull, 0x00000000u, 7, LX_WORD_NAME },   /* liberty */
-    [1137] = { 0x00000000646f6f67ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* good */
-    [1138] = { 0x000073746c756166ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* faults */
-    [1139] = { 0x0065656e72756f6aull, 0x00000000u, 7, K_GREET },   /* journee */
+    [1135] = { 0x00000000656d6163ull, 0x00000000u, 4, K_AFTER },   /* came */
+    [1136] = { 0x0000657272656970ull, 0x00000000u, 6, LX_WORD_NAME },   /* pierre */
+    [1137] = { 0x0000006574746962ull, 0x00000000u, 5, LX_FUNCTION },   /* bitte */
+    [1138] = { 0x0000000068636f64ull, 0x00000000u, 4, LX_FUNCTION },   /* doch */
+    [1139] = { 0x00007265676e6967ull, 0x00000000u, 6, LX_WORD_NAME },   /* ginger */
     [1140] = { 0x00000000006e6973ull, 0x00000000u, 3, LX_FUNCTION },   /* sin */
     [1141] = { 0x0000000072656968ull, 0x00000000u, 4, K_THIS },   /* hier */
     [1142] = { 0x0000686372756863ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* church */
     [1143] = { 0x69646572646e6576ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* vendredi */
-    [1145] = { 0x00007265676e6967ull, 0x00000000u, 6, LX_WORD_NAME },   /* ginger */
-    [1146] = { 0x00000000656e616cull, 0x00000000u, 4, LX_NOT_IN_NAME | LX_WORD_NAME },   /* lane */
-    [1147] = { 0x0065697465657773ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* sweetie */
-    [1148] = { 0x000000006f646f74ull, 0x00000000u, 4, LX_FUNCTION },   /* todo */
-    [1149] = { 0x0000006574657661ull, 0x00000000u, 5, LX_FUNCTION },   /* avete */
-    [1150] = { 0x72626d6569766f6eull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* noviembre */
-    [1151] = { 0x000000656c636e75ull, 0x00000000u, 5, K_REL },   /* uncle */
+    [1144] = { 0x000065756e657661ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* avenue */
+    [1145] = { 0x0000006574657661ull, 0x00000000u, 5, LX_FUNCTION },   /* avete */
+    [1146] = { 0x00000000006e7568ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* hun */
+    [1147] = { 0x0000737269656874ull, 0x00000000u, 6, LX_FUNCTION },   /* theirs */
+    [1148] = { 0x0000000000006577ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* we */
+    [1149] = { 0x72626d6569766f6eull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* noviembre */
+    [1150] = { 0x00000000646c6f74ull, 0x00000000u, 4, K_ASK },   /* told */
+    [1151] = { 0x0000006564736564ull, 0x00000000u, 5, LX_FUNCTION },   /* desde */
     [1152] = { 0x69736f7a6e617266ull, 0x00686373u, 11, LX_NOT_IN_NAME },   /* franzosisch */
+    [1153] = { 0x000000000000656dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* me */
     [1154] = { 0x00676e696c726164ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* darling */
-    [1155] = { 0x006f63696e636574ull, 0x00000000u, 7, K_REL },   /* tecnico */
-    [1156] = { 0x000000006c726165ull, 0x00000000u, 4, LX_WORD_NAME },   /* earl */
+    [1155] = { 0x0000000065706f68ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* hope */
+    [1156] = { 0x0000007972726f73ull, 0x00000000u, 5, K_GREET | LX_NOT_AFTER_GREETING },   /* sorry */
     [1157] = { 0x0061726f73657361ull, 0x00000000u, 7, K_REL },   /* asesora */
-    [1160] = { 0x0000000065706f68ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* hope */
+    [1159] = { 0x0000000068636574ull, 0x00000000u, 4, K_REL | LX_NOT_AFTER_GREETING },   /* tech */
+    [1160] = { 0x0000000066726164ull, 0x00000000u, 4, LX_FUNCTION },   /* darf */
     [1161] = { 0x00000000006d756dull, 0x00000000u, 3, K_REL | LX_POSSESSION },   /* mum */
     [1162] = { 0x00007265746e6977ull, 0x00000000u, 6, LX_WORD_NAME },   /* winter */
-    [1163] = { 0x000000000079616dull, 0x00000000u, 3, LX_NOT_IN_NAME | LX_WORD_NAME | LX_VERB_NAME },   /* may */
-    [1164] = { 0x79646f62656d6f73ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* somebody */
+    [1163] = { 0x6f7373656d6f7270ull, 0x00000000u, 8, K_AFTER },   /* promesso */
+    [1164] = { 0x006f63696e636574ull, 0x00000000u, 7, K_REL },   /* tecnico */
     [1165] = { 0x00007265746e7568ull, 0x00000000u, 6, LX_WORD_NAME },   /* hunter */
-    [1166] = { 0x0000000066726164ull, 0x00000000u, 4, LX_FUNCTION },   /* darf */
-    [1167] = { 0x686f77656274696dull, 0x0072656eu, 11, K_REL },   /* mitbewohner */
-    [1168] = { 0x000000007265646full, 0x00000000u, 4, LX_FUNCTION },   /* oder */
-    [1169] = { 0x006f727567657361ull, 0x00000000u, 7, K_AFTER },   /* aseguro */
-    [1170] = { 0x6c62616c69617661ull, 0x00000065u, 9, K_AFTER },   /* available */
-    [1171] = { 0x656c616964726f63ull, 0x746e656du, 12, K_GREET },   /* cordialement */
+    [1166] = { 0x686f77656274696dull, 0x0072656eu, 11, K_REL },   /* mitbewohner */
+    [1167] = { 0x0000006f6c726170ull, 0x00000000u, 5, K_SPEAKV },   /* parlo */
+    [1171] = { 0x6c62616c69617661ull, 0x00000065u, 9, K_AFTER },   /* available */
+    [1172] = { 0x00000000006c6977ull, 0x00000000u, 3, LX_FUNCTION },   /* wil */
     [1173] = { 0x0000000000006573ull, 0x00000000u, 2, LX_FUNCTION },   /* se */
-    [1177] = { 0x006f72627574756full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* outubro */
-    [1178] = { 0x00000000006c6977ull, 0x00000000u, 3, LX_FUNCTION },   /* wil */
-    [1179] = { 0x6163696e68636574ull, 0x0000006cu, 9, LX_NOT_AFTER_GREETING },   /* technical */
+    [1175] = { 0x79646f62656d6f73ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* somebody */
+    [1176] = { 0x006f72627574756full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* outubro */
+    [1177] = { 0x656c616964726f63ull, 0x746e656du, 12, K_GREET },   /* cordialement */
+    [1178] = { 0x6163696e68636574ull, 0x0000006cu, 9, LX_NOT_AFTER_GREETING },   /* technical */
+    [1179] = { 0x0000617472617571ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* quarta */
     [1180] = { 0x0000006d726f7473ull, 0x00000000u, 5, LX_WORD_NAME | LX_VERB_NAME },   /* storm */
     [1181] = { 0x00000065726f7473ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* store */
-    [1183] = { 0x006f64616d616c6cull, 0x00000000u, 7, K_AFTER },   /* llamado */
     [1184] = { 0x756574656d6f7270ull, 0x00000000u, 8, K_AFTER },   /* prometeu */
     [1185] = { 0x0000000072657565ull, 0x00000000u, 4, LX_FUNCTION },   /* euer */
-    [1186] = { 0x006f646e75676573ull, 0x00000000u, 7, K_AFTER },   /* segundo */
+    [1186] = { 0x6f6974656d6f7270ull, 0x00000000u, 8, K_AFTER },   /* prometio */
     [1187] = { 0x00006e656e6e756bull, 0x00000000u, 6, LX_FUNCTION },   /* kunnen */
     [1188] = { 0x00006572706d6573ull, 0x00000000u, 6, LX_FUNCTION },   /* sempre */
-    [1189] = { 0x0000617472617571ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* quarta */
-    [1190] = { 0x6f6974656d6f7270ull, 0x00000000u, 8, K_AFTER },   /* prometio */
-    [1191] = { 0x0000006e75676573ull, 0x00000000u, 5, K_AFTER },   /* segun */
+    [1189] = { 0x000073696d6f7270ull, 0x00000000u, 6, K_AFTER },   /* promis */
+    [1190] = { 0x0000006e75676573ull, 0x00000000u, 5, K_AFTER },   /* segun */
+    [1191] = { 0x00000000656d6f73ull, 0x00000000u, 4, LX_FUNCTION },   /* some */
     [1192] = { 0x646573696d6f7270ull, 0x00000000u, 8, K_AFTER },   /* promised */
-    [1193] = { 0x000073696d6f7270ull, 0x00000000u, 6, K_AFTER },   /* promis */
-    [1194] = { 0x000000646c756f63ull, 0x00000000u, 5, LX_FUNCTION },   /* could */
-    [1196] = { 0x6f7373656d6f7270ull, 0x00000000u, 8, K_AFTER },   /* promesso */
+    [1193] = { 0x000000646c756f63ull, 0x00000000u, 5, LX_FUNCTION },   /* could */
+    [1194] = { 0x006f646e75676573ull, 0x00000000u, 7, K_AFTER },   /* segundo */
+    [1196] = { 0x0061646e75676573ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* segunda */
     [1197] = { 0x00000000006e6965ull, 0x00000000u, 3, LX_FUNCTION },   /* ein */
-    [1198] = { 0x00000000656d6f73ull, 0x00000000u, 4, LX_FUNCTION },   /* some */
+    [1198] = { 0x000000006f6c6570ull, 0x00000000u, 4, LX_FUNCTION },   /* pelo */
     [1199] = { 0x00000000006d6968ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* him */
-    [1200] = { 0x0000657272656970ull, 0x00000000u, 6, LX_WORD_NAME },   /* pierre */
-    [1201] = { 0x0000000068636574ull, 0x00000000u, 4, K_REL | LX_NOT_AFTER_GREETING },   /* tech */
-    [1202] = { 0x0000006f6d616c6cull, 0x00000000u, 5, K_INTRO },   /* llamo */
-    [1203] = { 0x000000000000656dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* me */
+    [1200] = { 0x0000006f6d616c6cull, 0x00000000u, 5, K_INTRO },   /* llamo */
+    [1201] = { 0x00000000646f6f67ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* good */
+    [1202] = { 0x006f727567657361ull, 0x00000000u, 7, K_AFTER },   /* aseguro */
+    [1203] = { 0x6465676e61727261ull, 0x00000000u, 8, K_AFTER },   /* arranged */
     [1204] = { 0x00000000656c6164ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* dale */
-    [1205] = { 0x0061646e75676573ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* segunda */
+    [1205] = { 0x0000000000786874ull, 0x00000000u, 3, K_GREET },   /* thx */
     [1206] = { 0x0000000000796877ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* why */
     [1207] = { 0x0000000000636c70ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* plc */
-    [1208] = { 0x6465676e61727261ull, 0x00000000u, 8, K_AFTER },   /* arranged */
-    [1209] = { 0x000000006e69756aull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* juin */
-    [1210] = { 0x00006e6564646168ull, 0x00000000u, 6, LX_FUNCTION },   /* hadden */
-    [1211] = { 0x00000000616a6968ull, 0x00000000u, 4, K_REL },   /* hija */
-    [1212] = { 0x006e656577746562ull, 0x00000000u, 7, LX_FUNCTION },   /* between */
+    [1208] = { 0x00000000616a6968ull, 0x00000000u, 4, K_REL },   /* hija */
+    [1209] = { 0x000000006c726165ull, 0x00000000u, 4, LX_WORD_NAME },   /* earl */
+    [1211] = { 0x00006e6564646168ull, 0x00000000u, 6, LX_FUNCTION },   /* hadden */
+    [1212] = { 0x006f64616d616c6cull, 0x00000000u, 7, K_AFTER },   /* llamado */
+    [1213] = { 0x000000000079616dull, 0x00000000u, 3, LX_NOT_IN_NAME | LX_WORD_NAME | LX_VERB_NAME },   /* may */
     [1214] = { 0x000000006e656567ull, 0x00000000u, 4, LX_FUNCTION },   /* geen */
-    [1215] = { 0x0000000000786874ull, 0x00000000u, 3, K_GREET },   /* thx */
+    [1215] = { 0x006e656577746562ull, 0x00000000u, 7, LX_FUNCTION },   /* between */
     [1216] = { 0x7265676177686373ull, 0x00006e69u, 10, K_REL },   /* schwagerin */
     [1217] = { 0x00000000746c6977ull, 0x00000000u, 4, LX_FUNCTION },   /* wilt */
     [1218] = { 0x0000006c65757161ull, 0x00000000u, 5, LX_FUNCTION },   /* aquel */
-    [1221] = { 0x0000697473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* questi */
+    [1221] = { 0x00746e756f636361ull, 0x00000000u, 7, LX_POSSESSION },   /* account */
     [1222] = { 0x6f6461676972626full, 0x00000000u, 8, K_GREET },   /* obrigado */
-    [1225] = { 0x00006f7473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* questo */
-    [1226] = { 0x0000657473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* queste */
+    [1223] = { 0x616461676972626full, 0x00000000u, 8, K_GREET },   /* obrigada */
+    [1225] = { 0x0000657473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* queste */
+    [1226] = { 0x0000697473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* questi */
     [1228] = { 0x0000000065766564ull, 0x00000000u, 4, LX_FUNCTION },   /* deve */
     [1229] = { 0x0000617473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* questa */
-    [1230] = { 0x616461676972626full, 0x00000000u, 8, K_GREET },   /* obrigada */
-    [1234] = { 0x00007361686e696dull, 0x00000000u, 6, LX_FUNCTION },   /* minhas */
+    [1232] = { 0x000000006e6a697aull, 0x00000000u, 4, LX_FUNCTION },   /* zijn */
+    [1233] = { 0x00007361686e696dull, 0x00000000u, 6, LX_FUNCTION },   /* minhas */
+    [1234] = { 0x000000616d616c6cull, 0x00000000u, 5, K_AFTER },   /* llama */
     [1235] = { 0x0000000065676173ull, 0x00000000u, 4, LX_WORD_NAME },   /* sage */
-    [1239] = { 0x000000006e6a697aull, 0x00000000u, 4, LX_FUNCTION },   /* zijn */
+    [1239] = { 0x0000006173756373ull, 0x00000000u, 5, K_GREET },   /* scusa */
     [1241] = { 0x00646164656c6f73ull, 0x00000000u, 7, LX_WORD_NAME },   /* soledad */
     [1242] = { 0x000000656c616976ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* viale */
     [1244] = { 0x00000000696c6c61ull, 0x00000000u, 4, LX_FUNCTION },   /* alli */
     [1245] = { 0x0000000065726570ull, 0x00000000u, 4, K_REL },   /* pere */
-    [1246] = { 0x0064657369766461ull, 0x00000000u, 7, K_AFTER },   /* advised */
+    [1247] = { 0x000000000073726dull, 0x00000000u, 3, K_TITLE },   /* mrs */
     [1248] = { 0x6f69617262626566ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* febbraio */
     [1250] = { 0x0000656c69626f6dull, 0x00000000u, 6, LX_POSSESSION },   /* mobile */
     [1251] = { 0x0000000073756f73ull, 0x00000000u, 4, LX_FUNCTION },   /* sous */
-    [1252] = { 0x0079616473657574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* tuesday */
-    [1254] = { 0x00796e6f6d726168ull, 0x00000000u, 7, LX_WORD_NAME },   /* harmony */
-    [1255] = { 0x0000000000697571ull, 0x00000000u, 3, LX_FUNCTION },   /* qui */
+    [1253] = { 0x00796e6f6d726168ull, 0x00000000u, 7, LX_WORD_NAME },   /* harmony */
+    [1254] = { 0x007472616c6b7265ull, 0x00000000u, 7, K_AFTER },   /* erklart */
     [1256] = { 0x000079646f626f6eull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* nobody */
     [1257] = { 0x000000006f746964ull, 0x00000000u, 4, K_AFTER },   /* dito */
-    [1258] = { 0x000063696e696c63ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* clinic */
-    [1259] = { 0x0000006173756373ull, 0x00000000u, 5, K_GREET },   /* scusa */
-    [1260] = { 0x007472616c6b7265ull, 0x00000000u, 7, K_AFTER },   /* erklart */
-    [1261] = { 0x00746e756f636361ull, 0x00000000u, 7, LX_POSSESSION },   /* account */
-    [1262] = { 0x000074656c6c6177ull, 0x00000000u, 6, LX_POSSESSION },   /* wallet */
-    [1263] = { 0x0000000000697573ull, 0x00000000u, 3, LX_FUNCTION },   /* sui */
+    [1258] = { 0x0000000078756576ull, 0x00000000u, 4, LX_FUNCTION },   /* veux */
+    [1259] = { 0x0064657369766461ull, 0x00000000u, 7, K_AFTER },   /* advised */
+    [1260] = { 0x0000000000697573ull, 0x00000000u, 3, LX_FUNCTION },   /* sui */
+    [1261] = { 0x000074656c6c6177ull, 0x00000000u, 6, LX_POSSESSION },   /* wallet */
+    [1262] = { 0x0079616473657574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* tuesday */
+    [1263] = { 0x00006f7473657571ull, 0x00000000u, 6, LX_FUNCTION },   /* questo */
     [1264] = { 0x0000000078756570ull, 0x00000000u, 4, LX_FUNCTION },   /* peux */
-    [1265] = { 0x0000000078756576ull, 0x00000000u, 4, LX_FUNCTION },   /* veux */
+    [1265] = { 0x000000007265646full, 0x00000000u, 4, LX_FUNCTION },   /* oder */
     [1266] = { 0x0000006863747564ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* dutch */
     [1267] = { 0x0000000077657264ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* drew */
     [1268] = { 0x00000000006a696dull, 0x00000000u, 3, LX_FUNCTION },   /* mij */
-    [1269] = { 0x72656e61706d6f63ull, 0x00000061u, 9, K_REL },   /* companera */
-    [1270] = { 0x000061726f727561ull, 0x00000000u, 6, LX_WORD_NAME },   /* aurora */
+    [1269] = { 0x000061726f727561ull, 0x00000000u, 6, LX_WORD_NAME },   /* aurora */
+    [1270] = { 0x0000000000697571ull, 0x00000000u, 3, LX_FUNCTION },   /* qui */
     [1271] = { 0x0000006973756373ull, 0x00000000u, 5, K_GREET },   /* scusi */
     [1272] = { 0x00006f7267657573ull, 0x00000000u, 6, K_REL },   /* suegro */
     [1273] = { 0x0000617267657573ull, 0x00000000u, 6, K_REL },   /* suegra */
     [1275] = { 0x0000000000006563ull, 0x00000000u, 2, LX_FUNCTION },   /* ce */
     [1276] = { 0x00007265626d756eull, 0x00000000u, 6, LX_POSSESSION },   /* number */
-    [1277] = { 0x000000000073726dull, 0x00000000u, 3, K_TITLE },   /* mrs */
+    [1277] = { 0x00000000736e6164ull, 0x00000000u, 4, LX_FUNCTION },   /* dans */
     [1278] = { 0x000000617a616c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* plaza */
-    [1279] = { 0x0000007972726f73ull, 0x00000000u, 5, K_GREET | LX_NOT_AFTER_GREETING },   /* sorry */
-    [1280] = { 0x00000000656e6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* done */
+    [1279] = { 0x72656e61706d6f63ull, 0x00000061u, 9, K_REL },   /* companera */
     [1281] = { 0x6863616e68696577ull, 0x006e6574u, 11, LX_NOT_IN_NAME },   /* weihnachten */
-    [1282] = { 0x0000657261757173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* square */
-    [1283] = { 0x0000000065726568ull, 0x00000000u, 4, K_AFTER | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* here */
+    [1282] = { 0x0000006f6c6c6168ull, 0x00000000u, 5, K_GREET },   /* hallo */
+    [1283] = { 0x000000006e656c67ull, 0x00000000u, 4, LX_WORD_NAME },   /* glen */
     [1284] = { 0x0000000000746170ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* pat */
     [1285] = { 0x00000000656d6f63ull, 0x00000000u, 4, LX_FUNCTION },   /* come */
     [1286] = { 0x0000000063657661ull, 0x00000000u, 4, K_PREP | LX_FUNCTION },   /* avec */
-    [1287] = { 0x7569746e61726167ull, 0x00000000u, 8, K_AFTER },   /* garantiu */
-    [1288] = { 0x00696d6173756373ull, 0x00000000u, 7, K_GREET },   /* scusami */
-    [1289] = { 0x000000006e656c67ull, 0x00000000u, 4, LX_WORD_NAME },   /* glen */
-    [1290] = { 0x0000796177796e61ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* anyway */
+    [1287] = { 0x0000000065726568ull, 0x00000000u, 4, K_AFTER | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* here */
+    [1288] = { 0x0000000000656e75ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* une */
+    [1290] = { 0x00696d6173756373ull, 0x00000000u, 7, K_GREET },   /* scusami */
     [1291] = { 0x000000726564726full, 0x00000000u, 5, LX_POSSESSION },   /* order */
-    [1292] = { 0x0000006f6c6c6168ull, 0x00000000u, 5, K_GREET },   /* hallo */
-    [1293] = { 0x0000676e69727073ull, 0x00000000u, 6, LX_WORD_NAME },   /* spring */
-    [1295] = { 0x00000000696f7571ull, 0x00000000u, 4, LX_FUNCTION },   /* quoi */
-    [1296] = { 0x000000000069756full, 0x00000000u, 3, LX_FUNCTION },   /* oui */
+    [1292] = { 0x0000676e69727073ull, 0x00000000u, 6, LX_WORD_NAME },   /* spring */
+    [1293] = { 0x00000000696f7571ull, 0x00000000u, 4, LX_FUNCTION },   /* quoi */
+    [1295] = { 0x7569746e61726167ull, 0x00000000u, 8, K_AFTER },   /* garantiu */
     [1297] = { 0x0073736572646461ull, 0x00000000u, 7, LX_POSSESSION },   /* address */
-    [1298] = { 0x0000676e69727564ull, 0x00000000u, 6, LX_FUNCTION },   /* during */
+    [1298] = { 0x0000000000006c65ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* el */
     [1299] = { 0x0000000000796f73ull, 0x00000000u, 3, K_IAM | LX_FUNCTION },   /* soy */
     [1300] = { 0x0000000000676e69ull, 0x00000000u, 3, K_TITLE },   /* ing */
     [1301] = { 0x00000074756f6261ull, 0x00000000u, 5, LX_FUNCTION },   /* about */
-    [1303] = { 0x6369727463656c65ull, 0x006e6169u, 11, K_REL },   /* electrician */
+    [1302] = { 0x000000000069756full, 0x00000000u, 3, LX_FUNCTION },   /* oui */
+    [1303] = { 0x000000006e69756aull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* juin */
     [1304] = { 0x006172747365756eull, 0x00000000u, 7, LX_FUNCTION },   /* nuestra */
-    [1305] = { 0x0000000000656e75ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* une */
+    [1305] = { 0x6369727463656c65ull, 0x006e6169u, 11, K_REL },   /* electrician */
+    [1306] = { 0x0000796177796e61ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* anyway */
     [1307] = { 0x0077756f7276656dull, 0x00000000u, 7, K_TITLE },   /* mevrouw */
     [1308] = { 0x000000006c6c616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* mall */
     [1309] = { 0x0000006573756f68ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* house */
-    [1310] = { 0x0000000000006c65ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* el */
-    [1311] = { 0x006f72747365756eull, 0x00000000u, 7, LX_FUNCTION },   /* nuestro */
-    [1312] = { 0x0000000073616e75ull, 0x00000000u, 4, LX_FUNCTION },   /* unas */
+    [1310] = { 0x006f72747365756eull, 0x00000000u, 7, LX_FUNCTION },   /* nuestro */
+    [1312] = { 0x0000000000007375ull, 0x00000000u, 2, LX_FUNCTION },   /* us */
+    [1313] = { 0x0000000073616e75ull, 0x00000000u, 4, LX_FUNCTION },   /* unas */
     [1314] = { 0x0065737361727473ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* strasse */
     [1316] = { 0x006f7265636f7573ull, 0x00000000u, 7, K_REL },   /* suocero */
-    [1317] = { 0x000000006d6f7266ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* from */
-    [1318] = { 0x0000000000007375ull, 0x00000000u, 2, LX_FUNCTION },   /* us */
-    [1319] = { 0x0000000000006c61ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* al */
+    [1317] = { 0x00000000656e6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* done */
+    [1318] = { 0x000064656c6c6163ull, 0x00000000u, 6, K_CALLED },   /* called */
+    [1320] = { 0x0000000000006c61ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* al */
     [1323] = { 0x0000000000736177ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* was */
     [1324] = { 0x0000006f73736f70ull, 0x00000000u, 5, LX_FUNCTION },   /* posso */
-    [1325] = { 0x74617a6e61646966ull, 0x0000006fu, 9, K_REL },   /* fidanzato */
+    [1325] = { 0x0000006863727564ull, 0x00000000u, 5, LX_FUNCTION },   /* durch */
     [1326] = { 0x00617265636f7573ull, 0x00000000u, 7, K_REL },   /* suocera */
     [1327] = { 0x000000736b6c6f66ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* folks */
-    [1328] = { 0x0000000061726163ull, 0x00000000u, 4, K_GREET },   /* cara */
+    [1328] = { 0x00657474656c6f63ull, 0x00000000u, 7, LX_WORD_NAME },   /* colette */
     [1329] = { 0x0000000000746168ull, 0x00000000u, 3, LX_FUNCTION },   /* hat */
-    [1330] = { 0x000064656c6c6163ull, 0x00000000u, 6, K_CALLED },   /* called */
-    [1332] = { 0x00657474656c6f63ull, 0x00000000u, 7, LX_WORD_NAME },   /* colette */
+    [1331] = { 0x0000000061726163ull, 0x00000000u, 4, K_GREET },   /* cara */
+    [1332] = { 0x0000726572686166ull, 0x00000000u, 6, K_REL },   /* fahrer */
+    [1333] = { 0x00000061686c6966ull, 0x00000000u, 5, K_REL },   /* filha */
     [1334] = { 0x6574616d74616c66ull, 0x00000000u, 8, K_REL },   /* flatmate */
-    [1335] = { 0x0000000000006c69ull, 0x00000000u, 2, LX_FUNCTION },   /* il */
+    [1335] = { 0x0000676e69727564ull, 0x00000000u, 6, LX_FUNCTION },   /* during */
     [1336] = { 0x0000006f686c6966ull, 0x00000000u, 5, K_REL },   /* filho */
+    [1337] = { 0x0000657261757173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* square */
     [1338] = { 0x000065746f70696eull, 0x00000000u, 6, K_REL },   /* nipote */
     [1339] = { 0x000065726f666562ull, 0x00000000u, 6, LX_FUNCTION },   /* before */
-    [1340] = { 0x657465696d726576ull, 0x00000072u, 9, K_REL },   /* vermieter */
-    [1341] = { 0x0000006f6765756cull, 0x00000000u, 5, LX_FUNCTION },   /* luego */
-    [1342] = { 0x00000061686c6966ull, 0x00000000u, 5, K_REL },   /* filha */
+    [1340] = { 0x0000006f6765756cull, 0x00000000u, 5, LX_FUNCTION },   /* luego */
+    [1341] = { 0x0000000000006c69ull, 0x00000000u, 2, LX_FUNCTION },   /* il */
+    [1342] = { 0x657465696d726576ull, 0x00000072u, 9, K_REL },   /* vermieter */
     [1343] = { 0x000000000000736dull, 0x00000000u, 2, K_TITLE },   /* ms */
-    [1344] = { 0x0000726564656f6dull, 0x00000000u, 6, K_REL },   /* moeder */
+    [1344] = { 0x000000656c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dalle */
     [1345] = { 0x0000006f6c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dallo */
-    [1346] = { 0x0000000000756f79ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* you */
+    [1346] = { 0x000000006e776164ull, 0x00000000u, 4, LX_WORD_NAME },   /* dawn */
     [1347] = { 0x000000000000736full, 0x00000000u, 2, LX_FUNCTION },   /* os */
-    [1348] = { 0x0000000000726170ull, 0x00000000u, 3, LX_FUNCTION },   /* par */
-    [1350] = { 0x637a656461726761ull, 0x0000006fu, 9, K_GREET },   /* agradezco */
-    [1351] = { 0x676e696b61657073ull, 0x00000000u, 8, K_SPEAKV },   /* speaking */
+    [1348] = { 0x0000000000007369ull, 0x00000000u, 2, K_IS | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* is */
+    [1349] = { 0x0000726564656f6dull, 0x00000000u, 6, K_REL },   /* moeder */
+    [1350] = { 0x0000000000726170ull, 0x00000000u, 3, LX_FUNCTION },   /* par */
+    [1351] = { 0x0000006f616d7269ull, 0x00000000u, 5, K_REL },   /* irmao */
     [1352] = { 0x000000616c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dalla */
-    [1353] = { 0x0000006174736168ull, 0x00000000u, 5, LX_FUNCTION },   /* hasta */
+    [1353] = { 0x6575677574726f70ull, 0x00006573u, 10, LX_NOT_IN_NAME },   /* portuguese */
     [1354] = { 0x0000000000746164ull, 0x00000000u, 3, LX_FUNCTION },   /* dat */
     [1355] = { 0x006e656975676c61ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* alguien */
-    [1356] = { 0x0000000000007369ull, 0x00000000u, 2, K_IS | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* is */
+    [1356] = { 0x676e696b61657073ull, 0x00000000u, 8, K_SPEAKV },   /* speaking */
     [1357] = { 0x0000000000656e6full, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* one */
-    [1358] = { 0x000000656c6c6164ull, 0x00000000u, 5, LX_FUNCTION },   /* dalle */
     [1359] = { 0x000000000000676cull, 0x00000000u, 2, K_GREET },   /* lg */
-    [1361] = { 0x6575677574726f70ull, 0x00006573u, 10, LX_NOT_IN_NAME },   /* portuguese */
+    [1360] = { 0x000000000073616dull, 0x00000000u, 3, LX_FUNCTION },   /* mas */
+    [1361] = { 0x74617a6e61646966ull, 0x0000006fu, 9, K_REL },   /* fidanzato */
     [1363] = { 0x0000000000000079ull, 0x00000000u, 1, LX_PARTICLE | LX_FUNCTION },   /* y */
     [1364] = { 0x0000000061736f72ull, 0x00000000u, 4, LX_WORD_NAME },   /* rosa */
     [1365] = { 0x00000000696e756aull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* juni */
-    [1366] = { 0x0000006863727564ull, 0x00000000u, 5, LX_FUNCTION },   /* durch */
-    [1367] = { 0x000000006e776164ull, 0x00000000u, 4, LX_WORD_NAME },   /* dawn */
-    [1368] = { 0x00000000656a6f68ull, 0x00000000u, 4, LX_FUNCTION },   /* hoje */
-    [1369] = { 0x6e65697266796f62ull, 0x00000064u, 9, K_REL },   /* boyfriend */
-    [1370] = { 0x000000746e656761ull, 0x00000000u, 5, K_REL | LX_NOT_AFTER_GREETING },   /* agent */
-    [1371] = { 0x0000000073746f6cull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* lots */
+    [1366] = { 0x0000000073746f6cull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* lots */
+    [1367] = { 0x0000000000697563ull, 0x00000000u, 3, LX_FUNCTION },   /* cui */
+    [1368] = { 0x6e65697266796f62ull, 0x00000064u, 9, K_REL },   /* boyfriend */
+    [1370] = { 0x0000000000756f79ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* you */
+    [1371] = { 0x000000746e656761ull, 0x00000000u, 5, K_REL | LX_NOT_AFTER_GREETING },   /* agent */
     [1372] = { 0x0000656c69727061ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* aprile */
-    [1374] = { 0x0000000000697563ull, 0x00000000u, 3, LX_FUNCTION },   /* cui */
-    [1375] = { 0x00000061636e756eull, 0x00000000u, 5, LX_FUNCTION },   /* nunca */
-    [1376] = { 0x0000006173736f6eull, 0x00000000u, 5, LX_FUNCTION },   /* nossa */
+    [1373] = { 0x000000006d6f7266ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* from */
+    [1374] = { 0x00000000656a6f68ull, 0x00000000u, 4, LX_FUNCTION },   /* hoje */
+    [1375] = { 0x0000000074667572ull, 0x00000000u, 4, K_AFTER },   /* ruft */
+    [1376] = { 0x0000726f6e676973ull, 0x00000000u, 6, K_TITLE },   /* signor */
     [1377] = { 0x000000006c6c6f73ull, 0x00000000u, 4, LX_FUNCTION },   /* soll */
-    [1378] = { 0x0000726f6e676973ull, 0x00000000u, 6, K_TITLE },   /* signor */
+    [1378] = { 0x0000006f73736f6eull, 0x00000000u, 5, LX_FUNCTION },   /* nosso */
     [1379] = { 0x000000006564616aull, 0x00000000u, 4, LX_WORD_NAME },   /* jade */
     [1380] = { 0x00000000796e616dull, 0x00000000u, 4, LX_FUNCTION },   /* many */
     [1381] = { 0x0000000000007365ull, 0x00000000u, 2, K_IS | LX_FUNCTION },   /* es */
-    [1382] = { 0x006568636e616c62ull, 0x00000000u, 7, LX_WORD_NAME },   /* blanche */
+    [1382] = { 0x00000061636e756eull, 0x00000000u, 5, LX_FUNCTION },   /* nunca */
     [1383] = { 0x00006f6e69636576ull, 0x00000000u, 6, K_REL },   /* vecino */
     [1384] = { 0x0000616e69636576ull, 0x00000000u, 6, K_REL },   /* vecina */
-    [1385] = { 0x0000006f616d7269ull, 0x00000000u, 5, K_REL },   /* irmao */
-    [1386] = { 0x000000006f676c61ull, 0x00000000u, 4, LX_FUNCTION },   /* algo */
-    [1387] = { 0x00006e6973756f63ull, 0x00000000u, 6, K_REL },   /* cousin */
-    [1388] = { 0x000000000073616dull, 0x00000000u, 3, LX_FUNCTION },   /* mas */
-    [1389] = { 0x0000000000000075ull, 0x00000000u, 1, LX_FUNCTION },   /* u */
-    [1390] = { 0x00000065736f6874ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* those */
-    [1391] = { 0x000065746c6c6f73ull, 0x00000000u, 6, LX_FUNCTION },   /* sollte */
+    [1386] = { 0x637a656461726761ull, 0x0000006fu, 9, K_GREET },   /* agradezco */
+    [1389] = { 0x000065746c6c6f73ull, 0x00000000u, 6, LX_FUNCTION },   /* sollte */
+    [1390] = { 0x00006e6973756f63ull, 0x00000000u, 6, K_REL },   /* cousin */
+    [1391] = { 0x000000006f676c61ull, 0x00000000u, 4, LX_FUNCTION },   /* algo */
     [1392] = { 0x0000007374697564ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* duits */
-    [1393] = { 0x00000000676e6172ull, 0x00000000u, 4, K_AFTER },   /* rang */
-    [1394] = { 0x0000006f73736f6eull, 0x00000000u, 5, LX_FUNCTION },   /* nosso */
-    [1395] = { 0x0000006563616c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* place */
+    [1394] = { 0x0000006173736f6eull, 0x00000000u, 5, LX_FUNCTION },   /* nossa */
+    [1395] = { 0x00000065736f6874ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* those */
     [1396] = { 0x000000006b63616aull, 0x00000000u, 4, LX_WORD_NAME },   /* jack */
-    [1399] = { 0x72626d6574746573ull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* settembre */
-    [1400] = { 0x0000000000657573ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* sue */
-    [1401] = { 0x0000000000657571ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* que */
+    [1397] = { 0x0000000000657571ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* que */
+    [1398] = { 0x00000000676e6172ull, 0x00000000u, 4, K_AFTER },   /* rang */
+    [1400] = { 0x72626d6574746573ull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* settembre */
+    [1401] = { 0x67726569636e6f63ull, 0x00000065u, 9, K_REL },   /* concierge */
+    [1402] = { 0x0000006174736168ull, 0x00000000u, 5, LX_FUNCTION },   /* hasta */
     [1403] = { 0x0000000000797669ull, 0x00000000u, 3, LX_WORD_NAME },   /* ivy */
-    [1404] = { 0x0000726572686166ull, 0x00000000u, 6, K_REL },   /* fahrer */
-    [1405] = { 0x0000000000007361ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* as */
-    [1406] = { 0x67726569636e6f63ull, 0x00000065u, 9, K_REL },   /* concierge */
+    [1404] = { 0x0000000000657573ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* sue */
+    [1405] = { 0x0000000000000075ull, 0x00000000u, 1, LX_FUNCTION },   /* u */
+    [1406] = { 0x006568636e616c62ull, 0x00000000u, 7, LX_WORD_NAME },   /* blanche */
+    [1407] = { 0x0000000000007361ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* as */
     [1408] = { 0x0000000061796568ull, 0x00000000u, 4, K_GREET },   /* heya */
-    [1409] = { 0x0000000065626162ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* babe */
     [1410] = { 0x000000006e776f74ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* town */
+    [1411] = { 0x0000756f6e756f6eull, 0x00000000u, 6, K_REL },   /* nounou */
+    [1412] = { 0x0000000073697269ull, 0x00000000u, 4, LX_WORD_NAME },   /* iris */
     [1413] = { 0x000000000065696eull, 0x00000000u, 3, LX_FUNCTION },   /* nie */
+    [1414] = { 0x006964657472616dull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* martedi */
     [1415] = { 0x00000000006f7265ull, 0x00000000u, 3, LX_FUNCTION },   /* ero */
     [1416] = { 0x0000006574656973ull, 0x00000000u, 5, LX_FUNCTION },   /* siete */
-    [1417] = { 0x0000000073697269ull, 0x00000000u, 4, LX_WORD_NAME },   /* iris */
-    [1418] = { 0x0000000000746f6eull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* not */
+    [1417] = { 0x6574616d6d6f6f72ull, 0x00000000u, 8, K_REL },   /* roommate */
+    [1418] = { 0x000000006b636162ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* back */
     [1419] = { 0x72656d656c6c6562ull, 0x00000065u, 9, K_REL },   /* bellemere */
-    [1420] = { 0x0000000000746f74ull, 0x00000000u, 3, LX_FUNCTION },   /* tot */
+    [1420] = { 0x000000006e656265ull, 0x00000000u, 4, LX_FUNCTION },   /* eben */
     [1421] = { 0x0000006863616572ull, 0x00000000u, 5, K_SPEAKV },   /* reach */
     [1422] = { 0x0000000000616e75ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* una */
     [1423] = { 0x0000000000756f73ull, 0x00000000u, 3, K_IAM },   /* sou */
-    [1424] = { 0x65636e6569746170ull, 0x00000000u, 8, LX_WORD_NAME },   /* patience */
-    [1425] = { 0x0000000000006273ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING },   /* sb */
-    [1426] = { 0x0000006f73726f63ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* corso */
-    [1427] = { 0x0000006576696c6full, 0x00000000u, 5, LX_WORD_NAME },   /* olive */
+    [1424] = { 0x0000000000006273ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING },   /* sb */
+    [1425] = { 0x0000007265736e75ull, 0x00000000u, 5, LX_FUNCTION },   /* unser */
+    [1426] = { 0x0000000000727473ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* str */
+    [1427] = { 0x65636e6569746170ull, 0x00000000u, 8, LX_WORD_NAME },   /* patience */
     [1428] = { 0x00000000696c756aull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* juli */
-    [1429] = { 0x6574616d6d6f6f72ull, 0x00000000u, 8, K_REL },   /* roommate */
-    [1430] = { 0x0000736f6a696562ull, 0x00000000u, 6, K_GREET },   /* beijos */
+    [1429] = { 0x0000000000746f74ull, 0x00000000u, 3, LX_FUNCTION },   /* tot */
     [1431] = { 0x736f676172726566ull, 0x00006f74u, 10, LX_NOT_IN_NAME },   /* ferragosto */
     [1432] = { 0x0000006572657266ull, 0x00000000u, 5, K_REL },   /* frere */
-    [1433] = { 0x0000000072726568ull, 0x00000000u, 4, K_TITLE },   /* herr */
+    [1433] = { 0x0000006f73726f63ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* corso */
     [1434] = { 0x000000796c6c6f68ull, 0x00000000u, 5, LX_WORD_NAME },   /* holly */
     [1435] = { 0x0000616e616e616dull, 0x00000000u, 6, LX_FUNCTION },   /* manana */
-    [1436] = { 0x0000000000727473ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* str */
-    [1437] = { 0x0000000000636e69ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* inc */
-    [1438] = { 0x00007961646e7573ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sunday */
-    [1439] = { 0x000000006b636162ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* back */
-    [1441] = { 0x656b6f7270736567ull, 0x0000006eu, 9, K_SPEAKV },   /* gesproken */
-    [1442] = { 0x0000726574736165ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* easter */
-    [1443] = { 0x000000000000626full, 0x00000000u, 2, LX_FUNCTION },   /* ob */
-    [1444] = { 0x0074726f70726961ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* airport */
+    [1436] = { 0x0000000000746f6eull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* not */
+    [1437] = { 0x0000006576696c6full, 0x00000000u, 5, LX_WORD_NAME },   /* olive */
+    [1438] = { 0x0000736f6a696562ull, 0x00000000u, 6, K_GREET },   /* beijos */
+    [1439] = { 0x000000006d6f6f72ull, 0x00000000u, 4, LX_POSSESSION },   /* room */
+    [1440] = { 0x0000726574736165ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* easter */
+    [1442] = { 0x0000006574756f74ull, 0x00000000u, 5, LX_FUNCTION },   /* toute */
+    [1443] = { 0x656b6f7270736567ull, 0x0000006eu, 9, K_SPEAKV },   /* gesproken */
+    [1444] = { 0x0065647275757473ull, 0x00000000u, 7, K_AFTER },   /* stuurde */
     [1445] = { 0x00726568746f7262ull, 0x00000000u, 7, K_REL },   /* brother */
-    [1446] = { 0x0065647275757473ull, 0x00000000u, 7, K_AFTER },   /* stuurde */
-    [1447] = { 0x6268636965727265ull, 0x00007261u, 10, K_AFTER },   /* erreichbar */
+    [1446] = { 0x0000006563616c70ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* place */
+    [1447] = { 0x00007961646e7573ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sunday */
+    [1448] = { 0x6268636965727265ull, 0x00007261u, 10, K_AFTER },   /* erreichbar */
     [1449] = { 0x006465696c706572ull, 0x00000000u, 7, K_AFTER },   /* replied */
-    [1450] = { 0x6572657075616562ull, 0x00000000u, 8, K_REL },   /* beaupere */
-    [1451] = { 0x000000007a72616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* marz */
-    [1452] = { 0x0000006574756f74ull, 0x00000000u, 5, LX_FUNCTION },   /* toute */
+    [1450] = { 0x657567656c6c6f63ull, 0x00000000u, 8, K_REL },   /* collegue */
+    [1451] = { 0x000000656e656976ull, 0x00000000u, 5, K_AFTER },   /* viene */
+    [1452] = { 0x000000746e656976ull, 0x00000000u, 5, K_AFTER },   /* vient */
     [1453] = { 0x000000616d6d616dull, 0x00000000u, 5, K_REL },   /* mamma */
-    [1454] = { 0x000000000000757aull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* zu */
-    [1455] = { 0x657567656c6c6f63ull, 0x00000000u, 8, K_REL },   /* collegue */
-    [1456] = { 0x000000006d6f6f72ull, 0x00000000u, 4, LX_POSSESSION },   /* room */
+    [1454] = { 0x0000000000636e69ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* inc */
+    [1455] = { 0x000000000000757aull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* zu */
     [1457] = { 0x0000726568746166ull, 0x00000000u, 6, K_REL | LX_POSSESSION },   /* father */
-    [1458] = { 0x00000000736e6164ull, 0x00000000u, 4, LX_FUNCTION },   /* dans */
+    [1458] = { 0x000000000000626full, 0x00000000u, 2, LX_FUNCTION },   /* ob */
     [1459] = { 0x00007369616d616aull, 0x00000000u, 6, LX_FUNCTION },   /* jamais */
     [1460] = { 0x00000000006f6173ull, 0x00000000u, 3, LX_NOT_IN_NAME | LX_FUNCTION },   /* sao */
+    [1461] = { 0x0074726f70726961ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* airport */
     [1462] = { 0x0000000000746f6cull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* lot */
+    [1463] = { 0x0000000065626162ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* babe */
     [1464] = { 0x0000656572696f73ull, 0x00000000u, 6, K_GREET },   /* soiree */
     [1465] = { 0x00000000006e6176ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* van */
-    [1466] = { 0x0000000000726f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nor */
+    [1466] = { 0x00000000006d616dull, 0x00000000u, 3, K_REL },   /* mam */
     [1467] = { 0x0000000000007574ull, 0x00000000u, 2, LX_FUNCTION },   /* tu */
-    [1468] = { 0x0000756f6e756f6eull, 0x00000000u, 6, K_REL },   /* nounou */
-    [1469] = { 0x0000000000006973ull, 0x00000000u, 2, LX_FUNCTION },   /* si */
+    [1468] = { 0x0000000068736163ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* cash */
     [1470] = { 0x00000000006d7265ull, 0x00000000u, 3, LX_FILLER },   /* erm */
     [1471] = { 0x000000746867696dull, 0x00000000u, 5, LX_FUNCTION },   /* might */
     [1472] = { 0x0000737265656863ull, 0x00000000u, 6, K_GREET },   /* cheers */
-    [1473] = { 0x7369767265707573ull, 0x0000726fu, 10, LX_NOT_AFTER_GREETING },   /* supervisor */
-    [1474] = { 0x0000000068736163ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* cash */
-    [1475] = { 0x00006f6c65756261ull, 0x00000000u, 6, K_REL },   /* abuelo */
-    [1476] = { 0x000000006e656265ull, 0x00000000u, 4, LX_FUNCTION },   /* eben */
-    [1477] = { 0x6574736577686373ull, 0x00000072u, 9, K_REL },   /* schwester */
-    [1478] = { 0x7265656e69676e65ull, 0x00000000u, 8, K_REL },   /* engineer */
-    [1479] = { 0x0000000068636972ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* rich */
+    [1473] = { 0x0000000073616964ull, 0x00000000u, 4, K_GREET },   /* dias */
+    [1474] = { 0x7369767265707573ull, 0x0000726fu, 10, LX_NOT_AFTER_GREETING },   /* supervisor */
+    [1475] = { 0x7265656e69676e65ull, 0x00000000u, 8, K_REL },   /* engineer */
+    [1476] = { 0x000000007a72616dull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* marz */
+    [1477] = { 0x0000000072726568ull, 0x00000000u, 4, K_TITLE },   /* herr */
+    [1478] = { 0x000000007375656dull, 0x00000000u, 4, LX_FUNCTION },   /* meus */
+    [1479] = { 0x0000000000000065ull, 0x00000000u, 1, LX_FUNCTION },   /* e */
     [1480] = { 0x00000074736e6f73ull, 0x00000000u, 5, LX_FUNCTION },   /* sonst */
     [1481] = { 0x0000616c65756261ull, 0x00000000u, 6, K_REL },   /* abuela */
     [1482] = { 0x0000007364616f6cull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* loads */
     [1483] = { 0x0000706f7470616cull, 0x00000000u, 6, LX_POSSESSION },   /* laptop */
-    [1484] = { 0x0000006174786573ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* sexta */
-    [1485] = { 0x0000000000000065ull, 0x00000000u, 1, LX_FUNCTION },   /* e */
+    [1484] = { 0x0000000068637573ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* such */
+    [1485] = { 0x00000061746e6173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* santa */
     [1486] = { 0x0000676e69766168ull, 0x00000000u, 6, LX_FUNCTION },   /* having */
-    [1487] = { 0x0000000000656964ull, 0x00000000u, 3, LX_FUNCTION },   /* die */
-    [1488] = { 0x0000006f746e6173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* santo */
+    [1487] = { 0x0000000000647562ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* bud */
+    [1488] = { 0x0000000000656964ull, 0x00000000u, 3, LX_FUNCTION },   /* die */
     [1489] = { 0x000000007465696eull, 0x00000000u, 4, LX_FUNCTION },   /* niet */
-    [1490] = { 0x000000000000696dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* mi */
+    [1490] = { 0x0000006f746e6173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* santo */
     [1491] = { 0x6e6967656c6c6f6bull, 0x00000000u, 8, K_REL },   /* kollegin */
-    [1492] = { 0x6d746e696f707061ull, 0x00746e65u, 11, LX_POSSESSION },   /* appointment */
-    [1493] = { 0x00000061746e6173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* santa */
-    [1494] = { 0x0000000065646f70ull, 0x00000000u, 4, LX_FUNCTION },   /* pode */
+    [1492] = { 0x0000000000726f76ull, 0x00000000u, 3, LX_FUNCTION },   /* vor */
+    [1493] = { 0x0000000065646f70ull, 0x00000000u, 4, LX_FUNCTION },   /* pode */
+    [1494] = { 0x0000000072657961ull, 0x00000000u, 4, LX_FUNCTION },   /* ayer */
     [1495] = { 0x0000000000726864ull, 0x00000000u, 3, K_TITLE },   /* dhr */
-    [1496] = { 0x0000000000647562ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* bud */
-    [1497] = { 0x0000000073616964ull, 0x00000000u, 4, K_GREET },   /* dias */
+    [1496] = { 0x0000000000617573ull, 0x00000000u, 3, LX_FUNCTION },   /* sua */
+    [1497] = { 0x00006f6c65756261ull, 0x00000000u, 6, K_REL },   /* abuelo */
     [1498] = { 0x000000000061697aull, 0x00000000u, 3, K_REL },   /* zia */
     [1499] = { 0x000000000064696bull, 0x00000000u, 3, K_REL },   /* kid */
     [1500] = { 0x0000000000726f70ull, 0x00000000u, 3, LX_FUNCTION },   /* por */
-    [1501] = { 0x0000000000726f76ull, 0x00000000u, 3, LX_FUNCTION },   /* vor */
-    [1502] = { 0x0000000072657961ull, 0x00000000u, 4, LX_FUNCTION },   /* ayer */
-    [1503] = { 0x006964657472616dull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* martedi */
+    [1501] = { 0x00676e6964646577ull, 0x00000000u, 7, LX_POSSESSION },   /* wedding */
+    [1502] = { 0x0000000068636972ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* rich */
+    [1503] = { 0x6574736577686373ull, 0x00000072u, 9, K_REL },   /* schwester */
     [1504] = { 0x000000006f6a6968ull, 0x00000000u, 4, K_REL },   /* hijo */
     [1505] = { 0x00000000006c617aull, 0x00000000u, 3, LX_FUNCTION },   /* zal */
-    [1506] = { 0x00000000006e616eull, 0x00000000u, 3, K_REL },   /* nan */
+    [1506] = { 0x6572657075616562ull, 0x00000000u, 8, K_REL },   /* beaupere */
     [1507] = { 0x0000000000616974ull, 0x00000000u, 3, K_REL },   /* tia */
-    [1508] = { 0x6572656974726f70ull, 0x00000000u, 8, K_REL },   /* portiere */
+    [1508] = { 0x0000000000006973ull, 0x00000000u, 2, LX_FUNCTION },   /* si */
     [1509] = { 0x6f72696574726f70ull, 0x00000000u, 8, K_REL },   /* porteiro */
-    [1510] = { 0x00000077756f7276ull, 0x00000000u, 5, K_REL },   /* vrouw */
-    [1511] = { 0x0000000000616976ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* via */
-    [1512] = { 0x0000006863616562ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* beach */
-    [1513] = { 0x000000007375656dull, 0x00000000u, 4, LX_FUNCTION },   /* meus */
-    [1514] = { 0x00000000006d616dull, 0x00000000u, 3, K_REL },   /* mam */
+    [1510] = { 0x0000006174786573ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* sexta */
+    [1511] = { 0x0000006863616562ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* beach */
+    [1512] = { 0x00000000006e616eull, 0x00000000u, 3, K_REL },   /* nan */
+    [1513] = { 0x0000000000616976ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* via */
+    [1514] = { 0x00000000006f6877ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* who */
     [1515] = { 0x616d7265666e6f63ull, 0x00006f74u, 10, K_AFTER },   /* confermato */
     [1516] = { 0x0000616c6c657473ull, 0x00000000u, 6, LX_WORD_NAME },   /* stella */
-    [1517] = { 0x0000007265736e75ull, 0x00000000u, 5, LX_FUNCTION },   /* unser */
+    [1517] = { 0x6572656974726f70ull, 0x00000000u, 8, K_REL },   /* portiere */
     [1518] = { 0x0000000000617571ull, 0x00000000u, 3, LX_FUNCTION },   /* qua */
     [1519] = { 0x0000000074756f61ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* aout */
     [1520] = { 0x000073616e657562ull, 0x00000000u, 6, K_GREET },   /* buenas */
     [1521] = { 0x000000000000756eull, 0x00000000u, 2, LX_FUNCTION },   /* nu */
-    [1522] = { 0x0000000068637573ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* such */
+    [1522] = { 0x000000000000696dull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* mi */
     [1523] = { 0x000000006e6e6177ull, 0x00000000u, 4, LX_FUNCTION },   /* wann */
-    [1524] = { 0x0000007365636f76ull, 0x00000000u, 5, LX_FUNCTION },   /* voces */
-    [1525] = { 0x000000000000696full, 0x00000000u, 2, K_GREET },   /* oi */
+    [1524] = { 0x000000000000696full, 0x00000000u, 2, K_GREET },   /* oi */
+    [1525] = { 0x0000000000726f6eull, 0x00000000u, 3, LX_FUNCTION },   /* nor */
     [1526] = { 0x0000646574786574ull, 0x00000000u, 6, K_AFTER },   /* texted */
     [1527] = { 0x65636e6564757270ull, 0x00000000u, 8, LX_WORD_NAME },   /* prudence */
     [1528] = { 0x0000736e61617073ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* spaans */
     [1529] = { 0x0061726f74756f64ull, 0x00000000u, 7, K_TITLE },   /* doutora */
-    [1530] = { 0x00000000006f6877ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* who */
+    [1530] = { 0x6d746e696f707061ull, 0x00746e65u, 11, LX_POSSESSION },   /* appointment */
     [1531] = { 0x00000000006e6168ull, 0x00000000u, 3, LX_FUNCTION },   /* han */
     [1532] = { 0x72626d6574706573ull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* septembre */
-    [1533] = { 0x00676e6964646577ull, 0x00000000u, 7, LX_POSSESSION },   /* wedding */
+    [1533] = { 0x00000077756f7276ull, 0x00000000u, 5, K_REL },   /* vrouw */
     [1534] = { 0x00000000006d6d68ull, 0x00000000u, 3, LX_FILLER },   /* hmm */
-    [1535] = { 0x0000000000617573ull, 0x00000000u, 3, LX_FUNCTION },   /* sua */
-    [1536] = { 0x000000006e6e616bull, 0x00000000u, 4, LX_FUNCTION },   /* kann */
-    [1537] = { 0x00000000006c6170ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* pal */
-    [1538] = { 0x00000072616c6166ull, 0x00000000u, 5, K_SPEAKV },   /* falar */
+    [1535] = { 0x0000007365636f76ull, 0x00000000u, 5, LX_FUNCTION },   /* voces */
+    [1536] = { 0x0000000000616964ull, 0x00000000u, 3, K_GREET },   /* dia */
+    [1537] = { 0x0000006d69616c63ull, 0x00000000u, 5, LX_POSSESSION },   /* claim */
+    [1538] = { 0x00006e65646e756bull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* kunden */
     [1539] = { 0x656e6f69746e656dull, 0x00000064u, 9, K_AFTER },   /* mentioned */
     [1540] = { 0x6974616c61637365ull, 0x00736e6fu, 11, LX_NOT_AFTER_GREETING },   /* escalations */
-    [1541] = { 0x0000006572656874ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* there */
-    [1542] = { 0x000074736e6e616bull, 0x00000000u, 6, LX_FUNCTION },   /* kannst */
-    [1543] = { 0x646567617373656dull, 0x00000000u, 8, K_AFTER },   /* messaged */
+    [1541] = { 0x0000726f74746f64ull, 0x00000000u, 6, K_TITLE },   /* dottor */
+    [1542] = { 0x6963696e68636574ull, 0x00006e61u, 10, K_REL },   /* technician */
+    [1543] = { 0x000000006e6e616dull, 0x00000000u, 4, K_REL },   /* mann */
     [1544] = { 0x0000617563736170ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* pascua */
     [1545] = { 0x0000000000726f66ull, 0x00000000u, 3, K_PREP | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* for */
-    [1546] = { 0x0000000000616964ull, 0x00000000u, 3, K_GREET },   /* dia */
+    [1546] = { 0x00000000006c6170ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* pal */
     [1547] = { 0x000000657264616dull, 0x00000000u, 5, K_REL },   /* madre */
     [1548] = { 0x000064656e6f6870ull, 0x00000000u, 6, K_AFTER },   /* phoned */
-    [1549] = { 0x697a6172676e6972ull, 0x006f6d61u, 11, K_GREET },   /* ringraziamo */
+    [1549] = { 0x00000069646e756cull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* lundi */
     [1550] = { 0x0000616f63736170ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* pascoa */
     [1551] = { 0x00006c6163736170ull, 0x00000000u, 6, LX_WORD_NAME },   /* pascal */
-    [1552] = { 0x0000726f74746f64ull, 0x00000000u, 6, K_TITLE },   /* dottor */
+    [1552] = { 0x0000006572656874ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* there */
     [1553] = { 0x00006e69646e756bull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* kundin */
     [1554] = { 0x00006e6961706f63ull, 0x00000000u, 6, K_REL },   /* copain */
-    [1555] = { 0x6963696e68636574ull, 0x00006e61u, 10, K_REL },   /* technician */
-    [1556] = { 0x0000006d69616c63ull, 0x00000000u, 5, LX_POSSESSION },   /* claim */
+    [1555] = { 0x0000000073726576ull, 0x00000000u, 4, LX_FUNCTION },   /* vers */
+    [1556] = { 0x000000656c626168ull, 0x00000000u, 5, K_SPEAKV },   /* hable */
     [1557] = { 0x746f6274656b6170ull, 0x00000065u, 9, K_REL },   /* paketbote */
     [1558] = { 0x0000006d75726177ull, 0x00000000u, 5, LX_FUNCTION },   /* warum */
     [1559] = { 0x000065636e697270ull, 0x00000000u, 6, LX_WORD_NAME },   /* prince */
-    [1560] = { 0x00006e65646e756bull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* kunden */
+    [1560] = { 0x006f646e616c6166ull, 0x00000000u, 7, K_SPEAKV },   /* falando */
     [1561] = { 0x0000000000007564ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* du */
-    [1562] = { 0x006f646e616c6166ull, 0x00000000u, 7, K_SPEAKV },   /* falando */
-    [1563] = { 0x006f64616c626168ull, 0x00000000u, 7, K_SPEAKV },   /* hablado */
+    [1562] = { 0x006572626f74746full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* ottobre */
+    [1563] = { 0x0000747375677561ull, 0x00000000u, 6, LX_NOT_IN_NAME | LX_WORD_NAME },   /* august */
     [1564] = { 0x00696e696d726574ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* termini */
     [1565] = { 0x0000000000736f61ull, 0x00000000u, 3, LX_FUNCTION },   /* aos */
-    [1566] = { 0x00000000006e6f76ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* von */
-    [1567] = { 0x746e656373657263ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* crescent */
+    [1566] = { 0x000000746d6d6f6bull, 0x00000000u, 5, K_AFTER },   /* kommt */
+    [1567] = { 0x0000006f6c6c6564ull, 0x00000000u, 5, LX_FUNCTION },   /* dello */
     [1568] = { 0x000000006863756dull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* much */
     [1569] = { 0x000000796e6e616eull, 0x00000000u, 5, K_REL },   /* nanny */
     [1570] = { 0x0000000068746f62ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* both */
-    [1571] = { 0x0000000072656863ull, 0x00000000u, 4, K_GREET },   /* cher */
+    [1571] = { 0x00616e616d726568ull, 0x00000000u, 7, K_REL },   /* hermana */
     [1572] = { 0x000000006f6a6964ull, 0x00000000u, 4, K_AFTER },   /* dijo */
     [1573] = { 0x0000000000766572ull, 0x00000000u, 3, K_TITLE },   /* rev */
-    [1574] = { 0x000000656c626168ull, 0x00000000u, 5, K_SPEAKV },   /* hable */
-    [1575] = { 0x7375747375677561ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* augustus */
+    [1574] = { 0x7375747375677561ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* augustus */
+    [1575] = { 0x65626d6574706573ull, 0x00000072u, 9, LX_NOT_IN_NAME },   /* september */
     [1576] = { 0x646974656d6f7270ull, 0x0000006fu, 9, K_AFTER },   /* prometido */
     [1577] = { 0x0000000074746f64ull, 0x00000000u, 4, K_TITLE },   /* dott */
     [1578] = { 0x000000747372656bull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* kerst */
-    [1579] = { 0x65626d6574706573ull, 0x00000072u, 9, LX_NOT_IN_NAME },   /* september */
-    [1580] = { 0x0000006f67696d61ull, 0x00000000u, 5, K_REL },   /* amigo */
+    [1579] = { 0x000000006d61776bull, 0x00000000u, 4, K_AFTER },   /* kwam */
+    [1580] = { 0x0000000074736f6dull, 0x00000000u, 4, LX_FUNCTION },   /* most */
     [1581] = { 0x0000000072616177ull, 0x00000000u, 4, LX_FUNCTION },   /* waar */
     [1582] = { 0x000000006e6f6f7aull, 0x00000000u, 4, K_REL },   /* zoon */
     [1583] = { 0x636f727073726576ull, 0x006e6568u, 11, K_AFTER },   /* versprochen */
-    [1584] = { 0x0000000000006961ull, 0x00000000u, 2, LX_FUNCTION },   /* ai */
-    [1585] = { 0x0000006167696d61ull, 0x00000000u, 5, K_REL },   /* amiga */
-    [1586] = { 0x006f6e616d726568ull, 0x00000000u, 7, K_REL },   /* hermano */
+    [1584] = { 0x00000000006d6875ull, 0x00000000u, 3, LX_FILLER },   /* uhm */
+    [1585] = { 0x0068736974697262ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* british */
+    [1586] = { 0x00000000006d616bull, 0x00000000u, 3, K_AFTER },   /* kam */
     [1587] = { 0x64696d6564656f67ull, 0x00676164u, 11, K_GREET },   /* goedemiddag */
-    [1588] = { 0x7365746e65696c63ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* clientes */
-    [1589] = { 0x0000000068637561ull, 0x00000000u, 4, LX_FUNCTION },   /* auch */
+    [1588] = { 0x0000000073726568ull, 0x00000000u, 4, LX_FUNCTION },   /* hers */
+    [1589] = { 0x006f64616c626168ull, 0x00000000u, 7, K_SPEAKV },   /* hablado */
     [1590] = { 0x0000006f6c626168ull, 0x00000000u, 5, K_SPEAKV },   /* hablo */
-    [1591] = { 0x0000000073726568ull, 0x00000000u, 4, LX_FUNCTION },   /* hers */
-    [1592] = { 0x00616e616d726568ull, 0x00000000u, 7, K_REL },   /* hermana */
-    [1593] = { 0x00000000006d6875ull, 0x00000000u, 3, LX_FILLER },   /* uhm */
+    [1591] = { 0x0065686365727073ull, 0x00000000u, 7, K_SPEAKV },   /* spreche */
+    [1592] = { 0x006f6e616d726568ull, 0x00000000u, 7, K_REL },   /* hermano */
+    [1593] = { 0x000065746863696eull, 0x00000000u, 6, K_REL },   /* nichte */
     [1594] = { 0x0000006e656c6c61ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* allen */
-    [1595] = { 0x000065746863696eull, 0x00000000u, 6, K_REL },   /* nichte */
-    [1596] = { 0x0000747375677561ull, 0x00000000u, 6, LX_NOT_IN_NAME | LX_WORD_NAME },   /* august */
+    [1595] = { 0x0000006167696d61ull, 0x00000000u, 5, K_REL },   /* amiga */
+    [1596] = { 0x00000072616c6166ull, 0x00000000u, 5, K_SPEAKV },   /* falar */
     [1597] = { 0x0000007973696164ull, 0x00000000u, 5, LX_WORD_NAME },   /* daisy */
-    [1598] = { 0x0000000074736f6dull, 0x00000000u, 4, LX_FUNCTION },   /* most */
-    [1599] = { 0x0000000073726576ull, 0x00000000u, 4, LX_FUNCTION },   /* vers */
-    [1600] = { 0x000000000000706full, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* op */
-    [1601] = { 0x6f69746e65746572ull, 0x0000006eu, 9, LX_NOT_AFTER_GREETING },   /* retention */
-    [1602] = { 0x0000000000756573ull, 0x00000000u, 3, LX_FUNCTION },   /* seu */
-    [1603] = { 0x0000006f746c6f6dull, 0x00000000u, 5, LX_FUNCTION },   /* molto */
-    [1604] = { 0x0000000068637565ull, 0x00000000u, 4, LX_FUNCTION },   /* euch */
-    [1605] = { 0x00000000006e6f74ull, 0x00000000u, 3, LX_FUNCTION },   /* ton */
+    [1598] = { 0x0000006f67696d61ull, 0x00000000u, 5, K_REL },   /* amigo */
+    [1599] = { 0x646567617373656dull, 0x00000000u, 8, K_AFTER },   /* messaged */
+    [1600] = { 0x0000000000006963ull, 0x00000000u, 2, LX_FUNCTION },   /* ci */
+    [1601] = { 0x00000073656c7369ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* isles */
+    [1602] = { 0x00656c6c65707061ull, 0x00000000u, 7, K_INTRO },   /* appelle */
+    [1603] = { 0x00696465766f6967ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* giovedi */
+    [1604] = { 0x0000000075726874ull, 0x00000000u, 4, K_SPEAKV },   /* thru */
+    [1605] = { 0x000074736e6e616bull, 0x00000000u, 6, LX_FUNCTION },   /* kannst */
     [1606] = { 0x6169747369726863ull, 0x0000006eu, 9, LX_WORD_NAME },   /* christian */
-    [1607] = { 0x00000073656c7369ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* isles */
+    [1607] = { 0x000000000000706full, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* op */
     [1608] = { 0x686373696e617073ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* spanisch */
     [1609] = { 0x00000000746c6168ull, 0x00000000u, 4, LX_FUNCTION },   /* halt */
     [1610] = { 0x0000000000736579ull, 0x00000000u, 3, LX_FUNCTION },   /* yes */
@@ -1451,397 +1467,403 @@ static const lex_slot lex_slots[2048] = {
     [1614] = { 0x000000756f67696cull, 0x00000000u, 5, K_AFTER },   /* ligou */
     [1615] = { 0x006f63696c707865ull, 0x00000000u, 7, K_AFTER },   /* explico */
     [1616] = { 0x0000006f6e6e6168ull, 0x00000000u, 5, LX_FUNCTION },   /* hanno */
-    [1617] = { 0x0000006f6c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nello */
+    [1617] = { 0x697a6172676e6972ull, 0x006f6d61u, 11, K_GREET },   /* ringraziamo */
     [1618] = { 0x0000007365736962ull, 0x00000000u, 5, K_GREET },   /* bises */
-    [1619] = { 0x0000006c69736162ull, 0x00000000u, 5, LX_WORD_NAME },   /* basil */
-    [1620] = { 0x000000656265696cull, 0x00000000u, 5, K_GREET },   /* liebe */
-    [1621] = { 0x00696465766f6967ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* giovedi */
+    [1619] = { 0x0000000000756573ull, 0x00000000u, 3, LX_FUNCTION },   /* seu */
+    [1620] = { 0x00000000006c6164ull, 0x00000000u, 3, LX_FUNCTION },   /* dal */
+    [1621] = { 0x0000000068637565ull, 0x00000000u, 4, LX_FUNCTION },   /* euch */
     [1622] = { 0x0000006f6c6c6568ull, 0x00000000u, 5, K_GREET | LX_NOT_AFTER_GREETING },   /* hello */
     [1623] = { 0x000000000075656dull, 0x00000000u, 3, LX_FUNCTION },   /* meu */
     [1624] = { 0x00736c6961746564ull, 0x00000000u, 7, LX_POSSESSION },   /* details */
+    [1625] = { 0x0000006c69736162ull, 0x00000000u, 5, LX_WORD_NAME },   /* basil */
     [1626] = { 0x0000000000007775ull, 0x00000000u, 2, LX_FUNCTION },   /* uw */
     [1627] = { 0x00000073656c6c65ull, 0x00000000u, 5, LX_FUNCTION },   /* elles */
-    [1629] = { 0x0000000000006963ull, 0x00000000u, 2, LX_FUNCTION },   /* ci */
-    [1630] = { 0x00000000006c6164ull, 0x00000000u, 3, LX_FUNCTION },   /* dal */
-    [1631] = { 0x0000006574756568ull, 0x00000000u, 5, LX_FUNCTION },   /* heute */
+    [1628] = { 0x000000000069616dull, 0x00000000u, 3, LX_NOT_IN_NAME | LX_FUNCTION },   /* mai */
+    [1629] = { 0x00656e6973696f76ull, 0x00000000u, 7, K_REL },   /* voisine */
+    [1630] = { 0x00000000006e6f76ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* von */
+    [1631] = { 0x0000000074696173ull, 0x00000000u, 4, K_AFTER },   /* sait */
     [1632] = { 0x00006f6e69677563ull, 0x00000000u, 6, K_REL },   /* cugino */
-    [1633] = { 0x0000000074726f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dort */
-    [1634] = { 0x00006f696767616dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* maggio */
-    [1635] = { 0x0000000068636964ull, 0x00000000u, 4, LX_FUNCTION },   /* dich */
+    [1633] = { 0x00000000006d6865ull, 0x00000000u, 3, LX_FILLER },   /* ehm */
+    [1634] = { 0x000000656972616dull, 0x00000000u, 5, LX_WORD_NAME },   /* marie */
+    [1635] = { 0x000000007261616dull, 0x00000000u, 4, LX_FUNCTION },   /* maar */
     [1636] = { 0x0000616e69677563ull, 0x00000000u, 6, K_REL },   /* cugina */
-    [1637] = { 0x0000000069706170ull, 0x00000000u, 4, K_REL },   /* papi */
-    [1638] = { 0x000000616c6c6562ull, 0x00000000u, 5, LX_WORD_NAME },   /* bella */
+    [1637] = { 0x0000000068636964ull, 0x00000000u, 4, LX_FUNCTION },   /* dich */
+    [1638] = { 0x00006f696767616dull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* maggio */
     [1639] = { 0x00000000006d6869ull, 0x00000000u, 3, LX_FUNCTION },   /* ihm */
-    [1640] = { 0x000000656972616dull, 0x00000000u, 5, LX_WORD_NAME },   /* marie */
-    [1641] = { 0x00656e6973696f76ull, 0x00000000u, 7, K_REL },   /* voisine */
+    [1640] = { 0x006867756f726874ull, 0x00000000u, 7, K_SPEAKV | LX_FUNCTION },   /* through */
+    [1641] = { 0x00746b6565727073ull, 0x00000000u, 7, K_SPEAKV },   /* spreekt */
     [1642] = { 0x000000006f726163ull, 0x00000000u, 4, K_GREET },   /* caro */
-    [1643] = { 0x0000000075726874ull, 0x00000000u, 4, K_SPEAKV },   /* thru */
-    [1644] = { 0x000000656c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nelle */
-    [1645] = { 0x0068736974697262ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* british */
-    [1646] = { 0x0000000000726574ull, 0x00000000u, 3, LX_PARTICLE },   /* ter */
+    [1643] = { 0x000000656265696cull, 0x00000000u, 5, K_GREET },   /* liebe */
+    [1644] = { 0x646163696c707865ull, 0x0000006fu, 9, K_AFTER },   /* explicado */
+    [1645] = { 0x0000000069706170ull, 0x00000000u, 4, K_REL },   /* papi */
+    [1646] = { 0x000000006e6e616bull, 0x00000000u, 4, LX_FUNCTION },   /* kann */
     [1647] = { 0x0000726564757262ull, 0x00000000u, 6, K_REL },   /* bruder */
     [1648] = { 0x0000007461657267ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* great */
-    [1649] = { 0x006867756f726874ull, 0x00000000u, 7, K_SPEAKV | LX_FUNCTION },   /* through */
+    [1649] = { 0x746e656373657263ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* crescent */
     [1650] = { 0x006e656b65727073ull, 0x00000000u, 7, K_SPEAKV },   /* spreken */
-    [1651] = { 0x7474697379626162ull, 0x00007265u, 10, K_REL },   /* babysitter */
-    [1652] = { 0x646163696c707865ull, 0x0000006fu, 9, K_AFTER },   /* explicado */
-    [1653] = { 0x00000000006d6865ull, 0x00000000u, 3, LX_FILLER },   /* ehm */
-    [1654] = { 0x000000007261616dull, 0x00000000u, 4, LX_FUNCTION },   /* maar */
-    [1655] = { 0x00006169726f6c67ull, 0x00000000u, 6, LX_WORD_NAME },   /* gloria */
+    [1651] = { 0x0000006f6c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nello */
+    [1652] = { 0x00006169726f6c67ull, 0x00000000u, 6, LX_WORD_NAME },   /* gloria */
+    [1653] = { 0x0000006574756568ull, 0x00000000u, 5, LX_FUNCTION },   /* heute */
+    [1654] = { 0x000000616c6c6562ull, 0x00000000u, 5, LX_WORD_NAME },   /* bella */
+    [1655] = { 0x0000000068637561ull, 0x00000000u, 4, LX_FUNCTION },   /* auch */
     [1656] = { 0x6369727463656c65ull, 0x61747369u, 12, K_REL },   /* electricista */
-    [1657] = { 0x000000000069616dull, 0x00000000u, 3, LX_NOT_IN_NAME | LX_FUNCTION },   /* mai */
-    [1658] = { 0x00000069646e756cull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* lundi */
+    [1657] = { 0x000000656c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nelle */
+    [1658] = { 0x000000006e726567ull, 0x00000000u, 4, LX_FUNCTION },   /* gern */
     [1659] = { 0x0000006c6c616873ull, 0x00000000u, 5, LX_FUNCTION },   /* shall */
     [1660] = { 0x00000000006e6f6eull, 0x00000000u, 3, LX_FUNCTION },   /* non */
     [1661] = { 0x000000747a74656aull, 0x00000000u, 5, LX_FUNCTION },   /* jetzt */
     [1662] = { 0x000000746e696173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* saint */
     [1663] = { 0x000000006e696172ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* rain */
-    [1667] = { 0x00000000006d6f6full, 0x00000000u, 3, K_REL },   /* oom */
+    [1666] = { 0x00000000006d6f6full, 0x00000000u, 3, K_REL },   /* oom */
+    [1667] = { 0x0000000000736573ull, 0x00000000u, 3, LX_FUNCTION },   /* ses */
     [1668] = { 0x000000000000776dull, 0x00000000u, 2, K_TITLE },   /* mw */
     [1669] = { 0x00006e616d726567ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* german */
     [1671] = { 0x0000000000746568ull, 0x00000000u, 3, LX_FUNCTION },   /* het */
-    [1673] = { 0x0000006f6c6c6564ull, 0x00000000u, 5, LX_FUNCTION },   /* dello */
-    [1676] = { 0x00616e6972626f73ull, 0x00000000u, 7, K_REL },   /* sobrina */
+    [1672] = { 0x6f69746e65746572ull, 0x0000006eu, 9, LX_NOT_AFTER_GREETING },   /* retention */
+    [1674] = { 0x0000000000006961ull, 0x00000000u, 2, LX_FUNCTION },   /* ai */
+    [1676] = { 0x000000656c6c6564ull, 0x00000000u, 5, LX_PARTICLE | LX_FUNCTION },   /* delle */
+    [1677] = { 0x000065746e6e6f6bull, 0x00000000u, 6, LX_FUNCTION },   /* konnte */
     [1678] = { 0x00000000006d6861ull, 0x00000000u, 3, LX_FILLER },   /* ahm */
     [1679] = { 0x00000000006e6f64ull, 0x00000000u, 3, K_TITLE | LX_WORD_NAME | LX_VERB_NAME },   /* don */
     [1680] = { 0x0000656c6c656f6eull, 0x00000000u, 6, LX_WORD_NAME },   /* noelle */
     [1681] = { 0x006565636e616966ull, 0x00000000u, 7, K_REL },   /* fiancee */
     [1682] = { 0x0000746e65696c63ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* client */
     [1683] = { 0x000000000073656dull, 0x00000000u, 3, LX_FUNCTION },   /* mes */
+    [1684] = { 0x00000000006d6f6dull, 0x00000000u, 3, K_REL },   /* mom */
     [1685] = { 0x0000006572626f73ull, 0x00000000u, 5, LX_FUNCTION },   /* sobre */
     [1688] = { 0x0000000065726964ull, 0x00000000u, 4, K_ASK },   /* dire */
-    [1689] = { 0x000000656c6c6564ull, 0x00000000u, 5, LX_PARTICLE | LX_FUNCTION },   /* delle */
     [1690] = { 0x000000616c6c6564ull, 0x00000000u, 5, LX_PARTICLE | LX_FUNCTION },   /* della */
-    [1691] = { 0x00000000006d6f6dull, 0x00000000u, 3, K_REL },   /* mom */
     [1692] = { 0x006f6e6972626f73ull, 0x00000000u, 7, K_REL },   /* sobrino */
+    [1694] = { 0x00616e6972626f73ull, 0x00000000u, 7, K_REL },   /* sobrina */
     [1695] = { 0x0000000000726570ull, 0x00000000u, 3, LX_FUNCTION },   /* per */
-    [1696] = { 0x000000656b6f7073ull, 0x00000000u, 5, K_SPEAKV },   /* spoke */
-    [1697] = { 0x0000006c657a6168ull, 0x00000000u, 5, LX_WORD_NAME },   /* hazel */
+    [1697] = { 0x000000006c656f6eull, 0x00000000u, 4, LX_WORD_NAME },   /* noel */
     [1698] = { 0x0000000079656874ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* they */
-    [1700] = { 0x0000000000736573ull, 0x00000000u, 3, LX_FUNCTION },   /* ses */
-    [1701] = { 0x000065746e6e6f6bull, 0x00000000u, 6, LX_FUNCTION },   /* konnte */
-    [1702] = { 0x0000646c756f6873ull, 0x00000000u, 6, LX_FUNCTION },   /* should */
-    [1703] = { 0x0000006f6e6e6f6eull, 0x00000000u, 5, K_REL },   /* nonno */
+    [1700] = { 0x0000646c756f6873ull, 0x00000000u, 6, LX_FUNCTION },   /* should */
+    [1701] = { 0x0000006c657a6168ull, 0x00000000u, 5, LX_WORD_NAME },   /* hazel */
+    [1703] = { 0x000000616e6e6f6eull, 0x00000000u, 5, K_REL },   /* nonna */
     [1704] = { 0x0000000074676173ull, 0x00000000u, 4, K_AFTER },   /* sagt */
     [1705] = { 0x000000656365696eull, 0x00000000u, 5, K_REL },   /* niece */
+    [1706] = { 0x726569626d6f6c70ull, 0x00000000u, 8, K_REL },   /* plombier */
+    [1707] = { 0x00000074756c6173ull, 0x00000000u, 5, K_GREET },   /* salut */
     [1708] = { 0x0000006573656874ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* these */
     [1709] = { 0x00727565746e6f6dull, 0x00000000u, 7, K_REL },   /* monteur */
     [1710] = { 0x726f74617265706full, 0x00000065u, 9, K_REL },   /* operatore */
-    [1711] = { 0x000000006e6e616dull, 0x00000000u, 4, K_REL },   /* mann */
-    [1712] = { 0x00007261756e616aull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* januar */
-    [1713] = { 0x0000000000616461ull, 0x00000000u, 3, LX_WORD_NAME },   /* ada */
-    [1714] = { 0x00000074756c6173ull, 0x00000000u, 5, K_GREET },   /* salut */
-    [1715] = { 0x6472757574736567ull, 0x00000000u, 8, K_AFTER },   /* gestuurd */
-    [1716] = { 0x000000006c656f6eull, 0x00000000u, 4, LX_WORD_NAME },   /* noel */
-    [1717] = { 0x000000616e6e6f6eull, 0x00000000u, 5, K_REL },   /* nonna */
-    [1718] = { 0x656e6f7972657665ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* everyone */
-    [1719] = { 0x6e6f696361747365ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* estacion */
+    [1711] = { 0x00000000746d6f6bull, 0x00000000u, 4, K_AFTER },   /* komt */
+    [1712] = { 0x0000000072656863ull, 0x00000000u, 4, K_GREET },   /* cher */
+    [1713] = { 0x00007261756e616aull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* januar */
+    [1714] = { 0x656e6f7972657665ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* everyone */
+    [1715] = { 0x000000656b6f7073ull, 0x00000000u, 5, K_SPEAKV },   /* spoke */
+    [1716] = { 0x0000000000616461ull, 0x00000000u, 3, LX_WORD_NAME },   /* ada */
+    [1717] = { 0x6e6f696361747365ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* estacion */
+    [1718] = { 0x0000616e69636976ull, 0x00000000u, 6, K_REL },   /* vicina */
+    [1719] = { 0x0000006f6e6e6f6eull, 0x00000000u, 5, K_REL },   /* nonno */
     [1720] = { 0x656d7269666e6f63ull, 0x00000064u, 9, K_AFTER },   /* confirmed */
-    [1721] = { 0x726569626d6f6c70ull, 0x00000000u, 8, K_REL },   /* plombier */
     [1722] = { 0x7269657265766566ull, 0x0000006fu, 9, LX_NOT_IN_NAME },   /* fevereiro */
     [1723] = { 0x6f7461636f767661ull, 0x00000000u, 8, K_TITLE },   /* avvocato */
-    [1724] = { 0x000000007265766full, 0x00000000u, 4, LX_FUNCTION },   /* over */
-    [1725] = { 0x00006f6e69636976ull, 0x00000000u, 6, K_REL },   /* vicino */
-    [1726] = { 0x0000616e69636976ull, 0x00000000u, 6, K_REL },   /* vicina */
+    [1724] = { 0x00006f6e69636976ull, 0x00000000u, 6, K_REL },   /* vicino */
+    [1726] = { 0x000000007265766full, 0x00000000u, 4, LX_FUNCTION },   /* over */
     [1727] = { 0x000000000067616dull, 0x00000000u, 3, LX_FUNCTION },   /* mag */
-    [1728] = { 0x000000006e6e6577ull, 0x00000000u, 4, LX_FUNCTION },   /* wenn */
-    [1729] = { 0x000000616c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nella */
+    [1729] = { 0x00000000006e6f74ull, 0x00000000u, 3, LX_FUNCTION },   /* ton */
     [1730] = { 0x00000061726f6761ull, 0x00000000u, 5, LX_FUNCTION },   /* agora */
     [1731] = { 0x617461636f6c6f63ull, 0x00657269u, 11, K_REL },   /* colocataire */
     [1732] = { 0x000000006d656874ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* them */
-    [1733] = { 0x007265626f74636full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* october */
-    [1734] = { 0x0000000000726568ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* her */
-    [1735] = { 0x00746b6565727073ull, 0x00000000u, 7, K_SPEAKV },   /* spreekt */
-    [1737] = { 0x0000007365727061ull, 0x00000000u, 5, LX_FUNCTION },   /* apres */
-    [1738] = { 0x0000006574736562ull, 0x00000000u, 5, K_GREET },   /* beste */
-    [1740] = { 0x006572626f74746full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* ottobre */
+    [1733] = { 0x0000000000726568ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* her */
+    [1734] = { 0x00736f64756c6173ull, 0x00000000u, 7, K_GREET },   /* saludos */
+    [1735] = { 0x000000616c6c656eull, 0x00000000u, 5, LX_FUNCTION },   /* nella */
+    [1736] = { 0x00000000746e6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dont */
+    [1737] = { 0x0000006574736562ull, 0x00000000u, 5, K_GREET },   /* beste */
+    [1738] = { 0x00000068736c6577ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* welsh */
+    [1739] = { 0x0000000000726564ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* der */
+    [1740] = { 0x6472757574736567ull, 0x00000000u, 8, K_AFTER },   /* gestuurd */
+    [1741] = { 0x0000000000657261ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* are */
     [1742] = { 0x00746361746e6f63ull, 0x00000000u, 7, K_ASK },   /* contact */
     [1743] = { 0x006572626f74636full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* octobre */
-    [1744] = { 0x0000000000657261ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* are */
-    [1745] = { 0x6f6e61696c617469ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* italiano */
+    [1744] = { 0x00006f7461626173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sabato */
+    [1745] = { 0x0000006574746563ull, 0x00000000u, 5, LX_FUNCTION },   /* cette */
     [1746] = { 0x00000073656e756cull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* lunes */
-    [1747] = { 0x00006f7461626173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sabato */
     [1748] = { 0x74656967646f6f6cull, 0x00007265u, 10, K_REL },   /* loodgieter */
-    [1749] = { 0x0000006574746563ull, 0x00000000u, 5, LX_FUNCTION },   /* cette */
+    [1749] = { 0x0000007365727061ull, 0x00000000u, 5, LX_FUNCTION },   /* apres */
     [1750] = { 0x6f746c75736e6f63ull, 0x00000072u, 9, K_REL },   /* consultor */
-    [1751] = { 0x00736f64756c6173ull, 0x00000000u, 7, K_GREET },   /* saludos */
+    [1751] = { 0x0000656d6164616dull, 0x00000000u, 6, K_TITLE },   /* madame */
     [1752] = { 0x00006f6461626173ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* sabado */
     [1753] = { 0x0000000061796968ull, 0x00000000u, 4, K_GREET },   /* hiya */
     [1754] = { 0x0000006874696166ull, 0x00000000u, 5, LX_WORD_NAME },   /* faith */
-    [1755] = { 0x00000068736c6577ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* welsh */
-    [1756] = { 0x0000000000656b6full, 0x00000000u, 3, K_GREET },   /* oke */
-    [1757] = { 0x0000000074736563ull, 0x00000000u, 4, K_THIS },   /* cest */
-    [1758] = { 0x0000656d6164616dull, 0x00000000u, 6, K_TITLE },   /* madame */
+    [1755] = { 0x6f6e61696c617469ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* italiano */
+    [1756] = { 0x0000000074736563ull, 0x00000000u, 4, K_THIS },   /* cest */
+    [1758] = { 0x007265626f74636full, 0x00000000u, 7, LX_NOT_IN_NAME },   /* october */
     [1759] = { 0x0000006c656b6e6full, 0x00000000u, 5, K_REL },   /* onkel */
-    [1760] = { 0x0000000000736c69ull, 0x00000000u, 3, LX_FUNCTION },   /* ils */
+    [1760] = { 0x756f62686769656eull, 0x00000072u, 9, K_REL },   /* neighbour */
     [1761] = { 0x00000000006d6f63ull, 0x00000000u, 3, K_PREP | LX_FUNCTION },   /* com */
-    [1762] = { 0x0065686365727073ull, 0x00000000u, 7, K_SPEAKV },   /* spreche */
+    [1762] = { 0x0000000074726f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dort */
     [1763] = { 0x00000000006b6f6full, 0x00000000u, 3, LX_FUNCTION },   /* ook */
-    [1765] = { 0x0000000072657665ull, 0x00000000u, 4, LX_FUNCTION },   /* ever */
+    [1764] = { 0x0000000072656577ull, 0x00000000u, 4, LX_FUNCTION },   /* weer */
+    [1765] = { 0x0000000000736c69ull, 0x00000000u, 3, LX_FUNCTION },   /* ils */
     [1766] = { 0x00000000006f7661ull, 0x00000000u, 3, K_REL },   /* avo */
-    [1767] = { 0x00000000746e6f64ull, 0x00000000u, 4, LX_FUNCTION },   /* dont */
     [1768] = { 0x6c657265636e6973ull, 0x00000079u, 9, K_GREET },   /* sincerely */
+    [1769] = { 0x0073726961706572ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* repairs */
     [1770] = { 0x726566736e617274ull, 0x00000000u, 8, K_SPEAKV },   /* transfer */
-    [1771] = { 0x0000000072656577ull, 0x00000000u, 4, LX_FUNCTION },   /* weer */
-    [1773] = { 0x00000000656e696cull, 0x00000000u, 4, LX_POSSESSION },   /* line */
+    [1771] = { 0x00000000656e696cull, 0x00000000u, 4, LX_POSSESSION },   /* line */
+    [1772] = { 0x006e6f6974617473ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* station */
+    [1773] = { 0x0000006f746c6f6dull, 0x00000000u, 5, LX_FUNCTION },   /* molto */
     [1774] = { 0x00000073616c6570ull, 0x00000000u, 5, LX_FUNCTION },   /* pelas */
-    [1775] = { 0x0073726961706572ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* repairs */
+    [1775] = { 0x0000000000656b6full, 0x00000000u, 3, K_GREET },   /* oke */
     [1777] = { 0x00796e6974736564ull, 0x00000000u, 7, LX_WORD_NAME },   /* destiny */
-    [1778] = { 0x756f62686769656eull, 0x00000072u, 9, K_REL },   /* neighbour */
+    [1778] = { 0x0000736564657570ull, 0x00000000u, 6, LX_FUNCTION },   /* puedes */
     [1779] = { 0x0000006564726174ull, 0x00000000u, 5, K_GREET },   /* tarde */
-    [1782] = { 0x0000000000617273ull, 0x00000000u, 3, K_TITLE },   /* sra */
+    [1780] = { 0x7365746e65696c63ull, 0x00000000u, 8, LX_NOT_AFTER_GREETING },   /* clientes */
+    [1781] = { 0x0000000072657665ull, 0x00000000u, 4, LX_FUNCTION },   /* ever */
+    [1782] = { 0x7474697379626162ull, 0x00007265u, 10, K_REL },   /* babysitter */
     [1783] = { 0x00000065636e616cull, 0x00000000u, 5, LX_WORD_NAME | LX_VERB_NAME },   /* lance */
-    [1785] = { 0x0000736564657570ull, 0x00000000u, 6, LX_FUNCTION },   /* puedes */
-    [1786] = { 0x0000000000726564ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* der */
+    [1784] = { 0x0000000000726574ull, 0x00000000u, 3, LX_PARTICLE },   /* ter */
+    [1785] = { 0x000000000065616dull, 0x00000000u, 3, K_REL },   /* mae */
+    [1786] = { 0x00666f686e686162ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* bahnhof */
     [1787] = { 0x0000000061747365ull, 0x00000000u, 4, LX_FUNCTION },   /* esta */
-    [1788] = { 0x00666f686e686162ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* bahnhof */
     [1789] = { 0x00656c6570706172ull, 0x00000000u, 7, K_AFTER },   /* rappele */
     [1790] = { 0x00000000006e6574ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_PARTICLE },   /* ten */
-    [1791] = { 0x000000000065616dull, 0x00000000u, 3, K_REL },   /* mae */
+    [1791] = { 0x0000000000617273ull, 0x00000000u, 3, K_TITLE },   /* sra */
     [1792] = { 0x6369727463656c65ull, 0x006e6569u, 11, K_REL },   /* electricien */
-    [1793] = { 0x0074736575716572ull, 0x00000000u, 7, LX_POSSESSION },   /* request */
+    [1793] = { 0x000000656c6f7576ull, 0x00000000u, 5, LX_FUNCTION },   /* vuole */
     [1794] = { 0x000000000000666full, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* of */
-    [1795] = { 0x0000000000696863ull, 0x00000000u, 3, LX_FUNCTION },   /* chi */
-    [1796] = { 0x6369727474656c65ull, 0x61747369u, 12, K_REL },   /* elettricista */
+    [1795] = { 0x726f6d6564656f67ull, 0x006e6567u, 11, K_GREET },   /* goedemorgen */
+    [1796] = { 0x6f6461726f6d616eull, 0x00000000u, 8, K_REL },   /* namorado */
     [1797] = { 0x616461726f6d616eull, 0x00000000u, 8, K_REL },   /* namorada */
-    [1798] = { 0x726f6d6564656f67ull, 0x006e6567u, 11, K_GREET },   /* goedemorgen */
-    [1799] = { 0x0000000074616877ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* what */
+    [1798] = { 0x00000072656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* einer */
+    [1799] = { 0x0000000000696863ull, 0x00000000u, 3, LX_FUNCTION },   /* chi */
     [1800] = { 0x000068636e657266ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* french */
-    [1801] = { 0x000000000061726full, 0x00000000u, 3, LX_FUNCTION },   /* ora */
-    [1802] = { 0x00000073656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* eines */
-    [1803] = { 0x000000000069656dull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* mei */
+    [1801] = { 0x006e696c656b6e65ull, 0x00000000u, 7, K_REL },   /* enkelin */
+    [1803] = { 0x6769747365766562ull, 0x00000064u, 9, K_AFTER },   /* bevestigd */
     [1804] = { 0x0000000000006669ull, 0x00000000u, 2, LX_FUNCTION },   /* if */
-    [1805] = { 0x006e696c656b6e65ull, 0x00000000u, 7, K_REL },   /* enkelin */
-    [1806] = { 0x000000736e6f7661ull, 0x00000000u, 5, LX_FUNCTION },   /* avons */
-    [1807] = { 0x6769747365766562ull, 0x00000064u, 9, K_AFTER },   /* bevestigd */
-    [1808] = { 0x6b6972746b656c65ull, 0x00007265u, 10, K_REL },   /* elektriker */
-    [1809] = { 0x6574736567677573ull, 0x00000064u, 9, K_AFTER },   /* suggested */
-    [1810] = { 0x00000072656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* einer */
+    [1805] = { 0x00000073656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* eines */
+    [1806] = { 0x0000006e65697571ull, 0x00000000u, 5, LX_FUNCTION },   /* quien */
+    [1807] = { 0x0061726f686e6573ull, 0x00000000u, 7, K_TITLE },   /* senhora */
+    [1808] = { 0x657365636e617266ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* francese */
+    [1809] = { 0x000077656870656eull, 0x00000000u, 6, K_REL },   /* nephew */
     [1811] = { 0x0000000000696f6dull, 0x00000000u, 3, LX_FUNCTION },   /* moi */
-    [1812] = { 0x000000000064616cull, 0x00000000u, 3, K_REL },   /* lad */
+    [1812] = { 0x6b6972746b656c65ull, 0x00007265u, 10, K_REL },   /* elektriker */
     [1813] = { 0x0000000000007264ull, 0x00000000u, 2, K_TITLE },   /* dr */
     [1814] = { 0x000000006f616963ull, 0x00000000u, 4, K_GREET },   /* ciao */
     [1815] = { 0x0000006e656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* einen */
     [1816] = { 0x00000000006e6564ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* den */
-    [1817] = { 0x0000006e65697571ull, 0x00000000u, 5, LX_FUNCTION },   /* quien */
+    [1817] = { 0x000000006d61616eull, 0x00000000u, 4, K_NAMEW },   /* naam */
     [1818] = { 0x0000000000006d75ull, 0x00000000u, 2, LX_FUNCTION | LX_FILLER },   /* um */
     [1819] = { 0x000000006f6e6f73ull, 0x00000000u, 4, K_IAM | LX_FUNCTION },   /* sono */
-    [1820] = { 0x0000006c656b6e65ull, 0x00000000u, 5, K_REL },   /* enkel */
-    [1821] = { 0x6f6461726f6d616eull, 0x00000000u, 8, K_REL },   /* namorado */
-    [1822] = { 0x000000006d61616eull, 0x00000000u, 4, K_NAMEW },   /* naam */
+    [1820] = { 0x000000000064616cull, 0x00000000u, 3, K_REL },   /* lad */
+    [1821] = { 0x6369727474656c65ull, 0x61747369u, 12, K_REL },   /* elettricista */
     [1823] = { 0x0000006d656e6965ull, 0x00000000u, 5, LX_FUNCTION },   /* einem */
     [1824] = { 0x00007963696c6f70ull, 0x00000000u, 6, LX_POSSESSION },   /* policy */
     [1825] = { 0x0073656e65697571ull, 0x00000000u, 7, LX_FUNCTION },   /* quienes */
     [1826] = { 0x0000000000736c61ull, 0x00000000u, 3, LX_FUNCTION },   /* als */
-    [1827] = { 0x0000000000787565ull, 0x00000000u, 3, LX_FUNCTION },   /* eux */
-    [1828] = { 0x000000006e686f73ull, 0x00000000u, 4, K_REL },   /* sohn */
-    [1829] = { 0x0000000000007266ull, 0x00000000u, 2, K_TITLE },   /* fr */
+    [1827] = { 0x00006572626d6f6eull, 0x00000000u, 6, K_NAMEW },   /* nombre */
+    [1828] = { 0x6c6f6e6761707365ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* espagnol */
     [1830] = { 0x0000006e6574666full, 0x00000000u, 5, LX_FUNCTION },   /* often */
     [1831] = { 0x0000007970706168ull, 0x00000000u, 5, LX_WORD_NAME },   /* happy */
     [1832] = { 0x0000000000646168ull, 0x00000000u, 3, LX_FUNCTION },   /* had */
-    [1833] = { 0x00676161646e6176ull, 0x00000000u, 7, LX_FUNCTION },   /* vandaag */
+    [1833] = { 0x000000736e6f7661ull, 0x00000000u, 5, LX_FUNCTION },   /* avons */
     [1834] = { 0x0000000000006174ull, 0x00000000u, 2, LX_FUNCTION },   /* ta */
     [1835] = { 0x0000000064726163ull, 0x00000000u, 4, LX_POSSESSION },   /* card */
     [1836] = { 0x0000726564656977ull, 0x00000000u, 6, LX_FUNCTION },   /* wieder */
     [1837] = { 0x000000796e6e6570ull, 0x00000000u, 5, LX_WORD_NAME },   /* penny */
     [1838] = { 0x00000000007a6964ull, 0x00000000u, 3, K_AFTER },   /* diz */
+    [1839] = { 0x6574736567677573ull, 0x00000064u, 9, K_AFTER },   /* suggested */
     [1840] = { 0x000074656c6f6976ull, 0x00000000u, 6, LX_WORD_NAME },   /* violet */
     [1841] = { 0x000000756f6c6166ull, 0x00000000u, 5, K_AFTER },   /* falou */
-    [1842] = { 0x00006572626d6f6eull, 0x00000000u, 6, K_NAMEW },   /* nombre */
-    [1843] = { 0x746761736567757aull, 0x00000000u, 8, K_AFTER },   /* zugesagt */
-    [1844] = { 0x0000006174617473ull, 0x00000000u, 5, LX_FUNCTION },   /* stata */
-    [1845] = { 0x000000006e726567ull, 0x00000000u, 4, LX_FUNCTION },   /* gern */
-    [1847] = { 0x657365636e617266ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* francese */
-    [1848] = { 0x0000000065626564ull, 0x00000000u, 4, LX_FUNCTION },   /* debe */
-    [1849] = { 0x0000000000617265ull, 0x00000000u, 3, LX_FUNCTION },   /* era */
+    [1842] = { 0x00000073656c696dull, 0x00000000u, 5, LX_WORD_NAME | LX_VERB_NAME },   /* miles */
+    [1845] = { 0x000000000061726full, 0x00000000u, 3, LX_FUNCTION },   /* ora */
+    [1846] = { 0x0000000000617265ull, 0x00000000u, 3, LX_FUNCTION },   /* era */
+    [1847] = { 0x000000726574616cull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* later */
+    [1848] = { 0x746761736567757aull, 0x00000000u, 8, K_AFTER },   /* zugesagt */
+    [1849] = { 0x0000006c656b6e65ull, 0x00000000u, 5, K_REL },   /* enkel */
     [1850] = { 0x0000000000656873ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* she */
-    [1851] = { 0x00000073656c696dull, 0x00000000u, 5, LX_WORD_NAME | LX_VERB_NAME },   /* miles */
-    [1852] = { 0x00656c6c65707061ull, 0x00000000u, 7, K_INTRO },   /* appelle */
-    [1853] = { 0x000000656c6f7576ull, 0x00000000u, 5, LX_FUNCTION },   /* vuole */
-    [1854] = { 0x6c6f6e6761707365ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* espagnol */
+    [1851] = { 0x0000000065626564ull, 0x00000000u, 4, LX_FUNCTION },   /* debe */
+    [1852] = { 0x0000000074616877ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* what */
+    [1853] = { 0x000000006e686f73ull, 0x00000000u, 4, K_REL },   /* sohn */
+    [1854] = { 0x0000000079746963ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* city */
     [1855] = { 0x0000617571736170ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* pasqua */
     [1856] = { 0x000000736f6d6f73ull, 0x00000000u, 5, LX_FUNCTION },   /* somos */
-    [1857] = { 0x00006e6564726167ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* garden */
+    [1857] = { 0x0000007265746176ull, 0x00000000u, 5, K_REL },   /* vater */
     [1858] = { 0x000065746e657475ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* utente */
-    [1859] = { 0x6963697274656c65ull, 0x00617473u, 11, K_REL },   /* eletricista */
-    [1860] = { 0x0000000000006d6dull, 0x00000000u, 2, LX_FILLER },   /* mm */
-    [1861] = { 0x0000000079746963ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* city */
+    [1859] = { 0x000000000069656dull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* mei */
+    [1860] = { 0x0000007373696568ull, 0x00000000u, 5, K_INTRO },   /* heiss */
+    [1861] = { 0x0000006f6d616863ull, 0x00000000u, 5, K_INTRO },   /* chamo */
     [1862] = { 0x0000007361646f74ull, 0x00000000u, 5, LX_FUNCTION },   /* todas */
-    [1863] = { 0x0000007466656568ull, 0x00000000u, 5, LX_FUNCTION },   /* heeft */
+    [1863] = { 0x0000000000006d6dull, 0x00000000u, 2, LX_FILLER },   /* mm */
     [1864] = { 0x0000007265746661ull, 0x00000000u, 5, LX_FUNCTION },   /* after */
-    [1865] = { 0x0000000000646164ull, 0x00000000u, 3, K_REL | LX_POSSESSION },   /* dad */
-    [1866] = { 0x0000007265746176ull, 0x00000000u, 5, K_REL },   /* vater */
+    [1865] = { 0x6963697274656c65ull, 0x00617473u, 11, K_REL },   /* eletricista */
+    [1866] = { 0x0074736575716572ull, 0x00000000u, 7, LX_POSSESSION },   /* request */
     [1867] = { 0x73756f6963657270ull, 0x00000000u, 8, LX_WORD_NAME },   /* precious */
     [1868] = { 0x74616d6573756f68ull, 0x00000065u, 9, K_REL },   /* housemate */
-    [1869] = { 0x00746c69616d6567ull, 0x00000000u, 7, K_AFTER },   /* gemailt */
-    [1870] = { 0x0000007373696568ull, 0x00000000u, 5, K_INTRO },   /* heiss */
+    [1869] = { 0x0000006e6f686373ull, 0x00000000u, 5, LX_FUNCTION },   /* schon */
+    [1870] = { 0x00746c69616d6567ull, 0x00000000u, 7, K_AFTER },   /* gemailt */
     [1871] = { 0x6d69737369726163ull, 0x0000006fu, 9, K_GREET },   /* carissimo */
     [1872] = { 0x00000074696f6f6eull, 0x00000000u, 5, LX_FUNCTION },   /* nooit */
-    [1873] = { 0x6972617572626566ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* februari */
-    [1874] = { 0x00676e696c6c6962ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* billing */
+    [1873] = { 0x0000006f61746e65ull, 0x00000000u, 5, LX_FUNCTION },   /* entao */
+    [1874] = { 0x000000616c6c7573ull, 0x00000000u, 5, LX_FUNCTION },   /* sulla */
     [1875] = { 0x0000006574696f6eull, 0x00000000u, 5, K_GREET },   /* noite */
-    [1876] = { 0x72626d6569636964ull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* diciembre */
-    [1877] = { 0x656c6c657070616dull, 0x00000000u, 8, K_INTRO },   /* mappelle */
-    [1878] = { 0x0000006f6d616863ull, 0x00000000u, 5, K_INTRO },   /* chamo */
+    [1876] = { 0x656c6c657070616dull, 0x00000000u, 8, K_INTRO },   /* mappelle */
+    [1877] = { 0x000000006b726170ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* park */
+    [1878] = { 0x72626d6569636964ull, 0x00000065u, 9, LX_NOT_IN_NAME },   /* diciembre */
     [1879] = { 0x0000000000006d69ull, 0x00000000u, 2, K_IAM | LX_FUNCTION },   /* im */
-    [1880] = { 0x0000006c72616570ull, 0x00000000u, 5, LX_WORD_NAME },   /* pearl */
+    [1880] = { 0x0000000000686369ull, 0x00000000u, 3, LX_FUNCTION },   /* ich */
     [1881] = { 0x000000000000616cull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* la */
-    [1882] = { 0x0000000000686369ull, 0x00000000u, 3, LX_FUNCTION },   /* ich */
-    [1883] = { 0x0000006f61746e65ull, 0x00000000u, 5, LX_FUNCTION },   /* entao */
-    [1884] = { 0x000000616c6c7573ull, 0x00000000u, 5, LX_FUNCTION },   /* sulla */
-    [1885] = { 0x00000000006c656eull, 0x00000000u, 3, LX_FUNCTION },   /* nel */
+    [1882] = { 0x6972617572626566ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* februari */
+    [1883] = { 0x0000000000787565ull, 0x00000000u, 3, LX_FUNCTION },   /* eux */
+    [1884] = { 0x0000000000746e6full, 0x00000000u, 3, LX_FUNCTION },   /* ont */
+    [1885] = { 0x0000000000646164ull, 0x00000000u, 3, K_REL | LX_POSSESSION },   /* dad */
     [1886] = { 0x000000726f6e6f68ull, 0x00000000u, 5, LX_WORD_NAME },   /* honor */
     [1887] = { 0x0000006f6c6c7573ull, 0x00000000u, 5, LX_FUNCTION },   /* sullo */
     [1888] = { 0x000073657373696bull, 0x00000000u, 6, K_GREET },   /* kisses */
     [1889] = { 0x000000006e656874ull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* then */
     [1890] = { 0x0000000000696f63ull, 0x00000000u, 3, LX_FUNCTION },   /* coi */
-    [1891] = { 0x000000006b726170ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* park */
-    [1892] = { 0x0000007964647562ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* buddy */
-    [1893] = { 0x0000656369766564ull, 0x00000000u, 6, LX_POSSESSION },   /* device */
-    [1894] = { 0x006e6574656f7267ull, 0x00000000u, 7, K_GREET },   /* groeten */
-    [1895] = { 0x00000065766c6173ull, 0x00000000u, 5, K_GREET },   /* salve */
-    [1896] = { 0x00000065726f6966ull, 0x00000000u, 5, LX_WORD_NAME },   /* fiore */
-    [1897] = { 0x0000000000006d65ull, 0x00000000u, 2, LX_FUNCTION },   /* em */
+    [1891] = { 0x00000065766c6173ull, 0x00000000u, 5, K_GREET },   /* salve */
+    [1892] = { 0x0000000000007266ull, 0x00000000u, 2, K_TITLE },   /* fr */
+    [1893] = { 0x0000007964647562ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* buddy */
+    [1894] = { 0x0000006c69727661ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* avril */
+    [1895] = { 0x000000000000616aull, 0x00000000u, 2, LX_FUNCTION },   /* ja */
+    [1896] = { 0x0000000000006d65ull, 0x00000000u, 2, LX_FUNCTION },   /* em */
+    [1897] = { 0x00000065726f6966ull, 0x00000000u, 5, LX_WORD_NAME },   /* fiore */
     [1898] = { 0x00000000736f7365ull, 0x00000000u, 4, LX_FUNCTION },   /* esos */
-    [1899] = { 0x0000006c69727661ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* avril */
+    [1899] = { 0x000000656c6c7573ull, 0x00000000u, 5, LX_FUNCTION },   /* sulle */
     [1900] = { 0x6f74616765697073ull, 0x00000000u, 8, K_AFTER },   /* spiegato */
     [1901] = { 0x000000706d616863ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* champ */
-    [1902] = { 0x0000000000006168ull, 0x00000000u, 2, LX_FUNCTION },   /* ha */
-    [1903] = { 0x0061726f686e6573ull, 0x00000000u, 7, K_TITLE },   /* senhora */
-    [1904] = { 0x00000000656b7564ull, 0x00000000u, 4, LX_WORD_NAME },   /* duke */
-    [1905] = { 0x000077656870656eull, 0x00000000u, 6, K_REL },   /* nephew */
-    [1906] = { 0x000000656c6c7573ull, 0x00000000u, 5, LX_FUNCTION },   /* sulle */
-    [1907] = { 0x0000000000746e6full, 0x00000000u, 3, LX_FUNCTION },   /* ont */
+    [1902] = { 0x000000006e6e6577ull, 0x00000000u, 4, LX_FUNCTION },   /* wenn */
+    [1903] = { 0x0000000000006168ull, 0x00000000u, 2, LX_FUNCTION },   /* ha */
+    [1904] = { 0x00676161646e6176ull, 0x00000000u, 7, LX_FUNCTION },   /* vandaag */
+    [1905] = { 0x0000656369766564ull, 0x00000000u, 6, LX_POSSESSION },   /* device */
+    [1906] = { 0x000000000000616eull, 0x00000000u, 2, LX_FUNCTION },   /* na */
+    [1907] = { 0x00000000006c656eull, 0x00000000u, 3, LX_FUNCTION },   /* nel */
     [1908] = { 0x000068636e617262ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* branch */
     [1909] = { 0x000000007373696dull, 0x00000000u, 4, K_TITLE },   /* miss */
     [1910] = { 0x697a6172676e6972ull, 0x0000006fu, 9, K_GREET },   /* ringrazio */
     [1911] = { 0x7972617572626566ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* february */
     [1912] = { 0x000000007372756full, 0x00000000u, 4, LX_FUNCTION },   /* ours */
-    [1913] = { 0x00000000746e6562ull, 0x00000000u, 4, LX_FUNCTION },   /* bent */
-    [1914] = { 0x000000000000616aull, 0x00000000u, 2, LX_FUNCTION },   /* ja */
-    [1915] = { 0x000000000000616eull, 0x00000000u, 2, LX_FUNCTION },   /* na */
+    [1913] = { 0x00000000656b7564ull, 0x00000000u, 4, LX_WORD_NAME },   /* duke */
+    [1914] = { 0x0000006c72616570ull, 0x00000000u, 5, LX_WORD_NAME },   /* pearl */
+    [1915] = { 0x00000000746e6562ull, 0x00000000u, 4, LX_FUNCTION },   /* bent */
     [1916] = { 0x0000000000787561ull, 0x00000000u, 3, LX_FUNCTION },   /* aux */
     [1917] = { 0x0000006c65676e61ull, 0x00000000u, 5, LX_WORD_NAME },   /* angel */
-    [1918] = { 0x0000006e6f686373ull, 0x00000000u, 5, LX_FUNCTION },   /* schon */
+    [1918] = { 0x0000007466656568ull, 0x00000000u, 5, LX_FUNCTION },   /* heeft */
     [1919] = { 0x000000736e696f6dull, 0x00000000u, 5, LX_FUNCTION },   /* moins */
     [1920] = { 0x000000006d696562ull, 0x00000000u, 4, LX_FUNCTION },   /* beim */
-    [1921] = { 0x0000756f646e616dull, 0x00000000u, 6, K_AFTER },   /* mandou */
-    [1922] = { 0x006170646e617267ull, 0x00000000u, 7, K_REL },   /* grandpa */
-    [1923] = { 0x006761646a697276ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* vrijdag */
+    [1921] = { 0x006170646e617267ull, 0x00000000u, 7, K_REL },   /* grandpa */
+    [1922] = { 0x0000000000696573ull, 0x00000000u, 3, LX_FUNCTION },   /* sei */
+    [1923] = { 0x000000006c6c6977ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* will */
     [1924] = { 0x0000000000007962ull, 0x00000000u, 2, LX_FUNCTION },   /* by */
     [1925] = { 0x00006f6e67756967ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* giugno */
     [1926] = { 0x0000000000006d61ull, 0x00000000u, 2, LX_FUNCTION },   /* am */
-    [1927] = { 0x000000006c6c6977ull, 0x00000000u, 4, LX_WORD_NAME | LX_VERB_NAME },   /* will */
-    [1928] = { 0x0000006973737561ull, 0x00000000u, 5, LX_FUNCTION },   /* aussi */
-    [1929] = { 0x0000000000007473ull, 0x00000000u, 2, LX_NOT_IN_NAME },   /* st */
+    [1928] = { 0x006c617473797263ull, 0x00000000u, 7, LX_WORD_NAME },   /* crystal */
+    [1929] = { 0x00006f636e617266ull, 0x00000000u, 6, LX_WORD_NAME },   /* franco */
     [1930] = { 0x000000006574616dull, 0x00000000u, 4, LX_NOT_AFTER_GREETING },   /* mate */
     [1931] = { 0x0000006f6e617265ull, 0x00000000u, 5, LX_FUNCTION },   /* erano */
-    [1932] = { 0x000065636966666full, 0x00000000u, 6, LX_NOT_IN_NAME },   /* office */
-    [1933] = { 0x000000726574616cull, 0x00000000u, 5, LX_NOT_AFTER_GREETING },   /* later */
-    [1934] = { 0x006461646e617267ull, 0x00000000u, 7, K_REL },   /* grandad */
-    [1935] = { 0x0000000000737574ull, 0x00000000u, 3, LX_FUNCTION },   /* tus */
+    [1932] = { 0x0000000000007473ull, 0x00000000u, 2, LX_NOT_IN_NAME },   /* st */
+    [1933] = { 0x656e6f697a617473ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* stazione */
+    [1934] = { 0x006567616c6c6976ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* village */
+    [1935] = { 0x006461646e617267ull, 0x00000000u, 7, K_REL },   /* grandad */
     [1936] = { 0x00000000616c6c61ull, 0x00000000u, 4, LX_FUNCTION },   /* alla */
-    [1937] = { 0x61766e6f6f686373ull, 0x00726564u, 11, K_REL },   /* schoonvader */
-    [1938] = { 0x006e6f6974617473ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* station */
+    [1937] = { 0x0000756f646e616dull, 0x00000000u, 6, K_AFTER },   /* mandou */
+    [1938] = { 0x0000000000006164ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* da */
     [1939] = { 0x000065696c6c756aull, 0x00000000u, 6, LX_FUNCTION },   /* jullie */
     [1940] = { 0x0000000000656863ull, 0x00000000u, 3, LX_FUNCTION },   /* che */
     [1941] = { 0x007261626863616eull, 0x00000000u, 7, K_REL },   /* nachbar */
     [1942] = { 0x61706c7563736564ull, 0x00000000u, 8, K_GREET },   /* desculpa */
     [1943] = { 0x00000000006c6564ull, 0x00000000u, 3, LX_PARTICLE | LX_FUNCTION },   /* del */
     [1944] = { 0x0000006163726574ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* terca */
-    [1945] = { 0x00006f636e617266ull, 0x00000000u, 6, LX_WORD_NAME },   /* franco */
-    [1946] = { 0x00616d646e617267ull, 0x00000000u, 7, K_REL },   /* grandma */
-    [1948] = { 0x000000000073757aull, 0x00000000u, 3, K_REL },   /* zus */
-    [1949] = { 0x0000000000006164ull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* da */
+    [1945] = { 0x000065636966666full, 0x00000000u, 6, LX_NOT_IN_NAME },   /* office */
+    [1946] = { 0x61766e6f6f686373ull, 0x00726564u, 11, K_REL },   /* schoonvader */
+    [1948] = { 0x000061686e616d61ull, 0x00000000u, 6, LX_FUNCTION },   /* amanha */
+    [1949] = { 0x0000006973737561ull, 0x00000000u, 5, LX_FUNCTION },   /* aussi */
     [1950] = { 0x00656c69746e6567ull, 0x00000000u, 7, K_GREET },   /* gentile */
-    [1951] = { 0x000000656e696573ull, 0x00000000u, 5, LX_FUNCTION },   /* seine */
+    [1951] = { 0x006761646a697276ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* vrijdag */
     [1952] = { 0x0000000000007469ull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* it */
     [1953] = { 0x0075646e6f706572ull, 0x00000000u, 7, K_AFTER },   /* repondu */
     [1954] = { 0x0000646e616c7369ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* island */
     [1955] = { 0x756f796b6e616874ull, 0x00000000u, 8, K_GREET },   /* thankyou */
     [1956] = { 0x0000006573736964ull, 0x00000000u, 5, K_AFTER },   /* disse */
-    [1957] = { 0x65646e6f70736572ull, 0x00000075u, 9, K_AFTER },   /* respondeu */
-    [1958] = { 0x000000006e61616cull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* laan */
+    [1957] = { 0x006174616e676f63ull, 0x00000000u, 7, K_REL },   /* cognata */
+    [1958] = { 0x006e6574656f7267ull, 0x00000000u, 7, K_GREET },   /* groeten */
     [1959] = { 0x006f6c6174736e69ull, 0x00000000u, 7, K_AFTER },   /* instalo */
-    [1961] = { 0x0000006863696877ull, 0x00000000u, 5, LX_FUNCTION },   /* which */
+    [1960] = { 0x65646e6f70736572ull, 0x00000075u, 9, K_AFTER },   /* respondeu */
+    [1961] = { 0x0000000000007465ull, 0x00000000u, 2, LX_FUNCTION },   /* et */
+    [1962] = { 0x0067617469657266ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* freitag */
     [1963] = { 0x6c61746970736f68ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* hospital */
     [1964] = { 0x0000006f74617473ull, 0x00000000u, 5, LX_FUNCTION },   /* stato */
-    [1965] = { 0x0000000000007465ull, 0x00000000u, 2, LX_FUNCTION },   /* et */
-    [1966] = { 0x006567616c6c6976ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* village */
+    [1966] = { 0x00616d646e617267ull, 0x00000000u, 7, K_REL },   /* grandma */
     [1967] = { 0x6569726863736567ull, 0x006e6562u, 11, K_AFTER },   /* geschrieben */
     [1968] = { 0x00006e6564726f77ull, 0x00000000u, 6, LX_FUNCTION },   /* worden */
-    [1971] = { 0x0000006974747574ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* tutti */
-    [1974] = { 0x656e6f697a617473ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* stazione */
-    [1975] = { 0x756f727672757562ull, 0x00000077u, 9, K_REL },   /* buurvrouw */
+    [1970] = { 0x0000006174617473ull, 0x00000000u, 5, LX_FUNCTION },   /* stata */
+    [1972] = { 0x0000000000737574ull, 0x00000000u, 3, LX_FUNCTION },   /* tus */
+    [1973] = { 0x756f727672757562ull, 0x00000077u, 9, K_REL },   /* buurvrouw */
+    [1975] = { 0x0074756f68746977ull, 0x00000000u, 7, LX_FUNCTION },   /* without */
     [1976] = { 0x0000000074696573ull, 0x00000000u, 4, LX_FUNCTION },   /* seit */
+    [1977] = { 0x0000736b6e616874ull, 0x00000000u, 6, K_GREET },   /* thanks */
     [1978] = { 0x006f74616e676f63ull, 0x00000000u, 7, K_REL },   /* cognato */
-    [1979] = { 0x000061686e616d61ull, 0x00000000u, 6, LX_FUNCTION },   /* amanha */
+    [1979] = { 0x00000000746c6562ull, 0x00000000u, 4, K_AFTER },   /* belt */
     [1980] = { 0x617469726f6e6573ull, 0x00000000u, 8, K_TITLE },   /* senorita */
-    [1981] = { 0x006174616e676f63ull, 0x00000000u, 7, K_REL },   /* cognata */
-    [1982] = { 0x0067617469657266ull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* freitag */
+    [1981] = { 0x0000006863696877ull, 0x00000000u, 5, LX_FUNCTION },   /* which */
+    [1982] = { 0x000000000073757aull, 0x00000000u, 3, K_REL },   /* zus */
     [1983] = { 0x006761646e61616dull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* maandag */
     [1984] = { 0x0000006f74747574ull, 0x00000000u, 5, LX_FUNCTION },   /* tutto */
     [1985] = { 0x0000006174747574ull, 0x00000000u, 5, LX_FUNCTION },   /* tutta */
-    [1986] = { 0x000000000072756full, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* our */
+    [1986] = { 0x7369656d73756168ull, 0x00726574u, 11, K_REL },   /* hausmeister */
     [1987] = { 0x0000000068626d67ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* gmbh */
-    [1988] = { 0x000000656c6c6966ull, 0x00000000u, 5, K_REL },   /* fille */
+    [1988] = { 0x00006e6564726167ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* garden */
     [1989] = { 0x0000656e6f796e61ull, 0x00000000u, 6, LX_NOT_AFTER_GREETING },   /* anyone */
-    [1990] = { 0x0000736b6e616874ull, 0x00000000u, 6, K_GREET },   /* thanks */
-    [1991] = { 0x0000000065736f72ull, 0x00000000u, 4, LX_WORD_NAME },   /* rose */
+    [1990] = { 0x0000656764697262ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* bridge */
+    [1991] = { 0x0072657468636f74ull, 0x00000000u, 7, K_REL },   /* tochter */
     [1992] = { 0x0000006576697264ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* drive */
-    [1993] = { 0x0000000068636165ull, 0x00000000u, 4, LX_FUNCTION },   /* each */
+    [1993] = { 0x0000006574747574ull, 0x00000000u, 5, LX_FUNCTION },   /* tutte */
     [1994] = { 0x007365726f6c6f64ull, 0x00000000u, 7, LX_WORD_NAME },   /* dolores */
-    [1995] = { 0x0000000074656f6dull, 0x00000000u, 4, LX_FUNCTION },   /* moet */
-    [1996] = { 0x0000000000626f72ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* rob */
-    [1997] = { 0x00000074656f7267ull, 0x00000000u, 5, K_GREET },   /* groet */
-    [1998] = { 0x0000000000006f74ull, 0x00000000u, 2, K_PREP | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* to */
-    [1999] = { 0x000000736975736aull, 0x00000000u, 5, LX_FUNCTION },   /* jsuis */
+    [1995] = { 0x000073656c676e69ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* ingles */
+    [1996] = { 0x000000736975736aull, 0x00000000u, 5, LX_FUNCTION },   /* jsuis */
+    [1997] = { 0x000000656c6c6966ull, 0x00000000u, 5, K_REL },   /* fille */
+    [1998] = { 0x00000000006f7365ull, 0x00000000u, 3, LX_FUNCTION },   /* eso */
+    [1999] = { 0x0000000074656f6dull, 0x00000000u, 4, LX_FUNCTION },   /* moet */
     [2000] = { 0x0000000000007461ull, 0x00000000u, 2, LX_FUNCTION },   /* at */
-    [2001] = { 0x0000006574747574ull, 0x00000000u, 5, LX_FUNCTION },   /* tutte */
-    [2002] = { 0x0000726574736973ull, 0x00000000u, 6, K_REL },   /* sister */
-    [2003] = { 0x7369656d73756168ull, 0x00726574u, 11, K_REL },   /* hausmeister */
-    [2004] = { 0x0000000000736973ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* sis */
+    [2001] = { 0x697261626863616eull, 0x0000006eu, 9, K_REL },   /* nachbarin */
+    [2002] = { 0x0000000065736f72ull, 0x00000000u, 4, LX_WORD_NAME },   /* rose */
+    [2003] = { 0x7961647372756874ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* thursday */
+    [2004] = { 0x000000746b6e6173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* sankt */
     [2005] = { 0x656b696e68636574ull, 0x00000072u, 9, K_REL },   /* techniker */
     [2006] = { 0x0000000074616167ull, 0x00000000u, 4, LX_FUNCTION },   /* gaat */
-    [2007] = { 0x7961647372756874ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* thursday */
+    [2007] = { 0x0000000000736973ull, 0x00000000u, 3, LX_NOT_AFTER_GREETING },   /* sis */
     [2008] = { 0x736564656372656dull, 0x00000000u, 8, LX_WORD_NAME },   /* mercedes */
     [2009] = { 0x696465726372656dull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* mercredi */
-    [2011] = { 0x6f69626972637365ull, 0x00000000u, 8, K_AFTER },   /* escribio */
-    [2012] = { 0x00746e656d796170ull, 0x00000000u, 7, LX_POSSESSION },   /* payment */
-    [2013] = { 0x7565766572637365ull, 0x00000000u, 8, K_AFTER },   /* escreveu */
-    [2014] = { 0x697261626863616eull, 0x0000006eu, 9, K_REL },   /* nachbarin */
-    [2015] = { 0x00000000006f7365ull, 0x00000000u, 3, LX_FUNCTION },   /* eso */
-    [2016] = { 0x000000000073696dull, 0x00000000u, 3, LX_FUNCTION },   /* mis */
-    [2017] = { 0x65746361746e6f63ull, 0x00000064u, 9, K_ASK },   /* contacted */
+    [2010] = { 0x000000006e61616cull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* laan */
+    [2011] = { 0x000000000072756full, 0x00000000u, 3, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* our */
+    [2012] = { 0x0000726574736973ull, 0x00000000u, 6, K_REL },   /* sister */
+    [2013] = { 0x00746e656d796170ull, 0x00000000u, 7, LX_POSSESSION },   /* payment */
+    [2014] = { 0x00000074656f7267ull, 0x00000000u, 5, K_GREET },   /* groet */
+    [2015] = { 0x000000656e696573ull, 0x00000000u, 5, LX_FUNCTION },   /* seine */
+    [2016] = { 0x0000000000006f74ull, 0x00000000u, 2, K_PREP | LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* to */
+    [2017] = { 0x0000000068636165ull, 0x00000000u, 4, LX_FUNCTION },   /* each */
     [2018] = { 0x000072657474756dull, 0x00000000u, 6, K_REL },   /* mutter */
-    [2019] = { 0x000000007473756aull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* just */
-    [2020] = { 0x0000000000746964ull, 0x00000000u, 3, K_AFTER | LX_FUNCTION },   /* dit */
+    [2019] = { 0x000000000073696dull, 0x00000000u, 3, LX_FUNCTION },   /* mis */
+    [2020] = { 0x65746361746e6f63ull, 0x00000064u, 9, K_ASK },   /* contacted */
     [2021] = { 0x0000000000727573ull, 0x00000000u, 3, LX_FUNCTION },   /* sur */
     [2022] = { 0x000072656d6d7573ull, 0x00000000u, 6, LX_WORD_NAME },   /* summer */
-    [2023] = { 0x000000006e616874ull, 0x00000000u, 4, LX_FUNCTION },   /* than */
-    [2024] = { 0x006c617473797263ull, 0x00000000u, 7, LX_WORD_NAME },   /* crystal */
+    [2023] = { 0x6f69626972637365ull, 0x00000000u, 8, K_AFTER },   /* escribio */
+    [2024] = { 0x7565766572637365ull, 0x00000000u, 8, K_AFTER },   /* escreveu */
     [2025] = { 0x0000000065726167ull, 0x00000000u, 4, LX_NOT_IN_NAME },   /* gare */
     [2026] = { 0x000061726f6e6573ull, 0x00000000u, 6, K_TITLE },   /* senora */
-    [2027] = { 0x000000746b6e6173ull, 0x00000000u, 5, LX_NOT_IN_NAME },   /* sankt */
-    [2028] = { 0x0000000000006f6cull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* lo */
-    [2029] = { 0x0074756f68746977ull, 0x00000000u, 7, LX_FUNCTION },   /* without */
-    [2030] = { 0x0000656764697262ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* bridge */
-    [2031] = { 0x0000000000676577ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* weg */
+    [2027] = { 0x0000000000737564ull, 0x00000000u, 3, LX_FUNCTION },   /* dus */
+    [2028] = { 0x0000000000676577ull, 0x00000000u, 3, LX_NOT_IN_NAME },   /* weg */
+    [2029] = { 0x000000007473756aull, 0x00000000u, 4, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* just */
+    [2030] = { 0x0000000000006f6cull, 0x00000000u, 2, LX_PARTICLE | LX_FUNCTION },   /* lo */
+    [2031] = { 0x0000000000746964ull, 0x00000000u, 3, K_AFTER | LX_FUNCTION },   /* dit */
     [2032] = { 0x686373696c676e65ull, 0x00000000u, 8, LX_NOT_IN_NAME },   /* englisch */
     [2033] = { 0x7473657474616863ull, 0x00000000u, 8, K_SPEAKV },   /* chattest */
     [2034] = { 0x0000000065726869ull, 0x00000000u, 4, LX_FUNCTION },   /* ihre */
-    [2035] = { 0x0072657468636f74ull, 0x00000000u, 7, K_REL },   /* tochter */
+    [2035] = { 0x000000006e616874ull, 0x00000000u, 4, LX_FUNCTION },   /* than */
     [2036] = { 0x0074656c6c69756aull, 0x00000000u, 7, LX_NOT_IN_NAME },   /* juillet */
     [2037] = { 0x6e65726574736967ull, 0x00000000u, 8, LX_FUNCTION },   /* gisteren */
     [2038] = { 0x6e69646e65697276ull, 0x00000000u, 8, K_REL },   /* vriendin */
     [2039] = { 0x636e6174736e6f63ull, 0x00000065u, 9, LX_WORD_NAME },   /* constance */
-    [2040] = { 0x000073656c676e69ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* ingles */
+    [2040] = { 0x0000006974747574ull, 0x00000000u, 5, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* tutti */
     [2041] = { 0x676e697474616863ull, 0x00000000u, 8, K_SPEAKV },   /* chatting */
-    [2042] = { 0x0000000000696573ull, 0x00000000u, 3, LX_FUNCTION },   /* sei */
-    [2043] = { 0x0000000000737564ull, 0x00000000u, 3, LX_FUNCTION },   /* dus */
+    [2042] = { 0x00676e696c6c6962ull, 0x00000000u, 7, LX_NOT_AFTER_GREETING },   /* billing */
+    [2043] = { 0x00007473656e7265ull, 0x00000000u, 6, LX_WORD_NAME },   /* ernest */
     [2044] = { 0x000000656e69656bull, 0x00000000u, 5, LX_FUNCTION },   /* keine */
     [2045] = { 0x0000796164697266ull, 0x00000000u, 6, LX_NOT_IN_NAME },   /* friday */
-    [2046] = { 0x00007473656e7265ull, 0x00000000u, 6, LX_WORD_NAME },   /* ernest */
+    [2046] = { 0x0000000000626f72ull, 0x00000000u, 3, LX_WORD_NAME | LX_VERB_NAME },   /* rob */
     [2047] = { 0x0000000000006f6eull, 0x00000000u, 2, LX_NOT_AFTER_GREETING | LX_FUNCTION },   /* no */
 };
 
@@ -1913,49 +1935,49 @@ static const char *const lex_all[] = {
     "avenue", "avete", "avez", "avo", "avons", "avril", "avv", "avvocato", "ayer", "babe", "baby",
     "babysitter", "baci", "bacio", "back", "bag", "bahnhof", "bank", "basil", "bay", "be", "beach",
     "beaufrere", "beaupere", "bedankt", "been", "before", "behalf", "bei", "beijinhos", "beijos",
-    "beim", "being", "belde", "bella", "bellemere", "beloofd", "beloofde", "bent", "besos",
+    "beim", "being", "belde", "bella", "bellemere", "beloofd", "beloofde", "belt", "bent", "besos",
     "bestatigt", "beste", "between", "bevestigd", "bevestigde", "bezorger", "bien", "bij", "bill",
     "billing", "bin", "birthday", "bis", "bises", "bisous", "bist", "bitte", "bjr", "blanche",
     "blvd", "bob", "bonjour", "bonsoir", "booking", "boss", "bote", "both", "boulevard",
     "boyfriend", "branch", "brand", "brasileiro", "brazilian", "bridge", "british", "bro", "broer",
     "brook", "brother", "bruder", "buck", "bud", "buddy", "buenas", "building", "buonasera",
-    "buongiorno", "but", "buurman", "buurvrouw", "by", "bye", "calle", "called", "can",
+    "buongiorno", "but", "buurman", "buurvrouw", "by", "bye", "calle", "called", "came", "can",
     "canalizador", "car", "cara", "card", "carer", "carissima", "carissimo", "caro", "case", "cash",
     "cathedral", "ce", "center", "centre", "cest", "cet", "cette", "chamo", "champ", "chaps",
     "charity", "chase", "chateando", "chatear", "chatten", "chattest", "chattez", "chatting", "che",
-    "cheers", "cher", "chere", "chez", "chi", "chiamato", "chiamo", "chief", "christian",
+    "cheers", "cher", "chere", "chez", "chi", "chiama", "chiamato", "chiamo", "chief", "christian",
     "christmas", "church", "ci", "ciao", "city", "claim", "claire", "clemente", "client", "cliente",
     "clientes", "clienti", "clients", "cliff", "clinic", "close", "cognata", "cognato", "coi",
     "coinquilino", "col", "colega", "colette", "colleague", "collections", "collega", "college",
-    "collegue", "colocataire", "com", "come", "compagna", "compagne", "compagno", "compagnon",
-    "companera", "companero", "compi", "complaints", "con", "concierge", "confermato", "confirmado",
-    "confirme", "confirmed", "confirmo", "confirmou", "conseiller", "conseillere", "conserje",
-    "constance", "consuelo", "consultor", "consultora", "contact", "contacted", "contract",
-    "conversando", "copain", "copine", "cordialement", "corriere", "corso", "coucou", "could",
-    "courier", "court", "cousin", "cousine", "crescent", "cruz", "crystal", "cual", "cuando",
-    "cugina", "cugino", "cui", "cumprimentos", "customer", "customers", "da", "daar", "dad",
-    "dagli", "dai", "daisy", "dal", "dale", "dalla", "dalle", "dallo", "danach", "dank", "danke",
-    "dann", "dans", "darf", "darling", "das", "dass", "dat", "daughter", "dawn", "de", "dean",
-    "dear", "debe", "december", "decembre", "decir", "degli", "dei", "dein", "deine", "deja", "del",
-    "della", "delle", "dello", "dem", "den", "denn", "depois", "der", "des", "desculpa", "desde",
-    "destiny", "details", "detto", "deve", "device", "devo", "deze", "dezember", "dezembro", "dhr",
-    "di", "dia", "dias", "dice", "dicembre", "dich", "dicho", "diciembre", "did", "die", "dienstag",
-    "dijo", "dimanche", "dinsdag", "dir", "dire", "disculpa", "disponibile", "disponible",
-    "disponivel", "disse", "dit", "dito", "diz", "dizer", "dna", "do", "doch", "dochter", "docteur",
-    "doctora", "does", "dois", "doit", "dokter", "doktor", "dolores", "domenica", "don", "dona",
-    "donc", "donde", "donderdag", "done", "donnerstag", "dont", "door", "dopo", "dort", "dos",
-    "dott", "dottor", "dottoressa", "doutor", "doutora", "dove", "dr", "dra", "drew", "drive",
-    "driver", "du", "dude", "duits", "duke", "durch", "during", "dus", "dutch", "e", "each", "earl",
-    "easter", "eben", "ecrit", "een", "eh", "ehm", "ein", "eine", "einem", "einen", "einer",
-    "eines", "either", "el", "ela", "ele", "electrician", "electricien", "electricista",
-    "elektriker", "eles", "eletricista", "elettricista", "elle", "elles", "em", "email", "emailed",
-    "en", "encanador", "encore", "energy", "enero", "engels", "engineer", "englisch", "english",
-    "enkel", "enkelin", "ensuite", "entao", "entonces", "entre", "enviado", "envio", "enviou",
-    "envoye", "er", "era", "erano", "eres", "erklart", "erm", "ernest", "ero", "erreichbar", "es",
-    "esa", "esas", "escalations", "escreveu", "escribio", "ese", "eso", "esos", "espagnol",
-    "espanol", "esperanza", "esposa", "esposo", "est", "esta", "estacao", "estacion", "estan",
-    "estao", "estas", "este", "estimada", "estimado", "esto", "estos", "estou", "estoy", "et",
-    "etais", "etait", "etes", "eu", "euch", "euer", "euh", "eux", "even", "evening", "ever",
+    "collegue", "colocataire", "com", "come", "comes", "compagna", "compagne", "compagno",
+    "compagnon", "companera", "companero", "compi", "complaints", "con", "concierge", "confermato",
+    "confirmado", "confirme", "confirmed", "confirmo", "confirmou", "conseiller", "conseillere",
+    "conserje", "constance", "consuelo", "consultor", "consultora", "contact", "contacted",
+    "contract", "conversando", "copain", "copine", "cordialement", "corriere", "corso", "coucou",
+    "could", "courier", "court", "cousin", "cousine", "crescent", "cruz", "crystal", "cual",
+    "cuando", "cugina", "cugino", "cui", "cumprimentos", "customer", "customers", "da", "daar",
+    "dad", "dagli", "dai", "daisy", "dal", "dale", "dalla", "dalle", "dallo", "danach", "dank",
+    "danke", "dann", "dans", "darf", "darling", "das", "dass", "dat", "daughter", "dawn", "de",
+    "dean", "dear", "debe", "december", "decembre", "decir", "degli", "dei", "dein", "deine",
+    "deja", "del", "della", "delle", "dello", "dem", "den", "denn", "depois", "der", "des",
+    "desculpa", "desde", "destiny", "details", "detto", "deve", "device", "devo", "deze",
+    "dezember", "dezembro", "dhr", "di", "dia", "dias", "dice", "dicembre", "dich", "dicho",
+    "diciembre", "did", "die", "dienstag", "dijo", "dimanche", "dinsdag", "dir", "dire", "disculpa",
+    "disponibile", "disponible", "disponivel", "disse", "dit", "dito", "diz", "dizer", "dna", "do",
+    "doch", "dochter", "docteur", "doctora", "does", "dois", "doit", "dokter", "doktor", "dolores",
+    "domenica", "don", "dona", "donc", "donde", "donderdag", "done", "donnerstag", "dont", "door",
+    "dopo", "dort", "dos", "dott", "dottor", "dottoressa", "doutor", "doutora", "dove", "dr", "dra",
+    "drew", "drive", "driver", "du", "dude", "duits", "duke", "durch", "during", "dus", "dutch",
+    "e", "each", "earl", "easter", "eben", "ecrit", "een", "eh", "ehm", "ein", "eine", "einem",
+    "einen", "einer", "eines", "either", "el", "ela", "ele", "electrician", "electricien",
+    "electricista", "elektriker", "eles", "eletricista", "elettricista", "elle", "elles", "em",
+    "email", "emailed", "en", "encanador", "encore", "energy", "enero", "engels", "engineer",
+    "englisch", "english", "enkel", "enkelin", "ensuite", "entao", "entonces", "entre", "enviado",
+    "envio", "enviou", "envoye", "er", "era", "erano", "eres", "erklart", "erm", "ernest", "ero",
+    "erreichbar", "es", "esa", "esas", "escalations", "escreveu", "escribio", "ese", "eso", "esos",
+    "espagnol", "espanol", "esperanza", "esposa", "esposo", "est", "esta", "estacao", "estacion",
+    "estan", "estao", "estas", "este", "estimada", "estimado", "esto", "estos", "estou", "estoy",
+    "et", "etais", "etait", "etes", "eu", "euch", "euer", "euh", "eux", "even", "evening", "ever",
     "every", "everybody", "everyone", "explained", "explicado", "explico", "explicou", "explique",
     "fahrer", "fait", "faith", "falando", "falar", "falei", "falo", "falou", "fam", "fao", "father",
     "faults", "febbraio", "febrero", "februar", "februari", "february", "felice", "femme",
@@ -1985,97 +2007,99 @@ static const char *const lex_all[] = {
     "italian", "italiano", "italien", "italienisch", "its", "ivy", "ja", "jack", "jade", "jai",
     "jamais", "janeiro", "januar", "januari", "january", "janvier", "je", "jetzt", "jeudi", "jij",
     "journee", "jouw", "joy", "jsuis", "jueves", "juillet", "juin", "julho", "juli", "julio",
-    "jullie", "july", "june", "junho", "juni", "junio", "jure", "just", "justice", "kan", "kann",
-    "kannst", "kein", "keine", "kerst", "kid", "kisses", "kit", "klant", "klanten", "klempner",
-    "kollege", "kollegin", "kon", "konnt", "konnte", "kun", "kunde", "kunden", "kundin", "kunnen",
-    "kunt", "kurier", "la", "laan", "lad", "ladies", "lance", "landlady", "landlord", "lane",
-    "laptop", "las", "later", "le", "least", "lei", "leider", "les", "less", "leur", "lg", "lhe",
-    "li", "liberty", "liebe", "lieber", "ligou", "limited", "line", "livreur", "llamado", "llamo",
-    "lo", "loads", "logo", "loodgieter", "loro", "los", "lot", "lots", "love", "loyalty", "ltd",
-    "luce", "lucky", "luego", "luglio", "lui", "lundi", "lunedi", "lunes", "luv", "luz", "ma",
-    "maam", "maandag", "maar", "maart", "madam", "madame", "mademoiselle", "madre", "mae", "mag",
-    "maggio", "mai", "mailde", "maio", "mall", "mam", "mamie", "mamma", "man", "manager", "manana",
-    "mandato", "mandou", "mann", "many", "mappelle", "march", "mardi", "mari", "marido", "marie",
-    "marina", "marito", "mark", "market", "mars", "martedi", "martes", "marz", "marzo", "mas",
-    "mate", "may", "mayo", "me", "medewerker", "medewerkster", "mei", "mein", "meine", "meinte",
-    "melody", "meneer", "mentioned", "mercedes", "merci", "mercoledi", "mercredi", "mercy", "mere",
-    "mes", "messaged", "met", "meu", "meus", "mevr", "mevrouw", "mi", "mich", "mie", "miei",
-    "miercoles", "might", "mij", "mijn", "miles", "mine", "minha", "minhas", "mio", "mir", "mis",
-    "miss", "mister", "mit", "mitarbeiter", "mitbewohner", "mittwoch", "mlle", "mm", "mme",
-    "mobile", "mochte", "moeder", "moet", "moglie", "moi", "moin", "moins", "molto", "mom", "mon",
-    "monday", "monsieur", "montag", "monteur", "more", "morgen", "morning", "most", "mother", "mr",
-    "mrs", "ms", "much", "muito", "mujer", "mulher", "mum", "muss", "must", "mutter", "muy", "mw",
-    "mx", "my", "na", "naam", "naar", "nach", "nachbar", "nachbarin", "nada", "name", "named",
-    "namorada", "namorado", "nan", "nana", "nanny", "nao", "nas", "natale", "navidad", "ne", "neef",
-    "neffe", "negli", "nei", "neighbor", "neighbour", "neither", "nel", "nella", "nelle", "nello",
-    "nephew", "never", "ni", "nicht", "nichte", "nie", "niece", "niente", "niet", "nipote", "no",
-    "nobody", "noch", "noches", "nochmal", "noel", "noelle", "nog", "noi", "noite", "nom", "nombre",
-    "nome", "non", "nonna", "nonno", "nooit", "nor", "nos", "nossa", "nosso", "nostra", "nostro",
-    "not", "notre", "nou", "nounou", "nous", "november", "novembre", "novembro", "novia",
-    "noviembre", "novio", "now", "nu", "nuestra", "nuestro", "nulla", "number", "nunca", "nur",
-    "ob", "obrigada", "obrigado", "october", "octobre", "octubre", "od", "oder", "of", "office",
-    "often", "ohne", "oi", "ok", "okay", "oke", "oktober", "ola", "olive", "oma", "on", "once",
-    "oncle", "onder", "one", "onkel", "only", "ons", "ont", "ontem", "onto", "ook", "oom", "op",
-    "opa", "operator", "operatore", "or", "ora", "order", "os", "ostern", "other", "ottobre", "ou",
-    "oui", "our", "ours", "outubro", "over", "package", "padre", "padrona", "padrone", "pai",
-    "paketbote", "pal", "papa", "papi", "paques", "par", "para", "parcel", "pardon", "pareja",
-    "park", "parlando", "parlare", "parlato", "parle", "parler", "parlo", "partner", "partnerin",
-    "pas", "pascal", "pascoa", "pascua", "pasen", "pasqua", "pat", "patience", "payment", "paz",
-    "pearl", "pela", "pelas", "pelo", "pelos", "penny", "people", "pepper", "per", "perche",
-    "perdon", "pere", "pero", "petitfils", "peut", "peux", "pfingsten", "phone", "phoned", "piazza",
-    "pierre", "pilar", "piu", "place", "platz", "plaza", "plc", "please", "plein", "plombier",
-    "plumber", "plus", "poco", "pode", "podes", "poi", "policy", "por", "porteiro", "portiere",
-    "portugues", "portuguese", "posso", "postbote", "pour", "pouvez", "precious", "prevention",
-    "prezada", "prezado", "prima", "primo", "prince", "prof", "profile", "promesso", "prometeu",
-    "prometido", "prometio", "promis", "promised", "prudence", "puede", "puedes", "puedo", "puerta",
-    "pues", "puis", "puo", "puoi", "qua", "quando", "quarta", "que", "quella", "quelle", "quelli",
-    "quello", "quer", "querida", "querido", "questa", "queste", "questi", "questo", "qui", "quien",
-    "quienes", "quiere", "quindi", "quinta", "quoi", "rain", "rang", "rappele", "ray", "reach",
-    "regards", "relation", "remercie", "repairs", "repartidor", "replied", "repondu", "request",
-    "reservation", "respondeu", "respondio", "retention", "retentions", "rev", "revd", "rich",
-    "richiamato", "rien", "ringraziamo", "ringrazio", "risposto", "river", "road", "rob", "rocio",
-    "roja", "room", "roommate", "rosa", "rose", "router", "royal", "rua", "ruby", "rue", "rusty",
-    "sa", "sabado", "sabato", "sage", "sagt", "sagte", "said", "saint", "sainte", "sales",
-    "saludos", "salut", "saluti", "salve", "same", "samedi", "samstag", "san", "sandy", "sankt",
-    "sans", "santa", "santo", "sao", "saturday", "says", "sb", "schon", "school", "schoonvader",
-    "schreef", "schwager", "schwagerin", "schwester", "scottish", "scritto", "scusa", "scusami",
-    "scusi", "se", "secondo", "see", "segun", "segunda", "segundo", "sehr", "sei", "sein", "seine",
-    "seit", "selon", "sempre", "senhor", "senhora", "senhorio", "senor", "senora", "senorita",
-    "sent", "september", "septembre", "septiembre", "serena", "service", "services", "servus",
-    "ses", "setembro", "settembre", "seu", "sexta", "shall", "she", "shop", "should", "si", "siamo",
-    "sich", "sie", "siempre", "siete", "sig", "signor", "signora", "signorina", "sim", "sin",
-    "sincerely", "sind", "sino", "sir", "sis", "sister", "sky", "slt", "so", "sobre", "sobrina",
-    "sobrinha", "sobrinho", "sobrino", "soeur", "sogra", "sogro", "sohn", "soiree", "sole",
-    "soledad", "soll", "sollte", "some", "somebody", "someone", "sommes", "somos", "son", "sonntag",
-    "sonny", "sono", "sonst", "sont", "soon", "sorella", "sorry", "sou", "sous", "soy", "spaans",
-    "spanisch", "spanish", "speak", "speaking", "speranza", "spiegato", "spoke", "spoken",
-    "spreche", "sprechen", "spreek", "spreekt", "spreken", "spring", "square", "sr", "sra", "srta",
-    "st", "star", "stata", "station", "stato", "stazione", "stella", "sterling", "still", "store",
-    "storm", "str", "straat", "strasse", "street", "stuurde", "su", "sua", "subscription", "such",
-    "sue", "suegra", "suegro", "suggested", "sugli", "sui", "suis", "sul", "sulla", "sulle",
-    "sullo", "summer", "sunday", "sunny", "suo", "suocera", "suocero", "supervisor", "support",
-    "sur", "sus", "sweetie", "ta", "tablet", "tag", "talk", "talked", "talking", "tambien",
-    "tampoco", "tante", "tarde", "tardes", "tchau", "te", "team", "tech", "technical", "technician",
-    "technicien", "techniker", "tecnico", "tedesco", "telefoniert", "tell", "tem", "temos", "ten",
-    "tenho", "ter", "terca", "termini", "terrace", "terugbelde", "teruggebeld", "tes", "teu",
-    "texted", "than", "thank", "thanks", "thankyou", "that", "the", "their", "theirs", "them",
-    "then", "there", "these", "they", "this", "those", "through", "thru", "thursday", "thx", "ti",
-    "tia", "tio", "to", "toch", "tochter", "toda", "todas", "todo", "todos", "toi", "told", "ton",
-    "too", "tot", "toujours", "tous", "tout", "toute", "toutes", "tower", "town", "tra", "transfer",
-    "transferred", "travessa", "tres", "trinity", "tu", "tua", "tudo", "tuesday", "tuo", "tus",
-    "tutta", "tutte", "tutti", "tutto", "u", "uber", "uh", "uhm", "uit", "uitgelegd", "um", "umas",
-    "umm", "un", "una", "unas", "uncle", "und", "under", "une", "university", "uno", "unos", "uns",
-    "unser", "unter", "us", "utente", "uw", "vader", "vai", "valeu", "valley", "van", "vandaag",
-    "vater", "vecina", "vecino", "vendredi", "venerdi", "vermieter", "vers", "versprochen", "very",
-    "veut", "veux", "vi", "via", "viale", "vicina", "vicino", "viernes", "village", "violet",
-    "vizinha", "vizinho", "voces", "voi", "voisin", "voisine", "volgens", "vom", "von", "voor",
-    "vor", "vostra", "vostro", "votre", "vou", "vous", "vriend", "vriendin", "vrijdag", "vrouw",
-    "vuoi", "vuole", "waar", "wallet", "wann", "wanneer", "want", "war", "waren", "warum", "was",
-    "wat", "water", "way", "we", "wedding", "wednesday", "weer", "weg", "weihnachten", "wel",
-    "welsh", "wenn", "wer", "werden", "were", "what", "when", "where", "which", "who", "whom",
-    "whose", "why", "wie", "wieder", "wife", "wil", "will", "wilt", "winter", "wir", "wird",
-    "wishes", "with", "within", "without", "wo", "woensdag", "worden", "wordt", "world", "would",
-    "wrote", "wurde", "y", "ya", "yes", "yet", "yo", "you", "your", "yours", "yourself", "zal",
-    "zaterdag", "ze", "zegt", "zei", "zia", "zij", "zijn", "zio", "zondag", "zoon", "zou", "zu",
-    "zugesagt", "zum", "zur", "zus", "zusammen",
+    "jullie", "july", "june", "junho", "juni", "junio", "jure", "just", "justice", "kam", "kan",
+    "kann", "kannst", "kein", "keine", "kerst", "kid", "kisses", "kit", "klant", "klanten",
+    "klempner", "knows", "kollege", "kollegin", "kommt", "komt", "kon", "konnt", "konnte", "kun",
+    "kunde", "kunden", "kundin", "kunnen", "kunt", "kurier", "kwam", "la", "laan", "lad", "ladies",
+    "lance", "landlady", "landlord", "lane", "laptop", "las", "later", "le", "least", "lei",
+    "leider", "les", "less", "leur", "lg", "lhe", "li", "liberty", "liebe", "lieber", "liga",
+    "ligou", "limited", "line", "livreur", "llama", "llamado", "llamo", "lo", "loads", "logo",
+    "loodgieter", "loro", "los", "lot", "lots", "love", "loyalty", "ltd", "luce", "lucky", "luego",
+    "luglio", "lui", "lundi", "lunedi", "lunes", "luv", "luz", "ma", "maam", "maandag", "maar",
+    "maart", "madam", "madame", "mademoiselle", "madre", "mae", "mag", "maggio", "mai", "mailde",
+    "maio", "mall", "mam", "mamie", "mamma", "man", "manager", "manana", "mandato", "mandou",
+    "mann", "many", "mappelle", "march", "mardi", "mari", "marido", "marie", "marina", "marito",
+    "mark", "market", "mars", "martedi", "martes", "marz", "marzo", "mas", "mate", "may", "mayo",
+    "me", "medewerker", "medewerkster", "mei", "mein", "meine", "meinte", "melody", "meneer",
+    "mentioned", "mercedes", "merci", "mercoledi", "mercredi", "mercy", "mere", "mes", "messaged",
+    "met", "meu", "meus", "mevr", "mevrouw", "mi", "mich", "mie", "miei", "miercoles", "might",
+    "mij", "mijn", "miles", "mine", "minha", "minhas", "mio", "mir", "mis", "miss", "mister", "mit",
+    "mitarbeiter", "mitbewohner", "mittwoch", "mlle", "mm", "mme", "mobile", "mochte", "moeder",
+    "moet", "moglie", "moi", "moin", "moins", "molto", "mom", "mon", "monday", "monsieur", "montag",
+    "monteur", "more", "morgen", "morning", "most", "mother", "mr", "mrs", "ms", "much", "muito",
+    "mujer", "mulher", "mum", "muss", "must", "mutter", "muy", "mw", "mx", "my", "na", "naam",
+    "naar", "nach", "nachbar", "nachbarin", "nada", "name", "named", "namorada", "namorado", "nan",
+    "nana", "nanny", "nao", "nas", "natale", "navidad", "ne", "neef", "neffe", "negli", "nei",
+    "neighbor", "neighbour", "neither", "nel", "nella", "nelle", "nello", "nephew", "never", "ni",
+    "nicht", "nichte", "nie", "niece", "niente", "niet", "nipote", "no", "nobody", "noch", "noches",
+    "nochmal", "noel", "noelle", "nog", "noi", "noite", "nom", "nombre", "nome", "non", "nonna",
+    "nonno", "nooit", "nor", "nos", "nossa", "nosso", "nostra", "nostro", "not", "notre", "nou",
+    "nounou", "nous", "november", "novembre", "novembro", "novia", "noviembre", "novio", "now",
+    "nu", "nuestra", "nuestro", "nulla", "number", "nunca", "nur", "ob", "obrigada", "obrigado",
+    "october", "octobre", "octubre", "od", "oder", "of", "office", "often", "ohne", "oi", "ok",
+    "okay", "oke", "oktober", "ola", "olive", "oma", "on", "once", "oncle", "onder", "one", "onkel",
+    "only", "ons", "ont", "ontem", "onto", "ook", "oom", "op", "opa", "operator", "operatore", "or",
+    "ora", "order", "os", "ostern", "other", "ottobre", "ou", "oui", "our", "ours", "outubro",
+    "over", "package", "padre", "padrona", "padrone", "pai", "paketbote", "pal", "papa", "papi",
+    "paques", "par", "para", "parcel", "pardon", "pareja", "park", "parlando", "parlare", "parlato",
+    "parle", "parler", "parlo", "partner", "partnerin", "pas", "pascal", "pascoa", "pascua",
+    "pasen", "pasqua", "pat", "patience", "payment", "paz", "pearl", "pela", "pelas", "pelo",
+    "pelos", "penny", "people", "pepper", "per", "perche", "perdon", "pere", "pero", "petitfils",
+    "peut", "peux", "pfingsten", "phone", "phoned", "piazza", "pierre", "pilar", "piu", "place",
+    "platz", "plaza", "plc", "please", "plein", "plombier", "plumber", "plus", "poco", "pode",
+    "podes", "poi", "policy", "por", "porteiro", "portiere", "portugues", "portuguese", "posso",
+    "postbote", "pour", "pouvez", "precious", "prevention", "prezada", "prezado", "prima", "primo",
+    "prince", "prof", "profile", "promesso", "prometeu", "prometido", "prometio", "promis",
+    "promised", "prudence", "puede", "puedes", "puedo", "puerta", "pues", "puis", "puo", "puoi",
+    "qua", "quando", "quarta", "que", "quella", "quelle", "quelli", "quello", "quer", "querida",
+    "querido", "questa", "queste", "questi", "questo", "qui", "quien", "quienes", "quiere",
+    "quindi", "quinta", "quoi", "rain", "rang", "rappele", "ray", "reach", "regards", "relation",
+    "remercie", "repairs", "repartidor", "replied", "repondu", "request", "reservation",
+    "respondeu", "respondio", "retention", "retentions", "rev", "revd", "rich", "richiamato",
+    "rief", "rien", "ringraziamo", "ringrazio", "rings", "risposto", "river", "road", "rob",
+    "rocio", "roja", "room", "roommate", "rosa", "rose", "router", "royal", "rua", "ruby", "rue",
+    "ruft", "rusty", "sa", "sabado", "sabato", "sabe", "sage", "sagt", "sagte", "said", "saint",
+    "sainte", "sait", "sales", "saludos", "salut", "saluti", "salve", "same", "samedi", "samstag",
+    "san", "sandy", "sankt", "sans", "santa", "santo", "sao", "saturday", "says", "sb", "schon",
+    "school", "schoonvader", "schreef", "schwager", "schwagerin", "schwester", "scottish",
+    "scritto", "scusa", "scusami", "scusi", "se", "secondo", "see", "segun", "segunda", "segundo",
+    "sehr", "sei", "sein", "seine", "seit", "selon", "sempre", "senhor", "senhora", "senhorio",
+    "senor", "senora", "senorita", "sent", "september", "septembre", "septiembre", "serena",
+    "service", "services", "servus", "ses", "setembro", "settembre", "seu", "sexta", "shall", "she",
+    "shop", "should", "si", "siamo", "sich", "sie", "siempre", "siete", "sig", "signor", "signora",
+    "signorina", "sim", "sin", "sincerely", "sind", "sino", "sir", "sis", "sister", "sky", "slt",
+    "so", "sobre", "sobrina", "sobrinha", "sobrinho", "sobrino", "soeur", "sogra", "sogro", "sohn",
+    "soiree", "sole", "soledad", "soll", "sollte", "some", "somebody", "someone", "sommes", "somos",
+    "son", "sonntag", "sonny", "sono", "sonst", "sont", "soon", "sorella", "sorry", "sou", "sous",
+    "soy", "spaans", "spanisch", "spanish", "speak", "speaking", "speranza", "spiegato", "spoke",
+    "spoken", "spreche", "sprechen", "spreek", "spreekt", "spreken", "spring", "square", "sr",
+    "sra", "srta", "st", "star", "stata", "station", "stato", "stazione", "stella", "sterling",
+    "still", "store", "storm", "str", "straat", "strasse", "street", "stuurde", "su", "sua",
+    "subscription", "such", "sue", "suegra", "suegro", "suggested", "sugli", "sui", "suis", "sul",
+    "sulla", "sulle", "sullo", "summer", "sunday", "sunny", "suo", "suocera", "suocero",
+    "supervisor", "support", "sur", "sus", "sweetie", "ta", "tablet", "tag", "talk", "talked",
+    "talking", "tambien", "tampoco", "tante", "tarde", "tardes", "tchau", "te", "team", "tech",
+    "technical", "technician", "technicien", "techniker", "tecnico", "tedesco", "telefoniert",
+    "tell", "tem", "temos", "ten", "tenho", "ter", "terca", "termini", "terrace", "terugbelde",
+    "teruggebeld", "tes", "teu", "texted", "than", "thank", "thanks", "thankyou", "that", "the",
+    "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through", "thru",
+    "thursday", "thx", "ti", "tia", "tio", "to", "toch", "tochter", "toda", "todas", "todo",
+    "todos", "toi", "told", "ton", "too", "tot", "toujours", "tous", "tout", "toute", "toutes",
+    "tower", "town", "tra", "transfer", "transferred", "travessa", "tres", "trinity", "tu", "tua",
+    "tudo", "tuesday", "tuo", "tus", "tutta", "tutte", "tutti", "tutto", "u", "uber", "uh", "uhm",
+    "uit", "uitgelegd", "um", "umas", "umm", "un", "una", "unas", "uncle", "und", "under", "une",
+    "university", "uno", "unos", "uns", "unser", "unter", "us", "utente", "uw", "vader", "vai",
+    "valeu", "valley", "van", "vandaag", "vater", "vecina", "vecino", "veio", "vem", "vendredi",
+    "venerdi", "vermieter", "vers", "versprochen", "very", "veut", "veux", "vi", "via", "viale",
+    "vicina", "vicino", "viene", "vient", "viernes", "village", "violet", "vizinha", "vizinho",
+    "voces", "voi", "voisin", "voisine", "volgens", "vom", "von", "voor", "vor", "vostra", "vostro",
+    "votre", "vou", "vous", "vriend", "vriendin", "vrijdag", "vrouw", "vuoi", "vuole", "waar",
+    "wallet", "wann", "wanneer", "want", "war", "waren", "warum", "was", "wat", "water", "way",
+    "we", "wedding", "wednesday", "weer", "weet", "weg", "weihnachten", "weiss", "wel", "welsh",
+    "wenn", "wer", "werden", "were", "what", "when", "where", "which", "who", "whom", "whose",
+    "why", "wie", "wieder", "wife", "wil", "will", "wilt", "winter", "wir", "wird", "wishes",
+    "with", "within", "without", "wo", "woensdag", "worden", "wordt", "world", "would", "wrote",
+    "wurde", "y", "ya", "yes", "yet", "yo", "you", "your", "yours", "yourself", "zal", "zaterdag",
+    "ze", "zegt", "zei", "zia", "zij", "zijn", "zio", "zondag", "zoon", "zou", "zu", "zugesagt",
+    "zum", "zur", "zus", "zusammen",
 };

@@ -208,6 +208,12 @@ START_TEST(test_notes_and_system_lines)
     one("FR", P, "Bonjour, vous êtes en relation avec Mathis.", "Mathis", "mathis");
     one("FR", P, "bisous Océane et merci encore", "Océane", "océane");
     none("GB", P, "the engineer will call before he comes");
+    /* a given name before a verb of coming or calling in the present */
+    one("DE", P, "Ole kommt morgen vorbei und holt das paket", "Ole", "ole");
+    one("IT", P, "Sara chiama domani per la bolletta", "Sara", "sara");
+    one("NL", P, "Daan komt morgen langs", "Daan", "daan");
+    none("GB", P, "May comes after April");
+    none("PT", P, "a fatura da luz de março veio o dobro");
     none("FR", P, "le service relation client vous rappellera");
 }
 END_TEST
