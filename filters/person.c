@@ -776,17 +776,43 @@ static int marker_follows(const scan_state *st, size_t at)
 static int conj_name(const scan_state *st, cv_emit *em, size_t *at, int lv)
 {
     const char *t = st->text;
-    word c;
-    size_t a = *at, s, e;
-    if (!next_word(t, st->len, &a, &c) || c.sep || !c.alpha) return 0;
     static const char *const or_words[] = { "ou", "o", "or", "oder", "of", NULL };
-    if (!is_and(t, &c) && !word_in(t, &c, or_words)) return 0;
-    size_t a2 = a;
-    word r;
-    if (next_word(t, st->len, &a2, &r) && !r.sep && is_a(t, &r)) a = a2;   /* "y a Yolanda", "et à Fatima" */
-    if (!parse_name(st, &a, 0, lv < LV_SPEAK ? LV_SPEAK : lv, &s, &e)) return 0;
-    *at = a;
-    return emit_name(st, em, s, e);
+    /* a list's connectives after its comma: "Sylvie, puis Thierry", "Marco, poi Sara" */
+    static const char *const then_words[] = { "then", "puis", "poi", "dann", "luego", "depois", "daarna", "et", "e",
+                                              "y", "und", "and", "en", NULL };
+    for (int k = 0; k < 4; k++) {
+        word c;
+        size_t a = *at, s, e;
+        if (!next_word(t, st->len, &a, &c) || !c.alpha) return 0;
+        if (!c.sep && (is_and(t, &c) || word_in(t, &c, or_words))) {
+            size_t a2 = a;
+            word r;
+            if (next_word(t, st->len, &a2, &r) && !r.sep && is_a(t, &r)) a = a2;   /* "y a Yolanda", "et à Fatima" */
+            if (!parse_name(st, &a, 0, lv < LV_SPEAK ? LV_SPEAK : lv, &s, &e)) return 0;
+        } else if (c.sep == SEP_COMMA && st->mode == MODE_MIXED) {
+            /* "Sylvie, Thierry et Paul", "mit Jan, Melanie und": the next of a list, a frequent given name */
+            a = *at;
+            size_t a2 = a;
+            word r;
+            if (next_word(t, st->len, &a2, &r) && (r.sep & ~(unsigned)SEP_COMMA) == 0 && r.shape == SH_LOW &&
+                word_in(t, &r, then_words))
+                a = a2;
+            size_t a3 = a;
+            word n;
+            if (!next_word(t, st->len, &a3, &n) || n.shape != SH_CAP) return 0;
+            char key[KEY_MAX + 1];
+            size_t kn;
+            word_lex(t, &n, key, &kn);
+            if (cvi_person_word_flags(t, &n, key, kn) & CVI_PN_PLACE) return 0;
+            if (!parse_name(st, &a, SEP_COMMA, LV_MARK, &s, &e)) return 0;
+        } else {
+            return 0;
+        }
+        int rc = emit_name(st, em, s, e);
+        if (rc) return rc;
+        *at = a;
+    }
+    return 0;
 }
 
 /* A possessive or article before a relation or role ("my", "mia", "il",

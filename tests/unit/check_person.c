@@ -214,6 +214,21 @@ START_TEST(test_notes_and_system_lines)
     one("NL", P, "Daan komt morgen langs", "Daan", "daan");
     none("GB", P, "May comes after April");
     none("PT", P, "a fatura da luz de março veio o dobro");
+}
+END_TEST
+
+/* A list goes on after a name: commas and their connectives. */
+START_TEST(test_name_lists)
+{
+    const char *t1 = "Prima Marco, poi Sara, infine un certo Rossi.";
+    cv_span_list l = run("IT", P, t1);
+    ck_assert_uint_eq(l.n, 3);
+    ck_assert_uint_eq(l.v[1].start, (uint32_t)(strstr(t1, "Sara") - t1));
+    ck_assert_uint_eq(l.v[1].end, (uint32_t)(strstr(t1, "Sara") - t1 + 4));
+    ck_assert_str_eq(l.v[1].norm, "sara");
+    cvi_span_list_free(&l);
+    one("GB", P, "Hi Anna, Paris is lovely in May", "Anna", "anna");   /* a place does not go on a list */
+    one("GB", P, "Thanks Sarah, Monday works for me", "Sarah", "sarah");
     none("FR", P, "le service relation client vous rappellera");
 }
 END_TEST
@@ -605,6 +620,7 @@ int main(void)
     tcase_add_test(tc, test_mid_sentence_given);
     tcase_add_test(tc, test_opening_introduction);
     tcase_add_test(tc, test_notes_and_system_lines);
+    tcase_add_test(tc, test_name_lists);
     tcase_add_test(tc, test_recall_corpus);
     tcase_add_test(tc, test_everyday_corpora);
     tcase_add_test(tc, test_dev_corpora);
