@@ -634,13 +634,16 @@ static int emit_name(const scan_state *st, cv_emit *em, size_t s, size_t e)
     return cvi_emit(em, s, e, norm, nl);
 }
 
-/* The markers and auxiliaries are lower-case words, one space on,
- * beginning with a letter of MARKER_FIRST: most words leave here. */
+/* The markers and auxiliaries are lower-case words (in capitals in an
+ * all-capital text: "DANIEL RANG ME BACK"), one space on, beginning with a
+ * letter of MARKER_FIRST: most words leave here. */
 static inline int marker_gate(const scan_state *st, size_t at)
 {
     const char *t = st->text;
-    return at + 1 < st->len && t[at] == ' ' && (unsigned)(t[at + 1] - 'a') < 26u &&
-           ((1u << (t[at + 1] - 'a')) & MARKER_FIRST);
+    if (at + 1 >= st->len || t[at] != ' ') return 0;
+    unsigned c = (unsigned char)t[at + 1];
+    if (st->mode == MODE_UPPER) c |= 0x20;
+    return c - 'a' < 26u && ((1u << (c - 'a')) & MARKER_FIRST);
 }
 
 /* After position at, a word that makes the word or two before it a name

@@ -229,6 +229,9 @@ START_TEST(test_name_lists)
     cvi_span_list_free(&l);
     one("GB", P, "Hi Anna, Paris is lovely in May", "Anna", "anna");   /* a place does not go on a list */
     one("GB", P, "Thanks Sarah, Monday works for me", "Sarah", "sarah");
+    /* an all-capital text's markers are capitals too */
+    one("GB", P, "DANIEL RANG ME BACK THANKS ALL SORTED NOW", "DANIEL", "daniel");
+    none("GB", P, "WILL SAID NO");
     none("FR", P, "le service relation client vous rappellera");
 }
 END_TEST
