@@ -1402,6 +1402,12 @@ static int person_slot(const scan_state *st, const word *p, int kind, const word
             word q;
             return prev_word(st, p->s, &q) && q.e + 1 == p->s && word_is(st->text, &q, "tal");
         }
+        /* a question typed in lower case: "ist Jannik noch krank?", "is Darragh there" */
+        if (n <= 4 && sentence_start(st, p->s) && memchr(st->text, '?', st->len)) {
+            static const char *const qverbs[] = { "is", "ist", "can", "kann", "kan", "could", "does", "est", "hat",
+                                                  "heeft", NULL };
+            if (word_in(st->text, p, qverbs)) return 1;
+        }
         if (n <= 4) return 0;
         return after_word(st, p, kind);   /* longer than "here", "ici", "aqui" */
     }

@@ -61,6 +61,7 @@ WORDS = {
         concierge nounou nanny babysitter plumber electrician idraulico elettricista fontanero electricista
         loodgieter klempner handwerker elektriker hausmeister conserje portiere canalizador eletricista
         kid tech grandpere grandmere beaupere bellemere petitfils
+        advisor adviser berater beraterin consulente operatrice
         porteiro encanador plombier electricien agent agente operatore operator mitarbeiter
         conseiller conseillere asesor asesora medewerker medewerkster
         atendente consultor consultora cognato cognata schwager schwagerin beaufrere coinquilino

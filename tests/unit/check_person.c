@@ -232,6 +232,8 @@ START_TEST(test_name_lists)
     /* an all-capital text's markers are capitals too */
     one("GB", P, "DANIEL RANG ME BACK THANKS ALL SORTED NOW", "DANIEL", "daniel");
     none("GB", P, "WILL SAID NO");
+    /* a question typed in lower case opens with its verb */
+    one("DE", P, "ist Sven heute da?", "Sven", "sven");
     none("FR", P, "le service relation client vous rappellera");
 }
 END_TEST
