@@ -570,6 +570,10 @@ static int parse_name(const scan_state *st, size_t *pos, unsigned sep_ok, int lv
              * in lower-case text a known one ("la signora del negozio" is none) */
             ok = (lv == LV_TITLE && st->mode == MODE_MIXED) || is_name(f) || (st->mode == MODE_MIXED && !is_common(f));
             if (ok && !parts && lv == LV_FULL && !initials) ok = 0;
+            /* initials alone before it (no particle): a known surname that is no everyday word of several languages */
+            if (ok && !parts && lv == LV_FULL && pend == initials &&
+                (!is_name(f) || (very_common(f) && !given_weight(f)) || (lx & LX_WORD_NAME)))
+                ok = 0;
             /* no capitals to go by and no context: an everyday word after
              * a particle is the sentence's ("anni di contratto"), unless a
              * very frequent given name came first ("jennifer van buren") */
@@ -1024,8 +1028,11 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
             }
         }
     }
-    if (try_full && ((given < 0 ? maybe_given(st, w) : given) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
-        second_part_may_follow(st, at)) {
+    /* "J. Smith called", "signed for by \"T. Johnson\"": an initial and a surname */
+    int initial = st->mode == MODE_MIXED && is_initial(w) && try_full;
+    if (try_full &&
+        (initial || (given < 0 ? maybe_given(st, w) : given) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
+        (initial || second_part_may_follow(st, at))) {
         size_t a2 = w->s;
         if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
             *pos = a2;

@@ -232,6 +232,12 @@ START_TEST(test_name_lists)
     /* an all-capital text's markers are capitals too */
     one("GB", P, "DANIEL RANG ME BACK THANKS ALL SORTED NOW", "DANIEL", "daniel");
     none("GB", P, "WILL SAID NO");
+    /* an initial and a known surname, no context needed */
+    one("GB", P, "J. Smith called yesterday", "J. Smith", "j. smith");
+    one("US", P, "The package was signed for by \"T. Johnson\" but nobody here has that name.", "T. Johnson",
+        "t. johnson");
+    one("NL", P, "afgetekend door \"J. van der Berg\", maar die naam ken ik niet", "J. van der Berg", "j. van der berg");
+    none("GB", P, "A. Yes, I can.");
     /* a question typed in lower case opens with its verb */
     one("DE", P, "ist Sven heute da?", "Sven", "sven");
     none("FR", P, "le service relation client vous rappellera");
