@@ -355,8 +355,18 @@ START_TEST(test_fresh_corpora)
            100.0 * (double)g / (double)n, c, m);
     ck_assert_uint_eq(n, 400);
     ck_assert_uint_eq(m, 400);
-    ck_assert_msg(g * 100 >= n * 55, "fresh recall %zu/%zu below 55 %%", g, n);
+    ck_assert_msg(g * 100 >= n * 58, "fresh recall %zu/%zu below 58 %%", g, n);
     ck_assert_msg(c * 100 <= m, "%zu of %zu fresh ordinary lines changed (> 1 %%)", c, m);
+    /* dev2: a second pair by another hand (floors, flats, spoken and
+     * lower-case forms, PO boxes, every locale's postcodes), for work */
+    n = corpus("dev2_recall.tsv", 1, &g);
+    m = corpus("dev2_fp.tsv", 0, &c);
+    printf("address dev2_recall.tsv: %zu of %zu lines fully covered (%.1f %%); dev2_fp.tsv: %zu of %zu changed\n", g, n,
+           100.0 * (double)g / (double)n, c, m);
+    ck_assert_uint_eq(n, 400);
+    ck_assert_uint_eq(m, 400);
+    ck_assert_msg(g * 100 >= n * 60, "dev2 recall %zu/%zu below 60 %%", g, n);
+    ck_assert_msg(c * 100 <= m, "%zu of %zu dev2 ordinary lines changed (> 1 %%)", c, m);
 }
 END_TEST
 

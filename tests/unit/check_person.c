@@ -513,7 +513,7 @@ END_TEST
  * gives for text the detector was not shaped on. */
 START_TEST(test_everyday_corpora)
 {
-    recall_corpus("recall_everyday.tsv", 700, 86);
+    recall_corpus("recall_everyday.tsv", 700, 88);
     fp_corpus("fp_everyday.tsv", 1400, 1);
 }
 END_TEST
@@ -524,10 +524,15 @@ END_TEST
  * the code: for work, their lines read. */
 START_TEST(test_dev_corpora)
 {
-    recall_corpus("dev_recall.tsv", 600, 72);
+    recall_corpus("dev_recall.tsv", 600, 75);
     fp_corpus("dev_fp.tsv", 800, 2);
-    recall_corpus("dev2_recall.tsv", 600, 65);
+    recall_corpus("dev2_recall.tsv", 600, 71);
     fp_corpus("dev2_fp.tsv", 800, 1);
+    /* dev3: a fourth pair, by a hand that never saw the code, asked for
+     * notes, chat system lines, lists and names that are words; its
+     * ordinary lines hold streets, feasts and firms named after people */
+    recall_corpus("dev3_recall.tsv", 600, 63);
+    fp_corpus("dev3_fp.tsv", 800, 3);
 }
 END_TEST
 
@@ -536,9 +541,9 @@ END_TEST
  * held-out figures. heldout2 was written with dev2, to the same brief. */
 START_TEST(test_heldout_corpora)
 {
-    recall_corpus("heldout_recall.tsv", 500, 73);
+    recall_corpus("heldout_recall.tsv", 500, 75);
     fp_corpus("heldout_fp.tsv", 700, 2);
-    recall_corpus("heldout2_recall.tsv", 600, 65);
+    recall_corpus("heldout2_recall.tsv", 600, 71);
     fp_corpus("heldout2_fp.tsv", 800, 2);
 }
 END_TEST
