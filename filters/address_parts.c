@@ -45,7 +45,8 @@ static const lexw floor_words[] = {
 static const lexw floor_alone[] = {
     W("ático"), W("atico"), W("bajo"), W("entreplanta"), W("entresuelo"), W("sobreloja"), W("fundos"), W("cave"),
     W("dachgeschoss"), W("erdgeschoss"), W("souterrain"), W("rez-de-chaussée"), W("rez-de-chaussee"), W("r/c"),
-    W("rés-do-chão"), W("res-do-chao"), W("basement"), W("penthouse"), W("mezzanine"), { NULL, 0 },
+    W("rés-do-chão"), W("res-do-chao"), W("basement"), W("penthouse"), W("mezzanine"), W("pral"), W("principal"),
+    W("entlo"), { NULL, 0 },
 };
 
 /* An ordinal floor or door: "2º", "2ª", "3°", "3e", "3ème", "1er", "1st". */

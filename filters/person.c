@@ -958,6 +958,19 @@ static int second_part_may_follow(const scan_state *st, size_t at)
     return next_word(st->text, st->len, &at, &n) && !n.sep && n.alpha && !n.contraction;
 }
 
+static int going_to(const scan_state *st, const word *p);
+
+/* A full name's shape at s that is a street's or a place's: a street type
+ * opens it ("Largo da Glória", "Rua Augusta") or stands before it ("corso
+ * Vittorio Emanuele"), or a verb of going and its "to" ("vado a Marina di
+ * Ragusa"). Asked of found names only. */
+static int street_or_place(const scan_state *st, size_t s)
+{
+    word p;
+    if (cvi_address_type_first(st->text, st->len, s)) return 1;
+    return prev_word(st, s, &p) && p.e + 1 == s && (cvi_address_type_first(st->text, st->len, p.s) || going_to(st, &p));
+}
+
 /* No context: a full name's shape, an initial and a surname, or "X's
  * account". w was read, *pos is after it. 1 emitted, 0 none, or CV_E*. */
 static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *pos)
@@ -965,8 +978,6 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
     const unsigned char *p = (const unsigned char *)st->text;
     size_t at = *pos, len = st->len, s, e;
     int try_full;
-    /* "Largo da Glória", "Rua Augusta": a street type opens a street's name, not a person's */
-    if (w->e - w->s <= 9 && cvi_address_type_first(st->text, len, w->s)) return 0;
     if (st->mode == MODE_MIXED) {
         if ((w->shape == SH_CAP || w->shape == SH_UP) && w->e - w->s >= 2 && !w->poss)
             try_full = capital_follows(st, at) || particle_follows(st, at);
@@ -1034,7 +1045,7 @@ static int shape_name(const scan_state *st, cv_emit *em, const word *w, size_t *
         (initial || (given < 0 ? maybe_given(st, w) : given) || (st->mode == MODE_MIXED && particle_follows(st, at))) &&
         (initial || second_part_may_follow(st, at))) {
         size_t a2 = w->s;
-        if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e)) {
+        if (parse_name(st, &a2, ~0u, LV_FULL, &s, &e) && !street_or_place(st, s)) {
             *pos = a2;
             int rc = emit_name(st, em, s, e);
             return rc ? rc : 1;
@@ -1338,9 +1349,6 @@ static int mid_capital(const scan_state *st, const word *p, const word *w)
     static const char *const firms[] = { "alexa", "armani", "chanel", "tiffany", NULL };
     if (w->shape != SH_CAP || !w->alpha || w->poss || w->contraction) return 0;
     if (p->e - p->s <= 8 && word_in(st->text, p, place_preps)) return 0;
-    /* "rue Victor", "boulevard Raspail", "corso Vittorio": a street's name */
-    if (cvi_address_type_first(st->text, st->len, p->s)) return 0;
-    if (going_to(st, p)) return 0;
     char key[KEY_MAX + 1];
     size_t kn;
     unsigned lx = word_lex(st->text, w, key, &kn);
@@ -1354,8 +1362,11 @@ static int mid_capital(const scan_state *st, const word *p, const word *w)
     size_t at = w->e;
     static const char *const place_nouns[] = { "location", "station", "airport", "area", "centre", "center",
                                                "hotel", "flight", "trip", "stadium", NULL };
-    return !(next_word(st->text, st->len, &at, &n) && !n.sep &&
-             (word_in(st->text, &n, org_words) || word_in(st->text, &n, place_nouns)));
+    if (next_word(st->text, st->len, &at, &n) && !n.sep &&
+        (word_in(st->text, &n, org_words) || word_in(st->text, &n, place_nouns)))
+        return 0;
+    /* "rue Victor", "boulevard Raspail", "corso Vittorio": a street's name; "vado a Torino": a place */
+    return !going_to(st, p) && !cvi_address_type_first(st->text, st->len, p->s);
 }
 
 /* Does word p (right before a capitalised word) make the next word a
@@ -1628,8 +1639,7 @@ static int scan_mixed(const scan_state *st, cv_emit *em)
                 continue;
             }
         }
-        /* "corso Vittorio Emanuele", "vado a Marina di Ragusa": a street's or a place's name */
-        if (w.alpha && !(have_p1 && p1.e + 1 == w.s && (going_to(st, &p1) || cvi_address_type_first(st->text, len, p1.s)))) {
+        if (w.alpha) {
             rc = shape_name(st, em, &w, &end);
             if (rc < 0) return rc;
             if (rc) {
