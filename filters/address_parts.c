@@ -18,9 +18,9 @@ static const lexw unit_words[] = {
     W("apartamento"), W("bloco"), W("lote"), W("sala"), W("dto"), W("dta"), W("esq"), W("dcha"), W("dcho"),
     W("izq"), W("izda"), W("izqda"), W("hs"), W("huis"), W("portal"), W("bajo"), W("ático"), W("atico"), W("room"),
     W("rm"), W("block"), W("blk"), W("building"), W("bldg"), W("casa"), W("edificio"), W("edifício"), W("pal"),
-    W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), W("ap"), W("apt"), W("cj"), W("conj"),
+    W("palazzina"), W("lotto"), W("app"), W("tor"), W("bloque"), W("ap"), W("cj"), W("conj"),
     W("conjunto"), W("loja"), W("lj"), W("nave"), W("parcela"), W("porte"), W("escalier"), W("galpão"),
-    W("galpao"), W("lot"), W("quadra"), W("qd"), W("bl"), W("etage"), W("hoog"), { NULL, 0 },
+    W("galpao"), W("lot"), W("quadra"), W("qd"), W("bl"), W("hoog"), { NULL, 0 },
 };
 
 /* A floor's position, spelled ("third floor", "terzo piano", "dritter

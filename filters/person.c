@@ -320,40 +320,37 @@ static int after_saint(const scan_state *st, size_t s)
     return word_in(st->text, &p, saints);
 }
 
-/* Do only a greeting, hesitations and the words of a self-introduction
- * stand before s on its line, the greeting among them ("hey its destiny",
- * "hallo hier ist marie", "hi im hamish")? A message that opens so names
- * its writer: a given name that is an everyday word too is the name
- * there (not "im winter war", "its summer already": no greeting). */
 static unsigned sep_between(const unsigned char *p, size_t a, size_t b);
 
 /* "its summer already", "hier ist sommer": the seasons are names too */
 static const char *const seasons[] = { "summer", "winter", "autumn", "spring", NULL };
 
-/* After position at: the text's end, punctuation, or a function word
- * ("marie das wlan", "destiny the tech"), not a word that makes the one
- * before it a noun's ("grace period"). */
-static int word_ends_phrase(const scan_state *st, size_t at)
+/* Is the word after position at a function word or a hesitation? `none`
+ * when there is no word right after it (the text's end, punctuation). */
+static int function_word_next(const scan_state *st, size_t at, int none)
 {
     word n;
-    if (!next_word(st->text, st->len, &at, &n) || n.sep) return 1;
+    if (!next_word(st->text, st->len, &at, &n) || n.sep) return none;
     char key[KEY_MAX + 1];
     size_t kn;
     return (word_lex(st->text, &n, key, &kn) & (LX_FUNCTION | LX_FILLER)) != 0;
 }
 
+/* After position at: the text's end, punctuation, or a function word
+ * ("marie das wlan", "destiny the tech"), not a word that makes the one
+ * before it a noun's ("grace period"). */
+static int word_ends_phrase(const scan_state *st, size_t at) { return function_word_next(st, at, 1); }
+
 /* After position at, on: a pronoun, an article or a hesitation that opens
  * the message's next clause ("frank ich hab", "pascal euh au revoir"); not
  * the text's end ("merci orange" thanks a firm as often). */
-static int clause_follows(const scan_state *st, size_t at)
-{
-    word n;
-    char key[KEY_MAX + 1];
-    size_t kn;
-    return next_word(st->text, st->len, &at, &n) && !n.sep &&
-           (word_lex(st->text, &n, key, &kn) & (LX_FUNCTION | LX_FILLER));
-}
+static int clause_follows(const scan_state *st, size_t at) { return function_word_next(st, at, 0); }
 
+/* Do only a greeting, hesitations and the words of a self-introduction
+ * stand before s on its line, the greeting among them ("hey its destiny",
+ * "hallo hier ist marie", "hi im hamish")? A message that opens so names
+ * its writer: a given name that is an everyday word too is the name
+ * there (not "im winter war", "its summer already": no greeting). */
 static int opens_message(const scan_state *st, size_t s)
 {
     static const char *const open_words[] = { "c", "bin", "ich", "i", "am", "ik", "ben", "je", "suis", "it", "its",
@@ -1315,7 +1312,7 @@ static int going_to(const scan_state *st, const word *p)
         "travelling", "traveling", "trip", "holiday", "holidays", "vacation", "erasmus", "vado", "va", "vai",
         "andiamo", "andare", "andata", "andato", "torno", "tornare", "trasferisco", "trasferito", "volo",
         "vou", "vamos", "ir", "fui", "mudar", "mudo", "mudei", "mudamos", "viajo", "viajar", "viajamos", "voy",
-        "vas", "van", "fuimos", "mudo", "traslado", "vuelo", "fahre", "fahren", "fliege", "fliegen", "ziehe",
+        "vas", "van", "fuimos", "traslado", "vuelo", "fahre", "fahren", "fliege", "fliegen", "ziehe",
         "ziehen", "gezogen", "gehe", "reise", "reisen", "umzug", "ga", "gaan", "verhuis", "verhuizen",
         "verhuisd", "vlieg", "vliegen", "vais", "pars", "partir", "demenage", "déménage", "voyage", "vole",
         "mudar-me", "mudar-se", "mudo-me", "mudamo-nos", NULL
@@ -1355,8 +1352,7 @@ static int mid_capital(const scan_state *st, const word *p, const word *w)
     if (kn < 3 || (lx & (LX_WORD_NAME | LX_NOT_IN_NAME | LX_FUNCTION | LX_PARTICLE)) || (lx & 15) != K_NONE) return 0;
     unsigned f = cvi_person_word_flags(st->text, w, key, kn);
     if (given_weight(f) < 3 || is_common(f) || (f & (CVI_PN_INTL | CVI_PN_PLACE))) return 0;
-    for (size_t i = 0; firms[i]; i++)
-        if (strlen(firms[i]) == kn && !memcmp(firms[i], key, kn)) return 0;
+    if (word_in(st->text, w, firms)) return 0;
     /* "the Sydney office", "Florence branch": a place's or a firm's noun after it */
     word n;
     size_t at = w->e;
